@@ -1,0 +1,3 @@
+"""Self-hosted customer-service assistant."""
+
+__version__ = "0.1.0"

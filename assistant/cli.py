@@ -1,0 +1,270 @@
+"""The `assistant` command. Each sub-command is a thin call into the wired-up parts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from assistant import models as model_registry
+from assistant.app import Assistant
+from assistant.config import Settings, load_settings
+from assistant.store import StoreUnavailable
+from dialog.manager import InvalidMessage
+from dialog.store import UnknownSession
+from retrieval.index import IndexLoadError
+
+app = typer.Typer(
+    help="A self-hosted customer-service assistant that answers from your knowledge base, with citations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="List, verify and prepare the packaged offline models.", no_args_is_help=True)
+index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(index_app, name="index")
+
+out = Console()
+err = Console(stderr=True)
+
+# Errors a user can fix; they are printed as one clear line instead of a traceback.
+USER_ERRORS = (
+    model_registry.ModelError,
+    IndexLoadError,
+    StoreUnavailable,
+    InvalidMessage,
+    UnknownSession,
+    FileNotFoundError,
+    ValueError,
+)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Folder for database, index and model cache.")] = None,
+    database_url: Annotated[Optional[str], typer.Option(help="SQLAlchemy database URL.")] = None,
+    generator: Annotated[Optional[str], typer.Option(help="Generator model name.")] = None,
+    embedder: Annotated[Optional[str], typer.Option(help="Embedder model name.")] = None,
+    device: Annotated[Optional[str], typer.Option(help="auto, cpu or cuda.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+) -> None:
+    """Settings come from assistant.toml, ASSISTANT_* environment variables and these options."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    overrides = dict(data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device)
+    ctx.obj = overrides
+
+
+def settings_from(ctx: typer.Context, **extra: Any) -> Settings:
+    try:
+        return load_settings(**{**(ctx.obj or {}), **extra})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        fail(f"invalid settings: {problems}")
+        raise  # unreachable
+
+
+def run_guarded(action: Any) -> Any:
+    try:
+        return action()
+    except USER_ERRORS as error:
+        fail(str(error))
+
+
+# -- knowledge base ------------------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: Markdown, text, FAQ CSV/JSON.")],
+    rebuild: Annotated[bool, typer.Option(help="Discard the index and embed everything again.")] = False,
+) -> None:
+    """Index documents. Only new or changed documents are embedded; deleted ones are removed."""
+    from retrieval.ingest import ingest as run_ingest
+
+    settings = settings_from(ctx)
+    assistant = Assistant(settings)
+    with err.status("Loading the embedder…"):
+        embedder = run_guarded(lambda: assistant.embedder)
+    report = run_guarded(lambda: run_ingest(paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True))
+    for path, reason in report.skipped:
+        err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+    out.print(
+        f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
+        f"Index: {report.total_documents} documents, {report.total_chunks} chunks in {settings.index_dir}."
+    )
+    if report.total_documents == 0:
+        fail("no documents could be indexed from the given paths.")
+
+
+@index_app.command("status")
+def index_status(ctx: typer.Context) -> None:
+    """Show what the index holds and which embedder built it."""
+    from retrieval.index import VectorIndex
+
+    settings = settings_from(ctx)
+    manifest_path = Path(settings.index_dir) / "manifest.json"
+    if not manifest_path.is_file():
+        fail(f"No search index in {settings.index_dir}. Build one with: assistant ingest PATH...")
+    manifest = json.loads(manifest_path.read_text())
+    spec = run_guarded(lambda: model_registry.get_spec(manifest["embedder"])) if manifest["embedder"] != "hash" else None
+    run_guarded(lambda: VectorIndex.load(settings.index_dir, manifest["embedder"], spec.sha256 if spec else manifest["embedder_sha256"]))
+    for key in ("documents", "chunks", "embedder", "dimension", "metric", "index_type", "updated_at"):
+        out.print(f"{key:>10}: {manifest.get(key)}")
+
+
+# -- asking ----------------------------------------------------------------------------------------
+
+
+def _print_result(result: Any) -> None:
+    for source in result.cited_sources if not result.abstained else []:
+        out.print(f"  [{source['n']}] {source['heading']}  ({source['doc_id']}, score {source['score']:.2f})", highlight=False)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The customer's question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: answer, sources, timings_ms.")] = False,
+    session: Annotated[Optional[str], typer.Option(help="Continue this conversation id instead of starting one.")] = None,
+) -> None:
+    """Answer one question from the knowledge base, with its sources. The turn is stored."""
+    settings = settings_from(ctx)
+    assistant = Assistant(settings)
+
+    def run() -> Any:
+        manager = assistant.manager
+        session_id = session or manager.start_session("cli")
+        return manager.handle(session_id, question)
+
+    result = run_guarded(run)
+    if as_json:
+        payload = {
+            "session_id": result.session_id,
+            "answer": result.text,
+            "sources": result.cited_sources if not result.abstained else [],
+            "action": result.action,
+            "abstained": result.abstained,
+            "handoff": result.handoff,
+            "model": result.model,
+            "timings_ms": result.timings_ms,
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    out.print(result.text, highlight=False)
+    _print_result(result)
+
+
+@app.command()
+def chat(ctx: typer.Context) -> None:
+    """A conversation in the terminal. Empty line or Ctrl-D to leave."""
+    settings = settings_from(ctx)
+    assistant = Assistant(settings)
+    manager = run_guarded(lambda: assistant.manager)
+    session_id = run_guarded(lambda: manager.start_session("terminal"))
+    out.print(f"[dim]Conversation {session_id}. Empty line or Ctrl-D to leave.[/]")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not text.strip():
+            break
+        out.print("bot> ", end="")
+        printed = ""
+        try:
+            for update in manager.stream(session_id, text):
+                if not update.done:
+                    out.print(update.text[len(printed):], end="", highlight=False, markup=False)
+                    printed = update.text
+                    continue
+                if update.text != printed:  # the final reply replaced the draft (e.g. the model declined)
+                    out.print(("\n" if printed else "") + update.text, highlight=False, markup=False)
+                else:
+                    out.print()
+                _print_result(update.result)
+        except USER_ERRORS as error:
+            err.print(f"[yellow]{error}[/]", highlight=False)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[Optional[str], typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+    warm_up: Annotated[bool, typer.Option(help="Load the models before accepting requests.")] = True,
+) -> None:
+    """Start the web UI (chat page and article pages)."""
+    import uvicorn
+
+    from ui.chat import ChatPage
+    from ui.server import create_app
+
+    settings = settings_from(ctx, host=host, port=port)
+    assistant = Assistant(settings)
+    run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
+    if warm_up:
+        with err.status("Loading models…"):
+            run_guarded(assistant.warm_up)
+    web = create_app(ChatPage(assistant.manager).build(), assistant.retriever)
+    err.print(f"Serving on http://{settings.host}:{settings.port}  (Ctrl-C to stop)")
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+
+
+# -- models --------------------------------------------------------------------------------------
+
+
+@models_app.command("list")
+def models_list(ctx: typer.Context) -> None:
+    """Show the known models, whether each is installed and prepared."""
+    settings = settings_from(ctx)
+    table = Table("name", "role", "languages", "installed", "prepared", "default", "description")
+    for spec in model_registry.REGISTRY.values():
+        installed = model_registry.is_installed(spec)
+        prepared = model_registry.is_prepared(spec, settings.model_cache_dir)
+        default = spec.name in (settings.embedder, settings.generator)
+        table.add_row(
+            spec.name,
+            spec.role,
+            ",".join(spec.languages),
+            "yes" if installed else f"no: {spec.install_command}",
+            "yes" if prepared else "no",
+            "*" if default else "",
+            spec.description,
+        )
+    out.print(table)
+
+
+@models_app.command("prepare")
+def models_prepare(
+    ctx: typer.Context,
+    names: Annotated[Optional[list[str]], typer.Argument(help="Model names; default: the configured embedder and generator.")] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Prepare every installed model.")] = False,
+) -> None:
+    """Verify each model's sha256 and convert GGUF generators once into the model cache."""
+    settings = settings_from(ctx)
+    if all_models:
+        chosen = [s.name for s in model_registry.REGISTRY.values() if model_registry.is_installed(s)]
+    else:
+        chosen = names or [settings.embedder, settings.generator]
+    for name in chosen:
+        path = run_guarded(lambda: model_registry.prepare(name, settings.model_cache_dir, show_progress=True))
+        out.print(f"[green]ready[/] {name}: {path}", highlight=False)
+
+
+if __name__ == "__main__":
+    app()

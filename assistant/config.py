@@ -1,0 +1,81 @@
+"""Typed settings: the one place where defaults live.
+
+Values come, highest priority first, from CLI flags (passed to ``load_settings``), environment
+variables prefixed ``ASSISTANT_`` (e.g. ``ASSISTANT_DATABASE_URL``), a TOML config file
+(``assistant.toml`` in the working folder, or the file named by ``ASSISTANT_CONFIG``), and the
+defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = "assistant.toml"
+
+
+class Settings(BaseSettings):
+    """Everything the assistant can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the database, index and model cache.")
+    database_url: str = Field("", description="SQLAlchemy URL; default: a SQLite file in data_dir.")
+    index_dir: Path | None = Field(None, description="Search index folder; default: data_dir/index.")
+    model_cache_dir: Path | None = Field(None, description="Prepared models; default: data_dir/models.")
+
+    embedder: str = Field("all-minilm-l6-v2", description="Embedding model name (see `assistant models list`).")
+    generator: str = Field("smollm2-135m", description="Answer-writing model name (see `assistant models list`).")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    top_k: int = Field(3, ge=1, le=20, description="Passages given to the generator.")
+    min_retrieval_score: float = Field(
+        0.35, description="Below this cosine similarity the assistant declines instead of guessing."
+    )
+    max_new_tokens: int = Field(160, ge=8, le=2048)
+    max_message_chars: int = Field(4000, ge=1, description="Longer customer messages are refused.")
+
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _fill_derived_paths(self) -> "Settings":
+        if self.index_dir is None:
+            self.index_dir = self.data_dir / "index"
+        if self.model_cache_dir is None:
+            self.model_cache_dir = self.data_dir / "models"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'assistant.db'}"
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("ASSISTANT_CONFIG", DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from file and environment, with non-None ``overrides`` (CLI flags) on top."""
+    config_file = os.environ.get("ASSISTANT_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise FileNotFoundError(f"ASSISTANT_CONFIG points to {config_file}, which does not exist.")
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

@@ -1,0 +1,91 @@
+"""Prompt building and citation checking: pure functions, no model involved."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.lm.base import Message
+
+DONT_KNOW = "I don't know"
+
+SYSTEM_PROMPT = (
+    "You are a customer support assistant for an online shop. Answer the customer's question "
+    "using only the numbered help-centre passages. Keep the answer short: one to three sentences, "
+    "with the exact numbers, prices and names from the passages. Put the number of the passage you "
+    "used in square brackets after the sentence, like [1]. If the passages do not answer the "
+    f"question, reply exactly: {DONT_KNOW}."
+)
+
+_ABSTENTION = re.compile(
+    r"\b(i don'?t know|i do not know|not (?:mentioned|provided|specified|stated|covered|included) in|"
+    r"(?:passages|context) do(?:es)? not (?:contain|mention|say|provide|specify|include)|"
+    r"no information (?:about|on)|cannot (?:find|answer)|can't (?:find|answer))",
+    re.IGNORECASE,
+)
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+@dataclass(frozen=True)
+class PromptPassage:
+    """What the prompt shows of a retrieved passage."""
+
+    heading: str
+    text: str
+
+
+def format_passages(passages: Sequence[PromptPassage]) -> str:
+    return "\n\n".join(f"[{n}] {p.heading}\n{p.text.strip()}" for n, p in enumerate(passages, start=1))
+
+
+def build_messages(
+    question: str,
+    passages: Sequence[PromptPassage],
+    history: Sequence[tuple[str, str]] = (),
+    max_history_turns: int = 2,
+) -> list[Message]:
+    """Chat messages for a grounded answer: rules, recent turns, then passages and the question."""
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for user_text, bot_text in list(history)[-max_history_turns:]:
+        messages.append({"role": "user", "content": user_text})
+        messages.append({"role": "assistant", "content": bot_text})
+    messages.append(
+        {
+            "role": "user",
+            "content": f"Help-centre passages:\n\n{format_passages(passages)}\n\nCustomer question: {question}",
+        }
+    )
+    return messages
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """A model's answer after citation checking."""
+
+    text: str  # the answer with citations of unknown passages removed
+    cited: tuple[int, ...]  # valid passage numbers, in order of first appearance
+    dropped: tuple[int, ...]  # numbers the model cited that were not among the passages
+    abstained: bool
+
+
+def check_answer(text: str, passage_count: int) -> CheckedAnswer:
+    """Parse ``[n]`` citations, drop those of passages the model was not given, detect "I don't know"."""
+    cited: list[int] = []
+    dropped: list[int] = []
+
+    def keep_valid(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        valid = [n for n in numbers if 1 <= n <= passage_count]
+        dropped.extend(n for n in numbers if n not in valid)
+        cited.extend(n for n in valid if n not in cited)
+        return "".join(f"[{n}]" for n in valid)
+
+    cleaned = _CITATION.sub(keep_valid, text)
+    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    return CheckedAnswer(cleaned, tuple(cited), tuple(dropped), is_abstention(cleaned))
+
+
+def is_abstention(text: str) -> bool:
+    """Whether the answer declines (says it does not know or that the passages lack the answer)."""
+    return not text.strip() or bool(_ABSTENTION.search(text))

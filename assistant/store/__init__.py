@@ -1,0 +1,6 @@
+"""Conversation logs in SQL (SQLAlchemy): sessions, events and one decision record per turn."""
+
+from assistant.store.db import StoreUnavailable, make_engine
+from assistant.store.sql_store import SqlStore
+
+__all__ = ["SqlStore", "StoreUnavailable", "make_engine"]

@@ -1,0 +1,1 @@
+"""Dialog manager: conversation state as events, understanding, policies and actions."""

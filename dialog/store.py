@@ -1,0 +1,86 @@
+"""Where conversations are kept: the store protocol, the per-turn decision record, an in-memory store."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dialog.events import Event, SessionStarted
+
+
+class UnknownSession(KeyError):
+    """No conversation with this id exists."""
+
+    def __str__(self) -> str:
+        return f"No conversation with id {self.args[0]!r}."
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One decision record per turn: what was asked, what was decided and why, how long each step took."""
+
+    session_id: str
+    user_text: str
+    intent: str
+    intent_confidence: float
+    action: str
+    reason: str
+    answer: str
+    query: str | None = None
+    retrieved: list[dict[str, Any]] = field(default_factory=list)  # {"chunk_id", "doc_id", "score"}
+    sources: list[dict[str, Any]] = field(default_factory=list)  # {"n", "doc_id", "title", "heading", "cited", ...}
+    abstained: bool = False
+    handoff: bool = False
+    model: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+
+class ConversationStore(Protocol):
+    """Sessions, their events (append-only) and their turn records."""
+
+    def create_session(self, channel: str = "web") -> str: ...
+
+    def load_events(self, session_id: str) -> list[Event]:
+        """All events of a session in order; UnknownSession if there is none."""
+        ...
+
+    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+        """Append new events (and the turn's record) in one transaction."""
+        ...
+
+
+def new_session_id() -> str:
+    """An unguessable session id (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+class InMemoryStore:
+    """A ConversationStore in a dict, for tests and throwaway runs."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, list[Event]] = {}
+        self.turns: list[TurnRecord] = []
+        self._lock = threading.Lock()
+
+    def create_session(self, channel: str = "web") -> str:
+        session_id = new_session_id()
+        with self._lock:
+            self.events[session_id] = [SessionStarted(channel=channel)]
+        return session_id
+
+    def load_events(self, session_id: str) -> list[Event]:
+        with self._lock:
+            if session_id not in self.events:
+                raise UnknownSession(session_id)
+            return list(self.events[session_id])
+
+    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+        with self._lock:
+            if session_id not in self.events:
+                raise UnknownSession(session_id)
+            self.events[session_id].extend(events)
+            if turn is not None:
+                self.turns.append(turn)

@@ -1,0 +1,1 @@
+"""Retrieval: documents in, scored passages out."""

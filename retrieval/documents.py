@@ -1,0 +1,68 @@
+"""Documents and chunks with stable ids derived from their content."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def content_hash(text: str) -> str:
+    """sha256 hex digest of ``text`` (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One knowledge-base article or FAQ entry, as loaded from a file."""
+
+    doc_id: str  # stable, readable id: the path relative to the ingested folder, without suffix
+    title: str
+    text: str
+    source: str  # absolute path of the file it came from
+    kind: str = "article"  # "article" or "faq"
+    url: str | None = None
+    language: str = "en"
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(f"{self.title}\n{self.text}")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: the unit that is embedded, searched and cited."""
+
+    chunk_id: int  # signed 64-bit, from the hash of document id and text, so FAISS can use it
+    doc_id: str
+    title: str
+    heading: str  # heading path inside the document, e.g. "Refunds > How long it takes"
+    text: str
+    source: str
+    url: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def make_id(doc_id: str, heading: str, text: str) -> int:
+        digest = hashlib.sha256(f"{doc_id}\x00{heading}\x00{text}".encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    @property
+    def embedding_text(self) -> str:
+        """What the embedder sees: headings give short sections their context."""
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk returned by a search, with its similarity score (higher is better)."""
+
+    chunk: Chunk
+    score: float

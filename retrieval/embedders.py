@@ -1,0 +1,92 @@
+"""Embedders turn texts into L2-normalised float32 vectors, so inner product is cosine similarity."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that embeds texts; ``name`` and ``fingerprint`` are recorded in the index manifest."""
+
+    name: str
+    dimension: int
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """(len(texts), dimension) float32, each row of unit length."""
+        ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, lazily on first use."""
+
+    def __init__(self, name: str, path: Path, sha256: str, device: str = "cpu", batch_size: int = 64) -> None:
+        self.name = name
+        self.path = path
+        self.device = device
+        self.batch_size = batch_size
+        self._sha256 = sha256
+        self._model = None
+        self._lock = threading.Lock()
+        self.dimension = 384
+
+    @property
+    def fingerprint(self) -> str:
+        return self._sha256
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+                self.dimension = self._model.get_embedding_dimension()
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+class HashEmbedder:
+    """Deterministic fake for tests: hashed bag of words and word bigrams. Shared words mean similarity."""
+
+    name = "hash"
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+
+    @property
+    def fingerprint(self) -> str:
+        return f"hash-{self.dimension}"
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"\w+", text.lower())
+            for token in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+                digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
+                vectors[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+        vectors[:, 0] += 1e-3  # an empty text still gets a valid unit vector
+        return _normalise(vectors)

@@ -1,0 +1,62 @@
+"""The web server: the chat page plus read-only pages for the knowledge-base articles it cites."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
+from markdown_it import MarkdownIt
+
+from retrieval.loaders import slugify
+from retrieval.retriever import Retriever
+from ui.chat import CSS
+
+_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in articles is shown as text
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55}}
+h3{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
+<body><p><a href="/">&larr; Back to the assistant</a></p>{body}</body></html>"""
+
+
+def render_faq(text: str) -> str:
+    rows = csv.DictReader(io.StringIO(text))
+    parts = ["<h1>Frequently asked questions</h1>"]
+    for row in rows:
+        question, answer = row.get("question", ""), row.get("answer", "")
+        parts.append(f'<h3 id="{slugify(question)}">{html.escape(question)}</h3><p>{html.escape(answer)}</p>')
+    return "".join(parts)
+
+
+def article_page(retriever: Retriever, doc_id: str) -> HTMLResponse:
+    """An indexed document rendered as HTML; only documents in the index can be shown."""
+    documents = retriever.index.documents
+    source = documents.get(doc_id, {}).get("source")
+    if source is None:  # an FAQ file: its entries are indexed as "<file id>#<entry>"
+        source = next((info["source"] for key, info in documents.items() if key.startswith(f"{doc_id}#")), None)
+    if source is None or not Path(source).is_file():
+        raise HTTPException(status_code=404, detail=f"No article {doc_id!r} in the knowledge base.")
+    text = Path(source).read_text(encoding="utf-8-sig")
+    body = render_faq(text) if source.endswith(".csv") else _markdown.render(text)
+    return HTMLResponse(PAGE.format(title=html.escape(doc_id), body=body))
+
+
+def create_app(page: gr.Blocks, retriever: Retriever) -> FastAPI:
+    """FastAPI app with ``/kb/{doc_id}`` article pages and the Gradio chat mounted at ``/``."""
+    app = FastAPI(title="Support assistant", docs_url=None, redoc_url=None)
+
+    @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
+    def kb_article(doc_id: str) -> HTMLResponse:
+        return article_page(retriever, doc_id)
+
+    @app.get("/healthz")
+    def health() -> dict[str, object]:
+        return {"status": "ok", "chunks": len(retriever.index)}
+
+    return gr.mount_gradio_app(app, page, path="/", css=CSS, footer_links=[], theme="soft")
