@@ -17,7 +17,7 @@ from assistant import models as model_registry
 from assistant.app import Assistant
 from assistant.config import Settings, load_settings
 from assistant.store import StoreUnavailable
-from dialog.manager import InvalidMessage
+from dialog.manager import InvalidMessage, validate_message
 from dialog.store import UnknownSession
 from retrieval.index import IndexLoadError
 
@@ -97,8 +97,7 @@ def ingest(
 
     settings = settings_from(ctx)
     assistant = Assistant(settings)
-    with err.status("Loading the embedder…"):
-        embedder = run_guarded(lambda: assistant.embedder)
+    embedder = run_guarded(lambda: assistant.embedder)
     report = run_guarded(lambda: run_ingest(paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True))
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
@@ -148,6 +147,9 @@ def ask(
 
     def run() -> Any:
         manager = assistant.manager
+        validate_message(question, settings.max_message_chars)  # before a session is stored for it
+        assistant.retriever.index  # no index: say how to build one rather than give the fallback reply
+        assistant.warm_up()  # load the models first, so the timings are those of the turn itself
         session_id = session or manager.start_session("cli")
         return manager.handle(session_id, question)
 
@@ -175,6 +177,7 @@ def chat(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     manager = run_guarded(lambda: assistant.manager)
+    run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on every question
     session_id = run_guarded(lambda: manager.start_session("terminal"))
     out.print(f"[dim]Conversation {session_id}. Empty line or Ctrl-D to leave.[/]")
     while True:

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     model_cache_dir: Path | None = Field(None, description="Prepared models; default: data_dir/models.")
 
     embedder: str = Field("all-minilm-l6-v2", description="Embedding model name (see `assistant models list`).")
-    generator: str = Field("smollm2-135m", description="Answer-writing model name (see `assistant models list`).")
+    generator: str = Field("qwen2.5-coder-0.5b", description="Answer-writing model name (see `assistant models list`).")
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the generator.")

@@ -58,6 +58,9 @@ class VectorIndex:
             raise ValueError(f"expected vectors of shape ({len(chunks)}, {self.dimension}), got {vectors.shape}")
         if not chunks:
             return
+        rows = list({c.chunk_id: row for row, c in enumerate(chunks)}.values())
+        if len(rows) != len(chunks):  # a repeated chunk (e.g. two identical sections) is added once
+            chunks, vectors = [chunks[row] for row in rows], vectors[rows]
         self.remove([c.chunk_id for c in chunks if c.chunk_id in self.chunks])
         ids = np.array([c.chunk_id for c in chunks], dtype=np.int64)
         self.faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)

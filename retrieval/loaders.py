@@ -91,7 +91,7 @@ def load_faq(path: Path, doc_id: str) -> list[Document]:
     """One Document per question/answer pair, so each FAQ entry is found and cited on its own."""
     documents = []
     for row in _faq_rows(path, read_text_file(path)):
-        if not row["question"] or not row["answer"]:
+        if not row.get("question") or not row.get("answer"):  # a JSON entry may lack either key
             continue
         documents.append(
             Document(

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from dialog.manager import DialogManager, InvalidMessage, TurnResult
+from dialog.manager import DialogManager, InvalidMessage, TurnResult, validate_message
 from dialog.store import UnknownSession
 
 ChatHistory = list[dict[str, Any]]
@@ -55,6 +55,7 @@ class ChatPage:
         """Stream the reply into the chat; an invalid message stays in the box with a warning."""
         history = list(history or [])
         try:
+            validate_message(message, self.manager.max_message_chars)  # before a session is created for it
             if not session_id:
                 session_id = self.manager.start_session("web")
             turn = self.manager.stream(session_id, message)

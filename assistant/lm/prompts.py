@@ -12,11 +12,20 @@ DONT_KNOW = "I don't know"
 
 SYSTEM_PROMPT = (
     "You are a customer support assistant for an online shop. Answer the customer's question "
-    "using only the numbered help-centre passages. Keep the answer short: one to three sentences, "
-    "with the exact numbers, prices and names from the passages. Put the number of the passage you "
-    "used in square brackets after the sentence, like [1]. If the passages do not answer the "
-    f"question, reply exactly: {DONT_KNOW}."
+    "using only the help-centre passages. Answer in one or two short sentences, with the exact "
+    "numbers, prices and names from the passages. After each sentence, write the number of the "
+    "passage it comes from in square brackets, like [1]. If the passages do not answer the "
+    f"question, reply only: {DONT_KNOW}."
 )
+
+# One worked example: small models follow a demonstrated format far better than a described one.
+EXAMPLE_QUESTION = "Can I change my delivery address after ordering?"
+EXAMPLE_PASSAGES = (
+    "[1] Changing an order > Address\nYou can change the delivery address within 1 hour of placing "
+    "the order, from the Edit order page.\n\n[2] Cancelling an order > When you can cancel\n"
+    "Orders can be cancelled until they ship."
+)
+EXAMPLE_ANSWER = "Yes, you can change the delivery address within 1 hour of placing the order, on the Edit order page [1]."
 
 _ABSTENTION = re.compile(
     r"\b(i don'?t know|i do not know|not (?:mentioned|provided|specified|stated|covered|included) in|"
@@ -45,18 +54,21 @@ def build_messages(
     history: Sequence[tuple[str, str]] = (),
     max_history_turns: int = 2,
 ) -> list[Message]:
-    """Chat messages for a grounded answer: rules, recent turns, then passages and the question."""
-    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    """Chat messages for a grounded answer: rules, a worked example, recent turns, passages and question."""
+    messages: list[Message] = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": _user_turn(EXAMPLE_PASSAGES, EXAMPLE_QUESTION)},
+        {"role": "assistant", "content": EXAMPLE_ANSWER},
+    ]
     for user_text, bot_text in list(history)[-max_history_turns:]:
         messages.append({"role": "user", "content": user_text})
         messages.append({"role": "assistant", "content": bot_text})
-    messages.append(
-        {
-            "role": "user",
-            "content": f"Help-centre passages:\n\n{format_passages(passages)}\n\nCustomer question: {question}",
-        }
-    )
+    messages.append({"role": "user", "content": _user_turn(format_passages(passages), question)})
     return messages
+
+
+def _user_turn(passages_text: str, question: str) -> str:
+    return f"Passages:\n\n{passages_text}\n\nQuestion: {question}"
 
 
 @dataclass(frozen=True)

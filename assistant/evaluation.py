@@ -1,0 +1,85 @@
+"""Scoring answers against a question set with required facts (the demo knowledge base's format).
+
+Each question: ``{"id", "question", "answerable", "facts": [[alternative, ...], ...], "sources": [doc ids]}``.
+An answer is correct when it does not decline and contains, for every fact, at least one alternative
+(case-insensitive, dashes and spaces normalised).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answerable: bool
+    facts: list[list[str]]
+    sources: list[str]
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            questions.append(Question(data["id"], data["question"], bool(data["answerable"]), data["facts"], data["sources"]))
+        except (json.JSONDecodeError, KeyError) as error:
+            raise ValueError(f"{path}:{number}: not a valid question line ({error})") from None
+    return questions
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("\u2011", "-")
+    return re.sub(r"\s+", " ", text)
+
+
+def facts_found(answer: str, facts: list[list[str]]) -> list[bool]:
+    """For each fact, whether the answer contains one of its alternatives."""
+    haystack = normalise(answer)
+    return [any(normalise(alt) in haystack for alt in alternatives) for alternatives in facts]
+
+
+def score(question: Question, answer: str, abstained: bool, source_ids: list[str]) -> dict[str, Any]:
+    """Per-question verdicts: correct, declined, whether a gold source was among the given sources."""
+    found = facts_found(answer, question.facts) if question.answerable and not abstained else [False] * len(question.facts)
+    gold = set(question.sources)
+    source_hit = any(s in gold or s.split("#")[0] in gold for s in source_ids) if gold else None
+    return {
+        "id": question.id,
+        "answerable": question.answerable,
+        "abstained": abstained,
+        "correct": question.answerable and not abstained and all(found),
+        "facts_found": sum(found),
+        "facts_total": len(question.facts),
+        "source_hit": source_hit,
+    }
+
+
+def summarise(rows: list[dict[str, Any]], seconds: list[float]) -> dict[str, Any]:
+    """Fact accuracy on answerable questions, abstention on unanswerable ones, and speed."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    hits = [r["source_hit"] for r in answerable if r["source_hit"] is not None]
+    ordered = sorted(seconds)
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "fact_accuracy": sum(r["correct"] for r in answerable) / max(len(answerable), 1),
+        "fact_recall": sum(r["facts_found"] for r in answerable) / max(sum(r["facts_total"] for r in answerable), 1),
+        "false_declines": sum(r["abstained"] for r in answerable) / max(len(answerable), 1),
+        "abstention_recall": sum(r["abstained"] for r in unanswerable) / max(len(unanswerable), 1),
+        "source_in_context": sum(hits) / max(len(hits), 1),
+        "seconds_mean": statistics.fmean(seconds) if seconds else 0.0,
+        "seconds_p50": statistics.median(seconds) if seconds else 0.0,
+        "seconds_p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0,
+    }

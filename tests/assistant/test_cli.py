@@ -1,0 +1,193 @@
+"""The `assistant` command through typer's runner, with the fakes selected by global options."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.cli import app
+from assistant.store import SqlStore, make_engine
+from conftest import write_files
+
+FAKES = ["--embedder", "hash", "--generator", "scripted"]
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    # wide consoles, so that rich does not wrap paths and messages in the middle
+    monkeypatch.setattr(cli.out, "_width", 300)
+    monkeypatch.setattr(cli.err, "_width", 300)
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str):
+    return runner.invoke(app, [*FAKES, *args])
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def ingested(runner: CliRunner, kb_dir: Path) -> Path:
+    result = invoke(runner, "ingest", str(kb_dir))
+    assert result.exit_code == 0, result.output
+    return kb_dir
+
+
+def test_ingest_prints_counts(runner: CliRunner, kb_dir: Path, isolated: Path) -> None:
+    result = invoke(runner, "ingest", str(kb_dir))
+
+    assert result.exit_code == 0, result.output
+    assert "Indexed 5 new, 0 changed, 0 unchanged, 0 removed document(s); 9 chunk(s) embedded." in flat(result.stdout)
+    assert f"Index: 5 documents, 9 chunks in {isolated / 'index'}" in flat(result.stdout)
+
+    again = invoke(runner, "ingest", str(kb_dir))
+    assert "Indexed 0 new, 0 changed, 5 unchanged, 0 removed document(s); 0 chunk(s) embedded." in flat(again.stdout)
+
+
+def test_ingest_of_only_unusable_files_fails_and_lists_them(runner: CliRunner, tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "bad", {"scan.md": b"\x00\x01\x02\x03", "empty.md": ""})
+
+    result = invoke(runner, "ingest", str(folder))
+
+    assert result.exit_code != 0
+    errors = flat(result.stderr)
+    assert f"skipped {folder / 'scan.md'}: binary file" in errors
+    assert f"skipped {folder / 'empty.md'}: empty file" in errors
+    assert "Error: no documents could be indexed from the given paths." in errors
+    assert "Traceback" not in result.output
+
+
+def test_ask_json_prints_the_answer_and_stores_the_turn(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    result = invoke(runner, "ask", "--json", "How long is a password reset link valid?")
+
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert "30 minutes" in payload["answer"]
+    assert payload["abstained"] is False and payload["action"] == "answer" and payload["model"] == "scripted"
+    assert payload["sources"][0]["doc_id"] == "accounts/reset-password"
+    assert payload["sources"][0]["heading"] == "Reset your password > How long the link works"
+    assert {"retrieval_ms", "generation_ms", "total_ms"} <= set(payload["timings_ms"])
+
+    database = isolated / "assistant.db"
+    assert database.is_file()
+    [turn] = SqlStore(make_engine(f"sqlite:///{database}")).turns()
+    assert turn.session_id == payload["session_id"]
+    assert turn.user_text == "How long is a password reset link valid?"
+    assert turn.answer == payload["answer"]
+    with sqlite3.connect(database) as db:
+        kinds = [row[0] for row in db.execute("SELECT type FROM events WHERE session_id = ? ORDER BY seq", (payload["session_id"],))]
+    assert kinds == ["session_started", "user", "intent", "retrieval", "bot"]
+
+
+def test_ask_prints_answer_and_sources(runner: CliRunner, ingested: Path) -> None:
+    result = invoke(runner, "ask", "How much does express shipping cost?")
+
+    assert result.exit_code == 0, result.output
+    assert "$12.50" in result.stdout
+    assert "[1] Shipping costs > Express shipping (shipping/shipping-costs, score" in flat(result.stdout)
+
+
+def test_ask_continues_a_session(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    first = json.loads(invoke(runner, "ask", "--json", "hello").stdout)
+
+    second = invoke(runner, "ask", "--json", "--session", first["session_id"], "Do you offer gift wrapping?")
+
+    assert json.loads(second.stdout)["session_id"] == first["session_id"]
+    assert len(SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).turns(first["session_id"])) == 2
+    unknown = invoke(runner, "ask", "--session", "no-such-id", "hello")
+    assert unknown.exit_code != 0
+    assert "No conversation with id 'no-such-id'" in flat(unknown.stderr)
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_empty_question_is_a_clear_error(runner: CliRunner, ingested: Path, isolated: Path, question: str) -> None:
+    result = invoke(runner, "ask", question)
+
+    assert result.exit_code != 0
+    assert "Error: Please type a question: the message is empty." in flat(result.stderr)
+    assert "Traceback" not in result.output
+    assert SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).session_count() == 0
+
+
+def test_ask_overlong_question_is_a_clear_error(runner: CliRunner, ingested: Path) -> None:
+    result = invoke(runner, "ask", "x" * 100_000)
+
+    assert result.exit_code != 0
+    assert "Your message is 100,000 characters long; the limit is 4,000." in flat(result.stderr)
+    assert "Traceback" not in result.output
+
+
+def test_ask_before_ingest_names_the_ingest_command(runner: CliRunner, isolated: Path) -> None:
+    result = invoke(runner, "ask", "How do I reset my password?")
+
+    assert result.exit_code != 0
+    assert "assistant ingest" in flat(result.stderr)
+    assert "Traceback" not in result.output
+
+
+def test_ask_with_index_of_another_embedder_names_the_rebuild(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    manifest_path = isolated / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest.update(embedder="all-minilm-l6-v2", embedder_sha256="53aa51")  # as if built by the real model
+    manifest_path.write_text(json.dumps(manifest))
+
+    result = invoke(runner, "ask", "How do I reset my password?")
+
+    assert result.exit_code != 0
+    assert "built with embedder 'all-minilm-l6-v2'" in flat(result.stderr)
+    assert "assistant ingest --rebuild" in flat(result.stderr)
+
+
+def test_invalid_setting_is_reported_without_traceback(runner: CliRunner) -> None:
+    result = invoke(runner, "--device", "gpu", "models", "list")
+
+    assert result.exit_code != 0
+    assert "invalid settings: device" in flat(result.stderr)
+
+
+def test_models_list_shows_the_three_models(runner: CliRunner) -> None:
+    result = invoke(runner, "models", "list")
+
+    assert result.exit_code == 0, result.output
+    for name in ("all-minilm-l6-v2", "smollm2-135m", "qwen2.5-coder-0.5b"):
+        assert name in result.stdout
+
+
+def test_models_prepare_unknown_name(runner: CliRunner) -> None:
+    result = invoke(runner, "models", "prepare", "gpt-9")
+
+    assert result.exit_code != 0
+    assert "Unknown model 'gpt-9'" in flat(result.stderr)
+
+
+def test_index_status_after_ingest(runner: CliRunner, ingested: Path) -> None:
+    result = invoke(runner, "index", "status")
+
+    assert result.exit_code == 0, result.output
+    lines = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in result.stdout.splitlines() if ":" in line}
+    assert (lines["documents"], lines["chunks"], lines["embedder"], lines["dimension"]) == ("5", "9", "hash", "256")
+
+
+def test_index_status_without_index(runner: CliRunner) -> None:
+    result = invoke(runner, "index", "status")
+
+    assert result.exit_code != 0
+    assert "Build one with: assistant ingest" in flat(result.stderr)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["ingest"], ["ask"], ["chat"], ["serve"], ["models"], ["models", "list"], ["models", "prepare"], ["index"], ["index", "status"]],
+)
+def test_help_of_each_command(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.stdout

@@ -1,0 +1,182 @@
+"""One test suite for every ConversationStore: in memory, SQLite, and PostgreSQL when reachable.
+
+PostgreSQL: ``TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test``).
+Its tables are dropped and created again when this module first uses it, so reruns start clean.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from assistant.store import SqlStore, make_engine
+from assistant.store.tables import Base, EventRow, TurnRow
+from dialog.events import BotAnswer, IntentPredicted, SessionStarted, UserMessage
+from dialog.store import InMemoryStore, TurnRecord, UnknownSession
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="module")
+def postgres_engine():
+    url = make_url(POSTGRES_URL)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("PostgreSQL tests need the psycopg (v3) driver: pip install 'psycopg[binary]'")
+    try:
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=0.5):
+            pass
+    except OSError as error:
+        pytest.skip(f"no PostgreSQL server at {url.host}:{url.port or 5432} ({error}); set TEST_POSTGRES_URL")
+    engine = make_engine(POSTGRES_URL, create_tables=False)
+    try:
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+    except Exception as error:  # reachable, but e.g. wrong password or no such database
+        engine.dispose()
+        pytest.skip(f"cannot use PostgreSQL at {url.render_as_string(hide_password=True)}: {error}")
+    yield engine
+    engine.dispose()
+
+
+def open_store(kind: str, request, tmp_path: Path):
+    if kind == "memory":
+        return InMemoryStore()
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store' / 'conversations.db'}")
+        request.addfinalizer(engine.dispose)
+        return SqlStore(engine)
+    return SqlStore(request.getfixturevalue("postgres_engine"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request, tmp_path: Path):
+    """Every ConversationStore implementation."""
+    return open_store(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request, tmp_path: Path) -> SqlStore:
+    """The SQL store on each database."""
+    return open_store(request.param, request, tmp_path)
+
+
+def stored_turns(store, session_id: str) -> list:
+    if isinstance(store, InMemoryStore):
+        return [t for t in store.turns if t.session_id == session_id]
+    return list(reversed(store.turns(session_id)))  # SqlStore gives the newest first
+
+
+def sequence_numbers(store, session_id: str) -> list[int] | None:
+    if isinstance(store, InMemoryStore):
+        return None
+    with store.engine.connect() as db:
+        return list(db.scalars(select(EventRow.seq).where(EventRow.session_id == session_id).order_by(EventRow.id)))
+
+
+def record(session_id: str, user_text: str = "Where is my order?", **extra) -> TurnRecord:
+    values = dict(
+        session_id=session_id,
+        user_text=user_text,
+        intent="question",
+        intent_confidence=0.6,
+        action="answer",
+        reason="a question for the knowledge base",
+        answer="See the Orders page [1].",
+        query=user_text,
+        retrieved=[{"chunk_id": 12, "doc_id": "orders/status", "score": 0.71}],
+        sources=[{"n": 1, "doc_id": "orders/status", "title": "Order status", "heading": "Order status", "cited": True}],
+        model="scripted",
+        timings_ms={"retrieval_ms": 1.5, "generation_ms": 2.5, "total_ms": 4.5},
+    )
+    values.update(extra)
+    return TurnRecord(**values)
+
+
+def test_create_session_starts_with_session_started(store) -> None:
+    first = store.create_session("cli")
+    second = store.create_session()
+
+    assert first != second and len(first) >= 16
+    [event] = store.load_events(first)
+    assert isinstance(event, SessionStarted) and event.channel == "cli"
+    assert store.load_events(second)[0].channel == "web"
+
+
+def test_append_adds_only_the_new_events_in_order(store) -> None:
+    session_id = store.create_session()
+    turn_one = [UserMessage(text="hi"), IntentPredicted(intent="greet", confidence=0.95), BotAnswer(text="Hello!", action="small_talk")]
+    turn_two = [UserMessage(text="Where is my order?"), BotAnswer(text="See Orders [1].", citations=({"n": 1, "doc_id": "o"},))]
+
+    store.append(session_id, turn_one)
+    store.append(session_id, turn_two)
+
+    events = store.load_events(session_id)
+    assert events[1:] == turn_one + turn_two
+    assert [e.type_name for e in events] == ["session_started", "user", "intent", "bot", "user", "bot"]
+    seqs = sequence_numbers(store, session_id)
+    if seqs is not None:
+        assert seqs == list(range(6))
+
+
+def test_sessions_do_not_mix(store) -> None:
+    a, b = store.create_session(), store.create_session()
+
+    store.append(a, [UserMessage(text="from a")])
+    store.append(b, [UserMessage(text="from b"), UserMessage(text="again b")])
+
+    assert [e.text for e in store.load_events(a)[1:]] == ["from a"]
+    assert [e.text for e in store.load_events(b)[1:]] == ["from b", "again b"]
+    if sequence_numbers(store, a) is not None:
+        assert sequence_numbers(store, a) == [0, 1] and sequence_numbers(store, b) == [0, 1, 2]
+
+
+def test_unknown_session(store) -> None:
+    with pytest.raises(UnknownSession) as caught:
+        store.load_events("no-such-session")
+    assert "no-such-session" in str(caught.value)
+
+    with pytest.raises(UnknownSession):
+        store.append("no-such-session", [UserMessage(text="lost")], record("no-such-session"))
+
+
+def test_turn_records_are_stored(store) -> None:
+    session_id = store.create_session()
+
+    store.append(session_id, [UserMessage(text="Where is my order?")], record(session_id))
+    store.append(session_id, [UserMessage(text="hi")], record(session_id, "hi", action="small_talk", answer="Hello!"))
+
+    turns = stored_turns(store, session_id)
+    assert [t.user_text for t in turns] == ["Where is my order?", "hi"]
+    first = turns[0]
+    assert first.answer == "See the Orders page [1]."
+    assert first.sources[0]["doc_id"] == "orders/status" and first.sources[0]["cited"] is True
+    assert first.timings_ms == {"retrieval_ms": 1.5, "generation_ms": 2.5, "total_ms": 4.5}
+    assert first.retrieved == [{"chunk_id": 12, "doc_id": "orders/status", "score": 0.71}]
+    assert (first.intent, first.action, first.model, first.abstained, first.handoff) == (
+        "question", "answer", "scripted", False, False,
+    )
+    if isinstance(store, SqlStore):
+        assert isinstance(first, TurnRow)
+        assert first.created_at is not None and first.error is None
+        assert store.session_count() >= 1
+
+
+def test_a_failed_append_stores_nothing(sql_store: SqlStore) -> None:
+    store = sql_store
+    session_id = store.create_session()
+
+    class Unserialisable:
+        pass
+
+    with pytest.raises(Exception):
+        store.append(session_id, [UserMessage(text="kept?")], record(session_id, timings_ms={"x": Unserialisable()}))
+
+    assert len(store.load_events(session_id)) == 1
+    assert stored_turns(store, session_id) == []

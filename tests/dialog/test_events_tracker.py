@@ -1,0 +1,143 @@
+"""Events round-trip through dicts (and JSON); the tracker is rebuilt by replaying them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.store import SqlStore, make_engine
+from dialog.actions import AnswerFromKnowledgeBase
+from dialog.events import (
+    EVENT_TYPES,
+    BotAnswer,
+    Event,
+    HandoffRequested,
+    IntentPredicted,
+    RetrievalDone,
+    SessionEnded,
+    SessionStarted,
+    UserMessage,
+)
+from dialog.manager import DialogManager
+from dialog.tracker import Tracker
+
+SAMPLES: dict[str, Event] = {
+    "session_started": SessionStarted(channel="cli", timestamp=1.5),
+    "user": UserMessage(text="Where is my order?", timestamp=2.0),
+    "intent": IntentPredicted(intent="question", confidence=0.6, timestamp=2.1),
+    "retrieval": RetrievalDone(
+        query="Where is my order?", passages=({"chunk_id": -5, "doc_id": "orders/status", "score": 0.8},), timestamp=2.2
+    ),
+    "bot": BotAnswer(
+        text="See Orders [1].",
+        action="answer",
+        citations=({"n": 1, "doc_id": "orders/status", "title": "Order status", "heading": "Order status", "url": None},),
+        abstained=False,
+        timestamp=2.3,
+    ),
+    "handoff": HandoffRequested(reason="the customer asked for a human", timestamp=3.0),
+    "session_ended": SessionEnded(timestamp=4.0),
+}
+
+
+def test_samples_cover_every_event_type() -> None:
+    assert set(SAMPLES) == set(EVENT_TYPES)
+    assert all(type(event) is EVENT_TYPES[name] for name, event in SAMPLES.items())
+
+
+@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+def test_to_dict_from_dict_round_trip(type_name: str) -> None:
+    event = SAMPLES[type_name]
+
+    data = event.to_dict()
+
+    assert data["type"] == type_name
+    assert Event.from_dict(data) == event
+    assert Event.from_dict(json.loads(json.dumps(data))) == event  # as stored in the database
+    assert Event.from_dict({**data, "added_later": 1}) == event  # unknown keys are ignored
+
+
+@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+def test_defaults_round_trip(type_name: str) -> None:
+    event = EVENT_TYPES[type_name]()
+
+    assert Event.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+    assert event.timestamp > 0
+
+
+@pytest.mark.parametrize("data", [{"type": "teleport"}, {"text": "no type"}])
+def test_unknown_event_type_is_an_error(data: dict) -> None:
+    with pytest.raises(ValueError, match="unknown event type"):
+        Event.from_dict(data)
+
+
+def test_events_are_frozen() -> None:
+    with pytest.raises(AttributeError):
+        SAMPLES["user"].text = "changed"  # type: ignore[misc]
+
+
+def conversation() -> list[Event]:
+    return [
+        SessionStarted(),
+        UserMessage(text="Where is my parcel?"),
+        IntentPredicted(intent="question", confidence=0.6),
+        BotAnswer(text="I couldn't find it.", abstained=True),
+        UserMessage(text="And my refund?"),
+        IntentPredicted(intent="question", confidence=0.6),
+        BotAnswer(text="Still nothing.", abstained=True),
+        UserMessage(text="Let me talk to a human"),
+        IntentPredicted(intent="human", confidence=0.95),
+        HandoffRequested(reason="asked"),
+        BotAnswer(text="Handing you over.", action="handoff"),
+    ]
+
+
+def test_replay_gives_exchanges_handoff_and_abstention_count() -> None:
+    events = conversation()
+
+    tracker = Tracker.from_events("s1", events[:7])
+
+    assert tracker.exchanges == [("Where is my parcel?", "I couldn't find it."), ("And my refund?", "Still nothing.")]
+    assert tracker.consecutive_abstentions == 2
+    assert not tracker.handoff_requested
+    assert tracker.turn_count == 2
+
+    tracker = Tracker.from_events("s1", events + [SessionEnded()])
+
+    assert tracker.handoff_requested and tracker.ended
+    assert tracker.latest_intent == "human"
+    assert tracker.consecutive_abstentions == 0  # the handoff reply is not an abstention
+    assert tracker.exchanges[-1] == ("Let me talk to a human", "Handing you over.")
+    assert tracker.turn_count == 3
+    assert tracker.events == events + [tracker.events[-1]]
+
+
+def test_replay_is_deterministic() -> None:
+    events = conversation()
+
+    assert Tracker.from_events("s", events) == Tracker.from_events("s", list(events))
+
+
+def test_conversation_continues_after_a_restart(assistant, settings, tmp_path: Path) -> None:
+    manager = assistant.manager
+    session_id = manager.start_session("web")
+    manager.handle(session_id, "How long is a password reset link valid?")
+    assistant.store.engine.dispose()
+
+    # a new process: new engine and store on the same SQLite file
+    store = SqlStore(make_engine(settings.database_url))
+    answer = AnswerFromKnowledgeBase(assistant.retriever, assistant.generator, top_k=3, min_score=0.35, max_new_tokens=160)
+    restarted = DialogManager(store, answer)
+    before = restarted.tracker(session_id)
+    assert before.exchanges[0][0] == "How long is a password reset link valid?"
+    assert "30 minutes" in before.exchanges[0][1]
+
+    restarted.handle(session_id, "I want to talk to a human")
+
+    tracker = restarted.tracker(session_id)
+    assert len(tracker.exchanges) == 2
+    assert tracker.handoff_requested
+    assert tracker.events[: len(before.events)] == before.events
+    assert len(store.turns(session_id)) == 2

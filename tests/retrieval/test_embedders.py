@@ -1,0 +1,39 @@
+"""The hash embedder: the deterministic stand-in for the sentence-transformers model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.embedders import Embedder, HashEmbedder
+
+
+def test_vectors_are_unit_norm_float32_of_the_declared_dimension() -> None:
+    embedder = HashEmbedder(dimension=64)
+
+    vectors = embedder.embed(["How do I reset my password?", "", "!!!"])
+
+    assert vectors.shape == (3, 64)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert isinstance(embedder, Embedder)
+    assert embedder.fingerprint == "hash-64"
+
+
+def test_embedding_is_deterministic_across_instances() -> None:
+    texts = ["Standard shipping costs $4.95", "Refunds take 5 to 10 days"]
+
+    np.testing.assert_array_equal(HashEmbedder().embed(texts), HashEmbedder().embed(texts))
+    np.testing.assert_array_equal(HashEmbedder().embed(texts)[1], HashEmbedder().embed(texts[1:])[0])
+
+
+def test_similar_texts_are_closer_than_unrelated_ones() -> None:
+    query, near, far = HashEmbedder().embed(
+        [
+            "How long does a refund take?",
+            "A refund takes 5 to 10 business days to reach your card.",
+            "Our warehouse in Leeds ships garden furniture on pallets.",
+        ]
+    )
+
+    assert float(query @ near) > float(query @ far) + 0.1
+    assert float(query @ query) > float(query @ near)

@@ -1,0 +1,165 @@
+"""Incremental ingest: only what changed is embedded; deleted files leave the index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import KB_FILES
+from retrieval.chunking import chunk_document
+from retrieval.embedders import HashEmbedder
+from retrieval.index import IndexLoadError, VectorIndex
+from retrieval.ingest import ingest
+from retrieval.loaders import load_paths
+from retrieval.retriever import Retriever
+
+
+class CountingEmbedder(HashEmbedder):
+    """The hash embedder, remembering every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts, show_progress: bool = False) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().embed(texts, show_progress)
+
+
+def chunk_count(kb: Path, doc_id: str) -> int:
+    [document] = [d for d in load_paths([kb]).documents if d.doc_id == doc_id]
+    return len(chunk_document(document))
+
+
+def test_first_ingest_indexes_everything(kb_dir: Path, tmp_path: Path) -> None:
+    embedder = CountingEmbedder()
+
+    report = ingest([kb_dir], embedder, tmp_path / "index")
+
+    assert sorted(report.added) == sorted(
+        ["accounts/reset-password", "shipping/shipping-costs", "returns/return-policy",
+         "faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be"]
+    )
+    assert report.chunks_embedded == len(embedder.texts) == report.total_chunks == 9
+    assert report.total_documents == 5
+    index = VectorIndex.load(tmp_path / "index", "hash", "hash-256")
+    assert len(index) == 9
+    assert index.documents["accounts/reset-password"]["source"] == str((kb_dir / "accounts/reset-password.md").resolve())
+
+
+def test_unchanged_folder_embeds_nothing_and_does_not_rewrite(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    before = {p.name: p.stat().st_mtime_ns for p in index_dir.iterdir()}
+    embedder = CountingEmbedder()
+
+    report = ingest([kb_dir], embedder, index_dir)
+
+    assert report.chunks_embedded == 0 and embedder.texts == []
+    assert len(report.unchanged) == 5 and not report.changed
+    assert {p.name: p.stat().st_mtime_ns for p in index_dir.iterdir()} == before
+    assert report.total_chunks == 9
+
+
+def test_changing_one_file_re_embeds_only_that_document(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    path = kb_dir / "shipping/shipping-costs.md"
+    path.write_text(KB_FILES["shipping/shipping-costs.md"].replace("$12.50", "$14.00"))
+    embedder = CountingEmbedder()
+
+    report = ingest([kb_dir], embedder, index_dir)
+
+    assert report.updated == ["shipping/shipping-costs"]
+    assert report.added == [] and report.removed == [] and len(report.unchanged) == 4
+    assert report.chunks_embedded == chunk_count(kb_dir, "shipping/shipping-costs") == len(embedder.texts)
+    assert all(text.startswith("Shipping costs") for text in embedder.texts)
+    index = VectorIndex.load(index_dir, "hash", "hash-256")
+    texts = [c.text for c in index.chunks.values()]
+    assert any("$14.00" in t for t in texts) and not any("$12.50" in t for t in texts)
+    assert len(index) == 9 and index.faiss.ntotal == 9
+
+
+def test_deleting_a_file_removes_its_chunks(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    (kb_dir / "returns/return-policy.md").unlink()
+
+    report = ingest([kb_dir], HashEmbedder(), index_dir)
+
+    assert report.removed == ["returns/return-policy"]
+    index = VectorIndex.load(index_dir, "hash", "hash-256")
+    assert "returns/return-policy" not in index.documents
+    assert index.chunk_ids_of("returns/return-policy") == []
+    assert len(index) == report.total_chunks == 7
+
+
+def test_ingesting_another_folder_keeps_documents_of_the_first(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "extra.md").write_text("# Extra\n\nLoyalty points never expire.\n")
+
+    report = ingest([other], HashEmbedder(), index_dir)
+
+    assert report.added == ["extra"] and report.removed == []
+    assert report.total_documents == 6
+
+
+def test_binary_and_empty_files_are_skipped_while_others_are_indexed(kb_dir: Path, tmp_path: Path) -> None:
+    (kb_dir / "photo.md").write_bytes(b"\x00\x01\x02 binary")
+    (kb_dir / "empty.md").write_text("")
+
+    report = ingest([kb_dir], HashEmbedder(), tmp_path / "index")
+
+    assert sorted(Path(p).name for p, _ in report.skipped) == ["empty.md", "photo.md"]
+    assert report.total_documents == 5 and report.total_chunks == 9
+
+
+def test_rebuild_re_embeds_everything(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    embedder = CountingEmbedder()
+
+    report = ingest([kb_dir], embedder, index_dir, rebuild=True)
+
+    assert len(report.added) == 5 and report.chunks_embedded == 9 == len(embedder.texts)
+
+
+def test_ingest_with_another_embedder_needs_a_rebuild(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+
+    with pytest.raises(IndexLoadError, match="--rebuild"):
+        ingest([kb_dir], HashEmbedder(dimension=64), index_dir)
+    assert ingest([kb_dir], HashEmbedder(dimension=64), index_dir, rebuild=True).total_chunks == 9
+    assert json.loads((index_dir / "manifest.json").read_text())["dimension"] == 64
+
+
+def test_article_with_repeated_identical_sections_stays_loadable(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "notes.md").write_text("# Notes\n\n## Note\n\nSame text.\n\n## Other\n\nx\n\n## Note\n\nSame text.\n")
+
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+
+    passages = Retriever(HashEmbedder(), tmp_path / "index").search("note same text", k=5)
+    assert [p.chunk.heading for p in passages][0] == "Notes > Note"
+    assert len(passages) == 2
+
+
+def test_retriever_sees_a_new_ingest_without_restart(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    retriever = Retriever(HashEmbedder(), index_dir)
+    assert retriever.search("loyalty points expire", k=1)[0].chunk.doc_id != "loyalty"
+    (kb_dir / "loyalty.md").write_text("# Loyalty\n\nLoyalty points expire after 18 months.\n")
+
+    ingest([kb_dir], HashEmbedder(), index_dir)
+
+    [best] = retriever.search("When do loyalty points expire?", k=1)
+    assert best.chunk.doc_id == "loyalty"

@@ -1,0 +1,172 @@
+"""Loaders: every readable file becomes Documents; every unusable one is skipped with a reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import write_files
+from retrieval.loaders import load_paths
+
+
+def skipped_by_name(report) -> dict[str, str]:
+    return {Path(path).name: reason for path, reason in report.skipped}
+
+
+def test_markdown_title_comes_from_first_heading(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"guides/reset.md": "Intro line\n\n# Reset your password\n\n## Steps\n\nDo it.\n"})
+
+    report = load_paths([root])
+
+    [document] = report.documents
+    assert document.title == "Reset your password"
+    assert document.doc_id == "guides/reset"
+    assert document.kind == "article"
+    assert document.source == str((root / "guides/reset.md").resolve())
+
+
+def test_markdown_without_heading_is_titled_from_file_name(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"gift-cards.md": "Gift cards never expire.\n"})
+
+    [document] = load_paths([root]).documents
+
+    assert document.title == "Gift cards"
+
+
+def test_plain_text_title_is_first_line(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"notes.txt": "\n  Opening hours\nWe open at 9.\n"})
+
+    [document] = load_paths([root]).documents
+
+    assert document.title == "Opening hours"
+    assert "We open at 9." in document.text
+
+
+def test_unusable_files_are_skipped_with_reasons_and_others_still_load(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "good.md": "# Good\n\nUseful text.\n",
+            "binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "empty.md": "",
+            "blank.txt": "   \n\t\n\n",
+            "latin1.md": "# Caf\xe9\n\nCaf\xe9 au lait.\n".encode("latin-1"),
+            "manual.docx": b"PK\x03\x04 whatever",
+            "also-good.txt": "Second\nStill loaded.\n",
+        },
+    )
+
+    report = load_paths([root])
+
+    assert sorted(d.doc_id for d in report.documents) == ["also-good", "good"]
+    reasons = skipped_by_name(report)
+    assert set(reasons) == {"binary.md", "empty.md", "blank.txt", "latin1.md", "manual.docx"}
+    assert "binary" in reasons["binary.md"]
+    assert reasons["empty.md"] == "empty file"
+    assert reasons["blank.txt"] == "empty file"
+    assert "not UTF-8" in reasons["latin1.md"]
+    assert "unsupported file type .docx" in reasons["manual.docx"]
+
+
+def test_hidden_files_and_folders_are_ignored(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\n\ntext\n", ".git/config.md": "# no\n", ".draft.md": "# no\n"})
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["a"]
+    assert report.skipped == []
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"bom.md": "\ufeff# Title with BOM\n\nBody.\n".encode("utf-8")})
+
+    [document] = load_paths([root]).documents
+
+    assert document.title == "Title with BOM"
+
+
+def test_faq_csv_gives_one_document_per_row(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "faq.csv": "Question,Answer,url\n"
+            "Do you offer gift wrapping?,Yes: $3.99 per item.,\n"
+            "Can I pay by cheque?,No.,https://shop.example/pay\n"
+            "Unanswered question?,,\n"
+        },
+    )
+
+    report = load_paths([root])
+
+    by_id = {d.doc_id: d for d in report.documents}
+    assert set(by_id) == {"faq#do-you-offer-gift-wrapping", "faq#can-i-pay-by-cheque"}
+    wrap = by_id["faq#do-you-offer-gift-wrapping"]
+    assert (wrap.title, wrap.text, wrap.kind, wrap.url) == ("Do you offer gift wrapping?", "Yes: $3.99 per item.", "faq", None)
+    assert by_id["faq#can-i-pay-by-cheque"].url == "https://shop.example/pay"
+
+
+def test_faq_json_list_and_object_forms(tmp_path: Path) -> None:
+    rows = [{"question": "Is there a student discount?", "answer": "Yes, 10% off."}]
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "faq.json": json.dumps(rows),
+            "more/help.json": json.dumps({"faq": [{"question": "Do you ship to Mars?", "answer": "Not yet."}]}),
+        },
+    )
+
+    report = load_paths([root])
+
+    by_id = {d.doc_id: d for d in report.documents}
+    assert set(by_id) == {"faq#is-there-a-student-discount", "more/help#do-you-ship-to-mars"}
+    assert by_id["faq#is-there-a-student-discount"].text == "Yes, 10% off."
+    assert all(d.kind == "faq" for d in report.documents)
+
+
+def test_faq_json_entry_without_answer_is_left_out_not_fatal(tmp_path: Path) -> None:
+    rows = [{"question": "Kept?", "answer": "Yes."}, {"question": "No answer key?"}]
+    root = write_files(tmp_path / "kb", {"faq.json": json.dumps(rows), "a.md": "# A\n\ntext\n"})
+
+    report = load_paths([root])
+
+    assert sorted(d.doc_id for d in report.documents) == ["a", "faq#kept"]
+    assert report.skipped == []
+
+
+def test_faq_without_question_answer_columns_is_skipped(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "faq.csv": "title,body\nHello,World\n",
+            "bad.json": "{not json",
+            "list.json": json.dumps({"faq": "nope"}),
+            "ok.md": "# Ok\n\nfine\n",
+        },
+    )
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["ok"]
+    reasons = skipped_by_name(report)
+    assert "'question' and 'answer'" in reasons["faq.csv"]
+    assert "invalid JSON" in reasons["bad.json"]
+    assert "expected a JSON list" in reasons["list.json"]
+
+
+def test_missing_path_is_reported_and_other_paths_load(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\n\ntext\n"})
+    missing = tmp_path / "nowhere"
+
+    report = load_paths([missing, root])
+
+    assert [d.doc_id for d in report.documents] == ["a"]
+    assert report.skipped == [(str(missing), "does not exist")]
+
+
+def test_single_file_path_uses_its_name_as_id(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"deep/file.md": "# F\n\nx\n", "deep/notes.rtf": "{\\rtf1}"})
+
+    report = load_paths([root / "deep" / "file.md", root / "deep" / "notes.rtf"])
+
+    assert [d.doc_id for d in report.documents] == ["file"]
+    assert "unsupported file type .rtf" in skipped_by_name(report)["notes.rtf"]

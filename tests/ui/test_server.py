@@ -1,0 +1,78 @@
+"""The web server: article pages, escaping, 404 and health, through FastAPI's test client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import Assistant
+from retrieval.ingest import ingest
+from ui.chat import ChatPage, format_sources
+from ui.server import create_app
+
+
+@pytest.fixture
+def client(assistant: Assistant, kb_dir: Path) -> TestClient:
+    (kb_dir / "notes" / "unsafe.md").parent.mkdir()
+    (kb_dir / "notes" / "unsafe.md").write_text(
+        "# Unsafe article\n\nHello <script>alert('x')</script> world.\n\n<img src=x onerror=alert(1)>\n"
+    )
+    ingest([kb_dir], assistant.embedder, assistant.settings.index_dir)
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_article_page_renders_markdown(client: TestClient) -> None:
+    response = client.get("/kb/accounts/reset-password")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<title>accounts/reset-password</title>" in response.text
+    assert "<h1>Reset your password</h1>" in response.text
+    assert "<h2>How long the link works</h2>" in response.text
+    assert "expire after 30 minutes" in response.text
+
+
+def test_raw_html_in_an_article_is_escaped(client: TestClient) -> None:
+    response = client.get("/kb/notes/unsafe")
+
+    assert response.status_code == 200
+    assert "<script>" not in response.text
+    assert "&lt;script&gt;alert(" in response.text
+    assert "<img" not in response.text
+
+
+def test_faq_page_has_an_anchor_for_every_cited_entry(assistant: Assistant, client: TestClient) -> None:
+    result = assistant.manager.handle(assistant.manager.start_session(), "Do you offer gift wrapping?")
+    link = format_sources(result).split("](")[1].split(")")[0]
+    assert link == "/kb/faq#do-you-offer-gift-wrapping"
+
+    response = client.get(link.split("#")[0])
+
+    assert response.status_code == 200
+    assert '<h3 id="do-you-offer-gift-wrapping">Do you offer gift wrapping?</h3>' in response.text
+    assert "$3.99 per item" in response.text
+
+
+@pytest.mark.parametrize("path", ["/kb/accounts/nope", "/kb/faq%23missing-entry", "/kb/../pyproject"])
+def test_unknown_article_is_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 404
+
+
+def test_healthz(client: TestClient) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "chunks": 10}
+
+
+def test_chat_page_is_mounted_at_root(client: TestClient) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Help centre assistant" in response.text
