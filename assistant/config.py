@@ -39,7 +39,7 @@ class Settings(BaseSettings):
 
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the generator.")
     min_retrieval_score: float = Field(
-        0.35, description="Below this cosine similarity the assistant declines instead of guessing."
+        0.45, description="Below this cosine similarity the assistant declines instead of guessing."
     )
     max_new_tokens: int = Field(160, ge=8, le=2048)
     max_message_chars: int = Field(4000, ge=1, description="Longer customer messages are refused.")

@@ -19,13 +19,13 @@ SYSTEM_PROMPT = (
 )
 
 # One worked example: small models follow a demonstrated format far better than a described one.
-EXAMPLE_QUESTION = "Can I change my delivery address after ordering?"
+EXAMPLE_QUESTION = "How long will my parcel wait at the pickup point?"
 EXAMPLE_PASSAGES = (
-    "[1] Changing an order > Address\nYou can change the delivery address within 1 hour of placing "
-    "the order, from the Edit order page.\n\n[2] Cancelling an order > When you can cancel\n"
-    "Orders can be cancelled until they ship."
+    "[1] Pickup points > Opening hours\nPickup points are open from 9 am to 6 pm, Monday to Saturday.\n\n"
+    "[2] Pickup points > Collecting a parcel\nA parcel waits at the pickup point for 7 days. Bring the "
+    "pickup code from your email."
 )
-EXAMPLE_ANSWER = "Yes, you can change the delivery address within 1 hour of placing the order, on the Edit order page [1]."
+EXAMPLE_ANSWER = "Your parcel waits at the pickup point for 7 days; bring the pickup code from your email [2]."
 
 _ABSTENTION = re.compile(
     r"\b(i don'?t know|i do not know|not (?:mentioned|provided|specified|stated|covered|included) in|"
