@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from assistant import cli
 from assistant.cli import app
 from assistant.store import SqlStore, make_engine
-from conftest import write_files
+from conftest import HASH_MIN_SCORE, write_files
 
 FAKES = ["--embedder", "hash", "--generator", "scripted"]
 
@@ -22,6 +22,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     # wide consoles, so that rich does not wrap paths and messages in the middle
     monkeypatch.setattr(cli.out, "_width", 300)
     monkeypatch.setattr(cli.err, "_width", 300)
+    monkeypatch.setenv("ASSISTANT_MIN_RETRIEVAL_SCORE", str(HASH_MIN_SCORE))
     return CliRunner()
 
 

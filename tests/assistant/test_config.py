@@ -30,7 +30,7 @@ def test_built_in_defaults_without_any_configuration(monkeypatch: pytest.MonkeyP
     assert get_spec(settings.embedder).role == "embedder"  # the defaults name packaged models of the right role
     assert get_spec(settings.generator).role == "generator"
     assert settings.device == "auto"
-    assert (settings.top_k, settings.min_retrieval_score, settings.max_message_chars) == (3, 0.35, 4000)
+    assert (settings.top_k, settings.min_retrieval_score, settings.max_message_chars) == (3, 0.45, 4000)
 
 
 def test_explicit_paths_are_not_overwritten_by_derived_ones(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_low_retrieval_score_declines_without_calling_the_generator(assistant, m
     assert result.sources == [] and result.model is None
     assert assistant.generator.calls == []
     assert "generation_ms" not in result.timings_ms
-    assert "< 0.35" in result.reason
+    assert f"< {assistant.settings.min_retrieval_score}" in result.reason
     assert manager.store.load_events(session_id)[-1] == BotAnswer(
         text=NOT_FOUND, action="answer", abstained=True, timestamp=manager.store.load_events(session_id)[-1].timestamp
     )
