@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.lm.base import Generator
-from assistant.lm.prompts import PromptPassage, build_messages, check_answer
+from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer
 from dialog.events import BotAnswer, Event, HandoffRequested, RetrievalDone
 from dialog.tracker import Tracker
 from retrieval.documents import Passage
@@ -126,7 +126,9 @@ class AnswerFromKnowledgeBase:
             text, sources = NOT_FOUND, []
         else:
             text = checked.text
-            sources = [_source(n, p, n in checked.cited) for n, p in enumerate(passages, start=1)]
+            # no [n] in the answer: credit the passage it was visibly drawn from, if any
+            cited = checked.cited or attribute(text, [p.chunk.text for p in passages])
+            sources = [_source(n, p, n in cited) for n, p in enumerate(passages, start=1)]
         citations = tuple(s for s in sources if s["cited"])
         yield ActionOutcome(
             text=text,

@@ -40,8 +40,8 @@ def format_sources(result: TurnResult) -> str:
     lines = []
     for source in result.cited_sources:
         label = html.escape(source["heading"] or source["title"])
-        lines.append(f"[{source['n']}] [{label}]({article_link(source)})")
-    return "\n\n---\n**Sources**\n\n" + "\n\n".join(lines)
+        lines.append(f"- [{source['n']}] [{label}]({article_link(source)})")
+    return "\n\n**Sources**\n" + "\n".join(lines)
 
 
 class ChatPage:

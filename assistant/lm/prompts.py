@@ -101,3 +101,29 @@ def check_answer(text: str, passage_count: int) -> CheckedAnswer:
 def is_abstention(text: str) -> bool:
     """Whether the answer declines (says it does not know or that the passages lack the answer)."""
     return not text.strip() or bool(_ABSTENTION.search(text))
+
+
+_STOPWORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been it its this that "
+    "these those you your we our us i my me they them their can will would should could do does did not no "
+    "yes so than then there here what when where which who how have has had any all each more most".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words and numbers of ``text``, without common function words."""
+    return {w for w in re.findall(r"[a-z0-9$%]+(?:[.,'-][a-z0-9]+)*", text.lower()) if w not in _STOPWORDS}
+
+
+def attribute(answer: str, passage_texts: Sequence[str], min_overlap: float = 0.5) -> tuple[int, ...]:
+    """For an answer without citations: the passage (1-based) that holds most of its content words.
+
+    Empty when no passage holds at least ``min_overlap`` of them (the answer is not clearly drawn
+    from any single passage).
+    """
+    words = content_words(answer)
+    if not words or not passage_texts:
+        return ()
+    overlaps = [len(words & content_words(text)) / len(words) for text in passage_texts]
+    best = max(range(len(overlaps)), key=overlaps.__getitem__)
+    return (best + 1,) if overlaps[best] >= min_overlap else ()

@@ -98,3 +98,16 @@ def test_scripted_generator_fixed_reply_and_token_limit() -> None:
     assert generate(generator, [{"role": "user", "content": "hi"}]) == "one two three four"
     assert generate(generator, [{"role": "user", "content": "hi"}], max_new_tokens=2) == "one two"
     assert ScriptedGenerator().stream([{"role": "user", "content": "no passages"}]).__next__() == "I"
+
+
+def test_attribute_credits_the_passage_holding_the_answer_words() -> None:
+    from assistant.lm.prompts import attribute
+
+    passages = [
+        "A new password needs at least 10 characters.",
+        "Password reset links expire after 30 minutes and work only once.",
+    ]
+    assert attribute("The reset link expires after 30 minutes.", passages) == (2,)
+    assert attribute("Our founder started the company in a garage.", passages) == ()
+    assert attribute("", passages) == ()
+    assert attribute("Anything at all.", []) == ()

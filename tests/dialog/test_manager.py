@@ -112,8 +112,20 @@ def test_out_of_range_citation_is_removed_from_the_answer(assistant) -> None:
     result = manager.handle(manager.start_session(), "How long is a password reset link valid?")
 
     assert result.text == "Links expire after 30 minutes."
+    # the invalid [7] is gone; the answer is credited to the passage that holds its words
+    assert [s["doc_id"] for s in result.cited_sources] == ["accounts/reset-password"]
+
+
+def test_uncited_answer_drawn_from_no_passage_lists_every_passage(assistant) -> None:
+    answer = AnswerFromKnowledgeBase(
+        assistant.retriever, ScriptedGenerator("Our founder started the company in a garage."), top_k=3, min_score=0.35, max_new_tokens=160
+    )
+    manager = DialogManager(assistant.store, answer)
+
+    result = manager.handle(manager.start_session(), "How long is a password reset link valid?")
+
     assert not any(s["cited"] for s in result.sources)
-    assert len(result.cited_sources) == 3  # no citation: all passages it was written from
+    assert len(result.cited_sources) == 3  # nothing to credit: all passages it was written from
 
 
 def test_small_talk_hello(assistant, manager: DialogManager) -> None:

@@ -29,7 +29,7 @@ def test_format_sources_links_articles_and_faq_anchors() -> None:
         )
     )
 
-    assert text.startswith("\n\n---\n**Sources**\n\n")
+    assert text.startswith("\n\n**Sources**\n- ")
     assert "[1] [Reset your password &gt; How long the link works](/kb/accounts/reset-password)" in text
     assert "[2] [Do you offer gift wrapping?](/kb/faq#do-you-offer-gift-wrapping)" in text
     assert "shipping/costs" not in text  # not cited
