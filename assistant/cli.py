@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -204,6 +205,16 @@ def chat(ctx: typer.Context) -> None:
             err.print(f"[yellow]{error}[/]", highlight=False)
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -218,6 +229,8 @@ def serve(
     from ui.server import create_app
 
     settings = settings_from(ctx, host=host, port=port)
+    if not port_is_free(settings.host, settings.port):
+        fail(f"port {settings.port} on {settings.host} is already in use (another server running?); choose one with --port")
     assistant = Assistant(settings)
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
     if warm_up:

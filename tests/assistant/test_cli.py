@@ -192,3 +192,16 @@ def test_help_of_each_command(runner: CliRunner, command: list[str]) -> None:
 
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.stdout
+
+
+def test_serve_on_a_busy_port_is_a_clear_error(runner: CliRunner, ingested: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke(runner, "serve", "--port", str(port), "--no-warm-up")
+
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in flat(result.stderr)
