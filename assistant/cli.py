@@ -113,18 +113,11 @@ def ingest(
 
 @index_app.command("status")
 def index_status(ctx: typer.Context) -> None:
-    """Show what the index holds and which embedder built it."""
-    from retrieval.index import VectorIndex
-
+    """Show what the index holds, and check it against the configured embedder and its checksums."""
     settings = settings_from(ctx)
-    manifest_path = Path(settings.index_dir) / "manifest.json"
-    if not manifest_path.is_file():
-        fail(f"No search index in {settings.index_dir}. Build one with: assistant ingest PATH...")
-    manifest = json.loads(manifest_path.read_text())
-    spec = run_guarded(lambda: model_registry.get_spec(manifest["embedder"])) if manifest["embedder"] != "hash" else None
-    run_guarded(lambda: VectorIndex.load(settings.index_dir, manifest["embedder"], spec.sha256 if spec else manifest["embedder_sha256"]))
-    for key in ("documents", "chunks", "embedder", "dimension", "metric", "index_type", "updated_at"):
-        out.print(f"{key:>10}: {manifest.get(key)}")
+    index = run_guarded(lambda: Assistant(settings).retriever.index)
+    for key, value in index.manifest().items():
+        out.print(f"{key:>16}: {value}", highlight=False)
 
 
 # -- asking ----------------------------------------------------------------------------------------
