@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
-from assistant.store.tables import Base
+from assistant.store.migrate import MigrationError, upgrade
 
 
 class StoreUnavailable(RuntimeError):
@@ -17,15 +20,29 @@ class StoreUnavailable(RuntimeError):
 
 def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may wait for another process
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")  # SQLite enforces foreign keys (and ON DELETE CASCADE) only so
     cursor.close()
 
 
+@contextmanager
+def store_errors(url: URL) -> Iterator[None]:
+    """Turn "cannot connect" and "cannot migrate" into StoreUnavailable with a one-line message."""
+    where = url.render_as_string(hide_password=True)
+    try:
+        yield
+    except OperationalError as error:
+        reason = " ".join(str(error.orig).split())  # the driver's message may span lines
+        raise StoreUnavailable(f"Cannot open the database {where}: {reason}") from None
+    except (MigrationError, CommandError) as error:
+        raise StoreUnavailable(f"Cannot migrate the database {where}: {error}") from None
+
+
 def make_engine(url: str, create_tables: bool = True) -> Engine:
-    """An engine for ``url``; creates the SQLite folder and the tables. StoreUnavailable if unreachable."""
+    """An engine for ``url``; creates the SQLite folder and, with ``create_tables``, brings the schema to
+    the latest migration (a database made by create_all is stamped first). StoreUnavailable if unreachable."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -36,9 +53,9 @@ def make_engine(url: str, create_tables: bool = True) -> Engine:
         engine = create_engine(url, pool_pre_ping=True)
     if create_tables:
         try:
-            Base.metadata.create_all(engine)
-        except OperationalError as error:
-            raise StoreUnavailable(
-                f"Cannot open the database {parsed.render_as_string(hide_password=True)}: {error.orig}"
-            ) from None
+            with store_errors(parsed):
+                upgrade(engine)
+        except StoreUnavailable:
+            engine.dispose()
+            raise
     return engine

@@ -1,48 +1,31 @@
 """One test suite for every ConversationStore: in memory, SQLite, and PostgreSQL when reachable.
 
-PostgreSQL: ``TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test``).
-Its tables are dropped and created again when this module first uses it, so reruns start clean.
+PostgreSQL: ``TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test``),
+in a schema of this module's own that is dropped and created again (tests/postgres_schemas.py), so reruns
+start clean and other modules' PostgreSQL tests are not disturbed.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from assistant.store import SqlStore, make_engine
-from assistant.store.tables import Base, EventRow, TurnRow
+from assistant.store.tables import EventRow, TurnRow
 from dialog.events import BotAnswer, IntentPredicted, SessionStarted, UserMessage
 from dialog.store import InMemoryStore, TurnRecord, UnknownSession
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test")
+from postgres_schemas import fresh_schema
 
 
 @pytest.fixture(scope="module")
 def postgres_engine():
-    url = make_url(POSTGRES_URL)
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("PostgreSQL tests need the psycopg (v3) driver: pip install 'psycopg[binary]'")
-    try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=0.5):
-            pass
-    except OSError as error:
-        pytest.skip(f"no PostgreSQL server at {url.host}:{url.port or 5432} ({error}); set TEST_POSTGRES_URL")
-    engine = make_engine(POSTGRES_URL, create_tables=False)
-    try:
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
-    except Exception as error:  # reachable, but e.g. wrong password or no such database
+    """The store's tables in a schema of their own, made by the migrations as in production."""
+    with fresh_schema("test_conversation_store") as url:
+        engine = make_engine(url)
+        yield engine
         engine.dispose()
-        pytest.skip(f"cannot use PostgreSQL at {url.render_as_string(hide_password=True)}: {error}")
-    yield engine
-    engine.dispose()
 
 
 def open_store(kind: str, request, tmp_path: Path):

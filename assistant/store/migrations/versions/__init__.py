@@ -1,0 +1,1 @@
+"""Ordered schema revisions, oldest first (alembic ignores this file)."""

@@ -1,0 +1,179 @@
+"""`assistant logs purge`: deletes idle conversations with their events and turn records, on SQLite and
+PostgreSQL, in one transaction; reads ages like 90d, 2w, 12h and refuses anything else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.cli import app
+from assistant.store import SqlStore, make_engine
+from assistant.store.admin import parse_age, purge_logs
+from assistant.store.tables import EventRow, SessionRow, TurnRow, utcnow
+from dialog.events import BotAnswer, UserMessage
+from dialog.store import TurnRecord
+from postgres_schemas import fresh_schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'assistant.db'}"
+        return
+    with fresh_schema("test_logs_purge") as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str):
+    store = SqlStore(make_engine(database_url))
+    yield store
+    store.engine.dispose()
+
+
+def converse(store: SqlStore, turns: int, idle_days: float) -> str:
+    """A session with ``turns`` turns (2 events and 1 record each), last active ``idle_days`` ago."""
+    session_id = store.create_session()
+    for n in range(turns):
+        record = TurnRecord(
+            session_id=session_id, user_text=f"question {n}", intent="question", intent_confidence=0.9,
+            action="answer", reason="kb", answer=f"answer {n}",
+        )
+        store.append(session_id, [UserMessage(text=f"question {n}"), BotAnswer(text=f"answer {n}")], record)
+    with store.engine.begin() as db:
+        db.execute(update(SessionRow).where(SessionRow.id == session_id).values(updated_at=utcnow() - timedelta(days=idle_days)))
+    return session_id
+
+
+def counts(store: SqlStore, session_id: str) -> tuple[int, int, int]:
+    with store.engine.connect() as db:
+        return (
+            db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.id == session_id)),
+            db.scalar(select(func.count()).select_from(EventRow).where(EventRow.session_id == session_id)),
+            db.scalar(select(func.count()).select_from(TurnRow).where(TurnRow.session_id == session_id)),
+        )
+
+
+@pytest.mark.parametrize(
+    ("text_", "expected"),
+    [("90d", timedelta(days=90)), ("2w", timedelta(weeks=2)), ("12h", timedelta(hours=12)), (" 1D ", timedelta(days=1))],
+)
+def test_parse_age(text_: str, expected: timedelta) -> None:
+    assert parse_age(text_) == expected
+
+
+@pytest.mark.parametrize(
+    ("text_", "message"),
+    [
+        ("0d", "the age must be more than zero, got '0d'"),
+        ("-5d", "cannot read the age '-5d'"),
+        ("90", "cannot read the age '90'"),
+        ("90m", "cannot read the age '90m'"),
+        ("1.5d", "cannot read the age '1.5d'"),
+        ("ninety days", "cannot read the age 'ninety days'"),
+        ("", "cannot read the age ''"),
+        ("9999999999999w", "is too large"),
+    ],
+)
+def test_parse_age_refuses_zero_negative_and_garbage(text_: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_age(text_)
+    assert message in str(caught.value)
+
+
+def test_purge_deletes_only_idle_sessions_with_their_events_and_turns(store: SqlStore, database_url: str) -> None:
+    old = converse(store, turns=2, idle_days=120)
+    older = converse(store, turns=1, idle_days=400)
+    recent = converse(store, turns=3, idle_days=10)
+    fresh = converse(store, turns=1, idle_days=0)
+
+    preview = purge_logs(database_url, timedelta(days=90), dry_run=True)
+
+    assert (preview.sessions, preview.events, preview.turns, preview.dry_run) == (2, 5 + 3, 3, True)
+    assert counts(store, old) == (1, 5, 2)  # a dry run deletes nothing
+
+    report = purge_logs(database_url, timedelta(days=90))
+
+    assert (report.sessions, report.events, report.turns, report.dry_run) == (2, 8, 3, False)
+    assert counts(store, old) == counts(store, older) == (0, 0, 0)
+    assert counts(store, recent) == (1, 7, 3) and counts(store, fresh) == (1, 3, 1)
+    assert store.load_events(recent)[-1].text == "answer 2"
+    assert purge_logs(database_url, timedelta(days=90)).sessions == 0
+
+
+def test_deleting_a_session_cascades_to_its_rows(store: SqlStore) -> None:
+    # The schema's ON DELETE CASCADE works on both databases (SQLite: make_engine turns foreign keys on).
+    session_id = converse(store, turns=1, idle_days=0)
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as db:
+            assert db.scalar(text("PRAGMA foreign_keys")) == 1
+
+    with store.engine.begin() as db:
+        db.execute(delete(SessionRow).where(SessionRow.id == session_id))
+
+    assert counts(store, session_id) == (0, 0, 0)
+
+
+# -- the command --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setattr(cli.out, "_width", 300)
+    monkeypatch.setattr(cli.err, "_width", 300)
+    return CliRunner()
+
+
+def test_purge_command_dry_run_then_purge(runner: CliRunner, store: SqlStore, database_url: str) -> None:
+    old = converse(store, turns=1, idle_days=100)
+    kept = converse(store, turns=1, idle_days=1)
+    base = ["--database-url", database_url, "logs", "purge", "--older-than", "90d"]
+
+    preview = runner.invoke(app, [*base, "--dry-run"])
+
+    assert preview.exit_code == 0, preview.output
+    assert "Would delete 1 session(s), 3 event(s) and 1 turn record(s) last active before" in preview.stdout
+    assert counts(store, old) == (1, 3, 1)
+
+    result = runner.invoke(app, base)
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 session(s), 3 event(s) and 1 turn record(s) last active before" in result.stdout
+    assert counts(store, old) == (0, 0, 0) and counts(store, kept) == (1, 3, 1)
+
+
+def test_purge_command_on_the_default_database(runner: CliRunner, isolated: Path) -> None:
+    result = runner.invoke(app, ["logs", "purge", "--older-than", "2w"])
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 0 session(s), 0 event(s) and 0 turn record(s)" in result.stdout
+    assert (isolated / "assistant.db").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--older-than", "0d"], "Error: the age must be more than zero, got '0d'"),
+        (["--older-than=-5d"], "Error: cannot read the age '-5d': give a whole number and a unit"),
+        (["--older-than", "soon"], "Error: cannot read the age 'soon'"),
+    ],
+)
+def test_purge_command_refuses_bad_ages(runner: CliRunner, isolated: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["logs", "purge", *args])
+
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert not (isolated / "assistant.db").exists()  # refused before the database is opened
+
+
+def test_purge_command_needs_an_age(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["logs", "purge"])
+
+    assert result.exit_code == 2
+    assert "--older-than" in result.output

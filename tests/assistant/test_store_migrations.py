@@ -1,0 +1,227 @@
+"""Schema migrations on SQLite and PostgreSQL: the migrated schema is the models' schema, databases made
+by create_all are stamped, concurrent openers are safe, and `assistant db` reports and upgrades."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.cli import app
+from assistant.store import SqlStore, StoreUnavailable, make_engine
+from assistant.store.migrate import FIRST_REVISION, alembic_config, head_revision
+from assistant.store.tables import Base
+from dialog.events import UserMessage
+from postgres_schemas import fresh_schema
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path):
+    """An empty database: a new SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'assistant.db'}"
+        return
+    with fresh_schema("test_store_migrations") as url:
+        yield url
+
+
+@pytest.fixture
+def engines(request):
+    """Opens engines and disposes of them after the test (PostgreSQL schemas are dropped afterwards)."""
+    opened = []
+
+    def open_engine(url: str, **kwargs):
+        engine = make_engine(url, **kwargs)
+        opened.append(engine)
+        return engine
+
+    yield open_engine
+    for engine in opened:
+        engine.dispose()
+
+
+def schema_differences(engine) -> list:
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+
+def revision(engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrated_schema_matches_the_models(database_url: str, engines) -> None:
+    engine = engines(database_url)
+
+    assert revision(engine) == head_revision()
+    assert schema_differences(engine) == []
+    assert {"sessions", "events", "turns", "alembic_version"} <= set(inspect(engine).get_table_names())
+
+
+def test_opening_again_is_a_no_op(database_url: str, engines) -> None:
+    store = SqlStore(engines(database_url))
+    session_id = store.create_session()
+
+    again = SqlStore(engines(database_url))
+
+    assert revision(again.engine) == head_revision()
+    assert again.load_events(session_id)[0].type_name == "session_started"
+
+
+def test_a_database_made_by_create_all_is_stamped_and_keeps_its_data(database_url: str, engines) -> None:
+    legacy = engines(database_url, create_tables=False)
+    Base.metadata.create_all(legacy)
+    store = SqlStore(legacy)
+    session_id = store.create_session()
+    store.append(session_id, [UserMessage(text="still here?")])
+    assert revision(legacy) is None
+
+    migrated = SqlStore(engines(database_url))
+
+    assert revision(migrated.engine) == head_revision()
+    assert schema_differences(migrated.engine) == []
+    assert [e.type_name for e in migrated.load_events(session_id)] == ["session_started", "user"]
+
+
+def test_half_a_schema_without_a_revision_is_a_clear_error(database_url: str, engines) -> None:
+    partial = engines(database_url, create_tables=False)
+    Base.metadata.tables["sessions"].create(partial)
+
+    with pytest.raises(StoreUnavailable) as caught:
+        make_engine(database_url)
+
+    assert "Cannot migrate the database" in str(caught.value)
+    assert "some of the assistant's tables (sessions) but not all" in str(caught.value)
+
+
+def test_an_unknown_revision_is_a_clear_error(database_url: str, engines) -> None:
+    engine = engines(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+
+    with pytest.raises(StoreUnavailable) as caught:
+        make_engine(database_url)
+
+    assert "revision f00d, which this version of the assistant does not know" in str(caught.value)
+
+
+def test_downgrade_to_base_and_upgrade_again(database_url: str, engines) -> None:
+    engine = engines(database_url)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert not {"sessions", "events", "turns"} & set(inspect(engine).get_table_names())
+
+    again = engines(database_url)
+
+    assert revision(again) == head_revision() and schema_differences(again) == []
+
+
+def test_first_revision_is_the_only_head_for_now() -> None:
+    # a new revision must revise the latest one; update this test when adding the second
+    assert head_revision() == FIRST_REVISION
+
+
+def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared' / 'assistant.db'}"
+    # each process imports first, says so, then waits for the word to open the database: they open it together
+    script = (
+        "import sys; from assistant.store import SqlStore, make_engine; "
+        "print('ready', flush=True); sys.stdin.readline(); "
+        "SqlStore(make_engine(sys.argv[1])).create_session()"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, url], cwd=REPO_ROOT, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for process in processes:
+        assert process.stdout.readline().strip() == "ready", process.communicate()
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    errors = [(p.communicate(timeout=60)[1], p.returncode) for p in processes]
+
+    assert [code for _, code in errors] == [0] * 2, errors
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        assert revision(engine) == head_revision()
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+            assert connection.scalar(text("SELECT count(*) FROM sessions")) == 2
+    finally:
+        engine.dispose()
+
+
+def test_an_unreachable_database_is_store_unavailable() -> None:
+    with pytest.raises(StoreUnavailable) as caught:
+        make_engine("postgresql+psycopg://nobody:secret@127.0.0.1:1/nothing")
+
+    message = str(caught.value)
+    assert message.startswith("Cannot open the database postgresql+psycopg://nobody:***@127.0.0.1:1/nothing:")
+    assert "secret" not in message and "\n" not in message
+
+
+# -- `assistant db` ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setattr(cli.out, "_width", 300)
+    monkeypatch.setattr(cli.err, "_width", 300)
+    return CliRunner()
+
+
+def test_db_current_and_upgrade(runner: CliRunner, database_url: str) -> None:
+    before = runner.invoke(app, ["--database-url", database_url, "db", "current"])
+    assert before.exit_code == 0, before.output
+    assert f"Revision: none (not the latest, which is {head_revision()}; run `assistant db upgrade`)" in before.stdout
+
+    upgraded = runner.invoke(app, ["--database-url", database_url, "db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "Revision before: none (empty database)" in upgraded.stdout
+    assert f"Revision after:  {head_revision()}" in upgraded.stdout
+
+    again = runner.invoke(app, ["--database-url", database_url, "db", "upgrade"])
+    assert f"Revision before: {head_revision()}" in again.stdout and f"Revision after:  {head_revision()}" in again.stdout
+
+    current = runner.invoke(app, ["--database-url", database_url, "db", "current"])
+    assert current.exit_code == 0 and f"Revision: {head_revision()} (latest)" in current.stdout
+
+
+def test_db_upgrade_stamps_a_database_made_by_create_all(runner: CliRunner, database_url: str, engines) -> None:
+    Base.metadata.create_all(engines(database_url, create_tables=False))
+
+    result = runner.invoke(app, ["--database-url", database_url, "db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert "Revision before: none (tables made before migrations; stamped)" in result.stdout
+    assert f"Revision after:  {head_revision()}" in result.stdout
+
+
+def test_db_upgrade_uses_the_default_sqlite_database(runner: CliRunner, isolated: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Database: sqlite:///{isolated / 'assistant.db'}" in result.stdout
+    assert (isolated / "assistant.db").is_file()
+
+
+def test_db_commands_on_an_unreachable_database_fail_cleanly(runner: CliRunner) -> None:
+    for command_name in ("current", "upgrade"):
+        result = runner.invoke(app, ["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/x", "db", command_name])
+        assert result.exit_code == 1
+        assert "Error: Cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/x" in result.stderr
+        assert "Traceback" not in result.output
