@@ -60,7 +60,7 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.embedder, self.settings.index_dir)
+        return Retriever(self.embedder, self.settings.index_dir, method=self.settings.retrieval_method)
 
     @cached_property
     def manager(self) -> DialogManager:

@@ -16,11 +16,13 @@ from rich.table import Table
 
 from assistant import models as model_registry
 from assistant.app import Assistant
+from assistant.cli_eval import eval_app
 from assistant.config import Settings, load_settings
 from assistant.store import StoreUnavailable
 from dialog.manager import InvalidMessage, validate_message
 from dialog.store import UnknownSession
 from retrieval.index import IndexLoadError
+from retrieval.loaders import SUPPORTED_SUFFIXES
 
 app = typer.Typer(
     help="A self-hosted customer-service assistant that answers from your knowledge base, with citations.",
@@ -31,6 +33,11 @@ models_app = typer.Typer(help="List, verify and prepare the packaged offline mod
 index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
+db_app = typer.Typer(help="Migrate the conversation-log database and show its schema revision.", no_args_is_help=True)
+logs_app = typer.Typer(help="Manage the stored conversation logs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(logs_app, name="logs")
 
 out = Console()
 err = Console(stderr=True)
@@ -90,7 +97,7 @@ def run_guarded(action: Any) -> Any:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: Markdown, text, FAQ CSV/JSON.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: Markdown, text, HTML, PDF, FAQ CSV/JSON.")],
     rebuild: Annotated[bool, typer.Option(help="Discard the index and embed everything again.")] = False,
 ) -> None:
     """Index documents. Only new or changed documents are embedded; deleted ones are removed."""
@@ -99,9 +106,20 @@ def ingest(
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     embedder = run_guarded(lambda: assistant.embedder)
-    report = run_guarded(lambda: run_ingest(paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True))
+    report = run_guarded(
+        lambda: run_ingest(
+            paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
+            max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
+        )
+    )
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+    for folder in report.empty_folders:
+        err.print(f"[yellow]note[/] {folder}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False)
+    for doc_id, original in report.duplicates:
+        err.print(f"[yellow]note[/] {doc_id} duplicates {original}; only {original} is indexed", highlight=False)
+    for doc_id in report.kept:
+        err.print(f"[yellow]note[/] {doc_id}: its file could not be read; the previously indexed version is kept", highlight=False)
     out.print(
         f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
@@ -118,6 +136,20 @@ def index_status(ctx: typer.Context) -> None:
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
         out.print(f"{key:>16}: {value}", highlight=False)
+
+
+@index_app.command("remove")
+def index_remove(
+    ctx: typer.Context,
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids, e.g. billing/refunds; an FAQ file's id (faq) removes all its entries.")],
+) -> None:
+    """Remove documents from the index. A later ingest of their folder adds them again while their files exist."""
+    from retrieval.ingest import remove_documents
+
+    settings = settings_from(ctx)
+    embedder = run_guarded(lambda: Assistant(settings).embedder)
+    removed, chunks = run_guarded(lambda: remove_documents(settings.index_dir, embedder, doc_ids))
+    out.print(f"Removed {len(removed)} document(s), {chunks} chunk(s): {', '.join(removed)}", highlight=False)
 
 
 # -- asking ----------------------------------------------------------------------------------------
@@ -273,6 +305,51 @@ def models_prepare(
     for name in chosen:
         path = run_guarded(lambda: model_registry.prepare(name, settings.model_cache_dir, show_progress=True))
         out.print(f"[green]ready[/] {name}: {path}", highlight=False)
+
+
+# -- database and logs -----------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database to the latest schema revision (run once per deployment, e.g. on PostgreSQL)."""
+    from assistant.store import admin
+
+    url = settings_from(ctx).database_url
+    result = run_guarded(lambda: admin.db_upgrade(url))
+    before = result.before or ("none (tables made before migrations; stamped)" if result.stamped else "none (empty database)")
+    out.print(f"Database: {admin.describe(url)}\nRevision before: {before}\nRevision after:  {result.after}", highlight=False)
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Show the database's schema revision and whether it is the latest."""
+    from assistant.store import admin
+
+    url = settings_from(ctx).database_url
+    status = run_guarded(lambda: admin.db_current(url))
+    state = "latest" if status.is_latest else f"not the latest, which is {status.head}; run `assistant db upgrade`"
+    out.print(f"Database: {admin.describe(url)}\nRevision: {status.current or 'none'} ({state})", highlight=False)
+
+
+@logs_app.command("purge")
+def logs_purge(
+    ctx: typer.Context,
+    older_than: Annotated[str, typer.Option(help="Delete conversations idle longer than this: e.g. 90d, 2w, 12h.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete conversations (with their events and turn records) whose last activity is older than the cutoff."""
+    from assistant.store import admin
+
+    age = run_guarded(lambda: admin.parse_age(older_than))
+    url = settings_from(ctx).database_url
+    report = run_guarded(lambda: admin.purge_logs(url, age, dry_run=dry_run))
+    verb = "Would delete" if report.dry_run else "Deleted"
+    out.print(
+        f"{verb} {report.sessions} session(s), {report.events} event(s) and {report.turns} turn record(s) "
+        f"last active before {report.cutoff:%Y-%m-%d %H:%M} UTC.",
+        highlight=False,
+    )
 
 
 if __name__ == "__main__":

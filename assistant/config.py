@@ -38,11 +38,18 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the generator.")
+    retrieval_method: Literal["dense", "bm25", "hybrid"] = Field(
+        "dense", description="dense (embeddings), bm25 (keywords) or hybrid (both, reciprocal rank fusion)."
+    )
     min_retrieval_score: float = Field(
         0.45, description="Below this cosine similarity the assistant declines instead of guessing."
     )
     max_new_tokens: int = Field(160, ge=8, le=2048)
     max_message_chars: int = Field(4000, ge=1, description="Longer customer messages are refused.")
+    chunk_max_tokens: int = Field(
+        256, ge=16, le=8192, description="Longest chunk, in tokens of the embedder's tokenizer (heading included)."
+    )
+    chunk_overlap_tokens: int = Field(32, ge=0, description="Tokens repeated from the end of the previous chunk.")
 
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
@@ -55,6 +62,12 @@ class Settings(BaseSettings):
             self.model_cache_dir = self.data_dir / "models"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'assistant.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_chunking(self) -> "Settings":
+        if self.chunk_overlap_tokens >= self.chunk_max_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_max_tokens")
         return self
 
     @classmethod

@@ -1,16 +1,37 @@
-"""Pure functions that split documents into chunks along their structure.
+"""Pure functions that split documents into chunks along their structure, measured in tokens.
 
-Markdown is split at headings, so each chunk is one section with its heading path; a section longer
-than ``max_words`` is split further at paragraph boundaries. An FAQ entry always stays whole.
+Markdown is split at headings, so each chunk is one section with its heading path. A section longer
+than ``max_tokens`` is split at paragraph boundaries, a paragraph still too long at sentence ends,
+then at line breaks, and as a last resort between words; the pieces are packed greedily and each
+piece after the first starts with up to ``overlap_tokens`` of the end of the one before. Tokens are
+counted by ``count_tokens``: the embedder's own tokenizer in ingest, a word count by default. An FAQ
+entry always stays whole.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from retrieval.documents import Chunk, Document
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# Boundaries from coarse to fine; the captured separator is kept, so a piece reads like the original.
+BOUNDARIES = (
+    re.compile(r"(\n\s*\n)"),  # paragraphs
+    re.compile(r"((?<=[.!?])\s+)"),  # sentences
+    re.compile(r"(\n)"),  # lines (lists, table rows, PDF lines)
+    re.compile(r"(\s+)"),  # words
+)
+DEFAULT_MAX_TOKENS = 256
+DEFAULT_OVERLAP_TOKENS = 32
+
+TokenCounter = Callable[[str], int]
+
+
+def count_words(text: str) -> int:
+    """The default token count: whitespace-separated words."""
+    return len(text.split())
 
 
 def split_sections(text: str) -> list[tuple[list[str], str]]:
@@ -40,55 +61,117 @@ def split_sections(text: str) -> list[tuple[list[str], str]]:
     return sections
 
 
-def split_paragraphs(text: str, max_words: int) -> list[str]:
-    """Greedily pack paragraphs into pieces of at most ``max_words`` words (a longer paragraph is cut)."""
-    pieces: list[str] = []
-    current: list[str] = []
-    count = 0
-    for paragraph in (p.strip() for p in re.split(r"\n\s*\n", text)):
-        if not paragraph:
+Unit = tuple[str, str, int]  # (separator before it, text, tokens)
+
+
+def _units(text: str, max_tokens: int, count_tokens: TokenCounter, level: int = 0) -> list[Unit]:
+    """``text`` cut at the coarsest boundaries that give parts of at most ``max_tokens`` tokens."""
+    tokens = count_tokens(text)
+    if tokens <= max_tokens or level == len(BOUNDARIES):
+        return [("", text, tokens)]
+    parts = BOUNDARIES[level].split(text)
+    units: list[Unit] = []
+    separator = ""
+    for index, part in enumerate(parts):
+        if index % 2:  # a captured separator
+            separator += part
             continue
-        words = paragraph.split()
-        while len(words) > max_words:  # a single overlong paragraph
-            if current:
-                pieces.append("\n\n".join(current))
-                current, count = [], 0
-            pieces.append(" ".join(words[:max_words]))
-            words = words[max_words:]
-        if count + len(words) > max_words and current:
-            pieces.append("\n\n".join(current))
-            current, count = [], 0
-        current.append(" ".join(words) if len(words) != len(paragraph.split()) else paragraph)
-        count += len(words)
+        if not part.strip():
+            continue
+        first, *rest = _units(part.strip(), max_tokens, count_tokens, level + 1)
+        units.append((_normal_separator(separator), first[1], first[2]))
+        units.extend(rest)
+        separator = ""
+    return units
+
+
+def _normal_separator(separator: str) -> str:
+    if "\n\n" in separator or separator.count("\n") > 1:
+        return "\n\n"
+    return "\n" if "\n" in separator else " "
+
+
+def _join(units: list[Unit]) -> str:
+    return "".join(text if i == 0 else sep + text for i, (sep, text, _) in enumerate(units))
+
+
+def _overlap(piece: list[Unit], overlap_tokens: int, count_tokens: TokenCounter) -> list[Unit]:
+    """The end of ``piece`` to repeat at the start of the next: whole units, or the last unit's words."""
+    if overlap_tokens <= 0:
+        return []
+    carried: list[Unit] = []
+    total = 0
+    for unit in reversed(piece):
+        if total + unit[2] > overlap_tokens:
+            break
+        carried.insert(0, unit)
+        total += unit[2]
+    if carried:
+        return carried
+    words = piece[-1][1].split()
+    tail: list[str] = []
+    for word in reversed(words[1:]):  # never the whole unit: it did not fit
+        if count_tokens(" ".join([word, *tail])) > overlap_tokens:
+            break
+        tail.insert(0, word)
+    return [("", " ".join(tail), count_tokens(" ".join(tail)))] if tail else []
+
+
+def split_text(
+    text: str,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = 0,
+    count_tokens: TokenCounter = count_words,
+) -> list[str]:
+    """Pieces of ``text`` of at most ``max_tokens`` tokens (a single overlong word excepted), in order."""
+    pieces: list[list[Unit]] = []
+    current: list[Unit] = []
+    total = 0
+    for unit in _units(text.strip(), max_tokens, count_tokens):
+        if current and total + unit[2] > max_tokens:
+            pieces.append(current)
+            current = _overlap(current, overlap_tokens, count_tokens)
+            while current and sum(u[2] for u in current) + unit[2] > max_tokens:
+                current = current[1:]
+            total = sum(u[2] for u in current)
+        current.append(unit)
+        total += unit[2]
     if current:
-        pieces.append("\n\n".join(current))
-    return pieces
+        pieces.append(current)
+    return [_join(piece) for piece in pieces]
 
 
-def chunk_document(document: Document, max_words: int = 200) -> list[Chunk]:
-    """Chunks of one document; ids are stable as long as the document id and text are unchanged."""
+def chunk_document(
+    document: Document,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    count_tokens: TokenCounter = count_words,
+) -> list[Chunk]:
+    """Chunks of one document; ids are stable as long as the document id, text and settings are unchanged.
+
+    The heading path is embedded with each chunk, so its tokens count against ``max_tokens`` (down to
+    half of it for very long headings): heading and passage together fit the embedder's limit.
+    """
+    parts: list[tuple[str, str]] = []
     if document.kind == "faq":
-        parts = [([document.title], document.text)]
+        parts = [(document.title, document.text)]
     else:
-        parts = []
         for path, body in split_sections(document.text):
             # the document title is the first heading; keep it out of section paths below it
             heading_path = path[1:] if path and path[0] == document.title else path
-            for piece in split_paragraphs(body, max_words):
-                parts.append((heading_path, piece))
-    chunks = []
-    for heading_path, text in parts:
-        heading = " > ".join([document.title, *[h for h in heading_path if h != document.title]])
-        chunks.append(
-            Chunk(
-                chunk_id=Chunk.make_id(document.doc_id, heading, text),
-                doc_id=document.doc_id,
-                title=document.title,
-                heading=heading,
-                text=text,
-                source=document.source,
-                url=document.url,
-                metadata={"kind": document.kind, "language": document.language},
-            )
+            heading = " > ".join([document.title, *[h for h in heading_path if h != document.title]])
+            budget = max(max_tokens - count_tokens(heading), max_tokens // 2, 1)
+            parts.extend((heading, piece) for piece in split_text(body, budget, overlap_tokens, count_tokens))
+    return [
+        Chunk(
+            chunk_id=Chunk.make_id(document.doc_id, heading, text),
+            doc_id=document.doc_id,
+            title=document.title,
+            heading=heading,
+            text=text,
+            source=document.source,
+            url=document.url,
+            metadata={"kind": document.kind, "language": document.language},
         )
-    return chunks
+        for heading, text in parts
+    ]

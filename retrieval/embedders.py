@@ -26,6 +26,10 @@ class Embedder(Protocol):
         """(len(texts), dimension) float32, each row of unit length."""
         ...
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens ``text`` is to this embedder (no special tokens); chunk sizes are counted in these."""
+        ...
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -42,6 +46,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._sha256 = sha256
         self._model = None
+        self._tokenizer = None
         self._lock = threading.Lock()
         self.dimension = 384
 
@@ -68,6 +73,16 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` by the model's own tokenizer, loaded alone (no weights) on first use."""
+        with self._lock:
+            if self._tokenizer is None:
+                from transformers import AutoTokenizer
+
+                self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        # verbose=False: texts longer than the model's limit are what we are measuring, not an error
+        return len(self._tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
 
 class HashEmbedder:
     """Deterministic fake for tests: hashed bag of words and word bigrams. Shared words mean similarity."""
@@ -90,3 +105,7 @@ class HashEmbedder:
                 vectors[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
         vectors[:, 0] += 1e-3  # an empty text still gets a valid unit vector
         return _normalise(vectors)
+
+    def count_tokens(self, text: str) -> int:
+        """Whitespace-separated words: the fake's "tokenizer"."""
+        return len(text.split())

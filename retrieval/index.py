@@ -46,7 +46,8 @@ class VectorIndex:
         self.embedder_fingerprint = embedder_fingerprint
         self.faiss = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self.chunks: dict[int, Chunk] = {}
-        self.documents: dict[str, dict[str, str]] = {}  # doc id -> {"hash": ..., "source": ...}
+        self.documents: dict[str, dict[str, str]] = {}  # doc id -> {"hash", "source", "chunking"}
+        self.chunking: dict[str, Any] = {}  # the chunk settings of the last ingest, e.g. {"max_tokens": 256, ...}
         self.updated_at: str | None = None
 
     def __len__(self) -> int:
@@ -98,6 +99,7 @@ class VectorIndex:
             "index_type": "IndexIDMap2(IndexFlatIP)",
             "documents": len(self.documents),
             "chunks": len(self.chunks),
+            "chunking": self.chunking,
             "updated_at": self.updated_at,
         }
 
@@ -155,6 +157,7 @@ class VectorIndex:
                 chunk = Chunk.from_dict(json.loads(line))
                 index.chunks[chunk.chunk_id] = chunk
         index.documents = json.loads((folder / "documents.json").read_text())
+        index.chunking = manifest.get("chunking") or {}
         index.updated_at = manifest.get("updated_at")
         if index.faiss.ntotal != len(index.chunks):
             raise IndexLoadError(f"Index in {folder} has {index.faiss.ntotal} vectors for {len(index.chunks)} chunks. {REBUILD_HINT}")

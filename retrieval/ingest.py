@@ -1,4 +1,12 @@
-"""Bring an index in step with documents on disk: embed only what changed, drop what is gone."""
+"""Bring an index in step with documents on disk: embed only what changed, drop what is gone.
+
+A document is re-embedded when its content hash or the chunk settings it was chunked with differ
+from the index's record, so a change of ``max_tokens``/``overlap_tokens`` re-embeds each document on
+its next ingest. Duplicates (identical title and text under two ids) are embedded once: the first in
+load order (sorted paths) is indexed, each later copy is reported in ``duplicates`` and left out, so
+a search does not return the same passage twice. A file that was indexed before and is now
+unreadable keeps its previous version in the index (reported in ``kept``) instead of vanishing.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.chunking import chunk_document
+from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, count_words
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
 from retrieval.loaders import load_paths
@@ -21,6 +29,9 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (doc id, doc id it duplicates)
+    kept: list[str] = field(default_factory=list)  # indexed before; file now skipped, old version kept
+    empty_folders: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     total_documents: int = 0
     total_chunks: int = 0
@@ -42,44 +53,94 @@ def _under(source: str, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
+def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) -> dict[str, object]:
+    """What the chunks of an index depend on besides the text; recorded in the manifest."""
+    return {"max_tokens": max_tokens, "overlap_tokens": overlap_tokens, "tokenizer": embedder.name}
+
+
 def ingest(
     paths: Iterable[Path],
     embedder: Embedder,
     index_dir: Path,
     rebuild: bool = False,
     show_progress: bool = False,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
 ) -> IngestReport:
     """Load ``paths``, re-embed new or changed documents, remove documents deleted from these folders.
 
-    Nothing is written when nothing changed; otherwise the index is saved atomically.
+    Chunks hold at most ``max_tokens`` tokens of the embedder's tokenizer, overlapping by
+    ``overlap_tokens``. Nothing is written when nothing changed; otherwise the index is saved atomically.
     """
     roots = [Path(p).resolve() for p in paths]
-    loaded = load_paths(roots)
-    report = IngestReport(skipped=loaded.skipped)
+    loaded = load_paths(roots, show_progress=show_progress)
+    report = IngestReport(skipped=loaded.skipped, empty_folders=loaded.empty_folders)
     index = open_or_create(index_dir, embedder, rebuild=rebuild)
+    settings = chunking_settings(embedder, max_tokens, overlap_tokens)
+    signature = ",".join(f"{key}={value}" for key, value in settings.items())
+    count_tokens = getattr(embedder, "count_tokens", count_words)  # an embedder from before the protocol had it
     seen: set[str] = set()
+    first_of_hash: dict[str, str] = {}
     to_embed = []
     for document in loaded.documents:
+        original = first_of_hash.setdefault(document.content_hash, document.doc_id)
+        if original != document.doc_id:
+            report.duplicates.append((document.doc_id, original))
+            continue  # not in ``seen``: an indexed copy is removed below
         seen.add(document.doc_id)
         known = index.documents.get(document.doc_id)
-        if known and known["hash"] == document.content_hash:
+        if known and known["hash"] == document.content_hash and known.get("chunking") == signature:
             report.unchanged.append(document.doc_id)
             continue
         (report.updated if known else report.added).append(document.doc_id)
         index.remove(index.chunk_ids_of(document.doc_id))
-        to_embed.extend(chunk_document(document))
-        index.documents[document.doc_id] = {"hash": document.content_hash, "source": document.source}
+        to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, count_tokens))
+        index.documents[document.doc_id] = {"hash": document.content_hash, "source": document.source, "chunking": signature}
+    unreadable = {str(Path(path).resolve()) for path, _ in loaded.skipped}
     for doc_id, info in list(index.documents.items()):
-        if doc_id not in seen and _under(info["source"], [r for r in roots if r.is_dir()]):
-            index.remove(index.chunk_ids_of(doc_id))
-            del index.documents[doc_id]
-            report.removed.append(doc_id)
+        if doc_id in seen or not _under(info["source"], [r for r in roots if r.is_dir()]):
+            continue
+        if info["source"] in unreadable:
+            report.kept.append(doc_id)
+            continue
+        index.remove(index.chunk_ids_of(doc_id))
+        del index.documents[doc_id]
+        report.removed.append(doc_id)
     if to_embed:
         vectors = embedder.embed([c.embedding_text for c in to_embed], show_progress=show_progress)
         index.add(to_embed, vectors)
         report.chunks_embedded = len(to_embed)
+    index.chunking = settings
     if report.changed or rebuild or not (Path(index_dir) / "manifest.json").exists():
         index.save(index_dir)
     report.total_documents = len(index.documents)
     report.total_chunks = len(index)
     return report
+
+
+class UnknownDocuments(ValueError):
+    """Document ids asked for that the index does not hold."""
+
+
+def remove_documents(index_dir: Path, embedder: Embedder, doc_ids: Iterable[str]) -> tuple[list[str], int]:
+    """Remove documents from the saved index and save it atomically; returns (removed ids, chunks removed).
+
+    An FAQ file's id removes all its entries (``faq`` removes ``faq#...``). Any unknown id raises
+    UnknownDocuments and nothing changes.
+    """
+    index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint)
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for doc_id in doc_ids:
+        matches = [d for d in index.documents if d == doc_id or d.startswith(f"{doc_id}#")]
+        if not matches:
+            unknown.append(doc_id)
+        chosen.extend(m for m in matches if m not in chosen)
+    if unknown:
+        raise UnknownDocuments(f"not in the index: {', '.join(unknown)}. Nothing was removed.")
+    chunks = 0
+    for doc_id in chosen:
+        chunks += index.remove(index.chunk_ids_of(doc_id))
+        del index.documents[doc_id]
+    index.save(index_dir)
+    return chosen, chunks

@@ -1,7 +1,7 @@
 """Turn files and folders into Documents. Files that cannot be read are skipped with a reason.
 
-Supported: Markdown (``.md``, ``.markdown``), plain text (``.txt``), and FAQ files in CSV or JSON
-(``question``/``answer`` fields). HTML and PDF loaders come with the retrieval work.
+Supported: Markdown (``.md``, ``.markdown``), plain text (``.txt``), HTML (``.html``, ``.htm``, see
+``html_loader``), PDF (see ``pdf_loader``) and FAQ files in CSV or JSON (``question``/``answer`` fields).
 """
 
 from __future__ import annotations
@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.documents import Document
+from retrieval.errors import UnreadableFile
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = {".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
 FAQ_SUFFIXES = {".csv", ".json"}
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | FAQ_SUFFIXES
-MAX_FILE_BYTES = 20 * 1024 * 1024
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | FAQ_SUFFIXES
+MAX_FILE_BYTES = 20 * 1024 * 1024  # text, Markdown, HTML and FAQ files
+MAX_PDF_BYTES = 100 * 1024 * 1024  # PDFs carry images and fonts, so they may be larger
+
+__all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "SUPPORTED_SUFFIXES"]
 
 
 @dataclass
@@ -30,20 +36,32 @@ class LoadReport:
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     files_read: int = 0
+    empty_folders: list[str] = field(default_factory=list)  # folders given that hold no supported file
 
 
-class UnreadableFile(ValueError):
-    """A file that is binary, empty, too large or malformed."""
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_size(path: Path, limit: int) -> None:
+    """UnreadableFile naming the file's size and the limit when it is larger than ``limit`` bytes."""
+    size = path.stat().st_size
+    if size > limit:
+        raise UnreadableFile(f"file too large: {_megabytes(size)}, the limit is {limit // (1024 * 1024)} MB")
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes; UnreadableFile if it is too large or binary (NUL bytes near the start)."""
+    check_size(path, limit)
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise UnreadableFile("binary file (contains NUL bytes)")
+    return raw
 
 
 def read_text_file(path: Path) -> str:
     """The file's text; UnreadableFile if it is binary, empty, too large or not UTF-8."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise UnreadableFile("binary file (contains NUL bytes)")
+    raw = read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -117,6 +135,15 @@ def load_file(path: Path, doc_id: str) -> list[Document]:
         return [load_plain_text(path, doc_id)]
     if suffix in FAQ_SUFFIXES:
         return load_faq(path, doc_id)
+    if suffix in HTML_SUFFIXES:
+        from retrieval.html_loader import load_html
+
+        return [load_html(path, doc_id, read_bytes(path))]
+    if suffix in PDF_SUFFIXES:
+        from retrieval.pdf_loader import load_pdf
+
+        check_size(path, MAX_PDF_BYTES)
+        return [load_pdf(path, doc_id)]
     raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
 
 
@@ -131,22 +158,39 @@ def iter_files(root: Path) -> Iterable[Path]:
             yield path
 
 
-def load_paths(paths: Iterable[Path]) -> LoadReport:
-    """Load every supported file under ``paths``; ids are paths relative to the given folder."""
+def load_paths(paths: Iterable[Path], show_progress: bool = False) -> LoadReport:
+    """Load every supported file under ``paths``; ids are paths relative to the given folder.
+
+    ``show_progress`` shows a progress bar over the files while they are read.
+    """
     report = LoadReport()
+    todo: list[tuple[Path, str]] = []
     for root in paths:
         if not root.exists():
             report.skipped.append((str(root), "does not exist"))
             continue
         base = root if root.is_dir() else root.parent
+        found = 0
         for path in iter_files(root):
-            doc_id = path.relative_to(base).with_suffix("").as_posix()
             if path.suffix.lower() not in SUPPORTED_SUFFIXES and root.is_dir():
                 report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
                 continue
-            report.files_read += 1
-            try:
-                report.documents.extend(load_file(path, doc_id))
-            except (UnreadableFile, OSError) as error:
-                report.skipped.append((str(path), str(error)))
+            found += 1
+            todo.append((path, path.relative_to(base).with_suffix("").as_posix()))
+        if root.is_dir() and not found:
+            report.empty_folders.append(str(root))
+    for path, doc_id in _progress(todo, show_progress):
+        report.files_read += 1
+        try:
+            report.documents.extend(load_file(path, doc_id))
+        except (UnreadableFile, OSError) as error:
+            report.skipped.append((str(path), str(error)))
     return report
+
+
+def _progress(items: list[tuple[Path, str]], show: bool) -> Iterable[tuple[Path, str]]:
+    if not show:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc="Reading files", unit="file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retrieval.embedders import Embedder, HashEmbedder
 
@@ -37,3 +38,22 @@ def test_similar_texts_are_closer_than_unrelated_ones() -> None:
 
     assert float(query @ near) > float(query @ far) + 0.1
     assert float(query @ query) > float(query @ near)
+
+
+def test_hash_embedder_counts_words_as_tokens() -> None:
+    assert HashEmbedder().count_tokens("Refunds take  5 to 10\ndays.") == 6
+    assert HashEmbedder().count_tokens("") == 0
+
+
+@pytest.mark.slow
+def test_sentence_transformer_counts_tokens_without_loading_the_weights() -> None:
+    from assistant.models import get_spec, source_files
+    from retrieval.embedders import SentenceTransformerEmbedder
+
+    spec = get_spec("all-minilm-l6-v2")
+    embedder = SentenceTransformerEmbedder(spec.name, source_files(spec)[0].parent, spec.sha256)
+
+    assert embedder.count_tokens("the") == 1  # no [CLS]/[SEP]
+    assert embedder.count_tokens("Refunds take 5 to 10 business days.") > 7  # word pieces, punctuation
+    assert embedder.count_tokens("word " * 600) == 600  # longer than the model's limit: counted, no error
+    assert embedder._model is None

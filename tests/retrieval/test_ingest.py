@@ -163,3 +163,110 @@ def test_retriever_sees_a_new_ingest_without_restart(kb_dir: Path, tmp_path: Pat
 
     [best] = retriever.search("When do loyalty points expire?", k=1)
     assert best.chunk.doc_id == "loyalty"
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_index_keeps_the_rest(kb_dir: Path, tmp_path: Path) -> None:
+    from pdf_samples import CORRUPT_PDF, blank_pdf, encrypted_pdf, make_pdf
+
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    (kb_dir / "locked.pdf").write_bytes(encrypted_pdf(["Secret."]))
+    (kb_dir / "broken.pdf").write_bytes(CORRUPT_PDF)
+    (kb_dir / "scan.pdf").write_bytes(blank_pdf())
+    (kb_dir / "logo.md").write_bytes(b"\x89PNG\x00\x00")
+    (kb_dir / "legacy.txt").write_bytes("Caf\xe9\n".encode("latin-1"))
+    with (kb_dir / "huge.txt").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    (kb_dir / "warranty.pdf").write_bytes(make_pdf(["Warranty\nTwo years on everything."]))
+
+    report = ingest([kb_dir], HashEmbedder(), index_dir)
+
+    reasons = {Path(p).name: reason for p, reason in report.skipped}
+    assert set(reasons) == {"locked.pdf", "broken.pdf", "scan.pdf", "logo.md", "legacy.txt", "huge.txt"}
+    assert "50.0 MB" in reasons["huge.txt"] and "20 MB" in reasons["huge.txt"]
+    assert report.added == ["warranty"] and report.removed == [] and len(report.unchanged) == 5
+    assert VectorIndex.load(index_dir, "hash", "hash-256").documents.keys() == {*report.unchanged, "warranty"}
+
+
+def test_previously_indexed_file_that_became_unreadable_keeps_its_old_version(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    (kb_dir / "returns/return-policy.md").write_bytes("# Return policy\n\n45 d\xe4ys\n".encode("latin-1"))
+
+    report = ingest([kb_dir], HashEmbedder(), index_dir)
+
+    assert report.kept == ["returns/return-policy"] and report.removed == []
+    assert report.total_documents == 5 and report.total_chunks == 9
+
+
+def test_duplicate_documents_are_embedded_once_and_reported(kb_dir: Path, tmp_path: Path) -> None:
+    (kb_dir / "zz-copy").mkdir()
+    (kb_dir / "zz-copy/return-policy.md").write_text(KB_FILES["returns/return-policy.md"])
+    embedder = CountingEmbedder()
+
+    report = ingest([kb_dir], embedder, tmp_path / "index")
+
+    assert report.duplicates == [("zz-copy/return-policy", "returns/return-policy")]
+    assert "zz-copy/return-policy" not in report.added
+    assert report.total_documents == 5 and report.total_chunks == 9 == len(embedder.texts)
+
+
+def test_ingest_of_an_empty_folder_reports_it_and_keeps_the_index(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    report = ingest([empty], HashEmbedder(), index_dir)
+
+    assert report.empty_folders == [str(empty.resolve())]
+    assert not report.changed and report.total_documents == 5
+
+
+def test_chunks_are_counted_in_the_embedders_tokens(tmp_path: Path) -> None:
+    class CharTokens(CountingEmbedder):  # a "tokenizer" whose tokens are non-space characters
+        def count_tokens(self, text: str) -> int:
+            return len("".join(text.split()))
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "long.md").write_text("# Long\n\n" + " ".join(f"Sentence number {n}." for n in range(40)) + "\n")
+    embedder = CharTokens()
+
+    ingest([kb], embedder, tmp_path / "index", max_tokens=120, overlap_tokens=20)
+
+    assert len(embedder.texts) > 5
+    assert all(embedder.count_tokens(text) <= 120 for text in embedder.texts)  # heading and passage together
+
+
+def test_changed_chunk_settings_re_embed_everything_and_are_recorded(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    assert manifest["chunking"] == {"max_tokens": 256, "overlap_tokens": 32, "tokenizer": "hash"}
+    embedder = CountingEmbedder()
+
+    report = ingest([kb_dir], embedder, index_dir, max_tokens=128, overlap_tokens=16)
+
+    assert len(report.updated) == 5 and report.chunks_embedded == 9 == len(embedder.texts)
+    assert json.loads((index_dir / "manifest.json").read_text())["chunking"]["max_tokens"] == 128
+    again = ingest([kb_dir], CountingEmbedder(), index_dir, max_tokens=128, overlap_tokens=16)
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 5
+
+
+def test_remove_documents_and_faq_entries(kb_dir: Path, tmp_path: Path) -> None:
+    from retrieval.ingest import UnknownDocuments, remove_documents
+
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+
+    with pytest.raises(UnknownDocuments, match="not in the index: nope"):
+        remove_documents(index_dir, HashEmbedder(), ["faq", "nope"])
+    assert len(VectorIndex.load(index_dir, "hash", "hash-256").documents) == 5  # nothing changed
+
+    removed, chunks = remove_documents(index_dir, HashEmbedder(), ["faq", "returns/return-policy"])
+
+    assert removed == ["faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be", "returns/return-policy"]
+    index = VectorIndex.load(index_dir, "hash", "hash-256")
+    assert set(index.documents) == {"accounts/reset-password", "shipping/shipping-costs"}
+    assert chunks == 4 and len(index) == index.faiss.ntotal == 5

@@ -1,0 +1,147 @@
+"""`assistant ingest` messages for bad input, and `assistant index remove`, through typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.cli import app
+from conftest import write_files
+from pdf_samples import CORRUPT_PDF, blank_pdf, encrypted_pdf, make_pdf
+
+FAKES = ["--embedder", "hash", "--generator", "scripted"]
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setattr(cli.out, "_width", 300)
+    monkeypatch.setattr(cli.err, "_width", 300)
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str):
+    return runner.invoke(app, [*FAKES, *args])
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def manifest(data_dir: Path) -> dict:
+    return json.loads((data_dir / "index" / "manifest.json").read_text())
+
+
+@pytest.fixture
+def ingested(runner: CliRunner, kb_dir: Path) -> Path:
+    result = invoke(runner, "ingest", str(kb_dir))
+    assert result.exit_code == 0, result.output
+    return kb_dir
+
+
+def test_ingest_names_each_bad_file_and_indexes_the_rest(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    write_files(
+        ingested,
+        {
+            "locked.pdf": encrypted_pdf(["Secret."]),
+            "broken.pdf": CORRUPT_PDF,
+            "scan.pdf": blank_pdf(),
+            "logo.md": b"\x89PNG\x00\x00",
+            "legacy.txt": "Caf\xe9\n".encode("latin-1"),
+            "warranty.pdf": make_pdf(["Warranty\nTwo years."]),
+            "help.html": "<html><body><h1>Help</h1><p>Call us.</p></body></html>",
+            "copy/reset.md": (ingested / "accounts/reset-password.md").read_text(),
+        },
+    )
+    with (ingested / "huge.txt").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+
+    result = invoke(runner, "ingest", str(ingested))
+
+    assert result.exit_code == 0, result.output
+    errors = flat(result.stderr)
+    assert f"skipped {ingested / 'locked.pdf'}: encrypted PDF that needs a password" in errors
+    assert f"skipped {ingested / 'broken.pdf'}: corrupt PDF" in errors
+    assert f"skipped {ingested / 'scan.pdf'}: PDF without extractable text" in errors
+    assert f"skipped {ingested / 'logo.md'}: binary file" in errors
+    assert f"skipped {ingested / 'legacy.txt'}: not UTF-8 text" in errors
+    assert f"skipped {ingested / 'huge.txt'}: file too large: 50.0 MB, the limit is 20 MB" in errors
+    assert "note copy/reset duplicates accounts/reset-password; only accounts/reset-password is indexed" in errors
+    assert "Indexed 2 new, 0 changed, 5 unchanged, 0 removed document(s)" in flat(result.stdout)
+    assert manifest(isolated)["documents"] == 7
+    assert "Traceback" not in result.output
+
+
+def test_ingest_of_an_empty_folder_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    result = invoke(runner, "ingest", str(empty))
+
+    assert result.exit_code != 0
+    errors = flat(result.stderr)
+    assert f"{empty}: the folder has no supported files (.csv, .htm, .html, .json, .markdown, .md, .pdf, .txt)" in errors
+    assert "Error: no documents could be indexed" in errors
+
+
+def test_chunk_settings_come_from_the_settings_and_reach_the_manifest(
+    runner: CliRunner, kb_dir: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_CHUNK_MAX_TOKENS", "64")
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP_TOKENS", "8")
+
+    assert invoke(runner, "ingest", str(kb_dir)).exit_code == 0
+
+    assert manifest(isolated)["chunking"] == {"max_tokens": 64, "overlap_tokens": 8, "tokenizer": "hash"}
+    monkeypatch.setenv("ASSISTANT_CHUNK_MAX_TOKENS", "128")
+    again = invoke(runner, "ingest", str(kb_dir))
+    assert "0 new, 5 changed, 0 unchanged" in flat(again.stdout)
+
+
+def test_overlap_not_below_max_tokens_is_rejected(runner: CliRunner, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_CHUNK_MAX_TOKENS", "32")
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP_TOKENS", "32")
+
+    result = invoke(runner, "ingest", str(kb_dir))
+
+    assert result.exit_code != 0
+    assert "chunk_overlap_tokens must be smaller than chunk_max_tokens" in flat(result.stderr)
+
+
+def test_index_remove_documents_and_a_whole_faq(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    result = invoke(runner, "index", "remove", "faq", "returns/return-policy")
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "Removed 3 document(s), 4 chunk(s): faq#do-you-offer-gift-wrapping, faq#how-long-can-a-gift-message-be, "
+        "returns/return-policy" in flat(result.stdout)
+    )
+    assert (manifest(isolated)["documents"], manifest(isolated)["chunks"]) == (2, 5)
+    status = invoke(runner, "index", "status")
+    assert "documents: 2" in flat(status.stdout)
+
+
+def test_index_remove_unknown_id_changes_nothing(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    before = (isolated / "index" / "manifest.json").read_text()
+
+    result = invoke(runner, "index", "remove", "faq", "billing/nowhere")
+
+    assert result.exit_code != 0
+    assert "Error: not in the index: billing/nowhere. Nothing was removed." in flat(result.stderr)
+    assert (isolated / "index" / "manifest.json").read_text() == before
+
+
+def test_index_remove_without_index_names_the_ingest_command(runner: CliRunner) -> None:
+    result = invoke(runner, "index", "remove", "faq")
+
+    assert result.exit_code != 0
+    assert "Build one with: assistant ingest" in flat(result.stderr)
+
+
+def test_index_remove_help(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["index", "remove", "--help"])
+
+    assert result.exit_code == 0 and "Usage:" in result.stdout

@@ -1,0 +1,192 @@
+"""HTML and PDF loaders, and the files that must be skipped with a reason while the rest loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_files
+from pdf_samples import CORRUPT_PDF, blank_pdf, encrypted_pdf, make_pdf
+from retrieval.chunking import chunk_document
+from retrieval.loaders import MAX_FILE_BYTES, load_paths
+
+PAGE = """<!doctype html>
+<html lang="de-DE">
+<head>
+  <title>Rückerstattungen</title>
+  <link rel="canonical" href="https://help.example/de/refunds">
+  <meta property="og:url" content="https://help.example/og-url">
+  <style>body { color: red }</style>
+  <script>var tracking = "do not index";</script>
+</head>
+<body>
+  <header><nav><a href="/">Home</a> <a href="/help">Help menu</a></nav></header>
+  <main>
+    <article>
+      <h1>Refunds</h1>
+      <p>Refunds go back to the <strong>original</strong> payment method.</p>
+      <h2>How long it takes</h2>
+      <ul><li>Cards: 5 to 10 days</li><li>Bank transfers: up to 14 days</li></ul>
+      <h3>Exceptions</h3>
+      <p>Gift cards are<br>refunded as store credit.</p>
+    </article>
+    <aside>Related articles sidebar</aside>
+  </main>
+  <form><label>Was this helpful?</label><button>Yes</button></form>
+  <footer>Copyright Shop Ltd</footer>
+  <noscript>Enable JavaScript</noscript>
+</body>
+</html>
+"""
+
+
+def skipped_by_name(report) -> dict[str, str]:
+    return {Path(path).name: reason for path, reason in report.skipped}
+
+
+def test_html_page_becomes_markdown_without_page_chrome(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"billing/refunds.html": PAGE})
+
+    [document] = load_paths([root]).documents
+
+    assert (document.doc_id, document.title) == ("billing/refunds", "Rückerstattungen")
+    assert document.url == "https://help.example/de/refunds"  # canonical wins over og:url
+    assert document.language == "de"
+    assert document.source == str((root / "billing/refunds.html").resolve())
+    assert "## How long it takes" in document.text and "### Exceptions" in document.text
+    assert "- Cards: 5 to 10 days\n- Bank transfers: up to 14 days" in document.text
+    assert "Refunds go back to the original payment method." in document.text
+    for chrome in ("Help menu", "sidebar", "Copyright", "helpful", "tracking", "color", "JavaScript"):
+        assert chrome not in document.text
+
+
+def test_html_headings_drive_the_chunker(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"refunds.htm": PAGE})
+    [document] = load_paths([root]).documents
+
+    chunks = chunk_document(document)
+
+    assert [c.heading for c in chunks] == [
+        "Rückerstattungen > Refunds",
+        "Rückerstattungen > Refunds > How long it takes",
+        "Rückerstattungen > Refunds > How long it takes > Exceptions",
+    ]
+    assert chunks[2].text == "Gift cards are\nrefunded as store credit."
+    assert all(c.url == "https://help.example/de/refunds" and c.metadata["language"] == "de" for c in chunks)
+
+
+def test_html_without_title_tag_uses_first_h1_and_og_url_and_default_language(tmp_path: Path) -> None:
+    page = '<html><head><meta property="og:url" content="https://x.example/a"></head><body><h1>Opening hours</h1><p>9 to 5.</p></body></html>'
+    root = write_files(tmp_path / "kb", {"hours.html": page})
+
+    [document] = load_paths([root]).documents
+
+    assert (document.title, document.url, document.language) == ("Opening hours", "https://x.example/a", "en")
+
+
+def test_html_with_only_chrome_is_skipped(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"menu.html": "<html><body><nav>Home | Help</nav><script>x()</script></body></html>"})
+
+    report = load_paths([root])
+
+    assert report.documents == []
+    assert skipped_by_name(report)["menu.html"] == "HTML page without text content"
+
+
+def test_pdf_text_of_every_page_with_title_from_metadata(tmp_path: Path) -> None:
+    pdf = make_pdf(["Warranty terms\nEvery product has a 2 year warranty.", "Claims go to warranty@shop.example."], title="Warranty")
+    root = write_files(tmp_path / "kb", {"legal/warranty.pdf": pdf})
+
+    [document] = load_paths([root]).documents
+
+    assert (document.doc_id, document.title, document.language, document.url) == ("legal/warranty", "Warranty", "en", None)
+    assert "2 year warranty." in document.text and "warranty@shop.example" in document.text
+    assert document.text.index("2 year") < document.text.index("Claims go")  # pages in order
+    assert len(document.content_hash) == 64
+
+
+def test_pdf_without_metadata_title_uses_its_first_line(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"manual.pdf": make_pdf(["\nUser manual\nPress the red button."])})
+
+    [document] = load_paths([root]).documents
+
+    assert document.title == "User manual"
+
+
+def test_pdf_encrypted_with_empty_user_password_opens(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"open.pdf": encrypted_pdf(["Readable by anyone."], user_password="")})
+
+    [document] = load_paths([root]).documents
+
+    assert "Readable by anyone." in document.text
+
+
+def test_unreadable_pdfs_are_skipped_with_clear_reasons_and_others_load(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "locked.pdf": encrypted_pdf(["Top secret."]),
+            "broken.pdf": CORRUPT_PDF,
+            "truncated.pdf": make_pdf(["Cut off halfway."])[:150],
+            "scan.pdf": blank_pdf(),
+            "good.pdf": make_pdf(["Fine text."]),
+            "good.md": "# Good\n\ntext\n",
+        },
+    )
+
+    report = load_paths([root])
+
+    assert sorted(d.doc_id for d in report.documents) == ["good", "good"]  # the .pdf and the .md
+    reasons = skipped_by_name(report)
+    assert set(reasons) == {"locked.pdf", "broken.pdf", "truncated.pdf", "scan.pdf"}
+    assert reasons["locked.pdf"].startswith("encrypted PDF that needs a password")
+    assert reasons["broken.pdf"].startswith("corrupt PDF")
+    assert reasons["truncated.pdf"].startswith("corrupt PDF")
+    assert reasons["scan.pdf"].startswith("PDF without extractable text")
+
+
+def test_too_large_file_is_skipped_naming_size_and_limit(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"ok.md": "# Ok\n\nfine\n"})
+    with (root / "huge.txt").open("wb") as handle:  # sparse: 50 MB on paper, nothing on disk
+        handle.truncate(50 * 1024 * 1024)
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["ok"]
+    assert skipped_by_name(report)["huge.txt"] == f"file too large: 50.0 MB, the limit is {MAX_FILE_BYTES // 2**20} MB"
+
+
+def test_binary_markdown_and_non_utf8_text_are_skipped(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {"logo.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "old.txt": "Gr\xfc\xdfe\n".encode("latin-1"), "ok.md": "# Ok\n\nfine\n"},
+    )
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["ok"]
+    reasons = skipped_by_name(report)
+    assert reasons["logo.md"] == "binary file (contains NUL bytes)"
+    assert reasons["old.txt"].startswith("not UTF-8 text")
+
+
+@pytest.mark.parametrize("files", [{}, {"notes.docx": b"PK\x03\x04", ".hidden.md": "# no\n"}])
+def test_folder_without_supported_files_is_reported(tmp_path: Path, files: dict) -> None:
+    root = tmp_path / "kb"
+    root.mkdir()
+    write_files(root, files)
+
+    report = load_paths([root])
+
+    assert report.documents == [] and report.files_read == 0
+    assert report.empty_folders == [str(root)]
+
+
+def test_progress_bar_over_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\n\nx\n", "b.md": "# B\n\ny\n"})
+
+    report = load_paths([root], show_progress=True)
+
+    assert len(report.documents) == 2
+    assert "Reading files" in capsys.readouterr().err
