@@ -20,7 +20,9 @@ class StoreUnavailable(RuntimeError):
 
 def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may wait for another process
+    # first: switching to WAL, and every write, may have to wait for another process (a migration, a
+    # purge); waiting up to 30 s is better than failing a turn
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")  # SQLite enforces foreign keys (and ON DELETE CASCADE) only so
