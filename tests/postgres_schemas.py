@@ -67,3 +67,17 @@ def fresh_schema(schema: str) -> Iterator[str]:
         yield url.render_as_string(hide_password=False)
     finally:
         _execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def sqlite_or_postgres(schema: str):  # type: ignore[no-untyped-def]
+    """A ``database_url`` fixture run twice: a new SQLite file, and a fresh PostgreSQL ``schema``."""
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def database_url(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
+        if request.param == "sqlite":
+            yield f"sqlite:///{tmp_path / 'db' / 'assistant.db'}"
+            return
+        with fresh_schema(schema) as url:
+            yield url
+
+    return database_url

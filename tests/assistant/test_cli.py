@@ -9,36 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli
 from assistant.cli import app
 from assistant.store import SqlStore, make_engine
-from conftest import HASH_MIN_SCORE, write_files
-
-FAKES = ["--embedder", "hash", "--generator", "scripted"]
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    # wide consoles, so that rich does not wrap paths and messages in the middle
-    monkeypatch.setattr(cli.out, "_width", 300)
-    monkeypatch.setattr(cli.err, "_width", 300)
-    monkeypatch.setenv("ASSISTANT_MIN_RETRIEVAL_SCORE", str(HASH_MIN_SCORE))
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str):
-    return runner.invoke(app, [*FAKES, *args])
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-@pytest.fixture
-def ingested(runner: CliRunner, kb_dir: Path) -> Path:
-    result = invoke(runner, "ingest", str(kb_dir))
-    assert result.exit_code == 0, result.output
-    return kb_dir
+from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
+from conftest import write_files
 
 
 def test_ingest_prints_counts(runner: CliRunner, kb_dir: Path, isolated: Path) -> None:

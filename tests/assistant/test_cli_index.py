@@ -8,38 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli
 from assistant.cli import app
+from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
 from conftest import write_files
 from pdf_samples import CORRUPT_PDF, blank_pdf, encrypted_pdf, make_pdf
-
-FAKES = ["--embedder", "hash", "--generator", "scripted"]
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setattr(cli.out, "_width", 300)
-    monkeypatch.setattr(cli.err, "_width", 300)
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str):
-    return runner.invoke(app, [*FAKES, *args])
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def manifest(data_dir: Path) -> dict:
     return json.loads((data_dir / "index" / "manifest.json").read_text())
-
-
-@pytest.fixture
-def ingested(runner: CliRunner, kb_dir: Path) -> Path:
-    result = invoke(runner, "ingest", str(kb_dir))
-    assert result.exit_code == 0, result.output
-    return kb_dir
 
 
 def test_ingest_names_each_bad_file_and_indexes_the_rest(runner: CliRunner, ingested: Path, isolated: Path) -> None:

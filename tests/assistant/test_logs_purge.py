@@ -17,16 +17,10 @@ from assistant.store.admin import parse_age, purge_logs
 from assistant.store.tables import EventRow, SessionRow, TurnRow, utcnow
 from dialog.events import BotAnswer, UserMessage
 from dialog.store import TurnRecord
-from postgres_schemas import fresh_schema
+from postgres_schemas import sqlite_or_postgres
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path: Path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'assistant.db'}"
-        return
-    with fresh_schema("test_logs_purge") as url:
-        yield url
+database_url = sqlite_or_postgres("test_logs_purge")
 
 
 @pytest.fixture

@@ -21,19 +21,12 @@ from assistant.store import SqlStore, StoreUnavailable, make_engine
 from assistant.store.migrate import FIRST_REVISION, alembic_config, head_revision
 from assistant.store.tables import Base
 from dialog.events import UserMessage
-from postgres_schemas import fresh_schema
+from postgres_schemas import sqlite_or_postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path: Path):
-    """An empty database: a new SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'assistant.db'}"
-        return
-    with fresh_schema("test_store_migrations") as url:
-        yield url
+database_url = sqlite_or_postgres("test_store_migrations")
 
 
 @pytest.fixture

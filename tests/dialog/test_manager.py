@@ -8,7 +8,7 @@ import pytest
 
 from assistant.lm.base import ScriptedGenerator
 from dialog.actions import FALLBACK, HANDOFF, NOT_FOUND, SMALL_TALK, AnswerFromKnowledgeBase
-from dialog.events import BotAnswer, HandoffRequested, IntentPredicted, RetrievalDone, UserMessage
+from dialog.events import BotAnswer, HandoffRequested, IntentPredicted, RetrievalDone
 from dialog.manager import DialogManager, InvalidMessage, validate_message
 from dialog.store import UnknownSession
 from retrieval.embedders import HashEmbedder
