@@ -6,6 +6,7 @@ from functools import cached_property
 
 from assistant.config import Settings
 from assistant.lm.base import Generator, ScriptedGenerator
+from assistant.lm.extractive import ExtractiveAnswerer
 from assistant.models import get_spec, model_path, resolve_device
 from assistant.store import SqlStore, make_engine
 from dialog.actions import AnswerFromKnowledgeBase
@@ -63,18 +64,23 @@ class Assistant:
         return Retriever(self.embedder, self.settings.index_dir, method=self.settings.retrieval_method)
 
     @cached_property
+    def extractive(self) -> bool:
+        return self.settings.answer_mode == "extractive"
+
+    @cached_property
     def manager(self) -> DialogManager:
         answer = AnswerFromKnowledgeBase(
             self.retriever,
-            self.generator,
+            None if self.extractive else self.generator,  # extractive mode loads no generator
             top_k=self.settings.top_k,
             min_score=self.settings.min_retrieval_score,
             max_new_tokens=self.settings.max_new_tokens,
+            extractive=ExtractiveAnswerer(self.embedder) if self.extractive else None,
         )
         return DialogManager(self.store, answer, max_message_chars=self.settings.max_message_chars)
 
     def warm_up(self) -> None:
         """Load models now rather than on the first question."""
-        for part in (self.embedder, self.generator):
+        for part in (self.embedder,) if self.extractive else (self.embedder, self.generator):
             if hasattr(part, "warm_up"):
                 part.warm_up()

@@ -67,11 +67,14 @@ def main(
     generator: Annotated[Optional[str], typer.Option(help="Generator model name.")] = None,
     embedder: Annotated[Optional[str], typer.Option(help="Embedder model name.")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto, cpu or cuda.")] = None,
+    answer_mode: Annotated[Optional[str], typer.Option(help="generative or extractive (fast on CPUs).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
 ) -> None:
     """Settings come from assistant.toml, ASSISTANT_* environment variables and these options."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    overrides = dict(data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device)
+    overrides = dict(
+        data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device, answer_mode=answer_mode
+    )
     ctx.obj = overrides
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the generator.")
+    answer_mode: Literal["generative", "extractive"] = Field(
+        "generative", description="generative (the generator writes) or extractive (best passage sentences, fast on CPUs)."
+    )
     retrieval_method: Literal["dense", "bm25", "hybrid"] = Field(
         "dense", description="dense (embeddings), bm25 (keywords) or hybrid (both, reciprocal rank fusion)."
     )

@@ -24,8 +24,13 @@ from retrieval.ingest import ingest  # noqa: E402
 
 
 def run(generator: str, questions_path: Path, kb: Path, limit: int | None, data_dir: Path | None) -> dict:
+    """``generator`` is a generator name, or "extractive" for the extractive answer mode."""
     with tempfile.TemporaryDirectory() as scratch:
-        overrides = {"generator": generator, "database_url": f"sqlite:///{scratch}/bench.db"}
+        overrides = {"database_url": f"sqlite:///{scratch}/bench.db"}
+        if generator == "extractive":
+            overrides["answer_mode"] = "extractive"
+        else:
+            overrides["generator"] = generator
         if data_dir:
             overrides["data_dir"] = data_dir
         settings = load_settings(**overrides)
@@ -49,7 +54,7 @@ def run(generator: str, questions_path: Path, kb: Path, limit: int | None, data_
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--generator", action="append", help="generator name (repeatable)")
+    parser.add_argument("--generator", action="append", help='generator name, or "extractive" (repeatable)')
     parser.add_argument("--questions", type=Path, default=ROOT / "demo" / "questions.jsonl")
     parser.add_argument("--kb", type=Path, default=ROOT / "demo" / "knowledge_base")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.lm.base import Generator
+from assistant.lm.extractive import ExtractiveAnswerer
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer
 from dialog.events import BotAnswer, Event, HandoffRequested, RetrievalDone
 from dialog.tracker import Tracker
@@ -82,9 +83,20 @@ def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
 class AnswerFromKnowledgeBase:
     """Retrieve passages, decline when none is close enough, otherwise write a cited answer."""
 
-    def __init__(self, retriever: Retriever, generator: Generator, top_k: int, min_score: float, max_new_tokens: int) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator | None,
+        top_k: int,
+        min_score: float,
+        max_new_tokens: int,
+        extractive: ExtractiveAnswerer | None = None,
+    ) -> None:
+        if generator is None and extractive is None:
+            raise ValueError("an answer needs a generator or an extractive answerer")
         self.retriever = retriever
         self.generator = generator
+        self.extractive = extractive  # when set, answers are passage sentences instead of generated text
         self.top_k = top_k
         self.min_score = min_score
         self.max_new_tokens = max_new_tokens
@@ -111,15 +123,23 @@ class AnswerFromKnowledgeBase:
             )
             return
 
-        messages = build_messages(question, [PromptPassage(p.chunk.heading, p.chunk.text) for p in passages])
         started = time.perf_counter()
         pieces: list[str] = []
-        for piece in self.generator.stream(messages, max_new_tokens=self.max_new_tokens):
-            if not pieces:
-                timings["first_token_ms"] = (time.perf_counter() - started) * 1000
-            pieces.append(piece)
-            yield piece
-        timings["generation_ms"] = (time.perf_counter() - started) * 1000
+        if self.extractive is not None:
+            pieces.append(self.extractive.answer(question, [p.chunk.text for p in passages]))
+            timings["extraction_ms"] = (time.perf_counter() - started) * 1000
+            yield pieces[0]
+            model = self.extractive.name
+        else:
+            assert self.generator is not None
+            messages = build_messages(question, [PromptPassage(p.chunk.heading, p.chunk.text) for p in passages])
+            for piece in self.generator.stream(messages, max_new_tokens=self.max_new_tokens):
+                if not pieces:
+                    timings["first_token_ms"] = (time.perf_counter() - started) * 1000
+                pieces.append(piece)
+                yield piece
+            timings["generation_ms"] = (time.perf_counter() - started) * 1000
+            model = self.generator.name
 
         checked = check_answer("".join(pieces), len(passages))
         if checked.abstained:
@@ -135,7 +155,7 @@ class AnswerFromKnowledgeBase:
             events=[retrieval_event, BotAnswer(text=text, action="answer", citations=citations, abstained=checked.abstained)],
             sources=sources,
             abstained=checked.abstained,
-            model=self.generator.name,
+            model=model,
             timings_ms=timings,
             **common,
         )
