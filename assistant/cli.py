@@ -264,8 +264,8 @@ def serve(
     if warm_up:
         with err.status("Loading models…"):
             run_guarded(assistant.warm_up)
-    web = create_app(ChatPage(assistant.manager).build(), assistant.retriever)
-    err.print(f"Serving on http://{settings.host}:{settings.port}  (Ctrl-C to stop)")
+    web = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    err.print(f"Serving on http://{settings.host}:{settings.port}  (API docs: /api/docs; Ctrl-C to stop)")
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 
 

@@ -12,6 +12,8 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
+from assistant.api import create_router, limit_body_size
+from dialog.manager import DialogManager
 from retrieval.loaders import slugify
 from retrieval.retriever import Retriever
 from ui.chat import CSS
@@ -47,9 +49,15 @@ def article_page(retriever: Retriever, doc_id: str) -> HTMLResponse:
     return HTMLResponse(PAGE.format(title=html.escape(doc_id), body=body))
 
 
-def create_app(page: gr.Blocks, retriever: Retriever) -> FastAPI:
-    """FastAPI app with ``/kb/{doc_id}`` article pages and the Gradio chat mounted at ``/``."""
-    app = FastAPI(title="Support assistant", docs_url=None, redoc_url=None)
+def create_app(page: gr.Blocks, retriever: Retriever, manager: DialogManager | None = None) -> FastAPI:
+    """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
+    ``/api/docs``) and the Gradio chat mounted at ``/``."""
+    app = FastAPI(
+        title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+    )
+    if manager is not None:
+        app.include_router(create_router(manager))
+        limit_body_size(app)
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:

@@ -76,3 +76,13 @@ def test_chat_page_is_mounted_at_root(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert "Help centre assistant" in response.text
+
+
+def test_api_is_mounted_beside_the_chat_page_with_its_docs(assistant: Assistant) -> None:
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    with TestClient(app) as web:
+        assert web.post("/api/sessions").status_code == 201
+        assert web.get("/api/docs").status_code == 200
+        paths = web.get("/api/openapi.json").json()["paths"]
+        assert {"/api/sessions", "/api/sessions/{session_id}/messages", "/v1/chat/completions"} <= set(paths)
+        assert web.get("/").status_code == 200  # the chat page is still there

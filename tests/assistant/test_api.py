@@ -1,0 +1,112 @@
+"""The HTTP API through FastAPI's test client, and /v1/chat/completions through the official openai client."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from assistant.api import MAX_BODY_BYTES, create_router, limit_body_size
+from dialog.actions import NOT_FOUND
+
+
+@pytest.fixture
+def client(assistant) -> TestClient:
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    limit_body_size(app)
+    return TestClient(app)
+
+
+def read_events(response) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+    events, name = [], None
+    for line in response.text.splitlines():
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            events.append((name, json.loads(line.removeprefix("data: "))))
+            name = None
+    return events
+
+
+def test_message_streams_deltas_then_the_whole_turn(client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+
+    response = client.post(f"/api/sessions/{session_id}/messages", json={"text": "How long do password reset links work?"})
+
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    events = read_events(response)
+    deltas = [data["text"] for name, data in events if name == "delta"]
+    name, done = events[-1]
+    assert name == "done" and len(deltas) > 1
+    assert "".join(deltas) == done["text"] and "30 minutes" in done["text"]
+    assert done["sources"][0]["doc_id"] == "accounts/reset-password"
+    assert {"retrieval_ms", "total_ms"} <= set(done["timings_ms"])
+
+
+def test_transcript_and_handoff(client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+    client.post(f"/api/sessions/{session_id}/messages", json={"text": "How much does express shipping cost?"})
+
+    assert client.post(f"/api/sessions/{session_id}/handoff", json={"reason": "wants a refund exception"}).json()["handoff"]
+    transcript = client.get(f"/api/sessions/{session_id}").json()
+
+    assert [m["role"] for m in transcript["messages"]] == ["user", "assistant"]
+    assert transcript["messages"][0]["text"] == "How much does express shipping cost?"
+    assert transcript["messages"][1]["citations"][0]["doc_id"] == "shipping/shipping-costs"
+    assert transcript["handoff"] is True
+
+
+def test_unknown_session_is_404_and_ids_are_unguessable(client: TestClient) -> None:
+    first = client.post("/api/sessions").json()["session_id"]
+    second = client.post("/api/sessions").json()["session_id"]
+
+    assert first != second and len(first) >= 22  # 128 random bits, URL-safe
+    assert client.get("/api/sessions/not-a-session").status_code == 404
+    assert client.post("/api/sessions/not-a-session/messages", json={"text": "hi"}).status_code == 404
+    assert client.post("/api/sessions/not-a-session/handoff").status_code == 404
+
+
+def test_bad_requests_get_clear_4xx(client: TestClient, assistant) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+    url = f"/api/sessions/{session_id}/messages"
+
+    empty = client.post(url, json={"text": "  "})
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    long = client.post(url, json={"text": "x" * 10_000})
+    assert long.status_code == 422 and "limit is 4,000" in long.json()["detail"]
+    assert client.post(url, content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    huge = client.post(url, json={"text": "x" * (MAX_BODY_BYTES + 1)})
+    assert huge.status_code == 413 and "limit" in huge.json()["detail"]
+    # nothing was stored for the refused messages
+    assert [e.type_name for e in assistant.store.load_events(session_id)] == ["session_started"]
+
+
+def test_openai_client_non_streaming_and_streaming(client: TestClient) -> None:
+    openai = pytest.importorskip("openai")
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client)
+    question = [{"role": "user", "content": "How long do password reset links work?"}]
+
+    completion = api.chat.completions.create(model="support-assistant", messages=question)
+    assert "30 minutes" in completion.choices[0].message.content
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.model_extra["sources"][0]["doc_id"] == "accounts/reset-password"
+
+    pieces = [
+        chunk.choices[0].delta.content or ""
+        for chunk in api.chat.completions.create(model="support-assistant", messages=question, stream=True)
+    ]
+    assert "".join(pieces) == completion.choices[0].message.content
+
+
+def test_openai_endpoint_needs_a_user_message(client: TestClient) -> None:
+    response = client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "be nice"}]})
+    assert response.status_code == 422 and "user message" in response.json()["detail"]
+
+
+def test_declined_answer_streams_the_not_found_reply(client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+    events = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "xylophone quantum zebra"}))
+    assert events[-1][1]["abstained"] and events[-1][1]["text"] == NOT_FOUND and events[-1][1]["sources"] == []
