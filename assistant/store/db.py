@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,27 +56,9 @@ def make_engine(url: str, create_tables: bool = True) -> Engine:
     if create_tables:
         try:
             with store_errors(parsed):
-                _upgrade_waiting_for_locks(engine)
+                upgrade(engine)
         except StoreUnavailable:
             engine.dispose()
             raise
     return engine
 
-
-def _upgrade_waiting_for_locks(engine: Engine, patience_s: float = 30.0) -> None:
-    """Migrate; on SQLite, retry while another process holds the file's lock.
-
-    SQLite answers "database is locked" at once, without its busy timeout, in some cases (e.g. two
-    processes switching a new file to WAL at the same moment), so opening is retried for a while.
-    """
-    deadline = time.monotonic() + patience_s
-    while True:
-        try:
-            upgrade(engine)
-            return
-        except OperationalError as error:
-            locked = engine.dialect.name == "sqlite" and "locked" in str(error.orig)
-            if not locked or time.monotonic() > deadline:
-                raise
-            engine.dispose()
-            time.sleep(0.1 + random.random() * 0.2)

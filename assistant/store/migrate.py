@@ -11,6 +11,8 @@ is stamped at the first revision and then upgraded like any other.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -124,8 +127,25 @@ def _stamp_if_made_by_create_all(connection: Connection) -> bool:
     return True
 
 
-def upgrade(engine: Engine) -> UpgradeResult:
-    """Bring the database to the latest revision, in one locked transaction; a no-op when already there."""
+def upgrade(engine: Engine, patience_s: float = 30.0) -> UpgradeResult:
+    """Bring the database to the latest revision, in one locked transaction; a no-op when already there.
+
+    SQLite answers "database is locked" at once, without its busy timeout, in some cases (e.g. two
+    processes switching a new file to WAL at the same moment), so on SQLite this is retried for a while.
+    """
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return _upgrade_once(engine)
+        except OperationalError as error:
+            locked = engine.dialect.name == "sqlite" and "locked" in str(error.orig)
+            if not locked or time.monotonic() > deadline:
+                raise
+            engine.dispose()
+            time.sleep(0.1 + random.random() * 0.2)
+
+
+def _upgrade_once(engine: Engine) -> UpgradeResult:
     head = head_revision()
     with engine.connect() as connection:  # cheap check first: the usual case is a database at head
         before = current_revision(connection)
