@@ -70,10 +70,11 @@ def create_router(manager: DialogManager) -> APIRouter:
     """The API's routes around one DialogManager."""
     router = APIRouter()
 
-    def turn_stream(session_id: str, text: str) -> Iterator:  # type: ignore[type-arg]
-        """Run the first step now, so a bad message or session is an HTTP error, not a broken stream."""
+    def turn_stream(session_id: str | None, text: str, channel: str = "api") -> Iterator:  # type: ignore[type-arg]
+        """Run the first step now, so a bad message or session is an HTTP error, not a broken stream.
+        With ``session_id`` None, a session is started once the message has passed validation."""
         try:
-            turn = manager.stream(session_id, text)
+            turn = manager.stream(session_id, text, channel)
             first = next(turn)
         except InvalidMessage as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
@@ -149,7 +150,7 @@ def create_router(manager: DialogManager) -> APIRouter:
         user_texts = [m.content for m in request.messages if m.role == "user" and m.content]
         if not user_texts:
             raise HTTPException(status_code=422, detail="messages must contain a user message with content")
-        updates = turn_stream(manager.start_session("openai"), user_texts[-1])
+        updates = turn_stream(None, user_texts[-1], channel="openai")
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:
             result = next(u.result for u in updates if u.done)

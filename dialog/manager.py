@@ -49,6 +49,7 @@ class TurnUpdate:
     """A streaming step: the reply so far, and the full result once ``done``."""
 
     text: str
+    session_id: str = ""
     done: bool = False
     result: TurnResult | None = None
 
@@ -88,22 +89,24 @@ class DialogManager:
     def tracker(self, session_id: str) -> Tracker:
         return Tracker.from_events(session_id, self.store.load_events(session_id))
 
-    def handle(self, session_id: str, text: str) -> TurnResult:
-        """Run one turn to the end."""
+    def handle(self, session_id: str | None, text: str, channel: str = "web") -> TurnResult:
+        """Run one turn to the end (see ``stream``)."""
         update = TurnUpdate("")
-        for update in self.stream(session_id, text):
+        for update in self.stream(session_id, text, channel):
             pass
         assert update.result is not None
         return update.result
 
-    def stream(self, session_id: str, text: str) -> Iterator[TurnUpdate]:
+    def stream(self, session_id: str | None, text: str, channel: str = "web") -> Iterator[TurnUpdate]:
         """Run one turn, yielding the reply as it is written; the last update carries the result.
 
-        InvalidMessage (before anything is stored) for a message that cannot be handled;
-        UnknownSession for an id the store does not know.
+        With ``session_id`` None, a conversation on ``channel`` is started for the message, once it has
+        passed validation. InvalidMessage (before anything is stored) for a message that cannot be
+        handled; UnknownSession for an id the store does not know.
         """
         started = time.perf_counter()
         text = validate_message(text, self.max_message_chars)
+        session_id = session_id or self.start_session(channel)
         tracker = self.tracker(session_id)
         timings: dict[str, float] = {}
 
@@ -132,7 +135,7 @@ class DialogManager:
                     outcome = step_output
                 else:
                     reply += step_output
-                    yield TurnUpdate(reply)
+                    yield TurnUpdate(reply, session_id)
         except Exception as error:  # a broken index or model must not lose the turn
             log.exception("action %s failed in session %s", prediction.action, session_id)
             action = "fallback"
@@ -176,4 +179,4 @@ class DialogManager:
             model=outcome.model,
             timings_ms=record.timings_ms,
         )
-        yield TurnUpdate(outcome.text, done=True, result=result)
+        yield TurnUpdate(outcome.text, session_id, done=True, result=result)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from dialog.manager import DialogManager, InvalidMessage, TurnResult, validate_message
+from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
 
 ChatHistory = list[dict[str, Any]]
@@ -55,19 +55,12 @@ class ChatPage:
         """Stream the reply into the chat; an invalid message stays in the box with a warning."""
         history = list(history or [])
         try:
-            validate_message(message, self.manager.max_message_chars)  # before a session is created for it
-            if not session_id:
-                session_id = self.manager.start_session("web")
-            turn = self.manager.stream(session_id, message)
-            first = next(turn)
+            turn, first = self._first_step(session_id, message)
         except InvalidMessage as error:
             gr.Warning(str(error))
             yield history, message, session_id
             return
-        except UnknownSession:
-            session_id = self.manager.start_session("web")
-            turn = self.manager.stream(session_id, message)
-            first = next(turn)
+        session_id = first.session_id
         history.append({"role": "user", "content": message.strip()})
         history.append({"role": "assistant", "content": first.text})
         yield history, "", session_id
@@ -77,6 +70,15 @@ class ChatPage:
             else:
                 history[-1] = {"role": "assistant", "content": update.text + " ▌"}
             yield history, "", session_id
+
+    def _first_step(self, session_id: str | None, message: str) -> tuple[Iterator[TurnUpdate], TurnUpdate]:
+        """Start the turn; a session id the store no longer knows (e.g. purged) starts a new conversation."""
+        try:
+            turn = self.manager.stream(session_id or None, message, channel="web")
+            return turn, next(turn)
+        except UnknownSession:
+            turn = self.manager.stream(None, message, channel="web")
+            return turn, next(turn)
 
     @staticmethod
     def new_conversation() -> tuple[ChatHistory, str, None]:

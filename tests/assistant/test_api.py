@@ -110,3 +110,12 @@ def test_declined_answer_streams_the_not_found_reply(client: TestClient) -> None
     session_id = client.post("/api/sessions").json()["session_id"]
     events = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "xylophone quantum zebra"}))
     assert events[-1][1]["abstained"] and events[-1][1]["text"] == NOT_FOUND and events[-1][1]["sources"] == []
+
+
+def test_openai_endpoint_stores_no_conversation_for_a_refused_message(client: TestClient, assistant) -> None:
+    before = assistant.store.session_count()
+
+    response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "   "}]})
+
+    assert response.status_code == 422 and "empty" in response.json()["detail"]
+    assert assistant.store.session_count() == before

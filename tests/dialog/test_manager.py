@@ -224,3 +224,17 @@ def test_history_of_a_conversation_is_replayed(manager: DialogManager) -> None:
     assert "$3.99" in tracker.exchanges[1][1]
     assert tracker.exchanges[2][1] == SMALL_TALK["thanks"]
     assert [t.user_text for t in manager.store.turns(session_id)] == ["thanks!", "Do you offer gift wrapping?", "hello"]
+
+
+def test_without_a_session_id_a_conversation_starts_only_for_a_valid_message(assistant, manager: DialogManager) -> None:
+    before = assistant.store.session_count()
+    with pytest.raises(InvalidMessage):
+        manager.handle(None, "   ", channel="cli")
+    assert assistant.store.session_count() == before
+
+    updates = list(manager.stream(None, "How much does express shipping cost?", channel="cli"))
+
+    session_id = updates[-1].result.session_id
+    assert {u.session_id for u in updates} == {session_id}
+    assert assistant.store.session_count() == before + 1
+    assert manager.store.load_events(session_id)[0].channel == "cli"
