@@ -10,18 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
 from assistant import models as model_registry
 from assistant.app import Assistant
+from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
-from assistant.config import Settings, load_settings
-from assistant.store import StoreUnavailable
-from dialog.manager import InvalidMessage, validate_message
-from dialog.store import UnknownSession
-from retrieval.index import IndexLoadError
 from retrieval.loaders import SUPPORTED_SUFFIXES
 
 app = typer.Typer(
@@ -38,26 +32,6 @@ db_app = typer.Typer(help="Migrate the conversation-log database and show its sc
 logs_app = typer.Typer(help="Manage the stored conversation logs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(logs_app, name="logs")
-
-out = Console()
-err = Console(stderr=True)
-
-# Errors a user can fix; they are printed as one clear line instead of a traceback.
-USER_ERRORS = (
-    model_registry.ModelError,
-    IndexLoadError,
-    StoreUnavailable,
-    InvalidMessage,
-    UnknownSession,
-    FileNotFoundError,
-    ValueError,
-)
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
 
 @app.callback()
 def main(
@@ -76,22 +50,6 @@ def main(
         data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device, answer_mode=answer_mode
     )
     ctx.obj = overrides
-
-
-def settings_from(ctx: typer.Context, **extra: Any) -> Settings:
-    try:
-        return load_settings(**{**(ctx.obj or {}), **extra})
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        fail(f"invalid settings: {problems}")
-        raise  # unreachable
-
-
-def run_guarded(action: Any) -> Any:
-    try:
-        return action()
-    except USER_ERRORS as error:
-        fail(str(error))
 
 
 # -- knowledge base ------------------------------------------------------------------------------
@@ -176,11 +134,9 @@ def ask(
 
     def run() -> Any:
         manager = assistant.manager
-        validate_message(question, settings.max_message_chars)  # before a session is stored for it
         assistant.retriever.index  # no index: say how to build one rather than give the fallback reply
         assistant.warm_up()  # load the models first, so the timings are those of the turn itself
-        session_id = session or manager.start_session("cli")
-        return manager.handle(session_id, question)
+        return manager.handle(session, question, channel="cli")  # a new session only for a valid question
 
     result = run_guarded(run)
     if as_json:

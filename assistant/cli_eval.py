@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from assistant.app import Assistant
-from assistant.config import load_settings
+from assistant.cli_common import err, fail, out, run_guarded, settings_from
 
 eval_app = typer.Typer(help="Evaluate retrieval on public datasets.", no_args_is_help=True)
-err = Console(stderr=True)
 
 
 @eval_app.command("retrieval")
@@ -30,16 +28,16 @@ def eval_retrieval(
     """Recall@1/5/10, MRR@10 and nDCG@10 of each search method on a public dataset."""
     from retrieval.evaluation import evaluate, load_dataset
 
-    settings = load_settings(**(ctx.obj or {}))
+    settings = settings_from(ctx)
     try:
-        eval_set = load_dataset(dataset, data)
-        embedder = Assistant(settings).embedder
-        started = time.perf_counter()
-        err.print(f"{dataset}: {len(eval_set.passages)} passages, {len(eval_set.queries)} queries; embedder {embedder.name}")
-        results = evaluate(eval_set, embedder, [m.strip() for m in methods.split(",") if m.strip()], show_progress=not as_json)
-    except (ValueError, FileNotFoundError, KeyError, json.JSONDecodeError) as error:
-        err.print(f"[bold red]Error:[/] {error}", highlight=False)
-        raise typer.Exit(1) from None
+        eval_set = run_guarded(lambda: load_dataset(dataset, data))  # unknown name, missing path
+    except KeyError as error:
+        fail(f"{data} does not look like the {dataset} dataset: no field {error}")
+    embedder = run_guarded(lambda: Assistant(settings).embedder)
+    started = time.perf_counter()
+    err.print(f"{dataset}: {len(eval_set.passages)} passages, {len(eval_set.queries)} queries; embedder {embedder.name}")
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    results = run_guarded(lambda: evaluate(eval_set, embedder, chosen, show_progress=not as_json))
     err.print(f"done in {time.perf_counter() - started:.0f} s")
     if as_json:
         sys.stdout.write(json.dumps(results) + "\n")
@@ -48,4 +46,4 @@ def eval_retrieval(
     table = Table("method", *metrics, title=f"retrieval on {dataset}")
     for method, values in results.items():
         table.add_row(method, *(f"{values[m]:.3f}" for m in metrics))
-    Console().print(table)
+    out.print(table)
