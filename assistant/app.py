@@ -63,7 +63,7 @@ class Assistant:
     def retriever(self) -> Retriever:
         return Retriever(self.embedder, self.settings.index_dir, method=self.settings.retrieval_method)
 
-    @cached_property
+    @property
     def extractive(self) -> bool:
         return self.settings.answer_mode == "extractive"
 

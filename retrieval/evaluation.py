@@ -23,8 +23,8 @@ from retrieval.embedders import Embedder
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.metrics import summarise
+from retrieval.retriever import CANDIDATES  # results taken from each method before fusion, as in search
 
-CANDIDATES = 50  # results taken from each method before fusion
 
 
 @dataclass

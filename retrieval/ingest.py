@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, count_words
+from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
 from retrieval.loaders import load_paths
@@ -78,7 +78,6 @@ def ingest(
     index = open_or_create(index_dir, embedder, rebuild=rebuild)
     settings = chunking_settings(embedder, max_tokens, overlap_tokens)
     signature = ",".join(f"{key}={value}" for key, value in settings.items())
-    count_tokens = getattr(embedder, "count_tokens", count_words)  # an embedder from before the protocol had it
     seen: set[str] = set()
     first_of_hash: dict[str, str] = {}
     to_embed = []
@@ -94,7 +93,7 @@ def ingest(
             continue
         (report.updated if known else report.added).append(document.doc_id)
         index.remove(index.chunk_ids_of(document.doc_id))
-        to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, count_tokens))
+        to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, embedder.count_tokens))
         index.documents[document.doc_id] = {"hash": document.content_hash, "source": document.source, "chunking": signature}
     unreadable = {str(Path(path).resolve()) for path, _ in loaded.skipped}
     for doc_id, info in list(index.documents.items()):
