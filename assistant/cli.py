@@ -16,6 +16,7 @@ from assistant import models as model_registry
 from assistant.app import Assistant
 from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
+from dialog.manager import validate_message
 from retrieval.loaders import SUPPORTED_SUFFIXES
 
 app = typer.Typer(
@@ -134,6 +135,7 @@ def ask(
 
     def run() -> Any:
         manager = assistant.manager
+        validate_message(question, settings.max_message_chars)  # a bad question fails before models load
         assistant.retriever.index  # no index: say how to build one rather than give the fallback reply
         assistant.warm_up()  # load the models first, so the timings are those of the turn itself
         return manager.handle(session, question, channel="cli")  # a new session only for a valid question
