@@ -46,6 +46,7 @@ class ActionOutcome:
     timings_ms: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     reason: str | None = None  # overrides the policy's reason when the action decided otherwise
+    index_version: str | None = None  # the knowledge-base index the answer was retrieved from
 
 
 def _fixed_reply(text: str, action: str, **kwargs: Any) -> Iterator[str | ActionOutcome]:
@@ -108,7 +109,7 @@ class AnswerFromKnowledgeBase:
         timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
         retrieval_event = RetrievalDone(query=question, passages=tuple(retrieved))
-        common = {"query": question, "retrieved": retrieved}
+        common = {"query": question, "retrieved": retrieved, "index_version": self.retriever.index_version}
 
         if not passages or passages[0].score < self.min_score:
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"

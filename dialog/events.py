@@ -88,3 +88,15 @@ class HandoffRequested(Event):
 @dataclass(frozen=True)
 class SessionEnded(Event):
     type_name: ClassVar[str] = "session_ended"
+
+
+@dataclass(frozen=True)
+class FeedbackGiven(Event):
+    """Thumbs up (+1) or down (-1) and/or a comment on turn ``turn_no``, by a customer or a reviewer."""
+
+    type_name: ClassVar[str] = "feedback"
+    turn_no: int = 0
+    rating: int | None = None
+    comment: str | None = None
+    source: str = "customer"
+    author: str | None = None

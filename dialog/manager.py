@@ -36,6 +36,7 @@ class TurnResult:
     handoff: bool = False
     model: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    turn_no: int = 0  # 1 for the conversation's first turn; feedback names the turn by it
 
     @property
     def cited_sources(self) -> list[dict[str, Any]]:
@@ -165,6 +166,8 @@ class DialogManager:
             model=outcome.model,
             timings_ms={k: round(v, 1) for k, v in timings.items()},
             error=outcome.error,
+            turn_no=tracker.turn_count + 1,
+            index_version=outcome.index_version,
         )
         self.store.append(session_id, new_events + outcome.events, record)
         result = TurnResult(
@@ -178,5 +181,6 @@ class DialogManager:
             handoff=outcome.handoff,
             model=outcome.model,
             timings_ms=record.timings_ms,
+            turn_no=record.turn_no or 0,
         )
         yield TurnUpdate(outcome.text, session_id, done=True, result=result)

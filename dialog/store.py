@@ -36,6 +36,17 @@ class TurnRecord:
     model: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    turn_no: int | None = None  # 1 for the session's first turn
+    index_version: str | None = None  # when the knowledge-base index was last updated
+
+    @property
+    def top_score(self) -> float | None:
+        """The best retrieved passage's score; None when nothing was retrieved."""
+        return max((p["score"] for p in self.retrieved), default=None)
+
+    @property
+    def latency_ms(self) -> float | None:
+        return self.timings_ms.get("total_ms")
 
 
 class ConversationStore(Protocol):

@@ -49,6 +49,11 @@ class Retriever:
                 self._loaded_stamp = stamp
             return self._index
 
+    @property
+    def index_version(self) -> str | None:
+        """When the current index was last written (its manifest's ``updated_at``)."""
+        return self.index.updated_at
+
     def keyword_index(self) -> KeywordIndex:
         index = self.index
         with self._lock:

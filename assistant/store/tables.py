@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -25,7 +25,17 @@ class SessionRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), default="web")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True)
+    # A summary kept up to date with each turn, so that the review list filters and pages sessions
+    # without scanning their turns.
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)  # the first customer message, shortened
+    turn_count: Mapped[int] = mapped_column(Integer, default=0)
+    any_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    any_abstained: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_top_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # the weakest turn's best passage
+    last_model: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    thumbs_up: Mapped[int] = mapped_column(Integer, default=0)
+    thumbs_down: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EventRow(Base):
@@ -46,9 +56,11 @@ class TurnRow(Base):
     """The decision record of one turn."""
 
     __tablename__ = "turns"
+    __table_args__ = (Index("ix_turns_intent", "intent", "session_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    turn_no: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1, 2, … within the session
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     user_text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str] = mapped_column(String(64))
@@ -64,3 +76,46 @@ class TurnRow(Base):
     model: Mapped[str | None] = mapped_column(String(128), nullable=True)
     timings_ms: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    index_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    top_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # the best retrieved passage's score
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)  # the whole turn
+
+
+class FeedbackRow(Base):
+    """Thumbs up or down and/or a comment on one turn, from the customer or from a reviewer."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    turn_no: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)  # +1 thumbs up, -1 thumbs down
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="customer")  # customer | reviewer
+    author: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnnotationRow(Base):
+    """A reviewer's labels for one turn."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    turn_no: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    answer_correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    correct_intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffUserRow(Base):
+    """A login for the review pages; only a salted hash of the password is kept."""
+
+    __tablename__ = "staff_users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

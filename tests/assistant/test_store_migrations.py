@@ -3,7 +3,9 @@ by create_all are stamped, concurrent openers are safe, and `assistant db` repor
 
 from __future__ import annotations
 
+import json
 import subprocess
+from datetime import datetime, timezone
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
@@ -19,8 +22,9 @@ from assistant import cli
 from assistant.cli import app
 from assistant.store import SqlStore, StoreUnavailable, make_engine
 from assistant.store.migrate import FIRST_REVISION, alembic_config, head_revision
+from assistant.store.search import is_search_object
 from assistant.store.tables import Base
-from dialog.events import UserMessage
+from dialog.events import SessionStarted, UserMessage
 from postgres_schemas import sqlite_or_postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +49,9 @@ def engines(request):
 
 
 def schema_differences(engine) -> list:
+    options = {"include_name": lambda name, kind, parent: not is_search_object(name)}
     with engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        return compare_metadata(MigrationContext.configure(connection, opts=options), Base.metadata)
 
 
 def revision(engine) -> str | None:
@@ -72,12 +77,27 @@ def test_opening_again_is_a_no_op(database_url: str, engines) -> None:
     assert again.load_events(session_id)[0].type_name == "session_started"
 
 
+def make_legacy_database(engine) -> None:
+    """The tables as create_all made them before migrations existed: the first revision's, unversioned."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), FIRST_REVISION)
+        connection.execute(text("DROP TABLE alembic_version"))
+
+
 def test_a_database_made_by_create_all_is_stamped_and_keeps_its_data(database_url: str, engines) -> None:
     legacy = engines(database_url, create_tables=False)
-    Base.metadata.create_all(legacy)
-    store = SqlStore(legacy)
-    session_id = store.create_session()
-    store.append(session_id, [UserMessage(text="still here?")])
+    make_legacy_database(legacy)
+    session_id = "legacy-session"
+    with legacy.begin() as connection:
+        connection.execute(
+            text("INSERT INTO sessions (id, channel, created_at, updated_at) VALUES (:id, 'web', :now, :now)"),
+            {"id": session_id, "now": datetime.now(timezone.utc)},
+        )
+        for seq, event in enumerate([SessionStarted(), UserMessage(text="still here?")]):
+            connection.execute(
+                text("INSERT INTO events (session_id, seq, type, timestamp, data) VALUES (:s, :seq, :type, :ts, :data)"),
+                {"s": session_id, "seq": seq, "type": event.type_name, "ts": event.timestamp, "data": json.dumps(event.to_dict())},
+            )
     assert revision(legacy) is None
 
     migrated = SqlStore(engines(database_url))
@@ -120,9 +140,31 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str, engines) -> None
     assert revision(again) == head_revision() and schema_differences(again) == []
 
 
-def test_first_revision_is_the_only_head_for_now() -> None:
-    # a new revision must revise the latest one; update this test when adding the second
-    assert head_revision() == FIRST_REVISION
+def test_revisions_form_one_line_up_to_the_latest() -> None:
+    # a new revision must revise the latest one; update this test when adding the next
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [head_revision()] == ["0002"]
+    assert script.get_revision("0002").down_revision == FIRST_REVISION
+
+
+def test_upgrading_a_first_revision_database_keeps_its_conversations(database_url: str, engines) -> None:
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), FIRST_REVISION)
+        connection.execute(
+            text("INSERT INTO sessions (id, channel, created_at, updated_at) VALUES ('old', 'web', :now, :now)"),
+            {"now": datetime.now(timezone.utc)},
+        )
+        event = UserMessage(text="refund please")
+        connection.execute(
+            text("INSERT INTO events (session_id, seq, type, timestamp, data) VALUES ('old', 0, 'user', :ts, :data)"),
+            {"ts": event.timestamp, "data": json.dumps(event.to_dict())},
+        )
+
+    store = SqlStore(engines(database_url))
+
+    assert store.load_events("old") == [event]
+    assert store.has_session("old")
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:
@@ -195,7 +237,7 @@ def test_db_current_and_upgrade(runner: CliRunner, database_url: str) -> None:
 
 
 def test_db_upgrade_stamps_a_database_made_by_create_all(runner: CliRunner, database_url: str, engines) -> None:
-    Base.metadata.create_all(engines(database_url, create_tables=False))
+    make_legacy_database(engines(database_url, create_tables=False))
 
     result = runner.invoke(app, ["--database-url", database_url, "db", "upgrade"])
 

@@ -13,6 +13,7 @@ from dialog.events import (
     EVENT_TYPES,
     BotAnswer,
     Event,
+    FeedbackGiven,
     HandoffRequested,
     IntentPredicted,
     RetrievalDone,
@@ -38,6 +39,7 @@ SAMPLES: dict[str, Event] = {
         timestamp=2.3,
     ),
     "handoff": HandoffRequested(reason="the customer asked for a human", timestamp=3.0),
+    "feedback": FeedbackGiven(turn_no=1, rating=-1, comment="wrong article", source="customer", timestamp=3.5),
     "session_ended": SessionEnded(timestamp=4.0),
 }
 

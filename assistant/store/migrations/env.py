@@ -15,6 +15,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
+from assistant.store.search import is_search_object
 from assistant.store.tables import Base
 
 config = context.config
@@ -27,6 +28,7 @@ def run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=lambda name, kind, _parent: not is_search_object(name),  # made by hand, not by models
     )
     with context.begin_transaction():
         context.run_migrations()

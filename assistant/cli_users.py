@@ -1,0 +1,58 @@
+"""`assistant users …`: the logins of the review pages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from assistant.cli_common import fail, out, run_guarded, settings_from
+from assistant.store import make_engine
+from assistant.store.staff import StaffUsers
+
+users_app = typer.Typer(help="Manage the staff logins of the review pages (/review).", no_args_is_help=True)
+
+
+def _users(ctx: typer.Context) -> StaffUsers:
+    settings = settings_from(ctx)
+    return StaffUsers(run_guarded(lambda: make_engine(settings.database_url)))
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login name (letters, digits, . _ @ -).")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of asking.")
+    ] = False,
+) -> None:
+    """Add a staff login, or set a new password for an existing one. Only a salted hash is stored."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    users = _users(ctx)
+    try:
+        created = users.set(username, password)
+    except ValueError as error:
+        fail(str(error))
+    out.print(f"{'Added' if created else 'Updated the password of'} {username}. Log in at /review.")
+
+
+@users_app.command("remove")
+def users_remove(ctx: typer.Context, username: Annotated[str, typer.Argument(help="The login to remove.")]) -> None:
+    """Remove a staff login."""
+    if not _users(ctx).remove(username):
+        fail(f"there is no login {username!r}; see `assistant users list`")
+    out.print(f"Removed {username}.")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List the staff logins."""
+    names = _users(ctx).names()
+    if not names:
+        out.print("No staff logins yet. Add one with: assistant users add NAME")
+    for name in names:
+        out.print(name)

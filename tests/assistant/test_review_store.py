@@ -1,0 +1,231 @@
+"""The review store on SQLite and PostgreSQL: session summaries, feedback and labels, filtered keyset
+pages, full-text search through bound parameters, transcripts, and conversations turned into tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from assistant.store import SqlStore, make_engine
+from assistant.store.review import LogFilter, as_conversation_test, as_training_examples, list_sessions, read_transcript
+from assistant.store.staff import StaffUsers, hash_password, verify_password
+from assistant.store.tables import FeedbackRow, SessionRow, StaffUserRow, TurnRow, utcnow
+from dialog.conversation_tests import parse
+from dialog.events import BotAnswer, FeedbackGiven, UserMessage
+from dialog.store import TurnRecord, UnknownSession
+from postgres_schemas import sqlite_or_postgres
+
+database_url = sqlite_or_postgres("test_review_store")
+
+
+@pytest.fixture
+def store(database_url: str):
+    store = SqlStore(make_engine(database_url))
+    yield store
+    store.engine.dispose()
+
+
+def turn(store: SqlStore, session_id: str, question: str, answer: str = "An answer.", **facts) -> TurnRecord:
+    """Store one turn (its two events and its record); ``facts`` override the record's fields."""
+    number = facts.pop("turn_no", None) or 1 + sum(1 for e in store.load_events(session_id) if e.type_name == "user")
+    values = dict(
+        session_id=session_id, user_text=question, intent="question", intent_confidence=0.8, action="answer",
+        reason="kb", answer=answer, turn_no=number, model="extractive",
+        retrieved=[{"chunk_id": 7, "doc_id": "returns/policy", "score": 0.7}],
+        sources=[{"n": 1, "doc_id": "returns/policy", "title": "Returns", "heading": "Window", "score": 0.7, "cited": True}],
+        timings_ms={"total_ms": 12.5},
+    )
+    values.update(facts)
+    record = TurnRecord(**values)
+    store.append(session_id, [UserMessage(text=question), BotAnswer(text=answer)], record)
+    return record
+
+
+def age(store: SqlStore, session_id: str, days: float) -> None:
+    with store.engine.begin() as db:
+        db.execute(update(SessionRow).where(SessionRow.id == session_id).values(updated_at=utcnow() - timedelta(days=days)))
+
+
+def ids(store: SqlStore, log_filter: LogFilter, page_size: int = 50) -> list[str]:
+    return [s.id for s in list_sessions(store.engine, log_filter, page_size).sessions]
+
+
+def test_turns_keep_the_session_summary_and_their_facts(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "Where is my parcel?", retrieved=[{"chunk_id": 1, "doc_id": "a", "score": 0.62}], index_version="v1")
+    turn(store, sid, "I want a human", action="handoff", handoff=True, retrieved=[], model=None, timings_ms={"total_ms": 3.0})
+    turn(store, sid, "Do you sell boats?", abstained=True, retrieved=[{"chunk_id": 2, "doc_id": "b", "score": 0.21}])
+
+    with Session(store.engine) as db:
+        session = db.get(SessionRow, sid)
+        rows = db.execute(select(TurnRow.turn_no, TurnRow.top_score, TurnRow.latency_ms, TurnRow.index_version).order_by(TurnRow.id)).all()
+    assert (session.title, session.turn_count, session.any_handoff, session.any_abstained) == ("Where is my parcel?", 3, True, True)
+    assert session.min_top_score == pytest.approx(0.21) and session.last_model == "extractive"
+    assert rows == [(1, 0.62, 12.5, "v1"), (2, None, 3.0, None), (3, 0.21, 12.5, None)]
+
+
+def test_feedback_events_become_feedback_rows_and_counts(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "How do refunds work?")
+    store.append(sid, [FeedbackGiven(turn_no=1, rating=-1, comment="wrong article")])
+    store.append(sid, [FeedbackGiven(turn_no=1, rating=1, source="reviewer", author="ana")])
+    store.append(sid, [FeedbackGiven(turn_no=1, comment="just a comment")])
+
+    with store.engine.connect() as db:
+        rows = db.execute(select(FeedbackRow.rating, FeedbackRow.comment, FeedbackRow.source, FeedbackRow.author).order_by(FeedbackRow.id)).all()
+        up, down = db.execute(select(SessionRow.thumbs_up, SessionRow.thumbs_down)).one()
+    assert rows == [(-1, "wrong article", "customer", None), (1, None, "reviewer", "ana"), (None, "just a comment", "customer", None)]
+    assert (up, down) == (1, 1)
+    assert [e.type_name for e in store.load_events(sid)][-3:] == ["feedback"] * 3
+
+
+def test_annotations_need_a_known_session(store: SqlStore) -> None:
+    with pytest.raises(UnknownSession):
+        store.annotate("nope", 1, "ana", answer_correct=True)
+
+
+def test_filters_select_the_matching_sessions(store: SqlStore) -> None:
+    refund = store.create_session()
+    turn(store, refund, "How do refunds work?", answer="Refunds take 5 days.")
+    handoff = store.create_session()
+    turn(store, handoff, "Let me talk to a person", intent="human", action="handoff", handoff=True, model=None, retrieved=[])
+    declined = store.create_session()
+    turn(store, declined, "Do you sell boats?", abstained=True, retrieved=[{"chunk_id": 2, "doc_id": "b", "score": 0.2}], model="qwen")
+    store.append(refund, [FeedbackGiven(turn_no=1, rating=1)])
+    store.append(declined, [FeedbackGiven(turn_no=1, rating=-1)])
+    age(store, declined, 10)
+
+    assert set(ids(store, LogFilter())) == {refund, handoff, declined}
+    assert ids(store, LogFilter(handoff=True)) == [handoff]
+    assert set(ids(store, LogFilter(handoff=False))) == {refund, declined}
+    assert ids(store, LogFilter(abstained=True)) == [declined]
+    assert ids(store, LogFilter(intent="human")) == [handoff]
+    assert ids(store, LogFilter(feedback="up")) == [refund]
+    assert ids(store, LogFilter(feedback="down")) == [declined]
+    assert ids(store, LogFilter(feedback="none")) == [handoff]
+    assert ids(store, LogFilter(max_top_score=0.5)) == [declined]
+    assert ids(store, LogFilter(model="qwen")) == [declined]
+    assert ids(store, LogFilter(since=utcnow() - timedelta(days=11), until=utcnow() - timedelta(days=9))) == [declined]
+    assert set(ids(store, LogFilter(since=utcnow() - timedelta(days=1)))) == {refund, handoff}
+    assert ids(store, LogFilter(abstained=True, handoff=True)) == []
+
+
+def test_full_text_search_stems_words_and_searches_answers_too(store: SqlStore) -> None:
+    refund = store.create_session()
+    turn(store, refund, "How do I get my money back?", answer="Refunds are paid within 5 days.")
+    other = store.create_session()
+    turn(store, other, "Where is my parcel?", answer="Track it on the Orders page.")
+
+    assert ids(store, LogFilter(text="refund")) == [refund]  # "Refunds" in the answer, stemmed
+    assert ids(store, LogFilter(text="PARCEL")) == [other]
+    assert ids(store, LogFilter(text="money parcel")) == []  # every word must match
+    assert ids(store, LogFilter(text="   ")) == ids(store, LogFilter())  # no words: no text filter
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["'; DROP TABLE turns; --", 'refund" OR 1=1 --', "NEAR(refund money)", "refund*", "a:b", "(((", '"""', "ü' OR ''='"],
+)
+def test_search_text_is_only_ever_data(store: SqlStore, hostile: str) -> None:
+    sid = store.create_session()
+    turn(store, sid, "How do I get my money back?", answer="Refunds are paid within 5 days.")
+
+    found = ids(store, LogFilter(text=hostile))  # must not raise: the text is a bound parameter
+
+    assert found in ([], [sid])
+    with store.engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(TurnRow)) == 1
+
+
+def test_search_finds_turns_stored_before_and_after_edits(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "Where is my parcel?")
+    with store.engine.begin() as db:  # the index follows updates and deletes of turns
+        db.execute(update(TurnRow).values(user_text="Where is my umbrella?"))
+    assert ids(store, LogFilter(text="umbrella")) == [sid]
+    assert ids(store, LogFilter(text="parcel")) == []
+
+
+def test_keyset_pages_cover_every_session_once(store: SqlStore) -> None:
+    made = []
+    for n in range(7):
+        sid = store.create_session()
+        turn(store, sid, f"question {n}")
+        age(store, sid, n)  # distinct times, newest first
+        made.append(sid)
+    first = list_sessions(store.engine, LogFilter(), page_size=3)
+    second = list_sessions(store.engine, LogFilter(), page_size=3, after=first.next_cursor)
+    third = list_sessions(store.engine, LogFilter(), page_size=3, after=second.next_cursor)
+
+    pages = [[s.id for s in page.sessions] for page in (first, second, third)]
+    assert pages == [made[0:3], made[3:6], made[6:7]]
+    assert third.next_cursor is None
+
+
+def test_transcript_holds_turns_with_feedback_and_labels(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "How do refunds work?")
+    turn(store, sid, "And for gift cards?")
+    store.append(sid, [FeedbackGiven(turn_no=2, rating=-1, comment="no")])
+    store.annotate(sid, 2, "ana", answer_correct=False, correct_intent="gift_cards", notes="cites the wrong page")
+
+    transcript = read_transcript(store.engine, sid)
+
+    assert transcript is not None and [v.turn.user_text for v in transcript.turns] == ["How do refunds work?", "And for gift cards?"]
+    assert transcript.turns[0].feedback == [] and transcript.turns[0].annotations == []
+    assert [f.comment for f in transcript.turns[1].feedback] == ["no"]
+    assert transcript.turns[1].annotations[0].correct_intent == "gift_cards"
+    assert read_transcript(store.engine, "missing") is None
+
+
+def test_a_reviewed_conversation_becomes_a_test_and_training_examples(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "How do refunds work?")
+    turn(store, sid, "And for gift cards?")
+    store.annotate(sid, 1, "ana", answer_correct=True)
+    store.annotate(sid, 2, "ana", answer_correct=False, correct_intent="gift_cards")
+    transcript = read_transcript(store.engine, sid)
+
+    test = parse(as_conversation_test(transcript).to_yaml())
+    examples = as_training_examples(transcript, lambda chunk_id: f"text of chunk {chunk_id}")
+
+    assert test.source_session == sid
+    assert test.turns[0].expect == {"action": "answer", "intent": "question", "abstained": False, "cites": ["returns/policy"]}
+    assert test.turns[1].expect == {"action": "answer", "intent": "gift_cards"}  # the wrong answer is not expected again
+    assert examples == [
+        {
+            "question": "How do refunds work?", "passages": ["text of chunk 7"], "answer": "An answer.",
+            "answerable": True, "verified": True, "source_session": sid, "turn_no": 1,
+        }
+    ]
+
+
+def test_staff_logins_store_only_salted_hashes(store: SqlStore) -> None:
+    users = StaffUsers(store.engine)
+    assert users.set("ana", "correct horse battery") is True
+    assert users.set("ana", "another long password") is False  # a new password for the same login
+
+    assert users.check("ana", "another long password")
+    assert not users.check("ana", "correct horse battery")
+    assert not users.check("bob", "another long password")
+    with store.engine.connect() as db:
+        stored = db.scalar(select(StaffUserRow.password_hash))
+    assert "another" not in stored and stored.startswith("scrypt$")
+    assert users.names() == ["ana"] and users.remove("ana") and users.names() == []
+
+
+def test_password_hashes_are_salted_and_checked_in_full() -> None:
+    first, second = hash_password("same password!"), hash_password("same password!")
+    assert first != second
+    assert verify_password("same password!", first) and verify_password("same password!", second)
+    assert not verify_password("same password", first)
+    assert not verify_password("same password!", "not a hash")
+
+
+@pytest.mark.parametrize(("username", "password"), [("ana", "short"), ("", "long enough password"), ("a b", "long enough password")])
+def test_weak_logins_are_refused(store: SqlStore, username: str, password: str) -> None:
+    with pytest.raises(ValueError):
+        StaffUsers(store.engine).set(username, password)
