@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
+from typing import Any
+
+from fastapi import FastAPI
 
 from assistant.config import Settings
 from assistant.lm.base import Generator, ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
 from assistant.models import get_spec, model_path, resolve_device
-from assistant.store import SqlStore, make_engine
+from assistant.privacy import RedactingStore, redactor_from_settings
+from assistant.store import SpoolingStore, SqlStore, make_engine
+from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.manager import DialogManager
+from dialog.store import ConversationStore
 from retrieval.embedders import Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.retriever import Retriever
 
@@ -48,8 +55,17 @@ class Assistant:
         self.settings = settings
 
     @cached_property
-    def store(self) -> SqlStore:
+    def sql_store(self) -> SqlStore:
+        """The database itself (StoreUnavailable when it cannot be opened)."""
         return SqlStore(make_engine(self.settings.database_url))
+
+    @cached_property
+    def store(self) -> ConversationStore:
+        """Where the dialog logs: personal data redacted first (if on), then written to the database, or to
+        a local spool while the database is down (flushed when it is back)."""
+        store: ConversationStore = SpoolingStore(self.sql_store, self.settings.data_dir / "spool" / "turns.jsonl")
+        redactor = redactor_from_settings(self.settings)
+        return RedactingStore(store, redactor) if redactor is not None else store
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -78,6 +94,38 @@ class Assistant:
             extractive=ExtractiveAnswerer(self.embedder) if self.extractive else None,
         )
         return DialogManager(self.store, answer, max_message_chars=self.settings.max_message_chars)
+
+    @cached_property
+    def staff(self) -> StaffUsers:
+        return StaffUsers(self.sql_store.engine)
+
+    def passage_text(self, chunk_id: int) -> str | None:
+        """An indexed chunk's text, or None when it is no longer in the index."""
+        chunk = self.retriever.index.chunks.get(chunk_id)
+        return chunk.text if chunk is not None else None
+
+    def web_app(self) -> FastAPI:
+        """The whole web server: chat page, HTTP API, article pages and the review pages."""
+        from ui.chat import ChatPage
+        from ui.review import ReviewPage
+        from ui.server import create_app
+
+        review = ReviewPage(
+            self.sql_store.engine,
+            self.store,
+            export_dir=self.settings.data_dir / "review",
+            passage_text=self.passage_text,
+            analytics=self.analytics,
+        )
+        return create_app(
+            ChatPage(self.manager).build(), self.retriever, self.manager, review=review.build(), login=self.staff.check
+        )
+
+    def analytics(self, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+        """The review page's analytics figures for a date range."""
+        from ui.analytics import build_analytics
+
+        return build_analytics(self.sql_store.engine, since, until, embed=self.embedder.embed)
 
     def warm_up(self) -> None:
         """Load models now rather than on the first question."""

@@ -16,6 +16,8 @@ from assistant import models as model_registry
 from assistant.app import Assistant
 from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
+from assistant.cli_logs import logs_app
+from assistant.cli_users import users_app
 from dialog.manager import validate_message
 from retrieval.loaders import SUPPORTED_SUFFIXES
 
@@ -29,8 +31,8 @@ index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="users")
 db_app = typer.Typer(help="Migrate the conversation-log database and show its schema revision.", no_args_is_help=True)
-logs_app = typer.Typer(help="Manage the stored conversation logs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(logs_app, name="logs")
 
@@ -211,9 +213,6 @@ def serve(
     """Start the web UI (chat page and article pages)."""
     import uvicorn
 
-    from ui.chat import ChatPage
-    from ui.server import create_app
-
     settings = settings_from(ctx, host=host, port=port)
     if not port_is_free(settings.host, settings.port):
         fail(f"port {settings.port} on {settings.host} is already in use (another server running?); choose one with --port")
@@ -222,8 +221,13 @@ def serve(
     if warm_up:
         with err.status("Loading models…"):
             run_guarded(assistant.warm_up)
-    web = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
-    err.print(f"Serving on http://{settings.host}:{settings.port}  (API docs: /api/docs; Ctrl-C to stop)")
+    web = run_guarded(assistant.web_app)
+    if not assistant.staff.names():
+        err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
+    err.print(
+        f"Serving on http://{settings.host}:{settings.port}  "
+        "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)"
+    )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 
 
@@ -268,7 +272,7 @@ def models_prepare(
         out.print(f"[green]ready[/] {name}: {path}", highlight=False)
 
 
-# -- database and logs -----------------------------------------------------------------------------
+# -- database (the logs commands: cli_logs.py) -----------------------------------------------------
 
 
 @db_app.command("upgrade")
@@ -291,26 +295,6 @@ def db_current(ctx: typer.Context) -> None:
     status = run_guarded(lambda: admin.db_current(url))
     state = "latest" if status.is_latest else f"not the latest, which is {status.head}; run `assistant db upgrade`"
     out.print(f"Database: {admin.describe(url)}\nRevision: {status.current or 'none'} ({state})", highlight=False)
-
-
-@logs_app.command("purge")
-def logs_purge(
-    ctx: typer.Context,
-    older_than: Annotated[str, typer.Option(help="Delete conversations idle longer than this: e.g. 90d, 2w, 12h.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
-) -> None:
-    """Delete conversations (with their events and turn records) whose last activity is older than the cutoff."""
-    from assistant.store import admin
-
-    age = run_guarded(lambda: admin.parse_age(older_than))
-    url = settings_from(ctx).database_url
-    report = run_guarded(lambda: admin.purge_logs(url, age, dry_run=dry_run))
-    verb = "Would delete" if report.dry_run else "Deleted"
-    out.print(
-        f"{verb} {report.sessions} session(s), {report.events} event(s) and {report.turns} turn record(s) "
-        f"last active before {report.cutoff:%Y-%m-%d %H:%M} UTC.",
-        highlight=False,
-    )
 
 
 if __name__ == "__main__":

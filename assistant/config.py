@@ -8,17 +8,21 @@ defaults below.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from assistant.privacy import BUILTIN_KINDS, check_kinds, compile_patterns
 
 DEFAULT_CONFIG_FILE = "assistant.toml"
 
@@ -57,6 +61,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
 
+    redact_pii: bool = Field(
+        True, description="Replace personal data in stored conversation logs with placeholders such as [EMAIL]; the model still sees the original text."
+    )
+    redact_kinds: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(BUILTIN_KINDS),
+        description="Kinds redacted: email, phone, card (Luhn-checked), iban (mod-97-checked); a list, or comma-separated in the environment.",
+    )
+    redact_patterns: dict[str, str] = Field(
+        default_factory=dict, description="Own patterns redacted, name -> regular expression; a match becomes [NAME]."
+    )
+
     @model_validator(mode="after")
     def _fill_derived_paths(self) -> "Settings":
         if self.index_dir is None:
@@ -66,6 +81,25 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'assistant.db'}"
         return self
+
+    @field_validator("redact_kinds", mode="before")
+    @classmethod
+    def _split_kinds(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: a JSON list or "email,phone"
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [k for k in text.split(",") if k.strip()]
+        return value
+
+    @field_validator("redact_kinds")
+    @classmethod
+    def _check_kinds(cls, value: list[str]) -> list[str]:
+        return check_kinds(value)
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _check_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        compile_patterns(value)
+        return value
 
     @model_validator(mode="after")
     def _check_chunking(self) -> "Settings":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -17,6 +18,9 @@ from dialog.manager import DialogManager
 from retrieval.loaders import slugify
 from retrieval.retriever import Retriever
 from ui.chat import CSS
+from ui.review import REVIEW_CSS
+
+REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
 
 _markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in articles is shown as text
 
@@ -49,9 +53,16 @@ def article_page(retriever: Retriever, doc_id: str) -> HTMLResponse:
     return HTMLResponse(PAGE.format(title=html.escape(doc_id), body=body))
 
 
-def create_app(page: gr.Blocks, retriever: Retriever, manager: DialogManager | None = None) -> FastAPI:
+def create_app(
+    page: gr.Blocks,
+    retriever: Retriever,
+    manager: DialogManager | None = None,
+    review: gr.Blocks | None = None,
+    login: Callable[[str, str], bool] | None = None,
+) -> FastAPI:
     """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
-    ``/api/docs``) and the Gradio chat mounted at ``/``."""
+    ``/api/docs``), the review pages at ``/review`` (with ``review``, behind ``login``) and the Gradio
+    chat mounted at ``/``."""
     app = FastAPI(
         title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
     )
@@ -67,4 +78,12 @@ def create_app(page: gr.Blocks, retriever: Retriever, manager: DialogManager | N
     def health() -> dict[str, object]:
         return {"status": "ok", "chunks": len(retriever.index)}
 
+    if review is not None:
+        if login is None:
+            raise ValueError("the review pages need a login check")
+        # mounted before "/", which would otherwise take every path; its own login, cookie and queue
+        gr.mount_gradio_app(
+            app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,
+            css=REVIEW_CSS, footer_links=[], theme="soft",
+        )
     return gr.mount_gradio_app(app, page, path="/", css=CSS, footer_links=[], theme="soft")

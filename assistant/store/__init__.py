@@ -1,6 +1,7 @@
 """Conversation logs in SQL (SQLAlchemy): sessions, events and one decision record per turn."""
 
 from assistant.store.db import StoreUnavailable, make_engine
+from assistant.store.spool import SpoolingStore
 from assistant.store.sql_store import SqlStore
 
-__all__ = ["SqlStore", "StoreUnavailable", "make_engine"]
+__all__ = ["SpoolingStore", "SqlStore", "StoreUnavailable", "make_engine"]

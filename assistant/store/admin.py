@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from assistant.store.db import make_engine, store_errors
 from assistant.store.migrate import UpgradeResult, current_revision, head_revision, upgrade
-from assistant.store.tables import EventRow, SessionRow, TurnRow, utcnow
+from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _AGE = re.compile(r"\s*(\d+)\s*([a-z]+)\s*", re.IGNORECASE)
@@ -90,8 +90,8 @@ def _count(connection: Connection, statement) -> int:  # type: ignore[no-untyped
 
 
 def purge_logs(url: str, older_than: timedelta, dry_run: bool = False) -> PurgeReport:
-    """Delete the sessions last active (``updated_at``) before now - ``older_than``, with their events and
-    turn records, in one transaction. With ``dry_run``, count what would be deleted and delete nothing.
+    """Delete the sessions last active (``updated_at``) before now - ``older_than``, with their events,
+    turn records, feedback and reviewer labels, in one transaction. With ``dry_run``, count what would be deleted and delete nothing.
 
     Children are deleted explicitly (not left to ON DELETE CASCADE), so the counts are exact and nothing
     depends on SQLite's foreign-key pragma. On PostgreSQL the old sessions are locked first (FOR UPDATE),
@@ -113,6 +113,8 @@ def purge_logs(url: str, older_than: timedelta, dry_run: bool = False) -> PurgeR
                     turns=_count(connection, select(func.count()).where(TurnRow.session_id.in_(old_ids))),
                     dry_run=True,
                 )
+            for labels in (FeedbackRow, AnnotationRow):
+                connection.execute(delete(labels).where(labels.session_id.in_(old_ids)))
             turns = connection.execute(delete(TurnRow).where(TurnRow.session_id.in_(old_ids))).rowcount
             events = connection.execute(delete(EventRow).where(EventRow.session_id.in_(old_ids))).rowcount
             sessions = connection.execute(delete(SessionRow).where(old)).rowcount

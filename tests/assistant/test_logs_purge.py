@@ -171,3 +171,21 @@ def test_purge_command_needs_an_age(runner: CliRunner) -> None:
 
     assert result.exit_code == 2
     assert "--older-than" in result.output
+
+
+def test_purge_deletes_feedback_and_reviewer_labels_of_old_sessions(store: SqlStore, database_url: str) -> None:
+    from dialog.events import FeedbackGiven
+    from assistant.store.tables import AnnotationRow, FeedbackRow
+
+    old, recent = converse(store, turns=1, idle_days=0), converse(store, turns=1, idle_days=0)
+    for session_id in (old, recent):
+        store.append(session_id, [FeedbackGiven(turn_no=1, rating=1)])
+        store.annotate(session_id, 1, "ana", answer_correct=True)
+    with store.engine.begin() as db:
+        db.execute(update(SessionRow).where(SessionRow.id == old).values(updated_at=utcnow() - timedelta(days=100)))
+
+    purge_logs(database_url, timedelta(days=90))
+
+    with store.engine.connect() as db:
+        for labels in (FeedbackRow, AnnotationRow):
+            assert list(db.scalars(select(labels.session_id))) == [recent]

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STAFF_USER, STAFF_PASSWORD = "ana", "a long enough password"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ARTICLE = """# Reset your password
 
 ## How long the link works
@@ -37,17 +39,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server_url(tmp_path: Path) -> Iterator[str]:
+def fake_assistant(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An Assistant with the fakes over a one-article knowledge base, and a staff login."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
     pytest.importorskip("playwright.sync_api")
-    import uvicorn
-
     from assistant.app import Assistant
     from assistant.config import load_settings
     from retrieval.ingest import ingest
-    from ui.chat import ChatPage
-    from ui.server import create_app
 
     kb = tmp_path / "kb" / "accounts"
     kb.mkdir(parents=True)
@@ -55,9 +54,17 @@ def server_url(tmp_path: Path) -> Iterator[str]:
     settings = load_settings(data_dir=tmp_path / "data", embedder="hash", generator="scripted", min_retrieval_score=0.05)
     assistant = Assistant(settings)
     ingest([tmp_path / "kb"], assistant.embedder, settings.index_dir)
+    assistant.staff.set(STAFF_USER, STAFF_PASSWORD)
+    return assistant
+
+
+@pytest.fixture
+def server_url(fake_assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The whole web app (chat, API, review pages) served on a free port."""
+    import uvicorn
+
     port = free_port()
-    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(fake_assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30
@@ -105,4 +112,41 @@ def test_empty_message_is_refused_and_nothing_is_sent(server_url: str) -> None:
         page.locator("#send").click()
         expect(page.get_by_text("the message is empty")).to_be_visible(timeout=10_000)
         expect(page.locator("#chat .user")).to_have_count(0)
+        browser.close()
+
+
+def log_in_to_review(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+    page.goto(url + "/review/", wait_until="domcontentloaded")
+    page.get_by_label("username").fill(STAFF_USER)
+    page.get_by_label("password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.locator("#review-list").wait_for(timeout=30_000)
+
+
+def test_review_pages_need_a_login_then_find_a_conversation_shown_as_text(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    hostile = "How long do reset links work? <script>window.pwned = true</script>"
+    result = fake_assistant.manager.handle(None, hostile)
+    fake_assistant.manager.handle(None, "I want to talk to a human")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(server_url + "/review/", wait_until="domcontentloaded")
+        expect(page.get_by_role("button", name="Login")).to_be_visible(timeout=30_000)
+        expect(page.locator("#review-list")).to_have_count(0)  # nothing of the pages before logging in
+        log_in_to_review(page, server_url)
+
+        page.locator("#review-search textarea").fill("reset links")
+        page.locator("#review-find").click()
+        expect(page.locator("#review-list")).to_contain_text(result.session_id, timeout=20_000)
+        expect(page.locator("#review-list")).not_to_contain_text("talk to a human")
+        page.get_by_test_id("cell-0-1").click()
+
+        transcript = page.locator("#review-transcript")
+        expect(transcript).to_contain_text("<script>window.pwned = true</script>", timeout=20_000)
+        expect(transcript).to_contain_text("30 minutes")
+        assert page.evaluate("window.pwned === undefined")
+        page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
         browser.close()

@@ -1,0 +1,138 @@
+"""`assistant logs …`: export and purge the stored conversation logs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from assistant.cli_common import err, fail, out, run_guarded, settings_from
+
+logs_app = typer.Typer(help="Export and purge the stored conversation logs.", no_args_is_help=True)
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+class Feedback(str, Enum):
+    up = "up"
+    down = "down"
+    none = "none"
+
+
+def _utc_day(day: datetime) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+@logs_app.command("export")
+def logs_export(
+    ctx: typer.Context,
+    out_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT",
+            help="The file to write. Its suffix picks the format (.csv, .jsonl, .parquet) unless --format is given.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[Optional[ExportFormat], typer.Option("--format", help="csv, jsonl (one JSON object a line) or parquet.")] = None,
+    since: Annotated[
+        Optional[datetime],
+        typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only conversations last active on or after this day (UTC)."),
+    ] = None,
+    until: Annotated[
+        Optional[datetime],
+        typer.Option(formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only conversations last active on or before this day (UTC)."),
+    ] = None,
+    intent: Annotated[Optional[str], typer.Option(help="Only conversations with a turn of this intent.")] = None,
+    handoff: Annotated[
+        Optional[bool], typer.Option("--handoff/--no-handoff", help="Only conversations handed off to a human (or never handed off).")
+    ] = None,
+    abstained: Annotated[
+        Optional[bool],
+        typer.Option("--abstained/--no-abstained", help="Only conversations where the assistant declined to answer (or never did)."),
+    ] = None,
+    feedback: Annotated[
+        Optional[Feedback], typer.Option(help="up / down: with a thumbs up / down; none: without any thumbs rating.")
+    ] = None,
+    search: Annotated[
+        Optional[str], typer.Option(metavar="TEXT", help="Only conversations where a question or answer has all these words.")
+    ] = None,
+    model: Annotated[Optional[str], typer.Option(help="Only conversations whose last answer came from this model.")] = None,
+    max_top_score: Annotated[
+        Optional[float], typer.Option(help="Only conversations where some turn's best passage scored below this.")
+    ] = None,
+) -> None:
+    """Export the turn records of the conversations that match the filters, one row per turn.
+
+    The filters are those of the review page and select whole conversations: every turn of a matching
+    conversation is exported. Without filters, every conversation is. Sources, retrieved passages and
+    timings are JSON text in CSV and Parquet, and JSON objects in JSON Lines. The file appears only
+    once complete; a failed export leaves none behind.
+    """
+    from assistant.store import export
+    from assistant.store.review import LogFilter
+
+    if since is not None and until is not None and until < since:
+        fail(f"--until {until:%Y-%m-%d} is before --since {since:%Y-%m-%d}")
+    log_filter = run_guarded(
+        lambda: LogFilter(
+            text=search or "",
+            since=_utc_day(since) if since is not None else None,
+            until=_utc_day(until) + timedelta(days=1) if until is not None else None,
+            intent=intent or None,
+            handoff=handoff,
+            abstained=abstained,
+            feedback=feedback.value if feedback is not None else "any",
+            max_top_score=max_top_score,
+            model=model or None,
+        )
+    )
+    chosen = fmt.value if fmt is not None else None
+    run_guarded(lambda: (export.check_target(out_file), export.export_format(out_file, chosen)))  # before the database
+    url = settings_from(ctx).database_url
+    columns = [TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TextColumn("turns"), TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("export", total=None)
+        try:
+            rows = run_guarded(
+                lambda: export.export_logs(
+                    url,
+                    log_filter,
+                    out_file,
+                    chosen,
+                    on_total=lambda total: progress.update(task, total=total),
+                    progress=lambda done: progress.update(task, completed=done),
+                )
+            )
+        except OSError as error:  # not a missing folder (checked above) but e.g. no permission, disk full
+            fail(f"cannot write {out_file}: {error.strerror or error}")
+    note = "" if rows else " (no conversation matches the filters)"
+    out.print(f"Exported {rows} turn record(s) to {out_file} ({export.export_format(out_file, chosen)}){note}.", highlight=False)
+
+
+@logs_app.command("purge")
+def logs_purge(
+    ctx: typer.Context,
+    older_than: Annotated[str, typer.Option(help="Delete conversations idle longer than this: e.g. 90d, 2w, 12h.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete conversations (with their events and turn records) whose last activity is older than the cutoff."""
+    from assistant.store import admin
+
+    age = run_guarded(lambda: admin.parse_age(older_than))
+    url = settings_from(ctx).database_url
+    report = run_guarded(lambda: admin.purge_logs(url, age, dry_run=dry_run))
+    verb = "Would delete" if report.dry_run else "Deleted"
+    out.print(
+        f"{verb} {report.sessions} session(s), {report.events} event(s) and {report.turns} turn record(s) "
+        f"last active before {report.cutoff:%Y-%m-%d %H:%M} UTC.",
+        highlight=False,
+    )

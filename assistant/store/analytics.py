@@ -1,0 +1,311 @@
+"""The analytics page's metrics, each defined once, here, as one SQL query over the conversation logs.
+
+Every function takes an Engine (or an open Connection) and an optional time range, ``since``
+(inclusive) to ``until`` (exclusive), on the turn's (or the feedback's) ``created_at``. A ``date`` means
+midnight UTC; a naive ``datetime`` is read as UTC. Days are UTC days on every database: SQLite stores
+UTC wall-clock times, and on PostgreSQL the ``timestamptz`` is converted to UTC before its date is taken,
+whatever the server's or the session's time zone.
+
+The functions return small dataclasses; ``as_frame`` turns a list of them into the pandas DataFrame that
+a Gradio plot takes. Rates are None when their denominator is zero (no data is not a 0 % rate).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, distinct, func, literal_column, select
+
+from assistant.store.db import store_errors
+from assistant.store.tables import FeedbackRow, TurnRow
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Bind = Engine | Connection
+When = date | datetime | None
+
+
+# -- shared pieces -------------------------------------------------------------------------------------
+
+
+def as_utc(moment: date | datetime) -> datetime:
+    """``moment`` as an aware UTC datetime: a date is its midnight UTC, a naive datetime is taken as UTC."""
+    if not isinstance(moment, datetime):
+        return datetime.combine(moment, time(0), tzinfo=timezone.utc)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _in_range(column: Any, since: When, until: When) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(column >= as_utc(since))
+    if until is not None:
+        where.append(column < as_utc(until))
+    return where
+
+
+def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The UTC calendar day of a ``DateTime(timezone=True)`` column, the same on SQLite and PostgreSQL.
+
+    No bound parameters, so the expression can be repeated in GROUP BY with the same SQL text.
+    """
+    if dialect == "postgresql":
+        return func.date(func.timezone(literal_column("'UTC'"), column))
+    return func.date(column)  # SQLite keeps UTC wall-clock text; date() takes its first ten characters
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)  # SQLite's date() returns text
+
+
+@contextmanager
+def _connect(bind: Bind) -> Iterator[Connection]:
+    """A connection from an Engine (closed afterwards), or the Connection given; StoreUnavailable if the
+    database cannot be reached."""
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with store_errors(engine.url), (bind.connect() if isinstance(bind, Engine) else nullcontext(bind)) as connection:
+        yield connection
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def as_frame(rows: Sequence[Any], columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A list of these dataclasses as a DataFrame (one column per field), e.g. for ``gr.LinePlot``.
+    ``columns`` names the columns of an empty list, which has no rows to take them from."""
+    import pandas as pd
+
+    return pd.DataFrame([asdict(row) for row in rows], columns=list(columns) if columns is not None else None)
+
+
+# -- volume ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayVolume:
+    day: date  # a UTC calendar day
+    sessions: int  # conversations with at least one turn that day
+    turns: int  # turns that day
+
+
+def volume_per_day(bind: Bind, since: When = None, until: When = None) -> list[DayVolume]:
+    """Turns, and the conversations they belong to, per UTC day, oldest day first.
+
+    A conversation that goes on past midnight counts on both days. Days without turns between the first
+    and the last day with turns are filled in with zeros, so that a plot shows the gap.
+    """
+    with _connect(bind) as connection:
+        day = utc_day(TurnRow.created_at, connection.dialect.name)
+        query = (
+            select(day, func.count(distinct(TurnRow.session_id)), func.count())
+            .where(*_in_range(TurnRow.created_at, since, until))
+            .group_by(day)
+            .order_by(day)
+        )
+        counted = {_as_date(d): (sessions, turns) for d, sessions, turns in connection.execute(query)}
+    if not counted:
+        return []
+    first, last = min(counted), max(counted)
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [DayVolume(d, *counted.get(d, (0, 0))) for d in days]
+
+
+# -- rates -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The counts behind the headline rates, and the rates as properties (None when undefined)."""
+
+    sessions: int  # conversations with at least one turn in the range
+    handed_off_sessions: int  # … of which some turn in the range handed off to a human
+    answer_turns: int  # turns whose action was to answer from the knowledge base
+    abstained_turns: int  # … of which the assistant declined to answer (nothing close enough found)
+    thumbs_up: int  # turns rated up (each rater's latest rating of a turn)
+    thumbs_down: int
+
+    @property
+    def containment(self) -> float | None:
+        """Conversations that never handed off to a human / conversations (= 1 − handoff rate)."""
+        return _ratio(self.sessions - self.handed_off_sessions, self.sessions)
+
+    @property
+    def handoff_rate(self) -> float | None:
+        """Conversations with at least one handoff / conversations."""
+        return _ratio(self.handed_off_sessions, self.sessions)
+
+    @property
+    def abstention_rate(self) -> float | None:
+        """Abstained answer turns / answer turns (small talk, handoffs and fallbacks are not answers)."""
+        return _ratio(self.abstained_turns, self.answer_turns)
+
+    @property
+    def thumbs_up_rate(self) -> float | None:
+        """Thumbs up / (thumbs up + thumbs down); comments without a rating do not count."""
+        return _ratio(self.thumbs_up, self.thumbs_up + self.thumbs_down)
+
+
+def rates(bind: Bind, since: When = None, until: When = None, feedback_source: str | None = "customer") -> Rates:
+    """Containment, handoff, abstention and thumbs-up rates over the turns (and ratings) in the range.
+
+    - containment: conversations with turns in the range, none of which handed off / those conversations;
+    - handoff rate: conversations with a handoff in the range / conversations with turns in the range;
+    - abstention rate: turns with action ``answer`` that abstained / turns with action ``answer``;
+    - thumbs-up rate: up / (up + down), from the ``feedback`` table, rated within the range. A rating
+      that was changed counts once, as its latest value (per turn and ``source``). ``feedback_source``
+      picks the raters: ``customer`` (default), ``reviewer``, or None for both.
+    """
+    answer = TurnRow.action == "answer"
+    turn_counts = select(
+        func.count(distinct(TurnRow.session_id)),
+        func.count(distinct(case((TurnRow.handoff.is_(True), TurnRow.session_id)))),
+        func.count(case((answer, TurnRow.id))),
+        func.count(case((and_(answer, TurnRow.abstained.is_(True)), TurnRow.id))),
+    ).where(*_in_range(TurnRow.created_at, since, until))
+
+    rated = [FeedbackRow.rating.in_((1, -1)), *_in_range(FeedbackRow.created_at, since, until)]
+    if feedback_source is not None:
+        rated.append(FeedbackRow.source == feedback_source)
+    latest = (
+        select(func.max(FeedbackRow.id))
+        .where(*rated)
+        .group_by(FeedbackRow.session_id, FeedbackRow.turn_no, FeedbackRow.source)
+    )
+    thumb_counts = select(
+        func.count(case((FeedbackRow.rating == 1, FeedbackRow.id))),
+        func.count(case((FeedbackRow.rating == -1, FeedbackRow.id))),
+    ).where(FeedbackRow.id.in_(latest))
+
+    with _connect(bind) as connection:
+        sessions, handed_off, answers, abstained = connection.execute(turn_counts).one()
+        up, down = connection.execute(thumb_counts).one()
+    return Rates(sessions, handed_off, answers, abstained, up, down)
+
+
+# -- intents ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntentCount:
+    intent: str
+    turns: int
+
+
+def top_intents(bind: Bind, since: When = None, until: When = None, limit: int = 10) -> list[IntentCount]:
+    """The ``limit`` most frequent intents of the turns in the range, most turns first (ties by name)."""
+    turns = func.count().label("turns")
+    query = (
+        select(TurnRow.intent, turns)
+        .where(*_in_range(TurnRow.created_at, since, until))
+        .group_by(TurnRow.intent)
+        .order_by(turns.desc(), TurnRow.intent)
+        .limit(limit)
+    )
+    with _connect(bind) as connection:
+        return [IntentCount(intent, count) for intent, count in connection.execute(query)]
+
+
+# -- latency ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Latency:
+    turns: int  # turns with a recorded latency
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+PERCENTILES = (0.5, 0.95)
+
+
+def latency_percentiles(bind: Bind, since: When = None, until: When = None) -> Latency:
+    """The median and 95th percentile of the whole-turn latency (``turns.latency_ms``) in the range.
+
+    Both databases compute the same continuous percentile (PostgreSQL's ``percentile_cont``): with the
+    n latencies sorted, the p-th percentile lies at position p·(n−1) (from 0), interpolated linearly
+    between its two neighbours. PostgreSQL computes it in one aggregate; elsewhere the two neighbours
+    are read with ORDER BY … LIMIT 2 OFFSET ⌊p·(n−1)⌋, so no more than two rows leave the database.
+    """
+    where = [TurnRow.latency_ms.is_not(None), *_in_range(TurnRow.created_at, since, until)]
+    with _connect(bind) as connection:
+        if connection.dialect.name == "postgresql":
+            aggregates = [func.percentile_cont(p).within_group(TurnRow.latency_ms) for p in PERCENTILES]
+            count, p50, p95 = connection.execute(select(func.count(), *aggregates).where(*where)).one()
+            return Latency(count, p50, p95)
+        count = connection.scalar(select(func.count()).where(*where)) or 0
+        if count == 0:
+            return Latency(0, None, None)
+        values = []
+        for p in PERCENTILES:
+            position = p * (count - 1)
+            below = math.floor(position)
+            ordered = select(TurnRow.latency_ms).where(*where).order_by(TurnRow.latency_ms).limit(2).offset(below)
+            neighbours = list(connection.scalars(ordered))
+            upper = neighbours[1] if len(neighbours) > 1 else neighbours[0]
+            values.append(neighbours[0] + (upper - neighbours[0]) * (position - below))
+    return Latency(count, *values)
+
+
+# -- unanswered questions --------------------------------------------------------------------------------
+
+
+def unanswered_questions(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[str]:
+    """The customer's text of the turns in the range where the assistant abstained, newest first."""
+    query = (
+        select(TurnRow.user_text)
+        .where(TurnRow.abstained.is_(True), *_in_range(TurnRow.created_at, since, until))
+        .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
+        .limit(limit)
+    )
+    with _connect(bind) as connection:
+        return list(connection.scalars(query))
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    representative: str  # the group's first question (in the order given), which the others resemble
+    count: int
+    members: list[str] = field(default_factory=list)  # every question of the group, the representative first
+
+
+def group_by_similarity(texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], threshold: float = 0.8) -> list[QuestionGroup]:
+    """Greedy clustering of questions by the cosine similarity of their embeddings, largest group first.
+
+    Each question, in the order given, joins the existing group whose representative it is most similar
+    to, if that cosine is at least ``threshold``; otherwise it starts a group and represents it. ``embed``
+    maps texts to one vector each (any embedder's ``embed``); the vectors are normalised here. Groups of
+    the same size keep the order in which they started.
+    """
+    texts = list(texts)
+    if not texts:
+        return []
+    vectors = np.asarray(embed(texts), dtype=np.float64)  # (n, dim)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors / np.where(norms == 0, 1.0, norms)  # a zero vector stays zero and matches nothing
+    representatives = np.empty((0, vectors.shape[1]))  # (groups, dim)
+    members: list[list[str]] = []
+    for text, vector in zip(texts, vectors):
+        if len(members):
+            similarity = representatives @ vector  # (groups,)
+            best = int(np.argmax(similarity))
+            if similarity[best] >= threshold:
+                members[best].append(text)
+                continue
+        representatives = np.vstack([representatives, vector])
+        members.append([text])
+    groups = [QuestionGroup(group[0], len(group), group) for group in members]
+    return sorted(groups, key=lambda g: -g.count)  # stable: equal sizes keep their order

@@ -1,0 +1,252 @@
+"""Export the turn records of the filtered conversations to CSV, JSON Lines or Parquet.
+
+One row per turn, in the review page's order (conversations by last activity, newest first; their
+turns in order). Rows stream from the database in batches (a server-side cursor on PostgreSQL) and are
+written batch by batch, so a million turns never sit in memory at once. The file is written under a
+temporary name beside the target and renamed only when complete: a failed export leaves no partial
+file, and an existing file at the target is kept until the new one replaces it.
+
+The nested fields (sources, retrieved passages, timings) are JSON text in CSV and Parquet, and JSON
+objects in JSON Lines. Times are UTC, ISO 8601 in CSV and JSON Lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, func, select
+
+from assistant.store.db import make_engine, store_errors
+from assistant.store.review import LogFilter
+from assistant.store.tables import SessionRow, TurnRow
+
+Format = Literal["csv", "jsonl", "parquet"]
+FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
+SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+BATCH_ROWS = 1000
+
+# (column, source, kind): kind says how each format writes it
+_COLUMNS: list[tuple[str, Any, str]] = [
+    ("session_id", TurnRow.session_id, "text"),
+    ("turn_no", TurnRow.turn_no, "int"),
+    ("time", TurnRow.created_at, "time"),
+    ("user_text", TurnRow.user_text, "text"),
+    ("intent", TurnRow.intent, "text"),
+    ("intent_confidence", TurnRow.intent_confidence, "float"),
+    ("action", TurnRow.action, "text"),
+    ("reason", TurnRow.reason, "text"),
+    ("query", TurnRow.query, "text"),
+    ("answer", TurnRow.answer, "text"),
+    ("top_score", TurnRow.top_score, "float"),
+    ("abstained", TurnRow.abstained, "bool"),
+    ("handoff", TurnRow.handoff, "bool"),
+    ("model", TurnRow.model, "text"),
+    ("index_version", TurnRow.index_version, "text"),
+    ("latency_ms", TurnRow.latency_ms, "float"),
+    ("error", TurnRow.error, "text"),
+    ("sources", TurnRow.sources, "json"),
+    ("retrieved", TurnRow.retrieved, "json"),
+    ("timings_ms", TurnRow.timings_ms, "json"),
+]
+COLUMNS = [name for name, _, _ in _COLUMNS]
+
+Progress = Callable[[int], None]  # called with the number of rows written so far, after each batch
+
+
+def export_format(path: Path, fmt: str | None = None) -> Format:
+    """``fmt`` if given (checked), else the format its suffix names; ValueError if neither tells."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        return fmt  # type: ignore[return-value]
+    guessed = SUFFIXES.get(path.suffix.lower())
+    if guessed is None:
+        raise ValueError(
+            f"cannot tell the export format from the file name {path.name!r}: end it in .csv, .jsonl or .parquet, "
+            "or give the format"
+        )
+    return guessed  # type: ignore[return-value]
+
+
+def check_target(path: Path) -> None:
+    """Fail early, before any query, when ``path`` cannot be written: a folder, or in a missing folder."""
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name to export to")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"the folder {path.parent} does not exist")
+
+
+def _turns_query(log_filter: LogFilter, dialect: str):  # type: ignore[no-untyped-def]
+    return (
+        select(*(source for _, source, _ in _COLUMNS))
+        .join(SessionRow, SessionRow.id == TurnRow.session_id)
+        .where(*log_filter.conditions(dialect))
+        .order_by(SessionRow.updated_at.desc(), SessionRow.id.desc(), TurnRow.id)
+    )
+
+
+def count_turns(engine: Engine, log_filter: LogFilter) -> int:
+    """How many turn records ``export_turns`` would write for this filter."""
+    query = (
+        select(func.count())
+        .select_from(TurnRow)
+        .join(SessionRow, SessionRow.id == TurnRow.session_id)
+        .where(*log_filter.conditions(engine.dialect.name))
+    )
+    with store_errors(engine.url), engine.connect() as connection:
+        return connection.scalar(query) or 0
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator[list[dict[str, Any]]]:
+    """The turn records as dicts (JSON fields as Python objects, times as aware UTC datetimes), a batch at a time."""
+    names = COLUMNS
+    with store_errors(engine.url), engine.connect() as connection:
+        streaming = connection.execution_options(stream_results=True, yield_per=batch_rows)
+        result = streaming.execute(_turns_query(log_filter, engine.dialect.name))
+        try:
+            for partition in result.partitions(batch_rows):
+                batch = [dict(zip(names, row)) for row in partition]
+                for record in batch:
+                    record["time"] = _utc(record["time"])
+                yield batch
+        finally:
+            result.close()  # PostgreSQL's server-side cursor too, when the writer stopped early
+
+
+# -- writers: each takes an open file (or path) and a stream of batches, returns the row count -----------------
+
+
+def _text_cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return ""
+    if kind == "time":
+        return value.isoformat()
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "json":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _write_csv(path: Path, batches: Iterator[list[dict[str, Any]]], progress: Progress | None) -> int:
+    rows = 0
+    with path.open("x", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for batch in batches:
+            writer.writerows([[_text_cell(record[name], kind) for name, _, kind in _COLUMNS] for record in batch])
+            rows += len(batch)
+            if progress is not None:
+                progress(rows)
+    return rows
+
+
+def _write_jsonl(path: Path, batches: Iterator[list[dict[str, Any]]], progress: Progress | None) -> int:
+    rows = 0
+    with path.open("x", encoding="utf-8", newline="\n") as file:
+        for batch in batches:
+            for record in batch:
+                record["time"] = record["time"].isoformat() if record["time"] is not None else None
+                file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            rows += len(batch)
+            if progress is not None:
+                progress(rows)
+    return rows
+
+
+def _parquet_schema():  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    types = {
+        "text": pa.string(),
+        "json": pa.string(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "bool": pa.bool_(),
+        "time": pa.timestamp("us", tz="UTC"),
+    }
+    return pa.schema([(name, types[kind]) for name, _, kind in _COLUMNS])
+
+
+def _write_parquet(path: Path, batches: Iterator[list[dict[str, Any]]], progress: Progress | None) -> int:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ValueError("exporting to Parquet needs pyarrow: pip install pyarrow") from None
+    schema = _parquet_schema()
+    json_columns = [name for name, _, kind in _COLUMNS if kind == "json"]
+    rows = 0
+    with path.open("xb") as file, pq.ParquetWriter(file, schema, compression="zstd") as writer:
+        for batch in batches:  # one row group per batch
+            for record in batch:
+                for name in json_columns:
+                    record[name] = json.dumps(record[name], ensure_ascii=False, sort_keys=True) if record[name] is not None else None
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+            rows += len(batch)
+            if progress is not None:
+                progress(rows)
+    return rows
+
+
+_WRITERS = {"csv": _write_csv, "jsonl": _write_jsonl, "parquet": _write_parquet}
+
+
+def export_turns(
+    engine: Engine,
+    log_filter: LogFilter,
+    path: Path,
+    fmt: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+    progress: Progress | None = None,
+) -> int:
+    """Write the turn records of the conversations that ``log_filter`` selects to ``path``; the number of rows.
+
+    ``fmt`` is csv, jsonl or parquet; without it the file's suffix says. The file appears only once complete.
+    """
+    path = Path(path)
+    check_target(path)
+    writer = _WRITERS[export_format(path, fmt)]
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")  # same folder: the rename is atomic
+    batches = _batches(engine, log_filter, batch_rows)
+    try:
+        rows = writer(temporary, batches, progress)
+        os.replace(temporary, path)
+    finally:
+        batches.close()  # gives the connection back even when writing failed half-way
+        temporary.unlink(missing_ok=True)
+    return rows
+
+
+def export_logs(
+    url: str,
+    log_filter: LogFilter,
+    path: Path,
+    fmt: str | None = None,
+    on_total: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """``export_turns`` from the database at ``url`` (migrated first, like every command); ``on_total``
+    receives the number of rows to come before the export starts. For `assistant logs export`."""
+    check_target(path)  # refuse a bad name or folder before opening the database
+    export_format(path, fmt)
+    engine = make_engine(url)
+    try:
+        if on_total is not None:
+            on_total(count_turns(engine, log_filter))
+        return export_turns(engine, log_filter, path, fmt, progress=progress)
+    finally:
+        engine.dispose()

@@ -1,0 +1,458 @@
+"""Logging never loses a turn: a ConversationStore that spools writes to a local file while the database
+is down and replays them, in order, when it comes back.
+
+``SpoolingStore`` wraps a ``SqlStore``. While its spool is empty, every write goes straight to the
+database. A write that fails because the database cannot be reached (a connection error, not a bad
+request such as an unknown session) is appended to the spool: one JSON line per operation, flushed and
+fsynced, never rewritten. While anything is pending, later writes go to the spool too, so each session's
+writes reach the database in the order they were made.
+
+A daemon thread retries every ``retry_seconds``: it replays the pending records in order, one database
+transaction each, and after each one records how far it got in an offset file beside the spool (written
+atomically), so a restart resumes where it stopped. When everything is in, the spool and the offset file
+are removed. A spool left by a previous run (a server restarted during an outage) is picked up on start.
+
+Replays are idempotent where a crash or a lost commit acknowledgement could repeat them: a ``create``
+for a session that already exists is skipped, and an ``append`` whose events already end the session's
+event log (same types, data and timestamps) is skipped. The remaining at-least-once window is an
+``append`` without events (a turn record alone), which the dialog manager never writes.
+
+Conversations carry on during an outage: ``load_events`` answers from the events this process has seen
+(a bounded LRU cache) plus the spooled ones. Records the database refuses on replay (e.g. an append to a
+session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
+cannot block the rest; nothing is dropped silently.
+
+One process per spool file: give each server process its own path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict, deque
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from assistant.store.db import StoreUnavailable
+from assistant.store.sql_store import SqlStore
+from dialog.events import Event, SessionStarted
+from dialog.store import TurnRecord, UnknownSession, new_session_id
+
+log = logging.getLogger(__name__)
+
+CACHE_SESSIONS = 10_000
+_TURN_FIELDS = {f.name for f in fields(TurnRecord)}
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for "the database cannot be reached right now" (worth spooling and retrying)."""
+    if isinstance(error, (StoreUnavailable, OperationalError, InterfaceError, PoolTimeoutError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+@dataclass
+class _Record:
+    """One spooled write: ``create`` a session or ``append`` events (and a turn record) to one."""
+
+    id: str
+    op: str  # "create" | "append"
+    session_id: str
+    channel: str | None = None
+    events: list[Event] = field(default_factory=list)
+    turn: TurnRecord | None = None
+    end: int = 0  # byte offset just past this record's line in the spool file
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "op": self.op,
+                "session_id": self.session_id,
+                "channel": self.channel,
+                "events": [event.to_dict() for event in self.events],
+                "turn": asdict(self.turn) if self.turn is not None else None,
+                "spooled_at": time.time(),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, line: bytes, end: int) -> _Record:
+        data: dict[str, Any] = json.loads(line)
+        turn = data.get("turn")
+        return cls(
+            id=data["id"],
+            op=data["op"],
+            session_id=data["session_id"],
+            channel=data.get("channel"),
+            events=[Event.from_dict(event) for event in data.get("events") or []],
+            turn=TurnRecord(**{k: v for k, v in turn.items() if k in _TURN_FIELDS}) if turn else None,
+            end=end,
+        )
+
+
+def _as_json(events: list[Event]) -> list[Any]:
+    """Events as they come back from a JSON column (tuples become lists), for comparison."""
+    return json.loads(json.dumps([event.to_dict() for event in events]))
+
+
+class SpoolingStore:
+    """A ConversationStore over ``inner`` that spools writes to ``spool_path`` while the database is down.
+
+    ``retry_seconds``: how often the background thread retries; None for no thread (call ``flush``).
+    ``cache_sessions``: how many sessions' events are kept in memory to carry conversations through an outage.
+    """
+
+    def __init__(
+        self,
+        inner: SqlStore,
+        spool_path: Path,
+        retry_seconds: float | None = 5.0,
+        cache_sessions: int = CACHE_SESSIONS,
+    ) -> None:
+        self.inner = inner
+        self.spool_path = Path(spool_path)
+        self.offset_path = self.spool_path.with_name(self.spool_path.name + ".offset")
+        self.rejected_path = self.spool_path.with_name(self.spool_path.name + ".rejected")
+        self.retry_seconds = retry_seconds
+        self.cache_sessions = cache_sessions
+        self._lock = threading.Lock()  # pending records, the spool file, the cache
+        self._replay_lock = threading.Lock()  # one replay at a time; held from a record's commit to its removal
+        self._pending: deque[_Record] = deque()
+        self._by_session: dict[str, list[_Record]] = {}
+        self._cache: OrderedDict[str, list[Event]] = OrderedDict()  # events known to be in the database
+        self._file: IO[bytes] | None = None
+        self._done = 0  # byte offset in the spool up to which records are in the database
+        self._flushed = 0  # records flushed since spooling started
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._resume()
+
+    # -- the ConversationStore protocol ------------------------------------------------------------
+
+    def create_session(self, channel: str = "web") -> str:
+        """Start a conversation; spooled (with its id) when the database is down."""
+        session_id = new_session_id()
+        record = _Record(uuid.uuid4().hex, "create", session_id, channel, [SessionStarted(channel=channel)])
+        if self._spool_if_pending(record):
+            return session_id
+        try:
+            self.inner.create_session(channel, session_id=session_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            self._spool(record, error)
+            return session_id
+        with self._lock:
+            self._remember(session_id, list(record.events))
+        return session_id
+
+    def load_events(self, session_id: str) -> list[Event]:
+        """The database's events for the session plus its spooled ones; from memory while the database is down."""
+        with self._lock:
+            pending = session_id in self._by_session
+        if pending:
+            with self._replay_lock:  # no record of this session moves from the spool to the database meanwhile
+                return self._load_with_pending(session_id)
+        try:
+            events = self.inner.load_events(session_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            with self._lock:
+                return self._local_events(session_id)
+        with self._lock:
+            self._remember(session_id, list(events))
+            if self._pending:
+                self._wake.set()  # the database answers: no need to wait for the next retry
+        return events
+
+    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+        """Append events (and the turn's record) in one transaction, or spool them when the database is down."""
+        record = _Record(uuid.uuid4().hex, "append", session_id, None, list(events), turn)
+        if self.pending():
+            self._check_known(session_id)
+        if self._spool_if_pending(record):
+            return
+        try:
+            self.inner.append(session_id, events, turn)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            self._spool(record, error)
+            return
+        with self._lock:
+            if session_id in self._cache:
+                self._cache[session_id].extend(events)
+                self._cache.move_to_end(session_id)
+
+    # -- spool management ------------------------------------------------------------------------
+
+    def pending(self) -> int:
+        """How many spooled writes have not reached the database yet."""
+        with self._lock:
+            return len(self._pending)
+
+    def flush(self) -> int:
+        """Replay spooled writes in order until done or the database fails; returns how many reached it."""
+        written = 0
+        with self._replay_lock:
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        return written
+                    record = self._pending[0]
+                try:
+                    stored = self._replay(record)
+                except Exception as error:
+                    if is_unavailable(error):
+                        log.debug("database still unavailable: %s", error)
+                        return written
+                    self._reject(record, error)
+                    stored = False
+                written += stored
+                with self._lock:
+                    self._complete(record, stored)
+
+    def close(self) -> None:
+        """Stop the retry thread and close the spool; what is pending stays on disk for the next start."""
+        with self._lock:
+            self._closed = True
+            self._wake.set()
+            thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (turns, annotate, session_count, engine …) is the inner store's."""
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _spool_if_pending(self, record: _Record) -> bool:
+        """Spool ``record`` if anything is pending (keeps each session's order); False to write it directly."""
+        with self._lock:
+            if not self._pending:
+                return False
+            self._write(record)
+            return True
+
+    def _spool(self, record: _Record, error: BaseException) -> None:
+        """Spool ``record`` after a direct write failed with ``error``."""
+        with self._lock:
+            if not self._pending:
+                log.warning(
+                    "The database is unavailable (%s); spooling conversation writes to %s until it is back",
+                    " ".join(str(getattr(error, "orig", None) or error).split())[:300],
+                    self.spool_path,
+                )
+                self._flushed = 0
+            self._write(record)
+            self._start_thread()
+
+    def _write(self, record: _Record) -> None:
+        """Append one line to the spool, flushed to disk before the caller is told the write is done."""
+        if self._file is None:
+            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.spool_path, "ab")  # noqa: SIM115 - kept open while spooling
+        self._file.write(record.to_json().encode("utf-8") + b"\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        record.end = self._file.tell()
+        self._pending.append(record)
+        self._by_session.setdefault(record.session_id, []).append(record)
+
+    def _replay(self, record: _Record) -> bool:
+        """Write one record to the database; False if it was there already (a repeated replay)."""
+        if record.op == "create":
+            if self.inner.has_session(record.session_id):
+                return False
+            try:
+                self.inner.create_session(record.channel or "web", session_id=record.session_id)
+            except IntegrityError:  # created meanwhile: the same outcome
+                if self.inner.has_session(record.session_id):
+                    return False
+                raise
+            return True
+        if record.op != "append":
+            raise ValueError(f"unknown spool operation {record.op!r}")
+        if record.events:
+            stored = self.inner.load_events(record.session_id)
+            tail = stored[-len(record.events):] if len(stored) >= len(record.events) else []
+            if tail and _as_json(tail) == _as_json(record.events):
+                log.info("spooled write %s is in the database already; skipped", record.id)
+                return False
+        self.inner.append(record.session_id, record.events, record.turn)
+        return True
+
+    def _complete(self, record: _Record, stored: bool) -> None:
+        """Drop a replayed (or rejected) record from the pending ones and persist the progress."""
+        self._pending.popleft()
+        records = self._by_session[record.session_id]
+        records.pop(0)
+        if not records:
+            del self._by_session[record.session_id]
+        if record.op == "create":
+            self._remember(record.session_id, list(record.events))
+        elif record.session_id in self._cache:
+            self._cache[record.session_id].extend(record.events)
+        self._done = record.end
+        self._flushed += stored
+        if self._pending:
+            self._save_offset()
+            return
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self.spool_path.unlink(missing_ok=True)
+        self.offset_path.unlink(missing_ok=True)
+        self._done = 0
+        log.info("The database is back: flushed %d spooled writes from %s", self._flushed, self.spool_path)
+
+    def _save_offset(self) -> None:
+        temporary = self.offset_path.with_name(self.offset_path.name + ".tmp")
+        try:
+            with open(temporary, "w", encoding="utf-8") as out:
+                out.write(str(self._done))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.offset_path)
+        except OSError:  # a later restart replays more, and the replay skips what is there already
+            log.exception("cannot save the spool's progress to %s", self.offset_path)
+
+    def _reject(self, record: _Record, error: BaseException) -> None:
+        log.error(
+            "The database refused spooled write %s (%s in session %s): %s; kept in %s",
+            record.id, record.op, record.session_id, error, self.rejected_path,
+        )
+        line = json.loads(record.to_json()) | {"error": f"{type(error).__name__}: {error}"}
+        with open(self.rejected_path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def _load_with_pending(self, session_id: str) -> list[Event]:
+        with self._lock:
+            records = list(self._by_session.get(session_id, []))
+        spooled = [event for record in records for event in record.events]
+        if any(record.op == "create" for record in records):
+            return spooled  # started during the outage: the database has nothing of it yet
+        try:
+            stored = self.inner.load_events(session_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            with self._lock:
+                return self._local_events(session_id)
+        with self._lock:
+            self._remember(session_id, list(stored))
+            self._wake.set()
+        return stored + spooled
+
+    def _local_events(self, session_id: str) -> list[Event]:
+        """The session's events from memory (cache + spool) while the database is down; hold ``_lock``."""
+        records = self._by_session.get(session_id, [])
+        spooled = [event for record in records for event in record.events]
+        if session_id in self._cache:
+            self._cache.move_to_end(session_id)
+            return list(self._cache[session_id]) + spooled
+        if any(record.op == "create" for record in records):
+            return spooled
+        if records:
+            raise StoreUnavailable(
+                f"The database is unavailable and this process does not know session {session_id!r}'s history."
+            )
+        raise UnknownSession(session_id)
+
+    def _check_known(self, session_id: str) -> None:
+        """UnknownSession for an append to a session that neither memory nor the database knows."""
+        with self._lock:
+            if session_id in self._cache or session_id in self._by_session:
+                return
+        try:
+            known = self.inner.has_session(session_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            return  # cannot tell: spool it; a replay of an unknown session ends in the rejected file
+        if not known:
+            raise UnknownSession(session_id)
+
+    def _remember(self, session_id: str, events: list[Event]) -> None:
+        """Cache a session's events (hold ``_lock``); the least recently used session goes first."""
+        self._cache[session_id] = events
+        self._cache.move_to_end(session_id)
+        while len(self._cache) > self.cache_sessions:
+            self._cache.popitem(last=False)
+
+    def _resume(self) -> None:
+        """Pick up a spool left by an earlier run, from where its replay stopped."""
+        if not self.spool_path.exists():
+            self.offset_path.unlink(missing_ok=True)
+            return
+        data = self.spool_path.read_bytes()
+        try:
+            start = int(self.offset_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            start = 0
+        start = start if 0 <= start <= len(data) else 0
+        complete = data.rfind(b"\n") + 1
+        if complete < len(data):  # a write cut short by a crash: never acknowledged, so not a lost turn
+            log.warning("dropping an incomplete last line (%d bytes) of %s", len(data) - complete, self.spool_path)
+            with open(self.spool_path, "r+b") as spool:
+                spool.truncate(complete)
+        position = start
+        for line in data[start:complete].splitlines(keepends=True):
+            position += len(line)
+            if not line.strip():
+                continue
+            try:
+                record = _Record.from_json(line, position)
+            except (ValueError, KeyError, TypeError) as error:
+                log.error("unreadable line in %s at byte %d: %s", self.spool_path, position - len(line), error)
+                with open(self.rejected_path, "ab") as out:
+                    out.write(line)
+                continue
+            self._pending.append(record)
+            self._by_session.setdefault(record.session_id, []).append(record)
+        self._done = start
+        if not self._pending:
+            self.spool_path.unlink(missing_ok=True)
+            self.offset_path.unlink(missing_ok=True)
+            self._done = 0
+            return
+        log.warning("found %d spooled writes in %s; flushing them when the database is reachable",
+                    len(self._pending), self.spool_path)
+        self._start_thread()
+        self._wake.set()  # try straight away
+
+    def _start_thread(self) -> None:
+        if self._thread is None and not self._closed and self.retry_seconds is not None:
+            self._thread = threading.Thread(target=self._retry_loop, name="spool-flush", daemon=True)
+            self._thread.start()
+
+    def _retry_loop(self) -> None:
+        while True:
+            self._wake.wait(self.retry_seconds)
+            self._wake.clear()
+            if self._closed:
+                return
+            if self.pending():
+                try:
+                    self.flush()
+                except Exception:  # keep retrying; the spool keeps the records
+                    log.exception("flushing the spool %s failed", self.spool_path)

@@ -1,0 +1,177 @@
+"""The review pages: their handlers on a real SQLite store, and their login through the HTTP app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from assistant.app import Assistant
+from assistant.store.review import read_transcript
+from dialog import conversation_tests
+from ui.review import ReviewPage, build_filter, render_transcript
+
+PASSWORD = "a long enough password"
+NO_FILTER = ("", "", "", "", "any", "any", "any", "", "")
+
+
+@pytest.fixture
+def review(assistant: Assistant) -> ReviewPage:
+    return ReviewPage(
+        assistant.store.engine,
+        assistant.store,
+        export_dir=assistant.settings.data_dir / "review",
+        passage_text=assistant.passage_text,
+        analytics=assistant.analytics,
+    )
+
+
+def filters(**changes) -> tuple:  # type: ignore[no-untyped-def]
+    names = ["search", "since", "until", "intent", "handoff", "abstained", "feedback", "max_score", "model"]
+    values = dict(zip(names, NO_FILTER))
+    values.update(changes)
+    return tuple(values[name] for name in names)
+
+
+def test_search_lists_conversations_and_opens_one(assistant: Assistant, review: ReviewPage) -> None:
+    first = assistant.manager.handle(None, "How long do password reset links work?")
+    second = assistant.manager.handle(None, "I want to talk to a human")
+
+    table, cursor, status = review.search(*filters())
+    handoffs, _, _ = review.search(*filters(handoff="yes"))
+    found, _, _ = review.search(*filters(search="password"))
+
+    assert set(table["Session"]) == {first.session_id, second.session_id} and cursor is None
+    assert status == "2 conversation(s)"
+    assert list(handoffs["Session"]) == [second.session_id]
+    assert list(found["Session"]) == [first.session_id]
+    html, turns, opened = review.open_transcript(first.session_id)
+    assert opened == first.session_id and "Password reset links expire after 30 minutes" in html
+    assert turns["choices"] == [("1", "1")] or turns["choices"] == ["1"]
+
+
+def test_a_bad_date_is_a_clear_error(review: ReviewPage) -> None:
+    with pytest.raises(gr.Error, match="YYYY-MM-DD"):
+        review.search(*filters(since="22/11/2026"))
+
+
+def test_a_score_that_is_not_a_number_is_a_clear_error(review: ReviewPage) -> None:
+    with pytest.raises(gr.Error, match="Retrieval score below"):
+        review.search(*filters(max_score="low"))
+
+
+def test_until_includes_the_whole_day() -> None:
+    log_filter = build_filter(*filters(since="2026-11-01", until="2026-11-22"))
+    assert (log_filter.since.day, log_filter.until.day) == (1, 23)
+
+
+def test_customer_text_renders_as_text(assistant: Assistant, review: ReviewPage) -> None:
+    result = assistant.manager.handle(None, "<script>alert('x')</script> <img src=x onerror=alert(1)>")
+
+    html = render_transcript(read_transcript(assistant.store.engine, result.session_id))
+
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+
+
+def test_labels_and_reviewer_thumbs_are_saved(assistant: Assistant, review: ReviewPage) -> None:
+    result = assistant.manager.handle(None, "How long do password reset links work?")
+    request = SimpleNamespace(username="ana")
+
+    html = review.save_labels(result.session_id, "1", "wrong", "password_reset", "cites the wrong part", "down", request)
+
+    view = read_transcript(assistant.store.engine, result.session_id).turns[0]
+    assert (view.annotations[0].reviewer, view.annotations[0].answer_correct, view.annotations[0].correct_intent) == (
+        "ana", False, "password_reset",
+    )
+    assert [(f.source, f.author, f.rating) for f in view.feedback] == [("reviewer", "ana", -1)]
+    assert "cites the wrong part" in html and "wrong" in html
+
+
+def test_a_conversation_turned_into_a_test_passes_when_replayed(assistant: Assistant, review: ReviewPage) -> None:
+    first = assistant.manager.handle(None, "How long do password reset links work?")
+    assistant.manager.handle(first.session_id, "thanks!")
+    assistant.manager.handle(first.session_id, "Can I speak to a person?")
+
+    path = Path(review.to_conversation_test(first.session_id))
+    test = conversation_tests.load(path)
+
+    assert path.suffix == ".yaml" and [t.expect["action"] for t in test.turns] == ["answer", "small_talk", "handoff"]
+    assert test.turns[0].expect["cites"] == ["accounts/reset-password"]
+    assert conversation_tests.run(assistant.manager, test) == []
+
+
+def test_a_changed_behaviour_fails_the_conversation_test(assistant: Assistant, review: ReviewPage) -> None:
+    result = assistant.manager.handle(None, "How long do password reset links work?")
+    path = Path(review.to_conversation_test(result.session_id))
+    data = yaml.safe_load(path.read_text())
+    data["turns"][0]["expect"]["cites"] = ["shipping/shipping-costs"]
+
+    failures = conversation_tests.run(assistant.manager, conversation_tests.parse(yaml.safe_dump(data)))
+
+    assert failures == ["turn 1: cites: expected 'shipping/shipping-costs' among ['accounts/reset-password']"]
+
+
+def test_answered_turns_become_training_examples_with_their_passages(assistant: Assistant, review: ReviewPage) -> None:
+    result = assistant.manager.handle(None, "How long do password reset links work?")
+
+    path = Path(review.to_training_examples(result.session_id))
+
+    [example] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert example["question"] == "How long do password reset links work?"
+    assert any("expire after 30 minutes" in passage for passage in example["passages"])
+    assert example["answer"] == result.text and example["verified"] is False
+
+
+def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, review: ReviewPage) -> None:
+    assistant.manager.handle(None, "How long do password reset links work?")
+    assistant.manager.handle(None, "I want to talk to a human")
+
+    rates, volume, latency, intents, unanswered = review.show_analytics("", "")
+
+    values = dict(zip(rates["Metric"], rates["Value"]))
+    assert values["Conversations"] == "2" and values["Handoff rate"] == "50.0%"
+    assert volume["turns"].sum() == 2
+    assert dict(zip(latency["Latency"], latency["ms"]))["turns"] == 2
+    assert set(intents["intent"]) == {"question", "human"}
+
+
+# -- login, through the HTTP app ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(assistant: Assistant) -> TestClient:
+    assistant.staff.set("ana", PASSWORD)
+    with TestClient(assistant.web_app()) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("path", ["/review/config", "/review/gradio_api/info"])
+def test_review_pages_need_a_login(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 401
+
+
+def test_review_functions_cannot_be_called_without_a_login(client: TestClient) -> None:
+    response = client.post("/review/gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": "x"})
+    assert response.status_code == 401
+
+
+def test_a_wrong_password_is_refused_and_the_right_one_opens_the_pages(client: TestClient) -> None:
+    assert client.post("/review/login", data={"username": "ana", "password": "guess"}).status_code == 400
+    assert client.post("/review/login", data={"username": "nobody", "password": PASSWORD}).status_code == 400
+
+    assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
+    assert client.get("/review/config").status_code == 200
+
+
+def test_the_customer_chat_exposes_no_review_function(client: TestClient) -> None:
+    config = client.get("/config").json()
+    labels = json.dumps(config["components"])
+    assert client.get("/config").status_code == 200
+    assert "Conversation review" not in labels and "review-list" not in labels

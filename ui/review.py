@@ -1,0 +1,371 @@
+"""The staff review pages (mounted at /review, behind a login): find conversations, read each turn's
+decision record, label it, turn it into a test, see the analytics and export.
+
+Everything a customer typed is rendered escaped: a transcript is shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+from sqlalchemy import Engine, distinct, select
+
+from assistant.store.review import (
+    LogFilter,
+    Transcript,
+    TurnView,
+    as_conversation_test,
+    as_training_examples,
+    list_sessions,
+    read_transcript,
+)
+from assistant.store.tables import SessionRow, TurnRow
+from dialog.events import FeedbackGiven
+from dialog.store import ConversationStore
+
+PAGE_SIZE = 50
+LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
+LIST_WIDTHS = ["140px", "210px", "auto", "70px", "80px", "80px", "80px", "60px", "60px", "120px"]
+YES_NO = {"any": None, "yes": True, "no": False}
+REVIEW_CSS = """
+.turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
+.turn .who { font-weight: 600; margin-right: .4rem; }
+.turn .record { font-size: .85em; color: #555; margin-top: .4rem; }
+.turn .text { white-space: pre-wrap; }
+.flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
+"""
+
+
+def parse_day(text: str | None, field_name: str) -> datetime | None:
+    """A ``YYYY-MM-DD`` date as midnight UTC; None when blank; ValueError naming the field otherwise."""
+    if not text or not text.strip():
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError(f"{field_name}: write the date as YYYY-MM-DD, e.g. 2026-11-22") from None
+
+
+def parse_score(text: str | float | None) -> float | None:
+    """A retrieval score threshold; None when blank."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"Retrieval score below: write a number such as 0.4, not {str(text)[:40]!r}") from None
+
+
+def build_filter(
+    search: str, since: str, until: str, intent: str, handoff: str, abstained: str, feedback: str, max_score: str | None, model: str
+) -> LogFilter:
+    """The page's filter inputs as a LogFilter; ``until`` includes that whole day. ValueError, naming the
+    field, for an input that cannot be read."""
+    until_day = parse_day(until, "To")
+    score = parse_score(max_score)
+    return LogFilter(
+        text=search or "",
+        since=parse_day(since, "From"),
+        until=until_day + timedelta(days=1) if until_day else None,
+        intent=intent or None,
+        handoff=YES_NO[handoff or "any"],
+        abstained=YES_NO[abstained or "any"],
+        feedback=feedback or "any",
+        max_top_score=score,
+        model=model or None,
+    )
+
+
+def _time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
+    rows = [
+        [
+            _time(s.updated_at),
+            s.id,
+            s.title or "",
+            s.turn_count,
+            "yes" if s.any_handoff else "",
+            "yes" if s.any_abstained else "",
+            "" if s.min_top_score is None else round(s.min_top_score, 2),
+            s.thumbs_up or "",
+            s.thumbs_down or "",
+            s.last_model or "",
+        ]
+        for s in sessions
+    ]
+    return pd.DataFrame(rows, columns=LIST_COLUMNS)
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def render_turn(view: TurnView) -> str:
+    """One turn as escaped HTML: the exchange, then its decision record, feedback and labels."""
+    turn = view.turn
+    flags = "".join(
+        f'<span class="flag">{name}</span>'
+        for name, on in (("handoff", turn.handoff), ("abstained", turn.abstained), ("error", bool(turn.error)))
+        if on
+    )
+    sources = "".join(
+        f"<li>[{_escape(s['n'])}] {_escape(s.get('heading') or s.get('title') or s['doc_id'])} "
+        f"<code>{_escape(s['doc_id'])}</code> score {_escape(s.get('score', ''))}{' · cited' if s.get('cited') else ''}</li>"
+        for s in turn.sources
+    )
+    retrieved = ", ".join(f"{_escape(p['doc_id'])} ({_escape(p['score'])})" for p in turn.retrieved)
+    timings = ", ".join(f"{_escape(k.removesuffix('_ms'))} {_escape(v)} ms" for k, v in turn.timings_ms.items())
+    feedback = "".join(
+        f"<li>{_escape(f.source)}{' ' + _escape(f.author) if f.author else ''}: "
+        f"{'thumbs up' if f.rating == 1 else 'thumbs down' if f.rating == -1 else ''} {_escape(f.comment or '')}</li>"
+        for f in view.feedback
+    )
+    labels = "".join(
+        f"<li>{_escape(a.reviewer)}: answer {'right' if a.answer_correct else 'wrong' if a.answer_correct is False else 'not judged'}"
+        f"{', intent ' + _escape(a.correct_intent) if a.correct_intent else ''}{' — ' + _escape(a.notes) if a.notes else ''}</li>"
+        for a in view.annotations
+    )
+    return (
+        f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
+        f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
+        f'<div><span class="who">assistant</span><span class="text">{_escape(turn.answer)}</span></div>'
+        f'<div class="record">{_escape(_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
+        f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b> — {_escape(turn.reason)}<br>"
+        f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"
+        f"model: {_escape(turn.model or '—')} · index: {_escape(turn.index_version or '—')} · {timings}"
+        f"{'<br>error: ' + _escape(turn.error) if turn.error else ''}"
+        f"{'<ul>' + sources + '</ul>' if sources else ''}"
+        f"{'<b>Feedback</b><ul>' + feedback + '</ul>' if feedback else ''}"
+        f"{'<b>Labels</b><ul>' + labels + '</ul>' if labels else ''}</div></div>"
+    )
+
+
+def render_transcript(transcript: Transcript | None) -> str:
+    if transcript is None:
+        return "<p>No conversation with that id.</p>"
+    session = transcript.session
+    head = (
+        f"<h3>Conversation <code>{_escape(session.id)}</code></h3>"
+        f"<p>{_escape(session.channel)} · started {_escape(_time(session.created_at))} · {len(transcript.turns)} turn(s)</p>"
+    )
+    if not transcript.turns:
+        return head + "<p>No turns yet.</p>"
+    return head + "".join(render_turn(view) for view in transcript.turns)
+
+
+@dataclass
+class ReviewPage:
+    """The review Blocks. ``passage_text`` gives an indexed chunk's text (for fine-tuning examples);
+    ``analytics`` builds the analytics tab's figures for a date range (see ``build_analytics``)."""
+
+    engine: Engine
+    store: ConversationStore
+    export_dir: Path
+    passage_text: Callable[[int], str | None] = lambda _chunk_id: None
+    analytics: Callable[[datetime | None, datetime | None], dict[str, Any]] | None = None
+
+    # -- handlers (plain functions of the inputs; Gradio wiring below) ------------------------------
+
+    def search(self, *filters: Any) -> tuple[pd.DataFrame, Any, str]:
+        """The first page of the filtered conversations."""
+        return self._page(filters, None)
+
+    def next_page(self, cursor: Any, *filters: Any) -> tuple[pd.DataFrame, Any, str]:
+        return self._page(filters, tuple(cursor) if cursor else None)
+
+    def _page(self, filters: tuple[Any, ...], after: tuple[Any, str] | None) -> tuple[pd.DataFrame, Any, str]:
+        try:
+            log_filter = build_filter(*filters)
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
+        if after is not None:
+            after = (datetime.fromisoformat(after[0]), after[1])
+        page = list_sessions(self.engine, log_filter, PAGE_SIZE, after=after)
+        cursor = [page.next_cursor[0].isoformat(), page.next_cursor[1]] if page.next_cursor else None
+        status = f"{len(page.sessions)} conversation(s)" + (" — more on the next page" if cursor else "")
+        return session_table(page.sessions), cursor, status
+
+    def choices(self) -> tuple[list[str], list[str]]:
+        """The intents and models seen so far, for the filter drop-downs."""
+        with self.engine.connect() as connection:
+            intents = sorted(connection.scalars(select(distinct(TurnRow.intent))))
+            models = sorted(m for m in connection.scalars(select(distinct(SessionRow.last_model))) if m)
+        return intents, models
+
+    def refresh_choices(self) -> tuple[Any, Any]:
+        intents, models = self.choices()
+        return gr.update(choices=[""] + intents), gr.update(choices=[""] + models)
+
+    def open_transcript(self, session_id: str) -> tuple[str, Any, str]:
+        session_id = (session_id or "").strip()
+        transcript = read_transcript(self.engine, session_id) if session_id else None
+        numbers = [str(view.turn.turn_no) for view in transcript.turns] if transcript else []
+        return render_transcript(transcript), gr.update(choices=numbers, value=numbers[0] if numbers else None), session_id
+
+    def select_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, Any, str]:
+        """Clicking a row of the list opens that conversation."""
+        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        return self.open_transcript(str(table.iloc[row]["Session"]))
+
+    def save_labels(
+        self, session_id: str, turn_no: str, verdict: str, intent: str, notes: str, thumbs: str, request: gr.Request
+    ) -> str:
+        """Store a reviewer's labels (and thumbs, as reviewer feedback) for one turn; the transcript again."""
+        if not session_id or not turn_no:
+            raise gr.Error("Open a conversation and pick a turn first.")
+        reviewer = getattr(request, "username", None) or "reviewer"
+        correct = {"right": True, "wrong": False}.get(verdict)
+        self.store.annotate(session_id, int(turn_no), reviewer, correct, intent.strip() or None, notes.strip() or None)
+        rating = {"up": 1, "down": -1}.get(thumbs)
+        if rating is not None:
+            event = FeedbackGiven(turn_no=int(turn_no), rating=rating, source="reviewer", author=reviewer)
+            self.store.append(session_id, [event])
+        gr.Info(f"Saved your labels for turn {turn_no}.")
+        return render_transcript(read_transcript(self.engine, session_id))
+
+    def _write(self, session_id: str, kind: str, suffix: str, text: str) -> str:
+        folder = self.export_dir / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{session_id}{suffix}"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    def to_conversation_test(self, session_id: str) -> str:
+        """Write the open conversation as a scripted conversation test (YAML); the file to download."""
+        transcript = read_transcript(self.engine, session_id) if session_id else None
+        if transcript is None or not transcript.turns:
+            raise gr.Error("Open a conversation with at least one turn first.")
+        path = self._write(session_id, "conversation_tests", ".yaml", as_conversation_test(transcript).to_yaml())
+        gr.Info(f"Saved {path}")
+        return path
+
+    def to_training_examples(self, session_id: str) -> str:
+        """Write the open conversation's answered turns as fine-tuning examples (JSONL)."""
+        transcript = read_transcript(self.engine, session_id) if session_id else None
+        if transcript is None:
+            raise gr.Error("Open a conversation first.")
+        examples = as_training_examples(transcript, self.passage_text)
+        if not examples:
+            raise gr.Error("This conversation has no answered turn whose passages are still indexed.")
+        lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in examples)
+        path = self._write(session_id, "training_examples", ".jsonl", lines)
+        gr.Info(f"Saved {len(examples)} example(s) to {path}")
+        return path
+
+    def export(self, fmt: str, *filters: Any) -> str:
+        """The filtered conversations' turns as a CSV, JSONL or Parquet file to download."""
+        from assistant.store.export import export_turns
+
+        try:
+            log_filter = build_filter(*filters)
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
+        folder = self.export_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"turns-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.{fmt}"
+        rows = export_turns(self.engine, log_filter, path, fmt)
+        gr.Info(f"Exported {rows} turn(s).")
+        return str(path)
+
+    def show_analytics(self, since: str, until: str) -> tuple[Any, ...]:
+        if self.analytics is None:
+            raise gr.Error("Analytics are not available.")
+        try:
+            start, end = parse_day(since, "From"), parse_day(until, "To")
+        except ValueError as error:
+            raise gr.Error(str(error)) from None
+        figures = self.analytics(start, end + timedelta(days=1) if end else None)
+        return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def build(self) -> gr.Blocks:
+        with gr.Blocks(title="Conversation review", analytics_enabled=False) as page:
+            gr.Markdown("## Conversation review")
+            with gr.Tab("Conversations"):
+                with gr.Row():
+                    search = gr.Textbox(label="Search the text", placeholder="words in a question or answer", elem_id="review-search", scale=3)
+                    since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1)
+                    until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", scale=1)
+                with gr.Row():
+                    intent = gr.Dropdown([""], value="", label="Intent", allow_custom_value=True)
+                    handoff = gr.Dropdown(list(YES_NO), value="any", label="Handed off")
+                    abstained = gr.Dropdown(list(YES_NO), value="any", label="Declined to answer")
+                    feedback = gr.Dropdown(["any", "up", "down", "none"], value="any", label="Feedback")
+                    max_score = gr.Textbox(label="Retrieval score below", placeholder="e.g. 0.4")
+                    model = gr.Dropdown([""], value="", label="Model", allow_custom_value=True)
+                filters = [search, since, until, intent, handoff, abstained, feedback, max_score, model]
+                with gr.Row():
+                    find = gr.Button("Search", variant="primary", elem_id="review-find")
+                    more = gr.Button("Next page", elem_id="review-next")
+                    status = gr.Markdown()
+                cursor = gr.State(None)
+                table = gr.Dataframe(
+                    session_table([]), interactive=False, wrap=True, elem_id="review-list", max_height=420, column_widths=LIST_WIDTHS
+                )
+                with gr.Row():
+                    session_box = gr.Textbox(label="Conversation id", elem_id="review-session", scale=3)
+                    open_button = gr.Button("Open", scale=1, elem_id="review-open")
+                transcript = gr.HTML(elem_id="review-transcript")
+                opened = gr.State("")
+                with gr.Accordion("Label a turn", open=True):
+                    with gr.Row():
+                        turn_no = gr.Dropdown([], label="Turn", elem_id="review-turn")
+                        verdict = gr.Radio(["right", "wrong", "not judged"], value="not judged", label="The answer was")
+                        thumbs = gr.Radio(["up", "down", "none"], value="none", label="Your thumbs")
+                        correct_intent = gr.Textbox(label="Correct intent (if wrong)")
+                    notes = gr.Textbox(label="Notes", lines=2)
+                    save = gr.Button("Save labels", elem_id="review-save")
+                with gr.Row():
+                    as_test = gr.Button("Turn into a conversation test (YAML)", elem_id="review-as-test")
+                    as_example = gr.Button("Turn into fine-tuning examples (JSONL)", elem_id="review-as-example")
+                    export_format = gr.Dropdown(["csv", "jsonl", "parquet"], value="csv", label="Export format", scale=1)
+                    export = gr.Button("Export the filtered conversations", elem_id="review-export")
+                download = gr.File(label="Download", elem_id="review-download")
+
+                for trigger in (find.click, search.submit):
+                    trigger(self.search, filters, [table, cursor, status])
+                more.click(self.next_page, [cursor, *filters], [table, cursor, status])
+                table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
+                    lambda sid: sid, [opened], [session_box]
+                )
+                for trigger in (open_button.click, session_box.submit):
+                    trigger(self.open_transcript, [session_box], [transcript, turn_no, opened])
+                save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
+                as_test.click(self.to_conversation_test, [opened], [download])
+                as_example.click(self.to_training_examples, [opened], [download])
+                export.click(self.export, [export_format, *filters], [download])
+
+            if self.analytics is not None:
+                with gr.Tab("Analytics"):
+                    with gr.Row():
+                        a_since = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
+                        a_until = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
+                        show = gr.Button("Show", variant="primary", elem_id="analytics-show")
+                    rates = gr.Dataframe(label="Rates", interactive=False, elem_id="analytics-rates")
+                    with gr.Row():
+                        volume = gr.LinePlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume")
+                        latency = gr.Dataframe(label="Latency (ms)", interactive=False)
+                    with gr.Row():
+                        intents_plot = gr.BarPlot(x="intent", y="turns", label="Top intents", sort="-y")
+                        unanswered = gr.Dataframe(label="Unanswered questions, grouped", interactive=False, wrap=True)
+                    show.click(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+                    page.load(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+
+            page.load(self.refresh_choices, None, [intent, model])
+            page.load(self.search, filters, [table, cursor, status])
+        return page
+
+
+ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "unanswered")
