@@ -1,5 +1,5 @@
 """HTTP API, mounted with the web UI: sessions and messages (streamed as server-sent events),
-transcripts, handoff, and an OpenAI-compatible ``/v1/chat/completions`` backed by the whole assistant.
+transcripts, feedback, handoff, and an OpenAI-compatible ``/v1/chat/completions`` backed by the whole assistant.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ class MessageIn(BaseModel):
 
 class HandoffIn(BaseModel):
     reason: str = Field("requested through the API", max_length=500)
+
+
+class FeedbackIn(BaseModel):
+    turn_no: int = Field(ge=1, description="Which turn of the conversation: 1 for the first (see `turn_no` in `done`).")
+    rating: Literal[1, -1] | None = Field(None, description="1 for thumbs up, -1 for thumbs down.")
+    comment: str | None = Field(None, description="What was good or wrong.")
 
 
 class ChatMessage(BaseModel):
@@ -132,6 +138,17 @@ def create_router(manager: DialogManager) -> APIRouter:
                 )
         handoff = any(isinstance(event, HandoffRequested) for event in events)
         return {"session_id": session_id, "messages": messages, "handoff": handoff}
+
+    @router.post("/api/sessions/{session_id}/feedback", status_code=201, tags=["conversations"])
+    def give_feedback(session_id: str, feedback: FeedbackIn) -> dict[str, Any]:
+        """Thumbs up or down and/or a comment on one turn of the conversation."""
+        try:
+            manager.give_feedback(session_id, feedback.turn_no, feedback.rating, feedback.comment)
+        except InvalidMessage as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        except UnknownSession as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
+        return {"session_id": session_id, "turn_no": feedback.turn_no, "recorded": True}
 
     @router.post("/api/sessions/{session_id}/handoff", tags=["conversations"])
     def request_handoff(session_id: str, body: HandoffIn | None = None) -> dict[str, Any]:

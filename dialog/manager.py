@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialog.actions import ActionOutcome, AnswerFromKnowledgeBase, fallback, hand_off, small_talk
-from dialog.events import Event, IntentPredicted, UserMessage
+from dialog.events import Event, FeedbackGiven, IntentPredicted, UserMessage
 from dialog.nlu.rules import RuleBasedIntents
 from dialog.policies import DEFAULT_POLICIES, Policy, choose
 from dialog.store import ConversationStore, TurnRecord
@@ -89,6 +89,26 @@ class DialogManager:
 
     def tracker(self, session_id: str) -> Tracker:
         return Tracker.from_events(session_id, self.store.load_events(session_id))
+
+    def give_feedback(
+        self, session_id: str, turn_no: int, rating: int | None, comment: str | None = None, source: str = "customer"
+    ) -> None:
+        """Record thumbs up (+1) or down (-1) and/or a comment on turn ``turn_no`` of a conversation.
+
+        InvalidMessage when there is nothing to record, the rating is not ±1, the comment is too long or
+        the turn does not exist; UnknownSession for an unknown conversation.
+        """
+        comment = (comment or "").strip() or None
+        if rating not in (None, 1, -1):
+            raise InvalidMessage("A rating is 1 (thumbs up) or -1 (thumbs down).")
+        if rating is None and comment is None:
+            raise InvalidMessage("Give a thumbs up or down, or write a comment.")
+        if comment is not None and len(comment) > self.max_message_chars:
+            raise InvalidMessage(f"The comment is {len(comment):,} characters long; the limit is {self.max_message_chars:,}.")
+        turns = self.tracker(session_id).turn_count
+        if not 1 <= turn_no <= turns:
+            raise InvalidMessage(f"This conversation has {turns} turn(s); there is no turn {turn_no}.")
+        self.store.append(session_id, [FeedbackGiven(turn_no=turn_no, rating=rating, comment=comment, source=source)])
 
     def handle(self, session_id: str | None, text: str, channel: str = "web") -> TurnResult:
         """Run one turn to the end (see ``stream``)."""

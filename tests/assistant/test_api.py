@@ -119,3 +119,38 @@ def test_openai_endpoint_stores_no_conversation_for_a_refused_message(client: Te
 
     assert response.status_code == 422 and "empty" in response.json()["detail"]
     assert assistant.store.session_count() == before
+
+
+def test_feedback_on_a_turn_is_stored_for_review(client: TestClient, assistant) -> None:
+    from assistant.store.review import read_transcript
+
+    session_id = client.post("/api/sessions").json()["session_id"]
+    done = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "How much does express shipping cost?"}))[-1][1]
+
+    response = client.post(f"/api/sessions/{session_id}/feedback", json={"turn_no": done["turn_no"], "rating": -1, "comment": "too vague"})
+
+    assert response.status_code == 201 and done["turn_no"] == 1
+    [view] = read_transcript(assistant.sql_store.engine, session_id).turns
+    assert [(f.rating, f.comment, f.source) for f in view.feedback] == [(-1, "too vague", "customer")]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"turn_no": 2, "rating": 1}, 422, "there is no turn 2"),
+        ({"turn_no": 1}, 422, "Give a thumbs up or down"),
+        ({"turn_no": 1, "rating": 5}, 422, "rating"),
+        ({"turn_no": 0, "rating": 1}, 422, "turn_no"),
+    ],
+)
+def test_bad_feedback_is_a_clear_422(client: TestClient, body: dict, status: int, message: str) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+    client.post(f"/api/sessions/{session_id}/messages", json={"text": "How much does express shipping cost?"})
+
+    response = client.post(f"/api/sessions/{session_id}/feedback", json=body)
+
+    assert response.status_code == status and message in response.text
+
+
+def test_feedback_on_an_unknown_session_is_404(client: TestClient) -> None:
+    assert client.post("/api/sessions/nope/feedback", json={"turn_no": 1, "rating": 1}).status_code == 404
