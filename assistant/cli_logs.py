@@ -72,10 +72,11 @@ def logs_export(
 ) -> None:
     """Export the turn records of the conversations that match the filters, one row per turn.
 
-    The filters are those of the review page and select whole conversations: every turn of a matching
-    conversation is exported. Without filters, every conversation is. Sources, retrieved passages and
-    timings are JSON text in CSV and Parquet, and JSON objects in JSON Lines. The file appears only
-    once complete; a failed export leaves none behind.
+    The filters are those of the review page and select whole conversations: every turn of a matching one is exported.
+
+    Without filters, every conversation is. Sources, retrieved passages and timings are JSON text in CSV and Parquet.
+
+    The file appears only once complete: a failed export leaves none behind.
     """
     from assistant.store import export
     from assistant.store.review import LogFilter

@@ -1,4 +1,4 @@
-"""The analytics page's metrics, each defined once, here, as one SQL query over the conversation logs.
+"""The analytics page's metrics, each defined once, here, in SQL over the conversation logs.
 
 Every function takes an Engine (or an open Connection) and an optional time range, ``since``
 (inclusive) to ``until`` (exclusive), on the turn's (or the feedback's) ``created_at``. A ``date`` means
@@ -282,7 +282,9 @@ class QuestionGroup:
     members: list[str] = field(default_factory=list)  # every question of the group, the representative first
 
 
-def group_by_similarity(texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], threshold: float = 0.8) -> list[QuestionGroup]:
+def group_by_similarity(
+    texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], threshold: float = 0.8
+) -> list[QuestionGroup]:
     """Greedy clustering of questions by the cosine similarity of their embeddings, largest group first.
 
     Each question, in the order given, joins the existing group whose representative it is most similar
