@@ -107,15 +107,25 @@ class Assistant:
     def web_app(self) -> FastAPI:
         """The whole web server: chat page, HTTP API, article pages and the review pages."""
         from ui.chat import ChatPage
+        from ui.kb_admin import KnowledgeBaseAdmin
         from ui.review import ReviewPage
         from ui.server import create_app
 
+        knowledge_base = KnowledgeBaseAdmin(
+            self.retriever,
+            self.embedder,
+            self.settings.index_dir,
+            uploads_dir=self.settings.data_dir / "uploads",
+            max_tokens=self.settings.chunk_max_tokens,
+            overlap_tokens=self.settings.chunk_overlap_tokens,
+        )
         review = ReviewPage(
             self.sql_store.engine,
             self.store,
             export_dir=self.settings.data_dir / "review",
             passage_text=self.passage_text,
             analytics=self.analytics,
+            knowledge_base=knowledge_base,
         )
         return create_app(
             ChatPage(self.manager).build(), self.retriever, self.manager, review=review.build(), login=self.staff.check

@@ -30,6 +30,7 @@ from assistant.store.review import (
 from assistant.store.tables import SessionRow, TurnRow
 from dialog.events import FeedbackGiven
 from dialog.store import ConversationStore
+from ui.kb_admin import KnowledgeBaseAdmin
 
 PAGE_SIZE = 50
 LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
@@ -174,6 +175,7 @@ class ReviewPage:
     export_dir: Path
     passage_text: Callable[[int], str | None] = lambda _chunk_id: None
     analytics: Callable[[datetime | None, datetime | None], dict[str, Any]] | None = None
+    knowledge_base: KnowledgeBaseAdmin | None = None
 
     # -- handlers (plain functions of the inputs; Gradio wiring below) ------------------------------
 
@@ -362,6 +364,9 @@ class ReviewPage:
                         unanswered = gr.Dataframe(label="Unanswered questions, grouped", interactive=False, wrap=True)
                     show.click(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
                     page.load(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+
+            if self.knowledge_base is not None:
+                self.knowledge_base.build_tab(page)
 
             page.load(self.refresh_choices, None, [intent, model])
             page.load(self.search, filters, [table, cursor, status])
