@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from assistant.store import SqlStore, make_engine
+from assistant.privacy import RedactingStore, Redactor
+from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.tables import EventRow, TurnRow
 from dialog.events import BotAnswer, IntentPredicted, SessionStarted, UserMessage
 from dialog.store import InMemoryStore, TurnRecord, UnknownSession
@@ -31,6 +32,12 @@ def postgres_engine():
 def open_store(kind: str, request, tmp_path: Path):
     if kind == "memory":
         return InMemoryStore()
+    if kind == "spooling-sqlite":  # the store the app uses: spooling over SQL, with redaction on top
+        engine = make_engine(f"sqlite:///{tmp_path / 'store' / 'conversations.db'}")
+        request.addfinalizer(engine.dispose)
+        spooling = SpoolingStore(SqlStore(engine), tmp_path / "spool" / "turns.jsonl", retry_seconds=None)
+        request.addfinalizer(spooling.close)
+        return RedactingStore(spooling, Redactor())
     if kind == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'store' / 'conversations.db'}")
         request.addfinalizer(engine.dispose)
@@ -38,7 +45,7 @@ def open_store(kind: str, request, tmp_path: Path):
     return SqlStore(request.getfixturevalue("postgres_engine"))
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql", "spooling-sqlite"])
 def store(request, tmp_path: Path):
     """Every ConversationStore implementation."""
     return open_store(request.param, request, tmp_path)
