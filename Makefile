@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: demo install models index serve test test-fast browser-deps benchmark screenshot clean help
+.PHONY: demo install models index serve test test-fast browser-deps benchmark screenshot screenshots clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ benchmark: models  ## both generators on the demo question set (minutes)
 
 screenshot:  ## screenshot of the running UI answering a question (needs `make demo` running)
 	$(BIN)/python scripts/screenshot_chat.py --out docs/screenshots/chat.png
+
+screenshots: $(VENV)/.dev-installed browser-deps  ## refresh the other screenshots in docs/ from the browser tests
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -m browser tests/ui/test_browser.py
 
 clean:  ## remove the virtual environment and the data folder (models cache, index, database)
 	rm -rf $(VENV) data

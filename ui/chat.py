@@ -1,14 +1,21 @@
-"""The customer-facing chat page. Handlers only translate between Gradio and the dialog manager."""
+"""The customer-facing chat page. Handlers only translate between Gradio and the dialog manager.
+
+The conversation lives in the store, not in the page: the browser keeps only the session id (in
+``localStorage``, through ``gr.BrowserState``), and a reload rebuilds the chat from the session's events.
+The id is kept as ``{"session_id": ...}``: Gradio does not write a falsy value to the browser's storage, so a
+bare ``None`` could not forget a conversation.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 
+from dialog.events import BotAnswer, Event, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
 
@@ -19,9 +26,29 @@ EXAMPLES = [
     "How do I get a refund?",
     "How much does standard shipping cost?",
 ]
+# Sent through the dialog like any message, so the rules recognise it and the turn is logged as a handoff.
+HANDOFF_REQUEST = "I'd like to talk to a person, please."
+HANDOFF_BANNER = (
+    '<div class="handoff-banner" role="status"><strong>A member of our team will take over this conversation.</strong> '
+    "They can see the messages below and will reply here.</div>"
+)
+SESSION_STORAGE_KEY = "support-assistant-session"
+# BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
+# the customer; a fixed one only keeps stored session ids readable across server restarts.
+SESSION_STORAGE_SECRET = "support-assistant-session-v1"
+COMMENT_LABEL = {1: "Anything to add? (optional)", -1: "What was wrong with this answer? (optional)"}
 CSS = """
 .sources { font-size: 0.9em; }
 footer { display: none !important; }
+.handoff-banner { padding: 0.7rem 0.9rem; border-radius: 8px; background: #fff4d6; color: #4a3600;
+  border: 1px solid #f0c75e; line-height: 1.4; }
+#chat-actions button { flex: 1 1 auto; }
+/* narrower side margins on phones; outside the media query, whose rules Gradio scopes to the page's content */
+.gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
+@media (max-width: 480px) {
+  #chat-header h2 { font-size: 1.25rem; margin: 0.2rem 0; }
+  #chat-header p { font-size: 0.9rem; }
+}
 """
 
 
@@ -33,15 +60,44 @@ def article_link(source: dict[str, Any]) -> str:
     return f"/kb/{quote(doc_id)}" + (f"#{quote(anchor)}" if anchor else "")
 
 
+def format_source_list(sources: Iterable[dict[str, Any]]) -> str:
+    """A Markdown list of sources, each linked to its article; empty for no sources."""
+    lines = []
+    for source in sources:
+        label = html.escape(source.get("heading") or source.get("title") or str(source["doc_id"]))
+        lines.append(f"- [{source['n']}] [{label}]({article_link(source)})")
+    return "\n\n**Sources**\n" + "\n".join(lines) if lines else ""
+
+
 def format_sources(result: TurnResult) -> str:
     """A Markdown list of the sources, each linked to its article."""
     if result.abstained or not result.sources:
         return ""
-    lines = []
-    for source in result.cited_sources:
-        label = html.escape(source["heading"] or source["title"])
-        lines.append(f"- [{source['n']}] [{label}]({article_link(source)})")
-    return "\n\n**Sources**\n" + "\n".join(lines)
+    return format_source_list(result.cited_sources)
+
+
+def history_from_events(events: Iterable[Event]) -> ChatHistory:
+    """The chat as the customer saw it, rebuilt from a session's events: their messages, and the
+    answers with the sources they cite (the store keeps the cited ones)."""
+    history: ChatHistory = []
+    for event in events:
+        if isinstance(event, UserMessage):
+            history.append({"role": "user", "content": event.text})
+        elif isinstance(event, BotAnswer):
+            sources = "" if event.abstained else format_source_list(event.citations)
+            history.append({"role": "assistant", "content": event.text + sources})
+    return history
+
+
+def turn_of_message(history: Sequence[dict[str, Any]], index: Any) -> int | None:
+    """The turn number (1-based, as the dialog counts them) that the assistant message at ``index``
+    answered: each turn is one customer message and its reply. None for anything else (a user message,
+    an index out of range, a message with no question before it)."""
+    if not isinstance(index, int) or not 0 <= index < len(history) or history[index].get("role") != "assistant":
+        return None
+    if index == 0 or history[index - 1].get("role") != "user":
+        return None
+    return sum(message.get("role") == "user" for message in history[: index + 1])
 
 
 class ChatPage:
@@ -60,6 +116,9 @@ class ChatPage:
             gr.Warning(str(error))
             yield history, message, session_id
             return
+        continued = bool(session_id) and first.session_id == session_id
+        if session_id and not continued:  # the old conversation is gone: show only the new one
+            history = []
         session_id = first.session_id
         history.append({"role": "user", "content": message.strip()})
         history.append({"role": "assistant", "content": first.text})
@@ -67,6 +126,10 @@ class ChatPage:
         for update in turn:
             if update.done and update.result is not None:
                 history[-1] = {"role": "assistant", "content": update.text + format_sources(update.result)}
+                if continued and turn_of_message(history, len(history) - 1) != update.result.turn_no:
+                    # another tab added turns meanwhile: show the stored conversation, so that a thumb on
+                    # any answer still names the right turn
+                    history = self.restore(self.remember(session_id))[0]
             else:
                 history[-1] = {"role": "assistant", "content": update.text + " ▌"}
             yield history, "", session_id
@@ -80,32 +143,149 @@ class ChatPage:
             turn = self.manager.stream(None, message, channel="web")
             return turn, next(turn)
 
+    def talk_to_human(self, history: ChatHistory, session_id: str | None) -> Iterator[tuple[ChatHistory, str | None]]:
+        """Ask for a person through the dialog, so the turn is logged as a handoff like a typed request."""
+        for history, _, session_id in self.respond(HANDOFF_REQUEST, history, session_id):
+            yield history, session_id
+
+    def restore(self, saved: Any) -> tuple[ChatHistory, str | None]:
+        """The stored conversation for the session id the browser kept (``remember``); an unknown one, or
+        anything unreadable, starts afresh."""
+        session_id = saved.get("session_id") if isinstance(saved, dict) else None
+        if not session_id or not isinstance(session_id, str):
+            return [], None
+        try:
+            events = self.manager.store.load_events(session_id)
+        except UnknownSession:
+            return [], None
+        return history_from_events(events), session_id
+
+    def handed_off(self, session_id: str | None) -> bool:
+        """Whether the conversation has been handed to a person (it stays so)."""
+        if not session_id:
+            return False
+        try:
+            return any(isinstance(event, HandoffRequested) for event in self.manager.store.load_events(session_id))
+        except UnknownSession:
+            return False
+
+    def handoff_state(self, session_id: str | None) -> tuple[Any, Any]:
+        """Show the handoff banner (and drop the button) once the conversation is with a person."""
+        handed_off = self.handed_off(session_id)
+        return gr.update(visible=handed_off), gr.update(visible=not handed_off)
+
+    @staticmethod
+    def remember(session_id: str | None) -> dict[str, str | None]:
+        """What the browser keeps to find the conversation again after a reload."""
+        return {"session_id": session_id}
+
+    def sync(self, session_id: str | None) -> tuple[Any, Any, dict[str, str | None]]:
+        """After anything that may change the conversation: the handoff state and the id the browser keeps."""
+        return (*self.handoff_state(session_id), self.remember(session_id))
+
+    def rate(self, history: ChatHistory, session_id: str | None, like: gr.LikeData) -> tuple[Any, ...]:
+        """Store a thumbs up or down on the answer's turn, then offer a comment box for it."""
+        closed = (None, gr.update(visible=False), gr.update())
+        if like.liked not in (True, False):  # the thumb was clicked again to take it back
+            return closed
+        turn_no = turn_of_message(history, like.index)
+        if not session_id or turn_no is None:
+            gr.Warning("Only the assistant's answers can be rated.")
+            return closed
+        rating = 1 if like.liked else -1
+        try:
+            self.manager.give_feedback(session_id, turn_no, rating)
+        except (InvalidMessage, UnknownSession) as error:
+            gr.Warning(str(error))
+            return closed
+        return turn_no, gr.update(visible=True), gr.update(value="", label=COMMENT_LABEL[rating])
+
+    def comment(self, text: str, session_id: str | None, turn_no: int | None) -> tuple[Any, ...]:
+        """Store the comment as feedback on the turn that was rated; an empty one just closes the box."""
+        if session_id and turn_no and (text or "").strip():
+            try:
+                self.manager.give_feedback(session_id, turn_no, None, text)
+            except (InvalidMessage, UnknownSession) as error:
+                gr.Warning(str(error))
+                return turn_no, gr.update(visible=True), gr.update()
+            gr.Info("Thank you, your comment was sent.")
+        return self.close_comment()
+
+    @staticmethod
+    def close_comment() -> tuple[None, Any, Any]:
+        return None, gr.update(visible=False), gr.update(value="")
+
     @staticmethod
     def new_conversation() -> tuple[ChatHistory, str, None]:
         return [], "", None
 
+    @staticmethod
+    def header_state(request: gr.Request) -> Any:
+        """Hide the page's own title inside the embed widget (``?embed=1``), which has its own."""
+        embedded = request is not None and request.query_params.get("embed") not in (None, "", "0")
+        return gr.update(visible=not embedded)
+
     def build(self) -> gr.Blocks:
         with gr.Blocks(title=self.title, analytics_enabled=False) as page:
-            gr.Markdown(f"## {self.title}\nAsk about orders, shipping, returns, billing, subscriptions or your account.")
+            header = gr.Markdown(
+                f"## {self.title}\nAsk about orders, shipping, returns, billing, subscriptions or your account.",
+                elem_id="chat-header",
+            )
             session_id = gr.State(None)
+            saved = gr.BrowserState(
+                self.remember(None), storage_key=SESSION_STORAGE_KEY, secret=SESSION_STORAGE_SECRET
+            )
+            rated_turn = gr.State(None)
+            banner = gr.HTML(HANDOFF_BANNER, visible=False, elem_id="handoff-banner")
             chatbot = gr.Chatbot(
                 label="Conversation",
-                height=520,
+                show_label=False,  # its floating badge would cover the first message in a narrow widget
+                height="min(520px, 58vh)",
                 elem_id="chat",
                 buttons=["copy"],
-                feedback_options=None,
+                feedback_options=("Like", "Dislike"),
                 placeholder="Answers come from the help centre, with links to the articles they cite.",
             )
-            with gr.Row():
-                box = gr.Textbox(
-                    placeholder="Type your question…", show_label=False, scale=5, elem_id="question", autofocus=True
+            with gr.Group(visible=False, elem_id="feedback-panel") as panel:
+                comment = gr.Textbox(
+                    label=COMMENT_LABEL[-1], lines=2, max_lines=6, elem_id="feedback-comment",
+                    placeholder="Optional: tell us what you expected.",
                 )
-                send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
-            with gr.Row():
-                new = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                with gr.Row():
+                    send_comment = gr.Button("Send comment", size="sm", variant="primary", elem_id="feedback-send")
+                    skip_comment = gr.Button("No thanks", size="sm", elem_id="feedback-skip")
+            with gr.Row(equal_height=True):
+                box = gr.Textbox(
+                    placeholder="Type your question…", show_label=False, scale=5, min_width=160,
+                    elem_id="question", autofocus=True,
+                )
+                send = gr.Button("Send", variant="primary", scale=1, min_width=72, elem_id="send")
+            with gr.Row(elem_id="chat-actions"):
+                human = gr.Button("Talk to a human", size="sm", min_width=120, elem_id="talk-to-human")
+                new = gr.Button("New conversation", size="sm", min_width=120, elem_id="new-conversation")
             gr.Examples(EXAMPLES, inputs=box, label="Try")
+
             outputs = [chatbot, box, session_id]
+            comment_outputs = [rated_turn, panel, comment]
+            sync_outputs = [banner, human, saved]
             for trigger in (box.submit, send.click):
-                trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden")
-            new.click(self.new_conversation, None, outputs)
+                trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden").then(
+                    self.sync, session_id, sync_outputs, show_progress="hidden"
+                )
+            human.click(self.talk_to_human, [chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(
+                self.sync, session_id, sync_outputs, show_progress="hidden"
+            )
+            # the chat's own clear (bin) button starts over too, or the next message would continue the old session
+            for trigger in (new.click, chatbot.clear):
+                trigger(self.new_conversation, None, outputs).then(self.close_comment, None, comment_outputs).then(
+                    self.sync, session_id, sync_outputs, show_progress="hidden"
+                )
+            chatbot.like(self.rate, [chatbot, session_id], comment_outputs, show_progress="hidden")
+            for trigger in (send_comment.click, comment.submit):
+                trigger(self.comment, [comment, session_id, rated_turn], comment_outputs, show_progress="hidden")
+            skip_comment.click(self.close_comment, None, comment_outputs)
+            page.load(self.restore, saved, [chatbot, session_id], show_progress="hidden").then(
+                self.sync, session_id, sync_outputs, show_progress="hidden"
+            )
+            page.load(self.header_state, None, header, show_progress="hidden")
         return page

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import gradio as gr
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
-from assistant.api import create_router, limit_body_size
+from assistant.api import create_router, install_api_guards
 from dialog.manager import DialogManager
 from retrieval.loaders import slugify
 from retrieval.retriever import Retriever
 from ui.chat import CSS
+from ui.embed import EMBED_JS
 from ui.review import REVIEW_CSS
 
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
@@ -68,11 +69,16 @@ def create_app(
     )
     if manager is not None:
         app.include_router(create_router(manager))
-        limit_body_size(app)
+        install_api_guards(app)  # API keys, rate limits, body size: from the settings (docs/api.md)
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:
         return article_page(retriever, doc_id)
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_script() -> Response:
+        """The chat widget for other websites (docs/embedding.md)."""
+        return Response(EMBED_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
 
     @app.get("/healthz")
     def health() -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -16,7 +17,14 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STAFF_USER, STAFF_PASSWORD = "ana", "a long enough password"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str, tmp_path: Path, **options) -> None:  # type: ignore[no-untyped-def]
+    """Save a screenshot in the test's folder; with UPDATE_SCREENSHOTS=1 (``make screenshots``), refresh
+    the one in docs/screenshots instead, so a plain test run leaves the repository untouched."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    page.screenshot(path=str(folder / name), **options)
 ARTICLE = """# Reset your password
 
 ## How long the link works
@@ -124,7 +132,9 @@ def log_in_to_review(page, url: str) -> None:  # type: ignore[no-untyped-def]
     page.locator("#review-list").wait_for(timeout=30_000)
 
 
-def test_review_pages_need_a_login_then_find_a_conversation_shown_as_text(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_review_pages_need_a_login_then_find_a_conversation_shown_as_text(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     hostile = "How long do reset links work? <script>window.pwned = true</script>"
@@ -148,5 +158,311 @@ def test_review_pages_need_a_login_then_find_a_conversation_shown_as_text(server
         expect(transcript).to_contain_text("<script>window.pwned = true</script>", timeout=20_000)
         expect(transcript).to_contain_text("30 minutes")
         assert page.evaluate("window.pwned === undefined")
-        page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+        screenshot(page, "review.png", tmp_path, full_page=True)
+        browser.close()
+
+
+def test_upload_a_document_on_the_staff_pages_then_ask_about_it(  # type: ignore[no-untyped-def]
+    server_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    upload = tmp_path / "gift-cards.md"
+    upload.write_text("# Gift cards\n\n## Expiry\n\nNorthwind gift cards never expire and work online only.\n")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, server_url)
+        page.get_by_role("tab", name="Knowledge base").click()
+        expect(page.locator("#kb-summary")).to_contain_text("1 document(s)", timeout=20_000)
+        page.locator("#kb-upload input[type=file]").set_input_files(str(upload))
+        expect(page.locator("#kb-upload")).to_contain_text("gift-cards.md", timeout=20_000)
+        page.locator("#kb-add").click()
+        expect(page.locator("#kb-outcome")).to_contain_text("1 added", timeout=30_000)
+        expect(page.locator("#kb-summary")).to_contain_text("2 document(s)", timeout=20_000)
+        expect(page.locator("#kb-documents")).to_contain_text("gift-cards")
+        screenshot(page, "review-knowledge-base.png", tmp_path, full_page=True)
+
+        chat = browser.new_page()
+        open_chat(chat, server_url)
+        chat.locator("#question textarea").fill("Do gift cards expire?")
+        chat.locator("#send").click()
+        answer = chat.locator("#chat .bot").last
+        expect(answer).to_contain_text("never expire", timeout=20_000)
+        expect(answer.get_by_role("link", name="Gift cards > Expiry")).to_have_attribute("href", "/kb/gift-cards")
+        browser.close()
+
+
+def launch(playwright):  # type: ignore[no-untyped-def]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def ask(page, question: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    """Send a question and wait for the finished answer (its text and no streaming cursor)."""
+    from playwright.sync_api import expect
+
+    before = page.locator("#chat .bot").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    expect(page.locator("#chat .bot")).to_have_count(before + 1, timeout=20_000)
+    answer = page.locator("#chat .bot").last
+    expect(answer).to_contain_text(expected, timeout=20_000)
+    expect(answer).not_to_contain_text("▌", timeout=20_000)
+
+
+def stored_session_id(fake_assistant) -> str:  # type: ignore[no-untyped-def]
+    """The id of the only conversation in the store (each browser test starts with an empty one)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from assistant.store.tables import SessionRow
+
+    with Session(fake_assistant.sql_store.engine) as db:
+        ids = list(db.scalars(select(SessionRow.id)))
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+def wait_for(condition, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    """Poll ``condition`` (the server writes after the browser sees the result) until it is truthy."""
+    deadline = time.time() + timeout
+    while not (value := condition()) and time.time() < deadline:
+        time.sleep(0.1)
+    return value
+
+
+def test_thumbs_down_with_a_comment_is_stored_on_that_turn(server_url: str, fake_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.store.review import read_transcript
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        ask(page, "hello", "Hello!")
+        ask(page, "How long do password reset links work?", "30 minutes")
+        session_id = stored_session_id(fake_assistant)
+
+        page.locator("#chat .bot").last.hover()
+        page.get_by_role("button", name="Dislike", exact=True).last.click()
+        comment = page.locator("#feedback-comment textarea")
+        expect(comment).to_be_visible(timeout=10_000)
+        expect(page.locator("#feedback-comment")).to_contain_text("What was wrong with this answer?")
+        comment.fill("I wanted to know how to get a new link.")
+        screenshot(page, "chat-feedback.png", tmp_path)
+        page.locator("#feedback-send").click()
+        expect(comment).to_be_hidden(timeout=10_000)
+        expect(page.get_by_text("your comment was sent")).to_be_visible(timeout=10_000)
+
+        def feedback() -> list[tuple[int, int | None, str | None, str]]:
+            transcript = read_transcript(fake_assistant.sql_store.engine, session_id)
+            return [(f.turn_no, f.rating, f.comment, f.source) for view in transcript.turns for f in view.feedback]
+
+        assert wait_for(lambda: len(feedback()) == 2)
+        assert feedback() == [(2, -1, None, "customer"), (2, None, "I wanted to know how to get a new link.", "customer")]
+
+        page.locator("#chat .bot").first.hover()  # small talk can be rated too
+        page.get_by_role("button", name="Like", exact=True).first.click()
+        expect(page.locator("#feedback-comment")).to_contain_text("Anything to add?", timeout=10_000)
+        page.locator("#feedback-skip").click()
+        expect(comment).to_be_hidden(timeout=10_000)
+        assert wait_for(lambda: len(feedback()) == 3)
+        assert feedback()[0] == (1, 1, None, "customer")
+        browser.close()
+
+
+def test_talk_to_a_human_shows_the_handoff_which_stays_after_a_reload(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.store.review import read_transcript
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        banner = page.locator("#handoff-banner")
+        expect(banner).to_be_hidden()
+        ask(page, "How long do password reset links work?", "30 minutes")
+
+        page.locator("#talk-to-human").click()
+        expect(page.locator("#chat .bot").last).to_contain_text("member of our support team", timeout=20_000)
+        expect(banner).to_contain_text("A member of our team will take over this conversation", timeout=10_000)
+        expect(page.locator("#talk-to-human")).to_be_hidden()
+        screenshot(page, "chat-handoff.png", tmp_path)
+
+        session_id = stored_session_id(fake_assistant)
+        transcript = read_transcript(fake_assistant.sql_store.engine, session_id)
+        turn = transcript.turns[-1].turn
+        assert (turn.turn_no, turn.action, turn.handoff, turn.intent) == (2, "handoff", True, "human")
+        assert transcript.session.any_handoff
+
+        page.reload(wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        expect(banner).to_be_visible(timeout=10_000)
+        expect(page.locator("#chat .bot")).to_have_count(2, timeout=10_000)
+        browser.close()
+
+
+def test_a_reload_restores_the_conversation_and_new_conversation_forgets_it(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1000, "height": 900})
+        page = context.new_page()
+        open_chat(page, server_url)
+        ask(page, "hello", "Hello!")
+        ask(page, "How long do password reset links work?", "30 minutes")
+
+        page.reload(wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        expect(page.locator("#chat .bot")).to_have_count(2, timeout=10_000)
+        expect(page.locator("#chat .user").first).to_have_text("hello")
+        answer = page.locator("#chat .bot").last
+        expect(answer).to_contain_text("30 minutes")
+        link = answer.get_by_role("link", name="Reset your password > How long the link works")
+        assert link.get_attribute("href") == "/kb/accounts/reset-password"
+        expect(page.locator("#handoff-banner")).to_be_hidden()
+
+        other_tab = context.new_page()  # the same browser, another tab: the same conversation
+        open_chat(other_tab, server_url)
+        expect(other_tab.locator("#chat .bot")).to_have_count(2, timeout=10_000)
+
+        ask(page, "thanks", "You're welcome")  # continues the restored conversation
+        assert len(fake_assistant.manager.tracker(stored_session_id(fake_assistant)).exchanges) == 3
+
+        page.locator("#new-conversation").click()
+        expect(page.locator("#chat .bot")).to_have_count(0, timeout=10_000)
+        page.wait_for_timeout(500)  # let the cleared id reach the browser's storage
+        page.reload(wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        page.wait_for_timeout(1_000)
+        expect(page.locator("#chat .bot")).to_have_count(0)
+        browser.close()
+
+
+def test_an_unknown_stored_session_starts_fresh(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page()
+        open_chat(page, server_url)
+        ask(page, "hello", "Hello!")
+        session_id = stored_session_id(fake_assistant)
+        from datetime import timedelta
+
+        from assistant.store.admin import purge_logs
+
+        assert purge_logs(fake_assistant.settings.database_url, older_than=timedelta(0)).sessions == 1  # as by the retention job
+
+        page.reload(wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        page.wait_for_timeout(1_000)
+        expect(page.locator("#chat .bot")).to_have_count(0)
+        ask(page, "hello", "Hello!")
+        assert stored_session_id(fake_assistant) != session_id
+        browser.close()
+
+
+def test_mobile_width_has_no_horizontal_scrolling_and_everything_is_reachable(server_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        expect(page.locator("#chat .bot").last).to_contain_text("Sources")
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        for element in ("#question textarea", "#send", "#talk-to-human", "#new-conversation"):
+            box = page.locator(element).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (element, box)
+        screenshot(page, "chat-mobile.png", tmp_path)
+        page.locator("#talk-to-human").tap()
+        expect(page.locator("#handoff-banner")).to_be_visible(timeout=20_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        browser.close()
+
+
+@pytest.fixture
+def shop_url(server_url: str) -> Iterator[str]:
+    """demo/embed-example.html served as the company's own site would: another origin (``localhost``, not
+    ``127.0.0.1``, so another site too), its widget pointed at the test server. A real local server, as
+    Chromium lets only pages from the machine's own addresses load scripts from a loopback address."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    html = (Path(__file__).resolve().parents[2] / "demo" / "embed-example.html").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:7860/embed.js" in html
+    body = html.replace("http://127.0.0.1:7860", server_url).encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    thread = threading.Thread(target=shop.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{shop.server_address[1]}/"
+    shop.shutdown()
+    thread.join(timeout=10)
+
+
+def open_shop(context, shop_url: str, server_url: str):  # type: ignore[no-untyped-def]
+    """The company page; requests to anywhere but the two local servers are refused."""
+    local = (shop_url, server_url)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(local) else route.abort())
+    page = context.new_page()
+    page.goto(shop_url, wait_until="domcontentloaded")
+    return page
+
+
+def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: str, server_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = open_shop(browser.new_context(viewport={"width": 1100, "height": 860}), shop_url, server_url)
+        launcher = page.locator("#sa-launcher")
+        expect(launcher).to_have_text("Help", timeout=10_000)
+        expect(page.locator("#sa-frame")).to_have_count(0)  # the chat loads on first open only
+        launcher.click()
+        expect(launcher).to_have_attribute("aria-expanded", "true")
+        chat = page.frame_locator("#sa-frame")
+        chat.locator("#question textarea").wait_for(timeout=30_000)
+        expect(chat.locator("#chat-header")).to_be_hidden()  # the widget has its own title bar
+        chat.locator("#question textarea").fill("How long do password reset links work?")
+        chat.locator("#send").click()
+        expect(chat.locator("#chat .bot").last).to_contain_text("Sources", timeout=20_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1100
+        screenshot(page, "chat-embed.png", tmp_path)
+
+        page.locator("#sa-close").focus()  # keys typed inside the chat stay in its frame
+        page.keyboard.press("Escape")
+        expect(page.locator("#sa-panel")).to_be_hidden()
+        launcher.click()  # reopened: the same frame, the same conversation
+        expect(chat.locator("#chat .bot")).to_have_count(1)
+
+        phone_context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone = open_shop(phone_context, shop_url, server_url)
+        phone.locator("#sa-launcher").tap()
+        panel = phone.locator("#sa-panel").bounding_box()
+        assert panel is not None and (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 390, 844)
+        phone.frame_locator("#sa-frame").locator("#question textarea").wait_for(timeout=30_000)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.locator("#sa-close").tap()
+        expect(phone.locator("#sa-launcher")).to_be_visible()
         browser.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 
+import gradio as gr
 import pytest
 
+from assistant.store.review import read_transcript
+from dialog.events import BotAnswer, FeedbackGiven, HandoffRequested, IntentPredicted, SessionStarted, UserMessage
 from dialog.manager import TurnResult
-from ui.chat import ChatPage, article_link, format_sources
+from ui.chat import HANDOFF_REQUEST, ChatPage, article_link, format_sources, history_from_events, turn_of_message
 
 
 def result(sources: list[dict], abstained: bool = False) -> TurnResult:
@@ -110,3 +113,212 @@ def test_invalid_message_stays_in_the_box_with_a_warning(assistant, message: str
 
 def test_new_conversation_clears_everything() -> None:
     assert ChatPage.new_conversation() == ([], "", None)
+
+
+def like(index: int, liked: bool | str) -> gr.LikeData:
+    return gr.LikeData(None, {"index": index, "value": ["…"], "liked": liked})
+
+
+def feedback_rows(assistant, session_id: str) -> list[tuple[int, int | None, str | None, str]]:  # type: ignore[no-untyped-def]
+    transcript = read_transcript(assistant.sql_store.engine, session_id)
+    assert transcript is not None
+    return [(f.turn_no, f.rating, f.comment, f.source) for view in transcript.turns for f in view.feedback]
+
+
+def test_turn_of_message_counts_the_customers_messages() -> None:
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "user", "content": "refund?"},
+        {"role": "assistant", "content": "Within 45 days."},
+    ]
+
+    assert [turn_of_message(history, i) for i in range(4)] == [None, 1, None, 2]
+    assert turn_of_message(history, 4) is None
+    assert turn_of_message(history, -1) is None
+    assert turn_of_message(history, (1, 1)) is None
+    assert turn_of_message([{"role": "assistant", "content": "Welcome"}], 0) is None  # answers no question
+
+
+def test_thumbs_down_then_a_comment_are_stored_on_that_turn(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+    *_, (history, _, session_id) = page.respond("How much does express shipping cost?", history, session_id)
+
+    turn, panel, box = page.rate(history, session_id, like(3, False))
+
+    assert turn == 2
+    assert panel["visible"] is True
+    assert box["label"] == "What was wrong with this answer? (optional)"
+    turn, panel, box = page.comment("  I asked about standard shipping.  ", session_id, turn)
+    assert (turn, panel["visible"], box["value"]) == (None, False, "")
+    rated_small_talk, *_ = page.rate(history, session_id, like(1, True))
+    assert rated_small_talk == 1
+    assert feedback_rows(assistant, session_id) == [
+        (1, 1, None, "customer"),
+        (2, -1, None, "customer"),
+        (2, None, "I asked about standard shipping.", "customer"),
+    ]
+
+
+def test_an_empty_comment_only_closes_the_box(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+
+    assert page.comment("   ", session_id, 1)[0] is None
+    assert feedback_rows(assistant, session_id) == []
+
+
+@pytest.mark.parametrize(
+    "history, index, liked",
+    [
+        ([{"role": "assistant", "content": "A warning, not an answer"}], 0, False),  # no stored turn behind it
+        ([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], 0, True),  # not an answer
+        ([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}], 7, True),  # out of range
+    ],
+)
+def test_rating_something_that_is_not_a_stored_answer_warns_and_stores_nothing(  # type: ignore[no-untyped-def]
+    assistant, history: list[dict], index: int, liked: bool
+) -> None:
+    page = ChatPage(assistant.manager)
+    session_id = assistant.manager.start_session()
+
+    with pytest.warns(UserWarning, match="can be rated"):
+        turn, panel, _ = page.rate(history, session_id, like(index, liked))
+
+    assert (turn, panel["visible"]) == (None, False)
+    assert feedback_rows(assistant, session_id) == []
+
+
+def test_rating_a_turn_the_store_does_not_have_warns(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    session_id = assistant.manager.start_session()  # the page shows a turn that was never stored
+    history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
+
+    with pytest.warns(UserWarning, match="no turn 1"):
+        assert page.rate(history, session_id, like(1, True))[0] is None
+    with pytest.warns(UserWarning, match="No conversation"):
+        assert page.rate(history, "purged-session", like(1, False))[0] is None
+
+
+def test_taking_a_thumb_back_stores_nothing_and_closes_the_box(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+
+    turn, panel, _ = page.rate(history, session_id, like(1, ""))
+
+    assert (turn, panel["visible"]) == (None, False)
+    assert feedback_rows(assistant, session_id) == []
+
+
+def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+    assert page.handoff_state(session_id) == ({"__type__": "update", "visible": False}, {"__type__": "update", "visible": True})
+
+    *_, (history, returned) = page.talk_to_human(history, session_id)
+
+    assert returned == session_id
+    assert history[-2] == {"role": "user", "content": HANDOFF_REQUEST}
+    assert "member of our support team" in history[-1]["content"]
+    assert page.handed_off(session_id)
+    banner, button = page.handoff_state(session_id)
+    assert banner["visible"] is True and button["visible"] is False
+    transcript = read_transcript(assistant.sql_store.engine, session_id)
+    assert transcript is not None
+    last = transcript.turns[-1].turn
+    assert (last.turn_no, last.action, last.handoff) == (2, "handoff", True)
+
+
+def test_without_a_conversation_there_is_no_handoff_and_nothing_to_remember() -> None:
+    page = ChatPage(None)  # type: ignore[arg-type]  # not consulted without a session id
+
+    banner, button, saved = page.sync(None)
+    assert (banner["visible"], button["visible"], saved) == (False, True, {"session_id": None})
+    assert saved  # a truthy value, so the browser's storage forgets the old id
+
+
+def test_restore_rebuilds_the_conversation_with_its_sources(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (live, _, session_id) = page.respond("How much does express shipping cost?", [], None)
+    *_, (live, _, session_id) = page.respond("I don't know what a flux capacitor warranty covers", live, session_id)
+    *_, (live, session_id) = page.talk_to_human(live, session_id)
+
+    history, restored_id = page.restore(page.remember(session_id))
+
+    assert restored_id == session_id
+    assert history == live  # exactly what the customer saw, sources and the declined answer included
+    assert "(/kb/shipping/shipping-costs)" in history[1]["content"]
+    assert "**Sources**" not in history[3]["content"]
+    assert page.handed_off(session_id)
+
+
+def test_restore_of_an_unknown_or_missing_session_starts_fresh(assistant) -> None:
+    page = ChatPage(assistant.manager)
+
+    for saved in ({"session_id": "purged-session"}, {"session_id": None}, {}, None, "junk", {"session_id": 7}):
+        assert page.restore(saved) == ([], None)
+    assert page.handed_off("purged-session") is False
+
+
+def test_history_from_events_skips_everything_but_messages() -> None:
+    events = [
+        SessionStarted(),
+        UserMessage(text="hi"),
+        IntentPredicted(intent="greet", confidence=0.9),
+        BotAnswer(text="Hello!", action="small_talk"),
+        FeedbackGiven(turn_no=1, rating=1),
+        HandoffRequested(reason="api"),
+    ]
+
+    assert history_from_events(events) == [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
+
+
+def test_a_purged_session_mid_conversation_shows_only_the_new_one(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    stale = [{"role": "user", "content": "old"}, {"role": "assistant", "content": "old answer"}]
+
+    *_, (history, _, session_id) = page.respond("hello", stale, "purged-session")
+
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert page.rate(history, session_id, like(1, True))[0] == 1  # turn numbers match the store again
+
+
+class _Request:
+    def __init__(self, **params: str) -> None:
+        self.query_params = params
+
+
+@pytest.mark.parametrize("params, visible", [({}, True), ({"embed": "1"}, False), ({"embed": "0"}, True)])
+def test_the_title_is_hidden_inside_the_embed_widget(params: dict, visible: bool) -> None:
+    assert ChatPage.header_state(_Request(**params))["visible"] is visible  # type: ignore[arg-type]
+
+
+def test_the_embed_script_is_served_and_the_chat_page_may_be_framed(assistant) -> None:
+    from fastapi.testclient import TestClient
+
+    from ui.server import create_app
+
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever)
+    with TestClient(app) as client:
+        script = client.get("/embed.js")
+        page = client.get("/")
+
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert 'new URL("./?embed=1", script.src)' in script.text  # the chat beside the script, wherever it is served
+    assert page.status_code == 200
+    assert "x-frame-options" not in page.headers  # docs/embedding.md: restrict framing at the proxy
+    assert "frame-ancestors" not in page.headers.get("content-security-policy", "")
+
+
+def test_a_tab_that_missed_turns_catches_up_with_the_stored_conversation(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (first_tab, _, session_id) = page.respond("hello", [], None)
+    *_, (second_tab, _, _) = page.respond("How much does express shipping cost?", first_tab, session_id)
+
+    *_, (first_tab, _, _) = page.respond("thanks", first_tab, session_id)  # it never saw the second turn
+
+    assert [m["content"][:12] for m in first_tab if m["role"] == "user"] == ["hello", "How much doe", "thanks"]
+    assert first_tab == page.restore(page.remember(session_id))[0]
+    assert turn_of_message(first_tab, 5) == 3

@@ -1,0 +1,105 @@
+"""The embed widget: a script a company adds to its own website with one line,
+
+    <script src="https://help.example.com/embed.js" async></script>
+
+It adds a floating "Help" button that opens the chat page (``/?embed=1``) in a panel: an iframe from the
+assistant's own address, so the conversation stays between the customer and the assistant. Options are
+``data-`` attributes on the script tag (see ``docs/embedding.md``). Served by ``ui.server`` at ``/embed.js``.
+"""
+
+from __future__ import annotations
+
+EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title, data-position (right|left),
+   data-width, data-height, data-color, data-open. See docs/embedding.md. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__supportAssistantWidget) return;
+  window.__supportAssistantWidget = true;
+
+  var o = script.dataset;
+  var chatUrl = new URL("./?embed=1", script.src).href;  // the chat page beside this script
+  var side = o.position === "left" ? "left" : "right";
+  var color = o.color || "#2563eb";
+  var label = o.label || "Help";
+  var title = o.title || "Help centre assistant";
+  var cssSize = function (value, fallback) {  // "400", "400px", "30rem", "90vw" and the like; anything else: default
+    value = (value || "").trim();
+    if (/^\d+(\.\d+)?$/.test(value)) return value + "px";
+    return /^\d+(\.\d+)?(px|rem|em|vw|vh|%)$/.test(value) ? value : fallback;
+  };
+  var width = cssSize(o.width, "400px");
+  var height = cssSize(o.height, "640px");
+
+  var style = document.createElement("style");
+  style.textContent =
+    "#sa-launcher{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;border:0;border-radius:999px;" +
+    "padding:12px 20px;font:600 16px/1.2 system-ui,sans-serif;color:#fff;cursor:pointer;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
+    "#sa-launcher:focus-visible,#sa-close:focus-visible{outline:3px solid #111;outline-offset:2px}" +
+    "#sa-panel{position:fixed;bottom:84px;" + side + ":20px;z-index:2147483001;display:none;flex-direction:column;" +
+    "width:min(" + width + ",calc(100vw - 40px));height:min(" + height + ",calc(100vh - 110px));background:#fff;" +
+    "border-radius:12px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3)}" +
+    "#sa-panel.sa-open{display:flex}" +
+    "#sa-bar{display:flex;align-items:center;justify-content:space-between;padding:8px 8px 8px 14px;color:#fff;" +
+    "font:600 15px/1.2 system-ui,sans-serif}" +
+    "#sa-close{border:0;background:transparent;color:#fff;font-size:24px;line-height:1;width:40px;height:40px;cursor:pointer}" +
+    "#sa-frame{flex:1;width:100%;border:0}" +
+    "@media (max-width:480px){#sa-panel{inset:0;width:100%;height:100%;border-radius:0}" +
+    "#sa-panel.sa-open~#sa-launcher{display:none}}";
+  document.head.appendChild(style);
+
+  var panel = document.createElement("div");
+  panel.id = "sa-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", title);
+  var bar = document.createElement("div");
+  bar.id = "sa-bar";
+  bar.style.background = color;
+  var heading = document.createElement("span");
+  heading.textContent = title;
+  var close = document.createElement("button");
+  close.id = "sa-close";
+  close.type = "button";
+  close.setAttribute("aria-label", "Close the chat");
+  close.textContent = "\u00d7";
+  bar.appendChild(heading);
+  bar.appendChild(close);
+  panel.appendChild(bar);
+
+  var launcher = document.createElement("button");
+  launcher.id = "sa-launcher";
+  launcher.type = "button";
+  launcher.style.background = color;
+  launcher.textContent = label;
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "sa-panel");
+
+  var frame = null;
+  function setOpen(open) {
+    if (open && !frame) {  // the chat loads on first open, not with the company's page
+      frame = document.createElement("iframe");
+      frame.id = "sa-frame";
+      frame.title = title;
+      frame.src = chatUrl;
+      frame.setAttribute("allow", "clipboard-write");
+      panel.appendChild(frame);
+    }
+    panel.classList.toggle("sa-open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    (open ? frame : launcher).focus();
+  }
+  launcher.addEventListener("click", function () { setOpen(!panel.classList.contains("sa-open")); });
+  close.addEventListener("click", function () { setOpen(false); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && panel.classList.contains("sa-open")) setOpen(false);
+  });
+
+  function mount() {
+    document.body.appendChild(panel);
+    document.body.appendChild(launcher);
+    if (o.open === "true") setOpen(true);
+  }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+})();
+"""
