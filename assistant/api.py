@@ -1,5 +1,8 @@
 """HTTP API, mounted with the web UI: sessions and messages (streamed as server-sent events),
 transcripts, feedback, handoff, and an OpenAI-compatible ``/v1/chat/completions`` backed by the whole assistant.
+
+API keys, rate limits and body-size limits are one middleware (``assistant.api_security``), installed by
+``install_api_guards``; the reference for clients is ``docs/api.md``.
 """
 
 from __future__ import annotations
@@ -11,16 +14,26 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Security
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
 from dialog.events import BotAnswer, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.store import UnknownSession
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = ApiGuards.max_body_bytes  # the default of the max_request_bytes setting
 MODEL_NAME = "support-assistant"
+# Shown in the OpenAPI page (its "Authorize" button); the check itself is the middleware's.
+_KEY_NOTE = "Needed only when the server has api_keys configured."
+_bearer = HTTPBearer(auto_error=False, description=_KEY_NOTE)
+_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description=_KEY_NOTE)
 
 
 class MessageIn(BaseModel):
@@ -60,21 +73,61 @@ def result_json(result: TurnResult) -> dict[str, Any]:
     return payload
 
 
-def limit_body_size(app: FastAPI, max_bytes: int = MAX_BODY_BYTES) -> None:
-    """Refuse API requests whose declared body is larger than ``max_bytes`` with 413."""
+def install_api_guards(app: FastAPI, guards: ApiGuards | None = None) -> ApiGuards:
+    """API keys, rate limits and body-size limits for ``/api/*`` and ``/v1/*`` (see ``assistant.api_security``),
+    and clear messages for requests that do not validate. ``guards`` None: from the settings
+    (file and environment). Returns what is enforced."""
+    if guards is None:
+        from assistant.config import load_settings
 
-    @app.middleware("http")
-    async def _limit(request: Request, call_next):  # type: ignore[no-untyped-def]
-        is_api = request.url.path.startswith(("/api/", "/v1/"))
-        length = request.headers.get("content-length")
-        if is_api and length and length.isdigit() and int(length) > max_bytes:
-            return JSONResponse({"detail": f"request body is {length} bytes; the limit is {max_bytes}"}, status_code=413)
-        return await call_next(request)
+        guards = ApiGuards.from_settings(load_settings())
+    app.add_middleware(ApiGuardMiddleware, guards=guards)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _openai_http_error)  # type: ignore[arg-type]
+    return guards
+
+
+def limit_body_size(app: FastAPI, max_bytes: int = MAX_BODY_BYTES) -> None:
+    """Only the body-size limit (413), with no keys and no rate limits."""
+    install_api_guards(app, ApiGuards(max_body_bytes=max_bytes))
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
+    """Pydantic's errors as one sentence a client developer can act on."""
+    parts = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "")
+            at = f" at character {loc[0]}" if loc else ""
+            parts.append(f"The request body is not valid JSON ({reason}{at}).".replace(" ()", ""))
+        elif error.get("type") == "missing" and not loc:
+            parts.append("The request needs a JSON body, sent with 'Content-Type: application/json'.")
+        else:
+            parts.append(f"{'.'.join(loc) or 'body'}: {error.get('msg', 'invalid')}")
+    return " ".join(part if part.endswith(".") else part + "." for part in parts)
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """On the API: 422 with ``detail`` a sentence and ``errors`` the field-by-field list."""
+    if not request.url.path.startswith(API_PREFIXES):
+        return await request_validation_exception_handler(request, error)
+    errors = jsonable_encoder(error.errors())
+    body = error_body(request.url.path, 422, describe_validation_errors(errors)) | {"errors": errors}
+    return JSONResponse(body, status_code=422)
+
+
+async def _openai_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """On ``/v1``: errors also in OpenAI's shape, so its client libraries show the message."""
+    if not request.url.path.startswith("/v1/"):
+        return await http_exception_handler(request, error)  # type: ignore[return-value]
+    body = error_body(request.url.path, error.status_code, error.detail)
+    return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
 
 
 def create_router(manager: DialogManager) -> APIRouter:
     """The API's routes around one DialogManager."""
-    router = APIRouter()
+    router = APIRouter(dependencies=[Security(_bearer), Security(_key_header)])
 
     def turn_stream(session_id: str | None, text: str, channel: str = "api") -> Iterator:  # type: ignore[type-arg]
         """Run the first step now, so a bad message or session is an HTTP error, not a broken stream.

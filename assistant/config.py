@@ -22,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.api_security import Rate, key_digest
 from assistant.privacy import BUILTIN_KINDS, check_kinds, compile_patterns
 
 DEFAULT_CONFIG_FILE = "assistant.toml"
@@ -61,6 +62,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
 
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Keys the HTTP API (/api, /v1) requires as 'Authorization: Bearer KEY' or 'X-API-Key'; empty: the API is open. "
+        "Best as 'sha256:<hex>' digests (`python -m assistant.api_security` makes a key and its digest); a list, or comma-separated in the environment.",
+    )
+    rate_limit_per_ip: str = Field(
+        "60/minute", description="Messages per client address (API turns: messages and chat completions), e.g. 60/minute; 'off'. Requests with a valid API key are exempt."
+    )
+    rate_limit_per_session: str = Field("20/minute", description="Messages per conversation through the API, e.g. 20/minute; 'off'.")
+    max_request_bytes: int = Field(64 * 1024, ge=1024, description="Largest API request body; larger ones get 413.")
+
     redact_pii: bool = Field(
         True, description="Replace personal data in stored conversation logs with placeholders such as [EMAIL]; the model still sees the original text."
     )
@@ -88,6 +100,25 @@ class Settings(BaseSettings):
         if isinstance(value, str):  # from the environment: a JSON list or "email,phone"
             text = value.strip()
             return json.loads(text) if text.startswith("[") else [k for k in text.split(",") if k.strip()]
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: a JSON list or "sha256:…,sha256:…"
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [k.strip() for k in text.split(",") if k.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _hash_keys(cls, value: list[str]) -> list[str]:
+        return [key_digest(entry) for entry in value]  # only digests are kept, so no key shows in a log or repr
+
+    @field_validator("rate_limit_per_ip", "rate_limit_per_session")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        Rate.parse(value)
         return value
 
     @field_validator("redact_kinds")

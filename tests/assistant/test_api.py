@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from urllib.parse import unquote
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api import MAX_BODY_BYTES, create_router, limit_body_size
+from assistant.api import MAX_BODY_BYTES, create_router, install_api_guards
+from assistant.api_security import ApiGuards
 from dialog.actions import NOT_FOUND
+from dialog.store import new_session_id
 
 
 @pytest.fixture
 def client(assistant) -> TestClient:
     app = FastAPI()
     app.include_router(create_router(assistant.manager))
-    limit_body_size(app)
+    install_api_guards(app, ApiGuards())  # body-size limit only; keys and rate limits: test_api_security.py
     return TestClient(app)
 
 
@@ -64,9 +68,41 @@ def test_unknown_session_is_404_and_ids_are_unguessable(client: TestClient) -> N
     second = client.post("/api/sessions").json()["session_id"]
 
     assert first != second and len(first) >= 22  # 128 random bits, URL-safe
+    assert len(base64.urlsafe_b64decode(first + "==")) == 16
     assert client.get("/api/sessions/not-a-session").status_code == 404
     assert client.post("/api/sessions/not-a-session/messages", json={"text": "hi"}).status_code == 404
     assert client.post("/api/sessions/not-a-session/handoff").status_code == 404
+
+
+def test_one_conversation_id_cannot_read_another_and_guesses_leak_nothing(client: TestClient, assistant) -> None:
+    alice = client.post("/api/sessions").json()["session_id"]
+    bob = client.post("/api/sessions").json()["session_id"]
+    client.post(f"/api/sessions/{alice}/messages", json={"text": "My email is alice@example.com, how much is express shipping?"})
+    client.post(f"/api/sessions/{bob}/messages", json={"text": "How long do password reset links work?"})
+
+    alice_view = client.get(f"/api/sessions/{alice}").json()
+    bob_view = client.get(f"/api/sessions/{bob}").json()
+
+    assert alice_view["session_id"] == alice and bob_view["session_id"] == bob
+    assert "express shipping" in alice_view["messages"][0]["text"] and "password" not in json.dumps(alice_view)
+    assert "password" in bob_view["messages"][0]["text"] and "express" not in json.dumps(bob_view) and alice not in json.dumps(bob_view)
+    # Guesses: a fresh 128-bit id, Alice's id with one character changed, a prefix, a case change, a traversal.
+    near = alice[:-1] + ("A" if alice[-1] != "A" else "B")
+    sessions_before = assistant.store.session_count()
+    for guess in [new_session_id(), near, alice[:11], alice.swapcase(), "..%2F" + alice, f"{alice}%20"]:
+        for method, path, body in [
+            ("GET", f"/api/sessions/{guess}", None),
+            ("POST", f"/api/sessions/{guess}/messages", {"text": "What did I say before?"}),
+            ("POST", f"/api/sessions/{guess}/feedback", {"turn_no": 1, "rating": -1}),
+            ("POST", f"/api/sessions/{guess}/handoff", None),
+        ]:
+            response = client.request(method, path, json=body)
+            assert response.status_code == 404, (guess, method, path)
+            text = response.text.replace(unquote(guess), "<guess>")  # the 404 names the id asked for, nothing else
+            assert alice not in text and bob not in text and "alice@" not in text and "shipping" not in text
+            assert set(response.json()) == {"detail"}  # the same shape as any unknown id: nothing else to learn
+    assert assistant.store.session_count() == sessions_before  # a guess starts nothing either
+    assert len(client.get(f"/api/sessions/{alice}").json()["messages"]) == 2 and not client.get(f"/api/sessions/{alice}").json()["handoff"]
 
 
 def test_bad_requests_get_clear_4xx(client: TestClient, assistant) -> None:
@@ -77,7 +113,8 @@ def test_bad_requests_get_clear_4xx(client: TestClient, assistant) -> None:
     assert empty.status_code == 422 and "empty" in empty.json()["detail"]
     long = client.post(url, json={"text": "x" * 10_000})
     assert long.status_code == 422 and "limit is 4,000" in long.json()["detail"]
-    assert client.post(url, content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    malformed = client.post(url, content=b"{not json", headers={"content-type": "application/json"})
+    assert malformed.status_code == 422 and "not valid JSON" in malformed.json()["detail"]
     huge = client.post(url, json={"text": "x" * (MAX_BODY_BYTES + 1)})
     assert huge.status_code == 413 and "limit" in huge.json()["detail"]
     # nothing was stored for the refused messages

@@ -1,0 +1,358 @@
+"""Guards in front of the HTTP API (``/api/*`` and ``/v1/*``): API keys, rate limits, request-size limits.
+
+One plain ASGI middleware, so it adds nothing to streamed replies and leaves every other path (the
+Gradio chat page under ``/`` and ``/gradio_api``, ``/review``, ``/kb``, ``/healthz``) untouched. For an
+API request, in this order:
+
+1. **API key** (only when keys are configured): ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``,
+   else 401. Keys are kept as sha256 digests and compared in constant time; the API documentation
+   (``/api/docs``, ``/api/openapi.json``) stays readable without a key.
+2. **Declared size**: a ``Content-Length`` above the limit is refused with 413 before anything is read.
+3. **Rate limits** on the endpoints that run a turn (``POST /api/sessions/{id}/messages`` and
+   ``POST /v1/chat/completions``): a token bucket per client address and one per conversation, 429
+   with ``Retry-After`` when empty. A request with a valid API key skips the per-address bucket
+   (server-to-server traffic arrives from one address for many customers) but not the per-conversation one.
+4. **Actual size**: the body is read up to the limit (chunked bodies have no ``Content-Length``) and
+   handed on; one byte more is 413.
+
+The buckets live in this process: with several server processes each keeps its own (a shared store
+such as Redis would be the next step). Nothing here imports the web framework, so the settings can use it.
+
+    python -m assistant.api_security      # a new random API key and the sha256 line for the settings
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import math
+import re
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+API_PREFIXES = ("/api/", "/v1/")
+PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})  # the API's documentation needs no key
+MESSAGES_PATH = re.compile(r"^/api/sessions/([^/]{1,128})/messages/?$")
+COMPLETIONS_PATH = re.compile(r"^/v1/chat/completions/?$")
+HASH_PREFIX = "sha256:"
+MIN_KEY_CHARS = 16
+OFF = {"", "off", "none", "0", "unlimited"}
+PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+RATE = re.compile(r"(\d+)\s*(?:/|per)\s*(\d*)\s*(seconds?|sec|s|minutes?|min|m|hours?|hr|h|days?|d)")
+
+
+# -- API keys ------------------------------------------------------------------------------------------------
+
+
+def hash_key(key: str) -> str:
+    """The line to put in ``api_keys`` for ``key``: ``sha256:`` and 64 hex digits."""
+    return HASH_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    """A random API key (256 bits, URL-safe)."""
+    return "sa-" + secrets.token_urlsafe(32)
+
+
+def key_digest(entry: str) -> str:
+    """A configured key as ``sha256:<hex>``: a digest as it is (recommended), a key itself (at least 16
+    characters) hashed; ValueError with the fix otherwise."""
+    entry = entry.strip()
+    if entry.lower().startswith(HASH_PREFIX):
+        digest = entry[len(HASH_PREFIX) :].lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"api_keys: {entry[:16]}… is not 'sha256:' followed by 64 hex digits")
+        return HASH_PREFIX + digest
+    if len(entry) < MIN_KEY_CHARS:
+        raise ValueError(
+            f"api_keys: a key must be at least {MIN_KEY_CHARS} characters; make one with `python -m assistant.api_security`"
+        )
+    return hash_key(entry)
+
+
+class ApiKeys:
+    """The configured keys, held only as sha256 digests; empty means the API needs no key."""
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self._digests = tuple(bytes.fromhex(key_digest(entry)[len(HASH_PREFIX) :]) for entry in entries)
+
+    def __bool__(self) -> bool:
+        return bool(self._digests)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def check(self, key: str) -> bool:
+        """Whether ``key`` is one of the configured keys; compares with every digest, in constant time."""
+        presented = hashlib.sha256(key.encode("utf-8")).digest()
+        found = False
+        for digest in self._digests:
+            found |= hmac.compare_digest(presented, digest)
+        return found
+
+
+# -- rate limits ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``count`` requests per ``seconds``; the bucket holds ``count``, so a burst of that many is allowed."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str | None) -> Rate | None:
+        """``"60/minute"``, ``"5/second"``, ``"1000/hour"``, ``"10/30s"``; None for ``"off"`` (or empty)."""
+        if text is None or text.strip().lower() in OFF:
+            return None
+        match = RATE.fullmatch(text.strip().lower())
+        if not match or int(match[1]) < 1 or match[2] == "0":
+            raise ValueError(f"rate limit {text!r}: write it as COUNT/PERIOD, e.g. 60/minute or 5/second, or 'off'")
+        unit = next(seconds for name, seconds in PERIODS.items() if name[0] == match[3][0])
+        return cls(int(match[1]), unit * int(match[2] or 1))
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds
+
+    def __str__(self) -> str:
+        unit = next((name for name, seconds in PERIODS.items() if seconds == self.seconds), None)
+        return f"{self.count} per {unit}" if unit else f"{self.count} per {self.seconds:g} seconds"
+
+
+class RateLimiter:
+    """Token buckets by key (a client address, a conversation id), in this process only.
+
+    At most ``max_keys`` buckets are kept: beyond that the least recently used go first (a forgotten
+    bucket starts full again, so forgetting only ever lets a little more through).
+    """
+
+    def __init__(self, rate: Rate, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.max_keys = max_keys
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when); insertion order = recency
+        self._lock = threading.Lock()
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, when = self._buckets.get(key, (float(self.rate.count), now))
+        return min(float(self.rate.count), tokens + (now - when) * self.rate.per_second)
+
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` may make a request; 0 when it may now."""
+        with self._lock:
+            tokens = self._tokens(key, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate.per_second
+
+    def take(self, key: str) -> None:
+        """Count one request of ``key`` (call after ``wait`` said 0)."""
+        with self._lock:
+            now = self.clock()
+            tokens = self._tokens(key, now)
+            self._buckets.pop(key, None)
+            self._buckets[key] = (max(tokens - 1, 0.0), now)
+            if len(self._buckets) > self.max_keys:
+                for stale in list(self._buckets)[: len(self._buckets) - self.max_keys * 9 // 10]:
+                    del self._buckets[stale]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+# -- the middleware ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ApiGuards:
+    """What the middleware enforces; ``from_settings`` reads it from the assistant's settings."""
+
+    keys: ApiKeys = field(default_factory=ApiKeys)
+    per_ip: Rate | None = None
+    per_session: Rate | None = None
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ApiGuards:
+        return cls(
+            keys=ApiKeys(settings.api_keys),
+            per_ip=Rate.parse(settings.rate_limit_per_ip),
+            per_session=Rate.parse(settings.rate_limit_per_session),
+            max_body_bytes=settings.max_request_bytes,
+        )
+
+    def describe(self) -> str:
+        """One line for the server's start-up output."""
+        keys = f"{len(self.keys)} API key(s) required" if self.keys else "open: no API keys configured"
+        limits = f"per address {self.per_ip or 'off'}, per conversation {self.per_session or 'off'}"
+        return f"API /api, /v1: {keys}; turn rate limits {limits}; bodies up to {self.max_body_bytes:,} bytes"
+
+
+class RequestRefused(Exception):
+    """A request the middleware answers itself: status, the ``detail`` sentence, extra headers."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.headers = status, detail, headers or {}
+
+
+class ApiGuardMiddleware:
+    """The ASGI middleware (see the module docstring); ``app.add_middleware(ApiGuardMiddleware, guards=…)``."""
+
+    def __init__(self, app: ASGIApp, guards: ApiGuards) -> None:
+        self.app = app
+        self.guards = guards
+        self.per_ip = RateLimiter(guards.per_ip) if guards.per_ip else None
+        self.per_session = RateLimiter(guards.per_session) if guards.per_session else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(API_PREFIXES) or path in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        try:
+            authenticated = self._authenticate(headers, scope)
+            self._check_declared_size(headers)
+            self._limit_rate(scope, path, authenticated)
+            if scope.get("method") in ("POST", "PUT", "PATCH"):
+                receive = await self._read_body(receive)
+                if receive is None:  # the client went away while sending
+                    return
+        except RequestRefused as refused:
+            await _send_json(send, refused.status, error_body(path, refused.status, refused.detail), refused.headers)
+            return
+        await self.app(scope, receive, send)
+
+    def _authenticate(self, headers: dict[str, str], scope: Scope) -> bool:
+        """True for a request with a valid key; raises 401 when keys are configured and none is valid."""
+        if not self.guards.keys:
+            return False
+        presented = [key for key in (_bearer(headers.get("authorization", "")), headers.get("x-api-key", "").strip()) if key]
+        if any(self.guards.keys.check(key) for key in presented):
+            return True
+        if not presented:
+            raise RequestRefused(
+                401,
+                "This API needs an API key: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'.",
+                {"www-authenticate": 'Bearer realm="api"'},
+            )
+        log.warning("refused an invalid API key from %s for %s", _client(scope), scope.get("path"))
+        raise RequestRefused(
+            401,
+            "The API key is not valid. Check the key sent in 'Authorization: Bearer KEY' or 'X-API-Key'.",
+            {"www-authenticate": 'Bearer realm="api", error="invalid_token"'},
+        )
+
+    def _check_declared_size(self, headers: dict[str, str]) -> None:
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.guards.max_body_bytes:
+            raise RequestRefused(413, f"request body is {int(length):,} bytes; the limit is {self.guards.max_body_bytes:,}")
+
+    def _limit_rate(self, scope: Scope, path: str, authenticated: bool) -> None:
+        if scope.get("method") != "POST":
+            return
+        session = MESSAGES_PATH.match(path)
+        if session is None and not COMPLETIONS_PATH.match(path):
+            return
+        checks: list[tuple[RateLimiter, str, str]] = []
+        if self.per_ip is not None and not authenticated:
+            checks.append((self.per_ip, _client(scope), "from this address"))
+        if self.per_session is not None and session is not None:
+            checks.append((self.per_session, session[1], "in this conversation"))
+        waits = [(limiter.wait(key), limiter, what) for limiter, key, what in checks]
+        wait, limiter, what = max(waits, default=(0.0, None, ""), key=lambda item: item[0])
+        if wait > 0 and limiter is not None:
+            seconds = max(1, math.ceil(wait))
+            raise RequestRefused(
+                429,
+                f"Too many messages {what}: the limit is {limiter.rate}. Try again in {seconds} second(s).",
+                {"retry-after": str(seconds)},
+            )
+        for limiter, key, _ in checks:
+            limiter.take(key)
+
+    async def _read_body(self, receive: Receive) -> Receive | None:
+        """Read the whole body (at most the limit) and return a ``receive`` that replays it."""
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            if len(body) > self.guards.max_body_bytes:
+                raise RequestRefused(413, f"request body is larger than the limit of {self.guards.max_body_bytes:,} bytes")
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()  # after the body: the disconnect a streamed reply listens for
+
+        return replay
+
+
+OPENAI_ERRORS = {  # status: (type, code) as OpenAI's API names them, so its client libraries show the message
+    401: ("invalid_request_error", "invalid_api_key"),
+    404: ("invalid_request_error", "not_found"),
+    413: ("invalid_request_error", "request_too_large"),
+    422: ("invalid_request_error", "invalid_request"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+}
+
+
+def error_body(path: str, status: int, detail: Any) -> dict[str, Any]:
+    """``{"detail": …}`` for every API error; on ``/v1`` also OpenAI's ``{"error": {"message", "type", "code"}}``."""
+    body: dict[str, Any] = {"detail": detail}
+    if path.startswith("/v1/"):
+        kind, code = OPENAI_ERRORS.get(status, ("invalid_request_error" if status < 500 else "server_error", None))
+        message = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        body["error"] = {"message": message, "type": kind, "param": None, "code": code}
+    return body
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
+
+
+def _bearer(value: str) -> str:
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _client(scope: Scope) -> str:
+    """The client's address (uvicorn puts a trusted proxy's X-Forwarded-For here: ``forwarded_allow_ips``)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+if __name__ == "__main__":
+    key = new_key()
+    print(f"API key (give it to the calling server; it is not stored anywhere):\n  {key}")
+    print(f"Line for assistant.toml (only the digest is kept):\n  api_keys = [\"{hash_key(key)}\"]")
+    print(f"or in the environment:\n  ASSISTANT_API_KEYS={hash_key(key)}")
