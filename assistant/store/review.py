@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, exists, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 
-from assistant.store.search import turns_matching
+from assistant.store.search import FULL_TEXT_TABLE, sqlite_matching_ids, turns_matching
 from assistant.store.tables import AnnotationRow, FeedbackRow, SessionRow, TurnRow
 from dialog.conversation_tests import ConversationTest, ScriptedTurn
 
@@ -40,8 +40,10 @@ class LogFilter:
         if self.feedback not in FEEDBACK_CHOICES:
             raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_CHOICES)}, not {self.feedback!r}")
 
-    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
-        """SQL conditions on ``sessions`` for this filter."""
+    def conditions(self, dialect: str, turn_counts: TurnCounts | None = None) -> list[ColumnElement[bool]]:
+        """SQL conditions on ``sessions`` for this filter; ``turn_counts`` (see ``count_matching_turns``) lets
+        the conditions on turns take the shape that is fastest for how many turns match."""
+        counts = turn_counts or TurnCounts()
         where: list[ColumnElement[bool]] = []
         if self.since is not None:
             where.append(SessionRow.updated_at >= self.since)
@@ -62,16 +64,80 @@ class LogFilter:
         if self.model:
             where.append(SessionRow.last_model == self.model)
         if self.intent:
-            where.append(SessionRow.id.in_(select(TurnRow.session_id).where(TurnRow.intent == self.intent)))
-        if self.text.strip():
-            matching = turns_matching(dialect, self.text)
-            if matching is not None:
-                where.append(SessionRow.id.in_(select(TurnRow.session_id).where(matching)))
+            intent = TurnRow.intent == self.intent
+            where.append(_sessions_with_turn(intent, intent if _at_least(counts.intent, FEW_TURNS) else None))
+        matching = self.text_condition(dialect)
+        if matching is not None:
+            per_turn = None
+            if _at_least(counts.text, FEW_TURNS):
+                ids = sqlite_matching_ids(self.text) if dialect == "sqlite" else None
+                if ids is not None and _at_least(counts.text, MANY_TURNS):
+                    rowid = literal_column(f"{FULL_TEXT_TABLE}.rowid")
+                    per_turn = exists(ids.where(rowid == TurnRow.__table__.c.id))  # Core column: the query is not ORM
+                else:  # "IS true": a plain test, or SQLite would probe an index once per value of the IN list
+                    per_turn = matching.is_(true())
+            where.append(_sessions_with_turn(matching, per_turn))
         return where
 
-    def sessions(self, dialect: str) -> Select[Any]:
+    def text_condition(self, dialect: str) -> ColumnElement[bool] | None:
+        """The condition on ``turns`` for the search words; None without words."""
+        return turns_matching(dialect, self.text) if self.text.strip() else None
+
+    def sessions(self, dialect: str, turn_counts: TurnCounts | None = None) -> Select[Any]:
         """The filtered sessions, newest activity first."""
-        return select(SessionRow).where(*self.conditions(dialect)).order_by(SessionRow.updated_at.desc(), SessionRow.id.desc())
+        return (
+            select(SessionRow)
+            .where(*self.conditions(dialect, turn_counts))
+            .order_by(SessionRow.updated_at.desc(), SessionRow.id.desc())
+        )
+
+
+# SQLite's planner has no statistics to choose how to apply a condition on turns (intent, search words)
+# with: it always collects the matching turns' sessions and sorts them all, which takes seconds when a
+# quarter of a million turns match. So on SQLite, ``list_sessions`` first counts the matching turns
+# (through an index, stopping early) and picks the shape:
+#   fewer than FEW_TURNS: collect the matching turns' sessions and sort those (the shape without counts);
+#   more: walk the sessions newest first (the updated_at index) and test each one's turns, so that the
+#     page ends after some hundreds of sessions: against the matching turns, gathered once, or, from
+#     MANY_TURNS matching words on, against the full-text index turn by turn (a few probes find one).
+# PostgreSQL plans this by its own statistics.
+FEW_TURNS = 2_000
+MANY_TURNS = 100_000
+
+
+@dataclass(frozen=True)
+class TurnCounts:
+    """How many turns match the filter's intent (counted up to FEW_TURNS) and its words (up to MANY_TURNS);
+    None: not counted."""
+
+    intent: int | None = None
+    text: int | None = None
+
+
+def _at_least(count: int | None, threshold: int) -> bool:
+    return count is not None and count >= threshold
+
+
+def _sessions_with_turn(condition: ColumnElement[bool], per_turn: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """Sessions that have a turn for which ``condition`` holds: collected from the matching turns, or, given
+    ``per_turn`` (the condition as a test of one turn), tested session by session."""
+    if per_turn is None:
+        return SessionRow.id.in_(select(TurnRow.session_id).where(condition))
+    return exists().where(TurnRow.session_id == SessionRow.id, per_turn)
+
+
+def count_matching_turns(connection: Connection, log_filter: LogFilter) -> TurnCounts:
+    """The filter's ``TurnCounts`` on SQLite (each count stops early); on other databases none."""
+    if connection.dialect.name != "sqlite":
+        return TurnCounts()
+
+    def count(ids: Select[Any], up_to: int) -> int:
+        return connection.scalar(select(func.count()).select_from(ids.limit(up_to).subquery())) or 0
+
+    intent = count(select(TurnRow.id).where(TurnRow.intent == log_filter.intent), FEW_TURNS) if log_filter.intent else None
+    has_words = log_filter.text_condition("sqlite") is not None
+    text_count = count(sqlite_matching_ids(log_filter.text), MANY_TURNS) if has_words else None
+    return TurnCounts(intent=intent, text=text_count)
 
 
 @dataclass(frozen=True)
@@ -82,13 +148,17 @@ class Page:
 
 def list_sessions(engine: Engine, log_filter: LogFilter, page_size: int = 50, after: tuple[datetime, str] | None = None) -> Page:
     """One page of the filtered conversations, starting after ``after`` (a previous page's cursor)."""
-    query = log_filter.sessions(engine.dialect.name).limit(page_size + 1)
-    if after is not None:
-        updated_at, session_id = after
-        query = query.where(
-            or_(SessionRow.updated_at < updated_at, and_(SessionRow.updated_at == updated_at, SessionRow.id < session_id))
-        )
     with Session(engine) as db:
+        if engine.dialect.name == "postgresql":
+            # A page reads some hundreds of rows. Parallel workers would each walk the sessions in order
+            # (Gather Merge) and test turns that the others test too: word searches took 3 to 5 times longer.
+            db.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        query = log_filter.sessions(engine.dialect.name, count_matching_turns(db.connection(), log_filter)).limit(page_size + 1)
+        if after is not None:
+            updated_at, session_id = after
+            query = query.where(
+                or_(SessionRow.updated_at < updated_at, and_(SessionRow.updated_at == updated_at, SessionRow.id < session_id))
+            )
         rows = list(db.scalars(query))
         db.expunge_all()
     sessions = rows[:page_size]

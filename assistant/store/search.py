@@ -11,8 +11,9 @@ table: call ``drop_full_text_search`` before and ``create_full_text_search`` aft
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, bindparam, func, literal_column, select, text
+from sqlalchemy import Connection, ColumnElement, Select, bindparam, func, literal_column, select, text
 
 from assistant.store.tables import TurnRow
 
@@ -64,6 +65,16 @@ def search_words(query: str) -> list[str]:
     return _WORD.findall(query)
 
 
+def sqlite_matching_ids(query: str) -> Select[Any]:
+    """SQLite: ``SELECT rowid FROM turns_fts WHERE turns_fts MATCH :words``, the ids of the turns whose text
+    has every word of ``query``. Every word is quoted, so FTS5 reads it as a plain term, never as its
+    query syntax."""
+    phrase = " ".join('"' + word.replace('"', '""') + '"' for word in search_words(query))
+    return select(literal_column(f"{FULL_TEXT_TABLE}.rowid")).select_from(text(FULL_TEXT_TABLE)).where(
+        text(f"{FULL_TEXT_TABLE} MATCH :search_words").bindparams(bindparam("search_words", phrase))
+    )
+
+
 def turns_matching(dialect: str, query: str) -> ColumnElement[bool] | None:
     """A condition on ``turns`` true for turns whose text has every word of ``query`` (stemmed);
     None when the query has no words."""
@@ -71,12 +82,7 @@ def turns_matching(dialect: str, query: str) -> ColumnElement[bool] | None:
     if not words:
         return None
     if dialect == "sqlite":
-        # every word quoted: FTS5 then reads them as plain terms, never as its query syntax
-        phrase = " ".join('"' + word.replace('"', '""') + '"' for word in words)
-        matching = select(literal_column("rowid")).select_from(text(FULL_TEXT_TABLE)).where(
-            text(f"{FULL_TEXT_TABLE} MATCH :search_words").bindparams(bindparam("search_words", phrase))
-        )
-        return TurnRow.id.in_(matching)
+        return TurnRow.id.in_(sqlite_matching_ids(query))
     if dialect == "postgresql":
         return literal_column(_POSTGRES_DOCUMENT).op("@@")(func.plainto_tsquery("english", " ".join(words)))
     pattern = "%" + " ".join(words) + "%"  # any other database: a plain (unindexed) substring match

@@ -229,3 +229,31 @@ def test_password_hashes_are_salted_and_checked_in_full() -> None:
 def test_weak_logins_are_refused(store: SqlStore, username: str, password: str) -> None:
     with pytest.raises(ValueError):
         StaffUsers(store.engine).set(username, password)
+
+
+@pytest.mark.parametrize(("few", "many"), [(1, 1), (1, 10_000), (10_000, 10_000)])
+def test_every_query_shape_finds_the_same_sessions_in_the_same_order(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, few: int, many: int
+) -> None:
+    """On SQLite the list picks a query shape by how many turns match (thresholds lowered here so that
+    small data reaches each shape); the answer must not depend on the shape."""
+    from assistant.store import review
+
+    made = []
+    for n in range(9):
+        sid = store.create_session()
+        turn(store, sid, f"Where is my parcel number {n}?", intent="order_status" if n % 3 else "refund_request")
+        if n % 2:
+            turn(store, sid, "Refunds please", answer="Refunds take 5 days.", intent="refund_request")
+        age(store, sid, n)
+        made.append(sid)
+    filters = [LogFilter(intent="refund_request"), LogFilter(text="refund"), LogFilter(text="parcel", intent="order_status")]
+    expected = [ids(store, f, page_size=3) + ids(store, f, page_size=50)[3:] for f in filters]
+
+    monkeypatch.setattr(review, "FEW_TURNS", few)
+    monkeypatch.setattr(review, "MANY_TURNS", many)
+    for log_filter, wanted in zip(filters, expected):
+        first = list_sessions(store.engine, log_filter, page_size=3)
+        rest = list_sessions(store.engine, log_filter, page_size=50, after=first.next_cursor) if first.next_cursor else None
+        assert [s.id for s in first.sessions] + ([s.id for s in rest.sessions] if rest else []) == wanted
+    assert expected[0] == [made[n] for n in (0, 1, 3, 5, 6, 7)]
