@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import Engine, distinct, select
+from sqlalchemy import Engine, select
 
 from assistant.store.review import (
     LogFilter,
@@ -201,8 +201,8 @@ class ReviewPage:
     def choices(self) -> tuple[list[str], list[str]]:
         """The intents and models seen so far, for the filter drop-downs."""
         with self.engine.connect() as connection:
-            intents = sorted(connection.scalars(select(distinct(TurnRow.intent))))
-            models = sorted(m for m in connection.scalars(select(distinct(SessionRow.last_model))) if m)
+            intents = sorted(connection.scalars(select(TurnRow.intent).distinct()))
+            models = sorted(m for m in connection.scalars(select(SessionRow.last_model).distinct()) if m)
         return intents, models
 
     def refresh_choices(self) -> tuple[Any, Any]:
