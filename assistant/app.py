@@ -18,7 +18,7 @@ from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.manager import DialogManager
 from dialog.store import ConversationStore
-from retrieval.embedders import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from retrieval.embedders import CachedEmbedder, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.retriever import Retriever
 
 # Deterministic stand-ins that load nothing, for tests and for trying the plumbing quickly.
@@ -72,12 +72,17 @@ class Assistant:
         return build_embedder(self.settings)
 
     @cached_property
+    def turn_embedder(self) -> Embedder:
+        """The embedder as turns use it: the vectors of repeated texts are remembered."""
+        return CachedEmbedder(self.embedder)
+
+    @cached_property
     def generator(self) -> Generator:
         return build_generator(self.settings)
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.embedder, self.settings.index_dir, method=self.settings.retrieval_method)
+        return Retriever(self.turn_embedder, self.settings.index_dir, method=self.settings.retrieval_method)
 
     @property
     def extractive(self) -> bool:
@@ -91,7 +96,7 @@ class Assistant:
             top_k=self.settings.top_k,
             min_score=self.settings.min_retrieval_score,
             max_new_tokens=self.settings.max_new_tokens,
-            extractive=ExtractiveAnswerer(self.embedder) if self.extractive else None,
+            extractive=ExtractiveAnswerer(self.turn_embedder) if self.extractive else None,
         )
         return DialogManager(self.store, answer, max_message_chars=self.settings.max_message_chars)
 
@@ -142,3 +147,8 @@ class Assistant:
         for part in (self.embedder,) if self.extractive else (self.embedder, self.generator):
             if hasattr(part, "warm_up"):
                 part.warm_up()
+        if self.extractive:  # the sentences extractive answers are picked from: embedded once, now
+            from assistant.lm.extractive import split_sentences
+
+            chunks = self.retriever.index.chunks.values()
+            self.turn_embedder.embed(list(dict.fromkeys(s for chunk in chunks for s in split_sentences(chunk.text))))

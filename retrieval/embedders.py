@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -48,6 +49,7 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
+        self._inference = threading.Lock()  # one forward pass at a time: each already uses every core
         self.dimension = 384
 
     @property
@@ -64,13 +66,14 @@ class SentenceTransformerEmbedder:
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         self.warm_up()
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        with self._inference:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def count_tokens(self, text: str) -> int:
@@ -109,3 +112,48 @@ class HashEmbedder:
     def count_tokens(self, text: str) -> int:
         """Whitespace-separated words: the fake's "tokenizer"."""
         return len(text.split())
+
+
+class CachedEmbedder:
+    """An Embedder that remembers the vectors of the texts it embedded, the least recently used going
+    first. Turns embed the same texts again and again: the passage sentences the extractive answer
+    picks from (the knowledge base's own text), and the question (to search, then to pick sentences)."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 50_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.max_entries = max_entries
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint
+
+    def warm_up(self) -> None:
+        if hasattr(self.inner, "warm_up"):
+            self.inner.warm_up()
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, self.inner.embed(missing, show_progress=show_progress)))
+        with self._lock:
+            for text in texts:
+                self._vectors[text] = known[text]
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.max_entries:
+                self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)

@@ -57,3 +57,45 @@ def test_sentence_transformer_counts_tokens_without_loading_the_weights() -> Non
     assert embedder.count_tokens("Refunds take 5 to 10 business days.") > 7  # word pieces, punctuation
     assert embedder.count_tokens("word " * 600) == 600  # longer than the model's limit: counted, no error
     assert embedder._model is None
+
+
+class CountingEmbedder(HashEmbedder):
+    """The hashing fake, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def embed(self, texts, show_progress: bool = False):  # type: ignore[no-untyped-def]
+        self.embedded.extend(texts)
+        return super().embed(texts, show_progress)
+
+
+def test_cached_embedder_gives_the_same_vectors_and_embeds_each_text_once() -> None:
+    from retrieval.embedders import CachedEmbedder
+
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner)
+
+    first = cached.embed(["refund policy", "shipping cost", "refund policy"])
+    second = cached.embed(["shipping cost", "gift cards"])
+
+    assert np.allclose(first, HashEmbedder().embed(["refund policy", "shipping cost", "refund policy"]))
+    assert np.allclose(second, HashEmbedder().embed(["shipping cost", "gift cards"]))
+    assert inner.embedded == ["refund policy", "shipping cost", "gift cards"]
+    assert cached.embed([]).shape == (0, cached.dimension)
+    assert (cached.name, cached.fingerprint, cached.count_tokens("a b")) == (inner.name, inner.fingerprint, 2)
+
+
+def test_cached_embedder_forgets_the_least_recently_used_texts() -> None:
+    from retrieval.embedders import CachedEmbedder
+
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, max_entries=2)
+    cached.embed(["a", "b"])
+    cached.embed(["a"])  # "a" is now the most recent
+    cached.embed(["c"])  # "b" goes
+
+    cached.embed(["a", "b"])
+
+    assert inner.embedded == ["a", "b", "c", "b"]
