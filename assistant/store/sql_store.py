@@ -3,9 +3,11 @@ the session's summary (used by the review list) up to date in the same transacti
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, or_, select, update
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, or_, select, text, update
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
@@ -49,6 +51,13 @@ class SqlStore:
         cannot lose each other's counts; then the events, numbered after the last one, the turn record and
         any feedback are inserted."""
         feedback = [event for event in events if isinstance(event, FeedbackGiven)]
+        if self.engine.dialect.name == "postgresql":
+            # one statement, atomic on its own: no BEGIN and COMMIT of ours, one exchange with the server
+            params = {**_summary_params(session_id, turn, feedback), **_postgres_rows(session_id, events, turn, feedback)}
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+                if not db.execute(_POSTGRES_APPEND, params).scalar():
+                    raise UnknownSession(session_id)
+            return
         with self.engine.begin() as db:
             last = _update_summary(db, session_id, turn, feedback)
             _insert_events(db, session_id, events, start=(last if last is not None else -1) + 1)
@@ -154,10 +163,8 @@ _UPDATE_SUMMARY_RETURNING = _UPDATE_SUMMARY.returning(_LAST_SEQ.scalar_subquery(
 _INSERT_EVENTS, _INSERT_TURN, _INSERT_FEEDBACK = insert(EventRow), insert(TurnRow), insert(FeedbackRow)
 
 
-def _update_summary(db: Connection, session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> int | None:
-    """Fold the turn and the feedback into the session's summary columns; the session's last event
-    number (None if it has none). UnknownSession if there is no such session."""
-    params = {
+def _summary_params(session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> dict[str, Any]:
+    return {
         "session_id": session_id,
         "now": utcnow(),
         "turns": 0 if turn is None else 1,
@@ -169,6 +176,12 @@ def _update_summary(db: Connection, session_id: str, turn: TurnRecord | None, fe
         "up": sum(1 for event in feedback if event.rating == 1),
         "down": sum(1 for event in feedback if event.rating == -1),
     }
+
+
+def _update_summary(db: Connection, session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> int | None:
+    """Fold the turn and the feedback into the session's summary columns; the session's last event
+    number (None if it has none). UnknownSession if there is no such session."""
+    params = _summary_params(session_id, turn, feedback)
     if db.dialect.update_returning:  # one round trip: SQLite 3.35+, PostgreSQL
         row = db.execute(_UPDATE_SUMMARY_RETURNING, params).first()
         if row is None:
@@ -188,3 +201,58 @@ def _feedback_values(session_id: str, event: FeedbackGiven) -> dict[str, Any]:
         "source": event.source,
         "author": event.author,
     }
+
+
+# PostgreSQL: the whole append as one statement. The summary update locks the session's row and returns its
+# last event number; the events, the turn record (0 or 1 row) and the feedback are inserted from JSON
+# arrays, numbered after it. No session: the update matches nothing, so nothing is inserted and the
+# count is 0.
+_POSTGRES_APPEND = text(
+    """
+WITH s AS (
+  UPDATE sessions SET
+    updated_at = :now,
+    turn_count = turn_count + :turns,
+    title = coalesce(title, CAST(:first_text AS text)),
+    any_handoff = any_handoff OR :handoff,
+    any_abstained = any_abstained OR :abstained,
+    min_top_score = CASE
+      WHEN CAST(:score AS double precision) IS NOT NULL
+       AND (min_top_score IS NULL OR min_top_score > CAST(:score AS double precision))
+      THEN CAST(:score AS double precision) ELSE min_top_score END,
+    last_model = coalesce(CAST(:turn_model AS varchar), last_model),
+    thumbs_up = thumbs_up + :up,
+    thumbs_down = thumbs_down + :down
+  WHERE id = :session_id
+  RETURNING (SELECT coalesce(max(seq), -1) FROM events WHERE session_id = :session_id) AS last
+), new_events AS (
+  INSERT INTO events (session_id, seq, type, timestamp, data)
+  SELECT :session_id, s.last + e.ord, e.type, e.ts, CAST(e.data AS json)
+  FROM s, jsonb_to_recordset(CAST(:events AS jsonb)) AS e(ord integer, type text, ts double precision, data jsonb)
+), new_turn AS (
+  INSERT INTO turns (session_id, turn_no, created_at, user_text, intent, intent_confidence, action, reason, query,
+                     retrieved, answer, sources, abstained, handoff, model, timings_ms, error, index_version,
+                     top_score, latency_ms)
+  SELECT :session_id, t.turn_no, :now, t.user_text, t.intent, t.intent_confidence, t.action, t.reason, t.query,
+         CAST(t.retrieved AS json), t.answer, CAST(t.sources AS json), t.abstained, t.handoff, t.model,
+         CAST(t.timings_ms AS json), t.error, t.index_version, t.top_score, t.latency_ms
+  FROM s, jsonb_to_recordset(CAST(:turn_rows AS jsonb)) AS t(
+    turn_no integer, user_text text, intent text, intent_confidence double precision, action text, reason text,
+    query text, retrieved jsonb, answer text, sources jsonb, abstained boolean, handoff boolean, model text,
+    timings_ms jsonb, error text, index_version text, top_score double precision, latency_ms double precision)
+), new_feedback AS (
+  INSERT INTO feedback (session_id, turn_no, rating, comment, source, author, created_at)
+  SELECT :session_id, f.turn_no, f.rating, f.comment, f.source, f.author, :now
+  FROM s, jsonb_to_recordset(CAST(:feedback_rows AS jsonb)) AS f(turn_no integer, rating integer, comment text, source text, author text)
+)
+SELECT count(*) FROM s
+"""
+)
+
+
+def _postgres_rows(session_id: str, events: list[Event], turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> dict[str, str]:
+    """The rows of one append as JSON arrays for ``_POSTGRES_APPEND``."""
+    rows = [{"ord": n, "type": e.type_name, "ts": e.timestamp, "data": e.to_dict()} for n, e in enumerate(events, start=1)]
+    turns = [] if turn is None else [{k: v for k, v in _turn_values(turn).items() if k != "session_id"}]
+    notes = [{k: v for k, v in _feedback_values(session_id, e).items() if k != "session_id"} for e in feedback]
+    return {"events": json.dumps(rows), "turn_rows": json.dumps(turns), "feedback_rows": json.dumps(notes)}
