@@ -94,20 +94,12 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'assistant.db'}"
         return self
 
-    @field_validator("redact_kinds", mode="before")
+    @field_validator("redact_kinds", "api_keys", mode="before")
     @classmethod
-    def _split_kinds(cls, value: Any) -> Any:
-        if isinstance(value, str):  # from the environment: a JSON list or "email,phone"
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: a JSON list or "email,phone" / "sha256:…,sha256:…"
             text = value.strip()
-            return json.loads(text) if text.startswith("[") else [k for k in text.split(",") if k.strip()]
-        return value
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _split_keys(cls, value: Any) -> Any:
-        if isinstance(value, str):  # from the environment: a JSON list or "sha256:…,sha256:…"
-            text = value.strip()
-            return json.loads(text) if text.startswith("[") else [k.strip() for k in text.split(",") if k.strip()]
+            return json.loads(text) if text.startswith("[") else [item.strip() for item in text.split(",") if item.strip()]
         return value
 
     @field_validator("api_keys")

@@ -164,18 +164,8 @@ class SpoolingStore:
         if pending:
             with self._replay_lock:  # no record of this session moves from the spool to the database meanwhile
                 return self._load_with_pending(session_id)
-        try:
-            events = self.inner.load_events(session_id)
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            with self._lock:
-                return self._local_events(session_id)
-        with self._lock:
-            self._remember(session_id, list(events))
-            if self._pending:
-                self._wake.set()  # the database answers: no need to wait for the next retry
-        return events
+        events = self._load_stored(session_id)
+        return self._local_events_locked(session_id) if events is None else events
 
     def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
         """Append events (and the turn's record) in one transaction, or spool them when the database is down."""
@@ -351,17 +341,26 @@ class SpoolingStore:
         spooled = [event for record in records for event in record.events]
         if any(record.op == "create" for record in records):
             return spooled  # started during the outage: the database has nothing of it yet
+        stored = self._load_stored(session_id)
+        return self._local_events_locked(session_id) if stored is None else stored + spooled
+
+    def _load_stored(self, session_id: str) -> list[Event] | None:
+        """The database's events for the session, remembered for an outage; None while it is down."""
         try:
-            stored = self.inner.load_events(session_id)
+            events = self.inner.load_events(session_id)
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            with self._lock:
-                return self._local_events(session_id)
+            return None
         with self._lock:
-            self._remember(session_id, list(stored))
-            self._wake.set()
-        return stored + spooled
+            self._remember(session_id, list(events))
+            if self._pending:
+                self._wake.set()  # the database answers: no need to wait for the next retry
+        return events
+
+    def _local_events_locked(self, session_id: str) -> list[Event]:
+        with self._lock:
+            return self._local_events(session_id)
 
     def _local_events(self, session_id: str) -> list[Event]:
         """The session's events from memory (cache + spool) while the database is down; hold ``_lock``."""
