@@ -17,6 +17,7 @@ from assistant.app import Assistant
 from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
 from assistant.cli_logs import logs_app
+from assistant.cli_train import train_app
 from assistant.cli_users import users_app
 from dialog.manager import validate_message
 from retrieval.loaders import SUPPORTED_SUFFIXES
@@ -35,6 +36,11 @@ app.add_typer(users_app, name="users")
 db_app = typer.Typer(help="Migrate the conversation-log database and show its schema revision.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(logs_app, name="logs")
+app.add_typer(train_app, name="train")
+
+# Modules that register their commands on train_app / eval_app / app when imported.
+# (one line each; keep this block sorted)
+# -- end of command modules
 
 @app.callback()
 def main(

@@ -7,7 +7,8 @@ the same ``understand`` method.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from dialog.nlu.base import Understanding
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "human": re.compile(
@@ -19,14 +20,6 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "thanks": re.compile(r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?)\b.{0,30}$", re.IGNORECASE),
     "goodbye": re.compile(r"^\s*(bye|goodbye|see you|that'?s all|have a nice day)\b.{0,20}$", re.IGNORECASE),
 }
-
-
-@dataclass(frozen=True)
-class Understanding:
-    """What was understood of one message."""
-
-    intent: str
-    confidence: float
 
 
 class RuleBasedIntents:
