@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
-from dialog.events import BotAnswer, HandoffRequested, UserMessage
+from dialog.events import BotAnswer, ClarificationAsked, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.store import UnknownSession
 
@@ -175,8 +175,11 @@ def create_router(manager: DialogManager) -> APIRouter:
         except UnknownSession as error:
             raise HTTPException(status_code=404, detail=str(error)) from None
         messages: list[dict[str, Any]] = []
+        options: list[str] = []  # a clarifying question's choices, given to the reply that asks it
         for event in events:
-            if isinstance(event, UserMessage):
+            if isinstance(event, ClarificationAsked):
+                options = list(event.options)
+            elif isinstance(event, UserMessage):
                 messages.append({"role": "user", "text": event.text, "timestamp": event.timestamp})
             elif isinstance(event, BotAnswer):
                 messages.append(
@@ -186,9 +189,11 @@ def create_router(manager: DialogManager) -> APIRouter:
                         "action": event.action,
                         "citations": list(event.citations),
                         "abstained": event.abstained,
+                        "options": options if event.action == "clarify" else [],
                         "timestamp": event.timestamp,
                     }
                 )
+                options = []
         handoff = any(isinstance(event, HandoffRequested) for event in events)
         return {"session_id": session_id, "messages": messages, "handoff": handoff}
 

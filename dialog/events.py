@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 EVENT_TYPES: dict[str, type[Event]] = {}
+TUPLE_FIELDS = ("citations", "passages", "options", "values")
 
 
 def _now() -> float:
@@ -38,8 +39,8 @@ class Event:
             raise ValueError(f"unknown event type {data.get('type')!r}")
         names = {f.name for f in fields(kind)}
         values = {k: v for k, v in data.items() if k in names}
-        for key in ("citations", "passages"):  # JSON gives lists; the events hold tuples
-            if key in values:
+        for key in TUPLE_FIELDS:  # JSON gives lists; the events hold tuples
+            if key in values and values[key] is not None:
                 values[key] = tuple(values[key])
         return kind(**values)
 
@@ -61,6 +62,7 @@ class IntentPredicted(Event):
     type_name: ClassVar[str] = "intent"
     intent: str = ""
     confidence: float = 0.0
+    source: str = "rules"  # which detector decided: "rules", "classifier", "clarification"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,50 @@ class BotAnswer(Event):
 class HandoffRequested(Event):
     type_name: ClassVar[str] = "handoff"
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class SlotSet(Event):
+    """A slot was filled (or cleared, with ``value`` None) from what the customer wrote or an action did."""
+
+    type_name: ClassVar[str] = "slot"
+    name: str = ""
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class SlotRequested(Event):
+    """A business action is waiting for a slot: the bot asked for it, the next message may fill it."""
+
+    type_name: ClassVar[str] = "slot_requested"
+    action: str = ""
+    slot: str = ""
+
+
+@dataclass(frozen=True)
+class ActionExecuted(Event):
+    """A business action (a registered Python function) ran with these arguments."""
+
+    type_name: ClassVar[str] = "action"
+    name: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class ClarificationAsked(Event):
+    """The bot asked which of a few close readings the customer meant (shown as buttons).
+
+    ``kind`` is "intent" (``values`` are intent names) or "passage" (``values`` are document ids);
+    ``query`` is the question being clarified.
+    """
+
+    type_name: ClassVar[str] = "clarification"
+    kind: str = "passage"
+    query: str = ""
+    options: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

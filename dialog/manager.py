@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialog.actions import ActionOutcome, AnswerFromKnowledgeBase, fallback, hand_off, small_talk
-from dialog.events import Event, FeedbackGiven, IntentPredicted, UserMessage
-from dialog.nlu.rules import RuleBasedIntents
-from dialog.policies import DEFAULT_POLICIES, Policy, choose
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from dialog.actions import (
+    ESCALATED,
+    ActionOutcome,
+    AnswerFromKnowledgeBase,
+    decline,
+    fallback,
+    hand_off,
+    run_business_action,
+    small_talk,
+)
+from dialog.actions import clarify as clarify_action
+from dialog.business import BusinessActions
+from dialog.business_rules import BusinessRules
+from dialog.events import BotAnswer, ClarificationAsked, Event, FeedbackGiven, HandoffRequested, IntentPredicted, SlotSet, UserMessage
+from dialog.nlu.base import Understanding
+from dialog.nlu.combine import Understander
+from dialog.nlu.entities import SLOT_NAMES, bare_slot_value
+from dialog.policies import Policy, Prediction, choose, default_policies, intent_label
+from dialog.rewrite import is_follow_up, rewrite
 from dialog.store import ConversationStore, TurnRecord
 from dialog.tracker import Tracker
 
@@ -37,6 +55,10 @@ class TurnResult:
     model: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     turn_no: int = 0  # 1 for the conversation's first turn; feedback names the turn by it
+    options: list[str] = field(default_factory=list)  # a clarifying question's choices (buttons in the UI)
+    query: str | None = None  # what was searched: the message, or its standalone rewrite
+    slots: dict[str, Any] = field(default_factory=dict)  # the conversation's slots after the turn
+    requested_slot: str | None = None  # the slot a business action asked for in this reply
 
     @property
     def cited_sources(self) -> list[dict[str, Any]]:
@@ -55,6 +77,14 @@ class TurnUpdate:
     result: TurnResult | None = None
 
 
+def picked_option(clarification: ClarificationAsked | None, text: str) -> int | None:
+    """Which option of the open clarifying question the message names (a button's label), if any."""
+    if clarification is None:
+        return None
+    wanted = text.strip().rstrip(".!").casefold()
+    return next((i for i, option in enumerate(clarification.options) if option.casefold() == wanted), None)
+
+
 def validate_message(text: str, max_chars: int) -> str:
     """The message stripped, or InvalidMessage with a message meant for the customer."""
     if not isinstance(text, str) or not text.strip():
@@ -69,20 +99,35 @@ def validate_message(text: str, max_chars: int) -> str:
 
 
 class DialogManager:
-    """Runs turns. Holds no per-conversation state: everything is replayed from the store."""
+    """Runs turns. Holds no per-conversation state: everything is replayed from the store.
+
+    ``understander`` finds intents and entities (keyword rules alone by default); ``rules`` and ``actions``
+    are the business rules and business actions the policies apply; after ``handoff_after_failures``
+    answers in a row that found nothing (0: never), the conversation goes to a person.
+    """
 
     def __init__(
         self,
         store: ConversationStore,
         answer_action: AnswerFromKnowledgeBase,
         max_message_chars: int = 4000,
-        policies: Sequence[Policy] = DEFAULT_POLICIES,
+        policies: Sequence[Policy] | None = None,
+        understander: Understander | None = None,
+        rules: BusinessRules | None = None,
+        actions: BusinessActions | None = None,
+        handoff_after_failures: int = 2,
+        intent_margin: float = 0.15,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.answer_action = answer_action
         self.max_message_chars = max_message_chars
-        self.policies = tuple(policies)
-        self.intents = RuleBasedIntents()
+        self.rules = rules or BusinessRules()
+        self.actions = actions or BusinessActions()
+        self.policies = tuple(policies) if policies is not None else default_policies(self.rules, self.actions, intent_margin)
+        self.understander = understander or Understander()
+        self.handoff_after_failures = handoff_after_failures
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def start_session(self, channel: str = "web") -> str:
         return self.store.create_session(channel)
@@ -132,26 +177,30 @@ class DialogManager:
         timings: dict[str, float] = {}
 
         step = time.perf_counter()
-        understanding = self.intents.understand(text)
-        prediction = choose([policy.predict(tracker, understanding) for policy in self.policies])
+        understanding = self._understand(tracker, text)
+        query, only_doc, forced = text, None, None
+        choice = picked_option(tracker.clarification, text)
+        if choice is not None and tracker.clarification is not None:
+            understanding, query, only_doc, forced = self._resolve(tracker.clarification, choice, understanding)
+        elif tracker.last_query and is_follow_up(text):
+            query = rewrite(text, tracker.last_query)
+        slot_events = [
+            SlotSet(name=name, value=value)
+            for name, value in understanding.entities.items()
+            if name in SLOT_NAMES and tracker.slots.get(name) != value
+        ]
+        slots = {**tracker.slots, **{e.name: e.value for e in slot_events}}
+        prediction = forced or choose([policy.predict(tracker, understanding, text) for policy in self.policies])
         timings["understanding_ms"] = (time.perf_counter() - step) * 1000
         new_events: list[Event] = [
             UserMessage(text=text),
-            IntentPredicted(intent=understanding.intent, confidence=understanding.confidence),
+            IntentPredicted(intent=understanding.intent, confidence=understanding.confidence, source=understanding.source),
+            *slot_events,
         ]
-
-        if prediction.action == "handoff":
-            steps = hand_off(prediction.reason)
-        elif prediction.action == "small_talk":
-            steps = small_talk(understanding.intent)
-        elif prediction.action == "answer":
-            steps = self.answer_action.run(tracker, text)
-        else:
-            steps = fallback(prediction.reason)
 
         outcome, reply, action = None, "", prediction.action
         try:
-            for step_output in steps:
+            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc):
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
                 else:
@@ -162,6 +211,9 @@ class DialogManager:
             action = "fallback"
             outcome = next(o for o in fallback(f"{type(error).__name__}: {error}") if isinstance(o, ActionOutcome))
         assert outcome is not None
+        action = outcome.action or action
+        if self._should_escalate(tracker, action, outcome):
+            outcome, action = self._escalate(outcome, tracker), "handoff"
 
         timings.update(outcome.timings_ms)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
@@ -170,6 +222,8 @@ class DialogManager:
         )
         if outcome.error:
             reason = f"{reason} ({outcome.error})"
+        if self.understander.note:
+            reason = f"{reason} [{self.understander.note}]"
         record = TurnRecord(
             session_id=session_id,
             user_text=text,
@@ -189,7 +243,11 @@ class DialogManager:
             turn_no=tracker.turn_count + 1,
             index_version=outcome.index_version,
         )
-        self.store.append(session_id, new_events + outcome.events, record)
+        events = new_events + outcome.events
+        self.store.append(session_id, events, record)
+        for event in events:
+            if isinstance(event, SlotSet):
+                slots = {k: v for k, v in slots.items() if k != event.name} if event.value is None else {**slots, event.name: event.value}
         result = TurnResult(
             session_id=session_id,
             text=outcome.text,
@@ -202,5 +260,78 @@ class DialogManager:
             model=outcome.model,
             timings_ms=record.timings_ms,
             turn_no=record.turn_no or 0,
+            options=list(outcome.options),
+            query=outcome.query,
+            slots=slots,
+            requested_slot=outcome.requested_slot,
         )
         yield TurnUpdate(outcome.text, session_id, done=True, result=result)
+
+    def _understand(self, tracker: Tracker, text: str) -> Understanding:
+        """Intent and entities; a bare value in reply to a slot question ("20481736") fills that slot."""
+        understanding = self.understander.understand(text, today=self.clock().date())
+        if tracker.requested_slot is not None:
+            slot = tracker.requested_slot[1]
+            value = bare_slot_value(slot, text) if slot not in understanding.entities else None
+            if value is not None:
+                understanding = replace(understanding, entities={**understanding.entities, slot: value})
+        return understanding
+
+    @staticmethod
+    def _resolve(
+        asked: ClarificationAsked, choice: int, understanding: Understanding
+    ) -> tuple[Understanding, str, str | None, Prediction | None]:
+        """The customer picked option ``choice``: the question it answers, and how."""
+        value, option = asked.values[choice], asked.options[choice]
+        if asked.kind == "passage":
+            reason = f"the customer chose '{option}' ({value})"
+            return understanding, asked.query, value, Prediction("answer", 1.0, reason, 0)
+        picked = replace(understanding, intent=value, confidence=1.0, ranking=((value, 1.0),), source="clarification")
+        return picked, f"{asked.query} ({option})", None, None
+
+    def _act(
+        self,
+        prediction: Prediction,
+        understanding: Understanding,
+        tracker: Tracker,
+        slots: dict[str, Any],
+        query: str,
+        only_doc: str | None,
+    ) -> Iterator[str | ActionOutcome]:
+        """The steps of the chosen action."""
+        if prediction.action == "handoff":
+            return hand_off(prediction.reason, self.rules.handoff_note(self.clock()))
+        if prediction.action == "small_talk":
+            return small_talk(prediction.argument or understanding.intent)
+        if prediction.action == "decline":
+            topic = next(t for t in self.rules.never_answer if t.name == prediction.argument)
+            return decline(topic.reply)
+        if prediction.action == "business":
+            action = self.actions.get(prediction.argument or "")
+            assert action is not None
+            return run_business_action(action, slots)
+        if prediction.action == "clarify":
+            intents = (prediction.argument or "").split(",")
+            return clarify_action("intent", query, [intent_label(i) for i in intents], intents)
+        if prediction.action == "answer":
+            return self.answer_action.run(tracker, query, only_doc=only_doc)
+        return fallback()
+
+    def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:
+        """After ``handoff_after_failures`` failed answers in a row, a person takes over."""
+        failed = outcome.abstained or action == "fallback"
+        return (
+            failed
+            and self.handoff_after_failures > 0
+            and not tracker.handoff_requested
+            and tracker.consecutive_failures + 1 >= self.handoff_after_failures
+        )
+
+    def _escalate(self, outcome: ActionOutcome, tracker: Tracker) -> ActionOutcome:
+        """The failed answer's outcome, turned into a handoff (its retrieval kept for the record)."""
+        failures = tracker.consecutive_failures + 1
+        reason = f"{failures} answers in a row found nothing: handed to a person"
+        text = f"{ESCALATED} {self.rules.handoff_note(self.clock())}".strip()
+        events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
+        events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]
+        return replace(outcome, text=text, events=events, handoff=True, reason=reason, action="handoff", sources=[])

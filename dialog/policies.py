@@ -1,58 +1,203 @@
 """Policies look at the conversation and propose the next action with a confidence and a reason.
 
-The highest confidence wins; on a tie the lower ``priority`` number wins.
+The highest confidence wins; on a tie the lower ``priority`` number wins. In priority order:
+
+====================  ========  ===============================================================
+policy                priority  proposes
+====================  ========  ===============================================================
+BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (never-answer topics)
+HandoffPolicy         1         handoff: asked for, accepted offer, frustration, out of scope
+BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
+ClarifyPolicy         3         clarify: the two best intents are too close to choose
+SmallTalkPolicy       4         small_talk: greet, thanks, goodbye, yes/no with nothing to answer
+FallbackPolicy        8         fallback: a message with no words to understand
+KnowledgeBasePolicy   10        answer: search the knowledge base (the action may still clarify or decline)
+====================  ========  ===============================================================
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from dialog.nlu.rules import Understanding
+from dialog.business import BusinessActions
+from dialog.business_rules import BusinessRules
+from dialog.nlu.base import Understanding
+from dialog.nlu.rules import has_words, is_frustrated
 from dialog.tracker import Tracker
 
 SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye")
+# Intents that steer the conversation rather than name a topic; never offered as clarification options.
+STEERING_INTENTS = frozenset({"human", "greet", "thanks", "goodbye", "affirm", "deny", "complaint", "question", "out_of_scope"})
+INTENT_LABELS = {
+    "order_status": "Check the status of an order",
+    "cancel_order": "Cancel an order",
+    "return_item": "Return an item",
+    "refund": "Get a refund",
+    "shipping": "Shipping and delivery",
+    "payment": "Payments and billing",
+    "account": "My account and sign-in",
+    "subscription": "Northwind Plus membership",
+    "privacy": "Privacy and my data",
+}
+
+
+def intent_label(intent: str) -> str:
+    return INTENT_LABELS.get(intent, intent.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)
 class Prediction:
-    action: str  # "answer", "small_talk", "handoff", "fallback"
+    """A proposed action: ``argument`` names what it acts on (a business action, a topic, an intent)."""
+
+    action: str  # "answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback"
     confidence: float
     reason: str
     priority: int = 10
+    argument: str | None = None
 
 
 class Policy(Protocol):
-    def predict(self, tracker: Tracker, understanding: Understanding) -> Prediction | None: ...
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str) -> Prediction | None: ...
+
+
+class BusinessRulesPolicy:
+    """The rules file: intents and topics that always hand off, topics never answered."""
+
+    def __init__(self, rules: BusinessRules) -> None:
+        self.rules = rules
+
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str) -> Prediction | None:
+        if understanding.intent in self.rules.handoff_intents:
+            return Prediction("handoff", 1.0, f"rules: intent {understanding.intent} always goes to a person", 0)
+        topic = self.rules.handoff_topic(text)
+        if topic is not None:
+            return Prediction("handoff", 1.0, f"rules: topic '{topic.name}' always goes to a person", 0, topic.name)
+        topic = self.rules.never_answer_topic(text)
+        if topic is not None:
+            return Prediction("decline", 1.0, f"rules: topic '{topic.name}' is never answered", 0, topic.name)
+        return None
 
 
 class HandoffPolicy:
-    """Hand over to a human when the customer asks for one."""
+    """Hand over to a human on request, on an accepted offer, on clear frustration, or when out of scope."""
 
-    def predict(self, tracker: Tracker, understanding: Understanding) -> Prediction | None:
+    def __init__(self, rules: BusinessRules | None = None) -> None:
+        self.rules = rules or BusinessRules()
+
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         if understanding.intent == "human":
-            return Prediction("handoff", understanding.confidence, "the customer asked for a human", priority=0)
+            return Prediction("handoff", understanding.confidence, "the customer asked for a human", 1)
+        if understanding.intent == "affirm" and tracker.handoff_offered:
+            return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
+        if understanding.intent == "complaint" or is_frustrated(text):
+            return Prediction("handoff", 0.9, "the customer is clearly frustrated", 1)
+        if understanding.out_of_scope:
+            return Prediction("handoff", 0.85, f"out of scope ({understanding.source})", 1)
+        keyword = self.rules.out_of_scope(text)
+        if keyword is not None:
+            return Prediction("handoff", 0.85, f"out of scope: '{keyword}' is not about the shop", 1)
+        return None
+
+
+class BusinessActionPolicy:
+    """Run a registered business action for its intent, or keep filling the slots it waits for."""
+
+    def __init__(self, actions: BusinessActions) -> None:
+        self.actions = actions
+
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        action = self.actions.for_intent(understanding.intent)
+        if action is not None:
+            return Prediction("business", understanding.confidence, f"business action {action.name} for intent {understanding.intent}", 2, action.name)
+        if tracker.requested_slot is None:
+            return None
+        name, slot = tracker.requested_slot
+        if self.actions.get(name) is None or understanding.intent == "deny":
+            return None
+        if slot in understanding.entities:
+            return Prediction("business", 0.95, f"the message gives the {slot} that {name} asked for", 2, name)
+        if understanding.intent == "question" and not _looks_like_a_question(text):
+            return Prediction("business", 0.6, f"{name} still needs the {slot}", 2, name)
+        return None  # something else: the customer changed the subject
+
+
+_QUESTION_START = re.compile(
+    r"^\s*(how|what|where|when|why|which|who|can|could|do|does|did|is|are|will|would|should|may|i want|i need|i'd like)\b",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_a_question(text: str) -> bool:
+    """A new request rather than a reply to the bot's question."""
+    return "?" in text or bool(_QUESTION_START.match(text)) or len(text.split()) >= 8
+
+
+class ClarifyPolicy:
+    """Ask which one the customer means when the two best intents are within ``margin`` of each other."""
+
+    def __init__(self, margin: float = 0.15, max_confidence: float = 0.75) -> None:
+        self.margin = margin
+        self.max_confidence = max_confidence
+
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        if tracker.clarification is not None:  # never ask twice in a row
+            return None
+        topical = [(i, p) for i, p in understanding.ranking if i not in STEERING_INTENTS]
+        if len(topical) < 2 or topical[0][0] != understanding.intent:
+            return None
+        (first, p1), (second, p2) = topical[:2]
+        if p1 - p2 < self.margin and p1 < self.max_confidence:
+            reason = f"intents {first} ({p1:.2f}) and {second} ({p2:.2f}) are within {self.margin}"
+            return Prediction("clarify", 0.6, reason, 3, f"{first},{second}")
         return None
 
 
 class SmallTalkPolicy:
-    """Greetings, thanks and goodbyes get a short friendly reply, not a knowledge-base search."""
+    """Greetings, thanks and goodbyes get a short friendly reply, not a knowledge-base search; so does a
+    yes or no that answers nothing."""
 
-    def predict(self, tracker: Tracker, understanding: Understanding) -> Prediction | None:
-        if understanding.intent in SMALL_TALK_INTENTS:
-            return Prediction("small_talk", understanding.confidence, f"small talk: {understanding.intent}", priority=5)
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        if understanding.intent in SMALL_TALK_INTENTS + ("affirm", "deny"):
+            return Prediction("small_talk", understanding.confidence, f"small talk: {understanding.intent}", 4, understanding.intent)
+        return None
+
+
+class FallbackPolicy:
+    """A message with nothing to understand (only digits, symbols or emoji) gets a request to rephrase."""
+
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        if text and not has_words(text) and not understanding.entities:
+            return Prediction("fallback", 0.7, "the message has no words to understand", 8)
         return None
 
 
 class KnowledgeBasePolicy:
     """By default, answer from the knowledge base (the answer action declines when nothing fits)."""
 
-    def predict(self, tracker: Tracker, understanding: Understanding) -> Prediction | None:
-        return Prediction("answer", 0.5, "a question for the knowledge base", priority=10)
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        return Prediction("answer", 0.5, "a question for the knowledge base", 10)
 
 
-DEFAULT_POLICIES: tuple[Policy, ...] = (HandoffPolicy(), SmallTalkPolicy(), KnowledgeBasePolicy())
+def default_policies(
+    rules: BusinessRules | None = None, actions: BusinessActions | None = None, intent_margin: float = 0.15
+) -> tuple[Policy, ...]:
+    """Every policy, wired with the business rules and the business actions."""
+    rules = rules or BusinessRules()
+    return (
+        BusinessRulesPolicy(rules),
+        HandoffPolicy(rules),
+        BusinessActionPolicy(actions or BusinessActions()),
+        ClarifyPolicy(intent_margin),
+        SmallTalkPolicy(),
+        FallbackPolicy(),
+        KnowledgeBasePolicy(),
+    )
+
+
+DEFAULT_POLICIES: tuple[Policy, ...] = default_policies()
 
 
 def choose(predictions: Sequence[Prediction | None]) -> Prediction:

@@ -1,4 +1,10 @@
-"""Where conversations are kept: the store protocol, the per-turn decision record, an in-memory store."""
+"""Where conversations are kept: the TrackerStore protocol, the per-turn decision record, an in-memory store.
+
+A store keeps each conversation as its append-only list of events; the tracker (``dialog.tracker``) is
+rebuilt from them (``load_tracker``), and a save appends only the events of the new turn. Implementations:
+``InMemoryStore`` here, ``assistant.store.SqlStore`` (SQLAlchemy: SQLite, PostgreSQL), and the wrappers
+``SpoolingStore`` and ``RedactingStore``; all pass one shared test suite (tests/dialog/test_tracker_store.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dialog.events import Event, SessionStarted
+from dialog.tracker import Tracker
 
 
 class UnknownSession(KeyError):
@@ -49,7 +56,7 @@ class TurnRecord:
         return self.timings_ms.get("total_ms")
 
 
-class ConversationStore(Protocol):
+class TrackerStore(Protocol):
     """Sessions, their events (append-only) and their turn records."""
 
     def create_session(self, channel: str = "web") -> str: ...
@@ -59,8 +66,16 @@ class ConversationStore(Protocol):
         ...
 
     def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
-        """Append new events (and the turn's record) in one transaction."""
+        """Append new events (and the turn's record) in one transaction: the save of a turn."""
         ...
+
+
+ConversationStore = TrackerStore  # the earlier name, still used across the project
+
+
+def load_tracker(store: TrackerStore, session_id: str) -> Tracker:
+    """The conversation's state, replayed from its stored events; UnknownSession if there is none."""
+    return Tracker.from_events(session_id, store.load_events(session_id))
 
 
 def new_session_id() -> str:
@@ -69,7 +84,7 @@ def new_session_id() -> str:
 
 
 class InMemoryStore:
-    """A ConversationStore in a dict, for tests and throwaway runs."""
+    """A TrackerStore in a dict, for tests and throwaway runs."""
 
     def __init__(self) -> None:
         self.events: dict[str, list[Event]] = {}

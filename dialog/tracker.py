@@ -1,16 +1,37 @@
-"""Conversation state derived only by replaying events. No I/O."""
+"""Conversation state derived only by replaying events. No I/O.
+
+Everything the policies look at (slots, the slot a business action waits for, an open clarifying
+question, how many answers in a row failed, the last standalone query) is folded from the events, so a
+conversation restored from the store after a restart continues where it stopped.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from dialog.events import BotAnswer, Event, HandoffRequested, IntentPredicted, SessionEnded, UserMessage
+from dialog.events import (
+    ActionExecuted,
+    BotAnswer,
+    ClarificationAsked,
+    Event,
+    HandoffRequested,
+    IntentPredicted,
+    RetrievalDone,
+    SessionEnded,
+    SlotRequested,
+    SlotSet,
+    UserMessage,
+)
+
+# Bot replies that neither count as a failure nor end one: they keep the count of failed answers.
+NEUTRAL_ACTIONS = ("clarify", "small_talk")
 
 
 @dataclass
 class Tracker:
-    """What a conversation has come to: its events, exchanges, latest intent and handoff state."""
+    """What a conversation has come to: its events, exchanges, slots, latest intent and handoff state."""
 
     session_id: str
     events: list[Event] = field(default_factory=list)
@@ -19,6 +40,13 @@ class Tracker:
     handoff_requested: bool = False
     ended: bool = False
     consecutive_abstentions: int = 0
+    consecutive_failures: int = 0  # answers in a row that abstained or fell back
+    slots: dict[str, Any] = field(default_factory=dict)
+    requested_slot: tuple[str, str] | None = None  # (business action, slot) the bot asked for
+    clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
+    last_query: str | None = None  # the last standalone query sent to retrieval
+    last_action: str | None = None  # the action of the last bot reply
+    handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
 
     @classmethod
@@ -35,15 +63,43 @@ class Tracker:
             self._pending_user = event.text
         elif isinstance(event, IntentPredicted):
             self.latest_intent = event.intent
+        elif isinstance(event, SlotSet):
+            if event.value is None:
+                self.slots.pop(event.name, None)
+            else:
+                self.slots[event.name] = event.value
+        elif isinstance(event, SlotRequested):
+            self.requested_slot = (event.action, event.slot)
+        elif isinstance(event, ActionExecuted):
+            self.requested_slot = None
+        elif isinstance(event, ClarificationAsked):
+            self.clarification = event
+        elif isinstance(event, RetrievalDone):
+            self.last_query = event.query
         elif isinstance(event, BotAnswer):
-            if self._pending_user is not None:
-                self.exchanges.append((self._pending_user, event.text))
-                self._pending_user = None
-            self.consecutive_abstentions = self.consecutive_abstentions + 1 if event.abstained else 0
+            self._apply_bot(event)
         elif isinstance(event, HandoffRequested):
             self.handoff_requested = True
+            self.requested_slot = None
         elif isinstance(event, SessionEnded):
             self.ended = True
+
+    def _apply_bot(self, event: BotAnswer) -> None:
+        if self._pending_user is not None:
+            self.exchanges.append((self._pending_user, event.text))
+            self._pending_user = None
+        self.consecutive_abstentions = self.consecutive_abstentions + 1 if event.abstained else 0
+        failed = event.abstained or event.action == "fallback"
+        if failed:
+            self.consecutive_failures += 1
+        elif event.action not in NEUTRAL_ACTIONS:
+            self.consecutive_failures = 0
+        if event.action != "clarify":
+            self.clarification = None
+        if event.action != "business":  # the bot moved on: the form waiting for a slot is dropped
+            self.requested_slot = None
+        self.handoff_offered = failed and event.action != "handoff"
+        self.last_action = event.action
 
     @property
     def turn_count(self) -> int:

@@ -171,7 +171,7 @@ def chunk_document(
             text=text,
             source=document.source,
             url=document.url,
-            metadata={"kind": document.kind, "language": document.language},
+            metadata={"kind": document.kind, "language": document.language, "tags": list(document.tags)},
         )
         for heading, text in parts
     ]

@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """A coarse guess from the script: ``ja`` (kana), ``ko`` (hangul), ``zh`` (Han characters) when they
+    make up at least a fifth of the letters of the first 2,000 characters; else ``default``."""
+    sample = text[:2000]
+    letters = len(_LETTER.findall(sample)) or 1
+    if len(_KANA.findall(sample)) / letters >= 0.05:
+        return "ja"
+    if len(_HANGUL.findall(sample)) / letters >= 0.2:
+        return "ko"
+    if len(_HAN.findall(sample)) / letters >= 0.2:
+        return "zh"
+    return default
 
 
 def content_hash(text: str) -> str:
@@ -23,6 +43,7 @@ class Document:
     kind: str = "article"  # "article" or "faq"
     url: str | None = None
     language: str = "en"
+    tags: tuple[str, ...] = ()  # for search filters: the top folder of the id, front-matter or FAQ "tags"
 
     @property
     def content_hash(self) -> str:

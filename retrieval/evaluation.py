@@ -8,10 +8,17 @@ Datasets (paths point at the dataset's folder or file):
 - ``dstc11``: FAQ entries and review sentences of the knowledge base (entity name prefixed) are the
   passages; each knowledge-seeking turn of ``val`` (with the two turns before it) is a query whose
   gold passages are its labelled snippets.
+- ``cmrc2018``: the Chinese paragraphs of the CMRC2018 dev file are the passages; each question is a
+  query whose gold passage is its own paragraph.
+
+Splits (for training without reporting on what was trained on): every query has a group (its article
+for SQuAD and CMRC2018, the query itself otherwise); ``query_split`` puts a group in ``train`` or
+``test`` by a seeded hash, so the halves are fixed across runs. The passages always stay whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.embedders import Embedder
-from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
 from retrieval.metrics import summarise
 from retrieval.retriever import CANDIDATES  # results taken from each method before fusion, as in search
@@ -36,6 +43,27 @@ class EvalSet:
     passages: list[str] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
     gold: list[set[str]] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # what a split keeps together (see module docstring)
+    language: str = "en"
+
+    def add_query(self, query: str, gold: set[str], group: str | None = None) -> None:
+        self.queries.append(query)
+        self.gold.append(gold)
+        self.groups.append(group if group is not None else f"q{len(self.queries)}")
+
+    # the full query list this set was cut from and its rows there, so cached query vectors are reused
+    source_queries: list[str] | None = None
+    source_rows: list[int] | None = None
+
+    def subset(self, rows: Sequence[int]) -> EvalSet:
+        """The same passages with only the queries at ``rows``."""
+        rows = list(rows)
+        origin = self.source_queries if self.source_queries is not None else self.queries
+        origin_rows = [self.source_rows[i] for i in rows] if self.source_rows is not None else rows
+        return EvalSet(
+            self.name, self.passage_ids, self.passages, [self.queries[i] for i in rows], [self.gold[i] for i in rows],
+            [self.groups[i] for i in rows], self.language, origin, origin_rows,
+        )
 
     def add_passage(self, passage_id: str, text: str) -> None:
         self.passage_ids.append(passage_id)
@@ -60,8 +88,7 @@ def load_stackfaq(path: Path) -> EvalSet:
         dataset.add_passage(passage_id, f"{thread['question']}\n{answers[0]}")  # an FAQ entry: question and its first answer
         for paraphrase in thread.get("rephr") or []:
             if paraphrase and paraphrase.strip() not in ("", "*"):
-                dataset.queries.append(paraphrase.strip())
-                dataset.gold.append({passage_id})
+                dataset.add_query(paraphrase.strip(), {passage_id})
     return dataset
 
 
@@ -74,8 +101,20 @@ def load_squad2(path: Path) -> EvalSet:
             dataset.add_passage(passage_id, paragraph["context"])
             for qa in paragraph["qas"]:
                 if not qa.get("is_impossible") and qa.get("answers"):
-                    dataset.queries.append(qa["question"])
-                    dataset.gold.append({passage_id})
+                    dataset.add_query(qa["question"], {passage_id}, group=article["title"])
+    return dataset
+
+
+def load_cmrc2018(path: Path) -> EvalSet:
+    file = path if path.is_file() else _find(path, "cmrc2018_dev.json")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    dataset = EvalSet("cmrc2018", language="zh")
+    for article in data["data"]:
+        for number, paragraph in enumerate(article["paragraphs"]):
+            passage_id = f"{article['id']}#{number}"
+            dataset.add_passage(passage_id, paragraph["context"])
+            for qa in paragraph["qas"]:
+                dataset.add_query(qa["question"], {passage_id}, group=article["id"])
     return dataset
 
 
@@ -96,19 +135,25 @@ def load_dstc11(path: Path, context_turns: int = 3) -> EvalSet:
     for turns, label in zip(logs, labels, strict=True):
         if not label.get("target"):
             continue
-        dataset.queries.append(" ".join(turn["text"] for turn in turns[-context_turns:]))
-        dataset.gold.append(
+        dataset.add_query(
+            " ".join(turn["text"] for turn in turns[-context_turns:]),
             {
                 f"{k['domain']}/{k['entity_id']}/{k['doc_type']}/{k['doc_id']}"
                 + (f"/{k['sent_id']}" if k["doc_type"] == "review" else "")
                 for k in label["knowledge"]
-            }
+            },
         )
     return dataset
 
 
-LOADERS: dict[str, Callable[[Path], EvalSet]] = {"stackfaq": load_stackfaq, "squad2": load_squad2, "dstc11": load_dstc11}
-METHODS = ("dense", "bm25", "hybrid")
+LOADERS: dict[str, Callable[[Path], EvalSet]] = {
+    "stackfaq": load_stackfaq, "squad2": load_squad2, "dstc11": load_dstc11, "cmrc2018": load_cmrc2018,
+}
+# dense and bm25 alone; rrf: plain reciprocal rank fusion; hybrid: the default fusion (weighted scores);
+# rerank: hybrid's top candidates re-ordered by the trained cross-encoder.
+METHODS = ("dense", "bm25", "rrf", "hybrid", "rerank")
+SPLITS = ("all", "train", "test")
+SPLIT_SEED = "retrieval-split-v1"
 
 
 def load_dataset(name: str, path: Path) -> EvalSet:
@@ -119,9 +164,62 @@ def load_dataset(name: str, path: Path) -> EvalSet:
     return LOADERS[name](Path(path))
 
 
-def dense_rankings(embedder: Embedder, dataset: EvalSet, k: int, show_progress: bool) -> list[list[tuple[int, float]]]:
-    passages = embedder.embed(dataset.passages, show_progress=show_progress)  # (P, d)
-    queries = embedder.embed(dataset.queries, show_progress=show_progress)  # (Q, d)
+def in_train_half(group: str, seed: str = SPLIT_SEED) -> bool:
+    """A fixed, seeded half of the groups: the same on every run and machine."""
+    return hashlib.sha256(f"{seed}\x00{group}".encode("utf-8")).digest()[0] < 128
+
+
+def query_split(dataset: EvalSet, split: str) -> EvalSet:
+    """``all`` queries, or the ``train`` / ``test`` half by group (passages unchanged)."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    if split == "all":
+        return dataset
+    rows = [i for i, group in enumerate(dataset.groups) if in_train_half(group) == (split == "train")]
+    return dataset.subset(rows)
+
+
+def embed_cached(
+    embedder: Embedder, texts: Sequence[str], cache_dir: Path | None, queries: bool = False, show_progress: bool = False
+) -> np.ndarray:
+    """``embedder``'s vectors of ``texts``, read from ``cache_dir`` when this exact list was embedded before.
+
+    Queries go through ``embed_queries`` where an embedder has it (E5 embeds queries and passages
+    with different prefixes). The cache key covers the embedder's name and fingerprint and every text.
+    """
+    encode = getattr(embedder, "embed_queries", None) if queries else None
+    encode = encode or embedder.embed
+    if cache_dir is None:
+        return encode(list(texts), show_progress=show_progress)
+    digest = hashlib.sha256(f"{embedder.name}\x00{embedder.fingerprint}\x00{'q' if queries else 'p'}".encode())
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\x00")
+    path = Path(cache_dir) / f"{embedder.name}-{digest.hexdigest()[:20]}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = encode(list(texts), show_progress=show_progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path.with_suffix(".tmp.npy"), vectors)
+    path.with_suffix(".tmp.npy").replace(path)
+    return vectors
+
+
+def dense_rankings(
+    embedder: Embedder, dataset: EvalSet, k: int, show_progress: bool, cache_dir: Path | None = None,
+    index_type: str = "flat",
+) -> list[list[tuple[int, float]]]:
+    passages = embed_cached(embedder, dataset.passages, cache_dir, show_progress=show_progress)  # (P, d)
+    if dataset.source_queries is not None and cache_dir is not None:  # a split: embed (or reuse) the whole list once
+        everything = embed_cached(embedder, dataset.source_queries, cache_dir, queries=True, show_progress=show_progress)
+        queries = everything[dataset.source_rows]  # (Q, d)
+    else:
+        queries = embed_cached(embedder, dataset.queries, cache_dir, queries=True, show_progress=show_progress)  # (Q, d)
+    if index_type not in ("flat", "auto"):  # the approximate index the assistant would search
+        from retrieval.index import build_ann
+
+        ann = build_ann(np.ascontiguousarray(passages), np.arange(len(passages), dtype=np.int64), index_type)
+        scores, ids = ann.search(np.ascontiguousarray(queries), min(k, len(passages)))
+        return [[(int(i), float(s)) for s, i in zip(row_s, row_i) if i >= 0] for row_s, row_i in zip(scores, ids)]
     rankings = []
     for start in range(0, len(queries), 512):
         scores = queries[start : start + 512] @ passages.T  # (batch, P)
@@ -130,23 +228,65 @@ def dense_rankings(embedder: Embedder, dataset: EvalSet, k: int, show_progress: 
     return rankings
 
 
+@dataclass
+class EvalConfig:
+    """How the fused and reranked methods are built; the defaults are those of the assistant's settings."""
+
+    fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25) of the hybrid fusion
+    coverage_power: float = DEFAULT_COVERAGE_POWER  # bm25 weight * coverage ** power; 0: fixed weights
+    keyword_tokenizer: str = "auto"
+    reranker: object | None = None  # a retrieval.reranker.Reranker, or None (then no ``rerank`` method)
+    rerank_top: int = 10
+    cache_dir: Path | None = None
+    index_type: str = "flat"
+
+
 def evaluate(
-    dataset: EvalSet, embedder: Embedder, methods: Sequence[str] = METHODS, show_progress: bool = False
+    dataset: EvalSet,
+    embedder: Embedder,
+    methods: Sequence[str] = ("dense", "bm25", "rrf", "hybrid"),
+    show_progress: bool = False,
+    config: EvalConfig | None = None,
 ) -> dict[str, dict[str, float]]:
     """Metrics per method: ``{"dense": {"recall@1": ..., "mrr@10": ...}, ...}``."""
+    config = config or EvalConfig()
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown method(s) {sorted(unknown)}; choose from {', '.join(METHODS)}")
+    if "rerank" in methods and config.reranker is None:
+        raise ValueError("method 'rerank' needs a trained reranker; train one with: assistant train reranker")
+    needs = set(methods)
     rankings: dict[str, list[list[tuple[int, float]]]] = {}
-    if {"dense", "hybrid"} & set(methods):
-        rankings["dense"] = dense_rankings(embedder, dataset, CANDIDATES, show_progress)
-    if {"bm25", "hybrid"} & set(methods):
-        keyword = KeywordIndex(list(range(len(dataset.passages))), dataset.passages)
-        rankings["bm25"] = keyword.search_many(dataset.queries, CANDIDATES)
-    if "hybrid" in methods:
-        rankings["hybrid"] = [reciprocal_rank_fusion(pair) for pair in zip(rankings["dense"], rankings["bm25"])]
+    if needs - {"bm25"}:
+        rankings["dense"] = dense_rankings(embedder, dataset, CANDIDATES, show_progress, config.cache_dir, config.index_type)
+    if needs - {"dense"}:
+        keyword = KeywordIndex(list(range(len(dataset.passages))), dataset.passages, tokenizer=config.keyword_tokenizer)
+        rankings["bm25"], coverage = keyword.search_with_coverage(dataset.queries, CANDIDATES)
+    pairs = list(zip(rankings.get("dense", []), rankings.get("bm25", [])))
+    if "rrf" in needs:
+        rankings["rrf"] = [reciprocal_rank_fusion(pair) for pair in pairs]
+    if needs & {"hybrid", "rerank"}:
+        dense_weight, bm25_weight = config.fusion_weights
+        rankings["hybrid"] = [
+            adaptive_fusion(d, k, c, dense_weight, bm25_weight, config.coverage_power) for (d, k), c in zip(pairs, coverage)
+        ]
+    if "rerank" in needs:
+        rankings["rerank"] = rerank_rankings(config.reranker, dataset, rankings["hybrid"], config.rerank_top, show_progress)
     results = {}
     for method in methods:
         runs = [([dataset.passage_ids[i] for i, _ in ranking[:10]], gold) for ranking, gold in zip(rankings[method], dataset.gold)]
         results[method] = summarise(runs)
     return results
+
+
+def rerank_rankings(
+    reranker, dataset: EvalSet, rankings: list[list[tuple[int, float]]], top: int, show_progress: bool
+) -> list[list[tuple[int, float]]]:
+    """Each ranking's first ``top`` re-ordered by the reranker (one batched call), the rest after them."""
+    pairs = [(query, dataset.passages[i]) for query, ranking in zip(dataset.queries, rankings) for i, _ in ranking[:top]]
+    scores = iter(reranker.score_pairs(pairs, show_progress=show_progress))
+    reranked = []
+    for ranking in rankings:
+        head = [(i, next(scores)) for i, _ in ranking[:top]]
+        reranked.append(reranker.combine(head, ranking[:top]) + list(ranking[top:]))
+    return reranked

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
-from retrieval.documents import Document
+from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
 
 DROPPED_TAGS = ("nav", "aside", "script", "style", "noscript", "form", "template", "svg", "iframe")
@@ -156,4 +156,10 @@ def load_html(path: Path, doc_id: str, raw: bytes) -> Document:
     if not text.strip():
         raise UnreadableFile("HTML page without text content")
     title = title or path.stem.replace("-", " ").replace("_", " ").capitalize()
-    return Document(doc_id=doc_id, title=title, text=text, source=str(path.resolve()), url=url, language=language)
+    from retrieval.loaders import folder_tags
+
+    if soup.html is None or not soup.html.get("lang"):
+        language = detect_language(text, language)
+    return Document(
+        doc_id=doc_id, title=title, text=text, source=str(path.resolve()), url=url, language=language, tags=folder_tags(doc_id)
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
-from retrieval.loaders import load_paths
+from retrieval.loaders import FAQ_COLUMNS, load_paths
 
 
 @dataclass
@@ -41,11 +41,14 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def open_or_create(index_dir: Path, embedder: Embedder, rebuild: bool = False) -> VectorIndex:
-    """The saved index, or a new empty one when there is none or a rebuild is asked for."""
+def open_or_create(index_dir: Path, embedder: Embedder, rebuild: bool = False, **index_options) -> VectorIndex:
+    """The saved index, or a new empty one when there is none or a rebuild is asked for.
+
+    ``index_options`` (index_type, ann_threshold, ...) choose the approximate index saved with it.
+    """
     if not rebuild and (Path(index_dir) / "manifest.json").exists():
-        return VectorIndex.load(index_dir, embedder.name, embedder.fingerprint)
-    return VectorIndex(embedder.dimension, embedder.name, embedder.fingerprint)
+        return VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
+    return VectorIndex(embedder.dimension, embedder.name, embedder.fingerprint, **index_options)
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -66,16 +69,20 @@ def ingest(
     show_progress: bool = False,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    faq_columns: tuple[str, str] = FAQ_COLUMNS,
+    **index_options,
 ) -> IngestReport:
     """Load ``paths``, re-embed new or changed documents, remove documents deleted from these folders.
 
     Chunks hold at most ``max_tokens`` tokens of the embedder's tokenizer, overlapping by
     ``overlap_tokens``. Nothing is written when nothing changed; otherwise the index is saved atomically.
+    ``faq_columns`` names the question and answer columns of FAQ files; ``index_options`` (index_type,
+    ann_threshold) pick the approximate index built and saved with the exact one.
     """
     roots = [Path(p).resolve() for p in paths]
-    loaded = load_paths(roots, show_progress=show_progress)
+    loaded = load_paths(roots, show_progress=show_progress, faq_columns=faq_columns)
     report = IngestReport(skipped=loaded.skipped, empty_folders=loaded.empty_folders)
-    index = open_or_create(index_dir, embedder, rebuild=rebuild)
+    index = open_or_create(index_dir, embedder, rebuild=rebuild, **index_options)
     settings = chunking_settings(embedder, max_tokens, overlap_tokens)
     signature = ",".join(f"{key}={value}" for key, value in settings.items())
     seen: set[str] = set()

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.documents import Document
+from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -25,6 +25,8 @@ FAQ_SUFFIXES = {".csv", ".json"}
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | FAQ_SUFFIXES
 MAX_FILE_BYTES = 20 * 1024 * 1024  # text, Markdown, HTML and FAQ files
 MAX_PDF_BYTES = 100 * 1024 * 1024  # PDFs carry images and fonts, so they may be larger
+FAQ_COLUMNS = ("question", "answer")  # default FAQ column names (case-insensitive); see load_paths
+_FRONT_MATTER_TAGS = re.compile(r"\A---\s*\n(?:.*\n)*?tags:\s*\[?([^\]\n]*)\]?\s*\n(?:.*\n)*?---\s*\n", re.IGNORECASE)
 
 __all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "SUPPORTED_SUFFIXES"]
 
@@ -76,20 +78,35 @@ def slugify(text: str, limit: int = 48) -> str:
     return slug[:limit].rstrip("-") or "entry"
 
 
+def folder_tags(doc_id: str) -> tuple[str, ...]:
+    """The top folder of a document id (``billing/refunds`` -> ``billing``) as a tag."""
+    return (doc_id.split("/")[0],) if "/" in doc_id else ()
+
+
+def split_tags(value: str) -> tuple[str, ...]:
+    return tuple(t.strip().strip("'\"") for t in re.split(r"[,;|]", value) if t.strip().strip("'\""))
+
+
 def load_markdown(path: Path, doc_id: str) -> Document:
     text = read_text_file(path)
+    tags = folder_tags(doc_id)
+    front = _FRONT_MATTER_TAGS.match(text)
+    if front:  # YAML front matter with a tags: line (list or comma-separated)
+        tags = tuple(dict.fromkeys(tags + split_tags(front.group(1))))
     match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
     title = match.group(1) if match else path.stem.replace("-", " ").replace("_", " ").capitalize()
-    return Document(doc_id=doc_id, title=title, text=text, source=str(path.resolve()))
+    return Document(doc_id=doc_id, title=title, text=text, source=str(path.resolve()), language=detect_language(text), tags=tags)
 
 
 def load_plain_text(path: Path, doc_id: str) -> Document:
     text = read_text_file(path)
     title = text.strip().splitlines()[0][:120]
-    return Document(doc_id=doc_id, title=title, text=text, source=str(path.resolve()))
+    return Document(
+        doc_id=doc_id, title=title, text=text, source=str(path.resolve()), language=detect_language(text), tags=folder_tags(doc_id)
+    )
 
 
-def _faq_rows(path: Path, text: str) -> list[dict[str, str]]:
+def _faq_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> list[dict[str, str]]:
     if path.suffix == ".csv":
         rows = list(csv.DictReader(io.StringIO(text)))
     else:
@@ -100,17 +117,24 @@ def _faq_rows(path: Path, text: str) -> list[dict[str, str]]:
         rows = data.get("faq", data.get("items")) if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise UnreadableFile('expected a JSON list of {"question": ..., "answer": ...} objects')
-    if not rows or not {"question", "answer"} <= {key.strip().lower() for key in rows[0] if key}:
-        raise UnreadableFile("an FAQ file needs 'question' and 'answer' columns")
-    return [{str(k).strip().lower(): str(v or "").strip() for k, v in row.items() if k} for row in rows]
+    question, answer = (c.strip().lower() for c in columns)
+    if not rows or not {question, answer} <= {str(key).strip().lower() for key in rows[0] if key}:
+        raise UnreadableFile(f"an FAQ file needs '{question}' and '{answer}' columns")
+    rows = [{str(k).strip().lower(): str(v or "").strip() for k, v in row.items() if k} for row in rows]
+    return [{**row, "question": row.get(question, ""), "answer": row.get(answer, "")} for row in rows]
 
 
-def load_faq(path: Path, doc_id: str) -> list[Document]:
-    """One Document per question/answer pair, so each FAQ entry is found and cited on its own."""
+def load_faq(path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS) -> list[Document]:
+    """One Document per question/answer pair, so each FAQ entry is found and cited on its own.
+
+    ``columns`` names the question and answer columns (JSON keys); optional columns: ``url``,
+    ``language`` and ``tags`` (comma-separated).
+    """
     documents = []
-    for row in _faq_rows(path, read_text_file(path)):
+    for row in _faq_rows(path, read_text_file(path), columns):
         if not row.get("question") or not row.get("answer"):  # a JSON entry may lack either key
             continue
+        text = f"{row['question']}\n{row['answer']}"
         documents.append(
             Document(
                 doc_id=f"{doc_id}#{slugify(row['question'])}",
@@ -119,6 +143,8 @@ def load_faq(path: Path, doc_id: str) -> list[Document]:
                 source=str(path.resolve()),
                 kind="faq",
                 url=row.get("url") or None,
+                language=row.get("language") or detect_language(text),
+                tags=tuple(dict.fromkeys(folder_tags(doc_id) + split_tags(row.get("tags") or ""))),
             )
         )
     if not documents:
@@ -126,7 +152,7 @@ def load_faq(path: Path, doc_id: str) -> list[Document]:
     return documents
 
 
-def load_file(path: Path, doc_id: str) -> list[Document]:
+def load_file(path: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> list[Document]:
     """Documents from one file; UnreadableFile when it cannot be used."""
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
@@ -134,7 +160,7 @@ def load_file(path: Path, doc_id: str) -> list[Document]:
     if suffix in TEXT_SUFFIXES:
         return [load_plain_text(path, doc_id)]
     if suffix in FAQ_SUFFIXES:
-        return load_faq(path, doc_id)
+        return load_faq(path, doc_id, faq_columns)
     if suffix in HTML_SUFFIXES:
         from retrieval.html_loader import load_html
 
@@ -158,10 +184,11 @@ def iter_files(root: Path) -> Iterable[Path]:
             yield path
 
 
-def load_paths(paths: Iterable[Path], show_progress: bool = False) -> LoadReport:
+def load_paths(paths: Iterable[Path], show_progress: bool = False, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> LoadReport:
     """Load every supported file under ``paths``; ids are paths relative to the given folder.
 
-    ``show_progress`` shows a progress bar over the files while they are read.
+    ``show_progress`` shows a progress bar over the files while they are read; ``faq_columns`` names
+    the question and answer columns of FAQ files.
     """
     report = LoadReport()
     todo: list[tuple[Path, str]] = []
@@ -182,7 +209,7 @@ def load_paths(paths: Iterable[Path], show_progress: bool = False) -> LoadReport
     for path, doc_id in _progress(todo, show_progress):
         report.files_read += 1
         try:
-            report.documents.extend(load_file(path, doc_id))
+            report.documents.extend(load_file(path, doc_id, faq_columns))
         except (UnreadableFile, OSError) as error:
             report.skipped.append((str(path), str(error)))
     return report

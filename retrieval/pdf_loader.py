@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from retrieval.documents import Document
+from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
 
 
@@ -64,4 +64,8 @@ def load_pdf(path: Path, doc_id: str) -> Document:
     if not text.strip():
         raise UnreadableFile("PDF without extractable text (a scanned document? it needs OCR first)")
     title = _metadata_title(reader) or next(line.strip() for line in text.splitlines() if line.strip())[:120]
-    return Document(doc_id=doc_id, title=title, text=text + "\n", source=str(path.resolve()))
+    from retrieval.loaders import folder_tags
+
+    return Document(
+        doc_id=doc_id, title=title, text=text + "\n", source=str(path.resolve()), language=detect_language(text), tags=folder_tags(doc_id)
+    )

@@ -1,22 +1,57 @@
-"""Search: a query in, scored passages out (dense, keyword, or both fused)."""
+"""Search: a query in, scored passages out (dense, keyword, or both fused), optionally reranked and filtered."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from retrieval.documents import Passage
+from retrieval.documents import Chunk, Passage
 from retrieval.embedders import Embedder
-from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.index import VectorIndex
+from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
+from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
 from retrieval.keyword import KeywordIndex
 
-Method = Literal["dense", "bm25", "hybrid"]
-METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid")
+Method = Literal["dense", "bm25", "hybrid", "rrf"]
+METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
 CANDIDATES = 50  # results taken from each search before fusion
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How the index is searched (see the retrieval settings in assistant/config.py)."""
+
+    index_type: str = "auto"
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD
+    ef_search: int = 64
+    nprobe: int = 16
+    fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25), for "hybrid"
+    coverage_power: float = DEFAULT_COVERAGE_POWER  # hybrid's bm25 weight * coverage ** power (0: fixed)
+    keyword_tokenizer: str = "auto"
+    rerank_top: int = 10
+
+
+def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
+    """Whether ``chunk`` passes every filter. Keys: ``source`` (path prefix or exact path), ``doc_id``
+    (prefix), ``language``, ``kind``, ``tag`` (one of the chunk's ``metadata["tags"]``), or any other
+    metadata key (equality). A list value means any of them."""
+    for key, wanted in filters.items():
+        options = wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+        if key == "source":
+            value_ok = any(chunk.source == str(o) or chunk.source.startswith(str(o).rstrip("/") + "/") for o in options)
+        elif key == "doc_id":
+            value_ok = any(chunk.doc_id == o or chunk.doc_id.startswith(f"{o}/") or chunk.doc_id.startswith(f"{o}#") for o in options)
+        elif key == "tag":
+            value_ok = bool(set(chunk.metadata.get("tags") or []) & set(options))
+        else:
+            value_ok = chunk.metadata.get(key) in options
+        if not value_ok:
+            return False
+    return True
 
 
 class Retriever:
@@ -24,14 +59,20 @@ class Retriever:
 
     Every returned passage is scored with the dense cosine similarity of query and chunk, whatever
     the method that ranked it, so one threshold ("is anything close enough?") serves all methods.
+    A reranker (``retrieval.reranker``), when given, re-orders the first ``rerank_top`` candidates.
     """
 
-    def __init__(self, embedder: Embedder, index_dir: Path, method: Method = "dense") -> None:
+    def __init__(
+        self, embedder: Embedder, index_dir: Path, method: Method = "dense", options: SearchOptions | None = None,
+        reranker: Any = None,
+    ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of: {', '.join(METHODS)}")
         self.embedder = embedder
         self.index_dir = Path(index_dir)
         self.method = method
+        self.options = options or SearchOptions()
+        self.reranker = reranker
         self._index: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
         self._loaded_stamp: float | None = None
@@ -44,7 +85,11 @@ class Retriever:
         stamp = manifest.stat().st_mtime if manifest.exists() else None
         with self._lock:
             if self._index is None or stamp != self._loaded_stamp:
-                self._index = VectorIndex.load(self.index_dir, self.embedder.name, self.embedder.fingerprint)
+                o = self.options
+                self._index = VectorIndex.load(
+                    self.index_dir, self.embedder.name, self.embedder.fingerprint,
+                    index_type=o.index_type, ann_threshold=o.ann_threshold, ef_search=o.ef_search, nprobe=o.nprobe,
+                )
                 self._keyword = None
                 self._loaded_stamp = stamp
             return self._index
@@ -59,24 +104,41 @@ class Retriever:
         with self._lock:
             if self._keyword is None:
                 ids = list(index.chunks)
-                self._keyword = KeywordIndex(ids, [index.chunks[i].embedding_text for i in ids])
+                texts = [index.chunks[i].embedding_text for i in ids]
+                self._keyword = KeywordIndex(ids, texts, tokenizer=self.options.keyword_tokenizer)
             return self._keyword
 
-    def search(self, query: str, k: int = 3) -> list[Passage]:
-        """The ``k`` best passages for ``query``, best first."""
+    def _embed_query(self, query: str) -> np.ndarray:
+        encode = getattr(self.embedder, "embed_queries", None) or self.embedder.embed
+        return encode([query])[0]
+
+    def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
+        """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters``."""
         index = self.index
-        vector = self.embedder.embed([query])[0]
+        vector = self._embed_query(query)
+        allowed = {cid for cid, chunk in index.chunks.items() if matches(chunk, filters)} if filters else None
+        depth = max(k, self.options.rerank_top if self.reranker else k)
         if self.method == "dense":
-            ranked = [(chunk.chunk_id, score) for chunk, score in index.search(vector, k)]
+            ranked = [(chunk.chunk_id, score) for chunk, score in index.search(vector, depth, allowed)]
         else:
-            keyword = self.keyword_index().search(query, CANDIDATES)
+            pool = CANDIDATES if allowed is None else CANDIDATES + len(index.chunks) - len(allowed)
+            found, coverage = self.keyword_index().search_with_coverage([query], pool)
+            keyword = [(i, s) for i, s in found[0] if allowed is None or i in allowed][:CANDIDATES]
             if self.method == "bm25":
-                ranked = keyword[:k]
+                ranked = keyword[:depth]
             else:
-                dense = [(chunk.chunk_id, score) for chunk, score in index.search(vector, CANDIDATES)]
-                ranked = reciprocal_rank_fusion([dense, keyword])[:k]
-        return [Passage(index.chunks[chunk_id], self._cosine(index, chunk_id, vector)) for chunk_id, _ in ranked]
+                dense = [(chunk.chunk_id, score) for chunk, score in index.search(vector, CANDIDATES, allowed)]
+                if self.method == "rrf":
+                    ranked = reciprocal_rank_fusion([dense, keyword])
+                else:
+                    dense_weight, bm25_weight = self.options.fusion_weights
+                    ranked = adaptive_fusion(dense, keyword, coverage[0], dense_weight, bm25_weight, self.options.coverage_power)
+        if self.reranker is not None and len(ranked) > 1:
+            head = ranked[: self.options.rerank_top]
+            scores = self.reranker.score_pairs([(query, index.chunks[i].embedding_text) for i, _ in head])
+            ranked = self.reranker.combine([(i, s) for (i, _), s in zip(head, scores)], list(head)) + list(ranked[len(head):])
+        return [Passage(index.chunks[chunk_id], self._cosine(index, chunk_id, vector)) for chunk_id, _ in ranked[:k]]
 
     @staticmethod
     def _cosine(index: VectorIndex, chunk_id: int, vector: np.ndarray) -> float:
-        return float(index.faiss.reconstruct(int(chunk_id)) @ vector)
+        return float(index.vector_of(chunk_id) @ vector)

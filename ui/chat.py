@@ -18,6 +18,7 @@ import gradio as gr
 from dialog.events import BotAnswer, Event, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
+from dialog.tracker import Tracker
 
 ChatHistory = list[dict[str, Any]]
 
@@ -32,6 +33,7 @@ HANDOFF_BANNER = (
     '<div class="handoff-banner" role="status"><strong>A member of our team will take over this conversation.</strong> '
     "They can see the messages below and will reply here.</div>"
 )
+MAX_OPTIONS = 4  # buttons for a clarifying question's choices
 SESSION_STORAGE_KEY = "support-assistant-session"
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
@@ -43,6 +45,7 @@ footer { display: none !important; }
 .handoff-banner { padding: 0.7rem 0.9rem; border-radius: 8px; background: #fff4d6; color: #4a3600;
   border: 1px solid #f0c75e; line-height: 1.4; }
 #chat-actions button { flex: 1 1 auto; }
+#clarify-options button { flex: 0 1 auto; }
 /* narrower side margins on phones; outside the media query, whose rules Gradio scopes to the page's content */
 .gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
 @media (max-width: 480px) {
@@ -87,6 +90,12 @@ def history_from_events(events: Iterable[Event]) -> ChatHistory:
             sources = "" if event.abstained else format_source_list(event.citations)
             history.append({"role": "assistant", "content": event.text + sources})
     return history
+
+
+def pending_options(events: Iterable[Event]) -> list[str]:
+    """The choices of the clarifying question the conversation ends with; empty when it ends otherwise."""
+    clarification = Tracker.from_events("", events).clarification
+    return list(clarification.options) if clarification is not None else []
 
 
 def turn_of_message(history: Sequence[dict[str, Any]], index: Any) -> int | None:
@@ -179,9 +188,23 @@ class ChatPage:
         """What the browser keeps to find the conversation again after a reload."""
         return {"session_id": session_id}
 
-    def sync(self, session_id: str | None) -> tuple[Any, Any, dict[str, str | None]]:
-        """After anything that may change the conversation: the handoff state and the id the browser keeps."""
-        return (*self.handoff_state(session_id), self.remember(session_id))
+    def option_buttons(self, session_id: str | None) -> list[Any]:
+        """One update per option button: the open clarifying question's choices, the rest hidden."""
+        options: list[str] = []
+        if session_id:
+            try:
+                options = pending_options(self.manager.store.load_events(session_id))[:MAX_OPTIONS]
+            except UnknownSession:
+                pass
+        return [
+            gr.update(value=options[i], visible=True) if i < len(options) else gr.update(visible=False)
+            for i in range(MAX_OPTIONS)
+        ]
+
+    def sync(self, session_id: str | None) -> tuple[Any, ...]:
+        """After anything that may change the conversation: the handoff state, the id the browser keeps, and
+        the buttons of an open clarifying question."""
+        return (*self.handoff_state(session_id), self.remember(session_id), *self.option_buttons(session_id))
 
     def rate(self, history: ChatHistory, session_id: str | None, like: gr.LikeData) -> tuple[Any, ...]:
         """Store a thumbs up or down on the answer's turn, then offer a comment box for it."""
@@ -254,6 +277,11 @@ class ChatPage:
                 with gr.Row():
                     send_comment = gr.Button("Send comment", size="sm", variant="primary", elem_id="feedback-send")
                     skip_comment = gr.Button("No thanks", size="sm", elem_id="feedback-skip")
+            with gr.Row(elem_id="clarify-options"):
+                option_buttons = [
+                    gr.Button("", size="sm", visible=False, elem_id=f"clarify-option-{i + 1}", elem_classes=["clarify-option"])
+                    for i in range(MAX_OPTIONS)
+                ]
             with gr.Row(equal_height=True):
                 box = gr.Textbox(
                     placeholder="Type your question…", show_label=False, scale=5, min_width=160,
@@ -267,9 +295,13 @@ class ChatPage:
 
             outputs = [chatbot, box, session_id]
             comment_outputs = [rated_turn, panel, comment]
-            sync_outputs = [banner, human, saved]
+            sync_outputs = [banner, human, saved, *option_buttons]
             for trigger in (box.submit, send.click):
                 trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden").then(
+                    self.sync, session_id, sync_outputs, show_progress="hidden"
+                )
+            for button in option_buttons:  # a click sends the option's label as the next message
+                button.click(self.respond, [button, chatbot, session_id], outputs, show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 )
             human.click(self.talk_to_human, [chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(

@@ -1,25 +1,77 @@
-"""Local transformers generator: CUDA with bf16 where present, CPU fp32 otherwise; streams tokens."""
+"""Local transformers generator: CUDA with bf16 where present, CPU fp32 otherwise; streams tokens.
+
+Every ``stream()`` call, from any thread, goes through one ``BatchScheduler``: concurrent sessions share
+forward passes (on a GPU, 64 sessions cost little more per step than one).
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from assistant.lm.base import Message
+from assistant.lm.prompts import PromptTooLong
+from assistant.models import ModelError
+
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+
+
+def check_model_dir(path: Path) -> None:
+    """A ModelError naming what is missing when ``path`` is not a loadable transformers model folder."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelError(f"Model folder {path} does not exist.")
+    missing = []
+    if not (path / "config.json").is_file():
+        missing.append("config.json")
+    if not any((path / name).is_file() for name in WEIGHT_FILES):
+        missing.append("weights (model.safetensors)")
+    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
+        missing.append("tokenizer (tokenizer.json)")
+    if missing:
+        raise ModelError(
+            f"Model folder {path} is incomplete: missing {', '.join(missing)}. Prepare it again "
+            "(`assistant models prepare NAME`) or point generator_path at a complete folder."
+        )
 
 
 class TransformersGenerator:
-    """A causal LM from a local folder, loaded lazily; one generation at a time per instance."""
+    """A causal LM from a local folder, loaded lazily; concurrent calls are batched together."""
 
-    def __init__(self, name: str, path: Path, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        device: str = "cpu",
+        max_batch_size: int = 64,
+        repetition_penalty: float = 1.05,
+    ) -> None:
         self.name = name
         self.path = Path(path)
         self.device = device
-        self._model = None
-        self._tokenizer = None
+        self.max_batch_size = max_batch_size
+        self.repetition_penalty = repetition_penalty
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._scheduler: Any = None
         self._load_lock = threading.Lock()
-        self._generate_lock = threading.Lock()
+
+    @property
+    def tokenizer(self) -> Any:
+        self.warm_up()
+        return self._tokenizer
+
+    @property
+    def model(self) -> Any:
+        self.warm_up()
+        return self._model
+
+    @property
+    def context_window(self) -> int:
+        config = self.model.config
+        return int(getattr(config, "max_position_embeddings", None) or 2048)
 
     def warm_up(self) -> None:
         """Load the tokenizer and weights (seconds on a CPU)."""
@@ -29,45 +81,53 @@ class TransformersGenerator:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
-            dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
-            self._tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+            from assistant.lm.batching import BatchScheduler
+
+            check_model_dir(self.path)
+            dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+            tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype, local_files_only=True)
-            self._model = model.to(self.device).eval()
+            model = model.to(self.device).eval()
+            eos = model.generation_config.eos_token_id
+            eos_ids = [eos] if isinstance(eos, int) else list(eos or [])
+            if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in eos_ids:
+                eos_ids.append(tokenizer.eos_token_id)
+            pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_ids[0]
+            self._scheduler = BatchScheduler(
+                model, eos_ids, pad, max_batch_size=self.max_batch_size, repetition_penalty=self.repetition_penalty
+            )
+            self._tokenizer, self._model = tokenizer, model
+
+    def prompt_ids(self, messages: list[Message]) -> list[int]:
+        """The chat-template token ids of ``messages``, ending with the assistant's turn."""
+        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        return list(ids["input_ids"])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def stream(self, messages: list[Message], max_new_tokens: int = 160) -> Iterator[str]:
-        """Greedy decoding, yielding text as tokens arrive (generation runs in a worker thread)."""
-        import torch
-        from transformers import TextIteratorStreamer
+        """Greedy decoding, yielding text as tokens arrive; batched with other concurrent calls."""
+        ids = self.prompt_ids(messages)
+        room = self.context_window - len(ids)
+        if room < 1:
+            raise PromptTooLong(
+                f"The prompt is {len(ids)} tokens, but {self.name} reads at most {self.context_window}; "
+                "use fewer or shorter passages (top_k) or less history."
+            )
+        tokens = self._scheduler.submit(ids, min(max_new_tokens, room))
+        yield from decode_incrementally(self._tokenizer, tokens)
 
-        self.warm_up()
-        tokenizer, model = self._tokenizer, self._model
-        inputs = tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-        ).to(self.device)
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
-        errors: list[BaseException] = []
 
-        def run() -> None:
-            try:
-                with torch.inference_mode():
-                    model.generate(
-                        **inputs,
-                        streamer=streamer,
-                        max_new_tokens=max_new_tokens,
-                        do_sample=False,
-                        repetition_penalty=1.05,
-                        pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
-                    )
-            except BaseException as error:  # surfaced to the caller below
-                errors.append(error)
-                streamer.end()
-
-        with self._generate_lock:
-            worker = threading.Thread(target=run, daemon=True)
-            worker.start()
-            for piece in streamer:
-                if piece:
-                    yield piece
-            worker.join()
-        if errors:
-            raise errors[0]
+def decode_incrementally(tokenizer: Any, token_ids: Iterator[int]) -> Iterator[str]:
+    """Text pieces for a stream of token ids; holds back a piece while it ends in a partial character."""
+    seen: list[int] = []
+    sent = ""
+    for token in token_ids:
+        seen.append(token)
+        text = tokenizer.decode(seen, skip_special_tokens=True)
+        if text.endswith("\ufffd") or not text.startswith(sent):
+            continue
+        if len(text) > len(sent):
+            yield text[len(sent) :]
+            sent = text

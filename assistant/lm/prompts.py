@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.lm.base import Message
@@ -127,3 +127,60 @@ def attribute(answer: str, passage_texts: Sequence[str], min_overlap: float = 0.
     overlaps = [len(words & content_words(text)) / len(words) for text in passage_texts]
     best = max(range(len(overlaps)), key=overlaps.__getitem__)
     return (best + 1,) if overlaps[best] >= min_overlap else ()
+
+
+class PromptTooLong(ValueError):
+    """The prompt does not fit in the model's context window."""
+
+
+MESSAGE_OVERHEAD_TOKENS = 8  # role markers and separators a chat template adds per message
+
+
+def messages_tokens(messages: Sequence[Message], count_tokens: Callable[[str], int]) -> int:
+    """Tokens the chat messages take, estimated as their texts plus a fixed overhead per message."""
+    return sum(count_tokens(m["content"]) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+
+
+def fit_messages(
+    question: str,
+    passages: Sequence[PromptPassage],
+    count_tokens: Callable[[str], int],
+    context_window: int,
+    max_new_tokens: int,
+    history: Sequence[tuple[str, str]] = (),
+    max_history_turns: int = 2,
+) -> list[Message]:
+    """``build_messages`` trimmed to the context window, leaving room for ``max_new_tokens``.
+
+    The oldest history turns go first, then the worked example; a PromptTooLong error when the rules,
+    passages and question alone do not fit (the caller should give fewer or shorter passages).
+    """
+    budget = context_window - max_new_tokens
+    turns = list(history)[-max_history_turns:] if max_history_turns > 0 else []
+    while True:
+        messages = build_messages(question, passages, turns, max_history_turns=len(turns))
+        if messages_tokens(messages, count_tokens) <= budget:
+            return messages
+        if not turns:
+            break
+        turns = turns[1:]
+    bare = [messages[0], messages[-1]]  # system rules + passages and question, no worked example
+    needed = messages_tokens(bare, count_tokens)
+    if needed <= budget:
+        return bare
+    raise PromptTooLong(
+        f"The passages and question need {needed} tokens, but the context window leaves {budget} "
+        f"({context_window} minus {max_new_tokens} for the answer); give fewer or shorter passages."
+    )
+
+
+def support(answer: str, passage_texts: Sequence[str]) -> float:
+    """Share of the answer's content words that occur in the passages (1.0 for an empty answer).
+
+    A cheap faithfulness check: an answer whose words the passages do not hold was likely made up.
+    """
+    words = content_words(_CITATION.sub(" ", answer))
+    if not words:
+        return 1.0
+    known: set[str] = set().union(*(content_words(text) for text in passage_texts)) if passage_texts else set()
+    return len(words & known) / len(words)

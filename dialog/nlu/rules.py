@@ -1,7 +1,10 @@
-"""A small rule-based intent detector for conversation management (greetings, thanks, handoff).
+"""A small rule-based intent detector for conversation management (greetings, thanks, handoff,
+frustration, order status, yes/no).
 
-Questions about the shop fall through to ``question``; a trained classifier can replace this behind
-the same ``understand`` method.
+Questions about the shop fall through to ``question``; a trained classifier (``dialog.nlu.classifier``)
+refines those behind the same ``understand`` method, and the dialog manager runs on these rules alone
+when the intent model is missing. The patterns are precise on purpose: a rule that matches wins over the
+classifier (see ``dialog.nlu.combine``).
 """
 
 from __future__ import annotations
@@ -10,16 +13,48 @@ import re
 
 from dialog.nlu.base import Understanding
 
+RULE_CONFIDENCE = 0.95
+
+# Clear frustration: insults to the service, anger, repeated complaints. Checked on its own too, because
+# frustration hands off whatever the intent.
+FRUSTRATION = re.compile(
+    r"\b(useless|ridiculous|unacceptable|terrible|awful|horrible|worst|pathetic|rubbish|garbage|"
+    r"fed up|sick (?:and tired )?of|so annoyed|so frustrated|frustrat\w*|furious|angry|pissed|"
+    r"waste of (?:my )?time|not helping|doesn'?t help|you'?re not listening|stupid bot|"
+    r"i want to (?:make|file) a complaint|(?:make|file|lodge) a complaint)\b",
+    re.IGNORECASE,
+)
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "human": re.compile(
         r"\b(human|real person|(?:an? )?(?:live )?agent|representative|operator|someone real|"
         r"talk to (?:a |an |some)?(?:person|one|body)|speak (?:to|with) (?:a |an |some)?(?:person|one|body|staff))\b",
         re.IGNORECASE,
     ),
+    "complaint": FRUSTRATION,
     "greet": re.compile(r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[\s!.,]*(there)?[\s!.]*$", re.IGNORECASE),
     "thanks": re.compile(r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?)\b.{0,30}$", re.IGNORECASE),
     "goodbye": re.compile(r"^\s*(bye|goodbye|see you|that'?s all|have a nice day)\b.{0,20}$", re.IGNORECASE),
+    "affirm": re.compile(r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please)\s*[.!]*\s*(please)?[.!]*\s*$", re.IGNORECASE),
+    "deny": re.compile(r"^\s*(no|nope|no,? thanks?|no thank you|not now|never ?mind|cancel that|forget it)\s*[.!]*\s*$", re.IGNORECASE),
+    "order_status": re.compile(
+        r"\b(where(?:'s| is) my (?:order|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
+        r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b",
+        re.IGNORECASE,
+    ),
 }
+
+
+def is_frustrated(text: str) -> bool:
+    """Clear frustration in the wording (keywords, or a message shouted in capitals)."""
+    letters = [c for c in text if c.isalpha()]
+    shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+    return bool(FRUSTRATION.search(text)) or shouting or "!!!" in text
+
+
+def has_words(text: str) -> bool:
+    """Whether the message holds at least one word (not only digits, symbols or emoji)."""
+    return bool(re.search(r"[^\W\d_]{2,}", text))
 
 
 class RuleBasedIntents:
@@ -30,5 +65,7 @@ class RuleBasedIntents:
     def understand(self, text: str) -> Understanding:
         for intent, pattern in _PATTERNS.items():
             if pattern.search(text):
-                return Understanding(intent, 0.95)
+                return Understanding(intent, RULE_CONFIDENCE, ranking=((intent, RULE_CONFIDENCE),))
+        if is_frustrated(text):
+            return Understanding("complaint", 0.9, ranking=(("complaint", 0.9),))
         return Understanding("question", 0.6)

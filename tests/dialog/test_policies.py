@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.nlu.rules import RuleBasedIntents
-from dialog.policies import DEFAULT_POLICIES, Prediction, choose
+from dialog.business import demo_actions
+from dialog.business_rules import BusinessRules, Topic
+from dialog.events import BotAnswer, ClarificationAsked, SlotRequested
+from dialog.nlu.base import Understanding
+from dialog.nlu.rules import RuleBasedIntents, is_frustrated
+from dialog.policies import DEFAULT_POLICIES, Prediction, choose, default_policies
 from dialog.tracker import Tracker
+
+RULES = BusinessRules(
+    handoff_intents=("complaint",),
+    handoff_topics=(Topic("fraud", ("fraud", "hacked")),),
+    never_answer=(Topic("legal advice", ("lawyer", "sue"), "I can't give legal advice."),),
+    out_of_scope_keywords=("weather",),
+)
 
 
 @pytest.mark.parametrize(
@@ -18,7 +29,12 @@ from dialog.tracker import Tracker
         ("bye", "goodbye"),
         ("I want to talk to a human", "human"),
         ("Can I speak with a person please", "human"),
-        ("hello, where is my order?", "question"),
+        ("hello, where is my order?", "order_status"),
+        ("What's the status of my order NW-20481736?", "order_status"),
+        ("This is ridiculous, nothing works", "complaint"),
+        ("yes please", "affirm"),
+        ("no thanks", "deny"),
+        ("Where is my parcel?", "question"),
         ("How long is a password reset link valid?", "question"),
     ],
 )
@@ -27,15 +43,82 @@ def test_rule_intents(text: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "action"),
-    [("hello", "small_talk"), ("get me an agent", "handoff"), ("Where is my parcel?", "answer")],
+    ("text", "frustrated"),
+    [("WHY IS MY ORDER NOT HERE YET", True), ("where is it!!!", True), ("I'm fed up with this", True), ("How do I pay?", False)],
 )
-def test_default_policies_choose_the_action(text: str, action: str) -> None:
-    understanding = RuleBasedIntents().understand(text)
+def test_frustration(text: str, frustrated: bool) -> None:
+    assert is_frustrated(text) is frustrated
 
-    prediction = choose([policy.predict(Tracker("s"), understanding) for policy in DEFAULT_POLICIES])
 
-    assert prediction.action == action
+def predict(text: str, tracker: Tracker | None = None, understanding: Understanding | None = None) -> Prediction:
+    understanding = understanding or RuleBasedIntents().understand(text)
+    policies = default_policies(RULES, demo_actions())
+    return choose([policy.predict(tracker or Tracker("s"), understanding, text) for policy in policies])
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "reason"),
+    [
+        ("hello", "small_talk", "small talk: greet"),
+        ("get me an agent", "handoff", "the customer asked for a human"),
+        ("Where is my parcel?", "answer", "a question for the knowledge base"),
+        ("where is my order?", "business", "business action order_status for intent order_status"),
+        ("My account was hacked", "handoff", "rules: topic 'fraud' always goes to a person"),
+        ("This is useless", "handoff", "rules: intent complaint always goes to a person"),
+        ("Should I sue you?", "decline", "rules: topic 'legal advice' is never answered"),
+        ("What's the weather tomorrow?", "handoff", "out of scope: 'weather' is not about the shop"),
+        ("???", "fallback", "the message has no words to understand"),
+    ],
+)
+def test_policies_choose_the_action(text: str, action: str, reason: str) -> None:
+    prediction = predict(text)
+
+    assert (prediction.action, prediction.reason) == (action, reason)
+
+
+def test_default_policies_without_rules_still_answer_and_hand_off() -> None:
+    for text, action in [("hello", "small_talk"), ("get me an agent", "handoff"), ("Where is my parcel?", "answer")]:
+        understanding = RuleBasedIntents().understand(text)
+        assert choose([p.predict(Tracker("s"), understanding, text) for p in DEFAULT_POLICIES]).action == action
+
+
+def test_out_of_scope_from_the_classifier_hands_off() -> None:
+    understanding = Understanding("question", 0.3, out_of_scope=True, source="classifier")
+
+    prediction = predict("Who won the match?", understanding=understanding)
+
+    assert prediction.action == "handoff" and prediction.reason == "out of scope (classifier)"
+
+
+def test_yes_after_a_failed_answer_hands_off_but_not_otherwise() -> None:
+    offered = Tracker.from_events("s", [BotAnswer(text="Shall I connect you?", abstained=True)])
+
+    assert predict("yes please", offered).action == "handoff"
+    assert predict("yes please").action == "small_talk"
+    assert predict("no thanks", offered).action == "small_talk"
+
+
+def test_a_form_continues_with_the_slot_and_yields_to_a_new_question() -> None:
+    waiting = Tracker.from_events(
+        "s", [SlotRequested(action="order_status", slot="order_number"), BotAnswer(text="Order number?", action="business")]
+    )
+    with_number = Understanding("question", 0.6, entities={"order_number": "NW-20481736"})
+
+    assert predict("NW-20481736", waiting, with_number).action == "business"
+    assert predict("I don't have it", waiting).action == "business"  # asked again
+    assert predict("How much does express shipping cost?", waiting).action == "answer"  # changed the subject
+    assert predict("never mind", waiting).action == "small_talk"
+
+
+def test_close_intents_ask_which_one_once() -> None:
+    close = Understanding("refund", 0.45, ranking=(("refund", 0.45), ("cancel_order", 0.4), ("shipping", 0.1)), source="classifier")
+    clear = Understanding("refund", 0.9, ranking=(("refund", 0.9), ("cancel_order", 0.05)), source="classifier")
+
+    prediction = predict("I want my money back", understanding=close)
+    assert (prediction.action, prediction.argument) == ("clarify", "refund,cancel_order")
+    assert predict("I want my money back", understanding=clear).action == "answer"
+    asked = Tracker.from_events("s", [ClarificationAsked(options=("a", "b")), BotAnswer(text="Which?", action="clarify")])
+    assert predict("I want my money back", asked, close).action == "answer"
 
 
 def test_choose_prefers_confidence_then_priority() -> None:

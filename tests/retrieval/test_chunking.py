@@ -40,7 +40,7 @@ def test_sections_split_on_headings_with_heading_path() -> None:
     assert chunks[1].text == "Card refunds take 5 to 10 business days."
     assert chunks[3].text == "Store credit is added instantly."
     assert all(c.doc_id == "billing/refunds" and c.title == "Refunds" for c in chunks)
-    assert all(c.metadata == {"kind": "article", "language": "en"} for c in chunks)
+    assert all(c.metadata == {"kind": "article", "language": "en", "tags": []} for c in chunks)
     assert chunks[1].embedding_text == "Refunds > How long it takes\nCard refunds take 5 to 10 business days."
 
 

@@ -47,7 +47,7 @@ def test_evaluate_scores_each_method(tmp_path: Path) -> None:
 
     results = evaluate(dataset, HashEmbedder())
 
-    assert set(results) == {"dense", "bm25", "hybrid"}
+    assert set(results) == {"dense", "bm25", "rrf", "hybrid"}
     for metrics in results.values():
         assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"}
     assert results["bm25"]["recall@1"] == 1.0  # each paraphrase shares words only with its own thread

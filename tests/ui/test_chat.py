@@ -10,7 +10,16 @@ import pytest
 from assistant.store.review import read_transcript
 from dialog.events import BotAnswer, FeedbackGiven, HandoffRequested, IntentPredicted, SessionStarted, UserMessage
 from dialog.manager import TurnResult
-from ui.chat import HANDOFF_REQUEST, ChatPage, article_link, format_sources, history_from_events, turn_of_message
+from ui.chat import (
+    HANDOFF_REQUEST,
+    MAX_OPTIONS,
+    ChatPage,
+    article_link,
+    format_sources,
+    history_from_events,
+    pending_options,
+    turn_of_message,
+)
 
 
 def result(sources: list[dict], abstained: bool = False) -> TurnResult:
@@ -233,8 +242,9 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
 def test_without_a_conversation_there_is_no_handoff_and_nothing_to_remember() -> None:
     page = ChatPage(None)  # type: ignore[arg-type]  # not consulted without a session id
 
-    banner, button, saved = page.sync(None)
+    banner, button, saved, *options = page.sync(None)
     assert (banner["visible"], button["visible"], saved) == (False, True, {"session_id": None})
+    assert len(options) == MAX_OPTIONS and not any(o["visible"] for o in options)
     assert saved  # a truthy value, so the browser's storage forgets the old id
 
 
@@ -322,3 +332,46 @@ def test_a_tab_that_missed_turns_catches_up_with_the_stored_conversation(assista
     assert [m["content"][:12] for m in first_tab if m["role"] == "user"] == ["hello", "How much doe", "thanks"]
     assert first_tab == page.restore(page.remember(session_id))[0]
     assert turn_of_message(first_tab, 5) == 3
+
+
+class CloseIntents:
+    """A stand-in intent model that cannot tell a refund from a cancellation."""
+
+    name = "fake"
+
+    def understand(self, text: str):
+        from dialog.nlu.base import Understanding
+
+        return Understanding("refund", 0.45, ranking=(("refund", 0.45), ("cancel_order", 0.4)), source="classifier")
+
+
+def test_a_clarifying_question_shows_buttons_and_a_click_sends_its_label(assistant) -> None:
+    from dialog.manager import DialogManager
+    from dialog.nlu.combine import Understander
+
+    manager = DialogManager(assistant.store, assistant.manager.answer_action, understander=Understander(CloseIntents()))
+    page = ChatPage(manager)
+
+    *_, (history, _, session_id) = page.respond("I want my money back", [], None)
+
+    *_, saved, first, second, third, fourth = page.sync(session_id)
+    assert (first["value"], first["visible"]) == ("Get a refund", True)
+    assert (second["value"], second["visible"]) == ("Cancel an order", True)
+    assert third["visible"] is False and fourth["visible"] is False
+    assert "- Get a refund" in history[-1]["content"]
+
+    *_, (history, box, _) = page.respond(first["value"], history, session_id)  # what the button's click sends
+
+    assert history[-2] == {"role": "user", "content": "Get a refund"} and box == ""
+    turns = assistant.store.turns(session_id)
+    assert (turns[0].intent, turns[0].action) == ("refund", "answer")  # the chosen intent, answered
+    assert not any(button["visible"] for button in page.option_buttons(session_id))
+
+
+def test_pending_options_only_while_the_question_is_open() -> None:
+    from dialog.events import ClarificationAsked
+
+    asked = [UserMessage(text="How do I cancel?"), ClarificationAsked(options=("A", "B")), BotAnswer(text="Which?", action="clarify")]
+
+    assert pending_options(asked) == ["A", "B"]
+    assert pending_options(asked + [UserMessage(text="A"), BotAnswer(text="Answer.")]) == []

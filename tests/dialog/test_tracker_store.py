@@ -1,4 +1,5 @@
-"""One test suite for every ConversationStore: in memory, SQLite, and PostgreSQL when reachable.
+"""One test suite for every TrackerStore: in memory, SQLite, and PostgreSQL when reachable (skipped with
+the reason otherwise), plus the wrappers the app uses (spooling and redaction over SQLite).
 
 PostgreSQL: ``TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test``),
 in a schema of this module's own that is dropped and created again (tests/postgres_schemas.py), so reruns
@@ -15,8 +16,19 @@ from sqlalchemy import select
 from assistant.privacy import RedactingStore, Redactor
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.tables import EventRow, TurnRow
-from dialog.events import BotAnswer, IntentPredicted, SessionStarted, UserMessage
-from dialog.store import InMemoryStore, TurnRecord, UnknownSession
+from dialog.events import (
+    ActionExecuted,
+    BotAnswer,
+    ClarificationAsked,
+    IntentPredicted,
+    RetrievalDone,
+    SessionStarted,
+    SlotRequested,
+    SlotSet,
+    UserMessage,
+)
+from dialog.store import InMemoryStore, TurnRecord, UnknownSession, load_tracker
+from dialog.tracker import Tracker
 from postgres_schemas import fresh_schema
 
 
@@ -47,7 +59,7 @@ def open_store(kind: str, request, tmp_path: Path):
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql", "spooling-sqlite"])
 def store(request, tmp_path: Path):
-    """Every ConversationStore implementation."""
+    """Every TrackerStore implementation."""
     return open_store(request.param, request, tmp_path)
 
 
@@ -170,3 +182,32 @@ def test_a_failed_append_stores_nothing(sql_store: SqlStore) -> None:
 
     assert len(store.load_events(session_id)) == 1
     assert stored_turns(store, session_id) == []
+
+
+def test_every_event_type_round_trips_and_the_tracker_is_restored(store) -> None:
+    session_id = store.create_session()
+    turns = [
+        [UserMessage(text="Where is my order?"), IntentPredicted(intent="order_status", confidence=0.95, source="rules"),
+         SlotRequested(action="order_status", slot="order_number"), BotAnswer(text="Your order number?", action="business")],
+        [UserMessage(text="NW-20481736"), SlotSet(name="order_number", value="NW-20481736"),
+         ActionExecuted(name="order_status", arguments={"order_number": "NW-20481736"}, result={"found": True}),
+         BotAnswer(text="Shipped.", action="business")],
+        [UserMessage(text="How do I cancel?"), RetrievalDone(query="How do I cancel?", passages=({"chunk_id": 1, "doc_id": "a", "score": 0.7},)),
+         ClarificationAsked(kind="passage", query="How do I cancel?", options=("Orders", "Plus"), values=("orders/x", "subscriptions/y")),
+         BotAnswer(text="Which one?", action="clarify")],
+    ]
+    for events in turns:
+        store.append(session_id, events)
+
+    restored = load_tracker(store, session_id)
+
+    assert restored.events[1:] == [e for events in turns for e in events]
+    assert restored == Tracker.from_events(session_id, [SessionStarted(timestamp=restored.events[0].timestamp)] + restored.events[1:])
+    assert restored.slots == {"order_number": "NW-20481736"} and restored.requested_slot is None
+    assert restored.clarification is not None and restored.clarification.options == ("Orders", "Plus")
+    assert restored.last_query == "How do I cancel?" and restored.turn_count == 3
+
+
+def test_load_tracker_of_an_unknown_session(store) -> None:
+    with pytest.raises(UnknownSession):
+        load_tracker(store, "no-such-session")

@@ -1,0 +1,80 @@
+"""`assistant test conversations PATH`: run scripted conversation tests (YAML) through the dialog manager.
+
+Registers the ``test`` command group on the main ``app`` when imported (see ``assistant/cli.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assistant.app import Assistant
+from assistant.cli import app
+from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from dialog import conversation_tests
+from dialog.store import InMemoryStore
+
+test_app = typer.Typer(help="Run scripted tests of the assistant.", no_args_is_help=True)
+app.add_typer(test_app, name="test")
+
+FORMAT_HELP = """
+Each YAML file is one conversation: the customer's turns, and what the assistant must do at each.
+
+\b
+    name: order status asks for the order number
+    turns:
+      - user: Where is my order?
+        expect: {action: business, asks_for: order_number}
+      - user: NW-20481736
+        expect: {action: business, slots: {order_number: NW-20481736}, text_contains: Shipped}
+      - user: How do I cancel?
+        expect: {action: clarify, options_count: 2}
+      - user: {option: 1}            # clicks the first button of the clarifying question
+        expect: {action: answer, cites: [orders/]}
+
+\b
+Expectations (all optional): action (answer, clarify, handoff, small_talk, business, decline,
+fallback), intent, handoff, abstained, cites (document ids; 'folder/' matches any document in it),
+text_contains (phrases, any case), slots (name: value; null for empty), asks_for (slot asked for),
+options (labels offered), options_count, query_contains (the searched query, after follow-up rewriting).
+"""
+
+
+@test_app.command("conversations", help="Run conversation test scripts (a YAML file, or a folder of them).\n" + FORMAT_HELP)
+def test_conversations(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A YAML script, or a folder with *.yaml scripts (searched recursively).")],
+    use_database: Annotated[
+        bool, typer.Option("--use-database", help="Log the test conversations in the configured database (default: kept in memory).")
+    ] = False,
+) -> None:
+    settings = settings_from(ctx)
+    scripts = run_guarded(lambda: [(p, conversation_tests.load(p)) for p in conversation_tests.find_scripts(path)])
+    if not scripts:
+        fail(f"no *.yaml conversation tests in {path}")
+    assistant = Assistant(settings)
+    manager = run_guarded(lambda: assistant.manager if use_database else assistant.build_manager(InMemoryStore()))
+    table = Table(title=f"Conversation tests in {path}")
+    for column in ("result", "test", "turns", "ms"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("failures", overflow="fold", ratio=1)
+    failed = 0
+    for script_path, test in scripts:
+        started = time.perf_counter()
+        failures = run_guarded(lambda: conversation_tests.run(manager, test))
+        elapsed = (time.perf_counter() - started) * 1000
+        failed += bool(failures)
+        status = "[red]FAIL[/]" if failures else "[green]pass[/]"
+        table.add_row(status, script_path.stem, str(len(test.turns)), f"{elapsed:.0f}", failures[0] if failures else "")
+        for failure in failures[1:]:
+            table.add_row("", "", "", "", failure)
+    out.print(table)
+    summary = f"{len(scripts) - failed} of {len(scripts)} conversation test(s) passed."
+    if failed:
+        err.print(f"[bold red]{summary}[/]", highlight=False)
+        raise typer.Exit(1)
+    out.print(summary, highlight=False)

@@ -1,0 +1,70 @@
+"""`assistant eval answers`: answer quality of the generator on SQuAD v2, DSTC11 track 5 or the demo set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from assistant.app import Assistant
+from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.cli_eval import eval_app
+
+
+@eval_app.command("answers")
+def eval_answers(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo.")],
+    data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: questions.jsonl; default demo/questions.jsonl).")] = None,
+    split: Annotated[str, typer.Option(help="squad2: report (held-out articles), train or all.")] = "report",
+    limit: Annotated[Optional[int], typer.Option(help="Only this many questions (squad2: half answerable).")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option(help="A transformers model folder to generate with (e.g. a fine-tuned one).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
+    max_new_tokens: Annotated[Optional[int], typer.Option(help="Tokens per answer; default 32 (squad2), 60 (dstc11).")] = None,
+    kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder (default demo/knowledge_base).")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo)."""
+    from assistant.lm import answer_eval
+
+    settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
+    progress = err.print
+    if dataset == "demo":
+        from assistant.evaluation import run_demo
+
+        root = Path(__file__).resolve().parents[1]
+        result = run_guarded(lambda: run_demo(settings, data or root / "demo" / "questions.jsonl", kb or root / "demo" / "knowledge_base", limit, progress))
+        summary = result["summary"]
+    elif dataset in ("squad2", "dstc11"):
+        if data is None:
+            fail(f"--data is required for {dataset}")
+        generator = run_guarded(lambda: Assistant(settings).generator)
+        if hasattr(generator, "warm_up"):
+            run_guarded(generator.warm_up)
+        on_gpu = str(getattr(generator, "device", "cpu")).startswith("cuda")
+        concurrency = workers or (64 if on_gpu or settings.generator_backend == "openai" else 1)
+        if dataset == "squad2":
+            result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress))
+        else:
+            result = run_guarded(lambda: answer_eval.eval_dstc11(generator, data, limit, max_new_tokens or 60, concurrency, progress))
+        summary = {k: v for k, v in result.items() if k not in ("rows", "split_titles")}
+    else:
+        fail(f"unknown dataset {dataset!r}: squad2, dstc11 or demo")
+        return
+    if out_file:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(json.dumps(result, indent=1))
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    table = Table("metric", "value", title=f"answers on {dataset}")
+    flat = summary.get("summary", summary) if isinstance(summary, dict) else {}
+    for key, value in {**flat, **summary.get("detection", {}), **summary.get("response", {})}.items():
+        if isinstance(value, (int, float)):
+            table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+    out.print(table)

@@ -1,0 +1,169 @@
+"""`assistant eval intents`: accuracy, macro-F1, per-intent precision/recall, out-of-scope detection,
+a confusion-matrix plot and k-fold cross-validation, on a public dataset or a team's own CSV."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from assistant.cli_common import err, fail, out, run_guarded
+from assistant.cli_eval import eval_app
+from assistant.cli_train_intents import (
+    Base,
+    BatchSize,
+    Device,
+    Epochs,
+    Head,
+    LabelSmoothing,
+    LearningRate,
+    Objective,
+    Patience,
+    Seed,
+    ValFraction,
+    print_epoch,
+    train_settings,
+)
+
+DATASET_CHOICES = ("banking77", "clinc150", "banking77-oos", "csv")
+
+
+def _load(dataset: str, data: Path) -> Any:
+    from dialog.nlu.data import IntentDataset, load_public, read_csv
+
+    if dataset == "csv":
+        examples = read_csv(data)
+        return IntentDataset("csv", train=examples, test=examples)
+    return load_public(dataset, data)
+
+
+def _print_report(title: str, report: dict[str, Any], top: int) -> None:
+    summary = Table("metric", "value", title=title)
+    summary.add_row("examples", str(report["n"]))
+    summary.add_row("accuracy (best class, no threshold)", f"{report['accuracy']:.4f}")
+    summary.add_row("macro-F1", f"{report['macro_f1']:.4f}")
+    oos = report["with_threshold"]
+    summary.add_row("out-of-scope threshold", f"{report['threshold']:.4f}")
+    if oos["in_scope_accuracy"] is not None:
+        summary.add_row("in-scope accuracy (with threshold)", f"{oos['in_scope_accuracy']:.4f}")
+    if oos["oos_recall"] is not None:
+        summary.add_row("out-of-scope recall", f"{oos['oos_recall']:.4f}")
+        summary.add_row("out-of-scope precision", f"{oos['oos_precision']:.4f}")
+    else:
+        summary.add_row("in-scope messages rejected", f"{oos['in_scope_rejected']:.4f}")
+    out.print(summary)
+    per_intent = sorted(report["per_intent"].items(), key=lambda item: item[1]["f1"])
+    table = Table("intent", "precision", "recall", "F1", "support", title=f"the {min(top, len(per_intent))} weakest intents (all in --json)")
+    for label, values in per_intent[:top]:
+        table.add_row(label, f"{values['precision']:.3f}", f"{values['recall']:.3f}", f"{values['f1']:.3f}", str(values["support"]))
+    out.print(table)
+
+
+@eval_app.command("intents")
+def eval_intents(
+    dataset: Annotated[str, typer.Option(help="banking77, clinc150, banking77-oos (folders in ../shared/data) or csv (your own text,label file).")],
+    data: Annotated[Path, typer.Option(help="The dataset's folder (or clinc150's data_full.json, or the CSV file).")],
+    model: Annotated[Optional[Path], typer.Option(help="Evaluate this trained model folder; without it a model is trained on the dataset's train split first.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to keep the model trained here; default: a temporary folder.")] = None,
+    folds: Annotated[int, typer.Option(min=0, help="k>=2: also run k-fold cross-validation on the training data (trains k models).")] = 0,
+    plot: Annotated[Optional[Path], typer.Option(help="Save the test set's confusion matrix as a PNG here.")] = None,
+    top: Annotated[int, typer.Option(min=0, help="How many of the weakest intents to list in the table.")] = 10,
+    train_per_intent: Annotated[int, typer.Option(min=0, help="Train on at most this many examples per intent (random, seeded); 0: all. For quick runs on a CPU.")] = 0,
+    base: Base = None,
+    epochs: Epochs = 5.0,
+    learning_rate: LearningRate = 1e-4,
+    batch_size: BatchSize = 32,
+    head: Head = "mean-cosine",
+    val_fraction: ValFraction = 0.1,
+    patience: Patience = 2,
+    label_smoothing: LabelSmoothing = 0.1,
+    oos_objective: Objective = "auto",
+    seed: Seed = 0,
+    device: Device = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: dataset, model, test metrics (per intent too), out-of-scope metrics, timings.")] = False,
+) -> None:
+    """Measure an intent classifier on a dataset's full test split (never used for any choice).
+
+    Reports accuracy and macro-F1 (best class), per-intent precision and recall, and, with the model's out-of-scope threshold (chosen on validation data at training time), in-scope accuracy with out-of-scope recall and precision.
+
+    Without --model, a model is first trained on the train split (validation: the dataset's own split; Banking77 has none, so one is carved from train). For --dataset csv the whole file is the test set (give --model), or use --folds K for cross-validation.
+    """
+    from dialog.nlu.classifier import IntentClassifier
+    from dialog.nlu.evaluation import cross_validate, evaluate_classifier
+    from dialog.nlu.training import train_intents
+
+    if dataset not in DATASET_CHOICES:
+        fail(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASET_CHOICES)}")
+    if dataset == "csv" and model is None and folds < 2:
+        fail("--dataset csv needs --model (a trained folder to test on the file) or --folds K (cross-validation)")
+    if folds == 1:
+        fail("--folds needs at least 2 folds")
+    settings = train_settings(
+        epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
+        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device,
+    )
+    loaded = run_guarded(lambda: _load(dataset, data))
+    if train_per_intent:
+        from dataclasses import replace
+
+        from dialog.nlu.data import limit_per_label
+
+        loaded = replace(loaded, train=limit_per_label(loaded.train, train_per_intent, seed))
+    err.print(f"{dataset}: {len(loaded.train)} train, {len(loaded.valid or [])} validation, {len(loaded.test)} test examples", highlight=False)
+    result: dict[str, Any] = {"dataset": dataset, "data": str(data), "train_per_intent": train_per_intent or None}
+    with tempfile.TemporaryDirectory(prefix="intent-eval-") as work:
+        if folds >= 2:
+            err.print(f"{folds}-fold cross-validation on the training data")
+            progress = not as_json
+            result["cross_validation"] = run_guarded(lambda: cross_validate(
+                loaded.train, folds, base, settings, progress=progress,
+                on_fold=lambda i, f: err.print(f"fold {i}: accuracy {f['accuracy']:.4f}, macro-F1 {f['macro_f1']:.4f}", highlight=False),
+            ))
+        if dataset != "csv" or model is not None:
+            folder = model
+            if folder is None:
+                folder = out_dir or Path(work) / "model"
+                err.print(f"training on the {dataset} train split (no --model given); saving to {folder}", highlight=False)
+                run_guarded(lambda: train_intents(loaded.train, folder, base=base, settings=settings, valid=loaded.valid,
+                                                  progress=True, on_epoch=print_epoch))
+            classifier = IntentClassifier(folder, device=device)
+            manifest = run_guarded(lambda: classifier.manifest)
+            started = time.perf_counter()
+            report = run_guarded(lambda: evaluate_classifier(classifier, loaded.test))
+            result["model"] = {
+                "folder": str(folder), "base": manifest["base"], "labels": len(manifest["labels"]), "oos": manifest["oos"],
+                "training": manifest["training"], "validation": manifest["validation"],
+                "train_seconds": manifest["train_seconds"], "device": manifest["device"], "created": manifest["created"],
+            }
+            result["test"] = {k: v for k, v in report.items() if k != "confusion"}
+            for name, examples in (loaded.extra_tests or {}).items():
+                extra = run_guarded(lambda: evaluate_classifier(classifier, examples))
+                result[f"test_{name}"] = {"n": extra["n"], "with_threshold": extra["with_threshold"]}
+            result["eval_seconds"] = round(time.perf_counter() - started, 1)
+            if plot is not None:
+                from dialog.nlu.metrics import plot_confusion
+
+                saved = plot_confusion(report["confusion"], report["labels"], plot, title=f"{dataset} test: confusion matrix")
+                result["plot"] = str(saved)
+                err.print(f"confusion matrix saved to {saved}", highlight=False)
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    if "test" in result:
+        _print_report(f"intents on {dataset} (test split)", {**result["test"]}, top)
+        for key in result:
+            if key.startswith("test_"):
+                wt = result[key]["with_threshold"]
+                out.print(f"{key[5:]}: out-of-scope recall {wt['oos_recall']:.4f}, precision {wt['oos_precision']:.4f}, "
+                          f"in-scope accuracy {wt['in_scope_accuracy']:.4f}", highlight=False)
+        out.print(f"model trained in {result['model']['train_seconds']:.0f} s on {result['model']['device']}", highlight=False)
+    if "cross_validation" in result:
+        cv = result["cross_validation"]
+        out.print(f"{cv['folds']}-fold cross-validation: accuracy {cv['accuracy']['mean']:.4f} ± {cv['accuracy']['std']:.4f}, "
+                  f"macro-F1 {cv['macro_f1']['mean']:.4f} ± {cv['macro_f1']['std']:.4f}", highlight=False)

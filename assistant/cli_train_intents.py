@@ -1,0 +1,145 @@
+"""`assistant train intents` and `assistant train mlm`: the intent classifier and domain adaptation.
+
+``train intents`` fine-tunes the packaged MiniLM (or an adapted copy, ``--base``) on a `text,label`
+CSV; ``train mlm`` continues masked-LM training of the encoder on knowledge-base text and saves a
+folder usable as ``--base``. The work is in ``dialog.nlu``; these commands only parse and print.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from assistant.cli_common import err, out, run_guarded, settings_from
+from assistant.cli_train import train_app
+
+# Training options shared with `assistant eval intents` (which trains when given no --model).
+Epochs = Annotated[float, typer.Option(min=0.01, help="Passes over the training data (early stopping may end sooner).")]
+LearningRate = Annotated[float, typer.Option("--learning-rate", "--lr", help="Peak AdamW learning rate (linear warm-up, then linear decay).")]
+BatchSize = Annotated[int, typer.Option(min=1, help="Examples per optimizer step.")]
+Head = Annotated[str, typer.Option(help="mean-cosine (mean pooling, cosine scores, starts from class centroids) or cls (stock BertForSequenceClassification).")]
+ValFraction = Annotated[float, typer.Option(help="Share of each intent held out for validation (early stopping, threshold) when there is no validation split.")]
+Patience = Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")]
+Seed = Annotated[int, typer.Option(help="Random seed (split, head, shuffling).")]
+Objective = Annotated[str, typer.Option(help="How the out-of-scope threshold is chosen on validation data: auto, balanced, f1, recall:R, reject:F.")]
+LabelSmoothing = Annotated[float, typer.Option(min=0.0, max=0.5, help="Label smoothing of the cross-entropy loss.")]
+Base = Annotated[Optional[Path], typer.Option(help="Encoder folder to start from; default: the packaged MiniLM (or a `train mlm` output).")]
+Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
+
+
+def train_settings(**values: Any) -> Any:
+    """TrainSettings from CLI values; invalid ones fail with one line."""
+    from dialog.nlu.modeling import HEADS
+    from dialog.nlu.threshold import parse_objective
+    from dialog.nlu.training import TrainSettings
+
+    def check() -> None:
+        parse_objective(values["oos_objective"])
+        if values["head"] not in HEADS:
+            raise ValueError(f"--head must be one of {', '.join(HEADS)}, not {values['head']!r}")
+
+    run_guarded(check)
+    return TrainSettings(**values)
+
+
+def default_intent_dir(ctx: typer.Context) -> Path:
+    settings = settings_from(ctx)
+    return Path(settings.intent_model or settings.data_dir / "models" / "intents")
+
+
+def print_epoch(metrics: dict[str, float]) -> None:
+    err.print(f"epoch {metrics['epoch']:.2f}: validation accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}", highlight=False)
+
+
+@train_app.command("intents")
+def train_intents_command(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="UTF-8 CSV with a header row and exactly the columns text,label; a label named oos marks out-of-scope examples.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Model folder; default: the intent_model setting (data/models/intents).")] = None,
+    base: Base = None,
+    epochs: Epochs = 5.0,
+    learning_rate: LearningRate = 1e-4,
+    batch_size: BatchSize = 32,
+    head: Head = "mean-cosine",
+    val_fraction: ValFraction = 0.1,
+    patience: Patience = 2,
+    label_smoothing: LabelSmoothing = 0.1,
+    oos_objective: Objective = "auto",
+    seed: Seed = 0,
+    device: Device = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the saved manifest as one JSON object.")] = False,
+) -> None:
+    """Fine-tune the intent classifier on a text,label CSV and save a self-describing model folder.
+
+    A share of each intent is held out for validation: the best epoch is kept, training stops early when validation accuracy stops improving, and the out-of-scope threshold is chosen there.
+
+    The folder holds the transformers model, its tokenizer and intent_manifest.json (base encoder and its sha256, labels, threshold and objective, settings, validation metrics, time, device).
+    """
+    from dialog.nlu.data import read_csv
+    from dialog.nlu.training import train_intents
+
+    settings = train_settings(
+        epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
+        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device,
+    )
+    examples = run_guarded(lambda: read_csv(data))
+    target = out_dir or default_intent_dir(ctx)
+    labels = sorted({e.label for e in examples})
+    err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
+    result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch))
+    manifest = result.manifest
+    if as_json:
+        sys.stdout.write(json.dumps({"folder": str(result.folder), **manifest}) + "\n")
+        return
+    validation = manifest["validation"]
+    table = Table("", "value", title=f"intent model saved in {result.folder}")
+    table.add_row("intents", str(len(manifest["labels"])))
+    table.add_row("train / validation examples", f"{manifest['training']['train_examples']} / {manifest['training']['valid_examples']}")
+    table.add_row("base encoder", f"{manifest['base']['name']} (sha256 {manifest['base']['sha256'][:12]}…)")
+    table.add_row("validation accuracy", f"{validation['accuracy']:.4f}")
+    table.add_row("validation macro-F1", f"{validation['macro_f1']:.4f}")
+    table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']})")
+    table.add_row("best epoch / epochs run", f"{manifest['training']['best_epoch']} / {manifest['training']['epochs_run']:.2f}")
+    table.add_row("training time", f"{manifest['train_seconds']:.0f} s on {manifest['device']}")
+    out.print(table)
+
+
+@train_app.command("mlm")
+def train_mlm_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Knowledge-base text: Markdown/text files, CSV files (text, question or answer columns), or folders of them.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Encoder folder; default: data/models/encoder-mlm.")] = None,
+    base: Base = None,
+    epochs: Epochs = 3.0,
+    learning_rate: LearningRate = 5e-5,
+    batch_size: BatchSize = 32,
+    seed: Seed = 0,
+    device: Device = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the saved encoder manifest as one JSON object.")] = False,
+) -> None:
+    """Adapt the encoder to your domain: continue masked-language-model training on knowledge-base text.
+
+    15 % of the tokens of each text line are masked and predicted (the decoder is tied to the input embeddings, so only the small head transform is new). Pass the output folder as --base to `assistant train intents`.
+    """
+    from dialog.nlu.mlm import MlmSettings, read_texts, train_mlm
+
+    settings = settings_from(ctx)
+    target = out_dir or settings.data_dir / "models" / "encoder-mlm"
+    texts = run_guarded(lambda: read_texts(paths))
+    err.print(f"{len(texts)} text lines; saving the adapted encoder to {target}", highlight=False)
+    mlm_settings = MlmSettings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, device=device)
+    manifest = run_guarded(lambda: train_mlm(texts, target, base=base, settings=mlm_settings))
+    if as_json:
+        sys.stdout.write(json.dumps({"folder": str(target), **manifest}) + "\n")
+        return
+    out.print(
+        f"Adapted encoder saved in {target}: masked-LM loss on held-out lines {manifest['eval_mlm_loss_before']:.3f} → "
+        f"{manifest['eval_mlm_loss_after']:.3f}, {manifest['train_seconds']:.0f} s on {manifest['device']}. "
+        f"Use it with: assistant train intents DATA.csv --base {target}",
+        highlight=False,
+    )

@@ -1,0 +1,93 @@
+"""`assistant train lm` and `assistant train lm-data`: fine-tune the generator on grounded answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.cli_train import train_app
+
+
+@train_app.command("lm-data")
+def train_lm_data(
+    out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write (format: docs/lm.md).")],
+    squad: Annotated[Optional[Path], typer.Option(help="SQuAD-v2-style JSON file or folder.")] = None,
+    split: Annotated[str, typer.Option(help="squad: the train articles (default), report or all.")] = "train",
+    faq: Annotated[Optional[Path], typer.Option(help="A knowledge base FAQ CSV (question,answer).")] = None,
+    distractors: Annotated[int, typer.Option(help="Other passages shown with the right one.")] = 1,
+) -> None:
+    """Training examples, answerable and unanswerable, from SQuAD-style data and/or a knowledge base FAQ."""
+    from assistant.lm import training_data as td
+
+    if squad is None and faq is None:
+        fail("give --squad and/or --faq")
+    examples: list[td.Example] = []
+    if squad is not None:
+        questions = run_guarded(lambda: td.load_squad(squad))
+        examples += td.squad_examples(td.squad_split(questions, split), distractors)
+    if faq is not None:
+        examples += run_guarded(lambda: td.faq_examples(faq, distractors))
+    count = td.write_jsonl(examples, out_file)
+    out.print(f"wrote {count} examples to {out_file}: {json.dumps(td.describe(examples))}")
+
+
+@train_app.command("lm")
+def train_lm(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option(help="Training JSONL (see `assistant train lm-data`).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write; select it with generator_path.")],
+    eval_data: Annotated[Optional[Path], typer.Option(help="JSONL for the evaluation loss; default: 5% of --data held out.")] = None,
+    base_dir: Annotated[Optional[Path], typer.Option(help="Base model folder; default: the configured generator.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Full fine-tuning instead of LoRA.")] = False,
+    epochs: Annotated[float, typer.Option(help="Passes over the data.")] = 1.0,
+    max_steps: Annotated[Optional[int], typer.Option(help="Stop after this many steps (overrides epochs).")] = None,
+    max_minutes: Annotated[Optional[float], typer.Option(help="Stop after this long and save.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 8,
+    learning_rate: Annotated[Optional[float], typer.Option(help="Default 2e-4 (LoRA), 5e-5 (full).")] = None,
+    lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
+    max_length: Annotated[int, typer.Option(help="Longer examples (tokens) are skipped.")] = 1024,
+    eval_every: Annotated[int, typer.Option(help="Steps between evaluation-loss reports.")] = 50,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N training examples.")] = None,
+) -> None:
+    """Supervised fine-tuning of the generator (LoRA by default); GPU when present."""
+    import random
+
+    from assistant.app import Assistant
+    from assistant.lm.finetune import TrainConfig, finetune
+    from assistant.lm.training_data import describe, read_jsonl
+    from assistant.models import resolve_device
+
+    settings = settings_from(ctx)
+    examples = run_guarded(lambda: read_jsonl(data))[:limit]
+    if eval_data is not None:
+        held_out = run_guarded(lambda: read_jsonl(eval_data))
+    else:
+        shuffled = examples[:]
+        random.Random(0).shuffle(shuffled)
+        cut = max(1, len(shuffled) // 20)
+        held_out, examples = shuffled[:cut], shuffled[cut:]
+    if base_dir is None:
+        generator = run_guarded(lambda: Assistant(settings).generator)
+        base_dir = getattr(generator, "path", None)
+        if base_dir is None:
+            fail("the configured generator is not a local model folder; pass --base-dir")
+    config = TrainConfig(
+        full=full, epochs=epochs, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate, lora_r=lora_r,
+        max_length=max_length, eval_every=eval_every, device=resolve_device(settings.device), max_minutes=max_minutes,
+    )
+    manifest_data = {"train_file": str(data), "train": describe(examples), "eval": describe(held_out)}
+    squad_ids = [e.source for e in examples if e.source.startswith("squad2:")]
+    if squad_ids:
+        from assistant.lm.training_data import SPLIT_SEED
+
+        manifest_data["squad_split"] = {"seed": SPLIT_SEED, "by": "article title", "trained_on": "train"}
+    result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print))
+    out.print(
+        f"saved {result.output_dir}: {result.steps} steps, train loss {result.train_loss_first:.3f} -> {result.train_loss_last:.3f}"
+        + (f", eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}" if result.eval_loss_after is not None else "")
+        + f"; select it with ASSISTANT_GENERATOR_PATH={result.output_dir} (or generator_path in assistant.toml)"
+    )

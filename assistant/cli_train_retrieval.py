@@ -1,0 +1,196 @@
+"""`assistant train reranker` and `assistant train embedder`: fine-tune retrieval models on question-passage pairs.
+
+Training data: the train halves of public datasets (``--data-root``, the ``../shared/data`` folder)
+or a team's own CSV of ``question,passage`` rows (``--pairs``). The test halves are never trained on;
+``assistant eval retrieval --split test`` reports on them. Each model is saved as a self-describing
+folder (weights, tokenizer, JSON manifest) under ``data/models/`` by default.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.app import Assistant
+from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.cli_train import train_app
+
+
+def _examples(settings, embedder, data_root: Optional[Path], datasets: str, pairs: Optional[Path], per_dataset: int, negatives: int):
+    from retrieval.train_data import load_pair_file, public_examples
+
+    if pairs is not None:
+        examples = run_guarded(lambda: load_pair_file(pairs, negatives))
+        return examples, {"pairs_file": str(pairs), "examples": len(examples)}
+    if data_root is None:
+        fail("give --data-root (the public datasets' folder) or --pairs (a question,passage CSV)")
+    names = [n.strip() for n in datasets.split(",") if n.strip()]
+    cache = settings.data_dir / "cache" / "embeddings"
+    examples, counts = run_guarded(lambda: public_examples(data_root, names, embedder, per_dataset, negatives, cache))
+    return examples, {"datasets": counts, "split": "train half of each dataset's queries (evaluation.query_split)"}
+
+
+def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, skip, count, max_length):
+    """The reranker/first-stage blend with the best mean MRR@10 over the datasets' unused train queries."""
+    from retrieval.evaluation import EvalConfig, evaluate
+    from retrieval.reranker import CrossEncoderReranker
+    from retrieval.train_data import tuning_sets
+
+    class InMemory(CrossEncoderReranker):  # the model just trained, not yet saved
+        def __init__(self) -> None:
+            self._model, self._tokenizer, self.device, self.batch_size, self.max_length = model, tokenizer, "cpu", 32, max_length
+            self._lock, self.blend = __import__("threading").Lock(), 1.0
+
+    names = [n.strip() for n in datasets.split(",") if n.strip()]
+    sets = tuning_sets(data_root, names, skip, count)
+    reranker = InMemory()
+    cache = settings.data_dir / "cache" / "embeddings"
+    scored: dict[float, float] = {}
+    memo: dict[tuple[str, str], float] = {}
+    original = reranker.score_pairs
+
+    def remembered(pairs, show_progress=False):
+        missing = [p for p in dict.fromkeys(pairs) if p not in memo]
+        memo.update(zip(missing, original(missing, show_progress)))
+        return [memo[p] for p in pairs]
+
+    reranker.score_pairs = remembered  # each candidate pair is scored once across the blends tried
+    for blend in (0.0, 0.3, 0.5, 0.7, 0.85, 1.0):
+        reranker.blend = blend
+        config = EvalConfig(fusion_weights=tuple(settings.fusion_weights), reranker=reranker, rerank_top=settings.rerank_top, cache_dir=cache)
+        values = [evaluate(s, embedder, ["rerank"], config=config)["rerank"]["mrr@10"] for s in sets]
+        scored[blend] = round(sum(values) / len(values), 4)
+    best = max(scored, key=lambda b: (scored[b], b))
+    return best, scored
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` with the finished ``staging`` folder (a failed run leaves the old model)."""
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+
+
+@train_app.command("reranker")
+def train_reranker(
+    ctx: typer.Context,
+    data_root: Annotated[Optional[Path], typer.Option(help="Folder holding the public datasets (stackfaq/, squad_v2_dev_cs224n/, dstc11_track5/).")] = None,
+    datasets: Annotated[str, typer.Option(help="Comma-separated datasets whose train halves are used.")] = "stackfaq,squad2,dstc11",
+    pairs: Annotated[Optional[Path], typer.Option(help="Instead: a CSV with question,passage columns.")] = None,
+    per_dataset: Annotated[int, typer.Option(help="Training questions taken from each dataset.")] = 400,
+    negatives: Annotated[int, typer.Option(help="Hard negatives per question.")] = 3,
+    epochs: Annotated[int, typer.Option(min=1)] = 1,
+    max_length: Annotated[int, typer.Option(help="Tokens of question + passage.")] = 192,
+    tune_queries: Annotated[int, typer.Option(help="Unused train-half queries per dataset on which the blend with the first stage is chosen (0: pure reranker).")] = 100,
+    output: Annotated[Optional[Path], typer.Option(help="Model folder; default: the reranker_path setting.")] = None,
+) -> None:
+    """Fine-tune a cross-encoder reranker from the packaged MiniLM (listwise loss over hard negatives)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from assistant.models import get_spec
+    from retrieval.reranker import MANIFEST
+    from retrieval.training import train_cross_encoder, write_manifest
+
+    settings = settings_from(ctx)
+    assistant = Assistant(settings)
+    embedder = run_guarded(lambda: assistant.embedder)
+    base = run_guarded(lambda: assistant.embedder_path)
+    examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, negatives)
+    err.print(f"{len(examples)} training questions, {negatives} hard negatives each; base model {base}")
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True)
+    result = train_cross_encoder(model, tokenizer, examples, epochs=epochs, max_length=max_length, show_progress=True)
+    target = Path(output or settings.reranker_path)
+    blend, tuning = 1.0, {}
+    if pairs is None and tune_queries:
+        blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, per_dataset, tune_queries, max_length)
+        err.print(f"blend chosen on {tune_queries} unused train-half queries per dataset: {blend} ({tuning})")
+    staging = target.with_name(f".{target.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    spec = get_spec(settings.embedder)
+    write_manifest(staging, MANIFEST, {
+        "kind": "cross-encoder reranker",
+        "base_model": spec.name, "base_sha256": spec.sha256,
+        "training_data": described, "examples": len(examples), "negatives": negatives, "epochs": epochs,
+        "max_length": max_length, "loss": "softmax cross-entropy over (gold + hard negatives)",
+        "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss,
+        "steps": result.steps, "train_seconds": round(result.seconds, 1), "blend": blend,
+        "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune_queries if pairs is None else 0,
+    })
+    _swap_in(staging, target)
+    out.print(
+        f"Reranker saved to {target}: {result.steps} steps in {result.seconds:.0f} s, "
+        f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. It is used when retrieval_rerank is on "
+        f"(default: whenever the folder exists).", highlight=False,
+    )
+
+
+@train_app.command("embedder")
+def train_embedder(
+    ctx: typer.Context,
+    data_root: Annotated[Optional[Path], typer.Option(help="Folder holding the public datasets.")] = None,
+    datasets: Annotated[str, typer.Option(help="Comma-separated datasets whose train halves are used.")] = "stackfaq,squad2,dstc11",
+    pairs: Annotated[Optional[Path], typer.Option(help="Instead: a CSV with question,passage columns.")] = None,
+    per_dataset: Annotated[int, typer.Option(help="Training questions taken from each dataset.")] = 600,
+    epochs: Annotated[int, typer.Option(min=1)] = 1,
+    batch_size: Annotated[int, typer.Option(min=2)] = 32,
+    evaluate_on: Annotated[str, typer.Option(help="Datasets reported before and after, on their test halves ('' for none).")] = "stackfaq",
+    output: Annotated[Optional[Path], typer.Option(help="Model folder; default: data_dir/models/embedder-finetuned.")] = None,
+) -> None:
+    """Fine-tune the sentence embedder with in-batch negatives; reports dense metrics before and after."""
+    from sentence_transformers import SentenceTransformer
+
+    from assistant.models import get_spec
+    from retrieval.embedders import SentenceTransformerEmbedder
+    from retrieval.evaluation import EvalConfig, evaluate, load_dataset, query_split
+    from retrieval.train_data import DEFAULT_DATASETS
+    from retrieval.training import train_bi_encoder, write_manifest
+
+    settings = settings_from(ctx)
+    assistant = Assistant(settings)
+    embedder = run_guarded(lambda: assistant.embedder)
+    base = run_guarded(lambda: assistant.embedder_path)
+    examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, 1)
+    cache = settings.data_dir / "cache" / "embeddings"
+    reports = [n.strip() for n in evaluate_on.split(",") if n.strip()] if data_root else []
+
+    def measure(model_embedder) -> dict[str, dict[str, float]]:
+        return {
+            name: evaluate(query_split(load_dataset(name, data_root / DEFAULT_DATASETS[name]), "test"), model_embedder, ["dense"],
+                           config=EvalConfig(cache_dir=cache))["dense"]
+            for name in reports
+        }
+
+    before = measure(embedder)
+    model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
+    result = train_bi_encoder(model, examples, epochs=epochs, batch_size=batch_size, show_progress=True)
+    target = Path(output or settings.data_dir / "models" / "embedder-finetuned")
+    staging = target.with_name(f".{target.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save(str(staging))
+    spec = get_spec(settings.embedder)
+    import hashlib
+
+    weights = staging / "model.safetensors"
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else ""
+    after = measure(SentenceTransformerEmbedder(f"{spec.name}-finetuned", staging, sha))
+    write_manifest(staging, "embedder.json", {
+        "kind": "sentence embedder (fine-tuned)", "base_model": spec.name, "base_sha256": spec.sha256, "sha256": sha,
+        "training_data": described, "examples": len(examples), "epochs": epochs, "batch_size": batch_size,
+        "loss": "in-batch negatives + one hard negative (cosine * 20, cross-entropy)",
+        "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss, "steps": result.steps,
+        "train_seconds": round(result.seconds, 1), "metrics_test_half": {"before": before, "after": after},
+    })
+    _swap_in(staging, target)
+    out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}")
+    for name in reports:
+        out.print(f"  {name} test half, dense: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}", highlight=False)
+        out.print(f"  {name} test half, dense: after  {json.dumps({k: round(v, 3) for k, v in after[name].items()})}", highlight=False)

@@ -1,0 +1,238 @@
+"""Answer quality on public datasets: SQuAD v2 (EM/F1, abstention) and DSTC11 track 5 (knowledge-seeking
+detection, BLEU/ROUGE-L of grounded responses). Generation runs concurrently, so that the local
+generator's scheduler batches the questions (on a GPU, 64 at a time).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import string
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from assistant.lm.base import Generator, generate
+from assistant.lm.prompts import PromptPassage, build_messages, check_answer, support
+from assistant.lm.training_data import SPLIT_SEED, load_squad, split_titles, squad_split
+
+SUPPORT_THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+# -- the official SQuAD v2 scoring (evaluate-v2.0.py) -------------------------------------------
+
+
+def normalize_answer(text: str) -> str:
+    """Lower case, no punctuation, no articles (a, an, the), single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def exact_match(gold: str, prediction: str) -> float:
+    return float(normalize_answer(gold) == normalize_answer(prediction))
+
+
+def f1(gold: str, prediction: str) -> float:
+    gold_tokens, pred_tokens = normalize_answer(gold).split(), normalize_answer(prediction).split()
+    if not gold_tokens or not pred_tokens:  # no-answer: 1 only when both are empty
+        return float(gold_tokens == pred_tokens)
+    common = collections.Counter(gold_tokens) & collections.Counter(pred_tokens)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred_tokens), same / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def best_scores(golds: Sequence[str], prediction: str) -> tuple[float, float]:
+    golds = [g for g in golds if normalize_answer(g)] or [""]
+    return max(exact_match(g, prediction) for g in golds), max(f1(g, prediction) for g in golds)
+
+
+def prediction_text(reply: str, passage_count: int) -> tuple[str, bool]:
+    """The answer span a reply gives ("" when it declines) and whether it declined."""
+    checked = check_answer(reply, passage_count)
+    if checked.abstained:
+        return "", True
+    text = re.sub(r"\s*\[\d+\]", "", checked.text).strip().rstrip(".").strip()
+    return text, not text
+
+
+def answer_all(generator: Generator, prompts: Sequence[list[dict[str, str]]], max_new_tokens: int, workers: int, progress: Callable[[str], None]) -> list[str]:
+    """Replies to ``prompts``, ``workers`` at a time (the local generator batches them)."""
+    replies: list[str] = [""] * len(prompts)
+    started = time.perf_counter()
+    done = 0
+
+    def one(i: int) -> None:
+        replies[i] = generate(generator, prompts[i], max_new_tokens)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for _ in pool.map(one, range(len(prompts))):
+            done += 1
+            if done % max(1, len(prompts) // 10) == 0 or done == len(prompts):
+                progress(f"{done}/{len(prompts)} answered ({time.perf_counter() - started:.0f} s)")
+    return replies
+
+
+def eval_squad2(
+    generator: Generator,
+    data: Path,
+    split: str = "report",
+    limit: int | None = None,
+    max_new_tokens: int = 32,
+    workers: int = 1,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """EM/F1 (all, HasAns, NoAns), abstention precision/recall, and the support-threshold trade-off."""
+    questions = load_squad(data)
+    split_info = split_titles(q.title for q in questions)
+    chosen = squad_split(questions, split)
+    # an even mix of answerable and unanswerable questions when limited, in a fixed order
+    chosen = sorted(chosen, key=lambda q: q.id)
+    if limit:
+        has = [q for q in chosen if q.answers][: (limit + 1) // 2]
+        chosen = has + [q for q in chosen if not q.answers][: limit - len(has)]
+    prompts = [build_messages(q.question, [PromptPassage(q.title.replace("_", " "), q.context)]) for q in chosen]
+    started = time.perf_counter()
+    replies = answer_all(generator, prompts, max_new_tokens, workers, progress)
+    seconds = time.perf_counter() - started
+    rows = []
+    for q, reply in zip(chosen, replies, strict=True):
+        prediction, declined = prediction_text(reply, 1)
+        em, f = best_scores(q.answers, prediction)
+        rows.append({
+            "id": q.id, "answerable": bool(q.answers), "reply": reply, "prediction": prediction, "declined": declined,
+            "em": em, "f1": f, "support": support(prediction, [q.context]) if prediction else 1.0,
+        })
+    summary = summarise_squad(rows)
+    summary.update(split=split, questions=len(rows), seconds=round(seconds, 1), questions_per_s=round(len(rows) / max(seconds, 1e-9), 2))
+    return {
+        "dataset": "squad2", "generator": generator.name, "split_seed": SPLIT_SEED,
+        "split_titles": split_info, "summary": summary, "tradeoff": support_tradeoff(rows), "rows": rows,
+    }
+
+
+def summarise_squad(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    has = [r for r in rows if r["answerable"]]
+    no = [r for r in rows if not r["answerable"]]
+    declined = [r for r in rows if r["declined"]]
+
+    def mean(values: list[float]) -> float:
+        return 100 * sum(values) / len(values) if values else 0.0
+
+    return {
+        "exact": mean([r["em"] for r in rows]),
+        "f1": mean([r["f1"] for r in rows]),
+        "HasAns_exact": mean([r["em"] for r in has]),
+        "HasAns_f1": mean([r["f1"] for r in has]),
+        "NoAns_exact": mean([r["em"] for r in no]),
+        "HasAns_total": len(has),
+        "NoAns_total": len(no),
+        "abstention_precision": mean([float(not r["answerable"]) for r in declined]),
+        "abstention_recall": mean([float(r["declined"]) for r in no]),
+        "coverage": mean([float(not r["declined"]) for r in rows]),
+    }
+
+
+def support_tradeoff(rows: Sequence[dict[str, Any]], thresholds: Sequence[float] = SUPPORT_THRESHOLDS) -> list[dict[str, Any]]:
+    """Declining answers whose support is below each threshold: coverage vs answered accuracy."""
+    table = []
+    for t in thresholds:
+        adjusted = []
+        for r in rows:
+            declined = r["declined"] or r["support"] < t
+            em, f = (float(not r["answerable"]),) * 2 if declined else (r["em"], r["f1"])
+            adjusted.append({**r, "declined": declined, "em": em, "f1": f})
+        answered = [r for r in adjusted if not r["declined"]]
+        s = summarise_squad(adjusted)
+        table.append({
+            "min_support": t, "coverage": s["coverage"], "f1": s["f1"],
+            "answered_f1": 100 * sum(r["f1"] for r in answered) / len(answered) if answered else 0.0,
+            "abstention_recall": s["abstention_recall"], "abstention_precision": s["abstention_precision"],
+        })
+    return table
+
+
+# -- DSTC11 track 5 ------------------------------------------------------------------------------
+
+_QUESTION_START = re.compile(
+    r"^(is|are|do|does|did|can|could|will|would|should|what|how|where|when|which|who|why|any|has|have)\b", re.I
+)
+_TASK_WORDS = re.compile(r"\b(book|reserve|reservation|table for|rooms? for|nights?|people|phone number|address|postcode|reference)\b", re.I)
+
+
+def is_knowledge_seeking(turn: str) -> bool:
+    """A rule: a question (question mark or question word) that is not about booking or contact details."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", turn) if s.strip()]
+    asks = any(s.endswith("?") or _QUESTION_START.match(s) for s in sentences)
+    return asks and not _TASK_WORDS.search(turn)
+
+
+def _snippet(knowledge: dict[str, Any], ref: dict[str, Any]) -> PromptPassage:
+    entity = knowledge[ref["domain"]][str(ref["entity_id"])]
+    if ref["doc_type"] == "faq":
+        faq = entity["faqs"][str(ref["doc_id"])]
+        return PromptPassage(f"{entity['name']} FAQ: {faq['question']}", faq["answer"])
+    review = entity["reviews"][str(ref["doc_id"])]
+    return PromptPassage(f"{entity['name']} review", review["sentences"][str(ref["sent_id"])])
+
+
+def eval_dstc11(
+    generator: Generator,
+    data: Path,
+    limit: int | None = None,
+    max_new_tokens: int = 60,
+    workers: int = 1,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Detection precision/recall/F1 of the rule on all val turns; BLEU and ROUGE-L of generated replies
+    to the first ``limit`` knowledge-seeking turns, grounded on their labelled snippets."""
+    import sacrebleu
+    from rouge_score import rouge_scorer
+
+    data = Path(data)
+    logs = json.loads((data / "val" / "logs.json").read_text())
+    labels = json.loads((data / "val" / "labels.json").read_text())
+    knowledge = json.loads((data / "knowledge.json").read_text())
+    predicted = [is_knowledge_seeking(log[-1]["text"]) for log in logs]
+    gold = [bool(label["target"]) for label in labels]
+    tp = sum(p and g for p, g in zip(predicted, gold))
+    precision, recall = tp / max(sum(predicted), 1), tp / max(sum(gold), 1)
+    detection = {"precision": precision, "recall": recall, "f1": 2 * precision * recall / max(precision + recall, 1e-9), "turns": len(gold)}
+    seeking = [(log, label) for log, label in zip(logs, labels) if label["target"]][:limit]
+    prompts = [
+        build_messages(log[-1]["text"], [_snippet(knowledge, ref) for ref in label["knowledge"]],
+                       history=_history(log), max_history_turns=1)
+        for log, label in seeking
+    ]
+    replies = answer_all(generator, prompts, max_new_tokens, workers, progress)
+    hypotheses = [re.sub(r"\s*\[\d+\]", "", check_answer(r, 10).text) for r in replies]
+    references = [label["response"] for _, label in seeking]
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    rouge = [scorer.score(ref, hyp)["rougeL"].fmeasure for ref, hyp in zip(references, hypotheses)]
+    return {
+        "dataset": "dstc11", "generator": generator.name,
+        "detection": detection,
+        "response": {
+            "turns": len(seeking),
+            "snippets": "labelled (retrieval is measured by `assistant eval retrieval --dataset dstc11`)",
+            "bleu": sacrebleu.corpus_bleu(hypotheses, [references]).score if seeking else 0.0,
+            "rougeL": 100 * sum(rouge) / len(rouge) if rouge else 0.0,
+        },
+        "rows": [{"reply": h, "reference": r} for h, r in zip(hypotheses, references)],
+    }
+
+
+def _history(log: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """(user, system) pairs before the last user turn."""
+    turns = log[:-1]
+    pairs = []
+    for i in range(len(turns) - 1):
+        if turns[i]["speaker"] == "U" and turns[i + 1]["speaker"] == "S":
+            pairs.append((turns[i]["text"], turns[i + 1]["text"]))
+    return pairs

@@ -1,0 +1,310 @@
+"""A small continuous-batching scheduler: concurrent requests share forward passes on one model.
+
+Why our own: transformers 5's ``ContinuousBatchingManager`` (``init_continuous_batching``) does batch
+on a CPU, but its per-request streaming reads one shared output queue and puts back what belongs to
+others (its own TODO calls it wasteful; with several threads, streamed pieces were coalesced), it has no
+repetition penalty here, and its API changed between 5.17 and 5.23. This loop is ~250 lines over the
+plain model forward and ``DynamicCache``, which every 5.x release has.
+
+How it works (one background thread):
+
+1. Between decode steps it admits waiting requests: their prompts are prefilled together, left-padded
+   to the longest, and each request's first token is sampled from its last prompt position.
+2. The new rows' KV cache is left-padded (or the running batch's is) to a common length and concatenated
+   onto the running batch along the batch dimension; the attention mask marks the padding.
+3. One decode step feeds every running row its last token, with position ids counted from the real
+   tokens only (so padding changes nothing but the mask), and samples the next token greedily.
+4. Finished rows (end-of-sequence, token limit, or the reader went away) are dropped from the batch and
+   the all-padding columns on the left are cut off.
+
+Greedy choices equal ``model.generate(do_sample=False, repetition_penalty=...)`` one request at a time,
+up to floating-point summation order (identical in float64; in float32/bf16 a near-tie can rarely flip).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_DONE = object()  # end of a request's token stream
+
+
+@dataclass
+class _Request:
+    prompt: list[int]
+    max_new_tokens: int
+    tokens: "queue.Queue[Any]" = field(default_factory=queue.Queue)  # token ids, then _DONE or an exception
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    produced: int = 0
+    submitted: float = field(default_factory=time.perf_counter)
+
+
+class SchedulerClosed(RuntimeError):
+    """The scheduler was closed or its loop failed; the request was not (fully) generated."""
+
+
+class BatchScheduler:
+    """Greedy decoding for many concurrent requests, one shared batch.
+
+    ``submit(prompt_ids, max_new_tokens)`` returns an iterator of generated token ids (without the
+    end-of-sequence token); it may be called from any thread. The model must be a decoder-only
+    transformers model whose cache is a plain ``DynamicCache`` (Llama, Qwen2, Mistral without a
+    sliding window, ...).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        eos_token_ids: Sequence[int],
+        pad_token_id: int,
+        max_batch_size: int = 64,
+        repetition_penalty: float = 1.0,
+        max_prefill_tokens: int = 32768,
+    ) -> None:
+        self.model = model
+        self.eos_token_ids = tuple(eos_token_ids)
+        self.pad_token_id = pad_token_id
+        self.max_batch_size = max_batch_size
+        self.repetition_penalty = repetition_penalty
+        self.max_prefill_tokens = max_prefill_tokens
+        self._waiting: "queue.Queue[_Request]" = queue.Queue()
+        self._wake = threading.Event()
+        self._closed = False
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.steps = 0  # decode steps run (for tests and benchmarks)
+        self.max_rows_seen = 0  # largest batch a decode step ran with
+
+    # -- public ------------------------------------------------------------------------------------
+
+    def submit(self, prompt_ids: Sequence[int], max_new_tokens: int) -> Iterator[int]:
+        """Queue a request; iterate the result to receive its token ids as they are produced."""
+        if self._closed:
+            raise SchedulerClosed("the batch scheduler is closed")
+        if not prompt_ids:
+            raise ValueError("empty prompt")
+        request = _Request(list(prompt_ids), max_new_tokens)
+        self._ensure_started()
+        self._waiting.put(request)
+        self._wake.set()
+        return self._drain(request)
+
+    def close(self) -> None:
+        """Stop the loop; requests still running end with SchedulerClosed."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def _drain(self, request: _Request) -> Iterator[int]:
+        try:
+            while True:
+                item = request.tokens.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            request.cancelled.set()  # the reader stopped early (or finished): free the row
+
+    def _ensure_started(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                if self._error is not None:
+                    raise SchedulerClosed(f"the generation loop failed: {self._error}") from self._error
+                self._thread = threading.Thread(target=self._run, name="batch-scheduler", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        import torch
+
+        state: _Batch | None = None
+        try:
+            with torch.inference_mode():
+                while not self._closed:
+                    if state is None and self._waiting.empty():
+                        self._wake.wait(timeout=0.5)
+                        self._wake.clear()
+                        continue
+                    state = self._admit(state)
+                    if state is not None:
+                        state = self._decode(state)
+        except BaseException as error:  # every waiting reader gets the error instead of hanging
+            logger.exception("batch scheduler failed")
+            self._error = error
+            for request in (state.requests if state else []):
+                request.tokens.put(SchedulerClosed(f"generation failed: {error}"))
+            state = None
+        finally:
+            leftover = list(state.requests) if state else []
+            while not self._waiting.empty():
+                leftover.append(self._waiting.get_nowait())
+            for request in leftover:
+                request.tokens.put(SchedulerClosed("the batch scheduler was closed"))
+
+    def _take_waiting(self, room: int) -> list[_Request]:
+        taken: list[_Request] = []
+        longest = 0
+        while len(taken) < room:
+            try:
+                request = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            if request.cancelled.is_set():
+                continue
+            longest = max(longest, len(request.prompt))
+            taken.append(request)
+            if longest * len(taken) >= self.max_prefill_tokens:
+                break
+        return taken
+
+    def _admit(self, state: "_Batch | None") -> "_Batch | None":
+        room = self.max_batch_size - (len(state.requests) if state else 0)
+        new = self._take_waiting(room) if room > 0 else []
+        if not new:
+            return state
+        fresh = self._prefill(new)
+        if fresh is None:
+            return state
+        return fresh if state is None else _merge(state, fresh)
+
+    def _prefill(self, requests: list[_Request]) -> "_Batch | None":
+        import torch
+        from transformers import DynamicCache
+
+        device = self.model.device
+        longest = max(len(r.prompt) for r in requests)
+        ids = torch.full((len(requests), longest), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(requests), longest), dtype=torch.long)
+        for row, request in enumerate(requests):  # left padding
+            ids[row, longest - len(request.prompt) :] = torch.tensor(request.prompt)
+            mask[row, longest - len(request.prompt) :] = 1
+        ids, mask = ids.to(device), mask.to(device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # (b, L): real-token positions
+        cache = DynamicCache()
+        logits = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True,
+            logits_to_keep=1,
+        ).logits[:, -1, :]  # (b, V)
+        vocab = logits.shape[-1]
+        history = ids.masked_fill(mask == 0, vocab)  # (b, L): tokens seen, the sentinel `vocab` for padding
+        batch = _Batch(list(requests), cache, mask, history, ids[:, -1], vocab)
+        return self._sample_and_emit(batch, logits)
+
+    def _decode(self, state: "_Batch") -> "_Batch | None":
+        import torch
+
+        mask = torch.cat([state.mask, state.mask.new_ones((state.mask.shape[0], 1))], dim=1)  # (B, L+1)
+        positions = (mask.sum(-1, keepdim=True) - 1)  # (B, 1)
+        logits = self.model(
+            input_ids=state.last.unsqueeze(1), attention_mask=mask, position_ids=positions,
+            past_key_values=state.cache, use_cache=True,
+        ).logits[:, -1, :]  # (B, V)
+        state.mask = mask
+        self.steps += 1
+        self.max_rows_seen = max(self.max_rows_seen, len(state.requests))
+        return self._sample_and_emit(state, logits)
+
+    def _sample_and_emit(self, state: "_Batch", logits: Any) -> "_Batch | None":
+        import torch
+
+        logits = logits.float()
+        if self.repetition_penalty != 1.0:  # as transformers' RepetitionPenaltyLogitsProcessor
+            padded = torch.cat([logits, logits.new_zeros((logits.shape[0], 1))], dim=1)  # sentinel column
+            seen = padded.gather(1, state.history)
+            seen = torch.where(seen < 0, seen * self.repetition_penalty, seen / self.repetition_penalty)
+            logits = padded.scatter(1, state.history, seen)[:, :-1]
+        chosen = logits.argmax(dim=-1)  # (B,)
+        state.history = torch.cat([state.history, chosen.unsqueeze(1)], dim=1)
+        state.last = chosen
+        keep: list[int] = []
+        for row, (request, token) in enumerate(zip(state.requests, chosen.tolist(), strict=True)):
+            finished = token in self.eos_token_ids
+            if not finished:
+                request.tokens.put(token)
+                request.produced += 1
+            if finished or request.produced >= request.max_new_tokens or request.cancelled.is_set():
+                request.tokens.put(_DONE)
+            else:
+                keep.append(row)
+        if not keep:
+            return None
+        if len(keep) < len(state.requests):
+            state.select(keep)
+        return state
+
+
+@dataclass
+class _Batch:
+    """The running rows: their requests, KV cache (B, heads, L, d per layer), mask (B, L), tokens seen."""
+
+    requests: list[_Request]
+    cache: Any
+    mask: Any  # (B, L) 1 for real tokens, 0 for left padding
+    history: Any  # (B, T) prompt + generated ids, `vocab` where padding
+    last: Any  # (B,) the token each row feeds next
+    vocab: int  # logits width; the history's padding id
+
+    def select(self, rows: list[int]) -> None:
+        """Keep only ``rows`` and cut the columns that are padding in every remaining row."""
+        import torch
+
+        index = torch.tensor(rows, device=self.mask.device)
+        self.requests = [self.requests[r] for r in rows]
+        self.mask = self.mask.index_select(0, index)
+        self.history = self.history.index_select(0, index)
+        self.last = self.last.index_select(0, index)
+        start = int((self.mask.sum(0) > 0).nonzero()[0])  # first column some row uses
+        self.mask = self.mask[:, start:]
+        for layer in _layers(self.cache):
+            layer.keys = layer.keys.index_select(0, index)[:, :, start:, :]
+            layer.values = layer.values.index_select(0, index)[:, :, start:, :]
+
+
+def _layers(cache: Any) -> list[Any]:
+    layers = getattr(cache, "layers", None)
+    if layers is None or any(type(layer).__name__ != "DynamicLayer" for layer in layers):
+        raise NotImplementedError("batching needs a DynamicCache of plain DynamicLayer layers")
+    return layers
+
+
+def _left_pad(tensor: Any, width: int, dim: int, value: int = 0) -> Any:
+    """Pad ``tensor`` on the left of ``dim`` up to ``width``."""
+    import torch
+
+    missing = width - tensor.shape[dim]
+    if missing <= 0:
+        return tensor
+    shape = list(tensor.shape)
+    shape[dim] = missing
+    return torch.cat([tensor.new_full(shape, value), tensor], dim=dim)
+
+
+def _merge(old: _Batch, new: _Batch) -> _Batch:
+    """One batch of the rows of ``old`` then ``new``, left-padded to a common cache length."""
+    import torch
+
+    width = max(old.mask.shape[1], new.mask.shape[1])
+    for old_layer, new_layer in zip(_layers(old.cache), _layers(new.cache), strict=True):
+        old_layer.keys = torch.cat([_left_pad(old_layer.keys, width, 2), _left_pad(new_layer.keys, width, 2)])
+        old_layer.values = torch.cat([_left_pad(old_layer.values, width, 2), _left_pad(new_layer.values, width, 2)])
+    old.mask = torch.cat([_left_pad(old.mask, width, 1), _left_pad(new.mask, width, 1)])
+    hist_width = max(old.history.shape[1], new.history.shape[1])
+    old.history = torch.cat(
+        [_left_pad(old.history, hist_width, 1, old.vocab), _left_pad(new.history, hist_width, 1, old.vocab)]
+    )
+    old.last = torch.cat([old.last, new.last])
+    old.requests = old.requests + new.requests
+    return old
+

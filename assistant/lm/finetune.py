@@ -1,0 +1,270 @@
+"""Supervised fine-tuning of the generator on (question, passages, answer) examples.
+
+A plain PyTorch loop (no Trainer: its arguments move between transformers releases): LoRA through
+``peft`` by default (merged into the weights at the end), or full fine-tuning. The loss counts only the
+answer tokens; the prompt is the assistant's own (prompts.build_messages), so the model learns exactly
+the format it is asked in. GPU with bf16 autocast when present, CPU fp32 otherwise.
+
+The output folder loads like any transformers model (``generator_path`` selects it) and describes
+itself in ``assistant_manifest.json``: base model and its sha256, LoRA settings, data, metrics, time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.lm.local import check_model_dir
+from assistant.lm.prompts import build_messages
+from assistant.lm.training_data import Example
+
+IGNORE = -100
+
+
+@dataclass
+class TrainConfig:
+    full: bool = False  # full fine-tuning instead of LoRA
+    epochs: float = 1.0
+    max_steps: int | None = None  # overrides epochs
+    batch_size: int = 8
+    learning_rate: float | None = None  # default: 2e-4 LoRA, 5e-5 full
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    max_length: int = 1024  # longer examples are skipped
+    eval_every: int = 50
+    max_eval_examples: int = 200
+    warmup_fraction: float = 0.05
+    seed: int = 0
+    device: str = "cpu"
+    max_minutes: float | None = None  # stop early (and still save) after this long
+
+    @property
+    def lr(self) -> float:
+        return self.learning_rate if self.learning_rate is not None else (5e-5 if self.full else 2e-4)
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    steps: int
+    train_loss_first: float
+    train_loss_last: float
+    eval_loss_before: float | None
+    eval_loss_after: float | None
+    seconds: float
+    skipped_too_long: int
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def encode(tokenizer: Any, example: Example) -> tuple[list[int], list[int]]:
+    """Token ids of prompt + answer (with the chat template's end of turn) and labels that are IGNORE on
+    the prompt, so that the loss counts only the answer."""
+    messages = build_messages(example.question, example.prompt_passages())
+    prompt = _template_ids(tokenizer, messages, add_generation_prompt=True)
+    full = _template_ids(tokenizer, messages + [{"role": "assistant", "content": example.answer}], add_generation_prompt=False)
+    if full[: len(prompt)] != prompt:  # a template that rewrites earlier turns: append the answer by hand
+        full = prompt + tokenizer(example.answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    return full, [IGNORE] * len(prompt) + full[len(prompt) :]
+
+
+def _template_ids(tokenizer: Any, messages: list[dict[str, str]], add_generation_prompt: bool) -> list[int]:
+    out = tokenizer.apply_chat_template(messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=True)
+    return list(out["input_ids"])
+
+
+def _batches(rows: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar lengths (less padding): shuffle, sort within windows, cut."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    window = batch_size * 32
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start : start + window], key=lambda i: len(rows[i][0]))
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(rows: Sequence[tuple[list[int], list[int]]], pad_id: int, device: str) -> dict[str, Any]:
+    import torch
+
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, (row_ids, row_labels) in enumerate(rows):  # right padding
+        ids[r, : len(row_ids)] = torch.tensor(row_ids)
+        labels[r, : len(row_labels)] = torch.tensor(row_labels)
+        mask[r, : len(row_ids)] = 1
+    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
+
+
+def _loss(model: Any, batch: dict[str, Any], device: str) -> Any:
+    import torch
+
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
+        return model(**batch).loss
+
+
+def evaluate_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad_id: int, device: str, batch_size: int) -> float:
+    """Mean answer-token loss over ``rows``."""
+    import torch
+
+    if not rows:
+        return float("nan")
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            batch = _collate(chunk, pad_id, device)
+            tokens = int((batch["labels"][:, 1:] != IGNORE).sum())
+            total += float(_loss(model, batch, device)) * tokens
+            count += tokens
+    model.train()
+    return total / max(count, 1)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(8 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def finetune(
+    base_dir: Path,
+    train: Sequence[Example],
+    output_dir: Path,
+    config: TrainConfig,
+    eval_examples: Sequence[Example] = (),
+    data_description: dict[str, Any] | None = None,
+    progress: Callable[[str], None] = print,
+) -> TrainResult:
+    """Fine-tune the model in ``base_dir`` on ``train``; write a merged, self-describing model folder."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    started = time.perf_counter()
+    base_dir, output_dir = Path(base_dir), Path(output_dir)
+    check_model_dir(base_dir)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32, local_files_only=True).to(config.device)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    encoded = [encode(tokenizer, e) for e in train]
+    rows = [r for r in encoded if len(r[0]) <= config.max_length]
+    skipped = len(encoded) - len(rows)
+    eval_rows = [r for r in (encode(tokenizer, e) for e in list(eval_examples)[: config.max_eval_examples]) if len(r[0]) <= config.max_length]
+    if not rows:
+        raise ValueError(f"no training example fits in max_length {config.max_length} tokens")
+
+    lora: dict[str, Any] | None = None
+    if not config.full:
+        from peft import LoraConfig, get_peft_model
+
+        lora = {"r": config.lora_r, "alpha": config.lora_alpha, "dropout": config.lora_dropout, "target_modules": "all-linear"}
+        model = get_peft_model(
+            model,
+            LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout, target_modules="all-linear", task_type="CAUSAL_LM"),
+        )
+    model.train()
+    if hasattr(model, "config"):
+        model.config.use_cache = False
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    steps_per_epoch = math.ceil(len(rows) / config.batch_size)
+    total_steps = config.max_steps or max(1, math.ceil(steps_per_epoch * config.epochs))
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=0.0)
+    warmup = max(1, int(total_steps * config.warmup_fraction))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(total_steps - warmup, 1)))
+    )
+    progress(
+        f"fine-tuning {'fully' if config.full else 'with LoRA'} on {config.device}: {len(rows)} examples "
+        f"({skipped} too long skipped), {total_steps} steps of {config.batch_size}, "
+        f"{sum(p.numel() for p in trainable):,} trainable parameters"
+    )
+    eval_before = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size) if eval_rows else None
+    if eval_before is not None:
+        progress(f"eval loss before: {eval_before:.4f}")
+    history: list[dict[str, float]] = []
+    losses: list[float] = []
+    step = 0
+    deadline = started + config.max_minutes * 60 if config.max_minutes else None
+    while step < total_steps:
+        for batch_index in _batches(rows, config.batch_size, rng):
+            loss = _loss(model, _collate([rows[i] for i in batch_index], pad_id, config.device), config.device)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            losses.append(float(loss.detach()))
+            if step % config.eval_every == 0 or step == total_steps:
+                entry = {"step": step, "train_loss": sum(losses[-config.eval_every :]) / len(losses[-config.eval_every :]), "seconds": time.perf_counter() - started}
+                if eval_rows:
+                    entry["eval_loss"] = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size)
+                history.append(entry)
+                progress("step {step}/{total}: train loss {train_loss:.4f}".format(total=total_steps, **entry) + (f", eval loss {entry['eval_loss']:.4f}" if "eval_loss" in entry else ""))
+            if step >= total_steps or (deadline and time.perf_counter() > deadline):
+                break
+        if deadline and time.perf_counter() > deadline:
+            progress(f"time limit reached after {step} steps")
+            break
+    eval_after = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size) if eval_rows else None
+
+    if lora is not None:
+        model = model.merge_and_unload()
+    model.config.use_cache = True
+    staging = output_dir.with_name(output_dir.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    window = len(losses) // 10 or 1
+    result = TrainResult(output_dir, step, sum(losses[:window]) / window, sum(losses[-window:]) / window, eval_before, eval_after, time.perf_counter() - started, skipped, history)
+    base_manifest = base_dir / "assistant_manifest.json"
+    weights = next((base_dir / n for n in ("model.safetensors", "pytorch_model.bin") if (base_dir / n).is_file()), None)
+    manifest = {
+        "kind": "generator",
+        "name": output_dir.name,
+        "base_model": {
+            "path": str(base_dir.resolve()),
+            "weights_sha256": file_sha256(weights) if weights else None,
+            "manifest": json.loads(base_manifest.read_text()) if base_manifest.is_file() else None,
+        },
+        "method": "full" if config.full else "lora (merged)",
+        "lora": lora,
+        "training": {k: v for k, v in asdict(config).items() if k != "device"} | {"device": config.device, "learning_rate": config.lr},
+        "data": data_description or {"examples": len(train)},
+        "metrics": {
+            "steps": step,
+            "train_loss_first": result.train_loss_first,
+            "train_loss_last": result.train_loss_last,
+            "eval_loss_before": eval_before,
+            "eval_loss_after": eval_after,
+            "seconds": round(result.seconds, 1),
+            "history": history,
+        },
+        "prompt": "assistant.lm.prompts.build_messages",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (staging / "assistant_manifest.json").write_text(json.dumps(manifest, indent=2))
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    staging.rename(output_dir)
+    progress(f"saved {output_dir} ({step} steps, {result.seconds:.0f} s)")
+    return result

@@ -1,0 +1,101 @@
+"""OpenAI-compatible HTTP generator: streamed chat completions from a vLLM, TGI or llama.cpp server.
+
+Bounded in time: every connect and every read waits at most ``timeout_s``, the whole reply at most
+``deadline_s``; a failure before the first token is retried once; then ``GeneratorUnavailable`` is
+raised so that the caller can fall back (the answer action gives the extractive answer and offers a
+human). It never hangs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from assistant.lm.base import Message
+
+logger = logging.getLogger(__name__)
+
+
+class GeneratorUnavailable(RuntimeError):
+    """The generator could not produce a reply (server down, too slow, or an error status)."""
+
+
+class OpenAIGenerator:
+    """Chat completions with ``stream: true`` over HTTP; greedy (temperature 0)."""
+
+    def __init__(
+        self,
+        url: str,
+        model: str = "default",
+        api_key: str = "",
+        timeout_s: float = 10.0,
+        deadline_s: float = 60.0,
+        retries: int = 1,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        if not self.url.endswith("/chat/completions"):
+            self.url += "/chat/completions"
+        self.model = model
+        self.name = f"openai:{model}"
+        self.api_key = api_key
+        self.timeout_s = timeout_s
+        self.deadline_s = deadline_s
+        self.retries = retries
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport)
+
+    def stream(self, messages: list[Message], max_new_tokens: int = 160) -> Iterator[str]:
+        """Yield the reply's pieces; GeneratorUnavailable after ``1 + retries`` failed attempts."""
+        body = {"model": self.model, "messages": messages, "max_tokens": max_new_tokens, "stream": True, "temperature": 0}
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        last_error: Exception | None = None
+        for attempt in range(1 + self.retries):
+            produced = False
+            try:
+                for piece in self._attempt(body, headers):
+                    produced = True
+                    yield piece
+                return
+            except (httpx.HTTPError, GeneratorUnavailable, ValueError) as error:
+                last_error = error
+                logger.warning("generator %s attempt %d failed: %s", self.url, attempt + 1, error)
+                if produced:  # part of the reply is already out: a retry would repeat it
+                    break
+        raise GeneratorUnavailable(f"the generator at {self.url} did not answer: {_describe(last_error)}")
+
+    def _attempt(self, body: dict, headers: dict[str, str]) -> Iterator[str]:
+        deadline = time.monotonic() + self.deadline_s
+        with self._client.stream("POST", self.url, json=body, headers=headers) as response:
+            if response.status_code != 200:
+                response.read()
+                raise GeneratorUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
+            for line in response.iter_lines():
+                if time.monotonic() > deadline:
+                    raise GeneratorUnavailable(f"no complete reply within {self.deadline_s:.0f} s")
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                chunk = json.loads(data)
+                if "error" in chunk:
+                    raise GeneratorUnavailable(str(chunk["error"])[:200])
+                for choice in chunk.get("choices", []):
+                    piece = (choice.get("delta") or {}).get("content") or ""
+                    if piece:
+                        yield piece
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _describe(error: Exception | None) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out ({type(error).__name__})"
+    if isinstance(error, httpx.ConnectError):
+        return f"cannot connect ({error})"
+    return str(error) or type(error).__name__

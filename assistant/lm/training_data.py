@@ -1,0 +1,178 @@
+"""Training examples for the generator: (question, passages, answer) lines, answerable and not.
+
+JSONL, one example per line::
+
+    {"question": "How long is a reset link valid?",
+     "passages": [{"heading": "Reset your password", "text": "Reset links expire after 30 minutes."},
+                  {"heading": "Shipping costs", "text": "Express shipping costs $12.50."}],
+     "answer": "30 minutes [1]",
+     "answerable": true,
+     "source": "squad2:5733be284776f41900661182"}
+
+``answer`` is the exact assistant reply to learn, citations included; for an unanswerable question it
+is ``I don't know.`` (prompts.DONT_KNOW), so the model learns to decline. ``passages`` are shown numbered
+in the order given, exactly as the assistant's prompt shows retrieved passages (prompts.build_messages).
+Reviewed conversation logs can be written in the same format and simply appended.
+
+Sources here: SQuAD-v2-style JSON (split by article title with a fixed seed, so that reported questions
+come from articles never trained on) and a knowledge base's FAQ (question, answer) pairs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.lm.prompts import DONT_KNOW, PromptPassage
+
+DECLINE = f"{DONT_KNOW}."
+SPLIT_SEED = 13
+TRAIN_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    passages: list[dict[str, str]]  # [{"heading", "text"}], shown numbered from 1
+    answer: str
+    answerable: bool
+    source: str = ""
+
+    def prompt_passages(self) -> list[PromptPassage]:
+        return [PromptPassage(p.get("heading", ""), p["text"]) for p in self.passages]
+
+
+def write_jsonl(examples: Iterable[Example], path: Path) -> int:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for example in examples:
+            handle.write(json.dumps(asdict(example), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def read_jsonl(path: Path) -> list[Example]:
+    """Examples from a JSONL file; a ValueError names the first bad line."""
+    examples = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            passages = [{"heading": p.get("heading", ""), "text": p["text"]} for p in data["passages"]]
+            examples.append(Example(data["question"], passages, data["answer"], bool(data.get("answerable", True)), data.get("source", "")))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not a valid training example ({error!r})") from None
+    return examples
+
+
+# -- SQuAD v2 ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SquadQuestion:
+    id: str
+    title: str
+    question: str
+    context: str
+    answers: list[str]  # empty: unanswerable
+
+
+def load_squad(path: Path) -> list[SquadQuestion]:
+    """All questions of a SQuAD (v2) JSON file, or of the dev-v2.0.json / *.json inside a folder."""
+    path = Path(path)
+    if path.is_dir():
+        candidates = sorted(path.glob("dev-v2.0.json")) or sorted(path.glob("*.json"))
+        if not candidates:
+            raise FileNotFoundError(f"no SQuAD JSON file in {path}")
+        path = candidates[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    questions = []
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+                questions.append(SquadQuestion(qa["id"], article["title"], qa["question"], paragraph["context"], answers))
+    return questions
+
+
+def split_titles(titles: Iterable[str], seed: int = SPLIT_SEED, train_fraction: float = TRAIN_FRACTION) -> dict[str, list[str]]:
+    """Articles for training and for reporting: the sorted titles shuffled with ``seed``, then cut."""
+    ordered = sorted(set(titles))
+    random.Random(seed).shuffle(ordered)
+    cut = round(len(ordered) * train_fraction)
+    return {"train": sorted(ordered[:cut]), "report": sorted(ordered[cut:])}
+
+
+def squad_split(questions: Sequence[SquadQuestion], part: str, seed: int = SPLIT_SEED) -> list[SquadQuestion]:
+    """The questions of the ``train`` or ``report`` articles (``all``: every question)."""
+    if part == "all":
+        return list(questions)
+    if part not in ("train", "report"):
+        raise ValueError(f"unknown split {part!r}: train, report or all")
+    titles = set(split_titles((q.title for q in questions), seed)[part])
+    return [q for q in questions if q.title in titles]
+
+
+def squad_examples(questions: Sequence[SquadQuestion], distractors: int = 1, seed: int = SPLIT_SEED) -> list[Example]:
+    """One example per question: its paragraph among ``distractors`` other paragraphs of the same article
+    (hard negatives, in random order); the answer is the first gold span with the paragraph's citation,
+    or the decline text."""
+    rng = random.Random(seed)
+    by_title: dict[str, list[str]] = {}
+    for q in questions:
+        contexts = by_title.setdefault(q.title, [])
+        if q.context not in contexts:
+            contexts.append(q.context)
+    examples = []
+    for q in questions:
+        others = [c for c in by_title[q.title] if c != q.context]
+        chosen = rng.sample(others, min(distractors, len(others))) + [q.context]
+        rng.shuffle(chosen)
+        passages = [{"heading": q.title.replace("_", " "), "text": c} for c in chosen]
+        if q.answers:
+            answer = f"{q.answers[0].strip()} [{chosen.index(q.context) + 1}]"
+        else:
+            answer = DECLINE
+        examples.append(Example(q.question, passages, answer, bool(q.answers), f"squad2:{q.id}"))
+    return examples
+
+
+# -- knowledge base FAQ --------------------------------------------------------------------------
+
+
+def faq_examples(faq_csv: Path, distractors: int = 1, unanswerable_share: float = 0.3, seed: int = SPLIT_SEED) -> list[Example]:
+    """From a knowledge base's FAQ (CSV with question,answer columns): each question answered from its
+    entry among other entries; a share of questions shown only other entries, answered with the decline."""
+    with Path(faq_csv).open(encoding="utf-8", newline="") as handle:
+        rows = [(r["question"].strip(), r["answer"].strip()) for r in csv.DictReader(handle) if r.get("question") and r.get("answer")]
+    rng = random.Random(seed)
+    examples = []
+    for i, (question, answer) in enumerate(rows):
+        others = [rows[j] for j in range(len(rows)) if j != i]
+        picked = rng.sample(others, min(distractors, len(others)))
+        if others and rng.random() < unanswerable_share:
+            passages = [{"heading": q, "text": a} for q, a in rng.sample(others, min(distractors + 1, len(others)))]
+            examples.append(Example(question, passages, DECLINE, False, f"faq:{i}"))
+            continue
+        entries = picked + [(question, answer)]
+        rng.shuffle(entries)
+        passages = [{"heading": q, "text": a} for q, a in entries]
+        examples.append(Example(question, passages, f"{answer} [{entries.index((question, answer)) + 1}]", True, f"faq:{i}"))
+    return examples
+
+
+def describe(examples: Sequence[Example]) -> dict[str, Any]:
+    return {
+        "examples": len(examples),
+        "answerable": sum(e.answerable for e in examples),
+        "unanswerable": sum(not e.answerable for e in examples),
+        "sources": sorted({e.source.split(":")[0] for e in examples}),
+    }

@@ -1,0 +1,227 @@
+"""Generation speed: tokens/s and time to first token, batched scheduler vs plain ``model.generate``.
+
+    .venv/bin/python benchmarks/generation.py --model smollm2-135m --sessions 1,8 --max-new-tokens 32
+    .venv/bin/python benchmarks/generation.py --model-dir PATH --device cuda --sessions 1,8,32,64
+
+For each model, in one run:
+
+- baseline: plain ``model.generate`` (greedy), one request at a time, over ``--baseline-requests``
+  prompts: tokens/s (tokens over total time) and time to first token (a 1-token generate);
+- the project's generator (``TransformersGenerator``: every ``stream()`` goes through the batching
+  scheduler) with N concurrent sessions for each N in ``--sessions`` (N threads start together, each
+  streams one answer): aggregate tokens/s (all tokens / wall time), TTFT p50/p95 (submit to first text
+  piece), and the ratio of the aggregate to the baseline's tokens/s;
+- whether the scheduler's tokens equal the baseline's for the same prompts (greedy; bf16/fp32 near-ties
+  can flip a few).
+
+Prompts are real ones: the demo questions with three help-centre passages each, in the assistant's
+prompt format (~450 tokens). Prints a table and writes JSON (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.lm.local import TransformersGenerator  # noqa: E402
+from assistant.lm.prompts import PromptPassage, build_messages  # noqa: E402
+
+
+def demo_prompts(count: int) -> list[list[dict[str, str]]]:
+    """``count`` chat prompts: demo questions, each with three passages from the demo knowledge base."""
+    questions = [json.loads(line)["question"] for line in (ROOT / "demo" / "questions.jsonl").read_text().splitlines() if line.strip()]
+    texts = []
+    for path in sorted((ROOT / "demo" / "knowledge_base").rglob("*.md")):
+        body = path.read_text(encoding="utf-8")
+        title = body.splitlines()[0].lstrip("# ").strip()
+        texts.append(PromptPassage(title, " ".join(body.split()[:110])))
+    prompts = []
+    for i in range(count):
+        passages = [texts[(3 * i + k) % len(texts)] for k in range(3)]
+        prompts.append(build_messages(questions[i % len(questions)], passages))
+    return prompts
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def baseline(generator: TransformersGenerator, prompts: list[list[dict[str, str]]], max_new_tokens: int) -> dict[str, Any]:
+    """Plain ``model.generate``, one request at a time (no streaming, no batching)."""
+    import torch
+
+    model, tokenizer = generator.model, generator.tokenizer
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    outputs, tokens, seconds, ttft = [], 0, 0.0, []
+    for messages in prompts:
+        ids = torch.tensor([generator.prompt_ids(messages)], device=model.device)
+        kwargs = dict(do_sample=False, repetition_penalty=generator.repetition_penalty, pad_token_id=pad)
+        with torch.inference_mode():
+            _sync(model)
+            started = time.perf_counter()
+            model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=1, **kwargs)
+            _sync(model)
+            ttft.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens, **kwargs)
+            _sync(model)
+            seconds += time.perf_counter() - started
+        new = out[0, ids.shape[1] :].tolist()
+        eos = set(generator._scheduler.eos_token_ids)
+        new = new[: next((i for i, t in enumerate(new) if t in eos), len(new))]
+        outputs.append(new)
+        tokens += len(new)
+    return {
+        "requests": len(prompts),
+        "tokens": tokens,
+        "tokens_per_s": tokens / seconds,
+        "ttft_p50_ms": statistics.median(ttft) * 1000,
+        "outputs": outputs,
+    }
+
+
+def _sync(model: Any) -> None:
+    import torch
+
+    if model.device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def concurrent(generator: TransformersGenerator, prompts: list[list[dict[str, str]]], max_new_tokens: int) -> dict[str, Any]:
+    """``len(prompts)`` sessions streaming at once through the generator's scheduler."""
+    n = len(prompts)
+    barrier = threading.Barrier(n + 1)
+    first: list[float] = [0.0] * n
+    done: list[float] = [0.0] * n
+    counts: list[int] = [0] * n
+    token_ids: list[list[int]] = [[] for _ in range(n)]
+    errors: list[BaseException] = []
+
+    def session(i: int) -> None:
+        try:
+            ids = generator.prompt_ids(prompts[i])
+            barrier.wait()
+            started = time.perf_counter()
+            for token in generator._scheduler.submit(ids, max_new_tokens):
+                if not token_ids[i]:
+                    first[i] = time.perf_counter() - started
+                token_ids[i].append(token)
+            counts[i] = len(token_ids[i])
+            done[i] = time.perf_counter()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    wall = max(done) - started
+    return {
+        "sessions": n,
+        "tokens": sum(counts),
+        "wall_s": wall,
+        "tokens_per_s": sum(counts) / wall,
+        "per_session_tokens_per_s": statistics.median(c / max(d - started - f, 1e-9) for c, d, f in zip(counts, done, first)),
+        "ttft_p50_ms": statistics.median(first) * 1000,
+        "ttft_p95_ms": percentile(first, 0.95) * 1000,
+        "outputs": token_ids,
+    }
+
+
+def bench_model(label: str, path: Path, device: str, sessions: list[int], max_new_tokens: int, baseline_requests: int) -> dict[str, Any]:
+    generator = TransformersGenerator(label, path, device=device, max_batch_size=max(sessions))
+    generator.warm_up()
+    prompts = demo_prompts(max(max(sessions), baseline_requests))
+    prompt_tokens = [len(generator.prompt_ids(p)) for p in prompts]
+    list(generator._scheduler.submit(generator.prompt_ids(prompts[0]), 4))  # warm-up
+    print(f"== {label} on {device}: prompts {min(prompt_tokens)}-{max(prompt_tokens)} tokens", flush=True)
+    base = baseline(generator, prompts[:baseline_requests], max_new_tokens)
+    print(f"  plain generate: {base['tokens_per_s']:.1f} tokens/s, TTFT p50 {base['ttft_p50_ms']:.0f} ms", flush=True)
+    runs = []
+    for n in sessions:
+        run = concurrent(generator, prompts[:n], max_new_tokens)
+        run["ratio_vs_plain_generate"] = run["tokens_per_s"] / base["tokens_per_s"]
+        compared = min(n, baseline_requests)
+        run["same_tokens_as_plain_generate"] = sum(
+            run["outputs"][i] == base["outputs"][i] for i in range(compared)
+        ) / max(compared, 1)
+        runs.append(run)
+        print(
+            f"  {n:>3} sessions: {run['tokens_per_s']:.1f} tokens/s ({run['ratio_vs_plain_generate']:.2f}x plain), "
+            f"TTFT p50 {run['ttft_p50_ms']:.0f} ms, same tokens {run['same_tokens_as_plain_generate']:.0%}",
+            flush=True,
+        )
+    single = runs[0]["tokens_per_s"] if runs and runs[0]["sessions"] == 1 else None
+    for run in runs:
+        run["ratio_vs_single_stream"] = run["tokens_per_s"] / single if single else None
+        del run["outputs"]
+    del base["outputs"]
+    generator._scheduler.close()
+    return {"model": label, "path": str(path), "device": device, "prompt_tokens_mean": statistics.fmean(prompt_tokens), "max_new_tokens": max_new_tokens, "plain_generate": base, "scheduler": runs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", action="append", default=[], help="registry name of a prepared generator (repeatable)")
+    parser.add_argument("--model-dir", action="append", type=Path, default=[], help="any transformers model folder (repeatable)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="data folder holding the prepared models")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--sessions", default="1,8,32,64", help="comma-separated concurrent session counts")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--baseline-requests", type=int, default=8, help="prompts run through plain generate")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
+    args = parser.parse_args()
+
+    from assistant.config import load_settings
+    from assistant.models import model_path, resolve_device
+
+    device = resolve_device(args.device)
+    models: list[tuple[str, Path]] = [(p.name if p.name != "transformers" else p.parent.name, p) for p in args.model_dir]
+    if args.model or not models:
+        settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        models += [(name, model_path(name, settings.model_cache_dir)) for name in (args.model or ["smollm2-135m"])]
+    sessions = [int(s) for s in args.sessions.split(",") if s.strip()]
+    results = [bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests) for label, path in models]
+
+    print(f"\n{'model':<22}{'device':<7}{'sessions':>9}{'tokens/s':>10}{'x plain':>9}{'x single':>9}{'TTFT p50':>10}{'TTFT p95':>10}{'same':>6}")
+    for result in results:
+        base = result["plain_generate"]
+        print(f"{result['model']:<22}{result['device']:<7}{'plain':>9}{base['tokens_per_s']:>10.1f}{1:>9.2f}{'':>9}{base['ttft_p50_ms']:>8.0f}ms{'':>10}{'':>6}")
+        for run in result["scheduler"]:
+            single = f"{run['ratio_vs_single_stream']:.2f}" if run["ratio_vs_single_stream"] else ""
+            print(
+                f"{result['model']:<22}{result['device']:<7}{run['sessions']:>9}{run['tokens_per_s']:>10.1f}"
+                f"{run['ratio_vs_plain_generate']:>9.2f}{single:>9}{run['ttft_p50_ms']:>8.0f}ms{run['ttft_p95_ms']:>8.0f}ms"
+                f"{run['same_tokens_as_plain_generate']:>6.0%}"
+            )
+    import torch
+    import transformers
+
+    meta = {"platform": platform.platform(), "cpu_threads": torch.get_num_threads(), "torch": torch.__version__, "transformers": transformers.__version__}
+    if device.startswith("cuda"):
+        meta["gpu"] = torch.cuda.get_device_name(0)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Retrieval benchmark: ingestion throughput against the raw encoder, and query latency by index size and type.
+
+Not a test. Prints tables and writes JSON (default benchmarks/results/retrieval_bench.json).
+
+1. Ingestion: ``retrieval.ingest.ingest`` on a folder of real articles (SQuAD v2 paragraphs written as
+   Markdown files), in chunks/s, against ``SentenceTransformer.encode`` on the very same chunk texts
+   with the same batch size, in one run (ratio = ingest / raw).
+2. Search at 10k, 100k and 1M chunks for exact (flat), HNSW and IVF: p50/p95 of one query's
+   embed + vector search + BM25 + score fusion, recall@10 of each index type against exact search,
+   bytes per vector and build time. The vectors are real MiniLM embeddings of the public datasets'
+   passages (cached under data/cache/embeddings), grown to the target size by perturbing them
+   (Gaussian noise of ``--noise`` per dimension, renormalised): uniformly random vectors are almost
+   equidistant and make approximate search look far worse than it is. Queries are real SQuAD questions.
+   BM25 runs over copies of the real passage texts (each copy a distinct document).
+
+Timings depend on what else runs on the machine: the load average is recorded with each figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.app import build_embedder  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from retrieval.evaluation import embed_cached, load_dataset  # noqa: E402
+from retrieval.fusion import score_fusion  # noqa: E402
+from retrieval.index import build_ann  # noqa: E402
+from retrieval.keyword import KeywordIndex  # noqa: E402
+
+DATA = {"squad2": "squad_v2_dev_cs224n", "stackfaq": "stackfaq", "dstc11": "dstc11_track5"}
+
+
+def load() -> str:
+    return "%.2f %.2f %.2f" % os.getloadavg()
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def bench_ingest(embedder, data_root: Path, articles: int) -> dict:
+    """Ingest throughput vs raw encode of the same chunk texts, in one run."""
+    from retrieval.chunking import chunk_document
+    from retrieval.ingest import ingest
+    from retrieval.loaders import load_paths
+
+    dataset = load_dataset("squad2", data_root / DATA["squad2"])
+    folder = Path(tempfile.mkdtemp(prefix="bench-kb-"))
+    try:
+        for number, (pid, text) in enumerate(list(zip(dataset.passage_ids, dataset.passages))[:articles]):
+            (folder / f"p{number:04d}.md").write_text(f"# {pid.split('#')[0]} {number}\n\n{text}\n", encoding="utf-8")
+        embedder.warm_up()
+        embedder.embed(["warm up"])
+        docs = load_paths([folder]).documents
+        chunks = [c for d in docs for c in chunk_document(d, 256, 32, embedder.count_tokens)]
+        texts = [c.embedding_text for c in chunks]
+        started = time.perf_counter()
+        embedder._model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        raw = time.perf_counter() - started
+        index_dir = folder.parent / f"{folder.name}-index"
+        started = time.perf_counter()
+        report = ingest([folder], embedder, index_dir)
+        full = time.perf_counter() - started
+        shutil.rmtree(index_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "documents": len(docs), "chunks": report.chunks_embedded,
+        "raw_encode_chunks_per_s": len(texts) / raw, "ingest_chunks_per_s": report.chunks_embedded / full,
+        "ratio": (report.chunks_embedded / full) / (len(texts) / raw), "raw_s": raw, "ingest_s": full, "load_avg": load(),
+    }
+
+
+def base_corpus(embedder, data_root: Path, cache: Path) -> tuple[np.ndarray, list[str], np.ndarray, list[str]]:
+    """Real passage vectors and texts of the public datasets, and real query vectors and texts."""
+    vectors, texts = [], []
+    for name in ("squad2", "stackfaq", "dstc11"):
+        dataset = load_dataset(name, data_root / DATA[name])
+        vectors.append(embed_cached(embedder, dataset.passages, cache))
+        texts.extend(dataset.passages)
+        if name == "squad2":
+            queries = embed_cached(embedder, dataset.queries, cache, queries=True)
+            query_texts = dataset.queries
+    return np.concatenate(vectors).astype(np.float32), texts, queries.astype(np.float32), query_texts
+
+
+def grow(base: np.ndarray, size: int, noise: float, seed: int = 0) -> np.ndarray:
+    """``size`` vectors: the real ones first, then perturbed copies of them (renormalised)."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((size, base.shape[1]), dtype=np.float32)
+    for start in range(0, size, 65536):
+        stop = min(size, start + 65536)
+        rows = np.arange(start, stop) % len(base)
+        block = base[rows].copy()
+        copies = np.arange(start, stop) >= len(base)
+        block[copies] += rng.normal(0.0, noise, size=(int(copies.sum()), base.shape[1])).astype(np.float32)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[start:stop] = block
+    return out
+
+
+def index_bytes(index: faiss.Index) -> int:
+    return len(faiss.serialize_index(index))
+
+
+def bench_size(size: int, base: np.ndarray, texts: list[str], queries: np.ndarray, query_texts: list[str],
+               embed_ms: list[float], args) -> list[dict]:
+    vectors = grow(base, size, args.noise)
+    ids = np.arange(size, dtype=np.int64)
+    q = queries[: args.queries]
+    rows = []
+    keyword = None
+    if size <= args.bm25_max:
+        started = time.perf_counter()
+        keyword = KeywordIndex(ids, [texts[i % len(texts)] + f" doc{i}" for i in range(size)], tokenizer="english")
+        bm25_build = time.perf_counter() - started
+    exact_ids = None
+    for kind in args.types:
+        started = time.perf_counter()
+        if kind == "flat":
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+            index.add_with_ids(vectors, ids)
+            params = None
+        else:
+            index = build_ann(vectors, ids, kind)
+            params = faiss.SearchParametersHNSW(efSearch=args.ef_search) if kind == "hnsw" else faiss.SearchParametersIVF(nprobe=args.nprobe)
+        build = time.perf_counter() - started
+        inner = faiss.downcast_index(index.index)
+        search_ms, bm25_ms, fuse_ms, found = [], [], [], []
+        for row in range(len(q)):
+            started = time.perf_counter()
+            scores, hits = inner.search(q[row : row + 1], 50, params=params) if params else inner.search(q[row : row + 1], 50)
+            search_ms.append((time.perf_counter() - started) * 1000)
+            found.append(hits[0][:10])
+            if keyword is not None:
+                started = time.perf_counter()
+                kw = keyword.search(query_texts[row], 50)
+                bm25_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                score_fusion([list(zip(hits[0].tolist(), scores[0].tolist())), kw])
+                fuse_ms.append((time.perf_counter() - started) * 1000)
+        found = np.array(found)
+        if kind == "flat":
+            exact_ids = found
+        recall = None
+        if exact_ids is not None:
+            recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, exact_ids)]))
+        total = [e + s + (b if bm25_ms else 0) + (f if fuse_ms else 0)
+                 for e, s, b, f in zip(embed_ms * (len(q) // len(embed_ms) + 1), search_ms, bm25_ms or [0] * len(q), fuse_ms or [0] * len(q))]
+        rows.append({
+            "size": size, "index": kind, "build_s": build, "bytes_per_vector": index_bytes(inner) / size,
+            "recall@10_vs_exact": recall, "search_p50_ms": percentile(search_ms, 50), "search_p95_ms": percentile(search_ms, 95),
+            "bm25_p50_ms": percentile(bm25_ms, 50) if bm25_ms else None, "fusion_p50_ms": percentile(fuse_ms, 50) if fuse_ms else None,
+            "total_p50_ms": percentile(total, 50), "total_p95_ms": percentile(total, 95),
+            "bm25_included": bool(bm25_ms), "bm25_build_s": bm25_build if keyword is not None else None,
+            "queries": len(q), "load_avg": load(),
+        })
+        print(json.dumps(rows[-1]), flush=True)
+        del index, inner
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--types", default="flat,hnsw,ivf")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--noise", type=float, default=0.02, help="Gaussian noise per dimension for the perturbed copies")
+    parser.add_argument("--ef-search", type=int, default=64)
+    parser.add_argument("--nprobe", type=int, default=16)
+    parser.add_argument("--bm25-max", type=int, default=100_000, help="largest size at which BM25 (and fusion) is included")
+    parser.add_argument("--ingest-articles", type=int, default=300, help="0: skip the ingestion benchmark")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval_bench.json")
+    args = parser.parse_args()
+    args.types = [t for t in args.types.split(",") if t]
+    if "flat" in args.types:
+        args.types.remove("flat")
+    args.types.insert(0, "flat")  # exact first: the others' recall is measured against it
+
+    settings = Settings(data_dir=ROOT / "data")
+    embedder = build_embedder(settings)
+    cache = settings.data_dir / "cache" / "embeddings"
+    result: dict = {"load_avg_start": load(), "cpu_count": os.cpu_count(), "faiss_threads": faiss.omp_get_max_threads(),
+                    "noise": args.noise, "ef_search": args.ef_search, "nprobe": args.nprobe}
+    if args.ingest_articles:
+        result["ingest"] = bench_ingest(embedder, args.data_root, args.ingest_articles)
+        print(json.dumps(result["ingest"]), flush=True)
+    base, texts, queries, query_texts = base_corpus(embedder, args.data_root, cache)
+    embed_ms = []
+    for text in query_texts[: min(args.queries, 100)]:
+        started = time.perf_counter()
+        embedder.embed([text])
+        embed_ms.append((time.perf_counter() - started) * 1000)
+    result["embed_query_p50_ms"] = percentile(embed_ms, 50)
+    result["embed_query_p95_ms"] = percentile(embed_ms, 95)
+    result["base_vectors"] = len(base)
+    result["search"] = []
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        result["search"].extend(bench_size(size, base, texts, queries, query_texts, embed_ms, args))
+    result["load_avg_end"] = load()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2))
+    print_tables(result)
+
+
+def print_tables(result: dict) -> None:
+    if "ingest" in result:
+        i = result["ingest"]
+        print(f"\ningest: {i['chunks']} chunks; ingest {i['ingest_chunks_per_s']:.1f} chunks/s, raw encode "
+              f"{i['raw_encode_chunks_per_s']:.1f} chunks/s, ratio {i['ratio']:.2f} (load {i['load_avg']})")
+    print(f"query embedding: p50 {result['embed_query_p50_ms']:.1f} ms, p95 {result['embed_query_p95_ms']:.1f} ms")
+    print(f"{'size':>8} {'index':>5} {'build s':>8} {'B/vec':>6} {'R@10':>6} {'search p50':>10} {'p95':>7} {'bm25 p50':>8} {'total p50':>9} {'p95':>7}  load")
+    for r in result["search"]:
+        recall = "-" if r["recall@10_vs_exact"] is None else f"{r['recall@10_vs_exact']:.3f}"
+        bm25 = "-" if r["bm25_p50_ms"] is None else f"{r['bm25_p50_ms']:.1f}"
+        print(f"{r['size']:>8} {r['index']:>5} {r['build_s']:>8.1f} {r['bytes_per_vector']:>6.0f} {recall:>6} "
+              f"{r['search_p50_ms']:>10.2f} {r['search_p95_ms']:>7.2f} {bm25:>8} {r['total_p50_ms']:>9.1f} {r['total_p95_ms']:>7.1f}  {r['load_avg']}")
+
+
+if __name__ == "__main__":
+    main()

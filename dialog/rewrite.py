@@ -1,0 +1,86 @@
+"""Follow-up rewriting: "and how long does that take?" after "how do I return an item?" becomes a
+standalone query ("how long does it take to return an item?") before retrieval. Pure functions.
+
+A message is a follow-up when it opens with a connective ("and", "what about", "also", ...), or when it
+refers back (it, that, this, they, ...) or is very short, and names no topic of its own (every content word
+is generic: take, long, cost, ...). The rewrite puts the previous query's topic in place of the reference.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONNECTIVE = re.compile(
+    r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if)\b[\s,]*",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|its|one|there|then)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z][a-z'-]*", re.IGNORECASE)
+STOPWORDS = frozenset(
+    """a an the and or but so also plus then what about how why when where which who whom whose is are was were be been
+    being do does did doing done have has had having can could would should will shall may might must i me my mine we
+    us our you your he she him her it its they them their this that these those there here to of in on at by for with
+    from into onto up out if as than too very just only any some no not please ok okay thanks thank yes one much many
+    long ago soon still again more less else other same""".split()
+)
+# Content words too general to name a topic on their own.
+GENERIC = frozenset(
+    """take takes took taking cost costs costing price prices fee fees charge charged free time times day days week weeks
+    hour hours minute minutes work works working get gets got getting need needs needed happen happens happened
+    possible available allowed way ways mean means go goes going come comes make makes made help
+    want like know tell say said usually normally typically exactly really""".split()
+)
+# Question openings dropped from the previous query to leave its topic ("how do I" + "return an item").
+_OPENING = re.compile(
+    r"^\s*(?:how\s+(?:much|many|long|often|soon)\s+(?:do|does|did|is|are|will|can|would)\s+(?:i|we|you|it|they)?\s*|"
+    r"(?:how|what|where|when|why|which|who)\s+(?:do|does|did|can|could|should|would|will|is|are|was)\s+"
+    r"(?:i|we|you|it|they|one)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
+    r"i\s+(?:would|'d)\s+like\s+to\s+|i\s+need\s+to\s+|please\s+)",
+    re.IGNORECASE,
+)
+
+
+def content_words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
+
+
+def names_a_topic(text: str) -> bool:
+    """Whether the message has a content word that is not generic (it says what it is about)."""
+    return any(w not in GENERIC for w in content_words(text))
+
+
+def is_follow_up(text: str) -> bool:
+    """Whether ``text`` depends on the conversation before it to be understood."""
+    words = _WORD.findall(text)
+    if not words:
+        return False
+    if _CONNECTIVE.match(text):
+        return True
+    refers_back = bool(_REFERENCE.search(text))
+    return (refers_back or len(words) <= 3) and not names_a_topic(text)
+
+
+def topic_of(query: str) -> str:
+    """The subject of a question: its words without the question opening and final punctuation."""
+    topic = _OPENING.sub("", query.strip(), count=1)
+    return topic.strip().rstrip("?.! ").strip() or query.strip().rstrip("?.! ")
+
+
+def rewrite(text: str, previous_query: str) -> str:
+    """A standalone query for the follow-up ``text`` after ``previous_query`` (itself standalone).
+
+    A reference (it, that, ...) is replaced by the previous topic; otherwise the follow-up is read as a
+    variation of the previous question and both are kept, so retrieval sees the topic and the new detail.
+    """
+    stripped = _CONNECTIVE.sub("", text, count=1).strip()
+    topic = topic_of(previous_query)
+    if not _WORD.search(stripped):
+        return previous_query
+    if not names_a_topic(stripped) and _REFERENCE.search(stripped):
+        question = stripped.rstrip("?.! ")
+        if re.search(r"\btakes?$", question, re.IGNORECASE):  # "how long does that take" -> "... take to <topic>"
+            return _REFERENCE.sub("it", question, count=1) + f" to {topic}?"
+        return _REFERENCE.sub(topic, question, count=1) + "?"
+    if names_a_topic(stripped):
+        return f"{previous_query.strip().rstrip('?.! ')}: {stripped}"
+    return f"{stripped.rstrip('?.! ')} ({topic})?"

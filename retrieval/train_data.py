@@ -1,0 +1,87 @@
+"""Question-passage training pairs for the reranker and the embedder, from the public datasets' train halves.
+
+Only the ``train`` half of each dataset's queries (``evaluation.query_split``) is used, so the
+``test`` half stays unseen for reporting. Hard negatives are the hybrid search's best wrong passages.
+A team's own pairs come from a CSV with ``question`` and ``passage`` columns (see ``load_pair_file``).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+from retrieval.embedders import Embedder
+from retrieval.evaluation import CANDIDATES, EvalSet, dense_rankings, load_dataset, query_split
+from retrieval.fusion import adaptive_fusion
+from retrieval.keyword import KeywordIndex
+from retrieval.training import Example, mine_examples
+
+DEFAULT_DATASETS = {  # name -> folder under the shared data folder
+    "stackfaq": "stackfaq",
+    "squad2": "squad_v2_dev_cs224n",
+    "dstc11": "dstc11_track5",
+}
+
+
+def hybrid_rankings(dataset: EvalSet, embedder: Embedder, cache_dir: Path | None) -> list[list[int]]:
+    """The default hybrid search's ranking of each query (where the hard negatives come from)."""
+    dense = dense_rankings(embedder, dataset, CANDIDATES, False, cache_dir)
+    keyword, coverage = KeywordIndex(list(range(len(dataset.passages))), dataset.passages).search_with_coverage(dataset.queries, CANDIDATES)
+    return [[i for i, _ in adaptive_fusion(d, k, c)] for d, k, c in zip(dense, keyword, coverage)]
+
+
+def train_rows(dataset: EvalSet, start: int, stop: int, seed: int = 0) -> EvalSet:
+    """Queries ``start:stop`` of a seeded shuffle of ``dataset``'s train half: the first rows train,
+    later ones tune (e.g. the reranker's blend), so the two never overlap."""
+    train = query_split(dataset, "train")
+    rows = list(range(len(train.queries)))
+    random.Random(seed).shuffle(rows)
+    return train.subset(sorted(rows[start:stop]))
+
+
+def dataset_examples(
+    dataset: EvalSet, embedder: Embedder, limit: int, negatives: int, cache_dir: Path | None, seed: int = 0
+) -> list[Example]:
+    """Up to ``limit`` examples from ``dataset``'s train half (one gold passage per query)."""
+    chosen = train_rows(dataset, 0, limit, seed)
+    position = {pid: i for i, pid in enumerate(dataset.passage_ids)}
+    gold = [{position[g] for g in golds} for golds in chosen.gold]
+    rankings = hybrid_rankings(chosen, embedder, cache_dir)
+    positives = [dataset.passages[min(g)] for g in gold]
+    return mine_examples(chosen.queries, positives, rankings, dataset.passages, gold, negatives)
+
+
+def tuning_sets(data_root: Path, names: list[str], skip: int, count: int) -> list[EvalSet]:
+    """For each dataset, ``count`` train-half queries that training did not use (those after ``skip``)."""
+    return [train_rows(load_dataset(name, Path(data_root) / DEFAULT_DATASETS[name]), skip, skip + count) for name in names]
+
+
+def public_examples(
+    data_root: Path, names: list[str], embedder: Embedder, per_dataset: int, negatives: int, cache_dir: Path | None
+) -> tuple[list[Example], dict[str, int]]:
+    """Examples from each named dataset under ``data_root`` (train halves only) and their counts."""
+    examples: list[Example] = []
+    counts: dict[str, int] = {}
+    for name in names:
+        if name not in DEFAULT_DATASETS:
+            raise ValueError(f"unknown dataset {name!r}; choose from: {', '.join(DEFAULT_DATASETS)}")
+        dataset = load_dataset(name, Path(data_root) / DEFAULT_DATASETS[name])
+        found = dataset_examples(dataset, embedder, per_dataset, negatives, cache_dir)
+        counts[name] = len(found)
+        examples.extend(found)
+    return examples, counts
+
+
+def load_pair_file(path: Path, negatives: int, question_column: str = "question", passage_column: str = "passage") -> list[Example]:
+    """Examples from a CSV of question/passage rows; negatives are the BM25 best other passages."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row.get(question_column) and row.get(passage_column)]
+    if not rows:
+        raise ValueError(f"{path} has no rows with '{question_column}' and '{passage_column}' columns")
+    passages = list(dict.fromkeys(row[passage_column] for row in rows))
+    position = {p: i for i, p in enumerate(passages)}
+    keyword = KeywordIndex(list(range(len(passages))), passages)
+    rankings = [[i for i, _ in found] for found in keyword.search_many([row[question_column] for row in rows], negatives + 5)]
+    gold = [{position[row[passage_column]]} for row in rows]
+    return mine_examples([r[question_column] for r in rows], [r[passage_column] for r in rows], rankings, passages, gold, negatives)

@@ -1,0 +1,76 @@
+"""`assistant eval answers`: the official SQuAD v2 scoring, abstention, the support trade-off, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from assistant.lm.answer_eval import best_scores, eval_squad2, f1, is_knowledge_seeking, normalize_answer, prediction_text
+from assistant.lm.base import ScriptedGenerator
+
+
+def squad_file(tmp_path: Path) -> Path:
+    data = {"data": [
+        {"title": f"Article_{i}", "paragraphs": [{"context": f"The castle of town {i} was built in 1066 by Normans.", "qas": [
+            {"id": f"a{i}", "question": "When was the castle built?", "answers": [{"text": "1066", "answer_start": 0}], "is_impossible": False},
+            {"id": f"n{i}", "question": "Who owns it today?", "answers": [], "is_impossible": True},
+        ]}]}
+        for i in range(4)
+    ]}
+    path = tmp_path / "dev-v2.0.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_official_normalisation_and_scores() -> None:
+    assert normalize_answer("The  Normans!") == "normans"
+    assert f1("in 1066", "1066") == 2 * (1 * 0.5) / 1.5
+    assert best_scores([], "") == (1.0, 1.0)  # a declined unanswerable question is right
+    assert best_scores([], "1066") == (0.0, 0.0)
+    assert best_scores(["1066", "in 1066"], "1066.") == (1.0, 1.0)
+
+
+def test_replies_become_spans_or_declines() -> None:
+    assert prediction_text("1066 [1].", 1) == ("1066", False)
+    assert prediction_text("I don't know.", 1) == ("", True)
+    assert prediction_text("Built in 1066 [3].", 1) == ("Built in 1066", False)  # [3] was never given: dropped
+
+
+def test_eval_squad2_reports_only_the_report_articles(tmp_path: Path) -> None:
+    result = eval_squad2(ScriptedGenerator(), squad_file(tmp_path), split="report", workers=2)
+    report_titles = set(result["split_titles"]["report"])
+    assert len(report_titles) == 2 and not report_titles & set(result["split_titles"]["train"])
+    s = result["summary"]
+    assert s["questions"] == 4 and s["HasAns_total"] == 2 and s["NoAns_total"] == 2
+    # the scripted generator quotes the whole paragraph: partial F1, never declines
+    assert 0 < s["HasAns_f1"] < 100 and s["abstention_recall"] == 0 and s["coverage"] == 100
+    assert [row["min_support"] for row in result["tradeoff"]][0] == 0.0
+
+
+def test_knowledge_seeking_rule() -> None:
+    assert is_knowledge_seeking("Does the hotel allow pets?")
+    assert not is_knowledge_seeking("Please book a table for 4 people.")
+    assert not is_knowledge_seeking("Thanks, that's all.")
+
+
+def test_cli_eval_answers_squad2_json(tmp_path: Path) -> None:
+    from assistant.cli import app
+
+    result = CliRunner().invoke(
+        app, ["--generator", "scripted", "eval", "answers", "--dataset", "squad2", "--data", str(squad_file(tmp_path)), "--json", "--limit", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["summary"]["questions"] == 2 and summary["dataset"] == "squad2"
+
+
+def test_cli_train_lm_data_writes_jsonl(tmp_path: Path) -> None:
+    from assistant.cli import app
+
+    out = tmp_path / "train.jsonl"
+    result = CliRunner().invoke(app, ["train", "lm-data", "--squad", str(squad_file(tmp_path)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 4 and {line["answerable"] for line in lines} == {True, False}

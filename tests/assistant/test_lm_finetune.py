@@ -1,0 +1,111 @@
+"""`assistant train lm` machinery: training data, and a smoke test of fine-tuning a tiny Llama
+(SmolLM2's tokenizer, random weights): the loss falls, the weights change, the folder reloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.lm.training_data import (
+    DECLINE, Example, faq_examples, read_jsonl, split_titles, squad_examples, SquadQuestion, write_jsonl,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tokenizer_dir() -> Path:
+    prepared = REPO / "data" / "models" / "smollm2-135m" / "transformers"
+    if not (prepared / "tokenizer.json").is_file():
+        pytest.skip("SmolLM2 not prepared (run: assistant models prepare smollm2-135m)")
+    return prepared
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    torch = pytest.importorskip("torch")
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir())
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=2048, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+    )
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+QUESTIONS = [
+    SquadQuestion("a1", "Alpha", "What colour is the sky?", "The sky is blue on clear days.", ["blue"]),
+    SquadQuestion("a2", "Alpha", "Who painted it?", "Grass grows green in spring.", []),
+    SquadQuestion("b1", "Beta", "How far is it?", "The town lies 12 km away.", ["12 km"]),
+]
+
+
+def test_squad_examples_cite_the_gold_paragraph_or_decline() -> None:
+    examples = squad_examples(QUESTIONS, distractors=1)
+    first = examples[0]
+    gold = [p["text"] for p in first.passages].index("The sky is blue on clear days.") + 1
+    assert first.answer == f"blue [{gold}]" and first.answerable and len(first.passages) == 2
+    assert examples[1].answer == DECLINE and not examples[1].answerable
+    assert len(examples[2].passages) == 1  # no other paragraph in its article
+
+
+def test_title_split_is_reproducible_and_disjoint() -> None:
+    titles = [f"T{i}" for i in range(10)]
+    split = split_titles(titles, seed=13)
+    assert split == split_titles(reversed(titles), seed=13)
+    assert not set(split["train"]) & set(split["report"]) and len(split["train"]) == 5
+
+
+def test_jsonl_round_trip_and_bad_lines(tmp_path: Path) -> None:
+    examples = squad_examples(QUESTIONS)
+    assert write_jsonl(examples, tmp_path / "d.jsonl") == 3
+    assert read_jsonl(tmp_path / "d.jsonl") == examples
+    (tmp_path / "bad.jsonl").write_text('{"question": "q"}\n')
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        read_jsonl(tmp_path / "bad.jsonl")
+
+
+def test_faq_examples(tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text("question,answer\nQ1?,A one.\nQ2?,A two.\nQ3?,A three.\nQ4?,A four.\n")
+    examples = faq_examples(tmp_path / "faq.csv", unanswerable_share=0.5)
+    assert len(examples) == 4
+    for e in examples:
+        texts = [p["text"] for p in e.passages]
+        own = {"Q1?": "A one.", "Q2?": "A two.", "Q3?": "A three.", "Q4?": "A four."}[e.question]
+        assert (own in texts) == e.answerable
+        assert e.answer == (f"{own} [{texts.index(own) + 1}]" if e.answerable else DECLINE)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_finetune_smoke_loss_falls_weights_change_folder_reloads(tiny_model_dir: Path, tmp_path: Path, full: bool) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from assistant.lm.finetune import TrainConfig, finetune
+    from assistant.lm.local import TransformersGenerator
+
+    examples = [Example("What colour is the sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)] * 8
+    out = tmp_path / "tuned"
+    config = TrainConfig(full=full, max_steps=12, batch_size=4, learning_rate=5e-3 if full else 2e-2, eval_every=6, lora_r=4)
+    result = finetune(tiny_model_dir, examples, out, config, eval_examples=examples[:2], progress=lambda _: None)
+
+    assert result.train_loss_last < result.train_loss_first
+    assert result.eval_loss_after < result.eval_loss_before
+    before = AutoModelForCausalLM.from_pretrained(tiny_model_dir).state_dict()
+    after = AutoModelForCausalLM.from_pretrained(out).state_dict()
+    assert before.keys() == after.keys()  # merged: a plain model, no LoRA modules left
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    assert changed and any("q_proj" in k for k in changed)
+    manifest = json.loads((out / "assistant_manifest.json").read_text())
+    assert manifest["method"] == ("full" if full else "lora (merged)")
+    assert len(manifest["base_model"]["weights_sha256"]) == 64
+    assert manifest["metrics"]["steps"] == 12 and "created" in manifest
+    reply = "".join(TransformersGenerator("tuned", out).stream([{"role": "user", "content": "hi"}], max_new_tokens=3))
+    assert isinstance(reply, str)

@@ -1,0 +1,69 @@
+"""`assistant train intents`, `train mlm` and `eval intents` through typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli_helpers import flat, invoke, runner  # noqa: F401 (fixtures)
+from conftest import TOY_INTENTS
+
+
+def _toy_csv(folder: Path) -> Path:
+    lines = ["text,label"] + [f"{text},{label}" for label, texts in TOY_INTENTS.items() for text in texts]
+    path = folder / "toy.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_help_explains_the_commands(runner: CliRunner) -> None:
+    for command in (["train", "intents"], ["train", "mlm"], ["eval", "intents"]):
+        result = invoke(runner, *command, "--help")
+        assert result.exit_code == 0, result.output
+    text = flat(invoke(runner, "eval", "intents", "--help").output)
+    assert "--folds" in text and "--plot" in text and "out-of-scope" in text
+    assert "text,label" in flat(invoke(runner, "train", "intents", "--help").output)
+
+
+def test_bad_csv_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("text,label,notes\nhi,greet,x\n", encoding="utf-8")
+    result = invoke(runner, "train", "intents", str(path))
+    assert result.exit_code == 1
+    assert "unknown column(s): notes" in flat(result.output) and "Traceback" not in result.output
+    path.write_bytes(b"text,label\nhi,greet\n\xff\xfe,greet\n")
+    assert "not UTF-8 text" in flat(invoke(runner, "train", "intents", str(path)).output)
+
+
+def test_eval_needs_a_model_or_folds_for_a_csv(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)))
+    assert result.exit_code == 1 and "needs --model" in flat(result.output)
+    missing = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--model", str(tmp_path / "none"))
+    assert missing.exit_code == 1 and "no intent model at" in flat(missing.output)
+    bad = invoke(runner, "eval", "intents", "--dataset", "snips", "--data", str(tmp_path))
+    assert bad.exit_code == 1 and "unknown dataset" in flat(bad.output)
+    objective = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--oos-objective", "precision:1")
+    assert objective.exit_code == 1 and "unknown out-of-scope objective" in flat(objective.output)
+
+
+def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    data = _toy_csv(tmp_path)
+    model = tmp_path / "model"
+    fast = ["--base", str(tiny_base), "--epochs", "4", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
+    trained = invoke(runner, "train", "intents", str(data), "--out", str(model), "--json", *fast)
+    assert trained.exit_code == 0, trained.output
+    manifest = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert manifest["labels"] == ["greet", "refund", "shipping"] and Path(manifest["folder"]) == model
+    plot = tmp_path / "cm.png"
+    evaluated = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model),
+                       "--plot", str(plot), "--folds", "2", "--json", *fast)
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert report["test"]["n"] == 24 and set(report["test"]["per_intent"]) == {"greet", "refund", "shipping"}
+    assert {"precision", "recall", "f1", "support"} <= set(report["test"]["per_intent"]["greet"])
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    assert report["cross_validation"]["folds"] == 2 and len(report["cross_validation"]["per_fold"]) == 2
+    table = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model))
+    assert "macro-F1" in table.output and "weakest intents" in table.output

@@ -1,0 +1,102 @@
+"""The training CSV's checks, splits and folds, and the public dataset readers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from dialog.nlu.data import Example, IntentDataError, load_public, read_csv, stratified_folds, stratified_split
+
+from conftest import shared_dataset
+
+
+def _write(tmp_path: Path, content: str | bytes) -> Path:
+    path = tmp_path / "intents.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_reads_a_valid_file_with_bom_quotes_and_blank_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, '\ufefftext,label\n"hi, there",greet\nhello,greet\n\nrefund please,refund\nmoney back,refund\n')
+    examples = read_csv(path)
+    assert examples[0] == Example("hi, there", "greet") and len(examples) == 4
+
+
+def test_label_column_may_come_first(tmp_path: Path) -> None:
+    examples = read_csv(_write(tmp_path, "label,text\ngreet,hi\ngreet,hello\nrefund,refund me\nrefund,money back\n"))
+    assert examples[0] == Example("hi", "greet")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("text,label\nhi,greet\nhello,\nbye,goodbye\nsee you,goodbye\n", r"1 row\(s\) with a missing label, lines 3"),
+        ("text,label\nhi,greet\nhello,greet\nbye,goodbye\n", r"at least 2 examples.*goodbye \(1\)"),
+        ("text,category\nhi,greet\n", r"unknown column\(s\): category; missing column\(s\): label.*rename 'category'"),
+        ("text,label,extra\nhi,greet,x\n", r"unknown column\(s\): extra; expected exactly the columns text,label"),
+        ("text,label\nhi,greet\nhello,greet\n", r"at least 2 different labels"),
+        ("", r"is empty"),
+        ("text,label\nhi,greet,oops\nhello,greet\nbye,goodbye\nciao,goodbye\n", r"without exactly 2 fields.*line.*2"),
+        ("text,label\n,greet\nhello,greet\nbye,goodbye\nciao,goodbye\n", r"empty text, lines 2"),
+    ],
+)
+def test_bad_files_get_clear_messages(tmp_path: Path, content: str, message: str) -> None:
+    with pytest.raises(IntentDataError, match=message):
+        read_csv(_write(tmp_path, content))
+
+
+def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "text,label\nhi,greet\ncaf\xe9,greet\n".encode("latin-1"))
+    with pytest.raises(IntentDataError, match=r"not UTF-8 text \(byte 0xe9 on line 3\)"):
+        read_csv(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not found"):
+        read_csv(tmp_path / "nope.csv")
+
+
+def test_stratified_split_keeps_every_label_on_both_sides() -> None:
+    examples = [Example(f"{label} {i}", label) for label, n in (("a", 2), ("b", 10), ("c", 30)) for i in range(n)]
+    train, valid = stratified_split(examples, 0.2, seed=1)
+    assert Counter(e.label for e in valid) == {"a": 1, "b": 2, "c": 6}
+    assert {e.label for e in train} == {"a", "b", "c"}
+    assert sorted(train + valid, key=lambda e: e.text) == sorted(examples, key=lambda e: e.text)
+    assert stratified_split(examples, 0.2, seed=1) == (train, valid)
+
+
+def test_folds_are_disjoint_and_balanced() -> None:
+    examples = [Example(f"{label} {i}", label) for label in "abc" for i in range(10)]
+    folds = stratified_folds(examples, 5)
+    assert sum(len(f) for f in folds) == 30 and len({e.text for f in folds for e in f}) == 30
+    assert all(Counter(e.label for e in f) == {"a": 2, "b": 2, "c": 2} for f in folds)
+    with pytest.raises(IntentDataError, match="at least 11 examples per label"):
+        stratified_folds(examples, 11)
+
+
+def test_public_readers_on_shared_data() -> None:
+    banking = load_public("banking77", shared_dataset("banking77"))
+    assert (len(banking.train), len(banking.test), banking.valid) == (10003, 3080, None)
+    clinc = load_public("clinc150", shared_dataset("clinc150_oos"))
+    assert (len(clinc.train), len(clinc.valid), len(clinc.test)) == (15100, 3100, 5500)
+    assert sum(e.label == "oos" for e in clinc.test) == 1000
+    oos = load_public("banking77-oos", shared_dataset("banking77_oos"))
+    # a few source lines are empty (2 in train, 2 in id-oos/valid, 4 in id-oos/test); they are dropped
+    assert (len(oos.train), len(oos.valid), len(oos.test)) == (5903, 1506 + 528, 2000 + 1076)
+    assert sum(e.label == "oos" for e in oos.extra_tests["ood-oos"]) == 1000
+
+
+def test_unknown_dataset_and_wrong_folder(tmp_path: Path) -> None:
+    with pytest.raises(IntentDataError, match="unknown dataset"):
+        load_public("snips", tmp_path)
+    with pytest.raises(FileNotFoundError, match="banking77"):
+        load_public("banking77", tmp_path)
+
+
+def test_demo_intents_file_is_valid() -> None:
+    examples = read_csv(Path(__file__).resolve().parents[3] / "demo" / "intents.csv")
+    counts = Counter(e.label for e in examples)
+    assert {"order_status", "cancel_order", "return_item", "refund", "human", "greet", "thanks", "goodbye", "complaint"} <= set(counts)
+    assert min(counts.values()) >= 15

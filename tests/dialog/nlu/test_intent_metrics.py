@@ -1,0 +1,79 @@
+"""Threshold selection and metrics (pure numpy), and the confusion-matrix plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dialog.nlu.metrics import classification_metrics, oos_metrics, plot_confusion
+from dialog.nlu.predict import decide
+from dialog.nlu.threshold import choose_threshold, parse_objective
+
+
+def test_classification_metrics_by_hand() -> None:
+    true = ["a", "a", "b", "b", "c"]
+    pred = ["a", "b", "b", "b", "a"]
+    m = classification_metrics(true, pred)
+    assert m["accuracy"] == pytest.approx(3 / 5)
+    assert m["per_intent"]["a"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert m["per_intent"]["b"]["precision"] == pytest.approx(2 / 3) and m["per_intent"]["b"]["recall"] == 1.0
+    assert m["per_intent"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert m["macro_f1"] == pytest.approx((0.5 + 0.8 + 0.0) / 3)
+    assert m["confusion"] == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
+
+
+def test_oos_metrics() -> None:
+    true = ["a", "a", "b", "oos", "oos"]
+    pred = ["a", "oos", "b", "oos", "a"]
+    m = oos_metrics(true, pred)
+    assert m["in_scope_accuracy"] == pytest.approx(2 / 3)
+    assert m["oos_recall"] == 0.5 and m["oos_precision"] == 0.5 and m["in_scope_rejected"] == pytest.approx(1 / 3)
+
+
+def test_threshold_objectives() -> None:
+    # in-scope: confident and right, except one unsure and wrong; out-of-scope: mostly unsure
+    conf = np.array([0.9, 0.95, 0.8, 0.4, 0.3, 0.5, 0.85, 0.2])
+    correct = np.array([True, True, True, False, False, False, False, False])
+    is_oos = np.array([False, False, False, False, True, True, True, True])
+    balanced = choose_threshold(conf, correct, is_oos, objective="balanced")
+    assert 0.5 < balanced.threshold <= 0.8
+    assert balanced.in_scope_accuracy == 0.75 and balanced.oos_recall == 0.75
+    recall = choose_threshold(conf, correct, is_oos, objective="recall:0.5")
+    assert recall.oos_recall >= 0.5 and recall.threshold == pytest.approx(0.3 + 1e-9)
+    strict = choose_threshold(conf, correct, is_oos, objective="recall:1.0")
+    assert strict.oos_recall == 1.0 and strict.in_scope_accuracy < 0.75
+    auto = choose_threshold(conf, correct, is_oos)
+    assert auto.objective == "balanced"
+
+
+def test_reject_objective_without_oos_examples() -> None:
+    conf = np.linspace(0.01, 1.0, 100)
+    choice = choose_threshold(conf, np.ones(100, bool), np.zeros(100, bool), objective="auto")
+    assert choice.objective == "reject:0.02" and choice.oos_recall is None
+    assert (conf < choice.threshold).sum() == 2 and choice.in_scope_accuracy == pytest.approx(0.98)
+    with pytest.raises(ValueError, match="needs out-of-scope examples"):
+        choose_threshold(conf, np.ones(100, bool), np.zeros(100, bool), objective="balanced")
+
+
+def test_objective_parsing() -> None:
+    assert parse_objective("recall:0.7") == ("recall", 0.7)
+    for bad in ("recall", "recall:2", "precision:0.5", "balanced:1"):
+        with pytest.raises(ValueError, match="unknown out-of-scope objective"):
+            parse_objective(bad)
+
+
+def test_decide_with_oos_class_and_threshold() -> None:
+    probs = np.array([[0.7, 0.2, 0.1], [0.2, 0.2, 0.6], [0.4, 0.35, 0.25]])
+    d = decide(probs, ["a", "b", "oos"], threshold=0.5, top_k=2)
+    assert d.intents == ["a", "a", "a"]  # best in-scope intent, even when out of scope
+    assert d.predicted_oos.tolist() == [False, True, False]
+    assert d.out_of_scope.tolist() == [False, True, True]
+    assert d.labels() == ["a", "oos", "oos"]
+    assert d.rankings[1] == (("oos", pytest.approx(0.6)), ("a", pytest.approx(0.2)))
+
+
+def test_plot_is_written(tmp_path: Path) -> None:
+    path = plot_confusion(np.array([[3, 1], [0, 4]]), ["a", "b"], tmp_path / "plots" / "cm.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,133 @@
+"""Fine-tuning smoke tests on a tiny model: the loss falls, the weights change, the folder describes
+itself and loads back behind the IntentDetector protocol."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from dialog.nlu.base import Understanding
+from dialog.nlu.classifier import IntentClassifier
+from dialog.nlu.manifest import MANIFEST_FILE, load_manifest
+from dialog.nlu.training import TrainSettings, train_intents
+
+from conftest import toy_examples
+
+
+def _settings(**extra: object) -> TrainSettings:
+    base = dict(epochs=12, learning_rate=5e-3, batch_size=8, patience=12, device="cpu", warmup=0.0, label_smoothing=0.0)
+    return TrainSettings(**{**base, **extra})
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("models") / "intents"
+    examples = toy_examples()
+    result = train_intents(examples, out, base=tiny_base, settings=_settings(), valid=examples, progress=False)
+    return result.folder, result.manifest
+
+
+def test_loss_falls_and_weights_change(trained: tuple[Path, dict], tiny_base: Path) -> None:
+    from safetensors.torch import load_file
+
+    folder, manifest = trained
+    losses = [h["loss"] for h in manifest["history"] if "loss" in h]
+    assert len(losses) >= 2 and losses[-1] < losses[0] * 0.7, losses
+    before = load_file(tiny_base / "model.safetensors")
+    after = load_file(folder / "model.safetensors")
+    key = "encoder.layer.0.attention.self.query.weight"
+    assert not torch.allclose(before[key], after["bert." + key])
+    assert manifest["validation"]["accuracy"] >= 0.9
+
+
+def test_manifest_describes_the_folder(trained: tuple[Path, dict], tiny_base: Path) -> None:
+    folder, manifest = trained
+    saved = json.loads((folder / MANIFEST_FILE).read_text())
+    assert saved == load_manifest(folder)
+    assert saved["labels"] == ["greet", "refund", "shipping"]
+    assert saved["base"]["name"] == tiny_base.name and len(saved["base"]["sha256"]) == 64
+    assert saved["oos"]["objective"] == "reject:0.02" and 0 <= saved["oos"]["threshold"] <= 1
+    assert saved["training"]["learning_rate"] == 5e-3 and saved["training"]["train_examples"] == 24
+    assert saved["device"] == "cpu" and saved["train_seconds"] > 0 and saved["created"].endswith("Z")
+    assert {"accuracy", "macro_f1", "threshold", "with_threshold"} <= set(saved["validation"])
+
+
+def test_reloaded_classifier_understands(trained: tuple[Path, dict]) -> None:
+    folder, _ = trained
+    classifier = IntentClassifier(folder, device="cpu")
+    result = classifier.understand("i want a refund for my order")
+    assert isinstance(result, Understanding)
+    assert result.intent == "refund" and result.source == "classifier"
+    assert len(result.ranking) == 3 and result.ranking[0][0] == "refund"
+    assert result.confidence == pytest.approx(result.ranking[0][1])
+    assert abs(sum(p for _, p in result.ranking) - 1.0) < 1e-4
+    batch = classifier.understand_batch(["hello there", "where is my parcel"])
+    assert [u.intent for u in batch] == ["greet", "shipping"]
+    strict = IntentClassifier(folder, device="cpu", threshold=1.01)
+    assert strict.understand("hello").out_of_scope
+
+
+def test_cls_head_and_oos_class(tiny_base: Path, tmp_path: Path) -> None:
+    """The stock BertForSequenceClassification head trains too; an `oos` label becomes out-of-scope."""
+    from dialog.nlu.data import Example
+
+    examples = toy_examples() + [Example(t, "oos") for t in ["what is the weather", "tell me a joke", "who won the game",
+                                                             "play some music", "what time is it", "book a flight"]]
+    result = train_intents(examples, tmp_path / "m", base=tiny_base, settings=_settings(head="cls", epochs=20),
+                           valid=examples, progress=False)
+    assert result.manifest["oos"]["class_in_training"] and result.manifest["oos"]["objective"] == "balanced"
+    classifier = IntentClassifier(result.folder, device="cpu")
+    understood = classifier.understand_batch(["tell me a joke", "refund my order please"])
+    assert understood[0].out_of_scope and not understood[1].out_of_scope
+
+
+def test_constructor_is_cheap_and_missing_model_is_clear(tmp_path: Path) -> None:
+    from dialog.nlu.classifier import IntentModelInvalid, IntentModelMissing
+
+    classifier = IntentClassifier(tmp_path / "nowhere")  # nothing is read yet
+    with pytest.raises(IntentModelMissing, match="assistant train intents"):
+        classifier.understand("hello")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IntentModelMissing, match="not an intent model folder"):
+        IntentClassifier(tmp_path / "empty").warm_up()
+
+
+def test_incomplete_folder_is_reported(trained: tuple[Path, dict], tmp_path: Path) -> None:
+    import shutil
+
+    from dialog.nlu.classifier import IntentModelInvalid
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained[0], copy)
+    (copy / "model.safetensors").unlink()
+    with pytest.raises(IntentModelInvalid, match="incomplete: missing model.safetensors"):
+        IntentClassifier(copy).warm_up()
+    manifest = json.loads((copy / MANIFEST_FILE).read_text())
+    del manifest["labels"]
+    (copy / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(IntentModelInvalid, match="lacks labels"):
+        load_manifest(copy)
+
+
+def test_mlm_adaptation_gives_a_usable_base(tiny_base: Path, tmp_path: Path) -> None:
+    from dialog.nlu.mlm import MlmSettings, read_texts, train_mlm
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "returns.md").write_text("# Returns\n\nYou can return most items within 45 days of delivery.\n\n"
+                                   "- Opened software cannot be returned to the shop.\n" * 3)
+    (kb / "faq.csv").write_text("question,answer\nHow much is shipping?,Standard shipping costs five dollars.\n")
+    texts = read_texts([kb])
+    assert "You can return most items within 45 days of delivery." in texts
+    assert "Opened software cannot be returned to the shop." in texts and "Returns" not in texts
+    assert "Standard shipping costs five dollars." in texts
+    manifest = train_mlm(texts * 8, tmp_path / "adapted", base=tiny_base,
+                         settings=MlmSettings(epochs=5, learning_rate=5e-3, batch_size=8, device="cpu"), progress=False)
+    assert manifest["eval_mlm_loss_after"] < manifest["eval_mlm_loss_before"]
+    result = train_intents(toy_examples(), tmp_path / "intents", base=tmp_path / "adapted",
+                           settings=_settings(epochs=2, max_steps=-1), valid=toy_examples(), progress=False)
+    assert result.manifest["base"]["name"] == "adapted"
+    assert result.manifest["base"]["adapted_from"]["name"] == tiny_base.name

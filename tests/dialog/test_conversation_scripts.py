@@ -1,0 +1,196 @@
+"""Scripted conversation tests: the YAML format, the checks, the `assistant test conversations` command,
+and the demo scripts in demo/conversations run through the real packaged embedder (slow)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from typer.testing import CliRunner
+
+from assistant import cli
+from dialog import conversation_tests
+from dialog.business import demo_actions
+from dialog.manager import DialogManager, TurnResult
+from dialog.nlu.base import Understanding
+from dialog.nlu.combine import Understander
+from dialog.store import InMemoryStore
+
+# (no imports from conftest / cli_helpers: tests/dialog/nlu has a conftest.py of its own, which takes
+# the module name "conftest" when both folders are collected together)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_SCRIPTS = REPO_ROOT / "demo" / "conversations"
+FAKES = ["--embedder", "hash", "--generator", "scripted"]
+
+
+@pytest.fixture
+def runner(assistant, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The command's runner with wide consoles and the fixture assistant's threshold."""
+    monkeypatch.setattr(cli.out, "_width", 300)
+    monkeypatch.setattr(cli.err, "_width", 300)
+    monkeypatch.setenv("ASSISTANT_MIN_RETRIEVAL_SCORE", str(assistant.settings.min_retrieval_score))
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli.app, [*FAKES, *args])
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+ACTIONS = {"answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback"}
+
+
+def test_parse_reads_the_new_expectations_and_option_clicks() -> None:
+    test = conversation_tests.parse(
+        """
+name: demo
+description: a click on a button
+turns:
+  - user: How do I cancel?
+    expect: {action: clarify, options_count: 2, query_contains: cancel}
+  - user: {option: 2}
+    expect: {action: answer, cites: [subscriptions/], slots: {order_number: null}}
+"""
+    )
+
+    assert test.description == "a click on a button"
+    assert test.turns[1].user == {"option": 2}
+    assert conversation_tests.parse(test.to_yaml()) == test
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("turns: [{user: hi, expect: {colour: red}}]", "unknown field(s) ['colour']"),
+        ("turns: [{user: {option: 0}}]", "turn 1 needs a 'user' message"),
+        ("turns: []", "non-empty list 'turns'"),
+    ],
+)
+def test_parse_errors(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        conversation_tests.parse(text, origin="t.yaml")
+
+
+def test_check_turn_reports_each_difference() -> None:
+    result = TurnResult(
+        "s", "Your order is Shipped.", "business", "why", "order_status", slots={"order_number": "NW-1"},
+        options=["A"], query="where is my order", requested_slot=None,
+        sources=[{"n": 1, "doc_id": "orders/order-status", "cited": True}],
+    )
+
+    assert conversation_tests.check_turn(
+        result,
+        {"action": "business", "slots": {"order_number": "NW-1", "email": None}, "text_contains": "shipped",
+         "cites": ["orders/"], "options": ["a"], "query_contains": ["order"]},
+    ) == []
+    assert conversation_tests.check_turn(
+        result, {"slots": {"order_number": "NW-2"}, "asks_for": "order_number", "options_count": 2, "cites": ["returns/"]}
+    ) == [
+        "cites: expected 'returns/' among ['orders/order-status']",
+        "slots: expected order_number='NW-2', got 'NW-1'",
+        "asks_for: expected 'order_number', got None",
+        "options_count: expected 2, got 1 (['A'])",
+    ]
+
+
+class CloseIntents:
+    name = "fake"
+
+    def understand(self, text: str) -> Understanding:
+        return Understanding("refund", 0.45, ranking=(("refund", 0.45), ("order_status", 0.4)), source="classifier")
+
+
+def test_run_clicks_an_option_of_the_previous_reply(assistant) -> None:
+    manager = DialogManager(
+        InMemoryStore(), assistant.manager.answer_action, actions=demo_actions(), understander=Understander(CloseIntents())
+    )
+    test = conversation_tests.parse(
+        """
+turns:
+  - user: my money
+    expect: {action: clarify, options: [Get a refund, Check the status of an order]}
+  - user: {option: 2}
+    expect: {action: business, asks_for: order_number}
+  - user: {option: 1}
+"""
+    )
+
+    assert conversation_tests.run(manager, test) == ["turn 3: option 1 asked for, but the previous reply offered []"]
+
+
+def test_the_demo_scripts_cover_every_action_and_follow_ups() -> None:
+    scripts = conversation_tests.find_scripts(DEMO_SCRIPTS)
+    tests = [conversation_tests.load(path) for path in scripts]
+    expected = {t.expect.get("action") for test in tests for t in test.turns}
+    handoff_reasons = {p.stem for p in scripts if p.stem.startswith("handoff-")}
+
+    assert len(scripts) >= 30
+    assert ACTIONS <= expected
+    assert {"handoff-on-request", "handoff-repeated-failure", "handoff-out-of-scope", "handoff-frustration", "handoff-rules-fraud"} <= handoff_reasons
+    assert sum(any("query_contains" in t.expect for t in test.turns) for test in tests) >= 4
+    assert any(t.expect.get("asks_for") for test in tests for t in test.turns)
+
+
+def write_script(folder: Path, name: str, turns: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump({"name": name, "turns": turns}), encoding="utf-8")
+
+
+def test_the_command_prints_a_table_and_fails_on_a_failing_script(runner, assistant, tmp_path: Path) -> None:
+    scripts = tmp_path / "scripts"
+    write_script(scripts, "greeting", [{"user": "hello", "expect": {"action": "small_talk"}}])
+    write_script(scripts / "more", "human", [{"user": "I want to talk to a human", "expect": {"handoff": True}}])
+
+    passed = invoke(runner, "test", "conversations", str(scripts))
+    write_script(scripts, "wrong", [{"user": "hello", "expect": {"action": "handoff"}}])
+    failed = invoke(runner, "test", "conversations", str(scripts / "wrong.yaml"))
+
+    assert passed.exit_code == 0, passed.output
+    assert "greeting" in passed.output and "human" in passed.output
+    assert "2 of 2 conversation test(s) passed." in flat(passed.output)
+    assert failed.exit_code == 1
+    assert "turn 1: action: expected 'handoff', got 'small_talk'" in flat(failed.output)
+    assert "0 of 1 conversation test(s) passed." in flat(failed.output)
+    assert assistant.store.session_count() == 0  # the tests ran in memory, not in the conversation log
+
+
+def test_the_command_explains_the_format_and_reports_a_bad_path(runner, tmp_path: Path) -> None:
+    shown = invoke(runner, "test", "conversations", "--help")
+    missing = invoke(runner, "test", "conversations", str(tmp_path / "nowhere"))
+
+    assert shown.exit_code == 0 and "asks_for" in shown.output and "{option: 1}" in shown.output
+    assert missing.exit_code == 1 and "no conversation test file or folder at" in flat(missing.output)
+
+
+@pytest.mark.slow
+def test_the_demo_scripts_pass_with_the_packaged_embedder(tmp_path: Path) -> None:
+    """Every script in demo/conversations, through MiniLM, the demo knowledge base and extractive answers,
+    without a trained intent model (about 20 s on 2 cores)."""
+    from assistant.app import Assistant
+    from assistant.config import load_settings
+    from assistant.models import REGISTRY, is_installed, prepare
+    from retrieval.ingest import ingest
+
+    if not is_installed(REGISTRY["all-minilm-l6-v2"]):
+        pytest.skip(f"model package for all-minilm-l6-v2 is not installed ({REGISTRY['all-minilm-l6-v2'].install_command})")
+    cache = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE", Path.home() / ".cache" / "support-assistant" / "models"))
+    prepare("all-minilm-l6-v2", cache, show_progress=False)
+    settings = load_settings(
+        data_dir=tmp_path, model_cache_dir=cache, answer_mode="extractive", device="cpu", intent_model=tmp_path / "none"
+    )
+    assistant = Assistant(settings)
+    ingest([REPO_ROOT / "demo" / "knowledge_base"], assistant.embedder, settings.index_dir)
+    manager = assistant.build_manager(InMemoryStore())
+
+    failures = {
+        path.stem: problems
+        for path in conversation_tests.find_scripts(DEMO_SCRIPTS)
+        if (problems := conversation_tests.run(manager, conversation_tests.load(path)))
+    }
+
+    assert failures == {}

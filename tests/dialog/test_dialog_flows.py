@@ -1,0 +1,216 @@
+"""Whole turns through the DialogManager: business actions and slots, clarifying questions, escalation
+after repeated failure, follow-up rewriting, and running without an intent model."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.app import Assistant
+from assistant.config import load_settings
+from assistant.lm.base import ScriptedGenerator
+from dialog.actions import HANDOFF, NOT_FOUND, AnswerFromKnowledgeBase
+from dialog.business import demo_actions
+from dialog.business_rules import RulesError
+from dialog.events import ActionExecuted, ClarificationAsked, HandoffRequested, SlotRequested, SlotSet
+from dialog.manager import DialogManager
+from dialog.nlu.base import Understanding
+from dialog.nlu.combine import Understander
+from dialog.store import InMemoryStore
+from retrieval.documents import Chunk, Passage
+
+
+class FakeDetector:
+    """A stand-in intent model returning a fixed understanding for every message."""
+
+    name = "fake"
+
+    def __init__(self, understanding: Understanding | Exception) -> None:
+        self.result = understanding
+        self.calls = 0
+
+    def understand(self, text: str) -> Understanding:
+        self.calls += 1
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+def manager_for(assistant: Assistant, **kwargs) -> DialogManager:
+    return DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=demo_actions(), **kwargs)
+
+
+def test_order_status_asks_for_the_number_and_continues_after_a_restart(assistant) -> None:
+    store = InMemoryStore()
+    first = DialogManager(store, assistant.manager.answer_action, actions=demo_actions())
+
+    asked = first.handle(None, "Where is my order?")
+
+    assert (asked.action, asked.requested_slot) == ("business", "order_number")
+    assert "order number" in asked.text
+    restarted = DialogManager(store, assistant.manager.answer_action, actions=demo_actions())  # a new process
+    result = restarted.handle(asked.session_id, "20481736")
+
+    assert result.action == "business" and "Shipped" in result.text
+    assert result.slots == {"order_number": "NW-20481736"} and result.requested_slot is None
+    events = store.load_events(asked.session_id)
+    assert [type(e) for e in events if isinstance(e, (SlotRequested, SlotSet, ActionExecuted))] == [
+        SlotRequested, SlotSet, ActionExecuted,
+    ]
+    executed = next(e for e in events if isinstance(e, ActionExecuted))
+    assert executed.arguments == {"order_number": "NW-20481736"} and executed.result["status"] == "Shipped"
+    assert store.turns[-1].reason == "ran order_status(order_number=NW-20481736): ok"
+
+
+def test_slots_carry_across_turns(assistant) -> None:
+    manager = manager_for(assistant)
+
+    first = manager.handle(None, "My order NW-20481740 and my email is omar@example.com")
+    second = manager.handle(first.session_id, "where is my order?")
+
+    assert first.slots == {"order_number": "NW-20481740", "email": "omar@example.com"}
+    assert second.action == "business" and "Out for delivery" in second.text
+
+
+def test_close_intents_ask_and_the_chosen_option_decides(assistant) -> None:
+    close = Understanding("return_item", 0.42, ranking=(("return_item", 0.42), ("order_status", 0.38)), source="classifier")
+    manager = manager_for(assistant, understander=Understander(FakeDetector(close)))
+
+    asked = manager.handle(None, "my parcel thing")
+    picked = manager.handle(asked.session_id, "check the status of an order")  # the second button's label
+
+    assert asked.action == "clarify" and asked.options == ["Return an item", "Check the status of an order"]
+    assert (picked.intent, picked.action, picked.requested_slot) == ("order_status", "business", "order_number")
+    clarification = next(e for e in manager.store.load_events(asked.session_id) if isinstance(e, ClarificationAsked))
+    assert (clarification.kind, clarification.values) == ("intent", ("return_item", "order_status"))
+
+
+@dataclass
+class FakeRetriever:
+    passages: list[Passage]
+    index_version: str = "v1"
+
+    def search(self, query: str, k: int = 3) -> list[Passage]:
+        return self.passages[:k]
+
+
+def passage(doc_id: str, score: float, text: str) -> Passage:
+    return Passage(Chunk(abs(hash(doc_id)) % 10_000, doc_id, doc_id.split("/")[-1].title(), doc_id, text, source=doc_id), score)
+
+
+def test_close_passages_of_different_sections_ask_which_and_the_choice_answers_from_it() -> None:
+    passages = [
+        passage("orders/cancelling-an-order", 0.69, "Cancel an order under Orders within one hour."),
+        passage("faq#cancel", 0.68, "You can cancel within an hour."),
+        passage("subscriptions/cancel-membership", 0.67, "Cancel Northwind Plus under Membership."),
+    ]
+    answer = AnswerFromKnowledgeBase(FakeRetriever(passages), ScriptedGenerator(), 3, 0.45, 160, clarify_margin=0.03)
+    manager = DialogManager(InMemoryStore(), answer)
+
+    asked = manager.handle(None, "How do I cancel?")
+    chosen = manager.handle(asked.session_id, asked.options[1])
+    long_question = manager.handle(None, "How do I cancel an order I placed by mistake this morning?")
+
+    assert asked.action == "clarify" and asked.options == ["Cancelling-An-Order", "Cancel-Membership"]
+    assert "Which of these do you mean?" in asked.text and asked.query == "How do I cancel?"
+    assert chosen.action == "answer" and chosen.reason.startswith("the customer chose 'Cancel-Membership'")
+    assert [s["doc_id"] for s in chosen.sources] == ["subscriptions/cancel-membership"]
+    assert long_question.action == "answer"  # a longer question says enough
+
+
+def test_two_failed_answers_in_a_row_hand_off(assistant) -> None:
+    manager = manager_for(assistant)
+
+    first = manager.handle(None, "xylophone quantum zebra")
+    second = manager.handle(first.session_id, "flux capacitor warranty")
+
+    assert first.abstained and first.action == "answer" and first.text == NOT_FOUND
+    assert second.handoff and second.action == "handoff" and second.abstained
+    assert HANDOFF in second.text and second.reason == "2 answers in a row found nothing: handed to a person"
+    [handoff] = [e for e in manager.store.load_events(first.session_id) if isinstance(e, HandoffRequested)]
+    assert handoff.reason == second.reason
+    assert manager.store.turns[-1].query == "flux capacitor warranty"  # the failed search is still on record
+
+
+def test_escalation_can_be_turned_off(assistant) -> None:
+    manager = manager_for(assistant, handoff_after_failures=0)
+    session_id = None
+    for _ in range(3):
+        result = manager.handle(session_id, "xylophone quantum zebra")
+        session_id = result.session_id
+        assert result.abstained and not result.handoff
+
+
+def test_a_follow_up_is_searched_as_a_standalone_query(assistant) -> None:
+    manager = manager_for(assistant)
+
+    first = manager.handle(None, "How much does express shipping cost?")
+    follow_up = manager.handle(first.session_id, "and how long does that take?")
+
+    assert follow_up.query == "how long does it take to express shipping cost?"
+    assert manager.store.turns[-1].query == follow_up.query
+    assert manager.store.turns[-1].retrieved[0]["doc_id"] == "shipping/shipping-costs"
+
+
+def test_a_failing_classifier_falls_back_to_the_rules_and_stays_off(assistant, caplog) -> None:
+    detector = FakeDetector(RuntimeError("weights gone"))
+    manager = manager_for(assistant, understander=Understander(detector))
+
+    with caplog.at_level(logging.WARNING):
+        first = manager.handle(None, "How much does express shipping cost?")
+        second = manager.handle(first.session_id, "Do you offer gift wrapping?")
+
+    assert first.action == second.action == "answer" and detector.calls == 1
+    assert "intents by keyword rules only: the intent model failed (RuntimeError: weights gone)" in second.reason
+    assert "runs on keyword rules and retrieval" in caplog.text
+
+
+def test_rules_win_over_the_classifier_and_the_classifier_refines_questions(assistant) -> None:
+    detector = FakeDetector(Understanding("shipping", 0.9, ranking=(("shipping", 0.9),), source="classifier"))
+    manager = manager_for(assistant, understander=Understander(detector))
+
+    greeting = manager.handle(None, "hello")
+    question = manager.handle(greeting.session_id, "How much does express shipping cost?")
+
+    assert (greeting.intent, greeting.action) == ("greet", "small_talk")
+    assert (question.intent, question.action) == ("shipping", "answer")
+    assert "keyword rules" not in question.reason
+
+
+def test_without_an_intent_model_the_app_runs_on_rules_and_says_so(assistant, kb_dir: Path, tmp_path: Path, caplog) -> None:
+    settings = load_settings(
+        embedder="hash", generator="scripted", min_retrieval_score=assistant.settings.min_retrieval_score,
+        intent_model=tmp_path / "no-model",
+    )
+    app = Assistant(settings)
+    app.__dict__["retriever"] = assistant.retriever  # the index built by the fixture
+
+    with caplog.at_level(logging.WARNING):
+        result = app.manager.handle(None, "How much does express shipping cost?")
+
+    assert result.action == "answer" and not result.abstained
+    assert f"[intents by keyword rules only: no intent model in {tmp_path / 'no-model'}]" in result.reason
+    assert f"no intent model in {tmp_path / 'no-model'}; the dialog manager runs on keyword rules and retrieval" in caplog.text
+    assert app.sql_store.turns(result.session_id)[0].reason == result.reason
+
+
+def test_a_broken_intent_model_folder_is_reported_not_fatal(tmp_path: Path) -> None:
+    from assistant.app import load_intent_classifier
+
+    (tmp_path / "intents").mkdir()
+
+    classifier, reason = load_intent_classifier(tmp_path / "intents")
+
+    assert classifier is None and reason.startswith(f"the intent model in {tmp_path / 'intents'} could not be loaded")
+
+
+def test_a_malformed_rules_file_stops_the_app_with_a_clear_error(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("handoff: [complaint]\n", encoding="utf-8")
+    app = Assistant(load_settings(embedder="hash", generator="scripted", rules_file=rules))
+
+    with pytest.raises(RulesError, match="handoff must be a mapping"):
+        app.manager

@@ -1,0 +1,82 @@
+"""Entity extraction and follow-up rewriting: pure functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dialog.nlu.entities import EntityExtractor, bare_slot_value, dates
+from dialog.rewrite import is_follow_up, rewrite, topic_of
+
+TODAY = date(2025, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Where is order NW-20481736?", {"order_number": "NW-20481736"}),
+        ("my order number is 20481736", {"order_number": "NW-20481736"}),
+        ("nw20481736 please", {"order_number": "NW-20481736"}),
+        ("Mail Jane.Doe@Example.com or call +1 (800) 555-0199", {"email": "jane.doe@example.com", "phone": "+18005550199"}),
+        ("I paid $1,249.99 on March 3rd, 2024", {"amount": "1249.99 USD", "date": "2024-03-03"}),
+        ("a refund of 15 euros from yesterday", {"amount": "15.00 EUR", "date": "2025-05-31"}),
+        ("ordered 12/25/2023, 2024-02-30 is no date", {"date": "2023-12-25"}),
+        ("it came on 5 May", {"date": "2025-05-05"}),
+        ("two Aero Kettles and a gift card", {"product": "Aero Kettle"}),
+        ("How do I reset my password?", {}),
+    ],
+)
+def test_extract(text: str, expected: dict) -> None:
+    assert EntityExtractor(["Aero Kettle", "gift card"]).extract(text, today=TODAY) == expected
+
+
+def test_order_numbers_and_amounts_are_not_phone_numbers() -> None:
+    found = EntityExtractor().extract("Order NW-20481736 cost $129.99", today=TODAY)
+    assert "phone" not in found and found["amount"] == "129.99 USD"
+
+
+def test_dates_in_order_and_relative() -> None:
+    assert dates("between today and tomorrow", TODAY) == ["2025-06-01", "2025-06-02"]
+
+
+def test_bare_order_number_only_for_the_order_slot() -> None:
+    assert bare_slot_value("order_number", " 20481736 ") == "NW-20481736"
+    assert bare_slot_value("order_number", "it's #20481736.") == "NW-20481736"
+    assert bare_slot_value("order_number", "20481736 and more") is None
+    assert bare_slot_value("email", "20481736") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("and how long does that take?", True),
+        ("what about express?", True),
+        ("how much does it cost?", True),
+        ("is it free?", True),
+        ("How much does standard shipping cost?", False),
+        ("Do you ship to Canada?", False),
+        ("Refunds", False),
+        ("", False),
+    ],
+)
+def test_is_follow_up(text: str, follow_up: bool) -> None:
+    assert is_follow_up(text) is follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "rewritten"),
+    [
+        ("and how long does that take?", "how do I return an item?", "how long does it take to return an item?"),
+        ("how much does it cost?", "Do you ship to Canada?", "how much does ship to Canada cost?"),
+        ("what about express?", "How much does standard shipping cost?", "How much does standard shipping cost: express?"),
+        ("and?", "How do I pay?", "How do I pay?"),
+    ],
+)
+def test_rewrite(text: str, previous: str, rewritten: str) -> None:
+    assert rewrite(text, previous) == rewritten
+
+
+def test_topic_of_drops_the_question_opening() -> None:
+    assert topic_of("How can I change my email address?") == "change my email address"
+    assert topic_of("Shipping costs") == "Shipping costs"

