@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from assistant.api_security import ApiGuards
 from assistant.config import Settings
 from assistant.lm.base import Generator, ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
@@ -240,9 +241,15 @@ class Assistant:
             analytics=self.analytics,
             knowledge_base=knowledge_base,
         )
+        chat = ChatPage(self.manager, per_ip=self.api_guards.per_ip, per_session=self.api_guards.per_session)
         return create_app(
-            ChatPage(self.manager).build(), self.retriever, self.manager, review=review.build(), login=self.staff.check
+            chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards
         )
+
+    @cached_property
+    def api_guards(self) -> ApiGuards:
+        """API keys, message rate limits and request size limits, from the settings."""
+        return ApiGuards.from_settings(self.settings)
 
     def analytics(self, since: datetime | None, until: datetime | None) -> dict[str, Any]:
         """The review page's analytics figures for a date range."""

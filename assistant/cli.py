@@ -237,6 +237,7 @@ def serve(
     web = run_guarded(assistant.web_app)
     if not assistant.staff.names():
         err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
+    err.print(assistant.api_guards.describe(), highlight=False)
     err.print(
         f"Serving on http://{settings.host}:{settings.port}  "
         "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)"

@@ -14,7 +14,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from dialog.events import BotAnswer, Event, FeedbackGiven, HandoffRequested, RetrievalDone, UserMessage
+from dialog.events import (
+    ActionExecuted,
+    BotAnswer,
+    ClarificationAsked,
+    Event,
+    FeedbackGiven,
+    HandoffRequested,
+    RetrievalDone,
+    SlotSet,
+    UserMessage,
+)
 from dialog.store import ConversationStore, TurnRecord
 
 if TYPE_CHECKING:
@@ -323,12 +333,24 @@ EVENT_TEXT_FIELDS: dict[type[Event], tuple[str, ...]] = {
     RetrievalDone: ("query",),
     FeedbackGiven: ("comment",),
     HandoffRequested: ("reason",),
+    SlotSet: ("value",),  # a slot the customer filled (an e-mail address, a phone number)
+    ClarificationAsked: ("query",),
+    ActionExecuted: ("arguments", "result"),
 }
 TURN_TEXT_FIELDS = ("user_text", "answer", "query", "reason", "error")
 
 
+def _redact_value(value: Any, redactor: Redactor) -> Any:
+    """A string redacted; the string values of a dict redacted; anything else as it is."""
+    if isinstance(value, str):
+        return redactor.redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_value(item, redactor) for key, item in value.items()}
+    return value
+
+
 def _redact_fields(record: Any, names: Iterable[str], redactor: Redactor) -> Any:
-    changes = {name: redactor.redact(getattr(record, name)) for name in names if isinstance(getattr(record, name), str)}
+    changes = {name: _redact_value(getattr(record, name), redactor) for name in names}
     changes = {name: value for name, value in changes.items() if value != getattr(record, name)}
     return replace(record, **changes) if changes else record
 

@@ -9,12 +9,14 @@ bare ``None`` could not forget a conversation.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 
+from assistant.api_security import Rate, RateLimiter
 from dialog.events import BotAnswer, Event, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
@@ -112,13 +114,45 @@ def turn_of_message(history: Sequence[dict[str, Any]], index: Any) -> int | None
 class ChatPage:
     """Builds the Blocks app around a DialogManager."""
 
-    def __init__(self, manager: DialogManager, title: str = "Help centre assistant") -> None:
+    def __init__(
+        self,
+        manager: DialogManager,
+        title: str = "Help centre assistant",
+        per_ip: Rate | None = None,
+        per_session: Rate | None = None,
+    ) -> None:
         self.manager = manager
         self.title = title
+        # the same message limits as the HTTP API (settings rate_limit_per_ip / _per_session)
+        self.per_ip = RateLimiter(per_ip) if per_ip else None
+        self.per_session = RateLimiter(per_session) if per_session else None
 
-    def respond(self, message: str, history: ChatHistory, session_id: str | None) -> Iterator[tuple[Any, ...]]:
-        """Stream the reply into the chat; an invalid message stays in the box with a warning."""
+    def too_many_messages(self, client: str | None, session_id: str | None) -> str | None:
+        """The warning to show when this address or conversation is over its message limit, else None
+        (and the message is counted)."""
+        checks = [(limiter, key, what) for limiter, key, what in (
+            (self.per_ip, client, "from this address"), (self.per_session, session_id, "in this conversation")
+        ) if limiter is not None and key]
+        for limiter, key, what in checks:
+            wait = limiter.wait(key)
+            if wait > 0:
+                return f"Too many messages {what}: the limit is {limiter.rate}. Please wait {max(1, math.ceil(wait))} second(s)."
+        for limiter, key, _ in checks:
+            limiter.take(key)
+        return None
+
+    def respond(
+        self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream the reply into the chat; an invalid message, or one over the rate limits, stays in the
+        box with a warning."""
         history = list(history or [])
+        client = request.client.host if request is not None and request.client is not None else None
+        refused = self.too_many_messages(client, session_id)
+        if refused:
+            gr.Warning(refused)
+            yield history, message, session_id
+            return
         try:
             turn, first = self._first_step(session_id, message)
         except InvalidMessage as error:

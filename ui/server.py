@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
 from assistant.api import create_router, install_api_guards
+from assistant.api_security import ApiGuards
 from dialog.manager import DialogManager
 from retrieval.loaders import slugify
 from retrieval.retriever import Retriever
@@ -60,16 +61,17 @@ def create_app(
     manager: DialogManager | None = None,
     review: gr.Blocks | None = None,
     login: Callable[[str, str], bool] | None = None,
+    guards: ApiGuards | None = None,
 ) -> FastAPI:
     """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
-    ``/api/docs``), the review pages at ``/review`` (with ``review``, behind ``login``) and the Gradio
-    chat mounted at ``/``."""
+    ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
+    pages at ``/review`` (with ``review``, behind ``login``) and the Gradio chat mounted at ``/``."""
     app = FastAPI(
         title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
     )
     if manager is not None:
         app.include_router(create_router(manager))
-        install_api_guards(app)  # API keys, rate limits, body size: from the settings (docs/api.md)
+        install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:

@@ -15,7 +15,16 @@ from assistant.privacy import BUILTIN_KINDS, RedactingStore, Redactor, iban_vali
 from assistant.store import SqlStore, make_engine
 from assistant.store.tables import EventRow, SessionRow, TurnRow
 from dialog.actions import AnswerFromKnowledgeBase
-from dialog.events import BotAnswer, FeedbackGiven, IntentPredicted, RetrievalDone, UserMessage
+from dialog.events import (
+    ActionExecuted,
+    BotAnswer,
+    ClarificationAsked,
+    FeedbackGiven,
+    IntentPredicted,
+    RetrievalDone,
+    SlotSet,
+    UserMessage,
+)
 from dialog.manager import DialogManager
 from dialog.store import InMemoryStore, TurnRecord
 from conftest import HASH_MIN_SCORE
@@ -248,6 +257,22 @@ def test_redacting_store_redacts_events_and_turns_in_memory() -> None:
     assert (turn.user_text, turn.query, turn.answer) == (REDACTED_USER, REDACTED_USER, "We will call [PHONE] today. [1]")
     assert turn.retrieved == [{"chunk_id": "c1", "doc_id": "d1", "score": 0.8}] and turn.turn_no == 1
     assert events[0].text == USER  # the caller's events are untouched
+
+
+def test_slots_clarifications_and_action_arguments_are_redacted() -> None:
+    store = RedactingStore(InMemoryStore(), redactor)
+    session_id = store.create_session("web")
+    store.append(session_id, [
+        SlotSet(name="email", value="jane.doe@example.com"),
+        SlotSet(name="order_number", value="NW-20481736"),
+        ClarificationAsked(query="call 07911 123456 about returns", options=("Returns", "Refunds")),
+        ActionExecuted(name="order_status", arguments={"email": "jane.doe@example.com", "attempt": 2}, result={"status": "shipped"}),
+    ])
+
+    slot_email, slot_order, clarification, action = store.load_events(session_id)[1:]
+    assert slot_email.value == "[EMAIL]" and slot_order.value == "NW-20481736"
+    assert clarification.query == "call [PHONE] about returns" and clarification.options == ("Returns", "Refunds")
+    assert action.arguments == {"email": "[EMAIL]", "attempt": 2} and action.result == {"status": "shipped"}
 
 
 def test_redacting_store_redacts_what_sqlite_saves(tmp_path: Path) -> None:

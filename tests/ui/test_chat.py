@@ -375,3 +375,38 @@ def test_pending_options_only_while_the_question_is_open() -> None:
 
     assert pending_options(asked) == ["A", "B"]
     assert pending_options(asked + [UserMessage(text="A"), BotAnswer(text="Answer.")]) == []
+
+
+def test_messages_over_the_rate_limit_stay_in_the_box_with_a_warning(assistant, monkeypatch) -> None:
+    from assistant.api_security import Rate
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message: warnings.append(message))
+    # a conversation's first message has no session id yet: the limit counts from the second
+    page = ChatPage(assistant.manager, per_ip=None, per_session=Rate.parse("1/minute"))
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+    *_, (history, _, _) = page.respond("How much does express shipping cost?", history, session_id)
+    assert len(history) == 4 and not warnings
+
+    *_, (after, box, same) = page.respond("and how long does it take?", history, session_id)
+
+    assert after == history and box == "and how long does it take?" and same == session_id
+    assert warnings and "Too many messages in this conversation" in warnings[0] and "1 per minute" in warnings[0]
+    assert assistant.manager.tracker(session_id).turn_count == 2  # nothing was sent to the dialog
+
+
+def test_the_address_limit_counts_messages_from_one_client(assistant, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from assistant.api_security import Rate
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message: warnings.append(message))
+    page = ChatPage(assistant.manager, per_ip=Rate.parse("1/minute"))
+    client = SimpleNamespace(client=SimpleNamespace(host="203.0.113.9"))
+    other = SimpleNamespace(client=SimpleNamespace(host="198.51.100.7"))
+    list(page.respond("hello", [], None, client))
+    *_, (_, box, _) = page.respond("hello again", [], None, client)
+    assert box == "hello again" and "from this address" in warnings[-1]
+    *_, (history, box, _) = page.respond("hello", [], None, other)
+    assert box == "" and len(history) == 2
