@@ -466,3 +466,64 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         phone.locator("#sa-close").tap()
         expect(phone.locator("#sa-launcher")).to_be_visible()
         browser.close()
+
+
+CANCEL_ORDER = "# Cancelling an order\n\nTo cancel an order, open Orders and choose Cancel before it ships.\n"
+CANCEL_MEMBERSHIP = "# Cancelling a membership\n\nTo cancel a membership, open Plan settings and choose End membership.\n"
+
+
+@pytest.fixture
+def two_section_url(tmp_path: Path) -> Iterator[str]:
+    """A server over two articles in different sections that a short question matches about equally."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
+    pytest.importorskip("playwright.sync_api")
+    import uvicorn
+
+    from assistant.app import Assistant
+    from assistant.config import load_settings
+    from retrieval.ingest import ingest
+
+    for folder, name, text in (("orders", "cancel-order.md", CANCEL_ORDER), ("subscriptions", "cancel-membership.md", CANCEL_MEMBERSHIP)):
+        (tmp_path / "kb" / folder).mkdir(parents=True)
+        (tmp_path / "kb" / folder / name).write_text(text)
+    settings = load_settings(
+        data_dir=tmp_path / "data", embedder="hash", generator="scripted", answer_mode="extractive",
+        min_retrieval_score=0.01, clarify_margin=1.0,
+    )
+    assistant = Assistant(settings)
+    ingest([tmp_path / "kb"], assistant.embedder, settings.index_dir)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_clarifying_question_offers_buttons_and_a_click_answers_from_that_article(two_section_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        open_chat(page, two_section_url)
+        page.locator("#question textarea").fill("How do I cancel?")
+        page.locator("#send").click()
+
+        options = page.locator("#clarify-options button:visible")
+        expect(options).to_have_count(2, timeout=20_000)
+        expect(page.locator("#clarify-options")).to_contain_text("Cancelling a membership")
+        expect(page.locator("#clarify-options")).to_contain_text("Cancelling an order")
+        screenshot(page, "chat-clarify.png", tmp_path)
+
+        page.locator("#clarify-options button", has_text="Cancelling a membership").click()
+        answer = page.locator("#chat .bot").last
+        expect(answer).to_contain_text("End membership", timeout=20_000)
+        expect(answer).not_to_contain_text("before it ships")
+        expect(page.locator("#clarify-options button:visible")).to_have_count(0, timeout=10_000)
+        browser.close()
