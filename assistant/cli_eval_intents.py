@@ -28,6 +28,7 @@ from assistant.cli_train_intents import (
     Seed,
     ValFraction,
     print_epoch,
+    progress_to_stderr,
     train_settings,
 )
 
@@ -95,7 +96,7 @@ def eval_intents(
     Without --model, a model is first trained on the train split (validation: the dataset's own split; Banking77 has none, so one is carved from train). For --dataset csv the whole file is the test set (give --model), or use --folds K for cross-validation.
     """
     from dialog.nlu.classifier import IntentClassifier
-    from dialog.nlu.evaluation import cross_validate, evaluate_classifier
+    from dialog.nlu.evaluation import cross_validate, evaluate_classifier, rechoose_threshold
     from dialog.nlu.training import train_intents
 
     if dataset not in DATASET_CHOICES:
@@ -117,7 +118,7 @@ def eval_intents(
         loaded = replace(loaded, train=limit_per_label(loaded.train, train_per_intent, seed))
     err.print(f"{dataset}: {len(loaded.train)} train, {len(loaded.valid or [])} validation, {len(loaded.test)} test examples", highlight=False)
     result: dict[str, Any] = {"dataset": dataset, "data": str(data), "train_per_intent": train_per_intent or None}
-    with tempfile.TemporaryDirectory(prefix="intent-eval-") as work:
+    with tempfile.TemporaryDirectory(prefix="intent-eval-") as work, progress_to_stderr():
         if folds >= 2:
             err.print(f"{folds}-fold cross-validation on the training data")
             progress = not as_json
@@ -134,6 +135,15 @@ def eval_intents(
                                                   progress=True, on_epoch=print_epoch))
             classifier = IntentClassifier(folder, device=device)
             manifest = run_guarded(lambda: classifier.manifest)
+            if model is not None and oos_objective != "auto":  # a trained model, a new objective: choose again on validation data
+                if not loaded.valid:
+                    fail(f"{dataset} has no validation split to choose a threshold on; train with --oos-objective instead")
+                choice = run_guarded(lambda: rechoose_threshold(classifier, loaded.valid, oos_objective))
+                classifier = IntentClassifier(folder, device=device, threshold=choice.threshold)
+                result["threshold_rechosen"] = {"objective": choice.objective, "threshold": choice.threshold, "on": "validation split",
+                                                "in_scope_accuracy": choice.in_scope_accuracy, "oos_recall": choice.oos_recall,
+                                                "oos_precision": choice.oos_precision}
+                err.print(f"threshold chosen again on the validation split for {choice.objective}: {choice.threshold:.4f}", highlight=False)
             started = time.perf_counter()
             report = run_guarded(lambda: evaluate_classifier(classifier, loaded.test))
             result["model"] = {

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -26,7 +28,7 @@ Head = Annotated[str, typer.Option(help="mean-cosine (mean pooling, cosine score
 ValFraction = Annotated[float, typer.Option(help="Share of each intent held out for validation (early stopping, threshold) when there is no validation split.")]
 Patience = Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")]
 Seed = Annotated[int, typer.Option(help="Random seed (split, head, shuffling).")]
-Objective = Annotated[str, typer.Option(help="How the out-of-scope threshold is chosen on validation data: auto, balanced, f1, recall:R, reject:F.")]
+Objective = Annotated[str, typer.Option(help="How the out-of-scope threshold is chosen on validation data: auto, balanced, f1, recall:R, reject:F. With `eval intents --model`, a value other than auto chooses it again on the dataset's validation split.")]
 LabelSmoothing = Annotated[float, typer.Option(min=0.0, max=0.5, help="Label smoothing of the cross-entropy loss.")]
 Base = Annotated[Optional[Path], typer.Option(help="Encoder folder to start from; default: the packaged MiniLM (or a `train mlm` output).")]
 Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
@@ -45,6 +47,13 @@ def train_settings(**values: Any) -> Any:
 
     run_guarded(check)
     return TrainSettings(**values)
+
+
+@contextmanager
+def progress_to_stderr() -> Iterator[None]:
+    """The Trainer writes its log lines to stdout; send them to stderr so that --json prints only JSON."""
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 def default_intent_dir(ctx: typer.Context) -> Path:
@@ -91,7 +100,8 @@ def train_intents_command(
     target = out_dir or default_intent_dir(ctx)
     labels = sorted({e.label for e in examples})
     err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
-    result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch))
+    with progress_to_stderr():
+        result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch))
     manifest = result.manifest
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(result.folder), **manifest}) + "\n")
@@ -133,7 +143,8 @@ def train_mlm_command(
     texts = run_guarded(lambda: read_texts(paths))
     err.print(f"{len(texts)} text lines; saving the adapted encoder to {target}", highlight=False)
     mlm_settings = MlmSettings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, device=device)
-    manifest = run_guarded(lambda: train_mlm(texts, target, base=base, settings=mlm_settings))
+    with progress_to_stderr():
+        manifest = run_guarded(lambda: train_mlm(texts, target, base=base, settings=mlm_settings))
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(target), **manifest}) + "\n")
         return

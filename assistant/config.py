@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(None, description="Search index folder; default: data_dir/index.")
     model_cache_dir: Path | None = Field(None, description="Prepared models; default: data_dir/models.")
 
-    embedder: str = Field("all-minilm-l6-v2", description="Embedding model name (see `assistant models list`).")
+    embedder: str = Field("all-minilm-l6-v2", description="Embedding model name (see `assistant models list`), or a folder made by `assistant train embedder`.")
     generator: str = Field("qwen2.5-coder-0.5b", description="Answer-writing model name (see `assistant models list`).")
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
@@ -47,7 +47,9 @@ class Settings(BaseSettings):
         "generative", description="generative (the generator writes) or extractive (best passage sentences, fast on CPUs)."
     )
     retrieval_method: Literal["dense", "bm25", "hybrid", "rrf"] = Field(
-        "dense", description="dense (embeddings), bm25 (keywords), hybrid (both, weighted score fusion) or rrf (both, reciprocal rank fusion)."
+        "hybrid",
+        description="hybrid (dense + bm25, score fusion weighted by keyword coverage; see docs/retrieval.md), dense (embeddings), "
+        "bm25 (keywords) or rrf (dense + bm25, reciprocal rank fusion).",
     )
     min_retrieval_score: float = Field(
         0.45, description="Below this cosine similarity the assistant declines instead of guessing."
@@ -64,8 +66,8 @@ class Settings(BaseSettings):
         "auto", description="Vector index: flat (exact), hnsw or ivf (approximate); auto is flat below ann_threshold chunks, hnsw above."
     )
     ann_threshold: int = Field(20_000, ge=1, description="Chunks from which index_type auto switches from exact to HNSW search.")
-    hnsw_ef_search: int = Field(64, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
-    ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query: higher is slower and closer to exact.")
+    hnsw_ef_search: int = Field(256, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
+    ivf_nprobe: int = Field(64, ge=1, description="IVF lists searched per query: higher is slower and closer to exact.")
     fusion_weights: tuple[float, float] = Field(
         (1.0, 8.0), description="(dense, bm25) weights of the hybrid method's score fusion (scores min-max normalised per query)."
     )

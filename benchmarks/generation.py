@@ -190,12 +190,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
     args = parser.parse_args()
 
-    from assistant.config import load_settings
     from assistant.models import model_path, resolve_device
 
     device = resolve_device(args.device)
     models: list[tuple[str, Path]] = [(p.name if p.name != "transformers" else p.parent.name, p) for p in args.model_dir]
     if args.model or not models:
+        from assistant.config import load_settings  # only here: a bare GPU host may lack the settings library
+
         settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
         models += [(name, model_path(name, settings.model_cache_dir)) for name in (args.model or ["smollm2-135m"])]
     sessions = [int(s) for s in args.sessions.split(",") if s.strip()]

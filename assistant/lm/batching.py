@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 _DONE = object()  # end of a request's token stream
 
 
-@dataclass
+@dataclass(eq=False)
 class _Request:
     prompt: list[int]
     max_new_tokens: int
@@ -77,9 +77,9 @@ class BatchScheduler:
         self._waiting: "queue.Queue[_Request]" = queue.Queue()
         self._wake = threading.Event()
         self._closed = False
-        self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._live: set[_Request] = set()  # taken from the queue and not finished (only the loop touches it)
         self.steps = 0  # decode steps run (for tests and benchmarks)
         self.max_rows_seen = 0  # largest batch a decode step ran with
 
@@ -121,8 +121,6 @@ class BatchScheduler:
     def _ensure_started(self) -> None:
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
-                if self._error is not None:
-                    raise SchedulerClosed(f"the generation loop failed: {self._error}") from self._error
                 self._thread = threading.Thread(target=self._run, name="batch-scheduler", daemon=True)
                 self._thread.start()
 
@@ -137,21 +135,23 @@ class BatchScheduler:
                         self._wake.wait(timeout=0.5)
                         self._wake.clear()
                         continue
-                    state = self._admit(state)
-                    if state is not None:
-                        state = self._decode(state)
-        except BaseException as error:  # every waiting reader gets the error instead of hanging
-            logger.exception("batch scheduler failed")
-            self._error = error
-            for request in (state.requests if state else []):
-                request.tokens.put(SchedulerClosed(f"generation failed: {error}"))
-            state = None
+                    try:
+                        state = self._admit(state)
+                        if state is not None:
+                            state = self._decode(state)
+                    except Exception as error:  # e.g. out of memory: fail the running requests, keep serving
+                        logger.exception("generation step failed")
+                        for request in list(self._live):
+                            request.tokens.put(SchedulerClosed(f"generation failed: {error}"))
+                        self._live.clear()
+                        state = None
         finally:
-            leftover = list(state.requests) if state else []
+            leftover = list(self._live)
             while not self._waiting.empty():
                 leftover.append(self._waiting.get_nowait())
             for request in leftover:
                 request.tokens.put(SchedulerClosed("the batch scheduler was closed"))
+            self._live.clear()
 
     def _take_waiting(self, room: int) -> list[_Request]:
         taken: list[_Request] = []
@@ -165,6 +165,7 @@ class BatchScheduler:
                 continue
             longest = max(longest, len(request.prompt))
             taken.append(request)
+            self._live.add(request)
             if longest * len(taken) >= self.max_prefill_tokens:
                 break
         return taken
@@ -236,6 +237,7 @@ class BatchScheduler:
                 request.produced += 1
             if finished or request.produced >= request.max_new_tokens or request.cancelled.is_set():
                 request.tokens.put(_DONE)
+                self._live.discard(request)
             else:
                 keep.append(row)
         if not keep:

@@ -109,10 +109,19 @@ def _collate(rows: Sequence[tuple[list[int], list[int]]], pad_id: int, device: s
 
 
 def _loss(model: Any, batch: dict[str, Any], device: str) -> Any:
+    """Mean cross-entropy over the answer tokens. Logits are computed only from the first answer position
+    of the batch on (``logits_to_keep``): a 49k-word vocabulary over whole prompts would cost gigabytes."""
     import torch
 
+    labels = batch["labels"]  # (B, L), IGNORE on prompt and padding
+    length = labels.shape[1]
+    answer_columns = (labels != IGNORE).any(0).nonzero()
+    first = int(answer_columns[0]) if len(answer_columns) else length - 1
+    keep = length - first + 1  # positions first-1 .. L-1 predict tokens first .. L
     with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-        return model(**batch).loss
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep).logits  # (B, keep, V)
+    targets = torch.cat([labels, labels.new_full((labels.shape[0], 1), IGNORE)], dim=1)[:, first : length + 1]  # (B, keep)
+    return torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE)
 
 
 def evaluate_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad_id: int, device: str, batch_size: int) -> float:

@@ -57,6 +57,7 @@ class TransformersGenerator:
         self._tokenizer: Any = None
         self._scheduler: Any = None
         self._load_lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()  # a fast tokenizer used from many threads can fail "Already borrowed"
 
     @property
     def tokenizer(self) -> Any:
@@ -100,11 +101,15 @@ class TransformersGenerator:
 
     def prompt_ids(self, messages: list[Message]) -> list[int]:
         """The chat-template token ids of ``messages``, ending with the assistant's turn."""
-        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        tokenizer = self.tokenizer
+        with self._tokenizer_lock:
+            ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
         return list(ids["input_ids"])
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        tokenizer = self.tokenizer
+        with self._tokenizer_lock:
+            return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def stream(self, messages: list[Message], max_new_tokens: int = 160) -> Iterator[str]:
         """Greedy decoding, yielding text as tokens arrive; batched with other concurrent calls."""
@@ -116,16 +121,18 @@ class TransformersGenerator:
                 "use fewer or shorter passages (top_k) or less history."
             )
         tokens = self._scheduler.submit(ids, min(max_new_tokens, room))
-        yield from decode_incrementally(self._tokenizer, tokens)
+        yield from decode_incrementally(self._tokenizer, tokens, self._tokenizer_lock)
 
 
-def decode_incrementally(tokenizer: Any, token_ids: Iterator[int]) -> Iterator[str]:
+def decode_incrementally(tokenizer: Any, token_ids: Iterator[int], lock: Any = None) -> Iterator[str]:
     """Text pieces for a stream of token ids; holds back a piece while it ends in a partial character."""
+    lock = lock or threading.Lock()
     seen: list[int] = []
     sent = ""
     for token in token_ids:
         seen.append(token)
-        text = tokenizer.decode(seen, skip_special_tokens=True)
+        with lock:
+            text = tokenizer.decode(seen, skip_special_tokens=True)
         if text.endswith("\ufffd") or not text.startswith(sent):
             continue
         if len(text) > len(sent):

@@ -10,10 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dialog.nlu.classifier import IntentClassifier
 from dialog.nlu.data import OOS_LABEL, Example, stratified_folds
 from dialog.nlu.metrics import classification_metrics, oos_metrics
 from dialog.nlu.predict import decide
+from dialog.nlu.threshold import ThresholdChoice, choose_threshold
 from dialog.nlu.training import TrainSettings, train_intents
 
 
@@ -50,6 +53,16 @@ def evaluate_classifier(classifier: IntentClassifier, examples: Sequence[Example
     if OOS_LABEL in truth:
         result["without_threshold"] = oos_metrics(truth, plain.labels())
     return result
+
+
+def rechoose_threshold(classifier: IntentClassifier, valid: Sequence[Example], objective: str) -> ThresholdChoice:
+    """Choose the out-of-scope threshold of a trained model again, on validation data, for ``objective``."""
+    probs = classifier.probabilities([e.text for e in valid])
+    raw = decide(probs, classifier.labels, threshold=0.0)
+    truth = [e.label for e in valid]
+    correct = np.array([p == t for p, t in zip(raw.intents, truth, strict=True)])
+    is_oos = np.array([t == OOS_LABEL for t in truth])
+    return choose_threshold(raw.confidence, correct, is_oos, raw.predicted_oos, objective)
 
 
 def cross_validate(

@@ -56,7 +56,9 @@ def oos_metrics(true: Sequence[str], predicted: Sequence[str], oos_label: str = 
     is_oos, flagged = true_arr == oos_label, pred_arr == oos_label
     in_scope = ~is_oos
     recall = float(flagged[is_oos].mean()) if is_oos.any() else None
-    precision = float(is_oos[flagged].mean()) if flagged.any() else (0.0 if is_oos.any() else None)
+    precision = None  # undefined without out-of-scope examples
+    if is_oos.any():
+        precision = float(is_oos[flagged].mean()) if flagged.any() else 0.0
     f1 = None
     if recall is not None and precision is not None:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

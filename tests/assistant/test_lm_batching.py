@@ -97,3 +97,8 @@ def test_a_failing_model_raises_in_every_reader_instead_of_hanging(tiny_model) -
     scheduler = BatchScheduler(Broken(), [EOS], PAD)
     with pytest.raises(Exception, match="out of memory"):
         list(scheduler.submit([5, 6], 4))
+    with pytest.raises(Exception, match="out of memory"):  # the loop still serves (and fails) the next one
+        list(scheduler.submit([7], 4))
+    scheduler.model = tiny_model  # and recovers when the model works again
+    assert list(scheduler.submit(PROMPTS[2], 5)) == reference(tiny_model, PROMPTS[2], 5, 1.0)
+    scheduler.close()

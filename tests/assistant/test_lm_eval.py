@@ -74,3 +74,14 @@ def test_cli_train_lm_data_writes_jsonl(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 4 and {line["answerable"] for line in lines} == {True, False}
+
+
+def test_cli_eval_answers_demo_with_the_fakes() -> None:
+    from assistant.cli import app
+
+    result = CliRunner().invoke(
+        app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo", "--limit", "3", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["questions"] == 3 and 0 <= summary["citation_correct"] <= 1

@@ -109,3 +109,27 @@ def test_finetune_smoke_loss_falls_weights_change_folder_reloads(tiny_model_dir:
     assert manifest["metrics"]["steps"] == 12 and "created" in manifest
     reply = "".join(TransformersGenerator("tuned", out).stream([{"role": "user", "content": "hi"}], max_new_tokens=3))
     assert isinstance(reply, str)
+
+
+def test_local_generator_streams_concurrently_and_refuses_too_long_prompts(tiny_model_dir: Path) -> None:
+    import threading
+
+    from assistant.lm.local import TransformersGenerator
+    from assistant.lm.prompts import PromptTooLong
+
+    generator = TransformersGenerator("tiny", tiny_model_dir, max_batch_size=4)
+    questions = [[{"role": "user", "content": f"Question number {i}?" * (i + 1)}] for i in range(4)]
+    alone = ["".join(generator.stream(q, max_new_tokens=6)) for q in questions]
+    together: dict[int, str] = {}
+
+    def ask(i: int) -> None:
+        together[i] = "".join(generator.stream(questions[i], max_new_tokens=6))
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [together[i] for i in range(4)] == alone
+    with pytest.raises(PromptTooLong, match="reads at most 2048"):
+        list(generator.stream([{"role": "user", "content": "word " * 3000}]))

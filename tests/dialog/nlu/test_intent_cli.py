@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli_helpers import flat, invoke, runner  # noqa: F401 (fixtures)
-from conftest import TOY_INTENTS
+from nlu_fixtures import TOY_INTENTS, minilm_dir, tiny_base  # noqa: F401 (fixtures)
 
 
 def _toy_csv(folder: Path) -> Path:
@@ -65,5 +65,7 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     assert {"precision", "recall", "f1", "support"} <= set(report["test"]["per_intent"]["greet"])
     assert plot.read_bytes()[:4] == b"\x89PNG"
     assert report["cross_validation"]["folds"] == 2 and len(report["cross_validation"]["per_fold"]) == 2
+    again = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model), "--oos-objective", "reject:0.1")
+    assert again.exit_code == 1 and "no validation split to choose a threshold on" in flat(again.output)
     table = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model))
     assert "macro-F1" in table.output and "weakest intents" in table.output

@@ -9,7 +9,7 @@ import pytest
 
 from dialog.nlu.data import Example, IntentDataError, load_public, read_csv, stratified_folds, stratified_split
 
-from conftest import shared_dataset
+from nlu_fixtures import shared_dataset
 
 
 def _write(tmp_path: Path, content: str | bytes) -> Path:

@@ -9,6 +9,7 @@ import pytest
 from dialog.nlu.classifier import IntentClassifier
 from dialog.nlu.data import read_csv
 from dialog.nlu.training import TrainSettings, train_intents
+from nlu_fixtures import minilm_dir  # noqa: F401 (fixture)
 
 DEMO_INTENTS = Path(__file__).resolve().parents[3] / "demo" / "intents.csv"
 

@@ -14,7 +14,7 @@ from dialog.nlu.classifier import IntentClassifier
 from dialog.nlu.manifest import MANIFEST_FILE, load_manifest
 from dialog.nlu.training import TrainSettings, train_intents
 
-from conftest import toy_examples
+from nlu_fixtures import minilm_dir, tiny_base, toy_examples  # noqa: F401 (fixtures)
 
 
 def _settings(**extra: object) -> TrainSettings:

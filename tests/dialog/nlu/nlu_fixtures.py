@@ -1,5 +1,8 @@
 """Fixtures for the intent-classifier tests: a tiny BERT encoder (~1 M parameters) with the MiniLM
-vocabulary, built from a config so that training runs take a second or two."""
+vocabulary, built from a config so that training runs take a second or two.
+
+The test modules import them from here: a conftest.py in this folder would shadow tests/conftest.py
+for every `from conftest import ...` in the suite."""
 
 from __future__ import annotations
 
