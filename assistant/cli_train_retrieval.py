@@ -85,6 +85,7 @@ def train_reranker(
     negatives: Annotated[int, typer.Option(help="Hard negatives per question.")] = 3,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     max_length: Annotated[int, typer.Option(help="Tokens of question + passage.")] = 192,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate (linear warm-up over 10 %, then linear decay).")] = 1e-4,
     tune_queries: Annotated[int, typer.Option(help="Unused train-half queries per dataset on which the blend with the first stage is chosen (0: pure reranker).")] = 100,
     output: Annotated[Optional[Path], typer.Option(help="Model folder; default: the reranker_path setting.")] = None,
 ) -> None:
@@ -105,7 +106,9 @@ def train_reranker(
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True)
-    result = train_cross_encoder(model, tokenizer, examples, epochs=epochs, max_length=max_length, show_progress=True)
+    result = train_cross_encoder(
+        model, tokenizer, examples, epochs=epochs, max_length=max_length, learning_rate=learning_rate, show_progress=True
+    )
     target = Path(output or settings.reranker_path)
     blend, tuning = 1.0, {}
     if pairs is None and tune_queries:
@@ -120,7 +123,7 @@ def train_reranker(
         "kind": "cross-encoder reranker",
         "base_model": spec.name, "base_sha256": spec.sha256,
         "training_data": described, "examples": len(examples), "negatives": negatives, "epochs": epochs,
-        "max_length": max_length, "loss": "softmax cross-entropy over (gold + hard negatives)",
+        "max_length": max_length, "learning_rate": learning_rate, "loss": "softmax cross-entropy over (gold + hard negatives)",
         "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss,
         "steps": result.steps, "train_seconds": round(result.seconds, 1), "blend": blend,
         "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune_queries if pairs is None else 0,
@@ -128,8 +131,8 @@ def train_reranker(
     _swap_in(staging, target)
     out.print(
         f"Reranker saved to {target}: {result.steps} steps in {result.seconds:.0f} s, "
-        f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. It is used when retrieval_rerank is on "
-        f"(default: whenever the folder exists).", highlight=False,
+        f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. Search uses it while the rerank "
+        f"setting is auto (the default: when reranker_path holds a reranker) or on.", highlight=False,
     )
 
 

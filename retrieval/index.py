@@ -78,7 +78,7 @@ class VectorIndex:
 
     def __init__(
         self, dimension: int, embedder_name: str, embedder_fingerprint: str, index_type: str = "auto",
-        ann_threshold: int = DEFAULT_ANN_THRESHOLD, ef_search: int = 64, nprobe: int = 16,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD, ef_search: int = 256, nprobe: int = 64,
     ) -> None:
         resolve_index_type(index_type, 0, ann_threshold)  # fails early on an unknown type
         self.index_type = index_type
@@ -87,6 +87,8 @@ class VectorIndex:
         self.nprobe = nprobe
         self._ann: faiss.Index | None = None
         self._ann_kind: str | None = None
+        self._ann_ids: np.ndarray | None = None  # the approximate index's row -> chunk id map
+        self._ann_ids_of: faiss.Index | None = None
         self.dimension = dimension
         self.embedder_name = embedder_name
         self.embedder_fingerprint = embedder_fingerprint
@@ -176,7 +178,7 @@ class VectorIndex:
         return [(self.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
 
     def _ann_id_map(self) -> np.ndarray:
-        if getattr(self, "_ann_ids", None) is None or self._ann_ids_of is not self._ann:
+        if self._ann_ids is None or self._ann_ids_of is not self._ann:
             self._ann_ids, self._ann_ids_of = faiss.vector_to_array(self._ann.id_map).astype(np.int64), self._ann
         return self._ann_ids
 

@@ -87,7 +87,7 @@ class KeywordIndex:
 
     def search_with_coverage(self, queries: Sequence[str], k: int) -> tuple[list[list[tuple[int, float]]], list[float]]:
         """Rankings as ``search_many``, and for each query its *coverage*: the IDF-weighted share of its
-        distinct words (out-of-vocabulary words count, with the highest IDF) found in its best text.
+        distinct words (out-of-vocabulary English words count, with the highest IDF) found in its best text.
 
         Coverage near 1 means a text holds the query's rare words, where keyword search is
         reliable (SQuAD-style questions); near 0 it matched only common words (paraphrases).
@@ -109,7 +109,9 @@ class KeywordIndex:
                 results[i] = [(int(self.ids[r]), float(s)) for r, s in zip(row, score) if s > 0]
                 if results[i]:
                     query_ids = np.unique(np.array([known[t] for t in tokens[i]], dtype=np.int32))
-                    unseen = len(set(tokenised[i])) - len(query_ids)
+                    # unseen words count against coverage, except CJK bigrams: most unseen ones span a
+                    # word boundary of the question ("由哪", "司合"), artefacts of the tokeniser, not words
+                    unseen = len(set(tokenised[i])) - len(query_ids) if self.tokenizer == "english" else 0
                     matched = np.intersect1d(query_ids, self._doc_tokens[int(row[0])], assume_unique=True)
                     total = float(self._idf[query_ids].sum()) + unseen * unseen_idf
                     coverage[i] = float(self._idf[matched].sum()) / total if total > 0 else 0.0

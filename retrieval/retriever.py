@@ -27,8 +27,8 @@ class SearchOptions:
 
     index_type: str = "auto"
     ann_threshold: int = DEFAULT_ANN_THRESHOLD
-    ef_search: int = 64
-    nprobe: int = 16
+    ef_search: int = 256
+    nprobe: int = 64
     fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25), for "hybrid"
     coverage_power: float = DEFAULT_COVERAGE_POWER  # hybrid's bm25 weight * coverage ** power (0: fixed)
     keyword_tokenizer: str = "auto"
