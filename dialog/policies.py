@@ -6,13 +6,18 @@ The highest confidence wins; on a tie the lower ``priority`` number wins. In pri
 policy                priority  proposes
 ====================  ========  ===============================================================
 BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (never-answer topics)
-HandoffPolicy         1         handoff: asked for, accepted offer, frustration, out of scope
+HandoffPolicy         1         handoff: asked for, accepted offer, frustration, off-topic keywords
 BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
 ClarifyPolicy         3         clarify: the two best intents are too close to choose
 SmallTalkPolicy       4         small_talk: greet, thanks, goodbye, yes/no with nothing to answer
 FallbackPolicy        8         fallback: a message with no words to understand
 KnowledgeBasePolicy   10        answer: search the knowledge base (the action may still clarify or decline)
 ====================  ========  ===============================================================
+
+The intent model's out-of-scope flag hands nothing off by itself: such a message reaches the policies as
+a plain ``question`` (``dialog.nlu.combine``), so a shop question the model has not learnt is still
+answered when the knowledge base has a good passage, and otherwise declined with the offer of a person
+(after repeated failures the manager hands off). Only the rules file's off-topic keywords hand off at once.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from dialog.tracker import Tracker
 
 SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye")
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
-STEERING_INTENTS = frozenset({"human", "greet", "thanks", "goodbye", "affirm", "deny", "complaint", "question", "out_of_scope"})
+STEERING_INTENTS = frozenset({"human", "greet", "thanks", "goodbye", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"})
 INTENT_LABELS = {
     "order_status": "Check the status of an order",
     "cancel_order": "Cancel an order",
@@ -82,7 +87,8 @@ class BusinessRulesPolicy:
 
 
 class HandoffPolicy:
-    """Hand over to a human on request, on an accepted offer, on clear frustration, or when out of scope."""
+    """Hand over to a human on request, on an accepted offer, on clear frustration, or on an off-topic keyword
+    of the rules file (the intent model's out-of-scope flag alone only lets the knowledge base try)."""
 
     def __init__(self, rules: BusinessRules | None = None) -> None:
         self.rules = rules or BusinessRules()
@@ -94,8 +100,6 @@ class HandoffPolicy:
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
         if understanding.intent == "complaint" or is_frustrated(text):
             return Prediction("handoff", 0.9, "the customer is clearly frustrated", 1)
-        if understanding.out_of_scope:
-            return Prediction("handoff", 0.85, f"out of scope ({understanding.source})", 1)
         keyword = self.rules.out_of_scope(text)
         if keyword is not None:
             return Prediction("handoff", 0.85, f"out of scope: '{keyword}' is not about the shop", 1)
@@ -119,7 +123,7 @@ class BusinessActionPolicy:
             return None
         if slot in understanding.entities:
             return Prediction("business", 0.95, f"the message gives the {slot} that {name} asked for", 2, name)
-        if understanding.intent == "question" and not _looks_like_a_question(text):
+        if _names_no_steering_intent(understanding) and not _looks_like_a_question(text):
             return Prediction("business", 0.6, f"{name} still needs the {slot}", 2, name)
         return None  # something else: the customer changed the subject
 
@@ -128,6 +132,11 @@ _QUESTION_START = re.compile(
     r"^\s*(how|what|where|when|why|which|who|can|could|do|does|did|is|are|will|would|should|may|i want|i need|i'd like)\b",
     re.IGNORECASE,
 )
+
+
+def _names_no_steering_intent(understanding: Understanding) -> bool:
+    """No rule matched: a plain question, or (with the intent model) a topic intent."""
+    return understanding.intent == "question" or understanding.intent not in STEERING_INTENTS
 
 
 def _looks_like_a_question(text: str) -> bool:
@@ -178,6 +187,11 @@ class KnowledgeBasePolicy:
     """By default, answer from the knowledge base (the answer action declines when nothing fits)."""
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        if understanding.out_of_scope:
+            guess = next(((i, p) for i, p in understanding.ranking if i not in ("oos", "out_of_scope")), None)
+            best = f" (best guess {guess[0]} {guess[1]:.2f})" if guess else ""
+            reason = f"out of scope for the intent model{best}: answered only if the knowledge base has a good passage"
+            return Prediction("answer", 0.5, reason, 10)
         return Prediction("answer", 0.5, "a question for the knowledge base", 10)
 
 

@@ -78,7 +78,7 @@ def rewrite(text: str, previous_query: str) -> str:
         return previous_query
     if not names_a_topic(stripped) and _REFERENCE.search(stripped):
         question = stripped.rstrip("?.! ")
-        if re.search(r"\btakes?$", question, re.IGNORECASE):  # "how long does that take" -> "... take to <topic>"
+        if re.search(r"\b(?:takes?|costs?)$", question, re.IGNORECASE):  # "how long does that take" -> "... take to <topic>"
             return _REFERENCE.sub("it", question, count=1) + f" to {topic}?"
         return _REFERENCE.sub(topic, question, count=1) + "?"
     if names_a_topic(stripped):

@@ -46,6 +46,7 @@ class Tracker:
     clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
     last_query: str | None = None  # the last standalone query sent to retrieval
     last_action: str | None = None  # the action of the last bot reply
+    last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
 
@@ -100,6 +101,8 @@ class Tracker:
             self.requested_slot = None
         self.handoff_offered = failed and event.action != "handoff"
         self.last_action = event.action
+        if event.action == "answer" and not event.abstained:
+            self.last_answer_docs = tuple(dict.fromkeys(c["doc_id"] for c in event.citations if c.get("doc_id")))
 
     @property
     def turn_count(self) -> int:

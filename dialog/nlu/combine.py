@@ -1,7 +1,9 @@
 """The understanding step: keyword rules, an optional trained intent classifier, and entity extraction.
 
 The rules are precise patterns (asking for a person, greetings, frustration, order status, yes/no), so
-when one matches it decides; otherwise the classifier does (intent, ranking, out-of-scope). Without a
+when one matches it decides; otherwise the classifier does (intent, ranking, out-of-scope). A message the
+classifier finds out of scope stays a plain ``question`` (its guesses kept in ``ranking``): no intent of
+it steers the conversation, and the knowledge base still gets the chance to answer it. Without a
 classifier, or when it fails on a message, the rules decide alone and ``note`` says so, for the turn's
 decision record. Entities found in the text are merged into ``entities`` (the extractor's win).
 """
@@ -61,6 +63,8 @@ class Understander:
         if understanding.intent == "question" and self.classifier is not None:
             try:
                 understanding = self.classifier.understand(text)
+                if understanding.out_of_scope:  # none of the trained intents: a question like any other
+                    understanding = replace(understanding, intent="question")
             except Exception as error:  # a broken model must not stop the conversation
                 log.exception("the intent classifier failed on a message")
                 self._give_up(error)

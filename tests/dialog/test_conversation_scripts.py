@@ -167,12 +167,9 @@ def test_the_command_explains_the_format_and_reports_a_bad_path(runner, tmp_path
     assert missing.exit_code == 1 and "no conversation test file or folder at" in flat(missing.output)
 
 
-@pytest.mark.slow
-def test_the_demo_scripts_pass_with_the_packaged_embedder(tmp_path: Path) -> None:
-    """Every script in demo/conversations, through MiniLM, the demo knowledge base and extractive answers,
-    without a trained intent model (about 20 s on 2 cores)."""
-    from assistant.app import Assistant
-    from assistant.config import load_settings
+@pytest.fixture(scope="module")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo knowledge base indexed with the packaged MiniLM: (data folder, model cache)."""
     from assistant.models import REGISTRY, is_installed, prepare
     from retrieval.ingest import ingest
 
@@ -180,17 +177,53 @@ def test_the_demo_scripts_pass_with_the_packaged_embedder(tmp_path: Path) -> Non
         pytest.skip(f"model package for all-minilm-l6-v2 is not installed ({REGISTRY['all-minilm-l6-v2'].install_command})")
     cache = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE", Path.home() / ".cache" / "support-assistant" / "models"))
     prepare("all-minilm-l6-v2", cache, show_progress=False)
-    settings = load_settings(
-        data_dir=tmp_path, model_cache_dir=cache, answer_mode="extractive", device="cpu", intent_model=tmp_path / "none"
-    )
-    assistant = Assistant(settings)
-    ingest([REPO_ROOT / "demo" / "knowledge_base"], assistant.embedder, settings.index_dir)
-    manager = assistant.build_manager(InMemoryStore())
+    data_dir = tmp_path_factory.mktemp("demo")
+    assistant = demo_assistant(data_dir, cache, data_dir / "no-intent-model")
+    ingest([REPO_ROOT / "demo" / "knowledge_base"], assistant.embedder, assistant.settings.index_dir)
+    return data_dir, cache
 
-    failures = {
+
+def demo_assistant(data_dir: Path, cache: Path, intent_model: Path):  # type: ignore[no-untyped-def]
+    from assistant.app import Assistant
+    from assistant.config import load_settings
+
+    settings = load_settings(
+        data_dir=data_dir, model_cache_dir=cache, answer_mode="extractive", device="cpu", intent_model=intent_model
+    )
+    return Assistant(settings)
+
+
+def failing_demo_scripts(assistant) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    manager = assistant.build_manager(InMemoryStore())
+    return {
         path.stem: problems
         for path in conversation_tests.find_scripts(DEMO_SCRIPTS)
         if (problems := conversation_tests.run(manager, conversation_tests.load(path)))
     }
 
-    assert failures == {}
+
+@pytest.mark.slow
+def test_the_demo_scripts_pass_with_the_packaged_embedder(demo_index: tuple[Path, Path]) -> None:
+    """Every script in demo/conversations, through MiniLM, the demo knowledge base and extractive answers,
+    without a trained intent model (about 20 s on 2 cores)."""
+    data_dir, cache = demo_index
+    assistant = demo_assistant(data_dir, cache, data_dir / "no-intent-model")
+
+    assert assistant.understander.classifier is None
+    assert failing_demo_scripts(assistant) == {}
+
+
+@pytest.mark.slow
+def test_the_demo_scripts_pass_with_an_intent_classifier_trained_on_the_demo_intents(demo_index: tuple[Path, Path]) -> None:
+    """The same scripts with a classifier trained on demo/intents.csv for 2 epochs (`make demo` trains 5):
+    about 25 s of training and 20 s of scripts on 2 cores."""
+    from dialog.nlu.data import read_csv
+    from dialog.nlu.training import TrainSettings, train_intents
+
+    data_dir, cache = demo_index
+    model = data_dir / "intents"
+    train_intents(read_csv(REPO_ROOT / "demo" / "intents.csv"), model, settings=TrainSettings(epochs=2, device="cpu"), progress=False)
+    assistant = demo_assistant(data_dir, cache, model)
+
+    assert assistant.understander.classifier is not None
+    assert failing_demo_scripts(assistant) == {}

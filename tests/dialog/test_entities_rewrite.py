@@ -68,7 +68,7 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
     ("text", "previous", "rewritten"),
     [
         ("and how long does that take?", "how do I return an item?", "how long does it take to return an item?"),
-        ("how much does it cost?", "Do you ship to Canada?", "how much does ship to Canada cost?"),
+        ("how much does it cost?", "Do you ship to Canada?", "how much does it cost to ship to Canada?"),
         ("what about express?", "How much does standard shipping cost?", "How much does standard shipping cost: express?"),
         ("and?", "How do I pay?", "How do I pay?"),
     ],
@@ -80,3 +80,30 @@ def test_rewrite(text: str, previous: str, rewritten: str) -> None:
 def test_topic_of_drops_the_question_opening() -> None:
     assert topic_of("How can I change my email address?") == "change my email address"
     assert topic_of("Shipping costs") == "Shipping costs"
+
+
+def test_a_follow_up_stays_on_the_previous_article_when_it_is_close() -> None:
+    from types import SimpleNamespace
+
+    from dialog.actions import FOLLOW_UP_MARGIN, AnswerFromKnowledgeBase
+    from dialog.tracker import Tracker
+    from dialog.events import BotAnswer, UserMessage
+
+    def passage(doc_id: str, score: float) -> SimpleNamespace:
+        return SimpleNamespace(chunk=SimpleNamespace(doc_id=doc_id), score=score)
+
+    action = AnswerFromKnowledgeBase(retriever=None, generator=None, top_k=2, min_score=0.3, max_new_tokens=8, extractive=object())
+    found = [passage("faq#standard-cost", 0.58), passage("shipping/international", 0.45), passage("shipping/international", 0.41), passage("billing/refunds", 0.40)]
+    kept = action.stay_on_topic(found, ("shipping/international",))
+    assert [p.chunk.doc_id for p in kept] == ["shipping/international", "shipping/international"]
+    far = [passage("faq#standard-cost", 0.58 + FOLLOW_UP_MARGIN + 0.01)] + found[1:]
+    assert [p.chunk.doc_id for p in action.stay_on_topic(far, ("shipping/international",))] == ["faq#standard-cost", "shipping/international"]
+
+    tracker = Tracker.from_events("s", [
+        UserMessage(text="Do you ship to Canada?"),
+        BotAnswer(text="Yes. [1]", citations=({"n": 1, "doc_id": "shipping/international"},)),
+    ])
+    assert tracker.last_answer_docs == ("shipping/international",)
+    tracker.apply(UserMessage(text="???"))
+    tracker.apply(BotAnswer(text="I couldn't find that.", abstained=True))
+    assert tracker.last_answer_docs == ("shipping/international",)  # a declined answer cites nothing new

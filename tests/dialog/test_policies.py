@@ -82,12 +82,13 @@ def test_default_policies_without_rules_still_answer_and_hand_off() -> None:
         assert choose([p.predict(Tracker("s"), understanding, text) for p in DEFAULT_POLICIES]).action == action
 
 
-def test_out_of_scope_from_the_classifier_hands_off() -> None:
-    understanding = Understanding("question", 0.3, out_of_scope=True, source="classifier")
+def test_out_of_scope_from_the_classifier_lets_the_knowledge_base_try() -> None:
+    understanding = Understanding("question", 0.3, ranking=(("oos", 0.5), ("shipping", 0.3)), out_of_scope=True, source="classifier")
 
     prediction = predict("Who won the match?", understanding=understanding)
 
-    assert prediction.action == "handoff" and prediction.reason == "out of scope (classifier)"
+    assert prediction.action == "answer"  # the answer action declines with the offer of a person when nothing fits
+    assert prediction.reason.startswith("out of scope for the intent model (best guess shipping 0.30)")
 
 
 def test_yes_after_a_failed_answer_hands_off_but_not_otherwise() -> None:
