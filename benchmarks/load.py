@@ -93,6 +93,10 @@ def start_server(scratch: Path, args: argparse.Namespace) -> tuple[subprocess.Po
     )
     if args.model_cache_dir:
         env["ASSISTANT_MODEL_CACHE_DIR"] = str(args.model_cache_dir.resolve())
+    if args.intent_model and args.intent_model.is_dir():
+        env["ASSISTANT_INTENT_MODEL"] = str(args.intent_model.resolve())
+    else:
+        print(f"no intent model at {args.intent_model}: the server runs on keyword rules (`make intents` trains one)", flush=True)
     command = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port), "--kb", str(args.kb.resolve())]
     process = subprocess.Popen(command, env=env, cwd=scratch)  # cwd: no assistant.toml of the repository is read
     base = f"http://127.0.0.1:{port}"
@@ -275,6 +279,8 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "demo" / "questions.jsonl")
     parser.add_argument("--index-dir", type=Path, default=ROOT / "data" / "bench" / "load-index",
                         help="kept between runs: a re-run embeds only changed documents")
+    parser.add_argument("--intent-model", type=Path, default=Path("data/models/intents"),
+                        help="trained intent classifier folder, as `make demo` builds it (default: data/models/intents)")
     parser.add_argument("--model-cache-dir", type=Path, default=None, help="prepared models (default: in the temp data folder)")
     parser.add_argument("--request-timeout", type=float, default=120.0)
     parser.add_argument("--start-timeout", type=float, default=300.0)

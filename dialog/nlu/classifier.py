@@ -36,6 +36,9 @@ class IntentClassifier:
         self._model: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
+        # one forward pass at a time: each already uses every core, and concurrent conversations' passes
+        # would otherwise fight over them (measured: p95 turn latency 2.9 s instead of well under 1 s)
+        self._inference = threading.Lock()
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -85,7 +88,8 @@ class IntentClassifier:
         from dialog.nlu.predict import probabilities
 
         self.warm_up()
-        return probabilities(self._model, self._tokenizer, list(texts), self.max_length, self.batch_size)
+        with self._inference:
+            return probabilities(self._model, self._tokenizer, list(texts), self.max_length, self.batch_size)
 
     def understand_batch(self, texts: Sequence[str]) -> list[Understanding]:
         from dialog.nlu.predict import decide
