@@ -32,7 +32,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +174,19 @@ class RateLimiter:
         return len(self._buckets)
 
 
+def take_or_refuse(checks: Sequence[tuple[RateLimiter, str, str]]) -> tuple[int, RateLimiter, str] | None:
+    """Count one message against each (limiter, key, description) check, or, when any of them is over
+    its limit, count nothing and return the longest wait in whole seconds with that limiter and its
+    description (e.g. "from this address")."""
+    waits = [(limiter.wait(key), limiter, what) for limiter, key, what in checks]
+    wait, limiter, what = max(waits, default=(0.0, None, ""), key=lambda item: item[0])
+    if wait > 0 and limiter is not None:
+        return max(1, math.ceil(wait)), limiter, what
+    for limiter, key, _ in checks:
+        limiter.take(key)
+    return None
+
+
 # -- the middleware ------------------------------------------------------------------------------------------
 
 
@@ -274,17 +287,14 @@ class ApiGuardMiddleware:
             checks.append((self.per_ip, _client(scope), "from this address"))
         if self.per_session is not None and session is not None:
             checks.append((self.per_session, session[1], "in this conversation"))
-        waits = [(limiter.wait(key), limiter, what) for limiter, key, what in checks]
-        wait, limiter, what = max(waits, default=(0.0, None, ""), key=lambda item: item[0])
-        if wait > 0 and limiter is not None:
-            seconds = max(1, math.ceil(wait))
+        refused = take_or_refuse(checks)
+        if refused is not None:
+            seconds, limiter, what = refused
             raise RequestRefused(
                 429,
                 f"Too many messages {what}: the limit is {limiter.rate}. Try again in {seconds} second(s).",
                 {"retry-after": str(seconds)},
             )
-        for limiter, key, _ in checks:
-            limiter.take(key)
 
     async def _read_body(self, receive: Receive) -> Receive | None:
         """Read the whole body (at most the limit) and return a ``receive`` that replays it."""

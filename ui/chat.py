@@ -9,14 +9,13 @@ bare ``None`` could not forget a conversation.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 
-from assistant.api_security import Rate, RateLimiter
+from assistant.api_security import Rate, RateLimiter, take_or_refuse
 from dialog.events import BotAnswer, Event, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
@@ -133,13 +132,11 @@ class ChatPage:
         checks = [(limiter, key, what) for limiter, key, what in (
             (self.per_ip, client, "from this address"), (self.per_session, session_id, "in this conversation")
         ) if limiter is not None and key]
-        for limiter, key, what in checks:
-            wait = limiter.wait(key)
-            if wait > 0:
-                return f"Too many messages {what}: the limit is {limiter.rate}. Please wait {max(1, math.ceil(wait))} second(s)."
-        for limiter, key, _ in checks:
-            limiter.take(key)
-        return None
+        refused = take_or_refuse(checks)
+        if refused is None:
+            return None
+        seconds, limiter, what = refused
+        return f"Too many messages {what}: the limit is {limiter.rate}. Please wait {seconds} second(s)."
 
     def respond(
         self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,21 +67,30 @@ def fake_assistant(tmp_path: Path):  # type: ignore[no-untyped-def]
     return assistant
 
 
-@pytest.fixture
-def server_url(fake_assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The whole web app (chat, API, review pages) served on a free port."""
+@contextmanager
+def serving(assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The assistant's whole web app (chat, API, review pages) served on a free port, for the block."""
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake_assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30
     while not server.started and time.time() < deadline:
         time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server_url(fake_assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The fake assistant's web app on a free port."""
+    with serving(fake_assistant) as url:
+        yield url
 
 
 def test_ask_see_answer_with_linked_source_then_start_over(server_url: str, tmp_path: Path) -> None:
@@ -478,8 +488,6 @@ def two_section_url(tmp_path: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
     pytest.importorskip("playwright.sync_api")
-    import uvicorn
-
     from assistant.app import Assistant
     from assistant.config import load_settings
     from retrieval.ingest import ingest
@@ -493,16 +501,8 @@ def two_section_url(tmp_path: Path) -> Iterator[str]:
     )
     assistant = Assistant(settings)
     ingest([tmp_path / "kb"], assistant.embedder, settings.index_dir)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(assistant) as url:
+        yield url
 
 
 def test_a_clarifying_question_offers_buttons_and_a_click_answers_from_that_article(two_section_url: str, tmp_path: Path) -> None:
