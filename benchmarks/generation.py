@@ -9,8 +9,10 @@ For each model, in one run:
   prompts: tokens/s (tokens over total time) and time to first token (a 1-token generate);
 - the project's generator (``TransformersGenerator``: every ``stream()`` goes through the batching
   scheduler) with N concurrent sessions for each N in ``--sessions`` (N threads start together, each
-  streams one answer): aggregate tokens/s (all tokens / wall time), TTFT p50/p95 (submit to first text
-  piece), and the ratio of the aggregate to the baseline's tokens/s;
+  streams one answer): aggregate tokens/s (all tokens / wall time), TTFT p50/p95 and each session's
+  TTFT (submit to first token), the ratio of the aggregate to the baseline's tokens/s, and the
+  scheduler's own counters for the run (prefill passes and rows per pass, ms per prefill pass and per
+  decode step; ``--prefill-tokens`` sets its padded-token budget per prefill pass);
 - whether the scheduler's tokens equal the baseline's for the same prompts (greedy; bf16/fp32 near-ties
   can flip a few).
 
@@ -100,8 +102,13 @@ def _sync(model: Any) -> None:
         torch.cuda.synchronize()
 
 
+SCHEDULER_COUNTERS = ("steps", "prefills", "prefill_rows", "prefill_seconds", "decode_seconds")
+
+
 def concurrent(generator: TransformersGenerator, prompts: list[list[dict[str, str]]], max_new_tokens: int) -> dict[str, Any]:
     """``len(prompts)`` sessions streaming at once through the generator's scheduler."""
+    scheduler = generator._scheduler
+    before = {name: getattr(scheduler, name) for name in SCHEDULER_COUNTERS}
     n = len(prompts)
     barrier = threading.Barrier(n + 1)
     first: list[float] = [0.0] * n
@@ -134,6 +141,7 @@ def concurrent(generator: TransformersGenerator, prompts: list[list[dict[str, st
     if errors:
         raise errors[0]
     wall = max(done) - started
+    counts_run = {name: getattr(scheduler, name) - before[name] for name in SCHEDULER_COUNTERS}
     return {
         "sessions": n,
         "tokens": sum(counts),
@@ -142,12 +150,20 @@ def concurrent(generator: TransformersGenerator, prompts: list[list[dict[str, st
         "per_session_tokens_per_s": statistics.median(c / max(d - started - f, 1e-9) for c, d, f in zip(counts, done, first)),
         "ttft_p50_ms": statistics.median(first) * 1000,
         "ttft_p95_ms": percentile(first, 0.95) * 1000,
+        "ttft_ms": [round(f * 1000, 1) for f in first],  # per session, in submission order
+        "prefill_passes": counts_run["prefills"],
+        "rows_per_prefill": counts_run["prefill_rows"] / max(counts_run["prefills"], 1),
+        "ms_per_prefill": counts_run["prefill_seconds"] * 1000 / max(counts_run["prefills"], 1),
+        "decode_steps": counts_run["steps"],
+        "ms_per_decode_step": counts_run["decode_seconds"] * 1000 / max(counts_run["steps"], 1),
         "outputs": token_ids,
     }
 
 
-def bench_model(label: str, path: Path, device: str, sessions: list[int], max_new_tokens: int, baseline_requests: int) -> dict[str, Any]:
-    generator = TransformersGenerator(label, path, device=device, max_batch_size=max(sessions))
+def bench_model(
+    label: str, path: Path, device: str, sessions: list[int], max_new_tokens: int, baseline_requests: int, prefill_tokens: int
+) -> dict[str, Any]:
+    generator = TransformersGenerator(label, path, device=device, max_batch_size=max(sessions), max_prefill_tokens=prefill_tokens)
     generator.warm_up()
     prompts = demo_prompts(max(max(sessions), baseline_requests))
     prompt_tokens = [len(generator.prompt_ids(p)) for p in prompts]
@@ -166,7 +182,9 @@ def bench_model(label: str, path: Path, device: str, sessions: list[int], max_ne
         runs.append(run)
         print(
             f"  {n:>3} sessions: {run['tokens_per_s']:.1f} tokens/s ({run['ratio_vs_plain_generate']:.2f}x plain), "
-            f"TTFT p50 {run['ttft_p50_ms']:.0f} ms, same tokens {run['same_tokens_as_plain_generate']:.0%}",
+            f"TTFT p50 {run['ttft_p50_ms']:.0f} ms, same tokens {run['same_tokens_as_plain_generate']:.0%}; "
+            f"{run['prefill_passes']} prefill passes ({run['rows_per_prefill']:.1f} rows, {run['ms_per_prefill']:.0f} ms each), "
+            f"{run['decode_steps']} decode steps ({run['ms_per_decode_step']:.0f} ms each)",
             flush=True,
         )
     single = runs[0]["tokens_per_s"] if runs and runs[0]["sessions"] == 1 else None
@@ -175,7 +193,10 @@ def bench_model(label: str, path: Path, device: str, sessions: list[int], max_ne
         del run["outputs"]
     del base["outputs"]
     generator._scheduler.close()
-    return {"model": label, "path": str(path), "device": device, "prompt_tokens_mean": statistics.fmean(prompt_tokens), "max_new_tokens": max_new_tokens, "plain_generate": base, "scheduler": runs}
+    return {
+        "model": label, "path": str(path), "device": device, "prompt_tokens_mean": statistics.fmean(prompt_tokens),
+        "max_new_tokens": max_new_tokens, "max_prefill_tokens": prefill_tokens, "plain_generate": base, "scheduler": runs,
+    }
 
 
 def main() -> None:
@@ -187,6 +208,7 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,8,32,64", help="comma-separated concurrent session counts")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--baseline-requests", type=int, default=8, help="prompts run through plain generate")
+    parser.add_argument("--prefill-tokens", type=int, default=16384, help="the scheduler's padded-token budget per prefill pass")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
     args = parser.parse_args()
 
@@ -200,7 +222,10 @@ def main() -> None:
         settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
         models += [(name, model_path(name, settings.model_cache_dir)) for name in (args.model or ["smollm2-135m"])]
     sessions = [int(s) for s in args.sessions.split(",") if s.strip()]
-    results = [bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests) for label, path in models]
+    results = [
+        bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests, args.prefill_tokens)
+        for label, path in models
+    ]
 
     print(f"\n{'model':<22}{'device':<7}{'sessions':>9}{'tokens/s':>10}{'x plain':>9}{'x single':>9}{'TTFT p50':>10}{'TTFT p95':>10}{'same':>6}")
     for result in results:

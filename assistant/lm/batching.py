@@ -3,16 +3,22 @@
 Why our own: transformers 5's ``ContinuousBatchingManager`` (``init_continuous_batching``) does batch
 on a CPU, but its per-request streaming reads one shared output queue and puts back what belongs to
 others (its own TODO calls it wasteful; with several threads, streamed pieces were coalesced), it has no
-repetition penalty here, and its API changed between 5.17 and 5.23. This loop is ~250 lines over the
+repetition penalty here, and its API changed between 5.17 and 5.23. This loop is ~300 lines over the
 plain model forward and ``DynamicCache``, which every 5.x release has.
 
-How it works (one background thread):
+How it works (one background thread; each turn of its loop is "admit, then one decode step"):
 
-1. Between decode steps it admits waiting requests: their prompts are prefilled together, left-padded
-   to the longest, and each request's first token is sampled from its last prompt position.
-2. The new rows' KV cache is left-padded (or the running batch's is) to a common length and concatenated
-   onto the running batch along the batch dimension; the attention mask marks the padding.
-3. One decode step feeds every running row its last token, with position ids counted from the real
+1. Admit: waiting requests (first come, first served, up to the free rows) are prefilled together in
+   one forward pass, left-padded to the longest prompt, at most ``max_prefill_tokens`` padded tokens per
+   pass (a longer prompt goes alone); each request's first token is sampled from its last prompt
+   position. The new rows' KV cache is left-padded (or the running batch's is) to a common length and
+   concatenated onto the running batch along the batch dimension; the attention mask marks the padding.
+2. Prefill policy: while rows are already decoding, one prefill pass per turn, so a running answer
+   waits for at most one pass of ``max_prefill_tokens`` between two of its tokens. When no row was
+   decoding (a burst arriving at an idle or emptied batch), further passes follow at once while
+   requests are waiting and rows are free: requests that arrive together, or while the first pass runs,
+   get their first tokens without a decode step in between.
+3. Decode: one step feeds every running row its last token, with position ids counted from the real
    tokens only (so padding changes nothing but the mask), and samples the next token greedily.
 4. Finished rows (end-of-sequence, token limit, or the reader went away) are dropped from the batch and
    the all-padding columns on the left are cut off.
@@ -27,6 +33,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +73,7 @@ class BatchScheduler:
         pad_token_id: int,
         max_batch_size: int = 64,
         repetition_penalty: float = 1.0,
-        max_prefill_tokens: int = 32768,
+        max_prefill_tokens: int = 16384,
     ) -> None:
         self.model = model
         self.eos_token_ids = tuple(eos_token_ids)
@@ -74,14 +81,19 @@ class BatchScheduler:
         self.max_batch_size = max_batch_size
         self.repetition_penalty = repetition_penalty
         self.max_prefill_tokens = max_prefill_tokens
-        self._waiting: "queue.Queue[_Request]" = queue.Queue()
+        self._waiting: deque[_Request] = deque()  # appended by any thread, taken only by the loop
         self._wake = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._live: set[_Request] = set()  # taken from the queue and not finished (only the loop touches it)
-        self.steps = 0  # decode steps run (for tests and benchmarks)
+        # counters for tests and benchmarks (written only by the loop)
+        self.steps = 0  # decode steps run
         self.max_rows_seen = 0  # largest batch a decode step ran with
+        self.prefills = 0  # prefill forward passes run
+        self.prefill_rows = 0  # requests prefilled, over all passes
+        self.prefill_seconds = 0.0  # time in prefill passes (first tokens included)
+        self.decode_seconds = 0.0  # time in decode steps
 
     # -- public ------------------------------------------------------------------------------------
 
@@ -93,7 +105,7 @@ class BatchScheduler:
             raise ValueError("empty prompt")
         request = _Request(list(prompt_ids), max_new_tokens)
         self._ensure_started()
-        self._waiting.put(request)
+        self._waiting.append(request)
         self._wake.set()
         return self._drain(request)
 
@@ -131,9 +143,10 @@ class BatchScheduler:
         try:
             with torch.inference_mode():
                 while not self._closed:
-                    if state is None and self._waiting.empty():
+                    if state is None and not self._waiting:
                         self._wake.wait(timeout=0.5)
                         self._wake.clear()
+                        self._let_burst_land()
                         continue
                     try:
                         state = self._admit(state)
@@ -147,43 +160,66 @@ class BatchScheduler:
                         state = None
         finally:
             leftover = list(self._live)
-            while not self._waiting.empty():
-                leftover.append(self._waiting.get_nowait())
+            while self._waiting:
+                leftover.append(self._waiting.popleft())
             for request in leftover:
                 request.tokens.put(SchedulerClosed("the batch scheduler was closed"))
             self._live.clear()
 
+    def _let_burst_land(self, limit_s: float = 0.002) -> None:
+        """After waking from idle: wait while submissions keep coming (at most ``limit_s``).
+
+        Threads released together submit a few microseconds apart; without this the first prefill pass
+        often holds only the first of them and the rest need a second pass.
+        """
+        deadline = time.perf_counter() + limit_s
+        seen = -1
+        while self._waiting and len(self._waiting) != seen and time.perf_counter() < deadline:
+            seen = len(self._waiting)
+            time.sleep(0.0002)
+
     def _take_waiting(self, room: int) -> list[_Request]:
+        """Up to ``room`` waiting requests, first come first served, whose padded prompts fit the budget."""
         taken: list[_Request] = []
         longest = 0
-        while len(taken) < room:
-            try:
-                request = self._waiting.get_nowait()
-            except queue.Empty:
-                break
+        while len(taken) < room and self._waiting:
+            request = self._waiting[0]
             if request.cancelled.is_set():
+                self._waiting.popleft()
                 continue
+            padded = max(longest, len(request.prompt)) * (len(taken) + 1)  # tokens of the padded pass
+            if taken and padded > self.max_prefill_tokens:
+                break  # it goes first in the next pass
+            self._waiting.popleft()
             longest = max(longest, len(request.prompt))
             taken.append(request)
             self._live.add(request)
-            if longest * len(taken) >= self.max_prefill_tokens:
-                break
         return taken
 
     def _admit(self, state: "_Batch | None") -> "_Batch | None":
-        room = self.max_batch_size - (len(state.requests) if state else 0)
-        new = self._take_waiting(room) if room > 0 else []
-        if not new:
-            return state
-        fresh = self._prefill(new)
-        if fresh is None:
-            return state
-        return fresh if state is None else _merge(state, fresh)
+        """Prefill waiting requests into the batch: one pass while rows are decoding, else all that fit.
+
+        Rows already decoding wait for at most one prefill pass per token. A burst that meets no decoding
+        row (the batch was idle, or all its rows just finished) is prefilled pass after pass without
+        decode steps in between, so its last request's first token is not also delayed by decode steps.
+        """
+        decoding = state is not None
+        while True:
+            room = self.max_batch_size - (len(state.requests) if state else 0)
+            new = self._take_waiting(room) if room > 0 else []
+            if not new:
+                return state
+            fresh = self._prefill(new)
+            if fresh is not None:
+                state = fresh if state is None else _merge(state, fresh)
+            if decoding:
+                return state
 
     def _prefill(self, requests: list[_Request]) -> "_Batch | None":
         import torch
         from transformers import DynamicCache
 
+        started = time.perf_counter()
         device = self.model.device
         longest = max(len(r.prompt) for r in requests)
         ids = torch.full((len(requests), longest), self.pad_token_id, dtype=torch.long)
@@ -201,11 +237,16 @@ class BatchScheduler:
         vocab = logits.shape[-1]
         history = ids.masked_fill(mask == 0, vocab)  # (b, L): tokens seen, the sentinel `vocab` for padding
         batch = _Batch(list(requests), cache, mask, history, ids[:, -1], vocab)
-        return self._sample_and_emit(batch, logits)
+        batch = self._sample_and_emit(batch, logits)  # (its .tolist() waits for the device)
+        self.prefills += 1
+        self.prefill_rows += len(requests)
+        self.prefill_seconds += time.perf_counter() - started
+        return batch
 
     def _decode(self, state: "_Batch") -> "_Batch | None":
         import torch
 
+        started = time.perf_counter()
         mask = torch.cat([state.mask, state.mask.new_ones((state.mask.shape[0], 1))], dim=1)  # (B, L+1)
         positions = (mask.sum(-1, keepdim=True) - 1)  # (B, 1)
         logits = self.model(
@@ -215,7 +256,9 @@ class BatchScheduler:
         state.mask = mask
         self.steps += 1
         self.max_rows_seen = max(self.max_rows_seen, len(state.requests))
-        return self._sample_and_emit(state, logits)
+        state = self._sample_and_emit(state, logits)
+        self.decode_seconds += time.perf_counter() - started
+        return state
 
     def _sample_and_emit(self, state: "_Batch", logits: Any) -> "_Batch | None":
         import torch

@@ -47,11 +47,13 @@ class TransformersGenerator:
         device: str = "cpu",
         max_batch_size: int = 64,
         repetition_penalty: float = 1.05,
+        max_prefill_tokens: int = 16384,
     ) -> None:
         self.name = name
         self.path = Path(path)
         self.device = device
         self.max_batch_size = max_batch_size
+        self.max_prefill_tokens = max_prefill_tokens  # padded prompt tokens per batched prefill pass
         self.repetition_penalty = repetition_penalty
         self._model: Any = None
         self._tokenizer: Any = None
@@ -95,7 +97,8 @@ class TransformersGenerator:
                 eos_ids.append(tokenizer.eos_token_id)
             pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_ids[0]
             self._scheduler = BatchScheduler(
-                model, eos_ids, pad, max_batch_size=self.max_batch_size, repetition_penalty=self.repetition_penalty
+                model, eos_ids, pad, max_batch_size=self.max_batch_size, repetition_penalty=self.repetition_penalty,
+                max_prefill_tokens=self.max_prefill_tokens,
             )
             self._tokenizer, self._model = tokenizer, model
 

@@ -102,3 +102,102 @@ def test_a_failing_model_raises_in_every_reader_instead_of_hanging(tiny_model) -
     scheduler.model = tiny_model  # and recovers when the model works again
     assert list(scheduler.submit(PROMPTS[2], 5)) == reference(tiny_model, PROMPTS[2], 5, 1.0)
     scheduler.close()
+
+
+class Recording:
+    """The tiny model, recording each forward pass as (rows, input length, prefill?); a gate can hold a pass."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.device = model.device
+        self.calls: list[tuple[int, int, bool]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def __call__(self, **kwargs):
+        self.gate.wait(timeout=60)
+        rows, length = kwargs["input_ids"].shape
+        self.calls.append((rows, length, kwargs["past_key_values"].get_seq_length() == 0))
+        return self.model(**kwargs)
+
+
+def test_requests_arriving_together_are_prefilled_in_budgeted_passes_before_any_decode_step(tiny_model) -> None:
+    recording = Recording(tiny_model)
+    recording.gate.clear()  # hold the first forward pass until every request has arrived
+    budget = 50  # padded prompt tokens per pass: the six prompts (4, 21, 2, 7, 1, 40 tokens) need several passes
+    lengths = [12, 20, 5, 16, 9, 14]
+    scheduler = BatchScheduler(recording, [EOS], PAD, max_batch_size=8, repetition_penalty=1.3, max_prefill_tokens=budget)
+    streams = [scheduler.submit(p, n) for p, n in zip(PROMPTS, lengths)]
+    recording.gate.set()
+    got = [list(stream) for stream in streams]
+    scheduler.close()
+
+    assert got == [reference(tiny_model, p, n, 1.3) for p, n in zip(PROMPTS, lengths)]
+    prefills = [(rows, length) for rows, length, prefill in recording.calls if prefill]
+    assert len(prefills) == scheduler.prefills >= 3 and scheduler.prefill_rows == len(PROMPTS)
+    assert all(rows * length <= budget or rows == 1 for rows, length in prefills)
+    assert any(rows > 1 for rows, _ in prefills)  # prompts of different lengths shared a padded pass
+    first_decode = next(i for i, (_, _, prefill) in enumerate(recording.calls) if not prefill)
+    assert first_decode == len(prefills)  # every request had its first token before the first decode step
+
+
+def test_running_rows_get_a_decode_step_between_prefill_passes(tiny_model) -> None:
+    recording = Recording(tiny_model)
+    scheduler = BatchScheduler(recording, [EOS], PAD, max_batch_size=8, max_prefill_tokens=30)
+    first = scheduler.submit(PROMPTS[1], 30)
+    head = [next(first), next(first), next(first)]  # decoding now
+    recording.gate.clear()  # hold the next forward pass while the others arrive together
+    later = [scheduler.submit(p, 8) for p in PROMPTS[2:6]]  # 2, 7, 1, 40 tokens: two passes of at most 30
+    recording.gate.set()
+    got_later = [list(stream) for stream in later]
+    got_first = head + list(first)
+    scheduler.close()
+
+    assert got_first == reference(tiny_model, PROMPTS[1], 30, 1.0)
+    assert got_later == [reference(tiny_model, p, 8, 1.0) for p in PROMPTS[2:6]]
+    kinds = [prefill for _, _, prefill in recording.calls]
+    assert kinds.count(True) == 3  # the first request's pass, then two passes for the four others
+    later_passes = [i for i, prefill in enumerate(kinds) if prefill][1:]
+    assert later_passes[1] - later_passes[0] > 1  # a decode step for the running row between them
+
+
+def test_generator_streams_concurrent_answers_through_budgeted_prefill_passes(tmp_path) -> None:
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    from assistant.lm.local import TransformersGenerator
+
+    tokenizer_dir = Path(__file__).resolve().parents[2] / "data" / "models" / "smollm2-135m" / "transformers"
+    if not (tokenizer_dir / "tokenizer.json").is_file():
+        pytest.skip("SmolLM2 not prepared (run: assistant models prepare smollm2-135m)")
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    generator = TransformersGenerator("tiny", tmp_path, max_batch_size=8, max_prefill_tokens=64)
+    questions = [[{"role": "user", "content": "Where is my parcel? " * (i + 1)}] for i in range(4)]
+    alone = ["".join(generator.stream(q, max_new_tokens=6)) for q in questions]
+    prefills_alone = generator._scheduler.prefills
+    together: dict[int, list[str]] = {}
+    start = threading.Barrier(len(questions))
+
+    def ask(i: int) -> None:
+        start.wait()
+        together[i] = list(generator.stream(questions[i], max_new_tokens=6))
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(questions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    generator._scheduler.close()
+
+    assert ["".join(together[i]) for i in range(len(questions))] == alone
+    assert all(len(pieces) > 1 for pieces in together.values())  # streamed piece by piece
+    assert generator._scheduler.prefills - prefills_alone >= 2  # prompts of 30+ tokens: at most 2 per pass
