@@ -193,7 +193,7 @@ class Assistant:
         answer = AnswerFromKnowledgeBase(
             self.retriever,
             None if self.extractive else self.generator,  # extractive mode loads no generator
-            top_k=self.settings.top_k,
+            top_k=self.settings.extractive_top_k if self.extractive else self.settings.top_k,
             min_score=self.settings.min_retrieval_score,
             max_new_tokens=self.settings.max_new_tokens,
             extractive=ExtractiveAnswerer(self.turn_embedder) if self.extractive else None,

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the generator.")
+    extractive_top_k: int = Field(
+        5, ge=1, le=20, description="Passages extractive answers pick sentences from (more than top_k: no prompt to fill)."
+    )
     answer_mode: Literal["generative", "extractive"] = Field(
         "generative", description="generative (the generator writes) or extractive (best passage sentences, fast on CPUs)."
     )
@@ -69,10 +72,10 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(256, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
     ivf_nprobe: int = Field(64, ge=1, description="IVF lists searched per query: higher is slower and closer to exact.")
     fusion_weights: tuple[float, float] = Field(
-        (1.0, 8.0), description="(dense, bm25) weights of the hybrid method's score fusion (scores min-max normalised per query)."
+        (1.0, 6.0), description="(dense, bm25) weights of the hybrid method's score fusion (scores min-max normalised per query)."
     )
     fusion_coverage_power: float = Field(
-        4.0, ge=0, description="hybrid: the bm25 weight is scaled by coverage ** this (IDF share of the query's words in BM25's best hit); 0: fixed weights."
+        5.0, ge=0, description="hybrid: the bm25 weight is scaled by coverage ** this (IDF share of the query's words in BM25's best hit); 0: fixed weights."
     )
     reranker_path: Path | None = Field(None, description="Trained cross-encoder folder; default: data_dir/models/reranker.")
     rerank: Literal["auto", "on", "off"] = Field(

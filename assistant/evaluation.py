@@ -2,7 +2,9 @@
 
 Each question: ``{"id", "question", "answerable", "facts": [[alternative, ...], ...], "sources": [doc ids]}``.
 An answer is correct when it does not decline and contains, for every fact, at least one alternative
-(case-insensitive, dashes and spaces normalised).
+(case-insensitive, dashes and spaces normalised). A turn that declines, hands off to a person or asks a
+clarifying question asserts nothing: it counts as an abstention (``false_declines`` on answerable
+questions, ``abstention_recall`` on unanswerable ones).
 """
 
 from __future__ import annotations
@@ -105,13 +107,14 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
             started = time.perf_counter()
             result = manager.handle(manager.start_session("bench"), question.question)
             seconds.append(time.perf_counter() - started)
-            row = score(question, result.text, result.abstained, [s["doc_id"] for s in result.sources])
+            answered = result.action == "answer" and not result.abstained  # a decline, handoff or question asserts nothing
+            row = score(question, result.text, not answered, [s["doc_id"] for s in result.sources])
             cited = [s["doc_id"] for s in result.sources if s.get("cited")]
             gold = set(question.sources)
             row["citation_correct"] = (any(c in gold or c.split("#")[0] in gold for c in cited) if cited else False) if row["correct"] else None
-            row.update(question=question.question, answer=result.text, seconds=round(seconds[-1], 2))
+            row.update(question=question.question, action=result.action, answer=result.text, seconds=round(seconds[-1], 2))
             rows.append(row)
-            mark = "ok " if row["correct"] else ("dec" if result.abstained else "-- ")
+            mark = "ok " if row["correct"] else ("dec" if not answered else "-- ")
             progress(f"  {mark} {seconds[-1]:5.1f}s {question.id} {result.text[:90]!r}")
     summary = summarise(rows, seconds)
     judged = [r["citation_correct"] for r in rows if r["citation_correct"] is not None]

@@ -200,10 +200,16 @@ class AnswerFromKnowledgeBase:
         return close[: self.top_k] if close else found[: self.top_k]
 
     def run(
-        self, tracker: Tracker, question: str, only_doc: str | None = None, prefer_docs: tuple[str, ...] = ()
+        self,
+        tracker: Tracker,
+        question: str,
+        only_doc: str | None = None,
+        prefer_docs: tuple[str, ...] = (),
+        focus: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
-        ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage."""
+        ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
+        ``focus`` (a follow-up's own words) is what extractive answers must also cover."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         if only_doc is not None:
@@ -246,7 +252,7 @@ class AnswerFromKnowledgeBase:
         started = time.perf_counter()
         pieces: list[str] = []
         if self.extractive is not None:
-            pieces.append(self.extractive.answer(question, [p.chunk.text for p in passages]))
+            pieces.append(self.extractive.answer(question, [p.chunk.text for p in passages], focus=focus))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name

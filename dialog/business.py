@@ -132,6 +132,10 @@ class BusinessActions:
     def for_intent(self, intent: str) -> BusinessAction | None:
         return next((a for a in self.actions.values() if intent in a.intents), None)
 
+    def intents(self) -> set[str]:
+        """Every intent that triggers an action."""
+        return {intent for action in self.actions.values() for intent in action.intents}
+
     def __len__(self) -> int:
         return len(self.actions)
 

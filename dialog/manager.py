@@ -178,12 +178,12 @@ class DialogManager:
 
         step = time.perf_counter()
         understanding = self._understand(tracker, text)
-        query, only_doc, forced, prefer_docs = text, None, None, ()
+        query, only_doc, forced, prefer_docs, focus = text, None, None, (), None
         choice = picked_option(tracker.clarification, text)
         if choice is not None and tracker.clarification is not None:
             understanding, query, only_doc, forced = self._resolve(tracker.clarification, choice, understanding)
         elif tracker.last_query and is_follow_up(text):
-            query = rewrite(text, tracker.last_query)
+            query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
                 prefer_docs = tracker.last_answer_docs
         slot_events = [
@@ -202,7 +202,7 @@ class DialogManager:
 
         outcome, reply, action = None, "", prediction.action
         try:
-            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs):
+            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus):
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
                 else:
@@ -300,6 +300,7 @@ class DialogManager:
         query: str,
         only_doc: str | None,
         prefer_docs: tuple[str, ...] = (),
+        focus: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action."""
         if prediction.action == "handoff":
@@ -317,7 +318,7 @@ class DialogManager:
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [intent_label(i) for i in intents], intents)
         if prediction.action == "answer":
-            return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs)
+            return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus)
         return fallback()
 
     def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:

@@ -95,6 +95,8 @@ class HandoffPolicy:
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         if understanding.intent == "human":
+            if understanding.source != "rules" and _asks_for_information(text):
+                return None  # "what's your phone number?": the knowledge base answers (and offers a person if it cannot)
             return Prediction("handoff", understanding.confidence, "the customer asked for a human", 1)
         if understanding.intent == "affirm" and tracker.handoff_offered:
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
@@ -134,6 +136,17 @@ _QUESTION_START = re.compile(
 )
 
 
+_INFORMATION_QUESTION = re.compile(
+    r"^\s*(what|what's|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
+)
+
+
+def _asks_for_information(text: str) -> bool:
+    """A wh-question ("What's your phone number?", "..., who do I talk to?") rather than a request to be
+    put through; the keyword rules catch the explicit requests ("I want to talk to a human")."""
+    return bool(_INFORMATION_QUESTION.search(text))
+
+
 def _names_no_steering_intent(understanding: Understanding) -> bool:
     """No rule matched: a plain question, or (with the intent model) a topic intent."""
     return understanding.intent == "question" or understanding.intent not in STEERING_INTENTS
@@ -145,11 +158,17 @@ def _looks_like_a_question(text: str) -> bool:
 
 
 class ClarifyPolicy:
-    """Ask which one the customer means when the two best intents are within ``margin`` of each other."""
+    """Ask which one the customer means when the two best intents are within ``margin`` of each other and
+    would be handled differently (one runs a business action or always goes to a person). Two intents
+    that are both answered from the knowledge base are left to the search, which asks itself when two
+    articles are equally close."""
 
-    def __init__(self, margin: float = 0.15, max_confidence: float = 0.75) -> None:
+    def __init__(
+        self, margin: float = 0.15, max_confidence: float = 0.75, routed_intents: frozenset[str] | None = None
+    ) -> None:
         self.margin = margin
         self.max_confidence = max_confidence
+        self.routed_intents = routed_intents  # intents not answered from the knowledge base; None: treat all so
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         if tracker.clarification is not None:  # never ask twice in a row
@@ -158,6 +177,8 @@ class ClarifyPolicy:
         if len(topical) < 2 or topical[0][0] != understanding.intent:
             return None
         (first, p1), (second, p2) = topical[:2]
+        if self.routed_intents is not None and first not in self.routed_intents and second not in self.routed_intents:
+            return None
         if p1 - p2 < self.margin and p1 < self.max_confidence:
             reason = f"intents {first} ({p1:.2f}) and {second} ({p2:.2f}) are within {self.margin}"
             return Prediction("clarify", 0.6, reason, 3, f"{first},{second}")
@@ -200,11 +221,13 @@ def default_policies(
 ) -> tuple[Policy, ...]:
     """Every policy, wired with the business rules and the business actions."""
     rules = rules or BusinessRules()
+    actions = actions or BusinessActions()
+    routed = frozenset(rules.handoff_intents) | frozenset(actions.intents())
     return (
         BusinessRulesPolicy(rules),
         HandoffPolicy(rules),
-        BusinessActionPolicy(actions or BusinessActions()),
-        ClarifyPolicy(intent_margin),
+        BusinessActionPolicy(actions),
+        ClarifyPolicy(intent_margin, routed_intents=routed),
         SmallTalkPolicy(),
         FallbackPolicy(),
         KnowledgeBasePolicy(),

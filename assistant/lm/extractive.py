@@ -1,29 +1,148 @@
-"""Extractive answering: reply with the passage sentences closest to the question, cited.
+"""Extractive answering: reply with the passage sentences that answer the question, cited.
 
 For CPUs where generation is too slow: one embedding call per turn instead of a language model, and
 every word of the answer comes verbatim from the help centre.
+
+A sentence's score adds three signals to its cosine similarity with the question:
+
+- word overlap: the share of the question's content words the sentence contains, rarer words
+  (among the passages' sentences) weighing more;
+- answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
+  number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...;
+- passage rank: sentences of better-ranked passages win ties.
+
+A question with several parts ("How many codes do I get, and can I use them twice?") gets the best
+sentence for each part, preferring the passage of the first. A list item is shown after the sentence that introduces the list, and a
+sentence that introduces a list brings its items along.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from retrieval.embedders import Embedder
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*])")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_WORD = re.compile(r"[a-z0-9$][a-z0-9$'.-]*[a-z0-9]|[a-z0-9]")
+
+WORD_OVERLAP_WEIGHT = 0.25
+ANSWER_TYPE_WEIGHT = 0.2
+PASSAGE_RANK_PENALTY = 0.03
+OTHER_PASSAGE_PENALTY = 0.1  # a question's later parts prefer the passage its first answer came from
+MOST_UNITS = 3
+MOST_LIST_ITEMS = 6
+
+_STOPWORDS = frozenset(
+    """a about after again all am an and any are as at be been before being but by can could did do does doing
+    for from get got had has have having how i if in into is it its just me more my myself no not now of off on
+    once only or our out over own same should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom why will with would
+    you your yours i'm i've i'd it's don't can't won't didn't doesn't isn't there's what's you're want need
+    still already also please thanks hi hello much many long soon quickly""".split()  # "how much" etc.: answer types
+)
+
+_NUMBER_WORD = r"(?:\d+(?:[.,]\d+)?(?:\s*(?:-|to|–)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)"
+ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    # type: (how a question asks for it, what a sentence that answers it contains)
+    "duration": (
+        re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b", re.I),
+        re.compile(rf"\b{_NUMBER_WORD}[\s-]*(business |working |calendar )?(minute|hour|day|week|month|year)s?\b|\bday \d+\b", re.I),
+    ),
+    "price": (
+        re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bfees?\b|\bcharged?\b|\bpay for\b", re.I),
+        re.compile(r"[$€£]\s?\d|\b\d+(\.\d\d)?\s?(usd|eur|gbp|dollars?)\b|\bfree\b", re.I),
+    ),
+    "count": (
+        re.compile(r"\bhow many\b", re.I),
+        re.compile(rf"\b{_NUMBER_WORD}\b", re.I),
+    ),
+    "time": (
+        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\bopening hours\b", re.I),
+        re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b", re.I),
+    ),
+    "list": (  # "which currencies ...?", "what are the options?": the sentence that introduces a list
+        re.compile(r"^\s*(which|what) (\w+ )?\w+s\b(?! (is|was|does)\b)|^\s*what are\b", re.I),
+        re.compile(r":$"),
+    ),
+    "phone": (
+        re.compile(r"\bphone\b|\bcall\b|\bnumber to ring\b|\btelephone\b", re.I),
+        re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}"),
+    ),
+    "email": (
+        re.compile(r"\be-?mail address\b|\bwho (do|should|can) i (talk|speak|write|contact)\b|\bwhom?\b.*\bcontact\b", re.I),
+        re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
+    ),
+}
+
+_PART_BREAK = re.compile(
+    r"\?\s+|[,;]\s*(?:and\s+|but\s+)?(?=(?:how|what|when|where|which|who|why|can|could|do|does|is|are|will|would|for how)\b)"
+    r"|\s+and\s+(?=(?:how|what|when|where|which|who|why|for how|can i|do i|will i|is it|does it)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence or list item of a passage."""
+
+    passage: int  # 1-based, in the order the passages were given
+    position: int  # order within its passage
+    text: str
+    lead: int | None = None  # for a list item: the position of the sentence that introduces the list
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences (and list items) of a passage, without Markdown list markers."""
-    pieces = (re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", piece).strip() for piece in _SENTENCE_END.split(text))
-    return [piece for piece in pieces if len(piece.split()) >= 3]
+    return [unit.text for unit in split_units(text, passage=1)]
+
+
+def split_units(text: str, passage: int) -> list[Unit]:
+    """The passage's sentences and list items in order; list items remember the sentence before the list."""
+    units: list[Unit] = []
+    lead: int | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        is_item = bool(_LIST_MARKER.match(line))
+        pieces = [_LIST_MARKER.sub("", line).strip()] if is_item else _SENTENCE_END.split(line.strip())
+        if not is_item:
+            lead = None
+        for piece in pieces:
+            piece = piece.strip()
+            if len(piece.split()) < (2 if is_item else 3):  # fragments; a list item may be short ("Euro (EUR)")
+                continue
+            units.append(Unit(passage, len(units), piece, lead if is_item else None))
+            if not is_item and piece.endswith(":"):
+                lead = units[-1].position
+    return units
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words without stop words, with a plural ``s`` removed."""
+    words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOPWORDS}
+
+
+def answer_types(question: str) -> list[str]:
+    """The kinds of answer the question asks for, e.g. ``["duration"]`` for "how long ...?"."""
+    return [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
+
+
+def question_parts(question: str) -> list[str]:
+    """The separate questions inside one message ("How many ..., and can I ...?" gives two)."""
+    parts = [p.strip(" ,;?") for p in _PART_BREAK.split(question)]
+    parts = [p for p in parts if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else []
 
 
 class ExtractiveAnswerer:
-    """Picks the best sentence of the passages, and the next one when it is nearly as relevant."""
+    """Builds an answer from the passages' best sentences (see the module docstring for the scoring)."""
 
     name = "extractive"
 
@@ -31,20 +150,62 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.follow_ratio = follow_ratio
 
-    def answer(self, question: str, passages: Sequence[str]) -> str:
-        """An answer built from passage sentences, each followed by its passage number ``[n]``."""
-        sentences = [(n, s) for n, text in enumerate(passages, start=1) for s in split_sentences(text)]
-        if not sentences:
+    def answer(self, question: str, passages: Sequence[str], focus: str | None = None) -> str:
+        """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
+        (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part."""
+        units = [unit for n, text in enumerate(passages, start=1) for unit in split_units(text, n)]
+        if not units:
             return ""
-        vectors = self.embedder.embed([question] + [s for _, s in sentences])  # (1 + S, d)
-        scores = vectors[1:] @ vectors[0]  # (S,)
-        best = int(np.argmax(scores))
+        parts = question_parts(question) + ([focus] if focus and focus != question else [])
+        vectors = self.embedder.embed([question, *parts] + [u.text for u in units])
+        questions, unit_vectors = vectors[: 1 + len(parts)], vectors[1 + len(parts) :]
+        similarity = unit_vectors @ questions.T  # (units, 1 + parts)
+        whole = self._scores(question, units, similarity[:, 0])
+        best = int(np.argmax(whole))
         chosen = [best]
         following = best + 1
-        if (
-            following < len(sentences)
-            and sentences[following][0] == sentences[best][0]
-            and scores[following] >= self.follow_ratio * scores[best]
-        ):
+        if following < len(units) and units[following].passage == units[best].passage and whole[following] >= self.follow_ratio * whole[best]:
             chosen.append(following)
-        return " ".join(f"{sentences[i][1]} [{sentences[i][0]}]" for i in chosen)
+        for column, part in enumerate(parts, start=1):
+            part_scores = self._scores(part, units, (similarity[:, 0] + similarity[:, column]) / 2)
+            part_scores -= OTHER_PASSAGE_PENALTY * np.array([u.passage != units[best].passage for u in units])
+            pick = int(np.argmax(part_scores))
+            if pick not in chosen and len(chosen) < MOST_UNITS:
+                chosen.append(pick)
+        return self._render(units, sorted(chosen, key=lambda i: (units[i].passage, units[i].position)))
+
+    def _scores(self, question: str, units: list[Unit], similarity: np.ndarray) -> np.ndarray:
+        """Cosine similarity plus word overlap, answer type and passage rank (one score per unit)."""
+        asked = content_words(question)
+        wanted = [ANSWER_TYPES[name][1] for name in answer_types(question)]
+        leads = {(u.passage, u.position): u.text for u in units}
+        # a list item is read with the sentence that introduces its list ("Shipping costs:" + "Express: $12.95")
+        words = [content_words(u.text) | (content_words(leads[(u.passage, u.lead)]) if u.lead is not None else set()) for u in units]
+        # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
+        weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in asked}
+        total = sum(weight.values())
+        scores = np.array(similarity, dtype=np.float64)
+        for i, unit in enumerate(units):
+            if total > 0:
+                scores[i] += WORD_OVERLAP_WEIGHT * sum(weight[w] for w in asked & words[i]) / total
+            if wanted and any(pattern.search(unit.text) for pattern in wanted):
+                scores[i] += ANSWER_TYPE_WEIGHT
+            scores[i] -= PASSAGE_RANK_PENALTY * (unit.passage - 1)
+        return scores
+
+    def _render(self, units: list[Unit], chosen: list[int]) -> str:
+        """The chosen units in passage order, each list item after its list's lead sentence, cited."""
+        by_position = {(u.passage, u.position): i for i, u in enumerate(units)}
+        shown: list[int] = []
+        for i in chosen:
+            unit = units[i]
+            if unit.lead is not None:
+                lead = by_position[(unit.passage, unit.lead)]
+                if lead not in shown:
+                    shown.append(lead)
+            if i not in shown:
+                shown.append(i)
+            if unit.text.endswith(":"):  # a sentence that introduces a list brings the list
+                items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
+                shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
+        return " ".join(f"{units[i].text} [{units[i].passage}]" for i in shown)

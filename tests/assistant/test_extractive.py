@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.lm.extractive import ExtractiveAnswerer, split_sentences
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts, split_sentences
 from conftest import HASH_MIN_SCORE
 from retrieval.embedders import HashEmbedder
 from retrieval.ingest import ingest
@@ -40,3 +40,45 @@ def test_extractive_mode_answers_without_a_generator(kb_dir, isolated) -> None:
     assert "30 minutes" in result.text
     assert result.cited_sources[0]["doc_id"] == "accounts/reset-password"
     assert "extraction_ms" in result.timings_ms and "generation_ms" not in result.timings_ms
+
+
+def test_a_list_item_comes_with_the_sentence_that_introduces_the_list() -> None:
+    passage = "After we issue the refund, the time depends on how you paid:\n\n- Card: 5-10 business days\n- PayPal: 3-5 business days"
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("I paid with PayPal, how long will my refund take?", [passage])
+
+    assert answer == "After we issue the refund, the time depends on how you paid: [1] PayPal: 3-5 business days [1]"
+
+
+def test_a_question_that_asks_which_ones_gets_the_whole_list() -> None:
+    passage = "We charge in these currencies:\n- US dollars (USD)\n- Euro (EUR)\n- British pounds (GBP)\n\nPrices are shown at checkout."
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("Which currencies can I pay in?", [passage])
+
+    assert "Euro (EUR)" in answer and "British pounds (GBP)" in answer
+
+
+def test_each_part_of_a_two_part_question_gets_its_sentence() -> None:
+    passage = (
+        "When you turn on 2-step verification, we give you 10 backup codes. Store them somewhere safe. "
+        "Each backup code works once, so cross it off after use. You can turn 2-step verification off in Settings."
+    )
+    question = "How many backup codes do I get, and can I use each code more than once?"
+
+    assert question_parts(question) == ["How many backup codes do I get", "can I use each code more than once"]
+    answer = ExtractiveAnswerer(HashEmbedder()).answer(question, [passage])
+    assert "10 backup codes" in answer and "works once" in answer
+
+
+def test_the_answer_type_picks_the_sentence_with_a_duration() -> None:
+    passage = "Open the link in the email we send you. The link stays active for 24 hours. You can ask for a new link at any time."
+
+    assert answer_types("How long does the verification link stay active?") == ["duration"]
+    assert ExtractiveAnswerer(HashEmbedder()).answer("How long does the verification link stay active?", [passage]).startswith(
+        "The link stays active for 24 hours. [1]"
+    )
+
+
+def test_a_follow_up_answers_its_own_words_too() -> None:
+    passages = ["Standard shipping costs $4.95 in the US.", "Shipping within the United States costs:\n- Standard: $4.95\n- Express: $12.95"]
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("How much does standard shipping cost: express?", passages, focus="what about express?")
+
+    assert "Express: $12.95 [2]" in answer

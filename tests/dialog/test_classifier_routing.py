@@ -75,8 +75,8 @@ def test_a_reply_to_the_slot_question_is_not_a_change_of_subject_whatever_the_mo
 
 
 def test_the_oos_class_is_never_offered_as_a_clarification_option() -> None:
-    close = Understanding("refund", 0.42, ranking=(("refund", 0.42), ("oos", 0.40), ("cancel_order", 0.38)), source="classifier")
+    close = Understanding("refund", 0.42, ranking=(("refund", 0.42), ("oos", 0.40), ("order_status", 0.38)), source="classifier")
 
     prediction = predict("my money", close)
 
-    assert (prediction.action, prediction.argument) == ("clarify", "refund,cancel_order")
+    assert (prediction.action, prediction.argument) == ("clarify", "refund,order_status")

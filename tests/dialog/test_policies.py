@@ -112,14 +112,29 @@ def test_a_form_continues_with_the_slot_and_yields_to_a_new_question() -> None:
 
 
 def test_close_intents_ask_which_one_once() -> None:
-    close = Understanding("refund", 0.45, ranking=(("refund", 0.45), ("cancel_order", 0.4), ("shipping", 0.1)), source="classifier")
-    clear = Understanding("refund", 0.9, ranking=(("refund", 0.9), ("cancel_order", 0.05)), source="classifier")
+    close = Understanding("refund", 0.45, ranking=(("refund", 0.45), ("order_status", 0.4), ("shipping", 0.1)), source="classifier")
+    clear = Understanding("refund", 0.9, ranking=(("refund", 0.9), ("order_status", 0.05)), source="classifier")
 
-    prediction = predict("I want my money back", understanding=close)
-    assert (prediction.action, prediction.argument) == ("clarify", "refund,cancel_order")
-    assert predict("I want my money back", understanding=clear).action == "answer"
+    prediction = predict("my order and my money", understanding=close)
+    assert (prediction.action, prediction.argument) == ("clarify", "refund,order_status")
+    assert predict("my order and my money", understanding=clear).action == "answer"
     asked = Tracker.from_events("s", [ClarificationAsked(options=("a", "b")), BotAnswer(text="Which?", action="clarify")])
-    assert predict("I want my money back", asked, close).action == "answer"
+    assert predict("my order and my money", asked, close).action == "answer"
+
+
+def test_close_intents_that_are_both_answered_from_the_knowledge_base_are_left_to_the_search() -> None:
+    close = Understanding("refund", 0.45, ranking=(("refund", 0.45), ("return_item", 0.4)), source="classifier")
+
+    assert predict("How do I start a return and get my money back?", understanding=close).action == "answer"
+
+
+def test_a_question_for_contact_details_is_answered_rather_than_handed_off() -> None:
+    by_model = Understanding("human", 0.8, source="classifier")
+
+    assert predict("What's your customer service phone number?", understanding=by_model).action == "answer"
+    assert predict("I need 50 lamps for our office, who do I talk to?", understanding=by_model).action == "answer"
+    assert predict("I want to speak to a manager", understanding=by_model).action == "handoff"
+    assert predict("Who can I talk to? A human please", understanding=Understanding("human", 1.0)).action == "handoff"
 
 
 def test_choose_prefers_confidence_then_priority() -> None:
