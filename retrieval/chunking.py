@@ -5,13 +5,17 @@ than ``max_tokens`` is split at paragraph boundaries, a paragraph still too long
 then at line breaks, and as a last resort between words; the pieces are packed greedily and each
 piece after the first starts with up to ``overlap_tokens`` of the end of the one before. Tokens are
 counted by ``count_tokens``: the embedder's own tokenizer in ingest, a word count by default. An FAQ
-entry always stays whole.
+entry always stays whole, and its question is also embedded on its own (``question_text``): the
+entry's vector is the mean of the question-and-answer vector and the question vector, so a user's
+paraphrase of the question is matched question to question as well as against the answer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from retrieval.documents import Chunk, Document
 
@@ -175,3 +179,24 @@ def chunk_document(
         )
         for heading, text in parts
     ]
+
+
+def question_text(chunk: Chunk) -> str | None:
+    """The text embedded on its own besides ``chunk.embedding_text``: an FAQ entry's question, else None."""
+    if chunk.metadata.get("kind") == "faq" and chunk.heading.strip():
+        return chunk.heading
+    return None
+
+
+def with_question_vectors(vectors: np.ndarray, question_vectors: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+    """``vectors`` with each row in ``rows`` replaced by the mean of it and its question's vector.
+
+    The inner product with the mean is the mean of the two cosines, so an FAQ entry scores highly
+    when a query matches its question and its whole text, never above the better of the two.
+    Measured on the StackFAQ train half (docs/retrieval.md): dense MRR@10 0.963 -> 0.978 (the larger
+    of the two cosines instead of the mean: 0.975).
+    """
+    mixed = np.array(vectors, dtype=np.float32, copy=True)
+    if len(rows):
+        mixed[list(rows)] = (mixed[list(rows)] + np.asarray(question_vectors, dtype=np.float32)) / 2
+    return mixed

@@ -1,13 +1,16 @@
 """Retrieval evaluation on public datasets: dense, BM25 and fused rankings, scored with ranking metrics.
 
 Datasets (paths point at the dataset's folder or file):
-- ``stackfaq``: 125 FAQ threads (question and first answer) are the passages; the user paraphrases are the
-  queries; the gold passage is the query's own thread.
+- ``stackfaq``: 125 FAQ threads (question and first answer) are the passages, loaded and chunked as a
+  user's FAQ file is (``loaders.faq_documents``, ``chunking.chunk_document``), so each is embedded
+  as the mean of its entry and its question vectors; the user paraphrases are the queries; the gold
+  passage is the query's own thread.
 - ``squad2``: the paragraphs of the SQuAD v2 file are the passages; each answerable question is a
   query whose gold passage is its own paragraph.
 - ``dstc11``: FAQ entries and review sentences of the knowledge base (entity name prefixed) are the
-  passages; each knowledge-seeking turn of ``val`` (with the two turns before it) is a query whose
-  gold passages are its labelled snippets.
+  passages (an FAQ entry's question, "name: question", is embedded on its own too, as for any FAQ);
+  each knowledge-seeking turn of ``val`` (with the two turns before it) is a query whose gold
+  passages are its labelled snippets.
 - ``cmrc2018``: the Chinese paragraphs of the CMRC2018 dev file are the passages; each question is a
   query whose gold passage is its own paragraph.
 
@@ -26,9 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.chunking import chunk_document, question_text, with_question_vectors
 from retrieval.embedders import Embedder
 from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
 from retrieval.keyword import KeywordIndex
+from retrieval.loaders import faq_documents
 from retrieval.metrics import summarise
 from retrieval.retriever import CANDIDATES  # results taken from each method before fusion, as in search
 
@@ -45,6 +50,8 @@ class EvalSet:
     gold: list[set[str]] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # what a split keeps together (see module docstring)
     language: str = "en"
+    # passage row -> its FAQ question, embedded on its own and mixed in (chunking.with_question_vectors)
+    questions: dict[int, str] = field(default_factory=dict)
 
     def add_query(self, query: str, gold: set[str], group: str | None = None) -> None:
         self.queries.append(query)
@@ -62,10 +69,12 @@ class EvalSet:
         origin_rows = [self.source_rows[i] for i in rows] if self.source_rows is not None else rows
         return EvalSet(
             self.name, self.passage_ids, self.passages, [self.queries[i] for i in rows], [self.gold[i] for i in rows],
-            [self.groups[i] for i in rows], self.language, origin, origin_rows,
+            [self.groups[i] for i in rows], self.language, self.questions, origin, origin_rows,
         )
 
-    def add_passage(self, passage_id: str, text: str) -> None:
+    def add_passage(self, passage_id: str, text: str, question: str | None = None) -> None:
+        if question:
+            self.questions[len(self.passages)] = question
         self.passage_ids.append(passage_id)
         self.passages.append(text)
 
@@ -85,7 +94,12 @@ def load_stackfaq(path: Path) -> EvalSet:
     for number, thread in enumerate(data["root"]["qapair"]):
         passage_id = f"thread-{number}"
         answers = thread.get("answer") or [""]
-        dataset.add_passage(passage_id, f"{thread['question']}\n{answers[0]}")  # an FAQ entry: question and its first answer
+        row = {"question": thread["question"].strip(), "answer": answers[0].strip()}  # an FAQ entry: question and first answer
+        documents = faq_documents([row], str(path), passage_id)
+        if not documents:  # no answer: not an FAQ entry a user could index
+            continue
+        chunk = chunk_document(documents[0])[0]  # an FAQ entry is one chunk
+        dataset.add_passage(passage_id, chunk.embedding_text, question_text(chunk))
         for paraphrase in thread.get("rephr") or []:
             if paraphrase and paraphrase.strip() not in ("", "*"):
                 dataset.add_query(paraphrase.strip(), {passage_id})
@@ -128,7 +142,9 @@ def load_dstc11(path: Path, context_turns: int = 3) -> EvalSet:
         for entity_id, entity in entities.items():
             name = entity.get("name") or domain
             for faq_id, faq in (entity.get("faqs") or {}).items():
-                dataset.add_passage(f"{domain}/{entity_id}/faq/{faq_id}", f"{name}: {faq['question']} {faq['answer']}")
+                dataset.add_passage(
+                    f"{domain}/{entity_id}/faq/{faq_id}", f"{name}: {faq['question']} {faq['answer']}", f"{name}: {faq['question']}"
+                )
             for review_id, review in (entity.get("reviews") or {}).items():
                 for sent_id, sentence in review["sentences"].items():
                     dataset.add_passage(f"{domain}/{entity_id}/review/{review_id}/{sent_id}", f"{name}: {sentence}")
@@ -209,6 +225,10 @@ def dense_rankings(
     index_type: str = "flat",
 ) -> list[list[tuple[int, float]]]:
     passages = embed_cached(embedder, dataset.passages, cache_dir, show_progress=show_progress)  # (P, d)
+    if dataset.questions:  # FAQ entries: the mean of entry and question vectors, as ingest stores them
+        rows = sorted(dataset.questions)
+        questions = embed_cached(embedder, [dataset.questions[r] for r in rows], cache_dir, show_progress=show_progress)
+        passages = with_question_vectors(passages, questions, rows)
     if dataset.source_queries is not None and cache_dir is not None:  # a split: embed (or reuse) the whole list once
         everything = embed_cached(embedder, dataset.source_queries, cache_dir, queries=True, show_progress=show_progress)
         queries = everything[dataset.source_rows]  # (Q, d)

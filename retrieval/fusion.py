@@ -50,8 +50,8 @@ def score_fusion(rankings: Sequence[Ranking], weights: Sequence[float] | None = 
     return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)
 
 
-DEFAULT_BM25_WEIGHT = 8.0
-DEFAULT_COVERAGE_POWER = 4.0
+DEFAULT_BM25_WEIGHT = 6.0
+DEFAULT_COVERAGE_POWER = 5.0
 
 
 def adaptive_fusion(

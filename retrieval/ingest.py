@@ -4,7 +4,10 @@ A document is re-embedded when its content hash or the chunk settings it was chu
 from the index's record, so a change of ``max_tokens``/``overlap_tokens`` re-embeds each document on
 its next ingest. Duplicates (identical title and text under two ids) are embedded once: the first in
 load order (sorted paths) is indexed, each later copy is reported in ``duplicates`` and left out, so
-a search does not return the same passage twice. A file that was indexed before and is now
+a search does not return the same passage twice. An FAQ entry's vector is the mean of its
+question-and-answer vector and its question's vector (``chunking.with_question_vectors``); FAQ
+documents indexed before that rule (their chunking signature lacks ``faq_vector``) are re-embedded
+on the next ingest. A file that was indexed before and is now
 unreadable keeps its previous version in the index (reported in ``kept``) instead of vanishing.
 """
 
@@ -14,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document
+from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, question_text, with_question_vectors
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
 from retrieval.loaders import FAQ_COLUMNS, load_paths
@@ -61,6 +64,16 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
     return {"max_tokens": max_tokens, "overlap_tokens": overlap_tokens, "tokenizer": embedder.name}
 
 
+FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
+
+
+def embed_chunks(embedder: Embedder, chunks: list, show_progress: bool = False):
+    """Vectors of ``chunks`` (one embedder call): each chunk's text, FAQ entries mixed with their question."""
+    questions = [(row, text) for row, chunk in enumerate(chunks) if (text := question_text(chunk))]
+    vectors = embedder.embed([c.embedding_text for c in chunks] + [text for _, text in questions], show_progress=show_progress)
+    return with_question_vectors(vectors[: len(chunks)], vectors[len(chunks) :], [row for row, _ in questions])
+
+
 def ingest(
     paths: Iterable[Path],
     embedder: Embedder,
@@ -95,13 +108,14 @@ def ingest(
             continue  # not in ``seen``: an indexed copy is removed below
         seen.add(document.doc_id)
         known = index.documents.get(document.doc_id)
-        if known and known["hash"] == document.content_hash and known.get("chunking") == signature:
+        expected = signature + (FAQ_VECTOR_SIGNATURE if document.kind == "faq" else "")
+        if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
             report.unchanged.append(document.doc_id)
             continue
         (report.updated if known else report.added).append(document.doc_id)
         index.remove(index.chunk_ids_of(document.doc_id))
         to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, embedder.count_tokens))
-        index.documents[document.doc_id] = {"hash": document.content_hash, "source": document.source, "chunking": signature}
+        index.documents[document.doc_id] = {"hash": document.content_hash, "source": document.source, "chunking": expected}
     unreadable = {str(Path(path).resolve()) for path, _ in loaded.skipped}
     for doc_id, info in list(index.documents.items()):
         if doc_id in seen or not _under(info["source"], [r for r in roots if r.is_dir()]):
@@ -113,8 +127,7 @@ def ingest(
         del index.documents[doc_id]
         report.removed.append(doc_id)
     if to_embed:
-        vectors = embedder.embed([c.embedding_text for c in to_embed], show_progress=show_progress)
-        index.add(to_embed, vectors)
+        index.add(to_embed, embed_chunks(embedder, to_embed, show_progress))
         report.chunks_embedded = len(to_embed)
     index.chunking = settings
     if report.changed or rebuild or not (Path(index_dir) / "manifest.json").exists():

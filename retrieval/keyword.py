@@ -1,6 +1,7 @@
 """Keyword search: BM25 (bm25s) over the same chunks as the dense index.
 
-Two tokenisers: ``english`` (bm25s's own: lower case, words, English stop words dropped) and
+Two tokenisers: ``english`` (bm25s's own: lower case, words, English stop words dropped, each word
+reduced to its Snowball stem with PyStemmer, so "refunds" matches "refund" and "paying" "pay") and
 ``cjk`` for Chinese and mixed-language text, where words are not separated by spaces: each run of
 CJK characters becomes its overlapping character bigrams (a one-character run stays a unigram), and
 the rest is tokenised like ``english``. ``auto`` picks ``cjk`` when the texts hold CJK characters.
@@ -17,6 +18,7 @@ from typing import Literal
 
 import bm25s
 import numpy as np
+import Stemmer
 
 Tokenizer = Literal["auto", "english", "cjk"]
 TOKENIZERS: tuple[str, ...] = ("auto", "english", "cjk")
@@ -27,6 +29,7 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(rf"(?u)\b[^\W{_CJK}]\w*\b".replace("\\w*", f"[^\\W{_CJK}]*"))
 _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) if hasattr(bm25s, "stopwords") else frozenset()
+_STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2); caches stems, thread-safe for reading
 
 
 def has_cjk(texts: Sequence[str], sample: int = 200) -> bool:
@@ -34,10 +37,12 @@ def has_cjk(texts: Sequence[str], sample: int = 200) -> bool:
     return any(_CJK_RUN.search(text) for text in texts[:sample])
 
 
-def cjk_tokens(text: str) -> list[str]:
-    """Latin words (stop words dropped) plus the character bigrams of every CJK run."""
+def cjk_tokens(text: str, stem: bool = True) -> list[str]:
+    """Latin words (stop words dropped, stemmed when ``stem``) plus the character bigrams of every CJK run."""
     lowered = text.lower()
     tokens = [w for w in _WORD.findall(lowered) if len(w) > 1 and w not in _STOPWORDS]
+    if stem:
+        tokens = _STEMMER.stemWords(tokens)
     for run in _CJK_RUN.findall(lowered):
         tokens.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
     return tokens
@@ -54,12 +59,16 @@ def resolve_tokenizer(tokenizer: str, texts: Sequence[str]) -> str:
 class KeywordIndex:
     """BM25 over a fixed list of texts, each with a 64-bit id. Rebuilt, not updated, when texts change."""
 
-    def __init__(self, ids: Sequence[int], texts: Sequence[str], tokenizer: str = "auto") -> None:
+    def __init__(
+        self, ids: Sequence[int], texts: Sequence[str], tokenizer: str = "auto", stem: bool = True,
+        k1: float = 1.5, b: float = 0.75,
+    ) -> None:
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
         self.ids = np.asarray(ids, dtype=np.int64)
         self.tokenizer = resolve_tokenizer(tokenizer, texts)
-        self._bm25 = bm25s.BM25()
+        self.stem = stem
+        self._bm25 = bm25s.BM25(k1=k1, b=b)
         self._doc_tokens: list[np.ndarray] = []  # per text: its distinct token ids (for coverage)
         self._idf = np.zeros(0, dtype=np.float32)
         if len(texts):
@@ -72,8 +81,8 @@ class KeywordIndex:
 
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
         if self.tokenizer == "english":
-            return bm25s.tokenize(texts, return_ids=False, **_TOKENIZE)
-        return [cjk_tokens(text) for text in texts]
+            return bm25s.tokenize(texts, return_ids=False, stemmer=_STEMMER.stemWords if self.stem else None, **_TOKENIZE)
+        return [cjk_tokens(text, self.stem) for text in texts]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -130,8 +130,17 @@ def load_faq(path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS) ->
     ``columns`` names the question and answer columns (JSON keys); optional columns: ``url``,
     ``language`` and ``tags`` (comma-separated).
     """
+    documents = faq_documents(_faq_rows(path, read_text_file(path), columns), str(path.resolve()), doc_id)
+    if not documents:
+        raise UnreadableFile("no complete question/answer rows")
+    return documents
+
+
+def faq_documents(rows: Iterable[dict[str, str]], source: str, doc_id: str) -> list[Document]:
+    """One FAQ Document per row with a non-empty ``question`` and ``answer`` (the evaluation's FAQ
+    datasets go through here too, so they are indexed as a user's FAQ file is)."""
     documents = []
-    for row in _faq_rows(path, read_text_file(path), columns):
+    for row in rows:
         if not row.get("question") or not row.get("answer"):  # a JSON entry may lack either key
             continue
         text = f"{row['question']}\n{row['answer']}"
@@ -140,15 +149,13 @@ def load_faq(path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS) ->
                 doc_id=f"{doc_id}#{slugify(row['question'])}",
                 title=row["question"],
                 text=row["answer"],
-                source=str(path.resolve()),
+                source=source,
                 kind="faq",
                 url=row.get("url") or None,
                 language=row.get("language") or detect_language(text),
                 tags=tuple(dict.fromkeys(folder_tags(doc_id) + split_tags(row.get("tags") or ""))),
             )
         )
-    if not documents:
-        raise UnreadableFile("no complete question/answer rows")
     return documents
 
 

@@ -43,11 +43,39 @@ def test_first_ingest_indexes_everything(kb_dir: Path, tmp_path: Path) -> None:
         ["accounts/reset-password", "shipping/shipping-costs", "returns/return-policy",
          "faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be"]
     )
-    assert report.chunks_embedded == len(embedder.texts) == report.total_chunks == 9
+    assert report.chunks_embedded == report.total_chunks == 9
+    # the two FAQ entries' questions are embedded on their own too (one call with the chunks)
+    assert len(embedder.texts) == 11 and sorted(embedder.texts[-2:]) == ["Do you offer gift wrapping?", "How long can a gift message be?"]
     assert report.total_documents == 5
     index = VectorIndex.load(tmp_path / "index", "hash", "hash-256")
     assert len(index) == 9
     assert index.documents["accounts/reset-password"]["source"] == str((kb_dir / "accounts/reset-password.md").resolve())
+
+
+def test_faq_entry_vector_is_the_mean_of_entry_and_question(kb_dir: Path, tmp_path: Path) -> None:
+    embedder = HashEmbedder()
+    ingest([kb_dir], embedder, tmp_path / "index")
+    index = VectorIndex.load(tmp_path / "index", "hash", "hash-256")
+    [chunk] = [c for c in index.chunks.values() if c.doc_id == "faq#do-you-offer-gift-wrapping"]
+    [article] = [c for c in index.chunks.values() if c.doc_id == "accounts/reset-password"][:1]
+
+    entry, question = embedder.embed([chunk.embedding_text, chunk.heading])
+    assert np.allclose(index.vector_of(chunk.chunk_id), (entry + question) / 2, atol=1e-6)
+    assert np.allclose(index.vector_of(article.chunk_id), embedder.embed([article.embedding_text])[0], atol=1e-6)
+    assert index.documents["faq#do-you-offer-gift-wrapping"]["chunking"].endswith("faq_vector=mean(entry,question)")
+
+
+def test_faq_indexed_before_question_vectors_is_re_embedded_once(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    index = VectorIndex.load(index_dir, "hash", "hash-256")
+    for info in index.documents.values():  # as an older version recorded them
+        info["chunking"] = info["chunking"].replace(",faq_vector=mean(entry,question)", "")
+    index.save(index_dir)
+
+    report = ingest([kb_dir], CountingEmbedder(), index_dir)
+    assert sorted(report.updated) == ["faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be"]
+    assert ingest([kb_dir], CountingEmbedder(), index_dir).changed is False
 
 
 def test_unchanged_folder_embeds_nothing_and_does_not_rewrite(kb_dir: Path, tmp_path: Path) -> None:
@@ -127,7 +155,7 @@ def test_rebuild_re_embeds_everything(kb_dir: Path, tmp_path: Path) -> None:
 
     report = ingest([kb_dir], embedder, index_dir, rebuild=True)
 
-    assert len(report.added) == 5 and report.chunks_embedded == 9 == len(embedder.texts)
+    assert len(report.added) == 5 and report.chunks_embedded == 9 and len(embedder.texts) == 9 + 2  # + the 2 FAQ questions
 
 
 def test_ingest_with_another_embedder_needs_a_rebuild(kb_dir: Path, tmp_path: Path) -> None:
@@ -208,7 +236,7 @@ def test_duplicate_documents_are_embedded_once_and_reported(kb_dir: Path, tmp_pa
 
     assert report.duplicates == [("zz-copy/return-policy", "returns/return-policy")]
     assert "zz-copy/return-policy" not in report.added
-    assert report.total_documents == 5 and report.total_chunks == 9 == len(embedder.texts)
+    assert report.total_documents == 5 and report.total_chunks == 9 and len(embedder.texts) == 9 + 2  # + the 2 FAQ questions
 
 
 def test_ingest_of_an_empty_folder_reports_it_and_keeps_the_index(kb_dir: Path, tmp_path: Path) -> None:
@@ -248,7 +276,7 @@ def test_changed_chunk_settings_re_embed_everything_and_are_recorded(kb_dir: Pat
 
     report = ingest([kb_dir], embedder, index_dir, max_tokens=128, overlap_tokens=16)
 
-    assert len(report.updated) == 5 and report.chunks_embedded == 9 == len(embedder.texts)
+    assert len(report.updated) == 5 and report.chunks_embedded == 9 and len(embedder.texts) == 9 + 2  # + the 2 FAQ questions
     assert json.loads((index_dir / "manifest.json").read_text())["chunking"]["max_tokens"] == 128
     again = ingest([kb_dir], CountingEmbedder(), index_dir, max_tokens=128, overlap_tokens=16)
     assert again.chunks_embedded == 0 and len(again.unchanged) == 5

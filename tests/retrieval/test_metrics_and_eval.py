@@ -71,3 +71,21 @@ def test_unknown_dataset_and_missing_path_are_clear_errors(tmp_path: Path) -> No
         load_dataset("msmarco", tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_dataset("stackfaq", tmp_path / "nowhere")
+
+
+def test_stackfaq_entries_are_indexed_as_a_users_faq_file(tmp_path: Path) -> None:
+    from retrieval.chunking import chunk_document
+    from retrieval.evaluation import dense_rankings
+    from retrieval.loaders import load_faq
+
+    dataset = load_dataset("stackfaq", write_stackfaq(tmp_path / "stackfaq"))
+    faq = tmp_path / "faq.json"
+    faq.write_text(json.dumps([{"question": "Delete a Facebook account", "answer": "Open settings and delete the account."}]))
+    [chunk] = chunk_document(load_faq(faq, "faq")[0])
+
+    assert dataset.passages[1] == chunk.embedding_text
+    assert dataset.questions == {0: "Strikethrough with GitHub Markdown", 1: "Delete a Facebook account"}
+    embedder = HashEmbedder()
+    [ranking, _] = dense_rankings(embedder, dataset, 2, False)
+    entry, question, query = embedder.embed([dataset.passages[ranking[0][0]], dataset.questions[ranking[0][0]], dataset.queries[0]])
+    assert ranking[0][1] == pytest.approx(float(query @ (entry + question) / 2), abs=1e-5)  # mean of the two cosines

@@ -52,3 +52,10 @@ def test_reciprocal_rank_fusion_rewards_agreement() -> None:
 
     assert [item for item, _ in fused] == [2, 1, 4, 3]
     assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_keyword_search_matches_word_forms_by_their_stem() -> None:
+    texts = ["We refund every payment within five days", "Shipping is free above fifty euros"]
+
+    assert [i for i, _ in KeywordIndex([1, 2], texts).search("refunding payments", 2)] == [1]
+    assert KeywordIndex([1, 2], texts, stem=False).search("refunding payments", 2) == []  # exact words only
