@@ -335,28 +335,31 @@ def test_a_tab_that_missed_turns_catches_up_with_the_stored_conversation(assista
 
 
 class CloseIntents:
-    """A stand-in intent model that cannot tell a refund from a cancellation."""
+    """A stand-in intent model that cannot tell a refund from an order-status check (a business action)."""
 
     name = "fake"
 
     def understand(self, text: str):
         from dialog.nlu.base import Understanding
 
-        return Understanding("refund", 0.45, ranking=(("refund", 0.45), ("cancel_order", 0.4)), source="classifier")
+        return Understanding("refund", 0.45, ranking=(("refund", 0.45), ("order_status", 0.4)), source="classifier")
 
 
 def test_a_clarifying_question_shows_buttons_and_a_click_sends_its_label(assistant) -> None:
+    from dialog.business import demo_actions
     from dialog.manager import DialogManager
     from dialog.nlu.combine import Understander
 
-    manager = DialogManager(assistant.store, assistant.manager.answer_action, understander=Understander(CloseIntents()))
+    manager = DialogManager(
+        assistant.store, assistant.manager.answer_action, understander=Understander(CloseIntents()), actions=demo_actions()
+    )
     page = ChatPage(manager)
 
     *_, (history, _, session_id) = page.respond("I want my money back", [], None)
 
     *_, saved, first, second, third, fourth = page.sync(session_id)
     assert (first["value"], first["visible"]) == ("Get a refund", True)
-    assert (second["value"], second["visible"]) == ("Cancel an order", True)
+    assert (second["value"], second["visible"]) == ("Check the status of an order", True)
     assert third["visible"] is False and fourth["visible"] is False
     assert "- Get a refund" in history[-1]["content"]
 
