@@ -137,7 +137,7 @@ _QUESTION_START = re.compile(
 
 
 _INFORMATION_QUESTION = re.compile(
-    r"^\s*(what|what's|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
+    r"^\s*(what|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
 )
 
 

@@ -17,7 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, question_text, with_question_vectors
+from retrieval.documents import Chunk
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
 from retrieval.loaders import FAQ_COLUMNS, load_paths
@@ -67,7 +70,7 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
 FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
 
 
-def embed_chunks(embedder: Embedder, chunks: list, show_progress: bool = False):
+def embed_chunks(embedder: Embedder, chunks: list[Chunk], show_progress: bool = False) -> np.ndarray:
     """Vectors of ``chunks`` (one embedder call): each chunk's text, FAQ entries mixed with their question."""
     questions = [(row, text) for row, chunk in enumerate(chunks) if (text := question_text(chunk))]
     vectors = embedder.embed([c.embedding_text for c in chunks] + [text for _, text in questions], show_progress=show_progress)

@@ -129,6 +129,13 @@ def content_words(text: str) -> set[str]:
     return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOPWORDS}
 
 
+def unit_words(units: Sequence[Unit]) -> list[set[str]]:
+    """Each unit's content words; a list item is read with the sentence that introduces its list
+    ("Shipping costs:" + "Express: $12.95")."""
+    leads = {(u.passage, u.position): u.text for u in units}
+    return [content_words(u.text) | (content_words(leads[(u.passage, u.lead)]) if u.lead is not None else set()) for u in units]
+
+
 def answer_types(question: str) -> list[str]:
     """The kinds of answer the question asks for, e.g. ``["duration"]`` for "how long ...?"."""
     return [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
@@ -160,27 +167,26 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([question, *parts] + [u.text for u in units])
         questions, unit_vectors = vectors[: 1 + len(parts)], vectors[1 + len(parts) :]
         similarity = unit_vectors @ questions.T  # (units, 1 + parts)
-        whole = self._scores(question, units, similarity[:, 0])
+        words = unit_words(units)
+        whole = self._scores(question, units, words, similarity[:, 0])
         best = int(np.argmax(whole))
         chosen = [best]
         following = best + 1
         if following < len(units) and units[following].passage == units[best].passage and whole[following] >= self.follow_ratio * whole[best]:
             chosen.append(following)
         for column, part in enumerate(parts, start=1):
-            part_scores = self._scores(part, units, (similarity[:, 0] + similarity[:, column]) / 2)
+            part_scores = self._scores(part, units, words, (similarity[:, 0] + similarity[:, column]) / 2)
             part_scores -= OTHER_PASSAGE_PENALTY * np.array([u.passage != units[best].passage for u in units])
             pick = int(np.argmax(part_scores))
             if pick not in chosen and len(chosen) < MOST_UNITS:
                 chosen.append(pick)
         return self._render(units, sorted(chosen, key=lambda i: (units[i].passage, units[i].position)))
 
-    def _scores(self, question: str, units: list[Unit], similarity: np.ndarray) -> np.ndarray:
-        """Cosine similarity plus word overlap, answer type and passage rank (one score per unit)."""
+    def _scores(self, question: str, units: list[Unit], words: list[set[str]], similarity: np.ndarray) -> np.ndarray:
+        """Cosine similarity plus word overlap, answer type and passage rank (one score per unit);
+        ``words`` are the units' content words (``unit_words``)."""
         asked = content_words(question)
         wanted = [ANSWER_TYPES[name][1] for name in answer_types(question)]
-        leads = {(u.passage, u.position): u.text for u in units}
-        # a list item is read with the sentence that introduces its list ("Shipping costs:" + "Express: $12.95")
-        words = [content_words(u.text) | (content_words(leads[(u.passage, u.lead)]) if u.lead is not None else set()) for u in units]
         # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
         weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in asked}
         total = sum(weight.values())
