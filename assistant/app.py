@@ -161,7 +161,7 @@ class Assistant:
 
     @property
     def extractive(self) -> bool:
-        return self.settings.answer_mode == "extractive"
+        return self.settings.answers_extractively()
 
     @cached_property
     def rules(self) -> BusinessRules:

@@ -56,7 +56,7 @@ def main(
     generator: Annotated[Optional[str], typer.Option(help="Generator model name.")] = None,
     embedder: Annotated[Optional[str], typer.Option(help="Embedder model name.")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto, cpu or cuda.")] = None,
-    answer_mode: Annotated[Optional[str], typer.Option(help="generative or extractive (fast on CPUs).")] = None,
+    answer_mode: Annotated[Optional[str], typer.Option(help="auto (extractive on a CPU, generative on a GPU), generative or extractive.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
 ) -> None:
     """Settings come from assistant.toml, ASSISTANT_* environment variables and these options."""
@@ -272,7 +272,7 @@ def models_list(ctx: typer.Context) -> None:
 @models_app.command("prepare")
 def models_prepare(
     ctx: typer.Context,
-    names: Annotated[Optional[list[str]], typer.Argument(help="Model names; default: the configured embedder and generator.")] = None,
+    names: Annotated[Optional[list[str]], typer.Argument(help="Model names; default: the configured embedder, and the generator unless answers are extractive.")] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Prepare every installed model.")] = False,
 ) -> None:
     """Verify each model's sha256 and convert GGUF generators once into the model cache."""
@@ -280,7 +280,7 @@ def models_prepare(
     if all_models:
         chosen = [s.name for s in model_registry.REGISTRY.values() if model_registry.is_installed(s)]
     else:
-        chosen = names or [settings.embedder, settings.generator]
+        chosen = names or [settings.embedder] + ([] if settings.answers_extractively() else [settings.generator])
     for name in chosen:
         path = run_guarded(lambda: model_registry.prepare(name, settings.model_cache_dir, show_progress=True))
         out.print(f"[green]ready[/] {name}: {path}", highlight=False)

@@ -46,8 +46,10 @@ class Settings(BaseSettings):
     extractive_top_k: int = Field(
         5, ge=1, le=20, description="Passages extractive answers pick sentences from (more than top_k: no prompt to fill)."
     )
-    answer_mode: Literal["generative", "extractive"] = Field(
-        "generative", description="generative (the generator writes) or extractive (best passage sentences, fast on CPUs)."
+    answer_mode: Literal["auto", "generative", "extractive"] = Field(
+        "auto",
+        description="generative (the generator writes), extractive (best passage sentences, fast on CPUs) or auto: "
+        "extractive on a CPU with the local generator, generative on a GPU or with a remote generator.",
     )
     retrieval_method: Literal["dense", "bm25", "hybrid", "rrf"] = Field(
         "hybrid",
@@ -193,6 +195,15 @@ class Settings(BaseSettings):
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_max_tokens")
         return self
+
+    def answers_extractively(self) -> bool:
+        """Whether answers are passage sentences: ``answer_mode`` extractive, or auto on a CPU with the
+        local generator (there a 0.5B model takes tens of seconds per answer)."""
+        if self.answer_mode != "auto":
+            return self.answer_mode == "extractive"
+        from assistant.models import resolve_device
+
+        return self.generator_backend == "local" and self.generator_path is None and resolve_device(self.device) == "cpu"
 
     @classmethod
     def settings_customise_sources(

@@ -119,5 +119,5 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
     summary = summarise(rows, seconds)
     judged = [r["citation_correct"] for r in rows if r["citation_correct"] is not None]
     summary["citation_correct"] = sum(judged) / max(len(judged), 1)
-    name = "extractive" if settings.answer_mode == "extractive" else getattr(assistant.generator, "name", settings.generator)
+    name = "extractive" if assistant.extractive else getattr(assistant.generator, "name", settings.generator)
     return {"generator": name, "settings": {"top_k": settings.top_k, "min_retrieval_score": settings.min_retrieval_score, "max_new_tokens": settings.max_new_tokens, "answer_min_support": settings.answer_min_support}, "summary": summary, "rows": rows}

@@ -21,7 +21,7 @@ from assistant.evaluation import run_demo  # noqa: E402
 
 def run(generator: str, questions_path: Path, kb: Path, limit: int | None, data_dir: Path | None) -> dict:
     """``generator`` is a generator name, or "extractive" for the extractive answer mode."""
-    overrides: dict = {"answer_mode": "extractive"} if generator == "extractive" else {"generator": generator}
+    overrides: dict = {"answer_mode": "extractive"} if generator == "extractive" else {"answer_mode": "generative", "generator": generator}
     if data_dir:
         overrides["data_dir"] = data_dir
     return run_demo(load_settings(**overrides), questions_path, kb, limit, progress=lambda line: print(line, flush=True))

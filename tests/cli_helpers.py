@@ -14,7 +14,7 @@ from assistant import cli
 from assistant.cli import app
 from conftest import HASH_MIN_SCORE
 
-FAKES = ["--embedder", "hash", "--generator", "scripted"]
+FAKES = ["--embedder", "hash", "--generator", "scripted", "--answer-mode", "generative"]
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def invoke(runner: CliRunner, *args: str):  # type: ignore[no-untyped-def]
-    """Run ``assistant --embedder hash --generator scripted ARGS...``."""
+    """Run ``assistant --embedder hash --generator scripted --answer-mode generative ARGS...``."""
     return runner.invoke(app, [*FAKES, *args])
 
 

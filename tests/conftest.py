@@ -95,7 +95,7 @@ def kb_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(isolated: Path) -> Settings:
     """Settings with the fakes: nothing is loaded from the model packages."""
-    return load_settings(embedder="hash", generator="scripted", min_retrieval_score=HASH_MIN_SCORE)
+    return load_settings(embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE)
 
 
 @pytest.fixture

@@ -33,6 +33,19 @@ def test_built_in_defaults_without_any_configuration(monkeypatch: pytest.MonkeyP
     assert (settings.top_k, settings.min_retrieval_score, settings.max_message_chars) == (3, 0.45, 4000)
 
 
+def test_answer_mode_auto_quotes_passages_on_a_cpu_and_generates_on_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.models
+
+    assert load_settings().answer_mode == "auto"
+    assert load_settings(device="cpu").answers_extractively()
+    assert not load_settings(device="cpu", generator_backend="openai").answers_extractively()  # a remote server generates
+    assert not load_settings(device="cpu", generator_path="data/models/tuned").answers_extractively()  # a chosen model
+    assert not load_settings(device="cpu", answer_mode="generative").answers_extractively()
+    monkeypatch.setattr(assistant.models, "resolve_device", lambda setting: "cuda")
+    assert not load_settings().answers_extractively()
+    assert load_settings(answer_mode="extractive").answers_extractively()
+
+
 def test_explicit_paths_are_not_overwritten_by_derived_ones(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "d", index_dir=tmp_path / "elsewhere", database_url="sqlite:///x.db")
 
