@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.lm.answering import stream_or_fallback
 from assistant.lm.base import Generator
-from assistant.lm.extractive import ExtractiveAnswerer
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
 from dialog.events import (
@@ -177,8 +177,9 @@ class AnswerFromKnowledgeBase:
         """When a short question's best passages come from articles in different sections (the folder in
         the document id, e.g. ``orders/`` and ``subscriptions/``) within ``clarify_margin`` of the best score:
         the best passage of each section, to ask which one is meant. Else empty. FAQ entries (no folder)
-        name no section and are left out; a longer question says enough to be answered as it is."""
-        if self.clarify_margin <= 0 or not passages or len(content_words(question)) > CLARIFY_MAX_WORDS:
+        name no section and are left out; a longer question, or one that asks for a kind of answer ("how
+        long ...?", "how much ...?"), says enough to be answered as it is."""
+        if self.clarify_margin <= 0 or not passages or len(content_words(question)) > CLARIFY_MAX_WORDS or answer_types(question):
             return []
         best: dict[str, Passage] = {}
         for passage in passages:

@@ -117,6 +117,8 @@ class BusinessActionPolicy:
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         action = self.actions.for_intent(understanding.intent)
         if action is not None:
+            if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}):
+                return None  # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers
             return Prediction("business", understanding.confidence, f"business action {action.name} for intent {understanding.intent}", 2, action.name)
         if tracker.requested_slot is None:
             return None
@@ -139,6 +141,17 @@ _QUESTION_START = re.compile(
 _INFORMATION_QUESTION = re.compile(
     r"^\s*(what|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
 )
+
+
+_GENERAL_QUESTION = re.compile(
+    r"\bwhat (does|do|is|are)\b[^?.!]*\bmean\b|\bmeaning of\b|\bwhat happens (if|when)\b|^\s*if (i|we)\b", re.IGNORECASE
+)
+
+
+def _asks_how_things_work(text: str) -> bool:
+    """A question about what something means or what would happen ("My order says On hold, what does that
+    mean?", "If I order at 3pm, when will it ship?"), not a request to look up one order."""
+    return bool(_GENERAL_QUESTION.search(text))
 
 
 def _asks_for_information(text: str) -> bool:
@@ -171,7 +184,7 @@ class ClarifyPolicy:
         self.routed_intents = routed_intents  # intents not answered from the knowledge base; None: treat all so
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
-        if tracker.clarification is not None:  # never ask twice in a row
+        if tracker.clarification is not None or _asks_how_things_work(text):  # never twice in a row; general questions go to the search
             return None
         topical = [(i, p) for i, p in understanding.ranking if i not in STEERING_INTENTS]
         if len(topical) < 2 or topical[0][0] != understanding.intent:

@@ -119,6 +119,7 @@ def test_close_passages_of_different_sections_ask_which_and_the_choice_answers_f
     assert chosen.action == "answer" and chosen.reason.startswith("the customer chose 'Cancel-Membership'")
     assert [s["doc_id"] for s in chosen.sources] == ["subscriptions/cancel-membership"]
     assert long_question.action == "answer"  # a longer question says enough
+    assert manager.handle(None, "How long does cancelling take?").action == "answer"  # asks for a duration: specific
 
 
 def test_two_failed_answers_in_a_row_hand_off(assistant) -> None:

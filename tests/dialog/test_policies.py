@@ -137,6 +137,18 @@ def test_a_question_for_contact_details_is_answered_rather_than_handed_off() -> 
     assert predict("Who can I talk to? A human please", understanding=Understanding("human", 1.0)).action == "handoff"
 
 
+def test_a_question_about_how_orders_work_is_answered_rather_than_asking_for_an_order_number() -> None:
+    by_model = Understanding("order_status", 0.8, source="classifier")
+    close = Understanding("order_status", 0.45, ranking=(("order_status", 0.45), ("return_item", 0.4)), source="classifier")
+
+    assert predict("My order status says On hold, what does that mean?", understanding=by_model).action == "answer"
+    assert predict("If I order at 3pm on a Tuesday, when will it ship?", understanding=by_model).action == "answer"
+    assert predict("What happens if my backordered item never arrives?", understanding=close).action == "answer"
+    assert predict("Where is my order?", understanding=by_model).action == "business"  # asks for one order: look it up
+    with_number = Understanding("order_status", 0.8, entities={"order_number": "NW-20481736"}, source="classifier")
+    assert predict("NW-20481736 says On hold, what does that mean?", understanding=with_number).action == "business"
+
+
 def test_choose_prefers_confidence_then_priority() -> None:
     low, high = Prediction("answer", 0.5, "a", priority=0), Prediction("handoff", 0.9, "b", priority=9)
     tie_a, tie_b = Prediction("small_talk", 0.9, "c", priority=5), Prediction("handoff", 0.9, "d", priority=0)
