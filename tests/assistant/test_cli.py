@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistant import cli
 from assistant.cli import app
 from assistant.store import SqlStore, make_engine
 from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
@@ -140,6 +141,19 @@ def test_models_prepare_unknown_name(runner: CliRunner) -> None:
 
     assert result.exit_code != 0
     assert "Unknown model 'gpt-9'" in flat(result.stderr)
+
+
+@pytest.mark.parametrize(("answer_mode", "prepared"), [("auto", ["e"]), ("generative", ["e", "g"])])
+def test_models_prepare_skips_the_generator_when_answers_are_extractive(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, answer_mode: str, prepared: list[str]
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(cli.model_registry, "prepare", lambda name, cache, show_progress: calls.append(name) or Path(name))
+
+    result = runner.invoke(app, ["--embedder", "e", "--generator", "g", "--device", "cpu", "--answer-mode", answer_mode, "models", "prepare"])
+
+    assert result.exit_code == 0, result.output
+    assert calls == prepared
 
 
 def test_index_status_after_ingest(runner: CliRunner, ingested: Path) -> None:
