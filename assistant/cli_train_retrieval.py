@@ -20,7 +20,10 @@ from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.cli_train import train_app
 
 
-def _examples(settings, embedder, data_root: Optional[Path], datasets: str, pairs: Optional[Path], per_dataset: int, negatives: int):
+def _examples(
+    settings, embedder, data_root: Optional[Path], datasets: str, pairs: Optional[Path], per_dataset: int, negatives: int, skip: int = 0
+):
+    """Training examples and their description; ``skip`` train-half rows per dataset are left for tuning."""
     from retrieval.train_data import load_pair_file, public_examples
 
     if pairs is not None:
@@ -30,11 +33,12 @@ def _examples(settings, embedder, data_root: Optional[Path], datasets: str, pair
         fail("give --data-root (the public datasets' folder) or --pairs (a question,passage CSV)")
     names = [n.strip() for n in datasets.split(",") if n.strip()]
     cache = settings.data_dir / "cache" / "embeddings"
-    examples, counts = run_guarded(lambda: public_examples(data_root, names, embedder, per_dataset, negatives, cache))
-    return examples, {"datasets": counts, "split": "train half of each dataset's queries (evaluation.query_split)"}
+    examples, counts = run_guarded(lambda: public_examples(data_root, names, embedder, per_dataset, negatives, cache, skip))
+    split = "train half of each dataset's queries (evaluation.query_split)"
+    return examples, {"datasets": counts, "split": split + (f", after the {skip} rows kept for tuning" if skip else "")}
 
 
-def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, skip, count, max_length):
+def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, count, max_length):
     """The reranker/first-stage blend with the best mean MRR@10 over the datasets' unused train queries."""
     from retrieval.evaluation import EvalConfig, evaluate
     from retrieval.reranker import CrossEncoderReranker
@@ -46,7 +50,7 @@ def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, ski
             self._lock, self.blend = __import__("threading").Lock(), 1.0
 
     names = [n.strip() for n in datasets.split(",") if n.strip()]
-    sets = tuning_sets(data_root, names, skip, count)
+    sets = [s for s in tuning_sets(data_root, names, count) if s.queries]
     reranker = InMemory()
     cache = settings.data_dir / "cache" / "embeddings"
     scored: dict[float, float] = {}
@@ -101,7 +105,8 @@ def train_reranker(
     assistant = Assistant(settings)
     embedder = run_guarded(lambda: assistant.embedder)
     base = run_guarded(lambda: assistant.embedder_path)
-    examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, negatives)
+    tune = tune_queries if pairs is None else 0
+    examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, negatives, skip=tune)
     err.print(f"{len(examples)} training questions, {negatives} hard negatives each; base model {base}")
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
@@ -111,9 +116,9 @@ def train_reranker(
     )
     target = Path(output or settings.reranker_path)
     blend, tuning = 1.0, {}
-    if pairs is None and tune_queries:
-        blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, per_dataset, tune_queries, max_length)
-        err.print(f"blend chosen on {tune_queries} unused train-half queries per dataset: {blend} ({tuning})")
+    if tune:
+        blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, tune, max_length)
+        err.print(f"blend chosen on the first {tune} train-half queries of each dataset (not trained on): {blend} ({tuning})")
     staging = target.with_name(f".{target.name}.new")
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging)
@@ -126,7 +131,7 @@ def train_reranker(
         "max_length": max_length, "learning_rate": learning_rate, "loss": "softmax cross-entropy over (gold + hard negatives)",
         "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss,
         "steps": result.steps, "train_seconds": round(result.seconds, 1), "blend": blend,
-        "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune_queries if pairs is None else 0,
+        "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune,
     })
     _swap_in(staging, target)
     out.print(

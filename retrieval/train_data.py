@@ -32,8 +32,8 @@ def hybrid_rankings(dataset: EvalSet, embedder: Embedder, cache_dir: Path | None
 
 
 def train_rows(dataset: EvalSet, start: int, stop: int, seed: int = 0) -> EvalSet:
-    """Queries ``start:stop`` of a seeded shuffle of ``dataset``'s train half: the first rows train,
-    later ones tune (e.g. the reranker's blend), so the two never overlap."""
+    """Queries ``start:stop`` of a seeded shuffle of ``dataset``'s train half: the first rows tune (e.g.
+    the reranker's blend), the rows after them train, so the two never overlap."""
     train = query_split(dataset, "train")
     rows = list(range(len(train.queries)))
     random.Random(seed).shuffle(rows)
@@ -41,10 +41,11 @@ def train_rows(dataset: EvalSet, start: int, stop: int, seed: int = 0) -> EvalSe
 
 
 def dataset_examples(
-    dataset: EvalSet, embedder: Embedder, limit: int, negatives: int, cache_dir: Path | None, seed: int = 0
+    dataset: EvalSet, embedder: Embedder, limit: int, negatives: int, cache_dir: Path | None, seed: int = 0, skip: int = 0
 ) -> list[Example]:
-    """Up to ``limit`` examples from ``dataset``'s train half (one gold passage per query)."""
-    chosen = train_rows(dataset, 0, limit, seed)
+    """Up to ``limit`` examples from ``dataset``'s train half (one gold passage per query), after the
+    first ``skip`` rows (kept for tuning)."""
+    chosen = train_rows(dataset, skip, skip + limit, seed)
     position = {pid: i for i, pid in enumerate(dataset.passage_ids)}
     gold = [{position[g] for g in golds} for golds in chosen.gold]
     rankings = hybrid_rankings(chosen, embedder, cache_dir)
@@ -52,22 +53,24 @@ def dataset_examples(
     return mine_examples(chosen.queries, positives, rankings, dataset.passages, gold, negatives)
 
 
-def tuning_sets(data_root: Path, names: list[str], skip: int, count: int) -> list[EvalSet]:
-    """For each dataset, ``count`` train-half queries that training did not use (those after ``skip``)."""
-    return [train_rows(load_dataset(name, Path(data_root) / DEFAULT_DATASETS[name]), skip, skip + count) for name in names]
+def tuning_sets(data_root: Path, names: list[str], count: int) -> list[EvalSet]:
+    """For each dataset, the first ``count`` train-half queries: training skips them (``skip``)."""
+    return [train_rows(load_dataset(name, Path(data_root) / DEFAULT_DATASETS[name]), 0, count) for name in names]
 
 
 def public_examples(
-    data_root: Path, names: list[str], embedder: Embedder, per_dataset: int, negatives: int, cache_dir: Path | None
+    data_root: Path, names: list[str], embedder: Embedder, per_dataset: int, negatives: int, cache_dir: Path | None,
+    skip: int = 0,
 ) -> tuple[list[Example], dict[str, int]]:
-    """Examples from each named dataset under ``data_root`` (train halves only) and their counts."""
+    """Examples from each named dataset under ``data_root`` (train halves only, after the first ``skip``
+    rows of each, which are kept for tuning) and their counts."""
     examples: list[Example] = []
     counts: dict[str, int] = {}
     for name in names:
         if name not in DEFAULT_DATASETS:
             raise ValueError(f"unknown dataset {name!r}; choose from: {', '.join(DEFAULT_DATASETS)}")
         dataset = load_dataset(name, Path(data_root) / DEFAULT_DATASETS[name])
-        found = dataset_examples(dataset, embedder, per_dataset, negatives, cache_dir)
+        found = dataset_examples(dataset, embedder, per_dataset, negatives, cache_dir, skip=skip)
         counts[name] = len(found)
         examples.extend(found)
     return examples, counts

@@ -89,3 +89,20 @@ def test_bi_encoder_learns_with_in_batch_negatives(tiny_dir: Path) -> None:
     assert result.steps == 24
     assert result.last_loss < result.first_loss * 0.7
     assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_tuning_rows_are_kept_out_of_training_even_when_more_are_asked_for() -> None:
+    from retrieval.evaluation import EvalSet, query_split
+    from retrieval.train_data import train_rows
+
+    dataset = EvalSet("toy", ["p"], ["passage"])
+    for n in range(40):
+        dataset.add_query(f"question {n}", {"p"})
+    half = len(query_split(dataset, "train").queries)
+
+    tuning = train_rows(dataset, 0, 5)
+    training = train_rows(dataset, 5, 5 + 1000)  # more than the half holds
+
+    assert len(tuning.queries) == 5 and len(training.queries) == half - 5
+    assert not set(tuning.queries) & set(training.queries)
+    assert set(tuning.queries) | set(training.queries) == set(query_split(dataset, "train").queries)
