@@ -106,7 +106,7 @@ def train_cross_encoder(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            losses.append(float(loss))
+            losses.append(loss.item())
             if on_step:
                 on_step(len(losses), losses[-1])
             if bar:
@@ -160,7 +160,7 @@ def train_bi_encoder(
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
-            losses.append(float(loss))
+            losses.append(loss.item())
             if bar:
                 bar.update(1)
                 bar.set_postfix(loss=f"{losses[-1]:.3f}")

@@ -79,10 +79,11 @@ def test_cross_encoder_learns_and_loads_back(tiny_dir: Path, tmp_path: Path) -> 
 
 
 def test_bi_encoder_learns_with_in_batch_negatives(tiny_dir: Path) -> None:
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-    encoder = models.Transformer(str(tiny_dir), max_seq_length=64)
-    model = SentenceTransformer(modules=[encoder, models.Pooling(encoder.get_word_embedding_dimension(), "mean")], device="cpu")
+    encoder = Transformer(str(tiny_dir), max_seq_length=64)
+    model = SentenceTransformer(modules=[encoder, Pooling(encoder.get_embedding_dimension(), "mean")], device="cpu")
     before = {k: v.clone() for k, v in model.state_dict().items()}
     result = train_bi_encoder(model, examples() * 6, epochs=4, batch_size=6, learning_rate=2e-3)
 
