@@ -10,7 +10,7 @@ The hybrid default goes one step further (``adaptive_fusion``): the keyword list
 the query's *coverage* (the IDF-weighted share of its words found in BM25's best text, see
 ``KeywordIndex.search_with_coverage``): ``bm25_weight * coverage ** power``. Questions that reuse the
 passage's rare words (SQuAD) lean on BM25; paraphrases (StackFAQ) and long dialogue turns (DSTC11),
-which share few rare words, stay close to dense. The defaults (weight 8, power 4) were chosen on the
+which share few rare words, stay close to dense. The defaults (weight 6, power 5) were chosen on the
 train halves of StackFAQ and SQuAD; the test halves are reported in docs/retrieval.md.
 """
 
