@@ -29,7 +29,8 @@ def real_assistant(data_dir: Path, generator: str) -> Assistant:
         if not is_installed(REGISTRY[name]):
             pytest.skip(f"model package for {name} is not installed ({REGISTRY[name].install_command})")
         prepare(name, MODEL_CACHE, show_progress=False)
-    settings = load_settings(data_dir=data_dir, model_cache_dir=MODEL_CACHE, generator=generator, device="cpu")
+    # generative on purpose: on a CPU the default (answer_mode auto) would answer extractively
+    settings = load_settings(data_dir=data_dir, model_cache_dir=MODEL_CACHE, generator=generator, device="cpu", answer_mode="generative")
     assistant = Assistant(settings)
     ingest([REPO_ROOT / "demo" / "knowledge_base"], assistant.embedder, settings.index_dir)
     return assistant
@@ -69,3 +70,20 @@ def test_small_generator_runs_the_same_turn(tmp_path: Path) -> None:
     assert result.text.strip()
     assert result.model == "smollm2-135m" or result.abstained
     assert assistant.store.turns()[0].user_text == "How much does standard shipping cost?"
+
+
+def test_cpu_default_answers_extractively_without_loading_a_generator(tmp_path: Path) -> None:
+    if not is_installed(REGISTRY["all-minilm-l6-v2"]):
+        pytest.skip(f"model package for all-minilm-l6-v2 is not installed ({REGISTRY['all-minilm-l6-v2'].install_command})")
+    prepare("all-minilm-l6-v2", MODEL_CACHE, show_progress=False)
+    settings = load_settings(data_dir=tmp_path, model_cache_dir=MODEL_CACHE, device="cpu")  # answer_mode auto
+    assistant = Assistant(settings)
+    ingest([REPO_ROOT / "demo" / "knowledge_base"], assistant.embedder, settings.index_dir)
+    manager = assistant.manager
+
+    result = manager.handle(manager.start_session("test"), "How long is a password reset link valid?")
+
+    assert result.model == "extractive" and result.action == "answer" and not result.abstained
+    assert "30 minutes" in result.text
+    assert "accounts/reset-password" in [s["doc_id"] for s in result.cited_sources]
+    assert "generator" not in assistant.__dict__  # the cached generator property was never built
