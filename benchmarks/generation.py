@@ -37,6 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.lm.batching import DEFAULT_MAX_PREFILL_TOKENS  # noqa: E402
 from assistant.lm.local import TransformersGenerator  # noqa: E402
 from assistant.lm.prompts import PromptPassage, build_messages  # noqa: E402
 
@@ -208,7 +209,7 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,8,32,64", help="comma-separated concurrent session counts")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--baseline-requests", type=int, default=8, help="prompts run through plain generate")
-    parser.add_argument("--prefill-tokens", type=int, default=16384, help="the scheduler's padded-token budget per prefill pass")
+    parser.add_argument("--prefill-tokens", type=int, default=DEFAULT_MAX_PREFILL_TOKENS, help="the scheduler's padded-token budget per prefill pass")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
     args = parser.parse_args()
 

@@ -41,6 +41,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 _DONE = object()  # end of a request's token stream
+DEFAULT_MAX_PREFILL_TOKENS = 16384  # padded prompt tokens per batched prefill pass
 
 
 @dataclass(eq=False)
@@ -73,7 +74,7 @@ class BatchScheduler:
         pad_token_id: int,
         max_batch_size: int = 64,
         repetition_penalty: float = 1.0,
-        max_prefill_tokens: int = 16384,
+        max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
     ) -> None:
         self.model = model
         self.eos_token_ids = tuple(eos_token_ids)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.lm.base import Message
+from assistant.lm.batching import DEFAULT_MAX_PREFILL_TOKENS
 from assistant.lm.prompts import PromptTooLong
 from assistant.models import ModelError
 
@@ -47,7 +48,7 @@ class TransformersGenerator:
         device: str = "cpu",
         max_batch_size: int = 64,
         repetition_penalty: float = 1.05,
-        max_prefill_tokens: int = 16384,
+        max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
     ) -> None:
         self.name = name
         self.path = Path(path)
