@@ -59,16 +59,13 @@ def resolve_tokenizer(tokenizer: str, texts: Sequence[str]) -> str:
 class KeywordIndex:
     """BM25 over a fixed list of texts, each with a 64-bit id. Rebuilt, not updated, when texts change."""
 
-    def __init__(
-        self, ids: Sequence[int], texts: Sequence[str], tokenizer: str = "auto", stem: bool = True,
-        k1: float = 1.5, b: float = 0.75,
-    ) -> None:
+    def __init__(self, ids: Sequence[int], texts: Sequence[str], tokenizer: str = "auto", stem: bool = True) -> None:
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
         self.ids = np.asarray(ids, dtype=np.int64)
         self.tokenizer = resolve_tokenizer(tokenizer, texts)
         self.stem = stem
-        self._bm25 = bm25s.BM25(k1=k1, b=b)
+        self._bm25 = bm25s.BM25()
         self._doc_tokens: list[np.ndarray] = []  # per text: its distinct token ids (for coverage)
         self._idf = np.zeros(0, dtype=np.float32)
         if len(texts):
