@@ -20,7 +20,7 @@ def eval_answers(
     ctx: typer.Context,
     dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo.")],
     data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: questions.jsonl; default demo/questions.jsonl).")] = None,
-    split: Annotated[str, typer.Option(help="squad2: report (held-out articles), train or all.")] = "report",
+    split: Annotated[str, typer.Option(help="squad2: report (held-out articles), tune (held-out questions of the train articles), train or all.")] = "report",
     limit: Annotated[Optional[int], typer.Option(help="Only this many questions (squad2: half answerable).")] = None,
     model_dir: Annotated[Optional[Path], typer.Option(help="A transformers model folder to generate with (e.g. a fine-tuned one).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
@@ -28,6 +28,8 @@ def eval_answers(
     kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder (default demo/knowledge_base).")] = None,
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    decline_sweep: Annotated[bool, typer.Option(help="squad2, local model: also the trade-off of the decline bias (abstention from the model's own first-token logits).")] = False,
+    save_decline_bias: Annotated[bool, typer.Option(help="With --decline-sweep: write the bias with the best F1 into --model-dir's manifest (choose it on --split tune, never on report).")] = False,
 ) -> None:
     """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo)."""
     from assistant.lm import answer_eval
@@ -48,8 +50,14 @@ def eval_answers(
             run_guarded(generator.warm_up)
         on_gpu = str(getattr(generator, "device", "cpu")).startswith("cuda")
         concurrency = workers or (64 if on_gpu or settings.generator_backend == "openai" else 1)
+        if save_decline_bias and not (decline_sweep and model_dir):
+            fail("--save-decline-bias needs --decline-sweep and --model-dir")
         if dataset == "squad2":
-            result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress))
+            result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))
+            if save_decline_bias and model_dir:
+                bias = result["best_decline_bias"]["decline_bias"]
+                answer_eval.save_decline_bias(model_dir, bias, result["best_decline_bias"] | {"split": split, "questions": len(result["rows"])})
+                err.print(f"decline bias {bias:+.3f} (F1 {result['best_decline_bias']['f1']:.1f} on {split}) saved in {model_dir}")
         else:
             result = run_guarded(lambda: answer_eval.eval_dstc11(generator, data, limit, max_new_tokens or 60, concurrency, progress))
         summary = {k: v for k, v in result.items() if k not in ("rows", "split_titles")}

@@ -17,9 +17,10 @@ from typing import Any
 
 from assistant.lm.base import Generator, generate
 from assistant.lm.prompts import PromptPassage, build_messages, check_answer, support
-from assistant.lm.training_data import SPLIT_SEED, load_squad, split_titles, squad_split
+from assistant.lm.training_data import DECLINE, SPLIT_SEED, load_squad, split_titles, squad_split
 
 SUPPORT_THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+DECLINE_BIASES = tuple(float(b) for b in range(-8, 9))
 
 
 # -- the official SQuAD v2 scoring (evaluate-v2.0.py) -------------------------------------------
@@ -87,8 +88,15 @@ def eval_squad2(
     max_new_tokens: int = 32,
     workers: int = 1,
     progress: Callable[[str], None] = lambda _: None,
+    decline_sweep: bool = False,
 ) -> dict[str, Any]:
-    """EM/F1 (all, HasAns, NoAns), abstention precision/recall, and the support-threshold trade-off."""
+    """EM/F1 (all, HasAns, NoAns), abstention precision/recall, and the support-threshold trade-off.
+
+    ``decline_sweep`` (local generator only): also the trade-off of the decline bias. Each question's
+    first-step decline margin is measured and its answer generated with the decline banned at the first
+    step; the reply at bias b is then the decline when margin + b > 0, else that answer -- what greedy
+    decoding with bias b gives. The summary is at the generator's own bias.
+    """
     questions = load_squad(data)
     split_info = split_titles(q.title for q in questions)
     chosen = squad_split(questions, split)
@@ -99,22 +107,96 @@ def eval_squad2(
         chosen = has + [q for q in chosen if not q.answers][: limit - len(has)]
     prompts = [build_messages(q.question, [PromptPassage(q.title.replace("_", " "), q.context)]) for q in chosen]
     started = time.perf_counter()
-    replies = answer_all(generator, prompts, max_new_tokens, workers, progress)
+    margins: list[float] | None = None
+    if decline_sweep:
+        margins, replies = _margins_and_forced_replies(generator, prompts, max_new_tokens, workers, progress)
+        bias = generator.decline_bias  # type: ignore[attr-defined]
+        replies_now = [DECLINE if m + bias > 0 else r for m, r in zip(margins, replies, strict=True)]
+    else:
+        replies = replies_now = answer_all(generator, prompts, max_new_tokens, workers, progress)
     seconds = time.perf_counter() - started
     rows = []
-    for q, reply in zip(chosen, replies, strict=True):
-        prediction, declined = prediction_text(reply, 1)
+    for i, q in enumerate(chosen):
+        prediction, declined = prediction_text(replies_now[i], 1)
         em, f = best_scores(q.answers, prediction)
-        rows.append({
-            "id": q.id, "answerable": bool(q.answers), "reply": reply, "prediction": prediction, "declined": declined,
+        row = {
+            "id": q.id, "answerable": bool(q.answers), "reply": replies_now[i], "prediction": prediction, "declined": declined,
             "em": em, "f1": f, "support": support(prediction, [q.context]) if prediction else 1.0,
-        })
+        }
+        if margins is not None:
+            forced, forced_declined = prediction_text(replies[i], 1)
+            forced_em, forced_f1 = best_scores(q.answers, forced)
+            row.update(margin=margins[i], forced_reply=replies[i], forced_declined=forced_declined, forced_em=forced_em, forced_f1=forced_f1)
+        rows.append(row)
     summary = summarise_squad(rows)
     summary.update(split=split, questions=len(rows), seconds=round(seconds, 1), questions_per_s=round(len(rows) / max(seconds, 1e-9), 2))
-    return {
+    result = {
         "dataset": "squad2", "generator": generator.name, "split_seed": SPLIT_SEED,
         "split_titles": split_info, "summary": summary, "tradeoff": support_tradeoff(rows), "rows": rows,
     }
+    if margins is not None:
+        summary["decline_bias"] = generator.decline_bias  # type: ignore[attr-defined]
+        result["decline_tradeoff"] = decline_tradeoff(rows)
+        result["best_decline_bias"] = best_decline_bias(rows)
+    return result
+
+
+def save_decline_bias(model_dir: Path, bias: float, chosen_on: dict[str, Any]) -> None:
+    """Record ``bias`` in a model folder's ``assistant_manifest.json``; the local generator applies it."""
+    path = Path(model_dir) / "assistant_manifest.json"
+    manifest = json.loads(path.read_text()) if path.is_file() else {}
+    manifest["decline_bias"] = bias
+    manifest["decline_bias_chosen_on"] = chosen_on
+    path.write_text(json.dumps(manifest, indent=2))
+
+
+def _margins_and_forced_replies(
+    generator: Any, prompts: Sequence[list[dict[str, str]]], max_new_tokens: int, workers: int, progress: Callable[[str], None]
+) -> tuple[list[float], list[str]]:
+    """Each prompt's decline margin, and its reply with the decline banned at the first step."""
+    if not hasattr(generator, "decline_margins"):
+        raise ValueError("the decline-bias sweep needs the local transformers generator")
+    margins = generator.decline_margins(prompts)
+    bias = generator.decline_bias
+    generator.set_decline_bias(-1e4)
+    try:
+        forced = answer_all(generator, prompts, max_new_tokens, workers, progress)
+    finally:
+        generator.set_decline_bias(bias)
+    return margins, forced
+
+
+def _rows_at_bias(rows: Sequence[dict[str, Any]], bias: float) -> list[dict[str, Any]]:
+    adjusted = []
+    for r in rows:
+        declined = r["margin"] + bias > 0 or r["forced_declined"]
+        em, f = (float(not r["answerable"]),) * 2 if declined else (r["forced_em"], r["forced_f1"])
+        adjusted.append({**r, "declined": declined, "em": em, "f1": f})
+    return adjusted
+
+
+def decline_tradeoff(rows: Sequence[dict[str, Any]], biases: Sequence[float] = DECLINE_BIASES) -> list[dict[str, Any]]:
+    """F1, coverage and abstention at each decline bias (rows from a sweep)."""
+    table = []
+    for bias in biases:
+        adjusted = _rows_at_bias(rows, bias)
+        answered = [r for r in adjusted if not r["declined"]]
+        s = summarise_squad(adjusted)
+        table.append({
+            "decline_bias": bias, "coverage": s["coverage"], "f1": s["f1"], "HasAns_f1": s["HasAns_f1"],
+            "answered_f1": 100 * sum(r["f1"] for r in answered) / len(answered) if answered else 0.0,
+            "abstention_recall": s["abstention_recall"], "abstention_precision": s["abstention_precision"],
+        })
+    return table
+
+
+def best_decline_bias(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """The bias with the highest F1 on ``rows`` (a sweep's), searched between the observed margins;
+    among equal F1, the one nearest 0."""
+    candidates = {0.0} | {round(-r["margin"] + step, 4) for r in rows for step in (1e-3, -1e-3)}
+    scored = [(summarise_squad(_rows_at_bias(rows, b))["f1"], -abs(b), b) for b in candidates]
+    f1_best, _, bias = max(scored)
+    return {"decline_bias": bias, "f1": f1_best}
 
 
 def summarise_squad(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

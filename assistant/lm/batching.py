@@ -82,6 +82,8 @@ class BatchScheduler:
         self.max_batch_size = max_batch_size
         self.repetition_penalty = repetition_penalty
         self.max_prefill_tokens = max_prefill_tokens
+        # added to the first token's logits (after the repetition penalty); e.g. {decline token: bias}
+        self.first_token_bias: dict[int, float] = {}
         self._waiting: deque[_Request] = deque()  # appended by any thread, taken only by the loop
         self._wake = threading.Event()
         self._closed = False
@@ -238,7 +240,7 @@ class BatchScheduler:
         vocab = logits.shape[-1]
         history = ids.masked_fill(mask == 0, vocab)  # (b, L): tokens seen, the sentinel `vocab` for padding
         batch = _Batch(list(requests), cache, mask, history, ids[:, -1], vocab)
-        batch = self._sample_and_emit(batch, logits)  # (its .tolist() waits for the device)
+        batch = self._sample_and_emit(batch, logits, bias=self.first_token_bias)  # (its .tolist() waits for the device)
         self.prefills += 1
         self.prefill_rows += len(requests)
         self.prefill_seconds += time.perf_counter() - started
@@ -261,15 +263,12 @@ class BatchScheduler:
         self.decode_seconds += time.perf_counter() - started
         return state
 
-    def _sample_and_emit(self, state: "_Batch", logits: Any) -> "_Batch | None":
+    def _sample_and_emit(self, state: "_Batch", logits: Any, bias: dict[int, float] | None = None) -> "_Batch | None":
         import torch
 
-        logits = logits.float()
-        if self.repetition_penalty != 1.0:  # as transformers' RepetitionPenaltyLogitsProcessor
-            padded = torch.cat([logits, logits.new_zeros((logits.shape[0], 1))], dim=1)  # sentinel column
-            seen = padded.gather(1, state.history)
-            seen = torch.where(seen < 0, seen * self.repetition_penalty, seen / self.repetition_penalty)
-            logits = padded.scatter(1, state.history, seen)[:, :-1]
+        logits = penalize_repeats(logits.float(), state.history, self.repetition_penalty)
+        for token, value in (bias or {}).items():
+            logits[:, token] += value
         chosen = logits.argmax(dim=-1)  # (B,)
         state.history = torch.cat([state.history, chosen.unsqueeze(1)], dim=1)
         state.last = chosen
@@ -316,6 +315,19 @@ class _Batch:
         for layer in _layers(self.cache):
             layer.keys = layer.keys.index_select(0, index)[:, :, start:, :]
             layer.values = layer.values.index_select(0, index)[:, :, start:, :]
+
+
+def penalize_repeats(logits: Any, history: Any, penalty: float) -> Any:
+    """As transformers' RepetitionPenaltyLogitsProcessor: logits (B, V) of tokens in ``history`` (B, T)
+    are divided (positive) or multiplied (negative) by ``penalty``; ``history`` may hold the id V as padding."""
+    import torch
+
+    if penalty == 1.0:
+        return logits
+    padded = torch.cat([logits, logits.new_zeros((logits.shape[0], 1))], dim=1)  # sentinel column
+    seen = padded.gather(1, history)
+    seen = torch.where(seen < 0, seen * penalty, seen / penalty)
+    return padded.scatter(1, history, seen)[:, :-1]
 
 
 def _layers(cache: Any) -> list[Any]:

@@ -210,13 +210,18 @@ def finetune(
         progress(f"eval loss before: {eval_before:.4f}")
     history: list[dict[str, float]] = []
     losses: list[float] = []
+    skipped_updates = 0
     step = 0
     deadline = started + config.max_minutes * 60 if config.max_minutes else None
     while step < total_steps:
         for batch_index in _batches(rows, config.batch_size, rng):
             loss = _loss(model, _collate([rows[i] for i in batch_index], pad_id, config.device), config.device)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            norm = torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            if not (torch.isfinite(loss) and torch.isfinite(norm)):  # an overflow: skip this update, keep the weights finite
+                optimizer.zero_grad(set_to_none=True)
+                skipped_updates += 1
+                continue
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -265,6 +270,7 @@ def finetune(
             "train_loss_last": result.train_loss_last,
             "eval_loss_before": eval_before,
             "eval_loss_after": eval_after,
+            "skipped_non_finite_updates": skipped_updates,
             "seconds": round(result.seconds, 1),
             "history": history,
         },

@@ -6,14 +6,15 @@ forward passes (on a GPU, 64 sessions cost little more per step than one).
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.lm.base import Message
 from assistant.lm.batching import DEFAULT_MAX_PREFILL_TOKENS
-from assistant.lm.prompts import PromptTooLong
+from assistant.lm.prompts import DONT_KNOW, PromptTooLong
 from assistant.models import ModelError
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
@@ -49,6 +50,7 @@ class TransformersGenerator:
         max_batch_size: int = 64,
         repetition_penalty: float = 1.05,
         max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
+        decline_bias: float | None = None,
     ) -> None:
         self.name = name
         self.path = Path(path)
@@ -56,6 +58,9 @@ class TransformersGenerator:
         self.max_batch_size = max_batch_size
         self.max_prefill_tokens = max_prefill_tokens  # padded prompt tokens per batched prefill pass
         self.repetition_penalty = repetition_penalty
+        # added to the logit of the decline's first token at an answer's first step; None: the model
+        # folder's manifest ("decline_bias", chosen on tuning questions by `eval answers`), else 0
+        self.decline_bias = decline_bias if decline_bias is not None else manifest_decline_bias(self.path)
         self._model: Any = None
         self._tokenizer: Any = None
         self._scheduler: Any = None
@@ -102,6 +107,59 @@ class TransformersGenerator:
                 max_prefill_tokens=self.max_prefill_tokens,
             )
             self._tokenizer, self._model = tokenizer, model
+            self._apply_decline_bias()
+
+    @property
+    def decline_token_id(self) -> int:
+        """The first token of the decline reply ("I don't know")."""
+        self.warm_up()
+        return int(self._tokenizer(DONT_KNOW, add_special_tokens=False)["input_ids"][0])
+
+    def set_decline_bias(self, bias: float) -> None:
+        """Shift the first-step logit of the decline's first token: > 0 declines more, < 0 less."""
+        self.decline_bias = float(bias)
+        self.warm_up()
+        self._apply_decline_bias()
+
+    def _apply_decline_bias(self) -> None:
+        token = int(self._tokenizer(DONT_KNOW, add_special_tokens=False)["input_ids"][0])
+        self._scheduler.first_token_bias = {token: self.decline_bias} if self.decline_bias else {}
+
+    def decline_margins(self, conversations: Sequence[list[Message]], max_tokens: int = 8192) -> list[float]:
+        """Per conversation: the first-step logit of the decline token minus the best other logit (after
+        the repetition penalty, before any bias). Greedy decoding declines when margin + bias > 0."""
+        import torch
+
+        from assistant.lm.batching import penalize_repeats
+
+        prompts = [self.prompt_ids(messages) for messages in conversations]
+        token = self.decline_token_id
+        pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else 0
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        margins = [0.0] * len(prompts)
+        start = 0
+        with torch.inference_mode():
+            while start < len(order):
+                end = start + 1  # prompts sorted by length: the chunk's last is its longest
+                while end < len(order) and len(prompts[order[end]]) * (end - start + 1) <= max_tokens:
+                    end += 1
+                chunk = order[start:end]
+                width = max(len(prompts[i]) for i in chunk)
+                ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+                mask = torch.zeros_like(ids)
+                for row, i in enumerate(chunk):  # left padding, as the scheduler does
+                    ids[row, width - len(prompts[i]) :] = torch.tensor(prompts[i])
+                    mask[row, width - len(prompts[i]) :] = 1
+                ids, mask = ids.to(self.device), mask.to(self.device)
+                positions = (mask.cumsum(-1) - 1).clamp(min=0)
+                logits = self._model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1).logits[:, -1, :].float()
+                logits = penalize_repeats(logits, ids.masked_fill(mask == 0, logits.shape[-1]), self.repetition_penalty)
+                chosen = logits[:, token].clone()
+                logits[:, token] = float("-inf")
+                for row, i in enumerate(chunk):
+                    margins[i] = float(chosen[row] - logits[row].max())
+                start = end
+        return margins
 
     def prompt_ids(self, messages: list[Message]) -> list[int]:
         """The chat-template token ids of ``messages``, ending with the assistant's turn."""
@@ -126,6 +184,15 @@ class TransformersGenerator:
             )
         tokens = self._scheduler.submit(ids, min(max_new_tokens, room))
         yield from decode_incrementally(self._tokenizer, tokens, self._tokenizer_lock)
+
+
+def manifest_decline_bias(path: Path) -> float:
+    """The decline bias a model folder's ``assistant_manifest.json`` records (0 when none)."""
+    manifest = Path(path) / "assistant_manifest.json"
+    try:
+        return float(json.loads(manifest.read_text()).get("decline_bias", 0.0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
 
 
 def decode_incrementally(tokenizer: Any, token_ids: Iterator[int], lock: Any = None) -> Iterator[str]:

@@ -33,6 +33,7 @@ from assistant.lm.prompts import DONT_KNOW, PromptPassage
 DECLINE = f"{DONT_KNOW}."
 SPLIT_SEED = 13
 TRAIN_FRACTION = 0.5
+TUNE_FRACTION = 0.1  # of the train articles' questions: held out of training, for choosing thresholds
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,26 @@ def split_titles(titles: Iterable[str], seed: int = SPLIT_SEED, train_fraction: 
 
 
 def squad_split(questions: Sequence[SquadQuestion], part: str, seed: int = SPLIT_SEED) -> list[SquadQuestion]:
-    """The questions of the ``train`` or ``report`` articles (``all``: every question)."""
+    """The questions of one part (``all``: every question):
+
+    - ``report``: the report articles, never trained or tuned on;
+    - ``tune``: a fixed ``TUNE_FRACTION`` of the train articles' questions (for choosing thresholds);
+    - ``train``: the other questions of the train articles.
+    """
     if part == "all":
         return list(questions)
-    if part not in ("train", "report"):
-        raise ValueError(f"unknown split {part!r}: train, report or all")
-    titles = set(split_titles((q.title for q in questions), seed)[part])
-    return [q for q in questions if q.title in titles]
+    if part not in ("train", "tune", "report"):
+        raise ValueError(f"unknown split {part!r}: train, tune, report or all")
+    titles = split_titles((q.title for q in questions), seed)
+    if part == "report":
+        report = set(titles["report"])
+        return [q for q in questions if q.title in report]
+    train_titles = set(titles["train"])
+    in_train = [q for q in questions if q.title in train_titles]
+    ids = sorted(q.id for q in in_train)
+    random.Random(seed).shuffle(ids)
+    tune = set(ids[: round(len(ids) * TUNE_FRACTION)])
+    return [q for q in in_train if (q.id in tune) == (part == "tune")]
 
 
 def squad_examples(questions: Sequence[SquadQuestion], distractors: int = 1, seed: int = SPLIT_SEED) -> list[Example]:

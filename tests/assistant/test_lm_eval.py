@@ -85,3 +85,23 @@ def test_cli_eval_answers_demo_with_the_fakes() -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["questions"] == 3 and 0 <= summary["citation_correct"] <= 1
+
+
+def test_decline_tradeoff_and_best_bias_from_margins() -> None:
+    from assistant.lm.answer_eval import best_decline_bias, decline_tradeoff
+
+    def row(answerable: bool, margin: float, forced_f1: float) -> dict:
+        return {"answerable": answerable, "margin": margin, "forced_declined": False, "forced_em": float(forced_f1 == 1.0),
+                "forced_f1": forced_f1, "declined": False, "em": 0.0, "f1": 0.0}
+
+    # answerable questions have low margins, unanswerable ones high: a bias between them separates them
+    rows = [row(True, -3.0, 1.0), row(True, -1.0, 1.0), row(False, 1.0, 0.0), row(False, 2.0, 0.0)]
+    table = {entry["decline_bias"]: entry for entry in decline_tradeoff(rows, biases=(-5.0, 0.0, 5.0))}
+    assert table[-5.0]["coverage"] == 100 and table[-5.0]["f1"] == 50
+    assert table[0.0]["f1"] == 100 and table[0.0]["abstention_recall"] == 100 and table[0.0]["coverage"] == 50
+    assert table[5.0]["coverage"] == 0 and table[5.0]["f1"] == 50
+    best = best_decline_bias(rows)
+    assert best["f1"] == 100 and -1.0 < -best["decline_bias"] < 1.0
+    shifted = [{**r, "margin": r["margin"] + 4} for r in rows]  # a model that declines too readily
+    best = best_decline_bias(shifted)
+    assert best["f1"] == 100 and 3.0 < -best["decline_bias"] < 5.0

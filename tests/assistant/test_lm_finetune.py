@@ -133,3 +133,53 @@ def test_local_generator_streams_concurrently_and_refuses_too_long_prompts(tiny_
     assert [together[i] for i in range(4)] == alone
     with pytest.raises(PromptTooLong, match="reads at most 2048"):
         list(generator.stream([{"role": "user", "content": "word " * 3000}]))
+
+
+def test_decline_bias_moves_the_first_token_and_margins_predict_it(tiny_model_dir: Path) -> None:
+    """A large bias makes every reply start with the decline's first token, a large negative one none;
+    with no bias, the measured margin's sign says which replies start with it."""
+    from assistant.lm.local import TransformersGenerator
+
+    generator = TransformersGenerator("tiny", tiny_model_dir, max_batch_size=4)
+    questions = [[{"role": "user", "content": f"Question number {i}?"}] for i in range(4)]
+    token = generator.decline_token_id
+
+    def first_tokens() -> list[int]:
+        return [next(iter(generator._scheduler.submit(generator.prompt_ids(q), 1))) for q in questions]
+
+    margins = generator.decline_margins(questions)
+    plain = first_tokens()
+    assert [t == token for t in plain] == [m > 0 for m in margins]
+    generator.set_decline_bias(1e4)
+    assert first_tokens() == [token] * 4
+    generator.set_decline_bias(-1e4)
+    assert token not in first_tokens()
+    generator.set_decline_bias(0.0)
+    assert first_tokens() == plain
+
+
+def test_decline_bias_is_read_from_the_model_manifest(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from assistant.lm.answer_eval import save_decline_bias
+    from assistant.lm.local import TransformersGenerator
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    assert TransformersGenerator("tiny", folder).decline_bias == 0.0
+    save_decline_bias(folder, -1.5, {"split": "tune"})
+    assert TransformersGenerator("tiny", folder).decline_bias == -1.5
+    assert TransformersGenerator("tiny", folder, decline_bias=2.0).decline_bias == 2.0
+    assert json.loads((folder / "assistant_manifest.json").read_text())["decline_bias_chosen_on"] == {"split": "tune"}
+
+
+def test_tune_split_is_held_out_of_training_and_of_the_report() -> None:
+    from assistant.lm.training_data import squad_split
+
+    questions = [SquadQuestion(f"q{t}{i}", f"T{t}", "q?", "c", []) for t in range(10) for i in range(20)]
+    train, tune, report = (squad_split(questions, part) for part in ("train", "tune", "report"))
+    ids = [{q.id for q in part} for part in (train, tune, report)]
+    assert not ids[0] & ids[1] and not ids[0] & ids[2] and not ids[1] & ids[2]
+    assert len(tune) == 10 and len(train) + len(tune) + len(report) == 200
+    assert {q.title for q in tune} <= {q.title for q in train}  # questions of the train articles
+    assert squad_split(list(reversed(questions)), "tune") == list(reversed(tune))
