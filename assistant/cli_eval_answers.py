@@ -45,19 +45,18 @@ def eval_answers(
     elif dataset in ("squad2", "dstc11"):
         if data is None:
             fail(f"--data is required for {dataset}")
+        if save_decline_bias and not (decline_sweep and model_dir):
+            fail("--save-decline-bias needs --decline-sweep and --model-dir")
         generator = run_guarded(lambda: Assistant(settings).generator)
         if hasattr(generator, "warm_up"):
             run_guarded(generator.warm_up)
         on_gpu = str(getattr(generator, "device", "cpu")).startswith("cuda")
         concurrency = workers or (64 if on_gpu or settings.generator_backend == "openai" else 1)
-        if save_decline_bias and not (decline_sweep and model_dir):
-            fail("--save-decline-bias needs --decline-sweep and --model-dir")
         if dataset == "squad2":
             result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))
             if save_decline_bias and model_dir:
-                bias = result["best_decline_bias"]["decline_bias"]
-                answer_eval.save_decline_bias(model_dir, bias, result["best_decline_bias"] | {"split": split, "questions": len(result["rows"])})
-                err.print(f"decline bias {bias:+.3f} (F1 {result['best_decline_bias']['f1']:.1f} on {split}) saved in {model_dir}")
+                best = answer_eval.save_best_decline_bias(model_dir, result)
+                err.print(f"decline bias {best['decline_bias']:+.3f} (F1 {best['f1']:.1f} on {split}) saved in {model_dir}")
         else:
             result = run_guarded(lambda: answer_eval.eval_dstc11(generator, data, limit, max_new_tokens or 60, concurrency, progress))
         summary = {k: v for k, v in result.items() if k not in ("rows", "split_titles")}

@@ -36,7 +36,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def step_eval_squad(args: argparse.Namespace) -> None:
-    from assistant.lm.answer_eval import eval_squad2, save_decline_bias
+    from assistant.lm.answer_eval import eval_squad2, save_best_decline_bias
     from assistant.lm.local import TransformersGenerator
 
     generator = TransformersGenerator(Path(args.model).name, Path(args.model), device=args.device, max_batch_size=args.workers)
@@ -48,8 +48,7 @@ def step_eval_squad(args: argparse.Namespace) -> None:
     for row in result.get("decline_tradeoff", result["tradeoff"]):
         print(json.dumps(row), flush=True)
     if args.save_bias:
-        best = result["best_decline_bias"]
-        save_decline_bias(Path(args.model), best["decline_bias"], best | {"split": args.split, "questions": len(result["rows"])})
+        best = save_best_decline_bias(Path(args.model), result)
         print(f"decline bias {best['decline_bias']:+.3f} saved (F1 {best['f1']:.1f} on {args.split})", flush=True)
 
 

@@ -150,6 +150,14 @@ def save_decline_bias(model_dir: Path, bias: float, chosen_on: dict[str, Any]) -
     path.write_text(json.dumps(manifest, indent=2))
 
 
+def save_best_decline_bias(model_dir: Path, result: dict[str, Any]) -> dict[str, float]:
+    """Save the best bias of a sweep's ``result`` (``eval_squad2(..., decline_sweep=True)``) in the model
+    folder, noting the split and question count it was chosen on; returns it with its F1."""
+    best = result["best_decline_bias"]
+    save_decline_bias(model_dir, best["decline_bias"], best | {"split": result["summary"]["split"], "questions": len(result["rows"])})
+    return best
+
+
 def _margins_and_forced_replies(
     generator: Any, prompts: Sequence[list[dict[str, str]]], max_new_tokens: int, workers: int, progress: Callable[[str], None]
 ) -> tuple[list[float], list[str]]:
@@ -180,13 +188,8 @@ def decline_tradeoff(rows: Sequence[dict[str, Any]], biases: Sequence[float] = D
     table = []
     for bias in biases:
         adjusted = _rows_at_bias(rows, bias)
-        answered = [r for r in adjusted if not r["declined"]]
-        s = summarise_squad(adjusted)
-        table.append({
-            "decline_bias": bias, "coverage": s["coverage"], "f1": s["f1"], "HasAns_f1": s["HasAns_f1"],
-            "answered_f1": 100 * sum(r["f1"] for r in answered) / len(answered) if answered else 0.0,
-            "abstention_recall": s["abstention_recall"], "abstention_precision": s["abstention_precision"],
-        })
+        has = [r["f1"] for r in adjusted if r["answerable"]]
+        table.append({"decline_bias": bias, **_operating_point(adjusted), "HasAns_f1": 100 * sum(has) / len(has) if has else 0.0})
     return table
 
 
@@ -230,14 +233,19 @@ def support_tradeoff(rows: Sequence[dict[str, Any]], thresholds: Sequence[float]
             declined = r["declined"] or r["support"] < t
             em, f = (float(not r["answerable"]),) * 2 if declined else (r["em"], r["f1"])
             adjusted.append({**r, "declined": declined, "em": em, "f1": f})
-        answered = [r for r in adjusted if not r["declined"]]
-        s = summarise_squad(adjusted)
-        table.append({
-            "min_support": t, "coverage": s["coverage"], "f1": s["f1"],
-            "answered_f1": 100 * sum(r["f1"] for r in answered) / len(answered) if answered else 0.0,
-            "abstention_recall": s["abstention_recall"], "abstention_precision": s["abstention_precision"],
-        })
+        table.append({"min_support": t, **_operating_point(adjusted)})
     return table
+
+
+def _operating_point(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Coverage, F1 (all and over the answered questions) and abstention of rows after a decline rule."""
+    answered = [r for r in rows if not r["declined"]]
+    s = summarise_squad(rows)
+    return {
+        "coverage": s["coverage"], "f1": s["f1"],
+        "answered_f1": 100 * sum(r["f1"] for r in answered) / len(answered) if answered else 0.0,
+        "abstention_recall": s["abstention_recall"], "abstention_precision": s["abstention_precision"],
+    }
 
 
 # -- DSTC11 track 5 ------------------------------------------------------------------------------

@@ -219,19 +219,10 @@ class BatchScheduler:
                 return state
 
     def _prefill(self, requests: list[_Request]) -> "_Batch | None":
-        import torch
         from transformers import DynamicCache
 
         started = time.perf_counter()
-        device = self.model.device
-        longest = max(len(r.prompt) for r in requests)
-        ids = torch.full((len(requests), longest), self.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(requests), longest), dtype=torch.long)
-        for row, request in enumerate(requests):  # left padding
-            ids[row, longest - len(request.prompt) :] = torch.tensor(request.prompt)
-            mask[row, longest - len(request.prompt) :] = 1
-        ids, mask = ids.to(device), mask.to(device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # (b, L): real-token positions
+        ids, mask, positions = left_padded([r.prompt for r in requests], self.pad_token_id, self.model.device)
         cache = DynamicCache()
         logits = self.model(
             input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True,
@@ -315,6 +306,21 @@ class _Batch:
         for layer in _layers(self.cache):
             layer.keys = layer.keys.index_select(0, index)[:, :, start:, :]
             layer.values = layer.values.index_select(0, index)[:, :, start:, :]
+
+
+def left_padded(prompts: Sequence[Sequence[int]], pad_id: int, device: Any) -> tuple[Any, Any, Any]:
+    """One left-padded batch of token-id lists on ``device``: ids (b, L), attention mask (b, L), and
+    position ids counted from each row's first real token."""
+    import torch
+
+    longest = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), longest), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(prompts), longest), dtype=torch.long)
+    for row, prompt in enumerate(prompts):
+        ids[row, longest - len(prompt) :] = torch.tensor(list(prompt))
+        mask[row, longest - len(prompt) :] = 1
+    ids, mask = ids.to(device), mask.to(device)
+    return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
 
 
 def penalize_repeats(logits: Any, history: Any, penalty: float) -> Any:

@@ -113,6 +113,9 @@ class TransformersGenerator:
     def decline_token_id(self) -> int:
         """The first token of the decline reply ("I don't know")."""
         self.warm_up()
+        return self._decline_token()
+
+    def _decline_token(self) -> int:  # (the tokenizer is loaded; no warm_up, which holds the load lock)
         return int(self._tokenizer(DONT_KNOW, add_special_tokens=False)["input_ids"][0])
 
     def set_decline_bias(self, bias: float) -> None:
@@ -122,15 +125,14 @@ class TransformersGenerator:
         self._apply_decline_bias()
 
     def _apply_decline_bias(self) -> None:
-        token = int(self._tokenizer(DONT_KNOW, add_special_tokens=False)["input_ids"][0])
-        self._scheduler.first_token_bias = {token: self.decline_bias} if self.decline_bias else {}
+        self._scheduler.first_token_bias = {self._decline_token(): self.decline_bias} if self.decline_bias else {}
 
     def decline_margins(self, conversations: Sequence[list[Message]], max_tokens: int = 8192) -> list[float]:
         """Per conversation: the first-step logit of the decline token minus the best other logit (after
         the repetition penalty, before any bias). Greedy decoding declines when margin + bias > 0."""
         import torch
 
-        from assistant.lm.batching import penalize_repeats
+        from assistant.lm.batching import left_padded, penalize_repeats
 
         prompts = [self.prompt_ids(messages) for messages in conversations]
         token = self.decline_token_id
@@ -144,14 +146,7 @@ class TransformersGenerator:
                 while end < len(order) and len(prompts[order[end]]) * (end - start + 1) <= max_tokens:
                     end += 1
                 chunk = order[start:end]
-                width = max(len(prompts[i]) for i in chunk)
-                ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-                mask = torch.zeros_like(ids)
-                for row, i in enumerate(chunk):  # left padding, as the scheduler does
-                    ids[row, width - len(prompts[i]) :] = torch.tensor(prompts[i])
-                    mask[row, width - len(prompts[i]) :] = 1
-                ids, mask = ids.to(self.device), mask.to(self.device)
-                positions = (mask.cumsum(-1) - 1).clamp(min=0)
+                ids, mask, positions = left_padded([prompts[i] for i in chunk], pad, self.device)
                 logits = self._model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1).logits[:, -1, :].float()
                 logits = penalize_repeats(logits, ids.masked_fill(mask == 0, logits.shape[-1]), self.repetition_penalty)
                 chosen = logits[:, token].clone()
