@@ -64,7 +64,7 @@ def build_retriever(settings: Settings, embedder: Embedder) -> Retriever:
     options = SearchOptions(
         index_type=settings.index_type, ann_threshold=settings.ann_threshold, ef_search=settings.hnsw_ef_search,
         nprobe=settings.ivf_nprobe, fusion_weights=tuple(settings.fusion_weights), coverage_power=settings.fusion_coverage_power,
-        keyword_tokenizer=settings.keyword_tokenizer, rerank_top=settings.rerank_top,
+        keyword_tokenizer=settings.keyword_tokenizer, rerank_top=settings.rerank_top, sentence_weight=settings.sentence_weight,
     )
     reranker = None
     if settings.rerank == "on":
@@ -236,6 +236,7 @@ class Assistant:
             uploads_dir=self.settings.data_dir / "uploads",
             max_tokens=self.settings.chunk_max_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,
+            sentence_vectors=self.settings.sentence_weight > 0,
         )
         review = ReviewPage(
             self.sql_store.engine,
@@ -268,7 +269,7 @@ class Assistant:
             if hasattr(part, "warm_up"):
                 part.warm_up()
         if self.extractive:  # the sentences extractive answers are picked from: embedded once, now
-            from assistant.lm.extractive import split_sentences
+            from retrieval.sentences import split_sentences
 
             chunks = self.retriever.index.chunks.values()
             self.turn_embedder.embed(list(dict.fromkeys(s for chunk in chunks for s in split_sentences(chunk.text))))

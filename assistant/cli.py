@@ -87,6 +87,7 @@ def ingest(
             paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
             max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
             faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
+            sentence_vectors=settings.sentence_weight > 0,
         )
     )
     for path, reason in report.skipped:

@@ -30,6 +30,7 @@ def eval_retrieval(
     rerank_top: Annotated[Optional[int], typer.Option(help="Candidates the reranker re-orders; default: the rerank_top setting.")] = None,
     index_type: Annotated[str, typer.Option(help="flat (exact), hnsw or ivf for the dense search.")] = "flat",
     keyword_tokenizer: Annotated[Optional[str], typer.Option(help="auto, english or cjk; default: the keyword_tokenizer setting.")] = None,
+    sentence_weight: Annotated[Optional[float], typer.Option(min=0, max=1, help="Best-sentence share of an article passage's dense score (0: chunk vectors only); default: the sentence_weight setting.")] = None,
     limit: Annotated[int, typer.Option(help="Evaluate only N queries spread evenly over the set (0: all).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object keyed by method, then metric.")] = False,
 ) -> None:
@@ -63,6 +64,7 @@ def eval_retrieval(
         fusion_weights=tuple(weights), coverage_power=settings.fusion_coverage_power if coverage_power is None else coverage_power,
         keyword_tokenizer=keyword_tokenizer or settings.keyword_tokenizer, reranker=rerank_model,
         rerank_top=rerank_top or settings.rerank_top, cache_dir=settings.data_dir / "cache" / "embeddings", index_type=index_type,
+        sentence_weight=settings.sentence_weight if sentence_weight is None else sentence_weight,
     )
     embedder = run_guarded(lambda: Assistant(settings).embedder)
     started = time.perf_counter()

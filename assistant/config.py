@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     fusion_coverage_power: float = Field(
         5.0, ge=0, description="hybrid: the bm25 weight is scaled by coverage ** this (IDF share of the query's words in BM25's best hit); 0: fixed weights."
     )
+    sentence_weight: float = Field(
+        0.7, ge=0, le=1, description="Dense score of an article chunk: this share from its best sentence's cosine, the rest from the "
+        "chunk's; 0 turns sentence vectors off (and ingest stops storing them). See docs/retrieval.md.",
+    )
     reranker_path: Path | None = Field(None, description="Trained cross-encoder folder; default: data_dir/models/reranker.")
     rerank: Literal["auto", "on", "off"] = Field(
         "auto", description="Rerank hybrid/dense/bm25 candidates with the trained reranker: auto uses it when reranker_path holds one."

@@ -3,15 +3,19 @@
 Not a test. Prints tables and writes JSON (default benchmarks/results/retrieval_bench.json).
 
 1. Ingestion: ``retrieval.ingest.ingest`` on a folder of real articles (SQuAD v2 paragraphs written as
-   Markdown files), in chunks/s, against ``SentenceTransformer.encode`` on the very same chunk texts
-   with the same batch size, in one run (ratio = ingest / raw).
+   Markdown files), in chunks/s, against ``SentenceTransformer.encode`` on the very same texts with the
+   same batch size, in one run (ratio = ingest / raw). Ingest embeds each chunk and, by default, each
+   of its sentences (``retrieval.sentences``): ``ratio`` compares it with encoding all those texts,
+   ``ratio_without_sentences`` compares ``sentence_vectors=False`` with encoding the chunk texts.
 2. Search at 10k, 100k and 1M chunks for exact (flat), HNSW and IVF: p50/p95 of one query's
    embed + vector search + BM25 + score fusion, recall@10 of each index type against exact search,
    bytes per vector and build time. The vectors are real MiniLM embeddings of the public datasets'
    passages (cached under data/cache/embeddings), grown to the target size by perturbing them
    (Gaussian noise of ``--noise`` per dimension, renormalised): uniformly random vectors are almost
    equidistant and make approximate search look far worse than it is. Queries are real SQuAD questions.
-   BM25 runs over copies of the real passage texts (each copy a distinct document).
+   BM25 runs over copies of the real passage texts (each copy a distinct document). Up to
+   ``--bm25-max`` chunks, each chunk also gets ``--sentences-per-chunk`` perturbed sentence vectors and
+   the 50 dense candidates are re-scored with them, as search does (``sentence_ms``, in the total).
 
 Timings depend on what else runs on the machine: the load average is recorded with each figure.
 """
@@ -40,6 +44,7 @@ from retrieval.evaluation import embed_cached, load_dataset  # noqa: E402
 from retrieval.fusion import score_fusion  # noqa: E402
 from retrieval.index import build_ann  # noqa: E402
 from retrieval.keyword import KeywordIndex  # noqa: E402
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, rescore, sentence_id  # noqa: E402
 
 DATA = {"squad2": "squad_v2_dev_cs224n", "stackfaq": "stackfaq", "dstc11": "dstc11_track5"}
 
@@ -53,10 +58,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def bench_ingest(embedder, data_root: Path, articles: int, rounds: int = 2) -> dict:
-    """Ingest throughput vs raw encode of the same chunk texts, in one run."""
+    """Ingest throughput vs raw encode of the same texts, in one run, with and without sentence vectors."""
     from retrieval.chunking import chunk_document
     from retrieval.ingest import ingest
     from retrieval.loaders import load_paths
+    from retrieval.sentences import sentence_texts
 
     dataset = load_dataset("squad2", data_root / DATA["squad2"])
     folder = Path(tempfile.mkdtemp(prefix="bench-kb-"))
@@ -68,24 +74,37 @@ def bench_ingest(embedder, data_root: Path, articles: int, rounds: int = 2) -> d
         docs = load_paths([folder]).documents
         chunks = [c for d in docs for c in chunk_document(d, 256, 32, embedder.count_tokens)]
         texts = [c.embedding_text for c in chunks]
+        everything = texts + [t for c in chunks for t in sentence_texts(c.text, c.metadata.get("kind", "article"))]
         index_dir = folder.parent / f"{folder.name}-index"
-        raw_times, ingest_times = [], []
+        times: dict[str, list[float]] = {"raw_all": [], "ingest": [], "raw_chunks": [], "ingest_without_sentences": []}
+
+        def timed(name, run):
+            started = time.perf_counter()
+            result = run()
+            times[name].append(time.perf_counter() - started)
+            return result
+
+        def encode(batch):
+            return embedder._model.encode(batch, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+
         for _ in range(rounds):  # alternated, best of each: the load of a shared machine drifts during a run
-            started = time.perf_counter()
-            embedder._model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
-            raw_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            report = ingest([folder], embedder, index_dir, rebuild=True)
-            ingest_times.append(time.perf_counter() - started)
-        raw, full = min(raw_times), min(ingest_times)
+            timed("raw_all", lambda: encode(everything))
+            report = timed("ingest", lambda: ingest([folder], embedder, index_dir, rebuild=True))
+            timed("raw_chunks", lambda: encode(texts))
+            timed("ingest_without_sentences", lambda: ingest([folder], embedder, index_dir, rebuild=True, sentence_vectors=False))
+        best = {name: min(values) for name, values in times.items()}
         shutil.rmtree(index_dir, ignore_errors=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    chunks_embedded = report.chunks_embedded
     return {
-        "documents": len(docs), "chunks": report.chunks_embedded,
-        "raw_encode_chunks_per_s": len(texts) / raw, "ingest_chunks_per_s": report.chunks_embedded / full,
-        "ratio": (report.chunks_embedded / full) / (len(texts) / raw), "raw_s": raw, "ingest_s": full,
-        "raw_s_each": raw_times, "ingest_s_each": ingest_times, "load_avg": load(),
+        "documents": len(docs), "chunks": chunks_embedded, "texts_with_sentences": len(everything),
+        "raw_encode_chunks_per_s": chunks_embedded / best["raw_all"], "ingest_chunks_per_s": chunks_embedded / best["ingest"],
+        "ratio": best["raw_all"] / best["ingest"],
+        "raw_encode_chunk_texts_per_s": chunks_embedded / best["raw_chunks"],
+        "ingest_without_sentences_chunks_per_s": chunks_embedded / best["ingest_without_sentences"],
+        "ratio_without_sentences": best["raw_chunks"] / best["ingest_without_sentences"],
+        "seconds_each": times, "load_avg": load(),
     }
 
 
@@ -121,6 +140,24 @@ def index_bytes(index: faiss.Index) -> int:
     return len(faiss.serialize_index(index))
 
 
+def sentence_store(vectors: np.ndarray, per_chunk: int, noise: float) -> faiss.Index:
+    """Sentence vectors as ingest stores them: ``per_chunk`` perturbed copies of each chunk vector."""
+    store = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+    rng = np.random.default_rng(1)
+    for n in range(per_chunk):
+        ids = np.array([sentence_id(chunk, n) for chunk in range(len(vectors))], dtype=np.int64)
+        copies = vectors + rng.normal(0.0, noise, size=vectors.shape).astype(np.float32)
+        store.add_with_ids(copies / np.linalg.norm(copies, axis=1, keepdims=True), ids)
+    return store
+
+
+def rescore_with(store: faiss.Index, per_chunk: int, hits: np.ndarray, scores: np.ndarray, query: np.ndarray) -> list:
+    """Search's sentence step (``VectorIndex.search``): reconstruct the candidates' sentences, re-score."""
+    candidates = [(int(i), float(s)) for i, s in zip(hits, scores) if i >= 0]
+    found = {i: np.stack([store.reconstruct(sentence_id(i, n)) for n in range(per_chunk)]) for i, _ in candidates}
+    return rescore(candidates, query, found, DEFAULT_SENTENCE_WEIGHT)
+
+
 def bench_size(size: int, base_vectors: np.ndarray, texts: list[str], queries: np.ndarray, query_texts: list[str],
                embed_ms: list[float], args) -> list[dict]:
     vectors = grow(base_vectors, size, args.noise)
@@ -132,6 +169,7 @@ def bench_size(size: int, base_vectors: np.ndarray, texts: list[str], queries: n
         started = time.perf_counter()
         keyword = KeywordIndex(ids, [texts[i % len(texts)] + f" doc{i}" for i in range(size)], tokenizer="english")
         bm25_build = time.perf_counter() - started
+    sentences = sentence_store(vectors, args.sentences_per_chunk, args.noise) if keyword is not None else None
     exact_ids = None
     for kind in args.types:
         started = time.perf_counter()
@@ -144,12 +182,16 @@ def bench_size(size: int, base_vectors: np.ndarray, texts: list[str], queries: n
             params = faiss.SearchParametersHNSW(efSearch=args.ef_search) if kind == "hnsw" else faiss.SearchParametersIVF(nprobe=args.nprobe)
         build = time.perf_counter() - started
         inner = faiss.downcast_index(index.index)
-        search_ms, bm25_ms, fuse_ms, found = [], [], [], []
+        search_ms, sentence_ms, bm25_ms, fuse_ms, found = [], [], [], [], []
         for row in range(len(q)):
             started = time.perf_counter()
             scores, hits = inner.search(q[row : row + 1], 50, params=params) if params else inner.search(q[row : row + 1], 50)
             search_ms.append((time.perf_counter() - started) * 1000)
             found.append(hits[0][:10])
+            if sentences is not None:
+                started = time.perf_counter()
+                rescore_with(sentences, args.sentences_per_chunk, hits[0], scores[0], q[row])
+                sentence_ms.append((time.perf_counter() - started) * 1000)
             if keyword is not None:
                 started = time.perf_counter()
                 kw = keyword.search(query_texts[row], 50)
@@ -170,11 +212,14 @@ def bench_size(size: int, base_vectors: np.ndarray, texts: list[str], queries: n
                 len({i % base for i in a} & {i % base for i in b}) / max(len({i % base for i in b}), 1)
                 for a, b in zip(found, exact_ids)
             ]))
-        total = [e + s + (b if bm25_ms else 0) + (f if fuse_ms else 0)
-                 for e, s, b, f in zip(embed_ms * (len(q) // len(embed_ms) + 1), search_ms, bm25_ms or [0] * len(q), fuse_ms or [0] * len(q))]
+        zeros = [0.0] * len(q)
+        total = [e + s + t + b + f for e, s, t, b, f in zip(
+            embed_ms * (len(q) // len(embed_ms) + 1), search_ms, sentence_ms or zeros, bm25_ms or zeros, fuse_ms or zeros)]
         rows.append({
             "size": size, "index": kind, "build_s": build, "bytes_per_vector": index_bytes(inner) / size,
             "recall@10_vs_exact": recall, "source_recall@10_vs_exact": source_recall, "search_p50_ms": percentile(search_ms, 50), "search_p95_ms": percentile(search_ms, 95),
+            "sentence_p50_ms": percentile(sentence_ms, 50) if sentence_ms else None,
+            "sentence_bytes_per_chunk": index_bytes(sentences) / size if sentences is not None else None,
             "bm25_p50_ms": percentile(bm25_ms, 50) if bm25_ms else None, "fusion_p50_ms": percentile(fuse_ms, 50) if fuse_ms else None,
             "total_p50_ms": percentile(total, 50), "total_p95_ms": percentile(total, 95),
             "bm25_included": bool(bm25_ms), "bm25_build_s": bm25_build if keyword is not None else None,
@@ -211,6 +256,7 @@ def main() -> None:
     parser.add_argument("--ef-sweep", type=lambda v: [int(x) for x in v.split(",")], default=[32, 64, 128, 256])
     parser.add_argument("--nprobe-sweep", type=lambda v: [int(x) for x in v.split(",")], default=[8, 16, 64])
     parser.add_argument("--bm25-max", type=int, default=100_000, help="largest size at which BM25 (and fusion) is included")
+    parser.add_argument("--sentences-per-chunk", type=int, default=6, help="sentence vectors per chunk (SQuAD paragraphs: 5.6)")
     parser.add_argument("--ingest-articles", type=int, default=300, help="0: skip the ingestion benchmark")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval_bench.json")
     args = parser.parse_args()
@@ -248,8 +294,10 @@ def main() -> None:
 def print_tables(result: dict) -> None:
     if "ingest" in result:
         i = result["ingest"]
-        print(f"\ningest: {i['chunks']} chunks; ingest {i['ingest_chunks_per_s']:.1f} chunks/s, raw encode "
-              f"{i['raw_encode_chunks_per_s']:.1f} chunks/s, ratio {i['ratio']:.2f} (load {i['load_avg']})")
+        print(f"\ningest: {i['chunks']} chunks ({i['texts_with_sentences']} texts with sentences); ingest "
+              f"{i['ingest_chunks_per_s']:.1f} chunks/s, raw encode of the same texts {i['raw_encode_chunks_per_s']:.1f} "
+              f"chunks/s, ratio {i['ratio']:.2f}; without sentence vectors {i['ingest_without_sentences_chunks_per_s']:.1f} "
+              f"vs {i['raw_encode_chunk_texts_per_s']:.1f} chunks/s, ratio {i['ratio_without_sentences']:.2f} (load {i['load_avg']})")
     print(f"query embedding: p50 {result['embed_query_p50_ms']:.1f} ms, p95 {result['embed_query_p95_ms']:.1f} ms")
     print(f"{'size':>8} {'index':>5} {'build s':>8} {'B/vec':>6} {'R@10':>6} {'search p50':>10} {'p95':>7} {'bm25 p50':>8} {'total p50':>9} {'p95':>7}  load")
     for r in result["search"]:

@@ -36,6 +36,7 @@ from retrieval.keyword import KeywordIndex
 from retrieval.loaders import faq_documents
 from retrieval.metrics import summarise
 from retrieval.retriever import CANDIDATES  # results taken from each method before fusion, as in search
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, rescore, sentence_texts
 
 
 
@@ -220,20 +221,51 @@ def embed_cached(
     return vectors
 
 
+def sentence_vectors(
+    embedder: Embedder, dataset: EvalSet, cache_dir: Path | None, show_progress: bool = False
+) -> dict[int, np.ndarray]:
+    """Passage row -> (m, d) vectors of its sentences, for the passages ingest would give them (not FAQ entries)."""
+    groups = {row: texts for row, text in enumerate(dataset.passages) if row not in dataset.questions and (texts := sentence_texts(text))}
+    flat = [t for texts in groups.values() for t in texts]
+    if not flat:
+        return {}
+    vectors = embed_cached(embedder, flat, cache_dir, show_progress=show_progress)
+    result, start = {}, 0
+    for row, texts in groups.items():
+        result[row] = vectors[start : start + len(texts)]
+        start += len(texts)
+    return result
+
+
 def dense_rankings(
     embedder: Embedder, dataset: EvalSet, k: int, show_progress: bool, cache_dir: Path | None = None,
-    index_type: str = "flat",
+    index_type: str = "flat", sentence_weight: float = 0.0,
+) -> list[list[tuple[int, float]]]:
+    """Each query's top ``k`` passages by dense score; with ``sentence_weight`` re-scored by sentence vectors as search does."""
+    rankings = _chunk_rankings(embedder, dataset, k, show_progress, cache_dir, index_type)
+    if sentence_weight <= 0:
+        return rankings
+    sentences = sentence_vectors(embedder, dataset, cache_dir, show_progress)
+    queries = _query_vectors(embedder, dataset, cache_dir, show_progress)
+    return [rescore(ranking, query, sentences, sentence_weight) for ranking, query in zip(rankings, queries)]
+
+
+def _query_vectors(embedder: Embedder, dataset: EvalSet, cache_dir: Path | None, show_progress: bool) -> np.ndarray:
+    if dataset.source_queries is not None and cache_dir is not None:  # a split: embed (or reuse) the whole list once
+        everything = embed_cached(embedder, dataset.source_queries, cache_dir, queries=True, show_progress=show_progress)
+        return everything[dataset.source_rows]  # (Q, d)
+    return embed_cached(embedder, dataset.queries, cache_dir, queries=True, show_progress=show_progress)  # (Q, d)
+
+
+def _chunk_rankings(
+    embedder: Embedder, dataset: EvalSet, k: int, show_progress: bool, cache_dir: Path | None, index_type: str
 ) -> list[list[tuple[int, float]]]:
     passages = embed_cached(embedder, dataset.passages, cache_dir, show_progress=show_progress)  # (P, d)
     if dataset.questions:  # FAQ entries: the mean of entry and question vectors, as ingest stores them
         rows = sorted(dataset.questions)
         questions = embed_cached(embedder, [dataset.questions[r] for r in rows], cache_dir, show_progress=show_progress)
         passages = with_question_vectors(passages, questions, rows)
-    if dataset.source_queries is not None and cache_dir is not None:  # a split: embed (or reuse) the whole list once
-        everything = embed_cached(embedder, dataset.source_queries, cache_dir, queries=True, show_progress=show_progress)
-        queries = everything[dataset.source_rows]  # (Q, d)
-    else:
-        queries = embed_cached(embedder, dataset.queries, cache_dir, queries=True, show_progress=show_progress)  # (Q, d)
+    queries = _query_vectors(embedder, dataset, cache_dir, show_progress)
     if index_type not in ("flat", "auto"):  # the approximate index the assistant would search
         from retrieval.index import build_ann
 
@@ -259,6 +291,7 @@ class EvalConfig:
     rerank_top: int = 10
     cache_dir: Path | None = None
     index_type: str = "flat"
+    sentence_weight: float = DEFAULT_SENTENCE_WEIGHT  # dense: best-sentence share of an article passage's score
 
 
 def evaluate(
@@ -278,7 +311,9 @@ def evaluate(
     needs = set(methods)
     rankings: dict[str, list[list[tuple[int, float]]]] = {}
     if needs - {"bm25"}:
-        rankings["dense"] = dense_rankings(embedder, dataset, CANDIDATES, show_progress, config.cache_dir, config.index_type)
+        rankings["dense"] = dense_rankings(
+            embedder, dataset, CANDIDATES, show_progress, config.cache_dir, config.index_type, config.sentence_weight
+        )
     if needs - {"dense"}:
         keyword = KeywordIndex(list(range(len(dataset.passages))), dataset.passages, tokenizer=config.keyword_tokenizer)
         rankings["bm25"], coverage = keyword.search_with_coverage(dataset.queries, CANDIDATES)

@@ -2,7 +2,9 @@
 
 Files in the index folder: ``vectors.faiss``, ``chunks.jsonl`` (one chunk per line),
 ``documents.json`` (document id -> content hash and source) and ``manifest.json`` (embedder, dimension,
-metric, counts, checksums), plus ``ann.faiss`` when an approximate index is in use. A save writes a
+metric, counts, checksums), plus ``ann.faiss`` when an approximate index is in use, and
+``sentences.faiss`` with ``sentences.json`` (chunk id -> number of sentence vectors) when chunks have
+sentence vectors (``retrieval.sentences``). A save writes a
 complete new folder beside the old one and then swaps it in, so a crash never leaves a half-written index.
 
 Index types: the exact flat index is always kept (it is the store: ids, removal, reconstruction,
@@ -26,6 +28,7 @@ import faiss
 import numpy as np
 
 from retrieval.documents import Chunk
+from retrieval.sentences import rescore, sentence_id
 
 FORMAT_VERSION = 1
 INDEX_TYPES: tuple[str, ...] = ("auto", "flat", "hnsw", "ivf")
@@ -93,6 +96,8 @@ class VectorIndex:
         self.embedder_name = embedder_name
         self.embedder_fingerprint = embedder_fingerprint
         self.faiss = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.sentences = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))  # sentence vectors, exact store only
+        self.sentence_counts: dict[int, int] = {}  # chunk id -> number of its sentence vectors
         self.chunks: dict[int, Chunk] = {}
         self.documents: dict[str, dict[str, str]] = {}  # doc id -> {"hash", "source", "chunking"}
         self.chunking: dict[str, Any] = {}  # the chunk settings of the last ingest, e.g. {"max_tokens": 256, ...}
@@ -101,8 +106,12 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Add chunks with their (n, dimension) vectors; chunks already present are replaced."""
+    def add(self, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: dict[int, np.ndarray] | None = None) -> None:
+        """Add chunks with their (n, dimension) vectors; chunks already present are replaced.
+
+        ``sentence_vectors`` maps a chunk id to the (m, dimension) vectors of its sentences, for the
+        chunks that have them (``retrieval.sentences``).
+        """
         if vectors.shape != (len(chunks), self.dimension):
             raise ValueError(f"expected vectors of shape ({len(chunks)}, {self.dimension}), got {vectors.shape}")
         if not chunks:
@@ -114,6 +123,13 @@ class VectorIndex:
         ids = np.array([c.chunk_id for c in chunks], dtype=np.int64)
         self.faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         self.chunks.update({c.chunk_id: c for c in chunks})
+        for chunk_id, sentences in (sentence_vectors or {}).items():
+            if chunk_id not in self.chunks or not len(sentences):
+                continue
+            sentences = np.ascontiguousarray(sentences, dtype=np.float32).reshape(-1, self.dimension)
+            sentence_ids = np.array([sentence_id(chunk_id, n) for n in range(len(sentences))], dtype=np.int64)
+            self.sentences.add_with_ids(sentences, sentence_ids)
+            self.sentence_counts[chunk_id] = len(sentences)
         self._ann = None
 
     def remove(self, chunk_ids: list[int]) -> int:
@@ -121,6 +137,9 @@ class VectorIndex:
         present = [i for i in chunk_ids if i in self.chunks]
         if present:
             self.faiss.remove_ids(np.array(present, dtype=np.int64))
+            sentence_ids = [sentence_id(c, n) for c in present for n in range(self.sentence_counts.pop(c, 0))]
+            if sentence_ids:
+                self.sentences.remove_ids(np.array(sentence_ids, dtype=np.int64))
             for chunk_id in present:
                 del self.chunks[chunk_id]
             self._ann = None
@@ -155,10 +174,14 @@ class VectorIndex:
             return faiss.SearchParametersIVF(nprobe=self.nprobe)
         return None
 
-    def search(self, vector: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[Chunk, float]]:
+    def search(
+        self, vector: np.ndarray, k: int, allowed: set[int] | None = None, sentence_weight: float = 0.0
+    ) -> list[tuple[Chunk, float]]:
         """The ``k`` chunks most similar to a (dimension,) query vector, best first.
 
-        ``allowed`` (chunk ids) restricts the search to those chunks, exactly (metadata filters).
+        ``allowed`` (chunk ids) restricts the search to those chunks, exactly (metadata filters). With a
+        ``sentence_weight``, the ``k`` candidates are re-scored with their sentence vectors
+        (``retrieval.sentences``); the scores returned are then those mixed scores.
         """
         if not self.chunks or (allowed is not None and not allowed):
             return []
@@ -175,7 +198,18 @@ class VectorIndex:
                 scores, ids = faiss.downcast_index(ann.index).search(query, min(k, len(self.chunks)), params=params)
                 id_map = self._ann_id_map()
                 ids = np.where(ids >= 0, id_map[np.maximum(ids, 0)], -1)
-        return [(self.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
+        found = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
+        if sentence_weight > 0 and self.sentence_counts:
+            sentences = {i: v for i, _ in found if (v := self.sentence_vectors_of(i)) is not None}
+            found = rescore(found, query[0], sentences, sentence_weight)
+        return [(self.chunks[i], s) for i, s in found]
+
+    def sentence_vectors_of(self, chunk_id: int) -> np.ndarray | None:
+        """The (m, dimension) sentence vectors of a chunk, or None when it has none."""
+        count = self.sentence_counts.get(int(chunk_id), 0)
+        if not count:
+            return None
+        return np.stack([self.sentences.reconstruct(sentence_id(int(chunk_id), n)) for n in range(count)])
 
     def _ann_id_map(self) -> np.ndarray:
         if self._ann_ids is None or self._ann_ids_of is not self._ann:
@@ -202,6 +236,7 @@ class VectorIndex:
             "store": "IndexIDMap2(IndexFlatIP)",
             "documents": len(self.documents),
             "chunks": len(self.chunks),
+            "sentence_vectors": int(self.sentences.ntotal),
             "chunking": self.chunking,
             "updated_at": self.updated_at,
         }
@@ -217,6 +252,11 @@ class VectorIndex:
         self.updated_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         faiss.write_index(self.faiss, str(staging / "vectors.faiss"))
         files = ["vectors.faiss", "chunks.jsonl", "documents.json"]
+        if self.sentence_counts:
+            faiss.write_index(self.sentences, str(staging / "sentences.faiss"))
+            counts = {str(chunk_id): count for chunk_id, count in self.sentence_counts.items()}
+            (staging / "sentences.json").write_text(json.dumps(counts))
+            files += ["sentences.faiss", "sentences.json"]
         ann = self.ann()
         if ann is not None:  # built aside with the rest, so a load need not rebuild it
             faiss.write_index(ann, str(staging / "ann.faiss"))
@@ -276,6 +316,14 @@ class VectorIndex:
         index.updated_at = manifest.get("updated_at")
         if index.faiss.ntotal != len(index.chunks):
             raise IndexLoadError(f"Index in {folder} has {index.faiss.ntotal} vectors for {len(index.chunks)} chunks. {REBUILD_HINT}")
+        if (folder / "sentences.faiss").is_file():  # indexes written before sentence vectors have none
+            try:
+                index.sentences = faiss.read_index(str(folder / "sentences.faiss"))
+                index.sentence_counts = {int(k): int(v) for k, v in json.loads((folder / "sentences.json").read_text()).items()}
+            except (RuntimeError, OSError, ValueError) as error:
+                raise IndexLoadError(f"Sentence vectors in {folder} cannot be read ({error}). {REBUILD_HINT}") from None
+            if index.sentences.ntotal != sum(index.sentence_counts.values()) or not set(index.sentence_counts) <= set(index.chunks):
+                raise IndexLoadError(f"Sentence vectors in {folder} do not match its chunks. {REBUILD_HINT}")
         if (folder / "ann.faiss").is_file() and manifest.get("index_type_in_use") == index.effective_type != "flat":
             index._ann, index._ann_kind = faiss.read_index(str(folder / "ann.faiss")), index.effective_type
         return index

@@ -7,7 +7,9 @@ load order (sorted paths) is indexed, each later copy is reported in ``duplicate
 a search does not return the same passage twice. An FAQ entry's vector is the mean of its
 question-and-answer vector and its question's vector (``chunking.with_question_vectors``); FAQ
 documents indexed before that rule (their chunking signature lacks ``faq_vector``) are re-embedded
-on the next ingest. A file that was indexed before and is now
+on the next ingest. Article chunks of two or more sentences also get one vector per sentence
+(``retrieval.sentences``); articles indexed without them (signature lacking ``sentence_vectors``)
+are re-embedded on the next ingest, and ``sentence_vectors=False`` leaves them out. A file that was indexed before and is now
 unreadable keeps its previous version in the index (reported in ``kept``) instead of vanishing.
 """
 
@@ -24,6 +26,7 @@ from retrieval.documents import Chunk
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
 from retrieval.loaders import FAQ_COLUMNS, load_paths
+from retrieval.sentences import sentence_texts
 
 
 @dataclass
@@ -68,13 +71,36 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
 
 
 FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
+SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=1"  # appended to an article's signature when it has them
 
 
-def embed_chunks(embedder: Embedder, chunks: list[Chunk], show_progress: bool = False) -> np.ndarray:
-    """Vectors of ``chunks`` (one embedder call): each chunk's text, FAQ entries mixed with their question."""
+def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:
+    """What a document's chunks and vectors depend on besides its text (a change re-embeds it)."""
+    if kind == "faq":
+        return base + FAQ_VECTOR_SIGNATURE
+    return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "")
+
+
+def embed_chunks(
+    embedder: Embedder, chunks: list[Chunk], show_progress: bool = False, sentence_vectors: bool = False
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Vectors of ``chunks`` and, with ``sentence_vectors``, of their sentences, in one embedder call.
+
+    Returns (chunk vectors (n, d), chunk id -> (m, d) sentence vectors); FAQ entries are mixed with
+    their question's vector.
+    """
     questions = [(row, text) for row, chunk in enumerate(chunks) if (text := question_text(chunk))]
-    vectors = embedder.embed([c.embedding_text for c in chunks] + [text for _, text in questions], show_progress=show_progress)
-    return with_question_vectors(vectors[: len(chunks)], vectors[len(chunks) :], [row for row, _ in questions])
+    sentences = [sentence_texts(c.text, c.metadata.get("kind", "article")) if sentence_vectors else [] for c in chunks]
+    texts = [c.embedding_text for c in chunks] + [text for _, text in questions] + [t for group in sentences for t in group]
+    vectors = embedder.embed(texts, show_progress=show_progress)
+    start = len(chunks) + len(questions)
+    chunk_vectors = with_question_vectors(vectors[: len(chunks)], vectors[len(chunks) : start], [row for row, _ in questions])
+    by_chunk: dict[int, np.ndarray] = {}
+    for chunk, group in zip(chunks, sentences):
+        if group:
+            by_chunk[chunk.chunk_id] = vectors[start : start + len(group)]
+            start += len(group)
+    return chunk_vectors, by_chunk
 
 
 def ingest(
@@ -86,6 +112,7 @@ def ingest(
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     faq_columns: tuple[str, str] = FAQ_COLUMNS,
+    sentence_vectors: bool = True,
     **index_options,
 ) -> IngestReport:
     """Load ``paths``, re-embed new or changed documents, remove documents deleted from these folders.
@@ -93,7 +120,8 @@ def ingest(
     Chunks hold at most ``max_tokens`` tokens of the embedder's tokenizer, overlapping by
     ``overlap_tokens``. Nothing is written when nothing changed; otherwise the index is saved atomically.
     ``faq_columns`` names the question and answer columns of FAQ files; ``index_options`` (index_type,
-    ann_threshold) pick the approximate index built and saved with the exact one.
+    ann_threshold) pick the approximate index built and saved with the exact one. ``sentence_vectors``
+    stores a vector per sentence of article chunks (``retrieval.sentences``).
     """
     roots = [Path(p).resolve() for p in paths]
     loaded = load_paths(roots, show_progress=show_progress, faq_columns=faq_columns)
@@ -111,7 +139,7 @@ def ingest(
             continue  # not in ``seen``: an indexed copy is removed below
         seen.add(document.doc_id)
         known = index.documents.get(document.doc_id)
-        expected = signature + (FAQ_VECTOR_SIGNATURE if document.kind == "faq" else "")
+        expected = document_signature(signature, document.kind, sentence_vectors)
         if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
             report.unchanged.append(document.doc_id)
             continue
@@ -130,7 +158,7 @@ def ingest(
         del index.documents[doc_id]
         report.removed.append(doc_id)
     if to_embed:
-        index.add(to_embed, embed_chunks(embedder, to_embed, show_progress))
+        index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors))
         report.chunks_embedded = len(to_embed)
     index.chunking = settings
     if report.changed or rebuild or not (Path(index_dir) / "manifest.json").exists():

@@ -15,6 +15,7 @@ from retrieval.embedders import Embedder
 from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
 from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
 from retrieval.keyword import KeywordIndex
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
 
 Method = Literal["dense", "bm25", "hybrid", "rrf"]
 METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
@@ -33,6 +34,7 @@ class SearchOptions:
     coverage_power: float = DEFAULT_COVERAGE_POWER  # hybrid's bm25 weight * coverage ** power (0: fixed)
     keyword_tokenizer: str = "auto"
     rerank_top: int = 10
+    sentence_weight: float = DEFAULT_SENTENCE_WEIGHT  # dense: best-sentence share of a chunk's score (0: off)
 
 
 def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
@@ -57,8 +59,8 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
 class Retriever:
     """Search over a saved index. The index loads on first use and reloads when it changes on disk.
 
-    Every returned passage is scored with the dense cosine similarity of query and chunk, whatever
-    the method that ranked it, so one threshold ("is anything close enough?") serves all methods.
+    Every returned passage is scored with the dense cosine similarity of query and chunk (its chunk
+    vector, whatever sentence vectors and the method did to the ranking), so one threshold ("is anything close enough?") serves all methods.
     A reranker (``retrieval.reranker``), when given, re-orders the first ``rerank_top`` candidates.
     """
 
@@ -118,8 +120,10 @@ class Retriever:
         vector = self._embed_query(query)
         allowed = {cid for cid, chunk in index.chunks.items() if matches(chunk, filters)} if filters else None
         depth = max(k, self.options.rerank_top if self.reranker else k)
-        if self.method == "dense":
-            ranked = [(chunk.chunk_id, score) for chunk, score in index.search(vector, depth, allowed)]
+        weight = self.options.sentence_weight
+        if self.method == "dense":  # sentence vectors re-order the chunk search's first CANDIDATES
+            found = index.search(vector, max(depth, CANDIDATES) if weight > 0 else depth, allowed, weight)
+            ranked = [(chunk.chunk_id, score) for chunk, score in found[:depth]]
         else:
             pool = CANDIDATES if allowed is None else CANDIDATES + len(index.chunks) - len(allowed)
             found, coverage = self.keyword_index().search_with_coverage([query], pool)
@@ -127,7 +131,7 @@ class Retriever:
             if self.method == "bm25":
                 ranked = keyword[:depth]
             else:
-                dense = [(chunk.chunk_id, score) for chunk, score in index.search(vector, CANDIDATES, allowed)]
+                dense = [(chunk.chunk_id, score) for chunk, score in index.search(vector, CANDIDATES, allowed, weight)]
                 if self.method == "rrf":
                     ranked = reciprocal_rank_fusion([dense, keyword])
                 else:

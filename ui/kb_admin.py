@@ -62,12 +62,16 @@ class KnowledgeBaseAdmin:
     uploads_dir: Path
     max_tokens: int
     overlap_tokens: int
+    sentence_vectors: bool = True
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
     def _ingest(self, paths: list[Path]) -> IngestReport:
-        return ingest(paths, self.embedder, self.index_dir, max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens)
+        return ingest(
+            paths, self.embedder, self.index_dir, max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens,
+            sentence_vectors=self.sentence_vectors,
+        )
 
     def status(self) -> tuple[str, pd.DataFrame]:
         """The index's manifest as text, and its documents with their chunk counts."""

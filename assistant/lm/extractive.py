@@ -21,14 +21,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from retrieval.embedders import Embedder
+from retrieval.sentences import Unit, split_units
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*])")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$'.-]*[a-z0-9]|[a-z0-9]")
 
 WORD_OVERLAP_WEIGHT = 0.25
@@ -85,42 +83,6 @@ _PART_BREAK = re.compile(
     r"|\s+and\s+(?=(?:how|what|when|where|which|who|why|for how|can i|do i|will i|is it|does it)\b)",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One sentence or list item of a passage."""
-
-    passage: int  # 1-based, in the order the passages were given
-    position: int  # order within its passage
-    text: str
-    lead: int | None = None  # for a list item: the position of the sentence that introduces the list
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences (and list items) of a passage, without Markdown list markers."""
-    return [unit.text for unit in split_units(text, passage=1)]
-
-
-def split_units(text: str, passage: int) -> list[Unit]:
-    """The passage's sentences and list items in order; list items remember the sentence before the list."""
-    units: list[Unit] = []
-    lead: int | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        is_item = bool(_LIST_MARKER.match(line))
-        pieces = [_LIST_MARKER.sub("", line).strip()] if is_item else _SENTENCE_END.split(line.strip())
-        if not is_item:
-            lead = None
-        for piece in pieces:
-            piece = piece.strip()
-            if len(piece.split()) < (2 if is_item else 3):  # fragments; a list item may be short ("Euro (EUR)")
-                continue
-            units.append(Unit(passage, len(units), piece, lead if is_item else None))
-            if not is_item and piece.endswith(":"):
-                lead = units[-1].position
-    return units
 
 
 def content_words(text: str) -> set[str]:

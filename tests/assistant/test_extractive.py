@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts, split_sentences
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
+from retrieval.sentences import split_sentences
 from conftest import HASH_MIN_SCORE
 from retrieval.embedders import HashEmbedder
 from retrieval.ingest import ingest
