@@ -62,7 +62,7 @@ def bench_ingest(embedder, data_root: Path, articles: int, rounds: int = 2) -> d
     from retrieval.chunking import chunk_document
     from retrieval.ingest import ingest
     from retrieval.loaders import load_paths
-    from retrieval.sentences import sentence_texts
+    from retrieval.sentences import chunk_sentence_texts
 
     dataset = load_dataset("squad2", data_root / DATA["squad2"])
     folder = Path(tempfile.mkdtemp(prefix="bench-kb-"))
@@ -74,7 +74,7 @@ def bench_ingest(embedder, data_root: Path, articles: int, rounds: int = 2) -> d
         docs = load_paths([folder]).documents
         chunks = [c for d in docs for c in chunk_document(d, 256, 32, embedder.count_tokens)]
         texts = [c.embedding_text for c in chunks]
-        everything = texts + [t for c in chunks for t in sentence_texts(c.text, c.metadata.get("kind", "article"))]
+        everything = texts + [t for c in chunks for t in chunk_sentence_texts(c)]
         index_dir = folder.parent / f"{folder.name}-index"
         times: dict[str, list[float]] = {"raw_all": [], "ingest": [], "raw_chunks": [], "ingest_without_sentences": []}
 

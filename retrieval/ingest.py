@@ -26,7 +26,7 @@ from retrieval.documents import Chunk
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
 from retrieval.loaders import FAQ_COLUMNS, load_paths
-from retrieval.sentences import sentence_texts
+from retrieval.sentences import chunk_sentence_texts
 
 
 @dataclass
@@ -71,7 +71,7 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
 
 
 FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
-SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=1"  # appended to an article's signature when it has them
+SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=heading+sentence"  # appended to an article's signature when it has them
 
 
 def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:
@@ -90,7 +90,7 @@ def embed_chunks(
     their question's vector.
     """
     questions = [(row, text) for row, chunk in enumerate(chunks) if (text := question_text(chunk))]
-    sentences = [sentence_texts(c.text, c.metadata.get("kind", "article")) if sentence_vectors else [] for c in chunks]
+    sentences = [chunk_sentence_texts(c) if sentence_vectors else [] for c in chunks]
     texts = [c.embedding_text for c in chunks] + [text for _, text in questions] + [t for group in sentences for t in group]
     vectors = embedder.embed(texts, show_progress=show_progress)
     start = len(chunks) + len(questions)

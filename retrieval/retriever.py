@@ -15,7 +15,7 @@ from retrieval.embedders import Embedder
 from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
 from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
 from retrieval.keyword import KeywordIndex
-from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, mix
 
 Method = Literal["dense", "bm25", "hybrid", "rrf"]
 METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
@@ -59,8 +59,9 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
 class Retriever:
     """Search over a saved index. The index loads on first use and reloads when it changes on disk.
 
-    Every returned passage is scored with the dense cosine similarity of query and chunk (its chunk
-    vector, whatever sentence vectors and the method did to the ranking), so one threshold ("is anything close enough?") serves all methods.
+    Every returned passage is scored with its dense score, whatever the method that ranked it: the
+    cosine similarity of query and chunk, mixed with its best sentence's where the chunk has sentence
+    vectors (``retrieval.sentences``), so one threshold ("is anything close enough?") serves all methods.
     A reranker (``retrieval.reranker``), when given, re-orders the first ``rerank_top`` candidates.
     """
 
@@ -141,8 +142,11 @@ class Retriever:
             head = ranked[: self.options.rerank_top]
             scores = self.reranker.score_pairs([(query, index.chunks[i].embedding_text) for i, _ in head])
             ranked = self.reranker.combine([(i, s) for (i, _), s in zip(head, scores)], list(head)) + list(ranked[len(head):])
-        return [Passage(index.chunks[chunk_id], self._cosine(index, chunk_id, vector)) for chunk_id, _ in ranked[:k]]
+        return [Passage(index.chunks[chunk_id], self._dense_score(index, chunk_id, vector)) for chunk_id, _ in ranked[:k]]
 
-    @staticmethod
-    def _cosine(index: VectorIndex, chunk_id: int, vector: np.ndarray) -> float:
-        return float(index.vector_of(chunk_id) @ vector)
+    def _dense_score(self, index: VectorIndex, chunk_id: int, vector: np.ndarray) -> float:
+        cosine = float(index.vector_of(chunk_id) @ vector)
+        sentences = index.sentence_vectors_of(chunk_id) if self.options.sentence_weight > 0 else None
+        if sentences is None:
+            return cosine
+        return float(mix(cosine, float(np.max(sentences @ vector)), self.options.sentence_weight))

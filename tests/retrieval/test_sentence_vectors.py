@@ -14,7 +14,7 @@ from retrieval.evaluation import EvalSet, dense_rankings
 from retrieval.index import IndexLoadError, VectorIndex
 from retrieval.ingest import ingest
 from retrieval.retriever import Retriever, SearchOptions
-from retrieval.sentences import mix, rescore, sentence_texts
+from retrieval.sentences import chunk_sentence_texts, mix, rescore, sentence_texts
 
 ARTICLE = """# Delivery to Canada
 
@@ -104,7 +104,7 @@ def test_an_index_without_sentence_vectors_writes_no_sentence_files(tmp_path: Pa
     assert VectorIndex.load(tmp_path / "index", "hash", "hash-4").sentence_counts == {}
 
 
-def test_retriever_ranks_by_sentences_but_reports_the_chunk_cosine(tmp_path: Path) -> None:
+def test_retriever_ranks_and_scores_passages_with_their_sentences(tmp_path: Path) -> None:
     index, _, _ = two_chunk_index()
     index.save(tmp_path / "index")
     embedder = FixedQuery(unit(1, 0, 0, 0))
@@ -112,10 +112,13 @@ def test_retriever_ranks_by_sentences_but_reports_the_chunk_cosine(tmp_path: Pat
     plain = Retriever(embedder, tmp_path / "index", "dense", SearchOptions(index_type="flat", sentence_weight=0.0))
     mixed = Retriever(embedder, tmp_path / "index", "dense", SearchOptions(index_type="flat", sentence_weight=0.7))
 
-    assert [p.chunk.doc_id for p in plain.search("q", k=2)] == ["whole", "part"]
+    assert [(p.chunk.doc_id, round(p.score, 4)) for p in plain.search("q", k=2)] == [("whole", 0.8), ("part", 0.6)]
     passages = mixed.search("q", k=2)
     assert [p.chunk.doc_id for p in passages] == ["part", "whole"]
-    assert passages[0].score == pytest.approx(0.6)  # the threshold still sees the chunk's own cosine
+    # the score the answer threshold sees is the one that ranked it, for every method
+    assert [p.score for p in passages] == pytest.approx([mix(0.6, 1.0, 0.7), 0.8])
+    hybrid = Retriever(embedder, tmp_path / "index", "hybrid", SearchOptions(index_type="flat", sentence_weight=0.7))
+    assert {p.chunk.doc_id: p.score for p in hybrid.search("q", k=2)} == pytest.approx({"part": mix(0.6, 1.0, 0.7), "whole": 0.8})
 
 
 def test_ingest_stores_a_vector_per_sentence_of_articles_only(tmp_path: Path) -> None:
@@ -130,7 +133,9 @@ def test_ingest_stores_a_vector_per_sentence_of_articles_only(tmp_path: Path) ->
     [article] = [c for c in index.chunks.values() if c.doc_id == "canada"]
     sentences = sentence_texts(article.text)
     assert len(sentences) == 3 and index.sentence_counts == {article.chunk_id: 3}
-    assert np.allclose(index.sentence_vectors_of(article.chunk_id), embedder.embed(sentences), atol=1e-6)
+    embedded = [f"Delivery to Canada\n{sentence}" for sentence in sentences]  # with the heading, as the chunk
+    assert chunk_sentence_texts(article) == embedded
+    assert np.allclose(index.sentence_vectors_of(article.chunk_id), embedder.embed(embedded), atol=1e-6)
 
     report = ingest([kb], embedder, tmp_path / "index", sentence_vectors=False)  # switched off: re-embedded without them
     assert report.updated == ["canada"] and report.unchanged == ["faq#do-you-ship-to-canada"]
