@@ -44,7 +44,7 @@ from retrieval.evaluation import embed_cached, load_dataset  # noqa: E402
 from retrieval.fusion import score_fusion  # noqa: E402
 from retrieval.index import build_ann  # noqa: E402
 from retrieval.keyword import KeywordIndex  # noqa: E402
-from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, rescore, sentence_id  # noqa: E402
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, best_sentence_scores, rescore, sentence_ids  # noqa: E402
 
 DATA = {"squad2": "squad_v2_dev_cs224n", "stackfaq": "stackfaq", "dstc11": "dstc11_track5"}
 
@@ -144,18 +144,20 @@ def sentence_store(vectors: np.ndarray, per_chunk: int, noise: float) -> faiss.I
     """Sentence vectors as ingest stores them: ``per_chunk`` perturbed copies of each chunk vector."""
     store = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
     rng = np.random.default_rng(1)
+    ids_by_chunk = np.stack([sentence_ids(chunk, per_chunk) for chunk in range(len(vectors))])  # chunk ids are 0..n-1 here
     for n in range(per_chunk):
-        ids = np.array([sentence_id(chunk, n) for chunk in range(len(vectors))], dtype=np.int64)
+        ids = np.ascontiguousarray(ids_by_chunk[:, n])
         copies = vectors + rng.normal(0.0, noise, size=vectors.shape).astype(np.float32)
         store.add_with_ids(copies / np.linalg.norm(copies, axis=1, keepdims=True), ids)
     return store
 
 
 def rescore_with(store: faiss.Index, per_chunk: int, hits: np.ndarray, scores: np.ndarray, query: np.ndarray) -> list:
-    """Search's sentence step (``VectorIndex.search``): reconstruct the candidates' sentences, re-score."""
+    """Search's sentence step (``VectorIndex.search``): read the candidates' sentence vectors, re-score."""
     candidates = [(int(i), float(s)) for i, s in zip(hits, scores) if i >= 0]
-    found = {i: np.stack([store.reconstruct(sentence_id(i, n)) for n in range(per_chunk)]) for i, _ in candidates}
-    return rescore(candidates, query, found, DEFAULT_SENTENCE_WEIGHT)
+    counts = {i: per_chunk for i, _ in candidates}
+    best = best_sentence_scores(store, counts, [i for i, _ in candidates], query)
+    return rescore(candidates, best, DEFAULT_SENTENCE_WEIGHT)
 
 
 def bench_size(size: int, base_vectors: np.ndarray, texts: list[str], queries: np.ndarray, query_texts: list[str],

@@ -247,7 +247,10 @@ def dense_rankings(
         return rankings
     sentences = sentence_vectors(embedder, dataset, cache_dir, show_progress)
     queries = _query_vectors(embedder, dataset, cache_dir, show_progress)
-    return [rescore(ranking, query, sentences, sentence_weight) for ranking, query in zip(rankings, queries)]
+    return [
+        rescore(ranking, {i: float(np.max(sentences[i] @ query)) for i, _ in ranking if i in sentences}, sentence_weight)
+        for ranking, query in zip(rankings, queries)
+    ]
 
 
 def _query_vectors(embedder: Embedder, dataset: EvalSet, cache_dir: Path | None, show_progress: bool) -> np.ndarray:

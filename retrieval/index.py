@@ -28,7 +28,7 @@ import faiss
 import numpy as np
 
 from retrieval.documents import Chunk
-from retrieval.sentences import rescore, sentence_id
+from retrieval.sentences import best_sentence_scores, rescore, sentence_ids
 
 FORMAT_VERSION = 1
 INDEX_TYPES: tuple[str, ...] = ("auto", "flat", "hnsw", "ivf")
@@ -127,8 +127,7 @@ class VectorIndex:
             if chunk_id not in self.chunks or not len(sentences):
                 continue
             sentences = np.ascontiguousarray(sentences, dtype=np.float32).reshape(-1, self.dimension)
-            sentence_ids = np.array([sentence_id(chunk_id, n) for n in range(len(sentences))], dtype=np.int64)
-            self.sentences.add_with_ids(sentences, sentence_ids)
+            self.sentences.add_with_ids(sentences, sentence_ids(chunk_id, len(sentences)))
             self.sentence_counts[chunk_id] = len(sentences)
         self._ann = None
 
@@ -137,9 +136,9 @@ class VectorIndex:
         present = [i for i in chunk_ids if i in self.chunks]
         if present:
             self.faiss.remove_ids(np.array(present, dtype=np.int64))
-            sentence_ids = [sentence_id(c, n) for c in present for n in range(self.sentence_counts.pop(c, 0))]
-            if sentence_ids:
-                self.sentences.remove_ids(np.array(sentence_ids, dtype=np.int64))
+            counts = [(c, self.sentence_counts.pop(c)) for c in present if c in self.sentence_counts]
+            if counts:
+                self.sentences.remove_ids(np.concatenate([sentence_ids(c, n) for c, n in counts]))
             for chunk_id in present:
                 del self.chunks[chunk_id]
             self._ann = None
@@ -200,16 +199,18 @@ class VectorIndex:
                 ids = np.where(ids >= 0, id_map[np.maximum(ids, 0)], -1)
         found = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
         if sentence_weight > 0 and self.sentence_counts:
-            sentences = {i: v for i, _ in found if (v := self.sentence_vectors_of(i)) is not None}
-            found = rescore(found, query[0], sentences, sentence_weight)
+            found = rescore(found, self.best_sentence_scores([i for i, _ in found], query[0]), sentence_weight)
         return [(self.chunks[i], s) for i, s in found]
+
+    def best_sentence_scores(self, chunk_ids: list[int], vector: np.ndarray) -> dict[int, float]:
+        """Chunk id -> its best sentence's cosine with a (dimension,) query, for chunks with sentence vectors."""
+        query = np.asarray(vector, dtype=np.float32).reshape(self.dimension)
+        return best_sentence_scores(self.sentences, self.sentence_counts, chunk_ids, query)
 
     def sentence_vectors_of(self, chunk_id: int) -> np.ndarray | None:
         """The (m, dimension) sentence vectors of a chunk, or None when it has none."""
         count = self.sentence_counts.get(int(chunk_id), 0)
-        if not count:
-            return None
-        return np.stack([self.sentences.reconstruct(sentence_id(int(chunk_id), n)) for n in range(count)])
+        return self.sentences.reconstruct_batch(sentence_ids(int(chunk_id), count)) if count else None
 
     def _ann_id_map(self) -> np.ndarray:
         if self._ann_ids is None or self._ann_ids_of is not self._ann:

@@ -71,7 +71,7 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
 
 
 FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
-SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=heading+sentence"  # appended to an article's signature when it has them
+SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=heading+sentence,ids=step"  # appended to an article's signature when it has them
 
 
 def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:

@@ -18,10 +18,10 @@ The sentence splitter here is also the extractive answerer's (``assistant.lm.ext
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -84,10 +84,28 @@ def chunk_sentence_texts(chunk: Chunk) -> list[str]:
     return [f"{chunk.heading}\n{sentence}" if chunk.heading else sentence for sentence in sentences]
 
 
-def sentence_id(chunk_id: int, position: int) -> int:
-    """A stable signed 64-bit id for a chunk's ``position``-th sentence vector."""
-    digest = hashlib.sha256(f"{chunk_id}\x00{position}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+_ID_STEP = np.uint64(0x9E3779B97F4A7C15)  # odd: chunk id + n * step never meets another chunk's ids in practice
+
+
+def sentence_ids(chunk_id: int, count: int) -> np.ndarray:
+    """Stable signed 64-bit ids of a chunk's ``count`` sentence vectors (chunk ids are 64-bit hashes)."""
+    steps = np.arange(1, count + 1, dtype=np.uint64) * _ID_STEP  # wraps modulo 2**64
+    return (np.uint64(chunk_id % 2**64) + steps).view(np.int64)
+
+
+def best_sentence_scores(store: Any, counts: Mapping[int, int], chunk_ids: Sequence[int], query: np.ndarray) -> dict[int, float]:
+    """Chunk id -> the best cosine of its sentence vectors with ``query``, for the chunks that have them.
+
+    ``store`` is the FAISS id map holding the vectors (``VectorIndex.sentences``); one batched read.
+    """
+    chosen = [c for c in chunk_ids if counts.get(c)]
+    if not chosen:
+        return {}
+    sizes = [counts[c] for c in chosen]
+    vectors = store.reconstruct_batch(np.concatenate([sentence_ids(c, n) for c, n in zip(chosen, sizes)]))
+    starts = np.concatenate([[0], np.cumsum(sizes[:-1])]).astype(np.int64)
+    best = np.maximum.reduceat(vectors @ query, starts)
+    return dict(zip(chosen, best.tolist()))
 
 
 def mix(chunk_score: float | np.ndarray, best_sentence: float | np.ndarray, weight: float) -> float | np.ndarray:
@@ -95,17 +113,12 @@ def mix(chunk_score: float | np.ndarray, best_sentence: float | np.ndarray, weig
     return weight * best_sentence + (1.0 - weight) * chunk_score
 
 
-def rescore(
-    ranking: Sequence[tuple[int, float]], query: np.ndarray, sentence_vectors: dict[int, np.ndarray], weight: float
-) -> list[tuple[int, float]]:
-    """``ranking`` (id, chunk cosine) re-scored with each id's (n, d) sentence vectors, best first.
+def rescore(ranking: Sequence[tuple[int, float]], best_sentence: Mapping[int, float], weight: float) -> list[tuple[int, float]]:
+    """``ranking`` (id, chunk cosine) re-scored with each id's best sentence cosine, best first.
 
     Ids without sentence vectors keep their cosine.
     """
-    scored = []
-    for item, score in ranking:
-        vectors = sentence_vectors.get(item)
-        if vectors is not None and len(vectors) and weight > 0:
-            score = float(mix(score, float(np.max(vectors @ query)), weight))
-        scored.append((item, score))
+    if weight <= 0:
+        return list(ranking)
+    scored = [(item, float(mix(score, best_sentence[item], weight)) if item in best_sentence else score) for item, score in ranking]
     return sorted(scored, key=lambda pair: pair[1], reverse=True)

@@ -14,7 +14,7 @@ from retrieval.evaluation import EvalSet, dense_rankings
 from retrieval.index import IndexLoadError, VectorIndex
 from retrieval.ingest import ingest
 from retrieval.retriever import Retriever, SearchOptions
-from retrieval.sentences import chunk_sentence_texts, mix, rescore, sentence_texts
+from retrieval.sentences import chunk_sentence_texts, mix, rescore, sentence_ids, sentence_texts
 
 ARTICLE = """# Delivery to Canada
 
@@ -60,11 +60,23 @@ def test_sentence_texts_skip_faq_entries_and_single_sentences() -> None:
 
 
 def test_rescore_mixes_the_best_sentence_and_keeps_the_rest() -> None:
-    query = unit(1, 0)
-    sentences = {2: np.stack([unit(0, 1), unit(1, 0)])}
-    ranked = rescore([(1, 0.8), (2, 0.5)], query, sentences, weight=0.7)
+    ranked = rescore([(1, 0.8), (2, 0.5)], {2: 1.0}, weight=0.7)
     assert ranked == [(2, pytest.approx(0.7 * 1.0 + 0.3 * 0.5)), (1, 0.8)]
-    assert rescore([(1, 0.8), (2, 0.5)], query, sentences, weight=0.0) == [(1, 0.8), (2, 0.5)]
+    assert rescore([(1, 0.8), (2, 0.5)], {2: 1.0}, weight=0.0) == [(1, 0.8), (2, 0.5)]
+
+
+def test_sentence_ids_are_stable_and_distinct_across_chunks() -> None:
+    chunk_ids = [Chunk.make_id(f"doc{i}", "", "text") for i in range(2000)]
+    ids = np.concatenate([sentence_ids(c, 8) for c in chunk_ids])
+    assert len(set(ids.tolist())) == len(ids) and not set(ids.tolist()) & set(chunk_ids)
+    assert sentence_ids(chunk_ids[0], 3).tolist() == sentence_ids(chunk_ids[0], 8)[:3].tolist()
+    assert ids.dtype == np.int64
+
+
+def test_best_sentence_scores_reads_each_chunks_own_sentences() -> None:
+    index, whole, part = two_chunk_index()
+    scores = index.best_sentence_scores([whole.chunk_id, part.chunk_id], unit(0, 0, 1, 0))
+    assert scores == {part.chunk_id: pytest.approx(1.0)}  # its second sentence; ``whole`` has none
 
 
 def test_index_reorders_by_sentences_and_keeps_them_through_save_and_load(tmp_path: Path) -> None:
