@@ -202,6 +202,13 @@ class VectorIndex:
             found = rescore(found, self.best_sentence_scores([i for i, _ in found], query[0]), sentence_weight)
         return [(self.chunks[i], s) for i, s in found]
 
+    def dense_scores(self, chunk_ids: list[int], vector: np.ndarray, sentence_weight: float = 0.0) -> dict[int, float]:
+        """Chunk id -> the score ``search`` ranks it by: its cosine with a (dimension,) query vector,
+        mixed with its best sentence's when ``sentence_weight`` > 0 and it has sentence vectors."""
+        cosines = [(int(i), float(self.vector_of(i) @ vector)) for i in chunk_ids]
+        best = self.best_sentence_scores([i for i, _ in cosines], vector) if sentence_weight > 0 else {}
+        return dict(rescore(cosines, best, sentence_weight))
+
     def best_sentence_scores(self, chunk_ids: list[int], vector: np.ndarray) -> dict[int, float]:
         """Chunk id -> its best sentence's cosine with a (dimension,) query, for chunks with sentence vectors."""
         query = np.asarray(vector, dtype=np.float32).reshape(self.dimension)

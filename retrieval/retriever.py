@@ -15,7 +15,7 @@ from retrieval.embedders import Embedder
 from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
 from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
 from retrieval.keyword import KeywordIndex
-from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, rescore
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
 
 Method = Literal["dense", "bm25", "hybrid", "rrf"]
 METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
@@ -143,7 +143,5 @@ class Retriever:
             scores = self.reranker.score_pairs([(query, index.chunks[i].embedding_text) for i, _ in head])
             ranked = self.reranker.combine([(i, s) for (i, _), s in zip(head, scores)], list(head)) + list(ranked[len(head):])
         chosen = [chunk_id for chunk_id, _ in ranked[:k]]
-        cosines = [(chunk_id, float(index.vector_of(chunk_id) @ vector)) for chunk_id in chosen]
-        weight = self.options.sentence_weight
-        scores = dict(rescore(cosines, index.best_sentence_scores(chosen, vector) if weight > 0 else {}, weight))
+        scores = index.dense_scores(chosen, vector, weight)
         return [Passage(index.chunks[chunk_id], scores[chunk_id]) for chunk_id in chosen]
