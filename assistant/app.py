@@ -269,7 +269,9 @@ class Assistant:
             if hasattr(part, "warm_up"):
                 part.warm_up()
         if self.extractive:  # the sentences extractive answers are picked from: embedded once, now
-            from retrieval.sentences import split_sentences
+            from assistant.lm.extractive import unit_texts
+            from retrieval.sentences import split_units
 
             chunks = self.retriever.index.chunks.values()
-            self.turn_embedder.embed(list(dict.fromkeys(s for chunk in chunks for s in split_sentences(chunk.text))))
+            texts = (text for chunk in chunks for text in unit_texts(split_units(chunk.text, 1), [chunk.heading]))
+            self.turn_embedder.embed(list(dict.fromkeys(texts)))

@@ -253,14 +253,14 @@ class AnswerFromKnowledgeBase:
         started = time.perf_counter()
         pieces: list[str] = []
         if self.extractive is not None:
-            pieces.append(self.extractive.answer(question, [p.chunk.text for p in passages], focus=focus))
+            pieces.append(self.extractive.answer(question, [p.chunk.text for p in passages], focus=focus, headings=[p.chunk.heading for p in passages]))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name
         else:
             assert self.generator is not None
             messages = build_messages(question, [PromptPassage(p.chunk.heading, p.chunk.text) for p in passages])
-            fallback = (lambda: self.fallback.answer(question, [p.chunk.text for p in passages])) if self.fallback else None
+            fallback = (lambda: self.fallback.answer(question, [p.chunk.text for p in passages], headings=[p.chunk.heading for p in passages])) if self.fallback else None
             for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback):
                 if not pieces:
                     timings["first_token_ms"] = (time.perf_counter() - started) * 1000

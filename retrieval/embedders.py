@@ -141,6 +141,15 @@ class CachedEmbedder:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store vectors computed elsewhere (e.g. read from a cache file) as these texts' vectors."""
+        with self._lock:
+            for text, vector in zip(texts, vectors):
+                self._vectors[text] = vector
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self.max_entries:
+                self._vectors.popitem(last=False)
+
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         texts = list(texts)
         with self._lock:

@@ -98,6 +98,14 @@ def unit_words(units: Sequence[Unit]) -> list[set[str]]:
     return [content_words(u.text) | (content_words(leads[(u.passage, u.lead)]) if u.lead is not None else set()) for u in units]
 
 
+def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[str]:
+    """What is embedded for each unit: its passage's heading path, then the unit (as the index embeds
+    sentences: "It takes 7 days." alone loses what "it" is)."""
+    if not headings:
+        return [u.text for u in units]
+    return [f"{headings[u.passage - 1]}\n{u.text}" if headings[u.passage - 1] else u.text for u in units]
+
+
 def answer_types(question: str) -> list[str]:
     """The kinds of answer the question asks for, e.g. ``["duration"]`` for "how long ...?"."""
     return [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
@@ -119,14 +127,15 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.follow_ratio = follow_ratio
 
-    def answer(self, question: str, passages: Sequence[str], focus: str | None = None) -> str:
+    def answer(self, question: str, passages: Sequence[str], focus: str | None = None, headings: Sequence[str] | None = None) -> str:
         """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
-        (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part."""
+        (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
+        ``headings`` (the passages' heading paths) are read with each of their sentences."""
         units = [unit for n, text in enumerate(passages, start=1) for unit in split_units(text, n)]
         if not units:
             return ""
         parts = question_parts(question) + ([focus] if focus and focus != question else [])
-        vectors = self.embedder.embed([question, *parts] + [u.text for u in units])
+        vectors = self.embedder.embed([question, *parts] + unit_texts(units, headings))
         questions, unit_vectors = vectors[: 1 + len(parts)], vectors[1 + len(parts) :]
         similarity = unit_vectors @ questions.T  # (units, 1 + parts)
         words = unit_words(units)

@@ -1,0 +1,122 @@
+"""Extractive answers on SQuAD v2: a check of the sentence picker on questions it was not tuned on.
+
+    python benchmarks/extractive_squad.py --split test
+
+Each answerable SQuAD v2 dev question retrieves its 5 closest paragraphs (MiniLM cosine, the
+paragraph's article title as its heading), and ``ExtractiveAnswerer`` answers from them as it does in
+the product. An answer counts as right when it contains one of the question's gold answer strings
+(SQuAD's normalisation: lower case, no punctuation or articles). Reported beside it: the share of
+questions whose gold paragraph was retrieved (the ceiling), accuracy on those, and the answer's mean
+length in words (a longer answer contains more by chance).
+
+The questions are split in two halves by article (``retrieval.evaluation.in_train_half``): the
+picker's weights may be looked at on ``train``; ``test`` is the figure to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.app import build_embedder  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.lm.answer_eval import normalize_answer  # noqa: E402
+from assistant.lm.extractive import ExtractiveAnswerer, unit_texts  # noqa: E402
+from retrieval.embedders import CachedEmbedder  # noqa: E402
+from retrieval.evaluation import embed_cached, in_train_half  # noqa: E402
+from retrieval.sentences import split_units  # noqa: E402
+
+CITATION = " [{}]"
+
+
+def load_squad(path: Path) -> tuple[list[str], list[str], list[dict]]:
+    """Paragraph texts, their article titles, and the answerable questions (text, gold paragraph, answers, article)."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    paragraphs, titles, questions = [], [], []
+    for article in data:
+        title = article["title"].replace("_", " ")
+        for paragraph in article["paragraphs"]:
+            row = len(paragraphs)
+            paragraphs.append(paragraph["context"])
+            titles.append(title)
+            for qa in paragraph["qas"]:
+                if not qa.get("is_impossible") and qa.get("answers"):
+                    answers = sorted({a["text"] for a in qa["answers"]})
+                    questions.append({"question": qa["question"], "paragraph": row, "answers": answers, "article": article["title"]})
+    return paragraphs, titles, questions
+
+
+def strip_citations(answer: str, passages: int) -> str:
+    for n in range(1, passages + 1):
+        answer = answer.replace(CITATION.format(n), " ")
+    return answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n" / "dev-v2.0.json")
+    parser.add_argument("--split", choices=["train", "test", "all"], default="test")
+    parser.add_argument("--k", type=int, default=5, help="paragraphs retrieved per question")
+    parser.add_argument("--no-headings", action="store_true", help="do not give the article title as the passages' heading")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="write the summary (JSON) here")
+    args = parser.parse_args()
+
+    settings = Settings()
+    embedder = build_embedder(settings)
+    cache = settings.data_dir / "cache" / "embeddings"
+    paragraphs, titles, questions = load_squad(args.data)
+    if args.split != "all":
+        questions = [q for q in questions if in_train_half(q["article"]) == (args.split == "train")]
+    questions = questions[: args.limit]
+    print(f"{len(questions)} questions ({args.split}), {len(paragraphs)} paragraphs", flush=True)
+
+    paragraph_vectors = embed_cached(embedder, paragraphs, cache, show_progress=True)
+    question_vectors = embed_cached(embedder, [q["question"] for q in questions], cache, queries=True, show_progress=True)
+    answerer = ExtractiveAnswerer(CachedEmbedder(embedder, max_entries=200_000))
+    headings = None if args.no_headings else titles
+    all_units = [unit_texts(split_units(text, 1), None if headings is None else [headings[row]]) for row, text in enumerate(paragraphs)]
+    flat = [t for texts in all_units for t in texts]
+    answerer.embedder.remember(flat, embed_cached(embedder, flat, cache, show_progress=True))  # as the product's warm-up
+
+    right = retrieved = right_retrieved = words = 0
+    started = time.perf_counter()
+    for q, vector in zip(questions, question_vectors):
+        top = np.argsort(-(paragraph_vectors @ vector))[: args.k].tolist()
+        answer = answerer.answer(q["question"], [paragraphs[r] for r in top], headings=None if headings is None else [headings[r] for r in top])
+        text = normalize_answer(strip_citations(answer, len(top)))
+        hit = any(normalize_answer(a) in text for a in q["answers"])
+        right += hit
+        words += len(text.split())
+        if q["paragraph"] in top:
+            retrieved += 1
+            right_retrieved += hit
+    seconds = time.perf_counter() - started
+    summary = {
+        "split": args.split,
+        "questions": len(questions),
+        "headings": headings is not None,
+        "answer_contains_gold": right / len(questions),
+        "gold_paragraph_retrieved": retrieved / len(questions),
+        "answer_contains_gold_when_retrieved": right_retrieved / max(retrieved, 1),
+        "answer_words_mean": words / len(questions),
+        "ms_per_question": 1000 * seconds / len(questions),
+    }
+    print(json.dumps(summary, indent=2))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
