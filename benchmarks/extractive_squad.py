@@ -62,6 +62,44 @@ def strip_citations(answer: str, passages: int) -> str:
     return answer
 
 
+def evaluate(
+    answerer: ExtractiveAnswerer,
+    paragraphs: list[str],
+    headings: list[str] | None,
+    questions: list[dict],
+    paragraph_vectors: np.ndarray,
+    question_vectors: np.ndarray,
+    k: int = 5,
+) -> dict:
+    """Answer every question from its ``k`` closest paragraphs; the shares of answers holding a gold answer."""
+    right = retrieved = right_retrieved = words = 0
+    started = time.perf_counter()
+    for q, vector in zip(questions, question_vectors):
+        similarity = paragraph_vectors @ vector
+        top = np.argsort(-similarity)[:k].tolist()
+        answer = answerer.answer(
+            q["question"],
+            [paragraphs[r] for r in top],
+            headings=None if headings is None else [headings[r] for r in top],
+        )
+        text = normalize_answer(strip_citations(answer, len(top)))
+        hit = any(normalize_answer(a) in text for a in q["answers"])
+        right += hit
+        words += len(text.split())
+        if q["paragraph"] in top:
+            retrieved += 1
+            right_retrieved += hit
+    seconds = time.perf_counter() - started
+    return {
+        "questions": len(questions),
+        "answer_contains_gold": right / len(questions),
+        "gold_paragraph_retrieved": retrieved / len(questions),
+        "answer_contains_gold_when_retrieved": right_retrieved / max(retrieved, 1),
+        "answer_words_mean": words / len(questions),
+        "ms_per_question": 1000 * seconds / len(questions),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n" / "dev-v2.0.json")
@@ -89,29 +127,8 @@ def main() -> None:
     flat = [t for texts in all_units for t in texts]
     answerer.embedder.remember(flat, embed_cached(embedder, flat, cache, show_progress=True))  # as the product's warm-up
 
-    right = retrieved = right_retrieved = words = 0
-    started = time.perf_counter()
-    for q, vector in zip(questions, question_vectors):
-        top = np.argsort(-(paragraph_vectors @ vector))[: args.k].tolist()
-        answer = answerer.answer(q["question"], [paragraphs[r] for r in top], headings=None if headings is None else [headings[r] for r in top])
-        text = normalize_answer(strip_citations(answer, len(top)))
-        hit = any(normalize_answer(a) in text for a in q["answers"])
-        right += hit
-        words += len(text.split())
-        if q["paragraph"] in top:
-            retrieved += 1
-            right_retrieved += hit
-    seconds = time.perf_counter() - started
-    summary = {
-        "split": args.split,
-        "questions": len(questions),
-        "headings": headings is not None,
-        "answer_contains_gold": right / len(questions),
-        "gold_paragraph_retrieved": retrieved / len(questions),
-        "answer_contains_gold_when_retrieved": right_retrieved / max(retrieved, 1),
-        "answer_words_mean": words / len(questions),
-        "ms_per_question": 1000 * seconds / len(questions),
-    }
+    summary = evaluate(answerer, paragraphs, headings, questions, paragraph_vectors, question_vectors, args.k)
+    summary = {"split": args.split, "headings": headings is not None, **summary}
     print(json.dumps(summary, indent=2))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

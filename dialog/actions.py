@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.lm.answering import stream_or_fallback
 from assistant.lm.base import Generator
-from assistant.lm.extractive import ExtractiveAnswerer, answer_types
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
 from dialog.events import (
@@ -190,6 +190,19 @@ class AnswerFromKnowledgeBase:
         close = [p for p in best.values() if p.score >= self.min_score and top - p.score <= self.clarify_margin]
         return close if len(close) >= 2 else []
 
+    def add_part_passages(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """``passages`` and, for a question of several parts ("How do I start a return, and how long until
+        the money is back?"), each part's best passage when it is not among them: the parts may be
+        answered in different articles, and the whole question's passages favour its first part."""
+        found = list(passages)
+        seen = {p.chunk.chunk_id for p in found}
+        for part in question_parts(question):
+            for passage in self.retriever.search(part, k=1):
+                if passage.chunk.chunk_id not in seen and passage.score >= self.min_score:
+                    found.append(passage)
+                    seen.add(passage.chunk.chunk_id)
+        return found
+
     def stay_on_topic(self, found: list[Passage], prefer_docs: tuple[str, ...]) -> list[Passage]:
         """The passages of ``prefer_docs`` when one scores within FOLLOW_UP_MARGIN of the best, else the
         top passages: a follow-up ("how much does it cost?") usually continues the article the
@@ -220,6 +233,8 @@ class AnswerFromKnowledgeBase:
             passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
         else:
             passages = self.retriever.search(question, k=self.top_k)
+            if self.extractive is not None:
+                passages = self.add_part_passages(question, passages)
         timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
         retrieval_event = RetrievalDone(query=question, passages=tuple(retrieved))

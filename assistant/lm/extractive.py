@@ -3,17 +3,21 @@
 For CPUs where generation is too slow: one embedding call per turn instead of a language model, and
 every word of the answer comes verbatim from the help centre.
 
-A sentence's score adds three signals to its cosine similarity with the question:
+A sentence is embedded with its passage's heading path in front (as the index embeds sentences), and
+its score adds to its cosine similarity with the question:
 
 - word overlap: the share of the question's content words the sentence contains, rarer words
-  (among the passages' sentences) weighing more;
+  (among the passages' sentences) weighing more, and, weighing less, the share its heading path contains;
 - answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
-  number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...;
-- passage rank: sentences of better-ranked passages win ties.
+  number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...
 
-A question with several parts ("How many codes do I get, and can I use them twice?") gets the best
-sentence for each part, preferring the passage of the first. A list item is shown after the sentence that introduces the list, and a
-sentence that introduces a list brings its items along.
+The answer is the best sentence, with the next best of the same passage when it scores nearly as well
+(an answer often takes two sentences: "Until then the tracking number may show as not found. It can
+take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use them
+twice?") also gets the best sentence for each part, preferring the passage of the first. A list item
+is shown after the sentence that introduces the list, and a sentence that introduces a list brings
+its items along. ``Weights`` holds the weights; ``benchmarks/extractive_squad.py`` checks them on
+SQuAD questions they were not chosen on.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,12 +34,18 @@ from retrieval.sentences import Unit, split_units
 
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$'.-]*[a-z0-9]|[a-z0-9]")
 
-WORD_OVERLAP_WEIGHT = 0.25
-ANSWER_TYPE_WEIGHT = 0.2
-PASSAGE_RANK_PENALTY = 0.03
-OTHER_PASSAGE_PENALTY = 0.1  # a question's later parts prefer the passage its first answer came from
 MOST_UNITS = 3
 MOST_LIST_ITEMS = 6
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal adds to (or takes from) a sentence's cosine similarity with the question."""
+
+    word_overlap: float = 0.25  # all of the question's content words in the sentence
+    heading_overlap: float = 0.1  # all of them in the heading path of the sentence's passage
+    answer_type: float = 0.2  # the sentence holds the kind of answer asked for
+    other_passage: float = 0.1  # a question's later parts prefer the passage its first answer came from
+    whole_in_part: float = 0.5  # a part's cosine mixes in the whole question's by this share
 
 _STOPWORDS = frozenset(
     """a about after again all am an and any are as at be been before being but by can could did do does doing
@@ -118,16 +129,32 @@ def question_parts(question: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every part of a question is scored against: the units, their words, their passages' terms."""
+
+    units: list[Unit]
+    words: list[set[str]]
+    heading_words: list[set[str]]  # per unit: its passage's heading path
+
+
 class ExtractiveAnswerer:
     """Builds an answer from the passages' best sentences (see the module docstring for the scoring)."""
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, follow_ratio: float = 0.9) -> None:
+    def __init__(self, embedder: Embedder, second_ratio: float = 0.85, weights: Weights = Weights()) -> None:
         self.embedder = embedder
-        self.follow_ratio = follow_ratio
+        self.second_ratio = second_ratio  # a second sentence of the best one's passage must score this share of it
+        self.weights = weights
 
-    def answer(self, question: str, passages: Sequence[str], focus: str | None = None, headings: Sequence[str] | None = None) -> str:
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[str],
+        focus: str | None = None,
+        headings: Sequence[str] | None = None,
+    ) -> str:
         """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
         (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
         ``headings`` (the passages' heading paths) are read with each of their sentences."""
@@ -138,24 +165,27 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([question, *parts] + unit_texts(units, headings))
         questions, unit_vectors = vectors[: 1 + len(parts)], vectors[1 + len(parts) :]
         similarity = unit_vectors @ questions.T  # (units, 1 + parts)
-        words = unit_words(units)
-        whole = self._scores(question, units, words, similarity[:, 0])
+        context = _Context(units, unit_words(units), [content_words(headings[u.passage - 1]) if headings else set() for u in units])
+        whole = self._scores(question, context, similarity[:, 0])
         best = int(np.argmax(whole))
         chosen = [best]
-        following = best + 1
-        if following < len(units) and units[following].passage == units[best].passage and whole[following] >= self.follow_ratio * whole[best]:
-            chosen.append(following)
-        for column, part in enumerate(parts, start=1):
-            part_scores = self._scores(part, units, words, (similarity[:, 0] + similarity[:, column]) / 2)
-            part_scores -= OTHER_PASSAGE_PENALTY * np.array([u.passage != units[best].passage for u in units])
-            pick = int(np.argmax(part_scores))
-            if pick not in chosen and len(chosen) < MOST_UNITS:
-                chosen.append(pick)
+        for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
+            mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
+            part_scores = self._scores(part, context, mixed)
+            part_scores -= self.weights.other_passage * np.array([u.passage != units[best].passage for u in units])
+            part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
+            if len(chosen) < min(MOST_UNITS, len(units)):
+                chosen.append(int(np.argmax(part_scores)))
+        same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best]
+        if not parts and same:  # one question: the next best sentence of the same passage, when nearly as good
+            second = max(same, key=lambda i: whole[i])
+            if whole[second] >= self.second_ratio * whole[best]:
+                chosen.append(second)
         return self._render(units, sorted(chosen, key=lambda i: (units[i].passage, units[i].position)))
 
-    def _scores(self, question: str, units: list[Unit], words: list[set[str]], similarity: np.ndarray) -> np.ndarray:
-        """Cosine similarity plus word overlap, answer type and passage rank (one score per unit);
-        ``words`` are the units' content words (``unit_words``)."""
+    def _scores(self, question: str, context: "_Context", similarity: np.ndarray) -> np.ndarray:
+        """Cosine similarity plus word overlap (sentence and heading) and answer type (one score per unit)."""
+        units, words, heading_words = context.units, context.words, context.heading_words
         asked = content_words(question)
         wanted = [ANSWER_TYPES[name][1] for name in answer_types(question)]
         # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
@@ -164,10 +194,10 @@ class ExtractiveAnswerer:
         scores = np.array(similarity, dtype=np.float64)
         for i, unit in enumerate(units):
             if total > 0:
-                scores[i] += WORD_OVERLAP_WEIGHT * sum(weight[w] for w in asked & words[i]) / total
+                scores[i] += self.weights.word_overlap * sum(weight[w] for w in asked & words[i]) / total
+                scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
             if wanted and any(pattern.search(unit.text) for pattern in wanted):
-                scores[i] += ANSWER_TYPE_WEIGHT
-            scores[i] -= PASSAGE_RANK_PENALTY * (unit.passage - 1)
+                scores[i] += self.weights.answer_type
         return scores
 
     def _render(self, units: list[Unit], chosen: list[int]) -> str:

@@ -12,6 +12,7 @@ import pytest
 from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.lm.base import ScriptedGenerator
+from assistant.lm.extractive import ExtractiveAnswerer
 from dialog.actions import HANDOFF, NOT_FOUND, AnswerFromKnowledgeBase
 from dialog.business import demo_actions
 from dialog.business_rules import RulesError
@@ -21,6 +22,7 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.store import InMemoryStore
 from retrieval.documents import Chunk, Passage
+from retrieval.embedders import HashEmbedder
 
 
 class FakeDetector:
@@ -120,6 +122,32 @@ def test_close_passages_of_different_sections_ask_which_and_the_choice_answers_f
     assert [s["doc_id"] for s in chosen.sources] == ["subscriptions/cancel-membership"]
     assert long_question.action == "answer"  # a longer question says enough
     assert manager.handle(None, "How long does cancelling take?").action == "answer"  # asks for a duration: specific
+
+
+@dataclass
+class PerQueryRetriever:
+    """Each query's own passages (the whole question's when a query is not listed)."""
+
+    by_query: dict[str, list[Passage]]
+    whole: list[Passage]
+    index_version: str = "v1"
+
+    def search(self, query: str, k: int = 3) -> list[Passage]:
+        return self.by_query.get(query, self.whole)[:k]
+
+
+def test_each_part_of_a_question_brings_its_own_best_passage_in_extractive_mode() -> None:
+    question = "How do I start a return, and how long until the refund reaches my card?"
+    returns = passage("returns/how-to-return", 0.62, "Press Return items on the order page to start a return.")
+    refunds = passage("billing/refunds", 0.58, "A card refund reaches your card in 5-10 business days.")
+    unrelated = passage("shipping/costs", 0.50, "Standard shipping costs $4.95.")
+    retriever = PerQueryRetriever({"how long until the refund reaches my card": [refunds, returns]}, whole=[returns, unrelated])
+    answer = AnswerFromKnowledgeBase(retriever, None, 2, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+
+    result = DialogManager(InMemoryStore(), answer).handle(None, question)
+
+    assert [s["doc_id"] for s in result.sources] == ["returns/how-to-return", "shipping/costs", "billing/refunds"]
+    assert "Return items" in result.text and "5-10 business days" in result.text
 
 
 def test_two_failed_answers_in_a_row_hand_off(assistant) -> None:
