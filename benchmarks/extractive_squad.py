@@ -30,36 +30,25 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.app import build_embedder  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.lm.answer_eval import normalize_answer  # noqa: E402
+from assistant.lm.answer_eval import normalize_answer, prediction_text  # noqa: E402
 from assistant.lm.extractive import ExtractiveAnswerer, unit_texts  # noqa: E402
+from assistant.lm.training_data import load_squad  # noqa: E402
 from retrieval.embedders import CachedEmbedder  # noqa: E402
 from retrieval.evaluation import embed_cached, in_train_half  # noqa: E402
 from retrieval.sentences import split_units  # noqa: E402
 
-CITATION = " [{}]"
-
-
-def load_squad(path: Path) -> tuple[list[str], list[str], list[dict]]:
+def load_paragraphs(path: Path) -> tuple[list[str], list[str], list[dict]]:
     """Paragraph texts, their article titles, and the answerable questions (text, gold paragraph, answers, article)."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    paragraphs, titles, questions = [], [], []
-    for article in data:
-        title = article["title"].replace("_", " ")
-        for paragraph in article["paragraphs"]:
-            row = len(paragraphs)
-            paragraphs.append(paragraph["context"])
-            titles.append(title)
-            for qa in paragraph["qas"]:
-                if not qa.get("is_impossible") and qa.get("answers"):
-                    answers = sorted({a["text"] for a in qa["answers"]})
-                    questions.append({"question": qa["question"], "paragraph": row, "answers": answers, "article": article["title"]})
-    return paragraphs, titles, questions
-
-
-def strip_citations(answer: str, passages: int) -> str:
-    for n in range(1, passages + 1):
-        answer = answer.replace(CITATION.format(n), " ")
-    return answer
+    rows: dict[str, int] = {}
+    titles: list[str] = []
+    questions = []
+    for q in load_squad(path):
+        if q.context not in rows:
+            rows[q.context] = len(rows)
+            titles.append(q.title.replace("_", " "))
+        if q.answers:
+            questions.append({"question": q.question, "paragraph": rows[q.context], "answers": q.answers, "article": q.title})
+    return list(rows), titles, questions
 
 
 def evaluate(
@@ -82,7 +71,7 @@ def evaluate(
             [paragraphs[r] for r in top],
             headings=None if headings is None else [headings[r] for r in top],
         )
-        text = normalize_answer(strip_citations(answer, len(top)))
+        text = normalize_answer(prediction_text(answer, len(top))[0])
         hit = any(normalize_answer(a) in text for a in q["answers"])
         right += hit
         words += len(text.split())
@@ -113,7 +102,7 @@ def main() -> None:
     settings = Settings()
     embedder = build_embedder(settings)
     cache = settings.data_dir / "cache" / "embeddings"
-    paragraphs, titles, questions = load_squad(args.data)
+    paragraphs, titles, questions = load_paragraphs(args.data)
     if args.split != "all":
         questions = [q for q in questions if in_train_half(q["article"]) == (args.split == "train")]
     questions = questions[: args.limit]

@@ -141,7 +141,7 @@ class CachedEmbedder:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+    def remember(self, texts: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
         """Store vectors computed elsewhere (e.g. read from a cache file) as these texts' vectors."""
         with self._lock:
             for text, vector in zip(texts, vectors):
@@ -157,12 +157,7 @@ class CachedEmbedder:
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             known.update(zip(missing, self.inner.embed(missing, show_progress=show_progress)))
-        with self._lock:
-            for text in texts:
-                self._vectors[text] = known[text]
-                self._vectors.move_to_end(text)
-            while len(self._vectors) > self.max_entries:
-                self._vectors.popitem(last=False)
+        self.remember(texts, [known[t] for t in texts])
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)

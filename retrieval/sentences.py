@@ -77,11 +77,17 @@ def sentence_texts(text: str, kind: str = "article") -> list[str]:
     return sentences if len(sentences) >= 2 else []
 
 
+def with_heading(heading: str, sentence: str) -> str:
+    """A sentence as it is embedded: its heading path, then the sentence (a sentence alone loses its
+    context: "It takes 7 days.")."""
+    return f"{heading}\n{sentence}" if heading else sentence
+
+
 def chunk_sentence_texts(chunk: Chunk) -> list[str]:
     """What is embedded for each sentence vector of ``chunk``: like the chunk itself, its heading path
-    and then the sentence (a sentence alone loses its context: "It takes 7 days.")."""
+    and then the sentence (``with_heading``)."""
     sentences = sentence_texts(chunk.text, chunk.metadata.get("kind", "article"))
-    return [f"{chunk.heading}\n{sentence}" if chunk.heading else sentence for sentence in sentences]
+    return [with_heading(chunk.heading, sentence) for sentence in sentences]
 
 
 _ID_STEP = np.uint64(0x9E3779B97F4A7C15)  # odd: chunk id + n * step never meets another chunk's ids in practice

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.embedders import Embedder
-from retrieval.sentences import Unit, split_units
+from retrieval.sentences import Unit, split_units, with_heading
 
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$'.-]*[a-z0-9]|[a-z0-9]")
 
 MOST_UNITS = 3
 MOST_LIST_ITEMS = 6
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -46,6 +47,7 @@ class Weights:
     answer_type: float = 0.2  # the sentence holds the kind of answer asked for
     other_passage: float = 0.1  # a question's later parts prefer the passage its first answer came from
     whole_in_part: float = 0.5  # a part's cosine mixes in the whole question's by this share
+
 
 _STOPWORDS = frozenset(
     """a about after again all am an and any are as at be been before being but by can could did do does doing
@@ -110,11 +112,11 @@ def unit_words(units: Sequence[Unit]) -> list[set[str]]:
 
 
 def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[str]:
-    """What is embedded for each unit: its passage's heading path, then the unit (as the index embeds
-    sentences: "It takes 7 days." alone loses what "it" is)."""
+    """What is embedded for each unit: its passage's heading path, then the unit, as the index embeds
+    sentences (``retrieval.sentences.with_heading``)."""
     if not headings:
         return [u.text for u in units]
-    return [f"{headings[u.passage - 1]}\n{u.text}" if headings[u.passage - 1] else u.text for u in units]
+    return [with_heading(headings[u.passage - 1], u.text) for u in units]
 
 
 def answer_types(question: str) -> list[str]:
@@ -165,7 +167,8 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([question, *parts] + unit_texts(units, headings))
         questions, unit_vectors = vectors[: 1 + len(parts)], vectors[1 + len(parts) :]
         similarity = unit_vectors @ questions.T  # (units, 1 + parts)
-        context = _Context(units, unit_words(units), [content_words(headings[u.passage - 1]) if headings else set() for u in units])
+        passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
+        context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units])
         whole = self._scores(question, context, similarity[:, 0])
         best = int(np.argmax(whole))
         chosen = [best]
@@ -176,14 +179,14 @@ class ExtractiveAnswerer:
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
             if len(chosen) < min(MOST_UNITS, len(units)):
                 chosen.append(int(np.argmax(part_scores)))
-        same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best]
-        if not parts and same:  # one question: the next best sentence of the same passage, when nearly as good
+        same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best] if not parts else []
+        if same:  # one question: the next best sentence of the same passage, when nearly as good
             second = max(same, key=lambda i: whole[i])
             if whole[second] >= self.second_ratio * whole[best]:
                 chosen.append(second)
         return self._render(units, sorted(chosen, key=lambda i: (units[i].passage, units[i].position)))
 
-    def _scores(self, question: str, context: "_Context", similarity: np.ndarray) -> np.ndarray:
+    def _scores(self, question: str, context: _Context, similarity: np.ndarray) -> np.ndarray:
         """Cosine similarity plus word overlap (sentence and heading) and answer type (one score per unit)."""
         units, words, heading_words = context.units, context.words, context.heading_words
         asked = content_words(question)
