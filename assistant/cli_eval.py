@@ -62,6 +62,7 @@ def eval_retrieval(
             fail(f"--fusion-weights takes two numbers, dense,bm25 (e.g. 1,0.5); got {fusion_weights!r}")
     config = EvalConfig(
         fusion_weights=tuple(weights), coverage_power=settings.fusion_coverage_power if coverage_power is None else coverage_power,
+        faq_weight=settings.fusion_faq_weight, faq_coverage_power=settings.fusion_faq_coverage_power,
         keyword_tokenizer=keyword_tokenizer or settings.keyword_tokenizer, reranker=rerank_model,
         rerank_top=rerank_top or settings.rerank_top, cache_dir=settings.data_dir / "cache" / "embeddings", index_type=index_type,
         sentence_weight=settings.sentence_weight if sentence_weight is None else sentence_weight,

@@ -65,7 +65,11 @@ def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, cou
     reranker.score_pairs = remembered  # each candidate pair is scored once across the blends tried
     for blend in (0.0, 0.3, 0.5, 0.7, 0.85, 1.0):
         reranker.blend = blend
-        config = EvalConfig(fusion_weights=tuple(settings.fusion_weights), reranker=reranker, rerank_top=settings.rerank_top, cache_dir=cache)
+        config = EvalConfig(
+            fusion_weights=tuple(settings.fusion_weights), coverage_power=settings.fusion_coverage_power,
+            faq_weight=settings.fusion_faq_weight, faq_coverage_power=settings.fusion_faq_coverage_power,
+            reranker=reranker, rerank_top=settings.rerank_top, cache_dir=cache,
+        )
         values = [evaluate(s, embedder, ["rerank"], config=config)["rerank"]["mrr@10"] for s in sets]
         scored[blend] = round(sum(values) / len(values), 4)
     best = max(scored, key=lambda b: (scored[b], b))

@@ -31,7 +31,10 @@ import numpy as np
 
 from retrieval.chunking import chunk_document, question_text, with_question_vectors
 from retrieval.embedders import Embedder
-from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
+from retrieval.fusion import (
+    DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, DEFAULT_FAQ_BM25_WEIGHT, DEFAULT_FAQ_COVERAGE_POWER, adaptive_fusion,
+    reciprocal_rank_fusion,
+)
 from retrieval.keyword import KeywordIndex
 from retrieval.loaders import faq_documents
 from retrieval.metrics import summarise
@@ -289,6 +292,8 @@ class EvalConfig:
 
     fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25) of the hybrid fusion
     coverage_power: float = DEFAULT_COVERAGE_POWER  # bm25 weight * coverage ** power; 0: fixed weights
+    faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT  # FAQ entries' bm25 weight instead ...
+    faq_coverage_power: float = DEFAULT_FAQ_COVERAGE_POWER  # ... times coverage ** this
     keyword_tokenizer: str = "auto"
     reranker: object | None = None  # a retrieval.reranker.Reranker, or None (then no ``rerank`` method)
     rerank_top: int = 10
@@ -324,10 +329,7 @@ def evaluate(
     if "rrf" in needs:
         rankings["rrf"] = [reciprocal_rank_fusion(pair) for pair in pairs]
     if needs & {"hybrid", "rerank"}:
-        dense_weight, bm25_weight = config.fusion_weights
-        rankings["hybrid"] = [
-            adaptive_fusion(d, k, c, dense_weight, bm25_weight, config.coverage_power) for (d, k), c in zip(pairs, coverage)
-        ]
+        rankings["hybrid"] = [hybrid_ranking(d, k, c, dataset, config) for (d, k), c in zip(pairs, coverage)]
     if "rerank" in needs:
         rankings["rerank"] = rerank_rankings(config.reranker, dataset, rankings["hybrid"], config.rerank_top, show_progress)
     results = {}
@@ -335,6 +337,17 @@ def evaluate(
         runs = [([dataset.passage_ids[i] for i, _ in ranking[:10]], gold) for ranking, gold in zip(rankings[method], dataset.gold)]
         results[method] = summarise(runs)
     return results
+
+
+def hybrid_ranking(
+    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], coverage: float, dataset: EvalSet, config: EvalConfig | None = None,
+) -> list[tuple[int, float]]:
+    """One query's hybrid ranking, as search fuses it (the set's FAQ entries weighted as such)."""
+    config = config or EvalConfig()
+    return adaptive_fusion(
+        dense, keyword, coverage, *config.fusion_weights, config.coverage_power,
+        dataset.questions, config.faq_weight, config.faq_coverage_power,
+    )
 
 
 def rerank_rankings(

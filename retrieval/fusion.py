@@ -10,13 +10,16 @@ The hybrid default goes one step further (``adaptive_fusion``): the keyword list
 the query's *coverage* (the IDF-weighted share of its words found in BM25's best text, see
 ``KeywordIndex.search_with_coverage``): ``bm25_weight * coverage ** power``. Questions that reuse the
 passage's rare words (SQuAD) lean on BM25; paraphrases (StackFAQ) and long dialogue turns (DSTC11),
-which share few rare words, stay close to dense. The defaults (weight 6, power 5) were chosen on the
-train halves of StackFAQ and SQuAD; the test halves are reported in docs/retrieval.md.
+which share few rare words, stay close to dense. FAQ entries get their own, much smaller keyword weight
+(``faq_weight * coverage ** faq_power``): an entry is found by its question's meaning (it carries a
+question vector), and keywords only count for it when the query's rare words are all there. The
+defaults (articles: weight 4, power 3; FAQ entries: weight 1, power 8) were chosen on the train halves
+of StackFAQ, SQuAD and DSTC11; the test halves are reported in docs/retrieval.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 Ranking = Sequence[tuple[int, float]]  # (id, score), best first
 
@@ -50,14 +53,22 @@ def score_fusion(rankings: Sequence[Ranking], weights: Sequence[float] | None = 
     return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)
 
 
-DEFAULT_BM25_WEIGHT = 6.0
-DEFAULT_COVERAGE_POWER = 5.0
+DEFAULT_BM25_WEIGHT = 4.0
+DEFAULT_COVERAGE_POWER = 3.0
+DEFAULT_FAQ_BM25_WEIGHT = 1.0
+DEFAULT_FAQ_COVERAGE_POWER = 8.0
 
 
 def adaptive_fusion(
     dense: Ranking, keyword: Ranking, coverage: float, dense_weight: float = 1.0,
     bm25_weight: float = DEFAULT_BM25_WEIGHT, power: float = DEFAULT_COVERAGE_POWER,
+    faq: Container[int] = (), faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT, faq_power: float = DEFAULT_FAQ_COVERAGE_POWER,
 ) -> list[tuple[int, float]]:
-    """Score fusion with the keyword weight ``bm25_weight * coverage ** power`` (``power`` 0: fixed weights)."""
-    weight = bm25_weight * (coverage**power if power else 1.0)
-    return score_fusion([dense, keyword], (dense_weight, weight))
+    """Score fusion; an id's keyword score weighs ``bm25_weight * coverage ** power``, or, for the FAQ
+    entries in ``faq``, ``faq_weight * coverage ** faq_power`` (a power of 0: fixed weights)."""
+    article = bm25_weight * (coverage**power if power else 1.0)
+    entry = faq_weight * (coverage**faq_power if faq_power else 1.0)
+    fused = {item: dense_weight * score for item, score in _minmax(dense).items()}
+    for item, score in _minmax(keyword).items():
+        fused[item] = fused.get(item, 0.0) + (entry if item in faq else article) * score
+    return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)

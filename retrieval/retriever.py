@@ -12,7 +12,10 @@ import numpy as np
 
 from retrieval.documents import Chunk, Passage
 from retrieval.embedders import Embedder
-from retrieval.fusion import DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, adaptive_fusion, reciprocal_rank_fusion
+from retrieval.fusion import (
+    DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, DEFAULT_FAQ_BM25_WEIGHT, DEFAULT_FAQ_COVERAGE_POWER, adaptive_fusion,
+    reciprocal_rank_fusion,
+)
 from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
@@ -32,6 +35,8 @@ class SearchOptions:
     nprobe: int = 64
     fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25), for "hybrid"
     coverage_power: float = DEFAULT_COVERAGE_POWER  # hybrid's bm25 weight * coverage ** power (0: fixed)
+    faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT  # hybrid: FAQ entries' bm25 weight instead ...
+    faq_coverage_power: float = DEFAULT_FAQ_COVERAGE_POWER  # ... times coverage ** this
     keyword_tokenizer: str = "auto"
     rerank_top: int = 10
     sentence_weight: float = DEFAULT_SENTENCE_WEIGHT  # dense: best-sentence share of a chunk's score (0: off)
@@ -136,8 +141,11 @@ class Retriever:
                 if self.method == "rrf":
                     ranked = reciprocal_rank_fusion([dense, keyword])
                 else:
-                    dense_weight, bm25_weight = self.options.fusion_weights
-                    ranked = adaptive_fusion(dense, keyword, coverage[0], dense_weight, bm25_weight, self.options.coverage_power)
+                    o = self.options
+                    faq = {i for i, _ in keyword if index.chunks[i].metadata.get("kind") == "faq"}
+                    ranked = adaptive_fusion(
+                        dense, keyword, coverage[0], *o.fusion_weights, o.coverage_power, faq, o.faq_weight, o.faq_coverage_power
+                    )
         if self.reranker is not None and len(ranked) > 1:
             head = ranked[: self.options.rerank_top]
             scores = self.reranker.score_pairs([(query, index.chunks[i].embedding_text) for i, _ in head])

@@ -12,8 +12,7 @@ import random
 from pathlib import Path
 
 from retrieval.embedders import Embedder
-from retrieval.evaluation import CANDIDATES, EvalSet, dense_rankings, load_dataset, query_split
-from retrieval.fusion import adaptive_fusion
+from retrieval.evaluation import CANDIDATES, EvalSet, dense_rankings, hybrid_ranking, load_dataset, query_split
 from retrieval.keyword import KeywordIndex
 from retrieval.training import Example, mine_examples
 
@@ -28,7 +27,7 @@ def hybrid_rankings(dataset: EvalSet, embedder: Embedder, cache_dir: Path | None
     """The default hybrid search's ranking of each query (where the hard negatives come from)."""
     dense = dense_rankings(embedder, dataset, CANDIDATES, False, cache_dir)
     keyword, coverage = KeywordIndex(list(range(len(dataset.passages))), dataset.passages).search_with_coverage(dataset.queries, CANDIDATES)
-    return [[i for i, _ in adaptive_fusion(d, k, c)] for d, k, c in zip(dense, keyword, coverage)]
+    return [[i for i, _ in hybrid_ranking(d, k, c, dataset)] for d, k, c in zip(dense, keyword, coverage)]
 
 
 def train_rows(dataset: EvalSet, start: int, stop: int, seed: int = 0) -> EvalSet:

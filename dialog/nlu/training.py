@@ -117,11 +117,13 @@ def train_intents(
     valid: Sequence[Example] | None = None,
     progress: bool = True,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> TrainResult:
     """Fine-tune a classifier on ``examples`` and save it with its manifest in ``out_dir``.
 
     ``valid`` is the validation split (early stopping, threshold); without it ``settings.val_fraction``
-    of each label is held out of ``examples``. ``on_epoch`` receives each epoch's validation metrics.
+    of each label is held out of ``examples``. ``on_epoch`` receives each epoch's validation metrics;
+    ``callbacks`` are extra transformers ``TrainerCallback`` objects.
     """
     import torch
     from transformers import (
@@ -214,7 +216,7 @@ def train_intents(
             data_collator=collator,
             processing_class=tokenizer,
             compute_metrics=compute_metrics,
-            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience), EpochReport()],
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience), EpochReport(), *callbacks],
         )
         train_output = trainer.train()
         log_history = list(trainer.state.log_history)
