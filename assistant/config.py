@@ -74,16 +74,16 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(256, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
     ivf_nprobe: int = Field(64, ge=1, description="IVF lists searched per query: higher is slower and closer to exact.")
     fusion_weights: tuple[float, float] = Field(
-        (1.0, 4.0), description="(dense, bm25) weights of the hybrid method's score fusion (scores min-max normalised per query)."
+        (1.0, 2.0), description="(dense, bm25) weights of the hybrid method's score fusion (scores min-max normalised per query)."
     )
     fusion_coverage_power: float = Field(
-        3.0, ge=0, description="hybrid: the bm25 weight is scaled by coverage ** this (IDF share of the query's words in BM25's best hit); 0: fixed weights."
+        2.0, ge=0, description="hybrid: the bm25 weight is scaled by coverage ** this (IDF share of the query's words in BM25's best hit); 0: fixed weights."
     )
     fusion_faq_weight: float = Field(
-        1.0, ge=0, description="hybrid: the bm25 weight of FAQ entries (found mostly by their question's meaning), instead of fusion_weights' bm25."
+        1.0, ge=0, description="hybrid: the bm25 weight, instead of fusion_weights' second, when dense search's best passage is an FAQ entry."
     )
     fusion_faq_coverage_power: float = Field(
-        8.0, ge=0, description="hybrid: FAQ entries' bm25 weight is scaled by coverage ** this; 0: fixed weight."
+        8.0, ge=0, description="hybrid: that bm25 weight is scaled by coverage ** this; 0: fixed weight."
     )
     sentence_weight: float = Field(
         0.7, ge=0, le=1, description="Dense score of an article chunk: this share from its best sentence's cosine, the rest from the "

@@ -292,7 +292,7 @@ class EvalConfig:
 
     fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25) of the hybrid fusion
     coverage_power: float = DEFAULT_COVERAGE_POWER  # bm25 weight * coverage ** power; 0: fixed weights
-    faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT  # FAQ entries' bm25 weight instead ...
+    faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT  # bm25 weight when dense's best is an FAQ entry ...
     faq_coverage_power: float = DEFAULT_FAQ_COVERAGE_POWER  # ... times coverage ** this
     keyword_tokenizer: str = "auto"
     reranker: object | None = None  # a retrieval.reranker.Reranker, or None (then no ``rerank`` method)
@@ -342,7 +342,7 @@ def evaluate(
 def hybrid_ranking(
     dense: list[tuple[int, float]], keyword: list[tuple[int, float]], coverage: float, dataset: EvalSet, config: EvalConfig | None = None,
 ) -> list[tuple[int, float]]:
-    """One query's hybrid ranking, as search fuses it (the set's FAQ entries weighted as such)."""
+    """One query's hybrid ranking, as search fuses it (the set's FAQ entries known as such)."""
     config = config or EvalConfig()
     return adaptive_fusion(
         dense, keyword, coverage, *config.fusion_weights, config.coverage_power,

@@ -10,10 +10,11 @@ The hybrid default goes one step further (``adaptive_fusion``): the keyword list
 the query's *coverage* (the IDF-weighted share of its words found in BM25's best text, see
 ``KeywordIndex.search_with_coverage``): ``bm25_weight * coverage ** power``. Questions that reuse the
 passage's rare words (SQuAD) lean on BM25; paraphrases (StackFAQ) and long dialogue turns (DSTC11),
-which share few rare words, stay close to dense. FAQ entries get their own, much smaller keyword weight
-(``faq_weight * coverage ** faq_power``): an entry is found by its question's meaning (it carries a
-question vector), and keywords only count for it when the query's rare words are all there. The
-defaults (articles: weight 4, power 3; FAQ entries: weight 1, power 8) were chosen on the train halves
+which share few rare words, stay close to dense. When dense search's best passage is an FAQ entry
+(the query matched an FAQ question: it carries a question vector), the query is taken as a paraphrase
+of that question and the keyword list gets a much smaller weight, ``faq_weight * coverage **
+faq_power``: keywords then count only when the query's rare words are nearly all in one text. The
+defaults (weight 2, power 2; after an FAQ match weight 1, power 8) were chosen on the train halves
 of StackFAQ, SQuAD and DSTC11; the test halves are reported in docs/retrieval.md.
 """
 
@@ -53,8 +54,8 @@ def score_fusion(rankings: Sequence[Ranking], weights: Sequence[float] | None = 
     return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)
 
 
-DEFAULT_BM25_WEIGHT = 4.0
-DEFAULT_COVERAGE_POWER = 3.0
+DEFAULT_BM25_WEIGHT = 2.0
+DEFAULT_COVERAGE_POWER = 2.0
 DEFAULT_FAQ_BM25_WEIGHT = 1.0
 DEFAULT_FAQ_COVERAGE_POWER = 8.0
 
@@ -64,11 +65,11 @@ def adaptive_fusion(
     bm25_weight: float = DEFAULT_BM25_WEIGHT, power: float = DEFAULT_COVERAGE_POWER,
     faq: Container[int] = (), faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT, faq_power: float = DEFAULT_FAQ_COVERAGE_POWER,
 ) -> list[tuple[int, float]]:
-    """Score fusion; an id's keyword score weighs ``bm25_weight * coverage ** power``, or, for the FAQ
-    entries in ``faq``, ``faq_weight * coverage ** faq_power`` (a power of 0: fixed weights)."""
-    article = bm25_weight * (coverage**power if power else 1.0)
-    entry = faq_weight * (coverage**faq_power if faq_power else 1.0)
-    fused = {item: dense_weight * score for item, score in _minmax(dense).items()}
-    for item, score in _minmax(keyword).items():
-        fused[item] = fused.get(item, 0.0) + (entry if item in faq else article) * score
-    return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)
+    """Score fusion with the keyword weight ``bm25_weight * coverage ** power``, or ``faq_weight *
+    coverage ** faq_power`` when the best dense result is one of the FAQ entries in ``faq`` (a power of
+    0: fixed weights)."""
+    if dense and dense[0][0] in faq:
+        weight = faq_weight * (coverage**faq_power if faq_power else 1.0)
+    else:
+        weight = bm25_weight * (coverage**power if power else 1.0)
+    return score_fusion([dense, keyword], (dense_weight, weight))

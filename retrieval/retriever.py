@@ -35,7 +35,7 @@ class SearchOptions:
     nprobe: int = 64
     fusion_weights: tuple[float, float] = (1.0, DEFAULT_BM25_WEIGHT)  # (dense, bm25), for "hybrid"
     coverage_power: float = DEFAULT_COVERAGE_POWER  # hybrid's bm25 weight * coverage ** power (0: fixed)
-    faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT  # hybrid: FAQ entries' bm25 weight instead ...
+    faq_weight: float = DEFAULT_FAQ_BM25_WEIGHT  # hybrid: the bm25 weight when dense's best is an FAQ entry ...
     faq_coverage_power: float = DEFAULT_FAQ_COVERAGE_POWER  # ... times coverage ** this
     keyword_tokenizer: str = "auto"
     rerank_top: int = 10
@@ -142,7 +142,7 @@ class Retriever:
                     ranked = reciprocal_rank_fusion([dense, keyword])
                 else:
                     o = self.options
-                    faq = {i for i, _ in keyword if index.chunks[i].metadata.get("kind") == "faq"}
+                    faq = {i for i, _ in dense[:1] if index.chunks[i].metadata.get("kind") == "faq"}
                     ranked = adaptive_fusion(
                         dense, keyword, coverage[0], *o.fusion_weights, o.coverage_power, faq, o.faq_weight, o.faq_coverage_power
                     )

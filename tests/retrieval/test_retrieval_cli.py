@@ -56,8 +56,9 @@ def test_adaptive_fusion_leans_on_bm25_only_with_high_coverage() -> None:
     assert adaptive_fusion(dense, keyword, coverage=0.2, bm25_weight=2.0, power=0)[0][0] == 2  # fixed weights
 
 
-def test_adaptive_fusion_gives_faq_entries_their_own_keyword_weight() -> None:
+def test_adaptive_fusion_trusts_dense_after_an_faq_match() -> None:
     dense, keyword = [(1, 0.9), (2, 0.8)], [(2, 9.0), (1, 1.0)]
-    assert adaptive_fusion(dense, keyword, coverage=0.9)[0][0] == 2  # an article: its keywords win at high coverage
-    assert adaptive_fusion(dense, keyword, coverage=0.9, faq={2})[0][0] == 1  # an FAQ entry: meaning decides
-    assert adaptive_fusion(dense, keyword, coverage=1.0, faq={2}, faq_weight=2.0)[0][0] == 2
+    assert adaptive_fusion(dense, keyword, coverage=0.9)[0][0] == 2  # keywords win at high coverage
+    assert adaptive_fusion(dense, keyword, coverage=0.9, faq={2})[0][0] == 2  # dense's best is no FAQ entry
+    assert adaptive_fusion(dense, keyword, coverage=0.9, faq={1})[0][0] == 1  # it is: the question's meaning decides
+    assert adaptive_fusion(dense, keyword, coverage=1.0, faq={1}, faq_weight=2.0)[0][0] == 2

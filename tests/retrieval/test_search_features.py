@@ -130,18 +130,19 @@ def test_cmrc2018_loader(tmp_path: Path) -> None:
     assert dataset.language == "zh" and dataset.passage_ids == ["DEV_0#0"] and dataset.gold == [{"DEV_0#0"}]
 
 
-def test_hybrid_weighs_faq_entries_keywords_apart(tmp_path: Path) -> None:
+def test_hybrid_uses_the_faq_keyword_weight_after_an_faq_match(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     kb.mkdir()
-    (kb / "faq.csv").write_text("question,answer\nWhat is the zorblax fee?,The zorblax fee is a zorblax charge.\n")
-    (kb / "fees.md").write_text("# Fees\n\nEvery order over the limit pays the zorblax fee.\n")
-    (kb / "returns.md").write_text("# Returns\n\nReturns never pay a fee.\n")  # the weakest keyword match
+    (kb / "faq.csv").write_text("question,answer\nWhat is the zorblax charge?,Five dollars.\n")
+    (kb / "fees.md").write_text("# Zorblax fee\n\nEvery zorblax order pays the zorblax fee; the fee is per order.\n")
+    (kb / "returns.md").write_text("# Returns\n\nReturns are free of charge.\n")
     ingest([kb], HashEmbedder(), tmp_path / "index")
-    keywords_only = dict(fusion_weights=(0.0, 1.0), coverage_power=0.0, faq_coverage_power=0.0)
+    question = "What is the zorblax fee?"
 
-    def first(faq_weight: float) -> str:
-        options = SearchOptions(**keywords_only, faq_weight=faq_weight)
-        return Retriever(HashEmbedder(), tmp_path / "index", method="hybrid", options=options).search("zorblax fee", k=1)[0].chunk.doc_id
+    def first(method: str = "hybrid", **options: float) -> str:
+        retriever = Retriever(HashEmbedder(), tmp_path / "index", method=method, options=SearchOptions(**options))
+        return retriever.search(question, k=1)[0].chunk.doc_id
 
-    assert first(faq_weight=1.0).startswith("faq")  # the same weight: the entry's keywords win
-    assert first(faq_weight=0.0) == "fees"  # FAQ keywords off: the article's keywords decide
+    assert first("dense").startswith("faq") and first("bm25") == "fees"
+    assert first(faq_weight=0.0).startswith("faq")  # dense found the FAQ question: keywords weigh nothing here
+    assert first(faq_weight=100.0, faq_coverage_power=0.0) == "fees"  # unless that weight is raised
