@@ -66,6 +66,7 @@ def build_retriever(settings: Settings, embedder: Embedder) -> Retriever:
         nprobe=settings.ivf_nprobe, fusion_weights=tuple(settings.fusion_weights), coverage_power=settings.fusion_coverage_power,
         faq_weight=settings.fusion_faq_weight, faq_coverage_power=settings.fusion_faq_coverage_power,
         keyword_tokenizer=settings.keyword_tokenizer, rerank_top=settings.rerank_top, sentence_weight=settings.sentence_weight,
+        filters=dict(settings.search_filters),
     )
     reranker = None
     if settings.rerank == "on":

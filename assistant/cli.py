@@ -57,14 +57,32 @@ def main(
     embedder: Annotated[Optional[str], typer.Option(help="Embedder model name.")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto, cpu or cuda.")] = None,
     answer_mode: Annotated[Optional[str], typer.Option(help="auto (extractive on a CPU, generative on a GPU), generative or extractive.")] = None,
+    search_filter: Annotated[Optional[list[str]], typer.Option("--filter", help="KEY=VALUE: search only chunks with this metadata (source, doc_id, language, kind, tag, ...); repeat for more (the same key twice: either value).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
 ) -> None:
     """Settings come from assistant.toml, ASSISTANT_* environment variables and these options."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     overrides = dict(
-        data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device, answer_mode=answer_mode
+        data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device, answer_mode=answer_mode,
+        search_filters=parse_filters(search_filter) if search_filter else None,
     )
     ctx.obj = overrides
+
+
+def parse_filters(items: list[str]) -> dict[str, str | list[str]]:
+    """``["language=de", "tag=a", "tag=b"]`` -> ``{"language": "de", "tag": ["a", "b"]}``; a malformed item fails."""
+    filters: dict[str, str | list[str]] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            fail(f"--filter takes KEY=VALUE (e.g. language=de), not {item!r}")
+        key, value = key.strip(), value.strip()
+        if key in filters:
+            before = filters[key]
+            filters[key] = [*(before if isinstance(before, list) else [before]), value]
+        else:
+            filters[key] = value
+    return filters
 
 
 # -- knowledge base ------------------------------------------------------------------------------

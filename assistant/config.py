@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     keyword_tokenizer: Literal["auto", "english", "cjk"] = Field(
         "auto", description="BM25 tokens: english words, or cjk (Chinese/Japanese character bigrams plus words); auto picks by the text."
     )
+    search_filters: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="Every search only finds chunks matching these metadata filters, e.g. {language = \"de\"} or "
+        "{tag = [\"brand-a\", \"shared\"]}; keys: source, doc_id, language, kind, tag or any chunk metadata key (docs/retrieval.md).",
+    )
 
     # -- generator: backend, fine-tuned folder, batching, remote server, abstention (owner: lm; docs/lm.md) --
     generator_backend: Literal["local", "openai"] = Field(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ class SearchOptions:
     keyword_tokenizer: str = "auto"
     rerank_top: int = 10
     sentence_weight: float = DEFAULT_SENTENCE_WEIGHT  # dense: best-sentence share of a chunk's score (0: off)
+    filters: Mapping[str, Any] = field(default_factory=dict)  # applied to every search (see ``matches``)
 
 
 def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
@@ -121,8 +122,10 @@ class Retriever:
         return encode([query])[0]
 
     def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
-        """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters``."""
+        """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` (on top
+        of the options' filters)."""
         index = self.index
+        filters = {**self.options.filters, **(filters or {})}
         vector = self._embed_query(query)
         allowed = {cid for cid, chunk in index.chunks.items() if matches(chunk, filters)} if filters else None
         depth = max(k, self.options.rerank_top if self.reranker else k)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from assistant import cli
 from assistant.cli import app
 from assistant.store import SqlStore, make_engine
-from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
+from cli_helpers import FAKES, flat, ingested, invoke, runner  # noqa: F401 (fixtures)
 from conftest import write_files
 
 
@@ -193,3 +193,26 @@ def test_serve_on_a_busy_port_is_a_clear_error(runner: CliRunner, ingested: Path
 
     assert result.exit_code == 1
     assert f"port {port} on 127.0.0.1 is already in use" in flat(result.stderr)
+
+
+def test_filter_restricts_the_answer_to_matching_documents(runner: CliRunner, ingested: Path) -> None:
+    question = "How much does express shipping cost?"
+    plain = json.loads(invoke(runner, "ask", "--json", question).stdout)
+    assert plain["sources"][0]["doc_id"] == "shipping/shipping-costs"
+
+    result = runner.invoke(app, ["--filter", "doc_id=accounts", *FAKES, "ask", "--json", question])
+    assert result.exit_code == 0, result.output
+    filtered = json.loads(result.stdout)
+    assert filtered["sources"] == [] or all(s["doc_id"].startswith("accounts/") for s in filtered["sources"])
+    assert "$12.50" not in filtered["answer"]
+
+
+def test_a_malformed_filter_fails_with_the_expected_form(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--filter", "language", "ask", "hello"])
+
+    assert result.exit_code != 0
+    assert "--filter takes KEY=VALUE (e.g. language=de), not 'language'" in flat(result.stderr)
+
+
+def test_repeated_filter_keys_mean_either_value() -> None:
+    assert cli.parse_filters(["language=de", "tag=a", "tag=b", "tag=c"]) == {"language": "de", "tag": ["a", "b", "c"]}

@@ -51,6 +51,13 @@ def test_filters_restrict_every_method(index_dir: Path, method: str) -> None:
     assert {p.chunk.source for p in retriever.search(question, k=5, filters={"source": source})} == {source}
 
 
+def test_filters_in_the_options_apply_to_every_search(index_dir: Path) -> None:
+    retriever = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(filters={"language": "zh"}))
+
+    assert {p.chunk.doc_id for p in retriever.search("How long does a refund take?", k=5)} == {"zh/tuikuan"}
+    assert retriever.search("refund", k=5, filters={"doc_id": "shipping"}) == []  # both filters apply
+
+
 def test_reranker_reorders_the_candidates(index_dir: Path) -> None:
     plain = Retriever(HashEmbedder(), index_dir, method="hybrid")
     reranked = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(rerank_top=10), reranker=OverlapReranker())
