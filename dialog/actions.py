@@ -24,6 +24,7 @@ from dialog.events import (
 )
 from dialog.rewrite import content_words
 from dialog.tracker import Tracker
+from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
 
@@ -143,6 +144,7 @@ def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
 
 
 FOLLOW_UP_MARGIN = 0.2  # a follow-up stays on the previous article unless another scores this much higher
+MOST_LINKED = 2  # articles added to an answer's passages because a passage points to them
 
 
 class AnswerFromKnowledgeBase:
@@ -202,6 +204,24 @@ class AnswerFromKnowledgeBase:
                     found.append(passage)
                     seen.add(passage.chunk.chunk_id)
         return found
+
+    def add_linked_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], dict[int, list[int]]]:
+        """``passages`` and the best passage of each article they point to ("see the article on lost
+        parcels"; at most ``MOST_LINKED`` added), with the links: passage number -> numbers of the
+        passages of the articles it points to."""
+        found = list(passages)
+        links: dict[int, list[int]] = {}
+        titles = self.retriever.article_titles()
+        for number, passage in enumerate(passages, start=1):
+            for doc_id in linked_documents(passage.chunk.text, titles):
+                if doc_id == passage.chunk.doc_id:
+                    continue
+                present = [n for n, p in enumerate(found, start=1) if p.chunk.doc_id == doc_id]
+                if not present and len(found) < len(passages) + MOST_LINKED:
+                    found.extend(self.retriever.search(question, k=1, filters={"doc_id": doc_id}))
+                    present = [len(found)] if found[-1].chunk.doc_id == doc_id else []
+                links.setdefault(number, []).extend(present)
+        return found, links
 
     def stay_on_topic(self, found: list[Passage], prefer_docs: tuple[str, ...]) -> list[Passage]:
         """The passages of ``prefer_docs`` when one scores within FOLLOW_UP_MARGIN of the best, else the
@@ -268,7 +288,9 @@ class AnswerFromKnowledgeBase:
         started = time.perf_counter()
         pieces: list[str] = []
         if self.extractive is not None:
-            pieces.append(self.extractive.answer(question, [p.chunk.text for p in passages], focus=focus, headings=[p.chunk.heading for p in passages]))
+            passages, links = self.add_linked_passages(question, passages)
+            texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
+            pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name

@@ -84,6 +84,7 @@ class Retriever:
         self.reranker = reranker
         self._index: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
+        self._titles: tuple[VectorIndex, dict[str, str]] | None = None
         self._loaded_stamp: float | None = None
         self._lock = threading.Lock()
 
@@ -107,6 +108,15 @@ class Retriever:
     def index_version(self) -> str | None:
         """When the current index was last written (its manifest's ``updated_at``)."""
         return self.index.updated_at
+
+    def article_titles(self) -> dict[str, str]:
+        """Document id -> title of every article (not FAQ entries) in the current index."""
+        index = self.index
+        with self._lock:
+            if self._titles is None or self._titles[0] is not index:
+                titles = {c.doc_id: c.title for c in index.chunks.values() if c.metadata.get("kind") != "faq" and c.title}
+                self._titles = (index, titles)
+            return self._titles[1]
 
     def keyword_index(self) -> KeywordIndex:
         index = self.index

@@ -16,7 +16,8 @@ The answer is the best sentence, with the next best of the same passage when it 
 take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use them
 twice?") also gets the best sentence for each part, preferring the passage of the first. A list item
 is shown after the sentence that introduces the list, and a sentence that introduces a list brings
-its items along. ``Weights`` holds the weights; ``benchmarks/extractive_squad.py`` checks them on
+its items along. A chosen sentence that only points to another article ("see the article on lost
+parcels") brings that article's best sentence when its passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py`` checks them on
 SQuAD questions they were not chosen on.
 """
 
@@ -24,11 +25,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.crossrefs import is_reference
 from retrieval.embedders import Embedder
 from retrieval.sentences import Unit, split_units, with_heading
 
@@ -156,10 +158,12 @@ class ExtractiveAnswerer:
         passages: Sequence[str],
         focus: str | None = None,
         headings: Sequence[str] | None = None,
+        links: Mapping[int, Sequence[int]] | None = None,
     ) -> str:
         """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
         (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
-        ``headings`` (the passages' heading paths) are read with each of their sentences."""
+        ``headings`` (the passages' heading paths) are read with each of their sentences. ``links`` maps
+        a passage number to the numbers of the passages its cross-references point to."""
         units = [unit for n, text in enumerate(passages, start=1) for unit in split_units(text, n)]
         if not units:
             return ""
@@ -184,7 +188,26 @@ class ExtractiveAnswerer:
             second = max(same, key=lambda i: whole[i])
             if whole[second] >= self.second_ratio * whole[best]:
                 chosen.append(second)
-        return self._render(units, sorted(chosen, key=lambda i: (units[i].passage, units[i].position)))
+        order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
+        followed = self._followed(units, order, whole, links or {})
+        return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))])
+
+    @staticmethod
+    def _followed(units: list[Unit], chosen: list[int], scores: np.ndarray, links: Mapping[int, Sequence[int]]) -> dict[int, list[int]]:
+        """Chosen sentence -> the best sentence of the passages it points to, for each chosen sentence
+        that points to another article (a pointer is no answer)."""
+        added: dict[int, list[int]] = {}
+        taken = set(chosen)
+        for i in chosen:
+            targets = set(links.get(units[i].passage, ())) - {units[i].passage}
+            if not targets or not is_reference(units[i].text):
+                continue
+            options = [j for j, u in enumerate(units) if u.passage in targets and j not in taken and not is_reference(u.text)]
+            if options:
+                best = max(options, key=lambda j: scores[j])
+                added[i] = [best]
+                taken.add(best)
+        return added
 
     def _scores(self, question: str, context: _Context, similarity: np.ndarray) -> np.ndarray:
         """Cosine similarity plus word overlap (sentence and heading) and answer type (one score per unit)."""
@@ -204,7 +227,7 @@ class ExtractiveAnswerer:
         return scores
 
     def _render(self, units: list[Unit], chosen: list[int]) -> str:
-        """The chosen units in passage order, each list item after its list's lead sentence, cited."""
+        """The chosen units in the given order, each list item after its list's lead sentence, cited."""
         by_position = {(u.passage, u.position): i for i, u in enumerate(units)}
         shown: list[int] = []
         for i in chosen:

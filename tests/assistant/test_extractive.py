@@ -117,3 +117,20 @@ def test_a_part_already_answered_by_the_best_sentence_still_adds_one() -> None:
     answer = ExtractiveAnswerer(HashEmbedder()).answer(question, passages)
 
     assert "30 days" in answer and "e-gift card" in answer
+
+
+def test_a_pointer_sentence_brings_the_best_sentence_of_the_article_it_points_to() -> None:
+    passages = [
+        "If tracking says delivered but there is no parcel, see the article on lost parcels. Tracking updates every day.",
+        "Express shipping costs $12.50.",
+        "Wait 48 hours after a parcel shows delivered, then press Report a problem. Traces take 5 business days.",
+    ]
+    question = "My tracking says delivered but there is no parcel."
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
+
+    plain = answerer.answer(question, passages)
+    followed = answerer.answer(question, passages, links={1: [3]})
+
+    assert plain == "If tracking says delivered but there is no parcel, see the article on lost parcels. [1]"
+    assert followed.startswith(plain + " ") and followed.endswith("[3]") and "Report a problem" in followed
+    assert answerer.answer(question, passages, links={2: [3]}) == plain  # only a pointer is followed

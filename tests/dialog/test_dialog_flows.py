@@ -95,8 +95,12 @@ class FakeRetriever:
     passages: list[Passage]
     index_version: str = "v1"
 
-    def search(self, query: str, k: int = 3) -> list[Passage]:
-        return self.passages[:k]
+    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
+        found = [p for p in self.passages if not filters or p.chunk.doc_id == filters.get("doc_id")]
+        return found[:k]
+
+    def article_titles(self) -> dict[str, str]:
+        return {p.chunk.doc_id: p.chunk.title for p in self.passages}
 
 
 def passage(doc_id: str, score: float, text: str) -> Passage:
@@ -132,8 +136,11 @@ class PerQueryRetriever:
     whole: list[Passage]
     index_version: str = "v1"
 
-    def search(self, query: str, k: int = 3) -> list[Passage]:
+    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
         return self.by_query.get(query, self.whole)[:k]
+
+    def article_titles(self) -> dict[str, str]:
+        return {}
 
 
 def test_each_part_of_a_question_brings_its_own_best_passage_in_extractive_mode() -> None:
@@ -148,6 +155,18 @@ def test_each_part_of_a_question_brings_its_own_best_passage_in_extractive_mode(
 
     assert [s["doc_id"] for s in result.sources] == ["returns/how-to-return", "shipping/costs", "billing/refunds"]
     assert "Return items" in result.text and "5-10 business days" in result.text
+
+
+def test_a_passage_that_points_to_another_article_brings_it_in_extractive_mode() -> None:
+    pointer = passage("shipping/tracking", 0.70, "If tracking says delivered but there is no parcel, see the article on lost parcels.")
+    costs = passage("shipping/costs", 0.60, "Express shipping costs $12.50.")
+    lost = passage("shipping/lost-parcels", 0.40, "Wait 48 hours after a parcel shows delivered, then press Report a problem.")
+    answer = AnswerFromKnowledgeBase(FakeRetriever([pointer, costs, lost]), None, 2, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+
+    result = DialogManager(InMemoryStore(), answer).handle(None, "My tracking says delivered but there is no parcel.")
+
+    assert [s["doc_id"] for s in result.sources] == ["shipping/tracking", "shipping/costs", "shipping/lost-parcels"]
+    assert "see the article on lost parcels. [1] Wait 48 hours" in result.text and result.sources[2]["cited"]
 
 
 def test_two_failed_answers_in_a_row_hand_off(assistant) -> None:

@@ -1,0 +1,63 @@
+"""Cross-references between help-centre articles: "see the article on lost parcels".
+
+Help centres point from one article to another instead of repeating themselves. A sentence that only
+points elsewhere is no answer, so the answering step follows the pointer: ``referenced_topics`` finds
+what a text points to, and ``resolve`` names the article whose title matches that topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+# "see the article on X", "see the articles on X and on Y", "(see the article about X for ...)"
+_REFERENCE = re.compile(r"\bsee (?:also )?(?:the |our )?articles? (?:on|about|called) (?P<topics>[^.;:(),]+)", re.IGNORECASE)
+_TOPIC_END = re.compile(r"\s+(?:for|or|instead|if|when|before|after|to find|which)\b.*$", re.IGNORECASE)
+_TOPIC_SPLIT = re.compile(r"\s+and\s+(?:on\s+|about\s+)?", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset("a an the your our my of to how what why when on about in for with and or is are do can".split())
+MIN_SHARE = 0.6  # share of the topic's words a title must hold
+
+
+def referenced_topics(text: str) -> list[str]:
+    """What ``text`` points to: "see the articles on tracking and on lost parcels" -> ["tracking", "lost parcels"]."""
+    topics = []
+    for match in _REFERENCE.finditer(text):
+        phrase = _TOPIC_END.sub("", match.group("topics")).strip()
+        topics.extend(t.strip() for t in _TOPIC_SPLIT.split(phrase) if t.strip())
+    return topics
+
+
+def _stems(text: str) -> set[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    return set(_STEMMER.stemWords(words))
+
+
+def resolve(topic: str, titles: Mapping[str, str]) -> str | None:
+    """The id of the document whose title (with the last part of its id, "contact/response-times")
+    holds most of ``topic``'s words (at least ``MIN_SHARE``; ties: the fewer words), or None.
+    ``titles`` maps document ids to titles."""
+    wanted = _stems(topic)
+    if not wanted:
+        return None
+    best: tuple[float, int, str] | None = None
+    for doc_id, title in titles.items():
+        have = _stems(title) | _stems(doc_id.rsplit("/", 1)[-1])
+        share = len(wanted & have) / len(wanted)
+        if share >= MIN_SHARE and (best is None or (share, -len(have)) > (best[0], best[1])):
+            best = (share, -len(have), doc_id)
+    return best[2] if best else None
+
+
+def linked_documents(text: str, titles: Mapping[str, str]) -> list[str]:
+    """The documents ``text`` points to, in order, each once."""
+    found = (resolve(topic, titles) for topic in referenced_topics(text))
+    return list(dict.fromkeys(doc for doc in found if doc))
+
+
+def is_reference(text: str) -> bool:
+    """Whether ``text`` points to another article."""
+    return bool(_REFERENCE.search(text))
