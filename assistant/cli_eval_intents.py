@@ -25,6 +25,7 @@ from assistant.cli_train_intents import (
     LearningRate,
     Objective,
     Patience,
+    Refit,
     Seed,
     ValFraction,
     print_epoch,
@@ -87,6 +88,7 @@ def eval_intents(
     oos_objective: Objective = "auto",
     seed: Seed = 0,
     device: Device = "auto",
+    refit: Refit = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: dataset, model, test metrics (per intent too), out-of-scope metrics, timings.")] = False,
 ) -> None:
     """Measure an intent classifier on a dataset's full test split (never used for any choice).
@@ -107,7 +109,7 @@ def eval_intents(
         fail("--folds needs at least 2 folds")
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
-        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device,
+        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
     )
     loaded = run_guarded(lambda: _load(dataset, data))
     if train_per_intent:

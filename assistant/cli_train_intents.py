@@ -32,6 +32,7 @@ Objective = Annotated[str, typer.Option(help="How the out-of-scope threshold is 
 LabelSmoothing = Annotated[float, typer.Option(min=0.0, max=0.5, help="Label smoothing of the cross-entropy loss.")]
 Base = Annotated[Optional[Path], typer.Option(help="Encoder folder to start from; default: the packaged MiniLM (or a `train mlm` output).")]
 Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
+Refit = Annotated[bool, typer.Option(help="After choosing the best epoch and the threshold on validation data, train again on all examples (training + validation) for that many epochs and save that model (twice the time).")]
 
 
 def train_settings(**values: Any) -> Any:
@@ -81,6 +82,7 @@ def train_intents_command(
     oos_objective: Objective = "auto",
     seed: Seed = 0,
     device: Device = "auto",
+    refit: Refit = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the saved manifest as one JSON object.")] = False,
 ) -> None:
     """Fine-tune the intent classifier on a text,label CSV and save a self-describing model folder.
@@ -94,7 +96,7 @@ def train_intents_command(
 
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
-        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device,
+        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
     )
     examples = run_guarded(lambda: read_csv(data))
     target = out_dir or default_intent_dir(ctx)
@@ -115,6 +117,9 @@ def train_intents_command(
     table.add_row("validation macro-F1", f"{validation['macro_f1']:.4f}")
     table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']})")
     table.add_row("best epoch / epochs run", f"{manifest['training']['best_epoch']} / {manifest['training']['epochs_run']:.2f}")
+    if manifest["training"].get("refit"):
+        refit_info = manifest["training"]["refit"]
+        table.add_row("saved model", f"trained again on all {refit_info['examples']} examples for {refit_info['epochs']:g} epochs")
     table.add_row("training time", f"{manifest['train_seconds']:.0f} s on {manifest['device']}")
     out.print(table)
 

@@ -45,6 +45,7 @@ class TrainSettings:
     oos_objective: str = "auto"
     device: str = "auto"  # auto, cpu or cuda
     max_steps: int = -1  # >0 stops after this many optimizer steps (smoke tests)
+    refit: bool = False  # after choosing on validation, train again on all examples up to the best epoch
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,78 @@ def _encode(tokenizer: Any, examples: Sequence[Example], label2id: dict[str, int
         {"input_ids": ids, "attention_mask": mask, "labels": label2id[e.label]}
         for ids, mask, e in zip(encoded["input_ids"], encoded["attention_mask"], examples, strict=True)
     ]
+
+
+def _training_arguments(settings: TrainSettings, output_dir: Path, device: str, progress: bool, evaluate: bool) -> Any:
+    """Trainer arguments: AdamW with linear warm-up and decay; with ``evaluate``, validation after every
+    epoch (or after ``max_steps``) and the best checkpoint kept."""
+    from transformers import TrainingArguments
+
+    by_steps = settings.max_steps > 0
+    every = "steps" if by_steps else "epoch"
+    return TrainingArguments(
+        output_dir=str(output_dir),
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=128,
+        warmup_steps=settings.warmup,
+        lr_scheduler_type="linear",
+        optim="adamw_torch",
+        weight_decay=settings.weight_decay,
+        label_smoothing_factor=settings.label_smoothing,
+        eval_strategy=every if evaluate else "no",
+        save_strategy=every if evaluate else "no",
+        eval_steps=max(settings.max_steps, 1) if by_steps and evaluate else None,
+        save_steps=max(settings.max_steps, 1) if by_steps and evaluate else None,
+        logging_strategy=every,
+        logging_steps=1,
+        load_best_model_at_end=evaluate,
+        metric_for_best_model="accuracy" if evaluate else None,
+        greater_is_better=True,
+        save_total_limit=1,
+        save_only_model=True,
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        disable_tqdm=not progress,
+        use_cpu=device == "cpu",
+        seed=settings.seed,
+        dataloader_pin_memory=device == "cuda",
+    )
+
+
+def _new_model(base_dir: Path, labels: list[str], settings: TrainSettings, rows: list[dict[str, Any]], collator: Any, device: str) -> Any:
+    """A fresh classifier on the encoder in ``base_dir``, its intent vectors at the centroids of ``rows``."""
+    from transformers import set_seed
+
+    from dialog.nlu.modeling import build_model
+
+    set_seed(settings.seed)
+    model = build_model(base_dir, labels, head=settings.head, logit_scale=settings.logit_scale)
+    if settings.head == "mean-cosine" and settings.centroid_init:
+        _centroid_init(model, rows, collator, device)
+    return model
+
+
+def _refit(
+    base_dir: Path, labels: list[str], settings: TrainSettings, rows: list[dict[str, Any]], tokenizer: Any, collator: Any,
+    device: str, stop_epoch: float, output_dir: Path, progress: bool,
+) -> tuple[Any, int]:
+    """A new model trained on ``rows`` (training and validation examples) with the same schedule,
+    stopped after ``stop_epoch`` epochs; returns it and its number of optimizer steps."""
+    from transformers import Trainer, TrainerCallback
+
+    class StopAfterEpoch(TrainerCallback):
+        def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if (state.epoch or 0) >= stop_epoch - 1e-6:
+                control.should_training_stop = True
+
+    model = _new_model(base_dir, labels, settings, rows, collator, device)
+    args = _training_arguments(settings, output_dir, device, progress, evaluate=False)
+    trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=collator, processing_class=tokenizer, callbacks=[StopAfterEpoch()])
+    output = trainer.train()
+    return trainer.model, int(output.global_step)
 
 
 def _centroid_init(model: Any, rows: list[dict[str, Any]], collator: Any, device: str) -> None:
@@ -122,21 +195,13 @@ def train_intents(
     """Fine-tune a classifier on ``examples`` and save it with its manifest in ``out_dir``.
 
     ``valid`` is the validation split (early stopping, threshold); without it ``settings.val_fraction``
-    of each label is held out of ``examples``. ``on_epoch`` receives each epoch's validation metrics;
-    ``callbacks`` are extra transformers ``TrainerCallback`` objects.
+    of each label is held out of ``examples``. With ``settings.refit``, a second model is then trained
+    on training and validation examples together for the best epoch's number of epochs and saved
+    instead; the threshold and validation metrics are the first model's. ``on_epoch`` receives each
+    epoch's validation metrics; ``callbacks`` are extra transformers ``TrainerCallback`` objects.
     """
     import torch
-    from transformers import (
-        AutoTokenizer,
-        DataCollatorWithPadding,
-        EarlyStoppingCallback,
-        Trainer,
-        TrainerCallback,
-        TrainingArguments,
-        set_seed,
-    )
-
-    from dialog.nlu.modeling import build_model
+    from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
 
     settings = settings or TrainSettings()
     started = time.perf_counter()
@@ -156,14 +221,11 @@ def train_intents(
     label2id = {label: i for i, label in enumerate(labels)}
     valid_known = [e for e in valid if e.label in label2id]  # oos examples only count when oos is a class
 
-    set_seed(settings.seed)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    model = build_model(base_dir, labels, head=settings.head, logit_scale=settings.logit_scale)
     train_rows = _encode(tokenizer, train, label2id, settings.max_length)
     valid_rows = _encode(tokenizer, valid_known, label2id, settings.max_length)
     collator = DataCollatorWithPadding(tokenizer)
-    if settings.head == "mean-cosine" and settings.centroid_init:
-        _centroid_init(model, train_rows, collator, device)
+    model = _new_model(base_dir, labels, settings, train_rows, collator, device)
 
     def compute_metrics(prediction: Any) -> dict[str, float]:
         predicted = np.asarray(prediction.predictions).argmax(-1)
@@ -178,36 +240,7 @@ def train_intents(
     log_history: list[dict[str, Any]] = []
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-train-") as work:
-        args = TrainingArguments(
-            output_dir=str(Path(work) / "checkpoints"),
-            num_train_epochs=settings.epochs,
-            max_steps=settings.max_steps,
-            learning_rate=settings.learning_rate,
-            per_device_train_batch_size=settings.batch_size,
-            per_device_eval_batch_size=128,
-            warmup_steps=settings.warmup,
-            lr_scheduler_type="linear",
-            optim="adamw_torch",
-            weight_decay=settings.weight_decay,
-            label_smoothing_factor=settings.label_smoothing,
-            eval_strategy="epoch" if settings.max_steps <= 0 else "steps",
-            save_strategy="epoch" if settings.max_steps <= 0 else "steps",
-            eval_steps=max(settings.max_steps, 1) if settings.max_steps > 0 else None,
-            save_steps=max(settings.max_steps, 1) if settings.max_steps > 0 else None,
-            logging_strategy="epoch" if settings.max_steps <= 0 else "steps",
-            logging_steps=1,
-            load_best_model_at_end=True,
-            metric_for_best_model="accuracy",
-            greater_is_better=True,
-            save_total_limit=1,
-            save_only_model=True,
-            train_sampling_strategy="group_by_length",
-            report_to="none",
-            disable_tqdm=not progress,
-            use_cpu=device == "cpu",
-            seed=settings.seed,
-            dataloader_pin_memory=device == "cuda",
-        )
+        args = _training_arguments(settings, Path(work) / "checkpoints", device, progress, evaluate=True)
         trainer = Trainer(
             model=model,
             args=args,
@@ -224,6 +257,15 @@ def train_intents(
         model = trainer.model
         train_seconds = time.perf_counter() - started
         validation = evaluate_split(model, tokenizer, valid, labels, settings)
+        refit = None
+        if settings.refit:
+            refit_started = time.perf_counter()
+            stop_epoch = best_epoch or settings.epochs
+            model, refit_steps = _refit(base_dir, labels, settings, train_rows + valid_rows, tokenizer, collator, device,
+                                        stop_epoch, Path(work) / "refit", progress)
+            refit = {"examples": len(train_rows) + len(valid_rows), "epochs": stop_epoch, "steps": refit_steps,
+                     "seconds": round(time.perf_counter() - refit_started, 1)}
+            train_seconds = time.perf_counter() - started
 
         staging = Path(work) / "model"
         model.save_pretrained(staging)
@@ -251,6 +293,7 @@ def train_intents(
                 "best_epoch": best_epoch,
                 "training_loss": float(train_output.training_loss),
                 "torch_threads": torch.get_num_threads(),
+                "refit": refit,  # the saved model: trained again on training + validation examples
             },
             "validation": validation,
             "history": [h for h in log_history if "eval_accuracy" in h or "loss" in h],

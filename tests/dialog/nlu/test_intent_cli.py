@@ -69,3 +69,11 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     assert again.exit_code == 1 and "no validation split to choose a threshold on" in flat(again.output)
     table = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model))
     assert "macro-F1" in table.output and "weakest intents" in table.output
+
+
+def test_train_with_refit_says_what_was_saved(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    fast = ["--base", str(tiny_base), "--epochs", "2", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
+    result = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--out", str(tmp_path / "model"), "--refit", *fast)
+
+    assert result.exit_code == 0, result.output
+    assert "trained again on all 24 examples for" in flat(result.stdout)

@@ -131,3 +131,23 @@ def test_mlm_adaptation_gives_a_usable_base(tiny_base: Path, tmp_path: Path) -> 
                            settings=_settings(epochs=2, max_steps=-1), valid=toy_examples(), progress=False)
     assert result.manifest["base"]["name"] == "adapted"
     assert result.manifest["base"]["adapted_from"]["name"] == tiny_base.name
+
+
+def test_refit_trains_again_on_all_examples_up_to_the_best_epoch(tiny_base: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    examples = toy_examples()
+    train, valid = examples[::2], examples[1::2]
+    settings = _settings(epochs=4, patience=4)
+    plain = train_intents(train, tmp_path / "plain", base=tiny_base, settings=settings, valid=valid, progress=False)
+    refit = train_intents(train, tmp_path / "refit", base=tiny_base, settings=_settings(epochs=4, patience=4, refit=True),
+                          valid=valid, progress=False)
+
+    info = refit.manifest["training"]["refit"]
+    assert plain.manifest["training"]["refit"] is None
+    assert info["examples"] == len(examples) and info["epochs"] == plain.manifest["training"]["best_epoch"]
+    assert info["steps"] == round(info["epochs"] * 3)  # 24 examples in batches of 8: 3 steps an epoch
+    assert refit.manifest["oos"]["threshold"] == plain.manifest["oos"]["threshold"]  # chosen on validation, before the refit
+    key = "bert.encoder.layer.0.attention.self.query.weight"
+    assert not torch.allclose(load_file(plain.folder / "model.safetensors")[key], load_file(refit.folder / "model.safetensors")[key])
+    assert IntentClassifier(refit.folder, device="cpu").understand("i want my money back").intent == "refund"
