@@ -218,8 +218,9 @@ class AnswerFromKnowledgeBase:
                     continue
                 present = [n for n, p in enumerate(found, start=1) if p.chunk.doc_id == doc_id]
                 if not present and len(found) < len(passages) + MOST_LINKED:
-                    found.extend(self.retriever.search(question, k=1, filters={"doc_id": doc_id}))
-                    present = [len(found)] if found[-1].chunk.doc_id == doc_id else []
+                    best = [p for p in self.retriever.search(question, k=1, filters={"doc_id": doc_id}) if p.chunk.doc_id == doc_id]
+                    found.extend(best)
+                    present = [len(found)] if best else []
                 links.setdefault(number, []).extend(present)
         return found, links
 

@@ -17,8 +17,9 @@ take up to 24 hours."). A question with several parts ("How many codes do I get,
 twice?") also gets the best sentence for each part, preferring the passage of the first. A list item
 is shown after the sentence that introduces the list, and a sentence that introduces a list brings
 its items along. A chosen sentence that only points to another article ("see the article on lost
-parcels") brings that article's best sentence when its passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py`` checks them on
-SQuAD questions they were not chosen on.
+parcels") brings that article's best sentence when its passage is given (``links``). ``Weights``
+holds the weights; ``benchmarks/extractive_squad.py`` checks them on SQuAD questions they were not
+chosen on.
 """
 
 from __future__ import annotations
