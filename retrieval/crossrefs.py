@@ -58,6 +58,15 @@ def linked_documents(text: str, titles: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(doc for doc in found if doc))
 
 
+_ASIDE = re.compile(r"\s*\(\s*see (?:also )?(?:the |our )?articles? (?:on|about|called) [^()]*\)", re.IGNORECASE)
+
+
+def without_asides(text: str) -> str:
+    """``text`` without pointers in parentheses: "start a return (see the article on returns)." ->
+    "start a return."."""
+    return _ASIDE.sub("", text)
+
+
 def is_reference(text: str) -> bool:
     """Whether ``text`` points to another article."""
     return bool(_REFERENCE.search(text))

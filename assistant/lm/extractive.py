@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.crossrefs import is_reference
+from retrieval.crossrefs import is_reference, without_asides
 from retrieval.embedders import Embedder
 from retrieval.sentences import Unit, split_units, with_heading
 
@@ -117,9 +117,10 @@ def unit_words(units: Sequence[Unit]) -> list[set[str]]:
 def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[str]:
     """What is embedded for each unit: its passage's heading path, then the unit, as the index embeds
     sentences (``retrieval.sentences.with_heading``)."""
+    texts = [without_asides(u.text) for u in units]  # "(see the article on ...)" says nothing about the question
     if not headings:
-        return [u.text for u in units]
-    return [with_heading(headings[u.passage - 1], u.text) for u in units]
+        return texts
+    return [with_heading(headings[u.passage - 1], text) for u, text in zip(units, texts)]
 
 
 def answer_types(question: str) -> list[str]:

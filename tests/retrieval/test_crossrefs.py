@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.crossrefs import is_reference, linked_documents, referenced_topics, resolve
+from retrieval.crossrefs import is_reference, linked_documents, referenced_topics, resolve, without_asides
 
 TITLES = {
     "shipping/lost-parcels": "Lost or missing parcels",
@@ -35,3 +35,9 @@ def test_linked_documents_and_is_reference() -> None:
     text = "If your order has shipped but isn't moving, see the articles on tracking and on lost parcels."
     assert linked_documents(text, TITLES) == ["shipping/tracking", "shipping/lost-parcels"]
     assert is_reference(text) and not is_reference("Wait 48 hours after the Delivered update.")
+
+
+def test_pointers_in_parentheses_can_be_left_out() -> None:
+    text = "To get a refund, start a return from your order (see the article on how to return an item)."
+    assert without_asides(text) == "To get a refund, start a return from your order."
+    assert without_asides("If it was a gift, see the article on returning gifts.") == "If it was a gift, see the article on returning gifts."
