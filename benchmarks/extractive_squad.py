@@ -11,6 +11,12 @@ length in words (a longer answer contains more by chance).
 
 The questions are split in two halves by article (``retrieval.evaluation.in_train_half``): the
 picker's weights may be looked at on ``train``; ``test`` is the figure to report.
+
+``--pairs`` checks the rules for messages with two questions ("How long is the trial, and what does it
+cost?"): two answerable questions about the same article, from different paragraphs, joined as
+"first, and second?". The passages are the joined message's closest paragraphs plus each question's
+own closest one (as the answer action adds a passage per question part); an answer counts as right
+when it holds a gold answer of both questions.
 """
 
 from __future__ import annotations
@@ -49,6 +55,63 @@ def load_paragraphs(path: Path) -> tuple[list[str], list[str], list[dict]]:
         if q.answers:
             questions.append({"question": q.question, "paragraph": rows[q.context], "answers": q.answers, "article": q.title})
     return list(rows), titles, questions
+
+
+def make_pairs(questions: list[dict], seed: int = 0) -> list[dict]:
+    """Two questions about the same article from different paragraphs, joined into one message; each
+    question is used at most once."""
+    rng = np.random.default_rng(seed)
+    by_article: dict[str, list[dict]] = {}
+    for q in questions:
+        by_article.setdefault(q["article"], []).append(q)
+    pairs = []
+    for article, group in by_article.items():
+        group = [group[i] for i in rng.permutation(len(group))]
+        while len(group) >= 2:
+            first = group.pop()
+            partner = next((q for q in group if q["paragraph"] != first["paragraph"]), None)
+            if partner is None:
+                break
+            group.remove(partner)
+            text = f"{first['question'].strip().rstrip('?').strip()}, and {partner['question'].strip()[:1].lower()}{partner['question'].strip()[1:]}"
+            pairs.append({"question": text.rstrip("?") + "?", "parts": [first, partner], "article": article})
+    return pairs
+
+
+def evaluate_pairs(
+    answerer: ExtractiveAnswerer,
+    paragraphs: list[str],
+    headings: list[str] | None,
+    pairs: list[dict],
+    paragraph_vectors: np.ndarray,
+    pair_vectors: np.ndarray,
+    part_vectors: np.ndarray,
+    k: int = 5,
+) -> dict:
+    """Answer each joined message from its ``k`` closest paragraphs plus each part's closest; the share
+    of answers holding a gold answer of both questions (and of each)."""
+    both = either = words = 0
+    started = time.perf_counter()
+    for n, (pair, vector) in enumerate(zip(pairs, pair_vectors)):
+        top = np.argsort(-(paragraph_vectors @ vector))[:k].tolist()
+        for part_vector in part_vectors[2 * n : 2 * n + 2]:
+            extra = int(np.argmax(paragraph_vectors @ part_vector))
+            if extra not in top:
+                top.append(extra)
+        answer = answerer.answer(pair["question"], [paragraphs[r] for r in top], headings=None if headings is None else [headings[r] for r in top])
+        text = normalize_answer(prediction_text(answer, len(top))[0])
+        hits = [any(normalize_answer(a) in text for a in part["answers"]) for part in pair["parts"]]
+        both += all(hits)
+        either += sum(hits)
+        words += len(text.split())
+    seconds = time.perf_counter() - started
+    return {
+        "pairs": len(pairs),
+        "answer_contains_both": both / len(pairs),
+        "parts_answered": either / (2 * len(pairs)),
+        "answer_words_mean": words / len(pairs),
+        "ms_per_pair": 1000 * seconds / len(pairs),
+    }
 
 
 def evaluate(
@@ -96,6 +159,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=5, help="paragraphs retrieved per question")
     parser.add_argument("--no-headings", action="store_true", help="do not give the article title as the passages' heading")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--pairs", action="store_true", help="two questions joined into one message (see above)")
     parser.add_argument("--out", type=Path, default=None, help="write the summary (JSON) here")
     args = parser.parse_args()
 
@@ -116,7 +180,13 @@ def main() -> None:
     flat = [t for texts in all_units for t in texts]
     answerer.embedder.remember(flat, embed_cached(embedder, flat, cache, show_progress=True))  # as the product's warm-up
 
-    summary = evaluate(answerer, paragraphs, headings, questions, paragraph_vectors, question_vectors, args.k)
+    if args.pairs:
+        pairs = make_pairs(questions)
+        pair_vectors = embed_cached(embedder, [p["question"] for p in pairs], cache, queries=True)
+        part_vectors = embed_cached(embedder, [q["question"] for p in pairs for q in p["parts"]], cache, queries=True)
+        summary = evaluate_pairs(answerer, paragraphs, headings, pairs, paragraph_vectors, pair_vectors, part_vectors, args.k)
+    else:
+        summary = evaluate(answerer, paragraphs, headings, questions, paragraph_vectors, question_vectors, args.k)
     summary = {"split": args.split, "headings": headings is not None, **summary}
     print(json.dumps(summary, indent=2))
     if args.out:

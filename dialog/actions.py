@@ -27,6 +27,7 @@ from dialog.tracker import Tracker
 from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
+from retrieval.sentences import split_units
 
 NOT_FOUND = (
     "I couldn't find the answer to that in our help centre, so I'd rather not guess. "
@@ -205,23 +206,24 @@ class AnswerFromKnowledgeBase:
                     seen.add(passage.chunk.chunk_id)
         return found
 
-    def add_linked_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], dict[int, list[int]]]:
+    def add_linked_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], dict[str, list[int]]]:
         """``passages`` and the best passage of each article they point to ("see the article on lost
-        parcels"; at most ``MOST_LINKED`` added), with the links: passage number -> numbers of the
+        parcels"; at most ``MOST_LINKED`` added), with the links: pointing sentence -> numbers of the
         passages of the articles it points to."""
         found = list(passages)
-        links: dict[int, list[int]] = {}
+        links: dict[str, list[int]] = {}
         titles = self.retriever.article_titles()
-        for number, passage in enumerate(passages, start=1):
-            for doc_id in linked_documents(passage.chunk.text, titles):
-                if doc_id == passage.chunk.doc_id:
-                    continue
-                present = [n for n, p in enumerate(found, start=1) if p.chunk.doc_id == doc_id]
-                if not present and len(found) < len(passages) + MOST_LINKED:
-                    best = [p for p in self.retriever.search(question, k=1, filters={"doc_id": doc_id}) if p.chunk.doc_id == doc_id]
-                    found.extend(best)
-                    present = [len(found)] if best else []
-                links.setdefault(number, []).extend(present)
+        for passage in passages:
+            for unit in split_units(passage.chunk.text, 0):
+                for doc_id in linked_documents(unit.text, titles):
+                    if doc_id == passage.chunk.doc_id:
+                        continue
+                    present = [n for n, p in enumerate(found, start=1) if p.chunk.doc_id == doc_id]
+                    if not present and len(found) < len(passages) + MOST_LINKED:
+                        best = [p for p in self.retriever.search(question, k=1, filters={"doc_id": doc_id}) if p.chunk.doc_id == doc_id]
+                        found.extend(best)
+                        present = [len(found)] if best else []
+                    links.setdefault(unit.text, []).extend(present)
         return found, links
 
     def stay_on_topic(self, found: list[Passage], prefer_docs: tuple[str, ...]) -> list[Passage]:

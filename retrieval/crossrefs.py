@@ -13,8 +13,13 @@ from collections.abc import Mapping
 import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
-# "see the article on X", "see the articles on X and on Y", "(see the article about X for ...)"
-_REFERENCE = re.compile(r"\bsee (?:also )?(?:the |our )?articles? (?:on|about|called) (?P<topics>[^.;:(),]+)", re.IGNORECASE)
+# "see the article on X", "see the articles on X and on Y", "(see the article about X for ...)",
+# "follow the steps in the article on X", "as explained in our X article"
+_POINTS = r"(?:see(?: also)?|follow the steps in|explained in|described in)"
+_REFERENCE = re.compile(
+    rf"\b{_POINTS} (?:the |our )?articles? (?:on|about|called) (?P<topics>[^.;:(),]+)|\b{_POINTS} our (?P<named>[a-z][a-z0-9 -]{{0,30}}?) article\b",
+    re.IGNORECASE,
+)
 _TOPIC_END = re.compile(r"\s+(?:for|or|instead|if|when|before|after|to find|which)\b.*$", re.IGNORECASE)
 _TOPIC_SPLIT = re.compile(r"\s+and\s+(?:on\s+|about\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
@@ -26,7 +31,7 @@ def referenced_topics(text: str) -> list[str]:
     """What ``text`` points to: "see the articles on tracking and on lost parcels" -> ["tracking", "lost parcels"]."""
     topics = []
     for match in _REFERENCE.finditer(text):
-        phrase = _TOPIC_END.sub("", match.group("topics")).strip()
+        phrase = _TOPIC_END.sub("", match.group("topics") or match.group("named")).strip()
         topics.extend(t.strip() for t in _TOPIC_SPLIT.split(phrase) if t.strip())
     return topics
 

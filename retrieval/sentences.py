@@ -31,6 +31,7 @@ DEFAULT_SENTENCE_WEIGHT = 0.7
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*])")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_STEP_MARKER = re.compile(r"^\s*\d+[.)]\s+")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Unit:
     position: int  # order within its passage
     text: str
     lead: int | None = None  # for a list item: the position of the sentence that introduces the list
+    step: bool = False  # an item of a numbered list: one step of a procedure
 
 
 def split_units(text: str, passage: int) -> list[Unit]:
@@ -58,7 +60,7 @@ def split_units(text: str, passage: int) -> list[Unit]:
             piece = piece.strip()
             if len(piece.split()) < (2 if is_item else 3):  # fragments; a list item may be short ("Euro (EUR)")
                 continue
-            units.append(Unit(passage, len(units), piece, lead if is_item else None))
+            units.append(Unit(passage, len(units), piece, lead if is_item else None, bool(_STEP_MARKER.match(line))))
             if not is_item and piece.endswith(":"):
                 lead = units[-1].position
     return units

@@ -11,13 +11,14 @@ its score adds to its cosine similarity with the question:
 - answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
   number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...
 
-The answer is the best sentence, with the next best of the same passage when it scores nearly as well
-(an answer often takes two sentences: "Until then the tracking number may show as not found. It can
-take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use them
-twice?") also gets the best sentence for each part, preferring the passage of the first. A list item
-is shown after the sentence that introduces the list, and a sentence that introduces a list brings
-its items along. A chosen sentence that only points to another article ("see the article on lost
-parcels") brings that article's best sentence when its passage is given (``links``). ``Weights``
+The answer is the best sentence, with the next best two of the same passage when they score nearly as
+well (an answer often takes two sentences: "Until then the tracking number may show as not found. It
+can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
+them twice?") also gets the best sentence for each part. A list item is shown after the sentence that
+introduces the list, and a sentence that introduces a list brings its items along; a step of a
+numbered procedure brings the whole procedure, in order. A chosen sentence that only points to
+another article ("see the article on lost parcels") brings that article's best sentence when its
+passage is given (``links``). ``Weights``
 holds the weights; ``benchmarks/extractive_squad.py`` checks them on SQuAD questions they were not
 chosen on.
 """
@@ -48,8 +49,7 @@ class Weights:
     word_overlap: float = 0.25  # all of the question's content words in the sentence
     heading_overlap: float = 0.1  # all of them in the heading path of the sentence's passage
     answer_type: float = 0.2  # the sentence holds the kind of answer asked for
-    other_passage: float = 0.1  # a question's later parts prefer the passage its first answer came from
-    whole_in_part: float = 0.5  # a part's cosine mixes in the whole question's by this share
+    whole_in_part: float = 0.3  # a part's cosine mixes in the whole question's by this share
 
 
 _STOPWORDS = frozenset(
@@ -96,7 +96,9 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 _PART_BREAK = re.compile(
     r"\?\s+|[,;]\s*(?:and\s+|but\s+)?(?=(?:how|what|when|where|which|who|why|can|could|do|does|is|are|will|would|for how)\b)"
-    r"|\s+and\s+(?=(?:how|what|when|where|which|who|why|for how|can i|do i|will i|is it|does it)\b)",
+    r"|\s+and\s+(?=(?:how|what|when|where|which|who|why|for how|can i|do i|will i|is it|does it)\b)"
+    # ", and once it's back, how long ...": a clause that asks its own question further on
+    r"|[,;]\s*(?:and|but)\s+(?=[^,;?]*\b(?:how (?:long|much|many|soon)|what|when|where|which|who|why)\b)",
     re.IGNORECASE,
 )
 
@@ -149,8 +151,9 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, second_ratio: float = 0.85, weights: Weights = Weights()) -> None:
+    def __init__(self, embedder: Embedder, second_ratio: float = 0.85, weights: Weights = Weights(), more_same: int = 2) -> None:
         self.embedder = embedder
+        self.more_same = more_same  # at most this many more sentences of the best sentence's passage
         self.second_ratio = second_ratio  # a second sentence of the best one's passage must score this share of it
         self.weights = weights
 
@@ -160,19 +163,17 @@ class ExtractiveAnswerer:
         passages: Sequence[str],
         focus: str | None = None,
         headings: Sequence[str] | None = None,
-        links: Mapping[int, Sequence[int]] | None = None,
+        links: Mapping[str, Sequence[int]] | None = None,
     ) -> str:
         """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
         (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
         ``headings`` (the passages' heading paths) are read with each of their sentences. ``links`` maps
-        a passage number to the numbers of the passages its cross-references point to."""
+        a sentence that points to other articles to the numbers of those articles' passages."""
         units = [unit for n, text in enumerate(passages, start=1) for unit in split_units(text, n)]
         if not units:
             return ""
         parts = question_parts(question) + ([focus] if focus and focus != question else [])
-        vectors = self.embedder.embed([question, *parts] + unit_texts(units, headings))
-        questions, unit_vectors = vectors[: 1 + len(parts)], vectors[1 + len(parts) :]
-        similarity = unit_vectors @ questions.T  # (units, 1 + parts)
+        similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units])
         whole = self._scores(question, context, similarity[:, 0])
@@ -181,27 +182,30 @@ class ExtractiveAnswerer:
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
             part_scores = self._scores(part, context, mixed)
-            part_scores -= self.weights.other_passage * np.array([u.passage != units[best].passage for u in units])
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
             if len(chosen) < min(MOST_UNITS, len(units)):
                 chosen.append(int(np.argmax(part_scores)))
         same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best] if not parts else []
-        if same:  # one question: the next best sentence of the same passage, when nearly as good
-            second = max(same, key=lambda i: whole[i])
-            if whole[second] >= self.second_ratio * whole[best]:
-                chosen.append(second)
+        # one question: the next best sentences of the same passage, when nearly as good
+        same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
+        chosen.extend(i for i in same if whole[i] >= self.second_ratio * whole[best])
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {})
         return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))])
 
+    def similarity(self, questions: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of each text (rows) with each question (columns)."""
+        vectors = self.embedder.embed([*questions, *texts])
+        return vectors[len(questions) :] @ vectors[: len(questions)].T
+
     @staticmethod
-    def _followed(units: list[Unit], chosen: list[int], scores: np.ndarray, links: Mapping[int, Sequence[int]]) -> dict[int, list[int]]:
+    def _followed(units: list[Unit], chosen: list[int], scores: np.ndarray, links: Mapping[str, Sequence[int]]) -> dict[int, list[int]]:
         """Chosen sentence -> the best sentence of the passages it points to, for each chosen sentence
         that points to another article (a pointer is no answer)."""
         added: dict[int, list[int]] = {}
         taken = set(chosen)
         for i in chosen:
-            targets = set(links.get(units[i].passage, ())) - {units[i].passage}
+            targets = set(links.get(units[i].text, ())) - {units[i].passage}
             if not targets or not is_reference(units[i].text):
                 continue
             options = [j for j, u in enumerate(units) if u.passage in targets and j not in taken and not is_reference(u.text)]
@@ -238,9 +242,20 @@ class ExtractiveAnswerer:
                 lead = by_position[(unit.passage, unit.lead)]
                 if lead not in shown:
                     shown.append(lead)
-            if i not in shown:
-                shown.append(i)
+            # one step of a procedure brings the others, in order: "Press Return items" needs "Go to Orders" first
+            steps = _procedure(units, i)[:MOST_LIST_ITEMS] if unit.step else [i]
+            shown.extend(j for j in steps if j not in shown)
             if unit.text.endswith(":"):  # a sentence that introduces a list brings the list
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
                 shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
         return " ".join(f"{units[i].text} [{units[i].passage}]" for i in shown)
+
+
+def _procedure(units: Sequence[Unit], i: int) -> list[int]:
+    """The numbered list that unit ``i`` is a step of: the run of consecutive steps around it, in order."""
+    first = last = i
+    while first > 0 and units[first - 1].step and units[first - 1].passage == units[i].passage:
+        first -= 1
+    while last + 1 < len(units) and units[last + 1].step and units[last + 1].passage == units[i].passage:
+        last += 1
+    return list(range(first, last + 1))
