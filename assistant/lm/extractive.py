@@ -103,6 +103,12 @@ _PART_BREAK = re.compile(
 )
 
 
+# "If I ...", "When my parcel ..." (not "When did ...?", a question of its own)
+_CONDITION = re.compile(
+    r"(?:if|once|because|since|unless|when(?! (?:do|does|did|is|are|was|were|will|would|can|could|should|has|have|had)\b))\b", re.IGNORECASE
+)
+
+
 def content_words(text: str) -> set[str]:
     """Lower-case words without stop words, with a plural ``s`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
@@ -132,7 +138,15 @@ def answer_types(question: str) -> list[str]:
 
 def question_parts(question: str) -> list[str]:
     """The separate questions inside one message ("How many ..., and can I ...?" gives two)."""
-    parts = [p.strip(" ,;?") for p in _PART_BREAK.split(question)]
+    parts: list[str] = []
+    condition = False  # the last part is a condition still waiting for its question
+    for piece in (p.strip(" ,;?") for p in _PART_BREAK.split(question)):
+        if condition:
+            parts[-1] = f"{parts[-1]}, {piece}"  # "If I refuse a delivery, do I get ... back": the condition goes with its question
+            condition = False
+        else:
+            parts.append(piece)
+            condition = bool(_CONDITION.match(piece))
     parts = [p for p in parts if len(p.split()) >= 2]
     return parts if len(parts) > 1 else []
 
@@ -151,9 +165,14 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, second_ratio: float = 0.85, weights: Weights = Weights(), more_same: int = 2) -> None:
+    def __init__(
+        self, embedder: Embedder, second_ratio: float = 0.85, weights: Weights = Weights(), more_same: int = 2, passage_support: float = 0.1
+    ) -> None:
         self.embedder = embedder
         self.more_same = more_same  # at most this many more sentences of the best sentence's passage
+        # a passage is chosen by its best sentence plus this share of its second best: help-centre sections
+        # are short and on one topic, so a second relevant sentence is evidence for the section
+        self.passage_support = passage_support
         self.second_ratio = second_ratio  # a second sentence of the best one's passage must score this share of it
         self.weights = weights
 
@@ -177,7 +196,7 @@ class ExtractiveAnswerer:
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units])
         whole = self._scores(question, context, similarity[:, 0])
-        best = int(np.argmax(whole))
+        best = self._best(units, whole)
         chosen = [best]
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
@@ -192,6 +211,20 @@ class ExtractiveAnswerer:
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {})
         return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))])
+
+    def _best(self, units: list[Unit], scores: np.ndarray) -> int:
+        """The best sentence of the passage whose best sentence, plus ``passage_support`` times its second
+        best, scores highest."""
+        by_passage: dict[int, list[float]] = {}
+        for unit, score in zip(units, scores):
+            by_passage.setdefault(unit.passage, []).append(float(score))
+
+        def strength(n: int) -> float:
+            top = sorted(by_passage[n], reverse=True)[:2]
+            return top[0] + self.passage_support * (top[1] if len(top) > 1 else 0.0)
+
+        passage = max(by_passage, key=strength)
+        return max((i for i, u in enumerate(units) if u.passage == passage), key=lambda i: scores[i])
 
     def similarity(self, questions: Sequence[str], texts: Sequence[str]) -> np.ndarray:
         """Cosine similarity of each text (rows) with each question (columns)."""

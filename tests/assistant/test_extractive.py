@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
-from retrieval.sentences import split_sentences
+from retrieval.sentences import Unit, split_sentences
 from conftest import HASH_MIN_SCORE
 from retrieval.embedders import HashEmbedder
 from retrieval.ingest import ingest
@@ -86,18 +88,47 @@ def test_a_follow_up_answers_its_own_words_too() -> None:
     assert "Express: $12.95 [2]" in answer
 
 
-def test_a_second_sentence_of_the_best_passage_joins_when_it_scores_nearly_as_well() -> None:
+def test_more_sentences_of_the_best_passage_join_when_they_score_nearly_as_well() -> None:
     passages = [
-        "A new tracking number may show as not found at first. The tracking number starts working within a day. Orders are packed on weekdays.",
+        "A new tracking number may show as not found at first. The tracking number starts working within a day. "
+        "Orders are packed on weekdays. Parcels leave the warehouse at noon.",
         "Tracking numbers are listed in the shipping email.",
     ]
     question = "Why is my new tracking number not found?"
 
     generous = ExtractiveAnswerer(HashEmbedder(), second_ratio=0.0).answer(question, passages)
+    one_more = ExtractiveAnswerer(HashEmbedder(), second_ratio=0.0, more_same=1).answer(question, passages)
     strict = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer(question, passages)
 
-    assert generous == "A new tracking number may show as not found at first. [1] The tracking number starts working within a day. [1]"
-    assert strict == "A new tracking number may show as not found at first. [1]"
+    best, second = "A new tracking number may show as not found at first. [1]", "The tracking number starts working within a day. [1]"
+    assert one_more == f"{best} {second}"
+    assert generous.startswith(f"{best} {second} ") and generous.count("[1]") == 3  # at most two more
+    assert strict == best
+
+
+def test_a_step_of_a_numbered_procedure_brings_the_whole_procedure_in_order() -> None:
+    passages = ["1. Go to Orders and select the order.\n2. Press Return items.\n3. Press Submit return.", "Refunds take 5-10 business days."]
+    answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer("Where do I press Return items?", passages)
+
+    assert answer == "Go to Orders and select the order. [1] Press Return items. [1] Press Submit return. [1]"
+
+
+def test_a_condition_stays_with_its_question() -> None:
+    question = "If I refuse a delivery, do I get the shipping cost back, and how long does the refund take?"
+    assert question_parts(question) == ["If I refuse a delivery, do I get the shipping cost back", "how long does the refund take"]
+    assert question_parts("When did the parcel leave, and who signed for it?") == ["When did the parcel leave", "who signed for it"]
+    assert question_parts("How do I start a return, and once it's back how long until I get my money?") == [
+        "How do I start a return",
+        "once it's back how long until I get my money",
+    ]
+
+
+def test_a_passage_with_two_relevant_sentences_beats_one_with_a_single_slightly_better_one() -> None:
+    units = [Unit(1, 0, "a"), Unit(1, 1, "b"), Unit(2, 0, "c"), Unit(2, 1, "d")]
+    scores = np.array([0.95, 0.10, 0.93, 0.88])
+
+    assert ExtractiveAnswerer(HashEmbedder(), passage_support=0.0)._best(units, scores) == 0
+    assert ExtractiveAnswerer(HashEmbedder(), passage_support=0.1)._best(units, scores) == 2
 
 
 def test_the_heading_tells_apart_sentences_that_read_the_same() -> None:

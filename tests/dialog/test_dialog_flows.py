@@ -4,7 +4,7 @@ after repeated failure, follow-up rewriting, and running without an intent model
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -167,6 +167,26 @@ def test_a_passage_that_points_to_another_article_brings_it_in_extractive_mode()
 
     assert [s["doc_id"] for s in result.sources] == ["shipping/tracking", "shipping/costs", "shipping/lost-parcels"]
     assert "see the article on lost parcels. [1] Wait 48 hours" in result.text and result.sources[2]["cited"]
+
+
+def test_each_pointing_sentence_links_only_to_the_articles_it_names() -> None:
+    policy = passage(
+        "returns/return-policy",
+        0.70,
+        "For how long this takes, see our refunds article. To start a return, follow the steps in the article on how to return an item.",
+    )
+    refunds = passage("billing/refunds", 0.40, "Card refunds take 5-10 business days.")
+    how_to = passage("returns/how-to-return", 0.40, "Press Return items on the order page.")
+    how_to = replace(how_to, chunk=replace(how_to.chunk, title="How to return an item"))
+    answer = AnswerFromKnowledgeBase(FakeRetriever([policy, refunds, how_to]), None, 1, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+
+    found, links = answer.add_linked_passages("How do I start a return?", [policy])
+
+    assert [p.chunk.doc_id for p in found] == ["returns/return-policy", "billing/refunds", "returns/how-to-return"]
+    assert links == {
+        "For how long this takes, see our refunds article.": [2],
+        "To start a return, follow the steps in the article on how to return an item.": [3],
+    }
 
 
 def test_two_failed_answers_in_a_row_hand_off(assistant) -> None:

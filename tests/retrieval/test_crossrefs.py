@@ -20,6 +20,9 @@ def test_topics_are_read_from_the_usual_phrasings() -> None:
     assert referenced_topics("Start a return (see the article on how to return an item).") == ["how to return an item"]
     assert referenced_topics("See the article about 2-step verification for backup codes.") == ["2-step verification"]
     assert referenced_topics("see the article on the free trial instead; it costs nothing") == ["the free trial"]
+    assert referenced_topics("To start a return, follow the steps in the article on how to return an item.") == ["how to return an item"]
+    assert referenced_topics("For how long this takes, see our refunds article.") == ["refunds"]
+    assert referenced_topics("We reply within 30 days, as explained in the article on privacy requests.") == ["privacy requests"]
     assert referenced_topics("Refunds take 5-10 business days.") == []
 
 
