@@ -281,7 +281,26 @@ class ExtractiveAnswerer:
             if unit.text.endswith(":"):  # a sentence that introduces a list brings the list
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
                 shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
-        return " ".join(f"{units[i].text} [{units[i].passage}]" for i in shown)
+        return _layout(units, shown)
+
+
+def _layout(units: Sequence[Unit], shown: Sequence[int]) -> str:
+    """Sentences run on as a paragraph; list items and procedure steps go on lines of their own, as a
+    Markdown list ("- Express: $12.95 [2]", "1. Go to Orders [3]"), each cited."""
+    text = ""
+    was_item = False
+    for i in shown:
+        unit = units[i]
+        is_item = unit.step or unit.lead is not None
+        cited = f"{unit.text} [{unit.passage}]"
+        if is_item:
+            number = _procedure(units, i).index(i) + 1 if unit.step else None
+            line = f"{number}. {cited}" if number else f"- {cited}"
+            text += ("\n" if was_item else "\n\n") + line if text else line
+        else:
+            text += ("\n\n" if was_item else " ") + cited if text else cited
+        was_item = is_item
+    return text
 
 
 def _procedure(units: Sequence[Unit], i: int) -> list[int]:

@@ -110,7 +110,7 @@ def test_a_step_of_a_numbered_procedure_brings_the_whole_procedure_in_order() ->
     passages = ["1. Go to Orders and select the order.\n2. Press Return items.\n3. Press Submit return.", "Refunds take 5-10 business days."]
     answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer("Where do I press Return items?", passages)
 
-    assert answer == "Go to Orders and select the order. [1] Press Return items. [1] Press Submit return. [1]"
+    assert answer == "1. Go to Orders and select the order. [1]\n2. Press Return items. [1]\n3. Press Submit return. [1]"
 
 
 def test_a_condition_stays_with_its_question() -> None:
