@@ -73,8 +73,9 @@ def make_pairs(questions: list[dict], seed: int = 0) -> list[dict]:
             if partner is None:
                 break
             group.remove(partner)
-            text = f"{first['question'].strip().rstrip('?').strip()}, and {partner['question'].strip()[:1].lower()}{partner['question'].strip()[1:]}"
-            pairs.append({"question": text.rstrip("?") + "?", "parts": [first, partner], "article": article})
+            opening, follow = first["question"].strip().rstrip("?").strip(), partner["question"].strip().rstrip("?")
+            text = f"{opening}, and {follow[:1].lower()}{follow[1:]}?"
+            pairs.append({"question": text, "parts": [first, partner], "article": article})
     return pairs
 
 

@@ -16,8 +16,9 @@ _STEMMER = Stemmer.Stemmer("english")
 # "see the article on X", "see the articles on X and on Y", "(see the article about X for ...)",
 # "follow the steps in the article on X", "as explained in our X article"
 _POINTS = r"(?:see(?: also)?|follow the steps in|explained in|described in)"
+_ARTICLE_ON = r"(?:the |our )?articles? (?:on|about|called)"
 _REFERENCE = re.compile(
-    rf"\b{_POINTS} (?:the |our )?articles? (?:on|about|called) (?P<topics>[^.;:(),]+)|\b{_POINTS} our (?P<named>[a-z][a-z0-9 -]{{0,30}}?) article\b",
+    rf"\b{_POINTS} {_ARTICLE_ON} (?P<topics>[^.;:(),]+)|\b{_POINTS} our (?P<named>[a-z][a-z0-9 -]{{0,30}}?) article\b",
     re.IGNORECASE,
 )
 _TOPIC_END = re.compile(r"\s+(?:for|or|instead|if|when|before|after|to find|which)\b.*$", re.IGNORECASE)
@@ -63,7 +64,7 @@ def linked_documents(text: str, titles: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(doc for doc in found if doc))
 
 
-_ASIDE = re.compile(r"\s*\(\s*see (?:also )?(?:the |our )?articles? (?:on|about|called) [^()]*\)", re.IGNORECASE)
+_ASIDE = re.compile(rf"\s*\(\s*see (?:also )?{_ARTICLE_ON} [^()]*\)", re.IGNORECASE)
 
 
 def without_asides(text: str) -> str:

@@ -18,9 +18,8 @@ them twice?") also gets the best sentence for each part. A list item is shown af
 introduces the list, and a sentence that introduces a list brings its items along; a step of a
 numbered procedure brings the whole procedure, in order. A chosen sentence that only points to
 another article ("see the article on lost parcels") brings that article's best sentence when its
-passage is given (``links``). ``Weights``
-holds the weights; ``benchmarks/extractive_squad.py`` checks them on SQuAD questions they were not
-chosen on.
+passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py``
+checks them on SQuAD questions they were not chosen on.
 """
 
 from __future__ import annotations
@@ -173,7 +172,7 @@ class ExtractiveAnswerer:
         # a passage is chosen by its best sentence plus this share of its second best: help-centre sections
         # are short and on one topic, so a second relevant sentence is evidence for the section
         self.passage_support = passage_support
-        self.second_ratio = second_ratio  # a second sentence of the best one's passage must score this share of it
+        self.second_ratio = second_ratio  # a further sentence of the best one's passage must score this share of it
         self.weights = weights
 
     def answer(
