@@ -32,6 +32,7 @@ from assistant.cli_train_intents import (
     progress_to_stderr,
     train_settings,
 )
+from dialog.nlu.data import OOS_LABEL
 
 DATASET_CHOICES = ("banking77", "clinc150", "banking77-oos", "csv")
 
@@ -43,6 +44,17 @@ def _load(dataset: str, data: Path) -> Any:
         examples = read_csv(data)
         return IntentDataset("csv", train=examples, test=examples)
     return load_public(dataset, data)
+
+
+def _with_extra_oos(loaded: Any, path: Path) -> Any:
+    """``loaded`` with the messages of ``path`` added to its train split as out-of-scope examples."""
+    from dataclasses import replace
+
+    from dialog.nlu.data import Example, read_messages
+
+    messages = run_guarded(lambda: read_messages(path))
+    err.print(f"{len(messages)} extra out-of-scope training messages from {path}", highlight=False)
+    return replace(loaded, train=[*loaded.train, *(Example(m, OOS_LABEL) for m in messages)])
 
 
 def _print_report(title: str, report: dict[str, Any], top: int) -> None:
@@ -77,6 +89,7 @@ def eval_intents(
     plot: Annotated[Optional[Path], typer.Option(help="Save the test set's confusion matrix as a PNG here.")] = None,
     top: Annotated[int, typer.Option(min=0, help="How many of the weakest intents to list in the table.")] = 10,
     train_per_intent: Annotated[int, typer.Option(min=0, help="Train on at most this many examples per intent (random, seeded); 0: all. For quick runs on a CPU.")] = 0,
+    extra_oos: Annotated[Optional[Path], typer.Option(help="A text file of more out-of-scope training messages, one per line, added to the train split as `oos` (validation and test are untouched).")] = None,
     base: Base = None,
     epochs: Epochs = 5.0,
     learning_rate: LearningRate = 1e-4,
@@ -118,8 +131,12 @@ def eval_intents(
         from dialog.nlu.data import limit_per_label
 
         loaded = replace(loaded, train=limit_per_label(loaded.train, train_per_intent, seed))
+    if extra_oos is not None:
+        loaded = _with_extra_oos(loaded, extra_oos)
     err.print(f"{dataset}: {len(loaded.train)} train, {len(loaded.valid or [])} validation, {len(loaded.test)} test examples", highlight=False)
     result: dict[str, Any] = {"dataset": dataset, "data": str(data), "train_per_intent": train_per_intent or None}
+    if extra_oos is not None:
+        result["extra_oos"] = {"file": str(extra_oos), "train_oos_examples": sum(e.label == OOS_LABEL for e in loaded.train)}
     with tempfile.TemporaryDirectory(prefix="intent-eval-") as work, progress_to_stderr():
         if folds >= 2:
             err.print(f"{folds}-fold cross-validation on the training data")

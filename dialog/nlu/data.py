@@ -170,6 +170,24 @@ def limit_per_label(examples: Sequence[Example], limit: int, seed: int = 0) -> l
 # -- public datasets (../shared/data) -------------------------------------------------------------
 
 
+def read_messages(path: Path | str) -> list[str]:
+    """Messages from a UTF-8 text file, one per line (blank lines skipped); a missing, non-UTF-8 or
+    empty file raises an error that says so."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"message file {path} not found")
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise IntentDataError(f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+    messages = [line.strip() for line in content.splitlines() if line.strip()]
+    if not messages:
+        raise IntentDataError(f"{path} holds no messages; expected one message per line")
+    return messages
+
+
 def _read_plain_csv(path: Path, text_col: str, label_col: str) -> list[Example]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [Example(row[text_col].strip(), row[label_col].strip()) for row in csv.DictReader(handle)]

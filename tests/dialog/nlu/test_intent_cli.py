@@ -77,3 +77,23 @@ def test_train_with_refit_says_what_was_saved(runner: CliRunner, tmp_path: Path,
 
     assert result.exit_code == 0, result.output
     assert "trained again on all 24 examples for" in flat(result.stdout)
+
+
+def test_extra_out_of_scope_messages_join_the_training_data(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    outliers = tmp_path / "outliers.txt"
+    outliers.write_text("\n".join(["who painted the mona lisa", "what is the capital of peru", "how tall is mount everest",
+                                     "when did the war end", "what is a prime number", "who wrote hamlet"]) + "\n", encoding="utf-8")
+    fast = ["--base", str(tiny_base), "--epochs", "1", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
+    result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--folds", "2",
+                    "--extra-oos", str(outliers), "--json", *fast)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["extra_oos"]["train_oos_examples"] == 6
+    assert "6 extra out-of-scope training messages" in flat(result.stderr)
+    # the 24 toy examples and the 6 out-of-scope messages were split into the folds together
+    assert sum(fold["n"] for fold in report["cross_validation"]["per_fold"]) == 30
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    bad = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--folds", "2", "--extra-oos", str(empty))
+    assert bad.exit_code == 1 and "holds no messages" in flat(bad.output) and "Traceback" not in bad.output

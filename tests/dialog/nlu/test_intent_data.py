@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dialog.nlu.data import Example, IntentDataError, load_public, read_csv, stratified_folds, stratified_split
+from dialog.nlu.data import Example, IntentDataError, load_public, read_csv, read_messages, stratified_folds, stratified_split
 
 from nlu_fixtures import shared_dataset
 
@@ -56,6 +56,20 @@ def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="not found"):
         read_csv(tmp_path / "nope.csv")
+
+
+def test_message_files_are_read_line_by_line_with_clear_errors(tmp_path: Path) -> None:
+    path = tmp_path / "outliers.txt"
+    path.write_text("\ufeffwho won the 1998 world cup\n\n  what is a prime number  \n", encoding="utf-8")
+    assert read_messages(path) == ["who won the 1998 world cup", "what is a prime number"]
+    path.write_text("\n \n", encoding="utf-8")
+    with pytest.raises(IntentDataError, match="holds no messages"):
+        read_messages(path)
+    path.write_bytes("ok\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(IntentDataError, match=r"not UTF-8 text \(byte 0xe9 on line 2\)"):
+        read_messages(path)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        read_messages(tmp_path / "none.txt")
 
 
 def test_stratified_split_keeps_every_label_on_both_sides() -> None:
