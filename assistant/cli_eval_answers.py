@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
@@ -13,6 +13,21 @@ from rich.table import Table
 from assistant.app import Assistant
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
+from assistant.lm.extractive import ExtractiveAnswerer
+
+
+def _warm_generator(assistant: Assistant) -> Any:
+    """The configured generator, loaded and warmed up (a model that cannot load fails clearly)."""
+    generator = run_guarded(lambda: assistant.generator)
+    if hasattr(generator, "warm_up"):
+        run_guarded(generator.warm_up)
+    return generator
+
+
+def _default_workers(generator: Any, settings: Any) -> int:
+    """Concurrent questions: 64 where requests are batched (a GPU, a remote server), else 1."""
+    on_gpu = str(getattr(generator, "device", "cpu")).startswith("cuda")
+    return 64 if on_gpu or settings.generator_backend == "openai" else 1
 
 
 @eval_app.command("answers")
@@ -26,13 +41,17 @@ def eval_answers(
     workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
     max_new_tokens: Annotated[Optional[int], typer.Option(help="Tokens per answer; default 32 (squad2), 60 (dstc11).")] = None,
     kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder (default demo/knowledge_base).")] = None,
+    snippets: Annotated[str, typer.Option(help="dstc11: ground replies on the snippets the search retrieves (retrieved) or on the annotated ones (labelled, the upper bound).")] = "retrieved",
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     decline_sweep: Annotated[bool, typer.Option(help="squad2, local model: also the trade-off of the decline bias (abstention from the model's own first-token logits).")] = False,
     save_decline_bias: Annotated[bool, typer.Option(help="With --decline-sweep: write the bias with the best F1 into --model-dir's manifest (choose it on --split tune, never on report).")] = False,
 ) -> None:
-    """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo)."""
-    from assistant.lm import answer_eval
+    """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo).
+
+    squad2 measures the generator. dstc11 and demo answer as the assistant is configured: with --answer-mode extractive (the default on a CPU) the replies are extractive.
+    """
+    from assistant.lm import answer_eval, dstc11_eval
 
     settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
     progress = err.print
@@ -42,23 +61,31 @@ def eval_answers(
         root = Path(__file__).resolve().parents[1]
         result = run_guarded(lambda: run_demo(settings, data or root / "demo" / "questions.jsonl", kb or root / "demo" / "knowledge_base", limit, progress))
         summary = result["summary"]
-    elif dataset in ("squad2", "dstc11"):
+    elif dataset == "dstc11":
         if data is None:
-            fail(f"--data is required for {dataset}")
+            fail("--data is required for dstc11")
+        if snippets not in dstc11_eval.SNIPPET_SOURCES:
+            fail(f"--snippets must be one of: {', '.join(dstc11_eval.SNIPPET_SOURCES)}")
+        assistant = Assistant(settings)
+        extractive = ExtractiveAnswerer(assistant.turn_embedder) if assistant.extractive else None
+        generator = None if extractive else _warm_generator(assistant)
+        concurrency = workers or _default_workers(generator, settings)
+        result = run_guarded(lambda: dstc11_eval.eval_dstc11(
+            generator, data, limit, max_new_tokens or 60, concurrency, progress, snippets=snippets,
+            embedder=assistant.embedder if snippets == "retrieved" else None, top_k=settings.top_k, extractive=extractive,
+        ))
+        summary = {k: v for k, v in result.items() if k != "rows"}
+    elif dataset == "squad2":
+        if data is None:
+            fail("--data is required for squad2")
         if save_decline_bias and not (decline_sweep and model_dir):
             fail("--save-decline-bias needs --decline-sweep and --model-dir")
-        generator = run_guarded(lambda: Assistant(settings).generator)
-        if hasattr(generator, "warm_up"):
-            run_guarded(generator.warm_up)
-        on_gpu = str(getattr(generator, "device", "cpu")).startswith("cuda")
-        concurrency = workers or (64 if on_gpu or settings.generator_backend == "openai" else 1)
-        if dataset == "squad2":
-            result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))
-            if save_decline_bias and model_dir:
-                best = answer_eval.save_best_decline_bias(model_dir, result)
-                err.print(f"decline bias {best['decline_bias']:+.3f} (F1 {best['f1']:.1f} on {split}) saved in {model_dir}")
-        else:
-            result = run_guarded(lambda: answer_eval.eval_dstc11(generator, data, limit, max_new_tokens or 60, concurrency, progress))
+        generator = _warm_generator(Assistant(settings))
+        concurrency = workers or _default_workers(generator, settings)
+        result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))
+        if save_decline_bias and model_dir:
+            best = answer_eval.save_best_decline_bias(model_dir, result)
+            err.print(f"decline bias {best['decline_bias']:+.3f} (F1 {best['f1']:.1f} on {split}) saved in {model_dir}")
         summary = {k: v for k, v in result.items() if k not in ("rows", "split_titles")}
     else:
         fail(f"unknown dataset {dataset!r}: squad2, dstc11 or demo")

@@ -310,6 +310,23 @@ def evaluate(
     config: EvalConfig | None = None,
 ) -> dict[str, dict[str, float]]:
     """Metrics per method: ``{"dense": {"recall@1": ..., "mrr@10": ...}, ...}``."""
+    rankings = method_rankings(dataset, embedder, methods, show_progress, config)
+    results = {}
+    for method in methods:
+        runs = [([dataset.passage_ids[i] for i, _ in ranking[:10]], gold) for ranking, gold in zip(rankings[method], dataset.gold)]
+        results[method] = summarise(runs)
+    return results
+
+
+def method_rankings(
+    dataset: EvalSet,
+    embedder: Embedder,
+    methods: Sequence[str] = ("hybrid",),
+    show_progress: bool = False,
+    config: EvalConfig | None = None,
+) -> dict[str, list[list[tuple[int, float]]]]:
+    """Per method, each query's ranking: (passage row, score), best first (the methods ``methods`` need
+    are included too, e.g. dense and bm25 for the hybrid)."""
     config = config or EvalConfig()
     unknown = set(methods) - set(METHODS)
     if unknown:
@@ -332,11 +349,7 @@ def evaluate(
         rankings["hybrid"] = [hybrid_ranking(d, k, c, dataset, config) for (d, k), c in zip(pairs, coverage)]
     if "rerank" in needs:
         rankings["rerank"] = rerank_rankings(config.reranker, dataset, rankings["hybrid"], config.rerank_top, show_progress)
-    results = {}
-    for method in methods:
-        runs = [([dataset.passage_ids[i] for i, _ in ranking[:10]], gold) for ranking, gold in zip(rankings[method], dataset.gold)]
-        results[method] = summarise(runs)
-    return results
+    return rankings
 
 
 def hybrid_ranking(

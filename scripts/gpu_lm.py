@@ -53,12 +53,12 @@ def step_eval_squad(args: argparse.Namespace) -> None:
 
 
 def step_eval_dstc11(args: argparse.Namespace) -> None:
-    from assistant.lm.answer_eval import eval_dstc11
+    from assistant.lm.dstc11_eval import eval_dstc11
     from assistant.lm.local import TransformersGenerator
 
     generator = TransformersGenerator(Path(args.model).name, Path(args.model), device=args.device, max_batch_size=args.workers)
     generator.warm_up()
-    result = eval_dstc11(generator, Path(args.data), args.limit, 60, args.workers, progress=lambda m: print(m, flush=True))
+    result = eval_dstc11(generator, Path(args.data), args.limit, 60, args.workers, progress=lambda m: print(m, flush=True), snippets="labelled")
     Path(args.out).write_text(json.dumps(result, indent=1))
     print(json.dumps({k: result[k] for k in ("detection", "response")}), flush=True)
 

@@ -1,6 +1,6 @@
-"""Answer quality on public datasets: SQuAD v2 (EM/F1, abstention) and DSTC11 track 5 (knowledge-seeking
-detection, BLEU/ROUGE-L of grounded responses). Generation runs concurrently, so that the local
-generator's scheduler batches the questions (on a GPU, 64 at a time).
+"""Answer quality on SQuAD v2: EM/F1 with the official normalisation, abstention, and the trade-offs of
+the support threshold and the decline bias (DSTC11 track 5 is in ``dstc11_eval``). Generation runs
+concurrently, so that the local generator's scheduler batches the questions (on a GPU, 64 at a time).
 """
 
 from __future__ import annotations
@@ -246,83 +246,3 @@ def _operating_point(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
         "answered_f1": 100 * sum(r["f1"] for r in answered) / len(answered) if answered else 0.0,
         "abstention_recall": s["abstention_recall"], "abstention_precision": s["abstention_precision"],
     }
-
-
-# -- DSTC11 track 5 ------------------------------------------------------------------------------
-
-_QUESTION_START = re.compile(
-    r"^(is|are|do|does|did|can|could|will|would|should|what|how|where|when|which|who|why|any|has|have)\b", re.I
-)
-_TASK_WORDS = re.compile(r"\b(book|reserve|reservation|table for|rooms? for|nights?|people|phone number|address|postcode|reference)\b", re.I)
-
-
-def is_knowledge_seeking(turn: str) -> bool:
-    """A rule: a question (question mark or question word) that is not about booking or contact details."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", turn) if s.strip()]
-    asks = any(s.endswith("?") or _QUESTION_START.match(s) for s in sentences)
-    return asks and not _TASK_WORDS.search(turn)
-
-
-def _snippet(knowledge: dict[str, Any], ref: dict[str, Any]) -> PromptPassage:
-    entity = knowledge[ref["domain"]][str(ref["entity_id"])]
-    if ref["doc_type"] == "faq":
-        faq = entity["faqs"][str(ref["doc_id"])]
-        return PromptPassage(f"{entity['name']} FAQ: {faq['question']}", faq["answer"])
-    review = entity["reviews"][str(ref["doc_id"])]
-    return PromptPassage(f"{entity['name']} review", review["sentences"][str(ref["sent_id"])])
-
-
-def eval_dstc11(
-    generator: Generator,
-    data: Path,
-    limit: int | None = None,
-    max_new_tokens: int = 60,
-    workers: int = 1,
-    progress: Callable[[str], None] = lambda _: None,
-) -> dict[str, Any]:
-    """Detection precision/recall/F1 of the rule on all val turns; BLEU and ROUGE-L of generated replies
-    to the first ``limit`` knowledge-seeking turns, grounded on their labelled snippets."""
-    import sacrebleu
-    from rouge_score import rouge_scorer
-
-    data = Path(data)
-    logs = json.loads((data / "val" / "logs.json").read_text())
-    labels = json.loads((data / "val" / "labels.json").read_text())
-    knowledge = json.loads((data / "knowledge.json").read_text())
-    predicted = [is_knowledge_seeking(log[-1]["text"]) for log in logs]
-    gold = [bool(label["target"]) for label in labels]
-    tp = sum(p and g for p, g in zip(predicted, gold))
-    precision, recall = tp / max(sum(predicted), 1), tp / max(sum(gold), 1)
-    detection = {"precision": precision, "recall": recall, "f1": 2 * precision * recall / max(precision + recall, 1e-9), "turns": len(gold)}
-    seeking = [(log, label) for log, label in zip(logs, labels) if label["target"]][:limit]
-    prompts = [
-        build_messages(log[-1]["text"], [_snippet(knowledge, ref) for ref in label["knowledge"]],
-                       history=_history(log), max_history_turns=1)
-        for log, label in seeking
-    ]
-    replies = answer_all(generator, prompts, max_new_tokens, workers, progress)
-    hypotheses = [re.sub(r"\s*\[\d+\]", "", check_answer(r, 10).text) for r in replies]
-    references = [label["response"] for _, label in seeking]
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
-    rouge = [scorer.score(ref, hyp)["rougeL"].fmeasure for ref, hyp in zip(references, hypotheses)]
-    return {
-        "dataset": "dstc11", "generator": generator.name,
-        "detection": detection,
-        "response": {
-            "turns": len(seeking),
-            "snippets": "labelled (retrieval is measured by `assistant eval retrieval --dataset dstc11`)",
-            "bleu": sacrebleu.corpus_bleu(hypotheses, [references]).score if seeking else 0.0,
-            "rougeL": 100 * sum(rouge) / len(rouge) if rouge else 0.0,
-        },
-        "rows": [{"reply": h, "reference": r} for h, r in zip(hypotheses, references)],
-    }
-
-
-def _history(log: list[dict[str, str]]) -> list[tuple[str, str]]:
-    """(user, system) pairs before the last user turn."""
-    turns = log[:-1]
-    pairs = []
-    for i in range(len(turns) - 1):
-        if turns[i]["speaker"] == "U" and turns[i + 1]["speaker"] == "S":
-            pairs.append((turns[i]["text"], turns[i + 1]["text"]))
-    return pairs

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assistant.lm.answer_eval import best_scores, eval_squad2, f1, is_knowledge_seeking, normalize_answer, prediction_text
+from assistant.lm.answer_eval import best_scores, eval_squad2, f1, normalize_answer, prediction_text
 from assistant.lm.base import ScriptedGenerator
+from assistant.lm.dstc11_eval import eval_dstc11, is_knowledge_seeking, reference_of
 
 
 def squad_file(tmp_path: Path) -> Path:
@@ -53,6 +54,74 @@ def test_knowledge_seeking_rule() -> None:
     assert is_knowledge_seeking("Does the hotel allow pets?")
     assert not is_knowledge_seeking("Please book a table for 4 people.")
     assert not is_knowledge_seeking("Thanks, that's all.")
+
+
+def dstc11_folder(tmp_path: Path) -> Path:
+    """Two hotels with an FAQ entry and a review each; three dialogues, two of them knowledge-seeking."""
+    knowledge = {"hotel": {
+        "1": {"name": "Alpha Lodge", "faqs": {"0": {"question": "Are pets allowed?", "answer": "Pets are allowed at no charge."}},
+              "reviews": {"0": {"sentences": {"0": "The breakfast was cold.", "1": "The staff were friendly and kind."}}}},
+        "2": {"name": "Beta House", "faqs": {"0": {"question": "Is there free parking?", "answer": "Parking is free for guests."}},
+              "reviews": {"0": {"sentences": {"0": "Parking was easy and free.", "1": "Rooms were noisy at night."}}}},
+    }}
+    logs = [
+        [{"speaker": "U", "text": "I need a hotel."}, {"speaker": "S", "text": "Alpha Lodge is nice."}, {"speaker": "U", "text": "Are pets allowed at Alpha Lodge?"}],
+        [{"speaker": "U", "text": "Please book a room for 2 nights."}],
+        [{"speaker": "U", "text": "Is parking free at Beta House?"}],
+    ]
+    labels = [
+        {"target": True, "knowledge": [{"domain": "hotel", "entity_id": 1, "doc_type": "faq", "doc_id": 0}], "response": "Yes, pets are allowed at no charge."},
+        {"target": False},
+        {"target": True, "knowledge": [{"domain": "hotel", "entity_id": 2, "doc_type": "review", "doc_id": 0, "sent_id": 0}],
+         "response": "Guests say parking is easy and free."},
+    ]
+    (tmp_path / "val").mkdir()
+    (tmp_path / "knowledge.json").write_text(json.dumps(knowledge))
+    (tmp_path / "val" / "logs.json").write_text(json.dumps(logs))
+    (tmp_path / "val" / "labels.json").write_text(json.dumps(labels))
+    return tmp_path
+
+
+def test_dstc11_replies_from_labelled_or_retrieved_snippets(tmp_path: Path) -> None:
+    from assistant.lm.extractive import ExtractiveAnswerer
+    from retrieval.embedders import HashEmbedder
+
+    data = dstc11_folder(tmp_path)
+    labelled = eval_dstc11(ScriptedGenerator(), data, snippets="labelled")
+    assert labelled["detection"]["turns"] == 3 and labelled["detection"]["f1"] == 1.0
+    response = labelled["response"]
+    assert response["turns"] == 2 and response["labelled_snippet_given"] == 1.0 and 0 < response["rougeL"] <= 100
+    # the scripted generator quotes its first passage: the labelled FAQ answer
+    assert "Pets are allowed at no charge" in labelled["rows"][0]["reply"]
+
+    embedder = HashEmbedder()
+    retrieved = eval_dstc11(None, data, snippets="retrieved", embedder=embedder, top_k=2, extractive=ExtractiveAnswerer(embedder))
+    assert retrieved["generator"] == "extractive" and retrieved["response"]["snippets"].startswith("retrieved")
+    assert 0 <= retrieved["response"]["labelled_snippet_given"] <= 1 and all(row["reply"] for row in retrieved["rows"])
+    assert "[" not in retrieved["rows"][0]["reply"]  # citations are removed before scoring
+
+
+def test_dstc11_needs_a_way_to_reply_and_known_snippets(tmp_path: Path) -> None:
+    import pytest
+
+    data = dstc11_folder(tmp_path)
+    with pytest.raises(ValueError, match="generator or an extractive"):
+        eval_dstc11(None, data, snippets="labelled")
+    with pytest.raises(ValueError, match="need an embedder"):
+        eval_dstc11(ScriptedGenerator(), data, snippets="retrieved")
+    with pytest.raises(ValueError, match="snippets must be one of"):
+        eval_dstc11(ScriptedGenerator(), data, snippets="gold")
+    assert reference_of("hotel/2/review/0/1") == {"domain": "hotel", "entity_id": "2", "doc_type": "review", "doc_id": "0", "sent_id": "1"}
+
+
+def test_cli_eval_answers_dstc11_extractive(tmp_path: Path) -> None:
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--answer-mode", "extractive", "eval", "answers", "--dataset", "dstc11",
+                                      "--data", str(dstc11_folder(tmp_path)), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["generator"] == "extractive" and summary["response"]["turns"] == 2
 
 
 def test_cli_eval_answers_squad2_json(tmp_path: Path) -> None:
