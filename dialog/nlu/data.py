@@ -46,19 +46,23 @@ def _lines(numbers: Sequence[int], limit: int = 8) -> str:
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
+def _read_utf8(path: Path, what: str, advice: str) -> str:
+    """The text of ``path`` (a byte-order mark dropped); a missing file or one that is not UTF-8 raises an
+    error naming the file and, for bad bytes, the line."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} {path} not found")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise IntentDataError(f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); {advice}") from None
+
+
 def read_csv(path: Path | str) -> list[Example]:
     """Read and check a `text,label` CSV (UTF-8, header row); any problem raises an IntentDataError."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"training data {path} not found")
-    raw = path.read_bytes()
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise IntentDataError(
-            f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8 CSV"
-        ) from None
+    content = _read_utf8(path, "training data", "save it as UTF-8 CSV")
     reader = csv.reader(io.StringIO(content, newline=""))
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
@@ -174,14 +178,7 @@ def read_messages(path: Path | str) -> list[str]:
     """Messages from a UTF-8 text file, one per line (blank lines skipped); a missing, non-UTF-8 or
     empty file raises an error that says so."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"message file {path} not found")
-    raw = path.read_bytes()
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise IntentDataError(f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+    content = _read_utf8(path, "message file", "save it as UTF-8")
     messages = [line.strip() for line in content.splitlines() if line.strip()]
     if not messages:
         raise IntentDataError(f"{path} holds no messages; expected one message per line")
