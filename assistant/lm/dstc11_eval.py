@@ -101,6 +101,9 @@ def eval_dstc11(
     if generator is None and extractive is None:
         raise ValueError("DSTC11 replies need a generator or an extractive answerer")
     data = Path(data)
+    missing = [name for name in ("knowledge.json", "val/logs.json", "val/labels.json") if not (data / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no DSTC11 track 5 data at {data}: {', '.join(missing)} missing (give the dstc11_track5 folder)")
     logs = json.loads((data / "val" / "logs.json").read_text())
     labels = json.loads((data / "val" / "labels.json").read_text())
     knowledge = json.loads((data / "knowledge.json").read_text())
