@@ -14,20 +14,14 @@ how they are typed. One random sample (``--seed``), one question per line.
 from __future__ import annotations
 
 import argparse
-import json
 import random
+import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-def squad_questions(path: Path) -> list[str]:
-    """Every question of a SQuAD JSON file, in file order, without duplicates."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    seen: dict[str, None] = {}
-    for article in data:
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                seen.setdefault(" ".join(qa["question"].split()), None)
-    return list(seen)
+from assistant.lm.training_data import load_squad  # noqa: E402
 
 
 def as_message(question: str) -> str:
@@ -42,7 +36,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    questions = [q for q in (as_message(q) for q in squad_questions(args.squad)) if len(q.split()) >= 3]
+    unique = dict.fromkeys(" ".join(q.question.split()) for q in load_squad(args.squad))  # file order, no duplicates
+    questions = [q for q in map(as_message, unique) if len(q.split()) >= 3]
     chosen = random.Random(args.seed).sample(questions, min(args.count, len(questions)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(chosen) + "\n", encoding="utf-8")

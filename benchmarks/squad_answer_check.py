@@ -25,17 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.lm.extractive import content_words  # noqa: E402
+from assistant.lm.prompts import without_citations  # noqa: E402
+from assistant.lm.training_data import load_squad  # noqa: E402
 
 _NEGATION = re.compile(r"\b(not|never|no|n't|none|without|cannot|least|except)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 FEATURES = ("margin", "best cosine", "answer sentence cosine", "answer found", "answer sentence overlap", "best overlap", "negation", "answer words")
 FEATURE_SETS = {"margin": [0], "margin + cosines + overlaps": [0, 1, 2, 4, 5], "all": list(range(len(FEATURES)))}
-
-
-def squad_questions(path: Path) -> dict[str, tuple[str, str]]:
-    """Question id -> (paragraph, question)."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    return {qa["id"]: (p["context"], qa["question"]) for article in data for p in article["paragraphs"] for qa in p["qas"]}
 
 
 def features(rows: list[dict], questions: dict[str, tuple[str, str]], encoder) -> np.ndarray:
@@ -44,7 +40,7 @@ def features(rows: list[dict], questions: dict[str, tuple[str, str]], encoder) -
     for row in rows:
         paragraph, question = questions[row["id"]]
         sentences = _SENTENCE_END.split(paragraph)
-        answer = re.sub(r"\s*\[\d+\]", "", row["forced_reply"]).strip().rstrip(".")
+        answer = without_citations(row["forced_reply"]).strip().rstrip(".")
         vectors = encoder.encode([question, *sentences], normalize_embeddings=True)
         cosines = vectors[1:] @ vectors[0]
         holders = [i for i, s in enumerate(sentences) if answer and answer.lower() in s.lower()]
@@ -78,7 +74,7 @@ def main() -> None:
     parser.add_argument("--report", type=Path, required=True, help="stored run on the report questions")
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n" / "dev-v2.0.json")
     args = parser.parse_args()
-    questions = squad_questions(args.squad)
+    questions = {q.id: (q.context, q.question) for q in load_squad(args.squad)}
     tune, report = (json.loads(path.read_text())["rows"] for path in (args.tune, args.report))
     encoder = SentenceTransformer(str(packaged_encoder_dir()), device="cpu")
     x_tune, x_report = features(tune, questions, encoder), features(report, questions, encoder)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.lm.base import Generator, generate
-from assistant.lm.prompts import PromptPassage, build_messages, check_answer, support
+from assistant.lm.prompts import PromptPassage, build_messages, check_answer, support, without_citations
 from assistant.lm.training_data import DECLINE, SPLIT_SEED, load_squad, split_titles, squad_split
 
 SUPPORT_THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -59,7 +59,7 @@ def prediction_text(reply: str, passage_count: int) -> tuple[str, bool]:
     checked = check_answer(reply, passage_count)
     if checked.abstained:
         return "", True
-    text = re.sub(r"\s*\[\d+\]", "", checked.text).strip().rstrip(".").strip()
+    text = without_citations(checked.text).strip().rstrip(".").strip()
     return text, not text
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.lm.answer_eval import answer_all
 from assistant.lm.base import Generator
-from assistant.lm.prompts import PromptPassage, build_messages, check_answer
+from assistant.lm.prompts import PromptPassage, build_messages, check_answer, without_citations
 
 SNIPPET_SOURCES = ("retrieved", "labelled")
 CONTEXT_TURNS = 3  # turns in the retrieval query, as `assistant eval retrieval --dataset dstc11` queries
@@ -50,13 +50,13 @@ def snippet(knowledge: dict[str, Any], ref: dict[str, Any]) -> PromptPassage:
     return PromptPassage(f"{entity['name']} review", review["sentences"][str(ref["sent_id"])])
 
 
-def reference_of(passage_id: str) -> dict[str, str]:
-    """The knowledge reference of a passage id of ``retrieval.evaluation.load_dstc11``
+def reference_of(passage_id: str) -> dict[str, str | int]:
+    """The knowledge reference, as the labels write it, of a passage id of ``retrieval.evaluation.load_dstc11``
     (``domain/entity/faq/doc`` or ``domain/entity/review/doc/sentence``)."""
     parts = passage_id.split("/")
-    ref = {"domain": parts[0], "entity_id": parts[1], "doc_type": parts[2], "doc_id": parts[3]}
+    ref: dict[str, str | int] = {"domain": parts[0], "entity_id": int(parts[1]), "doc_type": parts[2], "doc_id": int(parts[3])}
     if parts[2] == "review":
-        ref["sent_id"] = parts[4]
+        ref["sent_id"] = int(parts[4])
     return ref
 
 
@@ -75,7 +75,7 @@ def retrieved_snippets(data: Path, count: int, embedder: Any, top_k: int, progre
 def extractive_reply(answerer: Any, question: str, passages: Sequence[PromptPassage]) -> str:
     """The extractive answerer's reply from the snippets, its citations removed."""
     reply = answerer.answer(question, [p.text for p in passages], headings=[p.heading for p in passages])
-    return re.sub(r"\s*\[\d+\]", "", reply).strip()
+    return without_citations(reply).strip()
 
 
 def eval_dstc11(
@@ -125,9 +125,9 @@ def eval_dstc11(
     else:
         prompts = [build_messages(log[-1]["text"], passages, history=history(log), max_history_turns=1) for (log, _), passages in zip(seeking, grounding)]
         replies = answer_all(generator, prompts, max_new_tokens, workers, progress)
-        hypotheses = [re.sub(r"\s*\[\d+\]", "", check_answer(r, len(passages)).text) for r, passages in zip(replies, grounding)]
+        hypotheses = [without_citations(check_answer(r, len(passages)).text) for r, passages in zip(replies, grounding)]
     references = [label["response"] for _, label in seeking]
-    gold_found = [any(ref in label["knowledge"] for ref in map(_normal_ref, turn_refs)) for (_, label), turn_refs in zip(seeking, refs)]
+    gold_found = [any(ref in label["knowledge"] for ref in turn_refs) for (_, label), turn_refs in zip(seeking, refs)]
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     rouge = [scorer.score(ref, hyp)["rougeL"].fmeasure for ref, hyp in zip(references, hypotheses)]
     return {
@@ -143,11 +143,6 @@ def eval_dstc11(
         },
         "rows": [{"reply": h, "reference": r} for h, r in zip(hypotheses, references)],
     }
-
-
-def _normal_ref(ref: dict[str, Any]) -> dict[str, Any]:
-    """A reference as the labels write it (ids as numbers), to compare retrieved and labelled snippets."""
-    return {key: int(value) if key in ("entity_id", "doc_id", "sent_id") else value for key, value in ref.items()}
 
 
 def history(log: list[dict[str, str]]) -> list[tuple[str, str]]:

@@ -98,6 +98,12 @@ def check_answer(text: str, passage_count: int) -> CheckedAnswer:
     return CheckedAnswer(cleaned, tuple(cited), tuple(dropped), is_abstention(cleaned))
 
 
+def without_citations(text: str) -> str:
+    """``text`` without its ``[n]`` citation markers (and the space before each), for scoring against
+    references that have none."""
+    return re.sub(r"\s*\[\d+\]", "", text)
+
+
 def is_abstention(text: str) -> bool:
     """Whether the answer declines (says it does not know or that the passages lack the answer)."""
     return not text.strip() or bool(_ABSTENTION.search(text))

@@ -113,7 +113,7 @@ def test_dstc11_needs_a_way_to_reply_and_known_snippets(tmp_path: Path) -> None:
         eval_dstc11(ScriptedGenerator(), data, snippets="gold")
     with pytest.raises(FileNotFoundError, match="no DSTC11 track 5 data at .*knowledge.json, val/logs.json, val/labels.json missing"):
         eval_dstc11(ScriptedGenerator(), tmp_path / "elsewhere", snippets="labelled")
-    assert reference_of("hotel/2/review/0/1") == {"domain": "hotel", "entity_id": "2", "doc_type": "review", "doc_id": "0", "sent_id": "1"}
+    assert reference_of("hotel/2/review/0/1") == {"domain": "hotel", "entity_id": 2, "doc_type": "review", "doc_id": 0, "sent_id": 1}
 
 
 def test_cli_eval_answers_dstc11_extractive(tmp_path: Path) -> None:
