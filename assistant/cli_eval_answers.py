@@ -98,7 +98,9 @@ def eval_answers(
         return
     table = Table("metric", "value", title=f"answers on {dataset}")
     flat = summary.get("summary", summary) if isinstance(summary, dict) else {}
-    for key, value in {**flat, **summary.get("detection", {}), **summary.get("response", {})}.items():
+    # dstc11's two sections both have "turns": name each row by its section
+    sections = {f"{name} {key}": value for name in ("detection", "response") for key, value in summary.get(name, {}).items()}
+    for key, value in {**flat, **sections}.items():
         if isinstance(value, (int, float)):
             table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
     out.print(table)

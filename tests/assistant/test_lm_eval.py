@@ -119,11 +119,16 @@ def test_dstc11_needs_a_way_to_reply_and_known_snippets(tmp_path: Path) -> None:
 def test_cli_eval_answers_dstc11_extractive(tmp_path: Path) -> None:
     from assistant.cli import app
 
+    data = dstc11_folder(tmp_path)
     result = CliRunner().invoke(app, ["--embedder", "hash", "--answer-mode", "extractive", "eval", "answers", "--dataset", "dstc11",
-                                      "--data", str(dstc11_folder(tmp_path)), "--json"])
+                                      "--data", str(data), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["generator"] == "extractive" and summary["response"]["turns"] == 2
+    table = CliRunner().invoke(app, ["--embedder", "hash", "--answer-mode", "extractive", "eval", "answers", "--dataset", "dstc11",
+                                     "--data", str(data)])
+    assert table.exit_code == 0, table.output
+    assert "detection turns" in table.stdout and "response turns" in table.stdout  # both counts shown, each named
 
 
 def test_cli_eval_answers_squad2_json(tmp_path: Path) -> None:
