@@ -9,9 +9,10 @@ same questions the generator was fine-tuned on), with one output: does the text 
 With ``--unit paragraph`` the text is the whole paragraph; with ``--unit sentence`` (shorter, ten times
 cheaper) it is the sentence that holds the answer: in training the gold answer's sentence, or for an
 unanswerable question the sentence of its annotated plausible answer; on the stored rows, the sentence
-that holds the generator's forced answer (else the sentence sharing most words with the question). Each stored row of the generator's run holds its decline margin and the
-answer it gives when forced to answer; the check decides whether that answer is given or declined. The
-threshold (and, for the combined check, a logistic regression on the margin and the check's logit) is
+that holds the generator's forced answer (else the sentence sharing most words with the question).
+
+Each stored row of the generator's run holds its decline margin and the answer it gives when forced to
+answer; the check decides whether that answer is given or declined. The threshold (and, for the combined check, a logistic regression on the margin and the check's logit) is
 chosen on the ``tune`` questions; F1 is reported on the ``report`` questions.
 """
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -33,9 +33,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.lm.extractive import content_words  # noqa: E402
 from assistant.lm.prompts import without_citations  # noqa: E402
 from assistant.lm.training_data import load_squad, squad_split  # noqa: E402
-from benchmarks.squad_answer_check import squad_f1  # noqa: E402
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+from benchmarks.squad_answer_check import _SENTENCE_END, squad_f1  # noqa: E402
 
 
 def sentence_at(paragraph: str, offset: int) -> str:
@@ -72,7 +70,7 @@ def training_sentences(path: Path, ids: set[str]) -> dict[str, str]:
 
 def train_check(pairs: list[tuple[str, str, float]], epochs: int, batch_size: int, learning_rate: float,
                 max_length: int, seed: int):
-    """Fine-tune MiniLM with one output on (question, paragraph, answerable) triples (binary cross-entropy)."""
+    """Fine-tune MiniLM with one output on (question, text, answerable) triples (binary cross-entropy)."""
     import torch
     from tqdm.auto import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
