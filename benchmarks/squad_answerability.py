@@ -76,17 +76,14 @@ def train_check(pairs: list[tuple[str, str, float]], epochs: int, batch_size: in
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from dialog.nlu.manifest import packaged_encoder_dir
+    from retrieval.training import adamw_with_warmup, optimizer_step
 
     torch.manual_seed(seed)
     folder = str(packaged_encoder_dir())
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     total = epochs * ((len(pairs) + batch_size - 1) // batch_size)
-    warmup = max(1, total // 10)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
-    )
+    optimizer, scheduler = adamw_with_warmup(model, learning_rate, total)
     rng = random.Random(seed)
     order = list(range(len(pairs)))
     losses = []
@@ -100,12 +97,7 @@ def train_check(pairs: list[tuple[str, str, float]], epochs: int, batch_size: in
                                      max_length=max_length, padding=True, return_tensors="pt")
                 logits = model(**features).logits.squeeze(-1)
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor([y for _, _, y in batch]))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-                losses.append(loss.item())
+                losses.append(optimizer_step(loss, model, optimizer, scheduler))
                 bar.update(1)
                 bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
     model.eval()

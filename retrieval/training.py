@@ -69,6 +69,30 @@ def _progress(total: int, show: bool, desc: str):
     return tqdm(total=total, desc=desc, unit="step")
 
 
+def adamw_with_warmup(model: Any, learning_rate: float, total_steps: int) -> tuple[Any, Any]:
+    """AdamW (weight decay 0.01) with linear warm-up over the first 10 % of ``total_steps``, then linear decay."""
+    import torch
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    warmup = max(1, total_steps // 10)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    )
+    return optimizer, scheduler
+
+
+def optimizer_step(loss: Any, model: Any, optimizer: Any, scheduler: Any) -> float:
+    """Back-propagate ``loss``, clip gradients to norm 1, step optimizer and schedule; the loss as a float."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
 def train_cross_encoder(
     model: Any, tokenizer: Any, examples: Sequence[Example], epochs: int = 1, batch_queries: int = 4,
     learning_rate: float = 3e-5, max_length: int = 256, seed: int = 0, show_progress: bool = False,
@@ -80,13 +104,8 @@ def train_cross_encoder(
     torch.manual_seed(seed)
     order = list(range(len(examples)))
     rng = random.Random(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
-    steps_per_epoch = (len(examples) + batch_queries - 1) // batch_queries
-    total = steps_per_epoch * epochs
-    warmup = max(1, total // 10)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
-    )
+    total = epochs * ((len(examples) + batch_queries - 1) // batch_queries)
+    optimizer, scheduler = adamw_with_warmup(model, learning_rate, total)
     losses: list[float] = []
     bar = _progress(total, show_progress, "Training reranker")
     started = time.perf_counter()
@@ -101,12 +120,7 @@ def train_cross_encoder(
             features = tokenizer(queries, passages, truncation="only_second", max_length=max_length, padding=True, return_tensors="pt")
             logits = model(**features).logits.view(len(batch), group)  # (queries, group)
             loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            losses.append(loss.item())
+            losses.append(optimizer_step(loss, model, optimizer, scheduler))
             if on_step:
                 on_step(len(losses), losses[-1])
             if bar:
