@@ -27,6 +27,7 @@ from assistant.cli_train_intents import (
     Patience,
     Refit,
     Seed,
+    Teachers,
     ValFraction,
     print_epoch,
     progress_to_stderr,
@@ -102,6 +103,7 @@ def eval_intents(
     seed: Seed = 0,
     device: Device = "auto",
     refit: Refit = False,
+    teachers: Teachers = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: dataset, model, test metrics (per intent too), out-of-scope metrics, timings.")] = False,
 ) -> None:
     """Measure an intent classifier on a dataset's full test split (never used for any choice).
@@ -151,7 +153,7 @@ def eval_intents(
                 folder = out_dir or Path(work) / "model"
                 err.print(f"training on the {dataset} train split (no --model given); saving to {folder}", highlight=False)
                 run_guarded(lambda: train_intents(loaded.train, folder, base=base, settings=settings, valid=loaded.valid,
-                                                  progress=True, on_epoch=print_epoch))
+                                                  progress=True, on_epoch=print_epoch, teachers=teachers or ()))
             classifier = IntentClassifier(folder, device=device)
             manifest = run_guarded(lambda: classifier.manifest)
             if model is not None and oos_objective != "auto":  # a trained model, a new objective: choose again on validation data

@@ -33,6 +33,7 @@ LabelSmoothing = Annotated[float, typer.Option(min=0.0, max=0.5, help="Label smo
 Base = Annotated[Optional[Path], typer.Option(help="Encoder folder to start from; default: the packaged MiniLM (or a `train mlm` output).")]
 Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
 Refit = Annotated[bool, typer.Option(help="After choosing the best epoch and the threshold on validation data, train again on all examples (training + validation) for that many epochs and save that model (twice the time).")]
+Teachers = Annotated[Optional[list[Path]], typer.Option("--teacher", help="Distil: a trained intent model folder on the same labels (repeat for several); the new model also learns their averaged probabilities. Not with --refit.")]
 
 
 def train_settings(**values: Any) -> Any:
@@ -83,6 +84,7 @@ def train_intents_command(
     seed: Seed = 0,
     device: Device = "auto",
     refit: Refit = False,
+    teachers: Teachers = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the saved manifest as one JSON object.")] = False,
 ) -> None:
     """Fine-tune the intent classifier on a text,label CSV and save a self-describing model folder.
@@ -103,7 +105,8 @@ def train_intents_command(
     labels = sorted({e.label for e in examples})
     err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
     with progress_to_stderr():
-        result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch))
+        result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch,
+                                                          teachers=teachers or ()))
     manifest = result.manifest
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(result.folder), **manifest}) + "\n")
@@ -120,6 +123,8 @@ def train_intents_command(
     if manifest["training"].get("refit"):
         refit_info = manifest["training"]["refit"]
         table.add_row("saved model", f"trained again on all {refit_info['examples']} examples for {refit_info['epochs']:g} epochs")
+    if manifest["training"].get("teachers"):
+        table.add_row("distilled from", ", ".join(manifest["training"]["teachers"]))
     table.add_row("training time", f"{manifest['train_seconds']:.0f} s on {manifest['device']}")
     out.print(table)
 

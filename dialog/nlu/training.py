@@ -46,6 +46,8 @@ class TrainSettings:
     device: str = "auto"  # auto, cpu or cuda
     max_steps: int = -1  # >0 stops after this many optimizer steps (smoke tests)
     refit: bool = False  # after choosing on validation, train again on all examples up to the best epoch
+    distill_weight: float = 0.5  # with teachers: share of the loss that matches their probabilities
+    distill_temperature: float = 2.0  # with teachers: softening of both distributions
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def _training_arguments(settings: TrainSettings, output_dir: Path, device: str, 
         save_total_limit=1,
         save_only_model=True,
         train_sampling_strategy="group_by_length",
+        remove_unused_columns=False,  # rows hold only model inputs, plus the teachers' probabilities when distilling
         report_to="none",
         disable_tqdm=not progress,
         use_cpu=device == "cpu",
@@ -191,6 +194,7 @@ def train_intents(
     progress: bool = True,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     callbacks: Sequence[Any] = (),
+    teachers: Sequence[Path | str] = (),
 ) -> TrainResult:
     """Fine-tune a classifier on ``examples`` and save it with its manifest in ``out_dir``.
 
@@ -199,6 +203,8 @@ def train_intents(
     on training and validation examples together for the best epoch's number of epochs and saved
     instead; the threshold and validation metrics are the first model's. ``on_epoch`` receives each
     epoch's validation metrics; ``callbacks`` are extra transformers ``TrainerCallback`` objects.
+    With ``teachers`` (trained model folders on the same labels), the model also learns their averaged
+    probabilities on the training examples (``distill.py``).
     """
     import torch
     from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
@@ -210,6 +216,8 @@ def train_intents(
     base_info = describe_base(base_dir)
     device = resolve_device(settings.device)
     check_examples(examples)
+    if teachers and settings.refit:
+        raise ValueError("distilling from teachers and refitting on all examples cannot be combined; drop one of them")
     if valid is None:
         train, valid = stratified_split(examples, settings.val_fraction, settings.seed)
     else:
@@ -226,6 +234,14 @@ def train_intents(
     valid_rows = _encode(tokenizer, valid_known, label2id, settings.max_length)
     collator = DataCollatorWithPadding(tokenizer)
     model = _new_model(base_dir, labels, settings, train_rows, collator, device)
+    trainer_class = Trainer
+    if teachers:
+        from dialog.nlu.distill import TEACHER_KEY, distilling_trainer, teacher_probabilities
+
+        probs = teacher_probabilities(teachers, [e.text for e in train], labels, device)
+        for row, row_probs in zip(train_rows, probs, strict=True):
+            row[TEACHER_KEY] = row_probs.tolist()
+        trainer_class = distilling_trainer(settings.distill_weight, settings.distill_temperature, settings.label_smoothing)
 
     def compute_metrics(prediction: Any) -> dict[str, float]:
         predicted = np.asarray(prediction.predictions).argmax(-1)
@@ -241,7 +257,7 @@ def train_intents(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-train-") as work:
         args = _training_arguments(settings, Path(work) / "checkpoints", device, progress, evaluate=True)
-        trainer = Trainer(
+        trainer = trainer_class(
             model=model,
             args=args,
             train_dataset=train_rows,
@@ -294,6 +310,7 @@ def train_intents(
                 "training_loss": float(train_output.training_loss),
                 "torch_threads": torch.get_num_threads(),
                 "refit": refit,  # the saved model: trained again on training + validation examples
+                "teachers": [str(t) for t in teachers],  # distilled from these models' averaged probabilities
             },
             "validation": validation,
             "history": [h for h in log_history if "eval_accuracy" in h or "loss" in h],

@@ -79,6 +79,18 @@ def test_train_with_refit_says_what_was_saved(runner: CliRunner, tmp_path: Path,
     assert "trained again on all 24 examples for" in flat(result.stdout)
 
 
+def test_distil_from_teachers_says_so_and_rejects_refit(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    fast = ["--base", str(tiny_base), "--epochs", "2", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
+    data = _toy_csv(tmp_path)
+    teacher = tmp_path / "teacher"
+    assert invoke(runner, "train", "intents", str(data), "--out", str(teacher), *fast).exit_code == 0
+    student = invoke(runner, "train", "intents", str(data), "--out", str(tmp_path / "student"), "--teacher", str(teacher), *fast)
+    assert student.exit_code == 0, student.output
+    assert "distilled from" in flat(student.stdout) and "teacher" in flat(student.stdout)
+    both = invoke(runner, "train", "intents", str(data), "--out", str(tmp_path / "x"), "--teacher", str(teacher), "--refit", *fast)
+    assert both.exit_code == 1 and "cannot be combined" in flat(both.output)
+
+
 def test_extra_out_of_scope_messages_join_the_training_data(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
     outliers = tmp_path / "outliers.txt"
     outliers.write_text("\n".join(["who painted the mona lisa", "what is the capital of peru", "how tall is mount everest",

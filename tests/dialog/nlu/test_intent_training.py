@@ -151,3 +151,47 @@ def test_refit_trains_again_on_all_examples_up_to_the_best_epoch(tiny_base: Path
     key = "bert.encoder.layer.0.attention.self.query.weight"
     assert not torch.allclose(load_file(plain.folder / "model.safetensors")[key], load_file(refit.folder / "model.safetensors")[key])
     assert IntentClassifier(refit.folder, device="cpu").understand("i want my money back").intent == "refund"
+
+
+def test_distillation_loss_mixes_labels_and_teacher() -> None:
+    from dialog.nlu.distill import distillation_loss
+
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    labels = torch.tensor([0, 1])
+    hard = torch.nn.functional.cross_entropy(logits, labels)
+    assert torch.allclose(distillation_loss(logits, labels, None, 0.5, 2.0, 0.0), hard)
+    # a teacher that agrees with the student exactly adds nothing: the loss is half the cross-entropy
+    agreeing = torch.softmax(logits, dim=-1)
+    assert torch.allclose(distillation_loss(logits, labels, agreeing, 0.5, 1.0, 0.0), 0.5 * hard, atol=1e-6)
+    # the KL term grows as the teacher moves away from the student; weight 1 is that term alone
+    far = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    assert distillation_loss(logits, labels, far, 1.0, 2.0, 0.0) > distillation_loss(logits, labels, agreeing, 1.0, 2.0, 0.0) + 1.0
+
+
+def test_distilled_model_learns_from_its_teachers(tiny_base: Path, tmp_path: Path) -> None:
+    from dialog.nlu.data import Example
+
+    # a teacher taught a permutation of the labels: a student that follows the teacher alone (weight 1)
+    # must learn the permutation, which proves the teacher's probabilities reach the loss
+    swap = {"refund": "greet", "greet": "shipping", "shipping": "refund"}
+    examples = toy_examples()
+    swapped = [Example(e.text, swap[e.label]) for e in examples]
+    teacher = train_intents(swapped, tmp_path / "teacher", base=tiny_base, settings=_settings(), valid=swapped, progress=False)
+    result = train_intents(examples, tmp_path / "student", base=tiny_base, settings=_settings(seed=1, distill_weight=1.0),
+                           valid=swapped, progress=False, teachers=[teacher.folder, teacher.folder])
+    assert result.manifest["training"]["teachers"] == [str(teacher.folder)] * 2
+    losses = [h["loss"] for h in result.manifest["history"] if "loss" in h]
+    assert losses[-1] < losses[0] * 0.7, losses
+    student = IntentClassifier(result.folder, device="cpu")
+    assert [student.understand(t).intent for t in ("i want my money back", "hello there", "track my parcel")] == ["greet", "shipping", "refund"]
+
+
+def test_teachers_must_share_the_labels(trained: tuple[Path, dict], tiny_base: Path, tmp_path: Path) -> None:
+    from dialog.nlu.data import Example, IntentDataError
+
+    folder, _ = trained
+    other = toy_examples() + [Example(t, "cancel") for t in ("cancel my order", "stop the order", "cancel it please", "i want to cancel")]
+    with pytest.raises(IntentDataError, match="other labels"):
+        train_intents(other, tmp_path / "student", base=tiny_base, settings=_settings(), valid=other, progress=False, teachers=[folder])
+    with pytest.raises(ValueError, match="cannot be combined"):
+        train_intents(toy_examples(), tmp_path / "student", base=tiny_base, settings=_settings(refit=True), progress=False, teachers=[folder])
