@@ -157,7 +157,7 @@ def _centroid_init(model: Any, rows: list[dict[str, Any]], collator: Any, device
     model.to(device)
     init_from_centroids(
         model,
-        [{k: v for k, v in b.items() if k != "labels"} for b in batches],
+        [{k: b[k] for k in ("input_ids", "attention_mask")} for b in batches],  # the model's inputs only
         [b["labels"] for b in batches],
     )
 
@@ -233,15 +233,15 @@ def train_intents(
     train_rows = _encode(tokenizer, train, label2id, settings.max_length)
     valid_rows = _encode(tokenizer, valid_known, label2id, settings.max_length)
     collator = DataCollatorWithPadding(tokenizer)
-    model = _new_model(base_dir, labels, settings, train_rows, collator, device)
     trainer_class = Trainer
-    if teachers:
+    if teachers:  # before the new model: a teacher on other labels fails at once
         from dialog.nlu.distill import TEACHER_KEY, distilling_trainer, teacher_probabilities
 
         probs = teacher_probabilities(teachers, [e.text for e in train], labels, device)
         for row, row_probs in zip(train_rows, probs, strict=True):
             row[TEACHER_KEY] = row_probs.tolist()
         trainer_class = distilling_trainer(settings.distill_weight, settings.distill_temperature, settings.label_smoothing)
+    model = _new_model(base_dir, labels, settings, train_rows, collator, device)
 
     def compute_metrics(prediction: Any) -> dict[str, float]:
         predicted = np.asarray(prediction.predictions).argmax(-1)
