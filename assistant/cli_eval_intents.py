@@ -122,6 +122,10 @@ def eval_intents(
         fail("--dataset csv needs --model (a trained folder to test on the file) or --folds K (cross-validation)")
     if folds == 1:
         fail("--folds needs at least 2 folds")
+    if teachers and folds >= 2:
+        fail("--teacher cannot be combined with --folds: the teachers saw the held-out folds when they were trained")
+    if teachers and model is not None:
+        fail("--teacher applies to training; with --model nothing is trained here")
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
         patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,

@@ -46,6 +46,11 @@ def test_eval_needs_a_model_or_folds_for_a_csv(runner: CliRunner, tmp_path: Path
     assert bad.exit_code == 1 and "unknown dataset" in flat(bad.output)
     objective = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--oos-objective", "precision:1")
     assert objective.exit_code == 1 and "unknown out-of-scope objective" in flat(objective.output)
+    toy = str(_toy_csv(tmp_path))
+    folds = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", toy, "--folds", "2", "--teacher", str(tmp_path))
+    assert folds.exit_code == 1 and "cannot be combined with --folds" in flat(folds.output)
+    trained = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", toy, "--model", str(tmp_path), "--teacher", str(tmp_path))
+    assert trained.exit_code == 1 and "nothing is trained here" in flat(trained.output)
 
 
 def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
