@@ -123,7 +123,7 @@ def eval_intents(
     if folds == 1:
         fail("--folds needs at least 2 folds")
     if teachers and folds >= 2:
-        fail("--teacher cannot be combined with --folds: the teachers saw the held-out folds when they were trained")
+        fail("--teacher cannot be combined with --folds: teachers trained on this data have seen every held-out fold")
     if teachers and model is not None:
         fail("--teacher applies to training; with --model nothing is trained here")
     settings = train_settings(
