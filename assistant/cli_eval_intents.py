@@ -90,6 +90,7 @@ def eval_intents(
     plot: Annotated[Optional[Path], typer.Option(help="Save the test set's confusion matrix as a PNG here.")] = None,
     top: Annotated[int, typer.Option(min=0, help="How many of the weakest intents to list in the table.")] = 10,
     train_per_intent: Annotated[int, typer.Option(min=0, help="Train on at most this many examples per intent (random, seeded); 0: all. For quick runs on a CPU.")] = 0,
+    threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="With --model: use this out-of-scope threshold (a best in-scope probability below it is out of scope) instead of the model's own, e.g. one another model chose on validation data.")] = None,
     extra_oos: Annotated[Optional[Path], typer.Option(help="A text file of more out-of-scope training messages, one per line, added to the train split as `oos` (validation and test are untouched).")] = None,
     base: Base = None,
     epochs: Epochs = 5.0,
@@ -126,6 +127,10 @@ def eval_intents(
         fail("--teacher cannot be combined with --folds: teachers trained on this data have seen every held-out fold")
     if teachers and model is not None:
         fail("--teacher applies to training; with --model nothing is trained here")
+    if threshold is not None and model is None:
+        fail("--threshold applies to a trained --model; when training here, choose it with --oos-objective")
+    if threshold is not None and oos_objective != "auto":
+        fail("give either --threshold or --oos-objective with --model, not both")
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
         patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
@@ -160,9 +165,17 @@ def eval_intents(
                                                   progress=True, on_epoch=print_epoch, teachers=teachers or ()))
             classifier = IntentClassifier(folder, device=device)
             manifest = run_guarded(lambda: classifier.manifest)
-            if model is not None and oos_objective != "auto":  # a trained model, a new objective: choose again on validation data
+            if threshold is not None:
+                classifier = IntentClassifier(folder, device=device, threshold=threshold)
+                result["threshold_given"] = threshold
+                err.print(f"out-of-scope threshold {threshold:.4f} as given (the model's own: {manifest['oos']['threshold']:.4f})",
+                          highlight=False)
+            elif model is not None and oos_objective != "auto":  # a trained model, a new objective: choose again on validation data
                 if not loaded.valid:
                     fail(f"{dataset} has no validation split to choose a threshold on; train with --oos-objective instead")
+                if manifest.get("training", {}).get("refit"):
+                    fail("this model was trained again on the validation split (--refit), so a threshold chosen there would be "
+                         "chosen on data it has learnt; give --threshold instead (for example one a model without --refit chose)")
                 choice = run_guarded(lambda: rechoose_threshold(classifier, loaded.valid, oos_objective))
                 classifier = IntentClassifier(folder, device=device, threshold=choice.threshold)
                 result["threshold_rechosen"] = {"objective": choice.objective, "threshold": choice.threshold, "on": "validation split",

@@ -114,3 +114,38 @@ def test_extra_out_of_scope_messages_join_the_training_data(runner: CliRunner, t
     empty.write_text("\n", encoding="utf-8")
     bad = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--folds", "2", "--extra-oos", str(empty))
     assert bad.exit_code == 1 and "holds no messages" in flat(bad.output) and "Traceback" not in bad.output
+
+
+def _toy_clinc(folder: Path) -> Path:
+    """A CLINC150-format file (train, val and test splits, each with out-of-scope messages) from the toy intents."""
+    def rows(part: slice) -> list[list[str]]:
+        return [[text, label] for label, texts in TOY_INTENTS.items() for text in texts[part]]
+
+    outside = [["what is the capital of peru", "oos"], ["set an alarm", "oos"], ["play some jazz", "oos"], ["how tall is everest", "oos"]]
+    data = {"train": rows(slice(0, 6)), "val": rows(slice(6, 7)), "test": rows(slice(7, 8)),
+            "oos_train": outside[:2], "oos_val": outside[2:3], "oos_test": outside[3:]}
+    path = folder / "data_full.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_given_threshold_replaces_the_models_own(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    fast = ["--base", str(tiny_base), "--epochs", "2", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
+    data, model = str(_toy_clinc(tmp_path)), tmp_path / "model"
+    common = ["eval", "intents", "--dataset", "clinc150", "--data", data]
+    assert invoke(runner, *common, "--threshold", "0.5").exit_code == 1  # nothing trained yet to give it to
+    trained = invoke(runner, *common, "--out", str(model), "--refit", "--json", *fast)
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.stdout.strip().splitlines()[-1])["model"]["training"]["refit"]["examples"] == 24
+
+    rejects_all = invoke(runner, *common, "--model", str(model), "--threshold", "1.0", "--json")
+    report = json.loads(rejects_all.stdout.strip().splitlines()[-1])
+    assert report["threshold_given"] == 1.0 and report["test"]["threshold"] == 1.0
+    assert report["test"]["with_threshold"]["in_scope_accuracy"] == 0.0 and report["test"]["with_threshold"]["oos_recall"] == 1.0
+    keeps_all = json.loads(invoke(runner, *common, "--model", str(model), "--threshold", "0", "--json").stdout.strip().splitlines()[-1])
+    assert keeps_all["test"]["with_threshold"]["in_scope_rejected"] == 0.0
+
+    both = invoke(runner, *common, "--model", str(model), "--threshold", "0.2", "--oos-objective", "recall:0.5")
+    assert both.exit_code == 1 and "not both" in flat(both.output)
+    rechosen = invoke(runner, *common, "--model", str(model), "--oos-objective", "recall:0.5")
+    assert rechosen.exit_code == 1 and "trained again on the validation split" in flat(rechosen.output)
