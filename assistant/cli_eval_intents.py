@@ -163,10 +163,9 @@ def eval_intents(
                 err.print(f"training on the {dataset} train split (no --model given); saving to {folder}", highlight=False)
                 run_guarded(lambda: train_intents(loaded.train, folder, base=base, settings=settings, valid=loaded.valid,
                                                   progress=True, on_epoch=print_epoch, teachers=teachers or ()))
-            classifier = IntentClassifier(folder, device=device)
+            classifier = IntentClassifier(folder, device=device, threshold=threshold)  # None: the model's own
             manifest = run_guarded(lambda: classifier.manifest)
             if threshold is not None:
-                classifier = IntentClassifier(folder, device=device, threshold=threshold)
                 result["threshold_given"] = threshold
                 err.print(f"out-of-scope threshold {threshold:.4f} as given (the model's own: {manifest['oos']['threshold']:.4f})",
                           highlight=False)

@@ -133,7 +133,8 @@ def test_a_given_threshold_replaces_the_models_own(runner: CliRunner, tmp_path: 
     fast = ["--base", str(tiny_base), "--epochs", "2", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
     data, model = str(_toy_clinc(tmp_path)), tmp_path / "model"
     common = ["eval", "intents", "--dataset", "clinc150", "--data", data]
-    assert invoke(runner, *common, "--threshold", "0.5").exit_code == 1  # nothing trained yet to give it to
+    untrained = invoke(runner, *common, "--threshold", "0.5")  # nothing trained yet to give it to
+    assert untrained.exit_code == 1 and "applies to a trained --model" in flat(untrained.output)
     trained = invoke(runner, *common, "--out", str(model), "--refit", "--json", *fast)
     assert trained.exit_code == 0, trained.output
     assert json.loads(trained.stdout.strip().splitlines()[-1])["model"]["training"]["refit"]["examples"] == 24
