@@ -83,7 +83,11 @@ def build_generator(settings: Settings) -> Generator:
         from assistant.lm.remote import OpenAIGenerator
 
         return OpenAIGenerator(
-            settings.generator_url, settings.generator_model, settings.generator_api_key, settings.generator_timeout_s
+            settings.generator_url,
+            settings.generator_model,
+            settings.generator_api_key,
+            timeout_s=settings.generator_timeout_s,
+            deadline_s=settings.generator_deadline_s,
         )
     if settings.generator in FAKE_GENERATORS and settings.generator_path is None:
         return FAKE_GENERATORS[settings.generator]()

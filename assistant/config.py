@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     generator_timeout_s: float = Field(
         10.0, gt=0, description="Seconds the remote generator may take to connect or between streamed pieces; one retry, then the extractive answer."
     )
+    generator_deadline_s: float = Field(
+        60.0, gt=0, description="Seconds the remote generator may take for a whole reply, the retry included; then the extractive answer."
+    )
     answer_min_support: float = Field(
         0.0, ge=0, le=1, description="Decline a generated answer when less than this share of its content words occur in the passages; 0: off (docs/lm.md has the trade-off)."
     )

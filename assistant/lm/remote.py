@@ -1,9 +1,10 @@
 """OpenAI-compatible HTTP generator: streamed chat completions from a vLLM, TGI or llama.cpp server.
 
-Bounded in time: every connect and every read waits at most ``timeout_s``, the whole reply at most
-``deadline_s``; a failure before the first token is retried once; then ``GeneratorUnavailable`` is
-raised so that the caller can fall back (the answer action gives the extractive answer and offers a
-human). It never hangs.
+Bounded in time: every connect and every read waits at most ``timeout_s``, and the whole reply,
+retry included, at most ``deadline_s`` (plus at most one read that began just before it); a failure
+before the first token is retried once if time is left; then ``GeneratorUnavailable`` is raised so
+that the caller can fall back (the answer action gives the extractive answer and offers a human).
+It never hangs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 
@@ -36,6 +37,7 @@ class OpenAIGenerator:
         deadline_s: float = 60.0,
         retries: int = 1,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url.rstrip("/")
         if not self.url.endswith("/chat/completions"):
@@ -46,6 +48,7 @@ class OpenAIGenerator:
         self.timeout_s = timeout_s
         self.deadline_s = deadline_s
         self.retries = retries
+        self._clock = clock
         self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport)
 
     def stream(self, messages: list[Message], max_new_tokens: int = 160) -> Iterator[str]:
@@ -53,10 +56,13 @@ class OpenAIGenerator:
         body = {"model": self.model, "messages": messages, "max_tokens": max_new_tokens, "stream": True, "temperature": 0}
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         last_error: Exception | None = None
+        deadline = self._clock() + self.deadline_s
         for attempt in range(1 + self.retries):
+            if attempt and self._clock() >= deadline:
+                break  # no time left for a retry
             produced = False
             try:
-                for piece in self._attempt(body, headers):
+                for piece in self._attempt(body, headers, deadline):
                     produced = True
                     yield piece
                 return
@@ -67,15 +73,16 @@ class OpenAIGenerator:
                     break
         raise GeneratorUnavailable(f"the generator at {self.url} did not answer: {_describe(last_error)}")
 
-    def _attempt(self, body: dict, headers: dict[str, str]) -> Iterator[str]:
-        deadline = time.monotonic() + self.deadline_s
-        with self._client.stream("POST", self.url, json=body, headers=headers) as response:
+    def _attempt(self, body: dict, headers: dict[str, str], deadline: float) -> Iterator[str]:
+        wait_s = max(0.05, min(self.timeout_s, deadline - self._clock()))
+        timeout = httpx.Timeout(wait_s)
+        with self._client.stream("POST", self.url, json=body, headers=headers, timeout=timeout) as response:
             if response.status_code != 200:
                 response.read()
                 raise GeneratorUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
             for line in response.iter_lines():
-                if time.monotonic() > deadline:
-                    raise GeneratorUnavailable(f"no complete reply within {self.deadline_s:.0f} s")
+                if self._clock() > deadline:
+                    raise GeneratorUnavailable(f"no complete reply within {self.deadline_s:g} s")
                 if not line.startswith("data:"):
                     continue
                 data = line[5:].strip()

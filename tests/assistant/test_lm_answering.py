@@ -66,6 +66,22 @@ def test_a_down_remote_generator_gives_the_extractive_answer_in_a_turn(kb_dir: P
     assert not result.abstained
 
 
+def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir: Path) -> None:
+    settings = load_settings(embedder="hash", min_retrieval_score=HASH_MIN_SCORE, generator_backend="openai")
+    assistant = Assistant(settings)
+    assistant.generator = Failing(after=2)  # two pieces out, then the deadline
+    ingest([kb_dir], assistant.embedder, settings.index_dir)
+    manager = assistant.manager
+    session = manager.start_session()
+
+    result = manager.handle(session, "How long do password reset links work?")
+
+    assert result.action == "fallback" and "GeneratorUnavailable: down" in result.reason
+    assert "partpart" not in result.text  # the half-written reply is replaced, not kept as the answer
+    [row] = assistant.sql_store.turns(session)
+    assert row.action == "fallback" and row.user_text == "How long do password reset links work?"
+
+
 def test_fit_messages_drops_history_then_the_example_then_fails_clearly() -> None:
     history = [("older question " * 5, "older answer " * 5), ("recent q", "recent a")]
     full = build_messages("How long?", PASSAGES, history)
