@@ -29,6 +29,7 @@ up to floating-point summation order (identical in float64; in float32/bf16 a ne
 
 from __future__ import annotations
 
+import inspect
 import logging
 import queue
 import threading
@@ -225,8 +226,8 @@ class BatchScheduler:
         ids, mask, positions = left_padded([r.prompt for r in requests], self.pad_token_id, self.model.device)
         cache = DynamicCache()
         logits = self.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True,
-            logits_to_keep=1,
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1,
+            **{cache_keyword(self.model): cache},
         ).logits[:, -1, :]  # (b, V)
         vocab = logits.shape[-1]
         history = ids.masked_fill(mask == 0, vocab)  # (b, L): tokens seen, the sentinel `vocab` for padding
@@ -244,8 +245,8 @@ class BatchScheduler:
         mask = torch.cat([state.mask, state.mask.new_ones((state.mask.shape[0], 1))], dim=1)  # (B, L+1)
         positions = (mask.sum(-1, keepdim=True) - 1)  # (B, 1)
         logits = self.model(
-            input_ids=state.last.unsqueeze(1), attention_mask=mask, position_ids=positions,
-            past_key_values=state.cache, use_cache=True,
+            input_ids=state.last.unsqueeze(1), attention_mask=mask, position_ids=positions, use_cache=True,
+            **{cache_keyword(self.model): state.cache},
         ).logits[:, -1, :]  # (B, V)
         state.mask = mask
         self.steps += 1
@@ -353,6 +354,13 @@ def _left_pad(tensor: Any, width: int, dim: int, value: int = 0) -> Any:
     shape = list(tensor.shape)
     shape[dim] = missing
     return torch.cat([tensor.new_full(shape, value), tensor], dim=dim)
+
+
+def cache_keyword(model: Any) -> str:
+    """The forward argument that takes the key/value cache: ``cache`` in newer transformers releases,
+    ``past_key_values`` (deprecated there) in older ones and in models that do not name it."""
+    parameters = inspect.signature(getattr(model, "forward", model)).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
 
 
 def _merge(old: _Batch, new: _Batch) -> _Batch:

@@ -3,6 +3,7 @@ one-at-a-time greedy ``model.generate`` (a tiny random Llama, float64 so that no
 
 from __future__ import annotations
 
+import inspect
 import threading
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
-from assistant.lm.batching import BatchScheduler  # noqa: E402
+from assistant.lm.batching import BatchScheduler, cache_keyword  # noqa: E402
 
 EOS, PAD = 1, 2
 
@@ -110,6 +111,7 @@ class Recording:
     def __init__(self, model) -> None:
         self.model = model
         self.device = model.device
+        self.forward = model.forward  # the scheduler reads which argument takes the cache from it
         self.calls: list[tuple[int, int, bool]] = []
         self.gate = threading.Event()
         self.gate.set()
@@ -117,7 +119,7 @@ class Recording:
     def __call__(self, **kwargs):
         self.gate.wait(timeout=60)
         rows, length = kwargs["input_ids"].shape
-        self.calls.append((rows, length, kwargs["past_key_values"].get_seq_length() == 0))
+        self.calls.append((rows, length, kwargs[cache_keyword(self.model)].get_seq_length() == 0))
         return self.model(**kwargs)
 
 
@@ -201,3 +203,13 @@ def test_generator_streams_concurrent_answers_through_budgeted_prefill_passes(tm
     assert ["".join(together[i]) for i in range(len(questions))] == alone
     assert all(len(pieces) > 1 for pieces in together.values())  # streamed piece by piece
     assert generator._scheduler.prefills - prefills_alone >= 2  # prompts of 30+ tokens: at most 2 per pass
+
+
+def test_the_cache_goes_in_under_the_name_the_model_takes(tiny_model) -> None:
+    class OlderModel:
+        def forward(self, input_ids=None, past_key_values=None, use_cache=None):
+            return None
+
+    # a name the forward signature lists, not one caught by **kwargs and warned about as deprecated
+    assert cache_keyword(tiny_model) in inspect.signature(tiny_model.forward).parameters
+    assert cache_keyword(OlderModel()) == "past_key_values"
