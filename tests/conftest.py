@@ -13,9 +13,21 @@ from assistant.config import Settings, load_settings
 from retrieval.ingest import ingest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Packaged models are prepared (verified, the GGUF generators converted) once per machine, outside the clone.
+MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE", Path.home() / ".cache" / "support-assistant" / "models"))
 # The hashing embedder's cosine scores run lower than a real embedder's; tests pin the threshold for it.
 HASH_MIN_SCORE = 0.35
 DEMO_DIR = REPO_ROOT / "demo"
+
+def prepared_model(name: str) -> Path:
+    """The folder of a packaged model, prepared into MODEL_CACHE on first use; skips when its package
+    is not installed (the first conversion of a generator takes 25-80 s on 2 cores)."""
+    from assistant.models import REGISTRY, is_installed, prepare
+
+    if not is_installed(REGISTRY[name]):
+        pytest.skip(f"model package for {name} is not installed ({REGISTRY[name].install_command})")
+    return prepare(name, MODEL_CACHE, show_progress=False)
+
 
 # A small knowledge base with facts that appear nowhere else, so answers can be traced to a file.
 KB_FILES = {

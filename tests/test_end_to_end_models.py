@@ -7,28 +7,24 @@ so later runs on the same machine only load them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.models import REGISTRY, is_installed, prepare
 from assistant.store.tables import TurnRow
 from retrieval.ingest import ingest
+from tests.conftest import MODEL_CACHE, prepared_model
 
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE", Path.home() / ".cache" / "support-assistant" / "models"))
 
 
 def real_assistant(data_dir: Path, generator: str) -> Assistant:
     for name in ("all-minilm-l6-v2", generator):
-        if not is_installed(REGISTRY[name]):
-            pytest.skip(f"model package for {name} is not installed ({REGISTRY[name].install_command})")
-        prepare(name, MODEL_CACHE, show_progress=False)
+        prepared_model(name)
     # generative on purpose: on a CPU the default (answer_mode auto) would answer extractively
     settings = load_settings(data_dir=data_dir, model_cache_dir=MODEL_CACHE, generator=generator, device="cpu", answer_mode="generative")
     assistant = Assistant(settings)
@@ -75,7 +71,7 @@ def test_small_generator_runs_the_same_turn(tmp_path: Path) -> None:
 def test_cpu_default_answers_extractively_without_loading_a_generator(tmp_path: Path) -> None:
     if not is_installed(REGISTRY["all-minilm-l6-v2"]):
         pytest.skip(f"model package for all-minilm-l6-v2 is not installed ({REGISTRY['all-minilm-l6-v2'].install_command})")
-    prepare("all-minilm-l6-v2", MODEL_CACHE, show_progress=False)
+    prepared_model("all-minilm-l6-v2")
     settings = load_settings(data_dir=tmp_path, model_cache_dir=MODEL_CACHE, device="cpu")  # answer_mode auto
     assistant = Assistant(settings)
     ingest([REPO_ROOT / "demo" / "knowledge_base"], assistant.embedder, settings.index_dir)

@@ -12,6 +12,7 @@ torch = pytest.importorskip("torch")
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
 from assistant.lm.batching import BatchScheduler, cache_keyword  # noqa: E402
+from tests.conftest import prepared_model  # noqa: E402
 
 EOS, PAD = 1, 2
 
@@ -163,17 +164,13 @@ def test_running_rows_get_a_decode_step_between_prefill_passes(tiny_model) -> No
     assert later_passes[1] - later_passes[0] > 1  # a decode step for the running row between them
 
 
+@pytest.mark.slow  # SmolLM2's tokenizer: the packaged model is prepared on first use
 def test_generator_streams_concurrent_answers_through_budgeted_prefill_passes(tmp_path) -> None:
-    from pathlib import Path
-
     from transformers import AutoTokenizer
 
     from assistant.lm.local import TransformersGenerator
 
-    tokenizer_dir = Path(__file__).resolve().parents[2] / "data" / "models" / "smollm2-135m" / "transformers"
-    if not (tokenizer_dir / "tokenizer.json").is_file():
-        pytest.skip("SmolLM2 not prepared (run: assistant models prepare smollm2-135m)")
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    tokenizer = AutoTokenizer.from_pretrained(prepared_model("smollm2-135m"))
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,

@@ -11,15 +11,11 @@ import pytest
 from assistant.lm.training_data import (
     DECLINE, Example, faq_examples, read_jsonl, split_titles, squad_examples, SquadQuestion, write_jsonl,
 )
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import prepared_model
 
 
 def tokenizer_dir() -> Path:
-    prepared = REPO / "data" / "models" / "smollm2-135m" / "transformers"
-    if not (prepared / "tokenizer.json").is_file():
-        pytest.skip("SmolLM2 not prepared (run: assistant models prepare smollm2-135m)")
-    return prepared
+    return prepared_model("smollm2-135m")
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +79,7 @@ def test_faq_examples(tmp_path: Path) -> None:
         assert e.answer == (f"{own} [{texts.index(own) + 1}]" if e.answerable else DECLINE)
 
 
+@pytest.mark.slow  # SmolLM2's tokenizer: the packaged model is prepared on first use
 @pytest.mark.parametrize("full", [False, True])
 def test_finetune_smoke_loss_falls_weights_change_folder_reloads(tiny_model_dir: Path, tmp_path: Path, full: bool) -> None:
     import torch
@@ -111,6 +108,7 @@ def test_finetune_smoke_loss_falls_weights_change_folder_reloads(tiny_model_dir:
     assert isinstance(reply, str)
 
 
+@pytest.mark.slow
 def test_local_generator_streams_concurrently_and_refuses_too_long_prompts(tiny_model_dir: Path) -> None:
     import threading
 
@@ -135,6 +133,7 @@ def test_local_generator_streams_concurrently_and_refuses_too_long_prompts(tiny_
         list(generator.stream([{"role": "user", "content": "word " * 3000}]))
 
 
+@pytest.mark.slow
 def test_decline_bias_moves_the_first_token_and_margins_predict_it(tiny_model_dir: Path) -> None:
     """A large bias makes every reply start with the decline's first token, a large negative one none;
     with no bias, the measured margin's sign says which replies start with it."""
@@ -158,6 +157,7 @@ def test_decline_bias_moves_the_first_token_and_margins_predict_it(tiny_model_di
     assert first_tokens() == plain
 
 
+@pytest.mark.slow
 def test_decline_bias_is_read_from_the_model_manifest(tiny_model_dir: Path, tmp_path: Path) -> None:
     import shutil
 
