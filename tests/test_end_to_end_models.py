@@ -69,8 +69,6 @@ def test_small_generator_runs_the_same_turn(tmp_path: Path) -> None:
 
 
 def test_cpu_default_answers_extractively_without_loading_a_generator(tmp_path: Path) -> None:
-    if not is_installed(REGISTRY["all-minilm-l6-v2"]):
-        pytest.skip(f"model package for all-minilm-l6-v2 is not installed ({REGISTRY['all-minilm-l6-v2'].install_command})")
     prepared_model("all-minilm-l6-v2")
     settings = load_settings(data_dir=tmp_path, model_cache_dir=MODEL_CACHE, device="cpu")  # answer_mode auto
     assistant = Assistant(settings)
