@@ -19,6 +19,7 @@ MODEL_CACHE = Path(os.environ.get("ASSISTANT_TEST_MODEL_CACHE", Path.home() / ".
 HASH_MIN_SCORE = 0.35
 DEMO_DIR = REPO_ROOT / "demo"
 
+
 def prepared_model(name: str) -> Path:
     """The folder of a packaged model, prepared into MODEL_CACHE on first use; skips when its package
     is not installed (the first conversion of a generator takes 25-80 s on 2 cores)."""

@@ -15,11 +15,9 @@ from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.store.tables import TurnRow
 from retrieval.ingest import ingest
-from tests.conftest import MODEL_CACHE, prepared_model
+from tests.conftest import MODEL_CACHE, REPO_ROOT, prepared_model
 
 pytestmark = pytest.mark.slow
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def real_assistant(data_dir: Path, generator: str) -> Assistant:

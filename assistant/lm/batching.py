@@ -77,7 +77,7 @@ class BatchScheduler:
         repetition_penalty: float = 1.0,
         max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
     ) -> None:
-        self.model = model
+        self.model = model  # the setter also notes which forward argument takes the cache
         self.eos_token_ids = tuple(eos_token_ids)
         self.pad_token_id = pad_token_id
         self.max_batch_size = max_batch_size
@@ -100,6 +100,15 @@ class BatchScheduler:
         self.decode_seconds = 0.0  # time in decode steps
 
     # -- public ------------------------------------------------------------------------------------
+
+    @property
+    def model(self) -> Any:
+        return self._model
+
+    @model.setter
+    def model(self, model: Any) -> None:
+        self._model = model
+        self._cache_arg = cache_keyword(model)  # read once here, not on every forward pass
 
     def submit(self, prompt_ids: Sequence[int], max_new_tokens: int) -> Iterator[int]:
         """Queue a request; iterate the result to receive its token ids as they are produced."""
@@ -227,7 +236,7 @@ class BatchScheduler:
         cache = DynamicCache()
         logits = self.model(
             input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1,
-            **{cache_keyword(self.model): cache},
+            **{self._cache_arg: cache},
         ).logits[:, -1, :]  # (b, V)
         vocab = logits.shape[-1]
         history = ids.masked_fill(mask == 0, vocab)  # (b, L): tokens seen, the sentinel `vocab` for padding
@@ -246,7 +255,7 @@ class BatchScheduler:
         positions = (mask.sum(-1, keepdim=True) - 1)  # (B, 1)
         logits = self.model(
             input_ids=state.last.unsqueeze(1), attention_mask=mask, position_ids=positions, use_cache=True,
-            **{cache_keyword(self.model): state.cache},
+            **{self._cache_arg: state.cache},
         ).logits[:, -1, :]  # (B, V)
         state.mask = mask
         self.steps += 1

@@ -49,7 +49,7 @@ class OpenAIGenerator:
         self.deadline_s = deadline_s
         self.retries = retries
         self._clock = clock
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport)
+        self._client = httpx.Client(transport=transport)  # each request gets its timeout in _attempt
 
     def stream(self, messages: list[Message], max_new_tokens: int = 160) -> Iterator[str]:
         """Yield the reply's pieces; GeneratorUnavailable after ``1 + retries`` failed attempts."""
