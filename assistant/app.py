@@ -216,6 +216,7 @@ class Assistant:
             rules=self.rules,
             actions=self.business_actions,
             handoff_after_failures=self.settings.handoff_after_failures,
+            relay_to_person=self.settings.handoff_relay,
             intent_margin=self.settings.intent_clarify_margin,
         )
 

@@ -158,6 +158,16 @@ class Settings(BaseSettings):
     handoff_after_failures: int = Field(
         2, ge=0, description="Hand the conversation to a person after this many answers in a row found nothing; 0: never."
     )
+    handoff_relay: bool = Field(
+        True,
+        description="After a handoff the customer's messages go to staff (the review pages' inbox) and the assistant "
+        "stays quiet until staff hand the conversation back; false: the assistant keeps answering.",
+    )
+    handoff_webhook_url: str = Field(
+        "",
+        description="POST a JSON notice here when a conversation is handed to a person (a Slack-style incoming "
+        "webhook works: the notice has a 'text' field); empty: no notice.",
+    )
     clarify_margin: float = Field(
         0.03, ge=0, le=1, description="Ask which article is meant when a short question's best passages from different sections score within this; 0: never."
     )

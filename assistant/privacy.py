@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dialog.events import (
     ActionExecuted,
+    AgentMessage,
     BotAnswer,
     ClarificationAsked,
     Event,
@@ -330,6 +331,7 @@ def redactor_from_settings(settings: Settings) -> Redactor | None:
 EVENT_TEXT_FIELDS: dict[type[Event], tuple[str, ...]] = {
     UserMessage: ("text",),
     BotAnswer: ("text",),
+    AgentMessage: ("text",),  # staff may quote what the customer wrote
     RetrievalDone: ("query",),
     FeedbackGiven: ("comment",),
     HandoffRequested: ("reason",),

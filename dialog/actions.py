@@ -18,6 +18,7 @@ from dialog.events import (
     ClarificationAsked,
     Event,
     HandoffRequested,
+    HandoffResolved,
     RetrievalDone,
     SlotRequested,
     SlotSet,
@@ -39,6 +40,8 @@ FALLBACK = (
     "Sorry, I can't search our help centre right now. Your message is saved; "
     "would you like me to connect you with a member of our support team?"
 )
+RELAYED = "Thank you, I've added that to your conversation. A member of our support team will reply here."
+HANDED_BACK = "You're back with the assistant. Ask me anything about orders, shipping, returns, billing or your account."
 NOT_UNDERSTOOD = "Sorry, I didn't understand that. Could you say it in a few words, for example \"How do I return an item?\""
 CLARIFY = "I want to make sure I answer the right question. Which of these do you mean?"
 CLARIFY_MAX_WORDS = 3  # passage clarification only for questions of at most this many content words
@@ -87,6 +90,22 @@ def hand_off(reason: str, note: str = "", text: str = HANDOFF) -> Iterator[str |
     """Hand the conversation to a person; ``note`` (e.g. when a person will reply) follows the message."""
     reply = f"{text} {note}".strip()
     return _fixed_reply(reply, "handoff", handoff=True, extra_events=[HandoffRequested(reason=reason)])
+
+
+def relay(agent: str | None, acknowledged: bool) -> Iterator[str | ActionOutcome]:
+    """A message in a conversation that a person has: passed on, not answered. Until a member of staff
+    has written, the first such message is acknowledged; after that the assistant stays quiet."""
+    who = f"with {agent}" if agent else "waiting for a person"
+    reason = f"the conversation is {who}: passed on to staff, not answered"
+    if agent or acknowledged:
+        yield ActionOutcome(text="", events=[], action="relay", reason=reason)
+        return
+    yield from _fixed_reply(RELAYED, "relay", reason=reason)
+
+
+def hand_back(author: str) -> list[Event]:
+    """The events of staff handing a conversation back to the assistant: the customer is told so."""
+    return [HandoffResolved(author=author), BotAnswer(text=HANDED_BACK, action="hand_back")]
 
 
 def fallback(error: str | None = None) -> Iterator[str | ActionOutcome]:

@@ -88,6 +88,23 @@ class HandoffRequested(Event):
 
 
 @dataclass(frozen=True)
+class AgentMessage(Event):
+    """A member of staff wrote to the customer (from the review pages' inbox)."""
+
+    type_name: ClassVar[str] = "agent"
+    text: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class HandoffResolved(Event):
+    """Staff handed the conversation back to the assistant, which answers again from the next message."""
+
+    type_name: ClassVar[str] = "handoff_resolved"
+    author: str = ""
+
+
+@dataclass(frozen=True)
 class SlotSet(Event):
     """A slot was filled (or cleared, with ``value`` None) from what the customer wrote or an action did."""
 

@@ -17,14 +17,26 @@ from dialog.actions import (
     AnswerFromKnowledgeBase,
     decline,
     fallback,
+    hand_back,
     hand_off,
+    relay,
     run_business_action,
     small_talk,
 )
 from dialog.actions import clarify as clarify_action
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
-from dialog.events import BotAnswer, ClarificationAsked, Event, FeedbackGiven, HandoffRequested, IntentPredicted, SlotSet, UserMessage
+from dialog.events import (
+    AgentMessage,
+    BotAnswer,
+    ClarificationAsked,
+    Event,
+    FeedbackGiven,
+    HandoffRequested,
+    IntentPredicted,
+    SlotSet,
+    UserMessage,
+)
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, bare_slot_value
@@ -103,7 +115,9 @@ class DialogManager:
 
     ``understander`` finds intents and entities (keyword rules alone by default); ``rules`` and ``actions``
     are the business rules and business actions the policies apply; after ``handoff_after_failures``
-    answers in a row that found nothing (0: never), the conversation goes to a person.
+    answers in a row that found nothing (0: never), the conversation goes to a person. With
+    ``relay_to_person``, a conversation a person has (handed off, not handed back) is theirs: the
+    customer's messages are stored for staff and the assistant does not answer them.
     """
 
     def __init__(
@@ -116,6 +130,7 @@ class DialogManager:
         rules: BusinessRules | None = None,
         actions: BusinessActions | None = None,
         handoff_after_failures: int = 2,
+        relay_to_person: bool = True,
         intent_margin: float = 0.15,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -127,6 +142,7 @@ class DialogManager:
         self.policies = tuple(policies) if policies is not None else default_policies(self.rules, self.actions, intent_margin)
         self.understander = understander or Understander()
         self.handoff_after_failures = handoff_after_failures
+        self.relay_to_person = relay_to_person
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def start_session(self, channel: str = "web") -> str:
@@ -154,6 +170,24 @@ class DialogManager:
         if not 1 <= turn_no <= turns:
             raise InvalidMessage(f"This conversation has {turns} turn(s); there is no turn {turn_no}.")
         self.store.append(session_id, [FeedbackGiven(turn_no=turn_no, rating=rating, comment=comment, source=source)])
+
+    def reply_as_staff(self, session_id: str, text: str, author: str) -> None:
+        """A member of staff writes to the customer. A conversation not yet handed off is taken over first,
+        so the assistant stops answering it. InvalidMessage for an empty or too long reply."""
+        text = (text or "").strip()
+        if not text:
+            raise InvalidMessage("The reply is empty.")
+        if len(text) > self.max_message_chars:
+            raise InvalidMessage(f"The reply is {len(text):,} characters long; the limit is {self.max_message_chars:,}.")
+        taken: list[Event] = [] if self.tracker(session_id).with_person else [HandoffRequested(reason=f"taken over by {author}")]
+        self.store.append(session_id, [*taken, AgentMessage(text=text, author=author)])
+
+    def hand_back(self, session_id: str, author: str) -> None:
+        """Staff hand the conversation back: the assistant answers the customer's next message again.
+        InvalidMessage when no person has it."""
+        if not self.tracker(session_id).with_person:
+            raise InvalidMessage("This conversation is not with a person, so there is nothing to hand back.")
+        self.store.append(session_id, hand_back(author))
 
     def handle(self, session_id: str | None, text: str, channel: str = "web") -> TurnResult:
         """Run one turn to the end (see ``stream``)."""
@@ -192,7 +226,10 @@ class DialogManager:
             if name in SLOT_NAMES and tracker.slots.get(name) != value
         ]
         slots = {**tracker.slots, **{e.name: e.value for e in slot_events}}
-        prediction = forced or choose([policy.predict(tracker, understanding, text) for policy in self.policies])
+        if self.relay_to_person and tracker.with_person:
+            prediction = Prediction("relay", 1.0, "a person has the conversation")
+        else:
+            prediction = forced or choose([policy.predict(tracker, understanding, text) for policy in self.policies])
         timings["understanding_ms"] = (time.perf_counter() - step) * 1000
         new_events: list[Event] = [
             UserMessage(text=text),
@@ -303,6 +340,8 @@ class DialogManager:
         focus: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action."""
+        if prediction.action == "relay":
+            return relay(tracker.agent, acknowledged=tracker.last_action == "relay")
         if prediction.action == "handoff":
             return hand_off(prediction.reason, self.rules.handoff_note(self.clock()))
         if prediction.action == "small_talk":
@@ -327,7 +366,7 @@ class DialogManager:
         return (
             failed
             and self.handoff_after_failures > 0
-            and not tracker.handoff_requested
+            and not tracker.with_person
             and tracker.consecutive_failures + 1 >= self.handoff_after_failures
         )
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from dialog.events import (
     ActionExecuted,
+    AgentMessage,
     BotAnswer,
     ClarificationAsked,
     Event,
     HandoffRequested,
+    HandoffResolved,
     IntentPredicted,
     RetrievalDone,
     SessionEnded,
@@ -37,7 +39,9 @@ class Tracker:
     events: list[Event] = field(default_factory=list)
     exchanges: list[tuple[str, str]] = field(default_factory=list)  # (user text, bot text)
     latest_intent: str | None = None
-    handoff_requested: bool = False
+    handoff_requested: bool = False  # the conversation was handed to a person at some point
+    with_person: bool = False  # handed to a person and not handed back yet: staff answer, not the assistant
+    agent: str | None = None  # the member of staff who wrote last since the handoff
     ended: bool = False
     consecutive_abstentions: int = 0
     consecutive_failures: int = 0  # answers in a row that abstained or fell back
@@ -80,8 +84,14 @@ class Tracker:
         elif isinstance(event, BotAnswer):
             self._apply_bot(event)
         elif isinstance(event, HandoffRequested):
-            self.handoff_requested = True
+            self.handoff_requested = self.with_person = True
             self.requested_slot = None
+        elif isinstance(event, AgentMessage):
+            self.with_person, self.agent = True, event.author
+        elif isinstance(event, HandoffResolved):
+            self.with_person, self.agent = False, None
+            self.consecutive_failures = self.consecutive_abstentions = 0
+            self.handoff_offered = False
         elif isinstance(event, SessionEnded):
             self.ended = True
 

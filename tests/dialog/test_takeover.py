@@ -1,0 +1,127 @@
+"""Staff take over a handed-off conversation: the customer's messages go to them, they reply, they hand back."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.app import Assistant
+from dialog.actions import HANDED_BACK, RELAYED
+from dialog.events import AgentMessage, BotAnswer, HandoffRequested, HandoffResolved
+from dialog.manager import DialogManager, InvalidMessage
+from dialog.store import InMemoryStore
+
+HANDOFF_REQUEST = "I want to talk to a human"
+QUESTION = "How long is a password reset link valid?"
+
+
+def manager_for(assistant: Assistant, store: InMemoryStore | None = None, **kwargs) -> DialogManager:
+    return DialogManager(store or InMemoryStore(), assistant.manager.answer_action, **kwargs)
+
+
+def handed_off(manager: DialogManager) -> str:
+    result = manager.handle(None, HANDOFF_REQUEST)
+    assert result.action == "handoff"
+    return result.session_id
+
+
+def test_after_a_handoff_messages_go_to_staff_and_only_the_first_is_acknowledged(assistant) -> None:
+    manager = manager_for(assistant)
+    session_id = handed_off(manager)
+
+    first = manager.handle(session_id, QUESTION)
+    second = manager.handle(session_id, "Hello? Anyone there?")
+
+    assert (first.action, first.text) == ("relay", RELAYED)
+    assert (second.action, second.text) == ("relay", "")
+    assert not first.sources and not second.sources  # nothing was searched or answered
+    assert "waiting for a person" in second.reason
+    assert [t.action for t in manager.store.turns] == ["handoff", "relay", "relay"]
+    assert manager.tracker(session_id).turn_count == 3
+
+
+def test_a_staff_reply_is_stored_and_the_assistant_stays_quiet(assistant) -> None:
+    manager = manager_for(assistant)
+    session_id = handed_off(manager)
+
+    manager.reply_as_staff(session_id, "  Hi, I'm Ana. How can I help?  ", author="ana")
+    after = manager.handle(session_id, QUESTION)
+
+    [reply] = [e for e in manager.store.load_events(session_id) if isinstance(e, AgentMessage)]
+    assert (reply.text, reply.author) == ("Hi, I'm Ana. How can I help?", "ana")
+    assert (after.action, after.text) == ("relay", "")
+    assert "with ana" in after.reason
+    tracker = manager.tracker(session_id)
+    assert tracker.with_person and tracker.agent == "ana"
+
+
+def test_handing_back_tells_the_customer_and_the_assistant_answers_again(assistant) -> None:
+    manager = manager_for(assistant)
+    session_id = handed_off(manager)
+    manager.reply_as_staff(session_id, "Sorted, anything else?", author="ana")
+
+    manager.hand_back(session_id, author="ana")
+    answered = manager.handle(session_id, QUESTION)
+
+    events = manager.store.load_events(session_id)
+    resolved = next(i for i, e in enumerate(events) if isinstance(e, HandoffResolved))
+    assert isinstance(events[resolved + 1], BotAnswer) and events[resolved + 1].text == HANDED_BACK
+    assert answered.action == "answer" and not answered.abstained
+    assert "30 minutes" in answered.text
+    assert not manager.tracker(session_id).with_person
+
+
+def test_a_reply_to_a_conversation_not_handed_off_takes_it_over(assistant) -> None:
+    manager = manager_for(assistant)
+    session_id = manager.handle(None, QUESTION).session_id
+
+    manager.reply_as_staff(session_id, "I'm joining to help with this.", author="bo")
+    after = manager.handle(session_id, "Thanks! And how do I change my e-mail?")
+
+    [taken] = [e for e in manager.store.load_events(session_id) if isinstance(e, HandoffRequested)]
+    assert taken.reason == "taken over by bo"
+    assert after.action == "relay"
+
+
+def test_staff_input_that_cannot_be_used_is_refused_and_nothing_is_stored(assistant) -> None:
+    manager = manager_for(assistant, max_message_chars=50)
+    session_id = manager.handle(None, QUESTION).session_id
+    stored = len(manager.store.load_events(session_id))
+
+    with pytest.raises(InvalidMessage, match="nothing to hand back"):
+        manager.hand_back(session_id, author="ana")
+    with pytest.raises(InvalidMessage, match="empty"):
+        manager.reply_as_staff(session_id, "   ", author="ana")
+    with pytest.raises(InvalidMessage, match="limit is 50"):
+        manager.reply_as_staff(session_id, "x" * 51, author="ana")
+
+    assert len(manager.store.load_events(session_id)) == stored
+
+
+def test_a_restarted_manager_keeps_relaying(assistant) -> None:
+    store = InMemoryStore()
+    session_id = handed_off(manager_for(assistant, store))
+
+    restarted = manager_for(assistant, store)  # a new process over the same store
+
+    assert restarted.handle(session_id, QUESTION).action == "relay"
+
+
+def test_without_relay_the_assistant_keeps_answering_after_a_handoff(assistant) -> None:
+    manager = manager_for(assistant, relay_to_person=False)
+    session_id = handed_off(manager)
+
+    result = manager.handle(session_id, QUESTION)
+
+    assert result.action == "answer" and "30 minutes" in result.text
+
+
+def test_after_a_hand_back_repeated_failures_hand_off_again(assistant) -> None:
+    manager = manager_for(assistant, handoff_after_failures=2)
+    session_id = handed_off(manager)
+    manager.hand_back(session_id, author="ana")
+
+    first = manager.handle(session_id, "xylophone quantum zebra")
+    second = manager.handle(session_id, "zebra xylophone quantum")
+
+    assert first.abstained and not first.handoff
+    assert second.action == "handoff" and manager.tracker(session_id).with_person
