@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, exists, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from assistant.store.search import FULL_TEXT_TABLE, sqlite_matching_ids, turns_matching
-from assistant.store.tables import AnnotationRow, FeedbackRow, SessionRow, TurnRow
+from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow
 from dialog.conversation_tests import ConversationTest, ScriptedTurn
 
 FEEDBACK_CHOICES = ("any", "up", "down", "none")
@@ -176,10 +176,25 @@ class TurnView:
     annotations: list[AnnotationRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class StaffEntry:
+    """Something staff did in the conversation, placed after the turn it followed."""
+
+    after_turn: int  # how many customer messages came before it
+    kind: str  # "agent" (a reply to the customer), "handoff_resolved" (handed back to the assistant)
+    author: str
+    text: str
+    at: datetime
+
+
 @dataclass
 class Transcript:
     session: SessionRow
     turns: list[TurnView]
+    staff: list[StaffEntry] = field(default_factory=list)
+
+    def staff_after(self, turn_no: int) -> list[StaffEntry]:
+        return [entry for entry in self.staff if entry.after_turn == turn_no]
 
 
 def read_transcript(engine: Engine, session_id: str) -> Transcript | None:
@@ -191,6 +206,7 @@ def read_transcript(engine: Engine, session_id: str) -> Transcript | None:
         turns = list(db.scalars(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.id)))
         feedback = list(db.scalars(select(FeedbackRow).where(FeedbackRow.session_id == session_id).order_by(FeedbackRow.id)))
         notes = list(db.scalars(select(AnnotationRow).where(AnnotationRow.session_id == session_id).order_by(AnnotationRow.id)))
+        staff = _staff_entries(db, session_id)
         db.expunge_all()
     views = []
     for position, turn in enumerate(turns, start=1):
@@ -202,7 +218,24 @@ def read_transcript(engine: Engine, session_id: str) -> Transcript | None:
                 [a for a in notes if a.turn_no == number],
             )
         )
-    return Transcript(session, views)
+    return Transcript(session, views, staff)
+
+
+def _staff_entries(db: Session, session_id: str) -> list[StaffEntry]:
+    """Staff replies and hand-backs, each numbered by the customer messages before it."""
+    rows = db.execute(
+        select(EventRow.type, EventRow.timestamp, EventRow.data)
+        .where(EventRow.session_id == session_id, EventRow.type.in_(("user", "agent", "handoff_resolved")))
+        .order_by(EventRow.seq)
+    )
+    entries, customer_messages = [], 0
+    for row in rows:
+        if row.type == "user":
+            customer_messages += 1
+            continue
+        at = datetime.fromtimestamp(row.timestamp, tz=timezone.utc)
+        entries.append(StaffEntry(customer_messages, row.type, str(row.data.get("author", "")), str(row.data.get("text", "")), at))
+    return entries
 
 
 def as_conversation_test(transcript: Transcript) -> ConversationTest:

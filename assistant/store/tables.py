@@ -42,7 +42,10 @@ class EventRow(Base):
     """The dialog's append-only event log: one row per event, ordered by ``seq`` within a session."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("session_id", "seq", name="uq_events_session_seq"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq", name="uq_events_session_seq"),
+        Index("ix_events_type", "type", "session_id"),  # the staff inbox finds open handoffs by event type
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)

@@ -143,7 +143,8 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str, engines) -> None
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0002"]
+    assert script.get_heads() == [head_revision()] == ["0003"]
+    assert script.get_revision("0003").down_revision == "0002"
     assert script.get_revision("0002").down_revision == FIRST_REVISION
 
 

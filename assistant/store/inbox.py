@@ -1,0 +1,94 @@
+"""The staff inbox: conversations a person has (handed off and not handed back), most urgent first.
+
+Open handoffs are found from the events table alone (``handoff`` and ``handoff_resolved`` events, through
+the index on the event type), so the query costs what the number of handoffs costs, not the number of
+turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, case, func, select
+
+from assistant.store.tables import EventRow, SessionRow
+
+INBOX_LIMIT = 200  # the most recently handed-off conversations still open
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One conversation waiting for, or being handled by, a member of staff."""
+
+    session_id: str
+    title: str | None  # the first customer message, shortened
+    handed_off_at: datetime
+    last_activity: datetime
+    reason: str  # why it was handed off
+    agent: str | None  # the member of staff who wrote last; None: nobody has replied yet
+    awaiting_reply: bool  # the customer wrote last (or nobody from staff has written yet)
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> list[InboxItem]:
+    """Open handoffs: those awaiting a staff reply first, longest waiting first; then the rest."""
+    handoff_seq = func.max(case((EventRow.type == "handoff", EventRow.seq)))
+    resolved_seq = func.max(case((EventRow.type == "handoff_resolved", EventRow.seq)))
+    open_handoffs = (
+        select(EventRow.session_id, handoff_seq.label("seq"))
+        .where(EventRow.type.in_(("handoff", "handoff_resolved")))
+        .group_by(EventRow.session_id)
+        .having(handoff_seq > func.coalesce(resolved_seq, -1))
+        .order_by(func.max(EventRow.timestamp).desc())
+        .limit(limit)
+    )
+    with engine.connect() as db:
+        handoffs = {row.session_id: row.seq for row in db.execute(open_handoffs)}
+        if not handoffs:
+            return []
+        ids = list(handoffs)
+        last_of = (
+            select(EventRow.session_id, EventRow.type, func.max(EventRow.seq).label("seq"))
+            .where(EventRow.session_id.in_(ids), EventRow.type.in_(("user", "agent")))
+            .group_by(EventRow.session_id, EventRow.type)
+        )
+        last = {(row.session_id, row.type): row.seq for row in db.execute(last_of)}
+        handoff_events = {
+            row.session_id: row
+            for row in db.execute(
+                select(EventRow.session_id, EventRow.seq, EventRow.timestamp, EventRow.data).where(
+                    EventRow.session_id.in_(ids), EventRow.type == "handoff"
+                )
+            )
+            if row.seq == handoffs[row.session_id]
+        }
+        agent_events = {
+            row.session_id: row.data
+            for row in db.execute(
+                select(EventRow.session_id, EventRow.seq, EventRow.data).where(EventRow.session_id.in_(ids), EventRow.type == "agent")
+            )
+            if row.seq == last.get((row.session_id, "agent"))
+        }
+        sessions = {row.id: row for row in db.execute(select(SessionRow.id, SessionRow.title, SessionRow.updated_at).where(SessionRow.id.in_(ids)))}
+    items = []
+    for session_id, handoff in handoff_events.items():
+        staff_seq = last.get((session_id, "agent"))
+        wrote_since = staff_seq is not None and staff_seq > handoff.seq
+        session = sessions[session_id]
+        updated = session.updated_at if session.updated_at.tzinfo else session.updated_at.replace(tzinfo=timezone.utc)
+        items.append(
+            InboxItem(
+                session_id=session_id,
+                title=session.title,
+                handed_off_at=_utc(handoff.timestamp),
+                last_activity=updated,
+                reason=str(handoff.data.get("reason", "")),
+                agent=agent_events[session_id].get("author") if wrote_since else None,
+                awaiting_reply=not wrote_since or last.get((session_id, "user"), -1) > staff_seq,
+            )
+        )
+    return sorted(items, key=lambda item: (not item.awaiting_reply, item.handed_off_at))

@@ -1,0 +1,90 @@
+"""The staff inbox on SQLite and PostgreSQL: open handoffs, who replied, who is waiting, and the
+staff replies in the review transcript."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.store import SqlStore, make_engine
+from assistant.store.inbox import conversations_with_a_person
+from assistant.store.review import read_transcript
+from dialog.actions import hand_back
+from dialog.events import AgentMessage, BotAnswer, HandoffRequested, UserMessage
+from postgres_schemas import sqlite_or_postgres
+
+database_url = sqlite_or_postgres("test_store_inbox")
+
+
+@pytest.fixture
+def store(database_url: str):
+    store = SqlStore(make_engine(database_url))
+    yield store
+    store.engine.dispose()
+
+
+def conversation(store: SqlStore, *events, at: float = 1_000.0) -> str:
+    """A session whose events are ``events`` (type names or events), timestamped one second apart."""
+    session_id = store.create_session()
+    built = []
+    for offset, event in enumerate(events):
+        if isinstance(event, str):
+            event = {"user": UserMessage(text="Where is my parcel?"), "bot": BotAnswer(text="Here.")}[event]
+        built.append(type(event).from_dict({**event.to_dict(), "timestamp": at + offset}))
+    store.append(session_id, built)
+    return session_id
+
+
+def test_only_open_handoffs_are_listed_awaiting_ones_first_longest_waiting_first(store: SqlStore) -> None:
+    conversation(store, "user", "bot")  # never handed off
+    closed = conversation(store, "user", HandoffRequested(reason="asked"), *hand_back("ana"))
+    replied = conversation(store, "user", HandoffRequested(reason="asked"), AgentMessage(text="Hi", author="ana"), at=10.0)
+    waiting_new = conversation(store, "user", HandoffRequested(reason="frustration"), at=500.0)
+    waiting_old = conversation(store, "user", HandoffRequested(reason="asked"), at=100.0)
+    customer_again = conversation(
+        store, "user", HandoffRequested(reason="asked"), AgentMessage(text="Hi", author="bo"), "user", at=300.0
+    )
+
+    inbox = conversations_with_a_person(store.engine)
+
+    assert [item.session_id for item in inbox] == [waiting_old, customer_again, waiting_new, replied]
+    assert closed not in {item.session_id for item in inbox}
+    by_id = {item.session_id: item for item in inbox}
+    assert by_id[waiting_new].reason == "frustration" and by_id[waiting_new].agent is None
+    assert by_id[replied].agent == "ana" and not by_id[replied].awaiting_reply
+    assert by_id[customer_again].agent == "bo" and by_id[customer_again].awaiting_reply
+    assert by_id[waiting_old].handed_off_at.timestamp() == pytest.approx(101.0)
+    assert by_id[waiting_old].title is None  # appended without a turn record, so no summary title
+
+
+def test_a_second_handoff_after_a_hand_back_opens_the_conversation_again(store: SqlStore) -> None:
+    session_id = conversation(
+        store, "user", HandoffRequested(reason="first"), AgentMessage(text="Done", author="ana"), *hand_back("ana"),
+        "user", HandoffRequested(reason="second"),
+    )
+
+    [item] = conversations_with_a_person(store.engine)
+
+    assert (item.session_id, item.reason, item.agent, item.awaiting_reply) == (session_id, "second", None, True)
+
+
+def test_the_limit_keeps_the_most_recent_handoffs(store: SqlStore) -> None:
+    old = conversation(store, "user", HandoffRequested(reason="old"), at=1.0)
+    recent = conversation(store, "user", HandoffRequested(reason="recent"), at=900.0)
+
+    assert [item.session_id for item in conversations_with_a_person(store.engine, limit=1)] == [recent]
+    assert old in {item.session_id for item in conversations_with_a_person(store.engine)}
+
+
+def test_the_transcript_places_staff_replies_and_the_hand_back_after_their_turn(store: SqlStore) -> None:
+    session_id = conversation(
+        store, "user", "bot", "user", HandoffRequested(reason="asked"), AgentMessage(text="Hi, Ana here", author="ana"),
+        *hand_back("ana"),
+    )
+
+    transcript = read_transcript(store.engine, session_id)
+
+    assert transcript is not None
+    assert [(e.after_turn, e.kind, e.author, e.text) for e in transcript.staff] == [
+        (2, "agent", "ana", "Hi, Ana here"), (2, "handoff_resolved", "ana", "")
+    ]
+    assert transcript.staff_after(1) == [] and len(transcript.staff_after(2)) == 2
