@@ -252,6 +252,7 @@ class Assistant:
             passage_text=self.passage_text,
             analytics=self.analytics,
             knowledge_base=knowledge_base,
+            manager=self.manager,
         )
         chat = ChatPage(self.manager, per_ip=self.api_guards.per_ip, per_session=self.api_guards.per_session)
         return create_app(

@@ -9,6 +9,7 @@ bare ``None`` could not forget a conversation.
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from assistant.api_security import Rate, RateLimiter, take_or_refuse
-from dialog.events import BotAnswer, Event, HandoffRequested, UserMessage
+from dialog.events import AgentMessage, BotAnswer, Event, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
 from dialog.tracker import Tracker
@@ -34,6 +35,11 @@ HANDOFF_BANNER = (
     '<div class="handoff-banner" role="status"><strong>A member of our team will take over this conversation.</strong> '
     "They can see the messages below and will reply here.</div>"
 )
+AGENT_BANNER = (
+    '<div class="handoff-banner" role="status"><strong>You are talking with {agent} from our support team.</strong> '
+    "Their replies appear below.</div>"
+)
+POLL_SECONDS = 3  # while a person has the conversation, how often the page looks for their replies
 MAX_OPTIONS = 4  # buttons for a clarifying question's choices
 SESSION_STORAGE_KEY = "support-assistant-session"
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
@@ -80,17 +86,38 @@ def format_sources(result: TurnResult) -> str:
     return format_source_list(result.cited_sources)
 
 
-def history_from_events(events: Iterable[Event]) -> ChatHistory:
-    """The chat as the customer saw it, rebuilt from a session's events: their messages, and the
-    answers with the sources they cite (the store keeps the cited ones)."""
-    history: ChatHistory = []
+def staff_message(author: str, text: str) -> str:
+    """A staff reply as the chat shows it: who wrote it, then what they wrote."""
+    return f"**{html.escape(author or 'Support')}** · support team\n\n{text}"
+
+
+def _messages(events: Iterable[Event]) -> Iterator[tuple[dict[str, Any], int | None]]:
+    """The chat's messages, each with the turn it answers (None: a customer message, a staff reply, a hand-back)."""
+    turns, last_role = 0, None
     for event in events:
         if isinstance(event, UserMessage):
-            history.append({"role": "user", "content": event.text})
+            turns += 1
+            last_role = "user"
+            yield {"role": "user", "content": event.text}, None
         elif isinstance(event, BotAnswer):
             sources = "" if event.abstained else format_source_list(event.citations)
-            history.append({"role": "assistant", "content": event.text + sources})
-    return history
+            answers = last_role == "user" and event.action != "hand_back"
+            last_role = "assistant"
+            yield {"role": "assistant", "content": event.text + sources}, turns if answers else None
+        elif isinstance(event, AgentMessage):
+            last_role = "staff"
+            yield {"role": "assistant", "content": staff_message(event.author, event.text)}, None
+
+
+def history_from_events(events: Iterable[Event]) -> ChatHistory:
+    """The chat as the customer saw it, rebuilt from a session's events: their messages, the answers with
+    the sources they cite (the store keeps the cited ones), and the replies of staff."""
+    return [message for message, _ in _messages(events)]
+
+
+def message_turns(events: Iterable[Event]) -> list[int | None]:
+    """For each message of ``history_from_events``: the turn number an answer belongs to, else None."""
+    return [turn for _, turn in _messages(events)]
 
 
 def pending_options(events: Iterable[Event]) -> list[str]:
@@ -163,10 +190,13 @@ class ChatPage:
         history.append({"role": "user", "content": message.strip()})
         history.append({"role": "assistant", "content": first.text})
         yield history, "", session_id
-        for update in turn:
+        for update in itertools.chain([first] if first.done else [], turn):
             if update.done and update.result is not None:
-                history[-1] = {"role": "assistant", "content": update.text + format_sources(update.result)}
-                if continued and turn_of_message(history, len(history) - 1) != update.result.turn_no:
+                if update.text:
+                    history[-1] = {"role": "assistant", "content": update.text + format_sources(update.result)}
+                else:  # passed on to the person who has the conversation: no reply from the assistant
+                    history.pop()
+                if continued and update.text and turn_of_message(history, len(history) - 1) != update.result.turn_no:
                     # another tab added turns meanwhile: show the stored conversation, so that a thumb on
                     # any answer still names the right turn
                     history = self.restore(self.remember(session_id))[0]
@@ -200,19 +230,36 @@ class ChatPage:
             return [], None
         return history_from_events(events), session_id
 
-    def handed_off(self, session_id: str | None) -> bool:
-        """Whether the conversation has been handed to a person (it stays so)."""
+    def tracker(self, session_id: str | None) -> Tracker | None:
         if not session_id:
-            return False
+            return None
         try:
-            return any(isinstance(event, HandoffRequested) for event in self.manager.store.load_events(session_id))
+            return self.manager.tracker(session_id)
         except UnknownSession:
-            return False
+            return None
 
-    def handoff_state(self, session_id: str | None) -> tuple[Any, Any]:
-        """Show the handoff banner (and drop the button) once the conversation is with a person."""
-        handed_off = self.handed_off(session_id)
-        return gr.update(visible=handed_off), gr.update(visible=not handed_off)
+    def handed_off(self, session_id: str | None) -> bool:
+        """Whether a person has the conversation (handed off and not handed back)."""
+        tracker = self.tracker(session_id)
+        return tracker is not None and tracker.with_person
+
+    def handoff_state(self, session_id: str | None, tracker: Tracker | None = None) -> tuple[Any, Any, Any]:
+        """While a person has the conversation: the banner (naming them once they have written), no "Talk to
+        a human" button, and the timer that fetches their replies running."""
+        tracker = tracker or self.tracker(session_id)
+        with_person = tracker is not None and tracker.with_person
+        agent = tracker.agent if tracker is not None else None
+        banner = AGENT_BANNER.format(agent=html.escape(agent)) if agent else HANDOFF_BANNER
+        return gr.update(visible=with_person, value=banner), gr.update(visible=not with_person), gr.update(active=with_person)
+
+    def poll(self, history: ChatHistory, session_id: str | None) -> tuple[Any, ...]:
+        """While a person has the conversation: show their new replies (or the hand-back) and the handoff state."""
+        tracker = self.tracker(session_id)
+        if tracker is None:
+            return gr.update(), *self.handoff_state(None, tracker)
+        stored = history_from_events(tracker.events)
+        chat = stored if len(stored) > len(history or []) else gr.update()  # a reply in flight is longer: keep it
+        return chat, *self.handoff_state(session_id, tracker)
 
     @staticmethod
     def remember(session_id: str | None) -> dict[str, str | None]:
@@ -242,7 +289,7 @@ class ChatPage:
         closed = (None, gr.update(visible=False), gr.update())
         if like.liked not in (True, False):  # the thumb was clicked again to take it back
             return closed
-        turn_no = turn_of_message(history, like.index)
+        turn_no = self.turn_of(session_id, history, like.index)
         if not session_id or turn_no is None:
             gr.Warning("Only the assistant's answers can be rated.")
             return closed
@@ -264,6 +311,16 @@ class ChatPage:
                 return turn_no, gr.update(visible=True), gr.update()
             gr.Info("Thank you, your comment was sent.")
         return self.close_comment()
+
+    def turn_of(self, session_id: str | None, history: ChatHistory, index: Any) -> int | None:
+        """The turn the message at ``index`` answers, from the stored events when the page shows them all;
+        None for a customer message or a staff reply."""
+        tracker = self.tracker(session_id)
+        if tracker is not None:
+            turns = message_turns(tracker.events)
+            if len(turns) == len(history) and isinstance(index, int) and 0 <= index < len(turns):
+                return turns[index]
+        return turn_of_message(history, index)
 
     @staticmethod
     def close_comment() -> tuple[None, Any, Any]:
@@ -291,6 +348,7 @@ class ChatPage:
             )
             rated_turn = gr.State(None)
             banner = gr.HTML(HANDOFF_BANNER, visible=False, elem_id="handoff-banner")
+            replies = gr.Timer(POLL_SECONDS, active=False)  # runs while a person has the conversation
             chatbot = gr.Chatbot(
                 label="Conversation",
                 show_label=False,  # its floating badge would cover the first message in a narrow widget
@@ -326,7 +384,8 @@ class ChatPage:
 
             outputs = [chatbot, box, session_id]
             comment_outputs = [rated_turn, panel, comment]
-            sync_outputs = [banner, human, saved, *option_buttons]
+            sync_outputs = [banner, human, replies, saved, *option_buttons]
+            replies.tick(self.poll, [chatbot, session_id], [chatbot, banner, human, replies], show_progress="hidden")
             for trigger in (box.submit, send.click):
                 trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"

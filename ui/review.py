@@ -18,8 +18,10 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from assistant.store.inbox import InboxItem, conversations_with_a_person
 from assistant.store.review import (
     LogFilter,
+    StaffEntry,
     Transcript,
     TurnView,
     as_conversation_test,
@@ -29,18 +31,22 @@ from assistant.store.review import (
 )
 from assistant.store.tables import SessionRow, TurnRow
 from dialog.events import FeedbackGiven
-from dialog.store import ConversationStore
+from dialog.manager import DialogManager, InvalidMessage
+from dialog.store import ConversationStore, UnknownSession
 from ui.kb_admin import KnowledgeBaseAdmin
 
 PAGE_SIZE = 50
 LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
 LIST_WIDTHS = ["140px", "210px", "auto", "70px", "80px", "80px", "80px", "60px", "60px", "120px"]
+INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
+INBOX_WIDTHS = ["140px", "90px", "210px", "auto", "200px", "90px", "90px"]
 YES_NO = {"any": None, "yes": True, "no": False}
 REVIEW_CSS = """
 .turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
 .turn .who { font-weight: 600; margin-right: .4rem; }
 .turn .record { font-size: .85em; color: #555; margin-top: .4rem; }
 .turn .text { white-space: pre-wrap; }
+.turn .staff { background: #eef6ee; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
 .flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
 """
 
@@ -108,6 +114,34 @@ def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
+def waited(since: datetime, now: datetime | None = None) -> str:
+    """How long ago ``since`` was, in the largest sensible unit: "45 s", "12 min", "3 h 5 min", "2 d"."""
+    seconds = max(0, int(((now or datetime.now(timezone.utc)) - since).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d"
+
+
+def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataFrame:
+    rows = [
+        [
+            _time(item.handed_off_at),
+            waited(item.handed_off_at, now),
+            item.session_id,
+            item.title or "",
+            item.reason,
+            item.agent or "",
+            "yes" if item.awaiting_reply else "",
+        ]
+        for item in items
+    ]
+    return pd.DataFrame(rows, columns=INBOX_COLUMNS)
+
+
 def _escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -152,6 +186,15 @@ def render_turn(view: TurnView) -> str:
     )
 
 
+def render_staff_entry(entry: StaffEntry) -> str:
+    """A staff reply or a hand-back, escaped like everything else."""
+    if entry.kind == "agent":
+        body = f'<span class="who">{_escape(entry.author)} · staff</span><span class="text">{_escape(entry.text)}</span>'
+    else:
+        body = f'<span class="who">{_escape(entry.author)} handed the conversation back to the assistant</span>'
+    return f'<div class="turn staff-entry"><div class="staff">{body} <small>{_escape(_time(entry.at))}</small></div></div>'
+
+
 def render_transcript(transcript: Transcript | None) -> str:
     if transcript is None:
         return "<p>No conversation with that id.</p>"
@@ -162,7 +205,11 @@ def render_transcript(transcript: Transcript | None) -> str:
     )
     if not transcript.turns:
         return head + "<p>No turns yet.</p>"
-    return head + "".join(render_turn(view) for view in transcript.turns)
+    parts = [render_staff_entry(entry) for entry in transcript.staff_after(0)]
+    for position, view in enumerate(transcript.turns, start=1):
+        parts.append(render_turn(view))
+        parts += [render_staff_entry(entry) for entry in transcript.staff_after(view.turn.turn_no or position)]
+    return head + "".join(parts)
 
 
 @dataclass
@@ -176,6 +223,7 @@ class ReviewPage:
     passage_text: Callable[[int], str | None] = lambda _chunk_id: None
     analytics: Callable[[datetime | None, datetime | None], dict[str, Any]] | None = None
     knowledge_base: KnowledgeBaseAdmin | None = None
+    manager: DialogManager | None = None  # staff replies and hand-backs (the Inbox tab); None: no Inbox tab
 
     # -- handlers (plain functions of the inputs; Gradio wiring below) ------------------------------
 
@@ -280,6 +328,56 @@ class ReviewPage:
         gr.Info(f"Exported {rows} turn(s).")
         return str(path)
 
+    def show_inbox(self) -> tuple[pd.DataFrame, str]:
+        """The conversations a person has, awaiting a reply first."""
+        items = conversations_with_a_person(self.engine)
+        awaiting = sum(item.awaiting_reply for item in items)
+        status = f"{len(items)} conversation(s) with a person, {awaiting} awaiting a reply" if items else "Nobody is waiting for a person."
+        return inbox_table(items), status
+
+    def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str]:
+        """Clicking a row of the inbox opens that conversation beside the reply box."""
+        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        session_id = str(table.iloc[row]["Session"])
+        return render_transcript(read_transcript(self.engine, session_id)), session_id
+
+    def refresh_inbox(self, session_id: str) -> tuple[Any, ...]:
+        """The inbox list and the open conversation, read again (new customer messages show up)."""
+        table, status = self.show_inbox()
+        transcript = render_transcript(read_transcript(self.engine, session_id)) if session_id else gr.update()
+        return table, status, transcript
+
+    def send_reply(self, session_id: str, text: str, request: gr.Request) -> tuple[Any, ...]:
+        """Send a staff reply to the customer; the reply box empties once it is stored."""
+        manager = self._staff_manager(session_id)
+        try:
+            manager.reply_as_staff(session_id, text, author=self._author(request))
+        except (InvalidMessage, UnknownSession) as error:
+            raise gr.Error(str(error)) from None
+        gr.Info("Sent. The customer sees it in their chat.")
+        return ("", *self.refresh_inbox(session_id))
+
+    def hand_back(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
+        """Give the conversation back to the assistant; it answers the customer's next message."""
+        manager = self._staff_manager(session_id)
+        try:
+            manager.hand_back(session_id, author=self._author(request))
+        except (InvalidMessage, UnknownSession) as error:
+            raise gr.Error(str(error)) from None
+        gr.Info("Handed back: the assistant answers this customer again.")
+        return self.refresh_inbox(session_id)
+
+    def _staff_manager(self, session_id: str) -> DialogManager:
+        if self.manager is None:
+            raise gr.Error("Staff replies are not available on this server.")
+        if not session_id:
+            raise gr.Error("Open a conversation from the inbox first.")
+        return self.manager
+
+    @staticmethod
+    def _author(request: gr.Request | None) -> str:
+        return getattr(request, "username", None) or "staff"
+
     def show_analytics(self, since: str, until: str) -> tuple[Any, ...]:
         if self.analytics is None:
             raise gr.Error("Analytics are not available.")
@@ -349,6 +447,9 @@ class ReviewPage:
                 as_example.click(self.to_training_examples, [opened], [download])
                 export.click(self.export, [export_format, *filters], [download])
 
+            if self.manager is not None:
+                self._build_inbox(page)
+
             if self.analytics is not None:
                 with gr.Tab("Analytics"):
                     with gr.Row():
@@ -371,6 +472,36 @@ class ReviewPage:
             page.load(self.refresh_choices, None, [intent, model])
             page.load(self.search, filters, [table, cursor, status])
         return page
+
+
+    def _build_inbox(self, page: gr.Blocks) -> None:
+        with gr.Tab("Inbox", elem_id="inbox-tab"):
+            gr.Markdown(
+                "Conversations handed to a person. While a conversation is here, the assistant does not answer "
+                "the customer: your replies appear in their chat. Hand it back when you are done."
+            )
+            with gr.Row():
+                refresh = gr.Button("Refresh", scale=0, min_width=100, elem_id="inbox-refresh")
+                status = gr.Markdown(elem_id="inbox-status")
+            table = gr.Dataframe(
+                inbox_table([]), interactive=False, wrap=True, elem_id="inbox-list", max_height=320, column_widths=INBOX_WIDTHS
+            )
+            opened = gr.State("")
+            transcript = gr.HTML(elem_id="inbox-transcript")
+            reply = gr.Textbox(label="Reply to the customer", lines=3, max_lines=10, elem_id="inbox-reply")
+            with gr.Row():
+                send = gr.Button("Send to the customer", variant="primary", elem_id="inbox-send")
+                give_back = gr.Button("Hand back to the assistant", elem_id="inbox-hand-back")
+            every = gr.Timer(10)  # new handoffs and new customer messages appear without a click
+
+            refreshed = [table, status, transcript]
+            refresh.click(self.refresh_inbox, [opened], refreshed)
+            every.tick(self.refresh_inbox, [opened], refreshed, show_progress="hidden")
+            table.select(self.select_inbox_row, [table], [transcript, opened])
+            for trigger in (send.click, reply.submit):
+                trigger(self.send_reply, [opened, reply], [reply, *refreshed])
+            give_back.click(self.hand_back, [opened], refreshed)
+            page.load(self.show_inbox, None, [table, status])
 
 
 ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "unanswered")

@@ -10,6 +10,7 @@ import pytest
 from assistant.store.review import read_transcript
 from dialog.events import BotAnswer, FeedbackGiven, HandoffRequested, IntentPredicted, SessionStarted, UserMessage
 from dialog.manager import TurnResult
+from dialog.actions import HANDED_BACK
 from ui.chat import (
     HANDOFF_REQUEST,
     MAX_OPTIONS,
@@ -18,6 +19,7 @@ from ui.chat import (
     format_sources,
     history_from_events,
     pending_options,
+    staff_message,
     turn_of_message,
 )
 
@@ -223,7 +225,8 @@ def test_taking_a_thumb_back_stores_nothing_and_closes_the_box(assistant) -> Non
 def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
     page = ChatPage(assistant.manager)
     *_, (history, _, session_id) = page.respond("hello", [], None)
-    assert page.handoff_state(session_id) == ({"__type__": "update", "visible": False}, {"__type__": "update", "visible": True})
+    banner, button, timer = page.handoff_state(session_id)
+    assert (banner["visible"], button["visible"], timer["active"]) == (False, True, False)
 
     *_, (history, returned) = page.talk_to_human(history, session_id)
 
@@ -231,8 +234,8 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
     assert history[-2] == {"role": "user", "content": HANDOFF_REQUEST}
     assert "member of our support team" in history[-1]["content"]
     assert page.handed_off(session_id)
-    banner, button = page.handoff_state(session_id)
-    assert banner["visible"] is True and button["visible"] is False
+    banner, button, timer = page.handoff_state(session_id)
+    assert banner["visible"] is True and button["visible"] is False and timer["active"] is True
     transcript = read_transcript(assistant.sql_store.engine, session_id)
     assert transcript is not None
     last = transcript.turns[-1].turn
@@ -242,8 +245,8 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
 def test_without_a_conversation_there_is_no_handoff_and_nothing_to_remember() -> None:
     page = ChatPage(None)  # type: ignore[arg-type]  # not consulted without a session id
 
-    banner, button, saved, *options = page.sync(None)
-    assert (banner["visible"], button["visible"], saved) == (False, True, {"session_id": None})
+    banner, button, timer, saved, *options = page.sync(None)
+    assert (banner["visible"], button["visible"], timer["active"], saved) == (False, True, False, {"session_id": None})
     assert len(options) == MAX_OPTIONS and not any(o["visible"] for o in options)
     assert saved  # a truthy value, so the browser's storage forgets the old id
 
@@ -413,3 +416,30 @@ def test_the_address_limit_counts_messages_from_one_client(assistant, monkeypatc
     assert box == "hello again" and "from this address" in warnings[-1]
     *_, (history, box, _) = page.respond("hello", [], None, other)
     assert box == "" and len(history) == 2
+
+
+def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
+    *_, (history, session_id) = page.talk_to_human(history, session_id)
+    *_, (history, _, _) = page.respond("My parcel is lost", history, session_id)
+    acknowledged = len(history)
+    *_, (history, _, _) = page.respond("Hello?", history, session_id)
+    assert len(history) == acknowledged + 1 and history[-1] == {"role": "user", "content": "Hello?"}  # no reply
+
+    assistant.manager.reply_as_staff(session_id, "Hi, Ana here. Let me look <b>now</b>.", author="ana")
+    history, banner, button, timer = page.poll(history, session_id)
+
+    assert history[-1] == {"role": "assistant", "content": staff_message("ana", "Hi, Ana here. Let me look <b>now</b>.")}
+    assert "You are talking with ana" in banner["value"] and banner["visible"] and timer["active"]
+    assert page.turn_of(session_id, history, len(history) - 1) is None  # a staff reply cannot be rated
+    assert page.turn_of(session_id, history, 1) == 1  # the first answer still can
+    unchanged, *_ = page.poll(history, session_id)
+    assert unchanged == {"__type__": "update"}
+
+    assistant.manager.hand_back(session_id, author="ana")
+    history, banner, button, timer = page.poll(history, session_id)
+
+    assert history[-1]["content"] == HANDED_BACK
+    assert (banner["visible"], button["visible"], timer["active"]) == (False, True, False)
+    assert page.restore(page.remember(session_id))[0] == history  # a reload shows the same chat

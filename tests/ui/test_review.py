@@ -175,3 +175,45 @@ def test_the_customer_chat_exposes_no_review_function(client: TestClient) -> Non
     labels = json.dumps(config["components"])
     assert client.get("/config").status_code == 200
     assert "Conversation review" not in labels and "review-list" not in labels
+
+
+def test_the_inbox_lists_handoffs_and_staff_reply_and_hand_back(assistant: Assistant, review: ReviewPage) -> None:
+    review.manager = assistant.manager
+    answered = assistant.manager.handle(None, "How long do password reset links work?")
+    handed = assistant.manager.handle(None, "I want to talk to a human")
+    assistant.manager.handle(handed.session_id, "My card was <script>charged</script> twice")
+    ana = SimpleNamespace(username="ana")
+
+    table, status = review.show_inbox()
+    assert list(table["Session"]) == [handed.session_id] and answered.session_id not in set(table["Session"])
+    assert list(table["Needs a reply"]) == ["yes"] and status == "1 conversation(s) with a person, 1 awaiting a reply"
+
+    box, table, status, html = review.send_reply(handed.session_id, "Hi, Ana here <b>now</b>.", ana)
+
+    assert box == "" and list(table["Staff"]) == ["ana"] and list(table["Needs a reply"]) == [""]
+    assert "ana · staff" in html and "Hi, Ana here &lt;b&gt;now&lt;/b&gt;." in html
+    assert "&lt;script&gt;charged&lt;/script&gt;" in html and "<script>" not in html
+    assert html.index("Hi, Ana here") > html.index("charged")  # after the turn it answers
+
+    table, status, html = review.hand_back(handed.session_id, ana)
+
+    assert table.empty and status == "Nobody is waiting for a person."
+    assert "ana handed the conversation back to the assistant" in html
+    assert assistant.manager.handle(handed.session_id, "How long do password reset links work?").action == "answer"
+
+
+def test_the_inbox_refuses_what_it_cannot_do(assistant: Assistant, review: ReviewPage) -> None:
+    ana = SimpleNamespace(username="ana")
+    session_id = assistant.manager.handle(None, "How long do password reset links work?").session_id
+    with pytest.raises(gr.Error, match="not available"):
+        review.send_reply(session_id, "Hi", ana)
+    review.manager = assistant.manager
+
+    with pytest.raises(gr.Error, match="Open a conversation"):
+        review.send_reply("", "Hi", ana)
+    with pytest.raises(gr.Error, match="empty"):
+        review.send_reply(session_id, "  ", ana)
+    with pytest.raises(gr.Error, match="nothing to hand back"):
+        review.hand_back(session_id, ana)
+    with pytest.raises(gr.Error, match="No conversation"):
+        review.send_reply("no-such-session", "Hi", ana)
