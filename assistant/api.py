@@ -24,9 +24,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
-from dialog.events import BotAnswer, ClarificationAsked, HandoffRequested, UserMessage
+from dialog.events import AgentMessage, BotAnswer, ClarificationAsked, HandoffRequested, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.store import UnknownSession
+from dialog.tracker import Tracker
 
 MAX_BODY_BYTES = ApiGuards.max_body_bytes  # the default of the max_request_bytes setting
 MODEL_NAME = "support-assistant"
@@ -169,7 +170,8 @@ def create_router(manager: DialogManager) -> APIRouter:
 
     @router.get("/api/sessions/{session_id}", tags=["conversations"])
     def transcript(session_id: str) -> dict[str, Any]:
-        """The conversation so far: customer and assistant messages, with citations and handoffs."""
+        """The conversation so far: customer, assistant and staff messages, with citations; ``handoff`` is
+        true while a person has the conversation (handed off, not handed back), ``agent`` names who wrote last."""
         try:
             events = manager.store.load_events(session_id)
         except UnknownSession as error:
@@ -194,8 +196,10 @@ def create_router(manager: DialogManager) -> APIRouter:
                     }
                 )
                 options = []
-        handoff = any(isinstance(event, HandoffRequested) for event in events)
-        return {"session_id": session_id, "messages": messages, "handoff": handoff}
+            elif isinstance(event, AgentMessage):
+                messages.append({"role": "agent", "author": event.author, "text": event.text, "timestamp": event.timestamp})
+        tracker = Tracker.from_events(session_id, events)
+        return {"session_id": session_id, "messages": messages, "handoff": tracker.with_person, "agent": tracker.agent}
 
     @router.post("/api/sessions/{session_id}/feedback", status_code=201, tags=["conversations"])
     def give_feedback(session_id: str, feedback: FeedbackIn) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from assistant.config import Settings
 from assistant.lm.base import Generator, ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
 from assistant.models import get_spec, model_path, resolve_device
+from assistant.notify import HandoffNotifier, NotifyingStore
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.staff import StaffUsers
@@ -138,8 +139,11 @@ class Assistant:
     @cached_property
     def store(self) -> ConversationStore:
         """Where the dialog logs: personal data redacted first (if on), then written to the database, or to
-        a local spool while the database is down (flushed when it is back)."""
+        a local spool while the database is down (flushed when it is back); with a handoff webhook set,
+        each handoff is then announced to staff."""
         store: ConversationStore = SpoolingStore(self.sql_store, self.settings.data_dir / "spool" / "turns.jsonl")
+        if self.settings.handoff_webhook_url:  # staff hear of each handoff (after redaction: the notice quotes the customer)
+            store = NotifyingStore(store, HandoffNotifier(self.settings.handoff_webhook_url))
         redactor = redactor_from_settings(self.settings)
         return RedactingStore(store, redactor) if redactor is not None else store
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from assistant.api import MAX_BODY_BYTES, create_router, install_api_guards
 from assistant.api_security import ApiGuards
-from dialog.actions import NOT_FOUND
+from dialog.actions import NOT_FOUND, RELAYED
 from dialog.store import new_session_id
 
 
@@ -61,6 +61,30 @@ def test_transcript_and_handoff(client: TestClient) -> None:
     assert transcript["messages"][0]["text"] == "How much does express shipping cost?"
     assert transcript["messages"][1]["citations"][0]["doc_id"] == "shipping/shipping-costs"
     assert transcript["handoff"] is True
+
+
+def test_messages_after_a_handoff_go_to_staff_and_their_replies_are_in_the_transcript(assistant, client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+    client.post(f"/api/sessions/{session_id}/handoff", json={"reason": "wants a refund exception"})
+
+    first = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "Order 20481736 please"}))
+    assistant.manager.reply_as_staff(session_id, "Ana here, looking at it.", author="ana")
+    second = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "Thanks"}))
+    transcript = client.get(f"/api/sessions/{session_id}").json()
+
+    assert (first[-1][1]["action"], first[-1][1]["text"]) == ("relay", RELAYED)
+    assert second == [("done", second[-1][1])] and second[-1][1]["text"] == ""  # no reply from the assistant
+    assert [m["role"] for m in transcript["messages"]] == ["user", "assistant", "agent", "user"]
+    assert transcript["messages"][2] == {
+        "role": "agent", "author": "ana", "text": "Ana here, looking at it.", "timestamp": transcript["messages"][2]["timestamp"]
+    }
+    assert (transcript["handoff"], transcript["agent"]) == (True, "ana")
+
+    assistant.manager.hand_back(session_id, author="ana")
+    after = client.get(f"/api/sessions/{session_id}").json()
+
+    assert (after["handoff"], after["agent"]) == (False, None)
+    assert after["messages"][-1]["action"] == "hand_back"
 
 
 def test_unknown_session_is_404_and_ids_are_unguessable(client: TestClient) -> None:

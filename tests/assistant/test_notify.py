@@ -1,0 +1,119 @@
+"""Handoff notices reach a real HTTP webhook; a webhook that fails or is down loses no turn."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from assistant.app import Assistant
+from assistant.config import load_settings
+from assistant.notify import MESSAGE_CHARS, HandoffNotifier
+from retrieval.ingest import ingest
+from conftest import HASH_MIN_SCORE
+
+
+class Webhook(ThreadingHTTPServer):
+    """Records the JSON bodies it is sent; answers ``statuses`` in turn (then 200)."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        super().__init__(("127.0.0.1", 0), WebhookHandler)
+        self.statuses = list(statuses)
+        self.bodies: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hooks/support"
+
+
+class WebhookHandler(BaseHTTPRequestHandler):
+    server: Webhook
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        length = int(self.headers["content-length"])
+        self.server.bodies.append(json.loads(self.rfile.read(length)))
+        status = self.server.statuses.pop(0) if self.server.statuses else 200
+        self.send_response(status)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+@pytest.fixture
+def webhook(request: pytest.FixtureRequest) -> Iterator[Webhook]:
+    server = Webhook(getattr(request, "param", []))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def assistant_with_webhook(url: str, kb_dir) -> Assistant:  # type: ignore[no-untyped-def]
+    settings = load_settings(
+        embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
+        handoff_webhook_url=url,
+    )
+    app = Assistant(settings)
+    ingest([kb_dir], app.embedder, settings.index_dir)
+    return app
+
+
+def wait_for_notices(app: Assistant) -> None:
+    for thread in app.store.sent:  # the redacting store passes this on to the notifying store it wraps
+        thread.join(timeout=30)
+
+
+def test_a_handoff_posts_one_notice_with_the_customers_message_redacted(webhook: Webhook, kb_dir) -> None:
+    app = assistant_with_webhook(webhook.url, kb_dir)
+
+    answered = app.manager.handle(None, "How long is a password reset link valid?")
+    handed = app.manager.handle(None, "I want to talk to a human, call me on +44 7700 900123")
+    wait_for_notices(app)
+
+    assert answered.session_id not in json.dumps(webhook.bodies)
+    [body] = webhook.bodies
+    assert body["session_id"] == handed.session_id and body["reason"] == "the customer asked for a human"
+    assert "+44 7700 900123" not in body["customer_message"] and "talk to a human" in body["customer_message"]
+    assert body["text"].startswith("A customer is waiting for a person") and handed.session_id in body["text"]
+
+
+def test_staff_taking_over_themselves_sends_no_notice(webhook: Webhook, kb_dir) -> None:
+    app = assistant_with_webhook(webhook.url, kb_dir)
+    session_id = app.manager.handle(None, "How long is a password reset link valid?").session_id
+
+    app.manager.reply_as_staff(session_id, "I'm joining to help.", author="ana")
+    wait_for_notices(app)
+
+    assert webhook.bodies == []
+    assert app.manager.tracker(session_id).with_person
+
+
+@pytest.mark.parametrize("webhook", [[503]], indirect=True)
+def test_a_failed_post_is_retried_once(webhook: Webhook) -> None:
+    notifier = HandoffNotifier(webhook.url, retry_after_s=0.01)
+
+    assert notifier.send(notifier.notice("abc", "asked for a person", "x" * (MESSAGE_CHARS + 50)))
+
+    assert len(webhook.bodies) == 2  # the 503, then the retry
+    assert webhook.bodies[1]["customer_message"] == "x" * MESSAGE_CHARS + "…"
+
+
+def test_a_webhook_that_is_down_is_logged_and_the_turn_is_kept(kb_dir, caplog: pytest.LogCaptureFixture) -> None:
+    app = assistant_with_webhook("http://127.0.0.1:9/hooks/support", kb_dir)  # nothing listens on port 9
+    app.store.notifier.retry_after_s = 0.01
+
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        result = app.manager.handle(None, "I want to talk to a human")
+        wait_for_notices(app)
+
+    assert result.action == "handoff"
+    assert [t.action for t in app.sql_store.turns(result.session_id)] == ["handoff"]
+    assert "not delivered to the webhook" in caplog.text and result.session_id in caplog.text
