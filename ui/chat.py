@@ -356,6 +356,7 @@ class ChatPage:
                 elem_id="chat",
                 buttons=["copy"],
                 feedback_options=("Like", "Dislike"),
+                group_consecutive_messages=False,  # a staff reply after the assistant's message is a bubble of its own
                 placeholder="Answers come from the help centre, with links to the articles they cite.",
             )
             with gr.Group(visible=False, elem_id="feedback-panel") as panel:

@@ -316,6 +316,51 @@ def test_talk_to_a_human_shows_the_handoff_which_stays_after_a_reload(  # type: 
         browser.close()
 
 
+def test_staff_reply_from_the_inbox_reaches_the_customer_then_hand_back(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from dialog.actions import HANDED_BACK, RELAYED
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        customer = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(customer, server_url)
+        ask(customer, "How long do password reset links work?", "30 minutes")
+        customer.locator("#talk-to-human").click()
+        expect(customer.locator("#handoff-banner")).to_be_visible(timeout=20_000)
+        ask(customer, "My reset link never arrived, can someone check?", RELAYED)
+
+        staff = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(staff, server_url)
+        staff.get_by_role("tab", name="Inbox").click()
+        inbox = staff.locator("#inbox-list")
+        expect(inbox).to_contain_text("the customer asked for a human", timeout=20_000)
+        assert stored_session_id(fake_assistant) in inbox.inner_text()
+        inbox.get_by_test_id("cell-0-2").click()
+        expect(staff.locator("#inbox-transcript")).to_contain_text("My reset link never arrived", timeout=20_000)
+        staff.locator("#inbox-reply textarea").fill("Hi, I'm Ana. I've sent you a new link; it works for 30 minutes.")
+        staff.locator("#inbox-send").click()
+        expect(staff.locator("#inbox-transcript")).to_contain_text("ana · staff", timeout=20_000)
+        expect(staff.locator("#inbox-reply textarea")).to_have_value("")
+        screenshot(staff, "review-inbox.png", tmp_path, full_page=True)
+
+        reply = customer.locator("#chat .bot").last
+        expect(reply).to_contain_text("I've sent you a new link", timeout=20_000)  # fetched by the page's timer
+        expect(reply).to_contain_text("support team")
+        expect(customer.locator("#handoff-banner")).to_contain_text("You are talking with ana", timeout=10_000)
+        screenshot(customer, "chat-staff-reply.png", tmp_path)
+
+        staff.locator("#inbox-hand-back").click()
+        expect(staff.locator("#inbox-status")).to_contain_text("Nobody is waiting", timeout=20_000)
+        expect(customer.locator("#chat .bot").last).to_contain_text(HANDED_BACK, timeout=20_000)
+        expect(customer.locator("#handoff-banner")).to_be_hidden(timeout=10_000)
+        expect(customer.locator("#talk-to-human")).to_be_visible()
+        ask(customer, "How long do password reset links work?", "30 minutes")  # the assistant answers again
+        browser.close()
+
+
 def test_a_reload_restores_the_conversation_and_new_conversation_forgets_it(  # type: ignore[no-untyped-def]
     server_url: str, fake_assistant
 ) -> None:
