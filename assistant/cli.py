@@ -16,6 +16,7 @@ from assistant import models as model_registry
 from assistant.app import Assistant
 from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
+from assistant.cli_inbox import inbox_app
 from assistant.cli_logs import logs_app
 from assistant.cli_train import train_app
 from assistant.cli_users import users_app
@@ -33,6 +34,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="users")
+app.add_typer(inbox_app, name="inbox")
 db_app = typer.Typer(help="Migrate the conversation-log database and show its schema revision.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(logs_app, name="logs")

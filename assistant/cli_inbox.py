@@ -1,0 +1,68 @@
+"""`assistant inbox …`: the conversations a person has, and staff replies from the terminal or a script."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assistant.app import Assistant
+from assistant.cli_common import out, run_guarded, settings_from
+from assistant.store.inbox import conversations_with_a_person
+from dialog.manager import DialogManager
+
+inbox_app = typer.Typer(
+    help="Conversations handed to a person: list them, reply to the customer, hand back to the assistant.",
+    no_args_is_help=True,
+)
+AUTHOR = typer.Option("--as", help="Your name, as the customer sees it under the reply and the logs record it.")
+
+
+def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
+    """The store-backed dialog manager for staff commands: they never answer, so no model is loaded."""
+    assistant = Assistant(settings_from(ctx))
+    return assistant, DialogManager(assistant.store, None, max_message_chars=assistant.settings.max_message_chars)  # type: ignore[arg-type]
+
+
+@inbox_app.command("list")
+def inbox_list(ctx: typer.Context) -> None:
+    """The conversations a person has: awaiting a staff reply first, longest waiting first."""
+    assistant, _ = _staff_manager(ctx)
+    items = run_guarded(lambda: conversations_with_a_person(assistant.sql_store.engine))
+    if not items:
+        out.print("Nobody is waiting for a person.")
+        return
+    table = Table("handed off (UTC)", "session", "first message", "reason", "staff", "needs a reply")
+    for item in items:
+        table.add_row(
+            f"{item.handed_off_at:%Y-%m-%d %H:%M}", item.session_id, item.title or "", item.reason, item.agent or "",
+            "yes" if item.awaiting_reply else "",
+        )
+    out.print(table)
+
+
+@inbox_app.command("reply")
+def inbox_reply(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="The conversation (see `assistant inbox list`).")],
+    text: Annotated[str, typer.Argument(help="What to tell the customer.")],
+    author: Annotated[str, AUTHOR] = "support",
+) -> None:
+    """Write to the customer; a conversation not handed off yet is taken over, so the assistant stops answering it."""
+    _, manager = _staff_manager(ctx)
+    run_guarded(lambda: manager.reply_as_staff(session_id, text, author=author))
+    out.print(f"Sent to {session_id} at {datetime.now(timezone.utc):%H:%M} UTC; the customer's chat shows it.")
+
+
+@inbox_app.command("hand-back")
+def inbox_hand_back(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="The conversation to give back to the assistant.")],
+    author: Annotated[str, AUTHOR] = "support",
+) -> None:
+    """Hand the conversation back: the assistant answers the customer's next message again."""
+    _, manager = _staff_manager(ctx)
+    run_guarded(lambda: manager.hand_back(session_id, author=author))
+    out.print(f"Handed {session_id} back to the assistant.")

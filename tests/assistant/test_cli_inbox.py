@@ -1,0 +1,45 @@
+"""`assistant inbox`: list handed-off conversations, reply to a customer, hand back, through the CLI runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
+
+
+def ask(runner: CliRunner, text: str, session_id: str | None = None) -> dict:
+    args = ["ask", "--json", *(["--session", session_id] if session_id else []), text]
+    return json.loads(invoke(runner, *args).stdout)
+
+
+def test_list_reply_and_hand_back_from_the_command_line(runner: CliRunner, ingested: Path) -> None:
+    assert "Nobody is waiting" in invoke(runner, "inbox", "list").stdout
+    handed = ask(runner, "I want to talk to a human")
+
+    listed = invoke(runner, "inbox", "list")
+    replied = invoke(runner, "inbox", "reply", handed["session_id"], "Hi, Ana here.", "--as", "ana")
+    relayed = ask(runner, "Thanks Ana", handed["session_id"])
+    back = invoke(runner, "inbox", "hand-back", handed["session_id"], "--as", "ana")
+    answered = ask(runner, "Do you offer gift wrapping?", handed["session_id"])
+
+    assert handed["session_id"] in flat(listed.stdout) and "the customer asked for a human" in flat(listed.stdout)
+    assert replied.exit_code == 0 and "the customer's chat shows it" in flat(replied.stdout)
+    assert relayed["action"] == "relay" and relayed["answer"] == ""  # staff have written: the assistant is quiet
+    assert back.exit_code == 0 and "Nobody is waiting" in invoke(runner, "inbox", "list").stdout
+    assert answered["action"] == "answer" and "3.99" in answered["answer"]
+
+
+def test_staff_commands_explain_what_went_wrong(runner: CliRunner, ingested: Path) -> None:
+    session_id = ask(runner, "Do you offer gift wrapping?")["session_id"]
+
+    unknown = invoke(runner, "inbox", "reply", "no-such-id", "Hi")
+    empty = invoke(runner, "inbox", "reply", session_id, "   ")
+    not_handed = invoke(runner, "inbox", "hand-back", session_id)
+
+    assert unknown.exit_code == 1 and "No conversation with id 'no-such-id'" in flat(unknown.stderr)
+    assert empty.exit_code == 1 and "The reply is empty" in flat(empty.stderr)
+    assert not_handed.exit_code == 1 and "nothing to hand back" in flat(not_handed.stderr)
+    assert ask(runner, "Do you offer gift wrapping?", session_id)["action"] == "answer"  # nothing changed
