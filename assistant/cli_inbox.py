@@ -34,11 +34,12 @@ def inbox_list(ctx: typer.Context) -> None:
     if not items:
         out.print("Nobody is waiting for a person.")
         return
-    table = Table("handed off (UTC)", "session", "first message", "reason", "staff", "needs a reply")
+    table = Table("handed off (UTC)", "first message", "reason", "staff", "needs a reply")
+    table.add_column("session", no_wrap=True, min_width=22)  # whole, to copy into `inbox reply`
     for item in items:
         table.add_row(
-            f"{item.handed_off_at:%Y-%m-%d %H:%M}", item.session_id, item.title or "", item.reason, item.agent or "",
-            "yes" if item.awaiting_reply else "",
+            f"{item.handed_off_at:%Y-%m-%d %H:%M}", item.title or "", item.reason, item.agent or "",
+            "yes" if item.awaiting_reply else "", item.session_id,
         )
     out.print(table)
 
