@@ -341,11 +341,12 @@ class ReviewPage:
         session_id = str(table.iloc[row]["Session"])
         return render_transcript(read_transcript(self.engine, session_id)), session_id
 
-    def refresh_inbox(self, session_id: str) -> tuple[Any, ...]:
-        """The inbox list and the open conversation, read again (new customer messages show up)."""
+    def refresh_inbox(self, session_id: str, shown: str | None = None) -> tuple[Any, ...]:
+        """The inbox list and the open conversation, read again (new customer messages show up); the
+        transcript is only replaced when it changed (``shown``), so a reader's scroll position stays."""
         table, status = self.show_inbox()
-        transcript = render_transcript(read_transcript(self.engine, session_id)) if session_id else gr.update()
-        return table, status, transcript
+        transcript = render_transcript(read_transcript(self.engine, session_id)) if session_id else None
+        return table, status, gr.update() if transcript is None or transcript == shown else transcript
 
     def send_reply(self, session_id: str, text: str, request: gr.Request) -> tuple[Any, ...]:
         """Send a staff reply to the customer; the reply box empties once it is stored."""
@@ -496,7 +497,7 @@ class ReviewPage:
 
             refreshed = [table, status, transcript]
             refresh.click(self.refresh_inbox, [opened], refreshed)
-            every.tick(self.refresh_inbox, [opened], refreshed, show_progress="hidden")
+            every.tick(self.refresh_inbox, [opened, transcript], refreshed, show_progress="hidden")
             table.select(self.select_inbox_row, [table], [transcript, opened])
             for trigger in (send.click, reply.submit):
                 trigger(self.send_reply, [opened, reply], [reply, *refreshed])

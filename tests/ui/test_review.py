@@ -217,3 +217,16 @@ def test_the_inbox_refuses_what_it_cannot_do(assistant: Assistant, review: Revie
         review.hand_back(session_id, ana)
     with pytest.raises(gr.Error, match="No conversation"):
         review.send_reply("no-such-session", "Hi", ana)
+
+
+def test_the_inbox_refresh_replaces_the_transcript_only_when_it_changed(assistant: Assistant, review: ReviewPage) -> None:
+    review.manager = assistant.manager
+    session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
+    _, _, shown = review.refresh_inbox(session_id)
+
+    _, _, same = review.refresh_inbox(session_id, shown)
+    assistant.manager.handle(session_id, "Are you there?")
+    _, _, changed = review.refresh_inbox(session_id, shown)
+
+    assert same == {"__type__": "update"}
+    assert "Are you there?" in changed
