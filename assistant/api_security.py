@@ -46,6 +46,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_PREFIXES = ("/api/", "/v1/")
 PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})  # the API's documentation needs no key
+STAFF_PREFIX = "/api/staff/"  # checks keys of its own (assistant/staff_api.py): a customer key neither opens nor is needed
 MESSAGES_PATH = re.compile(r"^/api/sessions/([^/]{1,128})/messages/?$")
 COMPLETIONS_PATH = re.compile(r"^/v1/chat/completions/?$")
 HASH_PREFIX = "sha256:"
@@ -82,6 +83,11 @@ def key_digest(entry: str) -> str:
             f"api_keys: a key must be at least {MIN_KEY_CHARS} characters; make one with `python -m assistant.api_security`"
         )
     return hash_key(entry)
+
+
+def presented_keys(authorization: str, x_api_key: str) -> list[str]:
+    """The keys a request sends: ``Authorization: Bearer KEY`` and/or ``X-API-Key: KEY``."""
+    return [key for key in (_bearer(authorization), x_api_key.strip()) if key]
 
 
 class ApiKeys:
@@ -253,9 +259,9 @@ class ApiGuardMiddleware:
 
     def _authenticate(self, headers: dict[str, str], scope: Scope) -> bool:
         """True for a request with a valid key; raises 401 when keys are configured and none is valid."""
-        if not self.guards.keys:
+        if not self.guards.keys or scope.get("path", "").startswith(STAFF_PREFIX):
             return False
-        presented = [key for key in (_bearer(headers.get("authorization", "")), headers.get("x-api-key", "").strip()) if key]
+        presented = presented_keys(headers.get("authorization", ""), headers.get("x-api-key", ""))
         if any(self.guards.keys.check(key) for key in presented):
             return True
         if not presented:

@@ -235,6 +235,8 @@ class Assistant:
 
     def web_app(self) -> FastAPI:
         """The whole web server: chat page, HTTP API, article pages and the review pages."""
+        from assistant.api_security import ApiKeys
+        from assistant.staff_api import create_staff_router
         from ui.chat import ChatPage
         from ui.kb_admin import KnowledgeBaseAdmin
         from ui.review import ReviewPage
@@ -259,8 +261,10 @@ class Assistant:
             manager=self.manager,
         )
         chat = ChatPage(self.manager, per_ip=self.api_guards.per_ip, per_session=self.api_guards.per_session)
+        staff_api = create_staff_router(self.manager, self.sql_store.engine, ApiKeys(self.settings.staff_api_keys))
         return create_app(
-            chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards
+            chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards,
+            staff_api=staff_api,
         )
 
     @cached_property

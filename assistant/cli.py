@@ -259,6 +259,8 @@ def serve(
     if not assistant.staff.names():
         err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
     err.print(assistant.api_guards.describe(), highlight=False)
+    staff_keys = len(settings.staff_api_keys)
+    err.print(f"Staff API /api/staff: {f'{staff_keys} staff key(s)' if staff_keys else 'off (no staff_api_keys)'}", highlight=False)
     err.print(
         f"Serving on http://{settings.host}:{settings.port}  "
         "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)"

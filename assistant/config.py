@@ -132,6 +132,10 @@ class Settings(BaseSettings):
         description="Keys the HTTP API (/api, /v1) requires as 'Authorization: Bearer KEY' or 'X-API-Key'; empty: the API is open. "
         "Best as 'sha256:<hex>' digests (`python -m assistant.api_security` makes a key and its digest); a list, or comma-separated in the environment.",
     )
+    staff_api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Keys of the staff API (/api/staff: the Inbox, replies, hand-backs), in the format of api_keys; empty: the staff API is off.",
+    )
     rate_limit_per_ip: str = Field(
         "60/minute", description="Messages per client address (API turns: messages and chat completions), e.g. 60/minute; 'off'. Requests with a valid API key are exempt."
     )
@@ -187,7 +191,7 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'assistant.db'}"
         return self
 
-    @field_validator("redact_kinds", "api_keys", mode="before")
+    @field_validator("redact_kinds", "api_keys", "staff_api_keys", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):  # from the environment: a JSON list or "email,phone" / "sha256:…,sha256:…"
@@ -195,7 +199,7 @@ class Settings(BaseSettings):
             return json.loads(text) if text.startswith("[") else [item.strip() for item in text.split(",") if item.strip()]
         return value
 
-    @field_validator("api_keys")
+    @field_validator("api_keys", "staff_api_keys")
     @classmethod
     def _hash_keys(cls, value: list[str]) -> list[str]:
         return [key_digest(entry) for entry in value]  # only digests are kept, so no key shows in a log or repr

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
-from fastapi import FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
@@ -62,15 +62,19 @@ def create_app(
     review: gr.Blocks | None = None,
     login: Callable[[str, str], bool] | None = None,
     guards: ApiGuards | None = None,
+    staff_api: APIRouter | None = None,
 ) -> FastAPI:
     """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
     ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
-    pages at ``/review`` (with ``review``, behind ``login``) and the Gradio chat mounted at ``/``."""
+    pages at ``/review`` (with ``review``, behind ``login``), the staff API (``staff_api``, behind its own
+    keys) and the Gradio chat mounted at ``/``."""
     app = FastAPI(
         title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
     )
     if manager is not None:
         app.include_router(create_router(manager))
+        if staff_api is not None:
+            app.include_router(staff_api)
         install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)

@@ -1,0 +1,88 @@
+"""The staff API (``/api/staff``): the Inbox for a helpdesk bridge or a script on another machine.
+
+It always needs a key of its own (setting ``staff_api_keys``, sent as ``Authorization: Bearer KEY`` or
+``X-API-Key``): a customer API key does not open it, and with no staff key configured it is off (403).
+The request-size limit of the rest of the API applies (``assistant.api_security``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+
+from assistant.api_security import ApiKeys, presented_keys
+from assistant.store.inbox import conversations_with_a_person
+from dialog.manager import DialogManager, InvalidMessage
+from dialog.store import UnknownSession
+
+STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security` makes one)."
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(description="What to tell the customer.")
+    author: str = Field(min_length=1, max_length=64, description="The name the customer sees under the reply.")
+
+
+class HandBackIn(BaseModel):
+    author: str = Field(min_length=1, max_length=64, description="Who hands the conversation back (for the logs).")
+
+
+def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -> APIRouter:
+    """The staff routes over ``manager`` (replies, hand-backs) and ``engine`` (the inbox), behind ``keys``."""
+
+    def staff_key(authorization: str = Header(""), x_api_key: str = Header("")) -> None:
+        if not keys:
+            raise HTTPException(status_code=403, detail=STAFF_OFF)
+        if not any(keys.check(key) for key in presented_keys(authorization, x_api_key)):
+            raise HTTPException(
+                status_code=401,
+                detail="The staff API needs a staff key ('Authorization: Bearer KEY' or 'X-API-Key'); this one is missing or not valid.",
+                headers={"www-authenticate": 'Bearer realm="staff"'},
+            )
+
+    router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(staff_key)])
+
+    @router.get("/inbox")
+    def inbox() -> dict[str, Any]:
+        """Conversations a person has: awaiting a staff reply first, longest waiting first."""
+        items = conversations_with_a_person(engine)
+        return {
+            "conversations": [
+                {
+                    "session_id": item.session_id,
+                    "title": item.title,
+                    "handed_off_at": item.handed_off_at.isoformat(),
+                    "last_activity": item.last_activity.isoformat(),
+                    "reason": item.reason,
+                    "agent": item.agent,
+                    "awaiting_reply": item.awaiting_reply,
+                }
+                for item in items
+            ]
+        }
+
+    @router.post("/sessions/{session_id}/replies", status_code=201)
+    def reply(session_id: str, body: ReplyIn) -> dict[str, Any]:
+        """Write to the customer; a conversation not handed off yet is taken over first."""
+        _run(lambda: manager.reply_as_staff(session_id, body.text, author=body.author))
+        return {"session_id": session_id, "sent": True}
+
+    @router.post("/sessions/{session_id}/hand-back")
+    def hand_back(session_id: str, body: HandBackIn) -> dict[str, Any]:
+        """Give the conversation back to the assistant, which answers the customer's next message."""
+        _run(lambda: manager.hand_back(session_id, author=body.author))
+        return {"session_id": session_id, "handed_back": True}
+
+    return router
+
+
+def _run(action: Any) -> None:
+    try:
+        action()
+    except InvalidMessage as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    except UnknownSession as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None

@@ -1,0 +1,82 @@
+"""The staff API (/api/staff) through the app's test client: its own keys, the inbox, replies, hand-backs."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from assistant.api import create_router, install_api_guards
+from assistant.api_security import ApiGuards, ApiKeys, hash_key
+from assistant.staff_api import create_staff_router
+
+STAFF_KEY = "staff-key-0123456789abcdef"
+CUSTOMER_KEY = "customer-key-0123456789abcdef"
+
+
+def app_with(assistant, staff_keys: list[str], customer_keys: list[str] = ()) -> TestClient:  # type: ignore[assignment]
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    app.include_router(create_staff_router(assistant.manager, assistant.sql_store.engine, ApiKeys(staff_keys)))
+    install_api_guards(app, ApiGuards(keys=ApiKeys(customer_keys)))
+    return TestClient(app)
+
+
+@pytest.fixture
+def client(assistant) -> TestClient:
+    return app_with(assistant, [hash_key(STAFF_KEY)], [hash_key(CUSTOMER_KEY)])
+
+
+def staff(key: str = STAFF_KEY) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_without_a_staff_key_configured_the_staff_api_is_off(assistant) -> None:
+    client = app_with(assistant, [])
+
+    response = client.get("/api/staff/inbox", headers=staff())
+
+    assert response.status_code == 403 and "staff_api_keys" in response.json()["detail"]
+
+
+def test_staff_and_customer_keys_open_only_their_own_api(client: TestClient) -> None:
+    assert client.get("/api/staff/inbox").status_code == 401
+    assert client.get("/api/staff/inbox", headers=staff(CUSTOMER_KEY)).status_code == 401
+    assert client.get("/api/staff/inbox", headers={"X-API-Key": STAFF_KEY}).status_code == 200
+    assert client.post("/api/sessions", headers=staff(STAFF_KEY)).status_code == 401
+    assert client.post("/api/sessions", headers=staff(CUSTOMER_KEY)).status_code == 201
+
+
+def test_inbox_reply_and_hand_back_over_http(assistant, client: TestClient) -> None:
+    customer = staff(CUSTOMER_KEY)
+    session_id = client.post("/api/sessions", headers=customer).json()["session_id"]
+    client.post(f"/api/sessions/{session_id}/handoff", headers=customer, json={"reason": "wants a refund exception"})
+
+    [waiting] = client.get("/api/staff/inbox", headers=staff()).json()["conversations"]
+    sent = client.post(f"/api/staff/sessions/{session_id}/replies", headers=staff(), json={"text": "Ana here.", "author": "Ana"})
+    transcript = client.get(f"/api/sessions/{session_id}", headers=customer).json()
+    back = client.post(f"/api/staff/sessions/{session_id}/hand-back", headers=staff(), json={"author": "Ana"})
+
+    assert (waiting["session_id"], waiting["reason"], waiting["awaiting_reply"]) == (session_id, "wants a refund exception", True)
+    assert sent.status_code == 201 and sent.json() == {"session_id": session_id, "sent": True}
+    assert transcript["messages"][-1]["role"] == "agent" and transcript["agent"] == "Ana"
+    assert back.status_code == 200 and client.get("/api/staff/inbox", headers=staff()).json() == {"conversations": []}
+
+
+def test_bad_staff_requests_are_clear_errors(assistant, client: TestClient) -> None:
+    session_id = assistant.manager.start_session("api")
+
+    unknown = client.post("/api/staff/sessions/nope/replies", headers=staff(), json={"text": "Hi", "author": "Ana"})
+    empty = client.post(f"/api/staff/sessions/{session_id}/replies", headers=staff(), json={"text": "  ", "author": "Ana"})
+    no_author = client.post(f"/api/staff/sessions/{session_id}/replies", headers=staff(), json={"text": "Hi"})
+    not_handed = client.post(f"/api/staff/sessions/{session_id}/hand-back", headers=staff(), json={"author": "Ana"})
+    huge = client.post(
+        f"/api/staff/sessions/{session_id}/replies", headers=staff(), json={"text": "x" * 100_000, "author": "Ana"}
+    )
+
+    assert unknown.status_code == 404
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    assert no_author.status_code == 422
+    assert not_handed.status_code == 422 and "nothing to hand back" in not_handed.json()["detail"]
+    assert huge.status_code == 413  # the API's body limit applies here too
+    assert [type(e).__name__ for e in assistant.manager.store.load_events(session_id)] == ["SessionStarted"]
