@@ -15,8 +15,8 @@ API request, in this order:
 4. **Actual size**: the body is read up to the limit (chunked bodies have no ``Content-Length``) and
    handed on; one byte more is 413.
 
-The buckets live in this process: with several server processes each keeps its own (a shared store
-such as Redis would be the next step). Nothing here imports the web framework, so the settings can use it.
+The buckets live in this process, or, with ``rate_limit_redis_url`` set, in Redis, shared by every server
+process (``RedisRateLimiter``). Nothing here imports the web framework, so the settings can use it.
 
     python -m assistant.api_security      # a new random API key and the sha256 line for the settings
 """
@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,84 @@ class RateLimiter:
         return len(self._buckets)
 
 
-def take_or_refuse(checks: Sequence[tuple[RateLimiter, str, str]]) -> tuple[int, RateLimiter, str] | None:
+# One token bucket per key in a Redis hash {t: tokens, w: when}, refilled and (with ARGV[4] = 1) taken from
+# atomically; it expires once it would be full again, so idle keys cost nothing.
+_REDIS_BUCKET = """
+local capacity, per_second, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local stored = redis.call('HMGET', KEYS[1], 't', 'w')
+local tokens, when = tonumber(stored[1]) or capacity, tonumber(stored[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - when) * per_second)
+if ARGV[4] == '1' then
+  tokens = math.max(tokens - 1, 0)
+  redis.call('HSET', KEYS[1], 't', tostring(tokens), 'w', tostring(now))
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
+return tostring(tokens)
+"""
+
+
+class RedisRateLimiter:
+    """Token buckets by key shared by every server process through Redis (setting ``rate_limit_redis_url``).
+
+    The same buckets as ``RateLimiter``, kept under ``support-assistant:rate:NAME:KEY``. Times come from
+    ``clock`` (wall-clock seconds, which servers kept in step by NTP agree on). When Redis cannot be
+    reached, requests are let through and a warning is logged (at most once a minute): a rate limit must
+    not take the assistant down.
+    """
+
+    def __init__(
+        self, rate: Rate, client: Any, name: str, clock: Callable[[], float] = time.time, retry_after_s: float = 10.0
+    ) -> None:
+        self.rate = rate
+        self.client = client
+        self.prefix = f"support-assistant:rate:{name}:"
+        self.clock = clock
+        self.retry_after_s = retry_after_s
+        self._script = client.register_script(_REDIS_BUCKET)
+        self._warned_at = self._down_until = -math.inf
+
+    def _tokens(self, key: str, take: bool) -> float | None:
+        """The bucket's tokens after refilling (and taking one); None when Redis is unavailable."""
+        from redis.exceptions import RedisError
+
+        if time.monotonic() < self._down_until:
+            return None
+        args = [self.rate.count, self.rate.per_second, self.clock(), int(take), math.ceil(self.rate.seconds) + 60]
+        try:
+            return float(self._script(keys=[self.prefix + key], args=args))
+        except RedisError as error:
+            now = time.monotonic()
+            self._down_until = now + self.retry_after_s
+            if now - self._warned_at > 60:
+                self._warned_at = now
+                log.warning("rate limits not enforced: Redis is unavailable (%s: %s)", type(error).__name__, error)
+            return None
+
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` may make a request; 0 when it may now (or Redis is down)."""
+        tokens = self._tokens(key, take=False)
+        return 0.0 if tokens is None or tokens >= 1 else (1 - tokens) / self.rate.per_second
+
+    def take(self, key: str) -> None:
+        """Count one request of ``key``."""
+        self._tokens(key, take=True)
+
+
+def limiter_factory(redis_url: str = "") -> Callable[[Rate, str], RateLimiter | RedisRateLimiter]:
+    """Makes the limiter of a rate and a bucket name ("ip", "session"): in this process, or shared through
+    Redis at ``redis_url``. Limiters of one name share their buckets (the chat page's and the API's)."""
+    if not redis_url:
+        return lambda rate, _name: RateLimiter(rate)
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return lambda rate, name: RedisRateLimiter(rate, client, name)
+
+
+Limiter = RateLimiter | RedisRateLimiter
+
+
+def take_or_refuse(checks: Sequence[tuple[Limiter, str, str]]) -> tuple[int, Limiter, str] | None:
     """Count one message against each (limiter, key, description) check, or, when any of them is over
     its limit, count nothing and return the longest wait in whole seconds with that limiter and its
     description (e.g. "from this address")."""
@@ -204,6 +282,7 @@ class ApiGuards:
     per_ip: Rate | None = None
     per_session: Rate | None = None
     max_body_bytes: int = 64 * 1024
+    redis_url: str = ""  # shared buckets for all server processes; empty: each process counts alone
 
     @classmethod
     def from_settings(cls, settings: Any) -> ApiGuards:
@@ -212,12 +291,19 @@ class ApiGuards:
             per_ip=Rate.parse(settings.rate_limit_per_ip),
             per_session=Rate.parse(settings.rate_limit_per_session),
             max_body_bytes=settings.max_request_bytes,
+            redis_url=settings.rate_limit_redis_url,
         )
+
+    @cached_property
+    def limiter(self) -> Callable[[Rate, str], RateLimiter | RedisRateLimiter]:
+        """Makes limiters of these guards' kind (see ``limiter_factory``); built once, so they share a client."""
+        return limiter_factory(self.redis_url)
 
     def describe(self) -> str:
         """One line for the server's start-up output."""
         keys = f"{len(self.keys)} API key(s) required" if self.keys else "open: no API keys configured"
-        limits = f"per address {self.per_ip or 'off'}, per conversation {self.per_session or 'off'}"
+        shared = " (shared through Redis)" if self.redis_url else ""
+        limits = f"per address {self.per_ip or 'off'}, per conversation {self.per_session or 'off'}{shared}"
         return f"API /api, /v1: {keys}; turn rate limits {limits}; bodies up to {self.max_body_bytes:,} bytes"
 
 
@@ -235,8 +321,8 @@ class ApiGuardMiddleware:
     def __init__(self, app: ASGIApp, guards: ApiGuards) -> None:
         self.app = app
         self.guards = guards
-        self.per_ip = RateLimiter(guards.per_ip) if guards.per_ip else None
-        self.per_session = RateLimiter(guards.per_session) if guards.per_session else None
+        self.per_ip = guards.limiter(guards.per_ip, "ip") if guards.per_ip else None
+        self.per_session = guards.limiter(guards.per_session, "session") if guards.per_session else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")

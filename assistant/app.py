@@ -260,7 +260,9 @@ class Assistant:
             knowledge_base=knowledge_base,
             manager=self.manager,
         )
-        chat = ChatPage(self.manager, per_ip=self.api_guards.per_ip, per_session=self.api_guards.per_session)
+        chat = ChatPage(
+            self.manager, per_ip=self.api_guards.per_ip, per_session=self.api_guards.per_session, make_limiter=self.api_guards.limiter
+        )
         staff_api = create_staff_router(self.manager, self.sql_store.engine, ApiKeys(self.settings.staff_api_keys))
         return create_app(
             chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards,

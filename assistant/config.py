@@ -139,6 +139,11 @@ class Settings(BaseSettings):
     rate_limit_per_ip: str = Field(
         "60/minute", description="Messages per client address (API turns: messages and chat completions), e.g. 60/minute; 'off'. Requests with a valid API key are exempt."
     )
+    rate_limit_redis_url: str = Field(
+        "",
+        description="Redis URL (redis://host:6379/0) where all server processes share the message rate limits; "
+        "empty: each process counts alone. Needs the redis package (pip install '.[scale]').",
+    )
     rate_limit_per_session: str = Field("20/minute", description="Messages per conversation through the API, e.g. 20/minute; 'off'.")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="Largest API request body; larger ones get 413.")
 

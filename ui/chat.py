@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 
-from assistant.api_security import Rate, RateLimiter, take_or_refuse
+from assistant.api_security import Limiter, Rate, RateLimiter, take_or_refuse
 from dialog.events import AgentMessage, BotAnswer, Event, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
@@ -146,12 +146,15 @@ class ChatPage:
         title: str = "Help centre assistant",
         per_ip: Rate | None = None,
         per_session: Rate | None = None,
+        make_limiter: Callable[[Rate, str], Limiter] | None = None,
     ) -> None:
         self.manager = manager
         self.title = title
-        # the same message limits as the HTTP API (settings rate_limit_per_ip / _per_session)
-        self.per_ip = RateLimiter(per_ip) if per_ip else None
-        self.per_session = RateLimiter(per_session) if per_session else None
+        # the same message limits as the HTTP API (settings rate_limit_per_ip / _per_session); with
+        # ``make_limiter`` the API's own (shared through Redis when that is set)
+        make = make_limiter or (lambda rate, _name: RateLimiter(rate))
+        self.per_ip = make(per_ip, "ip") if per_ip else None
+        self.per_session = make(per_session, "session") if per_session else None
 
     def too_many_messages(self, client: str | None, session_id: str | None) -> str | None:
         """The warning to show when this address or conversation is over its message limit, else None

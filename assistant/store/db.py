@@ -52,7 +52,14 @@ def make_engine(url: str, create_tables: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_wal)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as error:
+            where = parsed.render_as_string(hide_password=True)
+            raise StoreUnavailable(
+                f"Cannot open the database {where}: its driver ({error.name}) is not installed; "
+                "for PostgreSQL: pip install '.[scale]' (or psycopg[binary])"
+            ) from None
     if create_tables:
         try:
             with store_errors(parsed):
