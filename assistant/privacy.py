@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from dialog.events import (
     ActionExecuted,
-    AgentMessage,
     BotAnswer,
     ClarificationAsked,
     Event,
@@ -328,10 +327,11 @@ def redactor_from_settings(settings: Settings) -> Redactor | None:
 # --- the store wrapper ------------------------------------------------------------------------------
 
 # Free-text fields that may carry what the customer typed.
+# Staff replies (AgentMessage) are not redacted: the customer reads the stored copy, and a reply may have to
+# give a contact address or phone number.
 EVENT_TEXT_FIELDS: dict[type[Event], tuple[str, ...]] = {
     UserMessage: ("text",),
     BotAnswer: ("text",),
-    AgentMessage: ("text",),  # staff may quote what the customer wrote
     RetrievalDone: ("query",),
     FeedbackGiven: ("comment",),
     HandoffRequested: ("reason",),

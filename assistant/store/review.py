@@ -240,10 +240,16 @@ def _staff_entries(db: Session, session_id: str) -> list[StaffEntry]:
 
 def as_conversation_test(transcript: Transcript) -> ConversationTest:
     """The conversation as a scripted test that expects what happened, corrected by reviewers' labels
-    (an annotated intent replaces the predicted one; an answer marked wrong is not expected again)."""
+    (an annotated intent replaces the predicted one; an answer marked wrong is not expected again).
+
+    A script has no staff steps, so it ends before staff took part: at the first turn after a staff reply
+    or hand-back, or at the first message relayed to staff."""
+    staff_from = min((entry.after_turn for entry in transcript.staff), default=None)
     turns = []
-    for view in transcript.turns:
+    for position, view in enumerate(transcript.turns, start=1):
         turn = view.turn
+        if turn.action == "relay" or (staff_from is not None and (turn.turn_no or position) > staff_from):
+            break
         labels = view.annotations[-1] if view.annotations else None
         expect: dict[str, Any] = {"action": turn.action, "intent": turn.intent}
         if labels is not None and labels.correct_intent:

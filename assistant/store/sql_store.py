@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
-from dialog.events import Event, FeedbackGiven, SessionStarted
+from dialog.events import Event, FeedbackGiven, HandoffRequested, SessionStarted
 from dialog.store import TurnRecord, UnknownSession, new_session_id
 
 TITLE_CHARS = 120
@@ -53,13 +53,16 @@ class SqlStore:
         feedback = [event for event in events if isinstance(event, FeedbackGiven)]
         if self.engine.dialect.name == "postgresql":
             # one statement, atomic on its own: no BEGIN and COMMIT of ours, one exchange with the server
-            params = {**_summary_params(session_id, turn, feedback), **_postgres_rows(session_id, events, turn, feedback)}
+            params = {
+                **_summary_params(session_id, turn, feedback, _hands_off(events)),
+                **_postgres_rows(session_id, events, turn, feedback),
+            }
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
                 if not db.execute(_POSTGRES_APPEND, params).scalar():
                     raise UnknownSession(session_id)
             return
         with self.engine.begin() as db:
-            last = _update_summary(db, session_id, turn, feedback)
+            last = _update_summary(db, session_id, turn, feedback, _hands_off(events))
             _insert_events(db, session_id, events, start=(last if last is not None else -1) + 1)
             if turn is not None:
                 db.execute(_INSERT_TURN, _turn_values(turn))
@@ -163,13 +166,15 @@ _UPDATE_SUMMARY_RETURNING = _UPDATE_SUMMARY.returning(_LAST_SEQ.scalar_subquery(
 _INSERT_EVENTS, _INSERT_TURN, _INSERT_FEEDBACK = insert(EventRow), insert(TurnRow), insert(FeedbackRow)
 
 
-def _summary_params(session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> dict[str, Any]:
+def _summary_params(
+    session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven], handoff: bool = False
+) -> dict[str, Any]:
     return {
         "session_id": session_id,
         "now": utcnow(),
         "turns": 0 if turn is None else 1,
         "first_text": None if turn is None else turn.user_text[:TITLE_CHARS],
-        "handoff": turn is not None and turn.handoff,
+        "handoff": handoff or (turn is not None and turn.handoff),
         "abstained": turn is not None and turn.abstained,
         "score": None if turn is None else turn.top_score,
         "turn_model": (turn.model or None) if turn is not None else None,
@@ -178,10 +183,18 @@ def _summary_params(session_id: str, turn: TurnRecord | None, feedback: list[Fee
     }
 
 
-def _update_summary(db: Connection, session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> int | None:
+def _hands_off(events: list[Event]) -> bool:
+    """Whether the events hand the conversation to a person (also without a turn: the API's handoff, a
+    staff takeover), so the session summary counts it."""
+    return any(isinstance(event, HandoffRequested) for event in events)
+
+
+def _update_summary(
+    db: Connection, session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven], handoff: bool = False
+) -> int | None:
     """Fold the turn and the feedback into the session's summary columns; the session's last event
     number (None if it has none). UnknownSession if there is no such session."""
-    params = _summary_params(session_id, turn, feedback)
+    params = _summary_params(session_id, turn, feedback, handoff)
     if db.dialect.update_returning:  # one round trip: SQLite 3.35+, PostgreSQL
         row = db.execute(_UPDATE_SUMMARY_RETURNING, params).first()
         if row is None:

@@ -88,3 +88,15 @@ def test_the_transcript_places_staff_replies_and_the_hand_back_after_their_turn(
         (2, "agent", "ana", "Hi, Ana here"), (2, "handoff_resolved", "ana", "")
     ]
     assert transcript.staff_after(1) == [] and len(transcript.staff_after(2)) == 2
+
+
+def test_a_handoff_without_a_turn_record_still_marks_the_session_handed_off(store: SqlStore) -> None:
+    from assistant.store.tables import SessionRow
+    from sqlalchemy.orm import Session
+
+    taken = conversation(store, "user", "bot", HandoffRequested(reason="taken over by ana"), AgentMessage(text="Hi", author="ana"))
+    plain = conversation(store, "user", "bot")
+
+    with Session(store.engine) as db:
+        assert db.get(SessionRow, taken).any_handoff is True
+        assert db.get(SessionRow, plain).any_handoff is False

@@ -125,3 +125,15 @@ def test_after_a_hand_back_repeated_failures_hand_off_again(assistant) -> None:
 
     assert first.abstained and not first.handoff
     assert second.action == "handoff" and manager.tracker(session_id).with_person
+
+
+def test_staff_replies_reach_the_customer_unredacted_while_customer_text_is_redacted(assistant) -> None:
+    manager = assistant.manager  # the app's store: personal data redacted before storage (the default)
+    session_id = manager.handle(None, "I want to talk to a human, write to jo@example.com").session_id
+
+    manager.reply_as_staff(session_id, "Call us on +44 20 7946 0958 or write to refunds@example.com.", author="ana")
+
+    events = manager.store.load_events(session_id)
+    [reply] = [e for e in events if isinstance(e, AgentMessage)]
+    assert reply.text == "Call us on +44 20 7946 0958 or write to refunds@example.com."
+    assert "jo@example.com" not in str([e.to_dict() for e in events if not isinstance(e, AgentMessage)])

@@ -12,8 +12,9 @@ import yaml
 from fastapi.testclient import TestClient
 
 from assistant.app import Assistant
-from assistant.store.review import read_transcript
+from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
+from dialog.store import InMemoryStore
 from ui.review import ReviewPage, build_filter, render_transcript
 
 PASSWORD = "a long enough password"
@@ -230,3 +231,18 @@ def test_the_inbox_refresh_replaces_the_transcript_only_when_it_changed(assistan
 
     assert same == {"__type__": "update"}
     assert "Are you there?" in changed
+
+
+def test_a_conversation_test_from_a_transcript_ends_where_staff_took_part(assistant: Assistant) -> None:
+    manager = assistant.manager
+    session_id = manager.handle(None, "How long do password reset links work?").session_id
+    manager.handle(session_id, "I want to talk to a human")
+    manager.handle(session_id, "Are you there?")  # relayed to staff
+    manager.reply_as_staff(session_id, "Yes, Ana here.", author="ana")
+    manager.hand_back(session_id, author="ana")
+    manager.handle(session_id, "How long do password reset links work?")
+
+    script = as_conversation_test(read_transcript(assistant.sql_store.engine, session_id))
+
+    assert [turn.expect["action"] for turn in script.turns] == ["answer", "handoff"]
+    assert conversation_tests.run(assistant.build_manager(InMemoryStore()), script) == []  # no failures on replay
