@@ -214,10 +214,12 @@ def create_router(manager: DialogManager) -> APIRouter:
 
     @router.post("/api/sessions/{session_id}/handoff", tags=["conversations"])
     def request_handoff(session_id: str, body: HandoffIn | None = None) -> dict[str, Any]:
-        """Hand the conversation to a human."""
+        """Hand the conversation to a human; nothing changes (and staff are not notified again) while a
+        person already has it."""
         reason = body.reason if body else HandoffIn().reason
         try:
-            manager.store.append(session_id, [HandoffRequested(reason=reason)])
+            if not manager.tracker(session_id).with_person:
+                manager.store.append(session_id, [HandoffRequested(reason=reason)])
         except UnknownSession as error:
             raise HTTPException(status_code=404, detail=str(error)) from None
         return {"session_id": session_id, "handoff": True}

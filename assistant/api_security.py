@@ -8,8 +8,8 @@ API request, in this order:
    else 401. Keys are kept as sha256 digests and compared in constant time; the API documentation
    (``/api/docs``, ``/api/openapi.json``) stays readable without a key.
 2. **Declared size**: a ``Content-Length`` above the limit is refused with 413 before anything is read.
-3. **Rate limits** on the endpoints that run a turn (``POST /api/sessions/{id}/messages`` and
-   ``POST /v1/chat/completions``): a token bucket per client address and one per conversation, 429
+3. **Rate limits** on the endpoints that run a turn or call staff (``POST /api/sessions/{id}/messages``,
+   ``POST /api/sessions/{id}/handoff`` and ``POST /v1/chat/completions``): a token bucket per client address and one per conversation, 429
    with ``Retry-After`` when empty. A request with a valid API key skips the per-address bucket
    (server-to-server traffic arrives from one address for many customers) but not the per-conversation one.
 4. **Actual size**: the body is read up to the limit (chunked bodies have no ``Content-Length``) and
@@ -48,7 +48,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 API_PREFIXES = ("/api/", "/v1/")
 PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})  # the API's documentation needs no key
 STAFF_PREFIX = "/api/staff/"  # checks keys of its own (assistant/staff_api.py): a customer key neither opens nor is needed
-MESSAGES_PATH = re.compile(r"^/api/sessions/([^/]{1,128})/messages/?$")
+MESSAGES_PATH = re.compile(r"^/api/sessions/([^/]{1,128})/(?:messages|handoff)/?$")  # a handoff counts as a message
 COMPLETIONS_PATH = re.compile(r"^/v1/chat/completions/?$")
 HASH_PREFIX = "sha256:"
 MIN_KEY_CHARS = 16

@@ -1,13 +1,15 @@
 """Tell staff when a conversation is handed to a person: a JSON POST to a webhook.
 
-The notice has a ``text`` field, so a Slack or Mattermost incoming webhook shows it as it is; other
-tools read the other fields. It is sent from a background thread, after the turn is stored, so a slow
-or broken webhook never delays or loses a customer's turn: a failure is retried once, then logged.
+The notice has a ``text`` field, so a Slack or Mattermost incoming webhook shows it as it is (the
+customer's words escaped, so they cannot ping a channel or disguise a link); other tools read the other
+fields. It is sent by one background worker, after the turn is stored, so a slow or broken webhook never
+delays or loses a customer's turn: a failure is retried once, then logged.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from datetime import datetime, timezone
@@ -21,10 +23,20 @@ from dialog.store import ConversationStore, TurnRecord
 log = logging.getLogger(__name__)
 
 MESSAGE_CHARS = 300  # how much of the customer's message the notice quotes
+QUEUE_SIZE = 100  # notices waiting to be sent; beyond that new ones are dropped (and logged)
+
+
+def chat_escape(text: str) -> str:
+    """Customer words made inert in a Slack-style ``text``: no ``<!channel>`` pings, no disguised links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class HandoffNotifier:
-    """Posts a notice per handoff to ``url``: one try, one retry after ``retry_after_s``, ``timeout_s`` each."""
+    """Posts a notice per handoff to ``url``: one try, one retry after ``retry_after_s``, ``timeout_s`` each.
+
+    ``send_later`` queues a notice for one worker thread, so a slow webhook holds one thread, not one per
+    handoff; when ``QUEUE_SIZE`` notices are waiting, new ones are dropped with a warning.
+    """
 
     def __init__(
         self, url: str, timeout_s: float = 5.0, retry_after_s: float = 1.0, transport: httpx.BaseTransport | None = None
@@ -33,14 +45,20 @@ class HandoffNotifier:
         self.timeout_s = timeout_s
         self.retry_after_s = retry_after_s
         self._client = httpx.Client(transport=transport, timeout=timeout_s)
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=QUEUE_SIZE)
+        self._worker: threading.Thread | None = None
+        self._start_lock = threading.Lock()
 
     @staticmethod
     def notice(session_id: str, reason: str, message: str | None, at: datetime | None = None) -> dict[str, Any]:
         """The JSON body of one notice."""
         quoted = None if message is None else message[:MESSAGE_CHARS] + ("…" if len(message) > MESSAGE_CHARS else "")
-        text = f"A customer is waiting for a person ({reason}). Conversation {session_id}; reply from the Inbox of the review pages."
+        text = (
+            f"A customer is waiting for a person ({chat_escape(reason)}). "
+            f"Conversation {session_id}; reply from the Inbox of the review pages."
+        )
         if quoted:
-            text += f'\nLast message: "{quoted}"'
+            text += f'\nLast message: "{chat_escape(quoted)}"'
         return {
             "text": text,
             "session_id": session_id,
@@ -64,11 +82,32 @@ class HandoffNotifier:
         log.warning("handoff notice for conversation %s not delivered to the webhook (%s)", body.get("session_id"), problem)
         return False
 
-    def send_later(self, body: dict[str, Any]) -> threading.Thread:
-        """Send from a background thread (returned, so a caller may wait for it)."""
-        thread = threading.Thread(target=self.send, args=(body,), name="handoff-notice", daemon=True)
-        thread.start()
-        return thread
+    def send_later(self, body: dict[str, Any]) -> bool:
+        """Queue the notice for the worker thread; False (and a warning) when the queue is full."""
+        with self._start_lock:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="handoff-notices", daemon=True)
+                self._worker.start()
+        try:
+            self._queue.put_nowait(body)
+        except queue.Full:
+            log.warning("handoff notice for conversation %s dropped: %d notices already wait", body.get("session_id"), QUEUE_SIZE)
+            return False
+        return True
+
+    def wait_until_sent(self) -> None:
+        """Block until every queued notice has been sent or given up on."""
+        self._queue.join()
+
+    def _work(self) -> None:
+        while True:
+            body = self._queue.get()
+            try:
+                self.send(body)
+            except Exception:  # never let one notice stop the worker
+                log.exception("handoff notice for conversation %s failed", body.get("session_id"))
+            finally:
+                self._queue.task_done()
 
 
 class NotifyingStore:
@@ -78,7 +117,6 @@ class NotifyingStore:
     def __init__(self, store: ConversationStore, notifier: HandoffNotifier) -> None:
         self.wrapped = store
         self.notifier = notifier
-        self.sent: list[threading.Thread] = []  # the latest notices' threads (tests wait on them)
 
     def create_session(self, channel: str = "web", **kwargs: Any) -> str:
         return self.wrapped.create_session(channel, **kwargs)
@@ -93,8 +131,7 @@ class NotifyingStore:
             return
         message = next((e.text for e in reversed(events) if isinstance(e, UserMessage)), None)
         at = datetime.fromtimestamp(handoff.timestamp, tz=timezone.utc)
-        self.sent = [t for t in self.sent if t.is_alive()]
-        self.sent.append(self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, at)))
+        self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, at))
 
     def __getattr__(self, name: str) -> Any:
         if name == "wrapped":  # not set yet (copy, pickle): do not recurse

@@ -215,3 +215,13 @@ def test_bad_feedback_is_a_clear_422(client: TestClient, body: dict, status: int
 
 def test_feedback_on_an_unknown_session_is_404(client: TestClient) -> None:
     assert client.post("/api/sessions/nope/feedback", json={"turn_no": 1, "rating": 1}).status_code == 404
+
+
+def test_asking_for_a_person_again_while_one_has_the_conversation_changes_nothing(assistant, client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+
+    for _ in range(3):
+        assert client.post(f"/api/sessions/{session_id}/handoff", json={"reason": "again"}).json()["handoff"] is True
+
+    handoffs = [e for e in assistant.manager.store.load_events(session_id) if e.type_name == "handoff"]
+    assert len(handoffs) == 1  # one open handoff, one notice to staff

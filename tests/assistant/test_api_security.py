@@ -209,6 +209,14 @@ def test_per_session_limit_is_429_with_retry_after_and_leaves_other_sessions_alo
     assert len(client.get(f"/api/sessions/{busy}").json()["messages"]) == 4  # the refused turns stored nothing
 
 
+def test_handoff_requests_count_against_the_message_limits(assistant) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(assistant, ApiGuards(per_ip=Rate(2, 60)))
+
+    statuses = [client.post(f"/api/sessions/{new_session(client)}/handoff").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]  # calling staff is limited like sending a message
+
+
 def test_per_ip_limit_counts_turns_across_sessions_and_completions(assistant) -> None:  # type: ignore[no-untyped-def]
     client = make_client(assistant, ApiGuards(per_ip=Rate(3, 60)))
     neighbour = make_client(assistant, ApiGuards(per_ip=Rate(3, 60)), client_ip="198.51.100.1")

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.notify import MESSAGE_CHARS, HandoffNotifier
+from assistant.notify import MESSAGE_CHARS, QUEUE_SIZE, HandoffNotifier
 from retrieval.ingest import ingest
 from conftest import HASH_MIN_SCORE
 
@@ -67,8 +67,7 @@ def assistant_with_webhook(url: str, kb_dir) -> Assistant:  # type: ignore[no-un
 
 
 def wait_for_notices(app: Assistant) -> None:
-    for thread in app.store.sent:  # the redacting store passes this on to the notifying store it wraps
-        thread.join(timeout=30)
+    app.store.notifier.wait_until_sent()  # the redacting store passes this on to the notifying store it wraps
 
 
 def test_a_handoff_posts_one_notice_with_the_customers_message_redacted(webhook: Webhook, kb_dir) -> None:
@@ -117,3 +116,30 @@ def test_a_webhook_that_is_down_is_logged_and_the_turn_is_kept(kb_dir, caplog: p
     assert result.action == "handoff"
     assert [t.action for t in app.sql_store.turns(result.session_id)] == ["handoff"]
     assert "not delivered to the webhook" in caplog.text and result.session_id in caplog.text
+
+
+def test_customer_words_cannot_ping_the_channel_or_disguise_a_link() -> None:
+    body = HandoffNotifier.notice("abc", "asked <!channel>", "see <https://evil.example|Refund form> & <!here>")
+
+    assert "<!channel>" not in body["text"] and "<!here>" not in body["text"] and "<https://" not in body["text"]
+    assert "&lt;!channel&gt;" in body["text"] and "&amp;" in body["text"]
+    assert body["customer_message"] == "see <https://evil.example|Refund form> & <!here>"  # the raw field is data
+
+
+def test_notices_queue_for_one_worker_and_a_full_queue_drops_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+
+    class Stalled(HandoffNotifier):
+        def send(self, body):  # type: ignore[no-untyped-def]
+            release.wait(timeout=30)
+            return True
+
+    notifier = Stalled("http://127.0.0.1:9/unused")
+    threads_before = threading.active_count()
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        accepted = [notifier.send_later({"session_id": f"s{n}"}) for n in range(QUEUE_SIZE + 5)]
+
+    assert threading.active_count() - threads_before <= 1  # one worker, however many handoffs
+    assert accepted.count(False) >= 4 and "dropped" in caplog.text
+    release.set()
+    notifier.wait_until_sent()
