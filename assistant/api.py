@@ -224,6 +224,17 @@ def create_router(manager: DialogManager) -> APIRouter:
             raise HTTPException(status_code=404, detail=str(error)) from None
         return {"session_id": session_id, "handoff": True}
 
+    @router.delete("/api/sessions/{session_id}/handoff", tags=["conversations"])
+    def cancel_handoff(session_id: str) -> dict[str, Any]:
+        """The customer goes back to the assistant instead of waiting for a person; 422 when no person has it."""
+        try:
+            manager.hand_back(session_id, author="customer")
+        except InvalidMessage as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        except UnknownSession as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
+        return {"session_id": session_id, "handoff": False}
+
     @router.post("/v1/chat/completions", tags=["openai-compatible"])
     def chat_completions(request: ChatCompletionIn) -> Any:
         """OpenAI-compatible chat: the last user message goes through the whole assistant (a new

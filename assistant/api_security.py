@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import anyio
+
 log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
@@ -333,7 +335,10 @@ class ApiGuardMiddleware:
         try:
             authenticated = self._authenticate(headers, scope)
             self._check_declared_size(headers)
-            self._limit_rate(scope, path, authenticated)
+            if self.guards.redis_url:  # network calls: off the event loop, so a slow Redis stalls no other request
+                await anyio.to_thread.run_sync(self._limit_rate, scope, path, authenticated)
+            else:
+                self._limit_rate(scope, path, authenticated)
             if scope.get("method") in ("POST", "PUT", "PATCH"):
                 receive = await self._read_body(receive)
                 if receive is None:  # the client went away while sending

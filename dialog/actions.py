@@ -92,12 +92,12 @@ def hand_off(reason: str, note: str = "", text: str = HANDOFF) -> Iterator[str |
     return _fixed_reply(reply, "handoff", handoff=True, extra_events=[HandoffRequested(reason=reason)])
 
 
-def relay(agent: str | None, acknowledged: bool) -> Iterator[str | ActionOutcome]:
+def relay(agent: str | None) -> Iterator[str | ActionOutcome]:
     """A message in a conversation that a person has: passed on, not answered. Until a member of staff
-    has written, the first such message is acknowledged; after that the assistant stays quiet."""
+    has written, each such message is acknowledged; once one has, the assistant stays quiet."""
     who = f"with {agent}" if agent else "waiting for a person"
     reason = f"the conversation is {who}: passed on to staff, not answered"
-    if agent or acknowledged:
+    if agent:
         yield ActionOutcome(text="", events=[], action="relay", reason=reason)
         return
     yield from _fixed_reply(RELAYED, "relay", reason=reason)

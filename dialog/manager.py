@@ -341,7 +341,7 @@ class DialogManager:
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action."""
         if prediction.action == "relay":
-            return relay(tracker.agent, acknowledged=tracker.last_action == "relay")
+            return relay(tracker.agent)
         if prediction.action == "handoff":
             return hand_off(prediction.reason, self.rules.handoff_note(self.clock()))
         if prediction.action == "small_talk":

@@ -79,8 +79,12 @@ def load_tracker(store: TrackerStore, session_id: str) -> Tracker:
 
 
 def new_session_id() -> str:
-    """An unguessable session id (128 random bits)."""
-    return secrets.token_urlsafe(16)
+    """An unguessable session id (128 random bits, URL-safe), never starting with "-", so that a command
+    line does not take it for an option."""
+    while True:
+        session_id = secrets.token_urlsafe(16)
+        if not session_id.startswith("-"):
+            return session_id
 
 
 class InMemoryStore:

@@ -40,6 +40,8 @@ AGENT_BANNER = (
     "Their replies appear below.</div>"
 )
 POLL_SECONDS = 3  # while a person has the conversation, how often the page looks for their replies
+IDLE_POLL_SECONDS = 15  # otherwise (staff may take a conversation over without a handoff)
+HUMAN_LABEL, BACK_LABEL = "Talk to a human", "Back to the assistant"
 MAX_OPTIONS = 4  # buttons for a clarifying question's choices
 SESSION_STORAGE_KEY = "support-assistant-session"
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
@@ -221,6 +223,19 @@ class ChatPage:
         for history, _, session_id in self.respond(HANDOFF_REQUEST, history, session_id):
             yield history, session_id
 
+    def person_button(self, history: ChatHistory, session_id: str | None) -> Iterator[tuple[ChatHistory, str | None]]:
+        """The button under the chat: "Talk to a human", or, while a person has the conversation, "Back to
+        the assistant", which hands it back (the customer need not wait for staff who may be away)."""
+        if not self.handed_off(session_id):
+            yield from self.talk_to_human(history, session_id)
+            return
+        assert session_id is not None
+        try:
+            self.manager.hand_back(session_id, author="customer")
+        except (InvalidMessage, UnknownSession) as error:  # staff handed it back meanwhile, or it was purged
+            gr.Info(str(error))
+        yield self.restore(self.remember(session_id))
+
     def restore(self, saved: Any) -> tuple[ChatHistory, str | None]:
         """The stored conversation for the session id the browser kept (``remember``); an unknown one, or
         anything unreadable, starts afresh."""
@@ -247,13 +262,18 @@ class ChatPage:
         return tracker is not None and tracker.with_person
 
     def handoff_state(self, session_id: str | None, tracker: Tracker | None = None) -> tuple[Any, Any, Any]:
-        """While a person has the conversation: the banner (naming them once they have written), no "Talk to
-        a human" button, and the timer that fetches their replies running."""
+        """While a person has the conversation: the banner (naming them once they have written), the button
+        offering to go back to the assistant, and the timer fetching replies every few seconds. Otherwise no
+        banner, "Talk to a human", and (once there is a conversation) a slow timer, for a takeover by staff."""
         tracker = tracker or self.tracker(session_id)
         with_person = tracker is not None and tracker.with_person
         agent = tracker.agent if tracker is not None else None
         banner = AGENT_BANNER.format(agent=html.escape(agent)) if agent else HANDOFF_BANNER
-        return gr.update(visible=with_person, value=banner), gr.update(visible=not with_person), gr.update(active=with_person)
+        return (
+            gr.update(visible=with_person, value=banner),
+            gr.update(value=BACK_LABEL if with_person else HUMAN_LABEL),
+            gr.update(active=tracker is not None, value=POLL_SECONDS if with_person else IDLE_POLL_SECONDS),
+        )
 
     def poll(self, history: ChatHistory, session_id: str | None) -> tuple[Any, ...]:
         """While a person has the conversation: show their new replies (or the hand-back) and the handoff state."""
@@ -382,14 +402,16 @@ class ChatPage:
                 )
                 send = gr.Button("Send", variant="primary", scale=1, min_width=72, elem_id="send")
             with gr.Row(elem_id="chat-actions"):
-                human = gr.Button("Talk to a human", size="sm", min_width=120, elem_id="talk-to-human")
+                human = gr.Button(HUMAN_LABEL, size="sm", min_width=120, elem_id="talk-to-human")
                 new = gr.Button("New conversation", size="sm", min_width=120, elem_id="new-conversation")
             gr.Examples(EXAMPLES, inputs=box, label="Try")
 
             outputs = [chatbot, box, session_id]
             comment_outputs = [rated_turn, panel, comment]
             sync_outputs = [banner, human, replies, saved, *option_buttons]
-            replies.tick(self.poll, [chatbot, session_id], [chatbot, banner, human, replies], show_progress="hidden")
+            replies.tick(  # a quick read per open page: not queued behind one another
+                self.poll, [chatbot, session_id], [chatbot, banner, human, replies], show_progress="hidden", concurrency_limit=None
+            )
             for trigger in (box.submit, send.click):
                 trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
@@ -398,7 +420,7 @@ class ChatPage:
                 button.click(self.respond, [button, chatbot, session_id], outputs, show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 )
-            human.click(self.talk_to_human, [chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(
+            human.click(self.person_button, [chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(
                 self.sync, session_id, sync_outputs, show_progress="hidden"
             )
             # the chat's own clear (bin) button starts over too, or the next message would continue the old session

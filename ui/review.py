@@ -18,7 +18,7 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from assistant.store.inbox import InboxItem, conversations_with_a_person
+from assistant.store.inbox import INBOX_LIMIT, InboxItem, conversations_with_a_person, count_with_a_person
 from assistant.store.review import (
     LogFilter,
     StaffEntry,
@@ -333,6 +333,8 @@ class ReviewPage:
         items = conversations_with_a_person(self.engine)
         awaiting = sum(item.awaiting_reply for item in items)
         status = f"{len(items)} conversation(s) with a person, {awaiting} awaiting a reply" if items else "Nobody is waiting for a person."
+        if len(items) >= INBOX_LIMIT:
+            status += f" (the {INBOX_LIMIT} longest waiting of {count_with_a_person(self.engine)})"
         return inbox_table(items), status
 
     def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, case, func, select
+from typing import Any
+
+from sqlalchemy import Engine, Select, case, func, select, text
 
 from assistant.store.tables import EventRow, SessionRow
 
-INBOX_LIMIT = 200  # the most recently handed-off conversations still open
+INBOX_LIMIT = 200  # the longest-waiting open handoffs shown
+UNREACHABLE_CHANNEL = "openai"  # /v1/chat/completions: a new conversation per request, no chat to reply in
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,30 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc)
 
 
-def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> list[InboxItem]:
-    """Open handoffs: those awaiting a staff reply first, longest waiting first; then the rest."""
+def _open_handoffs() -> Select[Any]:
+    """Sessions whose last handoff was not handed back, with that handoff's event number and time. Replies
+    cannot reach the OpenAI-compatible endpoint's one-off conversations, so they are left out."""
     handoff_seq = func.max(case((EventRow.type == "handoff", EventRow.seq)))
     resolved_seq = func.max(case((EventRow.type == "handoff_resolved", EventRow.seq)))
-    open_handoffs = (
-        select(EventRow.session_id, handoff_seq.label("seq"))
-        .where(EventRow.type.in_(("handoff", "handoff_resolved")))
+    return (
+        select(EventRow.session_id, handoff_seq.label("seq"), func.max(case((EventRow.type == "handoff", EventRow.timestamp))).label("at"))
+        .join(SessionRow, SessionRow.id == EventRow.session_id)
+        .where(EventRow.type.in_(("handoff", "handoff_resolved")), SessionRow.channel != UNREACHABLE_CHANNEL)
         .group_by(EventRow.session_id)
         .having(handoff_seq > func.coalesce(resolved_seq, -1))
-        .order_by(func.max(EventRow.timestamp).desc())
-        .limit(limit)
     )
+
+
+def count_with_a_person(engine: Engine) -> int:
+    """How many conversations a person has (the inbox lists at most ``INBOX_LIMIT`` of them)."""
+    with engine.connect() as db:
+        return db.scalar(select(func.count()).select_from(_open_handoffs().subquery())) or 0
+
+
+def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> list[InboxItem]:
+    """Open handoffs, at most ``limit`` of the longest waiting: those awaiting a staff reply first, longest
+    waiting first; then the rest."""
+    open_handoffs = _open_handoffs().order_by(text("at")).limit(limit)
     with engine.connect() as db:
         handoffs = {row.session_id: row.seq for row in db.execute(open_handoffs)}
         if not handoffs:

@@ -225,3 +225,16 @@ def test_asking_for_a_person_again_while_one_has_the_conversation_changes_nothin
 
     handoffs = [e for e in assistant.manager.store.load_events(session_id) if e.type_name == "handoff"]
     assert len(handoffs) == 1  # one open handoff, one notice to staff
+
+
+def test_the_customer_can_cancel_a_handoff_over_the_api(assistant, client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+    client.post(f"/api/sessions/{session_id}/handoff")
+
+    cancelled = client.delete(f"/api/sessions/{session_id}/handoff")
+    again = client.delete(f"/api/sessions/{session_id}/handoff")
+
+    assert cancelled.status_code == 200 and cancelled.json() == {"session_id": session_id, "handoff": False}
+    assert again.status_code == 422 and "nothing to hand back" in again.json()["detail"]
+    assert client.delete("/api/sessions/nope/handoff").status_code == 404
+    assert client.get(f"/api/sessions/{session_id}").json()["handoff"] is False

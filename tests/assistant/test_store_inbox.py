@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.store import SqlStore, make_engine
-from assistant.store.inbox import conversations_with_a_person
+from assistant.store.inbox import conversations_with_a_person, count_with_a_person
 from assistant.store.review import read_transcript
 from dialog.actions import hand_back
 from dialog.events import AgentMessage, BotAnswer, HandoffRequested, UserMessage
@@ -67,12 +67,20 @@ def test_a_second_handoff_after_a_hand_back_opens_the_conversation_again(store: 
     assert (item.session_id, item.reason, item.agent, item.awaiting_reply) == (session_id, "second", None, True)
 
 
-def test_the_limit_keeps_the_most_recent_handoffs(store: SqlStore) -> None:
+def test_the_limit_keeps_the_longest_waiting_and_the_count_tells_how_many_there_are(store: SqlStore) -> None:
     old = conversation(store, "user", HandoffRequested(reason="old"), at=1.0)
     recent = conversation(store, "user", HandoffRequested(reason="recent"), at=900.0)
 
-    assert [item.session_id for item in conversations_with_a_person(store.engine, limit=1)] == [recent]
-    assert old in {item.session_id for item in conversations_with_a_person(store.engine)}
+    assert [item.session_id for item in conversations_with_a_person(store.engine, limit=1)] == [old]
+    assert recent in {item.session_id for item in conversations_with_a_person(store.engine)}
+    assert count_with_a_person(store.engine) == 2
+
+
+def test_one_off_openai_endpoint_conversations_are_not_listed(store: SqlStore) -> None:
+    one_off = store.create_session("openai")
+    store.append(one_off, [UserMessage(text="I want a human"), HandoffRequested(reason="asked")])
+
+    assert conversations_with_a_person(store.engine) == [] and count_with_a_person(store.engine) == 0
 
 
 def test_the_transcript_places_staff_replies_and_the_hand_back_after_their_turn(store: SqlStore) -> None:

@@ -24,19 +24,21 @@ def handed_off(manager: DialogManager) -> str:
     return result.session_id
 
 
-def test_after_a_handoff_messages_go_to_staff_and_only_the_first_is_acknowledged(assistant) -> None:
+def test_after_a_handoff_messages_go_to_staff_and_are_acknowledged_until_staff_write(assistant) -> None:
     manager = manager_for(assistant)
     session_id = handed_off(manager)
 
     first = manager.handle(session_id, QUESTION)
     second = manager.handle(session_id, "Hello? Anyone there?")
+    manager.reply_as_staff(session_id, "Ana here.", author="ana")
+    third = manager.handle(session_id, "Great, thanks")
 
-    assert (first.action, first.text) == ("relay", RELAYED)
-    assert (second.action, second.text) == ("relay", "")
+    assert (first.action, first.text) == ("relay", RELAYED) and (second.action, second.text) == ("relay", RELAYED)
+    assert (third.action, third.text) == ("relay", "")  # a person is talking with the customer: no bot reply
     assert not first.sources and not second.sources  # nothing was searched or answered
-    assert "waiting for a person" in second.reason
-    assert [t.action for t in manager.store.turns] == ["handoff", "relay", "relay"]
-    assert manager.tracker(session_id).turn_count == 3
+    assert "waiting for a person" in second.reason and "with ana" in third.reason
+    assert [t.action for t in manager.store.turns] == ["handoff", "relay", "relay", "relay"]
+    assert manager.tracker(session_id).turn_count == 4
 
 
 def test_a_staff_reply_is_stored_and_the_assistant_stays_quiet(assistant) -> None:

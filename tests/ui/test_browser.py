@@ -300,7 +300,7 @@ def test_talk_to_a_human_shows_the_handoff_which_stays_after_a_reload(  # type: 
         page.locator("#talk-to-human").click()
         expect(page.locator("#chat .bot").last).to_contain_text("member of our support team", timeout=20_000)
         expect(banner).to_contain_text("A member of our team will take over this conversation", timeout=10_000)
-        expect(page.locator("#talk-to-human")).to_be_hidden()
+        expect(page.locator("#talk-to-human")).to_have_text("Back to the assistant")
         screenshot(page, "chat-handoff.png", tmp_path)
 
         session_id = stored_session_id(fake_assistant)
@@ -356,8 +356,32 @@ def test_staff_reply_from_the_inbox_reaches_the_customer_then_hand_back(  # type
         expect(staff.locator("#inbox-status")).to_contain_text("Nobody is waiting", timeout=20_000)
         expect(customer.locator("#chat .bot").last).to_contain_text(HANDED_BACK, timeout=20_000)
         expect(customer.locator("#handoff-banner")).to_be_hidden(timeout=10_000)
-        expect(customer.locator("#talk-to-human")).to_be_visible()
+        expect(customer.locator("#talk-to-human")).to_have_text("Talk to a human")
         ask(customer, "How long do password reset links work?", "30 minutes")  # the assistant answers again
+
+        customer.locator("#talk-to-human").click()  # hand off again, then give up waiting
+        expect(customer.locator("#talk-to-human")).to_have_text("Back to the assistant", timeout=20_000)
+        customer.locator("#talk-to-human").click()
+        expect(customer.locator("#chat .bot").last).to_contain_text(HANDED_BACK, timeout=20_000)
+        expect(customer.locator("#handoff-banner")).to_be_hidden(timeout=10_000)
+        browser.close()
+
+
+def test_a_staff_takeover_without_a_handoff_reaches_an_open_chat(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        customer = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(customer, server_url)
+        ask(customer, "How long do password reset links work?", "30 minutes")
+
+        fake_assistant.manager.reply_as_staff(stored_session_id(fake_assistant), "Hi, Bo here: anything else?", author="bo")
+
+        expect(customer.locator("#chat .bot").last).to_contain_text("Bo here", timeout=30_000)  # the slow timer, 15 s
+        expect(customer.locator("#handoff-banner")).to_contain_text("You are talking with bo", timeout=10_000)
         browser.close()
 
 

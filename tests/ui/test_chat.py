@@ -10,7 +10,7 @@ import pytest
 from assistant.store.review import read_transcript
 from dialog.events import BotAnswer, FeedbackGiven, HandoffRequested, IntentPredicted, SessionStarted, UserMessage
 from dialog.manager import TurnResult
-from dialog.actions import HANDED_BACK
+from dialog.actions import HANDED_BACK, RELAYED
 from ui.chat import (
     HANDOFF_REQUEST,
     MAX_OPTIONS,
@@ -226,7 +226,7 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
     page = ChatPage(assistant.manager)
     *_, (history, _, session_id) = page.respond("hello", [], None)
     banner, button, timer = page.handoff_state(session_id)
-    assert (banner["visible"], button["visible"], timer["active"]) == (False, True, False)
+    assert (banner["visible"], button["value"], timer["active"], timer["value"]) == (False, "Talk to a human", True, 15)
 
     *_, (history, returned) = page.talk_to_human(history, session_id)
 
@@ -235,7 +235,8 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
     assert "member of our support team" in history[-1]["content"]
     assert page.handed_off(session_id)
     banner, button, timer = page.handoff_state(session_id)
-    assert banner["visible"] is True and button["visible"] is False and timer["active"] is True
+    assert banner["visible"] is True and button["value"] == "Back to the assistant"
+    assert (timer["active"], timer["value"]) == (True, 3)
     transcript = read_transcript(assistant.sql_store.engine, session_id)
     assert transcript is not None
     last = transcript.turns[-1].turn
@@ -246,7 +247,7 @@ def test_without_a_conversation_there_is_no_handoff_and_nothing_to_remember() ->
     page = ChatPage(None)  # type: ignore[arg-type]  # not consulted without a session id
 
     banner, button, timer, saved, *options = page.sync(None)
-    assert (banner["visible"], button["visible"], timer["active"], saved) == (False, True, False, {"session_id": None})
+    assert (banner["visible"], button["value"], timer["active"], saved) == (False, "Talk to a human", False, {"session_id": None})
     assert len(options) == MAX_OPTIONS and not any(o["visible"] for o in options)
     assert saved  # a truthy value, so the browser's storage forgets the old id
 
@@ -423,9 +424,7 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
     *_, (history, session_id) = page.talk_to_human(history, session_id)
     *_, (history, _, _) = page.respond("My parcel is lost", history, session_id)
-    acknowledged = len(history)
-    *_, (history, _, _) = page.respond("Hello?", history, session_id)
-    assert len(history) == acknowledged + 1 and history[-1] == {"role": "user", "content": "Hello?"}  # no reply
+    assert history[-1]["content"] == RELAYED
 
     assistant.manager.reply_as_staff(session_id, "Hi, Ana here. Let me look <b>now</b>.", author="ana")
     history, banner, button, timer = page.poll(history, session_id)
@@ -436,10 +435,25 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     assert page.turn_of(session_id, history, 1) == 1  # the first answer still can
     unchanged, *_ = page.poll(history, session_id)
     assert unchanged == {"__type__": "update"}
+    *_, (history, _, _) = page.respond("Hello?", history, session_id)
+    assert history[-1] == {"role": "user", "content": "Hello?"}  # staff are talking: no reply from the assistant
 
     assistant.manager.hand_back(session_id, author="ana")
     history, banner, button, timer = page.poll(history, session_id)
 
     assert history[-1]["content"] == HANDED_BACK
-    assert (banner["visible"], button["visible"], timer["active"]) == (False, True, False)
+    assert (banner["visible"], button["value"], timer["value"]) == (False, "Talk to a human", 15)
     assert page.restore(page.remember(session_id))[0] == history  # a reload shows the same chat
+
+
+def test_the_customer_can_go_back_to_the_assistant_instead_of_waiting(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, session_id) = page.person_button([], None)  # "Talk to a human"
+    assert page.handed_off(session_id)
+
+    *_, (history, returned) = page.person_button(history, session_id)  # "Back to the assistant"
+
+    assert returned == session_id and history[-1]["content"] == HANDED_BACK
+    assert not page.handed_off(session_id)
+    *_, (history, _, _) = page.respond("How much does express shipping cost?", history, session_id)
+    assert "12.50" in history[-1]["content"]
