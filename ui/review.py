@@ -350,11 +350,13 @@ class ReviewPage:
         transcript = render_transcript(read_transcript(self.engine, session_id)) if session_id else None
         return table, status, gr.update() if transcript is None or transcript == shown else transcript
 
-    def send_reply(self, session_id: str, text: str, request: gr.Request) -> tuple[Any, ...]:
-        """Send a staff reply to the customer; the reply box empties once it is stored."""
+    def send_reply(self, session_id: str, text: str, shown_as: str, request: gr.Request) -> tuple[Any, ...]:
+        """Send a staff reply to the customer, under ``shown_as`` (default: the login name); the reply box
+        empties once it is stored."""
         manager = self._staff_manager(session_id)
+        author = " ".join((shown_as or "").split())[:64] or self._author(request)
         try:
-            manager.reply_as_staff(session_id, text, author=self._author(request))
+            manager.reply_as_staff(session_id, text, author=author)
         except (InvalidMessage, UnknownSession) as error:
             raise gr.Error(str(error)) from None
         gr.Info("Sent. The customer sees it in their chat.")
@@ -492,6 +494,9 @@ class ReviewPage:
             opened = gr.State("")
             transcript = gr.HTML(elem_id="inbox-transcript")
             reply = gr.Textbox(label="Reply to the customer", lines=3, max_lines=10, elem_id="inbox-reply")
+            shown_as = gr.Textbox(
+                label="Your name as the customer sees it", placeholder="your login name", max_lines=1, elem_id="inbox-name"
+            )
             with gr.Row():
                 send = gr.Button("Send to the customer", variant="primary", elem_id="inbox-send")
                 give_back = gr.Button("Hand back to the assistant", elem_id="inbox-hand-back")
@@ -502,7 +507,7 @@ class ReviewPage:
             every.tick(self.refresh_inbox, [opened, transcript], refreshed, show_progress="hidden")
             table.select(self.select_inbox_row, [table], [transcript, opened])
             for trigger in (send.click, reply.submit):
-                trigger(self.send_reply, [opened, reply], [reply, *refreshed])
+                trigger(self.send_reply, [opened, reply, shown_as], [reply, *refreshed])
             give_back.click(self.hand_back, [opened], refreshed)
             page.load(self.show_inbox, None, [table, status])
 

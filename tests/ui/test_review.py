@@ -189,7 +189,7 @@ def test_the_inbox_lists_handoffs_and_staff_reply_and_hand_back(assistant: Assis
     assert list(table["Session"]) == [handed.session_id] and answered.session_id not in set(table["Session"])
     assert list(table["Needs a reply"]) == ["yes"] and status == "1 conversation(s) with a person, 1 awaiting a reply"
 
-    box, table, status, html = review.send_reply(handed.session_id, "Hi, Ana here <b>now</b>.", ana)
+    box, table, status, html = review.send_reply(handed.session_id, "Hi, Ana here <b>now</b>.", "", ana)
 
     assert box == "" and list(table["Staff"]) == ["ana"] and list(table["Needs a reply"]) == [""]
     assert "ana · staff" in html and "Hi, Ana here &lt;b&gt;now&lt;/b&gt;." in html
@@ -207,17 +207,17 @@ def test_the_inbox_refuses_what_it_cannot_do(assistant: Assistant, review: Revie
     ana = SimpleNamespace(username="ana")
     session_id = assistant.manager.handle(None, "How long do password reset links work?").session_id
     with pytest.raises(gr.Error, match="not available"):
-        review.send_reply(session_id, "Hi", ana)
+        review.send_reply(session_id, "Hi", "", ana)
     review.manager = assistant.manager
 
     with pytest.raises(gr.Error, match="Open a conversation"):
-        review.send_reply("", "Hi", ana)
+        review.send_reply("", "Hi", "", ana)
     with pytest.raises(gr.Error, match="empty"):
-        review.send_reply(session_id, "  ", ana)
+        review.send_reply(session_id, "  ", "", ana)
     with pytest.raises(gr.Error, match="nothing to hand back"):
         review.hand_back(session_id, ana)
     with pytest.raises(gr.Error, match="No conversation"):
-        review.send_reply("no-such-session", "Hi", ana)
+        review.send_reply("no-such-session", "Hi", "", ana)
 
 
 def test_the_inbox_refresh_replaces_the_transcript_only_when_it_changed(assistant: Assistant, review: ReviewPage) -> None:
@@ -246,3 +246,12 @@ def test_a_conversation_test_from_a_transcript_ends_where_staff_took_part(assist
 
     assert [turn.expect["action"] for turn in script.turns] == ["answer", "handoff"]
     assert conversation_tests.run(assistant.build_manager(InMemoryStore()), script) == []  # no failures on replay
+
+
+def test_a_staff_reply_can_show_another_name_than_the_login(assistant: Assistant, review: ReviewPage) -> None:
+    review.manager = assistant.manager
+    session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
+
+    review.send_reply(session_id, "Hello!", "  Ana   from Support ", SimpleNamespace(username="ana.k.2019"))
+
+    assert assistant.manager.tracker(session_id).agent == "Ana from Support"
