@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from dialog.events import AgentMessage, Event, HandoffRequested, UserMessage
-from dialog.store import ConversationStore, TurnRecord
+from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 
 log = logging.getLogger(__name__)
 
@@ -110,19 +110,13 @@ class HandoffNotifier:
                 self._queue.task_done()
 
 
-class NotifyingStore:
+class NotifyingStore(StoreWrapper):
     """A ConversationStore that sends a notice for each handoff it saves. A conversation that staff take
     over themselves (their reply is saved with the handoff) sends none."""
 
     def __init__(self, store: ConversationStore, notifier: HandoffNotifier) -> None:
-        self.wrapped = store
+        super().__init__(store)
         self.notifier = notifier
-
-    def create_session(self, channel: str = "web", **kwargs: Any) -> str:
-        return self.wrapped.create_session(channel, **kwargs)
-
-    def load_events(self, session_id: str) -> list[Event]:
-        return self.wrapped.load_events(session_id)
 
     def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
         self.wrapped.append(session_id, events, turn)  # stored first: a notice never stands for a lost turn
@@ -132,8 +126,3 @@ class NotifyingStore:
         message = next((e.text for e in reversed(events) if isinstance(e, UserMessage)), None)
         at = datetime.fromtimestamp(handoff.timestamp, tz=timezone.utc)
         self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, at))
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "wrapped":  # not set yet (copy, pickle): do not recurse
-            raise AttributeError(name)
-        return getattr(self.wrapped, name)

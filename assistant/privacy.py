@@ -25,7 +25,7 @@ from dialog.events import (
     SlotSet,
     UserMessage,
 )
-from dialog.store import ConversationStore, TurnRecord
+from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -357,7 +357,7 @@ def _redact_fields(record: Any, names: Iterable[str], redactor: Redactor) -> Any
     return replace(record, **changes) if changes else record
 
 
-class RedactingStore:
+class RedactingStore(StoreWrapper):
     """A ConversationStore that redacts events and turn records before the wrapped store saves them.
 
     Only ``append`` is changed; everything else (``create_session``, ``load_events``, ``turns``,
@@ -365,14 +365,8 @@ class RedactingStore:
     """
 
     def __init__(self, store: ConversationStore, redactor: Redactor) -> None:
-        self.wrapped = store
+        super().__init__(store)
         self.redactor = redactor
-
-    def create_session(self, channel: str = "web", **kwargs: Any) -> str:
-        return self.wrapped.create_session(channel, **kwargs)
-
-    def load_events(self, session_id: str) -> list[Event]:
-        return self.wrapped.load_events(session_id)
 
     def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
         events = [self.redact_event(event) for event in events]
@@ -381,11 +375,6 @@ class RedactingStore:
 
     def redact_event(self, event: Event) -> Event:
         return _redact_fields(event, EVENT_TEXT_FIELDS.get(type(event), ()), self.redactor)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "wrapped":  # not set yet (copy, pickle): do not recurse
-            raise AttributeError(name)
-        return getattr(self.wrapped, name)
 
 
 __all__ = [

@@ -73,6 +73,28 @@ class TrackerStore(Protocol):
 ConversationStore = TrackerStore  # the earlier name, still used across the project
 
 
+class StoreWrapper:
+    """A TrackerStore around another one: subclasses change ``append``; everything else (``create_session``,
+    ``load_events``, and any other attribute such as ``turns`` or ``engine``) is the wrapped store's."""
+
+    def __init__(self, store: TrackerStore) -> None:
+        self.wrapped = store
+
+    def create_session(self, channel: str = "web", **kwargs: Any) -> str:
+        return self.wrapped.create_session(channel, **kwargs)
+
+    def load_events(self, session_id: str) -> list[Event]:
+        return self.wrapped.load_events(session_id)
+
+    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+        self.wrapped.append(session_id, events, turn)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "wrapped":  # not set yet (copy, pickle): do not recurse
+            raise AttributeError(name)
+        return getattr(self.wrapped, name)
+
+
 def load_tracker(store: TrackerStore, session_id: str) -> Tracker:
     """The conversation's state, replayed from its stored events; UnknownSession if there is none."""
     return Tracker.from_events(session_id, store.load_events(session_id))
