@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any, Literal
 
@@ -126,6 +127,18 @@ async def _openai_http_error(request: Request, error: StarletteHTTPException) ->
     return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
 
 
+@contextmanager
+def dialog_errors() -> Iterator[None]:
+    """The dialog's refusals as HTTP errors with their sentence as the detail: a message or request it
+    cannot take (InvalidMessage) is 422, an unknown conversation 404."""
+    try:
+        yield
+    except InvalidMessage as error:
+        raise HTTPException(status_code=422, detail=str(error)) from None
+    except UnknownSession as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+
+
 def create_router(manager: DialogManager) -> APIRouter:
     """The API's routes around one DialogManager."""
     router = APIRouter(dependencies=[Security(_bearer), Security(_key_header)])
@@ -133,13 +146,9 @@ def create_router(manager: DialogManager) -> APIRouter:
     def turn_stream(session_id: str | None, text: str, channel: str = "api") -> Iterator:  # type: ignore[type-arg]
         """Run the first step now, so a bad message or session is an HTTP error, not a broken stream.
         With ``session_id`` None, a session is started once the message has passed validation."""
-        try:
+        with dialog_errors():
             turn = manager.stream(session_id, text, channel)
             first = next(turn)
-        except InvalidMessage as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
-        except UnknownSession as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
 
         def replay() -> Iterator:  # type: ignore[type-arg]
             yield first
@@ -172,10 +181,8 @@ def create_router(manager: DialogManager) -> APIRouter:
     def transcript(session_id: str) -> dict[str, Any]:
         """The conversation so far: customer, assistant and staff messages, with citations; ``handoff`` is
         true while a person has the conversation (handed off, not handed back), ``agent`` names who wrote last."""
-        try:
+        with dialog_errors():
             events = manager.store.load_events(session_id)
-        except UnknownSession as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
         messages: list[dict[str, Any]] = []
         options: list[str] = []  # a clarifying question's choices, given to the reply that asks it
         for event in events:
@@ -204,12 +211,8 @@ def create_router(manager: DialogManager) -> APIRouter:
     @router.post("/api/sessions/{session_id}/feedback", status_code=201, tags=["conversations"])
     def give_feedback(session_id: str, feedback: FeedbackIn) -> dict[str, Any]:
         """Thumbs up or down and/or a comment on one turn of the conversation."""
-        try:
+        with dialog_errors():
             manager.give_feedback(session_id, feedback.turn_no, feedback.rating, feedback.comment)
-        except InvalidMessage as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
-        except UnknownSession as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
         return {"session_id": session_id, "turn_no": feedback.turn_no, "recorded": True}
 
     @router.post("/api/sessions/{session_id}/handoff", tags=["conversations"])
@@ -217,22 +220,16 @@ def create_router(manager: DialogManager) -> APIRouter:
         """Hand the conversation to a human; nothing changes (and staff are not notified again) while a
         person already has it."""
         reason = body.reason if body else HandoffIn().reason
-        try:
+        with dialog_errors():
             if not manager.tracker(session_id).with_person:
                 manager.store.append(session_id, [HandoffRequested(reason=reason)])
-        except UnknownSession as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
         return {"session_id": session_id, "handoff": True}
 
     @router.delete("/api/sessions/{session_id}/handoff", tags=["conversations"])
     def cancel_handoff(session_id: str) -> dict[str, Any]:
         """The customer goes back to the assistant instead of waiting for a person; 422 when no person has it."""
-        try:
+        with dialog_errors():
             manager.hand_back(session_id, author="customer")
-        except InvalidMessage as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
-        except UnknownSession as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
         return {"session_id": session_id, "handoff": False}
 
     @router.post("/v1/chat/completions", tags=["openai-compatible"])

@@ -204,8 +204,8 @@ class RedisRateLimiter:
 
     The same buckets as ``RateLimiter``, kept under ``support-assistant:rate:NAME:KEY``. Times come from
     ``clock`` (wall-clock seconds, which servers kept in step by NTP agree on). When Redis cannot be
-    reached, requests are let through and a warning is logged (at most once a minute): a rate limit must
-    not take the assistant down.
+    reached, requests are let through, a warning is logged (at most once a minute), and Redis is not asked
+    again for ``retry_after_s``, so an outage adds no waiting: a rate limit must not take the assistant down.
     """
 
     def __init__(
@@ -246,7 +246,10 @@ class RedisRateLimiter:
         self._tokens(key, take=True)
 
 
-def limiter_factory(redis_url: str = "") -> Callable[[Rate, str], RateLimiter | RedisRateLimiter]:
+Limiter = RateLimiter | RedisRateLimiter
+
+
+def limiter_factory(redis_url: str = "") -> Callable[[Rate, str], Limiter]:
     """Makes the limiter of a rate and a bucket name ("ip", "session"): in this process, or shared through
     Redis at ``redis_url``. Limiters of one name share their buckets (the chat page's and the API's)."""
     if not redis_url:
@@ -255,9 +258,6 @@ def limiter_factory(redis_url: str = "") -> Callable[[Rate, str], RateLimiter | 
 
     client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     return lambda rate, name: RedisRateLimiter(rate, client, name)
-
-
-Limiter = RateLimiter | RedisRateLimiter
 
 
 def take_or_refuse(checks: Sequence[tuple[Limiter, str, str]]) -> tuple[int, Limiter, str] | None:
@@ -297,7 +297,7 @@ class ApiGuards:
         )
 
     @cached_property
-    def limiter(self) -> Callable[[Rate, str], RateLimiter | RedisRateLimiter]:
+    def limiter(self) -> Callable[[Rate, str], Limiter]:
         """Makes limiters of these guards' kind (see ``limiter_factory``); built once, so they share a client."""
         return limiter_factory(self.redis_url)
 

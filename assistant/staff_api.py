@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from assistant.api import dialog_errors
 from assistant.api_security import ApiKeys, presented_keys
 from assistant.store.inbox import conversations_with_a_person
-from dialog.manager import DialogManager, InvalidMessage
-from dialog.store import UnknownSession
+from dialog.manager import DialogManager
 
 STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security` makes one)."
 
@@ -67,22 +67,15 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
     @router.post("/sessions/{session_id}/replies", status_code=201)
     def reply(session_id: str, body: ReplyIn) -> dict[str, Any]:
         """Write to the customer; a conversation not handed off yet is taken over first."""
-        _run(lambda: manager.reply_as_staff(session_id, body.text, author=body.author))
+        with dialog_errors():
+            manager.reply_as_staff(session_id, body.text, author=body.author)
         return {"session_id": session_id, "sent": True}
 
     @router.post("/sessions/{session_id}/hand-back")
     def hand_back(session_id: str, body: HandBackIn) -> dict[str, Any]:
         """Give the conversation back to the assistant, which answers the customer's next message."""
-        _run(lambda: manager.hand_back(session_id, author=body.author))
+        with dialog_errors():
+            manager.hand_back(session_id, author=body.author)
         return {"session_id": session_id, "handed_back": True}
 
     return router
-
-
-def _run(action: Any) -> None:
-    try:
-        action()
-    except InvalidMessage as error:
-        raise HTTPException(status_code=422, detail=str(error)) from None
-    except UnknownSession as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None

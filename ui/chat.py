@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from assistant.api_security import Limiter, Rate, RateLimiter, take_or_refuse
+from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
 from dialog.events import AgentMessage, BotAnswer, Event, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
 from dialog.store import UnknownSession
@@ -154,7 +154,7 @@ class ChatPage:
         self.title = title
         # the same message limits as the HTTP API (settings rate_limit_per_ip / _per_session); with
         # ``make_limiter`` the API's own (shared through Redis when that is set)
-        make = make_limiter or (lambda rate, _name: RateLimiter(rate))
+        make = make_limiter or limiter_factory()
         self.per_ip = make(per_ip, "ip") if per_ip else None
         self.per_session = make(per_session, "session") if per_session else None
 
