@@ -142,6 +142,12 @@ def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataF
     return pd.DataFrame(rows, columns=INBOX_COLUMNS)
 
 
+def clicked_session(table: pd.DataFrame, event: gr.SelectData) -> str:
+    """The session id of the row a click selected (the cell's index, or the row's alone)."""
+    row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+    return str(table.iloc[row]["Session"])
+
+
 def _escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -265,8 +271,7 @@ class ReviewPage:
 
     def select_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, Any, str]:
         """Clicking a row of the list opens that conversation."""
-        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
-        return self.open_transcript(str(table.iloc[row]["Session"]))
+        return self.open_transcript(clicked_session(table, event))
 
     def save_labels(
         self, session_id: str, turn_no: str, verdict: str, intent: str, notes: str, thumbs: str, request: gr.Request
@@ -339,8 +344,7 @@ class ReviewPage:
 
     def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str]:
         """Clicking a row of the inbox opens that conversation beside the reply box."""
-        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
-        session_id = str(table.iloc[row]["Session"])
+        session_id = clicked_session(table, event)
         return render_transcript(read_transcript(self.engine, session_id)), session_id
 
     def refresh_inbox(self, session_id: str, shown: str | None = None) -> tuple[Any, ...]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, func, select, text
+from sqlalchemy import Engine, Select, case, func, select, text, tuple_
 
 from assistant.store.tables import EventRow, SessionRow
 
@@ -72,22 +71,19 @@ def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> lis
             .group_by(EventRow.session_id, EventRow.type)
         )
         last = {(row.session_id, row.type): row.seq for row in db.execute(last_of)}
-        handoff_events = {
-            row.session_id: row
-            for row in db.execute(
-                select(EventRow.session_id, EventRow.seq, EventRow.timestamp, EventRow.data).where(
-                    EventRow.session_id.in_(ids), EventRow.type == "handoff"
-                )
+        # the open handoff and the last staff reply of each: exactly those rows, by (session, event number)
+        wanted = [*handoffs.items(), *((sid, seq) for (sid, kind), seq in last.items() if kind == "agent")]
+        rows = db.execute(
+            select(EventRow.session_id, EventRow.seq, EventRow.type, EventRow.timestamp, EventRow.data).where(
+                tuple_(EventRow.session_id, EventRow.seq).in_(wanted)
             )
-            if row.seq == handoffs[row.session_id]
-        }
-        agent_events = {
-            row.session_id: row.data
-            for row in db.execute(
-                select(EventRow.session_id, EventRow.seq, EventRow.data).where(EventRow.session_id.in_(ids), EventRow.type == "agent")
-            )
-            if row.seq == last.get((row.session_id, "agent"))
-        }
+        )
+        handoff_events, agent_events = {}, {}
+        for row in rows:
+            if row.type == "handoff":
+                handoff_events[row.session_id] = row
+            else:
+                agent_events[row.session_id] = row.data
         sessions = {row.id: row for row in db.execute(select(SessionRow.id, SessionRow.title, SessionRow.updated_at).where(SessionRow.id.in_(ids)))}
     items = []
     for session_id, handoff in handoff_events.items():
