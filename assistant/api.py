@@ -25,9 +25,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
-from dialog.events import AgentMessage, BotAnswer, ClarificationAsked, HandoffRequested, UserMessage
+from dialog.events import AgentMessage, BotAnswer, ClarificationAsked, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
-from dialog.store import UnknownSession
+from dialog.store import ConversationChanged, UnknownSession
 from dialog.tracker import Tracker
 
 MAX_BODY_BYTES = ApiGuards.max_body_bytes  # the default of the max_request_bytes setting
@@ -130,13 +130,16 @@ async def _openai_http_error(request: Request, error: StarletteHTTPException) ->
 @contextmanager
 def dialog_errors() -> Iterator[None]:
     """The dialog's refusals as HTTP errors with their sentence as the detail: a message or request it
-    cannot take (InvalidMessage) is 422, an unknown conversation 404."""
+    cannot take (InvalidMessage) is 422, an unknown conversation 404, a conversation that others kept
+    changing while this request tried to change it 409 (try again)."""
     try:
         yield
     except InvalidMessage as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     except UnknownSession as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
+    except ConversationChanged as error:
+        raise HTTPException(status_code=409, detail=str(error)) from None
 
 
 def create_router(manager: DialogManager) -> APIRouter:
@@ -221,8 +224,7 @@ def create_router(manager: DialogManager) -> APIRouter:
         person already has it."""
         reason = body.reason if body else HandoffIn().reason
         with dialog_errors():
-            if not manager.tracker(session_id).with_person:
-                manager.store.append(session_id, [HandoffRequested(reason=reason)])
+            manager.request_handoff(session_id, reason)
         return {"session_id": session_id, "handoff": True}
 
     @router.delete("/api/sessions/{session_id}/handoff", tags=["conversations"])

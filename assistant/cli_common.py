@@ -12,7 +12,7 @@ from assistant import models as model_registry
 from assistant.config import Settings, load_settings
 from assistant.store import StoreUnavailable
 from dialog.manager import InvalidMessage
-from dialog.store import UnknownSession
+from dialog.store import ConversationChanged, UnknownSession
 from retrieval.index import IndexLoadError
 
 out = Console()
@@ -25,6 +25,7 @@ USER_ERRORS = (
     StoreUnavailable,
     InvalidMessage,
     UnknownSession,
+    ConversationChanged,
     FileNotFoundError,
     ValueError,
 )

@@ -118,8 +118,10 @@ class NotifyingStore(StoreWrapper):
         super().__init__(store)
         self.notifier = notifier
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
-        self.wrapped.append(session_id, events, turn)  # stored first: a notice never stands for a lost turn
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
+        self.wrapped.append(session_id, events, turn, expected_events)  # stored first: a notice never stands for a lost turn
         handoff = next((e for e in events if isinstance(e, HandoffRequested)), None)
         if handoff is None or any(isinstance(e, AgentMessage) for e in events):
             return

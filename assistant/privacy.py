@@ -368,10 +368,12 @@ class RedactingStore(StoreWrapper):
         super().__init__(store)
         self.redactor = redactor
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
         events = [self.redact_event(event) for event in events]
         turn = _redact_fields(turn, TURN_TEXT_FIELDS, self.redactor) if turn is not None else None
-        self.wrapped.append(session_id, events, turn)
+        self.wrapped.append(session_id, events, turn, expected_events)
 
     def redact_event(self, event: Event) -> Event:
         return _redact_fields(event, EVENT_TEXT_FIELDS.get(type(event), ()), self.redactor)

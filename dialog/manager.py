@@ -42,10 +42,12 @@ from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, bare_slot_value
 from dialog.policies import Policy, Prediction, choose, default_policies, intent_label
 from dialog.rewrite import is_follow_up, names_a_topic, rewrite
-from dialog.store import ConversationStore, TurnRecord
+from dialog.store import ConversationChanged, ConversationStore, TurnRecord
 from dialog.tracker import Tracker
 
 log = logging.getLogger(__name__)
+
+SAVE_ATTEMPTS = 5  # reads and writes of one change before giving up when others keep changing the conversation
 
 
 class InvalidMessage(ValueError):
@@ -179,15 +181,58 @@ class DialogManager:
             raise InvalidMessage("The reply is empty.")
         if len(text) > self.max_message_chars:
             raise InvalidMessage(f"The reply is {len(text):,} characters long; the limit is {self.max_message_chars:,}.")
-        taken: list[Event] = [] if self.tracker(session_id).with_person else [HandoffRequested(reason=f"taken over by {author}")]
-        self.store.append(session_id, [*taken, AgentMessage(text=text, author=author)])
+
+        def reply(tracker: Tracker) -> list[Event]:
+            taken: list[Event] = [] if tracker.with_person else [HandoffRequested(reason=f"taken over by {author}")]
+            return [*taken, AgentMessage(text=text, author=author)]
+
+        self._change(session_id, reply)
 
     def hand_back(self, session_id: str, author: str) -> None:
-        """Staff hand the conversation back: the assistant answers the customer's next message again.
-        InvalidMessage when no person has it."""
-        if not self.tracker(session_id).with_person:
-            raise InvalidMessage("This conversation is not with a person, so there is nothing to hand back.")
-        self.store.append(session_id, hand_back(author))
+        """Staff (or the customer) hand the conversation back: the assistant answers the customer's next
+        message again. InvalidMessage when no person has it, also when someone else just handed it back."""
+
+        def back(tracker: Tracker) -> list[Event]:
+            if not tracker.with_person:
+                raise InvalidMessage("This conversation is not with a person, so there is nothing to hand back.")
+            return hand_back(author)
+
+        self._change(session_id, back)
+
+    def request_handoff(self, session_id: str, reason: str) -> None:
+        """Hand the conversation to a person outside a turn (the API's handoff); nothing changes, and staff
+        are not told again, while a person already has it."""
+        self._change(session_id, lambda tracker: [] if tracker.with_person else [HandoffRequested(reason=reason)])
+
+    def _change(self, session_id: str, decide: Callable[[Tracker], list[Event]]) -> None:
+        """Append the events ``decide`` makes of the conversation as it stands. If it changes between the
+        read and the write (two members of staff, several servers), nothing is written and it is decided
+        again on the new state, so that, say, two hand-backs at once make one."""
+        for _ in range(SAVE_ATTEMPTS):
+            tracker = self.tracker(session_id)
+            events = decide(tracker)
+            if not events:
+                return
+            try:
+                self.store.append(session_id, events, expected_events=len(tracker.events))
+                return
+            except ConversationChanged:
+                continue
+        raise ConversationChanged(session_id)
+
+    def _save_turn(self, session_id: str, events: list[Event], record: TurnRecord, seen: int) -> TurnRecord:
+        """Save a turn decided on ``seen`` events. The reply has been shown already, so a conversation that
+        changed meanwhile (another message, a staff reply) still gets it: after the latest events, with
+        the turn renumbered. The record as saved."""
+        for _ in range(SAVE_ATTEMPTS):
+            try:
+                self.store.append(session_id, events, record, expected_events=seen)
+                return record
+            except ConversationChanged:
+                latest = self.tracker(session_id)
+                seen, record = len(latest.events), replace(record, turn_no=latest.turn_count + 1)
+        self.store.append(session_id, events, record)  # still changing: keep the turn all the same
+        return record
 
     def handle(self, session_id: str | None, text: str, channel: str = "web") -> TurnResult:
         """Run one turn to the end (see ``stream``)."""
@@ -283,7 +328,7 @@ class DialogManager:
             index_version=outcome.index_version,
         )
         events = new_events + outcome.events
-        self.store.append(session_id, events, record)
+        record = self._save_turn(session_id, events, record, seen=len(tracker.events))
         for event in events:
             if isinstance(event, SlotSet):
                 slots = {k: v for k, v in slots.items() if k != event.name} if event.value is None else {**slots, event.name: event.value}

@@ -24,6 +24,14 @@ class UnknownSession(KeyError):
         return f"No conversation with id {self.args[0]!r}."
 
 
+class ConversationChanged(RuntimeError):
+    """The conversation gained events after the caller read it (another server, another member of staff):
+    nothing was stored; read it again and decide again."""
+
+    def __str__(self) -> str:
+        return f"Conversation {self.args[0]!r} changed meanwhile; try again."
+
+
 @dataclass(frozen=True)
 class TurnRecord:
     """One decision record per turn: what was asked, what was decided and why, how long each step took."""
@@ -65,8 +73,14 @@ class TrackerStore(Protocol):
         """All events of a session in order; UnknownSession if there is none."""
         ...
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
-        """Append new events (and the turn's record) in one transaction: the save of a turn."""
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
+        """Append new events (and the turn's record) in one transaction: the save of a turn.
+
+        ``expected_events``: how many events the caller read; if the conversation has another number by
+        now, nothing is stored and ConversationChanged is raised (optimistic concurrency).
+        """
         ...
 
 
@@ -86,8 +100,10 @@ class StoreWrapper:
     def load_events(self, session_id: str) -> list[Event]:
         return self.wrapped.load_events(session_id)
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
-        self.wrapped.append(session_id, events, turn)
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
+        self.wrapped.append(session_id, events, turn, expected_events)
 
     def __getattr__(self, name: str) -> Any:
         if name == "wrapped":  # not set yet (copy, pickle): do not recurse
@@ -129,10 +145,14 @@ class InMemoryStore:
                 raise UnknownSession(session_id)
             return list(self.events[session_id])
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
         with self._lock:
             if session_id not in self.events:
                 raise UnknownSession(session_id)
+            if expected_events is not None and expected_events != len(self.events[session_id]):
+                raise ConversationChanged(session_id)
             self.events[session_id].extend(events)
             if turn is not None:
                 self.turns.append(turn)

@@ -19,7 +19,7 @@ import gradio as gr
 from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
 from dialog.events import AgentMessage, BotAnswer, Event, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
-from dialog.store import UnknownSession
+from dialog.store import ConversationChanged, UnknownSession
 from dialog.tracker import Tracker
 
 ChatHistory = list[dict[str, Any]]
@@ -232,7 +232,7 @@ class ChatPage:
         assert session_id is not None
         try:
             self.manager.hand_back(session_id, author="customer")
-        except (InvalidMessage, UnknownSession) as error:  # staff handed it back meanwhile, or it was purged
+        except (InvalidMessage, UnknownSession, ConversationChanged) as error:  # staff handed it back meanwhile, …
             gr.Info(str(error))
         yield self.restore(self.remember(session_id))
 

@@ -32,7 +32,7 @@ from assistant.store.review import (
 from assistant.store.tables import SessionRow, TurnRow
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
-from dialog.store import ConversationStore, UnknownSession
+from dialog.store import ConversationChanged, ConversationStore, UnknownSession
 from ui.kb_admin import KnowledgeBaseAdmin
 
 PAGE_SIZE = 50
@@ -361,7 +361,7 @@ class ReviewPage:
         author = " ".join((shown_as or "").split())[:64] or self._author(request)
         try:
             manager.reply_as_staff(session_id, text, author=author)
-        except (InvalidMessage, UnknownSession) as error:
+        except (InvalidMessage, UnknownSession, ConversationChanged) as error:
             raise gr.Error(str(error)) from None
         gr.Info("Sent. The customer sees it in their chat.")
         return ("", *self.refresh_inbox(session_id))
@@ -371,7 +371,7 @@ class ReviewPage:
         manager = self._staff_manager(session_id)
         try:
             manager.hand_back(session_id, author=self._author(request))
-        except (InvalidMessage, UnknownSession) as error:
+        except (InvalidMessage, UnknownSession, ConversationChanged) as error:
             raise gr.Error(str(error)) from None
         gr.Info("Handed back: the assistant answers this customer again.")
         return self.refresh_inbox(session_id)

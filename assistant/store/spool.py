@@ -167,15 +167,21 @@ class SpoolingStore:
         events = self._load_stored(session_id)
         return self._local_events_locked(session_id) if events is None else events
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
-        """Append events (and the turn's record) in one transaction, or spool them when the database is down."""
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
+        """Append events (and the turn's record) in one transaction, or spool them when the database is down.
+
+        ``expected_events`` is checked by the database; a spooled write cannot be checked, so while the
+        database is down the write is kept without the check (keeping the turn matters more).
+        """
         record = _Record(uuid.uuid4().hex, "append", session_id, None, list(events), turn)
         if self.pending():
             self._check_known(session_id)
         if self._spool_if_pending(record):
             return
         try:
-            self.inner.append(session_id, events, turn)
+            self.inner.append(session_id, events, turn, expected_events)
         except Exception as error:
             if not is_unavailable(error):
                 raise

@@ -13,7 +13,7 @@ from sqlalchemy.sql.dml import Update
 
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 from dialog.events import Event, FeedbackGiven, HandoffRequested, SessionStarted
-from dialog.store import TurnRecord, UnknownSession, new_session_id
+from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
 TITLE_CHARS = 120
 
@@ -29,7 +29,7 @@ class SqlStore:
         """Start a conversation; ``session_id`` is for replaying one started while the database was down."""
         session_id = session_id or new_session_id()
         with self._sessions.begin() as db:
-            db.add(SessionRow(id=session_id, channel=channel))
+            db.add(SessionRow(id=session_id, channel=channel, event_count=1))
             db.flush()
             _insert_events(db.connection(), session_id, [SessionStarted(channel=channel)], start=0)
         return session_id
@@ -45,25 +45,25 @@ class SqlStore:
             rows = db.scalars(select(EventRow).where(EventRow.session_id == session_id).order_by(EventRow.seq))
             return [Event.from_dict(row.data) for row in rows]
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
         """One transaction of Core statements (a handful of round trips, no ORM unit of work): the session's
-        summary is updated in SQL first, which also locks its row, so concurrent appends to one session
-        cannot lose each other's counts; then the events, numbered after the last one, the turn record and
-        any feedback are inserted."""
+        summary, with its event count, is updated in SQL first, which also locks its row, so concurrent
+        appends to one session neither lose each other's counts nor number their events alike; then the
+        events, numbered after the count, the turn record and any feedback are inserted. With
+        ``expected_events``, the update (and so everything) happens only if the count is still that."""
         feedback = [event for event in events if isinstance(event, FeedbackGiven)]
+        params = _summary_params(session_id, turn, feedback, events, expected_events)
         if self.engine.dialect.name == "postgresql":
             # one statement, atomic on its own: no BEGIN and COMMIT of ours, one exchange with the server
-            params = {
-                **_summary_params(session_id, turn, feedback, _hands_off(events)),
-                **_postgres_rows(session_id, events, turn, feedback),
-            }
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
-                if not db.execute(_POSTGRES_APPEND, params).scalar():
-                    raise UnknownSession(session_id)
+                if not db.execute(_POSTGRES_APPEND, {**params, **_postgres_rows(session_id, events, turn, feedback)}).scalar():
+                    raise _why_not_updated(db, session_id)
             return
         with self.engine.begin() as db:
-            last = _update_summary(db, session_id, turn, feedback, _hands_off(events))
-            _insert_events(db, session_id, events, start=(last if last is not None else -1) + 1)
+            start = _update_summary(db, params)
+            _insert_events(db, session_id, events, start=start)
             if turn is not None:
                 db.execute(_INSERT_TURN, _turn_values(turn))
             if feedback:
@@ -141,9 +141,12 @@ def _turn_values(turn: TurnRecord) -> dict[str, Any]:
 
 def _summary_statement() -> Update:
     """One statement for every append, built once (bound parameters: no per-turn SQL building): fold a
-    turn (``turns`` 0 or 1) and thumbs into the session's summary, returning its last event number."""
+    turn (``turns`` 0 or 1), thumbs and the number of new events into the session's summary, if its event
+    count is ``expected`` (None: whatever it is)."""
     score = cast(bindparam("score", type_=Float), Float)
+    expected = cast(bindparam("expected", type_=Integer), Integer)
     values = {
+        SessionRow.event_count: SessionRow.event_count + bindparam("added", type_=Integer),
         SessionRow.updated_at: bindparam("now", type_=SessionRow.updated_at.type),
         SessionRow.turn_count: SessionRow.turn_count + bindparam("turns", type_=Integer),
         SessionRow.title: func.coalesce(SessionRow.title, bindparam("first_text", type_=Text)),
@@ -157,24 +160,27 @@ def _summary_statement() -> Update:
         SessionRow.thumbs_up: SessionRow.thumbs_up + bindparam("up", type_=Integer),
         SessionRow.thumbs_down: SessionRow.thumbs_down + bindparam("down", type_=Integer),
     }
-    return update(SessionRow).where(SessionRow.id == bindparam("session_id")).values(values)
+    matches = and_(SessionRow.id == bindparam("session_id"), or_(expected.is_(None), SessionRow.event_count == expected))
+    return update(SessionRow).where(matches).values(values)
 
 
 _UPDATE_SUMMARY = _summary_statement()
-_LAST_SEQ = select(func.max(EventRow.seq)).where(EventRow.session_id == bindparam("session_id"))
-_UPDATE_SUMMARY_RETURNING = _UPDATE_SUMMARY.returning(_LAST_SEQ.scalar_subquery())
+_EVENT_COUNT = select(SessionRow.event_count).where(SessionRow.id == bindparam("session_id"))
+_UPDATE_SUMMARY_RETURNING = _UPDATE_SUMMARY.returning(SessionRow.event_count)
 _INSERT_EVENTS, _INSERT_TURN, _INSERT_FEEDBACK = insert(EventRow), insert(TurnRow), insert(FeedbackRow)
 
 
 def _summary_params(
-    session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven], handoff: bool = False
+    session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven], events: list[Event], expected: int | None
 ) -> dict[str, Any]:
     return {
         "session_id": session_id,
+        "added": len(events),
+        "expected": expected,
         "now": utcnow(),
         "turns": 0 if turn is None else 1,
         "first_text": None if turn is None else turn.user_text[:TITLE_CHARS],
-        "handoff": handoff or (turn is not None and turn.handoff),
+        "handoff": _hands_off(events) or (turn is not None and turn.handoff),
         "abstained": turn is not None and turn.abstained,
         "score": None if turn is None else turn.top_score,
         "turn_model": (turn.model or None) if turn is not None else None,
@@ -189,20 +195,25 @@ def _hands_off(events: list[Event]) -> bool:
     return any(isinstance(event, HandoffRequested) for event in events)
 
 
-def _update_summary(
-    db: Connection, session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven], handoff: bool = False
-) -> int | None:
-    """Fold the turn and the feedback into the session's summary columns; the session's last event
-    number (None if it has none). UnknownSession if there is no such session."""
-    params = _summary_params(session_id, turn, feedback, handoff)
+def _update_summary(db: Connection, params: dict[str, Any]) -> int:
+    """Fold the append into the session's summary columns; the number of its first new event.
+    UnknownSession if there is no such session, ConversationChanged if its event count is not the one
+    expected."""
     if db.dialect.update_returning:  # one round trip: SQLite 3.35+, PostgreSQL
         row = db.execute(_UPDATE_SUMMARY_RETURNING, params).first()
         if row is None:
-            raise UnknownSession(session_id)
-        return row[0]
+            raise _why_not_updated(db, params["session_id"])
+        return row[0] - params["added"]
     if db.execute(_UPDATE_SUMMARY, params).rowcount == 0:
-        raise UnknownSession(session_id)
-    return db.scalar(_LAST_SEQ, {"session_id": session_id})
+        raise _why_not_updated(db, params["session_id"])
+    return db.scalar(_EVENT_COUNT, {"session_id": params["session_id"]}) - params["added"]
+
+
+def _why_not_updated(db: Connection, session_id: str) -> Exception:
+    """The error for an append whose summary update matched no row."""
+    if db.scalar(_EVENT_COUNT, {"session_id": session_id}) is None:
+        return UnknownSession(session_id)
+    return ConversationChanged(session_id)
 
 
 def _feedback_values(session_id: str, event: FeedbackGiven) -> dict[str, Any]:
@@ -216,10 +227,11 @@ def _feedback_values(session_id: str, event: FeedbackGiven) -> dict[str, Any]:
     }
 
 
-# PostgreSQL: the whole append as one statement. The summary update locks the session's row and returns its
-# last event number; the events, the turn record (0 or 1 row) and the feedback are inserted from JSON
-# arrays, numbered after it. No session: the update matches nothing, so nothing is inserted and the
-# count is 0.
+# PostgreSQL: the whole append as one statement. The summary update locks the session's row, adds the new
+# events to its count and returns the last event number before them (an update that waited for another
+# append's lock works on that append's row, so the numbers follow on); the events, the turn record (0 or
+# 1 row) and the feedback are inserted from JSON arrays, numbered after it. No session, or not the count
+# expected: the update matches nothing, so nothing is inserted and the count is 0.
 _POSTGRES_APPEND = text(
     """
 WITH s AS (
@@ -235,9 +247,10 @@ WITH s AS (
       THEN CAST(:score AS double precision) ELSE min_top_score END,
     last_model = coalesce(CAST(:turn_model AS varchar), last_model),
     thumbs_up = thumbs_up + :up,
-    thumbs_down = thumbs_down + :down
-  WHERE id = :session_id
-  RETURNING (SELECT coalesce(max(seq), -1) FROM events WHERE session_id = :session_id) AS last
+    thumbs_down = thumbs_down + :down,
+    event_count = event_count + :added
+  WHERE id = :session_id AND (CAST(:expected AS integer) IS NULL OR event_count = CAST(:expected AS integer))
+  RETURNING event_count - :added - 1 AS last
 ), new_events AS (
   INSERT INTO events (session_id, seq, type, timestamp, data)
   SELECT :session_id, s.last + e.ord, e.type, e.ts, CAST(e.data AS json)

@@ -36,6 +36,9 @@ class SessionRow(Base):
     last_model: Mapped[str | None] = mapped_column(String(128), nullable=True)
     thumbs_up: Mapped[int] = mapped_column(Integer, default=0)
     thumbs_down: Mapped[int] = mapped_column(Integer, default=0)
+    # How many events the conversation has: the next event's ``seq``. Counted on this row, which each
+    # append updates (and so locks) first, so that concurrent appends number their events apart.
+    event_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class EventRow(Base):

@@ -408,8 +408,10 @@ class RecordingStore:
     def load_events(self, session_id: str) -> list[Event]:
         return self.store.load_events(session_id)
 
-    def append(self, session_id: str, events: list[Event], turn: TurnRecord | None = None) -> None:
-        self.store.append(session_id, events, turn)
+    def append(
+        self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
+    ) -> None:
+        self.store.append(session_id, events, turn, expected_events)
         with self._lock:
             self.appended[session_id].append((as_json(events), turn))
 

@@ -143,7 +143,8 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str, engines) -> None
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0003"]
+    assert script.get_heads() == [head_revision()] == ["0004"]
+    assert script.get_revision("0004").down_revision == "0003"
     assert script.get_revision("0003").down_revision == "0002"
     assert script.get_revision("0002").down_revision == FIRST_REVISION
 
@@ -166,6 +167,11 @@ def test_upgrading_a_first_revision_database_keeps_its_conversations(database_ur
 
     assert store.load_events("old") == [event]
     assert store.has_session("old")
+    # the session's event count was worked out from its events: new ones are numbered after them
+    store.append("old", [UserMessage(text="any news?")], expected_events=1)
+    with store.engine.connect() as connection:
+        seqs = connection.scalars(text("SELECT seq FROM events WHERE session_id = 'old' ORDER BY seq")).all()
+    assert seqs == [0, 1]
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:

@@ -139,3 +139,71 @@ def test_staff_replies_reach_the_customer_unredacted_while_customer_text_is_reda
     [reply] = [e for e in events if isinstance(e, AgentMessage)]
     assert reply.text == "Call us on +44 20 7946 0958 or write to refunds@example.com."
     assert "jo@example.com" not in str([e.to_dict() for e in events if not isinstance(e, AgentMessage)])
+
+
+class InterruptedStore(InMemoryStore):
+    """Runs ``meanwhile`` once, just after the next read of a conversation: someone else writing to it
+    between another writer's read and write (a second member of staff, another server)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meanwhile = None
+
+    def load_events(self, session_id: str):
+        events = super().load_events(session_id)
+        hook, self.meanwhile = self.meanwhile, None
+        if hook is not None:
+            hook()
+        return events
+
+
+def test_two_staff_handing_back_at_once_make_one_hand_back(assistant) -> None:
+    store = InterruptedStore()
+    manager = manager_for(assistant, store)
+    session_id = handed_off(manager)
+    store.meanwhile = lambda: manager.hand_back(session_id, author="ben")
+
+    with pytest.raises(InvalidMessage, match="nothing to hand back"):
+        manager.hand_back(session_id, author="ana")  # decided again on the new state: ben already did
+
+    assert [e.author for e in store.load_events(session_id) if isinstance(e, HandoffResolved)] == ["ben"]
+
+
+def test_two_staff_replying_at_once_take_the_conversation_over_once(assistant) -> None:
+    store = InterruptedStore()
+    manager = manager_for(assistant, store)
+    session_id = manager.handle(None, QUESTION).session_id
+    store.meanwhile = lambda: manager.reply_as_staff(session_id, "Ben here.", author="ben")
+
+    manager.reply_as_staff(session_id, "Ana here.", author="ana")
+
+    events = store.load_events(session_id)
+    assert [e.reason for e in events if isinstance(e, HandoffRequested)] == ["taken over by ben"]
+    assert [(e.author, e.text) for e in events if isinstance(e, AgentMessage)] == [("ben", "Ben here."), ("ana", "Ana here.")]
+
+
+def test_an_api_handoff_while_staff_take_over_adds_nothing(assistant) -> None:
+    store = InterruptedStore()
+    manager = manager_for(assistant, store)
+    session_id = manager.handle(None, QUESTION).session_id
+    store.meanwhile = lambda: manager.reply_as_staff(session_id, "Ben here.", author="ben")
+
+    manager.request_handoff(session_id, "customer asked")
+
+    assert [e.reason for e in store.load_events(session_id) if isinstance(e, HandoffRequested)] == ["taken over by ben"]
+
+
+def test_a_turn_saved_after_another_turn_got_in_is_numbered_after_it(assistant) -> None:
+    # the customer sends two messages at once (two tabs, two servers): each turn keeps its own number
+    store = InterruptedStore()
+    manager = manager_for(assistant, store)
+    session_id = manager.handle(None, "Hello").session_id
+    other: list = []
+    store.meanwhile = lambda: other.append(manager.handle(session_id, "Thanks"))
+
+    late = manager.handle(session_id, QUESTION)
+
+    assert (other[0].turn_no, late.turn_no) == (2, 3)
+    assert [(t.turn_no, t.user_text) for t in store.turns] == [(1, "Hello"), (2, "Thanks"), (3, QUESTION)]
+    assert manager.tracker(session_id).turn_count == 3
+    assert late.action == "answer" and late.sources  # the reply shown was kept

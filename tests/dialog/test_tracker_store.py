@@ -8,6 +8,7 @@ start clean and other modules' PostgreSQL tests are not disturbed.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from dialog.events import (
     SlotSet,
     UserMessage,
 )
-from dialog.store import InMemoryStore, TurnRecord, UnknownSession, load_tracker
+from dialog.store import ConversationChanged, InMemoryStore, TurnRecord, UnknownSession, load_tracker
 from dialog.tracker import Tracker
 from postgres_schemas import fresh_schema
 
@@ -168,6 +169,51 @@ def test_turn_records_are_stored(store) -> None:
         assert isinstance(first, TurnRow)
         assert first.created_at is not None and first.error is None
         assert store.session_count() >= 1
+
+
+def test_an_append_expecting_an_older_conversation_stores_nothing(store) -> None:
+    session_id = store.create_session()
+    seen = len(store.load_events(session_id))
+    store.append(session_id, [UserMessage(text="first")], record(session_id, "first"), expected_events=seen)
+
+    with pytest.raises(ConversationChanged) as caught:  # decided on what was there before "first"
+        store.append(session_id, [UserMessage(text="stale")], record(session_id, "stale"), expected_events=seen)
+
+    assert session_id in str(caught.value)
+    assert [e.text for e in store.load_events(session_id)[1:]] == ["first"]
+    assert [t.user_text for t in stored_turns(store, session_id)] == ["first"]
+    with pytest.raises(UnknownSession):  # an unknown session is still that, not a change
+        store.append("no-such-session", [UserMessage(text="lost")], expected_events=1)
+
+
+def test_concurrent_appends_to_one_session_keep_every_event_numbered_in_order(sql_store: SqlStore) -> None:
+    # several servers (or threads of one) saving turns of one conversation at the same moment
+    session_id = sql_store.create_session()
+    errors: list[BaseException] = []
+
+    def save_turns(writer: int) -> None:
+        try:
+            for n in range(10):
+                sql_store.append(session_id, [UserMessage(text=f"{writer}.{n}"), BotAnswer(text="ok")], record(session_id))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    writers = [threading.Thread(target=save_turns, args=(w,)) for w in range(6)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+
+    assert errors == []
+    events = sql_store.load_events(session_id)
+    assert len(events) == 1 + 6 * 10 * 2
+    assert sequence_numbers(sql_store, session_id) == list(range(len(events)))
+    for writer in range(6):  # each writer's turns in its own order, each question followed by its answer
+        mine = [i for i, e in enumerate(events) if isinstance(e, UserMessage) and e.text.startswith(f"{writer}.")]
+        assert [events[i].text for i in mine] == [f"{writer}.{n}" for n in range(10)]
+        assert all(isinstance(events[i + 1], BotAnswer) for i in mine)
+    sql_store.append(session_id, [UserMessage(text="after")], expected_events=len(events))
+    assert len(sql_store.turns(session_id, limit=100)) == 60
 
 
 def test_a_failed_append_stores_nothing(sql_store: SqlStore) -> None:
