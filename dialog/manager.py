@@ -47,7 +47,9 @@ from dialog.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
-SAVE_ATTEMPTS = 5  # reads and writes of one change before giving up when others keep changing the conversation
+# Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
+# means another write landed, so a burst of N writes to one conversation needs at most N tries.
+SAVE_ATTEMPTS = 50
 
 
 class InvalidMessage(ValueError):
@@ -231,6 +233,7 @@ class DialogManager:
             except ConversationChanged:
                 latest = self.tracker(session_id)
                 seen, record = len(latest.events), replace(record, turn_no=latest.turn_count + 1)
+        log.warning("conversation %s kept changing through %d tries; turn %s saved unchecked", session_id, SAVE_ATTEMPTS, record.turn_no)
         self.store.append(session_id, events, record)  # still changing: keep the turn all the same
         return record
 

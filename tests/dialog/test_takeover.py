@@ -6,7 +6,7 @@ import pytest
 
 from assistant.app import Assistant
 from dialog.actions import HANDED_BACK, RELAYED
-from dialog.events import AgentMessage, BotAnswer, HandoffRequested, HandoffResolved
+from dialog.events import AgentMessage, BotAnswer, HandoffRequested, HandoffResolved, UserMessage
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import InMemoryStore
 
@@ -207,3 +207,24 @@ def test_a_turn_saved_after_another_turn_got_in_is_numbered_after_it(assistant) 
     assert [(t.turn_no, t.user_text) for t in store.turns] == [(1, "Hello"), (2, "Thanks"), (3, QUESTION)]
     assert manager.tracker(session_id).turn_count == 3
     assert late.action == "answer" and late.sources  # the reply shown was kept
+
+
+def test_a_turn_kept_waiting_by_many_writes_is_still_numbered_after_them(assistant) -> None:
+    # a burst: after each of the turn's reads, another message lands first (12 times in a row)
+    store = InterruptedStore()
+    manager = manager_for(assistant, store)
+    session_id = manager.handle(None, "Hello").session_id
+    others = iter(range(12))
+
+    def another_message() -> None:
+        n = next(others, None)
+        if n is not None:
+            store.append(session_id, [UserMessage(text=f"also {n}")])
+            store.meanwhile = another_message  # and again after the next read
+
+    store.meanwhile = another_message
+    late = manager.handle(session_id, QUESTION)
+
+    assert late.turn_no == 1 + 12 + 1
+    assert store.turns[-1].turn_no == 14 and store.turns[-1].user_text == QUESTION
+    assert manager.tracker(session_id).turn_count == 14
