@@ -44,7 +44,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from assistant.store.db import StoreUnavailable
 from assistant.store.sql_store import SqlStore
 from dialog.events import Event, SessionStarted
-from dialog.store import TurnRecord, UnknownSession, new_session_id
+from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
 log = logging.getLogger(__name__)
 
@@ -172,12 +172,16 @@ class SpoolingStore:
     ) -> None:
         """Append events (and the turn's record) in one transaction, or spool them when the database is down.
 
-        ``expected_events`` is checked by the database; a spooled write cannot be checked, so while the
-        database is down the write is kept without the check (keeping the turn matters more).
+        ``expected_events`` is checked by the database. While writes wait in the spool (the database is down,
+        or is back and they have not all reached it), new writes are spooled behind them, and the check is
+        made against what this server knows (the database's events, or those it holds, plus the spooled
+        ones), not atomically: a stale write is refused, but two at the same moment may both pass.
         """
         record = _Record(uuid.uuid4().hex, "append", session_id, None, list(events), turn)
         if self.pending():
             self._check_known(session_id)
+            if expected_events is not None and len(self.load_events(session_id)) != expected_events:
+                raise ConversationChanged(session_id)
         if self._spool_if_pending(record):
             return
         try:

@@ -142,11 +142,18 @@ def _turn_values(turn: TurnRecord) -> dict[str, Any]:
 def _summary_statement() -> Update:
     """One statement for every append, built once (bound parameters: no per-turn SQL building): fold a
     turn (``turns`` 0 or 1), thumbs and the number of new events into the session's summary, if its event
-    count is ``expected`` (None: whatever it is)."""
+    count is ``expected`` (None: whatever it is). The count is never taken below the events stored, which
+    corrects it after a server of the previous version (which does not keep it) appended events."""
     score = cast(bindparam("score", type_=Float), Float)
     expected = cast(bindparam("expected", type_=Integer), Integer)
+    stored = (
+        select(func.coalesce(func.max(EventRow.seq), -1) + 1)
+        .where(EventRow.session_id == bindparam("session_id"))
+        .scalar_subquery()
+    )
+    count = case((SessionRow.event_count < stored, stored), else_=SessionRow.event_count)
     values = {
-        SessionRow.event_count: SessionRow.event_count + bindparam("added", type_=Integer),
+        SessionRow.event_count: count + bindparam("added", type_=Integer),
         SessionRow.updated_at: bindparam("now", type_=SessionRow.updated_at.type),
         SessionRow.turn_count: SessionRow.turn_count + bindparam("turns", type_=Integer),
         SessionRow.title: func.coalesce(SessionRow.title, bindparam("first_text", type_=Text)),
@@ -160,7 +167,7 @@ def _summary_statement() -> Update:
         SessionRow.thumbs_up: SessionRow.thumbs_up + bindparam("up", type_=Integer),
         SessionRow.thumbs_down: SessionRow.thumbs_down + bindparam("down", type_=Integer),
     }
-    matches = and_(SessionRow.id == bindparam("session_id"), or_(expected.is_(None), SessionRow.event_count == expected))
+    matches = and_(SessionRow.id == bindparam("session_id"), or_(expected.is_(None), count == expected))
     return update(SessionRow).where(matches).values(values)
 
 
@@ -230,8 +237,10 @@ def _feedback_values(session_id: str, event: FeedbackGiven) -> dict[str, Any]:
 # PostgreSQL: the whole append as one statement. The summary update locks the session's row, adds the new
 # events to its count and returns the last event number before them (an update that waited for another
 # append's lock works on that append's row, so the numbers follow on); the events, the turn record (0 or
-# 1 row) and the feedback are inserted from JSON arrays, numbered after it. No session, or not the count
-# expected: the update matches nothing, so nothing is inserted and the count is 0.
+# 1 row) and the feedback are inserted from JSON arrays, numbered after it. The count is never taken below
+# the events stored (``stored``: read before any wait, so it only matters when a server of the previous
+# version, which does not keep the count, appended). No session, or not the count expected: the update
+# matches nothing, so nothing is inserted and the count is 0.
 _POSTGRES_APPEND = text(
     """
 WITH s AS (
@@ -248,8 +257,10 @@ WITH s AS (
     last_model = coalesce(CAST(:turn_model AS varchar), last_model),
     thumbs_up = thumbs_up + :up,
     thumbs_down = thumbs_down + :down,
-    event_count = event_count + :added
-  WHERE id = :session_id AND (CAST(:expected AS integer) IS NULL OR event_count = CAST(:expected AS integer))
+    event_count = greatest(event_count, stored.count) + :added
+  FROM (SELECT coalesce(max(seq), -1) + 1 AS count FROM events WHERE session_id = :session_id) AS stored
+  WHERE id = :session_id
+    AND (CAST(:expected AS integer) IS NULL OR greatest(event_count, stored.count) = CAST(:expected AS integer))
   RETURNING event_count - :added - 1 AS last
 ), new_events AS (
   INSERT INTO events (session_id, seq, type, timestamp, data)

@@ -31,7 +31,7 @@ from assistant.store import SpoolingStore, SqlStore, StoreUnavailable, make_engi
 from assistant.store.tables import EventRow, SessionRow, TurnRow
 from dialog.events import BotAnswer, Event, SessionStarted, UserMessage
 from dialog.manager import DialogManager
-from dialog.store import TurnRecord, UnknownSession
+from dialog.store import ConversationChanged, TurnRecord, UnknownSession
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -185,6 +185,24 @@ def test_writes_keep_spooling_while_anything_is_pending(db, store) -> None:
     assert [e.type_name for e in store.load_events(session_id)] == ["session_started", "user", "bot", "user", "bot"]
     assert store.flush() == 2
     assert stored_turns(db.engine, session_id) == [(1, "one"), (2, "two")]
+
+
+def test_a_stale_write_is_refused_while_writes_wait_in_the_spool(db, store) -> None:
+    session_id, other = store.create_session(), store.create_session()
+    seen = len(store.load_events(session_id))
+    db.down()
+    store.append(other, *turn(other, 1, "elsewhere"))  # something waits in the spool
+    store.append(session_id, *turn(session_id, 1, "first"), expected_events=seen)
+
+    with pytest.raises(ConversationChanged):  # decided on the conversation before "first"
+        store.append(session_id, *turn(session_id, 1, "stale"), expected_events=seen)
+    db.up()
+    with pytest.raises(ConversationChanged):  # the database is back, "first" not in it yet
+        store.append(session_id, *turn(session_id, 1, "stale"), expected_events=seen)
+    store.append(session_id, *turn(session_id, 2, "second"), expected_events=seen + 2)
+
+    assert store.flush() == 3
+    assert stored_turns(db.engine, session_id) == [(1, "first"), (2, "second")]
 
 
 def test_a_restart_picks_up_the_spool_and_resumes_where_it_stopped(db, store, spool_path: Path, monkeypatch) -> None:

@@ -140,6 +140,21 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str, engines) -> None
     assert revision(again) == head_revision() and schema_differences(again) == []
 
 
+def test_downgrading_one_revision_keeps_the_conversations(database_url: str, engines) -> None:
+    store = SqlStore(engines(database_url))
+    session_id = store.create_session()
+    store.append(session_id, [UserMessage(text="still here?")])
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0003")
+
+    with store.engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM events WHERE session_id = :s"), {"s": session_id}) == 2
+        assert "event_count" not in {c["name"] for c in inspect(connection).get_columns("sessions")}
+    again = SqlStore(engines(database_url))  # opening it upgrades it again, counting the events
+    again.append(session_id, [UserMessage(text="yes")], expected_events=2)
+    assert [e.type_name for e in again.load_events(session_id)] == ["session_started", "user", "user"]
+
+
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())

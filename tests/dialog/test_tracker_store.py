@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from assistant.privacy import RedactingStore, Redactor
 from assistant.store import SpoolingStore, SqlStore, make_engine
@@ -214,6 +214,26 @@ def test_concurrent_appends_to_one_session_keep_every_event_numbered_in_order(sq
         assert all(isinstance(events[i + 1], BotAnswer) for i in mine)
     sql_store.append(session_id, [UserMessage(text="after")], expected_events=len(events))
     assert len(sql_store.turns(session_id, limit=100)) == 60
+
+
+def test_events_appended_by_a_server_that_does_not_count_them_are_numbered_after(sql_store: SqlStore) -> None:
+    # a server of the previous version, still running during an upgrade, numbers its events by the
+    # highest stored one and leaves the session's event count behind
+    session_id = sql_store.create_session()
+    sql_store.append(session_id, [UserMessage(text="one")])
+    with sql_store.engine.begin() as db:
+        for seq, text_ in [(2, "from the old server"), (3, "and again")]:
+            event = UserMessage(text=text_)
+            db.execute(insert(EventRow).values(session_id=session_id, seq=seq, type=event.type_name, timestamp=event.timestamp, data=event.to_dict()))
+
+    sql_store.append(session_id, [UserMessage(text="two")], expected_events=4)  # what a reader sees
+    sql_store.append(session_id, [UserMessage(text="three")])
+
+    texts = [e.text for e in sql_store.load_events(session_id)[1:]]
+    assert texts == ["one", "from the old server", "and again", "two", "three"]
+    assert sequence_numbers(sql_store, session_id) == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ConversationChanged):
+        sql_store.append(session_id, [UserMessage(text="stale")], expected_events=4)
 
 
 def test_a_failed_append_stores_nothing(sql_store: SqlStore) -> None:

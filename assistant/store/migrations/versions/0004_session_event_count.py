@@ -30,5 +30,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sessions") as batch:
-        batch.drop_column("event_count")
+    # in place (SQLite 3.35+), never a batch copy-and-swap: dropping the old sessions table would cascade
+    # to its events, turns and feedback
+    op.drop_column("sessions", "event_count")
