@@ -26,17 +26,26 @@ class Event:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        EVENT_TYPES[cls.type_name] = cls
+        if cls.type_name:
+            EVENT_TYPES[cls.type_name] = cls
+
+    @property
+    def kind(self) -> str:
+        """The type name as stored."""
+        return self.type_name
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type_name, **asdict(self)}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Event:
-        """Rebuild an event from ``to_dict`` output; unknown types are an error, unknown keys are ignored."""
-        kind = EVENT_TYPES.get(data.get("type", ""))
+        """Rebuild an event from ``to_dict`` output; unknown keys are ignored, and a type this version does
+        not know (written by a newer one) comes back as an ``UnknownEvent``. No type at all is an error."""
+        if not data.get("type"):
+            raise ValueError(f"unknown event type {data.get('type')!r}: the event has no type")
+        kind = EVENT_TYPES.get(data["type"])
         if kind is None:
-            raise ValueError(f"unknown event type {data.get('type')!r}")
+            return UnknownEvent(data=dict(data), timestamp=float(data.get("timestamp") or 0.0))
         names = {f.name for f in fields(kind)}
         values = {k: v for k, v in data.items() if k in names}
         for key in TUPLE_FIELDS:  # JSON gives lists; the events hold tuples
@@ -163,3 +172,20 @@ class FeedbackGiven(Event):
     comment: str | None = None
     source: str = "customer"
     author: str | None = None
+
+
+@dataclass(frozen=True)
+class UnknownEvent(Event):
+    """An event of a type this version does not know, written by a newer version running beside it (during
+    an upgrade). It is kept as it was, so the conversation's events still count and store the same, and the
+    tracker and transcripts pass over it."""
+
+    type_name: ClassVar[str] = ""  # not registered: never made from a type name
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("type"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.data)

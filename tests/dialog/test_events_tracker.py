@@ -25,6 +25,7 @@ from dialog.events import (
     SessionStarted,
     SlotRequested,
     SlotSet,
+    UnknownEvent,
     UserMessage,
 )
 from dialog.manager import DialogManager
@@ -86,10 +87,26 @@ def test_defaults_round_trip(type_name: str) -> None:
     assert event.timestamp > 0
 
 
-@pytest.mark.parametrize("data", [{"type": "teleport"}, {"text": "no type"}])
-def test_unknown_event_type_is_an_error(data: dict) -> None:
+@pytest.mark.parametrize("data", [{"text": "no type"}, {"type": "", "text": "empty type"}])
+def test_an_event_without_a_type_is_an_error(data: dict) -> None:
     with pytest.raises(ValueError, match="unknown event type"):
         Event.from_dict(data)
+
+
+def test_an_event_of_a_newer_version_is_kept_as_it_is_and_passed_over() -> None:
+    newer = {"type": "teleport", "to": "billing", "timestamp": 1700000000.5}
+
+    event = Event.from_dict(newer)
+
+    assert isinstance(event, UnknownEvent) and event.kind == "teleport" and event.timestamp == 1700000000.5
+    assert event.to_dict() == newer  # stored again unchanged
+    events = conversation()
+    with_newer = [*events[:3], event, *events[3:]]
+    plain, mixed = Tracker.from_events("s", events), Tracker.from_events("s", with_newer)
+    assert len(mixed.events) == len(plain.events) + 1  # it still counts
+    assert (mixed.exchanges, mixed.slots, mixed.latest_intent, mixed.turn_count) == (
+        plain.exchanges, plain.slots, plain.latest_intent, plain.turn_count,
+    )
 
 
 def test_events_are_frozen() -> None:

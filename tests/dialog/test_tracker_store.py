@@ -236,6 +236,22 @@ def test_events_appended_by_a_server_that_does_not_count_them_are_numbered_after
         sql_store.append(session_id, [UserMessage(text="stale")], expected_events=4)
 
 
+def test_a_conversation_with_an_event_of_a_newer_version_loads_and_goes_on(sql_store: SqlStore) -> None:
+    # a newer server beside this one (during an upgrade) wrote an event type this version does not know
+    session_id = sql_store.create_session()
+    sql_store.append(session_id, [UserMessage(text="hi")])
+    with sql_store.engine.begin() as db:
+        newer = {"type": "survey_sent", "timestamp": 1.0, "form": "csat"}
+        db.execute(insert(EventRow).values(session_id=session_id, seq=2, type="survey_sent", timestamp=1.0, data=newer))
+
+    events = sql_store.load_events(session_id)
+    sql_store.append(session_id, [UserMessage(text="still there?")], expected_events=len(events))
+
+    assert [e.kind for e in sql_store.load_events(session_id)] == ["session_started", "user", "survey_sent", "user"]
+    assert sql_store.load_events(session_id)[2].to_dict() == newer
+    assert load_tracker(sql_store, session_id).turn_count == 2
+
+
 def test_a_failed_append_stores_nothing(sql_store: SqlStore) -> None:
     store = sql_store
     session_id = store.create_session()
