@@ -1,8 +1,8 @@
 """The staff inbox: conversations a person has (handed off and not handed back), most urgent first.
 
-Open handoffs are found from the events table alone (``handoff`` and ``handoff_resolved`` events, through
-the index on the event type), so the query costs what the number of handoffs costs, not the number of
-turns.
+Open handoffs are found from the sessions' ``open_handoff_seq`` (set by the append that hands a
+conversation off, cleared by the one that hands it back, through an index), so the query costs what the
+number of open handoffs costs, not the number of handoffs ever made or of turns.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, func, select, text, tuple_
+from sqlalchemy import Engine, Select, and_, func, select, text, tuple_
 
 from assistant.store.tables import EventRow, SessionRow
 
@@ -37,23 +37,21 @@ def _utc(timestamp: float) -> datetime:
 
 
 def _open_handoffs() -> Select[Any]:
-    """Sessions whose last handoff was not handed back, with that handoff's event number and time. Replies
-    cannot reach the OpenAI-compatible endpoint's one-off conversations, so they are left out."""
-    handoff_seq = func.max(case((EventRow.type == "handoff", EventRow.seq)))
-    resolved_seq = func.max(case((EventRow.type == "handoff_resolved", EventRow.seq)))
+    """Sessions a person has (``open_handoff_seq``, kept by each append), with that handoff's event number
+    and time. Replies cannot reach the OpenAI-compatible endpoint's one-off conversations, so they are left
+    out."""
     return (
-        select(EventRow.session_id, handoff_seq.label("seq"), func.max(case((EventRow.type == "handoff", EventRow.timestamp))).label("at"))
-        .join(SessionRow, SessionRow.id == EventRow.session_id)
-        .where(EventRow.type.in_(("handoff", "handoff_resolved")), SessionRow.channel != UNREACHABLE_CHANNEL)
-        .group_by(EventRow.session_id)
-        .having(handoff_seq > func.coalesce(resolved_seq, -1))
+        select(SessionRow.id.label("session_id"), SessionRow.open_handoff_seq.label("seq"), EventRow.timestamp.label("at"))
+        .join(EventRow, and_(EventRow.session_id == SessionRow.id, EventRow.seq == SessionRow.open_handoff_seq))
+        .where(SessionRow.open_handoff_seq.is_not(None), SessionRow.channel != UNREACHABLE_CHANNEL)
     )
 
 
 def count_with_a_person(engine: Engine) -> int:
     """How many conversations a person has (the inbox lists at most ``INBOX_LIMIT`` of them)."""
+    query = select(func.count()).where(SessionRow.open_handoff_seq.is_not(None), SessionRow.channel != UNREACHABLE_CHANNEL)
     with engine.connect() as db:
-        return db.scalar(select(func.count()).select_from(_open_handoffs().subquery())) or 0
+        return db.scalar(query) or 0
 
 
 def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> list[InboxItem]:

@@ -7,12 +7,12 @@ import json
 
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, or_, select, text, update
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, null, or_, select, text, update
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
-from dialog.events import Event, FeedbackGiven, HandoffRequested, SessionStarted
+from dialog.events import Event, FeedbackGiven, HandoffRequested, HandoffResolved, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
 TITLE_CHARS = 120
@@ -152,8 +152,14 @@ def _summary_statement() -> Update:
         .scalar_subquery()
     )
     count = case((SessionRow.event_count < stored, stored), else_=SessionRow.event_count)
+    handoff_offset = cast(bindparam("handoff_offset", type_=Integer), Integer)
     values = {
         SessionRow.event_count: count + bindparam("added", type_=Integer),
+        SessionRow.open_handoff_seq: case(
+            (bindparam("hands_back", type_=Boolean), null()),
+            (handoff_offset.is_not(None), count + handoff_offset),
+            else_=SessionRow.open_handoff_seq,
+        ),
         SessionRow.updated_at: bindparam("now", type_=SessionRow.updated_at.type),
         SessionRow.turn_count: SessionRow.turn_count + bindparam("turns", type_=Integer),
         SessionRow.title: func.coalesce(SessionRow.title, bindparam("first_text", type_=Text)),
@@ -184,6 +190,7 @@ def _summary_params(
         "session_id": session_id,
         "added": len(events),
         "expected": expected,
+        **_handoff_change(events),
         "now": utcnow(),
         "turns": 0 if turn is None else 1,
         "first_text": None if turn is None else turn.user_text[:TITLE_CHARS],
@@ -194,6 +201,14 @@ def _summary_params(
         "up": sum(1 for event in feedback if event.rating == 1),
         "down": sum(1 for event in feedback if event.rating == -1),
     }
+
+
+def _handoff_change(events: list[Event]) -> dict[str, Any]:
+    """How the events change who has the conversation, by the last handoff or hand-back among them:
+    ``handoff_offset``, the position of a handoff that is now open, or ``hands_back``."""
+    last = next((n for n in reversed(range(len(events))) if isinstance(events[n], (HandoffRequested, HandoffResolved))), None)
+    opens = last is not None and isinstance(events[last], HandoffRequested)
+    return {"handoff_offset": last if opens else None, "hands_back": last is not None and not opens}
 
 
 def _hands_off(events: list[Event]) -> bool:
@@ -257,7 +272,12 @@ WITH s AS (
     last_model = coalesce(CAST(:turn_model AS varchar), last_model),
     thumbs_up = thumbs_up + :up,
     thumbs_down = thumbs_down + :down,
-    event_count = greatest(event_count, stored.count) + :added
+    event_count = greatest(event_count, stored.count) + :added,
+    open_handoff_seq = CASE
+      WHEN :hands_back THEN NULL
+      WHEN CAST(:handoff_offset AS integer) IS NOT NULL
+      THEN greatest(event_count, stored.count) + CAST(:handoff_offset AS integer)
+      ELSE open_handoff_seq END
   FROM (SELECT coalesce(max(seq), -1) + 1 AS count FROM events WHERE session_id = :session_id) AS stored
   WHERE id = :session_id
     AND (CAST(:expected AS integer) IS NULL OR greatest(event_count, stored.count) = CAST(:expected AS integer))

@@ -39,6 +39,9 @@ class SessionRow(Base):
     # How many events the conversation has: the next event's ``seq``. Counted on this row, which each
     # append updates (and so locks) first, so that concurrent appends number their events apart.
     event_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The ``seq`` of the handoff a person has now (not handed back); None when nobody has it. The staff
+    # inbox reads these few rows instead of every handoff ever made.
+    open_handoff_seq: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class EventRow(Base):

@@ -108,3 +108,39 @@ def test_a_handoff_without_a_turn_record_still_marks_the_session_handed_off(stor
     with Session(store.engine) as db:
         assert db.get(SessionRow, taken).any_handoff is True
         assert db.get(SessionRow, plain).any_handoff is False
+
+
+def test_the_open_handoff_follows_appends_one_by_one(store: SqlStore) -> None:
+    session_id = store.create_session()
+    steps = [
+        ([UserMessage(text="a person please"), HandoffRequested(reason="asked")], "asked"),
+        ([AgentMessage(text="Hi", author="ana")], "asked"),
+        ([UserMessage(text="thanks")], "asked"),
+        (hand_back("ana"), None),
+        ([UserMessage(text="hello again")], None),
+        ([HandoffRequested(reason="taken over by bo"), AgentMessage(text="Bo here", author="bo")], "taken over by bo"),
+    ]
+    for events, reason in steps:
+        store.append(session_id, events)
+        listed = conversations_with_a_person(store.engine)
+        assert [item.reason for item in listed] == ([reason] if reason else []), events
+    seqs = [n for n, e in enumerate(store.load_events(session_id)) if isinstance(e, HandoffRequested)]
+    assert conversations_with_a_person(store.engine)[0].agent == "bo" and seqs == [2, 8]
+
+
+def test_upgrading_finds_the_open_handoffs_in_the_events(store: SqlStore) -> None:
+    from alembic import command
+    from assistant.store.migrate import alembic_config
+
+    waiting = conversation(store, "user", HandoffRequested(reason="asked"), at=5.0)
+    conversation(store, "user", HandoffRequested(reason="asked"), *hand_back("ana"))
+    again = conversation(store, "user", HandoffRequested(reason="first"), *hand_back("ana"), "user", HandoffRequested(reason="second"), at=9.0)
+    conversation(store, "user", "bot")
+    with store.engine.begin() as connection:  # back to before the column, which forgets it
+        command.downgrade(alembic_config(connection), "0004")
+        command.upgrade(alembic_config(connection), "head")
+
+    listed = conversations_with_a_person(store.engine)
+
+    assert [(item.session_id, item.reason) for item in listed] == [(waiting, "asked"), (again, "second")]
+    assert count_with_a_person(store.engine) == 2
