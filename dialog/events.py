@@ -30,8 +30,8 @@ class Event:
             EVENT_TYPES[cls.type_name] = cls
 
     @property
-    def kind(self) -> str:
-        """The type name as stored."""
+    def stored_type(self) -> str:
+        """The type name as stored (``to_dict()["type"]``)."""
         return self.type_name
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,7 +184,7 @@ class UnknownEvent(Event):
     data: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def kind(self) -> str:
+    def stored_type(self) -> str:
         return str(self.data.get("type"))
 
     def to_dict(self) -> dict[str, Any]:

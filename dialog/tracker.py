@@ -87,7 +87,8 @@ class Tracker:
             self.handoff_requested = self.with_person = True
             self.requested_slot = None
         elif isinstance(event, AgentMessage):
-            self.with_person, self.agent = True, event.author
+            if self.with_person:  # a person has it only by a handoff (as the staff inbox counts it)
+                self.agent = event.author
         elif isinstance(event, HandoffResolved):
             self.with_person, self.agent = False, None
             self.consecutive_failures = self.consecutive_abstentions = 0

@@ -109,7 +109,7 @@ class SqlStore:
 def _insert_events(db: Connection, session_id: str, events: list[Event], start: int) -> None:
     if events:
         rows = [
-            {"session_id": session_id, "seq": start + offset, "type": event.kind, "timestamp": event.timestamp, "data": event.to_dict()}
+            {"session_id": session_id, "seq": start + offset, "type": event.stored_type, "timestamp": event.timestamp, "data": event.to_dict()}
             for offset, event in enumerate(events)
         ]
         db.execute(_INSERT_EVENTS, rows)
@@ -309,7 +309,7 @@ SELECT count(*) FROM s
 
 def _postgres_rows(session_id: str, events: list[Event], turn: TurnRecord | None, feedback: list[FeedbackGiven]) -> dict[str, str]:
     """The rows of one append as JSON arrays for ``_POSTGRES_APPEND``."""
-    rows = [{"ord": n, "type": e.kind, "ts": e.timestamp, "data": e.to_dict()} for n, e in enumerate(events, start=1)]
+    rows = [{"ord": n, "type": e.stored_type, "ts": e.timestamp, "data": e.to_dict()} for n, e in enumerate(events, start=1)]
     turns = [] if turn is None else [{k: v for k, v in _turn_values(turn).items() if k != "session_id"}]
     notes = [{k: v for k, v in _feedback_values(session_id, e).items() if k != "session_id"} for e in feedback]
     return {"events": json.dumps(rows), "turn_rows": json.dumps(turns), "feedback_rows": json.dumps(notes)}

@@ -18,6 +18,7 @@ from assistant.privacy import RedactingStore, Redactor
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.tables import EventRow, TurnRow
 from dialog.events import (
+    EVENT_TYPES,
     ActionExecuted,
     BotAnswer,
     ClarificationAsked,
@@ -247,7 +248,7 @@ def test_a_conversation_with_an_event_of_a_newer_version_loads_and_goes_on(sql_s
     events = sql_store.load_events(session_id)
     sql_store.append(session_id, [UserMessage(text="still there?")], expected_events=len(events))
 
-    assert [e.kind for e in sql_store.load_events(session_id)] == ["session_started", "user", "survey_sent", "user"]
+    assert [e.stored_type for e in sql_store.load_events(session_id)] == ["session_started", "user", "survey_sent", "user"]
     assert sql_store.load_events(session_id)[2].to_dict() == newer
     assert load_tracker(sql_store, session_id).turn_count == 2
 
@@ -264,6 +265,19 @@ def test_a_failed_append_stores_nothing(sql_store: SqlStore) -> None:
 
     assert len(store.load_events(session_id)) == 1
     assert stored_turns(store, session_id) == []
+
+
+def test_the_type_column_is_the_event_type_for_every_event(sql_store: SqlStore) -> None:
+    # the inbox and the transcripts select events by this column
+    session_id = sql_store.create_session()
+    events = [kind() for name, kind in sorted(EVENT_TYPES.items()) if name != "session_started"]
+    sql_store.append(session_id, events[:3])
+    sql_store.append(session_id, events[3:])
+
+    with sql_store.engine.connect() as db:
+        rows = db.execute(select(EventRow.type, EventRow.data).where(EventRow.session_id == session_id).order_by(EventRow.seq))
+        stored = [(row.type, row.data["type"]) for row in rows]
+    assert stored == [(name, name) for name in ["session_started", *(e.type_name for e in events)]]
 
 
 def test_every_event_type_round_trips_and_the_tracker_is_restored(store) -> None:
