@@ -17,6 +17,9 @@ from assistant.store.tables import EventRow, SessionRow
 
 INBOX_LIMIT = 200  # the longest-waiting open handoffs shown
 UNREACHABLE_CHANNEL = "openai"  # /v1/chat/completions: a new conversation per request, no chat to reply in
+# Sessions a person has (``open_handoff_seq``, kept by each append). Replies cannot reach the
+# OpenAI-compatible endpoint's one-off conversations, so they are left out.
+WITH_A_PERSON = and_(SessionRow.open_handoff_seq.is_not(None), SessionRow.channel != UNREACHABLE_CHANNEL)
 
 
 @dataclass(frozen=True)
@@ -37,19 +40,17 @@ def _utc(timestamp: float) -> datetime:
 
 
 def _open_handoffs() -> Select[Any]:
-    """Sessions a person has (``open_handoff_seq``, kept by each append), with that handoff's event number
-    and time. Replies cannot reach the OpenAI-compatible endpoint's one-off conversations, so they are left
-    out."""
+    """Sessions a person has, with that handoff's event number and time."""
     return (
         select(SessionRow.id.label("session_id"), SessionRow.open_handoff_seq.label("seq"), EventRow.timestamp.label("at"))
         .join(EventRow, and_(EventRow.session_id == SessionRow.id, EventRow.seq == SessionRow.open_handoff_seq))
-        .where(SessionRow.open_handoff_seq.is_not(None), SessionRow.channel != UNREACHABLE_CHANNEL)
+        .where(WITH_A_PERSON)
     )
 
 
 def count_with_a_person(engine: Engine) -> int:
     """How many conversations a person has (the inbox lists at most ``INBOX_LIMIT`` of them)."""
-    query = select(func.count()).where(SessionRow.open_handoff_seq.is_not(None), SessionRow.channel != UNREACHABLE_CHANNEL)
+    query = select(func.count()).where(WITH_A_PERSON)
     with engine.connect() as db:
         return db.scalar(query) or 0
 

@@ -206,9 +206,12 @@ def _summary_params(
 def _handoff_change(events: list[Event]) -> dict[str, Any]:
     """How the events change who has the conversation, by the last handoff or hand-back among them:
     ``handoff_offset``, the position of a handoff that is now open, or ``hands_back``."""
-    last = next((n for n in reversed(range(len(events))) if isinstance(events[n], (HandoffRequested, HandoffResolved))), None)
-    opens = last is not None and isinstance(events[last], HandoffRequested)
-    return {"handoff_offset": last if opens else None, "hands_back": last is not None and not opens}
+    for offset in reversed(range(len(events))):
+        if isinstance(events[offset], HandoffRequested):
+            return {"handoff_offset": offset, "hands_back": False}
+        if isinstance(events[offset], HandoffResolved):
+            return {"handoff_offset": None, "hands_back": True}
+    return {"handoff_offset": None, "hands_back": False}
 
 
 def _hands_off(events: list[Event]) -> bool:
