@@ -191,11 +191,15 @@ def iter_files(root: Path) -> Iterable[Path]:
             yield path
 
 
-def load_paths(paths: Iterable[Path], show_progress: bool = False, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> LoadReport:
+def load_paths(
+    paths: Iterable[Path], show_progress: bool = False, faq_columns: tuple[str, str] = FAQ_COLUMNS,
+    bases: dict[Path, Path] | None = None,
+) -> LoadReport:
     """Load every supported file under ``paths``; ids are paths relative to the given folder.
 
     ``show_progress`` shows a progress bar over the files while they are read; ``faq_columns`` names
-    the question and answer columns of FAQ files.
+    the question and answer columns of FAQ files; ``bases`` maps a path to the folder its ids are
+    relative to instead (a subfolder or file of an ingested folder keeps that folder's ids).
     """
     report = LoadReport()
     todo: list[tuple[Path, str]] = []
@@ -203,7 +207,7 @@ def load_paths(paths: Iterable[Path], show_progress: bool = False, faq_columns: 
         if not root.exists():
             report.skipped.append((str(root), "does not exist"))
             continue
-        base = root if root.is_dir() else root.parent
+        base = (bases or {}).get(root) or (root if root.is_dir() else root.parent)
         found = 0
         for path in iter_files(root):
             if path.suffix.lower() not in SUPPORTED_SUFFIXES and root.is_dir():
