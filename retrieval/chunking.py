@@ -13,13 +13,14 @@ paraphrase of the question is matched question to question as well as against th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from retrieval.documents import Chunk, Document
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")  # opens or closes fenced code
 # Boundaries from coarse to fine; the captured separator is kept, so a piece reads like the original.
 BOUNDARIES = (
     re.compile(r"(\n\s*\n)"),  # paragraphs
@@ -38,6 +39,24 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
+def heading_lines(text: str) -> Iterator[tuple[str, re.Match[str] | None]]:
+    """Each line of ``text`` with its heading match; None for other lines and for lines inside fenced
+    code (a ``# comment`` in a shell example is not a heading)."""
+    fence = ""  # the opening fence of the code block we are in
+    for line in text.splitlines():
+        marker = FENCE.match(line)
+        if marker and not fence:
+            fence = marker.group(1)
+        elif marker and marker.group(1).startswith(fence[0]) and len(marker.group(1)) >= len(fence):
+            fence = ""
+        yield line, (None if fence or marker else HEADING.match(line))
+
+
+def first_heading(text: str) -> str | None:
+    """The text of the first level-1 heading outside fenced code, or None."""
+    return next((match.group(2) for _, match in heading_lines(text) if match and len(match.group(1)) == 1), None)
+
+
 def split_sections(text: str) -> list[tuple[list[str], str]]:
     """(heading path, body) pairs in document order; text before any heading has an empty path."""
     sections: list[tuple[list[str], str]] = []
@@ -50,11 +69,7 @@ def split_sections(text: str) -> list[tuple[list[str], str]]:
             sections.append(([title for _, title in path], content))
         body.clear()
 
-    in_code = False
-    for line in text.splitlines():
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-        match = None if in_code else HEADING.match(line)
+    for line, match in heading_lines(text):
         if match:
             flush()
             level = len(match.group(1))

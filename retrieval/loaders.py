@@ -7,6 +7,7 @@ Supported: Markdown (``.md``, ``.markdown``), plain text (``.txt``), HTML (``.ht
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -14,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.chunking import first_heading
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
+from retrieval.metadata import parse_tags, split_front_matter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = {".txt"}
@@ -26,7 +29,8 @@ SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUF
 MAX_FILE_BYTES = 20 * 1024 * 1024  # text, Markdown, HTML and FAQ files
 MAX_PDF_BYTES = 100 * 1024 * 1024  # PDFs carry images and fonts, so they may be larger
 FAQ_COLUMNS = ("question", "answer")  # default FAQ column names (case-insensitive); see load_paths
-_FRONT_MATTER_TAGS = re.compile(r"\A---\s*\n(?:.*\n)*?tags:\s*\[?([^\]\n]*)\]?\s*\n(?:.*\n)*?---\s*\n", re.IGNORECASE)
+# UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
+_UNICODE_MARKS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 __all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "SUPPORTED_SUFFIXES"]
 
@@ -52,30 +56,64 @@ def check_size(path: Path, limit: int) -> None:
         raise UnreadableFile(f"file too large: {_megabytes(size)}, the limit is {limit // (1024 * 1024)} MB")
 
 
+def unicode_mark_encoding(raw: bytes) -> str | None:
+    """``utf-16`` or ``utf-32`` when ``raw`` starts with that encoding's byte-order mark, else None."""
+    return next((encoding for mark, encoding in _UNICODE_MARKS if raw.startswith(mark)), None)
+
+
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes; UnreadableFile if it is too large or binary (NUL bytes near the start)."""
+    """The file's bytes; UnreadableFile if it is too large or binary (NUL bytes near the start, unless
+    it is UTF-16 or UTF-32 text with a byte-order mark, such as Excel's "Unicode text")."""
     check_size(path, limit)
     raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw[:8192] and not unicode_mark_encoding(raw):
+        start = raw[:512]
+        if start.count(b"\x00") * 5 >= len(start) * 2:  # about every other byte NUL: UTF-16 without its mark
+            raise UnreadableFile("binary file (contains NUL bytes; UTF-16 text needs a byte-order mark, or save it as UTF-8)")
         raise UnreadableFile("binary file (contains NUL bytes)")
     return raw
 
 
 def read_text_file(path: Path) -> str:
-    """The file's text; UnreadableFile if it is binary, empty, too large or not UTF-8."""
+    """The file's text; UnreadableFile if it is binary, empty, too large or not UTF-8 (UTF-16 and
+    UTF-32 with a byte-order mark are read too)."""
     raw = read_bytes(path)
+    encoding = unicode_mark_encoding(raw) or "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as error:
-        raise UnreadableFile(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+        raise UnreadableFile(f"not {name} text ({error.reason} at byte {error.start})") from None
     if not text.strip():
         raise UnreadableFile("empty file")
     return text
 
 
 def slugify(text: str, limit: int = 48) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """``text`` as a short id: lower-case ASCII letters and digits joined by ``-``; a text without
+    ASCII letters (Chinese, Russian) keeps its own letters and digits; ``entry`` when none are left."""
+    keep = r"[^a-z0-9]+" if re.search(r"[a-z]", text.lower()) else r"[\W_]+"
+    slug = re.sub(keep, "-", text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "entry"
+
+
+def faq_entry_ids(questions: Iterable[str]) -> list[str]:
+    """A unique id per FAQ entry of one file, from its question: ``slugify(question)``, and when an
+    earlier entry already has that id (questions that differ only in punctuation, or whose first 48
+    characters agree) the slug plus 8 hex digits of the question's sha256; a repeated question gets
+    ``-2``, ``-3`` in file order. Entries with a slug of their own keep it when others are added."""
+    ids: list[str] = []
+    used: set[str] = set()
+    for question in questions:
+        entry_id = slugify(question)
+        if entry_id in used:
+            entry_id += "-" + hashlib.sha256(question.strip().encode("utf-8")).hexdigest()[:8]
+        unique, number = entry_id, 2
+        while unique in used:
+            unique, number = f"{entry_id}-{number}", number + 1
+        used.add(unique)
+        ids.append(unique)
+    return ids
 
 
 def folder_tags(doc_id: str) -> tuple[str, ...]:
@@ -83,19 +121,20 @@ def folder_tags(doc_id: str) -> tuple[str, ...]:
     return (doc_id.split("/")[0],) if "/" in doc_id else ()
 
 
-def split_tags(value: str) -> tuple[str, ...]:
-    return tuple(t.strip().strip("'\"") for t in re.split(r"[,;|]", value) if t.strip().strip("'\""))
-
-
 def load_markdown(path: Path, doc_id: str) -> Document:
-    text = read_text_file(path)
-    tags = folder_tags(doc_id)
-    front = _FRONT_MATTER_TAGS.match(text)
-    if front:  # YAML front matter with a tags: line (list or comma-separated)
-        tags = tuple(dict.fromkeys(tags + split_tags(front.group(1))))
-    match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
-    title = match.group(1) if match else path.stem.replace("-", " ").replace("_", " ").capitalize()
-    return Document(doc_id=doc_id, title=title, text=text, source=str(path.resolve()), language=detect_language(text), tags=tags)
+    """A Markdown article; its YAML front matter is metadata (``retrieval.metadata``), never text.
+
+    The title is the front matter's ``title``, else the first ``#`` heading outside fenced code,
+    else the file name.
+    """
+    front, text = split_front_matter(read_text_file(path))
+    if not text.strip():
+        raise UnreadableFile("no text after the front matter")
+    title = front.title or first_heading(text) or path.stem.replace("-", " ").replace("_", " ").capitalize()
+    return Document(
+        doc_id=doc_id, title=title, text=text, source=str(path.resolve()), url=front.url,
+        language=front.language or detect_language(text), tags=tuple(dict.fromkeys(folder_tags(doc_id) + front.tags)),
+    )
 
 
 def load_plain_text(path: Path, doc_id: str) -> Document:
@@ -106,68 +145,108 @@ def load_plain_text(path: Path, doc_id: str) -> Document:
     )
 
 
-def _faq_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> list[dict[str, str]]:
-    if path.suffix == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise UnreadableFile(f"invalid JSON: {error.msg} at line {error.lineno}") from None
-        rows = data.get("faq", data.get("items")) if isinstance(data, dict) else data
-        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            raise UnreadableFile('expected a JSON list of {"question": ..., "answer": ...} objects')
+def _cell(value: object) -> str:
+    """A CSV cell or JSON value as text; a JSON list (tags) becomes comma-separated text."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value if item is not None)
+    return str(value).strip()
+
+
+def _located_rows(path: Path, text: str) -> list[tuple[str, dict]]:
+    """The rows of a CSV or JSON FAQ file, each with where it is ("line 7", "entry 3") for messages."""
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        return [(f"line {reader.line_num}", row) for row in reader]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnreadableFile(f"invalid JSON: {error.msg} at line {error.lineno}") from None
+    rows = data.get("faq", data.get("items")) if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise UnreadableFile('expected a JSON list of {"question": ..., "answer": ...} objects')
+    return [(f"entry {number}", row) for number, row in enumerate(rows, start=1)]
+
+
+def _faq_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    """(complete rows with ``question`` and ``answer`` keys, (file and row, why) for each row left out)."""
+    rows = _located_rows(path, text)
     question, answer = (c.strip().lower() for c in columns)
-    if not rows or not {question, answer} <= {str(key).strip().lower() for key in rows[0] if key}:
+    if not rows:
+        raise UnreadableFile("no FAQ entries")
+    if not {question, answer} <= {str(key).strip().lower() for key in rows[0][1] if key}:
         raise UnreadableFile(f"an FAQ file needs '{question}' and '{answer}' columns")
-    rows = [{str(k).strip().lower(): str(v or "").strip() for k, v in row.items() if k} for row in rows]
-    return [{**row, "question": row.get(question, ""), "answer": row.get(answer, "")} for row in rows]
+    header = len([key for key in rows[0][1] if key is not None])
+    complete, left_out = [], []
+    for location, row in rows:
+        where = f"{path} ({location})"
+        fields = {str(k).strip().lower(): _cell(v) for k, v in row.items() if k}
+        fields.update(question=fields.get(question, ""), answer=fields.get(answer, ""))
+        if not any(fields.values()) and not row.get(None):
+            continue  # an empty row (spreadsheets export them)
+        if row.get(None):  # csv.DictReader puts the fields beyond the header under None
+            left_out.append((where, f"{header + len(row[None])} fields where the header has {header}; quote a value that contains a comma"))
+        elif not fields["question"] or not fields["answer"]:
+            left_out.append((where, f"FAQ row without {'a question' if not fields['question'] else 'an answer'}"))
+        else:
+            complete.append(fields)
+    return complete, left_out
 
 
-def load_faq(path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS) -> list[Document]:
+def load_faq(
+    path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None
+) -> list[Document]:
     """One Document per question/answer pair, so each FAQ entry is found and cited on its own.
 
     ``columns`` names the question and answer columns (JSON keys); optional columns: ``url``,
-    ``language`` and ``tags`` (comma-separated).
+    ``language`` and ``tags`` (comma-separated, or a JSON list). Rows left out (no question or
+    answer, too many fields) are added to ``skipped`` as (file and line, reason).
     """
-    documents = faq_documents(_faq_rows(path, read_text_file(path), columns), str(path.resolve()), doc_id)
+    rows, left_out = _faq_rows(path, read_text_file(path), columns)
+    if skipped is not None:
+        skipped.extend(left_out)
+    documents = faq_documents(rows, str(path.resolve()), doc_id)
     if not documents:
         raise UnreadableFile("no complete question/answer rows")
     return documents
 
 
 def faq_documents(rows: Iterable[dict[str, str]], source: str, doc_id: str) -> list[Document]:
-    """One FAQ Document per row with a non-empty ``question`` and ``answer`` (the evaluation's FAQ
-    datasets go through here too, so they are indexed as a user's FAQ file is)."""
+    """One FAQ Document per row with a non-empty ``question`` and ``answer``, with ids
+    ``<doc_id>#<entry id>`` (``faq_entry_ids``; the evaluation's FAQ datasets go through here too, so
+    they are indexed as a user's FAQ file is)."""
+    rows = [row for row in rows if row.get("question") and row.get("answer")]  # a JSON entry may lack either key
     documents = []
-    for row in rows:
-        if not row.get("question") or not row.get("answer"):  # a JSON entry may lack either key
-            continue
+    for row, entry_id in zip(rows, faq_entry_ids(row["question"] for row in rows)):
         text = f"{row['question']}\n{row['answer']}"
         documents.append(
             Document(
-                doc_id=f"{doc_id}#{slugify(row['question'])}",
+                doc_id=f"{doc_id}#{entry_id}",
                 title=row["question"],
                 text=row["answer"],
                 source=source,
                 kind="faq",
                 url=row.get("url") or None,
                 language=row.get("language") or detect_language(text),
-                tags=tuple(dict.fromkeys(folder_tags(doc_id) + split_tags(row.get("tags") or ""))),
+                tags=tuple(dict.fromkeys(folder_tags(doc_id) + parse_tags(row.get("tags")))),
             )
         )
     return documents
 
 
-def load_file(path: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> list[Document]:
-    """Documents from one file; UnreadableFile when it cannot be used."""
+def load_file(
+    path: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None
+) -> list[Document]:
+    """Documents from one file; UnreadableFile when it cannot be used. FAQ rows left out are added to
+    ``skipped`` with the reason."""
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
         return [load_markdown(path, doc_id)]
     if suffix in TEXT_SUFFIXES:
         return [load_plain_text(path, doc_id)]
     if suffix in FAQ_SUFFIXES:
-        return load_faq(path, doc_id, faq_columns)
+        return load_faq(path, doc_id, faq_columns, skipped)
     if suffix in HTML_SUFFIXES:
         from retrieval.html_loader import load_html
 
@@ -180,15 +259,24 @@ def load_file(path: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMN
     raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
 
 
-def iter_files(root: Path) -> Iterable[Path]:
-    """Files under ``root`` (or ``root`` itself), sorted, skipping hidden files and folders."""
+def iter_files(root: Path, skipped: list[tuple[str, str]] | None = None) -> Iterable[Path]:
+    """Files under ``root`` (or ``root`` itself), sorted, skipping hidden files and folders.
+
+    Symbolic links to files are followed; broken links and links to folders (not followed, as a link
+    may lead outside the folder or back into it) are added to ``skipped`` with the reason.
+    """
     if root.is_file():
         yield root
         return
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file():
             yield path
+        elif skipped is not None and path.is_symlink():
+            reason = "link to a folder, not followed; ingest that folder itself to index it" if path.is_dir() else "broken link (its target does not exist)"
+            skipped.append((str(path), reason))
 
 
 def load_paths(
@@ -209,7 +297,7 @@ def load_paths(
             continue
         base = (bases or {}).get(root) or (root if root.is_dir() else root.parent)
         found = 0
-        for path in iter_files(root):
+        for path in iter_files(root, report.skipped):
             if path.suffix.lower() not in SUPPORTED_SUFFIXES and root.is_dir():
                 report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
                 continue
@@ -220,7 +308,7 @@ def load_paths(
     for path, doc_id in _progress(todo, show_progress):
         report.files_read += 1
         try:
-            report.documents.extend(load_file(path, doc_id, faq_columns))
+            report.documents.extend(load_file(path, doc_id, faq_columns, report.skipped))
         except (UnreadableFile, OSError) as error:
             report.skipped.append((str(path), str(error)))
     return report

@@ -85,6 +85,38 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     assert document.title == "Title with BOM"
 
 
+def test_utf16_and_utf32_text_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "le.txt": "Loyalty points\nThey expire after a year.\n".encode("utf-16"),  # BOM + little-endian
+            "be.md": b"\xfe\xff" + "# Big endian\n\nText.\n".encode("utf-16-be"),
+            "wide.txt": "Thirty-two bits\nStill text.\n".encode("utf-32"),
+            "nobom.txt": "No mark\n".encode("utf-16-le"),
+        },
+    )
+
+    report = load_paths([root])
+
+    assert {d.doc_id: d.title for d in report.documents} == {"le": "Loyalty points", "be": "Big endian", "wide": "Thirty-two bits"}
+    assert "UTF-16 text needs a byte-order mark" in skipped_by_name(report)["nobom.txt"]
+
+
+def test_broken_links_and_links_to_folders_are_reported(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\n\ntext\n"})
+    outside = write_files(tmp_path / "outside", {"inner.md": "# Inner\n\ntext\n", "file.md": "# File\n\nlinked\n"})
+    (root / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    (root / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (root / "linked-file.md").symlink_to(outside / "file.md")
+
+    report = load_paths([root])
+
+    assert sorted(d.doc_id for d in report.documents) == ["a", "linked-file"]
+    reasons = skipped_by_name(report)
+    assert reasons["gone.md"] == "broken link (its target does not exist)"
+    assert reasons["linked-folder"].startswith("link to a folder, not followed")
+
+
 def test_faq_csv_gives_one_document_per_row(tmp_path: Path) -> None:
     root = write_files(
         tmp_path / "kb",
@@ -130,7 +162,7 @@ def test_faq_json_entry_without_answer_is_left_out_not_fatal(tmp_path: Path) -> 
     report = load_paths([root])
 
     assert sorted(d.doc_id for d in report.documents) == ["a", "faq#kept"]
-    assert report.skipped == []
+    assert skipped_by_name(report) == {"faq.json (entry 2)": "FAQ row without an answer"}
 
 
 def test_faq_without_question_answer_columns_is_skipped(tmp_path: Path) -> None:

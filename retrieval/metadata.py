@@ -1,0 +1,98 @@
+"""Document metadata from files: the YAML front matter of Markdown, and tag lists.
+
+A Markdown file may start with a front-matter block between two ``---`` lines (Jekyll, Hugo, MkDocs,
+Docusaurus). It is metadata, never content: it is neither indexed nor shown, because it often holds
+notes meant for staff. The keys used are ``title``, ``tags``, ``url`` and ``language`` (or ``lang``);
+every other key is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from retrieval.errors import UnreadableFile
+
+# the opening line, the block, then a closing "---" (or YAML's "...") on a line of its own
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The front-matter keys a document uses; None or empty where the file does not set them."""
+
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+    language: str | None = None
+
+
+def _text(value: object) -> str | None:
+    """A scalar as stripped text; None for a missing or empty value."""
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _language(value: object) -> str | None:
+    """The primary language subtag, as the HTML loader reads ``<html lang>``: ``en-GB`` -> ``en``."""
+    text = _text(value)
+    return re.split(r"[-_]", text)[0].lower() if text else None
+
+
+def split_front_matter(text: str) -> tuple[FrontMatter, str]:
+    """(metadata, the text after the block); the text unchanged when it has no front matter.
+
+    A block that is not a YAML mapping (prose between two rules) is not front matter. Invalid YAML
+    raises UnreadableFile naming the problem, so the file is skipped rather than indexed with it.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter(), text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # +1 for 0-based, +1 for the opening ---
+        problem = getattr(error, "problem", None) or "cannot be parsed"
+        raise UnreadableFile(f"front matter is not valid YAML ({problem}{where}); quote values that contain ': '") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return FrontMatter(), text
+    data = {str(key).strip().lower(): value for key, value in data.items()}
+    front = FrontMatter(
+        title=_text(data.get("title")),
+        tags=parse_tags(data.get("tags")),
+        url=_text(data.get("url")),
+        language=_language(data.get("language", data.get("lang"))),
+    )
+    return front, text[match.end() :]
+
+
+def parse_tags(value: object) -> tuple[str, ...]:
+    """Tags from a list (YAML or JSON), or from text separated by commas, semicolons or bars.
+
+    ``"billing, vip"``, ``"[billing, vip]"``, ``'["billing", "vip"]'`` and ``["billing", "vip"]`` all
+    give ``("billing", "vip")``; None or an empty value gives no tags.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple, set)):
+        items = [str(item) for item in value if item is not None]
+    else:
+        text = str(value).strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                parsed = None
+            if isinstance(parsed, list):
+                return parse_tags(parsed)
+            text = text.strip("[]")
+        items = re.split(r"[,;|]", text)
+    tags = (item.strip().strip("'\"").strip() for item in items)
+    return tuple(dict.fromkeys(tag for tag in tags if tag))

@@ -1,0 +1,129 @@
+"""Markdown front matter is metadata (never indexed text), titles skip code blocks, tags in every common shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import write_files
+from retrieval.chunking import chunk_document, first_heading
+from retrieval.loaders import load_paths
+from retrieval.metadata import parse_tags, split_front_matter
+
+WARRANTY = """---
+title: Warranty policy for Zorblax devices
+tags: [warranty, hardware]
+url: https://help.example.com/warranty
+language: en-GB
+author: Jane Internal-Only
+internal_note: DO NOT SHOW CUSTOMERS escalation code QX-77
+---
+
+## Overview
+
+Every Zorblax device carries a three-year limited warranty.
+
+## Resetting the device
+
+```bash
+# Hold the power button for 30 seconds
+zorblax-cli reset --factory
+```
+
+# Claiming warranty
+
+Send the serial number to warranty@zorblax.example.
+"""
+
+
+def load_one(tmp_path: Path, name: str, text: str):
+    report = load_paths([write_files(tmp_path / "kb", {name: text})])
+    assert report.skipped == []
+    [document] = report.documents
+    return document
+
+
+def test_front_matter_is_metadata_and_never_indexed(tmp_path: Path) -> None:
+    document = load_one(tmp_path, "guides/warranty.md", WARRANTY)
+
+    assert document.title == "Warranty policy for Zorblax devices"
+    assert document.tags == ("guides", "warranty", "hardware")
+    assert (document.url, document.language) == ("https://help.example.com/warranty", "en")
+    chunks = chunk_document(document)
+    indexed = " ".join(chunk.embedding_text for chunk in chunks)
+    for hidden in ("QX-77", "internal_note", "Jane Internal-Only", "---"):
+        assert hidden not in document.text and hidden not in indexed
+    assert "three-year limited warranty" in indexed
+
+
+def test_title_skips_comments_in_fenced_code(tmp_path: Path) -> None:
+    without_title = WARRANTY.replace("title: Warranty policy for Zorblax devices\n", "")
+
+    document = load_one(tmp_path, "warranty.md", without_title)
+
+    assert document.title == "Claiming warranty"
+    assert all("Hold the power button" not in chunk.heading for chunk in chunk_document(document))
+
+
+def test_first_heading_ignores_backtick_and_tilde_fences() -> None:
+    text = "```\n# not a title\n```\n~~~~\n# nor this\n```\n# nor this either\n~~~~\n## Section\n# Real title\n"
+
+    assert first_heading(text) == "Real title"
+    assert first_heading("no heading at all\n") is None
+
+
+@pytest.mark.parametrize(
+    "front, tags",
+    [
+        ("tags:\n  - billing\n  - vip\n", ("billing", "vip")),  # YAML block list
+        ("tags: [billing, vip]\n", ("billing", "vip")),
+        ("tags: billing, vip\n", ("billing", "vip")),
+        ("tags:\nowner: ops\n", ()),  # empty: the next key is not a tag
+        ("Tags: '[\"billing\", \"vip\"]'\n", ("billing", "vip")),  # a JSON list in a string
+        ("tags: [2024, billing, billing]\n", ("2024", "billing")),
+    ],
+)
+def test_front_matter_tag_shapes(tmp_path: Path, front: str, tags: tuple[str, ...]) -> None:
+    document = load_one(tmp_path, "guides/page.md", f"---\ntitle: Page\n{front}---\n\n# Page\n\nBody text.\n")
+
+    assert document.tags == ("guides", *tags)
+
+
+def test_faq_json_tag_list_is_kept_as_tags(tmp_path: Path) -> None:
+    rows = [{"question": "Can I pay with Bitcoin?", "answer": "No.", "tags": ["billing", "crypto"]}]
+
+    [entry] = load_paths([write_files(tmp_path / "kb", {"faq.json": json.dumps(rows)})]).documents
+
+    assert entry.tags == ("billing", "crypto")
+
+
+def test_faq_csv_tags_may_be_bracketed(tmp_path: Path) -> None:
+    [entry] = load_paths([write_files(tmp_path / "kb", {"faq.csv": 'question,answer,tags\nQ?,A.,"[billing; vip]"\n'})]).documents
+
+    assert entry.tags == ("billing", "vip")
+
+
+def test_invalid_front_matter_skips_the_file_with_the_reason(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"bad.md": "---\ntitle: Sizes: small: large\n---\n\n# Sizes\n\ntext\n", "ok.md": "# Ok\n\nfine\n"})
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["ok"]
+    [(path, reason)] = report.skipped
+    assert path.endswith("bad.md") and "front matter is not valid YAML" in reason and "line 2" in reason
+
+
+def test_rules_that_are_not_front_matter_stay_text() -> None:
+    text = "---\nJust a paragraph between two rules.\n---\n\nMore text.\n"
+
+    assert split_front_matter(text) == (split_front_matter("")[0], text)
+    assert split_front_matter("# Title\n\n---\ntitle: no\n---\n")[1].startswith("# Title")  # only at the very start
+
+
+def test_parse_tags_handles_none_and_odd_values() -> None:
+    assert parse_tags(None) == ()
+    assert parse_tags("") == ()
+    assert parse_tags("[a, 'b'] ") == ("a", "b")
+    assert parse_tags(["x", None, " y "]) == ("x", "y")
