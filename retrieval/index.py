@@ -6,6 +6,9 @@ metric, counts, checksums), plus ``ann.faiss`` when an approximate index is in u
 ``sentences.faiss`` with ``sentences.json`` (chunk id -> number of sentence vectors) when chunks have
 sentence vectors (``retrieval.sentences``). A save writes a
 complete new folder beside the old one and then swaps it in, so a crash never leaves a half-written index.
+Every save uses its own staging folder, and an index folder that is a symlink is written through: the
+folder it points to is swapped and the link stays. Writers that load, change and save an index hold
+its lock (``retrieval.index_lock``) so that two of them never overwrite each other's changes.
 
 Index types: the exact flat index is always kept (it is the store: ids, removal, reconstruction,
 filtered search). ``hnsw`` or ``ivf`` add an approximate index built from it, used for unfiltered
@@ -21,6 +24,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +105,7 @@ class VectorIndex:
         self.chunks: dict[int, Chunk] = {}
         self.documents: dict[str, dict[str, str]] = {}  # doc id -> {"hash", "source", "chunking"}
         self.chunking: dict[str, Any] = {}  # the chunk settings of the last ingest, e.g. {"max_tokens": 256, ...}
+        self.sources: list[str] | None = []  # the files and folders ingested (None: an index saved before they were recorded)
         self.updated_at: str | None = None
 
     def __len__(self) -> int:
@@ -241,22 +246,39 @@ class VectorIndex:
             "metric": "inner_product_on_normalised_vectors",
             "index_type": self.index_type,
             "index_type_in_use": self.effective_type,
+            "ann_threshold": self.ann_threshold,
             "store": "IndexIDMap2(IndexFlatIP)",
             "documents": len(self.documents),
             "chunks": len(self.chunks),
             "sentence_vectors": int(self.sentences.ntotal),
             "chunking": self.chunking,
+            "sources": self.sources,
             "updated_at": self.updated_at,
         }
 
     def save(self, folder: Path) -> None:
-        """Write the index to ``folder`` atomically: build in a sibling folder, then swap."""
-        folder = Path(folder)
+        """Write the index to ``folder`` atomically: build in a sibling folder of its own, then swap.
+
+        A symlinked ``folder`` is written through: the folder it points to is replaced, the link stays.
+        """
+        folder = Path(os.path.realpath(folder))
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = folder.with_name(f".{folder.name}.new")
-        if staging.exists():
-            shutil.rmtree(staging)
+        unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging = folder.with_name(f".{folder.name}.new-{unique}")
         staging.mkdir()
+        try:
+            self._write(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        old = folder.with_name(f".{folder.name}.old-{unique}")
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(staging, folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _write(self, staging: Path) -> None:
+        """Write every file of the index, and its manifest last, into the empty folder ``staging``."""
         self.updated_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         faiss.write_index(self.faiss, str(staging / "vectors.faiss"))
         files = ["vectors.faiss", "chunks.jsonl", "documents.json"]
@@ -278,20 +300,14 @@ class VectorIndex:
             name: _file_sha256(staging / name) for name in files
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        old = folder.with_name(f".{folder.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(staging, folder)
-        shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path, embedder_name: str, embedder_fingerprint: str, **options: Any) -> VectorIndex:
         """Load and check an index; IndexLoadError names the command that rebuilds it.
 
         ``options`` (index_type, ann_threshold, ef_search, nprobe) are the search settings; a saved
-        approximate index is reused when it is of the type they select.
+        approximate index is reused when it is of the type they select. Without an ``index_type`` or
+        ``ann_threshold`` the saved ones are kept, so a load-change-save keeps the index's type.
         """
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
@@ -310,7 +326,8 @@ class VectorIndex:
             path = folder / name
             if not path.is_file() or _file_sha256(path) != expected:
                 raise IndexLoadError(f"Index file {path} is missing or does not match its checksum. {REBUILD_HINT}")
-        index = cls(manifest["dimension"], embedder_name, embedder_fingerprint, **options)
+        saved = {key: manifest[key] for key in ("index_type", "ann_threshold") if manifest.get(key) is not None}
+        index = cls(manifest["dimension"], embedder_name, embedder_fingerprint, **{**saved, **options})
         try:
             index.faiss = faiss.read_index(str(folder / "vectors.faiss"))
         except RuntimeError as error:
@@ -321,6 +338,7 @@ class VectorIndex:
                 index.chunks[chunk.chunk_id] = chunk
         index.documents = json.loads((folder / "documents.json").read_text())
         index.chunking = manifest.get("chunking") or {}
+        index.sources = manifest.get("sources")
         index.updated_at = manifest.get("updated_at")
         if index.faiss.ntotal != len(index.chunks):
             raise IndexLoadError(f"Index in {folder} has {index.faiss.ntotal} vectors for {len(index.chunks)} chunks. {REBUILD_HINT}")

@@ -1,0 +1,67 @@
+"""One writer at a time per index: an inter-process lock around load, change and save.
+
+Ingests, removals and the knowledge-base page each load the index, change it and save it. Two of them
+at once would each save their own copy and the later save would drop the other's changes, so they hold
+this lock (a ``filelock`` file beside the index folder, ``.<name>.lock``) from the load to the save. A
+symlinked index folder is locked where it points, so every path to one index shares one lock. The
+operating system releases the lock when its process ends, even after a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+
+class IndexBusy(RuntimeError):
+    """Another process is writing the index, and the wait for it ran out."""
+
+
+def lock_path(index_dir: Path) -> Path:
+    """The lock file of the index in ``index_dir`` (beside the folder the path resolves to)."""
+    folder = Path(os.path.realpath(index_dir))
+    return folder.with_name(f".{folder.name}.lock")
+
+
+def remove_leftovers(index_dir: Path) -> None:
+    """Delete staging folders that a killed save left beside the index (call with the lock held)."""
+    folder = Path(os.path.realpath(index_dir))
+    for leftover in folder.parent.glob(f".{folder.name}.new*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in folder.parent.glob(f".{folder.name}.old*"):
+        if not leftover.is_symlink():  # an index moved aside by an old version through a link: left alone
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def index_lock(index_dir: Path, timeout: float | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the index's write lock for the ``with`` block.
+
+    When another process holds it, ``on_wait`` is told once and the call waits for it: forever
+    (``timeout=None``) or ``timeout`` seconds, then IndexBusy.
+    """
+    path = lock_path(index_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait is not None:
+            on_wait(f"Another process is writing the index in {index_dir}; waiting for it to finish.")
+        try:
+            lock.acquire(timeout=-1 if timeout is None else timeout)
+        except Timeout:
+            raise IndexBusy(
+                f"Another process is writing the index in {index_dir} (an ingest or a knowledge-base change). "
+                "Try again when it has finished."
+            ) from None
+    try:
+        remove_leftovers(index_dir)
+        yield
+    finally:
+        lock.release()
