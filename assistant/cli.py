@@ -95,8 +95,14 @@ def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: Markdown, text, HTML, PDF, FAQ CSV/JSON.")],
     rebuild: Annotated[bool, typer.Option(help="Discard the index and embed everything again.")] = False,
+    replace: Annotated[
+        bool, typer.Option(help="These paths take the place of ingested folders that hold the same document ids (a copied or moved knowledge base).")
+    ] = False,
 ) -> None:
-    """Index documents. Only new or changed documents are embedded; deleted ones are removed."""
+    """Index documents. Only new or changed documents are embedded; deleted ones are removed.
+
+    Ids are paths relative to the folder given; a file or subfolder of an ingested folder keeps that
+    folder's ids (docs/retrieval.md, "Document ids")."""
     from retrieval.ingest import ingest as run_ingest
 
     settings = settings_from(ctx)
@@ -107,7 +113,7 @@ def ingest(
             paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
             max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
             faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-            sentence_vectors=settings.sentence_weight > 0,
+            sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False),
         )
     )
     for path, reason in report.skipped:
@@ -118,6 +124,14 @@ def ingest(
         err.print(f"[yellow]note[/] {doc_id} duplicates {original}; only {original} is indexed", highlight=False)
     for doc_id in report.kept:
         err.print(f"[yellow]note[/] {doc_id}: its file could not be read; the previously indexed version is kept", highlight=False)
+    for doc_id, source, root in report.conflicts:
+        err.print(
+            f"[yellow]not indexed[/] {source}: the id {doc_id} belongs to a document from {root}. To keep both, ingest "
+            f"their common folder; to move the knowledge base here, add --replace (docs/retrieval.md, Document ids)",
+            highlight=False,
+        )
+    for root in report.replaced_roots:
+        err.print(f"[yellow]note[/] {root} is replaced by the paths given; its other documents were removed", highlight=False)
     out.print(
         f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
@@ -146,8 +160,31 @@ def index_remove(
 
     settings = settings_from(ctx)
     embedder = run_guarded(lambda: Assistant(settings).embedder)
-    removed, chunks = run_guarded(lambda: remove_documents(settings.index_dir, embedder, doc_ids))
-    out.print(f"Removed {len(removed)} document(s), {chunks} chunk(s): {', '.join(removed)}", highlight=False)
+    removal = run_guarded(
+        lambda: remove_documents(
+            settings.index_dir, embedder, doc_ids, index_type=settings.index_type, ann_threshold=settings.ann_threshold,
+            on_wait=lambda message: err.print(message, highlight=False),
+        )
+    )
+    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False)
+
+
+@index_app.command("prune")
+def index_prune(ctx: typer.Context) -> None:
+    """Remove documents whose files no longer exist, and forget ingested folders that no longer exist."""
+    from retrieval.ingest import prune_documents
+
+    settings = settings_from(ctx)
+    embedder = run_guarded(lambda: Assistant(settings).embedder)
+    removal = run_guarded(
+        lambda: prune_documents(
+            settings.index_dir, embedder, index_type=settings.index_type, ann_threshold=settings.ann_threshold,
+            on_wait=lambda message: err.print(message, highlight=False),
+        )
+    )
+    for root in removal.roots_forgotten:
+        out.print(f"Forgot {root}: it no longer exists", highlight=False)
+    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids) or '-'}", highlight=False)
 
 
 # -- asking ----------------------------------------------------------------------------------------

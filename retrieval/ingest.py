@@ -11,22 +11,29 @@ on the next ingest. Article chunks of two or more sentences also get one vector 
 (``retrieval.sentences``); articles indexed without them (signature lacking ``sentence_vectors``)
 are re-embedded on the next ingest, and ``sentence_vectors=False`` leaves them out. A file that was indexed before and is now
 unreadable keeps its previous version in the index (reported in ``kept``) instead of vanishing.
+
+Which documents a path covers, and what their ids are, follows the root rules of ``retrieval.sources``:
+the paths given are recorded, a file or folder inside a recorded folder keeps that folder's ids, and an
+id held by another folder is reported as a conflict instead of being overwritten. Every change holds
+the index's write lock (``retrieval.index_lock``) from load to save.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace as replaced_chunk
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, question_text, with_question_vectors
-from retrieval.documents import Chunk
+from retrieval.documents import Chunk, Document
 from retrieval.embedders import Embedder
 from retrieval.index import VectorIndex
+from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
 from retrieval.sentences import chunk_sentence_texts
+from retrieval.sources import IngestTarget, known_roots, plan_targets
 
 
 @dataclass
@@ -41,13 +48,16 @@ class IngestReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (doc id, doc id it duplicates)
     kept: list[str] = field(default_factory=list)  # indexed before; file now skipped, old version kept
     empty_folders: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # (doc id, file not indexed, root that holds the id)
+    replaced_roots: list[str] = field(default_factory=list)  # recorded roots this ingest took the place of
+    relocated: list[str] = field(default_factory=list)  # unchanged documents whose file or root moved
     chunks_embedded: int = 0
     total_documents: int = 0
     total_chunks: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.relocated)
 
 
 def open_or_create(index_dir: Path, embedder: Embedder, rebuild: bool = False, **index_options) -> VectorIndex:
@@ -113,43 +123,123 @@ def ingest(
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     faq_columns: tuple[str, str] = FAQ_COLUMNS,
     sentence_vectors: bool = True,
+    replace: bool = False,
+    lock_timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
     **index_options,
 ) -> IngestReport:
-    """Load ``paths``, re-embed new or changed documents, remove documents deleted from these folders.
+    """Load ``paths``, re-embed new or changed documents, remove documents deleted from these paths.
 
     Chunks hold at most ``max_tokens`` tokens of the embedder's tokenizer, overlapping by
     ``overlap_tokens``. Nothing is written when nothing changed; otherwise the index is saved atomically.
     ``faq_columns`` names the question and answer columns of FAQ files; ``index_options`` (index_type,
     ann_threshold) pick the approximate index built and saved with the exact one. ``sentence_vectors``
-    stores a vector per sentence of article chunks (``retrieval.sentences``).
+    stores a vector per sentence of article chunks (``retrieval.sentences``). ``replace`` lets these
+    paths take the place of other recorded roots that hold the same ids. While another process writes
+    the index, ``on_wait`` is told and the ingest waits (at most ``lock_timeout`` seconds, then IndexBusy).
     """
-    roots = [Path(p).resolve() for p in paths]
-    loaded = load_paths(roots, show_progress=show_progress, faq_columns=faq_columns)
-    report = IngestReport(skipped=loaded.skipped, empty_folders=loaded.empty_folders)
-    index = open_or_create(index_dir, embedder, rebuild=rebuild, **index_options)
-    settings = chunking_settings(embedder, max_tokens, overlap_tokens)
-    signature = ",".join(f"{key}={value}" for key, value in settings.items())
-    seen: set[str] = set()
-    first_of_hash: dict[str, str] = {}
-    to_embed = []
-    for document in loaded.documents:
-        original = first_of_hash.setdefault(document.content_hash, document.doc_id)
-        if original != document.doc_id:
-            report.duplicates.append((document.doc_id, original))
-            continue  # not in ``seen``: an indexed copy is removed below
-        seen.add(document.doc_id)
-        known = index.documents.get(document.doc_id)
-        expected = document_signature(signature, document.kind, sentence_vectors)
-        if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
-            report.unchanged.append(document.doc_id)
-            continue
-        (report.updated if known else report.added).append(document.doc_id)
-        index.remove(index.chunk_ids_of(document.doc_id))
-        to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, embedder.count_tokens))
-        index.documents[document.doc_id] = {"hash": document.content_hash, "source": document.source, "chunking": expected}
-    unreadable = {str(Path(path).resolve()) for path, _ in loaded.skipped}
+    with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
+        index = open_or_create(index_dir, embedder, rebuild=rebuild, **index_options)
+        sources_before = index.sources
+        roots = known_roots(index.documents, index.sources)
+        targets, nested = plan_targets([Path(p) for p in paths], roots)
+        report = IngestReport()
+        loaded = load_targets(targets, report, show_progress, faq_columns)
+        owners = {doc_id: info.get("root") for doc_id, info in index.documents.items()}
+        taken_over = roots_taken_over(loaded, owners, nested, replace) - {t.root for t in targets}
+        report.replaced_roots = sorted(taken_over)
+        signature = ",".join(f"{key}={value}" for key, value in chunking_settings(embedder, max_tokens, overlap_tokens).items())
+        seen: set[str] = set()
+        first_of_hash: dict[str, str] = {}
+        to_embed = []
+        for target, document in loaded:
+            owner = owners.get(document.doc_id)
+            if owner and owner != target.root and owner not in taken_over:
+                report.conflicts.append((document.doc_id, document.source, owner))
+                continue
+            if document.doc_id in seen:  # the same file reached through two of the paths given
+                continue
+            original = first_of_hash.setdefault(document.content_hash, document.doc_id)
+            if original != document.doc_id:
+                report.duplicates.append((document.doc_id, original))
+                continue  # not in ``seen``: an indexed copy is removed below
+            seen.add(document.doc_id)
+            owners[document.doc_id] = target.root
+            known = index.documents.get(document.doc_id)
+            expected = document_signature(signature, document.kind, sentence_vectors)
+            record = {"hash": document.content_hash, "source": document.source, "chunking": expected, "root": target.root}
+            if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
+                report.unchanged.append(document.doc_id)
+                if known.get("source") != document.source or known.get("root") != target.root:
+                    relocate(index, document.doc_id, document.source)
+                    index.documents[document.doc_id] = record
+                    report.relocated.append(document.doc_id)
+                continue
+            (report.updated if known else report.added).append(document.doc_id)
+            index.remove(index.chunk_ids_of(document.doc_id))
+            to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, embedder.count_tokens))
+            index.documents[document.doc_id] = record
+        remove_missing(index, report, targets, taken_over, seen)
+        if to_embed:
+            index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors))
+            report.chunks_embedded = len(to_embed)
+        index.chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
+        index.sources = sorted((set(roots) - taken_over) | {t.root for t in targets if t.path.exists()})
+        if report.changed or rebuild or index.sources != sources_before or not (Path(index_dir) / "manifest.json").exists():
+            index.save(index_dir)
+        report.total_documents = len(index.documents)
+        report.total_chunks = len(index)
+        return report
+
+
+def load_targets(
+    targets: list[IngestTarget], report: IngestReport, show_progress: bool, faq_columns: tuple[str, str]
+) -> list[tuple[IngestTarget, Document]]:
+    """Every document under each target, with its target; skipped files and empty folders go to ``report``."""
+    loaded = []
+    for target in targets:
+        bases = {target.path: target.base} if target.base else None
+        part = load_paths([target.path], show_progress=show_progress, faq_columns=faq_columns, bases=bases)
+        report.skipped += part.skipped
+        report.empty_folders += part.empty_folders
+        loaded += [(target, document) for document in part.documents]
+    return loaded
+
+
+def roots_taken_over(
+    loaded: list[tuple[IngestTarget, Document]], owners: dict[str, str | None], nested: set[str], replace: bool
+) -> set[str]:
+    """Recorded roots the loaded documents take the place of: roots nested in a folder given, and roots
+    that hold one of their ids and no longer exist (moved or renamed), or any such root with ``replace``."""
+    taken = set(nested)
+    for target, document in loaded:
+        owner = owners.get(document.doc_id)
+        if owner and owner != target.root and (replace or not Path(owner).exists()):
+            taken.add(owner)
+    return taken
+
+
+def relocate(index: VectorIndex, doc_id: str, source: str) -> None:
+    """Point an unchanged document's chunks at its file's new path (no re-embedding)."""
+    for chunk_id in index.chunk_ids_of(doc_id):
+        index.chunks[chunk_id] = replaced_chunk(index.chunks[chunk_id], source=source)
+
+
+def remove_missing(index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: set[str]) -> None:
+    """Remove documents the targets cover that were not loaded (their files were deleted), and every
+    document of a root taken over that the new root does not have; an unreadable file keeps its version."""
+    unreadable = {str(Path(path).resolve()) for path, _ in report.skipped}
+    present = [t for t in targets if t.path.exists()]
+    folders = [t.path.resolve() for t in present if not t.is_file]
     for doc_id, info in list(index.documents.items()):
-        if doc_id in seen or not _under(info["source"], [r for r in roots if r.is_dir()]):
+        root = info.get("root")
+        if doc_id in seen:
+            continue
+        if root:
+            covered = root in taken_over or any(t.root == root and t.covers(doc_id) for t in present)
+        else:  # an index saved before roots were recorded, whose root could not be told
+            covered = _under(info["source"], folders)
+        if not covered:
             continue
         if info["source"] in unreadable:
             report.kept.append(doc_id)
@@ -157,40 +247,74 @@ def ingest(
         index.remove(index.chunk_ids_of(doc_id))
         del index.documents[doc_id]
         report.removed.append(doc_id)
-    if to_embed:
-        index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors))
-        report.chunks_embedded = len(to_embed)
-    index.chunking = settings
-    if report.changed or rebuild or not (Path(index_dir) / "manifest.json").exists():
-        index.save(index_dir)
-    report.total_documents = len(index.documents)
-    report.total_chunks = len(index)
-    return report
 
 
 class UnknownDocuments(ValueError):
     """Document ids asked for that the index does not hold."""
 
 
-def remove_documents(index_dir: Path, embedder: Embedder, doc_ids: Iterable[str]) -> tuple[list[str], int]:
-    """Remove documents from the saved index and save it atomically; returns (removed ids, chunks removed).
+@dataclass
+class Removal:
+    """What a removal or prune took out of the index."""
+
+    doc_ids: list[str] = field(default_factory=list)
+    chunks: int = 0
+    sources: list[str] = field(default_factory=list)  # the files the removed documents came from
+    files_emptied: list[str] = field(default_factory=list)  # of those, the files none of whose documents are left
+    roots_forgotten: list[str] = field(default_factory=list)  # recorded roots dropped (prune: no longer on disk)
+
+
+def remove_documents(
+    index_dir: Path, embedder: Embedder, doc_ids: Iterable[str], lock_timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None, **index_options,
+) -> Removal:
+    """Remove documents from the saved index and save it atomically.
 
     An FAQ file's id removes all its entries (``faq`` removes ``faq#...``). Any unknown id raises
-    UnknownDocuments and nothing changes.
+    UnknownDocuments and nothing changes. ``index_options`` as for ``ingest`` (by default the index
+    keeps its saved type); the lock is held as in ``ingest``.
     """
-    index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint)
-    chosen: list[str] = []
-    unknown: list[str] = []
+    with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
+        index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
+        chosen: list[str] = []
+        unknown: list[str] = []
+        for doc_id in doc_ids:
+            matches = [d for d in index.documents if d == doc_id or d.startswith(f"{doc_id}#")]
+            if not matches:
+                unknown.append(doc_id)
+            chosen.extend(m for m in matches if m not in chosen)
+        if unknown:
+            raise UnknownDocuments(f"not in the index: {', '.join(unknown)}. Nothing was removed.")
+        removal = _remove(index, chosen)
+        index.save(index_dir)
+        return removal
+
+
+def prune_documents(
+    index_dir: Path, embedder: Embedder, on_wait: Callable[[str], None] | None = None, **index_options
+) -> Removal:
+    """Remove the documents whose files no longer exist, and forget recorded roots that no longer exist.
+
+    For a knowledge-base folder that was deleted, or moved without being ingested again from its new
+    place. Saves only when something changed.
+    """
+    with index_lock(index_dir, on_wait=on_wait):
+        index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
+        roots = known_roots(index.documents, index.sources)
+        removal = _remove(index, [d for d, info in index.documents.items() if not Path(info["source"]).exists()])
+        removal.roots_forgotten = [root for root in roots if not Path(root).exists()]
+        if removal.doc_ids or removal.roots_forgotten or index.sources is None:
+            index.sources = [root for root in roots if root not in removal.roots_forgotten]
+            index.save(index_dir)
+        return removal
+
+
+def _remove(index: VectorIndex, doc_ids: list[str]) -> Removal:
+    sources = {index.documents[doc_id]["source"] for doc_id in doc_ids}
+    removal = Removal(doc_ids=doc_ids, sources=sorted(sources))
     for doc_id in doc_ids:
-        matches = [d for d in index.documents if d == doc_id or d.startswith(f"{doc_id}#")]
-        if not matches:
-            unknown.append(doc_id)
-        chosen.extend(m for m in matches if m not in chosen)
-    if unknown:
-        raise UnknownDocuments(f"not in the index: {', '.join(unknown)}. Nothing was removed.")
-    chunks = 0
-    for doc_id in chosen:
-        chunks += index.remove(index.chunk_ids_of(doc_id))
+        removal.chunks += index.remove(index.chunk_ids_of(doc_id))
         del index.documents[doc_id]
-    index.save(index_dir)
-    return chosen, chunks
+    left = {info["source"] for info in index.documents.values()}
+    removal.files_emptied = sorted(sources - left)
+    return removal

@@ -121,3 +121,37 @@ def test_index_remove_help(runner: CliRunner) -> None:
     result = runner.invoke(app, ["index", "remove", "--help"])
 
     assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_ingest_reports_ids_another_folder_holds_and_replace_takes_them(runner: CliRunner, ingested: Path, tmp_path: Path, isolated: Path) -> None:
+    copy = write_files(tmp_path / "kb-copy", {"faq.csv": "question,answer\nDo you offer gift wrapping?,No longer.\n"})
+
+    refused = invoke(runner, "ingest", str(copy))
+    replaced = invoke(runner, "ingest", "--replace", str(copy))
+
+    assert refused.exit_code == 0, refused.output
+    assert f"not indexed {copy / 'faq.csv'}: the id faq#do-you-offer-gift-wrapping belongs to a document from {ingested}" in flat(refused.stderr)
+    assert "add --replace" in flat(refused.stderr)
+    assert replaced.exit_code == 0, replaced.output
+    assert f"{ingested} is replaced by the paths given" in flat(replaced.stderr)
+    assert manifest(isolated)["sources"] == [str(copy)] and manifest(isolated)["documents"] == 1
+
+
+def test_index_prune_removes_documents_of_deleted_files(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    (ingested / "returns" / "return-policy.md").unlink()
+
+    result = invoke(runner, "index", "prune")
+
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 document(s), 2 chunk(s): returns/return-policy" in flat(result.stdout)
+    assert manifest(isolated)["documents"] == 4
+
+
+def test_index_remove_keeps_the_index_type(runner: CliRunner, kb_dir: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_INDEX_TYPE", "hnsw")
+    assert invoke(runner, "ingest", str(kb_dir)).exit_code == 0
+
+    assert invoke(runner, "index", "remove", "faq").exit_code == 0
+
+    assert manifest(isolated)["index_type"] == manifest(isolated)["index_type_in_use"] == "hnsw"
+    assert (isolated / "index" / "ann.faiss").is_file()

@@ -292,9 +292,10 @@ def test_remove_documents_and_faq_entries(kb_dir: Path, tmp_path: Path) -> None:
         remove_documents(index_dir, HashEmbedder(), ["faq", "nope"])
     assert len(VectorIndex.load(index_dir, "hash", "hash-256").documents) == 5  # nothing changed
 
-    removed, chunks = remove_documents(index_dir, HashEmbedder(), ["faq", "returns/return-policy"])
+    removal = remove_documents(index_dir, HashEmbedder(), ["faq", "returns/return-policy"])
 
-    assert removed == ["faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be", "returns/return-policy"]
+    assert removal.doc_ids == ["faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be", "returns/return-policy"]
+    assert removal.files_emptied == sorted(str((kb_dir / name).resolve()) for name in ("faq.csv", "returns/return-policy.md"))
     index = VectorIndex.load(index_dir, "hash", "hash-256")
     assert set(index.documents) == {"accounts/reset-password", "shipping/shipping-costs"}
-    assert chunks == 4 and len(index) == index.faiss.ntotal == 5
+    assert removal.chunks == 4 and len(index) == index.faiss.ntotal == 5
