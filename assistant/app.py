@@ -250,6 +250,8 @@ class Assistant:
             max_tokens=self.settings.chunk_max_tokens,
             overlap_tokens=self.settings.chunk_overlap_tokens,
             sentence_vectors=self.settings.sentence_weight > 0,
+            faq_columns=tuple(self.settings.faq_columns),
+            index_options={"index_type": self.settings.index_type, "ann_threshold": self.settings.ann_threshold},
         )
         review = ReviewPage(
             self.sql_store.engine,

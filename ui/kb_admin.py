@@ -1,43 +1,47 @@
 """The knowledge-base tab of the staff pages: upload documents, see the index, re-index, remove a document.
 
 Uploaded files are kept in one folder (``uploads``) and indexed from there, so a re-index keeps them.
-Operations run one at a time; the chat keeps answering from the previous index until the new one is
-swapped in (the retriever reloads it when the manifest changes).
+A file is read before it is kept, so a broken re-upload leaves the earlier file alone. Re-index ingests
+again exactly what was ingested (the index records the paths given to ``assistant ingest``) and the
+uploads folder. Operations run one at a time, also against ingests from other processes (the index's
+write lock); the chat keeps answering from the previous index until the new one is swapped in (the
+retriever reloads it when the manifest changes).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from retrieval.embedders import Embedder
+from retrieval.errors import UnreadableFile
 from retrieval.index import IndexLoadError
+from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
-from retrieval.loaders import SUPPORTED_SUFFIXES
+from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file
 from retrieval.retriever import Retriever
+from retrieval.sources import known_roots, relative_within
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+LOCK_WAIT_SECONDS = 10.0  # how long a page action waits for an ingest running elsewhere before it gives up
 DOCUMENT_COLUMNS = ["Document", "Chunks", "File"]
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and "_"
 
 
 def safe_filename(name: str) -> str:
-    """A file name without folders or odd characters (``../x y.md`` → ``x_y.md``)."""
-    cleaned = _UNSAFE.sub("_", Path(name).name).strip("._")
+    """A file name without folders, spaces or punctuation (``../x y.md`` → ``x_y.md``); letters of any
+    script are kept (``Rückgabe für Kunden.md`` → ``Rückgabe_für_Kunden.md``)."""
+    cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", Path(name).name)).strip("._")
     return cleaned or "document"
-
-
-def source_root(doc_id: str, source: str) -> Path:
-    """The folder a document was indexed from: its file's path minus the id's folders."""
-    depth = len(PurePosixPath(doc_id.split("#")[0]).parts)
-    return Path(source).parents[depth - 1]
 
 
 def summarise(report: IngestReport) -> str:
@@ -51,6 +55,10 @@ def summarise(report: IngestReport) -> str:
     lines = [", ".join(parts) + f"; the index holds {report.total_documents} document(s), {report.total_chunks} chunk(s)."]
     lines += [f"- skipped {Path(path).name}: {reason}" for path, reason in report.skipped]
     lines += [f"- {doc} duplicates {original}; not indexed twice" for doc, original in report.duplicates]
+    lines += [
+        f"- not indexed {Path(source).name}: the id {doc} belongs to a document from {root}"
+        for doc, source, root in report.conflicts
+    ]
     return "\n".join(lines)
 
 
@@ -63,15 +71,30 @@ class KnowledgeBaseAdmin:
     max_tokens: int
     overlap_tokens: int
     sentence_vectors: bool = True
+    faq_columns: tuple[str, str] = FAQ_COLUMNS
+    index_options: dict[str, Any] = field(default_factory=dict)  # index_type, ann_threshold: as the CLI's ingest
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
     def _ingest(self, paths: list[Path]) -> IngestReport:
-        return ingest(
-            paths, self.embedder, self.index_dir, max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens,
-            sentence_vectors=self.sentence_vectors,
-        )
+        try:
+            return ingest(
+                paths, self.embedder, self.index_dir, max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens,
+                sentence_vectors=self.sentence_vectors, faq_columns=self.faq_columns, lock_timeout=LOCK_WAIT_SECONDS,
+                **self.index_options,
+            )
+        except IndexBusy as error:
+            raise gr.Error(str(error)) from None
+
+    def _ids_held_elsewhere(self, stored_name: str, incoming: Path) -> list[str]:
+        """Ids the file would get in the uploads folder that documents of another ingested path hold."""
+        documents = self.retriever.index.documents if (self.index_dir / "manifest.json").exists() else {}
+        ids = [d.doc_id for d in load_file(incoming, Path(stored_name).stem, self.faq_columns)]
+        return [
+            doc_id for doc_id in ids
+            if documents.get(doc_id, {}).get("root") and relative_within(Path(documents[doc_id]["root"]), self.uploads_dir) is None
+        ]
 
     def status(self) -> tuple[str, pd.DataFrame]:
         """The index's manifest as text, and its documents with their chunk counts."""
@@ -91,65 +114,95 @@ class KnowledgeBaseAdmin:
         return text, pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
 
     def upload(self, files: list[str] | None) -> str:
-        """Copy the uploaded files into the uploads folder and index them; a file that cannot be read is
-        reported and not kept."""
+        """Index the uploaded files from the uploads folder. Each file is read first: one that cannot be
+        read is reported and not kept (an earlier upload of the same name stays); a re-upload of a
+        name replaces that file."""
         if not files:
             raise gr.Error("Choose one or more files first.")
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        refused, saved = [], []
+        notes: list[str] = []
+        accepted: dict[Path, Path] = {}  # file in the uploads folder -> the uploaded file
         for name in files:
             path = Path(name)
             target = self.uploads_dir / safe_filename(path.name)
             if target.suffix.lower() not in SUPPORTED_SUFFIXES:
-                refused.append(f"- refused {path.name}: supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+                notes.append(f"- refused {path.name}: supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}")
             elif path.stat().st_size > MAX_UPLOAD_BYTES:
-                refused.append(f"- refused {path.name}: larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+                notes.append(f"- refused {path.name}: larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+            elif target in accepted:
+                notes.append(f"- refused {path.name}: {accepted[target].name} in this upload is also saved as {target.name}; rename one")
             else:
-                shutil.copyfile(path, target)
-                saved.append(target)
-        if not saved:
-            return "\n".join(refused)
+                try:
+                    taken = self._ids_held_elsewhere(target.name, path)
+                except (UnreadableFile, OSError) as error:
+                    notes.append(f"- skipped {path.name}: {error}")
+                    continue
+                if taken:
+                    notes.append(f"- refused {path.name}: the id {taken[0]} belongs to a document ingested from elsewhere; rename the file")
+                    continue
+                accepted[target] = path
+        if not accepted:
+            return "\n".join(notes)
         with self._lock:
+            for target, path in accepted.items():
+                if target.exists():
+                    notes.append(f"- {target.name} replaces the earlier upload of that name")
+                partial = target.with_name(f".{target.name}.part")  # hidden, so never indexed half-copied
+                shutil.copyfile(path, partial)
+                os.replace(partial, target)
             report = self._ingest([self.uploads_dir])
-            unreadable = {str(Path(p).resolve()) for p, _ in report.skipped}
-            for target in saved:
-                if str(target.resolve()) in unreadable:
-                    target.unlink(missing_ok=True)  # not kept: it would be skipped on every re-index
-        return "\n".join([summarise(report), *refused])
+        return "\n".join([summarise(report), *notes])
 
     def reindex(self) -> str:
-        """Index again every folder the index's documents came from (and the uploads folder)."""
+        """Index again every file and folder the index was built from, and the uploads folder."""
         try:
-            documents = self.retriever.index.documents
+            index = self.retriever.index
+            roots = known_roots({d: dict(info) for d, info in index.documents.items()}, index.sources)
         except IndexLoadError:
-            documents = {}
-        roots = {source_root(doc_id, info["source"]) for doc_id, info in documents.items()}
+            roots = []
+        paths = {Path(root) for root in roots}
         if self.uploads_dir.is_dir():
-            roots.add(self.uploads_dir.resolve())
-        roots = {root for root in roots if root.is_dir()}
-        if not roots:
+            paths.add(self.uploads_dir)
+        present = sorted(path for path in paths if path.exists())
+        if not present:
             raise gr.Error("Nothing to index yet: upload documents, or run `assistant ingest FOLDER`.")
         with self._lock:
-            report = self._ingest(sorted(roots))
-        return summarise(report)
+            report = self._ingest(present)
+        gone = [
+            f"- {path} no longer exists; its documents stay until it is ingested from its new place or "
+            "`assistant index prune` removes them"
+            for path in sorted(paths - set(present))
+        ]
+        return "\n".join([summarise(report), *gone])
 
     def remove(self, doc_id: str) -> str:
-        """Remove a document from the index; an uploaded file is deleted too, so it stays removed."""
+        """Remove a document from the index. An uploaded file is deleted with its last document, so it
+        stays removed; a file that still holds other FAQ entries, or lies outside the uploads folder,
+        is kept and the message says so."""
         doc_id = (doc_id or "").strip()
         if not doc_id:
             raise gr.Error("Pick a document first.")
         with self._lock:
-            source = self.retriever.index.documents.get(doc_id, {}).get("source")
             try:
-                removed, chunks = remove_documents(self.index_dir, self.embedder, [doc_id])
-            except UnknownDocuments as error:
+                removal = remove_documents(
+                    self.index_dir, self.embedder, [doc_id], lock_timeout=LOCK_WAIT_SECONDS, **self.index_options
+                )
+            except (UnknownDocuments, IndexBusy) as error:
                 raise gr.Error(str(error)) from None
-        message = f"Removed {', '.join(removed)} ({chunks} chunk(s))."
-        if source and Path(source).resolve().parent == self.uploads_dir.resolve():
-            Path(source).unlink(missing_ok=True)
-        elif source:
-            message += f" Its file {source} is still there: delete it too, or a re-index adds it back."
-        return message
+        lines = [f"Removed {', '.join(removal.doc_ids)} ({removal.chunks} chunk(s))."]
+        uploads = self.uploads_dir.resolve()
+        for source in removal.sources:
+            path = Path(source)
+            if path.parent == uploads and source in removal.files_emptied:
+                path.unlink(missing_ok=True)
+            elif path.parent == uploads:
+                lines.append(
+                    f"Its file {path.name} holds other entries and is kept, so a re-index adds this one back: upload a "
+                    f"corrected {path.name}, or remove {doc_id.split('#')[0]} to delete the whole file."
+                )
+            else:
+                lines.append(f"Its file {source} is still there: delete it too, or a re-index adds it back.")
+        return " ".join(lines)
 
     def select_document(self, table: pd.DataFrame, event: gr.SelectData) -> str:
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index

@@ -1,15 +1,19 @@
-"""The knowledge-base tab: uploads are indexed and answerable, bad files are refused with the reason,
-re-index follows the folders, removal sticks."""
+"""The knowledge-base tab: uploads are indexed and answerable, bad files are refused with the reason
+(and never replace a good one), re-index covers exactly what was ingested, removal sticks."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import gradio as gr
 import pytest
 
 from assistant.app import Assistant
-from ui.kb_admin import KnowledgeBaseAdmin, safe_filename, source_root
+from conftest import write_files
+from retrieval.index import VectorIndex
+from retrieval.ingest import ingest
+from ui.kb_admin import KnowledgeBaseAdmin, safe_filename
 
 GIFT_CARDS = "# Gift cards\n\n## Expiry\n\nNorthwind gift cards never expire and can be used online only.\n"
 
@@ -79,8 +83,116 @@ def test_reindex_picks_up_edited_and_deleted_files(admin: KnowledgeBaseAdmin, kb
     assert "returns/return-policy" not in admin.retriever.index.documents
 
 
-def test_file_names_and_roots() -> None:
+def test_file_names() -> None:
     assert safe_filename("../../etc/pass wd.md") == "pass_wd.md"
     assert safe_filename("...") == "document"
-    assert source_root("shipping/costs", "/kb/shipping/costs.md") == Path("/kb")
-    assert source_root("faq#do-you-ship", "/kb/faq.csv") == Path("/kb")
+    assert safe_filename("Rückgabe für Kunden.md") == "Rückgabe_für_Kunden.md"
+    assert safe_filename("Ru\u0308ckgabe.md") == "Rückgabe.md"  # decomposed (macOS) spelling: one name
+    assert safe_filename("日本語ガイド.md") == "日本語ガイド.md"
+
+
+def test_reindex_covers_only_the_files_and_folders_ingested(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    downloads = write_files(tmp_path / "downloads", {
+        "faq-extra.csv": "question,answer\nWhat is the return window?,Thirty days.\n",
+        "private-notes.txt": "Salary review notes: PRIVATEMARK\n",
+        "outside/external.md": "# External\n\nLinked article.\n",
+        "outside/secret/inner.md": "# Inner\n\nNever ingested.\n",
+    })
+    (admin.index_dir.parent / "kb-link").mkdir()
+    (admin.index_dir.parent / "kb-link" / "linked.md").symlink_to(downloads / "outside" / "external.md")
+    ingest([downloads / "faq-extra.csv", admin.index_dir.parent / "kb-link"], admin.embedder, admin.index_dir)
+
+    outcome = admin.reindex()
+
+    assert outcome.startswith("0 added, 0 updated, 0 removed")
+    documents = admin.retriever.index.documents
+    assert "faq-extra#what-is-the-return-window" in documents and "linked" in documents
+    assert not any("private" in d or "inner" in d or d == "external" for d in documents)
+
+
+def test_reindex_of_an_index_saved_before_roots_were_recorded(admin: KnowledgeBaseAdmin, kb_dir: Path, tmp_path: Path) -> None:
+    single = write_files(tmp_path / "downloads", {"extra.md": "# Extra\n\nAlone.\n", "private.md": "# Private\n\nNo.\n"})
+    ingest([single / "extra.md"], admin.embedder, admin.index_dir)
+    manifest_path = admin.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["sources"]  # as an older version wrote it
+    manifest_path.write_text(json.dumps(manifest))
+    documents_path = admin.index_dir / "documents.json"
+    documents_path.write_text(json.dumps({d: {k: v for k, v in info.items() if k != "root"} for d, info in json.loads(documents_path.read_text()).items()}))
+    manifest["checksums"]["documents.json"] = __import__("hashlib").sha256(documents_path.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+
+    outcome = admin.reindex()
+
+    assert outcome.startswith("0 added, 0 updated, 0 removed, 6 unchanged")  # nothing re-embedded
+    assert "private" not in admin.retriever.index.documents  # the single file's folder is not taken whole
+    assert VectorIndex.load(admin.index_dir, "hash", "hash-256").sources == sorted([str(kb_dir), str(single / "extra.md")])
+
+
+def test_removing_one_faq_entry_keeps_the_uploaded_file(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    faq = "question,answer\nDo you ship to Mars?,Not yet.\nDo you ship to the Moon?,Yes - weekly.\n"
+    admin.upload([upload_file(tmp_path, "space-faq.csv", faq)])
+
+    message = admin.remove("space-faq#do-you-ship-to-mars")
+
+    assert "holds other entries and is kept" in message and (admin.uploads_dir / "space-faq.csv").exists()
+    admin.upload([upload_file(tmp_path, "rocket.md", "# Rockets\n\nWe sell model rockets.\n")])
+    assert "space-faq#do-you-ship-to-the-moon" in admin.retriever.index.documents  # not dropped by the next upload
+
+
+def test_removing_an_uploaded_faq_file_by_its_id_deletes_the_file(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    faq = "question,answer\nDo you ship to Mars?,Not yet.\nDo you ship to the Moon?,Yes - weekly.\n"
+    admin.upload([upload_file(tmp_path, "space-faq.csv", faq)])
+
+    message = admin.remove("space-faq")
+
+    assert message.startswith("Removed space-faq#") and "Its file" not in message
+    assert not (admin.uploads_dir / "space-faq.csv").exists()
+    assert "added" in admin.reindex() and not any(d.startswith("space-faq") for d in admin.retriever.index.documents)
+
+
+def test_a_broken_re_upload_leaves_the_earlier_file(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    admin.upload([upload_file(tmp_path, "gift-cards.md", GIFT_CARDS)])
+    good = (admin.uploads_dir / "gift-cards.md").read_bytes()
+
+    outcome = admin.upload([upload_file(tmp_path / "second", "gift-cards.md", b"\x00\x01binary")])
+
+    assert "skipped gift-cards.md: binary file" in outcome
+    assert (admin.uploads_dir / "gift-cards.md").read_bytes() == good
+    assert "0 removed" in admin.reindex() and "gift-cards" in admin.retriever.index.documents
+
+
+def test_upload_names_that_clean_to_one_name_are_not_overwritten(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    first = upload_file(tmp_path / "a", "Rückgabe für Kunden.md", "# Rückgabe\n\nErste Fassung.\n")
+    second = upload_file(tmp_path / "b", "Rückgabe_für_Kunden.md", "# Rückgabe\n\nZweite Fassung.\n")
+
+    outcome = admin.upload([first, second])
+
+    assert "refused Rückgabe_für_Kunden.md: Rückgabe für Kunden.md in this upload is also saved as Rückgabe_für_Kunden.md" in outcome
+    assert "Erste Fassung" in (admin.uploads_dir / "Rückgabe_für_Kunden.md").read_text()
+    assert "Rückgabe_für_Kunden" in admin.retriever.index.documents
+
+
+def test_an_upload_whose_ids_belong_to_an_ingested_folder_is_refused(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    outcome = admin.upload([upload_file(tmp_path, "faq.csv", "question,answer\nDo you offer gift wrapping?,No.\n")])
+
+    assert "refused faq.csv: the id faq#do-you-offer-gift-wrapping belongs to a document ingested from elsewhere" in outcome
+    assert not (admin.uploads_dir / "faq.csv").exists()
+
+
+def test_admin_uses_the_faq_columns_and_index_type_settings(assistant: Assistant, tmp_path: Path) -> None:
+    settings = assistant.settings
+    admin = KnowledgeBaseAdmin(
+        assistant.retriever, assistant.embedder, settings.index_dir, settings.data_dir / "uploads",
+        settings.chunk_max_tokens, settings.chunk_overlap_tokens, faq_columns=("frage", "antwort"),
+        index_options={"index_type": "hnsw", "ann_threshold": 5},
+    )
+
+    outcome = admin.upload([upload_file(tmp_path, "faq-de.csv", "frage,antwort\nWie lange dauert der Versand?,Zwei Tage.\n")])
+
+    assert outcome.startswith("1 added")
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    assert manifest["index_type"] == "hnsw" and (settings.index_dir / "ann.faiss").exists()
+    admin.remove("shipping/shipping-costs")
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    assert manifest["index_type"] == "hnsw" and (settings.index_dir / "ann.faiss").exists()
