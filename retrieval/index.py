@@ -266,15 +266,17 @@ class VectorIndex:
         unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         staging = folder.with_name(f".{folder.name}.new-{unique}")
         staging.mkdir()
+        old = folder.with_name(f".{folder.name}.old-{unique}")
         try:
             self._write(staging)
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(staging, folder)
         except BaseException:
+            if old.exists() and not folder.exists():
+                os.replace(old, folder)  # the swap failed half-way: the previous index goes back
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        old = folder.with_name(f".{folder.name}.old-{unique}")
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(staging, folder)
         shutil.rmtree(old, ignore_errors=True)
 
     def _write(self, staging: Path) -> None:

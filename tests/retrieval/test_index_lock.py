@@ -4,7 +4,10 @@ a symlinked index folder."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
+
+import pytest
 
 from conftest import write_files
 from index_writers import ingest_and_remove, ingest_folder, ingest_with_short_wait
@@ -92,3 +95,23 @@ def test_an_index_folder_that_is_a_symlink_is_written_through(kb_dir: Path, tmp_
     assert any("$6.95" in c.text for c in VectorIndex.load(real, "hash", "hash-256").chunks.values())
     assert sorted(p.name for p in real.parent.iterdir()) == [".idx.lock", "idx"]
 
+
+
+def test_a_save_whose_swap_fails_half_way_puts_the_previous_index_back(kb_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    index = VectorIndex.load(index_dir, "hash", "hash-256")
+    real_replace = os.replace
+
+    def replace_then_fail(source, target):  # moves the old index aside, then fails to put the new one in
+        if Path(source).name.startswith(".index.new-"):
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        index.save(index_dir)
+    monkeypatch.undo()
+
+    assert len(VectorIndex.load(index_dir, "hash", "hash-256").documents) == 5
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index")) == [".index.lock"]
