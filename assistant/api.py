@@ -48,7 +48,9 @@ class HandoffIn(BaseModel):
 
 class FeedbackIn(BaseModel):
     turn_no: int = Field(ge=1, description="Which turn of the conversation: 1 for the first (see `turn_no` in `done`).")
-    rating: Literal[1, -1] | None = Field(None, description="1 for thumbs up, -1 for thumbs down.")
+    rating: Literal[1, -1, 0] | None = Field(
+        None, description="1 for thumbs up, -1 for thumbs down, 0 to take an earlier thumb back; it replaces an earlier one."
+    )
     comment: str | None = Field(None, description="What was good or wrong.")
 
 

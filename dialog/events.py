@@ -164,7 +164,8 @@ class SessionEnded(Event):
 
 @dataclass(frozen=True)
 class FeedbackGiven(Event):
-    """Thumbs up (+1) or down (-1) and/or a comment on turn ``turn_no``, by a customer or a reviewer."""
+    """Thumbs up (+1) or down (-1) and/or a comment on turn ``turn_no``, by a customer or a reviewer. A
+    rating of 0 takes that rater's earlier thumb back; None (a comment alone) leaves it as it is."""
 
     type_name: ClassVar[str] = "feedback"
     turn_no: int = 0

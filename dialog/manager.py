@@ -158,14 +158,15 @@ class DialogManager:
     def give_feedback(
         self, session_id: str, turn_no: int, rating: int | None, comment: str | None = None, source: str = "customer"
     ) -> None:
-        """Record thumbs up (+1) or down (-1) and/or a comment on turn ``turn_no`` of a conversation.
+        """Record thumbs up (+1) or down (-1), or take one back (0), and/or a comment on turn ``turn_no``
+        of a conversation. A new rating replaces the rater's earlier one.
 
-        InvalidMessage when there is nothing to record, the rating is not ±1, the comment is too long or
-        the turn does not exist; UnknownSession for an unknown conversation.
+        InvalidMessage when there is nothing to record, the rating is not 1, -1 or 0, the comment is too long
+        or the turn does not exist; UnknownSession for an unknown conversation.
         """
         comment = (comment or "").strip() or None
-        if rating not in (None, 1, -1):
-            raise InvalidMessage("A rating is 1 (thumbs up) or -1 (thumbs down).")
+        if rating not in (None, 1, -1, 0):
+            raise InvalidMessage("A rating is 1 (thumbs up), -1 (thumbs down) or 0 (take the thumb back).")
         if rating is None and comment is None:
             raise InvalidMessage("Give a thumbs up or down, or write a comment.")
         if comment is not None and len(comment) > self.max_message_chars:

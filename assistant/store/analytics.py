@@ -166,7 +166,8 @@ def rates(bind: Bind, since: When = None, until: When = None, feedback_source: s
     - handoff rate: conversations with a handoff in the range / conversations with turns in the range;
     - abstention rate: turns with action ``answer`` that abstained / turns with action ``answer``;
     - thumbs-up rate: up / (up + down), from the ``feedback`` table, rated within the range. A rating
-      that was changed counts once, as its latest value (per turn and ``source``). ``feedback_source``
+      that was changed counts once, as its latest value (per turn and ``source``; one taken back, not at
+      all). ``feedback_source``
       picks the raters: ``customer`` (default), ``reviewer``, or None for both.
     """
     answer = TurnRow.action == "answer"
@@ -177,7 +178,7 @@ def rates(bind: Bind, since: When = None, until: When = None, feedback_source: s
         func.count(case((and_(answer, TurnRow.abstained.is_(True)), TurnRow.id))),
     ).where(*_in_range(TurnRow.created_at, since, until))
 
-    rated = [FeedbackRow.rating.in_((1, -1)), *_in_range(FeedbackRow.created_at, since, until)]
+    rated = [FeedbackRow.rating.is_not(None), *_in_range(FeedbackRow.created_at, since, until)]  # 0: taken back
     if feedback_source is not None:
         rated.append(FeedbackRow.source == feedback_source)
     latest = (

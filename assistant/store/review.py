@@ -175,6 +175,12 @@ class TurnView:
     feedback: list[FeedbackRow] = field(default_factory=list)
     annotations: list[AnnotationRow] = field(default_factory=list)
 
+    @property
+    def customer_rating(self) -> int:
+        """The customer's thumb on this answer as it stands: 1, -1, or 0 (none, or taken back)."""
+        ratings = [f.rating for f in self.feedback if f.source == "customer" and f.rating is not None]
+        return ratings[-1] if ratings else 0
+
 
 @dataclass(frozen=True)
 class StaffEntry:
@@ -271,7 +277,7 @@ def as_training_examples(transcript: Transcript, passage_text: Callable[[int], s
     """The answered turns as fine-tuning examples ``{"question", "passages", "answer", ...}`` (the JSONL
     format of ``assistant train lm``). ``passage_text`` gives a retrieved chunk's text by id (None if it is
     no longer indexed). Turns a reviewer marked wrong are left out; ``verified`` is True when a reviewer
-    marked the answer right or the customer gave a thumbs up."""
+    marked the answer right or the customer's thumb on it is up."""
     examples = []
     for view in transcript.turns:
         turn = view.turn
@@ -281,7 +287,7 @@ def as_training_examples(transcript: Transcript, passage_text: Callable[[int], s
         passages = [text for text in (passage_text(p["chunk_id"]) for p in turn.retrieved) if text]
         if not passages:
             continue
-        verified = (labels is not None and labels.answer_correct is True) or any(f.rating == 1 for f in view.feedback)
+        verified = (labels is not None and labels.answer_correct is True) or view.customer_rating == 1
         examples.append(
             {
                 "question": turn.user_text,

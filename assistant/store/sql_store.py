@@ -57,11 +57,14 @@ class SqlStore:
         params = _summary_params(session_id, turn, feedback, events, expected_events)
         if self.engine.dialect.name == "postgresql":
             # one statement, atomic on its own: no BEGIN and COMMIT of ours, one exchange with the server
+            # (two when customers rate: their earlier ratings are read first)
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+                params.update(_thumb_changes(db, session_id, feedback))
                 if not db.execute(_POSTGRES_APPEND, {**params, **_postgres_rows(session_id, events, turn, feedback)}).scalar():
                     raise _why_not_updated(db, session_id)
             return
         with self.engine.begin() as db:
+            params.update(_thumb_changes(db, session_id, feedback))
             start = _update_summary(db, params)
             _insert_events(db, session_id, events, start=start)
             if turn is not None:
@@ -198,8 +201,34 @@ def _summary_params(
         "abstained": turn is not None and turn.abstained,
         "score": None if turn is None else turn.top_score,
         "turn_model": (turn.model or None) if turn is not None else None,
-        "up": sum(1 for event in feedback if event.rating == 1),
-        "down": sum(1 for event in feedback if event.rating == -1),
+    }
+
+
+_LATEST_CUSTOMER_RATINGS = select(FeedbackRow.turn_no, FeedbackRow.rating).where(
+    FeedbackRow.id.in_(
+        select(func.max(FeedbackRow.id))
+        .where(
+            FeedbackRow.session_id == bindparam("session_id"),
+            FeedbackRow.source == "customer",
+            FeedbackRow.rating.is_not(None),
+            FeedbackRow.turn_no.in_(bindparam("turns", expanding=True)),
+        )
+        .group_by(FeedbackRow.turn_no)
+    )
+)
+
+
+def _thumb_changes(db: Connection, session_id: str, feedback: list[FeedbackGiven]) -> dict[str, int]:
+    """How the customer's ratings among ``feedback`` change the session's counts of answers rated up and
+    down (``up``, ``down``): each answer counts once, as last rated, so a changed thumb moves from one
+    count to the other and a thumb taken back (0) leaves both. Reviewers' thumbs are not counted."""
+    latest = {event.turn_no: event.rating for event in feedback if event.source == "customer" and event.rating is not None}
+    if not latest:
+        return {"up": 0, "down": 0}
+    before = dict(db.execute(_LATEST_CUSTOMER_RATINGS, {"session_id": session_id, "turns": list(latest)}).all())
+    return {
+        "up": sum((rating == 1) - (before.get(turn) == 1) for turn, rating in latest.items()),
+        "down": sum((rating == -1) - (before.get(turn) == -1) for turn, rating in latest.items()),
     }
 
 

@@ -178,6 +178,19 @@ def test_rates_without_data_are_undefined_not_zero(store: SqlStore) -> None:
     assert result.containment is result.handoff_rate is result.abstention_rate is result.thumbs_up_rate is None
 
 
+def test_a_thumb_taken_back_is_not_counted(store: SqlStore) -> None:
+    session_id = store.create_session()
+    turn(store, session_id, at(1, 10))
+    turn(store, session_id, at(1, 11))
+    rate(store, session_id, 1, 1, at(1, 12))
+    rate(store, session_id, 1, 0, at(1, 13))
+    rate(store, session_id, 2, -1, at(1, 14))
+
+    result = rates(store.engine)
+
+    assert (result.thumbs_up, result.thumbs_down) == (0, 1)
+
+
 # -- intents and latency --------------------------------------------------------------------------------------
 
 

@@ -78,8 +78,57 @@ def test_feedback_events_become_feedback_rows_and_counts(store: SqlStore) -> Non
         rows = db.execute(select(FeedbackRow.rating, FeedbackRow.comment, FeedbackRow.source, FeedbackRow.author).order_by(FeedbackRow.id)).all()
         up, down = db.execute(select(SessionRow.thumbs_up, SessionRow.thumbs_down)).one()
     assert rows == [(-1, "wrong article", "customer", None), (1, None, "reviewer", "ana"), (None, "just a comment", "customer", None)]
-    assert (up, down) == (1, 1)
+    assert (up, down) == (0, 1)  # the reviewer's thumb is theirs, not the customer's
     assert [e.type_name for e in store.load_events(sid)][-3:] == ["feedback"] * 3
+
+
+def thumbs(store: SqlStore, session_id: str) -> tuple[int, int]:
+    with store.engine.connect() as db:
+        return db.execute(select(SessionRow.thumbs_up, SessionRow.thumbs_down).where(SessionRow.id == session_id)).one()
+
+
+def test_each_answer_counts_once_as_the_customer_last_rated_it(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "How do refunds work?")
+    turn(store, sid, "And exchanges?")
+
+    store.append(sid, [FeedbackGiven(turn_no=1, rating=1)])
+    store.append(sid, [FeedbackGiven(turn_no=1, rating=-1)])  # changed: from up to down
+    assert thumbs(store, sid) == (0, 1)
+    store.append(sid, [FeedbackGiven(turn_no=1, comment="the wrong article")])  # a comment leaves the thumb
+    store.append(sid, [FeedbackGiven(turn_no=2, rating=1)])
+    assert thumbs(store, sid) == (1, 1)
+    assert ids(store, LogFilter(feedback="down")) == [sid]
+
+    store.append(sid, [FeedbackGiven(turn_no=1, rating=0)])  # taken back
+    assert thumbs(store, sid) == (1, 0)
+    assert ids(store, LogFilter(feedback="down")) == []
+    store.append(sid, [FeedbackGiven(turn_no=2, rating=0), FeedbackGiven(turn_no=2, rating=-1)])  # one append, last wins
+    assert thumbs(store, sid) == (0, 1)
+    store.append(sid, [FeedbackGiven(turn_no=2, rating=0)])
+    assert thumbs(store, sid) == (0, 0)
+    assert ids(store, LogFilter(feedback="none")) == [sid]
+
+
+def test_upgrading_recounts_the_thumbs_once_per_answer(store: SqlStore) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from assistant.store.migrate import alembic_config
+
+    changed, reviewed = store.create_session(), store.create_session()
+    turn(store, changed, "How do refunds work?")
+    turn(store, reviewed, "And exchanges?")
+    store.append(changed, [FeedbackGiven(turn_no=1, rating=1), FeedbackGiven(turn_no=1, rating=-1)])
+    store.append(reviewed, [FeedbackGiven(turn_no=1, rating=1, source="reviewer", author="ana")])
+    with store.engine.begin() as connection:  # the counts as the previous version kept them: every rating added
+        command.downgrade(alembic_config(connection), "0005")
+        connection.execute(text("UPDATE sessions SET thumbs_up = 1, thumbs_down = 1 WHERE id = :s"), {"s": changed})
+        connection.execute(text("UPDATE sessions SET thumbs_up = 1 WHERE id = :s"), {"s": reviewed})
+        command.upgrade(alembic_config(connection), "head")
+
+    assert thumbs(store, changed) == (0, 1)
+    assert thumbs(store, reviewed) == (0, 0)
 
 
 def test_annotations_need_a_known_session(store: SqlStore) -> None:
