@@ -268,7 +268,7 @@ class Assistant:
         staff_api = create_staff_router(self.manager, self.sql_store.engine, ApiKeys(self.settings.staff_api_keys))
         return create_app(
             chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards,
-            staff_api=staff_api,
+            staff_api=staff_api, faq_columns=tuple(self.settings.faq_columns),
         )
 
     @cached_property

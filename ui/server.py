@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, Response
-from markdown_it import MarkdownIt
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards
 from dialog.manager import DialogManager
-from retrieval.loaders import slugify
+from retrieval.errors import UnreadableFile
+from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
+from ui.articles import render_document
 from ui.chat import CSS
 from ui.embed import EMBED_JS
 from ui.review import REVIEW_CSS
 
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
-
-_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in articles is shown as text
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -33,25 +30,19 @@ h3{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
 <body><p><a href="/">&larr; Back to the assistant</a></p>{body}</body></html>"""
 
 
-def render_faq(text: str) -> str:
-    rows = csv.DictReader(io.StringIO(text))
-    parts = ["<h1>Frequently asked questions</h1>"]
-    for row in rows:
-        question, answer = row.get("question", ""), row.get("answer", "")
-        parts.append(f'<h3 id="{slugify(question)}">{html.escape(question)}</h3><p>{html.escape(answer)}</p>')
-    return "".join(parts)
-
-
-def article_page(retriever: Retriever, doc_id: str) -> HTMLResponse:
-    """An indexed document rendered as HTML; only documents in the index can be shown."""
+def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> HTMLResponse:
+    """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in
+    the index only. An FAQ file's id (or one entry's) shows all its entries."""
     documents = retriever.index.documents
     source = documents.get(doc_id, {}).get("source")
     if source is None:  # an FAQ file: its entries are indexed as "<file id>#<entry>"
         source = next((info["source"] for key, info in documents.items() if key.startswith(f"{doc_id}#")), None)
     if source is None or not Path(source).is_file():
         raise HTTPException(status_code=404, detail=f"No article {doc_id!r} in the knowledge base.")
-    text = Path(source).read_text(encoding="utf-8-sig")
-    body = render_faq(text) if source.endswith(".csv") else _markdown.render(text)
+    try:
+        body = render_document(Path(source), doc_id.partition("#")[0], faq_columns)
+    except (UnreadableFile, OSError):
+        raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
     return HTMLResponse(PAGE.format(title=html.escape(doc_id), body=body))
 
 
@@ -63,11 +54,12 @@ def create_app(
     login: Callable[[str, str], bool] | None = None,
     guards: ApiGuards | None = None,
     staff_api: APIRouter | None = None,
+    faq_columns: tuple[str, str] = FAQ_COLUMNS,
 ) -> FastAPI:
     """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
     ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
     pages at ``/review`` (with ``review``, behind ``login``), the staff API (``staff_api``, behind its own
-    keys) and the Gradio chat mounted at ``/``."""
+    keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
     app = FastAPI(
         title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
     )
@@ -79,7 +71,7 @@ def create_app(
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:
-        return article_page(retriever, doc_id)
+        return article_page(retriever, doc_id, faq_columns)
 
     @app.get("/embed.js", include_in_schema=False)
     def embed_script() -> Response:
@@ -93,6 +85,11 @@ def create_app(
     if review is not None:
         if login is None:
             raise ValueError("the review pages need a login check")
+        @app.get("/review", include_in_schema=False)
+        def review_without_slash() -> RedirectResponse:
+            """The pages live under /review/ (the address the docs give, and where logging out lands)."""
+            return RedirectResponse("/review/")
+
         # mounted before "/", which would otherwise take every path; its own login, cookie and queue
         gr.mount_gradio_app(
             app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,

@@ -1,0 +1,67 @@
+"""Article pages: what the loader extracted from an indexed file (the text that was indexed), as HTML.
+
+Every format goes through its loader again, so a page never shows what search never sees: Markdown
+front matter, an HTML page's scripts and navigation, a PDF's bytes. Markdown and HTML (which the
+loader turns into Markdown-like text) are rendered as Markdown with raw HTML escaped; PDF and plain
+text as escaped paragraphs; an FAQ file as one anchored section per entry, the anchor being the
+entry's id (``faq#<entry>`` links to ``/kb/faq#<entry>``).
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from retrieval.chunking import first_heading
+from retrieval.documents import Document
+from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, load_file
+
+_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in articles is shown as text
+
+
+def paragraphs(text: str) -> str:
+    """Plain text as escaped ``<p>`` paragraphs (blank lines between them), line breaks kept."""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return "".join(f"<p>{'<br>'.join(html.escape(line) for line in block.splitlines())}</p>" for block in blocks if block)
+
+
+def faq_body(entries: list[Document]) -> str:
+    """One ``<h3 id=entry>`` question and its answer per FAQ entry, in file order."""
+    parts = ["<h1>Frequently asked questions</h1>"]
+    for entry in entries:
+        anchor = entry.doc_id.partition("#")[2]
+        parts.append(f'<h3 id="{html.escape(anchor)}">{html.escape(entry.title)}</h3>{paragraphs(entry.text)}')
+    return "".join(parts)
+
+
+def article_body(document: Document, suffix: str) -> str:
+    """An article's extracted text as HTML, headed by its title when the text does not start with it."""
+    text = document.text
+    if suffix in MARKDOWN_SUFFIXES | HTML_SUFFIXES:
+        body = _markdown.render(text)
+        titled = first_heading(text) == document.title
+    else:
+        body = paragraphs(text)
+        titled = text.lstrip().startswith(document.title)
+    return body if titled else f"<h1>{html.escape(document.title)}</h1>{body}"
+
+
+def render_document(source: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> str:
+    """The HTML body for the file ``source`` indexed as ``doc_id`` (an FAQ file: its entries' prefix).
+
+    Raises ``retrieval.errors.UnreadableFile`` (or OSError) when the file can no longer be read.
+    """
+    stat = source.stat()
+    return _cached_render(str(source), doc_id, tuple(faq_columns), (stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=64)
+def _cached_render(source: str, doc_id: str, faq_columns: tuple[str, str], stamp: tuple[int, int]) -> str:
+    """``render_document``, remembered while the file is unchanged (``stamp``): a PDF is parsed once."""
+    documents = load_file(Path(source), doc_id, faq_columns)
+    if documents[0].kind == "faq":
+        return faq_body(documents)
+    return article_body(documents[0], Path(source).suffix.lower())
