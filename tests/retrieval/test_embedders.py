@@ -99,3 +99,33 @@ def test_cached_embedder_forgets_the_least_recently_used_texts() -> None:
     cached.embed(["a", "b"])
 
     assert inner.embedded == ["a", "b", "c", "b"]
+
+
+def test_sentence_transformer_embeds_each_distinct_text_once() -> None:
+    from pathlib import Path
+
+    from retrieval.embedders import SentenceTransformerEmbedder, distinct
+
+    class RecordingModel:
+        """Stands in for the loaded model: one-hot vectors by first letter, inputs recorded."""
+
+        def __init__(self) -> None:
+            self.calls: list[list[str]] = []
+
+        def encode(self, texts: list[str], **_: object) -> np.ndarray:
+            self.calls.append(list(texts))
+            vectors = np.zeros((len(texts), 384), dtype=np.float32)
+            vectors[np.arange(len(texts)), [ord(t[0]) % 384 for t in texts]] = 1.0
+            return vectors
+
+    embedder = SentenceTransformerEmbedder("fake", Path("unused"), "sha")
+    embedder._model = model = RecordingModel()  # warm_up() then loads nothing
+    texts = ["alpha", "beta", "alpha", "gamma", "beta"]
+
+    vectors = embedder.embed(texts)
+
+    assert model.calls == [["alpha", "beta", "gamma"]]
+    assert vectors.shape == (5, 384)
+    np.testing.assert_array_equal(vectors[2], vectors[0])
+    np.testing.assert_array_equal(vectors[4], vectors[1])
+    assert distinct([]) == ([], [])
