@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -17,8 +18,8 @@ from urllib.parse import quote
 import gradio as gr
 
 from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
-from dialog.events import AgentMessage, BotAnswer, Event, UserMessage
-from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate
+from dialog.events import AgentMessage, BotAnswer, Event, FeedbackGiven, UserMessage
+from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate, validate_message
 from dialog.store import ConversationChanged, UnknownSession
 from dialog.tracker import Tracker
 
@@ -48,6 +49,12 @@ SESSION_STORAGE_KEY = "support-assistant-session"
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
 SESSION_STORAGE_SECRET = "support-assistant-session-v1"
 COMMENT_LABEL = {1: "Anything to add? (optional)", -1: "What was wrong with this answer? (optional)"}
+THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
+FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
+# Markdown that would change how typed text looks: emphasis, code, links, headings, tables, strike-through,
+# maths; and, at the start of a line, list, quote and heading markers
+_MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]#|~$])")
+_MARKDOWN_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])", re.MULTILINE)  # "- a", "+ a", "1. a", "2) a", "==="
 CSS = """
 .sources { font-size: 0.9em; }
 footer { display: none !important; }
@@ -55,6 +62,8 @@ footer { display: none !important; }
   border: 1px solid #f0c75e; line-height: 1.4; }
 #chat-actions button { flex: 1 1 auto; }
 #clarify-options button { flex: 0 1 auto; }
+/* the chat's own clear (bin) button covers the first message; "New conversation" does the same job */
+#chat button[aria-label="Clear"] { display: none !important; }
 /* narrower side margins on phones; outside the media query, whose rules Gradio scopes to the page's content */
 .gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
 @media (max-width: 480px) {
@@ -88,9 +97,16 @@ def format_sources(result: TurnResult) -> str:
     return format_source_list(result.cited_sources)
 
 
+def plain_text(text: str) -> str:
+    """Typed text (a customer's message, a staff reply) for the Markdown chat, so that it shows as typed:
+    HTML is escaped and Markdown marks are taken literally."""
+    escaped = _MARKDOWN_ANYWHERE.sub(r"\\\1", html.escape(text, quote=False))
+    return _MARKDOWN_LINE_START.sub(r"\1\\\2", escaped)
+
+
 def staff_message(author: str, text: str) -> str:
     """A staff reply as the chat shows it: who wrote it, then what they wrote."""
-    return f"**{html.escape(author or 'Support')}** · support team\n\n{text}"
+    return f"**{html.escape(author or 'Support')}** · support team\n\n{plain_text(text)}"
 
 
 def _messages(events: Iterable[Event]) -> Iterator[tuple[dict[str, Any], int | None]]:
@@ -100,7 +116,7 @@ def _messages(events: Iterable[Event]) -> Iterator[tuple[dict[str, Any], int | N
         if isinstance(event, UserMessage):
             turns += 1
             last_role = "user"
-            yield {"role": "user", "content": event.text}, None
+            yield {"role": "user", "content": plain_text(event.text)}, None
         elif isinstance(event, BotAnswer):
             sources = "" if event.abstained else format_source_list(event.citations)
             answers = last_role == "user" and event.action != "hand_back"
@@ -120,6 +136,20 @@ def history_from_events(events: Iterable[Event]) -> ChatHistory:
 def message_turns(events: Iterable[Event]) -> list[int | None]:
     """For each message of ``history_from_events``: the turn number an answer belongs to, else None."""
     return [turn for _, turn in _messages(events)]
+
+
+def feedback_values(events: Sequence[Event]) -> list[str | None]:
+    """For each assistant message of ``history_from_events``: the customer's thumb on it as it stands
+    ("Like", "Dislike" or None), so that a reload shows the thumbs that were given."""
+    ratings: dict[int, int] = {}
+    for event in events:
+        if isinstance(event, FeedbackGiven) and event.source == "customer" and event.rating is not None:
+            ratings[event.turn_no] = event.rating
+    return [
+        THUMB.get(ratings.get(turn, 0)) if turn is not None else None
+        for message, turn in _messages(events)
+        if message["role"] == "assistant"
+    ]
 
 
 def pending_options(events: Iterable[Event]) -> list[str]:
@@ -174,16 +204,23 @@ class ChatPage:
         self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the reply into the chat; an invalid message, or one over the rate limits, stays in the
-        box with a warning."""
+        box with a warning. The message moves from the box to the chat at once, and the box is not touched
+        again, so the customer can type the next one meanwhile."""
         history = list(history or [])
         client = request.client.host if request is not None and request.client is not None else None
         refused = self.too_many_messages(client, session_id)
-        if refused:
-            gr.Warning(refused)
+        try:
+            if refused:
+                raise InvalidMessage(refused)
+            text = validate_message(message, self.manager.max_message_chars)
+        except InvalidMessage as error:
+            gr.Warning(str(error))
             yield history, message, session_id
             return
+        asked = {"role": "user", "content": plain_text(text)}
+        yield [*history, asked], "", session_id
         try:
-            turn, first = self._first_step(session_id, message)
+            turn, first = self._first_step(session_id, text)
         except InvalidMessage as error:
             gr.Warning(str(error))
             yield history, message, session_id
@@ -192,9 +229,9 @@ class ChatPage:
         if session_id and not continued:  # the old conversation is gone: show only the new one
             history = []
         session_id = first.session_id
-        history.append({"role": "user", "content": message.strip()})
+        history.append(asked)
         history.append({"role": "assistant", "content": first.text})
-        yield history, "", session_id
+        yield history, gr.update(), session_id
         for update in itertools.chain([first] if first.done else [], turn):
             if update.done and update.result is not None:
                 if update.text:
@@ -207,7 +244,7 @@ class ChatPage:
                     history = self.restore(self.remember(session_id))[0]
             else:
                 history[-1] = {"role": "assistant", "content": update.text + " ▌"}
-            yield history, "", session_id
+            yield history, gr.update(), session_id
 
     def _first_step(self, session_id: str | None, message: str) -> tuple[Iterator[TurnUpdate], TurnUpdate]:
         """Start the turn; a session id the store no longer knows (e.g. purged) starts a new conversation."""
@@ -223,17 +260,24 @@ class ChatPage:
         for history, _, session_id in self.respond(HANDOFF_REQUEST, history, session_id):
             yield history, session_id
 
-    def person_button(self, history: ChatHistory, session_id: str | None) -> Iterator[tuple[ChatHistory, str | None]]:
-        """The button under the chat: "Talk to a human", or, while a person has the conversation, "Back to
-        the assistant", which hands it back (the customer need not wait for staff who may be away)."""
-        if not self.handed_off(session_id):
+    def person_button(
+        self, label: str, history: ChatHistory, session_id: str | None
+    ) -> Iterator[tuple[ChatHistory, str | None]]:
+        """The button under the chat, by the label the customer clicked: "Talk to a human", or, while a
+        person has the conversation, "Back to the assistant", which hands it back (the customer need not
+        wait for staff who may be away). A label the page had not yet updated (staff took the conversation
+        over, another tab handed it off or back) changes nothing: the page shows how things stand."""
+        with_person = self.handed_off(session_id)
+        if label == BACK_LABEL and session_id and with_person:
+            try:
+                self.manager.hand_back(session_id, author="customer")
+            except (InvalidMessage, UnknownSession, ConversationChanged) as error:  # staff handed it back meanwhile, …
+                gr.Info(str(error))
+        elif label == BACK_LABEL or with_person:
+            gr.Info("A member of our team has this conversation." if with_person else "You are talking with the assistant.")
+        else:
             yield from self.talk_to_human(history, session_id)
             return
-        assert session_id is not None
-        try:
-            self.manager.hand_back(session_id, author="customer")
-        except (InvalidMessage, UnknownSession, ConversationChanged) as error:  # staff handed it back meanwhile, …
-            gr.Info(str(error))
         yield self.restore(self.remember(session_id))
 
     def restore(self, saved: Any) -> tuple[ChatHistory, str | None]:
@@ -280,9 +324,15 @@ class ChatPage:
         tracker = self.tracker(session_id)
         if tracker is None:
             return gr.update(), *self.handoff_state(None, tracker)
-        stored = history_from_events(tracker.events)
-        chat = stored if len(stored) > len(history or []) else gr.update()  # a reply in flight is longer: keep it
-        return chat, *self.handoff_state(session_id, tracker)
+        stored, shown = history_from_events(tracker.events), list(history or [])
+        if len(stored) <= len(shown):  # nothing new (a reply in flight is longer: keep it)
+            return gr.update(), *self.handoff_state(session_id, tracker)
+        # the customer's messages stay as they typed them (the stored copy has personal data redacted)
+        merged = [
+            shown[i] if i < len(shown) and shown[i].get("role") == message["role"] == "user" else message
+            for i, message in enumerate(stored)
+        ]
+        return merged, *self.handoff_state(session_id, tracker)
 
     @staticmethod
     def remember(session_id: str | None) -> dict[str, str | None]:
@@ -303,24 +353,29 @@ class ChatPage:
         ]
 
     def sync(self, session_id: str | None) -> tuple[Any, ...]:
-        """After anything that may change the conversation: the handoff state, the id the browser keeps, and
-        the buttons of an open clarifying question."""
-        return (*self.handoff_state(session_id), self.remember(session_id), *self.option_buttons(session_id))
+        """After anything that may change the conversation: the handoff state, the id the browser keeps, the
+        buttons of an open clarifying question, and the thumbs given."""
+        tracker = self.tracker(session_id)
+        thumbs = feedback_values(tracker.events) if tracker is not None else []
+        return (
+            *self.handoff_state(session_id, tracker), self.remember(session_id), *self.option_buttons(session_id),
+            gr.update(feedback_value=thumbs),
+        )
 
     def rate(self, history: ChatHistory, session_id: str | None, like: gr.LikeData) -> tuple[Any, ...]:
         """Store a thumbs up or down on the answer's turn, then offer a comment box for it."""
         closed = (None, gr.update(visible=False), gr.update())
-        if like.liked not in (True, False):  # the thumb was clicked again to take it back
-            return closed
         turn_no = self.turn_of(session_id, history, like.index)
         if not session_id or turn_no is None:
             gr.Warning("Only the assistant's answers can be rated.")
             return closed
-        rating = 1 if like.liked else -1
+        rating = {True: 1, False: -1}.get(like.liked, 0)  # 0: the thumb was clicked again to take it back
         try:
             self.manager.give_feedback(session_id, turn_no, rating)
         except (InvalidMessage, UnknownSession) as error:
             gr.Warning(str(error))
+            return closed
+        if not rating:
             return closed
         return turn_no, gr.update(visible=True), gr.update(value="", label=COMMENT_LABEL[rating])
 
@@ -378,7 +433,8 @@ class ChatPage:
                 height="min(520px, 58vh)",
                 elem_id="chat",
                 buttons=["copy"],
-                feedback_options=("Like", "Dislike"),
+                feedback_options=tuple(THUMB.values()),
+                latex_delimiters=[],  # a customer's "$$" is money, not maths
                 group_consecutive_messages=False,  # a staff reply after the assistant's message is a bubble of its own
                 placeholder="Answers come from the help centre, with links to the articles they cite.",
             )
@@ -408,7 +464,7 @@ class ChatPage:
 
             outputs = [chatbot, box, session_id]
             comment_outputs = [rated_turn, panel, comment]
-            sync_outputs = [banner, human, replies, saved, *option_buttons]
+            sync_outputs = [banner, human, replies, saved, *option_buttons, chatbot]
             replies.tick(  # a quick read per open page: not queued behind one another
                 self.poll, [chatbot, session_id], [chatbot, banner, human, replies], show_progress="hidden", concurrency_limit=None
             )
@@ -419,8 +475,8 @@ class ChatPage:
             for button in option_buttons:  # a click sends the option's label as the next message
                 button.click(self.respond, [button, chatbot, session_id], outputs, show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
-                )
-            human.click(self.person_button, [chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(
+                ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
+            human.click(self.person_button, [human, chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(
                 self.sync, session_id, sync_outputs, show_progress="hidden"
             )
             # the chat's own clear (bin) button starts over too, or the next message would continue the old session

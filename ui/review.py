@@ -37,10 +37,13 @@ from ui.kb_admin import KnowledgeBaseAdmin
 
 PAGE_SIZE = 50
 LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
-LIST_WIDTHS = ["140px", "210px", "auto", "70px", "80px", "80px", "80px", "60px", "60px", "120px"]
+# shares of the table's width: an "auto" column takes its text's unwrapped width and pushes the rest out of sight
+LIST_WIDTHS = ["11%", "16%", "25%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
 INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
-INBOX_WIDTHS = ["140px", "90px", "210px", "auto", "200px", "90px", "90px"]
+INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
+UNANSWERED_WIDTHS = ["80%", "20%"]
 YES_NO = {"any": None, "yes": True, "no": False}
+THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
 REVIEW_CSS = """
 .turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
 .turn .who { font-weight: 600; margin-right: .4rem; }
@@ -49,6 +52,11 @@ REVIEW_CSS = """
 .turn .staff { background: #eef6ee; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
 .flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
 """
+
+
+def refusal(message: str) -> gr.Error:
+    """A message for the member of staff (a toast), not an error of the server: no traceback in its log."""
+    return gr.Error(message, print_exception=False)
 
 
 def parse_day(text: str | None, field_name: str) -> datetime | None:
@@ -169,7 +177,7 @@ def render_turn(view: TurnView) -> str:
     timings = ", ".join(f"{_escape(k.removesuffix('_ms'))} {_escape(v)} ms" for k, v in turn.timings_ms.items())
     feedback = "".join(
         f"<li>{_escape(f.source)}{' ' + _escape(f.author) if f.author else ''}: "
-        f"{'thumbs up' if f.rating == 1 else 'thumbs down' if f.rating == -1 else ''} {_escape(f.comment or '')}</li>"
+        f"{THUMB_WORDS.get(f.rating, '')} {_escape(f.comment or '')}</li>"
         for f in view.feedback
     )
     labels = "".join(
@@ -187,8 +195,8 @@ def render_turn(view: TurnView) -> str:
         f"model: {_escape(turn.model or '—')} · index: {_escape(turn.index_version or '—')} · {timings}"
         f"{'<br>error: ' + _escape(turn.error) if turn.error else ''}"
         f"{'<ul>' + sources + '</ul>' if sources else ''}"
-        f"{'<b>Feedback</b><ul>' + feedback + '</ul>' if feedback else ''}"
-        f"{'<b>Labels</b><ul>' + labels + '</ul>' if labels else ''}</div></div>"
+        f"{'<div><b>Feedback</b></div><ul>' + feedback + '</ul>' if feedback else ''}"
+        f"{'<div><b>Labels</b></div><ul>' + labels + '</ul>' if labels else ''}</div></div>"
     )
 
 
@@ -237,14 +245,17 @@ class ReviewPage:
         """The first page of the filtered conversations."""
         return self._page(filters, None)
 
-    def next_page(self, cursor: Any, *filters: Any) -> tuple[pd.DataFrame, Any, str]:
-        return self._page(filters, tuple(cursor) if cursor else None)
+    def next_page(self, cursor: Any, *filters: Any) -> tuple[Any, Any, str]:
+        """The page after the one shown; after the last one, the list stays as it is."""
+        if not cursor:
+            return gr.update(), None, "That was the last page. Search again to start from the first."
+        return self._page(filters, tuple(cursor))
 
     def _page(self, filters: tuple[Any, ...], after: tuple[Any, str] | None) -> tuple[pd.DataFrame, Any, str]:
         try:
             log_filter = build_filter(*filters)
         except ValueError as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
         if after is not None:
             after = (datetime.fromisoformat(after[0]), after[1])
         page = list_sessions(self.engine, log_filter, PAGE_SIZE, after=after)
@@ -278,7 +289,7 @@ class ReviewPage:
     ) -> str:
         """Store a reviewer's labels (and thumbs, as reviewer feedback) for one turn; the transcript again."""
         if not session_id or not turn_no:
-            raise gr.Error("Open a conversation and pick a turn first.")
+            raise refusal("Open a conversation and pick a turn first.")
         reviewer = getattr(request, "username", None) or "reviewer"
         correct = {"right": True, "wrong": False}.get(verdict)
         self.store.annotate(session_id, int(turn_no), reviewer, correct, intent.strip() or None, notes.strip() or None)
@@ -300,7 +311,7 @@ class ReviewPage:
         """Write the open conversation as a scripted conversation test (YAML); the file to download."""
         transcript = read_transcript(self.engine, session_id) if session_id else None
         if transcript is None or not transcript.turns:
-            raise gr.Error("Open a conversation with at least one turn first.")
+            raise refusal("Open a conversation with at least one turn first.")
         path = self._write(session_id, "conversation_tests", ".yaml", as_conversation_test(transcript).to_yaml())
         gr.Info(f"Saved {path}")
         return path
@@ -309,10 +320,10 @@ class ReviewPage:
         """Write the open conversation's answered turns as fine-tuning examples (JSONL)."""
         transcript = read_transcript(self.engine, session_id) if session_id else None
         if transcript is None:
-            raise gr.Error("Open a conversation first.")
+            raise refusal("Open a conversation first.")
         examples = as_training_examples(transcript, self.passage_text)
         if not examples:
-            raise gr.Error("This conversation has no answered turn whose passages are still indexed.")
+            raise refusal("This conversation has no answered turn whose passages are still indexed.")
         lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in examples)
         path = self._write(session_id, "training_examples", ".jsonl", lines)
         gr.Info(f"Saved {len(examples)} example(s) to {path}")
@@ -325,7 +336,7 @@ class ReviewPage:
         try:
             log_filter = build_filter(*filters)
         except ValueError as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
         folder = self.export_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"turns-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.{fmt}"
@@ -362,7 +373,7 @@ class ReviewPage:
         try:
             manager.reply_as_staff(session_id, text, author=author)
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
         gr.Info("Sent. The customer sees it in their chat.")
         return ("", *self.refresh_inbox(session_id))
 
@@ -372,15 +383,15 @@ class ReviewPage:
         try:
             manager.hand_back(session_id, author=self._author(request))
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
         gr.Info("Handed back: the assistant answers this customer again.")
         return self.refresh_inbox(session_id)
 
     def _staff_manager(self, session_id: str) -> DialogManager:
         if self.manager is None:
-            raise gr.Error("Staff replies are not available on this server.")
+            raise refusal("Staff replies are not available on this server.")
         if not session_id:
-            raise gr.Error("Open a conversation from the inbox first.")
+            raise refusal("Open a conversation from the inbox first.")
         return self.manager
 
     @staticmethod
@@ -389,11 +400,11 @@ class ReviewPage:
 
     def show_analytics(self, since: str, until: str) -> tuple[Any, ...]:
         if self.analytics is None:
-            raise gr.Error("Analytics are not available.")
+            raise refusal("Analytics are not available.")
         try:
             start, end = parse_day(since, "From"), parse_day(until, "To")
         except ValueError as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
         figures = self.analytics(start, end + timedelta(days=1) if end else None)
         return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
 
@@ -401,7 +412,9 @@ class ReviewPage:
 
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="Conversation review", analytics_enabled=False) as page:
-            gr.Markdown("## Conversation review")
+            with gr.Row(equal_height=True):
+                gr.Markdown("## Conversation review")
+                gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")
             with gr.Tab("Conversations"):
                 with gr.Row():
                     search = gr.Textbox(label="Search the text", placeholder="words in a question or answer", elem_id="review-search", scale=3)
@@ -467,11 +480,16 @@ class ReviewPage:
                         show = gr.Button("Show", variant="primary", elem_id="analytics-show")
                     rates = gr.Dataframe(label="Rates", interactive=False, elem_id="analytics-rates")
                     with gr.Row():
-                        volume = gr.LinePlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume")
+                        # bars from zero: a line of one day's data draws nothing
+                        volume = gr.BarPlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume", y_lim=[0, None])
                         latency = gr.Dataframe(label="Latency (ms)", interactive=False)
                     with gr.Row():
-                        intents_plot = gr.BarPlot(x="intent", y="turns", label="Top intents", sort="-y")
-                        unanswered = gr.Dataframe(label="Unanswered questions, grouped", interactive=False, wrap=True)
+                        intents_plot = gr.BarPlot(
+                            x="intent", y="turns", label="Top intents", sort="-y", y_lim=[0, None], x_label_angle=-40
+                        )
+                        unanswered = gr.Dataframe(
+                            label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS
+                        )
                     show.click(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
                     page.load(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
 

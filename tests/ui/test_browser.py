@@ -286,6 +286,31 @@ def test_thumbs_down_with_a_comment_is_stored_on_that_turn(server_url: str, fake
         expect(comment).to_be_hidden(timeout=10_000)
         assert wait_for(lambda: len(feedback()) == 3)
         assert feedback()[0] == (1, 1, None, "customer")
+
+        page.reload()  # the thumbs given are shown again
+        expect(page.get_by_role("button", name="Disliked", exact=True)).to_have_count(1, timeout=20_000)
+        expect(page.get_by_role("button", name="Liked", exact=True)).to_have_count(1)
+        page.locator("#chat .bot").first.hover()
+        page.get_by_role("button", name="Liked", exact=True).click()  # clicked again: taken back
+        assert wait_for(lambda: len(feedback()) == 4)
+        assert feedback()[1] == (1, 0, None, "customer")
+        browser.close()
+
+
+def test_what_the_customer_types_is_shown_as_typed(server_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    typed = "<b>urgent</b> <img src=x> # 2 items *missing*"
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        page.locator("#question textarea").fill(typed)
+        page.locator("#send").click()
+
+        bubble = page.locator("#chat .user").last
+        expect(bubble).to_have_text(typed, timeout=20_000)
+        assert bubble.locator("b, img, h1").count() == 0
         browser.close()
 
 

@@ -19,6 +19,7 @@ from ui.chat import (
     format_sources,
     history_from_events,
     pending_options,
+    plain_text,
     staff_message,
     turn_of_message,
 )
@@ -71,11 +72,13 @@ def test_respond_streams_and_ends_with_answer_and_sources(assistant) -> None:
     # the handler updates one history list in place; Gradio sends each yield at once, so snapshot them
     steps = [(copy.deepcopy(h), box, sid) for h, box, sid in page.respond("  How much does express shipping cost? ", history, None)]
 
-    assert len(steps) > 2
-    session_ids = {session_id for _, _, session_id in steps}
+    assert len(steps) > 3
+    # at once: the question moves from the box to the chat, before the conversation exists
+    assert steps[0] == (history + [{"role": "user", "content": "How much does express shipping cost?"}], "", None)
+    session_ids = {session_id for _, _, session_id in steps[1:]}
     assert len(session_ids) == 1 and None not in session_ids
-    assert all(box == "" for _, box, _ in steps)
-    drafts = [h[-1]["content"] for h, _, _ in steps]
+    assert all(box == gr.update() for _, box, _ in steps[1:])  # the box is left to the next question
+    drafts = [h[-1]["content"] for h, _, _ in steps[1:]]
     assert all(draft.endswith(" ▌") for draft in drafts[1:-1])
     cursorless = [d.removesuffix(" ▌") for d in drafts[:-1]]
     assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(cursorless, cursorless[1:]))
@@ -212,14 +215,28 @@ def test_rating_a_turn_the_store_does_not_have_warns(assistant) -> None:
         assert page.rate(history, "purged-session", like(1, False))[0] is None
 
 
-def test_taking_a_thumb_back_stores_nothing_and_closes_the_box(assistant) -> None:
+def test_taking_a_thumb_back_is_stored_and_closes_the_box(assistant) -> None:
     page = ChatPage(assistant.manager)
     *_, (history, _, session_id) = page.respond("hello", [], None)
+    page.rate(history, session_id, like(1, False))
+    assert page.sync(session_id)[-1]["feedback_value"] == ["Dislike"]
 
-    turn, panel, _ = page.rate(history, session_id, like(1, ""))
+    turn, panel, _ = page.rate(history, session_id, like(1, ""))  # the thumb clicked again
 
     assert (turn, panel["visible"]) == (None, False)
-    assert feedback_rows(assistant, session_id) == []
+    assert [row[:2] for row in feedback_rows(assistant, session_id)] == [(1, -1), (1, 0)]
+    assert page.sync(session_id)[-1]["feedback_value"] == [None]
+
+
+def test_a_reload_shows_the_thumbs_given(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+    *_, (history, _, _) = page.respond("How much does express shipping cost?", history, session_id)
+    page.rate(history, session_id, like(3, True))
+    page.rate(history, session_id, like(1, False))
+    page.rate(history, session_id, like(1, True))  # changed its mind
+
+    assert page.sync(session_id)[-1]["feedback_value"] == ["Like", "Like"]
 
 
 def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
@@ -246,8 +263,9 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
 def test_without_a_conversation_there_is_no_handoff_and_nothing_to_remember() -> None:
     page = ChatPage(None)  # type: ignore[arg-type]  # not consulted without a session id
 
-    banner, button, timer, saved, *options = page.sync(None)
+    banner, button, timer, saved, *options, thumbs = page.sync(None)
     assert (banner["visible"], button["value"], timer["active"], saved) == (False, "Talk to a human", False, {"session_id": None})
+    assert thumbs["feedback_value"] == []
     assert len(options) == MAX_OPTIONS and not any(o["visible"] for o in options)
     assert saved  # a truthy value, so the browser's storage forgets the old id
 
@@ -361,7 +379,7 @@ def test_a_clarifying_question_shows_buttons_and_a_click_sends_its_label(assista
 
     *_, (history, _, session_id) = page.respond("I want my money back", [], None)
 
-    *_, saved, first, second, third, fourth = page.sync(session_id)
+    *_, saved, first, second, third, fourth, _ = page.sync(session_id)
     assert (first["value"], first["visible"]) == ("Get a refund", True)
     assert (second["value"], second["visible"]) == ("Check the status of an order", True)
     assert third["visible"] is False and fourth["visible"] is False
@@ -369,7 +387,7 @@ def test_a_clarifying_question_shows_buttons_and_a_click_sends_its_label(assista
 
     *_, (history, box, _) = page.respond(first["value"], history, session_id)  # what the button's click sends
 
-    assert history[-2] == {"role": "user", "content": "Get a refund"} and box == ""
+    assert history[-2] == {"role": "user", "content": "Get a refund"} and box == gr.update()
     turns = assistant.store.turns(session_id)
     assert (turns[0].intent, turns[0].action) == ("refund", "answer")  # the chosen intent, answered
     assert not any(button["visible"] for button in page.option_buttons(session_id))
@@ -415,8 +433,8 @@ def test_the_address_limit_counts_messages_from_one_client(assistant, monkeypatc
     list(page.respond("hello", [], None, client))
     *_, (_, box, _) = page.respond("hello again", [], None, client)
     assert box == "hello again" and "from this address" in warnings[-1]
-    *_, (history, box, _) = page.respond("hello", [], None, other)
-    assert box == "" and len(history) == 2
+    first, *_, (history, _, _) = page.respond("hello", [], None, other)
+    assert first[1] == "" and len(history) == 2
 
 
 def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assistant) -> None:
@@ -448,12 +466,63 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
 
 def test_the_customer_can_go_back_to_the_assistant_instead_of_waiting(assistant) -> None:
     page = ChatPage(assistant.manager)
-    *_, (history, session_id) = page.person_button([], None)  # "Talk to a human"
+    *_, (history, session_id) = page.person_button("Talk to a human", [], None)
     assert page.handed_off(session_id)
 
-    *_, (history, returned) = page.person_button(history, session_id)  # "Back to the assistant"
+    *_, (history, returned) = page.person_button("Back to the assistant", history, session_id)
 
     assert returned == session_id and history[-1]["content"] == HANDED_BACK
     assert not page.handed_off(session_id)
     *_, (history, _, _) = page.respond("How much does express shipping cost?", history, session_id)
     assert "12.50" in history[-1]["content"]
+
+
+def test_a_button_label_the_page_had_not_yet_updated_changes_nothing(assistant, monkeypatch) -> None:
+    notices: list[str] = []
+    monkeypatch.setattr(gr, "Info", lambda message: notices.append(message))
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
+    assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")  # a takeover the page has not seen
+
+    *_, (history, returned) = page.person_button("Talk to a human", history, session_id)
+
+    assert returned == session_id and page.handed_off(session_id)  # still with Ana, not handed back
+    assert "Hi, Ana here." in history[-1]["content"] and "has this conversation" in notices[-1]
+    assistant.manager.hand_back(session_id, author="ana")
+    handoffs = sum(isinstance(e, HandoffRequested) for e in assistant.manager.tracker(session_id).events)
+
+    *_, (history, _) = page.person_button("Back to the assistant", history, session_id)  # staff handed it back first
+
+    assert not page.handed_off(session_id) and "talking with the assistant" in notices[-1]
+    assert sum(isinstance(e, HandoffRequested) for e in assistant.manager.tracker(session_id).events) == handoffs
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("<img src=x onerror=alert(1)> <b>urgent</b>", "&lt;img src=x onerror=alert(1)&gt; &lt;b&gt;urgent&lt;/b&gt;"),
+        ("# 2 items missing", "\\# 2 items missing"),
+        ("1. the lamp\n- the chair", "1\\. the lamp\n\\- the chair"),
+        ("**bold** [link](javascript:alert(3)) $$x$$", "\\*\\*bold\\*\\* \\[link\\](javascript:alert(3)) \\$\\$x\\$\\$"),
+        ("It costs 3.50! Why?", "It costs 3.50! Why?"),
+    ],
+)
+def test_what_people_type_is_shown_as_typed_not_as_markup(typed: str, shown: str) -> None:
+    assert plain_text(typed) == shown
+    assert history_from_events([UserMessage(text=typed)]) == [{"role": "user", "content": shown}]
+    assert staff_message("ana", typed).endswith(shown)
+
+
+def test_a_staff_reply_arriving_keeps_the_customers_words_as_typed(assistant) -> None:
+    page = ChatPage(assistant.manager)
+    *_, (history, session_id) = page.talk_to_human([], None)
+    *_, (history, _, _) = page.respond("My email is jane.doe@example.com", history, session_id)
+    typed = len(history) - 2
+    assert history[typed]["content"] == "My email is jane.doe@example.com"
+    assistant.manager.reply_as_staff(session_id, "Thanks, Jane.", author="ana")
+
+    history, *_ = page.poll(history, session_id)
+
+    assert history[typed]["content"] == "My email is jane.doe@example.com"  # the stored copy is redacted
+    assert page.restore(page.remember(session_id))[0][typed]["content"] == plain_text("My email is [EMAIL]")
+    assert "Thanks, Jane." in history[-1]["content"]

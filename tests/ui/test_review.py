@@ -66,6 +66,22 @@ def test_a_score_that_is_not_a_number_is_a_clear_error(review: ReviewPage) -> No
         review.search(*filters(max_score="low"))
 
 
+def test_staff_mistakes_are_toasts_not_tracebacks_in_the_server_log(review: ReviewPage) -> None:
+    with pytest.raises(gr.Error) as refused:
+        review.search(*filters(since="2026-13-01"))
+    assert refused.value.print_exception is False
+
+
+def test_next_page_after_the_last_one_keeps_the_list_and_says_so(assistant: Assistant, review: ReviewPage) -> None:
+    assistant.manager.handle(None, "How long do password reset links work?")
+    table, cursor, status = review.search(*filters())
+    assert cursor is None
+
+    kept, cursor, status = review.next_page(cursor, *filters())
+
+    assert kept == gr.update() and cursor is None and "last page" in status
+
+
 def test_until_includes_the_whole_day() -> None:
     log_filter = build_filter(*filters(since="2026-11-01", until="2026-11-22"))
     assert (log_filter.since.day, log_filter.until.day) == (1, 23)
@@ -92,6 +108,7 @@ def test_labels_and_reviewer_thumbs_are_saved(assistant: Assistant, review: Revi
     )
     assert [(f.source, f.author, f.rating) for f in view.feedback] == [("reviewer", "ana", -1)]
     assert "cites the wrong part" in html and "wrong" in html
+    assert "ms<div><b>Feedback</b></div>" in html or "</ul><div><b>Feedback</b></div>" in html  # on a line of its own
 
 
 def test_a_conversation_turned_into_a_test_passes_when_replayed(assistant: Assistant, review: ReviewPage) -> None:
@@ -156,6 +173,12 @@ def client(assistant: Assistant) -> TestClient:
 def test_review_pages_need_a_login(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 401
+
+
+def test_the_review_address_without_its_slash_leads_to_the_pages(client: TestClient) -> None:
+    response = client.get("/review", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/review/"
+    assert client.get("/review").status_code == 200  # the login form
 
 
 def test_review_functions_cannot_be_called_without_a_login(client: TestClient) -> None:
