@@ -19,7 +19,7 @@ from retrieval.chunking import first_heading
 from retrieval.documents import Document
 from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, load_file
 
-_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in articles is shown as text
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in articles is shown as text
 
 
 def paragraphs(text: str) -> str:
