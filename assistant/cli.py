@@ -131,7 +131,11 @@ def ingest(
             highlight=False,
         )
     for root in report.replaced_roots:
-        err.print(f"[yellow]note[/] {root} is replaced by the paths given; its other documents were removed", highlight=False)
+        err.print(
+            f"[yellow]note[/] {root} is replaced by the paths given (it was moved or renamed, lies inside them, or --replace): "
+            "its documents now come from them, and those they lack were removed",
+            highlight=False,
+        )
     out.print(
         f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
