@@ -196,3 +196,30 @@ def test_admin_uses_the_faq_columns_and_index_type_settings(assistant: Assistant
     admin.remove("shipping/shipping-costs")
     manifest = json.loads((settings.index_dir / "manifest.json").read_text())
     assert manifest["index_type"] == "hnsw" and (settings.index_dir / "ann.faiss").exists()
+
+
+def test_reindex_names_a_source_that_no_longer_exists(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    other = write_files(tmp_path / "other", {"note.md": "# Note\n\nA note.\n"})
+    ingest([other], admin.embedder, admin.index_dir)
+    (other / "note.md").unlink()
+    other.rmdir()
+
+    outcome = admin.reindex()
+
+    assert f"- {other} no longer exists; its documents stay" in outcome and "assistant index prune" in outcome
+    assert "note" in admin.retriever.index.documents
+
+
+def test_a_page_action_gives_up_clearly_while_another_process_writes(
+    admin: KnowledgeBaseAdmin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval.index_lock import index_lock
+    from ui import kb_admin
+
+    monkeypatch.setattr(kb_admin, "LOCK_WAIT_SECONDS", 0.1)
+    with index_lock(admin.index_dir):  # a second lock handle conflicts as another process's would
+        with pytest.raises(gr.Error, match="Another process is writing the index"):
+            admin.upload([upload_file(tmp_path, "gift-cards.md", GIFT_CARDS)])
+        with pytest.raises(gr.Error, match="Try again when it has finished"):
+            admin.remove("faq")
+    assert "faq#do-you-offer-gift-wrapping" in admin.retriever.index.documents
