@@ -282,6 +282,12 @@ class Assistant:
 
         return build_analytics(self.sql_store.engine, since, until, embed=self.embedder.embed)
 
+    def close(self) -> None:
+        """Stop what runs in the background (the local generator's batching thread), if it was started."""
+        generator = self.__dict__.get("generator")  # only if it was built: closing must not load a model
+        if generator is not None and hasattr(generator, "close"):
+            generator.close()
+
     def warm_up(self) -> None:
         """Load models now rather than on the first question (the intent model too, when there is one)."""
         self.understander.warm_up()

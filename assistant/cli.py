@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from assistant import models as model_registry
@@ -29,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 models_app = typer.Typer(help="List, verify and prepare the packaged offline models.", no_args_is_help=True)
-index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
+index_app = typer.Typer(help="Inspect the search index, and take documents out of it.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
@@ -93,7 +94,7 @@ def parse_filters(items: list[str]) -> dict[str, str | list[str]]:
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: Markdown, text, HTML, PDF, FAQ CSV/JSON.")],
+    given: Annotated[list[str], typer.Argument(metavar="PATHS...", help="Files or folders: Markdown, text, HTML, PDF, FAQ CSV/JSON.")],
     rebuild: Annotated[bool, typer.Option(help="Discard the index and embed everything again.")] = False,
     replace: Annotated[
         bool, typer.Option(help="These paths take the place of ingested folders that hold the same document ids (a copied or moved knowledge base).")
@@ -105,6 +106,14 @@ def ingest(
     folder's ids (docs/retrieval.md, "Document ids")."""
     from retrieval.ingest import ingest as run_ingest
 
+    # "" (an unset variable in `assistant ingest "$KB"`) would be the working folder; a path that is not
+    # there is a typo, not a folder emptied on purpose (that is `assistant index prune`)
+    if any(not path.strip() for path in given):
+        fail("an empty path was given; name the files or folders to index.")
+    paths = [Path(path) for path in given]
+    missing = [str(path) for path in paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     embedder = run_guarded(lambda: assistant.embedder)
@@ -117,29 +126,30 @@ def ingest(
         )
     )
     for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False)
     for folder in report.empty_folders:
-        err.print(f"[yellow]note[/] {folder}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False)
+        err.print(f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False)
     for doc_id, original in report.duplicates:
-        err.print(f"[yellow]note[/] {doc_id} duplicates {original}; only {original} is indexed", highlight=False)
+        err.print(f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed", highlight=False)
     for doc_id in report.kept:
-        err.print(f"[yellow]note[/] {doc_id}: its file could not be read; the previously indexed version is kept", highlight=False)
+        err.print(f"[yellow]note[/] {escape(doc_id)}: its file could not be read; the previously indexed version is kept", highlight=False)
     for doc_id, source, root in report.conflicts:
         err.print(
-            f"[yellow]not indexed[/] {source}: the id {doc_id} belongs to a document from {root}. To keep both, ingest "
+            f"[yellow]not indexed[/] {escape(str(source))}: the id {escape(doc_id)} belongs to a document from {escape(str(root))}. To keep both, ingest "
             f"their common folder; to move the knowledge base here, add --replace (docs/retrieval.md, Document ids)",
             highlight=False,
         )
     for root in report.replaced_roots:
         err.print(
-            f"[yellow]note[/] {root} is replaced by the paths given (it was moved or renamed, lies inside them, or --replace): "
+            f"[yellow]note[/] {escape(str(root))} is replaced by the paths given (it was moved or renamed, lies inside them, or --replace): "
             "its documents now come from them, and those they lack were removed",
             highlight=False,
         )
     out.print(
         f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
-        f"Index: {report.total_documents} documents, {report.total_chunks} chunks in {settings.index_dir}."
+        f"Index: {report.total_documents} documents, {report.total_chunks} chunks in {settings.index_dir}.",
+        highlight=False, markup=False,
     )
     if report.total_documents == 0:
         fail("no documents could be indexed from the given paths.")
@@ -151,7 +161,7 @@ def index_status(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
-        out.print(f"{key:>16}: {value}", highlight=False)
+        out.print(f"{key:>16}: {value}", highlight=False, markup=False)
 
 
 @index_app.command("remove")
@@ -170,7 +180,7 @@ def index_remove(
             on_wait=lambda message: err.print(message, highlight=False),
         )
     )
-    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False)
+    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False, markup=False)
 
 
 @index_app.command("prune")
@@ -187,8 +197,8 @@ def index_prune(ctx: typer.Context) -> None:
         )
     )
     for root in removal.roots_forgotten:
-        out.print(f"Forgot {root}: it no longer exists", highlight=False)
-    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids) or '-'}", highlight=False)
+        out.print(f"Forgot {root}: it no longer exists", highlight=False, markup=False)
+    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids) or '-'}", highlight=False, markup=False)
 
 
 # -- asking ----------------------------------------------------------------------------------------
@@ -196,7 +206,7 @@ def index_prune(ctx: typer.Context) -> None:
 
 def _print_result(result: Any) -> None:
     for source in result.cited_sources if not result.abstained else []:
-        out.print(f"  [{source['n']}] {source['heading']}  ({source['doc_id']}, score {source['score']:.2f})", highlight=False)
+        out.print(f"  [{source['n']}] {source['heading']}  ({source['doc_id']}, score {source['score']:.2f})", highlight=False, markup=False)
 
 
 @app.command()
@@ -231,41 +241,63 @@ def ask(
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    out.print(result.text, highlight=False)
+    out.print(result.text, highlight=False, markup=False)  # an answer may hold "[label](url)" or "[/x]"
     _print_result(result)
+    err.print(f"[dim]Conversation {result.session_id}: continue it with --session {result.session_id}[/]", highlight=False)
 
 
 @app.command()
 def chat(ctx: typer.Context) -> None:
-    """A conversation in the terminal. Empty line or Ctrl-D to leave."""
+    """A conversation in the terminal. Empty line or Ctrl-D to leave; Ctrl-C stops an answer."""
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     manager = run_guarded(lambda: assistant.manager)
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on every question
-    session_id = run_guarded(lambda: manager.start_session("terminal"))
-    out.print(f"[dim]Conversation {session_id}. Empty line or Ctrl-D to leave.[/]")
-    while True:
-        try:
-            text = input("you> ")
-        except (EOFError, KeyboardInterrupt):
-            break
-        if not text.strip():
-            break
-        out.print("bot> ", end="")
-        printed = ""
-        try:
-            for update in manager.stream(session_id, text):
-                if not update.done:
-                    out.print(update.text[len(printed):], end="", highlight=False, markup=False)
-                    printed = update.text
-                    continue
-                if update.text != printed:  # the final reply replaced the draft (e.g. the model declined)
-                    out.print(("\n" if printed else "") + update.text, highlight=False, markup=False)
-                else:
-                    out.print()
-                _print_result(update.result)
-        except USER_ERRORS as error:
-            err.print(f"[yellow]{error}[/]", highlight=False)
+    out.print("[dim]Empty line or Ctrl-D to leave; Ctrl-C stops an answer.[/]")
+    session_id: str | None = None  # the conversation is stored from its first message
+    try:
+        while True:
+            try:
+                text = input("you> ")
+            except (EOFError, KeyboardInterrupt):
+                out.print()
+                break
+            if not text.strip():
+                break
+            started = session_id is None
+            session_id = _chat_turn(manager, session_id, text) or session_id
+            if started and session_id:
+                out.print(f"[dim]Conversation {session_id}[/]", highlight=False)
+    finally:
+        assistant.close()  # stop the generator's thread before the interpreter does
+
+
+def _chat_turn(manager: Any, session_id: str | None, text: str) -> str | None:
+    """Stream one answer to the terminal; the conversation's id (None when the message was refused).
+    Ctrl-C stops the answer: it is not stored, and the conversation goes on."""
+    out.print("bot> ", end="")
+    printed = ""
+    turn = manager.stream(session_id, text, channel="terminal")
+    try:
+        for update in turn:
+            session_id = update.session_id or session_id
+            if not update.done:
+                out.print(update.text[len(printed):], end="", highlight=False, markup=False)
+                printed = update.text
+                continue
+            if update.text != printed:  # the final reply replaced the draft (e.g. the model declined)
+                out.print(("\n" if printed else "") + update.text, highlight=False, markup=False)
+            else:
+                out.print()
+            _print_result(update.result)
+    except KeyboardInterrupt:
+        turn.close()
+        out.print("\n[dim](stopped; this question was not stored)[/]")
+    except USER_ERRORS as error:
+        out.print()
+        err.print(f"[yellow]{escape(str(error))}[/]", highlight=False)
+        return None
+    return session_id
 
 
 def port_is_free(host: str, port: int) -> bool:

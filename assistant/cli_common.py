@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from assistant import models as model_registry
 from assistant.config import Settings, load_settings
@@ -32,7 +33,7 @@ USER_ERRORS = (
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)  # a path or a value may hold "[...]"
     raise typer.Exit(code)
 
 

@@ -168,6 +168,11 @@ class TransformersGenerator:
         with self._tokenizer_lock:
             return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def close(self) -> None:
+        """Stop the batching thread (after the forward pass it is in); the generator is not used after this."""
+        if self._scheduler is not None:
+            self._scheduler.close()
+
     def stream(self, messages: list[Message], max_new_tokens: int = 160) -> Iterator[str]:
         """Greedy decoding, yielding text as tokens arrive; batched with other concurrent calls."""
         ids = self.prompt_ids(messages)

@@ -216,3 +216,62 @@ def test_a_malformed_filter_fails_with_the_expected_form(runner: CliRunner) -> N
 
 def test_repeated_filter_keys_mean_either_value() -> None:
     assert cli.parse_filters(["language=de", "tag=a", "tag=b", "tag=c"]) == {"language": "de", "tag": ["a", "b", "c"]}
+
+
+def test_ask_prints_answers_and_paths_as_they_are_not_as_markup(runner: CliRunner, tmp_path: Path, isolated: Path) -> None:
+    folder = write_files(
+        tmp_path / "kb[bold]",
+        {"wrapping.md": "# Gift wrapping\n\nPress [ctrl] and W, or type [/wrap], to add paper; see [our papers](https://example.com/p).\n"},
+    )
+    assert invoke(runner, "ingest", str(folder)).exit_code == 0
+
+    result = invoke(runner, "ask", "Gift wrapping: press ctrl and W, or type wrap, to add paper?")
+
+    assert result.exit_code == 0, result.output
+    assert "Press [ctrl] and W, or type [/wrap], to add paper; see [our papers](https://example.com/p). [1]" in flat(result.stdout)
+    session_id = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).turns()[0].session_id
+    assert f"continue it with --session {session_id}" in flat(result.stderr)
+    missing = invoke(runner, "ingest", str(tmp_path / "[/missing]"))
+    assert missing.exit_code == 1 and f"no such file or folder: {tmp_path / '[/missing]'}" in flat(missing.stderr)
+
+
+def test_ingest_refuses_an_empty_path_and_one_that_is_not_there(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:
+    empty = invoke(runner, "ingest", "")  # `assistant ingest "$KB"` with KB unset: not the working folder
+    typo = invoke(runner, "ingest", str(ingested), str(tmp_path / "kb-typo"))
+
+    assert empty.exit_code == 1 and "an empty path was given" in flat(empty.stderr)
+    assert typo.exit_code == 1 and f"no such file or folder: {tmp_path / 'kb-typo'}" in flat(typo.stderr)
+    status = invoke(runner, "index", "status")
+    assert "5" in status.stdout and "Traceback" not in empty.output + typo.output
+
+
+def test_chat_stores_a_conversation_only_once_something_is_asked(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    left = runner.invoke(app, [*FAKES, "chat"], input="\n")
+    assert left.exit_code == 0, left.output
+    store = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}"))
+    assert store.session_count() == 0
+
+    result = runner.invoke(app, [*FAKES, "chat"], input="How long is a password reset link valid?\n\n")
+
+    assert result.exit_code == 0, result.output
+    assert "30 minutes" in result.stdout
+    [turn] = store.turns()
+    assert f"Conversation {turn.session_id}" in flat(result.stdout) and store.session_count() == 1
+
+
+def test_ctrl_c_during_an_answer_stops_it_and_the_chat_goes_on() -> None:
+    from dialog.manager import TurnUpdate
+
+    closed = []
+
+    def stream(session_id, text, channel):  # type: ignore[no-untyped-def]
+        try:
+            yield TurnUpdate("Refunds take", "s1")
+            raise KeyboardInterrupt
+        finally:
+            closed.append(True)
+
+    manager = type("Manager", (), {"stream": staticmethod(stream)})()
+
+    assert cli._chat_turn(manager, None, "How do refunds work?") == "s1"
+    assert closed == [True]
