@@ -34,7 +34,7 @@ Each YAML file is one conversation: the customer's turns, and what the assistant
       - user: How do I cancel?
         expect: {action: clarify, options_count: 2}
       - user: {option: 1}            # clicks the first button of the clarifying question
-        expect: {action: answer, cites: [orders/]}
+        expect: {action: answer, cites: [subscriptions/]}
 
 \b
 Expectations (all optional): action (answer, clarify, handoff, small_talk, business, decline,
