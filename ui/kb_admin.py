@@ -30,6 +30,7 @@ from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_docu
 from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file
 from retrieval.retriever import Retriever
 from retrieval.sources import known_roots, relative_within
+from ui.errors import refusal
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 LOCK_WAIT_SECONDS = 10.0  # how long a page action waits for an ingest running elsewhere before it gives up
@@ -85,7 +86,7 @@ class KnowledgeBaseAdmin:
                 **self.index_options,
             )
         except IndexBusy as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
 
     def _ids_held_elsewhere(self, stored_name: str, incoming: Path) -> list[str]:
         """Ids the file would get in the uploads folder that documents of another ingested path hold."""
@@ -118,7 +119,7 @@ class KnowledgeBaseAdmin:
         read is reported and not kept (an earlier upload of the same name stays); a re-upload of a
         name replaces that file."""
         if not files:
-            raise gr.Error("Choose one or more files first.")
+            raise refusal("Choose one or more files first.")
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         notes: list[str] = []
         accepted: dict[Path, Path] = {}  # file in the uploads folder -> the uploaded file
@@ -165,7 +166,7 @@ class KnowledgeBaseAdmin:
             paths.add(self.uploads_dir)
         present = sorted(path for path in paths if path.exists())
         if not present:
-            raise gr.Error("Nothing to index yet: upload documents, or run `assistant ingest FOLDER`.")
+            raise refusal("Nothing to index yet: upload documents, or run `assistant ingest FOLDER`.")
         with self._lock:
             report = self._ingest(present)
         gone = [
@@ -181,14 +182,14 @@ class KnowledgeBaseAdmin:
         is kept and the message says so."""
         doc_id = (doc_id or "").strip()
         if not doc_id:
-            raise gr.Error("Pick a document first.")
+            raise refusal("Pick a document first.")
         with self._lock:
             try:
                 removal = remove_documents(
                     self.index_dir, self.embedder, [doc_id], lock_timeout=LOCK_WAIT_SECONDS, **self.index_options
                 )
             except (UnknownDocuments, IndexBusy) as error:
-                raise gr.Error(str(error)) from None
+                raise refusal(str(error)) from None
         lines = [f"Removed {', '.join(removal.doc_ids)} ({removal.chunks} chunk(s))."]
         uploads = self.uploads_dir.resolve()
         for source in removal.sources:

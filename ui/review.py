@@ -33,6 +33,7 @@ from assistant.store.tables import SessionRow, TurnRow
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import ConversationChanged, ConversationStore, UnknownSession
+from ui.errors import refusal
 from ui.kb_admin import KnowledgeBaseAdmin
 
 PAGE_SIZE = 50
@@ -52,11 +53,6 @@ REVIEW_CSS = """
 .turn .staff { background: #eef6ee; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
 .flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
 """
-
-
-def refusal(message: str) -> gr.Error:
-    """A message for the member of staff (a toast), not an error of the server: no traceback in its log."""
-    return gr.Error(message, print_exception=False)
 
 
 def parse_day(text: str | None, field_name: str) -> datetime | None:
