@@ -115,8 +115,10 @@ def eval_intents(
     """
     from dialog.nlu.classifier import IntentClassifier
     from dialog.nlu.evaluation import cross_validate, evaluate_classifier, rechoose_threshold
-    from dialog.nlu.training import train_intents
+    from dialog.nlu.training import intent_output, train_intents
 
+    if out_dir is not None and model is None:
+        run_guarded(intent_output(out_dir).check)  # before any training time is spent
     if dataset not in DATASET_CHOICES:
         fail(f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASET_CHOICES)}")
     if dataset == "csv" and model is None and folds < 2:

@@ -94,14 +94,15 @@ def train_intents_command(
     The folder holds the transformers model, its tokenizer and intent_manifest.json (base encoder and its sha256, labels, threshold and objective, settings, validation metrics, time, device).
     """
     from dialog.nlu.data import read_csv
-    from dialog.nlu.training import train_intents
+    from dialog.nlu.training import intent_output, train_intents
 
+    target = out_dir or default_intent_dir(ctx)
+    run_guarded(intent_output(target).check)  # before anything else: a wrong --out is refused at once
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
         patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
     )
     examples = run_guarded(lambda: read_csv(data))
-    target = out_dir or default_intent_dir(ctx)
     labels = sorted({e.label for e in examples})
     err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
     with progress_to_stderr():
@@ -146,10 +147,11 @@ def train_mlm_command(
 
     15 % of the tokens of each text line are masked and predicted (the decoder is tied to the input embeddings, so only the small head transform is new). Pass the output folder as --base to `assistant train intents`.
     """
-    from dialog.nlu.mlm import MlmSettings, read_texts, train_mlm
+    from dialog.nlu.mlm import MlmSettings, encoder_output, read_texts, train_mlm
 
     settings = settings_from(ctx)
     target = out_dir or settings.data_dir / "models" / "encoder-mlm"
+    run_guarded(encoder_output(target).check)  # before anything else: a wrong --out is refused at once
     texts = run_guarded(lambda: read_texts(paths))
     err.print(f"{len(texts)} text lines; saving the adapted encoder to {target}", highlight=False)
     mlm_settings = MlmSettings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, device=device)

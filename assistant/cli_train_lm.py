@@ -57,11 +57,12 @@ def train_lm(
     import random
 
     from assistant.app import Assistant
-    from assistant.lm.finetune import TrainConfig, finetune
+    from assistant.lm.finetune import TrainConfig, finetune, generator_output
     from assistant.lm.training_data import describe, read_jsonl
     from assistant.models import resolve_device
 
     settings = settings_from(ctx)
+    run_guarded(generator_output(out_dir).check)  # before the model loads and any training time is spent
     examples = run_guarded(lambda: read_jsonl(data))[:limit]
     if eval_data is not None:
         held_out = run_guarded(lambda: read_jsonl(eval_data))

@@ -9,7 +9,6 @@ folder (weights, tokenizer, JSON manifest) under ``data/models/`` by default.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,6 +17,9 @@ import typer
 from assistant.app import Assistant
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.cli_train import train_app
+from assistant.output_folder import OutputFolder
+
+EMBEDDER_MANIFEST = "embedder.json"  # beside a fine-tuned embedder's weights
 
 
 def _examples(
@@ -76,13 +78,6 @@ def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, cou
     return best, scored
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace ``target`` with the finished ``staging`` folder (a failed run leaves the old model)."""
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
-
-
 @train_app.command("reranker")
 def train_reranker(
     ctx: typer.Context,
@@ -106,6 +101,9 @@ def train_reranker(
     from retrieval.training import train_cross_encoder, write_manifest
 
     settings = settings_from(ctx)
+    target = Path(output or settings.reranker_path)
+    folder = OutputFolder(target, MANIFEST, "reranker")
+    run_guarded(folder.check)  # before any training time is spent
     assistant = Assistant(settings)
     embedder = run_guarded(lambda: assistant.embedder)
     base = run_guarded(lambda: assistant.embedder_path)
@@ -118,13 +116,11 @@ def train_reranker(
     result = train_cross_encoder(
         model, tokenizer, examples, epochs=epochs, max_length=max_length, learning_rate=learning_rate, show_progress=True
     )
-    target = Path(output or settings.reranker_path)
     blend, tuning = 1.0, {}
     if tune:
         blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, tune, max_length)
         err.print(f"blend chosen on the first {tune} train-half queries of each dataset (not trained on): {blend} ({tuning})")
-    staging = target.with_name(f".{target.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = folder.staging()
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     spec = get_spec(settings.embedder)
@@ -137,7 +133,7 @@ def train_reranker(
         "steps": result.steps, "train_seconds": round(result.seconds, 1), "blend": blend,
         "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune,
     })
-    _swap_in(staging, target)
+    run_guarded(lambda: folder.replace_with(staging))
     out.print(
         f"Reranker saved to {target}: {result.steps} steps in {result.seconds:.0f} s, "
         f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. Search uses it while the rerank "
@@ -167,12 +163,18 @@ def train_embedder(
     from retrieval.training import train_bi_encoder, write_manifest
 
     settings = settings_from(ctx)
+    target = Path(output or settings.data_dir / "models" / "embedder-finetuned")
+    folder = OutputFolder(target, EMBEDDER_MANIFEST, "fine-tuned embedder")
+    run_guarded(folder.check)  # before any training time is spent
+    reports = [n.strip() for n in evaluate_on.split(",") if n.strip()] if data_root else []
+    unknown = [name for name in reports if name not in DEFAULT_DATASETS]
+    if unknown:
+        fail(f"--evaluate-on: unknown dataset(s) {', '.join(unknown)}; choose from: {', '.join(DEFAULT_DATASETS)}")
     assistant = Assistant(settings)
     embedder = run_guarded(lambda: assistant.embedder)
     base = run_guarded(lambda: assistant.embedder_path)
     examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, 1)
     cache = settings.data_dir / "cache" / "embeddings"
-    reports = [n.strip() for n in evaluate_on.split(",") if n.strip()] if data_root else []
 
     def measure(model_embedder) -> dict[str, dict[str, float]]:
         return {
@@ -184,9 +186,7 @@ def train_embedder(
     before = measure(embedder)
     model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
     result = train_bi_encoder(model, examples, epochs=epochs, batch_size=batch_size, show_progress=True)
-    target = Path(output or settings.data_dir / "models" / "embedder-finetuned")
-    staging = target.with_name(f".{target.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = folder.staging()
     model.save(str(staging))
     spec = get_spec(settings.embedder)
     import hashlib
@@ -194,14 +194,14 @@ def train_embedder(
     weights = staging / "model.safetensors"
     sha = hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else ""
     after = measure(SentenceTransformerEmbedder(f"{spec.name}-finetuned", staging, sha))
-    write_manifest(staging, "embedder.json", {
+    write_manifest(staging, EMBEDDER_MANIFEST, {
         "kind": "sentence embedder (fine-tuned)", "base_model": spec.name, "base_sha256": spec.sha256, "sha256": sha,
         "training_data": described, "examples": len(examples), "epochs": epochs, "batch_size": batch_size,
         "loss": "in-batch negatives + one hard negative (cosine * 20, cross-entropy)",
         "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss, "steps": result.steps,
         "train_seconds": round(result.seconds, 1), "metrics_test_half": {"before": before, "after": after},
     })
-    _swap_in(staging, target)
+    run_guarded(lambda: folder.replace_with(staging))
     out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}")
     for name in reports:
         out.print(f"  {name} test half, dense: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}", highlight=False)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import random
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,9 @@ from typing import Any
 from assistant.lm.local import check_model_dir
 from assistant.lm.prompts import build_messages
 from assistant.lm.training_data import Example
+from assistant.output_folder import OutputFolder
+
+MANIFEST_FILE = "assistant_manifest.json"  # prepared models have one too, without "kind": "generator"
 
 IGNORE = -100
 
@@ -151,6 +153,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def generator_output(output_dir: Path | str) -> OutputFolder:
+    """Where a fine-tuned generator is saved: a new or empty folder, or an earlier `train lm` folder."""
+    return OutputFolder(Path(output_dir), MANIFEST_FILE, "fine-tuned generator", kind="generator")
+
+
 def finetune(
     base_dir: Path,
     train: Sequence[Example],
@@ -166,6 +173,8 @@ def finetune(
 
     started = time.perf_counter()
     base_dir, output_dir = Path(base_dir), Path(output_dir)
+    target = generator_output(output_dir)
+    target.check()  # before any training time is spent
     check_model_dir(base_dir)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -243,14 +252,12 @@ def finetune(
     if lora is not None:
         model = model.merge_and_unload()
     model.config.use_cache = True
-    staging = output_dir.with_name(output_dir.name + ".partial")
-    if staging.exists():
-        shutil.rmtree(staging)
+    staging = target.staging()
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     window = len(losses) // 10 or 1
     result = TrainResult(output_dir, step, sum(losses[:window]) / window, sum(losses[-window:]) / window, eval_before, eval_after, time.perf_counter() - started, skipped, history)
-    base_manifest = base_dir / "assistant_manifest.json"
+    base_manifest = base_dir / MANIFEST_FILE
     weights = next((base_dir / n for n in ("model.safetensors", "pytorch_model.bin") if (base_dir / n).is_file()), None)
     manifest = {
         "kind": "generator",
@@ -277,9 +284,7 @@ def finetune(
         "prompt": "assistant.lm.prompts.build_messages",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    (staging / "assistant_manifest.json").write_text(json.dumps(manifest, indent=2))
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    staging.rename(output_dir)
+    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
+    target.replace_with(staging)
     progress(f"saved {output_dir} ({step} steps, {result.seconds:.0f} s)")
     return result

@@ -12,7 +12,6 @@ import csv
 import io
 import random
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.output_folder import OutputFolder
 from dialog.nlu.manifest import ENCODER_MANIFEST_FILE, FORMAT_VERSION, describe_base, now_utc, packaged_encoder_dir, write_manifest
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".csv"}
@@ -80,6 +80,11 @@ def read_texts(paths: Sequence[Path | str], min_words: int = 3) -> list[str]:
     return unique
 
 
+def encoder_output(out_dir: Path | str) -> OutputFolder:
+    """Where an adapted encoder is saved: a new or empty folder, or an earlier `train mlm` folder."""
+    return OutputFolder(Path(out_dir), ENCODER_MANIFEST_FILE, "adapted encoder")
+
+
 def train_mlm(texts: Sequence[str], out_dir: Path | str, base: Path | str | None = None, settings: MlmSettings | None = None, progress: bool = True) -> dict[str, Any]:
     """Continue masked-LM training of the encoder in ``base`` on ``texts``; save to ``out_dir``; return the manifest."""
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
@@ -87,6 +92,8 @@ def train_mlm(texts: Sequence[str], out_dir: Path | str, base: Path | str | None
     from dialog.nlu.modeling import _quiet_load_report
     from dialog.nlu.training import resolve_device
 
+    target = encoder_output(out_dir)
+    target.check()  # before any training time is spent
     settings = settings or MlmSettings()
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -153,7 +160,5 @@ def train_mlm(texts: Sequence[str], out_dir: Path | str, base: Path | str | None
             "device": device,
         }
         write_manifest(staging, manifest, ENCODER_MANIFEST_FILE)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
+        target.replace_with(staging)
     return manifest

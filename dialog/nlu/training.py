@@ -8,7 +8,6 @@ on the same validation split, and the folder is saved with its manifest (see ``m
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from dialog.nlu.data import OOS_LABEL, Example, IntentDataError, check_examples, stratified_split
-from dialog.nlu.manifest import FORMAT_VERSION, describe_base, now_utc, packaged_encoder_dir, write_manifest
+from assistant.output_folder import OutputFolder
+from dialog.nlu.manifest import FORMAT_VERSION, MANIFEST_FILE, describe_base, now_utc, packaged_encoder_dir, write_manifest
 from dialog.nlu.threshold import choose_threshold
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,11 @@ def evaluate_split(model: Any, tokenizer: Any, examples: Sequence[Example], labe
     }
 
 
+def intent_output(out_dir: Path | str) -> OutputFolder:
+    """Where an intent model is saved: a new or empty folder, or an earlier intent model folder."""
+    return OutputFolder(Path(out_dir), MANIFEST_FILE, "intent model")
+
+
 def train_intents(
     examples: Sequence[Example],
     out_dir: Path | str,
@@ -209,6 +214,8 @@ def train_intents(
     import torch
     from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
 
+    target = intent_output(out_dir)
+    target.check()  # before any training time is spent
     settings = settings or TrainSettings()
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -319,9 +326,7 @@ def train_intents(
             "device": device,
         }
         write_manifest(staging, manifest)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
+        target.replace_with(staging)
     return TrainResult(out_dir, manifest)
 
 

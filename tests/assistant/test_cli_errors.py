@@ -1,0 +1,64 @@
+"""Mistakes a user can make on the command line get one `Error:` line (exit 1), never a traceback,
+and are caught before any slow work: broken config, bad database URLs, mistyped paths, training folders."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.cli import app
+from cli_helpers import ingested, invoke, runner  # noqa: F401 (fixtures)
+
+
+def assert_one_line_error(result, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Exit 1 with ``message`` on a single `Error:` line of stderr, and no exception escaped."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert message in lines[0], lines[0]
+
+
+# -- train ----------------------------------------------------------------------------------------
+
+
+def _victim(tmp_path: Path) -> Path:
+    (tmp_path / "victim" / "sub").mkdir(parents=True)
+    (tmp_path / "victim" / "notes.txt").write_text("precious")
+    (tmp_path / "victim" / "sub" / "data.csv").write_text("x")
+    return tmp_path / "victim"
+
+
+def _toy_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.csv"
+    path.write_text("text,label\n" + "".join(f"hello {i},greet\nrefund {i},refund\n" for i in range(6)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "intents", "{csv}", "--out", "{out}"],
+        ["train", "mlm", "{csv}", "--out", "{out}"],
+        ["train", "lm", "--data", "{csv}", "--out", "{out}"],
+        ["train", "reranker", "--pairs", "{csv}", "--output", "{out}"],
+        ["train", "embedder", "--pairs", "{csv}", "--output", "{out}"],
+        ["eval", "intents", "--dataset", "csv", "--data", "{csv}", "--folds", "2", "--out", "{out}"],
+    ],
+)
+def test_training_refuses_a_folder_that_is_not_its_own_before_training(runner: CliRunner, tmp_path: Path, command: list[str]) -> None:
+    victim, data = _victim(tmp_path), _toy_csv(tmp_path)
+    (tmp_path / "afile").write_text("keep me")
+
+    for out, message in ((victim, "already holds files and is not an earlier"), (tmp_path / "afile", "is a file; give a folder"),
+                         (Path("."), "is the working folder")):
+        args = [arg.format(csv=data, out=out) for arg in command]
+        assert_one_line_error(invoke(runner, *args), message)
+
+    assert sorted(p.relative_to(victim).as_posix() for p in victim.rglob("*")) == ["notes.txt", "sub", "sub/data.csv"]
+    assert (tmp_path / "afile").read_text() == "keep me"
