@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from assistant import models as model_registry
-from assistant.config import Settings, load_settings
+from assistant.config import ConfigError, Settings, load_settings
 from assistant.store import StoreUnavailable
 from dialog.manager import InvalidMessage
 from dialog.store import ConversationChanged, UnknownSession
@@ -44,6 +44,9 @@ def settings_from(ctx: typer.Context, **extra: Any) -> Settings:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         fail(f"invalid settings: {problems}")
+        raise  # unreachable
+    except (ConfigError, FileNotFoundError) as error:  # a broken config file or ASSISTANT_* value
+        fail(str(error))
         raise  # unreachable
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,17 +23,23 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings.exceptions import SettingsError
 
 from assistant.api_security import Rate, key_digest
 from assistant.privacy import BUILTIN_KINDS, check_kinds, compile_patterns
 
 DEFAULT_CONFIG_FILE = "assistant.toml"
+ENV_PREFIX = "ASSISTANT_"
+
+
+class ConfigError(ValueError):
+    """The config file or an ASSISTANT_* variable cannot be read; the message names it and the problem."""
 
 
 class Settings(BaseSettings):
     """Everything the assistant can be configured with."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     data_dir: Path = Field(Path("data"), description="Folder for the database, index and model cache.")
     database_url: str = Field("", description="SQLAlchemy URL; default: a SQLite file in data_dir.")
@@ -257,9 +265,33 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+def check_config_file(path: Path) -> None:
+    """ConfigError naming ``path`` and the problem when it is not UTF-8 TOML (the settings source would
+    raise a bare TOMLDecodeError or UnicodeDecodeError, which says neither)."""
+    try:
+        tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save the config file as UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {path}: {error.strerror or error}") from None
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from file and environment, with non-None ``overrides`` (CLI flags) on top."""
-    config_file = os.environ.get("ASSISTANT_CONFIG")
-    if config_file and not Path(config_file).is_file():
-        raise FileNotFoundError(f"ASSISTANT_CONFIG points to {config_file}, which does not exist.")
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    """Settings from file and environment, with non-None ``overrides`` (CLI flags) on top.
+    FileNotFoundError for a missing ASSISTANT_CONFIG file; ConfigError for a file or variable that cannot be read."""
+    named = os.environ.get("ASSISTANT_CONFIG")
+    if named and not Path(named).is_file():
+        what = "a folder, not a TOML file" if Path(named).is_dir() else "not there"
+        raise FileNotFoundError(f"ASSISTANT_CONFIG points to {named}, which is {what}.")
+    config_file = Path(named or DEFAULT_CONFIG_FILE)
+    if config_file.is_file():
+        check_config_file(config_file)
+    try:
+        return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except SettingsError as error:  # an ASSISTANT_* value that should be JSON (a list, a table) and is not
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "an ASSISTANT_* variable"
+        cause = f": {error.__cause__}" if error.__cause__ else ""
+        raise ConfigError(f"{name} is not valid JSON{cause}") from None

@@ -24,6 +24,40 @@ def assert_one_line_error(result, message: str) -> None:  # type: ignore[no-unty
     assert message in lines[0], lines[0]
 
 
+# -- configuration -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"top_k = \n", "b.toml: not valid TOML: Invalid value (at line 1, column 9)"),
+        (b"top_k = 3\n# \xff\xfe\n", "b.toml: not UTF-8 text"),
+    ],
+)
+def test_a_broken_config_file_names_the_file_and_the_problem(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, message: str
+) -> None:
+    (tmp_path / "b.toml").write_bytes(content)
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "b.toml"))
+    assert_one_line_error(runner.invoke(app, ["db", "current"]), message)
+
+    monkeypatch.delenv("ASSISTANT_CONFIG")
+    (tmp_path / "assistant.toml").write_bytes(content)  # the working folder's own config file
+    assert_one_line_error(runner.invoke(app, ["db", "current"]), message.replace("b.toml", "assistant.toml"))
+
+
+def test_config_variable_naming_no_file_or_a_folder(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+    assert_one_line_error(runner.invoke(app, ["db", "current"]), f"ASSISTANT_CONFIG points to {tmp_path / 'none.toml'}, which is not there")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path))
+    assert_one_line_error(runner.invoke(app, ["db", "current"]), "which is a folder, not a TOML file")
+
+
+def test_an_environment_value_that_is_not_json_names_the_variable(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SEARCH_FILTERS", "{bad")
+    assert_one_line_error(runner.invoke(app, ["db", "current"]), "ASSISTANT_SEARCH_FILTERS is not valid JSON: Expecting property name")
+
+
 # -- train ----------------------------------------------------------------------------------------
 
 
