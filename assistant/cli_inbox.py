@@ -10,6 +10,7 @@ from rich.table import Table
 
 from assistant.app import Assistant
 from assistant.cli_common import out, run_guarded, settings_from
+from assistant.store import check_database_exists
 from assistant.store.inbox import conversations_with_a_person
 from dialog.manager import DialogManager
 
@@ -21,9 +22,12 @@ AUTHOR = typer.Option("--as", help="Your name, as the customer sees it under the
 
 
 def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
-    """The store-backed dialog manager for staff commands: they never answer, so no model is loaded."""
+    """The store-backed dialog manager for staff commands: they never answer, so no model is loaded.
+    The database must be there already (a mistyped path is reported, not created) and reachable."""
     assistant = Assistant(settings_from(ctx))
-    return assistant, DialogManager(assistant.store, None, max_message_chars=assistant.settings.max_message_chars)  # type: ignore[arg-type]
+    run_guarded(lambda: check_database_exists(assistant.settings.database_url))
+    store = run_guarded(lambda: assistant.store)
+    return assistant, DialogManager(store, None, max_message_chars=assistant.settings.max_message_chars)  # type: ignore[arg-type]
 
 
 @inbox_app.command("list")

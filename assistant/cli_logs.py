@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.store import check_database_exists
 
 logs_app = typer.Typer(help="Export and purge the stored conversation logs.", no_args_is_help=True)
 
@@ -69,6 +70,7 @@ def logs_export(
     max_top_score: Annotated[
         Optional[float], typer.Option(help="Only conversations where some turn's best passage scored below this.")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT when it exists already.")] = False,
 ) -> None:
     """Export the turn records of the conversations that match the filters, one row per turn.
 
@@ -76,7 +78,7 @@ def logs_export(
 
     Without filters, every conversation is. Sources, retrieved passages and timings are JSON text in CSV and Parquet.
 
-    The file appears only once complete: a failed export leaves none behind.
+    The file appears only once complete: a failed export leaves none behind. An existing file is replaced only with --force.
     """
     from assistant.store import export
     from assistant.store.review import LogFilter
@@ -97,8 +99,11 @@ def logs_export(
         )
     )
     chosen = fmt.value if fmt is not None else None
+    if out_file.is_file() and not force:
+        fail(f"{out_file} exists already; add --force to replace it")
     run_guarded(lambda: (export.check_target(out_file), export.export_format(out_file, chosen)))  # before the database
     url = settings_from(ctx).database_url
+    run_guarded(lambda: check_database_exists(url))  # a mistyped SQLite path: said now, not under the progress bar
     columns = [TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TextColumn("turns"), TimeRemainingColumn()]
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("export", total=None)

@@ -8,14 +8,17 @@ from typing import Annotated
 import typer
 
 from assistant.cli_common import fail, out, run_guarded, settings_from
-from assistant.store import make_engine
+from assistant.store import check_database_exists, make_engine
 from assistant.store.staff import StaffUsers
 
 users_app = typer.Typer(help="Manage the staff logins of the review pages (/review).", no_args_is_help=True)
 
 
-def _users(ctx: typer.Context) -> StaffUsers:
+def _users(ctx: typer.Context, create: bool = False) -> StaffUsers:
+    """The staff logins; without ``create``, a database that is not there is an error (a mistyped path)."""
     settings = settings_from(ctx)
+    if not create:
+        run_guarded(lambda: check_database_exists(settings.database_url))
     return StaffUsers(run_guarded(lambda: make_engine(settings.database_url)))
 
 
@@ -32,7 +35,7 @@ def users_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    users = _users(ctx)
+    users = _users(ctx, create=True)
     try:
         created = users.set(username, password)
     except ValueError as error:

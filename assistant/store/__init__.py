@@ -1,7 +1,7 @@
 """Conversation logs in SQL (SQLAlchemy): sessions, events and one decision record per turn."""
 
-from assistant.store.db import StoreUnavailable, make_engine
+from assistant.store.db import StoreUnavailable, check_database_exists, make_engine
 from assistant.store.spool import SpoolingStore
 from assistant.store.sql_store import SqlStore
 
-__all__ = ["SpoolingStore", "SqlStore", "StoreUnavailable", "make_engine"]
+__all__ = ["SpoolingStore", "SqlStore", "StoreUnavailable", "check_database_exists", "make_engine"]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.engine import make_url
 
-from assistant.store.db import make_engine, store_errors
+from assistant.store.db import check_database_exists, make_engine, store_errors
 from assistant.store.migrate import UpgradeResult, current_revision, head_revision, upgrade
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 
@@ -61,6 +61,7 @@ def db_upgrade(url: str) -> UpgradeResult:
 
 def db_current(url: str) -> RevisionStatus:
     """The revision the database at ``url`` is at, and the latest one this version knows."""
+    check_database_exists(url)  # a mistyped SQLite path is reported, not created
     engine = _engine(url)
     try:
         with store_errors(engine.url), engine.connect() as connection:
@@ -98,6 +99,7 @@ def purge_logs(url: str, older_than: timedelta, dry_run: bool = False) -> PurgeR
     so a conversation that resumes meanwhile is either kept whole or deleted whole; on SQLite the first
     DELETE takes the database's write lock.
     """
+    check_database_exists(url)  # a mistyped SQLite path is reported, not created
     cutoff = utcnow() - older_than
     old = SessionRow.updated_at < cutoff
     old_ids = select(SessionRow.id).where(old)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from assistant.store.migrate import MigrationError, upgrade
 
@@ -35,30 +36,71 @@ def store_errors(url: URL) -> Iterator[None]:
     where = url.render_as_string(hide_password=True)
     try:
         yield
-    except OperationalError as error:
-        reason = " ".join(str(error.orig).split())  # the driver's message may span lines
+    except DatabaseError as error:
+        if not isinstance(error, OperationalError) and type(error) is not DatabaseError:
+            raise  # a constraint or SQL error (IntegrityError, ProgrammingError, ...) is not about reaching the database
+        reason = " ".join(str(error.orig).split())  # the driver's message may span lines ("file is not a database")
         raise StoreUnavailable(f"Cannot open the database {where}: {reason}") from None
     except (MigrationError, CommandError) as error:
         raise StoreUnavailable(f"Cannot migrate the database {where}: {error}") from None
 
 
+def parse_url(url: str) -> URL:
+    """``url`` parsed; StoreUnavailable (password hidden) when it is not a database URL at all."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        shown = re.sub(r":[^:/@]*@", ":***@", url)  # a password, if the text holds one
+        raise StoreUnavailable(
+            f"Cannot read the database URL {shown!r}: give e.g. sqlite:////path/to/assistant.db or postgresql://USER@HOST/DBNAME"
+        ) from None
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another kind of database."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def check_database_exists(url: str) -> None:
+    """StoreUnavailable when ``url`` names a SQLite file that is not there. For commands that only read or
+    change what is stored: a mistyped path must not give a new, empty database."""
+    path = sqlite_file(parse_url(url))
+    if path is not None and not path.exists():
+        raise StoreUnavailable(
+            f"No database at {path}: check the database URL or --data-dir (`assistant db upgrade` makes a new one)"
+        )
+
+
 def make_engine(url: str, create_tables: bool = True) -> Engine:
     """An engine for ``url``; creates the SQLite folder and, with ``create_tables``, brings the schema to
     the latest migration (a database made by create_all is stamped first). StoreUnavailable if unreachable."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
+    where = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(parsed)
+        if path is not None:
+            if path.parent.exists() and not path.parent.is_dir():
+                raise StoreUnavailable(f"Cannot open the database {where}: {path.parent} is a file, not a folder")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnavailable(f"Cannot open the database {where}: cannot make {path.parent}: {error.strerror or error}") from None
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_wal)
     else:
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except ModuleNotFoundError as error:
-            where = parsed.render_as_string(hide_password=True)
             raise StoreUnavailable(
                 f"Cannot open the database {where}: its driver ({error.name}) is not installed; "
                 "for PostgreSQL: pip install '.[scale]' (or psycopg[binary])"
+            ) from None
+        except NoSuchModuleError:
+            raise StoreUnavailable(
+                f"Cannot open the database {where}: {parsed.drivername!r} is not a kind of database the assistant knows; "
+                "use sqlite:///PATH or postgresql://USER@HOST/DBNAME"
             ) from None
     if create_tables:
         try:

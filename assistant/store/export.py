@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, func, select
 
-from assistant.store.db import make_engine, store_errors
+from assistant.store.db import check_database_exists, make_engine, store_errors
 from assistant.store.review import LogFilter
 from assistant.store.tables import SessionRow, TurnRow
 
@@ -243,6 +243,7 @@ def export_logs(
     receives the number of rows to come before the export starts. For `assistant logs export`."""
     check_target(path)  # refuse a bad name or folder before opening the database
     export_format(path, fmt)
+    check_database_exists(url)  # a mistyped SQLite path is reported, not created
     engine = make_engine(url)
     try:
         if on_total is not None:

@@ -58,6 +58,54 @@ def test_an_environment_value_that_is_not_json_names_the_variable(runner: CliRun
     assert_one_line_error(runner.invoke(app, ["db", "current"]), "ASSISTANT_SEARCH_FILTERS is not valid JSON: Expecting property name")
 
 
+# -- the database ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "command", "message"),
+    [
+        ("notaurl", ["db", "current"], "Cannot read the database URL 'notaurl'"),
+        ("notaurl", ["users", "add", "ana", "--password-stdin"], "Cannot read the database URL 'notaurl'"),
+        ("postgresql//ana:secret@db/x", ["logs", "export", "o.csv"], "Cannot read the database URL 'postgresql//ana:***@db/x'"),
+        ("http://example/x", ["users", "list"], "'http' is not a kind of database the assistant knows"),
+        ("http://example/x", ["db", "upgrade"], "'http' is not a kind of database the assistant knows"),
+    ],
+)
+def test_a_bad_database_url_is_one_line(runner: CliRunner, url: str, command: list[str], message: str) -> None:
+    result = runner.invoke(app, ["--database-url", url, *command], input="a-long-password-1\n")
+    assert_one_line_error(result, message)
+    assert "secret" not in result.output
+
+
+def test_a_file_that_is_not_a_database_and_a_data_dir_that_is_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "notdb.db").write_text("junk " * 100)
+    assert_one_line_error(runner.invoke(app, ["--database-url", f"sqlite:///{tmp_path / 'notdb.db'}", "users", "list"]), "file is not a database")
+    (tmp_path / "afile").write_text("x")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "afile"), "users", "add", "ana", "--password-stdin"], input="a-long-password-1\n")
+    assert_one_line_error(result, f"{tmp_path / 'afile'} is a file, not a folder")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["db", "current"], ["logs", "export", "o.csv"], ["logs", "purge", "--older-than", "2w", "--dry-run"],
+     ["users", "list"], ["users", "remove", "ana"], ["inbox", "list"], ["inbox", "reply", "s1", "hi"], ["inbox", "hand-back", "s1"]],
+)
+def test_commands_that_read_do_not_create_a_mistyped_database(runner: CliRunner, tmp_path: Path, command: list[str]) -> None:
+    typo = tmp_path / "typo" / "x.db"
+
+    result = invoke(runner, "--database-url", f"sqlite:///{typo}", *command)
+
+    assert_one_line_error(result, f"No database at {typo}")
+    assert not typo.parent.exists() and not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("command", [["inbox", "list"], ["inbox", "reply", "s1", "hi"], ["inbox", "hand-back", "s1"], ["users", "list"]])
+def test_staff_commands_with_the_database_down_are_one_line(runner: CliRunner, command: list[str]) -> None:
+    pytest.importorskip("psycopg")
+    result = invoke(runner, "--database-url", "postgresql+psycopg://ana:secret@127.0.0.1:1/x", *command)
+    assert_one_line_error(result, "Cannot open the database postgresql+psycopg://ana:***@127.0.0.1:1/x")
+
+
 # -- train ----------------------------------------------------------------------------------------
 
 

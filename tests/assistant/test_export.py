@@ -327,11 +327,16 @@ def test_command_format_option_overrides_the_suffix(runner: CliRunner, log: dict
 
 
 def test_command_on_the_default_database(runner: CliRunner, isolated: Path, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["logs", "export", str(tmp_path / "x.csv")])  # a typo'd path must not give an empty database
+    assert missing.exit_code == 1 and f"No database at {isolated / 'assistant.db'}" in flat(missing.stderr)
+    assert not (isolated / "assistant.db").exists() and not (tmp_path / "x.csv").exists()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
     result = runner.invoke(app, ["logs", "export", str(tmp_path / "x.csv")])
 
     assert result.exit_code == 0, result.output
     assert "Exported 0 turn record(s)" in result.stdout
-    assert (isolated / "assistant.db").is_file() and read_back(tmp_path / "x.csv", "csv") == []
+    assert read_back(tmp_path / "x.csv", "csv") == []
 
 
 @pytest.mark.parametrize(

@@ -142,11 +142,15 @@ def test_purge_command_dry_run_then_purge(runner: CliRunner, store: SqlStore, da
 
 
 def test_purge_command_on_the_default_database(runner: CliRunner, isolated: Path) -> None:
+    for dry_run in ([], ["--dry-run"]):  # a typo'd path must not give an empty database
+        missing = runner.invoke(app, ["logs", "purge", "--older-than", "2w", *dry_run])
+        assert missing.exit_code == 1 and "No database at" in missing.output and not (isolated / "assistant.db").exists()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
     result = runner.invoke(app, ["logs", "purge", "--older-than", "2w"])
 
     assert result.exit_code == 0, result.output
     assert "Deleted 0 session(s), 0 event(s) and 0 turn record(s)" in result.stdout
-    assert (isolated / "assistant.db").is_file()
 
 
 @pytest.mark.parametrize(

@@ -244,6 +244,13 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_db_current_and_upgrade(runner: CliRunner, database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        missing = runner.invoke(app, ["--database-url", database_url, "db", "current"])
+        assert missing.exit_code == 1 and f"No database at {path}" in " ".join(missing.output.split())
+        assert not path.exists()  # reported, not created
+        path.parent.mkdir(parents=True)
+        path.touch()  # an empty file is an empty SQLite database
     before = runner.invoke(app, ["--database-url", database_url, "db", "current"])
     assert before.exit_code == 0, before.output
     assert f"Revision: none (not the latest, which is {head_revision()}; run `assistant db upgrade`)" in before.stdout
