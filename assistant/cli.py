@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import socket
@@ -300,14 +301,26 @@ def _chat_turn(manager: Any, session_id: str | None, text: str) -> str | None:
     return session_id
 
 
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host``:``port``, or None: a probe socket is bound to each
+    address the host stands for, IPv4 or IPv6, as the server will."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = error.strerror if isinstance(error, socket.gaierror) else str(error)
+        return f"cannot listen on --host {host}: not an IP address, nor a host name this machine can resolve ({reason})"
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    return f"port {port} on {host} is already in use (another server running?); choose one with --port"
+                if error.errno == errno.EADDRNOTAVAIL:
+                    return f"cannot listen on --host {host}: it is not an address of this machine"
+                return f"cannot listen on {host} port {port}: {error.strerror or error}"
+    return None
 
 
 @app.command()
@@ -321,8 +334,9 @@ def serve(
     import uvicorn
 
     settings = settings_from(ctx, host=host, port=port)
-    if not port_is_free(settings.host, settings.port):
-        fail(f"port {settings.port} on {settings.host} is already in use (another server running?); choose one with --port")
+    problem = listen_problem(settings.host, settings.port)
+    if problem:
+        fail(problem)
     assistant = Assistant(settings)
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
     if warm_up:
@@ -335,7 +349,7 @@ def serve(
     staff_keys = len(settings.staff_api_keys)
     err.print(f"Staff API /api/staff: {f'{staff_keys} staff key(s)' if staff_keys else 'off (no staff_api_keys)'}", highlight=False)
     err.print(
-        f"Serving on http://{settings.host}:{settings.port}  "
+        f"Serving on http://{f'[{settings.host}]' if ':' in settings.host else settings.host}:{settings.port}  "
         "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)"
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")

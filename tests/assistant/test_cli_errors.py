@@ -106,6 +106,27 @@ def test_staff_commands_with_the_database_down_are_one_line(runner: CliRunner, c
     assert_one_line_error(result, "Cannot open the database postgresql+psycopg://ana:***@127.0.0.1:1/x")
 
 
+# -- serve ----------------------------------------------------------------------------------------
+
+
+def test_serve_checks_the_port_with_the_host_address_family() -> None:
+    try:
+        ipv6 = socket.socket(socket.AF_INET6)
+        ipv6.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with ipv6:
+        ipv6.listen()
+        port = ipv6.getsockname()[1]
+        assert cli.listen_problem("::1", port) == f"port {port} on ::1 is already in use (another server running?); choose one with --port"
+    assert cli.listen_problem("::1", port) is None  # was "in use": the probe tried IPv4 only
+
+
+def test_serve_names_a_bad_host_as_such(runner: CliRunner) -> None:
+    assert_one_line_error(invoke(runner, "serve", "--host", "999.1.1.1", "--port", "7894", "--no-warm-up"), "cannot listen on --host 999.1.1.1: not an IP address")
+    assert "not an address of this machine" in (cli.listen_problem("192.0.2.1", 7894) or "")  # TEST-NET-1: never local
+
+
 # -- train ----------------------------------------------------------------------------------------
 
 
