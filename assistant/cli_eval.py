@@ -31,26 +31,40 @@ def eval_retrieval(
     index_type: Annotated[str, typer.Option(help="flat (exact), hnsw or ivf for the dense search.")] = "flat",
     keyword_tokenizer: Annotated[Optional[str], typer.Option(help="auto, english or cjk; default: the keyword_tokenizer setting.")] = None,
     sentence_weight: Annotated[Optional[float], typer.Option(min=0, max=1, help="Best-sentence share of an article passage's dense score (0: chunk vectors only); default: the sentence_weight setting.")] = None,
-    limit: Annotated[int, typer.Option(help="Evaluate only N queries spread evenly over the set (0: all).")] = 0,
+    limit: Annotated[int, typer.Option(min=0, help="Evaluate only N queries spread evenly over the set (0: all).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object keyed by method, then metric.")] = False,
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 of each search method on a public dataset."""
-    from retrieval.evaluation import EvalConfig, evaluate, load_dataset, query_split
+    from retrieval.evaluation import METHODS, EvalConfig, evaluate, load_dataset, query_split
+    from retrieval.index import INDEX_TYPES
+    from retrieval.keyword import TOKENIZERS
     from retrieval.reranker import CrossEncoderReranker, load_reranker
 
     settings = settings_from(ctx)
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    # every option is checked before the corpus is embedded (minutes on a large dataset)
+    unknown = [m for m in chosen if m not in METHODS]
+    if not chosen or unknown:
+        fail(f"--methods takes one or more of {', '.join(METHODS)}, comma-separated; got {methods!r}")
+    if index_type not in INDEX_TYPES:
+        fail(f"--index-type must be one of {', '.join(INDEX_TYPES)}, not {index_type!r}")
+    if keyword_tokenizer is not None and keyword_tokenizer not in TOKENIZERS:
+        fail(f"--keyword-tokenizer must be one of {', '.join(TOKENIZERS)}, not {keyword_tokenizer!r}")
     try:
         eval_set = run_guarded(lambda: query_split(load_dataset(dataset, data), split))  # unknown name, missing path
     except KeyError as error:
         fail(f"{data} does not look like the {dataset} dataset: no field {error}")
+    except (TypeError, AttributeError) as error:  # e.g. a list where the dataset has an object
+        fail(f"{data} does not look like the {dataset} dataset ({error})")
     if 0 < limit < len(eval_set.queries):  # evenly spread over the set, so every part of it is represented
         eval_set = eval_set.subset(sorted({round(i * (len(eval_set.queries) - 1) / max(limit - 1, 1)) for i in range(limit)}))
-    chosen = [m.strip() for m in methods.split(",") if m.strip()]
     reranker_path = reranker or settings.reranker_path
     rerank_model = None
     if "rerank" in chosen:
         rerank_model = load_reranker(reranker_path) if reranker is None else run_guarded(lambda: CrossEncoderReranker(reranker))
     if "rerank" in chosen and rerank_model is None:
+        if set(chosen) == {"rerank"}:
+            fail(f"no trained reranker in {reranker_path}, and 'rerank' is the only method asked for (train one: assistant train reranker)")
         err.print(f"note: no trained reranker in {reranker_path}; method 'rerank' left out (train one: assistant train reranker)")
         chosen.remove("rerank")
     weights = settings.fusion_weights

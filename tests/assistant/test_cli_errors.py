@@ -127,6 +127,38 @@ def test_serve_names_a_bad_host_as_such(runner: CliRunner) -> None:
     assert "not an address of this machine" in (cli.listen_problem("192.0.2.1", 7894) or "")  # TEST-NET-1: never local
 
 
+# -- eval retrieval -------------------------------------------------------------------------------
+
+
+def _stackfaq(folder: Path) -> Path:
+    threads = [{"question": "Delete a Facebook account", "answer": ["Open settings and delete it."], "rephr": ["remove my facebook account"]}]
+    folder.mkdir()
+    (folder / "faq.json").write_text(json.dumps({"root": {"qapair": threads}}))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--methods", "rerank"], "no trained reranker in"),
+        (["--methods", ""], "--methods takes one or more of dense, bm25, rrf, hybrid, rerank"),
+        (["--methods", "dense,foo"], "--methods takes one or more of"),
+        (["--index-type", "foo"], "--index-type must be one of"),
+        (["--keyword-tokenizer", "foo"], "--keyword-tokenizer must be one of"),
+    ],
+)
+def test_eval_retrieval_checks_its_options_before_embedding(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
+    result = invoke(runner, "eval", "retrieval", "--dataset", "stackfaq", "--data", str(_stackfaq(tmp_path / "stackfaq")), *args)
+    assert_one_line_error(result, message)
+
+
+def test_eval_retrieval_on_the_wrong_dataset_folder(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "data.json").write_text("[1, 2]")
+    result = invoke(runner, "eval", "retrieval", "--dataset", "stackfaq", "--data", str(tmp_path / "other"))
+    assert_one_line_error(result, f"{tmp_path / 'other'} does not look like the stackfaq dataset")
+
+
 # -- train ----------------------------------------------------------------------------------------
 
 
