@@ -20,7 +20,7 @@ from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
-from dialog.business import DEMO_ORDERS, BusinessActions, demo_actions
+from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions
 from dialog.business_rules import BusinessRules, load_rules
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
@@ -185,6 +185,9 @@ class Assistant:
 
     @cached_property
     def business_actions(self) -> BusinessActions:
+        """The order-status lookup; OrdersError at start-up when a configured orders file cannot be used."""
+        if self.settings.orders_file is not None:
+            check_orders(self.settings.orders_file)
         return demo_actions(self.settings.orders_file or DEMO_ORDERS)
 
     @cached_property

@@ -16,22 +16,27 @@ from assistant.cli_train import train_app
 def train_lm_data(
     out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write (format: docs/lm.md).")],
     squad: Annotated[Optional[Path], typer.Option(help="SQuAD-v2-style JSON file or folder.")] = None,
-    split: Annotated[str, typer.Option(help="squad: the train articles (default), report or all.")] = "train",
+    split: Annotated[str, typer.Option(help="squad: the train articles (default; less the tune share), tune, report or all.")] = "train",
     faq: Annotated[Optional[Path], typer.Option(help="A knowledge base FAQ CSV (question,answer).")] = None,
-    distractors: Annotated[int, typer.Option(help="Other passages shown with the right one.")] = 1,
+    distractors: Annotated[int, typer.Option(min=0, help="Other passages shown with the right one.")] = 1,
 ) -> None:
     """Training examples, answerable and unanswerable, from SQuAD-style data and/or a knowledge base FAQ."""
     from assistant.lm import training_data as td
 
     if squad is None and faq is None:
         fail("give --squad and/or --faq")
+    if out_file.is_dir():
+        fail(f"--out {out_file} is a folder; give a file name (.jsonl)")
     examples: list[td.Example] = []
     if squad is not None:
         questions = run_guarded(lambda: td.load_squad(squad))
-        examples += td.squad_examples(td.squad_split(questions, split), distractors)
+        examples += run_guarded(lambda: td.squad_examples(td.squad_split(questions, split), distractors))
     if faq is not None:
         examples += run_guarded(lambda: td.faq_examples(faq, distractors))
-    count = td.write_jsonl(examples, out_file)
+    try:
+        count = td.write_jsonl(examples, out_file)
+    except OSError as error:
+        fail(f"cannot write {out_file}: {error.strerror or error}")
     out.print(f"wrote {count} examples to {out_file}: {json.dumps(td.describe(examples))}")
 
 

@@ -141,6 +141,28 @@ class BusinessActions:
 
 
 DEMO_ORDERS = Path(__file__).resolve().parents[1] / "demo" / "orders.csv"
+ORDER_COLUMNS = ("order_number", "status")  # what the order-status lookup reads
+
+
+class OrdersError(ValueError):
+    """The order table cannot be used; the message names the file and what is wrong."""
+
+
+def check_orders(path: Path) -> None:
+    """OrdersError unless ``path`` is a readable UTF-8 CSV with the columns the lookup needs; run at
+    start-up, so a wrong ``orders_file`` is not found at a customer's first order question."""
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except OSError as error:
+        raise OrdersError(f"cannot read the orders file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise OrdersError(f"cannot read the orders file {path}: not UTF-8 text") from None
+    missing = [column for column in ORDER_COLUMNS if column not in header]
+    if missing:
+        raise OrdersError(
+            f"the orders file {path} has no {' or '.join(missing)} column; its header is: {','.join(header) or '(empty)'}"
+        )
 
 
 def read_orders(path: Path) -> dict[str, dict[str, str]]:

@@ -197,3 +197,41 @@ def test_training_refuses_a_folder_that_is_not_its_own_before_training(runner: C
 
     assert sorted(p.relative_to(victim).as_posix() for p in victim.rglob("*")) == ["notes.txt", "sub", "sub/data.csv"]
     assert (tmp_path / "afile").read_text() == "keep me"
+
+
+# -- smaller checks: lm-data, embedder, logs export, orders_file -----------------------------------
+
+
+def test_train_lm_data_and_embedder_options_are_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer\nDo you wrap gifts?,Yes.\nHow long is shipping?,3 days.\n", encoding="utf-8")
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps({"data": []}))
+    assert_one_line_error(invoke(runner, "train", "lm-data", "--squad", str(squad), "--split", "foo", "--out", str(tmp_path / "x.jsonl")),
+                          "unknown split 'foo'")
+    assert_one_line_error(invoke(runner, "train", "lm-data", "--faq", str(faq), "--out", str(tmp_path)), "is a folder; give a file name")
+    result = invoke(runner, "train", "embedder", "--data-root", str(tmp_path), "--evaluate-on", "foo", "--output", str(tmp_path / "emb"))
+    assert_one_line_error(result, "--evaluate-on: unknown dataset(s) foo")
+
+
+def test_logs_export_replaces_a_file_only_with_force(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    (tmp_path / "turns.csv").write_text("an earlier export\n")
+
+    assert_one_line_error(runner.invoke(app, ["logs", "export", str(tmp_path / "turns.csv")]), "exists already; add --force to replace it")
+    assert (tmp_path / "turns.csv").read_text() == "an earlier export\n"
+    forced = runner.invoke(app, ["logs", "export", str(tmp_path / "turns.csv"), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (tmp_path / "turns.csv").read_text().startswith("session_id")
+
+
+
+
+def test_an_unusable_orders_file_is_reported_before_the_first_question(
+    runner: CliRunner, ingested: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_ORDERS_FILE", str(tmp_path / "nope.csv"))
+    assert_one_line_error(invoke(runner, "ask", "Where is order NW-20481736?"), f"cannot read the orders file {tmp_path / 'nope.csv'}")
+    (tmp_path / "orders.csv").write_text("number,state\nNW-1,shipped\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_ORDERS_FILE", str(tmp_path / "orders.csv"))
+    assert_one_line_error(invoke(runner, "ask", "Where is order NW-20481736?"), "has no order_number or status column; its header is: number,state")
