@@ -154,6 +154,8 @@ def ingest(
     )
     if report.total_documents == 0:
         fail("no documents could be indexed from the given paths.")
+    if report.conflicts:
+        fail(f"{len(report.conflicts)} document(s) were not indexed: their ids belong to another source (see above).")
 
 
 @index_app.command("status")

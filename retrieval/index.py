@@ -106,6 +106,7 @@ class VectorIndex:
         self.documents: dict[str, dict[str, str]] = {}  # doc id -> {"hash", "source", "chunking"}
         self.chunking: dict[str, Any] = {}  # the chunk settings of the last ingest, e.g. {"max_tokens": 256, ...}
         self.sources: list[str] | None = []  # the files and folders ingested (None: an index saved before they were recorded)
+        self.guessed_sources: list[str] = []  # of those, the ones inferred for an older index (provisional: retrieval.sources)
         self.updated_at: str | None = None
 
     def __len__(self) -> int:
@@ -253,6 +254,7 @@ class VectorIndex:
             "sentence_vectors": int(self.sentences.ntotal),
             "chunking": self.chunking,
             "sources": self.sources,
+            "guessed_sources": self.guessed_sources,
             "updated_at": self.updated_at,
         }
 
@@ -341,6 +343,7 @@ class VectorIndex:
         index.documents = json.loads((folder / "documents.json").read_text())
         index.chunking = manifest.get("chunking") or {}
         index.sources = manifest.get("sources")
+        index.guessed_sources = list(manifest.get("guessed_sources") or [])
         index.updated_at = manifest.get("updated_at")
         if index.faiss.ntotal != len(index.chunks):
             raise IndexLoadError(f"Index in {folder} has {index.faiss.ntotal} vectors for {len(index.chunks)} chunks. {REBUILD_HINT}")

@@ -29,8 +29,20 @@ def lock_path(index_dir: Path) -> Path:
 
 
 def remove_leftovers(index_dir: Path) -> None:
-    """Delete staging folders that a killed save left beside the index (call with the lock held)."""
+    """Delete staging folders that a killed save left beside the index (call with the lock held).
+
+    A save killed between its two renames leaves no index folder, only the previous index moved aside
+    (``.NAME.old-*``) and the complete new one (``.NAME.new-*``): the previous index is put back (or,
+    failing that, a staging folder whose manifest was written) instead of being deleted.
+    """
     folder = Path(os.path.realpath(index_dir))
+    if not folder.exists() and not folder.is_symlink():
+        moved_aside = [p for p in folder.parent.glob(f".{folder.name}.old*") if not p.is_symlink() and (p / "manifest.json").is_file()]
+        complete = [p for p in folder.parent.glob(f".{folder.name}.new*") if (p / "manifest.json").is_file()]
+        for candidate in (moved_aside, complete):
+            if candidate:
+                os.replace(max(candidate, key=lambda p: p.stat().st_mtime), folder)
+                break
     for leftover in folder.parent.glob(f".{folder.name}.new*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in folder.parent.glob(f".{folder.name}.old*"):

@@ -140,13 +140,14 @@ def ingest(
     """
     with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
         index = open_or_create(index_dir, embedder, rebuild=rebuild, **index_options)
-        sources_before = index.sources
+        sources_before, guessed_before = index.sources, index.guessed_sources
         roots = known_roots(index.documents, index.sources)
-        targets, nested = plan_targets([Path(p) for p in paths], roots)
+        guessed = set(roots) if sources_before is None else set(index.guessed_sources) & set(roots)
+        targets, nested = plan_targets([Path(p) for p in paths], roots, guessed)
         report = IngestReport()
         loaded = load_targets(targets, report, show_progress, faq_columns)
         owners = {doc_id: info.get("root") for doc_id, info in index.documents.items()}
-        taken_over = roots_taken_over(loaded, owners, nested, replace) - {t.root for t in targets}
+        taken_over = roots_taken_over(loaded, owners, nested, replace, guessed) - {t.root for t in targets}
         report.replaced_roots = sorted(taken_over)
         signature = ",".join(f"{key}={value}" for key, value in chunking_settings(embedder, max_tokens, overlap_tokens).items())
         seen: set[str] = set()
@@ -185,7 +186,8 @@ def ingest(
             report.chunks_embedded = len(to_embed)
         index.chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
         index.sources = sorted((set(roots) - taken_over) | {t.root for t in targets if t.path.exists()})
-        if report.changed or rebuild or index.sources != sources_before or not (Path(index_dir) / "manifest.json").exists():
+        index.guessed_sources = sorted(guessed & set(index.sources))
+        if report.changed or rebuild or index.sources != sources_before or index.guessed_sources != guessed_before or not (Path(index_dir) / "manifest.json").exists():
             index.save(index_dir)
         report.total_documents = len(index.documents)
         report.total_chunks = len(index)
@@ -207,14 +209,16 @@ def load_targets(
 
 
 def roots_taken_over(
-    loaded: list[tuple[IngestTarget, Document]], owners: dict[str, str | None], nested: set[str], replace: bool
+    loaded: list[tuple[IngestTarget, Document]], owners: dict[str, str | None], nested: set[str], replace: bool,
+    guessed: set[str] | frozenset[str] = frozenset(),
 ) -> set[str]:
     """Recorded roots the loaded documents take the place of: roots nested in a folder given, and roots
-    that hold one of their ids and no longer exist (moved or renamed), or any such root with ``replace``."""
+    that hold one of their ids and no longer exist (moved or renamed) or were only guessed for an older
+    index, or any such root with ``replace``."""
     taken = set(nested)
     for target, document in loaded:
         owner = owners.get(document.doc_id)
-        if owner and owner != target.root and (replace or not Path(owner).exists()):
+        if owner and owner != target.root and (replace or owner in guessed or not Path(owner).exists()):
             taken.add(owner)
     return taken
 
@@ -304,7 +308,9 @@ def prune_documents(
         removal = _remove(index, [d for d, info in index.documents.items() if not Path(info["source"]).exists()])
         removal.roots_forgotten = [root for root in roots if not Path(root).exists()]
         if removal.doc_ids or removal.roots_forgotten or index.sources is None:
+            guessed = set(roots) if index.sources is None else set(index.guessed_sources)
             index.sources = [root for root in roots if root not in removal.roots_forgotten]
+            index.guessed_sources = sorted(guessed & set(index.sources))
             index.save(index_dir)
         return removal
 

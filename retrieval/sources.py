@@ -10,8 +10,9 @@ The rules (docs/retrieval.md, "Document ids"):
   whole-root ingest gives, and ingesting it updates only those documents.
 - A folder that holds recorded roots takes them over (their documents get ids relative to it).
 - An id already held by a document of another root that still exists is not taken: the new document
-  is reported as a conflict. When that other root no longer exists (moved or renamed), or with
-  ``replace``, the new root takes its place and the old root's other documents are removed.
+  is reported as a conflict. When that other root no longer exists (moved or renamed), was only
+  guessed for an index saved before roots were recorded, or with ``replace``, the new root takes its
+  place and the old root's other documents are removed.
 """
 
 from __future__ import annotations
@@ -55,14 +56,23 @@ def relative_within(path: Path, root: Path) -> PurePosixPath | None:
     return None
 
 
-def plan_targets(paths: list[Path], roots: list[str]) -> tuple[list[IngestTarget], set[str]]:
+def plan_targets(paths: list[Path], roots: list[str], guessed: set[str] | frozenset[str] = frozenset()) -> tuple[list[IngestTarget], set[str]]:
     """The targets for ``paths`` given the recorded ``roots``, and the recorded roots nested in a new
-    folder root (which that folder takes over)."""
+    folder root (which that folder takes over).
+
+    A ``guessed`` root (inferred for an older index, which recorded files resolved) that a folder given
+    reaches only through a symlink (``current`` -> the guessed ``releases/v1``) is taken over by that
+    folder, so the link, not the release it pointed to, is recorded."""
     targets: list[IngestTarget] = []
     nested: set[str] = set()
     for given in paths:
         path = absolute(given)
         owner = next((r for r in sorted(roots, key=len, reverse=True) if relative_within(path, Path(r)) is not None), None)
+        if (
+            owner in guessed and path.is_dir() and str(path) != owner and not path.is_relative_to(owner)
+            and os.path.realpath(path) == os.path.realpath(owner)
+        ):
+            owner = None
         if owner is not None and Path(owner).is_dir():
             relative = relative_within(path, Path(owner))
             inside = Path(owner) / relative
@@ -84,8 +94,11 @@ def infer_legacy_roots(documents: dict[str, dict[str, Any]]) -> list[str]:
     """Give documents of an index saved before roots were recorded the root they most likely came from.
 
     A document's root is its file's path minus its id's folders, when the path really ends with its id
-    (not so for a symlinked file); a top-level file belongs to a folder only when a document with a
-    folder in its id shows that folder was ingested, otherwise it is its own root. Documents whose root
+    (not so for a symlinked file); a top-level file belongs to its folder when a document with a
+    folder in its id shows that folder was ingested, or two or more top-level files come from it, or
+    it is all the folder holds; otherwise it is its own root. Inferred roots are provisional (the
+    index records them as ``guessed_sources``): the first ingest of another path holding their ids
+    takes them over. Documents whose root
     cannot be told get none, and are never taken as a whole folder. Returns the roots found.
     """
     candidates: dict[str, str] = {}
@@ -103,9 +116,27 @@ def infer_legacy_roots(documents: dict[str, dict[str, Any]]) -> list[str]:
         candidates[doc_id] = str(folder)
         if len(file_id.parts) > 1:
             folders.add(str(folder))
+    # a folder of top-level files only (the usual flat knowledge base) was ingested as a folder when it
+    # gave two or more files, or its one file is all it holds
+    top_level: dict[str, set[str]] = {}
+    for doc_id, folder in candidates.items():
+        if "/" not in doc_id.split("#")[0]:
+            top_level.setdefault(folder, set()).add(documents[doc_id]["source"])
+    for folder, files in top_level.items():
+        if len(files) >= 2 or _holds_only(Path(folder), next(iter(files))):
+            folders.add(folder)
     for doc_id, folder in candidates.items():
         documents[doc_id]["root"] = folder if folder in folders else documents[doc_id]["source"]
     return sorted({info["root"] for info in documents.values() if info.get("root")})
+
+
+def _holds_only(folder: Path, source: str) -> bool:
+    """Whether ``folder`` exists and holds nothing visible but the file ``source``."""
+    try:
+        entries = [name for name in os.listdir(folder) if not name.startswith(".")]
+    except OSError:
+        return False
+    return entries == [Path(source).name]
 
 
 def known_roots(documents: dict[str, dict[str, Any]], sources: list[str] | None) -> list[str]:

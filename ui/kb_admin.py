@@ -90,7 +90,11 @@ class KnowledgeBaseAdmin:
 
     def _ids_held_elsewhere(self, stored_name: str, incoming: Path) -> list[str]:
         """Ids the file would get in the uploads folder that documents of another ingested path hold."""
-        documents = self.retriever.index.documents if (self.index_dir / "manifest.json").exists() else {}
+        documents: dict[str, dict[str, Any]] = {}
+        if (self.index_dir / "manifest.json").exists():
+            index = self.retriever.index
+            documents = {d: dict(info) for d, info in index.documents.items()}
+            known_roots(documents, index.sources)  # an older index: its documents' roots are inferred on this copy
         ids = [d.doc_id for d in load_file(incoming, Path(stored_name).stem, self.faq_columns)]
         return [
             doc_id for doc_id in ids

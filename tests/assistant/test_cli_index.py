@@ -129,7 +129,8 @@ def test_ingest_reports_ids_another_folder_holds_and_replace_takes_them(runner: 
     refused = invoke(runner, "ingest", str(copy))
     replaced = invoke(runner, "ingest", "--replace", str(copy))
 
-    assert refused.exit_code == 0, refused.output
+    assert refused.exit_code == 1, refused.output  # scripts notice documents left out
+    assert "Indexed 0 new, 0 changed" in refused.stdout and "1 document(s) were not indexed" in flat(refused.stderr)
     assert f"not indexed {copy / 'faq.csv'}: the id faq#do-you-offer-gift-wrapping belongs to a document from {ingested}" in flat(refused.stderr)
     assert "add --replace" in flat(refused.stderr)
     assert replaced.exit_code == 0, replaced.output

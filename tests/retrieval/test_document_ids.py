@@ -170,3 +170,97 @@ def test_legacy_roots_are_inferred_only_where_the_path_proves_them() -> None:
     assert infer_legacy_roots(documents) == ["/downloads/alone.md", "/kb"]
     assert documents["faq#x"]["root"] == "/kb" and "root" not in documents["linked"]
 
+
+
+def make_legacy(index_dir: Path) -> None:
+    """Rewrite the index as a version that recorded no sources or roots saved it."""
+    index = load(index_dir)
+    index.sources = None
+    index.documents = {d: {k: v for k, v in info.items() if k != "root"} for d, info in index.documents.items()}
+    index.save(index_dir)
+
+
+def test_an_older_index_built_through_a_switched_link_follows_the_link(tmp_path: Path) -> None:
+    releases = write_files(tmp_path / "releases", {
+        "v1/policy.md": "# Policy\n\nOld policy text.\n", "v1/billing/refunds.md": "# Refunds\n\nOld.\n",
+        "v2/policy.md": "# Policy\n\nNew policy text.\n", "v2/billing/refunds.md": "# Refunds\n\nNew.\n",
+    })
+    current = tmp_path / "current"
+    current.symlink_to(releases / "v1")
+    index_dir = tmp_path / "index"
+    ingest([current], HashEmbedder(), index_dir)  # the old version recorded the files resolved: releases/v1
+    make_legacy(index_dir)
+    current.unlink()
+    current.symlink_to(releases / "v2")
+
+    report = ingest([current], HashEmbedder(), index_dir)
+
+    assert not report.conflicts and sorted(report.updated) == ["billing/refunds", "policy"]
+    assert report.replaced_roots == [str(releases / "v1")]
+    index = load(index_dir)
+    assert index.sources == [str(current)] and index.guessed_sources == []
+    assert {info["root"] for info in index.documents.values()} == {str(current)}
+
+
+def test_an_older_index_through_an_unswitched_link_records_the_link(tmp_path: Path) -> None:
+    releases = write_files(tmp_path / "releases", {
+        "v1/policy.md": "# Policy\n\nOld.\n", "v1/billing/refunds.md": "# Refunds\n\nSame.\n",
+        "v2/policy.md": "# Policy\n\nNew.\n", "v2/billing/refunds.md": "# Refunds\n\nSame.\n",
+    })
+    current = tmp_path / "current"
+    current.symlink_to(releases / "v1")
+    index_dir = tmp_path / "index"
+    ingest([current], HashEmbedder(), index_dir)
+    make_legacy(index_dir)
+
+    first = ingest([current], HashEmbedder(), index_dir)
+    assert first.chunks_embedded == 0 and load(index_dir).sources == [str(current)]
+    current.unlink()
+    current.symlink_to(releases / "v2")
+
+    assert ingest([current], HashEmbedder(), index_dir).updated == ["policy"]
+
+
+def test_a_guessed_source_is_kept_as_guessed_until_another_path_takes_it(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    make_legacy(index_dir)
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    assert load(index_dir).guessed_sources == [str(kb_dir)]
+    copy = tmp_path / "kb-copy"
+    shutil.copytree(kb_dir, copy)
+
+    report = ingest([copy], HashEmbedder(), index_dir)  # no --replace needed: kb_dir was only guessed
+
+    assert not report.conflicts and report.replaced_roots == [str(kb_dir)]
+    assert load(index_dir).sources == [str(copy)] and load(index_dir).guessed_sources == []
+    copy2 = tmp_path / "kb-copy2"
+    shutil.copytree(kb_dir, copy2)
+    assert ingest([copy2], HashEmbedder(), index_dir).conflicts  # a recorded source is not taken silently
+
+
+def test_an_older_index_of_a_flat_folder_is_adopted_as_that_folder(tmp_path: Path) -> None:
+    kb = write_files(tmp_path / "kb", {"a.md": "# A\n\nalpha.\n", "b.md": "# B\n\nbeta.\n"})
+    index_dir = tmp_path / "index"
+    ingest([kb], HashEmbedder(), index_dir)
+    make_legacy(index_dir)
+    index = load(index_dir)
+    documents = {d: dict(info) for d, info in index.documents.items()}
+    assert infer_legacy_roots(documents) == [str(kb)]
+    write_files(kb, {"c.md": "# C\n\ngamma.\n"})
+    (kb / "a.md").unlink()
+
+    report = ingest([kb / "b.md"], HashEmbedder(), index_dir)  # any ingest records the folder guessed
+    assert load(index_dir).sources == [str(kb)]
+    report = ingest([kb], HashEmbedder(), index_dir)
+
+    assert report.added == ["c"] and report.removed == ["a"]
+
+
+def test_a_lone_file_is_its_folder_only_when_the_folder_holds_nothing_else(tmp_path: Path) -> None:
+    only = write_files(tmp_path / "only", {"a.md": "# A\n"})
+    shared = write_files(tmp_path / "shared", {"a.md": "# A\n", "notes.txt": "private\n"})
+    documents = {"a": {"source": str(only / "a.md")}}
+    assert infer_legacy_roots(documents) == [str(only)]
+    documents = {"a": {"source": str(shared / "a.md")}}
+    assert infer_legacy_roots(documents) == [str(shared / "a.md")]

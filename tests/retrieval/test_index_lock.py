@@ -115,3 +115,18 @@ def test_a_save_whose_swap_fails_half_way_puts_the_previous_index_back(kb_dir: P
 
     assert len(VectorIndex.load(index_dir, "hash", "hash-256").documents) == 5
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index")) == [".index.lock"]
+
+
+def test_a_save_killed_between_its_renames_gets_the_previous_index_back(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    documents = len(VectorIndex.load(index_dir, "hash", "hash-256").documents)
+    os.replace(index_dir, tmp_path / ".index.old-123-abc")  # the first rename done, the process killed
+    VectorIndex.load(tmp_path / ".index.old-123-abc", "hash", "hash-256").save(tmp_path / "staging")
+    os.replace(tmp_path / "staging", tmp_path / ".index.new-123-abc")
+    other = write_files(tmp_path / "other", {"note.md": "# Note\n\nA note.\n"})
+
+    ingest([other], HashEmbedder(), index_dir)
+
+    assert len(VectorIndex.load(index_dir, "hash", "hash-256").documents) == documents + 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index")) == [".index.lock"]

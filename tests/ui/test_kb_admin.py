@@ -223,3 +223,17 @@ def test_a_page_action_gives_up_clearly_while_another_process_writes(
         with pytest.raises(gr.Error, match="Try again when it has finished"):
             admin.remove("faq")
     assert "faq#do-you-offer-gift-wrapping" in admin.retriever.index.documents
+
+
+def test_an_upload_is_checked_against_an_older_index_before_it_is_kept(admin: KnowledgeBaseAdmin, kb_dir: Path) -> None:
+    index = VectorIndex.load(admin.index_dir, "hash", "hash-256")
+    index.sources = None  # as an older version saved it: no sources, no roots
+    index.documents = {d: {k: v for k, v in info.items() if k != "root"} for d, info in index.documents.items()}
+    index.save(admin.index_dir)
+    incoming = upload_file(kb_dir.parent, "faq.csv", "question,answer\nDo you offer gift wrapping?,No.\n")
+
+    outcome = admin.upload([incoming])
+
+    assert "refused faq.csv: the id faq#do-you-offer-gift-wrapping belongs to a document ingested from elsewhere" in outcome
+    assert not (admin.uploads_dir / "faq.csv").exists()
+    assert len(VectorIndex.load(admin.index_dir, "hash", "hash-256").documents) == 5
