@@ -312,8 +312,14 @@ def listen_problem(host: str, port: int) -> str | None:
         reason = error.strerror if isinstance(error, socket.gaierror) else str(error)
         return f"cannot listen on --host {host}: not an IP address, nor a host name this machine can resolve ({reason})"
     for family, kind, proto, _, address in addresses:
-        with socket.socket(family, kind, proto) as probe:
+        try:
+            probe = socket.socket(family, kind, proto)
+        except OSError as error:  # e.g. no IPv6 on this machine
+            return f"cannot listen on --host {host}: {error.strerror or error}"
+        with probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as the server binds: IPv6 only, beside any IPv4 socket on the port
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
                 probe.bind(address)
             except OSError as error:
@@ -352,7 +358,8 @@ def serve(
     err.print(f"Staff API /api/staff: {f'{staff_keys} staff key(s)' if staff_keys else 'off (no staff_api_keys)'}", highlight=False)
     err.print(
         f"Serving on http://{f'[{settings.host}]' if ':' in settings.host else settings.host}:{settings.port}  "
-        "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)"
+        "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)",
+        markup=False,  # "[::1]" is an address, not markup
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 

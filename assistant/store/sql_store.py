@@ -55,15 +55,24 @@ class SqlStore:
         ``expected_events``, the update (and so everything) happens only if the count is still that."""
         feedback = [event for event in events if isinstance(event, FeedbackGiven)]
         params = _summary_params(session_id, turn, feedback, events, expected_events)
+        rates = any(event.source == "customer" and event.rating is not None for event in feedback)
         if self.engine.dialect.name == "postgresql":
+            rows = _postgres_rows(session_id, events, turn, feedback)
+            if rates:  # rare: the earlier ratings are read with the session's row locked, so ratings at once count right
+                with self.engine.begin() as db:
+                    db.execute(_LOCK_SESSION, {"session_id": session_id})
+                    params.update(_thumb_changes(db, session_id, feedback))
+                    if not db.execute(_POSTGRES_APPEND, {**params, **rows}).scalar():
+                        raise _why_not_updated(db, session_id)
+                return
             # one statement, atomic on its own: no BEGIN and COMMIT of ours, one exchange with the server
-            # (two when customers rate: their earlier ratings are read first)
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
-                params.update(_thumb_changes(db, session_id, feedback))
-                if not db.execute(_POSTGRES_APPEND, {**params, **_postgres_rows(session_id, events, turn, feedback)}).scalar():
+                if not db.execute(_POSTGRES_APPEND, {**params, **rows}).scalar():
                     raise _why_not_updated(db, session_id)
             return
         with self.engine.begin() as db:
+            if rates:  # take SQLite's write lock before the earlier ratings are read
+                db.execute(_TOUCH_SESSION, {"session_id": session_id})
             params.update(_thumb_changes(db, session_id, feedback))
             start = _update_summary(db, params)
             _insert_events(db, session_id, events, start=start)
@@ -201,6 +210,8 @@ def _summary_params(
         "abstained": turn is not None and turn.abstained,
         "score": None if turn is None else turn.top_score,
         "turn_model": (turn.model or None) if turn is not None else None,
+        "up": 0,  # changed by the customer's ratings (_thumb_changes)
+        "down": 0,
     }
 
 
@@ -218,12 +229,16 @@ _LATEST_CUSTOMER_RATINGS = select(FeedbackRow.turn_no, FeedbackRow.rating).where
 )
 
 
+_LOCK_SESSION = select(SessionRow.id).where(SessionRow.id == bindparam("session_id")).with_for_update()
+_TOUCH_SESSION = update(SessionRow).where(SessionRow.id == bindparam("session_id")).values(event_count=SessionRow.event_count)
+
+
 def _thumb_changes(db: Connection, session_id: str, feedback: list[FeedbackGiven]) -> dict[str, int]:
     """How the customer's ratings among ``feedback`` change the session's counts of answers rated up and
     down (``up``, ``down``): each answer counts once, as last rated, so a changed thumb moves from one
     count to the other and a thumb taken back (0) leaves both. Reviewers' thumbs are not counted."""
     latest = {event.turn_no: event.rating for event in feedback if event.source == "customer" and event.rating is not None}
-    if not latest:
+    if not latest:  # no query on the hot path: most appends hold no rating
         return {"up": 0, "down": 0}
     before = dict(db.execute(_LATEST_CUSTOMER_RATINGS, {"session_id": session_id, "turns": list(latest)}).all())
     return {

@@ -275,3 +275,20 @@ def test_ctrl_c_during_an_answer_stops_it_and_the_chat_goes_on() -> None:
 
     assert cli._chat_turn(manager, None, "How do refunds work?") == "s1"
     assert closed == [True]
+
+
+def test_the_port_check_binds_as_the_server_does() -> None:
+    import socket
+
+    taken = socket.socket()
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    taken.bind(("0.0.0.0", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        assert "already in use" in (cli.listen_problem("0.0.0.0", port) or "")
+        if socket.has_ipv6:  # the server's IPv6 socket is IPv6 only: the IPv4 one does not stop it
+            problem = cli.listen_problem("::", port)
+            assert problem is None or "in use" not in problem
+    finally:
+        taken.close()

@@ -306,3 +306,22 @@ def test_every_query_shape_finds_the_same_sessions_in_the_same_order(
         rest = list_sessions(store.engine, log_filter, page_size=50, after=first.next_cursor) if first.next_cursor else None
         assert [s.id for s in first.sessions] + ([s.id for s in rest.sessions] if rest else []) == wanted
     assert expected[0] == [made[n] for n in (0, 1, 3, 5, 6, 7)]
+
+
+def test_ratings_of_one_answer_at_once_still_count_it_once(store: SqlStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sid = store.create_session()
+    turn(store, sid, "How do refunds work?")
+    turn(store, sid, "And exchanges?")
+    ratings = [(turn_no, rating) for _ in range(15) for turn_no in (1, 2) for rating in (1, -1, 0, -1)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # several tabs and servers rating at once
+        list(pool.map(lambda tr: store.append(sid, [FeedbackGiven(turn_no=tr[0], rating=tr[1])]), ratings))
+
+    with store.engine.connect() as db:
+        latest = {
+            row.turn_no: row.rating
+            for row in db.execute(select(FeedbackRow.turn_no, FeedbackRow.rating).where(FeedbackRow.session_id == sid).order_by(FeedbackRow.id))
+        }
+    assert thumbs(store, sid) == (sum(r == 1 for r in latest.values()), sum(r == -1 for r in latest.values()))
