@@ -339,14 +339,10 @@ class ChatPage:
         """What the browser keeps to find the conversation again after a reload."""
         return {"session_id": session_id}
 
-    def option_buttons(self, session_id: str | None) -> list[Any]:
+    def option_buttons(self, session_id: str | None, tracker: Tracker | None = None) -> list[Any]:
         """One update per option button: the open clarifying question's choices, the rest hidden."""
-        options: list[str] = []
-        if session_id:
-            try:
-                options = pending_options(self.manager.store.load_events(session_id))[:MAX_OPTIONS]
-            except UnknownSession:
-                pass
+        tracker = tracker or self.tracker(session_id)
+        options = pending_options(tracker.events)[:MAX_OPTIONS] if tracker is not None else []
         return [
             gr.update(value=options[i], visible=True) if i < len(options) else gr.update(visible=False)
             for i in range(MAX_OPTIONS)
@@ -358,7 +354,7 @@ class ChatPage:
         tracker = self.tracker(session_id)
         thumbs = feedback_values(tracker.events) if tracker is not None else []
         return (
-            *self.handoff_state(session_id, tracker), self.remember(session_id), *self.option_buttons(session_id),
+            *self.handoff_state(session_id, tracker), self.remember(session_id), *self.option_buttons(session_id, tracker),
             gr.update(feedback_value=thumbs),
         )
 
