@@ -55,13 +55,13 @@ class SqlStore:
         ``expected_events``, the update (and so everything) happens only if the count is still that."""
         feedback = [event for event in events if isinstance(event, FeedbackGiven)]
         params = _summary_params(session_id, turn, feedback, events, expected_events)
-        rates = any(event.source == "customer" and event.rating is not None for event in feedback)
+        ratings = _customer_ratings(feedback)
         if self.engine.dialect.name == "postgresql":
             rows = _postgres_rows(session_id, events, turn, feedback)
-            if rates:  # rare: the earlier ratings are read with the session's row locked, so ratings at once count right
+            if ratings:  # rare: the earlier ratings are read with the session's row locked, so ratings at once count right
                 with self.engine.begin() as db:
                     db.execute(_LOCK_SESSION, {"session_id": session_id})
-                    params.update(_thumb_changes(db, session_id, feedback))
+                    params.update(_thumb_changes(db, session_id, ratings))
                     if not db.execute(_POSTGRES_APPEND, {**params, **rows}).scalar():
                         raise _why_not_updated(db, session_id)
                 return
@@ -71,9 +71,9 @@ class SqlStore:
                     raise _why_not_updated(db, session_id)
             return
         with self.engine.begin() as db:
-            if rates:  # take SQLite's write lock before the earlier ratings are read
+            if ratings:  # take SQLite's write lock before the earlier ratings are read
                 db.execute(_TOUCH_SESSION, {"session_id": session_id})
-            params.update(_thumb_changes(db, session_id, feedback))
+                params.update(_thumb_changes(db, session_id, ratings))
             start = _update_summary(db, params)
             _insert_events(db, session_id, events, start=start)
             if turn is not None:
@@ -233,13 +233,16 @@ _LOCK_SESSION = select(SessionRow.id).where(SessionRow.id == bindparam("session_
 _TOUCH_SESSION = update(SessionRow).where(SessionRow.id == bindparam("session_id")).values(event_count=SessionRow.event_count)
 
 
-def _thumb_changes(db: Connection, session_id: str, feedback: list[FeedbackGiven]) -> dict[str, int]:
-    """How the customer's ratings among ``feedback`` change the session's counts of answers rated up and
-    down (``up``, ``down``): each answer counts once, as last rated, so a changed thumb moves from one
-    count to the other and a thumb taken back (0) leaves both. Reviewers' thumbs are not counted."""
-    latest = {event.turn_no: event.rating for event in feedback if event.source == "customer" and event.rating is not None}
-    if not latest:  # no query on the hot path: most appends hold no rating
-        return {"up": 0, "down": 0}
+def _customer_ratings(feedback: list[FeedbackGiven]) -> dict[int, int]:
+    """The customer's latest rating of each turn among ``feedback`` (reviewers' thumbs are not counted);
+    empty for most appends, which hold no rating."""
+    return {event.turn_no: event.rating for event in feedback if event.source == "customer" and event.rating is not None}
+
+
+def _thumb_changes(db: Connection, session_id: str, latest: dict[int, int]) -> dict[str, int]:
+    """How the customer's ``latest`` ratings (``_customer_ratings``) change the session's counts of answers
+    rated up and down (``up``, ``down``): each answer counts once, as last rated, so a changed thumb moves
+    from one count to the other and a thumb taken back (0) leaves both."""
     before = dict(db.execute(_LATEST_CUSTOMER_RATINGS, {"session_id": session_id, "turns": list(latest)}).all())
     return {
         "up": sum((rating == 1) - (before.get(turn) == 1) for turn, rating in latest.items()),
