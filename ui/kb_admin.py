@@ -88,18 +88,17 @@ class KnowledgeBaseAdmin:
         except IndexBusy as error:
             raise refusal(str(error)) from None
 
-    def _ids_held_elsewhere(self, stored_name: str, incoming: Path) -> list[str]:
-        """Ids the file would get in the uploads folder that documents of another ingested path hold."""
-        documents: dict[str, dict[str, Any]] = {}
-        if (self.index_dir / "manifest.json").exists():
-            index = self.retriever.index
-            documents = {d: dict(info) for d, info in index.documents.items()}
-            known_roots(documents, index.sources)  # an older index: its documents' roots are inferred on this copy
-        ids = [d.doc_id for d in load_file(incoming, Path(stored_name).stem, self.faq_columns)]
-        return [
-            doc_id for doc_id in ids
-            if documents.get(doc_id, {}).get("root") and relative_within(Path(documents[doc_id]["root"]), self.uploads_dir) is None
-        ]
+    def _ids_held_elsewhere(self) -> set[str]:
+        """The ids that documents of ingested paths other than the uploads folder hold."""
+        if not (self.index_dir / "manifest.json").exists():
+            return set()
+        index = self.retriever.index
+        documents = {d: dict(info) for d, info in index.documents.items()}
+        known_roots(documents, index.sources)  # an older index: its documents' roots are inferred on this copy
+        return {
+            doc_id for doc_id, info in documents.items()
+            if info.get("root") and relative_within(Path(info["root"]), self.uploads_dir) is None
+        }
 
     def status(self) -> tuple[str, pd.DataFrame]:
         """The index's manifest as text, and its documents with their chunk counts."""
@@ -127,6 +126,7 @@ class KnowledgeBaseAdmin:
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         notes: list[str] = []
         accepted: dict[Path, Path] = {}  # file in the uploads folder -> the uploaded file
+        held_elsewhere = self._ids_held_elsewhere()
         for name in files:
             path = Path(name)
             target = self.uploads_dir / safe_filename(path.name)
@@ -138,7 +138,8 @@ class KnowledgeBaseAdmin:
                 notes.append(f"- refused {path.name}: {accepted[target].name} in this upload is also saved as {target.name}; rename one")
             else:
                 try:
-                    taken = self._ids_held_elsewhere(target.name, path)
+                    ids = [d.doc_id for d in load_file(path, target.stem, self.faq_columns)]
+                    taken = [doc_id for doc_id in ids if doc_id in held_elsewhere]
                 except (UnreadableFile, OSError) as error:
                     notes.append(f"- skipped {path.name}: {error}")
                     continue
