@@ -149,7 +149,8 @@ def ingest(
         owners = {doc_id: info.get("root") for doc_id, info in index.documents.items()}
         taken_over = roots_taken_over(loaded, owners, nested, replace, guessed) - {t.root for t in targets}
         report.replaced_roots = sorted(taken_over)
-        signature = ",".join(f"{key}={value}" for key, value in chunking_settings(embedder, max_tokens, overlap_tokens).items())
+        chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
+        signature = ",".join(f"{key}={value}" for key, value in chunking.items())
         seen: set[str] = set()
         first_of_hash: dict[str, str] = {}
         to_embed = []
@@ -184,7 +185,7 @@ def ingest(
         if to_embed:
             index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors))
             report.chunks_embedded = len(to_embed)
-        index.chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
+        index.chunking = chunking
         index.sources = sorted((set(roots) - taken_over) | {t.root for t in targets if t.path.exists()})
         index.guessed_sources = sorted(guessed & set(index.sources))
         if report.changed or rebuild or index.sources != sources_before or index.guessed_sources != guessed_before or not (Path(index_dir) / "manifest.json").exists():
