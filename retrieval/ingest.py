@@ -33,7 +33,7 @@ from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
 from retrieval.sentences import chunk_sentence_texts
-from retrieval.sources import IngestTarget, known_roots, plan_targets
+from retrieval.sources import IngestTarget, plan_targets, recorded_roots
 
 
 @dataclass
@@ -141,8 +141,7 @@ def ingest(
     with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
         index = open_or_create(index_dir, embedder, rebuild=rebuild, **index_options)
         sources_before, guessed_before = index.sources, index.guessed_sources
-        roots = known_roots(index.documents, index.sources)
-        guessed = set(roots) if sources_before is None else set(index.guessed_sources) & set(roots)
+        roots, guessed = recorded_roots(index.documents, index.sources, index.guessed_sources)
         targets, nested = plan_targets([Path(p) for p in paths], roots, guessed)
         report = IngestReport()
         loaded = load_targets(targets, report, show_progress, faq_columns)
@@ -305,11 +304,10 @@ def prune_documents(
     """
     with index_lock(index_dir, on_wait=on_wait):
         index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
-        roots = known_roots(index.documents, index.sources)
+        roots, guessed = recorded_roots(index.documents, index.sources, index.guessed_sources)
         removal = _remove(index, [d for d, info in index.documents.items() if not Path(info["source"]).exists()])
         removal.roots_forgotten = [root for root in roots if not Path(root).exists()]
         if removal.doc_ids or removal.roots_forgotten or index.sources is None:
-            guessed = set(roots) if index.sources is None else set(index.guessed_sources)
             index.sources = [root for root in roots if root not in removal.roots_forgotten]
             index.guessed_sources = sorted(guessed & set(index.sources))
             index.save(index_dir)

@@ -139,9 +139,15 @@ def _holds_only(folder: Path, source: str) -> bool:
     return entries == [Path(source).name]
 
 
-def known_roots(documents: dict[str, dict[str, Any]], sources: list[str] | None) -> list[str]:
-    """The roots an index records; for an index saved before roots were recorded (``sources`` None),
-    inferred from its documents (which then record theirs)."""
+def recorded_roots(
+    documents: dict[str, dict[str, Any]], sources: list[str] | None, guessed_sources: list[str]
+) -> tuple[list[str], set[str]]:
+    """The roots an index records, and those of them that are only guessed (provisional).
+
+    For an index saved before roots were recorded (``sources`` None) every root is inferred from its
+    documents, which then record theirs, and every one is guessed.
+    """
     if sources is None:
-        return infer_legacy_roots(documents)
-    return list(sources)
+        roots = infer_legacy_roots(documents)
+        return roots, set(roots)
+    return list(sources), set(guessed_sources) & set(sources)

@@ -29,7 +29,7 @@ from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
 from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file
 from retrieval.retriever import Retriever
-from retrieval.sources import known_roots, relative_within
+from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -88,13 +88,19 @@ class KnowledgeBaseAdmin:
         except IndexBusy as error:
             raise refusal(str(error)) from None
 
+    def _documents_with_roots(self) -> tuple[dict[str, dict], list[str]]:
+        """A copy of the index's documents, each with its root, and the roots the index records (for an
+        older index, inferred on the copy: the live index is left as it is)."""
+        index = self.retriever.index
+        documents = {doc_id: dict(info) for doc_id, info in index.documents.items()}
+        roots, _ = recorded_roots(documents, index.sources, index.guessed_sources)
+        return documents, roots
+
     def _ids_held_elsewhere(self) -> set[str]:
         """The ids that documents of ingested paths other than the uploads folder hold."""
         if not (self.index_dir / "manifest.json").exists():
             return set()
-        index = self.retriever.index
-        documents = {d: dict(info) for d, info in index.documents.items()}
-        known_roots(documents, index.sources)  # an older index: its documents' roots are inferred on this copy
+        documents, _ = self._documents_with_roots()
         return {
             doc_id for doc_id, info in documents.items()
             if info.get("root") and relative_within(Path(info["root"]), self.uploads_dir) is None
@@ -162,8 +168,7 @@ class KnowledgeBaseAdmin:
     def reindex(self) -> str:
         """Index again every file and folder the index was built from, and the uploads folder."""
         try:
-            index = self.retriever.index
-            roots = known_roots({d: dict(info) for d, info in index.documents.items()}, index.sources)
+            _, roots = self._documents_with_roots()
         except IndexLoadError:
             roots = []
         paths = {Path(root) for root in roots}
