@@ -9,8 +9,10 @@ first and swapped in at the end, so a failed run leaves the earlier model whole.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +74,20 @@ class OutputFolder:
         self.check()
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            Path(staging).rename(path)
-            return
-        aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old-"))
-        path.rename(aside / path.name)
-        try:
-            Path(staging).rename(path)
-        except BaseException:
-            (aside / path.name).rename(path)  # the earlier model back where it was
-            aside.rmdir()
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
+        swap_folder(Path(staging), path)
+
+
+def swap_folder(new: Path, target: Path) -> None:
+    """Put the folder ``new`` at ``target`` by renames (same file system). An existing ``target`` is moved
+    aside first (``.NAME.old-*`` beside it), put back if the second rename fails, and deleted only once
+    ``new`` is in place."""
+    aside = target.with_name(f".{target.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    if target.exists():
+        os.replace(target, aside)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if aside.exists() and not target.exists():
+            os.replace(aside, target)  # the earlier folder back where it was
+        raise
+    shutil.rmtree(aside, ignore_errors=True)

@@ -31,6 +31,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from assistant.output_folder import swap_folder
 from retrieval.documents import Chunk
 from retrieval.sentences import best_sentence_scores, rescore, sentence_ids
 
@@ -265,21 +266,14 @@ class VectorIndex:
         """
         folder = Path(os.path.realpath(folder))
         folder.parent.mkdir(parents=True, exist_ok=True)
-        unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        staging = folder.with_name(f".{folder.name}.new-{unique}")
+        staging = folder.with_name(f".{folder.name}.new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         staging.mkdir()
-        old = folder.with_name(f".{folder.name}.old-{unique}")
         try:
             self._write(staging)
-            if folder.exists():
-                os.replace(folder, old)
-            os.replace(staging, folder)
+            swap_folder(staging, folder)
         except BaseException:
-            if old.exists() and not folder.exists():
-                os.replace(old, folder)  # the swap failed half-way: the previous index goes back
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        shutil.rmtree(old, ignore_errors=True)
 
     def _write(self, staging: Path) -> None:
         """Write every file of the index, and its manifest last, into the empty folder ``staging``."""
