@@ -20,10 +20,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, and_, case, distinct, func, literal_column, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, distinct, func, literal_column, select, union
 
 from assistant.store.db import store_errors
-from assistant.store.tables import FeedbackRow, TurnRow
+from assistant.store.tables import EventRow, FeedbackRow, TurnRow
+from dialog.events import HandoffRequested
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,6 +51,16 @@ def _in_range(column: Any, since: When, until: When) -> list[ColumnElement[bool]
         where.append(column >= as_utc(since))
     if until is not None:
         where.append(column < as_utc(until))
+    return where
+
+
+def _in_epoch_range(column: Any, since: When, until: When) -> list[ColumnElement[bool]]:
+    """``_in_range`` for a column of Unix times (the events' ``timestamp``)."""
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(column >= as_utc(since).timestamp())
+    if until is not None:
+        where.append(column < as_utc(until).timestamp())
     return where
 
 
@@ -132,7 +143,7 @@ class Rates:
     """The counts behind the headline rates, and the rates as properties (None when undefined)."""
 
     sessions: int  # conversations with at least one turn in the range
-    handed_off_sessions: int  # … of which some turn in the range handed off to a human
+    handed_off_sessions: int  # … of which a turn or a handoff event in the range handed off to a human
     answer_turns: int  # turns whose action was to answer from the knowledge base
     abstained_turns: int  # … of which the assistant declined to answer (nothing close enough found)
     thumbs_up: int  # turns rated up (each rater's latest rating of a turn)
@@ -162,8 +173,10 @@ class Rates:
 def rates(bind: Bind, since: When = None, until: When = None, feedback_source: str | None = "customer") -> Rates:
     """Containment, handoff, abstention and thumbs-up rates over the turns (and ratings) in the range.
 
-    - containment: conversations with turns in the range, none of which handed off / those conversations;
-    - handoff rate: conversations with a handoff in the range / conversations with turns in the range;
+    - containment: conversations with turns in the range and no handoff in it / those conversations;
+    - handoff rate: conversations with turns and a handoff in the range / conversations with turns in the
+      range. A handoff is a turn that handed off or a handoff event without a turn (the API's handoff,
+      a staff takeover), as in the review list's "Handed off";
     - abstention rate: turns with action ``answer`` that abstained / turns with action ``answer``;
     - thumbs-up rate: up / (up + down), from the ``feedback`` table, rated within the range. A rating
       that was changed counts once, as its latest value (per turn and ``source``; one taken back, not at
@@ -171,9 +184,15 @@ def rates(bind: Bind, since: When = None, until: When = None, feedback_source: s
       picks the raters: ``customer`` (default), ``reviewer``, or None for both.
     """
     answer = TurnRow.action == "answer"
+    handed_off = union(
+        select(TurnRow.session_id).where(TurnRow.handoff.is_(True), *_in_range(TurnRow.created_at, since, until)),
+        select(EventRow.session_id).where(
+            EventRow.type == HandoffRequested.type_name, *_in_epoch_range(EventRow.timestamp, since, until)
+        ),
+    )
     turn_counts = select(
         func.count(distinct(TurnRow.session_id)),
-        func.count(distinct(case((TurnRow.handoff.is_(True), TurnRow.session_id)))),
+        func.count(distinct(case((TurnRow.session_id.in_(handed_off), TurnRow.session_id)))),
         func.count(case((answer, TurnRow.id))),
         func.count(case((and_(answer, TurnRow.abstained.is_(True)), TurnRow.id))),
     ).where(*_in_range(TurnRow.created_at, since, until))

@@ -38,7 +38,7 @@ from assistant.store.analytics import (
     volume_per_day,
 )
 from assistant.store.tables import FeedbackRow, TurnRow
-from dialog.events import BotAnswer, FeedbackGiven, UserMessage
+from dialog.events import BotAnswer, FeedbackGiven, HandoffRequested, UserMessage
 from dialog.store import TurnRecord
 from postgres_schemas import sqlite_or_postgres
 
@@ -169,6 +169,17 @@ def test_rates_within_a_range(log: SqlStore) -> None:
     assert (result.sessions, result.handed_off_sessions, result.containment, result.handoff_rate) == (2, 0, 1.0, 0.0)
     assert (result.answer_turns, result.abstained_turns, result.abstention_rate) == (2, 1, 0.5)
     assert (result.thumbs_up, result.thumbs_down) == (1, 0)
+
+
+def test_a_handoff_without_a_turn_counts_in_the_handoff_rate(log: SqlStore) -> None:
+    # D asked for a person through the API's handoff (an event, no turn) on 05-04; the review list says
+    # "handed off" for it, so the rates do too, within a range that holds the handoff
+    log.append(log.turns(limit=1)[0].session_id, [HandoffRequested(reason="requested through the API", timestamp=at(4, 8, 5).timestamp())])
+
+    assert (rates(log.engine).sessions, rates(log.engine).handed_off_sessions) == (4, 2)
+    assert rates(log.engine).containment == 2 / 4
+    assert rates(log.engine, since=date(2024, 5, 4)).handed_off_sessions == 1
+    assert rates(log.engine, until=date(2024, 5, 4)).handed_off_sessions == 1  # only B's, the handoff turn
 
 
 def test_rates_without_data_are_undefined_not_zero(store: SqlStore) -> None:
