@@ -10,6 +10,7 @@ keeps the original text, so the language model sees what the customer actually w
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -260,6 +261,36 @@ def find_phones(text: str) -> list[Finding]:
     return findings
 
 
+# Scripts written without spaces between words (or with particles glued to a number): Thai, CJK
+# punctuation, kana, ideographs, Hangul syllables, half-width kana. A number touching them is not "glued to a
+# word" as it would be in "AB12345678".
+_UNSPACED = ((0x0E00, 0x0E7F), (0x3000, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF61, 0xFF9F))
+
+
+class _AsciiForms(dict[int, int]):
+    """A ``str.translate`` table, filled as characters are met: each full-width form (what Japanese and
+    Chinese input methods type: ``０９０－１２３４－５６７８``, ``ｊａｎｅ＠…``) and every other script's digit
+    (``٠٩٠``) becomes its one ASCII character, and a character of a script written without spaces
+    (``電話は090…です``) a space, so the detectors, written for ASCII and spaced words, find them. One
+    character for one: the findings' offsets hold in the original text."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        if 0xFF01 <= code <= 0xFF5E:
+            ascii_code = code - 0xFEE0
+        elif any(low <= code <= high for low, high in _UNSPACED):
+            ascii_code = ord(" ")
+        elif code > 0x7F and char.isdecimal():
+            ascii_code = ord(str(unicodedata.decimal(char)))
+        else:
+            ascii_code = code
+        self[code] = ascii_code
+        return ascii_code
+
+
+_ASCII_FORMS = _AsciiForms()
+
+
 DETECTORS = {"email": find_emails, "phone": find_phones, "card": find_cards, "iban": find_ibans}
 
 
@@ -298,8 +329,11 @@ class Redactor:
         self.patterns = compile_patterns(patterns or {})
 
     def find(self, text: str) -> list[Finding]:
-        """Non-overlapping findings in text order; where candidates overlap, the longest wins."""
-        candidates = [f for kind in self.kinds for f in DETECTORS[kind](text)]
+        """Non-overlapping findings in text order; where candidates overlap, the longest wins. The built-in
+        kinds are looked for with full-width forms and other scripts' digits read as ASCII; custom patterns
+        match the text as it is."""
+        ascii_text = text.translate(_ASCII_FORMS)
+        candidates = [f for kind in self.kinds for f in DETECTORS[kind](ascii_text)]
         for name, pattern in self.patterns.items():
             candidates += [Finding(name, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
         chosen: list[Finding] = []
@@ -343,11 +377,13 @@ TURN_TEXT_FIELDS = ("user_text", "answer", "query", "reason", "error")
 
 
 def _redact_value(value: Any, redactor: Redactor) -> Any:
-    """A string redacted; the string values of a dict redacted; anything else as it is."""
+    """A string redacted; the strings in a dict, list or tuple redacted; anything else as it is."""
     if isinstance(value, str):
         return redactor.redact(value)
     if isinstance(value, dict):
         return {key: _redact_value(item, redactor) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_value(item, redactor) for item in value)
     return value
 
 
@@ -376,6 +412,11 @@ class RedactingStore(StoreWrapper):
         self.wrapped.append(session_id, events, turn, expected_events)
 
     def redact_event(self, event: Event) -> Event:
+        if isinstance(event, SlotSet) and event.name in self.redactor.kinds and event.value not in (None, ""):
+            # The entity extractor's e-mail or phone slot holds personal data whatever it looks like: its value
+            # is normalised ("+4930123456") or may be a piece of something else the redactor found (digits
+            # from an IBAN), so the redactor cannot be asked to recognise it again.
+            return replace(event, value=f"[{event.name.upper()}]")
         return _redact_fields(event, EVENT_TEXT_FIELDS.get(type(event), ()), self.redactor)
 
 

@@ -26,6 +26,7 @@ from dialog.events import (
     UserMessage,
 )
 from dialog.manager import DialogManager
+from dialog.nlu.entities import EntityExtractor
 from dialog.store import InMemoryStore, TurnRecord
 from conftest import HASH_MIN_SCORE
 
@@ -138,6 +139,29 @@ def test_numbers_failing_their_checks_are_kept(text: str) -> None:
 )
 def test_order_numbers_dates_prices_and_short_numbers_are_kept(text: str) -> None:
     assert redactor.find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("電話は０９０－１２３４－５６７８です", "電話は[PHONE]です"),  # full-width, as Japanese input methods type it
+        ("電話 ０９０１２３４５６７８", "電話 [PHONE]"),
+        ("tel: ＋８１ ９０ １２３４ ５６７８", "tel: [PHONE]"),
+        ("رقمي ٠٧٩١١١٢٣٤٥٦", "رقمي [PHONE]"),  # Arabic-Indic digits
+        ("メール ｊａｎｅ．ｄｏｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "メール [EMAIL]"),
+        ("カード ４１１１　１１１１　１１１１　１１１１ です", "カード [CARD] です"),  # ideographic spaces
+        ("２０２６－１１－２２ に注文 order １２３４５６７８", "２０２６－１１－２２ に注文 order １２３４５６７８"),
+        # scripts without spaces between words: the number touches the words around it
+        ("電話は090-1234-5678です", "電話は[PHONE]です"),
+        ("メールはtanaka@example.jpです", "メールは[EMAIL]です"),
+        ("010-1234-5678로 전화 주세요", "[PHONE]로 전화 주세요"),
+        ("卡号4111111111111111谢谢", "卡号[CARD]谢谢"),
+        ("IBANはDE89370400440532013000です", "IBANは[IBAN]です"),
+        ("Hi Maria, order AB12345678", "Hi Maria, order AB12345678"),  # glued to Latin letters: a code
+    ],
+)
+def test_full_width_forms_other_digits_and_unspaced_scripts(text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
 
 
 def test_overlaps_keep_the_longest_finding() -> None:
@@ -273,6 +297,27 @@ def test_slots_clarifications_and_action_arguments_are_redacted() -> None:
     assert slot_email.value == "[EMAIL]" and slot_order.value == "NW-20481736"
     assert clarification.query == "call [PHONE] about returns" and clarification.options == ("Returns", "Refunds")
     assert action.arguments == {"email": "[EMAIL]", "attempt": 2} and action.result == {"status": "shipped"}
+
+
+def test_email_and_phone_slots_are_redacted_whatever_their_value_looks_like() -> None:
+    # the entity extractor takes the account number inside an IBAN for a phone number; the message's IBAN is
+    # redacted, and the slot's bare digits (no phone format, no phone word) must not stay behind
+    message = "I want a refund to IBAN GB82 WEST 1234 5698 7654 32 please"
+    phone = EntityExtractor().extract(message)["phone"]
+    store = RedactingStore(InMemoryStore(), redactor)
+    session_id = store.create_session("web")
+    store.append(session_id, [
+        UserMessage(text=message),
+        SlotSet(name="phone", value=phone),
+        SlotSet(name="phone", value=None),  # cleared
+        ActionExecuted(name="lookup", arguments={}, result={"contacts": ["jane.doe@example.com", 3]}),
+    ])
+
+    user, slot, cleared, action = store.load_events(session_id)[1:]
+    assert user.text == "I want a refund to IBAN [IBAN] please"
+    assert slot.value == "[PHONE]" and cleared.value is None
+    assert action.result == {"contacts": ["[EMAIL]", 3]}
+    assert RedactingStore(InMemoryStore(), Redactor(kinds=["email"])).redact_event(SlotSet(name="phone", value="0")).value == "0"
 
 
 def test_redacting_store_redacts_what_sqlite_saves(tmp_path: Path) -> None:
