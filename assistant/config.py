@@ -265,19 +265,6 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-def check_config_file(path: Path) -> None:
-    """ConfigError naming ``path`` and the problem when it is not UTF-8 TOML (the settings source would
-    raise a bare TOMLDecodeError or UnicodeDecodeError, which says neither)."""
-    try:
-        tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save the config file as UTF-8") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read the config file {path}: {error.strerror or error}") from None
-
-
 def load_settings(**overrides: Any) -> Settings:
     """Settings from file and environment, with non-None ``overrides`` (CLI flags) on top.
     FileNotFoundError for a missing ASSISTANT_CONFIG file; ConfigError for a file or variable that cannot be read."""
@@ -286,10 +273,15 @@ def load_settings(**overrides: Any) -> Settings:
         what = "a folder, not a TOML file" if Path(named).is_dir() else "not there"
         raise FileNotFoundError(f"ASSISTANT_CONFIG points to {named}, which is {what}.")
     config_file = Path(named or DEFAULT_CONFIG_FILE)
-    if config_file.is_file():
-        check_config_file(config_file)
     try:
         return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    # the file's own errors say neither the file nor, for bad bytes, what to do: these do
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{config_file}: not UTF-8 text (byte {error.start}); save the config file as UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config_file}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {config_file}: {error.strerror or error}") from None
     except SettingsError as error:  # an ASSISTANT_* value that should be JSON (a list, a table) and is not
         field = re.search(r'field "(\w+)"', str(error))
         name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "an ASSISTANT_* variable"
