@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Security
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -118,7 +118,8 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
         return await request_validation_exception_handler(request, error)
     errors = jsonable_encoder(error.errors())
     body = error_body(request.url.path, 422, describe_validation_errors(errors)) | {"errors": errors}
-    return JSONResponse(body, status_code=422)
+    # ASCII JSON: an input echoed in ``errors`` may hold a lone surrogate ("\ud800"), which UTF-8 cannot encode
+    return Response(json.dumps(body), status_code=422, media_type="application/json")
 
 
 async def _openai_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

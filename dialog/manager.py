@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,14 @@ log = logging.getLogger(__name__)
 # Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
 # means another write landed, so a burst of N writes to one conversation needs at most N tries.
 SAVE_ATTEMPTS = 50
+# A UTF-16 surrogate on its own: JSON can carry one ("\ud800"), UTF-8 cannot encode it, so the tokenizer,
+# the database and the JSON reply would each fail on it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_characters(text: str) -> str:
+    """``text`` with each unpaired surrogate replaced by U+FFFD (a pair arrives already joined)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 class InvalidMessage(ValueError):
@@ -105,7 +114,7 @@ def validate_message(text: str, max_chars: int) -> str:
     """The message stripped, or InvalidMessage with a message meant for the customer."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidMessage("Please type a question: the message is empty.")
-    text = text.strip()
+    text = whole_characters(text.strip())
     if len(text) > max_chars:
         raise InvalidMessage(
             f"Your message is {len(text):,} characters long; the limit is {max_chars:,}. "
@@ -164,7 +173,7 @@ class DialogManager:
         InvalidMessage when there is nothing to record, the rating is not 1, -1 or 0, the comment is too long
         or the turn does not exist; UnknownSession for an unknown conversation.
         """
-        comment = (comment or "").strip() or None
+        comment = whole_characters((comment or "").strip()) or None
         if rating not in (None, 1, -1, 0):
             raise InvalidMessage("A rating is 1 (thumbs up), -1 (thumbs down) or 0 (take the thumb back).")
         if rating is None and comment is None:
@@ -179,7 +188,7 @@ class DialogManager:
     def reply_as_staff(self, session_id: str, text: str, author: str) -> None:
         """A member of staff writes to the customer. A conversation not yet handed off is taken over first,
         so the assistant stops answering it. InvalidMessage for an empty or too long reply."""
-        text = (text or "").strip()
+        text, author = whole_characters((text or "").strip()), whole_characters(author)
         if not text:
             raise InvalidMessage("The reply is empty.")
         if len(text) > self.max_message_chars:
@@ -194,6 +203,7 @@ class DialogManager:
     def hand_back(self, session_id: str, author: str) -> None:
         """Staff (or the customer) hand the conversation back: the assistant answers the customer's next
         message again. InvalidMessage when no person has it, also when someone else just handed it back."""
+        author = whole_characters(author)
 
         def back(tracker: Tracker) -> list[Event]:
             if not tracker.with_person:
@@ -205,6 +215,7 @@ class DialogManager:
     def request_handoff(self, session_id: str, reason: str) -> None:
         """Hand the conversation to a person outside a turn (the API's handoff); nothing changes, and staff
         are not told again, while a person already has it."""
+        reason = whole_characters(reason)
         self._change(session_id, lambda tracker: [] if tracker.with_person else [HandoffRequested(reason=reason)])
 
     def _change(self, session_id: str, decide: Callable[[Tracker], list[Event]]) -> None:

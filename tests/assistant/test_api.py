@@ -238,3 +238,24 @@ def test_the_customer_can_cancel_a_handoff_over_the_api(assistant, client: TestC
     assert again.status_code == 422 and "nothing to hand back" in again.json()["detail"]
     assert client.delete("/api/sessions/nope/handoff").status_code == 404
     assert client.get(f"/api/sessions/{session_id}").json()["handoff"] is False
+
+
+def test_a_lone_surrogate_in_the_json_is_stored_as_a_replacement_character(client: TestClient, assistant) -> None:
+    # JSON may carry "\ud800" (half of a UTF-16 pair); UTF-8 cannot encode it. It had broken the stream
+    # after its 200, lost the turn, turned the intent model off for good, and made feedback and handoff 500.
+    session_id = client.post("/api/sessions").json()["session_id"]
+    headers = {"content-type": "application/json"}
+    url = f"/api/sessions/{session_id}"
+
+    reply = client.post(f"{url}/messages", content=b'{"text": "How much does express shipping cost? \\ud83d"}', headers=headers)
+    feedback = client.post(f"{url}/feedback", content=b'{"turn_no": 1, "rating": -1, "comment": "\\udc00 no"}', headers=headers)
+    handoff = client.post(f"{url}/handoff", content=b'{"reason": "\\ud800"}', headers=headers)
+    completion = client.post("/v1/chat/completions", content=b'{"messages": [{"role": "user", "content": "refund \\ud800"}]}', headers=headers)
+
+    assert read_events(reply)[-1][0] == "done"
+    assert (feedback.status_code, completion.status_code) == (201, 200)
+    # a field with a length limit is refused by validation, whose 422 echoes the input (ASCII-escaped)
+    assert handoff.status_code == 422 and handoff.json()["errors"][0]["input"] == "\ud800"
+    transcript = client.get(url)
+    assert transcript.status_code == 200
+    assert transcript.json()["messages"][0]["text"] == "How much does express shipping cost? \ufffd"
