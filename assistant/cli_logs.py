@@ -142,3 +142,23 @@ def logs_purge(
         f"last active before {report.cutoff:%Y-%m-%d %H:%M} UTC.",
         highlight=False,
     )
+
+
+@logs_app.command("delete")
+def logs_delete(
+    ctx: typer.Context,
+    session_ids: Annotated[list[str], typer.Argument(metavar="ID", help="Conversation ids (the review list's Session column).", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete these conversations with everything stored of them (events, turn records, feedback, reviewer labels),
+    e.g. when a customer asks for their data to be erased. Files written from them (exports, tests) are not touched."""
+    from assistant.store import admin
+
+    url = settings_from(ctx).database_url
+    report = run_guarded(lambda: admin.delete_conversations(url, session_ids, dry_run=dry_run))
+    verb = "Would delete" if report.dry_run else "Deleted"
+    out.print(
+        f"{verb} {report.sessions} conversation(s), {report.events} event(s) and {report.turns} turn record(s).", highlight=False
+    )
+    if report.unknown:
+        fail(f"no conversation with the id(s) {', '.join(report.unknown)}")

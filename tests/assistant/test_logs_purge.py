@@ -193,3 +193,58 @@ def test_purge_deletes_feedback_and_reviewer_labels_of_old_sessions(store: SqlSt
     with store.engine.connect() as db:
         for labels in (FeedbackRow, AnnotationRow):
             assert list(db.scalars(select(labels.session_id))) == [recent]
+
+
+def test_a_purge_leaves_no_word_of_the_purged_turns_in_the_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    store = SqlStore(make_engine(url))
+    kept, gone = converse(store, 1, idle_days=1), store.create_session()
+    record = TurnRecord(
+        session_id=gone, user_text="Send it to Maria Schmidtlein, Hauptstrasse 5", intent="question", intent_confidence=0.9,
+        action="answer", reason="kb", answer="Noted: Hauptstrasse",
+    )
+    store.append(gone, [UserMessage(text=record.user_text), BotAnswer(text=record.answer)], record)
+    with store.engine.begin() as db:
+        db.execute(update(SessionRow).where(SessionRow.id == gone).values(updated_at=utcnow() - timedelta(days=100)))
+    store.engine.dispose()
+
+    report = purge_logs(url, timedelta(days=90))
+
+    assert (report.sessions, report.turns) == (1, 1) and counts(store, kept) == (1, 3, 1)
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir() if path.name.startswith("a.db"))
+    # neither the rows nor the full-text index (whose deletions only mark words as gone) keep them
+    assert b"chmidtlein" not in stored.lower() and b"hauptstrass" not in stored.lower()
+    store.engine.dispose()
+
+
+def test_delete_command_erases_the_named_conversations_with_their_feedback_and_labels(
+    runner: CliRunner, store: SqlStore, database_url: str
+) -> None:
+    from dialog.events import FeedbackGiven
+    from assistant.store.tables import AnnotationRow, FeedbackRow
+
+    erased, kept = converse(store, turns=2, idle_days=0), converse(store, turns=1, idle_days=0)
+    for session_id in (erased, kept):
+        store.append(session_id, [FeedbackGiven(turn_no=1, rating=1, comment="thanks, Maria")])
+        store.annotate(session_id, 1, "ana", notes="Maria again")
+    base = ["--database-url", database_url, "logs", "delete", erased]
+
+    preview = runner.invoke(app, [*base, "--dry-run"])
+
+    assert preview.exit_code == 0, preview.output
+    assert "Would delete 1 conversation(s), 6 event(s) and 2 turn record(s)." in preview.stdout
+    assert counts(store, erased) == (1, 6, 2)
+
+    result = runner.invoke(app, base)
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 conversation(s), 6 event(s) and 2 turn record(s)." in result.stdout
+    assert counts(store, erased) == (0, 0, 0) and counts(store, kept) == (1, 4, 1)
+    with store.engine.connect() as db:
+        for labels in (FeedbackRow, AnnotationRow):
+            assert list(db.scalars(select(labels.session_id))) == [kept]
+
+    again = runner.invoke(app, [*base, "no-such-id"])  # deleted already, and never there: said, exit 1
+
+    assert again.exit_code == 1
+    assert "Deleted 0 conversation(s)" in again.stdout and f"no conversation with the id(s) {erased}, no-such-id" in again.output
