@@ -32,6 +32,14 @@ def _utc_day(day: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
+def _day_after(day: datetime) -> datetime | None:
+    """The midnight UTC that ends ``day``; None (no end) for 9999-12-31, the last day a datetime holds."""
+    try:
+        return _utc_day(day) + timedelta(days=1)
+    except OverflowError:
+        return None
+
+
 @logs_app.command("export")
 def logs_export(
     ctx: typer.Context,
@@ -89,7 +97,7 @@ def logs_export(
         lambda: LogFilter(
             text=search or "",
             since=_utc_day(since) if since is not None else None,
-            until=_utc_day(until) + timedelta(days=1) if until is not None else None,
+            until=_day_after(until) if until is not None else None,
             intent=intent or None,
             handoff=handoff,
             abstained=abstained,

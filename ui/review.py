@@ -65,6 +65,15 @@ def parse_day(text: str | None, field_name: str) -> datetime | None:
         raise ValueError(f"{field_name}: write the date as YYYY-MM-DD, e.g. 2026-11-22") from None
 
 
+def day_after(day: datetime | None) -> datetime | None:
+    """The midnight that ends ``day`` (a "To" date includes its whole day); None for no day, or for
+    9999-12-31, after which no datetime exists."""
+    try:
+        return day + timedelta(days=1) if day is not None else None
+    except OverflowError:
+        return None
+
+
 def parse_score(text: str | float | None) -> float | None:
     """A retrieval score threshold; None when blank."""
     if text is None or (isinstance(text, str) and not text.strip()):
@@ -85,7 +94,7 @@ def build_filter(
     return LogFilter(
         text=search or "",
         since=parse_day(since, "From"),
-        until=until_day + timedelta(days=1) if until_day else None,
+        until=day_after(until_day),
         intent=intent or None,
         handoff=YES_NO[handoff or "any"],
         abstained=YES_NO[abstained or "any"],
@@ -401,7 +410,7 @@ class ReviewPage:
             start, end = parse_day(since, "From"), parse_day(until, "To")
         except ValueError as error:
             raise refusal(str(error)) from None
-        figures = self.analytics(start, end + timedelta(days=1) if end else None)
+        figures = self.analytics(start, day_after(end))
         return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
 
     # -- layout --------------------------------------------------------------------------------

@@ -301,6 +301,7 @@ def test_command_exports_every_format(runner: CliRunner, log: dict[str, str], da
         (["--until", "2024-05-02"], ["s-odd", "s-thanks"]),  # a whole day: last active 2024-05-02 10:00 is in
         (["--since", "2024-05-02", "--until", "2024-05-02"], ["s-odd"]),
         (["--no-handoff", "--feedback", "none"], ["s-odd"]),
+        (["--until", "9999-12-31"], ["s-parcel", "s-odd", "s-thanks"]),  # the last day there is: no end (was an OverflowError)
     ],
 )
 def test_command_filters(

@@ -85,6 +85,15 @@ def test_next_page_after_the_last_one_keeps_the_list_and_says_so(assistant: Assi
 def test_until_includes_the_whole_day() -> None:
     log_filter = build_filter(*filters(since="2026-11-01", until="2026-11-22"))
     assert (log_filter.since.day, log_filter.until.day) == (1, 23)
+    assert build_filter(*filters(until="9999-12-31")).until is None  # the last day a date holds: no end, not an OverflowError
+
+
+def test_analytics_to_the_last_day_there_is(assistant: Assistant, review: ReviewPage) -> None:
+    assistant.manager.handle(None, "How long do password reset links work?")
+
+    rates, *_ = review.show_analytics("2000-01-01", "9999-12-31")
+
+    assert dict(zip(rates["Metric"], rates["Value"]))["Conversations"] == "1"
 
 
 def test_customer_text_renders_as_text(assistant: Assistant, review: ReviewPage) -> None:
