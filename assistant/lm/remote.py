@@ -80,6 +80,7 @@ class OpenAIGenerator:
             if response.status_code != 200:
                 response.read()
                 raise GeneratorUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
+            produced = False
             for line in response.iter_lines():
                 if self._clock() > deadline:
                     raise GeneratorUnavailable(f"no complete reply within {self.deadline_s:g} s")
@@ -88,16 +89,27 @@ class OpenAIGenerator:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
-                chunk = json.loads(data)
-                if "error" in chunk:
-                    raise GeneratorUnavailable(str(chunk["error"])[:200])
-                for choice in chunk.get("choices", []):
-                    piece = (choice.get("delta") or {}).get("content") or ""
-                    if piece:
-                        yield piece
+                for piece in _pieces(json.loads(data)):
+                    produced = True
+                    yield piece
+            if not produced:  # e.g. a plain JSON body: the server (or a proxy) ignored "stream": true
+                raise GeneratorUnavailable("the reply was not a stream of chat completion chunks")
 
     def close(self) -> None:
         self._client.close()
+
+
+def _pieces(chunk: object) -> list[str]:
+    """The text pieces of one streamed chunk; GeneratorUnavailable for an error or a chunk of another shape."""
+    if isinstance(chunk, dict) and "error" in chunk:
+        raise GeneratorUnavailable(str(chunk["error"])[:200])
+    try:
+        pieces = [(choice.get("delta") or {}).get("content") or "" for choice in chunk.get("choices", [])]  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # not a dict, choices not a list of dicts, a delta that is not a dict
+        pieces = [None]
+    if not all(isinstance(piece, str) for piece in pieces):
+        raise GeneratorUnavailable(f"not a chat completion chunk: {json.dumps(chunk)[:200]}")
+    return [piece for piece in pieces if piece]
 
 
 def _describe(error: Exception | None) -> str:

@@ -61,7 +61,23 @@ def build_server_app() -> FastAPI:
     async def trickle(request: Request):
         return _sse(["a"] * 100, delay=0.01)
 
+    @app.post("/garbled/{kind}/v1/chat/completions")
+    async def garbled(kind: str):
+        if kind == "plain-json":  # "stream": true ignored: one JSON body, no server-sent events
+            return JSONResponse({"choices": [{"message": {"content": "Reset links expire after 30 minutes."}}]})
+        return StreamingResponse(iter([f"data: {GARBLED[kind]}\n\n", "data: [DONE]\n\n"]), media_type="text/event-stream")
+
     return app
+
+
+GARBLED = {
+    "not-json": "{oops",
+    "a-list": "[1, 2]",
+    "null-choices": '{"choices": null}',
+    "string-choice": '{"choices": ["x"]}',
+    "string-delta": '{"choices": [{"delta": "x"}]}',
+    "number-content": '{"choices": [{"delta": {"content": 7}}]}',
+}
 
 
 def _free_port() -> int:
@@ -169,3 +185,14 @@ def test_a_server_that_is_down_fails() -> None:
     generator = OpenAIGenerator(f"http://127.0.0.1:{_free_port()}/v1", timeout_s=1)
     with pytest.raises(GeneratorUnavailable, match="cannot connect"):
         list(generator.stream(MESSAGES))
+
+
+@pytest.mark.parametrize("kind", [*GARBLED, "plain-json"])
+def test_a_reply_of_another_shape_is_retried_then_gives_up(server, kind: str) -> None:
+    """A garbled stream or a plain JSON body is a failed attempt (retried once, then the caller falls back),
+    not an error of another type nor an empty reply that would read as the model declining."""
+    base, _ = server
+    transport = CountingTransport()
+    with pytest.raises(GeneratorUnavailable):
+        list(OpenAIGenerator(f"{base}/garbled/{kind}/v1", timeout_s=2, transport=transport).stream(MESSAGES))
+    assert transport.sent == 2
