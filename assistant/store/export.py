@@ -7,7 +7,10 @@ temporary name beside the target and renamed only when complete: a failed export
 file, and an existing file at the target is kept until the new one replaces it.
 
 The nested fields (sources, retrieved passages, timings) are JSON text in CSV and Parquet, and JSON
-objects in JSON Lines. Times are UTC, ISO 8601 in CSV and JSON Lines.
+objects in JSON Lines. Times are UTC, ISO 8601 in CSV and JSON Lines. In CSV, a text that begins like a
+spreadsheet formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, so a
+customer's ``=HYPERLINK(…)`` stays text when staff open the file in a spreadsheet; JSON Lines and
+Parquet keep every text as stored.
 """
 
 from __future__ import annotations
@@ -129,9 +132,14 @@ def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator
 # -- writers: each takes an open file (or path) and a stream of batches, returns the row count -----------------
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text_cell(value: Any, kind: str) -> Any:
     if value is None:
         return ""
+    if kind == "text" and value.startswith(_FORMULA_STARTS):
+        return "'" + value  # a spreadsheet would run it (OWASP's "CSV injection")
     if kind == "time":
         return value.isoformat()
     if kind == "bool":

