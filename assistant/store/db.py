@@ -15,6 +15,12 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from assistant.store.migrate import MigrationError, upgrade
 
 
+# A PostgreSQL server that does not answer (a dropped network, a stuck proxy) fails a new connection after
+# this many seconds instead of hanging the turn for minutes; the spool then takes the conversation's writes.
+# A connect_timeout in the database URL wins.
+POSTGRES_CONNECT_TIMEOUT_S = 5
+
+
 class StoreUnavailable(RuntimeError):
     """The database cannot be reached or opened."""
 
@@ -91,7 +97,9 @@ def make_engine(url: str, create_tables: bool = True) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_wal)
     else:
         try:
-            engine = create_engine(url, pool_pre_ping=True)
+            bounded = parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
+            connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S} if bounded else {}
+            engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         except ModuleNotFoundError as error:
             raise StoreUnavailable(
                 f"Cannot open the database {where}: its driver ({error.name}) is not installed; "

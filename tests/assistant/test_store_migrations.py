@@ -291,3 +291,33 @@ def test_db_commands_on_an_unreachable_database_fail_cleanly(runner: CliRunner) 
         assert result.exit_code == 1
         assert "Error: Cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/x" in result.stderr
         assert "Traceback" not in result.output
+
+
+def test_a_database_server_that_never_answers_fails_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A peer that accepts the connection and then says nothing (a stuck proxy, a dropped network) is
+    StoreUnavailable after the connect timeout; without one, opening the database waited for ever."""
+    import socket
+    import threading
+
+    from assistant.store import db
+
+    monkeypatch.setattr(db, "POSTGRES_CONNECT_TIMEOUT_S", 1)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{listener.getsockname()[1]}/nothing"
+    outcome: list[BaseException | None] = []
+
+    def open_database() -> None:
+        try:
+            make_engine(url)
+            outcome.append(None)
+        except Exception as error:
+            outcome.append(error)
+
+    with listener:
+        thread = threading.Thread(target=open_database, daemon=True)
+        thread.start()
+        thread.join(timeout=120)  # a bound against hanging the test run, not a timing check
+        assert not thread.is_alive(), "opening the database hung"
+    assert isinstance(outcome[0], StoreUnavailable) and "timeout" in str(outcome[0])
