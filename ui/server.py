@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.middleware.cors import CORSMiddleware
 
 from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards
@@ -63,6 +64,10 @@ def create_app(
     app = FastAPI(
         title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
     )
+    # No cross-origin reads. Without a CORS middleware here, Gradio's own lets every origin read with
+    # credentials once the host is not localhost, so any site a logged-in member of staff visits could
+    # read and drive /review with their cookie (SameSite=None). The widget needs none: its frame is same-origin.
+    app.add_middleware(CORSMiddleware, allow_origins=[])
     if manager is not None:
         app.include_router(create_router(manager))
         if staff_api is not None:

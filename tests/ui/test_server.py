@@ -86,3 +86,22 @@ def test_api_is_mounted_beside_the_chat_page_with_its_docs(assistant: Assistant)
         paths = web.get("/api/openapi.json").json()["paths"]
         assert {"/api/sessions", "/api/sessions/{session_id}/messages", "/v1/chat/completions"} <= set(paths)
         assert web.get("/").status_code == 200  # the chat page is still there
+
+
+def test_no_other_site_may_read_the_pages_or_the_api_with_the_staff_cookie(assistant: Assistant) -> None:
+    # Gradio's own CORS rule allowed every origin, with credentials, on a host other than localhost:
+    # a page anywhere could read the review pages with a logged-in member of staff's cookie.
+    assistant.staff.set("ana", "a long password")
+    with TestClient(assistant.web_app(), base_url="https://help.example.com") as web:
+        assert web.post("/review/login", data={"username": "ana", "password": "a long password"}).status_code == 200
+        evil = {"Origin": "https://evil.example"}
+        preflight = web.options(
+            "/review/config", headers=evil | {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "content-type"}
+        )
+        reads = [web.get(path, headers=evil) for path in ("/review/config", "/config", "/api/openapi.json")]
+
+        assert reads[0].status_code == 200  # the cookie went with it; the browser must not hand the page the answer
+        for response in [preflight, *reads]:
+            assert "access-control-allow-origin" not in response.headers
+            assert "access-control-allow-credentials" not in response.headers
+        assert web.get("/").status_code == 200 and web.get("/review/config").status_code == 200  # same origin as ever
