@@ -75,6 +75,20 @@ def sqlite_matching_ids(query: str) -> Select[Any]:
     )
 
 
+def _postgres_query(words: list[str]) -> ColumnElement[Any]:
+    """Every word, stemmed (``plainto_tsquery`` of each, joined with ``&&``). A number may also be the
+    signed number that PostgreSQL's parser reads after a hyphen: "NW-20481736" is stored as ``nw`` and
+    ``-20481736``, so "20481736" (and "NW-20481736", which ``search_words`` splits) also looks for that."""
+    query: ColumnElement[Any] | None = None
+    for word in words:
+        term: ColumnElement[Any] = func.plainto_tsquery("english", word)
+        if word.isascii() and word.isdigit():
+            term = term.op("||")(func.plainto_tsquery("simple", "-" + word))
+        query = term if query is None else query.op("&&")(term)
+    assert query is not None
+    return query
+
+
 def turns_matching(dialect: str, query: str) -> ColumnElement[bool] | None:
     """A condition on ``turns`` true for turns whose text has every word of ``query`` (stemmed);
     None when the query has no words."""
@@ -84,6 +98,6 @@ def turns_matching(dialect: str, query: str) -> ColumnElement[bool] | None:
     if dialect == "sqlite":
         return TurnRow.id.in_(sqlite_matching_ids(query))
     if dialect == "postgresql":
-        return literal_column(_POSTGRES_DOCUMENT).op("@@")(func.plainto_tsquery("english", " ".join(words)))
+        return literal_column(_POSTGRES_DOCUMENT).op("@@")(_postgres_query(words))
     pattern = "%" + " ".join(words) + "%"  # any other database: a plain (unindexed) substring match
     return TurnRow.user_text.ilike(pattern) | TurnRow.answer.ilike(pattern)

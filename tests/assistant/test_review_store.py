@@ -174,6 +174,17 @@ def test_full_text_search_stems_words_and_searches_answers_too(store: SqlStore) 
     assert ids(store, LogFilter(text="   ")) == ids(store, LogFilter())  # no words: no text filter
 
 
+def test_search_finds_order_numbers_with_or_without_their_prefix(store: SqlStore) -> None:
+    order = store.create_session()
+    turn(store, order, "Order NW-20481736 never arrived", answer="I couldn't find an order NW-20481736.")
+    turn(store, store.create_session(), "Where is my parcel 77?")
+
+    # PostgreSQL's parser stores "NW-20481736" as "nw" and the signed number "-20481736"
+    for text_ in ("NW-20481736", "20481736", "nw 20481736", "arrived 20481736"):
+        assert ids(store, LogFilter(text=text_)) == [order], text_
+    assert ids(store, LogFilter(text="20481737")) == []
+
+
 @pytest.mark.parametrize(
     "hostile",
     ["'; DROP TABLE turns; --", 'refund" OR 1=1 --', "NEAR(refund money)", "refund*", "a:b", "(((", '"""', "ü' OR ''='"],
