@@ -54,9 +54,21 @@ class FeedbackIn(BaseModel):
     comment: str | None = Field(None, description="What was good or wrong.")
 
 
+class ContentPart(BaseModel):
+    type: str
+    text: str | None = None
+
+
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | None = None
+    content: str | list[ContentPart] | None = None
+
+    @property
+    def text(self) -> str:
+        """The content as text; of a list of parts (OpenAI's newer form), the text parts joined."""
+        if isinstance(self.content, list):
+            return "\n".join(part.text for part in self.content if part.type == "text" and part.text)
+        return self.content or ""
 
 
 class ChatCompletionIn(BaseModel):
@@ -237,13 +249,18 @@ def create_router(manager: DialogManager) -> APIRouter:
             manager.hand_back(session_id, author="customer")
         return {"session_id": session_id, "handoff": False}
 
+    @router.get("/v1/models", tags=["openai-compatible"])
+    def list_models() -> dict[str, Any]:
+        """The one model, for OpenAI clients and chat front-ends that list models before they chat."""
+        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "support-assistant"}]}
+
     @router.post("/v1/chat/completions", tags=["openai-compatible"])
     def chat_completions(request: ChatCompletionIn) -> Any:
         """OpenAI-compatible chat: the last user message goes through the whole assistant (a new
         conversation per request); earlier messages in the request are not replayed."""
-        user_texts = [m.content for m in request.messages if m.role == "user" and m.content]
+        user_texts = [m.text for m in request.messages if m.role == "user" and m.text]
         if not user_texts:
-            raise HTTPException(status_code=422, detail="messages must contain a user message with content")
+            raise HTTPException(status_code=422, detail="messages must contain a user message with text content")
         updates = turn_stream(None, user_texts[-1], channel="openai")
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:

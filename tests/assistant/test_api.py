@@ -259,3 +259,19 @@ def test_a_lone_surrogate_in_the_json_is_stored_as_a_replacement_character(clien
     transcript = client.get(url)
     assert transcript.status_code == 200
     assert transcript.json()["messages"][0]["text"] == "How much does express shipping cost? \ufffd"
+
+
+def test_openai_content_as_a_list_of_parts_and_the_model_list(client: TestClient) -> None:
+    openai = pytest.importorskip("openai")
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client)
+    parts = [{"type": "text", "text": "How long do password reset links work?"}]
+
+    completion = api.chat.completions.create(model="support-assistant", messages=[{"role": "user", "content": parts}])
+    images_only = client.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}]},
+    )
+
+    assert "30 minutes" in completion.choices[0].message.content
+    assert images_only.status_code == 422 and "text content" in images_only.json()["detail"]
+    assert [model.id for model in api.models.list()] == ["support-assistant"]
