@@ -18,7 +18,9 @@ event log (same types, data and timestamps) is skipped. The remaining at-least-o
 ``append`` without events (a turn record alone), which the dialog manager never writes.
 
 Conversations carry on during an outage: ``load_events`` answers from the events this process has seen
-(a bounded LRU cache) plus the spooled ones. Records the database refuses on replay (e.g. an append to a
+(a bounded LRU cache) plus the spooled ones. Once a write has been spooled, only the retry thread tries the
+database until it answers again, so a database that does not answer at all (each attempt waits for the
+connect timeout) does not slow every turn. Records the database refuses on replay (e.g. an append to a
 session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
 cannot block the rest; nothing is dropped silently.
 
@@ -132,6 +134,7 @@ class SpoolingStore:
         self._cache: OrderedDict[str, list[Event]] = OrderedDict()  # events known to be in the database
         self._file: IO[bytes] | None = None
         self._done = 0  # byte offset in the spool up to which records are in the database
+        self._down = False  # a write failed and the retry thread has not reached the database since
         self._flushed = 0  # records flushed since spooling started
         self._wake = threading.Event()
         self._closed = False
@@ -161,6 +164,8 @@ class SpoolingStore:
         """The database's events for the session plus its spooled ones; from memory while the database is down."""
         with self._lock:
             pending = session_id in self._by_session
+        if self._known_down():
+            return self._local_events_locked(session_id)
         if pending:
             with self._replay_lock:  # no record of this session moves from the spool to the database meanwhile
                 return self._load_with_pending(session_id)
@@ -217,11 +222,13 @@ class SpoolingStore:
                 except Exception as error:
                     if is_unavailable(error):
                         log.debug("database still unavailable: %s", error)
+                        self._down = True
                         return written
                     self._reject(record, error)
                     stored = False
                 written += stored
                 with self._lock:
+                    self._down = False
                     self._complete(record, stored)
 
     def close(self) -> None:
@@ -264,6 +271,7 @@ class SpoolingStore:
                 )
                 self._flushed = 0
             self._write(record)
+            self._down = True
             self._start_thread()
 
     def _write(self, record: _Record) -> None:
@@ -354,6 +362,11 @@ class SpoolingStore:
         stored = self._load_stored(session_id)
         return self._local_events_locked(session_id) if stored is None else stored + spooled
 
+    def _known_down(self) -> bool:
+        """Whether turns should not wait for the database: it failed, and the retry thread (the one that
+        tries it meanwhile) has not reached it since. Without a retry thread every call tries it."""
+        return self._down and self.retry_seconds is not None
+
     def _load_stored(self, session_id: str) -> list[Event] | None:
         """The database's events for the session, remembered for an outage; None while it is down."""
         try:
@@ -390,8 +403,8 @@ class SpoolingStore:
     def _check_known(self, session_id: str) -> None:
         """UnknownSession for an append to a session that neither memory nor the database knows."""
         with self._lock:
-            if session_id in self._cache or session_id in self._by_session:
-                return
+            if session_id in self._cache or session_id in self._by_session or self._known_down():
+                return  # known, or cannot tell now: spool it; a replay of an unknown session ends in the rejected file
         try:
             known = self.inner.has_session(session_id)
         except Exception as error:

@@ -259,6 +259,35 @@ def test_the_background_thread_flushes_when_the_database_is_back(db, spool_path:
         store.close()
 
 
+def test_once_spooling_only_the_retry_thread_tries_the_database(db, spool_path: Path, monkeypatch) -> None:
+    """A database that does not answer costs a connect timeout per attempt: after the first failed write,
+    turns carry on from memory and the spool without trying it, until a flush reaches it again."""
+    store = SpoolingStore(db.store, spool_path, retry_seconds=3600)  # the thread exists; the test flushes
+    try:
+        session_id = store.create_session()
+        db.down()
+        store.append(session_id, *turn(session_id, 1, "first failure"))
+        tries: list[str] = []
+        for name in ("load_events", "has_session", "append", "create_session"):
+            real = getattr(db.store, name)
+            monkeypatch.setattr(db.store, name, lambda *a, _real=real, _name=name, **k: (tries.append(_name), _real(*a, **k))[1])
+
+        assert [e.type_name for e in store.load_events(session_id)] == ["session_started", "user", "bot"]
+        store.append(session_id, *turn(session_id, 2, "second"), expected_events=3)
+        other = store.create_session()
+        store.append(other, *turn(other, 1, "new conversation"))
+        assert [e.type_name for e in store.load_events(other)] == ["session_started", "user", "bot"]
+        assert tries == [] and store.pending() == 4
+
+        db.up()
+        assert store.flush() == 4 and tries  # the flush is what tries the database
+        tries.clear()
+        store.load_events(session_id)
+        assert tries == ["load_events"]  # reachable again: read from the database
+        assert stored_turns(db.engine, session_id) == [(1, "first failure"), (2, "second")]
+    finally:
+        store.close()
+
 def test_a_restart_during_the_outage_flushes_later_in_the_background(db, store, spool_path: Path) -> None:
     db.down()
     session_id = store.create_session()
