@@ -7,10 +7,10 @@ The request-size limit of the rest of the API applies (``assistant.api_security`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import Engine
 
 from assistant.api import dialog_errors
@@ -18,16 +18,18 @@ from assistant.api_security import ApiKeys, presented_keys
 from assistant.store.inbox import conversations_with_a_person
 from dialog.manager import DialogManager
 
+# A name to show the customer: blanks around it dropped, so "   " is refused rather than shown as nothing.
+StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security` makes one)."
 
 
 class ReplyIn(BaseModel):
     text: str = Field(description="What to tell the customer.")
-    author: str = Field(min_length=1, max_length=64, description="The name the customer sees under the reply.")
+    author: StaffName = Field(description="The name the customer sees under the reply.")
 
 
 class HandBackIn(BaseModel):
-    author: str = Field(min_length=1, max_length=64, description="Who hands the conversation back (for the logs).")
+    author: StaffName = Field(description="Who hands the conversation back (for the logs).")
 
 
 def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -> APIRouter:

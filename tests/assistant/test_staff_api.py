@@ -80,3 +80,16 @@ def test_bad_staff_requests_are_clear_errors(assistant, client: TestClient) -> N
     assert not_handed.status_code == 422 and "nothing to hand back" in not_handed.json()["detail"]
     assert huge.status_code == 413  # the API's body limit applies here too
     assert [type(e).__name__ for e in assistant.manager.store.load_events(session_id)] == ["SessionStarted"]
+
+
+def test_a_blank_staff_name_is_refused_and_a_padded_one_trimmed(assistant, client: TestClient) -> None:
+    session_id = assistant.manager.start_session("api")
+    url = f"/api/staff/sessions/{session_id}"
+
+    blank = client.post(f"{url}/replies", headers=staff(), json={"text": "Hi", "author": "   "})
+    padded = client.post(f"{url}/replies", headers=staff(), json={"text": "Hi", "author": "  Ana "})
+    blank_back = client.post(f"{url}/hand-back", headers=staff(), json={"author": " "})
+
+    assert blank.status_code == 422 and "author" in blank.json()["detail"]
+    assert padded.status_code == 201 and blank_back.status_code == 422
+    assert [e.author for e in assistant.manager.store.load_events(session_id) if e.type_name == "agent"] == ["Ana"]
