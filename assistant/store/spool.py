@@ -331,7 +331,9 @@ class SpoolingStore:
         self.spool_path.unlink(missing_ok=True)
         self.offset_path.unlink(missing_ok=True)
         self._done = 0
-        log.info("The database is back: flushed %d spooled writes from %s", self._flushed, self.spool_path)
+        # a warning, like the outage it ends: servers log warnings and up by default, and the end of an
+        # outage is what an operator watching for it needs to see
+        log.warning("The database is back: flushed %d spooled writes from %s", self._flushed, self.spool_path)
 
     def _save_offset(self) -> None:
         temporary = self.offset_path.with_name(self.offset_path.name + ".tmp")
