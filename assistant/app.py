@@ -184,18 +184,25 @@ class Assistant:
         return load_rules(path)
 
     @cached_property
+    def entity_extractor(self) -> EntityExtractor:
+        """Entities and slots: the rules file's products, the shop's order-number pattern."""
+        return EntityExtractor(self.rules.products, order_numbers=self.settings.order_number_pattern or None)
+
+    @cached_property
     def business_actions(self) -> BusinessActions:
-        """The order-status lookup; OrdersError at start-up when a configured orders file cannot be used."""
+        """The order-status lookup; OrdersError at start-up when a configured orders file cannot be used,
+        or holds order numbers that the assistant would not recognise in a customer's message."""
         if self.settings.orders_file is not None:
-            check_orders(self.settings.orders_file)
-        return demo_actions(self.settings.orders_file or DEMO_ORDERS)
+            extractor = self.entity_extractor
+            check_orders(self.settings.orders_file, lambda number: extractor.order_numbers(number) == [number.upper()])
+        return demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
 
     @cached_property
     def understander(self) -> Understander:
         """Keyword rules, the intent classifier when its model folder loads, and entity extraction."""
         path = self.settings.intent_model or self.settings.data_dir / "models" / "intents"
         classifier, unavailable = load_intent_classifier(path, self.settings.device)
-        return Understander(classifier, EntityExtractor(self.rules.products), unavailable=unavailable)
+        return Understander(classifier, self.entity_extractor, unavailable=unavailable)
 
     @cached_property
     def manager(self) -> DialogManager:

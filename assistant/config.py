@@ -27,6 +27,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from assistant.api_security import Rate, key_digest
 from assistant.privacy import BUILTIN_KINDS, check_kinds, compile_patterns
+from dialog.nlu.entities import order_pattern
 
 DEFAULT_CONFIG_FILE = "assistant.toml"
 ENV_PREFIX = "ASSISTANT_"
@@ -172,6 +173,11 @@ class Settings(BaseSettings):
     )
     rules_file: Path | None = Field(None, description="Business rules (YAML); default: the bundled demo/rules.yaml.")
     orders_file: Path | None = Field(None, description="Order table (CSV) of the order-status action; default: the bundled demo/orders.csv.")
+    order_number_pattern: str = Field(
+        "",
+        description="Your order numbers as a regular expression, e.g. 'AB-\\d{4}' (matched as a whole word, any case); "
+        "empty: the demo shop's (NW- and 6-10 digits).",
+    )
     handoff_after_failures: int = Field(
         2, ge=0, description="Hand the conversation to a person after this many answers in a row found nothing; 0: never."
     )
@@ -227,6 +233,13 @@ class Settings(BaseSettings):
     @classmethod
     def _check_kinds(cls, value: list[str]) -> list[str]:
         return check_kinds(value)
+
+    @field_validator("order_number_pattern")
+    @classmethod
+    def _check_order_pattern(cls, value: str) -> str:
+        if value.strip():
+            order_pattern(value)
+        return value.strip()
 
     @field_validator("redact_patterns")
     @classmethod

@@ -148,26 +148,62 @@ class OrdersError(ValueError):
     """The order table cannot be used; the message names the file and what is wrong."""
 
 
-def check_orders(path: Path) -> None:
-    """OrdersError unless ``path`` is a readable UTF-8 CSV with the columns the lookup needs; run at
-    start-up, so a wrong ``orders_file`` is not found at a customer's first order question."""
+def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) -> None:
+    """OrdersError unless ``path`` is a readable UTF-8 CSV with the columns the lookup needs, every row with
+    as many fields as the header and an order number and status, and (given ``order_number``, which says
+    whether a text is one whole order number as customers' messages are read) every order number one the
+    assistant can recognise; run at start-up, so a wrong ``orders_file`` is not found at a customer's first
+    order question."""
     try:
-        with Path(path).open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:  # -sig: Excel's "CSV UTF-8" starts with a BOM
+            reader = csv.reader(handle)
+            rows = [(reader.line_num, row) for row in reader]  # (last line of the row, its fields)
     except OSError as error:
         raise OrdersError(f"cannot read the orders file {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise OrdersError(f"cannot read the orders file {path}: not UTF-8 text") from None
+    except csv.Error as error:
+        raise OrdersError(f"the orders file {path} is not a readable CSV file ({error})") from None
+    header = [cell.strip() for cell in rows[0][1]] if rows else []
     missing = [column for column in ORDER_COLUMNS if column not in header]
     if missing:
+        hint = " (columns must be separated by commas)" if len(header) == 1 and (";" in header[0] or "\t" in header[0]) else ""
         raise OrdersError(
-            f"the orders file {path} has no {' or '.join(missing)} column; its header is: {','.join(header) or '(empty)'}"
+            f"the orders file {path} has no {' or '.join(missing)} column{hint}; its header is: {','.join(header) or '(empty)'}"
         )
+    number_at, status_at = header.index("order_number"), header.index("status")
+    bad_width, empty, unrecognised = [], [], []
+    for line, row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            bad_width.append(line)
+        elif not row[number_at].strip() or not row[status_at].strip():
+            empty.append(line)
+        elif order_number is not None and not order_number(row[number_at].strip()):
+            unrecognised.append((line, row[number_at].strip()))
+    problems = []
+    if bad_width:
+        problems.append(f"rows without exactly {len(header)} fields (quote values that contain commas) on line(s) {_lines(bad_width)}")
+    if empty:
+        problems.append(f"rows without an order_number or status on line(s) {_lines(empty)}")
+    if unrecognised:
+        examples = ", ".join(f"{number!r} (line {line})" for line, number in unrecognised[:3])
+        problems.append(
+            f"order numbers the assistant would not recognise in a message, e.g. {examples}: set "
+            "order_number_pattern to a regular expression they match (e.g. 'AB-\\d{4}')"
+        )
+    if problems:
+        raise OrdersError(f"the orders file {path}: " + "; ".join(problems))
+
+
+def _lines(numbers: list[int], limit: int = 8) -> str:
+    return ", ".join(map(str, numbers[:limit])) + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
 def read_orders(path: Path) -> dict[str, dict[str, str]]:
-    """The demo order table: rows by order number."""
-    with Path(path).open(encoding="utf-8", newline="") as handle:
+    """The order table: rows by order number."""
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         return {row["order_number"].strip().upper(): row for row in csv.DictReader(handle)}
 
 
@@ -184,21 +220,25 @@ def describe_order(order: Mapping[str, str]) -> str:
     return text
 
 
-def demo_actions(orders_file: Path = DEMO_ORDERS) -> BusinessActions:
-    """The demo shop's business actions: an order-status lookup in ``orders_file`` (read on each call)."""
-    actions = BusinessActions()
+NW_PROMPT = "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."
+NW_NOT_FOUND = "(it starts with NW- and has 8 digits) "
 
-    @actions.register(
-        intents=["order_status"],
-        prompts={"order_number": "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."},
-    )
+
+def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True) -> BusinessActions:
+    """The order-status lookup in ``orders_file`` (read on each call). ``northwind_numbers``: the prompts
+    describe the demo shop's order numbers (``NW-`` and 8 digits); False for a shop with its own."""
+    actions = BusinessActions()
+    prompt = NW_PROMPT if northwind_numbers else "I can look that up. What is your order number?"
+    format_note = NW_NOT_FOUND if northwind_numbers else ""
+
+    @actions.register(intents=["order_status"], prompts={"order_number": prompt})
     def order_status(order_number: str) -> ActionResult:
         """Look up an order's status by its number."""
         order = read_orders(orders_file).get(order_number.strip().upper())
         if order is None:
             return ActionResult(
                 f"I couldn't find an order {order_number}. Please check the number in your confirmation email "
-                "(it starts with NW- and has 8 digits) and send it again.",
+                f"{format_note}and send it again.",
                 {"found": False},
                 ok=False,
                 clear_slots=("order_number",),

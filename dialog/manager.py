@@ -40,7 +40,7 @@ from dialog.events import (
 )
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
-from dialog.nlu.entities import SLOT_NAMES, bare_slot_value
+from dialog.nlu.entities import SLOT_NAMES
 from dialog.policies import Policy, Prediction, choose, default_policies, intent_label
 from dialog.rewrite import is_follow_up, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord
@@ -371,7 +371,7 @@ class DialogManager:
         understanding = self.understander.understand(text, today=self.clock().date())
         if tracker.requested_slot is not None:
             slot = tracker.requested_slot[1]
-            value = bare_slot_value(slot, text) if slot not in understanding.entities else None
+            value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding

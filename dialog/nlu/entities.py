@@ -3,7 +3,8 @@ product names (from a configurable list). Pure functions over the text; no model
 
 Each entity kind becomes a slot of the same name with a normalised value:
 
-- ``order_number``: ``NW-20481736`` (also from ``nw20481736`` or "order number 20481736")
+- ``order_number``: ``NW-20481736`` (also from ``nw20481736`` or "order number 20481736"); a shop with
+  other order numbers gives their pattern (setting ``order_number_pattern``), and a match is upper-cased
 - ``email``: lower-cased address
 - ``phone``: digits with a leading ``+`` kept, e.g. ``+18005550199``
 - ``date``: ISO ``YYYY-MM-DD`` (ISO dates, ``M/D/YYYY``, "12 March", "March 12th, 2024", today/yesterday/tomorrow)
@@ -107,11 +108,25 @@ def dates(text: str, today: date | None = None) -> list[str]:
     return [value for _, value in sorted(found)]
 
 
-class EntityExtractor:
-    """Finds the support entities in a message; ``products`` is the shop's own list of product names."""
+def order_pattern(pattern: str) -> re.Pattern[str]:
+    """A shop's own order-number pattern (a regular expression such as ``AB-\\d{4}``), matched as a whole
+    word, any case; ValueError when it is not a valid expression or matches an empty text."""
+    try:
+        compiled = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+    except re.error as error:
+        raise ValueError(f"order_number_pattern {pattern!r} is not a valid regular expression ({error.msg})") from None
+    if compiled.fullmatch(""):
+        raise ValueError(f"order_number_pattern {pattern!r} matches an empty text")
+    return compiled
 
-    def __init__(self, products: Iterable[str] = ()) -> None:
+
+class EntityExtractor:
+    """Finds the support entities in a message; ``products`` is the shop's own list of product names,
+    ``order_numbers`` the pattern of its order numbers (None: Northwind's, ``NW-`` and 6-10 digits)."""
+
+    def __init__(self, products: Iterable[str] = (), order_numbers: str | None = None) -> None:
         self.products = tuple(p for p in products if p.strip())
+        self._order = order_pattern(order_numbers) if order_numbers else None
         self._product_patterns = [
             (name, re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"s?(?!\w)", re.IGNORECASE))
             for name in sorted(self.products, key=len, reverse=True)
@@ -120,12 +135,23 @@ class EntityExtractor:
     def products_in(self, text: str) -> list[str]:
         return [name for name, pattern in self._product_patterns if pattern.search(text)]
 
+    def order_numbers(self, text: str) -> list[str]:
+        """Order numbers in the text: the shop's pattern upper-cased, or Northwind's normalised."""
+        if self._order is None:
+            return order_numbers(text)
+        return [m.group(0).upper() for m in self._order.finditer(text)]
+
+    def bare_value(self, slot: str, text: str) -> str | None:
+        """A value given on its own in reply to a question for ``slot``; with the shop's own order-number
+        pattern the extractor already finds it anywhere, so only Northwind's bare digits are read here."""
+        return bare_slot_value(slot, text) if self._order is None else None
+
     def extract(self, text: str, today: date | None = None) -> dict[str, str]:
         """The first value of each kind found, by slot name."""
         without_emails = _EMAIL.sub(" ", text)
-        without_orders = _ORDER.sub(" ", without_emails)
+        without_orders = (self._order or _ORDER).sub(" ", without_emails)
         found = {
-            "order_number": order_numbers(without_emails),
+            "order_number": self.order_numbers(without_emails),
             "email": emails(text),
             "phone": phones(_AMOUNT.sub(" ", without_orders)),
             "date": dates(without_orders, today),

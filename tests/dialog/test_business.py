@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from dialog.business import ActionResult, BusinessActions, demo_actions
+from assistant.app import Assistant
+from assistant.config import load_settings
+from dialog.business import ActionResult, BusinessActions, OrdersError, check_orders, demo_actions
 from dialog.business_rules import RulesError, load_rules, parse_rules
+from dialog.nlu.entities import EntityExtractor
+from dialog.store import InMemoryStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,3 +108,65 @@ def test_demo_order_status(tmp_path: Path) -> None:
     assert found.ok and found.text.startswith("Order NW-00000001 (Lamp) is **Shipped**. It is with UPS, tracking number 1Z1.")
     assert not missing.ok and missing.clear_slots == ("order_number",)
     assert action.missing({})[0].prompt.startswith("I can look that up. What is your order number?")
+
+
+# -- a shop's own order table and order numbers --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("order_number;status\nAB-1001;Shipped\n", "no order_number or status column (columns must be separated by commas)"),
+        ("order_number,status,items\nAB-1001\nAB-1002,Shipped,x\n", "rows without exactly 3 fields (quote values that contain commas) on line(s) 2"),
+        ('order_number,status\n"AB-1001,Shipped\nAB-1002,Shipped\n', "rows without exactly 2 fields"),
+        ("order_number,status\nAB-1001,\n,Shipped\n", "rows without an order_number or status on line(s) 2, 3"),
+    ],
+)
+def test_a_malformed_order_table_is_refused_at_start_up(tmp_path: Path, content: str, problem: str) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(OrdersError) as caught:
+        check_orders(path)
+
+    assert str(path) in str(caught.value) and problem in str(caught.value)
+
+
+def test_an_order_table_saved_by_excel_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_number,status\nNW-00000001,Shipped\n", encoding="utf-8-sig")
+
+    check_orders(path)
+    assert demo_actions(path).for_intent("order_status")({"order_number": "NW-00000001"}).ok
+
+
+def test_order_numbers_the_assistant_would_not_recognise_are_refused_with_the_setting_to_fix_it(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_number,status\nAB-1001,Shipped\n", encoding="utf-8")
+    northwind, acme = EntityExtractor(), EntityExtractor(order_numbers=r"AB-\d{4}")
+
+    with pytest.raises(OrdersError, match=r"would not recognise in a message, e\.g\. 'AB-1001' \(line 2\): set order_number_pattern"):
+        check_orders(path, lambda number: northwind.order_numbers(number) == [number.upper()])
+    check_orders(path, lambda number: acme.order_numbers(number) == [number.upper()])
+
+
+def test_a_shops_own_order_numbers_are_recognised_and_looked_up(assistant: Assistant, tmp_path: Path) -> None:
+    orders = tmp_path / "acme-orders.csv"
+    orders.write_text("order_number,status,items\nAB-1001,Shipped,Trail 29er\n", encoding="utf-8")
+    app = Assistant(assistant.settings.model_copy(update={"orders_file": orders, "order_number_pattern": r"AB-\d{4}"}))
+    manager = app.build_manager(InMemoryStore())
+
+    asked = manager.handle(None, "Where is my order?")
+    found = manager.handle(asked.session_id, "it's ab-1001")
+    unknown = manager.handle(None, "Where is my order AB-9999?")
+
+    assert asked.requested_slot == "order_number" and "NW-" not in asked.text
+    assert found.action == "business" and found.slots["order_number"] == "AB-1001" and "**Shipped**" in found.text
+    assert app.understander.extractor.extract("call 5551234567 about AB-1001") == {"order_number": "AB-1001", "phone": "5551234567"}
+    assert unknown.text.startswith("I couldn't find an order AB-9999") and "NW-" not in unknown.text
+
+
+@pytest.mark.parametrize(("pattern", "problem"), [("AB-(", "is not a valid regular expression"), (r"\d*", "matches an empty text")])
+def test_an_unusable_order_number_pattern_is_a_settings_error(isolated, pattern: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        load_settings(order_number_pattern=pattern)
