@@ -7,7 +7,10 @@ API keys, rate limits and body-size limits are one middleware (``assistant.api_s
 
 from __future__ import annotations
 
+import itertools
 import json
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -157,22 +160,45 @@ def dialog_errors() -> Iterator[None]:
         raise HTTPException(status_code=409, detail=str(error)) from None
 
 
+_END = object()
+
+
+def finish_alone(updates: Iterator[Any]) -> Iterator[Any]:
+    """``updates``, produced from now on by a thread of their own and handed over as they come. When the
+    reader stops or never starts (the client went away mid-reply, and the server dropped the response),
+    the thread still runs them to the end: a turn is stored only once its reply is complete."""
+    handed: queue.Queue[Any] = queue.Queue()
+
+    def produce() -> None:
+        try:
+            for update in updates:
+                handed.put(update)
+            handed.put(_END)
+        except BaseException as error:  # raised again by the reader
+            handed.put(error)
+
+    def read() -> Iterator[Any]:
+        while (item := handed.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    threading.Thread(target=produce, name="api-turn", daemon=True).start()
+    return read()
+
+
 def create_router(manager: DialogManager) -> APIRouter:
     """The API's routes around one DialogManager."""
     router = APIRouter(dependencies=[Security(_bearer), Security(_key_header)])
 
     def turn_stream(session_id: str | None, text: str, channel: str = "api") -> Iterator:  # type: ignore[type-arg]
         """Run the first step now, so a bad message or session is an HTTP error, not a broken stream.
-        With ``session_id`` None, a session is started once the message has passed validation."""
+        With ``session_id`` None, a session is started once the message has passed validation. The rest
+        runs on in a thread of its own (``finish_alone``), so a client leaving mid-reply loses no turn."""
         with dialog_errors():
             turn = manager.stream(session_id, text, channel)
             first = next(turn)
-
-        def replay() -> Iterator:  # type: ignore[type-arg]
-            yield first
-            yield from turn
-
-        return replay()
+        return itertools.chain([first], finish_alone(turn))
 
     @router.post("/api/sessions", status_code=201, tags=["conversations"])
     def start_session() -> dict[str, str]:

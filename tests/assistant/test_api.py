@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import threading
 from urllib.parse import unquote
 
 import pytest
@@ -275,3 +277,45 @@ def test_openai_content_as_a_list_of_parts_and_the_model_list(client: TestClient
     assert "30 minutes" in completion.choices[0].message.content
     assert images_only.status_code == 422 and "text content" in images_only.json()["detail"]
     assert [model.id for model in api.models.list()] == ["support-assistant"]
+
+
+def test_a_client_that_leaves_mid_reply_loses_no_turn(assistant) -> None:
+    # The server drops a streamed reply when its client goes away; the turn used to stop there, unsaved.
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    session_id = assistant.manager.start_session("api")
+    body = json.dumps({"text": "How long do password reset links work?"}).encode()
+    pieces: list[bytes] = []
+
+    async def talk_and_leave() -> None:
+        gone = asyncio.Event()
+        requests = iter([{"type": "http.request", "body": body, "more_body": False}])
+
+        async def receive() -> dict:
+            request = next(requests, None)
+            if request is None:
+                await gone.wait()
+                return {"type": "http.disconnect"}
+            return request
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                pieces.append(message["body"])
+                gone.set()  # after the first piece of the reply
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+            "path": f"/api/sessions/{session_id}/messages", "raw_path": b"", "query_string": b"", "root_path": "",
+            "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+        }
+        await app(scope, receive, send)
+
+    asyncio.run(talk_and_leave())
+    for thread in threading.enumerate():
+        if thread.name == "api-turn":
+            thread.join(timeout=30)
+
+    assert len(pieces) == 1 and b'"done"' not in pieces[0]  # the client saw only the start
+    stored = assistant.store.load_events(session_id)
+    assert [e.text for e in stored if e.type_name == "user"] == ["How long do password reset links work?"]
+    assert any(e.type_name == "bot" and "30 minutes" in e.text for e in stored)
