@@ -12,6 +12,7 @@ from typing import Any
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from assistant.lm.remote import GeneratorUnavailable
 from dialog.actions import (
     ESCALATED,
     ActionOutcome,
@@ -306,7 +307,10 @@ class DialogManager:
                     reply += step_output
                     yield TurnUpdate(reply, session_id)
         except Exception as error:  # a broken index or model must not lose the turn
-            log.exception("action %s failed in session %s", prediction.action, session_id)
+            if isinstance(error, GeneratorUnavailable):  # expected (a remote generator cut off mid-reply): one line
+                log.warning("action %s failed in session %s: %s", prediction.action, session_id, error)
+            else:
+                log.exception("action %s failed in session %s", prediction.action, session_id)
             action = "fallback"
             outcome = next(o for o in fallback(f"{type(error).__name__}: {error}") if isinstance(o, ActionOutcome))
         assert outcome is not None

@@ -66,7 +66,7 @@ def test_a_down_remote_generator_gives_the_extractive_answer_in_a_turn(kb_dir: P
     assert not result.abstained
 
 
-def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir: Path) -> None:
+def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir: Path, caplog) -> None:
     settings = load_settings(embedder="hash", min_retrieval_score=HASH_MIN_SCORE, generator_backend="openai")
     assistant = Assistant(settings)
     assistant.generator = Failing(after=2)  # two pieces out, then the deadline
@@ -80,6 +80,9 @@ def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir:
     assert "partpart" not in result.text  # the half-written reply is replaced, not kept as the answer
     [row] = assistant.sql_store.turns(session)
     assert row.action == "fallback" and row.user_text == "How long do password reset links work?"
+    [logged] = [r for r in caplog.records if "failed in session" in r.getMessage()]
+    assert "GeneratorUnavailable" not in logged.getMessage() and "down" in logged.getMessage()
+    assert logged.exc_info is None  # an expected failure: one warning line, no traceback
 
 
 def test_fit_messages_drops_history_then_the_example_then_fails_clearly() -> None:
