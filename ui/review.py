@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import json
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -43,6 +45,9 @@ LIST_WIDTHS = ["11%", "16%", "25%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
 INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
 INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
 UNANSWERED_WIDTHS = ["80%", "20%"]
+# An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
+# an hour later, so exports of customers' conversations do not pile up outside retention and erasure.
+EXPORT_KEPT_S = 3600
 YES_NO = {"any": None, "yes": True, "no": False}
 THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
 REVIEW_CSS = """
@@ -72,6 +77,14 @@ def day_after(day: datetime | None) -> datetime | None:
         return day + timedelta(days=1) if day is not None else None
     except OverflowError:
         return None
+
+
+def delete_older_files(folder: Path, seconds: float) -> None:
+    """Delete the files in ``folder`` last changed more than ``seconds`` ago."""
+    cutoff = time.time() - seconds
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 def parse_score(text: str | float | None) -> float | None:
@@ -344,7 +357,8 @@ class ReviewPage:
             raise refusal(str(error)) from None
         folder = self.export_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"turns-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.{fmt}"
+        delete_older_files(folder, EXPORT_KEPT_S)
+        path = folder / f"turns-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.{fmt}"  # two in a second: two files
         rows = export_turns(self.engine, log_filter, path, fmt)
         gr.Info(f"Exported {rows} turn(s).")
         return str(path)
@@ -416,7 +430,7 @@ class ReviewPage:
     # -- layout --------------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
-        with gr.Blocks(title="Conversation review", analytics_enabled=False) as page:
+        with gr.Blocks(title="Conversation review", analytics_enabled=False, delete_cache=(EXPORT_KEPT_S, EXPORT_KEPT_S)) as page:
             with gr.Row(equal_height=True):
                 gr.Markdown("## Conversation review")
                 gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")

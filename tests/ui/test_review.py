@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +17,7 @@ from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
 from dialog.store import InMemoryStore
-from ui.review import ReviewPage, build_filter, render_transcript
+from ui.review import EXPORT_KEPT_S, ReviewPage, build_filter, render_transcript
 
 PASSWORD = "a long enough password"
 NO_FILTER = ("", "", "", "", "any", "any", "any", "", "")
@@ -86,6 +88,20 @@ def test_until_includes_the_whole_day() -> None:
     log_filter = build_filter(*filters(since="2026-11-01", until="2026-11-22"))
     assert (log_filter.since.day, log_filter.until.day) == (1, 23)
     assert build_filter(*filters(until="9999-12-31")).until is None  # the last day a date holds: no end, not an OverflowError
+
+
+def test_an_export_is_a_download_that_does_not_stay_on_the_server(assistant: Assistant, review: ReviewPage) -> None:
+    assistant.manager.handle(None, "How long do password reset links work?")
+    first = Path(review.export("csv", *filters()))
+    second = Path(review.export("csv", *filters()))  # in the same second: its own file
+    hour_ago = time.time() - EXPORT_KEPT_S - 1
+    os.utime(first, (hour_ago, hour_ago))
+
+    third = Path(review.export("jsonl", *filters()))
+
+    assert first != second and not first.exists() and second.exists() and third.exists()
+    assert "How long do password reset links work?" in second.read_text(encoding="utf-8")
+    assert review.build().delete_cache == (EXPORT_KEPT_S, EXPORT_KEPT_S)  # Gradio's copy for the download too
 
 
 def test_analytics_to_the_last_day_there_is(assistant: Assistant, review: ReviewPage) -> None:
