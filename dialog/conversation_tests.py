@@ -63,24 +63,70 @@ class ConversationTest:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
+ACTIONS = ("answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback", "relay")
+TEST_KEYS = ("name", "description", "source_session", "turns")
+TURN_KEYS = ("user", "expect")
+_PHRASES = ("cites", "answer_contains", "text_contains", "options", "query_contains")
+
+
+def _is_phrases(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _expectation_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be expected for ``key`` (None when it can), so that a typo fails when the file
+    is read, not as a test that can never pass (or a traceback) when it runs."""
+    if key == "action" and value not in ACTIONS:
+        return f"action must be one of {', '.join(ACTIONS)}, not {value!r}"
+    if key in ("handoff", "abstained") and not isinstance(value, bool):
+        return f"{key} must be true or false, not {value!r}"
+    if key in ("intent", "asks_for") and not (value is None or isinstance(value, str)):
+        return f"{key} must be a name (text), not {value!r}"
+    if key in _PHRASES and not _is_phrases(value):
+        return f"{key} must be a text or a list of texts (quote numbers), not {value!r}"
+    if key == "options_count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return f"options_count must be a whole number, not {value!r}"
+    if key == "slots" and not (
+        isinstance(value, dict) and all(isinstance(v, str) or v is None for v in value.values())
+    ):
+        return f"slots must map slot names to texts or null (quote numbers: order_number: '20481736'), not {value!r}"
+    return None
+
+
 def parse(text: str, origin: str = "<text>") -> ConversationTest:
-    """A conversation test from YAML; ValueError naming ``origin`` when it is malformed."""
+    """A conversation test from YAML; ValueError naming ``origin`` when it is malformed: also a key or an
+    expectation it does not know, or a value of the wrong kind (a misspelt key would otherwise be
+    skipped, and the test pass without checking it)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ValueError(f"{origin}: not valid YAML ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("turns"), list) or not data["turns"]:
         raise ValueError(f"{origin}: expected a mapping with a non-empty list 'turns'")
+    unknown = set(map(str, data)) - set(TEST_KEYS)
+    if unknown:
+        raise ValueError(f"{origin}: unknown key(s) {sorted(unknown)}; known: {', '.join(TEST_KEYS)}")
     turns = []
     for number, item in enumerate(data["turns"], start=1):
         user = item.get("user") if isinstance(item, dict) else None
         is_option = isinstance(user, dict) and set(user) == {"option"} and isinstance(user["option"], int) and user["option"] >= 1
+        if isinstance(user, (int, float)) and not isinstance(user, bool):
+            raise ValueError(f"{origin}: turn {number}: quote a message that is only a number (user: '{user}'), or YAML reads it as one")
         if not (isinstance(user, str) or is_option):
             raise ValueError(f"{origin}: turn {number} needs a 'user' message (text, or {{option: N}} for a button)")
+        unknown = set(map(str, item)) - set(TURN_KEYS)
+        if unknown:
+            raise ValueError(f"{origin}: turn {number} has unknown key(s) {sorted(unknown)}; known: {', '.join(TURN_KEYS)}")
         expect = item.get("expect") or {}
-        unknown = set(expect) - set(EXPECTATIONS)
+        if not isinstance(expect, dict):
+            raise ValueError(f"{origin}: turn {number}: 'expect' must be a mapping such as {{action: answer}}, not {expect!r}")
+        unknown = set(map(str, expect)) - set(EXPECTATIONS)
         if unknown:
             raise ValueError(f"{origin}: turn {number} expects unknown field(s) {sorted(unknown)}; known: {', '.join(EXPECTATIONS)}")
+        for key, value in expect.items():
+            problem = _expectation_problem(key, value)
+            if problem:
+                raise ValueError(f"{origin}: turn {number}: {problem}")
         turns.append(ScriptedTurn(item["user"], dict(expect)))
     return ConversationTest(str(data.get("name") or origin), turns, data.get("source_session"), data.get("description"))
 

@@ -69,6 +69,18 @@ turns:
         ("turns: [{user: hi, expect: {colour: red}}]", "unknown field(s) ['colour']"),
         ("turns: [{user: {option: 0}}]", "turn 1 needs a 'user' message"),
         ("turns: []", "non-empty list 'turns'"),
+        # typos that used to be skipped (the test passed without checking) or failed only when run
+        ("turns: [{user: hi, expcet: {action: answer}}]", "turn 1 has unknown key(s) ['expcet']; known: user, expect"),
+        ("name: x\nturn: []\nturns: [{user: hi}]", "unknown key(s) ['turn']"),
+        ("turns: [{user: hi, expect: action answer}]", "turn 1: 'expect' must be a mapping such as {action: answer}"),
+        ("turns: [{user: hi, expect: {action: answr}}]", "action must be one of answer, clarify, handoff"),
+        ("turns: [{user: hi, expect: {handoff: 'yes'}}]", "handoff must be true or false, not 'yes'"),
+        ("turns: [{user: hi, expect: {slots: order_number}}]", "slots must map slot names to texts or null"),
+        ("turns: [{user: hi, expect: {slots: {order_number: 20481736}}}]", "(quote numbers: order_number: '20481736')"),
+        ("turns: [{user: hi, expect: {text_contains: 89}}]", "text_contains must be a text or a list of texts"),
+        ("turns: [{user: hi, expect: {cites: [{a: 1}]}}]", "cites must be a text or a list of texts"),
+        ("turns: [{user: hi, expect: {options_count: two}}]", "options_count must be a whole number"),
+        ("turns: [{user: 20481736}]", "turn 1: quote a message that is only a number (user: '20481736')"),
     ],
 )
 def test_parse_errors(text: str, problem: str) -> None:
