@@ -85,7 +85,13 @@ def create_app(
 
     @app.get("/healthz")
     def health() -> dict[str, object]:
-        return {"status": "ok", "chunks": len(retriever.index)}
+        """Up (200) while the server answers; ``spooled_writes``: writes waiting in this server's spool for
+        the database (above 0 during a database outage, when turns still work), for monitoring."""
+        body: dict[str, object] = {"status": "ok", "chunks": len(retriever.index)}
+        pending = getattr(manager.store, "pending", None) if manager is not None else None
+        if callable(pending):
+            body["spooled_writes"] = pending()
+        return body
 
     if review is not None:
         if login is None:

@@ -71,6 +71,17 @@ def test_healthz(client: TestClient) -> None:
     assert response.json() == {"status": "ok", "chunks": 10}
 
 
+def test_healthz_counts_the_writes_waiting_for_the_database(assistant: Assistant, monkeypatch) -> None:
+    from assistant.store import SpoolingStore
+
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    with TestClient(app) as client:
+        assert client.get("/healthz").json()["spooled_writes"] == 0
+        monkeypatch.setattr(SpoolingStore, "pending", lambda self: 3)  # as during a database outage
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["spooled_writes"] == 3  # turns still work: up
+
+
 def test_chat_page_is_mounted_at_root(client: TestClient) -> None:
     response = client.get("/")
 
