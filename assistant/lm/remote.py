@@ -107,8 +107,9 @@ def _pieces(chunk: object) -> list[str]:
         pieces = [(choice.get("delta") or {}).get("content") or "" for choice in chunk.get("choices", [])]  # type: ignore[attr-defined]
     except (AttributeError, TypeError):  # not a dict, choices not a list of dicts, a delta that is not a dict
         pieces = [None]
-    if not all(isinstance(piece, str) for piece in pieces):
-        raise GeneratorUnavailable(f"not a chat completion chunk: {json.dumps(chunk)[:200]}")
+    if not all(isinstance(piece, str) for piece in pieces):  # its text is not quoted: it may echo the customer
+        shape = f"an object with {', '.join(sorted(chunk)[:8])}" if isinstance(chunk, dict) else f"a JSON {type(chunk).__name__}"
+        raise GeneratorUnavailable(f"not a chat completion chunk: {shape}")
     return [piece for piece in pieces if piece]
 
 
