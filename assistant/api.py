@@ -183,7 +183,7 @@ def finish_alone(updates: Iterator[Any]) -> Iterator[Any]:
                 raise item
             yield item
 
-    threading.Thread(target=produce, name="api-turn", daemon=True).start()
+    threading.Thread(target=produce, name="finish-turn", daemon=True).start()
     return read()
 
 

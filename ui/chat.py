@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
+from assistant.api import finish_alone
 from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
 from dialog.events import AgentMessage, BotAnswer, Event, FeedbackGiven, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate, validate_message
@@ -247,13 +248,15 @@ class ChatPage:
             yield history, gr.update(), session_id
 
     def _first_step(self, session_id: str | None, message: str) -> tuple[Iterator[TurnUpdate], TurnUpdate]:
-        """Start the turn; a session id the store no longer knows (e.g. purged) starts a new conversation."""
+        """Start the turn; a session id the store no longer knows (e.g. purged) starts a new conversation.
+        The rest runs on by itself (``finish_alone``): a customer who closes the page mid-reply loses no turn."""
         try:
             turn = self.manager.stream(session_id or None, message, channel="web")
-            return turn, next(turn)
+            first = next(turn)
         except UnknownSession:
             turn = self.manager.stream(None, message, channel="web")
-            return turn, next(turn)
+            first = next(turn)
+        return finish_alone(turn), first
 
     def talk_to_human(self, history: ChatHistory, session_id: str | None) -> Iterator[tuple[ChatHistory, str | None]]:
         """Ask for a person through the dialog, so the turn is logged as a handoff like a typed request."""

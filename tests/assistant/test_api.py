@@ -312,7 +312,7 @@ def test_a_client_that_leaves_mid_reply_loses_no_turn(assistant) -> None:
 
     asyncio.run(talk_and_leave())
     for thread in threading.enumerate():
-        if thread.name == "api-turn":
+        if thread.name == "finish-turn":
             thread.join(timeout=30)
 
     assert len(pieces) == 1 and b'"done"' not in pieces[0]  # the client saw only the start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 
 import gradio as gr
 import pytest
@@ -526,3 +527,20 @@ def test_a_staff_reply_arriving_keeps_the_customers_words_as_typed(assistant) ->
     assert history[typed]["content"] == "My email is jane.doe@example.com"  # the stored copy is redacted
     assert page.restore(page.remember(session_id))[0][typed]["content"] == plain_text("My email is [EMAIL]")
     assert "Thanks, Jane." in history[-1]["content"]
+
+
+def test_a_customer_who_closes_the_page_mid_reply_loses_no_turn(assistant) -> None:
+    # Gradio stops iterating a handler whose page went away; the turn stopped with it, unsaved.
+    page = ChatPage(assistant.manager)
+    steps = page.respond("How much does express shipping cost?", [], None)
+    next(steps)  # the question moves to the chat
+    history, _, session_id = next(steps)  # the first words of the reply
+
+    steps.close()
+    for thread in threading.enumerate():
+        if thread.name == "finish-turn":
+            thread.join(timeout=30)
+
+    assert "$12.50" not in history[-1]["content"]  # only the first words were shown
+    stored = assistant.store.load_events(session_id)
+    assert any(isinstance(e, BotAnswer) and "$12.50" in e.text for e in stored)
