@@ -6,6 +6,7 @@ Everything a customer typed is rendered escaped: a transcript is shown as text, 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import secrets
@@ -19,7 +20,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
+from assistant.store.db import StoreUnavailable
 from assistant.store.inbox import INBOX_LIMIT, InboxItem, conversations_with_a_person, count_with_a_person
 from assistant.store.review import (
     LogFilter,
@@ -77,6 +80,23 @@ def day_after(day: datetime | None) -> datetime | None:
         return day + timedelta(days=1) if day is not None else None
     except OverflowError:
         return None
+
+
+def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A handler whose database cannot be reached tells the member of staff so (a toast naming the database),
+    instead of Gradio's bare "Error" and a traceback in the server's log."""
+
+    @functools.wraps(handler)
+    def said(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except StoreUnavailable as error:
+            raise refusal(f"{error}. Try again in a moment.") from None
+        except OperationalError as error:
+            reason = " ".join(str(error.orig).split())
+            raise refusal(f"The conversation database cannot be reached: {reason}. Try again in a moment.") from None
+
+    return said
 
 
 def delete_older_files(folder: Path, seconds: float) -> None:
@@ -259,10 +279,12 @@ class ReviewPage:
 
     # -- handlers (plain functions of the inputs; Gradio wiring below) ------------------------------
 
+    @database_errors_said
     def search(self, *filters: Any) -> tuple[pd.DataFrame, Any, str]:
         """The first page of the filtered conversations."""
         return self._page(filters, None)
 
+    @database_errors_said
     def next_page(self, cursor: Any, *filters: Any) -> tuple[Any, Any, str]:
         """The page after the one shown; after the last one, the list stays as it is."""
         if not cursor:
@@ -288,16 +310,19 @@ class ReviewPage:
             models = sorted(m for m in connection.scalars(select(SessionRow.last_model).distinct()) if m)
         return intents, models
 
+    @database_errors_said
     def refresh_choices(self) -> tuple[Any, Any]:
         intents, models = self.choices()
         return gr.update(choices=[""] + intents), gr.update(choices=[""] + models)
 
+    @database_errors_said
     def open_transcript(self, session_id: str) -> tuple[str, Any, str]:
         session_id = (session_id or "").strip()
         transcript = read_transcript(self.engine, session_id) if session_id else None
         numbers = [str(view.turn.turn_no) for view in transcript.turns] if transcript else []
         return render_transcript(transcript), gr.update(choices=numbers, value=numbers[0] if numbers else None), session_id
 
+    @database_errors_said
     def select_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, Any, str]:
         """Clicking a row of the list opens that conversation."""
         return self.open_transcript(clicked_session(table, event))
@@ -347,6 +372,7 @@ class ReviewPage:
         gr.Info(f"Saved {len(examples)} example(s) to {path}")
         return path
 
+    @database_errors_said
     def export(self, fmt: str, *filters: Any) -> str:
         """The filtered conversations' turns as a CSV, JSONL or Parquet file to download."""
         from assistant.store.export import export_turns
@@ -363,6 +389,7 @@ class ReviewPage:
         gr.Info(f"Exported {rows} turn(s).")
         return str(path)
 
+    @database_errors_said
     def show_inbox(self) -> tuple[pd.DataFrame, str]:
         """The conversations a person has, awaiting a reply first."""
         items = conversations_with_a_person(self.engine)
@@ -372,11 +399,13 @@ class ReviewPage:
             status += f" (the {INBOX_LIMIT} longest waiting of {count_with_a_person(self.engine)})"
         return inbox_table(items), status
 
+    @database_errors_said
     def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str]:
         """Clicking a row of the inbox opens that conversation beside the reply box."""
         session_id = clicked_session(table, event)
         return render_transcript(read_transcript(self.engine, session_id)), session_id
 
+    @database_errors_said
     def refresh_inbox(self, session_id: str, shown: str | None = None) -> tuple[Any, ...]:
         """The inbox list and the open conversation, read again (new customer messages show up); the
         transcript is only replaced when it changed (``shown``), so a reader's scroll position stays."""
@@ -417,6 +446,7 @@ class ReviewPage:
     def _author(request: gr.Request | None) -> str:
         return getattr(request, "username", None) or "staff"
 
+    @database_errors_said
     def show_analytics(self, since: str, until: str) -> tuple[Any, ...]:
         if self.analytics is None:
             raise refusal("Analytics are not available.")

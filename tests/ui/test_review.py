@@ -104,6 +104,26 @@ def test_an_export_is_a_download_that_does_not_stay_on_the_server(assistant: Ass
     assert review.build().delete_cache == (EXPORT_KEPT_S, EXPORT_KEPT_S)  # Gradio's copy for the download too
 
 
+def test_a_database_that_cannot_be_reached_is_said_not_a_bare_error(assistant: Assistant, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from ui.analytics import build_analytics
+
+    down = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'a.db'}")  # cannot be opened, like a server that is down
+    review = ReviewPage(down, assistant.store, tmp_path / "review", analytics=lambda since, until: build_analytics(down, since, until))
+
+    for handler in (
+        lambda: review.search(*filters()),
+        lambda: review.open_transcript("abc"),
+        lambda: review.show_analytics("", ""),  # the analytics say StoreUnavailable
+        lambda: review.export("csv", *filters()),
+        lambda: review.show_inbox(),
+    ):
+        with pytest.raises(gr.Error, match="cannot be reached|Cannot open the database") as said:
+            handler()
+        assert said.value.print_exception is False and "unable to open database file" in str(said.value)
+
+
 def test_analytics_to_the_last_day_there_is(assistant: Assistant, review: ReviewPage) -> None:
     assistant.manager.handle(None, "How long do password reset links work?")
 
