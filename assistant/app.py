@@ -26,6 +26,8 @@ from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import EntityExtractor
+from dialog.nlu.data import OOS_LABEL
+from dialog.nlu.rules import RULE_INTENTS
 from dialog.store import ConversationStore
 from retrieval.embedders import CachedEmbedder, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.retriever import Retriever
@@ -125,6 +127,20 @@ def load_intent_classifier(path: Path, device: str = "auto") -> tuple[IntentDete
     return None, reason
 
 
+def warn_unknown_handoff_intents(rules: BusinessRules, classifier: IntentDetector | None) -> list[str]:
+    """Log (and return) the rules file's handoff intents that neither the keyword rules nor the intent model
+    can predict: a misspelt name, or one the model was not trained on, never hands a conversation off."""
+    known = set(RULE_INTENTS) | (set(getattr(classifier, "labels", None) or ()) - {OOS_LABEL})  # out of scope: a plain question
+    unknown = [intent for intent in rules.handoff_intents if intent not in known]
+    if unknown:
+        by = "the keyword rules or the intent model" if classifier is not None else "the keyword rules (no intent model is loaded)"
+        log.warning(
+            "%s: handoff intent(s) %s are not intents of %s, so they never hand off; known intents: %s",
+            rules.source, ", ".join(unknown), by, ", ".join(sorted(known)),
+        )
+    return unknown
+
+
 class Assistant:
     """The assembled parts, built lazily so that a command only loads what it uses."""
 
@@ -202,6 +218,7 @@ class Assistant:
         """Keyword rules, the intent classifier when its model folder loads, and entity extraction."""
         path = self.settings.intent_model or self.settings.data_dir / "models" / "intents"
         classifier, unavailable = load_intent_classifier(path, self.settings.device)
+        warn_unknown_handoff_intents(self.rules, classifier)
         return Understander(classifier, self.entity_extractor, unavailable=unavailable)
 
     @cached_property

@@ -13,7 +13,7 @@ Keywords are phrases matched case-insensitively on word boundaries. ``load_rules
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -131,6 +131,13 @@ class BusinessRules:
         return f"Our team is not working right now ({hours.describe()}); a person will reply here when we open{when}."
 
 
+def _known_keys(value: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:
+    """RulesError for a key ``where`` does not have: a misspelt one (``intent:``) would otherwise be skipped."""
+    unknown = set(map(str, value)) - set(known)
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {sorted(unknown)}; known: {', '.join(known)}")
+
+
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -148,6 +155,7 @@ def _topics(value: Any, where: str, needs_reply: bool) -> tuple[Topic, ...]:
     for number, item in enumerate(value, start=1):
         if not isinstance(item, Mapping) or not isinstance(item.get("topic"), str):
             raise RulesError(f"{where}[{number}] needs a 'topic' name")
+        _known_keys(item, ("topic", "keywords", "reply") if needs_reply else ("topic", "keywords"), f"{where}[{number}]")
         keywords = _strings(item.get("keywords"), f"{where}[{number}].keywords")
         if not keywords:
             raise RulesError(f"{where}[{number}] ('{item['topic']}') needs at least one keyword")
@@ -178,6 +186,7 @@ def _support_hours(value: Any) -> SupportHours | None:
         return None
     if not isinstance(value, Mapping):
         raise RulesError("support_hours must be a mapping with 'timezone' and 'hours'")
+    _known_keys(value, ("timezone", "label", "hours"), "support_hours")
     zone = str(value.get("timezone", "UTC"))
     try:
         ZoneInfo(zone)
@@ -206,9 +215,11 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
         handoff = data.get("handoff") or {}
         if not isinstance(handoff, Mapping):
             raise RulesError("handoff must be a mapping with 'intents' and/or 'topics'")
+        _known_keys(handoff, ("intents", "topics"), "handoff")
         out_of_scope = data.get("out_of_scope") or {}
         if not isinstance(out_of_scope, Mapping):
             raise RulesError("out_of_scope must be a mapping with 'keywords'")
+        _known_keys(out_of_scope, ("keywords",), "out_of_scope")
         return BusinessRules(
             handoff_intents=_strings(handoff.get("intents"), "handoff.intents"),
             handoff_topics=_topics(handoff.get("topics"), "handoff.topics", needs_reply=False),
@@ -222,6 +233,24 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
         raise RulesError(f"{source}: {error}") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error: YAML would keep the last
+    silently (a second ``handoff:`` section replacing the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # the safe loader itself refuses it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice in one mapping (the second would replace the first)", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_rules(path: Path) -> BusinessRules:
     """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
     path = Path(path)
@@ -230,7 +259,7 @@ def load_rules(path: Path) -> BusinessRules:
     except OSError as error:
         raise RulesError(f"cannot read the rules file {path}: {error.strerror or error}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         raise RulesError(f"{path}: not valid YAML ({error})") from None
     return parse_rules(data, str(path))

@@ -44,6 +44,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
 }
 
+# Every intent these rules can give: what the rules file's handoff intents may name without an intent model.
+RULE_INTENTS = (*_PATTERNS, "question")
+
 
 def is_frustrated(text: str) -> bool:
     """Clear frustration in the wording (keywords, or a message shouted in capitals)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app import Assistant
+from assistant.app import Assistant, warn_unknown_handoff_intents
 from assistant.config import load_settings
 from dialog.business import ActionResult, BusinessActions, OrdersError, check_orders, demo_actions
 from dialog.business_rules import RulesError, load_rules, parse_rules
@@ -51,6 +51,13 @@ def test_handoff_note_says_when_a_person_replies_outside_support_hours() -> None
         ("support_hours: {hours: {funday: closed}}", "unknown day(s) ['funday']"),
         ("products: [1, 2]", "products must be a list of non-empty strings"),
         ("handoff: {intents: [a\n", "not valid YAML"),
+        # misspelt keys inside a section used to be skipped: no handoff intents, a schedule closed all week
+        ("handoff: {intent: [warranty]}", "handoff: unknown key(s) ['intent']; known: intents, topics"),
+        ("out_of_scope: {keyword: [weather]}", "out_of_scope: unknown key(s) ['keyword']"),
+        ("support_hours: {timezone: UTC, hour: {monday: closed}}", "support_hours: unknown key(s) ['hour']"),
+        ("handoff:\n  topics:\n    - {topic: crash, keyword: [accident]}", "handoff.topics[1]: unknown key(s) ['keyword']"),
+        ("never_answer:\n  - {topic: legal, keywords: [sue], replies: no}", "never_answer[1]: unknown key(s) ['replies']"),
+        ("handoff: {intents: [warranty]}\nhandoff: {intents: [human]}", "'handoff' is given twice in one mapping"),
     ],
 )
 def test_a_malformed_rules_file_is_a_clear_error(tmp_path: Path, text: str, problem: str) -> None:
@@ -170,3 +177,17 @@ def test_a_shops_own_order_numbers_are_recognised_and_looked_up(assistant: Assis
 def test_an_unusable_order_number_pattern_is_a_settings_error(isolated, pattern: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         load_settings(order_number_pattern=pattern)
+
+
+def test_a_handoff_intent_nothing_can_predict_is_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
+    class Model:
+        labels = ["warranty", "book_repair", "oos"]
+
+    rules = parse_rules({"handoff": {"intents": ["complaint", "warranty", "warranties"]}}, "rules.yaml")
+
+    with caplog.at_level("WARNING"):
+        assert warn_unknown_handoff_intents(rules, Model()) == ["warranties"]
+        assert warn_unknown_handoff_intents(parse_rules({"handoff": {"intents": ["oos"]}}), Model()) == ["oos"]
+        assert warn_unknown_handoff_intents(rules, None) == ["warranty", "warranties"]
+    assert "rules.yaml: handoff intent(s) warranties are not intents of the keyword rules or the intent model" in caplog.text
+    assert "warranty, warranties are not intents of the keyword rules (no intent model is loaded)" in caplog.text
