@@ -73,6 +73,14 @@ def parse_day(text: str | None, field_name: str) -> datetime | None:
         raise ValueError(f"{field_name}: write the date as YYYY-MM-DD, e.g. 2026-11-22") from None
 
 
+def parse_range(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """The From and To days (``parse_day``); ValueError when To is before From, which would show nothing."""
+    start, end = parse_day(since, "From"), parse_day(until, "To")
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"To ({end:%Y-%m-%d}) is before From ({start:%Y-%m-%d})")
+    return start, end
+
+
 def day_after(day: datetime | None) -> datetime | None:
     """The midnight that ends ``day`` (a "To" date includes its whole day); None for no day, or for
     9999-12-31, after which no datetime exists."""
@@ -122,11 +130,11 @@ def build_filter(
 ) -> LogFilter:
     """The page's filter inputs as a LogFilter; ``until`` includes that whole day. ValueError, naming the
     field, for an input that cannot be read."""
-    until_day = parse_day(until, "To")
+    since_day, until_day = parse_range(since, until)
     score = parse_score(max_score)
     return LogFilter(
         text=search or "",
-        since=parse_day(since, "From"),
+        since=since_day,
         until=day_after(until_day),
         intent=intent or None,
         handoff=YES_NO[handoff or "any"],
@@ -451,7 +459,7 @@ class ReviewPage:
         if self.analytics is None:
             raise refusal("Analytics are not available.")
         try:
-            start, end = parse_day(since, "From"), parse_day(until, "To")
+            start, end = parse_range(since, until)
         except ValueError as error:
             raise refusal(str(error)) from None
         figures = self.analytics(start, day_after(end))

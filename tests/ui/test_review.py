@@ -63,6 +63,13 @@ def test_a_bad_date_is_a_clear_error(review: ReviewPage) -> None:
         review.search(*filters(since="22/11/2026"))
 
 
+def test_to_before_from_is_a_clear_error_not_an_empty_list(review: ReviewPage) -> None:
+    with pytest.raises(gr.Error, match=r"To \(2026-11-01\) is before From \(2026-11-05\)"):
+        review.search(*filters(since="2026-11-05", until="2026-11-01"))
+    with pytest.raises(gr.Error, match="is before From"):
+        review.show_analytics("2026-11-05", "2026-11-01")
+
+
 def test_a_score_that_is_not_a_number_is_a_clear_error(review: ReviewPage) -> None:
     with pytest.raises(gr.Error, match="Retrieval score below"):
         review.search(*filters(max_score="low"))
