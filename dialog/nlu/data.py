@@ -9,11 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 OOS_LABEL = "oos"
 COLUMNS = ("text", "label")
@@ -72,6 +75,8 @@ def read_csv(path: Path | str) -> list[Example]:
     missing = [c for c in COLUMNS if c not in columns]
     if unknown or missing:
         hint = " (rename 'category' or 'intent' to 'label')" if {"category", "intent"} & set(unknown) else ""
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            hint = " (the columns must be separated by commas, not semicolons or tabs: save it as comma-separated CSV)"
         problems = ([f"unknown column(s): {', '.join(unknown)}"] if unknown else []) + (
             [f"missing column(s): {', '.join(missing)}"] if missing else []
         )
@@ -81,6 +86,9 @@ def read_csv(path: Path | str) -> list[Example]:
     no_label: list[int] = []
     no_text: list[int] = []
     bad_width: list[int] = []
+    first_seen: dict[str, tuple[int, str]] = {}  # text, lower-cased with single spaces -> (line, label)
+    repeated: list[int] = []
+    conflicts: list[str] = []
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -94,8 +102,26 @@ def read_csv(path: Path | str) -> list[Example]:
         if not text:
             no_text.append(line)
         if text and label:
+            key = " ".join(text.lower().split())
+            if key in first_seen:  # the same message again: a copy would sit in training and validation alike
+                seen_line, seen_label = first_seen[key]
+                if seen_label == label:
+                    repeated.append(line)
+                else:
+                    conflicts.append(f"line {line} ({label}) repeats line {seen_line} ({seen_label})")
+                continue
+            first_seen[key] = (line, label)
             examples.append(Example(text, label))
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for example in examples:
+        spellings[example.label.lower()].add(example.label)
     problems = []
+    if conflicts:
+        shown = "; ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
+        problems.append(f"{len(conflicts)} text(s) given two different labels ({shown}): keep the right one")
+    variants = sorted(sorted(names) for names in spellings.values() if len(names) > 1)
+    if variants:
+        problems.append("labels that differ only in case, which would be separate intents: " + ", ".join(" / ".join(v) for v in variants))
     if bad_width:
         problems.append(f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {_lines(bad_width)}")
     if no_label:
@@ -104,6 +130,8 @@ def read_csv(path: Path | str) -> list[Example]:
         problems.append(f"{len(no_text)} row(s) with an empty text, lines {_lines(no_text)}")
     if problems:
         raise IntentDataError(f"{path}: " + "; ".join(problems))
+    if repeated:
+        log.warning("%s: %d repeated example(s) left out (lines %s)", path, len(repeated), _lines(repeated))
     check_examples(examples, source=str(path))
     return examples
 

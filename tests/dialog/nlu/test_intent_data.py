@@ -40,11 +40,26 @@ def test_label_column_may_come_first(tmp_path: Path) -> None:
         ("", r"is empty"),
         ("text,label\nhi,greet,oops\nhello,greet\nbye,goodbye\nciao,goodbye\n", r"without exactly 2 fields.*line.*2"),
         ("text,label\n,greet\nhello,greet\nbye,goodbye\nciao,goodbye\n", r"empty text, lines 2"),
+        # accepted silently before: a spreadsheet saved with semicolons, one text under two labels, 'Greet' beside 'greet'
+        ("text;label\nhi;greet\n", r"separated by commas, not semicolons or tabs"),
+        ("text,label\nhi,greet\nhello,greet\nbye,goodbye\nHello ,goodbye\n", r"1 text\(s\) given two different labels \(line 5 \(goodbye\) repeats line 3 \(greet\)\)"),
+        ("text,label\nhi,greet\nhello,greet\nhey,Greet\nyo,Greet\nbye,goodbye\nciao,goodbye\n", r"differ only in case.*: Greet / greet"),
     ],
 )
 def test_bad_files_get_clear_messages(tmp_path: Path, content: str, message: str) -> None:
     with pytest.raises(IntentDataError, match=message):
         read_csv(_write(tmp_path, content))
+
+
+def test_repeated_examples_are_left_out_so_that_none_sits_in_training_and_validation_alike(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _write(tmp_path, "text,label\nhi,greet\nhello,greet\nHi,greet\nbye,goodbye\nciao,goodbye\nbye,goodbye\n")
+
+    examples = read_csv(path)
+
+    assert [e.text for e in examples] == ["hi", "hello", "bye", "ciao"]
+    assert "2 repeated example(s) left out (lines 4, 7)" in caplog.text
 
 
 def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
