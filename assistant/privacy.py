@@ -278,10 +278,10 @@ class _AsciiForms(dict[int, int]):
         char = chr(code)
         if 0xFF01 <= code <= 0xFF5E:
             ascii_code = code - 0xFEE0
+        elif code > 0x7F and char.isdecimal():  # before the scripts: Thai has its own digits
+            ascii_code = ord(str(unicodedata.decimal(char)))
         elif any(low <= code <= high for low, high in _UNSPACED):
             ascii_code = ord(" ")
-        elif code > 0x7F and char.isdecimal():
-            ascii_code = ord(str(unicodedata.decimal(char)))
         else:
             ascii_code = code
         self[code] = ascii_code

@@ -156,6 +156,7 @@ def test_order_numbers_dates_prices_and_short_numbers_are_kept(text: str) -> Non
         ("メールはtanaka@example.jpです", "メールは[EMAIL]です"),
         ("010-1234-5678로 전화 주세요", "[PHONE]로 전화 주세요"),
         ("卡号4111111111111111谢谢", "卡号[CARD]谢谢"),
+        ("โทร๐๘๑๒๓๔๕๖๗๘ครับ", "โทร[PHONE]ครับ"),  # Thai digits in Thai text
         ("IBANはDE89370400440532013000です", "IBANは[IBAN]です"),
         ("Hi Maria, order AB12345678", "Hi Maria, order AB12345678"),  # glued to Latin letters: a code
     ],
