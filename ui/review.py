@@ -146,7 +146,13 @@ def build_filter(
 
 
 def _time(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    """A stored time in UTC, as the pages label it: PostgreSQL returns ``timestamptz`` in the connection's
+    time zone (the server's ``timezone``, or ``PGTZ``); SQLite returns naive UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M")
 
 
 def session_table(sessions: list[SessionRow]) -> pd.DataFrame:

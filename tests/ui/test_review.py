@@ -17,7 +17,7 @@ from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
 from dialog.store import InMemoryStore
-from ui.review import EXPORT_KEPT_S, ReviewPage, build_filter, render_transcript
+from ui.review import EXPORT_KEPT_S, ReviewPage, build_filter, render_transcript, session_table
 
 PASSWORD = "a long enough password"
 NO_FILTER = ("", "", "", "", "any", "any", "any", "", "")
@@ -89,6 +89,18 @@ def test_next_page_after_the_last_one_keeps_the_list_and_says_so(assistant: Assi
     kept, cursor, status = review.next_page(cursor, *filters())
 
     assert kept == gr.update() and cursor is None and "last page" in status
+
+
+def test_times_are_shown_in_utc_whatever_zone_the_database_returns_them_in() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from assistant.store.tables import SessionRow
+
+    tokyo = timezone(timedelta(hours=9))  # PostgreSQL returns timestamptz in the connection's time zone
+    session = SessionRow(id="s1", updated_at=datetime(2026, 12, 4, 2, 6, tzinfo=tokyo), turn_count=0)
+    naive_utc = SessionRow(id="s2", updated_at=datetime(2026, 12, 3, 17, 6), turn_count=0)  # SQLite
+
+    assert list(session_table([session, naive_utc])["Last activity (UTC)"]) == ["2026-12-03 17:06", "2026-12-03 17:06"]
 
 
 def test_until_includes_the_whole_day() -> None:
