@@ -31,8 +31,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   var width = cssSize(o.width, "400px");
   var height = cssSize(o.height, "640px");
 
-  var style = document.createElement("style");
-  style.textContent =
+  var css =
     "#sa-launcher{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;border:0;border-radius:999px;" +
     "padding:12px 20px;font:600 16px/1.2 system-ui,sans-serif;color:#fff;cursor:pointer;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
@@ -47,7 +46,16 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
     "#sa-frame{flex:1;width:100%;border:0}" +
     "@media (max-width:480px){#sa-panel{inset:0;width:100%;height:100%;border-radius:0}" +
     "#sa-panel.sa-open~#sa-launcher{display:none}}";
-  document.head.appendChild(style);
+  if (document.adoptedStyleSheets && typeof CSSStyleSheet.prototype.replaceSync === "function") {
+    // a constructed sheet: a site whose Content-Security-Policy refuses inline <style> still applies it
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+  } else {
+    var style = document.createElement("style");
+    style.textContent = css;
+    document.head.appendChild(style);
+  }
 
   var panel = document.createElement("div");
   panel.id = "sa-panel";

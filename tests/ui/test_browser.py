@@ -507,6 +507,21 @@ def shop_url(server_url: str) -> Iterator[str]:
     """demo/embed-example.html served as the company's own site would: another origin (``localhost``, not
     ``127.0.0.1``, so another site too), its widget pointed at the test server. A real local server, as
     Chromium lets only pages from the machine's own addresses load scripts from a loopback address."""
+    with serve_shop(server_url) as url:
+        yield url
+
+
+@pytest.fixture
+def strict_shop_url(server_url: str) -> Iterator[str]:
+    """The same shop with a Content-Security-Policy that lets in the assistant's script and frame, and
+    no inline styles (no 'unsafe-inline'), as many shops send."""
+    policy = f"default-src 'self'; script-src 'self' {server_url}; frame-src {server_url}; style-src 'self'"
+    with serve_shop(server_url, {"Content-Security-Policy": policy}) as url:
+        yield url
+
+
+@contextmanager
+def serve_shop(server_url: str, headers: dict[str, str] | None = None) -> Iterator[str]:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     html = (Path(__file__).resolve().parents[2] / "demo" / "embed-example.html").read_text(encoding="utf-8")
@@ -517,6 +532,8 @@ def shop_url(server_url: str) -> Iterator[str]:
         def do_GET(self) -> None:  # noqa: N802
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -576,6 +593,22 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         phone.locator("#sa-close").tap()
         expect(phone.locator("#sa-launcher")).to_be_visible()
+        browser.close()
+
+
+def test_the_widget_keeps_its_layout_on_a_site_that_refuses_inline_styles(strict_shop_url: str, server_url: str) -> None:
+    # An inline <style> is refused by such a policy: the panel had shown, unstyled, in the page's flow.
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = open_shop(browser.new_context(viewport={"width": 1100, "height": 860}), strict_shop_url, server_url)
+        expect(page.locator("#sa-launcher")).to_have_text("Help", timeout=10_000)
+        expect(page.locator("#sa-panel")).to_be_hidden()
+        assert page.locator("#sa-launcher").evaluate("e => getComputedStyle(e).position") == "fixed"
+        page.locator("#sa-launcher").click()
+        panel = page.locator("#sa-panel").bounding_box()
+        assert panel is not None and (panel["width"], panel["height"]) == (400, 640)
         browser.close()
 
 
