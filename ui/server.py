@@ -9,7 +9,9 @@ from pathlib import Path
 import gradio as gr
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards
@@ -47,6 +49,29 @@ def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str]
     return HTMLResponse(PAGE.format(title=html.escape(doc_id), body=body))
 
 
+class NoFramingOfStaffPages:
+    """The review pages may not be framed by any site (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``),
+    so none can trick a logged-in member of staff into clicking in them ("clickjacking"). The chat page
+    stays frameable: the widget frames it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/review"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_unframeable(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+                headers["X-Frame-Options"] = "DENY"
+            await send(message)
+
+        await self.app(scope, receive, send_unframeable)
+
+
 def create_app(
     page: gr.Blocks,
     retriever: Retriever,
@@ -68,6 +93,7 @@ def create_app(
     # credentials once the host is not localhost, so any site a logged-in member of staff visits could
     # read and drive /review with their cookie (SameSite=None). The widget needs none: its frame is same-origin.
     app.add_middleware(CORSMiddleware, allow_origins=[])
+    app.add_middleware(NoFramingOfStaffPages)
     if manager is not None:
         app.include_router(create_router(manager))
         if staff_api is not None:

@@ -116,3 +116,11 @@ def test_no_other_site_may_read_the_pages_or_the_api_with_the_staff_cookie(assis
             assert "access-control-allow-origin" not in response.headers
             assert "access-control-allow-credentials" not in response.headers
         assert web.get("/").status_code == 200 and web.get("/review/config").status_code == 200  # same origin as ever
+
+
+def test_the_review_pages_may_not_be_framed_and_the_chat_page_may(assistant: Assistant) -> None:
+    with TestClient(assistant.web_app()) as web:
+        review, chat = web.get("/review/"), web.get("/?embed=1")
+
+    assert review.headers["content-security-policy"] == "frame-ancestors 'none'" and review.headers["x-frame-options"] == "DENY"
+    assert "x-frame-options" not in chat.headers and "content-security-policy" not in chat.headers
