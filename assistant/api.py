@@ -35,6 +35,8 @@ from dialog.tracker import Tracker
 
 MAX_BODY_BYTES = ApiGuards.max_body_bytes  # the default of the max_request_bytes setting
 MODEL_NAME = "support-assistant"
+# A streamed reply passes through caches and proxies as it is written (nginx buffers it unless told not to).
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Shown in the OpenAPI page (its "Authorize" button); the check itself is the middleware's.
 _KEY_NOTE = "Needed only when the server has api_keys configured."
 _bearer = HTTPBearer(auto_error=False, description=_KEY_NOTE)
@@ -219,7 +221,7 @@ def create_router(manager: DialogManager) -> APIRouter:
                     yield sse({"text": update.text[len(sent) :]}, event="delta")
                     sent = update.text
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 
     @router.get("/api/sessions/{session_id}", tags=["conversations"])
     def transcript(session_id: str) -> dict[str, Any]:
@@ -325,6 +327,6 @@ def create_router(manager: DialogManager) -> APIRouter:
             yield chunk({}, finish="stop")
             yield sse("[DONE]")
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 
     return router

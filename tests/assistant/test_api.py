@@ -43,6 +43,7 @@ def test_message_streams_deltas_then_the_whole_turn(client: TestClient) -> None:
     response = client.post(f"/api/sessions/{session_id}/messages", json={"text": "How long do password reset links work?"})
 
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["x-accel-buffering"] == "no"  # nginx passes each piece on at once
     events = read_events(response)
     deltas = [data["text"] for name, data in events if name == "delta"]
     name, done = events[-1]
