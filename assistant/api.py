@@ -124,6 +124,9 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
             parts.append(f"The request body is not valid JSON ({reason}{at}).".replace(" ()", ""))
         elif error.get("type") == "missing" and not loc:
             parts.append("The request needs a JSON body, sent with 'Content-Type: application/json'.")
+        elif error.get("type") == "model_attributes_type" and not loc and isinstance(error.get("input"), (str, bytes)):
+            # a body sent as a form or as text (curl -d without -H) arrives unparsed
+            parts.append("The request body must be a JSON object, sent with 'Content-Type: application/json'.")
         else:
             parts.append(f"{'.'.join(loc) or 'body'}: {error.get('msg', 'invalid')}")
     return " ".join(part if part.endswith(".") else part + "." for part in parts)

@@ -142,6 +142,8 @@ def test_bad_requests_get_clear_4xx(client: TestClient, assistant) -> None:
     assert long.status_code == 422 and "limit is 4,000" in long.json()["detail"]
     malformed = client.post(url, content=b"{not json", headers={"content-type": "application/json"})
     assert malformed.status_code == 422 and "not valid JSON" in malformed.json()["detail"]
+    as_form = client.post(url, content=b'{"text": "hi"}', headers={"content-type": "application/x-www-form-urlencoded"})
+    assert as_form.status_code == 422 and "Content-Type: application/json" in as_form.json()["detail"]  # curl -d without -H
     huge = client.post(url, json={"text": "x" * (MAX_BODY_BYTES + 1)})
     assert huge.status_code == 413 and "limit" in huge.json()["detail"]
     # nothing was stored for the refused messages
