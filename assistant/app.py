@@ -152,12 +152,17 @@ class Assistant:
         """The database itself (StoreUnavailable when it cannot be opened)."""
         return SqlStore(make_engine(self.settings.database_url))
 
+    @property
+    def spool_path(self) -> Path:
+        """Where turns wait while the database is down (one process each: ``serve`` locks it)."""
+        return self.settings.data_dir / "spool" / "turns.jsonl"
+
     @cached_property
     def store(self) -> ConversationStore:
         """Where the dialog logs: personal data redacted first (if on), then written to the database, or to
         a local spool while the database is down (flushed when it is back); with a handoff webhook set,
         each handoff is then announced to staff."""
-        store: ConversationStore = SpoolingStore(self.sql_store, self.settings.data_dir / "spool" / "turns.jsonl")
+        store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path)
         if self.settings.handoff_webhook_url:  # staff hear of each handoff (after redaction: the notice quotes the customer)
             store = NotifyingStore(store, HandoffNotifier(self.settings.handoff_webhook_url))
         redactor = redactor_from_settings(self.settings)

@@ -341,11 +341,14 @@ def serve(
     """Start the web UI (chat page and article pages)."""
     import uvicorn
 
+    from assistant.store.spool import hold_spool
+
     settings = settings_from(ctx, host=host, port=port)
     problem = listen_problem(settings.host, settings.port)
     if problem:
         fail(problem)
     assistant = Assistant(settings)
+    spool_lock = run_guarded(lambda: hold_spool(assistant.spool_path))  # held while serving: one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
     if warm_up:
         with err.status("Loading models…"):
@@ -362,6 +365,7 @@ def serve(
         markup=False,  # "[::1]" is an address, not markup
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+    spool_lock.close()
 
 
 # -- models --------------------------------------------------------------------------------------

@@ -24,11 +24,13 @@ connect timeout) does not slow every turn. Records the database refuses on repla
 session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
 cannot block the rest; nothing is dropped silently.
 
-One process per spool file: give each server process its own path.
+One process per spool file: give each server process its own path. ``assistant serve`` holds a lock on it
+(``hold_spool``), so a second server on the same data_dir stops at start instead of sharing it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -52,6 +54,28 @@ log = logging.getLogger(__name__)
 
 CACHE_SESSIONS = 10_000
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
+
+
+class SpoolInUse(StoreUnavailable):
+    """Another process holds the spool (two servers on one data_dir)."""
+
+
+def hold_spool(spool_path: Path) -> IO[bytes]:
+    """Lock ``spool_path`` for this process: the returned open file holds the lock until it is closed or the
+    process ends. SpoolInUse when another process holds it: two processes sharing a spool each replay it as
+    their own and delete it once their own writes are in, so the other's waiting writes could be lost."""
+    path = Path(spool_path).with_name(Path(spool_path).name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "ab")  # noqa: SIM115 - kept open: it is the lock
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SpoolInUse(
+            f"another assistant server uses the spool {spool_path}: give each server its own data_dir "
+            "(--data-dir or ASSISTANT_DATA_DIR; the index can stay shared with ASSISTANT_INDEX_DIR)"
+        ) from None
+    return handle
 
 
 def is_unavailable(error: BaseException) -> bool:

@@ -195,6 +195,21 @@ def test_serve_on_a_busy_port_is_a_clear_error(runner: CliRunner, ingested: Path
     assert f"port {port} on 127.0.0.1 is already in use" in flat(result.stderr)
 
 
+def test_a_second_server_on_the_same_data_dir_is_a_clear_error(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    import socket
+
+    from assistant.store.spool import hold_spool
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free once closed: only the spool is in use
+    with hold_spool(isolated / "spool" / "turns.jsonl"):  # a server already serving from this data_dir
+        result = invoke(runner, "serve", "--port", str(port), "--no-warm-up")
+
+    assert result.exit_code == 1
+    assert "another assistant server uses the spool" in flat(result.stderr) and "own data_dir" in flat(result.stderr)
+
+
 def test_filter_restricts_the_answer_to_matching_documents(runner: CliRunner, ingested: Path) -> None:
     question = "How much does express shipping cost?"
     plain = json.loads(invoke(runner, "ask", "--json", question).stdout)

@@ -288,6 +288,17 @@ def test_once_spooling_only_the_retry_thread_tries_the_database(db, spool_path: 
     finally:
         store.close()
 
+def test_one_process_at_a_time_holds_a_spool(spool_path: Path) -> None:
+    """Two servers sharing a spool would each replay it as their own and delete it once their own writes
+    are in, losing the other's; ``assistant serve`` holds it, so the second one stops at start."""
+    from assistant.store.spool import SpoolInUse, hold_spool
+
+    first = hold_spool(spool_path)
+    with pytest.raises(SpoolInUse, match="give each server its own data_dir"):
+        hold_spool(spool_path)
+    first.close()  # the first server stopped
+    hold_spool(spool_path).close()
+
 def test_a_restart_during_the_outage_flushes_later_in_the_background(db, store, spool_path: Path) -> None:
     db.down()
     session_id = store.create_session()
