@@ -42,7 +42,7 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
-from dialog.policies import Policy, Prediction, choose, default_policies, intent_label
+from dialog.policies import Policy, Prediction, choose, default_policies, intent_label, replies_to_a_question
 from dialog.rewrite import is_follow_up, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord
 from dialog.tracker import Tracker
@@ -281,10 +281,11 @@ class DialogManager:
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
                 prefer_docs = tracker.last_answer_docs
+        asked_for = tracker.requested_slot[1] if tracker.requested_slot is not None else None
         slot_events = [
             SlotSet(name=name, value=value)
             for name, value in understanding.entities.items()
-            if name in SLOT_NAMES and tracker.slots.get(name) != value
+            if (name in SLOT_NAMES or name == asked_for) and tracker.slots.get(name) != value
         ]
         slots = {**tracker.slots, **{e.name: e.value for e in slot_events}}
         if self.relay_to_person and tracker.with_person:
@@ -371,11 +372,15 @@ class DialogManager:
         yield TurnUpdate(outcome.text, session_id, done=True, result=result)
 
     def _understand(self, tracker: Tracker, text: str) -> Understanding:
-        """Intent and entities; a bare value in reply to a slot question ("20481736") fills that slot."""
+        """Intent and entities; a bare value in reply to a slot question ("20481736") fills that slot, and so
+        does the whole reply to a question for a slot that no extractor finds (a business action's
+        ``bike_model``), unless it reads as a new request."""
         understanding = self.understander.understand(text, today=self.clock().date())
         if tracker.requested_slot is not None:
             slot = tracker.requested_slot[1]
             value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
+            if value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
+                value = text.strip()
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding

@@ -115,6 +115,10 @@ class BusinessActionPolicy:
         self.actions = actions
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        waiting = tracker.requested_slot
+        if waiting is not None and self.actions.get(waiting[0]) is not None and understanding.intent != "deny":
+            if waiting[1] in understanding.entities:  # the answer to the question asked, whatever intent it reads as
+                return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
         action = self.actions.for_intent(understanding.intent)
         if action is not None:
             if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}):
@@ -125,8 +129,6 @@ class BusinessActionPolicy:
         name, slot = tracker.requested_slot
         if self.actions.get(name) is None or understanding.intent == "deny":
             return None
-        if slot in understanding.entities:
-            return Prediction("business", 0.95, f"the message gives the {slot} that {name} asked for", 2, name)
         if _names_no_steering_intent(understanding) and not _looks_like_a_question(text):
             return Prediction("business", 0.6, f"{name} still needs the {slot}", 2, name)
         return None  # something else: the customer changed the subject
@@ -168,6 +170,12 @@ def _names_no_steering_intent(understanding: Understanding) -> bool:
 def _looks_like_a_question(text: str) -> bool:
     """A new request rather than a reply to the bot's question."""
     return "?" in text or bool(_QUESTION_START.match(text)) or len(text.split()) >= 8
+
+
+def replies_to_a_question(understanding: Understanding, text: str) -> bool:
+    """Whether the message reads as a reply to the bot's question for a slot ("Trail 29er", "the blue one"),
+    not a new request, a question, a request for a person or a "never mind"."""
+    return understanding.intent != "deny" and _names_no_steering_intent(understanding) and not _looks_like_a_question(text)
 
 
 class ClarifyPolicy:

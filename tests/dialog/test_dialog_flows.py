@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from assistant.config import load_settings
 from assistant.lm.base import ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
 from dialog.actions import HANDOFF, NOT_FOUND, AnswerFromKnowledgeBase
-from dialog.business import demo_actions
+from dialog.business import ActionResult, BusinessActions, demo_actions
 from dialog.business_rules import RulesError
 from dialog.events import ActionExecuted, ClarificationAsked, HandoffRequested, SlotRequested, SlotSet
 from dialog.manager import DialogManager
@@ -88,6 +89,53 @@ def test_close_intents_ask_and_the_chosen_option_decides(assistant) -> None:
     assert (picked.intent, picked.action, picked.requested_slot) == ("order_status", "business", "order_number")
     clarification = next(e for e in manager.store.load_events(asked.session_id) if isinstance(e, ClarificationAsked))
     assert (clarification.kind, clarification.values) == ("intent", ("return_item", "order_status"))
+
+
+class BookingDetector:
+    """Reads 'repair' as the book_repair intent, and a bike's name as book_repair close to return_item (so the
+    intents alone would ask which); anything else is a plain question."""
+
+    name = "fake"
+
+    def understand(self, text: str) -> Understanding:
+        if "repair" in text.lower():
+            return Understanding("book_repair", 0.9, ranking=(("book_repair", 0.9),), source="classifier")
+        if "29er" in text.lower():
+            return Understanding("book_repair", 0.45, ranking=(("book_repair", 0.45), ("return_item", 0.40)), source="classifier")
+        return Understanding("question", 0.5, source="classifier")
+
+
+def test_a_slot_no_extractor_fills_takes_the_customers_reply(assistant) -> None:
+    actions, booked = BusinessActions(), []
+
+    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?", "day": "Which day (YYYY-MM-DD)?"})
+    def book_repair(bike_model: str, day: date) -> ActionResult:
+        booked.append((bike_model, day))
+        return ActionResult(f"Booked your {bike_model} for {day}.")
+
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(BookingDetector()))
+    asked = manager.handle(None, "I need a repair")
+    model = manager.handle(asked.session_id, "Trail 29er")  # read as book_repair, close to return_item: still the answer
+    not_a_date = manager.handle(asked.session_id, "the blue one")  # no date: asked again
+    done = manager.handle(asked.session_id, "2026-12-10")
+
+    assert (asked.requested_slot, model.action, model.requested_slot) == ("bike_model", "business", "day")
+    assert model.slots["bike_model"] == "Trail 29er" and not_a_date.requested_slot == "day"
+    assert done.action == "business" and booked == [("Trail 29er", date(2026, 12, 10))]
+
+
+def test_a_question_in_reply_to_a_free_text_slot_changes_the_subject(assistant) -> None:
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"])
+    def book_repair(bike_model: str) -> ActionResult:
+        return ActionResult(f"Booked your {bike_model}.")
+
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(BookingDetector()))
+    asked = manager.handle(None, "I need a repair")
+    question = manager.handle(asked.session_id, "How long does a refund take?")
+
+    assert question.action == "answer" and "bike_model" not in question.slots
 
 
 @dataclass
