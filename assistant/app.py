@@ -20,7 +20,7 @@ from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
-from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions
+from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
@@ -216,7 +216,11 @@ class Assistant:
         if self.settings.orders_file is not None:
             extractor = self.entity_extractor
             check_orders(self.settings.orders_file, lambda number: extractor.order_numbers(number) == [number.upper()])
-        return demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
+        actions = demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
+        if self.settings.business_actions:  # the shop's own first, so that they win a name or an intent both have
+            own = load_actions(self.settings.business_actions).actions
+            actions.actions = {**own, **{name: a for name, a in actions.actions.items() if name not in own}}
+        return actions
 
     @cached_property
     def understander(self) -> Understander:

@@ -178,6 +178,11 @@ class Settings(BaseSettings):
         description="Your order numbers as a regular expression, e.g. 'AB-\\d{4}' (matched as a whole word, any case); "
         "empty: the demo shop's (NW- and 6-10 digits).",
     )
+    business_actions: str = Field(
+        "",
+        description="Your own business actions: a Python file (or module) and its BusinessActions registry, "
+        "'acme_actions.py:actions'; they come before the built-in order-status lookup. Empty: that lookup only.",
+    )
     handoff_after_failures: int = Field(
         2, ge=0, description="Hand the conversation to a person after this many answers in a row found nothing; 0: never."
     )

@@ -15,6 +15,8 @@ shop's registry: an order-status lookup in ``demo/orders.csv``.
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 import inspect
 import types
 import typing
@@ -138,6 +140,33 @@ class BusinessActions:
 
     def __len__(self) -> int:
         return len(self.actions)
+
+
+def load_actions(spec: str) -> BusinessActions:
+    """A shop's own registry from ``FILE.py:NAME`` (or ``package.module:NAME``): a ``BusinessActions``, or a
+    function without arguments that returns one. ValueError, naming ``spec``, when it cannot be loaded."""
+    source, _, name = spec.rpartition(":")
+    if not source or not name:
+        raise ValueError(f"business_actions {spec!r}: give the file or module and the registry's name, e.g. 'acme_actions.py:actions'")
+    try:
+        if source.endswith(".py"):
+            path = Path(source).expanduser().resolve()
+            if not path.is_file():
+                raise FileNotFoundError(f"no such file: {path}")
+            module_spec = importlib.util.spec_from_file_location(f"business_actions_{path.stem}", path)
+            assert module_spec is not None and module_spec.loader is not None
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(source)
+    except Exception as error:  # a missing file, a syntax error or any failure while the module runs
+        raise ValueError(f"business_actions {spec!r}: cannot load {source} ({type(error).__name__}: {error})") from None
+    registry = getattr(module, name, None)
+    if callable(registry) and not isinstance(registry, BusinessActions):
+        registry = registry()
+    if not isinstance(registry, BusinessActions):
+        raise ValueError(f"business_actions {spec!r}: {name} in {source} is not a BusinessActions registry (dialog.business.BusinessActions)")
+    return registry
 
 
 DEMO_ORDERS = Path(__file__).resolve().parents[1] / "demo" / "orders.csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -191,3 +192,54 @@ def test_a_handoff_intent_nothing_can_predict_is_warned_about_at_start_up(caplog
         assert warn_unknown_handoff_intents(rules, None) == ["warranty", "warranties"]
     assert "rules.yaml: handoff intent(s) warranties are not intents of the keyword rules or the intent model" in caplog.text
     assert "warranty, warranties are not intents of the keyword rules (no intent model is loaded)" in caplog.text
+
+
+ACME_ACTIONS = '''
+from dialog.business import ActionResult, BusinessActions
+
+actions = BusinessActions()
+
+
+@actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?"})
+def book_repair(bike_model: str) -> ActionResult:
+    return ActionResult(f"Booked your {bike_model}.")
+
+
+@actions.register(intents=["order_status"])
+def order_status(order_number: str) -> ActionResult:
+    return ActionResult("Acme's own lookup.")
+
+
+def make_actions():
+    return actions
+'''
+
+
+@pytest.mark.parametrize("name", ["actions", "make_actions"])
+def test_a_shops_own_actions_come_from_the_business_actions_setting(settings, tmp_path: Path, name: str) -> None:
+    (tmp_path / "acme_actions.py").write_text(ACME_ACTIONS, encoding="utf-8")
+    app = Assistant(settings.model_copy(update={"business_actions": f"{tmp_path / 'acme_actions.py'}:{name}"}))
+
+    actions = app.business_actions
+
+    assert actions.for_intent("book_repair").name == "book_repair"
+    assert actions.for_intent("order_status")({"order_number": "NW-20481736"}).text == "Acme's own lookup."  # theirs wins
+    assert len(actions) == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("acme_actions.py", "give the file or module and the registry's name"),
+        ("nope.py:actions", "cannot load nope.py (FileNotFoundError: no such file"),
+        ("acme_actions.py:registry", "registry in acme_actions.py is not a BusinessActions registry"),
+        ("broken.py:actions", "cannot load broken.py (SyntaxError"),
+        ("no_such_module_xyz:actions", "cannot load no_such_module_xyz (ModuleNotFoundError"),
+    ],
+)
+def test_business_actions_that_cannot_be_loaded_are_a_clear_error(settings, tmp_path: Path, spec: str, problem: str) -> None:
+    (tmp_path / "acme_actions.py").write_text(ACME_ACTIONS, encoding="utf-8")
+    (tmp_path / "broken.py").write_text("def oops(:\n", encoding="utf-8")
+
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        Assistant(settings.model_copy(update={"business_actions": spec})).business_actions
