@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -10,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from assistant import models as model_registry
-from assistant.config import ConfigError, Settings, load_settings
+from assistant.config import DEFAULT_CONFIG_FILE, ENV_PREFIX, ConfigError, Settings, load_settings
 from assistant.store import StoreUnavailable
 from dialog.manager import InvalidMessage
 from dialog.store import ConversationChanged, UnknownSession
@@ -39,15 +41,30 @@ def fail(message: str, code: int = 1) -> None:
 
 def settings_from(ctx: typer.Context, **extra: Any) -> Settings:
     """Settings with the global options (kept in ``ctx.obj``) and ``extra`` on top; invalid ones fail clearly."""
+    flags = {**(ctx.obj or {}), **extra}
     try:
-        return load_settings(**{**(ctx.obj or {}), **extra})
+        return load_settings(**flags)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}{_given_in(str(e['loc'][0]), flags) if e['loc'] else ''}: {e['msg']}"
+            for e in error.errors()
+        )
         fail(f"invalid settings: {problems}")
         raise  # unreachable
     except (ConfigError, FileNotFoundError) as error:  # a broken config file or ASSISTANT_* value
         fail(str(error))
         raise  # unreachable
+
+
+def _given_in(name: str, flags: dict[str, Any]) -> str:
+    """Where a setting's value came from, highest priority first, so the message says what to fix."""
+    if flags.get(name) is not None:
+        return " (command line)"
+    variable = f"{ENV_PREFIX}{name.upper()}"
+    if variable in os.environ:
+        return f" (from {variable})"
+    config_file = Path(os.environ.get("ASSISTANT_CONFIG", DEFAULT_CONFIG_FILE))
+    return f" (in {config_file})" if config_file.is_file() else ""
 
 
 def run_guarded(action: Any) -> Any:

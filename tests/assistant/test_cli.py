@@ -125,7 +125,24 @@ def test_invalid_setting_is_reported_without_traceback(runner: CliRunner) -> Non
     result = invoke(runner, "--device", "gpu", "models", "list")
 
     assert result.exit_code != 0
-    assert "invalid settings: device" in flat(result.stderr)
+    assert "invalid settings: device (command line)" in flat(result.stderr)
+
+
+def test_an_invalid_setting_names_where_it_was_given(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "prod.toml"
+    config.write_text('port = "abc"\nprot = 7860\n')
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    monkeypatch.setenv("ASSISTANT_TOP_K", "0")
+
+    result = invoke(runner, "models", "list")
+
+    assert result.exit_code == 1
+    message = flat(result.stderr)
+    assert f"port (in {config}): Input should be a valid integer" in message
+    assert f"prot (in {config}): Extra inputs are not permitted" in message  # a misspelt key
+    assert "top_k (from ASSISTANT_TOP_K): Input should be greater than or equal to 1" in message
 
 
 def test_models_list_shows_the_three_models(runner: CliRunner) -> None:
