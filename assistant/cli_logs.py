@@ -153,6 +153,16 @@ def logs_purge(
     )
 
 
+REVIEW_FILE_FOLDERS = ("conversation_tests", "training_examples")  # under data_dir/review, named after the conversation
+
+
+def review_files(data_dir: Path, session_ids: list[str]) -> list[Path]:
+    """The files the review pages wrote from these conversations (a conversation test, fine-tuning examples)."""
+    wanted = set(session_ids)
+    folders = [data_dir / "review" / name for name in REVIEW_FILE_FOLDERS]
+    return sorted(path for folder in folders if folder.is_dir() for path in folder.iterdir() if path.stem in wanted)
+
+
 @logs_app.command("delete")
 def logs_delete(
     ctx: typer.Context,
@@ -160,14 +170,23 @@ def logs_delete(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
 ) -> None:
     """Delete these conversations with everything stored of them (events, turn records, feedback, reviewer labels),
-    e.g. when a customer asks for their data to be erased. Files written from them (exports, tests) are not touched."""
+    e.g. when a customer asks for their data to be erased, and the conversation tests and fine-tuning examples the
+    review pages wrote from them (under DATA_DIR/review). Exported files and backups are not touched."""
     from assistant.store import admin
 
-    url = settings_from(ctx).database_url
-    report = run_guarded(lambda: admin.delete_conversations(url, session_ids, dry_run=dry_run))
+    settings = settings_from(ctx)
+    report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
+    files = review_files(settings.data_dir, [session_id.strip() for session_id in session_ids])
+    if not report.dry_run:
+        for path in files:
+            path.unlink(missing_ok=True)
     verb = "Would delete" if report.dry_run else "Deleted"
     out.print(
-        f"{verb} {report.sessions} conversation(s), {report.events} event(s) and {report.turns} turn record(s).", highlight=False
+        f"{verb} {report.sessions} conversation(s), {report.events} event(s) and {report.turns} turn record(s), "
+        f"and {len(files)} file(s) written from them on the review pages.",
+        highlight=False,
     )
+    for path in files:
+        out.print(f"  {path}", highlight=False)
     if report.unknown:
         fail(f"no conversation with the id(s) {', '.join(report.unknown)}")

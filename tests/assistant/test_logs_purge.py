@@ -218,7 +218,7 @@ def test_a_purge_leaves_no_word_of_the_purged_turns_in_the_sqlite_file(tmp_path:
 
 
 def test_delete_command_erases_the_named_conversations_with_their_feedback_and_labels(
-    runner: CliRunner, store: SqlStore, database_url: str
+    runner: CliRunner, store: SqlStore, database_url: str, tmp_path: Path
 ) -> None:
     from dialog.events import FeedbackGiven
     from assistant.store.tables import AnnotationRow, FeedbackRow
@@ -227,18 +227,25 @@ def test_delete_command_erases_the_named_conversations_with_their_feedback_and_l
     for session_id in (erased, kept):
         store.append(session_id, [FeedbackGiven(turn_no=1, rating=1, comment="thanks, Maria")])
         store.annotate(session_id, 1, "ana", notes="Maria again")
-    base = ["--database-url", database_url, "logs", "delete", erased]
+    review = tmp_path / "data" / "review"  # what the review pages wrote from the conversations
+    written = [review / "conversation_tests" / f"{erased}.yaml", review / "training_examples" / f"{erased}.jsonl"]
+    other = review / "conversation_tests" / f"{kept}.yaml"
+    for path in [*written, other]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("Maria", encoding="utf-8")
+    base = ["--data-dir", str(tmp_path / "data"), "--database-url", database_url, "logs", "delete", erased]
 
     preview = runner.invoke(app, [*base, "--dry-run"])
 
     assert preview.exit_code == 0, preview.output
-    assert "Would delete 1 conversation(s), 6 event(s) and 2 turn record(s)." in preview.stdout
-    assert counts(store, erased) == (1, 6, 2)
+    assert "Would delete 1 conversation(s), 6 event(s) and 2 turn record(s), and 2 file(s)" in preview.stdout
+    assert counts(store, erased) == (1, 6, 2) and all(path.exists() for path in written)
 
     result = runner.invoke(app, base)
 
     assert result.exit_code == 0, result.output
-    assert "Deleted 1 conversation(s), 6 event(s) and 2 turn record(s)." in result.stdout
+    assert "Deleted 1 conversation(s), 6 event(s) and 2 turn record(s), and 2 file(s) written from them" in result.stdout
+    assert [path.exists() for path in written] == [False, False] and other.exists()
     assert counts(store, erased) == (0, 0, 0) and counts(store, kept) == (1, 4, 1)
     with store.engine.connect() as db:
         for labels in (FeedbackRow, AnnotationRow):
