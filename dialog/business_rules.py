@@ -255,9 +255,13 @@ def load_rules(path: Path) -> BusinessRules:
     """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except OSError as error:
         raise RulesError(f"cannot read the rules file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RulesError(f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:

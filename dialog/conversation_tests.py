@@ -132,7 +132,14 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
 
 
 def load(path: Path) -> ConversationTest:
-    return parse(Path(path).read_text(encoding="utf-8"), origin=str(path))
+    """The conversation test in a YAML file (UTF-8); ValueError naming the file when it cannot be used."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+    return parse(text, origin=str(path))
 
 
 def find_scripts(path: Path) -> list[Path]:

@@ -243,3 +243,11 @@ def test_business_actions_that_cannot_be_loaded_are_a_clear_error(settings, tmp_
 
     with pytest.raises(ValueError, match=re.escape(problem)):
         Assistant(settings.model_copy(update={"business_actions": spec})).business_actions
+
+
+def test_a_rules_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_bytes("products: [Trail 29er]\nout_of_scope: {keywords: [Fahrräder]}\n".encode("latin-1"))
+
+    with pytest.raises(RulesError, match=re.escape(f"{path}: not UTF-8 text (byte 0xe4 on line 2)")):
+        load_rules(path)

@@ -88,6 +88,14 @@ def test_parse_errors(text: str, problem: str) -> None:
         conversation_tests.parse(text, origin="t.yaml")
 
 
+def test_a_script_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "rückgabe.yaml"
+    path.write_bytes("name: Rückgabe\nturns:\n  - user: Ich möchte zurückgeben\n".encode("latin-1"))
+
+    with pytest.raises(ValueError, match=re.escape(f"{path}: not UTF-8 text (byte 0xfc on line 1)")):
+        conversation_tests.load(path)
+
+
 def test_check_turn_reports_each_difference() -> None:
     result = TurnResult(
         "s", "Your order is Shipped.", "business", "why", "order_status", slots={"order_number": "NW-1"},
