@@ -52,14 +52,15 @@ log = logging.getLogger(__name__)
 # Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
 # means another write landed, so a burst of N writes to one conversation needs at most N tries.
 SAVE_ATTEMPTS = 50
-# A UTF-16 surrogate on its own: JSON can carry one ("\ud800"), UTF-8 cannot encode it, so the tokenizer,
-# the database and the JSON reply would each fail on it.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What JSON can carry but a turn cannot keep: a UTF-16 surrogate on its own ("\ud800"), which UTF-8 cannot
+# encode (the tokenizer, SQLite and the JSON reply fail on it), and NUL ("\u0000"), which PostgreSQL's text
+# and jsonb refuse.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 def whole_characters(text: str) -> str:
-    """``text`` with each unpaired surrogate replaced by U+FFFD (a pair arrives already joined)."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    """``text`` with each unpaired surrogate and NUL replaced by U+FFFD (a surrogate pair arrives joined)."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 class InvalidMessage(ValueError):

@@ -245,14 +245,15 @@ def test_the_customer_can_cancel_a_handoff_over_the_api(assistant, client: TestC
     assert client.get(f"/api/sessions/{session_id}").json()["handoff"] is False
 
 
-def test_a_lone_surrogate_in_the_json_is_stored_as_a_replacement_character(client: TestClient, assistant) -> None:
+def test_a_lone_surrogate_or_nul_in_the_json_is_stored_as_a_replacement_character(client: TestClient, assistant) -> None:
     # JSON may carry "\ud800" (half of a UTF-16 pair); UTF-8 cannot encode it. It had broken the stream
     # after its 200, lost the turn, turned the intent model off for good, and made feedback and handoff 500.
+    # NUL ("\u0000") did the same on PostgreSQL, whose text and jsonb refuse it.
     session_id = client.post("/api/sessions").json()["session_id"]
     headers = {"content-type": "application/json"}
     url = f"/api/sessions/{session_id}"
 
-    reply = client.post(f"{url}/messages", content=b'{"text": "How much does express shipping cost? \\ud83d"}', headers=headers)
+    reply = client.post(f"{url}/messages", content=b'{"text": "How much does express\\u0000 shipping cost? \\ud83d"}', headers=headers)
     feedback = client.post(f"{url}/feedback", content=b'{"turn_no": 1, "rating": -1, "comment": "\\udc00 no"}', headers=headers)
     handoff = client.post(f"{url}/handoff", content=b'{"reason": "\\ud800"}', headers=headers)
     completion = client.post("/v1/chat/completions", content=b'{"messages": [{"role": "user", "content": "refund \\ud800"}]}', headers=headers)
@@ -263,7 +264,7 @@ def test_a_lone_surrogate_in_the_json_is_stored_as_a_replacement_character(clien
     assert handoff.status_code == 422 and handoff.json()["errors"][0]["input"] == "\ud800"
     transcript = client.get(url)
     assert transcript.status_code == 200
-    assert transcript.json()["messages"][0]["text"] == "How much does express shipping cost? \ufffd"
+    assert transcript.json()["messages"][0]["text"] == "How much does express\ufffd shipping cost? \ufffd"
 
 
 def test_openai_content_as_a_list_of_parts_and_the_model_list(client: TestClient) -> None:
