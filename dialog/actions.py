@@ -309,6 +309,7 @@ class AnswerFromKnowledgeBase:
 
         started = time.perf_counter()
         pieces: list[str] = []
+        fell_back: list[str] = []  # the generator failed and the fallback answered: its name
         if self.extractive is not None:
             passages, links = self.add_linked_passages(question, passages)
             texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
@@ -319,14 +320,20 @@ class AnswerFromKnowledgeBase:
         else:
             assert self.generator is not None
             messages = build_messages(question, [PromptPassage(p.chunk.heading, p.chunk.text) for p in passages])
-            fallback = (lambda: self.fallback.answer(question, [p.chunk.text for p in passages], headings=[p.chunk.heading for p in passages])) if self.fallback else None
+
+            def fallback_answer() -> str:  # the generator failed before its first piece
+                assert self.fallback is not None
+                fell_back.append(self.fallback.name)
+                return self.fallback.answer(question, [p.chunk.text for p in passages], headings=[p.chunk.heading for p in passages])
+
+            fallback = fallback_answer if self.fallback is not None else None
             for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback):
                 if not pieces:
                     timings["first_token_ms"] = (time.perf_counter() - started) * 1000
                 pieces.append(piece)
                 yield piece
             timings["generation_ms"] = (time.perf_counter() - started) * 1000
-            model = self.generator.name
+            model = fell_back[0] if fell_back else self.generator.name
 
         checked = check_answer("".join(pieces), len(passages))
         if not checked.abstained and self.min_support > 0 and support(checked.text, [p.chunk.text for p in passages]) < self.min_support:
@@ -346,5 +353,6 @@ class AnswerFromKnowledgeBase:
             abstained=checked.abstained,
             model=model,
             timings_ms=timings,
+            reason=f"the generator {self.generator.name} did not answer: the extractive answer, and a human offered" if fell_back else None,
             **common,
         )

@@ -60,10 +60,15 @@ def test_a_down_remote_generator_gives_the_extractive_answer_in_a_turn(kb_dir: P
     ingest([kb_dir], assistant.embedder, settings.index_dir)
     manager = assistant.manager
 
-    result = manager.handle(manager.start_session(), "How long do password reset links work?")
+    session = manager.start_session()
+    result = manager.handle(session, "How long do password reset links work?")
 
     assert "30 minutes" in result.text and HUMAN_OFFER in result.text
     assert not result.abstained
+    # the decision record says the generator failed, so the review pages and exports can tell
+    [row] = assistant.sql_store.turns(session)
+    assert row.model == "extractive" and result.model == "extractive"
+    assert "did not answer" in row.reason and "openai:" in row.reason
 
 
 def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir: Path, caplog) -> None:
