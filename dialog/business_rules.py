@@ -202,6 +202,25 @@ def _support_hours(value: Any) -> SupportHours | None:
     return SupportHours(zone, str(value.get("label", "")), spans)
 
 
+def _check_contradictions(rules: BusinessRules) -> None:
+    """RulesError for a keyword listed where it would do different things: only the first would ever happen
+    (handoff topics, then never-answer topics in their order, then out-of-scope keywords)."""
+    places: list[tuple[str, str, str]] = []  # (where, what happens, keyword)
+    places += [(f"handoff topic '{t.name}'", "handoff", k) for t in rules.handoff_topics for k in t.keywords]
+    places += [(f"never_answer topic '{t.name}'", f"reply of '{t.name}'", k) for t in rules.never_answer for k in t.keywords]
+    places += [("out_of_scope", "handoff", k) for k in rules.out_of_scope_keywords]
+    first: dict[str, tuple[str, str]] = {}
+    for where, outcome, keyword in places:
+        key = " ".join(keyword.lower().split())
+        if key not in first:
+            first[key] = (where, outcome)
+        elif first[key][1] != outcome:
+            raise RulesError(
+                f"the keyword {keyword!r} is in {first[key][0]} and in {where}, which do different things; "
+                f"only the first would apply: keep it in one"
+            )
+
+
 def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
     """Rules from the parsed YAML; RulesError (naming ``source``) when something is malformed."""
     if data is None:
@@ -220,7 +239,7 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
         if not isinstance(out_of_scope, Mapping):
             raise RulesError("out_of_scope must be a mapping with 'keywords'")
         _known_keys(out_of_scope, ("keywords",), "out_of_scope")
-        return BusinessRules(
+        rules = BusinessRules(
             handoff_intents=_strings(handoff.get("intents"), "handoff.intents"),
             handoff_topics=_topics(handoff.get("topics"), "handoff.topics", needs_reply=False),
             never_answer=_topics(data.get("never_answer"), "never_answer", needs_reply=True),
@@ -229,6 +248,8 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
             products=_strings(data.get("products"), "products"),
             source=source,
         )
+        _check_contradictions(rules)
+        return rules
     except RulesError as error:
         raise RulesError(f"{source}: {error}") from None
 

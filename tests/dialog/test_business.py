@@ -59,6 +59,11 @@ def test_handoff_note_says_when_a_person_replies_outside_support_hours() -> None
         ("handoff:\n  topics:\n    - {topic: crash, keyword: [accident]}", "handoff.topics[1]: unknown key(s) ['keyword']"),
         ("never_answer:\n  - {topic: legal, keywords: [sue], replies: no}", "never_answer[1]: unknown key(s) ['replies']"),
         ("handoff: {intents: [warranty]}\nhandoff: {intents: [human]}", "'handoff' is given twice in one mapping"),
+        # contradictions: only the first place would ever apply
+        ("handoff: {topics: [{topic: crash, keywords: [Accident]}]}\nnever_answer: [{topic: med, keywords: [accident], reply: r}]",
+         "the keyword 'accident' is in handoff topic 'crash' and in never_answer topic 'med', which do different things"),
+        ("never_answer: [{topic: a, keywords: [sue], reply: x}, {topic: b, keywords: [sue], reply: y}]", "is in never_answer topic 'a' and in never_answer topic 'b'"),
+        ("never_answer: [{topic: a, keywords: [bitcoin], reply: x}]\nout_of_scope: {keywords: [bitcoin]}", "is in never_answer topic 'a' and in out_of_scope"),
     ],
 )
 def test_a_malformed_rules_file_is_a_clear_error(tmp_path: Path, text: str, problem: str) -> None:
