@@ -75,17 +75,18 @@ def sqlite_matching_ids(query: str) -> Select[Any]:
     )
 
 
+NUMBER_ALTERNATIVES = 8  # numbers of a search that also look for their signed form (bounds the SQL's depth)
+
+
 def _postgres_query(words: list[str]) -> ColumnElement[Any]:
-    """Every word, stemmed (``plainto_tsquery`` of each, joined with ``&&``). A number may also be the
-    signed number that PostgreSQL's parser reads after a hyphen: "NW-20481736" is stored as ``nw`` and
-    ``-20481736``, so "20481736" (and "NW-20481736", which ``search_words`` splits) also looks for that."""
-    query: ColumnElement[Any] | None = None
-    for word in words:
-        term: ColumnElement[Any] = func.plainto_tsquery("english", word)
-        if word.isascii() and word.isdigit():
-            term = term.op("||")(func.plainto_tsquery("simple", "-" + word))
-        query = term if query is None else query.op("&&")(term)
-    assert query is not None
+    """Every word, stemmed (``plainto_tsquery``). A number may also be the signed number that PostgreSQL's
+    parser reads after a hyphen: "NW-20481736" is stored as ``nw`` and ``-20481736``, so "20481736" (and
+    "NW-20481736", which ``search_words`` splits) also looks for that (the first NUMBER_ALTERNATIVES numbers)."""
+    numbers = [word for word in words if word.isascii() and word.isdigit()][:NUMBER_ALTERNATIVES]
+    query: ColumnElement[Any] = func.plainto_tsquery("english", " ".join(word for word in words if word not in numbers))
+    for number in numbers:
+        either = func.plainto_tsquery("english", number).op("||")(func.plainto_tsquery("simple", "-" + number))
+        query = query.op("&&")(either)
     return query
 
 
