@@ -19,6 +19,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 OOS_LABEL = "oos"
+_OOS_SPELLINGS = {"oos", "out_of_scope", "outofscope", "out_of_domain", "ood"}
 COLUMNS = ("text", "label")
 DATASETS = ("banking77", "clinc150", "banking77-oos")
 
@@ -122,6 +123,9 @@ def read_csv(path: Path | str) -> list[Example]:
     variants = sorted(sorted(names) for names in spellings.values() if len(names) > 1)
     if variants:
         problems.append("labels that differ only in case, which would be separate intents: " + ", ".join(" / ".join(v) for v in variants))
+    misspelt_oos = sorted(name for name in {e.label for e in examples} if name != OOS_LABEL and name.lower().replace("-", "_") in _OOS_SPELLINGS)
+    if misspelt_oos:
+        problems.append(f"the out-of-scope label is spelt {OOS_LABEL}, not {', '.join(misspelt_oos)} (that would be an intent of its own)")
     if bad_width:
         problems.append(f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {_lines(bad_width)}")
     if no_label:

@@ -44,6 +44,8 @@ def test_label_column_may_come_first(tmp_path: Path) -> None:
         ("text;label\nhi;greet\n", r"separated by commas, not semicolons or tabs"),
         ("text,label\nhi,greet\nhello,greet\nbye,goodbye\nHello ,goodbye\n", r"1 text\(s\) given two different labels \(line 5 \(goodbye\) repeats line 3 \(greet\)\)"),
         ("text,label\nhi,greet\nhello,greet\nhey,Greet\nyo,Greet\nbye,goodbye\nciao,goodbye\n", r"differ only in case.*: Greet / greet"),
+        ("text,label\nhi,greet\nhello,greet\njoke,out-of-scope\npoem,out-of-scope\n", r"the out-of-scope label is spelt oos, not out-of-scope"),
+        ("text,label\nhi,greet\nhello,greet\njoke,OOS\npoem,OOS\n", r"spelt oos, not OOS"),
     ],
 )
 def test_bad_files_get_clear_messages(tmp_path: Path, content: str, message: str) -> None:
