@@ -228,6 +228,14 @@ class Settings(BaseSettings):
     def _hash_keys(cls, value: list[str]) -> list[str]:
         return [key_digest(entry) for entry in value]  # only digests are kept, so no key shows in a log or repr
 
+    @field_validator("generator_url", "handoff_webhook_url")
+    @classmethod
+    def _check_http_url(cls, value: str) -> str:
+        """Refused at start-up, not found out at each answer or handoff (which only log a warning)."""
+        if value and not re.match(r"https?://[^/\s]+", value.strip()):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value.strip()
+
     @field_validator("rate_limit_per_ip", "rate_limit_per_session")
     @classmethod
     def _check_rate(cls, value: str) -> str:

@@ -123,3 +123,12 @@ def test_unknown_key_in_toml_is_rejected(tmp_path: Path) -> None:
 
     with pytest.raises(ValidationError, match="topk"):
         load_settings()
+
+
+@pytest.mark.parametrize("name", ["generator_url", "handoff_webhook_url"])
+def test_urls_without_http_are_refused_at_start_up(name: str) -> None:
+    """Found out at start-up, not as a warning at every answer (the extractive fallback) or handoff."""
+    with pytest.raises(ValidationError, match="not an http:// or https:// URL"):
+        load_settings(**{name: "gpu-box:8000/v1"})
+    assert getattr(load_settings(**{name: " https://gpu-box:8000/v1 "}), name) == "https://gpu-box:8000/v1"
+    assert load_settings(handoff_webhook_url="").handoff_webhook_url == ""  # empty: off
