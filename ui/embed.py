@@ -20,7 +20,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   var o = script.dataset;
   var chatUrl = new URL("./?embed=1", script.src).href;  // the chat page beside this script
   var side = o.position === "left" ? "left" : "right";
-  var color = o.color || "#2563eb";
+  var color = o.color && window.CSS && CSS.supports("color", o.color) ? o.color : "#2563eb";  // a typo: the default, not a clear bar
   var label = o.label || "Help";
   var title = o.title || "Help centre assistant";
   var cssSize = function (value, fallback) {  // "400", "400px", "30rem", "90vw" and the like; anything else: default

@@ -521,10 +521,11 @@ def strict_shop_url(server_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def serve_shop(server_url: str, headers: dict[str, str] | None = None) -> Iterator[str]:
+def serve_shop(server_url: str, headers: dict[str, str] | None = None, html: str | None = None) -> Iterator[str]:
+    """A page of another site on a local server: demo/embed-example.html, or ``html``."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    html = (Path(__file__).resolve().parents[2] / "demo" / "embed-example.html").read_text(encoding="utf-8")
+    html = html or (Path(__file__).resolve().parents[2] / "demo" / "embed-example.html").read_text(encoding="utf-8")
     assert "http://127.0.0.1:7860/embed.js" in html
     body = html.replace("http://127.0.0.1:7860", server_url).encode()
 
@@ -660,4 +661,19 @@ def test_a_clarifying_question_offers_buttons_and_a_click_answers_from_that_arti
         expect(answer).to_contain_text("End membership", timeout=20_000)
         expect(answer).not_to_contain_text("before it ships")
         expect(page.locator("#clarify-options button:visible")).to_have_count(0, timeout=10_000)
+        browser.close()
+
+
+@pytest.mark.parametrize(("given", "shown"), [("#23402b", "rgb(35, 64, 43)"), ("#23402", "rgb(37, 99, 235)")])
+def test_a_colour_the_browser_cannot_read_gives_the_default_not_a_clear_bar(server_url: str, given: str, shown: str) -> None:
+    # An invalid data-color left the title bar transparent, its white title and close button unseen.
+    from playwright.sync_api import expect, sync_playwright
+
+    page_html = f'<!doctype html><title>Shop</title><script src="http://127.0.0.1:7860/embed.js" data-color="{given}"></script>'
+    with serve_shop(server_url, html=page_html) as shop_url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = open_shop(browser.new_context(), shop_url, server_url)
+        page.locator("#sa-launcher").click()
+        expect(page.locator("#sa-bar")).to_have_css("background-color", shown, timeout=10_000)
+        expect(page.locator("#sa-launcher")).to_have_css("background-color", shown)
         browser.close()
