@@ -430,7 +430,10 @@ def db_current(ctx: typer.Context) -> None:
 
     url = settings_from(ctx).database_url
     status = run_guarded(lambda: admin.db_current(url))
-    state = "latest" if status.is_latest else f"not the latest, which is {status.head}; run `assistant db upgrade`"
+    if status.is_newer:
+        state = f"newer than this version of the assistant knows, whose latest is {status.head}; run a newer assistant"
+    else:
+        state = "latest" if status.is_latest else f"not the latest, which is {status.head}; run `assistant db upgrade`"
     out.print(f"Database: {admin.describe(url)}\nRevision: {status.current or 'none'} ({state})", highlight=False)
 
 

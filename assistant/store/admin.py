@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, 
 from sqlalchemy.engine import make_url
 
 from assistant.store.db import check_database_exists, make_engine, store_errors
-from assistant.store.migrate import UpgradeResult, current_revision, head_revision, upgrade
+from assistant.store.migrate import UpgradeResult, current_revision, head_revision, known_revisions, upgrade
 from assistant.store.search import FULL_TEXT_TABLE
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 
@@ -30,6 +30,11 @@ class RevisionStatus:
     @property
     def is_latest(self) -> bool:
         return self.current == self.head
+
+    @property
+    def is_newer(self) -> bool:
+        """Migrated by a newer version of the assistant: `db upgrade` cannot help, a newer assistant is needed."""
+        return self.current is not None and self.current not in known_revisions()
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,11 @@ def head_revision() -> str | None:
     return _scripts().get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every revision this version of the assistant knows (a database at another one was migrated by a newer version)."""
+    return {script.revision for script in _scripts().walk_revisions()}
+
+
 def current_revision(connection: Connection) -> str | None:
     """The revision recorded in the database; None when there is none."""
     return MigrationContext.configure(connection).get_current_revision()
@@ -155,8 +160,7 @@ def _upgrade_once(engine: Engine) -> UpgradeResult:
         before = current_revision(connection)  # again, under the lock: another process may have migrated
         if before == head:
             return UpgradeResult(before, head)
-        known = {script.revision for script in _scripts().walk_revisions()}
-        if before is not None and before not in known:
+        if before is not None and before not in known_revisions():
             raise MigrationError(
                 f"the database is at revision {before}, which this version of the assistant does not know "
                 f"(latest known: {head}); was it migrated by a newer version?"

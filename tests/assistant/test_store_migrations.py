@@ -267,6 +267,20 @@ def test_db_current_and_upgrade(runner: CliRunner, database_url: str) -> None:
     assert current.exit_code == 0 and f"Revision: {head_revision()} (latest)" in current.stdout
 
 
+def test_db_current_on_a_database_migrated_by_a_newer_version(runner: CliRunner, database_url: str) -> None:
+    make_engine(database_url).dispose()
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+
+    result = runner.invoke(app, ["--database-url", database_url, "db", "current"])
+
+    assert result.exit_code == 0, result.output
+    assert "Revision: 9999 (newer than this version of the assistant knows" in result.stdout
+    assert "db upgrade" not in result.stdout  # which would refuse it
+
+
 def test_db_upgrade_stamps_a_database_made_by_create_all(runner: CliRunner, database_url: str, engines) -> None:
     make_legacy_database(engines(database_url, create_tables=False))
 
