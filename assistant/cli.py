@@ -350,6 +350,7 @@ def serve(
     assistant = Assistant(settings)
     spool_lock = run_guarded(lambda: hold_spool(assistant.spool_path))  # held while serving: one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
+    run_guarded(lambda: assistant.sql_store)  # and an unreachable database, before the models take their time to load
     if warm_up:
         with err.status("Loading models…"):
             run_guarded(assistant.warm_up)

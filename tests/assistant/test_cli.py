@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -225,6 +226,23 @@ def test_a_second_server_on_the_same_data_dir_is_a_clear_error(runner: CliRunner
 
     assert result.exit_code == 1
     assert "another assistant server uses the spool" in flat(result.stderr) and "own data_dir" in flat(result.stderr)
+
+
+def test_serve_reports_an_unreachable_database_before_loading_models(
+    runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.app import Assistant
+
+    loaded: list[bool] = []
+    monkeypatch.setattr(Assistant, "warm_up", lambda self: loaded.append(True))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = invoke(runner, "--database-url", f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing", "serve", "--port", str(port))
+
+    assert result.exit_code == 1
+    assert "Cannot open the database postgresql+psycopg://nobody@127.0.0.1" in flat(result.stderr)
+    assert loaded == []  # found out in seconds, not after the models loaded
 
 
 def test_filter_restricts_the_answer_to_matching_documents(runner: CliRunner, ingested: Path) -> None:
