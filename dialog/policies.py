@@ -174,8 +174,10 @@ def _looks_like_a_question(text: str) -> bool:
 
 def replies_to_a_question(understanding: Understanding, text: str) -> bool:
     """Whether the message reads as a reply to the bot's question for a slot ("Trail 29er", "the blue one"),
-    not a new request, a question, a request for a person or a "never mind"."""
-    return understanding.intent != "deny" and _names_no_steering_intent(understanding) and not _looks_like_a_question(text)
+    not a new request, a question, a request for a person, a "never mind", or anything a keyword rule
+    recognises ("check my order")."""
+    by_rule = understanding.source == "rules" and understanding.intent != "question"
+    return not by_rule and _names_no_steering_intent(understanding) and not _looks_like_a_question(text)
 
 
 class ClarifyPolicy:

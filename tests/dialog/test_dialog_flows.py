@@ -134,8 +134,11 @@ def test_a_question_in_reply_to_a_free_text_slot_changes_the_subject(assistant) 
     manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(BookingDetector()))
     asked = manager.handle(None, "I need a repair")
     question = manager.handle(asked.session_id, "How long does a refund take?")
+    manager.handle(asked.session_id, "I need a repair")
+    other_request = manager.handle(asked.session_id, "check my order")  # the keyword rules' order_status, not a bike
 
     assert question.action == "answer" and "bike_model" not in question.slots
+    assert "bike_model" not in other_request.slots
 
 
 @dataclass
