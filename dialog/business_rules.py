@@ -167,7 +167,7 @@ def _topics(value: Any, where: str, needs_reply: bool) -> tuple[Topic, ...]:
 
 
 def _span(value: Any, where: str) -> tuple[time, time] | None:
-    if value in (None, "closed", False):
+    if value is None or value is False or (isinstance(value, str) and value.strip().lower() == "closed"):
         return None
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(value))
     if not match:
@@ -187,7 +187,9 @@ def _support_hours(value: Any) -> SupportHours | None:
     if not isinstance(value, Mapping):
         raise RulesError("support_hours must be a mapping with 'timezone' and 'hours'")
     _known_keys(value, ("timezone", "label", "hours"), "support_hours")
-    zone = str(value.get("timezone", "UTC"))
+    if value.get("timezone") is None:  # not assumed: UTC would put a Portland shop's hours 8 hours off
+        raise RulesError("support_hours needs a timezone, e.g. America/New_York (or UTC)")
+    zone = str(value["timezone"])
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -199,6 +201,8 @@ def _support_hours(value: Any) -> SupportHours | None:
     if unknown:
         raise RulesError(f"support_hours.hours: unknown day(s) {sorted(unknown)}; use monday ... sunday")
     spans = {day: _span(hours.get(day), f"support_hours.hours.{day}") for day in DAYS}
+    if not any(spans.values()):  # every handoff would say "not working right now ()" and never when we open
+        raise RulesError("support_hours.hours: no day has hours; give at least one day 'HH:MM-HH:MM', or leave support_hours out")
     return SupportHours(zone, str(value.get("label", "")), spans)
 
 

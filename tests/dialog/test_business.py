@@ -48,8 +48,12 @@ def test_handoff_note_says_when_a_person_replies_outside_support_hours() -> None
         ("never_answer:\n  - topic: legal\n    keywords: [sue]", "never_answer[1] ('legal') needs a 'reply'"),
         ("never_answer:\n  - topic: legal\n    reply: no", "needs at least one keyword"),
         ("support_hours: {timezone: Mars/Olympus}", "unknown time zone 'Mars/Olympus'"),
-        ("support_hours: {hours: {monday: 9-5}}", "support_hours.hours.monday must be 'HH:MM-HH:MM' or 'closed'"),
-        ("support_hours: {hours: {funday: closed}}", "unknown day(s) ['funday']"),
+        ("support_hours: {timezone: UTC, hours: {monday: 9-5}}", "support_hours.hours.monday must be 'HH:MM-HH:MM' or 'closed'"),
+        ("support_hours: {timezone: UTC, hours: {funday: closed}}", "unknown day(s) ['funday']"),
+        # a schedule that would make every handoff say "not working right now ()"; a zone silently UTC
+        ("support_hours: {timezone: Europe/Berlin}", "support_hours.hours: no day has hours"),
+        ("support_hours: {timezone: UTC, hours: {monday: Closed, tuesday: closed}}", "support_hours.hours: no day has hours"),
+        ("support_hours: {hours: {monday: '09:00-17:00'}}", "support_hours needs a timezone, e.g. America/New_York (or UTC)"),
         ("products: [1, 2]", "products must be a list of non-empty strings"),
         ("handoff: {intents: [a\n", "not valid YAML"),
         # misspelt keys inside a section used to be skipped: no handoff intents, a schedule closed all week
