@@ -127,17 +127,20 @@ def load_intent_classifier(path: Path, device: str = "auto") -> tuple[IntentDete
     return None, reason
 
 
-def warn_unknown_handoff_intents(rules: BusinessRules, classifier: IntentDetector | None) -> list[str]:
-    """Log (and return) the rules file's handoff intents that neither the keyword rules nor the intent model
-    can predict: a misspelt name, or one the model was not trained on, never hands a conversation off."""
+def warn_unknown_intents(rules: BusinessRules, actions: BusinessActions, classifier: IntentDetector | None) -> list[str]:
+    """Log (and return) the intents that the rules file hands off or a business action runs on but that
+    neither the keyword rules nor the intent model can predict: a misspelt name, or one the model was not
+    trained on, never does anything."""
     known = set(RULE_INTENTS) | (set(getattr(classifier, "labels", None) or ()) - {OOS_LABEL})  # out of scope: a plain question
-    unknown = [intent for intent in rules.handoff_intents if intent not in known]
-    if unknown:
-        by = "the keyword rules or the intent model" if classifier is not None else "the keyword rules (no intent model is loaded)"
-        log.warning(
-            "%s: handoff intent(s) %s are not intents of %s, so they never hand off; known intents: %s",
-            rules.source, ", ".join(unknown), by, ", ".join(sorted(known)),
-        )
+    by = "the keyword rules or the intent model" if classifier is not None else "the keyword rules (no intent model is loaded)"
+    unknown = []
+    for what, intents in [(f"{rules.source}: handoff intent(s)", rules.handoff_intents)] + [
+        (f"business action {a.name}: intent(s)", a.intents) for a in actions.actions.values()
+    ]:
+        missing = [intent for intent in intents if intent not in known]
+        if missing:
+            log.warning("%s %s are not intents of %s, so they never apply; known intents: %s", what, ", ".join(missing), by, ", ".join(sorted(known)))
+            unknown += missing
     return unknown
 
 
@@ -227,7 +230,7 @@ class Assistant:
         """Keyword rules, the intent classifier when its model folder loads, and entity extraction."""
         path = self.settings.intent_model or self.settings.data_dir / "models" / "intents"
         classifier, unavailable = load_intent_classifier(path, self.settings.device)
-        warn_unknown_handoff_intents(self.rules, classifier)
+        warn_unknown_intents(self.rules, self.business_actions, classifier)
         return Understander(classifier, self.entity_extractor, unavailable=unavailable)
 
     @cached_property

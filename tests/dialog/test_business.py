@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.app import Assistant, warn_unknown_handoff_intents
+from assistant.app import Assistant, warn_unknown_intents
 from assistant.config import load_settings
 from dialog.business import ActionResult, BusinessActions, OrdersError, check_orders, demo_actions
 from dialog.business_rules import RulesError, load_rules, parse_rules
@@ -189,17 +189,23 @@ def test_an_unusable_order_number_pattern_is_a_settings_error(isolated, pattern:
         load_settings(order_number_pattern=pattern)
 
 
-def test_a_handoff_intent_nothing_can_predict_is_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
+def test_an_intent_nothing_can_predict_is_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
     class Model:
         labels = ["warranty", "book_repair", "oos"]
 
     rules = parse_rules({"handoff": {"intents": ["complaint", "warranty", "warranties"]}}, "rules.yaml")
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair", "book_a_repair"])
+    def book(bike_model: str) -> ActionResult:
+        return ActionResult("booked")
 
     with caplog.at_level("WARNING"):
-        assert warn_unknown_handoff_intents(rules, Model()) == ["warranties"]
-        assert warn_unknown_handoff_intents(parse_rules({"handoff": {"intents": ["oos"]}}), Model()) == ["oos"]
-        assert warn_unknown_handoff_intents(rules, None) == ["warranty", "warranties"]
+        assert warn_unknown_intents(rules, actions, Model()) == ["warranties", "book_a_repair"]
+        assert warn_unknown_intents(parse_rules({"handoff": {"intents": ["oos"]}}), BusinessActions(), Model()) == ["oos"]
+        assert warn_unknown_intents(rules, BusinessActions(), None) == ["warranty", "warranties"]
     assert "rules.yaml: handoff intent(s) warranties are not intents of the keyword rules or the intent model" in caplog.text
+    assert "business action book: intent(s) book_a_repair are not intents of the keyword rules or the intent model" in caplog.text
     assert "warranty, warranties are not intents of the keyword rules (no intent model is loaded)" in caplog.text
 
 
