@@ -268,13 +268,25 @@ _UNSPACED = ((0x0E00, 0x0E7F), (0x3000, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9F
 
 
 class _AsciiForms(dict[int, int]):
-    """A ``str.translate`` table, filled as characters are met: each full-width form (what Japanese and
-    Chinese input methods type: ``０９０－１２３４－５６７８``, ``ｊａｎｅ＠…``) and every other script's digit
-    (``٠٩٠``) becomes its one ASCII character, and a character of a script written without spaces
-    (``電話は090…です``) a space, so the detectors, written for ASCII and spaced words, find them. One
-    character for one: the findings' offsets hold in the original text."""
+    """A ``str.translate`` table: each full-width form (what Japanese and Chinese input methods type:
+    ``０９０－１２３４－５６７８``, ``ｊａｎｅ＠…``) and every other script's digit (``٠٩٠``) becomes its one
+    ASCII character, and a character of a script written without spaces (``電話は090…です``) a space, so the
+    detectors, written for ASCII and spaced words, find them. One character for one: the findings' offsets
+    hold in the original text. Characters above U+3000 are added as they are met, only those that change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # the alphabets of most messages, looked up once: Latin, Greek, Cyrillic, Hebrew, Arabic, Indic, …
+        self.update({code: self.ascii_form(code) for code in range(0x3000)})
 
     def __missing__(self, code: int) -> int:
+        ascii_code = self.ascii_form(code)
+        if ascii_code != code:  # beyond the alphabets above, only what changes is kept: the table stays small
+            self[code] = ascii_code
+        return ascii_code
+
+    @staticmethod
+    def ascii_form(code: int) -> int:
         char = chr(code)
         if 0xFF01 <= code <= 0xFF5E:
             ascii_code = code - 0xFEE0
@@ -284,7 +296,6 @@ class _AsciiForms(dict[int, int]):
             ascii_code = ord(" ")
         else:
             ascii_code = code
-        self[code] = ascii_code
         return ascii_code
 
 
@@ -332,7 +343,7 @@ class Redactor:
         """Non-overlapping findings in text order; where candidates overlap, the longest wins. The built-in
         kinds are looked for with full-width forms and other scripts' digits read as ASCII; custom patterns
         match the text as it is."""
-        ascii_text = text.translate(_ASCII_FORMS)
+        ascii_text = text if text.isascii() else text.translate(_ASCII_FORMS)
         candidates = [f for kind in self.kinds for f in DETECTORS[kind](ascii_text)]
         for name, pattern in self.patterns.items():
             candidates += [Finding(name, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
