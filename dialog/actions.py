@@ -40,6 +40,10 @@ FALLBACK = (
     "Sorry, I can't search our help centre right now. Your message is saved; "
     "would you like me to connect you with a member of our support team?"
 )
+LOOKUP_FAILED = (  # a business action that raised (a team's own, or an orders file gone): not a search
+    "Sorry, I can't look that up right now. Your message is saved; "
+    "would you like me to connect you with a member of our support team?"
+)
 RELAYED = "Thank you, I've added that to your conversation. A member of our support team will reply here."
 HANDED_BACK = "You're back with the assistant. Ask me anything about orders, shipping, returns, billing or your account."
 NOT_UNDERSTOOD = "Sorry, I didn't understand that. Could you say it in a few words, for example \"How do I return an item?\""
@@ -108,9 +112,9 @@ def hand_back(author: str) -> list[Event]:
     return [HandoffResolved(author=author), BotAnswer(text=HANDED_BACK, action="hand_back")]
 
 
-def fallback(error: str | None = None) -> Iterator[str | ActionOutcome]:
-    """The reply when something broke (``error``), or when the message could not be understood."""
-    return _fixed_reply(FALLBACK if error else NOT_UNDERSTOOD, "fallback", error=error)
+def fallback(error: str | None = None, reply: str = FALLBACK) -> Iterator[str | ActionOutcome]:
+    """The reply when something broke (``error``; ``reply`` says what), or when the message could not be understood."""
+    return _fixed_reply(reply if error else NOT_UNDERSTOOD, "fallback", error=error)
 
 
 def decline(reply: str) -> Iterator[str | ActionOutcome]:

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from assistant.lm.remote import GeneratorUnavailable
 from dialog.actions import (
     ESCALATED,
+    FALLBACK,
+    LOOKUP_FAILED,
     ActionOutcome,
     AnswerFromKnowledgeBase,
     decline,
@@ -314,7 +316,8 @@ class DialogManager:
             else:
                 log.exception("action %s failed in session %s", prediction.action, session_id)
             action = "fallback"
-            outcome = next(o for o in fallback(f"{type(error).__name__}: {error}") if isinstance(o, ActionOutcome))
+            reply_text = LOOKUP_FAILED if prediction.action == "business" else FALLBACK
+            outcome = next(o for o in fallback(f"{type(error).__name__}: {error}", reply_text) if isinstance(o, ActionOutcome))
         assert outcome is not None
         action = outcome.action or action
         if self._should_escalate(tracker, action, outcome):

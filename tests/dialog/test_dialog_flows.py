@@ -14,7 +14,7 @@ from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.lm.base import ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
-from dialog.actions import HANDOFF, NOT_FOUND, AnswerFromKnowledgeBase
+from dialog.actions import HANDOFF, LOOKUP_FAILED, NOT_FOUND, AnswerFromKnowledgeBase
 from dialog.business import ActionResult, BusinessActions, demo_actions
 from dialog.business_rules import RulesError
 from dialog.events import ActionExecuted, ClarificationAsked, HandoffRequested, SlotRequested, SlotSet
@@ -139,6 +139,19 @@ def test_a_question_in_reply_to_a_free_text_slot_changes_the_subject(assistant) 
 
     assert question.action == "answer" and "bike_model" not in question.slots
     assert "bike_model" not in other_request.slots
+
+
+def test_a_business_action_that_raises_says_the_lookup_failed_not_the_search(assistant, tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_number,status\nNW-20481736,Shipped\n", encoding="utf-8")
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=demo_actions(orders))
+    orders.unlink()  # the file went away after start-up
+
+    result = manager.handle(None, "Where is my order NW-20481736?")
+
+    assert result.action == "fallback" and result.text == LOOKUP_FAILED
+    [turn] = manager.store.turns
+    assert turn.error.startswith("FileNotFoundError")
 
 
 @dataclass
