@@ -166,10 +166,16 @@ class Assistant:
         a local spool while the database is down (flushed when it is back); with a handoff webhook set,
         each handoff is then announced to staff."""
         store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path)
-        if self.settings.handoff_webhook_url:  # staff hear of each handoff (after redaction: the notice quotes the customer)
-            store = NotifyingStore(store, HandoffNotifier(self.settings.handoff_webhook_url))
+        if self.notifier is not None:  # staff hear of each handoff (after redaction: the notice quotes the customer)
+            store = NotifyingStore(store, self.notifier)
         redactor = redactor_from_settings(self.settings)
         return RedactingStore(store, redactor) if redactor is not None else store
+
+    @cached_property
+    def notifier(self) -> HandoffNotifier | None:
+        """Posts a notice per handoff to ``handoff_webhook_url``; None when it is not set."""
+        url = self.settings.handoff_webhook_url
+        return HandoffNotifier(url) if url else None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -322,10 +328,14 @@ class Assistant:
         return build_analytics(self.sql_store.engine, since, until, embed=self.embedder.embed)
 
     def close(self) -> None:
-        """Stop what runs in the background (the local generator's batching thread), if it was started."""
+        """Stop what runs in the background (the local generator's batching thread), if it was started, and
+        give handoff notices still queued a few seconds to go out."""
         generator = self.__dict__.get("generator")  # only if it was built: closing must not load a model
         if generator is not None and hasattr(generator, "close"):
             generator.close()
+        notifier = self.__dict__.get("notifier")
+        if notifier is not None:
+            notifier.close()
 
     def warm_up(self) -> None:
         """Load models now rather than on the first question (the intent model too, when there is one)."""

@@ -231,6 +231,13 @@ def ask(
         return manager.handle(session, question, channel="cli")  # a new session only for a valid question
 
     result = run_guarded(run)
+    try:
+        _print_answer(result, as_json)
+    finally:
+        assistant.close()  # a handoff notice, if this question asked for a person, goes out before the command ends
+
+
+def _print_answer(result: Any, as_json: bool) -> None:
     if as_json:
         payload = {
             "session_id": result.session_id,
@@ -366,6 +373,7 @@ def serve(
         markup=False,  # "[::1]" is an address, not markup
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+    assistant.close()  # stopped (Ctrl-C, SIGTERM): handoff notices still queued go out first
     spool_lock.close()
 
 

@@ -99,6 +99,17 @@ class HandoffNotifier:
         """Block until every queued notice has been sent or given up on."""
         self._queue.join()
 
+    def close(self, timeout_s: float = 15.0) -> bool:
+        """At exit: wait up to ``timeout_s`` for the queued notices (the worker is a daemon thread, which
+        dies with the process); False, with a warning, when some were not sent."""
+        deadline = time.monotonic() + timeout_s
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self._queue.unfinished_tasks:
+            log.warning("%d handoff notice(s) not sent before exit", self._queue.unfinished_tasks)
+            return False
+        return True
+
     def _work(self) -> None:
         while True:
             body = self._queue.get()

@@ -143,3 +143,40 @@ def test_notices_queue_for_one_worker_and_a_full_queue_drops_with_a_warning(capl
     assert accepted.count(False) >= 4 and "dropped" in caplog.text
     release.set()
     notifier.wait_until_sent()
+
+
+def test_closing_waits_for_queued_notices_then_gives_up_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """The worker is a daemon thread: without this, a notice queued when the server stops (or when
+    `assistant ask` ends) died with the process."""
+    release = threading.Event()
+    sent: list[dict] = []
+
+    class Slow(HandoffNotifier):
+        def send(self, body):  # type: ignore[no-untyped-def]
+            release.wait(timeout=30)
+            sent.append(body)
+            return True
+
+    notifier = Slow("http://127.0.0.1:9/unused")
+    notifier.send_later({"session_id": "s1"})
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert notifier.close(timeout_s=0.1) is False  # still stuck: given up on, and said so
+    assert "1 handoff notice(s) not sent before exit" in caplog.text
+    release.set()
+    assert notifier.close() is True and sent == [{"session_id": "s1"}]
+
+
+def test_ask_sends_the_handoff_notice_before_it_ends(webhook: Webhook, kb_dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+
+    app = assistant_with_webhook(webhook.url, kb_dir)  # ingests the knowledge base into the test's data folder
+    monkeypatch.setenv("ASSISTANT_HANDOFF_WEBHOOK_URL", webhook.url)
+    result = CliRunner().invoke(
+        cli_app, ["--embedder", "hash", "--generator", "scripted", "--answer-mode", "generative", "ask", "I want to talk to a human"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert [body["customer_message"] for body in webhook.bodies] == ["I want to talk to a human"]
+    app.close()
