@@ -330,8 +330,9 @@ class DialogManager:
         )
         if outcome.error:
             reason = f"{reason} ({outcome.error})"
-        if self.understander.note:
-            reason = f"{reason} [{self.understander.note}]"
+        for note in (understanding.note, self.understander.note):
+            if note:
+                reason = f"{reason} [{note}]"
         record = TurnRecord(
             session_id=session_id,
             user_text=text,

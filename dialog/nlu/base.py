@@ -21,6 +21,7 @@ class Understanding:
     out_of_scope: bool = False
     entities: dict[str, str] = field(default_factory=dict)
     source: str = "rules"  # which detector decided: "rules", "classifier", ...
+    note: str | None = None  # for the turn's decision record, when this message was not understood as usual
 
 
 class IntentDetector(Protocol):

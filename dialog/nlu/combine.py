@@ -4,8 +4,9 @@ The rules are precise patterns (asking for a person, greetings, frustration, ord
 when one matches it decides; otherwise the classifier does (intent, ranking, out-of-scope). A message the
 classifier finds out of scope stays a plain ``question`` (its guesses kept in ``ranking``): no intent of
 it steers the conversation, and the knowledge base still gets the chance to answer it. Without a
-classifier, or when it fails on a message, the rules decide alone and ``note`` says so, for the turn's
-decision record. Entities found in the text are merged into ``entities`` (the extractor's win).
+classifier the rules decide alone and ``note`` says so, for the turn's decision record. When the
+classifier fails on a message, the rules decide that message (its ``note`` says why) and the next message
+tries the classifier again; after FAILURES_BEFORE_GIVING_UP failures in a row it is switched off. Entities found in the text are merged into ``entities`` (the extractor's win).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dialog.nlu.entities import EntityExtractor
 from dialog.nlu.rules import RuleBasedIntents
 
 log = logging.getLogger(__name__)
+
+FAILURES_BEFORE_GIVING_UP = 3  # in a row: one odd message must not switch the model off for everyone
 
 
 class Understander:
@@ -36,6 +39,7 @@ class Understander:
         self.extractor = extractor or EntityExtractor()
         # why there is no classifier (e.g. "no intent model in data/models/intents"); None when none was wanted
         self.unavailable = unavailable
+        self.failures_in_a_row = 0
 
     @property
     def note(self) -> str | None:
@@ -60,13 +64,20 @@ class Understander:
 
     def understand(self, text: str, today: date | None = None) -> Understanding:
         understanding = self.rules.understand(text)
-        if understanding.intent == "question" and self.classifier is not None:
+        classifier = self.classifier
+        if understanding.intent == "question" and classifier is not None:
             try:
-                understanding = self.classifier.understand(text)
+                understanding = classifier.understand(text)
                 if understanding.out_of_scope:  # none of the trained intents: a question like any other
                     understanding = replace(understanding, intent="question")
+                self.failures_in_a_row = 0
             except Exception as error:  # a broken model must not stop the conversation
                 log.exception("the intent classifier failed on a message")
-                self._give_up(error)
+                self.failures_in_a_row += 1
+                if self.failures_in_a_row >= FAILURES_BEFORE_GIVING_UP:
+                    self._give_up(error)
+                else:
+                    failure = f"the intent model failed on this message ({type(error).__name__}: {error})"
+                    understanding = replace(understanding, note=f"intents by keyword rules: {failure}")
         entities = {**understanding.entities, **self.extractor.extract(text, today)}
         return replace(understanding, entities=entities)

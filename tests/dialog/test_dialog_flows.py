@@ -20,7 +20,7 @@ from dialog.business_rules import RulesError
 from dialog.events import ActionExecuted, ClarificationAsked, HandoffRequested, SlotRequested, SlotSet
 from dialog.manager import DialogManager
 from dialog.nlu.base import Understanding
-from dialog.nlu.combine import Understander
+from dialog.nlu.combine import FAILURES_BEFORE_GIVING_UP, Understander
 from dialog.store import InMemoryStore
 from retrieval.documents import Chunk, Passage
 from retrieval.embedders import HashEmbedder
@@ -287,16 +287,32 @@ def test_a_follow_up_is_searched_as_a_standalone_query(assistant) -> None:
     assert manager.store.turns[-1].retrieved[0]["doc_id"] == "shipping/shipping-costs"
 
 
-def test_a_failing_classifier_falls_back_to_the_rules_and_stays_off(assistant, caplog) -> None:
-    detector = FakeDetector(RuntimeError("weights gone"))
+def test_a_classifier_failing_on_one_message_is_tried_again_on_the_next(assistant) -> None:
+    detector = FakeDetector(RuntimeError("odd input"))
     manager = manager_for(assistant, understander=Understander(detector))
 
-    with caplog.at_level(logging.WARNING):
-        first = manager.handle(None, "How much does express shipping cost?")
-        second = manager.handle(first.session_id, "Do you offer gift wrapping?")
+    first = manager.handle(None, "How much does express shipping cost?")
+    detector.result = Understanding("shipping", 0.9, ranking=(("shipping", 0.9),), source="classifier")
+    second = manager.handle(first.session_id, "How long does express shipping take?")
 
-    assert first.action == second.action == "answer" and detector.calls == 1
-    assert "intents by keyword rules only: the intent model failed (RuntimeError: weights gone)" in second.reason
+    assert first.action == "answer" and "[intents by keyword rules: the intent model failed on this message (RuntimeError: odd input)]" in first.reason
+    assert (second.intent, detector.calls) == ("shipping", 2) and "keyword rules" not in second.reason
+
+
+def test_a_classifier_failing_on_every_message_is_switched_off(assistant, caplog) -> None:
+    detector = FakeDetector(RuntimeError("weights gone"))
+    manager = manager_for(assistant, understander=Understander(detector))
+    questions = ["How much does express shipping cost?", "Do you offer gift wrapping?", "How do I get a refund?", "Can I pay by invoice?"]
+
+    with caplog.at_level(logging.WARNING):
+        session_id, results = None, []
+        for question in questions:
+            results.append(manager.handle(session_id, question))
+            session_id = results[-1].session_id
+
+    assert all(result.action in ("answer", "handoff") for result in results)
+    assert detector.calls == FAILURES_BEFORE_GIVING_UP == 3  # the fourth message did not try it
+    assert "intents by keyword rules only: the intent model failed (RuntimeError: weights gone)" in results[-1].reason
     assert "runs on keyword rules and retrieval" in caplog.text
 
 
