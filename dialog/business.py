@@ -18,6 +18,7 @@ import csv
 import importlib
 import importlib.util
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -156,7 +157,12 @@ def load_actions(spec: str) -> BusinessActions:
             module_spec = importlib.util.spec_from_file_location(f"business_actions_{path.stem}", path)
             assert module_spec is not None and module_spec.loader is not None
             module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
+            sys.modules[module_spec.name] = module  # as an import does: a dataclass in the file looks its module up there
+            try:
+                module_spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[module_spec.name]
+                raise
         else:
             module = importlib.import_module(source)
     except Exception as error:  # a missing file, a syntax error or any failure while the module runs

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.app import Assistant, warn_unknown_intents
 from assistant.config import load_settings
-from dialog.business import ActionResult, BusinessActions, OrdersError, check_orders, demo_actions
+from dialog.business import ActionResult, BusinessActions, OrdersError, check_orders, demo_actions, load_actions
 from dialog.business_rules import RulesError, load_rules, parse_rules
 from dialog.nlu.entities import EntityExtractor
 from dialog.store import InMemoryStore
@@ -240,6 +240,27 @@ def test_a_shops_own_actions_come_from_the_business_actions_setting(settings, tm
     assert actions.for_intent("book_repair").name == "book_repair"
     assert actions.for_intent("order_status")({"order_number": "NW-20481736"}).text == "Acme's own lookup."  # theirs wins
     assert len(actions) == 2
+
+
+def test_a_shops_actions_file_may_define_dataclasses(tmp_path: Path) -> None:
+    """A file loaded by path is a module like an imported one: dataclasses look their module up in sys.modules."""
+    (tmp_path / "bikes.py").write_text(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "from dialog.business import ActionResult, BusinessActions\n"
+        "actions = BusinessActions()\n"
+        "@dataclass\n"
+        "class Bike:\n"
+        "    model: str\n"
+        "@actions.register(intents=['book_repair'])\n"
+        "def book_repair(bike_model: str) -> ActionResult:\n"
+        "    return ActionResult(f'Booked your {Bike(bike_model).model}.')\n",
+        encoding="utf-8",
+    )
+
+    actions = load_actions(f"{tmp_path / 'bikes.py'}:actions")
+
+    assert actions.for_intent("book_repair")({"bike_model": "Trail 29er"}).text == "Booked your Trail 29er."
 
 
 @pytest.mark.parametrize(
