@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -372,9 +373,18 @@ def serve(
         "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)",
         markup=False,  # "[::1]" is an address, not markup
     )
-    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
-    assistant.close()  # stopped (Ctrl-C, SIGTERM): handoff notices still queued go out first
-    spool_lock.close()
+    # uvicorn hands SIGTERM on once it has shut down, which would end the process there: end it through
+    # SystemExit instead, so that handoff notices still queued go out first (Assistant.close)
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        assistant.close()
+        spool_lock.close()
+
+
+def _exit_quietly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 # -- models --------------------------------------------------------------------------------------
