@@ -65,8 +65,14 @@ def hold_spool(spool_path: Path) -> IO[bytes]:
     process ends. SpoolInUse when another process holds it: two processes sharing a spool each replay it as
     their own and delete it once their own writes are in, so the other's waiting writes could be lost."""
     path = Path(spool_path).with_name(Path(spool_path).name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "ab")  # noqa: SIM115 - kept open: it is the lock
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "ab")  # noqa: SIM115 - kept open: it is the lock
+    except OSError as error:
+        raise StoreUnavailable(
+            f"cannot use the spool folder {path.parent}: {error.strerror or error}; it must be writable "
+            "(turns wait there while the database is down)"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -299,6 +299,11 @@ def test_one_process_at_a_time_holds_a_spool(spool_path: Path) -> None:
     first.close()  # the first server stopped
     hold_spool(spool_path).close()
 
+    blocked = spool_path.parent / "not-a-folder"
+    blocked.write_text("")  # e.g. a read-only or mistyped data_dir: one line at start, not at the first outage
+    with pytest.raises(StoreUnavailable, match="cannot use the spool folder .*not-a-folder"):
+        hold_spool(blocked / "turns.jsonl")
+
 def test_a_restart_during_the_outage_flushes_later_in_the_background(db, store, spool_path: Path) -> None:
     db.down()
     session_id = store.create_session()
