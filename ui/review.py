@@ -10,6 +10,7 @@ import functools
 import html
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,11 +109,19 @@ def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def delete_older_files(folder: Path, seconds: float) -> None:
-    """Delete the files in ``folder`` last changed more than ``seconds`` ago."""
+    """Delete the files in ``folder`` last changed more than ``seconds`` ago (none when it does not exist)."""
     cutoff = time.time() - seconds
-    for path in folder.iterdir():
+    for path in folder.iterdir() if folder.is_dir() else ():
         if path.is_file() and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
+
+
+def delete_later(path: Path, seconds: float) -> None:
+    """Delete ``path`` ``seconds`` from now, whether or not anything else happens meanwhile. The timer dies
+    with the server; what it leaves behind goes at the next start or export (``delete_older_files``)."""
+    timer = threading.Timer(seconds, path.unlink, kwargs={"missing_ok": True})
+    timer.daemon = True
+    timer.start()
 
 
 def parse_score(text: str | float | None) -> float | None:
@@ -400,6 +409,7 @@ class ReviewPage:
         delete_older_files(folder, EXPORT_KEPT_S)
         path = folder / f"turns-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.{fmt}"  # two in a second: two files
         rows = export_turns(self.engine, log_filter, path, fmt)
+        delete_later(path, EXPORT_KEPT_S)
         gr.Info(f"Exported {rows} turn(s).")
         return str(path)
 
@@ -474,6 +484,7 @@ class ReviewPage:
     # -- layout --------------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
+        delete_older_files(self.export_dir / "exports", EXPORT_KEPT_S)  # left by a server that stopped meanwhile
         with gr.Blocks(title="Conversation review", analytics_enabled=False, delete_cache=(EXPORT_KEPT_S, EXPORT_KEPT_S)) as page:
             with gr.Row(equal_height=True):
                 gr.Markdown("## Conversation review")

@@ -123,6 +123,34 @@ def test_an_export_is_a_download_that_does_not_stay_on_the_server(assistant: Ass
     assert review.build().delete_cache == (EXPORT_KEPT_S, EXPORT_KEPT_S)  # Gradio's copy for the download too
 
 
+def test_an_export_is_deleted_after_its_time_even_when_no_other_export_follows(
+    assistant: Assistant, review: ReviewPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant.manager.handle(None, "How long do password reset links work?")
+    monkeypatch.setattr("ui.review.EXPORT_KEPT_S", 0.2)
+
+    export = Path(review.export("csv", *filters()))
+
+    assert export.exists()
+    deadline = time.time() + 5
+    while export.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not export.exists()
+
+
+def test_exports_left_by_a_stopped_server_are_deleted_at_start(review: ReviewPage) -> None:
+    folder = review.export_dir / "exports"
+    folder.mkdir(parents=True)
+    (old := folder / "turns-old.csv").write_text("x", encoding="utf-8")
+    (new := folder / "turns-new.csv").write_text("x", encoding="utf-8")
+    hour_ago = time.time() - EXPORT_KEPT_S - 1
+    os.utime(old, (hour_ago, hour_ago))
+
+    review.build()
+
+    assert not old.exists() and new.exists()
+
+
 def test_a_database_that_cannot_be_reached_is_said_not_a_bare_error(assistant: Assistant, tmp_path: Path) -> None:
     from sqlalchemy import create_engine
 
