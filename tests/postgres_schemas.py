@@ -56,11 +56,13 @@ def _execute(statement: str) -> None:
 
 @contextmanager
 def fresh_schema(schema: str) -> Iterator[str]:
-    """An empty schema ``schema``; yields a URL whose connections use it (search_path). Skips if no server."""
+    """An empty schema ``schema`` (suffixed with this process's id, so two test runs at once on one server
+    keep apart); yields a URL whose connections use it (search_path). Skips if no server."""
     reason = unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
     assert schema.isidentifier() and schema != "public"
+    schema = f"{schema}_{os.getpid()}"
     _execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
