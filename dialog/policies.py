@@ -116,10 +116,11 @@ class BusinessActionPolicy:
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         waiting = tracker.requested_slot
-        if waiting is not None and self.actions.get(waiting[0]) is not None and understanding.intent != "deny":
-            if waiting[1] in understanding.entities:  # the answer to the question asked, whatever intent it reads as
-                return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
         action = self.actions.for_intent(understanding.intent)
+        if waiting is not None and self.actions.get(waiting[0]) is not None and understanding.intent != "deny":
+            another = action is not None and action.name != waiting[0]  # "cancel order NW-…" asked for the status: cancel
+            if waiting[1] in understanding.entities and not another:  # the answer to the question asked, whatever else it reads as
+                return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
         if action is not None:
             if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}):
                 return None  # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers

@@ -141,6 +141,39 @@ def test_a_question_in_reply_to_a_free_text_slot_changes_the_subject(assistant) 
     assert "bike_model" not in other_request.slots
 
 
+class OrderDetector:
+    """Reads 'cancel' as cancel_order and 'where' as order_status."""
+
+    name = "fake"
+
+    def understand(self, text: str) -> Understanding:
+        for word, intent in (("cancel", "cancel_order"), ("where", "order_status")):
+            if word in text.lower():
+                return Understanding(intent, 0.9, ranking=((intent, 0.9),), source="classifier")
+        return Understanding("question", 0.5, source="classifier")
+
+
+def test_a_reply_that_asks_for_another_action_runs_that_one_not_the_one_waiting(assistant) -> None:
+    actions, calls = BusinessActions(), []
+
+    @actions.register(intents=["order_status"])
+    def order_status(order_number: str) -> ActionResult:
+        calls.append(("order_status", order_number))
+        return ActionResult("It has shipped.")
+
+    @actions.register(intents=["cancel_order"])
+    def cancel_order(order_number: str) -> ActionResult:
+        calls.append(("cancel_order", order_number))
+        return ActionResult("Cancelled.")
+
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(OrderDetector()))
+    asked = manager.handle(None, "where is my parcel")
+    cancelled = manager.handle(asked.session_id, "Actually, cancel order NW-20481736 instead")
+
+    assert asked.requested_slot == "order_number"
+    assert cancelled.text == "Cancelled." and calls == [("cancel_order", "NW-20481736")]
+
+
 def test_a_business_action_that_raises_says_the_lookup_failed_not_the_search(assistant, tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
     orders.write_text("order_number,status\nNW-20481736,Shipped\n", encoding="utf-8")
