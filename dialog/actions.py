@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from assistant.lm.answering import stream_or_fallback
+from assistant.lm.answering import stream_or_fallback, with_human_offer
 from assistant.lm.base import Generator
+from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
@@ -29,6 +31,8 @@ from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
 from retrieval.sentences import split_units
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = (
     "I couldn't find the answer to that in our help centre, so I'd rather not guess. "
@@ -331,11 +335,17 @@ class AnswerFromKnowledgeBase:
                 return self.fallback.answer(question, [p.chunk.text for p in passages], headings=[p.chunk.heading for p in passages])
 
             fallback = fallback_answer if self.fallback is not None else None
-            for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback):
-                if not pieces:
-                    timings["first_token_ms"] = (time.perf_counter() - started) * 1000
-                pieces.append(piece)
-                yield piece
+            try:
+                for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback):
+                    if not pieces:
+                        timings["first_token_ms"] = (time.perf_counter() - started) * 1000
+                    pieces.append(piece)
+                    yield piece
+            except GeneratorUnavailable as error:  # cut off mid-reply: the extractive answer replaces the draft
+                if fallback is None:
+                    raise
+                log.warning("generator cut off mid-reply, answering extractively: %s", error)
+                pieces = [with_human_offer(fallback())]
             timings["generation_ms"] = (time.perf_counter() - started) * 1000
             model = fell_back[0] if fell_back else self.generator.name
 

@@ -31,5 +31,10 @@ def stream_or_fallback(
         if fallback is None or produced:
             raise
         logger.warning("generator unavailable, answering extractively: %s", error)
-        answer = fallback().strip()
-        yield f"{answer} {HUMAN_OFFER}" if answer else HUMAN_OFFER
+        yield with_human_offer(fallback())
+
+
+def with_human_offer(answer: str) -> str:
+    """The fallback ``answer`` followed by the offer of a human (the offer alone when there is no answer)."""
+    answer = answer.strip()
+    return f"{answer} {HUMAN_OFFER}" if answer else HUMAN_OFFER

@@ -71,7 +71,7 @@ def test_a_down_remote_generator_gives_the_extractive_answer_in_a_turn(kb_dir: P
     assert "did not answer" in row.reason and "openai:" in row.reason
 
 
-def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir: Path, caplog) -> None:
+def test_a_reply_cut_off_mid_way_is_replaced_by_the_extractive_answer(kb_dir: Path, caplog) -> None:
     settings = load_settings(embedder="hash", min_retrieval_score=HASH_MIN_SCORE, generator_backend="openai")
     assistant = Assistant(settings)
     assistant.generator = Failing(after=2)  # two pieces out, then the deadline
@@ -79,15 +79,16 @@ def test_a_reply_cut_off_mid_way_ends_the_turn_in_fallback_and_is_logged(kb_dir:
     manager = assistant.manager
     session = manager.start_session()
 
-    result = manager.handle(session, "How long do password reset links work?")
+    updates = list(manager.stream(session, "How long do password reset links work?"))
+    result = updates[-1].result
 
-    assert result.action == "fallback" and "GeneratorUnavailable: down" in result.reason
-    assert "partpart" not in result.text  # the half-written reply is replaced, not kept as the answer
+    assert updates[0].text == "part"  # the draft the customer saw ...
+    assert result.action == "answer" and "partpart" not in result.text  # ... is replaced, not kept as the answer
+    assert "30 minutes" in result.text and result.text.endswith(HUMAN_OFFER) and updates[-1].text == result.text
     [row] = assistant.sql_store.turns(session)
-    assert row.action == "fallback" and row.user_text == "How long do password reset links work?"
-    [logged] = [r for r in caplog.records if "failed in session" in r.getMessage()]
-    assert "GeneratorUnavailable" not in logged.getMessage() and "down" in logged.getMessage()
-    assert logged.exc_info is None  # an expected failure: one warning line, no traceback
+    assert row.model == "extractive" and "did not answer" in row.reason and row.answer == result.text
+    [logged] = [r for r in caplog.records if "cut off mid-reply" in r.getMessage()]
+    assert "down" in logged.getMessage() and logged.exc_info is None  # an expected failure: one warning line
 
 
 def test_fit_messages_drops_history_then_the_example_then_fails_clearly() -> None:
