@@ -311,7 +311,7 @@ class DialogManager:
                     reply += step_output
                     yield TurnUpdate(reply, session_id)
         except Exception as error:  # a broken index or model must not lose the turn
-            if isinstance(error, GeneratorUnavailable):  # expected (a remote generator cut off mid-reply): one line
+            if isinstance(error, GeneratorUnavailable):  # expected (a remote generator down, no extractive fallback): one line
                 log.warning("action %s failed in session %s: %s", prediction.action, session_id, error)
             else:
                 log.exception("action %s failed in session %s", prediction.action, session_id)
