@@ -237,9 +237,13 @@ def _lines(numbers: list[int], limit: int = 8) -> str:
 
 
 def read_orders(path: Path) -> dict[str, dict[str, str]]:
-    """The order table: rows by order number."""
+    """The order table: rows by order number, names and values without the blanks around them
+    ("order_number, status", as ``check_orders`` reads the header)."""
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        return {row["order_number"].strip().upper(): row for row in csv.DictReader(handle)}
+        reader = csv.DictReader(handle)
+        reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
+        rows = [{name: value.strip() if isinstance(value, str) else value for name, value in row.items()} for row in reader]
+    return {row["order_number"].upper(): row for row in rows}
 
 
 def describe_order(order: Mapping[str, str]) -> str:

@@ -167,6 +167,16 @@ def test_order_numbers_the_assistant_would_not_recognise_are_refused_with_the_se
     check_orders(path, lambda number: acme.order_numbers(number) == [number.upper()])
 
 
+def test_an_orders_file_with_blanks_after_its_commas_is_looked_up_as_it_was_checked(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("order_number, status\nNW-20481736, Shipped\n", encoding="utf-8")  # the check reads ' status' as status
+    check_orders(path)
+
+    result = demo_actions(path).get("order_status")({"order_number": "NW-20481736"})
+
+    assert result.ok and "**Shipped**" in result.text
+
+
 def test_a_shops_own_order_numbers_are_recognised_and_looked_up(assistant: Assistant, tmp_path: Path) -> None:
     orders = tmp_path / "acme-orders.csv"
     orders.write_text("order_number,status,items\nAB-1001,Shipped,Trail 29er\n", encoding="utf-8")
