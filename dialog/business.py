@@ -27,6 +27,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dialog.text_files import line_list
+
 CONVERTERS: dict[type, Callable[[Any], Any]] = {
     str: str,
     int: int,
@@ -219,9 +221,9 @@ def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) 
             unrecognised.append((line, row[number_at].strip()))
     problems = []
     if bad_width:
-        problems.append(f"rows without exactly {len(header)} fields (quote values that contain commas) on line(s) {_lines(bad_width)}")
+        problems.append(f"rows without exactly {len(header)} fields (quote values that contain commas) on line(s) {line_list(bad_width)}")
     if empty:
-        problems.append(f"rows without an order_number or status on line(s) {_lines(empty)}")
+        problems.append(f"rows without an order_number or status on line(s) {line_list(empty)}")
     if unrecognised:
         examples = ", ".join(f"{number!r} (line {line})" for line, number in unrecognised[:3])
         problems.append(
@@ -230,10 +232,6 @@ def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) 
         )
     if problems:
         raise OrdersError(f"the orders file {path}: " + "; ".join(problems))
-
-
-def _lines(numbers: list[int], limit: int = 8) -> str:
-    return ", ".join(map(str, numbers[:limit])) + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
 def read_orders(path: Path) -> dict[str, dict[str, str]]:

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from dialog.text_files import NotUtf8, decode_utf8
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products")
 
@@ -280,13 +282,11 @@ def load_rules(path: Path) -> BusinessRules:
     """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
+        text = decode_utf8(path.read_bytes())
     except OSError as error:
         raise RulesError(f"cannot read the rules file {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise RulesError(f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+    except NotUtf8 as error:
+        raise RulesError(f"{path}: {error}; save it as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:

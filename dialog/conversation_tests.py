@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from dialog.manager import DialogManager, TurnResult
+from dialog.text_files import NotUtf8, decode_utf8
 
 EXPECTATIONS = (
     "action", "intent", "handoff", "abstained", "cites", "answer_contains", "text_contains", "slots", "asks_for",
@@ -133,12 +134,10 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
 
 def load(path: Path) -> ConversationTest:
     """The conversation test in a YAML file (UTF-8); ValueError naming the file when it cannot be used."""
-    raw = Path(path).read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ValueError(f"{path}: not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+        text = decode_utf8(Path(path).read_bytes())
+    except NotUtf8 as error:
+        raise ValueError(f"{path}: {error}; save it as UTF-8") from None
     return parse(text, origin=str(path))
 
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dialog.text_files import NotUtf8, decode_utf8, line_list
+
 log = logging.getLogger(__name__)
 
 OOS_LABEL = "oos"
@@ -45,22 +47,15 @@ class IntentDataset:
     extra_tests: dict[str, list[Example]] | None = None  # e.g. off-domain out-of-scope test sets
 
 
-def _lines(numbers: Sequence[int], limit: int = 8) -> str:
-    shown = ", ".join(str(n) for n in numbers[:limit])
-    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
-
-
 def _read_utf8(path: Path, what: str, advice: str) -> str:
     """The text of ``path`` (a byte-order mark dropped); a missing file or one that is not UTF-8 raises an
     error naming the file and, for bad bytes, the line."""
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} not found")
-    raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise IntentDataError(f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); {advice}") from None
+        return decode_utf8(path.read_bytes())
+    except NotUtf8 as error:
+        raise IntentDataError(f"{path} is {error}; {advice}") from None
 
 
 def read_csv(path: Path | str) -> list[Example]:
@@ -127,15 +122,15 @@ def read_csv(path: Path | str) -> list[Example]:
     if misspelt_oos:
         problems.append(f"the out-of-scope label is spelt {OOS_LABEL}, not {', '.join(misspelt_oos)} (that would be an intent of its own)")
     if bad_width:
-        problems.append(f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {_lines(bad_width)}")
+        problems.append(f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {line_list(bad_width)}")
     if no_label:
-        problems.append(f"{len(no_label)} row(s) with a missing label, lines {_lines(no_label)}")
+        problems.append(f"{len(no_label)} row(s) with a missing label, lines {line_list(no_label)}")
     if no_text:
-        problems.append(f"{len(no_text)} row(s) with an empty text, lines {_lines(no_text)}")
+        problems.append(f"{len(no_text)} row(s) with an empty text, lines {line_list(no_text)}")
     if problems:
         raise IntentDataError(f"{path}: " + "; ".join(problems))
     if repeated:
-        log.warning("%s: %d repeated example(s) left out (lines %s)", path, len(repeated), _lines(repeated))
+        log.warning("%s: %d repeated example(s) left out (lines %s)", path, len(repeated), line_list(repeated))
     check_examples(examples, source=str(path))
     return examples
 
@@ -222,7 +217,7 @@ def _read_plain_csv(path: Path, text_col: str, label_col: str) -> list[Example]:
         return [Example(row[text_col].strip(), row[label_col].strip()) for row in csv.DictReader(handle)]
 
 
-def _read_lines(folder: Path, label: str | None = None) -> list[Example]:
+def _readline_list(folder: Path, label: str | None = None) -> list[Example]:
     texts = (folder / "seq.in").read_text(encoding="utf-8").splitlines()
     labels = [label] * len(texts) if label else (folder / "label").read_text(encoding="utf-8").splitlines()
     if len(texts) != len(labels):
@@ -263,12 +258,12 @@ def load_public(name: str, path: Path | str) -> IntentDataset:
         return IntentDataset(name, train=split("train"), valid=split("val"), test=split("test"))
     if name == "banking77-oos":
         folder = _require(path, "banking77_oos")
-        oos = lambda sub: _read_lines(_require(folder / sub, "banking77_oos"), OOS_LABEL)  # noqa: E731
+        oos = lambda sub: _readline_list(_require(folder / sub, "banking77_oos"), OOS_LABEL)  # noqa: E731
         return IntentDataset(
             name,
-            train=_read_lines(_require(folder / "train", "banking77_oos")),
-            valid=_read_lines(folder / "valid") + oos("id-oos/valid"),
-            test=_read_lines(_require(folder / "test", "banking77_oos")) + oos("id-oos/test"),
-            extra_tests={"ood-oos": _read_lines(folder / "test") + oos("ood-oos/test")},
+            train=_readline_list(_require(folder / "train", "banking77_oos")),
+            valid=_readline_list(folder / "valid") + oos("id-oos/valid"),
+            test=_readline_list(_require(folder / "test", "banking77_oos")) + oos("id-oos/test"),
+            extra_tests={"ood-oos": _readline_list(folder / "test") + oos("ood-oos/test")},
         )
     raise IntentDataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")

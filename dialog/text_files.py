@@ -1,0 +1,26 @@
+"""The text files a team writes (the rules file, conversation tests, an intents CSV, an orders file): read
+as UTF-8, and what is wrong in one said with the byte and the lines, so it can be found in an editor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class NotUtf8(ValueError):
+    """The bytes are not UTF-8 text; the message names the first bad byte and its line."""
+
+
+def decode_utf8(raw: bytes) -> str:
+    """``raw`` as UTF-8 text, a byte-order mark dropped (Excel and Notepad write one); NotUtf8 otherwise
+    (a file saved as Latin-1: "not UTF-8 text (byte 0xfc on line 7)")."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise NotUtf8(f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line})") from None
+
+
+def line_list(numbers: Sequence[int], limit: int = 8) -> str:
+    """Line numbers for a message: the first ``limit``, then how many more."""
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
