@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from fastapi import FastAPI
 
@@ -18,6 +18,7 @@ from assistant.models import get_spec, model_path, resolve_device
 from assistant.notify import HandoffNotifier, NotifyingStore
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
+from assistant.store.spool import SpoolInUse, hold_spool
 from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
@@ -149,6 +150,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._spool_lock: IO[bytes] | None = None
 
     @cached_property
     def sql_store(self) -> SqlStore:
@@ -157,15 +159,27 @@ class Assistant:
 
     @property
     def spool_path(self) -> Path:
-        """Where turns wait while the database is down (one process each: ``serve`` locks it)."""
+        """Where turns wait while the database is down (one process at a time: see ``hold_spool``)."""
         return self.settings.data_dir / "spool" / "turns.jsonl"
+
+    def hold_spool(self) -> None:
+        """Lock the spool for this process until ``close`` (SpoolInUse when another process holds it): a
+        spool is replayed by the one process that holds it, so no other can take its waiting writes."""
+        if self._spool_lock is None:
+            self._spool_lock = hold_spool(self.spool_path)
 
     @cached_property
     def store(self) -> ConversationStore:
         """Where the dialog logs: personal data redacted first (if on), then written to the database, or to
         a local spool while the database is down (flushed when it is back); with a handoff webhook set,
-        each handoff is then announced to staff."""
-        store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path)
+        each handoff is then announced to staff. While another process (a server on this data_dir) holds
+        the spool, writes go to the database only."""
+        try:
+            self.hold_spool()
+            store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path)
+        except SpoolInUse:
+            log.info("another process holds the spool %s: this one writes to the database only", self.spool_path)
+            store = self.sql_store
         if self.notifier is not None:  # staff hear of each handoff (after redaction: the notice quotes the customer)
             store = NotifyingStore(store, self.notifier)
         redactor = redactor_from_settings(self.settings)
@@ -336,6 +350,9 @@ class Assistant:
         notifier = self.__dict__.get("notifier")
         if notifier is not None:
             notifier.close()
+        if self._spool_lock is not None:
+            self._spool_lock.close()
+            self._spool_lock = None
 
     def warm_up(self) -> None:
         """Load models now rather than on the first question (the intent model too, when there is one)."""

@@ -349,14 +349,12 @@ def serve(
     """Start the web UI (chat page and article pages)."""
     import uvicorn
 
-    from assistant.store.spool import hold_spool
-
     settings = settings_from(ctx, host=host, port=port)
     problem = listen_problem(settings.host, settings.port)
     if problem:
         fail(problem)
     assistant = Assistant(settings)
-    spool_lock = run_guarded(lambda: hold_spool(assistant.spool_path))  # held while serving: one server per data_dir
+    run_guarded(assistant.hold_spool)  # held while serving (released by close): one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
     run_guarded(lambda: assistant.sql_store)  # and an unreachable database, before the models take their time to load
     if warm_up:
@@ -380,7 +378,6 @@ def serve(
         uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
     finally:
         assistant.close()
-        spool_lock.close()
 
 
 def _exit_quietly(signum: int, frame: Any) -> None:

@@ -24,8 +24,9 @@ connect timeout) does not slow every turn. Records the database refuses on repla
 session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
 cannot block the rest; nothing is dropped silently.
 
-One process per spool file: give each server process its own path. ``assistant serve`` holds a lock on it
-(``hold_spool``), so a second server on the same data_dir stops at start instead of sharing it.
+One process per spool file: the process that uses it holds a lock on it (``hold_spool``, taken by the
+app), so a second server on the same data_dir stops at start instead of sharing it, and a command such as
+``assistant ask`` run beside a server writes to the database only, leaving the server's spool alone.
 """
 
 from __future__ import annotations

@@ -228,6 +228,21 @@ def test_a_second_server_on_the_same_data_dir_is_a_clear_error(runner: CliRunner
     assert "another assistant server uses the spool" in flat(result.stderr) and "own data_dir" in flat(result.stderr)
 
 
+def test_ask_beside_a_server_leaves_the_servers_spool_alone(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    from assistant.store.spool import hold_spool
+
+    spool = isolated / "spool" / "turns.jsonl"
+    waiting = json.dumps({"id": "r1", "op": "create", "session_id": "s-waiting", "channel": "web", "events": [], "turn": None})
+    with hold_spool(spool):  # a server on this data_dir, with a write waiting for the database
+        spool.write_text(waiting + "\n", encoding="utf-8")
+        result = invoke(runner, "ask", "--json", "How much does express shipping cost?")
+        assert spool.read_text(encoding="utf-8") == waiting + "\n"  # not replayed, and not deleted, by ask
+
+    assert result.exit_code == 0, result.output
+    [turn] = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).turns()  # ask wrote to the database
+    assert turn.session_id == json.loads(result.stdout)["session_id"]
+
+
 def test_serve_reports_an_unreachable_database_before_loading_models(
     runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
