@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +26,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
+from dialog.detached import finish_alone
 from dialog.events import AgentMessage, BotAnswer, ClarificationAsked, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.store import ConversationChanged, UnknownSession
@@ -163,33 +162,6 @@ def dialog_errors() -> Iterator[None]:
         raise HTTPException(status_code=404, detail=str(error)) from None
     except ConversationChanged as error:
         raise HTTPException(status_code=409, detail=str(error)) from None
-
-
-_END = object()
-
-
-def finish_alone(updates: Iterator[Any]) -> Iterator[Any]:
-    """``updates``, produced from now on by a thread of their own and handed over as they come. When the
-    reader stops or never starts (the client went away mid-reply, and the server dropped the response),
-    the thread still runs them to the end: a turn is stored only once its reply is complete."""
-    handed: queue.Queue[Any] = queue.Queue()
-
-    def produce() -> None:
-        try:
-            for update in updates:
-                handed.put(update)
-            handed.put(_END)
-        except BaseException as error:  # raised again by the reader
-            handed.put(error)
-
-    def read() -> Iterator[Any]:
-        while (item := handed.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    threading.Thread(target=produce, name="finish-turn", daemon=True).start()
-    return read()
 
 
 def create_router(manager: DialogManager) -> APIRouter:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from assistant.api import finish_alone
+from dialog.detached import finish_alone
 from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
 from dialog.events import AgentMessage, BotAnswer, Event, FeedbackGiven, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate, validate_message
