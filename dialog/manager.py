@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from assistant.lm.remote import GeneratorUnavailable
 from dialog.actions import (
@@ -382,13 +382,19 @@ class DialogManager:
         ``bike_model``), unless it reads as a new request."""
         understanding = self.understander.understand(text, today=self.clock().date())
         if tracker.requested_slot is not None:
-            slot = tracker.requested_slot[1]
+            action_name, slot = tracker.requested_slot
             value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
             if value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
-                value = text.strip()
+                value = understanding.entities.get("date") if self._takes_a_date(action_name, slot) else text.strip()
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding
+
+    def _takes_a_date(self, action_name: str, slot: str) -> bool:
+        """Whether the business action's parameter ``slot`` is a ``date`` (filled from the date found in the
+        reply, "tomorrow" or "Dec 10", rather than from the reply's words)."""
+        action = self.actions.get(action_name)
+        return action is not None and any(p.name == slot and p.type is date for p in action.parameters)
 
     @staticmethod
     def _resolve(

@@ -140,6 +140,13 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 
+# "I don't know", "not sure", "no idea", "I forgot": a reply that gives no value
+_NO_VALUE = re.compile(
+    r"^\s*(?:i'?m\s+|i\s+am\s+|i\s+)?(?:don'?t\s+know|do\s+not\s+know|dunno|not\s+sure|unsure|no\s+idea|idk|"
+    r"can'?t\s+remember|cannot\s+remember|don'?t\s+remember|forgot)\b",
+    re.IGNORECASE,
+)
+
 
 _INFORMATION_QUESTION = re.compile(
     r"^\s*(what|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
@@ -175,10 +182,11 @@ def _looks_like_a_question(text: str) -> bool:
 
 def replies_to_a_question(understanding: Understanding, text: str) -> bool:
     """Whether the message reads as a reply to the bot's question for a slot ("Trail 29er", "the blue one"),
-    not a new request, a question, a request for a person, a "never mind", or anything a keyword rule
-    recognises ("check my order")."""
+    not a new request, a question, a request for a person, a "never mind", an "I don't know", or anything
+    a keyword rule recognises ("check my order")."""
     by_rule = understanding.source == "rules" and understanding.intent != "question"
-    return not by_rule and _names_no_steering_intent(understanding) and not _looks_like_a_question(text)
+    gives_a_value = not _looks_like_a_question(text) and not _NO_VALUE.match(text)
+    return not by_rule and _names_no_steering_intent(understanding) and gives_a_value
 
 
 class ClarifyPolicy:

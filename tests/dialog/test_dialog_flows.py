@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -122,6 +122,28 @@ def test_a_slot_no_extractor_fills_takes_the_customers_reply(assistant) -> None:
     assert (asked.requested_slot, model.action, model.requested_slot) == ("bike_model", "business", "day")
     assert model.slots["bike_model"] == "Trail 29er" and not_a_date.requested_slot == "day"
     assert done.action == "business" and booked == [("Trail 29er", date(2026, 12, 10))]
+
+
+def test_i_dont_know_fills_no_slot_and_a_date_slot_takes_the_date_named(assistant) -> None:
+    actions, booked = BusinessActions(), []
+
+    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?", "day": "Which day?"})
+    def book_repair(bike_model: str, day: date) -> ActionResult:
+        booked.append((bike_model, day))
+        return ActionResult(f"Booked your {bike_model} for {day}.")
+
+    manager = DialogManager(
+        InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(BookingDetector()),
+        clock=lambda: datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc),
+    )
+    asked = manager.handle(None, "I need a repair")
+    unsure = manager.handle(asked.session_id, "I'm not sure")
+    model = manager.handle(asked.session_id, "the blue one")
+    day = manager.handle(asked.session_id, "tomorrow please")
+
+    assert unsure.requested_slot == "bike_model" and "bike_model" not in unsure.slots  # asked again, nothing booked
+    assert model.requested_slot == "day" and day.action == "business"
+    assert booked == [("the blue one", date(2026, 12, 4))]
 
 
 def test_a_question_in_reply_to_a_free_text_slot_changes_the_subject(assistant) -> None:
