@@ -105,15 +105,21 @@ class BookingDetector:
         return Understanding("question", 0.5, source="classifier")
 
 
-def test_a_slot_no_extractor_fills_takes_the_customers_reply(assistant) -> None:
+def repair_booking(assistant, **kwargs) -> tuple[DialogManager, list[tuple[str, date]]]:  # type: ignore[no-untyped-def]
+    """A manager with a shop's own action, book_repair(bike_model, day), and the repairs it booked."""
     actions, booked = BusinessActions(), []
 
-    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?", "day": "Which day (YYYY-MM-DD)?"})
+    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?", "day": "Which day?"})
     def book_repair(bike_model: str, day: date) -> ActionResult:
         booked.append((bike_model, day))
         return ActionResult(f"Booked your {bike_model} for {day}.")
 
-    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(BookingDetector()))
+    understander = Understander(BookingDetector())
+    return DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=understander, **kwargs), booked
+
+
+def test_a_slot_no_extractor_fills_takes_the_customers_reply(assistant) -> None:
+    manager, booked = repair_booking(assistant)
     asked = manager.handle(None, "I need a repair")
     model = manager.handle(asked.session_id, "Trail 29er")  # read as book_repair, close to return_item: still the answer
     not_a_date = manager.handle(asked.session_id, "the blue one")  # no date: asked again
@@ -125,17 +131,7 @@ def test_a_slot_no_extractor_fills_takes_the_customers_reply(assistant) -> None:
 
 
 def test_i_dont_know_fills_no_slot_and_a_date_slot_takes_the_date_named(assistant) -> None:
-    actions, booked = BusinessActions(), []
-
-    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?", "day": "Which day?"})
-    def book_repair(bike_model: str, day: date) -> ActionResult:
-        booked.append((bike_model, day))
-        return ActionResult(f"Booked your {bike_model} for {day}.")
-
-    manager = DialogManager(
-        InMemoryStore(), assistant.manager.answer_action, actions=actions, understander=Understander(BookingDetector()),
-        clock=lambda: datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc),
-    )
+    manager, booked = repair_booking(assistant, clock=lambda: datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc))
     asked = manager.handle(None, "I need a repair")
     unsure = manager.handle(asked.session_id, "I'm not sure")
     model = manager.handle(asked.session_id, "the blue one")
