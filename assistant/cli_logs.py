@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -26,18 +26,6 @@ class Feedback(str, Enum):
     up = "up"
     down = "down"
     none = "none"
-
-
-def _utc_day(day: datetime) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-
-
-def _day_after(day: datetime) -> datetime | None:
-    """The midnight UTC that ends ``day``; None (no end) for 9999-12-31, the last day a datetime holds."""
-    try:
-        return _utc_day(day) + timedelta(days=1)
-    except OverflowError:
-        return None
 
 
 @logs_app.command("export")
@@ -90,15 +78,15 @@ def logs_export(
     The file appears only once complete: a failed export leaves none behind. An existing file is replaced only with --force.
     """
     from assistant.store import export
-    from assistant.store.review import LogFilter
+    from assistant.store.review import LogFilter, day_after, utc_day
 
     if since is not None and until is not None and until < since:
         fail(f"--until {until:%Y-%m-%d} is before --since {since:%Y-%m-%d}")
     log_filter = run_guarded(
         lambda: LogFilter(
             text=search or "",
-            since=_utc_day(since) if since is not None else None,
-            until=_day_after(until) if until is not None else None,
+            since=utc_day(since) if since is not None else None,
+            until=day_after(until),
             intent=intent or None,
             handoff=handoff,
             abstained=abstained,

@@ -1,20 +1,21 @@
 """The staff review pages (mounted at /review, behind a login): find conversations, read each turn's
 decision record, label it, turn it into a test, see the analytics and export.
 
-Everything a customer typed is rendered escaped: a transcript is shown as text, never as markup.
+This module builds the Gradio page and holds its handlers; the pure parts live beside it: reading the
+filter inputs in ``ui.review_filters``, the tables in ``ui.review_tables``, and the transcript's HTML in
+``ui.review_transcript`` (everything a customer typed rendered escaped: as text, never as markup).
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import json
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,71 +25,22 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
 from assistant.store.db import StoreUnavailable
-from assistant.store.inbox import INBOX_LIMIT, InboxItem, conversations_with_a_person, count_with_a_person
-from assistant.store.review import (
-    LogFilter,
-    StaffEntry,
-    Transcript,
-    TurnView,
-    as_conversation_test,
-    as_training_examples,
-    list_sessions,
-    read_transcript,
-)
+from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person
+from assistant.store.review import as_conversation_test, as_training_examples, day_after, list_sessions, read_transcript
 from assistant.store.tables import SessionRow, TurnRow
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import ConversationChanged, ConversationStore, UnknownSession
 from ui.errors import refusal
 from ui.kb_admin import KnowledgeBaseAdmin
+from ui.review_filters import YES_NO, build_filter, parse_range
+from ui.review_tables import INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, inbox_table, session_table
+from ui.review_transcript import render_transcript
 
 PAGE_SIZE = 50
-LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
-# shares of the table's width: an "auto" column takes its text's unwrapped width and pushes the rest out of sight
-LIST_WIDTHS = ["11%", "16%", "25%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
-INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
-INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
-UNANSWERED_WIDTHS = ["80%", "20%"]
 # An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
 # an hour later, so exports of customers' conversations do not pile up outside retention and erasure.
 EXPORT_KEPT_S = 3600
-YES_NO = {"any": None, "yes": True, "no": False}
-THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
-REVIEW_CSS = """
-.turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
-.turn .who { font-weight: 600; margin-right: .4rem; }
-.turn .record { font-size: .85em; color: #555; margin-top: .4rem; }
-.turn .text { white-space: pre-wrap; }
-.turn .staff { background: #eef6ee; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
-.flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
-"""
-
-
-def parse_day(text: str | None, field_name: str) -> datetime | None:
-    """A ``YYYY-MM-DD`` date as midnight UTC; None when blank; ValueError naming the field otherwise."""
-    if not text or not text.strip():
-        return None
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=timezone.utc)
-    except ValueError:
-        raise ValueError(f"{field_name}: write the date as YYYY-MM-DD, e.g. 2026-11-22") from None
-
-
-def parse_range(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
-    """The From and To days (``parse_day``); ValueError when To is before From, which would show nothing."""
-    start, end = parse_day(since, "From"), parse_day(until, "To")
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"To ({end:%Y-%m-%d}) is before From ({start:%Y-%m-%d})")
-    return start, end
-
-
-def day_after(day: datetime | None) -> datetime | None:
-    """The midnight that ends ``day`` (a "To" date includes its whole day); None for no day, or for
-    9999-12-31, after which no datetime exists."""
-    try:
-        return day + timedelta(days=1) if day is not None else None
-    except OverflowError:
-        return None
 
 
 def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,169 +74,6 @@ def delete_later(path: Path, seconds: float) -> None:
     timer = threading.Timer(seconds, path.unlink, kwargs={"missing_ok": True})
     timer.daemon = True
     timer.start()
-
-
-def parse_score(text: str | float | None) -> float | None:
-    """A retrieval score threshold; None when blank."""
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"Retrieval score below: write a number such as 0.4, not {str(text)[:40]!r}") from None
-
-
-def build_filter(
-    search: str, since: str, until: str, intent: str, handoff: str, abstained: str, feedback: str, max_score: str | None, model: str
-) -> LogFilter:
-    """The page's filter inputs as a LogFilter; ``until`` includes that whole day. ValueError, naming the
-    field, for an input that cannot be read."""
-    since_day, until_day = parse_range(since, until)
-    score = parse_score(max_score)
-    return LogFilter(
-        text=search or "",
-        since=since_day,
-        until=day_after(until_day),
-        intent=intent or None,
-        handoff=YES_NO[handoff or "any"],
-        abstained=YES_NO[abstained or "any"],
-        feedback=feedback or "any",
-        max_top_score=score,
-        model=model or None,
-    )
-
-
-def _time(value: datetime | None) -> str:
-    """A stored time in UTC, as the pages label it: PostgreSQL returns ``timestamptz`` in the connection's
-    time zone (the server's ``timezone``, or ``PGTZ``); SQLite returns naive UTC."""
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M")
-
-
-def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
-    rows = [
-        [
-            _time(s.updated_at),
-            s.id,
-            s.title or "",
-            s.turn_count,
-            "yes" if s.any_handoff else "",
-            "yes" if s.any_abstained else "",
-            "" if s.min_top_score is None else round(s.min_top_score, 2),
-            s.thumbs_up or "",
-            s.thumbs_down or "",
-            s.last_model or "",
-        ]
-        for s in sessions
-    ]
-    return pd.DataFrame(rows, columns=LIST_COLUMNS)
-
-
-def waited(since: datetime, now: datetime | None = None) -> str:
-    """How long ago ``since`` was, in the largest sensible unit: "45 s", "12 min", "3 h 5 min", "2 d"."""
-    seconds = max(0, int(((now or datetime.now(timezone.utc)) - since).total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} d"
-
-
-def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataFrame:
-    rows = [
-        [
-            _time(item.handed_off_at),
-            waited(item.handed_off_at, now),
-            item.session_id,
-            item.title or "",
-            item.reason,
-            item.agent or "",
-            "yes" if item.awaiting_reply else "",
-        ]
-        for item in items
-    ]
-    return pd.DataFrame(rows, columns=INBOX_COLUMNS)
-
-
-def clicked_session(table: pd.DataFrame, event: gr.SelectData) -> str:
-    """The session id of the row a click selected (the cell's index, or the row's alone)."""
-    row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
-    return str(table.iloc[row]["Session"])
-
-
-def _escape(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def render_turn(view: TurnView) -> str:
-    """One turn as escaped HTML: the exchange, then its decision record, feedback and labels."""
-    turn = view.turn
-    flags = "".join(
-        f'<span class="flag">{name}</span>'
-        for name, on in (("handoff", turn.handoff), ("abstained", turn.abstained), ("error", bool(turn.error)))
-        if on
-    )
-    sources = "".join(
-        f"<li>[{_escape(s['n'])}] {_escape(s.get('heading') or s.get('title') or s['doc_id'])} "
-        f"<code>{_escape(s['doc_id'])}</code> score {_escape(s.get('score', ''))}{' · cited' if s.get('cited') else ''}</li>"
-        for s in turn.sources
-    )
-    retrieved = ", ".join(f"{_escape(p['doc_id'])} ({_escape(p['score'])})" for p in turn.retrieved)
-    timings = ", ".join(f"{_escape(k.removesuffix('_ms'))} {_escape(v)} ms" for k, v in turn.timings_ms.items())
-    feedback = "".join(
-        f"<li>{_escape(f.source)}{' ' + _escape(f.author) if f.author else ''}: "
-        f"{THUMB_WORDS.get(f.rating, '')} {_escape(f.comment or '')}</li>"
-        for f in view.feedback
-    )
-    labels = "".join(
-        f"<li>{_escape(a.reviewer)}: answer {'right' if a.answer_correct else 'wrong' if a.answer_correct is False else 'not judged'}"
-        f"{', intent ' + _escape(a.correct_intent) if a.correct_intent else ''}{' — ' + _escape(a.notes) if a.notes else ''}</li>"
-        for a in view.annotations
-    )
-    return (
-        f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
-        f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
-        f'<div><span class="who">assistant</span><span class="text">{_escape(turn.answer)}</span></div>'
-        f'<div class="record">{_escape(_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
-        f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b> — {_escape(turn.reason)}<br>"
-        f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"
-        f"model: {_escape(turn.model or '—')} · index: {_escape(turn.index_version or '—')} · {timings}"
-        f"{'<br>error: ' + _escape(turn.error) if turn.error else ''}"
-        f"{'<ul>' + sources + '</ul>' if sources else ''}"
-        f"{'<div><b>Feedback</b></div><ul>' + feedback + '</ul>' if feedback else ''}"
-        f"{'<div><b>Labels</b></div><ul>' + labels + '</ul>' if labels else ''}</div></div>"
-    )
-
-
-def render_staff_entry(entry: StaffEntry) -> str:
-    """A staff reply or a hand-back, escaped like everything else."""
-    if entry.kind == "agent":
-        body = f'<span class="who">{_escape(entry.author)} · staff</span><span class="text">{_escape(entry.text)}</span>'
-    else:
-        body = f'<span class="who">{_escape(entry.author)} handed the conversation back to the assistant</span>'
-    return f'<div class="turn staff-entry"><div class="staff">{body} <small>{_escape(_time(entry.at))}</small></div></div>'
-
-
-def render_transcript(transcript: Transcript | None) -> str:
-    if transcript is None:
-        return "<p>No conversation with that id.</p>"
-    session = transcript.session
-    head = (
-        f"<h3>Conversation <code>{_escape(session.id)}</code></h3>"
-        f"<p>{_escape(session.channel)} · started {_escape(_time(session.created_at))} · {len(transcript.turns)} turn(s)</p>"
-    )
-    if not transcript.turns:
-        return head + "<p>No turns yet.</p>"
-    parts = [render_staff_entry(entry) for entry in transcript.staff_after(0)]
-    for position, view in enumerate(transcript.turns, start=1):
-        parts.append(render_turn(view))
-        parts += [render_staff_entry(entry) for entry in transcript.staff_after(view.turn.turn_no or position)]
-    return head + "".join(parts)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS
 from ui.embed import EMBED_JS
-from ui.review import REVIEW_CSS
+from ui.review_transcript import REVIEW_CSS
 
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
 

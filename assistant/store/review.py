@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, exists, func, literal_column, or_, select, text, true
@@ -20,6 +20,22 @@ from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, Session
 from dialog.conversation_tests import ConversationTest, ScriptedTurn
 
 FEEDBACK_CHOICES = ("any", "up", "down", "none")
+
+
+def utc_day(day: datetime) -> datetime:
+    """Midnight UTC at the start of ``day``'s date (a From date: ``LogFilter.since``)."""
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+def day_after(day: datetime | None) -> datetime | None:
+    """The midnight UTC that ends ``day``'s date, so that a To date includes its whole day (``LogFilter.until``
+    is exclusive). None for no day, or for 9999-12-31, after which no datetime exists (no end)."""
+    if day is None:
+        return None
+    try:
+        return utc_day(day) + timedelta(days=1)
+    except OverflowError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,22 @@ pages, full-text search through bound parameters, transcripts, and conversations
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from assistant.store import SqlStore, make_engine
-from assistant.store.review import LogFilter, as_conversation_test, as_training_examples, list_sessions, read_transcript
+from assistant.store.review import (
+    LogFilter,
+    as_conversation_test,
+    as_training_examples,
+    day_after,
+    list_sessions,
+    read_transcript,
+    utc_day,
+)
 from assistant.store.staff import StaffUsers, hash_password, verify_password
 from assistant.store.tables import FeedbackRow, SessionRow, StaffUserRow, TurnRow, utcnow
 from dialog.conversation_tests import parse
@@ -160,6 +168,16 @@ def test_filters_select_the_matching_sessions(store: SqlStore) -> None:
     assert ids(store, LogFilter(since=utcnow() - timedelta(days=11), until=utcnow() - timedelta(days=9))) == [declined]
     assert set(ids(store, LogFilter(since=utcnow() - timedelta(days=1)))) == {refund, handoff}
     assert ids(store, LogFilter(abstained=True, handoff=True)) == []
+
+
+def test_a_to_day_ends_at_the_next_midnight_utc_and_the_last_day_has_no_end() -> None:
+    """``day_after`` serves the review page (midnight UTC) and ``assistant logs export --until`` (a naive date)."""
+    assert day_after(None) is None
+    assert day_after(datetime(2026, 11, 22, tzinfo=timezone.utc)) == datetime(2026, 11, 23, tzinfo=timezone.utc)
+    assert day_after(datetime(2026, 11, 22)) == datetime(2026, 11, 23, tzinfo=timezone.utc)
+    assert day_after(datetime(2026, 12, 31, 15, 30)) == datetime(2027, 1, 1, tzinfo=timezone.utc)
+    assert day_after(datetime(9999, 12, 31)) is None
+    assert utc_day(datetime(2026, 11, 22, 15, 30)) == datetime(2026, 11, 22, tzinfo=timezone.utc)
 
 
 def test_full_text_search_stems_words_and_searches_answers_too(store: SqlStore) -> None:

@@ -17,7 +17,10 @@ from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
 from dialog.store import InMemoryStore
-from ui.review import EXPORT_KEPT_S, ReviewPage, build_filter, render_transcript, session_table
+from ui.review import EXPORT_KEPT_S, ReviewPage
+from ui.review_filters import build_filter
+from ui.review_tables import session_table
+from ui.review_transcript import render_transcript
 
 PASSWORD = "a long enough password"
 NO_FILTER = ("", "", "", "", "any", "any", "any", "", "")

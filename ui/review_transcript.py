@@ -1,0 +1,94 @@
+"""A conversation as the review pages show it: each turn with its decision record, feedback and labels,
+and the staff replies and hand-backs between turns, as HTML.
+
+Everything a customer typed is rendered escaped: a transcript is shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from assistant.store.review import StaffEntry, Transcript, TurnView
+from ui.review_tables import utc_time
+
+THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
+REVIEW_CSS = """
+.turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
+.turn .who { font-weight: 600; margin-right: .4rem; }
+.turn .record { font-size: .85em; color: #555; margin-top: .4rem; }
+.turn .text { white-space: pre-wrap; }
+.turn .staff { background: #eef6ee; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
+.flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
+"""
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def render_turn(view: TurnView) -> str:
+    """One turn as escaped HTML: the exchange, then its decision record, feedback and labels."""
+    turn = view.turn
+    flags = "".join(
+        f'<span class="flag">{name}</span>'
+        for name, on in (("handoff", turn.handoff), ("abstained", turn.abstained), ("error", bool(turn.error)))
+        if on
+    )
+    sources = "".join(
+        f"<li>[{_escape(s['n'])}] {_escape(s.get('heading') or s.get('title') or s['doc_id'])} "
+        f"<code>{_escape(s['doc_id'])}</code> score {_escape(s.get('score', ''))}{' · cited' if s.get('cited') else ''}</li>"
+        for s in turn.sources
+    )
+    retrieved = ", ".join(f"{_escape(p['doc_id'])} ({_escape(p['score'])})" for p in turn.retrieved)
+    timings = ", ".join(f"{_escape(k.removesuffix('_ms'))} {_escape(v)} ms" for k, v in turn.timings_ms.items())
+    feedback = "".join(
+        f"<li>{_escape(f.source)}{' ' + _escape(f.author) if f.author else ''}: "
+        f"{THUMB_WORDS.get(f.rating, '')} {_escape(f.comment or '')}</li>"
+        for f in view.feedback
+    )
+    labels = "".join(
+        f"<li>{_escape(a.reviewer)}: answer {'right' if a.answer_correct else 'wrong' if a.answer_correct is False else 'not judged'}"
+        f"{', intent ' + _escape(a.correct_intent) if a.correct_intent else ''}{' — ' + _escape(a.notes) if a.notes else ''}</li>"
+        for a in view.annotations
+    )
+    return (
+        f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
+        f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
+        f'<div><span class="who">assistant</span><span class="text">{_escape(turn.answer)}</span></div>'
+        f'<div class="record">{_escape(utc_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
+        f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b> — {_escape(turn.reason)}<br>"
+        f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"
+        f"model: {_escape(turn.model or '—')} · index: {_escape(turn.index_version or '—')} · {timings}"
+        f"{'<br>error: ' + _escape(turn.error) if turn.error else ''}"
+        f"{'<ul>' + sources + '</ul>' if sources else ''}"
+        f"{'<div><b>Feedback</b></div><ul>' + feedback + '</ul>' if feedback else ''}"
+        f"{'<div><b>Labels</b></div><ul>' + labels + '</ul>' if labels else ''}</div></div>"
+    )
+
+
+def render_staff_entry(entry: StaffEntry) -> str:
+    """A staff reply or a hand-back, escaped like everything else."""
+    if entry.kind == "agent":
+        body = f'<span class="who">{_escape(entry.author)} · staff</span><span class="text">{_escape(entry.text)}</span>'
+    else:
+        body = f'<span class="who">{_escape(entry.author)} handed the conversation back to the assistant</span>'
+    return f'<div class="turn staff-entry"><div class="staff">{body} <small>{_escape(utc_time(entry.at))}</small></div></div>'
+
+
+def render_transcript(transcript: Transcript | None) -> str:
+    """The whole conversation: its heading, then each turn followed by the staff entries after it."""
+    if transcript is None:
+        return "<p>No conversation with that id.</p>"
+    session = transcript.session
+    head = (
+        f"<h3>Conversation <code>{_escape(session.id)}</code></h3>"
+        f"<p>{_escape(session.channel)} · started {_escape(utc_time(session.created_at))} · {len(transcript.turns)} turn(s)</p>"
+    )
+    if not transcript.turns:
+        return head + "<p>No turns yet.</p>"
+    parts = [render_staff_entry(entry) for entry in transcript.staff_after(0)]
+    for position, view in enumerate(transcript.turns, start=1):
+        parts.append(render_turn(view))
+        parts += [render_staff_entry(entry) for entry in transcript.staff_after(view.turn.turn_no or position)]
+    return head + "".join(parts)
