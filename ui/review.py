@@ -41,6 +41,8 @@ PAGE_SIZE = 50
 # An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
 # an hour later, so exports of customers' conversations do not pile up outside retention and erasure.
 EXPORT_KEPT_S = 3600
+# how often Gradio looks for cached copies older than EXPORT_KEPT_S: a copy is gone at most this long after
+GRADIO_CACHE_CHECK_S = 300
 
 
 def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -274,7 +276,7 @@ class ReviewPage:
 
     def build(self) -> gr.Blocks:
         delete_older_files(self.export_dir / "exports", EXPORT_KEPT_S)  # left by a server that stopped meanwhile
-        with gr.Blocks(title="Conversation review", analytics_enabled=False, delete_cache=(EXPORT_KEPT_S, EXPORT_KEPT_S)) as page:
+        with gr.Blocks(title="Conversation review", analytics_enabled=False, delete_cache=(GRADIO_CACHE_CHECK_S, EXPORT_KEPT_S)) as page:
             with gr.Row(equal_height=True):
                 gr.Markdown("## Conversation review")
                 gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")

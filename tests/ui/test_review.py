@@ -17,7 +17,7 @@ from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
 from dialog.store import InMemoryStore
-from ui.review import EXPORT_KEPT_S, ReviewPage
+from ui.review import EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
 from ui.review_filters import build_filter
 from ui.review_tables import session_table
 from ui.review_transcript import render_transcript
@@ -123,7 +123,7 @@ def test_an_export_is_a_download_that_does_not_stay_on_the_server(assistant: Ass
 
     assert first != second and not first.exists() and second.exists() and third.exists()
     assert "How long do password reset links work?" in second.read_text(encoding="utf-8")
-    assert review.build().delete_cache == (EXPORT_KEPT_S, EXPORT_KEPT_S)  # Gradio's copy for the download too
+    assert review.build().delete_cache == (GRADIO_CACHE_CHECK_S, EXPORT_KEPT_S)  # Gradio's copy for the download too
 
 
 def test_an_export_is_deleted_after_its_time_even_when_no_other_export_follows(
