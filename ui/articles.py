@@ -29,11 +29,11 @@ def paragraphs(text: str) -> str:
 
 
 def faq_body(entries: list[Document]) -> str:
-    """One ``<h3 id=entry>`` question and its answer per FAQ entry, in file order."""
+    """One ``<h2 id=entry>`` question and its answer per FAQ entry, in file order (under the page's h1)."""
     parts = ["<h1>Frequently asked questions</h1>"]
     for entry in entries:
         anchor = entry.doc_id.partition("#")[2]
-        parts.append(f'<h3 id="{html.escape(anchor)}">{html.escape(entry.title)}</h3>{paragraphs(entry.text)}')
+        parts.append(f'<h2 id="{html.escape(anchor)}">{html.escape(entry.title)}</h2>{paragraphs(entry.text)}')
     return "".join(parts)
 
 

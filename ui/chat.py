@@ -67,8 +67,12 @@ footer { display: none !important; }
 #chat button[aria-label="Clear"] { display: none !important; }
 /* narrower side margins on phones; outside the media query, whose rules Gradio scopes to the page's content */
 .gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
+/* the page's one h1 (screen readers jump to it), at the size of the h2 it was */
+#chat-header h1 { font-size: 1.375rem; margin: 0 0 0.5rem; }
+/* the theme marks a focused text box by a shadow too faint to see (and forbids an outline): a ring, as on the buttons */
+#question textarea:focus, #feedback-comment textarea:focus { outline: 2px solid #4338ca !important; outline-offset: 1px; }
 @media (max-width: 480px) {
-  #chat-header h2 { font-size: 1.25rem; margin: 0.2rem 0; }
+  #chat-header h1 { font-size: 1.25rem; margin: 0.2rem 0; }
   #chat-header p { font-size: 0.9rem; }
 }
 """
@@ -416,7 +420,7 @@ class ChatPage:
     def build(self) -> gr.Blocks:
         with gr.Blocks(title=self.title, analytics_enabled=False) as page:
             header = gr.Markdown(
-                f"## {self.title}\nAsk about orders, shipping, returns, billing, subscriptions or your account.",
+                f"# {self.title}\nAsk about orders, shipping, returns, billing, subscriptions or your account.",
                 elem_id="chat-header",
             )
             session_id = gr.State(None)

@@ -9,6 +9,14 @@ assistant's own address, so the conversation stays between the customer and the 
 
 from __future__ import annotations
 
+# Keys typed in the chat stay in its frame: on Escape the chat page asks the widget to close (``CLOSE_ON_ESCAPE``).
+CLOSE_MESSAGE = "support-assistant:close"
+CLOSE_ON_ESCAPE = f"""<script>
+if (window.parent !== window) document.addEventListener("keydown", function (event) {{
+  if (event.key === "Escape") window.parent.postMessage("{CLOSE_MESSAGE}", "*");
+}});
+</script>"""
+
 EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title, data-position (right|left),
    data-width, data-height, data-color, data-open. See docs/embedding.md. */
 (function () {
@@ -43,6 +51,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
     "#sa-bar{display:flex;align-items:center;justify-content:space-between;padding:8px 8px 8px 14px;color:#fff;" +
     "font:600 15px/1.2 system-ui,sans-serif}" +
     "#sa-close{border:0;background:transparent;color:#fff;font-size:24px;line-height:1;width:40px;height:40px;cursor:pointer}" +
+    "#sa-close:focus-visible{outline-color:#fff;outline-offset:-4px}" +  // on the bar's colour, like the ×
     "#sa-frame{flex:1;width:100%;border:0}" +
     "@media (max-width:480px){#sa-panel{inset:0;width:100%;height:100%;border-radius:0}" +
     "#sa-panel.sa-open~#sa-launcher{display:none}}";
@@ -101,6 +110,10 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   close.addEventListener("click", function () { setOpen(false); });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && panel.classList.contains("sa-open")) setOpen(false);
+  });
+  window.addEventListener("message", function (event) {  // Escape pressed inside the chat (CLOSE_MESSAGE)
+    if (frame && event.source === frame.contentWindow && event.origin === new URL(chatUrl).origin &&
+        event.data === "support-assistant:close" && panel.classList.contains("sa-open")) setOpen(false);
   });
 
   function mount() {

@@ -21,7 +21,7 @@ from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS
-from ui.embed import EMBED_JS
+from ui.embed import CLOSE_ON_ESCAPE, EMBED_JS
 from ui.review_transcript import REVIEW_CSS
 
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
@@ -29,8 +29,8 @@ REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant user
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55}}
-h3{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
-<body><p><a href="/">&larr; Back to the assistant</a></p>{body}</body></html>"""
+h2{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
+<body><nav><p><a href="/">&larr; Back to the assistant</a></p></nav><main>{body}</main></body></html>"""
 
 
 def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> HTMLResponse:
@@ -132,4 +132,4 @@ def create_app(
             app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,
             css=REVIEW_CSS, footer_links=[], theme="soft",
         )
-    return gr.mount_gradio_app(app, page, path="/", css=CSS, footer_links=[], theme="soft")
+    return gr.mount_gradio_app(app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme="soft")

@@ -80,7 +80,7 @@ def test_faq_csv_with_a_short_row_shows_its_entries(client: TestClient) -> None:
     response = client.get("/kb/faqs/short")
 
     assert response.status_code == 200
-    assert '<h3 id="is-there-a-short-row">Is there a short row?</h3><p>Yes &amp; it is fine.</p>' in response.text
+    assert '<h2 id="is-there-a-short-row">Is there a short row?</h2><p>Yes &amp; it is fine.</p>' in response.text
     assert "Orphan question" not in response.text  # not indexed, not shown
 
 
@@ -90,7 +90,7 @@ def test_faq_json_has_anchors_that_match_the_entry_ids(assistant: Assistant, cli
 
     assert response.status_code == 200
     for entry_id in entry_ids:
-        assert f'<h3 id="{entry_id.partition("#")[2]}">' in response.text
+        assert f'<h2 id="{entry_id.partition("#")[2]}">' in response.text
     assert "&lt;Where&gt; is it?" in response.text and "<Where>" not in response.text
     assert '"question"' not in response.text  # not the raw JSON
 
@@ -127,4 +127,4 @@ def test_faq_page_uses_the_configured_columns(assistant: Assistant, tmp_path: Pa
         response = web.get("/kb/faq-de")
 
     assert response.status_code == 200
-    assert '<h3 id="wo-ist-das-lager">Wo ist das Lager?</h3><p>In Rotterdam.</p>' in response.text
+    assert '<h2 id="wo-ist-das-lager">Wo ist das Lager?</h2><p>In Rotterdam.</p>' in response.text

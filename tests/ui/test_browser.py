@@ -126,6 +126,23 @@ def test_ask_see_answer_with_linked_source_then_start_over(server_url: str, tmp_
         browser.close()
 
 
+def test_the_page_has_one_h1_and_a_visible_focus_on_the_question_box(server_url: str) -> None:
+    # screen readers list and jump to headings; a keyboard user must see where they type
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        open_chat(page, server_url)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Help centre assistant")
+        page.locator("#chat-header").click()
+        page.keyboard.press("Tab")
+        box = page.locator("#question textarea")
+        expect(box).to_be_focused()
+        assert box.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]") == ["solid", "2px"]
+        browser.close()
+
+
 def test_empty_message_is_refused_and_nothing_is_sent(server_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -579,11 +596,18 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         assert page.evaluate("document.documentElement.scrollWidth") <= 1100
         screenshot(page, "chat-embed.png", tmp_path)
 
-        page.locator("#sa-close").focus()  # keys typed inside the chat stay in its frame
+        page.locator("#sa-close").focus()  # Escape on the company's page
         page.keyboard.press("Escape")
         expect(page.locator("#sa-panel")).to_be_hidden()
         launcher.click()  # reopened: the same frame, the same conversation
         expect(chat.locator("#chat .bot")).to_have_count(1)
+        chat.locator("#question textarea").press("Escape")  # and in the chat, whose frame keeps its keys
+        expect(page.locator("#sa-panel")).to_be_hidden()
+        expect(launcher).to_be_focused()
+        launcher.press("Enter")
+        close = page.locator("#sa-close")
+        close.focus()  # after a key press: the focus ring shows, white like the × on the bar's colour
+        assert close.evaluate("e => e.matches(':focus-visible') && getComputedStyle(e).outlineColor") == "rgb(255, 255, 255)"
 
         phone_context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         phone = open_shop(phone_context, shop_url, server_url)

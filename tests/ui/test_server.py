@@ -36,6 +36,25 @@ def test_article_page_renders_markdown(client: TestClient) -> None:
     assert "expire after 30 minutes" in response.text
 
 
+def test_article_page_is_in_english_with_its_text_in_a_main_landmark(client: TestClient) -> None:
+    # screen readers jump to <main> past the link back; the language gives them the right voice
+    text = client.get("/kb/accounts/reset-password").text
+
+    assert '<html lang="en">' in text
+    assert '<nav><p><a href="/">' in text
+    assert text.index("<main><h1>Reset your password</h1>") < text.index("30 minutes") < text.index("</main>")
+
+
+def test_the_chat_page_passes_escape_on_to_the_embed_widget(client: TestClient) -> None:
+    # keys typed in the chat stay in the widget's frame: the page itself tells the widget to close
+    from ui.embed import CLOSE_MESSAGE, EMBED_JS
+
+    head = client.get("/config").json()["head"]  # what Gradio adds to the page's <head>
+
+    assert f'window.parent.postMessage("{CLOSE_MESSAGE}", "*")' in head
+    assert f'event.data === "{CLOSE_MESSAGE}"' in EMBED_JS
+
+
 def test_raw_html_in_an_article_is_escaped(client: TestClient) -> None:
     response = client.get("/kb/notes/unsafe")
 
@@ -53,7 +72,7 @@ def test_faq_page_has_an_anchor_for_every_cited_entry(assistant: Assistant, clie
     response = client.get(link.split("#")[0])
 
     assert response.status_code == 200
-    assert '<h3 id="do-you-offer-gift-wrapping">Do you offer gift wrapping?</h3>' in response.text
+    assert '<h2 id="do-you-offer-gift-wrapping">Do you offer gift wrapping?</h2>' in response.text
     assert "$3.99 per item" in response.text
 
 
