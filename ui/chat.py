@@ -488,9 +488,12 @@ class ChatPage:
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 )
             chatbot.like(self.rate, [chatbot, session_id], comment_outputs, show_progress="hidden")
+            # the panel closes under the keyboard's focus: it goes back to the question box, not to the page's top
             for trigger in (send_comment.click, comment.submit):
-                trigger(self.comment, [comment, session_id, rated_turn], comment_outputs, show_progress="hidden")
-            skip_comment.click(self.close_comment, None, comment_outputs)
+                trigger(self.comment, [comment, session_id, rated_turn], comment_outputs, show_progress="hidden").then(
+                    None, js=FOCUS_QUESTION_BOX
+                )
+            skip_comment.click(self.close_comment, None, comment_outputs).then(None, js=FOCUS_QUESTION_BOX)
             page.load(self.restore, saved, [chatbot, session_id], show_progress="hidden").then(
                 self.sync, session_id, sync_outputs, show_progress="hidden"
             )

@@ -285,9 +285,10 @@ def test_thumbs_down_with_a_comment_is_stored_on_that_turn(server_url: str, fake
         expect(page.locator("#feedback-comment")).to_contain_text("What was wrong with this answer?")
         comment.fill("I wanted to know how to get a new link.")
         screenshot(page, "chat-feedback.png", tmp_path)
-        page.locator("#feedback-send").click()
+        page.locator("#feedback-send").press("Enter")
         expect(comment).to_be_hidden(timeout=10_000)
         expect(page.get_by_text("your comment was sent")).to_be_visible(timeout=10_000)
+        expect(page.locator("#question textarea")).to_be_focused()  # not lost with the closed panel
 
         def feedback() -> list[tuple[int, int | None, str | None, str]]:
             transcript = read_transcript(fake_assistant.sql_store.engine, session_id)
@@ -299,8 +300,9 @@ def test_thumbs_down_with_a_comment_is_stored_on_that_turn(server_url: str, fake
         page.locator("#chat .bot").first.hover()  # small talk can be rated too
         page.get_by_role("button", name="Like", exact=True).first.click()
         expect(page.locator("#feedback-comment")).to_contain_text("Anything to add?", timeout=10_000)
-        page.locator("#feedback-skip").click()
+        page.locator("#feedback-skip").press("Enter")
         expect(comment).to_be_hidden(timeout=10_000)
+        expect(page.locator("#question textarea")).to_be_focused()
         assert wait_for(lambda: len(feedback()) == 3)
         assert feedback()[0] == (1, 1, None, "customer")
 
