@@ -56,6 +56,12 @@ FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focu
 # maths; and, at the start of a line, list, quote and heading markers
 _MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]#|~$])")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])", re.MULTILINE)  # "- a", "+ a", "1. a", "2) a", "==="
+# Gradio's Soft theme with its indigo one step darker where it sits under or is text: white on indigo-500 (the
+# Send button) is 4.46:1, lighter still on hover, and indigo-500 labels ("Try") 4.27:1, under WCAG AA's 4.5:1.
+THEME = gr.themes.Soft().set(
+    button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
+    block_label_text_color="*primary_600", block_title_text_color="*primary_600",
+)
 CSS = """
 .sources { font-size: 0.9em; }
 footer { display: none !important; }

@@ -20,7 +20,7 @@ from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
 from ui.articles import render_document
-from ui.chat import CSS
+from ui.chat import CSS, THEME
 from ui.embed import CLOSE_ON_ESCAPE, EMBED_JS
 from ui.review_transcript import REVIEW_CSS
 
@@ -132,4 +132,4 @@ def create_app(
             app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,
             css=REVIEW_CSS, footer_links=[], theme="soft",
         )
-    return gr.mount_gradio_app(app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme="soft")
+    return gr.mount_gradio_app(app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME)

@@ -126,7 +126,18 @@ def test_ask_see_answer_with_linked_source_then_start_over(server_url: str, tmp_
         browser.close()
 
 
-def test_the_page_has_one_h1_and_a_visible_focus_on_the_question_box(server_url: str) -> None:
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two computed colours ("rgb(r, g, b)"); AA asks 4.5 of text."""
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_page_has_one_h1_a_visible_focus_and_a_readable_send_button(server_url: str) -> None:
     # screen readers list and jump to headings; a keyboard user must see where they type
     from playwright.sync_api import expect, sync_playwright
 
@@ -140,6 +151,13 @@ def test_the_page_has_one_h1_and_a_visible_focus_on_the_question_box(server_url:
         box = page.locator("#question textarea")
         expect(box).to_be_focused()
         assert box.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]") == ["solid", "2px"]
+        send = page.locator("#send")
+        colours = "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+        text, background = send.evaluate(colours)
+        assert contrast(text, background) >= 4.5
+        send.hover()  # the theme's hover colour was lighter still
+        expect(send).not_to_have_css("background-color", background)
+        assert contrast(*send.evaluate(colours)) >= 4.5
         browser.close()
 
 
