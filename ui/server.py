@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +47,14 @@ def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str]
         body = render_document(Path(source), doc_id.partition("#")[0], faq_columns)
     except (UnreadableFile, OSError):
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
-    return HTMLResponse(PAGE.format(title=html.escape(doc_id), body=body))
+    return HTMLResponse(PAGE.format(title=page_title(body, doc_id), body=body))
+
+
+def page_title(body: str, doc_id: str) -> str:
+    """The browser tab's (and a screen reader's first) name for an article page: its h1, else its id."""
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
+    name = re.sub(r"<[^>]+>", "", heading.group(1)).strip() if heading else ""  # already escaped text
+    return name or html.escape(doc_id)
 
 
 class NoFramingOfStaffPages:
