@@ -44,6 +44,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
     "padding:12px 20px;font:600 16px/1.2 system-ui,sans-serif;color:#fff;cursor:pointer;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
     "#sa-launcher:focus-visible,#sa-close:focus-visible{outline:3px solid #111;outline-offset:2px}" +
+    "#sa-launcher:focus-visible{box-shadow:0 0 0 2px #fff,0 4px 14px rgba(0,0,0,.25)}" +  // white between: seen on dark sites too
     "#sa-panel{position:fixed;bottom:84px;" + side + ":20px;z-index:2147483001;display:none;flex-direction:column;" +
     "width:min(" + width + ",calc(100vw - 40px));height:min(" + height + ",calc(100vh - 110px));background:#fff;" +
     "border-radius:12px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3)}" +

@@ -623,7 +623,8 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         expect(chat.locator("#chat .bot")).to_have_count(1)
         chat.locator("#question textarea").press("Escape")  # and in the chat, whose frame keeps its keys
         expect(page.locator("#sa-panel")).to_be_hidden()
-        expect(launcher).to_be_focused()
+        expect(launcher).to_be_focused()  # its black ring has a white band inside, for dark sites
+        assert launcher.evaluate("e => getComputedStyle(e).boxShadow").startswith("rgb(255, 255, 255) 0px 0px 0px 2px")
         launcher.press("Enter")
         close = page.locator("#sa-close")
         close.focus()  # after a key press: the focus ring shows, white like the × on the bar's colour
