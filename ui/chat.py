@@ -75,8 +75,10 @@ footer { display: none !important; }
 .gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
 /* the page's one h1 (screen readers jump to it), at the size of the h2 it was */
 #chat-header h1 { font-size: 1.375rem; margin: 0 0 0.5rem; }
-/* the theme marks a focused text box by a shadow too faint to see (and forbids an outline): a ring, as on the buttons */
-#question textarea:focus, #feedback-comment textarea:focus { outline: 2px solid #4338ca !important; outline-offset: 1px; }
+/* the theme marks a focused text box by a shadow too faint to see (and forbids an outline): a ring, as on the
+   buttons, in the text's colour (dark on light, light in dark mode) */
+#question textarea:focus, #feedback-comment textarea:focus {
+  outline: 2px solid var(--body-text-color) !important; outline-offset: 1px; }
 @media (max-width: 480px) {
   #chat-header h1 { font-size: 1.25rem; margin: 0.2rem 0; }
   #chat-header p { font-size: 0.9rem; }
