@@ -226,7 +226,9 @@ class AnswerFromKnowledgeBase:
         answered in different articles, and the whole question's passages favour its first part."""
         found = list(passages)
         seen = {p.chunk.chunk_id for p in found}
-        for part in question_parts(question):
+        parts = question_parts(question)
+        self.retriever.embed_ahead(parts)
+        for part in parts:
             for passage in self.retriever.search(part, k=1):
                 if passage.chunk.chunk_id not in seen and passage.score >= self.min_score:
                     found.append(passage)

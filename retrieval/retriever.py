@@ -127,9 +127,18 @@ class Retriever:
                 self._keyword = KeywordIndex(ids, texts, tokenizer=self.options.keyword_tokenizer)
             return self._keyword
 
-    def _embed_query(self, query: str) -> np.ndarray:
+    def _embed_queries(self, queries: list[str]) -> np.ndarray:
         encode = getattr(self.embedder, "embed_queries", None) or self.embedder.embed
-        return encode([query])[0]
+        return encode(queries)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        return self._embed_queries([query])[0]
+
+    def embed_ahead(self, queries: list[str]) -> None:
+        """Embed ``queries`` now in one batch, so that searching each of them finds its vector in a caching
+        embedder (one forward pass, where one search after another would take one each)."""
+        if len(queries) > 1:
+            self._embed_queries(queries)
 
     def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` (on top

@@ -217,6 +217,9 @@ class FakeRetriever:
     def article_titles(self) -> dict[str, str]:
         return {p.chunk.doc_id: p.chunk.title for p in self.passages}
 
+    def embed_ahead(self, queries: list[str]) -> None:
+        pass  # nothing to embed: the passages are given
+
 
 def passage(doc_id: str, score: float, text: str) -> Passage:
     return Passage(Chunk(abs(hash(doc_id)) % 10_000, doc_id, doc_id.split("/")[-1].title(), doc_id, text, source=doc_id), score)
@@ -256,6 +259,9 @@ class PerQueryRetriever:
 
     def article_titles(self) -> dict[str, str]:
         return {}
+
+    def embed_ahead(self, queries: list[str]) -> None:
+        pass  # nothing to embed: the passages are given
 
 
 def test_each_part_of_a_question_brings_its_own_best_passage_in_extractive_mode() -> None:

@@ -59,3 +59,23 @@ def test_keyword_search_matches_word_forms_by_their_stem() -> None:
 
     assert [i for i, _ in KeywordIndex([1, 2], texts).search("refunding payments", 2)] == [1]
     assert KeywordIndex([1, 2], texts, stem=False).search("refunding payments", 2) == []  # exact words only
+
+
+def test_queries_embedded_ahead_are_searched_without_another_forward_pass(index_dir: Path) -> None:
+    from retrieval.embedders import CachedEmbedder
+
+    calls: list[list[str]] = []
+
+    class Counting(HashEmbedder):
+        def embed(self, texts, show_progress=False):  # type: ignore[no-untyped-def]
+            calls.append(list(texts))
+            return super().embed(texts, show_progress)
+
+    retriever = Retriever(CachedEmbedder(Counting()), index_dir, method="dense")
+    parts = ["How much does express shipping cost", "how long do password reset links work"]
+
+    retriever.embed_ahead(parts)
+    found = [retriever.search(part, k=1)[0].chunk.doc_id for part in parts]
+
+    assert calls == [parts]  # one batch, and the searches found both vectors in the cache
+    assert found == ["shipping/shipping-costs", "accounts/reset-password"]
