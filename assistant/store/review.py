@@ -15,11 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, exists, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 
-from assistant.store.search import FULL_TEXT_TABLE, sqlite_matching_ids, turns_matching
+from assistant.store.search import FULL_TEXT_TABLE, search_words, sqlite_matching_ids, turns_matching
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow
 from dialog.conversation_tests import ConversationTest, ScriptedTurn
 
 FEEDBACK_CHOICES = ("any", "up", "down", "none")
+# A turn must hold every word searched for; past this many, a search finds nothing useful, and tens of
+# thousands of words overflow PostgreSQL's query parser.
+MAX_SEARCH_WORDS = 50
 
 
 def utc_day(day: datetime) -> datetime:
@@ -55,6 +58,9 @@ class LogFilter:
     def __post_init__(self) -> None:
         if self.feedback not in FEEDBACK_CHOICES:
             raise ValueError(f"feedback must be one of {', '.join(FEEDBACK_CHOICES)}, not {self.feedback!r}")
+        words = len(search_words(self.text))
+        if words > MAX_SEARCH_WORDS:
+            raise ValueError(f"Search: at most {MAX_SEARCH_WORDS} words, not {words:,}")
 
     def conditions(self, dialect: str, turn_counts: TurnCounts | None = None) -> list[ColumnElement[bool]]:
         """SQL conditions on ``sessions`` for this filter; ``turn_counts`` (see ``count_matching_turns``) lets

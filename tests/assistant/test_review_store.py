@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistant.store import SqlStore, make_engine
 from assistant.store.review import (
+    MAX_SEARCH_WORDS,
     LogFilter,
     as_conversation_test,
     as_training_examples,
@@ -201,8 +202,17 @@ def test_search_finds_order_numbers_with_or_without_their_prefix(store: SqlStore
     for text_ in ("NW-20481736", "20481736", "nw 20481736", "arrived 20481736"):
         assert ids(store, LogFilter(text=text_)) == [order], text_
     assert ids(store, LogFilter(text="20481737")) == []
-    many = " ".join(str(n) for n in range(200)) + " 20481736"  # many numbers: no RecursionError building the SQL
+    many = " ".join(str(n) for n in range(MAX_SEARCH_WORDS - 1)) + " 20481736"  # no RecursionError building the SQL
     assert ids(store, LogFilter(text=many)) == []
+
+
+def test_a_search_of_too_many_words_is_refused_before_the_database(store: SqlStore) -> None:
+    turn(store, store.create_session(), "Where is my parcel?")
+    pasted = " ".join(["parcel"] * 40_000)  # tens of thousands of words overflowed PostgreSQL's query parser
+
+    with pytest.raises(ValueError, match=f"at most {MAX_SEARCH_WORDS} words, not 40,000"):
+        LogFilter(text=pasted)
+    assert ids(store, LogFilter(text=" ".join(["parcel"] * MAX_SEARCH_WORDS))) != []  # the limit itself is allowed
 
 
 @pytest.mark.parametrize(
