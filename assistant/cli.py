@@ -131,6 +131,8 @@ def ingest(
         err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False)
     for folder in report.empty_folders:
         err.print(f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False)
+    for where, note in report.notes:
+        err.print(f"[yellow]note[/] {escape(where)}: {escape(note)}", highlight=False)
     for doc_id, original in report.duplicates:
         err.print(f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed", highlight=False)
     for doc_id in report.kept:

@@ -48,6 +48,7 @@ class IngestReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (doc id, doc id it duplicates)
     kept: list[str] = field(default_factory=list)  # indexed before; file now skipped, old version kept
     empty_folders: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (file and row, what to check) of documents indexed
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # (doc id, file not indexed, root that holds the id)
     replaced_roots: list[str] = field(default_factory=list)  # recorded roots this ingest took the place of
     relocated: list[str] = field(default_factory=list)  # unchanged documents whose file or root moved
@@ -204,6 +205,7 @@ def load_targets(
         part = load_paths([target.path], show_progress=show_progress, faq_columns=faq_columns, bases=bases)
         report.skipped += part.skipped
         report.empty_folders += part.empty_folders
+        report.notes += part.notes
         loaded += [(target, document) for document in part.documents]
     return loaded
 

@@ -43,6 +43,7 @@ class LoadReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     files_read: int = 0
     empty_folders: list[str] = field(default_factory=list)  # folders given that hold no supported file
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (file and row, what to check): loaded, but worth a look
 
 
 def _megabytes(size: int) -> str:
@@ -169,8 +170,16 @@ def _located_rows(path: Path, text: str) -> list[tuple[str, dict]]:
     return [(f"entry {number}", row) for number, row in enumerate(rows, start=1)]
 
 
-def _faq_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
-    """(complete rows with ``question`` and ``answer`` keys, (file and row, why) for each row left out)."""
+def _question_key(question: str) -> str:
+    """A question as compared for repeats: case, spacing and closing punctuation ignored."""
+    return " ".join(question.casefold().split()).rstrip("?!.:; ")
+
+
+def _faq_rows(
+    path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS
+) -> tuple[list[dict[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(complete rows with ``question`` and ``answer`` keys, (file and row, why) for each row left out,
+    (file and row, note) for each question that repeats an earlier one with a different answer)."""
     rows = _located_rows(path, text)
     question, answer = (c.strip().lower() for c in columns)
     if not rows:
@@ -178,7 +187,8 @@ def _faq_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> 
     if not {question, answer} <= {str(key).strip().lower() for key in rows[0][1] if key}:
         raise UnreadableFile(f"an FAQ file needs '{question}' and '{answer}' columns")
     header = len([key for key in rows[0][1] if key is not None])
-    complete, left_out = [], []
+    complete, left_out, notes = [], [], []
+    first_seen: dict[str, tuple[str, str]] = {}  # question key -> (location, answer)
     for location, row in rows:
         where = f"{path} ({location})"
         fields = {str(k).strip().lower(): _cell(v) for k, v in row.items() if k}
@@ -191,21 +201,29 @@ def _faq_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> 
             left_out.append((where, f"FAQ row without {'a question' if not fields['question'] else 'an answer'}"))
         else:
             complete.append(fields)
-    return complete, left_out
+            earlier = first_seen.setdefault(_question_key(fields["question"]), (location, fields["answer"]))
+            if earlier[0] != location and earlier[1] != fields["answer"]:
+                notes.append((where, f"repeats the question of {earlier[0]} with another answer; both are indexed, "
+                                     "so customers may be told either: keep one"))
+    return complete, left_out, notes
 
 
 def load_faq(
-    path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None
+    path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None,
+    notes: list[tuple[str, str]] | None = None,
 ) -> list[Document]:
     """One Document per question/answer pair, so each FAQ entry is found and cited on its own.
 
     ``columns`` names the question and answer columns (JSON keys); optional columns: ``url``,
     ``language`` and ``tags`` (comma-separated, or a JSON list). Rows left out (no question or
-    answer, too many fields) are added to ``skipped`` as (file and line, reason).
+    answer, too many fields) are added to ``skipped`` as (file and line, reason); a question asked again
+    with another answer is added to ``notes``.
     """
-    rows, left_out = _faq_rows(path, read_text_file(path), columns)
+    rows, left_out, repeats = _faq_rows(path, read_text_file(path), columns)
     if skipped is not None:
         skipped.extend(left_out)
+    if notes is not None:
+        notes.extend(repeats)
     documents = faq_documents(rows, str(path.resolve()), doc_id)
     if not documents:
         raise UnreadableFile("no complete question/answer rows")
@@ -236,17 +254,18 @@ def faq_documents(rows: Iterable[dict[str, str]], source: str, doc_id: str) -> l
 
 
 def load_file(
-    path: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None
+    path: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None,
+    notes: list[tuple[str, str]] | None = None,
 ) -> list[Document]:
     """Documents from one file; UnreadableFile when it cannot be used. FAQ rows left out are added to
-    ``skipped`` with the reason."""
+    ``skipped`` with the reason, repeated FAQ questions to ``notes``."""
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
         return [load_markdown(path, doc_id)]
     if suffix in TEXT_SUFFIXES:
         return [load_plain_text(path, doc_id)]
     if suffix in FAQ_SUFFIXES:
-        return load_faq(path, doc_id, faq_columns, skipped)
+        return load_faq(path, doc_id, faq_columns, skipped, notes)
     if suffix in HTML_SUFFIXES:
         from retrieval.html_loader import load_html
 
@@ -308,7 +327,7 @@ def load_paths(
     for path, doc_id in _progress(todo, show_progress):
         report.files_read += 1
         try:
-            report.documents.extend(load_file(path, doc_id, faq_columns, report.skipped))
+            report.documents.extend(load_file(path, doc_id, faq_columns, report.skipped, report.notes))
         except (UnreadableFile, OSError) as error:
             report.skipped.append((str(path), str(error)))
     return report

@@ -55,6 +55,7 @@ def summarise(report: IngestReport) -> str:
     ]
     lines = [", ".join(parts) + f"; the index holds {report.total_documents} document(s), {report.total_chunks} chunk(s)."]
     lines += [f"- skipped {Path(path).name}: {reason}" for path, reason in report.skipped]
+    lines += [f"- note {Path(where).name}: {note}" for where, note in report.notes]
     lines += [f"- {doc} duplicates {original}; not indexed twice" for doc, original in report.duplicates]
     lines += [
         f"- not indexed {Path(source).name}: the id {doc} belongs to a document from {root}"

@@ -41,6 +41,16 @@ def test_ingest_of_only_unusable_files_fails_and_lists_them(runner: CliRunner, t
     assert "Traceback" not in result.output
 
 
+def test_ingest_notes_a_faq_question_asked_twice_with_two_answers(runner: CliRunner, tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "kb", {"faq.csv": "question,answer\nDo you ship to Norway?,Yes.\ndo you ship to norway,No.\n"})
+
+    result = invoke(runner, "ingest", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert f"note {folder / 'faq.csv'} (line 3): repeats the question of line 2 with another answer" in flat(result.stderr)
+    assert "Indexed 2 new" in flat(result.stdout)
+
+
 def test_ask_json_prints_the_answer_and_stores_the_turn(runner: CliRunner, ingested: Path, isolated: Path) -> None:
     result = invoke(runner, "ask", "--json", "How long is a password reset link valid?")
 

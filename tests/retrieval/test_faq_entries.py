@@ -66,6 +66,20 @@ def test_faq_file_entries_are_unique_and_bad_rows_are_reported(tmp_path: Path) -
     }  # the empty row (line 8) is passed over quietly
 
 
+def test_a_question_asked_again_with_another_answer_is_noted(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"faqs/shop-faq.csv": SHOP_FAQ, "same.json": json.dumps(
+        [{"question": "Can I pay later?", "answer": "Yes."}, {"question": "can I pay  later", "answer": "Yes."}]
+    )})
+
+    report = load_paths([root])
+
+    notes = {Path(where).name: note for where, note in report.notes}
+    assert set(notes) == {"shop-faq.csv (line 3)", "shop-faq.csv (line 12)"}  # the same answer twice is no conflict
+    assert notes["shop-faq.csv (line 3)"].startswith("repeats the question of line 2 with another answer")
+    assert notes["shop-faq.csv (line 12)"].startswith("repeats the question of line 11")  # "hours!" = "hours?"
+    assert len(report.documents) == 8  # noted, and still indexed
+
+
 def test_json_entries_are_reported_by_number(tmp_path: Path) -> None:
     rows = [{"question": "Kept?", "answer": "Yes."}, {"question": "No answer key?"}]
     report = load_paths([write_files(tmp_path / "kb", {"faq.json": json.dumps(rows)})])

@@ -180,6 +180,15 @@ def test_an_upload_whose_ids_belong_to_an_ingested_folder_is_refused(admin: Know
     assert not (admin.uploads_dir / "faq.csv").exists()
 
 
+def test_an_upload_notes_a_question_asked_twice_with_two_answers(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    faq = "question,answer\nCan I pay with crypto?,No.\nCan I pay with crypto?,\"Yes, in Bitcoin.\"\n"
+
+    outcome = admin.upload([upload_file(tmp_path, "pay-faq.csv", faq)])
+
+    assert "- note pay-faq.csv (line 3): repeats the question of line 2 with another answer" in outcome
+    assert (admin.uploads_dir / "pay-faq.csv").exists()
+
+
 def test_admin_uses_the_faq_columns_and_index_type_settings(assistant: Assistant, tmp_path: Path) -> None:
     settings = assistant.settings
     admin = KnowledgeBaseAdmin(
