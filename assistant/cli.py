@@ -119,14 +119,17 @@ def ingest(
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     embedder = run_guarded(lambda: assistant.embedder)
-    report = run_guarded(
-        lambda: run_ingest(
-            paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
-            max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-            faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-            sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False),
+    try:
+        report = run_guarded(
+            lambda: run_ingest(
+                paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
+                max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
+                faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
+                sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False),
+            )
         )
-    )
+    except KeyboardInterrupt:
+        fail("stopped; the index is as it was. The vectors embedded so far are kept: run the same ingest again to continue.", code=130)
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False)
     for folder in report.empty_folders:

@@ -15,7 +15,8 @@ unreadable keeps its previous version in the index (reported in ``kept``) instea
 Which documents a path covers, and what their ids are, follows the root rules of ``retrieval.sources``:
 the paths given are recorded, a file or folder inside a recorded folder keeps that folder's ids, and an
 id held by another folder is reported as a conflict instead of being overwritten. Every change holds
-the index's write lock (``retrieval.index_lock``) from load to save.
+the index's write lock (``retrieval.index_lock``) from load to save. Vectors are kept on disk as they are
+embedded (``retrieval.embedding_checkpoint``), so an ingest that was stopped continues where it stopped.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, question_text, with_question_vectors
 from retrieval.documents import Chunk, Document
 from retrieval.embedders import Embedder
+from retrieval.embedding_checkpoint import checkpoint_path, discard, embed_resumably
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
@@ -93,9 +95,11 @@ def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:
 
 
 def embed_chunks(
-    embedder: Embedder, chunks: list[Chunk], show_progress: bool = False, sentence_vectors: bool = False
+    embedder: Embedder, chunks: list[Chunk], show_progress: bool = False, sentence_vectors: bool = False,
+    checkpoint: Path | None = None,
 ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """Vectors of ``chunks`` and, with ``sentence_vectors``, of their sentences, in one embedder call.
+    """Vectors of ``chunks`` and, with ``sentence_vectors``, of their sentences, in one embedder call
+    (with a ``checkpoint`` file, in parts kept there as they are done: ``embed_resumably``).
 
     Returns (chunk vectors (n, d), chunk id -> (m, d) sentence vectors); FAQ entries are mixed with
     their question's vector.
@@ -103,7 +107,10 @@ def embed_chunks(
     questions = [(row, text) for row, chunk in enumerate(chunks) if (text := question_text(chunk))]
     sentences = [chunk_sentence_texts(c) if sentence_vectors else [] for c in chunks]
     texts = [c.embedding_text for c in chunks] + [text for _, text in questions] + [t for group in sentences for t in group]
-    vectors = embedder.embed(texts, show_progress=show_progress)
+    if checkpoint is not None:
+        vectors = embed_resumably(embedder, texts, checkpoint, show_progress)
+    else:
+        vectors = embedder.embed(texts, show_progress=show_progress)
     start = len(chunks) + len(questions)
     chunk_vectors = with_question_vectors(vectors[: len(chunks)], vectors[len(chunks) : start], [row for row, _ in questions])
     by_chunk: dict[int, np.ndarray] = {}
@@ -183,13 +190,14 @@ def ingest(
             index.documents[document.doc_id] = record
         remove_missing(index, report, targets, taken_over, seen)
         if to_embed:
-            index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors))
+            index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors, checkpoint_path(index_dir)))
             report.chunks_embedded = len(to_embed)
         index.chunking = chunking
         index.sources = sorted((set(roots) - taken_over) | {t.root for t in targets if t.path.exists()})
         index.guessed_sources = sorted(guessed & set(index.sources))
         if report.changed or rebuild or index.sources != sources_before or index.guessed_sources != guessed_before or not (Path(index_dir) / "manifest.json").exists():
             index.save(index_dir)
+        discard(checkpoint_path(index_dir))  # what a stopped ingest kept is in the index now, or no longer needed
         report.total_documents = len(index.documents)
         report.total_chunks = len(index)
         return report

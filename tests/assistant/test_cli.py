@@ -51,6 +51,22 @@ def test_ingest_notes_a_faq_question_asked_twice_with_two_answers(runner: CliRun
     assert "Indexed 2 new" in flat(result.stdout)
 
 
+def test_ingest_stopped_with_ctrl_c_says_that_a_rerun_continues(
+    runner: CliRunner, kb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retrieval.ingest
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(retrieval.ingest, "ingest", stopped)
+    result = invoke(runner, "ingest", str(kb_dir))
+
+    assert result.exit_code == 130
+    assert "stopped; the index is as it was. The vectors embedded so far are kept: run the same ingest again" in flat(result.stderr)
+    assert "Traceback" not in result.output
+
+
 def test_ask_json_prints_the_answer_and_stores_the_turn(runner: CliRunner, ingested: Path, isolated: Path) -> None:
     result = invoke(runner, "ask", "--json", "How long is a password reset link valid?")
 
@@ -253,9 +269,10 @@ def test_ask_beside_a_server_leaves_the_servers_spool_alone(runner: CliRunner, i
     assert turn.session_id == json.loads(result.stdout)["session_id"]
 
 
-def test_serve_reports_an_unreachable_database_before_loading_models(
-    runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch
+def test_serve_reports_a_database_it_cannot_use_before_loading_models(
+    runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # A database that is only down is waited for instead (tests/assistant/test_database_at_start.py).
     from assistant.app import Assistant
 
     loaded: list[bool] = []
@@ -263,10 +280,11 @@ def test_serve_reports_an_unreachable_database_before_loading_models(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = invoke(runner, "--database-url", f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing", "serve", "--port", str(port))
+    (tmp_path / "not a file.db").mkdir()
+    result = invoke(runner, "--database-url", f"sqlite:///{tmp_path / 'not a file.db'}", "serve", "--port", str(port))
 
     assert result.exit_code == 1
-    assert "Cannot open the database postgresql+psycopg://nobody@127.0.0.1" in flat(result.stderr)
+    assert f"Cannot open the database sqlite:///{tmp_path / 'not a file.db'}" in flat(result.stderr)
     assert loaded == []  # found out in seconds, not after the models loaded
 
 
