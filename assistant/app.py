@@ -18,6 +18,7 @@ from assistant.models import get_spec, model_path, resolve_device
 from assistant.notify import HandoffNotifier, NotifyingStore
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
+from assistant.store.db import DatabaseUnreachable, migrate
 from assistant.store.spool import SpoolInUse, hold_spool
 from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
@@ -151,11 +152,26 @@ class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._spool_lock: IO[bytes] | None = None
+        self._schema_unconfirmed = False  # opened while the database was down: migrated once it is back
 
     @cached_property
     def sql_store(self) -> SqlStore:
         """The database itself (StoreUnavailable when it cannot be opened)."""
         return SqlStore(make_engine(self.settings.database_url))
+
+    def open_database(self) -> str | None:
+        """Open (and migrate) the database now, for a server: None when it is ready. When it is only
+        unreachable (DatabaseUnreachable: refused, no answer, starting up), open it without touching it and
+        return why: the store then spools every write until its retry thread reaches the database and has
+        migrated its schema. A mistake in the settings (a bad URL or password, a database or user that does
+        not exist, a schema from a newer version, an unusable SQLite path) raises StoreUnavailable."""
+        try:
+            self.sql_store
+            return None
+        except DatabaseUnreachable as error:
+            self.__dict__["sql_store"] = SqlStore(make_engine(self.settings.database_url, create_tables=False))
+            self._schema_unconfirmed = True
+            return str(error)
 
     @property
     def spool_path(self) -> Path:
@@ -176,7 +192,9 @@ class Assistant:
         the spool, writes go to the database only."""
         try:
             self.hold_spool()
-            store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path)
+            engine = self.sql_store.engine
+            confirm = (lambda: migrate(engine)) if self._schema_unconfirmed else None
+            store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path, confirm_schema=confirm)
         except SpoolInUse:
             log.info("another process holds the spool %s: this one writes to the database only", self.spool_path)
             store = self.sql_store

@@ -361,12 +361,21 @@ def serve(
     assistant = Assistant(settings)
     run_guarded(assistant.hold_spool)  # held while serving (released by close): one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
-    run_guarded(lambda: assistant.sql_store)  # and an unreachable database, before the models take their time to load
+    # and a mistake in the database settings, before the models take their time to load; a database that is
+    # only down (refused, no answer) is waited for: turns work meanwhile, their writes wait in the spool
+    outage = run_guarded(assistant.open_database)
+    if outage:
+        err.print(
+            f"warning: {outage}\nStarting without the database: conversation writes wait in {assistant.spool_path} and "
+            "are stored once it is reachable and its schema is migrated (tried every 5 s); /readyz answers 503 until then",
+            highlight=False, markup=False,
+        )
+    run_guarded(lambda: assistant.store)  # the spool, its retry thread
     if warm_up:
         with err.status("Loading models…"):
             run_guarded(assistant.warm_up)
     web = run_guarded(assistant.web_app)
-    if not assistant.staff.names():
+    if not outage and not assistant.staff.names():
         err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
     err.print(assistant.api_guards.describe(), highlight=False)
     staff_keys = len(settings.staff_api_keys)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -117,15 +117,28 @@ def create_app(
         """The chat widget for other websites (docs/embedding.md)."""
         return Response(EMBED_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
 
+    def health_body() -> dict[str, object]:
+        body: dict[str, object] = {"status": "ok", "chunks": len(retriever.index)}
+        status = getattr(manager.store, "status", None) if manager is not None else None
+        if callable(status):
+            body.update(status())
+        return body
+
     @app.get("/healthz")
     def health() -> dict[str, object]:
-        """Up (200) while the server answers; ``spooled_writes``: writes waiting in this server's spool for
-        the database (above 0 during a database outage, when turns still work), for monitoring."""
-        body: dict[str, object] = {"status": "ok", "chunks": len(retriever.index)}
-        pending = getattr(manager.store, "pending", None) if manager is not None else None
-        if callable(pending):
-            body["spooled_writes"] = pending()
-        return body
+        """Up (200) while the server answers, the database too or not: turns still work while it is down
+        (their writes wait in the spool). ``database``: ``up``, ``down`` or ``error`` (it answers but cannot
+        be used; ``database_error`` says why); ``spooled_writes``: writes waiting in this server's spool."""
+        return health_body()
+
+    @app.get("/readyz")
+    def ready() -> JSONResponse:
+        """200 when the database is up as well (its schema checked, no outage known to this server), else 503
+        with the same body as /healthz: for monitoring and deployments, not for taking a server out of a
+        load balancer (during an outage every server would be out, though each still answers)."""
+        body = health_body()
+        up = body.get("database", "up") == "up"
+        return JSONResponse(body, status_code=200 if up else 503)
 
     if review is not None:
         if login is None:

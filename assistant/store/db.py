@@ -25,6 +25,48 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be reached or opened."""
 
 
+class DatabaseUnreachable(StoreUnavailable):
+    """The database server cannot be reached right now (nothing listens, no answer in time, it is starting up
+    or full): an outage, which may end by itself, not a mistake in the settings. ``assistant serve`` starts
+    anyway and waits for it (its writes wait in the spool); a wrong password, a database or user that does
+    not exist, a host name that does not resolve or a schema it does not know are mistakes, and stay
+    StoreUnavailable."""
+
+
+# What libpq and psycopg say when the server is down or busy, not when the settings are wrong. Matched in
+# the message (psycopg gives no SQLSTATE for a failed connection); anything else is a mistake to report.
+_OUTAGE_MESSAGES = (
+    "connection refused",
+    "timeout expired",
+    "timed out",
+    "no route to host",
+    "network is unreachable",
+    "connection reset",
+    "server closed the connection unexpectedly",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "the database system is not accepting connections",
+    "sorry, too many clients already",
+    "remaining connection slots are reserved",
+)
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` (a driver's, or SQLAlchemy's around it) says the database server cannot be reached now,
+    as opposed to refusing these settings. SQLite is a local file: it is never "down", only unusable."""
+    orig = getattr(error, "orig", None) or error
+    if isinstance(error, DatabaseUnreachable):
+        return True
+    if type(orig).__module__.startswith(("sqlite3", "_sqlite3")) or "sqlite" in type(orig).__module__:
+        return False
+    if type(orig).__name__ == "ConnectionTimeout":  # psycopg's own timeout (connect_timeout ran out)
+        return True
+    message = " ".join(str(orig).split()).lower()
+    return any(marker in message for marker in _OUTAGE_MESSAGES)
+
+
 def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     # first: switching to WAL, and every write, may have to wait for another process (a migration, a
@@ -46,6 +88,8 @@ def store_errors(url: URL) -> Iterator[None]:
         if not isinstance(error, OperationalError) and type(error) is not DatabaseError:
             raise  # a constraint or SQL error (IntegrityError, ProgrammingError, ...) is not about reaching the database
         reason = " ".join(str(error.orig).split())  # the driver's message may span lines ("file is not a database")
+        if url.get_backend_name() != "sqlite" and is_outage(error):
+            raise DatabaseUnreachable(f"Cannot open the database {where}: {reason}") from None
         raise StoreUnavailable(f"Cannot open the database {where}: {reason}") from None
     except (MigrationError, CommandError) as error:
         raise StoreUnavailable(f"Cannot migrate the database {where}: {error}") from None
@@ -112,10 +156,17 @@ def make_engine(url: str, create_tables: bool = True) -> Engine:
             ) from None
     if create_tables:
         try:
-            with store_errors(parsed):
-                upgrade(engine)
+            migrate(engine)
         except StoreUnavailable:
             engine.dispose()
             raise
     return engine
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the database to the latest schema revision (a no-op when it is there); returns the revision.
+    DatabaseUnreachable while the server cannot be reached, StoreUnavailable for any other reason it cannot
+    be used (a database from a newer version of the assistant, half a schema, a refused login)."""
+    with store_errors(engine.url):
+        return upgrade(engine).after
 

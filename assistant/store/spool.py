@@ -24,6 +24,12 @@ connect timeout) does not slow every turn. Records the database refuses on repla
 session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
 cannot block the rest; nothing is dropped silently.
 
+A server may also start while the database is down (``confirm_schema``): then nothing is written to the
+database, every write is spooled, until the retry thread has reached it and confirmed its schema (run the
+migrations); a database it cannot use (a schema from a newer version, a refused login) is reported by
+``status`` and logged, and the writes wait in the spool. ``status`` says what ``/healthz`` and ``/readyz``
+report: whether the database is up, down or unusable, and how many writes wait.
+
 One process per spool file: the process that uses it holds a lock on it (``hold_spool``, taken by the
 app), so a second server on the same data_dir stops at start instead of sharing it, and a command such as
 ``assistant ask`` run beside a server writes to the database only, leaving the server's spool alone.
@@ -41,12 +47,13 @@ import uuid
 from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from assistant.store.db import StoreUnavailable
+from assistant.store.db import DatabaseUnreachable, StoreUnavailable
 from assistant.store.sql_store import SqlStore
 from dialog.events import Event, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
@@ -143,6 +150,10 @@ class SpoolingStore:
 
     ``retry_seconds``: how often the background thread retries; None for no thread (call ``flush``).
     ``cache_sessions``: how many sessions' events are kept in memory to carry conversations through an outage.
+    ``confirm_schema``: for a database that could not be reached at start-up: called (by the retry thread, or
+    ``flush``) until it returns, to migrate or check the schema; until then every write is spooled and nothing
+    is read from the database. It raises DatabaseUnreachable while the database is down, another error when
+    the database cannot be used (reported by ``status``).
     """
 
     def __init__(
@@ -151,6 +162,7 @@ class SpoolingStore:
         spool_path: Path,
         retry_seconds: float | None = 5.0,
         cache_sessions: int = CACHE_SESSIONS,
+        confirm_schema: Callable[[], object] | None = None,
     ) -> None:
         self.inner = inner
         self.spool_path = Path(spool_path)
@@ -170,7 +182,14 @@ class SpoolingStore:
         self._wake = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._confirm_schema = confirm_schema
+        self._confirmed = confirm_schema is None  # the schema is known to be usable
+        self._problem: str | None = None  # why the database cannot be used, when it answers but is not usable
         self._resume()
+        if not self._confirmed:
+            self._down = True
+            self._start_thread()
+            self._wake.set()  # try straight away
 
     # -- the ConversationStore protocol ------------------------------------------------------------
 
@@ -214,7 +233,7 @@ class SpoolingStore:
         ones), not atomically: a stale write is refused, but two at the same moment may both pass.
         """
         record = _Record(uuid.uuid4().hex, "append", session_id, None, list(events), turn)
-        if self.pending():
+        if self.pending() or not self._confirmed:
             self._check_known(session_id)
             if expected_events is not None and len(self.load_events(session_id)) != expected_events:
                 raise ConversationChanged(session_id)
@@ -239,9 +258,25 @@ class SpoolingStore:
         with self._lock:
             return len(self._pending)
 
+    def status(self) -> dict[str, Any]:
+        """For /healthz and /readyz: ``database`` is ``up``, ``down`` (unreachable as far as this server knows:
+        a write failed, or it was not there at start-up, and the retry thread has not reached it since) or
+        ``error`` (it answers but cannot be used; ``database_error`` says why); ``spooled_writes`` counts the
+        writes waiting for it."""
+        with self._lock:
+            down, problem, confirmed = self._down, self._problem, self._confirmed
+        state = "error" if problem else "down" if down or not confirmed else "up"
+        body: dict[str, Any] = {"database": state, "spooled_writes": self.pending()}
+        if problem:
+            body["database_error"] = problem
+        return body
+
     def flush(self) -> int:
-        """Replay spooled writes in order until done or the database fails; returns how many reached it."""
+        """Replay spooled writes in order until done or the database fails; returns how many reached it.
+        Before the first replay of a store opened without its database, its schema is confirmed."""
         written = 0
+        if not self._confirmed and not self._confirm():
+            return written
         with self._replay_lock:
             while True:
                 with self._lock:
@@ -284,9 +319,10 @@ class SpoolingStore:
     # -- internals ---------------------------------------------------------------------------------
 
     def _spool_if_pending(self, record: _Record) -> bool:
-        """Spool ``record`` if anything is pending (keeps each session's order); False to write it directly."""
+        """Spool ``record`` if anything is pending (keeps each session's order), or the schema is not confirmed
+        yet; False to write it directly."""
         with self._lock:
-            if not self._pending:
+            if not self._pending and self._confirmed:
                 return False
             self._write(record)
             return True
@@ -397,8 +433,32 @@ class SpoolingStore:
 
     def _known_down(self) -> bool:
         """Whether turns should not wait for the database: it failed, and the retry thread (the one that
-        tries it meanwhile) has not reached it since. Without a retry thread every call tries it."""
-        return self._down and self.retry_seconds is not None
+        tries it meanwhile) has not reached it since. Without a retry thread every call tries it. Before
+        its schema is confirmed the database is not used at all."""
+        return not self._confirmed or (self._down and self.retry_seconds is not None)
+
+    def _confirm(self) -> bool:
+        """Run ``confirm_schema`` once; True when the database is now known to be usable."""
+        assert self._confirm_schema is not None
+        try:
+            self._confirm_schema()
+        except Exception as error:
+            if isinstance(error, DatabaseUnreachable) or (not isinstance(error, StoreUnavailable) and is_unavailable(error)):
+                log.debug("database still unavailable: %s", error)
+                with self._lock:
+                    self._down, self._problem = True, None
+                return False
+            problem = " ".join(str(error).split()) or type(error).__name__
+            with self._lock:
+                known, self._problem = self._problem, problem
+            if problem != known:  # once per distinct problem, not every retry
+                log.error("The database answers but cannot be used: %s; conversation writes wait in %s", problem, self.spool_path)
+            return False
+        with self._lock:
+            self._confirmed, self._problem, self._down = True, None, False
+            pending = len(self._pending)
+        log.warning("The database is reachable and its schema is current; %d spooled writes to flush", pending)
+        return True
 
     def _load_stored(self, session_id: str) -> list[Event] | None:
         """The database's events for the session, remembered for an outage; None while it is down."""
@@ -506,7 +566,7 @@ class SpoolingStore:
             self._wake.clear()
             if self._closed:
                 return
-            if self.pending():
+            if self.pending() or not self._confirmed:
                 try:
                     self.flush()
                 except Exception:  # keep retrying; the spool keeps the records

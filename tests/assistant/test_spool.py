@@ -288,6 +288,91 @@ def test_once_spooling_only_the_retry_thread_tries_the_database(db, spool_path: 
     finally:
         store.close()
 
+class SchemaCheck:
+    """``confirm_schema`` for a store opened while its database was down: unreachable while ``db`` is down,
+    ``problem`` (a database it cannot use) when set, else the migrations run."""
+
+    def __init__(self, db: SwitchableDatabase) -> None:
+        self.db, self.problem, self.calls = db, None, 0
+
+    def __call__(self) -> None:
+        from assistant.store.db import DatabaseUnreachable, migrate
+
+        self.calls += 1
+        if self.db.is_down:
+            raise DatabaseUnreachable("Cannot open the database: connection refused (switched off by the test)")
+        if self.problem:
+            raise StoreUnavailable(self.problem)
+        migrate(self.db.engine)
+
+
+def test_a_store_opened_without_its_database_spools_until_the_schema_is_confirmed(db, spool_path: Path, monkeypatch) -> None:
+    """`assistant serve` with the database down at start: nothing touches the database until its schema is
+    confirmed (it may come back unmigrated); then the spool is flushed and writes go straight to it again."""
+    db.down()
+    check = SchemaCheck(db)
+    store = SpoolingStore(db.store, spool_path, retry_seconds=None, confirm_schema=check)
+    tries: list[str] = []
+    for name in ("load_events", "has_session", "append", "create_session"):
+        real = getattr(db.store, name)
+        monkeypatch.setattr(db.store, name, lambda *a, _real=real, _name=name, **k: (tries.append(_name), _real(*a, **k))[1])
+    try:
+        assert store.status() == {"database": "down", "spooled_writes": 0}
+        session_id = store.create_session()
+        store.append(session_id, *turn(session_id, 1, "before the database"), expected_events=1)
+        assert [e.type_name for e in store.load_events(session_id)] == ["session_started", "user", "bot"]
+        assert tries == [] and store.status() == {"database": "down", "spooled_writes": 2}
+        assert store.flush() == 0 and check.calls == 1
+
+        db.up()
+        assert tries == [] and store.status()["database"] == "down"  # up, but not confirmed: still not used
+        assert store.flush() == 2 and check.calls == 2
+        assert store.status() == {"database": "up", "spooled_writes": 0}
+        assert stored_turns(db.engine, session_id) == [(1, "before the database")]
+        tries.clear()
+        store.append(session_id, *turn(session_id, 2, "after"))
+        assert tries == ["append"] and store.pending() == 0  # straight to the database now
+        assert store.flush() == 0 and check.calls == 2  # confirmed once
+    finally:
+        store.close()
+
+
+def test_a_database_that_answers_but_cannot_be_used_is_reported_and_not_written(db, spool_path: Path, caplog) -> None:
+    check = SchemaCheck(db)
+    check.problem = "Cannot migrate the database sqlite:///x: the database is at revision f00d, which this version does not know"
+    store = SpoolingStore(db.store, spool_path, retry_seconds=None, confirm_schema=check)
+    try:
+        session_id = store.create_session()
+        with caplog.at_level(logging.ERROR, logger="assistant.store.spool"):
+            assert store.flush() == 0 and store.flush() == 0
+        assert store.status() == {"database": "error", "spooled_writes": 1, "database_error": check.problem}
+        assert [r.getMessage() for r in caplog.records].count(
+            f"The database answers but cannot be used: {check.problem}; conversation writes wait in {spool_path}"
+        ) == 1  # logged once, not at every retry
+        assert not db.store.has_session(session_id)
+
+        check.problem = None  # e.g. the newer release was rolled back
+        assert store.flush() == 1 and store.status() == {"database": "up", "spooled_writes": 0}
+        assert db.store.has_session(session_id)
+    finally:
+        store.close()
+
+
+def test_the_retry_thread_confirms_the_schema_with_nothing_spooled(db, spool_path: Path) -> None:
+    db.down()
+    store = SpoolingStore(db.store, spool_path, retry_seconds=0.05, confirm_schema=SchemaCheck(db))
+    try:
+        time.sleep(0.2)
+        assert store.status()["database"] == "down"
+        db.up()
+        deadline = time.monotonic() + 10
+        while store.status()["database"] != "up" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert store.status() == {"database": "up", "spooled_writes": 0}
+    finally:
+        store.close()
+
+
 def test_one_process_at_a_time_holds_a_spool(spool_path: Path) -> None:
     """Two servers sharing a spool would each replay it as their own and delete it once their own writes
     are in, losing the other's; ``assistant serve`` holds it, so the second one stops at start."""
