@@ -10,6 +10,7 @@ from pathlib import Path
 import gradio as gr
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +26,7 @@ from ui.chat import CSS, THEME
 from ui.embed import CLOSE_ON_ESCAPE, EMBED_JS
 from ui.review_transcript import REVIEW_CSS
 
+DOCS_ASSETS = "/api-docs-assets"  # Swagger UI's files for /api/docs
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -94,8 +96,11 @@ def create_app(
     ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
     pages at ``/review`` (with ``review``, behind ``login``), the staff API (``staff_api``, behind its own
     keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
-    app = FastAPI(
-        title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+    # Swagger UI's script and styles come from the fastapi-offline package (outside /api/, so no API key
+    # is asked for them): the reference page works where browsers cannot reach a CDN.
+    app = FastAPIOffline(
+        title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        static_url=DOCS_ASSETS,
     )
     # No cross-origin reads. Without a CORS middleware here, Gradio's own lets every origin read with
     # credentials once the host is not localhost, so any site a logged-in member of staff visits could

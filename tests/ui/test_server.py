@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,11 @@ def test_api_is_mounted_beside_the_chat_page_with_its_docs(assistant: Assistant)
     app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
     with TestClient(app) as web:
         assert web.post("/api/sessions").status_code == 201
-        assert web.get("/api/docs").status_code == 200
+        docs = web.get("/api/docs")
+        assert docs.status_code == 200 and "cdn" not in docs.text  # Swagger UI is served from here, offline
+        for asset in re.findall(r'(?:src|href)="(/api-docs-assets/[^"]+)"', docs.text):
+            assert web.get(asset).status_code == 200, asset
+        assert len(re.findall(r'(?:src|href)="(/api-docs-assets/[^"]+)"', docs.text)) >= 2  # script and styles
         paths = web.get("/api/openapi.json").json()["paths"]
         assert {"/api/sessions", "/api/sessions/{session_id}/messages", "/v1/chat/completions"} <= set(paths)
         assert web.get("/").status_code == 200  # the chat page is still there
