@@ -18,7 +18,7 @@ from assistant.models import get_spec, model_path, resolve_device
 from assistant.notify import HandoffNotifier, NotifyingStore
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
-from assistant.store.db import DatabaseUnreachable, migrate
+from assistant.store.db import DatabaseTimeouts, DatabaseUnreachable, migrate
 from assistant.store.spool import SpoolInUse, hold_spool
 from assistant.store.staff import StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
@@ -157,7 +157,12 @@ class Assistant:
     @cached_property
     def sql_store(self) -> SqlStore:
         """The database itself (StoreUnavailable when it cannot be opened)."""
-        return SqlStore(make_engine(self.settings.database_url))
+        return SqlStore(make_engine(self.settings.database_url, timeouts=self.database_timeouts))
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """How long a PostgreSQL connection, or a statement on it, may wait (settings ``database_*_s``)."""
+        return DatabaseTimeouts.from_settings(self.settings)
 
     def open_database(self) -> str | None:
         """Open (and migrate) the database now, for a server: None when it is ready. When it is only
@@ -169,7 +174,8 @@ class Assistant:
             self.sql_store
             return None
         except DatabaseUnreachable as error:
-            self.__dict__["sql_store"] = SqlStore(make_engine(self.settings.database_url, create_tables=False))
+            engine = make_engine(self.settings.database_url, create_tables=False, timeouts=self.database_timeouts)
+            self.__dict__["sql_store"] = SqlStore(engine)
             self._schema_unconfirmed = True
             return str(error)
 
@@ -288,6 +294,7 @@ class Assistant:
             # a remote generator that is down or too slow: the extractive answer and an offer of a human
             fallback=ExtractiveAnswerer(self.turn_embedder) if self.settings.generator_backend == "openai" else None,
             min_support=self.settings.answer_min_support,
+            correct_spelling=self.settings.correct_spelling,
         )
         return DialogManager(
             store,

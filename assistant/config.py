@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     generator_deadline_s: float = Field(
         60.0, gt=0, description="Seconds the remote generator may take for a whole reply, the retry included; then the extractive answer."
     )
+    correct_spelling: bool = Field(
+        True, description="Correct misspelt words of a question to the knowledge base's own words before searching "
+        "('retrn' -> 'return'); words the embedder knows and messages mostly of unknown words are left alone (docs/retrieval.md).",
+    )
     answer_min_support: float = Field(
         0.0, ge=0, le=1, description="Decline a generated answer when less than this share of its content words occur in the passages; 0: off (docs/lm.md has the trade-off)."
     )
@@ -155,6 +159,19 @@ class Settings(BaseSettings):
     )
     rate_limit_per_session: str = Field("20/minute", description="Messages per conversation through the API, e.g. 20/minute; 'off'.")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="Largest API request body; larger ones get 413.")
+
+    # -- database connections (PostgreSQL; docs/review.md "When the database is down") --
+    database_connect_timeout_s: int = Field(
+        5, ge=0, description="Seconds a new PostgreSQL connection may take (libpq connect_timeout); 0: no limit. A connect_timeout in database_url wins."
+    )
+    database_tcp_user_timeout_s: float = Field(
+        10.0, ge=0, description="Seconds data sent to PostgreSQL may go unacknowledged before the connection is dropped (libpq tcp_user_timeout: "
+        "its host or the network gone); 0: the system's (minutes). Keepalives also find idle pooled connections whose peer is gone.",
+    )
+    database_statement_timeout_s: float = Field(
+        30.0, ge=0, description="Seconds a PostgreSQL statement may run before the server cancels it (statement_timeout; migrations, "
+        "purges and exports are exempt); 0: no limit. Behind PgBouncer, which refuses the startup option it is sent as, set 0 and use ALTER ROLE … SET statement_timeout.",
+    )
 
     redact_pii: bool = Field(
         True, description="Replace personal data in stored conversation logs with placeholders such as [EMAIL]; the model still sees the original text."

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, text
 from sqlalchemy.engine import make_url
 
-from assistant.store.db import check_database_exists, make_engine, store_errors
+from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engine, store_errors
 from assistant.store.migrate import UpgradeResult, current_revision, head_revision, known_revisions, upgrade
 from assistant.store.search import FULL_TEXT_TABLE
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
@@ -52,7 +52,7 @@ def describe(url: str) -> str:
 
 
 def _engine(url: str) -> Engine:
-    return make_engine(url, create_tables=False)
+    return make_engine(url, create_tables=False, timeouts=BATCH_TIMEOUTS)
 
 
 def db_upgrade(url: str) -> UpgradeResult:
@@ -154,7 +154,8 @@ def _delete_sessions(url: str, which: ColumnElement[bool], dry_run: bool, list_i
     (``secure_delete``) and the full-text index is rewritten (``_forget_search_words``).
     """
     chosen = select(SessionRow.id).where(which)
-    engine = make_engine(url)  # migrated: this may be the first command run against a database
+    # migrated: this may be the first command run against a database; a purge of many rows may take long
+    engine = make_engine(url, timeouts=BATCH_TIMEOUTS)
     try:
         with store_errors(engine.url), engine.begin() as connection:
             if connection.dialect.name == "sqlite":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +21,67 @@ from assistant.store.migrate import MigrationError, upgrade
 # this many seconds instead of hanging the turn for minutes; the spool then takes the conversation's writes.
 # A connect_timeout in the database URL wins.
 POSTGRES_CONNECT_TIMEOUT_S = 5
+# Drivers that pass libpq's connection parameters on (keepalives, tcp_user_timeout, options).
+LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2", "psycopg2cffi"})
+
+
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long a PostgreSQL connection may wait, so that a turn never hangs on the database (settings
+    ``database_*_s``; each libpq parameter given in the database URL wins). 0 turns one off.
+
+    - ``connect_s``: a new connection (libpq ``connect_timeout``); None: ``POSTGRES_CONNECT_TIMEOUT_S``.
+    - ``tcp_user_timeout_s``: data sent on a connection and not acknowledged for this long (the server's host
+      or the network gone) breaks the connection (libpq ``tcp_user_timeout``, Linux).
+    - keepalives: an idle pooled connection whose peer is gone is found out after about
+      ``keepalives_idle_s + keepalives_interval_s * keepalives_count`` seconds.
+    - ``statement_s``: the server cancels a statement that runs longer (``statement_timeout``, sent at
+      connection start as ``options=-c statement_timeout=…``), e.g. one waiting behind a lock. Migrations
+      lift it for their transaction; purges and exports use ``BATCH_TIMEOUTS``.
+    """
+
+    connect_s: int | None = None
+    tcp_user_timeout_s: float = 10.0
+    statement_s: float = 30.0
+    keepalives_idle_s: int = 30
+    keepalives_interval_s: int = 10
+    keepalives_count: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DatabaseTimeouts:
+        return cls(
+            connect_s=settings.database_connect_timeout_s,
+            tcp_user_timeout_s=settings.database_tcp_user_timeout_s,
+            statement_s=settings.database_statement_timeout_s,
+        )
+
+
+# For commands that may rightly take long (`assistant logs purge`, `logs export`, `db`): no statement timeout.
+BATCH_TIMEOUTS = DatabaseTimeouts(statement_s=0)
+
+
+def postgres_connect_args(url: URL, timeouts: DatabaseTimeouts | None = None) -> dict[str, Any]:
+    """libpq parameters for ``url``'s connections: the timeouts, less those the URL sets itself. Empty for
+    a database that is not PostgreSQL through libpq."""
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() not in LIBPQ_DRIVERS:
+        return {}
+    timeouts = timeouts or DatabaseTimeouts()
+    connect_s = POSTGRES_CONNECT_TIMEOUT_S if timeouts.connect_s is None else timeouts.connect_s
+    wanted: dict[str, Any] = {
+        "connect_timeout": connect_s or None,
+        "keepalives": 1,
+        "keepalives_idle": timeouts.keepalives_idle_s,
+        "keepalives_interval": timeouts.keepalives_interval_s,
+        "keepalives_count": timeouts.keepalives_count,
+        "tcp_user_timeout": round(timeouts.tcp_user_timeout_s * 1000) or None,  # milliseconds
+    }
+    args = {name: value for name, value in wanted.items() if value is not None and name not in url.query}
+    options = url.query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    if timeouts.statement_s and "statement_timeout" not in options:
+        # connect_args replace the URL's own options (e.g. a search_path): the two are joined
+        args["options"] = f"{options} -c statement_timeout={round(timeouts.statement_s * 1000)}".strip()
+    return args
 
 
 class StoreUnavailable(RuntimeError):
@@ -123,9 +186,10 @@ def check_database_exists(url: str) -> None:
         )
 
 
-def make_engine(url: str, create_tables: bool = True) -> Engine:
+def make_engine(url: str, create_tables: bool = True, timeouts: DatabaseTimeouts | None = None) -> Engine:
     """An engine for ``url``; creates the SQLite folder and, with ``create_tables``, brings the schema to
-    the latest migration (a database made by create_all is stamped first). StoreUnavailable if unreachable."""
+    the latest migration (a database made by create_all is stamped first). StoreUnavailable if unreachable.
+    PostgreSQL connections get ``timeouts`` (default: ``DatabaseTimeouts()``), and are pinged before use."""
     parsed = parse_url(url)
     where = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
@@ -141,9 +205,7 @@ def make_engine(url: str, create_tables: bool = True) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_wal)
     else:
         try:
-            bounded = parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
-            connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S} if bounded else {}
-            engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+            engine = create_engine(url, pool_pre_ping=True, connect_args=postgres_connect_args(parsed, timeouts))
         except ModuleNotFoundError as error:
             raise StoreUnavailable(
                 f"Cannot open the database {where}: its driver ({error.name}) is not installed; "

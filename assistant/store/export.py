@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, func, select
 
-from assistant.store.db import check_database_exists, make_engine, store_errors
+from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engine, store_errors
 from assistant.store.review import LogFilter
 from assistant.store.tables import SessionRow, TurnRow
 
@@ -252,7 +252,7 @@ def export_logs(
     check_target(path)  # refuse a bad name or folder before opening the database
     export_format(path, fmt)
     check_database_exists(url)  # a mistyped SQLite path is reported, not created
-    engine = make_engine(url)
+    engine = make_engine(url, timeouts=BATCH_TIMEOUTS)  # a large export may rightly take long
     try:
         if on_total is not None:
             on_total(count_turns(engine, log_filter))

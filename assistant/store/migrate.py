@@ -114,6 +114,8 @@ def locked_transaction(engine: Engine) -> Iterator[Connection]:
         return
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
+            # a migration (or waiting for another process's) may take longer than a turn's statement timeout
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
         yield connection
 
