@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from assistant.store import make_engine
+from assistant.store.db import BATCH_TIMEOUTS
 from assistant.store.inbox import conversations_with_a_person, count_with_a_person
 
 SCHEMA = "bench_inbox"
@@ -82,7 +83,8 @@ def main() -> None:
         db.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         db.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     separator = "&" if "?" in args.postgres_url else "?"
-    engine = make_engine(f"{args.postgres_url}{separator}options=-csearch_path%3D{SCHEMA}")  # migrated on opening
+    # migrated on opening; generating a million conversations takes longer than a turn's statement timeout
+    engine = make_engine(f"{args.postgres_url}{separator}options=-csearch_path%3D{SCHEMA}", timeouts=BATCH_TIMEOUTS)
     try:
         print(f"generating {args.sessions:,} conversations ({args.sessions * 10:,} events, {args.sessions // 20:,} handoffs, {OPEN} open)…")
         fill(engine, args.sessions)

@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.store import SqlStore, make_engine  # noqa: E402
+from assistant.store.db import BATCH_TIMEOUTS  # noqa: E402
 from assistant.store.review import LogFilter, list_sessions  # noqa: E402
 from assistant.store.search import create_full_text_search, drop_full_text_search  # noqa: E402
 from assistant.store.tables import FeedbackRow, SessionRow, TurnRow  # noqa: E402
@@ -584,7 +585,7 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any] | None:
             print(f"postgresql: {name} p50 {result[name]['p50_ms']:.2f} ms, p95 {result[name]['p95_ms']:.2f} ms", flush=True)
         if args.append_only:
             return result
-        engine = make_engine(postgres_schema_url(args.postgres_url))
+        engine = make_engine(postgres_schema_url(args.postgres_url), timeouts=BATCH_TIMEOUTS)  # bulk generation: no statement timeout
         try:
             started = time.perf_counter()
             load_postgres(engine, args.turns, args.seed)
