@@ -8,9 +8,11 @@ API request, in this order:
    else 401. Keys are kept as sha256 digests and compared in constant time; the API documentation
    (``/api/docs``, ``/api/openapi.json``) stays readable without a key.
 2. **Declared size**: a ``Content-Length`` above the limit is refused with 413 before anything is read.
-3. **Rate limits** on the endpoints that run a turn or call staff (``POST /api/sessions/{id}/messages``,
-   ``POST /api/sessions/{id}/handoff`` and ``POST /v1/chat/completions``): a token bucket per client address and one per conversation, 429
-   with ``Retry-After`` when empty. A request with a valid API key skips the per-address bucket
+3. **Rate limits** on every request that writes: the turns (``POST /api/sessions/{id}/messages``, a handoff
+   asked for or cancelled at ``/api/sessions/{id}/handoff``, ``POST /v1/chat/completions``) have a token bucket
+   per client address and one per conversation; starting a conversation (``POST /api/sessions``) and feedback
+   (``POST /api/sessions/{id}/feedback``) have a per-address bucket each, of the same size. 429 with
+   ``Retry-After`` when empty. A request with a valid API key skips the per-address buckets
    (server-to-server traffic arrives from one address for many customers) but not the per-conversation one.
 4. **Actual size**: the body is read up to the limit (chunked bodies have no ``Content-Length``) and
    handed on; one byte more is 413.
@@ -52,6 +54,8 @@ PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})  # the API's docume
 STAFF_PREFIX = "/api/staff/"  # checks keys of its own (assistant/staff_api.py): a customer key neither opens nor is needed
 MESSAGES_PATH = re.compile(r"^/api/sessions/([^/]{1,128})/(?:messages|handoff)/?$")  # a handoff counts as a message
 COMPLETIONS_PATH = re.compile(r"^/v1/chat/completions/?$")
+SESSIONS_PATH = re.compile(r"^/api/sessions/?$")
+FEEDBACK_PATH = re.compile(r"^/api/sessions/[^/]{1,128}/feedback/?$")
 HASH_PREFIX = "sha256:"
 MIN_KEY_CHARS = 16
 OFF = {"", "off", "none", "0", "unlimited"}
@@ -325,6 +329,9 @@ class ApiGuardMiddleware:
         self.guards = guards
         self.per_ip = guards.limiter(guards.per_ip, "ip") if guards.per_ip else None
         self.per_session = guards.limiter(guards.per_session, "session") if guards.per_session else None
+        # the same rate, in buckets of their own: starting conversations and giving feedback use up no turns
+        self.starts_per_ip = guards.limiter(guards.per_ip, "ip-sessions") if guards.per_ip else None
+        self.feedback_per_ip = guards.limiter(guards.per_ip, "ip-feedback") if guards.per_ip else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -374,14 +381,21 @@ class ApiGuardMiddleware:
             raise RequestRefused(413, f"request body is {int(length):,} bytes; the limit is {self.guards.max_body_bytes:,}")
 
     def _limit_rate(self, scope: Scope, path: str, authenticated: bool) -> None:
-        if scope.get("method") != "POST":
-            return
+        method = scope.get("method")
         session = MESSAGES_PATH.match(path)
-        if session is None and not COMPLETIONS_PATH.match(path):
+        if method == "POST" and SESSIONS_PATH.match(path):
+            per_ip, kind, session = self.starts_per_ip, "new conversations", None
+        elif method == "POST" and FEEDBACK_PATH.match(path):
+            per_ip, kind, session = self.feedback_per_ip, "feedback requests", None
+        elif session is not None and (method == "POST" or (method == "DELETE" and path.rstrip("/").endswith("/handoff"))):
+            per_ip, kind = self.per_ip, "messages"
+        elif method == "POST" and COMPLETIONS_PATH.match(path):
+            per_ip, kind = self.per_ip, "messages"
+        else:
             return
-        checks: list[tuple[RateLimiter, str, str]] = []
-        if self.per_ip is not None and not authenticated:
-            checks.append((self.per_ip, _client(scope), "from this address"))
+        checks: list[tuple[Limiter, str, str]] = []
+        if per_ip is not None and not authenticated:
+            checks.append((per_ip, _client(scope), "from this address"))
         if self.per_session is not None and session is not None:
             checks.append((self.per_session, session[1], "in this conversation"))
         refused = take_or_refuse(checks)
@@ -389,7 +403,7 @@ class ApiGuardMiddleware:
             seconds, limiter, what = refused
             raise RequestRefused(
                 429,
-                f"Too many messages {what}: the limit is {limiter.rate}. Try again in {seconds} second(s).",
+                f"Too many {kind} {what}: the limit is {limiter.rate}. Try again in {seconds} second(s).",
                 {"retry-after": str(seconds)},
             )
 

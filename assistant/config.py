@@ -150,7 +150,8 @@ class Settings(BaseSettings):
         description="Keys of the staff API (/api/staff: the Inbox, replies, hand-backs), in the format of api_keys; empty: the staff API is off.",
     )
     rate_limit_per_ip: str = Field(
-        "60/minute", description="Messages per client address (API turns: messages and chat completions), e.g. 60/minute; 'off'. Requests with a valid API key are exempt."
+        "60/minute", description="Messages per client address (API turns: messages, handoffs and chat completions), e.g. 60/minute; 'off'. "
+        "New conversations and feedback have per-address limits of this size too, each counted apart. Requests with a valid API key are exempt."
     )
     rate_limit_redis_url: str = Field(
         "",

@@ -211,8 +211,10 @@ def test_per_session_limit_is_429_with_retry_after_and_leaves_other_sessions_alo
 
 def test_handoff_requests_count_against_the_message_limits(assistant) -> None:  # type: ignore[no-untyped-def]
     client = make_client(assistant, ApiGuards(per_ip=Rate(2, 60)))
+    opener = make_client(assistant, ApiGuards())  # starting conversations has a bucket of its own: not counted here
+    sessions = [new_session(opener) for _ in range(3)]
 
-    statuses = [client.post(f"/api/sessions/{new_session(client)}/handoff").status_code for _ in range(3)]
+    statuses = [client.post(f"/api/sessions/{session}/handoff").status_code for session in sessions]
 
     assert statuses == [200, 200, 429]  # calling staff is limited like sending a message
 
@@ -241,6 +243,73 @@ def test_a_valid_key_skips_the_per_ip_limit_but_not_the_per_session_one(assistan
     one = sessions[0]
     statuses = [client.post(f"/api/sessions/{one}/messages", json=QUESTION, headers=auth).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_starting_conversations_is_limited_per_address_by_the_same_setting(assistant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ASSISTANT_RATE_LIMIT_PER_IP", "2/minute")
+    client = make_client(assistant, ApiGuards.from_settings(load_settings()))
+    neighbour = make_client(assistant, ApiGuards.from_settings(load_settings()), client_ip="198.51.100.1")
+
+    statuses = [client.post("/api/sessions").status_code for _ in range(3)]
+    refused = client.post("/api/sessions")
+
+    assert statuses == [201, 201, 429] and refused.status_code == 429
+    assert refused.headers["content-type"] == "application/json" and 1 <= int(refused.headers["retry-after"]) <= 60
+    detail = refused.json()["detail"]
+    assert detail.startswith("Too many new conversations from this address: the limit is 2 per minute. Try again in ")
+    assert neighbour.post("/api/sessions").status_code == 201
+    session = new_session(neighbour)  # conversations go on: starting them used up no messages
+    assert client.post(f"/api/sessions/{session}/messages", json=QUESTION).status_code == 200
+    assert client.get(f"/api/sessions/{session}").status_code == 200  # reading is not limited
+
+
+def test_feedback_is_limited_per_address_in_a_bucket_of_its_own(assistant) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(assistant, ApiGuards(per_ip=Rate(2, 60)))
+    opener = make_client(assistant, ApiGuards())
+    session = new_session(opener)
+    assert opener.post(f"/api/sessions/{session}/messages", json=QUESTION).status_code == 200
+    rating = {"turn_no": 1, "rating": 1}
+
+    statuses = [client.post(f"/api/sessions/{session}/feedback", json=rating).status_code for _ in range(3)]
+
+    assert statuses == [201, 201, 429]
+    refused = client.post(f"/api/sessions/{session}/feedback", json=rating)
+    assert "Too many feedback requests from this address: the limit is 2 per minute" in refused.json()["detail"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert client.post(f"/api/sessions/{session}/messages", json=QUESTION).status_code == 200  # messages count apart
+
+
+def test_cancelling_a_handoff_counts_as_a_message(assistant) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(assistant, ApiGuards(per_ip=Rate(2, 60)))
+    session = new_session(make_client(assistant, ApiGuards()))
+
+    statuses = [
+        client.post(f"/api/sessions/{session}/handoff").status_code,
+        client.delete(f"/api/sessions/{session}/handoff").status_code,
+        client.post(f"/api/sessions/{session}/handoff").status_code,
+    ]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_a_valid_key_skips_the_per_address_limits_of_starting_and_feedback(assistant) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(assistant, ApiGuards(keys=ApiKeys([hash_key(KEY)]), per_ip=Rate(1, 60)))
+    auth = {"Authorization": f"Bearer {KEY}"}
+
+    sessions = [new_session(client, **auth) for _ in range(3)]  # a shop's backend, for many customers
+
+    assert len(set(sessions)) == 3
+
+
+def test_completions_over_the_limit_are_openai_rate_limit_errors(assistant) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(assistant, ApiGuards(per_ip=Rate(1, 60)))
+    completion = {"messages": [{"role": "user", "content": "How long do password reset links work?"}]}
+
+    assert client.post("/v1/chat/completions", json=completion).status_code == 200
+    refused = client.post("/v1/chat/completions", json=completion)
+
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["error"]["type"] == "rate_limit_error" and refused.json()["error"]["code"] == "rate_limit_exceeded"
 
 
 # -- body size --------------------------------------------------------------------------------------------------
