@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
 from dialog.detached import finish_alone
@@ -105,6 +106,33 @@ def install_api_guards(app: FastAPI, guards: ApiGuards | None = None) -> ApiGuar
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _openai_http_error)  # type: ignore[arg-type]
     return guards
+
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def install_api_fallback(app: FastAPI) -> None:
+    """JSON errors for paths under ``/api`` and ``/v1`` that no route serves: 405 with ``Allow`` when the path
+    exists for other methods, else 404, each with a ``detail`` sentence (and on ``/v1`` OpenAI's ``error``
+    object, once ``install_api_guards`` has run). Call it after the API's routes are included and before
+    anything is mounted at ``/`` (the chat page would otherwise answer them with its own 404)."""
+
+    async def no_such_endpoint(request: Request) -> None:
+        routes = [  # the API's routes (included routers are wrapped: each is asked, not read)
+            route for route in app.router.routes if not isinstance(route, Mount) and getattr(route, "endpoint", None) is not no_such_endpoint
+        ]
+        allowed = {
+            candidate for candidate in ALL_METHODS
+            if any(route.matches({**request.scope, "method": candidate})[0] is Match.FULL for route in routes)
+        }
+        path, method = request.url.path, request.method
+        if allowed and method not in allowed:
+            listed = ", ".join(sorted(allowed))
+            raise HTTPException(405, f"{method} is not allowed on {path}; it takes {listed}.", headers={"Allow": listed})
+        raise HTTPException(404, f"There is no API endpoint {method} {path}; the endpoints are listed at /api/docs.")
+
+    for path in ("/api", "/api/{rest:path}", "/v1", "/v1/{rest:path}"):
+        app.add_api_route(path, no_such_endpoint, methods=ALL_METHODS, include_in_schema=False)
 
 
 def limit_body_size(app: FastAPI, max_bytes: int = MAX_BODY_BYTES) -> None:

@@ -433,6 +433,7 @@ class ApiGuardMiddleware:
 OPENAI_ERRORS = {  # status: (type, code) as OpenAI's API names them, so its client libraries show the message
     401: ("invalid_request_error", "invalid_api_key"),
     404: ("invalid_request_error", "not_found"),
+    405: ("invalid_request_error", "method_not_allowed"),
     413: ("invalid_request_error", "request_too_large"),
     422: ("invalid_request_error", "invalid_request"),
     429: ("rate_limit_error", "rate_limit_exceeded"),

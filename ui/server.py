@@ -15,7 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.api import create_router, install_api_guards
+from assistant.api import create_router, install_api_fallback, install_api_guards
 from assistant.api_security import ApiGuards
 from dialog.manager import DialogManager
 from retrieval.errors import UnreadableFile
@@ -112,6 +112,7 @@ def create_app(
         if staff_api is not None:
             app.include_router(staff_api)
         install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
+    install_api_fallback(app)  # unknown /api and /v1 paths: JSON 404 or 405, not the chat page's 404
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:

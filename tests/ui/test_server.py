@@ -123,6 +123,73 @@ def test_api_is_mounted_beside_the_chat_page_with_its_docs(assistant: Assistant)
         assert web.get("/").status_code == 200  # the chat page is still there
 
 
+@pytest.mark.parametrize("path", ["/api/nope", "/api/sessions/abc/nope", "/api", "/api/", "/api/staff/nope"])
+def test_an_unknown_api_path_is_a_json_404_not_the_chat_pages(assistant: Assistant, path: str) -> None:
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    with TestClient(app) as web:
+        for method in ("GET", "POST", "DELETE"):
+            response = web.request(method, path)
+            assert response.status_code == 404 and response.headers["content-type"] == "application/json"
+            assert response.json() == {"detail": f"There is no API endpoint {method} {path}; the endpoints are listed at /api/docs."}
+
+
+def test_an_unknown_v1_path_is_an_openai_style_404(assistant: Assistant) -> None:
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    with TestClient(app) as web:
+        response = web.post("/v1/completions", json={"prompt": "hi"})  # the legacy endpoint, which this server has not
+
+    assert response.status_code == 404
+    body = response.json()
+    assert body["detail"] == "There is no API endpoint POST /v1/completions; the endpoints are listed at /api/docs."
+    assert body["error"] == {"message": body["detail"], "type": "invalid_request_error", "param": None, "code": "not_found"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/api/sessions", "POST"),
+        ("PUT", "/api/sessions/abc", "GET"),
+        ("GET", "/api/sessions/abc/messages", "POST"),
+        ("PATCH", "/api/sessions/abc/handoff", "DELETE, POST"),
+        ("GET", "/v1/chat/completions", "POST"),
+        ("POST", "/v1/models", "GET"),
+        ("POST", "/api/openapi.json", "GET, HEAD"),
+    ],
+)
+def test_a_wrong_method_is_a_json_405_with_allow(assistant: Assistant, method: str, path: str, allow: str) -> None:
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    with TestClient(app) as web:
+        response = web.request(method, path)
+
+    assert response.status_code == 405 and response.headers["allow"] == allow
+    assert response.json()["detail"] == f"{method} is not allowed on {path}; it takes {allow}."
+    if path.startswith("/v1/"):
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_json_errors_leave_the_other_pages_and_the_api_alone(assistant: Assistant) -> None:
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)
+    with TestClient(app) as web:
+        assert web.get("/").status_code == 200 and web.get("/config").status_code == 200  # the chat page
+        assert web.get("/kb/accounts/reset-password").status_code == 200 and web.get("/healthz").status_code == 200
+        assert web.get("/api/docs").status_code == 200 and web.get("/v1/models").status_code == 200
+        assert web.get("/api/sessions/abc").json() == {"detail": "No conversation with id 'abc'."}
+        assert web.get("/apiary").status_code == 404  # not under /api/: the chat page's own 404
+        paths = web.get("/api/openapi.json").json()["paths"]
+        assert not any("{rest}" in path or path in ("/api", "/v1") for path in paths)  # the catch-all is not documented
+
+
+def test_unknown_api_paths_need_a_key_like_the_rest_when_keys_are_set(assistant: Assistant) -> None:
+    from assistant.api_security import ApiGuards, ApiKeys, hash_key
+
+    key = "sa-test-key-0123456789abcdef"
+    guards = ApiGuards(keys=ApiKeys([hash_key(key)]))
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager, guards=guards)
+    with TestClient(app) as web:
+        assert web.get("/api/nope").status_code == 401  # nothing about the API's paths is told without a key
+        assert web.get("/api/nope", headers={"X-API-Key": key}).status_code == 404
+
+
 def test_no_other_site_may_read_the_pages_or_the_api_with_the_staff_cookie(assistant: Assistant) -> None:
     # Gradio's own CORS rule allowed every origin, with credentials, on a host other than localhost:
     # a page anywhere could read the review pages with a logged-in member of staff's cookie.
