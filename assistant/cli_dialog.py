@@ -30,7 +30,9 @@ Each YAML file is one conversation: the customer's turns, and what the assistant
       - user: Where is my order?
         expect: {action: business, asks_for: order_number}
       - user: NW-20481736
-        expect: {action: business, slots: {order_number: NW-20481736}, text_contains: Shipped}
+        expect: {action: business, slots: {order_number: NW-20481736}, asks_for: email}
+      - user: jane.doe@example.com
+        expect: {action: business, text_contains: Shipped}
       - user: How do I cancel?
         expect: {action: clarify, options_count: 2}
       - user: {option: 1}            # clicks the first button of the clarifying question

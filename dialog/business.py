@@ -9,7 +9,8 @@ The parameters' names are slot names and their type hints (``str``, ``int``, ``f
 say how a slot value is converted; parameters without a default are required. When a required slot is
 missing the dialog asks for it (the parameter's prompt) and fills it from the next messages, slots carry
 across turns, and the customer can change the subject at any time. ``demo_actions`` builds the demo
-shop's registry: an order-status lookup in ``demo/orders.csv``.
+shop's registry: an order-status lookup in ``demo/orders.csv`` that shows an order only to a customer who
+gives both its number and the e-mail address it was placed with.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import csv
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
 import types
 import typing
@@ -36,6 +38,8 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
     bool: lambda v: v if isinstance(v, bool) else str(v).strip().lower() in ("1", "true", "yes", "y"),
     date: lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)),
 }
+# what the conversation log keeps of a redacted slot ("[EMAIL]", assistant/privacy.py): no value for an action
+REDACTED_VALUE = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,9 @@ class BusinessAction:
 
     @staticmethod
     def _convert(parameter: SlotParameter, value: Any) -> Any:
-        if value is None or value == "":
+        """The slot's value as the parameter's type; None for no value, one that does not convert, or one
+        the log redacted (an e-mail address given in an earlier turn, replayed as ``[EMAIL]``: asked again)."""
+        if value is None or value == "" or (isinstance(value, str) and REDACTED_VALUE.fullmatch(value)):
             return None
         try:
             return CONVERTERS[parameter.type](value)
@@ -178,7 +184,7 @@ def load_actions(spec: str) -> BusinessActions:
 
 
 DEMO_ORDERS = Path(__file__).resolve().parents[1] / "demo" / "orders.csv"
-ORDER_COLUMNS = ("order_number", "status")  # what the order-status lookup reads
+ORDER_COLUMNS = ("order_number", "status", "email")  # what the order-status lookup reads
 
 
 class OrdersError(ValueError):
@@ -187,8 +193,8 @@ class OrdersError(ValueError):
 
 def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) -> None:
     """OrdersError unless ``path`` is a readable UTF-8 CSV with the columns the lookup needs, every row with
-    as many fields as the header and an order number and status, and (given ``order_number``, which says
-    whether a text is one whole order number as customers' messages are read) every order number one the
+    as many fields as the header and an order number, status and e-mail address, and (given ``order_number``,
+    which says whether a text is one whole order number as customers' messages are read) every order number one the
     assistant can recognise; run at start-up, so a wrong ``orders_file`` is not found at a customer's first
     order question."""
     try:
@@ -206,16 +212,16 @@ def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) 
     if missing:
         hint = " (columns must be separated by commas)" if len(header) == 1 and (";" in header[0] or "\t" in header[0]) else ""
         raise OrdersError(
-            f"the orders file {path} has no {' or '.join(missing)} column{hint}; its header is: {','.join(header) or '(empty)'}"
+            f"the orders file {path} has no {or_list(missing)} column{hint}; its header is: {','.join(header) or '(empty)'}"
         )
-    number_at, status_at = header.index("order_number"), header.index("status")
+    number_at, status_at, email_at = header.index("order_number"), header.index("status"), header.index("email")
     bad_width, empty, unrecognised = [], [], []
     for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             bad_width.append(line)
-        elif not row[number_at].strip() or not row[status_at].strip():
+        elif not row[number_at].strip() or not row[status_at].strip() or not row[email_at].strip():
             empty.append(line)
         elif order_number is not None and not order_number(row[number_at].strip()):
             unrecognised.append((line, row[number_at].strip()))
@@ -223,7 +229,7 @@ def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) 
     if bad_width:
         problems.append(f"rows without exactly {len(header)} fields (quote values that contain commas) on line(s) {line_list(bad_width)}")
     if empty:
-        problems.append(f"rows without an order_number or status on line(s) {line_list(empty)}")
+        problems.append(f"rows without an order_number, status or email on line(s) {line_list(empty)}")
     if unrecognised:
         examples = ", ".join(f"{number!r} (line {line})" for line, number in unrecognised[:3])
         problems.append(
@@ -232,6 +238,11 @@ def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) 
         )
     if problems:
         raise OrdersError(f"the orders file {path}: " + "; ".join(problems))
+
+
+def or_list(names: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    return " or ".join(filter(None, (", ".join(names[:-1]), names[-1])))
 
 
 def read_orders(path: Path) -> dict[str, dict[str, str]]:
@@ -259,26 +270,36 @@ def describe_order(order: Mapping[str, str]) -> str:
 
 NW_PROMPT = "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."
 NW_NOT_FOUND = "(it starts with NW- and has 8 digits) "
+EMAIL_PROMPT = "To keep order details private, I need the e-mail address the order was placed with. What is it?"
+
+
+def same_email(given: str, on_order: str) -> bool:
+    """Whether the customer's e-mail address is the order's (case and blanks aside)."""
+    return bool(on_order.strip()) and given.strip().casefold() == on_order.strip().casefold()
 
 
 def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True) -> BusinessActions:
     """The order-status lookup in ``orders_file`` (read on each call). ``northwind_numbers``: the prompts
-    describe the demo shop's order numbers (``NW-`` and 8 digits); False for a shop with its own."""
+    describe the demo shop's order numbers (``NW-`` and 8 digits); False for a shop with its own.
+
+    An order is shown only to a customer who gives its number and the e-mail address in its ``email``
+    column: order numbers run in sequence, and an order's items and tracking number are personal data.
+    An unknown number and a wrong address get the same reply, so the reply does not tell which orders exist."""
     actions = BusinessActions()
     prompt = NW_PROMPT if northwind_numbers else "I can look that up. What is your order number?"
     format_note = NW_NOT_FOUND if northwind_numbers else ""
 
-    @actions.register(intents=["order_status"], prompts={"order_number": prompt})
-    def order_status(order_number: str) -> ActionResult:
-        """Look up an order's status by its number."""
+    @actions.register(intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT})
+    def order_status(order_number: str, email: str) -> ActionResult:
+        """Look up an order's status by its number, for the e-mail address it was placed with."""
         order = read_orders(orders_file).get(order_number.strip().upper())
-        if order is None:
+        if order is None or not same_email(email, order.get("email") or ""):
             return ActionResult(
-                f"I couldn't find an order {order_number}. Please check the number in your confirmation email "
-                f"{format_note}and send it again.",
+                f"I couldn't find an order {order_number} for that e-mail address. Please check the order number "
+                f"{format_note}and the address in your confirmation email, and send the number again.",
                 {"found": False},
                 ok=False,
-                clear_slots=("order_number",),
+                clear_slots=("order_number", "email"),
             )
         return ActionResult(describe_order(order), {"found": True, "status": order["status"]})
 

@@ -234,4 +234,4 @@ def test_an_unusable_orders_file_is_reported_before_the_first_question(
     assert_one_line_error(invoke(runner, "ask", "Where is order NW-20481736?"), f"cannot read the orders file {tmp_path / 'nope.csv'}")
     (tmp_path / "orders.csv").write_text("number,state\nNW-1,shipped\n", encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_ORDERS_FILE", str(tmp_path / "orders.csv"))
-    assert_one_line_error(invoke(runner, "ask", "Where is order NW-20481736?"), "has no order_number or status column; its header is: number,state")
+    assert_one_line_error(invoke(runner, "ask", "Where is order NW-20481736?"), "has no order_number, status or email column; its header is: number,state")

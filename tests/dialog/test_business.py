@@ -116,15 +116,36 @@ def test_a_parameter_type_that_cannot_be_a_slot_is_refused_at_registration() -> 
 
 def test_demo_order_status(tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
-    orders.write_text("order_number,status,items,carrier,tracking,expected_delivery\nNW-00000001,Shipped,Lamp,UPS,1Z1,2025-03-06\n")
+    orders.write_text(
+        "order_number,email,status,items,carrier,tracking,expected_delivery\n"
+        "NW-00000001,Jo@Example.com,Shipped,Lamp,UPS,1Z1,2025-03-06\n"
+    )
     action = demo_actions(orders).for_intent("order_status")
 
-    found = action({"order_number": "nw-00000001"})
-    missing = action({"order_number": "NW-99999999"})
+    found = action({"order_number": "nw-00000001", "email": "jo@example.com"})
+    missing = action({"order_number": "NW-99999999", "email": "jo@example.com"})
 
     assert found.ok and found.text.startswith("Order NW-00000001 (Lamp) is **Shipped**. It is with UPS, tracking number 1Z1.")
-    assert not missing.ok and missing.clear_slots == ("order_number",)
+    assert not missing.ok and missing.clear_slots == ("order_number", "email")
     assert action.missing({})[0].prompt.startswith("I can look that up. What is your order number?")
+    assert [p.name for p in action.missing({"order_number": "NW-00000001"})] == ["email"]
+
+
+def test_an_order_is_shown_only_with_the_e_mail_address_it_was_placed_with(tmp_path: Path) -> None:
+    """Order numbers run in sequence: a number alone must not show someone else's items and tracking number,
+    and a wrong address reads exactly like an unknown number, so replies do not tell which orders exist."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_number,email,status,items,carrier,tracking\nNW-00000001,jo@example.com,Shipped,Lamp,UPS,1Z1\n")
+    action = demo_actions(orders).for_intent("order_status")
+
+    stranger = action({"order_number": "NW-00000001", "email": "eve@example.com"})
+    unknown = action({"order_number": "NW-00000002", "email": "eve@example.com"})
+    redacted = action.missing({"order_number": "NW-00000001", "email": "[EMAIL]"})  # as replayed from the log
+
+    assert not stranger.ok and not any(word in stranger.text for word in ("Shipped", "Lamp", "UPS", "1Z1"))
+    assert stranger.text.replace("00000001", "00000002") == unknown.text and stranger.data == unknown.data
+    assert stranger.clear_slots == unknown.clear_slots == ("order_number", "email")
+    assert [p.name for p in redacted] == ["email"]  # an address given in an earlier turn is asked for again
 
 
 # -- a shop's own order table and order numbers --------------------------------------------------
@@ -133,10 +154,11 @@ def test_demo_order_status(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("order_number;status\nAB-1001;Shipped\n", "no order_number or status column (columns must be separated by commas)"),
-        ("order_number,status,items\nAB-1001\nAB-1002,Shipped,x\n", "rows without exactly 3 fields (quote values that contain commas) on line(s) 2"),
-        ('order_number,status\n"AB-1001,Shipped\nAB-1002,Shipped\n', "rows without exactly 2 fields"),
-        ("order_number,status\nAB-1001,\n,Shipped\n", "rows without an order_number or status on line(s) 2, 3"),
+        ("order_number;status;email\nAB-1001;Shipped;a@b.c\n", "no order_number, status or email column (columns must be separated by commas)"),
+        ("order_number,status\nAB-1001,Shipped\n", "no email column; its header is: order_number,status"),
+        ("order_number,status,email\nAB-1001\nAB-1002,Shipped,x\n", "rows without exactly 3 fields (quote values that contain commas) on line(s) 2"),
+        ('order_number,status,email\n"AB-1001,Shipped,a@b.c\nAB-1002,Shipped,a@b.c\n', "rows without exactly 3 fields"),
+        ("order_number,status,email\nAB-1001,,a@b.c\n,Shipped,a@b.c\nAB-1003,Shipped,\n", "rows without an order_number, status or email on line(s) 2, 3, 4"),
     ],
 )
 def test_a_malformed_order_table_is_refused_at_start_up(tmp_path: Path, content: str, problem: str) -> None:
@@ -151,15 +173,15 @@ def test_a_malformed_order_table_is_refused_at_start_up(tmp_path: Path, content:
 
 def test_an_order_table_saved_by_excel_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
-    path.write_text("order_number,status\nNW-00000001,Shipped\n", encoding="utf-8-sig")
+    path.write_text("order_number,status,email\nNW-00000001,Shipped,jo@example.com\n", encoding="utf-8-sig")
 
     check_orders(path)
-    assert demo_actions(path).for_intent("order_status")({"order_number": "NW-00000001"}).ok
+    assert demo_actions(path).for_intent("order_status")({"order_number": "NW-00000001", "email": "jo@example.com"}).ok
 
 
 def test_order_numbers_the_assistant_would_not_recognise_are_refused_with_the_setting_to_fix_it(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
-    path.write_text("order_number,status\nAB-1001,Shipped\n", encoding="utf-8")
+    path.write_text("order_number,status,email\nAB-1001,Shipped,jo@example.com\n", encoding="utf-8")
     northwind, acme = EntityExtractor(), EntityExtractor(order_numbers=r"AB-\d{4}")
 
     with pytest.raises(OrdersError, match=r"would not recognise in a message, e\.g\. 'AB-1001' \(line 2\): set order_number_pattern"):
@@ -169,23 +191,24 @@ def test_order_numbers_the_assistant_would_not_recognise_are_refused_with_the_se
 
 def test_an_orders_file_with_blanks_after_its_commas_is_looked_up_as_it_was_checked(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
-    path.write_text("order_number, status\nNW-20481736, Shipped\n", encoding="utf-8")  # the check reads ' status' as status
+    path.write_text("order_number, status, email\nNW-20481736, Shipped, jo@example.com\n", encoding="utf-8")  # read as 'status'
     check_orders(path)
 
-    result = demo_actions(path).get("order_status")({"order_number": "NW-20481736"})
+    result = demo_actions(path).get("order_status")({"order_number": "NW-20481736", "email": "jo@example.com"})
 
     assert result.ok and "**Shipped**" in result.text
 
 
 def test_a_shops_own_order_numbers_are_recognised_and_looked_up(assistant: Assistant, tmp_path: Path) -> None:
     orders = tmp_path / "acme-orders.csv"
-    orders.write_text("order_number,status,items\nAB-1001,Shipped,Trail 29er\n", encoding="utf-8")
+    orders.write_text("order_number,status,items,email\nAB-1001,Shipped,Trail 29er,jo@example.com\n", encoding="utf-8")
     app = Assistant(assistant.settings.model_copy(update={"orders_file": orders, "order_number_pattern": r"AB-\d{4}"}))
     manager = app.build_manager(InMemoryStore())
 
     asked = manager.handle(None, "Where is my order?")
-    found = manager.handle(asked.session_id, "it's ab-1001")
-    unknown = manager.handle(None, "Where is my order AB-9999?")
+    manager.handle(asked.session_id, "it's ab-1001")
+    found = manager.handle(asked.session_id, "jo@example.com")
+    unknown = manager.handle(None, "Where is my order AB-9999? I'm jo@example.com")
 
     assert asked.requested_slot == "order_number" and "NW-" not in asked.text
     assert found.action == "business" and found.slots["order_number"] == "AB-1001" and "**Shipped**" in found.text

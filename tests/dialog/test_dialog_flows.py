@@ -55,26 +55,31 @@ def test_order_status_asks_for_the_number_and_continues_after_a_restart(assistan
     assert (asked.action, asked.requested_slot) == ("business", "order_number")
     assert "order number" in asked.text
     restarted = DialogManager(store, assistant.manager.answer_action, actions=demo_actions())  # a new process
-    result = restarted.handle(asked.session_id, "20481736")
+    number = restarted.handle(asked.session_id, "20481736")
+    result = DialogManager(store, assistant.manager.answer_action, actions=demo_actions()).handle(
+        asked.session_id, "jane.doe@example.com"
+    )
 
+    assert number.requested_slot == "email" and "Shipped" not in number.text  # the order's e-mail address first
     assert result.action == "business" and "Shipped" in result.text
-    assert result.slots == {"order_number": "NW-20481736"} and result.requested_slot is None
+    assert result.slots == {"order_number": "NW-20481736", "email": "jane.doe@example.com"} and result.requested_slot is None
     events = store.load_events(asked.session_id)
     assert [type(e) for e in events if isinstance(e, (SlotRequested, SlotSet, ActionExecuted))] == [
-        SlotRequested, SlotSet, ActionExecuted,
+        SlotRequested, SlotSet, SlotRequested, SlotSet, ActionExecuted,
     ]
     executed = next(e for e in events if isinstance(e, ActionExecuted))
-    assert executed.arguments == {"order_number": "NW-20481736"} and executed.result["status"] == "Shipped"
-    assert store.turns[-1].reason == "ran order_status(order_number=NW-20481736): ok"
+    assert executed.arguments == {"order_number": "NW-20481736", "email": "jane.doe@example.com"}
+    assert executed.result["status"] == "Shipped"
+    assert store.turns[-1].reason == "ran order_status(order_number=NW-20481736, email=jane.doe@example.com): ok"
 
 
 def test_slots_carry_across_turns(assistant) -> None:
     manager = manager_for(assistant)
 
-    first = manager.handle(None, "My order NW-20481740 and my email is omar@example.com")
+    first = manager.handle(None, "My order NW-20481740 and my email is omar.haddad@example.com")
     second = manager.handle(first.session_id, "where is my order?")
 
-    assert first.slots == {"order_number": "NW-20481740", "email": "omar@example.com"}
+    assert first.slots == {"order_number": "NW-20481740", "email": "omar.haddad@example.com"}
     assert second.action == "business" and "Out for delivery" in second.text
 
 
@@ -194,11 +199,11 @@ def test_a_reply_that_asks_for_another_action_runs_that_one_not_the_one_waiting(
 
 def test_a_business_action_that_raises_says_the_lookup_failed_not_the_search(assistant, tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
-    orders.write_text("order_number,status\nNW-20481736,Shipped\n", encoding="utf-8")
+    orders.write_text("order_number,status,email\nNW-20481736,Shipped,jane.doe@example.com\n", encoding="utf-8")
     manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=demo_actions(orders))
     orders.unlink()  # the file went away after start-up
 
-    result = manager.handle(None, "Where is my order NW-20481736?")
+    result = manager.handle(None, "Where is my order NW-20481736? I'm jane.doe@example.com")
 
     assert result.action == "fallback" and result.text == LOOKUP_FAILED
     [turn] = manager.store.turns

@@ -1,0 +1,68 @@
+"""The demo order-status lookup shows an order only to someone who knows the e-mail address it was placed
+with, through the real HTTP API and the real store (redaction on, as served)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from assistant.api import create_router, install_api_guards
+from assistant.api_security import ApiGuards
+
+# what demo/orders.csv holds for NW-20481736: none of it may reach someone without the order's address
+PRIVATE = ("Aero Kettle", "UPS", "1Z999AA10123456784", "2025-03-06", "Shipped")
+
+
+@pytest.fixture
+def client(assistant) -> TestClient:  # type: ignore[no-untyped-def]
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    install_api_guards(app, ApiGuards())
+    return TestClient(app)
+
+
+def say(client: TestClient, session_id: str, text: str) -> dict:
+    response = client.post(f"/api/sessions/{session_id}/messages", json={"text": text})
+    assert response.status_code == 200, response.text
+    done = [line for line in response.text.splitlines() if line.startswith("data: ")][-1]
+    return json.loads(done.removeprefix("data: "))
+
+
+def new_session(client: TestClient) -> str:
+    return client.post("/api/sessions").json()["session_id"]
+
+
+def test_an_order_number_alone_reveals_nothing_about_the_order(client: TestClient) -> None:
+    session = new_session(client)
+
+    asked = say(client, session, "Where is my order NW-20481736?")
+    stranger = say(client, session, "eve@example.com")
+    neighbour = say(client, new_session(client), "Where is my order NW-20481737? My email is eve@example.com")
+    unknown = say(client, new_session(client), "Where is my order NW-20489999? My email is eve@example.com")
+
+    assert asked["requested_slot"] == "email" and "e-mail address" in asked["text"]
+    for reply in (asked, stranger, neighbour, unknown):
+        assert reply["action"] == "business" and not any(word in reply["text"] for word in PRIVATE), reply["text"]
+    assert "couldn't find" in stranger["text"] and stranger["slots"].get("order_number") is None
+    # an existing order with the wrong address reads exactly like an order that does not exist
+    assert neighbour["text"].replace("20481737", "20489999") == unknown["text"]
+    transcript = client.get(f"/api/sessions/{session}").json()
+    assert not any(word in message["text"] for message in transcript["messages"] for word in PRIVATE)
+
+
+def test_the_order_is_shown_with_its_e_mail_address_and_an_address_from_an_earlier_turn_is_asked_again(
+    client: TestClient,
+) -> None:
+    session = new_session(client)
+
+    say(client, session, "Hi, my email is jane.doe@example.com")  # stored redacted: the log keeps [EMAIL]
+    asked = say(client, session, "Where is my order NW-20481736?")
+    found = say(client, session, "JANE.DOE@example.com")
+    at_once = say(client, new_session(client), "Where is my order NW-20481736? I'm jane.doe@example.com")
+
+    assert asked["requested_slot"] == "email"
+    assert found["action"] == "business" and "**Shipped**" in found["text"] and "1Z999AA10123456784" in found["text"]
+    assert "**Shipped**" in at_once["text"]
