@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +20,7 @@ from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.db import DatabaseTimeouts, DatabaseUnreachable, migrate
 from assistant.store.spool import SpoolInUse, hold_spool
-from assistant.store.staff import StaffUsers
+from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
@@ -312,6 +312,11 @@ class Assistant:
     def staff(self) -> StaffUsers:
         return StaffUsers(self.sql_store.engine)
 
+    @cached_property
+    def staff_sessions(self) -> StaffSessions:
+        """Who is logged in to the review pages, in the database: a restart or another server keeps the logins."""
+        return StaffSessions(self.sql_store.engine, lifetime=timedelta(hours=self.settings.staff_login_hours))
+
     def passage_text(self, chunk_id: int) -> str | None:
         """An indexed chunk's text, or None when it is no longer in the index."""
         chunk = self.retriever.index.chunks.get(chunk_id)
@@ -352,7 +357,7 @@ class Assistant:
         staff_api = create_staff_router(self.manager, self.sql_store.engine, ApiKeys(self.settings.staff_api_keys))
         return create_app(
             chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards,
-            staff_api=staff_api, faq_columns=tuple(self.settings.faq_columns),
+            staff_api=staff_api, faq_columns=tuple(self.settings.faq_columns), staff_sessions=self.staff_sessions,
         )
 
     @cached_property

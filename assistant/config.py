@@ -145,6 +145,10 @@ class Settings(BaseSettings):
         description="Keys the HTTP API (/api, /v1) requires as 'Authorization: Bearer KEY' or 'X-API-Key'; empty: the API is open. "
         "Best as 'sha256:<hex>' digests (`python -m assistant.api_security` makes a key and its digest); a list, or comma-separated in the environment.",
     )
+    staff_login_hours: float = Field(
+        12.0, gt=0, description="Hours a login to the review pages lasts; logins are kept in the database, so a restart "
+        "or another server keeps them (changing or removing the user's password ends them).",
+    )
     staff_api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Keys of the staff API (/api/staff: the Inbox, replies, hand-backs), in the format of api_keys; empty: the staff API is off.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
 import gradio as gr
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import create_router, install_api_fallback, install_api_guards
@@ -82,6 +83,19 @@ class NoFramingOfStaffPages:
         await self.app(scope, receive, send_unframeable)
 
 
+REVIEW_COOKIE_ID = "support-assistant-review"  # the login cookie's name is access-token-<this>
+
+
+def keep_logins_in(app: FastAPI, path: str, sessions: MutableMapping[str, str]) -> None:
+    """Keep the logins of the Gradio app mounted at ``path`` in ``sessions`` (e.g. ``StaffSessions``, in the
+    database) instead of the process's memory, under a cookie name that every server gives it (Gradio picks a
+    random one per process): then a restarted server, or another behind the same load balancer, accepts them.
+    Gradio reads and writes its ``tokens`` mapping (token -> username) on login, on each request and on logout."""
+    mounted = next(route.app for route in app.routes if isinstance(route, Mount) and route.path == path)
+    mounted.tokens = sessions  # type: ignore[attr-defined]
+    mounted.cookie_id = REVIEW_COOKIE_ID  # type: ignore[attr-defined]
+
+
 def create_app(
     page: gr.Blocks,
     retriever: Retriever,
@@ -91,10 +105,11 @@ def create_app(
     guards: ApiGuards | None = None,
     staff_api: APIRouter | None = None,
     faq_columns: tuple[str, str] = FAQ_COLUMNS,
+    staff_sessions: MutableMapping[str, str] | None = None,
 ) -> FastAPI:
     """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
     ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
-    pages at ``/review`` (with ``review``, behind ``login``), the staff API (``staff_api``, behind its own
+    pages at ``/review`` (with ``review``, behind ``login``; logins kept in ``staff_sessions`` when given), the staff API (``staff_api``, behind its own
     keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
     # Swagger UI's script and styles come from the fastapi-offline package (outside /api/, so no API key
     # is asked for them): the reference page works where browsers cannot reach a CDN.
@@ -159,4 +174,6 @@ def create_app(
             app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,
             css=REVIEW_CSS, footer_links=[], theme="soft",
         )
+        if staff_sessions is not None:
+            keep_logins_in(app, "/review", staff_sessions)
     return gr.mount_gradio_app(app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME)

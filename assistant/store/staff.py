@@ -1,6 +1,8 @@
 """Logins for the review pages: usernames with salted scrypt password hashes, kept in the database.
 
 Only the hash is stored (``scrypt$n$r$p$salt$hash``, base64 parts); checking compares in constant time.
+Who is logged in (``StaffSessions``) is kept there too: the sha256 of each browser's login token, with an
+expiry, so a restart or another server on the same database keeps everyone logged in.
 """
 
 from __future__ import annotations
@@ -8,13 +10,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+from collections.abc import Callable, Iterator, MutableMapping
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from assistant.store.tables import StaffUserRow
+from assistant.store.tables import StaffSessionRow, StaffUserRow, utcnow
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD_CHARS = 10
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -62,7 +70,7 @@ class StaffUsers:
         self.engine = engine
 
     def set(self, username: str, password: str) -> bool:
-        """Add a login, or change its password; True when it was new."""
+        """Add a login, or change its password (which ends its sessions on the review pages); True when it was new."""
         check_new_login(username, password)
         with Session(self.engine) as db, db.begin():
             row = db.get(StaffUserRow, username)
@@ -70,10 +78,13 @@ class StaffUsers:
                 db.add(StaffUserRow(username=username, password_hash=hash_password(password)))
                 return True
             row.password_hash = hash_password(password)
+            db.execute(delete(StaffSessionRow).where(StaffSessionRow.username == username))
             return False
 
     def remove(self, username: str) -> bool:
+        """Remove a login, and end its sessions on the review pages; False when there was none."""
         with Session(self.engine) as db, db.begin():
+            db.execute(delete(StaffSessionRow).where(StaffSessionRow.username == username))  # not left to the foreign key
             return db.execute(delete(StaffUserRow).where(StaffUserRow.username == username)).rowcount > 0
 
     def names(self) -> list[str]:
@@ -91,3 +102,67 @@ class StaffUsers:
 
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(12))
+
+
+class _StoredKey(str):
+    """A session as ``StaffSessions`` lists it: the token's sha256, for looking it up or deleting it in this
+    process (Gradio's logout goes through the list). Never made from a cookie, which is always hashed."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class StaffSessions(MutableMapping[str, str]):
+    """The review pages' logins as the web UI library keeps them (login token -> username), in the database.
+
+    Only the token's sha256 is stored, with an expiry (``lifetime`` after the login), so a copy of the
+    table lets no one in. A lookup finds only a session that has not expired, whose user still exists.
+    While the database cannot be read, nobody is logged in (a warning is logged); the review pages need it anyway.
+    """
+
+    def __init__(self, engine: Engine, lifetime: timedelta = timedelta(hours=12), clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.lifetime = lifetime
+        self.clock = clock
+
+    @staticmethod
+    def _hash(key: object) -> str:
+        if isinstance(key, _StoredKey):
+            return str(key)
+        if not isinstance(key, str) or not key:
+            raise KeyError(key)
+        return token_hash(key)
+
+    def __setitem__(self, token: str, username: str) -> None:
+        now = self.clock()
+        with Session(self.engine) as db, db.begin():
+            db.execute(delete(StaffSessionRow).where(StaffSessionRow.expires_at <= now))  # the expired go as others come
+            db.add(StaffSessionRow(token_hash=self._hash(token), username=username, created_at=now, expires_at=now + self.lifetime))
+
+    def __getitem__(self, token: object) -> str:
+        hashed = self._hash(token)
+        query = select(StaffSessionRow.username).where(StaffSessionRow.token_hash == hashed, StaffSessionRow.expires_at > self.clock())
+        try:
+            with Session(self.engine) as db:
+                username = db.scalar(query)
+        except SQLAlchemyError as error:
+            log.warning("staff login not checked: the database cannot be read (%s)", " ".join(str(error).split())[:200])
+            raise KeyError(token) from None
+        if username is None:
+            raise KeyError(token)
+        return username
+
+    def __delitem__(self, token: object) -> None:
+        with Session(self.engine) as db, db.begin():
+            if not db.execute(delete(StaffSessionRow).where(StaffSessionRow.token_hash == self._hash(token))).rowcount:
+                raise KeyError(token)
+
+    def __iter__(self) -> Iterator[str]:
+        with Session(self.engine) as db:
+            hashes = list(db.scalars(select(StaffSessionRow.token_hash).where(StaffSessionRow.expires_at > self.clock())))
+        return iter(_StoredKey(hashed) for hashed in hashes)
+
+    def __len__(self) -> int:
+        with Session(self.engine) as db:
+            return db.scalar(select(func.count()).select_from(StaffSessionRow).where(StaffSessionRow.expires_at > self.clock())) or 0

@@ -158,12 +158,32 @@ def test_downgrading_one_revision_keeps_the_conversations(database_url: str, eng
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0006"]
+    assert script.get_heads() == [head_revision()] == ["0007"]
+    assert script.get_revision("0007").down_revision == "0006"
     assert script.get_revision("0006").down_revision == "0005"
     assert script.get_revision("0005").down_revision == "0004"
     assert script.get_revision("0004").down_revision == "0003"
     assert script.get_revision("0003").down_revision == "0002"
     assert script.get_revision("0002").down_revision == FIRST_REVISION
+
+
+def test_upgrading_to_staff_sessions_keeps_the_logins_and_downgrading_drops_only_the_sessions(database_url: str, engines) -> None:
+    from assistant.store.staff import StaffSessions, StaffUsers
+
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+    StaffUsers(old).set("ana", "a long password")  # made before 0007, whose table it does not touch
+
+    upgraded = engines(database_url)  # opening it migrates it
+    assert revision(upgraded) == "0007" and StaffUsers(upgraded).check("ana", "a long password")
+    StaffSessions(upgraded)["token"] = "ana"
+    assert StaffSessions(upgraded)["token"] == "ana"
+
+    with upgraded.begin() as connection:
+        command.downgrade(alembic_config(connection), "0006")
+    assert "staff_sessions" not in inspect(upgraded).get_table_names()
+    assert StaffUsers(upgraded).check("ana", "a long password")
 
 
 def test_upgrading_a_first_revision_database_keeps_its_conversations(database_url: str, engines) -> None:
