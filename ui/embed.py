@@ -93,6 +93,25 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "sa-panel");
 
+  // On a phone the open panel covers the whole page: it is then a modal dialog, and the page behind it is
+  // made inert (Tab, clicks and screen readers stay in the chat) until it closes or the screen widens.
+  var fullScreen = window.matchMedia("(max-width:480px)");
+  var madeInert = [];
+  function shutOutPage() {
+    var modal = panel.classList.contains("sa-open") && fullScreen.matches;
+    panel.setAttribute("aria-modal", String(modal));
+    madeInert.forEach(function (element) { element.inert = false; });
+    madeInert = [];
+    if (!modal) return;
+    Array.prototype.forEach.call(document.body.children, function (element) {
+      if (element !== panel && element !== launcher && !element.inert && element.tagName !== "SCRIPT") {
+        element.inert = true;
+        madeInert.push(element);
+      }
+    });
+  }
+  if (fullScreen.addEventListener) fullScreen.addEventListener("change", shutOutPage);
+
   var frame = null;
   function setOpen(open) {
     if (open && !frame) {  // the chat loads on first open, not with the company's page
@@ -105,6 +124,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
     }
     panel.classList.toggle("sa-open", open);
     launcher.setAttribute("aria-expanded", String(open));
+    shutOutPage();
     (open ? frame : launcher).focus();
   }
   launcher.addEventListener("click", function () { setOpen(!panel.classList.contains("sa-open")); });

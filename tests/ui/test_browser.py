@@ -637,8 +637,15 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         assert panel is not None and (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 390, 844)
         phone.frame_locator("#sa-frame").locator("#question textarea").wait_for(timeout=30_000)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        # full screen, the chat is a modal dialog: the shop's page behind it is inert (no Tab, no screen reader)
+        expect(phone.locator("#sa-panel")).to_have_attribute("aria-modal", "true")
+        behind = "[...document.body.children].filter(e => !e.id.startsWith('sa-') && e.tagName !== 'SCRIPT')"
+        assert phone.evaluate(f"{behind}.length > 0 && {behind}.every(e => e.inert)")
+        assert not page.evaluate(f"{behind}.some(e => e.inert)")  # the wide page's panel is not modal
         phone.locator("#sa-close").tap()
         expect(phone.locator("#sa-launcher")).to_be_visible()
+        assert not phone.evaluate(f"{behind}.some(e => e.inert)")  # closed: the page is usable again
+        expect(phone.locator("#sa-panel")).to_have_attribute("aria-modal", "false")
         browser.close()
 
 
