@@ -322,9 +322,10 @@ class _Request:
         self.query_params = params
 
 
-@pytest.mark.parametrize("params, visible", [({}, True), ({"embed": "1"}, False), ({"embed": "0"}, True)])
-def test_the_title_is_hidden_inside_the_embed_widget(params: dict, visible: bool) -> None:
-    assert ChatPage.header_state(_Request(**params))["visible"] is visible  # type: ignore[arg-type]
+@pytest.mark.parametrize("params, shown", [({}, True), ({"embed": "1"}, False), ({"embed": "0"}, True)])
+def test_the_title_is_for_screen_readers_only_inside_the_embed_widget(params: dict, shown: bool) -> None:
+    classes = ChatPage.header_state(_Request(**params))["elem_classes"]  # type: ignore[arg-type]
+    assert ("heading-for-screen-readers" not in classes) is shown
 
 
 def test_the_embed_script_is_served_and_the_chat_page_may_be_framed(assistant) -> None:
