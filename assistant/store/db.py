@@ -119,10 +119,10 @@ _OUTAGE_MESSAGES = (
 def is_outage(error: BaseException) -> bool:
     """Whether ``error`` (a driver's, or SQLAlchemy's around it) says the database server cannot be reached now,
     as opposed to refusing these settings. SQLite is a local file: it is never "down", only unusable."""
-    orig = getattr(error, "orig", None) or error
     if isinstance(error, DatabaseUnreachable):
         return True
-    if type(orig).__module__.startswith(("sqlite3", "_sqlite3")) or "sqlite" in type(orig).__module__:
+    orig = getattr(error, "orig", None) or error
+    if "sqlite" in type(orig).__module__:
         return False
     if type(orig).__name__ == "ConnectionTimeout":  # psycopg's own timeout (connect_timeout ran out)
         return True
