@@ -12,6 +12,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from assistant.shared_passes import SharedPasses
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -60,7 +62,7 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
-        self._inference = threading.Lock()  # one forward pass at a time: each already uses every core
+        self._passes = SharedPasses(self._encode)  # one pass at a time, shared by the turns waiting for one
         self.dimension = 384
 
     @property
@@ -76,18 +78,26 @@ class SentenceTransformerEmbedder:
                 self.dimension = self._model.get_embedding_dimension()
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        """Each distinct text is embedded once (``distinct``)."""
+        """Each distinct text is embedded once (``distinct``). Concurrent calls share forward passes
+        (``SharedPasses``); a call with a progress bar (an ingest) has its passes to itself."""
         self.warm_up()
         unique, positions = distinct(texts)
-        with self._inference:
-            vectors = self._model.encode(
-                unique,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=show_progress,
-            )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(unique), self.dimension)[positions]
+        if show_progress:
+            with self._passes.exclusive():
+                vectors = self._encode(unique, show_progress=True)
+        else:
+            vectors = self._passes.run(unique)
+        return vectors[positions]
+
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` by the model's own tokenizer, loaded alone (no weights) on first use."""
