@@ -21,6 +21,7 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
+from gradio.utils import get_upload_folder
 
 from retrieval.embedders import Embedder
 from retrieval.errors import UnreadableFile
@@ -75,6 +76,7 @@ class KnowledgeBaseAdmin:
     sentence_vectors: bool = True
     faq_columns: tuple[str, str] = FAQ_COLUMNS
     index_options: dict[str, Any] = field(default_factory=dict)  # index_type, ann_threshold: as the CLI's ingest
+    browser_uploads: Path = field(default_factory=lambda: Path(get_upload_folder()))  # where Gradio keeps uploads
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -166,6 +168,16 @@ class KnowledgeBaseAdmin:
             report = self._ingest([self.uploads_dir])
         return "\n".join([summarise(report), *notes])
 
+    def upload_from_browser(self, files: list[str] | None) -> str:
+        """``upload`` for the staff page: only files the browser uploaded, which Gradio keeps in
+        ``browser_uploads``. The page's request names the files by their path on the server, and a request
+        written by hand can name any path: indexing it would publish a server file at ``/kb/``."""
+        folder = Path(os.path.realpath(self.browser_uploads))
+        outside = [name for name in files or [] if not Path(os.path.realpath(name)).is_relative_to(folder)]  # "..", links
+        if outside:
+            raise refusal("Only files uploaded from this page can be indexed.")
+        return self.upload(files)
+
     def reindex(self) -> str:
         """Index again every file and folder the index was built from, and the uploads folder."""
         try:
@@ -240,7 +252,7 @@ class KnowledgeBaseAdmin:
             def then_refresh(event: Any) -> None:
                 event.then(self.status, None, [summary, documents])
 
-            then_refresh(add.click(self.upload, [files], [outcome]))
+            then_refresh(add.click(self.upload_from_browser, [files], [outcome]))
             then_refresh(reindex.click(self.reindex, None, [outcome]))
             then_refresh(remove.click(self.remove, [doc_id], [outcome]))
             documents.select(self.select_document, [documents], [doc_id])

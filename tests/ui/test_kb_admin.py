@@ -246,3 +246,23 @@ def test_an_upload_is_checked_against_an_older_index_before_it_is_kept(admin: Kn
     assert "refused faq.csv: the id faq#do-you-offer-gift-wrapping belongs to a document ingested from elsewhere" in outcome
     assert not (admin.uploads_dir / "faq.csv").exists()
     assert len(VectorIndex.load(admin.index_dir, "hash", "hash-256").documents) == 5
+
+
+def test_the_page_indexes_only_files_uploaded_from_the_browser_never_other_server_files(
+    assistant: Assistant, admin: KnowledgeBaseAdmin, tmp_path: Path
+) -> None:
+    """The page's request names uploads by their server path; one written by hand named any file on the
+    server (reproduced: a .txt file outside Gradio's upload folder was indexed and shown at /kb/)."""
+    admin.browser_uploads = tmp_path / "gradio"
+    secret = upload_file(tmp_path, "server-notes.md", "# Notes\n\nThe database password is hunter2.\n")
+    uploaded = upload_file(tmp_path / "gradio" / "0a1b", "gift-cards.md", GIFT_CARDS)
+    dotted = str(tmp_path / "gradio" / ".." / "incoming" / "server-notes.md")
+    (tmp_path / "gradio" / "link.md").symlink_to(secret)
+
+    for sneaky in ([secret], [dotted], [str(tmp_path / "gradio" / "link.md")], [uploaded, secret]):
+        with pytest.raises(gr.Error, match="Only files uploaded from this page"):
+            admin.upload_from_browser(sneaky)
+    outcome = admin.upload_from_browser([uploaded])
+
+    assert outcome.startswith("1 added")
+    assert "server-notes" not in assistant.retriever.index.documents and "gift-cards" in assistant.retriever.index.documents
