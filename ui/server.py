@@ -26,6 +26,7 @@ from ui.articles import render_document
 from ui.chat import CSS, THEME
 from ui.embed import CLOSE_ON_ESCAPE, EMBED_JS
 from ui.review_transcript import REVIEW_CSS
+from ui.web_guards import WebPageGuard
 
 DOCS_ASSETS = "/api-docs-assets"  # Swagger UI's files for /api/docs
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
@@ -122,6 +123,7 @@ def create_app(
     # read and drive /review with their cookie (SameSite=None). The widget needs none: its frame is same-origin.
     app.add_middleware(CORSMiddleware, allow_origins=[])
     app.add_middleware(NoFramingOfStaffPages)
+    app.add_middleware(WebPageGuard)  # page request sizes, no uploads to the chat, staff login throttling
     if manager is not None:
         app.include_router(create_router(manager))
         if staff_api is not None:
@@ -172,8 +174,12 @@ def create_app(
         # mounted before "/", which would otherwise take every path; its own login, cookie and queue
         gr.mount_gradio_app(
             app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,
-            css=REVIEW_CSS, footer_links=[], theme="soft",
+            css=REVIEW_CSS, footer_links=[], theme="soft", run_history=False,
         )
         if staff_sessions is not None:
             keep_logins_in(app, "/review", staff_sessions)
-    return gr.mount_gradio_app(app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME)
+    # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
+    # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
+    return gr.mount_gradio_app(
+        app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME, run_history=False
+    )

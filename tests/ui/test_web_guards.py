@@ -1,0 +1,102 @@
+"""The web pages' guards (ui/web_guards.py) through the whole served app: request sizes, no uploads to the
+chat page, throttled staff logins; and no run history kept in the browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import Assistant
+from ui.web_guards import MAX_PAGE_REQUEST_BYTES, LoginThrottle
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def client(assistant: Assistant) -> TestClient:
+    assistant.staff.set("ana", PASSWORD)
+    with TestClient(assistant.web_app()) as test_client:
+        yield test_client
+
+
+def join(client: TestClient, prefix: str, body: bytes, **headers: str):  # type: ignore[no-untyped-def]
+    return client.post(f"{prefix}/gradio_api/queue/join", content=body, headers={"content-type": "application/json", **headers})
+
+
+def test_an_oversized_request_to_the_pages_is_refused_before_it_is_read(client: TestClient) -> None:
+    """Gradio read a 30 MB queue request into memory and answered 200."""
+    huge = json.dumps({"data": ["A" * MAX_PAGE_REQUEST_BYTES, [], None], "fn_index": 0, "session_hash": "s"}).encode()
+
+    for prefix in ("", "/review"):
+        refused = join(client, prefix, huge)
+        assert refused.status_code == 413 and "limit" in refused.json()["detail"]
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for start in range(0, len(huge), 65536):
+            yield huge[start : start + 65536]
+
+    assert client.post("/gradio_api/queue/join", content=chunks(), headers={"content-type": "application/json"}).status_code == 413
+    assert client.post("/review/login", data={"username": "ana", "password": "x" * MAX_PAGE_REQUEST_BYTES}).status_code == 413
+
+
+def test_ordinary_page_requests_still_pass(client: TestClient) -> None:
+    small = json.dumps({"data": [], "fn_index": 0, "session_hash": "s"}).encode()
+
+    assert join(client, "", small).status_code == 200  # the chat's own queue
+    assert join(client, "/review", small).status_code == 401  # the staff pages: their login, as before
+    assert client.get("/config").status_code == 200
+
+
+def test_the_chat_page_takes_no_uploads(client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Anyone could store files of any size through the chat's /gradio_api/upload."""
+    refused = client.post("/gradio_api/upload", files={"files": ("big.bin", b"\0" * 4096)})
+    staff_only = client.post("/review/gradio_api/upload", files={"files": ("notes.md", b"# Notes")})
+
+    assert refused.status_code == 403 and refused.json() == {"detail": "The chat page takes no files."}
+    assert staff_only.status_code == 401  # the staff pages' upload stays behind their login
+
+
+def test_failed_logins_are_throttled_per_address_and_per_username(assistant: Assistant) -> None:
+    """Any number of guesses were checked, and a right password after them let the guesser in."""
+    assistant.staff.set("ana", PASSWORD)
+    assistant.staff.set("ben", PASSWORD)
+    app = assistant.web_app()
+    with TestClient(app, client=("203.0.113.7", 5000)) as guesser, TestClient(app, client=("198.51.100.2", 5000)) as other:
+        for n in range(10):
+            assert guesser.post("/review/login", data={"username": "ana", "password": f"guess {n}"}).status_code == 400
+
+        locked = guesser.post("/review/login", data={"username": "ana", "password": PASSWORD})
+        other_user = guesser.post("/review/login", data={"username": "ben", "password": PASSWORD})
+        other_address = other.post("/review/login", data={"username": "ana", "password": PASSWORD})
+        ben_elsewhere = other.post("/review/login", data={"username": "ben", "password": PASSWORD})
+
+    assert locked.status_code == 429 and "Too many failed logins" in locked.json()["detail"]
+    assert 1 <= int(locked.headers["retry-after"]) <= 15 * 60
+    assert other_user.status_code == 429  # this address is locked, whichever name it tries
+    assert other_address.status_code == 429  # and so is this username, from anywhere
+    assert ben_elsewhere.status_code == 200 and "access-token" in ben_elsewhere.headers["set-cookie"]
+
+
+def test_the_throttle_forgets_failures_after_its_window_and_a_good_login_clears_the_username() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(failures=3, window=60, clock=lambda: now[0])
+    keys = ["ip:203.0.113.7", "user:ana"]
+
+    for _ in range(3):
+        throttle.failed(keys)
+    assert throttle.wait(keys) == 60 and throttle.wait(["ip:198.51.100.2", "user:ben"]) == 0
+    now[0] = 30.0
+    assert throttle.wait(["user:ana"]) == 30
+    throttle.succeeded(["user:ana"])
+    assert throttle.wait(["user:ana"]) == 0 and throttle.wait(["ip:203.0.113.7"]) == 30
+    now[0] = 60.0
+    assert throttle.wait(keys) == 0
+
+
+def test_no_run_history_is_kept_in_the_browser(client: TestClient) -> None:
+    """Gradio kept each call's inputs and outputs (the conversation, its session id) in localStorage."""
+    assert client.get("/config").json()["run_history"] is False
+    client.post("/review/login", data={"username": "ana", "password": PASSWORD})
+    assert client.get("/review/config").json()["run_history"] is False

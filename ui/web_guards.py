@@ -1,0 +1,170 @@
+"""Guards in front of the web pages (the chat page under ``/`` and the review pages under ``/review``); the
+HTTP API has its own (``assistant.api_security``).
+
+- **Request size.** Gradio reads a whole request body into memory before it looks at it (a 30 MB
+  ``/gradio_api/queue/join`` was read and answered 200), so bodies are limited to ``max_bytes``: a declared
+  ``Content-Length`` over it is refused with 413 before anything is read, a chunked body at the first byte past it.
+  The review pages' own uploads (``/review/gradio_api/upload``, behind the staff login) are not limited here.
+- **No uploads on the chat page.** It has no file input, yet Gradio's ``/gradio_api/upload`` took files of any
+  size from anyone and kept them on disk; it answers 403.
+- **Failed staff logins are throttled** (``LoginThrottle``): after ``failures`` failed logins within ``window``
+  seconds from one client address, or for one username, ``POST /review/login`` answers 429 with
+  ``Retry-After`` until the oldest failure is ``window`` seconds old, without checking the password.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+API_PREFIXES = ("/api/", "/v1/")  # guarded by assistant.api_security
+CHAT_UPLOAD = "/gradio_api/upload"
+REVIEW_UPLOAD = "/review/gradio_api/upload"
+REVIEW_LOGIN = "/review/login"
+MAX_PAGE_REQUEST_BYTES = 1024 * 1024
+
+
+class LoginThrottle:
+    """Failed logins per key (``ip:ADDRESS``, ``user:NAME``) in a sliding window, in this process."""
+
+    def __init__(
+        self, failures: int = 10, window: float = 15 * 60, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.failures, self.window, self.max_keys, self.clock = failures, window, max_keys, clock
+        self._failed: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait(self, keys: list[str]) -> int:
+        """Seconds until every key may try again; 0 when none is locked."""
+        now = self.clock()
+        with self._lock:
+            recent = [self._recent(key, now) for key in keys]
+        waits = [times[0] + self.window - now for times in recent if len(times) >= self.failures]
+        return max(1, math.ceil(max(waits))) if waits else 0
+
+    def failed(self, keys: list[str]) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                times = self._recent(key, now)
+                times.append(now)
+                self._failed[key] = times
+                self._failed.move_to_end(key)
+            while len(self._failed) > self.max_keys:  # many addresses: forget the longest quiet
+                self._failed.popitem(last=False)
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failed.pop(key, None)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        """The key's failures within the window (an empty deque, not kept, for a key without any)."""
+        times = self._failed.get(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+
+class WebPageGuard:
+    """The ASGI middleware (see the module docstring): ``app.add_middleware(WebPageGuard, ...)``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_PAGE_REQUEST_BYTES, throttle: LoginThrottle | None = None) -> None:
+        self.app, self.max_bytes = app, max_bytes
+        self.throttle = throttle if throttle is not None else LoginThrottle()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(API_PREFIXES) or path.rstrip("/") == REVIEW_UPLOAD:
+            await self.app(scope, receive, send)
+            return
+        if path.rstrip("/") == CHAT_UPLOAD:
+            await _send_json(send, 403, "The chat page takes no files.")
+            return
+        length = _header(scope, b"content-length")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await _send_json(send, 413, f"Request body is {int(length):,} bytes; the limit is {self.max_bytes:,}.")
+            return
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        body = await self._read_body(receive)
+        if body is None:  # the client went away
+            return
+        if len(body) > self.max_bytes:
+            await _send_json(send, 413, f"Request body is larger than the limit of {self.max_bytes:,} bytes.")
+            return
+        if path.rstrip("/") == REVIEW_LOGIN:
+            await self._login(scope, body, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The body, read up to one byte past the limit."""
+        body, more = bytearray(), True
+        while more and len(body) <= self.max_bytes:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        return bytes(body)
+
+    async def _login(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+        """Refuse while the address or the username has too many recent failures; count the outcome."""
+        form = parse_qs(body.decode("utf-8", "replace"))
+        username = (form.get("username") or [""])[0].strip()
+        client = scope.get("client")
+        keys = [f"ip:{client[0] if client else 'unknown'}", f"user:{username}"]
+        seconds = self.throttle.wait(keys)
+        if seconds:
+            minutes = math.ceil(seconds / 60)
+            await _send_json(
+                send, 429, f"Too many failed logins. Try again in {minutes} minute(s).", {"retry-after": str(seconds)}
+            )
+            return
+        status = 0
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, _replay(body, receive), send_noting_status)
+        if status == 200:
+            self.throttle.succeeded(keys[1:])  # not the address: one good login must not reset a guesser's count
+        elif 400 <= status < 500:
+            self.throttle.failed(keys)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    return next((value.decode("latin-1") for key, value in scope.get("headers", []) if key.lower() == name), "")
+
+
+async def _send_json(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(key.encode(), value.encode()) for key, value in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
