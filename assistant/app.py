@@ -391,9 +391,8 @@ class Assistant:
             if hasattr(part, "warm_up"):
                 part.warm_up()
         if self.extractive:  # the sentences extractive answers are picked from: embedded once, now
-            from assistant.lm.extractive import unit_texts
-            from retrieval.sentences import split_units
+            from assistant.lm.extractive import answer_units, unit_texts
 
             chunks = self.retriever.index.chunks.values()
-            texts = (text for chunk in chunks for text in unit_texts(split_units(chunk.text, 1), [chunk.heading]))
+            texts = (text for chunk in chunks for text in unit_texts(answer_units(chunk.text, 1), [chunk.heading]))
             self.turn_embedder.embed(list(dict.fromkeys(texts)))

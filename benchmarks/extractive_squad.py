@@ -37,11 +37,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from assistant.app import build_embedder  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.lm.answer_eval import normalize_answer, prediction_text  # noqa: E402
-from assistant.lm.extractive import ExtractiveAnswerer, unit_texts  # noqa: E402
+from assistant.lm.extractive import ExtractiveAnswerer, answer_units, unit_texts  # noqa: E402
 from assistant.lm.training_data import load_squad  # noqa: E402
 from retrieval.embedders import CachedEmbedder  # noqa: E402
 from retrieval.evaluation import embed_cached, in_train_half  # noqa: E402
-from retrieval.sentences import split_units  # noqa: E402
 
 def load_paragraphs(path: Path) -> tuple[list[str], list[str], list[dict]]:
     """Paragraph texts, their article titles, and the answerable questions (text, gold paragraph, answers, article)."""
@@ -177,7 +176,7 @@ def main() -> None:
     question_vectors = embed_cached(embedder, [q["question"] for q in questions], cache, queries=True, show_progress=True)
     answerer = ExtractiveAnswerer(CachedEmbedder(embedder, max_entries=200_000))
     headings = None if args.no_headings else titles
-    all_units = [unit_texts(split_units(text, 1), None if headings is None else [headings[row]]) for row, text in enumerate(paragraphs)]
+    all_units = [unit_texts(answer_units(text, 1), None if headings is None else [headings[row]]) for row, text in enumerate(paragraphs)]
     flat = [t for texts in all_units for t in texts]
     answerer.embedder.remember(flat, embed_cached(embedder, flat, cache, show_progress=True))  # as the product's warm-up
 

@@ -57,6 +57,10 @@ SMALL_TALK = {
     "greet": "Hello! I can answer questions about orders, shipping, returns, billing, accounts and more. How can I help?",
     "thanks": "You're welcome! Is there anything else I can help with?",
     "goodbye": "Thanks for getting in touch. Goodbye!",
+    "bot_challenge": (
+        "I'm a virtual assistant. I answer questions from our help centre (orders, shipping, returns, billing, "
+        "accounts and more) and show the articles I used. If you'd rather talk to a person, just say so."
+    ),
     "affirm": "All right. What would you like to know?",
     "deny": "All right. Is there anything else I can help with?",
 }
@@ -152,10 +156,17 @@ def run_business_action(action: BusinessAction, slots: dict[str, Any]) -> Iterat
     printable = {k: str(v) for k, v in arguments.items()}
     events = [ActionExecuted(name=action.name, arguments=printable, result=dict(result.data), ok=result.ok)]
     events += [SlotSet(name=name, value=None) for name in result.clear_slots]
+    # a failed action that forgets a value it needs ("no order NW-…, please check the number and send it
+    # again") waits for that value again, so the corrected one ("sorry, I meant NW-…") runs it
+    again = None if result.ok else next((p.name for p in action.parameters if p.required and p.name in result.clear_slots), None)
+    if again is not None:
+        events.append(SlotRequested(action=action.name, slot=again))
     events.append(BotAnswer(text=result.text, action="business"))
     yield result.text
     outcome_reason = f"ran {action.name}({', '.join(f'{k}={v}' for k, v in printable.items())}): {'ok' if result.ok else 'failed'}"
-    yield ActionOutcome(text=result.text, events=events, timings_ms=timings, reason=outcome_reason)
+    if again is not None:
+        outcome_reason += f"; asks for the {again} again"
+    yield ActionOutcome(text=result.text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again)
 
 
 def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
@@ -189,6 +200,7 @@ class AnswerFromKnowledgeBase:
         clarify_margin: float = 0.0,
         fallback: ExtractiveAnswerer | None = None,
         min_support: float = 0.0,
+        correct_spelling: bool = False,
     ) -> None:
         if generator is None and extractive is None:
             raise ValueError("an answer needs a generator or an extractive answerer")
@@ -202,6 +214,7 @@ class AnswerFromKnowledgeBase:
         self.clarify_margin = clarify_margin
         self.fallback = fallback  # answers when the generator fails (a remote server down or too slow)
         self.min_support = min_support  # decline generated answers whose words the passages hold less than this
+        self.correct_spelling = correct_spelling  # search "how do I return" for "how do i retrn" (retrieval.spelling)
 
     def close_documents(self, question: str, passages: list[Passage]) -> list[Passage]:
         """When a short question's best passages come from articles in different sections (the folder in
@@ -265,6 +278,19 @@ class AnswerFromKnowledgeBase:
         close = [p for p in found if p.chunk.doc_id in prefer_docs and p.score >= floor]
         return close[: self.top_k] if close else found[: self.top_k]
 
+    def _search(self, question: str) -> tuple[list[Passage], int]:
+        """The question's passages, and how many of them the whole question found (the rest are its parts')."""
+        passages = self.retriever.search(question, k=self.top_k)
+        whole = len(passages)
+        if self.extractive is not None:
+            # a long message of several questions can match no passage as a whole, while its parts do
+            passages = self.add_part_passages(question, passages)
+        return passages, whole
+
+    def _found(self, passages: list[Passage], whole: int) -> bool:
+        """Whether the best passage, or the best of one part of the question, is close enough to answer from."""
+        return bool(passages) and max(p.score for p in passages[:1] + passages[whole:]) >= self.min_score
+
     def run(
         self,
         tracker: Tracker,
@@ -272,21 +298,31 @@ class AnswerFromKnowledgeBase:
         only_doc: str | None = None,
         prefer_docs: tuple[str, ...] = (),
         focus: str | None = None,
+        context: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
-        ``focus`` (a follow-up's own words) is what extractive answers must also cover."""
+        ``focus`` (a follow-up's own words) is what extractive answers must also cover; ``context`` (a short
+        message read with the conversation's last query, "gift card: balance?") is searched when
+        ``question`` alone finds nothing."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        corrected = getattr(self.retriever, "corrected", None) if self.correct_spelling else None
+        if corrected is not None:  # the search, the answer and the decision record's query read the corrected words
+            question, focus = corrected(question), corrected(focus) if focus else focus
+        whole = self.top_k  # passages[whole:] are the parts' own best passages, each close enough on its own
         if only_doc is not None:
             found = self.retriever.search(question, k=self.top_k * 10)
             passages = [p for p in found if p.chunk.doc_id == only_doc][: self.top_k] or found[: self.top_k]
         elif prefer_docs:
             passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
         else:
-            passages = self.retriever.search(question, k=self.top_k)
-            if self.extractive is not None:
-                passages = self.add_part_passages(question, passages)
+            passages, whole = self._search(question)
+            if context is not None and not self._found(passages, whole):
+                context = corrected(context) if corrected is not None else context
+                in_context, in_whole = self._search(context)
+                if self._found(in_context, in_whole):  # "balance?" alone is nothing; after "gift card" it is
+                    question, focus, passages, whole = context, question, in_context, in_whole
         timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
         retrieval_event = RetrievalDone(query=question, passages=tuple(retrieved))
@@ -304,7 +340,7 @@ class AnswerFromKnowledgeBase:
                 yield step
             return
 
-        if not passages or passages[0].score < self.min_score:
+        if not self._found(passages, whole):
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
             yield NOT_FOUND
             yield ActionOutcome(

@@ -45,9 +45,9 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
 from dialog.policies import Policy, Prediction, choose, default_policies, intent_label, replies_to_a_question
-from dialog.rewrite import is_follow_up, names_a_topic, rewrite
+from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord
-from dialog.tracker import Tracker
+from dialog.tracker import Tracker, option_named
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +108,22 @@ class TurnUpdate:
 
 def picked_option(clarification: ClarificationAsked | None, text: str) -> int | None:
     """Which option of the open clarifying question the message names (a button's label), if any."""
-    if clarification is None:
+    return option_named(clarification, text)
+
+
+# "the other one", "what about the other option?", "and the other?": the option not taken
+_THE_OTHER = re.compile(r"\bthe other(?:\s+(?:one|option|article|choice))?\b(?!\s+(?!one\b|option\b|article\b|choice\b)[a-z])", re.IGNORECASE)
+
+
+def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:
+    """After the customer picked one of two options, the other one when the message asks for "the other
+    one" (and names nothing else); else None."""
+    if chosen is None or len(chosen[0].options) != 2 or not _THE_OTHER.search(text):
         return None
-    wanted = text.strip().rstrip(".!").casefold()
-    return next((i for i, option in enumerate(clarification.options) if option.casefold() == wanted), None)
+    rest = _THE_OTHER.sub(" ", text)
+    if names_a_topic(rest):  # "the other one is broken, can I return it?" is a question of its own
+        return None
+    return 1 - chosen[1]
 
 
 def validate_message(text: str, max_chars: int) -> str:
@@ -276,14 +288,18 @@ class DialogManager:
 
         step = time.perf_counter()
         understanding = self._understand(tracker, text)
-        query, only_doc, forced, prefer_docs, focus = text, None, None, (), None
-        choice = picked_option(tracker.clarification, text)
-        if choice is not None and tracker.clarification is not None:
-            understanding, query, only_doc, forced = self._resolve(tracker.clarification, choice, understanding)
+        query, only_doc, forced, prefer_docs, focus, context = text, None, None, (), None, None
+        asked, choice = tracker.clarification, picked_option(tracker.clarification, text)
+        if choice is None and tracker.chosen_option is not None:  # "and the other one?" after a pick of two
+            asked, choice = tracker.chosen_option[0], other_option(tracker.chosen_option, text)
+        if choice is not None and asked is not None:
+            understanding, query, only_doc, forced = self._resolve(asked, choice, understanding)
         elif tracker.last_query and is_follow_up(text):
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
                 prefer_docs = tracker.last_answer_docs
+        elif tracker.last_query and is_short(text):  # "balance?" after "gift card": in context if alone finds nothing
+            context = rewrite(text, tracker.last_query)
         asked_for = tracker.requested_slot[1] if tracker.requested_slot is not None else None
         slot_events = [
             SlotSet(name=name, value=value)
@@ -304,7 +320,7 @@ class DialogManager:
 
         outcome, reply, action = None, "", prediction.action
         try:
-            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus):
+            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context):
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
                 else:
@@ -418,6 +434,7 @@ class DialogManager:
         only_doc: str | None,
         prefer_docs: tuple[str, ...] = (),
         focus: str | None = None,
+        context: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action."""
         if prediction.action == "relay":
@@ -437,7 +454,7 @@ class DialogManager:
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [intent_label(i) for i in intents], intents)
         if prediction.action == "answer":
-            return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus)
+            return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context)
         return fallback()
 
     def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:

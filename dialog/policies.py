@@ -9,7 +9,7 @@ BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (ne
 HandoffPolicy         1         handoff: asked for, accepted offer, frustration, off-topic keywords
 BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
 ClarifyPolicy         3         clarify: the two best intents are too close to choose
-SmallTalkPolicy       4         small_talk: greet, thanks, goodbye, yes/no with nothing to answer
+SmallTalkPolicy       4         small_talk: greet, thanks, goodbye, "are you a bot?", yes/no with nothing to answer
 FallbackPolicy        8         fallback: a message with no words to understand
 KnowledgeBasePolicy   10        answer: search the knowledge base (the action may still clarify or decline)
 ====================  ========  ===============================================================
@@ -33,9 +33,11 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.rules import has_words, is_frustrated
 from dialog.tracker import Tracker
 
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye")
+SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge")
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
-STEERING_INTENTS = frozenset({"human", "greet", "thanks", "goodbye", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"})
+STEERING_INTENTS = frozenset(
+    {"human", "greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"}
+)
 INTENT_LABELS = {
     "order_status": "Check the status of an order",
     "cancel_order": "Cancel an order",
@@ -126,7 +128,7 @@ class BusinessActionPolicy:
                 return None  # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers
             return Prediction("business", understanding.confidence, f"business action {action.name} for intent {understanding.intent}", 2, action.name)
         if tracker.requested_slot is None:
-            return None
+            return self._bare_value(understanding, text)
         name, slot = tracker.requested_slot
         if self.actions.get(name) is None or understanding.intent == "deny":
             return None
@@ -134,6 +136,23 @@ class BusinessActionPolicy:
             return Prediction("business", 0.6, f"{name} still needs the {slot}", 2, name)
         return None  # something else: the customer changed the subject
 
+
+    def _bare_value(self, understanding: Understanding, text: str) -> Prediction | None:
+        """A message that is nothing but a value ("NW-20481738") which exactly one business action needs:
+        that action, since a value alone asks for nothing else (a search would find nothing)."""
+        if has_words(_VALUE_TOKEN.sub(" ", text)) or not understanding.entities:
+            return None
+        takers = [
+            a for a in self.actions.actions.values() if any(p.required and p.name in understanding.entities for p in a.parameters)
+        ]
+        if len(takers) != 1:
+            return None
+        slot = next(p.name for p in takers[0].parameters if p.required and p.name in understanding.entities)
+        return Prediction("business", 0.6, f"the message is only a {slot}, which {takers[0].name} takes", 2, takers[0].name)
+
+
+# a value in a message: a word with a digit or an @ in it (an order number, an e-mail address, a date)
+_VALUE_TOKEN = re.compile(r"\S*[\d@]\S*")
 
 _QUESTION_START = re.compile(
     r"^\s*(how|what|where|when|why|which|who|can|could|do|does|did|is|are|will|would|should|may|i want|i need|i'd like)\b",

@@ -32,9 +32,10 @@ GENERIC = frozenset(
 )
 # Question openings dropped from the previous query to leave its topic ("how do I" + "return an item").
 _OPENING = re.compile(
-    r"^\s*(?:how\s+(?:much|many|long|often|soon)\s+(?:do|does|did|is|are|will|can|would)\s+(?:i|we|you|it|they)?\s*|"
+    r"^\s*(?:how\s+(?:much|many|long|often|soon)\s+(?:do|does|did|is|are|will|can|would)\s+(?:(?:i|we|you|it|they)\b)?\s*"
+    r"(?:(?:takes?|costs?)\s+(?:me\s+|us\s+)?to\s+)?|"  # "how long does it take to" + "return an item"
     r"(?:how|what|where|when|why|which|who)\s+(?:do|does|did|can|could|should|would|will|is|are|was)\s+"
-    r"(?:i|we|you|it|they|one)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
+    r"(?:(?:i|we|you|it|they|one)\b)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
     r"i\s+(?:would|'d)\s+like\s+to\s+|i\s+need\s+to\s+|please\s+)",
     re.IGNORECASE,
 )
@@ -58,6 +59,12 @@ def is_follow_up(text: str) -> bool:
         return True
     refers_back = bool(_REFERENCE.search(text))
     return (refers_back or len(words) <= 3) and not names_a_topic(text)
+
+
+def is_short(text: str) -> bool:
+    """A message of a few words ("balance?", "gift wrap"), which may continue the conversation even when it
+    names a topic of its own: searched alone first, and in the conversation's context if that finds nothing."""
+    return 0 < len(_WORD.findall(text)) <= 3
 
 
 def topic_of(query: str) -> str:

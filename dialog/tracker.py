@@ -31,6 +31,14 @@ from dialog.events import (
 NEUTRAL_ACTIONS = ("clarify", "small_talk")
 
 
+def option_named(clarification: ClarificationAsked | None, text: str) -> int | None:
+    """Which option of the clarifying question the message names (a button's label), if any."""
+    if clarification is None:
+        return None
+    wanted = text.strip().rstrip(".!").casefold()
+    return next((i for i, option in enumerate(clarification.options) if option.casefold() == wanted), None)
+
+
 @dataclass
 class Tracker:
     """What a conversation has come to: its events, exchanges, slots, latest intent and handoff state."""
@@ -48,6 +56,8 @@ class Tracker:
     slots: dict[str, Any] = field(default_factory=dict)
     requested_slot: tuple[str, str] | None = None  # (business action, slot) the bot asked for
     clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
+    # the clarifying question the customer's last message answered, and the option picked ("the other one" next)
+    chosen_option: tuple[ClarificationAsked, int] | None = None
     last_query: str | None = None  # the last standalone query sent to retrieval
     last_action: str | None = None  # the action of the last bot reply
     last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
@@ -66,6 +76,8 @@ class Tracker:
         self.events.append(event)
         if isinstance(event, UserMessage):
             self._pending_user = event.text
+            picked = option_named(self.clarification, event.text)
+            self.chosen_option = (self.clarification, picked) if self.clarification is not None and picked is not None else None
         elif isinstance(event, IntentPredicted):
             self.latest_intent = event.intent
         elif isinstance(event, SlotSet):

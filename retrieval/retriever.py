@@ -19,6 +19,7 @@ from retrieval.fusion import (
 from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
+from retrieval.spelling import Speller
 
 Method = Literal["dense", "bm25", "hybrid", "rrf"]
 METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
@@ -85,6 +86,7 @@ class Retriever:
         self._index: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
         self._titles: tuple[VectorIndex, dict[str, str]] | None = None
+        self._speller: tuple[VectorIndex, Speller] | None = None
         self._loaded_stamp: float | None = None
         self._lock = threading.Lock()
 
@@ -126,6 +128,25 @@ class Retriever:
                 texts = [index.chunks[i].embedding_text for i in ids]
                 self._keyword = KeywordIndex(ids, texts, tokenizer=self.options.keyword_tokenizer)
             return self._keyword
+
+    def speller(self) -> Speller:
+        """Spelling correction against the current index's words (``retrieval.spelling``); a word the
+        embedder's tokenizer holds as one token counts as known, so it is never corrected."""
+        index = self.index
+        with self._lock:
+            if self._speller is None or self._speller[0] is not index:
+                chunks = index.chunks.values()
+                speller = Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=self._known_word)
+                self._speller = (index, speller)
+            return self._speller[1]
+
+    def _known_word(self, word: str) -> bool:
+        count = getattr(self.embedder, "count_tokens", None)
+        return count is None or count(word) <= 1
+
+    def corrected(self, query: str) -> str:
+        """``query`` with the words it misspells corrected to the index's words ("retrn" -> "return")."""
+        return self.speller().correct(query)
 
     def _embed_queries(self, queries: list[str]) -> np.ndarray:
         encode = getattr(self.embedder, "embed_queries", None) or self.embedder.embed

@@ -19,7 +19,7 @@ The sentence splitter here is also the extractive answerer's (``assistant.lm.ext
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +45,14 @@ class Unit:
     step: bool = False  # an item of a numbered list: one step of a procedure
 
 
-def split_units(text: str, passage: int) -> list[Unit]:
-    """The passage's sentences and list items in order; list items remember the sentence before the list."""
+def split_units(text: str, passage: int, says_little: Callable[[str], bool] | None = None, shortest_item: int = 2) -> list[Unit]:
+    """The passage's sentences and list items in order; list items remember the sentence before the list.
+
+    With ``says_little``, a sentence it is true of ("Yes.", "Not at the moment.") is kept with the next
+    sentence of its paragraph, as one unit ("No. You can use one promo code per order."): the short reply
+    means nothing without its reason, nor the reason without the reply. Without it, sentences of under
+    three words are dropped. List items of under ``shortest_item`` words are dropped: an item of one word
+    ("PayPal") says something only with the sentence that introduces its list."""
     units: list[Unit] = []
     lead: int | None = None
     for line in text.splitlines():
@@ -56,14 +62,32 @@ def split_units(text: str, passage: int) -> list[Unit]:
         pieces = [_LIST_MARKER.sub("", line).strip()] if is_item else _SENTENCE_END.split(line.strip())
         if not is_item:
             lead = None
+            if says_little is not None:
+                pieces = _joined_to_next(pieces, says_little)
         for piece in pieces:
             piece = piece.strip()
-            if len(piece.split()) < (2 if is_item else 3):  # fragments; a list item may be short ("Euro (EUR)")
+            if len(piece.split()) < (shortest_item if is_item else 3):  # fragments; a list item may be short ("Euro (EUR)")
                 continue
             units.append(Unit(passage, len(units), piece, lead if is_item else None, bool(_STEP_MARKER.match(line))))
             if not is_item and piece.endswith(":"):
                 lead = units[-1].position
     return units
+
+
+def _joined_to_next(sentences: list[str], says_little: Callable[[str], bool]) -> list[str]:
+    """``sentences`` with each one that says little on its own put in front of the next one."""
+    joined: list[str] = []
+    waiting = ""
+    for sentence in sentences:
+        sentence = f"{waiting} {sentence.strip()}".strip()
+        if says_little(sentence) and not sentence.endswith(":"):
+            waiting = sentence
+            continue
+        joined.append(sentence)
+        waiting = ""
+    if waiting:
+        joined.append(waiting)
+    return joined
 
 
 def split_sentences(text: str) -> list[str]:

@@ -11,6 +11,9 @@ its score adds to its cosine similarity with the question:
 - answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
   number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...
 
+A sentence that says almost nothing on its own ("Yes.", "Not at the moment.") is one unit with the
+sentence after it, so a reply is never shown without its reason, nor a reason without its "No.".
+
 The answer is the best sentence, with the next best two of the same passage when they score nearly as
 well (an answer often takes two sentences: "Until then the tracking number may show as not found. It
 can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
@@ -38,7 +41,9 @@ from retrieval.sentences import Unit, split_units, with_heading
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$'.-]*[a-z0-9]|[a-z0-9]")
 
 MOST_UNITS = 3
+MOST_PART_UNITS = 5  # a message of several questions: the best sentence and one per part, at most this many
 MOST_LIST_ITEMS = 6
+REPEATED = 0.8  # a sentence whose meaning words are this share of one already chosen says nothing new
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,29 @@ def content_words(text: str) -> set[str]:
     return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOPWORDS}
 
 
+# Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
+_CONTRASTS = frozenset("no not before after over under until more only off don't can't won't didn't doesn't isn't".split())
+
+
+def meaning_words(text: str) -> set[str]:
+    """What a sentence says, to tell whether it repeats another: its content words and the stop words
+    that change a sentence's meaning."""
+    return content_words(text) | (set(_WORD.findall(text.lower())) & _CONTRASTS)
+
+
+def says_little(sentence: str) -> bool:
+    """A sentence with at most one content word ("Yes.", "No.", "Not at the moment."): a reply that needs
+    the sentence after it."""
+    return len(content_words(sentence)) <= 1
+
+
+def answer_units(text: str, passage: int) -> list[Unit]:
+    """The units answers are made of: the passage's sentences and list items, a sentence that says little
+    on its own kept with the next ("Not at the moment. Northwind Plus is only available to ..."), and a
+    list item of one word ("PayPal"), which is shown after the sentence that introduces its list."""
+    return split_units(text, passage, says_little=says_little, shortest_item=1)
+
+
 def unit_words(units: Sequence[Unit]) -> list[set[str]]:
     """Each unit's content words; a list item is read with the sentence that introduces its list
     ("Shipping costs:" + "Express: $12.95")."""
@@ -187,7 +215,7 @@ class ExtractiveAnswerer:
         (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
         ``headings`` (the passages' heading paths) are read with each of their sentences. ``links`` maps
         a sentence that points to other articles to the numbers of those articles' passages."""
-        units = [unit for n, text in enumerate(passages, start=1) for unit in split_units(text, n)]
+        units = [unit for n, text in enumerate(passages, start=1) for unit in answer_units(text, n)]
         if not units:
             return ""
         parts = question_parts(question) + ([focus] if focus and focus != question else [])
@@ -197,18 +225,27 @@ class ExtractiveAnswerer:
         whole = self._scores(question, context, similarity[:, 0])
         best = self._best(units, whole)
         chosen = [best]
+        most = min(max(MOST_UNITS, 1 + len(parts)), MOST_PART_UNITS, len(units))
+        own_words = [meaning_words(u.text) for u in units]
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
             part_scores = self._scores(part, context, mixed)
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
-            if len(chosen) < min(MOST_UNITS, len(units)):
-                chosen.append(int(np.argmax(part_scores)))
+            part_scores[[i for i in range(len(units)) if _repeats(own_words, i, chosen)]] = -np.inf
+            if len(chosen) < most and np.isfinite(part_scores.max()):
+                pick = int(np.argmax(part_scores))
+                covered = [k for k, j in enumerate(chosen) if _repeats(own_words, j, [pick])]
+                if covered:  # it says all that a chosen sentence says, and more: it takes that one's place
+                    chosen[covered[0]] = pick
+                else:
+                    chosen.append(pick)
         same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best] if not parts else []
+        same = [i for i in same if not _repeats(own_words, i, chosen)]
         # one question: the next best sentences of the same passage, when nearly as good
         same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
         chosen.extend(i for i in same if whole[i] >= self.second_ratio * whole[best])
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
-        followed = self._followed(units, order, whole, links or {})
+        followed = self._followed(units, order, whole, links or {}, own_words)
         return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))])
 
     def _best(self, units: list[Unit], scores: np.ndarray) -> int:
@@ -231,16 +268,21 @@ class ExtractiveAnswerer:
         return vectors[len(questions) :] @ vectors[: len(questions)].T
 
     @staticmethod
-    def _followed(units: list[Unit], chosen: list[int], scores: np.ndarray, links: Mapping[str, Sequence[int]]) -> dict[int, list[int]]:
+    def _followed(
+        units: list[Unit], chosen: list[int], scores: np.ndarray, links: Mapping[str, Sequence[int]], words: Sequence[set[str]]
+    ) -> dict[int, list[int]]:
         """Chosen sentence -> the best sentence of the passages it points to, for each chosen sentence
-        that points to another article (a pointer is no answer)."""
+        that points to another article (a pointer is no answer), unless it repeats a chosen one."""
         added: dict[int, list[int]] = {}
         taken = set(chosen)
         for i in chosen:
             targets = set(links.get(units[i].text, ())) - {units[i].passage}
             if not targets or not is_reference(units[i].text):
                 continue
-            options = [j for j, u in enumerate(units) if u.passage in targets and j not in taken and not is_reference(u.text)]
+            options = [
+                j for j, u in enumerate(units)
+                if u.passage in targets and j not in taken and not is_reference(u.text) and not _repeats(words, j, sorted(taken))
+            ]
             if options:
                 best = max(options, key=lambda j: scores[j])
                 added[i] = [best]
@@ -281,6 +323,20 @@ class ExtractiveAnswerer:
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
                 shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
         return _layout(units, shown)
+
+
+def _repeats(words: Sequence[set[str]], i: int, chosen: Sequence[int]) -> bool:
+    """Whether unit ``i`` says nothing that one chosen unit does not already say: ``REPEATED`` of its
+    ``meaning_words`` are in it, and what it adds is neither a word of contrast nor a figure ("It costs
+    $7.99 per month or $79 per year." after the FAQ's "Northwind Plus costs $7.99 per month or $79 per
+    year, and ..."; two articles often repeat a step; "after 2 pm" does not repeat "before 2 pm")."""
+    own = words[i]
+
+    def repeats(other: set[str]) -> bool:  # what it adds must be neither a contrast ("after") nor a figure
+        added = own - other
+        return len(own & other) >= REPEATED * len(own) and not any(w in _CONTRASTS or any(c.isdigit() for c in w) for w in added)
+
+    return bool(own) and any(repeats(words[j]) for j in chosen if j != i)
 
 
 def _layout(units: Sequence[Unit], shown: Sequence[int]) -> str:

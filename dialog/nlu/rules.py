@@ -1,5 +1,5 @@
 """A small rule-based intent detector for conversation management (greetings, thanks, handoff,
-frustration, order status, yes/no).
+frustration, order status, yes/no, questions about the assistant itself).
 
 Questions about the shop fall through to ``question``; a trained classifier (``dialog.nlu.classifier``)
 refines those behind the same ``understand`` method, and the dialog manager runs on these rules alone
@@ -26,6 +26,15 @@ FRUSTRATION = re.compile(
 )
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
+    # questions about the assistant itself ("Are you a bot?", "What can you do?"): the whole message, so that
+    # "are you a bot? I want a real person" still asks for a person
+    "bot_challenge": re.compile(
+        r"^\s*(?:are you (?:an? )?(?:bot|robot|chat ?bot|human|real(?: person)?|person|machine|ai|computer)|"
+        r"am i (?:talking|chatting|speaking) (?:to|with) (?:an? )?(?:bot|robot|human|real person|person|machine|computer)|"
+        r"who (?:are you|am i (?:talking|chatting|speaking) (?:to|with))|what are you|"
+        r"what (?:can|do) you (?:do|help(?: me)? with|know)|how can you help(?: me)?)[\s?!.]*$",
+        re.IGNORECASE,
+    ),
     "human": re.compile(
         r"\b(human|real person|(?:an? )?(?:live )?agent|representative|operator|someone real|"
         r"talk to (?:a |an |some)?(?:person|one|body)|speak (?:to|with) (?:a |an |some)?(?:person|one|body|staff))\b",

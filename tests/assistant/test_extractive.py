@@ -166,3 +166,75 @@ def test_a_pointer_sentence_brings_the_best_sentence_of_the_article_it_points_to
     assert plain == "If tracking says delivered but there is no parcel, see the article on lost parcels. [1]"
     assert followed.startswith(plain + " ") and followed.endswith("[3]") and "Report a problem" in followed
     assert answerer.answer(question, passages, links={"Express shipping costs $12.50.": [3]}) == plain  # only a pointer is followed
+
+
+def test_a_bare_reply_is_shown_with_its_reason_and_the_reason_with_its_reply() -> None:
+    passages = [
+        "Not at the moment. Northwind Plus is only available to customers with a delivery address in the United States.",
+        "No. You can use one promo code per order. Promo codes cannot be used to buy gift cards.",
+    ]
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
+
+    plus = answerer.answer("Can I join Northwind Plus from Canada, is it only for the United States?", passages[:1])
+    codes = answerer.answer("Can I use two promo codes on one order?", passages[1:])
+
+    assert plus.startswith("Not at the moment. Northwind Plus is only available to customers")
+    assert codes.startswith("No. You can use one promo code per order. [1]")
+    # the index's sentences are unchanged: a short sentence is joined only where answers are made
+    assert split_sentences(passages[1])[0] == "You can use one promo code per order."
+
+
+def test_a_sentence_that_repeats_a_chosen_one_is_left_out() -> None:
+    passages = [
+        "Go to Account > Manage membership and press Cancel membership, then press Confirm cancellation.",
+        "To cancel, go to Account > Manage membership and press Cancel membership. You won't be charged during the trial.",
+    ]
+    question = "How do I cancel my membership, and will I be charged during the trial?"
+    answer = ExtractiveAnswerer(HashEmbedder()).answer(question, passages)
+
+    assert answer.count("press Cancel membership") == 1
+    assert "You won't be charged during the trial. [2]" in answer
+
+
+def test_each_of_three_parts_gets_a_sentence() -> None:
+    passages = [
+        "Northwind Plus costs $79 per year.",
+        "Monthly members can pause their membership for up to 3 months.",
+        "Plus members get free Express shipping on orders over $75.",
+        "Gift cards never expire.",
+    ]
+    question = "I'm a member and I wonder whether it's worth it, how much does it cost per year and can I pause it instead of cancelling?"
+    parts = question_parts(question)
+    answer = ExtractiveAnswerer(HashEmbedder()).answer(question, passages)
+
+    assert len(parts) == 3
+    assert "$79 per year" in answer and "pause their membership" in answer
+
+
+def test_a_paraphrase_repeats_but_a_contrast_does_not() -> None:
+    from assistant.lm.extractive import _repeats, meaning_words
+
+    sentences = [
+        "Northwind Plus costs $7.99 per month or $79 per year, and new members get a 30-day free trial.",
+        "It costs $7.99 per month or $79 per year.",
+        "Orders placed before 2 pm ET usually ship the same business day.",
+        "Orders placed after 2 pm ET usually ship the next business day.",
+        "You have 30 days from delivery to return most items.",
+        "You can return most items within 30 days of the delivery date.",
+    ]
+    words = [meaning_words(s) for s in sentences]
+
+    assert _repeats(words, 1, [0]) and not _repeats(words, 0, [1])  # the longer one says more
+    assert not _repeats(words, 3, [2]) and not _repeats(words, 2, [3])  # before / after 2 pm
+    assert _repeats(words, 4, [5])
+
+
+def test_a_list_item_of_one_word_answers_with_the_sentence_that_introduces_it() -> None:
+    passages = [
+        "You can pay for orders with:\n\n- Visa and Mastercard cards\n- PayPal\n- Gift cards\n\nWe do not accept cheques.",
+        "How long a refund takes depends on how you paid:\n\n- Cards: 5-10 business days\n- PayPal: 3-5 business days",
+    ]
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("Can I pay for orders with PayPal?", passages[:1])
+
+    assert answer.startswith("You can pay for orders with: [1]") and "- PayPal [1]" in answer
+    assert "PayPal" not in split_sentences(passages[0])  # the index's sentences are unchanged

@@ -83,6 +83,59 @@ def test_slots_carry_across_turns(assistant) -> None:
     assert second.action == "business" and "Out for delivery" in second.text
 
 
+def order_lookup() -> BusinessActions:
+    """A one-slot order lookup (the demo's also asks for the order's e-mail address)."""
+    actions = BusinessActions()
+    orders = {"NW-20481738": "Delivered", "NW-20481740": "Out for delivery"}
+
+    @actions.register(intents=["order_status"], prompts={"order_number": "What is your order number?"})
+    def order_status(order_number: str) -> ActionResult:
+        if order_number not in orders:
+            return ActionResult(
+                f"I couldn't find an order {order_number}. Please send the number again.", ok=False, clear_slots=("order_number",)
+            )
+        return ActionResult(f"Order {order_number} is {orders[order_number]}.")
+
+    return actions
+
+
+def test_an_unknown_order_number_is_asked_for_again_and_the_correction_is_looked_up(assistant) -> None:
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=order_lookup())
+
+    wrong = manager.handle(None, "Can you check order NW-20481799?")
+    corrected = manager.handle(wrong.session_id, "oops, sorry, I meant NW-20481740")
+
+    assert wrong.action == "business" and "couldn't find" in wrong.text
+    assert wrong.requested_slot == "order_number" and "order_number" not in wrong.slots
+    assert "asks for the order_number again" in wrong.reason
+    assert corrected.action == "business" and "Out for delivery" in corrected.text
+    assert corrected.requested_slot is None
+
+
+def test_after_an_unknown_order_number_a_new_question_drops_the_lookup(assistant) -> None:
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=order_lookup())
+
+    wrong = manager.handle(None, "Where is my order NW-20481799?")
+    other = manager.handle(wrong.session_id, "How long is a password reset link valid?")
+
+    assert wrong.requested_slot == "order_number"
+    assert other.action == "answer"
+
+
+def test_a_message_that_is_only_an_order_number_looks_the_order_up(assistant) -> None:
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=order_lookup())
+
+    bare = manager.handle(None, "NW-20481738")
+    email = manager.handle(None, "jane.doe@example.com")  # no business action takes an e-mail address
+    worded = manager.handle(None, "NW-20481738 arrived broken, how do I return it?")
+
+    assert bare.action == "business" and "Delivered" in bare.text
+    assert bare.reason == "ran order_status(order_number=NW-20481738): ok"
+    assert email.action != "business"
+    assert worded.action != "business"  # a question of its own is answered, the number kept as a slot
+    assert worded.slots["order_number"] == "NW-20481738"
+
+
 def test_close_intents_ask_and_the_chosen_option_decides(assistant) -> None:
     close = Understanding("return_item", 0.42, ranking=(("return_item", 0.42), ("order_status", 0.38)), source="classifier")
     manager = manager_for(assistant, understander=Understander(FakeDetector(close)))
@@ -251,6 +304,40 @@ def test_close_passages_of_different_sections_ask_which_and_the_choice_answers_f
     assert manager.handle(None, "How long does cancelling take?").action == "answer"  # asks for a duration: specific
 
 
+def test_the_other_one_after_a_choice_of_two_answers_from_the_option_not_taken() -> None:
+    passages = [
+        passage("orders/cancelling-an-order", 0.69, "Cancel an order under Orders within one hour."),
+        passage("subscriptions/cancel-membership", 0.67, "Cancel Northwind Plus under Membership."),
+    ]
+    answer = AnswerFromKnowledgeBase(FakeRetriever(passages), ScriptedGenerator(), 3, 0.45, 160, clarify_margin=0.03)
+    manager = DialogManager(InMemoryStore(), answer)
+
+    asked = manager.handle(None, "How do I cancel?")
+    chosen = manager.handle(asked.session_id, asked.options[1])
+    other = manager.handle(asked.session_id, "and the other one?")
+    again = manager.handle(asked.session_id, "what about the other one?")  # no choice of two just made: a follow-up
+
+    assert [s["doc_id"] for s in chosen.sources] == ["subscriptions/cancel-membership"]
+    assert other.action == "answer" and other.reason.startswith("the customer chose 'Cancelling-An-Order'")
+    assert [s["doc_id"] for s in other.sources] == ["orders/cancelling-an-order"] and other.query == "How do I cancel?"
+    assert not again.reason.startswith("the customer chose")
+
+
+def test_the_other_one_with_words_of_its_own_is_a_question_not_the_other_option() -> None:
+    passages = [
+        passage("orders/cancelling-an-order", 0.69, "Cancel an order under Orders within one hour."),
+        passage("subscriptions/cancel-membership", 0.67, "Cancel Northwind Plus under Membership."),
+    ]
+    answer = AnswerFromKnowledgeBase(FakeRetriever(passages), ScriptedGenerator(), 3, 0.45, 160, clarify_margin=0.03)
+    manager = DialogManager(InMemoryStore(), answer)
+
+    asked = manager.handle(None, "How do I cancel?")
+    manager.handle(asked.session_id, asked.options[0])
+    question = manager.handle(asked.session_id, "The other one arrived broken, can I get a refund?")
+
+    assert not question.reason.startswith("the customer chose")
+
+
 @dataclass
 class PerQueryRetriever:
     """Each query's own passages (the whole question's when a query is not listed)."""
@@ -281,6 +368,46 @@ def test_each_part_of_a_question_brings_its_own_best_passage_in_extractive_mode(
 
     assert [s["doc_id"] for s in result.sources] == ["returns/how-to-return", "shipping/costs", "billing/refunds"]
     assert "Return items" in result.text and "5-10 business days" in result.text
+
+
+def test_a_long_message_whose_parts_match_is_answered_though_the_whole_matches_nothing() -> None:
+    question = "So my kettle arrived with a dent which is really annoying, how long do I have to report it? Also do you ship to Germany?"
+    damaged = passage("returns/damaged-items", 0.52, "Report a damaged item within 7 days of delivery.")
+    abroad = passage("shipping/international-shipping", 0.52, "We ship to all 27 European Union countries.")
+    vague = passage("returns/return-policy", 0.42, "Items must be unused and in their original packaging.")
+    retriever = PerQueryRetriever(
+        {"how long do I have to report it": [damaged], "Also do you ship to Germany": [abroad]}, whole=[vague]
+    )
+    answer = AnswerFromKnowledgeBase(retriever, None, 2, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+    manager = DialogManager(InMemoryStore(), answer)
+
+    result = manager.handle(None, question)
+    unanswerable = manager.handle(None, "So my kettle arrived with a dent, is that normal?")  # one part: the whole decides
+
+    assert result.action == "answer" and not result.abstained
+    assert {"returns/damaged-items", "shipping/international-shipping"} <= {s["doc_id"] for s in result.sources}
+    assert "7 days" in result.text and "European Union" in result.text
+    assert unanswerable.abstained
+
+
+def test_a_short_message_that_finds_nothing_alone_is_searched_in_the_conversations_context() -> None:
+    cards = passage("billing/gift-cards", 0.7, "Gift cards never expire. Your gift card balance is shown under Wallet.")
+    weak = passage("billing/gift-cards", 0.3, "Gift cards never expire.")
+    vague = passage("billing/invoices", 0.3, "An invoice shows the balance due.")
+    retriever = PerQueryRetriever(
+        {"How do gift cards work?": [cards], "How do gift cards work: balance?": [cards], "balance?": [vague], "invoices?": [vague]},
+        whole=[weak],
+    )
+    answer = AnswerFromKnowledgeBase(retriever, None, 2, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+    manager = DialogManager(InMemoryStore(), answer)
+
+    first = manager.handle(None, "How do gift cards work?")
+    short = manager.handle(first.session_id, "balance?")
+    alone = manager.handle(None, "balance?")  # nothing before it: declined
+
+    assert short.action == "answer" and not short.abstained
+    assert short.query == "How do gift cards work: balance?" and "balance is shown under Wallet" in short.text
+    assert alone.abstained
 
 
 def test_a_passage_that_points_to_another_article_brings_it_in_extractive_mode() -> None:

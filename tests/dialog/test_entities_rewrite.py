@@ -71,6 +71,9 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
         ("how much does it cost?", "Do you ship to Canada?", "how much does it cost to ship to Canada?"),
         ("what about express?", "How much does standard shipping cost?", "How much does standard shipping cost: express?"),
         ("and?", "How do I pay?", "How do I pay?"),
+        # a rewritten follow-up is the next one's previous query: "it" is a word, not "i" and "t ..."
+        ("how much does it cost?", "how long does it take to ship to the UK?", "how much does it cost to ship to the UK?"),
+        ("and is it free?", "how long does it take to return an item?", "is return an item free?"),
     ],
 )
 def test_rewrite(text: str, previous: str, rewritten: str) -> None:
@@ -80,6 +83,8 @@ def test_rewrite(text: str, previous: str, rewritten: str) -> None:
 def test_topic_of_drops_the_question_opening() -> None:
     assert topic_of("How can I change my email address?") == "change my email address"
     assert topic_of("Shipping costs") == "Shipping costs"
+    assert topic_of("How long does it take to return an item?") == "return an item"
+    assert topic_of("What does it mean?") == "mean"
 
 
 def test_a_follow_up_stays_on_the_previous_article_when_it_is_close() -> None:

@@ -33,6 +33,12 @@ RULES = BusinessRules(
         ("What's the status of my order NW-20481736?", "order_status"),
         ("This is ridiculous, nothing works", "complaint"),
         ("yes please", "affirm"),
+        ("Are you a bot?", "bot_challenge"),
+        ("are you human", "bot_challenge"),  # a question, not a request for one
+        ("What can you do?", "bot_challenge"),
+        ("am I talking to a real person?", "bot_challenge"),
+        ("are you a bot? I want a real person", "human"),
+        ("What can you do about my refund?", "question"),
         ("no thanks", "deny"),
         ("Where is my parcel?", "question"),
         ("How long is a password reset link valid?", "question"),
@@ -60,6 +66,7 @@ def predict(text: str, tracker: Tracker | None = None, understanding: Understand
     ("text", "action", "reason"),
     [
         ("hello", "small_talk", "small talk: greet"),
+        ("Are you a bot?", "small_talk", "small talk: bot_challenge"),
         ("get me an agent", "handoff", "the customer asked for a human"),
         ("Where is my parcel?", "answer", "a question for the knowledge base"),
         ("where is my order?", "business", "business action order_status for intent order_status"),

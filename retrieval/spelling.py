@@ -1,0 +1,114 @@
+"""Spelling correction of a query against the knowledge base's own words.
+
+A customer's typo ("retrn", "custmer", "suport", "pasword") is a word that no article contains, and the
+embedder reads it as a few meaningless pieces, so a question the help centre answers scores too low and
+is declined. Before a search, each word of the query that is
+
+- not a word of the indexed text, and
+- not a word the embedder knows (``known``: one token of its tokenizer, as "germany" or "klarna" would
+  be for a tokenizer that has them),
+
+is replaced by the indexed word closest in spelling: at most one edit (a letter added, dropped or
+changed, or two neighbours swapped) for a word of 4 to 7 letters, two for a longer one; among equally
+close words, the one the index uses most. A message with more unknown words than known ones is taken for
+another language and left alone. Words of under 4 letters ("wen", "ur"), anything with digits
+or symbols (order numbers, e-mail addresses), and a word with no indexed word close enough stay as they
+are, so a name the help centre does not know ("Klarna") is not turned into one it does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+_INDEXED_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+_TOKEN = re.compile(r"\S+")
+_CORE = re.compile(r"^([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)$")  # a word with punctuation around it, nothing inside
+SHORTEST = 4  # shorter words are left alone: too many real words are one edit apart
+TWO_EDITS_FROM = 8  # words of this many letters or more may be two edits from the indexed word
+MOST_UNKNOWN = 0.5  # a message with more of its words unknown than this is left as it is: another language
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) from ``a`` to ``b``; ``limit + 1`` as soon as
+    it is certain to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _forms(word: str) -> list[str]:
+    """An indexed word as a customer may type it: a contraction ("don't") also without its apostrophe."""
+    parts = re.split(r"['’]", word)
+    return parts + ["".join(parts)] if len(parts) > 1 else parts
+
+
+class Speller:
+    """Corrects the words of a query that neither the indexed ``texts`` nor ``known`` know."""
+
+    def __init__(self, texts: Iterable[str], known: Callable[[str], bool] | None = None) -> None:
+        # "don't" is indexed as "don", "t" and "dont": a contraction typed without its apostrophe is no typo
+        self.counts = Counter(form for text in texts for word in _INDEXED_WORD.findall(text.lower()) for form in _forms(word))
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self.counts:
+            if len(word) >= SHORTEST - 1:
+                self.by_length[len(word)].append(word)
+        self.known = known or (lambda word: False)
+        self._cache: dict[str, str | None] = {}
+
+    def correction(self, word: str) -> str | None:
+        """The indexed word ``word`` is a misspelling of (lower case), or None when it is none."""
+        lower = word.lower()
+        if len(lower) < SHORTEST or lower in self.counts:
+            return None
+        if lower not in self._cache:
+            self._cache[lower] = None if self.known(lower) else self._closest(lower)
+        return self._cache[lower]
+
+    def _closest(self, word: str) -> str | None:
+        limit = 2 if len(word) >= TWO_EDITS_FROM else 1
+        best: tuple[int, int, str] | None = None  # (distance, -count, word)
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for candidate in self.by_length.get(length, ()):
+                distance = edit_distance(word, candidate, limit)
+                if distance <= limit:
+                    key = (distance, -self.counts[candidate], candidate)
+                    best = key if best is None or key < best else best
+        return best[2] if best is not None else None
+
+    def is_unknown(self, word: str) -> bool:
+        """Neither an indexed word nor one the embedder knows."""
+        lower = word.lower()
+        return lower not in self.counts and not self.known(lower)
+
+    def correct(self, text: str) -> str:
+        """``text`` with its misspelt words replaced; everything else, spacing and punctuation included, kept.
+        A message most of whose words are unknown is another language (or no language): it is left alone,
+        rather than bent into the help centre's words ("nach" is not a typo of "each")."""
+        words = [core.group(2) for core in (_CORE.match(token) for token in _TOKEN.findall(text)) if core is not None]
+        if not words or sum(map(self.is_unknown, words)) > MOST_UNKNOWN * len(words):
+            return text
+
+        def fix(match: re.Match[str]) -> str:
+            token = match.group(0)
+            core = _CORE.match(token)
+            if core is None:
+                return token
+            before, word, after = core.groups()
+            corrected = self.correction(word)
+            return token if corrected is None else f"{before}{corrected}{after}"
+
+        return _TOKEN.sub(fix, text)

@@ -1,0 +1,112 @@
+"""Spelling correction of questions against the knowledge base's words (retrieval.spelling)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.lm.base import ScriptedGenerator
+from dialog.actions import AnswerFromKnowledgeBase
+from dialog.manager import DialogManager
+from dialog.store import InMemoryStore
+from retrieval.documents import Chunk, Passage
+from retrieval.embedders import HashEmbedder
+from retrieval.ingest import ingest
+from retrieval.retriever import Retriever
+from retrieval.spelling import Speller, edit_distance
+
+HELP = [
+    "To return an item, press Return items on the order page. If it doesn't work, don't worry.",
+    "Customer Support is open Monday to Friday. Call our phone number 1-800-555-0142.",
+    "Reset your password with Forgot password. Change your email address under Profile.",
+]
+ENGLISH = {"germany", "klarna", "where", "the", "is", "my", "how", "do", "i", "when", "does", "what", "your", "can", "to", "a"}
+
+
+def speller() -> Speller:
+    return Speller(HELP, known=lambda word: word in ENGLISH)
+
+
+def test_edit_distance_counts_a_swap_as_one_edit_and_stops_at_the_limit() -> None:
+    assert edit_distance("retrn", "return", 2) == 1
+    assert edit_distance("recieve", "receive", 2) == 1  # two neighbours swapped
+    assert edit_distance("custmr", "customer", 2) == 2
+    assert edit_distance("abc", "xyzuvw", 1) == 2  # over the limit: limit + 1
+
+
+def test_misspelt_words_become_the_knowledge_bases_words() -> None:
+    spell = speller()
+
+    assert spell.correct("how do i retrn my item?") == "how do i return my item?"
+    assert spell.correct("When is Custmer Suport open?") == "When is customer support open?"
+    assert spell.correct("what is your phone numbr") == "what is your phone number"
+    assert spell.correct("i forgot my pasword!!") == "i forgot my password!!"
+
+
+def test_known_words_short_words_numbers_and_addresses_are_left_alone() -> None:
+    spell = speller()
+
+    assert spell.correct("Do you ship to Germany?") == "Do you ship to Germany?"  # a word the embedder knows
+    assert spell.correct("Can I pay with Klarna?") == "Can I pay with Klarna?"
+    assert spell.correct("where is NW-20481736") == "where is NW-20481736"
+    assert spell.correct("my email is jane.doe@exampel.com") == "my email is jane.doe@exampel.com"
+    assert spell.correct("what is ur numbr") == "what is ur number"  # "ur": under 4 letters
+    assert spell.correct("What is your xylophone?") == "What is your xylophone?"  # nothing close enough
+    assert spell.correct("my codes dont work, it doesnt help") == "my codes dont work, it doesnt help"  # "don't", "doesn't"
+
+
+def test_a_message_mostly_of_unknown_words_is_another_language_and_left_alone() -> None:
+    spell = speller()
+
+    assert spell.correct("Wie lange dauert der Versand nach Deutschland?") == "Wie lange dauert der Versand nach Deutschland?"
+    assert spell.correct("Comment puis-je annuler ma commande ?") == "Comment puis-je annuler ma commande ?"
+
+
+class CountingEmbedder(HashEmbedder):
+    """A fake whose tokenizer knows only a few English words (the hash embedder knows every word)."""
+
+    def count_tokens(self, text: str) -> int:
+        return 1 if text in ENGLISH else 3
+
+
+def test_the_retriever_corrects_against_its_index_and_a_fake_tokenizer_knows_every_word(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "returns.md").write_text("# Returns\n\n## Start a return\n\n" + HELP[0] + "\n")
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+
+    assert Retriever(CountingEmbedder(), tmp_path / "index").corrected("how do i retrn it") == "how do i return it"
+    assert Retriever(HashEmbedder(), tmp_path / "index").corrected("how do i retrn it") == "how do i retrn it"
+
+
+class SpellingRetriever:
+    """Passages for the corrected question only; records what was searched."""
+
+    index_version = "v1"
+
+    def __init__(self) -> None:
+        self.searched: list[str] = []
+
+    def corrected(self, query: str) -> str:
+        return speller().correct(query)
+
+    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
+        self.searched.append(query)
+        chunk = Chunk(1, "returns/how-to-return", "How to return", "Start a return", HELP[0], source="returns.md")
+        return [Passage(chunk, 0.8 if "return" in query.split() else 0.2)]
+
+    def article_titles(self) -> dict[str, str]:
+        return {}
+
+    def embed_ahead(self, queries: list[str]) -> None:
+        pass
+
+
+def test_the_answer_searches_the_corrected_question_and_records_it() -> None:
+    retriever = SpellingRetriever()
+    answer = AnswerFromKnowledgeBase(retriever, ScriptedGenerator(), 3, 0.45, 160, correct_spelling=True)
+    result = DialogManager(InMemoryStore(), answer).handle(None, "how do i retrn my item")
+    plain = AnswerFromKnowledgeBase(SpellingRetriever(), ScriptedGenerator(), 3, 0.45, 160)  # correction off
+
+    assert retriever.searched == ["how do i return my item"]
+    assert result.action == "answer" and not result.abstained and result.query == "how do i return my item"
+    assert DialogManager(InMemoryStore(), plain).handle(None, "how do i retrn my item").abstained
