@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
+from retrieval.metadata import web_link
 
 DROPPED_TAGS = ("nav", "aside", "script", "style", "noscript", "form", "template", "svg", "iframe")
 PAGE_CHROME = ("header", "footer")  # dropped unless inside the article itself
@@ -128,10 +129,10 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
 def _meta_url(soup: BeautifulSoup) -> str | None:
     link = soup.find("link", rel="canonical", href=True)
     if link:
-        return str(link["href"]).strip() or None
+        return web_link(link["href"])
     meta = soup.find("meta", attrs={"property": "og:url"}, content=True)
     if meta:
-        return str(meta["content"]).strip() or None
+        return web_link(meta["content"])
     return None
 
 

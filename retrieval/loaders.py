@@ -18,7 +18,7 @@ from pathlib import Path
 from retrieval.chunking import first_heading
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
-from retrieval.metadata import parse_tags, split_front_matter
+from retrieval.metadata import parse_tags, split_front_matter, web_link
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = {".txt"}
@@ -245,7 +245,7 @@ def faq_documents(rows: Iterable[dict[str, str]], source: str, doc_id: str) -> l
                 text=row["answer"],
                 source=source,
                 kind="faq",
-                url=row.get("url") or None,
+                url=web_link(row.get("url")),
                 language=row.get("language") or detect_language(text),
                 tags=tuple(dict.fromkeys(folder_tags(doc_id) + parse_tags(row.get("tags")))),
             )

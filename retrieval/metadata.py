@@ -37,6 +37,16 @@ def _text(value: object) -> str | None:
     return str(value).strip() or None
 
 
+def web_link(value: object) -> str | None:
+    """A document's ``url`` when it is a web address (``https://…``, ``http://…``) or a path on this site
+    (``/help/…``); None for anything else (``javascript:…``, ``data:…``, ``file:…``), which a page or an API
+    client would otherwise put into a link."""
+    text = _text(value)
+    if text is None:
+        return None
+    return text if re.match(r"(?:https?://|/)", text, re.IGNORECASE) and not re.search(r"[\s<>\"']", text) else None
+
+
 def _language(value: object) -> str | None:
     """The primary language subtag, as the HTML loader reads ``<html lang>``: ``en-GB`` -> ``en``."""
     text = _text(value)
@@ -67,7 +77,7 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
     front = FrontMatter(
         title=_text(data.get("title")),
         tags=parse_tags(data.get("tags")),
-        url=_text(data.get("url")),
+        url=web_link(data.get("url")),
         language=_language(data.get("language", data.get("lang"))),
     )
     return front, text[match.end() :]

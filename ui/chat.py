@@ -23,6 +23,7 @@ from dialog.events import AgentMessage, BotAnswer, Event, FeedbackGiven, UserMes
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate, validate_message
 from dialog.store import ConversationChanged, UnknownSession
 from dialog.tracker import Tracker
+from retrieval.metadata import web_link
 
 ChatHistory = list[dict[str, Any]]
 
@@ -90,9 +91,11 @@ footer { display: none !important; }
 
 
 def article_link(source: dict[str, Any]) -> str:
-    """Where a cited source can be read: its own URL, or the assistant's article page."""
-    if source.get("url"):
-        return str(source["url"])
+    """Where a cited source can be read: its own URL (a web address; an index built before loaders checked
+    that may hold a ``javascript:`` one), or the assistant's article page."""
+    url = web_link(source.get("url"))
+    if url:
+        return url
     doc_id, _, anchor = str(source["doc_id"]).partition("#")
     return f"/kb/{quote(doc_id)}" + (f"#{quote(anchor)}" if anchor else "")
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import write_files
 from retrieval.chunking import chunk_document, first_heading
 from retrieval.loaders import load_paths
-from retrieval.metadata import parse_tags, split_front_matter
+from retrieval.metadata import parse_tags, split_front_matter, web_link
 
 WARRANTY = """---
 title: Warranty policy for Zorblax devices
@@ -127,3 +127,29 @@ def test_parse_tags_handles_none_and_odd_values() -> None:
     assert parse_tags("") == ()
     assert parse_tags("[a, 'b'] ") == ("a", "b")
     assert parse_tags(["x", None, " y "]) == ("x", "y")
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("https://help.example.com/a", "https://help.example.com/a"), ("HTTP://help.example.com/a", "HTTP://help.example.com/a"),
+        ("/help/returns", "/help/returns"), ("javascript:alert(document.cookie)", None), (" javascript:alert(1)", None),
+        ("data:text/html;base64,PHNjcmlwdD4=", None), ("vbscript:msgbox", None), ("file:///etc/passwd", None),
+        ('https://x.example/" onmouseover="alert(1)', None), ("help/returns", None), ("", None), (None, None),
+    ],
+)
+def test_only_web_addresses_are_kept_as_a_documents_url(value: object, kept: str | None) -> None:
+    assert web_link(value) == kept
+
+
+def test_a_javascript_url_in_front_matter_an_faq_or_an_html_page_is_dropped(tmp_path: Path) -> None:
+    """A help-centre file could make every citation of it a script link (in the API's sources, too)."""
+    write_files(tmp_path / "kb", {
+        "a.md": "---\nurl: javascript:alert(1)\n---\n# Gift cards\n\nThey never expire.\n",
+        "faq.csv": 'question,answer,url\nDo gift cards expire?,Never.,javascript:alert(2)\nCan I return?,Yes.,https://help.example/returns\n',
+        "b.html": '<html><head><title>B</title><link rel="canonical" href="javascript:alert(3)"></head><body><p>Text.</p></body></html>',
+    })
+
+    urls = {document.doc_id: document.url for document in load_paths([tmp_path / "kb"]).documents}
+
+    assert urls == {"a": None, "faq#do-gift-cards-expire": None, "faq#can-i-return": "https://help.example/returns", "b": None}

@@ -61,6 +61,13 @@ def test_article_link_quotes_odd_characters() -> None:
     assert article_link({"doc_id": "guides/a b", "url": None}) == "/kb/guides/a%20b"
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,<script>", "file:///etc/passwd"])
+def test_a_source_whose_url_is_not_a_web_address_links_to_its_article_page(url: str) -> None:
+    """An index built before the loaders checked URLs may hold a front matter's ``url: javascript:...``."""
+    assert article_link({"doc_id": "billing/gift-cards", "url": url}) == "/kb/billing/gift-cards"
+    assert article_link({"doc_id": "x", "url": "https://help.example/x"}) == "https://help.example/x"
+
+
 def test_no_sources_block_when_declined_or_empty() -> None:
     assert format_sources(result([source(1, "a", "A")], abstained=True)) == ""
     assert format_sources(result([])) == ""
