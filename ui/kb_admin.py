@@ -171,7 +171,8 @@ class KnowledgeBaseAdmin:
     def upload_from_browser(self, files: list[str] | None) -> str:
         """``upload`` for the staff page: only files the browser uploaded, which Gradio keeps in
         ``browser_uploads``. The page's request names the files by their path on the server, and a request
-        written by hand can name any path: indexing it would publish a server file at ``/kb/``."""
+        written by hand can name any path: indexing it would publish a server file at ``/kb/``. (Gradio copies
+        a named file into that folder unless it checks the path first: ``ui/server.py`` makes it check.)"""
         folder = Path(os.path.realpath(self.browser_uploads))
         outside = [name for name in files or [] if not Path(os.path.realpath(name)).is_relative_to(folder)]  # "..", links
         if outside:

@@ -10,12 +10,16 @@ HTTP API has its own (``assistant.api_security``).
 - **Failed staff logins are throttled** (``LoginThrottle``): after ``failures`` failed logins within ``window``
   seconds from one client address, or for one username, ``POST /review/login`` answers 429 with
   ``Retry-After`` until the oldest failure is ``window`` seconds old, without checking the password.
+- **Login cookies are SameSite=Lax**, not Gradio's ``SameSite=None`` (the review pages are never framed, so no
+  other site needs to send them), and a login over HTTPS sets only the ``Secure`` one: Gradio also sets a
+  copy without ``Secure``, which a browser would send over plain HTTP.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 from collections import OrderedDict, deque
@@ -136,6 +140,7 @@ class WebPageGuard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = _stricter_cookies(message.get("headers", []), https=scope.get("scheme") == "https")
             await send(message)
 
         await self.app(scope, _replay(body, receive), send_noting_status)
@@ -143,6 +148,20 @@ class WebPageGuard:
             self.throttle.succeeded(keys[1:])  # not the address: one good login must not reset a guesser's count
         elif 400 <= status < 500:
             self.throttle.failed(keys)
+
+
+def _stricter_cookies(headers: list[tuple[bytes, bytes]], https: bool) -> list[tuple[bytes, bytes]]:
+    """The login response's headers with its cookies ``SameSite=Lax``, and without the copy that lacks
+    ``Secure`` when the login came over HTTPS (the scheme a trusted proxy's X-Forwarded-Proto gives)."""
+    kept = []
+    for name, value in headers:
+        if name.lower() == b"set-cookie":
+            cookie = value.decode("latin-1")
+            if https and "Secure" not in re.split(r";\s*", cookie):
+                continue
+            value = re.sub(r"(?i);\s*SameSite=None", "; SameSite=lax", cookie).encode("latin-1")
+        kept.append((name, value))
+    return kept
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

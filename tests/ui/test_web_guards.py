@@ -100,3 +100,52 @@ def test_no_run_history_is_kept_in_the_browser(client: TestClient) -> None:
     assert client.get("/config").json()["run_history"] is False
     client.post("/review/login", data={"username": "ana", "password": PASSWORD})
     assert client.get("/review/config").json()["run_history"] is False
+
+
+def test_login_cookies_are_samesite_lax_and_only_secure_over_https(assistant: Assistant) -> None:
+    """Gradio set the token SameSite=None (sent with other sites' requests) and, over HTTPS too, a copy
+    without Secure (sent over plain HTTP)."""
+    assistant.staff.set("ana", PASSWORD)
+    app = assistant.web_app()
+    with TestClient(app) as plain, TestClient(app, base_url="https://testserver") as secure:
+        over_http = plain.post("/review/login", data={"username": "ana", "password": PASSWORD})
+        over_https = secure.post("/review/login", data={"username": "ana", "password": PASSWORD})
+        pages = secure.get("/review/config")
+
+    for response in (over_http, over_https):
+        cookies = response.headers.get_list("set-cookie")
+        assert cookies and all("samesite=lax" in c.lower() and "httponly" in c.lower() for c in cookies), cookies
+    assert len(over_http.headers.get_list("set-cookie")) == 2  # plain HTTP still needs the copy without Secure
+    [only] = over_https.headers.get_list("set-cookie")
+    assert "Secure" in only and "-unsecure-" not in only
+    assert pages.status_code == 200  # the Secure cookie alone opens the pages
+
+
+def call_review_function(client: TestClient, api_name: str, data: list) -> dict:  # type: ignore[type-arg]
+    """Run one of the review pages' functions as the page does (queue join, then its event stream)."""
+    config = client.get("/review/config").json()
+    fn_index = next(n for n, dependency in enumerate(config["dependencies"]) if dependency.get("api_name") == api_name)
+    joined = client.post("/review/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": "s1"})
+    assert joined.status_code == 200, joined.text
+    with client.stream("GET", "/review/gradio_api/queue/data?session_hash=s1") as events:
+        for line in events.iter_lines():
+            message = json.loads(line.removeprefix("data: ")) if line.startswith("data: ") else {}
+            if message.get("msg") == "process_completed":
+                return message
+    raise AssertionError("no process_completed event")
+
+
+def test_a_knowledge_base_upload_naming_a_server_file_is_refused(assistant: Assistant, client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Reproduced on the served app: a logged-in request naming /any/file.txt as the upload indexed that
+    file and published it at /kb/ (a mounted Blocks skipped Gradio's upload-folder check)."""
+    secret = tmp_path / "server-notes.txt"
+    secret.write_text("Internal: the database password is hunter2.\n")
+    assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
+
+    done = call_review_function(
+        client, "upload_from_browser", [[{"path": str(secret), "orig_name": secret.name, "meta": {"_type": "gradio.FileData"}}]]
+    )
+
+    assert done["success"] is False
+    assert "server-notes" not in assistant.retriever.index.documents
+    assert client.get("/kb/server-notes").status_code == 404
