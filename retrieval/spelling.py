@@ -22,32 +22,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 _INDEXED_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
 _TOKEN = re.compile(r"\S+")
 _CORE = re.compile(r"^([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)$")  # a word with punctuation around it, nothing inside
 SHORTEST = 4  # shorter words are left alone: too many real words are one edit apart
 TWO_EDITS_FROM = 8  # words of this many letters or more may be two edits from the indexed word
 MOST_UNKNOWN = 0.5  # a message with more of its words unknown than this is left as it is: another language
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Edits (insert, delete, substitute, swap two neighbours) from ``a`` to ``b``; ``limit + 1`` as soon as
-    it is certain to exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _forms(word: str) -> list[str]:
@@ -79,15 +62,14 @@ class Speller:
         return self._cache[lower]
 
     def _closest(self, word: str) -> str | None:
+        """The indexed word fewest edits away (insert, delete, substitute, swap two neighbours: rapidfuzz's
+        optimal string alignment distance), within the limit for its length; the commonest among ties."""
         limit = 2 if len(word) >= TWO_EDITS_FROM else 1
-        best: tuple[int, int, str] | None = None  # (distance, -count, word)
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            for candidate in self.by_length.get(length, ()):
-                distance = edit_distance(word, candidate, limit)
-                if distance <= limit:
-                    key = (distance, -self.counts[candidate], candidate)
-                    best = key if best is None or key < best else best
-        return best[2] if best is not None else None
+        candidates = [c for length in range(len(word) - limit, len(word) + limit + 1) for c in self.by_length.get(length, ())]
+        close = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not close:
+            return None
+        return min(close, key=lambda found: (found[1], -self.counts[found[0]], found[0]))[0]
 
     def is_unknown(self, word: str) -> bool:
         """Neither an indexed word nor one the embedder knows."""
