@@ -124,8 +124,11 @@ class BusinessActionPolicy:
             if waiting[1] in understanding.entities and not another:  # the answer to the question asked, whatever else it reads as
                 return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
         if action is not None:
-            if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}):
-                return None  # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers
+            # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers,
+            # unless the message names the order (or whatever else the action looks up): then it is about that one
+            names_one = any(parameter.name in understanding.entities for parameter in action.parameters)
+            if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}) and not names_one:
+                return None
             return Prediction("business", understanding.confidence, f"business action {action.name} for intent {understanding.intent}", 2, action.name)
         if tracker.requested_slot is None:
             return self._bare_value(understanding, text)
