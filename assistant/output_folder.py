@@ -74,7 +74,18 @@ class OutputFolder:
         self.check()
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        share_like_new_files(Path(staging))
         swap_folder(Path(staging), path)
+
+
+def share_like_new_files(folder: Path) -> None:
+    """Give ``folder`` and everything in it the modes a new folder or file would get under the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for entry in [folder, *folder.rglob("*")]:
+        if entry.is_symlink():
+            continue
+        entry.chmod((0o777 if entry.is_dir() else 0o666) & ~umask)
 
 
 def swap_folder(new: Path, target: Path) -> None:

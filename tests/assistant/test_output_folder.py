@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,24 @@ def test_the_folder_is_checked_again_before_the_swap(tmp_path: Path) -> None:
     with pytest.raises(OutputFolderError):
         target.replace_with(staging)
     assert (tmp_path / "out" / "notes.txt").is_file()
+
+
+def test_the_saved_model_is_readable_like_any_new_file(tmp_path: Path) -> None:
+    """The staging folder is private (mkdtemp) and transformers writes its weights owner-only; the saved
+    folder is not, so that a server running as another user can load the model."""
+    target = folder(tmp_path / "out")
+    staging = target.staging()
+    (staging / "model.safetensors").write_text("weights")
+    (staging / "model.safetensors").chmod(0o600)
+    (staging / "1_Pooling").mkdir(mode=0o700)
+    (staging / "1_Pooling" / "config.json").write_text("{}")
+    old_umask = os.umask(0o022)
+    try:
+        target.replace_with(staging)
+    finally:
+        os.umask(old_umask)
+
+    saved = tmp_path / "out"
+    for path, mode in [(saved, 0o755), (saved / "model.safetensors", 0o644), (saved / "1_Pooling", 0o755),
+                       (saved / "1_Pooling" / "config.json", 0o644)]:
+        assert stat.S_IMODE(path.stat().st_mode) == mode, path
