@@ -180,13 +180,6 @@ def create_app(
             keep_logins_in(app, "/review", staff_sessions)
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
-    app = gr.mount_gradio_app(
+    return gr.mount_gradio_app(
         app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME, run_history=False
     )
-    # Gradio accepts a file input only from its upload folder, but checks that only for a Blocks that was
-    # launched: a mounted one copied any server file a request named into its cache and handed it to the
-    # function (the knowledge-base upload indexed it and published it at /kb/). Mounted, these are served.
-    for blocks in (page, review):
-        if blocks is not None:
-            blocks.has_launched = True
-    return app

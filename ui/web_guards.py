@@ -10,6 +10,11 @@ HTTP API has its own (``assistant.api_security``).
 - **Failed staff logins are throttled** (``LoginThrottle``): after ``failures`` failed logins within ``window``
   seconds from one client address, or for one username, ``POST /review/login`` answers 429 with
   ``Retry-After`` until the oldest failure is ``window`` seconds old, without checking the password.
+- **File inputs only from the upload folder.** A Gradio request names a file input by its path on the server,
+  and Gradio checks that the path is in its upload folder only for a launched Blocks, not a mounted one: it
+  copied any server file a request named into its cache and handed it to the function (the knowledge-base
+  upload indexed it and published it at ``/kb/``). A request whose JSON names a ``path`` outside
+  ``gradio.utils.get_upload_folder()`` (after ``..`` and links) answers 403.
 - **Login cookies are SameSite=Lax**, not Gradio's ``SameSite=None`` (the review pages are never framed, so no
   other site needs to send them), and a login over HTTPS sets only the ``Secure`` one: Gradio also sets a
   copy without ``Secure``, which a browser would send over plain HTTP.
@@ -19,13 +24,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qs
 
+from gradio.utils import get_upload_folder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_PREFIXES = ("/api/", "/v1/")  # guarded by assistant.api_security
@@ -80,9 +88,13 @@ class LoginThrottle:
 class WebPageGuard:
     """The ASGI middleware (see the module docstring): ``app.add_middleware(WebPageGuard, ...)``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_PAGE_REQUEST_BYTES, throttle: LoginThrottle | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = MAX_PAGE_REQUEST_BYTES, throttle: LoginThrottle | None = None,
+        upload_folder: str | None = None,
+    ) -> None:
         self.app, self.max_bytes = app, max_bytes
         self.throttle = throttle if throttle is not None else LoginThrottle()
+        self.upload_folder = Path(os.path.realpath(upload_folder or get_upload_folder()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -107,6 +119,9 @@ class WebPageGuard:
             return
         if path.rstrip("/") == REVIEW_LOGIN:
             await self._login(scope, body, receive, send)
+            return
+        if "/gradio_api/" in path and _names_a_file_outside(body, self.upload_folder):
+            await _send_json(send, 403, "Only files uploaded from this page can be used.")
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -148,6 +163,27 @@ class WebPageGuard:
             self.throttle.succeeded(keys[1:])  # not the address: one good login must not reset a guesser's count
         elif 400 <= status < 500:
             self.throttle.failed(keys)
+
+
+def _names_a_file_outside(body: bytes, folder: Path) -> bool:
+    """Whether the JSON ``body`` holds an object with a ``path`` (a Gradio file) outside ``folder``."""
+    if b'"path"' not in body:
+        return False
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # not JSON: Gradio refuses it itself
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            named = value.get("path")
+            if isinstance(named, str) and not Path(os.path.realpath(named)).is_relative_to(folder):
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _stricter_cookies(headers: list[tuple[bytes, bytes]], https: bool) -> list[tuple[bytes, bytes]]:

@@ -121,31 +121,42 @@ def test_login_cookies_are_samesite_lax_and_only_secure_over_https(assistant: As
     assert pages.status_code == 200  # the Secure cookie alone opens the pages
 
 
-def call_review_function(client: TestClient, api_name: str, data: list) -> dict:  # type: ignore[type-arg]
-    """Run one of the review pages' functions as the page does (queue join, then its event stream)."""
+
+def call_review_function(client: TestClient, api_name: str, data: list):  # type: ignore[no-untyped-def,type-arg]
+    """Run one of the review pages' functions as the page does: the queue's answer to joining, and the
+    event that ends the call (None when joining was refused)."""
     config = client.get("/review/config").json()
     fn_index = next(n for n, dependency in enumerate(config["dependencies"]) if dependency.get("api_name") == api_name)
     joined = client.post("/review/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": "s1"})
-    assert joined.status_code == 200, joined.text
+    if joined.status_code != 200:
+        return joined, None
     with client.stream("GET", "/review/gradio_api/queue/data?session_hash=s1") as events:
         for line in events.iter_lines():
             message = json.loads(line.removeprefix("data: ")) if line.startswith("data: ") else {}
             if message.get("msg") == "process_completed":
-                return message
+                return joined, message
     raise AssertionError("no process_completed event")
+
+
+def file_data(path: str) -> dict:  # type: ignore[type-arg]
+    return {"path": path, "orig_name": path.rsplit("/", 1)[-1], "meta": {"_type": "gradio.FileData"}}
 
 
 def test_a_knowledge_base_upload_naming_a_server_file_is_refused(assistant: Assistant, client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Reproduced on the served app: a logged-in request naming /any/file.txt as the upload indexed that
-    file and published it at /kb/ (a mounted Blocks skipped Gradio's upload-folder check)."""
+    file and published it at /kb/ (a mounted Blocks skips Gradio's upload-folder check)."""
     secret = tmp_path / "server-notes.txt"
     secret.write_text("Internal: the database password is hunter2.\n")
     assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
 
-    done = call_review_function(
-        client, "upload_from_browser", [[{"path": str(secret), "orig_name": secret.name, "meta": {"_type": "gradio.FileData"}}]]
-    )
+    joined, _ = call_review_function(client, "upload_from_browser", [[file_data(str(secret))]])
+    called = client.post("/review/gradio_api/call/upload_from_browser", json={"data": [[file_data(str(secret))]]})
+    [uploaded] = client.post("/review/gradio_api/upload", files={"files": ("returns.md", b"# Returns\n\nLabels are free.\n")}).json()
+    sneaky = uploaded.rsplit("/", 2)[0] + "/../../" + str(secret).lstrip("/")  # inside the folder only as written
+    dotted, _ = call_review_function(client, "upload_from_browser", [[file_data(sneaky)]])
+    _, done = call_review_function(client, "upload_from_browser", [[file_data(uploaded)]])
 
-    assert done["success"] is False
-    assert "server-notes" not in assistant.retriever.index.documents
-    assert client.get("/kb/server-notes").status_code == 404
+    for refused in (joined, called, dotted):
+        assert refused.status_code == 403 and refused.json() == {"detail": "Only files uploaded from this page can be used."}
+    assert "server-notes" not in assistant.retriever.index.documents and client.get("/kb/server-notes").status_code == 404
+    assert done["success"] is True and "returns" in assistant.retriever.index.documents  # the page's own uploads work
