@@ -45,6 +45,7 @@ def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, cou
     from retrieval.evaluation import EvalConfig, evaluate
     from retrieval.reranker import CrossEncoderReranker
     from retrieval.train_data import tuning_sets
+    from retrieval.training import best_blend
 
     class InMemory(CrossEncoderReranker):  # the model just trained, not yet saved
         def __init__(self) -> None:
@@ -74,8 +75,7 @@ def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, cou
         )
         values = [evaluate(s, embedder, ["rerank"], config=config)["rerank"]["mrr@10"] for s in sets]
         scored[blend] = round(sum(values) / len(values), 4)
-    best = max(scored, key=lambda b: (scored[b], b))
-    return best, scored
+    return best_blend(scored), scored
 
 
 @train_app.command("reranker")
@@ -120,6 +120,9 @@ def train_reranker(
     if tune:
         blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, tune, max_length)
         err.print(f"blend chosen on the first {tune} train-half queries of each dataset (not trained on): {blend} ({tuning})")
+        if blend == 0.0:
+            err.print("note: the reranker did not beat the first stage on those queries, so it will not change the ranking "
+                      "(blend 0) but still costs time per query: train on more questions, or set rerank = \"off\"", highlight=False)
     staging = folder.staging()
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from retrieval.reranker import MANIFEST, CrossEncoderReranker, load_reranker
-from retrieval.training import Example, train_bi_encoder, train_cross_encoder, write_manifest
+from retrieval.training import Example, best_blend, train_bi_encoder, train_cross_encoder, write_manifest
 
 FACTS = [
     ("how long do refunds take", "Refunds reach your card within five business days."),
@@ -107,3 +107,9 @@ def test_tuning_rows_are_kept_out_of_training_even_when_more_are_asked_for() -> 
     assert len(tuning.queries) == 5 and len(training.queries) == half - 5
     assert not set(tuning.queries) & set(training.queries)
     assert set(tuning.queries) | set(training.queries) == set(query_split(dataset, "train").queries)
+
+
+def test_the_blend_prefers_the_first_stage_when_the_tuning_queries_cannot_tell() -> None:
+    assert best_blend({0.0: 1.0, 0.3: 1.0, 0.5: 1.0, 0.7: 0.78, 1.0: 0.36}) == 0.0
+    assert best_blend({0.0: 0.70, 0.3: 0.74, 0.5: 0.74, 1.0: 0.72}) == 0.3
+    assert best_blend({0.0: 0.70, 1.0: 0.80}) == 1.0
