@@ -24,6 +24,7 @@ from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
+from dialog.replies import Replies, load_replies
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
@@ -252,6 +253,11 @@ class Assistant:
         return load_rules(path)
 
     @cached_property
+    def replies(self) -> Replies:
+        """The fixed replies: the built-in ones, with those of ``replies_file`` (RepliesError when it is malformed)."""
+        return load_replies(self.settings.replies_file) if self.settings.replies_file is not None else Replies()
+
+    @cached_property
     def entity_extractor(self) -> EntityExtractor:
         """Entities and slots: the rules file's products, the shop's order-number pattern."""
         return EntityExtractor(self.rules.products, order_numbers=self.settings.order_number_pattern or None)
@@ -295,6 +301,7 @@ class Assistant:
             fallback=ExtractiveAnswerer(self.turn_embedder) if self.settings.generator_backend == "openai" else None,
             min_support=self.settings.answer_min_support,
             correct_spelling=self.settings.correct_spelling,
+            replies=self.replies,
         )
         return DialogManager(
             store,
@@ -306,6 +313,7 @@ class Assistant:
             handoff_after_failures=self.settings.handoff_after_failures,
             relay_to_person=self.settings.handoff_relay,
             intent_margin=self.settings.intent_clarify_margin,
+            replies=self.replies,
         )
 
     @cached_property

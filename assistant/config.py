@@ -194,6 +194,9 @@ class Settings(BaseSettings):
         None, description="Trained intent classifier folder; default: data_dir/models/intents. Missing: keyword rules and retrieval only."
     )
     rules_file: Path | None = Field(None, description="Business rules (YAML); default: the bundled demo/rules.yaml.")
+    replies_file: Path | None = Field(
+        None, description="The assistant's own fixed replies (YAML, only the keys to change; docs/dialog.md); default: built in, English."
+    )
     orders_file: Path | None = Field(None, description="Order table (CSV) of the order-status action; default: the bundled demo/orders.csv.")
     order_number_pattern: str = Field(
         "",

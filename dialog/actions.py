@@ -14,6 +14,7 @@ from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
+from dialog.replies import SMALL_TALK_INTENTS, Replies
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
@@ -34,36 +35,19 @@ from retrieval.sentences import split_units
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = (
-    "I couldn't find the answer to that in our help centre, so I'd rather not guess. "
-    "Would you like me to connect you with a member of our support team?"
-)
-HANDOFF = "I'm handing you over to a member of our support team. They will see this conversation and reply here."
-ESCALATED = "I'm sorry I couldn't find the answers you need. " + HANDOFF
-FALLBACK = (
-    "Sorry, I can't search our help centre right now. Your message is saved; "
-    "would you like me to connect you with a member of our support team?"
-)
-LOOKUP_FAILED = (  # a business action that raised (a team's own, or an orders file gone): not a search
-    "Sorry, I can't look that up right now. Your message is saved; "
-    "would you like me to connect you with a member of our support team?"
-)
-RELAYED = "Thank you, I've added that to your conversation. A member of our support team will reply here."
-HANDED_BACK = "You're back with the assistant. Ask me anything about orders, shipping, returns, billing or your account."
-NOT_UNDERSTOOD = "Sorry, I didn't understand that. Could you say it in a few words, for example \"How do I return an item?\""
-CLARIFY = "I want to make sure I answer the right question. Which of these do you mean?"
+# The default fixed replies (dialog.replies; a team's replies_file changes them)
+DEFAULT_REPLIES = Replies()
+NOT_FOUND = DEFAULT_REPLIES.not_found
+HANDOFF = DEFAULT_REPLIES.handoff
+ESCALATED = DEFAULT_REPLIES.escalated
+FALLBACK = DEFAULT_REPLIES.fallback
+LOOKUP_FAILED = DEFAULT_REPLIES.lookup_failed  # a business action that raised (a team's own, or an orders file gone)
+RELAYED = DEFAULT_REPLIES.relayed
+HANDED_BACK = DEFAULT_REPLIES.handed_back
+NOT_UNDERSTOOD = DEFAULT_REPLIES.not_understood
+CLARIFY = DEFAULT_REPLIES.clarify
 CLARIFY_MAX_WORDS = 3  # passage clarification only for questions of at most this many content words
-SMALL_TALK = {
-    "greet": "Hello! I can answer questions about orders, shipping, returns, billing, accounts and more. How can I help?",
-    "thanks": "You're welcome! Is there anything else I can help with?",
-    "goodbye": "Thanks for getting in touch. Goodbye!",
-    "bot_challenge": (
-        "I'm a virtual assistant. I answer questions from our help centre (orders, shipping, returns, billing, "
-        "accounts and more) and show the articles I used. If you'd rather talk to a person, just say so."
-    ),
-    "affirm": "All right. What would you like to know?",
-    "deny": "All right. Is there anything else I can help with?",
-}
+SMALL_TALK = {intent: DEFAULT_REPLIES.small_talk(intent) for intent in SMALL_TALK_INTENTS}
 
 
 @dataclass
@@ -94,8 +78,8 @@ def _fixed_reply(text: str, action: str, **kwargs: Any) -> Iterator[str | Action
     yield ActionOutcome(text=text, events=events, **kwargs)
 
 
-def small_talk(intent: str) -> Iterator[str | ActionOutcome]:
-    return _fixed_reply(SMALL_TALK.get(intent, SMALL_TALK["greet"]), "small_talk")
+def small_talk(intent: str, replies: Replies = DEFAULT_REPLIES) -> Iterator[str | ActionOutcome]:
+    return _fixed_reply(replies.small_talk(intent), "small_talk")
 
 
 def hand_off(reason: str, note: str = "", text: str = HANDOFF) -> Iterator[str | ActionOutcome]:
@@ -104,7 +88,7 @@ def hand_off(reason: str, note: str = "", text: str = HANDOFF) -> Iterator[str |
     return _fixed_reply(reply, "handoff", handoff=True, extra_events=[HandoffRequested(reason=reason)])
 
 
-def relay(agent: str | None) -> Iterator[str | ActionOutcome]:
+def relay(agent: str | None, text: str = RELAYED) -> Iterator[str | ActionOutcome]:
     """A message in a conversation that a person has: passed on, not answered. Until a member of staff
     has written, each such message is acknowledged; once one has, the assistant stays quiet."""
     who = f"with {agent}" if agent else "waiting for a person"
@@ -112,17 +96,17 @@ def relay(agent: str | None) -> Iterator[str | ActionOutcome]:
     if agent:
         yield ActionOutcome(text="", events=[], action="relay", reason=reason)
         return
-    yield from _fixed_reply(RELAYED, "relay", reason=reason)
+    yield from _fixed_reply(text, "relay", reason=reason)
 
 
-def hand_back(author: str) -> list[Event]:
+def hand_back(author: str, text: str = HANDED_BACK) -> list[Event]:
     """The events of staff handing a conversation back to the assistant: the customer is told so."""
-    return [HandoffResolved(author=author), BotAnswer(text=HANDED_BACK, action="hand_back")]
+    return [HandoffResolved(author=author), BotAnswer(text=text, action="hand_back")]
 
 
-def fallback(error: str | None = None, reply: str = FALLBACK) -> Iterator[str | ActionOutcome]:
+def fallback(error: str | None = None, reply: str = FALLBACK, not_understood: str = NOT_UNDERSTOOD) -> Iterator[str | ActionOutcome]:
     """The reply when something broke (``error``; ``reply`` says what), or when the message could not be understood."""
-    return _fixed_reply(reply if error else NOT_UNDERSTOOD, "fallback", error=error)
+    return _fixed_reply(reply if error else not_understood, "fallback", error=error)
 
 
 def decline(reply: str) -> Iterator[str | ActionOutcome]:
@@ -130,10 +114,10 @@ def decline(reply: str) -> Iterator[str | ActionOutcome]:
     return _fixed_reply(reply, "decline")
 
 
-def clarify(kind: str, query: str, options: list[str], values: list[str]) -> Iterator[str | ActionOutcome]:
+def clarify(kind: str, query: str, options: list[str], values: list[str], question: str = CLARIFY) -> Iterator[str | ActionOutcome]:
     """Ask which reading the customer means; the options become buttons, and picking one answers it."""
     asked = ClarificationAsked(kind=kind, query=query, options=tuple(options), values=tuple(values))
-    text = CLARIFY + "\n" + "\n".join(f"- {option}" for option in options)
+    text = question + "\n" + "\n".join(f"- {option}" for option in options)
     yield text
     yield ActionOutcome(text=text, events=[asked, BotAnswer(text=text, action="clarify")], options=list(options), action="clarify")
 
@@ -201,6 +185,7 @@ class AnswerFromKnowledgeBase:
         fallback: ExtractiveAnswerer | None = None,
         min_support: float = 0.0,
         correct_spelling: bool = False,
+        replies: Replies = DEFAULT_REPLIES,
     ) -> None:
         if generator is None and extractive is None:
             raise ValueError("an answer needs a generator or an extractive answerer")
@@ -214,6 +199,7 @@ class AnswerFromKnowledgeBase:
         self.clarify_margin = clarify_margin
         self.fallback = fallback  # answers when the generator fails (a remote server down or too slow)
         self.min_support = min_support  # decline generated answers whose words the passages hold less than this
+        self.replies = replies  # the decline and the offer of a person (dialog.replies)
         self.correct_spelling = correct_spelling  # search "how do I return" for "how do i retrn" (retrieval.spelling)
 
     def close_documents(self, question: str, passages: list[Passage]) -> list[Passage]:
@@ -332,7 +318,7 @@ class AnswerFromKnowledgeBase:
         if close:
             titles = [p.chunk.title or p.chunk.doc_id for p in close]
             scores = ", ".join(f"{p.chunk.doc_id} {p.score:.2f}" for p in close)
-            for step in clarify("passage", question, titles, [p.chunk.doc_id for p in close]):
+            for step in clarify("passage", question, titles, [p.chunk.doc_id for p in close], self.replies.clarify):
                 if isinstance(step, ActionOutcome):
                     step.events.insert(0, retrieval_event)
                     step.timings_ms, step.reason = timings, f"passages of different articles are close ({scores})"
@@ -342,10 +328,10 @@ class AnswerFromKnowledgeBase:
 
         if not self._found(passages, whole):
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
-            yield NOT_FOUND
+            yield self.replies.not_found
             yield ActionOutcome(
-                text=NOT_FOUND,
-                events=[retrieval_event, BotAnswer(text=NOT_FOUND, action="answer", abstained=True)],
+                text=self.replies.not_found,
+                events=[retrieval_event, BotAnswer(text=self.replies.not_found, action="answer", abstained=True)],
                 abstained=True,
                 timings_ms=timings,
                 reason=reason,
@@ -374,7 +360,7 @@ class AnswerFromKnowledgeBase:
 
             fallback = fallback_answer if self.fallback is not None else None
             try:
-                for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback):
+                for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback, self.replies.human_offer):
                     if not pieces:
                         timings["first_token_ms"] = (time.perf_counter() - started) * 1000
                     pieces.append(piece)
@@ -383,7 +369,7 @@ class AnswerFromKnowledgeBase:
                 if fallback is None:
                     raise
                 log.warning("generator cut off mid-reply, answering extractively: %s", error)
-                pieces = [with_human_offer(fallback())]
+                pieces = [with_human_offer(fallback(), self.replies.human_offer)]
             timings["generation_ms"] = (time.perf_counter() - started) * 1000
             model = fell_back[0] if fell_back else self.generator.name
 
@@ -391,7 +377,7 @@ class AnswerFromKnowledgeBase:
         if not checked.abstained and self.min_support > 0 and support(checked.text, [p.chunk.text for p in passages]) < self.min_support:
             checked = replace(checked, abstained=True)  # the answer's words are not in the passages: decline
         if checked.abstained:
-            text, sources = NOT_FOUND, []
+            text, sources = self.replies.not_found, []
         else:
             text = checked.text
             # no [n] in the answer: credit the passage it was visibly drawn from, if any

@@ -13,7 +13,7 @@ Keywords are phrases matched case-insensitively on word boundaries. ``load_rules
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from dialog.text_files import NotUtf8, decode_utf8
+from dialog.replies import Replies
+from dialog.text_files import NotUtf8, UniqueKeyLoader, decode_utf8
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products")
@@ -123,14 +124,15 @@ class BusinessRules:
         match = pattern.search(text) if pattern else None
         return match.group(0) if match else None
 
-    def handoff_note(self, now: datetime) -> str:
-        """What to add to a handoff message at ``now``: empty within support hours, else when a person replies."""
+    def handoff_note(self, now: datetime, template: str = Replies.outside_hours) -> str:
+        """What to add to a handoff message at ``now``: empty within support hours, else when a person replies
+        (``template`` with ``{hours}`` and ``{opening}``: the replies' ``outside_hours``)."""
         hours = self.support_hours
         if hours is None or not hours.hours or hours.is_open(now):
             return ""
         opening = hours.next_opening(now)
-        when = f" on {opening:%A} at {opening:%H:%M} {hours.label or hours.timezone}" if opening else ""
-        return f"Our team is not working right now ({hours.describe()}); a person will reply here when we open{when}."
+        when = f"{opening:%A} at {opening:%H:%M} {hours.label or hours.timezone}" if opening else hours.describe()
+        return template.format(hours=hours.describe(), opening=when)
 
 
 def _known_keys(value: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:
@@ -260,24 +262,6 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
         raise RulesError(f"{source}: {error}") from None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, but a key given twice in one mapping is an error: YAML would keep the last
-    silently (a second ``handoff:`` section replacing the first)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, Hashable):
-                continue  # the safe loader itself refuses it
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key!r} is given twice in one mapping (the second would replace the first)", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_rules(path: Path) -> BusinessRules:
     """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
     path = Path(path)
@@ -288,7 +272,7 @@ def load_rules(path: Path) -> BusinessRules:
     except NotUtf8 as error:
         raise RulesError(f"{path}: {error}; save it as UTF-8") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         raise RulesError(f"{path}: not valid YAML ({error})") from None
     return parse_rules(data, str(path))

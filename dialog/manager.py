@@ -14,9 +14,6 @@ from datetime import date, datetime, timezone
 
 from assistant.lm.remote import GeneratorUnavailable
 from dialog.actions import (
-    ESCALATED,
-    FALLBACK,
-    LOOKUP_FAILED,
     ActionOutcome,
     AnswerFromKnowledgeBase,
     decline,
@@ -30,6 +27,7 @@ from dialog.actions import (
 from dialog.actions import clarify as clarify_action
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
+from dialog.replies import Replies
 from dialog.events import (
     AgentMessage,
     BotAnswer,
@@ -162,6 +160,7 @@ class DialogManager:
         relay_to_person: bool = True,
         intent_margin: float = 0.15,
         clock: Callable[[], datetime] | None = None,
+        replies: Replies | None = None,
     ) -> None:
         self.store = store
         self.answer_action = answer_action
@@ -173,6 +172,7 @@ class DialogManager:
         self.handoff_after_failures = handoff_after_failures
         self.relay_to_person = relay_to_person
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.replies = replies or Replies()  # the fixed replies (dialog.replies); the answer action has its own
 
     def start_session(self, channel: str = "web") -> str:
         return self.store.create_session(channel)
@@ -224,7 +224,7 @@ class DialogManager:
         def back(tracker: Tracker) -> list[Event]:
             if not tracker.with_person:
                 raise InvalidMessage("This conversation is not with a person, so there is nothing to hand back.")
-            return hand_back(author)
+            return hand_back(author, self.replies.handed_back)
 
         self._change(session_id, back)
 
@@ -332,7 +332,7 @@ class DialogManager:
             else:
                 log.exception("action %s failed in session %s", prediction.action, session_id)
             action = "fallback"
-            reply_text = LOOKUP_FAILED if prediction.action == "business" else FALLBACK
+            reply_text = self.replies.lookup_failed if prediction.action == "business" else self.replies.fallback
             outcome = next(o for o in fallback(f"{type(error).__name__}: {error}", reply_text) if isinstance(o, ActionOutcome))
         assert outcome is not None
         action = outcome.action or action
@@ -438,11 +438,11 @@ class DialogManager:
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action."""
         if prediction.action == "relay":
-            return relay(tracker.agent)
+            return relay(tracker.agent, self.replies.relayed)
         if prediction.action == "handoff":
-            return hand_off(prediction.reason, self.rules.handoff_note(self.clock()))
+            return hand_off(prediction.reason, self._handoff_note(), self.replies.handoff)
         if prediction.action == "small_talk":
-            return small_talk(prediction.argument or understanding.intent)
+            return small_talk(prediction.argument or understanding.intent, self.replies)
         if prediction.action == "decline":
             topic = next(t for t in self.rules.never_answer if t.name == prediction.argument)
             return decline(topic.reply)
@@ -452,10 +452,14 @@ class DialogManager:
             return run_business_action(action, slots)
         if prediction.action == "clarify":
             intents = (prediction.argument or "").split(",")
-            return clarify_action("intent", query, [intent_label(i) for i in intents], intents)
+            return clarify_action("intent", query, [intent_label(i) for i in intents], intents, self.replies.clarify)
         if prediction.action == "answer":
             return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context)
-        return fallback()
+        return fallback(not_understood=self.replies.not_understood)
+
+    def _handoff_note(self) -> str:
+        """When a person will reply, outside support hours (the replies' ``outside_hours``); empty within them."""
+        return self.rules.handoff_note(self.clock(), self.replies.outside_hours)
 
     def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:
         """After ``handoff_after_failures`` failed answers in a row, a person takes over."""
@@ -471,7 +475,7 @@ class DialogManager:
         """The failed answer's outcome, turned into a handoff (its retrieval kept for the record)."""
         failures = tracker.consecutive_failures + 1
         reason = f"{failures} answers in a row found nothing: handed to a person"
-        text = f"{ESCALATED} {self.rules.handoff_note(self.clock())}".strip()
+        text = f"{self.replies.escalated} {self._handoff_note()}".strip()
         events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
         events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]
         return replace(outcome, text=text, events=events, handoff=True, reason=reason, action="handoff", sources=[])
