@@ -3,7 +3,9 @@ as UTF-8, and what is wrong in one said with the byte and the lines, so it can b
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import csv
+import io
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -21,6 +23,31 @@ def decode_utf8(raw: bytes) -> str:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise NotUtf8(f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line})") from None
+
+
+class CsvProblem(ValueError):
+    """The CSV text cannot be split into rows; the message names the line."""
+
+
+def csv_rows(content: str) -> Iterator[tuple[int, int, list[str]]]:
+    """The rows of CSV ``content`` with the lines each starts and ends on (a quoted text may span lines).
+    A field past the csv module's size limit (a quote never closed swallows the rest of the file) or
+    another malformed row raises CsvProblem naming the line where the row starts."""
+    reader = csv.reader(io.StringIO(content, newline=""))
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise CsvProblem(
+                    f"the row starting on line {start} has a field of more than {csv.field_size_limit():,} characters "
+                    "(a quote opened there and never closed?)"
+                ) from None
+            raise CsvProblem(f"line {start}: {error}") from None
+        yield start, reader.line_num, row
 
 
 def line_list(numbers: Sequence[int], limit: int = 8) -> str:

@@ -20,7 +20,6 @@ come from articles never trained on) and a knowledge base's FAQ (question, answe
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.lm.prompts import DONT_KNOW, PromptPassage
+from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8
 
 DECLINE = f"{DONT_KNOW}."
 SPLIT_SEED = 13
@@ -162,11 +162,32 @@ def squad_examples(questions: Sequence[SquadQuestion], distractors: int = 1, see
 # -- knowledge base FAQ --------------------------------------------------------------------------
 
 
+def read_faq(path: Path) -> list[tuple[str, str]]:
+    """The (question, answer) rows of an FAQ CSV; ValueError naming the file (and line) when it is not UTF-8,
+    is malformed, lacks the question and answer columns, or holds no row with both."""
+    if not path.is_file():
+        raise FileNotFoundError(f"FAQ file {path} not found")
+    try:
+        rows = csv_rows(decode_utf8(path.read_bytes()))
+        header = [cell.strip().lower() for cell in next(rows, (1, 1, []))[2]]
+        missing = [name for name in ("question", "answer") if name not in header]
+        if missing:
+            raise ValueError(f"{path}: no {' or '.join(missing)} column (the header row is {','.join(header) or 'empty'}); "
+                             "an FAQ CSV has the columns question,answer")
+        at_question, at_answer = header.index("question"), header.index("answer")
+        pairs = [(row[at_question].strip(), row[at_answer].strip()) for _, _, row in rows if len(row) > max(at_question, at_answer)]
+    except (NotUtf8, CsvProblem) as error:
+        raise ValueError(f"{path}: {error}") from None
+    pairs = [(question, answer) for question, answer in pairs if question and answer]
+    if not pairs:
+        raise ValueError(f"{path}: no row with both a question and an answer")
+    return pairs
+
+
 def faq_examples(faq_csv: Path, distractors: int = 1, unanswerable_share: float = 0.3, seed: int = SPLIT_SEED) -> list[Example]:
     """From a knowledge base's FAQ (CSV with question,answer columns): each question answered from its
     entry among other entries; a share of questions shown only other entries, answered with the decline."""
-    with Path(faq_csv).open(encoding="utf-8", newline="") as handle:
-        rows = [(r["question"].strip(), r["answer"].strip()) for r in csv.DictReader(handle) if r.get("question") and r.get("answer")]
+    rows = read_faq(Path(faq_csv))
     rng = random.Random(seed)
     examples = []
     for i, (question, answer) in enumerate(rows):

@@ -7,16 +7,15 @@ classifier learns them as one more class and reports them as out of scope.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dialog.text_files import NotUtf8, decode_utf8, line_list
+from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8, line_list
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +61,18 @@ def read_csv(path: Path | str) -> list[Example]:
     """Read and check a `text,label` CSV (UTF-8, header row); any problem raises an IntentDataError."""
     path = Path(path)
     content = _read_utf8(path, "training data", "save it as UTF-8 CSV")
-    reader = csv.reader(io.StringIO(content, newline=""))
-    header = next(reader, None)
-    if header is None or not any(cell.strip() for cell in header):
-        raise IntentDataError(f"{path} is empty; expected a header row `text,label` and one example per row")
+    rows = csv_rows(content)
+    try:
+        header = next(rows, (1, 1, None))[2]
+        if header is None or not any(cell.strip() for cell in header):
+            raise IntentDataError(f"{path} is empty; expected a header row `text,label` and one example per row")
+        return _read_rows(path, header, rows)
+    except CsvProblem as error:
+        raise IntentDataError(f"{path}: {error}") from None
+
+
+def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, list[str]]]) -> list[Example]:
+    """The examples of the rows after ``header``, checked (read_csv)."""
     columns = [cell.strip().lower() for cell in header]
     unknown = [c for c in columns if c not in COLUMNS]
     missing = [c for c in COLUMNS if c not in columns]
@@ -82,15 +89,17 @@ def read_csv(path: Path | str) -> list[Example]:
     no_label: list[int] = []
     no_text: list[int] = []
     bad_width: list[int] = []
+    unclosed: list[tuple[int, int]] = []  # rows of the wrong width running over several lines: (first, last)
     first_seen: dict[str, tuple[int, str]] = {}  # text, lower-cased with single spaces -> (line, label)
     repeated: list[int] = []
     conflicts: list[str] = []
-    for row in reader:
-        line = reader.line_num
+    for line, last_line, row in rows:
         if not any(cell.strip() for cell in row):
             continue  # blank line
         if len(row) != len(columns):
             bad_width.append(line)
+            if last_line > line:
+                unclosed.append((line, last_line))
             continue
         text, label = row[text_at].strip(), row[label_at].strip()
         if not label:
@@ -122,7 +131,10 @@ def read_csv(path: Path | str) -> list[Example]:
     if misspelt_oos:
         problems.append(f"the out-of-scope label is spelt {OOS_LABEL}, not {', '.join(misspelt_oos)} (that would be an intent of its own)")
     if bad_width:
-        problems.append(f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {line_list(bad_width)}")
+        runs_on = f"; the row on line {unclosed[0][0]} runs on to line {unclosed[0][1]}: a quote opened there is not closed" if unclosed else ""
+        problems.append(
+            f"{len(bad_width)} row(s) without exactly {len(columns)} fields (quote texts that contain commas), lines {line_list(bad_width)}{runs_on}"
+        )
     if no_label:
         problems.append(f"{len(no_label)} row(s) with a missing label, lines {line_list(no_label)}")
     if no_text:

@@ -8,8 +8,6 @@ BERT folder plus ``encoder_manifest.json`` and can be passed as ``--base`` to ``
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import re
 import tempfile
@@ -21,6 +19,7 @@ from typing import Any
 
 from assistant.output_folder import OutputFolder
 from dialog.nlu.manifest import ENCODER_MANIFEST_FILE, FORMAT_VERSION, describe_base, now_utc, packaged_encoder_dir, write_manifest
+from dialog.text_files import CsvProblem, csv_rows
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".csv"}
 
@@ -64,7 +63,10 @@ def read_texts(paths: Sequence[Path | str], min_words: int = 3) -> list[str]:
         except UnicodeDecodeError:
             raise ValueError(f"{file} is not UTF-8 text; save it as UTF-8") from None
         if file.suffix.lower() == ".csv":
-            rows = list(csv.reader(io.StringIO(content)))
+            try:
+                rows = [row for _, _, row in csv_rows(content)]
+            except CsvProblem as error:
+                raise ValueError(f"{file}: {error}") from None
             if not rows:
                 continue
             header = [c.strip().lower() for c in rows[0]]

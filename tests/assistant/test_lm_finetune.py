@@ -79,6 +79,27 @@ def test_faq_examples(tmp_path: Path) -> None:
         assert e.answer == (f"{own} [{texts.index(own) + 1}]" if e.answerable else DECLINE)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [  # each of these wrote 0 examples and exited 0, or raised a traceback
+        (b"q,a\nhi,there\n", r"faq.csv: no question or answer column \(the header row is q,a\)"),
+        (b"", r"faq.csv: no question or answer column \(the header row is empty\)"),
+        (b'question,answer\n"What is it,x\n', r"faq.csv: no row with both a question and an answer"),
+        (b"question,answer\ncaf\xe9?,yes\n", r"faq.csv: not UTF-8 text \(byte 0xe9 on line 2\)"),
+        (b'question,answer\n"' + b"long " * 30_000 + b"\n", r"faq.csv: the row starting on line 2 has a field of more than"),
+    ],
+)
+def test_faq_files_that_give_no_examples_are_refused_with_the_reason(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "faq.csv").write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        faq_examples(tmp_path / "faq.csv")
+
+
+def test_faq_columns_are_found_in_any_order_and_case(tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text("Answer,Tag,Question\nA one.,x,Q1?\nA two.,y,Q2?\n", encoding="utf-8-sig")
+    assert sorted(e.question for e in faq_examples(tmp_path / "faq.csv")) == ["Q1?", "Q2?"]
+
+
 @pytest.mark.slow  # SmolLM2's tokenizer: the packaged model is prepared on first use
 @pytest.mark.parametrize("full", [False, True])
 def test_finetune_smoke_loss_falls_weights_change_folder_reloads(tiny_model_dir: Path, tmp_path: Path, full: bool) -> None:

@@ -53,6 +53,28 @@ def test_bad_files_get_clear_messages(tmp_path: Path, content: str, message: str
         read_csv(_write(tmp_path, content))
 
 
+def test_a_quote_never_closed_is_found_where_it_opens(tmp_path: Path) -> None:
+    content = 'text,label\nhi,greet\n"where is my order,order_status\nhello,greet\nbye,goodbye\nciao,goodbye\n'
+    with pytest.raises(IntentDataError, match=r"lines 3; the row on line 3 runs on to line 6: a quote opened there is not closed"):
+        read_csv(_write(tmp_path, content))
+
+
+def test_a_field_past_the_csv_size_limit_is_one_clear_error(tmp_path: Path) -> None:
+    """A quote never closed in a large file (or a pasted document) made one field of megabytes: the csv
+    module's own error escaped as a traceback."""
+    content = 'text,label\nhi,greet\nhello,greet\n"' + "and so on " * 20_000 + "\nbye,goodbye\nciao,goodbye\n"
+    with pytest.raises(IntentDataError, match=r"the row starting on line 4 has a field of more than 131,072 characters \(a quote opened there"):
+        read_csv(_write(tmp_path, content))
+
+
+def test_masked_lm_text_from_a_broken_csv_is_one_clear_error(tmp_path: Path) -> None:
+    from dialog.nlu.mlm import read_texts
+
+    (tmp_path / "faq.csv").write_text('question,answer\n"' + "and so on " * 20_000 + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"faq.csv: the row starting on line 2 has a field of more than 131,072 characters"):
+        read_texts([tmp_path])
+
+
 def test_repeated_examples_are_left_out_so_that_none_sits_in_training_and_validation_alike(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
