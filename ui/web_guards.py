@@ -7,6 +7,9 @@ HTTP API has its own (``assistant.api_security``).
   The review pages' own uploads (``/review/gradio_api/upload``, behind the staff login) are not limited here.
 - **No uploads on the chat page.** It has no file input, yet Gradio's ``/gradio_api/upload`` took files of any
   size from anyone and kept them on disk; it answers 403.
+- **No files from the chat page.** It shows none, yet its ``/gradio_api/file=PATH`` served, without a login,
+  any file in Gradio's upload folder, which both pages share: the review pages' exports of customers'
+  conversations, to whoever had the link. It answers 404; the review pages serve their files behind the login.
 - **Failed staff logins are throttled** (``LoginThrottle``): after ``failures`` failed logins within ``window``
   seconds from one client address, or for one username, ``POST /review/login`` answers 429 with
   ``Retry-After`` until the oldest failure is ``window`` seconds old, without checking the password.
@@ -38,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_PREFIXES = ("/api/", "/v1/")  # guarded by assistant.api_security
 CHAT_UPLOAD = "/gradio_api/upload"
+CHAT_FILES = ("/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy=")  # the review pages': behind the login
 REVIEW_UPLOAD = "/review/gradio_api/upload"
 REVIEW_LOGIN = "/review/login"
 MAX_PAGE_REQUEST_BYTES = 1024 * 1024
@@ -103,6 +107,9 @@ class WebPageGuard:
             return
         if path.rstrip("/") == CHAT_UPLOAD:
             await _send_json(send, 403, "The chat page takes no files.")
+            return
+        if path.startswith(CHAT_FILES):
+            await _send_json(send, 404, "Not found.")
             return
         length = _header(scope, b"content-length")
         if length.isdigit() and int(length) > self.max_bytes:

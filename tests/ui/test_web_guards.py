@@ -160,3 +160,17 @@ def test_a_knowledge_base_upload_naming_a_server_file_is_refused(assistant: Assi
         assert refused.status_code == 403 and refused.json() == {"detail": "Only files uploaded from this page can be used."}
     assert "server-notes" not in assistant.retriever.index.documents and client.get("/kb/server-notes").status_code == 404
     assert done["success"] is True and "returns" in assistant.retriever.index.documents  # the page's own uploads work
+
+
+def test_the_review_pages_exports_are_not_served_by_the_chat_page(assistant: Assistant, client: TestClient) -> None:
+    """A staff export lies in Gradio's upload folder, which both pages share; the chat page's file route
+    served it to anyone with the link, without a login."""
+    assistant.manager.handle(None, "How long is a password reset link valid?")
+    assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
+    _, done = call_review_function(client, "export", ["csv", *[""] * 4, "any", "any", "any", "", ""])
+    export = done["output"]["data"][0]["path"]
+
+    with TestClient(client.app) as stranger:  # no login
+        assert stranger.get(f"/gradio_api/file={export}").status_code == 404
+        assert stranger.get(f"/gradio_api/file/{export}").status_code == 404
+        assert stranger.get(f"/review/gradio_api/file={export}").status_code == 401
