@@ -164,7 +164,8 @@ def eval_intents(
                 folder = out_dir or Path(work) / "model"
                 err.print(f"training on the {dataset} train split (no --model given); saving to {folder}", highlight=False)
                 run_guarded(lambda: train_intents(loaded.train, folder, base=base, settings=settings, valid=loaded.valid,
-                                                  progress=True, on_epoch=print_epoch, teachers=teachers or ()))
+                                                  progress=True, on_epoch=print_epoch, teachers=teachers or (),
+                                                  data={"dataset": dataset, "path": str(Path(data).resolve()), "split": "train"}))
             classifier = IntentClassifier(folder, device=device, threshold=threshold)  # None: the model's own
             manifest = run_guarded(lambda: classifier.manifest)
             if threshold is not None:

@@ -94,6 +94,7 @@ def train_intents_command(
     The folder holds the transformers model, its tokenizer and intent_manifest.json (base encoder and its sha256, labels, threshold and objective, settings, validation metrics, time, device).
     """
     from dialog.nlu.data import read_csv
+    from dialog.nlu.manifest import describe_files
     from dialog.nlu.training import intent_output, train_intents
 
     target = out_dir or default_intent_dir(ctx)
@@ -107,7 +108,7 @@ def train_intents_command(
     err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
     with progress_to_stderr():
         result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch,
-                                                          teachers=teachers or ()))
+                                                   teachers=teachers or (), data={"files": describe_files([data])}))
     manifest = result.manifest
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(result.folder), **manifest}) + "\n")
@@ -115,12 +116,14 @@ def train_intents_command(
     validation = manifest["validation"]
     table = Table("", "value", title=f"intent model saved in {result.folder}")
     table.add_row("intents", str(len(manifest["labels"])))
+    table.add_row("training data", f"{data} (sha256 {manifest['data']['files'][0]['sha256'][:12]}…)")
     table.add_row("train / validation examples", f"{manifest['training']['train_examples']} / {manifest['training']['valid_examples']}")
     table.add_row("base encoder", f"{manifest['base']['name']} (sha256 {manifest['base']['sha256'][:12]}…)")
     table.add_row("validation accuracy", f"{validation['accuracy']:.4f}")
     table.add_row("validation macro-F1", f"{validation['macro_f1']:.4f}")
     table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']})")
-    table.add_row("best epoch / epochs run", f"{manifest['training']['best_epoch']} / {manifest['training']['epochs_run']:.2f}")
+    best_epoch = manifest["training"]["best_epoch"]
+    table.add_row("best epoch / epochs run", f"{'-' if best_epoch is None else f'{best_epoch:g}'} / {manifest['training']['epochs_run']:g}")
     if manifest["training"].get("refit"):
         refit_info = manifest["training"]["refit"]
         table.add_row("saved model", f"trained again on all {refit_info['examples']} examples for {refit_info['epochs']:g} epochs")
@@ -147,6 +150,7 @@ def train_mlm_command(
 
     15 % of the tokens of each text line are masked and predicted (the decoder is tied to the input embeddings, so only the small head transform is new). Pass the output folder as --base to `assistant train intents`.
     """
+    from dialog.nlu.manifest import describe_files
     from dialog.nlu.mlm import MlmSettings, encoder_output, read_texts, train_mlm
 
     settings = settings_from(ctx)
@@ -156,7 +160,7 @@ def train_mlm_command(
     err.print(f"{len(texts)} text lines; saving the adapted encoder to {target}", highlight=False)
     mlm_settings = MlmSettings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, device=device)
     with progress_to_stderr():
-        manifest = run_guarded(lambda: train_mlm(texts, target, base=base, settings=mlm_settings))
+        manifest = run_guarded(lambda: train_mlm(texts, target, base=base, settings=mlm_settings, data={"files": describe_files(paths)}))
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(target), **manifest}) + "\n")
         return

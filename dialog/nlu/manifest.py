@@ -81,6 +81,17 @@ def describe_base(folder: Path) -> dict[str, Any]:
     return {"name": name, "path": str(folder.resolve()), "sha256": sha256_file(weights), "adapted_from": adapted_from}
 
 
+def describe_files(paths: list[Path]) -> list[dict[str, Any]]:
+    """Where training text came from, for a manifest: each file with its size and sha256, each folder as a path."""
+    described = []
+    for path in map(Path, paths):
+        entry: dict[str, Any] = {"path": str(path.resolve())}
+        if path.is_file():
+            entry |= {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        described.append(entry)
+    return described
+
+
 def now_utc() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 

@@ -87,8 +87,12 @@ def encoder_output(out_dir: Path | str) -> OutputFolder:
     return OutputFolder(Path(out_dir), ENCODER_MANIFEST_FILE, "adapted encoder")
 
 
-def train_mlm(texts: Sequence[str], out_dir: Path | str, base: Path | str | None = None, settings: MlmSettings | None = None, progress: bool = True) -> dict[str, Any]:
-    """Continue masked-LM training of the encoder in ``base`` on ``texts``; save to ``out_dir``; return the manifest."""
+def train_mlm(
+    texts: Sequence[str], out_dir: Path | str, base: Path | str | None = None, settings: MlmSettings | None = None,
+    progress: bool = True, data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Continue masked-LM training of the encoder in ``base`` on ``texts``; save to ``out_dir``; return the manifest.
+    ``data`` (where the texts came from) is recorded under "data"."""
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
     from dialog.nlu.modeling import _quiet_load_report
@@ -150,6 +154,7 @@ def train_mlm(texts: Sequence[str], out_dir: Path | str, base: Path | str | None
             "kind": "encoder",
             "base": base_info,
             "objective": "masked language model",
+            "data": data or {},
             "texts": len(texts),
             "train_texts": len(train_rows),
             "eval_texts": len(eval_rows),

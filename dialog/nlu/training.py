@@ -200,6 +200,7 @@ def train_intents(
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     callbacks: Sequence[Any] = (),
     teachers: Sequence[Path | str] = (),
+    data: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Fine-tune a classifier on ``examples`` and save it with its manifest in ``out_dir``.
 
@@ -209,7 +210,8 @@ def train_intents(
     instead; the threshold and validation metrics are the first model's. ``on_epoch`` receives each
     epoch's validation metrics; ``callbacks`` are extra transformers ``TrainerCallback`` objects.
     With ``teachers`` (trained model folders on the same labels), the model also learns their averaged
-    probabilities on the training examples (``distill.py``).
+    probabilities on the training examples (``distill.py``). ``data`` says where the examples came from
+    (e.g. the CSV file and its sha256); the manifest records it under "data".
     """
     import torch
     from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
@@ -298,6 +300,7 @@ def train_intents(
             "kind": "intent-classifier",
             "base": base_info,
             "labels": labels,
+            "data": {**(data or {}), "examples": len(train) + len(valid)},
             "oos": {
                 "label": OOS_LABEL,
                 "class_in_training": OOS_LABEL in label2id,

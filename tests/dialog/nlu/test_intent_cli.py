@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -61,6 +62,9 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     assert trained.exit_code == 0, trained.output
     manifest = json.loads(trained.stdout.strip().splitlines()[-1])
     assert manifest["labels"] == ["greet", "refund", "shipping"] and Path(manifest["folder"]) == model
+    # the folder says what it was trained on: the file, its size and digest, and how many examples
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    assert manifest["data"] == {"files": [{"path": str(data.resolve()), "bytes": data.stat().st_size, "sha256": digest}], "examples": 24}
     plot = tmp_path / "cm.png"
     evaluated = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model),
                        "--plot", str(plot), "--folds", "2", "--json", *fast)

@@ -113,6 +113,7 @@ def test_incomplete_folder_is_reported(trained: tuple[Path, dict], tmp_path: Pat
 
 
 def test_mlm_adaptation_gives_a_usable_base(tiny_base: Path, tmp_path: Path) -> None:
+    from dialog.nlu.manifest import describe_files
     from dialog.nlu.mlm import MlmSettings, read_texts, train_mlm
 
     kb = tmp_path / "kb"
@@ -125,8 +126,10 @@ def test_mlm_adaptation_gives_a_usable_base(tiny_base: Path, tmp_path: Path) -> 
     assert "Opened software cannot be returned to the shop." in texts and "Returns" not in texts
     assert "Standard shipping costs five dollars." in texts
     manifest = train_mlm(texts * 8, tmp_path / "adapted", base=tiny_base,
-                         settings=MlmSettings(epochs=5, learning_rate=5e-3, batch_size=8, device="cpu"), progress=False)
+                         settings=MlmSettings(epochs=5, learning_rate=5e-3, batch_size=8, device="cpu"), progress=False,
+                         data={"files": describe_files([kb])})
     assert manifest["eval_mlm_loss_after"] < manifest["eval_mlm_loss_before"]
+    assert manifest["data"] == {"files": [{"path": str(kb.resolve())}]}
     result = train_intents(toy_examples(), tmp_path / "intents", base=tmp_path / "adapted",
                            settings=_settings(epochs=2, max_steps=-1), valid=toy_examples(), progress=False)
     assert result.manifest["base"]["name"] == "adapted"
