@@ -38,6 +38,13 @@ h2{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
 <body><nav><p><a href="/">&larr; Back to the assistant</a></p></nav><main>{body}</main></body></html>"""
 
 
+# An article is text from the help centre, escaped: it runs no script, even one an escaping mistake let through
+ARTICLE_HEADERS = {
+    "Content-Security-Policy": "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> HTMLResponse:
     """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in
     the index only. An FAQ file's id (or one entry's) shows all its entries."""
@@ -51,7 +58,7 @@ def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str]
         body = render_document(Path(source), doc_id.partition("#")[0], faq_columns)
     except (UnreadableFile, OSError):
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
-    return HTMLResponse(PAGE.format(title=page_title(body, doc_id), body=body))
+    return HTMLResponse(PAGE.format(title=page_title(body, doc_id), body=body), headers=ARTICLE_HEADERS)
 
 
 def page_title(body: str, doc_id: str) -> str:

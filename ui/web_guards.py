@@ -146,7 +146,7 @@ class WebPageGuard:
     async def _login(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
         """Refuse while the address or the username has too many recent failures; count the outcome."""
         form = parse_qs(body.decode("utf-8", "replace"))
-        username = (form.get("username") or [""])[0].strip()
+        username = (form.get("username") or [""])[0].strip()[:64]  # the longest a login can be: keys stay small
         client = scope.get("client")
         keys = [f"ip:{client[0] if client else 'unknown'}", f"user:{username}"]
         seconds = self.throttle.wait(keys)

@@ -174,3 +174,11 @@ def test_the_review_pages_exports_are_not_served_by_the_chat_page(assistant: Ass
         assert stranger.get(f"/gradio_api/file={export}").status_code == 404
         assert stranger.get(f"/gradio_api/file/{export}").status_code == 404
         assert stranger.get(f"/review/gradio_api/file={export}").status_code == 401
+
+
+def test_article_pages_may_run_no_script(client: TestClient) -> None:
+    """Defence in depth for the /kb/ pages: their text is escaped, and a script would not run anyway."""
+    page = client.get("/kb/accounts/reset-password")
+
+    assert page.status_code == 200
+    assert "script-src 'none'" in page.headers["content-security-policy"] and page.headers["x-content-type-options"] == "nosniff"
