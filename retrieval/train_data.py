@@ -86,4 +86,15 @@ def load_pair_file(path: Path, negatives: int, question_column: str = "question"
     keyword = KeywordIndex(list(range(len(passages))), passages)
     rankings = [[i for i, _ in found] for found in keyword.search_many([row[question_column] for row in rows], negatives + 5)]
     gold = [{position[row[passage_column]]} for row in rows]
-    return mine_examples([r[question_column] for r in rows], [r[passage_column] for r in rows], rankings, passages, gold, negatives)
+    if len(passages) < 2 and negatives > 0:
+        raise ValueError(f"{path} has only one distinct passage; a reranker learns to tell passages apart, so give at least two")
+    examples = mine_examples([r[question_column] for r in rows], [r[passage_column] for r in rows], rankings, passages, gold, negatives)
+    # BM25 finds no negative for a question sharing no word with other passages; with none in a batch the
+    # listwise loss is 0 and nothing is learnt, so top up with other passages at random (seeded)
+    rng = random.Random(0)
+    for example, golds in zip(examples, gold, strict=True):
+        others = [p for i, p in enumerate(passages) if i not in golds and p not in example.negatives]
+        missing = min(negatives - len(example.negatives), len(others))
+        if missing > 0:
+            example.negatives.extend(rng.sample(others, missing))
+    return examples

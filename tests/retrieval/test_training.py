@@ -113,3 +113,21 @@ def test_the_blend_prefers_the_first_stage_when_the_tuning_queries_cannot_tell()
     assert best_blend({0.0: 1.0, 0.3: 1.0, 0.5: 1.0, 0.7: 0.78, 1.0: 0.36}) == 0.0
     assert best_blend({0.0: 0.70, 0.3: 0.74, 0.5: 0.74, 1.0: 0.72}) == 0.3
     assert best_blend({0.0: 0.70, 1.0: 0.80}) == 1.0
+
+
+def test_a_team_pairs_file_gives_every_question_its_negatives(tmp_path: Path) -> None:
+    """Questions sharing no word with the other passages got no BM25 negative; a batch without negatives
+    has a listwise loss of 0, so `train reranker --pairs` printed "loss 0.000 -> 0.000" and learnt nothing."""
+    from retrieval.train_data import load_pair_file
+
+    rows = [("opening hours sunday", "We open at ten."), ("rent a tandem", "Tandems cost thirty a day."),
+            ("fix puncture", "Repairs while you wait."), ("deliver abroad", "EU delivery takes a week.")]
+    (tmp_path / "pairs.csv").write_text("question,passage\n" + "".join(f"{q},{p}\n" for q, p in rows), encoding="utf-8")
+
+    found = load_pair_file(tmp_path / "pairs.csv", negatives=3)
+
+    assert [len(e.negatives) for e in found] == [3, 3, 3, 3]
+    assert all(e.positive not in e.negatives and len(set(e.negatives)) == 3 for e in found)
+    (tmp_path / "one.csv").write_text("question,passage\nhi,Hello.\nhey,Hello.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="only one distinct passage"):
+        load_pair_file(tmp_path / "one.csv", negatives=3)
