@@ -222,7 +222,7 @@ def _print_result(result: Any) -> None:
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The customer's question.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: answer, sources, timings_ms.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: answer, sources, action, intent, timings_ms.")] = False,
     session: Annotated[Optional[str], typer.Option(help="Continue this conversation id instead of starting one.")] = None,
 ) -> None:
     """Answer one question from the knowledge base, with its sources. The turn is stored."""
@@ -250,6 +250,7 @@ def _print_answer(result: Any, as_json: bool) -> None:
             "answer": result.text,
             "sources": result.cited_sources if not result.abstained else [],
             "action": result.action,
+            "intent": result.intent,  # which intent the rules or the trained classifier saw
             "abstained": result.abstained,
             "handoff": result.handoff,
             "model": result.model,
@@ -403,7 +404,7 @@ def _exit_quietly(signum: int, frame: Any) -> None:
 
 @models_app.command("list")
 def models_list(ctx: typer.Context) -> None:
-    """Show the known models, whether each is installed and prepared."""
+    """Show the packaged models (installed, prepared), then the trained ones the settings select (folder, state, date, data)."""
     settings = settings_from(ctx)
     table = Table("name", "role", "languages", "installed", "prepared", "default", "description")
     for spec in model_registry.REGISTRY.values():
@@ -420,6 +421,12 @@ def models_list(ctx: typer.Context) -> None:
             spec.description,
         )
     out.print(table)
+    from assistant.trained_models import trained_models
+
+    trained = Table("role", "setting", "folder", "state", "created", "trained on", "summary", title="Trained models")
+    for row in trained_models(settings):
+        trained.add_row(row.role, row.setting, str(row.folder), row.state, row.created, row.trained_on, row.summary)
+    out.print(trained)
 
 
 @models_app.command("prepare")

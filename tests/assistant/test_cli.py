@@ -99,6 +99,7 @@ def test_ask_prints_answer_and_sources(runner: CliRunner, ingested: Path) -> Non
 
 def test_ask_continues_a_session(runner: CliRunner, ingested: Path, isolated: Path) -> None:
     first = json.loads(invoke(runner, "ask", "--json", "hello").stdout)
+    assert first["intent"] == "greet"  # the intent the turn was understood as (keyword rules here)
 
     second = invoke(runner, "ask", "--json", "--session", first["session_id"], "Do you offer gift wrapping?")
 
@@ -178,6 +179,46 @@ def test_models_list_shows_the_three_models(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     for name in ("all-minilm-l6-v2", "smollm2-135m", "qwen2.5-coder-0.5b"):
         assert name in result.stdout
+
+
+def _intent_folder(folder: Path, labels: list[str]) -> Path:
+    """A folder that passes the intent manifest's checks (nothing here loads the weights)."""
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"id2label": {str(i): label for i, label in enumerate(labels)}}))
+    (folder / "tokenizer.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"weights")
+    (folder / "intent_manifest.json").write_text(json.dumps({
+        "format_version": 1, "kind": "intent-classifier", "base": {}, "labels": labels, "oos": {}, "training": {},
+        "validation": {"accuracy": 0.9}, "created": "2026-12-01T10:00:00Z", "train_seconds": 3.0, "device": "cpu",
+        "data": {"files": [{"path": "/shop/intents.csv"}], "examples": 60},
+    }))
+    return folder
+
+
+def test_models_list_shows_the_trained_models_the_settings_select(
+    runner: CliRunner, isolated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team that trained models could not see whether the assistant would use them: the list named the
+    packaged models only."""
+    _intent_folder(tmp_path / "shop-intents", ["greet", "oos", "refund"])
+    (isolated / "models" / "reranker").mkdir(parents=True)
+    (isolated / "models" / "reranker" / "reranker.json").write_text(json.dumps(
+        {"kind": "cross-encoder reranker", "blend": 0.3, "training_data": {"pairs_file": "/shop/pairs.csv"}, "created_at": "2026-12-02T09:00:00Z"}))
+    monkeypatch.setenv("ASSISTANT_INTENT_MODEL", str(tmp_path / "shop-intents"))
+    monkeypatch.setenv("ASSISTANT_RERANK", "off")
+
+    text = flat(invoke(runner, "models", "list").stdout)
+
+    assert "Trained models" in text
+    assert "intent classifier │ intent_model" in text and "2026-12-01T10:00:00Z │ /shop/intents.csv │ 3 intents, validation accuracy 0.900" in text
+    assert "reranker │ reranker_path" in text and "not used: rerank = off │ 2026-12-02T09:00:00Z │ /shop/pairs.csv │ blend 0.3" in text
+    assert "generator_path" not in text  # not set: the packaged generator above is the one used
+
+    (tmp_path / "shop-intents" / "model.safetensors").unlink()
+    monkeypatch.setenv("ASSISTANT_INTENT_MODEL", str(tmp_path / "typo"))
+    assert "none trained: keyword rules only" in flat(invoke(runner, "models", "list").stdout)
+    monkeypatch.setenv("ASSISTANT_INTENT_MODEL", str(tmp_path / "shop-intents"))
+    assert "unusable:" in flat(invoke(runner, "models", "list").stdout)
 
 
 def test_models_prepare_unknown_name(runner: CliRunner) -> None:
