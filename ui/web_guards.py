@@ -18,6 +18,10 @@ HTTP API has its own (``assistant.api_security``).
   copied any server file a request named into its cache and handed it to the function (the knowledge-base
   upload indexed it and published it at ``/kb/``). A request whose JSON names a ``path`` outside
   ``gradio.utils.get_upload_folder()`` (after ``..`` and links) answers 403.
+- **No requests to the review pages from other sites**: a browser's ``Sec-Fetch-Site`` says where a request
+  comes from, and any but a page of this origin (``same-origin``) or the person themselves (``none``: typed,
+  bookmarked) is refused with 403 for every request that changes something (not GET) and for ``/review/logout``,
+  so another site can neither log a member of staff out nor in as someone else, nor post to the pages.
 - **Login cookies are SameSite=Lax**, not Gradio's ``SameSite=None`` (the review pages are never framed, so no
   other site needs to send them), and a login over HTTPS sets only the ``Secure`` one: Gradio also sets a
   copy without ``Secure``, which a browser would send over plain HTTP.
@@ -44,6 +48,8 @@ CHAT_UPLOAD = "/gradio_api/upload"
 CHAT_FILES = ("/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy=")  # the review pages': behind the login
 REVIEW_UPLOAD = "/review/gradio_api/upload"
 REVIEW_LOGIN = "/review/login"
+REVIEW_LOGOUT = "/review/logout"
+OWN_SITE = ("", "same-origin", "none")  # Sec-Fetch-Site of a request this site's pages (or the person) made
 MAX_PAGE_REQUEST_BYTES = 1024 * 1024
 
 
@@ -102,6 +108,9 @@ class WebPageGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/review") and _from_another_site(scope, path):
+            await _send_json(send, 403, "Requests from other sites are refused.")
+            return
         if scope["type"] != "http" or path.startswith(API_PREFIXES) or path.rstrip("/") == REVIEW_UPLOAD:
             await self.app(scope, receive, send)
             return
@@ -170,6 +179,12 @@ class WebPageGuard:
             self.throttle.succeeded(keys[1:])  # not the address: one good login must not reset a guesser's count
         elif 400 <= status < 500:
             self.throttle.failed(keys)
+
+
+def _from_another_site(scope: Scope, path: str) -> bool:
+    """A request to the review pages that changes something (or logs out), sent by another site's page."""
+    changes = scope.get("method") not in ("GET", "HEAD") or path.rstrip("/") == REVIEW_LOGOUT
+    return changes and _header(scope, b"sec-fetch-site") not in OWN_SITE
 
 
 def _names_a_file_outside(body: bytes, folder: Path) -> bool:

@@ -182,3 +182,20 @@ def test_article_pages_may_run_no_script(client: TestClient) -> None:
 
     assert page.status_code == 200
     assert "script-src 'none'" in page.headers["content-security-policy"] and page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_other_sites_cannot_log_staff_in_or_out_or_post_to_the_review_pages(client: TestClient) -> None:
+    """A link or form on another site could log a member of staff out (GET /review/logout) or into an
+    account of the site's choosing (POST /review/login)."""
+    login = {"username": "ana", "password": PASSWORD}
+    elsewhere = {"sec-fetch-site": "cross-site"}
+
+    assert client.post("/review/login", data=login, headers=elsewhere).status_code == 403
+    assert client.post("/review/login", data=login, headers={"sec-fetch-site": "same-site"}).status_code == 403
+    assert client.post("/review/login", data=login, headers={"sec-fetch-site": "same-origin"}).status_code == 200
+    assert client.post("/review/gradio_api/upload", files={"files": ("a.md", b"# A")}, headers=elsewhere).status_code == 403
+    assert client.get("/review/logout", headers=elsewhere, follow_redirects=False).status_code == 403
+    assert client.get("/review/config").status_code == 200  # still logged in
+    assert client.get("/review/logout", headers={"sec-fetch-site": "none"}, follow_redirects=False).status_code == 302
+    assert client.get("/review/config").status_code == 401
+    assert client.get("/", headers=elsewhere).status_code == 200  # the chat page, in another site's widget, as before
