@@ -48,15 +48,15 @@ def train_lm(
     eval_data: Annotated[Optional[Path], typer.Option(help="JSONL for the evaluation loss; default: 5% of --data held out.")] = None,
     base_dir: Annotated[Optional[Path], typer.Option(help="Base model folder; default: the configured generator.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Full fine-tuning instead of LoRA.")] = False,
-    epochs: Annotated[float, typer.Option(help="Passes over the data.")] = 1.0,
-    max_steps: Annotated[Optional[int], typer.Option(help="Stop after this many steps (overrides epochs).")] = None,
-    max_minutes: Annotated[Optional[float], typer.Option(help="Stop after this long and save.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 8,
-    learning_rate: Annotated[Optional[float], typer.Option(help="Default 2e-4 (LoRA), 5e-5 (full).")] = None,
-    lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 16,
-    max_length: Annotated[int, typer.Option(help="Longer examples (tokens) are skipped.")] = 1024,
-    eval_every: Annotated[int, typer.Option(help="Steps between evaluation-loss reports.")] = 50,
-    limit: Annotated[Optional[int], typer.Option(help="Only the first N training examples.")] = None,
+    epochs: Annotated[float, typer.Option(min=0.01, help="Passes over the data.")] = 1.0,
+    max_steps: Annotated[Optional[int], typer.Option(min=1, help="Stop after this many optimizer steps (overrides epochs).")] = None,
+    max_minutes: Annotated[Optional[float], typer.Option(min=0.01, help="Stop after this many minutes of training and save.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Examples per step.")] = 8,
+    learning_rate: Annotated[Optional[float], typer.Option(min=0.0, help="Peak AdamW learning rate; default 2e-4 (LoRA), 5e-5 (full).")] = None,
+    lora_r: Annotated[int, typer.Option(min=1, help="LoRA rank.")] = 16,
+    max_length: Annotated[int, typer.Option(min=16, help="Longer examples (tokens) are skipped.")] = 1024,
+    eval_every: Annotated[int, typer.Option(min=1, help="Steps between evaluation-loss reports.")] = 50,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N training examples.")] = None,
 ) -> None:
     """Supervised fine-tuning of the generator (LoRA by default); GPU when present."""
     import random
@@ -69,6 +69,8 @@ def train_lm(
     settings = settings_from(ctx)
     run_guarded(generator_output(out_dir).check)  # before the model loads and any training time is spent
     examples = run_guarded(lambda: read_jsonl(data))[:limit]
+    if len(examples) < (1 if eval_data is not None else 2):
+        fail(f"{data} holds {len(examples)} example(s); give at least 2 (one is held out for the evaluation loss) or --eval-data")
     if eval_data is not None:
         held_out = run_guarded(lambda: read_jsonl(eval_data))
     else:
@@ -91,7 +93,7 @@ def train_lm(
         from assistant.lm.training_data import SPLIT_SEED
 
         manifest_data["squad_split"] = {"seed": SPLIT_SEED, "by": "article title", "trained_on": "train"}
-    result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print))
+    result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print, bar=True))
     out.print(
         f"saved {result.output_dir}: {result.steps} steps, train loss {result.train_loss_first:.3f} -> {result.train_loss_last:.3f}"
         + (f", eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}" if result.eval_loss_after is not None else "")

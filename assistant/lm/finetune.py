@@ -15,9 +15,11 @@ import hashlib
 import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +147,12 @@ def evaluate_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad_id: i
     return total / max(count, 1)
 
 
+def _steps_bar(total: int) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="Fine-tuning", unit="step", file=sys.stderr)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
@@ -166,8 +174,11 @@ def finetune(
     eval_examples: Sequence[Example] = (),
     data_description: dict[str, Any] | None = None,
     progress: Callable[[str], None] = print,
+    bar: bool = False,
 ) -> TrainResult:
-    """Fine-tune the model in ``base_dir`` on ``train``; write a merged, self-describing model folder."""
+    """Fine-tune the model in ``base_dir`` on ``train``; write a merged, self-describing model folder.
+    ``progress`` receives the report lines; ``bar`` adds a progress bar over the steps (stderr, with the
+    time left)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -222,7 +233,11 @@ def finetune(
     skipped_updates = 0
     step = 0
     deadline = started + config.max_minutes * 60 if config.max_minutes else None
+    steps_bar = _steps_bar(total_steps) if bar else None
+    if steps_bar is not None:
+        progress = partial(steps_bar.write, file=sys.stderr)  # report lines above the bar, not through it
     while step < total_steps:
+        steps_before_pass = step
         for batch_index in _batches(rows, config.batch_size, rng):
             loss = _loss(model, _collate([rows[i] for i in batch_index], pad_id, config.device), config.device)
             loss.backward()
@@ -236,6 +251,9 @@ def finetune(
             optimizer.zero_grad(set_to_none=True)
             step += 1
             losses.append(float(loss.detach()))
+            if steps_bar is not None:
+                steps_bar.update(1)
+                steps_bar.set_postfix(loss=f"{losses[-1]:.3f}")
             if step % config.eval_every == 0 or step == total_steps:
                 entry = {"step": step, "train_loss": sum(losses[-config.eval_every :]) / len(losses[-config.eval_every :]), "seconds": time.perf_counter() - started}
                 if eval_rows:
@@ -247,6 +265,13 @@ def finetune(
         if deadline and time.perf_counter() > deadline:
             progress(f"time limit reached after {step} steps")
             break
+        if step == steps_before_pass:  # every update of a whole pass overflowed: more passes would never end
+            raise ValueError(
+                f"no update in a whole pass over the data had a finite loss and gradient ({skipped_updates} skipped); "
+                "nothing was saved: lower the learning rate (--learning-rate) or check the base model"
+            )
+    if steps_bar is not None:
+        steps_bar.close()
     eval_after = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size) if eval_rows else None
 
     if lora is not None:

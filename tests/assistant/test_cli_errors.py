@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from assistant import cli
 from assistant.cli import app
-from cli_helpers import ingested, invoke, runner  # noqa: F401 (fixtures)
+from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
 
 
 def assert_one_line_error(result, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -235,3 +235,16 @@ def test_an_unusable_orders_file_is_reported_before_the_first_question(
     (tmp_path / "orders.csv").write_text("number,state\nNW-1,shipped\n", encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_ORDERS_FILE", str(tmp_path / "orders.csv"))
     assert_one_line_error(invoke(runner, "ask", "Where is order NW-20481736?"), "has no order_number, status or email column; its header is: number,state")
+
+
+def test_train_lm_options_that_cannot_train_are_refused_up_front(runner: CliRunner, tmp_path: Path) -> None:
+    """--eval-every 0 crashed at the first step (modulo by zero), a negative --max-steps saved the base model
+    untrained, and a one-example file trained on nothing (its one example held out)."""
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps({"question": "q?", "passages": [{"text": "p."}], "answer": "a [1]"}) + "\n")
+    out = str(tmp_path / "tuned")
+    assert_one_line_error(invoke(runner, "train", "lm", "--data", str(data), "--out", out), "holds 1 example(s); give at least 2")
+    for option, value in (("--eval-every", "0"), ("--max-steps", "-1"), ("--batch-size", "0"), ("--limit", "0")):
+        result = invoke(runner, "train", "lm", "--data", str(data), "--out", out, option, value)
+        assert result.exit_code == 2 and option in flat(result.output), result.output
+    assert not (tmp_path / "tuned").exists()

@@ -130,6 +130,19 @@ def test_finetune_smoke_loss_falls_weights_change_folder_reloads(tiny_model_dir:
 
 
 @pytest.mark.slow
+def test_finetune_stops_when_no_update_is_finite_instead_of_looping_forever(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Updates whose loss or gradient is not finite are skipped without counting a step, so a run in which
+    all of them overflow passed over the data again and again, for ever (without --max-minutes)."""
+    from assistant.lm.finetune import TrainConfig, finetune
+
+    examples = [Example("What colour is the sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)] * 4
+    config = TrainConfig(full=True, max_steps=6, batch_size=2, learning_rate=1e30, lora_r=4)  # weights overflow after step 1
+    with pytest.raises(ValueError, match="no update in a whole pass over the data had a finite loss"):
+        finetune(tiny_model_dir, examples, tmp_path / "tuned", config, progress=lambda _: None)
+    assert not (tmp_path / "tuned").exists()
+
+
+@pytest.mark.slow
 def test_local_generator_streams_concurrently_and_refuses_too_long_prompts(tiny_model_dir: Path) -> None:
     import threading
 
