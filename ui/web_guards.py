@@ -15,8 +15,9 @@ HTTP API has its own (``assistant.api_security``).
   ``Retry-After`` until the oldest failure is ``window`` seconds old, without checking the password.
 - **File inputs only from the upload folder.** A Gradio request names a file input by its path on the server,
   and Gradio checks that the path is in its upload folder only for a launched Blocks, not a mounted one: it
-  copied any server file a request named into its cache and handed it to the function (the knowledge-base
-  upload indexed it and published it at ``/kb/``). A request whose JSON names a ``path`` outside
+  copied any server file a request named into its cache and handed it to the function: without a login, a
+  chat message whose history held a file message got a link to ``/etc/passwd`` or the conversation database
+  back, and the knowledge-base upload indexed such a file and published it at ``/kb/``. A request whose JSON names a ``path`` outside
   ``gradio.utils.get_upload_folder()`` (after ``..`` and links) answers 403.
 - **No requests to the review pages from other sites**: a browser's ``Sec-Fetch-Site`` says where a request
   comes from, and any but a page of this origin (``same-origin``) or the person themselves (``none``: typed,

@@ -199,3 +199,20 @@ def test_other_sites_cannot_log_staff_in_or_out_or_post_to_the_review_pages(clie
     assert client.get("/review/logout", headers={"sec-fetch-site": "none"}, follow_redirects=False).status_code == 302
     assert client.get("/review/config").status_code == 401
     assert client.get("/", headers=elsewhere).status_code == 200  # the chat page, in another site's widget, as before
+
+
+def test_nobody_can_read_a_server_file_through_the_chat_page(assistant: Assistant, client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Reproduced without a login: a chat message whose history named a file message at any server path
+    (/etc/passwd, the SQLite database of the conversations) made Gradio copy that file into its cache and
+    answer with a link to it, which the chat page's file route then served."""
+    secret = tmp_path / "conversations.db"
+    secret.write_bytes(b"SQLite format 3\0 every customer's conversation")
+    respond = next(
+        n for n, dependency in enumerate(client.get("/config").json()["dependencies"]) if dependency.get("api_name") == "respond"
+    )
+    history = [{"role": "user", "content": [{"type": "file", "file": {"path": str(secret), "meta": {"_type": "gradio.FileData"}}}]}]
+
+    joined = client.post("/gradio_api/queue/join", json={"data": ["hello", history, None], "fn_index": respond, "session_hash": "x"})
+
+    assert joined.status_code == 403 and joined.json() == {"detail": "Only files uploaded from this page can be used."}
+    assert client.get(f"/gradio_api/file={secret}").status_code == 404
