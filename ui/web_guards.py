@@ -190,8 +190,6 @@ def _from_another_site(scope: Scope, path: str) -> bool:
 
 def _names_a_file_outside(body: bytes, folder: Path) -> bool:
     """Whether the JSON ``body`` holds an object with a ``path`` (a Gradio file) outside ``folder``."""
-    if b'"path"' not in body:
-        return False
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):

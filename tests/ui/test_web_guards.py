@@ -216,3 +216,12 @@ def test_nobody_can_read_a_server_file_through_the_chat_page(assistant: Assistan
 
     assert joined.status_code == 403 and joined.json() == {"detail": "Only files uploaded from this page can be used."}
     assert client.get(f"/gradio_api/file={secret}").status_code == 404
+
+
+def test_a_path_written_with_json_escapes_or_as_a_url_is_refused_too(client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """JSON may spell the key "path" as "\\u0070ath"; Gradio also fetches a path that is a web address."""
+    for named in (str(tmp_path / "db.sqlite"), "http://169.254.169.254/latest/meta-data/"):
+        history = json.dumps([{"role": "user", "content": [{"type": "file", "file": {"path": named, "meta": {"_type": "gradio.FileData"}}}]}])
+        body = '{"data": ["hello", %s, null], "fn_index": 2, "session_hash": "x"}' % history.replace('"path"', '"\\u0070ath"')
+        assert "\\u0070ath" in body and '"path"' not in body
+        assert join(client, "", body.encode()).status_code == 403
