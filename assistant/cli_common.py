@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,19 @@ def _given_in(name: str, flags: dict[str, Any]) -> str:
         return f" (from {variable})"
     config_file = Path(os.environ.get("ASSISTANT_CONFIG", DEFAULT_CONFIG_FILE))
     return f" (in {config_file})" if config_file.is_file() else ""
+
+
+@contextmanager
+def stopped_note(target: Path, what: str) -> Iterator[None]:
+    """Ctrl-C during training: one line saying that nothing was saved and the earlier model is as it was
+    (a model is written aside and swapped in only at the end), exit status 130."""
+    earlier = Path(target).is_dir() and any(Path(target).iterdir())
+    try:
+        yield
+    except KeyboardInterrupt:
+        kept = f"the earlier {what} in {target} is as it was" if earlier else f"{target} was not written"
+        err.print()  # a progress bar may have been cut off mid-line
+        fail(f"stopped; nothing was saved: {kept}", code=130)
 
 
 def run_guarded(action: Any) -> Any:

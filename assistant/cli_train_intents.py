@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from assistant.cli_common import err, out, run_guarded, settings_from
+from assistant.cli_common import err, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app
 
 # Training options shared with `assistant eval intents` (which trains when given no --model).
@@ -106,7 +106,7 @@ def train_intents_command(
     examples = run_guarded(lambda: read_csv(data))
     labels = sorted({e.label for e in examples})
     err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
-    with progress_to_stderr():
+    with progress_to_stderr(), stopped_note(target, "intent model"):
         result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch,
                                                    teachers=teachers or (), data={"files": describe_files([data])}))
     manifest = result.manifest
@@ -159,7 +159,7 @@ def train_mlm_command(
     texts = run_guarded(lambda: read_texts(paths))
     err.print(f"{len(texts)} text lines; saving the adapted encoder to {target}", highlight=False)
     mlm_settings = MlmSettings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, device=device)
-    with progress_to_stderr():
+    with progress_to_stderr(), stopped_note(target, "adapted encoder"):
         manifest = run_guarded(lambda: train_mlm(texts, target, base=base, settings=mlm_settings, data={"files": describe_files(paths)}))
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(target), **manifest}) + "\n")

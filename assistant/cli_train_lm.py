@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app
 
 
@@ -93,7 +93,8 @@ def train_lm(
         from assistant.lm.training_data import SPLIT_SEED
 
         manifest_data["squad_split"] = {"seed": SPLIT_SEED, "by": "article title", "trained_on": "train"}
-    result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print, bar=True))
+    with stopped_note(out_dir, "fine-tuned generator"):
+        result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print, bar=True))
     out.print(
         f"saved {result.output_dir}: {result.steps} steps, train loss {result.train_loss_first:.3f} -> {result.train_loss_last:.3f}"
         + (f", eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}" if result.eval_loss_after is not None else "")

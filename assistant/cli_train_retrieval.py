@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.app import Assistant, embedder_identity
-from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app
 from assistant.output_folder import OutputFolder
 
@@ -90,7 +90,7 @@ def train_reranker(
     max_length: Annotated[int, typer.Option(help="Tokens of question + passage.")] = 192,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate (linear warm-up over 10 %, then linear decay).")] = 1e-4,
     tune_queries: Annotated[int, typer.Option(help="Unused train-half queries per dataset on which the blend with the first stage is chosen (0: pure reranker).")] = 100,
-    output: Annotated[Optional[Path], typer.Option(help="Model folder; default: the reranker_path setting.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "--out", help="Model folder; default: the reranker_path setting.")] = None,
 ) -> None:
     """Fine-tune a cross-encoder reranker from the packaged MiniLM (listwise loss over hard negatives)."""
     import torch
@@ -103,44 +103,47 @@ def train_reranker(
     target = Path(output or settings.reranker_path)
     folder = OutputFolder(target, MANIFEST, "reranker")
     run_guarded(folder.check)  # before any training time is spent
-    assistant = Assistant(settings)
-    embedder = run_guarded(lambda: assistant.embedder)
-    base = run_guarded(lambda: assistant.embedder_path)
-    tune = tune_queries if pairs is None else 0
-    examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, negatives, skip=tune)
-    err.print(f"{len(examples)} training questions, {negatives} hard negatives each; base model {base}")
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True)
-    result = train_cross_encoder(
-        model, tokenizer, examples, epochs=epochs, max_length=max_length, learning_rate=learning_rate, show_progress=True
-    )
-    blend, tuning = 1.0, {}
-    if tune:
-        blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, tune, max_length)
-        err.print(f"blend chosen on the first {tune} train-half queries of each dataset (not trained on): {blend} ({tuning})")
-        if blend == 0.0:
-            err.print("note: the reranker did not beat the first stage on those queries, so it will not change the ranking "
-                      "(blend 0) but still costs time per query: train on more questions, or set rerank = \"off\"", highlight=False)
-    staging = folder.staging()
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    base_name, base_sha256 = embedder_identity(settings)
-    write_manifest(staging, MANIFEST, {
-        "kind": "cross-encoder reranker",
-        "base_model": base_name, "base_sha256": base_sha256,
-        "training_data": described, "examples": len(examples), "negatives": negatives, "epochs": epochs,
-        "max_length": max_length, "learning_rate": learning_rate, "loss": "softmax cross-entropy over (gold + hard negatives)",
-        "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss,
-        "steps": result.steps, "train_seconds": round(result.seconds, 1), "blend": blend,
-        "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune,
-    })
-    run_guarded(lambda: folder.replace_with(staging))
-    out.print(
-        f"Reranker saved to {target}: {result.steps} steps in {result.seconds:.0f} s, "
-        f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. Search uses it while the rerank "
-        f"setting is auto (the default: when reranker_path holds a reranker) or on.", highlight=False,
-    )
+    with stopped_note(target, "reranker"):
+        assistant = Assistant(settings)
+        embedder = run_guarded(lambda: assistant.embedder)
+        base = run_guarded(lambda: assistant.embedder_path)
+        tune = tune_queries if pairs is None else 0
+        examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, negatives, skip=tune)
+        err.print(f"{len(examples)} training questions, {negatives} hard negatives each; base model {base}")
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True)
+        result = train_cross_encoder(
+            model, tokenizer, examples, epochs=epochs, max_length=max_length, learning_rate=learning_rate, show_progress=True
+        )
+        blend, tuning = 1.0, {}
+        if tune:
+            blend, tuning = _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, tune, max_length)
+            err.print(f"blend chosen on the first {tune} train-half queries of each dataset (not trained on): {blend} ({tuning})")
+            if blend == 0.0:
+                err.print("note: the reranker did not beat the first stage on those queries, so it will not change the ranking "
+                          "(blend 0) but still costs time per query: train on more questions, or set rerank = \"off\"", highlight=False)
+        base_name, base_sha256 = embedder_identity(settings)
+
+        def save(staging: Path) -> None:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+            write_manifest(staging, MANIFEST, {
+                "kind": "cross-encoder reranker",
+                "base_model": base_name, "base_sha256": base_sha256,
+                "training_data": described, "examples": len(examples), "negatives": negatives, "epochs": epochs,
+                "max_length": max_length, "learning_rate": learning_rate, "loss": "softmax cross-entropy over (gold + hard negatives)",
+                "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss,
+                "steps": result.steps, "train_seconds": round(result.seconds, 1), "blend": blend,
+                "blend_tuning_mrr@10": tuning, "tune_queries_per_dataset": tune,
+            })
+
+        run_guarded(lambda: folder.write(save))
+        out.print(
+            f"Reranker saved to {target}: {result.steps} steps in {result.seconds:.0f} s, "
+            f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. Search uses it while the rerank "
+            f"setting is auto (the default: when reranker_path holds a reranker) or on.", highlight=False,
+        )
 
 
 @train_app.command("embedder")
@@ -153,7 +156,7 @@ def train_embedder(
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     batch_size: Annotated[int, typer.Option(min=2)] = 32,
     evaluate_on: Annotated[str, typer.Option(help="Datasets reported before and after, on their test halves ('' for none).")] = "stackfaq",
-    output: Annotated[Optional[Path], typer.Option(help="Model folder; default: data_dir/models/embedder-finetuned.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "--out", help="Model folder; default: data_dir/models/embedder-finetuned.")] = None,
 ) -> None:
     """Fine-tune the sentence embedder with in-batch negatives; reports dense metrics before and after."""
     from sentence_transformers import SentenceTransformer
@@ -167,43 +170,47 @@ def train_embedder(
     target = Path(output or settings.data_dir / "models" / "embedder-finetuned")
     folder = OutputFolder(target, EMBEDDER_MANIFEST, "fine-tuned embedder")
     run_guarded(folder.check)  # before any training time is spent
-    reports = [n.strip() for n in evaluate_on.split(",") if n.strip()] if data_root else []
-    unknown = [name for name in reports if name not in DEFAULT_DATASETS]
-    if unknown:
-        fail(f"--evaluate-on: unknown dataset(s) {', '.join(unknown)}; choose from: {', '.join(DEFAULT_DATASETS)}")
-    assistant = Assistant(settings)
-    embedder = run_guarded(lambda: assistant.embedder)
-    base = run_guarded(lambda: assistant.embedder_path)
-    examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, 1)
-    cache = settings.data_dir / "cache" / "embeddings"
+    with stopped_note(target, "fine-tuned embedder"):
+        reports = [n.strip() for n in evaluate_on.split(",") if n.strip()] if data_root else []
+        unknown = [name for name in reports if name not in DEFAULT_DATASETS]
+        if unknown:
+            fail(f"--evaluate-on: unknown dataset(s) {', '.join(unknown)}; choose from: {', '.join(DEFAULT_DATASETS)}")
+        assistant = Assistant(settings)
+        embedder = run_guarded(lambda: assistant.embedder)
+        base = run_guarded(lambda: assistant.embedder_path)
+        examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, 1)
+        cache = settings.data_dir / "cache" / "embeddings"
 
-    def measure(model_embedder) -> dict[str, dict[str, float]]:
-        return {
-            name: evaluate(query_split(load_dataset(name, data_root / DEFAULT_DATASETS[name]), "test"), model_embedder, ["dense"],
-                           config=EvalConfig(cache_dir=cache))["dense"]
-            for name in reports
-        }
+        def measure(model_embedder) -> dict[str, dict[str, float]]:
+            return {
+                name: evaluate(query_split(load_dataset(name, data_root / DEFAULT_DATASETS[name]), "test"), model_embedder, ["dense"],
+                               config=EvalConfig(cache_dir=cache))["dense"]
+                for name in reports
+            }
 
-    before = measure(embedder)
-    model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
-    result = train_bi_encoder(model, examples, epochs=epochs, batch_size=batch_size, show_progress=True)
-    staging = folder.staging()
-    model.save(str(staging))
-    base_name, base_sha256 = embedder_identity(settings)
-    import hashlib
+        before = measure(embedder)
+        model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
+        result = train_bi_encoder(model, examples, epochs=epochs, batch_size=batch_size, show_progress=True)
+        base_name, base_sha256 = embedder_identity(settings)
+        after: dict[str, dict[str, float]] = {}
 
-    weights = staging / "model.safetensors"
-    sha = hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else ""
-    after = measure(SentenceTransformerEmbedder(f"{Path(base_name).name}-finetuned", staging, sha))
-    write_manifest(staging, EMBEDDER_MANIFEST, {
-        "kind": "sentence embedder (fine-tuned)", "base_model": base_name, "base_sha256": base_sha256, "sha256": sha,
-        "training_data": described, "examples": len(examples), "epochs": epochs, "batch_size": batch_size,
-        "loss": "in-batch negatives + one hard negative (cosine * 20, cross-entropy)",
-        "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss, "steps": result.steps,
-        "train_seconds": round(result.seconds, 1), "metrics_test_half": {"before": before, "after": after},
-    })
-    run_guarded(lambda: folder.replace_with(staging))
-    out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}")
-    for name in reports:
-        out.print(f"  {name} test half, dense: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}", highlight=False)
-        out.print(f"  {name} test half, dense: after  {json.dumps({k: round(v, 3) for k, v in after[name].items()})}", highlight=False)
+        def save(staging: Path) -> None:
+            import hashlib
+
+            model.save(str(staging))
+            weights = staging / "model.safetensors"
+            sha = hashlib.sha256(weights.read_bytes()).hexdigest() if weights.is_file() else ""
+            after.update(measure(SentenceTransformerEmbedder(f"{Path(base_name).name}-finetuned", staging, sha)))
+            write_manifest(staging, EMBEDDER_MANIFEST, {
+                "kind": "sentence embedder (fine-tuned)", "base_model": base_name, "base_sha256": base_sha256, "sha256": sha,
+                "training_data": described, "examples": len(examples), "epochs": epochs, "batch_size": batch_size,
+                "loss": "in-batch negatives + one hard negative (cosine * 20, cross-entropy)",
+                "loss_first_10pct": result.first_loss, "loss_last_10pct": result.last_loss, "steps": result.steps,
+                "train_seconds": round(result.seconds, 1), "metrics_test_half": {"before": before, "after": after},
+            })
+
+        run_guarded(lambda: folder.write(save))
+        out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}")
+        for name in reports:
+            out.print(f"  {name} test half, dense: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}", highlight=False)
+            out.print(f"  {name} test half, dense: after  {json.dumps({k: round(v, 3) for k, v in after[name].items()})}", highlight=False)

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,17 @@ class OutputFolder:
         path.parent.mkdir(parents=True, exist_ok=True)
         share_like_new_files(Path(staging))
         swap_folder(Path(staging), path)
+
+
+    def write(self, fill: Callable[[Path], None]) -> None:
+        """Let ``fill`` write the model into a staging folder, then put it in place; the staging folder is
+        removed when ``fill`` or the swap fails or is interrupted (Ctrl-C), so nothing half-written stays."""
+        staging = self.staging()
+        try:
+            fill(staging)
+            self.replace_with(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # already gone after the swap
 
 
 def share_like_new_files(folder: Path) -> None:

@@ -277,9 +277,6 @@ def finetune(
     if lora is not None:
         model = model.merge_and_unload()
     model.config.use_cache = True
-    staging = target.staging()
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
     window = len(losses) // 10 or 1
     result = TrainResult(output_dir, step, sum(losses[:window]) / window, sum(losses[-window:]) / window, eval_before, eval_after, time.perf_counter() - started, skipped, history)
     base_manifest = base_dir / MANIFEST_FILE
@@ -309,7 +306,12 @@ def finetune(
         "prompt": "assistant.lm.prompts.build_messages",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
-    target.replace_with(staging)
+
+    def save(staging: Path) -> None:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
+
+    target.write(save)
     progress(f"saved {output_dir} ({step} steps, {result.seconds:.0f} s)")
     return result

@@ -114,3 +114,19 @@ def test_the_saved_model_is_readable_like_any_new_file(tmp_path: Path) -> None:
     for path, mode in [(saved, 0o755), (saved / "model.safetensors", 0o644), (saved / "1_Pooling", 0o755),
                        (saved / "1_Pooling" / "config.json", 0o644)]:
         assert stat.S_IMODE(path.stat().st_mode) == mode, path
+
+
+def test_an_interrupted_write_leaves_the_earlier_model_and_no_staging_folder(tmp_path: Path) -> None:
+    target = folder(earlier_model(tmp_path / "out"))
+
+    def fill(staging: Path) -> None:
+        (staging / "weights.bin").write_text("half of the new")
+        raise KeyboardInterrupt  # Ctrl-C while the new model is being saved
+
+    with pytest.raises(KeyboardInterrupt):
+        target.write(fill)
+
+    assert (tmp_path / "out" / "weights.bin").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    target.write(lambda staging: (staging / "model_manifest.json").write_text(json.dumps({"kind": "test"})))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["model_manifest.json"]

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli_helpers import flat, invoke, runner  # noqa: F401 (fixtures)
@@ -154,3 +155,25 @@ def test_a_given_threshold_replaces_the_models_own(runner: CliRunner, tmp_path: 
     assert both.exit_code == 1 and "not both" in flat(both.output)
     rechosen = invoke(runner, *common, "--model", str(model), "--oos-objective", "recall:0.5")
     assert rechosen.exit_code == 1 and "trained again on the validation split" in flat(rechosen.output)
+
+
+def test_ctrl_c_says_nothing_was_saved_and_the_earlier_model_stays(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C ended training with exit status 130 and no word on what became of the model folder."""
+    import dialog.nlu.training as training
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train_intents", interrupted)
+    earlier = tmp_path / "model"
+    earlier.mkdir()
+    (earlier / "intent_manifest.json").write_text("{}")
+
+    result = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--out", str(earlier))
+    assert result.exit_code == 130
+    assert f"stopped; nothing was saved: the earlier intent model in {earlier} is as it was" in flat(result.output)
+    assert (earlier / "intent_manifest.json").read_text() == "{}"
+    fresh = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--out", str(tmp_path / "new"))
+    assert fresh.exit_code == 130 and f"{tmp_path / 'new'} was not written" in flat(fresh.output)
