@@ -143,8 +143,32 @@ def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, lis
         raise IntentDataError(f"{path}: " + "; ".join(problems))
     if repeated:
         log.warning("%s: %d repeated example(s) left out (lines %s)", path, len(repeated), line_list(repeated))
+    counts = Counter(e.label for e in examples)
+    for one, other in similar_labels([e.label for e in examples]):
+        log.warning("%s: labels %r (%d examples) and %r (%d) differ by one letter: if one is misspelt, they train as two intents",
+                    path, one, counts[one], other, counts[other])
     check_examples(examples, source=str(path))
     return examples
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter added, removed, replaced, or two neighbours swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def similar_labels(labels: Sequence[str], min_length: int = 5) -> list[tuple[str, str]]:
+    """Pairs of labels one edit apart (``order_staus`` beside ``order_status``), the rarer first; short
+    labels are skipped, where one letter is often the whole difference (``yes`` / ``yet``)."""
+    names = sorted(label for label in set(labels) if len(label) >= min_length)
+    counts = Counter(labels)
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if _one_edit_apart(a, b)]
+    return [tuple(sorted(pair, key=lambda name: (counts[name], name))) for pair in pairs]  # type: ignore[misc]
 
 
 def check_examples(examples: Sequence[Example], source: str = "training data", min_per_label: int = 2) -> None:

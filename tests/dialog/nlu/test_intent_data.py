@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dialog.nlu.data import Example, IntentDataError, load_public, read_csv, read_messages, stratified_folds, stratified_split
+from dialog.nlu.data import (
+    Example, IntentDataError, load_public, read_csv, read_messages, similar_labels, stratified_folds, stratified_split,
+)
 
 from nlu_fixtures import shared_dataset
 
@@ -73,6 +75,17 @@ def test_masked_lm_text_from_a_broken_csv_is_one_clear_error(tmp_path: Path) -> 
     (tmp_path / "faq.csv").write_text('question,answer\n"' + "and so on " * 20_000 + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"faq.csv: the row starting on line 2 has a field of more than 131,072 characters"):
         read_texts([tmp_path])
+
+
+def test_a_label_one_letter_off_another_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A misspelt label trained silently as an intent of its own, taking messages from the right one."""
+    content = ("text,label\nwhere is my order,order_status\nhas it shipped,order_status\ntrack my parcel,order_status\n"
+               "is it coming,order_staus\nwhen does it arrive,order_staus\nhi,greet\nhello,greet\n")
+    with caplog.at_level("WARNING", logger="dialog.nlu.data"):
+        read_csv(_write(tmp_path, content))
+    assert "labels 'order_staus' (2 examples) and 'order_status' (3) differ by one letter" in caplog.text
+    assert similar_labels(["refund", "refunds", "yes", "yet", "card_lost", "card_list", "cancel", "account"]) == [
+        ("card_list", "card_lost"), ("refund", "refunds")]
 
 
 def test_repeated_examples_are_left_out_so_that_none_sits_in_training_and_validation_alike(
