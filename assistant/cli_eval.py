@@ -14,7 +14,7 @@ from rich.table import Table
 from assistant.app import Assistant
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 
-eval_app = typer.Typer(help="Evaluate retrieval on public datasets.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure search, answers and the intent classifier on public datasets or your own data.", no_args_is_help=True)
 
 
 @eval_app.command("retrieval")

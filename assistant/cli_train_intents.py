@@ -139,10 +139,10 @@ def train_mlm_command(
     paths: Annotated[list[Path], typer.Argument(help="Knowledge-base text: Markdown/text files, CSV files (text, question or answer columns), or folders of them.")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Encoder folder; default: data/models/encoder-mlm.")] = None,
     base: Base = None,
-    epochs: Epochs = 3.0,
+    epochs: Annotated[float, typer.Option(min=0.01, help="Passes over the text lines (no early stopping; 0.1 for a quick try).")] = 3.0,
     learning_rate: LearningRate = 5e-5,
     batch_size: BatchSize = 32,
-    seed: Seed = 0,
+    seed: Annotated[int, typer.Option(help="Random seed (held-out lines, masking, shuffling).")] = 0,
     device: Device = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the saved encoder manifest as one JSON object.")] = False,
 ) -> None:

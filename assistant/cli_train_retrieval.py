@@ -81,13 +81,13 @@ def _choose_blend(settings, embedder, model, tokenizer, data_root, datasets, cou
 @train_app.command("reranker")
 def train_reranker(
     ctx: typer.Context,
-    data_root: Annotated[Optional[Path], typer.Option(help="Folder holding the public datasets (stackfaq/, squad_v2_dev_cs224n/, dstc11_track5/).")] = None,
+    data_root: Annotated[Optional[Path], typer.Option(help="Folder holding the public datasets (stackfaq/, squad_v2_dev_cs224n/, dstc11_track5/), e.g. ../shared/data; or give --pairs.")] = None,
     datasets: Annotated[str, typer.Option(help="Comma-separated datasets whose train halves are used.")] = "stackfaq,squad2,dstc11",
     pairs: Annotated[Optional[Path], typer.Option(help="Instead: a CSV with question,passage columns.")] = None,
-    per_dataset: Annotated[int, typer.Option(help="Training questions taken from each dataset.")] = 400,
-    negatives: Annotated[int, typer.Option(help="Hard negatives per question.")] = 3,
-    epochs: Annotated[int, typer.Option(min=1)] = 1,
-    max_length: Annotated[int, typer.Option(help="Tokens of question + passage.")] = 192,
+    per_dataset: Annotated[int, typer.Option(min=1, help="Training questions taken from each dataset (the run's length: 4 per step).")] = 400,
+    negatives: Annotated[int, typer.Option(min=1, help="Hard negatives per question.")] = 3,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training questions.")] = 1,
+    max_length: Annotated[int, typer.Option(min=16, help="Tokens of question + passage.")] = 192,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate (linear warm-up over 10 %, then linear decay).")] = 1e-4,
     tune_queries: Annotated[int, typer.Option(help="Unused train-half queries per dataset on which the blend with the first stage is chosen (0: pure reranker).")] = 100,
     output: Annotated[Optional[Path], typer.Option("--output", "--out", help="Model folder; default: the reranker_path setting.")] = None,
@@ -149,12 +149,12 @@ def train_reranker(
 @train_app.command("embedder")
 def train_embedder(
     ctx: typer.Context,
-    data_root: Annotated[Optional[Path], typer.Option(help="Folder holding the public datasets.")] = None,
+    data_root: Annotated[Optional[Path], typer.Option(help="Folder holding the public datasets, e.g. ../shared/data; or give --pairs.")] = None,
     datasets: Annotated[str, typer.Option(help="Comma-separated datasets whose train halves are used.")] = "stackfaq,squad2,dstc11",
     pairs: Annotated[Optional[Path], typer.Option(help="Instead: a CSV with question,passage columns.")] = None,
-    per_dataset: Annotated[int, typer.Option(help="Training questions taken from each dataset.")] = 600,
-    epochs: Annotated[int, typer.Option(min=1)] = 1,
-    batch_size: Annotated[int, typer.Option(min=2)] = 32,
+    per_dataset: Annotated[int, typer.Option(min=1, help="Training questions taken from each dataset (the run's length).")] = 600,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training questions.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=2, help="Questions per step; each is scored against the batch's other passages.")] = 32,
     evaluate_on: Annotated[str, typer.Option(help="Datasets reported before and after, on their test halves ('' for none).")] = "stackfaq",
     output: Annotated[Optional[Path], typer.Option("--output", "--out", help="Model folder; default: data_dir/models/embedder-finetuned.")] = None,
 ) -> None:

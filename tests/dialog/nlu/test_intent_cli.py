@@ -27,6 +27,14 @@ def test_help_explains_the_commands(runner: CliRunner) -> None:
     text = flat(invoke(runner, "eval", "intents", "--help").output)
     assert "--folds" in text and "--plot" in text and "out-of-scope" in text
     assert "text,label" in flat(invoke(runner, "train", "intents", "--help").output)
+    import typer.main
+
+    from assistant.cli import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    mlm = {p.name: p.help for p in commands["train"].commands["mlm"].params}
+    assert "no early stopping" in mlm["epochs"] and "head" not in mlm["seed"]  # the help was train intents' (neither applies)
+    assert "intent classifier" in commands["eval"].help  # it said "Evaluate retrieval on public datasets."
 
 
 def test_bad_csv_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
