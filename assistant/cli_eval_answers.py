@@ -102,5 +102,19 @@ def eval_answers(
     sections = {f"{name} {key}": value for name in ("detection", "response") for key, value in summary.get(name, {}).items()}
     for key, value in {**flat, **sections}.items():
         if isinstance(value, (int, float)):
-            table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+            table.add_row(key, _shown(key, value, flat))
     out.print(table)
+
+
+# squad2's scores are percentages (0-100), as the official script reports them; a bare 4.167 beside a
+# 0.000 precision read as fractions
+SQUAD_PERCENTAGES = {"exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "abstention_precision", "abstention_recall", "coverage"}
+
+
+def _shown(key: str, value: float, summary: dict) -> str:
+    """A summary value as the table shows it: squad2 scores with %, precision of no declines as none."""
+    if key == "abstention_precision" and summary.get("coverage") == 100:
+        return "- (nothing declined)"
+    if key in SQUAD_PERCENTAGES and "HasAns_total" in summary:
+        return f"{value:.1f} %"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -140,6 +140,12 @@ def test_cli_eval_answers_squad2_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["summary"]["questions"] == 2 and summary["dataset"] == "squad2"
+    table = CliRunner().invoke(app, ["--generator", "scripted", "eval", "answers", "--dataset", "squad2", "--data", str(squad_file(tmp_path)),
+                                     "--limit", "2"])
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in table.stdout.splitlines() if line.count("│") == 3}
+    f1 = summary["summary"]["f1"]
+    assert rows["f1"] == f"{f1:.1f} %" and rows["coverage"].endswith(" %")  # percentages, said so (0.000 read as a fraction)
+    assert rows["questions"] == "2"
 
 
 def test_cli_train_lm_data_writes_jsonl(tmp_path: Path) -> None:
