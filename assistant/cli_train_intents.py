@@ -53,9 +53,19 @@ def train_settings(**values: Any) -> Any:
 
 @contextmanager
 def progress_to_stderr() -> Iterator[None]:
-    """The Trainer writes its log lines to stdout; send them to stderr so that --json prints only JSON."""
-    with redirect_stdout(sys.stderr):
-        yield
+    """The Trainer writes its log lines to stdout; send them to stderr so that --json prints only JSON.
+    transformers' own bars (loading weights, writing each epoch's checkpoint) are off meanwhile: the
+    training bar and one line per epoch say how far it is."""
+    from transformers.utils import logging as transformers_logging
+
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()
 
 
 def default_intent_dir(ctx: typer.Context) -> Path:

@@ -129,6 +129,19 @@ def _new_model(base_dir: Path, labels: list[str], settings: TrainSettings, rows:
     return model
 
 
+def _bar_without_log_lines(trainer: Any) -> None:
+    """Keep the Trainer's progress bar but not the raw log dictionaries it writes under it
+    ("{'loss': '0.5451', 'grad_norm': ...}"): ``on_epoch`` gives each epoch one readable line instead."""
+    from transformers.trainer_callback import ProgressCallback
+
+    class BarOnly(ProgressCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            return None
+
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(BarOnly())
+
+
 def _refit(
     base_dir: Path, labels: list[str], settings: TrainSettings, rows: list[dict[str, Any]], tokenizer: Any, collator: Any,
     device: str, stop_epoch: float, output_dir: Path, progress: bool,
@@ -145,6 +158,7 @@ def _refit(
     model = _new_model(base_dir, labels, settings, rows, collator, device)
     args = _training_arguments(settings, output_dir, device, progress, evaluate=False)
     trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=collator, processing_class=tokenizer, callbacks=[StopAfterEpoch()])
+    _bar_without_log_lines(trainer)
     output = trainer.train()
     return trainer.model, int(output.global_step)
 
@@ -276,6 +290,7 @@ def train_intents(
             compute_metrics=compute_metrics,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience), EpochReport(), *callbacks],
         )
+        _bar_without_log_lines(trainer)
         train_output = trainer.train()
         log_history = list(trainer.state.log_history)
         best_epoch = _best_epoch(log_history)

@@ -71,6 +71,9 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     assert trained.exit_code == 0, trained.output
     manifest = json.loads(trained.stdout.strip().splitlines()[-1])
     assert manifest["labels"] == ["greet", "refund", "shipping"] and Path(manifest["folder"]) == model
+    # one readable line per epoch, not the Trainer's raw log dictionaries and a weights bar per checkpoint
+    assert "epoch 1.00: validation accuracy" in trained.stderr
+    assert "{'loss'" not in trained.stderr and "train_runtime" not in trained.stderr and "Writing model shards" not in trained.stderr
     # the folder says what it was trained on: the file, its size and digest, and how many examples
     digest = hashlib.sha256(data.read_bytes()).hexdigest()
     assert manifest["data"] == {"files": [{"path": str(data.resolve()), "bytes": data.stat().st_size, "sha256": digest}], "examples": 24}
