@@ -8,6 +8,7 @@ A team's own pairs come from a CSV with ``question`` and ``passage`` columns (se
 from __future__ import annotations
 
 import csv
+import io
 import random
 from pathlib import Path
 
@@ -77,8 +78,19 @@ def public_examples(
 
 def load_pair_file(path: Path, negatives: int, question_column: str = "question", passage_column: str = "passage") -> list[Example]:
     """Examples from a CSV of question/passage rows; negatives are the BM25 best other passages."""
-    with Path(path).open(encoding="utf-8", newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row.get(question_column) and row.get(passage_column)]
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"pairs file {path} not found")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ValueError(f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8 CSV") from None
+    try:
+        rows = [row for row in csv.DictReader(io.StringIO(text, newline="")) if row.get(question_column) and row.get(passage_column)]
+    except csv.Error as error:  # a quote never closed swallows the rest of the file into one field
+        raise ValueError(f"{path}: {error} (a quote opened and never closed?)") from None
     if not rows:
         raise ValueError(f"{path} has no rows with '{question_column}' and '{passage_column}' columns")
     passages = list(dict.fromkeys(row[passage_column] for row in rows))

@@ -131,3 +131,15 @@ def test_a_team_pairs_file_gives_every_question_its_negatives(tmp_path: Path) ->
     (tmp_path / "one.csv").write_text("question,passage\nhi,Hello.\nhey,Hello.\n", encoding="utf-8")
     with pytest.raises(ValueError, match="only one distinct passage"):
         load_pair_file(tmp_path / "one.csv", negatives=3)
+
+
+def test_a_broken_pairs_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    """A Latin-1 file gave a bare codec message, a quote never closed a _csv.Error traceback."""
+    from retrieval.train_data import load_pair_file
+
+    (tmp_path / "latin1.csv").write_bytes(b"question,passage\nhi,Hello.\ncaf\xe9?,Yes.\n")
+    with pytest.raises(ValueError, match=r"latin1.csv is not UTF-8 text \(byte 0xe9 on line 3\)"):
+        load_pair_file(tmp_path / "latin1.csv", negatives=1)
+    (tmp_path / "open.csv").write_text('question,passage\n"hi,' + "and so on " * 20_000 + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"open.csv: field larger than field limit .*a quote opened and never closed"):
+        load_pair_file(tmp_path / "open.csv", negatives=1)
