@@ -154,7 +154,8 @@ def train_bi_encoder(
     device = next(model.parameters()).device
 
     def encode(texts: list[str]) -> torch.Tensor:
-        features = {k: v.to(device) if hasattr(v, "to") else v for k, v in model.tokenize(texts).items()}
+        tokenize = getattr(model, "preprocess", None) or model.tokenize  # tokenize: before sentence-transformers 6 (deprecated since)
+        features = {k: v.to(device) if hasattr(v, "to") else v for k, v in tokenize(texts).items()}
         return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)  # (n, d)
 
     model.train()
