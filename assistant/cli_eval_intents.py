@@ -146,7 +146,10 @@ def eval_intents(
         loaded = replace(loaded, train=limit_per_label(loaded.train, train_per_intent, seed))
     if extra_oos is not None:
         loaded = _with_extra_oos(loaded, extra_oos)
-    err.print(f"{dataset}: {len(loaded.train)} train, {len(loaded.valid or [])} validation, {len(loaded.test)} test examples", highlight=False)
+    if dataset == "csv":  # one file: the test set of --model, or the folds' data; never both train and test
+        err.print(f"csv: {len(loaded.test)} examples, {'the test set of --model' if model is not None else 'split into folds'}", highlight=False)
+    else:
+        err.print(f"{dataset}: {len(loaded.train)} train, {len(loaded.valid or [])} validation, {len(loaded.test)} test examples", highlight=False)
     result: dict[str, Any] = {"dataset": dataset, "data": str(data), "train_per_intent": train_per_intent or None}
     if extra_oos is not None:
         result["extra_oos"] = {"file": str(extra_oos), "train_oos_examples": sum(e.label == OOS_LABEL for e in loaded.train)}

@@ -90,6 +90,7 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     assert again.exit_code == 1 and "no validation split to choose a threshold on" in flat(again.output)
     table = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model))
     assert "macro-F1" in table.output and "weakest intents" in table.output
+    assert "csv: 24 examples, the test set of --model" in table.stderr  # it said "24 train, 0 validation, 24 test"
 
 
 def test_train_with_refit_says_what_was_saved(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
