@@ -80,6 +80,9 @@ def eval_answers(
             fail("--data is required for squad2")
         if save_decline_bias and not (decline_sweep and model_dir):
             fail("--save-decline-bias needs --decline-sweep and --model-dir")
+        if settings.answers_extractively():  # the assistant answers extractively here; this measures its generator
+            err.print("note: squad2 measures the generator, not the extractive answers this configuration gives "
+                      "(those: python benchmarks/extractive_squad.py)", highlight=False)
         generator = _warm_generator(Assistant(settings))
         concurrency = workers or _default_workers(generator, settings)
         result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))

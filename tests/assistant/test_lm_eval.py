@@ -146,6 +146,11 @@ def test_cli_eval_answers_squad2_json(tmp_path: Path) -> None:
     f1 = summary["summary"]["f1"]
     assert rows["f1"] == f"{f1:.1f} %" and rows["coverage"].endswith(" %")  # percentages, said so (0.000 read as a fraction)
     assert rows["questions"] == "2"
+    # on a CPU the assistant answers extractively, which squad2 does not measure: said, not left to guess
+    assert "squad2 measures the generator, not the extractive answers" in table.stderr
+    generative = CliRunner().invoke(app, ["--generator", "scripted", "--answer-mode", "generative", "eval", "answers", "--dataset", "squad2",
+                                          "--data", str(squad_file(tmp_path)), "--limit", "2"])
+    assert generative.exit_code == 0 and "squad2 measures the generator" not in generative.stderr
 
 
 def test_cli_train_lm_data_writes_jsonl(tmp_path: Path) -> None:
