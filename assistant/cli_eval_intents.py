@@ -58,6 +58,15 @@ def _with_extra_oos(loaded: Any, path: Path) -> Any:
     return replace(loaded, train=[*loaded.train, *(Example(m, OOS_LABEL) for m in messages)])
 
 
+def _check_plot_path(plot: Path) -> None:
+    """A --plot path that cannot be written is refused in one line: a folder, or a file where a folder must be."""
+    if plot.is_dir():
+        fail(f"--plot {plot} is a folder; give a file name (.png)")
+    above = next((parent for parent in plot.resolve().parents if parent.exists()), None)
+    if above is not None and not above.is_dir():
+        fail(f"--plot {plot}: {above} is a file, so the plot cannot be saved below it")
+
+
 def _print_report(title: str, report: dict[str, Any], top: int) -> None:
     summary = Table("metric", "value", title=title)
     summary.add_row("examples", str(report["n"]))
@@ -133,6 +142,8 @@ def eval_intents(
         fail("--threshold applies to a trained --model; when training here, choose it with --oos-objective")
     if threshold is not None and oos_objective != "auto":
         fail("give either --threshold or --oos-objective with --model, not both")
+    if plot is not None:
+        _check_plot_path(plot)  # before any training or evaluation time is spent
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
         patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
@@ -202,7 +213,10 @@ def eval_intents(
             if plot is not None:
                 from dialog.nlu.metrics import plot_confusion
 
-                saved = plot_confusion(report["confusion"], report["labels"], plot, title=f"{dataset} test: confusion matrix")
+                try:
+                    saved = plot_confusion(report["confusion"], report["labels"], plot, title=f"{dataset} test: confusion matrix")
+                except OSError as error:  # the disk filled up, the folder went away meanwhile
+                    fail(f"cannot write the plot {plot}: {error.strerror or error}")
                 result["plot"] = str(saved)
                 err.print(f"confusion matrix saved to {saved}", highlight=False)
     if as_json:

@@ -63,6 +63,16 @@ def test_eval_needs_a_model_or_folds_for_a_csv(runner: CliRunner, tmp_path: Path
     assert trained.exit_code == 1 and "nothing is trained here" in flat(trained.output)
 
 
+def test_a_plot_path_that_cannot_be_written_is_refused_before_any_work(runner: CliRunner, tmp_path: Path) -> None:
+    """A --plot below a file raised FileExistsError as a traceback, after training and evaluating."""
+    toy = str(_toy_csv(tmp_path))
+    for plot, message in ((tmp_path / "toy.csv" / "cm.png", "toy.csv is a file, so the plot cannot be saved below it"),
+                          (tmp_path, "is a folder; give a file name (.png)")):
+        result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", toy, "--folds", "2", "--plot", str(plot))
+        assert result.exit_code == 1 and message in flat(result.output) and "Traceback" not in result.output
+        assert "fold 1" not in result.output  # nothing was trained
+
+
 def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
     data = _toy_csv(tmp_path)
     model = tmp_path / "model"
