@@ -55,6 +55,12 @@ def eval_answers(
 
     settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
     progress = err.print
+    if out_file is not None:  # checked before the questions are answered, which can take hours
+        if out_file.is_dir():
+            fail(f"--out {out_file} is a folder; give a file name (.json)")
+        above = next((parent for parent in out_file.resolve().parents if parent.exists()), None)
+        if above is not None and not above.is_dir():
+            fail(f"--out {out_file}: {above} is a file, so nothing can be written below it")
     if dataset == "demo":
         from assistant.evaluation import run_demo
 
@@ -94,8 +100,11 @@ def eval_answers(
         fail(f"unknown dataset {dataset!r}: squad2, dstc11 or demo")
         return
     if out_file:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(json.dumps(result, indent=1))
+        try:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_text(json.dumps(result, indent=1))
+        except OSError as error:
+            fail(f"cannot write {out_file}: {error.strerror or error}")
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
         return

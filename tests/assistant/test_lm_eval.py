@@ -153,6 +153,17 @@ def test_cli_eval_answers_squad2_json(tmp_path: Path) -> None:
     assert generative.exit_code == 0 and "squad2 measures the generator" not in generative.stderr
 
 
+def test_cli_eval_answers_refuses_an_out_path_it_cannot_write_before_answering(tmp_path: Path) -> None:
+    """--out naming a folder raised IsADirectoryError as a traceback once every question was answered."""
+    from assistant.cli import app
+
+    (tmp_path / "afile").write_text("x")
+    for out, message in ((tmp_path, "is a folder; give a file name"), (tmp_path / "afile" / "r.json", "afile is a file, so nothing")):
+        result = CliRunner().invoke(app, ["--generator", "scripted", "eval", "answers", "--dataset", "squad2",
+                                          "--data", str(squad_file(tmp_path)), "--limit", "2", "--out", str(out)])
+        assert result.exit_code == 1 and message in " ".join(result.output.split()) and "answered" not in result.output
+
+
 def test_cli_train_lm_data_writes_jsonl(tmp_path: Path) -> None:
     from assistant.cli import app
 
