@@ -62,7 +62,11 @@ def write_jsonl(examples: Iterable[Example], path: Path) -> int:
 def read_jsonl(path: Path) -> list[Example]:
     """Examples from a JSONL file; a ValueError names the first bad line."""
     examples = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = decode_utf8(Path(path).read_bytes())
+    except NotUtf8 as error:
+        raise ValueError(f"{path} is {error}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -94,13 +98,22 @@ def load_squad(path: Path) -> list[SquadQuestion]:
         if not candidates:
             raise FileNotFoundError(f"no SQuAD JSON file in {path}")
         path = candidates[0]
-    data = json.loads(path.read_text(encoding="utf-8"))
-    questions = []
-    for article in data["data"]:
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
-                questions.append(SquadQuestion(qa["id"], article["title"], qa["question"], paragraph["context"], answers))
+    if not path.is_file():
+        raise FileNotFoundError(f"SQuAD file {path} not found")
+    try:
+        data = json.loads(decode_utf8(path.read_bytes()))
+        questions = []
+        for article in data["data"]:
+            for paragraph in article["paragraphs"]:
+                for qa in paragraph["qas"]:
+                    answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+                    questions.append(SquadQuestion(qa["id"], article["title"], qa["question"], paragraph["context"], answers))
+    except NotUtf8 as error:
+        raise ValueError(f"{path} is {error}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not JSON ({error}); --squad takes a SQuAD v2 JSON file such as dev-v2.0.json") from None
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not SQuAD v2 JSON (no {error} where one was expected: data[].paragraphs[].qas[])") from None
     return questions
 
 

@@ -68,6 +68,22 @@ def test_jsonl_round_trip_and_bad_lines(tmp_path: Path) -> None:
         read_jsonl(tmp_path / "bad.jsonl")
 
 
+def test_squad_and_jsonl_files_that_are_not_are_one_line_naming_them(tmp_path: Path) -> None:
+    """A JSON file without SQuAD's keys raised KeyError('data') as a traceback; a CSV, or a Latin-1 JSONL,
+    gave a bare decoder message without the file."""
+    from assistant.lm.training_data import load_squad
+
+    (tmp_path / "other.json").write_text('{"a": 1}')
+    with pytest.raises(ValueError, match=r"other.json is not SQuAD v2 JSON \(no 'data' where one was expected"):
+        load_squad(tmp_path / "other.json")
+    (tmp_path / "intents.csv").write_text("text,label\nhi,greet\n")
+    with pytest.raises(ValueError, match=r"intents.csv is not JSON .*--squad takes a SQuAD v2 JSON file"):
+        load_squad(tmp_path / "intents.csv")
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"question": "caf\xe9"}\n')
+    with pytest.raises(ValueError, match=r"latin1.jsonl is not UTF-8 text \(byte 0xe9 on line 1\)"):
+        read_jsonl(tmp_path / "latin1.jsonl")
+
+
 def test_faq_examples(tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text("question,answer\nQ1?,A one.\nQ2?,A two.\nQ3?,A three.\nQ4?,A four.\n")
     examples = faq_examples(tmp_path / "faq.csv", unanswerable_share=0.5)
