@@ -68,6 +68,16 @@ def describe_base(folder: Path) -> dict[str, Any]:
     weights = weights_file(folder)
     if weights is None:
         raise FileNotFoundError(f"encoder folder {folder} has no weights ({' or '.join(WEIGHT_FILES)})")
+    try:
+        model_type = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model_type")
+    except (ValueError, AttributeError):
+        model_type = None
+    if model_type != "bert":  # any other config loaded as BERT with every weight new: a random encoder, trained silently
+        what = "an intent model" if model_type == "intent-bert" else f"a {model_type or 'model of unknown type'} model"
+        raise ValueError(
+            f"--base {folder} is {what}, not a BERT encoder; start from the packaged MiniLM (no --base), a `train mlm` "
+            "output or a `train embedder` folder"
+        )
     name = folder.name
     try:
         if folder.resolve() == packaged_encoder_dir().resolve():
