@@ -190,6 +190,9 @@ def finetune(
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
+    if getattr(tokenizer, "chat_template", None) is None:  # the examples are written in the assistant's chat prompt
+        raise ValueError(f"{base_dir} has no chat template; --base-dir takes a chat (instruct) generator folder, "
+                         "such as a prepared model or a `train lm` output")
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32, local_files_only=True).to(config.device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 

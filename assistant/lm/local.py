@@ -37,6 +37,15 @@ def check_model_dir(path: Path) -> None:
             f"Model folder {path} is incomplete: missing {', '.join(missing)}. Prepare it again "
             "(`assistant models prepare NAME`) or point generator_path at a complete folder."
         )
+    try:
+        architectures = json.loads((path / "config.json").read_text(encoding="utf-8")).get("architectures") or []
+    except (ValueError, AttributeError):
+        architectures = []
+    if architectures and not any(str(name).endswith("ForCausalLM") for name in architectures):
+        raise ModelError(
+            f"Model folder {path} holds a {', '.join(map(str, architectures))}, not a text generator (a ...ForCausalLM): "
+            "an intent model or an embedder cannot write answers; give a generator folder (a prepared model or a `train lm` output)."
+        )
 
 
 class TransformersGenerator:

