@@ -15,7 +15,7 @@ from assistant.api_security import ApiGuards
 from assistant.config import Settings
 from assistant.lm.base import Generator, ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
-from assistant.models import get_spec, model_path, resolve_device
+from assistant.models import ModelError, get_spec, model_path, resolve_device
 from assistant.notify import HandoffNotifier, NotifyingStore
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
@@ -67,6 +67,9 @@ def build_embedder(settings: Settings) -> Embedder:
         from retrieval.embedders import load_finetuned
 
         return load_finetuned(Path(settings.embedder), device=resolve_device(settings.device))
+    if Path(settings.embedder).is_dir():  # a folder, but not a trained embedder's: "Unknown model" said too little
+        raise ModelError(f"embedder {settings.embedder} is a folder without embedder.json: give a registry name "
+                         "(`assistant models list`) or a folder written by `assistant train embedder`")
     spec = get_spec(settings.embedder)
     if spec.role != "embedder":
         raise ValueError(f"{spec.name} is a {spec.role}, not an embedder; see `assistant models list`.")

@@ -165,3 +165,13 @@ def test_a_trained_embedder_folder_is_the_base_of_the_next_training(tmp_path: Pa
     assert embedder_identity(settings) == (str(folder.resolve()), "ab" * 32)
     packaged = load_settings(data_dir=tmp_path / "data")
     assert embedder_identity(packaged) == ("all-minilm-l6-v2", REGISTRY["all-minilm-l6-v2"].sha256)
+
+
+def test_an_embedder_folder_not_written_by_train_embedder_says_so(tmp_path: Path) -> None:
+    """It said "Unknown model '<folder>'. Known models: ...", as for a misspelt name."""
+    from assistant.app import build_embedder
+    from assistant.config import load_settings
+
+    (tmp_path / "my-embedder").mkdir()
+    with pytest.raises(ModelError, match="is a folder without embedder.json: give a registry name .* or a folder written by `assistant train embedder`"):
+        build_embedder(load_settings(data_dir=tmp_path / "data", embedder=str(tmp_path / "my-embedder")))
