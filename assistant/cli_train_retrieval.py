@@ -179,6 +179,7 @@ def train_embedder(
         embedder = run_guarded(lambda: assistant.embedder)
         base = run_guarded(lambda: assistant.embedder_path)
         examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, 1)
+        err.print(f"{len(examples)} training questions, one hard negative each; base model {base}", highlight=False)
         cache = settings.data_dir / "cache" / "embeddings"
 
         def measure(model_embedder) -> dict[str, dict[str, float]]:
@@ -188,6 +189,8 @@ def train_embedder(
                 for name in reports
             }
 
+        if reports:  # embedding the test halves takes a while before the first step: say what is happening
+            err.print(f"measuring the base embedder on the test half of {', '.join(reports)} (again after training)", highlight=False)
         before = measure(embedder)
         model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
         result = train_bi_encoder(model, examples, epochs=epochs, batch_size=batch_size, show_progress=True)

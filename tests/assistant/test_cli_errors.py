@@ -248,3 +248,25 @@ def test_train_lm_options_that_cannot_train_are_refused_up_front(runner: CliRunn
         result = invoke(runner, "train", "lm", "--data", str(data), "--out", out, option, value)
         assert result.exit_code == 2 and option in flat(result.output), result.output
     assert not (tmp_path / "tuned").exists()
+
+
+def test_train_embedder_says_what_it_trains_on_and_what_ctrl_c_kept(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing was printed between the start and the progress bar (a minute of mining and measuring), and
+    Ctrl-C ended with a bare exit status 130."""
+    import retrieval.training
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(retrieval.training, "train_bi_encoder", interrupted)
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("question,passage\nopen on sunday,We open at ten.\nrent a tandem,Tandems cost thirty a day.\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["train", "embedder", "--pairs", str(pairs), "--out", str(tmp_path / "emb")])
+
+    assert result.exit_code == 130, result.output
+    assert "2 training questions, one hard negative each; base model" in flat(result.output)
+    assert f"stopped; nothing was saved: {tmp_path / 'emb'} was not written" in flat(result.output)
+    assert not (tmp_path / "emb").exists() and [p.name for p in tmp_path.iterdir()] == ["pairs.csv"]
