@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from dialog.replies import Replies
-from dialog.text_files import NotUtf8, UniqueKeyLoader, decode_utf8
+from dialog.text_files import read_yaml
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products")
@@ -264,15 +262,4 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
 
 def load_rules(path: Path) -> BusinessRules:
     """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
-    path = Path(path)
-    try:
-        text = decode_utf8(path.read_bytes())
-    except OSError as error:
-        raise RulesError(f"cannot read the rules file {path}: {error.strerror or error}") from None
-    except NotUtf8 as error:
-        raise RulesError(f"{path}: {error}; save it as UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as error:
-        raise RulesError(f"{path}: not valid YAML ({error})") from None
-    return parse_rules(data, str(path))
+    return parse_rules(read_yaml(path, "rules file", RulesError), str(path))

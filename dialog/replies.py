@@ -17,9 +17,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from dialog.text_files import NotUtf8, UniqueKeyLoader, decode_utf8
+from dialog.text_files import read_yaml
 
 _OFFER = "Would you like me to connect you with a member of our support team?"
 _HANDOFF = "I'm handing you over to a member of our support team. They will see this conversation and reply here."
@@ -96,15 +94,4 @@ def parse_replies(data: Any, where: str) -> Replies:
 
 def load_replies(path: Path) -> Replies:
     """The replies of a YAML file over the defaults; RepliesError for a missing, unreadable or malformed file."""
-    path = Path(path)
-    try:
-        text = decode_utf8(path.read_bytes())
-    except OSError as error:
-        raise RepliesError(f"cannot read the replies file {path}: {error.strerror or error}") from None
-    except NotUtf8 as error:
-        raise RepliesError(f"{path}: {error}; save it as UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as error:
-        raise RepliesError(f"{path}: not valid YAML ({error})") from None
-    return parse_replies(data, str(path))
+    return parse_replies(read_yaml(path, "replies file", RepliesError), str(path))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Hashable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -72,3 +73,19 @@ class UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
+    """The parsed YAML of a team's file (``what``: "rules file"), a key given twice refused; ``error`` with the
+    file and the problem when it cannot be read, is not UTF-8 or is not valid YAML."""
+    path = Path(path)
+    try:
+        text = decode_utf8(path.read_bytes())
+    except OSError as problem:
+        raise error(f"cannot read the {what} {path}: {problem.strerror or problem}") from None
+    except NotUtf8 as problem:
+        raise error(f"{path}: {problem}; save it as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as problem:
+        raise error(f"{path}: not valid YAML ({problem})") from None

@@ -304,13 +304,18 @@ def test_close_passages_of_different_sections_ask_which_and_the_choice_answers_f
     assert manager.handle(None, "How long does cancelling take?").action == "answer"  # asks for a duration: specific
 
 
-def test_the_other_one_after_a_choice_of_two_answers_from_the_option_not_taken() -> None:
+def two_cancel_articles() -> DialogManager:
+    """A manager whose search finds two close articles for "How do I cancel?", so it asks which is meant."""
     passages = [
         passage("orders/cancelling-an-order", 0.69, "Cancel an order under Orders within one hour."),
         passage("subscriptions/cancel-membership", 0.67, "Cancel Northwind Plus under Membership."),
     ]
     answer = AnswerFromKnowledgeBase(FakeRetriever(passages), ScriptedGenerator(), 3, 0.45, 160, clarify_margin=0.03)
-    manager = DialogManager(InMemoryStore(), answer)
+    return DialogManager(InMemoryStore(), answer)
+
+
+def test_the_other_one_after_a_choice_of_two_answers_from_the_option_not_taken() -> None:
+    manager = two_cancel_articles()
 
     asked = manager.handle(None, "How do I cancel?")
     chosen = manager.handle(asked.session_id, asked.options[1])
@@ -324,12 +329,7 @@ def test_the_other_one_after_a_choice_of_two_answers_from_the_option_not_taken()
 
 
 def test_the_other_one_with_words_of_its_own_is_a_question_not_the_other_option() -> None:
-    passages = [
-        passage("orders/cancelling-an-order", 0.69, "Cancel an order under Orders within one hour."),
-        passage("subscriptions/cancel-membership", 0.67, "Cancel Northwind Plus under Membership."),
-    ]
-    answer = AnswerFromKnowledgeBase(FakeRetriever(passages), ScriptedGenerator(), 3, 0.45, 160, clarify_margin=0.03)
-    manager = DialogManager(InMemoryStore(), answer)
+    manager = two_cancel_articles()
 
     asked = manager.handle(None, "How do I cancel?")
     manager.handle(asked.session_id, asked.options[0])
