@@ -15,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz.distance import OSA
+
 from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8, line_list
 
 log = logging.getLogger(__name__)
@@ -153,13 +155,7 @@ def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, lis
 
 def _one_edit_apart(a: str, b: str) -> bool:
     """Whether ``b`` is ``a`` with one letter added, removed, replaced, or two neighbours swapped."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return OSA.distance(a, b, score_cutoff=1) == 1
 
 
 def similar_labels(labels: Sequence[str], min_length: int = 5) -> list[tuple[str, str]]:
@@ -253,7 +249,7 @@ def _read_plain_csv(path: Path, text_col: str, label_col: str) -> list[Example]:
         return [Example(row[text_col].strip(), row[label_col].strip()) for row in csv.DictReader(handle)]
 
 
-def _readline_list(folder: Path, label: str | None = None) -> list[Example]:
+def _read_lines(folder: Path, label: str | None = None) -> list[Example]:
     texts = (folder / "seq.in").read_text(encoding="utf-8").splitlines()
     labels = [label] * len(texts) if label else (folder / "label").read_text(encoding="utf-8").splitlines()
     if len(texts) != len(labels):
@@ -294,12 +290,12 @@ def load_public(name: str, path: Path | str) -> IntentDataset:
         return IntentDataset(name, train=split("train"), valid=split("val"), test=split("test"))
     if name == "banking77-oos":
         folder = _require(path, "banking77_oos")
-        oos = lambda sub: _readline_list(_require(folder / sub, "banking77_oos"), OOS_LABEL)  # noqa: E731
+        oos = lambda sub: _read_lines(_require(folder / sub, "banking77_oos"), OOS_LABEL)  # noqa: E731
         return IntentDataset(
             name,
-            train=_readline_list(_require(folder / "train", "banking77_oos")),
-            valid=_readline_list(folder / "valid") + oos("id-oos/valid"),
-            test=_readline_list(_require(folder / "test", "banking77_oos")) + oos("id-oos/test"),
-            extra_tests={"ood-oos": _readline_list(folder / "test") + oos("ood-oos/test")},
+            train=_read_lines(_require(folder / "train", "banking77_oos")),
+            valid=_read_lines(folder / "valid") + oos("id-oos/valid"),
+            test=_read_lines(_require(folder / "test", "banking77_oos")) + oos("id-oos/test"),
+            extra_tests={"ood-oos": _read_lines(folder / "test") + oos("ood-oos/test")},
         )
     raise IntentDataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
