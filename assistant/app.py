@@ -335,7 +335,6 @@ class Assistant:
             handoff_after_failures=self.settings.handoff_after_failures,
             relay_to_person=self.settings.handoff_relay,
             intent_margin=self.settings.intent_clarify_margin,
-            replies=self.replies,
         )
 
     @cached_property

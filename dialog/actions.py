@@ -14,7 +14,7 @@ from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
-from dialog.replies import SMALL_TALK_INTENTS, Replies
+from dialog.replies import Replies
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
@@ -47,7 +47,6 @@ HANDED_BACK = DEFAULT_REPLIES.handed_back
 NOT_UNDERSTOOD = DEFAULT_REPLIES.not_understood
 CLARIFY = DEFAULT_REPLIES.clarify
 CLARIFY_MAX_WORDS = 3  # passage clarification only for questions of at most this many content words
-SMALL_TALK = {intent: DEFAULT_REPLIES.small_talk(intent) for intent in SMALL_TALK_INTENTS}
 
 
 @dataclass

@@ -104,11 +104,6 @@ class TurnUpdate:
     result: TurnResult | None = None
 
 
-def picked_option(clarification: ClarificationAsked | None, text: str) -> int | None:
-    """Which option of the open clarifying question the message names (a button's label), if any."""
-    return option_named(clarification, text)
-
-
 # "the other one", "what about the other option?", "and the other?": the option not taken
 _THE_OTHER = re.compile(r"\bthe other(?:\s+(?:one|option|article|choice))?\b(?!\s+(?!one\b|option\b|article\b|choice\b)[a-z])", re.IGNORECASE)
 
@@ -172,7 +167,7 @@ class DialogManager:
         self.handoff_after_failures = handoff_after_failures
         self.relay_to_person = relay_to_person
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.replies = replies or Replies()  # the fixed replies (dialog.replies); the answer action has its own
+        self.replies = replies or answer_action.replies  # the fixed replies (dialog.replies), by default the answer's
 
     def start_session(self, channel: str = "web") -> str:
         return self.store.create_session(channel)
@@ -289,7 +284,7 @@ class DialogManager:
         step = time.perf_counter()
         understanding = self._understand(tracker, text)
         query, only_doc, forced, prefer_docs, focus, context = text, None, None, (), None, None
-        asked, choice = tracker.clarification, picked_option(tracker.clarification, text)
+        asked, choice = tracker.clarification, option_named(tracker.clarification, text)
         if choice is None and tracker.chosen_option is not None:  # "and the other one?" after a pick of two
             asked, choice = tracker.chosen_option[0], other_option(tracker.chosen_option, text)
         if choice is not None and asked is not None:

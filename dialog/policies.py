@@ -31,9 +31,9 @@ from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.rules import has_words, is_frustrated
+from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge")
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
     {"human", "greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"}
@@ -244,7 +244,7 @@ class SmallTalkPolicy:
     yes or no that answers nothing."""
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
-        if understanding.intent in SMALL_TALK_INTENTS + ("affirm", "deny"):
+        if understanding.intent in SMALL_TALK_INTENTS:
             return Prediction("small_talk", understanding.confidence, f"small talk: {understanding.intent}", 4, understanding.intent)
         return None
 

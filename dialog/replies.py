@@ -62,7 +62,7 @@ class Replies:
         return self.outside_hours.format(hours=hours, opening=opening)
 
 
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny")
+SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny")  # each has a reply of its own
 KEYS = tuple(field.name for field in fields(Replies))
 PLACEHOLDERS = {"outside_hours": {"hours", "opening"}}  # other replies take none: "{" is just a brace there
 

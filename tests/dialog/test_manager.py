@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.lm.base import ScriptedGenerator
-from dialog.actions import FALLBACK, HANDOFF, NOT_FOUND, SMALL_TALK, AnswerFromKnowledgeBase
+from dialog.actions import DEFAULT_REPLIES, FALLBACK, HANDOFF, NOT_FOUND, AnswerFromKnowledgeBase
 from dialog.events import BotAnswer, HandoffRequested, IntentPredicted, RetrievalDone
 from dialog.manager import DialogManager, InvalidMessage, validate_message
 from dialog.store import UnknownSession
@@ -133,7 +133,7 @@ def test_small_talk_hello(assistant, manager: DialogManager) -> None:
 
     result = manager.handle(session_id, "hello")
 
-    assert (result.action, result.intent, result.text) == ("small_talk", "greet", SMALL_TALK["greet"])
+    assert (result.action, result.intent, result.text) == ("small_talk", "greet", DEFAULT_REPLIES.greet)
     assert assistant.generator.calls == []
     assert event_types(manager, session_id) == ["session_started", "user", "intent", "bot"]
 
@@ -222,7 +222,7 @@ def test_history_of_a_conversation_is_replayed(manager: DialogManager) -> None:
     tracker = manager.tracker(session_id)
     assert [user for user, _ in tracker.exchanges] == ["hello", "Do you offer gift wrapping?", "thanks!"]
     assert "$3.99" in tracker.exchanges[1][1]
-    assert tracker.exchanges[2][1] == SMALL_TALK["thanks"]
+    assert tracker.exchanges[2][1] == DEFAULT_REPLIES.thanks
     assert [t.user_text for t in manager.store.turns(session_id)] == ["thanks!", "Do you offer gift wrapping?", "hello"]
 
 
