@@ -27,7 +27,8 @@ def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
     assistant = Assistant(settings_from(ctx))
     run_guarded(lambda: check_database_exists(assistant.settings.database_url))
     store = run_guarded(lambda: assistant.store)
-    return assistant, DialogManager(store, None, max_message_chars=assistant.settings.max_message_chars)  # type: ignore[arg-type]
+    replies = run_guarded(lambda: assistant.replies)  # hand-back tells the customer in the team's words
+    return assistant, DialogManager(store, None, max_message_chars=assistant.settings.max_message_chars, replies=replies)  # type: ignore[arg-type]
 
 
 @inbox_app.command("list")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from assistant.store import SqlStore, make_engine
+
 from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
+from dialog.events import BotAnswer
 
 
 def ask(runner: CliRunner, text: str, session_id: str | None = None) -> dict:
@@ -44,3 +48,18 @@ def test_staff_commands_explain_what_went_wrong(runner: CliRunner, ingested: Pat
     assert empty.exit_code == 1 and "The reply is empty" in flat(empty.stderr)
     assert not_handed.exit_code == 1 and "nothing to hand back" in flat(not_handed.stderr)
     assert ask(runner, "Do you offer gift wrapping?", session_id)["action"] == "answer"  # nothing changed
+
+
+def test_hand_back_tells_the_customer_in_the_teams_own_words(
+    runner: CliRunner, ingested: Path, isolated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replies = tmp_path / "replies.yaml"
+    replies.write_text('handed_back: "Sie sind wieder beim Assistenten."\n', encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_REPLIES_FILE", str(replies))
+    handed = ask(runner, "I want to talk to a human")
+
+    back = invoke(runner, "inbox", "hand-back", handed["session_id"], "--as", "ana")
+
+    assert back.exit_code == 0, back.output
+    events = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).load_events(handed["session_id"])
+    assert [e.text for e in events if isinstance(e, BotAnswer)][-1] == "Sie sind wieder beim Assistenten."
