@@ -351,7 +351,7 @@ class ApiGuardMiddleware:
                 if receive is None:  # the client went away while sending
                     return
         except RequestRefused as refused:
-            await _send_json(send, refused.status, error_body(path, refused.status, refused.detail), refused.headers)
+            await send_json(send, refused.status, error_body(path, refused.status, refused.detail), refused.headers)
             return
         await self.app(scope, receive, send)
 
@@ -418,16 +418,22 @@ class ApiGuardMiddleware:
             if len(body) > self.guards.max_body_bytes:
                 raise RequestRefused(413, f"request body is larger than the limit of {self.guards.max_body_bytes:,} bytes")
             more = message.get("more_body", False)
-        replayed = False
+        return replaying(bytes(body), receive)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()  # after the body: the disconnect a streamed reply listens for
 
-        return replay
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the app ``body`` (already read by a guard) once, then whatever comes next
+    (the disconnect a streamed reply listens for)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 OPENAI_ERRORS = {  # status: (type, code) as OpenAI's API names them, so its client libraries show the message
@@ -465,10 +471,11 @@ def _client(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+async def send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    """Answer with ``body`` as JSON (a guard's refusal), before the app sees the request."""
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": payload})
 

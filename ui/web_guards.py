@@ -44,7 +44,8 @@ from urllib.parse import parse_qs
 from gradio.utils import get_upload_folder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-API_PREFIXES = ("/api/", "/v1/")  # guarded by assistant.api_security
+from assistant.api_security import API_PREFIXES, replaying, send_json  # the API's own guard
+
 CHAT_UPLOAD = "/gradio_api/upload"
 CHAT_FILES = ("/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy=")  # the review pages': behind the login
 REVIEW_UPLOAD = "/review/gradio_api/upload"
@@ -140,7 +141,7 @@ class WebPageGuard:
         if "/gradio_api/" in path and _names_a_file_outside(body, self.upload_folder):
             await _send_json(send, 403, "Only files uploaded from this page can be used.")
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         """The body, read up to one byte past the limit."""
@@ -175,7 +176,7 @@ class WebPageGuard:
                 message["headers"] = _stricter_cookies(message.get("headers", []), https=scope.get("scheme") == "https")
             await send(message)
 
-        await self.app(scope, _replay(body, receive), send_noting_status)
+        await self.app(scope, replaying(body, receive), send_noting_status)
         if status == 200:
             self.throttle.succeeded(keys[1:])  # not the address: one good login must not reset a guesser's count
         elif 400 <= status < 500:
@@ -221,26 +222,9 @@ def _stricter_cookies(headers: list[tuple[bytes, bytes]], https: bool) -> list[t
     return kept
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 def _header(scope: Scope, name: bytes) -> str:
     return next((value.decode("latin-1") for key, value in scope.get("headers", []) if key.lower() == name), "")
 
 
 async def _send_json(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    raw += [(key.encode(), value.encode()) for key, value in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+    await send_json(send, status, {"detail": detail}, headers)
