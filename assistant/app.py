@@ -414,8 +414,13 @@ class Assistant:
             self._spool_lock = None
 
     def warm_up(self) -> None:
-        """Load models now rather than on the first question (the intent model too, when there is one)."""
+        """Load models now rather than on the first question (the intent model too, when there is one), and
+        build what searches read from the index (keyword index, the spelling correction's words)."""
         self.understander.warm_up()
+        if self.retriever.method != "dense":
+            self.retriever.keyword_index()
+        if self.settings.correct_spelling:
+            self.retriever.speller()
         for part in (self.embedder,) if self.extractive else (self.embedder, self.generator):
             if hasattr(part, "warm_up"):
                 part.warm_up()

@@ -111,3 +111,13 @@ def test_the_answer_searches_the_corrected_question_and_records_it() -> None:
     assert retriever.searched == ["how do i return my item"]
     assert result.action == "answer" and not result.abstained and result.query == "how do i return my item"
     assert DialogManager(InMemoryStore(), plain).handle(None, "how do i retrn my item").abstained
+
+
+def test_warm_up_builds_the_spelling_words_and_keyword_index_before_the_first_question(assistant) -> None:
+    retriever = assistant.retriever
+    assert retriever._speller is None and retriever._keyword is None
+
+    assistant.warm_up()
+
+    assert retriever._speller is not None and retriever._keyword is not None  # not left to the first turn
+    assert retriever.speller() is retriever._speller[1]  # and the first turn uses them
