@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from retrieval.fusion import (
     DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, DEFAULT_FAQ_BM25_WEIGHT, DEFAULT_FAQ_COVERAGE_POWER, adaptive_fusion,
     reciprocal_rank_fusion,
 )
-from retrieval.index import DEFAULT_ANN_THRESHOLD, VectorIndex
+from retrieval.index import DEFAULT_ANN_THRESHOLD, IndexLoadError, VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
 from retrieval.spelling import Speller
+
+logger = logging.getLogger(__name__)
 
 Method = Literal["dense", "bm25", "hybrid", "rrf"]
 METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
@@ -87,24 +90,47 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._titles: tuple[VectorIndex, dict[str, str]] | None = None
         self._speller: tuple[VectorIndex, Speller] | None = None
-        self._loaded_stamp: float | None = None
+        self._loaded_stamp: tuple[int, int] | None = None
+        self._failed_stamp: tuple[int, int] | None = None  # the manifest of an index that failed to load
         self._lock = threading.Lock()
 
     @property
     def index(self) -> VectorIndex:
-        """The current index; raises IndexLoadError (with the fix) when there is none or it is broken."""
-        manifest = self.index_dir / "manifest.json"
-        stamp = manifest.stat().st_mtime if manifest.exists() else None
+        """The current index; raises IndexLoadError (with the fix) when there is none or it is broken.
+
+        Once an index is loaded, a reload that fails keeps it: a writer swapping in a new index leaves
+        the folder missing for a moment, or changes its files while they are read, and a question asked
+        then is answered from the index loaded before. A broken index is tried again only once its
+        manifest changes (a missing one: once it is back).
+        """
+        stamp = self._manifest_stamp()
         with self._lock:
-            if self._index is None or stamp != self._loaded_stamp:
-                o = self.options
-                self._index = VectorIndex.load(
-                    self.index_dir, self.embedder.name, self.embedder.fingerprint,
-                    index_type=o.index_type, ann_threshold=o.ann_threshold, ef_search=o.ef_search, nprobe=o.nprobe,
-                )
-                self._keyword = None
-                self._loaded_stamp = stamp
+            if self._index is None or (stamp is not None and stamp not in (self._loaded_stamp, self._failed_stamp)):
+                try:
+                    index = self._load()
+                except (IndexLoadError, OSError, ValueError) as error:
+                    if self._index is None:
+                        raise
+                    self._failed_stamp = stamp
+                    logger.warning("kept the loaded index: the one in %s cannot be loaded now (%s)", self.index_dir, error)
+                    return self._index
+                self._index, self._keyword, self._loaded_stamp = index, None, stamp
             return self._index
+
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        """The manifest's (inode, mtime): every save writes a new one; None while there is none."""
+        try:
+            stat = (self.index_dir / "manifest.json").stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _load(self) -> VectorIndex:
+        o = self.options
+        return VectorIndex.load(
+            self.index_dir, self.embedder.name, self.embedder.fingerprint,
+            index_type=o.index_type, ann_threshold=o.ann_threshold, ef_search=o.ef_search, nprobe=o.nprobe,
+        )
 
     @property
     def index_version(self) -> str | None:
