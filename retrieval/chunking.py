@@ -188,18 +188,20 @@ def chunk_document(
             budget = max(max_tokens - count_tokens(heading), max_tokens // 2, 1)
             parts.extend((heading, piece) for piece in split_text(body, budget, overlap_tokens, count_tokens))
     return [
-        Chunk(
-            chunk_id=Chunk.make_id(document.doc_id, heading, text),
-            doc_id=document.doc_id,
-            title=document.title,
-            heading=heading,
-            text=text,
-            source=document.source,
-            url=document.url,
-            metadata={"kind": document.kind, "language": document.language, "tags": list(document.tags)},
-        )
+        Chunk(chunk_id=Chunk.make_id(document.doc_id, heading, text), doc_id=document.doc_id, title=document.title,
+              heading=heading, text=text, **chunk_details(document))
         for heading, text in parts
     ]
+
+
+def chunk_details(document: Document) -> dict[str, object]:
+    """What each chunk of ``document`` carries besides its text and ids: the file, link and filter
+    metadata, which a change of front matter alters without changing the text."""
+    return {
+        "source": document.source,
+        "url": document.url,
+        "metadata": {"kind": document.kind, "language": document.language, "tags": list(document.tags)},
+    }
 
 
 def question_text(chunk: Chunk) -> str | None:

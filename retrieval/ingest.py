@@ -27,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_document, question_text, with_question_vectors
+from retrieval.chunking import (
+    DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP_TOKENS, chunk_details, chunk_document, question_text, with_question_vectors,
+)
 from retrieval.documents import Chunk, Document
 from retrieval.embedders import Embedder
 from retrieval.embedding_checkpoint import checkpoint_path, discard, embed_resumably
@@ -178,9 +180,12 @@ def ingest(
             expected = document_signature(signature, document.kind, sentence_vectors)
             record = {"hash": document.content_hash, "source": document.source, "chunking": expected, "root": target.root}
             if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
+                if refresh(index, document):  # a link, tag or language edited in the front matter or FAQ row
+                    report.updated.append(document.doc_id)
+                    index.documents[document.doc_id] = record
+                    continue
                 report.unchanged.append(document.doc_id)
                 if known.get("source") != document.source or known.get("root") != target.root:
-                    relocate(index, document.doc_id, document.source)
                     index.documents[document.doc_id] = record
                     report.relocated.append(document.doc_id)
                 continue
@@ -233,10 +238,16 @@ def roots_taken_over(
     return taken
 
 
-def relocate(index: VectorIndex, doc_id: str, source: str) -> None:
-    """Point an unchanged document's chunks at its file's new path (no re-embedding)."""
-    for chunk_id in index.chunk_ids_of(doc_id):
-        index.chunks[chunk_id] = replaced_chunk(index.chunks[chunk_id], source=source)
+def refresh(index: VectorIndex, document: Document) -> bool:
+    """Give the chunks of a document whose text is unchanged its current file path, link, tags and
+    language (no re-embedding: vectors depend on the text only). Whether a link, tag or language changed."""
+    details = chunk_details(document)
+    edited = False
+    for chunk_id in index.chunk_ids_of(document.doc_id):
+        chunk = index.chunks[chunk_id]
+        edited |= (chunk.url, chunk.metadata) != (details["url"], details["metadata"])
+        index.chunks[chunk_id] = replaced_chunk(chunk, **details)
+    return edited
 
 
 def remove_missing(index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: set[str]) -> None:

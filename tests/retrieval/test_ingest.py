@@ -299,3 +299,25 @@ def test_remove_documents_and_faq_entries(kb_dir: Path, tmp_path: Path) -> None:
     index = VectorIndex.load(index_dir, "hash", "hash-256")
     assert set(index.documents) == {"accounts/reset-password", "shipping/shipping-costs"}
     assert removal.chunks == 4 and len(index) == index.faiss.ntotal == 5
+
+
+def test_an_edited_link_tag_or_language_reaches_the_chunks_without_re_embedding(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    article = "# Refunds\n\nRefunds reach the card within 7 days.\n"
+    (kb / "refunds.md").write_text(f"---\nurl: https://help.example.com/old\ntags: [billing]\n---\n{article}")
+    (kb / "faq.csv").write_text("question,answer,url\nDo you ship to Canada?,Yes.,https://help.example.com/ship-old\n")
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+    (kb / "refunds.md").write_text(f"---\nurl: https://help.example.com/new\ntags: [payments]\nlanguage: de\n---\n{article}")
+    (kb / "faq.csv").write_text("question,answer,url\nDo you ship to Canada?,Yes.,https://help.example.com/ship-new\n")
+    embedder = CountingEmbedder()
+
+    report = ingest([kb], embedder, tmp_path / "index")
+
+    assert sorted(report.updated) == ["faq#do-you-ship-to-canada", "refunds"] and embedder.texts == []
+    index = VectorIndex.load(tmp_path / "index", "hash", "hash-256")
+    by_doc = {chunk.doc_id: chunk for chunk in index.chunks.values()}
+    assert by_doc["refunds"].url == "https://help.example.com/new"
+    assert by_doc["refunds"].metadata == {"kind": "article", "language": "de", "tags": ["payments"]}
+    assert by_doc["faq#do-you-ship-to-canada"].url == "https://help.example.com/ship-new"
+    assert sorted(ingest([kb], embedder, tmp_path / "index").unchanged) == ["faq#do-you-ship-to-canada", "refunds"]
