@@ -18,6 +18,7 @@ from assistant.config import DEFAULT_CONFIG_FILE, ENV_PREFIX, ConfigError, Setti
 from assistant.store import StoreUnavailable
 from dialog.manager import InvalidMessage
 from dialog.store import ConversationChanged, UnknownSession
+from retrieval.errors import IndexWriteError
 from retrieval.index import IndexLoadError
 
 out = Console()
@@ -27,6 +28,7 @@ err = Console(stderr=True)
 USER_ERRORS = (
     model_registry.ModelError,
     IndexLoadError,
+    IndexWriteError,
     StoreUnavailable,
     InvalidMessage,
     UnknownSession,

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.embedders import Embedder
+from retrieval.errors import IndexWriteError
 
 PART_SIZE = 512  # texts embedded between two writes: seconds of work on two CPU cores
 
@@ -77,7 +78,11 @@ def embed_resumably(
     part_size = part_size or PART_SIZE
     unique = list(dict.fromkeys(texts))
     keys = [text_key(text) for text in unique]
-    with closing(EmbeddingCheckpoint(checkpoint, embedder.fingerprint, embedder.dimension)) as kept:
+    try:
+        kept = EmbeddingCheckpoint(checkpoint, embedder.fingerprint, embedder.dimension)
+    except (sqlite3.Error, OSError) as error:  # a read-only or full file system
+        raise IndexWriteError(checkpoint, error) from None
+    with closing(kept):
         vectors = kept.known(keys)
         todo = [(key, text) for key, text in zip(keys, unique) if key not in vectors]
         bar = _bar(len(unique), len(unique) - len(todo), show_progress)
@@ -85,7 +90,10 @@ def embed_resumably(
             for start in range(0, len(todo), part_size):
                 part = todo[start : start + part_size]
                 embedded = np.asarray(embedder.embed([text for _, text in part]), dtype=np.float32)
-                kept.add([key for key, _ in part], embedded)
+                try:
+                    kept.add([key for key, _ in part], embedded)
+                except (sqlite3.Error, OSError) as error:
+                    raise IndexWriteError(checkpoint, error) from None
                 vectors.update(zip((key for key, _ in part), embedded))
                 bar.update(len(part))
         finally:

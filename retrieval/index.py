@@ -33,6 +33,7 @@ import numpy as np
 
 from assistant.output_folder import swap_folder
 from retrieval.documents import Chunk
+from retrieval.errors import IndexWriteError
 from retrieval.sentences import best_sentence_scores, rescore, sentence_ids
 
 FORMAT_VERSION = 1
@@ -265,14 +266,16 @@ class VectorIndex:
         A symlinked ``folder`` is written through: the folder it points to is replaced, the link stays.
         """
         folder = Path(os.path.realpath(folder))
-        folder.parent.mkdir(parents=True, exist_ok=True)
         staging = folder.with_name(f".{folder.name}.new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        staging.mkdir()
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging.mkdir()
             self._write(staging)
             swap_folder(staging, folder)
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, OSError) or (isinstance(error, RuntimeError) and "write" in str(error)):
+                raise IndexWriteError(folder, error) from None  # OSError from Python, RuntimeError from FAISS
             raise
 
     def _write(self, staging: Path) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from retrieval.errors import IndexWriteError
+
 
 class IndexBusy(RuntimeError):
     """Another process is writing the index, and the wait for it ran out."""
@@ -58,10 +60,12 @@ def index_lock(index_dir: Path, timeout: float | None = None, on_wait: Callable[
     (``timeout=None``) or ``timeout`` seconds, then IndexBusy.
     """
     path = lock_path(index_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
+    except OSError as error:  # a read-only or full file system: the lock file cannot be made
+        raise IndexWriteError(index_dir, error) from None
     except Timeout:
         if on_wait is not None:
             on_wait(f"Another process is writing the index in {index_dir}; waiting for it to finish.")

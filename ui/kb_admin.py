@@ -24,7 +24,7 @@ import pandas as pd
 from gradio.utils import get_upload_folder
 
 from retrieval.embedders import Embedder
-from retrieval.errors import UnreadableFile
+from retrieval.errors import IndexWriteError, UnreadableFile
 from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
@@ -88,7 +88,7 @@ class KnowledgeBaseAdmin:
                 sentence_vectors=self.sentence_vectors, faq_columns=self.faq_columns, lock_timeout=LOCK_WAIT_SECONDS,
                 **self.index_options,
             )
-        except IndexBusy as error:
+        except (IndexBusy, IndexWriteError) as error:
             raise refusal(str(error)) from None
 
     def _documents_with_roots(self) -> tuple[dict[str, dict], list[str]]:
@@ -212,7 +212,7 @@ class KnowledgeBaseAdmin:
                 removal = remove_documents(
                     self.index_dir, self.embedder, [doc_id], lock_timeout=LOCK_WAIT_SECONDS, **self.index_options
                 )
-            except (UnknownDocuments, IndexBusy) as error:
+            except (UnknownDocuments, IndexBusy, IndexWriteError) as error:
                 raise refusal(str(error)) from None
         lines = [f"Removed {', '.join(removal.doc_ids)} ({removal.chunks} chunk(s))."]
         uploads = self.uploads_dir.resolve()
