@@ -64,9 +64,7 @@ def index_lock(index_dir: Path, timeout: float | None = None, on_wait: Callable[
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
-    except OSError as error:  # a read-only or full file system: the lock file cannot be made
-        raise IndexWriteError(index_dir, error) from None
-    except Timeout:
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
         if on_wait is not None:
             on_wait(f"Another process is writing the index in {index_dir}; waiting for it to finish.")
         try:
@@ -76,6 +74,8 @@ def index_lock(index_dir: Path, timeout: float | None = None, on_wait: Callable[
                 f"Another process is writing the index in {index_dir} (an ingest or a knowledge-base change). "
                 "Try again when it has finished."
             ) from None
+    except OSError as error:  # a read-only or full file system: the lock file cannot be made
+        raise IndexWriteError(index_dir, error) from None
     try:
         remove_leftovers(index_dir)
         yield

@@ -12,6 +12,7 @@ import pytest
 from conftest import write_files
 from index_writers import ingest_and_remove, ingest_folder, ingest_with_short_wait
 from retrieval.embedders import HashEmbedder
+from retrieval.errors import IndexWriteError
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.ingest import ingest
@@ -109,7 +110,7 @@ def test_a_save_whose_swap_fails_half_way_puts_the_previous_index_back(kb_dir: P
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", replace_then_fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexWriteError, match="disk full"):
         index.save(index_dir)
     monkeypatch.undo()
 
