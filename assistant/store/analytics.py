@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, and_, case, distinct, func, literal_column, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal_column, select, union
 
 from assistant.store.db import store_errors
 from assistant.store.tables import EventRow, FeedbackRow, TurnRow
@@ -120,12 +120,19 @@ def volume_per_day(bind: Bind, since: When = None, until: When = None) -> list[D
     and the last day with turns are filled in with zeros, so that a plot shows the gap.
     """
     with _connect(bind) as connection:
-        day = utc_day(TurnRow.created_at, connection.dialect.name)
-        query = (
-            select(day, func.count(distinct(TurnRow.session_id)), func.count())
+        day = utc_day(TurnRow.created_at, connection.dialect.name).label("day")
+        # turns per (day, conversation) first, then per day: two hashed groupings instead of a sort of every
+        # turn for count(DISTINCT …)
+        per_session = (
+            select(day, func.count().label("turns"))
             .where(*_in_range(TurnRow.created_at, since, until))
-            .group_by(day)
-            .order_by(day)
+            .group_by(day, TurnRow.session_id)
+            .subquery()
+        )
+        query = (
+            select(per_session.c.day, func.count(), func.sum(per_session.c.turns))
+            .group_by(per_session.c.day)
+            .order_by(per_session.c.day)
         )
         counted = {_as_date(d): (sessions, turns) for d, sessions, turns in connection.execute(query)}
     if not counted:
@@ -190,12 +197,19 @@ def rates(bind: Bind, since: When = None, until: When = None, feedback_source: s
             EventRow.type == HandoffRequested.type_name, *_in_epoch_range(EventRow.timestamp, since, until)
         ),
     )
+    # Only columns of the index ix_turns_analytics, so the database reads the index, not the wide turn rows
+    # (their JSON), and tests each handed-off conversation once, not each turn against them all.
+    turns_in_range = _in_range(TurnRow.created_at, since, until)
+    # count(DISTINCT …) sorts every turn; the DISTINCT of a subquery is hashed (or read in index order)
+    sessions_in_range = select(TurnRow.session_id).where(*turns_in_range).distinct().subquery()
     turn_counts = select(
-        func.count(distinct(TurnRow.session_id)),
-        func.count(distinct(case((TurnRow.session_id.in_(handed_off), TurnRow.session_id)))),
-        func.count(case((answer, TurnRow.id))),
-        func.count(case((and_(answer, TurnRow.abstained.is_(True)), TurnRow.id))),
-    ).where(*_in_range(TurnRow.created_at, since, until))
+        select(func.count()).select_from(sessions_in_range).scalar_subquery(),
+        func.count(case((answer, 1))),
+        func.count(case((and_(answer, TurnRow.abstained.is_(True)), 1))),
+    ).where(*turns_in_range)
+    handed_off_ids = handed_off.subquery()
+    with_turns = select(TurnRow.session_id).where(*turns_in_range)
+    handed_off_count = select(func.count()).select_from(handed_off_ids).where(handed_off_ids.c.session_id.in_(with_turns))
 
     rated = [FeedbackRow.rating.is_not(None), *_in_range(FeedbackRow.created_at, since, until)]  # 0: taken back
     if feedback_source is not None:
@@ -211,7 +225,8 @@ def rates(bind: Bind, since: When = None, until: When = None, feedback_source: s
     ).where(FeedbackRow.id.in_(latest))
 
     with _connect(bind) as connection:
-        sessions, handed_off, answers, abstained = connection.execute(turn_counts).one()
+        sessions, answers, abstained = connection.execute(turn_counts).one()
+        handed_off = connection.scalar(handed_off_count) or 0
         up, down = connection.execute(thumb_counts).one()
     return Rates(sessions, handed_off, answers, abstained, up, down)
 
