@@ -2,8 +2,11 @@
 
 Headings become ``#`` lines, so the heading-aware chunker splits a page the way it splits Markdown;
 paragraphs, list items, table rows and preformatted blocks become lines. Navigation, headers,
-footers, side bars, scripts, styles and forms are dropped (a ``<header>``/``<footer>`` inside an
-``<article>`` or ``<main>`` is part of the content and kept).
+footers, side bars, scripts, styles, forms and buttons are dropped, and so are elements with the ARIA
+role of one of them or hidden ones (a ``<header>`` inside an ``<article>`` or ``<main>`` holds the
+article's heading and is kept). When the page marks its content (``<main>`` or ``role="main"``),
+only that is read, so skip links and cookie banners around it stay out; within it, the one
+``<article>`` that holds the page's ``<h1>`` is read without the related-article lists beside it.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
 from retrieval.metadata import web_link
 
-DROPPED_TAGS = ("nav", "aside", "script", "style", "noscript", "form", "template", "svg", "iframe")
-PAGE_CHROME = ("header", "footer")  # dropped unless inside the article itself
+DROPPED_TAGS = ("nav", "aside", "script", "style", "noscript", "form", "template", "svg", "iframe", "button", "select", "footer")
+PAGE_CHROME = ("header",)  # dropped unless inside the article itself
+CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
+TITLE_SEPARATORS = "-–—|·:•»"  # between an article's name and the site's in a <title>
 HEADINGS = {f"h{level}": level for level in range(1, 7)}
 BLOCK_TAGS = {
     "address", "article", "blockquote", "body", "dd", "details", "div", "dl", "dt", "figcaption",
@@ -112,18 +117,50 @@ def _blocks(element: Tag, out: list[str]) -> None:
 
 def html_to_markdown(soup: BeautifulSoup) -> str:
     """The page's content as Markdown-like text; ``soup`` has its chrome removed already."""
-    root = soup.body or soup
     out: list[str] = []
-    _blocks(root, out)
+    _blocks(_content_root(soup), out)
     return "\n\n".join(out) + "\n" if out else ""
+
+
+def _is_chrome(tag: Tag) -> bool:
+    """Whether ``tag`` is hidden, or has the ARIA role of navigation, a banner, a footer or a side bar."""
+    role = str(tag.get("role") or "").strip().lower()
+    return role in CHROME_ROLES or tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true"
 
 
 def _drop_chrome(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(DROPPED_TAGS):
         tag.decompose()
+    for tag in soup.find_all(_is_chrome):
+        if not tag.decomposed:
+            tag.decompose()
     for tag in soup.find_all(PAGE_CHROME):
         if not tag.decomposed and not tag.find_parent(["article", "main"]):
             tag.decompose()
+
+
+def _content_root(soup: BeautifulSoup) -> Tag | BeautifulSoup:
+    """What the page marks as its content: the one ``<article>`` holding the ``<h1>`` inside ``<main>``
+    (or ``role="main"``), else ``<main>``; the whole body when the page marks none."""
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    scope = main if isinstance(main, Tag) else soup
+    holding_h1 = [article for article in scope.find_all("article") if article.find("h1")]
+    if len(holding_h1) == 1:
+        return holding_h1[0]
+    return main if isinstance(main, Tag) else (soup.body or soup)
+
+
+def _page_title(soup: BeautifulSoup) -> str:
+    """The ``<title>``, less the site's name around the article's ``<h1>`` ("Cancel – Acme Help Center"
+    -> "Cancel"); the ``<h1>`` when there is no title."""
+    title_tag, h1 = soup.find("title"), soup.find("h1")
+    title = _clean(title_tag.get_text()) if title_tag else ""
+    heading = _clean(h1.get_text(" ")) if h1 else ""
+    if title and heading and heading != title and heading in title:
+        before, after = (part.strip() for part in title.split(heading, 1))
+        if (not before or before[-1] in TITLE_SEPARATORS) and (not after or after[0] in TITLE_SEPARATORS):
+            return heading
+    return title or heading
 
 
 def _meta_url(soup: BeautifulSoup) -> str | None:
@@ -147,12 +184,9 @@ def _language(soup: BeautifulSoup) -> str:
 def load_html(path: Path, doc_id: str, raw: bytes) -> Document:
     """A Document from an HTML page's bytes; UnreadableFile when it has no text content."""
     soup = BeautifulSoup(raw, "html.parser")
-    title_tag = soup.find("title")
-    h1 = soup.find("h1")
-    title = _clean(title_tag.get_text()) if title_tag else ""
-    title = title or (_clean(h1.get_text(" ")) if h1 else "")
     url, language = _meta_url(soup), _language(soup)
     _drop_chrome(soup)
+    title = _page_title(soup)
     text = html_to_markdown(soup)
     if not text.strip():
         raise UnreadableFile("HTML page without text content")

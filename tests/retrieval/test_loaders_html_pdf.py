@@ -76,6 +76,49 @@ def test_html_headings_drive_the_chunker(tmp_path: Path) -> None:
     assert all(c.url == "https://help.example/de/refunds" and c.metadata["language"] == "de" for c in chunks)
 
 
+HELP_CENTRE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Cancel your subscription – Acme Help Center</title></head>
+<body><a class="skip-link" href="#main">Skip to main content</a>
+<div class="cookie-banner">We use cookies to improve your experience. <button>Accept all cookies</button></div>
+<div role="navigation"><a href="/">Acme</a> / <a href="/billing">Billing</a></div>
+<main id="main">
+  <article><header><h1>Cancel your subscription</h1></header>
+    <p>Click Cancel subscription on the Plan page.</p><p hidden>Draft: mention the exit survey</p>
+    <h2>After cancelling</h2><p>You keep access until the end of the billing period.</p>
+    <footer>Was this article helpful? <button>Yes</button><button>No</button> 2 out of 5 found this helpful</footer>
+  </article>
+  <section class="related"><h3>Related articles</h3><ul><li><a href="/refunds">How do I get a refund?</a></li></ul></section>
+</main></body></html>"""
+
+
+def test_help_centre_export_keeps_only_the_article_under_its_own_title(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"cancel.html": HELP_CENTRE_PAGE})
+
+    [document] = load_paths([root]).documents
+
+    assert document.title == "Cancel your subscription"
+    assert document.text == (
+        "# Cancel your subscription\n\nClick Cancel subscription on the Plan page.\n\n"
+        "## After cancelling\n\nYou keep access until the end of the billing period.\n"
+    )
+    assert [c.heading for c in chunk_document(document)] == ["Cancel your subscription", "Cancel your subscription > After cancelling"]
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "expected"),
+    [
+        ("Acme Help Center | Refunds", "Refunds", "Refunds"),
+        ("Refunds: Acme", "Refunds", "Refunds"),
+        ("Refunds and returns", "Refunds", "Refunds and returns"),  # not a site name: a longer title
+        ("Rückerstattungen", "Refunds", "Rückerstattungen"),
+    ],
+)
+def test_a_site_name_around_the_h1_is_left_out_of_the_title(tmp_path: Path, title: str, h1: str, expected: str) -> None:
+    page = f"<html><head><title>{title}</title></head><body><h1>{h1}</h1><p>Refunds take 5 days.</p></body></html>"
+    root = write_files(tmp_path / "kb", {"refunds.html": page})
+
+    assert load_paths([root]).documents[0].title == expected
+
+
 def test_html_without_title_tag_uses_first_h1_and_og_url_and_default_language(tmp_path: Path) -> None:
     page = '<html><head><meta property="og:url" content="https://x.example/a"></head><body><h1>Opening hours</h1><p>9 to 5.</p></body></html>'
     root = write_files(tmp_path / "kb", {"hours.html": page})
