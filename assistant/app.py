@@ -387,7 +387,12 @@ class Assistant:
         return create_app(
             chat.build(), self.retriever, self.manager, review=review.build(), login=self.staff.check, guards=self.api_guards,
             staff_api=staff_api, faq_columns=tuple(self.settings.faq_columns), staff_sessions=self.staff_sessions,
+            database_up=self.database_up,
         )
+
+    def database_up(self) -> bool:
+        """Whether the database is usable now (reachable, its schema checked): the review pages need it."""
+        return self.store.status(check=True)["database"] == "up"
 
     @cached_property
     def api_guards(self) -> ApiGuards:

@@ -84,6 +84,11 @@ class Forwarder:
                     pass
 
     def close(self) -> None:
+        """Stop listening and drop every forwarded connection: the database is "down" from here on."""
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone leaves it listening
+        except OSError:
+            pass
         self.listener.close()
         for end in self.sockets:
             try:

@@ -26,6 +26,7 @@ from ui.articles import render_document
 from ui.chat import CSS, THEME
 from ui.embed import CLOSE_ON_ESCAPE, EMBED_JS
 from ui.review_transcript import REVIEW_CSS
+from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
 from ui.web_guards import WebPageGuard
 
 DOCS_ASSETS = "/api-docs-assets"  # Swagger UI's files for /api/docs
@@ -94,12 +95,17 @@ class NoFramingOfStaffPages:
 REVIEW_COOKIE_ID = "support-assistant-review"  # the login cookie's name is access-token-<this>
 
 
+def mounted_app(app: FastAPI, path: str) -> ASGIApp:
+    """The app mounted at ``path`` (a Gradio app, for instance)."""
+    return next(route.app for route in app.routes if isinstance(route, Mount) and route.path == path)
+
+
 def keep_logins_in(app: FastAPI, path: str, sessions: MutableMapping[str, str]) -> None:
     """Keep the logins of the Gradio app mounted at ``path`` in ``sessions`` (e.g. ``StaffSessions``, in the
     database) instead of the process's memory, under a cookie name that every server gives it (Gradio picks a
     random one per process): then a restarted server, or another behind the same load balancer, accepts them.
     Gradio reads and writes its ``tokens`` mapping (token -> username) on login, on each request and on logout."""
-    mounted = next(route.app for route in app.routes if isinstance(route, Mount) and route.path == path)
+    mounted = mounted_app(app, path)
     mounted.tokens = sessions  # type: ignore[attr-defined]
     mounted.cookie_id = REVIEW_COOKIE_ID  # type: ignore[attr-defined]
 
@@ -114,11 +120,13 @@ def create_app(
     staff_api: APIRouter | None = None,
     faq_columns: tuple[str, str] = FAQ_COLUMNS,
     staff_sessions: MutableMapping[str, str] | None = None,
+    database_up: Callable[[], bool] | None = None,
 ) -> FastAPI:
     """FastAPI app with ``/kb/{doc_id}`` article pages, the HTTP API (with ``manager``; docs at
     ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
-    pages at ``/review`` (with ``review``, behind ``login``; logins kept in ``staff_sessions`` when given), the staff API (``staff_api``, behind its own
-    keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
+    pages at ``/review`` (with ``review``, behind ``login``; logins kept in ``staff_sessions`` when given; while
+    ``database_up()`` is False they answer a page that says the database is down), the staff API (``staff_api``,
+    behind its own keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
     # Swagger UI's script and styles come from the fastapi-offline package (outside /api/, so no API key
     # is asked for them): the reference page works where browsers cannot reach a CDN.
     app = FastAPIOffline(
@@ -147,11 +155,11 @@ def create_app(
         """The chat widget for other websites (docs/embedding.md)."""
         return Response(EMBED_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
 
-    def health_body() -> dict[str, object]:
+    def health_body(check: bool = False) -> dict[str, object]:
         body: dict[str, object] = {"status": "ok", "chunks": len(retriever.index)}
         status = getattr(manager.store, "status", None) if manager is not None else None
         if callable(status):
-            body.update(status())
+            body.update(status(check=check))
         return body
 
     @app.get("/healthz")
@@ -163,10 +171,11 @@ def create_app(
 
     @app.get("/readyz")
     def ready() -> JSONResponse:
-        """200 when the database is up as well (its schema checked, no outage known to this server), else 503
-        with the same body as /healthz: for monitoring and deployments, not for taking a server out of a
-        load balancer (during an outage every server would be out, though each still answers)."""
-        body = health_body()
+        """200 when the database is up as well (its schema checked, no outage known to this server, and it
+        answers a query now), else 503 with the same body as /healthz: for monitoring and deployments, not for
+        taking a server out of a load balancer (during an outage every server would be out, though each still
+        answers)."""
+        body = health_body(check=True)
         up = body.get("database", "up") == "up"
         return JSONResponse(body, status_code=200 if up else 503)
 
@@ -185,6 +194,9 @@ def create_app(
         )
         if staff_sessions is not None:
             keep_logins_in(app, "/review", staff_sessions)
+        answer_outages_with_503(mounted_app(app, "/review"))  # type: ignore[arg-type]
+        if database_up is not None:
+            app.add_middleware(ReviewNeedsTheDatabase, database_up=database_up)
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
     return gr.mount_gradio_app(

@@ -12,7 +12,8 @@ from typing import Any
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from assistant.store.migrate import MigrationError, upgrade
 
@@ -82,6 +83,11 @@ def postgres_connect_args(url: URL, timeouts: DatabaseTimeouts | None = None) ->
         # connect_args replace the URL's own options (e.g. a search_path): the two are joined
         args["options"] = f"{options} -c statement_timeout={round(timeouts.statement_s * 1000)}".strip()
     return args
+
+
+# What a query raises when the database cannot be reached or gives no connection in time (SQLAlchemy's
+# wrappers of the driver's errors, and its pool's timeout).
+CONNECTION_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 class StoreUnavailable(RuntimeError):

@@ -50,10 +50,9 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import IO, Any
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from assistant.store.db import DatabaseUnreachable, StoreUnavailable
+from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable
 from assistant.store.sql_store import SqlStore
 from dialog.events import Event, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
@@ -94,7 +93,7 @@ def hold_spool(spool_path: Path) -> IO[bytes]:
 
 def is_unavailable(error: BaseException) -> bool:
     """True for "the database cannot be reached right now" (worth spooling and retrying)."""
-    if isinstance(error, (StoreUnavailable, OperationalError, InterfaceError, PoolTimeoutError)):
+    if isinstance(error, (StoreUnavailable, *CONNECTION_ERRORS)):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
@@ -258,14 +257,16 @@ class SpoolingStore:
         with self._lock:
             return len(self._pending)
 
-    def status(self) -> dict[str, Any]:
+    def status(self, check: bool = False) -> dict[str, Any]:
         """For /healthz and /readyz: ``database`` is ``up``, ``down`` (unreachable as far as this server knows:
-        a write failed, or it was not there at start-up, and the retry thread has not reached it since) or
-        ``error`` (it answers but cannot be used; ``database_error`` says why); ``spooled_writes`` counts the
-        writes waiting for it."""
+        a write failed, or it was not there at start-up, and the retry thread has not reached it since; with
+        ``check``, also when it does not answer a query now) or ``error`` (it answers but cannot be used;
+        ``database_error`` says why); ``spooled_writes`` counts the writes waiting for it."""
         with self._lock:
             down, problem, confirmed = self._down, self._problem, self._confirmed
         state = "error" if problem else "down" if down or not confirmed else "up"
+        if check and state == "up" and not self.inner.reachable():
+            state = "down"
         body: dict[str, Any] = {"database": state, "spooled_writes": self.pending()}
         if problem:
             body["database_error"] = problem

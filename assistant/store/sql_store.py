@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, 
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
+from assistant.store.db import CONNECTION_ERRORS
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 from dialog.events import Event, FeedbackGiven, HandoffRequested, HandoffResolved, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
@@ -33,6 +34,20 @@ class SqlStore:
             db.flush()
             _insert_events(db.connection(), session_id, [SessionStarted(channel=channel)], start=0)
         return session_id
+
+    def reachable(self) -> bool:
+        """Whether the database answers a query now (False when it cannot be reached or gives no connection)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except CONNECTION_ERRORS:
+            return False
+        return True
+
+    def status(self, check: bool = False) -> dict[str, Any]:
+        """For /healthz and /readyz, as ``SpoolingStore.status`` (this store spools nothing): ``check`` asks
+        the database, else it counts as up."""
+        return {"database": "up" if not check or self.reachable() else "down", "spooled_writes": 0}
 
     def has_session(self, session_id: str) -> bool:
         with self._sessions() as db:

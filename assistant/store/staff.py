@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from assistant.store.db import CONNECTION_ERRORS
 from assistant.store.tables import StaffSessionRow, StaffUserRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ class StaffSessions(MutableMapping[str, str]):
 
     Only the token's sha256 is stored, with an expiry (``lifetime`` after the login), so a copy of the
     table lets no one in. A lookup finds only a session that has not expired, whose user still exists.
-    While the database cannot be read, nobody is logged in (a warning is logged); the review pages need it anyway.
+    While the database cannot be reached, a lookup raises (the review pages answer 503: ui/staff_outage.py);
+    when it answers but cannot be read, nobody is logged in (a warning is logged).
     """
 
     def __init__(self, engine: Engine, lifetime: timedelta = timedelta(hours=12), clock: Callable[[], datetime] = utcnow) -> None:
@@ -146,6 +148,8 @@ class StaffSessions(MutableMapping[str, str]):
         try:
             with Session(self.engine) as db:
                 username = db.scalar(query)
+        except CONNECTION_ERRORS:
+            raise  # an outage: the review pages answer 503 (ui/staff_outage.py), not the login form
         except SQLAlchemyError as error:
             log.warning("staff login not checked: the database cannot be read (%s)", " ".join(str(error).split())[:200])
             raise KeyError(token) from None

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.store import make_engine
 from assistant.store.staff import StaffSessions, StaffUsers
 from conftest import HASH_MIN_SCORE
-from postgres_schemas import sqlite_or_postgres
+from postgres_schemas import fresh_schema, sqlite_or_postgres
 from ui.server import REVIEW_COOKIE_ID
 
 PASSWORD = "a long password"
@@ -85,13 +86,25 @@ def test_a_new_password_or_a_removed_user_ends_their_logins(engine) -> None:
     assert sessions.get("anas laptop") is None and sessions.get("bens laptop") is None
 
 
-def test_nobody_is_logged_in_while_the_database_cannot_be_read(tmp_path: Path, caplog) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'a.db'}", create_tables=False)  # no tables: as a database that is not there
+def test_nobody_is_logged_in_while_the_database_cannot_be_read(caplog) -> None:
+    with fresh_schema("test_staff_sessions_no_tables") as url:
+        engine = make_engine(url, create_tables=False)  # no tables: PostgreSQL answers, but cannot be read
+        try:
+            assert StaffSessions(engine).get("any token") is None
+        finally:
+            engine.dispose()
+    assert "staff login not checked" in caplog.text
+
+
+def test_a_database_that_cannot_be_opened_is_not_taken_for_a_logged_out_user(tmp_path: Path) -> None:
+    """SQLite says "cannot open" and "no such table" as it says an outage: the error goes on to the review
+    pages, which answer 503 (tests/ui/test_review_database_outage.py), not the login form."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'a.db'}", create_tables=False)
     try:
-        assert StaffSessions(engine).get("any token") is None
+        with pytest.raises(OperationalError):
+            StaffSessions(engine).get("any token")
     finally:
         engine.dispose()
-    assert "staff login not checked" in caplog.text
 
 
 # -- through the web server: a restart, a second server ------------------------------------------
