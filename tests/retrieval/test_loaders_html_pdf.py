@@ -149,6 +149,19 @@ def test_pdf_text_of_every_page_with_title_from_metadata(tmp_path: Path) -> None
     assert len(document.content_hash) == 64
 
 
+def test_pdf_running_headers_and_footers_stay_out_of_the_text(tmp_path: Path) -> None:
+    bodies = ["Getting started\nInstall the app.", "Syncing\nFiles sync every 5 minutes.", "Offline mode\nUse the tray icon."]
+    pages = [f"Acme Desktop Guide\n{body}\nConfidential - Page {n} of 3\n{n}" for n, body in enumerate(bodies, 1)]
+    short = [f"Acme Desktop Guide\n{body}" for body in bodies[:2]]  # two pages: a header cannot be told from content
+    root = write_files(tmp_path / "kb", {"guide.pdf": make_pdf(pages), "short.pdf": make_pdf(short)})
+
+    guide, short_guide = load_paths([root]).documents
+
+    assert guide.title == "Acme Desktop Guide"
+    assert guide.text == "\n\n".join(bodies) + "\n"
+    assert short_guide.text.count("Acme Desktop Guide") == 2
+
+
 def test_pdf_without_metadata_title_uses_its_first_line(tmp_path: Path) -> None:
     root = write_files(tmp_path / "kb", {"manual.pdf": make_pdf(["\nUser manual\nPress the red button."])})
 
