@@ -347,9 +347,12 @@ class ApiGuardMiddleware:
             else:
                 self._limit_rate(scope, path, authenticated)
             if scope.get("method") in ("POST", "PUT", "PATCH"):
-                receive = await self._read_body(receive)
-                if receive is None:  # the client went away while sending
+                body = await read_body(receive, self.guards.max_body_bytes)
+                if body is None:  # the client went away while sending
                     return
+                if len(body) > self.guards.max_body_bytes:
+                    raise RequestRefused(413, f"request body is larger than the limit of {self.guards.max_body_bytes:,} bytes")
+                receive = replaying(body, receive)
         except RequestRefused as refused:
             await send_json(send, refused.status, error_body(path, refused.status, refused.detail), refused.headers)
             return
@@ -407,18 +410,18 @@ class ApiGuardMiddleware:
                 {"retry-after": str(seconds)},
             )
 
-    async def _read_body(self, receive: Receive) -> Receive | None:
-        """Read the whole body (at most the limit) and return a ``receive`` that replays it."""
-        body, more = bytearray(), True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            body += message.get("body", b"")
-            if len(body) > self.guards.max_body_bytes:
-                raise RequestRefused(413, f"request body is larger than the limit of {self.guards.max_body_bytes:,} bytes")
-            more = message.get("more_body", False)
-        return replaying(bytes(body), receive)
+
+async def read_body(receive: Receive, max_bytes: int) -> bytes | None:
+    """A request's body, read until it ends or is longer than ``max_bytes`` (then what was read so far, which
+    is longer: the caller refuses it, and nothing more is read); None when the client went away."""
+    body, more = bytearray(), True
+    while more and len(body) <= max_bytes:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return bytes(body)
 
 
 def replaying(body: bytes, receive: Receive) -> Receive:

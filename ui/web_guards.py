@@ -44,7 +44,7 @@ from urllib.parse import parse_qs
 from gradio.utils import get_upload_folder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.api_security import API_PREFIXES, replaying, send_json  # the API's own guard
+from assistant.api_security import API_PREFIXES, read_body, replaying, send_json  # the API's own guard
 
 CHAT_UPLOAD = "/gradio_api/upload"
 CHAT_FILES = ("/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy=")  # the review pages': behind the login
@@ -129,7 +129,7 @@ class WebPageGuard:
         if scope.get("method") not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        body = await self._read_body(receive)
+        body = await read_body(receive, self.max_bytes)
         if body is None:  # the client went away
             return
         if len(body) > self.max_bytes:
@@ -142,17 +142,6 @@ class WebPageGuard:
             await _send_json(send, 403, "Only files uploaded from this page can be used.")
             return
         await self.app(scope, replaying(body, receive), send)
-
-    async def _read_body(self, receive: Receive) -> bytes | None:
-        """The body, read up to one byte past the limit."""
-        body, more = bytearray(), True
-        while more and len(body) <= self.max_bytes:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        return bytes(body)
 
     async def _login(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
         """Refuse while the address or the username has too many recent failures; count the outcome."""
