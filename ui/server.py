@@ -19,14 +19,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.api import create_router, install_api_fallback, install_api_guards
 from assistant.api_security import ApiGuards
 from dialog.manager import DialogManager
+from dialog.replies import DEFAULT_REPLIES
 from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
 from ui.articles import render_document
-from ui.chat import CSS, THEME
-from ui.embed import CLOSE_ON_ESCAPE, EMBED_JS
+from ui.chat import CSS, THEME, notice_css
+from ui.embed import CLOSE_ON_ESCAPE, widget_script
 from ui.review_transcript import REVIEW_CSS
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
+from ui.login_throttle import login_throttle
 from ui.web_guards import WebPageGuard
 
 DOCS_ASSETS = "/api-docs-assets"  # Swagger UI's files for /api/docs
@@ -36,7 +38,7 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55}}
 h2{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
-<body><nav><p><a href="/">&larr; Back to the assistant</a></p></nav><main>{body}</main></body></html>"""
+<body><nav><p><a href="/">&larr; {back}</a></p></nav><main>{body}</main></body></html>"""
 
 
 # An article is text from the help centre, escaped: it runs no script, even one an escaping mistake let through
@@ -46,9 +48,11 @@ ARTICLE_HEADERS = {
 }
 
 
-def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> HTMLResponse:
-    """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in
-    the index only. An FAQ file's id (or one entry's) shows all its entries."""
+def article_page(
+    retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, back: str = DEFAULT_REPLIES.article_back
+) -> HTMLResponse:
+    """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in the
+    index only, under a link back to the chat (``back``). An FAQ file's id (or one entry's) shows all its entries."""
     documents = retriever.index.documents
     source = documents.get(doc_id, {}).get("source")
     if source is None:  # an FAQ file: its entries are indexed as "<file id>#<entry>"
@@ -59,7 +63,8 @@ def article_page(retriever: Retriever, doc_id: str, faq_columns: tuple[str, str]
         body = render_document(Path(source), doc_id.partition("#")[0], faq_columns)
     except (UnreadableFile, OSError):
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
-    return HTMLResponse(PAGE.format(title=page_title(body, doc_id), body=body), headers=ARTICLE_HEADERS)
+    page = PAGE.format(title=page_title(body, doc_id), body=body, back=html.escape(back))
+    return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
 
 def page_title(body: str, doc_id: str) -> str:
@@ -127,6 +132,7 @@ def create_app(
     pages at ``/review`` (with ``review``, behind ``login``; logins kept in ``staff_sessions`` when given; while
     ``database_up()`` is False they answer a page that says the database is down), the staff API (``staff_api``,
     behind its own keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
+    replies = manager.replies if manager is not None else DEFAULT_REPLIES  # the widget's and article pages' words
     # Swagger UI's script and styles come from the fastapi-offline package (outside /api/, so no API key
     # is asked for them): the reference page works where browsers cannot reach a CDN.
     app = FastAPIOffline(
@@ -138,7 +144,8 @@ def create_app(
     # read and drive /review with their cookie (SameSite=None). The widget needs none: its frame is same-origin.
     app.add_middleware(CORSMiddleware, allow_origins=[])
     app.add_middleware(NoFramingOfStaffPages)
-    app.add_middleware(WebPageGuard)  # page request sizes, no uploads to the chat, staff login throttling
+    # page request sizes, no uploads to the chat, staff login throttling (counted with the rate limits' Redis, if any)
+    app.add_middleware(WebPageGuard, throttle=login_throttle(guards.redis_url if guards is not None else ""))
     if manager is not None:
         app.include_router(create_router(manager))
         if staff_api is not None:
@@ -148,12 +155,14 @@ def create_app(
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:
-        return article_page(retriever, doc_id, faq_columns)
+        return article_page(retriever, doc_id, faq_columns, replies.article_back)
+
+    widget = widget_script(replies)
 
     @app.get("/embed.js", include_in_schema=False)
     def embed_script() -> Response:
         """The chat widget for other websites (docs/embedding.md)."""
-        return Response(EMBED_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
+        return Response(widget, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
 
     def health_body(check: bool = False) -> dict[str, object]:
         body: dict[str, object] = {"status": "ok", "chunks": len(retriever.index)}
@@ -200,5 +209,5 @@ def create_app(
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
     return gr.mount_gradio_app(
-        app, page, path="/", css=CSS, head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME, run_history=False
+        app, page, path="/", css=CSS + notice_css(replies), head=CLOSE_ON_ESCAPE, footer_links=[], theme=THEME, run_history=False
     )

@@ -10,8 +10,9 @@ HTTP API has its own (``assistant.api_security``).
 - **No files from the chat page.** It shows none, yet its ``/gradio_api/file=PATH`` served, without a login,
   any file in Gradio's upload folder, which both pages share: the review pages' exports of customers'
   conversations, to whoever had the link. It answers 404; the review pages serve their files behind the login.
-- **Failed staff logins are throttled** (``LoginThrottle``): after ``failures`` failed logins within ``window``
-  seconds from one client address, or for one username, ``POST /review/login`` answers 429 with
+- **Failed staff logins are throttled** (``ui.login_throttle``; shared by all servers through Redis when
+  ``rate_limit_redis_url`` is set): after ``failures`` failed logins within ``window`` seconds from one client
+  address, or for one username, ``POST /review/login`` answers 429 with
   ``Retry-After`` until the oldest failure is ``window`` seconds old, without checking the password.
 - **File inputs only from the upload folder.** A Gradio request names a file input by its path on the server,
   and Gradio checks that the path is in its upload folder only for a launched Blocks, not a mounted one: it
@@ -34,17 +35,15 @@ import json
 import math
 import os
 import re
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import anyio
 from gradio.utils import get_upload_folder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api_security import API_PREFIXES, read_body, replaying, send_json  # the API's own guard
+from ui.login_throttle import FailedLogins, LoginThrottle
 
 CHAT_UPLOAD = "/gradio_api/upload"
 CHAT_FILES = ("/gradio_api/file=", "/gradio_api/file/", "/gradio_api/proxy=")  # the review pages': behind the login
@@ -55,53 +54,11 @@ OWN_SITE = ("", "same-origin", "none")  # Sec-Fetch-Site of a request this site'
 MAX_PAGE_REQUEST_BYTES = 1024 * 1024
 
 
-class LoginThrottle:
-    """Failed logins per key (``ip:ADDRESS``, ``user:NAME``) in a sliding window, in this process."""
-
-    def __init__(
-        self, failures: int = 10, window: float = 15 * 60, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.failures, self.window, self.max_keys, self.clock = failures, window, max_keys, clock
-        self._failed: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def wait(self, keys: list[str]) -> int:
-        """Seconds until every key may try again; 0 when none is locked."""
-        now = self.clock()
-        with self._lock:
-            recent = [self._recent(key, now) for key in keys]
-        waits = [times[0] + self.window - now for times in recent if len(times) >= self.failures]
-        return max(1, math.ceil(max(waits))) if waits else 0
-
-    def failed(self, keys: list[str]) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in keys:
-                times = self._recent(key, now)
-                times.append(now)
-                self._failed[key] = times
-                self._failed.move_to_end(key)
-            while len(self._failed) > self.max_keys:  # many addresses: forget the longest quiet
-                self._failed.popitem(last=False)
-
-    def succeeded(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failed.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        """The key's failures within the window (an empty deque, not kept, for a key without any)."""
-        times = self._failed.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-
 class WebPageGuard:
     """The ASGI middleware (see the module docstring): ``app.add_middleware(WebPageGuard, ...)``."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int = MAX_PAGE_REQUEST_BYTES, throttle: LoginThrottle | None = None,
+        self, app: ASGIApp, max_bytes: int = MAX_PAGE_REQUEST_BYTES, throttle: FailedLogins | None = None,
         upload_folder: str | None = None,
     ) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -149,7 +106,7 @@ class WebPageGuard:
         username = (form.get("username") or [""])[0].strip()[:64]  # the longest a login can be: keys stay small
         client = scope.get("client")
         keys = [f"ip:{client[0] if client else 'unknown'}", f"user:{username}"]
-        seconds = self.throttle.wait(keys)
+        seconds = await anyio.to_thread.run_sync(self.throttle.wait, keys)  # Redis: off the event loop
         if seconds:
             minutes = math.ceil(seconds / 60)
             await _send_json(
@@ -166,10 +123,10 @@ class WebPageGuard:
             await send(message)
 
         await self.app(scope, replaying(body, receive), send_noting_status)
-        if status == 200:
-            self.throttle.succeeded(keys[1:])  # not the address: one good login must not reset a guesser's count
+        if status == 200:  # not the address: one good login must not reset a guesser's count
+            await anyio.to_thread.run_sync(self.throttle.succeeded, keys[1:])
         elif 400 <= status < 500:
-            self.throttle.failed(keys)
+            await anyio.to_thread.run_sync(self.throttle.failed, keys)
 
 
 def _from_another_site(scope: Scope, path: str) -> bool:
