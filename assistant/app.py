@@ -25,7 +25,7 @@ from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
-from dialog.replies import Replies, load_replies
+from dialog.replies import Replies, intent_keys, load_replies
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
@@ -276,8 +276,12 @@ class Assistant:
 
     @cached_property
     def replies(self) -> Replies:
-        """The fixed replies: the built-in ones, with those of ``replies_file`` (RepliesError when it is malformed)."""
-        return load_replies(self.settings.replies_file) if self.settings.replies_file is not None else Replies()
+        """The texts customers see: the built-in ones, with those of ``replies_file`` (RepliesError when it is
+        malformed), which may also set the intents' labels and the business actions' texts."""
+        if self.settings.replies_file is None:
+            return Replies()
+        more = intent_keys(self.business_actions.intents()) | self.business_actions.reply_keys()
+        return load_replies(self.settings.replies_file, more)
 
     @cached_property
     def entity_extractor(self) -> EntityExtractor:

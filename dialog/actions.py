@@ -14,7 +14,7 @@ from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
-from dialog.replies import Replies
+from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
@@ -36,7 +36,6 @@ from retrieval.sentences import split_units
 log = logging.getLogger(__name__)
 
 # The default fixed replies (dialog.replies; a team's replies_file changes them)
-DEFAULT_REPLIES = Replies()
 NOT_FOUND = DEFAULT_REPLIES.not_found
 HANDOFF = DEFAULT_REPLIES.handoff
 ESCALATED = DEFAULT_REPLIES.escalated
@@ -121,20 +120,22 @@ def clarify(kind: str, query: str, options: list[str], values: list[str], questi
     yield ActionOutcome(text=text, events=[asked, BotAnswer(text=text, action="clarify")], options=list(options), action="clarify")
 
 
-def run_business_action(action: BusinessAction, slots: dict[str, Any]) -> Iterator[str | ActionOutcome]:
-    """Ask for the first missing slot, or run the action and reply with its result."""
+def run_business_action(
+    action: BusinessAction, slots: dict[str, Any], replies: Replies = DEFAULT_REPLIES
+) -> Iterator[str | ActionOutcome]:
+    """Ask for the first missing slot, or run the action and reply with its result (in the words of ``replies``)."""
     missing = action.missing(slots)
     if missing:
         slot = missing[0]
-        events: list[Event] = [SlotRequested(action=action.name, slot=slot.name), BotAnswer(text=slot.prompt, action="business")]
-        yield slot.prompt
-        yield ActionOutcome(
-            text=slot.prompt, events=events, requested_slot=slot.name, reason=f"{action.name} needs the {slot.name}"
-        )
+        prompt = action.prompt(slot, replies)
+        events: list[Event] = [SlotRequested(action=action.name, slot=slot.name), BotAnswer(text=prompt, action="business")]
+        yield prompt
+        yield ActionOutcome(text=prompt, events=events, requested_slot=slot.name, reason=f"{action.name} needs the {slot.name}")
         return
     arguments = action.arguments(slots)
     started = time.perf_counter()
     result: ActionResult = action(slots)
+    text = action.reply(result, replies)
     timings = {"business_ms": (time.perf_counter() - started) * 1000}
     printable = {k: str(v) for k, v in arguments.items()}
     events = [ActionExecuted(name=action.name, arguments=printable, result=dict(result.data), ok=result.ok)]
@@ -144,12 +145,12 @@ def run_business_action(action: BusinessAction, slots: dict[str, Any]) -> Iterat
     again = None if result.ok else next((p.name for p in action.parameters if p.required and p.name in result.clear_slots), None)
     if again is not None:
         events.append(SlotRequested(action=action.name, slot=again))
-    events.append(BotAnswer(text=result.text, action="business"))
-    yield result.text
+    events.append(BotAnswer(text=text, action="business"))
+    yield text
     outcome_reason = f"ran {action.name}({', '.join(f'{k}={v}' for k, v in printable.items())}): {'ok' if result.ok else 'failed'}"
     if again is not None:
         outcome_reason += f"; asks for the {again} again"
-    yield ActionOutcome(text=result.text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again)
+    yield ActionOutcome(text=text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again)
 
 
 def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:

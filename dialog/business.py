@@ -2,13 +2,18 @@
 
     actions = BusinessActions()
 
-    @actions.register(intents=["order_status"], prompts={"order_number": "What is your order number?"})
-    def order_status(order_number: str) -> ActionResult: ...
+    @actions.register(intents=["order_status"], prompts={"order_number": "What is your order number?"},
+                      texts={"not_found": "I couldn't find an order {order_number}."})
+    def order_status(order_number: str) -> ActionResult:
+        ...
+        return ActionResult(Say("not_found", order_number=order_number), ok=False)
 
 The parameters' names are slot names and their type hints (``str``, ``int``, ``float``, ``bool``, ``date``)
 say how a slot value is converted; parameters without a default are required. When a required slot is
 missing the dialog asks for it (the parameter's prompt) and fills it from the next messages, slots carry
-across turns, and the customer can change the subject at any time. ``demo_actions`` builds the demo
+across turns, and the customer can change the subject at any time. Each prompt, and each of the action's
+own ``texts`` (which a result names with ``Say``), is a key of the replies file (``order_status.order_number``,
+``order_status.not_found``), so a team can write them in its own words. ``demo_actions`` builds the demo
 shop's registry: an order-status lookup in ``demo/orders.csv`` that shows an order only to a customer who
 gives both its number and the e-mail address it was placed with.
 """
@@ -29,6 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.text_files import line_list
 
 CONVERTERS: dict[type, Callable[[Any], Any]] = {
@@ -42,13 +48,25 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
 REDACTED_VALUE = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 
 
+class Say:
+    """One of the action's own texts (``texts=`` of ``register``) by name, with the values of its placeholders:
+    the reply is the team's text for it (replies file key ``ACTION.NAME``), else the default."""
+
+    def __init__(self, name: str, /, **values: Any) -> None:
+        self.name, self.values = name, values
+
+    def __repr__(self) -> str:
+        return f"Say({self.name!r}, **{self.values!r})"
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """What a business action answers: the reply, data for the log, and whether it succeeded.
 
+    ``text`` is the reply itself, or the action's own texts to say (a ``Say`` or several, joined by a space).
     ``clear_slots`` are forgotten afterwards (e.g. an order number that matched no order)."""
 
-    text: str
+    text: str | Say | tuple[Say, ...]
     data: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
     clear_slots: tuple[str, ...] = ()
@@ -81,6 +99,25 @@ class BusinessAction:
     intents: tuple[str, ...] = ()
     prompts: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    texts: Mapping[str, str] = field(default_factory=dict)  # its own result texts by name, the defaults of ``Say``
+
+    def reply_keys(self) -> dict[str, str]:
+        """The replies file's keys for this action with their defaults: each slot's question
+        (``order_status.email``) and each of its own texts (``order_status.not_found``)."""
+        keys = {f"{self.name}.{p.name}": p.prompt for p in self.parameters}
+        return keys | {f"{self.name}.{name}": text for name, text in self.texts.items()}
+
+    def reply(self, result: ActionResult, replies: Replies = DEFAULT_REPLIES) -> str:
+        """The text of ``result`` in the words of ``replies``; KeyError for a ``Say`` of a text the action
+        did not declare, or one without a value for a placeholder."""
+        if isinstance(result.text, str):
+            return result.text
+        says = (result.text,) if isinstance(result.text, Say) else result.text
+        return " ".join(replies.text(f"{self.name}.{say.name}", self.texts[say.name], **say.values) for say in says)
+
+    def prompt(self, slot: SlotParameter, replies: Replies = DEFAULT_REPLIES) -> str:
+        """The question for ``slot``: the team's ``ACTION.SLOT`` text, else the parameter's prompt."""
+        return replies.text(f"{self.name}.{slot.name}", slot.prompt)
 
     @property
     def parameters(self) -> list[SlotParameter]:
@@ -123,15 +160,24 @@ class BusinessActions:
         self.actions: dict[str, BusinessAction] = {}
 
     def register(
-        self, name: str | None = None, intents: Iterable[str] = (), prompts: Mapping[str, str] | None = None
+        self,
+        name: str | None = None,
+        intents: Iterable[str] = (),
+        prompts: Mapping[str, str] | None = None,
+        texts: Mapping[str, str] | None = None,
     ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
-        """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``."""
+        """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``;
+        ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name."""
 
         def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
             action = BusinessAction(
-                name or function.__name__, function, tuple(intents), dict(prompts or {}), inspect.getdoc(function) or ""
+                name or function.__name__, function, tuple(intents), dict(prompts or {}), inspect.getdoc(function) or "",
+                dict(texts or {}),
             )
-            action.parameters  # fail now, not mid-conversation, on a parameter type that cannot be a slot
+            # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot
+            clash = sorted({p.name for p in action.parameters} & set(action.texts))
+            if clash:
+                raise ValueError(f"business action {action.name}: texts {clash} have the names of slots (replies file keys must differ)")
             self.actions[action.name] = action
             return function
 
@@ -149,6 +195,10 @@ class BusinessActions:
 
     def __len__(self) -> int:
         return len(self.actions)
+
+    def reply_keys(self) -> dict[str, str]:
+        """The replies file's keys of every action (``ACTION.SLOT``, ``ACTION.TEXT``) with their defaults."""
+        return {key: text for action in self.actions.values() for key, text in action.reply_keys().items()}
 
 
 def load_actions(spec: str) -> BusinessActions:
@@ -255,17 +305,27 @@ def read_orders(path: Path) -> dict[str, dict[str, str]]:
     return {row["order_number"].upper(): row for row in rows}
 
 
-def describe_order(order: Mapping[str, str]) -> str:
-    """One or two sentences on an order's status, from its row."""
+ORDER_TEXTS = {
+    "found": "Order {order_number} ({items}) is **{status}**.",
+    "found_no_items": "Order {order_number} (your items) is **{status}**.",
+    "tracking": "It is with {carrier}, tracking number {tracking}.",
+    "delivery": "Expected delivery: {expected_delivery}.",
+    "on_hold": "There is a problem with the payment; please check your email for what to do.",
+}
+
+
+def describe_order(order: Mapping[str, str]) -> tuple[Say, ...]:
+    """One or two sentences on an order's status, from its row (the texts of ``ORDER_TEXTS``)."""
     number, status = order["order_number"], order["status"]
-    text = f"Order {number} ({order.get('items') or 'your items'}) is **{status}**."
+    says = [Say("found", order_number=number, items=order["items"], status=status) if order.get("items")
+            else Say("found_no_items", order_number=number, status=status)]
     if order.get("carrier") and order.get("tracking"):
-        text += f" It is with {order['carrier']}, tracking number {order['tracking']}."
+        says.append(Say("tracking", carrier=order["carrier"], tracking=order["tracking"]))
     if order.get("expected_delivery") and status.lower() not in ("delivered", "cancelled"):
-        text += f" Expected delivery: {order['expected_delivery']}."
+        says.append(Say("delivery", expected_delivery=order["expected_delivery"]))
     if status.lower() == "on hold":
-        text += " There is a problem with the payment; please check your email for what to do."
-    return text
+        says.append(Say("on_hold"))
+    return tuple(says)
 
 
 NW_PROMPT = "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."
@@ -288,18 +348,20 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
     actions = BusinessActions()
     prompt = NW_PROMPT if northwind_numbers else "I can look that up. What is your order number?"
     format_note = NW_NOT_FOUND if northwind_numbers else ""
+    not_found = (
+        "I couldn't find an order {order_number} for that e-mail address. Please check the order number "
+        f"{format_note}and the address in your confirmation email, and send the number again."
+    )
 
-    @actions.register(intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT})
+    @actions.register(
+        intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT}, texts={**ORDER_TEXTS, "not_found": not_found}
+    )
     def order_status(order_number: str, email: str) -> ActionResult:
         """Look up an order's status by its number, for the e-mail address it was placed with."""
         order = read_orders(orders_file).get(order_number.strip().upper())
         if order is None or not same_email(email, order.get("email") or ""):
             return ActionResult(
-                f"I couldn't find an order {order_number} for that e-mail address. Please check the order number "
-                f"{format_note}and the address in your confirmation email, and send the number again.",
-                {"found": False},
-                ok=False,
-                clear_slots=("order_number", "email"),
+                Say("not_found", order_number=order_number), {"found": False}, ok=False, clear_slots=("order_number", "email")
             )
         return ActionResult(describe_order(order), {"found": True, "status": order["status"]})
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dialog.replies import Replies
+from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.text_files import read_yaml
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -79,8 +79,9 @@ class SupportHours:
                 return opening
         return None
 
-    def describe(self) -> str:
-        """E.g. 'Monday to Friday 08:00-20:00, Saturday 09:00-17:00 ET'."""
+    def describe(self, replies: Replies = DEFAULT_REPLIES) -> str:
+        """E.g. 'Monday to Friday 08:00-20:00, Saturday 09:00-17:00 ET' (the day names and joining words of
+        ``replies``: ``weekdays``, ``day_range``, ``day_pair``)."""
         groups: list[tuple[list[str], str]] = []
         for day in DAYS:
             span = self.hours.get(day)
@@ -91,10 +92,14 @@ class SupportHours:
                 groups[-1][0].append(day)
             else:
                 groups.append(([day], text))
-        parts = [
-            (f"{d[0].title()} to {d[-1].title()}" if len(d) > 2 else " and ".join(x.title() for x in d)) + f" {t}"
-            for d, t in groups
-        ]
+        parts = []
+        for days, text in groups:
+            first, last = (replies.weekdays[DAYS.index(d)] for d in (days[0], days[-1]))
+            if len(days) > 2:
+                named = replies.say("day_range", first=first, last=last)
+            else:
+                named = first if len(days) == 1 else replies.say("day_pair", first=first, second=last)
+            parts.append(f"{named} {text}")
         return ", ".join(parts) + (f" {self.label or self.timezone}" if parts else "")
 
 
@@ -122,15 +127,19 @@ class BusinessRules:
         match = pattern.search(text) if pattern else None
         return match.group(0) if match else None
 
-    def handoff_note(self, now: datetime, template: str = Replies.outside_hours) -> str:
+    def handoff_note(self, now: datetime, replies: Replies = DEFAULT_REPLIES) -> str:
         """What to add to a handoff message at ``now``: empty within support hours, else when a person replies
-        (``template`` with ``{hours}`` and ``{opening}``: the replies' ``outside_hours``)."""
+        (the replies' ``outside_hours``, with ``opening`` and the weekday names in it)."""
         hours = self.support_hours
         if hours is None or not hours.hours or hours.is_open(now):
             return ""
         opening = hours.next_opening(now)
-        when = f"{opening:%A} at {opening:%H:%M} {hours.label or hours.timezone}" if opening else hours.describe()
-        return template.format(hours=hours.describe(), opening=when)
+        zone = hours.label or hours.timezone
+        when = (
+            replies.say("opening", day=replies.weekdays[opening.weekday()], time=f"{opening:%H:%M}", zone=zone)
+            if opening else hours.describe(replies)
+        )
+        return replies.say("outside_hours", hours=hours.describe(replies), opening=when)
 
 
 def _known_keys(value: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:

@@ -27,7 +27,7 @@ from dialog.actions import (
 from dialog.actions import clarify as clarify_action
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
-from dialog.replies import Replies
+from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
     AgentMessage,
     BotAnswer,
@@ -42,7 +42,7 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
-from dialog.policies import Policy, Prediction, choose, default_policies, intent_label, replies_to_a_question
+from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord
 from dialog.tracker import Tracker, option_named
@@ -119,16 +119,13 @@ def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> in
     return 1 - chosen[1]
 
 
-def validate_message(text: str, max_chars: int) -> str:
-    """The message stripped, or InvalidMessage with a message meant for the customer."""
+def validate_message(text: str, max_chars: int, replies: Replies = DEFAULT_REPLIES) -> str:
+    """The message stripped, or InvalidMessage with a message meant for the customer (``replies``' words)."""
     if not isinstance(text, str) or not text.strip():
-        raise InvalidMessage("Please type a question: the message is empty.")
+        raise InvalidMessage(replies.empty_message)
     text = whole_characters(text.strip())
     if len(text) > max_chars:
-        raise InvalidMessage(
-            f"Your message is {len(text):,} characters long; the limit is {max_chars:,}. "
-            "Please shorten it to the question itself."
-        )
+        raise InvalidMessage(replies.say("too_long", length=f"{len(text):,}", limit=f"{max_chars:,}"))
     return text
 
 
@@ -190,7 +187,7 @@ class DialogManager:
         if rating is None and comment is None:
             raise InvalidMessage("Give a thumbs up or down, or write a comment.")
         if comment is not None and len(comment) > self.max_message_chars:
-            raise InvalidMessage(f"The comment is {len(comment):,} characters long; the limit is {self.max_message_chars:,}.")
+            raise InvalidMessage(self.replies.say("comment_too_long", length=f"{len(comment):,}", limit=f"{self.max_message_chars:,}"))
         turns = self.tracker(session_id).turn_count
         if not 1 <= turn_no <= turns:
             raise InvalidMessage(f"This conversation has {turns} turn(s); there is no turn {turn_no}.")
@@ -276,7 +273,7 @@ class DialogManager:
         handled; UnknownSession for an id the store does not know.
         """
         started = time.perf_counter()
-        text = validate_message(text, self.max_message_chars)
+        text = validate_message(text, self.max_message_chars, self.replies)
         session_id = session_id or self.start_session(channel)
         tracker = self.tracker(session_id)
         timings: dict[str, float] = {}
@@ -391,6 +388,8 @@ class DialogManager:
         """Intent and entities; a bare value in reply to a slot question ("20481736") fills that slot, and so
         does the whole reply to a question for a slot that no extractor finds (a business action's
         ``bike_model``), unless it reads as a new request."""
+        if text.casefold() == self.replies.handoff_request.casefold():  # the chat's "Talk to a human" button, in any language
+            return Understanding("human", 1.0, (("human", 1.0),))
         understanding = self.understander.understand(text, today=self.clock().date())
         if tracker.requested_slot is not None:
             action_name, slot = tracker.requested_slot
@@ -444,17 +443,17 @@ class DialogManager:
         if prediction.action == "business":
             action = self.actions.get(prediction.argument or "")
             assert action is not None
-            return run_business_action(action, slots)
+            return run_business_action(action, slots, self.replies)
         if prediction.action == "clarify":
             intents = (prediction.argument or "").split(",")
-            return clarify_action("intent", query, [intent_label(i) for i in intents], intents, self.replies.clarify)
+            return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)
         if prediction.action == "answer":
             return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context)
         return fallback(not_understood=self.replies.not_understood)
 
     def _handoff_note(self) -> str:
         """When a person will reply, outside support hours (the replies' ``outside_hours``); empty within them."""
-        return self.rules.handoff_note(self.clock(), self.replies.outside_hours)
+        return self.rules.handoff_note(self.clock(), self.replies)
 
     def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:
         """After ``handoff_after_failures`` failed answers in a row, a person takes over."""

@@ -38,21 +38,6 @@ from dialog.tracker import Tracker
 STEERING_INTENTS = frozenset(
     {"human", "greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"}
 )
-INTENT_LABELS = {
-    "order_status": "Check the status of an order",
-    "cancel_order": "Cancel an order",
-    "return_item": "Return an item",
-    "refund": "Get a refund",
-    "shipping": "Shipping and delivery",
-    "payment": "Payments and billing",
-    "account": "My account and sign-in",
-    "subscription": "Northwind Plus membership",
-    "privacy": "Privacy and my data",
-}
-
-
-def intent_label(intent: str) -> str:
-    return INTENT_LABELS.get(intent, intent.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)

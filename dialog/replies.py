@@ -1,19 +1,28 @@
-"""The assistant's own fixed replies (greetings, "I couldn't find that", handing over to a person, ...).
+"""Every text a customer sees that is not an answer: the assistant's fixed replies (greetings, "I couldn't
+find that", handing over to a person, ...), the business actions' questions and results, the messages that
+refuse an input, and the chat page's own words (buttons, labels, banners).
 
 Answers come from the knowledge base; these are the sentences around them. A team changes them, to write
 in its own voice or language, with a YAML file of the keys it wants to change (setting ``replies_file``):
 
     greet: "Hallo! Ich beantworte Fragen zu Bestellungen, Versand und Rücksendungen. Wie kann ich helfen?"
-    not_found: "Dazu habe ich in unserem Hilfe-Center nichts gefunden. Soll ich Sie mit unserem Team verbinden?"
+    send: "Senden"
+    weekdays: [Montag, Dienstag, Mittwoch, Donnerstag, Freitag, Samstag, Sonntag]
+    order_status.email: "Mit welcher E-Mail-Adresse haben Sie bestellt?"
 
-Every other key keeps its default (``Replies``). Unknown keys, empty texts and unknown placeholders are
-refused at start-up with the file and the key, so a typo never leaves a default in place unnoticed.
+``Replies`` is the one table of keys: each field's default is today's English text, and the placeholders
+its default uses (``{hours}``) are the ones a team's text may use. Keys with a dot come from elsewhere:
+``intent.NAME`` (an intent's label on a clarifying question's button) and ``ACTION.NAME`` (a business
+action's slot questions and result texts, which each action declares when it is registered). Every other
+key keeps its default. Unknown keys, empty texts and unknown placeholders are refused at start-up with the
+file and the key, so a typo never leaves a default in place unnoticed.
 """
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +30,36 @@ from dialog.text_files import read_yaml
 
 _OFFER = "Would you like me to connect you with a member of our support team?"
 _HANDOFF = "I'm handing you over to a member of our support team. They will see this conversation and reply here."
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+EXAMPLES = ("How long is a password reset link valid?", "How do I get a refund?", "How much does standard shipping cost?")
+# the labels of the demo's intents on a clarifying question's buttons (key intent.NAME); others: the name, capitalised
+INTENT_LABELS = {
+    "order_status": "Check the status of an order",
+    "cancel_order": "Cancel an order",
+    "return_item": "Return an item",
+    "refund": "Get a refund",
+    "shipping": "Shipping and delivery",
+    "payment": "Payments and billing",
+    "account": "My account and sign-in",
+    "subscription": "Northwind Plus membership",
+    "privacy": "Privacy and my data",
+}
 
 
 class RepliesError(ValueError):
     """The replies file cannot be used; the message names the file and what is wrong."""
 
 
+def texts(*default: str, length: int | None = None) -> Any:
+    """A list key's field (the weekday names): ``length`` texts exactly, or at least one when None."""
+    return field(default=tuple(default), metadata={"length": length})
+
+
 @dataclass(frozen=True)
 class Replies:
-    """Each fixed reply of the assistant, by the key a replies file uses for it."""
+    """Each text the customer sees, by the key a replies file uses for it (see the module's docstring)."""
 
+    # --- the assistant's replies
     # the knowledge base has no good passage: declined, with the offer of a person
     not_found: str = f"I couldn't find the answer to that in our help centre, so I'd rather not guess. {_OFFER}"
     human_offer: str = _OFFER  # after an answer that could not be written in full (a model server that failed)
@@ -38,6 +67,10 @@ class Replies:
     escalated: str = f"I'm sorry I couldn't find the answers you need. {_HANDOFF}"  # after repeated failures
     # added to a handoff outside support hours; {hours}: the support hours, {opening}: when a person is next in
     outside_hours: str = "Our team is not working right now ({hours}); a person will reply here when we open on {opening}."
+    opening: str = "{day} at {time} {zone}"  # {opening} above
+    day_range: str = "{first} to {last}"  # three or more days in a row with the same hours, in {hours}
+    day_pair: str = "{first} and {second}"  # two days in a row with the same hours
+    weekdays: tuple[str, ...] = texts(*WEEKDAYS, length=7)  # Monday first
     relayed: str = "Thank you, I've added that to your conversation. A member of our support team will reply here."
     handed_back: str = "You're back with the assistant. Ask me anything about orders, shipping, returns, billing or your account."
     fallback: str = f"Sorry, I can't search our help centre right now. Your message is saved; w{_OFFER[1:]}"
@@ -54,44 +87,148 @@ class Replies:
     affirm: str = "All right. What would you like to know?"
     deny: str = "All right. Is there anything else I can help with?"
 
+    # --- messages that refuse an input (the chat page's notices, the API's error details)
+    empty_message: str = "Please type a question: the message is empty."
+    too_long: str = "Your message is {length} characters long; the limit is {limit}. Please shorten it to the question itself."
+    comment_too_long: str = "The comment is {length} characters long; the limit is {limit}."
+    too_many_from_address: str = "Too many messages from this address: the limit is {limit}. Please wait {seconds} second(s)."
+    too_many_in_conversation: str = "Too many messages in this conversation: the limit is {limit}. Please wait {seconds} second(s)."
+    unavailable: str = "Sorry, this conversation cannot be loaded right now. Please try again in a minute."
+    changed_meanwhile: str = "The conversation changed meanwhile; please try again."
+    conversation_gone: str = "This conversation no longer exists. Start a new one with \"New conversation\"."
+    not_with_person: str = "This conversation is not with a person, so there is nothing to hand back."
+
+    # --- the chat page
+    page_title: str = "Help centre assistant"  # also the embed widget's title bar
+    page_intro: str = "Ask about orders, shipping, returns, billing, subscriptions or your account."
+    chat_placeholder: str = "Answers come from the help centre, with links to the articles they cite."
+    question_placeholder: str = "Type your question…"
+    send: str = "Send"
+    talk_to_human: str = "Talk to a human"
+    handoff_request: str = "I'd like to talk to a person, please."  # what "Talk to a human" sends as the customer's message
+    back_to_assistant: str = "Back to the assistant"
+    new_conversation: str = "New conversation"
+    examples_label: str = "Try"
+    examples: tuple[str, ...] = texts(*EXAMPLES)
+    sources: str = "Sources"  # above an answer's list of articles
+    handoff_banner: str = "A member of our team will take over this conversation."
+    handoff_banner_detail: str = "They can see the messages below and will reply here."
+    agent_banner: str = "You are talking with {agent} from our support team."
+    agent_banner_detail: str = "Their replies appear below."
+    staff_signature: str = "{author} · support team"  # above a staff reply
+    staff_unnamed: str = "Support"  # {author} of a staff reply without a name
+    with_person: str = "A member of our team has this conversation."
+    with_assistant: str = "You are talking with the assistant."
+    comment_like: str = "Anything to add? (optional)"  # the comment box after a thumbs up
+    comment_dislike: str = "What was wrong with this answer? (optional)"
+    comment_placeholder: str = "Optional: tell us what you expected."
+    send_comment: str = "Send comment"
+    skip_comment: str = "No thanks"
+    comment_sent: str = "Thank you, your comment was sent."
+    only_answers_rated: str = "Only the assistant's answers can be rated."
+    warning_title: str = "Warning"  # the title of a notice that refuses something
+    info_title: str = "Info"  # the title of any other notice
+    widget_button: str = "Help"  # the embed widget's button on the company's website
+    widget_close: str = "Close the chat"  # the widget's close button, for screen readers
+    article_back: str = "Back to the assistant"  # the link above an article page
+
+    # intent.NAME and ACTION.NAME keys a team set (the others keep the defaults their code gives)
+    more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})
+
     def small_talk(self, intent: str) -> str:
         """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, affirm, deny); greet otherwise."""
         return getattr(self, intent) if intent in SMALL_TALK_INTENTS else self.greet
 
-    def outside_hours_note(self, hours: str, opening: str) -> str:
-        return self.outside_hours.format(hours=hours, opening=opening)
+    def intent_label(self, intent: str) -> str:
+        """An intent's label on a clarifying question's button: the team's ``intent.NAME``, else the default."""
+        return self.more.get(f"intent.{intent}") or INTENT_LABELS.get(intent, intent.replace("_", " ").capitalize())
+
+    def text(self, key: str, default: str, **values: Any) -> str:
+        """A dotted key's text (the team's, else ``default``) with ``values`` in its placeholders; a default
+        that uses none is taken as it is (a brace in it is just a brace)."""
+        return fill(self.more.get(key, default), default, values)
+
+    def say(self, key: str, **values: Any) -> str:
+        """The text of built-in ``key`` with ``values`` in its placeholders."""
+        return fill(getattr(self, key), DEFAULTS[key], values)
 
 
+DEFAULT_REPLIES = Replies()
 SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny")  # each has a reply of its own
-KEYS = tuple(field.name for field in fields(Replies))
-PLACEHOLDERS = {"outside_hours": {"hours", "opening"}}  # other replies take none: "{" is just a brace there
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Replies) if not f.metadata.get("internal")}
+KEYS = tuple(DEFAULTS)
+LIST_LENGTHS = {f.name: f.metadata["length"] for f in fields(Replies) if "length" in f.metadata}
 
 
-def parse_replies(data: Any, where: str) -> Replies:
-    """``Replies`` with the texts of a parsed replies file; RepliesError naming ``where`` and the key."""
+def placeholders(text: str) -> set[str]:
+    """The names in ``text``'s placeholders ("{hours}" -> hours); ValueError for a malformed one."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def fill(text: str, default: str, values: Mapping[str, Any]) -> str:
+    """``text`` with ``values`` in the placeholders its key allows (those of ``default``); a text whose
+    default has none is not formatted."""
+    return text.format(**values) if placeholders(default) else text
+
+
+def intent_keys(intents: set[str]) -> dict[str, str]:
+    """The ``intent.NAME`` keys with their defaults: the demo's intents and ``intents`` (a registry's)."""
+    return {f"intent.{name}": Replies().intent_label(name) for name in sorted(INTENT_LABELS.keys() | intents)}
+
+
+def _check_text(key: str, value: Any, default: str, where: str) -> str:
+    """The text of ``key``, blanks and line breaks of a folded YAML text tidied; RepliesError when it is empty or
+    uses a placeholder its default does not."""
+    if not isinstance(value, str) or not value.strip():
+        raise RepliesError(f"{where}: {key} must be a non-empty text, not {value!r}")
+    allowed = placeholders(default)
+    if allowed:
+        try:
+            used = placeholders(value)
+        except ValueError as error:
+            raise RepliesError(f"{where}: {key}: {error} (write a literal brace as {{{{ or }}}})") from None
+        if used - allowed:
+            raise RepliesError(f"{where}: {key} may use {', '.join('{' + n + '}' for n in sorted(allowed))}, not {sorted(used - allowed)}")
+        try:  # a format the values cannot take ("{seconds:%H}")
+            value.format(**{name: "x" for name in allowed})
+        except (ValueError, TypeError) as error:
+            raise RepliesError(f"{where}: {key}: {error}") from None
+    return " ".join(value.split()) if "\n" in value.strip() else value.strip()
+
+
+def _check_list(key: str, value: Any, where: str) -> tuple[str, ...]:
+    length = LIST_LENGTHS[key]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RepliesError(f"{where}: {key} must be a list of non-empty texts ({key}: [..., ...]), not {value!r}")
+    if length is not None and len(value) != length:
+        raise RepliesError(f"{where}: {key} must list {length} texts, not {len(value)}")
+    return tuple(v.strip() for v in value)
+
+
+def parse_replies(data: Any, where: str, more: Mapping[str, str] | None = None) -> Replies:
+    """``Replies`` with the texts of a parsed replies file; RepliesError naming ``where`` and the key.
+    ``more``: the dotted keys that exist besides the built-in ones (``intent.NAME``, ``ACTION.NAME``), with
+    their defaults."""
+    more = dict(more or {})
     if data is None:
         return Replies()
     if not isinstance(data, dict):
         raise RepliesError(f"{where}: expected keys with texts (greet: \"Hello!\"), not {type(data).__name__}")
-    unknown = sorted(str(key) for key in data if key not in KEYS)
+    unknown = sorted(str(key) for key in data if key not in DEFAULTS and key not in more)
     if unknown:
-        raise RepliesError(f"{where}: unknown key(s) {unknown}; known: {', '.join(KEYS)}")
-    texts: dict[str, str] = {}
+        dotted = f"; and {', '.join(more)}" if more else ""
+        raise RepliesError(f"{where}: unknown key(s) {unknown}; known: {', '.join(KEYS)}{dotted}")
+    changed: dict[str, Any] = {}
     for key, value in data.items():
-        if not isinstance(value, str) or not value.strip():
-            raise RepliesError(f"{where}: {key} must be a non-empty text, not {value!r}")
-        allowed = PLACEHOLDERS.get(key)
-        if allowed is not None:
-            try:
-                used = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-            except ValueError as error:
-                raise RepliesError(f"{where}: {key}: {error} (write a literal brace as {{{{ or }}}})") from None
-            if used - allowed:
-                raise RepliesError(f"{where}: {key} may use {', '.join('{' + n + '}' for n in sorted(allowed))}, not {sorted(used - allowed)}")
-        texts[key] = " ".join(value.split()) if "\n" in value.strip() else value.strip()
-    return replace(Replies(), **texts)
+        if key in LIST_LENGTHS:
+            changed[key] = _check_list(key, value, where)
+        else:
+            changed[key] = _check_text(key, value, DEFAULTS.get(key) or more[key], where)
+    own = {key: value for key, value in changed.items() if key in more}
+    return replace(Replies(), **{k: v for k, v in changed.items() if k not in own}, more=own)
 
 
-def load_replies(path: Path) -> Replies:
-    """The replies of a YAML file over the defaults; RepliesError for a missing, unreadable or malformed file."""
-    return parse_replies(read_yaml(path, "replies file", RepliesError), str(path))
+def load_replies(path: Path, more: Mapping[str, str] | None = None) -> Replies:
+    """The replies of a YAML file over the defaults; RepliesError for a missing, unreadable or malformed file.
+    ``more`` as in ``parse_replies``."""
+    return parse_replies(read_yaml(path, "replies file", RepliesError), str(path), more)

@@ -21,36 +21,24 @@ from dialog.detached import finish_alone
 from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
 from dialog.events import AgentMessage, BotAnswer, Event, FeedbackGiven, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate, validate_message
+from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.store import ConversationChanged, UnknownSession
+from assistant.store.db import StoreUnavailable
 from dialog.tracker import Tracker
 from retrieval.metadata import web_link
 
 ChatHistory = list[dict[str, Any]]
 
-EXAMPLES = [
-    "How long is a password reset link valid?",
-    "How do I get a refund?",
-    "How much does standard shipping cost?",
-]
-# Sent through the dialog like any message, so the rules recognise it and the turn is logged as a handoff.
-HANDOFF_REQUEST = "I'd like to talk to a person, please."
-HANDOFF_BANNER = (
-    '<div class="handoff-banner" role="status"><strong>A member of our team will take over this conversation.</strong> '
-    "They can see the messages below and will reply here.</div>"
-)
-AGENT_BANNER = (
-    '<div class="handoff-banner" role="status"><strong>You are talking with {agent} from our support team.</strong> '
-    "Their replies appear below.</div>"
-)
+# The page's words are the replies' (dialog.replies: a team's replies_file changes them). "Talk to a human"
+# sends ``handoff_request`` through the dialog like any message, so the turn is logged as a handoff.
+HANDOFF_REQUEST = DEFAULT_REPLIES.handoff_request
 POLL_SECONDS = 3  # while a person has the conversation, how often the page looks for their replies
 IDLE_POLL_SECONDS = 15  # otherwise (staff may take a conversation over without a handoff)
-HUMAN_LABEL, BACK_LABEL = "Talk to a human", "Back to the assistant"
 MAX_OPTIONS = 4  # buttons for a clarifying question's choices
 SESSION_STORAGE_KEY = "support-assistant-session"
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
 SESSION_STORAGE_SECRET = "support-assistant-session-v1"
-COMMENT_LABEL = {1: "Anything to add? (optional)", -1: "What was wrong with this answer? (optional)"}
 THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
 # Markdown that would change how typed text looks: emphasis, code, links, headings, tables, strike-through,
@@ -90,6 +78,20 @@ footer { display: none !important; }
 """
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, every character but letters, digits and blanks escaped."""
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def notice_css(replies: Replies = DEFAULT_REPLIES) -> str:
+    """Gradio titles a notice by its kind, in English ("Warning", "Info"): this CSS shows the replies'
+    ``warning_title`` and ``info_title`` in its place."""
+    rules = [".toast-title { font-size: 0 !important; visibility: hidden; }"]
+    for kind, title in (("warning", replies.warning_title), ("info", replies.info_title)):
+        rules.append(f".toast-title.{kind}::before {{ content: {css_string(title)}; font-size: var(--text-lg); visibility: visible; }}")
+    return "\n".join(rules) + "\n"
+
+
 def article_link(source: dict[str, Any]) -> str:
     """Where a cited source can be read: its own URL (a web address; an index built before loaders checked
     that may hold a ``javascript:`` one), or the assistant's article page."""
@@ -100,20 +102,20 @@ def article_link(source: dict[str, Any]) -> str:
     return f"/kb/{quote(doc_id)}" + (f"#{quote(anchor)}" if anchor else "")
 
 
-def format_source_list(sources: Iterable[dict[str, Any]]) -> str:
-    """A Markdown list of sources, each linked to its article; empty for no sources."""
+def format_source_list(sources: Iterable[dict[str, Any]], replies: Replies = DEFAULT_REPLIES) -> str:
+    """A Markdown list of sources, each linked to its article, under the replies' ``sources``; empty for no sources."""
     lines = []
     for source in sources:
         label = html.escape(source.get("heading") or source.get("title") or str(source["doc_id"]))
         lines.append(f"- [{source['n']}] [{label}]({article_link(source)})")
-    return "\n\n**Sources**\n" + "\n".join(lines) if lines else ""
+    return f"\n\n**{html.escape(replies.sources)}**\n" + "\n".join(lines) if lines else ""
 
 
-def format_sources(result: TurnResult) -> str:
+def format_sources(result: TurnResult, replies: Replies = DEFAULT_REPLIES) -> str:
     """A Markdown list of the sources, each linked to its article."""
     if result.abstained or not result.sources:
         return ""
-    return format_source_list(result.cited_sources)
+    return format_source_list(result.cited_sources, replies)
 
 
 def plain_text(text: str) -> str:
@@ -123,12 +125,18 @@ def plain_text(text: str) -> str:
     return _MARKDOWN_LINE_START.sub(r"\1\\\2", escaped)
 
 
-def staff_message(author: str, text: str) -> str:
-    """A staff reply as the chat shows it: who wrote it, then what they wrote."""
-    return f"**{html.escape(author or 'Support')}** · support team\n\n{plain_text(text)}"
+def staff_message(author: str, text: str, replies: Replies = DEFAULT_REPLIES) -> str:
+    """A staff reply as the chat shows it: who wrote it (the replies' ``staff_signature``), then what they wrote."""
+    name = f"**{plain_text(author or replies.staff_unnamed)}**"
+    return f"{replies.say('staff_signature', author=name)}\n\n{plain_text(text)}"
 
 
-def _messages(events: Iterable[Event]) -> Iterator[tuple[dict[str, Any], int | None]]:
+def banner(title: str, detail: str) -> str:
+    """The handoff banner's HTML: a line in bold, then one more."""
+    return f'<div class="handoff-banner" role="status"><strong>{html.escape(title)}</strong> {html.escape(detail)}</div>'
+
+
+def _messages(events: Iterable[Event], replies: Replies = DEFAULT_REPLIES) -> Iterator[tuple[dict[str, Any], int | None]]:
     """The chat's messages, each with the turn it answers (None: a customer message, a staff reply, a hand-back)."""
     turns, last_role = 0, None
     for event in events:
@@ -137,19 +145,19 @@ def _messages(events: Iterable[Event]) -> Iterator[tuple[dict[str, Any], int | N
             last_role = "user"
             yield {"role": "user", "content": plain_text(event.text)}, None
         elif isinstance(event, BotAnswer):
-            sources = "" if event.abstained else format_source_list(event.citations)
+            sources = "" if event.abstained else format_source_list(event.citations, replies)
             answers = last_role == "user" and event.action != "hand_back"
             last_role = "assistant"
             yield {"role": "assistant", "content": event.text + sources}, turns if answers else None
         elif isinstance(event, AgentMessage):
             last_role = "staff"
-            yield {"role": "assistant", "content": staff_message(event.author, event.text)}, None
+            yield {"role": "assistant", "content": staff_message(event.author, event.text, replies)}, None
 
 
-def history_from_events(events: Iterable[Event]) -> ChatHistory:
+def history_from_events(events: Iterable[Event], replies: Replies = DEFAULT_REPLIES) -> ChatHistory:
     """The chat as the customer saw it, rebuilt from a session's events: their messages, the answers with
     the sources they cite (the store keeps the cited ones), and the replies of staff."""
-    return [message for message, _ in _messages(events)]
+    return [message for message, _ in _messages(events, replies)]
 
 
 def message_turns(events: Iterable[Event]) -> list[int | None]:
@@ -194,13 +202,14 @@ class ChatPage:
     def __init__(
         self,
         manager: DialogManager,
-        title: str = "Help centre assistant",
+        title: str | None = None,
         per_ip: Rate | None = None,
         per_session: Rate | None = None,
         make_limiter: Callable[[Rate, str], Limiter] | None = None,
     ) -> None:
         self.manager = manager
-        self.title = title
+        self.replies = manager.replies if manager is not None else DEFAULT_REPLIES  # every word the page shows (dialog.replies)
+        self.title = title or self.replies.page_title
         # the same message limits as the HTTP API (settings rate_limit_per_ip / _per_session); with
         # ``make_limiter`` the API's own (shared through Redis when that is set)
         make = make_limiter or limiter_factory()
@@ -211,13 +220,13 @@ class ChatPage:
         """The warning to show when this address or conversation is over its message limit, else None
         (and the message is counted)."""
         checks = [(limiter, key, what) for limiter, key, what in (
-            (self.per_ip, client, "from this address"), (self.per_session, session_id, "in this conversation")
+            (self.per_ip, client, "too_many_from_address"), (self.per_session, session_id, "too_many_in_conversation")
         ) if limiter is not None and key]
         refused = take_or_refuse(checks)
         if refused is None:
             return None
         seconds, limiter, what = refused
-        return f"Too many messages {what}: the limit is {limiter.rate}. Please wait {seconds} second(s)."
+        return self.replies.say(what, limit=str(limiter.rate), seconds=str(seconds))
 
     def respond(
         self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
@@ -231,17 +240,17 @@ class ChatPage:
         try:
             if refused:
                 raise InvalidMessage(refused)
-            text = validate_message(message, self.manager.max_message_chars)
+            text = validate_message(message, self.manager.max_message_chars, self.replies)
         except InvalidMessage as error:
-            gr.Warning(str(error))
+            self.warn(str(error))
             yield history, message, session_id
             return
         asked = {"role": "user", "content": plain_text(text)}
         yield [*history, asked], "", session_id
         try:
             turn, first = self._first_step(session_id, text)
-        except InvalidMessage as error:
-            gr.Warning(str(error))
+        except (InvalidMessage, StoreUnavailable) as error:  # the database down and this conversation not in memory
+            self.warn(str(error) if isinstance(error, InvalidMessage) else self.replies.unavailable)
             yield history, message, session_id
             return
         continued = bool(session_id) and first.session_id == session_id
@@ -254,7 +263,7 @@ class ChatPage:
         for update in itertools.chain([first] if first.done else [], turn):
             if update.done and update.result is not None:
                 if update.text:
-                    history[-1] = {"role": "assistant", "content": update.text + format_sources(update.result)}
+                    history[-1] = {"role": "assistant", "content": update.text + format_sources(update.result, self.replies)}
                 else:  # passed on to the person who has the conversation: no reply from the assistant
                     history.pop()
                 if continued and update.text and turn_of_message(history, len(history) - 1) != update.result.turn_no:
@@ -278,24 +287,27 @@ class ChatPage:
 
     def talk_to_human(self, history: ChatHistory, session_id: str | None) -> Iterator[tuple[ChatHistory, str | None]]:
         """Ask for a person through the dialog, so the turn is logged as a handoff like a typed request."""
-        for history, _, session_id in self.respond(HANDOFF_REQUEST, history, session_id):
+        for history, _, session_id in self.respond(self.replies.handoff_request, history, session_id):
             yield history, session_id
 
     def person_button(
         self, label: str, history: ChatHistory, session_id: str | None
     ) -> Iterator[tuple[ChatHistory, str | None]]:
-        """The button under the chat, by the label the customer clicked: "Talk to a human", or, while a
-        person has the conversation, "Back to the assistant", which hands it back (the customer need not
+        """The button under the chat, by the label the customer clicked: ``talk_to_human``, or, while a
+        person has the conversation, ``back_to_assistant``, which hands it back (the customer need not
         wait for staff who may be away). A label the page had not yet updated (staff took the conversation
         over, another tab handed it off or back) changes nothing: the page shows how things stand."""
         with_person = self.handed_off(session_id)
-        if label == BACK_LABEL and session_id and with_person:
+        back = self.replies.back_to_assistant
+        if label == back and session_id and with_person:
             try:
                 self.manager.hand_back(session_id, author="customer")
-            except (InvalidMessage, UnknownSession, ConversationChanged) as error:  # staff handed it back meanwhile, …
-                gr.Info(str(error))
-        elif label == BACK_LABEL or with_person:
-            gr.Info("A member of our team has this conversation." if with_person else "You are talking with the assistant.")
+            except InvalidMessage:  # staff handed it back meanwhile
+                self.inform(self.replies.not_with_person)
+            except (UnknownSession, ConversationChanged) as error:
+                self.inform(self.problem(error))
+        elif label == back or with_person:
+            self.inform(self.replies.with_person if with_person else self.replies.with_assistant)
         else:
             yield from self.talk_to_human(history, session_id)
             return
@@ -311,7 +323,7 @@ class ChatPage:
             events = self.manager.store.load_events(session_id)
         except UnknownSession:
             return [], None
-        return history_from_events(events), session_id
+        return history_from_events(events, self.replies), session_id
 
     def tracker(self, session_id: str | None) -> Tracker | None:
         if not session_id:
@@ -333,10 +345,14 @@ class ChatPage:
         tracker = tracker or self.tracker(session_id)
         with_person = tracker is not None and tracker.with_person
         agent = tracker.agent if tracker is not None else None
-        banner = AGENT_BANNER.format(agent=html.escape(agent)) if agent else HANDOFF_BANNER
+        replies = self.replies
+        shown = (
+            banner(replies.say("agent_banner", agent=agent), replies.agent_banner_detail) if agent
+            else banner(replies.handoff_banner, replies.handoff_banner_detail)
+        )
         return (
-            gr.update(visible=with_person, value=banner),
-            gr.update(value=BACK_LABEL if with_person else HUMAN_LABEL),
+            gr.update(visible=with_person, value=shown),
+            gr.update(value=replies.back_to_assistant if with_person else replies.talk_to_human),
             gr.update(active=tracker is not None, value=POLL_SECONDS if with_person else IDLE_POLL_SECONDS),
         )
 
@@ -345,7 +361,7 @@ class ChatPage:
         tracker = self.tracker(session_id)
         if tracker is None:
             return gr.update(), *self.handoff_state(None, tracker)
-        stored, shown = history_from_events(tracker.events), list(history or [])
+        stored, shown = history_from_events(tracker.events, self.replies), list(history or [])
         if len(stored) <= len(shown):  # nothing new (a reply in flight is longer: keep it)
             return gr.update(), *self.handoff_state(session_id, tracker)
         # the customer's messages stay as they typed them (the stored copy has personal data redacted)
@@ -384,17 +400,17 @@ class ChatPage:
         closed = (None, gr.update(visible=False), gr.update())
         turn_no = self.turn_of(session_id, history, like.index)
         if not session_id or turn_no is None:
-            gr.Warning("Only the assistant's answers can be rated.")
+            self.warn(self.replies.only_answers_rated)
             return closed
         rating = {True: 1, False: -1}.get(like.liked, 0)  # 0: the thumb was clicked again to take it back
         try:
             self.manager.give_feedback(session_id, turn_no, rating)
         except (InvalidMessage, UnknownSession) as error:
-            gr.Warning(str(error))
+            self.warn(self.problem(error))
             return closed
         if not rating:
             return closed
-        return turn_no, gr.update(visible=True), gr.update(value="", label=COMMENT_LABEL[rating])
+        return turn_no, gr.update(visible=True), gr.update(value="", label=self.comment_label(rating))
 
     def comment(self, text: str, session_id: str | None, turn_no: int | None) -> tuple[Any, ...]:
         """Store the comment as feedback on the turn that was rated; an empty one just closes the box."""
@@ -402,10 +418,31 @@ class ChatPage:
             try:
                 self.manager.give_feedback(session_id, turn_no, None, text)
             except (InvalidMessage, UnknownSession) as error:
-                gr.Warning(str(error))
+                self.warn(self.problem(error))
                 return turn_no, gr.update(visible=True), gr.update()
-            gr.Info("Thank you, your comment was sent.")
+            self.inform(self.replies.comment_sent)
         return self.close_comment()
+
+    def comment_label(self, rating: int) -> str:
+        """The comment box's label after a thumbs up (1) or down (-1)."""
+        return self.replies.comment_like if rating == 1 else self.replies.comment_dislike
+
+    def problem(self, error: Exception) -> str:
+        """What to tell the customer about ``error``: an InvalidMessage says it already (in the replies' words);
+        a conversation gone, or changed meanwhile, in the replies' words."""
+        if isinstance(error, UnknownSession):
+            return self.replies.conversation_gone
+        if isinstance(error, ConversationChanged):
+            return self.replies.changed_meanwhile
+        return str(error)
+
+    def warn(self, message: str) -> None:
+        """A notice that refuses something, titled in the replies' words."""
+        gr.Warning(message, title=self.replies.warning_title)
+
+    def inform(self, message: str) -> None:
+        """Any other notice, titled in the replies' words."""
+        gr.Info(message, title=self.replies.info_title)
 
     def turn_of(self, session_id: str | None, history: ChatHistory, index: Any) -> int | None:
         """The turn the message at ``index`` answers, from the stored events when the page shows them all;
@@ -434,17 +471,15 @@ class ChatPage:
 
     def build(self) -> gr.Blocks:
         with gr.Blocks(title=self.title, analytics_enabled=False) as page:
-            header = gr.Markdown(
-                f"# {self.title}\nAsk about orders, shipping, returns, billing, subscriptions or your account.",
-                elem_id="chat-header",
-            )
+            replies = self.replies
+            header = gr.Markdown(f"# {self.title}\n{replies.page_intro}", elem_id="chat-header")
             session_id = gr.State(None)
             saved = gr.BrowserState(
                 self.remember(None), storage_key=SESSION_STORAGE_KEY, secret=SESSION_STORAGE_SECRET
             )
             rated_turn = gr.State(None)
-            banner = gr.HTML(HANDOFF_BANNER, visible=False, elem_id="handoff-banner")
-            replies = gr.Timer(POLL_SECONDS, active=False)  # runs while a person has the conversation
+            handoff_banner = gr.HTML(banner(replies.handoff_banner, replies.handoff_banner_detail), visible=False, elem_id="handoff-banner")
+            poll_timer = gr.Timer(POLL_SECONDS, active=False)  # runs while a person has the conversation
             chatbot = gr.Chatbot(
                 label="Conversation",
                 show_label=False,  # its floating badge would cover the first message in a narrow widget
@@ -454,16 +489,16 @@ class ChatPage:
                 feedback_options=tuple(THUMB.values()),
                 latex_delimiters=[],  # a customer's "$$" is money, not maths
                 group_consecutive_messages=False,  # a staff reply after the assistant's message is a bubble of its own
-                placeholder="Answers come from the help centre, with links to the articles they cite.",
+                placeholder=replies.chat_placeholder,
             )
             with gr.Group(visible=False, elem_id="feedback-panel") as panel:
                 comment = gr.Textbox(
-                    label=COMMENT_LABEL[-1], lines=2, max_lines=6, elem_id="feedback-comment",
-                    placeholder="Optional: tell us what you expected.",
+                    label=replies.comment_dislike, lines=2, max_lines=6, elem_id="feedback-comment",
+                    placeholder=replies.comment_placeholder,
                 )
                 with gr.Row():
-                    send_comment = gr.Button("Send comment", size="sm", variant="primary", elem_id="feedback-send")
-                    skip_comment = gr.Button("No thanks", size="sm", elem_id="feedback-skip")
+                    send_comment = gr.Button(replies.send_comment, size="sm", variant="primary", elem_id="feedback-send")
+                    skip_comment = gr.Button(replies.skip_comment, size="sm", elem_id="feedback-skip")
             with gr.Row(elem_id="clarify-options"):
                 option_buttons = [
                     gr.Button("", size="sm", visible=False, elem_id=f"clarify-option-{i + 1}", elem_classes=["clarify-option"])
@@ -471,20 +506,20 @@ class ChatPage:
                 ]
             with gr.Row(equal_height=True):
                 box = gr.Textbox(
-                    placeholder="Type your question…", show_label=False, scale=5, min_width=160,
+                    placeholder=replies.question_placeholder, show_label=False, scale=5, min_width=160,
                     elem_id="question", autofocus=True,
                 )
-                send = gr.Button("Send", variant="primary", scale=1, min_width=72, elem_id="send")
+                send = gr.Button(replies.send, variant="primary", scale=1, min_width=72, elem_id="send")
             with gr.Row(elem_id="chat-actions"):
-                human = gr.Button(HUMAN_LABEL, size="sm", min_width=120, elem_id="talk-to-human")
-                new = gr.Button("New conversation", size="sm", min_width=120, elem_id="new-conversation")
-            gr.Examples(EXAMPLES, inputs=box, label="Try")
+                human = gr.Button(replies.talk_to_human, size="sm", min_width=120, elem_id="talk-to-human")
+                new = gr.Button(replies.new_conversation, size="sm", min_width=120, elem_id="new-conversation")
+            gr.Examples(list(replies.examples), inputs=box, label=replies.examples_label)
 
             outputs = [chatbot, box, session_id]
             comment_outputs = [rated_turn, panel, comment]
-            sync_outputs = [banner, human, replies, saved, *option_buttons, chatbot]
-            replies.tick(  # a quick read per open page: not queued behind one another
-                self.poll, [chatbot, session_id], [chatbot, banner, human, replies], show_progress="hidden", concurrency_limit=None
+            sync_outputs = [handoff_banner, human, poll_timer, saved, *option_buttons, chatbot]
+            poll_timer.tick(  # a quick read per open page: not queued behind one another
+                self.poll, [chatbot, session_id], [chatbot, handoff_banner, human, poll_timer], show_progress="hidden", concurrency_limit=None
             )
             for trigger in (box.submit, send.click):
                 trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden").then(

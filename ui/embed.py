@@ -9,6 +9,10 @@ assistant's own address, so the conversation stays between the customer and the 
 
 from __future__ import annotations
 
+import json
+
+from dialog.replies import DEFAULT_REPLIES, Replies
+
 # Keys typed in the chat stay in its frame: on Escape the chat page asks the widget to close (``CLOSE_ON_ESCAPE``).
 CLOSE_MESSAGE = "support-assistant:close"
 CLOSE_ON_ESCAPE = f"""<script>
@@ -29,8 +33,8 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   var chatUrl = new URL("./?embed=1", script.src).href;  // the chat page beside this script
   var side = o.position === "left" ? "left" : "right";
   var color = o.color && window.CSS && CSS.supports("color", o.color) ? o.color : "#2563eb";  // a typo: the default, not a clear bar
-  var label = o.label || "Help";
-  var title = o.title || "Help centre assistant";
+  var label = o.label || __LABEL__;
+  var title = o.title || __TITLE__;
   var cssSize = function (value, fallback) {  // "400", "400px", "30rem", "90vw" and the like; anything else: default
     value = (value || "").trim();
     if (/^\d+(\.\d+)?$/.test(value)) return value + "px";
@@ -79,7 +83,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   var close = document.createElement("button");
   close.id = "sa-close";
   close.type = "button";
-  close.setAttribute("aria-label", "Close the chat");
+  close.setAttribute("aria-label", __CLOSE__);
   close.textContent = "\u00d7";
   bar.appendChild(heading);
   bar.appendChild(close);
@@ -145,3 +149,13 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();
 """
+
+
+def widget_script(replies: Replies = DEFAULT_REPLIES) -> str:
+    """The widget's script with the replies' words as its defaults: the button (``widget_button``), the title
+    bar (``page_title``) and the close button's name for screen readers (``widget_close``)."""
+    words = {"__LABEL__": replies.widget_button, "__TITLE__": replies.page_title, "__CLOSE__": replies.widget_close}
+    script = EMBED_JS
+    for mark, text in words.items():
+        script = script.replace(mark, json.dumps(text))
+    return script

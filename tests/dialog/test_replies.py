@@ -9,10 +9,12 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from conftest import HASH_MIN_SCORE
+from conftest import HASH_MIN_SCORE, REPO_ROOT
+from dialog.actions import run_business_action
+from dialog.business import ActionResult, BusinessActions, demo_actions
 from dialog.business_rules import parse_rules
-from dialog.manager import DialogManager
-from dialog.replies import KEYS, Replies, RepliesError, load_replies
+from dialog.manager import DialogManager, InvalidMessage
+from dialog.replies import KEYS, Replies, RepliesError, intent_keys, load_replies, parse_replies
 from retrieval.ingest import ingest
 
 GERMAN = """\
@@ -103,3 +105,156 @@ def test_a_broken_replies_file_stops_the_app_before_any_conversation(tmp_path: P
 
     with pytest.raises(RepliesError, match="unknown key"):
         app.manager
+
+
+# -- every text a customer sees: lists, placeholders per key, the business actions' own keys ------------------
+
+ACME_ACTIONS = '''
+from dialog.business import ActionResult, BusinessActions, Say
+
+actions = BusinessActions()
+
+
+@actions.register(
+    intents=["book_repair"], prompts={"bike_model": "Which bike is it?"},
+    texts={"booked": "Booked your {bike_model}.", "full": "We are fully booked."},
+)
+def book_repair(bike_model: str) -> ActionResult:
+    if bike_model == "tandem":
+        return ActionResult(Say("full"), ok=False)
+    return ActionResult(Say("booked", bike_model=bike_model))
+'''
+ACME_REPLIES = """\
+book_repair.bike_model: "Welches Fahrrad ist es?"
+book_repair.booked: "Ihr {bike_model} ist gebucht."
+intent.book_repair: "Eine Reparatur buchen"
+"""
+
+
+def acme_assistant(tmp_path: Path, replies: str) -> Assistant:
+    (tmp_path / "acme_actions.py").write_text(ACME_ACTIONS, encoding="utf-8")
+    (tmp_path / "replies.yaml").write_text(replies, encoding="utf-8")
+    return Assistant(load_settings(
+        data_dir=tmp_path / "data", embedder="hash", generator="scripted", replies_file=tmp_path / "replies.yaml",
+        business_actions=f"{tmp_path / 'acme_actions.py'}:actions",
+    ))
+
+
+def test_a_business_actions_own_prompts_and_texts_are_keys_of_the_replies_file(tmp_path: Path) -> None:
+    app = acme_assistant(tmp_path, ACME_REPLIES)
+    action = app.business_actions.get("book_repair")
+
+    def reply(slots: dict[str, str]) -> str:
+        return next(step for step in run_business_action(action, slots, app.replies) if isinstance(step, str))
+
+    assert reply({}) == "Welches Fahrrad ist es?"
+    assert reply({"bike_model": "Brompton"}) == "Ihr Brompton ist gebucht."
+    assert reply({"bike_model": "tandem"}) == "We are fully booked."  # a text the file does not set keeps the action's default
+    assert app.replies.intent_label("book_repair") == "Eine Reparatur buchen"
+    assert reply({"bike_model": "Brompton"}) != next(
+        step for step in run_business_action(action, {"bike_model": "Brompton"}) if isinstance(step, str)
+    )  # without the file: the action's own English
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("book_repair.bike: Fahrrad?\n", "unknown key(s) ['book_repair.bike']"),
+        ("book_repair.booked: 'Gebucht: {bike}'\n", "book_repair.booked may use {bike_model}, not ['bike']"),
+        ("intent.book_repairs: Reparatur\n", "unknown key(s) ['intent.book_repairs']"),
+    ],
+)
+def test_a_mistake_in_an_actions_key_is_named_with_the_file(tmp_path: Path, content: str, message: str) -> None:
+    app = acme_assistant(tmp_path, content)
+
+    with pytest.raises(RepliesError) as raised:
+        app.replies
+    assert message in str(raised.value) and str(tmp_path / "replies.yaml") in str(raised.value)
+
+
+def test_a_text_named_like_a_slot_is_refused_at_registration() -> None:
+    with pytest.raises(ValueError, match=r"texts \['bike_model'\] have the names of slots"):
+
+        @BusinessActions().register(texts={"bike_model": "Which bike?"})
+        def book(bike_model: str) -> ActionResult:
+            return ActionResult("")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("weekdays: [Mo, Di, Mi]\n", "weekdays must list 7 texts, not 3"),
+        ("weekdays: Montag\n", "weekdays must be a list of non-empty texts"),
+        ("examples: []\n", "examples must be a list of non-empty texts"),
+        ("examples: ['Wie?', '']\n", "examples must be a list of non-empty texts"),
+        ("too_long: 'Zu lang ({length} Zeichen, {max})'\n", "too_long may use {length}, {limit}, not ['max']"),
+        ("too_long: 'Zu lang: {length:%H}'\n", "too_long: Invalid format specifier"),
+        ("opening: '{weekday} {time}'\n", "opening may use {day}, {time}, {zone}, not ['weekday']"),
+        ("order_status.not_found: 'Keine Bestellung {order}'\n", "order_status.not_found may use {order_number}, not ['order']"),
+        ("send_button: Senden\n", "unknown key(s) ['send_button']"),
+    ],
+)
+def test_a_mistake_in_a_new_key_is_named_with_the_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "replies.yaml"
+    path.write_text(content, encoding="utf-8")
+    app = Assistant(load_settings(data_dir=tmp_path / "data", embedder="hash", generator="scripted", replies_file=path))
+
+    with pytest.raises(RepliesError) as raised:
+        app.replies
+    assert str(raised.value).startswith(str(path)) and message in str(raised.value)
+
+
+def test_the_out_of_hours_note_names_the_days_in_the_files_words() -> None:
+    replies = parse_replies(
+        {"weekdays": ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
+         "day_range": "{first} bis {last}", "day_pair": "{first} und {second}", "opening": "{day} um {time} Uhr ({zone})",
+         "outside_hours": "Geschlossen ({hours}); wieder da: {opening}."},
+        "replies.yaml",
+    )
+    rules = parse_rules({"support_hours": {"timezone": "UTC", "label": "UTC", "hours": {
+        "monday": "09:00-17:00", "tuesday": "09:00-17:00", "wednesday": "09:00-17:00", "saturday": "10:00-12:00",
+        "sunday": "10:00-12:00"}}})
+
+    note = rules.handoff_note(datetime(2026, 12, 3, 20, 0, tzinfo=timezone.utc), replies)  # a Thursday evening
+
+    assert note == "Geschlossen (Montag bis Mittwoch 09:00-17:00, Samstag und Sonntag 10:00-12:00 UTC); wieder da: Samstag um 10:00 Uhr (UTC)."
+    assert rules.handoff_note(datetime(2026, 12, 3, 20, 0, tzinfo=timezone.utc)).endswith("when we open on Saturday at 10:00 UTC.")
+
+
+def test_refusals_of_a_message_are_in_the_files_words(tmp_path: Path, kb_dir: Path) -> None:
+    (tmp_path / "refusals.yaml").write_text(
+        "empty_message: Bitte eine Frage eingeben.\ntoo_long: 'Zu lang: {length} von {limit} Zeichen.'\n"
+        "comment_too_long: 'Kommentar zu lang ({length}/{limit}).'\n", encoding="utf-8",
+    )
+    app = german_assistant(tmp_path, kb_dir)
+    app = Assistant(app.settings.model_copy(update={"replies_file": tmp_path / "refusals.yaml", "max_message_chars": 1200}))
+    manager = app.manager
+
+    with pytest.raises(InvalidMessage, match="^Bitte eine Frage eingeben.$"):
+        manager.handle(None, "   ")
+    with pytest.raises(InvalidMessage, match="^Zu lang: 1,201 von 1,200 Zeichen.$"):
+        manager.handle(None, "x" * 1201)
+    session = manager.handle(None, "hello").session_id
+    with pytest.raises(InvalidMessage, match=r"^Kommentar zu lang \(1,201/1,200\).$"):
+        manager.give_feedback(session, 1, None, "x" * 1201)
+
+
+def test_the_button_for_a_person_hands_off_in_any_language(tmp_path: Path, kb_dir: Path) -> None:
+    (tmp_path / "button.yaml").write_text("handoff_request: Ich möchte mit einem Menschen sprechen.\n", encoding="utf-8")
+    app = german_assistant(tmp_path, kb_dir)
+    app = Assistant(app.settings.model_copy(update={"replies_file": tmp_path / "button.yaml"}))
+
+    result = app.manager.handle(None, "Ich möchte mit einem Menschen sprechen.")
+
+    assert result.handoff and result.intent == "human"
+    assert not app.manager.handle(None, "Ich möchte mit einem Menschen sprechen, aber später.").handoff
+
+
+def test_the_german_demo_file_sets_every_text_a_customer_sees() -> None:
+    actions = demo_actions()
+    more = intent_keys(actions.intents()) | actions.reply_keys()
+    german = load_replies(REPO_ROOT / "demo" / "replies.de.yaml", more)
+
+    same = [key for key in KEYS if getattr(german, key) == getattr(Replies(), key)]
+    assert same == ["staff_unnamed", "info_title"]  # "Support" and "Info" are German words too
+    assert sorted(german.more) == sorted(more)

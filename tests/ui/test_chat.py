@@ -219,7 +219,7 @@ def test_rating_a_turn_the_store_does_not_have_warns(assistant) -> None:
 
     with pytest.warns(UserWarning, match="no turn 1"):
         assert page.rate(history, session_id, like(1, True))[0] is None
-    with pytest.warns(UserWarning, match="No conversation"):
+    with pytest.warns(UserWarning, match="This conversation no longer exists"):
         assert page.rate(history, "purged-session", like(1, False))[0] is None
 
 
@@ -415,7 +415,7 @@ def test_messages_over_the_rate_limit_stay_in_the_box_with_a_warning(assistant, 
     from assistant.api_security import Rate
 
     warnings: list[str] = []
-    monkeypatch.setattr(gr, "Warning", lambda message: warnings.append(message))
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
     # a conversation's first message has no session id yet: the limit counts from the second
     page = ChatPage(assistant.manager, per_ip=None, per_session=Rate.parse("1/minute"))
     *_, (history, _, session_id) = page.respond("hello", [], None)
@@ -435,7 +435,7 @@ def test_the_address_limit_counts_messages_from_one_client(assistant, monkeypatc
     from assistant.api_security import Rate
 
     warnings: list[str] = []
-    monkeypatch.setattr(gr, "Warning", lambda message: warnings.append(message))
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
     page = ChatPage(assistant.manager, per_ip=Rate.parse("1/minute"))
     client = SimpleNamespace(client=SimpleNamespace(host="203.0.113.9"))
     other = SimpleNamespace(client=SimpleNamespace(host="198.51.100.7"))
@@ -488,7 +488,7 @@ def test_the_customer_can_go_back_to_the_assistant_instead_of_waiting(assistant)
 
 def test_a_button_label_the_page_had_not_yet_updated_changes_nothing(assistant, monkeypatch) -> None:
     notices: list[str] = []
-    monkeypatch.setattr(gr, "Info", lambda message: notices.append(message))
+    monkeypatch.setattr(gr, "Info", lambda message, title: notices.append(message))
     page = ChatPage(assistant.manager)
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
     assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")  # a takeover the page has not seen
@@ -552,3 +552,50 @@ def test_a_customer_who_closes_the_page_mid_reply_loses_no_turn(assistant) -> No
     assert "$12.50" not in history[-1]["content"]  # only the first words were shown
     stored = assistant.store.load_events(session_id)
     assert any(isinstance(e, BotAnswer) and "$12.50" in e.text for e in stored)
+
+
+GERMAN_PAGE = """\
+talk_to_human: Mit einem Menschen sprechen
+handoff_request: Ich möchte bitte mit einem Menschen sprechen.
+back_to_assistant: Zurück zum Assistenten
+handed_back: Sie sind wieder beim Assistenten.
+too_many_in_conversation: "Zu viele Nachrichten. Bitte warten Sie {seconds} Sekunde(n)."
+sources: Quellen
+staff_signature: "{author} · Support-Team"
+agent_banner: "Sie schreiben mit {agent}."
+with_assistant: Sie schreiben mit dem Assistenten.
+warning_title: Hinweis
+info_title: Hinweis
+"""
+
+
+def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path, monkeypatch) -> None:
+    from assistant.api_security import Rate
+    from assistant.app import Assistant
+
+    (tmp_path / "page.yaml").write_text(GERMAN_PAGE, encoding="utf-8")
+    german = Assistant(assistant.settings.model_copy(update={"replies_file": tmp_path / "page.yaml"}))
+    notices: list[tuple[str, str]] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: notices.append((title, message)))
+    monkeypatch.setattr(gr, "Info", lambda message, title: notices.append((title, message)))
+    page = ChatPage(german.manager, per_session=Rate.parse("1/minute"))  # the first message has no session id yet
+
+    *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
+    assert "**Quellen**" in history[-1]["content"] and "**Sources**" not in history[-1]["content"]
+    *_, (history, session_id) = page.person_button("Mit einem Menschen sprechen", history, session_id)
+    assert history[-2] == {"role": "user", "content": "Ich möchte bitte mit einem Menschen sprechen."} and page.handed_off(session_id)
+    german.manager.reply_as_staff(session_id, "Hallo, hier ist Ana.", author="ana")
+    history, banner, button, _ = page.poll(history, session_id)
+    assert history[-1]["content"].startswith("**ana** · Support-Team")
+    assert "Sie schreiben mit ana." in banner["value"] and button["value"] == "Zurück zum Assistenten"
+
+    *_, (history, _) = page.person_button("Zurück zum Assistenten", history, session_id)
+    assert history[-1]["content"] == "Sie sind wieder beim Assistenten." and not page.handed_off(session_id)
+    *_, (history, _) = page.person_button("Zurück zum Assistenten", history, session_id)  # a stale label
+    *_, (_, box, _) = page.respond("Noch eine Frage", history, session_id)
+
+    assert notices == [
+        ("Hinweis", "Sie schreiben mit dem Assistenten."),
+        ("Hinweis", "Zu viele Nachrichten. Bitte warten Sie 60 Sekunde(n)."),
+    ]
+    assert box == "Noch eine Frage"
