@@ -195,7 +195,9 @@ class Settings(BaseSettings):
     )
     rules_file: Path | None = Field(None, description="Business rules (YAML); default: the bundled demo/rules.yaml.")
     replies_file: Path | None = Field(
-        None, description="The assistant's own fixed replies (YAML, only the keys to change; docs/dialog.md); default: built in, English."
+        None,
+        description="Every text customers see besides the answers: replies, the order lookup's questions, refusals, the chat "
+        "page's words (YAML, only the keys to change; docs/dialog.md; demo/replies.de.yaml sets all in German); default: built in, English.",
     )
     orders_file: Path | None = Field(None, description="Order table (CSV) of the order-status action; default: the bundled demo/orders.csv.")
     order_number_pattern: str = Field(
