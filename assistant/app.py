@@ -200,6 +200,14 @@ class Assistant:
             return str(error)
 
     @property
+    def database_answer_timeout_s(self) -> float | None:
+        """How long a turn waits for PostgreSQL to answer before spooling (None: no limit; SQLite has none: a
+        local file's lock waits are its own ``busy_timeout``)."""
+        if self.sql_store.engine.dialect.name != "postgresql":
+            return None
+        return self.settings.database_answer_timeout_s or None
+
+    @property
     def spool_path(self) -> Path:
         """Where turns wait while the database is down (one process at a time: see ``hold_spool``)."""
         return self.settings.data_dir / "spool" / "turns.jsonl"
@@ -220,7 +228,9 @@ class Assistant:
             self.hold_spool()
             engine = self.sql_store.engine
             confirm = (lambda: migrate(engine)) if self._schema_unconfirmed else None
-            store: ConversationStore = SpoolingStore(self.sql_store, self.spool_path, confirm_schema=confirm)
+            store: ConversationStore = SpoolingStore(
+                self.sql_store, self.spool_path, confirm_schema=confirm, answer_within_s=self.database_answer_timeout_s
+            )
         except SpoolInUse:
             log.info("another process holds the spool %s: this one writes to the database only", self.spool_path)
             store = self.sql_store

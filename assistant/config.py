@@ -177,6 +177,11 @@ class Settings(BaseSettings):
         30.0, ge=0, description="Seconds a PostgreSQL statement may run before the server cancels it (statement_timeout; migrations, "
         "purges and exports are exempt); 0: no limit. Behind PgBouncer, which refuses the startup option it is sent as, set 0 and use ALTER ROLE … SET statement_timeout.",
     )
+    database_answer_timeout_s: float = Field(
+        35.0, ge=0, description="Seconds a turn waits for PostgreSQL to answer one of its reads or writes before its writes go to the spool "
+        "as in an outage: catches a peer that acknowledges every packet and never replies (a stuck proxy), which no TCP or server "
+        "timeout notices; 0: no limit.",
+    )
 
     redact_pii: bool = Field(
         True, description="Replace personal data in stored conversation logs with placeholders such as [EMAIL]; the model still sees the original text."

@@ -45,12 +45,16 @@ class SilentServer:
 
 
 class Forwarder:
-    """Forwards connections to ``port`` on 127.0.0.1 to ``target`` (host, port) while open."""
+    """Forwards connections to ``port`` on 127.0.0.1 to ``target`` (host, port) while open. ``freeze`` stops
+    passing data on while every connection stays open and its packets acknowledged: a peer that is stuck
+    (a hung proxy, a frozen server process whose kernel still answers)."""
 
     def __init__(self, port: int, target: tuple[str, int]) -> None:
         self.listener = socket.create_server(("127.0.0.1", port))
         self.target = target
         self.sockets: list[socket.socket] = []
+        self._passing = threading.Event()
+        self._passing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -69,10 +73,13 @@ class Forwarder:
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def freeze(self) -> None:
+        self._passing.clear()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._passing.wait()
                 sink.sendall(data)
         except OSError:
             pass
@@ -85,6 +92,7 @@ class Forwarder:
 
     def close(self) -> None:
         """Stop listening and drop every forwarded connection: the database is "down" from here on."""
+        self._passing.set()  # a frozen pipe ends too
         try:
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone leaves it listening
         except OSError:

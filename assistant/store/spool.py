@@ -48,7 +48,9 @@ from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from collections.abc import Callable
-from typing import IO, Any
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import IO, Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -58,6 +60,7 @@ from dialog.events import Event, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CACHE_SESSIONS = 10_000
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
@@ -149,6 +152,9 @@ class SpoolingStore:
 
     ``retry_seconds``: how often the background thread retries; None for no thread (call ``flush``).
     ``cache_sessions``: how many sessions' events are kept in memory to carry conversations through an outage.
+    ``answer_within_s``: a direct read or write that the database has not answered in this many seconds is given
+    up as an outage (spooled), so a turn never waits longer, even on a peer that acknowledges every packet and
+    never replies, which no TCP or server timeout notices; the call itself is left to end in its thread.
     ``confirm_schema``: for a database that could not be reached at start-up: called (by the retry thread, or
     ``flush``) until it returns, to migrate or check the schema; until then every write is spooled and nothing
     is read from the database. It raises DatabaseUnreachable while the database is down, another error when
@@ -162,8 +168,11 @@ class SpoolingStore:
         retry_seconds: float | None = 5.0,
         cache_sessions: int = CACHE_SESSIONS,
         confirm_schema: Callable[[], object] | None = None,
+        answer_within_s: float | None = None,
     ) -> None:
         self.inner = inner
+        self.answer_within_s = answer_within_s
+        self._calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="database-call") if answer_within_s else None
         self.spool_path = Path(spool_path)
         self.offset_path = self.spool_path.with_name(self.spool_path.name + ".offset")
         self.rejected_path = self.spool_path.with_name(self.spool_path.name + ".rejected")
@@ -199,7 +208,7 @@ class SpoolingStore:
         if self._spool_if_pending(record):
             return session_id
         try:
-            self.inner.create_session(channel, session_id=session_id)
+            self._answered(self.inner.create_session, channel, session_id=session_id)
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -239,7 +248,7 @@ class SpoolingStore:
         if self._spool_if_pending(record):
             return
         try:
-            self.inner.append(session_id, events, turn, expected_events)
+            self._answered(self.inner.append, session_id, events, turn, expected_events)
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -306,6 +315,8 @@ class SpoolingStore:
             thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
+        if self._calls is not None:
+            self._calls.shutdown(wait=False, cancel_futures=True)  # a call stuck on the database is not waited for
         with self._lock:
             if self._file is not None:
                 self._file.close()
@@ -318,6 +329,19 @@ class SpoolingStore:
         return getattr(self.inner, name)
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _answered(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``call(*args, **kwargs)`` on the database; DatabaseUnreachable when it has not returned within
+        ``answer_within_s`` (the call, run in a worker thread, is left to end by itself; one not started yet is
+        dropped). A call that commits late is found in the database by the spool's replay and not written twice."""
+        if self._calls is None:
+            return call(*args, **kwargs)
+        future = self._calls.submit(call, *args, **kwargs)
+        try:
+            return future.result(timeout=self.answer_within_s)
+        except FutureTimeout:
+            future.cancel()
+            raise DatabaseUnreachable(f"the database gave no answer within {self.answer_within_s:g} s") from None
 
     def _spool_if_pending(self, record: _Record) -> bool:
         """Spool ``record`` if anything is pending (keeps each session's order), or the schema is not confirmed
@@ -464,7 +488,7 @@ class SpoolingStore:
     def _load_stored(self, session_id: str) -> list[Event] | None:
         """The database's events for the session, remembered for an outage; None while it is down."""
         try:
-            events = self.inner.load_events(session_id)
+            events = self._answered(self.inner.load_events, session_id)
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -500,7 +524,7 @@ class SpoolingStore:
             if session_id in self._cache or session_id in self._by_session or self._known_down():
                 return  # known, or cannot tell now: spool it; a replay of an unknown session ends in the rejected file
         try:
-            known = self.inner.has_session(session_id)
+            known = self._answered(self.inner.has_session, session_id)
         except Exception as error:
             if not is_unavailable(error):
                 raise

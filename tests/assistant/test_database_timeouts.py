@@ -26,7 +26,7 @@ from assistant.store.db import BATCH_TIMEOUTS, DatabaseTimeouts, postgres_connec
 from assistant.store.migrate import locked_transaction
 from dialog.events import BotAnswer, UserMessage
 from postgres_schemas import fresh_schema
-from tcp_stubs import SilentServer
+from tcp_stubs import Forwarder, SilentServer, free_port
 
 DEFAULTS = {
     "connect_timeout": 5,
@@ -153,3 +153,43 @@ def test_a_write_stuck_behind_a_lock_is_spooled_after_the_statement_timeout(pg_u
         store.close()
         engine.dispose()
         blocker.dispose()
+
+
+def test_a_turn_does_not_wait_on_a_peer_that_acknowledges_and_never_answers(pg_url: str, tmp_path: Path) -> None:
+    """A stuck proxy, or a frozen server whose kernel still acknowledges: neither keepalives nor
+    tcp_user_timeout notice, and the server cannot cancel the statement. The write is spooled once
+    ``answer_within_s`` has passed, and later turns do not try the database while it is known down."""
+    real, port = make_url(pg_url), free_port()
+    peer = Forwarder(port, (real.host or "127.0.0.1", real.port or 5432))
+    engine = make_engine(real.set(port=port).render_as_string(hide_password=False))
+    store = SpoolingStore(SqlStore(engine), tmp_path / "spool" / "turns.jsonl", retry_seconds=None, answer_within_s=1)
+    try:
+        session = store.create_session()
+        assert store.pending() == 0  # written while the peer answers
+
+        peer.freeze()
+        assert in_a_thread(lambda: store.append(session, [UserMessage(text="hello")], expected_events=1)) is None
+        assert store.pending() == 1 and store.status()["database"] == "down"
+        assert in_a_thread(lambda: store.append(session, [BotAnswer(text="hi")], expected_events=2)) is None
+        assert store.pending() == 2 and [type(event) for event in store.load_events(session)][-2:] == [UserMessage, BotAnswer]
+    finally:
+        peer.close()  # the stuck calls end with the connections
+        store.close()
+        engine.dispose()
+    check = make_engine(pg_url)
+    try:
+        assert SqlStore(check).load_events(session)[1:] == []  # nothing reached the database meanwhile
+    finally:
+        check.dispose()
+
+
+def test_the_answer_timeout_reaches_the_store_on_postgresql_only(pg_url: str, isolated: Path) -> None:
+    on_postgres = Assistant(load_settings(database_url=pg_url, database_answer_timeout_s=12))
+    on_sqlite = Assistant(load_settings(database_answer_timeout_s=12, data_dir=isolated / "another server"))  # a spool of its own
+    try:
+        assert on_postgres.store.answer_within_s == 12
+        assert on_sqlite.store.answer_within_s is None  # a local file: its lock waits are SQLite's busy_timeout
+        assert Assistant(load_settings(database_url=pg_url, database_answer_timeout_s=0)).database_answer_timeout_s is None
+    finally:
+        on_postgres.close()
+        on_sqlite.close()
