@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CACHE_SESSIONS = 10_000
+PROBE_WITHIN_S = 5.0  # how long /readyz and the review pages wait for the database's answer to SELECT 1
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
 
 
@@ -274,7 +275,7 @@ class SpoolingStore:
         with self._lock:
             down, problem, confirmed = self._down, self._problem, self._confirmed
         state = "error" if problem else "down" if down or not confirmed else "up"
-        if check and state == "up" and not self.inner.reachable():
+        if check and state == "up" and not self._reachable():
             state = "down"
         body: dict[str, Any] = {"database": state, "spooled_writes": self.pending()}
         if problem:
@@ -330,18 +331,27 @@ class SpoolingStore:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _answered(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _answered(self, call: Callable[..., T], *args: Any, within: float | None = None, **kwargs: Any) -> T:
         """``call(*args, **kwargs)`` on the database; DatabaseUnreachable when it has not returned within
-        ``answer_within_s`` (the call, run in a worker thread, is left to end by itself; one not started yet is
-        dropped). A call that commits late is found in the database by the spool's replay and not written twice."""
+        ``within`` seconds (default ``answer_within_s``; the call, run in a worker thread, is left to end by
+        itself; one not started yet is dropped). A call that commits late is found in the database by the
+        spool's replay and not written twice."""
         if self._calls is None:
             return call(*args, **kwargs)
+        seconds = within or self.answer_within_s
         future = self._calls.submit(call, *args, **kwargs)
         try:
-            return future.result(timeout=self.answer_within_s)
+            return future.result(timeout=seconds)
         except FutureTimeout:
             future.cancel()
-            raise DatabaseUnreachable(f"the database gave no answer within {self.answer_within_s:g} s") from None
+            raise DatabaseUnreachable(f"the database gave no answer within {seconds:g} s") from None
+
+    def _reachable(self) -> bool:
+        """Whether the database answers ``SELECT 1`` now; a stuck peer counts as down after at most 5 s."""
+        try:
+            return self._answered(self.inner.reachable, within=min(PROBE_WITHIN_S, self.answer_within_s or PROBE_WITHIN_S))
+        except DatabaseUnreachable:
+            return False
 
     def _spool_if_pending(self, record: _Record) -> bool:
         """Spool ``record`` if anything is pending (keeps each session's order), or the schema is not confirmed

@@ -168,6 +168,9 @@ def test_a_turn_does_not_wait_on_a_peer_that_acknowledges_and_never_answers(pg_u
         assert store.pending() == 0  # written while the peer answers
 
         peer.freeze()
+        probe: list[dict] = []
+        assert in_a_thread(lambda: probe.append(store.status(check=True))) is None  # /readyz, the review pages: no hang
+        assert probe[0]["database"] == "down"
         assert in_a_thread(lambda: store.append(session, [UserMessage(text="hello")], expected_events=1)) is None
         assert store.pending() == 1 and store.status()["database"] == "down"
         assert in_a_thread(lambda: store.append(session, [BotAnswer(text="hi")], expected_events=2)) is None
