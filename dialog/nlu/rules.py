@@ -21,7 +21,8 @@ FRUSTRATION = re.compile(
     r"\b(useless|ridiculous|unacceptable|terrible|awful|horrible|worst|pathetic|rubbish|garbage|"
     r"fed up|sick (?:and tired )?of|so annoyed|so frustrated|frustrat\w*|furious|angry|pissed|"
     r"waste of (?:my )?time|not helping|doesn'?t help|you'?re not listening|stupid bot|"
-    r"i want to (?:make|file) a complaint|(?:make|file|lodge) a complaint)\b",
+    r"i want to (?:make|file) a complaint|(?:make|file|lodge) a complaint|"
+    r"thanks?(?: a lot| very much)? for nothing|thank you(?: very much)? for nothing)\b",  # sarcasm, not thanks
     re.IGNORECASE,
 )
 

@@ -40,6 +40,9 @@ RULES = BusinessRules(
         ("are you a bot? I want a real person", "human"),
         ("What can you do about my refund?", "question"),
         ("no thanks", "deny"),
+        ("thanks for nothing", "complaint"),  # sarcasm: was thanked back with "You're welcome"
+        ("great, thanks a lot for nothing", "complaint"),
+        ("thanks for your help", "thanks"),
         ("Where is my parcel?", "question"),
         ("How long is a password reset link valid?", "question"),
     ],
