@@ -41,6 +41,8 @@ from typing import Any
 
 import anyio
 
+from dialog.replies import DEFAULT_REPLIES, Replies
+
 log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
@@ -289,15 +291,17 @@ class ApiGuards:
     per_session: Rate | None = None
     max_body_bytes: int = 64 * 1024
     redis_url: str = ""  # shared buckets for all server processes; empty: each process counts alone
+    replies: Replies = DEFAULT_REPLIES  # the words of a refused message (too_many_from_address, too_many_in_conversation)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ApiGuards:
+    def from_settings(cls, settings: Any, replies: Replies = DEFAULT_REPLIES) -> ApiGuards:
         return cls(
             keys=ApiKeys(settings.api_keys),
             per_ip=Rate.parse(settings.rate_limit_per_ip),
             per_session=Rate.parse(settings.rate_limit_per_session),
             max_body_bytes=settings.max_request_bytes,
             redis_url=settings.rate_limit_redis_url,
+            replies=replies,
         )
 
     @cached_property
@@ -398,15 +402,20 @@ class ApiGuardMiddleware:
             return
         checks: list[tuple[Limiter, str, str]] = []
         if per_ip is not None and not authenticated:
-            checks.append((per_ip, _client(scope), "from this address"))
+            checks.append((per_ip, _client(scope), "too_many_from_address"))
         if self.per_session is not None and session is not None:
-            checks.append((self.per_session, session[1], "in this conversation"))
+            checks.append((self.per_session, session[1], "too_many_in_conversation"))
         refused = take_or_refuse(checks)
         if refused is not None:
-            seconds, limiter, what = refused
+            seconds, limiter, key = refused
+            if kind == "messages":  # a customer's message: in the replies' words, as on the chat page
+                detail = self.guards.replies.say(key, limit=str(limiter.rate), seconds=str(seconds))
+            else:
+                where = "from this address" if key == "too_many_from_address" else "in this conversation"
+                detail = f"Too many {kind} {where}: the limit is {limiter.rate}. Try again in {seconds} second(s)."
             raise RequestRefused(
                 429,
-                f"Too many {kind} {what}: the limit is {limiter.rate}. Try again in {seconds} second(s).",
+                detail,
                 {"retry-after": str(seconds)},
             )
 

@@ -411,7 +411,7 @@ class Assistant:
     @cached_property
     def api_guards(self) -> ApiGuards:
         """API keys, message rate limits and request size limits, from the settings."""
-        return ApiGuards.from_settings(self.settings)
+        return ApiGuards.from_settings(self.settings, self.replies)
 
     def analytics(self, since: datetime | None, until: datetime | None) -> dict[str, Any]:
         """The review page's analytics figures for a date range."""

@@ -86,8 +86,9 @@ def css_string(text: str) -> str:
 def notice_css(replies: Replies = DEFAULT_REPLIES) -> str:
     """Gradio titles a notice by its kind, in English ("Warning", "Info"): this CSS shows the replies'
     ``warning_title`` and ``info_title`` in its place."""
-    rules = [".toast-title { font-size: 0 !important; visibility: hidden; }"]
+    rules = []
     for kind, title in (("warning", replies.warning_title), ("info", replies.info_title)):
+        rules.append(f".toast-title.{kind} {{ font-size: 0 !important; visibility: hidden; }}")
         rules.append(f".toast-title.{kind}::before {{ content: {css_string(title)}; font-size: var(--text-lg); visibility: visible; }}")
     return "\n".join(rules) + "\n"
 

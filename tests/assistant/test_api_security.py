@@ -301,6 +301,24 @@ def test_a_valid_key_skips_the_per_address_limits_of_starting_and_feedback(assis
     assert len(set(sessions)) == 3
 
 
+def test_a_refused_message_is_in_the_words_of_the_replies_file(assistant) -> None:  # type: ignore[no-untyped-def]
+    from dialog.replies import parse_replies
+
+    replies = parse_replies(
+        {"too_many_in_conversation": "Zu viele Nachrichten. Bitte warten Sie {seconds} Sekunde(n).",
+         "too_many_from_address": "Zu viele Nachrichten von dieser Adresse ({limit})."}, "replies.yaml",
+    )
+    per_session = make_client(assistant, ApiGuards(per_session=Rate(1, 60), replies=replies))
+    per_address = make_client(assistant, ApiGuards(per_ip=Rate(1, 60), replies=replies), client_ip="198.51.100.4")
+    first, second = new_session(per_session), new_session(per_address)
+
+    sent = [client.post(f"/api/sessions/{session}/messages", json=QUESTION) for client, session in [(per_session, first), (per_address, second)] * 2]
+
+    assert [response.status_code for response in sent] == [200, 200, 429, 429]
+    assert sent[2].json()["detail"].startswith("Zu viele Nachrichten. Bitte warten Sie ")
+    assert sent[3].json()["detail"] == "Zu viele Nachrichten von dieser Adresse (1 per minute)."
+
+
 def test_completions_over_the_limit_are_openai_rate_limit_errors(assistant) -> None:  # type: ignore[no-untyped-def]
     client = make_client(assistant, ApiGuards(per_ip=Rate(1, 60)))
     completion = {"messages": [{"role": "user", "content": "How long do password reset links work?"}]}
