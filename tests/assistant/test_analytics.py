@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from assistant.store import SqlStore, make_engine
 from assistant.store.analytics import (
@@ -42,6 +42,7 @@ from assistant.store.tables import FeedbackRow, TurnRow
 from dialog.events import BotAnswer, FeedbackGiven, HandoffRequested, UserMessage
 from dialog.store import TurnRecord
 from postgres_schemas import sqlite_or_postgres
+from query_plans import query_plans
 
 database_url = sqlite_or_postgres("test_analytics")
 
@@ -299,30 +300,9 @@ def test_unanswered_questions_grouped(log: SqlStore) -> None:
 
 
 def turn_reads(store: SqlStore, metric) -> list[str]:  # type: ignore[no-untyped-def]
-    """The query plan's steps that read ``turns`` while ``metric`` runs (sequential and bitmap scans off
-    on PostgreSQL, so a plan that can use an index shows it whatever the table's size)."""
-    statements: list[tuple[str, object]] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", seen)
-    try:
-        metric(store.engine, at(1, 0), at(5, 0))
-    finally:
-        event.remove(store.engine, "before_cursor_execute", seen)
-    lines = []
-    with store.engine.connect() as db:
-        postgres = db.dialect.name == "postgresql"
-        if postgres:
-            db.execute(text("SET enable_seqscan = off"))
-            db.execute(text("SET enable_bitmapscan = off"))
-        for statement, parameters in statements:
-            if "turns" not in statement:
-                continue
-            plan = db.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters).all()
-            lines += [str(row[0] if postgres else row[-1]) for row in plan]
-    return [line for line in lines if re.search(r"(Scan\b.* on turns|^(SCAN|SEARCH) turns)\b", line.strip())]
+    """The plan steps that read ``turns`` while ``metric`` runs over the log's days."""
+    steps = query_plans(store.engine, lambda: metric(store.engine, at(1, 0), at(5, 0)))
+    return [step for step in steps if re.search(r"(Scan\b.* on turns|^(SCAN|SEARCH) turns)\b", step)]
 
 
 @pytest.mark.parametrize("metric", [rates, volume_per_day, latency_percentiles, top_intents], ids=lambda m: m.__name__)
