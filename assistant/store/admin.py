@@ -6,6 +6,7 @@ small report; the CLI only prints it. Connection and migration failures raise St
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,8 @@ from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engin
 from assistant.store.migrate import UpgradeResult, current_revision, head_revision, known_revisions, upgrade
 from assistant.store.search import FULL_TEXT_TABLE
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
+
+log = logging.getLogger(__name__)
 
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _AGE = re.compile(r"\s*(\d+)\s*([a-z]+)\s*", re.IGNORECASE)
@@ -151,7 +154,8 @@ def _delete_sessions(url: str, which: ColumnElement[bool], dry_run: bool, list_i
     depends on SQLite's foreign-key pragma. On PostgreSQL the sessions are locked first (FOR UPDATE),
     so a conversation that resumes meanwhile is either kept whole or deleted whole; on SQLite the first
     DELETE takes the database's write lock. On SQLite the deleted rows' pages are overwritten
-    (``secure_delete``) and the full-text index is rewritten (``_forget_search_words``).
+    (``secure_delete``), the full-text index is rewritten (``_forget_search_words``) and, once committed, the
+    write-ahead log is emptied (``_empty_write_ahead_log``).
     """
     chosen = select(SessionRow.id).where(which)
     # migrated: this may be the first command run against a database; a purge of many rows may take long
@@ -174,6 +178,25 @@ def _delete_sessions(url: str, which: ColumnElement[bool], dry_run: bool, list_i
             sessions = connection.execute(delete(SessionRow).where(which)).rowcount
             if turns:
                 _forget_search_words(connection)
-            return _Deleted(sessions, events, turns, ids)
+            deleted = _Deleted(sessions, events, turns, ids)
+        if sessions:
+            _empty_write_ahead_log(engine)
+        return deleted
     finally:
         engine.dispose()
+
+
+def _empty_write_ahead_log(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database file and truncate it. The log (``<db>-wal``) keeps
+    the pages as they were before the delete until a checkpoint, and a running server's open connections
+    keep SQLite from checkpointing it on close, so the deleted conversations' words stayed in that file.
+    Waits for readers (the busy timeout); if one still holds the log, says so: the next checkpoint empties it."""
+    if engine.dialect.name != "sqlite":
+        return
+    with store_errors(engine.url), engine.connect() as connection:
+        busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    if busy:
+        log.warning(
+            "the write-ahead log %s-wal is in use and still holds the deleted rows until SQLite's next checkpoint",
+            engine.url.database,
+        )

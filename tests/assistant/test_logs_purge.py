@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from assistant import cli
 from assistant.cli import app
 from assistant.store import SqlStore, make_engine
-from assistant.store.admin import parse_age, purge_logs
+from assistant.store.admin import delete_conversations, parse_age, purge_logs
 from assistant.store.tables import EventRow, SessionRow, TurnRow, utcnow
 from dialog.events import BotAnswer, UserMessage
 from dialog.store import TurnRecord
@@ -255,3 +255,30 @@ def test_delete_command_erases_the_named_conversations_with_their_feedback_and_l
 
     assert again.exit_code == 1
     assert "Deleted 0 conversation(s)" in again.stdout and f"no conversation with the id(s) {erased}, no-such-id" in again.output
+
+
+@pytest.mark.parametrize("erase", ["purge", "delete"])
+def test_erasing_leaves_no_word_in_the_sqlite_files_while_a_server_has_the_database_open(tmp_path: Path, erase: str) -> None:
+    """A running server keeps its connections open, so SQLite keeps its write-ahead log (a.db-wal): the
+    log must not hold the erased conversation's pages after a purge or a delete."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    server = SqlStore(make_engine(url))  # stays open throughout, as a server's does
+    kept, gone = converse(server, 1, idle_days=1), server.create_session()
+    record = TurnRecord(
+        session_id=gone, user_text="Send it to Maria Schmidtlein, Hauptstrasse 5", intent="question", intent_confidence=0.9,
+        action="answer", reason="kb", answer="Noted: Hauptstrasse",
+    )
+    server.append(gone, [UserMessage(text=record.user_text), BotAnswer(text=record.answer)], record)
+    with server.engine.begin() as db:
+        db.execute(update(SessionRow).where(SessionRow.id == gone).values(updated_at=utcnow() - timedelta(days=100)))
+        assert db.scalar(text("PRAGMA journal_mode")) == "wal"
+
+    if erase == "purge":
+        assert purge_logs(url, timedelta(days=90)).sessions == 1
+    else:
+        assert delete_conversations(url, [gone]).sessions == 1
+
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir() if path.name.startswith("a.db"))
+    assert b"chmidtlein" not in stored.lower() and b"hauptstrass" not in stored.lower()
+    assert counts(server, kept) == (1, 3, 1) and server.load_events(kept)  # the server carries on
+    server.engine.dispose()
