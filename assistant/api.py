@@ -27,9 +27,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, error_body
+from assistant.store.db import StoreUnavailable
 from dialog.detached import finish_alone
 from dialog.events import AgentMessage, BotAnswer, ClarificationAsked, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
+from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.store import ConversationChanged, UnknownSession
 from dialog.tracker import Tracker
 
@@ -178,12 +180,15 @@ async def _openai_http_error(request: Request, error: StarletteHTTPException) ->
 
 
 @contextmanager
-def dialog_errors() -> Iterator[None]:
+def dialog_errors(replies: Replies = DEFAULT_REPLIES) -> Iterator[None]:
     """The dialog's refusals as HTTP errors with their sentence as the detail: a message or request it
     cannot take (InvalidMessage) is 422, an unknown conversation 404, a conversation that others kept
-    changing while this request tried to change it 409 (try again)."""
+    changing while this request tried to change it 409 (try again), one the database cannot give while it
+    is down (the replies' ``unavailable``) 503."""
     try:
         yield
+    except StoreUnavailable:
+        raise HTTPException(status_code=503, detail=replies.unavailable) from None
     except InvalidMessage as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     except UnknownSession as error:
@@ -200,7 +205,7 @@ def create_router(manager: DialogManager) -> APIRouter:
         """Run the first step now, so a bad message or session is an HTTP error, not a broken stream.
         With ``session_id`` None, a session is started once the message has passed validation. The rest
         runs on in a thread of its own (``finish_alone``), so a client leaving mid-reply loses no turn."""
-        with dialog_errors():
+        with dialog_errors(manager.replies):
             turn = manager.stream(session_id, text, channel)
             first = next(turn)
         return itertools.chain([first], finish_alone(turn))
@@ -230,7 +235,7 @@ def create_router(manager: DialogManager) -> APIRouter:
     def transcript(session_id: str) -> dict[str, Any]:
         """The conversation so far: customer, assistant and staff messages, with citations; ``handoff`` is
         true while a person has the conversation (handed off, not handed back), ``agent`` names who wrote last."""
-        with dialog_errors():
+        with dialog_errors(manager.replies):
             events = manager.store.load_events(session_id)
         messages: list[dict[str, Any]] = []
         options: list[str] = []  # a clarifying question's choices, given to the reply that asks it
@@ -260,7 +265,7 @@ def create_router(manager: DialogManager) -> APIRouter:
     @router.post("/api/sessions/{session_id}/feedback", status_code=201, tags=["conversations"])
     def give_feedback(session_id: str, feedback: FeedbackIn) -> dict[str, Any]:
         """Thumbs up or down and/or a comment on one turn of the conversation."""
-        with dialog_errors():
+        with dialog_errors(manager.replies):
             manager.give_feedback(session_id, feedback.turn_no, feedback.rating, feedback.comment)
         return {"session_id": session_id, "turn_no": feedback.turn_no, "recorded": True}
 
@@ -269,14 +274,14 @@ def create_router(manager: DialogManager) -> APIRouter:
         """Hand the conversation to a human; nothing changes (and staff are not notified again) while a
         person already has it."""
         reason = body.reason if body else HandoffIn().reason
-        with dialog_errors():
+        with dialog_errors(manager.replies):
             manager.request_handoff(session_id, reason)
         return {"session_id": session_id, "handoff": True}
 
     @router.delete("/api/sessions/{session_id}/handoff", tags=["conversations"])
     def cancel_handoff(session_id: str) -> dict[str, Any]:
         """The customer goes back to the assistant instead of waiting for a person; 422 when no person has it."""
-        with dialog_errors():
+        with dialog_errors(manager.replies):
             manager.hand_back(session_id, author="customer")
         return {"session_id": session_id, "handoff": False}
 

@@ -323,3 +323,24 @@ def test_a_client_that_leaves_mid_reply_loses_no_turn(assistant) -> None:
     stored = assistant.store.load_events(session_id)
     assert [e.text for e in stored if e.type_name == "user"] == ["How long do password reset links work?"]
     assert any(e.type_name == "bot" and "30 minutes" in e.text for e in stored)
+
+
+def test_a_conversation_the_database_cannot_load_now_is_503_in_the_replies_words(assistant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.store.db import StoreUnavailable
+    from dialog.manager import DialogManager
+    from dialog.replies import parse_replies
+    from dialog.store import InMemoryStore
+
+    class DatabaseDown(InMemoryStore):
+        """As the spooling store while the database is down, for a conversation this server never saw."""
+
+        def load_events(self, session_id: str):  # type: ignore[no-untyped-def]
+            raise StoreUnavailable(f"The database is unavailable and this process does not know session {session_id!r}'s history.")
+
+    replies = parse_replies({"unavailable": "Das Gespräch ist gerade nicht erreichbar."}, "replies.yaml")
+    app = FastAPI()
+    app.include_router(create_router(DialogManager(DatabaseDown(), assistant.manager.answer_action, replies=replies)))
+    client = TestClient(app, raise_server_exceptions=False)
+
+    for response in (client.post("/api/sessions/abc/messages", json={"text": "hello"}), client.get("/api/sessions/abc")):
+        assert response.status_code == 503 and response.json()["detail"] == "Das Gespräch ist gerade nicht erreichbar."
