@@ -326,16 +326,9 @@ def test_a_client_that_leaves_mid_reply_loses_no_turn(assistant) -> None:
 
 
 def test_a_conversation_the_database_cannot_load_now_is_503_in_the_replies_words(assistant) -> None:  # type: ignore[no-untyped-def]
-    from assistant.store.db import StoreUnavailable
     from dialog.manager import DialogManager
     from dialog.replies import parse_replies
-    from dialog.store import InMemoryStore
-
-    class DatabaseDown(InMemoryStore):
-        """As the spooling store while the database is down, for a conversation this server never saw."""
-
-        def load_events(self, session_id: str):  # type: ignore[no-untyped-def]
-            raise StoreUnavailable(f"The database is unavailable and this process does not know session {session_id!r}'s history.")
+    from tests.store_outage import DatabaseDown
 
     replies = parse_replies({"unavailable": "Das Gespräch ist gerade nicht erreichbar."}, "replies.yaml")
     app = FastAPI()

@@ -602,16 +602,9 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
 
 
 def test_a_conversation_the_database_cannot_load_now_keeps_the_message_with_a_notice(assistant, monkeypatch) -> None:
-    from assistant.store.db import StoreUnavailable
     from dialog.manager import DialogManager
     from dialog.replies import parse_replies
-    from dialog.store import InMemoryStore
-
-    class DatabaseDown(InMemoryStore):
-        """As the spooling store while the database is down, for a conversation this server never saw."""
-
-        def load_events(self, session_id: str):  # type: ignore[no-untyped-def]
-            raise StoreUnavailable(f"The database is unavailable and this process does not know session {session_id!r}'s history.")
+    from tests.store_outage import DatabaseDown
 
     warnings: list[str] = []
     monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
