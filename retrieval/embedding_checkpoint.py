@@ -1,7 +1,7 @@
 """Vectors of an ingest that has not finished, kept on disk so that running it again embeds only the rest.
 
 A large knowledge base takes many minutes to embed on a CPU. ``embed_resumably`` embeds the texts in parts
-and writes each part's vectors to a small SQLite file beside the index folder (``.NAME.embedded.sqlite``),
+and writes each part's vectors (one embedder batch) to a small SQLite file beside the index folder (``.NAME.embedded.sqlite``),
 keyed by the sha256 of the text and tied to the embedder's fingerprint. When an ingest is stopped (Ctrl-C,
 a crash, a reboot), the next ingest of the same index reads those vectors back instead of embedding the
 texts again. The file is removed once the index is saved.
@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.embedders import Embedder
 from retrieval.errors import IndexWriteError
 
-PART_SIZE = 512  # texts embedded between two writes: seconds of work on two CPU cores
+PART_SIZE = 64  # texts embedded between two writes: one batch of the embedders, 1-10 s of chunks on two busy cores
 
 
 def checkpoint_path(index_dir: Path) -> Path:

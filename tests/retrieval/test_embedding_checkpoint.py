@@ -9,7 +9,7 @@ import pytest
 
 from retrieval import embedding_checkpoint
 from retrieval.embedders import HashEmbedder
-from retrieval.embedding_checkpoint import checkpoint_path, embed_resumably
+from retrieval.embedding_checkpoint import EmbeddingCheckpoint, checkpoint_path, embed_resumably, text_key
 from retrieval.index import VectorIndex
 from retrieval.ingest import ingest
 
@@ -76,3 +76,15 @@ def test_repeated_texts_are_embedded_once_and_returned_in_order(tmp_path: Path) 
     assert sorted(embedder.texts) == ["a", "b", "c"]
     assert np.allclose(vectors, HashEmbedder().embed(texts))
     assert embed_resumably(embedder, [], tmp_path / "kept.sqlite").shape == (0, 256)
+
+
+def test_a_stop_loses_at_most_the_batch_being_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real part size
+    checkpoint = tmp_path / ".index.embedded.sqlite"
+    texts = [f"a long chunk of an ingested manual, number {n}" for n in range(300)]
+
+    with pytest.raises(KeyboardInterrupt):
+        embed_resumably(StoppingEmbedder(stop_at=3), texts, checkpoint)
+
+    kept = EmbeddingCheckpoint(checkpoint, HashEmbedder().fingerprint, 256).known([text_key(t) for t in texts])
+    assert embedding_checkpoint.PART_SIZE <= 64 and len(kept) == 2 * embedding_checkpoint.PART_SIZE
