@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -258,3 +259,10 @@ def test_the_german_demo_file_sets_every_text_a_customer_sees() -> None:
     same = [key for key in KEYS if getattr(german, key) == getattr(Replies(), key)]
     assert same == ["staff_unnamed", "info_title"]  # "Support" and "Info" are German words too
     assert sorted(german.more) == sorted(more)
+
+
+def test_the_docs_list_every_key() -> None:
+    replies_section = (REPO_ROOT / "docs" / "dialog.md").read_text(encoding="utf-8").split("## The assistant's own replies")[1]
+    listed = set(re.findall(r"`([a-z_.A-Z]+)`", replies_section.split("\n## ")[0]))
+
+    assert [key for key in KEYS if key not in listed] == []
