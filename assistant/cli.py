@@ -125,38 +125,38 @@ def ingest(
                 paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
                 max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
                 faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-                sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False),
+                sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
             )
         )
     except KeyboardInterrupt:
         fail("stopped; the index is as it was. The vectors embedded so far are kept: run the same ingest again to continue.", code=130)
     for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False)
+        err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False, soft_wrap=True)
     for folder in report.empty_folders:
-        err.print(f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False)
+        err.print(f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False, soft_wrap=True)
     for where, note in report.notes:
-        err.print(f"[yellow]note[/] {escape(where)}: {escape(note)}", highlight=False)
+        err.print(f"[yellow]note[/] {escape(where)}: {escape(note)}", highlight=False, soft_wrap=True)
     for doc_id, original in report.duplicates:
-        err.print(f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed", highlight=False)
+        err.print(f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed", highlight=False, soft_wrap=True)
     for doc_id in report.kept:
-        err.print(f"[yellow]note[/] {escape(doc_id)}: its file could not be read; the previously indexed version is kept", highlight=False)
+        err.print(f"[yellow]note[/] {escape(doc_id)}: its file could not be read; the previously indexed version is kept", highlight=False, soft_wrap=True)
     for doc_id, source, root in report.conflicts:
         err.print(
             f"[yellow]not indexed[/] {escape(str(source))}: the id {escape(doc_id)} belongs to a document from {escape(str(root))}. To keep both, ingest "
             f"their common folder; to move the knowledge base here, add --replace (docs/retrieval.md, Document ids)",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
     for root in report.replaced_roots:
         err.print(
             f"[yellow]note[/] {escape(str(root))} is replaced by the paths given (it was moved or renamed, lies inside them, or --replace): "
             "its documents now come from them, and those they lack were removed",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
     out.print(
         f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
         f"Index: {report.total_documents} documents, {report.total_chunks} chunks in {settings.index_dir}.",
-        highlight=False, markup=False,
+        highlight=False, soft_wrap=True, markup=False,
     )
     if report.total_documents == 0:
         fail("no documents could be indexed from the given paths.")
@@ -170,7 +170,7 @@ def index_status(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
-        out.print(f"{key:>16}: {value}", highlight=False, markup=False)
+        out.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True, markup=False)
 
 
 @index_app.command("remove")
@@ -186,10 +186,10 @@ def index_remove(
     removal = run_guarded(
         lambda: remove_documents(
             settings.index_dir, embedder, doc_ids, index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-            on_wait=lambda message: err.print(message, highlight=False),
+            on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
         )
     )
-    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False, markup=False)
+    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False, soft_wrap=True, markup=False)
 
 
 @index_app.command("prune")
@@ -202,12 +202,12 @@ def index_prune(ctx: typer.Context) -> None:
     removal = run_guarded(
         lambda: prune_documents(
             settings.index_dir, embedder, index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-            on_wait=lambda message: err.print(message, highlight=False),
+            on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
         )
     )
     for root in removal.roots_forgotten:
-        out.print(f"Forgot {root}: it no longer exists", highlight=False, markup=False)
-    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids) or '-'}", highlight=False, markup=False)
+        out.print(f"Forgot {root}: it no longer exists", highlight=False, soft_wrap=True, markup=False)
+    out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids) or '-'}", highlight=False, soft_wrap=True, markup=False)
 
 
 # -- asking ----------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ USER_ERRORS = (
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)  # a path or a value may hold "[...]"
+    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # a path or a value may hold "[...]"
     raise typer.Exit(code)
 
 

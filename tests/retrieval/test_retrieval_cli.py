@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from assistant.config import Settings
 from cli_helpers import flat, invoke, runner  # noqa: F401  (fixture)
 
 from retrieval.fusion import adaptive_fusion
@@ -62,3 +63,23 @@ def test_adaptive_fusion_trusts_dense_after_an_faq_match() -> None:
     assert adaptive_fusion(dense, keyword, coverage=0.9, faq={2})[0][0] == 2  # dense's best is no FAQ entry
     assert adaptive_fusion(dense, keyword, coverage=0.9, faq={1})[0][0] == 1  # it is: the question's meaning decides
     assert adaptive_fusion(dense, keyword, coverage=1.0, faq={1}, faq_weight=2.0)[0][0] == 2
+
+
+def test_ingest_messages_stay_one_line_each_in_a_narrow_log(kb_dir: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from assistant import cli
+
+    monkeypatch.setattr(cli.err, "_width", 80)  # what rich uses when the output is a file or a pipe
+    monkeypatch.setattr(cli.out, "_width", 80)
+    deep = kb_dir / "a-rather-long-folder-name" / "and-another-one-inside-it"
+    deep.mkdir(parents=True)
+    (deep / "empty-article-about-something.md").write_text("")
+
+    result = CliRunner().invoke(cli.app, ["--embedder", "hash", "ingest", str(kb_dir)])
+
+    assert result.exit_code == 0, result.output
+    [skipped] = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
+    assert skipped == f"skipped {deep / 'empty-article-about-something.md'}: empty file"
+    [summary] = [line for line in result.stdout.splitlines() if line.startswith("Indexed")]
+    assert " chunk(s) embedded. Index: " in summary and summary.endswith(" chunks in " + str(Settings().index_dir) + ".")
