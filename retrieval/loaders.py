@@ -83,8 +83,10 @@ def read_text_file(path: Path) -> str:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:
-        name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
-        raise UnreadableFile(f"not {name} text ({error.reason} at byte {error.start})") from None
+        if encoding != "utf-8-sig":
+            raise UnreadableFile(f"not {encoding.upper()} text ({error.reason} at byte {error.start})") from None
+        line = raw[: error.start].count(b"\n") + 1  # a Windows-1252 (ANSI) export, as Excel and Notepad write
+        raise UnreadableFile(f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
     if not text.strip():
         raise UnreadableFile("empty file")
     return text

@@ -64,7 +64,7 @@ def test_unusable_files_are_skipped_with_reasons_and_others_still_load(tmp_path:
     assert "binary" in reasons["binary.md"]
     assert reasons["empty.md"] == "empty file"
     assert reasons["blank.txt"] == "empty file"
-    assert "not UTF-8" in reasons["latin1.md"]
+    assert reasons["latin1.md"] == "not UTF-8 text (byte 0xe9 on line 1); save it as UTF-8"
     assert "unsupported file type .docx" in reasons["manual.docx"]
 
 
