@@ -352,7 +352,7 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
     warm_up: Annotated[bool, typer.Option(help="Load the models before accepting requests.")] = True,
 ) -> None:
-    """Start the web UI (chat page and article pages)."""
+    """Start the web server: chat page, staff review pages (/review), HTTP API (/api, /v1) and article pages."""
     import uvicorn
 
     settings = settings_from(ctx, host=host, port=port)

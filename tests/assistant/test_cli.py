@@ -267,6 +267,14 @@ def test_help_of_each_command(runner: CliRunner, command: list[str]) -> None:
     assert "Usage:" in result.stdout
 
 
+def test_serve_help_names_everything_it_serves(runner: CliRunner) -> None:
+    """`assistant serve` also serves the review pages and the HTTP API (README, docs/api.md), not only the chat."""
+    result = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for part in ("chat page", "review pages", "/review", "HTTP API", "/v1"):
+        assert part in result.output
+
+
 def test_serve_on_a_busy_port_is_a_clear_error(runner: CliRunner, ingested: Path) -> None:
     import socket
 
