@@ -253,7 +253,9 @@ def refresh(index: VectorIndex, document: Document) -> bool:
 def remove_missing(index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: set[str]) -> None:
     """Remove documents the targets cover that were not loaded (their files were deleted), and every
     document of a root taken over that the new root does not have; an unreadable file keeps its version."""
-    unreadable = {str(Path(path).resolve()) for path, _ in report.skipped}
+    # files that are there but could not be read; not a broken link, whose target (a file moved away
+    # since) would otherwise keep that file's old document
+    unreadable = {str(Path(path).resolve()) for path, _ in report.skipped if Path(path).is_file()}
     present = [t for t in targets if t.path.exists()]
     folders = [t.path.resolve() for t in present if not t.is_file]
     for doc_id, info in list(index.documents.items()):

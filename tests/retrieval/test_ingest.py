@@ -321,3 +321,22 @@ def test_an_edited_link_tag_or_language_reaches_the_chunks_without_re_embedding(
     assert by_doc["refunds"].metadata == {"kind": "article", "language": "de", "tags": ["payments"]}
     assert by_doc["faq#do-you-ship-to-canada"].url == "https://help.example.com/ship-new"
     assert sorted(ingest([kb], embedder, tmp_path / "index").unchanged) == ["faq#do-you-ship-to-canada", "refunds"]
+
+
+def test_a_link_left_broken_by_a_move_does_not_keep_the_moved_file_twice(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    (kb / "billing").mkdir(parents=True)
+    (kb / "billing/invoices.md").write_text("# Invoices\n\nDownload invoices under Settings > Billing.\n")
+    (kb / "shortcuts").mkdir()
+    (kb / "shortcuts/invoices.md").symlink_to(kb / "billing/invoices.md")
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+    (kb / "billing").rename(kb / "payments")
+
+    report = ingest([kb], HashEmbedder(), tmp_path / "index")
+
+    assert report.removed == ["billing/invoices"] and report.added == ["payments/invoices"] and report.kept == []
+    assert ("shortcuts/invoices.md", "broken link (its target does not exist)") in [
+        (str(Path(path).relative_to(kb)), reason) for path, reason in report.skipped
+    ]
+    index = VectorIndex.load(tmp_path / "index", "hash", "hash-256")
+    assert {chunk.doc_id for chunk in index.chunks.values()} == set(index.documents) == {"payments/invoices"}
