@@ -248,7 +248,9 @@ class KnowledgeBaseAdmin:
                     doc_id = gr.Textbox(label="Document id to remove", elem_id="kb-doc-id")
                     remove = gr.Button("Remove document", variant="stop", elem_id="kb-remove")
             outcome = gr.Markdown(elem_id="kb-outcome")
-            documents = gr.Dataframe(interactive=False, wrap=True, elem_id="kb-documents", max_height=400)
+            documents = gr.Dataframe(
+                label="Documents in the index", show_label=False, interactive=False, wrap=True, elem_id="kb-documents", max_height=400
+            )
 
             def then_refresh(event: Any) -> None:
                 event.then(self.status, None, [summary, documents])

@@ -278,7 +278,7 @@ class ReviewPage:
         delete_older_files(self.export_dir / "exports", EXPORT_KEPT_S)  # left by a server that stopped meanwhile
         with gr.Blocks(title="Conversation review", analytics_enabled=False, delete_cache=(GRADIO_CACHE_CHECK_S, EXPORT_KEPT_S)) as page:
             with gr.Row(equal_height=True):
-                gr.Markdown("## Conversation review")
+                gr.Markdown("# Conversation review", elem_id="review-header")
                 gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")
             with gr.Tab("Conversations"):
                 with gr.Row():
@@ -296,10 +296,11 @@ class ReviewPage:
                 with gr.Row():
                     find = gr.Button("Search", variant="primary", elem_id="review-find")
                     more = gr.Button("Next page", elem_id="review-next")
-                    status = gr.Markdown()
+                    status = gr.Markdown(elem_id="review-status")
                 cursor = gr.State(None)
                 table = gr.Dataframe(
-                    session_table([]), interactive=False, wrap=True, elem_id="review-list", max_height=420, column_widths=LIST_WIDTHS
+                    session_table([]), label="Conversations", show_label=False, interactive=False, wrap=True,
+                    elem_id="review-list", max_height=420, column_widths=LIST_WIDTHS,
                 )
                 with gr.Row():
                     session_box = gr.Textbox(label="Conversation id", elem_id="review-session", scale=3)
@@ -338,7 +339,7 @@ class ReviewPage:
                 self._build_inbox(page)
 
             if self.analytics is not None:
-                with gr.Tab("Analytics"):
+                with gr.Tab("Analytics") as analytics_tab:
                     with gr.Row():
                         a_since = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
                         a_until = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
@@ -355,8 +356,10 @@ class ReviewPage:
                         unanswered = gr.Dataframe(
                             label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS
                         )
-                    show.click(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
-                    page.load(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+                    # computed when the tab is opened, not on every page load: over all the logs it reads every
+                    # turn and embeds hundreds of unanswered questions (seconds of the CPU the chat needs too)
+                    for trigger in (show.click, analytics_tab.select):
+                        trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
 
             if self.knowledge_base is not None:
                 self.knowledge_base.build_tab(page)
@@ -376,7 +379,8 @@ class ReviewPage:
                 refresh = gr.Button("Refresh", scale=0, min_width=100, elem_id="inbox-refresh")
                 status = gr.Markdown(elem_id="inbox-status")
             table = gr.Dataframe(
-                inbox_table([]), interactive=False, wrap=True, elem_id="inbox-list", max_height=320, column_widths=INBOX_WIDTHS
+                inbox_table([]), label="Conversations with a person", show_label=False, interactive=False, wrap=True,
+                elem_id="inbox-list", max_height=320, column_widths=INBOX_WIDTHS,
             )
             opened = gr.State("")
             transcript = gr.HTML(elem_id="inbox-transcript")

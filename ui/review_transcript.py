@@ -13,7 +13,7 @@ from assistant.store.review import StaffEntry, Transcript, TurnView
 from ui.review_tables import utc_time
 
 THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
-REVIEW_CSS = """
+TRANSCRIPT_CSS = """
 .turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
 .turn .who { font-weight: 600; margin-right: .4rem; }
 .turn .record { font-size: .85em; color: #555; margin-top: .4rem; }
@@ -82,7 +82,7 @@ def render_transcript(transcript: Transcript | None) -> str:
         return "<p>No conversation with that id.</p>"
     session = transcript.session
     head = (
-        f"<h3>Conversation <code>{_escape(session.id)}</code></h3>"
+        f"<h2>Conversation <code>{_escape(session.id)}</code></h2>"
         f"<p>{_escape(session.channel)} · started {_escape(utc_time(session.created_at))} · {len(transcript.turns)} turn(s)</p>"
     )
     if not transcript.turns:

@@ -26,7 +26,7 @@ from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS, THEME, notice_css
 from ui.embed import CLOSE_ON_ESCAPE, widget_script
-from ui.review_transcript import REVIEW_CSS
+from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
 from ui.login_throttle import login_throttle
 from ui.web_guards import WebPageGuard
@@ -199,7 +199,7 @@ def create_app(
         # mounted before "/", which would otherwise take every path; its own login, cookie and queue
         gr.mount_gradio_app(
             app, review, path="/review", auth=login, auth_message=REVIEW_LOGIN_MESSAGE,
-            css=REVIEW_CSS, footer_links=[], theme="soft", run_history=False,
+            css=REVIEW_CSS, js=REVIEW_JS, footer_links=[], theme=REVIEW_THEME, run_history=False,
         )
         if staff_sessions is not None:
             keep_logins_in(app, "/review", staff_sessions)

@@ -1,0 +1,138 @@
+"""The staff login and review pages in a real browser, used from the keyboard and read as a screen reader
+reads them (the accessibility tree), with the fakes of test_browser."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from test_browser import (  # noqa: F401 (fake_assistant: a fixture)
+    STAFF_PASSWORD, STAFF_USER, contrast, fake_assistant, launch, log_in_to_review, screenshot, serving, wait_for,
+)
+
+pytestmark = pytest.mark.browser
+
+COLOURS = "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+RING = re.compile(r"0px 0px 0px 2px")  # the focused box's ring (box-shadow), not the theme's faint drop shadow
+
+
+@pytest.fixture
+def counted_analytics(fake_assistant) -> Iterator[tuple[str, list[tuple]]]:  # type: ignore[no-untyped-def]
+    """The fake assistant served with its analytics counted: the list of (since, until) it was asked for."""
+    calls: list[tuple] = []
+    figures = fake_assistant.analytics
+
+    def analytics(since, until):  # type: ignore[no-untyped-def]
+        calls.append((since, until))
+        return figures(since, until)
+
+    fake_assistant.analytics = analytics  # the review page takes the Assistant's analytics when it is built
+    with serving(fake_assistant) as url:
+        yield url, calls
+
+
+def test_the_login_page_works_from_the_keyboard_with_a_visible_focus_and_readable_colours(
+    counted_analytics: tuple[str, list[tuple]],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = counted_analytics
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+        page.goto(url + "/review/", wait_until="domcontentloaded")
+        username = page.get_by_role("textbox", name="username")
+        username.wait_for(timeout=30_000)
+        page.locator("body").click(position={"x": 5, "y": 5})
+        page.keyboard.press("Tab")
+        expect(username).to_be_focused()
+        assert RING.search(username.evaluate("e => getComputedStyle(e).boxShadow"))  # was a faint drop shadow only
+        label = page.get_by_text("username", exact=True)
+        assert contrast(*label.evaluate(COLOURS)) >= 4.5  # indigo on light indigo was 4.27
+        login = page.get_by_role("button", name="Login")
+        assert contrast(*login.evaluate(COLOURS)) >= 4.5  # white on indigo-500 was 4.46
+
+        page.keyboard.type(STAFF_USER)
+        page.keyboard.press("Tab")
+        page.keyboard.type(STAFF_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Conversation review", timeout=30_000)
+        browser.close()
+
+
+def test_the_review_page_reads_well_to_a_screen_reader_and_a_row_opens_from_the_keyboard(
+    counted_analytics: tuple[str, list[tuple]], fake_assistant, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = counted_analytics
+    result = fake_assistant.manager.handle(None, "How long do reset links work?")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Conversation review")
+        conversations = page.get_by_role("grid", name="Conversations")  # every table was named "Dataframe"
+        expect(conversations).to_contain_text(result.session_id, timeout=20_000)
+        status = page.locator("#review-status")
+        expect(status).to_have_attribute("role", "status")  # announced when it changes
+        expect(status).to_have_attribute("aria-live", "polite")
+        expect(status).to_contain_text("1 conversation(s)")
+        search = page.get_by_role("button", name="Search", exact=True)
+        assert contrast(*search.evaluate(COLOURS)) >= 4.5
+
+        box = page.get_by_role("textbox", name="Search the text")
+        box.focus()
+        assert RING.search(box.evaluate("e => getComputedStyle(e).boxShadow"))
+        page.keyboard.type("reset links")
+        page.keyboard.press("Enter")
+        expect(status).to_contain_text("1 conversation(s)", timeout=20_000)
+
+        conversations.get_by_role("gridcell", name=result.session_id).focus()
+        page.keyboard.press("Enter")
+        transcript = page.locator("#review-transcript")
+        expect(transcript.get_by_role("heading", level=2)).to_contain_text(result.session_id, timeout=20_000)
+
+        page.get_by_role("tab", name="Inbox").click()
+        expect(page.get_by_role("grid", name="Conversations with a person")).to_be_visible()
+        expect(page.locator("#inbox-status")).to_have_attribute("role", "status", timeout=10_000)
+        page.get_by_role("tab", name="Knowledge base").click()
+        expect(page.get_by_role("grid", name="Documents in the index")).to_be_visible(timeout=20_000)
+        expect(page.locator("#kb-outcome")).to_have_attribute("role", "status", timeout=10_000)
+        screenshot(page, "review-keyboard.png", tmp_path, full_page=True)
+        browser.close()
+
+
+def test_analytics_are_computed_when_their_tab_is_opened_not_on_each_page_load(
+    counted_analytics: tuple[str, list[tuple]], fake_assistant
+) -> None:
+    # over all the logs the analytics read every turn and embed hundreds of questions: seconds of CPU that
+    # every login and reload of the review pages paid, for a tab most visits never open
+    from playwright.sync_api import expect, sync_playwright
+
+    url, calls = counted_analytics
+    fake_assistant.manager.handle(None, "How long do reset links work?")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+        expect(page.locator("#review-status")).to_contain_text("conversation(s)", timeout=20_000)
+        page.reload()
+        expect(page.locator("#review-status")).to_contain_text("conversation(s)", timeout=20_000)
+        assert calls == []
+
+        page.get_by_role("tab", name="Analytics").click()
+        rates = page.get_by_role("grid", name="Rates")
+        expect(rates).to_contain_text("Containment", timeout=20_000)
+        assert calls == [(None, None)]
+        page.get_by_role("tabpanel").get_by_role("textbox", name="From").fill("2026-01-01")
+        page.locator("#analytics-show").click()
+        wait_for(lambda: len(calls) == 2)
+        assert calls[1][0] == datetime(2026, 1, 1, tzinfo=timezone.utc)
+        browser.close()
