@@ -222,7 +222,7 @@ def _print_result(result: Any) -> None:
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The customer's question.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: answer, sources, action, intent, timings_ms.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: answer, sources, action, intent, reason (why that action), query, timings_ms.")] = False,
     session: Annotated[Optional[str], typer.Option(help="Continue this conversation id instead of starting one.")] = None,
 ) -> None:
     """Answer one question from the knowledge base, with its sources. The turn is stored."""
@@ -251,6 +251,8 @@ def _print_answer(result: Any, as_json: bool) -> None:
             "sources": result.cited_sources if not result.abstained else [],
             "action": result.action,
             "intent": result.intent,  # which intent the rules or the trained classifier saw
+            "reason": result.reason,  # why this action: e.g. "best passage score 0.43 < 0.45" for a decline
+            "query": result.query,  # what was searched: the question, or its standalone rewrite in a conversation
             "abstained": result.abstained,
             "handoff": result.handoff,
             "model": result.model,

@@ -104,6 +104,9 @@ def test_ask_continues_a_session(runner: CliRunner, ingested: Path, isolated: Pa
     second = invoke(runner, "ask", "--json", "--session", first["session_id"], "Do you offer gift wrapping?")
 
     assert json.loads(second.stdout)["session_id"] == first["session_id"]
+    declined = json.loads(invoke(runner, "ask", "--json", "xylophone quantum zebra").stdout)
+    assert declined["abstained"] and declined["reason"].startswith("best passage score")  # why it declined
+    assert declined["query"] == "xylophone quantum zebra"
     assert len(SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).turns(first["session_id"])) == 2
     unknown = invoke(runner, "ask", "--session", "no-such-id", "hello")
     assert unknown.exit_code != 0
