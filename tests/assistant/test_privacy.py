@@ -81,7 +81,7 @@ def test_card_numbers_that_pass_luhn_are_redacted(card: str) -> None:
 
 def test_card_number_followed_by_expiry_and_cvc() -> None:
     text = "card 4111 1111 1111 1111 08/27 cvc 123"
-    assert redactor.redact(text) == "card [CARD] 08/27 cvc 123"
+    assert redactor.redact(text) == "card [CARD] 08/27 cvc [SECRET]"
 
 
 @pytest.mark.parametrize(
@@ -89,6 +89,46 @@ def test_card_number_followed_by_expiry_and_cvc() -> None:
 )
 def test_ibans_that_pass_mod_97_are_redacted(iban: str) -> None:
     assert redactor.redact(f"Please refund to my IBAN {iban} thanks") == "Please refund to my IBAN [IBAN] thanks"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my password is Hunter2!secret", "my password is [SECRET]"),
+        ("mein Passwort ist Sommer2024! bitte zurücksetzen", "mein Passwort ist [SECRET] bitte zurücksetzen"),
+        ("Passwort: geheim, Kennwort = 'abc!'", "Passwort: [SECRET], Kennwort = '[SECRET]'"),
+        ("my password is HunterTwo.", "my password is [SECRET]."),
+        ("my pw: abc123XYZ", "my pw: [SECRET]"),
+        ("PIN 4821 and verification code 493021", "PIN [SECRET] and verification code [SECRET]"),
+        ("Karte 4111 1111 1111 1111, Prüfnummer 737", "Karte [CARD], Prüfnummer [SECRET]"),
+        ("I was born on 12/03/1985", "I was born on [BIRTH_DATE]"),
+        ("Geburtsdatum: 12.03.1985, geb. 1. März 1985", "Geburtsdatum: [BIRTH_DATE], geb. [BIRTH_DATE]"),
+        ("DOB 1985-03-12; my birthday is March 12, 1985", "DOB [BIRTH_DATE]; my birthday is [BIRTH_DATE]"),
+        ("ich bin geboren am 3.4.90", "ich bin geboren am [BIRTH_DATE]"),
+    ],
+)
+def test_secrets_and_dates_of_birth_are_found_by_their_label(text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I forgot my password, how do I reset it?",
+        "my password is not working",
+        "Mein Passwort ist falsch",
+        "The password reset link expired",
+        "the gift card PIN is scratched off",
+        "password is case-sensitive?",
+        "Is the verification code sent by email?",
+        "I got a tan jacket",
+        "I was born in Germany in 1985",
+        "my birthday is next week",
+        "Delivered on 12.03.2026, order NW-20481736",
+    ],
+)
+def test_questions_about_passwords_and_birthdays_are_kept(text: str) -> None:
+    assert redactor.redact(text) == text
 
 
 def test_several_findings_in_one_message() -> None:

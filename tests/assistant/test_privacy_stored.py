@@ -1,0 +1,79 @@
+"""What a customer types reaches no stored row unredacted: a conversation in English and German through the
+real HTTP API and store (SQLite and PostgreSQL), with a feedback comment and a hand-off, while the
+order-status lookup still gets the order number and e-mail address it needs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect, select, table, text
+
+from assistant.api import create_router, install_api_guards
+from assistant.api_security import ApiGuards
+from assistant.app import Assistant
+from assistant.config import load_settings
+from conftest import HASH_MIN_SCORE
+from postgres_schemas import sqlite_or_postgres
+from retrieval.ingest import ingest
+
+database_url = sqlite_or_postgres("test_privacy_stored")
+
+# what the customer gives away below; none of it may be stored
+PERSONAL = (
+    "jane.doe@example.com", "7911 123456", "0171 1234567", "DE89 3704", "4111-1111", "Hunter2", "Sommer2024",
+    "geheim123", "12.03.1985", "04/07/1990", "737", "555-0147",
+)
+CONVERSATION = (
+    "Where is my order NW-20481736? My email is jane.doe@example.com",
+    "I'm Jane, my mobile is +44 7911 123456 and my password is Hunter2!x, date of birth: 04/07/1990",
+    "Meine Telefonnummer ist 0171 1234567, mein Passwort ist Sommer2024! und ich bin geboren am 12.03.1985",
+    "Bitte erstatten Sie auf DE89 3704 0044 0532 0130 00 oder Karte 4111-1111-1111-1111, Prüfnummer 737",
+    "Ich möchte mit einem Menschen sprechen, ruf mich an: (212) 555-0147",
+)
+
+
+@pytest.fixture
+def client(database_url: str, kb_dir):  # type: ignore[no-untyped-def]
+    settings = load_settings(
+        embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
+        database_url=database_url,
+    )
+    assistant = Assistant(settings)
+    ingest([kb_dir], assistant.embedder, settings.index_dir)
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    install_api_guards(app, ApiGuards())
+    yield TestClient(app), assistant
+    assistant.close()
+
+
+def say(client: TestClient, session_id: str, message: str) -> dict:
+    response = client.post(f"/api/sessions/{session_id}/messages", json={"text": message})
+    assert response.status_code == 200, response.text
+    done = [line for line in response.text.splitlines() if line.startswith("data: ")][-1]
+    return json.loads(done.removeprefix("data: "))
+
+
+def stored_text(assistant: Assistant) -> str:
+    """Every row of every table, as text."""
+    engine = assistant.sql_store.engine
+    with engine.connect() as connection:
+        names = [name for name in inspect(connection).get_table_names() if not name.startswith("turns_fts")]
+        return "\n".join(str(tuple(row)) for name in names for row in connection.execute(select(text("*")).select_from(table(name))))
+
+
+def test_personal_data_in_english_and_german_is_stored_redacted_and_the_order_lookup_still_works(client) -> None:  # type: ignore[no-untyped-def]
+    http, assistant = client
+    session = http.post("/api/sessions").json()["session_id"]
+
+    replies = [say(http, session, message) for message in CONVERSATION]
+    feedback = {"turn_no": 2, "rating": -1, "comment": "Passwort: geheim123, call me on 0171 1234567"}
+    assert http.post(f"/api/sessions/{session}/feedback", json=feedback).status_code == 201
+
+    assert "Shipped" in replies[0]["text"]  # the lookup saw the order number and the address as typed
+    rows = stored_text(assistant)
+    assert "NW-20481736" in rows and "[EMAIL]" in rows and "[SECRET]" in rows and "[BIRTH_DATE]" in rows
+    assert [value for value in PERSONAL if value in rows] == []
