@@ -157,10 +157,22 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _located_rows(path: Path, text: str) -> list[tuple[str, dict]]:
+def csv_delimiter(header: str, columns: tuple[str, str]) -> str:
+    """The delimiter of a CSV file whose first line is ``header``: ``,``, or ``;`` or a tab when only that
+    splits the header into the question and answer ``columns`` (Excel saves CSV with ``;`` where the
+    decimal mark is a comma, and "Unicode text" with tabs); failing that, the one giving the most columns."""
+    wanted = {column.strip().lower() for column in columns}
+    delimiters = (",", ";", "\t")
+    for delimiter in delimiters:
+        if wanted <= {cell.strip().strip('"').strip().lower() for cell in header.split(delimiter)}:
+            return delimiter
+    return max(delimiters, key=lambda delimiter: len(header.split(delimiter)))  # the first of equals: ","
+
+
+def _located_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS) -> list[tuple[str, dict]]:
     """The rows of a CSV or JSON FAQ file, each with where it is ("line 7", "entry 3") for messages."""
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
+        reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text.partition("\n")[0], columns))
         return [(f"line {reader.line_num}", row) for row in reader]
     try:
         data = json.loads(text)
@@ -182,12 +194,15 @@ def _faq_rows(
 ) -> tuple[list[dict[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
     """(complete rows with ``question`` and ``answer`` keys, (file and row, why) for each row left out,
     (file and row, note) for each question that repeats an earlier one with a different answer)."""
-    rows = _located_rows(path, text)
+    rows = _located_rows(path, text, columns)
     question, answer = (c.strip().lower() for c in columns)
     if not rows:
         raise UnreadableFile("no FAQ entries")
     if not {question, answer} <= {str(key).strip().lower() for key in rows[0][1] if key}:
-        raise UnreadableFile(f"an FAQ file needs '{question}' and '{answer}' columns")
+        found = ", ".join(str(key).strip() for key in rows[0][1] if key and str(key).strip()) or "none"
+        raise UnreadableFile(
+            f"an FAQ file needs '{question}' and '{answer}' columns (it has: {found}; the faq_columns setting names others)"
+        )
     header = len([key for key in rows[0][1] if key is not None])
     complete, left_out, notes = [], [], []
     first_seen: dict[str, tuple[str, str]] = {}  # question key -> (location, answer)

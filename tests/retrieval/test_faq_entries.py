@@ -92,3 +92,25 @@ def test_an_empty_faq_list_says_so(tmp_path: Path) -> None:
     report = load_paths([write_files(tmp_path / "kb", {"faq.json": "[]"})])
 
     assert [(Path(p).name, r) for p, r in report.skipped] == [("faq.json", "no FAQ entries")]
+
+
+def test_faq_csv_saved_with_semicolons_or_tabs_loads(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "excel.csv": 'question;answer\n"How long is shipping?";"3 to 5 days, express 1 day."\n',
+            "unicode-text.csv": "question\tanswer\nDo you ship to Canada?\tYes, duties paid at checkout.\n",
+            "german.csv": "Frage;Antwort\nWie lange dauert der Versand?;3 bis 5 Tage.\n",
+        },
+    )
+
+    report = load_paths([root])
+
+    assert sorted((d.doc_id, d.text) for d in report.documents) == [
+        ("excel#how-long-is-shipping", "3 to 5 days, express 1 day."),
+        ("unicode-text#do-you-ship-to-canada", "Yes, duties paid at checkout."),
+    ]
+    [(path, reason)] = report.skipped
+    assert Path(path).name == "german.csv"
+    assert reason == "an FAQ file needs 'question' and 'answer' columns (it has: Frage, Antwort; the faq_columns setting names others)"
+    assert [d.title for d in load_paths([root / "german.csv"], faq_columns=("Frage", "Antwort")).documents] == ["Wie lange dauert der Versand?"]
