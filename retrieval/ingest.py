@@ -160,7 +160,7 @@ def ingest(
         report.replaced_roots = sorted(taken_over)
         chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
         signature = ",".join(f"{key}={value}" for key, value in chunking.items())
-        seen: set[str] = set()
+        seen: dict[str, str] = {}  # doc id -> the file it was loaded from
         first_of_hash: dict[str, str] = {}
         to_embed = []
         for target, document in loaded:
@@ -168,13 +168,16 @@ def ingest(
             if owner and owner != target.root and owner not in taken_over:
                 report.conflicts.append((document.doc_id, document.source, owner))
                 continue
-            if document.doc_id in seen:  # the same file reached through two of the paths given
+            if document.doc_id in seen:
+                clash = same_id(document, seen[document.doc_id])
+                if clash and clash not in report.skipped:  # not the same file reached through two paths given
+                    report.skipped.append(clash)
                 continue
             original = first_of_hash.setdefault(document.content_hash, document.doc_id)
             if original != document.doc_id:
                 report.duplicates.append((document.doc_id, original))
                 continue  # not in ``seen``: an indexed copy is removed below
-            seen.add(document.doc_id)
+            seen[document.doc_id] = document.source
             owners[document.doc_id] = target.root
             known = index.documents.get(document.doc_id)
             expected = document_signature(signature, document.kind, sentence_vectors)
@@ -206,6 +209,18 @@ def ingest(
         report.total_documents = len(index.documents)
         report.total_chunks = len(index)
         return report
+
+
+def same_id(document: Document, indexed_from: str) -> tuple[str, str] | None:
+    """(file or FAQ entry, why it is left out) when another file, ``indexed_from``, gave the id of ``document``
+    (``refunds.html`` beside ``refunds.md``; one question in ``faq.csv`` and ``faq.json``); None for the same file."""
+    if document.source == indexed_from:
+        return None
+    other = Path(indexed_from).name
+    if document.kind == "faq":
+        entry = document.doc_id.split("#", 1)[1]
+        return f"{document.source} (entry {entry})", f"{other} has an entry with this id, {document.doc_id}, and it is indexed; keep the question in one file"
+    return document.source, f"{other} has the same id, {document.doc_id}, and is indexed; rename one of them"
 
 
 def load_targets(
@@ -250,7 +265,9 @@ def refresh(index: VectorIndex, document: Document) -> bool:
     return edited
 
 
-def remove_missing(index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: set[str]) -> None:
+def remove_missing(
+    index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: dict[str, str]
+) -> None:
     """Remove documents the targets cover that were not loaded (their files were deleted), and every
     document of a root taken over that the new root does not have; an unreadable file keeps its version."""
     # files that are there but could not be read; not a broken link, whose target (a file moved away

@@ -340,3 +340,21 @@ def test_a_link_left_broken_by_a_move_does_not_keep_the_moved_file_twice(tmp_pat
     ]
     index = VectorIndex.load(tmp_path / "index", "hash", "hash-256")
     assert {chunk.doc_id for chunk in index.chunks.values()} == set(index.documents) == {"payments/invoices"}
+
+
+def test_files_that_give_the_same_id_are_reported_not_dropped_silently(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "refunds.md").write_text("# Refunds\n\nRefunds take 7 days.\n")
+    (kb / "refunds.html").write_text("<html><body><h1>Refunds</h1><p>Card refunds take 10 days.</p></body></html>")
+    (kb / "faq.csv").write_text("question,answer\nDo you ship abroad?,Yes.\n")
+    (kb / "faq.json").write_text('[{"question": "Do you ship abroad?", "answer": "Only to the EU."}, {"question": "Gift wrap?", "answer": "Yes."}]')
+
+    report = ingest([kb, kb / "refunds.html"], HashEmbedder(), tmp_path / "index")
+
+    assert sorted(report.added) == ["faq#do-you-ship-abroad", "faq#gift-wrap", "refunds"]
+    assert sorted((str(Path(path).relative_to(kb)), reason) for path, reason in report.skipped) == [
+        ("faq.json (entry do-you-ship-abroad)",
+         "faq.csv has an entry with this id, faq#do-you-ship-abroad, and it is indexed; keep the question in one file"),
+        ("refunds.md", "refunds.html has the same id, refunds, and is indexed; rename one of them"),
+    ]
