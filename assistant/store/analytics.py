@@ -91,6 +91,13 @@ def _connect(bind: Bind) -> Iterator[Connection]:
         yield connection
 
 
+def _unindexed(column: Any) -> ColumnElement[Any]:
+    """The text ``column`` as an expression (``column || ''``) that no index on it can serve. SQLite, which has
+    no statistics, otherwise read a time range's turns through the index that spares it a sort (by intent, by
+    conversation) and each turn's row for its time: 2 s for the top intents of 30 days of 400,000 turns."""
+    return column.op("||")(literal_column("''"))  # no bound parameter: the same SQL text in SELECT and GROUP BY
+
+
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -201,7 +208,7 @@ def rates(bind: Bind, since: When = None, until: When = None, feedback_source: s
     # (their JSON), and tests each handed-off conversation once, not each turn against them all.
     turns_in_range = _in_range(TurnRow.created_at, since, until)
     # count(DISTINCT …) sorts every turn; the DISTINCT of a subquery is hashed (or read in index order)
-    sessions_in_range = select(TurnRow.session_id).where(*turns_in_range).distinct().subquery()
+    sessions_in_range = select(_unindexed(TurnRow.session_id).label("session_id")).where(*turns_in_range).distinct().subquery()
     turn_counts = select(
         select(func.count()).select_from(sessions_in_range).scalar_subquery(),
         func.count(case((answer, 1))),
@@ -243,11 +250,12 @@ class IntentCount:
 def top_intents(bind: Bind, since: When = None, until: When = None, limit: int = 10) -> list[IntentCount]:
     """The ``limit`` most frequent intents of the turns in the range, most turns first (ties by name)."""
     turns = func.count().label("turns")
+    intent = _unindexed(TurnRow.intent).label("intent")
     query = (
-        select(TurnRow.intent, turns)
+        select(intent, turns)
         .where(*_in_range(TurnRow.created_at, since, until))
-        .group_by(TurnRow.intent)
-        .order_by(turns.desc(), TurnRow.intent)
+        .group_by(intent)
+        .order_by(turns.desc(), intent)
         .limit(limit)
     )
     with _connect(bind) as connection:
