@@ -20,7 +20,7 @@ from assistant.notify import HandoffNotifier, NotifyingStore
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.db import DatabaseTimeouts, DatabaseUnreachable, migrate
-from assistant.store.spool import SpoolInUse, hold_spool
+from assistant.store.spool import SpoolInUse, hold_spool, spool_file
 from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
@@ -210,7 +210,7 @@ class Assistant:
     @property
     def spool_path(self) -> Path:
         """Where turns wait while the database is down (one process at a time: see ``hold_spool``)."""
-        return self.settings.data_dir / "spool" / "turns.jsonl"
+        return spool_file(self.settings.data_dir)
 
     def hold_spool(self) -> None:
         """Lock the spool for this process until ``close`` (SpoolInUse when another process holds it): a

@@ -158,20 +158,29 @@ def logs_delete(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
 ) -> None:
     """Delete these conversations with everything stored of them (events, turn records, feedback, reviewer labels),
-    e.g. when a customer asks for their data to be erased, and the conversation tests and fine-tuning examples the
-    review pages wrote from them (under DATA_DIR/review). Exported files and backups are not touched."""
+    e.g. when a customer asks for their data to be erased, the conversation tests and fine-tuning examples the
+    review pages wrote from them (under DATA_DIR/review), and their writes that the database refused after an
+    outage (DATA_DIR/spool/turns.jsonl.rejected). Exported files and backups are not touched."""
     from assistant.store import admin
+    from assistant.store.spool import forget_rejected, rejected_file, spool_file
 
     settings = settings_from(ctx)
     report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
-    files = review_files(settings.data_dir, [session_id.strip() for session_id in session_ids])
+    ids = [session_id.strip() for session_id in session_ids]
+    files = review_files(settings.data_dir, ids)
+    rejected = 0
     if not report.dry_run:
         for path in files:
             path.unlink(missing_ok=True)
+        try:
+            rejected = forget_rejected(spool_file(settings.data_dir), ids)
+        except OSError as error:
+            fail(f"the conversations are deleted, but {rejected_file(spool_file(settings.data_dir))} could not be rewritten: {error.strerror or error}")
     verb = "Would delete" if report.dry_run else "Deleted"
+    refused = f", and {rejected} refused write(s) kept from an outage" if rejected else ""
     out.print(
         f"{verb} {report.sessions} conversation(s), {report.events} event(s) and {report.turns} turn record(s), "
-        f"and {len(files)} file(s) written from them on the review pages.",
+        f"and {len(files)} file(s) written from them on the review pages{refused}.",
         highlight=False,
     )
     for path in files:

@@ -95,6 +95,39 @@ def hold_spool(spool_path: Path) -> IO[bytes]:
     return handle
 
 
+def spool_file(data_dir: Path) -> Path:
+    """Where a server on ``data_dir`` spools its turns while the database is down."""
+    return Path(data_dir) / "spool" / "turns.jsonl"
+
+
+def rejected_file(spool_path: Path) -> Path:
+    """Where the writes the database refused on replay are kept, with the error, for an operator to read."""
+    return spool_path.with_name(spool_path.name + ".rejected")
+
+
+def forget_rejected(spool_path: Path, session_ids: list[str]) -> int:
+    """Remove these conversations' writes from the spool's rejected file (a customer's erasure); returns how
+    many lines went. The file is rewritten beside itself and swapped in; an unreadable line is kept."""
+    path, wanted = rejected_file(spool_path), set(session_ids)
+    if not wanted or not path.is_file():
+        return 0
+    kept, removed = [], 0
+    for line in path.read_bytes().splitlines(keepends=True):
+        try:
+            session_id = json.loads(line).get("session_id")
+        except (ValueError, AttributeError):
+            session_id = None
+        if session_id in wanted:
+            removed += 1
+        else:
+            kept.append(line)
+    if removed:
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(b"".join(kept))
+        os.replace(temporary, path)
+    return removed
+
+
 def is_unavailable(error: BaseException) -> bool:
     """True for "the database cannot be reached right now" (worth spooling and retrying)."""
     if isinstance(error, (StoreUnavailable, *CONNECTION_ERRORS)):
@@ -176,7 +209,7 @@ class SpoolingStore:
         self._calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="database-call") if answer_within_s else None
         self.spool_path = Path(spool_path)
         self.offset_path = self.spool_path.with_name(self.spool_path.name + ".offset")
-        self.rejected_path = self.spool_path.with_name(self.spool_path.name + ".rejected")
+        self.rejected_path = rejected_file(self.spool_path)
         self.retry_seconds = retry_seconds
         self.cache_sessions = cache_sessions
         self._lock = threading.Lock()  # pending records, the spool file, the cache

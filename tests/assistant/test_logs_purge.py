@@ -3,6 +3,7 @@ PostgreSQL, in one transaction; reads ages like 90d, 2w, 12h and refuses anythin
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -282,3 +283,31 @@ def test_erasing_leaves_no_word_in_the_sqlite_files_while_a_server_has_the_datab
     assert b"chmidtlein" not in stored.lower() and b"hauptstrass" not in stored.lower()
     assert counts(server, kept) == (1, 3, 1) and server.load_events(kept)  # the server carries on
     server.engine.dispose()
+
+
+def test_delete_command_removes_the_conversations_writes_the_database_refused_after_an_outage(
+    runner: CliRunner, store: SqlStore, database_url: str, tmp_path: Path
+) -> None:
+    """A spooled write that the database refused on replay (its conversation was gone meanwhile) is kept in
+    turns.jsonl.rejected with the customer's words; erasing that conversation removes it from there too."""
+    from assistant.store.spool import SpoolingStore, _Record, rejected_file, spool_file
+
+    spool = spool_file(tmp_path / "data")
+    spool.parent.mkdir(parents=True)
+    erased, kept = converse(store, turns=1, idle_days=0), converse(store, turns=1, idle_days=0)
+    with spool.open("w", encoding="utf-8") as lines:  # what a server left after an outage, for two conversations
+        for n, session_id in enumerate(["vanished-1", "vanished-2", erased]):
+            record = _Record(f"r{n}", "append", session_id, None, [UserMessage(text=f"Maria Schmidtlein, Hauptstrasse {n}")])
+            lines.write(record.to_json() + "\n")
+    replaying = SpoolingStore(store, spool, retry_seconds=None)
+    replaying.flush()
+    replaying.close()
+    rejected = rejected_file(spool).read_text(encoding="utf-8")
+    assert rejected.count("Schmidtlein") == 2 and "vanished-1" in rejected and "vanished-2" in rejected  # nothing to add them to
+    base = ["--data-dir", str(tmp_path / "data"), "--database-url", database_url, "logs", "delete"]
+
+    result = runner.invoke(app, [*base, erased, "vanished-1"])
+
+    assert "Deleted 1 conversation(s)" in result.stdout and "and 1 refused write(s) kept from an outage" in result.stdout
+    left = [json.loads(line) for line in rejected_file(spool).read_text(encoding="utf-8").splitlines()]
+    assert [line["session_id"] for line in left] == ["vanished-2"] and counts(store, kept) == (1, 3, 1)
