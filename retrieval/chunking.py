@@ -52,6 +52,37 @@ def heading_lines(text: str) -> Iterator[tuple[str, re.Match[str] | None]]:
         yield line, (None if fence or marker else HEADING.match(line))
 
 
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+NOT_A_HEADING = re.compile(r"^\s*(?:[-*+>|#]|\d+[.)]\s)")  # list items, quotes, table rows, headings
+
+
+def setext_to_atx(text: str) -> str:
+    """``text`` with underlined headings (``Refunds`` over ``=======``, or ``-------`` for level 2, as
+    markdownify and older pandoc write them) turned into ``#`` headings, so titles and sections are found.
+    Only a one-line paragraph over the underline counts, outside fenced code; a ``---`` after a blank line
+    stays a rule."""
+    lines = text.split("\n")
+    underlines: set[int] = set()
+    fence = ""
+    for number, line in enumerate(lines):
+        marker = FENCE.match(line)
+        if marker and not fence:
+            fence = marker.group(1)
+            continue
+        if marker and marker.group(1).startswith(fence[0]) and len(marker.group(1)) >= len(fence):
+            fence = ""
+            continue
+        underline = SETEXT_UNDERLINE.match(line.rstrip("\r"))
+        if fence or not underline or number == 0:
+            continue
+        above = lines[number - 1].rstrip("\r")
+        before_above = lines[number - 2].strip() if number >= 2 else ""
+        if above.strip() and not before_above and not NOT_A_HEADING.match(above) and not FENCE.match(above):
+            lines[number - 1] = ("#" if underline.group(1)[0] == "=" else "##") + " " + above.strip()
+            underlines.add(number)
+    return "\n".join(line for number, line in enumerate(lines) if number not in underlines)
+
+
 def first_heading(text: str) -> str | None:
     """The text of the first level-1 heading outside fenced code, or None."""
     return next((match.group(2) for _, match in heading_lines(text) if match and len(match.group(1)) == 1), None)

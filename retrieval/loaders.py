@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.chunking import first_heading
+from retrieval.chunking import first_heading, setext_to_atx
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
 from retrieval.metadata import parse_tags, split_front_matter, web_link
@@ -131,6 +131,7 @@ def load_markdown(path: Path, doc_id: str) -> Document:
     else the file name.
     """
     front, text = split_front_matter(read_text_file(path))
+    text = setext_to_atx(text)
     if not text.strip():
         raise UnreadableFile("no text after the front matter")
     title = front.title or first_heading(text) or path.stem.replace("-", " ").replace("_", " ").capitalize()

@@ -202,3 +202,21 @@ def test_single_file_path_uses_its_name_as_id(tmp_path: Path) -> None:
 
     assert [d.doc_id for d in report.documents] == ["file"]
     assert "unsupported file type .rtf" in skipped_by_name(report)["notes.rtf"]
+
+
+def test_underlined_markdown_headings_give_the_title_and_sections(tmp_path: Path) -> None:
+    from retrieval.chunking import chunk_document
+
+    article = (
+        "Refunds\r\n=======\r\n\r\nRefunds take 7 days.\r\n\r\nPartial refunds\r\n---------------\r\n\r\nOnly the items returned.\r\n\r\n"
+        "Some text.\r\n\r\n---\r\n\r\nAfter a rule.\r\n\r\n```\r\nnot a heading\r\n=============\r\n```\r\n"
+    )
+    root = write_files(tmp_path / "kb", {"refunds.md": article})
+
+    [document] = load_paths([root]).documents
+
+    assert document.title == "Refunds"
+    chunks = chunk_document(document)
+    assert [c.heading for c in chunks] == ["Refunds", "Refunds > Partial refunds"]
+    assert chunks[1].text.startswith("Only the items returned.") and "---" in chunks[1].text
+    assert "```\nnot a heading\n=============\n```" in chunks[1].text
