@@ -24,7 +24,7 @@ database_url = sqlite_or_postgres("test_privacy_stored")
 # what the customer gives away below; none of it may be stored
 PERSONAL = (
     "jane.doe@example.com", "7911 123456", "0171 1234567", "DE89 3704", "4111-1111", "Hunter2", "Sommer2024",
-    "geheim123", "12.03.1985", "04/07/1990", "737", "555-0147",
+    "geheim123", "12.03.1985", "04/07/1990", "Prüfnummer 737", "555-0147",
 )
 CONVERSATION = (
     "Where is my order NW-20481736? My email is jane.doe@example.com",
@@ -77,3 +77,39 @@ def test_personal_data_in_english_and_german_is_stored_redacted_and_the_order_lo
     rows = stored_text(assistant)
     assert "NW-20481736" in rows and "[EMAIL]" in rows and "[SECRET]" in rows and "[BIRTH_DATE]" in rows
     assert [value for value in PERSONAL if value in rows] == []
+
+
+def test_turns_spooled_during_a_database_outage_are_written_redacted(kb_dir) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL down: the turns wait in DATA_DIR/spool/turns.jsonl, redacted like the database rows, and
+    reach the database redacted when it is back."""
+    from postgres_schemas import fresh_schema
+    from sqlalchemy.engine import make_url
+    from tcp_stubs import Forwarder, free_port
+
+    pytest.importorskip("psycopg")
+    with fresh_schema("test_privacy_spool") as real_url:
+        real, port = make_url(real_url), free_port()
+        settings = load_settings(
+            embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
+            database_url=real.set(port=port).render_as_string(hide_password=False),  # nothing listens there yet
+        )
+        assistant = Assistant(settings)
+        ingest([kb_dir], assistant.embedder, settings.index_dir)
+        try:
+            assert assistant.open_database() is not None  # down
+            app = FastAPI()
+            app.include_router(create_router(assistant.manager))
+            http = TestClient(app)
+            session = http.post("/api/sessions").json()["session_id"]
+            for message in CONVERSATION[1:]:
+                say(http, session, message)
+            spooled = assistant.spool_path.read_text(encoding="utf-8")
+            assert "[SECRET]" in spooled and [value for value in PERSONAL if value in spooled] == []
+            with Forwarder(port, (real.host, real.port or 5432)):
+                assistant.store.flush()
+                assert not assistant.spool_path.exists()
+                rows = stored_text(assistant)
+            assert "[BIRTH_DATE]" in rows and [value for value in PERSONAL if value in rows] == []
+        finally:
+            assistant.store.close()
+            assistant.close()
