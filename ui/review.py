@@ -21,13 +21,12 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from assistant.store.db import StoreUnavailable
 from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person
-from assistant.store.review import as_conversation_test, as_training_examples, day_after, list_sessions, read_transcript
-from assistant.store.tables import SessionRow, TurnRow
+from assistant.store.review import as_conversation_test, as_training_examples, day_after, filter_choices, list_sessions, read_transcript
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import ConversationChanged, ConversationStore, UnknownSession
@@ -117,16 +116,9 @@ class ReviewPage:
         status = f"{len(page.sessions)} conversation(s)" + (" — more on the next page" if cursor else "")
         return session_table(page.sessions), cursor, status
 
-    def choices(self) -> tuple[list[str], list[str]]:
-        """The intents and models seen so far, for the filter drop-downs."""
-        with self.engine.connect() as connection:
-            intents = sorted(connection.scalars(select(TurnRow.intent).distinct()))
-            models = sorted(m for m in connection.scalars(select(SessionRow.last_model).distinct()) if m)
-        return intents, models
-
     @database_errors_said
     def refresh_choices(self) -> tuple[Any, Any]:
-        intents, models = self.choices()
+        intents, models = filter_choices(self.engine)
         return gr.update(choices=[""] + intents), gr.update(choices=[""] + models)
 
     @database_errors_said

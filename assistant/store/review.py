@@ -189,6 +189,20 @@ def list_sessions(engine: Engine, log_filter: LogFilter, page_size: int = 50, af
     return Page(sessions, cursor)
 
 
+def filter_choices(engine: Engine) -> tuple[list[str], list[str]]:
+    """The intents and models seen so far, sorted, for the review page's drop-downs. The intents are read
+    from their index one value at a time (a recursive query: the next intent after the last one found), not
+    by a DISTINCT over every turn, which read all of them on each page load (128 ms at 400,000 turns)."""
+    later = TurnRow.__table__.alias("later")
+    seen = select(func.min(TurnRow.intent).label("intent")).cte("seen", recursive=True)
+    following = select(func.min(later.c.intent)).where(later.c.intent > seen.c.intent).scalar_subquery()
+    seen = seen.union_all(select(following).where(seen.c.intent.is_not(None)))
+    with engine.connect() as connection:
+        intents = list(connection.scalars(select(seen.c.intent).where(seen.c.intent.is_not(None)).order_by(seen.c.intent)))
+        models = sorted(m for m in connection.scalars(select(SessionRow.last_model).distinct()) if m)
+    return intents, models
+
+
 @dataclass
 class TurnView:
     """One turn with everything a reviewer sees beside it."""
