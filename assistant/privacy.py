@@ -451,6 +451,9 @@ EVENT_TEXT_FIELDS: dict[type[Event], tuple[str, ...]] = {
     ActionExecuted: ("arguments", "result"),
 }
 TURN_TEXT_FIELDS = ("user_text", "answer", "query", "reason", "error")
+# A slot that holds personal data when the turn's message had a finding of this kind: the entity extractor
+# reads "date of birth: 04/07/1990" as the date slot "1990-04-07", which no detector recognises again.
+SLOT_FILLED_FROM = {"date": "birth_date"}
 
 
 def _redact_value(value: Any, redactor: Redactor) -> Any:
@@ -484,16 +487,21 @@ class RedactingStore(StoreWrapper):
     def append(
         self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
     ) -> None:
-        events = [self.redact_event(event) for event in events]
+        found = {f.kind for event in events if isinstance(event, UserMessage) for f in self.redactor.find(event.text)}
+        events = [self.redact_event(event, found) for event in events]
         turn = _redact_fields(turn, TURN_TEXT_FIELDS, self.redactor) if turn is not None else None
         self.wrapped.append(session_id, events, turn, expected_events)
 
-    def redact_event(self, event: Event) -> Event:
-        if isinstance(event, SlotSet) and event.name in self.redactor.kinds and event.value not in (None, ""):
+    def redact_event(self, event: Event, found: Iterable[str] = ()) -> Event:
+        """A copy of ``event`` with personal data replaced; ``found``: the kinds found in the same turn's message."""
+        if isinstance(event, SlotSet) and event.value not in (None, ""):
             # The entity extractor's e-mail or phone slot holds personal data whatever it looks like: its value
             # is normalised ("+4930123456") or may be a piece of something else the redactor found (digits
-            # from an IBAN), so the redactor cannot be asked to recognise it again.
-            return replace(event, value=f"[{event.name.upper()}]")
+            # from an IBAN), so the redactor cannot be asked to recognise it again. Likewise a date slot filled
+            # from a message with a date of birth.
+            kind = event.name if event.name in self.redactor.kinds else SLOT_FILLED_FROM.get(event.name)
+            if kind is not None and (kind == event.name or kind in found):
+                return replace(event, value=f"[{kind.upper()}]")
         return _redact_fields(event, EVENT_TEXT_FIELDS.get(type(event), ()), self.redactor)
 
 

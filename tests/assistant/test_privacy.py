@@ -361,6 +361,20 @@ def test_email_and_phone_slots_are_redacted_whatever_their_value_looks_like() ->
     assert RedactingStore(InMemoryStore(), Redactor(kinds=["email"])).redact_event(SlotSet(name="phone", value="0")).value == "0"
 
 
+@pytest.mark.parametrize(
+    ("message", "stored"),
+    [("date of birth: 04/07/1990, deliver any day", "[BIRTH_DATE]"), ("please deliver on 04/07/2026", None)],
+)
+def test_a_date_slot_filled_from_a_date_of_birth_is_redacted_and_other_dates_are_kept(message: str, stored: str | None) -> None:
+    date = EntityExtractor().extract(message)["date"]  # normalised: "1990-04-07", which no detector finds again
+    store = RedactingStore(InMemoryStore(), redactor)
+    session_id = store.create_session("web")
+
+    store.append(session_id, [UserMessage(text=message), SlotSet(name="date", value=date)])
+
+    assert store.load_events(session_id)[-1].value == (stored or date)
+
+
 def test_redacting_store_redacts_what_sqlite_saves(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     store = RedactingStore(SqlStore(engine), redactor)

@@ -25,6 +25,7 @@ database_url = sqlite_or_postgres("test_privacy_stored")
 PERSONAL = (
     "jane.doe@example.com", "7911 123456", "0171 1234567", "DE89 3704", "4111-1111", "Hunter2", "Sommer2024",
     "geheim123", "12.03.1985", "04/07/1990", "Prüfnummer 737", "555-0147",
+    "1990-04-07", "1985-03-12",  # the dates of birth as the entity extractor's date slot holds them
 )
 CONVERSATION = (
     "Where is my order NW-20481736? My email is jane.doe@example.com",
