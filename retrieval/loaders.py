@@ -174,7 +174,16 @@ def _located_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS)
     """The rows of a CSV or JSON FAQ file, each with where it is ("line 7", "entry 3") for messages."""
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text.partition("\n")[0], columns))
-        return [(f"line {reader.line_num}", row) for row in reader]
+        rows, start = [], 1
+        try:
+            reader.fieldnames  # reads the header
+            start = reader.line_num + 1
+            for row in reader:
+                rows.append((f"line {reader.line_num}", row))
+                start = reader.line_num + 1
+        except csv.Error as error:  # e.g. a quote never closed runs past the csv module's field size limit
+            raise UnreadableFile(f"the CSV row starting on line {start} cannot be read ({error}); is a quote there not closed?") from None
+        return rows
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -114,3 +114,16 @@ def test_faq_csv_saved_with_semicolons_or_tabs_loads(tmp_path: Path) -> None:
     assert Path(path).name == "german.csv"
     assert reason == "an FAQ file needs 'question' and 'answer' columns (it has: Frage, Antwort; the faq_columns setting names others)"
     assert [d.title for d in load_paths([root / "german.csv"], faq_columns=("Frage", "Antwort")).documents] == ["Wie lange dauert der Versand?"]
+
+
+def test_a_csv_whose_quote_is_never_closed_is_skipped_naming_the_line_and_the_rest_loads(tmp_path: Path) -> None:
+    rows = ["question,answer", "Do you ship abroad?,Yes.", '"Where is my order?,Use the tracking link.']
+    rows += [f"Question {n}?,Answer {n} {'x' * 100}" for n in range(2000)]  # the open quote swallows them all
+    root = write_files(tmp_path / "kb", {"faq.csv": "\n".join(rows) + "\n", "ok.md": "# OK\n\nStill indexed.\n"})
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["ok"]
+    [(path, reason)] = report.skipped
+    assert Path(path).name == "faq.csv"
+    assert reason == "the CSV row starting on line 3 cannot be read (field larger than field limit (131072)); is a quote there not closed?"
