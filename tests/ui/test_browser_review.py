@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_browser import (  # noqa: F401 (fake_assistant: a fixture)
-    STAFF_PASSWORD, STAFF_USER, contrast, fake_assistant, launch, log_in_to_review, screenshot, serving, wait_for,
+    STAFF_PASSWORD, STAFF_USER, contrast, fake_assistant, launch, log_in_to_review, serving, wait_for,
 )
 
 pytestmark = pytest.mark.browser
@@ -105,7 +105,7 @@ def test_the_review_page_reads_well_to_a_screen_reader_and_a_row_opens_from_the_
         page.get_by_role("tab", name="Knowledge base").click()
         expect(page.get_by_role("grid", name="Documents in the index")).to_be_visible(timeout=20_000)
         expect(page.locator("#kb-outcome")).to_have_attribute("role", "status", timeout=10_000)
-        screenshot(page, "review-keyboard.png", tmp_path, full_page=True)
+        page.screenshot(path=str(tmp_path / "review-keyboard.png"), full_page=True)
         browser.close()
 
 
