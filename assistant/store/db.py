@@ -195,7 +195,9 @@ def check_database_exists(url: str) -> None:
 def make_engine(url: str, create_tables: bool = True, timeouts: DatabaseTimeouts | None = None) -> Engine:
     """An engine for ``url``; creates the SQLite folder and, with ``create_tables``, brings the schema to
     the latest migration (a database made by create_all is stamped first). StoreUnavailable if unreachable.
-    PostgreSQL connections get ``timeouts`` (default: ``DatabaseTimeouts()``), and are pinged before use."""
+    PostgreSQL connections get ``timeouts`` (default: ``DatabaseTimeouts()``), and are pinged before use.
+    Its errors leave out the statement's values (``hide_parameters``): they are what the customer wrote, and
+    an error ends up in the server's log, the spool's rejected file and the review pages' notices."""
     parsed = parse_url(url)
     where = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
@@ -207,11 +209,13 @@ def make_engine(url: str, create_tables: bool = True, timeouts: DatabaseTimeouts
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise StoreUnavailable(f"Cannot open the database {where}: cannot make {path.parent}: {error.strerror or error}") from None
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _enable_sqlite_wal)
     else:
         try:
-            engine = create_engine(url, pool_pre_ping=True, connect_args=postgres_connect_args(parsed, timeouts))
+            engine = create_engine(
+                url, pool_pre_ping=True, connect_args=postgres_connect_args(parsed, timeouts), hide_parameters=True
+            )
         except ModuleNotFoundError as error:
             raise StoreUnavailable(
                 f"Cannot open the database {where}: its driver ({error.name}) is not installed; "

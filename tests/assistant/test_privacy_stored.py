@@ -114,3 +114,21 @@ def test_turns_spooled_during_a_database_outage_are_written_redacted(kb_dir) -> 
         finally:
             assistant.store.close()
             assistant.close()
+
+
+def test_a_refused_write_s_error_does_not_quote_what_the_customer_wrote(database_url: str) -> None:
+    """Database errors are logged and kept in the spool's rejected file: they must not carry the row's values."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from assistant.store import make_engine
+    from assistant.store.tables import EventRow
+
+    engine = make_engine(database_url)
+    row = {"session_id": "no-such-session", "seq": 0, "type": "user", "timestamp": 0.0, "data": {"text": "Maria Schmidtlein, Hauptstrasse 5"}}
+    try:
+        with pytest.raises(IntegrityError) as refused, engine.begin() as connection:
+            connection.execute(insert(EventRow).values(**row))  # no such conversation: the foreign key refuses it
+    finally:
+        engine.dispose()
+    assert "Schmidtlein" not in str(refused.value) and "events" in str(refused.value)
