@@ -30,6 +30,7 @@ BLOCK_TAGS = {
     "figure", "hr", "html", "main", "p", "section", "summary", "table", "tbody", "thead", "tfoot",
 }
 LISTS = {"ul", "ol"}
+_BLOCK_NAMES = sorted(BLOCK_TAGS | set(HEADINGS) | LISTS | {"li", "pre", "table"})
 
 
 def _clean(text: str) -> str:
@@ -40,7 +41,11 @@ def _inline_text(tag: Tag) -> str:
     """Text of an inline element; a ``<br>`` inside it becomes a line break."""
     if tag.name == "br":
         return "\n"
-    return tag.get_text()
+    return "".join(
+        "\n" if isinstance(node, Tag) else str(node)
+        for node in tag.descendants
+        if (isinstance(node, Tag) and node.name == "br") or (isinstance(node, NavigableString) and not isinstance(node, (Comment, Doctype)))
+    )
 
 
 def _list_block(tag: Tag, depth: int = 0) -> list[str]:
@@ -107,8 +112,8 @@ def _blocks(element: Tag, out: list[str]) -> None:
             flush()
             if code := child.get_text().strip("\n"):
                 out.append(f"```\n{code}\n```")
-        elif name in BLOCK_TAGS or name in PAGE_CHROME or name == "li":
-            flush()
+        elif name in BLOCK_TAGS or name in PAGE_CHROME or name == "li" or child.find(_BLOCK_NAMES):
+            flush()  # an inline element around blocks (<a> around a card, <font> around paragraphs) is read as a block
             _blocks(child, out)
         else:
             inline.append(_inline_text(child))
@@ -187,7 +192,11 @@ def load_html(path: Path, doc_id: str, raw: bytes) -> Document:
     url, language = _meta_url(soup), _language(soup)
     _drop_chrome(soup)
     title = _page_title(soup)
-    text = html_to_markdown(soup)
+    try:
+        text = html_to_markdown(soup)
+    except RecursionError:  # elements nested past Python's stack (unclosed tags, one inside the next): plain lines
+        lines = (_clean(line) for line in _content_root(soup).get_text("\n").splitlines())
+        text = "\n".join(line for line in lines if line) + "\n"
     if not text.strip():
         raise UnreadableFile("HTML page without text content")
     title = title or path.stem.replace("-", " ").replace("_", " ").capitalize()

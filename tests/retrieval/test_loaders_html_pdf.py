@@ -246,3 +246,32 @@ def test_progress_bar_over_files(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
     assert len(report.documents) == 2
     assert "Reading files" in capsys.readouterr().err
+
+
+def test_html_nested_deeper_than_the_stack_is_read_as_plain_lines(tmp_path: Path) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() + 100  # unclosed tags, each inside the one before
+    page = "<html><head><title>Old page</title></head><body>" + "<font>" * depth + "<p>Returns take 30 days.</p><p>Keep the receipt.</p></body></html>"
+    root = write_files(tmp_path / "kb", {"old.html": page, "ok.md": "# OK\n\nStill indexed.\n"})
+
+    report = load_paths([root])
+
+    assert report.skipped == []
+    old = next(d for d in report.documents if d.doc_id == "old")
+    assert (old.title, old.text) == ("Old page", "Returns take 30 days.\nKeep the receipt.\n")
+
+
+def test_blocks_and_line_breaks_inside_inline_elements_stay_apart(tmp_path: Path) -> None:
+    page = (
+        "<html><body><h1>Help</h1><a href='/refunds' class='card'><h2>Refunds</h2><p>How refunds work.</p></a>"
+        "<font face='Arial'><p>Returns take 30 days.</p><p>Keep the receipt.</p></font>"
+        "<p><span>Call us<br>Monday to Friday</span><!-- staff note --></p></body></html>"
+    )
+    root = write_files(tmp_path / "kb", {"help.html": page})
+
+    [document] = load_paths([root]).documents
+
+    assert document.text == (
+        "# Help\n\n## Refunds\n\nHow refunds work.\n\nReturns take 30 days.\n\nKeep the receipt.\n\nCall us\nMonday to Friday\n"
+    )
