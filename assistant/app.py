@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -417,7 +418,14 @@ class Assistant:
         """The review page's analytics figures for a date range."""
         from ui.analytics import build_analytics
 
-        return build_analytics(self.sql_store.engine, since, until, embed=self.embedder.embed)
+        return build_analytics(self.sql_store.engine, since, until, embed=self.question_vectors)
+
+    @cached_property
+    def question_vectors(self) -> Callable[[list[str]], Any]:
+        """The embedder's ``embed`` for the analytics' unanswered questions, remembering those seen before."""
+        from ui.analytics import QuestionVectors
+
+        return QuestionVectors(self.embedder.embed)
 
     def close(self) -> None:
         """Stop what runs in the background (the local generator's batching thread), if it was started, and

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
+import numpy as np
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -16,7 +17,9 @@ from fastapi.testclient import TestClient
 from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
-from dialog.store import InMemoryStore
+from dialog.events import BotAnswer, UserMessage
+from dialog.store import InMemoryStore, TurnRecord
+from ui.analytics import QuestionVectors
 from ui.review import EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
 from ui.review_filters import build_filter
 from ui.review_tables import session_table
@@ -252,6 +255,42 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     assert volume["turns"].sum() == 2
     assert dict(zip(latency["Latency"], latency["ms"]))["turns"] == 2
     assert set(intents["intent"]) == {"question", "human"}
+
+
+def test_question_vectors_embed_each_question_once_and_give_what_the_embedder_gives() -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return np.array([[len(t), t.count("e")] for t in texts], dtype=float)
+
+    vectors = QuestionVectors(embed, size=3)
+    first = vectors(["where is it", "cancel", "where is it"])
+    assert calls == [["where is it", "cancel"]]
+    np.testing.assert_array_equal(first, [[11, 2], [6, 1], [11, 2]])
+    vectors(["cancel", "refund"])
+    assert calls[-1] == ["refund"]
+    vectors(["late", "lost"])  # at most 3 kept: "where is it", the least recently used, goes
+    vectors(["where is it", "lost"])
+    assert calls[-1] == ["where is it"]
+
+
+def test_another_look_at_the_analytics_embeds_only_questions_not_seen_before(assistant: Assistant, review: ReviewPage) -> None:
+    # 500 unanswered questions took seconds to embed on each view of the Analytics tab
+    embedded: list[str] = []
+    embed = assistant.embedder.embed
+    assistant.embedder.embed = lambda texts: embedded.extend(texts) or embed(texts)  # type: ignore[method-assign]
+    session_id = assistant.store.create_session()
+    for number, question in enumerate(["Do you sell boats?", "Do you sell planes?", "Do you sell boats?"], start=1):
+        record = TurnRecord(session_id=session_id, turn_no=number, user_text=question, intent="question", intent_confidence=0.9,
+                            action="answer", reason="kb", answer="Sorry.", abstained=True)
+        assistant.store.append(session_id, [UserMessage(text=question), BotAnswer(text="Sorry.", abstained=True)], record)
+
+    first = review.show_analytics("", "")[-1]
+    again = review.show_analytics("", "")[-1]
+
+    assert sorted(embedded) == ["Do you sell boats?", "Do you sell planes?"]
+    assert first.equals(again) and first["times asked"].sum() == 3
 
 
 # -- login, through the HTTP app ----------------------------------------------------------------------
