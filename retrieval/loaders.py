@@ -32,7 +32,7 @@ FAQ_COLUMNS = ("question", "answer")  # default FAQ column names (case-insensiti
 # UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
 _UNICODE_MARKS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
-__all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "SUPPORTED_SUFFIXES"]
+__all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "skip_reason", "SUPPORTED_SUFFIXES"]
 
 
 @dataclass
@@ -355,9 +355,17 @@ def load_paths(
         report.files_read += 1
         try:
             report.documents.extend(load_file(path, doc_id, faq_columns, report.skipped, report.notes))
-        except (UnreadableFile, OSError) as error:
-            report.skipped.append((str(path), str(error)))
+        except Exception as error:  # one strange file (nesting past the stack, a parser's bug) must not stop the rest
+            report.skipped.append((str(path), skip_reason(error)))
     return report
+
+
+def skip_reason(error: Exception) -> str:
+    """Why a file is skipped, in one line: the message of an UnreadableFile or OSError, else the error's kind
+    and message (``cannot be read (RecursionError: ...)``)."""
+    if isinstance(error, (UnreadableFile, OSError)):
+        return str(error)
+    return f"cannot be read ({type(error).__name__}: {error})"
 
 
 def _progress(items: list[tuple[Path, str]], show: bool) -> Iterable[tuple[Path, str]]:

@@ -24,11 +24,11 @@ import pandas as pd
 from gradio.utils import get_upload_folder
 
 from retrieval.embedders import Embedder
-from retrieval.errors import IndexWriteError, UnreadableFile
+from retrieval.errors import IndexWriteError
 from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
-from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file
+from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file, skip_reason
 from retrieval.retriever import Retriever
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
@@ -149,8 +149,8 @@ class KnowledgeBaseAdmin:
                 try:
                     ids = [d.doc_id for d in load_file(path, target.stem, self.faq_columns)]
                     taken = [doc_id for doc_id in ids if doc_id in held_elsewhere]
-                except (UnreadableFile, OSError) as error:
-                    notes.append(f"- skipped {path.name}: {error}")
+                except Exception as error:  # as an ingest skips it: UnreadableFile, or a file no parser copes with
+                    notes.append(f"- skipped {path.name}: {skip_reason(error)}")
                     continue
                 if taken:
                     notes.append(f"- refused {path.name}: the id {taken[0]} belongs to a document ingested from elsewhere; rename the file")

@@ -220,3 +220,18 @@ def test_underlined_markdown_headings_give_the_title_and_sections(tmp_path: Path
     assert [c.heading for c in chunks] == ["Refunds", "Refunds > Partial refunds"]
     assert chunks[1].text.startswith("Only the items returned.") and "---" in chunks[1].text
     assert "```\nnot a heading\n=============\n```" in chunks[1].text
+
+
+def test_a_file_no_parser_copes_with_is_skipped_with_the_reason_and_the_rest_loads(tmp_path: Path) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() * 20
+    root = write_files(
+        tmp_path / "kb",
+        {"nested.json": '{"faq": ' + "[" * depth + "]" * depth + "}", "good.md": "# Good\n\nUseful text.\n"},
+    )
+
+    report = load_paths([root])
+
+    assert [d.doc_id for d in report.documents] == ["good"]
+    assert skipped_by_name(report)["nested.json"].startswith("cannot be read (RecursionError: maximum recursion depth exceeded")

@@ -266,3 +266,13 @@ def test_the_page_indexes_only_files_uploaded_from_the_browser_never_other_serve
 
     assert outcome.startswith("1 added")
     assert "server-notes" not in assistant.retriever.index.documents and "gift-cards" in assistant.retriever.index.documents
+
+
+def test_an_upload_no_parser_copes_with_is_skipped_with_the_reason(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() * 20
+    outcome = admin.upload([upload_file(tmp_path, "faq.json", '{"faq": ' + "[" * depth + "]" * depth + "}")])
+
+    assert outcome.startswith("- skipped faq.json: cannot be read (RecursionError:")
+    assert not list(admin.uploads_dir.iterdir())
