@@ -9,7 +9,7 @@ import typer
 
 from assistant.cli_common import fail, out, run_guarded, settings_from
 from assistant.store import check_database_exists, make_engine
-from assistant.store.staff import StaffUsers
+from assistant.store.staff import StaffUsers, check_new_login
 
 users_app = typer.Typer(help="Manage the staff logins of the review pages (/review).", no_args_is_help=True)
 
@@ -35,11 +35,11 @@ def users_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    users = _users(ctx, create=True)
     try:
-        created = users.set(username, password)
+        check_new_login(username, password)  # before the database is opened: a refused login creates none
     except ValueError as error:
         fail(str(error))
+    created = _users(ctx, create=True).set(username, password)
     out.print(f"{'Added' if created else 'Updated the password of'} {username}. Log in at /review.")
 
 

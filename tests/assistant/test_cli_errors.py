@@ -99,6 +99,19 @@ def test_commands_that_read_do_not_create_a_mistyped_database(runner: CliRunner,
     assert not typo.parent.exists() and not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [("ana", "short", "the password must have at least 10 characters"), ("not a name", "a-long-password-1", "a username is")],
+)
+def test_a_refused_login_creates_no_database(runner: CliRunner, tmp_path: Path, username: str, password: str, message: str) -> None:
+    new = tmp_path / "x.db"
+
+    result = runner.invoke(app, ["--database-url", f"sqlite:///{new}", "users", "add", username, "--password-stdin"], input=password + "\n")
+
+    assert_one_line_error(result, message)
+    assert not new.exists()
+
+
 @pytest.mark.parametrize("command", [["inbox", "list"], ["inbox", "reply", "s1", "hi"], ["inbox", "hand-back", "s1"], ["users", "list"]])
 def test_staff_commands_with_the_database_down_are_one_line(runner: CliRunner, command: list[str]) -> None:
     pytest.importorskip("psycopg")
