@@ -161,6 +161,7 @@ def ingest(
         chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
         signature = ",".join(f"{key}={value}" for key, value in chunking.items())
         seen: dict[str, str] = {}  # doc id -> the file it was loaded from
+        chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
         first_of_hash: dict[str, str] = {}
         to_embed = []
         for target, document in loaded:
@@ -183,7 +184,7 @@ def ingest(
             expected = document_signature(signature, document.kind, sentence_vectors)
             record = {"hash": document.content_hash, "source": document.source, "chunking": expected, "root": target.root}
             if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
-                if refresh(index, document):  # a link, tag or language edited in the front matter or FAQ row
+                if refresh(index, document, chunks_of.get(document.doc_id, [])):  # a link, tag or language edited in the front matter or FAQ row
                     report.updated.append(document.doc_id)
                     index.documents[document.doc_id] = record
                     continue
@@ -193,10 +194,10 @@ def ingest(
                     report.relocated.append(document.doc_id)
                 continue
             (report.updated if known else report.added).append(document.doc_id)
-            index.remove(index.chunk_ids_of(document.doc_id))
+            index.remove(chunks_of.get(document.doc_id, []))
             to_embed.extend(chunk_document(document, max_tokens, overlap_tokens, embedder.count_tokens))
             index.documents[document.doc_id] = record
-        remove_missing(index, report, targets, taken_over, seen)
+        remove_missing(index, report, targets, taken_over, seen, chunks_of)
         if to_embed:
             index.add(to_embed, *embed_chunks(embedder, to_embed, show_progress, sentence_vectors, checkpoint_path(index_dir)))
             report.chunks_embedded = len(to_embed)
@@ -253,12 +254,20 @@ def roots_taken_over(
     return taken
 
 
-def refresh(index: VectorIndex, document: Document) -> bool:
-    """Give the chunks of a document whose text is unchanged its current file path, link, tags and
-    language (no re-embedding: vectors depend on the text only). Whether a link, tag or language changed."""
+def chunk_ids_by_document(index: VectorIndex) -> dict[str, list[int]]:
+    """Document id -> the ids of its chunks in ``index``."""
+    by_document: dict[str, list[int]] = {}
+    for chunk_id, chunk in index.chunks.items():
+        by_document.setdefault(chunk.doc_id, []).append(chunk_id)
+    return by_document
+
+
+def refresh(index: VectorIndex, document: Document, chunk_ids: list[int]) -> bool:
+    """Give the chunks (``chunk_ids``) of a document whose text is unchanged its current file path, link,
+    tags and language (no re-embedding: vectors depend on the text only). Whether a link, tag or language changed."""
     details = chunk_details(document)
     edited = False
-    for chunk_id in index.chunk_ids_of(document.doc_id):
+    for chunk_id in chunk_ids:
         chunk = index.chunks[chunk_id]
         edited |= (chunk.url, chunk.metadata) != (details["url"], details["metadata"])
         index.chunks[chunk_id] = replaced_chunk(chunk, **details)
@@ -266,7 +275,8 @@ def refresh(index: VectorIndex, document: Document) -> bool:
 
 
 def remove_missing(
-    index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: dict[str, str]
+    index: VectorIndex, report: IngestReport, targets: list[IngestTarget], taken_over: set[str], seen: dict[str, str],
+    chunks_of: dict[str, list[int]],
 ) -> None:
     """Remove documents the targets cover that were not loaded (their files were deleted), and every
     document of a root taken over that the new root does not have; an unreadable file keeps its version."""
@@ -288,7 +298,7 @@ def remove_missing(
         if info["source"] in unreadable:
             report.kept.append(doc_id)
             continue
-        index.remove(index.chunk_ids_of(doc_id))
+        index.remove(chunks_of.get(doc_id, []))
         del index.documents[doc_id]
         report.removed.append(doc_id)
 
