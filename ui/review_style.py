@@ -5,7 +5,9 @@ the small script Gradio runs on load.
   buttons are 4.27:1 and 4.46:1), with a focused text box or drop-down ringed in the text's colour (the
   theme's own focus shadow cannot be seen). The theme is served to the login page too; the CSS is not.
 - Script: Gradio's Markdown has no ARIA parameters, so the status lines (what a search found, what an
-  upload did) are made polite live regions here, for screen readers to announce without moving focus.
+  upload did) are made polite live regions here, for screen readers to announce without moving focus;
+  and a group of radio buttons (a ``fieldset`` whose label is a ``span``, not a ``legend``) gets its label
+  as its name, so "up" is read as an answer to "Your thumbs".
 """
 
 from __future__ import annotations
@@ -32,13 +34,20 @@ STATUS_IDS = ("review-status", "inbox-status", "kb-summary", "kb-outcome")
 REVIEW_JS = """
 () => {
   const ids = %s;
-  const mark = () => ids.forEach((id) => {
-    const element = document.getElementById(id);
-    if (element && element.getAttribute("role") !== "status") {
-      element.setAttribute("role", "status");
-      element.setAttribute("aria-live", "polite");
-    }
-  });
+  const mark = () => {
+    ids.forEach((id) => {
+      const element = document.getElementById(id);
+      if (element && element.getAttribute("role") !== "status") {
+        element.setAttribute("role", "status");
+        element.setAttribute("aria-live", "polite");
+      }
+    });
+    // a group of radio buttons is named by its label, as a <legend> would name it
+    document.querySelectorAll("fieldset:not([aria-label])").forEach((group) => {
+      const label = group.querySelector('[data-testid="block-info"]');
+      if (label) group.setAttribute("aria-label", label.textContent.trim());
+    });
+  };
   mark();
   new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });  // tabs render late
 }

@@ -98,6 +98,8 @@ def test_the_review_page_reads_well_to_a_screen_reader_and_a_row_opens_from_the_
         page.keyboard.press("Enter")
         transcript = page.locator("#review-transcript")
         expect(transcript.get_by_role("heading", level=2)).to_contain_text(result.session_id, timeout=20_000)
+        thumbs = page.get_by_role("group", name="Your thumbs")  # the radio buttons' group had no name
+        expect(thumbs.get_by_role("radio")).to_have_count(3)
 
         page.get_by_role("tab", name="Inbox").click()
         expect(page.get_by_role("grid", name="Conversations with a person")).to_be_visible()
