@@ -1,6 +1,6 @@
 """PII redaction for conversation logs: e-mail addresses, phone numbers, payment card numbers
-(Luhn-checked), IBANs (mod-97-checked) and the operator's own patterns become placeholders such as
-``[EMAIL]`` before anything is stored.
+(Luhn-checked), IBANs (mod-97-checked), secrets and dates of birth after their label, names where they are
+introduced, and the operator's own patterns become placeholders such as ``[EMAIL]`` before anything is stored.
 
 ``RedactingStore`` wraps a ConversationStore and redacts what it saves; the dialog manager's caller
 keeps the original text, so the language model sees what the customer actually wrote. Measured by
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from assistant.labelled_pii import birth_date_spans, name_spans, secret_spans
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
@@ -31,9 +32,9 @@ from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-BUILTIN_KINDS = ("email", "phone", "card", "iban", "secret", "birth_date")
+BUILTIN_KINDS = ("email", "phone", "card", "iban", "secret", "birth_date", "name")
 # Overlapping findings: the longest wins; on equal length, the more specific kind (lower rank).
-_RANK = {"email": 0, "iban": 1, "card": 2, "birth_date": 2, "secret": 3, "phone": 4}
+_RANK = {"email": 0, "iban": 1, "card": 2, "birth_date": 2, "secret": 3, "phone": 4, "name": 5}
 _CUSTOM_RANK = 3
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -261,69 +262,6 @@ def find_phones(text: str) -> list[Finding]:
     return findings
 
 
-# Secrets and dates of birth are found by their label: "my password is …", "CVC 123", "geboren am 12.03.1985".
-_SECRET_LABEL = (
-    r"(?:\b(?:pass\s?words?|passwort|passwd|pwd?|pass\s?code|kennwort|pin(?:\s?code|\s?number|-?nummer)?|"
-    r"cvc2?|cvv2?|csc|cid|security\s+code|(?:card\s+)?verification\s+(?:code|value)|one[-\s]?time\s+(?:code|password)|"
-    r"otp|2fa\s+code|sicherheitscode|(?:karten)?prüf(?:nummer|ziffer|zahl)|geheimzahl|bestätigungscode|einmal(?:code|passwort))"
-    r"|\b(?-i:TAN))"
-)
-_SAID = r"(?:\s+(?:is|was|ist|lautet|war|wäre|would\s+be))"  # "password is X" (else a value must hold a digit)
-_SECRET = re.compile(
-    rf"{_SECRET_LABEL}(?P<said>{_SAID}?\s*[:=]|{_SAID})?\s*[\"'„“‚‘]?(?P<value>\d{{3}}[ -]\d{{3}}\b|[^\s.,;:?!()\"'“”‘’][^\s\"'“”‘’]{{2,63}})",
-    re.IGNORECASE,
-)
-# what follows "my password is" when no password does: "… is not working", "… ist falsch"
-_NOT_A_SECRET = frozenset(
-    "not wrong incorrect invalid expired correct right too still being required needed changed reset case the a an "
-    "my your and or now no nicht falsch ungültig abgelaufen korrekt richtig zu noch immer mein meine und oder "
-    "jetzt kein keine".split()
-)
-_MONTH = (
-    r"jan(?:uary|uar)?|feb(?:ruary|ruar)?|mar(?:ch)?|märz|apr(?:il)?|may|mai|june?|juni|july?|juli|aug(?:ust)?|"
-    r"sep(?:t|tember)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?|dez(?:ember)?"
-)
-_DATE_WRITTEN = (
-    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|"
-    rf"\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:of\s+)?(?:{_MONTH})\.?,?\s+\d{{4}}|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-)
-_BIRTH_DATE = re.compile(
-    r"(?:\bborn(?:\s+(?:on|in))?|\bdate\s+of\s+birth|\bbirth\s*date|\bbirthday|\bd\.?o\.?b\b\.?|\bgeboren(?:\s+am)?|"
-    r"\bgeb\.|\bgeburtsdatum|\bgeburtstag)(?:\s+(?:is|was|ist|war))?\s*[:=]?\s*(?:(?:on|am|the)\s+)?"
-    rf"(?P<date>{_DATE_WRITTEN})"
-    rf"|\bam\s+(?P<date_before>{_DATE_WRITTEN})\s+geboren\b",  # "ich bin am 3. April 1990 geboren"
-    re.IGNORECASE,
-)
-
-
-_LIKE_A_SECRET = re.compile(r"\d|[^\w\s-]|.[A-Z]")  # a digit, a symbol, or a capital after the first letter
-
-
-def find_secrets(text: str) -> list[Finding]:
-    """What follows a password, PIN, card security code or one-time code label. After ":" or "=" any word
-    ("Passwort: geheim"); after "is" only one that looks like a secret, with a digit, a symbol or an inner
-    capital ("my password is Hunter2!", not "… is scratched off"); right after the label, one with a digit
-    ("cvc 123", not "password reset")."""
-    findings = []
-    for match in _SECRET.finditer(text):
-        value, said = match.group("value").rstrip(".,;:?)]"), (match.group("said") or "").strip()
-        if value.lower() in _NOT_A_SECRET or len(value) < 3:
-            continue
-        looks_secret = _LIKE_A_SECRET.search(value) if said and said[-1] not in ":=" else re.search(r"\d", value) if not said else True
-        if looks_secret:
-            findings.append(Finding("secret", match.start("value"), match.start("value") + len(value)))
-    return findings
-
-
-def find_birth_dates(text: str) -> list[Finding]:
-    """A date after a birth label: "born on 12 March 1985", "DOB: 1985-03-12", "geboren am 12.03.1985"."""
-    findings = []
-    for match in _BIRTH_DATE.finditer(text):
-        group = "date" if match.group("date") else "date_before"
-        findings.append(Finding("birth_date", match.start(group), match.end(group)))
-    return findings
-
-
 # Scripts written without spaces between words (or with particles glued to a number): Thai, CJK
 # punctuation, kana, ideographs, Hangul syllables, half-width kana. A number touching them is not "glued to a
 # word" as it would be in "AB12345678".
@@ -365,9 +303,15 @@ class _AsciiForms(dict[int, int]):
 _ASCII_FORMS = _AsciiForms()
 
 
+def _labelled_kind(kind: str, spans: Callable[[str], list[tuple[int, int]]]) -> Callable[[str], list[Finding]]:
+    return lambda text: [Finding(kind, start, end) for start, end in spans(text)]
+
+
 DETECTORS = {
     "email": find_emails, "phone": find_phones, "card": find_cards, "iban": find_ibans,
-    "secret": find_secrets, "birth_date": find_birth_dates,
+    "secret": _labelled_kind("secret", secret_spans),
+    "birth_date": _labelled_kind("birth_date", birth_date_spans),
+    "name": _labelled_kind("name", name_spans),
 }
 
 

@@ -234,8 +234,10 @@ def fill(template: str, rng: random.Random) -> tuple[str, list[Finding]]:
         if slot in MAKERS:
             value = MAKERS[slot](rng)
             spans.append(Finding(slot, len(text), len(text) + len(value)))
-        elif slot == "name":
+        elif slot == "name":  # planted without a title: "Dr. [NAME]"
             value = rng.choice(NAMES)
+            title = len(value) - len(value.removeprefix("Dr. "))
+            spans.append(Finding("name", len(text) + title, len(text) + len(value)))
         elif slot == "expiry":
             value = f"{rng.randint(1, 12):02d}/{rng.randint(25, 31)}"
         elif slot == "cvc":  # a card's security code is a secret (assistant/privacy.py finds it by its label)

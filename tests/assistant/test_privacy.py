@@ -131,6 +131,44 @@ def test_questions_about_passwords_and_birthdays_are_kept(text: str) -> None:
     assert redactor.redact(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi, I'm Jane Doe. Where is my order NW-20481736?", "Hi, I'm [NAME]. Where is my order NW-20481736?"),
+        ("My name is Li Wang, li.wang@gmail.com", "My name is [NAME], [EMAIL]"),
+        ("Hallo, hier ist Max Mustermann, meine Bestellnummer ist NW-20481740", "Hallo, hier ist [NAME], meine Bestellnummer ist NW-20481740"),
+        ("Ich heiße Anna Schmidt und wohne in Köln", "Ich heiße [NAME] und wohne in Köln"),
+        ("Bitte auf DE89370400440532013000, Kontoinhaber Jürgen Müller", "Bitte auf [IBAN], Kontoinhaber [NAME]"),
+        ("I'm Jean-Luc van der Berg from Paris", "I'm [NAME] from Paris"),
+        ("Fatima Okafor here (+44 7911 123456)", "[NAME] here ([PHONE])"),
+        ("Where is it? Thanks, Jane", "Where is it? Thanks, [NAME]"),
+        ("Die Lampe ist kaputt.\nViele Grüße\nMax Mustermann", "Die Lampe ist kaputt.\nViele Grüße\n[NAME]"),
+        ("Best regards, Dr. Anna Müller", "Best regards, Dr. [NAME]"),
+    ],
+)
+def test_names_are_found_where_they_are_introduced(text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not happy with the Aero Kettle",
+        "I'm Happy with it, thanks",
+        "I'm looking for the Lumen Desk Lamp",
+        "I'm in Berlin next week",
+        "I am German.",
+        "This is Aero Kettle broken",
+        "Thanks, Northwind Plus is great",
+        "Ich bin Kunde seit 2019",
+        "Where is my order? Thanks!",
+        "Jane Doe",  # a bare name: not looked for
+    ],
+)
+def test_capitalised_words_that_are_no_introduced_name_are_kept(text: str) -> None:
+    assert redactor.redact(text) == text
+
+
 def test_several_findings_in_one_message() -> None:
     text = "I'm Li (li.wang@gmail.com, +44 7911 123456), refund {amount} to GB29NWBK60161331926819 not 4111111111111111."
     assert redactor.redact(text) == "I'm Li ([EMAIL], [PHONE]), refund {amount} to [IBAN] not [CARD]."

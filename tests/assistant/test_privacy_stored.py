@@ -26,11 +26,12 @@ PERSONAL = (
     "jane.doe@example.com", "7911 123456", "0171 1234567", "DE89 3704", "4111-1111", "Hunter2", "Sommer2024",
     "geheim123", "12.03.1985", "04/07/1990", "Prüfnummer 737", "555-0147",
     "1990-04-07", "1985-03-12",  # the dates of birth as the entity extractor's date slot holds them
+    "Mustermann",
 )
 CONVERSATION = (
     "Where is my order NW-20481736? My email is jane.doe@example.com",
     "I'm Jane, my mobile is +44 7911 123456 and my password is Hunter2!x, date of birth: 04/07/1990",
-    "Meine Telefonnummer ist 0171 1234567, mein Passwort ist Sommer2024! und ich bin geboren am 12.03.1985",
+    "Ich heiße Max Mustermann, meine Telefonnummer ist 0171 1234567, mein Passwort ist Sommer2024! und ich bin geboren am 12.03.1985",
     "Bitte erstatten Sie auf DE89 3704 0044 0532 0130 00 oder Karte 4111-1111-1111-1111, Prüfnummer 737",
     "Ich möchte mit einem Menschen sprechen, ruf mich an: (212) 555-0147",
 )
@@ -76,7 +77,7 @@ def test_personal_data_in_english_and_german_is_stored_redacted_and_the_order_lo
 
     assert "Shipped" in replies[0]["text"]  # the lookup saw the order number and the address as typed
     rows = stored_text(assistant)
-    assert "NW-20481736" in rows and "[EMAIL]" in rows and "[SECRET]" in rows and "[BIRTH_DATE]" in rows
+    assert "NW-20481736" in rows and "[EMAIL]" in rows and "[SECRET]" in rows and "[BIRTH_DATE]" in rows and "[NAME]" in rows
     assert [value for value in PERSONAL if value in rows] == []
 
 

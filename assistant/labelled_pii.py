@@ -1,0 +1,120 @@
+"""Personal data found by the words around it rather than by its shape: a password, PIN or card security
+code after its label, a date of birth after a birth label, a person's name where it is introduced (English
+and German). Each function returns the ``(start, end)`` spans of what it found; ``assistant.privacy`` turns
+them into findings. See docs/privacy.md for what each one catches and leaves.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Secrets and dates of birth are found by their label: "my password is …", "CVC 123", "geboren am 12.03.1985".
+_SECRET_LABEL = (
+    r"(?:\b(?:pass\s?words?|passwort|passwd|pwd?|pass\s?code|kennwort|pin(?:\s?code|\s?number|-?nummer)?|"
+    r"cvc2?|cvv2?|csc|cid|security\s+code|(?:card\s+)?verification\s+(?:code|value)|one[-\s]?time\s+(?:code|password)|"
+    r"otp|2fa\s+code|sicherheitscode|(?:karten)?prüf(?:nummer|ziffer|zahl)|geheimzahl|bestätigungscode|einmal(?:code|passwort))"
+    r"|\b(?-i:TAN))"
+)
+_SAID = r"(?:\s+(?:is|was|ist|lautet|war|wäre|would\s+be))"  # "password is X" (else a value must hold a digit)
+_SECRET = re.compile(
+    rf"{_SECRET_LABEL}(?P<said>{_SAID}?\s*[:=]|{_SAID})?\s*[\"'„“‚‘]?(?P<value>\d{{3}}[ -]\d{{3}}\b|[^\s.,;:?!()\"'“”‘’][^\s\"'“”‘’]{{2,63}})",
+    re.IGNORECASE,
+)
+# what follows "my password is" when no password does: "… is not working", "… ist falsch"
+_NOT_A_SECRET = frozenset(
+    "not wrong incorrect invalid expired correct right too still being required needed changed reset case the a an "
+    "my your and or now no nicht falsch ungültig abgelaufen korrekt richtig zu noch immer mein meine und oder "
+    "jetzt kein keine".split()
+)
+_MONTH = (
+    r"jan(?:uary|uar)?|feb(?:ruary|ruar)?|mar(?:ch)?|märz|apr(?:il)?|may|mai|june?|juni|july?|juli|aug(?:ust)?|"
+    r"sep(?:t|tember)?|oct(?:ober)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?|dez(?:ember)?"
+)
+_DATE_WRITTEN = (
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|"
+    rf"\d{{1,2}}(?:st|nd|rd|th|\.)?\s+(?:of\s+)?(?:{_MONTH})\.?,?\s+\d{{4}}|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+)
+_BIRTH_DATE = re.compile(
+    r"(?:\bborn(?:\s+(?:on|in))?|\bdate\s+of\s+birth|\bbirth\s*date|\bbirthday|\bd\.?o\.?b\b\.?|\bgeboren(?:\s+am)?|"
+    r"\bgeb\.|\bgeburtsdatum|\bgeburtstag)(?:\s+(?:is|was|ist|war))?\s*[:=]?\s*(?:(?:on|am|the)\s+)?"
+    rf"(?P<date>{_DATE_WRITTEN})"
+    rf"|\bam\s+(?P<date_before>{_DATE_WRITTEN})\s+geboren\b",  # "ich bin am 3. April 1990 geboren"
+    re.IGNORECASE,
+)
+
+
+_LIKE_A_SECRET = re.compile(r"\d|[^\w\s-]|.[A-Z]")  # a digit, a symbol, or a capital after the first letter
+
+
+# A person's name after the words that introduce one; the name is one to three capitalised words.
+_PERSON = (
+    r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Herr|Frau|Prof)\.?\s+)?(?P<name>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+"
+    r"(?:[ \t]+(?:(?:van|von|de|der|den|da|di|du|le|la|al|el|bin|ten|zu)[ \t]+)*[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+){0,2})"
+)
+# after these, whatever capitalised words follow are a name
+_NAMED_BY = (
+    r"\b(?:(?i:my\s+name\s+is|my\s+name's|name\s+is|(?:full\s+)?name\s*:|mein\s+name\s+ist|ich\s+hei(?:ß|ss)e|name\s+lautet)|"
+    r"(?i:account\s+holder|card\s*holder|kontoinhaber(?:in)?|karteninhaber(?:in)?|recipient|empfänger(?:in)?)\s*:?)\s+"
+)
+# after these, only a name that ends there ("I'm Jane Doe, …", "this is Tom here"), not "I'm Happy with it"
+_INTRODUCED_BY = r"\b(?i:i'm|i\s+am|this\s+is|it's|hier\s+ist|hier\s+spricht|ich\s+bin)\s+"
+_NAME_ENDS = r"(?=\s*(?:[,.!;:)\n]|$)|\s+(?i:here|speaking|from|hier|aus|and|und)\b)"
+_SIGN_OFF = (
+    r"(?i:thanks|thank\s+you|cheers|regards|best\s+regards|kind\s+regards|best\s+wishes|best|sincerely|yours|"
+    r"viele\s+grüße|liebe\s+grüße|beste\s+grüße|freundliche\s+grüße|mit\s+freundlichen\s+grüßen|grüße|gruß|mfg|lg|vg|danke)"
+    r"\s*[,!.]?\s*"
+)
+_PERSON_NAMES = (
+    re.compile(_NAMED_BY + _PERSON),
+    re.compile(_INTRODUCED_BY + _PERSON + _NAME_ENDS),
+    re.compile(r"(?:^|[\n.!?,]\s*)" + _SIGN_OFF + _PERSON + r"\s*[.!]?\s*$"),  # at the end of the message
+    re.compile(r"^\s*(?:(?i:hi|hello|hallo|hey)\s*[,!]?\s*)?" + _PERSON + r"\s+(?i:here|hier)\b"),  # "Jane Doe here, …"
+)
+# capitalised words that follow "I'm" or "this is" without being a name
+_NOT_A_NAME = frozenset(
+    "I Im Sorry Not Very So Still Just Really Also Here There Back Happy Unhappy Sure Looking Trying Writing Calling "
+    "Ok Okay Fine Good Great Done New Interested Waiting Nicht Sehr Auch Noch Hier Da Zufrieden Unzufrieden "
+    "The A An Your My It This That Order Bestellung Kunde Kundin Customer Member Mitglied German English British American "
+    "French Swiss Austrian Dutch Spanish Italian Deutscher Deutsche Österreicher Schweizer".split()
+)
+
+
+def name_spans(text: str) -> list[tuple[int, int]]:
+    """A person's name where one is introduced: "my name is Jane Doe", "ich heiße Max Mustermann", "I'm Li
+    Wang, …", "account holder Max Mustermann", a sign-off ("Thanks, Jane"). Bare names are not found."""
+    findings = []
+    for pattern in _PERSON_NAMES:
+        for match in pattern.finditer(text):
+            if match.group("name").split()[0].strip("'’-") not in _NOT_A_NAME:
+                findings.append((match.start("name"), match.end("name")))
+    return findings
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """What follows a password, PIN, card security code or one-time code label. After ":" or "=" any word
+    ("Passwort: geheim"); after "is" only one that looks like a secret, with a digit, a symbol or an inner
+    capital ("my password is Hunter2!", not "… is scratched off"); right after the label, one with a digit
+    ("cvc 123", not "password reset")."""
+    findings = []
+    for match in _SECRET.finditer(text):
+        value, said = match.group("value").rstrip(".,;:?)]"), (match.group("said") or "").strip()
+        if value.lower() in _NOT_A_SECRET or len(value) < 3:
+            continue
+        if not said:
+            looks_secret = bool(re.search(r"\d", value))
+        elif said[-1] in ":=":
+            looks_secret = True
+        else:
+            looks_secret = bool(_LIKE_A_SECRET.search(value))
+        if looks_secret:
+            findings.append((match.start("value"), match.start("value") + len(value)))
+    return findings
+
+
+def birth_date_spans(text: str) -> list[tuple[int, int]]:
+    """A date after a birth label: "born on 12 March 1985", "DOB: 1985-03-12", "geboren am 12.03.1985"."""
+    findings = []
+    for match in _BIRTH_DATE.finditer(text):
+        group = "date" if match.group("date") else "date_before"
+        findings.append((match.start(group), match.end(group)))
+    return findings
