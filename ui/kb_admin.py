@@ -33,7 +33,6 @@ from retrieval.retriever import Retriever
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 LOCK_WAIT_SECONDS = 10.0  # how long a page action waits for an ingest running elsewhere before it gives up
 DOCUMENT_COLUMNS = ["Document", "Chunks", "File"]
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and "_"
@@ -128,8 +127,8 @@ class KnowledgeBaseAdmin:
 
     def upload(self, files: list[str] | None) -> str:
         """Index the uploaded files from the uploads folder. Each file is read first: one that cannot be
-        read is reported and not kept (an earlier upload of the same name stays); a re-upload of a
-        name replaces that file."""
+        read, or is over an ingest's size limit for its type (``retrieval.loaders``), is reported and not
+        kept (an earlier upload of the same name stays); a re-upload of a name replaces that file."""
         if not files:
             raise refusal("Choose one or more files first.")
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
@@ -141,8 +140,6 @@ class KnowledgeBaseAdmin:
             target = self.uploads_dir / safe_filename(path.name)
             if target.suffix.lower() not in SUPPORTED_SUFFIXES:
                 notes.append(f"- refused {path.name}: supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}")
-            elif path.stat().st_size > MAX_UPLOAD_BYTES:
-                notes.append(f"- refused {path.name}: larger than {MAX_UPLOAD_BYTES // 2**20} MB")
             elif target in accepted:
                 notes.append(f"- refused {path.name}: {accepted[target].name} in this upload is also saved as {target.name}; rename one")
             else:

@@ -276,3 +276,22 @@ def test_an_upload_no_parser_copes_with_is_skipped_with_the_reason(admin: Knowle
 
     assert outcome.startswith("- skipped faq.json: cannot be read (RecursionError:")
     assert not list(admin.uploads_dir.iterdir())
+
+
+def test_uploads_have_the_size_limits_of_an_ingest(admin: KnowledgeBaseAdmin, tmp_path: Path) -> None:
+    import re
+
+    from pdf_samples import make_pdf
+
+    pdf = make_pdf(["Kettle manual\nDescale the kettle monthly."], title="Kettle guide")
+    header, rest = pdf.split(b"\n", 1)
+    padding = b"%" + b"x" * (25 * 2**20) + b"\n"  # a 25 MB manual (PDFs may be 100 MB): offsets shifted past it
+    rest = re.sub(rb"(\d{10}) 00000 n ", lambda m: b"%010d 00000 n " % (int(m.group(1)) + len(padding)), rest)
+    rest = re.sub(rb"startxref\n(\d+)", lambda m: b"startxref\n%d" % (int(m.group(1)) + len(padding)), rest)
+    text = "Kettle notes.\n" * (21 * 2**20 // 14 + 1)  # text files stay limited to 20 MB
+
+    outcome = admin.upload([upload_file(tmp_path, "kettle.pdf", header + b"\n" + padding + rest), upload_file(tmp_path, "notes.txt", text)])
+
+    assert outcome.startswith("1 added")
+    assert "- skipped notes.txt: file too large: 21.0 MB, the limit is 20 MB" in outcome
+    assert sorted(p.name for p in admin.uploads_dir.iterdir()) == ["kettle.pdf"]
