@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,6 +137,15 @@ def is_outage(error: BaseException) -> bool:
     return any(marker in message for marker in _OUTAGE_MESSAGES)
 
 
+PRIVATE_MODE = 0o600  # files that hold customers' words: readable and writable by the server's user only
+
+
+def private_opener(path: str, flags: int) -> int:
+    """For ``open(…, opener=private_opener)``: a file it creates gets ``PRIVATE_MODE``, not the umask's usual
+    world-readable 0644 (an existing file keeps its mode)."""
+    return os.open(path, flags, PRIVATE_MODE)
+
+
 def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     # first: switching to WAL, and every write, may have to wait for another process (a migration, a
@@ -209,6 +219,11 @@ def make_engine(url: str, create_tables: bool = True, timeouts: DatabaseTimeouts
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise StoreUnavailable(f"Cannot open the database {where}: cannot make {path.parent}: {error.strerror or error}") from None
+            if not path.exists():  # made here, so SQLite's file (and its -wal and -shm, which take its mode) is private
+                try:
+                    open(path, "ab", opener=private_opener).close()
+                except OSError as error:
+                    raise StoreUnavailable(f"Cannot open the database {where}: {error.strerror or error}") from None
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _enable_sqlite_wal)
     else:

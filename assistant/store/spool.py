@@ -54,7 +54,7 @@ from typing import IO, Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable
+from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable, private_opener
 from assistant.store.sql_store import SqlStore
 from dialog.events import Event, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
@@ -123,7 +123,8 @@ def forget_rejected(spool_path: Path, session_ids: list[str]) -> int:
             kept.append(line)
     if removed:
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(b"".join(kept))
+        with open(temporary, "wb", opener=private_opener) as out:
+            out.write(b"".join(kept))
         os.replace(temporary, path)
     return removed
 
@@ -413,7 +414,7 @@ class SpoolingStore:
         """Append one line to the spool, flushed to disk before the caller is told the write is done."""
         if self._file is None:
             self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.spool_path, "ab")  # noqa: SIM115 - kept open while spooling
+            self._file = open(self.spool_path, "ab", opener=private_opener)  # noqa: SIM115 - kept open while spooling
         self._file.write(record.to_json().encode("utf-8") + b"\n")
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -487,7 +488,7 @@ class SpoolingStore:
             record.id, record.op, record.session_id, error, self.rejected_path,
         )
         line = json.loads(record.to_json()) | {"error": f"{type(error).__name__}: {error}"}
-        with open(self.rejected_path, "a", encoding="utf-8") as out:
+        with open(self.rejected_path, "a", encoding="utf-8", opener=private_opener) as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def _load_with_pending(self, session_id: str) -> list[Event]:
@@ -607,7 +608,7 @@ class SpoolingStore:
                 record = _Record.from_json(line, position)
             except (ValueError, KeyError, TypeError) as error:
                 log.error("unreadable line in %s at byte %d: %s", self.spool_path, position - len(line), error)
-                with open(self.rejected_path, "ab") as out:
+                with open(self.rejected_path, "ab", opener=private_opener) as out:
                     out.write(line)
                 continue
             self._pending.append(record)

@@ -303,6 +303,7 @@ def test_delete_command_removes_the_conversations_writes_the_database_refused_af
     replaying.flush()
     replaying.close()
     rejected = rejected_file(spool).read_text(encoding="utf-8")
+    assert rejected_file(spool).stat().st_mode & 0o777 == 0o600  # for the server's user only
     assert rejected.count("Schmidtlein") == 2 and "vanished-1" in rejected and "vanished-2" in rejected  # nothing to add them to
     base = ["--data-dir", str(tmp_path / "data"), "--database-url", database_url, "logs", "delete"]
 
@@ -311,3 +312,4 @@ def test_delete_command_removes_the_conversations_writes_the_database_refused_af
     assert "Deleted 1 conversation(s)" in result.stdout and "and 1 refused write(s) kept from an outage" in result.stdout
     left = [json.loads(line) for line in rejected_file(spool).read_text(encoding="utf-8").splitlines()]
     assert [line["session_id"] for line in left] == ["vanished-2"] and counts(store, kept) == (1, 3, 1)
+    assert rejected_file(spool).stat().st_mode & 0o777 == 0o600

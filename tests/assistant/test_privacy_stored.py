@@ -105,6 +105,7 @@ def test_turns_spooled_during_a_database_outage_are_written_redacted(kb_dir) -> 
             session = http.post("/api/sessions").json()["session_id"]
             for message in CONVERSATION[1:]:
                 say(http, session, message)
+            assert assistant.spool_path.stat().st_mode & 0o777 == 0o600  # for the server's user only
             spooled = assistant.spool_path.read_text(encoding="utf-8")
             assert "[SECRET]" in spooled and [value for value in PERSONAL if value in spooled] == []
             with Forwarder(port, (real.host, real.port or 5432)):
@@ -133,3 +134,18 @@ def test_a_refused_write_s_error_does_not_quote_what_the_customer_wrote(database
     finally:
         engine.dispose()
     assert "Schmidtlein" not in str(refused.value) and "events" in str(refused.value)
+
+
+def test_a_new_sqlite_database_and_its_log_files_are_readable_by_their_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.store import SqlStore, make_engine
+    from dialog.events import UserMessage
+
+    store = SqlStore(make_engine(f"sqlite:///{tmp_path / 'db' / 'assistant.db'}"))
+    session_id = store.create_session()
+    store.append(session_id, [UserMessage(text="Ich heiße Max Mustermann")])
+
+    files = sorted(path.name for path in (tmp_path / "db").iterdir())
+    modes = {path.name: path.stat().st_mode & 0o777 for path in (tmp_path / "db").iterdir()}
+    store.engine.dispose()
+    assert files == ["assistant.db", "assistant.db-shm", "assistant.db-wal"]
+    assert set(modes.values()) == {0o600}, modes
