@@ -65,9 +65,11 @@ def build_analytics(
         columns=["Metric", "Value"],
     )
     volume = pd.DataFrame(
-        [(v.day.isoformat(), v.sessions, v.turns) for v in analytics.volume_per_day(engine, since, until)],
+        [(v.day, v.sessions, v.turns) for v in analytics.volume_per_day(engine, since, until)],
         columns=["day", "sessions", "turns"],
     )
+    # days as dates: a time axis with a few readable ticks (as text, each of 90 days was a label, all overlapping)
+    volume["day"] = pd.to_datetime(volume["day"])
     latency = analytics.latency_percentiles(engine, since, until)
     latency_table = pd.DataFrame(
         [["turns", latency.turns], ["p50", _round(latency.p50_ms)], ["p95", _round(latency.p95_ms)]],

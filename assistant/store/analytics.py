@@ -141,7 +141,8 @@ def volume_per_day(bind: Bind, since: When = None, until: When = None) -> list[D
             .group_by(per_session.c.day)
             .order_by(per_session.c.day)
         )
-        counted = {_as_date(d): (sessions, turns) for d, sessions, turns in connection.execute(query)}
+        # int: PostgreSQL's sum() is a numeric (Decimal), which a plot takes for categories, not amounts
+        counted = {_as_date(d): (sessions, int(turns)) for d, sessions, turns in connection.execute(query)}
     if not counted:
         return []
     first, last = min(counted), max(counted)

@@ -118,6 +118,8 @@ def test_volume_per_day_counts_turns_and_their_sessions_per_utc_day_with_gaps_fi
         DayVolume(date(2024, 5, 3), sessions=0, turns=0),
         DayVolume(date(2024, 5, 4), sessions=1, turns=1),
     ]
+    # whole numbers, which a plot draws as amounts (a Decimal column was drawn as categories)
+    assert {type(n) for v in volume_per_day(log.engine) for n in (v.sessions, v.turns)} == {int}
 
 
 def test_volume_per_day_within_a_range(log: SqlStore) -> None:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -253,6 +254,9 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     values = dict(zip(rates["Metric"], rates["Value"]))
     assert values["Conversations"] == "2" and values["Handoff rate"] == "50.0%"
     assert volume["turns"].sum() == 2
+    # a time axis with readable ticks, bars as amounts: 90 days as text were 90 overlapping labels, and
+    # PostgreSQL's Decimal sums were drawn as categories
+    assert pd.api.types.is_datetime64_any_dtype(volume["day"]) and pd.api.types.is_integer_dtype(volume["turns"])
     assert dict(zip(latency["Latency"], latency["ms"]))["turns"] == 2
     assert set(intents["intent"]) == {"question", "human"}
 
