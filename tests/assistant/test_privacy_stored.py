@@ -4,8 +4,6 @@ order-status lookup still gets the order number and e-mail address it needs."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,6 +13,7 @@ from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards
 from assistant.app import Assistant
 from assistant.config import load_settings
+from api_helpers import say
 from conftest import HASH_MIN_SCORE
 from postgres_schemas import sqlite_or_postgres
 from retrieval.ingest import ingest
@@ -50,13 +49,6 @@ def client(database_url: str, kb_dir):  # type: ignore[no-untyped-def]
     install_api_guards(app, ApiGuards())
     yield TestClient(app), assistant
     assistant.close()
-
-
-def say(client: TestClient, session_id: str, message: str) -> dict:
-    response = client.post(f"/api/sessions/{session_id}/messages", json={"text": message})
-    assert response.status_code == 200, response.text
-    done = [line for line in response.text.splitlines() if line.startswith("data: ")][-1]
-    return json.loads(done.removeprefix("data: "))
 
 
 def stored_text(assistant: Assistant) -> str:

@@ -3,14 +3,13 @@ with, through the real HTTP API and the real store (redaction on, as served)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards
+from api_helpers import say
 
 # what demo/orders.csv holds for NW-20481736: none of it may reach someone without the order's address
 PRIVATE = ("Aero Kettle", "UPS", "1Z999AA10123456784", "2025-03-06", "Shipped")
@@ -22,13 +21,6 @@ def client(assistant) -> TestClient:  # type: ignore[no-untyped-def]
     app.include_router(create_router(assistant.manager))
     install_api_guards(app, ApiGuards())
     return TestClient(app)
-
-
-def say(client: TestClient, session_id: str, text: str) -> dict:
-    response = client.post(f"/api/sessions/{session_id}/messages", json={"text": text})
-    assert response.status_code == 200, response.text
-    done = [line for line in response.text.splitlines() if line.startswith("data: ")][-1]
-    return json.loads(done.removeprefix("data: "))
 
 
 def new_session(client: TestClient) -> str:
