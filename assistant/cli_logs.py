@@ -127,18 +127,31 @@ def logs_purge(
     older_than: Annotated[str, typer.Option(help="Delete conversations idle longer than this: e.g. 90d, 2w, 12h.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
 ) -> None:
-    """Delete conversations (with their events and turn records) whose last activity is older than the cutoff."""
+    """Delete conversations (with their events and turn records) whose last activity is older than the cutoff,
+    and the writes the database refused after an outage (DATA_DIR/spool/turns.jsonl.rejected) spooled before it."""
     from assistant.store import admin
 
     age = run_guarded(lambda: admin.parse_age(older_than))
-    url = settings_from(ctx).database_url
-    report = run_guarded(lambda: admin.purge_logs(url, age, dry_run=dry_run))
+    settings = settings_from(ctx)
+    report = run_guarded(lambda: admin.purge_logs(settings.database_url, age, dry_run=dry_run))
+    rejected = 0 if report.dry_run else forget_rejected_or_fail(settings.data_dir, spooled_before=report.cutoff.timestamp())
     verb = "Would delete" if report.dry_run else "Deleted"
+    refused = f", and {rejected} refused write(s) kept from an outage" if rejected else ""
     out.print(
         f"{verb} {report.sessions} session(s), {report.events} event(s) and {report.turns} turn record(s) "
-        f"last active before {report.cutoff:%Y-%m-%d %H:%M} UTC.",
+        f"last active before {report.cutoff:%Y-%m-%d %H:%M} UTC{refused}.",
         highlight=False,
     )
+
+
+def forget_rejected_or_fail(data_dir: Path, session_ids: list[str] | None = None, spooled_before: float | None = None) -> int:
+    """``forget_rejected`` on the spool of ``data_dir``; a file that cannot be rewritten is one line, exit 1."""
+    from assistant.store.spool import forget_rejected, rejected_file, spool_file
+
+    try:
+        return forget_rejected(spool_file(data_dir), session_ids, spooled_before)
+    except OSError as error:
+        fail(f"the database rows are deleted, but {rejected_file(spool_file(data_dir))} could not be rewritten: {error.strerror or error}")
 
 
 REVIEW_FILE_FOLDERS = ("conversation_tests", "training_examples")  # under data_dir/review, named after the conversation
@@ -162,7 +175,6 @@ def logs_delete(
     review pages wrote from them (under DATA_DIR/review), and their writes that the database refused after an
     outage (DATA_DIR/spool/turns.jsonl.rejected). Exported files and backups are not touched."""
     from assistant.store import admin
-    from assistant.store.spool import forget_rejected, rejected_file, spool_file
 
     settings = settings_from(ctx)
     report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
@@ -172,10 +184,7 @@ def logs_delete(
     if not report.dry_run:
         for path in files:
             path.unlink(missing_ok=True)
-        try:
-            rejected = forget_rejected(spool_file(settings.data_dir), ids)
-        except OSError as error:
-            fail(f"the conversations are deleted, but {rejected_file(spool_file(settings.data_dir))} could not be rewritten: {error.strerror or error}")
+        rejected = forget_rejected_or_fail(settings.data_dir, session_ids=ids)
     verb = "Would delete" if report.dry_run else "Deleted"
     refused = f", and {rejected} refused write(s) kept from an outage" if rejected else ""
     out.print(

@@ -105,19 +105,21 @@ def rejected_file(spool_path: Path) -> Path:
     return spool_path.with_name(spool_path.name + ".rejected")
 
 
-def forget_rejected(spool_path: Path, session_ids: list[str]) -> int:
-    """Remove these conversations' writes from the spool's rejected file (a customer's erasure); returns how
-    many lines went. The file is rewritten beside itself and swapped in; an unreadable line is kept."""
-    path, wanted = rejected_file(spool_path), set(session_ids)
-    if not wanted or not path.is_file():
+def forget_rejected(spool_path: Path, session_ids: list[str] | None = None, spooled_before: float | None = None) -> int:
+    """Remove writes from the spool's rejected file: those of these conversations (a customer's erasure), or
+    those spooled before this time (``time.time()``; retention). Returns how many lines went. The file is
+    rewritten beside itself and swapped in; an unreadable line is kept."""
+    path, wanted = rejected_file(spool_path), set(session_ids or ())
+    if not (wanted or spooled_before is not None) or not path.is_file():
         return 0
     kept, removed = [], 0
     for line in path.read_bytes().splitlines(keepends=True):
         try:
-            session_id = json.loads(line).get("session_id")
-        except (ValueError, AttributeError):
-            session_id = None
-        if session_id in wanted:
+            record = json.loads(line)
+            gone = record.get("session_id") in wanted or (spooled_before is not None and record["spooled_at"] < spooled_before)
+        except (ValueError, AttributeError, KeyError, TypeError):
+            gone = False
+        if gone:
             removed += 1
         else:
             kept.append(line)

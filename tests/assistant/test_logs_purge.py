@@ -313,3 +313,29 @@ def test_delete_command_removes_the_conversations_writes_the_database_refused_af
     left = [json.loads(line) for line in rejected_file(spool).read_text(encoding="utf-8").splitlines()]
     assert [line["session_id"] for line in left] == ["vanished-2"] and counts(store, kept) == (1, 3, 1)
     assert rejected_file(spool).stat().st_mode & 0o777 == 0o600
+
+
+def test_purge_command_also_drops_refused_writes_spooled_before_the_cutoff(
+    runner: CliRunner, store: SqlStore, database_url: str, tmp_path: Path
+) -> None:
+    from assistant.store.spool import rejected_file, spool_file
+
+    rejected = rejected_file(spool_file(tmp_path / "data"))
+    rejected.parent.mkdir(parents=True)
+    now = utcnow().timestamp()
+    lines = [
+        {"id": "old", "op": "append", "session_id": "a", "events": [{"type": "user", "text": "Maria Schmidtlein"}], "spooled_at": now - 100 * 86400},
+        {"id": "new", "op": "append", "session_id": "b", "events": [{"type": "user", "text": "Hauptstrasse 5"}], "spooled_at": now - 86400},
+    ]
+    rejected.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
+    base = ["--data-dir", str(tmp_path / "data"), "--database-url", database_url, "logs", "purge", "--older-than", "90d"]
+
+    preview = runner.invoke(app, [*base, "--dry-run"])
+    assert preview.exit_code == 0 and "Schmidtlein" in rejected.read_text(encoding="utf-8")
+
+    result = runner.invoke(app, base)
+
+    assert result.exit_code == 0, result.output
+    assert "and 1 refused write(s) kept from an outage" in result.stdout
+    assert rejected.read_text(encoding="utf-8").splitlines()[1:] == ["not json"]  # the newer write, and what cannot be read
+    assert json.loads(rejected.read_text(encoding="utf-8").splitlines()[0])["id"] == "new"
