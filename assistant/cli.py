@@ -67,6 +67,8 @@ def main(
 ) -> None:
     """Settings come from assistant.toml, ASSISTANT_* environment variables and these options."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs each request's full URL at info: a handoff webhook's URL is its secret (Slack's holds the token)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     overrides = dict(
         data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device, answer_mode=answer_mode,
         search_filters=parse_filters(search_filter) if search_filter else None,

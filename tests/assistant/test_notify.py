@@ -224,3 +224,20 @@ def test_a_server_stopped_by_sigterm_sends_its_queued_notice_first(webhook: Webh
         server.kill()
     assert server.returncode == 0, output
     assert len(webhook.bodies) == 2 and webhook.bodies[1]["session_id"] == session  # the retry went out before the exit
+
+
+def test_the_webhook_url_is_not_logged_with_verbose_logging(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat webhook's URL is its secret (Slack: https://hooks.slack.com/services/T…/B…/token)."""
+    import httpx
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setattr(logging.getLogger("httpx"), "level", logging.NOTSET)  # restored after the test
+    assert CliRunner().invoke(app, ["--verbose", "models", "list"]).exit_code == 0  # sets up logging as `serve -v` does
+    caplog.set_level(logging.INFO)
+    url = "https://hooks.example.com/services/T0000/B0000/s3cretT0ken"
+    notifier = HandoffNotifier(url, transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+
+    assert notifier.send(HandoffNotifier.notice("s1", "asked for a person", "hello"))
+    assert "s3cretT0ken" not in caplog.text
