@@ -168,11 +168,23 @@ def ingest(
 
 @index_app.command("status")
 def index_status(ctx: typer.Context) -> None:
-    """Show what the index holds, and check it against the configured embedder and its checksums."""
+    """Show what the index holds, and check it against the configured embedder and its checksums; also
+    documents whose files are gone, and vectors kept by an ingest that did not finish."""
+    from retrieval.embedding_checkpoint import checkpoint_path, kept_vectors
+
     settings = settings_from(ctx)
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
         out.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True, markup=False)
+    gone = sorted(doc_id for doc_id, info in index.documents.items() if not Path(info["source"]).exists())
+    if gone:
+        shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+        out.print(f"{'files gone':>16}: {len(gone)} document(s) whose file no longer exists ({shown}); "
+                  "still answered from; `assistant index prune` removes them", highlight=False, soft_wrap=True, markup=False)
+    kept = kept_vectors(settings.index_dir)
+    if kept:
+        out.print(f"{'unfinished':>16}: an ingest that did not finish kept {kept} embedded text(s) in "
+                  f"{checkpoint_path(settings.index_dir)}; the next ingest reads them back", highlight=False, soft_wrap=True, markup=False)
 
 
 @index_app.command("remove")

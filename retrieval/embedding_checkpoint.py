@@ -29,6 +29,18 @@ def checkpoint_path(index_dir: Path) -> Path:
     return index_dir.parent / f".{index_dir.name}.embedded.sqlite"
 
 
+def kept_vectors(index_dir: Path) -> int:
+    """How many vectors an unfinished ingest of ``index_dir`` kept (0 when none, or the file cannot be read)."""
+    path = checkpoint_path(index_dir)
+    if not path.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT count(*) FROM vectors").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

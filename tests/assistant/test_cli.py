@@ -7,6 +7,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -250,6 +251,22 @@ def test_index_status_after_ingest(runner: CliRunner, ingested: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in result.stdout.splitlines() if ":" in line}
     assert (lines["documents"], lines["chunks"], lines["embedder"], lines["dimension"]) == ("5", "9", "hash", "256")
+
+
+def test_index_status_names_documents_whose_files_are_gone_and_an_unfinished_ingest(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    from retrieval.embedding_checkpoint import EmbeddingCheckpoint, checkpoint_path
+
+    assert "files gone" not in invoke(runner, "index", "status").stdout
+    (ingested / "accounts" / "reset-password.md").unlink()
+    kept = EmbeddingCheckpoint(checkpoint_path(isolated / "index"), "fingerprint", 4)  # as a stopped ingest leaves it
+    kept.add(["a", "b", "c"], np.ones((3, 4), dtype=np.float32))
+    kept.close()
+
+    result = flat(invoke(runner, "index", "status").stdout)
+
+    assert "files gone: 1 document(s) whose file no longer exists (accounts/reset-password)" in result
+    assert "assistant index prune" in result
+    assert "unfinished: an ingest that did not finish kept 3 embedded text(s)" in result
 
 
 def test_index_status_without_index(runner: CliRunner) -> None:
