@@ -80,7 +80,8 @@ class KnowledgeBaseAdmin:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
-    def _ingest(self, paths: list[Path]) -> IngestReport:
+    def _ingest(self, paths: list[Path], then: str = "") -> IngestReport:
+        """Ingest ``paths``; a busy or unwritable index is refused with its message and ``then`` after it."""
         try:
             return ingest(
                 paths, self.embedder, self.index_dir, max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens,
@@ -88,7 +89,7 @@ class KnowledgeBaseAdmin:
                 **self.index_options,
             )
         except (IndexBusy, IndexWriteError) as error:
-            raise refusal(str(error)) from None
+            raise refusal(f"{error} {then}".strip()) from None
 
     def _documents_with_roots(self) -> tuple[dict[str, dict], list[str]]:
         """A copy of the index's documents, each with its root, and the roots the index records (for an
@@ -162,7 +163,8 @@ class KnowledgeBaseAdmin:
                 partial = target.with_name(f".{target.name}.part")  # hidden, so never indexed half-copied
                 shutil.copyfile(path, partial)
                 os.replace(partial, target)
-            report = self._ingest([self.uploads_dir])
+            saved = "The uploaded files are saved: the next upload or Re-index indexes them."
+            report = self._ingest([self.uploads_dir], then=saved)
         return "\n".join([summarise(report), *notes])
 
     def upload_from_browser(self, files: list[str] | None) -> str:

@@ -227,11 +227,14 @@ def test_a_page_action_gives_up_clearly_while_another_process_writes(
 
     monkeypatch.setattr(kb_admin, "LOCK_WAIT_SECONDS", 0.1)
     with index_lock(admin.index_dir):  # a second lock handle conflicts as another process's would
-        with pytest.raises(gr.Error, match="Another process is writing the index"):
+        with pytest.raises(gr.Error, match="Another process is writing the index") as refused:
             admin.upload([upload_file(tmp_path, "gift-cards.md", GIFT_CARDS)])
+        assert "The uploaded files are saved: the next upload or Re-index indexes them." in refused.value.message
         with pytest.raises(gr.Error, match="Try again when it has finished"):
             admin.remove("faq")
     assert "faq#do-you-offer-gift-wrapping" in admin.retriever.index.documents
+    admin.reindex()  # as the message says
+    assert "gift-cards" in admin.retriever.index.documents
 
 
 def test_an_upload_is_checked_against_an_older_index_before_it_is_kept(admin: KnowledgeBaseAdmin, kb_dir: Path) -> None:
