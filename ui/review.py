@@ -98,11 +98,26 @@ class ReviewPage:
         return self._page(filters, None)
 
     @database_errors_said
-    def next_page(self, cursor: Any, *filters: Any) -> tuple[Any, Any, str]:
-        """The page after the one shown; after the last one, the list stays as it is."""
+    def next_page(self, cursor: Any, shown: list[Any] | None, *filters: Any) -> tuple[Any, Any, list[Any], str]:
+        """The page after the one shown; after the last one, the list stays as it is. ``shown`` holds where
+        each page shown so far starts (None: the first), for ``previous_page``."""
+        shown = list(shown or [None])
         if not cursor:
-            return gr.update(), None, "That was the last page. Search again to start from the first."
-        return self._page(filters, tuple(cursor))
+            return gr.update(), None, shown, "That was the last page. Search again to start from the first."
+        table, following, status = self._page(filters, tuple(cursor))
+        return table, following, [*shown, cursor], status
+
+    @database_errors_said
+    def previous_page(self, shown: list[Any] | None, *filters: Any) -> tuple[Any, Any, list[Any], str]:
+        """The page before the one shown (as the list is now: conversations that were active meanwhile
+        move to the first page); on the first page the list stays as it is."""
+        shown = list(shown or [None])
+        if len(shown) < 2:
+            return gr.update(), gr.update(), shown, "This is the first page."
+        shown.pop()
+        start = shown[-1]
+        table, following, status = self._page(filters, tuple(start) if start else None)
+        return table, following, shown, status
 
     def _page(self, filters: tuple[Any, ...], after: tuple[Any, str] | None) -> tuple[pd.DataFrame, Any, str]:
         try:
@@ -287,9 +302,11 @@ class ReviewPage:
                 filters = [search, since, until, intent, handoff, abstained, feedback, max_score, model]
                 with gr.Row():
                     find = gr.Button("Search", variant="primary", elem_id="review-find")
+                    back = gr.Button("Previous page", elem_id="review-previous")
                     more = gr.Button("Next page", elem_id="review-next")
                     status = gr.Markdown(elem_id="review-status")
                 cursor = gr.State(None)
+                shown = gr.State([None])  # where each page shown so far starts, for "Previous page"
                 table = gr.Dataframe(
                     session_table([]), label="Conversations", show_label=False, interactive=False, wrap=True,
                     elem_id="review-list", max_height=420, column_widths=LIST_WIDTHS,
@@ -315,8 +332,9 @@ class ReviewPage:
                 download = gr.File(label="Download", elem_id="review-download")
 
                 for trigger in (find.click, search.submit):
-                    trigger(self.search, filters, [table, cursor, status])
-                more.click(self.next_page, [cursor, *filters], [table, cursor, status])
+                    trigger(self.search, filters, [table, cursor, status]).then(lambda: [None], None, [shown])
+                more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
+                back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
                 table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
                     lambda sid: sid, [opened], [session_box]
                 )

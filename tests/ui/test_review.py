@@ -93,9 +93,30 @@ def test_next_page_after_the_last_one_keeps_the_list_and_says_so(assistant: Assi
     table, cursor, status = review.search(*filters())
     assert cursor is None
 
-    kept, cursor, status = review.next_page(cursor, *filters())
+    kept, cursor, shown, status = review.next_page(cursor, [None], *filters())
 
-    assert kept == gr.update() and cursor is None and "last page" in status
+    assert kept == gr.update() and cursor is None and shown == [None] and "last page" in status
+
+
+def test_previous_page_goes_back_page_by_page(assistant: Assistant, review: ReviewPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paging went forward only: back to an earlier page meant searching again from the first."""
+    from ui import review as review_module
+
+    monkeypatch.setattr(review_module, "PAGE_SIZE", 2)
+    for question in ("refund", "password", "shipping", "gift wrapping", "invoice"):
+        assistant.manager.handle(None, f"Question about {question}")
+    first, cursor, status = review.search(*filters())
+    shown = [None]
+    second, cursor, shown, _ = review.next_page(cursor, shown, *filters())
+    third, cursor, shown, _ = review.next_page(cursor, shown, *filters())
+    assert cursor is None and len(third) == 1  # five conversations: 2 + 2 + 1
+
+    back, cursor_back, shown, _ = review.previous_page(shown, *filters())
+    assert list(back["Session"]) == list(second["Session"]) and cursor_back is not None
+    back, _, shown, _ = review.previous_page(shown, *filters())
+    assert list(back["Session"]) == list(first["Session"]) and shown == [None]
+    kept, _, shown, status = review.previous_page(shown, *filters())
+    assert kept == gr.update() and status == "This is the first page."
 
 
 def test_times_are_shown_in_utc_whatever_zone_the_database_returns_them_in() -> None:
