@@ -201,8 +201,12 @@ def test_review_pages_need_a_login_then_find_a_conversation_shown_as_text(  # ty
         expect(page.locator("#review-list")).to_have_count(0)  # nothing of the pages before logging in
         log_in_to_review(page, server_url)
 
+        # the page opens with the list of every conversation: a search sent before that list arrives can be
+        # answered first and then covered by it
+        expect(page.locator("#review-status")).to_have_text("2 conversation(s)", timeout=20_000)
         page.locator("#review-search textarea").fill("reset links")
         page.locator("#review-find").click()
+        expect(page.locator("#review-status")).to_have_text("1 conversation(s)", timeout=20_000)
         expect(page.locator("#review-list")).to_contain_text(result.session_id, timeout=20_000)
         expect(page.locator("#review-list")).not_to_contain_text("talk to a human")
         page.get_by_test_id("cell-0-1").click()
