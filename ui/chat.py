@@ -316,7 +316,8 @@ class ChatPage:
 
     def restore(self, saved: Any) -> tuple[ChatHistory, str | None]:
         """The stored conversation for the session id the browser kept (``remember``); an unknown one, or
-        anything unreadable, starts afresh."""
+        anything unreadable, starts afresh. One that the database cannot give now (down, and the conversation
+        not in this server's memory) is kept, shown empty with a notice: a reload once it is back shows it."""
         session_id = saved.get("session_id") if isinstance(saved, dict) else None
         if not session_id or not isinstance(session_id, str):
             return [], None
@@ -324,14 +325,18 @@ class ChatPage:
             events = self.manager.store.load_events(session_id)
         except UnknownSession:
             return [], None
+        except StoreUnavailable:
+            self.warn(self.replies.unavailable)
+            return [], session_id
         return history_from_events(events, self.replies), session_id
 
     def tracker(self, session_id: str | None) -> Tracker | None:
+        """The conversation's state; None for none, an unknown one, or one the database cannot give now."""
         if not session_id:
             return None
         try:
             return self.manager.tracker(session_id)
-        except UnknownSession:
+        except (UnknownSession, StoreUnavailable):
             return None
 
     def handed_off(self, session_id: str | None) -> bool:

@@ -615,3 +615,19 @@ def test_a_conversation_the_database_cannot_load_now_keeps_the_message_with_a_no
 
     assert (history, box, session_id) == ([{"role": "user", "content": "Hallo"}], "Noch eine Frage", "abc")
     assert warnings == ["Das Gespräch ist gerade nicht erreichbar."]
+
+
+def test_reopening_a_conversation_the_database_cannot_load_now_keeps_it_with_a_notice(assistant, monkeypatch) -> None:
+    """The page's reload raised, and Gradio showed its bare 'Error'."""
+    from dialog.manager import DialogManager
+    from tests.store_outage import DatabaseDown
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
+    page = ChatPage(DialogManager(DatabaseDown(), assistant.manager.answer_action))
+
+    history, session_id = page.restore({"session_id": "abc"})
+    state = page.sync(session_id)
+
+    assert (history, session_id) == ([], "abc")  # kept: a reload once the database is back shows it
+    assert warnings == [page.replies.unavailable] and len(state) > 0
