@@ -4,7 +4,6 @@ reachable): several server processes count against one bucket, and a Redis outag
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 
 import pytest
@@ -15,18 +14,15 @@ from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards, Rate, RedisRateLimiter, limiter_factory
 from ui.chat import ChatPage
 
+from redis_server import REDIS_URL, reachable_redis
+
 redis = pytest.importorskip("redis")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 QUESTION = {"text": "How much does express shipping cost?"}
 
 
 @pytest.fixture
 def client():  # type: ignore[no-untyped-def]
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.exceptions.RedisError as error:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
+    connection = reachable_redis()
     yield connection
     for key in connection.scan_iter("support-assistant:rate:*"):
         connection.delete(key)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,18 +16,15 @@ from conftest import HASH_MIN_SCORE
 from tcp_stubs import free_port
 from ui.login_throttle import FailedLogins, LoginThrottle, RedisLoginThrottle
 
+from redis_server import REDIS_URL, reachable_redis
+
 redis = pytest.importorskip("redis")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "a long enough password"
 
 
 @pytest.fixture
 def client() -> Iterator:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.exceptions.RedisError as error:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
+    connection = reachable_redis()
     yield connection
     for key in connection.scan_iter(RedisLoginThrottle.PREFIX + "*"):
         connection.delete(key)
@@ -39,12 +35,7 @@ def in_process(clock: Callable[[], float]) -> FailedLogins:
 
 
 def in_redis(clock: Callable[[], float]) -> FailedLogins:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except redis.exceptions.RedisError as error:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
-    return RedisLoginThrottle(connection, failures=3, window=60, clock=clock)
+    return RedisLoginThrottle(reachable_redis(), failures=3, window=60, clock=clock)
 
 
 @pytest.mark.parametrize("make", [in_process, in_redis], ids=["process", "redis"])
