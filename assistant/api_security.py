@@ -37,13 +37,14 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
 from dialog.replies import DEFAULT_REPLIES, Replies
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -205,6 +206,32 @@ return tostring(tokens)
 """
 
 
+class RedisOutage:
+    """Calls to Redis for a limit that must not take the assistant down: ``call`` gives None while Redis cannot
+    be reached, does not ask it again for ``retry_after_s`` (so an outage adds no waiting), and logs
+    ``warning`` with the error at most once a minute."""
+
+    def __init__(self, warning: str, retry_after_s: float = 10.0) -> None:
+        self.warning, self.retry_after_s = warning, retry_after_s
+        self._warned_at = self._down_until = -math.inf
+
+    def call(self, run: Callable[[], T]) -> T | None:
+        """``run()``; None when Redis fails, or failed less than ``retry_after_s`` ago."""
+        from redis.exceptions import RedisError
+
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            return run()
+        except RedisError as error:
+            now = time.monotonic()
+            self._down_until = now + self.retry_after_s
+            if now - self._warned_at > 60:
+                self._warned_at = now
+                log.warning("%s: Redis is unavailable (%s: %s)", self.warning, type(error).__name__, error)
+            return None
+
+
 class RedisRateLimiter:
     """Token buckets by key shared by every server process through Redis (setting ``rate_limit_redis_url``).
 
@@ -221,26 +248,13 @@ class RedisRateLimiter:
         self.client = client
         self.prefix = f"support-assistant:rate:{name}:"
         self.clock = clock
-        self.retry_after_s = retry_after_s
         self._script = client.register_script(_REDIS_BUCKET)
-        self._warned_at = self._down_until = -math.inf
+        self.outage = RedisOutage("rate limits not enforced", retry_after_s)
 
     def _tokens(self, key: str, take: bool) -> float | None:
         """The bucket's tokens after refilling (and taking one); None when Redis is unavailable."""
-        from redis.exceptions import RedisError
-
-        if time.monotonic() < self._down_until:
-            return None
         args = [self.rate.count, self.rate.per_second, self.clock(), int(take), math.ceil(self.rate.seconds) + 60]
-        try:
-            return float(self._script(keys=[self.prefix + key], args=args))
-        except RedisError as error:
-            now = time.monotonic()
-            self._down_until = now + self.retry_after_s
-            if now - self._warned_at > 60:
-                self._warned_at = now
-                log.warning("rate limits not enforced: Redis is unavailable (%s: %s)", type(error).__name__, error)
-            return None
+        return self.outage.call(lambda: float(self._script(keys=[self.prefix + key], args=args)))
 
     def wait(self, key: str) -> float:
         """Seconds until ``key`` may make a request; 0 when it may now (or Redis is down)."""

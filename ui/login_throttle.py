@@ -9,7 +9,6 @@ logged): guessing is never unlimited.
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -18,7 +17,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-log = logging.getLogger(__name__)
+from assistant.api_security import RedisOutage
 
 FAILURES = 10
 WINDOW_S = 15 * 60
@@ -89,9 +88,8 @@ class RedisLoginThrottle:
         retry_after_s: float = 10.0,
     ) -> None:
         self.client, self.failures, self.window, self.clock = client, failures, window, clock
-        self.retry_after_s = retry_after_s
         self.fallback = LoginThrottle(failures, window, clock=clock)
-        self._down_until = self._warned_at = -math.inf
+        self.outage = RedisOutage("failed staff logins counted by this server alone", retry_after_s)
 
     def wait(self, keys: list[str]) -> int:
         now = self.clock()
@@ -128,20 +126,7 @@ class RedisLoginThrottle:
 
     def _redis(self, run: Callable[[Any], list[Any]]) -> list[Any] | None:
         """``run`` on a Redis pipeline; None while Redis cannot be reached."""
-        from redis.exceptions import RedisError
-
-        if time.monotonic() < self._down_until:
-            return None
-        try:
-            return run(self.client.pipeline())
-        except RedisError as error:
-            now = time.monotonic()
-            self._down_until = now + self.retry_after_s
-            if now - self._warned_at > 60:
-                self._warned_at = now
-                log.warning("failed staff logins counted by this server alone: Redis is unavailable (%s: %s)",
-                            type(error).__name__, error)
-            return None
+        return self.outage.call(lambda: run(self.client.pipeline()))
 
 
 def login_throttle(redis_url: str = "") -> FailedLogins:
