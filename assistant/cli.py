@@ -171,12 +171,13 @@ def index_status(ctx: typer.Context) -> None:
     """Show what the index holds, and check it against the configured embedder and its checksums; also
     documents whose files are gone, and vectors kept by an ingest that did not finish."""
     from retrieval.embedding_checkpoint import checkpoint_path, kept_vectors
+    from retrieval.ingest import documents_without_files
 
     settings = settings_from(ctx)
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
         out.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True, markup=False)
-    gone = sorted(doc_id for doc_id, info in index.documents.items() if not Path(info["source"]).exists())
+    gone = sorted(documents_without_files(index))
     if gone:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
         out.print(f"{'files gone':>16}: {len(gone)} document(s) whose file no longer exists ({shown}); "

@@ -355,13 +355,18 @@ def prune_documents(
     with index_lock(index_dir, on_wait=on_wait):
         index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
         roots, guessed = recorded_roots(index.documents, index.sources, index.guessed_sources)
-        removal = _remove(index, [d for d, info in index.documents.items() if not Path(info["source"]).exists()])
+        removal = _remove(index, documents_without_files(index))
         removal.roots_forgotten = [root for root in roots if not Path(root).exists()]
         if removal.doc_ids or removal.roots_forgotten or index.sources is None:
             index.sources = [root for root in roots if root not in removal.roots_forgotten]
             index.guessed_sources = sorted(guessed & set(index.sources))
             index.save(index_dir)
         return removal
+
+
+def documents_without_files(index: VectorIndex) -> list[str]:
+    """The ids of the indexed documents whose files no longer exist."""
+    return [doc_id for doc_id, info in index.documents.items() if not Path(info["source"]).exists()]
 
 
 def _remove(index: VectorIndex, doc_ids: list[str]) -> Removal:
