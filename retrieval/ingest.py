@@ -21,6 +21,7 @@ embedded (``retrieval.embedding_checkpoint``), so an ingest that was stopped con
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace as replaced_chunk
 from pathlib import Path
@@ -325,15 +326,18 @@ def remove_documents(
     """Remove documents from the saved index and save it atomically.
 
     An FAQ file's id removes all its entries (``faq`` removes ``faq#...``). Any unknown id raises
-    UnknownDocuments and nothing changes. ``index_options`` as for ``ingest`` (by default the index
-    keeps its saved type); the lock is held as in ``ingest``.
+    UnknownDocuments and nothing changes. Ids match in Unicode NFC, so ``café`` typed on one system finds
+    the id a macOS file name gave in decomposed form. ``index_options`` as for ``ingest`` (by default the
+    index keeps its saved type); the lock is held as in ``ingest``.
     """
     with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
         index = VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
         chosen: list[str] = []
         unknown: list[str] = []
+        by_form = {unicodedata.normalize("NFC", d): d for d in index.documents}
         for doc_id in doc_ids:
-            matches = [d for d in index.documents if d == doc_id or d.startswith(f"{doc_id}#")]
+            wanted = unicodedata.normalize("NFC", doc_id)
+            matches = [d for form, d in by_form.items() if form == wanted or form.startswith(f"{wanted}#")]
             if not matches:
                 unknown.append(doc_id)
             chosen.extend(m for m in matches if m not in chosen)

@@ -301,6 +301,22 @@ def test_remove_documents_and_faq_entries(kb_dir: Path, tmp_path: Path) -> None:
     assert removal.chunks == 4 and len(index) == index.faiss.ntotal == 5
 
 
+def test_remove_matches_an_id_typed_in_another_unicode_form(tmp_path: Path) -> None:
+    """A macOS file name gives a decomposed id (e + combining accent); the composed é typed later finds it."""
+    from retrieval.ingest import remove_documents
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "cafe\u0301-hours.md").write_text("# Café hours\n\nThe café opens at nine.\n")
+    (kb / "menu.md").write_text("# Menu\n\nCoffee and cake.\n")
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+
+    removal = remove_documents(tmp_path / "index", HashEmbedder(), ["caf\u00e9-hours"])
+
+    assert removal.doc_ids == ["cafe\u0301-hours"]
+    assert set(VectorIndex.load(tmp_path / "index", "hash", "hash-256").documents) == {"menu"}
+
+
 def test_an_edited_link_tag_or_language_reaches_the_chunks_without_re_embedding(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     kb.mkdir()
