@@ -4,7 +4,7 @@ Headings become ``#`` lines, so the heading-aware chunker splits a page the way 
 paragraphs, list items, table rows and preformatted blocks become lines. Navigation, headers,
 footers, side bars, scripts, styles, forms and buttons are dropped, and so are elements with the ARIA
 role of one of them or hidden ones (a ``<header>`` inside an ``<article>`` or ``<main>`` holds the
-article's heading and is kept). When the page marks its content (``<main>`` or ``role="main"``),
+article's heading and is kept, less its by-line: dates, authors, reading times). When the page marks its content (``<main>`` or ``role="main"``),
 only that is read, so skip links and cookie banners around it stay out; within it, the one
 ``<article>`` that holds the page's ``<h1>`` is read without the related-article lists beside it.
 """
@@ -23,6 +23,8 @@ from retrieval.metadata import web_link
 DROPPED_TAGS = ("nav", "aside", "script", "style", "noscript", "form", "template", "svg", "iframe", "button", "select", "footer")
 PAGE_CHROME = ("header",)  # dropped unless inside the article itself
 CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
+# In an article's own <header>: the by-line around the heading ("Updated 3 days ago · Anna · 2 min read").
+BYLINE_MARKS = re.compile(r"byline|author|meta|date|updated|published|reading|breadcrumb", re.IGNORECASE)
 TITLE_SEPARATORS = "-–—|·:•»"  # between an article's name and the site's in a <title>
 HEADINGS = {f"h{level}": level for level in range(1, 7)}
 BLOCK_TAGS = {
@@ -140,7 +142,25 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         if not tag.decomposed:
             tag.decompose()
     for tag in soup.find_all(PAGE_CHROME):
-        if not tag.decomposed and not tag.find_parent(["article", "main"]):
+        if tag.decomposed:
+            continue
+        if tag.find_parent(["article", "main"]):
+            _drop_byline(tag)
+        else:
+            tag.decompose()
+
+
+def _is_byline(tag: Tag) -> bool:
+    """A date, author or reading-time element: ``<time>``/``<address>``, one holding a ``<time>``, or one
+    whose class, id, itemprop or rel says so (``byline``, ``author``, ``article-meta``, ...)."""
+    marks = " ".join([*tag.get_attribute_list("class"), str(tag.get("id") or ""), str(tag.get("itemprop") or ""), *tag.get_attribute_list("rel")])
+    return tag.name in ("time", "address") or tag.find("time") is not None or bool(BYLINE_MARKS.search(marks))
+
+
+def _drop_byline(header: Tag) -> None:
+    """Drop the by-line from an article's own ``<header>``, keeping its headings and any summary line."""
+    for tag in header.find_all(True):
+        if not tag.decomposed and tag.name not in HEADINGS and not tag.find(list(HEADINGS)) and _is_byline(tag):
             tag.decompose()
 
 

@@ -103,6 +103,24 @@ def test_help_centre_export_keeps_only_the_article_under_its_own_title(tmp_path:
     assert [c.heading for c in chunk_document(document)] == ["Cancel your subscription", "Cancel your subscription > After cancelling"]
 
 
+def test_the_by_line_in_an_article_header_stays_out_and_its_summary_stays_in(tmp_path: Path) -> None:
+    page = """<html><body><main><article>
+      <header>
+        <ol class="breadcrumbs"><li>Help</li><li>Billing</li></ol>
+        <h1>Refunds</h1>
+        <p class="lead">How money comes back to you.</p>
+        <div class="article-meta"><span class="author-name">Anna Berg</span> · 2 min read</div>
+        <p>Updated <time datetime="2026-11-30">3 days ago</time></p>
+      </header>
+      <p>Refunds reach the card within 7 days.</p>
+    </article></main></body></html>"""
+    root = write_files(tmp_path / "kb", {"refunds.html": page})
+
+    [document] = load_paths([root]).documents
+
+    assert document.text == "# Refunds\n\nHow money comes back to you.\n\nRefunds reach the card within 7 days.\n"
+
+
 @pytest.mark.parametrize(
     ("title", "h1", "expected"),
     [
