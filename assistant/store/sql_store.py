@@ -19,6 +19,12 @@ from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_se
 TITLE_CHARS = 120
 
 
+def no_such_id(session_id: str) -> bool:
+    """Whether no session can have this id: one with NUL, which PostgreSQL's text refuses (a lookup would
+    fail there instead of finding nothing). Ids are made by ``new_session_id``; a client may send anything."""
+    return "\x00" in session_id
+
+
 class SqlStore:
     """Conversations in a SQL database."""
 
@@ -50,10 +56,14 @@ class SqlStore:
         return {"database": "up" if not check or self.reachable() else "down", "spooled_writes": 0}
 
     def has_session(self, session_id: str) -> bool:
+        if no_such_id(session_id):
+            return False
         with self._sessions() as db:
             return db.get(SessionRow, session_id) is not None
 
     def load_events(self, session_id: str) -> list[Event]:
+        if no_such_id(session_id):
+            raise UnknownSession(session_id)
         with self._sessions() as db:
             if db.get(SessionRow, session_id) is None:
                 raise UnknownSession(session_id)
@@ -68,6 +78,8 @@ class SqlStore:
         appends to one session neither lose each other's counts nor number their events alike; then the
         events, numbered after the count, the turn record and any feedback are inserted. With
         ``expected_events``, the update (and so everything) happens only if the count is still that."""
+        if no_such_id(session_id):
+            raise UnknownSession(session_id)
         feedback = [event for event in events if isinstance(event, FeedbackGiven)]
         params = _summary_params(session_id, turn, feedback, events, expected_events)
         ratings = _customer_ratings(feedback)

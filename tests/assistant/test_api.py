@@ -13,9 +13,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.api import MAX_BODY_BYTES, create_router, install_api_guards
-from assistant.api_security import ApiGuards
+from assistant.api_security import ApiGuards, ApiKeys, hash_key
+from assistant.app import Assistant
+from assistant.config import load_settings
+from assistant.staff_api import create_staff_router
+from conftest import HASH_MIN_SCORE
 from dialog.actions import NOT_FOUND, RELAYED
 from dialog.store import new_session_id
+from postgres_schemas import sqlite_or_postgres
+from retrieval.ingest import ingest
+
+database_url = sqlite_or_postgres("test_api")
+STAFF_KEY = "staff-key-0123456789abcdef"
 
 
 @pytest.fixture
@@ -24,6 +33,23 @@ def client(assistant) -> TestClient:
     app.include_router(create_router(assistant.manager))
     install_api_guards(app, ApiGuards())  # body-size limit only; keys and rate limits: test_api_security.py
     return TestClient(app)
+
+
+@pytest.fixture
+def db_client(database_url: str, kb_dir):  # type: ignore[no-untyped-def]
+    """The customer and staff API over a real database: a SQLite file, then a PostgreSQL schema."""
+    settings = load_settings(
+        embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
+        database_url=database_url,
+    )
+    assistant = Assistant(settings)
+    ingest([kb_dir], assistant.embedder, settings.index_dir)
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    app.include_router(create_staff_router(assistant.manager, assistant.sql_store.engine, ApiKeys([hash_key(STAFF_KEY)])))
+    install_api_guards(app, ApiGuards())
+    yield TestClient(app)
+    assistant.close()
 
 
 def read_events(response) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
@@ -99,6 +125,23 @@ def test_unknown_session_is_404_and_ids_are_unguessable(client: TestClient) -> N
     assert client.get("/api/sessions/not-a-session").status_code == 404
     assert client.post("/api/sessions/not-a-session/messages", json={"text": "hi"}).status_code == 404
     assert client.post("/api/sessions/not-a-session/handoff").status_code == 404
+
+
+def test_an_id_with_nul_is_an_unknown_conversation_on_every_database(db_client: TestClient) -> None:
+    # PostgreSQL's text refuses NUL: looking such an id up was a 500 (plain text) on every conversation endpoint.
+    staff = {"Authorization": f"Bearer {STAFF_KEY}"}
+    for session_id in ("%00", "abc%00def"):
+        responses = [
+            db_client.get(f"/api/sessions/{session_id}"),
+            db_client.post(f"/api/sessions/{session_id}/messages", json={"text": "hi"}),
+            db_client.post(f"/api/sessions/{session_id}/feedback", json={"turn_no": 1, "rating": 1}),
+            db_client.post(f"/api/sessions/{session_id}/handoff"),
+            db_client.delete(f"/api/sessions/{session_id}/handoff"),
+            db_client.post(f"/api/staff/sessions/{session_id}/replies", json={"text": "Hi", "author": "Ana"}, headers=staff),
+            db_client.post(f"/api/staff/sessions/{session_id}/hand-back", json={"author": "Ana"}, headers=staff),
+        ]
+        assert [response.status_code for response in responses] == [404] * len(responses)
+        assert responses[0].json()["detail"] == f"No conversation with id {unquote(session_id)!r}."
 
 
 def test_one_conversation_id_cannot_read_another_and_guesses_leak_nothing(client: TestClient, assistant) -> None:
