@@ -171,8 +171,20 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return Response(json.dumps(body), status_code=422, media_type="application/json")
 
 
+def unreadable_json(error: StarletteHTTPException) -> str | None:
+    """For FastAPI's bare 400 "There was an error parsing the body" (a JSON body that is not UTF-8, or nested
+    too deeply for the parser), the sentence of the 422 that an invalid JSON body gets; else None."""
+    if error.status_code != 400 or not isinstance(error.__cause__, (UnicodeDecodeError, RecursionError)):
+        return None
+    why = "it is not UTF-8 text" if isinstance(error.__cause__, UnicodeDecodeError) else "it is nested too deeply"
+    return f"The request body is not valid JSON ({why})."
+
+
 async def _openai_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-    """On ``/v1``: errors also in OpenAI's shape, so its client libraries show the message."""
+    """On the API, an unreadable JSON body is 422 like any invalid one; on ``/v1`` errors are also in
+    OpenAI's shape, so its client libraries show the message."""
+    if request.url.path.startswith(API_PREFIXES) and (detail := unreadable_json(error)) is not None:
+        error = StarletteHTTPException(422, detail)
     if not request.url.path.startswith("/v1/"):
         return await http_exception_handler(request, error)  # type: ignore[return-value]
     body = error_body(request.url.path, error.status_code, error.detail)

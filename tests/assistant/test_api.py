@@ -193,6 +193,23 @@ def test_bad_requests_get_clear_4xx(client: TestClient, assistant) -> None:
     assert [e.type_name for e in assistant.store.load_events(session_id)] == ["session_started"]
 
 
+def test_a_json_body_that_cannot_be_decoded_is_a_422_like_any_invalid_json(client: TestClient, assistant) -> None:
+    # FastAPI answered these with a bare 400 "There was an error parsing the body", a status the docs do not list.
+    session_id = client.post("/api/sessions").json()["session_id"]
+    headers = {"content-type": "application/json"}
+    latin1 = '{"text": "Caf\xe9 refund?"}'.encode("latin-1")
+    nested = b'{"text": "hi", "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"  # within the 64 KB limit
+
+    for url, body in ((f"/api/sessions/{session_id}/messages", latin1), ("/v1/chat/completions", latin1)):
+        response = client.post(url, content=body, headers=headers)
+        assert response.status_code == 422
+        assert response.json()["detail"] == "The request body is not valid JSON (it is not UTF-8 text)."
+    too_deep = client.post(f"/api/sessions/{session_id}/messages", content=nested, headers=headers)
+    assert too_deep.status_code == 422 and "nested too deeply" in too_deep.json()["detail"]
+    assert client.post("/v1/chat/completions", content=latin1, headers=headers).json()["error"]["code"] == "invalid_request"
+    assert [e.type_name for e in assistant.store.load_events(session_id)] == ["session_started"]
+
+
 def test_openai_client_non_streaming_and_streaming(client: TestClient) -> None:
     openai = pytest.importorskip("openai")
     api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client)
