@@ -37,6 +37,7 @@ from dialog.tracker import Tracker
 
 MAX_BODY_BYTES = ApiGuards.max_body_bytes  # the default of the max_request_bytes setting
 MODEL_NAME = "support-assistant"
+MODEL = {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "support-assistant"}  # as GET /v1/models lists it
 # A streamed reply passes through caches and proxies as it is written (nginx buffers it unless told not to).
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Shown in the OpenAPI page (its "Authorize" button); the check itself is the middleware's.
@@ -67,7 +68,7 @@ class ContentPart(BaseModel):
 
 
 class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "tool", "developer"]
+    role: Literal["system", "user", "assistant", "tool", "function", "developer"]  # "function": OpenAI's older tool role
     content: str | list[ContentPart] | None = None
 
     @property
@@ -78,10 +79,21 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
 class ChatCompletionIn(BaseModel):
+    """OpenAI's request; fields not named here (temperature, max_tokens, tools, …) are accepted and ignored."""
+
     model: str = MODEL_NAME
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    stream_options: StreamOptions | None = None
+    n: int | None = Field(None, description="Only 1: the assistant gives one reply per request.")
+
+
+ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 
 
 def sse(data: Any, event: str | None = None) -> str:
@@ -300,12 +312,22 @@ def create_router(manager: DialogManager) -> APIRouter:
     @router.get("/v1/models", tags=["openai-compatible"])
     def list_models() -> dict[str, Any]:
         """The one model, for OpenAI clients and chat front-ends that list models before they chat."""
-        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "support-assistant"}]}
+        return {"object": "list", "data": [MODEL]}
+
+    @router.get("/v1/models/{model}", tags=["openai-compatible"])
+    def get_model(model: str) -> dict[str, Any]:
+        """The one model by its id (``support-assistant``); 404 for any other."""
+        if model != MODEL_NAME:
+            raise HTTPException(status_code=404, detail=f"There is no model {model!r}; the one model is {MODEL_NAME!r}.")
+        return MODEL
 
     @router.post("/v1/chat/completions", tags=["openai-compatible"])
     def chat_completions(request: ChatCompletionIn) -> Any:
         """OpenAI-compatible chat: the last user message goes through the whole assistant (a new
         conversation per request); earlier messages in the request are not replayed."""
+        if request.n not in (None, 1):
+            detail = f"n: the assistant gives one reply per request; send n=1 or leave n out (got {request.n})."
+            raise HTTPException(status_code=422, detail=detail)
         user_texts = [m.text for m in request.messages if m.role == "user" and m.text]
         if not user_texts:
             raise HTTPException(status_code=422, detail="messages must contain a user message with text content")
@@ -319,24 +341,19 @@ def create_router(manager: DialogManager) -> APIRouter:
                 "created": created,
                 "model": MODEL_NAME,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "usage": ZERO_USAGE,
                 "session_id": result.session_id,
                 "sources": result_json(result)["sources"],
             }
 
-        def chunk(delta: dict[str, str], finish: str | None = None) -> str:
-            body = {
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": MODEL_NAME,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            }
-            return sse(body)
+        header = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME}
+
+        def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+            return sse(header | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]} | extra)
 
         def events() -> Iterator[str]:
             yield chunk({"role": "assistant", "content": ""})
-            sent = ""
+            sent, result = "", None
             for update in updates:
                 text = update.text
                 if update.done and not text.startswith(sent):  # the final reply replaced the draft
@@ -344,7 +361,12 @@ def create_router(manager: DialogManager) -> APIRouter:
                 if text.startswith(sent) and len(text) > len(sent):
                     yield chunk({"content": text[len(sent) :]})
                     sent = text
-            yield chunk({}, finish="stop")
+                result = update.result or result
+            # the last chunk carries what a non-streamed response has besides the text
+            cited = {"session_id": result.session_id, "sources": result_json(result)["sources"]} if result else {}
+            yield chunk({}, finish="stop", **cited)
+            if request.stream_options and request.stream_options.include_usage:  # as OpenAI: no choices, the usage
+                yield sse(header | {"choices": [], "usage": ZERO_USAGE})
             yield sse("[DONE]")
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -227,6 +227,28 @@ def test_openai_client_non_streaming_and_streaming(client: TestClient) -> None:
     assert "".join(pieces) == completion.choices[0].message.content
 
 
+def test_openai_client_streaming_gets_the_sources_and_usage_and_n_above_1_is_refused(client: TestClient) -> None:
+    # A streamed completion used to carry no citations at all, stream_options.include_usage got no usage chunk,
+    # n=2 answered one choice without a word, and models.retrieve() and an old "function" message were errors.
+    openai = pytest.importorskip("openai")
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
+    question = [{"role": "function", "name": "lookup", "content": "{}"}, {"role": "user", "content": "How long do password reset links work?"}]
+
+    chunks = list(api.chat.completions.create(model="x", messages=question, stream=True, stream_options={"include_usage": True}))
+
+    last_choice, usage = chunks[-2], chunks[-1]
+    assert last_choice.choices[0].finish_reason == "stop"
+    assert last_choice.model_extra["sources"][0]["doc_id"] == "accounts/reset-password"
+    assert client.get(f"/api/sessions/{last_choice.model_extra['session_id']}").json()["messages"][0]["role"] == "user"
+    assert usage.choices == [] and usage.usage.total_tokens == 0
+    assert {chunk.id for chunk in chunks} == {chunks[0].id} and chunks[0].id.startswith("chatcmpl-")
+    with pytest.raises(openai.UnprocessableEntityError, match="one reply per request"):
+        api.chat.completions.create(model="x", messages=question, n=2)
+    assert api.models.retrieve("support-assistant").id == "support-assistant"
+    with pytest.raises(openai.NotFoundError, match="the one model is 'support-assistant'"):
+        api.models.retrieve("gpt-4o")
+
+
 def test_openai_endpoint_needs_a_user_message(client: TestClient) -> None:
     response = client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "be nice"}]})
     assert response.status_code == 422 and "user message" in response.json()["detail"]
