@@ -32,6 +32,35 @@ DEFAULT_SENTENCE_WEIGHT = 0.7
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*])")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _STEP_MARKER = re.compile(r"^\s*\d+[.)]\s+")
+_ENDS_CLAUSE = re.compile(r"[.!?:;][\"')\]*_]*$")  # a line that ends its sentence (or introduces a list)
+_NOT_PROSE = re.compile(r"^\s*(?:#|\||```|~~~)|\|\s*$")  # a heading, a table row, a code fence
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` carries on the sentence ``previous`` broke off: a hard-wrapped paragraph (Markdown
+    and text wrapped at 80 or 100 columns, a PDF's lines). The previous line does not end its sentence, neither
+    is a heading, table row or fence, ``line`` starts no list item, and it starts in lower case or with a
+    digit, or follows a line of six words or more (a short line without a full stop is a title)."""
+    if not previous.strip() or _ENDS_CLAUSE.search(previous.rstrip()) or _LIST_MARKER.match(line):
+        return False
+    if _NOT_PROSE.search(previous) or _NOT_PROSE.search(line):
+        return False
+    first = line.lstrip()[:1]
+    return first.islower() or first.isdigit() or len(previous.split()) >= 6
+
+
+def paragraph_lines(text: str) -> list[str]:
+    """The text's lines with each hard-wrapped sentence joined back into one line ("... 12 euros per hour or"
+    + "45 euros per day." -> one line), so that no sentence is cut where the file happened to wrap."""
+    lines: list[str] = []
+    last = ""  # the last line as written, before joining: its length tells a wrapped line from a title
+    for line in text.splitlines():
+        if lines and _continues(last, line):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+        last = line
+    return lines
 
 
 @dataclass(frozen=True)
@@ -55,7 +84,7 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
     ("PayPal") says something only with the sentence that introduces its list."""
     units: list[Unit] = []
     lead: int | None = None
-    for line in text.splitlines():
+    for line in paragraph_lines(text):
         if not line.strip():
             continue
         is_item = bool(_LIST_MARKER.match(line))

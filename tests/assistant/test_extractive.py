@@ -18,6 +18,37 @@ def test_split_sentences_drops_list_markers_and_fragments() -> None:
     assert split_sentences(text) == ["Links expire after 30 minutes.", "They work once!", "Open the email and press Reset."]
 
 
+def test_a_hard_wrapped_paragraph_is_answered_with_whole_sentences() -> None:
+    """Markdown, text and PDF lines wrapped at a fixed width: a sentence is not cut where its line ends."""
+    passage = (
+        "A city bike costs 6 euros per hour or 24 euros per day. An e-bike costs 12 euros per hour or\n"
+        "45 euros per day. A child seat is 5 euros per rental, whatever\n"
+        "the length.\n\n"
+        "Opening hours\n"
+        "We are open every day from 8:00 to 19:00 from April to October, and from 9:00 to 17:00 from\n"
+        "November to March.\n"
+        "- Helmets come in sizes S, M and L, and\n"
+        "  children's helmets are available."
+    )
+    assert split_sentences(passage) == [
+        "A city bike costs 6 euros per hour or 24 euros per day.",
+        "An e-bike costs 12 euros per hour or 45 euros per day.",
+        "A child seat is 5 euros per rental, whatever the length.",
+        "We are open every day from 8:00 to 19:00 from April to October, and from 9:00 to 17:00 from November to March.",
+        "Helmets come in sizes S, M and L, and children's helmets are available.",
+    ]  # "Opening hours", a title of two words, stays apart (and is too short to be a sentence)
+
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("How much is an e-bike per day?", [passage])
+
+    assert "An e-bike costs 12 euros per hour or 45 euros per day. [1]" in answer
+
+
+def test_lines_that_end_their_sentence_headings_and_tables_are_not_joined() -> None:
+    """A table row, a heading and the line before it stay lines of their own (a heading alone is too short to show)."""
+    text = "Prices\n| bike | price |\n| e-bike | 45 euros |\nReturn the bike by 19:00\n## Deposit\nWe take a deposit of 150 euros."
+    assert split_sentences(text) == ["| bike | price |", "| e-bike | 45 euros |", "Return the bike by 19:00", "We take a deposit of 150 euros."]
+
+
 def test_answer_is_the_closest_sentence_with_its_passage_number() -> None:
     answerer = ExtractiveAnswerer(HashEmbedder())
     passages = [
