@@ -46,6 +46,16 @@ _bearer = HTTPBearer(auto_error=False, description=_KEY_NOTE)
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description=_KEY_NOTE)
 
 
+class EventStream(StreamingResponse):
+    """A reply as server-sent events; named so, the OpenAPI schema gives ``text/event-stream`` for it."""
+
+    media_type = "text/event-stream"
+
+
+# The 200 of /v1/chat/completions: JSON, or with "stream": true events (added to the schema's JSON).
+STREAMED_TOO = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "JSON, or events when streamed."}}
+
+
 class MessageIn(BaseModel):
     text: str = Field(description="The customer's message.")
 
@@ -239,8 +249,8 @@ def create_router(manager: DialogManager) -> APIRouter:
         """Start a conversation; the id is unguessable and is the only key to it."""
         return {"session_id": manager.start_session("api")}
 
-    @router.post("/api/sessions/{session_id}/messages", tags=["conversations"])
-    def send_message(session_id: str, message: MessageIn) -> StreamingResponse:
+    @router.post("/api/sessions/{session_id}/messages", tags=["conversations"], response_class=EventStream)
+    def send_message(session_id: str, message: MessageIn) -> EventStream:
         """Send a message; the reply streams as events ``delta`` (new text) and ``done`` (the whole turn)."""
         updates = turn_stream(session_id, message.text)
 
@@ -253,7 +263,7 @@ def create_router(manager: DialogManager) -> APIRouter:
                     yield sse({"text": update.text[len(sent) :]}, event="delta")
                     sent = update.text
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+        return EventStream(events(), headers=SSE_HEADERS)
 
     @router.get("/api/sessions/{session_id}", tags=["conversations"])
     def transcript(session_id: str) -> dict[str, Any]:
@@ -321,7 +331,7 @@ def create_router(manager: DialogManager) -> APIRouter:
             raise HTTPException(status_code=404, detail=f"There is no model {model!r}; the one model is {MODEL_NAME!r}.")
         return MODEL
 
-    @router.post("/v1/chat/completions", tags=["openai-compatible"])
+    @router.post("/v1/chat/completions", tags=["openai-compatible"], responses=STREAMED_TOO)
     def chat_completions(request: ChatCompletionIn) -> Any:
         """OpenAI-compatible chat: the last user message goes through the whole assistant (a new
         conversation per request); earlier messages in the request are not replayed."""
@@ -369,6 +379,6 @@ def create_router(manager: DialogManager) -> APIRouter:
                 yield sse(header | {"choices": [], "usage": ZERO_USAGE})
             yield sse("[DONE]")
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+        return EventStream(events(), headers=SSE_HEADERS)
 
     return router

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Security
+from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import Engine
 
@@ -20,6 +21,11 @@ from dialog.manager import DialogManager
 
 # A name to show the customer: blanks around it dropped, so "   " is refused rather than shown as nothing.
 StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Shown in the OpenAPI page as schemes of their own, so its "Authorize" button sends a staff key to these
+# routes only (Swagger UI drops a header parameter named Authorization); the check itself is staff_key's.
+_STAFF_NOTE = "A staff key (setting staff_api_keys); a customer API key does not open the staff API."
+_staff_bearer = HTTPBearer(auto_error=False, scheme_name="StaffBearer", description=_STAFF_NOTE)
+_staff_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="StaffKey", description=_STAFF_NOTE)
 STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security` makes one)."
 
 
@@ -35,7 +41,7 @@ class HandBackIn(BaseModel):
 def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -> APIRouter:
     """The staff routes over ``manager`` (replies, hand-backs) and ``engine`` (the inbox), behind ``keys``."""
 
-    def staff_key(authorization: str = Header(""), x_api_key: str = Header("")) -> None:
+    def staff_key(authorization: str = Header("", include_in_schema=False), x_api_key: str = Header("", include_in_schema=False)) -> None:
         if not keys:
             raise HTTPException(status_code=403, detail=STAFF_OFF)
         if not any(keys.check(key) for key in presented_keys(authorization, x_api_key)):
@@ -45,7 +51,9 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
                 headers={"www-authenticate": 'Bearer realm="staff"'},
             )
 
-    router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(staff_key)])
+    router = APIRouter(
+        prefix="/api/staff", tags=["staff"], dependencies=[Depends(staff_key), Security(_staff_bearer), Security(_staff_key_header)]
+    )
 
     @router.get("/inbox")
     def inbox() -> dict[str, Any]:

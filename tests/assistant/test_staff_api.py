@@ -93,3 +93,20 @@ def test_a_blank_staff_name_is_refused_and_a_padded_one_trimmed(assistant, clien
     assert blank.status_code == 422 and "author" in blank.json()["detail"]
     assert padded.status_code == 201 and blank_back.status_code == 422
     assert [e.author for e in assistant.manager.store.load_events(session_id) if e.type_name == "agent"] == ["Ana"]
+
+
+def test_the_openapi_schema_gives_the_event_streams_and_the_staff_key_schemes(client: TestClient) -> None:
+    # The schema had said JSON for the streamed messages, and the staff routes took the key as header
+    # parameters, of which Swagger UI (/api/docs) drops 'Authorization': "Try it out" could not send a staff key.
+    paths = client.get("/openapi.json").json()["paths"]
+
+    assert list(paths["/api/sessions/{session_id}/messages"]["post"]["responses"]["200"]["content"]) == ["text/event-stream"]
+    assert set(paths["/v1/chat/completions"]["post"]["responses"]["200"]["content"]) == {"application/json", "text/event-stream"}
+    for path, method in (("/api/staff/inbox", "get"), ("/api/staff/sessions/{session_id}/replies", "post")):
+        operation = paths[path][method]
+        assert operation["security"] == [{"StaffBearer": []}, {"StaffKey": []}]
+        assert [parameter["name"] for parameter in operation.get("parameters", [])] in ([], ["session_id"])
+    assert paths["/api/sessions"]["post"]["security"] == [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+    session_id = client.post("/api/sessions", headers=staff(CUSTOMER_KEY)).json()["session_id"]
+    reply = client.post(f"/api/sessions/{session_id}/messages", json={"text": "hi"}, headers=staff(CUSTOMER_KEY))
+    assert reply.headers["content-type"].startswith("text/event-stream")
