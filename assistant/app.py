@@ -288,10 +288,12 @@ class Assistant:
     @cached_property
     def replies(self) -> Replies:
         """The texts customers see: the built-in ones, with those of ``replies_file`` (RepliesError when it is
-        malformed), which may also set the intents' labels and the business actions' texts."""
+        malformed), which may also set the intents' labels (the demo's, the intent model's, the business
+        actions') and the business actions' texts."""
         if self.settings.replies_file is None:
             return Replies()
-        more = intent_keys(self.business_actions.intents()) | self.business_actions.reply_keys()
+        model_intents = set(getattr(self.understander.classifier, "labels", None) or ()) - {OOS_LABEL}
+        more = intent_keys(self.business_actions.intents() | model_intents) | self.business_actions.reply_keys()
         return load_replies(self.settings.replies_file, more)
 
     @cached_property

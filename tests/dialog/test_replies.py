@@ -15,6 +15,7 @@ from dialog.actions import run_business_action
 from dialog.business import ActionResult, BusinessActions, demo_actions
 from dialog.business_rules import parse_rules
 from dialog.manager import DialogManager, InvalidMessage
+from dialog.nlu.combine import Understander
 from dialog.replies import KEYS, Replies, RepliesError, intent_keys, load_replies, parse_replies
 from retrieval.ingest import ingest
 
@@ -171,6 +172,26 @@ def test_a_mistake_in_an_actions_key_is_named_with_the_file(tmp_path: Path, cont
     with pytest.raises(RepliesError) as raised:
         app.replies
     assert message in str(raised.value) and str(tmp_path / "replies.yaml") in str(raised.value)
+
+
+def test_the_intents_of_the_teams_own_intent_model_are_keys_of_the_replies_file(tmp_path: Path) -> None:
+    """A team that trains its own intents labels their clarifying buttons in its replies file, as the demo's are."""
+
+    class ShopModel:  # the loaded intent model: only its labels matter here
+        labels = ["booking_change", "pricing", "oos"]
+
+    (tmp_path / "replies.yaml").write_text('intent.booking_change: "Change or cancel a booking"\n', encoding="utf-8")
+    app = Assistant(load_settings(data_dir=tmp_path / "data", embedder="hash", generator="scripted", replies_file=tmp_path / "replies.yaml"))
+    app.understander = Understander(ShopModel())
+
+    assert app.replies.intent_label("booking_change") == "Change or cancel a booking"
+    assert app.replies.intent_label("pricing") == "Pricing"  # not in the file: the name
+
+    (tmp_path / "oos.yaml").write_text("intent.oos: Something else\nintent.pricng: Prices\n", encoding="utf-8")
+    app = Assistant(app.settings.model_copy(update={"replies_file": tmp_path / "oos.yaml"}))
+    app.understander = Understander(ShopModel())
+    with pytest.raises(RepliesError, match=re.escape("unknown key(s) ['intent.oos', 'intent.pricng']")):
+        app.replies  # out of scope is no button, and a misspelt intent is still named
 
 
 def test_a_text_named_like_a_slot_is_refused_at_registration() -> None:
