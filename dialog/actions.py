@@ -67,6 +67,7 @@ class ActionOutcome:
     error: str | None = None
     reason: str | None = None  # overrides the policy's reason when the action decided otherwise
     index_version: str | None = None  # the knowledge-base index the answer was retrieved from
+    failed: bool = False  # a business action asked again for a slot the reply did not give (counts as a failure)
 
 
 def _fixed_reply(text: str, action: str, **kwargs: Any) -> Iterator[str | ActionOutcome]:
@@ -121,16 +122,27 @@ def clarify(kind: str, query: str, options: list[str], values: list[str], questi
 
 
 def run_business_action(
-    action: BusinessAction, slots: dict[str, Any], replies: Replies = DEFAULT_REPLIES
+    action: BusinessAction,
+    slots: dict[str, Any],
+    replies: Replies = DEFAULT_REPLIES,
+    unanswered: tuple[str, str] | None = None,
 ) -> Iterator[str | ActionOutcome]:
-    """Ask for the first missing slot, or run the action and reply with its result (in the words of ``replies``)."""
+    """Ask for the first missing slot, or run the action and reply with its result (in the words of ``replies``).
+
+    ``unanswered``: the (action, slot) the previous reply asked for, when this message filled no slot. Asking
+    for that slot once more is a failed turn (counted towards handing off, like an answer that found nothing),
+    and the question comes with the offer of a person (``ask_again``), so a customer without the value is not
+    asked the same question for ever."""
     missing = action.missing(slots)
     if missing:
         slot = missing[0]
+        again = unanswered == (action.name, slot.name)
         prompt = action.prompt(slot, replies)
-        events: list[Event] = [SlotRequested(action=action.name, slot=slot.name), BotAnswer(text=prompt, action="business")]
-        yield prompt
-        yield ActionOutcome(text=prompt, events=events, requested_slot=slot.name, reason=f"{action.name} needs the {slot.name}")
+        text = f"{prompt} {replies.ask_again}" if again else prompt
+        events: list[Event] = [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
+        reason = f"{action.name} still needs the {slot.name}: the reply gave none, asked again" if again else f"{action.name} needs the {slot.name}"
+        yield text
+        yield ActionOutcome(text=text, events=events, requested_slot=slot.name, reason=reason, failed=again)
         return
     arguments = action.arguments(slots)
     started = time.perf_counter()

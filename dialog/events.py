@@ -129,6 +129,7 @@ class SlotRequested(Event):
     type_name: ClassVar[str] = "slot_requested"
     action: str = ""
     slot: str = ""
+    again: bool = False  # asked again: the reply to the question for it gave no usable value (a failed turn)
 
 
 @dataclass(frozen=True)

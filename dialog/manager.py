@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,15 @@ SAVE_ATTEMPTS = 50
 # encode (the tokenizer, SQLite and the JSON reply fail on it), and NUL ("\u0000"), which PostgreSQL's text
 # and jsonb refuse.
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+# What shows nothing: control characters (NUL, bell, …), format characters (zero-width space, BOM, …), lone surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` has nothing to read: only blanks and invisible characters."""
+    return all(char.isspace() or unicodedata.category(char) in _INVISIBLE for char in text)
 
 
 def whole_characters(text: str) -> str:
@@ -121,7 +131,7 @@ def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> in
 
 def validate_message(text: str, max_chars: int, replies: Replies = DEFAULT_REPLIES) -> str:
     """The message stripped, or InvalidMessage with a message meant for the customer (``replies``' words)."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or shows_nothing(text):
         raise InvalidMessage(replies.empty_message)
     text = whole_characters(text.strip())
     if len(text) > max_chars:
@@ -196,9 +206,9 @@ class DialogManager:
     def reply_as_staff(self, session_id: str, text: str, author: str) -> None:
         """A member of staff writes to the customer. A conversation not yet handed off is taken over first,
         so the assistant stops answering it. InvalidMessage for an empty or too long reply."""
-        text, author = whole_characters((text or "").strip()), whole_characters(author)
-        if not text:
+        if shows_nothing(text or ""):
             raise InvalidMessage("The reply is empty.")
+        text, author = whole_characters(text.strip()), whole_characters(author)
         if len(text) > self.max_message_chars:
             raise InvalidMessage(f"The reply is {len(text):,} characters long; the limit is {self.max_message_chars:,}.")
 
@@ -312,7 +322,10 @@ class DialogManager:
 
         outcome, reply, action = None, "", prediction.action
         try:
-            for step_output in self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context):
+            # the slot the previous reply asked for, if this message gave no value at all
+            unanswered = None if any(e.value is not None for e in slot_events) else tracker.requested_slot
+            steps = self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered)
+            for step_output in steps:
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
                 else:
@@ -429,8 +442,10 @@ class DialogManager:
         prefer_docs: tuple[str, ...] = (),
         focus: str | None = None,
         context: str | None = None,
+        unanswered: tuple[str, str] | None = None,
     ) -> Iterator[str | ActionOutcome]:
-        """The steps of the chosen action."""
+        """The steps of the chosen action; ``unanswered``: the slot the last reply asked for, when this
+        message filled none."""
         if prediction.action == "relay":
             return relay(tracker.agent, self.replies.relayed)
         if prediction.action == "handoff":
@@ -443,7 +458,7 @@ class DialogManager:
         if prediction.action == "business":
             action = self.actions.get(prediction.argument or "")
             assert action is not None
-            return run_business_action(action, slots, self.replies)
+            return run_business_action(action, slots, self.replies, unanswered)
         if prediction.action == "clarify":
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)
@@ -456,8 +471,9 @@ class DialogManager:
         return self.rules.handoff_note(self.clock(), self.replies)
 
     def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:
-        """After ``handoff_after_failures`` failed answers in a row, a person takes over."""
-        failed = outcome.abstained or action == "fallback"
+        """After ``handoff_after_failures`` failed answers in a row (also a question for a slot asked again
+        because the reply did not give it), a person takes over."""
+        failed = outcome.abstained or action == "fallback" or outcome.failed
         return (
             failed
             and self.handoff_after_failures > 0
@@ -469,6 +485,8 @@ class DialogManager:
         """The failed answer's outcome, turned into a handoff (its retrieval kept for the record)."""
         failures = tracker.consecutive_failures + 1
         reason = f"{failures} answers in a row found nothing: handed to a person"
+        if outcome.failed:
+            reason = f"{outcome.reason}; {failures} replies in a row failed: handed to a person"
         text = f"{self.replies.escalated} {self._handoff_note()}".strip()
         events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
         events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]

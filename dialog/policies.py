@@ -30,7 +30,7 @@ from typing import Protocol
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
-from dialog.nlu.rules import has_words, is_frustrated
+from dialog.nlu.rules import has_words, is_frustrated, only_values
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
@@ -128,7 +128,7 @@ class BusinessActionPolicy:
     def _bare_value(self, understanding: Understanding, text: str) -> Prediction | None:
         """A message that is nothing but a value ("NW-20481738") which exactly one business action needs:
         that action, since a value alone asks for nothing else (a search would find nothing)."""
-        if has_words(_VALUE_TOKEN.sub(" ", text)) or not understanding.entities:
+        if not only_values(text) or not understanding.entities:
             return None
         takers = [
             a for a in self.actions.actions.values() if any(p.required and p.name in understanding.entities for p in a.parameters)
@@ -138,9 +138,6 @@ class BusinessActionPolicy:
         slot = next(p.name for p in takers[0].parameters if p.required and p.name in understanding.entities)
         return Prediction("business", 0.6, f"the message is only a {slot}, which {takers[0].name} takes", 2, takers[0].name)
 
-
-# a value in a message: a word with a digit or an @ in it (an order number, an e-mail address, a date)
-_VALUE_TOKEN = re.compile(r"\S*[\d@]\S*")
 
 _QUESTION_START = re.compile(
     r"^\s*(how|what|where|when|why|which|who|can|could|do|does|did|is|are|will|would|should|may|i want|i need|i'd like)\b",

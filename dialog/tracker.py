@@ -52,7 +52,7 @@ class Tracker:
     agent: str | None = None  # the member of staff who wrote last since the handoff
     ended: bool = False
     consecutive_abstentions: int = 0
-    consecutive_failures: int = 0  # answers in a row that abstained or fell back
+    consecutive_failures: int = 0  # replies in a row that abstained, fell back or asked again for a slot not given
     slots: dict[str, Any] = field(default_factory=dict)
     requested_slot: tuple[str, str] | None = None  # (business action, slot) the bot asked for
     clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
@@ -63,6 +63,7 @@ class Tracker:
     last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
+    _asked_again: bool = False  # the bot is asking again for a slot the last reply did not give
 
     @classmethod
     def from_events(cls, session_id: str, events: Iterable[Event]) -> Tracker:
@@ -87,6 +88,7 @@ class Tracker:
                 self.slots[event.name] = event.value
         elif isinstance(event, SlotRequested):
             self.requested_slot = (event.action, event.slot)
+            self._asked_again = event.again
         elif isinstance(event, ActionExecuted):
             self.requested_slot = None
         elif isinstance(event, ClarificationAsked):
@@ -113,7 +115,8 @@ class Tracker:
             self.exchanges.append((self._pending_user, event.text))
             self._pending_user = None
         self.consecutive_abstentions = self.consecutive_abstentions + 1 if event.abstained else 0
-        failed = event.abstained or event.action == "fallback"
+        failed = event.abstained or event.action == "fallback" or (event.action == "business" and self._asked_again)
+        self._asked_again = False
         if failed:
             self.consecutive_failures += 1
         elif event.action not in NEUTRAL_ACTIONS:

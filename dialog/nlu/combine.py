@@ -6,7 +6,9 @@ classifier finds out of scope stays a plain ``question`` (its guesses kept in ``
 it steers the conversation, and the knowledge base still gets the chance to answer it. Without a
 classifier the rules decide alone and ``note`` says so, for the turn's decision record. When the
 classifier fails on a message, the rules decide that message (its ``note`` says why) and the next message
-tries the classifier again; after FAILURES_BEFORE_GIVING_UP failures in a row it is switched off. Entities found in the text are merged into ``entities`` (the extractor's win).
+tries the classifier again; after FAILURES_BEFORE_GIVING_UP failures in a row it is switched off. A message
+that is only values (an e-mail address, an order number) is not given to the classifier: it stays a
+``question``, and the policies take it as the value it is. Entities found in the text are merged into ``entities`` (the extractor's win).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date
 
 from dialog.nlu.base import IntentDetector, Understanding
 from dialog.nlu.entities import EntityExtractor
-from dialog.nlu.rules import RuleBasedIntents
+from dialog.nlu.rules import RuleBasedIntents, only_values
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,9 @@ class Understander:
     def understand(self, text: str, today: date | None = None) -> Understanding:
         understanding = self.rules.understand(text)
         classifier = self.classifier
-        if understanding.intent == "question" and classifier is not None:
+        # a message that is only a value ("jane@example.com", "NW-20481736") has no words for the model to read:
+        # whatever it guessed (a complaint, a request for a person) would steer the conversation by chance
+        if understanding.intent == "question" and classifier is not None and not only_values(text):
             try:
                 understanding = classifier.understand(text)
                 if understanding.out_of_scope:  # none of the trained intents: a question like any other

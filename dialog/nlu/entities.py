@@ -161,13 +161,17 @@ class EntityExtractor:
         return {name: values[0] for name, values in found.items() if values}
 
 
-_BARE_ORDER = re.compile(r"^\s*(?:it'?s\s+|it is\s+)?#?(\d{6,10})\s*[.!]?\s*$", re.IGNORECASE)
+# a number of an order number's length on its own in a reply ("20481736", "#20481736", "20481736 is my order
+# number"), not part of a phone number, an amount, a date or another word
+_BARE_ORDER = re.compile(r"(?<![\w/.+$€£-])#?(\d{6,10})(?![\w/-]|[.,]\d)")
 
 
 def bare_slot_value(slot: str, text: str) -> str | None:
-    """A value given on its own in reply to a question for ``slot`` (e.g. just "20481736" for the order
-    number), which the extractor would not take without context."""
+    """A value given in reply to a question for ``slot`` that the extractor would not take without context:
+    for the order number, the one number of 6-10 digits in the reply ("20481736", "it's 20481736", "20481736
+    is my order number"); a reply with two such numbers fills nothing (which one is meant?)."""
     if slot == "order_number":
-        match = _BARE_ORDER.match(text)
-        return ORDER_PREFIX + match.group(1) if match else None
+        in_phones = [p.lstrip("+") for p in phones(text)]
+        numbers = [n for n in _BARE_ORDER.findall(text) if not any(n in p and p != n for p in in_phones)]  # "+1 5551234567"
+        return ORDER_PREFIX + numbers[0] if len(numbers) == 1 else None
     return None

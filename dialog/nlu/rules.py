@@ -43,10 +43,15 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "complaint": FRUSTRATION,
     "greet": re.compile(r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[\s!.,]*(there)?[\s!.]*$", re.IGNORECASE),
-    "thanks": re.compile(r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?)\b.{0,30}$", re.IGNORECASE),
-    "goodbye": re.compile(r"^\s*(bye|goodbye|see you|that'?s all|have a nice day)\b.{0,20}$", re.IGNORECASE),
+    # a few more words, but no question and no value: "thanks, where's my order?" asks for something
+    "thanks": re.compile(r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?)\b[^?\d@]{0,30}$", re.IGNORECASE),
+    "goodbye": re.compile(r"^\s*(bye|goodbye|see you|that'?s all|have a nice day)\b[^?\d@]{0,20}$", re.IGNORECASE),
     "affirm": re.compile(r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please)\s*[.!]*\s*(please)?[.!]*\s*$", re.IGNORECASE),
-    "deny": re.compile(r"^\s*(no|nope|no,? thanks?|no thank you|not now|never ?mind|cancel that|forget it)\s*[.!]*\s*$", re.IGNORECASE),
+    "deny": re.compile(
+        r"^\s*(no|nope|no,? thanks?|no thank you|not now|never ?mind|nvm|cancel that|forget (?:it|about it)|stop|stop it|"
+        r"don'?t bother)\s*[.!]*\s*$",
+        re.IGNORECASE,
+    ),
     "order_status": re.compile(
         r"\b(where(?:'s| is) my (?:order|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
         r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b",
@@ -58,9 +63,25 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 RULE_INTENTS = (*_PATTERNS, "question")
 
 
+# a value in a message: a word with a digit or an @ in it (an order number, an e-mail address, a date)
+VALUE_TOKEN = re.compile(r"\S*[\d@]\S*")
+
+
+def without_values(text: str) -> str:
+    """The message without its values ("NW-20481736", "JANE@EXAMPLE.COM", "3/4/2025"): its own words."""
+    return VALUE_TOKEN.sub(" ", text)
+
+
+def only_values(text: str) -> bool:
+    """Whether the message is nothing but values (an order number, an e-mail address) and symbols: no word
+    of its own to read an intent or a mood from."""
+    return not has_words(without_values(text))
+
+
 def is_frustrated(text: str) -> bool:
-    """Clear frustration in the wording (keywords, or a message shouted in capitals)."""
-    letters = [c for c in text if c.isalpha()]
+    """Clear frustration in the wording (keywords, or a message shouted in capitals; an e-mail address or
+    order number written in capitals is not shouting)."""
+    letters = [c for c in without_values(text) if c.isalpha()]
     shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
     return bool(FRUSTRATION.search(text)) or shouting or "!!!" in text
 

@@ -43,7 +43,9 @@ def test_dates_in_order_and_relative() -> None:
 def test_bare_order_number_only_for_the_order_slot() -> None:
     assert bare_slot_value("order_number", " 20481736 ") == "NW-20481736"
     assert bare_slot_value("order_number", "it's #20481736.") == "NW-20481736"
-    assert bare_slot_value("order_number", "20481736 and more") is None
+    assert bare_slot_value("order_number", "20481736 is my order number") == "NW-20481736"  # in a reply to the question
+    assert bare_slot_value("order_number", "20481736 and 20481737") is None  # which one?
+    assert bare_slot_value("order_number", "my phone is +1 5551234567") is None
     assert bare_slot_value("email", "20481736") is None
 
 

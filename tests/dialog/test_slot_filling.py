@@ -1,0 +1,116 @@
+"""Slot filling as customers do it: values in their own words and spelling, replies that give no value, and
+a form left with "stop". Whole turns through the DialogManager with the demo's order lookup."""
+
+from __future__ import annotations
+
+from assistant.app import Assistant
+from dialog.business import demo_actions
+from dialog.business_rules import BusinessRules
+from dialog.events import SlotRequested
+from dialog.manager import DialogManager
+from dialog.nlu.base import Understanding
+from dialog.nlu.combine import Understander
+from dialog.replies import DEFAULT_REPLIES
+from dialog.store import InMemoryStore
+
+
+class Guesses:
+    """A stand-in intent model that reads every message it is given as one intent, with high confidence."""
+
+    name = "guesses"
+
+    def __init__(self, intent: str) -> None:
+        self.intent = intent
+        self.seen: list[str] = []
+
+    def understand(self, text: str) -> Understanding:
+        self.seen.append(text)
+        return Understanding(self.intent, 0.99, ranking=((self.intent, 0.99),), source="classifier")
+
+
+def manager(assistant: Assistant, store: InMemoryStore | None = None, **kwargs) -> DialogManager:  # type: ignore[no-untyped-def]
+    return DialogManager(store or InMemoryStore(), assistant.manager.answer_action, actions=demo_actions(), **kwargs)
+
+
+def test_an_email_address_given_when_asked_is_not_read_as_a_complaint_or_a_request_for_a_person(assistant) -> None:
+    for guess in ("complaint", "human"):
+        model = Guesses(guess)
+        dialog = manager(assistant, understander=Understander(model), rules=BusinessRules(handoff_intents=("complaint",)))
+
+        asked = dialog.handle(None, "Where is my order NW-20481736?")
+        looked_up = dialog.handle(asked.session_id, "jane.doe@example.com")
+
+        assert asked.requested_slot == "email"
+        assert (looked_up.action, looked_up.handoff) == ("business", False) and "Shipped" in looked_up.text
+        assert "jane.doe@example.com" not in model.seen  # a bare value gives the model nothing to read
+
+
+def test_an_email_address_in_capitals_is_not_shouting(assistant) -> None:
+    dialog = manager(assistant, rules=BusinessRules(handoff_intents=("complaint",)))  # the demo's rules
+
+    asked = dialog.handle(None, "Where is my order NW-20481740?")
+    looked_up = dialog.handle(asked.session_id, "OMAR.HADDAD@EXAMPLE.COM 👍")
+
+    assert (looked_up.action, looked_up.handoff) == ("business", False) and "Out for delivery" in looked_up.text
+
+
+def test_the_order_number_in_a_worded_reply_fills_the_slot_asked_for(assistant) -> None:
+    dialog = manager(assistant)
+
+    asked = dialog.handle(None, "Where is my order?")
+    number = dialog.handle(asked.session_id, "20481736 is my order number")
+    two = dialog.handle(None, "where is my order")
+    both = dialog.handle(two.session_id, "either 20481736 or 20481737")
+
+    assert (number.action, number.requested_slot) == ("business", "email")
+    assert number.slots == {"order_number": "NW-20481736"}
+    assert "order_number" not in both.slots  # which one? nothing is guessed
+
+
+def test_a_reply_without_the_slot_is_asked_again_with_the_offer_of_a_person_and_then_handed_off(assistant) -> None:
+    store = InMemoryStore()
+    asked = manager(assistant, store).handle(None, "Where is my order?")
+
+    again = manager(assistant, store).handle(asked.session_id, "I don't have it")
+    given_up = manager(assistant, store).handle(asked.session_id, "hmm")  # a restarted server counts on
+
+    assert (again.action, again.requested_slot, again.handoff) == ("business", "order_number", False)
+    assert again.text.endswith(DEFAULT_REPLIES.ask_again) and again.text != asked.text
+    assert again.reason == "order_status still needs the order_number: the reply gave none, asked again"
+    assert (given_up.action, given_up.handoff) == ("handoff", True)
+    assert given_up.reason.endswith("2 replies in a row failed: handed to a person")
+    requested = [e for e in store.load_events(asked.session_id) if isinstance(e, SlotRequested)]
+    assert [e.again for e in requested] == [False, True, True]
+
+
+def test_yes_after_the_question_asked_again_hands_off_and_a_value_goes_on(assistant) -> None:
+    dialog = manager(assistant)
+    first = dialog.handle(None, "Where is my order?")
+    dialog.handle(first.session_id, "not sure")
+    accepted = dialog.handle(first.session_id, "yes please")
+    second = dialog.handle(None, "Where is my order?")
+    dialog.handle(second.session_id, "hang on")
+    number = dialog.handle(second.session_id, "NW-20481736")
+
+    assert (accepted.action, accepted.handoff) == ("handoff", True)
+    assert (number.action, number.requested_slot) == ("business", "email")
+    assert dialog.tracker(second.session_id).consecutive_failures == 0  # a value given ends the failures
+
+
+def test_stop_or_forget_about_it_leaves_the_form(assistant) -> None:
+    for words in ("stop", "forget about it", "nvm"):
+        dialog = manager(assistant)
+        asked = dialog.handle(None, "Where is my order?")
+
+        left = dialog.handle(asked.session_id, words)
+
+        assert (left.action, left.requested_slot, left.abstained) == ("small_talk", None, False)
+        assert dialog.tracker(asked.session_id).requested_slot is None
+
+
+def test_thanks_followed_by_a_request_is_the_request(assistant) -> None:
+    dialog = manager(assistant)
+
+    result = dialog.handle(None, "thanks, where's my order?")
+
+    assert (result.action, result.requested_slot) == ("business", "order_number")
