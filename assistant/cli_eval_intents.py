@@ -67,6 +67,16 @@ def _check_plot_path(plot: Path) -> None:
         fail(f"--plot {plot}: {above} is a file, so the plot cannot be saved below it")
 
 
+def trained_on(manifest: dict[str, Any], data: Path) -> bool:
+    """Whether the file ``data`` is one the model was trained on (its manifest records the file's sha256)."""
+    from dialog.nlu.manifest import sha256_file
+
+    if not Path(data).is_file():
+        return False
+    digest = sha256_file(Path(data))
+    return any(entry.get("sha256") == digest for entry in manifest.get("data", {}).get("files", []))
+
+
 def _print_report(title: str, report: dict[str, Any], top: int) -> None:
     summary = Table("metric", "value", title=title)
     summary.add_row("examples", str(report["n"]))
@@ -198,6 +208,11 @@ def eval_intents(
                                                 "in_scope_accuracy": choice.in_scope_accuracy, "oos_recall": choice.oos_recall,
                                                 "oos_precision": choice.oos_precision}
                 err.print(f"threshold chosen again on the validation split for {choice.objective}: {choice.threshold:.4f}", highlight=False)
+            if model is not None and trained_on(manifest, data):
+                result["test_is_training_data"] = True
+                err.print(f"note: {folder} was trained on {data} (the same file), so these figures are on examples it has "
+                          "learnt, not held out; for a fair figure use --folds K, or a file of messages it has not seen",
+                          highlight=False)
             started = time.perf_counter()
             report = run_guarded(lambda: evaluate_classifier(classifier, loaded.test))
             result["model"] = {

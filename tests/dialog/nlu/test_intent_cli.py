@@ -101,6 +101,14 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     table = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model))
     assert "macro-F1" in table.output and "weakest intents" in table.output
     assert "csv: 24 examples, the test set of --model" in table.stderr  # it said "24 train, 0 validation, 24 test"
+    # the file it was trained on gives figures on learnt examples: said, and marked in the JSON
+    assert "was trained on" in table.stderr and "not held out" in flat(table.stderr)
+    assert report["test_is_training_data"] is True
+    other = tmp_path / "new-messages.csv"
+    other.write_text(data.read_text(encoding="utf-8") + "hello again my friend,greet\n", encoding="utf-8")
+    fresh = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(other), "--model", str(model))
+    assert fresh.exit_code == 0, fresh.output
+    assert "was trained on" not in fresh.stderr
 
 
 def test_train_with_refit_says_what_was_saved(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
