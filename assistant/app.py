@@ -304,11 +304,19 @@ class Assistant:
     @cached_property
     def business_actions(self) -> BusinessActions:
         """The order-status lookup; OrdersError at start-up when a configured orders file cannot be used,
-        or holds order numbers that the assistant would not recognise in a customer's message."""
+        or holds order numbers that the assistant would not recognise in a customer's message. A shop with its
+        own ``order_number_pattern`` and no ``orders_file`` gets no lookup (the demo's orders are not its own)."""
         if self.settings.orders_file is not None:
             extractor = self.entity_extractor
             check_orders(self.settings.orders_file, lambda number: extractor.order_numbers(number) == [number.upper()])
-        actions = demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
+        if self.settings.orders_file is None and self.settings.order_number_pattern:
+            # the demo's table holds only Northwind's numbers, which this shop's pattern never matches: every lookup
+            # would end in "I couldn't find an order"
+            log.warning("order_number_pattern is set but orders_file is not: the built-in order-status lookup is off "
+                        "(the demo's orders in %s are not this shop's); set orders_file to your order table to use it", DEMO_ORDERS)
+            actions = BusinessActions()
+        else:
+            actions = demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
         if self.settings.business_actions:  # the shop's own first, so that they win a name or an intent both have
             own = load_actions(self.settings.business_actions).actions
             actions.actions = {**own, **{name: a for name, a in actions.actions.items() if name not in own}}

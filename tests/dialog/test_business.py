@@ -217,6 +217,21 @@ def test_a_shops_own_order_numbers_are_recognised_and_looked_up(assistant: Assis
     assert unknown.text.startswith("I couldn't find an order AB-9999") and "NW-" not in unknown.text
 
 
+def test_a_shops_own_order_numbers_without_its_orders_file_are_not_looked_up_in_the_demos(
+    assistant: Assistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The demo's table holds Northwind's numbers only: with the shop's pattern every lookup would fail."""
+    app = Assistant(assistant.settings.model_copy(update={"orders_file": None, "order_number_pattern": r"AB-\d{4}"}))
+    with caplog.at_level("WARNING"):
+        manager = app.build_manager(InMemoryStore())
+
+    result = manager.handle(None, "Where is my order AB-1001? I'm jo@example.com")
+
+    assert result.action != "business" and "couldn't find an order" not in result.text
+    assert app.business_actions.for_intent("order_status") is None
+    assert "order_number_pattern is set but orders_file is not" in caplog.text
+
+
 @pytest.mark.parametrize(("pattern", "problem"), [("AB-(", "is not a valid regular expression"), (r"\d*", "matches an empty text")])
 def test_an_unusable_order_number_pattern_is_a_settings_error(isolated, pattern: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
