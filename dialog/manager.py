@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,15 @@ SAVE_ATTEMPTS = 50
 # encode (the tokenizer, SQLite and the JSON reply fail on it), and NUL ("\u0000"), which PostgreSQL's text
 # and jsonb refuse.
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+# What shows nothing: control characters (NUL, bell, …), format characters (zero-width space, BOM, …), lone surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` has nothing to read: only blanks and invisible characters."""
+    return all(char.isspace() or unicodedata.category(char) in _INVISIBLE for char in text)
 
 
 def whole_characters(text: str) -> str:
@@ -121,7 +131,7 @@ def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> in
 
 def validate_message(text: str, max_chars: int, replies: Replies = DEFAULT_REPLIES) -> str:
     """The message stripped, or InvalidMessage with a message meant for the customer (``replies``' words)."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or shows_nothing(text):
         raise InvalidMessage(replies.empty_message)
     text = whole_characters(text.strip())
     if len(text) > max_chars:
@@ -196,9 +206,9 @@ class DialogManager:
     def reply_as_staff(self, session_id: str, text: str, author: str) -> None:
         """A member of staff writes to the customer. A conversation not yet handed off is taken over first,
         so the assistant stops answering it. InvalidMessage for an empty or too long reply."""
-        text, author = whole_characters((text or "").strip()), whole_characters(author)
-        if not text:
+        if shows_nothing(text or ""):
             raise InvalidMessage("The reply is empty.")
+        text, author = whole_characters(text.strip()), whole_characters(author)
         if len(text) > self.max_message_chars:
             raise InvalidMessage(f"The reply is {len(text):,} characters long; the limit is {self.max_message_chars:,}.")
 

@@ -18,7 +18,9 @@ from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.staff_api import create_staff_router
 from conftest import HASH_MIN_SCORE
+from api_helpers import say
 from dialog.actions import NOT_FOUND, RELAYED
+from dialog.manager import InvalidMessage
 from dialog.store import new_session_id
 from postgres_schemas import sqlite_or_postgres
 from retrieval.ingest import ingest
@@ -347,6 +349,23 @@ def test_a_lone_surrogate_or_nul_in_the_json_is_stored_as_a_replacement_characte
     transcript = client.get(url)
     assert transcript.status_code == 200
     assert transcript.json()["messages"][0]["text"] == "How much does express\ufffd shipping cost? \ufffd"
+
+
+def test_a_message_of_control_or_invisible_characters_only_is_empty(client: TestClient, assistant) -> None:
+    # "\u0000", "\u0001\u0002" or a zero-width space alone used to be stored as a turn and answered with a greeting.
+    session_id = client.post("/api/sessions").json()["session_id"]
+    headers = {"content-type": "application/json"}
+
+    for body in (rb'"\u0000"', rb'"\u0001\u0002\u0007 \t"', rb'"\u200b\ufeff"', rb'"\ud800"'):
+        response = client.post(f"/api/sessions/{session_id}/messages", content=b'{"text": ' + body + b"}", headers=headers)
+        assert response.status_code == 422 and "empty" in response.json()["detail"], body
+    completion = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "\u0000\u200b"}]})
+    assert completion.status_code == 422 and "empty" in completion.json()["detail"]
+    assert [e.type_name for e in assistant.store.load_events(session_id)] == ["session_started"]
+    with pytest.raises(InvalidMessage, match="The reply is empty"):
+        assistant.manager.reply_as_staff(session_id, "\u0000\u200b", author="Ana")
+    # a message with something to read keeps its control characters' place (NUL as U+FFFD)
+    assert say(client, session_id, "\u0007How long do password reset links work?\u0000")["turn_no"] == 1
 
 
 def test_openai_content_as_a_list_of_parts_and_the_model_list(client: TestClient) -> None:
