@@ -490,4 +490,4 @@ class DialogManager:
         text = f"{self.replies.escalated} {self._handoff_note()}".strip()
         events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
         events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]
-        return replace(outcome, text=text, events=events, handoff=True, reason=reason, action="handoff", sources=[])
+        return replace(outcome, text=text, events=events, handoff=True, reason=reason, action="handoff", sources=[], requested_slot=None)

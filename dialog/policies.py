@@ -30,7 +30,8 @@ from typing import Protocol
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
-from dialog.nlu.rules import has_words, is_frustrated, only_values
+from dialog.nlu.rules import has_words, is_frustrated, only_values, without_values
+from dialog.rewrite import is_follow_up, is_short
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
@@ -116,7 +117,7 @@ class BusinessActionPolicy:
                 return None
             return Prediction("business", understanding.confidence, f"business action {action.name} for intent {understanding.intent}", 2, action.name)
         if tracker.requested_slot is None:
-            return self._bare_value(understanding, text)
+            return self._bare_value(understanding, text) or self._another_value(tracker, understanding, text)
         name, slot = tracker.requested_slot
         if self.actions.get(name) is None or understanding.intent == "deny":
             return None
@@ -124,6 +125,21 @@ class BusinessActionPolicy:
             return Prediction("business", 0.6, f"{name} still needs the {slot}", 2, name)
         return None  # something else: the customer changed the subject
 
+
+    def _another_value(self, tracker: Tracker, understanding: Understanding, text: str) -> Prediction | None:
+        """Right after a business action ran, a message of a few words that gives another value for one of
+        its slots ("sorry, I meant NW-20481737", "and NW-20481738?"): that action again, with the new value."""
+        name = tracker.last_business_action
+        action = self.actions.get(name) if name is not None and tracker.last_action == "business" else None
+        if action is None or not (is_short(without_values(text)) or is_follow_up(without_values(text))):
+            return None
+        changed = next(
+            (p.name for p in action.parameters if p.name in understanding.entities and understanding.entities[p.name] != tracker.slots.get(p.name)),
+            None,
+        )
+        if changed is None:
+            return None
+        return Prediction("business", 0.6, f"the message gives another {changed} for {action.name}, which just ran", 2, action.name)
 
     def _bare_value(self, understanding: Understanding, text: str) -> Prediction | None:
         """A message that is nothing but a value ("NW-20481738") which exactly one business action needs:
@@ -140,7 +156,8 @@ class BusinessActionPolicy:
 
 
 _QUESTION_START = re.compile(
-    r"^\s*(how|what|where|when|why|which|who|can|could|do|does|did|is|are|will|would|should|may|i want|i need|i'd like)\b",
+    r"^\s*(?:(?:actually|well|oh|ok|okay|so|but|and|also|wait|hold on|no|sorry)\b[\s,.!-]*)*"  # "actually, I want to cancel"
+    r"(how|what|where|when|why|which|who|can|could|do|does|did|is|are|will|would|should|may|i want|i need|i'd like)\b",
     re.IGNORECASE,
 )
 

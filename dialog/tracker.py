@@ -60,6 +60,7 @@ class Tracker:
     chosen_option: tuple[ClarificationAsked, int] | None = None
     last_query: str | None = None  # the last standalone query sent to retrieval
     last_action: str | None = None  # the action of the last bot reply
+    last_business_action: str | None = None  # the business action that ran last (its name)
     last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
@@ -91,6 +92,7 @@ class Tracker:
             self._asked_again = event.again
         elif isinstance(event, ActionExecuted):
             self.requested_slot = None
+            self.last_business_action = event.name
         elif isinstance(event, ClarificationAsked):
             self.clarification = event
         elif isinstance(event, RetrievalDone):
@@ -123,7 +125,10 @@ class Tracker:
             self.consecutive_failures = 0
         if event.action != "clarify":
             self.clarification = None
-        if event.action != "business":  # the bot moved on: the form waiting for a slot is dropped
+        # the bot moved on: the form waiting for a slot is dropped; small talk in between ("are you a bot?",
+        # "hi") keeps it, except a "no" or a goodbye
+        keeps_form = event.action == "small_talk" and self.latest_intent not in ("deny", "goodbye")
+        if event.action != "business" and not keeps_form:
             self.requested_slot = None
         self.handoff_offered = failed and event.action != "handoff"
         self.last_action = event.action

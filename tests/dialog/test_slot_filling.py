@@ -4,7 +4,7 @@ a form left with "stop". Whole turns through the DialogManager with the demo's o
 from __future__ import annotations
 
 from assistant.app import Assistant
-from dialog.business import demo_actions
+from dialog.business import ActionResult, BusinessActions, demo_actions
 from dialog.business_rules import BusinessRules
 from dialog.events import SlotRequested
 from dialog.manager import DialogManager
@@ -77,7 +77,7 @@ def test_a_reply_without_the_slot_is_asked_again_with_the_offer_of_a_person_and_
     assert (again.action, again.requested_slot, again.handoff) == ("business", "order_number", False)
     assert again.text.endswith(DEFAULT_REPLIES.ask_again) and again.text != asked.text
     assert again.reason == "order_status still needs the order_number: the reply gave none, asked again"
-    assert (given_up.action, given_up.handoff) == ("handoff", True)
+    assert (given_up.action, given_up.handoff, given_up.requested_slot) == ("handoff", True, None)
     assert given_up.reason.endswith("2 replies in a row failed: handed to a person")
     requested = [e for e in store.load_events(asked.session_id) if isinstance(e, SlotRequested)]
     assert [e.again for e in requested] == [False, True, True]
@@ -114,3 +114,49 @@ def test_thanks_followed_by_a_request_is_the_request(assistant) -> None:
     result = dialog.handle(None, "thanks, where's my order?")
 
     assert (result.action, result.requested_slot) == ("business", "order_number")
+
+
+def test_actually_i_want_something_else_mid_form_changes_the_subject(assistant) -> None:
+    dialog = manager(assistant)
+    asked = dialog.handle(None, "Where is my order?")
+
+    other = dialog.handle(asked.session_id, "actually I want to cancel my order")
+
+    assert other.action == "answer" and other.requested_slot is None
+
+
+def test_small_talk_in_the_middle_of_a_form_keeps_the_question_open(assistant) -> None:
+    dialog = manager(assistant)
+    asked = dialog.handle(None, "Where is my order?")
+
+    bot = dialog.handle(asked.session_id, "are you a bot?")
+    number = dialog.handle(asked.session_id, "20481736")
+
+    assert bot.action == "small_talk"
+    assert (number.action, number.requested_slot, number.slots) == ("business", "email", {"order_number": "NW-20481736"})
+
+
+def statuses() -> BusinessActions:
+    """An order lookup by number alone."""
+    actions = BusinessActions()
+
+    @actions.register(intents=["order_status"])
+    def order_status(order_number: str) -> ActionResult:
+        return ActionResult(f"Order {order_number} is Shipped.")
+
+    return actions
+
+
+def test_another_order_number_right_after_a_lookup_looks_that_one_up(assistant) -> None:
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, actions=statuses())
+    first = dialog.handle(None, "Where is my order NW-20481736?")
+
+    corrected = dialog.handle(first.session_id, "sorry, I meant NW-20481737")
+    also = dialog.handle(first.session_id, "and what about NW-20481738?")
+    question = dialog.handle(first.session_id, "NW-20481739 arrived broken, how do I return it?")
+
+    assert first.text == "Order NW-20481736 is Shipped."
+    assert (corrected.action, corrected.text) == ("business", "Order NW-20481737 is Shipped.")
+    assert corrected.reason == "ran order_status(order_number=NW-20481737): ok"
+    assert (also.action, also.text) == ("business", "Order NW-20481738 is Shipped.")
+    assert question.action == "answer"  # a question of its own
