@@ -338,10 +338,13 @@ def create_router(manager: DialogManager) -> APIRouter:
         if request.n not in (None, 1):
             detail = f"n: the assistant gives one reply per request; send n=1 or leave n out (got {request.n})."
             raise HTTPException(status_code=422, detail=detail)
-        user_texts = [m.text for m in request.messages if m.role == "user" and m.text]
-        if not user_texts:
-            raise HTTPException(status_code=422, detail="messages must contain a user message with text content")
-        updates = turn_stream(None, user_texts[-1], channel="openai")
+        users = [m for m in request.messages if m.role == "user"]
+        if not users:
+            raise HTTPException(status_code=422, detail="messages must contain a user message with text content.")
+        if not users[-1].text:  # not an earlier message instead: that would answer a question already answered
+            detail = "The last user message has no text content (of a list of parts, only the text parts are read)."
+            raise HTTPException(status_code=422, detail=detail)
+        updates = turn_stream(None, users[-1].text, channel="openai")
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:
             result = next(u.result for u in updates if u.done)

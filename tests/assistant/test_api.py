@@ -256,6 +256,18 @@ def test_openai_endpoint_needs_a_user_message(client: TestClient) -> None:
     assert response.status_code == 422 and "user message" in response.json()["detail"]
 
 
+def test_openai_endpoint_answers_the_last_user_message_or_refuses_it_without_text(client: TestClient) -> None:
+    # A last message without text (an image, null content) made the assistant answer the previous question again.
+    earlier = [{"role": "user", "content": "How long do password reset links work?"}, {"role": "assistant", "content": "30 minutes."}]
+    image = [{"type": "image_url", "image_url": {"url": "https://example.com/broken-parcel.png"}}]
+
+    for last in ({"role": "user", "content": image}, {"role": "user", "content": None}):
+        response = client.post("/v1/chat/completions", json={"messages": [*earlier, last]})
+        assert response.status_code == 422 and "last user message has no text" in response.json()["error"]["message"]
+    blank = client.post("/v1/chat/completions", json={"messages": [*earlier, {"role": "user", "content": "  "}]})
+    assert blank.status_code == 422 and "empty" in blank.json()["detail"]
+
+
 def test_declined_answer_streams_the_not_found_reply(client: TestClient) -> None:
     session_id = client.post("/api/sessions").json()["session_id"]
     events = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "xylophone quantum zebra"}))
