@@ -41,6 +41,7 @@ import fcntl
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import uuid
@@ -71,10 +72,19 @@ class SpoolInUse(StoreUnavailable):
     """Another process holds the spool (two servers on one data_dir)."""
 
 
-def hold_spool(spool_path: Path) -> IO[bytes]:
+def this_process() -> str:
+    """How a spool's holder is named to a process that finds it taken: its pid and command line."""
+    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
+    return f"pid {os.getpid()}: {command[:160]}"
+
+
+def hold_spool(spool_path: Path, holder: str | None = None) -> IO[bytes]:
     """Lock ``spool_path`` for this process: the returned open file holds the lock until it is closed or the
     process ends. SpoolInUse when another process holds it: two processes sharing a spool each replay it as
-    their own and delete it once their own writes are in, so the other's waiting writes could be lost."""
+    their own and delete it once their own writes are in, so the other's waiting writes could be lost.
+
+    The lock file names its holder (``holder``, by default this process's pid and command line), so that the
+    error names it: a server started while ``assistant chat`` is open on its data_dir is told to close that."""
     path = Path(spool_path).with_name(Path(spool_path).name + ".lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,10 +98,21 @@ def hold_spool(spool_path: Path) -> IO[bytes]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
+        try:
+            who = path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            who = ""
         raise SpoolInUse(
-            f"another assistant server uses the spool {spool_path}: give each server its own data_dir "
-            "(--data-dir or ASSISTANT_DATA_DIR; the index can stay shared with ASSISTANT_INDEX_DIR)"
+            f"another assistant process uses the spool {spool_path}{f' ({who})' if who else ''}: stop it first (an "
+            "'assistant chat' or 'ask' started after a server leaves the spool to it), or give each server its own "
+            "data_dir (--data-dir or ASSISTANT_DATA_DIR; the index can stay shared with ASSISTANT_INDEX_DIR)"
         ) from None
+    try:
+        handle.truncate(0)  # "ab": every write goes to the end, so the file holds only this holder
+        handle.write((holder or this_process()).encode("utf-8", "replace") + b"\n")
+        handle.flush()
+    except OSError:
+        pass  # the name is a courtesy to the next process; the lock is what matters
     return handle
 
 

@@ -320,7 +320,23 @@ def test_a_second_server_on_the_same_data_dir_is_a_clear_error(runner: CliRunner
         result = invoke(runner, "serve", "--port", str(port), "--no-warm-up")
 
     assert result.exit_code == 1
-    assert "another assistant server uses the spool" in flat(result.stderr) and "own data_dir" in flat(result.stderr)
+    assert "another assistant process uses the spool" in flat(result.stderr) and "own data_dir" in flat(result.stderr)
+
+
+def test_a_server_started_while_a_terminal_chat_is_open_names_the_chat(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    """``assistant chat`` opened first holds the spool: the server's error says which process to close."""
+    from assistant.store.spool import hold_spool
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free once closed: only the spool is in use
+    with hold_spool(isolated / "spool" / "turns.jsonl", holder="pid 4242: assistant chat"):
+        result = invoke(runner, "serve", "--port", str(port), "--no-warm-up")
+
+    assert result.exit_code == 1
+    assert "(pid 4242: assistant chat)" in flat(result.stderr) and "stop it first" in flat(result.stderr)
 
 
 def test_ask_beside_a_server_leaves_the_servers_spool_alone(runner: CliRunner, ingested: Path, isolated: Path) -> None:
