@@ -297,11 +297,25 @@ def or_list(names: list[str]) -> str:
 
 def read_orders(path: Path) -> dict[str, dict[str, str]]:
     """The order table: rows by order number, names and values without the blanks around them
-    ("order_number, status", as ``check_orders`` reads the header)."""
+    ("order_number, status", as ``check_orders`` reads the header). OrdersError, naming the file and the
+    problem, when it was changed since start-up into one the lookup cannot use (a missing column, a row
+    with too few or too many fields or without an order number, status or e-mail address)."""
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
-        rows = [{name: value.strip() if isinstance(value, str) else value for name, value in row.items()} for row in reader]
+        missing = [column for column in ORDER_COLUMNS if column not in reader.fieldnames]
+        if missing:
+            raise OrdersError(f"the orders file {path} has no {or_list(missing)} column")
+        rows = []
+        for row in reader:
+            if None in row or None in row.values():  # DictReader's filler for a row of another width
+                raise OrdersError(f"the orders file {path}: line {reader.line_num} does not have exactly {len(reader.fieldnames)} fields")
+            row = {name: value.strip() for name, value in row.items()}
+            if not any(row.values()):
+                continue
+            if not all(row[column] for column in ORDER_COLUMNS):
+                raise OrdersError(f"the orders file {path}: line {reader.line_num} has no order_number, status or email")
+            rows.append(row)
     return {row["order_number"].upper(): row for row in rows}
 
 

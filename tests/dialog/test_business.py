@@ -171,6 +171,27 @@ def test_a_malformed_order_table_is_refused_at_start_up(tmp_path: Path, content:
     assert str(path) in str(caught.value) and problem in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("order_number,email,status\nNW-00000001,jo@example.com\n", "line 2 does not have exactly 3 fields"),
+        ("order_number,email,status\nNW-00000001,jo@example.com,Shipped,oops\n", "line 2 does not have exactly 3 fields"),
+        ("order_number,email\nNW-00000001,jo@example.com\n", "has no status column"),
+        ("order_number,email,status\nNW-00000001,jo@example.com,\n", "line 2 has no order_number, status or email"),
+    ],
+)
+def test_an_order_table_broken_after_start_up_fails_the_lookup_with_what_is_wrong(tmp_path: Path, content: str, problem: str) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_number,email,status\nNW-00000001,jo@example.com,Shipped\n", encoding="utf-8")
+    action = demo_actions(orders).for_intent("order_status")
+    orders.write_text(content, encoding="utf-8")  # edited while the server runs
+
+    with pytest.raises(OrdersError) as caught:
+        action({"order_number": "NW-00000001", "email": "jo@example.com"})
+
+    assert str(orders) in str(caught.value) and problem in str(caught.value)
+
+
 def test_an_order_table_saved_by_excel_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_text("order_number,status,email\nNW-00000001,Shipped,jo@example.com\n", encoding="utf-8-sig")
