@@ -312,8 +312,9 @@ class Assistant:
         if self.settings.orders_file is None and self.settings.order_number_pattern:
             # the demo's table holds only Northwind's numbers, which this shop's pattern never matches: every lookup
             # would end in "I couldn't find an order"
-            log.warning("order_number_pattern is set but orders_file is not: the built-in order-status lookup is off "
-                        "(the demo's orders in %s are not this shop's); set orders_file to your order table to use it", DEMO_ORDERS)
+            say = log.info if self.settings.business_actions else log.warning  # a shop with its own actions chose this
+            say("order_number_pattern is set but orders_file is not: the built-in order-status lookup is off "
+                "(the demo's orders in %s are not this shop's); set orders_file to your order table to use it", DEMO_ORDERS)
             actions = BusinessActions()
         else:
             actions = demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
