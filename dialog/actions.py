@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -126,21 +126,28 @@ def run_business_action(
     slots: dict[str, Any],
     replies: Replies = DEFAULT_REPLIES,
     unanswered: tuple[str, str] | None = None,
+    several: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Iterator[str | ActionOutcome]:
     """Ask for the first missing slot, or run the action and reply with its result (in the words of ``replies``).
 
     ``unanswered``: the (action, slot) the previous reply asked for, when this message filled no slot. Asking
     for that slot once more is a failed turn (counted towards handing off, like an answer that found nothing),
     and the question comes with the offer of a person (``ask_again``), so a customer without the value is not
-    asked the same question for ever."""
+    asked the same question for ever. ``several``: slots the message gave more than one value for; which
+    one is meant is asked (``which_one``), none is guessed."""
     missing = action.missing(slots)
     if missing:
         slot = missing[0]
-        again = unanswered == (action.name, slot.name)
+        given = (several or {}).get(slot.name)
+        again = unanswered == (action.name, slot.name) and not given
         prompt = action.prompt(slot, replies)
-        text = f"{prompt} {replies.ask_again}" if again else prompt
+        text = replies.say("which_one", values=" or ".join(given)) if given else f"{prompt} {replies.ask_again}" if again else prompt
         events: list[Event] = [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
-        reason = f"{action.name} still needs the {slot.name}: the reply gave none, asked again" if again else f"{action.name} needs the {slot.name}"
+        reason = f"{action.name} needs the {slot.name}"
+        if given:
+            reason = f"{action.name} needs one {slot.name}: the message gives {len(given)}, asked which"
+        elif again:
+            reason = f"{action.name} still needs the {slot.name}: the reply gave none, asked again"
         yield text
         yield ActionOutcome(text=text, events=events, requested_slot=slot.name, reason=reason, failed=again)
         return

@@ -323,7 +323,8 @@ class DialogManager:
         outcome, reply, action = None, "", prediction.action
         try:
             # the slot the previous reply asked for, if this message gave no value at all
-            unanswered = None if any(e.value is not None for e in slot_events) else tracker.requested_slot
+            gave = any(e.value is not None for e in slot_events) or understanding.several
+            unanswered = None if gave else tracker.requested_slot
             steps = self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered)
             for step_output in steps:
                 if isinstance(step_output, ActionOutcome):
@@ -404,6 +405,14 @@ class DialogManager:
         if text.casefold() == self.replies.handoff_request.casefold():  # the chat's "Talk to a human" button, in any language
             return Understanding("human", 1.0, (("human", 1.0),))
         understanding = self.understander.understand(text, today=self.clock().date())
+        if understanding.several:  # "not NW-20481736, it's NW-20481737": the one value that is not the slot's already
+            entities, several = dict(understanding.entities), dict(understanding.several)
+            for name, values in understanding.several.items():
+                new = [value for value in values if value != tracker.slots.get(name)]
+                if len(new) == 1:
+                    entities[name] = new[0]
+                    del several[name]
+            understanding = replace(understanding, entities=entities, several=several)
         if tracker.requested_slot is not None:
             action_name, slot = tracker.requested_slot
             value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
@@ -458,7 +467,7 @@ class DialogManager:
         if prediction.action == "business":
             action = self.actions.get(prediction.argument or "")
             assert action is not None
-            return run_business_action(action, slots, self.replies, unanswered)
+            return run_business_action(action, slots, self.replies, unanswered, understanding.several)
         if prediction.action == "clarify":
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)

@@ -107,7 +107,8 @@ class BusinessActionPolicy:
         action = self.actions.for_intent(understanding.intent)
         if waiting is not None and self.actions.get(waiting[0]) is not None and understanding.intent != "deny":
             another = action is not None and action.name != waiting[0]  # "cancel order NW-…" asked for the status: cancel
-            if waiting[1] in understanding.entities and not another:  # the answer to the question asked, whatever else it reads as
+            gives = waiting[1] in understanding.entities or waiting[1] in understanding.several  # several: which one is asked
+            if gives and not another:  # the answer to the question asked, whatever else it reads as
                 return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
         if action is not None:
             # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers,
@@ -144,14 +145,13 @@ class BusinessActionPolicy:
     def _bare_value(self, understanding: Understanding, text: str) -> Prediction | None:
         """A message that is nothing but a value ("NW-20481738") which exactly one business action needs:
         that action, since a value alone asks for nothing else (a search would find nothing)."""
-        if not only_values(text) or not understanding.entities:
+        given = {**understanding.entities, **understanding.several}
+        if not only_values(text) or not given:
             return None
-        takers = [
-            a for a in self.actions.actions.values() if any(p.required and p.name in understanding.entities for p in a.parameters)
-        ]
+        takers = [a for a in self.actions.actions.values() if any(p.required and p.name in given for p in a.parameters)]
         if len(takers) != 1:
             return None
-        slot = next(p.name for p in takers[0].parameters if p.required and p.name in understanding.entities)
+        slot = next(p.name for p in takers[0].parameters if p.required and p.name in given)
         return Prediction("business", 0.6, f"the message is only a {slot}, which {takers[0].name} takes", 2, takers[0].name)
 
 
@@ -252,7 +252,7 @@ class FallbackPolicy:
     """A message with nothing to understand (only digits, symbols or emoji) gets a request to rephrase."""
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
-        if text and not has_words(text) and not understanding.entities:
+        if text and not has_words(text) and not understanding.entities and not understanding.several:
             return Prediction("fallback", 0.7, "the message has no words to understand", 8)
         return None
 

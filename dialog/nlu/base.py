@@ -22,6 +22,9 @@ class Understanding:
     entities: dict[str, str] = field(default_factory=dict)
     source: str = "rules"  # which detector decided: "rules", "classifier", ...
     note: str | None = None  # for the turn's decision record, when this message was not understood as usual
+    # slots the message gives several values for ("NW-20481736 and NW-20481737"): which one is meant is asked,
+    # none is guessed (such a slot is not in ``entities``)
+    several: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class IntentDetector(Protocol):

@@ -8,7 +8,8 @@ classifier the rules decide alone and ``note`` says so, for the turn's decision 
 classifier fails on a message, the rules decide that message (its ``note`` says why) and the next message
 tries the classifier again; after FAILURES_BEFORE_GIVING_UP failures in a row it is switched off. A message
 that is only values (an e-mail address, an order number) is not given to the classifier: it stays a
-``question``, and the policies take it as the value it is. Entities found in the text are merged into ``entities`` (the extractor's win).
+``question``, and the policies take it as the value it is. A slot the message gives two values for ("NW-20481736
+and NW-20481737") is left out of the entities and listed in ``several``: which one is meant is asked. Entities found in the text are merged into ``entities`` (the extractor's win).
 """
 
 from __future__ import annotations
@@ -83,5 +84,7 @@ class Understander:
                 else:
                     failure = f"the intent model failed on this message ({type(error).__name__}: {error})"
                     understanding = replace(understanding, note=f"intents by keyword rules: {failure}")
-        entities = {**understanding.entities, **self.extractor.extract(text, today)}
-        return replace(understanding, entities=entities)
+        found = self.extractor.extract_all(text, today)
+        entities = {**understanding.entities, **{name: values[0] for name, values in found.items() if len(values) == 1}}
+        several = {name: tuple(values) for name, values in found.items() if len(values) > 1}
+        return replace(understanding, entities=entities, several=several)

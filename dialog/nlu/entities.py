@@ -148,6 +148,10 @@ class EntityExtractor:
 
     def extract(self, text: str, today: date | None = None) -> dict[str, str]:
         """The first value of each kind found, by slot name."""
+        return {name: values[0] for name, values in self.extract_all(text, today).items()}
+
+    def extract_all(self, text: str, today: date | None = None) -> dict[str, list[str]]:
+        """Every value of each kind found (each once, in order), by slot name."""
         without_emails = _EMAIL.sub(" ", text)
         without_orders = (self._order or _ORDER).sub(" ", without_emails)
         found = {
@@ -158,7 +162,7 @@ class EntityExtractor:
             "amount": amounts(without_orders),
             "product": self.products_in(text),
         }
-        return {name: values[0] for name, values in found.items() if values}
+        return {name: list(dict.fromkeys(values)) for name, values in found.items() if values}
 
 
 # a number of an order number's length on its own in a reply ("20481736", "#20481736", "20481736 is my order

@@ -160,3 +160,26 @@ def test_another_order_number_right_after_a_lookup_looks_that_one_up(assistant) 
     assert corrected.reason == "ran order_status(order_number=NW-20481737): ok"
     assert (also.action, also.text) == ("business", "Order NW-20481738 is Shipped.")
     assert question.action == "answer"  # a question of its own
+
+
+def test_two_order_numbers_in_one_message_ask_which_one_rather_than_take_the_first(assistant) -> None:
+    dialog = manager(assistant)
+
+    asked = dialog.handle(None, "Where is my order? I have two: NW-20481736 and NW-20481737")
+    picked = dialog.handle(asked.session_id, "NW-20481737")
+
+    assert (asked.action, asked.requested_slot) == ("business", "order_number")
+    assert "order_number" not in asked.slots
+    assert asked.text == DEFAULT_REPLIES.say("which_one", values="NW-20481736 or NW-20481737")
+    assert asked.reason == "order_status needs one order_number: the message gives 2, asked which"
+    assert (picked.action, picked.requested_slot, picked.slots) == ("business", "email", {"order_number": "NW-20481737"})
+
+
+def test_not_this_number_but_that_one_takes_the_new_one(assistant) -> None:
+    dialog = manager(assistant)
+    asked = dialog.handle(None, "Where is my order NW-20481736?")
+
+    corrected = dialog.handle(asked.session_id, "no, not NW-20481736, it's NW-20481737")
+
+    assert (corrected.action, corrected.requested_slot) == ("business", "email")
+    assert corrected.slots == {"order_number": "NW-20481737"}
