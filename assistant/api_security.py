@@ -20,7 +20,8 @@ API request, in this order:
 The buckets live in this process, or, with ``rate_limit_redis_url`` set, in Redis, shared by every server
 process (``RedisRateLimiter``). Nothing here imports the web framework, so the settings can use it.
 
-    python -m assistant.api_security      # a new random API key and the sha256 line for the settings
+    python -m assistant.api_security          # a new random API key and the sha256 line for the settings
+    python -m assistant.api_security --staff  # the same for a staff key (setting staff_api_keys)
 """
 
 from __future__ import annotations
@@ -79,19 +80,18 @@ def new_key() -> str:
     return "sa-" + secrets.token_urlsafe(32)
 
 
-def key_digest(entry: str) -> str:
+def key_digest(entry: str, setting: str = "api_keys") -> str:
     """A configured key as ``sha256:<hex>``: a digest as it is (recommended), a key itself (at least 16
-    characters) hashed; ValueError with the fix otherwise."""
+    characters) hashed; ValueError with the fix otherwise, naming ``setting`` (``api_keys``, ``staff_api_keys``)."""
     entry = entry.strip()
     if entry.lower().startswith(HASH_PREFIX):
         digest = entry[len(HASH_PREFIX) :].lower()
         if not re.fullmatch(r"[0-9a-f]{64}", digest):
-            raise ValueError(f"api_keys: {entry[:16]}… is not 'sha256:' followed by 64 hex digits")
+            raise ValueError(f"{setting}: {entry[:16]}… is not 'sha256:' followed by 64 hex digits")
         return HASH_PREFIX + digest
     if len(entry) < MIN_KEY_CHARS:
-        raise ValueError(
-            f"api_keys: a key must be at least {MIN_KEY_CHARS} characters; make one with `python -m assistant.api_security`"
-        )
+        command = "python -m assistant.api_security" + (" --staff" if setting == "staff_api_keys" else "")
+        raise ValueError(f"{setting}: a key must be at least {MIN_KEY_CHARS} characters; make one with `{command}`")
     return hash_key(entry)
 
 
@@ -506,8 +506,19 @@ async def send_json(send: Send, status: int, body: dict[str, Any], headers: dict
     await send({"type": "http.response.body", "body": payload})
 
 
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print a new key with the lines that configure it: for the customer API, or with ``--staff`` the staff API."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.api_security", description=main.__doc__)
+    parser.add_argument("--staff", action="store_true", help="a key of the staff API (/api/staff): setting staff_api_keys")
+    staff = parser.parse_args(argv).staff
+    key, setting = new_key(), "staff_api_keys" if staff else "api_keys"
+    caller = "the helpdesk bridge or script" if staff else "the calling server"
+    print(f"{'Staff' if staff else 'API'} key (give it to {caller}; it is not stored anywhere):\n  {key}")
+    print(f"Line for assistant.toml (only the digest is kept):\n  {setting} = [\"{hash_key(key)}\"]")
+    print(f"or in the environment:\n  ASSISTANT_{setting.upper()}={hash_key(key)}")
+
+
 if __name__ == "__main__":
-    key = new_key()
-    print(f"API key (give it to the calling server; it is not stored anywhere):\n  {key}")
-    print(f"Line for assistant.toml (only the digest is kept):\n  api_keys = [\"{hash_key(key)}\"]")
-    print(f"or in the environment:\n  ASSISTANT_API_KEYS={hash_key(key)}")
+    main()

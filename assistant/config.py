@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -257,8 +257,9 @@ class Settings(BaseSettings):
 
     @field_validator("api_keys", "staff_api_keys")
     @classmethod
-    def _hash_keys(cls, value: list[str]) -> list[str]:
-        return [key_digest(entry) for entry in value]  # only digests are kept, so no key shows in a log or repr
+    def _hash_keys(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        # only digests are kept, so no key shows in a log or repr
+        return [key_digest(entry, info.field_name or "api_keys") for entry in value]
 
     @field_validator("generator_url", "handoff_webhook_url")
     @classmethod

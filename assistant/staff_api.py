@@ -26,7 +26,7 @@ StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 _STAFF_NOTE = "A staff key (setting staff_api_keys); a customer API key does not open the staff API."
 _staff_bearer = HTTPBearer(auto_error=False, scheme_name="StaffBearer", description=_STAFF_NOTE)
 _staff_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="StaffKey", description=_STAFF_NOTE)
-STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security` makes one)."
+STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security --staff` makes one)."
 
 
 class ReplyIn(BaseModel):

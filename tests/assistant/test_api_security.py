@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuardMiddleware, ApiGuards, ApiKeys, Rate, RateLimiter, hash_key, key_digest, new_key
+from assistant.api_security import main as api_security_main
 from assistant.config import load_settings
 
 KEY = "sa-test-key-0123456789abcdef"
@@ -65,6 +66,23 @@ def test_settings_take_keys_from_the_environment_and_hold_only_digests(monkeypat
     assert settings.api_keys == [hash_key(KEY), hash_key(OTHER_KEY)]
     assert OTHER_KEY not in repr(settings)
     assert ApiGuards.from_settings(settings).keys.check(OTHER_KEY)
+
+
+def test_the_key_maker_writes_the_staff_setting_when_asked_and_errors_name_their_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The staff API's 403 sent people to `python -m assistant.api_security`, which printed only an api_keys line:
+    # pasted as it was, the key opened the customer API and the staff API stayed off.
+    api_security_main(["--staff"])
+    printed = capsys.readouterr().out
+    key = printed.splitlines()[1].strip()
+    monkeypatch.setenv("ASSISTANT_STAFF_API_KEYS", printed.split("ASSISTANT_STAFF_API_KEYS=")[1].strip())
+
+    assert f'staff_api_keys = ["{hash_key(key)}"]' in printed and "api_keys = " not in printed.replace("staff_api_keys", "")
+    assert ApiKeys(load_settings().staff_api_keys).check(key)
+    monkeypatch.setenv("ASSISTANT_STAFF_API_KEYS", "short")
+    with pytest.raises(ValidationError, match=r"staff_api_keys: a key must be at least 16 characters; make one with `python -m assistant.api_security --staff`"):
+        load_settings()
 
 
 def test_defaults_leave_the_api_open_with_rate_limits_on() -> None:
