@@ -205,6 +205,10 @@ def index_remove(
         )
     )
     out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False, soft_wrap=True, markup=False)
+    for source in removal.sources:  # as the staff page's knowledge-base tab says: the file would come back
+        if Path(source).is_file():
+            err.print(f"note: its file {source} is still there: delete or move it too, or the next ingest adds it back",
+                      highlight=False, soft_wrap=True, markup=False)
 
 
 @index_app.command("prune")

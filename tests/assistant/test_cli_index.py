@@ -87,7 +87,7 @@ def test_overlap_not_below_max_tokens_is_rejected(runner: CliRunner, kb_dir: Pat
     assert "chunk_overlap_tokens must be smaller than chunk_max_tokens" in flat(result.stderr)
 
 
-def test_index_remove_documents_and_a_whole_faq(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+def test_index_remove_documents_and_a_whole_faq(runner: CliRunner, ingested: Path, isolated: Path, kb_dir: Path) -> None:
     result = invoke(runner, "index", "remove", "faq", "returns/return-policy")
 
     assert result.exit_code == 0, result.output
@@ -98,6 +98,9 @@ def test_index_remove_documents_and_a_whole_faq(runner: CliRunner, ingested: Pat
     assert (manifest(isolated)["documents"], manifest(isolated)["chunks"]) == (2, 5)
     status = invoke(runner, "index", "status")
     assert "documents: 2" in flat(status.stdout)
+    # the files are still in the folder: the next ingest would add them back, which the command says
+    assert f"note: its file {(kb_dir / 'faq.csv').resolve()} is still there" in flat(result.stderr)
+    assert "the next ingest adds it back" in flat(result.stderr)
 
 
 def test_index_remove_unknown_id_changes_nothing(runner: CliRunner, ingested: Path, isolated: Path) -> None:
