@@ -331,8 +331,11 @@ class ReviewPage:
                     export = gr.Button("Export the filtered conversations", elem_id="review-export")
                 download = gr.File(label="Download", elem_id="review-download")
 
-                for trigger in (find.click, search.submit):
-                    trigger(self.search, filters, [table, cursor, status]).then(lambda: [None], None, [shown])
+                # one listener for the opening list and a search: the page sends a search made before the opening
+                # list arrived only after it, so the opening list cannot land late and cover the search's result
+                gr.on(
+                    [page.load, find.click, search.submit], self.search, filters, [table, cursor, status], trigger_mode="always_last"
+                ).then(lambda: [None], None, [shown])
                 more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
                 back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
                 table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
@@ -375,7 +378,6 @@ class ReviewPage:
                 self.knowledge_base.build_tab(page)
 
             page.load(self.refresh_choices, None, [intent, model])
-            page.load(self.search, filters, [table, cursor, status])
         return page
 
 
