@@ -110,6 +110,10 @@ class BusinessActionPolicy:
             gives = waiting[1] in understanding.entities or waiting[1] in understanding.several  # several: which one is asked
             if gives and not another:  # the answer to the question asked, whatever else it reads as
                 return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
+            # "my email is …" when the order number was asked: another value the same action needs, not a question
+            also = next((p.name for p in self.actions.get(waiting[0]).parameters if p.name in understanding.entities), None)  # type: ignore[union-attr]
+            if also is not None and not another and not _looks_like_a_question(text):
+                return Prediction("business", 0.95, f"the message gives the {also} that {waiting[0]} also needs", 2, waiting[0])
         if action is not None:
             # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers,
             # unless the message names the order (or whatever else the action looks up): then it is about that one

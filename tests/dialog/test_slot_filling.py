@@ -15,17 +15,17 @@ from dialog.store import InMemoryStore
 
 
 class Guesses:
-    """A stand-in intent model that reads every message it is given as one intent, with high confidence."""
+    """A stand-in intent model that reads every message it is given as one intent (by default, with high confidence)."""
 
     name = "guesses"
 
-    def __init__(self, intent: str) -> None:
-        self.intent = intent
+    def __init__(self, intent: str, confidence: float = 0.99) -> None:
+        self.intent, self.confidence = intent, confidence
         self.seen: list[str] = []
 
     def understand(self, text: str) -> Understanding:
         self.seen.append(text)
-        return Understanding(self.intent, 0.99, ranking=((self.intent, 0.99),), source="classifier")
+        return Understanding(self.intent, self.confidence, ranking=((self.intent, self.confidence),), source="classifier")
 
 
 def manager(assistant: Assistant, store: InMemoryStore | None = None, **kwargs) -> DialogManager:  # type: ignore[no-untyped-def]
@@ -183,3 +183,17 @@ def test_not_this_number_but_that_one_takes_the_new_one(assistant) -> None:
 
     assert (corrected.action, corrected.requested_slot) == ("business", "email")
     assert corrected.slots == {"order_number": "NW-20481737"}
+
+
+def test_the_other_value_the_action_needs_given_when_one_was_asked_stays_in_the_form(assistant) -> None:
+    model = Guesses("human", 0.4)  # the model half reads "my email is ..." as a request for a person
+    dialog = manager(assistant, understander=Understander(model))
+    asked = dialog.handle(None, "Where is my order?")
+
+    email = dialog.handle(asked.session_id, "my email is sam.lee@example.com")
+    other = dialog.handle(None, "Where is my order NW-20481737?")
+    question = dialog.handle(other.session_id, "NW-20481737 arrived broken, how do I return it?")  # the e-mail was asked
+
+    assert (email.action, email.requested_slot) == ("business", "order_number")
+    assert email.slots == {"email": "sam.lee@example.com"} and email.text == asked.text  # no failure, no offer
+    assert question.action != "business"  # a question of its own is not a reply to the form
