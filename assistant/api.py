@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -104,6 +105,15 @@ class ChatCompletionIn(BaseModel):
 
 
 ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+
+
+_MARKERS_AND_BLANKS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]|\s+")
+
+
+def only_tidied(draft: str, final: str) -> bool:
+    """Whether the final reply is the streamed draft tidied (citations of passages the model was not given
+    dropped, blanks evened out), not a reply in its place (a decline, the answer after a generator failed)."""
+    return _MARKERS_AND_BLANKS.sub("", draft) == _MARKERS_AND_BLANKS.sub("", final)
 
 
 def sse(data: Any, event: str | None = None) -> str:
@@ -369,8 +379,8 @@ def create_router(manager: DialogManager) -> APIRouter:
             sent, result = "", None
             for update in updates:
                 text = update.text
-                if update.done and not text.startswith(sent):  # the final reply replaced the draft
-                    text = sent + "\n\n" + text
+                if update.done and not text.startswith(sent):  # chunks only add: a reply in the draft's place follows it
+                    text = sent if only_tidied(sent, text) else sent + "\n\n" + text
                 if text.startswith(sent) and len(text) > len(sent):
                     yield chunk({"content": text[len(sent) :]})
                     sent = text

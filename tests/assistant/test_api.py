@@ -16,6 +16,7 @@ from assistant.api import MAX_BODY_BYTES, create_router, install_api_guards
 from assistant.api_security import ApiGuards, ApiKeys, hash_key
 from assistant.app import Assistant
 from assistant.config import load_settings
+from assistant.lm.base import ScriptedGenerator
 from assistant.staff_api import create_staff_router
 from conftest import HASH_MIN_SCORE
 from api_helpers import say
@@ -249,6 +250,25 @@ def test_openai_client_streaming_gets_the_sources_and_usage_and_n_above_1_is_ref
     assert api.models.retrieve("support-assistant").id == "support-assistant"
     with pytest.raises(openai.NotFoundError, match="the one model is 'support-assistant'"):
         api.models.retrieve("gpt-4o")
+
+
+def test_a_streamed_completion_shows_a_tidied_answer_once_and_a_declined_one_with_its_replacement(client: TestClient, assistant) -> None:
+    # With a generator, the final reply drops citations of passages it was not given; the stream then sent the
+    # whole answer a second time after the draft, as it does for a reply that replaces the draft.
+    openai = pytest.importorskip("openai")
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
+    question = [{"role": "user", "content": "How long do password reset links work?"}]
+
+    def streamed(reply: str) -> str:
+        assistant.manager.answer_action.generator = ScriptedGenerator(reply)
+        chunks = api.chat.completions.create(model="support-assistant", messages=question, stream=True)
+        return "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+
+    draft = "Password reset links expire after 30 minutes and work only once [1] [9] ."
+    assert streamed(draft) == draft
+    assert streamed("I don't know.") == "I don't know.\n\n" + NOT_FOUND
+    final = api.chat.completions.create(model="support-assistant", messages=question).choices[0].message.content
+    assert final == NOT_FOUND
 
 
 def test_openai_endpoint_needs_a_user_message(client: TestClient) -> None:
