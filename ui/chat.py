@@ -64,8 +64,8 @@ footer { display: none !important; }
 .gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
 /* the page's one h1 (screen readers jump to it), at the size of the h2 it was */
 #chat-header h1 { font-size: 1.375rem; margin: 0 0 0.5rem; }
-/* inside the embed widget, which shows its own title bar: read by screen readers, not shown */
-#chat-header.heading-for-screen-readers { position: absolute !important; width: 1px; height: 1px; padding: 0;
+/* inside the embed widget, which shows its own title bar: read by screen readers, not shown (ui.embed.MARK_EMBEDDED) */
+.chat-embedded #chat-header { position: absolute !important; width: 1px; height: 1px; padding: 0;
   margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 /* the theme marks a focused text box by a shadow too faint to see (and forbids an outline): a ring, as on the
    buttons, in the text's colour (dark on light, light in dark mode) */
@@ -468,17 +468,10 @@ class ChatPage:
     def new_conversation() -> tuple[ChatHistory, str, None]:
         return [], "", None
 
-    @staticmethod
-    def header_state(request: gr.Request) -> Any:
-        """Inside the embed widget (``?embed=1``), which has a title bar of its own, the page's title is kept
-        for screen readers only (the frame's one h1), not shown."""
-        embedded = request is not None and request.query_params.get("embed") not in (None, "", "0")
-        return gr.update(elem_classes=["heading-for-screen-readers"] if embedded else [])
-
     def build(self) -> gr.Blocks:
         with gr.Blocks(title=self.title, analytics_enabled=False) as page:
             replies = self.replies
-            header = gr.Markdown(f"# {self.title}\n{replies.page_intro}", elem_id="chat-header")
+            gr.Markdown(f"# {self.title}\n{replies.page_intro}", elem_id="chat-header")
             session_id = gr.State(None)
             saved = gr.BrowserState(
                 self.remember(None), storage_key=SESSION_STORAGE_KEY, secret=SESSION_STORAGE_SECRET
@@ -553,5 +546,4 @@ class ChatPage:
             page.load(self.restore, saved, [chatbot, session_id], show_progress="hidden").then(
                 self.sync, session_id, sync_outputs, show_progress="hidden"
             )
-            page.load(self.header_state, None, header, show_progress="hidden")
         return page

@@ -20,6 +20,17 @@ if (window.parent !== window) document.addEventListener("keydown", function (eve
   if (event.key === "Escape") window.parent.postMessage("{CLOSE_MESSAGE}", "*");
 }});
 </script>"""
+# The chat page inside the widget (``?embed=1``; not "0" or empty) is marked before it renders (``EMBEDDED_CLASS`` on
+# <html>), so its CSS keeps the page's title for screen readers only from the start: hidden after loading, the title
+# shifted the page under a box the browser had already scrolled into view, and in a short frame the chat was above it.
+EMBEDDED_CLASS = "chat-embedded"
+MARK_EMBEDDED = f"""<script>
+(function () {{
+  var embed = new URLSearchParams(window.location.search).get("embed");
+  if (embed && embed !== "0") document.documentElement.classList.add("{EMBEDDED_CLASS}");
+}})();
+</script>"""
+CHAT_PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED
 
 EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title, data-position (right|left),
    data-width, data-height, data-color, data-open. See docs/embedding.md. */
@@ -43,6 +54,9 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   var width = cssSize(o.width, "400px");
   var height = cssSize(o.height, "640px");
 
+  // phones upright, and short windows (a phone on its side, or its on-screen keyboard open): the panel fills the
+  // screen, or it would leave the chat a strip too short to show an answer above the question box
+  var FULL_SCREEN = "(max-width:480px),(max-height:480px)";
   var css =
     "#sa-launcher{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;border:0;border-radius:999px;" +
     "padding:12px 20px;font:600 16px/1.2 system-ui,sans-serif;color:#fff;cursor:pointer;" +
@@ -58,7 +72,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
     "#sa-close{border:0;background:transparent;color:#fff;font-size:24px;line-height:1;width:40px;height:40px;cursor:pointer}" +
     "#sa-close:focus-visible{outline-color:#fff;outline-offset:-4px}" +  // on the bar's colour, like the ×
     "#sa-frame{flex:1;width:100%;border:0}" +
-    "@media (max-width:480px){#sa-panel{inset:0;width:100%;height:100%;border-radius:0}" +
+    "@media " + FULL_SCREEN + "{#sa-panel{inset:0;width:100%;height:100%;border-radius:0}" +
     "#sa-panel.sa-open~#sa-launcher{display:none}}";
   if (document.adoptedStyleSheets && typeof CSSStyleSheet.prototype.replaceSync === "function") {
     // a constructed sheet: a site whose Content-Security-Policy refuses inline <style> still applies it
@@ -99,7 +113,7 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
 
   // On a phone the open panel covers the whole page: it is then a modal dialog, and the page behind it is
   // made inert (Tab, clicks and screen readers stay in the chat) until it closes or the screen widens.
-  var fullScreen = window.matchMedia("(max-width:480px)");
+  var fullScreen = window.matchMedia(FULL_SCREEN);
   var madeInert = [];
   function shutOutPage() {
     var modal = panel.classList.contains("sa-open") && fullScreen.matches;

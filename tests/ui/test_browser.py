@@ -42,10 +42,10 @@ Password reset links expire after 30 minutes and work only once.
 """
 
 
-def open_chat(page, url: str) -> None:  # type: ignore[no-untyped-def]
-    """Load the chat page; requests that would leave this machine (web fonts) are refused at once."""
+def open_chat(page, url: str, query: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Load the chat page (``query``: e.g. "?embed=1"); requests that would leave this machine (web fonts) are refused at once."""
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
-    page.goto(url, wait_until="domcontentloaded")
+    page.goto(url + ("/" + query if query else ""), wait_until="domcontentloaded")
     page.locator("#question textarea").wait_for(timeout=30_000)
 
 
@@ -615,7 +615,6 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         chat.locator("#question textarea").wait_for(timeout=30_000)
         # the widget has its own title bar: the page's title is there for screen readers only
         expect(chat.locator("#chat-header h1")).to_have_count(1)
-        expect(chat.locator("#chat-header")).to_have_class(re.compile("heading-for-screen-readers"))
         box = chat.locator("#chat-header").bounding_box()
         assert box is not None and box["width"] <= 1 and box["height"] <= 1
         chat.locator("#question textarea").fill("How long do password reset links work?")
@@ -654,6 +653,51 @@ def test_the_embed_widget_opens_the_chat_in_a_frame_on_another_site(shop_url: st
         expect(phone.locator("#sa-launcher")).to_be_visible()
         assert not phone.evaluate(f"{behind}.some(e => e.inert)")  # closed: the page is usable again
         expect(phone.locator("#sa-panel")).to_have_attribute("aria-modal", "false")
+        browser.close()
+
+
+@pytest.mark.parametrize("query, shown", [("", True), ("?embed=1", False), ("?embed=0", True)])
+def test_the_title_is_for_screen_readers_only_inside_the_embed_widget(server_url: str, query: str, shown: bool) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 800, "height": 700})
+        open_chat(page, server_url, query)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Help centre assistant")  # always the frame's h1
+        box = page.locator("#chat-header").bounding_box()
+        assert box is not None and (box["height"] > 20) is shown, box
+        browser.close()
+
+
+@pytest.mark.parametrize("width, height", [(844, 390), (390, 350)])
+def test_on_a_phone_on_its_side_or_with_its_keyboard_open_the_widget_shows_the_chat_above_the_box(
+    shop_url: str, server_url: str, width: int, height: int
+) -> None:
+    # A 280 px panel (844 x 390) left a strip too short for the chat, and the title, hidden only after the page had
+    # loaded, left the frame scrolled past the conversation: the customer saw the box, not the answer.
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=True, has_touch=True)
+        page = open_shop(context, shop_url, server_url)
+        page.locator("#sa-launcher").tap()
+        panel = page.locator("#sa-panel").bounding_box()
+        assert panel is not None and (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, width, height)
+        expect(page.locator("#sa-panel")).to_have_attribute("aria-modal", "true")
+        expect(page.locator("#sa-close")).to_be_in_viewport()
+        chat = page.frame_locator("#sa-frame")
+        chat.locator("#question textarea").wait_for(timeout=30_000)
+        chat.locator("#question textarea").press_sequentially("How long do password reset links work?")
+        chat.locator("#question textarea").press("Enter")
+        expect(chat.locator("#chat .bot").last).to_contain_text("30 minutes", timeout=20_000)
+        frame = page.frame(url=re.compile(r"embed=1"))
+        assert frame is not None
+        # the chat starts at the frame's top, unscrolled, and the box is still in view below it
+        assert frame.evaluate("window.scrollY") == 0
+        assert frame.locator("#chat").evaluate("e => e.getBoundingClientRect().top") >= 0
+        expect(chat.locator("#question textarea")).to_be_in_viewport()
         browser.close()
 
 

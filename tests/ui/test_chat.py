@@ -324,17 +324,6 @@ def test_a_purged_session_mid_conversation_shows_only_the_new_one(assistant) -> 
     assert page.rate(history, session_id, like(1, True))[0] == 1  # turn numbers match the store again
 
 
-class _Request:
-    def __init__(self, **params: str) -> None:
-        self.query_params = params
-
-
-@pytest.mark.parametrize("params, shown", [({}, True), ({"embed": "1"}, False), ({"embed": "0"}, True)])
-def test_the_title_is_for_screen_readers_only_inside_the_embed_widget(params: dict, shown: bool) -> None:
-    classes = ChatPage.header_state(_Request(**params))["elem_classes"]  # type: ignore[arg-type]
-    assert ("heading-for-screen-readers" not in classes) is shown
-
-
 def test_the_embed_script_is_served_and_the_chat_page_may_be_framed(assistant) -> None:
     from fastapi.testclient import TestClient
 
