@@ -167,7 +167,10 @@ def ingest(
 
 
 @index_app.command("status")
-def index_status(ctx: typer.Context) -> None:
+def index_status(
+    ctx: typer.Context,
+    documents: Annotated[bool, typer.Option("--documents", help="Also list every document: its id (for index remove), chunks and file.")] = False,
+) -> None:
     """Show what the index holds, and check it against the configured embedder and its checksums; also
     documents whose files are gone, and vectors kept by an ingest that did not finish."""
     from retrieval.embedding_checkpoint import checkpoint_path, kept_vectors
@@ -186,6 +189,13 @@ def index_status(ctx: typer.Context) -> None:
     if kept:
         out.print(f"{'unfinished':>16}: an ingest that did not finish kept {kept} embedded text(s) in "
                   f"{checkpoint_path(settings.index_dir)}; the next ingest reads them back", highlight=False, soft_wrap=True, markup=False)
+    if documents:
+        counts: dict[str, int] = {}
+        for chunk in index.chunks.values():
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        lines = ["document\tchunks\tfile"]  # tab-separated, as written (rich would turn the tabs into spaces)
+        lines += [f"{doc_id}\t{counts.get(doc_id, 0)}\t{info.get('source', '')}" for doc_id, info in sorted(index.documents.items())]
+        sys.stdout.write("\n".join(lines) + "\n")
 
 
 @index_app.command("remove")

@@ -103,6 +103,19 @@ def test_index_remove_documents_and_a_whole_faq(runner: CliRunner, ingested: Pat
     assert "the next ingest adds it back" in flat(result.stderr)
 
 
+def test_index_status_lists_the_documents_ids_to_remove(runner: CliRunner, ingested: Path, kb_dir: Path) -> None:
+    """The ids index remove takes, with their chunks and files, for a knowledge base not ingested by hand."""
+    result = invoke(runner, "index", "status", "--documents")
+
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
+    assert rows[0] == ["document", "chunks", "file"]
+    policy = next(row for row in rows[1:] if row[0] == "returns/return-policy")
+    assert int(policy[1]) >= 1 and policy[2] == str((kb_dir / "returns" / "return-policy.md").resolve())
+    assert {row[0] for row in rows[1:]} >= {"faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be"}
+    assert "document\tchunks" not in invoke(runner, "index", "status").stdout  # only when asked
+
+
 def test_index_remove_unknown_id_changes_nothing(runner: CliRunner, ingested: Path, isolated: Path) -> None:
     before = (isolated / "index" / "manifest.json").read_text()
 
