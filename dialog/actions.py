@@ -67,7 +67,7 @@ class ActionOutcome:
     error: str | None = None
     reason: str | None = None  # overrides the policy's reason when the action decided otherwise
     index_version: str | None = None  # the knowledge-base index the answer was retrieved from
-    failed: bool = False  # a business action asked again for a slot the reply did not give (counts as a failure)
+    failed: bool = False  # a business action failed, or asked again for a slot the reply did not give (counts as a failure)
 
 
 def _fixed_reply(text: str, action: str, **kwargs: Any) -> Iterator[str | ActionOutcome]:
@@ -131,7 +131,8 @@ def run_business_action(
     """Ask for the first missing slot, or run the action and reply with its result (in the words of ``replies``).
 
     ``unanswered``: the (action, slot) the previous reply asked for, when this message filled no slot. Asking
-    for that slot once more is a failed turn (counted towards handing off, like an answer that found nothing),
+    for that slot once more is a failed turn (counted towards handing off, like an answer that found nothing,
+    and like a run of the action that fails: "no order NW-… for that address"),
     and the question comes with the offer of a person (``ask_again``), so a customer without the value is not
     asked the same question for ever. ``several``: slots the message gave more than one value for; which
     one is meant is asked (``which_one``), none is guessed."""
@@ -169,7 +170,7 @@ def run_business_action(
     outcome_reason = f"ran {action.name}({', '.join(f'{k}={v}' for k, v in printable.items())}): {'ok' if result.ok else 'failed'}"
     if again is not None:
         outcome_reason += f"; asks for the {again} again"
-    yield ActionOutcome(text=text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again)
+    yield ActionOutcome(text=text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again, failed=not result.ok)
 
 
 def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:

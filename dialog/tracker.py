@@ -52,7 +52,7 @@ class Tracker:
     agent: str | None = None  # the member of staff who wrote last since the handoff
     ended: bool = False
     consecutive_abstentions: int = 0
-    consecutive_failures: int = 0  # replies in a row that abstained, fell back or asked again for a slot not given
+    consecutive_failures: int = 0  # replies in a row that abstained, fell back, or were a business action that failed or asked again
     slots: dict[str, Any] = field(default_factory=dict)
     requested_slot: tuple[str, str] | None = None  # (business action, slot) the bot asked for
     clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
@@ -64,7 +64,7 @@ class Tracker:
     last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
-    _asked_again: bool = False  # the bot is asking again for a slot the last reply did not give
+    _business_failed: bool = False  # the business action failed, or asks again for a slot the last reply did not give
 
     @classmethod
     def from_events(cls, session_id: str, events: Iterable[Event]) -> Tracker:
@@ -89,9 +89,10 @@ class Tracker:
                 self.slots[event.name] = event.value
         elif isinstance(event, SlotRequested):
             self.requested_slot = (event.action, event.slot)
-            self._asked_again = event.again
+            self._business_failed = self._business_failed or event.again
         elif isinstance(event, ActionExecuted):
             self.requested_slot = None
+            self._business_failed = not event.ok
             self.last_business_action = event.name
         elif isinstance(event, ClarificationAsked):
             self.clarification = event
@@ -117,8 +118,8 @@ class Tracker:
             self.exchanges.append((self._pending_user, event.text))
             self._pending_user = None
         self.consecutive_abstentions = self.consecutive_abstentions + 1 if event.abstained else 0
-        failed = event.abstained or event.action == "fallback" or (event.action == "business" and self._asked_again)
-        self._asked_again = False
+        failed = event.abstained or event.action == "fallback" or (event.action == "business" and self._business_failed)
+        self._business_failed = False
         if failed:
             self.consecutive_failures += 1
         elif event.action not in NEUTRAL_ACTIONS:

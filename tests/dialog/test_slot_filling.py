@@ -197,3 +197,26 @@ def test_the_other_value_the_action_needs_given_when_one_was_asked_stays_in_the_
     assert (email.action, email.requested_slot) == ("business", "order_number")
     assert email.slots == {"email": "sam.lee@example.com"} and email.text == asked.text  # no failure, no offer
     assert question.action != "business"  # a question of its own is not a reply to the form
+
+
+def test_lookups_that_find_nothing_twice_in_a_row_hand_off(assistant) -> None:
+    store = InMemoryStore()
+    first = manager(assistant, store).handle(None, "Where is my order NW-20481799? my email is jane.doe@example.com")
+    second = manager(assistant, store).handle(first.session_id, "NW-20481798, jane.doe@example.com")
+
+    assert (first.action, first.requested_slot, first.handoff) == ("business", "order_number", False)
+    assert (second.action, second.handoff, second.requested_slot) == ("handoff", True, None)
+    assert second.reason == (
+        "ran order_status(order_number=NW-20481798, email=jane.doe@example.com): failed; asks for the order_number again; "
+        "2 replies in a row failed: handed to a person"
+    )
+
+
+def test_a_lookup_that_finds_the_order_ends_the_failures(assistant) -> None:
+    dialog = manager(assistant)
+    first = dialog.handle(None, "Where is my order NW-20481799? my email is jane.doe@example.com")
+
+    found = dialog.handle(first.session_id, "sorry, NW-20481736, jane.doe@example.com")
+
+    assert found.action == "business" and "Shipped" in found.text
+    assert dialog.tracker(first.session_id).consecutive_failures == 0
