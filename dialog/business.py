@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dialog.replies import DEFAULT_REPLIES, Replies
-from dialog.text_files import line_list
+from dialog.text_files import line_list, shown_path
 
 CONVERTERS: dict[type, Callable[[Any], Any]] = {
     str: str,
@@ -252,7 +252,7 @@ def check_orders(path: Path, order_number: Callable[[str], bool] | None = None) 
             reader = csv.reader(handle)
             rows = [(reader.line_num, row) for row in reader]  # (last line of the row, its fields)
     except OSError as error:
-        raise OrdersError(f"cannot read the orders file {path}: {error.strerror or error}") from None
+        raise OrdersError(f"cannot read the orders file {shown_path(Path(path))}: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise OrdersError(f"cannot read the orders file {path}: not UTF-8 text") from None
     except csv.Error as error:

@@ -75,6 +75,13 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def shown_path(path: Path) -> str:
+    """A file as an error names it: a relative path with the folder it was looked for in (the working folder,
+    also for a config file named by ASSISTANT_CONFIG elsewhere), so a wrong guess about that folder shows."""
+    path = Path(path)
+    return str(path) if path.is_absolute() else f"{path} (looked for in the working folder {Path.cwd()})"
+
+
 def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
     """The parsed YAML of a team's file (``what``: "rules file"), a key given twice refused; ``error`` with the
     file and the problem when it cannot be read, is not UTF-8 or is not valid YAML."""
@@ -82,7 +89,7 @@ def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
     try:
         text = decode_utf8(path.read_bytes())
     except OSError as problem:
-        raise error(f"cannot read the {what} {path}: {problem.strerror or problem}") from None
+        raise error(f"cannot read the {what} {shown_path(path)}: {problem.strerror or problem}") from None
     except NotUtf8 as problem:
         raise error(f"{path}: {problem}; save it as UTF-8") from None
     try:

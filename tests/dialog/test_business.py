@@ -86,6 +86,23 @@ def test_a_missing_or_empty_rules_file() -> None:
     assert parse_rules(None).handoff_note(datetime.now(timezone.utc)) == ""
 
 
+def test_a_relative_path_that_is_missing_names_the_working_folder_it_was_looked_for_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relative paths in a config file named by ASSISTANT_CONFIG are read from the working folder, not the file's."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RulesError) as rules:
+        load_rules(Path("rules.yaml"))
+    with pytest.raises(OrdersError) as orders:
+        check_orders(Path("orders.csv"))
+
+    assert f"cannot read the rules file rules.yaml (looked for in the working folder {tmp_path})" in str(rules.value)
+    assert f"cannot read the orders file orders.csv (looked for in the working folder {tmp_path})" in str(orders.value)
+    with pytest.raises(RulesError) as absolute:
+        load_rules(tmp_path / "rules.yaml")
+    assert "working folder" not in str(absolute.value)
+
+
 def test_registry_reads_slots_from_type_hints_and_converts_values() -> None:
     actions = BusinessActions()
     calls = []
