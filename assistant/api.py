@@ -23,7 +23,7 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -71,6 +71,14 @@ class FeedbackIn(BaseModel):
         None, description="1 for thumbs up, -1 for thumbs down, 0 to take an earlier thumb back; it replaces an earlier one."
     )
     comment: str | None = Field(None, description="What was good or wrong.")
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _not_true_or_false(cls, value: Any) -> Any:
+        """JSON true and false would pass as 1 and 0, and 0 takes a thumb back: a thumbs down sent as false was lost."""
+        if isinstance(value, bool):
+            raise ValueError("a rating is the number 1 (thumbs up), -1 (thumbs down) or 0 (take the thumb back), not true or false")
+        return value
 
 
 class ContentPart(BaseModel):
