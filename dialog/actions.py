@@ -142,7 +142,7 @@ def run_business_action(
         given = (several or {}).get(slot.name)
         again = unanswered == (action.name, slot.name) and not given
         prompt = action.prompt(slot, replies)
-        text = replies.say("which_one", values=" or ".join(given)) if given else f"{prompt} {replies.ask_again}" if again else prompt
+        text = replies.say("which_one", values=", ".join(given)) if given else f"{prompt} {replies.ask_again}" if again else prompt
         events: list[Event] = [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
         reason = f"{action.name} needs the {slot.name}"
         if given:
