@@ -8,6 +8,7 @@ the small script Gradio runs on load.
   upload did) are made polite live regions here, for screen readers to announce without moving focus;
   and a group of radio buttons (a ``fieldset`` whose label is a ``span``, not a ``legend``) gets its label
   as its name, so "up" is read as an answer to "Your thumbs".
+- The login page is Gradio's own and runs no script of Gradio's ``js``/``head``: see ``ui/login_page.py``.
 """
 
 from __future__ import annotations

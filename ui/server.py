@@ -26,6 +26,7 @@ from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS, THEME, notice_css
 from ui.embed import CHAT_PAGE_HEAD, widget_script
+from ui.login_page import MarkTheLoginPage
 from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
 from ui.login_throttle import login_throttle
@@ -206,6 +207,7 @@ def create_app(
         answer_outages_with_503(mounted_app(app, "/review"))  # type: ignore[arg-type]
         if database_up is not None:
             app.add_middleware(ReviewNeedsTheDatabase, database_up=database_up)
+        app.add_middleware(MarkTheLoginPage)
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
     return gr.mount_gradio_app(

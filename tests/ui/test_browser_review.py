@@ -47,6 +47,12 @@ def test_the_login_page_works_from_the_keyboard_with_a_visible_focus_and_readabl
         page.goto(url + "/review/", wait_until="domcontentloaded")
         username = page.get_by_role("textbox", name="username")
         username.wait_for(timeout=30_000)
+        # Gradio's form had no page title, and fields a password manager had to guess
+        expect(page).to_have_title("Staff login · Conversation review")
+        expect(username).to_have_attribute("autocomplete", "username")
+        expect(page.get_by_role("textbox", name="password")).to_have_attribute("autocomplete", "current-password")
+        expect(page.locator("h2", has_text="Login")).to_have_attribute("aria-level", "1")
+        expect(page.get_by_role("main")).to_contain_text("Login")
         page.locator("body").click(position={"x": 5, "y": 5})
         page.keyboard.press("Tab")
         expect(username).to_be_focused()
@@ -58,9 +64,19 @@ def test_the_login_page_works_from_the_keyboard_with_a_visible_focus_and_readabl
 
         page.keyboard.type(STAFF_USER)
         page.keyboard.press("Tab")
+        page.keyboard.type("not the password")
+        page.keyboard.press("Enter")
+        # announced (Gradio shows it as plain text), and the user name is not emptied as Gradio empties it
+        expect(page.get_by_role("alert")).to_have_text("Incorrect Credentials", timeout=30_000)
+        expect(username).to_have_value(STAFF_USER)
+
+        password = page.get_by_role("textbox", name="password")
+        password.fill("")
+        password.focus()
         page.keyboard.type(STAFF_PASSWORD)
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_have_text("Conversation review", timeout=30_000)
+        expect(page).to_have_title("Conversation review")
         browser.close()
 
 

@@ -1,0 +1,95 @@
+"""The staff login page: Gradio's own form, given what it lacks for browsers and assistive technology.
+
+Gradio serves the login form without the review app's ``js`` or ``head`` (its page holds no configuration
+before a login), and the form has no page title (WCAG 2.4.2), no landmark, an ``h2`` as its only heading,
+and fields that do not say which is the user name and which the password (WCAG 1.3.5; password managers
+guess).
+``MarkTheLoginPage`` adds a short script to the ``<head>`` of ``GET /review/`` that, while a password field
+is shown, sets the title, makes the heading level 1 and the form the main landmark, marks the fields
+``username`` and ``current-password``, announces "Incorrect Credentials" (Gradio shows it as plain text)
+through an alert region and puts back the user name Gradio empties after a wrong password. Once logged in
+the page has no password field and the script does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LOGIN_TITLE = "Staff login · Conversation review"
+
+LOGIN_HEAD = """<script>
+(function () {
+  let announcer = null, typedName = "";
+  const said = new WeakSet();
+  const mark = function () {
+    const password = document.querySelector('input[type="password"]');
+    if (!password) return;
+    if (!document.title) document.title = %s;
+    password.setAttribute("autocomplete", "current-password");
+    const name = document.querySelector('input[type="text"]');
+    const heading = document.querySelector("h2");
+    if (heading && !document.querySelector("h1")) {
+      heading.setAttribute("aria-level", "1");
+      heading.parentElement.setAttribute("role", "main");
+    }
+    if (!announcer) {  // a live region present before the error appears, so that it is announced
+      announcer = document.createElement("div");
+      announcer.setAttribute("role", "alert");
+      announcer.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)";
+      document.body.appendChild(announcer);
+    }
+    if (name && !name.hasAttribute("autocomplete")) {
+      name.setAttribute("autocomplete", "username");
+      name.addEventListener("input", function () { if (name.value) typedName = name.value; });
+    }
+    const error = document.querySelector("p.creds");
+    if (error && !said.has(error)) {
+      said.add(error);
+      announcer.textContent = error.textContent.trim();
+      if (name && !name.value && typedName) {  // Gradio empties the user name after a wrong password
+        name.value = typedName;
+        name.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    }
+  };
+  new MutationObserver(mark).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>""" % json.dumps(LOGIN_TITLE)
+
+
+class MarkTheLoginPage:
+    """ASGI middleware: ``LOGIN_HEAD`` added before ``</head>`` of the HTML answer to ``GET {path}/``."""
+
+    def __init__(self, app: ASGIApp, path: str = "/review") -> None:
+        self.app, self.page = app, path.rstrip("/") + "/"
+        self.snippet = LOGIN_HEAD.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") != self.page:
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        parts: list[bytes] = []
+
+        async def add_to_head(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            parts.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(parts)
+            headers = MutableHeaders(scope=start)
+            if headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers:
+                body = body.replace(b"</head>", self.snippet + b"</head>", 1)
+                headers["content-length"] = str(len(body))
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, add_to_head)
