@@ -45,7 +45,7 @@ from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
 from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
-from dialog.store import ConversationChanged, ConversationStore, TurnRecord
+from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.tracker import Tracker, option_named
 
 log = logging.getLogger(__name__)
@@ -255,16 +255,20 @@ class DialogManager:
     def _save_turn(self, session_id: str, events: list[Event], record: TurnRecord, seen: int) -> TurnRecord:
         """Save a turn decided on ``seen`` events. The reply has been shown already, so a conversation that
         changed meanwhile (another message, a staff reply) still gets it: after the latest events, with
-        the turn renumbered. The record as saved."""
-        for _ in range(SAVE_ATTEMPTS):
-            try:
-                self.store.append(session_id, events, record, expected_events=seen)
-                return record
-            except ConversationChanged:
-                latest = self.tracker(session_id)
-                seen, record = len(latest.events), replace(record, turn_no=latest.turn_count + 1)
-        log.warning("conversation %s kept changing through %d tries; turn %s saved unchecked", session_id, SAVE_ATTEMPTS, record.turn_no)
-        self.store.append(session_id, events, record)  # still changing: keep the turn all the same
+        the turn renumbered. A conversation deleted meanwhile (erased: ``assistant logs delete``) keeps
+        nothing: the turn is not stored, and the reply ends as usual. The record as saved (or not)."""
+        try:
+            for _ in range(SAVE_ATTEMPTS):
+                try:
+                    self.store.append(session_id, events, record, expected_events=seen)
+                    return record
+                except ConversationChanged:
+                    latest = self.tracker(session_id)
+                    seen, record = len(latest.events), replace(record, turn_no=latest.turn_count + 1)
+            log.warning("conversation %s kept changing through %d tries; turn %s saved unchecked", session_id, SAVE_ATTEMPTS, record.turn_no)
+            self.store.append(session_id, events, record)  # still changing: keep the turn all the same
+        except UnknownSession:
+            log.warning("conversation %s was deleted during turn %s; the turn is not stored", session_id, record.turn_no)
         return record
 
     def handle(self, session_id: str | None, text: str, channel: str = "web") -> TurnResult:

@@ -17,6 +17,7 @@ from assistant.api_security import ApiGuards, ApiKeys, hash_key
 from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.lm.base import ScriptedGenerator
+from assistant.store.admin import delete_conversations
 from assistant.staff_api import create_staff_router
 from conftest import HASH_MIN_SCORE
 from api_helpers import say
@@ -459,6 +460,25 @@ def test_a_client_that_leaves_mid_reply_loses_no_turn(assistant) -> None:
     stored = assistant.store.load_events(session_id)
     assert [e.text for e in stored if e.type_name == "user"] == ["How long do password reset links work?"]
     assert any(e.type_name == "bot" and "30 minutes" in e.text for e in stored)
+
+
+def test_a_conversation_erased_mid_reply_ends_the_stream_with_done_and_keeps_nothing(client: TestClient, assistant) -> None:
+    # `assistant logs delete` during a reply: saving the turn raised UnknownSession, and the 200 stream broke off
+    # without its done event (curl: "transfer closed"), with a traceback in the server log.
+    session_id = client.post("/api/sessions").json()["session_id"]
+
+    class ErasedMidReply(ScriptedGenerator):
+        def stream(self, messages, max_new_tokens=160):  # type: ignore[no-untyped-def]
+            for position, piece in enumerate(super().stream(messages, max_new_tokens)):
+                if position == 1:
+                    delete_conversations(assistant.settings.database_url, [session_id])
+                yield piece
+
+    assistant.manager.answer_action.generator = ErasedMidReply()
+    events = read_events(client.post(f"/api/sessions/{session_id}/messages", json={"text": "How long do password reset links work?"}))
+
+    assert events[-1][0] == "done" and "30 minutes" in events[-1][1]["text"]
+    assert client.get(f"/api/sessions/{session_id}").status_code == 404
 
 
 def test_a_conversation_the_database_cannot_load_now_is_503_in_the_replies_words(assistant) -> None:  # type: ignore[no-untyped-def]
