@@ -150,6 +150,22 @@ def load_intent_classifier(path: Path, device: str = "auto") -> tuple[IntentDete
     return None, reason
 
 
+# the built-in texts that describe the demo shop's subjects (orders, shipping, returns, ...) or its articles
+DEMO_FLAVOURED_REPLIES = ("greet", "bot_challenge", "handed_back", "not_understood", "page_intro", "examples")
+
+
+def warn_demo_replies(replies: Replies, path: Path) -> list[str]:
+    """Log (and return) the keys a team's replies file leaves at a built-in text that names the demo shop's
+    subjects: a bike shop that set its greeting would still say "I answer questions about orders, shipping,
+    returns" when asked "Are you a bot?"."""
+    default = Replies()
+    left = [key for key in DEMO_FLAVOURED_REPLIES if getattr(replies, key) == getattr(default, key)]
+    if left:
+        log.warning("%s does not set %s: their built-in texts describe the demo shop (orders, shipping, returns, "
+                    "billing; example questions from its help centre); set them in your own words", path, ", ".join(left))
+    return left
+
+
 def warn_unknown_intents(rules: BusinessRules, actions: BusinessActions, classifier: IntentDetector | None) -> list[str]:
     """Log (and return) the intents that the rules file hands off or a business action runs on but that
     neither the keyword rules nor the intent model can predict: a misspelt name, or one the model was not
@@ -294,7 +310,9 @@ class Assistant:
             return Replies()
         model_intents = set(getattr(self.understander.classifier, "labels", None) or ()) - {OOS_LABEL}
         more = intent_keys(self.business_actions.intents() | model_intents) | self.business_actions.reply_keys()
-        return load_replies(self.settings.replies_file, more)
+        replies = load_replies(self.settings.replies_file, more)
+        warn_demo_replies(replies, self.settings.replies_file)
+        return replies
 
     @cached_property
     def entity_extractor(self) -> EntityExtractor:

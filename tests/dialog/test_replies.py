@@ -194,6 +194,28 @@ def test_the_intents_of_the_teams_own_intent_model_are_keys_of_the_replies_file(
         app.replies  # out of scope is no button, and a misspelt intent is still named
 
 
+def test_a_replies_file_that_leaves_the_demo_shops_subjects_in_its_texts_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bike shop that sets its greeting still answered "Are you a bot?" with "orders, shipping, returns"."""
+    (tmp_path / "replies.yaml").write_text('greet: "Hi! Ask me about bike rentals."\npage_intro: "Renting a bike?"\n', encoding="utf-8")
+    app = Assistant(load_settings(data_dir=tmp_path / "data", embedder="hash", generator="scripted", replies_file=tmp_path / "replies.yaml"))
+    with caplog.at_level("WARNING"):
+        app.replies
+
+    assert f"{tmp_path / 'replies.yaml'} does not set bot_challenge, handed_back, not_understood, examples" in caplog.text
+
+    own = "".join(f"{key}: Ours\n" for key in ("greet", "bot_challenge", "handed_back", "not_understood", "page_intro"))
+    (tmp_path / "all.yaml").write_text(own + "examples: [\"How much is an e-bike?\"]\n", encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        Assistant(app.settings.model_copy(update={"replies_file": tmp_path / "all.yaml"})).replies
+    assert "does not set" not in caplog.text
+    with caplog.at_level("WARNING"):
+        Assistant(app.settings.model_copy(update={"replies_file": REPO_ROOT / "demo" / "replies.de.yaml"})).replies
+    assert "does not set" not in caplog.text  # the German demo file sets every text
+
+
 def test_a_text_named_like_a_slot_is_refused_at_registration() -> None:
     with pytest.raises(ValueError, match=r"texts \['bike_model'\] have the names of slots"):
 
