@@ -31,7 +31,7 @@ from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.rules import has_words, is_frustrated, only_values, without_values
-from dialog.rewrite import is_follow_up, is_short
+from dialog.rewrite import is_follow_up, is_short, names_a_topic
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
@@ -132,11 +132,13 @@ class BusinessActionPolicy:
 
 
     def _another_value(self, tracker: Tracker, understanding: Understanding, text: str) -> Prediction | None:
-        """Right after a business action ran, a message of a few words that gives another value for one of
-        its slots ("sorry, I meant NW-20481737", "and NW-20481738?"): that action again, with the new value."""
+        """Right after a business action ran, a message of a few words, or of words that name no topic, that
+        gives another value for one of its slots ("sorry, I meant NW-20481737", "thanks! and what about
+        NW-20481738?"): that action again, with the new value."""
         name = tracker.last_business_action
         action = self.actions.get(name) if name is not None and tracker.last_action == "business" else None
-        if action is None or not (is_short(without_values(text)) or is_follow_up(without_values(text))):
+        words = without_values(text)
+        if action is None or not (is_short(words) or is_follow_up(words) or not names_a_topic(words)):
             return None
         changed = next(
             (p.name for p in action.parameters if p.name in understanding.entities and understanding.entities[p.name] != tracker.slots.get(p.name)),

@@ -153,12 +153,14 @@ def test_another_order_number_right_after_a_lookup_looks_that_one_up(assistant) 
 
     corrected = dialog.handle(first.session_id, "sorry, I meant NW-20481737")
     also = dialog.handle(first.session_id, "and what about NW-20481738?")
+    thanks = dialog.handle(first.session_id, "thanks! and what about NW-20481740?")
     question = dialog.handle(first.session_id, "NW-20481739 arrived broken, how do I return it?")
 
     assert first.text == "Order NW-20481736 is Shipped."
     assert (corrected.action, corrected.text) == ("business", "Order NW-20481737 is Shipped.")
     assert corrected.reason == "ran order_status(order_number=NW-20481737): ok"
     assert (also.action, also.text) == ("business", "Order NW-20481738 is Shipped.")
+    assert (thanks.action, thanks.text) == ("business", "Order NW-20481740 is Shipped.")
     assert question.action == "answer"  # a question of its own
 
 
