@@ -45,6 +45,7 @@ app.add_typer(train_app, name="train")
 
 # Modules that register their commands on train_app / eval_app / app when imported.
 # (one line each; keep this block sorted)
+import assistant.cli_backup  # noqa: E402,F401  backup
 import assistant.cli_dialog  # noqa: E402,F401  test conversations
 import assistant.cli_eval_answers  # noqa: E402,F401  eval answers
 import assistant.cli_eval_intents  # noqa: E402,F401  eval intents

@@ -1,0 +1,134 @@
+"""`assistant backup`: a consistent copy of what the assistant keeps, taken while a server runs.
+
+What is copied into the new folder:
+
+- ``assistant.db``: the SQLite conversation log (conversations, decisions, feedback, labels, staff logins),
+  through SQLite's online backup, so a server writing meanwhile leaves a consistent copy (copying the file
+  would miss what waits in its ``-wal`` file). A PostgreSQL database is not copied: ``pg_dump`` does that,
+  and the report gives the command;
+- ``index/``: the search index, copied under the index's write lock, so no ingest changes it half-way;
+- ``uploads/``: the files staff added on the review pages (they exist nowhere else);
+- ``spool/``: conversation writes waiting for PostgreSQL to come back, if any;
+- ``backup.json``: when, from where, and what was copied.
+
+Not copied: the knowledge-base folders given to ``assistant ingest`` (the team's own files), the models (the
+packages install them again; trained ones come from ``assistant train``), and the configuration. Every file
+is readable by its owner only: the copy holds customers' words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from assistant.store.db import PRIVATE_MODE, check_database_exists, parse_url, private_opener, sqlite_file
+from retrieval.index_lock import index_lock
+
+PRIVATE_FOLDER = 0o700
+SPOOL_LOCK = ".lock"  # lock files (the running server's on its spool): not data
+
+
+class BackupError(ValueError):
+    """The backup cannot be made; the message says why, in one line."""
+
+
+@dataclass
+class BackupReport:
+    folder: str
+    created: str
+    database: str  # the URL, password hidden
+    database_copy: str | None = None  # the SQLite copy; None for PostgreSQL
+    pg_dump: str | None = None  # the command that backs up a PostgreSQL database
+    index_copy: str | None = None
+    documents: int = 0
+    chunks: int = 0
+    uploads_copy: str | None = None
+    spool_copy: str | None = None
+    not_copied: list[str] = field(default_factory=list)  # knowledge-base sources of the index
+
+
+def check_target(folder: Path) -> None:
+    """BackupError unless ``folder`` is new or empty: a backup never mixes with (or overwrites) another."""
+    if folder.is_file():
+        raise BackupError(f"{folder} is a file; give a new folder for the backup")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise BackupError(f"{folder} already holds files; give a new or empty folder, so no earlier backup is overwritten")
+
+
+def backup(
+    folder: Path, database_url: str, index_dir: Path, data_dir: Path,
+    lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None,
+) -> BackupReport:
+    """Copy the database (SQLite), index, uploads and spool into ``folder`` (see the module docstring).
+    BackupError when it cannot be made; then nothing is left in ``folder``."""
+    check_target(folder)
+    url = parse_url(database_url)
+    database_path = sqlite_file(url)
+    if database_path is not None:
+        check_database_exists(database_url)
+    report = BackupReport(
+        folder=str(folder), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        database=url.render_as_string(hide_password=True),
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(PRIVATE_FOLDER)
+        if database_path is not None:
+            report.database_copy = str(_copy_sqlite(database_path, folder / "assistant.db"))
+        else:
+            libpq_url = URL.create(  # as pg_dump reads it: no SQLAlchemy driver name; no password (PGPASSWORD, ~/.pgpass)
+                "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+            ).render_as_string(hide_password=False)
+            report.pg_dump = f"pg_dump --format=custom --file=assistant.dump '{libpq_url}'"
+        if (index_dir / "manifest.json").is_file():
+            _copy_index(index_dir, folder / "index", report, lock_timeout, on_wait)
+        for name, attribute in (("uploads", "uploads_copy"), ("spool", "spool_copy")):
+            source = data_dir / name
+            if source.is_dir() and any(not path.name.endswith(SPOOL_LOCK) for path in source.iterdir()):
+                setattr(report, attribute, str(_copy_private(source, folder / name)))
+        with open(folder / "backup.json", "w", encoding="utf-8", opener=private_opener) as manifest:
+            json.dump(asdict(report), manifest, indent=2)
+    except (OSError, sqlite3.Error) as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise BackupError(f"Cannot make the backup in {folder}: {error}") from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return report
+
+
+def _copy_sqlite(source: Path, target: Path) -> Path:
+    """SQLite's online backup of ``source`` into ``target`` (made readable by its owner only)."""
+    target.touch(mode=PRIVATE_MODE)
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as reading, sqlite3.connect(target) as writing:
+        reading.backup(writing)
+    reading.close()
+    writing.close()
+    return target
+
+
+def _copy_index(
+    index_dir: Path, target: Path, report: BackupReport, lock_timeout: float | None, on_wait: Callable[[str], None] | None
+) -> None:
+    with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
+        _copy_private(index_dir, target)
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    report.index_copy = str(target)
+    report.documents, report.chunks = int(manifest.get("documents") or 0), int(manifest.get("chunks") or 0)
+    report.not_copied = sorted(manifest.get("sources") or [])
+
+
+def _copy_private(source: Path, target: Path) -> Path:
+    """``source`` copied to ``target`` without lock files, every file and folder its owner's only."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(f"*{SPOOL_LOCK}"))
+    for path in [target, *target.rglob("*")]:
+        path.chmod(PRIVATE_FOLDER if path.is_dir() else PRIVATE_MODE)
+    return target

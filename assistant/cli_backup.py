@@ -1,0 +1,50 @@
+"""`assistant backup FOLDER`: a consistent copy of the conversation log, index and uploads (assistant/backup.py).
+
+Registers the ``backup`` command on the main ``app`` when imported (see ``assistant/cli.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.cli import app
+from assistant.cli_common import err, out, run_guarded, settings_from
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="A new or empty folder for the backup.", show_default=False)],
+) -> None:
+    """Copy the conversation log (SQLite), search index, staff uploads and spool into FOLDER; safe while a server runs.
+
+    A PostgreSQL database is not copied: the command prints the pg_dump command that backs it up.
+    Restoring: the README's Backups section.
+    """
+    from assistant.backup import backup
+
+    settings = settings_from(ctx)
+    report = run_guarded(
+        lambda: backup(
+            folder, settings.database_url, settings.index_dir, settings.data_dir,
+            on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
+        )
+    )
+    say = lambda line: out.print(line, highlight=False, soft_wrap=True, markup=False)  # noqa: E731
+    say(f"Backup in {report.folder} ({report.created}):")
+    if report.database_copy:
+        say(f"  conversation log: {report.database_copy}")
+    else:
+        say(f"  conversation log: not copied ({report.database}); back it up with: {report.pg_dump}")
+    if report.index_copy:
+        say(f"  search index: {report.index_copy} ({report.documents} documents, {report.chunks} chunks)")
+    else:
+        say(f"  search index: none at {settings.index_dir}")
+    for what, copy in (("staff uploads", report.uploads_copy), ("spooled writes", report.spool_copy)):
+        if copy:
+            say(f"  {what}: {copy}")
+    if report.not_copied:
+        say(f"Not copied, keep your own copies: the knowledge-base sources ({', '.join(report.not_copied)}), the models and the configuration.")

@@ -1,0 +1,128 @@
+"""`assistant backup`: a consistent, private copy of the conversation log, index, uploads and spool."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.backup import BackupError, backup
+from assistant.store import SqlStore, make_engine
+from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
+from dialog.events import UserMessage
+from retrieval.index_lock import index_lock
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_backup_taken_while_the_server_writes_holds_what_only_the_wal_file_had(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "assistant.db"
+    engine = make_engine(f"sqlite:///{database}")
+    session = SqlStore(engine).create_session()
+    store = SqlStore(engine)
+    store.append(session, [UserMessage(text="Where is order 1043?")])  # in the -wal file, not yet in the .db
+    assert (tmp_path / "data" / "assistant.db-wal").stat().st_size > 0
+
+    report = backup(tmp_path / "backup", f"sqlite:///{database}", tmp_path / "data" / "index", tmp_path / "data")
+
+    with sqlite3.connect(tmp_path / "backup" / "assistant.db") as copy:
+        stored = copy.execute("SELECT data FROM events WHERE session_id = ?", (session,)).fetchall()
+    assert any("Where is order 1043?" in row[0] for row in stored)
+    assert report.database_copy == str(tmp_path / "backup" / "assistant.db") and report.index_copy is None
+    assert mode(tmp_path / "backup") == 0o700
+    assert {mode(path) for path in (tmp_path / "backup").iterdir()} == {0o600}
+    assert json.loads((tmp_path / "backup" / "backup.json").read_text())["database_copy"] == report.database_copy
+    engine.dispose()
+
+
+def test_the_index_uploads_and_spool_are_copied_without_lock_files(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    data = Path("data")  # the runner's working folder: the fixtures' default data_dir
+    assert invoke(runner, "db", "upgrade").exit_code == 0
+    (data / "uploads").mkdir()
+    (data / "uploads" / "gift-cards.md").write_text("# Gift cards\n\nThey never expire.\n")
+    (data / "spool").mkdir()
+    (data / "spool" / "turns.jsonl").write_text('{"op": "append"}\n')
+    (data / "spool" / "turns.jsonl.lock").write_text("")
+
+    result = invoke(runner, "backup", str(tmp_path / "backup"))
+
+    assert result.exit_code == 0, result.output
+    copy = tmp_path / "backup"
+    assert (copy / "uploads" / "gift-cards.md").read_text() == "# Gift cards\n\nThey never expire.\n"
+    assert sorted(path.name for path in (copy / "spool").iterdir()) == ["turns.jsonl"]
+    manifest = json.loads((copy / "index" / "manifest.json").read_text())
+    assert manifest == json.loads((data / "index" / "manifest.json").read_text())
+    assert f"search index: {copy / 'index'} ({manifest['documents']} documents, {manifest['chunks']} chunks)" in flat(result.output)
+    assert f"knowledge-base sources ({ingested.resolve()})" in flat(result.output)
+    assert {mode(path) for path in copy.rglob("*")} == {0o600, 0o700}
+
+
+def test_the_backup_of_a_copied_database_opens_and_reads_as_the_original(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    asked = invoke(runner, "ask", "How long do reset links work?")
+    assert asked.exit_code == 0, asked.output
+    assert invoke(runner, "backup", str(tmp_path / "backup")).exit_code == 0
+
+    restored = invoke(runner, "--database-url", f"sqlite:///{tmp_path / 'backup' / 'assistant.db'}", "logs", "export", str(tmp_path / "turns.jsonl"))
+
+    assert restored.exit_code == 0, restored.output
+    assert "How long do reset links work?" in (tmp_path / "turns.jsonl").read_text()
+
+
+def test_a_folder_that_holds_files_is_refused_and_left_alone(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    earlier = tmp_path / "backup"
+    earlier.mkdir()
+    (earlier / "assistant.db").write_text("last week's")
+
+    result = invoke(runner, "backup", str(earlier))
+
+    assert result.exit_code == 1
+    assert "already holds files; give a new or empty folder" in flat(result.output)
+    assert [path.name for path in earlier.iterdir()] == ["assistant.db"]
+    assert (earlier / "assistant.db").read_text() == "last week's"
+
+
+def test_a_missing_database_is_said_and_no_folder_is_made(runner: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+    result = invoke(runner, "--database-url", f"sqlite:///{tmp_path / 'typo.db'}", "backup", str(tmp_path / "backup"))
+
+    assert result.exit_code == 1
+    assert f"No database at {tmp_path / 'typo.db'}" in flat(result.output)
+    assert not (tmp_path / "backup").exists()
+
+
+def test_postgresql_is_left_to_pg_dump_with_a_url_it_reads(tmp_path: Path) -> None:
+    report = backup(
+        tmp_path / "backup", "postgresql+psycopg://support:secret@db.example:5433/logs?sslmode=require",
+        tmp_path / "index", tmp_path,
+    )
+
+    assert report.database_copy is None
+    assert report.pg_dump == "pg_dump --format=custom --file=assistant.dump 'postgresql://support@db.example:5433/logs?sslmode=require'"
+    assert "secret" not in (tmp_path / "backup" / "backup.json").read_text()
+
+
+def test_a_failure_half_way_leaves_no_partial_backup(tmp_path: Path) -> None:
+    database = tmp_path / "assistant.db"
+    make_engine(f"sqlite:///{database}").dispose()
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "manifest.json").write_text("{}")
+
+    with index_lock(index), pytest.raises(Exception, match="Another process is writing the index"):
+        backup(tmp_path / "backup", f"sqlite:///{database}", index, tmp_path, lock_timeout=0.1)
+
+    assert not (tmp_path / "backup").exists()
+
+
+def test_an_unreadable_database_file_is_one_clear_error(tmp_path: Path) -> None:
+    database = tmp_path / "assistant.db"
+    database.write_text("not a database at all")
+
+    with pytest.raises(BackupError, match="Cannot make the backup in .*file is not a database"):
+        backup(tmp_path / "backup", f"sqlite:///{database}", tmp_path / "index", tmp_path)
+    assert not (tmp_path / "backup").exists()
