@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -280,14 +281,40 @@ def _staff_entries(db: Session, session_id: str) -> list[StaffEntry]:
     return entries
 
 
+# what a redacted value ([EMAIL], assistant/privacy.py) becomes in a conversation test: a script that sends the
+# placeholder cannot replay the turn (an action asks for the value again), so a stand-in of the same kind is sent
+STAND_INS = {
+    "EMAIL": "customer@example.com", "PHONE": "+1 555 010 0199", "CARD": "4242 4242 4242 4242",
+    "IBAN": "DE89 3704 0044 0532 0130 00", "SECRET": "stand-in-secret", "BIRTH_DATE": "1990-01-31", "NAME": "Alex",
+}
+_PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9_]*)\]")
+
+
+def with_stand_ins(text: str) -> tuple[str, list[str]]:
+    """``text`` with each redaction placeholder of a known kind replaced by a stand-in value, and the
+    placeholders replaced; the operator's own kinds stay as they are."""
+    replaced: list[str] = []
+
+    def stand_in(match: re.Match[str]) -> str:
+        value = STAND_INS.get(match.group(1))
+        if value is None:
+            return match.group()
+        replaced.append(match.group())
+        return value
+
+    return _PLACEHOLDER.sub(stand_in, text), replaced
+
+
 def as_conversation_test(transcript: Transcript) -> ConversationTest:
     """The conversation as a scripted test that expects what happened, corrected by reviewers' labels
     (an annotated intent replaces the predicted one; an answer marked wrong is not expected again).
 
     A script has no staff steps, so it ends before staff took part: at the first turn after a staff reply
-    or hand-back, or at the first message relayed to staff."""
+    or hand-back, or at the first message relayed to staff. A redacted value the customer typed ([EMAIL]) is
+    sent as a stand-in of its kind (``STAND_INS``), so the turn replays, and the description says so."""
     staff_from = min((entry.after_turn for entry in transcript.staff), default=None)
     turns = []
+    notes = []
     for position, view in enumerate(transcript.turns, start=1):
         turn = view.turn
         if turn.action == "relay" or (staff_from is not None and (turn.turn_no or position) > staff_from):
@@ -304,9 +331,16 @@ def as_conversation_test(transcript: Transcript) -> ConversationTest:
             cited = sorted({s["doc_id"] for s in turn.sources if s.get("cited")})
             if cited:
                 expect["cites"] = cited
-        turns.append(ScriptedTurn(turn.user_text, expect))
+        text, replaced = with_stand_ins(turn.user_text)
+        if replaced:
+            notes.append(f"turn {len(turns) + 1}: {', '.join(replaced)}")
+        turns.append(ScriptedTurn(text, expect))
     title = transcript.session.title or transcript.session.id
-    return ConversationTest(f"review: {title}", turns, source_session=transcript.session.id)
+    description = None
+    if notes:
+        description = (f"Redacted values were replaced by stand-ins ({'; '.join(notes)}); a lookup that needs the "
+                       "customer's own value finds nothing with them: put in a value of your test data")
+    return ConversationTest(f"review: {title}", turns, source_session=transcript.session.id, description=description)
 
 
 def as_training_examples(transcript: Transcript, passage_text: Callable[[int], str | None]) -> list[dict[str, Any]]:

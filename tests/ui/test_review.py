@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
-from dialog.events import BotAnswer, UserMessage
+from dialog.events import ActionExecuted, BotAnswer, UserMessage
 from dialog.store import InMemoryStore, TurnRecord
 from ui.analytics import QuestionVectors
 from ui.review import EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
@@ -428,6 +428,23 @@ def test_a_conversation_test_from_a_transcript_ends_where_staff_took_part(assist
 
     assert [turn.expect["action"] for turn in script.turns] == ["answer", "handoff"]
     assert conversation_tests.run(assistant.build_manager(InMemoryStore()), script) == []  # no failures on replay
+
+
+def test_a_conversation_test_from_a_transcript_replays_a_redacted_e_mail_address(assistant: Assistant) -> None:
+    """The log keeps "[EMAIL]": sent back as such, the order lookup asked for the address again instead of running."""
+    manager = assistant.manager
+    session_id = manager.handle(None, "Where is my order NW-20481736?").session_id
+    manager.handle(session_id, "jane.doe@example.com")
+
+    script = as_conversation_test(read_transcript(assistant.sql_store.engine, session_id))
+    replay = InMemoryStore()
+    failures = conversation_tests.run(assistant.build_manager(replay), script)
+
+    assert script.turns[1].user == "customer@example.com" and "turn 2: [EMAIL]" in (script.description or "")
+    assert "[EMAIL]" in read_transcript(assistant.sql_store.engine, session_id).turns[1].turn.user_text  # still redacted in the log
+    assert failures == []
+    (replayed,) = replay.events.values()
+    assert any(isinstance(event, ActionExecuted) for event in replayed)  # the lookup ran (and found no order)
 
 
 def test_a_staff_reply_can_show_another_name_than_the_login(assistant: Assistant, review: ReviewPage) -> None:
