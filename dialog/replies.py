@@ -107,6 +107,7 @@ class Replies:
     page_intro: str = "Ask about orders, shipping, returns, billing, subscriptions or your account."
     chat_placeholder: str = "Answers come from the help centre, with links to the articles they cite."
     question_placeholder: str = "Type your question…"
+    question_label: str = "Your question"  # the question box's name for screen readers
     send: str = "Send"
     talk_to_human: str = "Talk to a human"
     handoff_request: str = "I'd like to talk to a person, please."  # what "Talk to a human" sends as the customer's message

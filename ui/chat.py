@@ -47,9 +47,12 @@ _MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]#|~$])")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])", re.MULTILINE)  # "- a", "+ a", "1. a", "2) a", "==="
 # Gradio's Soft theme with its indigo one step darker where it sits under or is text: white on indigo-500 (the
 # Send button) is 4.46:1, lighter still on hover, and indigo-500 labels ("Try") 4.27:1, under WCAG AA's 4.5:1.
+# The question box's placeholder (its only visible label) was grey-400, 2.54:1, and the box's edge a faint shadow:
+# grey-500 gives both 4.8:1 (AA asks 4.5 of text, 3 of a control's edge).
 THEME = gr.themes.Soft().set(
     button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
     block_label_text_color="*primary_600", block_title_text_color="*primary_600",
+    input_placeholder_color="*neutral_500", input_border_color="*neutral_500", input_border_width="1px",
 )
 CSS = """
 .sources { font-size: 0.9em; }
@@ -71,6 +74,12 @@ footer { display: none !important; }
    buttons, in the text's colour (dark on light, light in dark mode) */
 #question textarea:focus, #feedback-comment textarea:focus {
   outline: 2px solid var(--body-text-color) !important; outline-offset: 1px; }
+/* a focused button: the browser's ring took the button's text colour, white around Send on a white page */
+.gradio-container button:focus-visible { outline: 2px solid var(--body-text-color) !important; outline-offset: 2px; }
+/* Arabic, Hebrew...: each paragraph (a message's, the typed text) runs and aligns in the direction of its own
+   first letters; the chat is set left-to-right for all */
+#chat .message-content :is(p, li, h1, h2, h3, h4), #question textarea, #feedback-comment textarea {
+  unicode-bidi: plaintext; text-align: start; }
 @media (max-width: 480px) {
   #chat-header h1 { font-size: 1.25rem; margin: 0.2rem 0; }
   #chat-header p { font-size: 0.9rem; }
@@ -504,8 +513,8 @@ class ChatPage:
                     for i in range(MAX_OPTIONS)
                 ]
             with gr.Row(equal_height=True):
-                box = gr.Textbox(
-                    placeholder=replies.question_placeholder, show_label=False, scale=5, min_width=160,
+                box = gr.Textbox(  # the label is the box's name for screen readers (it was "Textbox")
+                    label=replies.question_label, placeholder=replies.question_placeholder, show_label=False, scale=5, min_width=160,
                     elem_id="question", autofocus=True,
                 )
                 send = gr.Button(replies.send, variant="primary", scale=1, min_width=72, elem_id="send")

@@ -162,6 +162,53 @@ def test_the_page_has_one_h1_a_visible_focus_and_a_readable_send_button(server_u
         browser.close()
 
 
+def test_the_question_box_is_named_and_readable_and_a_focused_send_button_is_ringed(server_url: str) -> None:
+    # The box was named "Textbox" for screen readers; its placeholder, its only visible label, was 2.54:1 and
+    # its edge a faint shadow; the browser ringed a focused Send in its white text colour, on a white page.
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        open_chat(page, server_url)
+        box = page.get_by_role("textbox", name="Your question")
+        expect(box).to_have_count(1)
+        page_background = page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
+        placeholder = box.evaluate("e => getComputedStyle(e, '::placeholder').color")
+        assert contrast(placeholder, box.evaluate("e => getComputedStyle(e).backgroundColor")) >= 4.5
+        box.blur()  # it has the focus on load (focused, it is ringed)
+        assert contrast(box.evaluate("e => getComputedStyle(e).borderTopColor"), page_background) >= 3
+        box.focus()
+        page.keyboard.press("Tab")
+        send = page.locator("#send")
+        expect(send).to_be_focused()
+        expect(send).to_have_css("outline-style", "solid")
+        ring = lambda: contrast(send.evaluate("e => getComputedStyle(e).outlineColor"), page_background)
+        assert wait_for(lambda: ring() >= 3, timeout=5), ring()  # the theme's colour transition runs first
+        browser.close()
+
+
+def test_arabic_text_runs_right_to_left_in_the_chat(server_url: str) -> None:
+    # The chat is set left-to-right: an Arabic question ending in a number showed the number on the wrong side.
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        open_chat(page, server_url)
+        page.locator("#question textarea").fill("أين طلبي order 42")
+        page.locator("#send").click()
+        message = page.locator("#chat .user p").last
+        expect(message).to_contain_text("order 42", timeout=20_000)
+        # in a right-to-left paragraph the Latin words that end it stand left of the Arabic ones
+        arabic_x, latin_x = message.evaluate("""p => ["أين", "order"].map(word => {
+            const text = p.firstChild, start = text.data.indexOf(word), range = document.createRange();
+            range.setStart(text, start); range.setEnd(text, start + word.length);
+            return range.getBoundingClientRect().x; })""")
+        assert latin_x < arabic_x
+        browser.close()
+
+
 def test_empty_message_is_refused_and_nothing_is_sent(server_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
