@@ -41,6 +41,10 @@ SESSION_STORAGE_KEY = "support-assistant-session"
 SESSION_STORAGE_SECRET = "support-assistant-session-v1"
 THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
+# the comment box once it shows (a frame or a few after the rating's result)
+FOCUS_COMMENT_BOX = """() => { let frames = 0; const focus = () => {
+  const box = [...document.querySelectorAll('#feedback-comment textarea')].find(box => box.offsetParent);
+  if (box) box.focus(); else if (++frames < 30) requestAnimationFrame(focus); }; focus(); }"""
 # Markdown that would change how typed text looks: emphasis, code, links, headings, tables, strike-through,
 # maths; and, at the start of a line, list, quote and heading markers
 _MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]#|~$])")
@@ -545,7 +549,11 @@ class ChatPage:
                 trigger(self.new_conversation, None, outputs).then(self.close_comment, None, comment_outputs).then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 )
-            chatbot.like(self.rate, [chatbot, session_id], comment_outputs, show_progress="hidden")
+            # the comment box opens below the chat: the keyboard's focus goes to it (it stayed on the thumb, and
+            # nothing told a screen reader that a box had opened)
+            chatbot.like(self.rate, [chatbot, session_id], comment_outputs, show_progress="hidden").then(
+                None, js=FOCUS_COMMENT_BOX
+            )
             # the panel closes under the keyboard's focus: it goes back to the question box, not to the page's top
             for trigger in (send_comment.click, comment.submit):
                 trigger(self.comment, [comment, session_id, rated_turn], comment_outputs, show_progress="hidden").then(

@@ -385,6 +385,41 @@ def test_thumbs_down_with_a_comment_is_stored_on_that_turn(server_url: str, fake
         browser.close()
 
 
+def test_a_thumb_pressed_with_the_keyboard_moves_the_focus_into_the_comment_box(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant
+) -> None:
+    # The focus stayed on the thumb: the next keys went to the chat's buttons (Enter on "Like" turned the rating
+    # round), and a screen reader was not told that a box had opened.
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.store.review import read_transcript
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        session_id = stored_session_id(fake_assistant)
+        page.get_by_role("button", name="Dislike", exact=True).last.focus()
+        page.keyboard.press("Enter")
+        comment = page.locator("#feedback-comment textarea")
+        expect(comment).to_be_focused(timeout=10_000)
+        page.keyboard.type("Too short.")
+        page.keyboard.press("Tab")  # to "Send comment"
+        expect(page.locator("#feedback-send")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(comment).to_be_hidden(timeout=10_000)
+        expect(page.locator("#question textarea")).to_be_focused()
+
+        def feedback() -> list[tuple[int | None, str | None]]:
+            transcript = read_transcript(fake_assistant.sql_store.engine, session_id)
+            return [(f.rating, f.comment) for view in transcript.turns for f in view.feedback]
+
+        assert wait_for(lambda: len(feedback()) == 2)
+        assert feedback() == [(-1, None), (None, "Too short.")]
+        browser.close()
+
+
 def test_what_the_customer_types_is_shown_as_typed(server_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
