@@ -422,9 +422,18 @@ def serve(
     # SystemExit instead, so that handoff notices still queued go out first (Assistant.close)
     signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(
+            web, host=settings.host, port=settings.port, log_level="warning",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
     finally:
         assistant.close()
+
+
+# On SIGTERM or Ctrl-C, how long requests under way may take to finish. Without a limit a stopped server waited for
+# every open chat page (each keeps a stream open while it is shown) and kept the data folder's spool, so a new one
+# could not start: customers saw "connection lost" until the last of them closed the page.
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 def _exit_quietly(signum: int, frame: Any) -> None:
