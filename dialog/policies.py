@@ -69,7 +69,7 @@ class BusinessRulesPolicy:
         if topic is not None:
             return Prediction("handoff", 1.0, f"rules: topic '{topic.name}' always goes to a person", 0, topic.name)
         topic = self.rules.never_answer_topic(text)
-        if topic is not None:
+        if topic is not None and understanding.intent != "human":  # asked for a person: handed off, the topic's reply first
             return Prediction("decline", 1.0, f"rules: topic '{topic.name}' is never answered", 0, topic.name)
         return None
 
@@ -105,13 +105,14 @@ class BusinessActionPolicy:
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         waiting = tracker.requested_slot
         action = self.actions.for_intent(understanding.intent)
-        if waiting is not None and self.actions.get(waiting[0]) is not None and understanding.intent != "deny":
+        form = self.actions.get(waiting[0]) if waiting is not None else None  # the action waiting for a slot
+        if waiting is not None and form is not None and understanding.intent != "deny":
             another = action is not None and action.name != waiting[0]  # "cancel order NW-…" asked for the status: cancel
             gives = waiting[1] in understanding.entities or waiting[1] in understanding.several  # several: which one is asked
             if gives and not another:  # the answer to the question asked, whatever else it reads as
                 return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
             # "my email is …" when the order number was asked: another value the same action needs, not a question
-            also = next((p.name for p in self.actions.get(waiting[0]).parameters if p.name in understanding.entities), None)  # type: ignore[union-attr]
+            also = next((p.name for p in form.parameters if p.name in understanding.entities), None)
             if also is not None and not another and not _looks_like_a_question(text):
                 return Prediction("business", 0.95, f"the message gives the {also} that {waiting[0]} also needs", 2, waiting[0])
         if action is not None:
