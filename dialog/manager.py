@@ -462,6 +462,11 @@ class DialogManager:
         if prediction.action == "relay":
             return relay(tracker.agent, self.replies.relayed)
         if prediction.action == "handoff":
+            # a never-answer topic's reply ("if someone is hurt, call 112") is not hidden by the handoff: it comes first
+            urgent = self.rules.never_answer_topic(query)
+            if urgent is not None:
+                reason = f"{prediction.reason}; the reply of never-answer topic '{urgent.name}' comes first"
+                return hand_off(reason, self._handoff_note(), f"{urgent.reply} {self.replies.handoff}")
             return hand_off(prediction.reason, self._handoff_note(), self.replies.handoff)
         if prediction.action == "small_talk":
             return small_talk(prediction.argument or understanding.intent, self.replies)

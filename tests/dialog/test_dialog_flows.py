@@ -16,7 +16,7 @@ from assistant.lm.base import ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
 from dialog.actions import HANDOFF, LOOKUP_FAILED, NOT_FOUND, AnswerFromKnowledgeBase
 from dialog.business import ActionResult, BusinessActions, demo_actions
-from dialog.business_rules import RulesError
+from dialog.business_rules import BusinessRules, RulesError, Topic
 from dialog.events import ActionExecuted, ClarificationAsked, HandoffRequested, SlotRequested, SlotSet
 from dialog.manager import DialogManager
 from dialog.nlu.base import Understanding
@@ -440,6 +440,24 @@ def test_each_pointing_sentence_links_only_to_the_articles_it_names() -> None:
         "For how long this takes, see our refunds article.": [2],
         "To start a return, follow the steps in the article on how to return an item.": [3],
     }
+
+
+def test_a_handoff_does_not_hide_the_reply_of_a_never_answer_topic_in_the_same_message(assistant) -> None:
+    rules = BusinessRules(
+        handoff_intents=("complaint",),
+        never_answer=(Topic("injuries", ("bleeding", "injured"), "If someone is hurt, call 112 now."),),
+    )
+    manager = manager_for(assistant, rules=rules)
+
+    result = manager.handle(None, "I want to file a complaint: my child fell off the bike and is bleeding")
+
+    assert result.handoff and result.text.startswith(f"If someone is hurt, call 112 now. {HANDOFF}")
+    [handoff] = [e for e in manager.store.load_events(result.session_id) if isinstance(e, HandoffRequested)]
+    assert handoff.reason.endswith("; the reply of never-answer topic 'injuries' comes first")
+    asked = manager.handle(None, "I was injured, I want to talk to a human")  # was the topic's reply alone
+    assert asked.handoff and asked.text.startswith(f"If someone is hurt, call 112 now. {HANDOFF}")
+    assert manager.handle(None, "I want to file a complaint: the bike was late").text.startswith(HANDOFF)
+    assert manager.handle(None, "I was injured").text == "If someone is hurt, call 112 now."
 
 
 def test_two_failed_answers_in_a_row_hand_off(assistant) -> None:
