@@ -222,3 +222,12 @@ def test_a_lookup_that_finds_the_order_ends_the_failures(assistant) -> None:
 
     assert found.action == "business" and "Shipped" in found.text
     assert dialog.tracker(first.session_id).consecutive_failures == 0
+
+
+def test_the_slots_reported_leave_out_values_the_log_redacted(assistant) -> None:
+    manager = assistant.manager  # the SQLite store, which keeps e-mail addresses redacted
+    first = manager.handle(None, "jane.doe@example.com")
+    number = manager.handle(first.session_id, "NW-20481736")
+
+    assert first.slots == {"email": "jane.doe@example.com"}  # given in this turn: still known
+    assert (number.slots, number.requested_slot) == ({"order_number": "NW-20481736"}, "email")  # not "[EMAIL]"
