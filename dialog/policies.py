@@ -256,9 +256,12 @@ class SmallTalkPolicy:
 
 
 class FallbackPolicy:
-    """A message with nothing to understand (only digits, symbols or emoji) gets a request to rephrase."""
+    """A message with nothing to understand (only digits, symbols or emoji) gets a request to rephrase, unless a
+    business action waits for a slot: then it is a reply without the value ("🤷"), asked again."""
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        if tracker.requested_slot is not None:
+            return None
         if text and not has_words(text) and not understanding.entities and not understanding.several:
             return Prediction("fallback", 0.7, "the message has no words to understand", 8)
         return None

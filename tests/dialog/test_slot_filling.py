@@ -231,3 +231,16 @@ def test_the_slots_reported_leave_out_values_the_log_redacted(assistant) -> None
 
     assert first.slots == {"email": "jane.doe@example.com"}  # given in this turn: still known
     assert (number.slots, number.requested_slot) == ({"order_number": "NW-20481736"}, "email")  # not "[EMAIL]"
+
+
+def test_an_emoji_in_reply_to_the_question_for_a_slot_is_asked_again_not_not_understood(assistant) -> None:
+    dialog = manager(assistant)
+    asked = dialog.handle(None, "Where is my order?")
+
+    shrug = dialog.handle(asked.session_id, "🤷")
+    number = dialog.handle(asked.session_id, "NW-20481736")
+
+    assert (shrug.action, shrug.requested_slot) == ("business", "order_number")
+    assert shrug.text.endswith(DEFAULT_REPLIES.ask_again)
+    assert (number.action, number.requested_slot) == ("business", "email")
+    assert dialog.handle(None, "🤷").action == "fallback"  # with nothing asked, still a request to rephrase
