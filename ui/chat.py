@@ -26,6 +26,7 @@ from dialog.store import ConversationChanged, UnknownSession
 from assistant.store.db import StoreUnavailable
 from dialog.tracker import Tracker
 from retrieval.metadata import web_link
+from ui.embed import CLOSE_ON_ESCAPE, MARK_EMBEDDED
 
 ChatHistory = list[dict[str, Any]]
 
@@ -45,6 +46,33 @@ FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focu
 FOCUS_COMMENT_BOX = """() => { let frames = 0; const focus = () => {
   const box = [...document.querySelectorAll('#feedback-comment textarea')].find(box => box.offsetParent);
   if (box) box.focus(); else if (++frames < 30) requestAnimationFrame(focus); }; focus(); }"""
+# A question typed but not sent survives a reload: Gradio reloads the page by itself once a server that went away
+# (a restart, a network drop) answers again, and the question the customer had typed was gone. Kept in the tab's
+# sessionStorage from the page's leaving to its next load only; a box left empty keeps nothing.
+KEEP_DRAFT = """<script>
+(function () {
+  var key = "support-assistant-draft";
+  function box() { return document.querySelector("#question textarea"); }
+  window.addEventListener("pagehide", function () {
+    try {
+      var typed = box() ? box().value : "";
+      if (typed.trim()) sessionStorage.setItem(key, typed); else sessionStorage.removeItem(key);
+    } catch (error) {}  // storage refused (a blocked third-party frame): nothing kept
+  });
+  var draft = null;
+  try { draft = sessionStorage.getItem(key); sessionStorage.removeItem(key); } catch (error) {}
+  if (!draft) return;
+  var tries = 0;
+  (function restore() {  // once the page has built the box
+    var found = box();
+    if (found && !found.value) {
+      found.value = draft;
+      found.dispatchEvent(new Event("input", { bubbles: true }));
+    } else if (!found && ++tries < 600) setTimeout(restore, 50);
+  })();
+})();
+</script>"""
+PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT  # the chat page's <head> additions
 # Markdown that would change how typed text looks: emphasis, code, links, headings, tables, strike-through,
 # maths; and, at the start of a line, list, quote and heading markers
 _MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]#|~$])")

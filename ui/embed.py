@@ -30,7 +30,6 @@ MARK_EMBEDDED = f"""<script>
   if (embed && embed !== "0") document.documentElement.classList.add("{EMBEDDED_CLASS}");
 }})();
 </script>"""
-CHAT_PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED
 
 EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title, data-position (right|left),
    data-width, data-height, data-color, data-open. See docs/embedding.md. */

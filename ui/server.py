@@ -24,8 +24,8 @@ from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
 from ui.articles import render_document
-from ui.chat import CSS, THEME, notice_css
-from ui.embed import CHAT_PAGE_HEAD, widget_script
+from ui.chat import CSS, PAGE_HEAD, THEME, notice_css
+from ui.embed import widget_script
 from ui.login_page import MarkTheLoginPage
 from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
@@ -211,5 +211,5 @@ def create_app(
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
     return gr.mount_gradio_app(
-        app, page, path="/", css=CSS + notice_css(replies), head=CHAT_PAGE_HEAD, footer_links=[], theme=THEME, run_history=False
+        app, page, path="/", css=CSS + notice_css(replies), head=PAGE_HEAD, footer_links=[], theme=THEME, run_history=False
     )

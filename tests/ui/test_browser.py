@@ -420,6 +420,29 @@ def test_a_thumb_pressed_with_the_keyboard_moves_the_focus_into_the_comment_box(
         browser.close()
 
 
+def test_a_question_typed_but_not_sent_survives_a_reload(server_url: str) -> None:
+    # Gradio reloads the page by itself once a server that went away (a restart, a network drop) answers again:
+    # the question the customer had typed meanwhile, kept in the box by the failed send, was gone.
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        open_chat(page, server_url)
+        box = page.locator("#question textarea")
+        box.fill("How long do password reset links work?")
+        page.reload(wait_until="domcontentloaded")
+        expect(box).to_have_value("How long do password reset links work?", timeout=30_000)
+        page.locator("#send").click()  # the page's own state has it too, not only the box
+        expect(page.locator("#chat .bot").last).to_contain_text("30 minutes", timeout=20_000)
+        expect(page.locator("#chat .user")).to_have_text(["How long do password reset links work?"])
+        expect(box).to_have_value("")
+        page.reload(wait_until="domcontentloaded")  # a question sent is not typed again
+        expect(page.locator("#chat .bot")).to_have_count(1, timeout=30_000)
+        expect(box).to_have_value("")
+        browser.close()
+
+
 def test_what_the_customer_types_is_shown_as_typed(server_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
