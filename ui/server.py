@@ -68,6 +68,14 @@ def article_page(
     return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
 
+def missing_article_page(reason: str, back: str = DEFAULT_REPLIES.article_back) -> HTMLResponse:
+    """The 404 of an article page, for the customer who followed a citation: ``reason`` as the page's heading,
+    under the link back to the chat (it was FastAPI's JSON ``{"detail": ...}``)."""
+    body = f"<h1>{html.escape(reason)}</h1>"
+    page = PAGE.format(title=html.escape(reason), body=body, back=html.escape(back))
+    return HTMLResponse(page, status_code=404, headers=ARTICLE_HEADERS)
+
+
 def page_title(body: str, doc_id: str) -> str:
     """The browser tab's (and a screen reader's first) name for an article page: its h1, else its id."""
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.DOTALL)
@@ -156,7 +164,10 @@ def create_app(
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:
-        return article_page(retriever, doc_id, faq_columns, replies.article_back)
+        try:
+            return article_page(retriever, doc_id, faq_columns, replies.article_back)
+        except HTTPException as error:  # a cited article removed or unreadable since: a page saying so, not JSON
+            return missing_article_page(str(error.detail), replies.article_back)
 
     widget = widget_script(replies)
 

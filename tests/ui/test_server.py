@@ -84,6 +84,16 @@ def test_unknown_article_is_404(client: TestClient, path: str) -> None:
     assert response.status_code == 404
 
 
+def test_a_cited_article_that_is_gone_is_a_page_with_the_way_back_not_json(client: TestClient) -> None:
+    # a customer following a citation of an article removed since got FastAPI's {"detail": ...}
+    response = client.get("/kb/accounts/<removed>")
+
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in response.text and '<a href="/">&larr; Back to the assistant</a>' in response.text
+    assert "<h1>No article &#x27;accounts/&lt;removed&gt;&#x27; in the knowledge base.</h1>" in response.text
+    assert response.headers["content-security-policy"].startswith("script-src 'none'")
+
+
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
 
