@@ -108,6 +108,8 @@ footer { display: none !important; }
   outline: 2px solid var(--body-text-color) !important; outline-offset: 1px; }
 /* a focused button: the browser's ring took the button's text colour, white around Send on a white page */
 .gradio-container button:focus-visible { outline: 2px solid var(--body-text-color) !important; outline-offset: 2px; }
+/* a message's copy and thumb buttons, 18 px, on a touch screen: big enough for a finger (WCAG asks at least 24) */
+@media (pointer: coarse) { #chat .icon-button { min-width: 32px; min-height: 32px; } }
 /* Arabic, Hebrew...: each paragraph (a message's, the typed text) runs and aligns in the direction of its own
    first letters; the chat is set left-to-right for all */
 #chat .message-content :is(p, li, h1, h2, h3, h4), #question textarea, #feedback-comment textarea {

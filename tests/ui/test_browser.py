@@ -648,6 +648,21 @@ def test_mobile_width_has_no_horizontal_scrolling_and_everything_is_reachable(se
         browser.close()
 
 
+def test_on_a_touch_screen_the_thumbs_and_copy_buttons_are_big_enough_for_a_finger(server_url: str) -> None:
+    # they were 18 x 18 px, side by side: a thumb meant for "Like" could land on "Dislike"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        for name in ("Copy message", "Dislike", "Like"):
+            box = page.get_by_role("button", name=name, exact=True).last.bounding_box()
+            assert box is not None and box["width"] >= 24 and box["height"] >= 24, (name, box)
+        browser.close()
+
+
 @pytest.fixture
 def shop_url(server_url: str) -> Iterator[str]:
     """demo/embed-example.html served as the company's own site would: another origin (``localhost``, not
