@@ -19,7 +19,6 @@ is readable by its owner only: the copy holds customers' words.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 from collections.abc import Callable
