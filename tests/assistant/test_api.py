@@ -13,19 +13,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.api import MAX_BODY_BYTES, create_router, install_api_guards
-from assistant.api_security import ApiGuards, ApiKeys, hash_key
-from assistant.app import Assistant
-from assistant.config import load_settings
+from assistant.api_security import ApiGuards, hash_key
 from assistant.lm.base import ScriptedGenerator
 from assistant.store.admin import delete_conversations
-from assistant.staff_api import create_staff_router
-from conftest import HASH_MIN_SCORE
-from api_helpers import say
+from api_helpers import api_over_database, say
 from dialog.actions import NOT_FOUND, RELAYED
 from dialog.manager import InvalidMessage
 from dialog.store import new_session_id
 from postgres_schemas import sqlite_or_postgres
-from retrieval.ingest import ingest
 
 database_url = sqlite_or_postgres("test_api")
 STAFF_KEY = "staff-key-0123456789abcdef"
@@ -42,17 +37,8 @@ def client(assistant) -> TestClient:
 @pytest.fixture
 def db_client(database_url: str, kb_dir):  # type: ignore[no-untyped-def]
     """The customer and staff API over a real database: a SQLite file, then a PostgreSQL schema."""
-    settings = load_settings(
-        embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
-        database_url=database_url,
-    )
-    assistant = Assistant(settings)
-    ingest([kb_dir], assistant.embedder, settings.index_dir)
-    app = FastAPI()
-    app.include_router(create_router(assistant.manager))
-    app.include_router(create_staff_router(assistant.manager, assistant.sql_store.engine, ApiKeys([hash_key(STAFF_KEY)])))
-    install_api_guards(app, ApiGuards())
-    yield TestClient(app)
+    client, assistant = api_over_database(database_url, kb_dir, [hash_key(STAFF_KEY)])
+    yield client
     assistant.close()
 
 

@@ -9,11 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, table, text
 
-from assistant.api import create_router, install_api_guards
-from assistant.api_security import ApiGuards
+from assistant.api import create_router
 from assistant.app import Assistant
 from assistant.config import load_settings
-from api_helpers import say
+from api_helpers import api_over_database, say
 from conftest import HASH_MIN_SCORE
 from postgres_schemas import sqlite_or_postgres
 from retrieval.ingest import ingest
@@ -38,16 +37,8 @@ CONVERSATION = (
 
 @pytest.fixture
 def client(database_url: str, kb_dir):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
-        database_url=database_url,
-    )
-    assistant = Assistant(settings)
-    ingest([kb_dir], assistant.embedder, settings.index_dir)
-    app = FastAPI()
-    app.include_router(create_router(assistant.manager))
-    install_api_guards(app, ApiGuards())
-    yield TestClient(app), assistant
+    client, assistant = api_over_database(database_url, kb_dir)
+    yield client, assistant
     assistant.close()
 
 
