@@ -5,6 +5,14 @@ Test modules import the fixtures (``runner``, ``ingested``) from here, so they a
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,3 +49,26 @@ def ingested(runner: CliRunner, kb_dir: Path) -> Path:
     result = invoke(runner, "ingest", str(kb_dir))
     assert result.exit_code == 0, result.output
     return kb_dir
+
+
+@contextmanager
+def serve_process(*options: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``assistant OPTIONS serve`` in a process of its own (the test's folder, the fakes' models), on a free
+    port, once it answers ``/healthz``: the process (output piped) and its base URL. Killed at the end."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "assistant.cli", *options, "serve", "--port", str(port), "--no-warm-up"]
+    environment = {**os.environ, **(env or {}), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # until it serves (a bound against a hang, not a timing check)
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield server, base
+    finally:
+        server.kill()

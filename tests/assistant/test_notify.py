@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -187,31 +186,14 @@ def test_ask_sends_the_handoff_notice_before_it_ends(webhook: Webhook, kb_dir, m
 def test_a_server_stopped_by_sigterm_sends_its_queued_notice_first(webhook: Webhook, kb_dir, isolated) -> None:
     """uvicorn ends the process with the SIGTERM it handled; the notice being retried (a 503 first, the
     retry a second later) went with it. `assistant serve` now lets queued notices go out before it exits."""
-    import os
     import signal
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
+    from cli_helpers import serve_process
+
     assistant_with_webhook(webhook.url, kb_dir).close()  # the knowledge base indexed into the data folder
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "assistant.cli", "--embedder", "hash", "--generator", "scripted",
-               "--answer-mode", "generative", "serve", "--port", str(port), "--no-warm-up"]
-    repository = Path(__file__).resolve().parents[2]
-    environment = {**os.environ, "ASSISTANT_HANDOFF_WEBHOOK_URL": webhook.url, "PYTHONPATH": str(repository)}
-    server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # in the test's folder
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):  # until it serves (a bound against a hang, not a timing check)
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    options = ("--embedder", "hash", "--generator", "scripted", "--answer-mode", "generative")
+    with serve_process(*options, env={"ASSISTANT_HANDOFF_WEBHOOK_URL": webhook.url}) as (server, base):
         session = json.load(urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions", method="POST")))["session_id"]
         message = urllib.request.Request(
             f"{base}/api/sessions/{session}/messages", data=json.dumps({"text": "I want to talk to a human"}).encode(),
@@ -220,8 +202,6 @@ def test_a_server_stopped_by_sigterm_sends_its_queued_notice_first(webhook: Webh
         assert b"event: done" in urllib.request.urlopen(message).read()
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=60)[0].decode()
-    finally:
-        server.kill()
     assert server.returncode == 0, output
     assert len(webhook.bodies) == 2 and webhook.bodies[1]["session_id"] == session  # the retry went out before the exit
 
