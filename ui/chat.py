@@ -318,6 +318,16 @@ class ChatPage:
                 history[-1] = {"role": "assistant", "content": update.text + " ▌"}
             yield history, gr.update(), session_id
 
+    def respond_and_remember(
+        self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """``respond``, with the id the browser keeps written as soon as the conversation has one: a reload
+        right after (or during) the answer finds the conversation, without waiting for ``sync``."""
+        remembered = session_id
+        for history, box, session_id in self.respond(message, history, session_id, request):
+            yield history, box, session_id, gr.skip() if session_id == remembered else self.remember(session_id)
+            remembered = session_id
+
     def _first_step(self, session_id: str | None, message: str) -> tuple[Iterator[TurnUpdate], TurnUpdate]:
         """Start the turn; a session id the store no longer knows (e.g. purged) starts a new conversation.
         The rest runs on by itself (``finish_alone``): a customer who closes the page mid-reply loses no turn."""
@@ -564,11 +574,11 @@ class ChatPage:
                 self.poll, [chatbot, session_id], [chatbot, handoff_banner, human, poll_timer], show_progress="hidden", concurrency_limit=None
             )
             for trigger in (box.submit, send.click):
-                trigger(self.respond, [box, chatbot, session_id], outputs, show_progress="hidden").then(
+                trigger(self.respond_and_remember, [box, chatbot, session_id], [*outputs, saved], show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 )
             for button in option_buttons:  # a click sends the option's label as the next message
-                button.click(self.respond, [button, chatbot, session_id], outputs, show_progress="hidden").then(
+                button.click(self.respond_and_remember, [button, chatbot, session_id], [*outputs, saved], show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
             human.click(self.person_button, [human, chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(

@@ -111,6 +111,20 @@ def test_respond_continues_the_given_session(assistant) -> None:
     assert len(assistant.manager.tracker(session_id).exchanges) == 1
 
 
+def test_the_id_the_browser_keeps_is_written_while_the_answer_streams_once_it_is_known(assistant) -> None:
+    """Written only by the sync after the answer, a reload right after the answer found no conversation."""
+    page = ChatPage(assistant.manager)
+
+    steps = list(page.respond_and_remember("How much does express shipping cost?", [], None))
+
+    session_id = steps[-1][2]
+    written = [n for n, step in enumerate(steps) if step[3] != gr.skip()]
+    assert [steps[n][3] for n in written] == [{"session_id": session_id}]  # once, as soon as the conversation has its id
+    assert written[0] < len(steps) - 1  # before the answer is complete
+    again = list(page.respond_and_remember("and to Canada?", steps[-1][0], session_id))
+    assert all(step[3] == gr.skip() for step in again)  # the same conversation: nothing to write
+
+
 def test_respond_with_unknown_session_starts_a_new_one(assistant) -> None:
     page = ChatPage(assistant.manager)
 
