@@ -192,7 +192,7 @@ def test_nobody_can_read_a_server_file_through_the_chat_page(assistant: Assistan
     secret = tmp_path / "conversations.db"
     secret.write_bytes(b"SQLite format 3\0 every customer's conversation")
     respond = next(
-        n for n, dependency in enumerate(client.get("/config").json()["dependencies"]) if dependency.get("api_name") == "respond"
+        n for n, dependency in enumerate(client.get("/config").json()["dependencies"]) if dependency.get("api_name") == "respond_and_remember"
     )
     history = [{"role": "user", "content": [{"type": "file", "file": {"path": str(secret), "meta": {"_type": "gradio.FileData"}}}]}]
 
