@@ -22,6 +22,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -107,10 +108,8 @@ def backup(
 def _copy_sqlite(source: Path, target: Path) -> Path:
     """SQLite's online backup of ``source`` into ``target`` (made readable by its owner only)."""
     target.touch(mode=PRIVATE_MODE)
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as reading, sqlite3.connect(target) as writing:
-        reading.backup(writing)
-    reading.close()
-    writing.close()
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)) as reading, closing(sqlite3.connect(target)) as writing:
+        reading.backup(writing)  # closed on any outcome: a failed backup's folder is then removed with nothing open in it
     return target
 
 
