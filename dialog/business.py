@@ -44,8 +44,9 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
     bool: lambda v: v if isinstance(v, bool) else str(v).strip().lower() in ("1", "true", "yes", "y"),
     date: lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)),
 }
-# what the conversation log keeps of a redacted slot ("[EMAIL]", assistant/privacy.py): no value for an action
-REDACTED_VALUE = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
+# what the conversation log keeps of a redacted value ("[EMAIL]", assistant/privacy.py; group 1: its kind): no
+# value for an action
+REDACTED_VALUE = re.compile(r"\[([A-Z][A-Z0-9_]*)\]")
 
 
 class Say:

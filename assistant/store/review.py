@@ -7,9 +7,9 @@ Every filter reaches the database as a bound parameter; full-text search goes th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from assistant.store.search import FULL_TEXT_TABLE, search_words, sqlite_matching_ids, turns_matching
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow
+from dialog.business import REDACTED_VALUE
 from dialog.conversation_tests import ConversationTest, ScriptedTurn
 
 FEEDBACK_CHOICES = ("any", "up", "down", "none")
@@ -287,7 +288,6 @@ STAND_INS = {
     "EMAIL": "customer@example.com", "PHONE": "+1 555 010 0199", "CARD": "4242 4242 4242 4242",
     "IBAN": "DE89 3704 0044 0532 0130 00", "SECRET": "stand-in-secret", "BIRTH_DATE": "1990-01-31", "NAME": "Alex",
 }
-_PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9_]*)\]")
 
 
 def with_stand_ins(text: str) -> tuple[str, list[str]]:
@@ -302,7 +302,7 @@ def with_stand_ins(text: str) -> tuple[str, list[str]]:
         replaced.append(match.group())
         return value
 
-    return _PLACEHOLDER.sub(stand_in, text), replaced
+    return REDACTED_VALUE.sub(stand_in, text), replaced
 
 
 def as_conversation_test(transcript: Transcript) -> ConversationTest:
