@@ -191,11 +191,9 @@ def index_status(
         out.print(f"{'unfinished':>16}: an ingest that did not finish kept {kept} embedded text(s) in "
                   f"{checkpoint_path(settings.index_dir)}; the next ingest reads them back", highlight=False, soft_wrap=True, markup=False)
     if documents:
-        counts: dict[str, int] = {}
-        for chunk in index.chunks.values():
-            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        counts = index.chunk_counts()
         lines = ["document\tchunks\tfile"]  # tab-separated, as written (rich would turn the tabs into spaces)
-        lines += [f"{doc_id}\t{counts.get(doc_id, 0)}\t{info.get('source', '')}" for doc_id, info in sorted(index.documents.items())]
+        lines += [f"{doc_id}\t{counts[doc_id]}\t{info.get('source', '')}" for doc_id, info in sorted(index.documents.items())]
         sys.stdout.write("\n".join(lines) + "\n")
 
 

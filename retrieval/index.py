@@ -25,6 +25,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,10 @@ class VectorIndex:
 
     def chunk_ids_of(self, doc_id: str) -> list[int]:
         return [cid for cid, chunk in self.chunks.items() if chunk.doc_id == doc_id]
+
+    def chunk_counts(self) -> Counter[str]:
+        """How many chunks each document has, by document id."""
+        return Counter(chunk.doc_id for chunk in self.chunks.values())
 
     # -- persistence -------------------------------------------------------------------------
 

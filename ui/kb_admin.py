@@ -116,10 +116,8 @@ class KnowledgeBaseAdmin:
         except IndexLoadError as error:
             return f"**No usable index.** {error}", pd.DataFrame([], columns=DOCUMENT_COLUMNS)
         manifest = index.manifest()
-        counts: dict[str, int] = {}
-        for chunk in index.chunks.values():
-            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
-        rows = [[doc_id, counts.get(doc_id, 0), Path(info["source"]).name] for doc_id, info in sorted(index.documents.items())]
+        counts = index.chunk_counts()
+        rows = [[doc_id, counts[doc_id], Path(info["source"]).name] for doc_id, info in sorted(index.documents.items())]
         text = (
             f"**{manifest['documents']} document(s), {manifest['chunks']} chunk(s)** · embedder `{manifest['embedder']}` · "
             f"{manifest['index_type']} · last update {manifest['updated_at'] or '—'}"
