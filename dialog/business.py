@@ -49,6 +49,11 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
 REDACTED_VALUE = re.compile(r"\[([A-Z][A-Z0-9_]*)\]")
 
 
+def is_redacted(value: Any) -> bool:
+    """Whether a slot's value is what the log kept of a redacted one (``[EMAIL]``), not a value."""
+    return isinstance(value, str) and REDACTED_VALUE.fullmatch(value) is not None
+
+
 class Say:
     """One of the action's own texts (``texts=`` of ``register``) by name, with the values of its placeholders:
     the reply is the team's text for it (replies file key ``ACTION.NAME``), else the default."""
@@ -146,7 +151,7 @@ class BusinessAction:
     def _convert(parameter: SlotParameter, value: Any) -> Any:
         """The slot's value as the parameter's type; None for no value, one that does not convert, or one
         the log redacted (an e-mail address given in an earlier turn, replayed as ``[EMAIL]``: asked again)."""
-        if value is None or value == "" or (isinstance(value, str) and REDACTED_VALUE.fullmatch(value)):
+        if value is None or value == "" or is_redacted(value):
             return None
         try:
             return CONVERTERS[parameter.type](value)

@@ -26,7 +26,7 @@ from dialog.actions import (
     small_talk,
 )
 from dialog.actions import clarify as clarify_action
-from dialog.business import REDACTED_VALUE, BusinessActions
+from dialog.business import BusinessActions, is_redacted
 from dialog.business_rules import BusinessRules
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
@@ -398,7 +398,7 @@ class DialogManager:
             options=list(outcome.options),
             query=outcome.query,
             # a value the log redacted ("[EMAIL]", from an earlier turn) is not a value: the action asks for it again
-            slots={k: v for k, v in slots.items() if not (isinstance(v, str) and REDACTED_VALUE.fullmatch(v))},
+            slots={k: v for k, v in slots.items() if not is_redacted(v)},
             requested_slot=outcome.requested_slot,
         )
         yield TurnUpdate(outcome.text, session_id, done=True, result=result)
