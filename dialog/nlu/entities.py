@@ -3,7 +3,7 @@ product names (from a configurable list). Pure functions over the text; no model
 
 Each entity kind becomes a slot of the same name with a normalised value:
 
-- ``order_number``: ``NW-20481736`` (also from ``nw20481736`` or "order number 20481736"); a shop with
+- ``order_number``: ``NW-20481736`` (also from ``nw20481736``, "NW 2048 1736" or "order number 20481736"); a shop with
   other order numbers gives their pattern (setting ``order_number_pattern``), and a match is upper-cased
 - ``email``: lower-cased address
 - ``phone``: digits with a leading ``+`` kept, e.g. ``+18005550199``
@@ -21,7 +21,11 @@ from datetime import date, timedelta
 SLOT_NAMES = ("order_number", "email", "phone", "date", "amount", "product")
 
 ORDER_PREFIX = "NW-"
-_ORDER = re.compile(r"\bNW-?\s?(\d{6,10})\b|\border\s*(?:number|no\.?|#|id)?\s*(?:is|:)?\s*#?(\d{8})\b", re.IGNORECASE)
+# the digits may come in groups, as customers read them out: "NW 2048 1736", "NW-2048-1736", "order number 2048 1736"
+_ORDER = re.compile(
+    r"\bNW-?\s?(\d{6,10}|\d{2,5}(?:[ -]\d{2,5}){1,2})\b|\border\s*(?:number|no\.?|#|id)?\s*(?:is|:)?\s*#?(\d{8}|\d{4}[ -]\d{4})\b",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w-])(\+?\d[\d\s().-]{7,18}\d)(?![\w-])")
 _CURRENCIES = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "dollar": "USD",
@@ -48,8 +52,9 @@ _RELATIVE_RE = re.compile(r"\b(today|yesterday|tomorrow)\b", re.IGNORECASE)
 
 
 def order_numbers(text: str) -> list[str]:
-    """Order numbers in the text, normalised to ``NW-`` and the digits."""
-    return [ORDER_PREFIX + (m.group(1) or m.group(2)) for m in _ORDER.finditer(text)]
+    """Order numbers in the text, normalised to ``NW-`` and the digits (6 to 10 of them)."""
+    found = (re.sub(r"\D", "", m.group(1) or m.group(2)) for m in _ORDER.finditer(text))
+    return [ORDER_PREFIX + digits for digits in found if 6 <= len(digits) <= 10]
 
 
 def emails(text: str) -> list[str]:
@@ -167,15 +172,16 @@ class EntityExtractor:
 
 # a number of an order number's length on its own in a reply ("20481736", "#20481736", "20481736 is my order
 # number"), not part of a phone number, an amount, a date or another word
-_BARE_ORDER = re.compile(r"(?<![\w/.+$€£-])#?(\d{6,10})(?![\w/-]|[.,]\d)")
+_BARE_ORDER = re.compile(r"(?<![\w/.+$€£-])#?(\d{6,10}|\d{4}[ -]\d{4})(?![\w/-]|[.,]\d)")
 
 
 def bare_slot_value(slot: str, text: str) -> str | None:
     """A value given in reply to a question for ``slot`` that the extractor would not take without context:
     for the order number, the one number of 6-10 digits in the reply ("20481736", "it's 20481736", "20481736
-    is my order number"); a reply with two such numbers fills nothing (which one is meant?)."""
+    is my order number", "2048 1736"); a reply with two such numbers fills nothing (which one is meant?)."""
     if slot == "order_number":
         in_phones = [p.lstrip("+") for p in phones(text)]
-        numbers = [n for n in _BARE_ORDER.findall(text) if not any(n in p and p != n for p in in_phones)]  # "+1 5551234567"
+        numbers = [re.sub(r"\D", "", n) for n in _BARE_ORDER.findall(text)]  # "20481736", "2048 1736"
+        numbers = [n for n in numbers if not any(n in p and p != n for p in in_phones)]  # "+1 5551234567"
         return ORDER_PREFIX + numbers[0] if len(numbers) == 1 else None
     return None

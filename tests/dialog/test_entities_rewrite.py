@@ -18,6 +18,10 @@ TODAY = date(2025, 6, 1)
         ("Where is order NW-20481736?", {"order_number": "NW-20481736"}),
         ("my order number is 20481736", {"order_number": "NW-20481736"}),
         ("nw20481736 please", {"order_number": "NW-20481736"}),
+        ("it's NW 2048 1736", {"order_number": "NW-20481736"}),  # read out in groups
+        ("order NW-2048-1736 and call +1 555 123 4567", {"order_number": "NW-20481736", "phone": "+15551234567"}),
+        ("order number 2048 1736", {"order_number": "NW-20481736"}),
+        ("NW 20 48", {}),  # too few digits
         ("Mail Jane.Doe@Example.com or call +1 (800) 555-0199", {"email": "jane.doe@example.com", "phone": "+18005550199"}),
         ("I paid $1,249.99 on March 3rd, 2024", {"amount": "1249.99 USD", "date": "2024-03-03"}),
         ("a refund of 15 euros from yesterday", {"amount": "15.00 EUR", "date": "2025-05-31"}),
@@ -45,6 +49,8 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
     assert bare_slot_value("order_number", "it's #20481736.") == "NW-20481736"
     assert bare_slot_value("order_number", "20481736 is my order number") == "NW-20481736"  # in a reply to the question
     assert bare_slot_value("order_number", "20481736 and 20481737") is None  # which one?
+    assert bare_slot_value("order_number", "2048 1736") == "NW-20481736"  # read out in groups
+    assert bare_slot_value("order_number", "my phone is 555 1234 5678") is None
     assert bare_slot_value("order_number", "my phone is +1 5551234567") is None
     assert bare_slot_value("email", "20481736") is None
 
