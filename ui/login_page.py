@@ -9,11 +9,17 @@ is shown, sets the title, makes the heading level 1 and the form the main landma
 ``username`` and ``current-password``, announces "Incorrect Credentials" (Gradio shows it as plain text)
 through an alert region and puts back the user name Gradio empties after a wrong password. Once logged in
 the page has no password field and the script does nothing.
+
+Gradio also writes the review app's API description (``window.gradio_api_info``: every staff function,
+its parameters and example calls) into that page before anyone has logged in, although ``/review/config``
+and ``/review/gradio_api/info`` answer 401 then; the middleware takes it out of the login page, so the
+staff functions are described only to staff.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,8 +66,20 @@ LOGIN_HEAD = """<script>
 </script>""" % json.dumps(LOGIN_TITLE)
 
 
+# the login page's configuration, and the API description Gradio puts beside it (JSON with "<" escaped, so
+# the first "</script>" ends it)
+_LOGIN_CONFIG = re.compile(rb'window\.gradio_config\s*=\s*\{"auth_required":\s*true')
+_API_INFO = re.compile(rb"<script>\s*window\.gradio_api_info\s*=.*?</script>", re.DOTALL)
+
+
+def without_api_description(page: bytes) -> bytes:
+    """The page without Gradio's API description when it is the login form (a logged-in page keeps it)."""
+    return _API_INFO.sub(b"", page) if _LOGIN_CONFIG.search(page) else page
+
+
 class MarkTheLoginPage:
-    """ASGI middleware: ``LOGIN_HEAD`` added before ``</head>`` of the HTML answer to ``GET {path}/``."""
+    """ASGI middleware: ``LOGIN_HEAD`` added before ``</head>`` of the HTML answer to ``GET {path}/``, and the
+    API description taken out of it while it is the login form."""
 
     def __init__(self, app: ASGIApp, path: str = "/review") -> None:
         self.app, self.page = app, path.rstrip("/") + "/"
@@ -87,7 +105,7 @@ class MarkTheLoginPage:
             body = b"".join(parts)
             headers = MutableHeaders(scope=start)
             if headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers:
-                body = body.replace(b"</head>", self.snippet + b"</head>", 1)
+                body = without_api_description(body).replace(b"</head>", self.snippet + b"</head>", 1)
                 headers["content-length"] = str(len(body))
             await send(start)
             await send({"type": "http.response.body", "body": body})

@@ -334,6 +334,16 @@ def test_review_pages_need_a_login(client: TestClient, path: str) -> None:
     assert response.status_code == 401
 
 
+def test_the_login_page_does_not_describe_the_staff_functions_until_someone_logs_in(client: TestClient) -> None:
+    login_page = client.get("/review/").text
+    assert '"auth_required":true' in login_page
+    assert "gradio_api_info" not in login_page and "send_reply" not in login_page
+
+    assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
+    staff_page = client.get("/review/").text
+    assert "window.gradio_api_info" in staff_page and "send_reply" in staff_page
+
+
 def test_the_review_address_without_its_slash_leads_to_the_pages(client: TestClient) -> None:
     response = client.get("/review", follow_redirects=False)
     assert response.status_code == 307 and response.headers["location"] == "/review/"
