@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,7 +92,7 @@ class Retriever:
         self._titles: tuple[VectorIndex, dict[str, str]] | None = None
         self._speller: tuple[VectorIndex, Speller] | None = None
         self._loaded_stamp: tuple[int, int] | None = None
-        self._failed_stamp: tuple[int, int] | None = None  # the manifest of an index that failed to load
+        self._failed_stamp: tuple[tuple[str, int, int, int], ...] | None = None  # the files of an index that failed to load
         self._lock = threading.Lock()
 
     @property
@@ -100,18 +101,22 @@ class Retriever:
 
         Once an index is loaded, a reload that fails keeps it: a writer swapping in a new index leaves
         the folder missing for a moment, or changes its files while they are read, and a question asked
-        then is answered from the index loaded before. A broken index is tried again only once its
-        manifest changes (a missing one: once it is back).
+        then is answered from the index loaded before. A broken index is tried again only once one of its
+        files changes (a missing manifest: once it is back): a copy that puts the new manifest in place
+        before the data files (``cp``, ``rsync`` to a server's index folder) is loaded when the last one lands.
         """
         stamp = self._manifest_stamp()
         with self._lock:
-            if self._index is None or (stamp is not None and stamp not in (self._loaded_stamp, self._failed_stamp)):
+            if self._index is None or (
+                stamp is not None and stamp != self._loaded_stamp and self._folder_stamp() != self._failed_stamp
+            ):
+                before = self._folder_stamp()  # files changed during the load make the next question try again
                 try:
                     index = self._load()
                 except (IndexLoadError, OSError, ValueError) as error:
                     if self._index is None:
                         raise
-                    self._failed_stamp = stamp
+                    self._failed_stamp = before
                     logger.warning("kept the loaded index: the one in %s cannot be loaded now (%s)", self.index_dir, error)
                     return self._index
                 self._index, self._keyword, self._loaded_stamp = index, None, stamp
@@ -124,6 +129,16 @@ class Retriever:
         except OSError:
             return None
         return stat.st_ino, stat.st_mtime_ns
+
+    def _folder_stamp(self) -> tuple[tuple[str, int, int, int], ...] | None:
+        """(name, inode, mtime, size) of every file in the index folder (a few stat calls, made only while the
+        manifest differs from the loaded one); None while the folder cannot be listed."""
+        try:
+            with os.scandir(self.index_dir) as entries:
+                stats = [(entry.name, entry.stat()) for entry in entries if entry.is_file()]
+        except OSError:
+            return None
+        return tuple(sorted((name, st.st_ino, st.st_mtime_ns, st.st_size) for name, st in stats))
 
     def _load(self) -> VectorIndex:
         o = self.options

@@ -58,3 +58,27 @@ def test_without_a_loaded_index_a_missing_or_broken_one_is_still_an_error(kb_dir
 
     with pytest.raises(IndexLoadError, match="checksum"):
         Retriever(HashEmbedder(), index_dir).search("gift wrapping")
+
+
+def test_an_index_copied_in_manifest_first_is_loaded_once_its_last_file_lands(kb_dir: Path, tmp_path: Path) -> None:
+    """An operator copies a new index into a running server's folder (``cp``, ``rsync``: file by file, the
+    manifest before the vectors); a question asked half-way keeps the old index, and one asked after the copy
+    gets the new one (before, the server kept the old index until the manifest changed again)."""
+    built, served = tmp_path / "built", tmp_path / "served"
+    ingest([kb_dir], HashEmbedder(), built)
+    ingest([kb_dir], HashEmbedder(), served)
+    retriever = Retriever(HashEmbedder(), served)
+    assert retriever.search("When do loyalty points expire?", k=1)[0].chunk.doc_id != "loyalty"
+    (kb_dir / "loyalty.md").write_text("# Loyalty\n\nLoyalty points expire after 18 months.\n")
+    ingest([kb_dir], HashEmbedder(), built)
+    names = sorted(path.name for path in built.iterdir())  # the order cp and rsync write them in
+    assert names.index("manifest.json") < names.index("vectors.faiss")
+
+    for name in names[: names.index("manifest.json") + 1]:
+        (served / name).write_bytes((built / name).read_bytes())
+    assert retriever.search("When do loyalty points expire?", k=1)[0].chunk.doc_id != "loyalty"  # half copied
+    for name in names[names.index("manifest.json") + 1 :]:
+        (served / name).write_bytes((built / name).read_bytes())
+
+    [best] = retriever.search("When do loyalty points expire?", k=1)
+    assert best.chunk.doc_id == "loyalty" and "18 months" in best.chunk.text
