@@ -177,7 +177,8 @@ def create_app(
         return Response(widget, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
 
     def health_body(check: bool = False) -> dict[str, object]:
-        body: dict[str, object] = {"status": "ok", "chunks": len(retriever.index)}
+        index = retriever.index  # reloaded here too when it changed on disk
+        body: dict[str, object] = {"status": "ok", "chunks": len(index), "index_version": index.updated_at}
         status = getattr(manager.store, "status", None) if manager is not None else None
         if callable(status):
             body.update(status(check=check))
@@ -186,7 +187,8 @@ def create_app(
     @app.get("/healthz")
     def health() -> dict[str, object]:
         """Up (200) while the server answers, the database too or not: turns still work while it is down
-        (their writes wait in the spool). ``database``: ``up``, ``down`` or ``error`` (it answers but cannot
+        (their writes wait in the spool). ``index_version``: when the index this server searches was written
+        (its manifest's ``updated_at``), to check that every server has a new one. ``database``: ``up``, ``down`` or ``error`` (it answers but cannot
         be used; ``database_error`` says why); ``spooled_writes``: writes waiting in this server's spool."""
         return health_body()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -94,11 +96,27 @@ def test_a_cited_article_that_is_gone_is_a_page_with_the_way_back_not_json(clien
     assert response.headers["content-security-policy"].startswith("script-src 'none'")
 
 
-def test_healthz(client: TestClient) -> None:
+def test_healthz(client: TestClient, assistant: Assistant) -> None:
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "chunks": 10}
+    assert response.json() == {"status": "ok", "chunks": 10, "index_version": assistant.retriever.index.updated_at}
+
+
+def test_healthz_names_the_index_version_so_a_rollout_to_several_servers_can_be_checked(
+    client: TestClient, assistant: Assistant, kb_dir: Path
+) -> None:
+    before = client.get("/healthz").json()["index_version"]
+    manifest = assistant.settings.index_dir / "manifest.json"
+    written = json.loads(manifest.read_text())
+    (kb_dir / "loyalty.md").write_text("# Loyalty\n\nLoyalty points expire after 18 months.\n")
+    time.sleep(1.1)  # updated_at counts whole seconds
+    ingest([kb_dir], assistant.embedder, assistant.settings.index_dir)
+
+    after = client.get("/healthz").json()
+
+    assert before == written["updated_at"] and after["index_version"] == json.loads(manifest.read_text())["updated_at"]
+    assert after["index_version"] != before and after["chunks"] == 11
 
 
 def test_healthz_counts_the_writes_waiting_for_the_database(assistant: Assistant, monkeypatch) -> None:
