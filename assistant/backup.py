@@ -11,6 +11,10 @@ What is copied into the new folder:
 - ``spool/``: conversation writes waiting for PostgreSQL to come back, if any;
 - ``backup.json``: when, from where, and what was copied.
 
+The copy is made in a hidden folder beside ``folder`` (``.NAME.partial-…``) and renamed to ``folder`` only
+when complete, so a backup stopped half-way (Ctrl-C, a cron job's timeout, a reboot) never leaves a folder
+under the name given that looks like a backup.
+
 Not copied: the knowledge-base folders given to ``assistant ingest`` (the team's own files), the models (the
 packages install them again; trained ones come from ``assistant train``), and the configuration. Every file
 is readable by its owner only: the copy holds customers' words.
@@ -19,8 +23,11 @@ is readable by its owner only: the copy holds customers' words.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -68,7 +75,7 @@ def backup(
     lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None,
 ) -> BackupReport:
     """Copy the database (SQLite), index, uploads and spool into ``folder`` (see the module docstring).
-    BackupError when it cannot be made; then nothing is left in ``folder``."""
+    BackupError when it cannot be made; then nothing is left of it (an empty ``folder`` given stays as it was)."""
     check_target(folder)
     url = parse_url(database_url)
     database_path = sqlite_file(url)
@@ -78,31 +85,55 @@ def backup(
         folder=str(folder), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         database=url.render_as_string(hide_password=True),
     )
+    partial: Path | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(PRIVATE_FOLDER)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))  # made 0700
         if database_path is not None:
-            report.database_copy = str(_copy_sqlite(database_path, folder / "assistant.db"))
+            _copy_sqlite(database_path, partial / "assistant.db")
+            report.database_copy = str(folder / "assistant.db")
         else:
             libpq_url = URL.create(  # as pg_dump reads it: no SQLAlchemy driver name; no password (PGPASSWORD, ~/.pgpass)
                 "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
             ).render_as_string(hide_password=False)
-            report.pg_dump = f"pg_dump --format=custom --file=assistant.dump '{libpq_url}'"
+            # into the backup's own folder, which only its owner may enter (pg_dump's file follows the umask)
+            report.pg_dump = f"pg_dump --format=custom --file={shlex.quote(str(folder.absolute() / 'assistant.dump'))} {shlex.quote(libpq_url)}"
         if (index_dir / "manifest.json").is_file():
-            _copy_index(index_dir, folder / "index", report, lock_timeout, on_wait)
+            _copy_index(index_dir, partial / "index", report, lock_timeout, on_wait)
+            report.index_copy = str(folder / "index")
+            uploads = (data_dir / "uploads").resolve()
+            report.not_copied = [source for source in report.not_copied if Path(source).resolve() != uploads]  # copied below
         for name, attribute in (("uploads", "uploads_copy"), ("spool", "spool_copy")):
             source = data_dir / name
             if source.is_dir() and any(not path.name.endswith(SPOOL_LOCK) for path in source.iterdir()):
-                setattr(report, attribute, str(_copy_private(source, folder / name)))
-        with open(folder / "backup.json", "w", encoding="utf-8", opener=private_opener) as manifest:
+                _copy_private(source, partial / name)
+                setattr(report, attribute, str(folder / name))
+        with open(partial / "backup.json", "w", encoding="utf-8", opener=private_opener) as manifest:
             json.dump(asdict(report), manifest, indent=2)
+        os.replace(partial, folder)  # complete: only now under the name given (an empty folder there is replaced)
     except (OSError, sqlite3.Error) as error:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise BackupError(f"Cannot make the backup in {folder}: {error}") from None
+        _remove(partial)
+        raise BackupError(f"Cannot make the backup in {folder}: {_one_line(error)}") from None
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(partial)
         raise
     return report
+
+
+def _remove(partial: Path | None) -> None:
+    if partial is not None:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _one_line(error: OSError | sqlite3.Error) -> str:
+    """The error's reason; for a copy of many files (``shutil.Error``: a list of (source, target, reason)),
+    the first file's reason and how many failed, instead of the whole list."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list) and error.args[0]:
+        failures = error.args[0]
+        first = failures[0]
+        reason = first[2] if isinstance(first, tuple) and len(first) == 3 else str(first)
+        return reason + (f" (and {len(failures) - 1} more file(s))" if len(failures) > 1 else "")
+    return str(error)
 
 
 def _copy_sqlite(source: Path, target: Path) -> Path:
@@ -119,7 +150,6 @@ def _copy_index(
     with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
         _copy_private(index_dir, target)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    report.index_copy = str(target)
     report.documents, report.chunks = int(manifest.get("documents") or 0), int(manifest.get("chunks") or 0)
     report.not_copied = sorted(manifest.get("sources") or [])
 

@@ -102,7 +102,10 @@ def test_postgresql_is_left_to_pg_dump_with_a_url_it_reads(tmp_path: Path) -> No
     )
 
     assert report.database_copy is None
-    assert report.pg_dump == "pg_dump --format=custom --file=assistant.dump 'postgresql://support@db.example:5433/logs?sslmode=require'"
+    # the dump goes into the backup folder, which only its owner may enter (it printed --file=assistant.dump: the
+    # working folder, where pg_dump leaves it readable by everyone under the usual umask)
+    dump = tmp_path / "backup" / "assistant.dump"
+    assert report.pg_dump == f"pg_dump --format=custom --file={dump} 'postgresql://support@db.example:5433/logs?sslmode=require'"
     assert "secret" not in (tmp_path / "backup" / "backup.json").read_text()
 
 
@@ -126,3 +129,74 @@ def test_an_unreadable_database_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="Cannot make the backup in .*file is not a database"):
         backup(tmp_path / "backup", f"sqlite:///{database}", tmp_path / "index", tmp_path)
     assert not (tmp_path / "backup").exists()
+
+
+def test_the_uploads_folder_the_index_was_built_from_is_not_listed_as_not_copied(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    uploads = Path("data") / "uploads"  # as the staff page keeps them, and indexes them from there
+    uploads.mkdir(parents=True)
+    (uploads / "gift-cards.md").write_text("# Gift cards\n\nThey never expire.\n")
+    assert invoke(runner, "ingest", str(uploads)).exit_code == 0
+    assert invoke(runner, "db", "upgrade").exit_code == 0
+
+    result = invoke(runner, "backup", str(tmp_path / "backup"))
+
+    assert result.exit_code == 0, result.output
+    assert f"staff uploads: {tmp_path / 'backup' / 'uploads'}" in flat(result.output)
+    # it said the uploads were not copied, naming their folder among the knowledge-base sources, right after copying them
+    assert f"knowledge-base sources ({ingested.resolve()})" in flat(result.output)
+    assert json.loads((tmp_path / "backup" / "backup.json").read_text())["not_copied"] == [str(ingested.resolve())]
+
+
+def test_a_backup_stopped_half_way_leaves_nothing_under_the_name_given(tmp_path: Path) -> None:
+    """Killed while it waits for an ingest (a cron job's timeout, a reboot), a backup had left a folder with a
+    whole assistant.db in it: a folder that looks like a backup. It is made aside and renamed when complete."""
+    database = tmp_path / "data" / "assistant.db"
+    make_engine(f"sqlite:///{database}").dispose()
+    index = tmp_path / "data" / "index"
+    index.mkdir()
+    (index / "manifest.json").write_text("{}")
+    seen_while_waiting: list[list[str]] = []
+
+    def look(_message: str) -> None:  # called while the backup waits for the index lock, the database copied
+        seen_while_waiting.append(sorted(path.name for path in tmp_path.iterdir()))
+        raise KeyboardInterrupt  # stops it there, as a signal would
+
+    with index_lock(index), pytest.raises(KeyboardInterrupt):
+        backup(tmp_path / "backup", f"sqlite:///{database}", index, tmp_path / "data", lock_timeout=30, on_wait=look)
+
+    assert len(seen_while_waiting) == 1 and "backup" not in seen_while_waiting[0]
+    assert [name for name in seen_while_waiting[0] if name.startswith(".backup.partial-")]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data"]
+
+
+def test_an_empty_folder_given_is_filled_and_kept_when_the_backup_fails(tmp_path: Path) -> None:
+    database = tmp_path / "assistant.db"
+    make_engine(f"sqlite:///{database}").dispose()
+    (tmp_path / "made-by-me").mkdir()
+
+    backup(tmp_path / "made-by-me", f"sqlite:///{database}", tmp_path / "index", tmp_path)
+    assert sorted(path.name for path in (tmp_path / "made-by-me").iterdir()) == ["assistant.db", "backup.json"]
+
+    (tmp_path / "mount-point").mkdir()
+    database.write_text("not a database at all")
+    with pytest.raises(BackupError):
+        backup(tmp_path / "mount-point", f"sqlite:///{database}", tmp_path / "index", tmp_path)
+    assert (tmp_path / "mount-point").is_dir()  # a failed backup had removed the (empty) folder it was given
+
+
+def test_a_copy_that_fails_for_many_files_is_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "assistant.db"
+    make_engine(f"sqlite:///{database}").dispose()
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "manifest.json").write_text("{}")
+    for name in ("vectors.faiss", "chunks.jsonl", "documents.json"):  # unreadable, as on a full disk each fails alone
+        (index / name).symlink_to(tmp_path / "gone" / name)
+
+    with pytest.raises(BackupError) as failure:
+        backup(tmp_path / "backup", f"sqlite:///{database}", index, tmp_path)
+
+    message = str(failure.value)
+    assert message.startswith(f"Cannot make the backup in {tmp_path / 'backup'}: [Errno 2] No such file or directory")
+    assert message.endswith("(and 2 more file(s))") and "\n" not in message and "[(" not in message
+    assert not [path.name for path in tmp_path.iterdir() if "backup" in path.name]
