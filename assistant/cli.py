@@ -24,7 +24,6 @@ from assistant.cli_logs import logs_app
 from assistant.cli_train import train_app
 from assistant.cli_users import users_app
 from dialog.manager import validate_message
-from retrieval.loaders import SUPPORTED_SUFFIXES
 
 app = typer.Typer(
     help="A self-hosted customer-service assistant that answers from your knowledge base, with citations.",
@@ -47,6 +46,7 @@ app.add_typer(train_app, name="train")
 # (one line each; keep this block sorted)
 import assistant.cli_backup  # noqa: E402,F401  backup
 import assistant.cli_dialog  # noqa: E402,F401  test conversations
+import assistant.cli_ingest  # noqa: E402,F401  ingest
 import assistant.cli_eval_answers  # noqa: E402,F401  eval answers
 import assistant.cli_eval_intents  # noqa: E402,F401  eval intents
 import assistant.cli_train_intents  # noqa: E402,F401  train intents, train mlm
@@ -94,77 +94,6 @@ def parse_filters(items: list[str]) -> dict[str, str | list[str]]:
 
 
 # -- knowledge base ------------------------------------------------------------------------------
-
-
-@app.command()
-def ingest(
-    ctx: typer.Context,
-    given: Annotated[list[str], typer.Argument(metavar="PATHS...", help="Files or folders: Markdown, text, HTML, PDF, FAQ CSV/JSON.")],
-    rebuild: Annotated[bool, typer.Option(help="Discard the index and embed everything again.")] = False,
-    replace: Annotated[
-        bool, typer.Option(help="These paths take the place of ingested folders that hold the same document ids (a copied or moved knowledge base).")
-    ] = False,
-) -> None:
-    """Index documents. Only new or changed documents are embedded; deleted ones are removed.
-
-    Ids are paths relative to the folder given; a file or subfolder of an ingested folder keeps that
-    folder's ids (docs/retrieval.md, "Document ids")."""
-    from retrieval.ingest import ingest as run_ingest
-
-    # "" (an unset variable in `assistant ingest "$KB"`) would be the working folder; a path that is not
-    # there is a typo, not a folder emptied on purpose (that is `assistant index prune`)
-    if any(not path.strip() for path in given):
-        fail("an empty path was given; name the files or folders to index.")
-    paths = [Path(path) for path in given]
-    missing = [str(path) for path in paths if not path.exists() and not path.is_symlink()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}")
-    settings = settings_from(ctx)
-    assistant = Assistant(settings)
-    embedder = run_guarded(lambda: assistant.embedder)
-    try:
-        report = run_guarded(
-            lambda: run_ingest(
-                paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
-                max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-                faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-                sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
-            )
-        )
-    except KeyboardInterrupt:
-        fail("stopped; the index is as it was. The vectors embedded so far are kept: run the same ingest again to continue.", code=130)
-    for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False, soft_wrap=True)
-    for folder in report.empty_folders:
-        err.print(f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False, soft_wrap=True)
-    for where, note in report.notes:
-        err.print(f"[yellow]note[/] {escape(where)}: {escape(note)}", highlight=False, soft_wrap=True)
-    for doc_id, original in report.duplicates:
-        err.print(f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed", highlight=False, soft_wrap=True)
-    for doc_id in report.kept:
-        err.print(f"[yellow]note[/] {escape(doc_id)}: its file could not be read; the previously indexed version is kept", highlight=False, soft_wrap=True)
-    for doc_id, source, root in report.conflicts:
-        err.print(
-            f"[yellow]not indexed[/] {escape(str(source))}: the id {escape(doc_id)} belongs to a document from {escape(str(root))}. To keep both, ingest "
-            f"their common folder; to move the knowledge base here, add --replace (docs/retrieval.md, Document ids)",
-            highlight=False, soft_wrap=True,
-        )
-    for root in report.replaced_roots:
-        err.print(
-            f"[yellow]note[/] {escape(str(root))} is replaced by the paths given (it was moved or renamed, lies inside them, or --replace): "
-            "its documents now come from them, and those they lack were removed",
-            highlight=False, soft_wrap=True,
-        )
-    out.print(
-        f"Indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed document(s); {report.chunks_embedded} chunk(s) embedded. "
-        f"Index: {report.total_documents} documents, {report.total_chunks} chunks in {settings.index_dir}.",
-        highlight=False, soft_wrap=True, markup=False,
-    )
-    if report.total_documents == 0:
-        fail("no documents could be indexed from the given paths.")
-    if report.conflicts:
-        fail(f"{len(report.conflicts)} document(s) were not indexed: their ids belong to another source (see above).")
 
 
 @index_app.command("status")
@@ -513,5 +442,7 @@ def db_current(ctx: typer.Context) -> None:
     out.print(f"Database: {admin.describe(url)}\nRevision: {status.current or 'none'} ({state})", highlight=False)
 
 
-if __name__ == "__main__":
-    app()
+if __name__ == "__main__":  # `python -m assistant.cli`: the commands other modules register are on the imported module's app
+    from assistant.cli import app as registered_app
+
+    registered_app()

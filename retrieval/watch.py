@@ -1,0 +1,69 @@
+"""Keep the index in step with folders that change (``assistant ingest --watch``).
+
+The watcher polls the size and modification time of every file ingest would read, so it works on
+network shares and synced folders, where file-change notifications often do not arrive. A change is
+ingested once the files have stayed the same for one more interval, so a copy still being written is
+not read half-way. A folder that had files and now has none (a share that is no longer mounted, a sync
+that failed) is not ingested: that would take all its documents out of the index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from retrieval.loaders import iter_files
+
+Snapshot = dict[str, dict[str, tuple[int, int]]]  # root -> file -> (size, modification time in ns)
+
+
+def snapshot(paths: Iterable[Path]) -> Snapshot:
+    """Size and modification time of every file under each path that ingest reads (hidden ones skipped)."""
+    seen: Snapshot = {}
+    for root in paths:
+        files: dict[str, tuple[int, int]] = {}
+        if root.exists():
+            for path in iter_files(root):
+                try:
+                    status = path.stat()
+                except OSError:  # removed or a broken link: ingest reports it
+                    continue
+                files[str(path)] = (status.st_size, status.st_mtime_ns)
+        seen[str(root)] = files
+    return seen
+
+
+def emptied(before: Snapshot, now: Snapshot) -> list[str]:
+    """The paths that had files before and have none now."""
+    return [root for root, files in now.items() if not files and before.get(root)]
+
+
+def watch(
+    paths: list[Path],
+    interval: float,
+    on_change: Callable[[], None],
+    on_emptied: Callable[[list[str]], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Call ``on_change`` each time the files under ``paths`` changed and then stayed the same for one more
+    ``interval`` (seconds); while a path that had files has none, ``on_emptied`` is told once instead.
+    Runs until interrupted (KeyboardInterrupt)."""
+    indexed = previous = snapshot(paths)
+    warned: list[str] = []
+    while True:
+        sleep(interval)
+        current = snapshot(paths)
+        settled = current == previous
+        previous = current
+        if not settled or current == indexed:
+            continue
+        gone = emptied(indexed, current)
+        if gone:
+            if gone != warned:
+                on_emptied(gone)
+                warned = gone
+            continue
+        warned = []
+        on_change()
+        indexed = current

@@ -1,0 +1,122 @@
+"""`assistant ingest --watch`: the polling loop (retrieval/watch.py) with a scripted clock, and the command
+in a process of its own, indexing an edited article again until Ctrl-C or a service manager stops it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import FAKES
+from conftest import write_files
+from retrieval.watch import snapshot, watch
+
+
+class Stop(Exception):
+    """Ends a scripted watch."""
+
+
+class ScriptedClock:
+    """A sleep that runs the next step (an edit, or nothing) each time, counting the ticks, and stops the
+    watch when no steps are left."""
+
+    def __init__(self, steps: list[Callable[[], object]]) -> None:
+        self.steps, self.tick = list(steps), 0
+
+    def sleep(self, _: float) -> None:
+        if self.tick == len(self.steps):
+            raise Stop
+        self.steps[self.tick]()
+        self.tick += 1
+
+
+def run_watch(root: Path, steps: list[Callable[[], object]]) -> tuple[list[int], list[list[str]]]:
+    """The ticks after which the watch indexed again, and what it said had become empty."""
+    clock = ScriptedClock(steps)
+    ticks: list[int] = []
+    emptied: list[list[str]] = []
+    with pytest.raises(Stop):
+        watch([root], 1.0, lambda: ticks.append(clock.tick), emptied.append, sleep=clock.sleep)
+    return ticks, emptied
+
+
+def nothing() -> None:
+    return None
+
+
+def test_a_change_is_indexed_once_the_files_stayed_the_same_for_one_more_interval(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne.", "b.md": "# B\nTwo."})
+    edit = lambda: (root / "a.md").write_text("# A\nOne, edited.")  # noqa: E731
+    add = lambda: (root / "c.md").write_text("# C\nThree, still being copied")  # noqa: E731
+    grow = lambda: (root / "c.md").write_text("# C\nThree, still being copied, and the rest of it.")  # noqa: E731
+
+    ticks, emptied = run_watch(root, [nothing, edit, nothing, nothing, add, grow, nothing, nothing])
+
+    assert ticks == [3, 7]  # after the edit had settled; after the copy had stopped growing
+    assert emptied == []
+
+
+def test_hidden_files_are_not_changes(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne."})
+    swap = lambda: write_files(root, {".a.md.swp": "editor", ".git/index": "x"})  # noqa: E731
+
+    ticks, _ = run_watch(root, [swap, nothing, nothing])
+
+    assert ticks == []
+
+
+def test_a_folder_that_became_empty_is_reported_once_and_not_indexed(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne.", "sub/b.md": "# B\nTwo."})
+    unmount = lambda: [path.unlink() for path in root.rglob("*.md")]  # noqa: E731
+    mount_again = lambda: write_files(root, {"a.md": "# A\nOne, edited.", "sub/b.md": "# B\nTwo."})  # noqa: E731
+
+    ticks, emptied = run_watch(root, [unmount, nothing, nothing, nothing, mount_again, nothing])
+
+    assert emptied == [[str(root)]]
+    assert ticks == [6]  # the files are back, one of them changed
+
+
+def test_a_snapshot_has_the_files_ingest_reads(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne.", ".hidden.md": "no", "sub/b.txt": "Two."})
+
+    files = snapshot([root, tmp_path / "missing"])
+
+    assert sorted(files[str(root)]) == [str(root / "a.md"), str(root / "sub" / "b.txt")]
+    assert files[str(tmp_path / "missing")] == {}
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "service-stop"])
+def test_ingest_watch_indexes_an_edited_article_again_until_stopped(tmp_path: Path, kb_dir: Path, stop: signal.Signals) -> None:
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_DATA_DIR": str(data_dir), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "assistant.cli", *FAKES, "ingest", str(kb_dir), "--watch", "0.2"]
+    watcher = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        index_dir = data_dir / "index"
+        stats = lambda: (index_dir / "manifest.json").stat().st_mtime_ns if (index_dir / "manifest.json").exists() else 0  # noqa: E731
+        for _ in range(600):  # the first ingest (a bound against a hang, not a timing check)
+            if stats():
+                break
+            time.sleep(0.1)
+        first = stats()
+        (kb_dir / "shipping" / "shipping-costs.md").write_text("# Shipping\n\nStandard shipping now takes two days.\n", encoding="utf-8")
+        for _ in range(600):
+            if stats() != first:
+                break
+            time.sleep(0.1)
+        assert stats() != first, "the edit was not indexed"
+    finally:
+        watcher.send_signal(stop)
+        stdout, stderr = watcher.communicate(timeout=60)
+
+    assert watcher.returncode == 0, stderr
+    assert "Indexed 1 new" not in stdout.splitlines()[-1] and "0 new, 1 changed" in stdout.splitlines()[-1]
+    assert "Files changed; indexing again." in stderr and "Stopped watching" in stderr
