@@ -3,7 +3,6 @@ in a process of its own, indexing an edited article again until Ctrl-C or a serv
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
