@@ -33,14 +33,14 @@ def _default_workers(generator: Any, settings: Any) -> int:
 @eval_app.command("answers")
 def eval_answers(
     ctx: typer.Context,
-    dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo.")],
-    data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: questions.jsonl; default demo/questions.jsonl).")] = None,
+    dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo (the demo question set, or your own in its format with --data and --kb).")],
+    data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: a questions .jsonl file, one JSON object per line; default demo/questions.jsonl).")] = None,
     split: Annotated[str, typer.Option(help="squad2: report (held-out articles), tune (held-out questions of the train articles), train or all.")] = "report",
     limit: Annotated[Optional[int], typer.Option(help="Only this many questions (squad2: half answerable).")] = None,
     model_dir: Annotated[Optional[Path], typer.Option(help="A transformers model folder to generate with (e.g. a fine-tuned one).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
     max_new_tokens: Annotated[Optional[int], typer.Option(help="Tokens per answer; default 32 (squad2), 60 (dstc11).")] = None,
-    kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder (default demo/knowledge_base).")] = None,
+    kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder the questions are answered from, indexed afresh (default demo/knowledge_base).")] = None,
     snippets: Annotated[str, typer.Option(help="dstc11: ground replies on the snippets the search retrieves (retrieved) or on the annotated ones (labelled, the upper bound).")] = "retrieved",
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
@@ -50,6 +50,10 @@ def eval_answers(
     """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo).
 
     squad2 measures the generator. dstc11 and demo answer as the assistant is configured: with --answer-mode extractive (the default on a CPU) the replies are extractive.
+
+    Your own question set: --dataset demo --data my_questions.jsonl --kb my_help_centre/, one JSON object per line, e.g.
+    {"id": "q01", "question": "How long is a reset link valid?", "answerable": true, "facts": [["30 minutes", "thirty minutes"]], "sources": ["accounts/reset-password"]}.
+    An answer is right when it holds one phrase of every fact; an unanswerable question ("answerable": false, "facts": []) should be declined.
     """
     from assistant.lm import answer_eval, dstc11_eval
 
@@ -84,6 +88,8 @@ def eval_answers(
     elif dataset == "squad2":
         if data is None:
             fail("--data is required for squad2")
+        if not data.exists():  # before the generator loads (a minute or more)
+            fail(f"no SQuAD v2 data at {data} (give the squad_v2_dev_cs224n folder or its dev-v2.0.json)")
         if save_decline_bias and not (decline_sweep and model_dir):
             fail("--save-decline-bias needs --decline-sweep and --model-dir")
         if settings.answers_extractively():  # the assistant answers extractively here; this measures its generator
@@ -108,7 +114,7 @@ def eval_answers(
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
         return
-    table = Table("metric", "value", title=f"answers on {dataset}")
+    table = Table("metric", "value", title=f"answers on {data.name if dataset == 'demo' and data else dataset}")
     flat = summary.get("summary", summary) if isinstance(summary, dict) else {}
     # dstc11's two sections both have "turns": name each row by its section
     sections = {f"{name} {key}": value for name in ("detection", "response") for key, value in summary.get(name, {}).items()}
@@ -124,9 +130,14 @@ SQUAD_PERCENTAGES = {"exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", 
 
 
 def _shown(key: str, value: float, summary: dict) -> str:
-    """A summary value as the table shows it: squad2 scores with %, precision of no declines as none."""
+    """A summary value as the table shows it: squad2 scores with %, precision of no declines as none,
+    and a question-set rate with nothing to count (no unanswerable questions) as none rather than 0."""
     if key == "abstention_precision" and summary.get("coverage") == 100:
         return "- (nothing declined)"
+    if key == "abstention_recall" and summary.get("unanswerable") == 0:
+        return "- (no unanswerable questions)"
+    if key in ("fact_accuracy", "fact_recall", "false_declines", "source_in_context") and summary.get("answerable") == 0:
+        return "- (no answerable questions)"
     if key in SQUAD_PERCENTAGES and "HasAns_total" in summary:
         return f"{value:.1f} %"
     return f"{value:.3f}" if isinstance(value, float) else str(value)

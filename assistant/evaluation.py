@@ -26,16 +26,55 @@ class Question:
     sources: list[str]
 
 
+QUESTION_FORMAT = (
+    'one JSON object per line: {"id": "q01", "question": "...", "answerable": true, '
+    '"facts": [["30 minutes", "thirty minutes"]], "sources": ["accounts/reset-password"]} '
+    "(facts: a list of facts, each a list of alternative phrases; id and sources optional)"
+)
+
+
 def load_questions(path: Path) -> list[Question]:
+    """The questions of a JSON-lines file; a missing, empty or malformed file raises a one-line error.
+
+    ``id`` defaults to ``line N`` and ``sources`` to none; a fact given as a plain string is one fact
+    with that one phrase (``["30 minutes"]`` is ``[["30 minutes"]]``, never a fact per character).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no question file at {path}" + (" (a folder; give the .jsonl file)" if path.is_dir() else ""))
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text; expected {QUESTION_FORMAT}") from None
     questions = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
-            questions.append(Question(data["id"], data["question"], bool(data["answerable"]), data["facts"], data["sources"]))
-        except (json.JSONDecodeError, KeyError) as error:
-            raise ValueError(f"{path}:{number}: not a valid question line ({error})") from None
+            if not isinstance(data, dict):
+                raise ValueError(f"a JSON {type(data).__name__}, not an object")
+            text, answerable, facts = data["question"], data["answerable"], data["facts"]
+            if not isinstance(answerable, bool):
+                raise ValueError("answerable must be true or false")
+            if not isinstance(facts, list):
+                raise ValueError("facts must be a list of facts, each a phrase or a list of alternative phrases")
+            facts = [[fact] if isinstance(fact, str) else fact for fact in facts]
+            if not all(isinstance(fact, list) and fact and all(isinstance(alt, str) and alt.strip() for alt in fact) for fact in facts):
+                raise ValueError("facts must be a list of facts, each a phrase or a list of alternative phrases")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError("question must be a non-empty string")
+            sources = data.get("sources") or []
+            sources = [sources] if isinstance(sources, str) else list(sources)
+            questions.append(Question(str(data.get("id", f"line {number}")), text, answerable, facts, sources))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}: not a valid question line ({error}); expected {QUESTION_FORMAT}") from None
+        except KeyError as error:
+            raise ValueError(f"{path}:{number}: not a valid question line (no field {error}); expected {QUESTION_FORMAT}") from None
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path}:{number}: not a valid question line ({error}); expected {QUESTION_FORMAT}") from None
+    if not questions:
+        raise ValueError(f"{path} holds no questions; expected {QUESTION_FORMAT}")
     return questions
 
 
@@ -95,15 +134,20 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
     from assistant.app import Assistant
     from retrieval.ingest import ingest
 
+    questions = load_questions(questions_path)[:limit]  # a bad file fails before any model loads
+    if not Path(kb).is_dir():
+        raise FileNotFoundError(f"no knowledge base folder at {kb}")
     with tempfile.TemporaryDirectory() as scratch:
         settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch}/bench.db", "index_dir": Path(scratch) / "index"})
         assistant = Assistant(settings)
+        if not assistant.extractive:
+            assistant.generator  # an unprepared generator fails now, not after the knowledge base is embedded
         ingest([kb], assistant.embedder, settings.index_dir)
         assistant.warm_up()
         manager = assistant.manager
         manager.handle(manager.start_session("bench"), "How do I change my email address?")  # warm caches
         rows, seconds = [], []
-        for question in load_questions(questions_path)[:limit]:
+        for question in questions:
             started = time.perf_counter()
             result = manager.handle(manager.start_session("bench"), question.question)
             seconds.append(time.perf_counter() - started)

@@ -1,8 +1,8 @@
 """Run the demo question set through the assistant (the same turn as `assistant ask`) per generator.
 
-    python benchmarks/demo_questions.py --generator smollm2-135m --generator qwen2.5-coder-0.5b
+    .venv/bin/python benchmarks/demo_questions.py --generator smollm2-135m --generator qwen2.5-coder-0.5b
 
-Prints a table and writes JSON (summary and per-question rows) to benchmarks/results/.
+Prints a table and writes JSON (summary and per-question rows) to benchmarks/results/, after each generator.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.config import load_settings  # noqa: E402
+from assistant.models import ModelError  # noqa: E402
 from assistant.evaluation import run_demo  # noqa: E402
 
 
@@ -39,7 +40,14 @@ def main() -> None:
     results = []
     for generator in args.generator or ["smollm2-135m", "qwen2.5-coder-0.5b"]:
         print(f"== {generator}", flush=True)
-        results.append(run(generator, args.questions, args.kb, args.limit, args.data_dir))
+        try:
+            results.append(run(generator, args.questions, args.kb, args.limit, args.data_dir))
+        except (ModelError, FileNotFoundError, ValueError) as error:  # an unprepared model, a bad question file
+            sys.exit(f"error: {generator}: {error}" + (f" (the results of {len(results)} generator(s) before it are in {args.out})" if results else ""))
+        finally:
+            if results:  # after each generator, so a later one that fails or is stopped loses nothing of the earlier
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text(json.dumps(results, indent=1))
     header = f"{'generator':<22}{'fact acc.':>10}{'fact recall':>12}{'false decl.':>12}{'abst. recall':>13}{'s/answer':>10}{'p95 s':>8}"
     print(header)
     for result in results:
@@ -48,8 +56,6 @@ def main() -> None:
             f"{result['generator']:<22}{s['fact_accuracy']:>10.1%}{s['fact_recall']:>12.1%}{s['false_declines']:>12.1%}"
             f"{s['abstention_recall']:>13.1%}{s['seconds_mean']:>10.1f}{s['seconds_p95']:>8.1f}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1))
     print(f"wrote {args.out}")
 
 

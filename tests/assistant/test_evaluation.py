@@ -93,3 +93,58 @@ def test_demo_question_set_contract() -> None:
         assert question.sources, question.id
         for source in question.sources:
             assert source == "faq" or (kb / f"{source}.md").is_file(), f"{question.id}: no article {source}"
+
+
+# -- a team's own question file: mistakes are named, never scored -----------------------------------
+
+
+def test_load_questions_refuses_a_missing_empty_or_non_object_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no question file"):
+        load_questions(tmp_path / "missing.jsonl")
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    with pytest.raises(ValueError, match="holds no questions; expected one JSON object per line"):
+        load_questions(tmp_path / "empty.jsonl")
+    (tmp_path / "list.jsonl").write_text('["How long?", true]\n')
+    with pytest.raises(ValueError, match=r"list\.jsonl:1: .*not an object"):
+        load_questions(tmp_path / "list.jsonl")
+
+
+def test_a_fact_given_as_a_plain_string_is_one_phrase_not_its_characters(tmp_path: Path) -> None:
+    """``"facts": ["30 minutes"]`` once counted any answer holding a "3", "0" or "m" as stating the fact."""
+    path = tmp_path / "own.jsonl"
+    path.write_text(json.dumps({"question": "How long is a reset link valid?", "answerable": True, "facts": ["30 minutes"]}) + "\n")
+
+    (question,) = load_questions(path)
+
+    assert question.facts == [["30 minutes"]] and question.id == "line 1" and question.sources == []
+    assert not score(question, "Reset links work for one hour.", False, [])["correct"]
+    assert score(question, "Reset links work for 30 minutes.", False, [])["correct"]
+
+
+def test_load_questions_refuses_facts_of_the_wrong_shape(tmp_path: Path) -> None:
+    path = tmp_path / "own.jsonl"
+    path.write_text(json.dumps({"question": "Cost?", "answerable": True, "facts": [[]]}) + "\n")
+
+    with pytest.raises(ValueError, match=r"own\.jsonl:1: .*facts must be"):
+        load_questions(path)
+
+
+def test_demo_questions_benchmark_keeps_earlier_results_when_a_generator_is_not_prepared(tmp_path: Path, kb_dir: Path) -> None:
+    """`benchmarks/demo_questions.py` with an unprepared generator ended in a traceback, and the results of the
+    generators before it (minutes each) were lost: the JSON was written only at the very end."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "demo_questions.py"
+    out = tmp_path / "results.json"
+    env = {**os.environ, "ASSISTANT_EMBEDDER": "hash", "ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run(
+        [sys.executable, str(script), "--generator", "scripted", "--generator", "smollm2-135m", "--limit", "2",
+         "--kb", str(kb_dir), "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and "smollm2-135m" in run.stderr and "not prepared" in run.stderr
+    assert [result["generator"] for result in json.loads(out.read_text())] == ["scripted"]

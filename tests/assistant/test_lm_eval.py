@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from assistant.lm.answer_eval import best_scores, eval_squad2, f1, normalize_answer, prediction_text
@@ -203,3 +205,41 @@ def test_decline_tradeoff_and_best_bias_from_margins() -> None:
     shifted = [{**r, "margin": r["margin"] + 4} for r in rows]  # a model that declines too readily
     best = best_decline_bias(shifted)
     assert best["f1"] == 100 and 3.0 < -best["decline_bias"] < 5.0
+
+
+def test_cli_eval_answers_on_a_teams_own_question_set(tmp_path: Path, kb_dir: Path) -> None:
+    """--dataset demo with --data and --kb measures a team's own questions on its own help centre."""
+    from assistant.cli import app
+
+    questions = tmp_path / "own.jsonl"
+    questions.write_text(
+        json.dumps({"id": "r1", "question": "How long does a password reset link work?", "answerable": True, "facts": [["30 minutes"]]}) + "\n"
+        + json.dumps({"id": "r2", "question": "How much is express shipping?", "answerable": True, "facts": ["$12.50"]}) + "\n"
+    )
+    out = tmp_path / "results" / "own.json"
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo",
+                                      "--data", str(questions), "--kb", str(kb_dir), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert "- (no unanswerable questions)" in result.stdout  # not a rate of 0 out of 0
+    assert [row["id"] for row in json.loads(out.read_text())["rows"]] == ["r1", "r2"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no question file at"),
+    ("", "holds no questions"),
+    ('{"question": "Where?"}\n', "no field 'answerable'"),
+])
+def test_cli_eval_answers_refuses_a_bad_question_file_in_one_line(tmp_path: Path, kb_dir: Path, content: str | None, message: str) -> None:
+    """A missing or empty file gave a traceback-free but late '[Errno 2]' after the models loaded, or a table of
+    zeros with exit status 0."""
+    from assistant.cli import app
+
+    questions = tmp_path / "own.jsonl"
+    if content is not None:
+        questions.write_text(content)
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo",
+                                      "--data", str(questions), "--kb", str(kb_dir)])
+
+    assert result.exit_code == 1 and message in " ".join(result.output.split())
+    assert isinstance(result.exception, SystemExit)  # a one-line error, not an exception
