@@ -11,6 +11,9 @@ What is copied into the new folder:
 - ``spool/``: conversation writes waiting for PostgreSQL to come back, if any;
 - ``backup.json``: when, from where, and what was copied.
 
+The copies are checked before the backup counts as made: the database's with SQLite's ``quick_check`` (the
+online backup copies a damaged page as it is), the index's against the checksums of its manifest.
+
 The copy is made in a hidden folder beside ``folder`` (``.NAME.partial-…``) and renamed to ``folder`` only
 when complete, so a backup stopped half-way (Ctrl-C, a cron job's timeout, a reboot) never leaves a folder
 under the name given that looks like a backup.
@@ -37,6 +40,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from assistant.store.db import PRIVATE_MODE, check_database_exists, parse_url, private_opener, sqlite_file
+from retrieval.index import file_sha256
 from retrieval.index_lock import index_lock
 
 PRIVATE_FOLDER = 0o700
@@ -137,10 +141,18 @@ def _one_line(error: OSError | sqlite3.Error) -> str:
 
 
 def _copy_sqlite(source: Path, target: Path) -> Path:
-    """SQLite's online backup of ``source`` into ``target`` (made readable by its owner only)."""
+    """SQLite's online backup of ``source`` into ``target`` (made readable by its owner only), then SQLite's
+    ``quick_check`` of the copy: the backup copies pages as they are, so a damaged database would be copied
+    damaged, and a backup that cannot be restored is found out now rather than on the day it is needed."""
     target.touch(mode=PRIVATE_MODE)
     with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)) as reading, closing(sqlite3.connect(target)) as writing:
         reading.backup(writing)  # closed on any outcome: a failed backup's folder is then removed with nothing open in it
+        problems = [row[0] for row in writing.execute("PRAGMA quick_check(5)")]
+    if problems != ["ok"]:
+        raise BackupError(
+            f"The database {source} is damaged, so no backup was made (SQLite's quick_check: {'; '.join(problems)}). "
+            "Keep the file and its -wal file as they are, and restore the last good backup (README, Backups)."
+        )
     return target
 
 
@@ -150,6 +162,12 @@ def _copy_index(
     with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
         _copy_private(index_dir, target)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    for name, expected in (manifest.get("checksums") or {}).items():  # as a server loading it checks them
+        if not (target / name).is_file() or file_sha256(target / name) != expected:
+            raise BackupError(
+                f"The index file {index_dir / name} does not match the checksum its manifest records, so no backup was "
+                "made: the index is damaged. `assistant index status` says more; `assistant ingest --rebuild` makes it again."
+            )
     report.documents, report.chunks = int(manifest.get("documents") or 0), int(manifest.get("chunks") or 0)
     report.not_copied = sorted(manifest.get("sources") or [])
 

@@ -46,5 +46,9 @@ def backup_command(
     for what, copy in (("staff uploads", report.uploads_copy), ("spooled writes", report.spool_copy)):
         if copy:
             say(f"  {what}: {copy}")
+    checked = [what for what, done in (("the database copy passes SQLite's quick_check", report.database_copy),
+                                       ("the index files match their checksums", report.index_copy)) if done]
+    if checked:
+        say(f"Checked: {' and '.join(checked)}.")
     if report.not_copied:
         say(f"Not copied, keep your own copies: the knowledge-base sources ({', '.join(report.not_copied)}), the models and the configuration.")

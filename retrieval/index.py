@@ -48,7 +48,8 @@ class IndexLoadError(RuntimeError):
     """The index on disk is missing, corrupt or was built with another embedder."""
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The file's sha256 (hex), read in blocks: the checksums a manifest records."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
@@ -303,7 +304,7 @@ class VectorIndex:
         (staging / "documents.json").write_text(json.dumps(self.documents, indent=1, sort_keys=True))
         manifest = self.manifest()
         manifest["checksums"] = {
-            name: _file_sha256(staging / name) for name in files
+            name: file_sha256(staging / name) for name in files
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
 
@@ -330,7 +331,7 @@ class VectorIndex:
             )
         for name, expected in manifest.get("checksums", {}).items():
             path = folder / name
-            if not path.is_file() or _file_sha256(path) != expected:
+            if not path.is_file() or file_sha256(path) != expected:
                 raise IndexLoadError(f"Index file {path} is missing or does not match its checksum. {REBUILD_HINT}")
         saved = {key: manifest[key] for key in ("index_type", "ann_threshold") if manifest.get(key) is not None}
         index = cls(manifest["dimension"], embedder_name, embedder_fingerprint, **{**saved, **options})

@@ -200,3 +200,40 @@ def test_a_copy_that_fails_for_many_files_is_one_line(tmp_path: Path) -> None:
     assert message.startswith(f"Cannot make the backup in {tmp_path / 'backup'}: [Errno 2] No such file or directory")
     assert message.endswith("(and 2 more file(s))") and "\n" not in message and "[(" not in message
     assert not [path.name for path in tmp_path.iterdir() if "backup" in path.name]
+
+
+def test_a_damaged_database_is_found_out_when_the_backup_is_made(tmp_path: Path) -> None:
+    """The online backup copies pages as they are: a damaged log was 'backed up' damaged, and the backup said
+    nothing (a restore over a stale -wal file leaves such a file, and `db current` reads it as fine)."""
+    database = tmp_path / "assistant.db"
+    engine = make_engine(f"sqlite:///{database}")
+    store = SqlStore(engine)
+    for number in range(40):
+        store.append(store.create_session(), [UserMessage(text=f"Where is order {number}? " + "details " * 200)])
+    engine.dispose()
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        size = connection.execute("PRAGMA page_size").fetchone()[0]
+    with open(database, "r+b") as file:  # a page in the middle of the events table overwritten
+        file.seek(size * (pages // 2))
+        file.write(b"\xff" * size)
+
+    with pytest.raises(BackupError, match="is damaged, so no backup was made .SQLite's quick_check: "):
+        backup(tmp_path / "backup", f"sqlite:///{database}", tmp_path / "index", tmp_path)
+    assert not [path.name for path in tmp_path.iterdir() if "backup" in path.name]
+
+
+def test_an_index_file_that_does_not_match_its_checksum_is_found_out(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    assert invoke(runner, "db", "upgrade").exit_code == 0
+    assert "Checked: the database copy passes SQLite's quick_check and the index files match their checksums." in flat(
+        invoke(runner, "backup", str(tmp_path / "good")).output
+    )
+    with open(Path("data") / "index" / "chunks.jsonl", "ab") as chunks:
+        chunks.write(b"\n")
+
+    result = invoke(runner, "backup", str(tmp_path / "backup"))
+
+    assert result.exit_code == 1
+    assert f"The index file {(Path('data') / 'index' / 'chunks.jsonl').resolve()} does not match the checksum its manifest records" in flat(result.output)
+    assert not (tmp_path / "backup").exists()
