@@ -44,7 +44,6 @@ app.add_typer(train_app, name="train")
 
 # Modules that register their commands on train_app / eval_app / app when imported.
 # (one line each; keep this block sorted)
-import assistant.cli_backup  # noqa: E402,F401  backup
 import assistant.cli_dialog  # noqa: E402,F401  test conversations
 import assistant.cli_ingest  # noqa: E402,F401  ingest
 import assistant.cli_eval_answers  # noqa: E402,F401  eval answers
@@ -441,6 +440,9 @@ def db_current(ctx: typer.Context) -> None:
         state = "latest" if status.is_latest else f"not the latest, which is {status.head}; run `assistant db upgrade`"
     out.print(f"Database: {admin.describe(url)}\nRevision: {status.current or 'none'} ({state})", highlight=False)
 
+
+# Registered last, so that `assistant --help` lists it after ingest, ask, chat and serve.
+import assistant.cli_backup  # noqa: E402,F401  backup
 
 if __name__ == "__main__":  # `python -m assistant.cli`: the commands other modules register are on the imported module's app
     from assistant.cli import app as registered_app
