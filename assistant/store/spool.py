@@ -46,7 +46,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,7 +57,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable, private_opener
 from assistant.store.sql_store import SqlStore
-from dialog.events import Event, SessionStarted
+from dialog.events import Event, SessionStarted, UserMessage
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
 log = logging.getLogger(__name__)
@@ -446,7 +446,12 @@ class SpoolingStore:
         self._by_session.setdefault(record.session_id, []).append(record)
 
     def _replay(self, record: _Record) -> bool:
-        """Write one record to the database; False if it was there already (a repeated replay)."""
+        """Write one record to the database; False if it was there already (a repeated replay).
+
+        A turn is numbered after the turns stored before it, as a turn saved while the database is up is
+        when the conversation changed meanwhile: another server that went on with the conversation during the
+        outage (no sticky sessions) wrote its turn 2 first, and this server's turn 2 becomes turn 3, not a
+        second turn 2 in the log."""
         if record.op == "create":
             if self.inner.has_session(record.session_id):
                 return False
@@ -465,6 +470,8 @@ class SpoolingStore:
             if tail and _as_json(tail) == _as_json(record.events):
                 log.info("spooled write %s is in the database already; skipped", record.id)
                 return False
+            if record.turn is not None:
+                record.turn = replace(record.turn, turn_no=sum(isinstance(e, UserMessage) for e in stored) + 1)
         self.inner.append(record.session_id, record.events, record.turn)
         return True
 

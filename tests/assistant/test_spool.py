@@ -205,6 +205,31 @@ def test_a_stale_write_is_refused_while_writes_wait_in_the_spool(db, store) -> N
     assert stored_turns(db.engine, session_id) == [(1, "first"), (2, "second")]
 
 
+def test_a_turn_spooled_on_a_stale_view_is_numbered_after_the_turns_another_server_stored(
+    db, store, tmp_path: Path
+) -> None:
+    """Two servers, no sticky sessions: the database goes away for one of them, which carries the conversation
+    on from what it last saw; the other stored a turn 2 meanwhile. Before, the replay stored a second turn 2."""
+    session_id = store.create_session()
+    events, record = turn(session_id, 1, "first")
+    store.append(session_id, events, record, expected_events=len(store.load_events(session_id)))
+    other = SwitchableDatabase(tmp_path / "db" / "assistant.db")  # the second server, its own connections
+    try:
+        other.store.append(session_id, *turn(session_id, 2, "on the other server"))
+        db.down()
+        seen = len(store.load_events(session_id))  # this server's last view: turn 1 only
+        store.append(session_id, *turn(session_id, 2, "on this server"), expected_events=seen)
+        db.up()
+
+        assert store.flush() == 1
+    finally:
+        other.engine.dispose()
+    assert stored_turns(db.engine, session_id) == [(1, "first"), (2, "on the other server"), (3, "on this server")]
+    assert [e["text"] for e in stored_events(db.engine, session_id) if e["type"] == "user"] == [
+        "first", "on the other server", "on this server",
+    ]
+
+
 def test_a_restart_picks_up_the_spool_and_resumes_where_it_stopped(db, store, spool_path: Path, monkeypatch) -> None:
     session_id = store.create_session()
     db.down()
