@@ -158,7 +158,8 @@ def test_downgrading_one_revision_keeps_the_conversations(database_url: str, eng
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0008"]
+    assert script.get_heads() == [head_revision()] == ["0009"]
+    assert script.get_revision("0009").down_revision == "0008"
     assert script.get_revision("0008").down_revision == "0007"
     assert script.get_revision("0007").down_revision == "0006"
     assert script.get_revision("0006").down_revision == "0005"
@@ -210,6 +211,69 @@ def test_upgrading_a_first_revision_database_keeps_its_conversations(database_ur
     with store.engine.connect() as connection:
         seqs = connection.scalars(text("SELECT seq FROM events WHERE session_id = 'old' ORDER BY seq")).all()
     assert seqs == [0, 1]
+
+
+def _store_as_the_previous_release(connection, session_id: str, events: list, handed_off_turn: bool) -> None:
+    """A conversation of one turn as a release at migration 0002 stored it: its events, its turn record and
+    its summary row, whose ``any_handoff`` came from the turn record alone."""
+    now = datetime.now(timezone.utc)
+    connection.execute(
+        text(
+            "INSERT INTO sessions (id, channel, created_at, updated_at, title, turn_count, any_handoff) "
+            "VALUES (:id, 'api', :now, :now, :title, 1, :handoff)"
+        ),
+        {"id": session_id, "now": now, "title": events[1].text, "handoff": handed_off_turn},
+    )
+    for seq, event in enumerate(events):
+        connection.execute(
+            text("INSERT INTO events (session_id, seq, type, timestamp, data) VALUES (:s, :seq, :type, :ts, :data)"),
+            {"s": session_id, "seq": seq, "type": event.type_name, "ts": event.timestamp, "data": json.dumps(event.to_dict())},
+        )
+    connection.execute(
+        text(
+            "INSERT INTO turns (session_id, turn_no, created_at, user_text, intent, intent_confidence, action, reason, "
+            "retrieved, answer, sources, abstained, handoff, timings_ms) VALUES (:s, 1, :now, :text, 'shipping', 0.9, "
+            ":action, 'a reason', '[]', 'An answer.', '[]', :no, :handoff, '{}')"
+        ),
+        {"s": session_id, "now": now, "text": events[1].text, "action": "handoff" if handed_off_turn else "answer", "no": False, "handoff": handed_off_turn},
+    )
+
+
+def test_a_handoff_without_a_turn_from_the_previous_release_shows_in_the_list_after_the_upgrade(
+    database_url: str, engines
+) -> None:
+    """Before 2026-12-03 the API's handoff (an event with no turn record) left the session's handoff flag
+    off: after the upgrade the Inbox listed it while the conversation list showed no handoff and its
+    "handed off" filter missed it (seen upgrading a 2026-11-23 install, SQLite and PostgreSQL)."""
+    from assistant.store.inbox import conversations_with_a_person
+    from assistant.store.review import LogFilter, list_sessions
+    from dialog.events import BotAnswer, HandoffRequested
+
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+        _store_as_the_previous_release(
+            connection,
+            "asked",
+            [SessionStarted(), UserMessage(text="I want a person"), HandoffRequested(reason="asked"), BotAnswer(text="Someone will reply.", action="handoff")],
+            handed_off_turn=True,
+        )
+        _store_as_the_previous_release(
+            connection,
+            "button",
+            [SessionStarted(), UserMessage(text="Do you ship to Canada?"), BotAnswer(text="Yes."), HandoffRequested(reason="button")],
+            handed_off_turn=False,
+        )
+        _store_as_the_previous_release(
+            connection, "answered", [SessionStarted(), UserMessage(text="Do you ship to Peru?"), BotAnswer(text="No.")], handed_off_turn=False
+        )
+
+    upgraded = SqlStore(engines(database_url)).engine  # opening it migrates it
+
+    assert revision(upgraded) == head_revision()
+    assert {s.id for s in list_sessions(upgraded, LogFilter(handoff=True)).sessions} == {"asked", "button"}
+    assert [s.id for s in list_sessions(upgraded, LogFilter(handoff=False)).sessions] == ["answered"]
+    assert {item.session_id for item in conversations_with_a_person(upgraded)} == {"asked", "button"}
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:
