@@ -125,6 +125,15 @@ def cpu_seconds(pid: int) -> float:
         return math.nan
 
 
+def peak_memory_mb(pid: int) -> float:
+    """The most resident memory the process has held (VmHWM, Linux), in MB."""
+    try:
+        line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
+        return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        return math.nan
+
+
 # -- the customers ----------------------------------------------------------------------------------------------
 
 
@@ -302,6 +311,7 @@ def main() -> None:
             results, wall = asyncio.run(run_customers(base, args, questions))
             client_cpu = time.process_time() - client_cpu
             server_cpu, load_after = cpu_seconds(process.pid) - cpu_before, os.getloadavg()
+            server_memory = peak_memory_mb(process.pid)
             counts = turns_per_session(database_url, results.sessions)
         finally:
             process.terminate()
@@ -323,6 +333,7 @@ def main() -> None:
         "wall_s": round(wall, 1),
         "server_cpu_ms_per_turn": round(server_cpu / max(len(results.latencies), 1) * 1000, 1),
         "client_cpu_ms_per_turn": round(client_cpu / max(len(results.latencies), 1) * 1000, 1),
+        "server_peak_memory_mb": server_memory,
         "actions": results.actions,
         "errors": len(results.errors),
         "error_samples": results.errors[:20],
@@ -340,7 +351,7 @@ def main() -> None:
         ["server's own total_ms", *(server[k] for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "n"))],
     ])
     print(f"\nthroughput {throughput:.1f} turns/s over {wall:.1f} s; server CPU {result['server_cpu_ms_per_turn']} ms per turn "
-          f"(client {result['client_cpu_ms_per_turn']}); "
+          f"(client {result['client_cpu_ms_per_turn']}); server peak memory {server_memory:.0f} MB; "
           f"errors {len(results.errors)}; actions {results.actions}")
     print(f"machine load average (1 min) before/after: {load_before[0]:.1f} / {load_after[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"database: {len(counts) - len(incomplete)}/{len(counts)} conversations hold all {args.turns} turns")
