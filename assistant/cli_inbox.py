@@ -11,8 +11,10 @@ from rich.table import Table
 from assistant.app import Assistant
 from assistant.cli_common import out, run_guarded, settings_from
 from assistant.store import check_database_exists
-from assistant.store.inbox import conversations_with_a_person
-from dialog.manager import DialogManager
+from assistant.store.admin import parse_age
+from assistant.store.inbox import conversations_with_a_person, idle_with_a_person
+from dialog.manager import DialogManager, InvalidMessage
+from dialog.store import UnknownSession
 
 inbox_app = typer.Typer(
     help="Conversations handed to a person: list them, reply to the customer, hand back to the assistant.",
@@ -65,10 +67,44 @@ def inbox_reply(
 @inbox_app.command("hand-back")
 def inbox_hand_back(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The conversation to give back to the assistant.")],
+    session_id: Annotated[
+        str | None, typer.Argument(help="The conversation to give back to the assistant (or --older-than instead).")
+    ] = None,
     author: Annotated[str, AUTHOR] = "support",
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of one conversation: every one a person has that has been idle longer than this, e.g. 30d, "
+            "2w, 12h (after upgrading from a release without the Inbox, whose handoffs were never handed back)."
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --older-than: only count them.")] = False,
 ) -> None:
     """Hand the conversation back: the assistant answers the customer's next message again."""
-    _, manager = _staff_manager(ctx)
-    run_guarded(lambda: manager.hand_back(session_id, author=author))
-    out.print(f"Handed {session_id} back to the assistant.")
+    if (session_id is None) == (older_than is None):
+        raise typer.BadParameter("give one conversation's id or --older-than", param_hint="SESSION_ID")
+    if session_id is not None:
+        _, manager = _staff_manager(ctx)
+        run_guarded(lambda: manager.hand_back(session_id, author=author))
+        out.print(f"Handed {session_id} back to the assistant.")
+        return
+    age = run_guarded(lambda: parse_age(older_than))
+    assistant, manager = _staff_manager(ctx)
+    cutoff = datetime.now(timezone.utc) - age
+    idle = run_guarded(lambda: idle_with_a_person(assistant.sql_store.engine, cutoff))
+    if dry_run:
+        out.print(f"Would hand back {len(idle)} conversation(s) idle since before {cutoff:%Y-%m-%d %H:%M} UTC.")
+        return
+
+    def hand_back_each() -> int:
+        handed = 0
+        for idle_id in idle:
+            try:
+                manager.hand_back(idle_id, author=author)
+            except (InvalidMessage, UnknownSession):
+                continue  # handed back or erased meanwhile: the others still go
+            handed += 1
+        return handed
+
+    handed = run_guarded(hand_back_each)
+    out.print(f"Handed back {handed} of {len(idle)} conversation(s) idle since before {cutoff:%Y-%m-%d %H:%M} UTC.")

@@ -58,6 +58,14 @@ def count_with_a_person(engine: Engine) -> int:
         return db.scalar(query) or 0
 
 
+def idle_with_a_person(engine: Engine, cutoff: datetime) -> list[str]:
+    """Every conversation a person has whose last activity is before ``cutoff``, longest idle first (no
+    limit: for handing back in bulk, e.g. the handoffs of a release without the Inbox, never handed back)."""
+    query = select(SessionRow.id).where(WITH_A_PERSON, SessionRow.updated_at < cutoff).order_by(SessionRow.updated_at)
+    with engine.connect() as db:
+        return list(db.scalars(query))
+
+
 def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> list[InboxItem]:
     """Open handoffs, at most ``limit`` of the longest waiting: those awaiting a staff reply first, longest
     waiting first; then the rest."""

@@ -63,3 +63,35 @@ def test_hand_back_tells_the_customer_in_the_teams_own_words(
     assert back.exit_code == 0, back.output
     events = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).load_events(handed["session_id"])
     assert [e.text for e in events if isinstance(e, BotAnswer)][-1] == "Sie sind wieder beim Assistenten."
+
+
+def test_hand_back_every_conversation_idle_longer_than_an_age(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    """After upgrading from a release without the Inbox, each handoff it ever made is waiting there (none
+    was ever handed back), the oldest first: they are handed back at once, leaving the recent ones."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    old = ask(runner, "I want to talk to a human")["session_id"]
+    recent = ask(runner, "I want to talk to a human")["session_id"]
+    engine = make_engine(f"sqlite:///{isolated / 'assistant.db'}")
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE sessions SET updated_at = :then WHERE id = :id"),
+            {"then": datetime.now(timezone.utc) - timedelta(days=40), "id": old},
+        )
+
+    counted = invoke(runner, "inbox", "hand-back", "--older-than", "30d", "--dry-run")
+    listed_before = invoke(runner, "inbox", "list")
+    handed = invoke(runner, "inbox", "hand-back", "--older-than", "30d", "--as", "ana")
+    listed_after = invoke(runner, "inbox", "list")
+    neither = invoke(runner, "inbox", "hand-back")
+    both = invoke(runner, "inbox", "hand-back", recent, "--older-than", "30d")
+
+    assert counted.exit_code == 0 and "Would hand back 1 conversation(s)" in flat(counted.stdout)
+    assert old in listed_before.stdout and recent in listed_before.stdout  # the dry run changed nothing
+    assert handed.exit_code == 0 and "Handed back 1 of 1 conversation(s)" in flat(handed.stdout)
+    assert old not in listed_after.stdout and recent in listed_after.stdout
+    assert ask(runner, "Do you offer gift wrapping?", old)["action"] == "answer"  # the assistant answers again
+    assert neither.exit_code == 2 and "one conversation's id or" in flat(neither.output)
+    assert both.exit_code == 2 and recent in invoke(runner, "inbox", "list").stdout

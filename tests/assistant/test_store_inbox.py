@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant.store import SqlStore, make_engine
-from assistant.store.inbox import conversations_with_a_person, count_with_a_person
+from assistant.store.inbox import conversations_with_a_person, count_with_a_person, idle_with_a_person
 from assistant.store.review import read_transcript
 from dialog.actions import hand_back
 from dialog.events import AgentMessage, BotAnswer, HandoffRequested, UserMessage
@@ -161,3 +161,22 @@ def test_the_inbox_never_reads_every_event(store: SqlStore) -> None:
 
     assert [s for s in steps if re.search(r"^SCAN events\b|Scan on events\b", s) and "Index" not in s] == [], steps
     assert len(conversations_with_a_person(store.engine)) == 2
+
+
+def test_idle_with_a_person_lists_only_open_handoffs_idle_since_before_the_cutoff(store: SqlStore) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    idle = conversation(store, "user", HandoffRequested(reason="old"))
+    active = conversation(store, "user", HandoffRequested(reason="recent"))
+    closed = conversation(store, "user", HandoffRequested(reason="old"), *hand_back("ana"))
+    now = datetime.now(timezone.utc)
+    with store.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE sessions SET updated_at = :then WHERE id IN (:a, :b)"),
+            {"then": now - timedelta(days=40), "a": idle, "b": closed},
+        )
+
+    assert idle_with_a_person(store.engine, now - timedelta(days=30)) == [idle]
+    assert set(idle_with_a_person(store.engine, now + timedelta(seconds=1))) == {idle, active}
