@@ -223,33 +223,59 @@ def _print_answer(result: Any, as_json: bool) -> None:
 
 @app.command()
 def chat(ctx: typer.Context) -> None:
-    """A conversation in the terminal. Empty line or Ctrl-D to leave; Ctrl-C stops an answer."""
+    """A conversation in the terminal. Empty line or Ctrl-D to leave; Ctrl-C stops an answer.
+
+    A clarifying question's options can be picked by number. After a handoff, staff replies (the Inbox at
+    /review, or `assistant inbox reply`) are shown here as they arrive.
+    """
+    from assistant.terminal_chat import StaffReplies, chosen_option, options_hint
+
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     manager = run_guarded(lambda: assistant.manager)
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on every question
+    if sys.stdin.isatty():
+        import readline  # noqa: F401  line editing and history for input()
+    err.print("[dim]Loading the models ...[/]", highlight=False)
+    run_guarded(assistant.warm_up)  # now, not in the middle of the first answer
     out.print("[dim]Empty line or Ctrl-D to leave; Ctrl-C stops an answer.[/]")
     session_id: str | None = None  # the conversation is stored from its first message
+    options: list[str] = []  # the open clarifying question's choices
+    results: list[Any] = []
+    staff = StaffReplies(manager.store.load_events, lambda line: (sys.stdout.write(line), sys.stdout.flush()))
     try:
         while True:
             try:
-                text = input("you> ")
+                text = staff.input("you> ")
             except (EOFError, KeyboardInterrupt):
                 out.print()
                 break
             if not text.strip():
                 break
             started = session_id is None
-            session_id = _chat_turn(manager, session_id, text) or session_id
+            results.clear()
+            session_id = _chat_turn(manager, session_id, chosen_option(text, options), on_result=results.append) or session_id
             if started and session_id:
                 out.print(f"[dim]Conversation {session_id}[/]", highlight=False)
+            if results:
+                result = results[-1]
+                options = list(result.options)
+                if options:
+                    out.print(f"[dim]{escape(options_hint(options))}[/]", highlight=False)
+                if result.action == "hand_back":
+                    staff.count_shown()
+                if result.handoff and session_id and staff.watch(session_id):
+                    out.print(f"[dim](staff answer in the Inbox at /review, or: assistant inbox reply {session_id} \"...\" "
+                              "--as NAME; their replies appear here)[/]", highlight=False)
     finally:
+        staff.close()
         assistant.close()  # stop the generator's thread before the interpreter does
 
 
-def _chat_turn(manager: Any, session_id: str | None, text: str) -> str | None:
+def _chat_turn(manager: Any, session_id: str | None, text: str, on_result: Any = None) -> str | None:
     """Stream one answer to the terminal; the conversation's id (None when the message was refused).
-    Ctrl-C stops the answer: it is not stored, and the conversation goes on."""
+    Ctrl-C stops the answer: it is not stored, and the conversation goes on. ``on_result`` gets the
+    turn's result once it is done."""
     out.print("bot> ", end="")
     printed = ""
     turn = manager.stream(session_id, text, channel="terminal")
@@ -260,11 +286,15 @@ def _chat_turn(manager: Any, session_id: str | None, text: str) -> str | None:
                 out.print(update.text[len(printed):], end="", highlight=False, markup=False)
                 printed = update.text
                 continue
-            if update.text != printed:  # the final reply replaced the draft (e.g. the model declined)
+            if not update.text and not printed:  # a person has the conversation: the message went to them
+                out.print("[dim](passed on to staff)[/]", highlight=False)
+            elif update.text != printed:  # the final reply replaced the draft (e.g. the model declined)
                 out.print(("\n" if printed else "") + update.text, highlight=False, markup=False)
             else:
                 out.print()
             _print_result(update.result)
+            if on_result is not None and update.result is not None:
+                on_result(update.result)
     except KeyboardInterrupt:
         turn.close()
         out.print("\n[dim](stopped; this question was not stored)[/]")

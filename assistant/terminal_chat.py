@@ -1,0 +1,125 @@
+"""What `assistant chat` adds to a turn in a terminal, where there are no buttons and no page that refreshes.
+
+- A clarifying question's options can be picked by number ("2"), as the web page's buttons pick them.
+- After a handoff, what staff write (``assistant inbox reply``, the Inbox at /review) and their hand-back are
+  shown as they arrive: the bot promised the customer that a person "will reply here".
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from dialog.events import AgentMessage, BotAnswer, Event
+
+
+def chosen_option(text: str, options: list[str]) -> str:
+    """The label of the option a typed number picks ("2" or "2." -> the second); any other text as it is."""
+    number = text.strip().rstrip(".)")
+    if options and number.isdigit() and 1 <= int(number) <= len(options):
+        return options[int(number) - 1]
+    return text
+
+
+def options_hint(options: list[str]) -> str:
+    """The line under a clarifying question that says how to answer it in a terminal."""
+    numbers = " or ".join(str(i) for i in range(1, len(options) + 1)) if len(options) <= 3 else f"1-{len(options)}"
+    return f"(answer {numbers} for the options in that order, or in your own words)"
+
+
+def staff_events(events: Iterable[Event]) -> list[Event]:
+    """What staff put into a conversation: their messages, and the assistant's note when they hand it back."""
+    return [e for e in events if isinstance(e, AgentMessage) or (isinstance(e, BotAnswer) and e.action == "hand_back")]
+
+
+def staff_line(event: Event) -> str:
+    """One staff event as the chat prints it."""
+    if isinstance(event, AgentMessage):
+        return f"{event.author or 'staff'}> {event.text}"
+    return f"bot> {getattr(event, 'text', '')}"
+
+
+class StaffReplies:
+    """Shows, once each, what staff write into the conversation after a handoff.
+
+    ``show_new`` prints what arrived since the last call (before each prompt); while the customer is typing,
+    a thread polls every ``interval`` seconds and prints above the prompt. ``load_events`` is the store's
+    ``load_events``; ``write`` prints one line.
+    """
+
+    def __init__(self, load_events: Callable[[str], list[Event]], write: Callable[[str], None], interval: float = 2.0) -> None:
+        self._load_events = load_events
+        self._write = write
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._session_id: str | None = None
+        self._shown = 0
+        self._prompt: str | None = None  # the prompt being shown while input() waits, else None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, session_id: str, already_shown: int = 0) -> bool:
+        """Start looking for staff replies in ``session_id`` (after the handoff turn); False when already watching it."""
+        with self._lock:
+            if self._session_id == session_id:
+                return False
+            self._session_id, self._shown = session_id, already_shown
+        if self._thread is None and sys.stdin.isatty():
+            self._thread = threading.Thread(target=self._poll, name="staff-replies", daemon=True)
+            self._thread.start()
+        return True
+
+    def count_shown(self, n: int = 1) -> None:
+        """A turn's own reply was a staff event (a hand-back): it is on screen already."""
+        with self._lock:
+            self._shown += n
+
+    def show_new(self) -> int:
+        """Print what staff wrote since the last call; how many lines were printed."""
+        with self._lock:
+            if self._session_id is None:
+                return 0
+            try:
+                new = staff_events(self._load_events(self._session_id))[self._shown:]
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the chat; the next poll tries again
+                return 0
+            self._shown += len(new)
+            if new and self._prompt is not None:  # clear the prompt line the customer is typing on
+                self._write("\r\x1b[K")
+            for event in new:
+                self._write(staff_line(event) + "\n")
+            if new and self._prompt is not None:
+                self._write(self._prompt + _line_buffer())
+            return len(new)
+
+    def input(self, prompt: str) -> str:
+        """``input(prompt)``, with staff replies printed above the prompt while it waits."""
+        self.show_new()
+        with self._lock:
+            self._prompt = prompt
+        try:
+            return input(prompt)
+        finally:
+            with self._lock:
+                self._prompt = None
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._interval):
+            with self._lock:
+                waiting = self._prompt is not None
+            if waiting:
+                self.show_new()
+
+
+def _line_buffer() -> str:
+    """What the customer has typed on the prompt line so far (readline's buffer, when readline is in use)."""
+    readline: Any = sys.modules.get("readline")
+    try:
+        return readline.get_line_buffer() if readline is not None else ""
+    except Exception:  # noqa: BLE001 - a readline without the call: the prompt alone is redrawn
+        return ""
