@@ -16,7 +16,8 @@ online backup copies a damaged page as it is), the index's against the checksums
 
 The copy is made in a hidden folder beside ``folder`` (``.NAME.partial-…``) and renamed to ``folder`` only
 when complete, so a backup stopped half-way (Ctrl-C, a cron job's timeout, a reboot) never leaves a folder
-under the name given that looks like a backup.
+under the name given that looks like a backup. An empty ``folder`` given (a disk mounted there) holds the hidden
+``.partial-…`` folder instead, whose files are moved up when complete, ``backup.json`` last.
 
 Not copied: the knowledge-base folders given to ``assistant ingest`` (the team's own files), the models (the
 packages install them again; trained ones come from ``assistant train``), and the configuration. Every file
@@ -91,8 +92,11 @@ def backup(
     )
     partial: Path | None = None
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))  # made 0700
+        if folder.is_dir():  # given empty, perhaps a disk mounted there: made inside it, moved up when complete
+            partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))  # made 0700
+        else:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
         if database_path is not None:
             _copy_sqlite(database_path, partial / "assistant.db")
             report.database_copy = str(folder / "assistant.db")
@@ -114,7 +118,7 @@ def backup(
                 setattr(report, attribute, str(folder / name))
         with open(partial / "backup.json", "w", encoding="utf-8", opener=private_opener) as manifest:
             json.dump(asdict(report), manifest, indent=2)
-        os.replace(partial, folder)  # complete: only now under the name given (an empty folder there is replaced)
+        _complete(partial, folder)
     except (OSError, sqlite3.Error) as error:
         _remove(partial)
         raise BackupError(f"Cannot make the backup in {folder}: {_one_line(error)}") from None
@@ -122,6 +126,18 @@ def backup(
         _remove(partial)
         raise
     return report
+
+
+def _complete(partial: Path, folder: Path) -> None:
+    """The finished backup in ``partial`` put under the name given: renamed, or, made inside a folder that was
+    given (a mount point cannot be replaced), its files moved up, ``backup.json`` last."""
+    if partial.parent != folder:
+        os.replace(partial, folder)
+        return
+    folder.chmod(PRIVATE_FOLDER)
+    for path in sorted(partial.iterdir(), key=lambda path: path.name == "backup.json"):
+        os.replace(path, folder / path.name)
+    partial.rmdir()
 
 
 def _remove(partial: Path | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -237,3 +238,27 @@ def test_an_index_file_that_does_not_match_its_checksum_is_found_out(runner: Cli
     assert result.exit_code == 1
     assert f"The index file {(Path('data') / 'index' / 'chunks.jsonl').resolve()} does not match the checksum its manifest records" in flat(result.output)
     assert not (tmp_path / "backup").exists()
+
+
+def test_an_empty_folder_given_is_filled_in_place_so_a_mounted_disk_works(tmp_path: Path) -> None:
+    """A folder given empty may be a mount point, which cannot be renamed over: the backup is made inside it."""
+    database = tmp_path / "assistant.db"
+    make_engine(f"sqlite:///{database}").dispose()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    renamed_over: list[str] = []
+    real_replace = os.replace
+
+    def replace(source, target):  # type: ignore[no-untyped-def]
+        if Path(target) == disk:
+            renamed_over.append(str(source))
+            raise OSError(16, "Device or resource busy")  # what renaming onto a mount point answers
+        return real_replace(source, target)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", replace)
+        backup(disk, f"sqlite:///{database}", tmp_path / "index", tmp_path)
+
+    assert renamed_over == []
+    assert sorted(path.name for path in disk.iterdir()) == ["assistant.db", "backup.json"]
+    assert mode(disk) == 0o700
