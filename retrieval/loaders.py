@@ -75,9 +75,17 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     return raw
 
 
-def read_text_file(path: Path) -> str:
-    """The file's text; UnreadableFile if it is binary, empty, too large or not UTF-8 (UTF-16 and
-    UTF-32 with a byte-order mark are read too)."""
+READ_AS_WINDOWS_1252 = (
+    "not UTF-8; read as Windows-1252 (Western European, as Excel and Notepad save text). If letters look wrong "
+    "in answers, save the file as UTF-8"
+)
+
+
+def read_text_file(path: Path, notes: list[tuple[str, str]] | None = None) -> str:
+    """The file's text; UnreadableFile if it is binary, empty or too large. UTF-8 is expected (UTF-16 and
+    UTF-32 with a byte-order mark are read too); a file that is not UTF-8 is read as Windows-1252 when it
+    decodes and looks like Western European text (``western_text``), with a note added to ``notes``, and is
+    refused otherwise."""
     raw = read_bytes(path)
     encoding = unicode_mark_encoding(raw) or "utf-8-sig"
     try:
@@ -85,10 +93,36 @@ def read_text_file(path: Path) -> str:
     except UnicodeDecodeError as error:
         if encoding != "utf-8-sig":
             raise UnreadableFile(f"not {encoding.upper()} text ({error.reason} at byte {error.start})") from None
-        line = raw[: error.start].count(b"\n") + 1  # a Windows-1252 (ANSI) export, as Excel and Notepad write
-        raise UnreadableFile(f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+        text = windows_1252_text(raw)
+        if text is None:
+            line = raw[: error.start].count(b"\n") + 1
+            raise UnreadableFile(f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8") from None
+        if notes is not None:
+            notes.append((str(path), READ_AS_WINDOWS_1252))
     if not text.strip():
         raise UnreadableFile("empty file")
+    return text
+
+
+# what Windows-1252 makes of other legacy encodings' letters: Icelandic letters (Turkish ğ ş ı in Windows-1254),
+# a Latin-1 sign inside a word (Polish ż ł ą in Windows-1250 give "Za¿ó³æ")
+_MISREAD_LETTERS = re.compile(r"[ðþÐÞÝý]|(?<=[^\W\d_])[\u00a0-\u00bf](?=[^\W\d_])")
+
+
+def windows_1252_text(raw: bytes) -> str | None:
+    """``raw`` read as Windows-1252 (the "ANSI" of Excel's CSV and Notepad in Western Europe and the
+    Americas) when that decodes and looks like such text: at most a quarter of its letters outside ASCII
+    (accents in mostly ASCII words: "Café", "Größe") and none of the letters other legacy encodings turn
+    into. Cyrillic or Greek read this way gives words made wholly of accented letters, Polish or Turkish
+    signs and Icelandic letters inside words; those, and text without a letter, are refused (None)."""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined: another encoding (Shift-JIS, say)
+        return None
+    letters = [char for char in text if char.isalpha()]
+    foreign = sum(1 for char in letters if not char.isascii())
+    if not letters or foreign * 4 > len(letters) or _MISREAD_LETTERS.search(text):
+        return None
     return text
 
 
@@ -124,13 +158,13 @@ def folder_tags(doc_id: str) -> tuple[str, ...]:
     return (doc_id.split("/")[0],) if "/" in doc_id else ()
 
 
-def load_markdown(path: Path, doc_id: str) -> Document:
+def load_markdown(path: Path, doc_id: str, notes: list[tuple[str, str]] | None = None) -> Document:
     """A Markdown article; its YAML front matter is metadata (``retrieval.metadata``), never text.
 
     The title is the front matter's ``title``, else the first ``#`` heading outside fenced code,
     else the file name.
     """
-    front, text = split_front_matter(read_text_file(path))
+    front, text = split_front_matter(read_text_file(path, notes))
     text = setext_to_atx(text)
     if not text.strip():
         raise UnreadableFile("no text after the front matter")
@@ -141,8 +175,8 @@ def load_markdown(path: Path, doc_id: str) -> Document:
     )
 
 
-def load_plain_text(path: Path, doc_id: str) -> Document:
-    text = read_text_file(path)
+def load_plain_text(path: Path, doc_id: str, notes: list[tuple[str, str]] | None = None) -> Document:
+    text = read_text_file(path, notes)
     title = text.strip().splitlines()[0][:120]
     return Document(
         doc_id=doc_id, title=title, text=text, source=str(path.resolve()), language=detect_language(text), tags=folder_tags(doc_id)
@@ -246,11 +280,12 @@ def load_faq(
     answer, too many fields) are added to ``skipped`` as (file and line, reason); a question asked again
     with another answer is added to ``notes``.
     """
-    rows, left_out, repeats = _faq_rows(path, read_text_file(path), columns)
+    read_notes: list[tuple[str, str]] = []
+    rows, left_out, repeats = _faq_rows(path, read_text_file(path, read_notes), columns)
     if skipped is not None:
         skipped.extend(left_out)
     if notes is not None:
-        notes.extend(repeats)
+        notes.extend(read_notes + repeats)
     documents = faq_documents(rows, str(path.resolve()), doc_id)
     if not documents:
         raise UnreadableFile("no complete question/answer rows")
@@ -288,9 +323,9 @@ def load_file(
     ``skipped`` with the reason, repeated FAQ questions to ``notes``."""
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
-        return [load_markdown(path, doc_id)]
+        return [load_markdown(path, doc_id, notes)]
     if suffix in TEXT_SUFFIXES:
-        return [load_plain_text(path, doc_id)]
+        return [load_plain_text(path, doc_id, notes)]
     if suffix in FAQ_SUFFIXES:
         return load_faq(path, doc_id, faq_columns, skipped, notes)
     if suffix in HTML_SUFFIXES:

@@ -26,7 +26,7 @@ def test_ingest_names_each_bad_file_and_indexes_the_rest(runner: CliRunner, inge
             "broken.pdf": CORRUPT_PDF,
             "scan.pdf": blank_pdf(),
             "logo.md": b"\x89PNG\x00\x00",
-            "legacy.txt": "Caf\xe9\n".encode("latin-1"),
+            "legacy.txt": "Доставка за два дня\n".encode("cp1251"),
             "warranty.pdf": make_pdf(["Warranty\nTwo years."]),
             "help.html": "<html><body><h1>Help</h1><p>Call us.</p></body></html>",
             "copy/reset.md": (ingested / "accounts/reset-password.md").read_text(),

@@ -202,7 +202,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_index_keeps_the_rest(kb_dir:
     (kb_dir / "broken.pdf").write_bytes(CORRUPT_PDF)
     (kb_dir / "scan.pdf").write_bytes(blank_pdf())
     (kb_dir / "logo.md").write_bytes(b"\x89PNG\x00\x00")
-    (kb_dir / "legacy.txt").write_bytes("Caf\xe9\n".encode("latin-1"))
+    (kb_dir / "legacy.txt").write_bytes("Доставка за два дня\n".encode("cp1251"))  # not UTF-8, nor Western European
     with (kb_dir / "huge.txt").open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
     (kb_dir / "warranty.pdf").write_bytes(make_pdf(["Warranty\nTwo years on everything."]))
@@ -219,7 +219,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_index_keeps_the_rest(kb_dir:
 def test_previously_indexed_file_that_became_unreadable_keeps_its_old_version(kb_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     ingest([kb_dir], HashEmbedder(), index_dir)
-    (kb_dir / "returns/return-policy.md").write_bytes("# Return policy\n\n45 d\xe4ys\n".encode("latin-1"))
+    (kb_dir / "returns/return-policy.md").write_bytes("# Возврат\n\n45 дней\n".encode("cp1251"))
 
     report = ingest([kb_dir], HashEmbedder(), index_dir)
 

@@ -50,7 +50,7 @@ def test_unusable_files_are_skipped_with_reasons_and_others_still_load(tmp_path:
             "binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
             "empty.md": "",
             "blank.txt": "   \n\t\n\n",
-            "latin1.md": "# Caf\xe9\n\nCaf\xe9 au lait.\n".encode("latin-1"),
+            "cyrillic.md": "# Возврат\n\nВозврат в течение 30 дней.\n".encode("cp1251"),
             "manual.docx": b"PK\x03\x04 whatever",
             "also-good.txt": "Second\nStill loaded.\n",
         },
@@ -60,12 +60,54 @@ def test_unusable_files_are_skipped_with_reasons_and_others_still_load(tmp_path:
 
     assert sorted(d.doc_id for d in report.documents) == ["also-good", "good"]
     reasons = skipped_by_name(report)
-    assert set(reasons) == {"binary.md", "empty.md", "blank.txt", "latin1.md", "manual.docx"}
+    assert set(reasons) == {"binary.md", "empty.md", "blank.txt", "cyrillic.md", "manual.docx"}
     assert "binary" in reasons["binary.md"]
     assert reasons["empty.md"] == "empty file"
     assert reasons["blank.txt"] == "empty file"
-    assert reasons["latin1.md"] == "not UTF-8 text (byte 0xe9 on line 1); save it as UTF-8"
+    assert reasons["cyrillic.md"] == "not UTF-8 text (byte 0xc2 on line 1); save it as UTF-8"
     assert "unsupported file type .docx" in reasons["manual.docx"]
+
+
+def test_windows_1252_exports_are_read_with_a_note(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            # Excel's "CSV (semicolon separated)" and Notepad's "ANSI" in Western Europe
+            "faq.csv": "question;answer\nWie lange dauert der Versand?;Zwei bis drei Werktage, nach Österreich vier.\n".encode("cp1252"),
+            "returns.md": "# Retours\n\nLe remboursement arrive sous 5 jours ouvrés, frais de 4,50 € déduits.\n".encode("cp1252"),
+            "quotes.txt": "Shipping\nWe call it \u201cexpress\u201d \u2013 next day.\n".encode("cp1252"),
+        },
+    )
+
+    report = load_paths([root])
+
+    texts = {d.doc_id.split("#")[0]: d.text for d in report.documents}
+    assert texts["faq"] == "Zwei bis drei Werktage, nach Österreich vier."
+    assert "5 jours ouvrés, frais de 4,50 € déduits" in texts["returns"]
+    assert "\u201cexpress\u201d \u2013 next day" in texts["quotes"]
+    assert report.skipped == []
+    noted = {Path(where).name: note for where, note in report.notes}
+    assert set(noted) == {"faq.csv", "returns.md", "quotes.txt"}
+    assert noted["faq.csv"].startswith("not UTF-8; read as Windows-1252") and "save the file as UTF-8" in noted["faq.csv"]
+
+
+def test_other_legacy_encodings_are_refused_rather_than_misread(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "kb",
+        {
+            "ru.md": "# Доставка\n\nДоставка занимает два дня.\n".encode("cp1251"),
+            "pl.md": "# Dostawa\n\nZamówienie dotrze w ciągu dwóch dni, zwrot jest bezpłatny.\n".encode("cp1250"),
+            "tr.txt": "Kargo iki gün sürer, değişim ücretsiz.\n".encode("cp1254"),
+            "ja.txt": "配送は二日かかります。\n".encode("shift_jis"),
+        },
+    )
+
+    report = load_paths([root])
+
+    assert report.documents == [] and report.notes == []
+    reasons = skipped_by_name(report)
+    assert set(reasons) == {"ru.md", "pl.md", "tr.txt", "ja.txt"}
+    assert all(reason.startswith("not UTF-8 text (byte 0x") and reason.endswith("save it as UTF-8") for reason in reasons.values())
 
 
 def test_hidden_files_and_folders_are_ignored(tmp_path: Path) -> None:
