@@ -42,7 +42,8 @@ def classification_metrics(true: Sequence[str], predicted: Sequence[str], labels
         "accuracy": float(hits.sum() / max(len(true), 1)),
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
         "per_intent": {
-            label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
+            label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i]),
+                    "predicted": int(predicted_count[i])}
             for i, label in enumerate(labels)
         },
         "labels": labels,

@@ -17,9 +17,9 @@ def test_classification_metrics_by_hand() -> None:
     pred = ["a", "b", "b", "b", "a"]
     m = classification_metrics(true, pred)
     assert m["accuracy"] == pytest.approx(3 / 5)
-    assert m["per_intent"]["a"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert m["per_intent"]["a"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2, "predicted": 2}
     assert m["per_intent"]["b"]["precision"] == pytest.approx(2 / 3) and m["per_intent"]["b"]["recall"] == 1.0
-    assert m["per_intent"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert m["per_intent"]["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1, "predicted": 0}
     assert m["macro_f1"] == pytest.approx((0.5 + 0.8 + 0.0) / 3)
     assert m["confusion"] == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
 
