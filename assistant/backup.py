@@ -163,6 +163,9 @@ def _copy_sqlite(source: Path, target: Path) -> Path:
     target.touch(mode=PRIVATE_MODE)
     with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)) as reading, closing(sqlite3.connect(target)) as writing:
         reading.backup(writing)  # closed on any outcome: a failed backup's folder is then removed with nothing open in it
+        # one self-contained file, not in WAL mode as the server's: a WAL database cannot be opened where its
+        # -shm file cannot be made (a backup on read-only media or a share); the server turns WAL on again
+        writing.execute("PRAGMA journal_mode=DELETE")
         problems = [row[0] for row in writing.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
         raise BackupError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,7 +152,11 @@ def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-un
     # first: switching to WAL, and every write, may have to wait for another process (a migration, a
     # purge); waiting up to 30 s is better than failing a turn
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as error:  # a file on read-only media (a backup being checked): read it as it is
+        if "readonly" not in str(error):
+            raise
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")  # SQLite enforces foreign keys (and ON DELETE CASCADE) only so
     cursor.close()

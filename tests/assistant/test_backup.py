@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import stat
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,33 @@ def test_an_empty_folder_given_is_filled_in_place_so_a_mounted_disk_works(tmp_pa
     assert renamed_over == []
     assert sorted(path.name for path in disk.iterdir()) == ["assistant.db", "backup.json"]
     assert mode(disk) == 0o700
+
+
+def test_the_database_copy_is_one_file_that_opens_where_nothing_can_be_written(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The copy was in WAL mode, as the server's database: on read-only media (an archive disk, a share) SQLite
+    cannot make its -shm file and `db current` answered 'unable to open database file'."""
+    assert invoke(runner, "ask", "How long do reset links work?").exit_code == 0
+    assert invoke(runner, "backup", str(tmp_path / "backup")).exit_code == 0
+    copy = tmp_path / "backup" / "assistant.db"
+
+    with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as reading:
+        assert reading.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    checked = invoke(runner, "--database-url", f"sqlite:///{copy}", "db", "current")
+    assert checked.exit_code == 0, checked.output
+    assert sorted(path.name for path in copy.parent.iterdir()) == ["assistant.db", "backup.json", "index"]
+    restored = invoke(runner, "--database-url", f"sqlite:///{copy}", "logs", "export", str(tmp_path / "turns.jsonl"))
+    assert restored.exit_code == 0 and "How long do reset links work?" in (tmp_path / "turns.jsonl").read_text()
+
+
+def test_a_backup_on_read_only_media_is_read_as_it_is(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Opening a database switched it to WAL first: on read-only media that failed ('attempt to write a readonly
+    database'), so a kept backup could not even be checked. (A read-only connection stands for the media here.)"""
+    from assistant.store.db import _enable_sqlite_wal
+
+    assert invoke(runner, "db", "upgrade").exit_code == 0
+    assert invoke(runner, "backup", str(tmp_path / "backup")).exit_code == 0
+
+    with closing(sqlite3.connect(f"file:{tmp_path / 'backup' / 'assistant.db'}?mode=ro", uri=True)) as reading:
+        _enable_sqlite_wal(reading, None)
+        assert reading.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert reading.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
