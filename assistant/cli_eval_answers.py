@@ -30,41 +30,12 @@ def _default_workers(generator: Any, settings: Any) -> int:
     return 64 if on_gpu or settings.generator_backend == "openai" else 1
 
 
-@eval_app.command("answers")
-def eval_answers(
-    ctx: typer.Context,
-    dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo (the demo question set, or your own in its format with --data and --kb).")],
-    data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: a questions .jsonl file, one JSON object per line; default demo/questions.jsonl).")] = None,
-    split: Annotated[str, typer.Option(help="squad2: report (held-out articles), tune (held-out questions of the train articles), train or all.")] = "report",
-    limit: Annotated[Optional[int], typer.Option(help="Only this many questions (squad2: half answerable).")] = None,
-    model_dir: Annotated[Optional[Path], typer.Option(help="A transformers model folder to generate with (e.g. a fine-tuned one).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
-    max_new_tokens: Annotated[Optional[int], typer.Option(help="Tokens per answer; default 32 (squad2), 60 (dstc11).")] = None,
-    kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder the questions are answered from, indexed afresh (default demo/knowledge_base).")] = None,
-    snippets: Annotated[str, typer.Option(help="dstc11: ground replies on the snippets the search retrieves (retrieved) or on the annotated ones (labelled, the upper bound).")] = "retrieved",
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-    decline_sweep: Annotated[bool, typer.Option(help="squad2, local model: also the trade-off of the decline bias (abstention from the model's own first-token logits).")] = False,
-    save_decline_bias: Annotated[bool, typer.Option(help="With --decline-sweep: write the bias with the best F1 into --model-dir's manifest (choose it on --split tune, never on report).")] = False,
-) -> None:
-    """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo).
-
-    squad2 measures the generator. dstc11 and demo answer as the assistant is configured: with --answer-mode extractive (the default on a CPU) the replies are extractive.
-
-    Your own question set: --dataset demo --data my_questions.jsonl --kb my_help_centre/, one JSON object per line, e.g.
-    {"id": "q01", "question": "How long is a reset link valid?", "answerable": true, "facts": [["30 minutes", "thirty minutes"]], "sources": ["accounts/reset-password"]}.
-    An answer is right when it holds one phrase of every fact; an unanswerable question ("answerable": false, "facts": []) should be declined.
-    """
+def _run(settings: Any, dataset: str, data: Optional[Path], split: str, limit: Optional[int],
+         model_dir: Optional[Path], workers: Optional[int], max_new_tokens: Optional[int], kb: Optional[Path], snippets: str,
+         decline_sweep: bool, save_decline_bias: bool, progress: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answer and score the dataset's questions: the full result (with per-question rows) and its summary."""
     from assistant.lm import answer_eval, dstc11_eval
 
-    settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
-    progress = err.print
-    if out_file is not None:  # checked before the questions are answered, which can take hours
-        if out_file.is_dir():
-            fail(f"--out {out_file} is a folder; give a file name (.json)")
-        above = next((parent for parent in out_file.resolve().parents if parent.exists()), None)
-        if above is not None and not above.is_dir():
-            fail(f"--out {out_file}: {above} is a file, so nothing can be written below it")
     if dataset == "demo":
         from assistant.evaluation import run_demo
 
@@ -94,7 +65,7 @@ def eval_answers(
             fail("--save-decline-bias needs --decline-sweep and --model-dir")
         if settings.answers_extractively():  # the assistant answers extractively here; this measures its generator
             err.print("note: squad2 measures the generator, not the extractive answers this configuration gives "
-                      "(those: python benchmarks/extractive_squad.py)", highlight=False)
+                      "(those: .venv/bin/python benchmarks/extractive_squad.py)", highlight=False)
         generator = _warm_generator(Assistant(settings))
         concurrency = workers or _default_workers(generator, settings)
         result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))
@@ -104,7 +75,52 @@ def eval_answers(
         summary = {k: v for k, v in result.items() if k not in ("rows", "split_titles")}
     else:
         fail(f"unknown dataset {dataset!r}: squad2, dstc11 or demo")
+    return result, summary
+
+
+@eval_app.command("answers")
+def eval_answers(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo (the demo question set, or your own in its format with --data and --kb).")],
+    data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: a questions .jsonl file, one JSON object per line; default demo/questions.jsonl).")] = None,
+    split: Annotated[str, typer.Option(help="squad2: report (held-out articles), tune (held-out questions of the train articles), train or all.")] = "report",
+    limit: Annotated[Optional[int], typer.Option(help="Only this many questions (squad2: half answerable).")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option(help="A transformers model folder to generate with (e.g. a fine-tuned one).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
+    max_new_tokens: Annotated[Optional[int], typer.Option(help="Tokens per answer; default 32 (squad2), 60 (dstc11).")] = None,
+    kb: Annotated[Optional[Path], typer.Option(help="demo: the knowledge base folder the questions are answered from, indexed afresh (default demo/knowledge_base).")] = None,
+    snippets: Annotated[str, typer.Option(help="dstc11: ground replies on the snippets the search retrieves (retrieved) or on the annotated ones (labelled, the upper bound).")] = "retrieved",
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    decline_sweep: Annotated[bool, typer.Option(help="squad2, local model: also the trade-off of the decline bias (abstention from the model's own first-token logits).")] = False,
+    save_decline_bias: Annotated[bool, typer.Option(help="With --decline-sweep: write the bias with the best F1 into --model-dir's manifest (choose it on --split tune, never on report).")] = False,
+) -> None:
+    """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo).
+
+    squad2 measures the generator. dstc11 and demo answer as the assistant is configured: with --answer-mode extractive (the default on a CPU) the replies are extractive.
+
+    Your own question set: --dataset demo --data my_questions.jsonl --kb my_help_centre/, one JSON object per line, e.g.
+    {"id": "q01", "question": "How long is a reset link valid?", "answerable": true, "facts": [["30 minutes", "thirty minutes"]], "sources": ["accounts/reset-password"]}.
+    An answer is right when it holds one phrase of every fact; an unanswerable question ("answerable": false, "facts": []) should be declined.
+    """
+    settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
+    progress = err.print
+    if out_file is not None:  # checked before the questions are answered, which can take hours
+        if out_file.is_dir():
+            fail(f"--out {out_file} is a folder; give a file name (.json)")
+        above = next((parent for parent in out_file.resolve().parents if parent.exists()), None)
+        if above is not None and not above.is_dir():
+            fail(f"--out {out_file}: {above} is a file, so nothing can be written below it")
+    try:
+        result, summary = _run(settings, dataset, data, split, limit, model_dir, workers, max_new_tokens, kb, snippets,
+                               decline_sweep, save_decline_bias, progress)
+    except KeyboardInterrupt:
+        err.print()
+        fail("stopped; nothing was written" + (f" to {out_file}" if out_file else ""), code=130)
         return
+    stopped = summary.get("stopped_after") if isinstance(summary, dict) else None
+    if stopped is not None:
+        err.print(f"stopped after {stopped} question(s): the figures below are of those only", highlight=False)
     if out_file:
         try:
             out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +129,14 @@ def eval_answers(
             fail(f"cannot write {out_file}: {error.strerror or error}")
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
-        return
-    table = Table("metric", "value", title=f"answers on {data.name if dataset == 'demo' and data else dataset}")
+    else:
+        _print_table(summary, f"answers on {data.name if dataset == 'demo' and data else dataset}")
+    if stopped is not None:
+        raise typer.Exit(130)  # stopped by Ctrl-C: the figures are of part of the set
+
+
+def _print_table(summary: dict[str, Any], title: str) -> None:
+    table = Table("metric", "value", title=title)
     flat = summary.get("summary", summary) if isinstance(summary, dict) else {}
     # dstc11's two sections both have "turns": name each row by its section
     sections = {f"{name} {key}": value for name in ("detection", "response") for key, value in summary.get(name, {}).items()}

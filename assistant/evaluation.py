@@ -147,20 +147,26 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
         manager = assistant.manager
         manager.handle(manager.start_session("bench"), "How do I change my email address?")  # warm caches
         rows, seconds = [], []
-        for question in questions:
-            started = time.perf_counter()
-            result = manager.handle(manager.start_session("bench"), question.question)
-            seconds.append(time.perf_counter() - started)
-            answered = result.action == "answer" and not result.abstained  # a decline, handoff or question asserts nothing
-            row = score(question, result.text, not answered, [s["doc_id"] for s in result.sources])
-            cited = [s["doc_id"] for s in result.sources if s.get("cited")]
-            gold = set(question.sources)
-            row["citation_correct"] = (any(c in gold or c.split("#")[0] in gold for c in cited) if cited else False) if row["correct"] else None
-            row.update(question=question.question, action=result.action, answer=result.text, seconds=round(seconds[-1], 2))
-            rows.append(row)
-            mark = "ok " if row["correct"] else ("dec" if not answered else "-- ")
-            progress(f"  {mark} {seconds[-1]:5.1f}s {question.id} {result.text[:90]!r}")
-    summary = summarise(rows, seconds)
+        stopped = False
+        try:  # Ctrl-C ends the run early: the questions answered so far are scored and kept
+            for question in questions:
+                started = time.perf_counter()
+                result = manager.handle(manager.start_session("bench"), question.question)
+                seconds.append(time.perf_counter() - started)
+                answered = result.action == "answer" and not result.abstained  # a decline, handoff or question asserts nothing
+                row = score(question, result.text, not answered, [s["doc_id"] for s in result.sources])
+                cited = [s["doc_id"] for s in result.sources if s.get("cited")]
+                gold = set(question.sources)
+                row["citation_correct"] = (any(c in gold or c.split("#")[0] in gold for c in cited) if cited else False) if row["correct"] else None
+                row.update(question=question.question, action=result.action, answer=result.text, seconds=round(seconds[-1], 2))
+                rows.append(row)
+                mark = "ok " if row["correct"] else ("dec" if not answered else "-- ")
+                progress(f"  {mark} {seconds[-1]:5.1f}s {question.id} {result.text[:90]!r}")
+        except KeyboardInterrupt:
+            stopped = True
+    summary = summarise(rows, seconds[: len(rows)])
+    if stopped:
+        summary["stopped_after"] = len(rows)  # of len(questions): the figures are of the questions answered
     judged = [r["citation_correct"] for r in rows if r["citation_correct"] is not None]
     summary["citation_correct"] = sum(judged) / max(len(judged), 1)
     name = "extractive" if assistant.extractive else getattr(assistant.generator, "name", settings.generator)

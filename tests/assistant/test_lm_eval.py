@@ -243,3 +243,33 @@ def test_cli_eval_answers_refuses_a_bad_question_file_in_one_line(tmp_path: Path
 
     assert result.exit_code == 1 and message in " ".join(result.output.split())
     assert isinstance(result.exception, SystemExit)  # a one-line error, not an exception
+
+
+def test_ctrl_c_during_eval_answers_keeps_the_questions_answered_so_far(tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in a long run (minutes to hours) ended with exit 130 and nothing written, not even a message."""
+    from assistant.cli import app
+    from dialog.manager import DialogManager
+
+    questions = tmp_path / "own.jsonl"
+    questions.write_text("".join(
+        json.dumps({"id": f"r{i}", "question": q, "answerable": True, "facts": [fact]}) + "\n"
+        for i, (q, fact) in enumerate([("How long does a password reset link work?", "30 minutes"),
+                                       ("How much is express shipping?", "$12.50"), ("What does standard shipping cost?", "$4.95")])
+    ))
+    handle, calls = DialogManager.handle, []
+
+    def interrupted(self, session_id, text, channel="web"):  # type: ignore[no-untyped-def]
+        calls.append(text)
+        if len(calls) == 3:  # the warm-up turn, the first question, then Ctrl-C during the second
+            raise KeyboardInterrupt
+        return handle(self, session_id, text, channel)
+
+    monkeypatch.setattr(DialogManager, "handle", interrupted)
+    out = tmp_path / "own.json"
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo",
+                                      "--data", str(questions), "--kb", str(kb_dir), "--out", str(out)])
+
+    assert result.exit_code == 130, result.output
+    assert "stopped after 1 question(s)" in " ".join(result.output.split())
+    saved = json.loads(out.read_text())
+    assert [row["id"] for row in saved["rows"]] == ["r0"] and saved["summary"]["stopped_after"] == 1
