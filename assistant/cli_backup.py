@@ -24,6 +24,7 @@ def backup_command(
     A PostgreSQL database is not copied: the command prints the pg_dump command that backs it up.
     Restoring: the README's Backups section.
     """
+    from assistant.app import is_trained_embedder
     from assistant.backup import backup
 
     settings = settings_from(ctx)
@@ -52,3 +53,6 @@ def backup_command(
         say(f"Checked: {' and '.join(checked)}.")
     if report.not_copied:
         say(f"Not copied, keep your own copies: the knowledge-base sources ({', '.join(report.not_copied)}), the models and the configuration.")
+    if report.index_copy and is_trained_embedder(settings.embedder):
+        say(f"Keep a copy of the trained embedder {settings.embedder} too: the index loads only with the weights it was built "
+            "with, and a new training gives others.")

@@ -293,3 +293,16 @@ def test_a_backup_on_read_only_media_is_read_as_it_is(runner: CliRunner, ingeste
         _enable_sqlite_wal(reading, None)
         assert reading.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         assert reading.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+
+
+def test_a_trained_embedder_is_named_to_be_kept_with_the_backup(runner: CliRunner, ingested: Path, tmp_path: Path) -> None:  # noqa: F811
+    trained = tmp_path / "embedder"  # as `assistant train embedder` leaves it (the backup reads only its manifest)
+    trained.mkdir()
+    (trained / "embedder.json").write_text(json.dumps({"base_model": "all-minilm-l6-v2", "sha256": "ab" * 32}))
+    assert invoke(runner, "db", "upgrade").exit_code == 0
+
+    result = invoke(runner, "--embedder", str(trained), "backup", str(tmp_path / "backup"))
+
+    assert result.exit_code == 0, result.output
+    assert f"Keep a copy of the trained embedder {trained} too: the index loads only with the weights it was built with" in flat(result.output)
+    assert "trained embedder" not in flat(invoke(runner, "backup", str(tmp_path / "other")).output)
