@@ -55,4 +55,4 @@ def backup_command(
         say(f"Not copied, keep your own copies: the knowledge-base sources ({', '.join(report.not_copied)}), the models and the configuration.")
     if report.index_copy and is_trained_embedder(settings.embedder):
         say(f"Keep a copy of the trained embedder {settings.embedder} too: the index loads only with the weights it was built "
-            "with, and a new training gives others.")
+            "with (their sha256), which a new training need not give back.")
