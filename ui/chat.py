@@ -240,6 +240,18 @@ def turn_of_message(history: Sequence[dict[str, Any]], index: Any) -> int | None
     return sum(message.get("role") == "user" for message in history[: index + 1])
 
 
+def shown_session(session_id: str | None, history: ChatHistory, saved: Any) -> str | None:
+    """The conversation the page shows: the server's own state for the page, or, where the server has none
+    while the page still shows a conversation, the id the browser keeps (``ChatPage.remember``). A server
+    keeps a page's state in memory, so a restarted one, or another one behind a load balancer that moved the
+    page (its server went away), had none: the next message started a new conversation and staff replies
+    stopped reaching the page. An emptied chat ("New conversation") starts afresh."""
+    if session_id or not history:
+        return session_id
+    kept = saved.get("session_id") if isinstance(saved, dict) else None
+    return kept if isinstance(kept, str) and kept else None
+
+
 class ChatPage:
     """Builds the Blocks app around a DialogManager."""
 
@@ -319,10 +331,13 @@ class ChatPage:
             yield history, gr.update(), session_id
 
     def respond_and_remember(
-        self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
+        self, message: str, history: ChatHistory, session_id: str | None, saved: Any = None,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """``respond``, with the id the browser keeps written as soon as the conversation has one: a reload
-        right after (or during) the answer finds the conversation, without waiting for ``sync``."""
+        right after (or during) the answer finds the conversation, without waiting for ``sync``. ``saved``:
+        that id, which carries the conversation on where this server does not know the page (``shown_session``)."""
+        session_id = shown_session(session_id, history, saved)
         remembered = session_id
         for history, box, session_id in self.respond(message, history, session_id, request):
             yield history, box, session_id, gr.skip() if session_id == remembered else self.remember(session_id)
@@ -345,12 +360,13 @@ class ChatPage:
             yield history, session_id
 
     def person_button(
-        self, label: str, history: ChatHistory, session_id: str | None
+        self, label: str, history: ChatHistory, session_id: str | None, saved: Any = None
     ) -> Iterator[tuple[ChatHistory, str | None]]:
         """The button under the chat, by the label the customer clicked: ``talk_to_human``, or, while a
         person has the conversation, ``back_to_assistant``, which hands it back (the customer need not
         wait for staff who may be away). A label the page had not yet updated (staff took the conversation
         over, another tab handed it off or back) changes nothing: the page shows how things stand."""
+        session_id = shown_session(session_id, history, saved)
         with_person = self.handed_off(session_id)
         back = self.replies.back_to_assistant
         if label == back and session_id and with_person:
@@ -415,8 +431,9 @@ class ChatPage:
             gr.update(active=tracker is not None, value=POLL_SECONDS if with_person else IDLE_POLL_SECONDS),
         )
 
-    def poll(self, history: ChatHistory, session_id: str | None) -> tuple[Any, ...]:
+    def poll(self, history: ChatHistory, session_id: str | None, saved: Any = None) -> tuple[Any, ...]:
         """While a person has the conversation: show their new replies (or the hand-back) and the handoff state."""
+        session_id = shown_session(session_id, history, saved)
         tracker = self.tracker(session_id)
         if tracker is None:
             return gr.update(), *self.handoff_state(None, tracker)
@@ -571,17 +588,17 @@ class ChatPage:
             comment_outputs = [rated_turn, panel, comment]
             sync_outputs = [handoff_banner, human, poll_timer, saved, *option_buttons, chatbot]
             poll_timer.tick(  # a quick read per open page: not queued behind one another
-                self.poll, [chatbot, session_id], [chatbot, handoff_banner, human, poll_timer], show_progress="hidden", concurrency_limit=None
+                self.poll, [chatbot, session_id, saved], [chatbot, handoff_banner, human, poll_timer], show_progress="hidden", concurrency_limit=None
             )
             for trigger in (box.submit, send.click):
-                trigger(self.respond_and_remember, [box, chatbot, session_id], [*outputs, saved], show_progress="hidden").then(
+                trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 )
             for button in option_buttons:  # a click sends the option's label as the next message
-                button.click(self.respond_and_remember, [button, chatbot, session_id], [*outputs, saved], show_progress="hidden").then(
+                button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], show_progress="hidden").then(
                     self.sync, session_id, sync_outputs, show_progress="hidden"
                 ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
-            human.click(self.person_button, [human, chatbot, session_id], [chatbot, session_id], show_progress="hidden").then(
+            human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], show_progress="hidden").then(
                 self.sync, session_id, sync_outputs, show_progress="hidden"
             )
             # the chat's own clear (bin) button starts over too, or the next message would continue the old session

@@ -901,3 +901,41 @@ def test_a_colour_the_browser_cannot_read_gives_the_default_not_a_clear_bar(serv
         expect(page.locator("#sa-bar")).to_have_css("background-color", shown, timeout=10_000)
         expect(page.locator("#sa-launcher")).to_have_css("background-color", shown)
         browser.close()
+
+
+def test_a_chat_page_moved_to_another_server_carries_on_its_conversation(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """Two servers on one database; the load balancer moves an open chat page to the second (its server went
+    away, or was restarted), which has none of the page's state in memory. Before, the page's next message
+    started a new conversation and staff replies to the handed-off one stopped reaching it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from dialog.events import UserMessage
+
+    with serving(fake_assistant) as first, serving(fake_assistant) as second, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, first)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        page.locator("#talk-to-human").click()
+        expect(page.locator("#handoff-banner")).to_be_visible(timeout=20_000)
+        session_id = stored_session_id(fake_assistant)
+
+        page.unroute("**/*")  # from now on every request of the page goes to the second server
+        page.route("**/*", lambda route: route.continue_(url=route.request.url.replace(first, second)))
+        fake_assistant.manager.reply_as_staff(session_id, "Hi, Ana here. I've sent you a new link.", author="ana")
+        expect(page.locator("#chat .bot").last).to_contain_text("I've sent you a new link", timeout=30_000)
+        page.locator("#question textarea").fill("Thanks, it arrived.")  # passed on to staff: no reply of the assistant
+        page.locator("#send").click()
+        expect(page.locator("#chat .user").last).to_contain_text("Thanks, it arrived.", timeout=20_000)
+        expect(page.locator("#question textarea")).to_have_value("", timeout=20_000)
+
+        def last_message() -> str:
+            tracker = fake_assistant.manager.tracker(session_id)
+            return [e.text for e in tracker.events if isinstance(e, UserMessage)][-1]
+
+        deadline = time.time() + 20
+        while last_message() != "Thanks, it arrived." and time.time() < deadline:  # the turn is stored after it shows
+            time.sleep(0.2)
+        assert last_message() == "Thanks, it arrived." and fake_assistant.manager.tracker(session_id).with_person
+        assert stored_session_id(fake_assistant) == session_id  # still the only conversation
+        browser.close()

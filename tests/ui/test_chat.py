@@ -634,3 +634,23 @@ def test_reopening_a_conversation_the_database_cannot_load_now_keeps_it_with_a_n
 
     assert (history, session_id) == ([], "abc")  # kept: a reload once the database is back shows it
     assert warnings == [page.replies.unavailable] and len(state) > 0
+
+
+def test_a_page_the_server_has_no_state_for_carries_on_from_the_id_the_browser_keeps(assistant) -> None:
+    """A restarted server, or another one the page was moved to, has no state for an open page (session id
+    None) while the page still shows its conversation and sends the id the browser keeps."""
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id, _) = page.respond_and_remember("How much does express shipping cost?", [], None)
+    saved = page.remember(session_id)  # as the browser keeps it
+    other = ChatPage(assistant.manager)  # the other server
+
+    *_, (history, _, returned, _) = other.respond_and_remember("and to Canada?", history, None, saved)
+    *_, (history, returned_by_button) = other.person_button("Talk to a human", history, None, saved)
+    assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")
+    polled, banner, *_ = other.poll(history, None, saved)
+
+    assert returned == returned_by_button == session_id and assistant.manager.store.session_count() == 1
+    assert len(assistant.manager.tracker(session_id).exchanges) == 3
+    assert polled[-1] == {"role": "assistant", "content": staff_message("ana", "Hi, Ana here.")} and banner["visible"]
+    *_, (_, _, fresh, _) = other.respond_and_remember("hello", [], None, saved)  # "New conversation" emptied the chat
+    assert fresh != session_id
