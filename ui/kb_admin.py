@@ -99,13 +99,13 @@ class KnowledgeBaseAdmin:
         roots, _ = recorded_roots(documents, index.sources, index.guessed_sources)
         return documents, roots
 
-    def _ids_held_elsewhere(self) -> set[str]:
-        """The ids that documents of ingested paths other than the uploads folder hold."""
+    def _ids_held_elsewhere(self) -> dict[str, str]:
+        """The ids that documents of ingested paths other than the uploads folder hold, each with that path."""
         if not (self.index_dir / "manifest.json").exists():
-            return set()
+            return {}
         documents, _ = self._documents_with_roots()
         return {
-            doc_id for doc_id, info in documents.items()
+            doc_id: str(info["root"]) for doc_id, info in documents.items()
             if info.get("root") and relative_within(Path(info["root"]), self.uploads_dir) is None
         }
 
@@ -149,7 +149,16 @@ class KnowledgeBaseAdmin:
                     notes.append(f"- skipped {path.name}: {skip_reason(error)}")
                     continue
                 if taken:
-                    notes.append(f"- refused {path.name}: the id {taken[0]} belongs to a document ingested from elsewhere; rename the file")
+                    root = held_elsewhere[taken[0]]
+                    hint = (  # the uploads folder of a restored backup, still recorded at the path it had before
+                        f", or, if {root} was this server's uploads folder before a restore to other paths, run "
+                        f"`assistant ingest --replace {self.uploads_dir}` once (README, Backups)"
+                        if Path(root).name == self.uploads_dir.name else ""
+                    )
+                    notes.append(
+                        f"- refused {path.name}: the id {taken[0]} belongs to a document ingested from elsewhere ({root}); "
+                        f"rename the file{hint}"
+                    )
                     continue
                 accepted[target] = path
         if not accepted:

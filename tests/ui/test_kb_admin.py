@@ -298,3 +298,30 @@ def test_uploads_have_the_size_limits_of_an_ingest(admin: KnowledgeBaseAdmin, tm
     assert outcome.startswith("1 added")
     assert "- skipped notes.txt: file too large: 21.0 MB, the limit is 20 MB" in outcome
     assert sorted(p.name for p in admin.uploads_dir.iterdir()) == ["kettle.pdf"]
+
+
+def test_a_restored_uploads_folder_at_another_path_is_named_with_the_command_that_moves_it(
+    assistant: Assistant, admin: KnowledgeBaseAdmin, tmp_path: Path
+) -> None:
+    """A backup restored with another data_dir: the index still records the uploads folder at its old path, so a
+    corrected upload of a restored file was refused with 'belongs to a document ingested from elsewhere' alone."""
+    admin.upload([upload_file(tmp_path, "gift-cards.md", GIFT_CARDS)])
+    restored = tmp_path / "restored" / "uploads"  # README, Backups: BACKUP/uploads copied to the new DATA_DIR/uploads
+    restored.mkdir(parents=True)
+    (restored / "gift-cards.md").write_text(GIFT_CARDS)
+    settings = assistant.settings
+    moved = KnowledgeBaseAdmin(
+        assistant.retriever, assistant.embedder, settings.index_dir, restored, settings.chunk_max_tokens, settings.chunk_overlap_tokens,
+    )
+    corrected = GIFT_CARDS.replace("never expire", "expire after five years")
+
+    outcome = moved.upload([upload_file(tmp_path / "second", "gift-cards.md", corrected)])
+
+    assert (
+        f"refused gift-cards.md: the id gift-cards belongs to a document ingested from elsewhere ({admin.uploads_dir}); "
+        f"rename the file, or, if {admin.uploads_dir} was this server's uploads folder before a restore to other paths, "
+        f"run `assistant ingest --replace {restored}` once"
+    ) in outcome
+    ingest([restored], assistant.embedder, settings.index_dir, replace=True)  # what that command does
+    assert "1 updated" in moved.upload([upload_file(tmp_path / "third", "gift-cards.md", corrected)])
+    assert "five years" in (restored / "gift-cards.md").read_text()
