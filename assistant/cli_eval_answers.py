@@ -14,6 +14,7 @@ from assistant.app import Assistant
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
 from assistant.lm.extractive import ExtractiveAnswerer
+from assistant.lm.remote import GeneratorUnavailable, check_answers
 
 
 def _warm_generator(assistant: Assistant) -> Any:
@@ -21,6 +22,7 @@ def _warm_generator(assistant: Assistant) -> Any:
     generator = run_guarded(lambda: assistant.generator)
     if hasattr(generator, "warm_up"):
         run_guarded(generator.warm_up)
+    run_guarded(lambda: check_answers(generator))  # a remote server that is down: said now, in one line
     return generator
 
 
@@ -117,6 +119,9 @@ def eval_answers(
     except KeyboardInterrupt:
         err.print()
         fail("stopped; nothing was written" + (f" to {out_file}" if out_file else ""), code=130)
+        return
+    except GeneratorUnavailable as error:  # the remote server went away during the run
+        fail(f"{error}; nothing was written" + (f" to {out_file}" if out_file else ""))
         return
     stopped = summary.get("stopped_after") if isinstance(summary, dict) else None
     if stopped is not None:

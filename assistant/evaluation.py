@@ -132,6 +132,7 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
     import time
 
     from assistant.app import Assistant
+    from assistant.lm.remote import check_answers
     from retrieval.ingest import ingest
 
     questions = load_questions(questions_path)[:limit]  # a bad file fails before any model loads
@@ -140,8 +141,8 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
     with tempfile.TemporaryDirectory() as scratch:
         settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch}/bench.db", "index_dir": Path(scratch) / "index"})
         assistant = Assistant(settings)
-        if not assistant.extractive:
-            assistant.generator  # an unprepared generator fails now, not after the knowledge base is embedded
+        if not assistant.extractive:  # an unprepared or unreachable generator fails now, not after the knowledge base is embedded
+            check_answers(assistant.generator)
         ingest([kb], assistant.embedder, settings.index_dir)
         assistant.warm_up()
         manager = assistant.manager

@@ -99,6 +99,18 @@ class OpenAIGenerator:
         self._client.close()
 
 
+def check_answers(generator: object) -> None:
+    """For a remote generator: one tiny request, so that a server that is down or misconfigured is reported
+    before a measurement starts (ValueError) rather than measured as the extractive fallback it triggers."""
+    if not isinstance(generator, OpenAIGenerator):
+        return
+    try:
+        for _ in generator.stream([{"role": "user", "content": "Reply with OK."}], max_new_tokens=1):
+            break
+    except GeneratorUnavailable as error:
+        raise ValueError(f"{error}; start it (or set generator_url), or measure without it: --answer-mode extractive") from None
+
+
 def _pieces(chunk: object) -> list[str]:
     """The text pieces of one streamed chunk; GeneratorUnavailable for an error or a chunk of another shape."""
     if isinstance(chunk, dict) and "error" in chunk:

@@ -273,3 +273,27 @@ def test_ctrl_c_during_eval_answers_keeps_the_questions_answered_so_far(tmp_path
     assert "stopped after 1 question(s)" in " ".join(result.output.split())
     saved = json.loads(out.read_text())
     assert [row["id"] for row in saved["rows"]] == ["r0"] and saved["summary"]["stopped_after"] == 1
+
+
+def test_eval_answers_with_a_remote_generator_that_is_down_says_so_before_measuring(tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the server down, every answer silently came from the extractive fallback and was scored as the
+    remote generator's; the table looked like a fine result."""
+    import socket
+
+    from assistant.cli import app
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("ASSISTANT_GENERATOR_BACKEND", "openai")
+    monkeypatch.setenv("ASSISTANT_GENERATOR_URL", f"http://127.0.0.1:{port}/v1")
+    questions = tmp_path / "own.jsonl"
+    questions.write_text(json.dumps({"question": "How much is express shipping?", "answerable": True, "facts": ["$12.50"]}) + "\n")
+    out = tmp_path / "own.json"
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--answer-mode", "generative", "eval", "answers", "--dataset", "demo",
+                                      "--data", str(questions), "--kb", str(kb_dir), "--out", str(out)])
+
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert f"the generator at http://127.0.0.1:{port}/v1/chat/completions did not answer" in text and "--answer-mode extractive" in text
+    assert not out.exists()
