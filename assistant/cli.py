@@ -113,7 +113,8 @@ def index_status(
     if gone:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
         out.print(f"{'files gone':>16}: {len(gone)} document(s) whose file no longer exists ({shown}); "
-                  "still answered from; `assistant index prune` removes them", highlight=False, soft_wrap=True, markup=False)
+                  "still answered from; if their folder moved (a backup restored to other paths), `assistant ingest --replace NEW_FOLDER` "
+                  "follows it without embedding again; if they were deleted, `assistant index prune` removes them", highlight=False, soft_wrap=True, markup=False)
     kept = kept_vectors(settings.index_dir)
     if kept:
         out.print(f"{'unfinished':>16}: an ingest that did not finish kept {kept} embedded text(s) in "

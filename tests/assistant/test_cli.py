@@ -265,7 +265,9 @@ def test_index_status_names_documents_whose_files_are_gone_and_an_unfinished_ing
     result = flat(invoke(runner, "index", "status").stdout)
 
     assert "files gone: 1 document(s) whose file no longer exists (accounts/reset-password)" in result
-    assert "assistant index prune" in result
+    assert "if they were deleted, `assistant index prune` removes them" in result
+    # pruning documents whose folder only moved (a restore at other paths) would remove them: the way to follow it comes first
+    assert "if their folder moved (a backup restored to other paths), `assistant ingest --replace NEW_FOLDER` follows it" in result
     assert "unfinished: an ingest that did not finish kept 3 embedded text(s)" in result
 
 
