@@ -181,7 +181,12 @@ def load_dataset(name: str, path: Path) -> EvalSet:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(LOADERS)}")
     if not Path(path).exists():
         raise FileNotFoundError(f"dataset path {path} does not exist")
-    return LOADERS[name](Path(path))
+    try:
+        return LOADERS[name](Path(path))
+    except json.JSONDecodeError as error:  # a file of another kind (a CSV, an HTML page saved as .json)
+        raise ValueError(f"{path} does not look like the {name} dataset: not valid JSON ({error})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} does not look like the {name} dataset: not UTF-8 text") from None
 
 
 def in_train_half(group: str, seed: str = SPLIT_SEED) -> bool:

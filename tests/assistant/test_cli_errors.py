@@ -172,6 +172,13 @@ def test_eval_retrieval_on_the_wrong_dataset_folder(runner: CliRunner, tmp_path:
     assert_one_line_error(result, f"{tmp_path / 'other'} does not look like the stackfaq dataset")
 
 
+def test_eval_retrieval_on_a_file_that_is_not_json_names_it(runner: CliRunner, tmp_path: Path) -> None:
+    """It said only "Error: Expecting value: line 2 column 1 (char 1)"."""
+    (tmp_path / "faq.csv").write_text("question,answer\nhi,hello\n")
+    result = invoke(runner, "eval", "retrieval", "--dataset", "squad2", "--data", str(tmp_path / "faq.csv"))
+    assert_one_line_error(result, f"{tmp_path / 'faq.csv'} does not look like the squad2 dataset: not valid JSON")
+
+
 # -- train ----------------------------------------------------------------------------------------
 
 
