@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--kb", type=Path, default=ROOT / "demo" / "knowledge_base")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
-    questions = [q for q in load_questions(args.questions) if q.answerable]
+    questions = [q for q in load_questions(args.questions) if q.answerable and q.sources]  # a question without sources has no gold passage
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
         settings = load_settings(index_dir=Path(scratch) / "index")
@@ -55,7 +55,7 @@ def main() -> None:
                 **{f"recall@{k}": sum(1 for r in ranks if r and r <= k) / n for k in (1, 3, 5)},
                 "mrr@10": sum(1 / r for r in ranks if r) / n,
             }
-    print(f"{'method':<8}{'R@1':>7}{'R@3':>7}{'R@5':>7}{'MRR@10':>8}   ({len(questions)} answerable demo questions)")
+    print(f"{'method':<8}{'R@1':>7}{'R@3':>7}{'R@5':>7}{'MRR@10':>8}   ({len(questions)} answerable questions with sources)")
     for method, values in results.items():
         print(f"{method:<8}{values['recall@1']:>7.3f}{values['recall@3']:>7.3f}{values['recall@5']:>7.3f}{values['mrr@10']:>8.3f}")
     if args.json:
