@@ -36,7 +36,12 @@ def main() -> None:
     parser.add_argument("--kb", type=Path, default=ROOT / "demo" / "knowledge_base")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
-    questions = [q for q in load_questions(args.questions) if q.answerable and q.sources]  # a question without sources has no gold passage
+    try:
+        questions = [q for q in load_questions(args.questions) if q.answerable and q.sources]  # without sources: no gold passage
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f"error: {error}")
+    if not questions:
+        sys.exit(f"error: no answerable question in {args.questions} names its sources (document ids), so there is nothing to rank")
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
         settings = load_settings(index_dir=Path(scratch) / "index")
