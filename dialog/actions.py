@@ -348,10 +348,14 @@ class AnswerFromKnowledgeBase:
 
         if not self._found(passages, whole):
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
-            yield self.replies.not_found
+            reply = self.replies.not_found  # "I couldn't find that", with the offer of a person
+            knows_no_word = getattr(self.retriever, "knows_no_word", None)
+            if passages and knows_no_word is not None and knows_no_word(question):  # "asdfgh": a request to rephrase
+                reply, reason = self.replies.not_understood, f"no word of the message is known; {reason}"
+            yield reply
             yield ActionOutcome(
-                text=self.replies.not_found,
-                events=[retrieval_event, BotAnswer(text=self.replies.not_found, action="answer", abstained=True)],
+                text=reply,
+                events=[retrieval_event, BotAnswer(text=reply, action="answer", abstained=True)],
                 abstained=True,
                 timings_ms=timings,
                 reason=reason,

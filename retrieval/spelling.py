@@ -76,11 +76,23 @@ class Speller:
         lower = word.lower()
         return lower not in self.counts and not self.known(lower)
 
+    def knows_no_word(self, text: str) -> bool:
+        """Whether ``text`` has words and none is indexed, known to the embedder or a misspelling of an
+        indexed word: keyboard mashing ("asdfgh", "sdfsdf"), which no search can make sense of. A message
+        with digits (an order number, an amount) has something to go on."""
+        words = self._words(text)
+        return bool(words) and not any(char.isdigit() for char in text) and all(self.is_unknown(word) and self.correction(word) is None for word in words)
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        """The words of ``text``: letters only, punctuation around them dropped (no order numbers or addresses)."""
+        return [core.group(2) for core in (_CORE.match(token) for token in _TOKEN.findall(text)) if core is not None]
+
     def correct(self, text: str) -> str:
         """``text`` with its misspelt words replaced; everything else, spacing and punctuation included, kept.
         A message most of whose words are unknown is another language (or no language): it is left alone,
         rather than bent into the help centre's words ("nach" is not a typo of "each")."""
-        words = [core.group(2) for core in (_CORE.match(token) for token in _TOKEN.findall(text)) if core is not None]
+        words = self._words(text)
         if not words or sum(map(self.is_unknown, words)) > MOST_UNKNOWN * len(words):
             return text
 

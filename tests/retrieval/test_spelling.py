@@ -121,3 +121,13 @@ def test_warm_up_builds_the_spelling_words_and_keyword_index_before_the_first_qu
 
     assert retriever._speller is not None and retriever._keyword is not None  # not left to the first turn
     assert retriever.speller() is retriever._speller[1]  # and the first turn uses them
+
+
+def test_keyboard_mashing_is_told_from_a_question() -> None:
+    spell = speller()
+
+    assert spell.knows_no_word("asdfgh") and spell.knows_no_word("sdfsdf  lkjlkj!")
+    assert not spell.knows_no_word("retrn")  # a misspelling of the help centre's "return"
+    assert not spell.knows_no_word("asdfgh where")  # one word known is enough to search
+    assert not spell.knows_no_word("Klarna")  # the embedder knows it
+    assert not spell.knows_no_word("??? NW-20481736")  # no words: the fallback policy's case
