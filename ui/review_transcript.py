@@ -68,9 +68,11 @@ def render_turn(view: TurnView) -> str:
 
 
 def render_staff_entry(entry: StaffEntry) -> str:
-    """A staff reply or a hand-back, escaped like everything else."""
+    """A handoff outside a turn, a staff reply or a hand-back, escaped like everything else."""
     if entry.kind == "agent":
         body = f'<span class="who">{_escape(entry.author)} · staff</span><span class="text">{_escape(entry.text)}</span>'
+    elif entry.kind == "handoff":
+        body = f'<span class="who">Handed to a person</span><span class="text">{_escape(entry.text)}</span>'
     else:
         body = f'<span class="who">{_escape(entry.author)} handed the conversation back to the assistant</span>'
     return f'<div class="turn staff-entry"><div class="staff">{body} <small>{_escape(utc_time(entry.at))}</small></div></div>'

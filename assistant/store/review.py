@@ -225,7 +225,9 @@ class StaffEntry:
     """Something staff did in the conversation, placed after the turn it followed."""
 
     after_turn: int  # how many customer messages came before it
-    kind: str  # "agent" (a reply to the customer), "handoff_resolved" (handed back to the assistant)
+    # "agent" (a reply to the customer), "handoff_resolved" (handed back to the assistant), "handoff" (handed
+    # to a person outside a turn: the API's handoff, staff taking over; ``text`` is the reason)
+    kind: str
     author: str
     text: str
     at: datetime
@@ -252,6 +254,9 @@ def read_transcript(engine: Engine, session_id: str) -> Transcript | None:
         notes = list(db.scalars(select(AnnotationRow).where(AnnotationRow.session_id == session_id).order_by(AnnotationRow.id)))
         staff = _staff_entries(db, session_id)
         db.expunge_all()
+    # a handoff made by a turn shows in that turn's record; the others (no turn record of their own) as entries
+    handoff_turns = {turn.turn_no or position for position, turn in enumerate(turns, start=1) if turn.handoff}
+    staff = [entry for entry in staff if entry.kind != "handoff" or entry.after_turn not in handoff_turns]
     views = []
     for position, turn in enumerate(turns, start=1):
         number = turn.turn_no or position
@@ -266,10 +271,10 @@ def read_transcript(engine: Engine, session_id: str) -> Transcript | None:
 
 
 def _staff_entries(db: Session, session_id: str) -> list[StaffEntry]:
-    """Staff replies and hand-backs, each numbered by the customer messages before it."""
+    """Handoffs, staff replies and hand-backs, each numbered by the customer messages before it."""
     rows = db.execute(
         select(EventRow.type, EventRow.timestamp, EventRow.data)
-        .where(EventRow.session_id == session_id, EventRow.type.in_(("user", "agent", "handoff_resolved")))
+        .where(EventRow.session_id == session_id, EventRow.type.in_(("user", "handoff", "agent", "handoff_resolved")))
         .order_by(EventRow.seq)
     )
     entries, customer_messages = [], 0
@@ -278,7 +283,8 @@ def _staff_entries(db: Session, session_id: str) -> list[StaffEntry]:
             customer_messages += 1
             continue
         at = datetime.fromtimestamp(row.timestamp, tz=timezone.utc)
-        entries.append(StaffEntry(customer_messages, row.type, str(row.data.get("author", "")), str(row.data.get("text", "")), at))
+        text = row.data.get("reason" if row.type == "handoff" else "text", "")
+        entries.append(StaffEntry(customer_messages, row.type, str(row.data.get("author", "")), str(text), at))
     return entries
 
 
@@ -312,7 +318,7 @@ def as_conversation_test(transcript: Transcript) -> ConversationTest:
     A script has no staff steps, so it ends before staff took part: at the first turn after a staff reply
     or hand-back, or at the first message relayed to staff. A redacted value the customer typed ([EMAIL]) is
     sent as a stand-in of its kind (``STAND_INS``), so the turn replays, and the description says so."""
-    staff_from = min((entry.after_turn for entry in transcript.staff), default=None)
+    staff_from = min((entry.after_turn for entry in transcript.staff if entry.kind != "handoff"), default=None)
     turns = []
     notes = []
     for position, view in enumerate(transcript.turns, start=1):

@@ -96,9 +96,9 @@ def test_the_transcript_places_staff_replies_and_the_hand_back_after_their_turn(
 
     assert transcript is not None
     assert [(e.after_turn, e.kind, e.author, e.text) for e in transcript.staff] == [
-        (2, "agent", "ana", "Hi, Ana here"), (2, "handoff_resolved", "ana", "")
-    ]
-    assert transcript.staff_after(1) == [] and len(transcript.staff_after(2)) == 2
+        (2, "handoff", "", "asked"), (2, "agent", "ana", "Hi, Ana here"), (2, "handoff_resolved", "ana", "")
+    ]  # the handoff too: no turn record (none was stored here) shows it
+    assert transcript.staff_after(1) == [] and len(transcript.staff_after(2)) == 3
 
 
 def test_a_handoff_without_a_turn_record_still_marks_the_session_handed_off(store: SqlStore) -> None:

@@ -395,6 +395,28 @@ def test_the_inbox_lists_handoffs_and_staff_reply_and_hand_back(assistant: Assis
     assert assistant.manager.handle(handed.session_id, "How long do password reset links work?").action == "answer"
 
 
+def test_a_transcript_shows_a_handoff_made_outside_a_turn_after_the_turn_it_followed(assistant: Assistant) -> None:
+    """The API's handoff (the chat's button in a client of the API) and staff taking over have no turn record:
+    the list said "handed off" and the Inbox gave the reason, while the transcript showed nothing of it."""
+    manager = assistant.manager
+    button = manager.handle(None, "How long do password reset links work?").session_id
+    manager.request_handoff(button, reason="customer pressed the <b>button</b>")
+    taken = manager.handle(None, "How long do password reset links work?").session_id
+    manager.reply_as_staff(taken, "Ana here, I'll take it from here.", author="ana")
+    asked = manager.handle(None, "I want to talk to a human").session_id
+
+    button_html = render_transcript(read_transcript(assistant.sql_store.engine, button))
+    taken_html = render_transcript(read_transcript(assistant.sql_store.engine, taken))
+    asked_html = render_transcript(read_transcript(assistant.sql_store.engine, asked))
+
+    assert "Handed to a person" in button_html and "customer pressed the &lt;b&gt;button&lt;/b&gt;" in button_html
+    assert button_html.index("Handed to a person") > button_html.index("How long do password reset links work?")
+    assert taken_html.index("Handed to a person") < taken_html.index("taken over by ana") < taken_html.index("Ana here")
+    assert "Handed to a person" not in asked_html  # the turn's own record says it handed off
+    script = as_conversation_test(read_transcript(assistant.sql_store.engine, button))
+    assert [turn.expect["action"] for turn in script.turns] == ["answer"]
+
+
 def test_the_inbox_refuses_what_it_cannot_do(assistant: Assistant, review: ReviewPage) -> None:
     ana = SimpleNamespace(username="ana")
     session_id = assistant.manager.handle(None, "How long do password reset links work?").session_id
