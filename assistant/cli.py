@@ -223,11 +223,13 @@ def _print_answer(result: Any, as_json: bool) -> None:
 
 
 @app.command()
-def chat(ctx: typer.Context) -> None:
+def chat(
+    ctx: typer.Context,
+    session: Annotated[Optional[str], typer.Option(help="Continue this conversation id (printed when it started) instead of starting one.")] = None,
+) -> None:
     """A conversation in the terminal. Empty line or Ctrl-D to leave; Ctrl-C stops an answer.
 
-    A clarifying question's options can be picked by number. After a handoff, staff replies (the Inbox at
-    /review, or `assistant inbox reply`) are shown here as they arrive.
+    A clarifying question's options can be picked by number. After a handoff, staff replies (the Inbox at /review, or `assistant inbox reply`) are shown here as they arrive.
     """
     from assistant.terminal_chat import StaffReplies, chosen_option, options_hint
 
@@ -235,15 +237,23 @@ def chat(ctx: typer.Context) -> None:
     assistant = Assistant(settings)
     manager = run_guarded(lambda: assistant.manager)
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on every question
+    session_id: str | None = None  # the conversation is stored from its first message
+    options: list[str] = []  # the open clarifying question's choices
+    results: list[Any] = []
+    staff = StaffReplies(manager.store.load_events, lambda line: (sys.stdout.write(line), sys.stdout.flush()))
+    if session is not None:
+        tracker = run_guarded(lambda: manager.tracker(session))
+        if not tracker.events:
+            fail(f"no conversation {session} in this database")
+        session_id = session
+        options = list(tracker.clarification.options) if tracker.clarification else []
+        if tracker.with_person:  # the replies staff wrote since are shown first
+            staff.watch(session_id)
     if sys.stdin.isatty():
         import readline  # noqa: F401  line editing and history for input()
     err.print("[dim]Loading the models ...[/]", highlight=False)
     run_guarded(assistant.warm_up)  # now, not in the middle of the first answer
     out.print("[dim]Empty line or Ctrl-D to leave; Ctrl-C stops an answer.[/]")
-    session_id: str | None = None  # the conversation is stored from its first message
-    options: list[str] = []  # the open clarifying question's choices
-    results: list[Any] = []
-    staff = StaffReplies(manager.store.load_events, lambda line: (sys.stdout.write(line), sys.stdout.flush()))
     try:
         while True:
             try:
@@ -271,6 +281,8 @@ def chat(ctx: typer.Context) -> None:
     finally:
         staff.close()
         assistant.close()  # stop the generator's thread before the interpreter does
+    if session_id:
+        err.print(f"[dim]Conversation {session_id}: continue it with assistant chat --session {session_id}[/]", highlight=False)
 
 
 def _chat_turn(manager: Any, session_id: str | None, text: str, on_result: Any = None) -> str | None:

@@ -72,3 +72,23 @@ def test_chat_shows_what_staff_write_after_a_handoff(runner: CliRunner, ingested
     text = flat(result.stdout)
     assert text.count(f"assistant inbox reply {session_id}") == 1  # said once, not after every message
     assert "ana> Hi, Ana here." in text and "(passed on to staff)" in text  # staff have written: the assistant is quiet
+
+
+def test_chat_session_continues_a_conversation_and_shows_the_staff_replies_missed(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    """A customer who had left the terminal chat after a handoff had no way back to it, nor to the reply."""
+    from assistant.config import load_settings
+
+    first = runner.invoke(app, [*FAKES, "chat"], input="I want to talk to a human\n\n")
+    assert first.exit_code == 0, first.output
+    store = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}"))
+    [session_id] = {turn.session_id for turn in store.turns()}
+    Assistant(load_settings(embedder="hash", generator="scripted")).manager.reply_as_staff(session_id, "Hi, Ana here.", "ana")
+
+    again = runner.invoke(app, [*FAKES, "chat", "--session", session_id], input="Thanks Ana\n\n")
+
+    assert again.exit_code == 0, again.output
+    assert "ana> Hi, Ana here." in flat(again.stdout) and "(passed on to staff)" in flat(again.stdout)
+    assert {turn.session_id for turn in store.turns()} == {session_id} and len(store.turns()) == 2
+    unknown = runner.invoke(app, [*FAKES, "chat", "--session", "nosuchconversation"], input="hello\n")
+    assert unknown.exit_code == 1 and "nosuchconversation" in flat(unknown.output)
+    assert isinstance(unknown.exception, SystemExit)  # one line, not a traceback
