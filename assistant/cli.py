@@ -17,7 +17,7 @@ from rich.table import Table
 
 from assistant import models as model_registry
 from assistant.app import Assistant
-from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from
+from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from, tolerant_terminal
 from assistant.cli_eval import eval_app
 from assistant.cli_inbox import inbox_app
 from assistant.cli_logs import logs_app
@@ -183,6 +183,7 @@ def ask(
     session: Annotated[Optional[str], typer.Option(help="Continue this conversation id instead of starting one.")] = None,
 ) -> None:
     """Answer one question from the knowledge base, with its sources. The turn is stored."""
+    tolerant_terminal()
     settings = settings_from(ctx)
     assistant = Assistant(settings)
 
@@ -233,6 +234,7 @@ def chat(
     """
     from assistant.terminal_chat import StaffReplies, chosen_option, options_hint
 
+    tolerant_terminal()
     settings = settings_from(ctx)
     assistant = Assistant(settings)
     manager = run_guarded(lambda: assistant.manager)

@@ -84,6 +84,20 @@ def stopped_note(target: Path, what: str) -> Iterator[None]:
         fail(f"stopped; nothing was saved: {kept}", code=130)
 
 
+def tolerant_terminal() -> None:
+    """Characters the terminal's encoding cannot carry are replaced (U+FFFD in, ``?`` out), not a traceback:
+    a terminal set to ASCII or Latin-1 still chats when a customer types, or an answer holds, other letters."""
+    import sys
+
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a stream already closed or detached: left as it is
+                pass
+
+
 def run_guarded(action: Any) -> Any:
     """``action()``, with a user-fixable error printed as one line and exit code 1."""
     try:

@@ -92,3 +92,18 @@ def test_chat_session_continues_a_conversation_and_shows_the_staff_replies_misse
     unknown = runner.invoke(app, [*FAKES, "chat", "--session", "nosuchconversation"], input="hello\n")
     assert unknown.exit_code == 1 and "nosuchconversation" in flat(unknown.output)
     assert isinstance(unknown.exception, SystemExit)  # one line, not a traceback
+
+
+def test_chat_in_a_terminal_that_is_not_utf8_replaces_what_it_cannot_carry(ingested: Path) -> None:
+    """In an ASCII terminal (PYTHONIOENCODING=ascii, or LANG=C on an older Python), typing "Größe" ended the
+    chat with a UnicodeDecodeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    run = subprocess.run([sys.executable, "-m", "assistant.cli", *FAKES, "chat"], input="Größe ändern, wie?\nHow long is a password reset link valid?\n\n".encode(),
+                         capture_output=True, env=env, timeout=120)
+
+    assert run.returncode == 0, run.stderr.decode()
+    assert b"Traceback" not in run.stderr and b"30 minutes" in run.stdout
