@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import logging
@@ -392,6 +393,7 @@ def serve(
     # uvicorn hands SIGTERM on once it has shut down, which would end the process there: end it through
     # SystemExit instead, so that handoff notices still queued go out first (Assistant.close)
     signal.signal(signal.SIGTERM, _exit_quietly)
+    logging.getLogger("uvicorn.error").addFilter(_no_traceback_for_streams_ended_at_shutdown)
     try:
         uvicorn.run(
             web, host=settings.host, port=settings.port, log_level="warning",
@@ -409,6 +411,12 @@ SHUTDOWN_GRACE_SECONDS = 10
 
 def _exit_quietly(signum: int, frame: Any) -> None:
     raise SystemExit(0)
+
+
+def _no_traceback_for_streams_ended_at_shutdown(record: logging.LogRecord) -> bool:
+    """Leaves out the traceback uvicorn logs for each request it ends when the shutdown grace is over (the
+    streams of chat pages still open): an expected end, which its one line "Cancel N running task(s)" says."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
 
 
 # -- models --------------------------------------------------------------------------------------

@@ -26,3 +26,5 @@ def test_a_server_stops_on_sigterm_while_a_chat_page_is_open(kb_dir: Path, isola
         output = server.communicate(timeout=60)[0].decode()  # it waited on for as long as the page stayed open
         page.close()
     assert server.returncode == 0, output
+    assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in output
+    assert "Traceback" not in output and "Exception in ASGI application" not in output  # an expected end, not an error
