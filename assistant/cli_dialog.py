@@ -65,15 +65,24 @@ def test_conversations(
         table.add_column(column, no_wrap=True)
     table.add_column("failures", overflow="fold", ratio=1)
     failed = 0
-    for script_path, test in scripts:
-        started = time.perf_counter()
-        failures = run_guarded(lambda: conversation_tests.run(manager, test))
-        elapsed = (time.perf_counter() - started) * 1000
-        failed += bool(failures)
-        status = "[red]FAIL[/]" if failures else "[green]pass[/]"
-        table.add_row(status, script_path.stem, str(len(test.turns)), f"{elapsed:.0f}", failures[0] if failures else "")
-        for failure in failures[1:]:
-            table.add_row("", "", "", "", failure)
+    on_terminal = err.is_terminal  # a line that says which test runs, rewritten in place: a suite takes minutes on a CPU
+    try:
+        for number, (script_path, test) in enumerate(scripts, start=1):
+            if on_terminal:
+                err.file.write(f"\r\x1b[Kconversation test {number} of {len(scripts)}: {script_path.stem}")
+                err.file.flush()
+            started = time.perf_counter()
+            failures = run_guarded(lambda: conversation_tests.run(manager, test))
+            elapsed = (time.perf_counter() - started) * 1000
+            failed += bool(failures)
+            status = "[red]FAIL[/]" if failures else "[green]pass[/]"
+            table.add_row(status, script_path.stem, str(len(test.turns)), f"{elapsed:.0f}", failures[0] if failures else "")
+            for failure in failures[1:]:
+                table.add_row("", "", "", "", failure)
+    finally:
+        if on_terminal:
+            err.file.write("\r\x1b[K")
+            err.file.flush()
     out.print(table)
     summary = f"{len(scripts) - failed} of {len(scripts)} conversation test(s) passed."
     if failed:

@@ -179,6 +179,27 @@ def test_the_command_prints_a_table_and_fails_on_a_failing_script(runner, assist
     assert assistant.store.session_count() == 0  # the tests ran in memory, not in the conversation log
 
 
+def test_the_command_says_which_test_runs_on_a_terminal(runner, assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo suite ran for minutes on a CPU with nothing on the screen until the table at the end."""
+    import io
+
+    from rich.console import Console
+
+    import assistant.cli_dialog as cli_dialog
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_dialog, "err", Console(file=screen, force_terminal=True, width=120))
+    scripts = tmp_path / "scripts"
+    write_script(scripts, "greeting", [{"user": "hello", "expect": {"action": "small_talk"}}])
+    write_script(scripts, "human", [{"user": "I want to talk to a human", "expect": {"handoff": True}}])
+
+    result = invoke(runner, "test", "conversations", str(scripts))
+
+    assert result.exit_code == 0, result.output
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    assert "conversation test 1 of 2: greeting" in shown and "conversation test 2 of 2: human" in shown
+
+
 def test_the_command_explains_the_format_and_reports_a_bad_path(runner, tmp_path: Path) -> None:
     shown = invoke(runner, "test", "conversations", "--help")
     missing = invoke(runner, "test", "conversations", str(tmp_path / "nowhere"))
