@@ -109,7 +109,7 @@ def index_status(
     settings = settings_from(ctx)
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
-        out.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True, markup=False)
+        out.print(f"{key:>16}: {_manifest_value(key, value)}", highlight=False, soft_wrap=True, markup=False)
     gone = sorted(documents_without_files(index))
     if gone:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
@@ -125,6 +125,16 @@ def index_status(
         lines = ["document\tchunks\tfile"]  # tab-separated, as written (rich would turn the tabs into spaces)
         lines += [f"{doc_id}\t{counts[doc_id]}\t{info.get('source', '')}" for doc_id, info in sorted(index.documents.items())]
         sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _manifest_value(key: str, value: Any) -> str:
+    """A manifest value as ``index status`` shows it: lists joined, the sources of an index written before
+    they were recorded (None) said in words."""
+    if key in ("sources", "guessed_sources") and value is None:
+        return "not recorded (an index from an older version); the next `assistant ingest` records them"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
 
 
 @index_app.command("remove")

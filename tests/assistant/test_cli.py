@@ -251,6 +251,19 @@ def test_index_status_after_ingest(runner: CliRunner, ingested: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in result.stdout.splitlines() if ":" in line}
     assert (lines["documents"], lines["chunks"], lines["embedder"], lines["dimension"]) == ("5", "9", "hash", "256")
+    assert lines["sources"] == str(ingested.resolve())  # a list shown as its items, not as Python writes it
+
+
+def test_index_status_of_an_index_from_before_sources_were_recorded(runner: CliRunner, ingested: Path, isolated: Path) -> None:
+    manifest_path = isolated / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sources"] = None  # as the manifest of a release before 2026-12-03 reads back
+    manifest_path.write_text(json.dumps(manifest))
+
+    result = invoke(runner, "index", "status")
+
+    assert result.exit_code == 0, result.output
+    assert "sources: not recorded (an index from an older version); the next `assistant ingest` records them" in flat(result.stdout)
 
 
 def test_index_status_names_documents_whose_files_are_gone_and_an_unfinished_ingest(runner: CliRunner, ingested: Path, isolated: Path) -> None:
