@@ -297,3 +297,25 @@ def test_eval_answers_with_a_remote_generator_that_is_down_says_so_before_measur
     text = " ".join(result.output.split())
     assert f"the generator at http://127.0.0.1:{port}/v1/chat/completions did not answer" in text and "--answer-mode extractive" in text
     assert not out.exists()
+
+
+def test_eval_answers_indexes_the_knowledge_base_with_the_configured_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary index ignored faq_columns (and the chunk settings): a team whose FAQ has other columns had
+    its FAQ left out, and every FAQ question measured as a miss."""
+    from assistant.cli import app
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "faq.csv").write_text("Frage,Antwort\nWie lange dauert der Versand?,Der Versand dauert 3 Tage.\n", encoding="utf-8")
+    (kb / "about.md").write_text("# About us\n\nWe sell kettles and teapots from a shop in Hamburg.\n", encoding="utf-8")
+    questions = tmp_path / "own.jsonl"
+    questions.write_text(json.dumps({"id": "f1", "question": "Wie lange dauert der Versand?", "answerable": True,
+                                     "facts": ["3 Tage"], "sources": ["faq"]}) + "\n")
+    monkeypatch.setenv("ASSISTANT_FAQ_COLUMNS", '["Frage", "Antwort"]')
+    out = tmp_path / "own.json"
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo",
+                                      "--data", str(questions), "--kb", str(kb), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["source_hit"] is True  # the FAQ entry was indexed and retrieved
