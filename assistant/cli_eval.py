@@ -34,7 +34,10 @@ def eval_retrieval(
     limit: Annotated[int, typer.Option(min=0, help="Evaluate only N queries spread evenly over the set (0: all).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object keyed by method, then metric.")] = False,
 ) -> None:
-    """Recall@1/5/10, MRR@10 and nDCG@10 of each search method on a public dataset."""
+    """Recall@1/5/10, MRR@10 and nDCG@10 of each search method on a public dataset.
+
+    For your own help centre and questions: .venv/bin/python benchmarks/demo_retrieval.py --questions FILE.jsonl --kb FOLDER (the question format of eval answers; docs/benchmarks.md).
+    """
     from retrieval.evaluation import METHODS, EvalConfig, evaluate, load_dataset, query_split
     from retrieval.index import INDEX_TYPES
     from retrieval.keyword import TOKENIZERS
