@@ -86,7 +86,7 @@ def eval_answers(
     dataset: Annotated[str, typer.Option(help="squad2, dstc11 or demo (the demo question set, or your own in its format with --data and --kb).")],
     data: Annotated[Optional[Path], typer.Option(help="Dataset folder or file (demo: a questions .jsonl file, one JSON object per line; default demo/questions.jsonl).")] = None,
     split: Annotated[str, typer.Option(help="squad2: report (held-out articles), tune (held-out questions of the train articles), train or all.")] = "report",
-    limit: Annotated[Optional[int], typer.Option(help="Only this many questions (squad2: half answerable).")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only this many questions (squad2: half answerable).")] = None,
     model_dir: Annotated[Optional[Path], typer.Option(help="A transformers model folder to generate with (e.g. a fine-tuned one).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Concurrent questions; default 64 on a GPU, 1 on a CPU.")] = None,
     max_new_tokens: Annotated[Optional[int], typer.Option(help="Tokens per answer; default 32 (squad2), 60 (dstc11).")] = None,

@@ -319,3 +319,13 @@ def test_eval_answers_indexes_the_knowledge_base_with_the_configured_settings(tm
     assert result.exit_code == 0, result.output
     [row] = json.loads(out.read_text())["rows"]
     assert row["source_hit"] is True  # the FAQ entry was indexed and retrieved
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_eval_answers_refuses_a_limit_below_one(limit: str) -> None:
+    """--limit -1 quietly left out the last question ([:-1]); --limit 0 scored nothing and exited 0."""
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo", "--limit", limit])
+
+    assert result.exit_code == 2 and "--limit" in result.output
