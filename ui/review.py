@@ -315,7 +315,7 @@ class ReviewPage:
                     session_box = gr.Textbox(label="Conversation id", elem_id="review-session", scale=3)
                     open_button = gr.Button("Open", scale=1, elem_id="review-open")
                 transcript = gr.HTML(elem_id="review-transcript")
-                opened = gr.State("")
+                opened = gr.Textbox("", visible=False, elem_id="review-opened")  # in the page, as the Inbox's (below)
                 with gr.Accordion("Label a turn", open=True):
                     with gr.Row():
                         turn_no = gr.Dropdown([], label="Turn", elem_id="review-turn")
@@ -394,7 +394,9 @@ class ReviewPage:
                 inbox_table([]), label="Conversations with a person", show_label=False, interactive=False, wrap=True,
                 elem_id="inbox-list", max_height=320, column_widths=INBOX_WIDTHS,
             )
-            opened = gr.State("")
+            # the open conversation's id is kept in the page, not in the server's memory (gr.State): a restarted
+            # server, or another one the load balancer moved the page to, still knows which conversation a reply is for
+            opened = gr.Textbox("", visible=False, elem_id="inbox-opened")
             transcript = gr.HTML(elem_id="inbox-transcript")
             reply = gr.Textbox(label="Reply to the customer", lines=3, max_lines=10, elem_id="inbox-reply")
             shown_as = gr.Textbox(

@@ -76,11 +76,11 @@ def fake_assistant(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def serving(assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The assistant's whole web app (chat, API, review pages) served on a free port, for the block."""
+def serving(assistant, port: int | None = None) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The assistant's whole web app (chat, API, review pages) served on ``port`` (default: a free one), for the block."""
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -938,4 +938,31 @@ def test_a_chat_page_moved_to_another_server_carries_on_its_conversation(fake_as
             time.sleep(0.2)
         assert last_message() == "Thanks, it arrived." and fake_assistant.manager.tracker(session_id).with_person
         assert stored_session_id(fake_assistant) == session_id  # still the only conversation
+        browser.close()
+
+
+def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_the_customer(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The server behind an open Inbox page is restarted (as when a load balancer moves the page to another
+    server) after a conversation was opened. Before, "Send to the customer" then answered "Open a conversation
+    from the inbox first.", since the opened conversation was kept in the first server's memory."""
+    from playwright.sync_api import expect, sync_playwright
+
+    session_id = fake_assistant.manager.start_session(channel="api")
+    fake_assistant.manager.handle(session_id, "My reset link never arrived", channel="api")
+    fake_assistant.manager.request_handoff(session_id, "the customer asked for a human")
+    port = free_port()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        staff = browser.new_page(viewport={"width": 1280, "height": 1000})
+        with serving(fake_assistant, port) as url:
+            log_in_to_review(staff, url)
+            staff.get_by_role("tab", name="Inbox").click()
+            staff.locator("#inbox-list").get_by_test_id("cell-0-2").click()
+            expect(staff.locator("#inbox-transcript")).to_contain_text("My reset link never arrived", timeout=20_000)
+        with serving(fake_assistant, port):  # a new server process on the same address, the login in the database
+            staff.locator("#inbox-reply textarea").fill("Hi, I'm Ana. I've sent you a new link.")
+            staff.locator("#inbox-send").click()
+
+            expect(staff.locator("#inbox-transcript")).to_contain_text("ana · staff", timeout=20_000)
+        assert fake_assistant.manager.tracker(session_id).agent == STAFF_USER
         browser.close()
