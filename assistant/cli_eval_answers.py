@@ -42,6 +42,9 @@ def _run(settings: Any, dataset: str, data: Optional[Path], split: str, limit: O
         from assistant.evaluation import run_demo
 
         root = Path(__file__).resolve().parents[1]
+        if data is not None and kb is None:  # own questions, and the demo shop's help centre to answer them from
+            err.print(f"note: answering from the demo help centre ({root / 'demo' / 'knowledge_base'}); give --kb FOLDER for your own",
+                      highlight=False)
         result = run_guarded(lambda: run_demo(settings, data or root / "demo" / "questions.jsonl", kb or root / "demo" / "knowledge_base", limit, progress))
         summary = result["summary"]
     elif dataset == "dstc11":

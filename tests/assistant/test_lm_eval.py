@@ -222,6 +222,7 @@ def test_cli_eval_answers_on_a_teams_own_question_set(tmp_path: Path, kb_dir: Pa
 
     assert result.exit_code == 0, result.output
     assert "- (no unanswerable questions)" in result.stdout  # not a rate of 0 out of 0
+    assert "answering from the demo help centre" not in result.output
     assert [row["id"] for row in json.loads(out.read_text())["rows"]] == ["r1", "r2"]
 
 
@@ -329,3 +330,16 @@ def test_eval_answers_refuses_a_limit_below_one(limit: str) -> None:
     result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo", "--limit", limit])
 
     assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_eval_answers_on_own_questions_without_kb_says_it_answers_from_the_demo_help_centre(tmp_path: Path) -> None:
+    """Own questions with --data but no --kb were answered from the demo shop's articles without a word."""
+    from assistant.cli import app
+
+    questions = tmp_path / "own.jsonl"
+    questions.write_text(json.dumps({"question": "How long does a password reset link work?", "answerable": True, "facts": ["30 minutes"]}) + "\n")
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "eval", "answers", "--dataset", "demo",
+                                      "--data", str(questions), "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert "answering from the demo help centre" in " ".join(result.output.split()) and "give --kb FOLDER" in " ".join(result.output.split())
