@@ -213,7 +213,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
     args = parser.parse_args()
 
-    from assistant.models import model_path, resolve_device
+    from assistant.models import ModelError, model_path, resolve_device
 
     device = resolve_device(args.device)
     models: list[tuple[str, Path]] = [(p.name if p.name != "transformers" else p.parent.name, p) for p in args.model_dir]
@@ -221,7 +221,10 @@ def main() -> None:
         from assistant.config import load_settings  # only here: a bare GPU host may lack the settings library
 
         settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-        models += [(name, model_path(name, settings.model_cache_dir)) for name in (args.model or ["smollm2-135m"])]
+        try:
+            models += [(name, model_path(name, settings.model_cache_dir)) for name in (args.model or ["smollm2-135m"])]
+        except ModelError as error:  # not prepared: say how, rather than a traceback
+            sys.exit(f"error: {error}")
     sessions = [int(s) for s in args.sessions.split(",") if s.strip()]
     results = [
         bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests, args.prefill_tokens)

@@ -148,3 +148,18 @@ def test_demo_questions_benchmark_keeps_earlier_results_when_a_generator_is_not_
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stderr and "smollm2-135m" in run.stderr and "not prepared" in run.stderr
     assert [result["generator"] for result in json.loads(out.read_text())] == ["scripted"]
+
+
+def test_generation_benchmark_with_an_unprepared_model_says_how_to_prepare_it(tmp_path: Path) -> None:
+    """`benchmarks/generation.py --model smollm2-135m` on a machine without it ended in a ModelError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "generation.py"
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run([sys.executable, str(script), "--model", "smollm2-135m", "--sessions", "1", "--out", str(tmp_path / "g.json")],
+                         capture_output=True, text=True, env=env, timeout=300)
+
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "Run: assistant models prepare smollm2-135m" in run.stderr
