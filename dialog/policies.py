@@ -176,26 +176,35 @@ _NO_VALUE = re.compile(
 )
 
 
+# the shop's phone number: the help centre's phone-support article answers it
+_CONTACT_DETAILS = re.compile(
+    r"\b(?:(?:tele)?phone (?:number|no\b|#)|number to call|contact number)",
+    re.IGNORECASE,
+)
 _INFORMATION_QUESTION = re.compile(
     r"^\s*(what|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
 )
 
 
 _GENERAL_QUESTION = re.compile(
-    r"\bwhat (does|do|is|are)\b[^?.!]*\bmean\b|\bmeaning of\b|\bwhat happens (if|when)\b|^\s*if (i|we)\b", re.IGNORECASE
+    r"\bwhat (does|do|is|are)\b[^?.!]*\bmean\b|\bmeaning of\b|\bwhat happens (if|when)\b|^\s*if (i|we)\b|"
+    r"\b(?:in|out of|back in) stock\b|\brestock",  # "is the Lumen Desk Lamp in stock?": a product, not an order
+    re.IGNORECASE,
 )
 
 
 def _asks_how_things_work(text: str) -> bool:
     """A question about what something means or what would happen ("My order says On hold, what does that
-    mean?", "If I order at 3pm, when will it ship?"), not a request to look up one order."""
+    mean?", "If I order at 3pm, when will it ship?") or whether a product is in stock, not a request to look
+    up one order."""
     return bool(_GENERAL_QUESTION.search(text))
 
 
 def _asks_for_information(text: str) -> bool:
-    """A wh-question ("What's your phone number?", "..., who do I talk to?") rather than a request to be
-    put through; the keyword rules catch the explicit requests ("I want to talk to a human")."""
-    return bool(_INFORMATION_QUESTION.search(text))
+    """A wh-question ("What's your phone number?", "..., who do I talk to?") or a question for the shop's
+    phone number ("phone number?") rather than a request to be put through; the keyword rules catch the
+    explicit requests ("I want to talk to a human")."""
+    return bool(_INFORMATION_QUESTION.search(text) or _CONTACT_DETAILS.search(text))
 
 
 def _names_no_steering_intent(understanding: Understanding) -> bool:

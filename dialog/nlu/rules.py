@@ -26,6 +26,16 @@ FRUSTRATION = re.compile(
     re.IGNORECASE,
 )
 
+# A request for help that does not yet say with what ("I need help", "help", "hi, can you help me?", "quick
+# question"): the whole message. Answered like a greeting ("How can I help?", as the intent model's training
+# data has it), not searched: nothing in it can be found, and a decline would count as a failed turn.
+HELP_REQUEST = (
+    r"^\s*(?:(?:hi|hello|hey)(?: there)?[\s!.,]*)?(?:please[\s,]*)?"
+    r"(?:(?:i|we) (?:need|want|would like|could use) (?:some |a little |your )?(?:help|assistance)|help(?: me)?|"
+    r"can (?:you|u|someone|somebody|anyone) help(?: me)?|(?:i have|i'?ve got|got) (?:a|one) (?:quick |small )?question|"
+    r"(?:a )?quick question)(?:,? (?:please|pls|plz))?[\s!.?,]*$"
+)
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     # questions about the assistant itself ("Are you a bot?", "What can you do?"): the whole message, so that
     # "are you a bot? I want a real person" still asks for a person
@@ -42,7 +52,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "complaint": FRUSTRATION,
-    "greet": re.compile(r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[\s!.,]*(there)?[\s!.]*$", re.IGNORECASE),
+    "greet": re.compile(
+        r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[\s!.,]*(there)?[\s!.]*$|" + HELP_REQUEST, re.IGNORECASE
+    ),
     # a few more words, but no question and no value: "thanks, where's my order?" asks for something
     "thanks": re.compile(r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?)\b[^?\d@]{0,30}$", re.IGNORECASE),
     "goodbye": re.compile(r"^\s*(bye|goodbye|see you|that'?s all|have a nice day)\b[^?\d@]{0,20}$", re.IGNORECASE),
@@ -54,7 +66,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "order_status": re.compile(
         r"\b(where(?:'s| is) my (?:order|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
-        r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b",
+        r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b|"
+        # the whole message, as the answer to "How can I help?": "with my order", "about my order please"
+        r"^\s*(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$",
         re.IGNORECASE,
     ),
 }

@@ -45,6 +45,18 @@ RULES = BusinessRules(
         ("thanks for your help", "thanks"),
         ("Where is my parcel?", "question"),
         ("How long is a password reset link valid?", "question"),
+        # a request for help that does not say with what: "How can I help?", not a failed search
+        ("help", "greet"),
+        ("I need help", "greet"),
+        ("hello, can you help me?", "greet"),
+        ("hi, i have a question", "greet"),
+        ("quick question", "greet"),
+        ("can you help me with a return", "question"),  # says with what: searched
+        ("Good morning! Quick question about my order", "question"),  # the intent model finds the order
+        # the answer to "How can I help?"
+        ("with my order", "order_status"),
+        ("about my order please", "order_status"),
+        ("my order arrived broken", "question"),
     ],
 )
 def test_rule_intents(text: str, intent: str) -> None:
@@ -145,6 +157,8 @@ def test_a_question_for_contact_details_is_answered_rather_than_handed_off() -> 
     assert predict("I need 50 lamps for our office, who do I talk to?", understanding=by_model).action == "answer"
     assert predict("I want to speak to a manager", understanding=by_model).action == "handoff"
     assert predict("Who can I talk to? A human please", understanding=Understanding("human", 1.0)).action == "handoff"
+    assert predict("phone number?", understanding=by_model).action == "answer"
+    assert predict("Telephone no. for support pls", understanding=by_model).action == "answer"
 
 
 def test_a_question_about_how_orders_work_is_answered_rather_than_asking_for_an_order_number() -> None:
@@ -154,6 +168,8 @@ def test_a_question_about_how_orders_work_is_answered_rather_than_asking_for_an_
     assert predict("My order status says On hold, what does that mean?", understanding=by_model).action == "answer"
     assert predict("If I order at 3pm on a Tuesday, when will it ship?", understanding=by_model).action == "answer"
     assert predict("What happens if my backordered item never arrives?", understanding=close).action == "answer"
+    assert predict("is the lumen desk lamp in stock", understanding=by_model).action == "answer"  # a product, not an order
+    assert predict("when will the breeze tower fan be back in stock", understanding=by_model).action == "answer"
     assert predict("Where is my order?", understanding=by_model).action == "business"  # asks for one order: look it up
     with_number = Understanding("order_status", 0.8, entities={"order_number": "NW-20481736"}, source="classifier")
     assert predict("NW-20481736 says On hold, what does that mean?", understanding=with_number).action == "business"
