@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from assistant.store import make_engine
 from assistant.store.db import BATCH_TIMEOUTS
@@ -79,9 +81,13 @@ def main() -> None:
     args = parser.parse_args()
 
     admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as db:
-        db.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        db.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    try:
+        with admin.connect() as db:
+            db.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            db.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    except OperationalError as error:  # no server there, a wrong password: one line, not a traceback
+        url = make_url(args.postgres_url).render_as_string(hide_password=True)
+        sys.exit(f"error: cannot use PostgreSQL at {url} (give --postgres-url): {str(error.orig).strip().splitlines()[0]}")
     separator = "&" if "?" in args.postgres_url else "?"
     # migrated on opening; generating a million conversations takes longer than a turn's statement timeout
     engine = make_engine(f"{args.postgres_url}{separator}options=-csearch_path%3D{SCHEMA}", timeouts=BATCH_TIMEOUTS)

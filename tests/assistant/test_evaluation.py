@@ -163,3 +163,20 @@ def test_generation_benchmark_with_an_unprepared_model_says_how_to_prepare_it(tm
 
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "Run: assistant models prepare smollm2-135m" in run.stderr
+
+
+def test_inbox_benchmark_without_a_postgresql_server_says_so_in_one_line(tmp_path: Path) -> None:
+    """`benchmarks/inbox.py` with no server at --postgres-url ended in an OperationalError traceback."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "inbox.py"
+    run = subprocess.run([sys.executable, str(script), "--sessions", "10", "--postgres-url", f"postgresql+psycopg://u:secret@127.0.0.1:{port}/x"],
+                         capture_output=True, text=True, timeout=120)
+
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"cannot use PostgreSQL at postgresql+psycopg://u:***@127.0.0.1:{port}/x" in run.stderr and "secret" not in run.stderr
