@@ -117,7 +117,10 @@ class Retriever:
                     if self._index is None:
                         raise
                     self._failed_stamp = before
-                    logger.warning("kept the loaded index: the one in %s cannot be loaded now (%s)", self.index_dir, error)
+                    logger.warning(
+                        "kept the loaded index: the one in %s cannot be loaded now (%s). An index still being copied in "
+                        "is loaded once its last file lands; otherwise fix the copy or rebuild it", self.index_dir, error,
+                    )
                     return self._index
                 self._index, self._keyword, self._loaded_stamp = index, None, stamp
             return self._index
