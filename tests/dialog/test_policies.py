@@ -175,6 +175,18 @@ def test_a_question_about_how_orders_work_is_answered_rather_than_asking_for_an_
     assert predict("NW-20481736 says On hold, what does that mean?", understanding=with_number).action == "business"
 
 
+def test_an_unsure_thanks_from_the_intent_model_for_nothing_is_searched() -> None:
+    guess = Understanding("thanks", 0.7, source="classifier")
+    declined = Tracker.from_events("s", [BotAnswer(text="I couldn't find that.", action="answer", abstained=True)])
+    answered = Tracker.from_events("s", [BotAnswer(text="Go to Orders.", action="answer")])
+
+    assert predict("the website", declined, guess).action == "answer"  # was "You're welcome!"
+    assert predict("the website", understanding=guess).action == "answer"  # nothing said yet to thank for
+    assert predict("awesome", answered, guess).action == "small_talk"  # after an answer: thanks
+    assert predict("appreciate it", declined, Understanding("thanks", 0.97, source="classifier")).action == "small_talk"
+    assert predict("thanks anyway", declined).action == "small_talk"  # the keyword rules: thanks
+
+
 def test_choose_prefers_confidence_then_priority() -> None:
     low, high = Prediction("answer", 0.5, "a", priority=0), Prediction("handoff", 0.9, "b", priority=9)
     tie_a, tie_b = Prediction("small_talk", 0.9, "c", priority=5), Prediction("handoff", 0.9, "d", priority=0)
