@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None, help="data folder with the prepared models")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "demo_questions.json")
     args = parser.parse_args()
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
     results = []
     for generator in args.generator or ["smollm2-135m", "qwen2.5-coder-0.5b"]:
         print(f"== {generator}", flush=True)

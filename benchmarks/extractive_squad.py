@@ -162,6 +162,8 @@ def main() -> None:
     parser.add_argument("--pairs", action="store_true", help="two questions joined into one message (see above)")
     parser.add_argument("--out", type=Path, default=None, help="write the summary (JSON) here")
     args = parser.parse_args()
+    if args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
 
     settings = Settings()
     embedder = build_embedder(settings)

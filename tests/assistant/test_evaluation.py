@@ -180,3 +180,15 @@ def test_inbox_benchmark_without_a_postgresql_server_says_so_in_one_line(tmp_pat
 
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert f"cannot use PostgreSQL at postgresql+psycopg://u:***@127.0.0.1:{port}/x" in run.stderr and "secret" not in run.stderr
+
+
+@pytest.mark.parametrize("script", ["demo_questions.py", "extractive_squad.py"])
+def test_benchmark_scripts_refuse_a_limit_below_one(script: str) -> None:
+    """``--limit 0`` measured nothing and ``--limit -1`` quietly left out the last question."""
+    import subprocess
+    import sys
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / script
+    for limit in ("0", "-1"):
+        run = subprocess.run([sys.executable, str(path), "--limit", limit], capture_output=True, text=True, timeout=300)
+        assert run.returncode == 2 and "--limit must be at least 1" in run.stderr, run.stderr
