@@ -165,7 +165,7 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
                 cited = [s["doc_id"] for s in result.sources if s.get("cited")]
                 gold = set(question.sources)
                 row["citation_correct"] = (any(c in gold or c.split("#")[0] in gold for c in cited) if cited else False) if row["correct"] else None
-                row.update(question=question.question, action=result.action, answer=result.text, seconds=round(seconds[-1], 2))
+                row.update(question=question.question, action=result.action, answer=result.text, model=result.model, seconds=round(seconds[-1], 2))
                 rows.append(row)
                 mark = "ok " if row["correct"] else ("dec" if not answered else "-- ")
                 progress(f"  {mark} {seconds[-1]:5.1f}s {question.id} {result.text[:90]!r}")
@@ -177,4 +177,10 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
     judged = [r["citation_correct"] for r in rows if r["citation_correct"] is not None]
     summary["citation_correct"] = sum(judged) / max(len(judged), 1)
     name = "extractive" if assistant.extractive else getattr(assistant.generator, "name", settings.generator)
+    if not assistant.extractive:  # a remote generator that went away answers through the extractive fallback
+        by_fallback = sum(1 for row in rows if row["action"] == "answer" and row["model"] not in (None, name))
+        if by_fallback:
+            summary["answered_by_fallback"] = by_fallback
+            progress(f"warning: {by_fallback} of {len(rows)} answer(s) came from the extractive fallback because the generator "
+                     f"{name} failed (down or too slow): these figures are not the generator's alone")
     return {"generator": name, "settings": {"top_k": settings.top_k, "min_retrieval_score": settings.min_retrieval_score, "max_new_tokens": settings.max_new_tokens, "answer_min_support": settings.answer_min_support}, "summary": summary, "rows": rows}

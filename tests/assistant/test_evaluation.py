@@ -192,3 +192,34 @@ def test_benchmark_scripts_refuse_a_limit_below_one(script: str) -> None:
     for limit in ("0", "-1"):
         run = subprocess.run([sys.executable, str(path), "--limit", limit], capture_output=True, text=True, timeout=300)
         assert run.returncode == 2 and "--limit must be at least 1" in run.stderr, run.stderr
+
+
+def test_answers_that_the_fallback_gave_for_a_failed_remote_generator_are_counted_and_said(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path, kb_dir: Path, tmp_path: Path
+) -> None:
+    """A remote generator that went away in the middle of a run was measured as if it answered: the extractive
+    fallback's answers were scored as the generator's, without a word."""
+    import assistant.app
+    from assistant.config import load_settings
+    from assistant.evaluation import run_demo
+    from assistant.lm.remote import GeneratorUnavailable
+    from conftest import HASH_MIN_SCORE
+
+    class GoneServer:
+        name = "remote-model"
+
+        def stream(self, messages, max_new_tokens=160):  # type: ignore[no-untyped-def]
+            raise GeneratorUnavailable("connection refused")
+            yield ""
+
+    monkeypatch.setattr(assistant.app, "build_generator", lambda settings: GoneServer())
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": "How long does the password reset link work?", "answerable": True, "facts": ["30 minutes"]}) + "\n")
+    settings = load_settings(embedder="hash", generator_backend="openai", min_retrieval_score=HASH_MIN_SCORE)
+    said: list[str] = []
+
+    result = run_demo(settings, questions, kb_dir, progress=said.append)
+
+    assert result["generator"] == "remote-model"
+    assert result["rows"][0]["model"] != "remote-model" and result["summary"]["answered_by_fallback"] == 1
+    assert any(line.startswith("warning: 1 of 1 answer(s) came from the extractive fallback") for line in said)
