@@ -457,14 +457,17 @@ class Assistant:
         return QuestionVectors(self.embedder.embed)
 
     def close(self) -> None:
-        """Stop what runs in the background (the local generator's batching thread), if it was started, and
-        give handoff notices still queued a few seconds to go out."""
+        """Stop what runs in the background (the local generator's batching thread), if it was started, give
+        handoff notices still queued a few seconds to go out, and writes still in the spool one more try."""
         generator = self.__dict__.get("generator")  # only if it was built: closing must not load a model
         if generator is not None and hasattr(generator, "close"):
             generator.close()
         notifier = self.__dict__.get("notifier")
         if notifier is not None:
             notifier.close()
+        store = self.__dict__.get("store")
+        if isinstance(store, SpoolingStore):
+            store.flush_before_exit()
         if self._spool_lock is not None:
             self._spool_lock.close()
             self._spool_lock = None

@@ -365,6 +365,20 @@ class SpoolingStore:
                     self._down = False
                     self._complete(record, stored)
 
+    def flush_before_exit(self, seconds: float = 10.0) -> int:
+        """At a server's stop: one more try, of at most ``seconds``, to store what the spool holds (a server scaled
+        in would otherwise keep it until one starts again on its data folder); what is left is logged. Returns
+        how many writes are left."""
+        if self.pending():
+            worker = threading.Thread(target=self.flush, name="spool-flush-at-exit", daemon=True)
+            worker.start()
+            worker.join(seconds)
+        left = self.pending()
+        if left:
+            log.warning("%d conversation write(s) are still in %s: they are stored once a server starts again on this "
+                        "data folder and reaches the database", left, self.spool_path)
+        return left
+
     def close(self) -> None:
         """Stop the retry thread and close the spool; what is pending stays on disk for the next start."""
         with self._lock:

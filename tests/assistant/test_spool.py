@@ -174,6 +174,19 @@ def test_outage_is_spooled_and_flushed_in_order(db, store, spool_path: Path, cap
     assert store.pending() == 0 and stored_turns(db.engine, during)[-1] == (2, "after")
 
 
+def test_a_stopping_server_stores_its_spool_when_the_database_is_back_and_says_what_is_left(db, store, caplog) -> None:
+    """A server scaled in kept its spooled writes on its own disk until one started again on its data folder."""
+    session = store.create_session()
+    db.down()
+    store.append(session, *turn(session, 1, "during the outage"))
+    assert store.flush_before_exit(seconds=5) == 1  # still down: kept, and said
+    assert any("1 conversation write(s) are still in" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+    db.up()  # back before the retry thread's next try, and the server is stopped now
+    assert store.flush_before_exit(seconds=5) == 0
+    assert stored_turns(db.engine, session) == [(1, "during the outage")] and store.pending() == 0
+
+
 def test_writes_keep_spooling_while_anything_is_pending(db, store) -> None:
     session_id = store.create_session()
     db.down()
