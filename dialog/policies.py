@@ -254,14 +254,19 @@ class ClarifyPolicy:
         return None
 
 
-UNSURE_THANKS = 0.8  # below this, the intent model's "thanks" for words no keyword rule knows is a guess
+# words that thank or approve: the intent model's "thanks" for a message with none of them is a guess
+_THANKING = re.compile(
+    r"\b(?:thank\w*|thx|thnx|ty|tysm|cheers|ta|appreciat\w*|grateful|kind|help(?:ful|ed)|solved|sorted|answer(?:s|ed)|"
+    r"great|perfect|awesome|brilliant|cool|nice|excellent|wonderful|lovely|amazing|fantastic|super|good|ok(?:ay)?)\b",
+    re.IGNORECASE,
+)
 
 
-def _unsure_thanks_for_nothing(tracker: Tracker, understanding: Understanding) -> bool:
-    """The intent model guessed "thanks" without much confidence ("the website" 0.70, "help" 0.61) for a message
-    the keyword rules do not read as thanks, while the assistant has helped with nothing yet: no reply so far, or
-    the last one found nothing. "You're welcome!" would answer something the customer did not say."""
-    guessed = understanding.source != "rules" and understanding.confidence < UNSURE_THANKS
+def _thanks_for_nothing(tracker: Tracker, understanding: Understanding, text: str) -> bool:
+    """The intent model guessed "thanks" ("the website", "help") for a message without a word that thanks or
+    approves, while the assistant has helped with nothing yet: no reply so far, or the last one found nothing.
+    "You're welcome!" would answer something the customer did not say."""
+    guessed = understanding.source != "rules" and not _THANKING.search(text)
     return guessed and (tracker.last_action is None or tracker.consecutive_failures > 0)
 
 
@@ -270,7 +275,7 @@ class SmallTalkPolicy:
     yes or no that answers nothing."""
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
-        if understanding.intent == "thanks" and _unsure_thanks_for_nothing(tracker, understanding):
+        if understanding.intent == "thanks" and _thanks_for_nothing(tracker, understanding, text):
             return None  # "the website" after "I couldn't find that": searched, not met with "You're welcome!"
         if understanding.intent in SMALL_TALK_INTENTS:
             return Prediction("small_talk", understanding.confidence, f"small talk: {understanding.intent}", 4, understanding.intent)

@@ -65,8 +65,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "order_status": re.compile(
-        r"\b(where(?:'s| is) my (?:order|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
+        r"\b(where(?:'?s| is) my (?:order|oder|ordr|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
         r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b|"
+        # "I ordered a kettle last week, where is it?"
+        r"\bi (?:ordered|placed an order)\b[^?.!]{0,60}\bwhere(?:'?s| is) (?:it|my stuff)[\s?.!]*$|"
         # the whole message, as the answer to "How can I help?": "with my order", "about my order please"
         r"^\s*(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$",
         re.IGNORECASE,
