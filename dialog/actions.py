@@ -349,9 +349,9 @@ class AnswerFromKnowledgeBase:
         if not self._found(passages, whole):
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
             reply = self.replies.not_found  # "I couldn't find that", with the offer of a person
-            knows_no_word = getattr(self.retriever, "knows_no_word", None)
-            if passages and knows_no_word is not None and knows_no_word(question):  # "asdfgh": a request to rephrase
-                reply, reason = self.replies.not_understood, f"no word of the message is known; {reason}"
+            mashing = getattr(self.retriever, "is_keyboard_mashing", None)
+            if passages and mashing is not None and mashing(question):  # "asdfgh": a request to rephrase
+                reply, reason = self.replies.not_understood, f"keyboard mashing, no word of it known; {reason}"
             yield reply
             yield ActionOutcome(
                 text=reply,

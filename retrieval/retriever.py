@@ -192,9 +192,9 @@ class Retriever:
         """``query`` with the words it misspells corrected to the index's words ("retrn" -> "return")."""
         return self.speller().correct(query)
 
-    def knows_no_word(self, text: str) -> bool:
-        """Whether no word of ``text`` is the index's, the embedder's or a misspelling of one ("asdfgh")."""
-        return self.speller().knows_no_word(text)
+    def is_keyboard_mashing(self, text: str) -> bool:
+        """Whether ``text`` is keyboard mashing ("asdfgh"): no word the index, the embedder or the spelling knows."""
+        return self.speller().is_keyboard_mashing(text)
 
     def _embed_queries(self, queries: list[str]) -> np.ndarray:
         encode = getattr(self.embedder, "embed_queries", None) or self.embedder.embed

@@ -39,6 +39,12 @@ def _forms(word: str) -> list[str]:
     return parts + ["".join(parts)] if len(parts) > 1 else parts
 
 
+def _looks_mashed(word: str) -> bool:
+    """Under a quarter of the letters vowels ("sdfsdf", "qwerty"), or a letter three times running ("jjjj")."""
+    lower = word.lower()
+    return sum(char in "aeiou" for char in lower) * 4 < len(lower) or re.search(r"(.)\1\1", lower) is not None
+
+
 class Speller:
     """Corrects the words of a query that neither the indexed ``texts`` nor ``known`` know."""
 
@@ -76,12 +82,16 @@ class Speller:
         lower = word.lower()
         return lower not in self.counts and not self.known(lower)
 
-    def knows_no_word(self, text: str) -> bool:
-        """Whether ``text`` has words and none is indexed, known to the embedder or a misspelling of an
-        indexed word: keyboard mashing ("asdfgh", "sdfsdf"), which no search can make sense of. A message
-        with digits (an order number, an amount) has something to go on."""
+    def is_keyboard_mashing(self, text: str) -> bool:
+        """Whether ``text`` is keyboard mashing ("asdfgh", "sdfsdf lkjlkj"), which no search can make sense of:
+        it has words, no digits (an order number, an amount), and each word is unknown (not indexed, not known
+        to the embedder, no misspelling of an indexed word) and looks mashed: under a quarter of its letters
+        vowels, or one letter three times in a row. A real word the help centre and the embedder lack
+        ("warranty") has its vowels, and is searched and declined as any question."""
         words = self._words(text)
-        return bool(words) and not any(char.isdigit() for char in text) and all(self.is_unknown(word) and self.correction(word) is None for word in words)
+        if not words or any(char.isdigit() for char in text):
+            return False
+        return all(_looks_mashed(word) and self.is_unknown(word) and self.correction(word) is None for word in words)
 
     @staticmethod
     def _words(text: str) -> list[str]:
