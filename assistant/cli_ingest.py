@@ -39,8 +39,9 @@ def ingest(
 ) -> None:
     """Index documents. Only new or changed documents are embedded; deleted ones are removed.
 
-    Ids are paths relative to the folder given; a file or subfolder of an ingested folder keeps that
-    folder's ids (docs/retrieval.md, "Document ids"). Running servers pick up the new index by themselves."""
+    Ids are paths relative to the folder given; a file or subfolder of an ingested folder keeps that folder's ids (docs/retrieval.md, "Document ids").
+
+    Running servers pick up the new index by themselves."""
     # "" (an unset variable in `assistant ingest "$KB"`) would be the working folder; a path that is not
     # there is a typo, not a folder emptied on purpose (that is `assistant index prune`)
     if any(not path.strip() for path in given):
