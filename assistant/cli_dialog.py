@@ -30,19 +30,19 @@ Each YAML file is one conversation: the customer's turns, and what the assistant
       - user: Where is my order?
         expect: {action: business, asks_for: order_number}
       - user: NW-20481736
-        expect: {action: business, slots: {order_number: NW-20481736}, asks_for: email}
+        expect: {action: business, asks_for: email,
+                 slots: {order_number: NW-20481736}}
       - user: jane.doe@example.com
         expect: {action: business, text_contains: Shipped}
       - user: How do I cancel?
         expect: {action: clarify, options_count: 2}
-      - user: {option: 1}            # clicks the first button of the clarifying question
-        expect: {action: answer, cites: [subscriptions/]}
+      - user: {option: 1}      # the first button offered
+        expect: {action: answer, cites: \\[subscriptions/]}
 
-\b
-Expectations (all optional): action (answer, clarify, handoff, small_talk, business, decline,
-fallback), intent, handoff, abstained, cites (document ids; 'folder/' matches any document in it),
-text_contains (phrases, any case), slots (name: value; null for empty), asks_for (slot asked for),
-options (labels offered), options_count, query_contains (the searched query, after follow-up rewriting).
+Expectations (all optional): action (answer, clarify, handoff, small_talk, business, decline, fallback), \
+intent, handoff, abstained, cites (document ids; 'folder/' matches any document in it), text_contains \
+(phrases, any case), slots (name: value; null for empty), asks_for (slot asked for), options (labels \
+offered), options_count, query_contains (the searched query, after follow-up rewriting).
 """
 
 

@@ -485,3 +485,12 @@ def test_the_port_check_binds_as_the_server_does() -> None:
             assert problem is None or "in use" not in problem
     finally:
         taken.close()
+
+
+def test_conversation_test_help_shows_its_example_whole(runner: CliRunner) -> None:
+    """Rich took the example's "[subscriptions/]" for markup and showed "cites: " with nothing after it."""
+    result = runner.invoke(app, ["test", "conversations", "--help"])
+
+    assert result.exit_code == 0
+    assert "cites: [subscriptions/]" in result.stdout
+    assert "business, decline, fallback), intent, handoff" in flat(result.stdout)
