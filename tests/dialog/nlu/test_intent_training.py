@@ -85,7 +85,7 @@ def test_cls_head_and_oos_class(tiny_base: Path, tmp_path: Path) -> None:
 
 
 def test_constructor_is_cheap_and_missing_model_is_clear(tmp_path: Path) -> None:
-    from dialog.nlu.classifier import IntentModelInvalid, IntentModelMissing
+    from dialog.nlu.classifier import IntentModelMissing
 
     classifier = IntentClassifier(tmp_path / "nowhere")  # nothing is read yet
     with pytest.raises(IntentModelMissing, match="assistant train intents"):
