@@ -18,6 +18,7 @@ from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.config import Settings
 from retrieval.embedders import Embedder
 from retrieval.loaders import SUPPORTED_SUFFIXES
+from retrieval.watch import Snapshot, snapshot
 
 
 @app.command()
@@ -52,14 +53,17 @@ def ingest(
         fail(f"no such file or folder: {', '.join(missing)}")
     settings = settings_from(ctx)
     embedder = run_guarded(lambda: Assistant(settings).embedder)
+    before = snapshot(paths) if watch is not None else None  # a file changed while the first ingest runs is seen
     ingest_once(paths, settings, embedder, rebuild=rebuild, replace=replace)
     if watch is not None:
-        watch_and_ingest(paths, settings, embedder, watch, replace=replace)
+        watch_and_ingest(paths, settings, embedder, watch, replace=replace, indexed=before)
 
 
-def watch_and_ingest(paths: list[Path], settings: Settings, embedder: Embedder, interval: float, replace: bool) -> None:
+def watch_and_ingest(
+    paths: list[Path], settings: Settings, embedder: Embedder, interval: float, replace: bool, indexed: Snapshot | None = None
+) -> None:
     """Index ``paths`` again whenever their files changed (retrieval/watch.py) until Ctrl-C; a round that
-    fails is reported and the watching goes on."""
+    fails is reported and the watching goes on. ``indexed``: the files as they were when the last ingest began."""
     from retrieval.watch import watch
 
     def again() -> None:
@@ -81,7 +85,7 @@ def watch_and_ingest(paths: list[Path], settings: Settings, embedder: Embedder, 
     err.print(f"Watching {escape(', '.join(map(str, paths)))} every {interval:g} s; Ctrl-C stops.", highlight=False, soft_wrap=True)
     signal.signal(signal.SIGTERM, stop_as_ctrl_c)  # a service manager stopping the watcher: the same as Ctrl-C
     try:
-        watch(paths, interval, again, left_alone)
+        watch(paths, interval, again, left_alone, indexed=indexed)
     except KeyboardInterrupt:
         err.print("Stopped watching; the index is up to date with the last change seen.", highlight=False)
 

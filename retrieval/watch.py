@@ -45,11 +45,14 @@ def watch(
     on_change: Callable[[], None],
     on_emptied: Callable[[list[str]], None],
     sleep: Callable[[float], None] = time.sleep,
+    indexed: Snapshot | None = None,
 ) -> None:
     """Call ``on_change`` each time the files under ``paths`` changed and then stayed the same for one more
     ``interval`` (seconds); while a path that had files has none, ``on_emptied`` is told once instead.
-    Runs until interrupted (KeyboardInterrupt)."""
-    indexed = previous = snapshot(paths)
+    ``indexed`` is the snapshot taken before the last ingest (default: now), so that a change made while it
+    ran is not missed. Runs until interrupted (KeyboardInterrupt)."""
+    previous = snapshot(paths)
+    indexed = previous if indexed is None else indexed
     warned: list[str] = []
     while True:
         sleep(interval)

@@ -15,7 +15,7 @@ import pytest
 
 from cli_helpers import FAKES
 from conftest import write_files
-from retrieval.watch import snapshot, watch
+from retrieval.watch import Snapshot, snapshot, watch
 
 
 class Stop(Exception):
@@ -36,13 +36,13 @@ class ScriptedClock:
         self.tick += 1
 
 
-def run_watch(root: Path, steps: list[Callable[[], object]]) -> tuple[list[int], list[list[str]]]:
+def run_watch(root: Path, steps: list[Callable[[], object]], indexed: Snapshot | None = None) -> tuple[list[int], list[list[str]]]:
     """The ticks after which the watch indexed again, and what it said had become empty."""
     clock = ScriptedClock(steps)
     ticks: list[int] = []
     emptied: list[list[str]] = []
     with pytest.raises(Stop):
-        watch([root], 1.0, lambda: ticks.append(clock.tick), emptied.append, sleep=clock.sleep)
+        watch([root], 1.0, lambda: ticks.append(clock.tick), emptied.append, sleep=clock.sleep, indexed=indexed)
     return ticks, emptied
 
 
@@ -60,6 +60,16 @@ def test_a_change_is_indexed_once_the_files_stayed_the_same_for_one_more_interva
 
     assert ticks == [3, 7]  # after the edit had settled; after the copy had stopped growing
     assert emptied == []
+
+
+def test_a_change_made_while_the_first_ingest_ran_is_indexed(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne."})
+    before_the_ingest = snapshot([root])
+    (root / "a.md").write_text("# A\nOne, edited while the ingest ran.")
+
+    ticks, _ = run_watch(root, [nothing, nothing], indexed=before_the_ingest)
+
+    assert ticks == [1]
 
 
 def test_hidden_files_are_not_changes(tmp_path: Path) -> None:
@@ -98,13 +108,13 @@ def test_ingest_watch_indexes_an_edited_article_again_until_stopped(tmp_path: Pa
     env |= {"ASSISTANT_DATA_DIR": str(data_dir), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     command = [sys.executable, "-m", "assistant.cli", *FAKES, "ingest", str(kb_dir), "--watch", "0.2"]
     watcher = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said: list[str] = []
     try:
-        index_dir = data_dir / "index"
-        stats = lambda: (index_dir / "manifest.json").stat().st_mtime_ns if (index_dir / "manifest.json").exists() else 0  # noqa: E731
-        for _ in range(600):  # the first ingest (a bound against a hang, not a timing check)
-            if stats():
-                break
-            time.sleep(0.1)
+        while not said or not said[-1].startswith("Watching"):  # the first ingest is done and the files are seen
+            said.append(watcher.stderr.readline())
+            assert said[-1], "".join(said)  # the watcher ended
+        manifest = data_dir / "index" / "manifest.json"
+        stats = lambda: manifest.stat().st_mtime_ns  # noqa: E731
         first = stats()
         (kb_dir / "shipping" / "shipping-costs.md").write_text("# Shipping\n\nStandard shipping now takes two days.\n", encoding="utf-8")
         for _ in range(600):
@@ -115,6 +125,7 @@ def test_ingest_watch_indexes_an_edited_article_again_until_stopped(tmp_path: Pa
     finally:
         watcher.send_signal(stop)
         stdout, stderr = watcher.communicate(timeout=60)
+        stderr = "".join(said) + stderr
 
     assert watcher.returncode == 0, stderr
     assert "Indexed 1 new" not in stdout.splitlines()[-1] and "0 new, 1 changed" in stdout.splitlines()[-1]
