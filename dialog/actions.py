@@ -293,6 +293,11 @@ class AnswerFromKnowledgeBase:
             passages = self.add_part_passages(question, passages)
         return passages, whole
 
+    def _is_keyboard_mashing(self, text: str) -> bool:
+        """"asdfgh": nothing to search for, alone or read with the conversation's last question."""
+        mashing = getattr(self.retriever, "is_keyboard_mashing", None)
+        return mashing is not None and mashing(text)
+
     def _found(self, passages: list[Passage], whole: int) -> bool:
         """Whether the best passage, or the best of one part of the question, is close enough to answer from."""
         return bool(passages) and max(p.score for p in passages[:1] + passages[whole:]) >= self.min_score
@@ -324,7 +329,7 @@ class AnswerFromKnowledgeBase:
             passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
         else:
             passages, whole = self._search(question)
-            if context is not None and not self._found(passages, whole):
+            if context is not None and not self._found(passages, whole) and not self._is_keyboard_mashing(question):
                 context = corrected(context) if corrected is not None else context
                 in_context, in_whole = self._search(context)
                 if self._found(in_context, in_whole):  # "balance?" alone is nothing; after "gift card" it is
@@ -349,8 +354,7 @@ class AnswerFromKnowledgeBase:
         if not self._found(passages, whole):
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
             reply = self.replies.not_found  # "I couldn't find that", with the offer of a person
-            mashing = getattr(self.retriever, "is_keyboard_mashing", None)
-            if passages and mashing is not None and mashing(question):  # "asdfgh": a request to rephrase
+            if passages and self._is_keyboard_mashing(question):  # "asdfgh": a request to rephrase
                 reply, reason = self.replies.not_understood, f"keyboard mashing, no word of it known; {reason}"
             yield reply
             yield ActionOutcome(
