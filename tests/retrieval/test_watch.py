@@ -107,7 +107,12 @@ def test_ingest_watch_indexes_an_edited_article_again_until_stopped(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env |= {"ASSISTANT_DATA_DIR": str(data_dir), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     command = [sys.executable, "-m", "assistant.cli", *FAKES, "ingest", str(kb_dir), "--watch", "0.2"]
-    watcher = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as in a terminal: a suite started in the background (`make test &`) runs with SIGINT ignored, and
+        # a child inherits that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     said: list[str] = []
     try:
         while not said or not said[-1].startswith("Watching"):  # the first ingest is done and the files are seen
