@@ -111,12 +111,18 @@ def test_postgresql_is_left_to_pg_dump_with_a_url_it_reads(tmp_path: Path) -> No
     assert "secret" not in (tmp_path / "backup" / "backup.json").read_text()
 
 
-def test_a_failure_half_way_leaves_no_partial_backup(tmp_path: Path) -> None:
-    database = tmp_path / "assistant.db"
+def empty_database_and_index(folder: Path) -> tuple[Path, Path]:
+    """An empty SQLite log and an index folder holding only a manifest, in ``folder``."""
+    database = folder / "assistant.db"
     make_engine(f"sqlite:///{database}").dispose()
-    index = tmp_path / "index"
+    index = folder / "index"
     index.mkdir()
     (index / "manifest.json").write_text("{}")
+    return database, index
+
+
+def test_a_failure_half_way_leaves_no_partial_backup(tmp_path: Path) -> None:
+    database, index = empty_database_and_index(tmp_path)
 
     with index_lock(index), pytest.raises(Exception, match="Another process is writing the index"):
         backup(tmp_path / "backup", f"sqlite:///{database}", index, tmp_path, lock_timeout=0.1)
@@ -152,11 +158,8 @@ def test_the_uploads_folder_the_index_was_built_from_is_not_listed_as_not_copied
 def test_a_backup_stopped_half_way_leaves_nothing_under_the_name_given(tmp_path: Path) -> None:
     """Killed while it waits for an ingest (a cron job's timeout, a reboot), a backup had left a folder with a
     whole assistant.db in it: a folder that looks like a backup. It is made aside and renamed when complete."""
-    database = tmp_path / "data" / "assistant.db"
-    make_engine(f"sqlite:///{database}").dispose()
-    index = tmp_path / "data" / "index"
-    index.mkdir()
-    (index / "manifest.json").write_text("{}")
+    (tmp_path / "data").mkdir()
+    database, index = empty_database_and_index(tmp_path / "data")
     seen_while_waiting: list[list[str]] = []
 
     def look(_message: str) -> None:  # called while the backup waits for the index lock, the database copied
@@ -187,11 +190,7 @@ def test_an_empty_folder_given_is_filled_and_kept_when_the_backup_fails(tmp_path
 
 
 def test_a_copy_that_fails_for_many_files_is_one_line(tmp_path: Path) -> None:
-    database = tmp_path / "assistant.db"
-    make_engine(f"sqlite:///{database}").dispose()
-    index = tmp_path / "index"
-    index.mkdir()
-    (index / "manifest.json").write_text("{}")
+    database, index = empty_database_and_index(tmp_path)
     for name in ("vectors.faiss", "chunks.jsonl", "documents.json"):  # unreadable, as on a full disk each fails alone
         (index / name).symlink_to(tmp_path / "gone" / name)
 
