@@ -102,10 +102,8 @@ def ingest_once(paths: list[Path], settings: Settings, embedder: Embedder, rebui
     try:
         report = run_guarded(
             lambda: run_ingest(
-                paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True,
-                max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-                faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-                sentence_vectors=settings.sentence_weight > 0, replace=replace, on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
+                paths, embedder, settings.index_dir, rebuild=rebuild, show_progress=True, replace=replace,
+                on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True), **settings.ingest_options(),
             )
         )
     except KeyboardInterrupt:

@@ -308,6 +308,16 @@ class Settings(BaseSettings):
 
         return self.generator_backend == "local" and self.generator_path is None and resolve_device(self.device) == "cpu"
 
+    def ingest_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``retrieval.ingest.ingest`` these settings choose (chunk sizes, FAQ columns,
+        index type, sentence vectors), so that every ingest (the command, an evaluation's temporary index)
+        chunks and embeds alike."""
+        return {
+            "max_tokens": self.chunk_max_tokens, "overlap_tokens": self.chunk_overlap_tokens,
+            "faq_columns": tuple(self.faq_columns), "index_type": self.index_type, "ann_threshold": self.ann_threshold,
+            "sentence_vectors": self.sentence_weight > 0,
+        }
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -144,12 +144,8 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
         if not assistant.extractive:  # an unprepared or unreachable generator fails now, not after the knowledge base is embedded
             check_answers(assistant.generator)
         progress(f"indexing {kb} into a temporary folder (the configured index is not touched) ...")
-        ingest(  # chunked and embedded as `assistant ingest` does with these settings, so the figures are the deployment's
-            [kb], assistant.embedder, settings.index_dir, show_progress=True,
-            max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-            faq_columns=tuple(settings.faq_columns), index_type=settings.index_type, ann_threshold=settings.ann_threshold,
-            sentence_vectors=settings.sentence_weight > 0,
-        )
+        # chunked and embedded as `assistant ingest` does with these settings, so the figures are the deployment's
+        ingest([kb], assistant.embedder, settings.index_dir, show_progress=True, **settings.ingest_options())
         assistant.warm_up()
         manager = assistant.manager
         manager.handle(manager.start_session("bench"), "How do I change my email address?")  # warm caches

@@ -46,10 +46,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         settings = load_settings(index_dir=Path(scratch) / "index")
         embedder = Assistant(settings).embedder
-        ingest(  # as `assistant ingest` does with these settings (faq_columns, chunk sizes, sentence vectors)
-            [args.kb], embedder, settings.index_dir, max_tokens=settings.chunk_max_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-            faq_columns=tuple(settings.faq_columns), sentence_vectors=settings.sentence_weight > 0,
-        )
+        ingest([args.kb], embedder, settings.index_dir, **settings.ingest_options())  # as `assistant ingest` does with these settings
         for method in args.methods.split(","):
             retriever = build_retriever(settings.model_copy(update={"retrieval_method": method}), embedder)
             ranks = []
