@@ -16,6 +16,13 @@ For each model, in one run:
 - whether the scheduler's tokens equal the baseline's for the same prompts (greedy; bf16/fp32 near-ties
   can flip a few).
 
+``--prefill-tokens`` takes several budgets (``8192,16384``): the session counts run once per budget,
+with one model load. ``--ignore-eos`` makes every answer run to ``--max-new-tokens`` (the baseline and
+the scheduler alike), so that runs compare equal work. ``--random-weights`` loads only the folder's
+config and tokenizer and initialises the weights at random: the speed of a model whose weights cannot
+be copied to the machine (the shapes, kernels and work are the same; the words are not). Combine it
+with ``--ignore-eos``.
+
 Prompts are real ones: the demo questions with three help-centre passages each, in the assistant's
 prompt format (~450 tokens). Prints a table and writes JSON (``--out``).
 """
@@ -62,7 +69,35 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def baseline(generator: TransformersGenerator, prompts: list[list[dict[str, str]]], max_new_tokens: int) -> dict[str, Any]:
+def with_random_weights(path: Path, label: str, seed: int = 0) -> Path:
+    """A temporary copy of the model folder ``path`` (config, tokenizer) with randomly initialised weights."""
+    import shutil
+    import tempfile
+
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from assistant.lm.local import WEIGHT_FILES
+
+    target = Path(tempfile.mkdtemp()) / f"{label}-random-weights"
+    target.mkdir()
+    for item in path.iterdir():
+        if item.is_file() and item.name not in WEIGHT_FILES and not item.name.startswith("model-"):
+            shutil.copy2(item, target / item.name)
+    torch.manual_seed(seed)
+    config = AutoConfig.from_pretrained(path, local_files_only=True)
+    AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).save_pretrained(target)
+    return target
+
+
+def model_label(path: Path) -> str:
+    """A model folder's name for the tables: ``qwen2.5-coder-0.5b`` for ``.../qwen2.5-coder-0.5b/transformers``."""
+    return path.name if path.name != "transformers" else path.parent.name
+
+
+def baseline(
+    generator: TransformersGenerator, prompts: list[list[dict[str, str]]], max_new_tokens: int, ignore_eos: bool = False
+) -> dict[str, Any]:
     """Plain ``model.generate``, one request at a time (no streaming, no batching)."""
     import torch
 
@@ -72,6 +107,8 @@ def baseline(generator: TransformersGenerator, prompts: list[list[dict[str, str]
     for messages in prompts:
         ids = torch.tensor([generator.prompt_ids(messages)], device=model.device)
         kwargs = dict(do_sample=False, repetition_penalty=generator.repetition_penalty, pad_token_id=pad)
+        if ignore_eos:
+            kwargs["eos_token_id"] = []  # no stop token: every answer runs to max_new_tokens
         with torch.inference_mode():
             _sync(model)
             started = time.perf_counter()
@@ -83,7 +120,7 @@ def baseline(generator: TransformersGenerator, prompts: list[list[dict[str, str]
             _sync(model)
             seconds += time.perf_counter() - started
         new = out[0, ids.shape[1] :].tolist()
-        eos = set(generator._scheduler.eos_token_ids)
+        eos = set(generator._scheduler.eos_token_ids)  # empty with ignore_eos
         new = new[: next((i for i, t in enumerate(new) if t in eos), len(new))]
         outputs.append(new)
         tokens += len(new)
@@ -162,41 +199,50 @@ def concurrent(generator: TransformersGenerator, prompts: list[list[dict[str, st
 
 
 def bench_model(
-    label: str, path: Path, device: str, sessions: list[int], max_new_tokens: int, baseline_requests: int, prefill_tokens: int
+    label: str, path: Path, device: str, sessions: list[int], max_new_tokens: int, baseline_requests: int,
+    budgets: list[int], ignore_eos: bool = False,
 ) -> dict[str, Any]:
-    generator = TransformersGenerator(label, path, device=device, max_batch_size=max(sessions), max_prefill_tokens=prefill_tokens)
+    generator = TransformersGenerator(label, path, device=device, max_batch_size=max(sessions), max_prefill_tokens=budgets[0])
     generator.warm_up()
+    scheduler = generator._scheduler
+    if ignore_eos:
+        scheduler.eos_token_ids = ()
     prompts = demo_prompts(max(max(sessions), baseline_requests))
     prompt_tokens = [len(generator.prompt_ids(p)) for p in prompts]
-    list(generator._scheduler.submit(generator.prompt_ids(prompts[0]), 4))  # warm-up
+    list(scheduler.submit(generator.prompt_ids(prompts[0]), 4))  # warm-up
     print(f"== {label} on {device}: prompts {min(prompt_tokens)}-{max(prompt_tokens)} tokens", flush=True)
-    base = baseline(generator, prompts[:baseline_requests], max_new_tokens)
+    base = baseline(generator, prompts[:baseline_requests], max_new_tokens, ignore_eos)
     print(f"  plain generate: {base['tokens_per_s']:.1f} tokens/s, TTFT p50 {base['ttft_p50_ms']:.0f} ms", flush=True)
     runs = []
-    for n in sessions:
-        run = concurrent(generator, prompts[:n], max_new_tokens)
-        run["ratio_vs_plain_generate"] = run["tokens_per_s"] / base["tokens_per_s"]
-        compared = min(n, baseline_requests)
-        run["same_tokens_as_plain_generate"] = sum(
-            run["outputs"][i] == base["outputs"][i] for i in range(compared)
-        ) / max(compared, 1)
-        runs.append(run)
-        print(
-            f"  {n:>3} sessions: {run['tokens_per_s']:.1f} tokens/s ({run['ratio_vs_plain_generate']:.2f}x plain), "
-            f"TTFT p50 {run['ttft_p50_ms']:.0f} ms, same tokens {run['same_tokens_as_plain_generate']:.0%}; "
-            f"{run['prefill_passes']} prefill passes ({run['rows_per_prefill']:.1f} rows, {run['ms_per_prefill']:.0f} ms each), "
-            f"{run['decode_steps']} decode steps ({run['ms_per_decode_step']:.0f} ms each)",
-            flush=True,
-        )
-    single = runs[0]["tokens_per_s"] if runs and runs[0]["sessions"] == 1 else None
-    for run in runs:
-        run["ratio_vs_single_stream"] = run["tokens_per_s"] / single if single else None
-        del run["outputs"]
+    for budget in budgets:
+        scheduler.max_prefill_tokens = budget
+        single = None
+        for n in sessions:
+            run = concurrent(generator, prompts[:n], max_new_tokens)
+            run["max_prefill_tokens"] = budget
+            run["ratio_vs_plain_generate"] = run["tokens_per_s"] / base["tokens_per_s"]
+            compared = min(n, baseline_requests)
+            run["same_tokens_as_plain_generate"] = sum(
+                run["outputs"][i] == base["outputs"][i] for i in range(compared)
+            ) / max(compared, 1)
+            if n == 1:
+                single = run["tokens_per_s"]
+            run["ratio_vs_single_stream"] = run["tokens_per_s"] / single if single else None
+            del run["outputs"]
+            runs.append(run)
+            print(
+                f"  budget {budget}, {n:>3} sessions: {run['tokens_per_s']:.1f} tokens/s ({run['ratio_vs_plain_generate']:.2f}x plain), "
+                f"TTFT p50 {run['ttft_p50_ms']:.0f} ms p95 {run['ttft_p95_ms']:.0f} ms, same tokens {run['same_tokens_as_plain_generate']:.0%}; "
+                f"{run['prefill_passes']} prefill passes ({run['rows_per_prefill']:.1f} rows, {run['ms_per_prefill']:.0f} ms each), "
+                f"{run['decode_steps']} decode steps ({run['ms_per_decode_step']:.0f} ms each)",
+                flush=True,
+            )
     del base["outputs"]
-    generator._scheduler.close()
+    scheduler.close()
     return {
         "model": label, "path": str(path), "device": device, "prompt_tokens_mean": statistics.fmean(prompt_tokens),
-        "max_new_tokens": max_new_tokens, "max_prefill_tokens": prefill_tokens, "plain_generate": base, "scheduler": runs,
+        "max_new_tokens": max_new_tokens, "ignore_eos": ignore_eos, "max_prefill_tokens": budgets,
+        "plain_generate": base, "scheduler": runs,
     }
 
 
@@ -209,14 +255,33 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,8,32,64", help="comma-separated concurrent session counts")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--baseline-requests", type=int, default=8, help="prompts run through plain generate")
-    parser.add_argument("--prefill-tokens", type=int, default=DEFAULT_MAX_PREFILL_TOKENS, help="the scheduler's padded-token budget per prefill pass")
+    parser.add_argument(
+        "--prefill-tokens", default=str(DEFAULT_MAX_PREFILL_TOKENS),
+        help="the scheduler's padded-token budget per prefill pass; several, comma-separated, run the sessions once per budget",
+    )
+    parser.add_argument("--ignore-eos", action="store_true", help="every answer runs to --max-new-tokens (equal work in every run)")
+    parser.add_argument(
+        "--random-weights", action="store_true",
+        help="use only each folder's config and tokenizer, with random weights (speed only; combine with --ignore-eos)",
+    )
+    parser.add_argument("--no-cudnn-attention", action="store_true", help="turn off PyTorch's cuDNN attention kernel (to compare kernels)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
     args = parser.parse_args()
+    try:
+        budgets = [int(b) for b in args.prefill_tokens.split(",") if b.strip()]
+    except ValueError:
+        parser.error(f"--prefill-tokens takes whole numbers, comma-separated; got {args.prefill_tokens!r}")
+    if not budgets or min(budgets) < 1:
+        parser.error("--prefill-tokens needs at least one budget of 1 or more")
+    if args.no_cudnn_attention:
+        import torch
+
+        torch.backends.cuda.enable_cudnn_sdp(False)
 
     from assistant.models import ModelError, model_path, resolve_device
 
     device = resolve_device(args.device)
-    models: list[tuple[str, Path]] = [(p.name if p.name != "transformers" else p.parent.name, p) for p in args.model_dir]
+    models: list[tuple[str, Path]] = [(model_label(p), p) for p in args.model_dir]
     if args.model or not models:
         from assistant.config import load_settings  # only here: a bare GPU host may lack the settings library
 
@@ -226,26 +291,32 @@ def main() -> None:
         except ModelError as error:  # not prepared: say how, rather than a traceback
             sys.exit(f"error: {error}")
     sessions = [int(s) for s in args.sessions.split(",") if s.strip()]
+    if args.random_weights:
+        models = [(f"{label} (random weights)", with_random_weights(path, label)) for label, path in models]
     results = [
-        bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests, args.prefill_tokens)
+        bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests, budgets, args.ignore_eos)
         for label, path in models
     ]
 
-    print(f"\n{'model':<22}{'device':<7}{'sessions':>9}{'tokens/s':>10}{'x plain':>9}{'x single':>9}{'TTFT p50':>10}{'TTFT p95':>10}{'same':>6}")
+    print(f"\n{'model':<34}{'device':<7}{'budget':>7}{'sessions':>9}{'tokens/s':>10}{'x plain':>9}{'x single':>9}{'TTFT p50':>10}{'TTFT p95':>10}{'same':>6}")
     for result in results:
         base = result["plain_generate"]
-        print(f"{result['model']:<22}{result['device']:<7}{'plain':>9}{base['tokens_per_s']:>10.1f}{1:>9.2f}{'':>9}{base['ttft_p50_ms']:>8.0f}ms{'':>10}{'':>6}")
+        print(f"{result['model']:<34}{result['device']:<7}{'':>7}{'plain':>9}{base['tokens_per_s']:>10.1f}{1:>9.2f}{'':>9}{base['ttft_p50_ms']:>8.0f}ms{'':>10}{'':>6}")
         for run in result["scheduler"]:
             single = f"{run['ratio_vs_single_stream']:.2f}" if run["ratio_vs_single_stream"] else ""
             print(
-                f"{result['model']:<22}{result['device']:<7}{run['sessions']:>9}{run['tokens_per_s']:>10.1f}"
+                f"{result['model']:<34}{result['device']:<7}{run['max_prefill_tokens']:>7}{run['sessions']:>9}{run['tokens_per_s']:>10.1f}"
                 f"{run['ratio_vs_plain_generate']:>9.2f}{single:>9}{run['ttft_p50_ms']:>8.0f}ms{run['ttft_p95_ms']:>8.0f}ms"
                 f"{run['same_tokens_as_plain_generate']:>6.0%}"
             )
     import torch
     import transformers
 
-    meta = {"platform": platform.platform(), "cpu_threads": torch.get_num_threads(), "torch": torch.__version__, "transformers": transformers.__version__}
+    meta = {
+        "platform": platform.platform(), "cpu_threads": torch.get_num_threads(), "torch": torch.__version__,
+        "transformers": transformers.__version__, "random_weights": args.random_weights,
+        "cudnn_attention": torch.backends.cuda.cudnn_sdp_enabled(),
+    }
     if device.startswith("cuda"):
         meta["gpu"] = torch.cuda.get_device_name(0)
     args.out.parent.mkdir(parents=True, exist_ok=True)
