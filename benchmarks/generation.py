@@ -69,6 +69,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
+RANDOM_MARKER = "RANDOM_WEIGHTS"  # written into a folder whose weights are random
+
+
 def with_random_weights(path: Path, label: str, seed: int = 0) -> Path:
     """A temporary copy of the model folder ``path`` (config, tokenizer) with randomly initialised weights."""
     import shutil
@@ -87,6 +90,7 @@ def with_random_weights(path: Path, label: str, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     config = AutoConfig.from_pretrained(path, local_files_only=True)
     AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).save_pretrained(target)
+    (target / RANDOM_MARKER).write_text("weights initialised at random from config.json: for speed measurements only\n")
     return target
 
 
@@ -200,9 +204,11 @@ def concurrent(generator: TransformersGenerator, prompts: list[list[dict[str, st
 
 def bench_model(
     label: str, path: Path, device: str, sessions: list[int], max_new_tokens: int, baseline_requests: int,
-    budgets: list[int], ignore_eos: bool = False,
+    budgets: list[int], ignore_eos: bool = False, cudnn_attention: bool = False,
 ) -> dict[str, Any]:
-    generator = TransformersGenerator(label, path, device=device, max_batch_size=max(sessions), max_prefill_tokens=budgets[0])
+    generator = TransformersGenerator(
+        label, path, device=device, max_batch_size=max(sessions), max_prefill_tokens=budgets[0], cudnn_attention=cudnn_attention
+    )
     generator.warm_up()
     scheduler = generator._scheduler
     if ignore_eos:
@@ -264,7 +270,10 @@ def main() -> None:
         "--random-weights", action="store_true",
         help="use only each folder's config and tokenizer, with random weights (speed only; combine with --ignore-eos)",
     )
-    parser.add_argument("--no-cudnn-attention", action="store_true", help="turn off PyTorch's cuDNN attention kernel (to compare kernels)")
+    parser.add_argument(
+        "--cudnn-attention", action="store_true",
+        help="keep PyTorch's cuDNN attention kernel on a GPU (the generator turns it off; to compare kernels)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "generation.json")
     args = parser.parse_args()
     try:
@@ -273,10 +282,6 @@ def main() -> None:
         parser.error(f"--prefill-tokens takes whole numbers, comma-separated; got {args.prefill_tokens!r}")
     if not budgets or min(budgets) < 1:
         parser.error("--prefill-tokens needs at least one budget of 1 or more")
-    if args.no_cudnn_attention:
-        import torch
-
-        torch.backends.cuda.enable_cudnn_sdp(False)
 
     from assistant.models import ModelError, model_path, resolve_device
 
@@ -294,7 +299,7 @@ def main() -> None:
     if args.random_weights:
         models = [(f"{label} (random weights)", with_random_weights(path, label)) for label, path in models]
     results = [
-        bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests, budgets, args.ignore_eos)
+        bench_model(label, path, device, sessions, args.max_new_tokens, args.baseline_requests, budgets, args.ignore_eos, args.cudnn_attention)
         for label, path in models
     ]
 
@@ -314,7 +319,7 @@ def main() -> None:
 
     meta = {
         "platform": platform.platform(), "cpu_threads": torch.get_num_threads(), "torch": torch.__version__,
-        "transformers": transformers.__version__, "random_weights": args.random_weights,
+        "transformers": transformers.__version__, "random_weights": any((path / RANDOM_MARKER).exists() for _, path in models),
         "cudnn_attention": torch.backends.cuda.cudnn_sdp_enabled(),
     }
     if device.startswith("cuda"):

@@ -14,9 +14,9 @@ Steps (each time-bounded; a step that fails is recorded and the run goes on):
      off; one decode step of 1 and 64 rows; achieved TFLOP/s of each pass (2 x parameters x tokens);
   b. benchmarks/generation.py: plain ``generate`` against the scheduler at 1/8/32/64 sessions, for
      several prefill budgets;
-  c. the same at 64 sessions with cuDNN attention off.
+  c. the same at 8 and 64 sessions with PyTorch's cuDNN attention kept on (the generator turns it off).
 
-Everything lands in OUT_DIR: passes.json, generation.json, generation_no_cudnn.json, one .log per step.
+Everything lands in OUT_DIR: passes.json, generation.json, generation_cudnn.json, one .log per step.
 """
 
 from __future__ import annotations
@@ -129,9 +129,10 @@ def main() -> None:
     parser.add_argument("out_dir", type=Path, help="where every result goes")
     parser.add_argument("--random-weights", action="store_true", help="initialise the weights at random (speed only)")
     parser.add_argument("--device", default="cuda")
-    parser.add_argument("--budgets", default="8192,16384,32768,65536", help="prefill budgets for step b")
+    parser.add_argument("--budgets", default="8192,16384,32768,65536", help="prefill budgets for steps b and c")
+    parser.add_argument("--sessions", default="1,8,32,64", help="session counts for step b")
     parser.add_argument("--max-new-tokens", type=int, default=64)
-    parser.add_argument("--skip", default="", help="comma-separated steps to skip: passes, no-cudnn")
+    parser.add_argument("--skip", default="", help="comma-separated steps to skip: passes, cudnn")
     args = parser.parse_args()
 
     import torch
@@ -160,11 +161,11 @@ def main() -> None:
         torch.cuda.empty_cache() if torch.cuda.is_available() else None
     bench = [sys.executable, "benchmarks/generation.py", "--model-dir", str(model_dir), "--device", args.device,
              "--ignore-eos", "--max-new-tokens", str(args.max_new_tokens)]
-    run("b-generation", bench + ["--sessions", "1,8,32,64", "--prefill-tokens", args.budgets, "--baseline-requests", "8",
+    run("b-generation", bench + ["--sessions", args.sessions, "--prefill-tokens", args.budgets, "--baseline-requests", "8",
                                  "--out", str(out / "generation.json")], 240, out, summary)
-    if "no-cudnn" not in skip:
-        run("c-generation-no-cudnn", bench + ["--sessions", "8,64", "--prefill-tokens", args.budgets, "--baseline-requests", "2",
-                                              "--no-cudnn-attention", "--out", str(out / "generation_no_cudnn.json")], 150, out, summary)
+    if "cudnn" not in skip:
+        run("c-generation-cudnn", bench + ["--sessions", "8,64", "--prefill-tokens", args.budgets, "--baseline-requests", "2",
+                                           "--cudnn-attention", "--out", str(out / "generation_cudnn.json")], 150, out, summary)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"== done in {summary['seconds']} s: {json.dumps(summary['steps'])}", flush=True)

@@ -7,6 +7,7 @@ forward passes (on a GPU, 64 sessions cost little more per step than one).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,6 +17,8 @@ from assistant.lm.base import Message
 from assistant.lm.batching import DEFAULT_MAX_PREFILL_TOKENS
 from assistant.lm.prompts import DONT_KNOW, PromptTooLong
 from assistant.models import ModelError
+
+logger = logging.getLogger(__name__)
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
@@ -48,6 +51,21 @@ def check_model_dir(path: Path) -> None:
         )
 
 
+def turn_off_cudnn_attention() -> None:
+    """Let PyTorch's attention pick its other CUDA kernels than cuDNN's (process-wide).
+
+    cuDNN's attention builds an execution plan for every new input shape (50 ms to 1 s each on an H200,
+    torch 2.11), and the batching scheduler's shapes change with every prefill pass and decode step; the
+    memory-efficient kernel needs no plan. Measured with the 0.5B generator's shapes, 64 sessions: time to
+    first token p50 808 ms with cuDNN, 140 ms without (docs/lm.md).
+    """
+    import torch
+
+    if torch.backends.cuda.cudnn_sdp_enabled():
+        torch.backends.cuda.enable_cudnn_sdp(False)
+        logger.info("cuDNN attention turned off for generation (a plan per shape costs more than it saves)")
+
+
 class TransformersGenerator:
     """A causal LM from a local folder, loaded lazily; concurrent calls are batched together."""
 
@@ -60,8 +78,10 @@ class TransformersGenerator:
         repetition_penalty: float = 1.05,
         max_prefill_tokens: int = DEFAULT_MAX_PREFILL_TOKENS,
         decline_bias: float | None = None,
+        cudnn_attention: bool = False,
     ) -> None:
         self.name = name
+        self.cudnn_attention = cudnn_attention  # True keeps cuDNN's attention on a GPU (slower here; to compare)
         self.path = Path(path)
         self.device = device
         self.max_batch_size = max_batch_size
@@ -103,6 +123,8 @@ class TransformersGenerator:
 
             check_model_dir(self.path)
             dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+            if self.device.startswith("cuda") and not self.cudnn_attention:
+                turn_off_cudnn_attention()
             tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype, local_files_only=True)
             model = model.to(self.device).eval()

@@ -210,3 +210,16 @@ def test_the_cache_goes_in_under_the_name_the_model_takes(tiny_model) -> None:
     # a name the forward signature lists, not one caught by **kwargs and warned about as deprecated
     assert cache_keyword(tiny_model) in inspect.signature(tiny_model.forward).parameters
     assert cache_keyword(OlderModel()) == "past_key_values"
+
+
+def test_turning_off_cudnn_attention_leaves_the_other_kernels_on() -> None:
+    from assistant.lm.local import turn_off_cudnn_attention
+
+    was = torch.backends.cuda.cudnn_sdp_enabled()
+    try:
+        torch.backends.cuda.enable_cudnn_sdp(True)
+        turn_off_cudnn_attention()
+        assert not torch.backends.cuda.cudnn_sdp_enabled()
+        assert torch.backends.cuda.mem_efficient_sdp_enabled() and torch.backends.cuda.flash_sdp_enabled()
+    finally:
+        torch.backends.cuda.enable_cudnn_sdp(was)
