@@ -56,8 +56,8 @@ def turn_off_cudnn_attention() -> None:
 
     cuDNN's attention builds an execution plan for every new input shape (50 ms to 1 s each on an H200,
     torch 2.11), and the batching scheduler's shapes change with every prefill pass and decode step; the
-    memory-efficient kernel needs no plan. Measured with the 0.5B generator's shapes, 64 sessions: time to
-    first token p50 808 ms with cuDNN, 140 ms without (docs/lm.md).
+    memory-efficient kernel needs no plan. Measured with the 0.5B generator, 64 sessions: time to first
+    token p50 1,506 ms with cuDNN, 139 ms without (docs/lm.md).
     """
     import torch
 
