@@ -114,6 +114,8 @@ class TurnUpdate:
     result: TurnResult | None = None
 
 
+# "both", "both of them, please", "all of them": every option of a clarifying question
+_BOTH = re.compile(r"^\s*(?:(?:i\s+mean\s+)?(?:both|all)(?:\s+of\s+them)?|the\s+two\s+of\s+them|either(?:\s+one)?)(?:[\s,]+please)?\W*$", re.IGNORECASE)
 # "the other one", "what about the other option?", "and the other?": the option not taken
 _THE_OTHER = re.compile(r"\bthe other(?:\s+(?:one|option|article|choice))?\b(?!\s+(?!one\b|option\b|article\b|choice\b)[a-z])", re.IGNORECASE)
 
@@ -300,6 +302,11 @@ class DialogManager:
             asked, choice = tracker.chosen_option[0], other_option(tracker.chosen_option, text)
         if choice is not None and asked is not None:
             understanding, query, only_doc, forced = self._resolve(asked, choice, understanding)
+        elif asked is not None and asked.kind == "passage" and _BOTH.match(text):  # "both": answered from every option's article
+            query, prefer_docs = asked.query, asked.values
+            forced = Prediction("answer", 1.0, f"the customer asked for all of {', '.join(asked.values)}", 0)
+        elif asked is not None and understanding.intent == "affirm":  # "yes" to "which of these?": asked again
+            forced = Prediction("clarify", 1.0, "the customer said yes to a question of options: asked again which one", 0)
         elif tracker.last_query and is_follow_up(text):
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
@@ -478,6 +485,9 @@ class DialogManager:
             action = self.actions.get(prediction.argument or "")
             assert action is not None
             return run_business_action(action, slots, self.replies, unanswered, understanding.several)
+        if prediction.action == "clarify" and prediction.argument is None and tracker.clarification is not None:
+            asked = tracker.clarification  # the same question of options once more
+            return clarify_action(asked.kind, asked.query, list(asked.options), list(asked.values), self.replies.clarify)
         if prediction.action == "clarify":
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)

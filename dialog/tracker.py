@@ -7,6 +7,7 @@ conversation restored from the store after a restart continues where it stopped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,11 +33,29 @@ NEUTRAL_ACTIONS = ("clarify", "small_talk")
 
 
 def option_named(clarification: ClarificationAsked | None, text: str) -> int | None:
-    """Which option of the clarifying question the message names (a button's label), if any."""
+    """Which option of the clarifying question the message names (a button's label, or its place: "2",
+    "the first one"), if any."""
     if clarification is None:
         return None
     wanted = text.strip().rstrip(".!").casefold()
-    return next((i for i, option in enumerate(clarification.options) if option.casefold() == wanted), None)
+    named = next((i for i, option in enumerate(clarification.options) if option.casefold() == wanted), None)
+    return named if named is not None else option_at_place(text, len(clarification.options))
+
+
+_PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
+# the words around a place: "the second one, please", "option 2", "number 1", "#2"
+_AROUND_PLACE = re.compile(r"\b(?:the|one|option|number|no|please|pls|i mean|i meant|thanks|thank you)\b|[#.!,:()]", re.IGNORECASE)
+
+
+def option_at_place(text: str, count: int) -> int | None:
+    """The option a message picks by its place among ``count`` ("2", "option 2", "the second one", "the
+    last one"), 0-based; None when the message says anything else."""
+    words = _AROUND_PLACE.sub(" ", text.casefold()).split()
+    if len(words) != 1:
+        return None
+    word = words[0]
+    place = int(word) - 1 if word.isdigit() else count - 1 if word == "last" else _PLACES.get(word, -1)
+    return place if 0 <= place < count else None
 
 
 @dataclass

@@ -328,6 +328,34 @@ def test_the_other_one_after_a_choice_of_two_answers_from_the_option_not_taken()
     assert not again.reason.startswith("the customer chose")
 
 
+@pytest.mark.parametrize("reply, doc_id", [
+    ("2", "subscriptions/cancel-membership"), ("the first one", "orders/cancelling-an-order"),
+    ("Option 2.", "subscriptions/cancel-membership"), ("the last one, please", "subscriptions/cancel-membership"),
+])
+def test_an_option_picked_by_its_place_answers_from_it(reply: str, doc_id: str) -> None:
+    manager = two_cancel_articles()
+
+    asked = manager.handle(None, "How do I cancel?")
+    chosen = manager.handle(asked.session_id, reply)
+
+    assert chosen.action == "answer" and chosen.reason.startswith("the customer chose")
+    assert [s["doc_id"] for s in chosen.sources] == [doc_id]
+
+
+def test_yes_to_a_question_of_options_asks_it_again_and_both_answers_from_every_option() -> None:
+    manager = two_cancel_articles()
+
+    asked = manager.handle(None, "How do I cancel?")
+    yes = manager.handle(asked.session_id, "yes")
+    both = manager.handle(asked.session_id, "both, please")
+    third = manager.handle(manager.handle(None, "How do I cancel?").session_id, "3")  # there is no third option
+
+    assert yes.action == "clarify" and yes.options == asked.options  # was "All right. What would you like to know?"
+    assert both.action == "answer" and both.query == "How do I cancel?"
+    assert {s["doc_id"] for s in both.sources} == {"orders/cancelling-an-order", "subscriptions/cancel-membership"}
+    assert not third.reason.startswith("the customer chose")
+
+
 def test_the_other_one_with_words_of_its_own_is_a_question_not_the_other_option() -> None:
     manager = two_cancel_articles()
 
