@@ -4,15 +4,16 @@ What is copied into the new folder:
 
 - ``assistant.db``: the SQLite conversation log (conversations, decisions, feedback, labels, staff logins),
   through SQLite's online backup, so a server writing meanwhile leaves a consistent copy (copying the file
-  would miss what waits in its ``-wal`` file). A PostgreSQL database is not copied: ``pg_dump`` does that,
-  and the report gives the command;
+  would miss what waits in its ``-wal`` file); ``assistant.dump`` instead for PostgreSQL, written by
+  ``pg_dump`` where it is installed (else, or with ``run_pg_dump=False``, the report gives the command);
 - ``index/``: the search index, copied under the index's write lock, so no ingest changes it half-way;
 - ``uploads/``: the files staff added on the review pages (they exist nowhere else);
 - ``spool/``: conversation writes waiting for PostgreSQL to come back, if any;
 - ``backup.json``: when, from where, and what was copied.
 
 The copies are checked before the backup counts as made: the database's with SQLite's ``quick_check`` (the
-online backup copies a damaged page as it is), the index's against the checksums of its manifest.
+online backup copies a damaged page as it is) or a dump's with ``pg_restore --list``, the index's against
+the checksums of its manifest.
 
 The copy is made in a hidden folder beside ``folder`` (``.NAME.partial-…``) and renamed to ``folder`` only
 when complete, so a backup stopped half-way (Ctrl-C, a cron job's timeout, a reboot) never leaves a folder
@@ -28,9 +29,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 from collections.abc import Callable
 from contextlib import closing
@@ -57,7 +60,8 @@ class BackupReport:
     folder: str
     created: str
     database: str  # the URL, password hidden
-    database_copy: str | None = None  # the SQLite copy; None for PostgreSQL
+    database_copy: str | None = None  # the SQLite copy, or PostgreSQL's dump; None when pg_dump was not run
+    database_check: str | None = None  # how the copy was checked: "SQLite's quick_check", "pg_restore --list"
     pg_dump: str | None = None  # the command that backs up a PostgreSQL database
     index_copy: str | None = None
     documents: int = 0
@@ -77,9 +81,10 @@ def check_target(folder: Path) -> None:
 
 def backup(
     folder: Path, database_url: str, index_dir: Path, data_dir: Path,
-    lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None,
+    lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None, run_pg_dump: bool = True,
 ) -> BackupReport:
-    """Copy the database (SQLite), index, uploads and spool into ``folder`` (see the module docstring).
+    """Copy the database, index, uploads and spool into ``folder`` (see the module docstring); ``run_pg_dump``:
+    dump a PostgreSQL database with ``pg_dump`` when it is installed (else only name the command).
     BackupError when it cannot be made; then nothing is left of it (an empty ``folder`` given stays as it was)."""
     check_target(folder)
     url = parse_url(database_url)
@@ -99,13 +104,20 @@ def backup(
             partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
         if database_path is not None:
             _copy_sqlite(database_path, partial / "assistant.db")
-            report.database_copy = str(folder / "assistant.db")
+            report.database_copy, report.database_check = str(folder / "assistant.db"), "SQLite's quick_check"
         else:
             libpq_url = URL.create(  # as pg_dump reads it: no SQLAlchemy driver name; no password (PGPASSWORD, ~/.pgpass)
                 "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
             ).render_as_string(hide_password=False)
+            schema = search_path_schema(url.query.get("options"))
+            arguments = ["--format=custom", *([f"--schema={schema}"] if schema else [])]
             # into the backup's own folder, which only its owner may enter (pg_dump's file follows the umask)
-            report.pg_dump = f"pg_dump --format=custom --file={shlex.quote(str(folder.absolute() / 'assistant.dump'))} {shlex.quote(libpq_url)}"
+            dump = folder.absolute() / "assistant.dump"
+            report.pg_dump = shlex.join(["pg_dump", *arguments, f"--file={dump}", libpq_url])
+            if run_pg_dump and shutil.which("pg_dump"):
+                _dump_postgres(arguments, libpq_url, url.password, partial / "assistant.dump")
+                report.database_copy = str(folder / "assistant.dump")
+                report.database_check = "pg_restore --list" if shutil.which("pg_restore") else None
         if (index_dir / "manifest.json").is_file():
             _copy_index(index_dir, partial / "index", report, lock_timeout, on_wait)
             report.index_copy = str(folder / "index")
@@ -173,6 +185,28 @@ def _copy_sqlite(source: Path, target: Path) -> Path:
             "Keep the file and its -wal file as they are, and restore the last good backup (README, Backups)."
         )
     return target
+
+
+def search_path_schema(options: object) -> str | None:
+    """The first schema of a connection's ``options=-csearch_path=...`` (the assistant kept in a schema of
+    its own), which is then the only one dumped; None without one."""
+    found = re.search(r"-c\s*search_path\s*=\s*([^\s,]+)", options if isinstance(options, str) else "")
+    return found.group(1).strip('"') if found else None
+
+
+def _dump_postgres(arguments: list[str], libpq_url: str, password: str | None, target: Path) -> None:
+    """``pg_dump`` of the database into ``target`` (readable by its owner only), read back with
+    ``pg_restore --list`` where that is installed. The password goes in the environment, not the command line."""
+    environment = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    dumped = subprocess.run(["pg_dump", *arguments, f"--file={target}", libpq_url], env=environment, capture_output=True, text=True)
+    if dumped.returncode != 0:
+        reason = " ".join(dumped.stderr.split()) or f"exit status {dumped.returncode}"
+        raise BackupError(f"pg_dump failed, so no backup was made: {reason}")
+    target.chmod(PRIVATE_MODE)
+    if shutil.which("pg_restore"):
+        listed = subprocess.run(["pg_restore", "--list", str(target)], capture_output=True, text=True)
+        if listed.returncode != 0:
+            raise BackupError(f"The dump pg_dump wrote does not read back, so no backup was made: {' '.join(listed.stderr.split())}")
 
 
 def _copy_index(

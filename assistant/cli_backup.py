@@ -18,10 +18,15 @@ from assistant.cli_common import err, out, run_guarded, settings_from
 def backup_command(
     ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="A new or empty folder for the backup.", show_default=False)],
+    pg_dump: Annotated[bool, typer.Option(
+        "--pg-dump/--no-pg-dump",
+        help="With PostgreSQL: dump the database into FOLDER/assistant.dump with pg_dump (when installed), or only print the command.",
+    )] = True,
 ) -> None:
-    """Copy the conversation log (SQLite), search index, staff uploads and spool into FOLDER; safe while a server runs.
+    """Copy the conversation log, search index, staff uploads and spool into FOLDER; safe while a server runs.
 
-    A PostgreSQL database is not copied: the command prints the pg_dump command that backs it up.
+    The log: SQLite's online backup, or a PostgreSQL dump by pg_dump (which must be the server's major version
+    or newer; without pg_dump, or with --no-pg-dump, the command prints the pg_dump command instead).
     Restoring: the README's Backups section.
     """
     from assistant.app import is_trained_embedder
@@ -31,7 +36,7 @@ def backup_command(
     report = run_guarded(
         lambda: backup(
             folder, settings.database_url, settings.index_dir, settings.data_dir,
-            on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
+            on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True), run_pg_dump=pg_dump,
         )
     )
     say = lambda line: out.print(line, highlight=False, soft_wrap=True, markup=False)  # noqa: E731
@@ -39,7 +44,8 @@ def backup_command(
     if report.database_copy:
         say(f"  conversation log: {report.database_copy}")
     else:
-        say(f"  conversation log: not copied ({report.database}); back it up with: {report.pg_dump}")
+        why = "" if not pg_dump else " (pg_dump is not installed here)"
+        say(f"  conversation log: not copied{why} ({report.database}); back it up with: {report.pg_dump}")
     if report.index_copy:
         say(f"  search index: {report.index_copy} ({report.documents} documents, {report.chunks} chunks)")
     else:
@@ -47,7 +53,7 @@ def backup_command(
     for what, copy in (("staff uploads", report.uploads_copy), ("spooled writes", report.spool_copy)):
         if copy:
             say(f"  {what}: {copy}")
-    checked = [what for what, done in (("the database copy passes SQLite's quick_check", report.database_copy),
+    checked = [what for what, done in ((f"the database copy passes {report.database_check}", report.database_check),
                                        ("the index files match their checksums", report.index_copy)) if done]
     if checked:
         say(f"Checked: {' and '.join(checked)}.")

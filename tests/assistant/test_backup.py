@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from assistant.backup import BackupError, backup
+from sqlalchemy.engine import make_url
+
+from assistant.backup import BackupError, backup, search_path_schema
 from assistant.store import SqlStore, make_engine
 from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
 from dialog.events import UserMessage
+from postgres_schemas import fresh_schema
 from retrieval.index_lock import index_lock
 
 
@@ -100,7 +105,7 @@ def test_a_missing_database_is_said_and_no_folder_is_made(runner: CliRunner, tmp
 def test_postgresql_is_left_to_pg_dump_with_a_url_it_reads(tmp_path: Path) -> None:
     report = backup(
         tmp_path / "backup", "postgresql+psycopg://support:secret@db.example:5433/logs?sslmode=require",
-        tmp_path / "index", tmp_path,
+        tmp_path / "index", tmp_path, run_pg_dump=False,
     )
 
     assert report.database_copy is None
@@ -109,6 +114,47 @@ def test_postgresql_is_left_to_pg_dump_with_a_url_it_reads(tmp_path: Path) -> No
     dump = tmp_path / "backup" / "assistant.dump"
     assert report.pg_dump == f"pg_dump --format=custom --file={dump} 'postgresql://support@db.example:5433/logs?sslmode=require'"
     assert "secret" not in (tmp_path / "backup" / "backup.json").read_text()
+
+
+needs_pg_dump = pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
+
+
+@needs_pg_dump
+def test_postgresql_is_dumped_into_the_backup_and_read_back(tmp_path: Path) -> None:
+    with fresh_schema("backup_dump") as url:
+        engine = make_engine(url)
+        session = SqlStore(engine).create_session()
+        SqlStore(engine).append(session, [UserMessage(text="Where is order 1043?")])
+        engine.dispose()
+        schema = search_path_schema(make_url(url).query["options"])
+
+        report = backup(tmp_path / "backup", url, tmp_path / "index", tmp_path)
+
+    dump = tmp_path / "backup" / "assistant.dump"
+    assert report.database_copy == str(dump) and mode(dump) == 0o600
+    listed = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True).stdout
+    assert f"TABLE {schema} events" in listed  # the assistant's schema only (its search_path), not the others
+    assert " public " not in listed
+    assert "postgres:postgres" not in (tmp_path / "backup" / "backup.json").read_text()  # no password kept
+    if shutil.which("pg_restore"):
+        assert report.database_check == "pg_restore --list"
+
+
+@needs_pg_dump
+def test_a_database_pg_dump_cannot_reach_fails_the_backup_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="pg_dump failed, so no backup was made: .*127.0.0.1"):
+        backup(tmp_path / "backup", "postgresql+psycopg://support@127.0.0.1:1/logs", tmp_path / "index", tmp_path)
+
+    assert not (tmp_path / "backup").exists() and not list(tmp_path.glob(".backup.partial-*"))
+
+
+def test_no_pg_dump_prints_the_command_with_the_assistants_schema(runner: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+    url = "postgresql+psycopg://support@127.0.0.1:1/logs?options=-csearch_path%3Dassistant"
+    result = invoke(runner, "--database-url", url, "--data-dir", str(tmp_path / "data"), "backup", str(tmp_path / "backup"), "--no-pg-dump")
+
+    assert result.exit_code == 0, result.output
+    assert "not copied (postgresql" in flat(result.output) and "--schema=assistant" in flat(result.output)
+    assert not (tmp_path / "backup" / "assistant.dump").exists()
 
 
 def empty_database_and_index(folder: Path) -> tuple[Path, Path]:
