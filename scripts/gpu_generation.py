@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from scripts.gpu_lm import run  # noqa: E402 (one bounded step as a subprocess)
 
 ROWS = (1, 8, 16, 24, 32, 48, 64)
 
@@ -107,22 +108,6 @@ def time_passes(model_dir: Path, device: str) -> dict:
     return results
 
 
-def run(name: str, command: list[str], timeout: int, out: Path, summary: dict) -> bool:
-    started = time.perf_counter()
-    print(f"== {time.strftime('%H:%M:%S')} {name} (limit {timeout} s)", flush=True)
-    with (out / f"{name}.log").open("w") as log:
-        try:
-            process = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, cwd=ROOT)
-            status = "ok" if process.returncode == 0 else f"exit {process.returncode}"
-        except subprocess.TimeoutExpired:
-            status = f"timed out after {timeout} s"
-    summary["steps"][name] = {"status": status, "seconds": round(time.perf_counter() - started, 1)}
-    lines = (out / f"{name}.log").read_text(errors="replace").splitlines()
-    print("\n".join("   " + line for line in lines if "Loading weights" not in line and "it/s]" not in line)[-6000:], flush=True)
-    print(f"   -> {status}", flush=True)
-    return status == "ok"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model_dir", type=Path, help="a prepared transformers model folder (config and tokenizer at least)")
@@ -162,10 +147,10 @@ def main() -> None:
     bench = [sys.executable, "benchmarks/generation.py", "--model-dir", str(model_dir), "--device", args.device,
              "--ignore-eos", "--max-new-tokens", str(args.max_new_tokens)]
     run("b-generation", bench + ["--sessions", args.sessions, "--prefill-tokens", args.budgets, "--baseline-requests", "8",
-                                 "--out", str(out / "generation.json")], 240, out, summary)
+                                 "--out", str(out / "generation.json")], 240, out, summary, tail_lines=40)
     if "cudnn" not in skip:
         run("c-generation-cudnn", bench + ["--sessions", "8,64", "--prefill-tokens", args.budgets, "--baseline-requests", "2",
-                                           "--cudnn-attention", "--out", str(out / "generation_cudnn.json")], 150, out, summary)
+                                           "--cudnn-attention", "--out", str(out / "generation_cudnn.json")], 150, out, summary, tail_lines=20)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"== done in {summary['seconds']} s: {json.dumps(summary['steps'])}", flush=True)

@@ -97,7 +97,8 @@ STEPS = {"eval-squad": step_eval_squad, "eval-dstc11": step_eval_dstc11, "train"
 TIMEOUT_SCALE = 1.0
 
 
-def run(name: str, command: list[str], timeout: int, out: Path, summary: dict) -> bool:
+def run(name: str, command: list[str], timeout: int, out: Path, summary: dict, tail_lines: int = 14) -> bool:
+    """Run one step as a subprocess with a time limit, its output in OUT/NAME.log; print the log's last lines."""
     timeout = int(timeout * TIMEOUT_SCALE)
     started = time.perf_counter()
     print(f"== {time.strftime('%H:%M:%S')} {name} (limit {timeout} s)", flush=True)
@@ -109,7 +110,8 @@ def run(name: str, command: list[str], timeout: int, out: Path, summary: dict) -
             status = f"timed out after {timeout} s"
     seconds = round(time.perf_counter() - started, 1)
     summary["steps"][name] = {"status": status, "seconds": seconds}
-    tail = [line for line in (out / f"{name}.log").read_text(errors="replace").splitlines() if "Loading weights" not in line][-14:]
+    lines = (out / f"{name}.log").read_text(errors="replace").splitlines()
+    tail = [line for line in lines if "Loading weights" not in line and "it/s]" not in line][-tail_lines:]
     print("\n".join("   " + line for line in tail), flush=True)
     print(f"   -> {status} in {seconds} s", flush=True)
     return status == "ok"
