@@ -223,3 +223,40 @@ def test_turning_off_cudnn_attention_leaves_the_other_kernels_on() -> None:
         assert torch.backends.cuda.mem_efficient_sdp_enabled() and torch.backends.cuda.flash_sdp_enabled()
     finally:
         torch.backends.cuda.enable_cudnn_sdp(was)
+
+
+@pytest.mark.slow  # SmolLM2's tokenizer: the packaged model is prepared on first use
+def test_generation_benchmark_runs_each_budget_with_random_weights_to_the_token_limit(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(prepared_model("smollm2-135m"))
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=2048, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    )
+    folder = tmp_path / "tiny"
+    LlamaForCausalLM(config).save_pretrained(folder)  # config and weights; only the config is used below
+    tokenizer.save_pretrained(folder)
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "generation.py"
+    out = tmp_path / "g.json"
+
+    run = subprocess.run(
+        [sys.executable, str(script), "--model-dir", str(folder), "--device", "cpu", "--random-weights", "--ignore-eos",
+         "--prefill-tokens", "700,8192", "--sessions", "1,2", "--max-new-tokens", "3", "--baseline-requests", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(out.read_text())
+    runs = result["results"][0]["scheduler"]
+    assert result["meta"]["random_weights"] and result["results"][0]["model"] == "tiny (random weights)"
+    assert [(r["max_prefill_tokens"], r["sessions"]) for r in runs] == [(700, 1), (700, 2), (8192, 1), (8192, 2)]
+    assert [r["tokens"] for r in runs] == [3, 6, 3, 6]  # every answer ran to the limit: no stop token ended one
+    assert [r["prefill_passes"] for r in runs] == [1, 2, 1, 1]  # two ~450-token prompts fit one pass of 8192, not of 700
+    bad = subprocess.run([sys.executable, str(script), "--prefill-tokens", "8k"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--prefill-tokens takes whole numbers" in bad.stderr
