@@ -229,7 +229,9 @@ def _print_answer(result: Any, as_json: bool) -> None:
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    out.print(result.text, highlight=False, markup=False)  # an answer may hold "[label](url)" or "[/x]"
+    from assistant.terminal_chat import bold_text
+
+    out.print(bold_text(result.text), highlight=False)  # Text: "[label](url)" or "[/x]" in an answer is not markup
     _print_result(result)
     err.print(f"[dim]Conversation {result.session_id}: continue it with --session {result.session_id}[/]", highlight=False)
 
@@ -302,22 +304,27 @@ def _chat_turn(manager: Any, session_id: str | None, text: str, on_result: Any =
     """Stream one answer to the terminal; the conversation's id (None when the message was refused).
     Ctrl-C stops the answer: it is not stored, and the conversation goes on. ``on_result`` gets the
     turn's result once it is done."""
+    from rich.text import Text
+
+    from assistant.terminal_chat import BoldText, bold_text
+
     out.print("bot> ", end="")
     printed = ""
+    shown = BoldText()
     turn = manager.stream(session_id, text, channel="terminal")
     try:
         for update in turn:
             session_id = update.session_id or session_id
             if not update.done:
-                out.print(update.text[len(printed):], end="", highlight=False, markup=False)
+                out.print(shown.feed(update.text[len(printed):]), end="", highlight=False)
                 printed = update.text
                 continue
             if not update.text and not printed:  # a person has the conversation: the message went to them
                 out.print("[dim](passed on to staff)[/]", highlight=False)
             elif update.text != printed:  # the final reply replaced the draft (e.g. the model declined)
-                out.print(("\n" if printed else "") + update.text, highlight=False, markup=False)
+                out.print(Text("\n" if printed else "").append_text(bold_text(update.text)), highlight=False)
             else:
-                out.print()
+                out.print(shown.finish(), highlight=False)
             _print_result(update.result)
             if on_result is not None and update.result is not None:
                 on_result(update.result)

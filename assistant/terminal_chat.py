@@ -3,6 +3,7 @@
 - A clarifying question's options can be picked by number ("2"), as the web page's buttons pick them.
 - After a handoff, what staff write (``assistant inbox reply``, the Inbox at /review) and their hand-back are
   shown as they arrive: the bot promised the customer that a person "will reply here".
+- An answer's **bold** (the help centre's button names) is shown bold, not between asterisks.
 """
 
 from __future__ import annotations
@@ -12,7 +13,41 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rich.text import Text
+
 from dialog.events import AgentMessage, BotAnswer, Event
+
+
+class BoldText:
+    """A reply's Markdown ``**bold**`` as terminal text, piece by piece as it streams: the markers become a
+    bold style (a marker split between two pieces included)."""
+
+    def __init__(self) -> None:
+        self.bold = False
+        self._held = ""  # a last "*" that may be the first half of a marker
+
+    def feed(self, piece: str) -> Text:
+        """The terminal text for the next piece of the reply."""
+        piece, self._held = self._held + piece, ""
+        if piece.endswith("*") and not piece.endswith("**"):
+            piece, self._held = piece[:-1], "*"
+        text = Text()
+        for i, part in enumerate(piece.split("**")):
+            if i:
+                self.bold = not self.bold
+            text.append(part, style="bold" if self.bold else "")
+        return text
+
+    def finish(self) -> Text:
+        """What is still held back once the reply is complete."""
+        held, self._held = self._held, ""
+        return Text(held, style="bold" if self.bold else "")
+
+
+def bold_text(reply: str) -> Text:
+    """A whole reply with its ``**bold**`` shown bold."""
+    shown = BoldText()
+    return shown.feed(reply).append_text(shown.finish())
 
 
 def chosen_option(text: str, options: list[str]) -> str:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from assistant.app import Assistant
 from assistant.cli import app
 from assistant.store import SqlStore, make_engine
-from assistant.terminal_chat import StaffReplies, chosen_option, options_hint
+from assistant.terminal_chat import BoldText, StaffReplies, bold_text, chosen_option, options_hint
 
 from cli_helpers import FAKES, flat, ingested, runner  # noqa: F401 (fixtures)
 
@@ -24,6 +24,17 @@ def test_a_typed_number_picks_that_option() -> None:
     assert chosen_option("3", options) == "3" and chosen_option("2", []) == "2"
     assert chosen_option("2 items", options) == "2 items"
     assert "1 or 2" in options_hint(options) and "1-4" in options_hint(["a", "b", "c", "d"])
+
+
+def test_bold_markers_become_bold_text_also_when_split_between_streamed_pieces() -> None:
+    shown = BoldText()
+    pieces = [shown.feed(piece) for piece in ("Go to *", "*Orders*", "* and press **Return", " items**. [1]")] + [shown.finish()]
+
+    plain = "".join(piece.plain for piece in pieces)
+    bold = [piece.plain[span.start:span.end] for piece in pieces for span in piece.spans if span.style == "bold"]
+    assert plain == "Go to Orders and press Return items. [1]"  # was printed with its asterisks
+    assert bold == ["Orders", "Return", " items"]
+    assert bold_text("A * B, 2*3 and **x**").plain == "A * B, 2*3 and x"  # a lone asterisk stays
 
 
 def test_staff_replies_and_the_hand_back_are_shown_once_each(assistant: Assistant) -> None:
