@@ -116,6 +116,8 @@ class TurnUpdate:
 
 # "both", "both of them, please", "all of them": every option of a clarifying question
 _BOTH = re.compile(r"^\s*(?:(?:i\s+mean\s+)?(?:both|all)(?:\s+of\s+them)?|the\s+two\s+of\s+them|either(?:\s+one)?)(?:[\s,]+please)?\W*$", re.IGNORECASE)
+# "neither", "none of them", "something else": none of a clarifying question's options
+_NEITHER = re.compile(r"^\s*(?:neither(?:\s+(?:one|of\s+them|of\s+these))?|none(?:\s+of\s+(?:them|these|those))?|something\s+else)\W*$", re.IGNORECASE)
 # "the other one", "what about the other option?", "and the other?": the option not taken
 _THE_OTHER = re.compile(r"\bthe other(?:\s+(?:one|option|article|choice))?\b(?!\s+(?!one\b|option\b|article\b|choice\b)[a-z])", re.IGNORECASE)
 
@@ -305,8 +307,11 @@ class DialogManager:
         elif asked is not None and asked.kind == "passage" and _BOTH.match(text):  # "both": answered from every option's article
             query, prefer_docs = asked.query, asked.values
             forced = Prediction("answer", 1.0, f"the customer asked for all of {', '.join(asked.values)}", 0)
-        elif asked is not None and understanding.intent == "affirm":  # "yes" to "which of these?": asked again
-            forced = Prediction("clarify", 1.0, "the customer said yes to a question of options: asked again which one", 0)
+        elif asked is not None and _NEITHER.match(text):  # "neither": what they want instead
+            forced = Prediction("small_talk", 1.0, "the customer wants none of the options", 0, "affirm")
+        elif asked is not None and (understanding.intent == "affirm" or re.fullmatch(r"\s*\d{1,2}[.)]?\s*", text)):
+            # "yes", or a number that is no option's ("3" of two), to "which of these?": asked again
+            forced = Prediction("clarify", 1.0, "the reply named none of the options: asked again which one", 0)
         elif tracker.last_query and is_follow_up(text):
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not

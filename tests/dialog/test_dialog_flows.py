@@ -342,18 +342,20 @@ def test_an_option_picked_by_its_place_answers_from_it(reply: str, doc_id: str) 
     assert [s["doc_id"] for s in chosen.sources] == [doc_id]
 
 
-def test_yes_to_a_question_of_options_asks_it_again_and_both_answers_from_every_option() -> None:
+def test_yes_or_a_wrong_number_asks_again_both_answers_from_every_option_and_neither_asks_what_then() -> None:
     manager = two_cancel_articles()
 
     asked = manager.handle(None, "How do I cancel?")
     yes = manager.handle(asked.session_id, "yes")
     both = manager.handle(asked.session_id, "both, please")
     third = manager.handle(manager.handle(None, "How do I cancel?").session_id, "3")  # there is no third option
+    neither = manager.handle(manager.handle(None, "How do I cancel?").session_id, "neither")
 
     assert yes.action == "clarify" and yes.options == asked.options  # was "All right. What would you like to know?"
     assert both.action == "answer" and both.query == "How do I cancel?"
     assert {s["doc_id"] for s in both.sources} == {"orders/cancelling-an-order", "subscriptions/cancel-membership"}
-    assert not third.reason.startswith("the customer chose")
+    assert third.action == "clarify" and third.options == asked.options  # was "Sorry, I didn't understand that"
+    assert neither.action == "small_talk" and neither.text == "All right. What would you like to know?"  # was an answer
 
 
 def test_the_other_one_with_words_of_its_own_is_a_question_not_the_other_option() -> None:
