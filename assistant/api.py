@@ -249,6 +249,37 @@ def dialog_errors(replies: Replies = DEFAULT_REPLIES) -> Iterator[None]:
         raise HTTPException(status_code=409, detail=str(error)) from None
 
 
+def transcript_json(manager: DialogManager, session_id: str) -> dict[str, Any]:
+    """A conversation's transcript as ``GET /api/sessions/{id}`` (and the staff API) give it: customer,
+    assistant and staff messages with citations, ``handoff`` (a person has it) and ``agent`` (who wrote last)."""
+    with dialog_errors(manager.replies):
+        events = manager.store.load_events(session_id)
+    messages: list[dict[str, Any]] = []
+    options: list[str] = []  # a clarifying question's choices, given to the reply that asks it
+    for event in events:
+        if isinstance(event, ClarificationAsked):
+            options = list(event.options)
+        elif isinstance(event, UserMessage):
+            messages.append({"role": "user", "text": event.text, "timestamp": event.timestamp})
+        elif isinstance(event, BotAnswer):
+            messages.append(
+                {
+                    "role": "assistant",
+                    "text": event.text,
+                    "action": event.action,
+                    "citations": list(event.citations),
+                    "abstained": event.abstained,
+                    "options": options if event.action == "clarify" else [],
+                    "timestamp": event.timestamp,
+                }
+            )
+            options = []
+        elif isinstance(event, AgentMessage):
+            messages.append({"role": "agent", "author": event.author, "text": event.text, "timestamp": event.timestamp})
+    tracker = Tracker.from_events(session_id, events)
+    return {"session_id": session_id, "messages": messages, "handoff": tracker.with_person, "agent": tracker.agent}
+
+
 def create_router(manager: DialogManager) -> APIRouter:
     """The API's routes around one DialogManager."""
     router = APIRouter(dependencies=[Security(_bearer), Security(_key_header)])
@@ -287,32 +318,7 @@ def create_router(manager: DialogManager) -> APIRouter:
     def transcript(session_id: str) -> dict[str, Any]:
         """The conversation so far: customer, assistant and staff messages, with citations; ``handoff`` is
         true while a person has the conversation (handed off, not handed back), ``agent`` names who wrote last."""
-        with dialog_errors(manager.replies):
-            events = manager.store.load_events(session_id)
-        messages: list[dict[str, Any]] = []
-        options: list[str] = []  # a clarifying question's choices, given to the reply that asks it
-        for event in events:
-            if isinstance(event, ClarificationAsked):
-                options = list(event.options)
-            elif isinstance(event, UserMessage):
-                messages.append({"role": "user", "text": event.text, "timestamp": event.timestamp})
-            elif isinstance(event, BotAnswer):
-                messages.append(
-                    {
-                        "role": "assistant",
-                        "text": event.text,
-                        "action": event.action,
-                        "citations": list(event.citations),
-                        "abstained": event.abstained,
-                        "options": options if event.action == "clarify" else [],
-                        "timestamp": event.timestamp,
-                    }
-                )
-                options = []
-            elif isinstance(event, AgentMessage):
-                messages.append({"role": "agent", "author": event.author, "text": event.text, "timestamp": event.timestamp})
-        tracker = Tracker.from_events(session_id, events)
-        return {"session_id": session_id, "messages": messages, "handoff": tracker.with_person, "agent": tracker.agent}
+        return transcript_json(manager, session_id)
 
     @router.post("/api/sessions/{session_id}/feedback", status_code=201, tags=["conversations"])
     def give_feedback(session_id: str, feedback: FeedbackIn) -> dict[str, Any]:

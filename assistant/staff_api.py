@@ -14,9 +14,9 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import Engine
 
-from assistant.api import dialog_errors
+from assistant.api import dialog_errors, transcript_json
 from assistant.api_security import ApiKeys, presented_keys
-from assistant.store.inbox import conversations_with_a_person
+from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person
 from dialog.manager import DialogManager
 
 # A name to show the customer: blanks around it dropped, so "   " is refused rather than shown as nothing.
@@ -57,9 +57,12 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
 
     @router.get("/inbox")
     def inbox() -> dict[str, Any]:
-        """Conversations a person has: awaiting a staff reply first, longest waiting first."""
-        items = conversations_with_a_person(engine)
+        """Conversations a person has: awaiting a staff reply first, longest waiting first; at most
+        ``INBOX_LIMIT`` (200) of the longest waiting, and ``total``: how many there are."""
+        items = conversations_with_a_person(engine, INBOX_LIMIT)
+        total = len(items) if len(items) < INBOX_LIMIT else count_with_a_person(engine)
         return {
+            "total": total,
             "conversations": [
                 {
                     "session_id": item.session_id,
@@ -73,6 +76,12 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
                 for item in items
             ]
         }
+
+    @router.get("/sessions/{session_id}")
+    def transcript(session_id: str) -> dict[str, Any]:
+        """The conversation's transcript, as ``GET /api/sessions/{id}`` gives it: what the customer, the
+        assistant and staff wrote; ``handoff`` is true while a person has it."""
+        return transcript_json(manager, session_id)
 
     @router.post("/sessions/{session_id}/replies", status_code=201)
     def reply(session_id: str, body: ReplyIn) -> dict[str, Any]:

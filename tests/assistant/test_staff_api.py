@@ -60,7 +60,35 @@ def test_inbox_reply_and_hand_back_over_http(assistant, client: TestClient) -> N
     assert (waiting["session_id"], waiting["reason"], waiting["awaiting_reply"]) == (session_id, "wants a refund exception", True)
     assert sent.status_code == 201 and sent.json() == {"session_id": session_id, "sent": True}
     assert transcript["messages"][-1]["role"] == "agent" and transcript["agent"] == "Ana"
-    assert back.status_code == 200 and client.get("/api/staff/inbox", headers=staff()).json() == {"conversations": []}
+    assert back.status_code == 200 and client.get("/api/staff/inbox", headers=staff()).json() == {"total": 0, "conversations": []}
+
+
+def test_a_staff_key_reads_the_transcript_a_customer_key_does_not(assistant, client: TestClient) -> None:
+    # A helpdesk bridge told of a handoff (session id only) had no way to read the conversation with its
+    # staff key: the transcript was only on the customer API, which a staff key does not open.
+    session_id = client.post("/api/sessions", headers=staff(CUSTOMER_KEY)).json()["session_id"]
+    client.post(f"/api/sessions/{session_id}/messages", headers=staff(CUSTOMER_KEY), json={"text": "I want to talk to a person"})
+    client.post(f"/api/staff/sessions/{session_id}/replies", headers=staff(), json={"text": "Ana here.", "author": "Ana"})
+
+    read = client.get(f"/api/staff/sessions/{session_id}", headers=staff())
+    as_customer = client.get(f"/api/sessions/{session_id}", headers=staff(CUSTOMER_KEY))
+
+    assert read.status_code == 200 and read.json() == as_customer.json()
+    assert [m["role"] for m in read.json()["messages"]] == ["user", "assistant", "agent"] and read.json()["handoff"] is True
+    assert client.get(f"/api/staff/sessions/{session_id}", headers=staff(CUSTOMER_KEY)).status_code == 401
+    assert client.get("/api/staff/sessions/nope", headers=staff()).status_code == 404
+
+
+def test_the_inbox_says_how_many_a_person_has_when_it_lists_only_some(
+    assistant, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assistant.staff_api.INBOX_LIMIT", 2)
+    for _ in range(3):
+        assistant.manager.request_handoff(assistant.manager.start_session("api"), "wants a person")
+
+    inbox = client.get("/api/staff/inbox", headers=staff()).json()
+
+    assert (inbox["total"], len(inbox["conversations"])) == (3, 2)
 
 
 def test_bad_staff_requests_are_clear_errors(assistant, client: TestClient) -> None:
