@@ -3,7 +3,11 @@
 The notice has a ``text`` field, so a Slack or Mattermost incoming webhook shows it as it is (the
 customer's words escaped, so they cannot ping a channel or disguise a link); other tools read the other
 fields. It is sent by one background worker, after the turn is stored, so a slow or broken webhook never
-delays or loses a customer's turn: a failure is retried once, then logged.
+delays or loses a customer's turn. A webhook that is down or failing (no answer, a timeout, 5xx, 408, 429) is
+tried again after 1, 5, 30 and 120 s, so a restart of the receiving tool loses no notice; another refusal
+(a 4xx: a wrong or revoked URL) is not retried. A notice given up on is logged. Each notice has a
+``notice_id`` (also sent as the ``Idempotency-Key`` header), the same on every try of it, so a receiver that
+was only slow to answer can drop the second copy.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import logging
 import queue
 import threading
 import time
+import uuid
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -24,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MESSAGE_CHARS = 300  # how much of the customer's message the notice quotes
 QUEUE_SIZE = 100  # notices waiting to be sent; beyond that new ones are dropped (and logged)
+RETRY_DELAYS_S = (1.0, 5.0, 30.0, 120.0)  # waits before each new try of a notice the webhook did not take
+RETRIED_STATUSES = {408, 429}  # besides 5xx: the webhook may take the notice later
 
 
 def chat_escape(text: str) -> str:
@@ -32,18 +40,23 @@ def chat_escape(text: str) -> str:
 
 
 class HandoffNotifier:
-    """Posts a notice per handoff to ``url``: one try, one retry after ``retry_after_s``, ``timeout_s`` each.
+    """Posts a notice per handoff to ``url``: a try, then a try after each of ``retry_delays_s`` while the
+    webhook is down or failing (not after another 4xx), ``timeout_s`` each.
 
     ``send_later`` queues a notice for one worker thread, so a slow webhook holds one thread, not one per
     handoff; when ``QUEUE_SIZE`` notices are waiting, new ones are dropped with a warning.
     """
 
     def __init__(
-        self, url: str, timeout_s: float = 5.0, retry_after_s: float = 1.0, transport: httpx.BaseTransport | None = None
+        self,
+        url: str,
+        timeout_s: float = 5.0,
+        retry_delays_s: Sequence[float] = RETRY_DELAYS_S,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = url
         self.timeout_s = timeout_s
-        self.retry_after_s = retry_after_s
+        self.retry_delays_s = tuple(retry_delays_s)
         self._client = httpx.Client(transport=transport, timeout=timeout_s)
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=QUEUE_SIZE)
         self._worker: threading.Thread | None = None
@@ -61,6 +74,7 @@ class HandoffNotifier:
             text += f'\nLast message: "{chat_escape(quoted)}"'
         return {
             "text": text,
+            "notice_id": uuid.uuid4().hex,
             "session_id": session_id,
             "reason": reason,
             "customer_message": quoted,
@@ -68,17 +82,21 @@ class HandoffNotifier:
         }
 
     def send(self, body: dict[str, Any]) -> bool:
-        """POST the notice; True once the webhook accepted it (2xx)."""
-        for attempt in (1, 2):
+        """POST the notice, trying again after each of ``retry_delays_s`` while the webhook is down or failing;
+        True once it accepted it (2xx)."""
+        headers = {"Idempotency-Key": str(body["notice_id"])} if "notice_id" in body else {}
+        for delay in (*self.retry_delays_s, None):
             try:
-                response = self._client.post(self.url, json=body)
+                response = self._client.post(self.url, json=body, headers=headers)
                 if response.is_success:
                     return True
                 problem = f"HTTP {response.status_code}"
+                if response.status_code < 500 and response.status_code not in RETRIED_STATUSES:
+                    break  # the webhook refuses it (a wrong or revoked URL): trying again changes nothing
             except httpx.HTTPError as error:
                 problem = f"{type(error).__name__}: {error}"
-            if attempt == 1:
-                time.sleep(self.retry_after_s)
+            if delay is not None:
+                time.sleep(delay)
         log.warning("handoff notice for conversation %s not delivered to the webhook (%s)", body.get("session_id"), problem)
         return False
 
@@ -136,6 +154,21 @@ class NotifyingStore(StoreWrapper):
         handoff = next((e for e in events if isinstance(e, HandoffRequested)), None)
         if handoff is None or any(isinstance(e, AgentMessage) for e in events):
             return
-        message = next((e.text for e in reversed(events) if isinstance(e, UserMessage)), None)
+        message = _last_customer_message(events)
+        if message is None:  # handed off outside a turn (the API's handoff): the customer wrote earlier, if at all
+            message = self._stored_customer_message(session_id)
         at = datetime.fromtimestamp(handoff.timestamp, tz=timezone.utc)
         self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, at))
+
+    def _stored_customer_message(self, session_id: str) -> str | None:
+        """The customer's last message in the stored conversation; None when there is none or it cannot be
+        read (the handoff itself is stored: the notice goes out without the quote)."""
+        try:
+            return _last_customer_message(self.wrapped.load_events(session_id))
+        except Exception as error:
+            log.warning("handoff notice for conversation %s without the customer's message (%s)", session_id, type(error).__name__)
+            return None
+
+
+def _last_customer_message(events: Sequence[Event]) -> str | None:
+    return next((e.text for e in reversed(events) if isinstance(e, UserMessage)), None)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from assistant.app import Assistant
@@ -95,19 +96,61 @@ def test_staff_taking_over_themselves_sends_no_notice(webhook: Webhook, kb_dir) 
     assert app.manager.tracker(session_id).with_person
 
 
-@pytest.mark.parametrize("webhook", [[503]], indirect=True)
-def test_a_failed_post_is_retried_once(webhook: Webhook) -> None:
-    notifier = HandoffNotifier(webhook.url, retry_after_s=0.01)
+@pytest.mark.parametrize("webhook", [[503, 429, 502]], indirect=True)
+def test_a_failing_webhook_is_tried_again_until_it_takes_the_notice(webhook: Webhook) -> None:
+    # It was tried once more after 1 s: a helpdesk restarting for a few seconds lost the notice for good.
+    notifier = HandoffNotifier(webhook.url, retry_delays_s=(0.01, 0.01, 0.01, 0.01))
 
     assert notifier.send(notifier.notice("abc", "asked for a person", "x" * (MESSAGE_CHARS + 50)))
 
-    assert len(webhook.bodies) == 2  # the 503, then the retry
-    assert webhook.bodies[1]["customer_message"] == "x" * MESSAGE_CHARS + "…"
+    assert len(webhook.bodies) == 4  # 503, 429, 502, then taken
+    assert len({body["notice_id"] for body in webhook.bodies}) == 1  # one id on every try: a receiver drops copies
+    assert webhook.bodies[3]["customer_message"] == "x" * MESSAGE_CHARS + "…"
+
+
+def test_a_webhook_down_for_a_while_still_gets_the_notice_with_its_idempotency_key() -> None:
+    tries: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        tries.append(request)
+        if len(tries) < 3:
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(200)
+
+    notifier = HandoffNotifier("http://helpdesk.example/hook", retry_delays_s=(0.01,) * 4, transport=httpx.MockTransport(receiver))
+    body = notifier.notice("abc", "asked for a person", "hello")
+
+    assert notifier.send(body) is True and len(tries) == 3
+    assert {request.headers["idempotency-key"] for request in tries} == {body["notice_id"]}
+
+
+@pytest.mark.parametrize("webhook", [[404]], indirect=True)
+def test_a_webhook_that_refuses_the_notice_is_not_tried_again(webhook: Webhook, caplog: pytest.LogCaptureFixture) -> None:
+    notifier = HandoffNotifier(webhook.url, retry_delays_s=(0.01, 0.01))
+
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert notifier.send(notifier.notice("abc", "asked for a person", None)) is False
+
+    assert len(webhook.bodies) == 1 and "HTTP 404" in caplog.text
+
+
+def test_a_handoff_through_the_api_quotes_what_the_customer_wrote_before(webhook: Webhook, kb_dir) -> None:
+    # The notice of a handoff outside a turn quoted nothing ("customer_message": null), though the customer had written.
+    app = assistant_with_webhook(webhook.url, kb_dir)
+    session_id = app.manager.handle(None, "How long is a password reset link valid? Mail me at ann@example.com").session_id
+
+    app.manager.request_handoff(session_id, "wants a refund exception")
+    wait_for_notices(app)
+
+    [body] = webhook.bodies
+    assert body["reason"] == "wants a refund exception"
+    assert body["customer_message"].startswith("How long is a password reset link valid?")
+    assert "ann@example.com" not in body["customer_message"]  # as stored: redacted
 
 
 def test_a_webhook_that_is_down_is_logged_and_the_turn_is_kept(kb_dir, caplog: pytest.LogCaptureFixture) -> None:
     app = assistant_with_webhook("http://127.0.0.1:9/hooks/support", kb_dir)  # nothing listens on port 9
-    app.store.notifier.retry_after_s = 0.01
+    app.store.notifier.retry_delays_s = (0.01,)
 
     with caplog.at_level(logging.WARNING, logger="assistant.notify"):
         result = app.manager.handle(None, "I want to talk to a human")
