@@ -62,7 +62,13 @@ class MessageIn(BaseModel):
 
 
 class HandoffIn(BaseModel):
-    reason: str = Field("requested through the API", max_length=500)
+    reason: str = Field("requested through the API", max_length=500, description="Why, for staff; blank: the default.")
+
+    @field_validator("reason")
+    @classmethod
+    def _blank_is_the_default(cls, value: str) -> str:
+        """A blank reason showed in the Inbox and the staff notice as nothing ("waiting for a person ()")."""
+        return value.strip() or "requested through the API"
 
 
 class FeedbackIn(BaseModel):

@@ -338,6 +338,15 @@ def test_asking_for_a_person_again_while_one_has_the_conversation_changes_nothin
     assert len(handoffs) == 1  # one open handoff, one notice to staff
 
 
+def test_a_blank_handoff_reason_is_the_default_one(assistant, client: TestClient) -> None:
+    session_id = client.post("/api/sessions").json()["session_id"]
+
+    assert client.post(f"/api/sessions/{session_id}/handoff", json={"reason": "   "}).status_code == 200
+
+    [handoff] = [e for e in assistant.manager.store.load_events(session_id) if e.type_name == "handoff"]
+    assert handoff.reason == "requested through the API"
+
+
 def test_the_customer_can_cancel_a_handoff_over_the_api(assistant, client: TestClient) -> None:
     session_id = client.post("/api/sessions").json()["session_id"]
     client.post(f"/api/sessions/{session_id}/handoff")
