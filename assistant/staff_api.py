@@ -7,9 +7,10 @@ The request-size limit of the rest of the API applies (``assistant.api_security`
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Security
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import Engine
@@ -18,6 +19,8 @@ from assistant.api import dialog_errors, transcript_json
 from assistant.api_security import ApiKeys, presented_keys
 from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person
 from dialog.manager import DialogManager
+
+log = logging.getLogger(__name__)
 
 # A name to show the customer: blanks around it dropped, so "   " is refused rather than shown as nothing.
 StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -41,10 +44,16 @@ class HandBackIn(BaseModel):
 def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -> APIRouter:
     """The staff routes over ``manager`` (replies, hand-backs) and ``engine`` (the inbox), behind ``keys``."""
 
-    def staff_key(authorization: str = Header("", include_in_schema=False), x_api_key: str = Header("", include_in_schema=False)) -> None:
+    def staff_key(
+        request: Request, authorization: str = Header("", include_in_schema=False), x_api_key: str = Header("", include_in_schema=False)
+    ) -> None:
         if not keys:
             raise HTTPException(status_code=403, detail=STAFF_OFF)
-        if not any(keys.check(key) for key in presented_keys(authorization, x_api_key)):
+        presented = presented_keys(authorization, x_api_key)
+        if not any(keys.check(key) for key in presented):
+            if presented:  # as the customer API does: the address, never the key
+                client = request.client.host if request.client else "?"
+                log.warning("refused an invalid staff key from %s for %s", client, request.url.path)
             raise HTTPException(
                 status_code=401,
                 detail="The staff API needs a staff key ('Authorization: Bearer KEY' or 'X-API-Key'); this one is missing or not valid.",

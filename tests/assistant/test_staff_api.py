@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -45,6 +47,15 @@ def test_staff_and_customer_keys_open_only_their_own_api(client: TestClient) -> 
     assert client.get("/api/staff/inbox", headers={"X-API-Key": STAFF_KEY}).status_code == 200
     assert client.post("/api/sessions", headers=staff(STAFF_KEY)).status_code == 401
     assert client.post("/api/sessions", headers=staff(CUSTOMER_KEY)).status_code == 201
+
+
+def test_a_wrong_staff_key_is_logged_with_the_address_not_the_key(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="assistant.staff_api"):
+        client.get("/api/staff/inbox")  # no key: nothing to log
+        client.get("/api/staff/inbox", headers=staff("guessed-key-0123456789"))
+
+    [line] = [r.getMessage() for r in caplog.records if r.name == "assistant.staff_api"]
+    assert "refused an invalid staff key from testclient for /api/staff/inbox" == line and "guessed" not in caplog.text
 
 
 def test_inbox_reply_and_hand_back_over_http(assistant, client: TestClient) -> None:
