@@ -23,7 +23,8 @@ from typing import Any
 
 import httpx
 
-from dialog.events import AgentMessage, Event, HandoffRequested, UserMessage
+from assistant.store.inbox import UNREACHABLE_CHANNEL
+from dialog.events import AgentMessage, Event, HandoffRequested, SessionStarted, UserMessage
 from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,8 @@ class HandoffNotifier:
 
 class NotifyingStore(StoreWrapper):
     """A ConversationStore that sends a notice for each handoff it saves. A conversation that staff take
-    over themselves (their reply is saved with the handoff) sends none."""
+    over themselves (their reply is saved with the handoff) sends none, nor does one the Inbox leaves out
+    (a /v1/chat/completions request: no chat a reply could reach)."""
 
     def __init__(self, store: ConversationStore, notifier: HandoffNotifier) -> None:
         super().__init__(store)
@@ -154,20 +156,23 @@ class NotifyingStore(StoreWrapper):
         handoff = next((e for e in events if isinstance(e, HandoffRequested)), None)
         if handoff is None or any(isinstance(e, AgentMessage) for e in events):
             return
-        message = _last_customer_message(events)
-        if message is None:  # handed off outside a turn (the API's handoff): the customer wrote earlier, if at all
-            message = self._stored_customer_message(session_id)
+        stored = self._stored_events(session_id)
+        started = next((e for e in stored if isinstance(e, SessionStarted)), None)
+        if started is not None and started.channel == UNREACHABLE_CHANNEL:
+            return  # /v1/chat/completions: not in the Inbox, and no chat where a reply could reach the customer
+        # the customer's words of this turn; handed off outside a turn (the API's handoff), the last before it
+        message = _last_customer_message(events) or _last_customer_message(stored)
         at = datetime.fromtimestamp(handoff.timestamp, tz=timezone.utc)
         self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, at))
 
-    def _stored_customer_message(self, session_id: str) -> str | None:
-        """The customer's last message in the stored conversation; None when there is none or it cannot be
-        read (the handoff itself is stored: the notice goes out without the quote)."""
+    def _stored_events(self, session_id: str) -> list[Event]:
+        """The stored conversation (for its channel and the customer's last message); empty when it cannot be
+        read: the handoff itself is stored, and the notice goes out without what it would have taken from it."""
         try:
-            return _last_customer_message(self.wrapped.load_events(session_id))
+            return self.wrapped.load_events(session_id)
         except Exception as error:
-            log.warning("handoff notice for conversation %s without the customer's message (%s)", session_id, type(error).__name__)
-            return None
+            log.warning("handoff notice for conversation %s sent without reading the conversation (%s)", session_id, type(error).__name__)
+            return []
 
 
 def _last_customer_message(events: Sequence[Event]) -> str | None:
