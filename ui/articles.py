@@ -10,6 +10,7 @@ entry's id (``faq#<entry>`` links to ``/kb/faq#<entry>``).
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,10 +29,13 @@ def paragraphs(text: str) -> str:
     return "".join(f"<p>{'<br>'.join(html.escape(line) for line in block.splitlines())}</p>" for block in blocks if block)
 
 
-def faq_body(entries: list[Document]) -> str:
-    """One ``<h2 id=entry>`` question and its answer per FAQ entry, in file order (under the page's h1)."""
+def faq_body(entries: list[Document], only: Collection[str] | None = None) -> str:
+    """One ``<h2 id=entry>`` question and its answer per FAQ entry, in file order (under the page's h1);
+    with ``only``, just the entries whose ids it holds."""
     parts = ["<h1>Frequently asked questions</h1>"]
     for entry in entries:
+        if only is not None and entry.doc_id not in only:
+            continue
         anchor = entry.doc_id.partition("#")[2]
         parts.append(f'<h2 id="{html.escape(anchor)}">{html.escape(entry.title)}</h2>{paragraphs(entry.text)}')
     return "".join(parts)
@@ -49,19 +53,25 @@ def article_body(document: Document, suffix: str) -> str:
     return body if titled else f"<h1>{html.escape(document.title)}</h1>{body}"
 
 
-def render_document(source: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS) -> str:
-    """The HTML body for the file ``source`` indexed as ``doc_id`` (an FAQ file: its entries' prefix).
+def render_document(
+    source: Path, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, only: frozenset[str] | None = None
+) -> str:
+    """The HTML body for the file ``source`` indexed as ``doc_id`` (an FAQ file: its entries' prefix; with
+    ``only``, just the entries whose ids it holds).
 
     Raises ``retrieval.errors.UnreadableFile`` (or OSError) when the file can no longer be read.
     """
     stat = source.stat()
-    return _cached_render(str(source), doc_id, tuple(faq_columns), (stat.st_mtime_ns, stat.st_size))
+    entries = None if only is None else frozenset(key for key in only if key.startswith(f"{doc_id}#"))
+    return _cached_render(str(source), doc_id, tuple(faq_columns), (stat.st_mtime_ns, stat.st_size), entries)
 
 
 @lru_cache(maxsize=64)
-def _cached_render(source: str, doc_id: str, faq_columns: tuple[str, str], stamp: tuple[int, int]) -> str:
+def _cached_render(
+    source: str, doc_id: str, faq_columns: tuple[str, str], stamp: tuple[int, int], only: frozenset[str] | None = None
+) -> str:
     """``render_document``, remembered while the file is unchanged (``stamp``): a PDF is parsed once."""
     documents = load_file(Path(source), doc_id, faq_columns)
     if documents[0].kind == "faq":
-        return faq_body(documents)
+        return faq_body(documents, only)
     return article_body(documents[0], Path(source).suffix.lower())

@@ -22,7 +22,7 @@ from dialog.manager import DialogManager
 from dialog.replies import DEFAULT_REPLIES
 from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
-from retrieval.retriever import Retriever
+from retrieval.retriever import Retriever, matches
 from ui.articles import render_document
 from ui.chat import CSS, PAGE_HEAD, THEME, notice_css
 from ui.embed import widget_script
@@ -53,19 +53,31 @@ def article_page(
     retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, back: str = DEFAULT_REPLIES.article_back
 ) -> HTMLResponse:
     """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in the
-    index only, under a link back to the chat (``back``). An FAQ file's id (or one entry's) shows all its entries."""
+    index only, under a link back to the chat (``back``). An FAQ file's id (or one entry's) shows all its entries.
+    With ``search_filters``, only documents (and FAQ entries) that pass them are shown: the others are a 404."""
     documents = retriever.index.documents
+    shown = served_documents(retriever)
+    if shown is not None:  # a server with search_filters shows only what its searches can find (another brand's not)
+        documents = {key: info for key, info in documents.items() if key in shown}
     source = documents.get(doc_id, {}).get("source")
     if source is None:  # an FAQ file: its entries are indexed as "<file id>#<entry>"
         source = next((info["source"] for key, info in documents.items() if key.startswith(f"{doc_id}#")), None)
     if source is None or not Path(source).is_file():
         raise HTTPException(status_code=404, detail=f"No article {doc_id!r} in the knowledge base.")
     try:
-        body = render_document(Path(source), doc_id.partition("#")[0], faq_columns)
+        body = render_document(Path(source), doc_id.partition("#")[0], faq_columns, only=shown)
     except (UnreadableFile, OSError):
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
     page = PAGE.format(title=page_title(body, doc_id), body=body, back=html.escape(back))
     return HTMLResponse(page, headers=ARTICLE_HEADERS)
+
+
+def served_documents(retriever: Retriever) -> frozenset[str] | None:
+    """The ids of the documents the retriever's ``search_filters`` let its searches find; None when it has none."""
+    filters = retriever.options.filters
+    if not filters:
+        return None
+    return frozenset(chunk.doc_id for chunk in retriever.index.chunks.values() if matches(chunk, filters))
 
 
 def missing_article_page(reason: str, back: str = DEFAULT_REPLIES.article_back) -> HTMLResponse:

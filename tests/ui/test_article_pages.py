@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.app import Assistant
+from assistant.config import load_settings
 from conftest import write_files
 from pdf_samples import make_pdf
 from retrieval.ingest import ingest
@@ -128,3 +129,30 @@ def test_faq_page_uses_the_configured_columns(assistant: Assistant, tmp_path: Pa
 
     assert response.status_code == 200
     assert '<h2 id="wo-ist-das-lager">Wo ist das Lager?</h2><p>In Rotterdam.</p>' in response.text
+
+
+BRANDS = {
+    "brand-a/returns.md": "# Alpine returns\n\nReturn within 60 days.\n",
+    "brand-b/returns.md": "# Beacon returns\n\nReturn within 14 days.\n",
+    "faq.csv": "question,answer,tags\nDo you ship to Norway?,Alpine ships there.,brand-a\n"
+    "Do you ship to Iceland?,Beacon does not.,brand-b\nWhen are you open?,9 to 5.,\"brand-a, brand-b\"\n",
+}
+
+
+def test_a_server_with_search_filters_shows_no_other_brands_article_or_faq_entry(tmp_path: Path) -> None:
+    """Two brands on one index: brand A's server (search_filters tag=brand-a) cites only brand A, so its article
+    pages (where a citation without a URL links) must not show brand B's article or FAQ entries either."""
+    settings = load_settings(
+        embedder="hash", generator="scripted", answer_mode="generative", search_filters={"tag": ["brand-a", "shared"]}
+    )
+    brand_a = Assistant(settings)
+    ingest([write_files(tmp_path / "kb-brands", BRANDS)], brand_a.embedder, settings.index_dir)
+
+    with TestClient(create_app(ChatPage(brand_a.manager).build(), brand_a.retriever)) as web:
+        own, other, faq = web.get("/kb/brand-a/returns"), web.get("/kb/brand-b/returns"), web.get("/kb/faq")
+
+    assert own.status_code == 200 and "Return within 60 days." in own.text
+    assert other.status_code == 404 and "Beacon" not in other.text
+    assert faq.status_code == 200
+    assert "Alpine ships there." in faq.text and "9 to 5." in faq.text
+    assert "Iceland" not in faq.text and "Beacon" not in faq.text
