@@ -109,7 +109,8 @@ class Settings(BaseSettings):
     )
     search_filters: dict[str, str | list[str]] = Field(
         default_factory=dict, description="Every search only finds chunks matching these metadata filters, e.g. {language = \"de\"} or "
-        "{tag = [\"brand-a\", \"shared\"]}; keys: source, doc_id, language, kind, tag or any chunk metadata key (docs/retrieval.md).",
+        "{tag = [\"brand-a\", \"shared\"]}; keys: source, doc_id, language, kind, tag (docs/retrieval.md); a filter no document "
+        "passes is logged when the index loads.",
     )
 
     # -- generator: backend, fine-tuned folder, batching, remote server, abstention (owner: lm; docs/lm.md) --

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -67,6 +68,34 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
     return True
 
 
+def filter_problems(chunks: Iterable[Chunk], filters: Mapping[str, Any]) -> list[str]:
+    """What in ``filters`` no indexed chunk has, one sentence each: a key no chunk carries, a value no chunk
+    matches (a typo'd tag: every search finds nothing and every answer is declined), or filters that each
+    match but never together. Empty when every filter value matches some chunk, or when there are no chunks."""
+    chunks = list(chunks)
+    if not filters or not chunks:
+        return []
+    keys = {"source", "doc_id", "tag"} | {key for chunk in chunks for key in chunk.metadata if key != "tags"}
+    problems = []
+    for key, wanted in filters.items():
+        if key not in keys:
+            problems.append(f"no document has the metadata key {key!r} (keys: {', '.join(sorted(keys))})")
+            continue
+        options = wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+        missing = [option for option in options if not any(matches(chunk, {key: option}) for chunk in chunks)]
+        if missing:
+            shown = ", ".join(repr(option) for option in missing)
+            values = sorted(
+                {str(tag) for chunk in chunks for tag in chunk.metadata.get("tags") or []} if key == "tag"
+                else {str(chunk.metadata.get(key)) for chunk in chunks} if key not in ("source", "doc_id") else set()
+            )
+            known = f" ({key} values: {', '.join(values[:20])}{' ...' if len(values) > 20 else ''})" if values else ""
+            problems.append(f"no document has {key} {shown}{known}")
+    if not problems and not any(matches(chunk, filters) for chunk in chunks):
+        problems.append("no document passes all of them together")
+    return problems
+
+
 class Retriever:
     """Search over a saved index. The index loads on first use and reloads when it changes on disk.
 
@@ -123,7 +152,21 @@ class Retriever:
                     )
                     return self._index
                 self._index, self._keyword, self._loaded_stamp = index, None, stamp
+                self._warn_about_filters(index)
             return self._index
+
+    def _warn_about_filters(self, index: VectorIndex) -> None:
+        """Log what in the ``search_filters`` no indexed document has (on each load, so also after an ingest that
+        took a tag away): a filter that matches nothing silently turns every answer into a decline."""
+        filters = self.options.filters
+        problems = filter_problems(index.chunks.values(), filters)
+        if problems:
+            nothing = not any(matches(chunk, filters) for chunk in index.chunks.values())
+            logger.warning(
+                "search_filters %s: %s; %s", json.dumps(dict(filters), ensure_ascii=False), "; ".join(problems),
+                "every search finds nothing, so every question is declined" if nothing
+                else "searches find only documents that pass every filter",
+            )
 
     def _manifest_stamp(self) -> tuple[int, int] | None:
         """The manifest's (inode, mtime): every save writes a new one; None while there is none."""

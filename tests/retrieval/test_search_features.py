@@ -58,6 +58,33 @@ def test_filters_in_the_options_apply_to_every_search(index_dir: Path) -> None:
     assert retriever.search("refund", k=5, filters={"doc_id": "shipping"}) == []  # both filters apply
 
 
+@pytest.mark.parametrize(
+    ("filters", "said"),
+    [
+        ({"brand": "brand-a"}, "no document has the metadata key 'brand' (keys: doc_id, kind, language, source, tag)"),
+        ({"tag": "shiping"}, "no document has tag 'shiping' (tag values: "),
+        ({"language": ["zh", "EN"]}, "no document has language 'EN' (language values: en, zh)"),
+        ({"language": "zh", "doc_id": "shipping"}, "no document passes all of them together"),
+    ],
+)
+def test_search_filters_that_match_no_document_are_logged_with_what_there_is(
+    index_dir: Path, filters: dict, said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A brand's server whose filter has a typo or a key no document has declined every question without a word."""
+    retriever = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(filters=filters))
+
+    retriever.search("How long does shipping take?", k=3)
+
+    assert said in caplog.text and "search_filters" in caplog.text
+
+
+def test_search_filters_that_all_match_are_not_logged(index_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    retriever = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(filters={"tag": ["zh", "shipping"]}))
+
+    assert retriever.search("How long does shipping take?", k=3)
+    assert "search_filters" not in caplog.text
+
+
 def test_reranker_reorders_the_candidates(index_dir: Path) -> None:
     plain = Retriever(HashEmbedder(), index_dir, method="hybrid")
     reranked = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(rerank_top=10), reranker=OverlapReranker())
