@@ -165,6 +165,8 @@ def load_markdown(path: Path, doc_id: str, notes: list[tuple[str, str]] | None =
     else the file name.
     """
     front, text = split_front_matter(read_text_file(path, notes))
+    if notes is not None:
+        notes.extend((str(path), problem) for problem in front.problems)
     text = setext_to_atx(text)
     if not text.strip():
         raise UnreadableFile("no text after the front matter")

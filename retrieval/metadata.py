@@ -28,13 +28,42 @@ class FrontMatter:
     tags: tuple[str, ...] = ()
     url: str | None = None
     language: str | None = None
+    problems: tuple[str, ...] = ()  # keys ignored for having the wrong type, each in a sentence
+
+
+_NULLS = {"~", "null", "Null", "NULL"}  # YAML's spellings of "no value", which the text-only loader keeps as text
 
 
 def _text(value: object) -> str | None:
     """A scalar as stripped text; None for a missing or empty value."""
     if value is None:
         return None
-    return str(value).strip() or None
+    text = str(value).strip()
+    return None if not text or text in _NULLS else text
+
+
+def _typed(data: dict[str, object]) -> tuple[dict[str, object], tuple[str, ...]]:
+    """``data`` without the used keys whose values have the wrong type (``title``, ``url`` and ``language``
+    take text; ``tags`` text or a list of texts, whose nested lists or mappings are left out), and a
+    sentence for each thing left out: ``language: [en, de]`` or ``tags: {brand: b}`` became nonsense
+    values (``['en', 'de']``) that no filter matched."""
+    kept, problems = dict(data), []
+    for key in ("title", "url", "language", "lang"):
+        if isinstance(kept.get(key), (list, dict)):
+            problems.append(f"front matter {key} is a {'list' if isinstance(kept[key], list) else 'mapping'}, not text; ignored")
+            del kept[key]
+    tags = kept.get("tags")
+    if isinstance(tags, str) and _text(tags) is None:  # tags: ~
+        kept["tags"] = None
+    elif isinstance(tags, dict):
+        problems.append("front matter tags is a mapping, not a list; ignored (write tags: [brand-a, shared])")
+        del kept["tags"]
+    elif isinstance(tags, list):
+        odd = [item for item in tags if isinstance(item, (list, dict))]
+        if odd:
+            problems.append(f"front matter tags holds {len(odd)} nested list(s) or mapping(s), left out (write tags: [brand-a, shared])")
+        kept["tags"] = [item for item in tags if not isinstance(item, (list, dict)) and _text(item) is not None]
+    return kept, tuple(problems)
 
 
 def web_link(value: object) -> str | None:
@@ -57,13 +86,15 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
     """(metadata, the text after the block); the text unchanged when it has no front matter.
 
     A block that is not a YAML mapping (prose between two rules) is not front matter. Invalid YAML
-    raises UnreadableFile naming the problem, so the file is skipped rather than indexed with it.
+    raises UnreadableFile naming the problem, so the file is skipped rather than indexed with it. Values
+    are read as written (no YAML booleans or dates); a used key of the wrong type is left out and named in
+    ``problems``.
     """
     match = _FRONT_MATTER.match(text)
     if not match:
         return FrontMatter(), text
-    try:
-        data = yaml.safe_load(match.group(1))
+    try:  # every scalar as written: `language: no` (Norwegian) or a tag `on` is text, not YAML 1.1's false / true
+        data = yaml.load(match.group(1), Loader=yaml.BaseLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""  # +1 for 0-based, +1 for the opening ---
@@ -73,12 +104,13 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         data = {}
     if not isinstance(data, dict):
         return FrontMatter(), text
-    data = {str(key).strip().lower(): value for key, value in data.items()}
+    data, problems = _typed({str(key).strip().lower(): value for key, value in data.items()})
     front = FrontMatter(
         title=_text(data.get("title")),
         tags=parse_tags(data.get("tags")),
         url=web_link(data.get("url")),
         language=_language(data.get("language", data.get("lang"))),
+        problems=problems,
     )
     return front, text[match.end() :]
 

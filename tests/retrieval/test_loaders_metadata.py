@@ -91,6 +91,44 @@ def test_front_matter_tag_shapes(tmp_path: Path, front: str, tags: tuple[str, ..
     assert document.tags == ("guides", *tags)
 
 
+@pytest.mark.parametrize(
+    ("front", "tags", "language"),
+    [
+        ("tags: [no, se, on]\nlanguage: no\n", ("no", "se", "on"), "no"),  # Norway, Norwegian: not YAML 1.1's false
+        ("tags: [2024-01-01, 1.10, null]\n", ("2024-01-01", "1.10"), "en"),  # as written; null is no tag
+        ("tags: ~\n", (), "en"),
+    ],
+)
+def test_front_matter_values_are_read_as_written(tmp_path: Path, front: str, tags: tuple[str, ...], language: str) -> None:
+    document = load_one(tmp_path, "brand-a/page.md", f"---\n{front}---\n\n# Page\n\nBody text of the page.\n")
+
+    assert (document.tags, document.language) == (("brand-a", *tags), language)
+
+
+def test_front_matter_keys_of_the_wrong_type_are_left_out_with_a_note(tmp_path: Path) -> None:
+    """``tags: {brand: brand-b}`` was the tag "{'brand': 'brand-b'}" and ``language: [en, de]`` the language
+    "['en', 'de']", silently: no filter matched them."""
+    front = "title: [Listy, title]\ntags:\n  - [brand-b, vip]\n  - shared\nlanguage: [en, de]\n"
+    root = write_files(tmp_path / "kb", {
+        "brand-a/nested.md": f"---\n{front}---\n\n# Nested\n\nBody text.\n",
+        "brand-a/mapping.md": "---\ntags: {brand: brand-b}\n---\n\n# Mapping\n\nBody text.\n",
+    })
+
+    report = load_paths([root])
+
+    documents = {d.doc_id: d for d in report.documents}
+    nested, mapping = documents["brand-a/nested"], documents["brand-a/mapping"]
+    assert (nested.title, nested.tags, nested.language) == ("Nested", ("brand-a", "shared"), "en")
+    assert mapping.tags == ("brand-a",)
+    notes = sorted((Path(path).name, note) for path, note in report.notes)
+    assert notes == [
+        ("mapping.md", "front matter tags is a mapping, not a list; ignored (write tags: [brand-a, shared])"),
+        ("nested.md", "front matter language is a list, not text; ignored"),
+        ("nested.md", "front matter tags holds 1 nested list(s) or mapping(s), left out (write tags: [brand-a, shared])"),
+        ("nested.md", "front matter title is a list, not text; ignored"),
+    ]
+
+
 def test_faq_json_tag_list_is_kept_as_tags(tmp_path: Path) -> None:
     rows = [{"question": "Can I pay with Bitcoin?", "answer": "No.", "tags": ["billing", "crypto"]}]
 
