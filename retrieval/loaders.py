@@ -18,7 +18,7 @@ from pathlib import Path
 from retrieval.chunking import first_heading, setext_to_atx
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
-from retrieval.metadata import parse_tags, split_front_matter, web_link
+from retrieval.metadata import language_code, parse_tags, split_front_matter, web_link
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = {".txt"}
@@ -310,7 +310,7 @@ def faq_documents(rows: Iterable[dict[str, str]], source: str, doc_id: str) -> l
                 source=source,
                 kind="faq",
                 url=web_link(row.get("url")),
-                language=row.get("language") or detect_language(text),
+                language=language_code(row.get("language")) or detect_language(text),  # de-DE, DE: de, as elsewhere
                 tags=tuple(dict.fromkeys(folder_tags(doc_id) + parse_tags(row.get("tags")))),
             )
         )

@@ -76,8 +76,8 @@ def web_link(value: object) -> str | None:
     return text if re.match(r"(?:https?://|/)", text, re.IGNORECASE) and not re.search(r"[\s<>\"']", text) else None
 
 
-def _language(value: object) -> str | None:
-    """The primary language subtag, as the HTML loader reads ``<html lang>``: ``en-GB`` -> ``en``."""
+def language_code(value: object) -> str | None:
+    """The primary language subtag, as the HTML loader reads ``<html lang>``: ``en-GB`` -> ``en``, ``EN`` -> ``en``."""
     text = _text(value)
     return re.split(r"[-_]", text)[0].lower() if text else None
 
@@ -109,7 +109,7 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         title=_text(data.get("title")),
         tags=parse_tags(data.get("tags")),
         url=web_link(data.get("url")),
-        language=_language(data.get("language", data.get("lang"))),
+        language=language_code(data.get("language", data.get("lang"))),
         problems=problems,
     )
     return front, text[match.end() :]

@@ -137,6 +137,15 @@ def test_faq_json_tag_list_is_kept_as_tags(tmp_path: Path) -> None:
     assert entry.tags == ("billing", "crypto")
 
 
+def test_faq_language_is_its_primary_subtag_as_in_front_matter_and_html(tmp_path: Path) -> None:
+    """An FAQ's "de-DE" or "EN" stayed as written, so a server with search_filters language=de lost those entries."""
+    faq = "question,answer,language\nWo ist mein Paket?,Im Lager.,de-DE\nWhere is my parcel?,In the warehouse.,EN\n"
+
+    entries = load_paths([write_files(tmp_path / "kb", {"faq.csv": faq})]).documents
+
+    assert [entry.language for entry in entries] == ["de", "en"]
+
+
 def test_faq_csv_tags_may_be_bracketed(tmp_path: Path) -> None:
     [entry] = load_paths([write_files(tmp_path / "kb", {"faq.csv": 'question,answer,tags\nQ?,A.,"[billing; vip]"\n'})]).documents
 
