@@ -82,6 +82,9 @@ def filter_problems(chunks: Iterable[Chunk], filters: Mapping[str, Any]) -> list
             problems.append(f"no document has the metadata key {key!r} (keys: {', '.join(sorted(keys))})")
             continue
         options = wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+        if not options:
+            problems.append(f"{key} = [] lists no value, so no document passes it")
+            continue
         missing = [option for option in options if not any(matches(chunk, {key: option}) for chunk in chunks)]
         if missing:
             shown = ", ".join(repr(option) for option in missing)

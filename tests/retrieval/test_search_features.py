@@ -65,6 +65,7 @@ def test_filters_in_the_options_apply_to_every_search(index_dir: Path) -> None:
         ({"tag": "shiping"}, "no document has tag 'shiping' (tag values: "),
         ({"language": ["zh", "EN"]}, "no document has language 'EN' (language values: en, zh)"),
         ({"language": "zh", "doc_id": "shipping"}, "no document passes all of them together"),
+        ({"tag": []}, "tag = [] lists no value, so no document passes it"),
     ],
 )
 def test_search_filters_that_match_no_document_are_logged_with_what_there_is(
