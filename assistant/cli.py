@@ -99,7 +99,7 @@ def parse_filters(items: list[str]) -> dict[str, str | list[str]]:
 @index_app.command("status")
 def index_status(
     ctx: typer.Context,
-    documents: Annotated[bool, typer.Option("--documents", help="Also list every document: its id (for index remove), chunks and file.")] = False,
+    documents: Annotated[bool, typer.Option("--documents", help="Also list every document: its id (for index remove), chunks, file, language and tags (what search_filters select by).")] = False,
 ) -> None:
     """Show what the index holds, and check it against the configured embedder and its checksums; also
     documents whose files are gone, and vectors kept by an ingest that did not finish."""
@@ -121,9 +121,12 @@ def index_status(
         out.print(f"{'unfinished':>16}: an ingest that did not finish kept {kept} embedded text(s) in "
                   f"{checkpoint_path(settings.index_dir)}; the next ingest reads them back", highlight=False, soft_wrap=True, markup=False)
     if documents:
-        counts = index.chunk_counts()
-        lines = ["document\tchunks\tfile"]  # tab-separated, as written (rich would turn the tabs into spaces)
-        lines += [f"{doc_id}\t{counts[doc_id]}\t{info.get('source', '')}" for doc_id, info in sorted(index.documents.items())]
+        counts, labels = index.chunk_counts(), index.document_labels()
+        lines = ["document\tchunks\tfile\tlanguage\ttags"]  # tab-separated, as written (rich would turn the tabs into spaces)
+        lines += [
+            f"{doc_id}\t{counts[doc_id]}\t{info.get('source', '')}\t{labels.get(doc_id, ('', ()))[0]}\t{','.join(labels.get(doc_id, ('', ()))[1])}"
+            for doc_id, info in sorted(index.documents.items())
+        ]
         sys.stdout.write("\n".join(lines) + "\n")
 
 

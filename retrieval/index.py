@@ -244,6 +244,13 @@ class VectorIndex:
         """How many chunks each document has, by document id."""
         return Counter(chunk.doc_id for chunk in self.chunks.values())
 
+    def document_labels(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each document's language and tags, what ``search_filters`` select by (its chunks all share them)."""
+        return {
+            chunk.doc_id: (str(chunk.metadata.get("language") or ""), tuple(chunk.metadata.get("tags") or ()))
+            for chunk in self.chunks.values()
+        }
+
     # -- persistence -------------------------------------------------------------------------
 
     def manifest(self) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
 
 LOCK_WAIT_SECONDS = 10.0  # how long a page action waits for an ingest running elsewhere before it gives up
-DOCUMENT_COLUMNS = ["Document", "Chunks", "File"]
+DOCUMENT_COLUMNS = ["Document", "Chunks", "File", "Language", "Tags"]  # language and tags: what search_filters select by
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and "_"
 
 
@@ -116,8 +116,11 @@ class KnowledgeBaseAdmin:
         except IndexLoadError as error:
             return f"**No usable index.** {error}", pd.DataFrame([], columns=DOCUMENT_COLUMNS)
         manifest = index.manifest()
-        counts = index.chunk_counts()
-        rows = [[doc_id, counts[doc_id], Path(info["source"]).name] for doc_id, info in sorted(index.documents.items())]
+        counts, labels = index.chunk_counts(), index.document_labels()
+        rows = [
+            [doc_id, counts[doc_id], Path(info["source"]).name, labels.get(doc_id, ("", ()))[0], ", ".join(labels.get(doc_id, ("", ()))[1])]
+            for doc_id, info in sorted(index.documents.items())
+        ]
         text = (
             f"**{manifest['documents']} document(s), {manifest['chunks']} chunk(s)** · embedder `{manifest['embedder']}` · "
             f"{manifest['index_type']} · last update {manifest['updated_at'] or '—'}"

@@ -109,9 +109,10 @@ def test_index_status_lists_the_documents_ids_to_remove(runner: CliRunner, inges
 
     assert result.exit_code == 0, result.output
     rows = [line.split("\t") for line in result.stdout.splitlines() if "\t" in line]
-    assert rows[0] == ["document", "chunks", "file"]
+    assert rows[0] == ["document", "chunks", "file", "language", "tags"]
     policy = next(row for row in rows[1:] if row[0] == "returns/return-policy")
     assert int(policy[1]) >= 1 and policy[2] == str((kb_dir / "returns" / "return-policy.md").resolve())
+    assert policy[3:] == ["en", "returns"]  # what search_filters select by (a brand's tag), which nothing showed
     assert {row[0] for row in rows[1:]} >= {"faq#do-you-offer-gift-wrapping", "faq#how-long-can-a-gift-message-be"}
     assert "document\tchunks" not in invoke(runner, "index", "status").stdout  # only when asked
 

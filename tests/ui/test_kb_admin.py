@@ -40,6 +40,8 @@ def test_an_uploaded_document_is_indexed_and_answers_questions(assistant: Assist
     assert outcome.startswith("1 added") and "the index holds 6 document(s)" in outcome
     summary, documents = admin.status()
     assert "6 document(s)" in summary and "gift_cards" in list(documents["Document"])
+    row = documents[documents["Document"] == "accounts/reset-password"].iloc[0]
+    assert (row["Language"], row["Tags"]) == ("en", "accounts")  # what search_filters select by
     result = assistant.manager.handle(None, "Do gift cards expire?")
     assert "never expire" in result.text and result.sources[0]["doc_id"] == "gift_cards"
 
