@@ -179,4 +179,4 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
             summary["answered_by_fallback"] = by_fallback
             progress(f"warning: {by_fallback} of {len(rows)} answer(s) came from the extractive fallback because the generator "
                      f"{name} failed (down or too slow): these figures are not the generator's alone")
-    return {"generator": name, "settings": {"top_k": settings.top_k, "min_retrieval_score": settings.min_retrieval_score, "max_new_tokens": settings.max_new_tokens, "answer_min_support": settings.answer_min_support}, "summary": summary, "rows": rows}
+    return {"generator": name, "settings": {"top_k": settings.top_k, "min_retrieval_score": settings.min_retrieval_score, "max_new_tokens": settings.max_new_tokens, "answer_min_support": settings.answer_min_support, "search_filters": dict(settings.search_filters)}, "summary": summary, "rows": rows}

@@ -226,6 +226,23 @@ def test_cli_eval_answers_on_a_teams_own_question_set(tmp_path: Path, kb_dir: Pa
     assert [row["id"] for row in json.loads(out.read_text())["rows"]] == ["r1", "r2"]
 
 
+def test_eval_answers_per_brand_applies_and_records_the_search_filters(tmp_path: Path, kb_dir: Path) -> None:
+    """One question set per brand (--filter tag=...): its results say which filters they were measured with,
+    so brand A's and brand B's result files can be told apart."""
+    from assistant.cli import app
+
+    questions = tmp_path / "brand.jsonl"
+    questions.write_text(json.dumps({"id": "r1", "question": "How much is express shipping?", "answerable": True, "facts": ["$12.50"]}) + "\n")
+    out = tmp_path / "brand.json"
+    result = CliRunner().invoke(app, ["--embedder", "hash", "--generator", "scripted", "--filter", "tag=accounts", "eval", "answers",
+                                      "--dataset", "demo", "--data", str(questions), "--kb", str(kb_dir), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    saved = json.loads(out.read_text())
+    assert saved["settings"]["search_filters"] == {"tag": "accounts"}
+    assert saved["rows"][0]["correct"] is False  # the shipping article is not brand "accounts"'s
+
+
 @pytest.mark.parametrize("content, message", [
     (None, "no question file at"),
     ("", "holds no questions"),
