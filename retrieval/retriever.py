@@ -256,12 +256,15 @@ class Retriever:
             self._embed_queries(queries)
 
     def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
-        """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` (on top
-        of the options' filters)."""
+        """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` and the
+        options' filters both (a key in both narrows the deployment's filter, never replaces it)."""
         index = self.index
-        filters = {**self.options.filters, **(filters or {})}
+        deployment, extra = self.options.filters, filters or {}
         vector = self._embed_query(query)
-        allowed = {cid for cid, chunk in index.chunks.items() if matches(chunk, filters)} if filters else None
+        allowed = (
+            {cid for cid, chunk in index.chunks.items() if matches(chunk, deployment) and matches(chunk, extra)}
+            if deployment or extra else None
+        )
         depth = max(k, self.options.rerank_top if self.reranker else k)
         weight = self.options.sentence_weight
         if self.method == "dense":  # sentence vectors re-order the chunk search's first CANDIDATES

@@ -58,6 +58,15 @@ def test_filters_in_the_options_apply_to_every_search(index_dir: Path) -> None:
     assert retriever.search("refund", k=5, filters={"doc_id": "shipping"}) == []  # both filters apply
 
 
+def test_a_search_filter_on_the_deployments_key_narrows_it_and_never_lifts_it(index_dir: Path) -> None:
+    """Brand A's server (search_filters doc_id=accounts): the answer's search for an article a passage links to
+    (filters doc_id=<that article>) replaced the deployment's doc_id filter, so another brand's article came back."""
+    retriever = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(filters={"doc_id": "accounts"}))
+
+    assert retriever.search("How long does shipping take?", k=5, filters={"doc_id": "shipping"}) == []
+    assert retriever.search("shipping", k=5, filters={"tag": ["shipping", "zh"]}) == []
+
+
 @pytest.mark.parametrize(
     ("filters", "said"),
     [
