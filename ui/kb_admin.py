@@ -10,6 +10,7 @@ retriever reloads it when the manifest changes).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
 from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file, skip_reason
-from retrieval.retriever import Retriever
+from retrieval.retriever import Retriever, matches
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
 
@@ -136,6 +137,7 @@ class KnowledgeBaseAdmin:
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         notes: list[str] = []
         accepted: dict[Path, Path] = {}  # file in the uploads folder -> the uploaded file
+        uploaded_ids: list[str] = []
         held_elsewhere = self._ids_held_elsewhere()
         for name in files:
             path = Path(name)
@@ -164,6 +166,7 @@ class KnowledgeBaseAdmin:
                     )
                     continue
                 accepted[target] = path
+                uploaded_ids.extend(ids)
         if not accepted:
             return "\n".join(notes)
         with self._lock:
@@ -175,7 +178,24 @@ class KnowledgeBaseAdmin:
                 os.replace(partial, target)
             saved = "The uploaded files are saved: the next upload or Re-index indexes them."
             report = self._ingest([self.uploads_dir], then=saved)
-        return "\n".join([summarise(report), *notes])
+        return "\n".join([summarise(report), *notes, *self._filtered_out(uploaded_ids)])
+
+    def _filtered_out(self, doc_ids: list[str]) -> list[str]:
+        """A note naming the uploaded documents this server's ``search_filters`` leave out: its answers would
+        never find them (an upload has no folder, so no folder tag), and the upload said only "added"."""
+        filters = self.retriever.options.filters
+        if not filters or not doc_ids:
+            return []
+        served = {chunk.doc_id for chunk in self.retriever.index.chunks.values() if matches(chunk, filters)}
+        hidden = [doc_id for doc_id in doc_ids if doc_id not in served]
+        if not hidden:
+            return []
+        shown = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+        return [
+            f"- note: this server's search_filters {json.dumps(dict(filters), ensure_ascii=False)} leave out {shown}, so its "
+            "answers never use them; give them matching tags (Markdown front matter `tags: [...]`, an FAQ file's tags "
+            "column) and upload them again"
+        ]
 
     def upload_from_browser(self, files: list[str] | None) -> str:
         """``upload`` for the staff page: only files the browser uploaded, which Gradio keeps in

@@ -327,3 +327,21 @@ def test_a_restored_uploads_folder_at_another_path_is_named_with_the_command_tha
     ingest([restored], assistant.embedder, settings.index_dir, replace=True)  # what that command does
     assert "1 updated" in moved.upload([upload_file(tmp_path / "third", "gift-cards.md", corrected)])
     assert "five years" in (restored / "gift-cards.md").read_text()
+
+
+def test_an_upload_that_this_servers_search_filters_leave_out_says_so(assistant: Assistant, tmp_path: Path) -> None:
+    """Brand A's server (search_filters tag=brand-a): an uploaded file has no folder tag, so an untagged upload was
+    reported as added and then never found by its answers."""
+    settings = assistant.settings.model_copy(update={"search_filters": {"tag": "brand-a"}})
+    brand_a = Assistant(settings)
+    admin = KnowledgeBaseAdmin(
+        brand_a.retriever, brand_a.embedder, settings.index_dir, settings.data_dir / "uploads",
+        settings.chunk_max_tokens, settings.chunk_overlap_tokens,
+    )
+    tagged = "---\ntags: [brand-a]\n---\n# Vouchers\n\nAlpine vouchers are valid for two years.\n"
+
+    outcome = admin.upload([upload_file(tmp_path, "gift cards.md", GIFT_CARDS), upload_file(tmp_path, "vouchers.md", tagged)])
+
+    assert "2 added" in outcome
+    assert 'this server\'s search_filters {"tag": "brand-a"} leave out gift_cards, so its answers never use them' in outcome
+    assert "vouchers" not in outcome.split("leave out")[1]
