@@ -110,6 +110,8 @@ def index_status(
     index = run_guarded(lambda: Assistant(settings).retriever.index)
     for key, value in index.manifest().items():
         out.print(f"{key:>16}: {_manifest_value(key, value)}", highlight=False, soft_wrap=True, markup=False)
+    if settings.search_filters:  # a brand's configuration: how much of the index its server answers from
+        out.print(f"{'search_filters':>16}: {_filters_summary(index, settings.search_filters)}", highlight=False, soft_wrap=True, markup=False)
     gone = sorted(documents_without_files(index))
     if gone:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
@@ -128,6 +130,17 @@ def index_status(
             for doc_id, info in sorted(index.documents.items())
         ]
         sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _filters_summary(index: Any, filters: dict[str, Any]) -> str:
+    """``search_filters`` as ``index status`` shows them: the filters, how many documents pass, and what of
+    them no document has (``retrieval.retriever.filter_problems``)."""
+    from retrieval.retriever import filter_problems, matches
+
+    passing = {chunk.doc_id for chunk in index.chunks.values() if matches(chunk, filters)}
+    problems = filter_problems(index.chunks.values(), filters)
+    return (f"{json.dumps(filters, ensure_ascii=False)}: {len(passing)} of {len(index.documents)} document(s) pass"
+            + "".join(f"; {problem}" for problem in problems))
 
 
 def _manifest_value(key: str, value: Any) -> str:

@@ -117,6 +117,16 @@ def test_index_status_lists_the_documents_ids_to_remove(runner: CliRunner, inges
     assert "document\tchunks" not in invoke(runner, "index", "status").stdout  # only when asked
 
 
+def test_index_status_with_search_filters_says_how_many_documents_pass_and_what_is_missing(runner: CliRunner, ingested: Path) -> None:
+    """Run with a brand's settings, status tells how much of the shared index that brand's server answers from."""
+    result = invoke(runner, "--filter", "tag=returns", "--filter", "tag=shard", "index", "status")
+
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if "search_filters:" in line)
+    assert '{"tag": ["returns", "shard"]}: 1 of 5 document(s) pass; no document has tag \'shard\'' in flat(line)
+    assert "search_filters:" not in invoke(runner, "index", "status").stdout  # only with filters
+
+
 def test_index_remove_unknown_id_changes_nothing(runner: CliRunner, ingested: Path, isolated: Path) -> None:
     before = (isolated / "index" / "manifest.json").read_text()
 
