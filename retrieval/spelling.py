@@ -8,7 +8,8 @@ is declined. Before a search, each word of the query that is
 - not a word the embedder knows (``known``: one token of its tokenizer, as "germany" or "klarna" would
   be for a tokenizer that has them),
 
-is replaced by the indexed word closest in spelling: at most one edit (a letter added, dropped or
+is replaced by the indexed word closest in spelling (a German word typed with ae, oe, ue or ss for ä, ö, ü or
+ß, "Rueckgabe", "Strasse", by the indexed word so spelt): at most one edit (a letter added, dropped or
 changed, or two neighbours swapped) for a word of 4 to 7 letters, two for a longer one; among equally
 close words, the one the index uses most. A message with more unknown words than known ones is taken for
 another language and left alone. Words of under 4 letters ("wen", "ur"), anything with digits
@@ -25,9 +26,12 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-_INDEXED_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # Latin letters, accented ones too ("ö", "ß", "é"), not CJK
+_INDEXED_WORD = re.compile(rf"[{_LETTER}]+(?:['’][{_LETTER}]+)?")
 _TOKEN = re.compile(r"\S+")
-_CORE = re.compile(r"^([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)$")  # a word with punctuation around it, nothing inside
+_CORE = re.compile(rf"^([^{_LETTER}]*)([{_LETTER}]+)([^{_LETTER}]*)$")  # a word with punctuation around it, nothing inside
+_VOWELS = "aeiouäöüàáâéèêëíìîïóòôúùû"
+_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})  # German typed without its letters
 SHORTEST = 4  # shorter words are left alone: too many real words are one edit apart
 TWO_EDITS_FROM = 8  # words of this many letters or more may be two edits from the indexed word
 MOST_UNKNOWN = 0.5  # a message with more of its words unknown than this is left as it is: another language
@@ -42,7 +46,7 @@ def _forms(word: str) -> list[str]:
 def _looks_mashed(word: str) -> bool:
     """Under a quarter of the letters vowels ("sdfsdf", "qwerty"), or a letter three times running ("jjjj")."""
     lower = word.lower()
-    return sum(char in "aeiou" for char in lower) * 4 < len(lower) or re.search(r"(.)\1\1", lower) is not None
+    return sum(char in _VOWELS for char in lower) * 4 < len(lower) or re.search(r"(.)\1\1", lower) is not None
 
 
 class Speller:
@@ -55,6 +59,10 @@ class Speller:
         for word in self.counts:
             if len(word) >= SHORTEST - 1:
                 self.by_length[len(word)].append(word)
+        # "rueckgabe", "strasse", "fuer": an indexed word with ä, ö, ü or ß as typed without them (the commonest wins)
+        self.folded: dict[str, str] = {}
+        for word, _ in self.counts.most_common():
+            self.folded.setdefault(word.translate(_FOLDS), word)
         self.known = known or (lambda word: False)
         self._cache: dict[str, str | None] = {}
 
@@ -63,6 +71,8 @@ class Speller:
         lower = word.lower()
         if len(lower) < SHORTEST or lower in self.counts:
             return None
+        if lower in self.folded:
+            return self.folded[lower]
         if lower not in self._cache:
             self._cache[lower] = None if self.known(lower) else self._closest(lower)
         return self._cache[lower]
@@ -80,7 +90,7 @@ class Speller:
     def is_unknown(self, word: str) -> bool:
         """Neither an indexed word nor one the embedder knows."""
         lower = word.lower()
-        return lower not in self.counts and not self.known(lower)
+        return lower not in self.counts and lower not in self.folded and not self.known(lower)
 
     def is_keyboard_mashing(self, text: str) -> bool:
         """Whether ``text`` is keyboard mashing ("asdfgh", "sdfsdf lkjlkj"), which no search can make sense of:

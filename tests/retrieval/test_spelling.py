@@ -132,3 +132,23 @@ def test_keyboard_mashing_is_told_from_a_question() -> None:
     assert not spell.is_keyboard_mashing("Klarna")  # the embedder knows it
     assert not spell.is_keyboard_mashing("warranty")  # a real word neither knows: searched, and declined if need be
     assert not spell.is_keyboard_mashing("??? NW-20481736")  # no words: the fallback policy's case
+
+
+GERMAN = [
+    "Sie können Artikel innerhalb von 30 Tagen zurückgeben. Die Rücksendung ist kostenlos.",
+    "Wir liefern nach Österreich. Bitte geben Sie Straße und Hausnummer an. Konto löschen für Sie.",
+]
+
+
+def test_words_with_umlauts_are_whole_words_and_typed_without_them_become_the_indexed_spelling() -> None:
+    spell = Speller(GERMAN, known=lambda word: word in {"wie", "was", "kostet", "der", "versand", "nach", "und", "mein", "ich"})
+
+    # "Österreich" was indexed as "sterreich" (letters outside a-z split words), so "Oesterreich" became "sterreich"
+    assert spell.correct("Was kostet der Versand nach Oesterreich?") == "Was kostet der Versand nach österreich?"
+    assert spell.correct("Rucksendung wie?") == "rücksendung wie?"
+    # ae/oe/ue/ss for ä/ö/ü/ß, as typed on a keyboard without them, even in short words
+    assert spell.correct("Rueckgabe und zurueckgeben") == "Rueckgabe und zurückgeben"
+    assert spell.correct("Strasse und Hausnummer") == "straße und Hausnummer"
+    assert spell.correct("mein Konto loeschen fuer") == "mein Konto löschen für"
+    # a word spelt with its umlaut is an indexed word: left as it is
+    assert spell.correct("Wie kostet der Versand nach Österreich") == "Wie kostet der Versand nach Österreich"
