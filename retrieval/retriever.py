@@ -57,8 +57,9 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
         options = wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
         if key == "source":
             value_ok = any(chunk.source == str(o) or chunk.source.startswith(str(o).rstrip("/") + "/") for o in options)
-        elif key == "doc_id":
-            value_ok = any(chunk.doc_id == o or chunk.doc_id.startswith(f"{o}/") or chunk.doc_id.startswith(f"{o}#") for o in options)
+        elif key == "doc_id":  # a folder may be written with its slash ("brand-b/"), as a source may
+            prefixes = [str(o).rstrip("/") for o in options]
+            value_ok = any(chunk.doc_id == o or chunk.doc_id.startswith(f"{o}/") or chunk.doc_id.startswith(f"{o}#") for o in prefixes)
         elif key == "tag":
             value_ok = bool(set(chunk.metadata.get("tags") or []) & set(options))
         else:

@@ -45,6 +45,7 @@ def test_filters_restrict_every_method(index_dir: Path, method: str) -> None:
     assert {p.chunk.doc_id for p in retriever.search(question, k=5, filters={"language": "zh"})} == {"zh/tuikuan"}
     found = retriever.search(question, k=5, filters={"doc_id": "shipping"})
     assert found and all(p.chunk.doc_id.startswith("shipping/") for p in found)
+    assert retriever.search(question, k=5, filters={"doc_id": "shipping/"}) == found  # a folder with its slash: it found nothing
     assert all(p.chunk.doc_id.startswith("zh/") for p in retriever.search(question, k=5, filters={"tag": "zh"}))
     assert retriever.search(question, k=5, filters={"language": "fr"}) == []
     source = next(p.chunk.source for p in retriever.search(question, k=1))
