@@ -22,7 +22,9 @@ FRUSTRATION = re.compile(
     r"fed up|sick (?:and tired )?of|so annoyed|so frustrated|frustrat\w*|furious|angry|pissed|"
     r"waste of (?:my )?time|not helping|doesn'?t help|you'?re not listening|stupid bot|"
     r"i want to (?:make|file) a complaint|(?:make|file|lodge) a complaint|"
-    r"thanks?(?: a lot| very much)? for nothing|thank you(?: very much)? for nothing)\b",  # sarcasm, not thanks
+    r"thanks?(?: a lot| very much)? for nothing|thank you(?: very much)? for nothing|"  # sarcasm, not thanks
+    # German
+    r"frechheit|unverschämt|unmöglich|nutzlos|sinnlos|katastrophe|(?:ich (?:will|möchte) )?mich beschweren|beschwerde einreichen)\b",
     re.IGNORECASE,
 )
 
@@ -33,7 +35,10 @@ HELP_REQUEST = (
     r"^\s*(?:(?:hi|hello|hey)(?: there)?[\s!.,]*)?(?:please[\s,]*)?"
     r"(?:(?:i|we) (?:need|want|would like|could use) (?:some |a little |your )?(?:help|assistance)|help(?: me)?|"
     r"can (?:you|u|someone|somebody|anyone) help(?: me)?|(?:i have|i'?ve got|got) (?:a|one) (?:quick |small )?question|"
-    r"(?:a )?quick question)(?:,? (?:please|pls|plz))?[\s!.?,]*$"
+    r"(?:a )?quick question|"
+    # German: "Hilfe", "Ich brauche Hilfe", "Können Sie mir helfen?", "Ich habe eine Frage"
+    r"(?:(?:hallo|hi)[\s!.,]*)?(?:ich brauche (?:bitte )?hilfe|hilfe|(?:können|könnten) sie mir helfen|kannst du mir helfen|"
+    r"ich habe (?:eine|mal eine) (?:kurze )?frage|kurze frage))(?:,? (?:please|pls|plz|bitte))?[\s!.?,]*$"
 )
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -43,25 +48,44 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"^\s*(?:are you (?:an? )?(?:bot|robot|chat ?bot|human|real(?: person)?|person|machine|ai|computer)|"
         r"am i (?:talking|chatting|speaking) (?:to|with) (?:an? )?(?:bot|robot|human|real person|person|machine|computer)|"
         r"who (?:are you|am i (?:talking|chatting|speaking) (?:to|with))|what are you|"
-        r"what (?:can|do) you (?:do|help(?: me)? with|know)|how can you help(?: me)?)[\s?!.]*$",
+        r"what (?:can|do) you (?:do|help(?: me)? with|know)|how can you help(?: me)?|"
+        r"(?:bist du|sind sie) (?:ein |eine )?(?:bot|roboter|chat ?bot|mensch|echt|ki|maschine|computer)|"
+        r"(?:spreche|schreibe|chatte) ich (?:mit|gerade mit) (?:einem |einer )?(?:bot|roboter|menschen|maschine|ki)|"
+        r"wer bist du|wer sind sie|was kannst du|was können sie)[\s?!.]*$",
         re.IGNORECASE,
     ),
     "human": re.compile(
         r"\b(human|real person|(?:an? )?(?:live )?agent|representative|operator|someone real|"
-        r"talk to (?:a |an |some)?(?:person|one|body)|speak (?:to|with) (?:a |an |some)?(?:person|one|body|staff))\b",
+        r"talk to (?:a |an |some)?(?:person|one|body)|speak (?:to|with) (?:a |an |some)?(?:person|one|body|staff)|"
+        r"menschen|mitarbeiter(?:in)?|kundenberater(?:in)?|sachbearbeiter(?:in)?|echte[nr]? person|"
+        r"(?:mit )?jemandem (?:sprechen|reden))\b",
         re.IGNORECASE,
     ),
     "complaint": FRUSTRATION,
     "greet": re.compile(
-        r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[\s!.,]*(there)?[\s!.]*$|" + HELP_REQUEST, re.IGNORECASE
+        r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings|"
+        r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi)\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
+        + HELP_REQUEST, re.IGNORECASE
     ),
     # a few more words, but no question and no value: "thanks, where's my order?" asks for something
-    "thanks": re.compile(r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?)\b[^?\d@]{0,30}$", re.IGNORECASE),
-    "goodbye": re.compile(r"^\s*(bye|goodbye|see you|that'?s all|have a nice day)\b[^?\d@]{0,20}$", re.IGNORECASE),
-    "affirm": re.compile(r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please)\s*[.!]*\s*(please)?[.!]*\s*$", re.IGNORECASE),
+    "thanks": re.compile(
+        r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?|danke(?: ?schön| sehr)?|vielen dank|herzlichen dank|besten dank)\b"
+        r"[^?\d@]{0,30}$",
+        re.IGNORECASE,
+    ),
+    "goodbye": re.compile(
+        r"^\s*(bye|goodbye|see you|that'?s all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
+        r"schönen tag(?: noch)?|das (?:war'?s|wäre alles))(?=$|[\s!.,])[^?\d@]{0,20}$",
+        re.IGNORECASE,
+    ),
+    "affirm": re.compile(
+        r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|ja|jawohl|gerne?|ja,? (?:bitte|gerne?)|bitte|genau)"
+        r"\s*[.!]*\s*(please|bitte)?[.!]*\s*$",
+        re.IGNORECASE,
+    ),
     "deny": re.compile(
         r"^\s*(no|nope|no,? thanks?|no thank you|not now|never ?mind|nvm|cancel that|forget (?:it|about it)|stop|stop it|"
-        r"don'?t bother)\s*[.!]*\s*$",
+        r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen)\s*[.!]*\s*$",
         re.IGNORECASE,
     ),
     "order_status": re.compile(
@@ -70,7 +94,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         # "I ordered a kettle last week, where is it?"
         r"\bi (?:ordered|placed an order)\b[^?.!]{0,60}\bwhere(?:'?s| is) (?:it|my stuff)[\s?.!]*$|"
         # the whole message, as the answer to "How can I help?": "with my order", "about my order please"
-        r"^\s*(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$",
+        r"^\s*(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$|"
+        # German: "Wo ist meine Bestellung?", "Wo bleibt mein Paket?", "Status meiner Bestellung"
+        r"\bwo (?:ist|bleibt) (?:meine (?:bestellung|lieferung|sendung)|mein paket)|(?:status|stand) meiner bestellung|"
+        r"\bbestellstatus\b",
         re.IGNORECASE,
     ),
 }

@@ -23,6 +23,39 @@ RULES = BusinessRules(
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
+        # a German shop (replies file demo/replies.de.yaml): "Hallo" and "Danke!" were searched and declined,
+        # "Auf Wiedersehen" was a second failure that handed the customer to a person, and "Ich möchte mit einem
+        # Mitarbeiter sprechen" was answered from an article
+        ("Hallo", "greet"),
+        ("Guten Tag!", "greet"),
+        ("Moin", "greet"),
+        ("Ich brauche Hilfe", "greet"),
+        ("Danke!", "thanks"),
+        ("Vielen Dank für die Hilfe", "thanks"),
+        ("Tschüss", "goodbye"),
+        ("Auf Wiedersehen", "goodbye"),
+        ("ja bitte", "affirm"),
+        ("Ja", "affirm"),
+        ("nein danke", "deny"),
+        ("Nein", "deny"),
+        ("Ich möchte mit einem Mitarbeiter sprechen", "human"),
+        ("Kann ich mit einem Menschen reden?", "human"),
+        ("Bist du ein Bot?", "bot_challenge"),
+        ("Wo ist meine Bestellung?", "order_status"),
+        ("Wo bleibt mein Paket NW-20481736?", "order_status"),
+        ("Das ist eine Frechheit!", "complaint"),
+        ("Wie lange dauert die Lieferung?", "question"),
+        ("Kann ich mit PayPal bezahlen?", "question"),
+        ("Danke, aber wie lange dauert die Erstattung?", "question"),
+    ],
+)
+def test_german_rule_intents(text: str, intent: str) -> None:
+    assert RuleBasedIntents().understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
         ("hello", "greet"),
         ("Hi there!", "greet"),
         ("thanks a lot", "thanks"),
