@@ -13,9 +13,23 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+_WORDS = re.compile(r"[^\W\d_]+")
+# the commonest short words of each language, few of them English words ("an", "in" left out)
+_FUNCTION_WORDS = {
+    "en": frozenset("the and is are to of you your we our for with it this that be can on not".split()),
+    "de": frozenset("der die das und ist nicht mit sie ich ein eine einen dem den des auf für wir ihr ihre zu zum zur von "
+                    "bei wie werden wird können kann sind oder auch nach über noch unsere unser ihnen".split()),
+    "fr": frozenset("le la les et est des une un vous nous pour avec dans pas sur que qui du au votre vos".split()),
+    "es": frozenset("el los las y es que en una para con por su sus se del al usted puede".split()),
+}
+FEWEST_WORDS = 2  # function words a language needs in the sample, and twice as many as English's, to be guessed
+
+
 def detect_language(text: str, default: str = "en") -> str:
-    """A coarse guess from the script: ``ja`` (kana), ``ko`` (hangul), ``zh`` (Han characters) when they
-    make up at least a fifth of the letters of the first 2,000 characters; else ``default``."""
+    """A coarse guess: ``ja`` (kana), ``ko`` (hangul), ``zh`` (Han characters) when they make up at least a
+    fifth of the letters of the first 2,000 characters; else ``de``, ``fr`` or ``es`` when that language's
+    common short words ("und", "ist", "der") outnumber English's ("the", "and", "is") at least twice and
+    are at least two; else ``default``."""
     sample = text[:2000]
     letters = len(_LETTER.findall(sample)) or 1
     if len(_KANA.findall(sample)) / letters >= 0.05:
@@ -24,6 +38,12 @@ def detect_language(text: str, default: str = "en") -> str:
         return "ko"
     if len(_HAN.findall(sample)) / letters >= 0.2:
         return "zh"
+    words = [word.lower() for word in _WORDS.findall(sample)]
+    counts = {language: sum(word in common for word in words) for language, common in _FUNCTION_WORDS.items()}
+    best = max(("de", "fr", "es"), key=lambda language: counts[language])
+    if counts[best] >= FEWEST_WORDS and counts[best] >= 2 * counts["en"] and counts[best] > 0:
+        if sorted(counts.values())[-2] < counts[best]:  # a clear winner, not a tie between two of them
+            return best
     return default
 
 

@@ -191,3 +191,25 @@ def test_hybrid_uses_the_faq_keyword_weight_after_an_faq_match(tmp_path: Path) -
     assert first("dense").startswith("faq") and first("bm25") == "fees"
     assert first(faq_weight=0.0).startswith("faq")  # dense found the FAQ question: keywords weigh nothing here
     assert first(faq_weight=100.0, faq_coverage_power=0.0) == "fees"  # unless that weight is raised
+
+
+def test_german_french_and_spanish_text_without_a_language_is_not_taken_for_english(tmp_path: Path) -> None:
+    """A German article without `language: de` was labelled `en`: with the documented
+    `search_filters = {language = "de"}` it was never searched, and its questions were declined."""
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "filiale.md").write_text(
+        "# Öffnungszeiten der Filiale\n\nUnsere Filiale in Köln ist montags bis samstags von 10 bis 19 Uhr geöffnet.\n", encoding="utf-8"
+    )
+    (tmp_path / "kb" / "faq.csv").write_text(
+        'question,answer\nWie lange dauert die Bearbeitung?,"Die Bearbeitung dauert zwei Werktage."\n', encoding="utf-8"
+    )
+    by_id = {d.doc_id: d for d in load_paths([tmp_path / "kb"]).documents}
+
+    assert by_id["filiale"].language == "de"
+    assert by_id["faq#wie-lange-dauert-die-bearbeitung"].language == "de"
+    assert detect_language("Vous pouvez retourner un article dans les 30 jours avec votre bon de retour.") == "fr"
+    assert detect_language("Puede devolver un artículo en un plazo de 30 días con su etiqueta de devolución.") == "es"
+    # English stays English, German words in it or not; too few words to tell: the default
+    assert detect_language("Returns are free for 30 days. Our Kundenservice team in Berlin will help you with it.") == "en"
+    assert detect_language("Five days.") == "en"
+    assert detect_language("Die Filiale", default="en") == "en"
