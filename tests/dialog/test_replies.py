@@ -284,14 +284,15 @@ def test_refusals_of_a_message_are_in_the_files_words(tmp_path: Path, kb_dir: Pa
 
 
 def test_the_button_for_a_person_hands_off_in_any_language(tmp_path: Path, kb_dir: Path) -> None:
-    (tmp_path / "button.yaml").write_text("handoff_request: Ich möchte mit einem Menschen sprechen.\n", encoding="utf-8")
+    # a button text no keyword rule knows (the rules know "mit einem Menschen sprechen" in German too)
+    (tmp_path / "button.yaml").write_text("handoff_request: Verbinden Sie mich bitte mit dem Team.\n", encoding="utf-8")
     app = german_assistant(tmp_path, kb_dir)
     app = Assistant(app.settings.model_copy(update={"replies_file": tmp_path / "button.yaml"}))
 
-    result = app.manager.handle(None, "Ich möchte mit einem Menschen sprechen.")
+    result = app.manager.handle(None, "Verbinden Sie mich bitte mit dem Team.")
 
     assert result.handoff and result.intent == "human"
-    assert not app.manager.handle(None, "Ich möchte mit einem Menschen sprechen, aber später.").handoff
+    assert not app.manager.handle(None, "Verbinden Sie mich bitte mit dem Team, aber später.").handoff
 
 
 def test_the_german_demo_file_sets_every_text_a_customer_sees() -> None:
