@@ -24,7 +24,7 @@ FRUSTRATION = re.compile(
     r"i want to (?:make|file) a complaint|(?:make|file|lodge) a complaint|"
     r"thanks?(?: a lot| very much)? for nothing|thank you(?: very much)? for nothing|"  # sarcasm, not thanks
     # German
-    r"frechheit|unverschämt|unmöglich|nutzlos|sinnlos|katastrophe|(?:ich (?:will|möchte) )?mich beschweren|beschwerde einreichen)\b",
+    r"frechheit|unverschämt|nutzlos|sinnlos|katastrophe|(?:ich (?:will|möchte) )?mich beschweren|beschwerde einreichen)\b",
     re.IGNORECASE,
 )
 

@@ -232,3 +232,8 @@ def test_choose_prefers_confidence_then_priority() -> None:
     assert choose([low, high]) is high
     assert choose([tie_a, None, tie_b]) is tie_b
     assert choose([None]).action == "fallback"
+
+
+def test_a_german_question_saying_something_is_impossible_is_no_complaint() -> None:
+    """"unmöglich" (impossible) describes a problem; it is not anger at the service."""
+    assert RuleBasedIntents().understand("Es ist unmöglich, mein Passwort zu ändern. Was kann ich tun?").intent == "question"
