@@ -41,7 +41,7 @@ def detect_language(text: str, default: str = "en") -> str:
     words = [word.lower() for word in _WORDS.findall(sample)]
     counts = {language: sum(word in common for word in words) for language, common in _FUNCTION_WORDS.items()}
     best = max(("de", "fr", "es"), key=lambda language: counts[language])
-    if counts[best] >= FEWEST_WORDS and counts[best] >= 2 * counts["en"] and counts[best] > 0:
+    if counts[best] >= FEWEST_WORDS and counts[best] >= 2 * counts["en"]:
         if sorted(counts.values())[-2] < counts[best]:  # a clear winner, not a tie between two of them
             return best
     return default

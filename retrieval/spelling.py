@@ -62,7 +62,8 @@ class Speller:
         # "rueckgabe", "strasse", "fuer": an indexed word with ä, ö, ü or ß as typed without them (the commonest wins)
         self.folded: dict[str, str] = {}
         for word, _ in self.counts.most_common():
-            self.folded.setdefault(word.translate(_FOLDS), word)
+            if (folded := word.translate(_FOLDS)) != word:  # only words that have such letters
+                self.folded.setdefault(folded, word)
         self.known = known or (lambda word: False)
         self._cache: dict[str, str | None] = {}
 
