@@ -229,6 +229,11 @@ class Settings(BaseSettings):
         description="POST a JSON notice here when a conversation is handed to a person (a Slack-style incoming "
         "webhook works: the notice has a 'text' field); empty: no notice.",
     )
+    public_url: str = Field(
+        "",
+        description="The address people reach this server at, 'https://support.example.com' (behind a proxy, the "
+        "public one); the handoff notices link to the conversation there. Empty: notices give its id only.",
+    )
     clarify_margin: float = Field(
         0.03, ge=0, le=1, description="Ask which article is meant when a short question's best passages from different sections score within this; 0: never."
     )
@@ -262,7 +267,7 @@ class Settings(BaseSettings):
         # only digests are kept, so no key shows in a log or repr
         return [key_digest(entry, info.field_name or "api_keys") for entry in value]
 
-    @field_validator("generator_url", "handoff_webhook_url")
+    @field_validator("generator_url", "handoff_webhook_url", "public_url")
     @classmethod
     def _check_http_url(cls, value: str) -> str:
         """Refused at start-up, not found out at each answer or handoff (which only log a warning)."""

@@ -1,4 +1,5 @@
-"""Tell staff when a conversation is handed to a person: a JSON POST to a webhook.
+"""Tell staff when a conversation is handed to a person, when one of them starts replying, and when it goes
+back to the assistant: a JSON POST to a webhook per event.
 
 The notice has a ``text`` field, so a Slack or Mattermost incoming webhook shows it as it is (the
 customer's words escaped, so they cannot ping a channel or disguise a link); other tools read the other
@@ -7,7 +8,8 @@ delays or loses a customer's turn. A webhook that is down or failing (no answer,
 tried again after 1, 5, 30 and 120 s, so a restart of the receiving tool loses no notice; another refusal
 (a 4xx: a wrong or revoked URL) is not retried. A notice given up on is logged. Each notice has a
 ``notice_id`` (also sent as the ``Idempotency-Key`` header), the same on every try of it, so a receiver that
-was only slow to answer can drop the second copy.
+was only slow to answer can drop the second copy. With the server's ``public_url`` set, each notice links to the
+conversation in the review pages' Inbox.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import httpx
 
 from assistant.store.inbox import UNREACHABLE_CHANNEL
-from dialog.events import AgentMessage, Event, HandoffRequested, SessionStarted, UserMessage
+from dialog.events import AgentMessage, Event, HandoffRequested, HandoffResolved, SessionStarted, UserMessage
 from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,13 @@ MESSAGE_CHARS = 300  # how much of the customer's message the notice quotes
 QUEUE_SIZE = 100  # notices waiting to be sent; beyond that new ones are dropped (and logged)
 RETRY_DELAYS_S = (1.0, 5.0, 30.0, 120.0)  # waits before each new try of a notice the webhook did not take
 RETRIED_STATUSES = {408, 429}  # besides 5xx: the webhook may take the notice later
+TAKEOVER_S = 1.0  # a handoff and a staff reply this close were saved together: staff took the conversation over
+
+
+def conversation_link(public_url: str, session_id: str) -> str | None:
+    """Where staff open the conversation: the review pages, which show it in the Inbox while a person has it;
+    None without a ``public_url``."""
+    return f"{public_url.rstrip('/')}/review/?conversation={session_id}" if public_url else None
 
 
 def chat_escape(text: str) -> str:
@@ -64,23 +73,37 @@ class HandoffNotifier:
         self._start_lock = threading.Lock()
 
     @staticmethod
-    def notice(session_id: str, reason: str, message: str | None, at: datetime | None = None) -> dict[str, Any]:
-        """The JSON body of one notice."""
+    def notice(
+        session_id: str, reason: str, message: str | None, at: datetime | None = None, link: str | None = None
+    ) -> dict[str, Any]:
+        """The JSON body of the notice of a handoff (``kind`` "handoff")."""
         quoted = None if message is None else message[:MESSAGE_CHARS] + ("…" if len(message) > MESSAGE_CHARS else "")
         text = (
             f"A customer is waiting for a person ({chat_escape(reason)}). "
-            f"Conversation {session_id}; reply from the Inbox of the review pages."
+            f"Conversation {session_id}; reply from the Inbox of the review pages{_opened_at(link)}."
         )
         if quoted:
             text += f'\nLast message: "{chat_escape(quoted)}"'
         return {
-            "text": text,
-            "notice_id": uuid.uuid4().hex,
-            "session_id": session_id,
+            **_common_fields("handoff", text, session_id, link),
             "reason": reason,
             "customer_message": quoted,
             "handed_off_at": (at or datetime.now(timezone.utc)).isoformat(),
         }
+
+    @staticmethod
+    def taken_notice(session_id: str, author: str, at: datetime | None = None, link: str | None = None) -> dict[str, Any]:
+        """The notice that a member of staff replied first to a waiting customer (``kind`` "taken"), so that
+        the others know the customer has an answer."""
+        text = f"{chat_escape(author)} is replying to conversation {session_id}{_opened_at(link)}."
+        return {**_common_fields("taken", text, session_id, link), "author": author, "at": _iso(at)}
+
+    @staticmethod
+    def handed_back_notice(session_id: str, author: str, at: datetime | None = None, link: str | None = None) -> dict[str, Any]:
+        """The notice that the conversation went back to the assistant (``kind`` "handed_back")."""
+        by = "the customer chose the assistant again" if author == "customer" else f"handed back by {chat_escape(author)}"
+        text = f"Conversation {session_id} is back with the assistant ({by}){_opened_at(link)}."
+        return {**_common_fields("handed_back", text, session_id, link), "author": author, "at": _iso(at)}
 
     def send(self, body: dict[str, Any]) -> bool:
         """POST the notice, trying again after each of ``retry_delays_s`` while the webhook is down or failing;
@@ -141,29 +164,42 @@ class HandoffNotifier:
 
 
 class NotifyingStore(StoreWrapper):
-    """A ConversationStore that sends a notice for each handoff it saves. A conversation that staff take
-    over themselves (their reply is saved with the handoff) sends none, nor does one the Inbox leaves out
-    (a /v1/chat/completions request: no chat a reply could reach)."""
+    """A ConversationStore that sends a notice for each handoff it saves, for the first staff reply to it, and
+    for its hand-back. A conversation that staff take over themselves (their reply is saved with the handoff)
+    sends none of these, nor does one the Inbox leaves out (a /v1/chat/completions request: no chat a reply
+    could reach). ``public_url`` (the server's address) puts a link to the conversation in each notice."""
 
-    def __init__(self, store: ConversationStore, notifier: HandoffNotifier) -> None:
+    def __init__(self, store: ConversationStore, notifier: HandoffNotifier, public_url: str = "") -> None:
         super().__init__(store)
         self.notifier = notifier
+        self.public_url = public_url
 
     def append(
         self, session_id: str, events: list[Event], turn: TurnRecord | None = None, expected_events: int | None = None
     ) -> None:
         self.wrapped.append(session_id, events, turn, expected_events)  # stored first: a notice never stands for a lost turn
         handoff = next((e for e in events if isinstance(e, HandoffRequested)), None)
-        if handoff is None or any(isinstance(e, AgentMessage) for e in events):
-            return
+        reply = next((e for e in events if isinstance(e, AgentMessage)), None)
+        back = next((e for e in events if isinstance(e, HandoffResolved)), None)
+        if (handoff is None and reply is None and back is None) or (handoff is not None and reply is not None):
+            return  # nothing staff hear of, or staff taking a conversation over themselves
         stored = self._stored_events(session_id)
         started = next((e for e in stored if isinstance(e, SessionStarted)), None)
         if started is not None and started.channel == UNREACHABLE_CHANNEL:
             return  # /v1/chat/completions: not in the Inbox, and no chat where a reply could reach the customer
-        # the customer's words of this turn; handed off outside a turn (the API's handoff), the last before it
-        message = _last_customer_message(events) or _last_customer_message(stored)
-        at = datetime.fromtimestamp(handoff.timestamp, tz=timezone.utc)
-        self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, at))
+        link = conversation_link(self.public_url, session_id)
+        if handoff is not None:
+            # the customer's words of this turn; handed off outside a turn (the API's handoff), the last before it
+            message = _last_customer_message(events) or _last_customer_message(stored)
+            self.notifier.send_later(self.notifier.notice(session_id, handoff.reason, message, _utc(handoff), link))
+            return
+        open_handoff, replies = _open_handoff(stored, before=events[0])
+        if open_handoff is None or _taken_over(open_handoff, stored):
+            return  # told of nothing (it could not be read), or staff took it over: no handoff notice went out
+        if back is not None:
+            self.notifier.send_later(self.notifier.handed_back_notice(session_id, back.author, _utc(back), link))
+        elif reply is not None and replies == 0:
+            self.notifier.send_later(self.notifier.taken_notice(session_id, reply.author, _utc(reply), link))
 
     def _stored_events(self, session_id: str) -> list[Event]:
         """The stored conversation (for its channel and the customer's last message); empty when it cannot be
@@ -177,3 +213,41 @@ class NotifyingStore(StoreWrapper):
 
 def _last_customer_message(events: Sequence[Event]) -> str | None:
     return next((e.text for e in reversed(events) if isinstance(e, UserMessage)), None)
+
+
+def _open_handoff(stored: Sequence[Event], before: Event) -> tuple[HandoffRequested | None, int]:
+    """The handoff in force before the events just saved (``before`` is the first of them), and how many staff
+    replies it had then."""
+    handoff, replies = None, 0
+    for event in stored:
+        if event == before:
+            break
+        if isinstance(event, HandoffRequested) and handoff is None:
+            handoff, replies = event, 0
+        elif isinstance(event, HandoffResolved):
+            handoff = None
+        elif isinstance(event, AgentMessage) and handoff is not None:
+            replies += 1
+    return handoff, replies
+
+
+def _taken_over(handoff: HandoffRequested, stored: Sequence[Event]) -> bool:
+    """Whether staff took the conversation over: their reply was saved with the handoff."""
+    after = stored[stored.index(handoff) + 1 :]
+    return bool(after) and isinstance(after[0], AgentMessage) and after[0].timestamp - handoff.timestamp < TAKEOVER_S
+
+
+def _common_fields(kind: str, text: str, session_id: str, link: str | None) -> dict[str, Any]:
+    return {"kind": kind, "text": text, "notice_id": uuid.uuid4().hex, "session_id": session_id, "conversation_url": link}
+
+
+def _opened_at(link: str | None) -> str:
+    return f": {link}" if link else ""
+
+
+def _utc(event: Event) -> datetime:
+    return datetime.fromtimestamp(event.timestamp, tz=timezone.utc)
+
+
+def _iso(at: datetime | None) -> str:
+    return (at or datetime.now(timezone.utc)).isoformat()

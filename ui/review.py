@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from assistant.store.db import StoreUnavailable
-from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person
+from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person, is_with_a_person
 from assistant.store.review import as_conversation_test, as_training_examples, day_after, filter_choices, list_sessions, read_transcript
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
@@ -37,6 +37,7 @@ from ui.review_tables import INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, click
 from ui.review_transcript import render_transcript
 
 PAGE_SIZE = 50
+CONVERSATIONS_TAB, INBOX_TAB = "conversations", "inbox"  # tab ids, for links that open a conversation
 # An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
 # an hour later, so exports of customers' conversations do not pile up outside retention and erasure.
 EXPORT_KEPT_S = 3600
@@ -142,6 +143,22 @@ class ReviewPage:
         transcript = read_transcript(self.engine, session_id) if session_id else None
         numbers = [str(view.turn.turn_no) for view in transcript.turns] if transcript else []
         return render_transcript(transcript), gr.update(choices=numbers, value=numbers[0] if numbers else None), session_id
+
+    @database_errors_said
+    def open_linked(self, request: gr.Request) -> tuple[Any, ...]:
+        """A link to ``/review/?conversation=ID`` (as the handoff notices give) opens that conversation: in the
+        Inbox while a person has it, in the Conversations tab otherwise. Without one the page stays as it is.
+        Gives the tab to show, the Conversations tab's id box, transcript, turn list and open id, and (with an
+        Inbox) the Inbox's transcript and open id."""
+        inbox_outputs = 2 if self.manager is not None else 0
+        session_id = (getattr(request, "query_params", None) or {}).get("conversation", "").strip()
+        if not session_id:
+            return (gr.update(),) * (5 + inbox_outputs)
+        transcript, turns, opened = self.open_transcript(session_id)
+        shown = (gr.update(selected=CONVERSATIONS_TAB), session_id, transcript, turns, opened)
+        if inbox_outputs and is_with_a_person(self.engine, session_id):
+            return (gr.update(selected=INBOX_TAB), *shown[1:], transcript, session_id)
+        return shown + (gr.update(),) * inbox_outputs
 
     @database_errors_said
     def select_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, Any, str]:
@@ -287,102 +304,104 @@ class ReviewPage:
             with gr.Row(equal_height=True):
                 gr.Markdown("# Conversation review", elem_id="review-header")
                 gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")
-            with gr.Tab("Conversations"):
-                with gr.Row():
-                    search = gr.Textbox(label="Search the text", placeholder="words in a question or answer", elem_id="review-search", scale=3)
-                    since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1)
-                    until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", scale=1)
-                with gr.Row():
-                    intent = gr.Dropdown([""], value="", label="Intent", allow_custom_value=True)
-                    handoff = gr.Dropdown(list(YES_NO), value="any", label="Handed off")
-                    abstained = gr.Dropdown(list(YES_NO), value="any", label="Declined to answer")
-                    feedback = gr.Dropdown(["any", "up", "down", "none"], value="any", label="Feedback")
-                    max_score = gr.Textbox(label="Retrieval score below", placeholder="e.g. 0.4")
-                    model = gr.Dropdown([""], value="", label="Model", allow_custom_value=True)
-                filters = [search, since, until, intent, handoff, abstained, feedback, max_score, model]
-                with gr.Row():
-                    find = gr.Button("Search", variant="primary", elem_id="review-find")
-                    back = gr.Button("Previous page", elem_id="review-previous")
-                    more = gr.Button("Next page", elem_id="review-next")
-                    status = gr.Markdown(elem_id="review-status")
-                cursor = gr.State(None)
-                shown = gr.State([None])  # where each page shown so far starts, for "Previous page"
-                table = gr.Dataframe(
-                    session_table([]), label="Conversations", show_label=False, interactive=False, wrap=True,
-                    elem_id="review-list", max_height=420, column_widths=LIST_WIDTHS,
-                )
-                with gr.Row():
-                    session_box = gr.Textbox(label="Conversation id", elem_id="review-session", scale=3)
-                    open_button = gr.Button("Open", scale=1, elem_id="review-open")
-                transcript = gr.HTML(elem_id="review-transcript")
-                opened = gr.Textbox("", visible=False, elem_id="review-opened")  # in the page, as the Inbox's (below)
-                with gr.Accordion("Label a turn", open=True):
+            with gr.Tabs() as tabs:
+                with gr.Tab("Conversations", id=CONVERSATIONS_TAB):
                     with gr.Row():
-                        turn_no = gr.Dropdown([], label="Turn", elem_id="review-turn")
-                        verdict = gr.Radio(["right", "wrong", "not judged"], value="not judged", label="The answer was")
-                        thumbs = gr.Radio(["up", "down", "none"], value="none", label="Your thumbs")
-                        correct_intent = gr.Textbox(label="Correct intent (if wrong)")
-                    notes = gr.Textbox(label="Notes", lines=2)
-                    save = gr.Button("Save labels", elem_id="review-save")
-                with gr.Row():
-                    as_test = gr.Button("Turn into a conversation test (YAML)", elem_id="review-as-test")
-                    as_example = gr.Button("Turn into fine-tuning examples (JSONL)", elem_id="review-as-example")
-                    export_format = gr.Dropdown(["csv", "jsonl", "parquet"], value="csv", label="Export format", scale=1)
-                    export = gr.Button("Export the filtered conversations", elem_id="review-export")
-                download = gr.File(label="Download", elem_id="review-download")
-
-                # one listener for the opening list and a search: the page sends a search made before the opening
-                # list arrived only after it, so the opening list cannot land late and cover the search's result
-                gr.on(
-                    [page.load, find.click, search.submit], self.search, filters, [table, cursor, status], trigger_mode="always_last"
-                ).then(lambda: [None], None, [shown])
-                more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
-                back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
-                table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
-                    lambda sid: sid, [opened], [session_box]
-                )
-                for trigger in (open_button.click, session_box.submit):
-                    trigger(self.open_transcript, [session_box], [transcript, turn_no, opened])
-                save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
-                as_test.click(self.to_conversation_test, [opened], [download])
-                as_example.click(self.to_training_examples, [opened], [download])
-                export.click(self.export, [export_format, *filters], [download])
-
-            if self.manager is not None:
-                self._build_inbox(page)
-
-            if self.analytics is not None:
-                with gr.Tab("Analytics") as analytics_tab:
+                        search = gr.Textbox(label="Search the text", placeholder="words in a question or answer", elem_id="review-search", scale=3)
+                        since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", scale=1)
+                        until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", scale=1)
                     with gr.Row():
-                        a_since = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
-                        a_until = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
-                        show = gr.Button("Show", variant="primary", elem_id="analytics-show")
-                    rates = gr.Dataframe(label="Rates", interactive=False, elem_id="analytics-rates")
+                        intent = gr.Dropdown([""], value="", label="Intent", allow_custom_value=True)
+                        handoff = gr.Dropdown(list(YES_NO), value="any", label="Handed off")
+                        abstained = gr.Dropdown(list(YES_NO), value="any", label="Declined to answer")
+                        feedback = gr.Dropdown(["any", "up", "down", "none"], value="any", label="Feedback")
+                        max_score = gr.Textbox(label="Retrieval score below", placeholder="e.g. 0.4")
+                        model = gr.Dropdown([""], value="", label="Model", allow_custom_value=True)
+                    filters = [search, since, until, intent, handoff, abstained, feedback, max_score, model]
                     with gr.Row():
-                        # bars from zero: a line of one day's data draws nothing
-                        volume = gr.BarPlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume", y_lim=[0, None])
-                        latency = gr.Dataframe(label="Latency (ms)", interactive=False)
+                        find = gr.Button("Search", variant="primary", elem_id="review-find")
+                        back = gr.Button("Previous page", elem_id="review-previous")
+                        more = gr.Button("Next page", elem_id="review-next")
+                        status = gr.Markdown(elem_id="review-status")
+                    cursor = gr.State(None)
+                    shown = gr.State([None])  # where each page shown so far starts, for "Previous page"
+                    table = gr.Dataframe(
+                        session_table([]), label="Conversations", show_label=False, interactive=False, wrap=True,
+                        elem_id="review-list", max_height=420, column_widths=LIST_WIDTHS,
+                    )
                     with gr.Row():
-                        intents_plot = gr.BarPlot(
-                            x="intent", y="turns", label="Top intents", sort="-y", y_lim=[0, None], x_label_angle=-40
-                        )
-                        unanswered = gr.Dataframe(
-                            label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS
-                        )
-                    # computed when the tab is opened, not on every page load: over all the logs it reads every
-                    # turn and embeds hundreds of unanswered questions (seconds of the CPU the chat needs too)
-                    for trigger in (show.click, analytics_tab.select):
-                        trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+                        session_box = gr.Textbox(label="Conversation id", elem_id="review-session", scale=3)
+                        open_button = gr.Button("Open", scale=1, elem_id="review-open")
+                    transcript = gr.HTML(elem_id="review-transcript")
+                    opened = gr.Textbox("", visible=False, elem_id="review-opened")  # in the page, as the Inbox's (below)
+                    with gr.Accordion("Label a turn", open=True):
+                        with gr.Row():
+                            turn_no = gr.Dropdown([], label="Turn", elem_id="review-turn")
+                            verdict = gr.Radio(["right", "wrong", "not judged"], value="not judged", label="The answer was")
+                            thumbs = gr.Radio(["up", "down", "none"], value="none", label="Your thumbs")
+                            correct_intent = gr.Textbox(label="Correct intent (if wrong)")
+                        notes = gr.Textbox(label="Notes", lines=2)
+                        save = gr.Button("Save labels", elem_id="review-save")
+                    with gr.Row():
+                        as_test = gr.Button("Turn into a conversation test (YAML)", elem_id="review-as-test")
+                        as_example = gr.Button("Turn into fine-tuning examples (JSONL)", elem_id="review-as-example")
+                        export_format = gr.Dropdown(["csv", "jsonl", "parquet"], value="csv", label="Export format", scale=1)
+                        export = gr.Button("Export the filtered conversations", elem_id="review-export")
+                    download = gr.File(label="Download", elem_id="review-download")
 
-            if self.knowledge_base is not None:
-                self.knowledge_base.build_tab(page)
+                    # one listener for the opening list and a search: the page sends a search made before the opening
+                    # list arrived only after it, so the opening list cannot land late and cover the search's result
+                    gr.on(
+                        [page.load, find.click, search.submit], self.search, filters, [table, cursor, status], trigger_mode="always_last"
+                    ).then(lambda: [None], None, [shown])
+                    more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
+                    back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
+                    table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
+                        lambda sid: sid, [opened], [session_box]
+                    )
+                    for trigger in (open_button.click, session_box.submit):
+                        trigger(self.open_transcript, [session_box], [transcript, turn_no, opened])
+                    save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
+                    as_test.click(self.to_conversation_test, [opened], [download])
+                    as_example.click(self.to_training_examples, [opened], [download])
+                    export.click(self.export, [export_format, *filters], [download])
+
+                inbox = self._build_inbox(page) if self.manager is not None else ()
+
+                if self.analytics is not None:
+                    with gr.Tab("Analytics") as analytics_tab:
+                        with gr.Row():
+                            a_since = gr.Textbox(label="From", placeholder="YYYY-MM-DD")
+                            a_until = gr.Textbox(label="To", placeholder="YYYY-MM-DD")
+                            show = gr.Button("Show", variant="primary", elem_id="analytics-show")
+                        rates = gr.Dataframe(label="Rates", interactive=False, elem_id="analytics-rates")
+                        with gr.Row():
+                            # bars from zero: a line of one day's data draws nothing
+                            volume = gr.BarPlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume", y_lim=[0, None])
+                            latency = gr.Dataframe(label="Latency (ms)", interactive=False)
+                        with gr.Row():
+                            intents_plot = gr.BarPlot(
+                                x="intent", y="turns", label="Top intents", sort="-y", y_lim=[0, None], x_label_angle=-40
+                            )
+                            unanswered = gr.Dataframe(
+                                label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS
+                            )
+                        # computed when the tab is opened, not on every page load: over all the logs it reads every
+                        # turn and embeds hundreds of unanswered questions (seconds of the CPU the chat needs too)
+                        for trigger in (show.click, analytics_tab.select):
+                            trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+
+                if self.knowledge_base is not None:
+                    self.knowledge_base.build_tab(page)
 
             page.load(self.refresh_choices, None, [intent, model])
+            page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox])
         return page
 
 
-    def _build_inbox(self, page: gr.Blocks) -> None:
-        with gr.Tab("Inbox", elem_id="inbox-tab"):
+    def _build_inbox(self, page: gr.Blocks) -> tuple[gr.HTML, gr.Textbox]:
+        """The Inbox tab; gives its transcript and the open conversation's id (for links to a conversation)."""
+        with gr.Tab("Inbox", id=INBOX_TAB, elem_id="inbox-tab"):
             gr.Markdown(
                 "Conversations handed to a person. While a conversation is here, the assistant does not answer "
                 "the customer: your replies appear in their chat. Hand it back when you are done."
@@ -415,6 +434,7 @@ class ReviewPage:
                 trigger(self.send_reply, [opened, reply, shown_as], [reply, *refreshed])
             give_back.click(self.hand_back, [opened], refreshed)
             page.load(self.show_inbox, None, [table, status])
+        return transcript, opened
 
 
 ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "unanswered")

@@ -58,6 +58,13 @@ def count_with_a_person(engine: Engine) -> int:
         return db.scalar(query) or 0
 
 
+def is_with_a_person(engine: Engine, session_id: str) -> bool:
+    """Whether the conversation is in the inbox (a person has it)."""
+    query = select(SessionRow.id).where(SessionRow.id == session_id, WITH_A_PERSON)
+    with engine.connect() as db:
+        return db.scalar(query) is not None
+
+
 def idle_with_a_person(engine: Engine, cutoff: datetime) -> list[str]:
     """Every conversation a person has whose last activity is before ``cutoff``, longest idle first (no
     limit: for handing back in bulk, e.g. the handoffs of a release without the Inbox, never handed back)."""

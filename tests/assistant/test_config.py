@@ -125,7 +125,7 @@ def test_unknown_key_in_toml_is_rejected(tmp_path: Path) -> None:
         load_settings()
 
 
-@pytest.mark.parametrize("name", ["generator_url", "handoff_webhook_url"])
+@pytest.mark.parametrize("name", ["generator_url", "handoff_webhook_url", "public_url"])
 def test_urls_without_http_are_refused_at_start_up(name: str) -> None:
     """Found out at start-up, not as a warning at every answer (the extractive fallback) or handoff."""
     with pytest.raises(ValidationError, match="not an http:// or https:// URL"):

@@ -57,10 +57,10 @@ def webhook(request: pytest.FixtureRequest) -> Iterator[Webhook]:
     server.server_close()
 
 
-def assistant_with_webhook(url: str, kb_dir) -> Assistant:  # type: ignore[no-untyped-def]
+def assistant_with_webhook(url: str, kb_dir, public_url: str = "") -> Assistant:  # type: ignore[no-untyped-def]
     settings = load_settings(
         embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
-        handoff_webhook_url=url,
+        handoff_webhook_url=url, public_url=public_url,
     )
     app = Assistant(settings)
     ingest([kb_dir], app.embedder, settings.index_dir)
@@ -94,6 +94,40 @@ def test_staff_taking_over_themselves_sends_no_notice(webhook: Webhook, kb_dir) 
 
     assert webhook.bodies == []
     assert app.manager.tracker(session_id).with_person
+
+
+def test_staff_hear_who_replied_first_and_when_it_went_back_to_the_assistant_with_a_link_each(webhook: Webhook, kb_dir) -> None:
+    # Before, only the handoff was told: the channel could not see which customers already had a person.
+    app = assistant_with_webhook(webhook.url, kb_dir, public_url="https://support.example.com/")
+    session_id = app.manager.handle(None, "I want to talk to a human").session_id
+
+    app.manager.reply_as_staff(session_id, "Ana here, how can I help?", author="ana")
+    app.manager.reply_as_staff(session_id, "Still there?", author="bo")  # not the first reply: no notice
+    app.manager.hand_back(session_id, author="bo")
+    wait_for_notices(app)
+
+    handoff, taken, back = webhook.bodies
+    link = f"https://support.example.com/review/?conversation={session_id}"
+    assert [body["kind"] for body in webhook.bodies] == ["handoff", "taken", "handed_back"]
+    assert all(body["session_id"] == session_id and body["conversation_url"] == link for body in webhook.bodies)
+    assert link in handoff["text"] and link in back["text"]
+    assert taken["author"] == "ana" and taken["text"].startswith("ana is replying to conversation")
+    assert back["author"] == "bo" and "back with the assistant" in back["text"]
+    assert len({body["notice_id"] for body in webhook.bodies}) == 3
+
+
+def test_a_taken_over_conversation_sends_no_notice_when_it_is_handed_back(webhook: Webhook, kb_dir) -> None:
+    app = assistant_with_webhook(webhook.url, kb_dir)
+    session_id = app.manager.handle(None, "How long is a password reset link valid?").session_id
+
+    app.manager.reply_as_staff(session_id, "I'm joining to help.", author="ana")
+    app.manager.reply_as_staff(session_id, "Anything else?", author="ana")
+    app.manager.hand_back(session_id, author="ana")
+    app.manager.request_handoff(session_id, "asked again")  # a new handoff after it is told, with no link
+    wait_for_notices(app)
+
+    [body] = webhook.bodies
+    assert body["kind"] == "handoff" and body["reason"] == "asked again" and body["conversation_url"] is None
 
 
 @pytest.mark.parametrize("webhook", [[503, 429, 502]], indirect=True)

@@ -154,3 +154,31 @@ def test_analytics_are_computed_when_their_tab_is_opened_not_on_each_page_load(
         wait_for(lambda: len(calls) == 2)
         assert calls[1][0] == datetime(2026, 1, 1, tzinfo=timezone.utc)
         browser.close()
+
+
+def test_a_link_to_a_conversation_opens_it_after_the_login_in_the_inbox_or_the_list(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    # The handoff notices' link: /review/?conversation=ID. Before, the page ignored it: staff searched for the id.
+    from playwright.sync_api import expect, sync_playwright
+
+    waiting = fake_assistant.manager.handle(None, "I want to talk to a human about my reset link").session_id
+    answered = fake_assistant.manager.handle(None, "How long do password reset links work?").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{url}/review/?conversation={waiting}", wait_until="domcontentloaded")
+        page.get_by_label("username").fill(STAFF_USER)
+        page.get_by_label("password").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Login").click()
+
+        expect(page.get_by_role("tab", name="Inbox")).to_have_attribute("aria-selected", "true", timeout=30_000)
+        expect(page.locator("#inbox-transcript")).to_contain_text("about my reset link", timeout=20_000)
+        page.locator("#inbox-reply textarea").fill("Ana here: I've sent a new link.")
+        page.locator("#inbox-send").click()  # the reply goes to the linked conversation
+        expect(page.locator("#inbox-transcript")).to_contain_text("ana", timeout=20_000)
+        assert fake_assistant.manager.tracker(waiting).with_person
+
+        page.goto(f"{url}/review/?conversation={answered}", wait_until="domcontentloaded")  # not with a person
+        expect(page.locator("#review-transcript")).to_contain_text("password reset links", timeout=30_000)
+        expect(page.get_by_role("tab", name="Conversations")).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_label("Conversation id")).to_have_value(answered)
+        browser.close()
