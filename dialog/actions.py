@@ -263,7 +263,7 @@ class AnswerFromKnowledgeBase:
         titles = self.retriever.article_titles()
         for passage in passages:
             for unit in split_units(passage.chunk.text, 0):
-                for doc_id in linked_documents(unit.text, titles):
+                for doc_id in linked_documents(unit.text, titles, near=passage.chunk.doc_id):
                     if doc_id == passage.chunk.doc_id:
                         continue
                     present = [n for n, p in enumerate(found, start=1) if p.chunk.doc_id == doc_id]

@@ -42,25 +42,37 @@ def _stems(text: str) -> set[str]:
     return set(_STEMMER.stemWords(words))
 
 
-def resolve(topic: str, titles: Mapping[str, str]) -> str | None:
+def _shared_folders(doc_id: str, near: str) -> int:
+    """How many leading folders ``doc_id`` shares with ``near`` ("brand-b/returns", "brand-b/shipping": 1)."""
+    shared = 0
+    for mine, theirs in zip(doc_id.split("/")[:-1], near.split("/")[:-1]):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
+
+
+def resolve(topic: str, titles: Mapping[str, str], near: str = "") -> str | None:
     """The id of the document whose title (with the last part of its id, "contact/response-times")
-    holds most of ``topic``'s words (at least ``MIN_SHARE``; ties: the fewer words), or None.
-    ``titles`` maps document ids to titles."""
+    holds most of ``topic``'s words (at least ``MIN_SHARE``; ties: the fewer words, then the document
+    nearest to ``near``, the id of the article that points, so that brand B's "see the article on returns"
+    finds brand B's *Returns*, not brand A's of the same title), or None. ``titles`` maps document ids to titles."""
     wanted = _stems(topic)
     if not wanted:
         return None
-    best: tuple[float, int, str] | None = None
+    best: tuple[float, int, int, str] | None = None
     for doc_id, title in titles.items():
         have = _stems(title) | _stems(doc_id.rsplit("/", 1)[-1])
         share = len(wanted & have) / len(wanted)
-        if share >= MIN_SHARE and (best is None or (share, -len(have)) > (best[0], best[1])):
-            best = (share, -len(have), doc_id)
-    return best[2] if best else None
+        rank = (share, -len(have), _shared_folders(doc_id, near))
+        if share >= MIN_SHARE and (best is None or rank > best[:3]):
+            best = (*rank, doc_id)
+    return best[3] if best else None
 
 
-def linked_documents(text: str, titles: Mapping[str, str]) -> list[str]:
-    """The documents ``text`` points to, in order, each once."""
-    found = (resolve(topic, titles) for topic in referenced_topics(text))
+def linked_documents(text: str, titles: Mapping[str, str], near: str = "") -> list[str]:
+    """The documents ``text`` (of the document ``near``) points to, in order, each once."""
+    found = (resolve(topic, titles, near) for topic in referenced_topics(text))
     return list(dict.fromkeys(doc for doc in found if doc))
 
 

@@ -203,11 +203,16 @@ class Retriever:
         return self.index.updated_at
 
     def article_titles(self) -> dict[str, str]:
-        """Document id -> title of every article (not FAQ entries) in the current index."""
+        """Document id -> title of every article (not FAQ entries) in the current index that the ``search_filters``
+        let searches find: a pointer to another brand's article of the same title would find no passage."""
         index = self.index
+        filters = self.options.filters
         with self._lock:
             if self._titles is None or self._titles[0] is not index:
-                titles = {c.doc_id: c.title for c in index.chunks.values() if c.metadata.get("kind") != "faq" and c.title}
+                titles = {
+                    c.doc_id: c.title for c in index.chunks.values()
+                    if c.metadata.get("kind") != "faq" and c.title and matches(c, filters)
+                }
                 self._titles = (index, titles)
             return self._titles[1]
 

@@ -44,3 +44,11 @@ def test_pointers_in_parentheses_can_be_left_out() -> None:
     text = "To get a refund, start a return from your order (see the article on how to return an item)."
     assert without_asides(text) == "To get a refund, start a return from your order."
     assert without_asides("If it was a gift, see the article on returning gifts.") == "If it was a gift, see the article on returning gifts."
+
+
+def test_a_title_two_brands_share_resolves_to_the_pointing_articles_brand() -> None:
+    titles = {"brand-a/returns": "Returns", "brand-b/returns": "Returns", "brand-b/shipping": "Shipping"}
+
+    assert resolve("returns", titles, near="brand-b/shipping") == "brand-b/returns"
+    assert linked_documents("Wrong size? See the article on returns.", titles, near="brand-a/shipping") == ["brand-a/returns"]
+    assert resolve("returns", titles) == "brand-a/returns"  # no pointing article: the first, as before

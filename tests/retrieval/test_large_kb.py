@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.lm.extractive import ExtractiveAnswerer
 from conftest import write_files
+from dialog.actions import AnswerFromKnowledgeBase
 from retrieval.embedders import HashEmbedder
 from retrieval.index import VectorIndex
 from retrieval.ingest import ingest, remove_documents
+from retrieval.retriever import Retriever, SearchOptions
 
 ARTICLES = 30
 
@@ -69,3 +72,21 @@ def test_index_remove_of_many_documents_is_one_pass(kb: Path, tmp_path: Path, st
     assert removal.chunks == 25 and store_passes == [25]
     index = VectorIndex.load(index_dir, "hash", HashEmbedder().fingerprint)
     assert sorted(chunk.doc_id for chunk in index.chunks.values()) == [f"topics/{n}" for n in range(25, ARTICLES)]
+
+
+@pytest.mark.parametrize("filters", [{}, {"tag": ["brand-b", "shared"]}], ids=["one server", "brand B's server"])
+def test_a_pointer_to_a_title_two_brands_share_brings_the_pointing_brands_article(tmp_path: Path, filters: dict) -> None:
+    sites = write_files(tmp_path / "sites", {
+        "brand-a/returns.md": "# Returns\n\nBrand A takes returns within 30 days of delivery.\n",
+        "brand-b/returns.md": "# Returns\n\nBrand B takes returns within 60 days of delivery.\n",
+        "brand-b/shipping.md": "# Shipping\n\nWrong size? See the article on returns.\n",
+    })
+    ingest([sites], HashEmbedder(), tmp_path / "index")
+    retriever = Retriever(HashEmbedder(), tmp_path / "index", options=SearchOptions(filters=filters))
+    answer = AnswerFromKnowledgeBase(retriever, None, 1, 0.0, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+    [pointer] = [p for p in retriever.search("wrong size", k=3) if p.chunk.doc_id == "brand-b/shipping"]
+
+    found, links = answer.add_linked_passages("Wrong size?", [pointer])
+
+    assert [p.chunk.doc_id for p in found] == ["brand-b/shipping", "brand-b/returns"]
+    assert links == {"See the article on returns.": [2]}
