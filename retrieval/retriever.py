@@ -123,6 +123,7 @@ class Retriever:
         self._index: VectorIndex | None = None
         self._keyword: KeywordIndex | None = None
         self._titles: tuple[VectorIndex, dict[str, str]] | None = None
+        self._deployment_chunks: tuple[VectorIndex, frozenset[int]] | None = None  # the chunks search_filters let through
         self._speller: tuple[VectorIndex, Speller] | None = None
         self._loaded_stamp: tuple[int, int] | None = None
         self._failed_stamp: tuple[tuple[str, int, int, int], ...] | None = None  # the files of an index that failed to load
@@ -216,6 +217,24 @@ class Retriever:
                 self._titles = (index, titles)
             return self._titles[1]
 
+    def _allowed_in(self, index: VectorIndex, filters: Mapping[str, Any] | None) -> frozenset[int] | None:
+        """The ids of the chunks of ``index`` that pass the deployment's ``search_filters`` and ``filters``; None
+        when there are neither. The deployment's part is worked out once per loaded index, not per question: at
+        20,000 chunks, testing every chunk took 65-90 ms, as long as the rest of the search."""
+        deployment = self.options.filters
+        if not deployment and not filters:
+            return None
+        base: frozenset[int] | None = None
+        if deployment:
+            with self._lock:
+                if self._deployment_chunks is None or self._deployment_chunks[0] is not index:
+                    self._deployment_chunks = (index, frozenset(cid for cid, chunk in index.chunks.items() if matches(chunk, deployment)))
+                base = self._deployment_chunks[1]
+        if not filters:
+            return base
+        candidates = index.chunks if base is None else base
+        return frozenset(cid for cid in candidates if matches(index.chunks[cid], filters))
+
     def keyword_index(self) -> KeywordIndex:
         index = self.index
         with self._lock:
@@ -265,12 +284,8 @@ class Retriever:
         """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` and the
         options' filters both (a key in both narrows the deployment's filter, never replaces it)."""
         index = self.index
-        deployment, extra = self.options.filters, filters or {}
         vector = self._embed_query(query)
-        allowed = (
-            {cid for cid, chunk in index.chunks.items() if matches(chunk, deployment) and matches(chunk, extra)}
-            if deployment or extra else None
-        )
+        allowed = self._allowed_in(index, filters)
         depth = max(k, self.options.rerank_top if self.reranker else k)
         weight = self.options.sentence_weight
         if self.method == "dense":  # sentence vectors re-order the chunk search's first CANDIDATES
