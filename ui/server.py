@@ -30,6 +30,7 @@ from ui.login_page import MarkTheLoginPage
 from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
 from ui.login_throttle import login_throttle
+from ui.page_sessions import forget_idle_tabs
 from ui.web_guards import WebPageGuard
 
 DOCS_ASSETS = "/api-docs-assets"  # Swagger UI's files for /api/docs
@@ -230,11 +231,14 @@ def create_app(
         if staff_sessions is not None:
             keep_logins_in(app, "/review", staff_sessions)
         answer_outages_with_503(mounted_app(app, "/review"))  # type: ignore[arg-type]
+        forget_idle_tabs(mounted_app(app, "/review"))
         if database_up is not None:
             app.add_middleware(ReviewNeedsTheDatabase, database_up=database_up)
         app.add_middleware(MarkTheLoginPage)
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
-    return gr.mount_gradio_app(
+    gr.mount_gradio_app(
         app, page, path="/", css=CSS + notice_css(replies), head=PAGE_HEAD, footer_links=[], theme=THEME, run_history=False
     )
+    forget_idle_tabs(mounted_app(app, ""))  # every visitor's tab had its state kept until 10,000 more came (ui/page_sessions.py)
+    return app

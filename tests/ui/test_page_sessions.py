@@ -1,0 +1,75 @@
+"""Per-tab state of the web pages (ui/page_sessions.py): a tab idle for an hour is forgotten, so a server that
+runs for weeks does not keep every visitor's tab (Gradio kept about 40 KB each until 10,000 more had come)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from assistant.app import Assistant
+from ui.chat import ChatPage
+from ui.page_sessions import ExpiringStateHolder
+from ui.server import mounted_app
+
+
+def open_chat_tab(client: TestClient, tab: str) -> None:
+    """What a browser does when it shows the chat page: run the page's load event, as tab ``tab``."""
+    config = client.get("/config").json()
+    restore = next(n for n, dependency in enumerate(config["dependencies"]) if dependency.get("api_name") == "restore")
+    assert client.post("/gradio_api/queue/join", json={"data": [None], "fn_index": restore, "session_hash": tab}).status_code == 200
+    with client.stream("GET", f"/gradio_api/queue/data?session_hash={tab}") as events:
+        for line in events.iter_lines():
+            if line.startswith("data: ") and json.loads(line.removeprefix("data: ")).get("msg") == "process_completed":
+                return
+    raise AssertionError("the load event did not complete")
+
+
+def test_the_chat_page_forgets_a_tab_idle_for_an_hour_when_another_comes(assistant: Assistant) -> None:
+    with TestClient(assistant.web_app()) as client:
+        holder = mounted_app(client.app, "").state_holder  # type: ignore[arg-type]
+        open_chat_tab(client, "closed-yesterday")
+        open_chat_tab(client, "open-now")
+        assert {"closed-yesterday", "open-now"} <= set(holder.session_data)
+        holder.time_last_used["closed-yesterday"] -= timedelta(hours=2)  # its last event, two hours ago
+
+        open_chat_tab(client, "new-visitor")
+
+        assert "closed-yesterday" not in holder.session_data and "closed-yesterday" not in holder.time_last_used
+        assert {"open-now", "new-visitor"} <= set(holder.session_data)
+
+
+def test_the_review_pages_forget_idle_tabs_too(assistant: Assistant) -> None:
+    with TestClient(assistant.web_app()) as client:
+        holder = mounted_app(client.app, "/review").state_holder  # type: ignore[arg-type]
+        holder["staff-tab"]
+        holder.time_last_used["staff-tab"] -= timedelta(hours=2)
+
+        holder["another-staff-tab"]
+
+        assert list(holder.session_data) == ["another-staff-tab"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_tab_used_within_the_hour_is_kept_however_old_it_is(assistant: Assistant) -> None:
+    clock = Clock()
+    holder = ExpiringStateHolder(timedelta(hours=1), clock)
+    holder.set_blocks(ChatPage(assistant.manager).build())
+    holder["open-tab"]
+    for _ in range(10):  # open since 9:00, and used at least once an hour; a new visitor each time
+        clock.now += timedelta(minutes=50)
+        holder["open-tab"]
+        holder[f"visitor-{clock.now:%H%M}"]
+
+    clock.now += timedelta(minutes=50)  # 18:10
+    holder["last-visitor"]
+
+    assert list(holder.session_data) == ["open-tab", "visitor-1720", "last-visitor"]
