@@ -18,7 +18,7 @@ event log (same types, data and timestamps) is skipped. The remaining at-least-o
 ``append`` without events (a turn record alone), which the dialog manager never writes.
 
 Conversations carry on during an outage: ``load_events`` answers from the events this process has seen
-(a bounded LRU cache) plus the spooled ones. Once a write has been spooled, only the retry thread tries the
+(a bounded LRU cache of the conversations used within the last hour) plus the spooled ones. Once a write has been spooled, only the retry thread tries the
 database until it answers again, so a database that does not answer at all (each attempt waits for the
 connect timeout) does not slow every turn. Records the database refuses on replay (e.g. an append to a
 session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CACHE_SESSIONS = 10_000
+# A conversation unused this long leaves the cache (as others come): a server that runs for weeks keeps the
+# conversations under way, not the last 10,000 (some 12 KB each for three turns, and customers' words).
+CACHE_IDLE_S = 3600.0
 PROBE_WITHIN_S = 5.0  # how long /readyz and the review pages wait for the database's answer to SELECT 1
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
 
@@ -209,7 +212,8 @@ class SpoolingStore:
     """A ConversationStore over ``inner`` that spools writes to ``spool_path`` while the database is down.
 
     ``retry_seconds``: how often the background thread retries; None for no thread (call ``flush``).
-    ``cache_sessions``: how many sessions' events are kept in memory to carry conversations through an outage.
+    ``cache_sessions``: how many sessions' events are kept in memory to carry conversations through an outage;
+    ``cache_idle_s``: a session not used for this long is dropped from them (``clock``: monotonic seconds).
     ``answer_within_s``: a direct read or write that the database has not answered in this many seconds is given
     up as an outage (spooled), so a turn never waits longer, even on a peer that acknowledges every packet and
     never replies, which no TCP or server timeout notices; the call itself is left to end in its thread.
@@ -225,6 +229,8 @@ class SpoolingStore:
         spool_path: Path,
         retry_seconds: float | None = 5.0,
         cache_sessions: int = CACHE_SESSIONS,
+        cache_idle_s: float = CACHE_IDLE_S,
+        clock: Callable[[], float] = time.monotonic,
         confirm_schema: Callable[[], object] | None = None,
         answer_within_s: float | None = None,
     ) -> None:
@@ -236,11 +242,13 @@ class SpoolingStore:
         self.rejected_path = rejected_file(self.spool_path)
         self.retry_seconds = retry_seconds
         self.cache_sessions = cache_sessions
+        self.cache_idle_s, self.clock = cache_idle_s, clock
         self._lock = threading.Lock()  # pending records, the spool file, the cache
         self._replay_lock = threading.Lock()  # one replay at a time; held from a record's commit to its removal
         self._pending: deque[_Record] = deque()
         self._by_session: dict[str, list[_Record]] = {}
         self._cache: OrderedDict[str, list[Event]] = OrderedDict()  # events known to be in the database
+        self._cache_used: dict[str, float] = {}  # when each cached session was last used (clock)
         self._file: IO[bytes] | None = None
         self._done = 0  # byte offset in the spool up to which records are in the database
         self._down = False  # a write failed and the retry thread has not reached the database since
@@ -315,7 +323,7 @@ class SpoolingStore:
         with self._lock:
             if session_id in self._cache:
                 self._cache[session_id].extend(events)
-                self._cache.move_to_end(session_id)
+                self._touch(session_id)
 
     # -- spool management ------------------------------------------------------------------------
 
@@ -596,7 +604,7 @@ class SpoolingStore:
         records = self._by_session.get(session_id, [])
         spooled = [event for record in records for event in record.events]
         if session_id in self._cache:
-            self._cache.move_to_end(session_id)
+            self._touch(session_id)
             return list(self._cache[session_id]) + spooled
         if any(record.op == "create" for record in records):
             return spooled
@@ -621,11 +629,21 @@ class SpoolingStore:
             raise UnknownSession(session_id)
 
     def _remember(self, session_id: str, events: list[Event]) -> None:
-        """Cache a session's events (hold ``_lock``); the least recently used session goes first."""
+        """Cache a session's events (hold ``_lock``); sessions idle for ``cache_idle_s`` go, and beyond
+        ``cache_sessions`` the least recently used."""
         self._cache[session_id] = events
+        self._touch(session_id)
+        stale = self.clock() - self.cache_idle_s
+        while self._cache:
+            oldest = next(iter(self._cache))
+            if len(self._cache) <= self.cache_sessions and self._cache_used[oldest] > stale:
+                break
+            del self._cache[oldest], self._cache_used[oldest]
+
+    def _touch(self, session_id: str) -> None:
+        """Note a cached session as just used (hold ``_lock``): it goes to the end of the LRU order."""
         self._cache.move_to_end(session_id)
-        while len(self._cache) > self.cache_sessions:
-            self._cache.popitem(last=False)
+        self._cache_used[session_id] = self.clock()
 
     def _resume(self) -> None:
         """Pick up a spool left by an earlier run, from where its replay stopped."""

@@ -549,6 +549,25 @@ def test_the_cache_is_bounded(db, spool_path: Path) -> None:
     store.close()
 
 
+def test_the_cache_forgets_conversations_idle_for_an_hour(db, spool_path: Path) -> None:
+    """A server that runs for weeks kept the last 10,000 conversations in memory (12 KB for three turns, and
+    the customers' words); now those used within the hour, which an outage may still interrupt."""
+    now = [0.0]
+    store = SpoolingStore(db.store, spool_path, retry_seconds=None, clock=lambda: now[0])
+    finished = store.create_session()
+    under_way = store.create_session()
+    now[0] += 3000
+    store.append(under_way, *turn(under_way, 1, "still talking"))
+    now[0] += 1000  # the first conversation has been idle for 4,000 s, the second for 1,000 s
+    store.create_session()
+    db.down()
+
+    with pytest.raises(UnknownSession):
+        store.load_events(finished)
+    assert [e.type_name for e in store.load_events(under_way)] == ["session_started", "user", "bot"]
+    store.close()
+
+
 def test_a_postgresql_server_that_is_not_there(tmp_path: Path, spool_path: Path) -> None:
     """The real driver's "connection refused" is recognised as an outage."""
     pytest.importorskip("psycopg")
