@@ -154,8 +154,11 @@ class Rate:
 class RateLimiter:
     """Token buckets by key (a client address, a conversation id), in this process only.
 
-    At most ``max_keys`` buckets are kept: beyond that the least recently used go first (a forgotten
-    bucket starts full again, so forgetting only ever lets a little more through).
+    A bucket that has filled up again is forgotten (as other keys come, least recently used first): it is
+    the same as none, so a server that runs for weeks keeps the keys of the last period (a minute for
+    60/minute), not every conversation and address it ever saw. At most ``max_keys`` buckets are kept: beyond
+    that the least recently used go first (a forgotten bucket starts full again, so forgetting only ever lets
+    a little more through).
     """
 
     def __init__(self, rate: Rate, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
@@ -182,6 +185,11 @@ class RateLimiter:
             tokens = self._tokens(key, now)
             self._buckets.pop(key, None)
             self._buckets[key] = (max(tokens - 1, 0.0), now)
+            while len(self._buckets) > 1:  # full again: the same as no bucket (the just-taken key is last)
+                oldest = next(iter(self._buckets))
+                if self._tokens(oldest, now) < self.rate.count:
+                    break
+                del self._buckets[oldest]
             if len(self._buckets) > self.max_keys:
                 for stale in list(self._buckets)[: len(self._buckets) - self.max_keys * 9 // 10]:
                     del self._buckets[stale]

@@ -212,6 +212,27 @@ def test_token_bucket_keeps_a_bounded_number_of_keys() -> None:
     assert limiter.wait("guessed-id-999") > 0  # the most recent are kept
 
 
+def test_token_bucket_forgets_keys_whose_bucket_is_full_again() -> None:
+    """A server that runs for weeks kept a bucket for each of the last 100,000 conversations and addresses
+    (about 200 bytes each, per limiter); a full bucket is the same as none."""
+    now = [0.0]
+    limiter = RateLimiter(Rate(3, 60), clock=lambda: now[0])
+    for n in range(500):  # yesterday's conversations, one message each
+        limiter.take(f"conversation-{n}")
+    limiter.take("busy")
+    limiter.take("busy")
+    limiter.take("busy")
+    now[0] += 30  # half a minute later: "busy" has 1.5 tokens back, the one-message conversations are full
+
+    limiter.take("new")
+
+    assert len(limiter) == 2
+    assert limiter.wait("busy") == 0 and limiter.wait("new") == 0
+    limiter.take("busy")
+    limiter.take("busy")
+    assert limiter.wait("busy") > 0  # forgetting the full buckets changed no limit
+
+
 def test_per_session_limit_is_429_with_retry_after_and_leaves_other_sessions_alone(assistant) -> None:  # type: ignore[no-untyped-def]
     client = make_client(assistant, ApiGuards(per_session=Rate(2, 60)))
     busy, quiet = new_session(client), new_session(client)
