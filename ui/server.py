@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import create_router, install_api_fallback, install_api_guards
 from assistant.api_security import ApiGuards
+from dialog.detached import finish_running_turns
 from dialog.manager import DialogManager
 from dialog.replies import DEFAULT_REPLIES
 from retrieval.errors import UnreadableFile
@@ -161,6 +162,8 @@ def create_app(
         title="Support assistant", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
         static_url=DOCS_ASSETS,
     )
+    # a stopping server lets the turns that run on without their client (dialog.detached) be stored first
+    app.router.on_shutdown.append(finish_running_turns)
     # No cross-origin reads. Without a CORS middleware here, Gradio's own lets every origin read with
     # credentials once the host is not localhost, so any site a logged-in member of staff visits could
     # read and drive /review with their cookie (SameSite=None). The widget needs none: its frame is same-origin.
