@@ -49,6 +49,7 @@ import assistant.cli_dialog  # noqa: E402,F401  test conversations
 import assistant.cli_ingest  # noqa: E402,F401  ingest
 import assistant.cli_eval_answers  # noqa: E402,F401  eval answers
 import assistant.cli_eval_intents  # noqa: E402,F401  eval intents
+import assistant.cli_logs_intents  # noqa: E402,F401  logs export-intents
 import assistant.cli_train_intents  # noqa: E402,F401  train intents, train mlm
 import assistant.cli_train_lm  # noqa: E402,F401  train lm, train lm-data
 import assistant.cli_train_retrieval  # noqa: E402,F401  train reranker, train embedder

@@ -109,7 +109,7 @@ def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, lis
         if not text:
             no_text.append(line)
         if text and label:
-            key = " ".join(text.lower().split())
+            key = text_key(text)
             if key in first_seen:  # the same message again: a copy would sit in training and validation alike
                 seen_line, seen_label = first_seen[key]
                 if seen_label == label:
@@ -151,6 +151,11 @@ def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, lis
                     path, one, counts[one], other, counts[other])
     check_examples(examples, source=str(path))
     return examples
+
+
+def text_key(text: str) -> str:
+    """A text as examples are compared: case and spacing ignored."""
+    return " ".join(text.lower().split())
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
