@@ -221,3 +221,29 @@ def test_a_broken_base_file_is_reported_before_anything_is_written(store: SqlSto
 
     assert result.exit_code == 1 and "separated by commas" in flat(result.output)
     assert not out.exists()
+
+
+def test_a_placeholder_of_the_operators_own_redaction_patterns_is_kept_and_named(store: SqlStore, runner: CliRunner, tmp_path: Path) -> None:
+    session = conversation(store, "order [ORDER_ID] never came, my card [CARD] was charged")
+    store.annotate(session, 1, "ana", False, "complaint")
+    out = tmp_path / "out.csv"
+
+    result = export(runner, str(out))
+
+    assert result.exit_code == 0, result.output
+    assert rows(out) == [("order [ORDER_ID] never came, my card 4242 4242 4242 4242 was charged", "complaint")]
+    assert "placeholders of your own redaction patterns ([ORDER_ID])" in flat(result.output)
+
+
+def test_a_turn_recorded_before_turns_were_numbered_is_found_by_its_position(store: SqlStore, runner: CliRunner, tmp_path: Path) -> None:
+    session = store.create_session()
+    for text in ("hello", "where's my stuff"):  # turn records of an early version: no turn number (the review page numbers them 1, 2)
+        record = TurnRecord(session_id=session, user_text=text, intent="question", intent_confidence=0.4, action="answer", reason="kb", answer="a")
+        store.append(session, [UserMessage(text=text), BotAnswer(text="a")], record)
+    store.annotate(session, 2, "ana", False, "order_status")
+    out = tmp_path / "out.csv"
+
+    result = export(runner, str(out))
+
+    assert result.exit_code == 0, result.output
+    assert rows(out) == [("where's my stuff", "order_status")]
