@@ -16,6 +16,7 @@ from typing import Any
 from rich.text import Text
 
 from dialog.events import AgentMessage, BotAnswer, Event
+from dialog.tracker import option_at_place
 
 
 class BoldText:
@@ -51,11 +52,10 @@ def bold_text(reply: str) -> Text:
 
 
 def chosen_option(text: str, options: list[str]) -> str:
-    """The label of the option a typed number picks ("2" or "2." -> the second); any other text as it is."""
-    number = text.strip().rstrip(".)")
-    if options and number.isdigit() and 1 <= int(number) <= len(options):
-        return options[int(number) - 1]
-    return text
+    """The label of the option a typed place picks ("2", "2.", "the second one" -> the second), as the
+    dialog reads places; any other text as it is."""
+    place = option_at_place(text, len(options))
+    return options[place] if place is not None else text
 
 
 def options_hint(options: list[str]) -> str:

@@ -114,12 +114,24 @@ class TurnUpdate:
     result: TurnResult | None = None
 
 
-# "both", "both of them, please", "all of them": every option of a clarifying question
-_BOTH = re.compile(r"^\s*(?:(?:i\s+mean\s+)?(?:both|all)(?:\s+of\s+them)?|the\s+two\s+of\s+them|either(?:\s+one)?)(?:[\s,]+please)?\W*$", re.IGNORECASE)
-# "neither", "none of them", "something else": none of a clarifying question's options
-_NEITHER = re.compile(r"^\s*(?:neither(?:\s+(?:one|of\s+them|of\s+these))?|none(?:\s+of\s+(?:them|these|those))?|something\s+else)\W*$", re.IGNORECASE)
-# "the other one", "what about the other option?", "and the other?": the option not taken
-_THE_OTHER = re.compile(r"\bthe other(?:\s+(?:one|option|article|choice))?\b(?!\s+(?!one\b|option\b|article\b|choice\b)[a-z])", re.IGNORECASE)
+# "both", "both of them, please", "all of them", "beide bitte": every option of a clarifying question
+_BOTH = re.compile(
+    r"^\s*(?:(?:i\s+mean\s+)?(?:both|all)(?:\s+of\s+them)?|the\s+two\s+of\s+them|either(?:\s+one)?"
+    r"|(?:alle\s+)?beide[s]?|alle(?:\s+davon)?)(?:[\s,]+(?:please|bitte))?\W*$",
+    re.IGNORECASE,
+)
+# "neither", "none of them", "something else", "keine davon": none of a clarifying question's options
+_NEITHER = re.compile(
+    r"^\s*(?:neither(?:\s+(?:one|of\s+them|of\s+these))?|none(?:\s+of\s+(?:them|these|those))?|something\s+else"
+    r"|(?:keine[ns]?|keins)(?:\s+(?:davon|von\s+beiden))?|weder\s+noch|etwas\s+anderes)\W*$",
+    re.IGNORECASE,
+)
+# "the other one", "what about the other option?", "and the other?", "und die andere?": the option not taken
+_THE_OTHER = re.compile(
+    r"\b(?:the other(?:\s+(?:one|option|article|choice))?|(?:die|der|das|den)\s+andere[nrs]?)\b"
+    r"(?!\s+(?!one\b|option\b|article\b|choice\b)[a-zäöüß])",
+    re.IGNORECASE,
+)
 
 
 def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:

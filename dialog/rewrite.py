@@ -4,6 +4,10 @@ standalone query ("how long does it take to return an item?") before retrieval. 
 A message is a follow-up when it opens with a connective ("and", "what about", "also", ...), or when it
 refers back (it, that, this, they, ...) or is very short, and names no topic of its own (every content word
 is generic: take, long, cost, ...). The rewrite puts the previous query's topic in place of the reference.
+
+German follow-ups ("und wie lange dauert das?", "Was ist mit Expressversand?") are found by the same rules
+with German words; as a German reference cannot simply be swapped for the topic (cases, word order), the
+topic is added after the question instead: "wie lange dauert das (einen Artikel zurückgeben)?".
 """
 
 from __future__ import annotations
@@ -11,17 +15,27 @@ from __future__ import annotations
 import re
 
 _CONNECTIVE = re.compile(
-    r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if)\b[\s,]*",
+    r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if"
+    r"|und|aber|auch|dann|ok(?:ay)?,?\s+und|(?:und\s+)?was ist mit|(?:und\s+)?wie (?:ist|sieht) es mit|gilt das auch für)\b[\s,]*",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|its|one|there|then)\b", re.IGNORECASE)
-_WORD = re.compile(r"[a-z][a-z'-]*", re.IGNORECASE)
+# German references: "das", "es", "dafür" ... (found as a sign of a follow-up, not replaced)
+_GERMAN_REFERENCE = re.compile(r"\b(das|es|dies|diese[mnrs]?|dafür|dazu|davon|damit|darauf|dort|dorthin)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-zäöüß][a-zäöüß'-]*", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a an the and or but so also plus then what about how why when where which who whom whose is are was were be been
     being do does did doing done have has had having can could would should will shall may might must i me my mine we
     us our you your he she him her it its they them their this that these those there here to of in on at by for with
     from into onto up out if as than too very just only any some no not please ok okay thanks thank yes one much many
     long ago soon still again more less else other same""".split()
+    # German: articles, pronouns, question words, auxiliaries and particles (none of them an English content word)
+    + """der die das den dem des ein eine einen einem einer eines und oder aber auch dann ich mich mir mein meine
+    meinen meiner wir uns unser unsere du dich dir dein deine sie ihr ihre ihren es ist sind wird werden wurde
+    kann können könnte muss müssen soll sollte darf dürfen wie was wann wo woher wohin warum wieso welche welcher
+    welches welchen wer wen wem bitte danke ja nein nicht kein keine keinen noch mal schon zu zum zur von vom mit
+    bei beim nach für auf im am um aus über dies diese dieser dieses diesem diesen dafür dazu davon damit darauf
+    dort dorthin gibt viel viele wieviel sehr gilt""".split()
 )
 # Content words too general to name a topic on their own.
 GENERIC = frozenset(
@@ -29,6 +43,9 @@ GENERIC = frozenset(
     hour hours minute minutes work works working get gets got getting need needs needed happen happens happened
     possible available allowed way ways mean means go goes going come comes make makes made help
     want like know tell say said usually normally typically exactly really""".split()
+    + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tag tage tagen
+    woche wochen stunde stunden minute minuten geht gehen funktioniert funktionieren möglich erlaubt bekomme bekommt
+    bekommen brauche braucht brauchen mache macht machen passiert normalerweise genau""".split()
 )
 # Question openings dropped from the previous query to leave its topic ("how do I" + "return an item").
 _OPENING = re.compile(
@@ -36,7 +53,11 @@ _OPENING = re.compile(
     r"(?:(?:takes?|costs?)\s+(?:me\s+|us\s+)?to\s+)?|"  # "how long does it take to" + "return an item"
     r"(?:how|what|where|when|why|which|who)\s+(?:do|does|did|can|could|should|would|will|is|are|was)\s+"
     r"(?:(?:i|we|you|it|they|one)\b)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
-    r"i\s+(?:would|'d)\s+like\s+to\s+|i\s+need\s+to\s+|please\s+)",
+    r"i\s+(?:would|'d)\s+like\s+to\s+|i\s+need\s+to\s+|please\s+|"
+    # German: "Wie kann ich" + "meine Adresse ändern", "Was kostet" + "der Versand", "Wie lange dauert" + "die Lieferung"
+    r"(?:wie|was|wo|wann|warum|wieso)\s+(?:kann|muss|soll|darf|könnte)\s+(?:ich|man|wir)\s+|"
+    r"(?:wie\s+(?:lange|viel)\s+)?(?:dauert|kostet)\s+(?:es\s+)?|was\s+kostet\s+|"
+    r"(?:kann|muss|darf|soll)\s+(?:ich|man|wir)\s+|ich\s+(?:möchte|will|muss)\s+)",
     re.IGNORECASE,
 )
 
@@ -57,7 +78,7 @@ def is_follow_up(text: str) -> bool:
         return False
     if _CONNECTIVE.match(text):
         return True
-    refers_back = bool(_REFERENCE.search(text))
+    refers_back = bool(_REFERENCE.search(text) or _GERMAN_REFERENCE.search(text))
     return (refers_back or len(words) <= 3) and not names_a_topic(text)
 
 

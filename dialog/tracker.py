@@ -43,8 +43,15 @@ def option_named(clarification: ClarificationAsked | None, text: str) -> int | N
 
 
 _PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
-# the words around a place: "the second one, please", "option 2", "number 1", "#2"
-_AROUND_PLACE = re.compile(r"\b(?:the|one|option|number|no|please|pls|i mean|i meant|thanks|thank you)\b|[#.!,:()]", re.IGNORECASE)
+# German places in every ending: "die erste", "den zweiten", "das dritte"
+_PLACES |= {f"{stem}{end}": place for place, stem in enumerate(("erst", "zweit", "dritt", "viert", "fünft")) for end in ("e", "en", "er", "es")}
+_LAST = {"last"} | {f"letzt{end}" for end in ("e", "en", "er", "es")}
+# the words around a place: "the second one, please", "option 2", "number 1", "#2"; "die zweite, bitte", "Nummer 2"
+_AROUND_PLACE = re.compile(
+    r"\b(?:the|one|option|number|no|please|pls|i mean|i meant|thanks|thank you"
+    r"|die|der|das|den|nummer|nr|bitte|danke|ich meine|ich meinte)\b|[#.!,:()]",
+    re.IGNORECASE,
+)
 
 
 def option_at_place(text: str, count: int) -> int | None:
@@ -54,7 +61,7 @@ def option_at_place(text: str, count: int) -> int | None:
     if len(words) != 1:
         return None
     word = words[0]
-    place = int(word) - 1 if word.isdigit() else count - 1 if word == "last" else _PLACES.get(word, -1)
+    place = int(word) - 1 if word.isdigit() else count - 1 if word in _LAST else _PLACES.get(word, -1)
     return place if 0 <= place < count else None
 
 

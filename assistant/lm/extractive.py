@@ -117,14 +117,19 @@ _PART_BREAK = re.compile(
     r"\?\s+|[,;]\s*(?:and\s+|but\s+)?(?=(?:how|what|when|where|which|who|why|can|could|do|does|is|are|will|would|for how)\b)"
     r"|\s+and\s+(?=(?:how|what|when|where|which|who|why|for how|can i|do i|will i|is it|does it)\b)"
     # ", and once it's back, how long ...": a clause that asks its own question further on
-    r"|[,;]\s*(?:and|but)\s+(?=[^,;?]*\b(?:how (?:long|much|many|soon)|what|when|where|which|who|why)\b)",
+    r"|[,;]\s*(?:and|but)\s+(?=[^,;?]*\b(?:how (?:long|much|many|soon)|what|when|where|which|who|why)\b)"
+    # German: "Was kostet der Versand, und wie lange dauert die Lieferung?"
+    r"|[,;]?\s+(?:und|aber)\s+(?=(?:wie|was|wann|wo|welche[mnrs]?|wer|warum|wieso|kann ich|muss ich|gibt es|ist es|bekomme ich)\b)"
+    r"|[,;]\s*(?=(?:wie|wann|wo|welche[mnrs]?|wer|warum|wieso|was (?:kostet|ist|passiert|muss|kann))\b|(?:kann|muss|darf|bekomme|gibt|ist|sind|werde|wird)\s+(?:ich|es|man|das)\b)",
     re.IGNORECASE,
 )
 
 
 # "If I ...", "When my parcel ..." (not "When did ...?", a question of its own)
 _CONDITION = re.compile(
-    r"(?:if|once|because|since|unless|when(?! (?:do|does|did|is|are|was|were|will|would|can|could|should|has|have|had)\b))\b", re.IGNORECASE
+    r"(?:if|once|because|since|unless|when(?! (?:do|does|did|is|are|was|were|will|would|can|could|should|has|have|had)\b)"
+    r"|wenn|falls|sobald|nachdem|weil)\b",
+    re.IGNORECASE,
 )
 
 

@@ -293,3 +293,14 @@ def test_german_questions_are_read_by_their_own_words_and_answer_types() -> None
     assert answer_types("Wie lange dauert die Lieferung?") == ["duration"]
     assert answer_types("Was kostet der Versand?") == ["price"]
     assert answer_types("Habt ihr eine Telefonnummer?") == ["phone"]
+
+
+def test_a_german_message_of_two_questions_is_split_into_them() -> None:
+    # Before, only English ones were: the second question's passage was not searched for.
+    assert question_parts("Was kostet der Versand nach Österreich, und wie lange dauert die Lieferung?") == [
+        "Was kostet der Versand nach Österreich", "wie lange dauert die Lieferung",
+    ]
+    assert question_parts("Wenn ich die Annahme verweigere, bekomme ich die Versandkosten zurück und wie lange dauert das?") == [
+        "Wenn ich die Annahme verweigere, bekomme ich die Versandkosten zurück", "wie lange dauert das",
+    ]
+    assert question_parts("Ich habe Schuhe und eine Jacke bestellt") == []  # one statement, no second question

@@ -23,6 +23,7 @@ def test_a_typed_number_picks_that_option() -> None:
     assert chosen_option(" 1. ", options) == "Cancel Northwind Plus"
     assert chosen_option("3", options) == "3" and chosen_option("2", []) == "2"
     assert chosen_option("2 items", options) == "2 items"
+    assert chosen_option("the first one", options) == "Cancel Northwind Plus"  # the places the dialog reads
     assert "1 or 2" in options_hint(options) and "1-4" in options_hint(["a", "b", "c", "d"])
 
 

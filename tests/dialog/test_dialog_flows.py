@@ -358,6 +358,35 @@ def test_yes_or_a_wrong_number_asks_again_both_answers_from_every_option_and_nei
     assert neither.action == "small_talk" and neither.text == "All right. What would you like to know?"  # was an answer
 
 
+@pytest.mark.parametrize("reply, doc_id", [
+    ("die erste", "orders/cancelling-an-order"), ("Die zweite, bitte.", "subscriptions/cancel-membership"),
+    ("das letzte", "subscriptions/cancel-membership"), ("Nummer 2", "subscriptions/cancel-membership"),
+])
+def test_an_option_picked_by_its_place_in_german_answers_from_it(reply: str, doc_id: str) -> None:
+    # Before, German places asked the same question again (a German help centre's customers got stuck).
+    manager = two_cancel_articles()
+
+    asked = manager.handle(None, "How do I cancel?")
+    chosen = manager.handle(asked.session_id, reply)
+
+    assert chosen.action == "answer" and chosen.reason.startswith("the customer chose")
+    assert [s["doc_id"] for s in chosen.sources] == [doc_id]
+
+
+def test_german_both_neither_and_the_other_one() -> None:
+    manager = two_cancel_articles()
+
+    both = manager.handle(manager.handle(None, "How do I cancel?").session_id, "beide bitte")
+    neither = manager.handle(manager.handle(None, "How do I cancel?").session_id, "keine davon")
+    asked = manager.handle(None, "How do I cancel?")
+    manager.handle(asked.session_id, asked.options[1])
+    other = manager.handle(asked.session_id, "und die andere?")
+
+    assert both.action == "answer" and {s["doc_id"] for s in both.sources} == {"orders/cancelling-an-order", "subscriptions/cancel-membership"}
+    assert neither.action == "small_talk" and neither.reason == "the customer wants none of the options"
+    assert other.action == "answer" and [s["doc_id"] for s in other.sources] == ["orders/cancelling-an-order"]
+
+
 def test_the_other_one_with_words_of_its_own_is_a_question_not_the_other_option() -> None:
     manager = two_cancel_articles()
 

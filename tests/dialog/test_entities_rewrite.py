@@ -88,6 +88,40 @@ def test_rewrite(text: str, previous: str, rewritten: str) -> None:
     assert rewrite(text, previous) == rewritten
 
 
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("und wie lange dauert das?", True),
+        ("Was ist mit Expressversand?", True),
+        ("Was kostet das?", True),
+        ("Ist das kostenlos?", True),
+        ("Wie lange dauert der Versand nach Österreich?", False),
+        ("Rücksendung", False),
+    ],
+)
+def test_german_follow_ups_are_found(text: str, follow_up: bool) -> None:
+    # Before, only English ones were: "und wie lange dauert das?" was searched alone.
+    assert is_follow_up(text) is follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "rewritten"),
+    [
+        ("und wie lange dauert das?", "Wie kann ich einen Artikel zurückgeben?", "wie lange dauert das (einen Artikel zurückgeben)?"),
+        ("Was ist mit Expressversand?", "Was kostet der Standardversand?", "Was kostet der Standardversand: Expressversand?"),
+        ("Ist das kostenlos?", "Kann ich meine Bestellung ändern?", "Ist das kostenlos (meine Bestellung ändern)?"),
+    ],
+)
+def test_german_follow_ups_are_rewritten_with_the_previous_topic(text: str, previous: str, rewritten: str) -> None:
+    assert rewrite(text, previous) == rewritten
+
+
+def test_topic_of_drops_a_german_question_opening() -> None:
+    assert topic_of("Wie kann ich meine E-Mail-Adresse ändern?") == "meine E-Mail-Adresse ändern"
+    assert topic_of("Was kostet der Versand nach Österreich?") == "der Versand nach Österreich"
+    assert topic_of("Wie lange dauert die Lieferung?") == "die Lieferung"
+
+
 def test_topic_of_drops_the_question_opening() -> None:
     assert topic_of("How can I change my email address?") == "change my email address"
     assert topic_of("Shipping costs") == "Shipping costs"
