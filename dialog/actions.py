@@ -113,6 +113,18 @@ def decline(reply: str) -> Iterator[str | ActionOutcome]:
     return _fixed_reply(reply, "decline")
 
 
+def option_labels(passages: list[Passage]) -> list[str]:
+    """The buttons that ask which of ``passages`` (one per section) is meant: each one's title, with its section,
+    the first folder of its id, after a title two of them share ("Returns (home)", "Returns (business)"). A help
+    centre with a folder per product line repeats titles; identical buttons could not be told apart, and
+    picking any of them answered from the first."""
+    titles = [p.chunk.title or p.chunk.doc_id for p in passages]
+    return [
+        f"{title} ({p.chunk.doc_id.partition('/')[0]})" if titles.count(title) > 1 else title
+        for title, p in zip(titles, passages)
+    ]
+
+
 def clarify(kind: str, query: str, options: list[str], values: list[str], question: str = CLARIFY) -> Iterator[str | ActionOutcome]:
     """Ask which reading the customer means; the options become buttons, and picking one answers it."""
     asked = ClarificationAsked(kind=kind, query=query, options=tuple(options), values=tuple(values))
@@ -341,7 +353,7 @@ class AnswerFromKnowledgeBase:
 
         close = self.close_documents(question, passages) if only_doc is None and not prefer_docs else []
         if close:
-            titles = [p.chunk.title or p.chunk.doc_id for p in close]
+            titles = option_labels(close)
             scores = ", ".join(f"{p.chunk.doc_id} {p.score:.2f}" for p in close)
             for step in clarify("passage", question, titles, [p.chunk.doc_id for p in close], self.replies.clarify):
                 if isinstance(step, ActionOutcome):
