@@ -483,9 +483,9 @@ class Assistant:
         for part in (self.embedder,) if self.extractive else (self.embedder, self.generator):
             if hasattr(part, "warm_up"):
                 part.warm_up()
-        if self.extractive:  # the sentences extractive answers are picked from: embedded once, now
-            from assistant.lm.extractive import answer_units, unit_texts
+        if self.extractive and isinstance(self.turn_embedder, CachedEmbedder):
+            # the sentences extractive answers are picked from: the index's own vectors, up to 2,000 others embedded now
+            from assistant.lm.extractive_warmup import warm_answer_units
 
-            chunks = self.retriever.index.chunks.values()
-            texts = (text for chunk in chunks for text in unit_texts(answer_units(chunk.text, 1), [chunk.heading]))
-            self.turn_embedder.embed(list(dict.fromkeys(texts)))
+            done = warm_answer_units(self.retriever.index, self.turn_embedder)
+            log.info("answer sentences: %d, %d of them from the index's vectors, %d embedded", done.units, done.reused, done.embedded)
