@@ -80,7 +80,7 @@ class HandoffNotifier:
         quoted = None if message is None else message[:MESSAGE_CHARS] + ("…" if len(message) > MESSAGE_CHARS else "")
         text = (
             f"A customer is waiting for a person ({chat_escape(reason)}). "
-            f"Conversation {session_id}; reply from the Inbox of the review pages{_opened_at(link)}."
+            f"Conversation {session_id}; reply from the Inbox of the review pages.{_link_line(link)}"
         )
         if quoted:
             text += f'\nLast message: "{chat_escape(quoted)}"'
@@ -95,14 +95,14 @@ class HandoffNotifier:
     def taken_notice(session_id: str, author: str, at: datetime | None = None, link: str | None = None) -> dict[str, Any]:
         """The notice that a member of staff replied first to a waiting customer (``kind`` "taken"), so that
         the others know the customer has an answer."""
-        text = f"{chat_escape(author)} is replying to conversation {session_id}{_opened_at(link)}."
+        text = f"{chat_escape(author)} is replying to conversation {session_id}.{_link_line(link)}"
         return {**_common_fields("taken", text, session_id, link), "author": author, "at": _iso(at)}
 
     @staticmethod
     def handed_back_notice(session_id: str, author: str, at: datetime | None = None, link: str | None = None) -> dict[str, Any]:
         """The notice that the conversation went back to the assistant (``kind`` "handed_back")."""
         by = "the customer chose the assistant again" if author == "customer" else f"handed back by {chat_escape(author)}"
-        text = f"Conversation {session_id} is back with the assistant ({by}){_opened_at(link)}."
+        text = f"Conversation {session_id} is back with the assistant ({by}).{_link_line(link)}"
         return {**_common_fields("handed_back", text, session_id, link), "author": author, "at": _iso(at)}
 
     def send(self, body: dict[str, Any]) -> bool:
@@ -241,8 +241,9 @@ def _common_fields(kind: str, text: str, session_id: str, link: str | None) -> d
     return {"kind": kind, "text": text, "notice_id": uuid.uuid4().hex, "session_id": session_id, "conversation_url": link}
 
 
-def _opened_at(link: str | None) -> str:
-    return f": {link}" if link else ""
+def _link_line(link: str | None) -> str:
+    """The link on a line of its own: chat tools make it clickable, with no full stop taken into it."""
+    return f"\n{link}" if link else ""
 
 
 def _utc(event: Event) -> datetime:
