@@ -1,12 +1,15 @@
 """A conversation as the review pages show it: each turn with its decision record, feedback and labels,
 and the staff replies and hand-backs between turns, as HTML.
 
-Everything a customer typed is rendered escaped: a transcript is shown as text, never as markup.
+Everything a customer typed is rendered escaped: a transcript is shown as text, never as markup. The
+assistant's answers are escaped too, with one exception: their **bold** (the help centre's button names) is
+shown bold, as the customer saw it, not between asterisks.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from assistant.store.review import StaffEntry, Transcript, TurnView
@@ -25,6 +28,14 @@ TRANSCRIPT_CSS = """
 
 def _escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
+
+
+_BOLD = re.compile(r"\*\*([^*\n]+?)\*\*")
+
+
+def answer_html(text: str) -> str:
+    """The assistant's answer escaped, with its ``**bold**`` shown bold."""
+    return _BOLD.sub(r"<strong>\1</strong>", _escape(text))
 
 
 def render_turn(view: TurnView) -> str:
@@ -55,7 +66,7 @@ def render_turn(view: TurnView) -> str:
     return (
         f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
         f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
-        f'<div><span class="who">assistant</span><span class="text">{_escape(turn.answer)}</span></div>'
+        f'<div><span class="who">assistant</span><span class="text">{answer_html(turn.answer)}</span></div>'
         f'<div class="record">{_escape(utc_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
         f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b> — {_escape(turn.reason)}<br>"
         f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"

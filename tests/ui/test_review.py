@@ -216,6 +216,17 @@ def test_customer_text_renders_as_text(assistant: Assistant, review: ReviewPage)
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
 
 
+def test_the_answers_bold_shows_bold_and_the_customers_asterisks_stay_as_typed(assistant: Assistant) -> None:
+    # Before, reviewers read "Press **Return items**." between asterisks, unlike the customer.
+    from ui.review_transcript import answer_html
+
+    result = assistant.manager.handle(None, "**urgent** <b>now</b>")
+    html = render_transcript(read_transcript(assistant.store.engine, result.session_id))
+
+    assert answer_html("Press **Return items**, then <b>Submit</b>.") == "Press <strong>Return items</strong>, then &lt;b&gt;Submit&lt;/b&gt;."
+    assert "**urgent** &lt;b&gt;now&lt;/b&gt;" in html and "<strong>urgent</strong>" not in html
+
+
 def test_labels_and_reviewer_thumbs_are_saved(assistant: Assistant, review: ReviewPage) -> None:
     result = assistant.manager.handle(None, "How long do password reset links work?")
     request = SimpleNamespace(username="ana")
