@@ -483,6 +483,22 @@ def models_list(ctx: typer.Context) -> None:
     out.print(trained)
 
 
+@models_app.command("set-oos-threshold")
+def models_set_oos_threshold(
+    ctx: typer.Context,
+    threshold: Annotated[float, typer.Argument(min=0.0, max=1.0, help="A best in-scope probability below this is out of scope (0-1).")],
+    folder: Annotated[Optional[Path], typer.Option("--model", help="Intent model folder; default: the intent_model setting (data/models/intents).")] = None,
+) -> None:
+    """Give a trained intent model another out-of-scope threshold, without training again (recorded in its manifest as set by hand, with the one it replaces). Try one first with `assistant eval intents --model FOLDER --threshold T`; a running server uses it once restarted."""
+    from assistant.cli_train_intents import default_intent_dir
+    from dialog.nlu.manifest import set_oos_threshold
+
+    target = folder or default_intent_dir(ctx)
+    manifest = run_guarded(lambda: set_oos_threshold(target, threshold))
+    previous = manifest["oos"]["previous"]
+    out.print(f"Out-of-scope threshold of {target}: {threshold:.4f} (was {previous['threshold']:.4f}, {previous['objective']}).", highlight=False)
+
+
 @models_app.command("prepare")
 def models_prepare(
     ctx: typer.Context,

@@ -44,6 +44,8 @@ def train_settings(**values: Any) -> Any:
 
     def check() -> None:
         parse_objective(values["oos_objective"])
+        if values.get("oos_threshold") is not None and values["oos_objective"] != "auto":
+            raise ValueError("give either --oos-threshold or --oos-objective, not both")
         if values["head"] not in HEADS:
             raise ValueError(f"--head must be one of {', '.join(HEADS)}, not {values['head']!r}")
 
@@ -91,6 +93,7 @@ def train_intents_command(
     patience: Patience = 2,
     label_smoothing: LabelSmoothing = 0.1,
     oos_objective: Objective = "auto",
+    oos_threshold: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Set the out-of-scope threshold by hand (a best in-scope probability below it is out of scope) instead of choosing one for --oos-objective; e.g. the earlier model's, to keep it across retrains.")] = None,
     seed: Seed = 0,
     device: Device = "auto",
     refit: Refit = False,
@@ -111,7 +114,8 @@ def train_intents_command(
     run_guarded(intent_output(target).check)  # before anything else: a wrong --out is refused at once
     settings = train_settings(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
-        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
+        patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, oos_threshold=oos_threshold, seed=seed,
+        device=device, refit=refit,
     )
     examples = run_guarded(lambda: read_csv(data))
     labels = sorted({e.label for e in examples})
@@ -120,6 +124,8 @@ def train_intents_command(
         result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch,
                                                    teachers=teachers or (), data={"files": describe_files([data])}))
     manifest = result.manifest
+    if manifest["oos"].get("note"):
+        err.print(f"Out-of-scope threshold {manifest['oos']['threshold']:.4f}: {manifest['oos']['note']}", highlight=False)
     if as_json:
         sys.stdout.write(json.dumps({"folder": str(result.folder), **manifest}) + "\n")
         return
@@ -131,7 +137,8 @@ def train_intents_command(
     table.add_row("base encoder", f"{manifest['base']['name']} (sha256 {manifest['base']['sha256'][:12]}…)")
     table.add_row("validation accuracy", f"{validation['accuracy']:.4f}")
     table.add_row("validation macro-F1", f"{validation['macro_f1']:.4f}")
-    table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']})")
+    few_oos = f", {validation['oos_examples']} out-of-scope validation examples" if manifest["oos"].get("note") else ""
+    table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']}{few_oos})")
     best_epoch = manifest["training"]["best_epoch"]
     table.add_row("best epoch / epochs run", f"{'-' if best_epoch is None else f'{best_epoch:g}'} / {manifest['training']['epochs_run']:g}")
     if manifest["training"].get("refit"):

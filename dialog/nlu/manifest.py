@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -140,4 +141,29 @@ def load_manifest(folder: Path | str) -> dict[str, Any]:
     saved = [config.get("id2label", {}).get(str(i)) for i in range(len(config.get("id2label", {})))]
     if saved != manifest["labels"]:
         raise IntentModelInvalid(f"{folder}: the labels in config.json do not match the manifest; retrain the model")
+    return manifest
+
+
+def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
+    """Give a trained intent model folder another out-of-scope threshold, recorded as set by hand with the
+    one it replaces; returns the new manifest. The weights are untouched; the validation figures stay the
+    training's (for the earlier threshold)."""
+    from dialog.nlu.threshold import SET_BY_HAND
+
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {threshold}")
+    folder = Path(folder)
+    manifest = load_manifest(folder)
+    previous = manifest["oos"]
+    manifest["oos"] = {
+        **previous,
+        "threshold": float(threshold),
+        "objective": SET_BY_HAND,
+        "set_by_hand": True,
+        "note": f"set by hand on {now_utc()}; validation figures are for the earlier threshold",
+        "previous": {key: previous.get(key) for key in ("threshold", "objective", "note")},
+    }
+    staging = folder / f".{MANIFEST_FILE}.new"
+    write_manifest(folder, manifest, staging.name)
+    os.replace(staging, folder / MANIFEST_FILE)  # a reader sees the old manifest or the new one, never half
     return manifest

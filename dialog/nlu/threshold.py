@@ -10,8 +10,8 @@ A message is out of scope when the classifier's best in-scope probability is bel
 - ``reject:F``: for validation data without out-of-scope examples, the highest threshold that rejects
   at most a fraction F of the in-scope examples.
 
-``auto`` is ``balanced`` when the validation data has out-of-scope examples and ``reject:0.02``
-otherwise.
+``auto`` is ``balanced`` when the validation data has at least ``MIN_OOS_TO_CHOOSE`` out-of-scope
+examples, ``reject:0.05`` when it has fewer (a note says so), and ``reject:0.02`` when it has none.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ import numpy as np
 
 DEFAULT_WITHOUT_OOS = "reject:0.02"
 DEFAULT_WITH_OOS = "balanced"
+DEFAULT_FEW_OOS = "reject:0.05"
+# Below this many out-of-scope validation examples, one message moves out-of-scope recall by more than 10
+# points, and ``balanced`` weighs it like (in-scope examples / out-of-scope examples) in-scope ones: with the
+# demo's 3 among 43 (one weighing as much as 13), a retrain on 11 more rows moved the threshold from 0.29
+# to 0.78. ``auto`` then bounds the in-scope messages turned away instead, which all in-scope examples decide.
+MIN_OOS_TO_CHOOSE = 10
+SET_BY_HAND = "set by hand"  # the objective recorded for a threshold given with --oos-threshold
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class ThresholdChoice:
     in_scope_accuracy: float
     oos_recall: float | None
     oos_precision: float | None
+    note: str | None = None  # why the objective differs from the one asked for, e.g. too few out-of-scope examples
 
 
 def parse_objective(objective: str) -> tuple[str, float | None]:
@@ -83,8 +91,9 @@ def choose_threshold(
     predicted_oos = np.zeros_like(is_oos) if predicted_oos is None else np.asarray(predicted_oos, dtype=bool)
     name, value = parse_objective(objective)
     has_oos = bool(is_oos.any())
+    note = None
     if name == "auto":
-        objective = DEFAULT_WITH_OOS if has_oos else DEFAULT_WITHOUT_OOS
+        objective, note = _auto_objective(int(is_oos.sum()))
         name, value = parse_objective(objective)
     if name in ("balanced", "f1", "recall") and not has_oos:
         raise ValueError(f"objective {objective!r} needs out-of-scope examples in the validation data; use reject:F instead")
@@ -96,7 +105,7 @@ def choose_threshold(
         allowed = int(np.floor(value * len(in_scope_conf)))  # how many in-scope examples may be rejected
         threshold = float(in_scope_conf[allowed]) if allowed < len(in_scope_conf) else float(in_scope_conf[-1]) + 1e-9
         threshold = 0.0 if allowed == 0 else threshold
-        return ThresholdChoice(threshold, objective, *_rates(threshold, confidence, correct, predicted_oos, is_oos))
+        return ThresholdChoice(threshold, objective, *_rates(threshold, confidence, correct, predicted_oos, is_oos), note=note)
 
     best_threshold, best_score = 0.0, -np.inf
     for threshold in candidates:
@@ -116,3 +125,29 @@ def choose_threshold(
     if name == "recall" and best_score < 0:
         best_threshold = float(candidates[-1])  # unreachable by thresholding alone: reject everything
     return ThresholdChoice(best_threshold, objective, *_rates(best_threshold, confidence, correct, predicted_oos, is_oos))
+
+
+def _auto_objective(oos_examples: int) -> tuple[str, str | None]:
+    """The objective ``auto`` stands for with this many out-of-scope validation examples, and a note when it
+    is not the one meant for data with out-of-scope examples."""
+    if oos_examples == 0:
+        return DEFAULT_WITHOUT_OOS, None
+    if oos_examples < MIN_OOS_TO_CHOOSE:
+        return DEFAULT_FEW_OOS, (
+            f"only {oos_examples} out-of-scope validation example(s), fewer than the {MIN_OOS_TO_CHOOSE} {DEFAULT_WITH_OOS!r} "
+            f"needs to be stable: the threshold turns away at most {float(DEFAULT_FEW_OOS.partition(':')[2]):.0%} of the in-scope "
+            "validation messages instead (set another with --oos-threshold or --oos-objective)"
+        )
+    return DEFAULT_WITH_OOS, None
+
+
+def given_threshold(
+    threshold: float, confidence: np.ndarray, correct: np.ndarray, is_oos: np.ndarray, predicted_oos: np.ndarray | None = None,
+) -> ThresholdChoice:
+    """A threshold set by hand, with its rates on the validation predictions (arguments as ``choose_threshold``)."""
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {threshold}")
+    is_oos = np.asarray(is_oos, dtype=bool)
+    predicted_oos = np.zeros_like(is_oos) if predicted_oos is None else np.asarray(predicted_oos, dtype=bool)
+    rates = _rates(float(threshold), np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool), predicted_oos, is_oos)
+    return ThresholdChoice(float(threshold), SET_BY_HAND, *rates)

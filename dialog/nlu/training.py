@@ -20,7 +20,7 @@ import numpy as np
 from dialog.nlu.data import OOS_LABEL, Example, IntentDataError, check_examples, stratified_split
 from assistant.output_folder import OutputFolder
 from dialog.nlu.manifest import FORMAT_VERSION, MANIFEST_FILE, describe_base, now_utc, packaged_encoder_dir, write_manifest
-from dialog.nlu.threshold import choose_threshold
+from dialog.nlu.threshold import choose_threshold, given_threshold
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class TrainSettings:
     patience: int = 2  # epochs without a better validation accuracy before stopping
     seed: int = 0
     oos_objective: str = "auto"
+    oos_threshold: float | None = None  # set by hand: used instead of choosing one for oos_objective
     device: str = "auto"  # auto, cpu or cuda
     max_steps: int = -1  # >0 stops after this many optimizer steps (smoke tests)
     refit: bool = False  # after choosing on validation, train again on all examples up to the best epoch
@@ -186,7 +187,10 @@ def evaluate_split(model: Any, tokenizer: Any, examples: Sequence[Example], labe
     truth = [e.label for e in examples]
     is_oos = np.array([t == OOS_LABEL for t in truth])
     correct = np.array([p == t for p, t in zip(raw.intents, truth, strict=True)])
-    choice = choose_threshold(raw.confidence, correct, is_oos, raw.predicted_oos, settings.oos_objective)
+    if settings.oos_threshold is not None:
+        choice = given_threshold(settings.oos_threshold, raw.confidence, correct, is_oos, raw.predicted_oos)
+    else:
+        choice = choose_threshold(raw.confidence, correct, is_oos, raw.predicted_oos, settings.oos_objective)
     final = decide(probs, labels, threshold=choice.threshold)
     plain = classification_metrics(truth, raw.labels(), labels=sorted(set(labels) | {OOS_LABEL} if is_oos.any() else labels))
     return {
@@ -195,6 +199,8 @@ def evaluate_split(model: Any, tokenizer: Any, examples: Sequence[Example], labe
         "macro_f1": plain["macro_f1"],
         "threshold": choice.threshold,
         "objective": choice.objective,
+        "oos_examples": int(is_oos.sum()),
+        "threshold_note": choice.note,
         "with_threshold": oos_metrics(truth, final.labels()),
     }
 
@@ -239,6 +245,8 @@ def train_intents(
     base_info = describe_base(base_dir)
     device = resolve_device(settings.device)
     check_examples(examples)
+    if settings.oos_threshold is not None and not 0 <= settings.oos_threshold <= 1:
+        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {settings.oos_threshold}")
     if teachers and settings.refit:
         raise ValueError("distilling from teachers and refitting on all examples cannot be combined; drop one of them")
     if valid is None:
@@ -321,6 +329,8 @@ def train_intents(
                 "class_in_training": OOS_LABEL in label2id,
                 "threshold": validation["threshold"],
                 "objective": validation["objective"],
+                "set_by_hand": settings.oos_threshold is not None,
+                "note": validation["threshold_note"],
                 "score": "best in-scope softmax probability",
             },
             "training": {

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from dialog.nlu.classifier import IntentClassifier
+from dialog.nlu.manifest import load_manifest
+
 from cli_helpers import flat, invoke, runner  # noqa: F401 (fixtures)
 from nlu_fixtures import TOY_INTENTS, minilm_dir, tiny_base  # noqa: F401 (fixtures)
 
@@ -109,6 +112,51 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     fresh = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(other), "--model", str(model))
     assert fresh.exit_code == 0, fresh.output
     assert "was trained on" not in fresh.stderr
+
+
+OUT_OF_SCOPE = ["what is the weather", "tell me a joke", "who won the game", "play some music", "what time is it",
+                "book a flight", "recommend a film", "how tall is everest"]
+FAST = ["--epochs", "2", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
+
+
+def test_few_out_of_scope_validation_examples_fall_back_to_an_in_scope_rule(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """8 `oos` rows leave one in the validation split: `balanced` would let that one message set the threshold."""
+    data = _toy_csv(tmp_path)
+    data.write_text(data.read_text(encoding="utf-8") + "".join(f"{text},oos\n" for text in OUT_OF_SCOPE), encoding="utf-8")
+    result = invoke(runner, "train", "intents", str(data), "--out", str(tmp_path / "model"), "--base", str(tiny_base), *FAST)
+    assert result.exit_code == 0, result.output
+    assert "only 1 out-of-scope validation example(s), fewer than the 10 'balanced' needs" in flat(result.stderr)
+    assert "(reject:0.05, 1 out-of-scope validation examples)" in flat(result.stdout)
+    oos = load_manifest(tmp_path / "model")["oos"]
+    assert oos["objective"] == "reject:0.05" and not oos["set_by_hand"] and "fewer than the 10" in oos["note"]
+
+
+def test_threshold_set_by_hand_when_training_and_afterwards(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    data, model = _toy_csv(tmp_path), tmp_path / "model"
+    train = ["train", "intents", str(data), "--out", str(model), "--base", str(tiny_base), *FAST]
+    result = invoke(runner, *train, "--oos-threshold", "0.42")
+    assert result.exit_code == 0, result.output
+    assert "0.4200 (set by hand)" in flat(result.stdout)
+    manifest = load_manifest(model)
+    assert manifest["oos"]["threshold"] == 0.42 and manifest["oos"]["objective"] == "set by hand" and manifest["oos"]["set_by_hand"]
+    assert manifest["validation"]["threshold"] == 0.42  # the validation figures are for that threshold
+    assert IntentClassifier(model, device="cpu").threshold == 0.42
+    out_of_range = invoke(runner, *train, "--oos-threshold", "1.5")
+    assert out_of_range.exit_code == 2 and "less than or equal to 1" in flat(out_of_range.output)
+    both = invoke(runner, *train, "--oos-threshold", "0.3", "--oos-objective", "balanced")
+    assert both.exit_code == 1 and "give either --oos-threshold or --oos-objective, not both" in flat(both.output)
+    assert load_manifest(model)["oos"]["threshold"] == 0.42  # nothing retrained by a refused command
+
+    # an existing folder: another threshold without training again
+    changed = invoke(runner, "models", "set-oos-threshold", "0.3", "--model", str(model))
+    assert changed.exit_code == 0, changed.output
+    assert f"Out-of-scope threshold of {model}: 0.3000 (was 0.4200, set by hand)" in flat(changed.stdout)
+    oos = load_manifest(model)["oos"]
+    assert oos["threshold"] == 0.3 and oos["set_by_hand"] and oos["previous"]["threshold"] == 0.42
+    assert IntentClassifier(model, device="cpu").threshold == 0.3 and load_manifest(model)["labels"] == manifest["labels"]
+    assert invoke(runner, "models", "set-oos-threshold", "2", "--model", str(model)).exit_code == 2
+    missing = invoke(runner, "models", "set-oos-threshold", "0.3", "--model", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 1 and "no intent model at" in flat(missing.output)
 
 
 def test_train_with_refit_says_what_was_saved(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:

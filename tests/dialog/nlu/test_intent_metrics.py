@@ -9,7 +9,7 @@ import pytest
 
 from dialog.nlu.metrics import classification_metrics, oos_metrics, plot_confusion
 from dialog.nlu.predict import decide
-from dialog.nlu.threshold import choose_threshold, parse_objective
+from dialog.nlu.threshold import MIN_OOS_TO_CHOOSE, choose_threshold, given_threshold, parse_objective
 
 
 def test_classification_metrics_by_hand() -> None:
@@ -45,7 +45,7 @@ def test_threshold_objectives() -> None:
     strict = choose_threshold(conf, correct, is_oos, objective="recall:1.0")
     assert strict.oos_recall == 1.0 and strict.in_scope_accuracy < 0.75
     auto = choose_threshold(conf, correct, is_oos)
-    assert auto.objective == "balanced"
+    assert auto.objective == "reject:0.05"  # 4 out-of-scope examples are too few for balanced (below)
 
 
 def test_reject_objective_without_oos_examples() -> None:
@@ -55,6 +55,45 @@ def test_reject_objective_without_oos_examples() -> None:
     assert (conf < choice.threshold).sum() == 2 and choice.in_scope_accuracy == pytest.approx(0.98)
     with pytest.raises(ValueError, match="needs out-of-scope examples"):
         choose_threshold(conf, np.ones(100, bool), np.zeros(100, bool), objective="balanced")
+
+
+def _validation(in_scope: int, oos: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validation predictions: in-scope examples mostly confident and right, out-of-scope ones mostly unsure."""
+    rng = np.random.default_rng(seed)
+    conf = np.concatenate([rng.uniform(0.2, 1.0, in_scope), rng.uniform(0.05, 0.9, oos)])
+    correct = np.concatenate([conf[:in_scope] > 0.3, np.zeros(oos, bool)])
+    return conf, correct, np.arange(in_scope + oos) >= in_scope
+
+
+def test_auto_with_few_oos_examples_bounds_in_scope_rejection_and_says_why() -> None:
+    """The demo's validation split: 40 in scope, 3 out of scope. `balanced` there let one message decide."""
+    conf, correct, is_oos = _validation(40, 3)
+    choice = choose_threshold(conf, correct, is_oos)
+    assert choice.objective == "reject:0.05"
+    assert choice.note is not None and "only 3 out-of-scope validation example(s)" in choice.note and "--oos-threshold" in choice.note
+    assert (conf[~is_oos] < choice.threshold).sum() <= 2  # at most 5 % of the 40 in-scope messages turned away
+    assert choice.oos_recall is not None  # still reported for the 3
+    assert choose_threshold(conf, correct, is_oos, objective="balanced").note is None  # asked for by name: as asked
+
+
+def test_auto_with_enough_oos_examples_is_balanced_as_before() -> None:
+    """CLINC150 (100 out-of-scope validation messages) and Banking77-OOS keep what their published numbers used."""
+    for oos in (MIN_OOS_TO_CHOOSE, 100):
+        conf, correct, is_oos = _validation(300, oos, seed=oos)
+        auto, balanced = choose_threshold(conf, correct, is_oos), choose_threshold(conf, correct, is_oos, objective="balanced")
+        assert auto == balanced and auto.objective == "balanced" and auto.note is None
+    conf, correct, is_oos = _validation(300, MIN_OOS_TO_CHOOSE - 1)
+    assert choose_threshold(conf, correct, is_oos).objective == "reject:0.05"
+
+
+def test_a_threshold_given_by_hand_is_kept_and_measured() -> None:
+    conf, correct, is_oos = _validation(40, 3)
+    choice = given_threshold(0.5, conf, correct, is_oos)
+    assert choice.threshold == 0.5 and choice.objective == "set by hand"
+    assert choice.in_scope_accuracy == pytest.approx((correct & (conf >= 0.5))[~is_oos].mean())
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            given_threshold(bad, conf, correct, is_oos)
 
 
 def test_objective_parsing() -> None:

@@ -76,7 +76,7 @@ def test_cls_head_and_oos_class(tiny_base: Path, tmp_path: Path) -> None:
 
     examples = toy_examples() + [Example(t, "oos") for t in ["what is the weather", "tell me a joke", "who won the game",
                                                              "play some music", "what time is it", "book a flight"]]
-    result = train_intents(examples, tmp_path / "m", base=tiny_base, settings=_settings(head="cls", epochs=20),
+    result = train_intents(examples, tmp_path / "m", base=tiny_base, settings=_settings(head="cls", epochs=20, oos_objective="balanced"),
                            valid=examples, progress=False)
     assert result.manifest["oos"]["class_in_training"] and result.manifest["oos"]["objective"] == "balanced"
     classifier = IntentClassifier(result.folder, device="cpu")
