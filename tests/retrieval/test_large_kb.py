@@ -12,6 +12,7 @@ from dialog.actions import AnswerFromKnowledgeBase
 from retrieval.embedders import HashEmbedder
 from retrieval.index import VectorIndex
 from retrieval.ingest import ingest, remove_documents
+from retrieval.keyword import KeywordIndex
 import retrieval.retriever as retriever_module
 from retrieval.retriever import Retriever, SearchOptions, matches as real_matches
 
@@ -110,3 +111,14 @@ def test_search_filters_are_matched_against_the_index_once_not_per_question(
     write_files(kb, {"brand-b/exchanges.md": "# Exchanges\n\nBrand B exchanges sizes for free.\n"})
     ingest([kb], HashEmbedder(), tmp_path / "index")  # a new index: its chunks are matched anew
     assert [p.chunk.doc_id for p in retriever.search("exchanges sizes", k=1)] == ["brand-b/exchanges"]
+
+
+def test_a_chinese_folder_far_down_a_large_knowledge_base_gets_keyword_search_by_character_pairs() -> None:
+    english = [f"Article {n} explains topic {n} for customers of the English help centre." for n in range(300)]
+    chinese = "《战国无双3》是由光荣和ω-force开发的战国无双系列的正统第三续作。"
+    index = KeywordIndex(list(range(301)), english + [chinese])
+
+    found = index.search("战国无双3是哪两个公司开发的", 3)
+
+    assert index.tokenizer == "cjk"  # the first 200 texts were English, so it was "english"
+    assert [i for i, _ in found] == [300]  # as one English "word" the question matched nothing
