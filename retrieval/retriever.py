@@ -124,6 +124,7 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._titles: tuple[VectorIndex, dict[str, str]] | None = None
         self._deployment_chunks: tuple[VectorIndex, frozenset[int]] | None = None  # the chunks search_filters let through
+        self._served: tuple[VectorIndex, frozenset[str]] | None = None  # the documents of those chunks
         self._speller: tuple[VectorIndex, Speller] | None = None
         self._loaded_stamp: tuple[int, int] | None = None
         self._failed_stamp: tuple[tuple[str, int, int, int], ...] | None = None  # the files of an index that failed to load
@@ -216,6 +217,19 @@ class Retriever:
                 }
                 self._titles = (index, titles)
             return self._titles[1]
+
+    def served_documents(self) -> frozenset[str] | None:
+        """The ids of the documents the ``search_filters`` let searches find (the article pages show only those);
+        None when there are no filters. Worked out once per loaded index: each article page took 20 ms more
+        at 22,643 chunks when every request tested every chunk."""
+        index = self.index
+        allowed = self._allowed_in(index, None)
+        if allowed is None:
+            return None
+        with self._lock:
+            if self._served is None or self._served[0] is not index:
+                self._served = (index, frozenset(index.chunks[chunk_id].doc_id for chunk_id in allowed))
+            return self._served[1]
 
     def _allowed_in(self, index: VectorIndex, filters: Mapping[str, Any] | None) -> frozenset[int] | None:
         """The ids of the chunks of ``index`` that pass the deployment's ``search_filters`` and ``filters``; None

@@ -23,7 +23,7 @@ from dialog.manager import DialogManager
 from dialog.replies import DEFAULT_REPLIES
 from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
-from retrieval.retriever import Retriever, matches
+from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS, PAGE_HEAD, THEME, notice_css
 from ui.embed import widget_script
@@ -76,10 +76,7 @@ def article_page(
 
 def served_documents(retriever: Retriever) -> frozenset[str] | None:
     """The ids of the documents the retriever's ``search_filters`` let its searches find; None when it has none."""
-    filters = retriever.options.filters
-    if not filters:
-        return None
-    return frozenset(chunk.doc_id for chunk in retriever.index.chunks.values() if matches(chunk, filters))
+    return retriever.served_documents()
 
 
 def missing_article_page(reason: str, back: str = DEFAULT_REPLIES.article_back) -> HTMLResponse:

@@ -15,6 +15,7 @@ from retrieval.ingest import ingest, remove_documents
 from retrieval.keyword import KeywordIndex
 import retrieval.retriever as retriever_module
 from retrieval.retriever import Retriever, SearchOptions, matches as real_matches
+from ui.server import article_page
 
 ARTICLES = 30
 
@@ -122,3 +123,20 @@ def test_a_chinese_folder_far_down_a_large_knowledge_base_gets_keyword_search_by
 
     assert index.tokenizer == "cjk"  # the first 200 texts were English, so it was "english"
     assert [i for i, _ in found] == [300]  # as one English "word" the question matched nothing
+
+
+def test_article_pages_of_a_server_with_search_filters_do_not_test_every_chunk_per_request(
+    tmp_path: Path, kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(kb, {"brand-b/returns.md": "# Returns\n\nBrand B takes returns within 60 days of delivery.\n"})
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+    retriever = Retriever(HashEmbedder(), tmp_path / "index", options=SearchOptions(filters={"tag": "brand-b"}))
+    assert article_page(retriever, "brand-b/returns").status_code == 200
+    tested: list[str] = []
+    monkeypatch.setattr(retriever_module, "matches", lambda chunk, filters: tested.append(chunk.doc_id) or real_matches(chunk, filters))
+
+    pages = [article_page(retriever, "brand-b/returns") for _ in range(3)]
+
+    assert [page.status_code for page in pages] == [200, 200, 200] and "60 days" in pages[0].body.decode()
+    assert tested == []  # at 22,643 chunks each page took 20 ms more
+    assert retriever.served_documents() == {"brand-b/returns"}
