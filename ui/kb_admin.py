@@ -277,8 +277,9 @@ class KnowledgeBaseAdmin:
                     doc_id = gr.Textbox(label="Document id to remove", elem_id="kb-doc-id")
                     remove = gr.Button("Remove document", variant="stop", elem_id="kb-remove")
             outcome = gr.Markdown(elem_id="kb-outcome")
-            documents = gr.Dataframe(
-                label="Documents in the index", show_label=False, interactive=False, wrap=True, elem_id="kb-documents", max_height=400
+            documents = gr.Dataframe(  # a search box: a large help centre lists thousands of documents here
+                label="Documents in the index", show_label=False, interactive=False, wrap=True, elem_id="kb-documents", max_height=400,
+                show_search="search",
             )
 
             def then_refresh(event: Any) -> None:

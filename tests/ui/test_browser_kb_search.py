@@ -1,0 +1,38 @@
+"""The knowledge-base tab of a large help centre: its table of documents can be searched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_browser import fake_assistant, launch, log_in_to_review, serving  # noqa: F401 (fake_assistant: a fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_documents_table_finds_a_document_by_a_word_of_its_id(fake_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect, sync_playwright
+
+    from retrieval.ingest import ingest
+
+    topics = tmp_path / "kb" / "topics"
+    topics.mkdir()
+    for number in range(40):
+        (topics / f"topic-{number:02d}.md").write_text(f"# Topic {number}\n\nTopic {number} is explained here.\n")
+    (topics / "warranty-claims.md").write_text("# Warranty claims\n\nClaims are answered within a week.\n")
+    ingest([tmp_path / "kb"], fake_assistant.embedder, fake_assistant.settings.index_dir)
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+        page.get_by_role("tab", name="Knowledge base").click()
+        table = page.get_by_role("grid", name="Documents in the index")
+        expect(table).to_contain_text("topics/topic-00", timeout=20_000)
+
+        page.locator("#kb-documents").get_by_role("textbox").fill("warranty")
+
+        expect(table).to_contain_text("topics/warranty-claims", timeout=10_000)
+        expect(table).not_to_contain_text("topics/topic-00", timeout=10_000)
+        table.get_by_role("gridcell", name="topics/warranty-claims").click()  # fills the id to remove
+        expect(page.get_by_label("Document id to remove")).to_have_value("topics/warranty-claims", timeout=10_000)
+        browser.close()
