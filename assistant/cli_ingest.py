@@ -54,22 +54,26 @@ def ingest(
     settings = settings_from(ctx)
     embedder = run_guarded(lambda: Assistant(settings).embedder)
     before = snapshot(paths) if watch is not None else None  # a file changed while the first ingest runs is seen
-    ingest_once(paths, settings, embedder, rebuild=rebuild, replace=replace)
+    told: set[str] | None = set() if watch is not None else None
+    ingest_once(paths, settings, embedder, rebuild=rebuild, replace=replace, told=told)
     if watch is not None:
-        watch_and_ingest(paths, settings, embedder, watch, replace=replace, indexed=before)
+        watch_and_ingest(paths, settings, embedder, watch, replace=replace, indexed=before, told=told)
 
 
 def watch_and_ingest(
-    paths: list[Path], settings: Settings, embedder: Embedder, interval: float, replace: bool, indexed: Snapshot | None = None
+    paths: list[Path], settings: Settings, embedder: Embedder, interval: float, replace: bool, indexed: Snapshot | None = None,
+    told: set[str] | None = None,
 ) -> None:
     """Index ``paths`` again whenever their files changed (retrieval/watch.py) until Ctrl-C; a round that
-    fails is reported and the watching goes on. ``indexed``: the files as they were when the last ingest began."""
+    fails is reported and the watching goes on. ``indexed``: the files as they were when the last ingest began;
+    ``told``: the notes the last round printed (each round prints only new ones)."""
+    told = set() if told is None else told
     from retrieval.watch import watch
 
     def again() -> None:
         err.print("Files changed; indexing again.", highlight=False)
         try:
-            ingest_once(paths, settings, embedder, replace=replace)
+            ingest_once(paths, settings, embedder, replace=replace, told=told)
         except typer.Exit as stop:
             if stop.exit_code == 130:  # Ctrl-C during the ingest
                 raise
@@ -94,9 +98,14 @@ def stop_as_ctrl_c(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def ingest_once(paths: list[Path], settings: Settings, embedder: Embedder, rebuild: bool = False, replace: bool = False) -> None:
+def ingest_once(
+    paths: list[Path], settings: Settings, embedder: Embedder, rebuild: bool = False, replace: bool = False,
+    told: set[str] | None = None,
+) -> None:
     """One ingest of ``paths`` with its report; fails (typer.Exit) when nothing could be indexed, on
-    conflicting ids, and with code 130 when stopped with Ctrl-C."""
+    conflicting ids, and with code 130 when stopped with Ctrl-C. With ``told`` (while watching: the notes of
+    the last round, replaced by this round's), a note said in the last round is counted, not printed again:
+    a large help centre's 48 notes of duplicates and repeated questions came again after every edit."""
     from retrieval.ingest import ingest as run_ingest
 
     try:
@@ -108,16 +117,26 @@ def ingest_once(paths: list[Path], settings: Settings, embedder: Embedder, rebui
         )
     except KeyboardInterrupt:
         fail("stopped; the index is as it was. The vectors embedded so far are kept: run the same ingest again to continue.", code=130)
-    for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}", highlight=False, soft_wrap=True)
-    for folder in report.empty_folders:
-        err.print(f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})", highlight=False, soft_wrap=True)
-    for where, note in report.notes:
-        err.print(f"[yellow]note[/] {escape(where)}: {escape(note)}", highlight=False, soft_wrap=True)
-    for doc_id, original in report.duplicates:
-        err.print(f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed", highlight=False, soft_wrap=True)
-    for doc_id in report.kept:
-        err.print(f"[yellow]note[/] {escape(doc_id)}: its file could not be read; the previously indexed version is kept", highlight=False, soft_wrap=True)
+    notes = [f"[yellow]skipped[/] {escape(str(path))}: {escape(str(reason))}" for path, reason in report.skipped]
+    notes += [
+        f"[yellow]note[/] {escape(str(folder))}: the folder has no supported files ({', '.join(sorted(SUPPORTED_SUFFIXES))})"
+        for folder in report.empty_folders
+    ]
+    notes += [f"[yellow]note[/] {escape(where)}: {escape(note)}" for where, note in report.notes]
+    notes += [
+        f"[yellow]note[/] {escape(doc_id)} duplicates {escape(original)}; only {escape(original)} is indexed"
+        for doc_id, original in report.duplicates
+    ]
+    notes += [f"[yellow]note[/] {escape(doc_id)}: its file could not be read; the previously indexed version is kept" for doc_id in report.kept]
+    said_before = [note for note in notes if told is not None and note in told]
+    for note in notes:
+        if note not in said_before:
+            err.print(note, highlight=False, soft_wrap=True)
+    if said_before:
+        err.print(f"{len(said_before)} note(s) as in the last round, not repeated", highlight=False)
+    if told is not None:
+        told.clear()
+        told.update(notes)
     for doc_id, source, root in report.conflicts:
         err.print(
             f"[yellow]not indexed[/] {escape(str(source))}: the id {escape(doc_id)} belongs to a document from {escape(str(root))}. To keep both, ingest "

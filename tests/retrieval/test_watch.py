@@ -135,3 +135,34 @@ def test_ingest_watch_indexes_an_edited_article_again_until_stopped(tmp_path: Pa
     assert watcher.returncode == 0, stderr
     assert "Indexed 1 new" not in stdout.splitlines()[-1] and "0 new, 1 changed" in stdout.splitlines()[-1]
     assert "Files changed; indexing again." in stderr and "Stopped watching" in stderr
+
+
+def test_ingest_watch_says_the_notes_of_an_unchanged_file_once_not_after_every_edit(tmp_path: Path, kb_dir: Path) -> None:
+    copy = (kb_dir / "shipping" / "shipping-costs.md").read_text(encoding="utf-8")
+    write_files(kb_dir, {"shipping/shipping-costs-copy.md": copy})  # a duplicate: a note on each ingest
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_DATA_DIR": str(data_dir), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = [sys.executable, "-m", "assistant.cli", *FAKES, "ingest", str(kb_dir), "--watch", "0.2"]
+    watcher = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said: list[str] = []
+    try:
+        while not said or not said[-1].startswith("Watching"):
+            said.append(watcher.stderr.readline())
+            assert said[-1], "".join(said)
+        manifest = data_dir / "index" / "manifest.json"
+        first = manifest.stat().st_mtime_ns
+        (kb_dir / "returns" / "return-policy.md").write_text("# Returns\n\nReturns are free for 60 days.\n", encoding="utf-8")
+        for _ in range(600):
+            if manifest.stat().st_mtime_ns != first:
+                break
+            time.sleep(0.1)
+        assert manifest.stat().st_mtime_ns != first, "the edit was not indexed"
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        stdout, stderr = watcher.communicate(timeout=60)
+        stderr = "".join(said) + stderr
+
+    assert "0 new, 1 changed" in stdout.splitlines()[-1]
+    assert stderr.count("shipping/shipping-costs duplicates shipping/shipping-costs-copy") == 1, stderr
+    assert "1 note(s) as in the last round, not repeated" in stderr
