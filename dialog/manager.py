@@ -43,6 +43,7 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
+from dialog.slot_memory import SlotMemory
 from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
@@ -190,6 +191,7 @@ class DialogManager:
         self.handoff_after_failures = handoff_after_failures
         self.relay_to_person = relay_to_person
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.slot_memory = SlotMemory()  # slot values the log keeps redacted, for this conversation's next turns
         self.replies = replies or answer_action.replies  # the fixed replies (dialog.replies), by default the answer's
 
     def start_session(self, channel: str = "web") -> str:
@@ -336,7 +338,8 @@ class DialogManager:
             for name, value in understanding.entities.items()
             if (name in SLOT_NAMES or name == asked_for) and tracker.slots.get(name) != value
         ]
-        slots = {**tracker.slots, **{e.name: e.value for e in slot_events}}
+        # a value the log keeps redacted ("[EMAIL]") comes back from this process's memory while it has it
+        slots = self.slot_memory.fill(session_id, {**tracker.slots, **{e.name: e.value for e in slot_events}})
         if self.relay_to_person and tracker.with_person:
             prediction = Prediction("relay", 1.0, "a person has the conversation")
         else:
@@ -404,6 +407,7 @@ class DialogManager:
         )
         events = new_events + outcome.events
         record = self._save_turn(session_id, events, record, seen=len(tracker.events))
+        self.slot_memory.remember(session_id, {e.name: e.value for e in events if isinstance(e, SlotSet)})
         for event in events:
             if isinstance(event, SlotSet):
                 slots = {k: v for k, v in slots.items() if k != event.name} if event.value is None else {**slots, event.name: event.value}

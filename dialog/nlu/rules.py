@@ -121,6 +121,21 @@ def only_values(text: str) -> bool:
     return not has_words(without_values(text))
 
 
+# the words that only introduce a value: "Hi, my email is …", "here is my order number: …", "it's …"
+_VALUE_INTRODUCTION = re.compile(
+    r"\b(?:hi|hello|hey|ok|okay|sure|yes|thanks|thank you|here(?:'s| is| you go)?|it'?s|it is|this is|that'?s|that is|my|the|our"
+    r"|e-?mail(?: address)?|address|order(?: number| no| #)?|phone(?: number)?|mobile(?: number)?|number|is|are)\b",
+    re.IGNORECASE,
+)
+
+
+def introduces_values(text: str) -> bool:
+    """Whether the message is values with words that only introduce them ("Hi, my email is
+    jane@example.com", "my order number is NW-20481736"): nothing asked for besides giving them."""
+    values = VALUE_TOKEN.findall(text)
+    return bool(values) and not has_words(_VALUE_INTRODUCTION.sub(" ", without_values(text)))
+
+
 def is_frustrated(text: str) -> bool:
     """Clear frustration in the wording (keywords, or a message shouted in capitals; an e-mail address or
     order number written in capitals is not shouting)."""

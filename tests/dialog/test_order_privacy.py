@@ -45,16 +45,20 @@ def test_an_order_number_alone_reveals_nothing_about_the_order(client: TestClien
     assert not any(word in message["text"] for message in transcript["messages"] for word in PRIVATE)
 
 
-def test_the_order_is_shown_with_its_e_mail_address_and_an_address_from_an_earlier_turn_is_asked_again(
-    client: TestClient,
+def test_the_order_is_shown_with_its_e_mail_address_given_earlier_and_asked_again_once_the_server_forgot_it(
+    client: TestClient, assistant,  # type: ignore[no-untyped-def]
 ) -> None:
-    session = new_session(client)
+    session, other = new_session(client), new_session(client)
 
     say(client, session, "Hi, my email is jane.doe@example.com")  # stored redacted: the log keeps [EMAIL]
-    asked = say(client, session, "Where is my order NW-20481736?")
-    found = say(client, session, "JANE.DOE@example.com")
+    remembered = say(client, session, "Where is my order NW-20481736?")  # the server still has the address
+    say(client, other, "Hi, my email is jane.doe@example.com")
+    assistant.manager.slot_memory.forget(other)  # as after a restart, or on another server
+    asked = say(client, other, "Where is my order NW-20481736?")
+    found = say(client, other, "JANE.DOE@example.com")
     at_once = say(client, new_session(client), "Where is my order NW-20481736? I'm jane.doe@example.com")
 
+    assert remembered["action"] == "business" and "**Shipped**" in remembered["text"]
     assert asked["requested_slot"] == "email"
     assert found["action"] == "business" and "**Shipped**" in found["text"] and "1Z999AA10123456784" in found["text"]
     assert "**Shipped**" in at_once["text"]

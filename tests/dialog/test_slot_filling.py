@@ -224,9 +224,23 @@ def test_a_lookup_that_finds_the_order_ends_the_failures(assistant) -> None:
     assert dialog.tracker(first.session_id).consecutive_failures == 0
 
 
-def test_the_slots_reported_leave_out_values_the_log_redacted(assistant) -> None:
+def test_an_email_given_before_the_order_number_is_not_asked_for_again(assistant) -> None:
+    # The log keeps the address as "[EMAIL]"; before, the lookup asked for it again in the next turn, and
+    # "Hi, my email is …" was searched in the help centre and declined.
+    manager = assistant.manager  # the SQLite store, which keeps e-mail addresses redacted
+    first = manager.handle(None, "Hi, my email is jane.doe@example.com")
+    found = manager.handle(first.session_id, "where is my order NW-20481736?")
+
+    assert (first.action, first.requested_slot) == ("business", "order_number")  # was a search, declined
+    assert found.action == "business" and "Shipped" in found.text and found.requested_slot is None
+    assert found.slots == {"email": "jane.doe@example.com", "order_number": "NW-20481736"}
+    assert "jane.doe" not in str(manager.store.load_events(first.session_id))  # still redacted in the log
+
+
+def test_the_slots_reported_leave_out_values_the_log_redacted_once_the_process_has_forgotten_them(assistant) -> None:
     manager = assistant.manager  # the SQLite store, which keeps e-mail addresses redacted
     first = manager.handle(None, "jane.doe@example.com")
+    manager.slot_memory.forget(first.session_id)  # as after a restart, or on another server
     number = manager.handle(first.session_id, "NW-20481736")
 
     assert first.slots == {"email": "jane.doe@example.com"}  # given in this turn: still known
