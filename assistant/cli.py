@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import json
 import logging
 import signal
@@ -428,6 +429,11 @@ def serve(
     # SystemExit instead, so that handoff notices still queued go out first (Assistant.close)
     signal.signal(signal.SIGTERM, _exit_quietly)
     logging.getLogger("uvicorn.error").addFilter(_no_traceback_for_streams_ended_at_shutdown)
+    # What is loaded by now (the models, the index, the web app) lives as long as the server: kept
+    # out of the garbage collector's passes, which walked it all in every full collection and again at exit
+    # (a stop took 5.6-6.3 s on 2 cores after uvicorn had finished, 0.5 s frozen)
+    gc.collect()
+    gc.freeze()
     try:
         uvicorn.run(
             web, host=settings.host, port=settings.port, log_level="warning",
