@@ -136,6 +136,14 @@ class Replies:
     widget_button: str = "Help"  # the embed widget's button on the company's website
     widget_close: str = "Close the chat"  # the widget's close button, for screen readers
     article_back: str = "Back to the assistant"  # the link above an article page
+    help_centre_title: str = "Help centre"  # the heading of /kb/, the list of articles; linked from article pages
+    help_centre_sections: str = "Sections"  # the name of its links to each top folder
+    help_centre_all: str = "All articles"  # its link to every folder's articles
+    help_centre_questions: str = "Questions and answers: {count}"  # beside an FAQ file's link
+    help_centre_page: str = "Page {page} of {pages}"
+    previous_page: str = "Previous page"
+    next_page: str = "Next page"
+    help_centre_missing: str = "There is no such page in the help centre."  # /kb/ with an unknown section or page
 
     # intent.NAME and ACTION.NAME keys a team set (the others keep the defaults their code gives)
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})

@@ -27,6 +27,7 @@ from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS, PAGE_HEAD, THEME, notice_css
 from ui.embed import widget_script
+from ui.help_centre import HelpCentre
 from ui.login_page import MarkTheLoginPage
 from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
@@ -40,8 +41,9 @@ REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant user
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55}}
-h2{{margin-top:1.6rem}} :target{{background:#fff6d5}}</style></head>
-<body><nav><p><a href="/">&larr; {back}</a></p></nav><main>{body}</main></body></html>"""
+h2{{margin-top:1.6rem}} :target{{background:#fff6d5}} .note{{color:#555}}
+ul.inline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}} [aria-current]{{font-weight:bold}}</style></head>
+<body><nav><p><a href="/">&larr; {back}</a>{home}</p></nav><main>{body}</main></body></html>"""
 
 
 # An article is text from the help centre, escaped: it runs no script, even one an escaping mistake let through
@@ -51,8 +53,14 @@ ARTICLE_HEADERS = {
 }
 
 
+def home_link(name: str) -> str:
+    """The link to the help centre's home page (``/kb/``) beside an article page's link back to the chat."""
+    return f' · <a href="/kb/">{html.escape(name)}</a>'
+
+
 def article_page(
-    retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, back: str = DEFAULT_REPLIES.article_back
+    retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, back: str = DEFAULT_REPLIES.article_back,
+    home: str = DEFAULT_REPLIES.help_centre_title,
 ) -> HTMLResponse:
     """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in the
     index only, under a link back to the chat (``back``). An FAQ file's id (or one entry's) shows all its entries.
@@ -70,7 +78,7 @@ def article_page(
         body = render_document(Path(source), doc_id.partition("#")[0], faq_columns, only=shown)
     except (UnreadableFile, OSError):
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
-    page = PAGE.format(title=page_title(body, doc_id), body=body, back=html.escape(back))
+    page = PAGE.format(title=page_title(body, doc_id), body=body, back=html.escape(back), home=home_link(home))
     return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
 
@@ -79,11 +87,13 @@ def served_documents(retriever: Retriever) -> frozenset[str] | None:
     return retriever.served_documents()
 
 
-def missing_article_page(reason: str, back: str = DEFAULT_REPLIES.article_back) -> HTMLResponse:
+def missing_article_page(
+    reason: str, back: str = DEFAULT_REPLIES.article_back, home: str = DEFAULT_REPLIES.help_centre_title
+) -> HTMLResponse:
     """The 404 of an article page, for the customer who followed a citation: ``reason`` as the page's heading,
     under the link back to the chat (it was FastAPI's JSON ``{"detail": ...}``)."""
     body = f"<h1>{html.escape(reason)}</h1>"
-    page = PAGE.format(title=html.escape(reason), body=body, back=html.escape(back))
+    page = PAGE.format(title=html.escape(reason), body=body, back=html.escape(back), home=home_link(home))
     return HTMLResponse(page, status_code=404, headers=ARTICLE_HEADERS)
 
 
@@ -175,12 +185,28 @@ def create_app(
         install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
     install_api_fallback(app)  # unknown /api and /v1 paths: JSON 404 or 405, not the chat page's 404
 
+    help_centre = HelpCentre(retriever, replies)
+
+    @app.get("/kb", include_in_schema=False)
+    def kb_without_slash() -> RedirectResponse:
+        return RedirectResponse("/kb/")
+
+    @app.get("/kb/", response_class=HTMLResponse)
+    def kb_home(section: str = "", page: str = "1") -> HTMLResponse:
+        """The help centre's home page: its articles by folder, a page at a time (``ui.help_centre``)."""
+        found = help_centre.page(section, int(page)) if page.isascii() and page.isdigit() else None
+        if found is None:
+            return missing_article_page(replies.help_centre_missing, replies.article_back, replies.help_centre_title)
+        title, body = found
+        page_html = PAGE.format(title=title, body=body, back=html.escape(replies.article_back), home="")
+        return HTMLResponse(page_html, headers=ARTICLE_HEADERS)
+
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:
         try:
-            return article_page(retriever, doc_id, faq_columns, replies.article_back)
+            return article_page(retriever, doc_id, faq_columns, replies.article_back, replies.help_centre_title)
         except HTTPException as error:  # a cited article removed or unreadable since: a page saying so, not JSON
-            return missing_article_page(str(error.detail), replies.article_back)
+            return missing_article_page(str(error.detail), replies.article_back, replies.help_centre_title)
 
     widget = widget_script(replies)
 

@@ -1,0 +1,154 @@
+"""The help centre's home page at /kb/: every article the article pages show, by folder, escaped, a page at a
+time, and for a brand's server (search_filters) none of another brand's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from assistant.app import Assistant
+from assistant.config import load_settings
+from conftest import write_files
+from retrieval.ingest import ingest
+from ui.chat import ChatPage
+from ui.help_centre import PAGE_SIZE
+from ui.server import create_app
+
+HELP_CENTRE = {
+    "billing/refunds.md": "# Refunds & <credits>\n\nRefunds take 5 days.\n",
+    "billing/invoices.md": "# Invoices\n\nInvoices are e-mailed.\n",
+    "shipping/abroad/rates.md": "# Rates abroad\n\nShipping abroad costs 9 EUR.\n",
+    "shipping/faq.csv": "question,answer\nDo you ship to Mars?,Not yet.\nCan I track a parcel?,Yes.\n",
+    "welcome.md": "# Welcome\n\nThis is the help centre.\n",
+    "willkommen.md": "---\nlanguage: de\n---\n# Willkommen\n\nDas ist die Hilfe.\n",
+    "brand-a/returns.md": "---\ntags: [brand-a]\n---\n# Alpine returns\n\nReturn within 60 days.\n",
+    "brand-b/returns.md": "---\ntags: [brand-b]\n---\n# Beacon returns\n\nReturn within 14 days.\n",
+    "brand-b/faq.csv": "question,answer,tags\nDo you ship to Iceland?,Beacon does not.,brand-b\nWhen are you open?,9 to 5.,\"brand-a, brand-b\"\n",
+}
+
+
+def web(tmp_path: Path, files: dict[str, str], **settings: object) -> tuple[TestClient, Assistant]:
+    """A test client of a server over ``files`` (fakes for the models)."""
+    assistant = Assistant(load_settings(embedder="hash", generator="scripted", answer_mode="generative", **settings))
+    ingest([write_files(tmp_path / "kb-home", files)], assistant.embedder, assistant.settings.index_dir)
+    return TestClient(create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager)), assistant
+
+
+def links(page: str) -> dict[str, str]:
+    """The page's article links, href -> text."""
+    return dict(re.findall(r'<a href="(/kb/[^"?]+)">([^<]*)</a>', page))
+
+
+def test_the_home_page_lists_every_article_by_folder_with_a_faq_file_once(tmp_path: Path) -> None:
+    client, _ = web(tmp_path, HELP_CENTRE)
+
+    with client:
+        response = client.get("/kb/")
+
+    assert response.status_code == 200
+    assert "<h1>Help centre</h1>" in response.text
+    assert '<a href="/">&larr; Back to the assistant</a>' in response.text
+    listed = links(response.text)
+    assert listed["/kb/billing/refunds"] == "Refunds &amp; &lt;credits&gt;"  # titles are escaped
+    assert listed["/kb/shipping/abroad/rates"] == "Rates abroad" and listed["/kb/welcome"] == "Welcome"
+    assert listed["/kb/shipping/faq"] == "Faq"  # one link to the FAQ file's page, which holds both entries
+    assert "Questions and answers: 2" in response.text and "Mars" not in response.text
+    assert '<a href="/kb/willkommen" lang="de">Willkommen</a>' in response.text  # read out in German
+    assert response.headers["Content-Security-Policy"].startswith("script-src 'none'")
+    for href in listed:  # every link opens an article page
+        with client:
+            assert client.get(href).status_code == 200, href
+
+
+def test_folders_are_headed_in_order_and_sections_link_to_their_own_list(tmp_path: Path) -> None:
+    client, _ = web(tmp_path, HELP_CENTRE)
+
+    with client:
+        home, shipping = client.get("/kb/"), client.get("/kb/?section=shipping")
+
+    assert re.findall(r"<h2>([^<]*)</h2>", home.text) == ["Billing", "Brand a", "Brand b", "Shipping", "Shipping › Abroad"]
+    assert home.text.index(">Welcome<") < home.text.index("<h2>")  # a document at the top comes first, unheaded
+    assert '<a href="/kb/?section=shipping">Shipping (2)</a>' in home.text
+    assert shipping.status_code == 200 and "<h1>Help centre · Shipping</h1>" in shipping.text
+    assert set(links(shipping.text)) == {"/kb/shipping/faq", "/kb/shipping/abroad/rates"}
+    assert '<a href="/kb/?section=shipping" aria-current="page">' in shipping.text
+
+
+def test_a_brands_server_lists_none_of_the_other_brands_articles_or_faq_entries(tmp_path: Path) -> None:
+    """As its article pages do: brand B's article is a 404 there, so it is not listed; the FAQ file is, with the
+    one entry its page shows."""
+    client, _ = web(tmp_path, HELP_CENTRE, search_filters={"tag": ["brand-a"]})
+
+    with client:
+        response = client.get("/kb/")
+        faq_page = client.get("/kb/brand-b/faq")
+
+    listed = links(response.text)
+    assert set(listed) == {"/kb/brand-a/returns", "/kb/brand-b/faq"}
+    assert "Beacon" not in response.text and "Questions and answers: 1" in response.text
+    assert "9 to 5." in faq_page.text and "Iceland" not in faq_page.text
+
+
+def test_a_large_help_centre_is_shown_a_page_at_a_time(tmp_path: Path) -> None:
+    files = {f"topics/topic-{number:03d}.md": f"# Topic {number:03d}\n\nTopic {number} explained.\n" for number in range(PAGE_SIZE + 5)}
+    files["topics/same.md"] = "# Same title\n\nOne of two articles with one title.\n"
+    files["topics/other.md"] = "# Same title\n\nThe other of two articles with one title.\n"
+    client, _ = web(tmp_path, files)
+
+    with client:
+        first, second, beyond = client.get("/kb/"), client.get("/kb/?page=2"), client.get("/kb/?page=3")
+        unknown, not_a_number = client.get("/kb/?section=nowhere"), client.get("/kb/?page=two")
+
+    assert len(links(first.text)) == PAGE_SIZE and "Page 1 of 2" in first.text
+    assert '<a href="/kb/?page=2" rel="next">Next page</a>' in first.text and "Previous page" not in first.text
+    assert set(links(first.text)).isdisjoint(links(second.text))
+    assert len(links(first.text)) + len(links(second.text)) == PAGE_SIZE + 7
+    assert '<a href="/kb/" rel="prev">Previous page</a>' in second.text
+    same = {text for text in links(first.text).values() if text.startswith("Same title")}
+    assert same == {"Same title (other)", "Same title (same)"}  # one title twice: told apart by their file names
+    for missing in (beyond, unknown, not_a_number):
+        assert missing.status_code == 404 and "There is no such page in the help centre." in missing.text
+
+
+def test_a_document_whose_file_is_gone_is_not_listed(tmp_path: Path) -> None:
+    client, _ = web(tmp_path, HELP_CENTRE)
+    (tmp_path / "kb-home" / "billing" / "invoices.md").unlink()  # indexed, but its article page is a 404
+
+    with client:
+        response = client.get("/kb/")
+
+    assert "/kb/billing/invoices" not in links(response.text) and "/kb/billing/refunds" in links(response.text)
+
+
+def test_ids_and_folder_names_are_quoted_and_escaped(tmp_path: Path) -> None:
+    client, _ = web(tmp_path, {'<b>&"odd"/what? #1.md': "# <script>alert(1)</script>\n\nText.\n", "plain/x.md": "# X\n\nY.\n"})
+
+    with client:
+        response = client.get("/kb/")
+        href = next(h for h in links(response.text) if "plain" not in h)
+        article = client.get(href.replace("&amp;", "&"))
+
+    assert "<script>" not in response.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert "<h2>&lt;b&gt;&amp;&quot;odd&quot;</h2>" in response.text
+    assert '?section=%3Cb%3E%26%22odd%22"' in response.text
+    assert article.status_code == 200 and "alert(1)" in article.text
+
+
+def test_article_pages_link_to_the_help_centre(assistant: Assistant) -> None:
+    with TestClient(create_app(ChatPage(assistant.manager).build(), assistant.retriever)) as client:
+        article, redirect = client.get("/kb/accounts/reset-password"), client.get("/kb", follow_redirects=False)
+
+    assert '<a href="/kb/">Help centre</a>' in article.text
+    assert redirect.status_code in (307, 308) and redirect.headers["location"] == "/kb/"
+
+
+def test_the_pages_words_come_from_the_replies(tmp_path: Path) -> None:
+    replies = write_files(tmp_path, {"replies.yaml": 'help_centre_title: "Hilfe-Center"\n'}) / "replies.yaml"
+    client, _ = web(tmp_path, HELP_CENTRE, replies_file=replies)
+
+    with client:
+        response = client.get("/kb/")
+
+    assert "<h1>Hilfe-Center</h1>" in response.text

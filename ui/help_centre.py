@@ -1,0 +1,179 @@
+"""The help centre's home page at ``/kb/``: the articles a customer can open at ``/kb/ID``, grouped by folder,
+a page at a time.
+
+It lists what the article pages show and nothing else: with ``search_filters`` (one brand of several on one
+index) only the documents those filters let searches find, and an FAQ file once, linking to its page, with
+the number of its entries shown there. Documents whose files are gone (a 404 at ``/kb/ID``) are left out.
+The list is worked out once per loaded index; a page is a slice of it (``PAGE_SIZE`` entries), so a help
+centre of thousands of documents gives pages of a few tens of kilobytes. Every text is escaped: titles and
+folder names come from the documents.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from dataclasses import dataclass
+from collections import Counter
+from itertools import groupby
+from pathlib import Path
+from urllib.parse import quote
+
+from dialog.replies import DEFAULT_REPLIES, Replies
+from retrieval.index import VectorIndex
+from retrieval.retriever import Retriever
+
+PAGE_SIZE = 200  # entries a page: about 20 KB of HTML
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the help centre: an article, or an FAQ file with ``questions`` entries shown."""
+
+    folder: str  # the folder part of the id ("billing/cards"), "" at the top
+    title: str
+    doc_id: str  # what /kb/ID takes (an FAQ file's id for its entries)
+    questions: int = 0  # an FAQ file: how many of its entries its page shows; 0 for an article
+    language: str = ""  # the document's, so that a screen reader reads a title in another language as such
+
+    @property
+    def section(self) -> str:
+        """The top folder ("billing"), "" for a document at the top."""
+        return self.folder.partition("/")[0]
+
+
+def humanise(name: str) -> str:
+    """A folder or file name as words: ``gift-cards`` -> ``Gift cards``."""
+    words = name.replace("-", " ").replace("_", " ").strip() or name
+    return words[:1].upper() + words[1:]
+
+
+def folder_label(folder: str) -> str:
+    """A folder path as a heading: ``home/faq/hotel`` -> ``Home › Faq › Hotel``."""
+    return " › ".join(humanise(part) for part in folder.split("/"))
+
+
+def catalogue(index: VectorIndex, shown: frozenset[str] | None) -> list[Entry]:
+    """The entries of ``index`` that the article pages show (``shown``: the ids ``search_filters`` let through,
+    None for all), sorted by folder and title. An FAQ file is one entry whatever the number of its questions."""
+    titles: dict[str, str] = {}
+    languages: dict[str, str] = {}
+    faq_entries: set[str] = set()
+    faq_counts: dict[str, int] = {}
+    for chunk in index.chunks.values():
+        doc_id = chunk.doc_id
+        if doc_id in titles or (shown is not None and doc_id not in shown) or doc_id not in index.documents:
+            continue
+        titles[doc_id] = chunk.title
+        languages[doc_id] = str(chunk.metadata.get("language") or "")
+        if chunk.metadata.get("kind") == "faq":  # "<file id>#<entry>"; an article's file name may hold a "#" too
+            faq_entries.add(doc_id)
+    readable: dict[str, bool] = {}
+    entries: dict[str, Entry] = {}
+    for doc_id, title in titles.items():
+        source = index.documents[doc_id].get("source", "")
+        if source not in readable:
+            readable[source] = Path(source).is_file()
+        if not readable[source]:
+            continue
+        file_id = doc_id.rpartition("#")[0] if doc_id in faq_entries else doc_id
+        folder = file_id.rpartition("/")[0]
+        if doc_id in faq_entries:
+            faq_counts[file_id] = faq_counts.get(file_id, 0) + 1
+            entries[file_id] = Entry(folder, humanise(file_id.rpartition("/")[2]), file_id, faq_counts[file_id])
+        else:
+            entries[doc_id] = Entry(folder, title.strip() or humanise(doc_id.rpartition("/")[2]), doc_id, 0, languages[doc_id])
+    return sorted(entries.values(), key=lambda e: (e.folder.casefold(), e.title.casefold(), e.doc_id))
+
+
+class HelpCentre:
+    """The ``/kb/`` pages of a server's retriever, with the words of its ``replies``."""
+
+    def __init__(self, retriever: Retriever, replies: Replies = DEFAULT_REPLIES) -> None:
+        self.retriever = retriever
+        self.replies = replies
+        self._lock = threading.Lock()
+        self._cached: tuple[VectorIndex, frozenset[str] | None, list[Entry]] | None = None
+
+    def entries(self) -> list[Entry]:
+        """The catalogue of the index loaded now, worked out once per loaded index."""
+        index = self.retriever.index  # reloaded here when it changed on disk
+        shown = self.retriever.served_documents()
+        with self._lock:
+            if self._cached is None or self._cached[0] is not index or self._cached[1] is not shown:
+                self._cached = (index, shown, catalogue(index, shown))
+            return self._cached[2]
+
+    def page(self, section: str = "", number: int = 1) -> tuple[str, str] | None:
+        """The title and HTML body of page ``number`` of ``section`` (a top folder; "" for all); None when
+        there is no such section or page."""
+        every = self.entries()
+        chosen = [e for e in every if e.section == section] if section else every
+        pages = max(1, -(-len(chosen) // PAGE_SIZE))
+        if (section and not chosen) or not 1 <= number <= pages:
+            return None
+        words = self.replies
+        title = words.help_centre_title + (f" · {folder_label(section)}" if section else "")
+        parts = [f"<h1>{html.escape(title)}</h1>", self._sections(every, section)]
+        if pages > 1:
+            parts.append(self._pager(section, number, pages))
+        shown = chosen[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        for folder, group in groupby(shown, key=lambda e: e.folder):
+            items = list(group)
+            titles = Counter(entry.title for entry in items if not entry.questions)
+            if folder:
+                parts.append(f"<h2>{html.escape(folder_label(folder))}</h2>")
+            parts.append(f"<ul>{''.join(self._item(entry, titles[entry.title] > 1) for entry in items)}</ul>")
+        if pages > 1:
+            parts.append(self._pager(section, number, pages))
+        return html.escape(title), "".join(parts)
+
+    def _item(self, entry: Entry, repeated: bool) -> str:
+        """One ``<li>``: the title linked to its article page; a title ``repeated`` in its folder gets its file name."""
+        label = entry.title
+        if repeated and not entry.questions:
+            label += f" ({entry.doc_id.rpartition('/')[2]})"
+        lang = f' lang="{html.escape(entry.language)}"' if entry.language not in ("", "en") else ""
+        link = f'<a href="{html.escape(article_href(entry.doc_id))}"{lang}>{html.escape(label)}</a>'
+        if entry.questions:
+            link += f' <span class="note">· {html.escape(self.replies.say("help_centre_questions", count=entry.questions))}</span>'
+        return f"<li>{link}</li>"
+
+    def _sections(self, every: list[Entry], current: str) -> str:
+        """Links to each top folder (with its count) and to all of them; nothing for a help centre of one folder."""
+        counts: dict[str, int] = {}
+        for entry in every:
+            if entry.section:
+                counts[entry.section] = counts.get(entry.section, 0) + 1
+        if len(counts) < 2:
+            return ""
+        links = [self._link("", 1, self.replies.help_centre_all, current == "")]
+        links += [self._link(name, 1, f"{folder_label(name)} ({count})", current == name) for name, count in sorted(counts.items())]
+        label = html.escape(self.replies.help_centre_sections)
+        return f'<nav aria-label="{label}"><ul class="inline">{"".join(f"<li>{link}</li>" for link in links)}</ul></nav>'
+
+    def _pager(self, section: str, number: int, pages: int) -> str:
+        """Previous and next links around "Page N of M"."""
+        words = self.replies
+        where = html.escape(words.say("help_centre_page", page=number, pages=pages))
+        items = []
+        if number > 1:
+            items.append(f'<li>{self._link(section, number - 1, words.previous_page, rel="prev")}</li>')
+        items.append(f'<li aria-current="page">{where}</li>')
+        if number < pages:
+            items.append(f'<li>{self._link(section, number + 1, words.next_page, rel="next")}</li>')
+        return f'<nav aria-label="{where}"><ul class="inline">{"".join(items)}</ul></nav>'
+
+    @staticmethod
+    def _link(section: str, number: int, text: str, current: bool = False, rel: str = "") -> str:
+        query = "&".join(
+            part for part in (f"section={quote(section, safe='')}" if section else "", f"page={number}" if number > 1 else "") if part
+        )
+        href = "/kb/" + (f"?{query}" if query else "")
+        extra = (' aria-current="page"' if current else "") + (f' rel="{rel}"' if rel else "")
+        return f'<a href="{html.escape(href)}"{extra}>{html.escape(text)}</a>'
+
+
+def article_href(doc_id: str) -> str:
+    """The article page of ``doc_id`` (its characters quoted as the chat's links quote them)."""
+    return f"/kb/{quote(doc_id)}"
