@@ -36,6 +36,8 @@ from ui.errors import refusal
 
 LOCK_WAIT_SECONDS = 10.0  # how long a page action waits for an ingest running elsewhere before it gives up
 DOCUMENT_COLUMNS = ["Document", "Chunks", "File", "Language", "Tags"]  # language and tags: what search_filters select by
+LISTED_ROWS = 300  # documents sent to the page at a time: all 15,936 of a large help centre were 1.8 MB of JSON
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")  # a search as typed in the status line, not as formatting
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and "_"
 
 
@@ -65,6 +67,18 @@ def summarise(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
+def listing_line(found: int, total: int, query: str) -> str:
+    """What the table shows: all, or the first ``LISTED_ROWS`` of how many, with a hint to search."""
+    if not query:
+        if total <= LISTED_ROWS:
+            return f"Showing all {total} document(s)."
+        return f"Showing the first {LISTED_ROWS} of {total} document(s), by id: search to narrow."
+    if not found:
+        return f"No document of the {total} matches “{query}”."
+    matching = f"{found} of {total} document(s) match “{query}”"
+    return f"{matching}." if found <= LISTED_ROWS else f"{matching}; showing the first {LISTED_ROWS}, by id: type more to narrow."
+
+
 @dataclass
 class KnowledgeBaseAdmin:
     retriever: Retriever
@@ -80,6 +94,7 @@ class KnowledgeBaseAdmin:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._rows_cache: tuple[tuple[Any, ...], list[tuple[list[Any], str]]] | None = None
 
     def _ingest(self, paths: list[Path], then: str = "") -> IngestReport:
         """Ingest ``paths``; a busy or unwritable index is refused with its message and ``then`` after it."""
@@ -110,23 +125,41 @@ class KnowledgeBaseAdmin:
             if info.get("root") and relative_within(Path(info["root"]), self.uploads_dir) is None
         }
 
-    def status(self) -> tuple[str, pd.DataFrame]:
-        """The index's manifest as text, and its documents with their chunk counts."""
+    def status(self, query: str = "") -> tuple[str, pd.DataFrame]:
+        """The index's manifest as text, and its documents with their chunk counts: the first ``LISTED_ROWS`` by
+        id, or of those with ``query`` in their id, file name, language or tags (ignoring case), with a line
+        saying how many there are in all."""
         try:
             index = self.retriever.index
         except IndexLoadError as error:
             return f"**No usable index.** {error}", pd.DataFrame([], columns=DOCUMENT_COLUMNS)
         manifest = index.manifest()
-        counts, labels = index.chunk_counts(), index.document_labels()
-        rows = [
-            [doc_id, counts[doc_id], Path(info["source"]).name, labels.get(doc_id, ("", ()))[0], ", ".join(labels.get(doc_id, ("", ()))[1])]
-            for doc_id, info in sorted(index.documents.items())
-        ]
+        rows = self._rows(index)
+        needle = unicodedata.normalize("NFC", (query or "").strip()).casefold()
+        found = [row for row, text in rows if needle in text] if needle else [row for row, _ in rows]
         text = (
             f"**{manifest['documents']} document(s), {manifest['chunks']} chunk(s)** · embedder `{manifest['embedder']}` · "
             f"{manifest['index_type']} · last update {manifest['updated_at'] or '—'}"
         )
-        return text, pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+        text += "\n\n" + listing_line(len(found), len(rows), _MARKDOWN.sub(r"\\\1", query.strip()) if needle else "")
+        return text, pd.DataFrame(found[:LISTED_ROWS], columns=DOCUMENT_COLUMNS)
+
+    def _rows(self, index: Any) -> list[tuple[list[Any], str]]:
+        """Every document's row of the table, sorted by id, with the text a search looks in; worked out once per
+        loaded index (a search of 15,936 documents then only compares texts)."""
+        key = (id(index), index.updated_at, len(index.documents), len(index))  # a reload is a new object
+        cached = self._rows_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        counts, labels = index.chunk_counts(), index.document_labels()
+        rows = []
+        for doc_id, info in sorted(index.documents.items()):
+            language, tags = labels.get(doc_id, ("", ()))
+            row = [doc_id, counts[doc_id], Path(info["source"]).name, language, ", ".join(tags)]
+            searched = "\n".join((doc_id, row[2], language, row[4]))  # not the chunk count
+            rows.append((row, unicodedata.normalize("NFC", searched).casefold()))
+        self._rows_cache = (key, rows)
+        return rows
 
     def upload(self, files: list[str] | None) -> str:
         """Index the uploaded files from the uploads folder. Each file is read first: one that cannot be
@@ -277,16 +310,21 @@ class KnowledgeBaseAdmin:
                     doc_id = gr.Textbox(label="Document id to remove", elem_id="kb-doc-id")
                     remove = gr.Button("Remove document", variant="stop", elem_id="kb-remove")
             outcome = gr.Markdown(elem_id="kb-outcome")
-            documents = gr.Dataframe(  # a search box: a large help centre lists thousands of documents here
-                label="Documents in the index", show_label=False, interactive=False, wrap=True, elem_id="kb-documents", max_height=400,
-                show_search="search",
-            )
+            with gr.Column(elem_id="kb-documents"):  # the search runs here: the table holds at most LISTED_ROWS of thousands
+                find = gr.Textbox(
+                    label="Find a document", placeholder="a part of its id, file name or tags", elem_id="kb-find",
+                )
+                documents = gr.Dataframe(
+                    label="Documents in the index", show_label=False, interactive=False, wrap=True, elem_id="kb-table", max_height=400,
+                )
 
             def then_refresh(event: Any) -> None:
-                event.then(self.status, None, [summary, documents])
+                event.then(self.status, [find], [summary, documents])
+
+            find.change(self.status, [find], [summary, documents], trigger_mode="always_last", show_progress="hidden")
 
             then_refresh(add.click(self.upload_from_browser, [files], [outcome]))
             then_refresh(reindex.click(self.reindex, None, [outcome]))
             then_refresh(remove.click(self.remove, [doc_id], [outcome]))
             documents.select(self.select_document, [documents], [doc_id])
-            page.load(self.status, None, [summary, documents])
+            page.load(self.status, [find], [summary, documents])

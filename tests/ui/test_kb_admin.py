@@ -13,7 +13,7 @@ from assistant.app import Assistant
 from conftest import write_files
 from retrieval.index import VectorIndex
 from retrieval.ingest import ingest
-from ui.kb_admin import KnowledgeBaseAdmin, safe_filename
+from ui.kb_admin import LISTED_ROWS, KnowledgeBaseAdmin, safe_filename
 
 GIFT_CARDS = "# Gift cards\n\n## Expiry\n\nNorthwind gift cards never expire and can be used online only.\n"
 
@@ -345,3 +345,29 @@ def test_an_upload_that_this_servers_search_filters_leave_out_says_so(assistant:
     assert "2 added" in outcome
     assert 'this server\'s search_filters {"tag": "brand-a"} leave out gift_cards, so its answers never use them' in outcome
     assert "vouchers" not in outcome.split("leave out")[1]
+
+
+def test_the_table_sends_a_bounded_first_page_and_a_search_finds_any_document(
+    assistant: Assistant, admin: KnowledgeBaseAdmin, tmp_path: Path
+) -> None:
+    """A help centre of 15,936 documents sent them all to the page (1.8 MB of JSON) on each opening and action."""
+    many = {f"topics/topic-{number:04d}.md": f"# Topic {number}\n\nTopic {number} is explained here.\n" for number in range(LISTED_ROWS + 40)}
+    many["zebra/warranty-claims.md"] = "# Warranty claims\n\nClaims are answered within a week.\n"
+    ingest([write_files(tmp_path / "big", many)], assistant.embedder, assistant.settings.index_dir)
+    total = len(assistant.retriever.index.documents)
+
+    summary, first = admin.status()
+    _, found = admin.status("WARRANTY")  # past the first page, any case
+    _, by_file = admin.status("topic-0007.md")
+    _, tagged = admin.status("zebra")
+
+    assert len(first) == LISTED_ROWS and f"Showing the first {LISTED_ROWS} of {total} document(s), by id: search to narrow." in summary
+    assert list(first["Document"]) == sorted(assistant.retriever.index.documents)[:LISTED_ROWS]
+    assert "zebra/warranty-claims" not in list(first["Document"])
+    assert list(found["Document"]) == ["zebra/warranty-claims"]
+    assert list(by_file["Document"]) == ["topics/topic-0007"] and list(tagged["Document"]) == ["zebra/warranty-claims"]
+    assert f"1 of {total} document(s) match “warranty”." in admin.status("warranty")[0]
+    line, every_topic = admin.status("topic")
+    assert len(every_topic) == LISTED_ROWS
+    assert f"{LISTED_ROWS + 40} of {total} document(s) match “topic”; showing the first {LISTED_ROWS}, by id: type more to narrow." in line
+    assert f"No document of the {total} matches “nothing like this”." in admin.status("nothing like this")[0]
