@@ -42,9 +42,12 @@ class Entry:
         return self.folder.partition("/")[0]
 
 
+_ACRONYMS = {"faq": "FAQ", "faqs": "FAQs"}  # file names' words written as people write them
+
+
 def humanise(name: str) -> str:
-    """A folder or file name as words: ``gift-cards`` -> ``Gift cards``."""
-    words = name.replace("-", " ").replace("_", " ").strip() or name
+    """A folder or file name as words: ``gift-cards`` -> ``Gift cards``, ``faq`` -> ``FAQ``."""
+    words = " ".join(_ACRONYMS.get(word.casefold(), word) for word in name.replace("-", " ").replace("_", " ").split()) or name
     return words[:1].upper() + words[1:]
 
 

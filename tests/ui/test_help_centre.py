@@ -53,7 +53,7 @@ def test_the_home_page_lists_every_article_by_folder_with_a_faq_file_once(tmp_pa
     listed = links(response.text)
     assert listed["/kb/billing/refunds"] == "Refunds &amp; &lt;credits&gt;"  # titles are escaped
     assert listed["/kb/shipping/abroad/rates"] == "Rates abroad" and listed["/kb/welcome"] == "Welcome"
-    assert listed["/kb/shipping/faq"] == "Faq"  # one link to the FAQ file's page, which holds both entries
+    assert listed["/kb/shipping/faq"] == "FAQ"  # one link (the file name "faq" written as people write it) to the FAQ page, which holds both entries
     assert "Questions and answers: 2" in response.text and "Mars" not in response.text
     assert '<a href="/kb/willkommen" lang="de">Willkommen</a>' in response.text  # read out in German
     assert response.headers["Content-Security-Policy"].startswith("script-src 'none'")
