@@ -26,7 +26,8 @@ class SlotMemory:
 
     def __init__(self, ttl_s: float = TTL_S, max_sessions: int = MAX_SESSIONS, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s, self.max_sessions, self.clock = ttl_s, max_sessions, clock
-        self._values: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        # conversation -> (when its latest value was given, slot -> (when given, value)); oldest conversation first
+        self._values: OrderedDict[str, tuple[float, dict[str, tuple[float, Any]]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def remember(self, session_id: str, values: Mapping[str, Any]) -> None:
@@ -37,22 +38,29 @@ class SlotMemory:
         with self._lock:
             now = self.clock()
             _, known = self._values.pop(session_id, (0.0, {}))
-            self._values[session_id] = (now, {**known, **given})
-            # oldest first: drop those past their time, and any beyond the bound
-            while len(self._values) > self.max_sessions or now - next(iter(self._values.values()))[0] > self.ttl_s:
-                self._values.popitem(last=False)
+            # a value keeps the time it was given: a later value of the conversation does not extend it
+            kept = {name: (at, value) for name, (at, value) in known.items() if now - at <= self.ttl_s}
+            self._values[session_id] = (now, {**kept, **{name: (now, value) for name, value in given.items()}})
+            self._drop_old(now)
 
     def fill(self, session_id: str, slots: Mapping[str, Any]) -> dict[str, Any]:
         """``slots`` with each placeholder replaced by the value remembered for it, where there is one."""
         if not any(is_redacted(value) for value in slots.values()):
             return dict(slots)
         with self._lock:
-            at, known = self._values.get(session_id, (0.0, {}))
-            if known and self.clock() - at > self.ttl_s:
-                del self._values[session_id]
-                known = {}
-        return {name: known.get(name, value) if is_redacted(value) else value for name, value in slots.items()}
+            now = self.clock()
+            self._drop_old(now)
+            latest, known = self._values.get(session_id, (0.0, {}))
+            current = {name: (at, value) for name, (at, value) in known.items() if now - at <= self.ttl_s}
+            if len(current) < len(known):
+                self._values[session_id] = (latest, current)  # the values past their time are let go now
+        return {name: current[name][1] if is_redacted(value) and name in current else value for name, value in slots.items()}
 
     def forget(self, session_id: str) -> None:
         with self._lock:
             self._values.pop(session_id, None)
+
+    def _drop_old(self, now: float) -> None:
+        """Oldest first: the conversations whose every value is past its time, and any beyond the bound."""
+        while self._values and (len(self._values) > self.max_sessions or now - next(iter(self._values.values()))[0] > self.ttl_s):
+            self._values.popitem(last=False)

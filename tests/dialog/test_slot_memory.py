@@ -43,3 +43,26 @@ def test_placeholders_are_not_remembered_as_values() -> None:
 
     assert memory.fill("s1", {"email": "[EMAIL]"}) == {"email": "[EMAIL]"}
     assert not memory._values
+
+
+def test_a_value_is_forgotten_its_time_after_it_was_given_even_when_the_conversation_gives_others() -> None:
+    clock = Clock()
+    memory = SlotMemory(ttl_s=60, clock=clock)
+    memory.remember("s1", {"email": "jane.doe@example.com"})
+    clock.now = 50
+    memory.remember("s1", {"order_number": "NW-20481736"})  # a later value does not keep the address longer
+    clock.now = 61
+
+    assert memory.fill("s1", {"email": "[EMAIL]"}) == {"email": "[EMAIL]"}
+    assert "jane.doe@example.com" not in repr(memory._values)
+
+
+def test_a_conversation_past_its_time_leaves_memory_at_the_next_turn_of_any_conversation() -> None:
+    clock = Clock()
+    memory = SlotMemory(ttl_s=60, clock=clock)
+    memory.remember("idle", {"email": "a@example.com"})
+    clock.now = 61
+
+    memory.fill("other", {"email": "[EMAIL]"})  # a turn of another conversation that gives no value
+
+    assert "idle" not in memory._values
