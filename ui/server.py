@@ -194,7 +194,8 @@ def create_app(
     @app.get("/kb/", response_class=HTMLResponse)
     def kb_home(section: str = "", page: str = "1") -> HTMLResponse:
         """The help centre's home page: its articles by folder, a page at a time (``ui.help_centre``)."""
-        found = help_centre.page(section, int(page)) if page.isascii() and page.isdigit() else None
+        # a number of more digits than any page could have is no page (int() refuses 4,300 digits and more)
+        found = help_centre.page(section, int(page)) if page.isascii() and page.isdigit() and len(page) <= 9 else None
         if found is None:
             return missing_article_page(replies.help_centre_missing, replies.article_back, replies.help_centre_title)
         title, body = found

@@ -152,3 +152,12 @@ def test_the_pages_words_come_from_the_replies(tmp_path: Path) -> None:
         response = client.get("/kb/")
 
     assert "<h1>Hilfe-Center</h1>" in response.text
+
+
+def test_a_page_number_too_long_to_read_is_a_missing_page(tmp_path: Path) -> None:
+    client, _ = web(tmp_path, HELP_CENTRE)
+
+    with TestClient(client.app, raise_server_exceptions=False) as quiet:
+        response = quiet.get("/kb/?page=" + "9" * 5000)  # past the digits Python turns into an int
+
+    assert response.status_code == 404 and "There is no such page in the help centre." in response.text
