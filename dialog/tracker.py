@@ -61,7 +61,9 @@ def option_at_place(text: str, count: int) -> int | None:
     if len(words) != 1:
         return None
     word = words[0]
-    place = int(word) - 1 if word.isdigit() else count - 1 if word in _LAST else _PLACES.get(word, -1)
+    # isdecimal, not isdigit: int() refuses "²"; and a number of more digits than any option could have is none
+    number = word.isdecimal() and len(word) <= 3
+    place = int(word) - 1 if number else count - 1 if word in _LAST else _PLACES.get(word, -1)
     return place if 0 <= place < count else None
 
 

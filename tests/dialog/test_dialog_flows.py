@@ -358,6 +358,17 @@ def test_yes_or_a_wrong_number_asks_again_both_answers_from_every_option_and_nei
     assert neither.action == "small_talk" and neither.text == "All right. What would you like to know?"  # was an answer
 
 
+@pytest.mark.parametrize("reply, action", [("²", "fallback"), ("option ³", "clarify")])
+def test_a_superscript_digit_is_no_option_number(reply: str, action: str) -> None:
+    # "²".isdigit() is true but int("²") raised: the customer's turn failed with a ValueError
+    manager = two_cancel_articles()
+
+    asked = manager.handle(None, "How do I cancel?")
+    again = manager.handle(asked.session_id, reply)
+
+    assert again.action == action and not again.reason.startswith("the customer chose")
+
+
 @pytest.mark.parametrize("reply, doc_id", [
     ("die erste", "orders/cancelling-an-order"), ("Die zweite, bitte.", "subscriptions/cancel-membership"),
     ("das letzte", "subscriptions/cancel-membership"), ("Nummer 2", "subscriptions/cancel-membership"),
