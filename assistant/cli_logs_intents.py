@@ -112,9 +112,9 @@ def _report(out_file: Path, merge: Path | None, merged: Merged, labelled: int, p
     else:
         out.print(f"Wrote {len(merged.examples)} examples from {labelled} labelled turn(s) to {out_file}.", highlight=False)
     for correction, old in merged.relabelled[:SHOWN]:
-        out.print(f"  relabelled: {correction.text!r} {old} -> {correction.label}", highlight=False)
+        out.print(escape(f"  relabelled: {correction.text!r} {old} -> {correction.label}"), highlight=False)  # customers' words
     if merged.respelt:
-        out.print("  labels written as: " + ", ".join(f"{typed!r} -> {label}" for typed, label in merged.respelt.items()), highlight=False)
+        out.print(escape("  labels written as: " + ", ".join(f"{typed!r} -> {label}" for typed, label in merged.respelt.items())), highlight=False)
     if merged.conflicts:
         _warn(f"{len(merged.conflicts)} text(s) labelled differently on two turns, the latest label kept: {_listed(merged.conflicts)}")
     if merged.new_labels:

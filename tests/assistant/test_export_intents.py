@@ -247,3 +247,21 @@ def test_a_turn_recorded_before_turns_were_numbered_is_found_by_its_position(sto
 
     assert result.exit_code == 0, result.output
     assert rows(out) == [("where's my stuff", "order_status")]
+
+
+def test_texts_and_labels_with_square_brackets_are_reported_as_they_are(store: SqlStore, runner: CliRunner, tmp_path: Path) -> None:
+    base = tmp_path / "intents.csv"
+    base.write_text(BASE + "what does [/] mean,oos\n", encoding="utf-8")
+    session, other = conversation(store, "what does [/] mean"), conversation(store, "is [b] bold")
+    store.annotate(session, 1, "ana", False, "refund")
+    store.annotate(other, 1, "ana", False, "[b]Refund")
+    out = tmp_path / "out.csv"
+
+    result = export(runner, str(out), "--merge", str(base))
+
+    # the report read customers' words and labels as Rich markup: "[/]" stopped it with a MarkupError
+    # after the file was written, and "[b]" vanished from what it said
+    assert result.exit_code == 0, result.output
+    output = flat(result.output)
+    assert "relabelled: 'what does [/] mean' oos -> refund" in output
+    assert "does not have: [b]Refund (1)" in output
