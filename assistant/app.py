@@ -252,13 +252,13 @@ class Assistant:
             log.info("another process holds the spool %s: this one writes to the database only", self.spool_path)
             store = self.sql_store
         if self.notifier is not None:  # staff hear of each handoff (after redaction: the notice quotes the customer)
-            store = NotifyingStore(store, self.notifier)
+            store = NotifyingStore(store, self.notifier, self.settings.public_url)
         redactor = redactor_from_settings(self.settings)
         return RedactingStore(store, redactor) if redactor is not None else store
 
     @cached_property
     def notifier(self) -> HandoffNotifier | None:
-        """Posts a notice per handoff to ``handoff_webhook_url``; None when it is not set."""
+        """Posts a notice per handoff, first staff reply and hand-back to ``handoff_webhook_url``; None when it is not set."""
         url = self.settings.handoff_webhook_url
         return HandoffNotifier(url) if url else None
 
