@@ -29,13 +29,14 @@ STOPWORDS = frozenset(
     us our you your he she him her it its they them their this that these those there here to of in on at by for with
     from into onto up out if as than too very just only any some no not please ok okay thanks thank yes one much many
     long ago soon still again more less else other same""".split()
-    # German: articles, pronouns, question words, auxiliaries and particles (none of them an English content word)
+    # German: articles, pronouns, question words, auxiliaries and particles. A few are rare English words too
+    # ("die", "den", "dies"): "does it die?" now reads as a follow-up, a price of German's commonest article.
     + """der die das den dem des ein eine einen einem einer eines und oder aber auch dann ich mich mir mein meine
     meinen meiner wir uns unser unsere du dich dir dein deine sie ihr ihre ihren es ist sind wird werden wurde
     kann können könnte muss müssen soll sollte darf dürfen wie was wann wo woher wohin warum wieso welche welcher
     welches welchen wer wen wem bitte danke ja nein nicht kein keine keinen noch mal schon zu zum zur von vom mit
     bei beim nach für auf im am um aus über dies diese dieser dieses diesem diesen dafür dazu davon damit darauf
-    dort dorthin gibt viel viele wieviel sehr gilt""".split()
+    dort dorthin gibt viel viele wieviel sehr""".split()
 )
 # Content words too general to name a topic on their own.
 GENERIC = frozenset(
@@ -43,7 +44,7 @@ GENERIC = frozenset(
     hour hours minute minutes work works working get gets got getting need needs needed happen happens happened
     possible available allowed way ways mean means go goes going come comes make makes made help
     want like know tell say said usually normally typically exactly really""".split()
-    + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tag tage tagen
+    + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tage tagen
     woche wochen stunde stunden minute minuten geht gehen funktioniert funktionieren möglich erlaubt bekomme bekommt
     bekommen brauche braucht brauchen mache macht machen passiert normalerweise genau""".split()
 )

@@ -128,7 +128,7 @@ _PART_BREAK = re.compile(
 # "If I ...", "When my parcel ..." (not "When did ...?", a question of its own)
 _CONDITION = re.compile(
     r"(?:if|once|because|since|unless|when(?! (?:do|does|did|is|are|was|were|will|would|can|could|should|has|have|had)\b)"
-    r"|wenn|falls|sobald|nachdem|weil)\b",
+    r"|wenn|falls(?=\s+(?:ich|man|es|das|die|der|sie|wir|mein|meine)\b)|sobald|nachdem|weil)\b",  # not English "falls apart"
     re.IGNORECASE,
 )
 

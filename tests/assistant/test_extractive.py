@@ -304,3 +304,4 @@ def test_a_german_message_of_two_questions_is_split_into_them() -> None:
         "Wenn ich die Annahme verweigere, bekomme ich die Versandkosten zurück", "wie lange dauert das",
     ]
     assert question_parts("Ich habe Schuhe und eine Jacke bestellt") == []  # one statement, no second question
+    assert question_parts("Falls apart after a week, how do I return it?") == ["Falls apart after a week", "how do I return it"]

@@ -116,6 +116,10 @@ def test_german_follow_ups_are_rewritten_with_the_previous_topic(text: str, prev
     assert rewrite(text, previous) == rewritten
 
 
+def test_english_words_that_look_german_still_name_a_topic() -> None:
+    assert not is_follow_up("price tag?") and not is_follow_up("is gilt allowed")
+
+
 def test_topic_of_drops_a_german_question_opening() -> None:
     assert topic_of("Wie kann ich meine E-Mail-Adresse ändern?") == "meine E-Mail-Adresse ändern"
     assert topic_of("Was kostet der Versand nach Österreich?") == "der Versand nach Österreich"
