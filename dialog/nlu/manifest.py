@@ -148,10 +148,9 @@ def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
     """Give a trained intent model folder another out-of-scope threshold, recorded as set by hand with the
     one it replaces; returns the new manifest. The weights are untouched; the validation figures stay the
     training's (for the earlier threshold)."""
-    from dialog.nlu.threshold import SET_BY_HAND
+    from dialog.nlu.threshold import SET_BY_HAND, check_threshold
 
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {threshold}")
+    check_threshold(threshold)
     folder = Path(folder)
     manifest = load_manifest(folder)
     previous = manifest["oos"]

@@ -141,12 +141,17 @@ def _auto_objective(oos_examples: int) -> tuple[str, str | None]:
     return DEFAULT_WITH_OOS, None
 
 
+def check_threshold(threshold: float) -> None:
+    """ValueError unless ``threshold`` is a probability (0-1)."""
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {threshold}")
+
+
 def given_threshold(
     threshold: float, confidence: np.ndarray, correct: np.ndarray, is_oos: np.ndarray, predicted_oos: np.ndarray | None = None,
 ) -> ThresholdChoice:
     """A threshold set by hand, with its rates on the validation predictions (arguments as ``choose_threshold``)."""
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {threshold}")
+    check_threshold(threshold)
     is_oos = np.asarray(is_oos, dtype=bool)
     predicted_oos = np.zeros_like(is_oos) if predicted_oos is None else np.asarray(predicted_oos, dtype=bool)
     rates = _rates(float(threshold), np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool), predicted_oos, is_oos)

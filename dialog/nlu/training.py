@@ -20,7 +20,7 @@ import numpy as np
 from dialog.nlu.data import OOS_LABEL, Example, IntentDataError, check_examples, stratified_split
 from assistant.output_folder import OutputFolder
 from dialog.nlu.manifest import FORMAT_VERSION, MANIFEST_FILE, describe_base, now_utc, packaged_encoder_dir, write_manifest
-from dialog.nlu.threshold import choose_threshold, given_threshold
+from dialog.nlu.threshold import check_threshold, choose_threshold, given_threshold
 
 log = logging.getLogger(__name__)
 
@@ -245,8 +245,8 @@ def train_intents(
     base_info = describe_base(base_dir)
     device = resolve_device(settings.device)
     check_examples(examples)
-    if settings.oos_threshold is not None and not 0 <= settings.oos_threshold <= 1:
-        raise ValueError(f"the out-of-scope threshold must be between 0 and 1, not {settings.oos_threshold}")
+    if settings.oos_threshold is not None:
+        check_threshold(settings.oos_threshold)
     if teachers and settings.refit:
         raise ValueError("distilling from teachers and refitting on all examples cannot be combined; drop one of them")
     if valid is None:
