@@ -352,14 +352,14 @@ def test_the_table_sends_a_bounded_first_page_and_a_search_finds_any_document(
 ) -> None:
     """A help centre of 15,936 documents sent them all to the page (1.8 MB of JSON) on each opening and action."""
     many = {f"topics/topic-{number:04d}.md": f"# Topic {number}\n\nTopic {number} is explained here.\n" for number in range(LISTED_ROWS + 40)}
-    many["zebra/warranty-claims.md"] = "# Warranty claims\n\nClaims are answered within a week.\n"
+    many["zebra/warranty-claims.md"] = "---\ntags: [seasonal]\n---\n# Warranty claims\n\nClaims are answered within a week.\n"
     ingest([write_files(tmp_path / "big", many)], assistant.embedder, assistant.settings.index_dir)
     total = len(assistant.retriever.index.documents)
 
     summary, first = admin.status()
     _, found = admin.status("WARRANTY")  # past the first page, any case
     _, by_file = admin.status("topic-0007.md")
-    _, tagged = admin.status("zebra")
+    _, tagged = admin.status("Seasonal")  # a tag, in no id or file name
 
     assert len(first) == LISTED_ROWS and f"Showing the first {LISTED_ROWS} of {total} document(s), by id: search to narrow." in summary
     assert list(first["Document"]) == sorted(assistant.retriever.index.documents)[:LISTED_ROWS]
