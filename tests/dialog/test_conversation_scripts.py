@@ -200,6 +200,18 @@ def test_the_command_says_which_test_runs_on_a_terminal(runner, assistant, tmp_p
     assert "conversation test 1 of 2: greeting" in shown and "conversation test 2 of 2: human" in shown
 
 
+def test_the_command_without_an_index_says_so_once(runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, each script's answers failed with a traceback in the log and "expected 'answer', got 'fallback'".
+    write_script(tmp_path / "scripts", "refund", [{"user": "How long do refunds take?", "expect": {"action": "answer"}}])
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "no-index"))
+
+    result = invoke(runner, "test", "conversations", str(tmp_path / "scripts"))
+
+    assert result.exit_code == 1
+    assert "No search index in" in flat(result.output) and "assistant ingest" in result.output
+    assert "Traceback" not in result.output and "conversation test(s) passed" not in result.output
+
+
 def test_the_command_explains_the_format_and_reports_a_bad_path(runner, tmp_path: Path) -> None:
     shown = invoke(runner, "test", "conversations", "--help")
     missing = invoke(runner, "test", "conversations", str(tmp_path / "nowhere"))
