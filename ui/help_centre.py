@@ -136,7 +136,7 @@ class HelpCentre:
         label = entry.title
         if repeated and not entry.questions:
             label += f" ({entry.doc_id.rpartition('/')[2]})"
-        lang = f' lang="{html.escape(entry.language)}"' if entry.language not in ("", "en") else ""
+        lang = f' lang="{html.escape(entry.language)}"' if entry.language not in ("", self.replies.page_language) else ""
         link = f'<a href="{html.escape(article_href(entry.doc_id))}"{lang}>{html.escape(label)}</a>'
         if entry.questions:
             link += f' <span class="note">· {html.escape(self.replies.say("help_centre_questions", count=entry.questions))}</span>'

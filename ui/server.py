@@ -20,7 +20,7 @@ from assistant.api import create_router, install_api_fallback, install_api_guard
 from assistant.api_security import ApiGuards
 from dialog.detached import finish_running_turns
 from dialog.manager import DialogManager
-from dialog.replies import DEFAULT_REPLIES
+from dialog.replies import DEFAULT_REPLIES, Replies
 from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
@@ -38,7 +38,7 @@ from ui.web_guards import WebPageGuard
 DOCS_ASSETS = "/api-docs-assets"  # Swagger UI's files for /api/docs
 REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant users add NAME</code>."
 
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55}}
 h2{{margin-top:1.6rem}} :target{{background:#fff6d5}} .note{{color:#555}}
@@ -59,11 +59,11 @@ def home_link(name: str) -> str:
 
 
 def article_page(
-    retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, back: str = DEFAULT_REPLIES.article_back,
-    home: str = DEFAULT_REPLIES.help_centre_title,
+    retriever: Retriever, doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS, replies: Replies = DEFAULT_REPLIES
 ) -> HTMLResponse:
     """An indexed document as HTML: the text its loader extracts (``ui.articles``), for documents in the
-    index only, under a link back to the chat (``back``). An FAQ file's id (or one entry's) shows all its entries.
+    index only, under a link back to the chat (``replies``' words, in their ``page_language``). An FAQ file's
+    id (or one entry's) shows all its entries.
     With ``search_filters``, only documents (and FAQ entries) that pass them are shown: the others are a 404."""
     documents = retriever.index.documents
     shown = served_documents(retriever)
@@ -78,7 +78,7 @@ def article_page(
         body = render_document(Path(source), doc_id.partition("#")[0], faq_columns, only=shown)
     except (UnreadableFile, OSError):
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
-    page = PAGE.format(title=page_title(body, doc_id), body=body, back=html.escape(back), home=home_link(home))
+    page = page_html(page_title(body, doc_id), body, replies, home=True)
     return HTMLResponse(page, headers=ARTICLE_HEADERS)
 
 
@@ -87,14 +87,20 @@ def served_documents(retriever: Retriever) -> frozenset[str] | None:
     return retriever.served_documents()
 
 
-def missing_article_page(
-    reason: str, back: str = DEFAULT_REPLIES.article_back, home: str = DEFAULT_REPLIES.help_centre_title
-) -> HTMLResponse:
+def missing_article_page(reason: str, replies: Replies = DEFAULT_REPLIES) -> HTMLResponse:
     """The 404 of an article page, for the customer who followed a citation: ``reason`` as the page's heading,
     under the link back to the chat (it was FastAPI's JSON ``{"detail": ...}``)."""
     body = f"<h1>{html.escape(reason)}</h1>"
-    page = PAGE.format(title=html.escape(reason), body=body, back=html.escape(back), home=home_link(home))
-    return HTMLResponse(page, status_code=404, headers=ARTICLE_HEADERS)
+    return HTMLResponse(page_html(html.escape(reason), body, replies, home=True), status_code=404, headers=ARTICLE_HEADERS)
+
+
+def page_html(title: str, body: str, replies: Replies, home: bool) -> str:
+    """A help-centre page: ``title`` and ``body`` (HTML) under the link back to the chat (and to ``/kb/`` when
+    ``home``), marked as written in the replies' ``page_language``."""
+    return PAGE.format(
+        lang=html.escape(replies.page_language), title=title, body=body, back=html.escape(replies.article_back),
+        home=home_link(replies.help_centre_title) if home else "",
+    )
 
 
 def page_title(body: str, doc_id: str) -> str:
@@ -197,17 +203,16 @@ def create_app(
         # a number of more digits than any page could have is no page (int() refuses 4,300 digits and more)
         found = help_centre.page(section, int(page)) if page.isascii() and page.isdigit() and len(page) <= 9 else None
         if found is None:
-            return missing_article_page(replies.help_centre_missing, replies.article_back, replies.help_centre_title)
+            return missing_article_page(replies.help_centre_missing, replies)
         title, body = found
-        page_html = PAGE.format(title=title, body=body, back=html.escape(replies.article_back), home="")
-        return HTMLResponse(page_html, headers=ARTICLE_HEADERS)
+        return HTMLResponse(page_html(title, body, replies, home=False), headers=ARTICLE_HEADERS)
 
     @app.get("/kb/{doc_id:path}", response_class=HTMLResponse)
     def kb_article(doc_id: str) -> HTMLResponse:
         try:
-            return article_page(retriever, doc_id, faq_columns, replies.article_back, replies.help_centre_title)
+            return article_page(retriever, doc_id, faq_columns, replies)
         except HTTPException as error:  # a cited article removed or unreadable since: a page saying so, not JSON
-            return missing_article_page(str(error.detail), replies.article_back, replies.help_centre_title)
+            return missing_article_page(str(error.detail), replies)
 
     widget = widget_script(replies)
 

@@ -154,6 +154,19 @@ def test_the_pages_words_come_from_the_replies(tmp_path: Path) -> None:
     assert "<h1>Hilfe-Center</h1>" in response.text
 
 
+def test_the_pages_are_marked_in_the_replies_language_and_other_titles_in_theirs(tmp_path: Path) -> None:
+    # Before, every page said lang="en": a screen reader read a German help centre with an English voice.
+    replies = write_files(tmp_path, {"replies.yaml": 'page_language: "de"\n'}) / "replies.yaml"
+    client, _ = web(tmp_path, HELP_CENTRE, replies_file=replies)
+
+    with client:
+        home, article, missing = client.get("/kb/"), client.get("/kb/willkommen"), client.get("/kb/nowhere")
+
+    assert all(page.text.startswith('<!doctype html><html lang="de">') for page in (home, article, missing))
+    assert '<a href="/kb/willkommen">Willkommen</a>' in home.text  # German, as the page: no lang of its own
+    assert '<a href="/kb/welcome" lang="en">Welcome</a>' in home.text  # English (guessed), on a German page
+
+
 def test_a_page_number_too_long_to_read_is_a_missing_page(tmp_path: Path) -> None:
     client, _ = web(tmp_path, HELP_CENTRE)
 
