@@ -27,6 +27,7 @@ def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
     """The store-backed dialog manager for staff commands: they never answer, so no model is loaded.
     The database must be there already (a mistyped path is reported, not created) and reachable."""
     assistant = Assistant(settings_from(ctx))
+    ctx.call_on_close(assistant.close)  # the "taken" and "handed_back" notices go out before the command ends
     run_guarded(lambda: check_database_exists(assistant.settings.database_url))
     store = run_guarded(lambda: assistant.store)
     replies = run_guarded(lambda: assistant.replies)  # hand-back tells the customer in the team's words

@@ -310,3 +310,26 @@ def test_the_webhook_url_is_not_logged_with_verbose_logging(caplog: pytest.LogCa
 
     assert notifier.send(HandoffNotifier.notice("s1", "asked for a person", "hello"))
     assert "s3cretT0ken" not in caplog.text
+
+
+@pytest.mark.parametrize("webhook", [[200, 503, 200, 503]], indirect=True)
+def test_inbox_reply_and_hand_back_send_their_notices_before_they_end(webhook: Webhook, kb_dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staff commands ended with their notice still queued (its retry a second later): the "taken" and
+    "handed_back" notices of `assistant inbox reply` and `hand-back` were lost with the process."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+
+    assistant_with_webhook(webhook.url, kb_dir).close()  # the knowledge base indexed into the test's data folder
+    monkeypatch.setenv("ASSISTANT_HANDOFF_WEBHOOK_URL", webhook.url)
+    options = ["--embedder", "hash", "--generator", "scripted", "--answer-mode", "generative"]
+    asked = CliRunner().invoke(cli_app, [*options, "ask", "--json", "I want to talk to a human"])
+    session_id = json.loads(asked.stdout)["session_id"]
+
+    replied = CliRunner().invoke(cli_app, [*options, "inbox", "reply", session_id, "Hi, Ana here.", "--as", "ana"])
+    taken = [body["kind"] for body in webhook.bodies]
+    back = CliRunner().invoke(cli_app, [*options, "inbox", "hand-back", session_id, "--as", "ana"])
+
+    assert replied.exit_code == 0 and back.exit_code == 0, replied.output + back.output
+    assert taken == ["handoff", "taken", "taken"]  # the first try refused (503), the retry went out before the end
+    assert [body["kind"] for body in webhook.bodies] == ["handoff", "taken", "taken", "handed_back", "handed_back"]
