@@ -38,11 +38,12 @@ from dialog.nlu.data import OOS_LABEL
 DATASET_CHOICES = ("banking77", "clinc150", "banking77-oos", "csv")
 
 
-def _load(dataset: str, data: Path) -> Any:
+def _load(dataset: str, data: Path, test_only: bool = False) -> Any:
+    """The dataset; a csv file that is only a test set (``test_only``: --model) may hold one message of an intent."""
     from dialog.nlu.data import IntentDataset, load_public, read_csv
 
     if dataset == "csv":
-        examples = read_csv(data)
+        examples = read_csv(data, min_per_label=1 if test_only else 2)
         return IntentDataset("csv", train=examples, test=examples)
     return load_public(dataset, data)
 
@@ -161,7 +162,7 @@ def eval_intents(
         epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, head=head, val_fraction=val_fraction,
         patience=patience, label_smoothing=label_smoothing, oos_objective=oos_objective, seed=seed, device=device, refit=refit,
     )
-    loaded = run_guarded(lambda: _load(dataset, data))
+    loaded = run_guarded(lambda: _load(dataset, data, test_only=model is not None and folds < 2))
     if train_per_intent:
         from dataclasses import replace
 

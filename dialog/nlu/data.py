@@ -59,8 +59,9 @@ def _read_utf8(path: Path, what: str, advice: str) -> str:
         raise IntentDataError(f"{path} is {error}; {advice}") from None
 
 
-def read_csv(path: Path | str) -> list[Example]:
-    """Read and check a `text,label` CSV (UTF-8, header row); any problem raises an IntentDataError."""
+def read_csv(path: Path | str, min_per_label: int = 2) -> list[Example]:
+    """Read and check a `text,label` CSV (UTF-8, header row); any problem raises an IntentDataError.
+    ``min_per_label`` is 2 for training data (one to learn from, one to validate on), 1 for a test file."""
     path = Path(path)
     content = _read_utf8(path, "training data", "save it as UTF-8 CSV")
     rows = csv_rows(content)
@@ -68,12 +69,12 @@ def read_csv(path: Path | str) -> list[Example]:
         header = next(rows, (1, 1, None))[2]
         if header is None or not any(cell.strip() for cell in header):
             raise IntentDataError(f"{path} is empty; expected a header row `text,label` and one example per row")
-        return _read_rows(path, header, rows)
+        return _read_rows(path, header, rows, min_per_label)
     except CsvProblem as error:
         raise IntentDataError(f"{path}: {error}") from None
 
 
-def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, list[str]]]) -> list[Example]:
+def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, list[str]]], min_per_label: int = 2) -> list[Example]:
     """The examples of the rows after ``header``, checked (read_csv)."""
     columns = [cell.strip().lower() for cell in header]
     unknown = [c for c in columns if c not in COLUMNS]
@@ -149,7 +150,7 @@ def _read_rows(path: Path, header: list[str], rows: Iterator[tuple[int, int, lis
     for one, other in similar_labels([e.label for e in examples]):
         log.warning("%s: labels %r (%d examples) and %r (%d) differ by one letter: if one is misspelt, they train as two intents",
                     path, one, counts[one], other, counts[other])
-    check_examples(examples, source=str(path))
+    check_examples(examples, source=str(path), min_per_label=min_per_label)
     return examples
 
 

@@ -274,3 +274,18 @@ def test_the_weakest_intents_leave_out_those_the_test_file_never_mentions(capsys
     assert "invoice" in text and "payment" in text
     assert "refund" in text  # predicted once where it was not meant: a real weakness
     assert "greet" not in text
+
+
+def test_a_file_of_new_messages_may_hold_one_message_of_an_intent(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """With --model the whole file is the test set: nothing is learnt from it, so one message of an intent is
+    enough (it was refused with "every label needs at least 2 examples", a rule for training data)."""
+    model = tmp_path / "model"
+    trained = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--out", str(model), "--base", str(tiny_base), *FAST)
+    assert trained.exit_code == 0, trained.output
+    new_messages = tmp_path / "new-messages.csv"
+    new_messages.write_text("text,label\nhi there friend,greet\nI want my money back,refund\nwhen does my parcel ship,shipping\n", encoding="utf-8")
+
+    evaluated = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(new_messages), "--model", str(model), "--json")
+
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.stdout.strip().splitlines()[-1])["test"]["n"] == 3
