@@ -8,7 +8,7 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
 import gradio as gr
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
@@ -194,8 +194,8 @@ def create_app(
     help_centre = HelpCentre(retriever, replies)
 
     @app.get("/kb", include_in_schema=False)
-    def kb_without_slash() -> RedirectResponse:
-        return RedirectResponse("/kb/")
+    def kb_without_slash(request: Request) -> RedirectResponse:
+        return _with_slash("/kb/", request)
 
     @app.get("/kb/", response_class=HTMLResponse)
     def kb_home(section: str = "", page: str = "1") -> HTMLResponse:
@@ -251,9 +251,9 @@ def create_app(
         if login is None:
             raise ValueError("the review pages need a login check")
         @app.get("/review", include_in_schema=False)
-        def review_without_slash() -> RedirectResponse:
+        def review_without_slash(request: Request) -> RedirectResponse:
             """The pages live under /review/ (the address the docs give, and where logging out lands)."""
-            return RedirectResponse("/review/")
+            return _with_slash("/review/", request)
 
         # mounted before "/", which would otherwise take every path; its own login, cookie and queue
         gr.mount_gradio_app(
@@ -274,3 +274,9 @@ def create_app(
     )
     forget_idle_tabs(mounted_app(app, ""))  # every visitor's tab had its state kept until 10,000 more came (ui/page_sessions.py)
     return app
+
+
+def _with_slash(path: str, request: Request) -> RedirectResponse:
+    """A redirect to ``path`` keeping the query: ``/review?conversation=ID`` opens that conversation too."""
+    query = request.url.query
+    return RedirectResponse(f"{path}?{query}" if query else path)

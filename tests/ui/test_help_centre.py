@@ -144,6 +144,13 @@ def test_article_pages_link_to_the_help_centre(assistant: Assistant) -> None:
     assert redirect.status_code in (307, 308) and redirect.headers["location"] == "/kb/"
 
 
+def test_the_help_centre_address_without_its_slash_keeps_the_section_and_page(assistant: Assistant) -> None:
+    with TestClient(create_app(ChatPage(assistant.manager).build(), assistant.retriever)) as client:
+        redirect = client.get("/kb?section=billing&page=2", follow_redirects=False)
+
+    assert redirect.headers["location"] == "/kb/?section=billing&page=2"
+
+
 def test_the_pages_words_come_from_the_replies(tmp_path: Path) -> None:
     replies = write_files(tmp_path, {"replies.yaml": 'help_centre_title: "Hilfe-Center"\n'}) / "replies.yaml"
     client, _ = web(tmp_path, HELP_CENTRE, replies_file=replies)

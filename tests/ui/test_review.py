@@ -361,6 +361,12 @@ def test_the_review_address_without_its_slash_leads_to_the_pages(client: TestCli
     assert client.get("/review").status_code == 200  # the login form
 
 
+def test_the_review_address_without_its_slash_keeps_the_conversation_it_names(client: TestClient) -> None:
+    """A notice's link typed or pasted without the slash (/review?conversation=ID) still opens that conversation."""
+    response = client.get("/review?conversation=abc123", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/review/?conversation=abc123"
+
+
 def test_review_functions_cannot_be_called_without_a_login(client: TestClient) -> None:
     response = client.post("/review/gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": "x"})
     assert response.status_code == 401
