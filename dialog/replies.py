@@ -136,7 +136,7 @@ class Replies:
     widget_button: str = "Help"  # the embed widget's button on the company's website
     widget_close: str = "Close the chat"  # the widget's close button, for screen readers
     article_back: str = "Back to the assistant"  # the link above an article page
-    page_language: str = "en"  # the language the help centre's pages (/kb/) are marked as (HTML lang), for screen readers
+    page_language: str = "en"  # the language the chat page and the help centre's pages are marked as (HTML lang), for screen readers
     help_centre_title: str = "Help centre"  # the heading of /kb/, the list of articles; linked from article pages
     help_centre_sections: str = "Sections"  # the name of its links to each top folder
     help_centre_all: str = "All articles"  # its link to every folder's articles

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -73,6 +74,12 @@ KEEP_DRAFT = """<script>
 })();
 </script>"""
 PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT  # the chat page's <head> additions
+
+
+def page_language_script(language: str) -> str:
+    """A <head> script marking the chat page as written in ``language`` (the replies' ``page_language``): Gradio's
+    page says lang="en" whatever its words, and a screen reader read a German chat with an English voice."""
+    return f"<script>document.documentElement.lang = {json.dumps(language)};</script>"
 # Markdown that would change how typed text looks: emphasis, code, links, headings, tables, strike-through,
 # maths; and, at the start of a line, list, quote and heading markers
 _MARKDOWN_ANYWHERE = re.compile(r"([\\`*_\[\]#|~$])")

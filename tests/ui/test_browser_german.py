@@ -103,6 +103,7 @@ def test_a_german_customer_sees_no_english(german_url: tuple[str, str]) -> None:
         open_chat(page, url)
         assert english_in(page.evaluate(VISIBLE_TEXT)) == []
         expect(page.locator("#send")).to_have_text("Senden")
+        assert page.evaluate("document.documentElement.lang") == "de"  # was "en": read aloud with an English voice
 
         page.locator("#question textarea").fill("   ")
         page.locator("#send").click()
