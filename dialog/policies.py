@@ -30,7 +30,7 @@ from typing import Protocol
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
-from dialog.nlu.rules import has_words, introduces_values, is_frustrated, only_values, without_values
+from dialog.nlu.rules import has_words, introduces_values, is_frustrated, without_values
 from dialog.rewrite import is_follow_up, is_short, names_a_topic
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
@@ -154,7 +154,7 @@ class BusinessActionPolicy:
         exactly one business action needs: that action, since a value alone asks for nothing else (a search
         would find nothing)."""
         given = {**understanding.entities, **understanding.several}
-        if not (only_values(text) or introduces_values(text)) or not given:
+        if not introduces_values(text) or not given:  # bare values too: they need no introduction
             return None
         takers = [a for a in self.actions.actions.values() if any(p.required and p.name in given for p in a.parameters)]
         if len(takers) != 1:

@@ -52,7 +52,7 @@ def humanise(name: str) -> str:
 
 
 def folder_label(folder: str) -> str:
-    """A folder path as a heading: ``home/faq/hotel`` -> ``Home › Faq › Hotel``."""
+    """A folder path as a heading: ``home/faq/hotel`` -> ``Home › FAQ › Hotel``."""
     return " › ".join(humanise(part) for part in folder.split("/"))
 
 

@@ -30,7 +30,7 @@ from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
 from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file, skip_reason
-from retrieval.retriever import Retriever, matches
+from retrieval.retriever import Retriever
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
 
@@ -219,7 +219,7 @@ class KnowledgeBaseAdmin:
         filters = self.retriever.options.filters
         if not filters or not doc_ids:
             return []
-        served = {chunk.doc_id for chunk in self.retriever.index.chunks.values() if matches(chunk, filters)}
+        served = self.retriever.served_documents() or frozenset()
         hidden = [doc_id for doc_id in doc_ids if doc_id not in served]
         if not hidden:
             return []

@@ -66,7 +66,7 @@ def article_page(
     id (or one entry's) shows all its entries.
     With ``search_filters``, only documents (and FAQ entries) that pass them are shown: the others are a 404."""
     documents = retriever.index.documents
-    shown = served_documents(retriever)
+    shown = retriever.served_documents()
     if shown is not None:  # a server with search_filters shows only what its searches can find (another brand's not)
         documents = {key: info for key, info in documents.items() if key in shown}
     source = documents.get(doc_id, {}).get("source")
@@ -80,11 +80,6 @@ def article_page(
         raise HTTPException(status_code=404, detail=f"The article {doc_id!r} cannot be read at the moment.") from None
     page = page_html(page_title(body, doc_id), body, replies, home=True)
     return HTMLResponse(page, headers=ARTICLE_HEADERS)
-
-
-def served_documents(retriever: Retriever) -> frozenset[str] | None:
-    """The ids of the documents the retriever's ``search_filters`` let its searches find; None when it has none."""
-    return retriever.served_documents()
 
 
 def missing_article_page(reason: str, replies: Replies = DEFAULT_REPLIES) -> HTMLResponse:
