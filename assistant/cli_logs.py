@@ -172,24 +172,28 @@ def logs_delete(
 ) -> None:
     """Delete these conversations with everything stored of them (events, turn records, feedback, reviewer labels),
     e.g. when a customer asks for their data to be erased, the conversation tests and fine-tuning examples the
-    review pages wrote from them (under DATA_DIR/review), and their writes that the database refused after an
-    outage (DATA_DIR/spool/turns.jsonl.rejected). Exported files and backups are not touched."""
+    review pages wrote from them (under DATA_DIR/review), their writes that the database refused after an
+    outage (DATA_DIR/spool/turns.jsonl.rejected) and their handoff notices still waiting for the webhook
+    (DATA_DIR/notices). Exported files and backups are not touched."""
+    from assistant.notify import forget_notices, notices_folder
     from assistant.store import admin
 
     settings = settings_from(ctx)
     report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
     ids = [session_id.strip() for session_id in session_ids]
     files = review_files(settings.data_dir, ids)
-    rejected = 0
+    rejected = notices = 0
     if not report.dry_run:
         for path in files:
             path.unlink(missing_ok=True)
         rejected = forget_rejected_or_fail(settings.data_dir, session_ids=ids)
+        notices = forget_notices(notices_folder(settings.data_dir), ids)
     verb = "Would delete" if report.dry_run else "Deleted"
     refused = f", and {rejected} refused write(s) kept from an outage" if rejected else ""
+    waiting = f", and {notices} handoff notice(s) waiting for the webhook" if notices else ""
     out.print(
         f"{verb} {report.sessions} conversation(s), {report.events} event(s) and {report.turns} turn record(s), "
-        f"and {len(files)} file(s) written from them on the review pages{refused}.",
+        f"and {len(files)} file(s) written from them on the review pages{refused}{waiting}.",
         highlight=False,
     )
     for path in files:

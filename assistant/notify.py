@@ -4,27 +4,38 @@ back to the assistant: a JSON POST to a webhook per event.
 The notice has a ``text`` field, so a Slack or Mattermost incoming webhook shows it as it is (the
 customer's words escaped, so they cannot ping a channel or disguise a link); other tools read the other
 fields. It is sent by one background worker, after the turn is stored, so a slow or broken webhook never
-delays or loses a customer's turn. A webhook that is down or failing (no answer, a timeout, 5xx, 408, 429) is
-tried again after 1, 5, 30 and 120 s, so a restart of the receiving tool loses no notice; another refusal
-(a 4xx: a wrong or revoked URL) is not retried. A notice given up on is logged. Each notice has a
-``notice_id`` (also sent as the ``Idempotency-Key`` header), the same on every try of it, so a receiver that
-was only slow to answer can drop the second copy. With the server's ``public_url`` set, each notice links to the
-conversation in the review pages' Inbox.
+delays or loses a customer's turn. Notices go out in the order they were given. A webhook that is down or
+failing (no answer, a timeout, 5xx, 408, 429) is tried again after 1, 5, 30 and 120 s, then every 5 minutes
+until the notice is ``MAX_AGE_S`` old (6 hours), so an outage of the team's chat loses no notice; another
+refusal (a 4xx: a wrong or revoked URL) is not retried. A notice given up on is logged. Each waiting notice is
+also a file in an outbox folder (``data_dir/notices/``), so notices still waiting when the server stops are sent
+by the next server started on that data folder. Each notice has a ``notice_id`` (also sent as the
+``Idempotency-Key`` header), the same on every try of it, so a receiver that was only slow to answer can drop
+the second copy. With the server's ``public_url`` set, each notice links to the conversation in the review
+pages' Inbox.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import json
 import logging
+import os
 import queue
+import re
 import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from assistant.store.db import private_opener
 from assistant.store.inbox import UNREACHABLE_CHANNEL
 from dialog.events import AgentMessage, Event, HandoffRequested, HandoffResolved, SessionStarted, UserMessage
 from dialog.store import ConversationStore, StoreWrapper, TurnRecord
@@ -32,8 +43,10 @@ from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 log = logging.getLogger(__name__)
 
 MESSAGE_CHARS = 300  # how much of the customer's message the notice quotes
-QUEUE_SIZE = 100  # notices waiting to be sent; beyond that new ones are dropped (and logged)
+QUEUE_SIZE = 1000  # notices waiting to be sent; beyond that new ones are dropped (and logged)
 RETRY_DELAYS_S = (1.0, 5.0, 30.0, 120.0)  # waits before each new try of a notice the webhook did not take
+RETRY_EVERY_S = 300.0  # then the wait before each further try
+MAX_AGE_S = 6 * 3600.0  # a notice not taken by then is given up on (the Inbox still lists the conversation)
 RETRIED_STATUSES = {408, 429}  # besides 5xx: the webhook may take the notice later
 TAKEOVER_S = 1.0  # a handoff and a staff reply this close were saved together: staff took the conversation over
 
@@ -49,26 +62,44 @@ def chat_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@dataclass(frozen=True)
+class WaitingNotice:
+    """A notice queued for the worker: its body, when it was given, and its outbox file (None: kept in memory)."""
+
+    body: dict[str, Any]
+    given_at: float
+    path: Path | None = None
+
+
 class HandoffNotifier:
-    """Posts a notice per handoff to ``url``: a try, then a try after each of ``retry_delays_s`` while the
-    webhook is down or failing (not after another 4xx), ``timeout_s`` each.
+    """Posts a notice per handoff to ``url``: a try, then a try after each of ``retry_delays_s`` and then every
+    ``retry_every_s`` while the webhook is down or failing (not after another 4xx), until the notice is
+    ``max_age_s`` old; ``timeout_s`` each try.
 
     ``send_later`` queues a notice for one worker thread, so a slow webhook holds one thread, not one per
-    handoff; when ``QUEUE_SIZE`` notices are waiting, new ones are dropped with a warning.
+    handoff; when ``QUEUE_SIZE`` notices are waiting, new ones are dropped with a warning. With an ``outbox``
+    folder each queued notice is also a file there until it is sent or given up on; ``send_left_over`` queues
+    the files an earlier process left.
     """
 
     def __init__(
         self,
         url: str,
+        outbox: Path | None = None,
         timeout_s: float = 5.0,
         retry_delays_s: Sequence[float] = RETRY_DELAYS_S,
+        retry_every_s: float = RETRY_EVERY_S,
+        max_age_s: float = MAX_AGE_S,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = url
+        self.outbox = outbox
         self.timeout_s = timeout_s
         self.retry_delays_s = tuple(retry_delays_s)
+        self.retry_every_s = retry_every_s
+        self.max_age_s = max_age_s
         self._client = httpx.Client(transport=transport, timeout=timeout_s)
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=QUEUE_SIZE)
+        self._queue: queue.Queue[WaitingNotice] = queue.Queue(maxsize=QUEUE_SIZE)
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -105,11 +136,13 @@ class HandoffNotifier:
         text = f"Conversation {session_id} is back with the assistant ({by}).{_link_line(link)}"
         return {**_common_fields("handed_back", text, session_id, link), "author": author, "at": _iso(at)}
 
-    def send(self, body: dict[str, Any]) -> bool:
-        """POST the notice, trying again after each of ``retry_delays_s`` while the webhook is down or failing;
-        True once it accepted it (2xx)."""
+    def send(self, body: dict[str, Any], given_at: float | None = None, path: Path | None = None) -> bool:
+        """POST the notice, trying again while the webhook is down or failing, until it is ``max_age_s`` old
+        (counted from ``given_at``, default now); True once it accepted it (2xx). A notice whose outbox file
+        ``path`` was deleted meanwhile (the conversation was erased) is not tried again."""
         headers = {"Idempotency-Key": str(body["notice_id"])} if "notice_id" in body else {}
-        for delay in (*self.retry_delays_s, None):
+        given_at = time.time() if given_at is None else given_at
+        for attempt in itertools.count():
             try:
                 response = self._client.post(self.url, json=body, headers=headers)
                 if response.is_success:
@@ -119,23 +152,45 @@ class HandoffNotifier:
                     break  # the webhook refuses it (a wrong or revoked URL): trying again changes nothing
             except httpx.HTTPError as error:
                 problem = f"{type(error).__name__}: {error}"
-            if delay is not None:
-                time.sleep(delay)
+            delay = self.retry_delays_s[attempt] if attempt < len(self.retry_delays_s) else self.retry_every_s
+            if time.time() + delay - given_at > self.max_age_s:
+                break
+            time.sleep(delay)
+            if path is not None and not path.exists():
+                return False  # erased meanwhile (``assistant logs delete``)
         log.warning("handoff notice for conversation %s not delivered to the webhook (%s)", body.get("session_id"), problem)
         return False
 
     def send_later(self, body: dict[str, Any]) -> bool:
-        """Queue the notice for the worker thread; False (and a warning) when the queue is full."""
-        with self._start_lock:
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._work, name="handoff-notices", daemon=True)
-                self._worker.start()
-        try:
-            self._queue.put_nowait(body)
-        except queue.Full:
+        """Queue the notice for the worker thread (and write it to the outbox); False (and a warning) when the
+        queue is full. A notice the outbox cannot take (disk full, no permission) is queued in memory only."""
+        if self._queue.full():
             log.warning("handoff notice for conversation %s dropped: %d notices already wait", body.get("session_id"), QUEUE_SIZE)
             return False
-        return True
+        given_at = time.time()
+        return self._enqueue(WaitingNotice(body, given_at, self._write(body, given_at)))
+
+    def send_left_over(self) -> int:
+        """Queue the notices an earlier process left in the outbox (it stopped before they were sent); how many.
+        A file that cannot be read is renamed ``….broken`` and named in a warning."""
+        if self.outbox is None or not self.outbox.is_dir():
+            return 0
+        queued = 0
+        for path in sorted(self.outbox.glob("*.json")):
+            try:
+                body = json.loads(path.read_text(encoding="utf-8"))
+                given_at = int(path.name.split(".", 1)[0]) / 1e9
+            except OSError:
+                continue  # gone meanwhile
+            except ValueError as error:
+                log.warning("handoff notice file %s cannot be read (%s); renamed to .broken", path, error)
+                with contextlib.suppress(OSError):
+                    path.replace(path.with_name(path.name + ".broken"))
+                continue
+            queued += self._enqueue(WaitingNotice(body, given_at, path))
+        if queued:
+            log.warning("%d handoff notice(s) left by an earlier process queued for the webhook", queued)
+        return queued
 
     def wait_until_sent(self) -> None:
         """Block until every queued notice has been sent or given up on."""
@@ -143,24 +198,91 @@ class HandoffNotifier:
 
     def close(self, timeout_s: float = 15.0) -> bool:
         """At exit: wait up to ``timeout_s`` for the queued notices (the worker is a daemon thread, which
-        dies with the process); False, with a warning, when some were not sent."""
+        dies with the process); False, with a warning, when some were not sent (those in the outbox are sent
+        by the next server started on it)."""
         deadline = time.monotonic() + timeout_s
         while self._queue.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
         if self._queue.unfinished_tasks:
-            log.warning("%d handoff notice(s) not sent before exit", self._queue.unfinished_tasks)
+            kept = f"; they stay in {self.outbox} for the next server started on this data folder" if self.outbox else ""
+            log.warning("%d handoff notice(s) not sent before exit%s", self._queue.unfinished_tasks, kept)
             return False
         return True
 
+    def _enqueue(self, notice: WaitingNotice) -> bool:
+        with self._start_lock:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="handoff-notices", daemon=True)
+                self._worker.start()
+        try:
+            self._queue.put_nowait(notice)
+        except queue.Full:
+            log.warning("handoff notice for conversation %s dropped: %d notices already wait", notice.body.get("session_id"), QUEUE_SIZE)
+            _remove(notice.path)
+            return False
+        return True
+
+    def _write(self, body: dict[str, Any], given_at: float) -> Path | None:
+        """The notice as a file in the outbox, named by when it was given (their order) and its conversation."""
+        if self.outbox is None:
+            return None
+        notice_id = str(body.get("notice_id") or uuid.uuid4().hex)[:12]
+        name = f"{int(given_at * 1e9):020d}.{notice_id}.{_file_part(str(body.get('session_id', '')))}.json"
+        path = self.outbox / name
+        try:
+            self.outbox.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            with open(temporary, "w", encoding="utf-8", opener=private_opener) as out:
+                json.dump(body, out, ensure_ascii=False)
+            os.replace(temporary, path)
+        except OSError as error:
+            log.warning("handoff notice for conversation %s kept in memory only: %s cannot be written (%s)",
+                        body.get("session_id"), self.outbox, error.strerror or error)
+            return None
+        return path
+
     def _work(self) -> None:
         while True:
-            body = self._queue.get()
+            notice = self._queue.get()
             try:
-                self.send(body)
+                if notice.path is None or notice.path.exists():
+                    self.send(notice.body, notice.given_at, notice.path)
             except Exception:  # never let one notice stop the worker
-                log.exception("handoff notice for conversation %s failed", body.get("session_id"))
+                log.exception("handoff notice for conversation %s failed", notice.body.get("session_id"))
             finally:
+                _remove(notice.path)
                 self._queue.task_done()
+
+
+def notices_folder(data_dir: Path) -> Path:
+    """The outbox of the notices a server on ``data_dir`` has yet to send."""
+    return data_dir / "notices"
+
+
+def forget_notices(outbox: Path, session_ids: Sequence[str]) -> int:
+    """Delete the waiting notices of these conversations from the outbox (a customer's erasure); how many."""
+    if not outbox.is_dir():
+        return 0
+    wanted = {_file_part(session_id) for session_id in session_ids}
+    gone = [path for path in outbox.glob("*.json") if _file_conversation(path) in wanted]
+    for path in gone:
+        _remove(path)
+    return len(gone)
+
+
+def _file_part(session_id: str) -> str:
+    """The conversation id as it is written in a notice file's name (``<when>.<notice>.<conversation>.json``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", session_id)[:64]
+
+
+def _file_conversation(path: Path) -> str | None:
+    parts = path.name.split(".")
+    return parts[2] if len(parts) == 4 else None
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 class NotifyingStore(StoreWrapper):

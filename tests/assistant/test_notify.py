@@ -13,7 +13,7 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.notify import MESSAGE_CHARS, QUEUE_SIZE, HandoffNotifier
+from assistant.notify import MESSAGE_CHARS, QUEUE_SIZE, HandoffNotifier, notices_folder
 from retrieval.ingest import ingest
 from conftest import HASH_MIN_SCORE
 
@@ -184,7 +184,7 @@ def test_a_handoff_through_the_api_quotes_what_the_customer_wrote_before(webhook
 
 def test_a_webhook_that_is_down_is_logged_and_the_turn_is_kept(kb_dir, caplog: pytest.LogCaptureFixture) -> None:
     app = assistant_with_webhook("http://127.0.0.1:9/hooks/support", kb_dir)  # nothing listens on port 9
-    app.store.notifier.retry_delays_s = (0.01,)
+    app.store.notifier.retry_delays_s, app.store.notifier.max_age_s = (0.01,), 0.05
 
     with caplog.at_level(logging.WARNING, logger="assistant.notify"):
         result = app.manager.handle(None, "I want to talk to a human")
@@ -219,7 +219,7 @@ def test_notices_queue_for_one_worker_and_a_full_queue_drops_with_a_warning(capl
     release = threading.Event()
 
     class Stalled(HandoffNotifier):
-        def send(self, body):  # type: ignore[no-untyped-def]
+        def send(self, body, given_at=None, path=None):  # type: ignore[no-untyped-def]
             release.wait(timeout=30)
             return True
 
@@ -241,7 +241,7 @@ def test_closing_waits_for_queued_notices_then_gives_up_with_a_warning(caplog: p
     sent: list[dict] = []
 
     class Slow(HandoffNotifier):
-        def send(self, body):  # type: ignore[no-untyped-def]
+        def send(self, body, given_at=None, path=None):  # type: ignore[no-untyped-def]
             release.wait(timeout=30)
             sent.append(body)
             return True
@@ -333,3 +333,117 @@ def test_inbox_reply_and_hand_back_send_their_notices_before_they_end(webhook: W
     assert replied.exit_code == 0 and back.exit_code == 0, replied.output + back.output
     assert taken == ["handoff", "taken", "taken"]  # the first try refused (503), the retry went out before the end
     assert [body["kind"] for body in webhook.bodies] == ["handoff", "taken", "taken", "handed_back", "handed_back"]
+
+
+def failing_then_taking(failures: int, tries: list[httpx.Request]) -> httpx.MockTransport:
+    """A webhook that is down for ``failures`` tries, then takes every notice; ``tries`` records each."""
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        tries.append(request)
+        if len(tries) <= failures:
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(200)
+
+    return httpx.MockTransport(receiver)
+
+
+def test_a_webhook_down_longer_than_the_first_retries_still_gets_the_notice() -> None:
+    # It was given up on after 1, 5, 30 and 120 s: a chat tool down for three minutes lost the notice.
+    tries: list[httpx.Request] = []
+    notifier = HandoffNotifier(
+        "http://helpdesk.example/hook", retry_delays_s=(0.01,), retry_every_s=0.01, transport=failing_then_taking(12, tries)
+    )
+
+    assert notifier.send(notifier.notice("abc", "asked for a person", "hello")) is True
+    assert len(tries) == 13
+
+
+def test_a_notice_is_given_up_on_when_it_is_too_old(caplog: pytest.LogCaptureFixture) -> None:
+    tries: list[httpx.Request] = []
+    notifier = HandoffNotifier(
+        "http://helpdesk.example/hook", retry_delays_s=(0.01,), retry_every_s=0.01, max_age_s=0.2,
+        transport=failing_then_taking(10_000, tries),
+    )
+
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert notifier.send(notifier.notice("abc", "asked for a person", "hello")) is False
+
+    assert 2 <= len(tries) < 100 and "not delivered to the webhook" in caplog.text
+
+
+def test_notices_left_when_a_process_stopped_are_sent_in_order_by_the_next(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    # The queue was in memory only: notices still waiting at a stop (the webhook down) were gone.
+    outbox = tmp_path / "notices"
+    down = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(10_000, []))
+    bodies = [HandoffNotifier.notice(f"s{n}", "asked for a person", f"message {n}") for n in range(3)]
+    for body in bodies:
+        down.send_later(body)
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert down.close(timeout_s=0.2) is False
+    assert str(outbox) in caplog.text and len(list(outbox.glob("*.json"))) == 3
+
+    tries: list[httpx.Request] = []
+    later = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
+    assert later.send_left_over() == 3
+    later.wait_until_sent()
+
+    assert [json.loads(request.content) for request in tries] == bodies  # the same notices (ids too), in order
+    assert list(outbox.iterdir()) == []
+
+
+def test_an_unreadable_notice_file_is_set_aside_and_the_others_are_sent(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    outbox = tmp_path / "notices"
+    outbox.mkdir()
+    (outbox / "00000000000000000001.abc.s1.json").write_text("{not json")
+    tries: list[httpx.Request] = []
+    notifier = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
+    notifier.send_later(HandoffNotifier.notice("s2", "asked for a person", None))
+    notifier.wait_until_sent()
+
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert notifier.send_left_over() == 0
+    assert [path.name for path in outbox.iterdir()] == ["00000000000000000001.abc.s1.json.broken"]
+    assert "cannot be read" in caplog.text and len(tries) == 1
+
+
+def test_a_server_sends_the_notices_an_earlier_one_left_on_its_data_folder(webhook: Webhook, kb_dir) -> None:
+    release = threading.Event()
+
+    class Stopped(HandoffNotifier):  # a server that stopped while its notice waited for the webhook
+        def send(self, body, given_at=None, path=None):  # type: ignore[no-untyped-def]
+            release.wait(timeout=30)
+            return False
+
+    app = assistant_with_webhook(webhook.url, kb_dir)
+    earlier = Stopped(webhook.url, outbox=notices_folder(app.settings.data_dir))
+    body = HandoffNotifier.notice("left-over", "asked for a person", "hello")
+    earlier.send_later(body)
+
+    app.store  # a server (holding the data folder's spool) starts: it sends what the earlier one left
+    wait_for_notices(app)
+    release.set()
+
+    assert webhook.bodies == [body]
+    app.close()
+
+
+@pytest.mark.parametrize("webhook", [[503]], indirect=True)
+def test_erasing_a_conversation_removes_its_notice_waiting_for_the_webhook(webhook: Webhook, kb_dir) -> None:
+    """A notice quotes the customer; `logs delete` erased the conversation but its notice still went out later."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+
+    app = assistant_with_webhook(webhook.url, kb_dir)
+    app.store.notifier.retry_delays_s = (3.0,)  # the first try is refused (503); the retry would come 3 s later
+    session_id = app.manager.handle(None, "I want to talk to a human").session_id
+    outbox = notices_folder(app.settings.data_dir)
+    assert [path.name.split(".")[2] for path in outbox.glob("*.json")] == [session_id]
+
+    deleted = CliRunner().invoke(cli_app, ["logs", "delete", session_id])
+    wait_for_notices(app)
+
+    assert deleted.exit_code == 0, deleted.output
+    assert "1 handoff notice(s) waiting for the webhook" in " ".join(deleted.output.split())
+    assert len(webhook.bodies) == 1 and list(outbox.glob("*.json")) == []  # the refused try only: no retry
+    app.close()
