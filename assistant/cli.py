@@ -54,6 +54,7 @@ import assistant.cli_logs_intents  # noqa: E402,F401  logs export-intents
 import assistant.cli_train_intents  # noqa: E402,F401  train intents, train mlm
 import assistant.cli_train_lm  # noqa: E402,F401  train lm, train lm-data
 import assistant.cli_train_retrieval  # noqa: E402,F401  train reranker, train embedder
+import assistant.cli_search  # noqa: E402,F401  index search
 # -- end of command modules
 
 @app.callback()
@@ -399,6 +400,7 @@ def serve(
     if problem:
         fail(problem)
     assistant = Assistant(settings)
+    assistant.retriever.background_reload = True  # a new index loads beside the one answering (docs/retrieval.md)
     run_guarded(assistant.hold_spool)  # held while serving (released by close): one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
     # and a mistake in the database settings, before the models take their time to load; a database that is

@@ -145,6 +145,7 @@ class Replies:
     previous_page: str = "Previous page"
     next_page: str = "Next page"
     help_centre_missing: str = "There is no such page in the help centre."  # /kb/ with an unknown section or page
+    article_removed: str = "This article was removed from the help centre."  # /kb/ID whose file was deleted since
 
     # intent.NAME and ACTION.NAME keys a team set (the others keep the defaults their code gives)
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +100,20 @@ def filter_problems(chunks: Iterable[Chunk], filters: Mapping[str, Any]) -> list
     return problems
 
 
+@dataclass(eq=False)
+class _Loaded:
+    """An index and what was built from it (keyword index, spelling words, the chunks the filters let through,
+    ...), swapped in and out as one, so a search never mixes a new index with an old keyword index."""
+
+    index: VectorIndex
+    stamp: tuple[int, int] | None  # the manifest's when it was loaded
+    built: dict[str, Any] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)  # one build at a time ("served" needs "filtered")
+
+
+Build = Callable[[VectorIndex, "frozenset[str] | None"], Any]  # (index, the documents its searches can find) -> value
+
+
 class Retriever:
     """Search over a saved index. The index loads on first use and reloads when it changes on disk.
 
@@ -107,11 +121,17 @@ class Retriever:
     cosine similarity of query and chunk, mixed with its best sentence's where the chunk has sentence
     vectors (``retrieval.sentences``), so one threshold ("is anything close enough?") serves all methods.
     A reranker (``retrieval.reranker``), when given, re-orders the first ``rerank_top`` candidates.
+
+    A reload builds, before the new index is swapped in, everything that was built from the one before (the
+    keyword index, the spelling words, ``derived`` values): no question waits for them. With
+    ``background_reload`` (``assistant serve``) it runs in a thread of its own, and questions are answered
+    from the index loaded before until the new one is ready; without it, the question that notices a new
+    index waits for it, and is answered from it.
     """
 
     def __init__(
         self, embedder: Embedder, index_dir: Path, method: Method = "dense", options: SearchOptions | None = None,
-        reranker: Any = None,
+        reranker: Any = None, background_reload: bool = False,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of: {', '.join(METHODS)}")
@@ -120,15 +140,16 @@ class Retriever:
         self.method = method
         self.options = options or SearchOptions()
         self.reranker = reranker
-        self._index: VectorIndex | None = None
-        self._keyword: KeywordIndex | None = None
-        self._titles: tuple[VectorIndex, dict[str, str]] | None = None
-        self._deployment_chunks: tuple[VectorIndex, frozenset[int]] | None = None  # the chunks search_filters let through
-        self._served: tuple[VectorIndex, frozenset[str]] | None = None  # the documents of those chunks
-        self._speller: tuple[VectorIndex, Speller] | None = None
-        self._loaded_stamp: tuple[int, int] | None = None
+        self.background_reload = background_reload
+        self._loaded: _Loaded | None = None
         self._failed_stamp: tuple[tuple[str, int, int, int], ...] | None = None  # the files of an index that failed to load
-        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()  # one load at a time
+        self._loader_lock = threading.Lock()
+        self._loader: threading.Thread | None = None  # the background reload under way
+        self._builders: dict[str, Callable[[_Loaded], Any]] = {
+            "keyword": self._build_keyword, "speller": self._build_speller, "titles": self._build_titles,
+            "filtered": self._build_filtered, "served": self._build_served,
+        }
 
     @property
     def index(self) -> VectorIndex:
@@ -140,26 +161,88 @@ class Retriever:
         files changes (a missing manifest: once it is back): a copy that puts the new manifest in place
         before the data files (``cp``, ``rsync`` to a server's index folder) is loaded when the last one lands.
         """
+        return self._current().index
+
+    def _current(self) -> _Loaded:
+        loaded = self._loaded
+        if loaded is not None and not self._changed_on_disk(loaded):
+            return loaded
+        if loaded is not None and self.background_reload:
+            self._reload_in_background()
+            return loaded
+        return self._reload()
+
+    def _changed_on_disk(self, loaded: _Loaded) -> bool:
+        """Whether the folder holds another index than ``loaded`` (and not one that failed to load as it is)."""
         stamp = self._manifest_stamp()
-        with self._lock:
-            if self._index is None or (
-                stamp is not None and stamp != self._loaded_stamp and self._folder_stamp() != self._failed_stamp
-            ):
-                before = self._folder_stamp()  # files changed during the load make the next question try again
-                try:
-                    index = self._load()
-                except (IndexLoadError, OSError, ValueError) as error:
-                    if self._index is None:
-                        raise
-                    self._failed_stamp = before
-                    logger.warning(
-                        "kept the loaded index: the one in %s cannot be loaded now (%s). An index still being copied in "
-                        "is loaded once its last file lands; otherwise fix the copy or rebuild it", self.index_dir, error,
-                    )
-                    return self._index
-                self._index, self._keyword, self._loaded_stamp = index, None, stamp
-                self._warn_about_filters(index)
-            return self._index
+        return stamp is not None and stamp != loaded.stamp and self._folder_stamp() != self._failed_stamp
+
+    def reload(self) -> VectorIndex:
+        """Load the index on disk now if it is not the one loaded (the staff KB tab, after its own ingest), build
+        for it what was built from the one before, then swap it in. Returns the current index."""
+        return self._reload().index
+
+    def _reload(self) -> _Loaded:
+        """``reload``: the swap is one assignment, so searches meanwhile use the index loaded before."""
+        with self._load_lock:
+            before = self._loaded
+            if before is not None and not self._changed_on_disk(before):
+                return before  # loaded by another thread meanwhile
+            stamp, files = self._manifest_stamp(), self._folder_stamp()  # files changed during the load: tried again
+            try:
+                loaded = _Loaded(self._load(), stamp)
+                for name in list(before.built) if before is not None else []:
+                    self._built(loaded, name)
+            except (IndexLoadError, OSError, ValueError) as error:
+                if before is None:
+                    raise
+                self._failed_stamp = files
+                logger.warning(
+                    "kept the loaded index: the one in %s cannot be loaded now (%s). An index still being copied in "
+                    "is loaded once its last file lands; otherwise fix the copy or rebuild it", self.index_dir, error,
+                )
+                return before
+            self._warn_about_filters(loaded.index)
+            self._loaded = loaded
+            if before is not None:
+                logger.info("reloaded the index from %s (%d chunks), with %s built", self.index_dir, len(loaded.index), ", ".join(loaded.built) or "nothing")
+            return loaded
+
+    def _reload_in_background(self) -> None:
+        """Start ``reload`` in a thread unless one is under way."""
+        with self._loader_lock:
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(target=self._reload_quietly, name="index-reload", daemon=True)
+            self._loader.start()
+
+    def _reload_quietly(self) -> None:
+        files = self._folder_stamp()
+        try:
+            self._reload()
+        except Exception:  # an index loaded before keeps answering; this one is not tried again until its files change
+            self._failed_stamp = files
+            logger.exception("kept the loaded index: building what searches need from the one in %s failed", self.index_dir)
+
+    def wait_for_reload(self, timeout: float | None = None) -> None:
+        """Wait for a background reload under way, if any (for tests and scripts)."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+
+    def _built(self, loaded: _Loaded, name: str) -> Any:
+        """``name`` built from ``loaded``, once."""
+        with loaded.lock:
+            if name not in loaded.built:
+                loaded.built[name] = self._builders[name](loaded)
+            return loaded.built[name]
+
+    def derived(self, name: str, build: Build) -> Any:
+        """What ``build(index, served documents)`` makes of the current index (``served_documents``: None without
+        ``search_filters``), made once per loaded index; after a reload it is made for the new index before that
+        is swapped in, as the keyword index is. Another part's pages use it (the help centre's list)."""
+        self._builders.setdefault(name, lambda loaded: build(loaded.index, self._built(loaded, "served")))
+        return self._built(self._current(), name)
 
     def _warn_about_filters(self, index: VectorIndex) -> None:
         """Log what in the ``search_filters`` no indexed document has (on each load, so also after an ingest that
@@ -207,67 +290,59 @@ class Retriever:
     def article_titles(self) -> dict[str, str]:
         """Document id -> title of every article (not FAQ entries) in the current index that the ``search_filters``
         let searches find: a pointer to another brand's article of the same title would find no passage."""
-        index = self.index
+        return self._built(self._current(), "titles")
+
+    def _build_titles(self, loaded: _Loaded) -> dict[str, str]:
         filters = self.options.filters
-        with self._lock:
-            if self._titles is None or self._titles[0] is not index:
-                titles = {
-                    c.doc_id: c.title for c in index.chunks.values()
-                    if c.metadata.get("kind") != "faq" and c.title and matches(c, filters)
-                }
-                self._titles = (index, titles)
-            return self._titles[1]
+        return {
+            c.doc_id: c.title for c in loaded.index.chunks.values()
+            if c.metadata.get("kind") != "faq" and c.title and matches(c, filters)
+        }
 
     def served_documents(self) -> frozenset[str] | None:
         """The ids of the documents the ``search_filters`` let searches find (the article pages show only those);
         None when there are no filters. Worked out once per loaded index: each article page took 20 ms more
         at 22,643 chunks when every request tested every chunk."""
-        index = self.index
-        allowed = self._allowed_in(index, None)
-        if allowed is None:
-            return None
-        with self._lock:
-            if self._served is None or self._served[0] is not index:
-                self._served = (index, frozenset(index.chunks[chunk_id].doc_id for chunk_id in allowed))
-            return self._served[1]
+        return self._built(self._current(), "served")
 
-    def _allowed_in(self, index: VectorIndex, filters: Mapping[str, Any] | None) -> frozenset[int] | None:
-        """The ids of the chunks of ``index`` that pass the deployment's ``search_filters`` and ``filters``; None
+    def _build_served(self, loaded: _Loaded) -> frozenset[str] | None:
+        allowed = self._built(loaded, "filtered")
+        return None if allowed is None else frozenset(loaded.index.chunks[chunk_id].doc_id for chunk_id in allowed)
+
+    def _build_filtered(self, loaded: _Loaded) -> frozenset[int] | None:
+        """The ids of the chunks that pass the deployment's ``search_filters``; None when there are none."""
+        deployment = self.options.filters
+        if not deployment:
+            return None
+        return frozenset(cid for cid, chunk in loaded.index.chunks.items() if matches(chunk, deployment))
+
+    def _allowed_in(self, loaded: _Loaded, filters: Mapping[str, Any] | None) -> frozenset[int] | None:
+        """The ids of the chunks of ``loaded`` that pass the deployment's ``search_filters`` and ``filters``; None
         when there are neither. The deployment's part is worked out once per loaded index, not per question: at
         20,000 chunks, testing every chunk took 65-90 ms, as long as the rest of the search."""
-        deployment = self.options.filters
-        if not deployment and not filters:
-            return None
-        base: frozenset[int] | None = None
-        if deployment:
-            with self._lock:
-                if self._deployment_chunks is None or self._deployment_chunks[0] is not index:
-                    self._deployment_chunks = (index, frozenset(cid for cid, chunk in index.chunks.items() if matches(chunk, deployment)))
-                base = self._deployment_chunks[1]
+        base = self._built(loaded, "filtered")
         if not filters:
             return base
-        candidates = index.chunks if base is None else base
-        return frozenset(cid for cid in candidates if matches(index.chunks[cid], filters))
+        chunks = loaded.index.chunks
+        return frozenset(cid for cid in (chunks if base is None else base) if matches(chunks[cid], filters))
 
     def keyword_index(self) -> KeywordIndex:
-        index = self.index
-        with self._lock:
-            if self._keyword is None:
-                ids = list(index.chunks)
-                texts = [index.chunks[i].embedding_text for i in ids]
-                self._keyword = KeywordIndex(ids, texts, tokenizer=self.options.keyword_tokenizer)
-            return self._keyword
+        """BM25 over the current index's chunks (``retrieval.keyword``), built once per loaded index."""
+        return self._built(self._current(), "keyword")
+
+    def _build_keyword(self, loaded: _Loaded) -> KeywordIndex:
+        chunks = loaded.index.chunks
+        ids = list(chunks)
+        return KeywordIndex(ids, [chunks[i].embedding_text for i in ids], tokenizer=self.options.keyword_tokenizer)
 
     def speller(self) -> Speller:
         """Spelling correction against the current index's words (``retrieval.spelling``); a word the
         embedder's tokenizer holds as one token counts as known, so it is never corrected."""
-        index = self.index
-        with self._lock:
-            if self._speller is None or self._speller[0] is not index:
-                chunks = index.chunks.values()
-                speller = Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=self._known_word)
-                self._speller = (index, speller)
-            return self._speller[1]
+        return self._built(self._current(), "speller")
+
+    def _build_speller(self, loaded: _Loaded) -> Speller:
+        chunks = loaded.index.chunks.values()
+        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=self._known_word)
 
     def _known_word(self, word: str) -> bool:
         count = getattr(self.embedder, "count_tokens", None)
@@ -297,9 +372,10 @@ class Retriever:
     def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` and the
         options' filters both (a key in both narrows the deployment's filter, never replaces it)."""
-        index = self.index
+        loaded = self._current()
+        index = loaded.index
         vector = self._embed_query(query)
-        allowed = self._allowed_in(index, filters)
+        allowed = self._allowed_in(loaded, filters)
         depth = max(k, self.options.rerank_top if self.reranker else k)
         weight = self.options.sentence_weight
         if self.method == "dense":  # sentence vectors re-order the chunk search's first CANDIDATES
@@ -307,7 +383,7 @@ class Retriever:
             ranked = [(chunk.chunk_id, score) for chunk, score in found[:depth]]
         else:
             pool = CANDIDATES if allowed is None else CANDIDATES + len(index.chunks) - len(allowed)
-            found, coverage = self.keyword_index().search_with_coverage([query], pool)
+            found, coverage = self._built(loaded, "keyword").search_with_coverage([query], pool)
             keyword = [(i, s) for i, s in found[0] if allowed is None or i in allowed][:CANDIDATES]
             if self.method == "bm25":
                 ranked = keyword[:depth]

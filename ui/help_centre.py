@@ -3,15 +3,18 @@ a page at a time.
 
 It lists what the article pages show and nothing else: with ``search_filters`` (one brand of several on one
 index) only the documents those filters let searches find, and an FAQ file once, linking to its page, with
-the number of its entries shown there. Documents whose files are gone (a 404 at ``/kb/ID``) are left out.
-The list is worked out once per loaded index; a page is a slice of it (``PAGE_SIZE`` entries), so a help
-centre of thousands of documents gives pages of a few tens of kilobytes. Every text is escaped: titles and
+the number of its entries shown there. Documents whose files are gone (a 404 at ``/kb/ID``) are left out,
+from the first request after the file went (its folder's modification time changed), not only once an ingest
+took it out of the index. The list is worked out once per loaded index, for a new index before the server
+swaps it in; a page is a slice of it (``PAGE_SIZE`` entries), so a help centre of thousands of documents
+gives pages of a few tens of kilobytes. Every text is escaped: titles and
 folder names come from the documents.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import threading
 from dataclasses import dataclass
 from collections import Counter
@@ -56,13 +59,41 @@ def folder_label(folder: str) -> str:
     return " › ".join(humanise(part) for part in folder.split("/"))
 
 
-def catalogue(index: VectorIndex, shown: frozenset[str] | None) -> list[Entry]:
-    """The entries of ``index`` that the article pages show (``shown``: the ids ``search_filters`` let through,
-    None for all), sorted by folder and title. An FAQ file is one entry whatever the number of its questions."""
+class Listing:
+    """A loaded index's entries, each with its file: the files are looked at again whenever a folder that holds
+    one changed (a few stat calls a request), so a file deleted after the list was made is left out at once."""
+
+    def __init__(self, index: VectorIndex, shown: frozenset[str] | None) -> None:
+        self._all = _entries_with_sources(index, shown)
+        self._folders = sorted({str(Path(source).parent) for _, source in self._all})
+        self._lock = threading.Lock()
+        self._checked: tuple[tuple[int | None, ...], list[Entry]] | None = None
+
+    def entries(self) -> list[Entry]:
+        """The entries whose files are there now (deleted, moved away or unreadable ones are a 404 at ``/kb/ID``)."""
+        stamp = tuple(_mtime(folder) for folder in self._folders)  # a file deleted or added changes its folder's
+        with self._lock:
+            if self._checked is None or self._checked[0] != stamp:
+                readable: dict[str, bool] = {}
+                for _, source in self._all:
+                    if source not in readable:
+                        readable[source] = Path(source).is_file()
+                self._checked = (stamp, [entry for entry, source in self._all if readable[source]])
+            return self._checked[1]
+
+
+def _mtime(folder: str) -> int | None:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _entries_with_sources(index: VectorIndex, shown: frozenset[str] | None) -> list[tuple[Entry, str]]:
+    """Every entry of ``index`` the article pages may show, with the file it is read from, sorted for the page."""
     titles: dict[str, str] = {}
     languages: dict[str, str] = {}
     faq_entries: set[str] = set()
-    faq_counts: dict[str, int] = {}
     for chunk in index.chunks.values():
         doc_id = chunk.doc_id
         if doc_id in titles or (shown is not None and doc_id not in shown) or doc_id not in index.documents:
@@ -71,22 +102,20 @@ def catalogue(index: VectorIndex, shown: frozenset[str] | None) -> list[Entry]:
         languages[doc_id] = str(chunk.metadata.get("language") or "")
         if chunk.metadata.get("kind") == "faq":  # "<file id>#<entry>"; an article's file name may hold a "#" too
             faq_entries.add(doc_id)
-    readable: dict[str, bool] = {}
-    entries: dict[str, Entry] = {}
+    faq_counts: dict[str, int] = {}
+    entries: dict[str, tuple[Entry, str]] = {}
     for doc_id, title in titles.items():
-        source = index.documents[doc_id].get("source", "")
-        if source not in readable:
-            readable[source] = Path(source).is_file()
-        if not readable[source]:
-            continue
+        source = str(index.documents[doc_id].get("source", ""))
         file_id = doc_id.rpartition("#")[0] if doc_id in faq_entries else doc_id
         folder = file_id.rpartition("/")[0]
         if doc_id in faq_entries:
             faq_counts[file_id] = faq_counts.get(file_id, 0) + 1
-            entries[file_id] = Entry(folder, humanise(file_id.rpartition("/")[2]), file_id, faq_counts[file_id])
+            entry = Entry(folder, humanise(file_id.rpartition("/")[2]), file_id, faq_counts[file_id])
+            entries[file_id] = (entry, source)
         else:
-            entries[doc_id] = Entry(folder, title.strip() or humanise(doc_id.rpartition("/")[2]), doc_id, 0, languages[doc_id])
-    return sorted(entries.values(), key=lambda e: (e.folder.casefold(), e.title.casefold(), e.doc_id))
+            entry = Entry(folder, title.strip() or humanise(doc_id.rpartition("/")[2]), doc_id, 0, languages[doc_id])
+            entries[doc_id] = (entry, source)
+    return sorted(entries.values(), key=lambda pair: (pair[0].folder.casefold(), pair[0].title.casefold(), pair[0].doc_id))
 
 
 class HelpCentre:
@@ -95,17 +124,11 @@ class HelpCentre:
     def __init__(self, retriever: Retriever, replies: Replies = DEFAULT_REPLIES) -> None:
         self.retriever = retriever
         self.replies = replies
-        self._lock = threading.Lock()
-        self._cached: tuple[VectorIndex, frozenset[str] | None, list[Entry]] | None = None
 
     def entries(self) -> list[Entry]:
-        """The catalogue of the index loaded now, worked out once per loaded index."""
-        index = self.retriever.index  # reloaded here when it changed on disk
-        shown = self.retriever.served_documents()
-        with self._lock:
-            if self._cached is None or self._cached[0] is not index or self._cached[1] is not shown:
-                self._cached = (index, shown, catalogue(index, shown))
-            return self._cached[2]
+        """The catalogue of the index the server answers from: made once per loaded index, and for a new index
+        before it is swapped in (``Retriever.derived``), so the list changes with the answers' index."""
+        return self.retriever.derived("help_centre", Listing).entries()
 
     def page(self, section: str = "", number: int = 1) -> tuple[str, str] | None:
         """The title and HTML body of page ``number`` of ``section`` (a top folder; "" for all); None when

@@ -99,13 +99,23 @@ class KnowledgeBaseAdmin:
     def _ingest(self, paths: list[Path], then: str = "") -> IngestReport:
         """Ingest ``paths``; a busy or unwritable index is refused with its message and ``then`` after it."""
         try:
-            return ingest(
+            report = ingest(
                 paths, self.embedder, self.index_dir, max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens,
                 sentence_vectors=self.sentence_vectors, faq_columns=self.faq_columns, lock_timeout=LOCK_WAIT_SECONDS,
                 **self.index_options,
             )
         except (IndexBusy, IndexWriteError) as error:
             raise refusal(f"{error} {then}".strip()) from None
+        self._swap_in()
+        return report
+
+    def _swap_in(self) -> None:
+        """Load the index just written now, so that the tab's status and notes describe it (a server reloads in the
+        background: its questions keep the index before until this one is ready)."""
+        try:
+            self.retriever.reload()
+        except IndexLoadError:  # the status line says why
+            pass
 
     def _documents_with_roots(self) -> tuple[dict[str, dict], list[str]]:
         """A copy of the index's documents, each with its root, and the roots the index records (for an
@@ -276,6 +286,7 @@ class KnowledgeBaseAdmin:
                 )
             except (UnknownDocuments, IndexBusy, IndexWriteError) as error:
                 raise refusal(str(error)) from None
+            self._swap_in()
         lines = [f"Removed {', '.join(removal.doc_ids)} ({removal.chunks} chunk(s))."]
         uploads = self.uploads_dir.resolve()
         for source in removal.sources:

@@ -72,8 +72,10 @@ def article_page(
     source = documents.get(doc_id, {}).get("source")
     if source is None:  # an FAQ file: its entries are indexed as "<file id>#<entry>"
         source = next((info["source"] for key, info in documents.items() if key.startswith(f"{doc_id}#")), None)
-    if source is None or not Path(source).is_file():
+    if source is None:
         raise HTTPException(status_code=404, detail=f"No article {doc_id!r} in the knowledge base.")
+    if not Path(source).is_file():  # deleted since the ingest: the index still holds it until the next one
+        raise HTTPException(status_code=404, detail=replies.article_removed)
     try:
         body = render_document(Path(source), doc_id.partition("#")[0], faq_columns, only=shown)
     except (UnreadableFile, OSError):

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import retrieval.retriever as retriever_module
 from retrieval.embedders import HashEmbedder
 from retrieval.index import IndexLoadError
 from retrieval.ingest import ingest
+from retrieval.keyword import KeywordIndex
 from retrieval.retriever import Retriever
+from retrieval.spelling import Speller
 
 
 def test_a_question_asked_while_the_index_folder_is_being_swapped_is_answered_from_the_loaded_index(
@@ -82,3 +87,66 @@ def test_an_index_copied_in_manifest_first_is_loaded_once_its_last_file_lands(kb
 
     [best] = retriever.search("When do loyalty points expire?", k=1)
     assert best.chunk.doc_id == "loyalty" and "18 months" in best.chunk.text
+
+
+def test_a_background_reload_builds_the_keyword_index_and_spelling_words_before_the_swap(
+    kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``assistant serve``: the first question after a re-ingest waited for the new index to load and for its
+    keyword index and spelling words to be built (about 3 s on a large help centre). The reload builds them
+    in its own thread, and questions are answered from the index before until the new one is ready."""
+    release = threading.Event()
+    built: list[str] = []
+
+    class HeldKeywordIndex(KeywordIndex):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if threading.current_thread() is not threading.main_thread():
+                release.wait(60)  # the reload is held here while questions are asked
+            super().__init__(*args, **kwargs)
+            built.append(f"keyword in {threading.current_thread().name}")
+
+    class CountedSpeller(Speller):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(f"speller in {threading.current_thread().name}")
+
+    monkeypatch.setattr(retriever_module, "KeywordIndex", HeldKeywordIndex)
+    monkeypatch.setattr(retriever_module, "Speller", CountedSpeller)
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    retriever = Retriever(HashEmbedder(), index_dir, method="hybrid")
+    retriever.background_reload = True
+    retriever.keyword_index(), retriever.speller()  # as the server's warm-up does
+    old = retriever.index
+    (kb_dir / "loyalty.md").write_text("# Loyalty\n\nLoyalty points expire after 18 months.\n")
+    ingest([kb_dir], HashEmbedder(), index_dir)
+
+    while_loading = retriever.search("When do loyalty points expire?", k=1)[0].chunk.doc_id
+    assert retriever.index is old and while_loading != "loyalty"  # the index before keeps answering
+    release.set()
+    retriever.wait_for_reload()
+    swapped = retriever.index
+    ready = list(built)
+    [best] = retriever.search("When do loyalty points expire?", k=1)
+    retriever.corrected("how do I get loyalty pionts")
+
+    assert swapped is not old and best.chunk.doc_id == "loyalty"
+    assert ready == [
+        "keyword in MainThread", "speller in MainThread", "keyword in index-reload", "speller in index-reload"
+    ]
+    assert built == ready  # the first question after the swap built nothing
+
+
+def test_a_background_reload_that_fails_keeps_the_index_before(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    retriever = Retriever(HashEmbedder(), index_dir, background_reload=True)
+    old = retriever.index
+    (kb_dir / "loyalty.md").write_text("# Loyalty\n\nLoyalty points expire after 18 months.\n")
+    ingest([kb_dir], HashEmbedder(), index_dir)
+    (index_dir / "vectors.faiss").write_bytes(b"broken")
+
+    retriever.index
+    retriever.wait_for_reload()
+
+    assert retriever.index is old and retriever.search("When do loyalty points expire?", k=1)[0].chunk.doc_id != "loyalty"

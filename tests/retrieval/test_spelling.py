@@ -115,12 +115,13 @@ def test_the_answer_searches_the_corrected_question_and_records_it() -> None:
 
 def test_warm_up_builds_the_spelling_words_and_keyword_index_before_the_first_question(assistant) -> None:
     retriever = assistant.retriever
-    assert retriever._speller is None and retriever._keyword is None
+    assert retriever._loaded is None
 
     assistant.warm_up()
 
-    assert retriever._speller is not None and retriever._keyword is not None  # not left to the first turn
-    assert retriever.speller() is retriever._speller[1]  # and the first turn uses them
+    built = retriever._loaded.built
+    assert "speller" in built and "keyword" in built  # not left to the first turn
+    assert retriever.speller() is built["speller"]  # and the first turn uses them
 
 
 def test_keyboard_mashing_is_told_from_a_question() -> None:

@@ -4,6 +4,7 @@ time, and for a brand's server (search_filters) none of another brand's."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from assistant.app import Assistant
 from assistant.config import load_settings
 from conftest import write_files
 from retrieval.ingest import ingest
+from ui import help_centre
 from ui.chat import ChatPage
 from ui.help_centre import PAGE_SIZE
 from ui.server import create_app
@@ -120,6 +122,53 @@ def test_a_document_whose_file_is_gone_is_not_listed(tmp_path: Path) -> None:
         response = client.get("/kb/")
 
     assert "/kb/billing/invoices" not in links(response.text) and "/kb/billing/refunds" in links(response.text)
+
+
+def test_a_file_deleted_after_the_list_was_made_leaves_it_at_once_and_its_page_says_it_was_removed(tmp_path: Path) -> None:
+    """Before, the list was made once per loaded index: a file deleted afterwards stayed listed until the next
+    ingest, and its link was a 404 that said "No article 'billing/invoices' in the knowledge base."."""
+    client, assistant = web(tmp_path, HELP_CENTRE)
+    with client:
+        assert "/kb/billing/invoices" in links(client.get("/kb/").text)
+        (tmp_path / "kb-home" / "billing" / "invoices.md").unlink()
+
+        listed, article = links(client.get("/kb/").text), client.get("/kb/billing/invoices")
+        ingest([tmp_path / "kb-home"], assistant.embedder, assistant.settings.index_dir)  # the deletion ingested
+        reloaded, after_ingest = links(client.get("/kb/").text), client.get("/kb/billing/invoices")
+
+    assert "/kb/billing/invoices" not in listed and "/kb/billing/refunds" in listed
+    assert article.status_code == 404 and "<h1>This article was removed from the help centre.</h1>" in article.text
+    assert '<a href="/kb/">Help centre</a>' in article.text  # the way back to the list
+    assert "/kb/billing/invoices" not in reloaded and set(reloaded) == set(listed)
+    assert after_ingest.status_code == 404 and "No article &#x27;billing/invoices&#x27;" in after_ingest.text
+
+
+def test_a_server_makes_the_new_list_before_it_swaps_in_a_new_index(tmp_path: Path, monkeypatch) -> None:
+    """``assistant serve`` reloads in the background: the list of the new index is made in that thread, so the
+    first visitor after an ingest does not wait for it, and it shows the new index's articles from the swap on."""
+    made_in: list[str] = []
+
+    class CountedListing(help_centre.Listing):
+        def __init__(self, *args: object) -> None:
+            made_in.append(threading.current_thread().name)
+            super().__init__(*args)
+
+    monkeypatch.setattr(help_centre, "Listing", CountedListing)
+    client, assistant = web(tmp_path, HELP_CENTRE)
+    assistant.retriever.background_reload = True
+    with client:
+        before = links(client.get("/kb/").text)
+        write_files(tmp_path / "kb-home", {"billing/vouchers.md": "# Vouchers\n\nVouchers never expire.\n"})
+        (tmp_path / "kb-home" / "welcome.md").unlink()
+        ingest([tmp_path / "kb-home"], assistant.embedder, assistant.settings.index_dir)
+        assistant.retriever.index  # noticed: the new index loads in the background
+        assistant.retriever.wait_for_reload()
+        made = list(made_in)
+        after = links(client.get("/kb/").text)
+
+    assert len(made) == 2 and made[1] == "index-reload"  # the first visit's list, then the new index's
+    assert made_in == made  # the visit after the swap found the list made
+    assert "/kb/billing/vouchers" in after and "/kb/welcome" not in after and "/kb/welcome" in before
 
 
 def test_ids_and_folder_names_are_quoted_and_escaped(tmp_path: Path) -> None:
