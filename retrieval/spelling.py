@@ -20,6 +20,7 @@ are, so a name the help centre does not know ("Klarna") is not turned into one i
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
@@ -34,6 +35,9 @@ _VOWELS = "aeiouäöüàáâéèêëíìîïóòôúùû"
 _FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})  # German typed without its letters
 SHORTEST = 4  # shorter words are left alone: too many real words are one edit apart
 TWO_EDITS_FROM = 8  # words of this many letters or more may be two edits from the indexed word
+# the corrections of unindexed words remembered (least recently used go first beyond that): every word a customer
+# ever typed was kept until the next reload, some 150 bytes each, and customers' names and words past their erasure
+CACHE_WORDS = 10_000
 MOST_UNKNOWN = 0.5  # a message with more of its words unknown than this is left as it is: another language
 
 
@@ -65,7 +69,8 @@ class Speller:
             if (folded := word.translate(_FOLDS)) != word:  # only words that have such letters
                 self.folded.setdefault(folded, word)
         self.known = known or (lambda word: False)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, str | None] = {}  # word -> its correction; least recently used first
+        self._cache_lock = threading.Lock()
 
     def correction(self, word: str) -> str | None:
         """The indexed word ``word`` is a misspelling of (lower case), or None when it is none."""
@@ -74,9 +79,16 @@ class Speller:
             return None
         if lower in self.folded:
             return self.folded[lower]
-        if lower not in self._cache:
-            self._cache[lower] = None if self.known(lower) else self._closest(lower)
-        return self._cache[lower]
+        with self._cache_lock:
+            if lower in self._cache:
+                self._cache[lower] = found = self._cache.pop(lower)  # now the most recently used
+                return found
+        found = None if self.known(lower) else self._closest(lower)
+        with self._cache_lock:
+            self._cache[lower] = found
+            while len(self._cache) > CACHE_WORDS:
+                del self._cache[next(iter(self._cache))]
+        return found
 
     def _closest(self, word: str) -> str | None:
         """The indexed word fewest edits away (insert, delete, substitute, swap two neighbours: rapidfuzz's
