@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -94,7 +94,8 @@ class Chunk:
         return f"{self.heading}\n{self.text}" if self.heading else self.text
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Its fields (``metadata`` shared, not copied: ``dataclasses.asdict``'s deep copy took 1-3 s per save at 22,643 chunks)."""
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:

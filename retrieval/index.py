@@ -1,8 +1,9 @@
 """A FAISS inner-product index with 64-bit chunk ids, saved with a manifest that describes it.
 
 Files in the index folder: ``vectors.faiss``, ``chunks.jsonl`` (one chunk per line),
-``documents.json`` (document id -> content hash and source) and ``manifest.json`` (embedder, dimension,
-metric, counts, checksums), plus ``ann.faiss`` when an approximate index is in use, and
+``documents.json`` (document id -> content hash and source), ``files.json`` (file -> sha256 of its bytes
+and its documents: ``retrieval.file_records``) and ``manifest.json`` (embedder, dimension, metric, counts,
+checksums), plus ``ann.faiss`` when an approximate index is in use, and
 ``sentences.faiss`` with ``sentences.json`` (chunk id -> number of sentence vectors) when chunks have
 sentence vectors (``retrieval.sentences``). A save writes a
 complete new folder beside the old one and then swaps it in, so a crash never leaves a half-written index.
@@ -14,7 +15,10 @@ Index types: the exact flat index is always kept (it is the store: ids, removal,
 filtered search). ``hnsw`` or ``ivf`` add an approximate index built from it, used for unfiltered
 searches; ``auto`` (the default) stays exact below ``ann_threshold`` chunks and uses HNSW above it,
 because exact search of one query costs ~15 ms at 100k and ~150 ms at 1M vectors on two cores
-(benchmarks/retrieval.py). The approximate index is rebuilt after a change, on save or first search.
+(benchmarks/retrieval.py). Chunks added go into the approximate index in place; chunks removed are marked
+in it (id -1, rows searches skip), and it is rebuilt from the store once more than ``STALE_SHARE`` of its
+rows are marked, when the type in use changes (``auto`` crossing ``ann_threshold``), or on save or first
+search when there is none.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ FORMAT_VERSION = 1
 INDEX_TYPES: tuple[str, ...] = ("auto", "flat", "hnsw", "ivf")
 DEFAULT_ANN_THRESHOLD = 20_000  # chunks; below it exact search takes a few ms
 HNSW_M = 32
+STALE_SHARE = 0.1  # removed chunks an approximate index may still hold (searches skip them) before it is rebuilt
 REBUILD_HINT = "Rebuild it with: assistant ingest --rebuild PATH..."
 
 
@@ -66,6 +71,11 @@ def resolve_index_type(index_type: str, count: int, threshold: int = DEFAULT_ANN
     return index_type
 
 
+def ivf_lists(count: int) -> int:
+    """How many lists an IVF index of ``count`` vectors gets: ~4 sqrt(n), and FAISS wants ~39 training points per list."""
+    return max(1, min(int(4 * np.sqrt(count)), count // 39 or 1))
+
+
 def build_ann(vectors: np.ndarray, ids: np.ndarray, kind: str, ef_construction: int = 80) -> faiss.Index:
     """An approximate inner-product index with ids over (n, d) float32 ``vectors``."""
     count, dimension = vectors.shape
@@ -73,7 +83,7 @@ def build_ann(vectors: np.ndarray, ids: np.ndarray, kind: str, ef_construction: 
         inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = ef_construction
     elif kind == "ivf":
-        nlist = max(1, min(int(4 * np.sqrt(count)), count // 39 or 1))  # FAISS wants ~39 training points per list
+        nlist = ivf_lists(count)
         inner = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, nlist, faiss.METRIC_INNER_PRODUCT)
         sample = vectors if count <= 256 * nlist else vectors[np.random.default_rng(0).choice(count, 256 * nlist, replace=False)]
         inner.train(sample)
@@ -98,8 +108,9 @@ class VectorIndex:
         self.nprobe = nprobe
         self._ann: faiss.Index | None = None
         self._ann_kind: str | None = None
-        self._ann_ids: np.ndarray | None = None  # the approximate index's row -> chunk id map
+        self._ann_ids: np.ndarray | None = None  # the approximate index's row -> chunk id map (-1: removed)
         self._ann_ids_of: faiss.Index | None = None
+        self._ann_skip: faiss.IDSelector | None = None  # its removed rows, which searches skip
         self.dimension = dimension
         self.embedder_name = embedder_name
         self.embedder_fingerprint = embedder_fingerprint
@@ -108,6 +119,7 @@ class VectorIndex:
         self.sentence_counts: dict[int, int] = {}  # chunk id -> number of its sentence vectors
         self.chunks: dict[int, Chunk] = {}
         self.documents: dict[str, dict[str, str]] = {}  # doc id -> {"hash", "source", "chunking"}
+        self.files: dict[str, dict[str, Any]] = {}  # file -> {"sha256", "reading", "documents"} (retrieval.file_records)
         self.chunking: dict[str, Any] = {}  # the chunk settings of the last ingest, e.g. {"max_tokens": 256, ...}
         self.sources: list[str] | None = []  # the files and folders ingested (None: an index saved before they were recorded)
         self.guessed_sources: list[str] = []  # of those, the ones inferred for an older index (provisional: retrieval.sources)
@@ -131,7 +143,8 @@ class VectorIndex:
             chunks, vectors = [chunks[row] for row in rows], vectors[rows]
         self.remove([c.chunk_id for c in chunks if c.chunk_id in self.chunks])
         ids = np.array([c.chunk_id for c in chunks], dtype=np.int64)
-        self.faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.faiss.add_with_ids(vectors, ids)
         self.chunks.update({c.chunk_id: c for c in chunks})
         for chunk_id, sentences in (sentence_vectors or {}).items():
             if chunk_id not in self.chunks or not len(sentences):
@@ -139,7 +152,13 @@ class VectorIndex:
             sentences = np.ascontiguousarray(sentences, dtype=np.float32).reshape(-1, self.dimension)
             self.sentences.add_with_ids(sentences, sentence_ids(chunk_id, len(sentences)))
             self.sentence_counts[chunk_id] = len(sentences)
-        self._ann = None
+        ann = self._ann
+        grown = ann is not None and self._ann_kind == "ivf" and ivf_lists(len(self.chunks)) > 2 * faiss.downcast_index(ann.index).nlist
+        if ann is not None and self._ann_kind == self.effective_type and not grown:
+            self._ann.add_with_ids(vectors, ids)  # in place: HNSW and IVF take additions (a rebuild took 3.3 s at 22,643 chunks)
+            self._ann_ids = None
+        else:
+            self._ann = None
 
     def remove(self, chunk_ids: list[int]) -> int:
         """Remove chunks by id; returns how many were removed."""
@@ -151,8 +170,22 @@ class VectorIndex:
                 self.sentences.remove_ids(np.concatenate([sentence_ids(c, n) for c, n in counts]))
             for chunk_id in present:
                 del self.chunks[chunk_id]
-            self._ann = None
+            self._forget_in_ann(present)
         return len(present)
+
+    def _forget_in_ann(self, chunk_ids: list[int]) -> None:
+        """Mark removed chunks in the approximate index, which cannot remove in place: their rows' ids become -1
+        and searches skip those rows. Once more than ``STALE_SHARE`` of its rows are marked, it is rebuilt."""
+        if self._ann is None:
+            return
+        ids = faiss.vector_to_array(self._ann.id_map).astype(np.int64)
+        ids[np.isin(ids, np.array(chunk_ids, dtype=np.int64))] = -1
+        if np.count_nonzero(ids == -1) > STALE_SHARE * len(ids):
+            self._ann = None
+            return
+        faiss.copy_array_to_vector(ids, self._ann.id_map)
+        self._ann.construct_rev_map()
+        self._ann_ids = None
 
     @property
     def effective_type(self) -> str:
@@ -176,11 +209,11 @@ class VectorIndex:
             self._ann, self._ann_kind = build_ann(vectors, ids, kind), kind
         return self._ann
 
-    def _search_params(self, kind: str) -> faiss.SearchParameters | None:
+    def _search_params(self, kind: str, skip: faiss.IDSelector | None = None) -> faiss.SearchParameters | None:
         if kind == "hnsw":
-            return faiss.SearchParametersHNSW(efSearch=max(self.ef_search, 1))
+            return faiss.SearchParametersHNSW(efSearch=max(self.ef_search, 1), sel=skip)
         if kind == "ivf":
-            return faiss.SearchParametersIVF(nprobe=self.nprobe)
+            return faiss.SearchParametersIVF(nprobe=self.nprobe, sel=skip)
         return None
 
     def search(
@@ -203,9 +236,9 @@ class VectorIndex:
             if ann is None:
                 scores, ids = self.faiss.search(query, min(k, len(self.chunks)))
             else:
-                params = self._search_params(self._ann_kind)
-                scores, ids = faiss.downcast_index(ann.index).search(query, min(k, len(self.chunks)), params=params)
                 id_map = self._ann_id_map()
+                params = self._search_params(self._ann_kind, self._ann_skip)
+                scores, ids = faiss.downcast_index(ann.index).search(query, min(k, len(self.chunks)), params=params)
                 ids = np.where(ids >= 0, id_map[np.maximum(ids, 0)], -1)
         found = [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
         if sentence_weight > 0 and self.sentence_counts:
@@ -232,6 +265,8 @@ class VectorIndex:
     def _ann_id_map(self) -> np.ndarray:
         if self._ann_ids is None or self._ann_ids_of is not self._ann:
             self._ann_ids, self._ann_ids_of = faiss.vector_to_array(self._ann.id_map).astype(np.int64), self._ann
+            removed = np.flatnonzero(self._ann_ids == -1).astype(np.int64)
+            self._ann_skip = faiss.IDSelectorNot(faiss.IDSelectorBatch(removed)) if len(removed) else None
         return self._ann_ids
 
     def vector_of(self, chunk_id: int) -> np.ndarray:
@@ -295,7 +330,7 @@ class VectorIndex:
         """Write every file of the index, and its manifest last, into the empty folder ``staging``."""
         self.updated_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         faiss.write_index(self.faiss, str(staging / "vectors.faiss"))
-        files = ["vectors.faiss", "chunks.jsonl", "documents.json"]
+        files = ["vectors.faiss", "chunks.jsonl", "documents.json", "files.json"]
         if self.sentence_counts:
             faiss.write_index(self.sentences, str(staging / "sentences.faiss"))
             counts = {str(chunk_id): count for chunk_id, count in self.sentence_counts.items()}
@@ -309,6 +344,7 @@ class VectorIndex:
             for chunk in self.chunks.values():
                 handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         (staging / "documents.json").write_text(json.dumps(self.documents, indent=1, sort_keys=True))
+        (staging / "files.json").write_text(json.dumps(self.files, ensure_ascii=False))
         manifest = self.manifest()
         manifest["checksums"] = {
             name: file_sha256(staging / name) for name in files
@@ -351,6 +387,8 @@ class VectorIndex:
                 chunk = Chunk.from_dict(json.loads(line))
                 index.chunks[chunk.chunk_id] = chunk
         index.documents = json.loads((folder / "documents.json").read_text())
+        if (folder / "files.json").is_file():  # indexes written before file records have none: each file is parsed once
+            index.files = json.loads((folder / "files.json").read_text(encoding="utf-8"))
         index.chunking = manifest.get("chunking") or {}
         index.sources = manifest.get("sources")
         index.guessed_sources = list(manifest.get("guessed_sources") or [])

@@ -34,6 +34,7 @@ from retrieval.chunking import (
 from retrieval.documents import Chunk, Document
 from retrieval.embedders import Embedder
 from retrieval.embedding_checkpoint import checkpoint_path, discard, embed_resumably
+from retrieval.file_records import IndexedDocument, reading_signature, record_files, reuser
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
@@ -58,6 +59,7 @@ class IngestReport:
     replaced_roots: list[str] = field(default_factory=list)  # recorded roots this ingest took the place of
     relocated: list[str] = field(default_factory=list)  # unchanged documents whose file or root moved
     chunks_embedded: int = 0
+    files_parsed: int = 0  # files read and parsed; the others were unchanged since the last ingest (retrieval.file_records)
     total_documents: int = 0
     total_chunks: int = 0
 
@@ -155,12 +157,14 @@ def ingest(
         roots, guessed = recorded_roots(index.documents, index.sources, index.guessed_sources)
         targets, nested = plan_targets([Path(p) for p in paths], roots, guessed)
         report = IngestReport()
-        loaded = load_targets(targets, report, show_progress, faq_columns)
+        chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
+        signature = ",".join(f"{key}={value}" for key, value in chunking.items())
+        reading, files_before = reading_signature(faq_columns), index.files
+        reuse = reuser(index.files, index.documents, reading, lambda kind: document_signature(signature, kind, sentence_vectors))
+        loaded, digests = load_targets(targets, report, show_progress, faq_columns, reuse)
         owners = {doc_id: info.get("root") for doc_id, info in index.documents.items()}
         taken_over = roots_taken_over(loaded, owners, nested, replace, guessed) - {t.root for t in targets}
         report.replaced_roots = sorted(taken_over)
-        chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
-        signature = ",".join(f"{key}={value}" for key, value in chunking.items())
         seen: dict[str, str] = {}  # doc id -> the file it was loaded from
         chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
         first_of_hash: dict[str, str] = {}
@@ -186,7 +190,8 @@ def ingest(
             expected = document_signature(signature, document.kind, sentence_vectors)
             record = {"hash": document.content_hash, "source": document.source, "chunking": expected, "root": target.root}
             if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
-                if refresh(index, document, chunks_of.get(document.doc_id, [])):  # a link, tag or language edited in the front matter or FAQ row
+                reread = not isinstance(document, IndexedDocument)  # a file not parsed again has the same links, tags and language
+                if reread and refresh(index, document, chunks_of.get(document.doc_id, [])):  # a link, tag or language edited in the front matter or FAQ row
                     report.updated.append(document.doc_id)
                     index.documents[document.doc_id] = record
                     continue
@@ -207,7 +212,11 @@ def ingest(
         index.chunking = chunking
         index.sources = sorted((set(roots) - taken_over) | {t.root for t in targets if t.path.exists()})
         index.guessed_sources = sorted(guessed & set(index.sources))
-        if report.changed or rebuild or index.sources != sources_before or index.guessed_sources != guessed_before or not (Path(index_dir) / "manifest.json").exists():
+        index.files = record_files(index.files, index.documents, (document for _, document in loaded), digests, reading)
+        if (
+            report.changed or rebuild or index.sources != sources_before or index.guessed_sources != guessed_before
+            or index.files != files_before or not (Path(index_dir) / "manifest.json").exists()
+        ):
             index.save(index_dir)
         discard(checkpoint_path(index_dir))  # what a stopped ingest kept is in the index now, or no longer needed
         report.total_documents = len(index.documents)
@@ -228,18 +237,23 @@ def same_id(document: Document, indexed_from: str) -> tuple[str, str] | None:
 
 
 def load_targets(
-    targets: list[IngestTarget], report: IngestReport, show_progress: bool, faq_columns: tuple[str, str]
-) -> list[tuple[IngestTarget, Document]]:
-    """Every document under each target, with its target; skipped files and empty folders go to ``report``."""
-    loaded = []
+    targets: list[IngestTarget], report: IngestReport, show_progress: bool, faq_columns: tuple[str, str],
+    reuse: Callable[[Path, str, str], list[IndexedDocument] | None] | None = None,
+) -> tuple[list[tuple[IngestTarget, Document | IndexedDocument]], dict[str, str]]:
+    """Every document under each target, with its target, and the sha256 of each file parsed cleanly (``load_paths``,
+    whose ``reuse`` hook gives the documents of files unchanged since the last ingest); skipped files and empty
+    folders go to ``report``."""
+    loaded, digests = [], {}
     for target in targets:
         bases = {target.path: target.base} if target.base else None
-        part = load_paths([target.path], show_progress=show_progress, faq_columns=faq_columns, bases=bases)
+        part = load_paths([target.path], show_progress=show_progress, faq_columns=faq_columns, bases=bases, reuse=reuse)
         report.skipped += part.skipped
         report.empty_folders += part.empty_folders
         report.notes += part.notes
+        report.files_parsed += part.files_read - part.files_reused
         loaded += [(target, document) for document in part.documents]
-    return loaded
+        digests.update(part.digests)
+    return loaded, digests
 
 
 def roots_taken_over(

@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +39,11 @@ __all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "skip_reas
 class LoadReport:
     """What a load produced: documents, and every file skipped with the reason why."""
 
-    documents: list[Document] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)  # with ``reuse``: a reused file's documents as the hook gave them
     skipped: list[tuple[str, str]] = field(default_factory=list)
     files_read: int = 0
+    files_reused: int = 0  # with ``reuse``: files not parsed, their documents taken from the index
+    digests: dict[str, str] = field(default_factory=dict)  # with ``reuse``: source -> sha256 of each file parsed with nothing to report
     empty_folders: list[str] = field(default_factory=list)  # folders given that hold no supported file
     notes: list[tuple[str, str]] = field(default_factory=list)  # (file and row, what to check): loaded, but worth a look
 
@@ -364,13 +366,16 @@ def iter_files(root: Path, skipped: list[tuple[str, str]] | None = None) -> Iter
 
 def load_paths(
     paths: Iterable[Path], show_progress: bool = False, faq_columns: tuple[str, str] = FAQ_COLUMNS,
-    bases: dict[Path, Path] | None = None,
+    bases: dict[Path, Path] | None = None, reuse: Callable[[Path, str, str], list | None] | None = None,
 ) -> LoadReport:
     """Load every supported file under ``paths``; ids are paths relative to the given folder.
 
     ``show_progress`` shows a progress bar over the files while they are read; ``faq_columns`` names
     the question and answer columns of FAQ files; ``bases`` maps a path to the folder its ids are
-    relative to instead (a subfolder or file of an ingested folder keeps that folder's ids).
+    relative to instead (a subfolder or file of an ingested folder keeps that folder's ids). ``reuse``
+    (an ingest's ``retrieval.file_records``) is asked with each file's path, id and sha256 before it is
+    parsed; when it gives documents, those stand for the file and it is not parsed. The sha256 of each
+    file parsed that had nothing skipped or noted goes to ``digests``.
     """
     report = LoadReport()
     todo: list[tuple[Path, str]] = []
@@ -390,11 +395,32 @@ def load_paths(
             report.empty_folders.append(str(root))
     for path, doc_id in _progress(todo, show_progress):
         report.files_read += 1
+        digest = bytes_sha256(path) if reuse is not None else None
+        if digest is not None and (known := reuse(path, doc_id, digest)) is not None:
+            report.documents.extend(known)
+            report.files_reused += 1
+            continue
+        said = len(report.skipped) + len(report.notes)
         try:
-            report.documents.extend(load_file(path, doc_id, faq_columns, report.skipped, report.notes))
+            documents = load_file(path, doc_id, faq_columns, report.skipped, report.notes)
         except Exception as error:  # one strange file (nesting past the stack, a parser's bug) must not stop the rest
             report.skipped.append((str(path), skip_reason(error)))
+            continue
+        report.documents.extend(documents)
+        # the bytes hashed are the bytes parsed unless the file changed meanwhile: then it is parsed again next time
+        if digest is not None and documents and said == len(report.skipped) + len(report.notes) and bytes_sha256(path) == digest:
+            report.digests[documents[0].source] = digest
     return report
+
+
+def bytes_sha256(path: Path) -> str | None:
+    """The sha256 (hex) of the file's bytes, or None when it cannot be read or is over the size limits."""
+    try:
+        check_size(path, MAX_PDF_BYTES if path.suffix.lower() in PDF_SUFFIXES else MAX_FILE_BYTES)
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except (OSError, UnreadableFile):
+        return None
 
 
 def skip_reason(error: Exception) -> str:

@@ -151,3 +151,30 @@ def test_sentence_transformer_embeds_each_distinct_text_once() -> None:
     np.testing.assert_array_equal(vectors[2], vectors[0])
     np.testing.assert_array_equal(vectors[4], vectors[1])
     assert distinct([]) == ([], [])
+
+
+def test_the_device_is_chosen_when_the_model_loads_not_when_the_embedder_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Telling whether there is a GPU imports torch (seconds): an ingest that embeds nothing must not pay it."""
+    import sys
+    import types
+
+    import assistant.app
+    from assistant.config import load_settings
+
+    asked: list[str] = []
+    monkeypatch.setattr(assistant.app, "resolve_device", lambda setting: asked.append(setting) or "cpu")
+    embedder = assistant.app.build_embedder(load_settings(device="auto"))
+    assert asked == []
+
+    loaded_on: list[str] = []
+
+    class Model:
+        def __init__(self, path: str, device: str, local_files_only: bool) -> None:
+            loaded_on.append(device)
+
+        def get_embedding_dimension(self) -> int:
+            return 384
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=Model))
+    embedder.warm_up()
+    assert asked == ["auto"] and loaded_on == ["cpu"]

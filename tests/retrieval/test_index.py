@@ -129,7 +129,7 @@ def test_save_load_round_trip(filled, tmp_path: Path) -> None:
     assert manifest["embedder"] == "hash"
     assert manifest["embedder_sha256"] == "hash-32"
     assert (manifest["dimension"], manifest["chunks"], manifest["documents"]) == (DIM, 200, 1)
-    assert set(manifest["checksums"]) == {"vectors.faiss", "chunks.jsonl", "documents.json"}
+    assert set(manifest["checksums"]) == {"vectors.faiss", "chunks.jsonl", "documents.json", "files.json"}
 
 
 def test_save_leaves_no_staging_folder_behind(filled, tmp_path: Path) -> None:
