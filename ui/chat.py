@@ -87,13 +87,21 @@ _MARKDOWN_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])", re.MULTILINE)  # "- a",
 # Gradio's Soft theme with its indigo one step darker where it sits under or is text: white on indigo-500 (the
 # Send button) is 4.46:1, lighter still on hover, and indigo-500 labels ("Try") 4.27:1, under WCAG AA's 4.5:1.
 # The question box's placeholder (its only visible label) was grey-400, 2.54:1, and the box's edge a faint shadow:
-# grey-500 gives both 4.8:1 (AA asks 4.5 of text, 3 of a control's edge).
+# grey-500 gives both 4.8:1 (AA asks 4.5 of text, 3 of a control's edge). Found by axe-core (docs/accessibility.md):
+# the open tab's name (the accent colour) was 4.46:1, a chosen radio button's white on indigo-500 4.46:1, the file
+# drop zone's "- or -" (subdued text, grey-400) 2.53:1, and in dark mode a hovered button's white on indigo-500 4.46:1.
 THEME = gr.themes.Soft().set(
     button_primary_background_fill="*primary_600", button_primary_background_fill_hover="*primary_700",
+    button_primary_background_fill_hover_dark="*primary_700", button_secondary_background_fill_hover_dark="*primary_700",
     block_label_text_color="*primary_600", block_title_text_color="*primary_600",
     input_placeholder_color="*neutral_500", input_border_color="*neutral_500", input_border_width="1px",
+    color_accent="*primary_600", checkbox_label_background_fill_selected="*primary_600",
+    body_text_color_subdued="*neutral_500",
 )
-CSS = """
+# The theme has one accent colour for both modes, and none reads on both white and the dark mode's near-black: in
+# dark mode it is set here (indigo-400, 5.7:1; the open tab's name was 4.28:1). The staff pages use it too.
+DARK_ACCENT_CSS = ":root.dark, :root .dark { --color-accent: var(--primary-400); }\n"
+CSS = DARK_ACCENT_CSS + """
 .sources { font-size: 0.9em; }
 footer { display: none !important; }
 .handoff-banner { padding: 0.7rem 0.9rem; border-radius: 8px; background: #fff4d6; color: #4a3600;
@@ -106,9 +114,10 @@ footer { display: none !important; }
 .gradio-container .main { padding-left: min(32px, 3vw) !important; padding-right: min(32px, 3vw) !important; }
 /* the page's one h1 (screen readers jump to it), at the size of the h2 it was */
 #chat-header h1 { font-size: 1.375rem; margin: 0 0 0.5rem; }
-/* inside the embed widget, which shows its own title bar: read by screen readers, not shown (ui.embed.MARK_EMBEDDED) */
+/* inside the embed widget, which shows its own title bar: read by screen readers, not shown (ui.embed.MARK_EMBEDDED);
+   its overflow hidden over Gradio's "auto", or the 1 px box is a scrolling region no key can reach */
 .chat-embedded #chat-header { position: absolute !important; width: 1px; height: 1px; padding: 0;
-  margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+  margin: -1px; overflow: hidden !important; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 /* the theme marks a focused text box by a shadow too faint to see (and forbids an outline): a ring, as on the
    buttons, in the text's colour (dark on light, light in dark mode) */
 #question textarea:focus, #feedback-comment textarea:focus {

@@ -2,7 +2,8 @@
 the small script Gradio runs on load.
 
 - Theme: the chat page's (text and primary buttons at WCAG AA contrast: Gradio's Soft indigo labels and
-  buttons are 4.27:1 and 4.46:1), with a focused text box or drop-down ringed in the text's colour (the
+  buttons are 4.27:1 and 4.46:1; the open tab and a chosen radio button too, in the dark mode as well, whose
+  accent colour the CSS sets), with a focused text box or drop-down ringed in the text's colour (the
   theme's own focus shadow cannot be seen). The theme is served to the login page too; the CSS is not.
 - Script: Gradio's Markdown has no ARIA parameters, so the status lines (what a search found, what an
   upload did) are made polite live regions here, for screen readers to announce without moving focus;
@@ -16,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 
-from ui.chat import THEME
+from ui.chat import DARK_ACCENT_CSS, THEME
 from ui.review_transcript import TRANSCRIPT_CSS
 
 REVIEW_THEME = copy.deepcopy(THEME).set(
@@ -24,7 +25,7 @@ REVIEW_THEME = copy.deepcopy(THEME).set(
     input_border_color_focus="*body_text_color",
 )
 
-REVIEW_CSS = TRANSCRIPT_CSS + """
+REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the page's one h1, at the size of the h2 it was */
 #review-header h1 { font-size: 1.375rem; margin: 0; }
 """

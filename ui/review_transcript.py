@@ -16,13 +16,16 @@ from assistant.store.review import StaffEntry, Transcript, TurnView
 from ui.review_tables import utc_time
 
 THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
+# Readable in the light and the dark mode alike (the staff page follows the computer's setting): the decision record in
+# the theme's subdued text colour (a fixed grey was 2.56:1 on the dark page), and the flags and staff lines, which
+# have a light background of their own, in a dark text of their own (they took the dark mode's light text, 1.06:1).
 TRANSCRIPT_CSS = """
-.turn { border: 1px solid #ddd; border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
+.turn { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
 .turn .who { font-weight: 600; margin-right: .4rem; }
-.turn .record { font-size: .85em; color: #555; margin-top: .4rem; }
+.turn .record { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .4rem; }
 .turn .text { white-space: pre-wrap; }
-.turn .staff { background: #eef6ee; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
-.flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; margin-right: .3rem; }
+.turn .staff { background: #eef6ee; color: #1a2e1a; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
+.flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; color: #6b1010; margin-right: .3rem; }
 """
 
 

@@ -182,3 +182,46 @@ def test_a_link_to_a_conversation_opens_it_after_the_login_in_the_inbox_or_the_l
         expect(page.get_by_role("tab", name="Conversations")).to_have_attribute("aria-selected", "true")
         expect(page.get_by_label("Conversation id")).to_have_value(answered)
         browser.close()
+
+
+# a text's colour and the colour behind it: the first ancestor's with a background (a tab's own is transparent)
+TEXT_ON_BACKDROP = """e => { let node = e;
+  while (node && /rgba\\(.*, 0\\)$|transparent/.test(getComputedStyle(node).backgroundColor)) node = node.parentElement;
+  return [getComputedStyle(e).color, node ? getComputedStyle(node).backgroundColor : "rgb(255, 255, 255)"]; }"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_open_tab_a_chosen_answer_and_the_transcript_are_readable_in_the_light_and_the_dark_mode(  # type: ignore[no-untyped-def]
+    fake_assistant, scheme: str
+) -> None:
+    # axe-core found: the open tab's name 4.46:1 (4.28:1 in the dark), a chosen radio button 4.46:1; and in the dark
+    # mode, which follows the computer's setting, the decision record 2.56:1 and the flags 1.06:1
+    from playwright.sync_api import expect, sync_playwright
+
+    manager = fake_assistant.manager
+    session_id = manager.handle(None, "How long do reset links work?").session_id
+    manager.handle(session_id, "I want to talk to a human")
+    manager.reply_as_staff(session_id, "Ana here: the link works for 30 minutes.", author=STAFF_USER)
+    manager.hand_back(session_id, author=STAFF_USER)
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme=scheme)
+        page.goto(f"{url}/review/?conversation={session_id}", wait_until="domcontentloaded")
+        page.get_by_label("username").fill(STAFF_USER)
+        page.get_by_label("password").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Login").click()
+        transcript = page.locator("#review-transcript")
+        expect(transcript.locator(".staff").first).to_contain_text("30 minutes", timeout=30_000)
+        assert page.evaluate("document.body.classList.contains('dark') || !!document.querySelector('.dark')") is (scheme == "dark")
+
+        shown = {
+            "open tab": page.get_by_role("tab", name="Conversations", selected=True),
+            "chosen radio button": page.locator("label", has_text="not judged"),
+            "decision record": transcript.locator(".record").first,
+            "flag": transcript.locator(".flag").first,
+            "staff reply": transcript.locator(".staff").first,
+        }
+        ratio = lambda element: contrast(*element.evaluate(TEXT_ON_BACKDROP))  # noqa: E731
+        for name, element in shown.items():  # after the theme's colour transitions
+            assert wait_for(lambda: ratio(element) >= 4.5, timeout=5), (name, ratio(element))
+        browser.close()
