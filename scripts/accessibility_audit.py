@@ -2,20 +2,21 @@
 running server in headless Chromium, and print the violations per page.
 
     assistant users add ana        # a staff login, for the review pages
-    python scripts/accessibility_audit.py --url http://127.0.0.1:7860 --user ana --password '...' --json audit.json
+    AUDIT_PASSWORD='...' python scripts/accessibility_audit.py --url http://127.0.0.1:7860 --user ana --json audit.json
 
 The chat page is checked as it opens, after an answer with sources, after a clarifying question with its option
 buttons and after "Talk to a human" (the handoff banner); then the chat inside the embed widget, the widget on
 the demo shop page (``demo/embed-example.html``), the help centre (``/kb/``), an article, the FAQ page and a
 missing article; then the staff login page and each staff tab (with ``--user`` and ``--password``). Nothing
-leaves the machine: requests to other addresses are refused. See docs/accessibility.md.
+leaves the machine: requests to other addresses are refused. ``--scheme dark`` checks the dark colours Gradio's pages
+take on a computer set to them. See docs/accessibility.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -177,7 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:7860")
     parser.add_argument("--user", default="", help="a staff login (assistant users add NAME); without it the staff pages are skipped")
-    parser.add_argument("--password", default="")
+    parser.add_argument("--password", default=os.environ.get("AUDIT_PASSWORD", ""), help="default: $AUDIT_PASSWORD")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--scheme", choices=["light", "dark"], default="light", help="the colours the browser prefers")
     parser.add_argument("--json", type=Path, help="also write every violation with its nodes to this file")
@@ -189,7 +190,6 @@ def main() -> None:
         print(f"{name:<{width}}  {len(violations):>2}  {rules}")
     if args.json:
         args.json.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
-    sys.exit(0)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ THEME = gr.themes.Soft().set(
     body_text_color_subdued="*neutral_500",
 )
 # The theme has one accent colour for both modes, and none reads on both white and the dark mode's near-black: in
-# dark mode it is set here (indigo-400, 5.7:1; the open tab's name was 4.28:1). The staff pages use it too.
+# dark mode it is set here (indigo-400, 6.4:1; the open tab's name was 4.28:1). The staff pages use it too.
 DARK_ACCENT_CSS = ":root.dark, :root .dark { --color-accent: var(--primary-400); }\n"
 CSS = DARK_ACCENT_CSS + """
 .sources { font-size: 0.9em; }
