@@ -2,9 +2,11 @@
 
 A document is re-embedded when its content hash or the chunk settings it was chunked with differ
 from the index's record, so a change of ``max_tokens``/``overlap_tokens`` re-embeds each document on
-its next ingest. Duplicates (identical title and text under two ids) are embedded once: the first in
-load order (sorted paths) is indexed, each later copy is reported in ``duplicates`` and left out, so
-a search does not return the same passage twice. An FAQ entry's vector is the mean of its
+its next ingest. Duplicates (identical title and text under two ids, with the same language and tags)
+are embedded once: the first in load order (sorted paths) is indexed, each later copy is reported in
+``duplicates`` and left out. Copies whose tags or language differ (the same article in two brands'
+folders) are each indexed, so a server whose ``search_filters`` select one of them finds it; a search
+returns such a passage once (``retrieval.retriever``). An FAQ entry's vector is the mean of its
 question-and-answer vector and its question's vector (``chunking.with_question_vectors``); FAQ
 documents indexed before that rule (their chunking signature lacks ``faq_vector``) are re-embedded
 on the next ingest. Article chunks of two or more sentences also get one vector per sentence
@@ -92,6 +94,13 @@ FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ 
 SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=heading+sentence,ids=step"  # appended to an article's signature when it has them
 
 
+def copy_key(document: Document | IndexedDocument, labels: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[str, str, tuple[str, ...]]:
+    """What two documents share when one is a duplicate of the other: title and text, language and tags
+    (what ``search_filters`` select by). A document not parsed again has the labels its chunks carry."""
+    language, tags = labels.get(document.doc_id, ("", ())) if isinstance(document, IndexedDocument) else (document.language, document.tags)
+    return document.content_hash, str(language or ""), tuple(sorted(tags or ()))
+
+
 def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:
     """What a document's chunks and vectors depend on besides its text (a change re-embeds it)."""
     if kind == "faq":
@@ -167,7 +176,8 @@ def ingest(
         report.replaced_roots = sorted(taken_over)
         seen: dict[str, str] = {}  # doc id -> the file it was loaded from
         chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
-        first_of_hash: dict[str, str] = {}
+        first_of_copy: dict[tuple[str, str, tuple[str, ...]], str] = {}
+        labels = index.document_labels()  # the language and tags of documents whose file is not parsed again
         to_embed = []
         stale: list[int] = []  # chunks of changed and deleted documents, removed in one pass over the store
         for target, document in loaded:
@@ -180,7 +190,7 @@ def ingest(
                 if clash and clash not in report.skipped:  # not the same file reached through two paths given
                     report.skipped.append(clash)
                 continue
-            original = first_of_hash.setdefault(document.content_hash, document.doc_id)
+            original = first_of_copy.setdefault(copy_key(document, labels), document.doc_id)
             if original != document.doc_id:
                 report.duplicates.append((document.doc_id, original))
                 continue  # not in ``seen``: an indexed copy is removed below

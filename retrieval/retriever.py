@@ -69,6 +69,20 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
     return True
 
 
+def without_copies(ranked: list[tuple[int, float]], chunks: Mapping[int, Chunk]) -> list[tuple[int, float]]:
+    """Each passage once: a chunk with the title, heading and text of one ranked above it (the same article
+    in two brands' folders, both indexed so that each brand's filters find it) is left out."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for chunk_id, score in ranked:
+        chunk = chunks[chunk_id]
+        key = (chunk.title, chunk.heading, chunk.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append((chunk_id, score))
+    return kept
+
+
 def filter_problems(chunks: Iterable[Chunk], filters: Mapping[str, Any]) -> list[str]:
     """What in ``filters`` no indexed chunk has, one sentence each: a key no chunk carries, a value no chunk
     matches (a typo'd tag: every search finds nothing and every answer is declined), or filters that each
@@ -397,6 +411,7 @@ class Retriever:
                     ranked = adaptive_fusion(
                         dense, keyword, coverage[0], *o.fusion_weights, o.coverage_power, faq, o.faq_weight, o.faq_coverage_power
                     )
+        ranked = without_copies(ranked, index.chunks)
         if self.reranker is not None and len(ranked) > 1:
             head = ranked[: self.options.rerank_top]
             scores = self.reranker.score_pairs([(query, index.chunks[i].embedding_text) for i, _ in head])

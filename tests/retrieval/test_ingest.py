@@ -14,7 +14,7 @@ from retrieval.embedders import HashEmbedder
 from retrieval.index import IndexLoadError, VectorIndex
 from retrieval.ingest import ingest
 from retrieval.loaders import load_paths
-from retrieval.retriever import Retriever
+from retrieval.retriever import Retriever, SearchOptions
 
 
 class CountingEmbedder(HashEmbedder):
@@ -228,15 +228,37 @@ def test_previously_indexed_file_that_became_unreadable_keeps_its_old_version(kb
 
 
 def test_duplicate_documents_are_embedded_once_and_reported(kb_dir: Path, tmp_path: Path) -> None:
-    (kb_dir / "zz-copy").mkdir()
-    (kb_dir / "zz-copy/return-policy.md").write_text(KB_FILES["returns/return-policy.md"])
+    (kb_dir / "returns/zz-copy.md").write_text(KB_FILES["returns/return-policy.md"])  # same folder: same tags
     embedder = CountingEmbedder()
 
     report = ingest([kb_dir], embedder, tmp_path / "index")
 
-    assert report.duplicates == [("zz-copy/return-policy", "returns/return-policy")]
-    assert "zz-copy/return-policy" not in report.added
+    assert report.duplicates == [("returns/zz-copy", "returns/return-policy")]
+    assert "returns/zz-copy" not in report.added
     assert report.total_documents == 5 and report.total_chunks == 9 and len(embedder.texts) == 9 + 2  # + the 2 FAQ questions
+
+
+def test_the_same_article_in_two_brands_folders_is_found_by_each_brands_filter_and_listed_once(kb_dir: Path, tmp_path: Path) -> None:
+    """Only the first copy was indexed, so a server with search_filters = {tag = "brand-b"} never found
+    brand B's copy: its customers' password questions were declined, its help centre did not list it."""
+    article = KB_FILES["accounts/reset-password.md"]
+    for brand in ("brand-a", "brand-b"):
+        (kb_dir / brand).mkdir()
+        (kb_dir / brand / "reset-password.md").write_text(article)
+    index_dir = tmp_path / "index"
+
+    report = ingest([kb_dir], HashEmbedder(), index_dir)
+    again = ingest([kb_dir], HashEmbedder(), index_dir)  # files not parsed again keep their copies apart too
+
+    assert not [pair for pair in report.duplicates if "brand-b/reset-password" in pair]
+    assert again.duplicates == report.duplicates and not again.changed
+    question = "How long is a password reset link valid?"
+    for brand in ("brand-a", "brand-b"):
+        branded = Retriever(HashEmbedder(), index_dir, method="hybrid", options=SearchOptions(filters={"tag": brand}))
+        assert branded.search(question, k=1)[0].chunk.doc_id == f"{brand}/reset-password"
+    everyone = Retriever(HashEmbedder(), index_dir, method="hybrid").search(question, k=5)
+    texts = [(passage.chunk.title, passage.chunk.heading, passage.chunk.text) for passage in everyone]
+    assert len(texts) == len(set(texts))  # three copies indexed, each passage found once
 
 
 def test_ingest_of_an_empty_folder_reports_it_and_keeps_the_index(kb_dir: Path, tmp_path: Path) -> None:
@@ -350,7 +372,9 @@ def test_a_link_left_broken_by_a_move_does_not_keep_the_moved_file_twice(tmp_pat
 
     report = ingest([kb], HashEmbedder(), tmp_path / "index")
 
-    assert report.removed == ["billing/invoices"] and report.added == ["payments/invoices"] and report.kept == []
+    # the link in another folder (other tags) was indexed as a copy of its own, and goes with its target
+    assert sorted(report.removed) == ["billing/invoices", "shortcuts/invoices"]
+    assert report.added == ["payments/invoices"] and report.kept == []
     assert ("shortcuts/invoices.md", "broken link (its target does not exist)") in [
         (str(Path(path).relative_to(kb)), reason) for path, reason in report.skipped
     ]
