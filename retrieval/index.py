@@ -264,9 +264,12 @@ class VectorIndex:
 
     def _ann_id_map(self) -> np.ndarray:
         if self._ann_ids is None or self._ann_ids_of is not self._ann:
-            self._ann_ids, self._ann_ids_of = faiss.vector_to_array(self._ann.id_map).astype(np.int64), self._ann
-            removed = np.flatnonzero(self._ann_ids == -1).astype(np.int64)
+            ann = self._ann
+            ids = faiss.vector_to_array(ann.id_map).astype(np.int64)
+            removed = np.flatnonzero(ids == -1).astype(np.int64)
+            # the rows to skip before the map that says they are current: a search on another thread never pairs a new map with an old skip
             self._ann_skip = faiss.IDSelectorNot(faiss.IDSelectorBatch(removed)) if len(removed) else None
+            self._ann_ids, self._ann_ids_of = ids, ann
         return self._ann_ids
 
     def vector_of(self, chunk_id: int) -> np.ndarray:
