@@ -112,3 +112,30 @@ def test_approximate_index_is_saved_checked_and_reused(data, tmp_path: Path) -> 
     (tmp_path / "index" / "ann.faiss").write_bytes(b"truncated")
     with pytest.raises(IndexLoadError, match="assistant ingest --rebuild"):
         VectorIndex.load(tmp_path / "index", "hash", "h")
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_changes_go_into_the_approximate_index_in_place(data, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import retrieval.index as index_module
+
+    chunks, vectors, queries = data
+    builds: list[int] = []
+    build = index_module.build_ann
+    monkeypatch.setattr(index_module, "build_ann", lambda v, ids, k: builds.append(len(v)) or build(v, ids, k))
+    index = VectorIndex(DIM, "hash", "h", index_type=kind, nprobe=64)
+    index.add(chunks[:500], vectors[:500])
+    index.ann()
+    best = index.search(queries[0], 1)[0][0].chunk_id
+
+    index.remove([best])
+    index.add(chunks[500:600], vectors[500:600])
+
+    assert builds == [500]  # added and removed in place
+    found = [c.chunk_id for c, _ in index.search(queries[0], 20)]
+    assert best not in found and len(found) == 20
+    kept = [row for row, c in enumerate(chunks[:600]) if c.chunk_id != best]
+    assert recall_at_10(index, [chunks[row] for row in kept], vectors[kept], queries) >= 0.9
+    index.add(chunks[600:], vectors[600:])
+    index.ann()
+    # 2,999 vectors want 76 IVF lists, over twice the 12 of 500: rebuilt; HNSW takes any number of additions
+    assert builds == ([500, 2999] if kind == "ivf" else [500])
