@@ -8,7 +8,9 @@ that runs for weeks grows by some 400 MB, and keeps customers' messages in memor
 erasure of the logs. ``ExpiringStateHolder`` forgets, whenever a new tab arrives, the tabs unused for
 ``max_idle``. An open chat tab with a conversation polls every 15 s and an open review page every 10 s,
 so only closed tabs (and tabs that never started a conversation) go; a forgotten tab that comes back starts
-a new state, and the chat page finds its conversation again through the id the browser keeps.
+a new state, and the chat page finds its conversation again through the id the browser keeps. Gradio's queue
+keeps per tab too: a message queue (until 2,000 tabs have come since) and the set of its events under way (never
+dropped once empty); a forgotten tab's go with it, unless an event of it is still under way.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class ExpiringStateHolder(StateHolder):
     def forget_idle(self) -> int:
         """Drop the tabs not used within ``max_idle``; how many went. Tabs are kept least recently used first."""
         cutoff = self.clock() - self.max_idle
-        forgotten = 0
+        forgotten: list[str] = []
         with self.lock:
             while self.session_data:
                 oldest = next(iter(self.session_data))
@@ -48,8 +50,20 @@ class ExpiringStateHolder(StateHolder):
                     break
                 del self.session_data[oldest]
                 self.time_last_used.pop(oldest, None)
-                forgotten += 1
-        return forgotten
+                forgotten.append(oldest)
+        self._forget_in_queue(forgotten)
+        return len(forgotten)
+
+    def _forget_in_queue(self, tabs: list[str]) -> None:
+        """Drop what Gradio's queue keeps for ``tabs`` (a message queue, an empty set of events under way)."""
+        queue = getattr(getattr(self, "blocks", None), "_queue", None)
+        if queue is None:
+            return
+        for tab in tabs:
+            if queue.pending_event_ids_session.get(tab):  # an event of the tab is still under way
+                continue
+            queue.pending_event_ids_session.pop(tab, None)
+            queue.pending_messages_per_session.pop(tab, None)
 
 
 def forget_idle_tabs(gradio_app: Any, max_idle: timedelta = TAB_IDLE_LIMIT) -> ExpiringStateHolder:

@@ -40,6 +40,23 @@ def test_the_chat_page_forgets_a_tab_idle_for_an_hour_when_another_comes(assista
         assert {"open-now", "new-visitor"} <= set(holder.session_data)
 
 
+def test_gradio_s_queue_forgets_an_idle_tab_with_it(assistant: Assistant) -> None:
+    """Gradio's queue kept a message queue per tab (until 2,000 tabs had come since) and an empty set of the tab's
+    events under way (for ever): about 3.5 KB a visitor that the tab expiry did not reach."""
+    with TestClient(assistant.web_app()) as client:
+        page = mounted_app(client.app, "")
+        queue = page.get_blocks()._queue
+        open_chat_tab(client, "closed-yesterday")
+        open_chat_tab(client, "open-now")
+        page.state_holder.time_last_used["closed-yesterday"] -= timedelta(hours=2)
+
+        open_chat_tab(client, "new-visitor")
+
+        assert "closed-yesterday" not in queue.pending_messages_per_session
+        assert "closed-yesterday" not in queue.pending_event_ids_session
+        assert {"open-now", "new-visitor"} <= set(queue.pending_messages_per_session) & set(queue.pending_event_ids_session)
+
+
 def test_the_review_pages_forget_idle_tabs_too(assistant: Assistant) -> None:
     with TestClient(assistant.web_app()) as client:
         holder = mounted_app(client.app, "/review").state_holder  # type: ignore[arg-type]
