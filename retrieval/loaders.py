@@ -2,6 +2,10 @@
 
 Supported: Markdown (``.md``, ``.markdown``), plain text (``.txt``), HTML (``.html``, ``.htm``, see
 ``html_loader``), PDF (see ``pdf_loader``) and FAQ files in CSV or JSON (``question``/``answer`` fields).
+
+An ingest parses a file only when its bytes changed (``retrieval.file_records``): a change to what a loader
+gives for the same bytes (text, title, link, tags, language, ids) must bump ``file_records.READING_RULES``,
+or files indexed before keep what the old rules gave until they are edited.
 """
 
 from __future__ import annotations
