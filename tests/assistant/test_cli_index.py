@@ -29,7 +29,7 @@ def test_ingest_names_each_bad_file_and_indexes_the_rest(runner: CliRunner, inge
             "legacy.txt": "Доставка за два дня\n".encode("cp1251"),
             "warranty.pdf": make_pdf(["Warranty\nTwo years."]),
             "help.html": "<html><body><h1>Help</h1><p>Call us.</p></body></html>",
-            "copy/reset.md": (ingested / "accounts/reset-password.md").read_text(),
+            "accounts/zz-reset.md": (ingested / "accounts/reset-password.md").read_text(),  # same folder: a duplicate
         },
     )
     with (ingested / "huge.txt").open("wb") as handle:
@@ -45,7 +45,7 @@ def test_ingest_names_each_bad_file_and_indexes_the_rest(runner: CliRunner, inge
     assert f"skipped {ingested / 'logo.md'}: binary file" in errors
     assert f"skipped {ingested / 'legacy.txt'}: not UTF-8 text" in errors
     assert f"skipped {ingested / 'huge.txt'}: file too large: 50.0 MB, the limit is 20 MB" in errors
-    assert "note copy/reset duplicates accounts/reset-password; only accounts/reset-password is indexed" in errors
+    assert "note accounts/zz-reset duplicates accounts/reset-password; only accounts/reset-password is indexed" in errors
     assert "Indexed 2 new, 0 changed, 5 unchanged, 0 removed document(s)" in flat(result.stdout)
     assert manifest(isolated)["documents"] == 7
     assert "Traceback" not in result.output
