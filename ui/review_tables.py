@@ -12,8 +12,9 @@ from assistant.store.inbox import InboxItem
 from assistant.store.tables import SessionRow
 
 LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
-# shares of the table's width: an "auto" column takes its text's unwrapped width and pushes the rest out of sight
-LIST_WIDTHS = ["11%", "16%", "25%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
+# shares of the table's width: an "auto" column takes its text's unwrapped width and pushes the rest out of sight;
+# a session id (22 characters) fits on one line at 1280 px in 18 % (in 16 % its last letter wrapped)
+LIST_WIDTHS = ["11%", "18%", "23%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
 INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
 INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
 UNANSWERED_WIDTHS = ["80%", "20%"]

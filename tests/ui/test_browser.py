@@ -25,13 +25,15 @@ DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def screenshot(page, name: str, tmp_path: Path, **options) -> None:  # type: ignore[no-untyped-def]
     """Save a screenshot in the test's folder; with UPDATE_SCREENSHOTS=1 (``make screenshots``), refresh
     the one in docs/screenshots instead, so a plain test run leaves the repository untouched. Notices
-    ("Sent.", "Saved …") are closed first, so that none covers the page in the picture."""
+    ("Sent.", "Saved …") are closed first, so that none covers the page in the picture, and the pointer is moved
+    to the corner (left over a table's header, it showed the column's menu button over its name)."""
     from playwright.sync_api import expect
 
     closes = page.get_by_test_id("toast-close")
     for n in reversed(range(closes.count())):
         closes.nth(n).click()
     expect(page.get_by_test_id("toast-body")).to_have_count(0, timeout=10_000)
+    page.mouse.move(0, 0)
     folder = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
     page.screenshot(path=str(folder / name), **options)
 ARTICLE = """# Reset your password

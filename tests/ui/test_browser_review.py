@@ -225,3 +225,35 @@ def test_the_open_tab_a_chosen_answer_and_the_transcript_are_readable_in_the_lig
         for name, element in shown.items():  # after the theme's colour transitions
             assert wait_for(lambda: ratio(element) >= 4.5, timeout=5), (name, ratio(element))
         browser.close()
+
+
+# the rows a text's lines start on, inside an element (a wrapped text has more than one)
+TEXT_LINES = """e => { const range = document.createRange(); range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size; }"""
+
+
+def test_a_conversation_id_fits_on_one_line_in_the_list_and_the_inbox_on_a_laptop_screen(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    # the list's Session column was too narrow for the 22-character ids at 1280 px: the last letter wrapped onto a
+    # line of its own (in the README's screenshot too)
+    from playwright.sync_api import expect, sync_playwright
+
+    manager = fake_assistant.manager
+    session_id = manager.handle(None, "How long do reset links work?").session_id
+    manager.handle(session_id, "I want to talk to a human")
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+        conversations = page.get_by_role("grid", name="Conversations")
+        expect(conversations).to_contain_text(session_id, timeout=20_000)
+        shown = conversations.get_by_text(session_id, exact=True).last  # the text itself, inside the cell's box
+        assert shown.evaluate(TEXT_LINES) == 1
+        shown.click()  # a chosen cell has a thicker edge
+        expect(page.locator("#review-transcript")).to_contain_text("reset links", timeout=20_000)
+        assert shown.evaluate(TEXT_LINES) == 1
+
+        page.get_by_role("tab", name="Inbox").click()
+        inbox = page.get_by_role("grid", name="Conversations with a person")
+        expect(inbox).to_contain_text(session_id, timeout=20_000)
+        assert inbox.get_by_text(session_id, exact=True).last.evaluate(TEXT_LINES) == 1
+        browser.close()
