@@ -393,14 +393,15 @@ class Retriever:
         depth = max(k, self.options.rerank_top if self.reranker else k)
         weight = self.options.sentence_weight
         if self.method == "dense":  # sentence vectors re-order the chunk search's first CANDIDATES
-            found = index.search(vector, max(depth, CANDIDATES) if weight > 0 else depth, allowed, weight)
-            ranked = [(chunk.chunk_id, score) for chunk, score in found[:depth]]
+            # more than ``depth`` also when they do not: copies left out below must not leave fewer than ``k``
+            found = index.search(vector, max(depth, CANDIDATES), allowed, weight)
+            ranked = [(chunk.chunk_id, score) for chunk, score in found]
         else:
             pool = CANDIDATES if allowed is None else CANDIDATES + len(index.chunks) - len(allowed)
             found, coverage = self._built(loaded, "keyword").search_with_coverage([query], pool)
             keyword = [(i, s) for i, s in found[0] if allowed is None or i in allowed][:CANDIDATES]
             if self.method == "bm25":
-                ranked = keyword[:depth]
+                ranked = keyword
             else:
                 dense = [(chunk.chunk_id, score) for chunk, score in index.search(vector, CANDIDATES, allowed, weight)]
                 if self.method == "rrf":

@@ -261,6 +261,23 @@ def test_the_same_article_in_two_brands_folders_is_found_by_each_brands_filter_a
     assert len(texts) == len(set(texts))  # three copies indexed, each passage found once
 
 
+@pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])
+def test_a_search_over_copies_still_finds_k_passages(kb_dir: Path, tmp_path: Path, method: str) -> None:
+    """Dense and BM25 cut their ranking to ``k`` before the copies were left out: with the article in three
+    folders, a search for 3 passages gave 1 (the answer and its citations had a third of their context)."""
+    article = KB_FILES["accounts/reset-password.md"]
+    for brand in ("brand-a", "brand-b"):
+        (kb_dir / brand).mkdir()
+        (kb_dir / brand / "reset-password.md").write_text(article)
+    index_dir = tmp_path / "index"
+    ingest([kb_dir], HashEmbedder(), index_dir)
+
+    found = Retriever(HashEmbedder(), index_dir, method=method).search("How long is a password reset link valid?", k=3)
+
+    texts = [(passage.chunk.title, passage.chunk.heading, passage.chunk.text) for passage in found]
+    assert len(texts) == 3 and len(set(texts)) == 3
+
+
 def test_ingest_of_an_empty_folder_reports_it_and_keeps_the_index(kb_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     ingest([kb_dir], HashEmbedder(), index_dir)
