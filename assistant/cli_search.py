@@ -46,19 +46,24 @@ def index_search(
 ) -> None:
     """Show the passages the index finds for QUERY, best first, each with its score against
     min_retrieval_score (below it the assistant declines), under the configured retrieval_method and
-    search_filters (and --filter). Nothing is stored and no answer is written: `assistant ask` does that."""
+    search_filters (and --filter), after the spelling correction a conversation applies (correct_spelling).
+    Nothing is stored and no answer is written: `assistant ask` does that."""
     if not query.strip():
         fail("the query is empty: give a question, e.g. assistant index search \"how do I get a refund?\"")
     settings = settings_from(ctx)
     retriever = Assistant(settings).retriever
     run_guarded(lambda: retriever.index)  # a missing index is one clear line
-    passages = run_guarded(lambda: retriever.search(query, k=top))
+    # the words the assistant searches: its spelling correction first ("retrn" -> "return"), as in a conversation
+    searched = run_guarded(lambda: retriever.corrected(query)) if settings.correct_spelling else query
+    passages = run_guarded(lambda: retriever.search(searched, k=top))
     threshold = settings.min_retrieval_score
     rows = [passage_row(rank, passage, threshold) for rank, passage in enumerate(passages, start=1)]
     if as_json:
         used = {"method": settings.retrieval_method, "min_retrieval_score": threshold, "search_filters": settings.search_filters}
-        out.print_json(json.dumps({"query": query, **used, "passages": rows}, ensure_ascii=False))
+        out.print_json(json.dumps({"query": query, "searched": searched, **used, "passages": rows}, ensure_ascii=False))
         return
+    if searched != query:
+        out.print(f"Searched as: {escape(searched)} (correct_spelling)", highlight=False)
     if not rows:
         out.print("No passage found (an empty index, or search_filters that no document passes: see `assistant index status`).")
         return
