@@ -9,7 +9,7 @@ failing (no answer, a timeout, 5xx, 408, 429) is tried again after 1, 5, 30 and 
 until the notice is ``MAX_AGE_S`` old (6 hours), so an outage of the team's chat loses no notice; another
 refusal (a 4xx: a wrong or revoked URL) is not retried. A notice given up on is logged. Each waiting notice is
 also a file in an outbox folder (``data_dir/notices/``), so notices still waiting when the server stops are sent
-by the next server started on that data folder. Each notice has a ``notice_id`` (also sent as the
+by the next server started on that data folder (unless they are ``MAX_AGE_S`` old by then). Each notice has a ``notice_id`` (also sent as the
 ``Idempotency-Key`` header), the same on every try of it, so a receiver that was only slow to answer can drop
 the second copy. With the server's ``public_url`` set, each notice links to the conversation in the review
 pages' Inbox.
@@ -142,6 +142,10 @@ class HandoffNotifier:
         ``path`` was deleted meanwhile (the conversation was erased) is not tried again."""
         headers = {"Idempotency-Key": str(body["notice_id"])} if "notice_id" in body else {}
         given_at = time.time() if given_at is None else given_at
+        if time.time() - given_at > self.max_age_s:  # left by a server stopped longer than that: given up on
+            log.warning("handoff notice for conversation %s not delivered to the webhook (given %.1f h ago, not tried)",
+                        body.get("session_id"), (time.time() - given_at) / 3600)
+            return False
         for attempt in itertools.count():
             try:
                 response = self._client.post(self.url, json=body, headers=headers)
@@ -229,13 +233,15 @@ class HandoffNotifier:
         notice_id = str(body.get("notice_id") or uuid.uuid4().hex)[:12]
         name = f"{int(given_at * 1e9):020d}.{notice_id}.{_file_part(str(body.get('session_id', '')))}.json"
         path = self.outbox / name
+        temporary = path.with_suffix(".tmp")
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
             with open(temporary, "w", encoding="utf-8", opener=private_opener) as out:
                 json.dump(body, out, ensure_ascii=False)
             os.replace(temporary, path)
         except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)  # part of the customer's words, which no erasure would find
             log.warning("handoff notice for conversation %s kept in memory only: %s cannot be written (%s)",
                         body.get("session_id"), self.outbox, error.strerror or error)
             return None
@@ -260,11 +266,12 @@ def notices_folder(data_dir: Path) -> Path:
 
 
 def forget_notices(outbox: Path, session_ids: Sequence[str]) -> int:
-    """Delete the waiting notices of these conversations from the outbox (a customer's erasure); how many."""
+    """Delete the waiting notices of these conversations from the outbox (a customer's erasure), those set
+    aside as ``….broken`` too; how many."""
     if not outbox.is_dir():
         return 0
     wanted = {_file_part(session_id) for session_id in session_ids}
-    gone = [path for path in outbox.glob("*.json") if _file_conversation(path) in wanted]
+    gone = [path for path in outbox.iterdir() if _file_conversation(path) in wanted]
     for path in gone:
         _remove(path)
     return len(gone)
@@ -276,8 +283,8 @@ def _file_part(session_id: str) -> str:
 
 
 def _file_conversation(path: Path) -> str | None:
-    parts = path.name.split(".")
-    return parts[2] if len(parts) == 4 else None
+    parts = path.name.split(".")  # <when>.<notice>.<conversation>.json, .json.broken once set aside
+    return parts[2] if len(parts) >= 4 and parts[3] == "json" else None
 
 
 def _remove(path: Path | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,7 +14,7 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.notify import MESSAGE_CHARS, QUEUE_SIZE, HandoffNotifier, notices_folder
+from assistant.notify import MESSAGE_CHARS, QUEUE_SIZE, HandoffNotifier, forget_notices, notices_folder
 from retrieval.ingest import ingest
 from conftest import HASH_MIN_SCORE
 
@@ -447,3 +448,52 @@ def test_erasing_a_conversation_removes_its_notice_waiting_for_the_webhook(webho
     assert "1 handoff notice(s) waiting for the webhook" in " ".join(deleted.output.split())
     assert len(webhook.bodies) == 1 and list(outbox.glob("*.json")) == []  # the refused try only: no retry
     app.close()
+
+
+def test_a_notice_left_by_a_server_stopped_longer_than_its_age_limit_is_given_up_on(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    """A notice is tried until it is 6 hours old; one left in the outbox by a server stopped for a weekend was
+    still sent once at the next start ("a customer is waiting" for a conversation of days before)."""
+    outbox = tmp_path / "notices"
+    stopped = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(10_000, []))
+    stopped.send_later(HandoffNotifier.notice("weekend", "asked for a person", "hello"))
+    stopped.close(timeout_s=0.1)
+    [left] = outbox.glob("*.json")
+    days_ago = time.time_ns() - 2 * 24 * 3600 * 10**9
+    left.rename(outbox / f"{days_ago:020d}.{left.name.split('.', 1)[1]}")  # as if written two days ago
+    tries: list[httpx.Request] = []
+    later = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
+
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert later.send_left_over() == 1
+        later.wait_until_sent()
+
+    assert tries == [] and list(outbox.iterdir()) == []
+    assert "weekend not delivered to the webhook" in caplog.text
+
+
+def test_a_notice_the_outbox_cannot_take_leaves_no_partial_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that failed half-way (a full disk) left its ``.tmp`` file, with the customer's words, for ever."""
+    import assistant.notify as notify
+
+    def full_disk(source, target):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(notify.os, "replace", full_disk)
+    outbox = tmp_path / "notices"
+    tries: list[httpx.Request] = []
+    notifier = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
+
+    assert notifier.send_later(HandoffNotifier.notice("s1", "asked for a person", "my card ends 4242")) is True
+    notifier.wait_until_sent()
+
+    assert len(tries) == 1 and list(outbox.iterdir()) == []  # sent from memory, nothing left on disk
+
+
+def test_erasing_a_conversation_removes_its_notice_file_set_aside_as_broken(tmp_path) -> None:
+    outbox = tmp_path / "notices"
+    outbox.mkdir()
+    (outbox / "00000000000000000001.abc.erased.json.broken").write_text('{"customer_message": "my add')
+    (outbox / "00000000000000000002.abd.other.json.broken").write_text("{")
+
+    assert forget_notices(outbox, ["erased"]) == 1
+    assert [path.name for path in outbox.iterdir()] == ["00000000000000000002.abd.other.json.broken"]
