@@ -90,3 +90,18 @@ def test_a_tab_used_within_the_hour_is_kept_however_old_it_is(assistant: Assista
     holder["last-visitor"]
 
     assert list(holder.session_data) == ["open-tab", "visitor-1720", "last-visitor"]
+
+
+def test_gradio_does_not_summarise_its_event_log_after_every_event(assistant: Assistant) -> None:
+    """Gradio rebuilt a pandas summary of its last 10,000 events after each event (10 ms of CPU each here), for
+    a monitoring page these pages do not use."""
+    queue = ChatPage(assistant.manager).build()._queue
+    records = [{"time": 0.0, "status": "success", "process_time": 0.1, "function": "respond", "session_hash": "s"}] * 50
+
+    queue.events_recorded += 1
+    first = queue.compute_analytics_summary(records)
+    queue.events_recorded += 1
+    second = queue.compute_analytics_summary(records + records)
+
+    assert queue.ANALYTICS_MAX_EVENTS == 1000
+    assert second is first  # the second event did not rebuild the summary
