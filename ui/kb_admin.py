@@ -79,6 +79,20 @@ def listing_line(found: int, total: int, query: str) -> str:
     return f"{matching}." if found <= LISTED_ROWS else f"{matching}; showing the first {LISTED_ROWS}, by id: type more to narrow."
 
 
+def document_rows(index: Any, served: Any) -> list[tuple[list[Any], str]]:
+    """Every document's row of the KB tab's table, sorted by id, with the text a search looks in (worked out once
+    per loaded index: a search of 15,936 documents then only compares texts). ``served`` is not used: the tab
+    lists the whole index, the documents ``search_filters`` leave out included."""
+    counts, labels = index.chunk_counts(), index.document_labels()
+    rows = []
+    for doc_id, info in sorted(index.documents.items()):
+        language, tags = labels.get(doc_id, ("", ()))
+        row = [doc_id, counts[doc_id], Path(info["source"]).name, language, ", ".join(tags)]
+        searched = "\n".join((doc_id, row[2], language, row[4]))  # not the chunk count
+        rows.append((row, unicodedata.normalize("NFC", searched).casefold()))
+    return rows
+
+
 @dataclass
 class KnowledgeBaseAdmin:
     retriever: Retriever
@@ -94,7 +108,6 @@ class KnowledgeBaseAdmin:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._rows_cache: tuple[tuple[Any, ...], list[tuple[list[Any], str]]] | None = None
 
     def _ingest(self, paths: list[Path], then: str = "") -> IngestReport:
         """Ingest ``paths``; a busy or unwritable index is refused with its message and ``then`` after it."""
@@ -144,7 +157,7 @@ class KnowledgeBaseAdmin:
         except IndexLoadError as error:
             return f"**No usable index.** {error}", pd.DataFrame([], columns=DOCUMENT_COLUMNS)
         manifest = index.manifest()
-        rows = self._rows(index)
+        rows = self.retriever.derived("kb_tab_rows", document_rows)  # once per loaded index
         needle = unicodedata.normalize("NFC", (query or "").strip()).casefold()
         found = [row for row, text in rows if needle in text] if needle else [row for row, _ in rows]
         text = (
@@ -153,23 +166,6 @@ class KnowledgeBaseAdmin:
         )
         text += "\n\n" + listing_line(len(found), len(rows), _MARKDOWN.sub(r"\\\1", query.strip()) if needle else "")
         return text, pd.DataFrame(found[:LISTED_ROWS], columns=DOCUMENT_COLUMNS)
-
-    def _rows(self, index: Any) -> list[tuple[list[Any], str]]:
-        """Every document's row of the table, sorted by id, with the text a search looks in; worked out once per
-        loaded index (a search of 15,936 documents then only compares texts)."""
-        key = (id(index), index.updated_at, len(index.documents), len(index))  # a reload is a new object
-        cached = self._rows_cache
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        counts, labels = index.chunk_counts(), index.document_labels()
-        rows = []
-        for doc_id, info in sorted(index.documents.items()):
-            language, tags = labels.get(doc_id, ("", ()))
-            row = [doc_id, counts[doc_id], Path(info["source"]).name, language, ", ".join(tags)]
-            searched = "\n".join((doc_id, row[2], language, row[4]))  # not the chunk count
-            rows.append((row, unicodedata.normalize("NFC", searched).casefold()))
-        self._rows_cache = (key, rows)
-        return rows
 
     def upload(self, files: list[str] | None) -> str:
         """Index the uploaded files from the uploads folder. Each file is read first: one that cannot be
