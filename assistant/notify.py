@@ -168,9 +168,6 @@ class HandoffNotifier:
     def send_later(self, body: dict[str, Any]) -> bool:
         """Queue the notice for the worker thread (and write it to the outbox); False (and a warning) when the
         queue is full. A notice the outbox cannot take (disk full, no permission) is queued in memory only."""
-        if self._queue.full():
-            log.warning("handoff notice for conversation %s dropped: %d notices already wait", body.get("session_id"), QUEUE_SIZE)
-            return False
         given_at = time.time()
         return self._enqueue(WaitingNotice(body, given_at, self._write(body, given_at)))
 
