@@ -69,7 +69,9 @@ class Speller:
             if (folded := word.translate(_FOLDS)) != word:  # only words that have such letters
                 self.folded.setdefault(folded, word)
         self.known = known or (lambda word: False)
-        self._cache: dict[str, str | None] = {}  # word -> its correction; least recently used first
+        # word -> its correction; least recently used first. Not functools.lru_cache on a method: that makes a
+        # reference cycle, which a server that froze its start-up objects (gc.freeze) never frees after a reload
+        self._cache: dict[str, str | None] = {}
         self._cache_lock = threading.Lock()
 
     def correction(self, word: str) -> str | None:
