@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -133,6 +134,20 @@ def clarify(kind: str, query: str, options: list[str], values: list[str], questi
     yield ActionOutcome(text=text, events=[asked, BotAnswer(text=text, action="clarify")], options=list(options), action="clarify")
 
 
+def storable(value: Any) -> Any:
+    """``value`` as the log's JSON can keep it: mappings (keys as text), lists, text, numbers, booleans and
+    None as they are, anything else as its text (a ``date`` as ``2026-12-10``, a ``Decimal``, NaN). A team's
+    action may put any value in ``ActionResult.data``; one JSON cannot hold would fail the turn's save after
+    the customer had read the reply, and the turn would be lost."""
+    if isinstance(value, Mapping):
+        return {str(key): storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(item) for item in value]
+    if value is None or isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    return str(value)
+
+
 def run_business_action(
     action: BusinessAction,
     slots: dict[str, Any],
@@ -170,7 +185,7 @@ def run_business_action(
     text = action.reply(result, replies)
     timings = {"business_ms": (time.perf_counter() - started) * 1000}
     printable = {k: str(v) for k, v in arguments.items()}
-    events = [ActionExecuted(name=action.name, arguments=printable, result=dict(result.data), ok=result.ok)]
+    events = [ActionExecuted(name=action.name, arguments=printable, result=storable(dict(result.data)), ok=result.ok)]
     events += [SlotSet(name=name, value=None) for name in result.clear_slots]
     # a failed action that forgets a value it needs ("no order NW-…, please check the number and send it
     # again") waits for that value again, so the corrected one ("sorry, I meant NW-…") runs it

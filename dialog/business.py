@@ -145,7 +145,12 @@ class BusinessAction:
         return {name: value for name, value in values.items() if value is not None}
 
     def __call__(self, slots: Mapping[str, Any]) -> ActionResult:
-        return self.function(**self.arguments(slots))
+        """Run the function with the slots' values; TypeError naming the action when it returns anything but
+        an ``ActionResult`` (a plain string, or None from a missing ``return``)."""
+        result = self.function(**self.arguments(slots))
+        if not isinstance(result, ActionResult):
+            raise TypeError(f"business action {self.name} returned {type(result).__name__}, not an ActionResult (dialog.business.ActionResult)")
+        return result
 
     @staticmethod
     def _convert(parameter: SlotParameter, value: Any) -> Any:
