@@ -44,7 +44,7 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
 from dialog.slot_memory import SlotMemory
-from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question
+from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_value
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.tracker import Tracker, option_named
@@ -450,7 +450,7 @@ class DialogManager:
             action_name, slot = tracker.requested_slot
             value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
             if value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
-                value = understanding.entities.get("date") if self._takes_a_date(action_name, slot) else text.strip()
+                value = understanding.entities.get("date") if self._takes_a_date(action_name, slot) else reply_value(text)
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding

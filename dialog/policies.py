@@ -107,8 +107,14 @@ class BusinessActionPolicy:
         action = self.actions.for_intent(understanding.intent)
         form = self.actions.get(waiting[0]) if waiting is not None else None  # the action waiting for a slot
         if waiting is not None and form is not None and understanding.intent != "deny":
-            another = action is not None and action.name != waiting[0]  # "cancel order NW-…" asked for the status: cancel
             gives = waiting[1] in understanding.entities or waiting[1] in understanding.several  # several: which one is asked
+            # "cancel order NW-…" asked for the status: cancel. Not an intent guessed for a reply that only gives the
+            # value asked for to another action that does not take it ("December 24th" to "Which day?": no order status)
+            another = (
+                action is not None
+                and action.name != waiting[0]
+                and (not gives or _looks_like_a_question(text) or any(p.name == waiting[1] for p in action.parameters))
+            )
             if gives and not another:  # the answer to the question asked, whatever else it reads as
                 return Prediction("business", 0.95, f"the message gives the {waiting[1]} that {waiting[0]} asked for", 2, waiting[0])
             # "my email is …" when the order number was asked: another value the same action needs, not a question
@@ -225,6 +231,18 @@ def replies_to_a_question(understanding: Understanding, text: str) -> bool:
     by_rule = understanding.source == "rules" and understanding.intent != "question"
     gives_a_value = not _looks_like_a_question(text) and not _NO_VALUE.match(text)
     return not by_rule and _names_no_steering_intent(understanding) and gives_a_value
+
+
+# the words that only lead up to a value in a reply: "it's a Trek Domane", "my Brompton", "the blue one"
+_LEAD_IN = re.compile(r"^(?:(?:it['’]?s|it\s+is|that['’]?s|that\s+is|this\s+is|my|our|a|an|the)\s+)+", re.IGNORECASE)
+
+
+def reply_value(text: str) -> str:
+    """The value a reply to a question for a slot gives, without the words that only lead up to it and the
+    full stop after it ("It's a Trek Domane." -> "Trek Domane"), so that "Booked your {bike_model}" reads
+    "Booked your Trek Domane"; the reply as it is when nothing else is left."""
+    value = _LEAD_IN.sub("", text.strip()).rstrip(" .!")
+    return value or text.strip()
 
 
 class ClarifyPolicy:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from assistant.app import Assistant
-from dialog.business import ActionResult, BusinessActions, Say
+from dialog.business import ActionResult, BusinessActions, Say, demo_actions
 from dialog.events import ActionExecuted
 from dialog.manager import DialogManager
 from dialog.nlu.base import Understanding
@@ -76,3 +76,38 @@ def test_an_action_that_returns_no_action_result_is_named_in_the_decision_record
 
     assert (result.action, result.text) == ("fallback", dialog.replies.lookup_failed)
     assert "business action book_repair returned str, not an ActionResult" in result.reason
+
+
+def test_a_day_given_when_asked_books_even_if_the_intent_model_reads_it_as_an_order_question(assistant: Assistant) -> None:
+    # the shop's trained model read "December 24th" as order_status: the booking was dropped for the order
+    # lookup, which asked for an order number
+    actions = workshop(full=(date(2026, 12, 24),))
+    actions.actions.update(demo_actions().actions)
+    guesses = {"can you service my bike": "book_repair", "December 24th": "order_status", "Dec 28": "order_status"}
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=Understander(Guesses(guesses)),
+                           actions=actions, clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "can you service my bike")
+    dialog.handle(asked.session_id, "a Brompton")
+
+    full = dialog.handle(asked.session_id, "December 24th")
+    booked = dialog.handle(asked.session_id, "Dec 28")
+    order = dialog.handle(asked.session_id, "where is my order from December 24th?")
+
+    assert (full.action, full.text, full.requested_slot) == ("business", "Sorry, 2026-12-24 is fully booked.", "day")
+    assert (booked.action, booked.text) == ("business", "Booked your Brompton for 2026-12-28.")
+    assert order.requested_slot == "order_number"  # a question of its own is still the other action
+
+
+def test_the_words_that_lead_up_to_a_free_text_value_are_not_part_of_it(assistant: Assistant) -> None:
+    # "Booked your It's my Trek Domane. for …": the whole reply was the value
+    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "I want to book a repair")
+    bike = dialog.handle(asked.session_id, "It's my Trek Domane.")
+    booked = dialog.handle(asked.session_id, "tomorrow")
+    other = dialog.handle(None, "I want to book a repair")
+    only_lead_in = dialog.handle(other.session_id, "the")
+
+    assert bike.slots["bike_model"] == "Trek Domane"
+    assert booked.text == "Booked your Trek Domane for 2026-12-05."
+    assert only_lead_in.slots["bike_model"] == "the"  # nothing else to take: the reply as it is
