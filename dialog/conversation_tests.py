@@ -27,6 +27,7 @@ stored conversations; ``assistant test conversations PATH`` runs them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,36 @@ def _expectation_problem(key: str, value: Any) -> str | None:
     if key == "slots" and not (
         isinstance(value, dict) and all(isinstance(v, str) or v is None for v in value.values())
     ):
-        return f"slots must map slot names to texts or null (quote numbers: order_number: '20481736'), not {value!r}"
+        return f"slots must map slot names to texts or null (quote numbers and dates: order_number: '20481736', day: '2026-12-10'), not {value!r}"
     return None
+
+
+def _not_text(value: Any) -> str | None:
+    """What YAML made of a message written without quotes that is not text ("a number"), or None."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (date, datetime)):
+        return "a date"
+    return None
+
+
+def _written_users(text: str) -> dict[int, str]:
+    """The ``user`` messages of the turns as written in the file, by turn index (0-based), for an error to quote
+    them: YAML turns ``12:30`` into 750 and ``0x1F`` into 31."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    turns = next((v for k, v in getattr(root, "value", ()) if isinstance(root, yaml.MappingNode) and k.value == "turns"), None)
+    written = {}
+    for index, item in enumerate(turns.value if isinstance(turns, yaml.SequenceNode) else ()):
+        if isinstance(item, yaml.MappingNode):
+            user = next((v for k, v in item.value if getattr(k, "value", None) == "user"), None)
+            if isinstance(user, yaml.ScalarNode):
+                written[index] = user.value
+    return written
 
 
 def parse(text: str, origin: str = "<text>") -> ConversationTest:
@@ -107,12 +136,15 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
     unknown = set(map(str, data)) - set(TEST_KEYS)
     if unknown:
         raise ValueError(f"{origin}: unknown key(s) {sorted(unknown)}; known: {', '.join(TEST_KEYS)}")
+    written = _written_users(text)
     turns = []
     for number, item in enumerate(data["turns"], start=1):
         user = item.get("user") if isinstance(item, dict) else None
         is_option = isinstance(user, dict) and set(user) == {"option"} and isinstance(user["option"], int) and user["option"] >= 1
-        if isinstance(user, (int, float)) and not isinstance(user, bool):
-            raise ValueError(f"{origin}: turn {number}: quote a message that is only a number (user: '{user}'), or YAML reads it as one")
+        kind = _not_text(user)
+        if kind is not None:  # "user: yes" is true to YAML, "user: 2026-12-10" a date, "user: 12:30" the number 750
+            shown = written.get(number - 1, user)
+            raise ValueError(f"{origin}: turn {number}: quote a message that YAML reads as {kind} (user: '{shown}'), or it is not the text written")
         if not (isinstance(user, str) or is_option):
             raise ValueError(f"{origin}: turn {number} needs a 'user' message (text, or {{option: N}} for a button)")
         unknown = set(map(str, item)) - set(TURN_KEYS)

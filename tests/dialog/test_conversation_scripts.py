@@ -76,11 +76,17 @@ turns:
         ("turns: [{user: hi, expect: {action: answr}}]", "action must be one of answer, clarify, handoff"),
         ("turns: [{user: hi, expect: {handoff: 'yes'}}]", "handoff must be true or false, not 'yes'"),
         ("turns: [{user: hi, expect: {slots: order_number}}]", "slots must map slot names to texts or null"),
-        ("turns: [{user: hi, expect: {slots: {order_number: 20481736}}}]", "(quote numbers: order_number: '20481736')"),
+        ("turns: [{user: hi, expect: {slots: {order_number: 20481736}}}]", "(quote numbers and dates: order_number: '20481736'"),
         ("turns: [{user: hi, expect: {text_contains: 89}}]", "text_contains must be a text or a list of texts"),
         ("turns: [{user: hi, expect: {cites: [{a: 1}]}}]", "cites must be a text or a list of texts"),
         ("turns: [{user: hi, expect: {options_count: two}}]", "options_count must be a whole number"),
-        ("turns: [{user: 20481736}]", "turn 1: quote a message that is only a number (user: '20481736')"),
+        ("turns: [{user: 20481736}]", "turn 1: quote a message that YAML reads as a number (user: '20481736')"),
+        # these said "turn N needs a 'user' message", or quoted another message than the one written
+        ("turns: [{user: hi}, {user: yes}]", "turn 2: quote a message that YAML reads as true or false (user: 'yes')"),
+        ("turns:\n  - user: no\n", "turn 1: quote a message that YAML reads as true or false (user: 'no')"),
+        ("turns: [{user: 2026-12-10}]", "turn 1: quote a message that YAML reads as a date (user: '2026-12-10')"),
+        ("turns: [{user: '12:30'}, {user: 12:30}]", "turn 2: quote a message that YAML reads as a number (user: '12:30')"),
+        ("turns: [{user: hi, expect: {slots: {day: 2026-12-10}}}]", "(quote numbers and dates: order_number: '20481736', day: '2026-12-10')"),
     ],
 )
 def test_parse_errors(text: str, problem: str) -> None:
