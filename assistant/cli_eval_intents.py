@@ -243,11 +243,10 @@ def eval_intents(
         return
     if "test" in result:
         _print_report(f"intents on {dataset} (test split)", {**result["test"]}, top)
-        for key in result:
-            if key.startswith("test_"):
-                wt = result[key]["with_threshold"]
-                out.print(f"{key[5:]}: out-of-scope recall {wt['oos_recall']:.4f}, precision {wt['oos_precision']:.4f}, "
-                          f"in-scope accuracy {wt['in_scope_accuracy']:.4f}", highlight=False)
+        for name in loaded.extra_tests or {}:  # not every test_ key: "test_is_training_data" is a flag
+            wt = result[f"test_{name}"]["with_threshold"]
+            out.print(f"{name}: out-of-scope recall {wt['oos_recall']:.4f}, precision {wt['oos_precision']:.4f}, "
+                      f"in-scope accuracy {wt['in_scope_accuracy']:.4f}", highlight=False)
         out.print(f"model trained in {result['model']['train_seconds']:.0f} s on {result['model']['device']}", highlight=False)
     if "cross_validation" in result:
         cv = result["cross_validation"]

@@ -102,6 +102,8 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     again = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model), "--oos-objective", "reject:0.1")
     assert again.exit_code == 1 and "no validation split to choose a threshold on" in flat(again.output)
     table = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(data), "--model", str(model))
+    assert table.exit_code == 0, table.output  # the table on its training file ended in a TypeError traceback
+    assert "model trained in" in table.output
     assert "macro-F1" in table.output and "weakest intents" in table.output
     assert "csv: 24 examples, the test set of --model" in table.stderr  # it said "24 train, 0 validation, 24 test"
     # the file it was trained on gives figures on learnt examples: said, and marked in the JSON
