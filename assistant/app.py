@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -36,6 +36,10 @@ from dialog.nlu.rules import RULE_INTENTS
 from dialog.store import ConversationStore
 from retrieval.embedders import CachedEmbedder, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.retriever import Retriever
+
+if TYPE_CHECKING:
+    from assistant.lm.extractive_warmup import WarmUp
+    from retrieval.index import VectorIndex
 
 log = logging.getLogger(__name__)
 DEMO_RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yaml"
@@ -100,7 +104,10 @@ def build_retriever(settings: Settings, embedder: Embedder) -> Retriever:
         reranker = CrossEncoderReranker(settings.reranker_path, device=resolve_device(settings.device))
     elif settings.rerank == "auto":
         reranker = load_reranker(settings.reranker_path, device=resolve_device(settings.device))
-    return Retriever(embedder, settings.index_dir, method=settings.retrieval_method, options=options, reranker=reranker)
+    return Retriever(
+        embedder, settings.index_dir, method=settings.retrieval_method, options=options, reranker=reranker,
+        poll_interval=settings.index_poll_s,  # used with background_reload (assistant serve)
+    )
 
 
 def build_generator(settings: Settings) -> Generator:
@@ -462,6 +469,9 @@ class Assistant:
     def close(self) -> None:
         """Stop what runs in the background (the local generator's batching thread), if it was started, give
         handoff notices still queued a few seconds to go out, and writes still in the spool one more try."""
+        retriever = self.__dict__.get("retriever")
+        if retriever is not None:
+            retriever.close()  # its index-polling thread
         generator = self.__dict__.get("generator")  # only if it was built: closing must not load a model
         if generator is not None and hasattr(generator, "close"):
             generator.close()
@@ -487,8 +497,15 @@ class Assistant:
             if hasattr(part, "warm_up"):
                 part.warm_up()
         if self.extractive and isinstance(self.turn_embedder, CachedEmbedder):
-            # the sentences extractive answers are picked from: the index's own vectors, up to 2,000 others embedded now
-            from assistant.lm.extractive_warmup import warm_answer_units
+            # the sentences extractive answers are picked from: the index's own vectors, up to 2,000 others embedded now;
+            # made through ``derived``, so a reloaded index gets the same before it is swapped in
+            self.retriever.derived("answer_units", self._warm_answer_units)
 
-            done = warm_answer_units(self.retriever.index, self.turn_embedder)
-            log.info("answer sentences: %d, %d of them from the index's vectors, %d embedded", done.units, done.reused, done.embedded)
+    def _warm_answer_units(self, index: VectorIndex, served: frozenset[str] | None) -> WarmUp:
+        """The turn embedder's cache filled with ``index``'s answer sentences (``Retriever.derived``: at start-up,
+        and for each reloaded index before it is swapped in)."""
+        from assistant.lm.extractive_warmup import warm_answer_units
+
+        done = warm_answer_units(index, self.turn_embedder)
+        log.info("answer sentences: %d, %d of them from the index's vectors, %d embedded", done.units, done.reused, done.embedded)
+        return done

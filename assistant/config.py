@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         "auto", description="Vector index: flat (exact), hnsw or ivf (approximate); auto is flat below ann_threshold chunks, hnsw above."
     )
     ann_threshold: int = Field(20_000, ge=1, description="Chunks from which index_type auto switches from exact to HNSW search.")
+    index_poll_s: float = Field(
+        2.0, ge=0, description="assistant serve: seconds between looks at the index folder's manifest, so a new index is loaded "
+        "without waiting for a request (one stat call each); 0: only when a request comes.",
+    )
     hnsw_ef_search: int = Field(256, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
     ivf_nprobe: int = Field(64, ge=1, description="IVF lists searched per query: higher is slower and closer to exact.")
     fusion_weights: tuple[float, float] = Field(

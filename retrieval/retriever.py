@@ -23,6 +23,7 @@ from retrieval.index import DEFAULT_ANN_THRESHOLD, IndexLoadError, VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
 from retrieval.spelling import Speller
+from retrieval.watch import Poller
 
 logger = logging.getLogger(__name__)
 
@@ -140,12 +141,15 @@ class Retriever:
     keyword index, the spelling words, ``derived`` values): no question waits for them. With
     ``background_reload`` (``assistant serve``) it runs in a thread of its own, and questions are answered
     from the index loaded before until the new one is ready; without it, the question that notices a new
-    index waits for it, and is answered from it.
+    index waits for it, and is answered from it. With ``background_reload`` and a ``poll_interval`` (seconds),
+    a daemon thread started at the first use also looks at the manifest every ``poll_interval`` seconds (one
+    ``stat``), so an idle server loads a new index by itself, before any question or ``/healthz`` asks;
+    ``close`` stops it.
     """
 
     def __init__(
         self, embedder: Embedder, index_dir: Path, method: Method = "dense", options: SearchOptions | None = None,
-        reranker: Any = None, background_reload: bool = False,
+        reranker: Any = None, background_reload: bool = False, poll_interval: float = 0,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of: {', '.join(METHODS)}")
@@ -155,6 +159,10 @@ class Retriever:
         self.options = options or SearchOptions()
         self.reranker = reranker
         self.background_reload = background_reload
+        self.poll_interval = poll_interval  # 0: a new index is noticed only when the index is asked for
+        self._poller: Poller | None = None
+        self._closed = False
+        self._settling: tuple[tuple[str, int, int, int], ...] | None = None  # the folder's files at the last poll
         self._loaded: _Loaded | None = None
         self._failed_stamp: tuple[tuple[str, int, int, int], ...] | None = None  # the files of an index that failed to load
         self._load_lock = threading.Lock()  # one load at a time
@@ -178,6 +186,8 @@ class Retriever:
         return self._current().index
 
     def _current(self) -> _Loaded:
+        if self._poller is None and self.background_reload and self.poll_interval > 0 and not self._closed:
+            self._start_polling()
         loaded = self._loaded
         if loaded is not None and not self._changed_on_disk(loaded):
             return loaded
@@ -237,6 +247,33 @@ class Retriever:
         except Exception:  # an index loaded before keeps answering; this one is not tried again until its files change
             self._failed_stamp = files
             logger.exception("kept the loaded index: building what searches need from the one in %s failed", self.index_dir)
+
+    def _start_polling(self) -> None:
+        with self._loader_lock:
+            if self._poller is None and not self._closed:
+                self._poller = Poller(self._poll, self.poll_interval, name="index-poll").start()
+
+    def _poll(self) -> None:
+        """One look at the folder: a new manifest (one ``stat`` when there is none) starts a background reload once
+        the folder's files are the same as at the poll before, so a copy still landing (``rsync``) is not read
+        half-way; an index that failed to load is not tried again until one of its files changes."""
+        loaded = self._loaded
+        if loaded is None or self._manifest_stamp() in (None, loaded.stamp):
+            self._settling = None
+            return
+        files = self._folder_stamp()
+        settled = files is not None and files == self._settling
+        self._settling = files
+        if settled and files != self._failed_stamp:
+            self._reload_in_background()
+
+    def close(self) -> None:
+        """Stop the polling thread, if one runs (a reload under way finishes on its own)."""
+        with self._loader_lock:
+            self._closed = True
+            poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.stop()
 
     def wait_for_reload(self, timeout: float | None = None) -> None:
         """Wait for a background reload under way, if any (for tests and scripts)."""

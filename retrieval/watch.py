@@ -1,4 +1,5 @@
-"""Keep the index in step with folders that change (``assistant ingest --watch``).
+"""Keep the index in step with folders that change (``assistant ingest --watch``), and a running server in
+step with its index folder (``Poller``, used by ``retrieval.retriever.Retriever``).
 
 The watcher polls the size and modification time of every file ingest would read, so it works on
 network shares and synced folders, where file-change notifications often do not arrive. A change is
@@ -9,11 +10,16 @@ that failed) is not ingested: that would take all its documents out of the index
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from retrieval.loaders import iter_files
+
+logger = logging.getLogger(__name__)
 
 Snapshot = dict[str, dict[str, tuple[int, int]]]  # root -> file -> (size, modification time in ns)
 
@@ -70,3 +76,53 @@ def watch(
         warned = []
         on_change()
         indexed = current
+
+
+class Poller:
+    """Calls a method every ``interval`` seconds in a daemon thread, until ``stop`` or until the method's object
+    is garbage-collected (the thread holds it only weakly, so a forgotten object does not keep a thread alive).
+
+    The thread sleeps on an event between calls, so ``stop`` ends it at once. An exception in the method is
+    logged once per distinct message and the polling goes on: a poll must never end the server.
+    """
+
+    def __init__(self, method: Callable[[], None], interval: float, name: str) -> None:
+        if interval <= 0:
+            raise ValueError("the interval must be positive")
+        self.interval = interval
+        self.polls = 0  # calls made so far (for tests: "has it looked since?")
+        self._method = weakref.WeakMethod(method)  # type: ignore[arg-type]
+        self._stopped = threading.Event()
+        self._last_error: str | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> Poller:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float | None = 5) -> None:
+        """End the thread, waiting up to ``timeout`` seconds for a call under way to return."""
+        self._stopped.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            method = self._method()
+            if method is None:
+                return
+            try:
+                method()
+                self._last_error = None
+            except Exception as error:  # logged, not raised: the next poll tries again
+                message = f"{type(error).__name__}: {error}"
+                if message != self._last_error:
+                    logger.exception("%s: a poll failed; polling goes on", self._thread.name)
+                    self._last_error = message
+            finally:
+                del method
+            self.polls += 1
