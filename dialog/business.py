@@ -37,11 +37,25 @@ from typing import Any
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.text_files import line_list, shown_path
 
+_TRUE, _FALSE = ("1", "true", "yes", "y", "on"), ("0", "false", "no", "n", "off")
+
+
+def to_bool(value: Any) -> bool:
+    """A ``bool`` slot's value: True or False, or yes/no written out; ValueError for anything else ("maybe"
+    is no answer, and was taken as False)."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ValueError(f"not yes or no: {value!r}")
+
+
 CONVERTERS: dict[type, Callable[[Any], Any]] = {
     str: str,
     int: int,
     float: float,
-    bool: lambda v: v if isinstance(v, bool) else str(v).strip().lower() in ("1", "true", "yes", "y"),
+    bool: to_bool,
     date: lambda v: v if isinstance(v, date) else date.fromisoformat(str(v)),
 }
 # what the conversation log keeps of a redacted value ("[EMAIL]", assistant/privacy.py; group 1: its kind): no

@@ -89,9 +89,9 @@ def _expectation_problem(key: str, value: Any) -> str | None:
     if key == "options_count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         return f"options_count must be a whole number, not {value!r}"
     if key == "slots" and not (
-        isinstance(value, dict) and all(isinstance(v, str) or v is None for v in value.values())
+        isinstance(value, dict) and all(isinstance(v, (str, bool)) or v is None for v in value.values())
     ):
-        return f"slots must map slot names to texts or null (quote numbers and dates: order_number: '20481736', day: '2026-12-10'), not {value!r}"
+        return f"slots must map slot names to texts, true/false or null (quote numbers and dates: order_number: '20481736', day: '2026-12-10'), not {value!r}"
     return None
 
 

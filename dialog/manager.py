@@ -44,7 +44,7 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES
 from dialog.slot_memory import SlotMemory
-from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_value
+from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_value, yes_or_no
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.tracker import Tracker, option_named
@@ -54,6 +54,11 @@ log = logging.getLogger(__name__)
 # Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
 # means another write landed, so a burst of N writes to one conversation needs at most N tries.
 SAVE_ATTEMPTS = 50
+# A staff reply meant for a conversation a person has (the Inbox's), when it was handed back meanwhile.
+NOT_WITH_A_PERSON = (
+    "This conversation is back with the assistant (it was handed back meanwhile), so your reply was not sent: "
+    "the assistant answers this customer again."
+)
 # What JSON can carry but a turn cannot keep: a UTF-16 surrogate on its own ("\ud800"), which UTF-8 cannot
 # encode (the tokenizer, SQLite and the JSON reply fail on it), and NUL ("\u0000"), which PostgreSQL's text
 # and jsonb refuse.
@@ -221,9 +226,10 @@ class DialogManager:
             raise InvalidMessage(f"This conversation has {turns} turn(s); there is no turn {turn_no}.")
         self.store.append(session_id, [FeedbackGiven(turn_no=turn_no, rating=rating, comment=comment, source=source)])
 
-    def reply_as_staff(self, session_id: str, text: str, author: str) -> None:
+    def reply_as_staff(self, session_id: str, text: str, author: str, take_over: bool = True) -> None:
         """A member of staff writes to the customer. A conversation not yet handed off is taken over first,
-        so the assistant stops answering it. InvalidMessage for an empty or too long reply."""
+        so the assistant stops answering it; with ``take_over`` False (the Inbox, whose reply is meant for a
+        conversation a person has) it is refused instead. InvalidMessage for an empty or too long reply."""
         if shows_nothing(text or ""):
             raise InvalidMessage("The reply is empty.")
         text, author = whole_characters(text.strip()), whole_characters(author)
@@ -231,6 +237,8 @@ class DialogManager:
             raise InvalidMessage(f"The reply is {len(text):,} characters long; the limit is {self.max_message_chars:,}.")
 
         def reply(tracker: Tracker) -> list[Event]:
+            if not tracker.with_person and not take_over:
+                raise InvalidMessage(NOT_WITH_A_PERSON)
             taken: list[Event] = [] if tracker.with_person else [HandoffRequested(reason=f"taken over by {author}")]
             return [*taken, AgentMessage(text=text, author=author)]
 
@@ -449,17 +457,20 @@ class DialogManager:
         if tracker.requested_slot is not None:
             action_name, slot = tracker.requested_slot
             value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
-            if value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
-                value = understanding.entities.get("date") if self._takes_a_date(action_name, slot) else reply_value(text)
+            kind = self._slot_type(action_name, slot)
+            if value is None and slot not in SLOT_NAMES and kind is bool:  # "Express service?": yes or no, nothing else
+                value = yes_or_no(understanding, text)
+            elif value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
+                value = understanding.entities.get("date") if kind is date else reply_value(text)
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding
 
-    def _takes_a_date(self, action_name: str, slot: str) -> bool:
-        """Whether the business action's parameter ``slot`` is a ``date`` (filled from the date found in the
-        reply, "tomorrow" or "Dec 10", rather than from the reply's words)."""
+    def _slot_type(self, action_name: str, slot: str) -> type | None:
+        """The type of the business action's parameter ``slot``: a ``date`` is filled from the date found in the
+        reply ("tomorrow", "Dec 10"), a ``bool`` from a yes or a no, others from the reply's words."""
         action = self.actions.get(action_name)
-        return action is not None and any(p.name == slot and p.type is date for p in action.parameters)
+        return next((p.type for p in action.parameters if p.name == slot), None) if action is not None else None
 
     @staticmethod
     def _resolve(

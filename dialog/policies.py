@@ -106,7 +106,8 @@ class BusinessActionPolicy:
         waiting = tracker.requested_slot
         action = self.actions.for_intent(understanding.intent)
         form = self.actions.get(waiting[0]) if waiting is not None else None  # the action waiting for a slot
-        if waiting is not None and form is not None and understanding.intent != "deny":
+        # "no" leaves a form, unless it is the answer to a yes/no question of the form ("Express service?")
+        if waiting is not None and form is not None and (understanding.intent != "deny" or waiting[1] in understanding.entities):
             gives = waiting[1] in understanding.entities or waiting[1] in understanding.several  # several: which one is asked
             # "cancel order NW-…" asked for the status: cancel. Not an intent guessed for a reply that only gives the
             # value asked for to another action that does not take it ("December 24th" to "Which day?": no order status)
@@ -243,6 +244,18 @@ def reply_value(text: str) -> str:
     "Booked your Trek Domane"; the reply as it is when nothing else is left."""
     value = _LEAD_IN.sub("", text.strip()).rstrip(" .!")
     return value or text.strip()
+
+
+# a plain "no" to a yes/no question; "stop", "never mind" and "forget it" (deny too) leave the form instead
+_NO = re.compile(r"^\s*(?:no|nope|nah|no,? thanks?|no thank you|not really|nein|nee|nö|nein,? danke)\s*[.!]*\s*$", re.IGNORECASE)
+
+
+def yes_or_no(understanding: Understanding, text: str) -> bool | None:
+    """The answer a reply gives to a yes/no question (a business action's ``bool`` slot): True for "yes",
+    "sure", "ok"; False for "no", "nope"; None for anything else ("maybe" is asked again)."""
+    if understanding.intent == "affirm" and understanding.source == "rules":
+        return True
+    return False if _NO.match(text) else None
 
 
 class ClarifyPolicy:

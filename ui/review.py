@@ -254,11 +254,13 @@ class ReviewPage:
 
     def send_reply(self, session_id: str, text: str, shown_as: str, request: gr.Request) -> tuple[Any, ...]:
         """Send a staff reply to the customer, under ``shown_as`` (default: the login name); the reply box
-        empties once it is stored."""
+        empties once it is stored. A conversation handed back meanwhile (by this member of staff, another, or
+        the customer) is refused, the reply kept in its box: sent, it took the conversation over again, so the
+        customer just told "You're back with the assistant" had a person again and no answers."""
         manager = self._staff_manager(session_id)
         author = " ".join((shown_as or "").split())[:64] or self._author(request)
         try:
-            manager.reply_as_staff(session_id, text, author=author)
+            manager.reply_as_staff(session_id, text, author=author, take_over=False)  # the Inbox's: for a person's
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
             raise refusal(str(error)) from None
         gr.Info("Sent. The customer sees it in their chat.")

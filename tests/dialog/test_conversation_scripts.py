@@ -75,7 +75,7 @@ turns:
         ("turns: [{user: hi, expect: action answer}]", "turn 1: 'expect' must be a mapping such as {action: answer}"),
         ("turns: [{user: hi, expect: {action: answr}}]", "action must be one of answer, clarify, handoff"),
         ("turns: [{user: hi, expect: {handoff: 'yes'}}]", "handoff must be true or false, not 'yes'"),
-        ("turns: [{user: hi, expect: {slots: order_number}}]", "slots must map slot names to texts or null"),
+        ("turns: [{user: hi, expect: {slots: order_number}}]", "slots must map slot names to texts, true/false or null"),
         ("turns: [{user: hi, expect: {slots: {order_number: 20481736}}}]", "(quote numbers and dates: order_number: '20481736'"),
         ("turns: [{user: hi, expect: {text_contains: 89}}]", "text_contains must be a text or a list of texts"),
         ("turns: [{user: hi, expect: {cites: [{a: 1}]}}]", "cites must be a text or a list of texts"),

@@ -111,3 +111,41 @@ def test_the_words_that_lead_up_to_a_free_text_value_are_not_part_of_it(assistan
     assert bike.slots["bike_model"] == "Trek Domane"
     assert booked.text == "Booked your Trek Domane for 2026-12-05."
     assert only_lead_in.slots["bike_model"] == "the"  # nothing else to take: the reply as it is
+
+
+def express_service() -> BusinessActions:
+    """A booking with a yes/no question: ``express: bool``."""
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"], prompts={"express": "Express service?"})
+    def book_repair(bike_model: str, express: bool) -> ActionResult:
+        return ActionResult(f"Booked your {bike_model}, {'express' if express else 'standard'} service.")
+
+    return actions
+
+
+def test_yes_or_no_answers_a_yes_no_question_and_anything_else_is_asked_again(assistant: Assistant) -> None:
+    # "yes" to "Express service?" was small talk ("All right. What would you like to know?") and dropped the
+    # booking, "no" too, and "maybe" booked a standard service (any word but yes was False)
+    intents = Understander(Guesses({"book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=express_service())
+    replies = {}
+    for answer in ("yes please", "sure", "nope", "no", "maybe", "never mind"):
+        asked = dialog.handle(None, "book a repair")
+        dialog.handle(asked.session_id, "Brompton")
+        replies[answer] = dialog.handle(asked.session_id, answer)
+
+    assert replies["yes please"].text == replies["sure"].text == "Booked your Brompton, express service."
+    assert replies["nope"].text == replies["no"].text == "Booked your Brompton, standard service."
+    assert replies["no"].slots["express"] is False
+    assert (replies["maybe"].action, replies["maybe"].requested_slot) == ("business", "express")  # asked again
+    assert (replies["never mind"].action, replies["never mind"].requested_slot) == ("small_talk", None)  # leaves the form
+
+
+def test_a_bool_slot_takes_only_yes_or_no() -> None:
+    action = express_service().get("book_repair")
+    assert action is not None
+
+    assert action.arguments({"bike_model": "Brompton", "express": "yes"})["express"] is True
+    assert action.arguments({"bike_model": "Brompton", "express": "No"})["express"] is False
+    assert [p.name for p in action.missing({"bike_model": "Brompton", "express": "maybe"})] == ["express"]  # was False

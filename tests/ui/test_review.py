@@ -451,6 +451,28 @@ def test_the_inbox_refuses_what_it_cannot_do(assistant: Assistant, review: Revie
         review.send_reply("no-such-session", "Hi", "", ana)
 
 
+@pytest.mark.parametrize("handed_back_by", ["customer", "bo", "ana"])
+def test_an_inbox_reply_to_a_conversation_handed_back_meanwhile_is_refused_not_a_take_over(
+    assistant: Assistant, review: ReviewPage, handed_back_by: str
+) -> None:
+    """The Inbox keeps the conversation open after a hand-back (the customer's "back to the assistant", another
+    member of staff's, or one's own): a reply sent then took the conversation over again, silently, so the customer
+    just told "You're back with the assistant" had a person again and no more answers."""
+    review.manager = assistant.manager
+    session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
+    review.send_reply(session_id, "Ana here, one moment.", "", SimpleNamespace(username="ana"))
+    assistant.manager.hand_back(session_id, author=handed_back_by)
+    events = len(assistant.manager.tracker(session_id).events)
+
+    with pytest.raises(gr.Error, match=r"handed back meanwhile\), so your reply was not sent"):
+        review.send_reply(session_id, "One more thing", "", SimpleNamespace(username="ana"))
+
+    assert len(assistant.manager.tracker(session_id).events) == events  # neither a take-over nor the reply
+    table, status = review.show_inbox()
+    assert table.empty and status == "Nobody is waiting for a person."
+    assert assistant.manager.handle(session_id, "How long do password reset links work?").action == "answer"
+
+
 def test_the_inbox_refresh_replaces_the_transcript_only_when_it_changed(assistant: Assistant, review: ReviewPage) -> None:
     review.manager = assistant.manager
     session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
