@@ -42,7 +42,7 @@ from dialog.events import (
 )
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
-from dialog.nlu.entities import SLOT_NAMES
+from dialog.nlu.entities import SLOT_NAMES, coming_weekday
 from dialog.slot_memory import SlotMemory
 from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_value, yes_or_no
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
@@ -461,7 +461,10 @@ class DialogManager:
             if value is None and slot not in SLOT_NAMES and kind is bool:  # "Express service?": yes or no, nothing else
                 value = yes_or_no(understanding, text)
             elif value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
-                value = understanding.entities.get("date") if kind is date else reply_value(text)
+                if kind is date:  # "Dec 10", "tomorrow"; and for a day to come, "Monday", "next Friday"
+                    value = understanding.entities.get("date") or coming_weekday(text, self.clock().date())
+                else:
+                    value = reply_value(text)
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding

@@ -113,6 +113,26 @@ def dates(text: str, today: date | None = None) -> list[str]:
     return [value for _, value in sorted(found)]
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_RE = re.compile(rf"\b(?:(next|this|coming)\s+)?({'|'.join(_WEEKDAYS)})\b", re.IGNORECASE)
+
+
+def coming_weekday(text: str, today: date | None = None) -> str | None:
+    """The day a reply to a question for a day ahead names by its weekday, as an ISO string: "Monday",
+    "on Monday", "this Friday" is the next such day from ``today`` on (today itself included), "next Monday"
+    the next one after today; None without a weekday, or with two ("Monday or Tuesday": which?). Only for
+    a question about a day to come (a booking's), where the week's days mean the days ahead."""
+    today = today or date.today()
+    found = _WEEKDAY_RE.findall(text)
+    if len({day.lower() for _, day in found}) != 1:
+        return None
+    word, day = found[0]
+    ahead = (_WEEKDAYS.index(day.lower()) - today.weekday()) % 7
+    if ahead == 0 and word.lower() == "next":
+        ahead = 7
+    return (today + timedelta(days=ahead)).isoformat()
+
+
 def order_pattern(pattern: str) -> re.Pattern[str]:
     """A shop's own order-number pattern (a regular expression such as ``AB-\\d{4}``), matched as a whole
     word, any case; ValueError when it is not a valid expression or matches an empty text."""

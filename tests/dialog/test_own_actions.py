@@ -149,3 +149,20 @@ def test_a_bool_slot_takes_only_yes_or_no() -> None:
     assert action.arguments({"bike_model": "Brompton", "express": "yes"})["express"] is True
     assert action.arguments({"bike_model": "Brompton", "express": "No"})["express"] is False
     assert [p.name for p in action.missing({"bike_model": "Brompton", "express": "maybe"})] == ["express"]  # was False
+
+
+def test_a_day_to_come_may_be_named_by_its_weekday(assistant: Assistant) -> None:
+    # "next monday" to "Which day?" was no date: asked again with the offer of a person, then handed off
+    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    booked = {}
+    for day in ("next monday", "on Friday", "Next Friday", "this wednesday please", "Monday or Tuesday"):
+        asked = dialog.handle(None, "I want to book a repair")
+        dialog.handle(asked.session_id, "Brompton")
+        booked[day] = dialog.handle(asked.session_id, day)
+
+    assert booked["next monday"].text == "Booked your Brompton for 2026-12-07."
+    assert booked["on Friday"].text == "Booked your Brompton for 2026-12-04."  # today is a Friday
+    assert booked["Next Friday"].text == "Booked your Brompton for 2026-12-11."
+    assert booked["this wednesday please"].text == "Booked your Brompton for 2026-12-09."
+    assert booked["Monday or Tuesday"].requested_slot == "day"  # which one? asked again
