@@ -9,6 +9,11 @@ the small script Gradio runs on load.
   upload did) are made polite live regions here, for screen readers to announce without moving focus;
   and a group of radio buttons (a ``fieldset`` whose label is a ``span``, not a ``legend``) gets its label
   as its name, so "up" is read as an answer to "Your thumbs".
+- Script: a login that ends while the page is open (``staff_login_hours`` passed, **Log out** on another
+  browser, a changed password) made every action answer 401, which Gradio shows as a bare "Error" over the
+  outputs (over the reply box too) and nothing more. A note (``role="alert"``) now says so, with a link that
+  logs in again in a new tab, after which the page works again with what was typed in it; the note goes
+  with the next action that runs.
 - The login page is Gradio's own and runs no script of Gradio's ``js``/``head``: see ``ui/login_page.py``.
 """
 
@@ -28,7 +33,18 @@ REVIEW_THEME = copy.deepcopy(THEME).set(
 REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the page's one h1, at the size of the h2 it was */
 #review-header h1 { font-size: 1.375rem; margin: 0; }
+/* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */
+#review-login-ended { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; padding: .75rem 1rem;
+  background: #fff4d6; color: #3d2c00; border-bottom: 2px solid #a36b00; font-size: 1rem; text-align: center; }
+#review-login-ended a { color: #3d2c00; font-weight: bold; }
 """
+
+LOGIN_ENDED_ID = "review-login-ended"
+LOGIN_ENDED = (
+    "Your staff login has ended (it expired, or you logged out elsewhere), so that was not done. "
+    '<a href="./" target="_blank" rel="noopener">Log in again</a> in a new tab, then do it again here: '
+    "what you typed on this page is still here."
+)
 
 # status lines announced when they change (elem_ids of gr.Markdown components)
 STATUS_IDS = ("review-status", "inbox-status", "kb-summary", "kb-outcome")
@@ -52,5 +68,23 @@ REVIEW_JS = """
   };
   mark();
   new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });  // tabs render late
+
+  // a login that ended: the page's requests answer 401, which Gradio shows as a bare "Error"
+  const noteId = %s, noteText = %s;
+  const fetched = window.fetch;
+  window.fetch = async (...args) => {
+    const response = await fetched(...args);
+    const url = String((args[0] && args[0].url) || args[0]);
+    if (url.includes("/gradio_api/") && response.status === 401 && !document.getElementById(noteId)) {
+      const note = document.createElement("div");
+      note.id = noteId;
+      note.setAttribute("role", "alert");
+      note.innerHTML = noteText;
+      document.body.prepend(note);
+    } else if (url.includes("/gradio_api/queue/join") && response.ok) {
+      document.getElementById(noteId)?.remove();  // logged in again (in another tab): this action ran
+    }
+    return response;
+  };
 }
-""" % json.dumps(list(STATUS_IDS))
+""" % (json.dumps(list(STATUS_IDS)), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED))

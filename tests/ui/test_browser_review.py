@@ -257,3 +257,43 @@ def test_a_conversation_id_fits_on_one_line_in_the_list_and_the_inbox_on_a_lapto
         expect(inbox).to_contain_text(session_id, timeout=20_000)
         assert inbox.get_by_text(session_id, exact=True).last.evaluate(TEXT_LINES) == 1
         browser.close()
+
+
+def test_a_login_that_ends_while_the_page_is_open_is_said_and_the_typed_reply_is_sent_after_logging_in_again(  # type: ignore[no-untyped-def]
+    fake_assistant,
+) -> None:
+    """Before, every action after the login ended (expired, logged out elsewhere) showed a bare "Error" over its
+    outputs, the reply box too, and nothing said why or what to do."""
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import text
+
+    waiting = fake_assistant.manager.handle(None, "I want to talk to a human about my reset link").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        log_in_to_review(page, url)
+        page.get_by_role("tab", name="Inbox").click()
+        page.locator("#inbox-list").get_by_text(waiting).last.click()
+        expect(page.locator("#inbox-transcript")).to_contain_text("about my reset link", timeout=20_000)
+        page.locator("#inbox-reply textarea").fill("Ana here: a new link is on its way.")
+        with fake_assistant.store.engine.begin() as db:  # the login expires (staff_login_hours)
+            db.execute(text("UPDATE staff_sessions SET expires_at = '2000-01-01 00:00:00'"))
+
+        page.locator("#inbox-send").click()
+
+        note = page.get_by_role("alert").filter(has_text="Your staff login has ended")
+        expect(note).to_be_visible(timeout=20_000)
+        link = note.get_by_role("link", name="Log in again")
+        assert link.evaluate("a => a.href") == url + "/review/" and link.get_attribute("target") == "_blank"
+        expect(page.locator("#inbox-reply textarea")).to_have_value("Ana here: a new link is on its way.")
+        assert not fake_assistant.manager.tracker(waiting).agent
+
+        again = context.new_page()  # the link's new tab
+        log_in_to_review(again, url)
+        again.close()
+        page.locator("#inbox-send").click()
+        expect(page.locator("#inbox-transcript")).to_contain_text("a new link is on its way", timeout=20_000)
+        expect(note).to_have_count(0)
+        assert fake_assistant.manager.tracker(waiting).agent == STAFF_USER
+        browser.close()
