@@ -79,13 +79,18 @@ _NOT_A_NAME = frozenset(
 )
 
 
+# a contraction ("I'm", "It's", "We'll"): capitalised at the start of a sentence, never a name ("O'Neill" is one)
+_CONTRACTION = re.compile(r"['’](?:m|s|ll|d|re|ve|t)$", re.IGNORECASE)
+
+
 def name_spans(text: str) -> list[tuple[int, int]]:
     """A person's name where one is introduced: "my name is Jane Doe", "ich heiße Max Mustermann", "I'm Li
     Wang, …", "account holder Max Mustermann", a sign-off ("Thanks, Jane"). Bare names are not found."""
     findings = []
     for pattern in _PERSON_NAMES:
         for match in pattern.finditer(text):
-            if match.group("name").split()[0].strip("'’-") not in _NOT_A_NAME:
+            first = match.group("name").split()[0].strip("'’-")
+            if first not in _NOT_A_NAME and not _CONTRACTION.search(first):
                 findings.append((match.start("name"), match.end("name")))
     return findings
 

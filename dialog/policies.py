@@ -37,7 +37,7 @@ from dialog.tracker import Tracker
 
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
-    {"human", "greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"}
+    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"}
 )
 
 

@@ -88,6 +88,8 @@ class Replies:
         "I'm a virtual assistant. I answer questions from our help centre (orders, shipping, returns, billing, "
         "accounts and more) and show the articles I used. If you'd rather talk to a person, just say so."
     )
+    # a sound or a check-in that asks nothing ("hmm", "lol", "you there?"); the conversation stays as it was
+    filler: str = "I'm here. Take your time, and tell me what you'd like to know."
     affirm: str = "All right. What would you like to know?"
     deny: str = "All right. Is there anything else I can help with?"
 
@@ -151,7 +153,7 @@ class Replies:
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})
 
     def small_talk(self, intent: str) -> str:
-        """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, affirm, deny); greet otherwise."""
+        """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny); greet otherwise."""
         return getattr(self, intent) if intent in SMALL_TALK_INTENTS else self.greet
 
     def intent_label(self, intent: str) -> str:
@@ -169,7 +171,7 @@ class Replies:
 
 
 DEFAULT_REPLIES = Replies()
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "affirm", "deny")  # each has a reply of its own
+SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny")  # each has a reply of its own
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Replies) if not f.metadata.get("internal")}
 KEYS = tuple(DEFAULTS)
 LIST_LENGTHS = {f.name: f.metadata["length"] for f in fields(Replies) if "length" in f.metadata}

@@ -145,6 +145,8 @@ class Tracker:
         if self._pending_user is not None:
             self.exchanges.append((self._pending_user, event.text))
             self._pending_user = None
+        if event.action == "small_talk" and self.latest_intent == "filler":
+            return  # "hmm", "you there?": an offer of a person, an open question, a slot asked for all still stand
         self.consecutive_abstentions = self.consecutive_abstentions + 1 if event.abstained else 0
         failed = event.abstained or event.action == "fallback" or (event.action == "business" and self._business_failed)
         self._business_failed = False

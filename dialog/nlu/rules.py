@@ -41,11 +41,27 @@ HELP_REQUEST = (
     r"ich habe (?:eine|mal eine) (?:kurze )?frage|kurze frage))(?:,? (?:please|pls|plz|bitte))?[\s!.?,]*$"
 )
 
+# what a customer asks whether the assistant is: "a bot", "a real person", "human or a bot"
+_BEING = r"(?:an? )?(?:bot|robot|chat ?bot|human|real(?: person| human)?|person|machine|ai|computer|automated)"
+
+# A sound or a check-in that asks nothing ("hmm", "umm…", "lol", "you there?", "bist du noch da?"): the whole
+# message. It was searched and declined ("I couldn't find the answer …", a failed turn, a person offered); it
+# gets a short "I'm here" and leaves the conversation as it was (an offer of a person, an open question).
+_SOUND = r"(?:h+m+|h+u+h+|u+h*m+|u+h+|e+r+m*|a+h+|e+h+|o+h+|m+e+h+|l+o+l+|lmao|(?:ha){2,}h?|(?:he){2,}h?|ä+h*m*|ö+h*m*)"
+_CHECK_IN = (
+    r"(?:are )?(?:you|u) (?:still )?(?:there|around)|still there|(?:is )?(?:any|some)(?:one|body) (?:still )?(?:there|here)|"
+    r"(?:bist du|sind sie) (?:noch )?da|ist (?:da )?(?:noch )?(?:jemand|wer)(?: da)?"
+)
+# sounds one after another need something between them ("hmm, umm"): a sound repeated with nothing between is
+# the sound's own pattern ("hmmm", "hahaha"), so a long message of them is read once, not split every way
+FILLER = rf"^\s*(?:{_SOUND}(?:[\s.,!?…]+{_SOUND})*|{_CHECK_IN})[\s.,!?…]*$"
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    # questions about the assistant itself ("Are you a bot?", "What can you do?"): the whole message, so that
-    # "are you a bot? I want a real person" still asks for a person
+    "filler": re.compile(FILLER, re.IGNORECASE),
+    # questions about the assistant itself ("Are you a bot?", "What can you do?", "Is this a real person?"): the
+    # whole message, so that "are you a bot? I want a real person" still asks for a person
     "bot_challenge": re.compile(
-        r"^\s*(?:are you (?:an? )?(?:bot|robot|chat ?bot|human|real(?: person)?|person|machine|ai|computer)|"
+        rf"^\s*(?:(?:are you|is (?:this|that|it)) {_BEING}(?: or {_BEING})?|"
         r"am i (?:talking|chatting|speaking) (?:to|with) (?:an? )?(?:bot|robot|human|real person|person|machine|computer)|"
         r"who (?:are you|am i (?:talking|chatting|speaking) (?:to|with))|what are you|"
         r"what (?:can|do) you (?:do|help(?: me)? with|know)|how can you help(?: me)?|"

@@ -141,6 +141,7 @@ def test_questions_about_passwords_and_birthdays_are_kept(text: str) -> None:
         ("Bitte auf DE89370400440532013000, Kontoinhaber Jürgen Müller", "Bitte auf [IBAN], Kontoinhaber [NAME]"),
         ("I'm Jean-Luc van der Berg from Paris", "I'm [NAME] from Paris"),
         ("Fatima Okafor here (+44 7911 123456)", "[NAME] here ([PHONE])"),
+        ("Siobhan O'Neill here, about my order", "[NAME] here, about my order"),  # an apostrophe, not a contraction
         ("Where is it? Thanks, Jane", "Where is it? Thanks, [NAME]"),
         ("Die Lampe ist kaputt.\nViele Grüße\nMax Mustermann", "Die Lampe ist kaputt.\nViele Grüße\n[NAME]"),
         ("Best regards, Dr. Anna Müller", "Best regards, Dr. [NAME]"),
@@ -163,6 +164,11 @@ def test_names_are_found_where_they_are_introduced(text: str, expected: str) -> 
         "Ich bin Kunde seit 2019",
         "Where is my order? Thanks!",
         "Jane Doe",  # a bare name: not looked for
+        # a contraction starting the sentence before "here": the assistant's own "I'm here." was stored as "[NAME] here."
+        "I'm here. Take your time.",
+        "Hi, I'm here about my refund",
+        "It's here now, thanks",
+        "We'll be here",
     ],
 )
 def test_capitalised_words_that_are_no_introduced_name_are_kept(text: str) -> None:

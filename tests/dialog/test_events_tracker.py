@@ -235,6 +235,26 @@ def test_failures_count_abstentions_and_fallbacks_and_offer_a_person() -> None:
     assert tracker.consecutive_failures == 0 and not tracker.handoff_offered
 
 
+def test_a_filler_reply_leaves_the_conversation_as_it_was() -> None:
+    """"hmm" or "you there?" is answered with "I'm here": the offer of a person, the slot asked for and the open
+    clarifying question all still stand, so "yes", the order number or "the second one" work after it."""
+    asked = ClarificationAsked(kind="passage", query="How do I cancel?", options=("A", "B"), values=("a", "b"))
+    opened = [
+        [BotAnswer(text="I couldn't find that. Shall I connect you?", abstained=True)],
+        [SlotRequested(action="order_status", slot="order_number"), BotAnswer(text="Your order number?", action="business")],
+        [asked, BotAnswer(text="Which one?", action="clarify")],
+    ]
+    for events in opened:
+        tracker = Tracker.from_events("s", [SessionStarted(), UserMessage(text="question"), *events])
+        before = (tracker.handoff_offered, tracker.requested_slot, tracker.clarification, tracker.consecutive_failures,
+                  tracker.last_action)
+        for event in (UserMessage(text="hmm"), IntentPredicted(intent="filler"), BotAnswer(text="I'm here.", action="small_talk")):
+            tracker.apply(event)
+        assert (tracker.handoff_offered, tracker.requested_slot, tracker.clarification, tracker.consecutive_failures,
+                tracker.last_action) == before
+        assert tracker.exchanges[-1] == ("hmm", "I'm here.")
+
+
 def test_a_staff_message_after_a_hand_back_does_not_give_the_conversation_to_a_person() -> None:
     # e.g. a reply spooled during an outage that reaches the database after another server's hand-back:
     # only a handoff gives a person the conversation, as the staff inbox counts it

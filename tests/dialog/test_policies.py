@@ -41,6 +41,9 @@ RULES = BusinessRules(
         ("Ich möchte mit einem Mitarbeiter sprechen", "human"),
         ("Kann ich mit einem Menschen reden?", "human"),
         ("Bist du ein Bot?", "bot_challenge"),
+        ("Ähm", "filler"),
+        ("Bist du noch da?", "filler"),
+        ("Ist da jemand?", "filler"),
         ("Wo ist meine Bestellung?", "order_status"),
         ("Wo bleibt mein Paket NW-20481736?", "order_status"),
         ("Das ist eine Frechheit!", "complaint"),
@@ -94,6 +97,24 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         ("hi, my name is tom and i ordered a kettle last week, where is it", "order_status"),
         ("I ordered the fan, where is it?", "order_status"),
         ("I ordered the wrong size, where is it explained how to exchange?", "question"),
+        # a sound or a check-in asks nothing: it was searched, declined and a person offered
+        ("hmm", "filler"),
+        ("Hmmm...", "filler"),
+        ("umm, uhh", "filler"),
+        ("lol", "filler"),
+        ("hahaha!", "filler"),
+        ("huh?", "filler"),
+        ("you there?", "filler"),
+        ("are you still there??", "filler"),
+        ("anyone there?", "filler"),
+        ("hmm where is my order", "order_status"),  # asks something after the sound
+        ("uhh I need a refund", "question"),
+        ("oh no, my parcel is late", "question"),
+        # asks what the assistant is, not for a person
+        ("is this a real person?", "bot_challenge"),
+        ("Is this a bot or a real person?", "bot_challenge"),
+        ("is it automated?", "bot_challenge"),
+        ("Is this a real person? I want to talk to someone", "human"),
     ],
 )
 def test_rule_intents(text: str, intent: str) -> None:
