@@ -44,7 +44,7 @@ from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday
 from dialog.slot_memory import SlotMemory
-from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_value, yes_or_no
+from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.tracker import Tracker, option_named
@@ -463,6 +463,8 @@ class DialogManager:
             elif value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
                 if kind is date:  # "Dec 10", "tomorrow"; and for a day to come, "Monday", "next Friday"
                     value = understanding.entities.get("date") or coming_weekday(text, self.clock().date())
+                elif kind in (int, float):  # "2 wheels": 2; "two", "a few": none, asked again
+                    value = reply_number(text, kind)
                 else:
                     value = reply_value(text)
             if value is not None:

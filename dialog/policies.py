@@ -246,6 +246,20 @@ def reply_value(text: str) -> str:
     return value or text.strip()
 
 
+def reply_number(text: str, kind: type) -> str | None:
+    """The one number in a reply to a question for a number ("2", "2 wheels, please") that ``kind`` (``int`` or
+    ``float``) takes; None for none, several, or one it cannot take ("two", "2.5" for a whole number), so the
+    question is asked again with the offer of a person rather than the same question for ever."""
+    numbers = re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)", text)
+    if len(numbers) != 1:
+        return None
+    try:
+        kind(numbers[0])
+    except ValueError:
+        return None
+    return numbers[0]
+
+
 # a plain "no" to a yes/no question; "stop", "never mind" and "forget it" (deny too) leave the form instead
 _NO = re.compile(r"^\s*(?:no|nope|nah|no,? thanks?|no thank you|not really|nein|nee|nö|nein,? danke)\s*[.!]*\s*$", re.IGNORECASE)
 

@@ -166,3 +166,25 @@ def test_a_day_to_come_may_be_named_by_its_weekday(assistant: Assistant) -> None
     assert booked["Next Friday"].text == "Booked your Brompton for 2026-12-11."
     assert booked["this wednesday please"].text == "Booked your Brompton for 2026-12-09."
     assert booked["Monday or Tuesday"].requested_slot == "day"  # which one? asked again
+
+
+def test_a_number_slot_takes_the_number_in_the_reply_and_a_reply_without_one_counts_as_unanswered(assistant: Assistant) -> None:
+    # "two" to "How many bikes?" was taken as the value, could not be converted, and the same question came
+    # back for ever: never the offer of a person, never a handoff
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"], prompts={"bikes": "How many bikes?"})
+    def book_repair(bikes: int) -> ActionResult:
+        return ActionResult(f"Booked {bikes} bike(s).")
+
+    intents = Understander(Guesses({"book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=actions)
+    asked = dialog.handle(None, "book a repair")
+    words = dialog.handle(asked.session_id, "two")
+    again = dialog.handle(asked.session_id, "two of them")
+    other = dialog.handle(None, "book a repair")
+    number = dialog.handle(other.session_id, "2 bikes, please")
+
+    assert (words.requested_slot, words.text) == ("bikes", f"How many bikes? {dialog.replies.ask_again}")
+    assert (again.action, again.handoff) == ("handoff", True)  # the second reply without a number in a row
+    assert number.text == "Booked 2 bike(s)."
