@@ -264,6 +264,11 @@ def shown_session(session_id: str | None, history: ChatHistory, saved: Any) -> s
     stopped reaching the page. An emptied chat ("New conversation") starts afresh."""
     if session_id or not history:
         return session_id
+    return kept_session(saved)
+
+
+def kept_session(saved: Any) -> str | None:
+    """The conversation id the browser keeps (``ChatPage.remember``), or None."""
     kept = saved.get("session_id") if isinstance(saved, dict) else None
     return kept if isinstance(kept, str) and kept else None
 
@@ -487,25 +492,53 @@ class ChatPage:
             gr.update(feedback_value=thumbs),
         )
 
-    def rate(self, history: ChatHistory, session_id: str | None, like: gr.LikeData) -> tuple[Any, ...]:
-        """Store a thumbs up or down on the answer's turn, then offer a comment box for it."""
-        closed = (None, gr.update(visible=False), gr.update())
+    def rate(
+        self, history: ChatHistory, session_id: str | None, like: gr.LikeData, saved: Any = None
+    ) -> tuple[Any, ...]:
+        """Store a thumbs up or down on the answer's turn, then offer a comment box for it. A thumb that is not
+        stored (on a staff reply, a hand-back) is refused with a notice and taken off the chat again, which had
+        drawn it as given. ``saved``: the id the browser keeps, for a page this server has no state for
+        (``shown_session``). Returns the rated turn, the comment panel and box, and the chat's thumbs."""
+        session_id = shown_session(session_id, history, saved)
         turn_no = self.turn_of(session_id, history, like.index)
         if not session_id or turn_no is None:
             self.warn(self.replies.only_answers_rated)
-            return closed
+            return self.thumb_refused(history, session_id, like)
         rating = {True: 1, False: -1}.get(like.liked, 0)  # 0: the thumb was clicked again to take it back
         try:
             self.manager.give_feedback(session_id, turn_no, rating)
         except (InvalidMessage, UnknownSession) as error:
             self.warn(self.problem(error))
-            return closed
+            return self.thumb_refused(history, session_id, like)
         if not rating:
-            return closed
-        return turn_no, gr.update(visible=True), gr.update(value="", label=self.comment_label(rating))
+            return None, gr.update(visible=False), gr.update(), gr.update()
+        return turn_no, gr.update(visible=True), gr.update(value="", label=self.comment_label(rating)), gr.update()
 
-    def comment(self, text: str, session_id: str | None, turn_no: int | None) -> tuple[Any, ...]:
-        """Store the comment as feedback on the turn that was rated; an empty one just closes the box."""
+    def thumb_refused(self, history: ChatHistory, session_id: str | None, like: gr.LikeData) -> tuple[Any, ...]:
+        """``rate``'s outputs for a thumb not stored: no comment box, and the thumbs with the refused one as
+        clicked. The chat redraws a thumb only when its value changes, so the refused one is first set as
+        the browser shows it, then taken off by ``stored_thumbs`` (the step after ``rate``)."""
+        thumbs = self.thumbs(history, session_id)
+        index = sum(message.get("role") == "assistant" for message in history[: like.index]) if isinstance(like.index, int) else -1
+        if 0 <= index < len(thumbs):
+            thumbs[index] = {True: THUMB[1], False: THUMB[-1]}.get(like.liked)  # type: ignore[call-overload]
+        return None, gr.update(visible=False), gr.update(), gr.update(feedback_value=thumbs)
+
+    def thumbs(self, history: ChatHistory, session_id: str | None) -> list[str | None]:
+        """The stored thumbs, one per assistant message the chat shows."""
+        tracker = self.tracker(session_id)
+        stored = feedback_values(tracker.events) if tracker is not None else []
+        shown = sum(message.get("role") == "assistant" for message in history or [])
+        return (stored + [None] * shown)[:shown]
+
+    def stored_thumbs(self, history: ChatHistory, session_id: str | None, saved: Any = None) -> Any:
+        """After a thumb: the chat's thumbs as stored (a refused one taken off again)."""
+        return gr.update(feedback_value=self.thumbs(history, shown_session(session_id, history, saved)))
+
+    def comment(self, text: str, session_id: str | None, turn_no: int | None, saved: Any = None) -> tuple[Any, ...]:
+        """Store the comment as feedback on the turn that was rated; an empty one just closes the box. ``saved``:
+        the id the browser keeps, for a page this server has no state for (its turn was rated there, ``rate``)."""
+        session_id = session_id or (kept_session(saved) if turn_no else None)
         if session_id and turn_no and (text or "").strip():
             try:
                 self.manager.give_feedback(session_id, turn_no, None, text)
@@ -624,12 +657,12 @@ class ChatPage:
                 )
             # the comment box opens below the chat: the keyboard's focus goes to it (it stayed on the thumb, and
             # nothing told a screen reader that a box had opened)
-            chatbot.like(self.rate, [chatbot, session_id], comment_outputs, show_progress="hidden").then(
-                None, js=FOCUS_COMMENT_BOX
-            )
+            chatbot.like(self.rate, [chatbot, session_id, saved], [*comment_outputs, chatbot], show_progress="hidden").then(
+                self.stored_thumbs, [chatbot, session_id, saved], chatbot, show_progress="hidden"
+            ).then(None, js=FOCUS_COMMENT_BOX)
             # the panel closes under the keyboard's focus: it goes back to the question box, not to the page's top
             for trigger in (send_comment.click, comment.submit):
-                trigger(self.comment, [comment, session_id, rated_turn], comment_outputs, show_progress="hidden").then(
+                trigger(self.comment, [comment, session_id, rated_turn, saved], comment_outputs, show_progress="hidden").then(
                     None, js=FOCUS_QUESTION_BOX
                 )
             skip_comment.click(self.close_comment, None, comment_outputs).then(None, js=FOCUS_QUESTION_BOX)

@@ -971,3 +971,46 @@ def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_th
             expect(staff.locator("#inbox-transcript")).to_contain_text("ana · staff", timeout=20_000)
         assert fake_assistant.manager.tracker(session_id).agent == STAFF_USER
         browser.close()
+
+
+def test_thumbs_on_a_page_moved_to_another_server_are_stored_and_a_refused_one_is_taken_off(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The page moves to a second server (no state for it), as in the test above. Before, a thumb there was refused
+    ("Only the assistant's answers can be rated.") and a comment dropped; and a refused thumb (on a staff reply)
+    stayed drawn as given, though nothing was stored."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.store.review import read_transcript
+
+    with serving(fake_assistant) as first, serving(fake_assistant) as second, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, first)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        session_id = stored_session_id(fake_assistant)
+        page.unroute("**/*")  # from now on every request of the page goes to the second server
+        page.route("**/*", lambda route: route.continue_(url=route.request.url.replace(first, second)))
+
+        page.locator("#chat .bot").last.hover()
+        page.get_by_role("button", name="Dislike", exact=True).last.click()
+        comment = page.locator("#feedback-comment textarea")
+        expect(comment).to_be_visible(timeout=10_000)
+        comment.fill("I wanted a new link.")
+        page.locator("#feedback-send").click()
+        expect(page.get_by_text("your comment was sent")).to_be_visible(timeout=10_000)
+
+        def feedback() -> list[tuple[int, int | None, str | None]]:
+            transcript = read_transcript(fake_assistant.sql_store.engine, session_id)
+            return [(f.turn_no, f.rating, f.comment) for view in transcript.turns for f in view.feedback]
+
+        assert wait_for(lambda: len(feedback()) == 2)
+        assert feedback() == [(1, -1, None), (1, None, "I wanted a new link.")]
+
+        fake_assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")
+        expect(page.locator("#chat .bot").last).to_contain_text("Ana here", timeout=30_000)
+        page.locator("#chat .bot").last.hover()
+        page.get_by_role("button", name="Like", exact=True).last.click()
+        expect(page.get_by_text("Only the assistant's answers can be rated.")).to_be_visible(timeout=10_000)
+        expect(page.get_by_role("button", name="Liked", exact=True)).to_have_count(0, timeout=10_000)
+        expect(page.get_by_role("button", name="Disliked", exact=True)).to_have_count(1)  # the answer's, as stored
+        assert len(feedback()) == 2
+        browser.close()

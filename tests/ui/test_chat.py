@@ -181,7 +181,7 @@ def test_thumbs_down_then_a_comment_are_stored_on_that_turn(assistant) -> None:
     *_, (history, _, session_id) = page.respond("hello", [], None)
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", history, session_id)
 
-    turn, panel, box = page.rate(history, session_id, like(3, False))
+    turn, panel, box, _ = page.rate(history, session_id, like(3, False))
 
     assert turn == 2
     assert panel["visible"] is True
@@ -220,7 +220,7 @@ def test_rating_something_that_is_not_a_stored_answer_warns_and_stores_nothing( 
     session_id = assistant.manager.start_session()
 
     with pytest.warns(UserWarning, match="can be rated"):
-        turn, panel, _ = page.rate(history, session_id, like(index, liked))
+        turn, panel, *_ = page.rate(history, session_id, like(index, liked))
 
     assert (turn, panel["visible"]) == (None, False)
     assert feedback_rows(assistant, session_id) == []
@@ -243,7 +243,7 @@ def test_taking_a_thumb_back_is_stored_and_closes_the_box(assistant) -> None:
     page.rate(history, session_id, like(1, False))
     assert page.sync(session_id)[-1]["feedback_value"] == ["Dislike"]
 
-    turn, panel, _ = page.rate(history, session_id, like(1, ""))  # the thumb clicked again
+    turn, panel, *_ = page.rate(history, session_id, like(1, ""))  # the thumb clicked again
 
     assert (turn, panel["visible"]) == (None, False)
     assert [row[:2] for row in feedback_rows(assistant, session_id)] == [(1, -1), (1, 0)]
@@ -654,3 +654,38 @@ def test_a_page_the_server_has_no_state_for_carries_on_from_the_id_the_browser_k
     assert polled[-1] == {"role": "assistant", "content": staff_message("ana", "Hi, Ana here.")} and banner["visible"]
     *_, (_, _, fresh, _) = other.respond_and_remember("hello", [], None, saved)  # "New conversation" emptied the chat
     assert fresh != session_id
+
+
+def test_a_page_the_server_has_no_state_for_stores_thumbs_and_comments_on_its_conversation(assistant) -> None:
+    """As messages do, a thumb and its comment on a page the server has no state for (restarted, or the page
+    moved to another server) go to the conversation the browser keeps. Before, the thumb was refused ("Only the
+    assistant's answers can be rated.") and a comment was dropped without a word."""
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id, _) = page.respond_and_remember("How much does express shipping cost?", [], None)
+    saved = page.remember(session_id)
+    other = ChatPage(assistant.manager)  # the other server
+
+    turn, panel, *_ = other.rate(history, None, like(1, False), saved)
+    other.comment("I asked about Canada.", None, turn, saved)
+
+    assert (turn, panel["visible"]) == (1, True)
+    assert feedback_rows(assistant, session_id) == [(1, -1, None, "customer"), (1, None, "I asked about Canada.", "customer")]
+
+
+def test_a_thumb_that_is_refused_is_taken_off_again(assistant) -> None:
+    """A thumb on a staff reply is refused with a notice; the chat had already drawn it as given and kept it so,
+    though nothing was stored (until a reload). The refusal gives the thumb as clicked, and the next step
+    (``stored_thumbs``) the thumbs as stored: the chat redraws a thumb only when its value changes."""
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
+    page.rate(history, session_id, like(1, True))
+    assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")
+    history, *_ = page.poll(history, session_id)
+
+    with pytest.warns(UserWarning, match="can be rated"):
+        turn, panel, _, chat = page.rate(history, session_id, like(2, False))  # the staff reply
+
+    assert (turn, panel["visible"]) == (None, False)
+    assert chat["feedback_value"] == ["Like", "Dislike"]  # as the chat shows it, so that the next step redraws it
+    assert page.stored_thumbs(history, session_id)["feedback_value"] == ["Like", None]  # none on the staff reply
+    assert [row[:2] for row in feedback_rows(assistant, session_id)] == [(1, 1)]
