@@ -181,6 +181,24 @@ class ReviewPage:
         gr.Info(f"Saved your labels for turn {turn_no}.")
         return render_transcript(read_transcript(self.engine, session_id))
 
+    @database_errors_said
+    def turn_labels(self, session_id: str, turn_no: str | None, request: gr.Request) -> tuple[str, str, str, str]:
+        """The label form for a turn as this reviewer last saved it (answer, thumbs, correct intent, notes), or
+        empty. Given as a conversation is opened and a turn picked: the form kept the labels of the turn shown
+        before, so "Save labels" on another conversation gave it that one's "wrong", notes and intent."""
+        reviewer = getattr(request, "username", None) or "reviewer"  # as save_labels stores it
+        transcript = read_transcript(self.engine, session_id) if session_id and turn_no else None
+        view = next((v for v in transcript.turns if str(v.turn.turn_no) == str(turn_no)), None) if transcript else None
+        if view is None:
+            return "not judged", "none", "", ""
+        mine = [a for a in view.annotations if a.reviewer == reviewer]
+        ratings = [f.rating for f in view.feedback if f.source == "reviewer" and f.author == reviewer and f.rating]
+        thumbs = {1: "up", -1: "down"}.get(ratings[-1], "none") if ratings else "none"
+        if not mine:
+            return "not judged", thumbs, "", ""
+        verdict = {True: "right", False: "wrong"}.get(mine[-1].answer_correct, "not judged")  # type: ignore[arg-type]
+        return verdict, thumbs, mine[-1].correct_intent or "", mine[-1].notes or ""
+
     def _write(self, session_id: str, kind: str, suffix: str, text: str) -> str:
         folder = self.export_dir / kind
         folder.mkdir(parents=True, exist_ok=True)
@@ -358,11 +376,15 @@ class ReviewPage:
                     ).then(lambda: [None], None, [shown])
                     more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
                     back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
+                    label_form = [verdict, thumbs, correct_intent, notes]  # this reviewer's labels of the turn shown
                     table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
                         lambda sid: sid, [opened], [session_box]
-                    )
+                    ).then(self.turn_labels, [opened, turn_no], label_form)
                     for trigger in (open_button.click, session_box.submit):
-                        trigger(self.open_transcript, [session_box], [transcript, turn_no, opened])
+                        trigger(self.open_transcript, [session_box], [transcript, turn_no, opened]).then(
+                            self.turn_labels, [opened, turn_no], label_form
+                        )
+                    turn_no.input(self.turn_labels, [opened, turn_no], label_form)
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
                     as_test.click(self.to_conversation_test, [opened], [download])
                     as_example.click(self.to_training_examples, [opened], [download])
@@ -397,7 +419,9 @@ class ReviewPage:
                     self.knowledge_base.build_tab(page)
 
             page.load(self.refresh_choices, None, [intent, model])
-            page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox])
+            page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox]).then(
+                self.turn_labels, [opened, turn_no], label_form
+            )
         return page
 
 

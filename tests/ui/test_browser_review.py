@@ -297,3 +297,41 @@ def test_a_login_that_ends_while_the_page_is_open_is_said_and_the_typed_reply_is
         expect(note).to_have_count(0)
         assert fake_assistant.manager.tracker(waiting).agent == STAFF_USER
         browser.close()
+
+
+def test_the_label_form_follows_the_conversation_and_turn_shown(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """Before, the form kept the labels of the turn shown before: opening another conversation left "wrong", the
+    notes and the intent in it, under turn 1, and "Save labels" put them on that conversation."""
+    from playwright.sync_api import expect, sync_playwright
+
+    labelled = fake_assistant.manager.handle(None, "How long do password reset links work?").session_id
+    fake_assistant.manager.handle(labelled, "And after that?")
+    other = fake_assistant.manager.handle(None, "Do reset links work twice?").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        log_in_to_review(page, url)
+        notes = page.get_by_role("textbox", name="Notes")
+        intent = page.get_by_role("textbox", name="Correct intent (if wrong)")
+        page.locator("#review-list").get_by_text(labelled).last.click()
+        expect(page.locator("#review-transcript")).to_contain_text("And after that?", timeout=20_000)
+        page.get_by_role("radio", name="wrong").check()
+        intent.fill("password_reset")
+        notes.fill("cites the wrong part")
+        page.locator("#review-save").click()
+        expect(page.locator("#review-transcript")).to_contain_text("cites the wrong part", timeout=20_000)
+
+        page.locator("#review-list").get_by_text(other).last.click()
+        expect(page.locator("#review-transcript")).to_contain_text("Do reset links work twice?", timeout=20_000)
+        expect(notes).to_have_value("", timeout=10_000)
+        expect(intent).to_have_value("")
+        expect(page.get_by_role("radio", name="not judged")).to_be_checked()
+
+        page.locator("#review-list").get_by_text(labelled).last.click()  # its turn 1: ana's labels again
+        expect(notes).to_have_value("cites the wrong part", timeout=20_000)
+        expect(page.get_by_role("radio", name="wrong")).to_be_checked()
+        page.get_by_role("combobox", name="Turn").click()
+        page.locator('[role=option][aria-label="2"]:visible').click()
+        expect(notes).to_have_value("", timeout=10_000)
+        expect(page.get_by_role("radio", name="not judged")).to_be_checked()
+        browser.close()

@@ -242,6 +242,21 @@ def test_labels_and_reviewer_thumbs_are_saved(assistant: Assistant, review: Revi
     assert "ms<div><b>Feedback</b></div>" in html or "</ul><div><b>Feedback</b></div>" in html  # on a line of its own
 
 
+def test_the_label_form_shows_the_reviewers_own_labels_of_the_turn_shown_or_none(assistant: Assistant, review: ReviewPage) -> None:
+    first = assistant.manager.handle(None, "How long do password reset links work?").session_id
+    assistant.manager.handle(first, "thanks!")
+    other = assistant.manager.handle(None, "How long do password reset links work?").session_id
+    ana, bo = SimpleNamespace(username="ana"), SimpleNamespace(username="bo")
+    review.save_labels(first, "1", "right", "", "first try", "up", ana)
+    review.save_labels(first, "1", "wrong", "password_reset", "cites the wrong part", "none", ana)  # the later one counts
+
+    assert review.turn_labels(first, "1", ana) == ("wrong", "up", "password_reset", "cites the wrong part")
+    assert review.turn_labels(first, "2", ana) == ("not judged", "none", "", "")
+    assert review.turn_labels(other, "1", ana) == ("not judged", "none", "", "")
+    assert review.turn_labels(first, "1", bo) == ("not judged", "none", "", "")  # another reviewer's are in the transcript
+    assert review.turn_labels("", None, ana) == ("not judged", "none", "", "")
+
+
 def test_a_conversation_turned_into_a_test_passes_when_replayed(assistant: Assistant, review: ReviewPage) -> None:
     first = assistant.manager.handle(None, "How long do password reset links work?")
     assistant.manager.handle(first.session_id, "thanks!")
