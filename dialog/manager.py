@@ -467,6 +467,8 @@ class DialogManager:
                     value = reply_number(text, kind)
                 else:
                     value = reply_value(text)
+            elif value is None and slot == "date" and replies_to_a_question(understanding, text):  # the docs' book_repair(…, date: str)
+                value = coming_weekday(text, self.clock().date())
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
         return understanding

@@ -188,3 +188,20 @@ def test_a_number_slot_takes_the_number_in_the_reply_and_a_reply_without_one_cou
     assert (words.requested_slot, words.text) == ("bikes", f"How many bikes? {dialog.replies.ask_again}")
     assert (again.action, again.handoff) == ("handoff", True)  # the second reply without a number in a row
     assert number.text == "Booked 2 bike(s)."
+
+
+def test_the_docs_example_with_a_parameter_named_date_takes_a_weekday_too(assistant: Assistant) -> None:
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?"},
+                      texts={"booked": "Booked your {bike_model} for {date}."})
+    def book_repair(bike_model: str, date: str) -> ActionResult:  # docs/dialog.md, "Your own actions"
+        return ActionResult(Say("booked", bike_model=bike_model, date=date))
+
+    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=actions, clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "I want to book a repair")
+    dialog.handle(asked.session_id, "Trek Domane")
+    booked = dialog.handle(asked.session_id, "next monday")
+
+    assert booked.text == "Booked your Trek Domane for 2026-12-07."
