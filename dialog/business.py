@@ -128,12 +128,22 @@ class BusinessAction:
         return keys | {f"{self.name}.{name}": text for name, text in self.texts.items()}
 
     def reply(self, result: ActionResult, replies: Replies = DEFAULT_REPLIES) -> str:
-        """The text of ``result`` in the words of ``replies``; KeyError for a ``Say`` of a text the action
+        """The text of ``result`` in the words of ``replies``; ValueError for a ``Say`` of a text the action
         did not declare, or one without a value for a placeholder."""
         if isinstance(result.text, str):
             return result.text
         says = (result.text,) if isinstance(result.text, Say) else result.text
-        return " ".join(replies.text(f"{self.name}.{say.name}", self.texts[say.name], **say.values) for say in says)
+        return " ".join(self._say(say, replies) for say in says)
+
+    def _say(self, say: Say, replies: Replies) -> str:
+        """One ``Say`` in the words of ``replies``; ValueError naming the action, the text and what is missing."""
+        if say.name not in self.texts:
+            known = ", ".join(self.texts) or "none"
+            raise ValueError(f"business action {self.name} says {say.name!r}, a text it did not declare (texts=: {known})")
+        try:
+            return replies.text(f"{self.name}.{say.name}", self.texts[say.name], **say.values)
+        except KeyError as missing:
+            raise ValueError(f"business action {self.name}: text {say.name!r} needs a value for {{{missing.args[0]}}}") from None
 
     def prompt(self, slot: SlotParameter, replies: Replies = DEFAULT_REPLIES) -> str:
         """The question for ``slot``: the team's ``ACTION.SLOT`` text, else the parameter's prompt."""

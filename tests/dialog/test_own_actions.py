@@ -205,3 +205,22 @@ def test_the_docs_example_with_a_parameter_named_date_takes_a_weekday_too(assist
     booked = dialog.handle(asked.session_id, "next monday")
 
     assert booked.text == "Booked your Trek Domane for 2026-12-07."
+
+
+def test_a_say_the_action_cannot_fill_is_named_in_the_decision_record(assistant: Assistant) -> None:
+    # the record said only "(KeyError: 'day')" or "(KeyError: 'bookd')"
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"], texts={"booked": "Booked your {bike_model} for {day}."})
+    def book_repair(bike_model: str) -> ActionResult:
+        return ActionResult(Say("booked", bike_model=bike_model) if bike_model != "typo" else Say("bookd"))
+
+    intents = Understander(Guesses({"book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=actions)
+    reasons = []
+    for bike in ("Brompton", "typo"):
+        asked = dialog.handle(None, "book a repair")
+        reasons.append(dialog.handle(asked.session_id, bike).reason)
+
+    assert "business action book_repair: text 'booked' needs a value for {day}" in reasons[0]
+    assert "business action book_repair says 'bookd', a text it did not declare (texts=: booked)" in reasons[1]
