@@ -71,9 +71,10 @@ def build_analytics(
     # days as dates: a time axis with a few readable ticks (as text, each of 90 days was a label, all overlapping)
     volume["day"] = pd.to_datetime(volume["day"])
     latency = analytics.latency_percentiles(engine, since, until)
+    # each value with its unit: under one "ms" column the count of turns read as 25 ms
     latency_table = pd.DataFrame(
-        [["turns", latency.turns], ["p50", _round(latency.p50_ms)], ["p95", _round(latency.p95_ms)]],
-        columns=["Latency", "ms"],
+        [["Turns timed", str(latency.turns)], ["p50", _milliseconds(latency.p50_ms)], ["p95", _milliseconds(latency.p95_ms)]],
+        columns=["Latency", "Value"],
     )
     intents = pd.DataFrame(
         [(i.intent, i.turns) for i in analytics.top_intents(engine, since, until, limit=10)], columns=["intent", "turns"]
@@ -87,5 +88,5 @@ def build_analytics(
     return {"rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "unanswered": unanswered}
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _milliseconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} ms"

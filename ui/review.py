@@ -402,7 +402,7 @@ class ReviewPage:
                         with gr.Row():
                             # bars from zero: a line of one day's data draws nothing
                             volume = gr.BarPlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume", y_lim=[0, None])
-                            latency = gr.Dataframe(label="Latency (ms)", interactive=False)
+                            latency = gr.Dataframe(label="Latency", interactive=False)
                         with gr.Row():
                             intents_plot = gr.BarPlot(
                                 x="intent", y="turns", label="Top intents", sort="-y", y_lim=[0, None], x_label_angle=-40

@@ -304,7 +304,8 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     # a time axis with readable ticks, bars as amounts: 90 days as text were 90 overlapping labels, and
     # PostgreSQL's Decimal sums were drawn as categories
     assert pd.api.types.is_datetime64_any_dtype(volume["day"]) and pd.api.types.is_integer_dtype(volume["turns"])
-    assert dict(zip(latency["Latency"], latency["ms"]))["turns"] == 2
+    timed = dict(zip(latency["Latency"], latency["Value"]))  # each with its unit: the count read as "2 ms"
+    assert timed["Turns timed"] == "2" and timed["p50"].endswith(" ms") and timed["p95"].endswith(" ms")
     assert set(intents["intent"]) == {"question", "human"}
 
 
