@@ -66,10 +66,12 @@ def render_turn(view: TurnView) -> str:
         f"{', intent ' + _escape(a.correct_intent) if a.correct_intent else ''}{' — ' + _escape(a.notes) if a.notes else ''}</li>"
         for a in view.annotations
     )
+    # a turn the assistant did not answer (relayed to the person who has the conversation) said "assistant" and nothing
+    answer = answer_html(turn.answer) if turn.answer else '<span class="record">(no reply from the assistant)</span>'
     return (
         f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
         f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
-        f'<div><span class="who">assistant</span><span class="text">{answer_html(turn.answer)}</span></div>'
+        f'<div><span class="who">assistant</span><span class="text">{answer}</span></div>'
         f'<div class="record">{_escape(utc_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
         f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b> — {_escape(turn.reason)}<br>"
         f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"

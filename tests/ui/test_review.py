@@ -489,6 +489,18 @@ def test_an_inbox_reply_to_a_conversation_handed_back_meanwhile_is_refused_not_a
     assert assistant.manager.handle(session_id, "How long do password reset links work?").action == "answer"
 
 
+def test_a_customer_message_relayed_to_staff_says_the_assistant_did_not_reply(assistant: Assistant) -> None:
+    """It showed "assistant" followed by nothing, under each message a customer wrote once staff had replied."""
+    session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
+    assistant.manager.reply_as_staff(session_id, "Ana here.", author="ana")
+    assistant.manager.handle(session_id, "Are you there?")  # relayed, and not acknowledged: staff have written
+
+    html = render_transcript(read_transcript(assistant.store.engine, session_id))
+
+    assert html.count("(no reply from the assistant)") == 1
+    assert html.index("Are you there?") < html.index("(no reply from the assistant)")
+
+
 def test_the_inbox_refresh_replaces_the_transcript_only_when_it_changed(assistant: Assistant, review: ReviewPage) -> None:
     review.manager = assistant.manager
     session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
