@@ -321,11 +321,13 @@ class DialogManager:
         step = time.perf_counter()
         understanding = self._understand(tracker, text)
         query, only_doc, forced, prefer_docs, focus, context = text, None, None, (), None, None
+        said = text  # what the policies read
         asked, choice = tracker.clarification, option_named(tracker.clarification, text)
         if choice is None and tracker.chosen_option is not None:  # "and the other one?" after a pick of two
             asked, choice = tracker.chosen_option[0], other_option(tracker.chosen_option, text)
         if choice is not None and asked is not None:
             understanding, query, only_doc, forced = self._resolve(asked, choice, understanding)
+            said = asked.options[choice]  # "2" is read as the option it names, as a click on its button sends it
         elif asked is not None and asked.kind == "passage" and _BOTH.match(text):  # "both": answered from every option's article
             query, prefer_docs = asked.query, asked.values
             forced = Prediction("answer", 1.0, f"the customer asked for all of {', '.join(asked.values)}", 0)
@@ -351,7 +353,7 @@ class DialogManager:
         if self.relay_to_person and tracker.with_person:
             prediction = Prediction("relay", 1.0, "a person has the conversation")
         else:
-            prediction = forced or choose([policy.predict(tracker, understanding, text) for policy in self.policies])
+            prediction = forced or choose([policy.predict(tracker, understanding, said) for policy in self.policies])
         timings["understanding_ms"] = (time.perf_counter() - step) * 1000
         new_events: list[Event] = [
             UserMessage(text=text),

@@ -224,3 +224,29 @@ def test_a_say_the_action_cannot_fill_is_named_in_the_decision_record(assistant:
 
     assert "business action book_repair: text 'booked' needs a value for {day}" in reasons[0]
     assert "business action book_repair says 'bookd', a text it did not declare (texts=: booked)" in reasons[1]
+
+
+class Torn:
+    """Reads "broken" as book_repair, a little ahead of return_item: close enough to ask which."""
+
+    name = "torn"
+
+    def understand(self, text: str) -> Understanding:
+        if "broken" in text:
+            return Understanding("book_repair", 0.45, ranking=(("book_repair", 0.45), ("return_item", 0.40)), source="classifier")
+        return Understanding("question", 0.5, source="classifier")
+
+
+def test_an_intent_option_picked_by_its_number_is_taken_as_a_click_on_it(assistant: Assistant) -> None:
+    # "2" for "Return an item" (an intent without a business action) was "the message has no words to
+    # understand": the fallback, a failed turn, and the next unanswered question handed the customer off
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=Understander(Torn()), actions=workshop())
+    asked = dialog.handle(None, "my bike arrived broken")
+    picked = dialog.handle(asked.session_id, "2")
+    other = dialog.handle(None, "my bike arrived broken")
+    booking = dialog.handle(other.session_id, "1")
+
+    assert (asked.action, asked.options) == ("clarify", ["Book repair", "Return an item"])
+    assert (picked.action, picked.intent) == ("answer", "return_item")
+    assert picked.query == "my bike arrived broken (Return an item)"
+    assert (booking.action, booking.requested_slot) == ("business", "bike_model")
