@@ -179,8 +179,11 @@ def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> 
 
 
 def answer_types(question: str) -> list[str]:
-    """The kinds of answer the question asks for, e.g. ``["duration"]`` for "how long ...?"."""
-    return [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
+    """The kinds of answer the question asks for, e.g. ``["duration"]`` for "how long ...?". A list only when
+    nothing more precise is asked: "What are your opening hours?" wants times, and a sentence that introduces a
+    list ("Outside opening hours you can still:") is no answer to it."""
+    asked = [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
+    return asked if asked == ["list"] else [name for name in asked if name != "list"]
 
 
 def question_parts(question: str) -> list[str]:

@@ -112,6 +112,15 @@ def test_the_answer_type_picks_the_sentence_with_a_duration() -> None:
     )
 
 
+def test_a_list_is_the_answer_type_only_when_nothing_more_precise_is_asked() -> None:
+    """"What are your opening hours?" asked for times and for a list both, so a sentence that introduces a list
+    ("Outside our hours you can still:") got the same bonus as the one with the hours."""
+    assert answer_types("What are your opening hours?") == ["time"]
+    assert answer_types("What are the fees?") == ["price"]
+    assert answer_types("What are the options?") == ["list"]
+    assert answer_types("Which currencies do you accept?") == ["list"]
+
+
 def test_a_follow_up_answers_its_own_words_too() -> None:
     passages = ["Standard shipping costs $4.95 in the US.", "Shipping within the United States costs:\n- Standard: $4.95\n- Express: $12.95"]
     answer = ExtractiveAnswerer(HashEmbedder()).answer("How much does standard shipping cost: express?", passages, focus="what about express?")
