@@ -298,6 +298,16 @@ class KnowledgeBaseAdmin:
                 lines.append(f"Its file {source} is still there: delete it too, or a re-index adds it back.")
         return " ".join(lines)
 
+    def ask_removal(self, doc_id: str) -> tuple[Any, str, str]:
+        """The question before a removal (shown with a confirm and a cancel button) and the id it is about. One click
+        on "Remove document" removed at once, and an uploaded file, the server's only copy of it, went with it."""
+        doc_id = (doc_id or "").strip()
+        if not doc_id:
+            raise refusal("Pick a document first.")
+        shown = _MARKDOWN.sub(r"\\\1", doc_id)  # as typed, not as formatting
+        question = f"Remove **{shown}** from the index? Its answers stop using it; an uploaded file is deleted with its last document."
+        return gr.update(visible=True), question, doc_id
+
     def select_document(self, table: pd.DataFrame, event: gr.SelectData) -> str:
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
         return str(table.iloc[row]["Document"])
@@ -316,6 +326,13 @@ class KnowledgeBaseAdmin:
                     reindex = gr.Button("Re-index everything", elem_id="kb-reindex")
                     doc_id = gr.Textbox(label="Document id to remove", elem_id="kb-doc-id")
                     remove = gr.Button("Remove document", variant="stop", elem_id="kb-remove")
+            with gr.Group(visible=False, elem_id="kb-confirm") as confirm:  # a removal is asked about first
+                question = gr.Markdown(elem_id="kb-confirm-question")
+                with gr.Row():
+                    confirmed = gr.Button("Yes, remove it", variant="stop", elem_id="kb-confirm-remove")
+                    cancel = gr.Button("Cancel", elem_id="kb-confirm-cancel")
+            # the id asked about, whatever the box holds by the time the answer comes (in the page, as the Inbox's open id)
+            pending = gr.Textbox("", visible=False, elem_id="kb-confirm-id")
             outcome = gr.Markdown(elem_id="kb-outcome")
             with gr.Column(elem_id="kb-documents"):  # the search runs here: the table holds at most LISTED_ROWS of thousands
                 find = gr.Textbox(
@@ -332,6 +349,10 @@ class KnowledgeBaseAdmin:
 
             then_refresh(add.click(self.upload_from_browser, [files], [outcome]))
             then_refresh(reindex.click(self.reindex, None, [outcome]))
-            then_refresh(remove.click(self.remove, [doc_id], [outcome]))
+            remove.click(self.ask_removal, [doc_id], [confirm, question, pending])
+            cancel.click(lambda: (gr.update(visible=False), ""), None, [confirm, pending])
+            then_refresh(
+                confirmed.click(lambda: gr.update(visible=False), None, [confirm]).then(self.remove, [pending], [outcome])
+            )
             documents.select(self.select_document, [documents], [doc_id])
             page.load(self.status, [find], [summary, documents])

@@ -36,3 +36,33 @@ def test_the_documents_table_finds_a_document_by_a_word_of_its_id(fake_assistant
         table.get_by_role("gridcell", name="topics/warranty-claims").click()  # fills the id to remove
         expect(page.get_by_label("Document id to remove")).to_have_value("topics/warranty-claims", timeout=10_000)
         browser.close()
+
+
+def test_a_document_is_removed_only_once_the_removal_is_confirmed(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """One click on "Remove document" removed it at once, and an uploaded file (the server's only copy) with it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    def documents() -> dict:  # the index as the server has it now
+        return fake_assistant.retriever.index.documents
+
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+        page.get_by_role("tab", name="Knowledge base").click()
+        table = page.get_by_role("grid", name="Documents in the index")
+        table.get_by_role("gridcell", name="accounts/reset-password").click(timeout=20_000)
+        expect(page.get_by_label("Document id to remove")).to_have_value("accounts/reset-password", timeout=10_000)
+
+        page.locator("#kb-remove").click()
+        expect(page.locator("#kb-confirm-question")).to_contain_text("Remove accounts/reset-password from the index?", timeout=10_000)
+        page.locator("#kb-confirm-cancel").click()
+        expect(page.locator("#kb-confirm-question")).to_be_hidden(timeout=10_000)
+        assert "accounts/reset-password" in documents()
+
+        page.locator("#kb-remove").click()
+        page.locator("#kb-confirm-remove").click(timeout=10_000)
+        expect(page.locator("#kb-outcome")).to_contain_text("Removed accounts/reset-password", timeout=20_000)
+        expect(page.locator("#kb-confirm-question")).to_be_hidden()
+        assert "accounts/reset-password" not in documents()
+        browser.close()
