@@ -196,6 +196,8 @@ class DialogManager:
         self.handoff_after_failures = handoff_after_failures
         self.relay_to_person = relay_to_person
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        # the business actions' slots: a message's value for one is kept (a request's "for Dec 28" as the day)
+        self._parameters = frozenset(p.name for a in self.actions.actions.values() for p in a.parameters)
         self.slot_memory = SlotMemory()  # slot values the log keeps redacted, for this conversation's next turns
         self.replies = replies or answer_action.replies  # the fixed replies (dialog.replies), by default the answer's
 
@@ -346,7 +348,7 @@ class DialogManager:
         slot_events = [
             SlotSet(name=name, value=value)
             for name, value in understanding.entities.items()
-            if (name in SLOT_NAMES or name == asked_for) and tracker.slots.get(name) != value
+            if (name in SLOT_NAMES or name == asked_for or name in self._parameters) and tracker.slots.get(name) != value
         ]
         # a value the log keeps redacted ("[EMAIL]") comes back from this process's memory while it has it
         slots = self.slot_memory.fill(session_id, {**tracker.slots, **{e.name: e.value for e in slot_events}})
@@ -473,7 +475,21 @@ class DialogManager:
                 value = coming_weekday(text, self.clock().date())
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
-        return understanding
+        return self._named_day(tracker, understanding)
+
+    def _named_day(self, tracker: Tracker, understanding: Understanding) -> Understanding:
+        """The date in a request for a business action ("book a repair for Dec 28"), or in a correction right after
+        it ran ("sorry, I meant Dec 30"), as the value of its one ``date`` parameter of another name (``day``): the
+        extractor fills only a parameter named ``date``, so the day was asked for again, and a corrected one searched."""
+        date_found = understanding.entities.get("date")
+        ran = tracker.last_business_action if tracker.last_action == "business" else None
+        action = self.actions.for_intent(understanding.intent) or (self.actions.get(ran) if ran else None)
+        if action is None or date_found is None:
+            return understanding
+        days = [p.name for p in action.parameters if p.type is date and p.name not in SLOT_NAMES]
+        if len(days) != 1 or days[0] in understanding.entities:
+            return understanding
+        return replace(understanding, entities={**understanding.entities, days[0]: date_found})
 
     def _slot_type(self, action_name: str, slot: str) -> type | None:
         """The type of the business action's parameter ``slot``: a ``date`` is filled from the date found in the

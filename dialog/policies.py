@@ -30,6 +30,7 @@ from typing import Protocol
 from dialog.business import BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
+from dialog.nlu.entities import without_dates
 from dialog.nlu.rules import has_words, introduces_values, is_frustrated, without_values
 from dialog.rewrite import is_follow_up, is_short, names_a_topic
 from dialog.replies import SMALL_TALK_INTENTS
@@ -145,7 +146,7 @@ class BusinessActionPolicy:
         NW-20481738?"): that action again, with the new value."""
         name = tracker.last_business_action
         action = self.actions.get(name) if name is not None and tracker.last_action == "business" else None
-        words = without_values(text)
+        words = without_values(without_dates(text))
         if action is None or not (is_short(words) or is_follow_up(words) or not names_a_topic(words)):
             return None
         changed = next(

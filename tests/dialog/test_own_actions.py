@@ -250,3 +250,17 @@ def test_an_intent_option_picked_by_its_number_is_taken_as_a_click_on_it(assista
     assert (picked.action, picked.intent) == ("answer", "return_item")
     assert picked.query == "my bike arrived broken (Return an item)"
     assert (booking.action, booking.requested_slot) == ("business", "bike_model")
+
+
+def test_the_day_named_in_the_request_or_in_a_correction_is_the_days_value(assistant: Assistant) -> None:
+    # "book a repair for Dec 28" was asked "Which day?" after the bike; "sorry, I meant Dec 30" right after the
+    # booking was searched in the help centre ("Dec" read as a topic), and the booking stayed on the 28th
+    intents = Understander(Guesses({"book a repair for Dec 28": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "book a repair for Dec 28")
+    booked = dialog.handle(asked.session_id, "Trek")
+    moved = dialog.handle(asked.session_id, "sorry, I meant Dec 30")
+
+    assert (asked.requested_slot, asked.slots["day"]) == ("bike_model", "2026-12-28")
+    assert booked.text == "Booked your Trek for 2026-12-28."
+    assert (moved.action, moved.text) == ("business", "Booked your Trek for 2026-12-30.")
