@@ -83,15 +83,17 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi)\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
         + HELP_REQUEST, re.IGNORECASE
     ),
+    # also after thanks ("thanks, bye!", "thank you for your help, goodbye"): the customer is leaving
+    "goodbye": re.compile(
+        r"^\s*(?:(?:thanks?|thank you|thx|cheers|danke(?: ?schön| sehr)?|vielen dank)\b[^?\d@]{0,30}?[\s,!.]+)?"
+        r"(bye|goodbye|see you|that'?s all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
+        r"schönen tag(?: noch)?|das (?:war'?s|wäre alles))(?=$|[\s!.,])[^?\d@]{0,20}$",
+        re.IGNORECASE,
+    ),
     # a few more words, but no question and no value: "thanks, where's my order?" asks for something
     "thanks": re.compile(
         r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?|danke(?: ?schön| sehr)?|vielen dank|herzlichen dank|besten dank)\b"
         r"[^?\d@]{0,30}$",
-        re.IGNORECASE,
-    ),
-    "goodbye": re.compile(
-        r"^\s*(bye|goodbye|see you|that'?s all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
-        r"schönen tag(?: noch)?|das (?:war'?s|wäre alles))(?=$|[\s!.,])[^?\d@]{0,20}$",
         re.IGNORECASE,
     ),
     "affirm": re.compile(

@@ -42,6 +42,7 @@ RULES = BusinessRules(
         ("Kann ich mit einem Menschen reden?", "human"),
         ("Bist du ein Bot?", "bot_challenge"),
         ("Ähm", "filler"),
+        ("Danke, tschüss!", "goodbye"),
         ("Bist du noch da?", "filler"),
         ("Ist da jemand?", "filler"),
         ("Wo ist meine Bestellung?", "order_status"),
@@ -97,6 +98,12 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         ("hi, my name is tom and i ordered a kettle last week, where is it", "order_status"),
         ("I ordered the fan, where is it?", "order_status"),
         ("I ordered the wrong size, where is it explained how to exchange?", "question"),
+        # thanks on the way out is a goodbye ("You're welcome! Is there anything else …?" answered a customer leaving)
+        ("thanks bye", "goodbye"),
+        ("thank you for your help, goodbye!", "goodbye"),
+        ("thanks, that's all", "goodbye"),
+        ("thanks for your help", "thanks"),
+        ("bye, thanks!", "goodbye"),
         # a sound or a check-in asks nothing: it was searched, declined and a person offered
         ("hmm", "filler"),
         ("Hmmm...", "filler"),
