@@ -333,6 +333,8 @@ class ChatPage:
         continued = bool(session_id) and first.session_id == session_id
         if session_id and not continued:  # the old conversation is gone: show only the new one
             history = []
+        if not continued and self.per_session is not None:  # a new conversation's first message, counted once it has an id
+            self.per_session.take(first.session_id)
         session_id = first.session_id
         history.append(asked)
         history.append({"role": "assistant", "content": first.text})

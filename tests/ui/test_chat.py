@@ -419,8 +419,7 @@ def test_messages_over_the_rate_limit_stay_in_the_box_with_a_warning(assistant, 
 
     warnings: list[str] = []
     monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
-    # a conversation's first message has no session id yet: the limit counts from the second
-    page = ChatPage(assistant.manager, per_ip=None, per_session=Rate.parse("1/minute"))
+    page = ChatPage(assistant.manager, per_ip=None, per_session=Rate.parse("2/minute"))
     *_, (history, _, session_id) = page.respond("hello", [], None)
     *_, (history, _, _) = page.respond("How much does express shipping cost?", history, session_id)
     assert len(history) == 4 and not warnings
@@ -428,8 +427,25 @@ def test_messages_over_the_rate_limit_stay_in_the_box_with_a_warning(assistant, 
     *_, (after, box, same) = page.respond("and how long does it take?", history, session_id)
 
     assert after == history and box == "and how long does it take?" and same == session_id
-    assert warnings and "Too many messages in this conversation" in warnings[0] and "1 per minute" in warnings[0]
+    assert warnings and "Too many messages in this conversation" in warnings[0] and "2 per minute" in warnings[0]
     assert assistant.manager.tracker(session_id).turn_count == 2  # nothing was sent to the dialog
+
+
+def test_a_new_conversations_first_message_counts_against_its_limit(assistant, monkeypatch) -> None:
+    """The first message has no conversation id to count under before it is sent: it went uncounted, so the chat
+    page let one message more through in a conversation's first period than the limit (and the API) allows."""
+    from assistant.api_security import Rate
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
+    page = ChatPage(assistant.manager, per_ip=None, per_session=Rate.parse("1/minute"))
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+
+    *_, (after, box, _) = page.respond("How much does express shipping cost?", history, session_id)
+
+    assert box == "How much does express shipping cost?" and after == history
+    assert warnings and "Too many messages in this conversation" in warnings[0]
+    assert assistant.manager.tracker(session_id).turn_count == 1
 
 
 def test_the_address_limit_counts_messages_from_one_client(assistant, monkeypatch) -> None:
@@ -581,7 +597,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
     notices: list[tuple[str, str]] = []
     monkeypatch.setattr(gr, "Warning", lambda message, title: notices.append((title, message)))
     monkeypatch.setattr(gr, "Info", lambda message, title: notices.append((title, message)))
-    page = ChatPage(german.manager, per_session=Rate.parse("1/minute"))  # the first message has no session id yet
+    page = ChatPage(german.manager, per_session=Rate.parse("2/minute"))  # the question and the handoff request
 
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
     assert "**Quellen**" in history[-1]["content"] and "**Sources**" not in history[-1]["content"]
@@ -599,7 +615,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
 
     assert notices == [
         ("Hinweis", "Sie schreiben mit dem Assistenten."),
-        ("Hinweis", "Zu viele Nachrichten. Bitte warten Sie 60 Sekunde(n)."),
+        ("Hinweis", "Zu viele Nachrichten. Bitte warten Sie 30 Sekunde(n)."),
     ]
     assert box == "Noch eine Frage"
 
