@@ -185,6 +185,19 @@ def test_the_command_prints_a_table_and_fails_on_a_failing_script(runner, assist
     assert assistant.store.session_count() == 0  # the tests ran in memory, not in the conversation log
 
 
+def test_a_message_the_assistant_refuses_fails_its_test_and_the_others_run(runner, assistant, tmp_path: Path) -> None:
+    # an empty message stopped the whole run with "Error: Please type a question: the message is empty.", naming no file
+    scripts = tmp_path / "scripts"
+    write_script(scripts, "a-empty", [{"user": " ", "expect": {"action": "fallback"}}])
+    write_script(scripts, "b-greeting", [{"user": "hello", "expect": {"action": "small_talk"}}])
+
+    result = invoke(runner, "test", "conversations", str(scripts))
+
+    assert result.exit_code == 1, result.output
+    assert "turn 1: the assistant refuses the message: Please type a question: the message is empty." in flat(result.output)
+    assert "1 of 2 conversation test(s) passed." in flat(result.output)
+
+
 def test_the_command_says_which_test_runs_on_a_terminal(runner, assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo suite ran for minutes on a CPU with nothing on the screen until the table at the end."""
     import io
