@@ -103,9 +103,10 @@ def render_transcript(transcript: Transcript | None) -> str:
         f"<h2>Conversation <code>{_escape(session.id)}</code></h2>"
         f"<p>{_escape(session.channel)} · started {_escape(utc_time(session.created_at))} · {len(transcript.turns)} turn(s)</p>"
     )
-    if not transcript.turns:
-        return head + "<p>No turns yet.</p>"
-    parts = [render_staff_entry(entry) for entry in transcript.staff_after(0)]
+    # before the first turn: a handoff through the API (a "contact us" button) and staff replies, shown also when the
+    # customer has written nothing (they were left out then: staff could not see their own reply in the Inbox)
+    parts = ["<p>No turns yet.</p>"] if not transcript.turns else []
+    parts += [render_staff_entry(entry) for entry in transcript.staff_after(0)]
     for position, view in enumerate(transcript.turns, start=1):
         parts.append(render_turn(view))
         parts += [render_staff_entry(entry) for entry in transcript.staff_after(view.turn.turn_no or position)]

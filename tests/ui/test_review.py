@@ -501,6 +501,20 @@ def test_a_customer_message_relayed_to_staff_says_the_assistant_did_not_reply(as
     assert html.index("Are you there?") < html.index("(no reply from the assistant)")
 
 
+def test_a_conversation_handed_off_before_its_first_message_shows_the_handoff_and_staff_replies(assistant: Assistant) -> None:
+    """A conversation handed to a person through the API before the customer wrote ("contact us") showed only
+    "No turns yet.": neither why it was handed off nor the replies staff sent in it."""
+    session_id = assistant.manager.start_session("api")
+    assistant.manager.request_handoff(session_id, reason="Contact us button")
+    assistant.manager.reply_as_staff(session_id, "Hi, Ana here. How can I help?", author="ana")
+
+    html = render_transcript(read_transcript(assistant.store.engine, session_id))
+
+    assert "No turns yet." in html
+    assert html.index("Contact us button") < html.index("Hi, Ana here. How can I help?")
+    assert "ana · staff" in html
+
+
 def test_the_inbox_refresh_replaces_the_transcript_only_when_it_changed(assistant: Assistant, review: ReviewPage) -> None:
     review.manager = assistant.manager
     session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
