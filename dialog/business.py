@@ -210,9 +210,14 @@ class BusinessActions:
                 dict(texts or {}),
             )
             # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot
-            clash = sorted({p.name for p in action.parameters} & set(action.texts))
+            slots = [p.name for p in action.parameters]
+            clash = sorted(set(slots) & set(action.texts))
             if clash:
                 raise ValueError(f"business action {action.name}: texts {clash} have the names of slots (replies file keys must differ)")
+            # a misspelt prompt's key would leave the slot with the made-up "What is the bike model?"
+            stray = sorted(set(action.prompts) - set(slots))
+            if stray:
+                raise ValueError(f"business action {action.name}: prompts for {stray}, which are not its parameters ({', '.join(slots) or 'none'})")
             self.actions[action.name] = action
             return function
 

@@ -3,7 +3,10 @@ whole turns through the DialogManager, stored in the SQL conversation log as a s
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
+
+import pytest
 
 from assistant.app import Assistant
 from dialog.business import ActionResult, BusinessActions, Say, demo_actions
@@ -264,3 +267,16 @@ def test_the_day_named_in_the_request_or_in_a_correction_is_the_days_value(assis
     assert (asked.requested_slot, asked.slots["day"]) == ("bike_model", "2026-12-28")
     assert booked.text == "Booked your Trek for 2026-12-28."
     assert (moved.action, moved.text) == ("business", "Booked your Trek for 2026-12-30.")
+
+
+def test_a_prompt_for_a_slot_the_action_does_not_take_is_refused_at_registration() -> None:
+    # a misspelt key was ignored: the customer read the made-up "What is the bike model?"
+    actions = BusinessActions()
+    expected = "business action book_repair: prompts for ['bike_modle'], which are not its parameters (bike_model)"
+
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        @actions.register(intents=["book_repair"], prompts={"bike_modle": "Which bike is it?"})
+        def book_repair(bike_model: str) -> ActionResult:
+            return ActionResult("Booked.")
+
+    assert actions.get("book_repair") is None
