@@ -197,7 +197,7 @@ class BusinessActions:
     def register(
         self,
         name: str | None = None,
-        intents: Iterable[str] = (),
+        intents: str | Iterable[str] = (),
         prompts: Mapping[str, str] | None = None,
         texts: Mapping[str, str] | None = None,
     ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
@@ -205,8 +205,9 @@ class BusinessActions:
         ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name."""
 
         def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
+            triggers = (intents,) if isinstance(intents, str) else tuple(intents)  # intents="book_repair": one, not 11 letters
             action = BusinessAction(
-                name or function.__name__, function, tuple(intents), dict(prompts or {}), inspect.getdoc(function) or "",
+                name or function.__name__, function, triggers, dict(prompts or {}), inspect.getdoc(function) or "",
                 dict(texts or {}),
             )
             # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot

@@ -280,3 +280,13 @@ def test_a_prompt_for_a_slot_the_action_does_not_take_is_refused_at_registration
             return ActionResult("Booked.")
 
     assert actions.get("book_repair") is None
+
+
+def test_one_intent_given_as_a_text_is_that_intent_not_its_letters() -> None:
+    actions = BusinessActions()
+
+    @actions.register(intents="book_repair")
+    def book_repair(bike_model: str) -> ActionResult:
+        return ActionResult("Booked.")
+
+    assert actions.intents() == {"book_repair"}  # was {"b", "o", "k", "_", "r", "e", "p", "a", "i"}
