@@ -239,10 +239,13 @@ def replies_to_a_question(understanding: Understanding, text: str) -> bool:
 _LEAD_IN = re.compile(r"^(?:(?:it['’]?s|it\s+is|that['’]?s|that\s+is|this\s+is|my|our|a|an|the)\s+)+", re.IGNORECASE)
 
 
-def reply_value(text: str) -> str:
+def reply_value(text: str) -> str | None:
     """The value a reply to a question for a slot gives, without the words that only lead up to it and the
     full stop after it ("It's a Trek Domane." -> "Trek Domane"), so that "Booked your {bike_model}" reads
-    "Booked your Trek Domane"; the reply as it is when nothing else is left."""
+    "Booked your Trek Domane"; the reply as it is when nothing else is left; None for a reply without a letter
+    or digit ("🤷", "???": no value, asked again rather than booked as "your 🤷")."""
+    if not re.search(r"[^\W_]", text):
+        return None
     value = _LEAD_IN.sub("", text.strip()).rstrip(" .!")
     return value or text.strip()
 

@@ -290,3 +290,15 @@ def test_one_intent_given_as_a_text_is_that_intent_not_its_letters() -> None:
         return ActionResult("Booked.")
 
     assert actions.intents() == {"book_repair"}  # was {"b", "o", "k", "_", "r", "e", "p", "a", "i"}
+
+
+def test_a_reply_of_only_symbols_or_emoji_is_no_value_for_a_free_text_slot(assistant: Assistant) -> None:
+    # "🤷" to "Which bike is it?" was the bike: "Booked your 🤷 for …"
+    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "I want to book a repair")
+    shrug = dialog.handle(asked.session_id, "🤷")
+    bike = dialog.handle(asked.session_id, "🚲 Brompton")
+
+    assert (shrug.action, shrug.requested_slot, shrug.text) == ("business", "bike_model", f"Which bike is it? {dialog.replies.ask_again}")
+    assert "bike_model" not in shrug.slots and bike.slots["bike_model"] == "🚲 Brompton"
