@@ -226,13 +226,18 @@ def _looks_like_a_question(text: str) -> bool:
     return "?" in text or bool(_QUESTION_START.match(text)) or len(text.split()) >= 8
 
 
+_EXTRACTED = ("order_number", "email", "phone", "amount")  # values of another kind than a free text (dialog.nlu.entities)
+
+
 def replies_to_a_question(understanding: Understanding, text: str) -> bool:
     """Whether the message reads as a reply to the bot's question for a slot ("Trail 29er", "the blue one"),
     not a new request, a question, a request for a person, a "never mind", an "I don't know", or anything
     a keyword rule recognises ("check my order")."""
     by_rule = understanding.source == "rules" and understanding.intent != "question"
     gives_a_value = not _looks_like_a_question(text) and not _NO_VALUE.match(text)
-    return not by_rule and _names_no_steering_intent(understanding) and gives_a_value
+    # "my email is jane@example.com" to "Which bike is it?": a value of another kind, not the bike
+    other_values = introduces_values(text) and any(name in understanding.entities for name in _EXTRACTED)
+    return not by_rule and _names_no_steering_intent(understanding) and gives_a_value and not other_values
 
 
 # the words that only lead up to a value in a reply: "it's a Trek Domane", "my Brompton", "the blue one"

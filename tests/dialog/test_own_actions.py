@@ -302,3 +302,16 @@ def test_a_reply_of_only_symbols_or_emoji_is_no_value_for_a_free_text_slot(assis
 
     assert (shrug.action, shrug.requested_slot, shrug.text) == ("business", "bike_model", f"Which bike is it? {dialog.replies.ask_again}")
     assert "bike_model" not in shrug.slots and bike.slots["bike_model"] == "🚲 Brompton"
+
+
+def test_an_e_mail_address_or_order_number_in_reply_to_a_free_text_question_is_not_its_value(assistant: Assistant) -> None:
+    # "my email is jane.doe@example.com" to "Which bike is it?" was the bike: "Booked your email is jane.doe@… for …"
+    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "I want to book a repair")
+    email = dialog.handle(asked.session_id, "my email is jane.doe@example.com")
+    bike = dialog.handle(asked.session_id, "a 29er")
+
+    assert (email.requested_slot, email.text) == ("bike_model", "Which bike is it?")  # asked again
+    assert email.slots == {"email": "jane.doe@example.com"}
+    assert bike.slots["bike_model"] == "29er"  # digits in a bike's name are still a bike
