@@ -37,6 +37,10 @@ HANDOFF_REQUEST = DEFAULT_REPLIES.handoff_request
 POLL_SECONDS = 3  # while a person has the conversation, how often the page looks for their replies
 IDLE_POLL_SECONDS = 15  # otherwise (staff may take a conversation over without a handoff)
 MAX_OPTIONS = 4  # buttons for a clarifying question's choices
+# A customer's events: no spinner, and not one call at a time. Gradio runs an event's calls one after another
+# unless told otherwise, so every customer's message waited while another's was answered (a generator's seconds
+# each); turns run side by side, as the API's do, in the same pool of 40 threads (anyio's default).
+CUSTOMER_EVENT: dict[str, Any] = {"show_progress": "hidden", "concurrency_limit": None}
 SESSION_STORAGE_KEY = "support-assistant-session"
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
@@ -639,36 +643,36 @@ class ChatPage:
             comment_outputs = [rated_turn, panel, comment]
             sync_outputs = [handoff_banner, human, poll_timer, saved, *option_buttons, chatbot]
             poll_timer.tick(  # a quick read per open page: not queued behind one another
-                self.poll, [chatbot, session_id, saved], [chatbot, handoff_banner, human, poll_timer], show_progress="hidden", concurrency_limit=None
+                self.poll, [chatbot, session_id, saved], [chatbot, handoff_banner, human, poll_timer], **CUSTOMER_EVENT
             )
             for trigger in (box.submit, send.click):
-                trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], show_progress="hidden").then(
-                    self.sync, session_id, sync_outputs, show_progress="hidden"
+                trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT).then(
+                    self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
                 )
             for button in option_buttons:  # a click sends the option's label as the next message
-                button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], show_progress="hidden").then(
-                    self.sync, session_id, sync_outputs, show_progress="hidden"
+                button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT).then(
+                    self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
                 ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
-            human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], show_progress="hidden").then(
-                self.sync, session_id, sync_outputs, show_progress="hidden"
+            human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], **CUSTOMER_EVENT).then(
+                self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
             )
             # the chat's own clear (bin) button starts over too, or the next message would continue the old session
             for trigger in (new.click, chatbot.clear):
                 trigger(self.new_conversation, None, outputs).then(self.close_comment, None, comment_outputs).then(
-                    self.sync, session_id, sync_outputs, show_progress="hidden"
+                    self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
                 )
             # the comment box opens below the chat: the keyboard's focus goes to it (it stayed on the thumb, and
             # nothing told a screen reader that a box had opened)
-            chatbot.like(self.rate, [chatbot, session_id, saved], [*comment_outputs, chatbot], show_progress="hidden").then(
-                self.stored_thumbs, [chatbot, session_id, saved], chatbot, show_progress="hidden"
+            chatbot.like(self.rate, [chatbot, session_id, saved], [*comment_outputs, chatbot], **CUSTOMER_EVENT).then(
+                self.stored_thumbs, [chatbot, session_id, saved], chatbot, **CUSTOMER_EVENT
             ).then(None, js=FOCUS_COMMENT_BOX)
             # the panel closes under the keyboard's focus: it goes back to the question box, not to the page's top
             for trigger in (send_comment.click, comment.submit):
-                trigger(self.comment, [comment, session_id, rated_turn, saved], comment_outputs, show_progress="hidden").then(
+                trigger(self.comment, [comment, session_id, rated_turn, saved], comment_outputs, **CUSTOMER_EVENT).then(
                     None, js=FOCUS_QUESTION_BOX
                 )
             skip_comment.click(self.close_comment, None, comment_outputs).then(None, js=FOCUS_QUESTION_BOX)
-            page.load(self.restore, saved, [chatbot, session_id], show_progress="hidden").then(
-                self.sync, session_id, sync_outputs, show_progress="hidden"
+            page.load(self.restore, saved, [chatbot, session_id], **CUSTOMER_EVENT).then(
+                self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
             )
         return page
