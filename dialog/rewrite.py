@@ -79,8 +79,9 @@ def is_follow_up(text: str) -> bool:
         return False
     if _CONNECTIVE.match(text):
         return True
-    refers_back = bool(_REFERENCE.search(text) or _GERMAN_REFERENCE.search(text))
-    return (refers_back or len(words) <= 3) and not names_a_topic(text)
+    # a message that names no topic of its own is about the last one, with a reference ("how much is it?"), short
+    # ("how long?") or neither ("how long do I have?", "what do I need to do?")
+    return not names_a_topic(text)
 
 
 def is_short(text: str) -> bool:

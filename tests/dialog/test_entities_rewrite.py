@@ -66,6 +66,10 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
         ("Do you ship to Canada?", False),
         ("Refunds", False),
         ("", False),
+        # no topic of its own and no "it": after "how do I return an item?" it was searched alone and declined
+        ("how long do I have?", True),
+        ("what do I need to do?", True),
+        ("How long do I have to return an item?", False),
     ],
 )
 def test_is_follow_up(text: str, follow_up: bool) -> None:
@@ -79,6 +83,7 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
         ("how much does it cost?", "Do you ship to Canada?", "how much does it cost to ship to Canada?"),
         ("what about express?", "How much does standard shipping cost?", "How much does standard shipping cost: express?"),
         ("and?", "How do I pay?", "How do I pay?"),
+        ("how long do I have?", "how do I return an item?", "how long do I have (return an item)?"),
         # a rewritten follow-up is the next one's previous query: "it" is a word, not "i" and "t ..."
         ("how much does it cost?", "how long does it take to ship to the UK?", "how much does it cost to ship to the UK?"),
         ("and is it free?", "how long does it take to return an item?", "is return an item free?"),
