@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from dialog.nlu.base import Understanding
+from dialog.nlu.entities import without_dates
 
 RULE_CONFIDENCE = 0.95
 
@@ -134,9 +135,9 @@ def without_values(text: str) -> str:
 
 
 def only_values(text: str) -> bool:
-    """Whether the message is nothing but values (an order number, an e-mail address) and symbols: no word
-    of its own to read an intent or a mood from."""
-    return not has_words(without_values(text))
+    """Whether the message is nothing but values (an order number, an e-mail address, a date: "Dec 28") and
+    symbols: no word of its own to read an intent or a mood from."""
+    return not has_words(without_values(without_dates(text)))
 
 
 # the words that only introduce a value: "Hi, my email is …", "here is my order number: …", "it's …"

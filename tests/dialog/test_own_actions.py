@@ -315,3 +315,16 @@ def test_an_e_mail_address_or_order_number_in_reply_to_a_free_text_question_is_n
     assert (email.requested_slot, email.text) == ("bike_model", "Which bike is it?")  # asked again
     assert email.slots == {"email": "jane.doe@example.com"}
     assert bike.slots["bike_model"] == "29er"  # digits in a bike's name are still a bike
+
+
+def test_a_date_alone_is_not_given_to_the_intent_model(assistant: Assistant) -> None:
+    # "Dec 28" after the form was dropped for a question was read by a shop's model as order_status, which asked
+    # for an order number; a message that is only a date has no words for the model, as one that is only an address
+    model = Guesses({}, default="order_status")
+    actions = workshop()
+    actions.actions.update(demo_actions().actions)
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=Understander(model), actions=actions)
+
+    result = dialog.handle(None, "Dec 28")
+
+    assert (result.intent, result.action, result.requested_slot) == ("question", "answer", None)
