@@ -50,7 +50,7 @@ def one_reload(http: httpx.Client, kb: Path, round_no: int, wait_s: float) -> di
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(kb)], check=True, cwd=ROOT, capture_output=True)
     deadline = time.time() + wait_s
-    while index_version(http) == before and time.time() < deadline:  # a question makes the server look at the folder
+    while index_version(http) == before and time.time() < deadline:  # (before index_poll_s, a question made the server look)
         ask(http, QUESTIONS[0])
         time.sleep(1)
     swapped = index_version(http) != before
