@@ -7,7 +7,10 @@ guess).
 ``MarkTheLoginPage`` adds a short script to the ``<head>`` of ``GET /review/`` that, while a password field
 is shown, sets the title, makes the heading level 1 and the form the main landmark, marks the fields
 ``username`` and ``current-password``, announces "Incorrect Credentials" (Gradio shows it as plain text)
-through an alert region and puts back the user name Gradio empties after a wrong password. Once logged in
+through an alert region and puts back the user name Gradio empties after a wrong password. A login refused for
+too many failures (429, ``ui/web_guards.py``) is said in the server's words (*Too many failed logins. Try again in
+15 minute(s).*) in place of the last "Incorrect Credentials", which the form left standing, also under the right
+password. Once logged in
 the page has no password field and the script does nothing.
 
 Gradio also writes the review app's API description (``window.gradio_api_info``: every staff function,
@@ -62,6 +65,35 @@ LOGIN_HEAD = """<script>
     }
   };
   new MutationObserver(mark).observe(document.documentElement, { childList: true, subtree: true });
+
+  // a login refused for too many failures (429) changed nothing on the form: the last "Incorrect Credentials"
+  // stayed, also under the right password, which is not checked then; say the server's sentence instead
+  const fetched = window.fetch;
+  window.fetch = async function (...args) {
+    const response = await fetched.apply(this, args);
+    const url = String((args[0] && args[0].url) || args[0]).split("?")[0];
+    if (/(^|\\/)login\\/?$/.test(url)) {
+      let note = document.getElementById("login-throttled");
+      if (response.status === 429) {
+        let detail = "Too many failed logins. Try again later.";
+        try { detail = (await response.clone().json()).detail || detail; } catch (error) {}
+        if (!note) {
+          note = document.createElement("p");
+          note.id = "login-throttled";
+          note.className = "creds";
+          const place = document.querySelector("p.auth") || document.querySelector("h2");
+          if (place) place.after(note); else document.body.prepend(note);
+        }
+        note.textContent = detail;
+        document.querySelectorAll("p.creds:not(#login-throttled)").forEach((p) => { p.style.display = "none"; });
+        if (announcer) announcer.textContent = detail;
+      } else if (note) {
+        note.remove();
+        document.querySelectorAll("p.creds").forEach((p) => { p.style.display = ""; });
+      }
+    }
+    return response;
+  };
 })();
 </script>""" % json.dumps(LOGIN_TITLE)
 

@@ -335,3 +335,31 @@ def test_the_label_form_follows_the_conversation_and_turn_shown(fake_assistant) 
         expect(notes).to_have_value("", timeout=10_000)
         expect(page.get_by_role("radio", name="not judged")).to_be_checked()
         browser.close()
+
+
+def test_a_login_refused_for_too_many_failures_says_so_not_incorrect_credentials(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """After 10 failed logins the server answers 429 without checking the password; the form changed nothing, so
+    the last "Incorrect Credentials" stood, also under the right password, and nothing said to wait."""
+    import httpx
+    from playwright.sync_api import expect, sync_playwright
+
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page.goto(url + "/review/", wait_until="domcontentloaded")
+        username, password = page.get_by_role("textbox", name="username"), page.get_by_role("textbox", name="password")
+        username.fill(STAFF_USER)
+        password.fill("not the password")
+        page.get_by_role("button", name="Login").click()
+        shown = page.locator("p.creds", has_text="Incorrect Credentials")  # Gradio's line (the alert region repeats it)
+        expect(shown).to_be_visible(timeout=30_000)
+        for attempt in range(9):  # the rest of the 10 failures, from this address
+            httpx.post(url + "/review/login", data={"username": STAFF_USER, "password": f"wrong {attempt}"})
+
+        password.fill(STAFF_PASSWORD)  # right, but not checked while refused
+        page.get_by_role("button", name="Login").click()
+
+        expect(page.locator("#login-throttled")).to_have_text(re.compile(r"Too many failed logins\. Try again in 1[45] minute"), timeout=20_000)
+        expect(shown).to_be_hidden()
+        expect(page.get_by_role("alert")).to_contain_text("Too many failed logins")
+        browser.close()
