@@ -196,8 +196,6 @@ class DialogManager:
         self.handoff_after_failures = handoff_after_failures
         self.relay_to_person = relay_to_person
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        # the business actions' slots: a message's value for one is kept (a request's "for Dec 28" as the day)
-        self._parameters = frozenset(p.name for a in self.actions.actions.values() for p in a.parameters)
         self.slot_memory = SlotMemory()  # slot values the log keeps redacted, for this conversation's next turns
         self.replies = replies or answer_action.replies  # the fixed replies (dialog.replies), by default the answer's
 
@@ -348,14 +346,20 @@ class DialogManager:
         slot_events = [
             SlotSet(name=name, value=value)
             for name, value in understanding.entities.items()
-            if (name in SLOT_NAMES or name == asked_for or name in self._parameters) and tracker.slots.get(name) != value
+            if (name in SLOT_NAMES or name == asked_for) and tracker.slots.get(name) != value
         ]
-        # a value the log keeps redacted ("[EMAIL]") comes back from this process's memory while it has it
-        slots = self.slot_memory.fill(session_id, {**tracker.slots, **{e.name: e.value for e in slot_events}})
         if self.relay_to_person and tracker.with_person:
             prediction = Prediction("relay", 1.0, "a person has the conversation")
         else:
             prediction = forced or choose([policy.predict(tracker, understanding, said) for policy in self.policies])
+        # a business action's own slot given outside its question ("for Dec 28" as the day): kept when that action runs
+        chosen = self.actions.get(prediction.argument or "") if prediction.action == "business" else None
+        own = {p.name for p in chosen.parameters} - set(SLOT_NAMES) - {asked_for} if chosen is not None else set()
+        slot_events += [
+            SlotSet(name=name, value=value) for name, value in understanding.entities.items() if name in own and tracker.slots.get(name) != value
+        ]
+        # a value the log keeps redacted ("[EMAIL]") comes back from this process's memory while it has it
+        slots = self.slot_memory.fill(session_id, {**tracker.slots, **{e.name: e.value for e in slot_events}})
         timings["understanding_ms"] = (time.perf_counter() - step) * 1000
         new_events: list[Event] = [
             UserMessage(text=text),
@@ -475,13 +479,13 @@ class DialogManager:
                 value = coming_weekday(text, self.clock().date())
             if value is not None:
                 understanding = replace(understanding, entities={**understanding.entities, slot: value})
-        return self._named_day(tracker, understanding)
+        return self._named_day(tracker, understanding, text)
 
-    def _named_day(self, tracker: Tracker, understanding: Understanding) -> Understanding:
+    def _named_day(self, tracker: Tracker, understanding: Understanding, text: str) -> Understanding:
         """The date in a request for a business action ("book a repair for Dec 28"), or in a correction right after
         it ran ("sorry, I meant Dec 30"), as the value of its one ``date`` parameter of another name (``day``): the
         extractor fills only a parameter named ``date``, so the day was asked for again, and a corrected one searched."""
-        date_found = understanding.entities.get("date")
+        date_found = understanding.entities.get("date") or coming_weekday(text, self.clock().date())  # "on Monday"
         ran = tracker.last_business_action if tracker.last_action == "business" else None
         action = self.actions.for_intent(understanding.intent) or (self.actions.get(ran) if ran else None)
         if action is None or date_found is None:

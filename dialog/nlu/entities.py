@@ -113,16 +113,16 @@ def dates(text: str, today: date | None = None) -> list[str]:
     return [value for _, value in sorted(found)]
 
 
-def without_dates(text: str) -> str:
-    """The message without the dates written in words ("Dec 30", "the 3rd of March", "tomorrow"), which
-    ``rules.without_values`` leaves: "sorry, I meant Dec 30" names no topic of its own."""
-    for pattern in (*_DATES, _RELATIVE_RE):
-        text = pattern.sub(" ", text)
-    return text
-
-
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_RE = re.compile(rf"\b(?:(next|this|coming)\s+)?({'|'.join(_WEEKDAYS)})\b", re.IGNORECASE)
+
+
+def without_dates(text: str) -> str:
+    """The message without the dates written in words ("Dec 30", "the 3rd of March", "tomorrow", "Monday"), which
+    ``rules.without_values`` leaves: "sorry, I meant Dec 30" names no topic of its own."""
+    for pattern in (*_DATES, _RELATIVE_RE, _WEEKDAY_RE):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def coming_weekday(text: str, today: date | None = None) -> str | None:

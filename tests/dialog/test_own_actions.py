@@ -328,3 +328,16 @@ def test_a_date_alone_is_not_given_to_the_intent_model(assistant: Assistant) -> 
     result = dialog.handle(None, "Dec 28")
 
     assert (result.intent, result.action, result.requested_slot) == ("question", "answer", None)
+
+
+def test_a_weekday_in_the_request_or_a_correction_is_the_day_and_a_question_about_a_day_books_nothing(assistant: Assistant) -> None:
+    intents = Understander(Guesses({"book a repair on monday": "book_repair"}))
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    asked = dialog.handle(None, "book a repair on monday")
+    booked = dialog.handle(asked.session_id, "Trek")
+    moved = dialog.handle(asked.session_id, "sorry, I meant next tuesday")
+    question = dialog.handle(asked.session_id, "are you open on sunday?")
+
+    assert booked.text == "Booked your Trek for 2026-12-07."
+    assert (moved.action, moved.text) == ("business", "Booked your Trek for 2026-12-08.")
+    assert question.action == "answer" and question.slots["day"] == "2026-12-08"  # the booking's day, unchanged
