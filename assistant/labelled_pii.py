@@ -79,8 +79,11 @@ _NOT_A_NAME = frozenset(
 )
 
 
-# a contraction ("I'm", "It's", "We'll"): capitalised at the start of a sentence, never a name ("O'Neill" is one)
-_CONTRACTION = re.compile(r"['’](?:m|s|ll|d|re|ve|t)$", re.IGNORECASE)
+# a pronoun's contraction ("I'm", "It's", "We'll") or a negation ("Don't"): capitalised at the start of a sentence,
+# never a name; a name's own "'s" ("Jane's here, …": Jane is) and an apostrophe in a name ("O'Neill") are kept
+_CONTRACTION = re.compile(
+    r"^(?:(?:i|you|we|they|he|she|it|that|there|here|what|who|where|let)['’](?:m|s|ll|d|re|ve)|\w+n['’]t)$", re.IGNORECASE
+)
 
 
 def name_spans(text: str) -> list[tuple[int, int]]:
