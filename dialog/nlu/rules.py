@@ -44,6 +44,9 @@ HELP_REQUEST = (
 
 # what a customer asks whether the assistant is: "a bot", "a real person", "human or a bot"
 _BEING = r"(?:an? )?(?:bot|robot|chat ?bot|human|real(?: person| human)?|person|machine|ai|computer|automated)"
+# what "is it …?" / "is that …?" asks about the assistant: only a bot or a person. "Is it automated?", "is it real?"
+# after an answer ask about the topic (the refund answered), and are searched in its context
+_BOT_OR_PERSON = r"(?:an? )?(?:bot|robot|chat ?bot|(?:real )?(?:person|human))"
 
 # A sound or a check-in that asks nothing ("hmm", "umm…", "lol", "you there?", "bist du noch da?"): the whole
 # message. It was searched and declined ("I couldn't find the answer …", a failed turn, a person offered); it
@@ -62,7 +65,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # questions about the assistant itself ("Are you a bot?", "What can you do?", "Is this a real person?"): the
     # whole message, so that "are you a bot? I want a real person" still asks for a person
     "bot_challenge": re.compile(
-        rf"^\s*(?:(?:are you|is (?:this|that|it)) {_BEING}(?: or {_BEING})?|"
+        rf"^\s*(?:(?:are you|is this) {_BEING}(?: or {_BEING})?|is (?:that|it) {_BOT_OR_PERSON}(?: or {_BOT_OR_PERSON})?|"
         r"am i (?:talking|chatting|speaking) (?:to|with) (?:an? )?(?:bot|robot|human|real person|person|machine|computer)|"
         r"who (?:are you|am i (?:talking|chatting|speaking) (?:to|with))|what are you|"
         r"what (?:can|do) you (?:do|help(?: me)? with|know)|how can you help(?: me)?|"

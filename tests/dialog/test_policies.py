@@ -120,7 +120,11 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         # asks what the assistant is, not for a person
         ("is this a real person?", "bot_challenge"),
         ("Is this a bot or a real person?", "bot_challenge"),
-        ("is it automated?", "bot_challenge"),
+        ("is this automated?", "bot_challenge"),
+        ("is it a bot?", "bot_challenge"),
+        # "it" and "that" after an answer are its topic ("Is it automated?" after a refund answer: the refund)
+        ("is it automated?", "question"),
+        ("Is that real?", "question"),
         ("Is this a real person? I want to talk to someone", "human"),
     ],
 )
