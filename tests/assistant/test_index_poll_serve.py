@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import threading
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from cli_helpers import serve_process
 from conftest import HASH_MIN_SCORE
 from retrieval.ingest import ingest
 from test_extractive_warmup import CountingEmbedder
+import waiting
 
 WAIT_S = 60  # a bound against a hang, not a timing check
 LOYALTY = "# Loyalty\n\n## Expiry\n\nLoyalty points expire after 18 months. Points earned in a sale expire after one year.\n"
@@ -27,11 +27,7 @@ QUESTION = "When do loyalty points expire?"
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {WAIT_S} s: {what}")
-        time.sleep(0.05)
+    waiting.wait_for(condition, what, seconds=WAIT_S, every=0.05)
 
 
 def reloaded(caplog: pytest.LogCaptureFixture) -> bool:

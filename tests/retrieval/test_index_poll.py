@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +14,7 @@ import pytest
 from retrieval.embedders import HashEmbedder
 from retrieval.ingest import ingest
 from retrieval.retriever import Retriever
-
-WAIT_S = 30  # a bound against a hang, not a timing check
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Return once ``condition()`` holds; fail when it has not within WAIT_S seconds."""
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {WAIT_S} s: {what}")
-        time.sleep(0.02)
+from waiting import wait_for
 
 
 def reloads(caplog: pytest.LogCaptureFixture) -> int:

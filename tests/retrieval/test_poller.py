@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import gc
-import logging
-import time
-from collections.abc import Callable
 
 import pytest
 
 from retrieval.watch import Poller
-
-WAIT_S = 30  # a bound against a hang, not a timing check
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {WAIT_S} s: {what}")
-        time.sleep(0.01)
+from waiting import wait_for
 
 
 class Folder:
