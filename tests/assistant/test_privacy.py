@@ -170,6 +170,7 @@ def test_names_are_found_where_they_are_introduced(text: str, expected: str) -> 
         "Hi, I'm here about my refund",
         "It's here now, thanks",
         "We'll be here",
+        "Everything's here now",
     ],
 )
 def test_capitalised_words_that_are_no_introduced_name_are_kept(text: str) -> None:
