@@ -81,9 +81,8 @@ _NOT_A_NAME = frozenset(
 
 # a pronoun's contraction ("I'm", "It's", "We'll") or a negation ("Don't"): capitalised at the start of a sentence,
 # never a name; a name's own "'s" ("Jane's here, …": Jane is) and an apostrophe in a name ("O'Neill") are kept
-_CONTRACTION = re.compile(
-    r"^(?:(?:i|you|we|they|he|she|it|this|that|there|here|what|who|where|how|let|(?:every|some|no|any)(?:thing|one|body))['’](?:m|s|ll|d|re|ve)|\w+n['’]t)$", re.IGNORECASE
-)
+_PRONOUN = r"i|you|we|they|he|she|it|this|that|there|here|what|who|where|how|let|(?:every|some|no|any)(?:thing|one|body)"
+_CONTRACTION = re.compile(rf"^(?:(?:{_PRONOUN})['’](?:m|s|ll|d|re|ve)|\w+n['’]t)$", re.IGNORECASE)
 
 
 def name_spans(text: str) -> list[tuple[int, int]]:
