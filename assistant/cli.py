@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# first, before an import starts a thread: glibc fixes how many arenas it allows once a few threads have their own
+from assistant.malloc_arenas import ALLOCATOR
+
 import asyncio
 import errno
 import gc
@@ -25,7 +28,6 @@ from assistant.cli_inbox import inbox_app
 from assistant.cli_logs import logs_app
 from assistant.cli_train import train_app
 from assistant.cli_users import users_app
-from assistant.malloc_arenas import limit_malloc_arenas
 from dialog.manager import validate_message
 
 app = typer.Typer(
@@ -400,7 +402,6 @@ def serve(
     problem = listen_problem(settings.host, settings.port)
     if problem:
         fail(problem)
-    allocator = limit_malloc_arenas()  # before the threads that would each take an arena start
     assistant = Assistant(settings)
     assistant.retriever.background_reload = True  # a new index loads beside the one answering (docs/retrieval.md)
     run_guarded(assistant.hold_spool)  # held while serving (released by close): one server per data_dir
@@ -422,7 +423,7 @@ def serve(
     if not outage and not assistant.staff.names():
         err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
     err.print(assistant.api_guards.describe(), highlight=False)
-    err.print(allocator, highlight=False)
+    err.print(ALLOCATOR, highlight=False)
     staff_keys = len(settings.staff_api_keys)
     err.print(f"Staff API /api/staff: {f'{staff_keys} staff key(s)' if staff_keys else 'off (no staff_api_keys)'}", highlight=False)
     err.print(

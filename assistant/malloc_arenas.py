@@ -3,8 +3,11 @@
 glibc gives threads that allocate at the same moment arenas of their own, up to eight per core, and keeps
 the memory freed in each for reuse. In a server whose worker threads come and go (uvicorn's thread pool, the
 tokenizer's, the embedder's) that kept memory grew without end in a soak: 0.8 MB a minute after an hour,
-flat with two arenas (docs/benchmarks.md, "Long runs: memory"). ``assistant serve`` therefore limits them
-to ``SERVER_ARENAS`` unless ``MALLOC_ARENA_MAX`` is set in its environment, which glibc has read already.
+flat with two arenas (docs/benchmarks.md, "Long runs: memory"). The ``assistant`` command therefore limits
+them to ``SERVER_ARENAS`` as this module is imported, unless ``MALLOC_ARENA_MAX`` is set in its environment
+(which glibc has read already). It must come before any thread allocates: once a few threads have arenas of
+their own, glibc fixes the limit and a later call changes nothing (``assistant serve`` calling it at its start
+still had four).
 """
 
 from __future__ import annotations
@@ -33,3 +36,6 @@ def limit_malloc_arenas(limit: int = SERVER_ARENAS) -> str:
     if mallopt(M_ARENA_MAX, limit) != 1:
         return "C allocator: system default (glibc refused the arena limit)"
     return f"C allocator: at most {limit} arenas (set MALLOC_ARENA_MAX to change)"
+
+
+ALLOCATOR = limit_malloc_arenas()  # what was done, for `assistant serve`'s start-up lines
