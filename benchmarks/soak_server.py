@@ -10,7 +10,8 @@ off. ``--expire-minutes`` makes the first three that many minutes, and a run of 
 arguments after ``--`` go to ``assistant serve``; the process id to give ``benchmarks/soak.py --pid`` is this one.
 
 Every ``--census-every`` seconds a line goes to ``--census``: resident memory, the bytes the C allocator has
-handed out (glibc ``mallinfo2``) and Python's allocated blocks, the objects the garbage collector tracks (those
+handed out (glibc ``mallinfo2``), the resident memory of glibc's main heap and of its thread arenas (and how
+many), Python's allocated blocks, the objects the garbage collector tracks (those
 made since the server's ``gc.freeze()``) by type, the most numerous first, the tabs, cached conversations and
 slot-memory conversations held, and, from ``--tracemalloc-after`` minutes on, the source lines whose live
 allocations grew most since then (tracemalloc's own memory is reported, to subtract from the RSS).
@@ -91,13 +92,28 @@ def rss_mb() -> float:
     return round(int(status.split("VmRSS:")[1].split()[0]) / 1024, 1)
 
 
+def heap_regions() -> dict[str, float]:
+    """Resident MB of glibc's main heap (``[heap]``) and of its thread arenas (anonymous 64 MiB-aligned mappings,
+    one or more per arena), and how many of those there are, from ``/proc/self/smaps``."""
+    kind, found = None, {"brk_heap_mb": 0.0, "thread_arena_heaps": 0, "thread_arenas_mb": 0.0}
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and ":" not in fields[0]:  # a mapping's first line: its address range, ..., its name
+            start, name = int(fields[0].split("-")[0], 16), fields[5] if len(fields) > 5 else ""
+            kind = "brk_heap_mb" if name == "[heap]" else "thread_arenas_mb" if not name and start % (64 << 20) == 0 else None
+            found["thread_arena_heaps"] += kind == "thread_arenas_mb"
+        elif fields[0] == "Rss:" and kind is not None:
+            found[kind] += int(fields[1]) / 1024
+    return {key: round(value, 1) for key, value in found.items()}
+
+
 def census(started: float, tracemalloc_after: float | None, first: list[tracemalloc.Snapshot]) -> dict[str, Any]:
     minutes = (time.time() - started) / 60
     objects = gc.get_objects()  # the generations only: what was frozen at start-up is not in them
     types = Counter(type(o).__qualname__ for o in objects)
     row: dict[str, Any] = {
         "t_min": round(minutes, 1), "rss_mb": rss_mb(), "malloc_mb": malloc_in_use_mb(),
-        "py_blocks": sys.getallocatedblocks(), "gc_objects": len(objects), "frozen": gc.get_freeze_count(),
+        **heap_regions(), "py_blocks": sys.getallocatedblocks(), "gc_objects": len(objects), "frozen": gc.get_freeze_count(),
         "tabs": sum(len(h.session_data) for h in HELD["tabs"]),
         "cached_conversations": sum(len(s._cache) for s in HELD["cache"]),
         "slot_conversations": sum(len(m._values) for m in HELD["slots"]),
