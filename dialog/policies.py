@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from dialog.business import BusinessActions
@@ -150,12 +151,14 @@ class BusinessActionPolicy:
         if action is None or not (is_short(words) or is_follow_up(words) or not names_a_topic(words)):
             return None
         changed = next(
-            (p.name for p in action.parameters if p.name in understanding.entities and understanding.entities[p.name] != tracker.slots.get(p.name)),
+            (p for p in action.parameters if p.name in understanding.entities and understanding.entities[p.name] != tracker.slots.get(p.name)),
             None,
         )
         if changed is None:
             return None
-        return Prediction("business", 0.6, f"the message gives another {changed} for {action.name}, which just ran", 2, action.name)
+        if (changed.type is date or changed.name == "date") and _asks_about_a_day(text):
+            return None  # "Do you work on Dec 30?" asks; it does not book the 30th ("sorry, I meant Dec 30" does)
+        return Prediction("business", 0.6, f"the message gives another {changed.name} for {action.name}, which just ran", 2, action.name)
 
     def _bare_value(self, understanding: Understanding, text: str) -> Prediction | None:
         """A message that is nothing but a value ("NW-20481738", "Hi, my email is jane@example.com") which
@@ -224,6 +227,17 @@ def _names_no_steering_intent(understanding: Understanding) -> bool:
 def _looks_like_a_question(text: str) -> bool:
     """A new request rather than a reply to the bot's question."""
     return "?" in text or bool(_QUESTION_START.match(text)) or len(text.split()) >= 8
+
+
+# the words that make a question about a day a change of the day just booked ("can we do Monday instead?")
+_CHANGES_THE_DAY = re.compile(r"\b(?:instead|meant|rather|change|move|make it|switch|what about|how about)\b", re.IGNORECASE)
+
+
+def _asks_about_a_day(text: str) -> bool:
+    """A question that names a day without changing one ("Do you work on Monday?", "are you open on Dec 30?"):
+    right after a business action ran, it is asked, not taken as the action's new day, which would run the
+    action again (a second booking) on a question."""
+    return _looks_like_a_question(text) and not _CHANGES_THE_DAY.search(text)
 
 
 _EXTRACTED = ("order_number", "email", "phone", "amount")  # values of another kind than a free text (dialog.nlu.entities)

@@ -341,3 +341,20 @@ def test_a_weekday_in_the_request_or_a_correction_is_the_day_and_a_question_abou
     assert booked.text == "Booked your Trek for 2026-12-07."
     assert (moved.action, moved.text) == ("business", "Booked your Trek for 2026-12-08.")
     assert question.action == "answer" and question.slots["day"] == "2026-12-08"  # the booking's day, unchanged
+
+
+def test_a_question_about_a_day_right_after_a_booking_books_nothing(assistant: Assistant) -> None:
+    # "Do you work on Dec 30?" right after the booking ran was taken as a change of its day: the action ran again
+    # ("Booked your Trek for 2026-12-30.", a second booking) on a question; "sorry, I meant Monday" changes it
+    intents = Understander(Guesses({"book a repair for Dec 28": "book_repair"}))
+    for then in ("Do you work on Dec 30?", "Do you work on Monday?", "sorry, I meant Monday", "what about next Monday?"):
+        dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+        asked = dialog.handle(None, "book a repair for Dec 28")
+        dialog.handle(asked.session_id, "Trek")
+        reply = dialog.handle(asked.session_id, then)
+
+        runs = [e.arguments["day"] for e in dialog.store.load_events(asked.session_id) if isinstance(e, ActionExecuted)]
+        if not then.startswith("Do you"):
+            assert (reply.action, reply.text, runs) == ("business", "Booked your Trek for 2026-12-07.", ["2026-12-28", "2026-12-07"])
+        else:
+            assert (reply.action, reply.slots["day"], runs) == ("answer", "2026-12-28", ["2026-12-28"]), then
