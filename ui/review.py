@@ -165,6 +165,7 @@ class ReviewPage:
         """Clicking a row of the list opens that conversation."""
         return self.open_transcript(clicked_session(table, event))
 
+    @database_errors_said
     def save_labels(
         self, session_id: str, turn_no: str, verdict: str, intent: str, notes: str, thumbs: str, request: gr.Request
     ) -> str:

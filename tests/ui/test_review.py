@@ -199,6 +199,23 @@ def test_a_database_that_cannot_be_reached_is_said_not_a_bare_error(assistant: A
         assert said.value.print_exception is False and "unable to open database file" in str(said.value)
 
 
+def test_save_labels_with_the_database_down_says_so_and_keeps_the_form(assistant: Assistant, tmp_path: Path) -> None:
+    """Save labels was the one review action outside ``database_errors_said``: with the database down it gave
+    Gradio's bare "Error". Now a toast names the database; a refusal changes no output (only the transcript
+    is one), so the verdict, intent and notes typed stay in the form to save again."""
+    from sqlalchemy import create_engine
+
+    from assistant.store.sql_store import SqlStore
+
+    down = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'a.db'}")  # cannot be opened, like a server that is down
+    review = ReviewPage(down, SqlStore(down), tmp_path / "review")
+
+    with pytest.raises(gr.Error, match="cannot be reached") as said:
+        review.save_labels("abc", "1", "wrong", "password_reset", "cites the wrong part", "down", SimpleNamespace(username="ana"))
+
+    assert said.value.print_exception is False and "unable to open database file" in str(said.value)
+
+
 def test_analytics_to_the_last_day_there_is(assistant: Assistant, review: ReviewPage) -> None:
     assistant.manager.handle(None, "How long do password reset links work?")
 
