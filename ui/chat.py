@@ -271,6 +271,11 @@ def shown_session(session_id: str | None, history: ChatHistory, saved: Any) -> s
     return kept_session(saved)
 
 
+def client_address(request: gr.Request | None) -> str | None:
+    """The address a page's request came from, as the per-address rate limit counts it (None: unknown)."""
+    return request.client.host if request is not None and request.client is not None else None
+
+
 def kept_session(saved: Any) -> str | None:
     """The conversation id the browser keeps (``ChatPage.remember``), or None."""
     kept = saved.get("session_id") if isinstance(saved, dict) else None
@@ -316,8 +321,7 @@ class ChatPage:
         box with a warning. The message moves from the box to the chat at once, and the box is not touched
         again, so the customer can type the next one meanwhile."""
         history = list(history or [])
-        client = request.client.host if request is not None and request.client is not None else None
-        refused = self.too_many_messages(client, session_id)
+        refused = self.too_many_messages(client_address(request), session_id)
         try:
             if refused:
                 raise InvalidMessage(refused)
@@ -381,32 +385,41 @@ class ChatPage:
             first = next(turn)
         return finish_alone(turn), first
 
-    def talk_to_human(self, history: ChatHistory, session_id: str | None) -> Iterator[tuple[ChatHistory, str | None]]:
-        """Ask for a person through the dialog, so the turn is logged as a handoff like a typed request."""
-        for history, _, session_id in self.respond(self.replies.handoff_request, history, session_id):
+    def talk_to_human(
+        self, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
+    ) -> Iterator[tuple[ChatHistory, str | None]]:
+        """Ask for a person through the dialog, so the turn is logged as a handoff like a typed request (and
+        counted against the message limits like one, per address too)."""
+        for history, _, session_id in self.respond(self.replies.handoff_request, history, session_id, request):
             yield history, session_id
 
     def person_button(
-        self, label: str, history: ChatHistory, session_id: str | None, saved: Any = None
+        self, label: str, history: ChatHistory, session_id: str | None, saved: Any = None, request: gr.Request | None = None
     ) -> Iterator[tuple[ChatHistory, str | None]]:
         """The button under the chat, by the label the customer clicked: ``talk_to_human``, or, while a
         person has the conversation, ``back_to_assistant``, which hands it back (the customer need not
-        wait for staff who may be away). A label the page had not yet updated (staff took the conversation
-        over, another tab handed it off or back) changes nothing: the page shows how things stand."""
+        wait for staff who may be away). Either counts as a message against the rate limits, per address and
+        per conversation, as the API's handoff and its cancelling do; over a limit it is refused with the same
+        warning as a message. A label the page had not yet updated (staff took the conversation over, another
+        tab handed it off or back) changes nothing and is not counted: the page shows how things stand."""
         session_id = shown_session(session_id, history, saved)
         with_person = self.handed_off(session_id)
         back = self.replies.back_to_assistant
         if label == back and session_id and with_person:
-            try:
-                self.manager.hand_back(session_id, author="customer")
-            except InvalidMessage:  # staff handed it back meanwhile
-                self.inform(self.replies.not_with_person)
-            except (UnknownSession, ConversationChanged) as error:
-                self.inform(self.problem(error))
+            refused = self.too_many_messages(client_address(request), session_id)
+            if refused:
+                self.warn(refused)  # still with the person: nothing was sent
+            else:
+                try:
+                    self.manager.hand_back(session_id, author="customer")
+                except InvalidMessage:  # staff handed it back meanwhile
+                    self.inform(self.replies.not_with_person)
+                except (UnknownSession, ConversationChanged) as error:
+                    self.inform(self.problem(error))
         elif label == back or with_person:
             self.inform(self.replies.with_person if with_person else self.replies.with_assistant)
         else:
-            yield from self.talk_to_human(history, session_id)
+            yield from self.talk_to_human(history, session_id, request)
             return
         yield self.restore(self.remember(session_id))
 

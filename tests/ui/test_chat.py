@@ -465,6 +465,67 @@ def test_the_address_limit_counts_messages_from_one_client(assistant, monkeypatc
     assert first[1] == "" and len(history) == 2
 
 
+def test_the_handoff_buttons_count_against_the_address_limit_as_the_api_does(assistant, monkeypatch) -> None:
+    """"Talk to a human" and "Back to the assistant" went uncounted by address, while the API's POST and DELETE
+    /handoff are counted: a page could hand a conversation off and back without limit."""
+    from types import SimpleNamespace
+
+    from assistant.api_security import Rate
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
+    page = ChatPage(assistant.manager, per_ip=Rate.parse("2/minute"))
+    client = SimpleNamespace(client=SimpleNamespace(host="203.0.113.9"))
+    other = SimpleNamespace(client=SimpleNamespace(host="198.51.100.7"))
+    *_, (history, _, session_id) = page.respond("hello", [], None, client)
+    *_, (history, _) = page.person_button("Talk to a human", history, session_id, None, client)  # the second message
+    assert page.handed_off(session_id) and not warnings
+
+    *_, (after, same) = page.person_button("Back to the assistant", history, session_id, None, client)
+
+    assert page.handed_off(session_id) and same == session_id and after == history  # refused: still with a person
+    assert len(warnings) == 1 and "Too many messages from this address" in warnings[0] and "2 per minute" in warnings[0]
+    *_, (history, _) = page.person_button("Back to the assistant", history, session_id, None, other)  # another address's bucket
+    assert not page.handed_off(session_id)
+
+    *_, (after, _) = page.person_button("Talk to a human", history, session_id, None, client)
+
+    assert not page.handed_off(session_id) and after == history and "Too many messages from this address" in warnings[-1]
+
+
+def test_the_back_button_counts_against_the_conversation_limit_as_the_apis_cancel_does(assistant, monkeypatch) -> None:
+    from assistant.api_security import Rate
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
+    page = ChatPage(assistant.manager, per_session=Rate.parse("2/minute"))
+    *_, (history, _, session_id) = page.respond("hello", [], None)
+    *_, (history, _) = page.person_button("Talk to a human", history, session_id)
+
+    list(page.person_button("Back to the assistant", history, session_id))
+
+    assert page.handed_off(session_id) and "Too many messages in this conversation" in warnings[-1]
+
+
+def test_with_the_rate_limits_off_the_handoff_buttons_are_never_refused(assistant, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from assistant.api_security import Rate
+
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, title: warnings.append(message))
+    page = ChatPage(assistant.manager, per_ip=Rate.parse("off"), per_session=Rate.parse("off"))  # ASSISTANT_RATE_LIMIT_PER_IP=off
+    client = SimpleNamespace(client=SimpleNamespace(host="203.0.113.9"))
+    history, session_id = [], None
+    for _ in range(25):  # more than the default limits (60 per minute from an address, 20 in a conversation) allow
+        *_, (history, session_id) = page.person_button("Talk to a human", history, session_id, None, client)
+        assert page.handed_off(session_id)
+        *_, (history, _) = page.person_button("Back to the assistant", history, session_id, None, client)
+        assert not page.handed_off(session_id)
+
+    assert not warnings
+
+
 def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assistant) -> None:
     page = ChatPage(assistant.manager)
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
@@ -597,7 +658,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
     notices: list[tuple[str, str]] = []
     monkeypatch.setattr(gr, "Warning", lambda message, title: notices.append((title, message)))
     monkeypatch.setattr(gr, "Info", lambda message, title: notices.append((title, message)))
-    page = ChatPage(german.manager, per_session=Rate.parse("2/minute"))  # the question and the handoff request
+    page = ChatPage(german.manager, per_session=Rate.parse("3/minute"))  # the question, the handoff request, the way back
 
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
     assert "**Quellen**" in history[-1]["content"] and "**Sources**" not in history[-1]["content"]
@@ -615,7 +676,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
 
     assert notices == [
         ("Hinweis", "Sie schreiben mit dem Assistenten."),
-        ("Hinweis", "Zu viele Nachrichten. Bitte warten Sie 30 Sekunde(n)."),
+        ("Hinweis", "Zu viele Nachrichten. Bitte warten Sie 20 Sekunde(n)."),
     ]
     assert box == "Noch eine Frage"
 
