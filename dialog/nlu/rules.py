@@ -51,7 +51,7 @@ _BOT_OR_PERSON = r"(?:an? )?(?:bot|robot|chat ?bot|(?:real )?(?:person|human))"
 # A sound or a check-in that asks nothing ("hmm", "umm…", "lol", "you there?", "bist du noch da?"): the whole
 # message. It was searched and declined ("I couldn't find the answer …", a failed turn, a person offered); it
 # gets a short "I'm here" and leaves the conversation as it was (an offer of a person, an open question).
-_SOUND = r"(?:h+m+|h+u+h+|u+h*m+|u+h+|e+r+m*|a+h+|e+h+|o+h+|m+e+h+|l+o+l+|lmao|(?:ha){2,}h?|(?:he){2,}h?|ä+h*m*|ö+h*m*)"
+_SOUND = r"(?:h+m+|m{2,}|h+u+h+|u+h*m+|u+h+|e+r+m*|a+h+|e+h+|o+h+|m+e+h+|l+o+l+|lmao|(?:ha){2,}h?|(?:he){2,}h?|ä+h*m*|ö+h*m*)"
 _CHECK_IN = (
     r"(?:are )?(?:you|u) (?:still )?(?:there|around)|still there|(?:is )?(?:any|some)(?:one|body) (?:still )?(?:there|here)|"
     r"(?:bist du|sind sie) (?:noch )?da|ist (?:da )?(?:noch )?(?:jemand|wer)(?: da)?"
@@ -61,7 +61,6 @@ _CHECK_IN = (
 FILLER = rf"^\s*(?:{_SOUND}(?:[\s.,!?…]+{_SOUND})*|{_CHECK_IN})[\s.,!?…]*$"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    "filler": re.compile(FILLER, re.IGNORECASE),
     # questions about the assistant itself ("Are you a bot?", "What can you do?", "Is this a real person?"): the
     # whole message, so that "are you a bot? I want a real person" still asks for a person
     "bot_challenge": re.compile(
@@ -101,7 +100,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "affirm": re.compile(
-        r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|ja|jawohl|gerne?|ja,? (?:bitte|gerne?)|bitte|genau)"
+        r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|uh[- ]?huh|mhm+|mm+[- ]?hm+|ja|jawohl|gerne?|ja,? (?:bitte|gerne?)|bitte|genau)"
         r"\s*[.!]*\s*(please|bitte)?[.!]*\s*$",
         re.IGNORECASE,
     ),
@@ -110,6 +109,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen)\s*[.!]*\s*$",
         re.IGNORECASE,
     ),
+    # after affirm: "uh huh" and "mhm" are a yes
+    "filler": re.compile(FILLER, re.IGNORECASE),
     "order_status": re.compile(
         r"\b(where(?:'?s| is) my (?:order|oder|ordr|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
         r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b|"

@@ -114,6 +114,11 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         ("you there?", "filler"),
         ("are you still there??", "filler"),
         ("anyone there?", "filler"),
+        ("mmm", "filler"),
+        # a yes, not a sound: "uh huh" to "Would you like me to connect you …?" accepts the offer
+        ("uh huh", "affirm"),
+        ("Mm-hmm.", "affirm"),
+        ("mhm", "affirm"),
         ("hmm where is my order", "order_status"),  # asks something after the sound
         ("uhh I need a refund", "question"),
         ("oh no, my parcel is late", "question"),
