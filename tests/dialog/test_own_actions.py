@@ -49,6 +49,12 @@ def workshop(full: tuple[date, ...] = ()) -> BusinessActions:
     return actions
 
 
+def workshop_dialog(assistant: Assistant, guesses: dict[str, str]) -> DialogManager:
+    """The real answer action, an intent model that reads ``guesses``, the workshop's actions, and Friday noon."""
+    intents = Understander(Guesses(guesses))
+    return DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+
+
 def test_a_result_whose_data_json_cannot_hold_is_stored_with_the_turn(assistant: Assistant) -> None:
     # a date in ActionResult.data failed the save of the turn after the customer had read "Booked …": the
     # turn was lost, and `assistant chat` and the HTTP stream stopped with a traceback
@@ -103,8 +109,7 @@ def test_a_day_given_when_asked_books_even_if_the_intent_model_reads_it_as_an_or
 
 def test_the_words_that_lead_up_to_a_free_text_value_are_not_part_of_it(assistant: Assistant) -> None:
     # "Booked your It's my Trek Domane. for …": the whole reply was the value
-    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
-    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
     asked = dialog.handle(None, "I want to book a repair")
     bike = dialog.handle(asked.session_id, "It's my Trek Domane.")
     booked = dialog.handle(asked.session_id, "tomorrow")
@@ -156,8 +161,7 @@ def test_a_bool_slot_takes_only_yes_or_no() -> None:
 
 def test_a_day_to_come_may_be_named_by_its_weekday(assistant: Assistant) -> None:
     # "next monday" to "Which day?" was no date: asked again with the offer of a person, then handed off
-    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
-    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
     booked = {}
     for day in ("next monday", "on Friday", "Next Friday", "this wednesday please", "Monday or Tuesday"):
         asked = dialog.handle(None, "I want to book a repair")
@@ -258,8 +262,7 @@ def test_an_intent_option_picked_by_its_number_is_taken_as_a_click_on_it(assista
 def test_the_day_named_in_the_request_or_in_a_correction_is_the_days_value(assistant: Assistant) -> None:
     # "book a repair for Dec 28" was asked "Which day?" after the bike; "sorry, I meant Dec 30" right after the
     # booking was searched in the help centre ("Dec" read as a topic), and the booking stayed on the 28th
-    intents = Understander(Guesses({"book a repair for Dec 28": "book_repair"}))
-    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    dialog = workshop_dialog(assistant, {"book a repair for Dec 28": "book_repair"})
     asked = dialog.handle(None, "book a repair for Dec 28")
     booked = dialog.handle(asked.session_id, "Trek")
     moved = dialog.handle(asked.session_id, "sorry, I meant Dec 30")
@@ -294,8 +297,7 @@ def test_one_intent_given_as_a_text_is_that_intent_not_its_letters() -> None:
 
 def test_a_reply_of_only_symbols_or_emoji_is_no_value_for_a_free_text_slot(assistant: Assistant) -> None:
     # "🤷" to "Which bike is it?" was the bike: "Booked your 🤷 for …"
-    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
-    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
     asked = dialog.handle(None, "I want to book a repair")
     shrug = dialog.handle(asked.session_id, "🤷")
     bike = dialog.handle(asked.session_id, "🚲 Brompton")
@@ -306,8 +308,7 @@ def test_a_reply_of_only_symbols_or_emoji_is_no_value_for_a_free_text_slot(assis
 
 def test_an_e_mail_address_or_order_number_in_reply_to_a_free_text_question_is_not_its_value(assistant: Assistant) -> None:
     # "my email is jane.doe@example.com" to "Which bike is it?" was the bike: "Booked your email is jane.doe@… for …"
-    intents = Understander(Guesses({"I want to book a repair": "book_repair"}))
-    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
     asked = dialog.handle(None, "I want to book a repair")
     email = dialog.handle(asked.session_id, "my email is jane.doe@example.com")
     bike = dialog.handle(asked.session_id, "a 29er")
@@ -331,8 +332,7 @@ def test_a_date_alone_is_not_given_to_the_intent_model(assistant: Assistant) -> 
 
 
 def test_a_weekday_in_the_request_or_a_correction_is_the_day_and_a_question_about_a_day_books_nothing(assistant: Assistant) -> None:
-    intents = Understander(Guesses({"book a repair on monday": "book_repair"}))
-    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
+    dialog = workshop_dialog(assistant, {"book a repair on monday": "book_repair"})
     asked = dialog.handle(None, "book a repair on monday")
     booked = dialog.handle(asked.session_id, "Trek")
     moved = dialog.handle(asked.session_id, "sorry, I meant next tuesday")
