@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # the project's packages, not the benchmarks named like them (benchmarks/retrieval.py)
 
+import assistant.malloc_arenas  # noqa: E402,F401  first, as the assistant command does: before gradio's threads start
+
 HELD: dict[str, weakref.WeakSet[Any]] = {"tabs": weakref.WeakSet(), "cache": weakref.WeakSet(), "slots": weakref.WeakSet()}
 
 
