@@ -36,7 +36,7 @@ REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */
 #review-login-ended { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; padding: .75rem 1rem;
   background: #fff4d6; color: #3d2c00; border-bottom: 2px solid #a36b00; font-size: 1rem; text-align: center; }
-#review-login-ended a { color: #3d2c00; font-weight: bold; }
+#review-login-ended a { color: #3d2c00; background: #fff4d6; font-weight: bold; }  /* the banner's, said for the colour check */
 """
 
 LOGIN_ENDED_ID = "review-login-ended"
