@@ -2,8 +2,9 @@
 standalone query ("how long does it take to return an item?") before retrieval. Pure functions.
 
 A message is a follow-up when it opens with a connective ("and", "what about", "also", ...), or when it
-refers back (it, that, this, they, ...) or is very short, and names no topic of its own (every content word
-is generic: take, long, cost, ...). The rewrite puts the previous query's topic in place of the reference.
+names no topic of its own (every content word is generic: take, long, cost, ...), whether it refers back (it,
+that, this, they, ...), is very short, or neither ("how long do I have?"). The rewrite puts the previous
+query's topic in place of the reference.
 
 German follow-ups ("und wie lange dauert das?", "Was ist mit Expressversand?") are found by the same rules
 with German words; as a German reference cannot simply be swapped for the topic (cases, word order), the
@@ -20,8 +21,6 @@ _CONNECTIVE = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|its|one|there|then)\b", re.IGNORECASE)
-# German references: "das", "es", "dafür" ... (found as a sign of a follow-up, not replaced)
-_GERMAN_REFERENCE = re.compile(r"\b(das|es|dies|diese[mnrs]?|dafür|dazu|davon|damit|darauf|dort|dorthin)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-zäöüß][a-zäöüß'-]*", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a an the and or but so also plus then what about how why when where which who whom whose is are was were be been
