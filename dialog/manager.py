@@ -485,13 +485,15 @@ class DialogManager:
         """The date in a request for a business action ("book a repair for Dec 28"), or in a correction right after
         it ran ("sorry, I meant Dec 30"), as the value of its one ``date`` parameter of another name (``day``): the
         extractor fills only a parameter named ``date``, so the day was asked for again, and a corrected one searched."""
-        date_found = understanding.entities.get("date") or coming_weekday(text, self.clock().date())  # "on Monday"
         ran = tracker.last_business_action if tracker.last_action == "business" else None
         action = self.actions.for_intent(understanding.intent) or (self.actions.get(ran) if ran else None)
-        if action is None or date_found is None:
+        if action is None:
             return understanding
         days = [p.name for p in action.parameters if p.type is date and p.name not in SLOT_NAMES]
         if len(days) != 1 or days[0] in understanding.entities:
+            return understanding
+        date_found = understanding.entities.get("date") or coming_weekday(text, self.clock().date())  # "on Monday"
+        if date_found is None:
             return understanding
         return replace(understanding, entities={**understanding.entities, days[0]: date_found})
 
