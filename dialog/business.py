@@ -63,6 +63,11 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
 REDACTED_VALUE = re.compile(r"\[([A-Z][A-Z0-9_]*)\]")
 
 
+# slots that say who the customer is, not what they ask for: kept when an action is asked for a second time
+# (another order, another booking), where its other values are asked again
+CUSTOMER_SLOTS = frozenset({"email", "phone"})
+
+
 def is_redacted(value: Any) -> bool:
     """Whether a slot's value is what the log kept of a redacted one (``[EMAIL]``), not a value."""
     return isinstance(value, str) and REDACTED_VALUE.fullmatch(value) is not None

@@ -26,7 +26,7 @@ from dialog.actions import (
     small_talk,
 )
 from dialog.actions import clarify as clarify_action
-from dialog.business import BusinessActions, is_redacted
+from dialog.business import CUSTOMER_SLOTS, BusinessAction, BusinessActions, is_redacted
 from dialog.business_rules import BusinessRules
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
@@ -358,6 +358,8 @@ class DialogManager:
         slot_events += [
             SlotSet(name=name, value=value) for name, value in understanding.entities.items() if name in own and tracker.slots.get(name) != value
         ]
+        if chosen is not None and prediction.repeat:  # asked for again after it ran: its earlier values are not reused unasked
+            slot_events += [SlotSet(name=name, value=None) for name in self._earlier_values(tracker, chosen, understanding)]
         # a value the log keeps redacted ("[EMAIL]") comes back from this process's memory while it has it
         slots = self.slot_memory.fill(session_id, {**tracker.slots, **{e.name: e.value for e in slot_events}})
         timings["understanding_ms"] = (time.perf_counter() - step) * 1000
@@ -496,6 +498,23 @@ class DialogManager:
         if date_found is None:
             return understanding
         return replace(understanding, entities={**understanding.entities, days[0]: date_found})
+
+    @staticmethod
+    def _earlier_values(tracker: Tracker, action: BusinessAction, understanding: Understanding) -> list[str]:
+        """The slots to forget when ``action`` is asked for again after it ran ("book another one for Monday", "where
+        is my other order?"): those still holding a value of its last successful run that this message does not give
+        again, so that they are asked for rather than a second booking of the same bike made unasked. The customer's
+        own contact details (``CUSTOMER_SLOTS``: e-mail address, phone) are the same for every request and kept."""
+        earlier = tracker.last_runs.get(action.name, {})
+        return [
+            p.name
+            for p in action.parameters
+            if p.name in earlier
+            and p.name not in CUSTOMER_SLOTS
+            and p.name not in understanding.entities
+            and p.name in tracker.slots
+            and str(tracker.slots[p.name]) == str(earlier[p.name])
+        ]
 
     def _slot_type(self, action_name: str, slot: str) -> type | None:
         """The type of the business action's parameter ``slot``: a ``date`` is filled from the date found in the

@@ -52,6 +52,8 @@ class Prediction:
     reason: str
     priority: int = 10
     argument: str | None = None
+    # a business action asked for anew after it ran: the values of that run the message does not give are asked again
+    repeat: bool = False
 
 
 class Policy(Protocol):
@@ -130,7 +132,11 @@ class BusinessActionPolicy:
             names_one = any(parameter.name in understanding.entities for parameter in action.parameters)
             if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}) and not names_one:
                 return None
-            return Prediction("business", understanding.confidence, f"business action {action.name} for intent {understanding.intent}", 2, action.name)
+            reason = f"business action {action.name} for intent {understanding.intent}"
+            repeat = action.name in tracker.last_runs and not _corrects(text)
+            if repeat:  # "book another one for Monday": not the first booking's bike again, unasked
+                reason += "; it ran before, so the values of that run the message does not give are asked again"
+            return Prediction("business", understanding.confidence, reason, 2, action.name, repeat)
         if tracker.requested_slot is None:
             return self._bare_value(understanding, text) or self._another_value(tracker, understanding, text)
         name, slot = tracker.requested_slot
@@ -231,6 +237,16 @@ def _looks_like_a_question(text: str) -> bool:
 
 # the words that make a question about a day a change of the day just booked ("can we do Monday instead?")
 _CHANGES_THE_DAY = re.compile(r"\b(?:instead|meant|rather|change|move|make it|switch|what about|how about)\b", re.IGNORECASE)
+
+
+# a request for another run, not a correction of the run just made
+_ANOTHER = re.compile(r"\b(?:another|other|too|also|again|second|more|as well)\b", re.IGNORECASE)
+
+
+def _corrects(text: str) -> bool:
+    """Whether a request for the business action that ran changes that run ("book it for Monday instead") rather
+    than asks for another one ("book another one for Monday", "and my other bike too")."""
+    return bool(_CHANGES_THE_DAY.search(text)) and not _ANOTHER.search(text)
 
 
 def _asks_about_a_day(text: str) -> bool:

@@ -89,6 +89,7 @@ class Tracker:
     last_query: str | None = None  # the last standalone query sent to retrieval
     last_action: str | None = None  # the action of the last bot reply
     last_business_action: str | None = None  # the business action that ran last (its name)
+    last_runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # each action's arguments in its last successful run
     last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
@@ -122,6 +123,8 @@ class Tracker:
             self.requested_slot = None
             self._business_failed = not event.ok
             self.last_business_action = event.name
+            if event.ok:
+                self.last_runs[event.name] = dict(event.arguments)
         elif isinstance(event, ClarificationAsked):
             self.clarification = event
         elif isinstance(event, RetrievalDone):

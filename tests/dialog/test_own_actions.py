@@ -358,3 +358,47 @@ def test_a_question_about_a_day_right_after_a_booking_books_nothing(assistant: A
             assert (reply.action, reply.text, runs) == ("business", "Booked your Trek for 2026-12-07.", ["2026-12-28", "2026-12-07"])
         else:
             assert (reply.action, reply.slots["day"], runs) == ("answer", "2026-12-28", ["2026-12-28"]), then
+
+
+def test_a_second_booking_asks_for_the_bike_instead_of_booking_the_first_one_again(assistant: Assistant) -> None:
+    # "book another one for Monday" after a booking made a second booking of the same bike, unasked
+    requests = {"I want to book a repair": "book_repair", "book another one for Monday": "book_repair"}
+    dialog = workshop_dialog(assistant, requests)
+    session = dialog.handle(None, "I want to book a repair").session_id
+    dialog.handle(session, "Trek Domane")
+    dialog.handle(session, "Friday")
+
+    again = dialog.handle(session, "book another one for Monday")
+    booked = dialog.handle(session, "my Brompton")
+
+    assert (again.action, again.requested_slot) == ("business", "bike_model")
+    assert booked.text == "Booked your Brompton for 2026-12-07."
+    ran = [e.arguments for e in dialog.tracker(session).events if isinstance(e, ActionExecuted)]
+    assert ran == [{"bike_model": "Trek Domane", "day": "2026-12-04"}, {"bike_model": "Brompton", "day": "2026-12-07"}]
+
+
+def test_the_same_request_again_asks_for_every_value_rather_than_repeating_the_booking(assistant: Assistant) -> None:
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
+    session = dialog.handle(None, "I want to book a repair").session_id
+    dialog.handle(session, "Trek Domane")
+    dialog.handle(session, "Friday")
+
+    again = dialog.handle(session, "I want to book a repair")
+    day = dialog.handle(session, "the Brompton")
+
+    assert again.requested_slot == "bike_model" and again.slots == {}
+    assert day.requested_slot == "day"  # not Friday again, unasked
+    assert sum(isinstance(e, ActionExecuted) for e in dialog.tracker(session).events) == 1
+
+
+def test_a_correction_of_the_booking_keeps_its_bike(assistant: Assistant) -> None:
+    # "make it Monday instead" changes the day of the run just made: the bike is not asked again
+    requests = {"I want to book a repair": "book_repair", "make it Monday instead": "book_repair"}
+    dialog = workshop_dialog(assistant, requests)
+    session = dialog.handle(None, "I want to book a repair").session_id
+    dialog.handle(session, "Trek Domane")
+    dialog.handle(session, "Friday")
+
+    moved = dialog.handle(session, "make it Monday instead")
+
+    assert moved.text == "Booked your Trek Domane for 2026-12-07."
