@@ -30,6 +30,11 @@ migrations); a database it cannot use (a schema from a newer version, a refused 
 ``status`` and logged, and the writes wait in the spool. ``status`` says what ``/healthz`` and ``/readyz``
 report: whether the database is up, down or unusable, and how many writes wait.
 
+When the spool file cannot be written either (most often a full disk, which is what made the database
+fail too), the write is held in memory, up to ``MEMORY_ONLY_MAX`` of them, and replayed like the others once
+the database takes writes again; ``status`` says so (``spool_error``), and the log says it once per outage.
+Those writes are lost if the server stops before then.
+
 One process per spool file: the process that uses it holds a lock on it (``hold_spool``, taken by the
 app), so a second server on the same data_dir stops at start instead of sharing it, and a command such as
 ``assistant ask`` run beside a server writes to the database only, leaving the server's spool alone.
@@ -37,6 +42,7 @@ app), so a second server on the same data_dir stops at start instead of sharing 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -68,6 +74,9 @@ CACHE_SESSIONS = 10_000
 # conversations under way, not the last 10,000 (some 12 KB each for three turns, and customers' words).
 CACHE_IDLE_S = 3600.0
 PROBE_WITHIN_S = 5.0  # how long /readyz and the review pages wait for the database's answer to SELECT 1
+# Writes held in memory only, when the spool file cannot be written either (the disk is full, read-only, failing);
+# beyond this many a write is refused (StoreUnavailable) rather than let memory grow without bound.
+MEMORY_ONLY_MAX = 10_000
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
 
 
@@ -173,6 +182,7 @@ class _Record:
     events: list[Event] = field(default_factory=list)
     turn: TurnRecord | None = None
     end: int = 0  # byte offset just past this record's line in the spool file
+    in_memory_only: bool = False  # the spool file could not be written: the record is in memory only
 
     def to_json(self) -> str:
         return json.dumps(
@@ -259,6 +269,8 @@ class SpoolingStore:
         self._confirm_schema = confirm_schema
         self._confirmed = confirm_schema is None  # the schema is known to be usable
         self._problem: str | None = None  # why the database cannot be used, when it answers but is not usable
+        self._spool_error: str | None = None  # why the last write could not go to the spool file (it is in memory)
+        self._memory_only = 0  # pending records that are in memory only
         self._resume()
         if not self._confirmed:
             self._down = True
@@ -339,12 +351,15 @@ class SpoolingStore:
         ``database_error`` says why); ``spooled_writes`` counts the writes waiting for it."""
         with self._lock:
             down, problem, confirmed = self._down, self._problem, self._confirmed
+            spool_error, memory_only = self._spool_error, self._memory_only
         state = "error" if problem else "down" if down or not confirmed else "up"
         if check and state == "up" and not self._reachable():
             state = "down"
         body: dict[str, Any] = {"database": state, "spooled_writes": self.pending()}
         if problem:
             body["database_error"] = problem
+        if memory_only:
+            body["spool_error"] = f"{memory_only} write(s) held in memory only: {spool_error}"
         return body
 
     def flush(self) -> int:
@@ -401,6 +416,9 @@ class SpoolingStore:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+            if self._memory_only:
+                log.error("%d conversation write(s) held in memory only (the spool could not be written: %s) are lost",
+                          self._memory_only, self._spool_error)
 
     def __getattr__(self, name: str) -> Any:
         """Everything else (turns, annotate, session_count, engine …) is the inner store's."""
@@ -451,21 +469,53 @@ class SpoolingStore:
                     self.spool_path,
                 )
                 self._flushed = 0
-            self._write(record)
             self._down = True
             self._start_thread()
+            self._write(record)
 
     def _write(self, record: _Record) -> None:
-        """Append one line to the spool, flushed to disk before the caller is told the write is done."""
-        if self._file is None:
-            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.spool_path, "ab", opener=private_opener)  # noqa: SIM115 - kept open while spooling
-        self._file.write(record.to_json().encode("utf-8") + b"\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        record.end = self._file.tell()
+        """Append one line to the spool, flushed to disk before the caller is told the write is done; held in
+        memory only when the spool file cannot be written (hold ``_lock``)."""
+        try:
+            record.end = self._append_line(record.to_json().encode("utf-8") + b"\n")
+        except OSError as error:
+            if self._memory_only >= MEMORY_ONLY_MAX:
+                raise StoreUnavailable(
+                    f"the database and the spool {self.spool_path} both refuse writes ({error.strerror or error}), "
+                    f"and {self._memory_only} writes already wait in memory"
+                ) from None
+            if self._spool_error is None:
+                log.error("cannot write the spool %s (%s): conversation writes are held in memory until the database "
+                          "takes them, and are lost if the server stops before then", self.spool_path, error.strerror or error)
+            self._spool_error = error.strerror or str(error)
+            self._memory_only += 1
+            record.end = self._pending[-1].end if self._pending else self._done  # the file's progress stays as it was
+            record.in_memory_only = True
         self._pending.append(record)
         self._by_session.setdefault(record.session_id, []).append(record)
+
+    def _append_line(self, line: bytes) -> int:
+        """Append ``line`` to the spool file and fsync it; the file's new end. On an OSError the file is
+        closed and cut back to where it was, so no partial line is left for a later line to run into."""
+        start = None
+        try:
+            if self._file is None:
+                self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.spool_path, "ab", opener=private_opener)  # noqa: SIM115 - kept open while spooling
+            start = self._file.tell()
+            self._file.write(line)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            return self._file.tell()
+        except OSError:
+            broken, self._file = self._file, None
+            if broken is not None:
+                with contextlib.suppress(OSError):
+                    broken.close()  # its buffer may still hold part of the line: that part is cut below
+            if start is not None:
+                with contextlib.suppress(OSError):
+                    os.truncate(self.spool_path, start)
+            raise
 
     def _replay(self, record: _Record) -> bool:
         """Write one record to the database; False if it was there already (a repeated replay).
@@ -510,6 +560,10 @@ class SpoolingStore:
             self._cache[record.session_id].extend(record.events)
         self._done = record.end
         self._flushed += stored
+        if record.in_memory_only:
+            self._memory_only -= 1
+            if not self._memory_only:
+                self._spool_error = None
         if self._pending:
             self._save_offset()
             return

@@ -528,6 +528,55 @@ def test_a_torn_last_line_is_dropped_on_start(db, store, spool_path: Path) -> No
     assert stored_turns(db.engine, session_id) == [(1, "whole"), (2, "after the crash")]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full (every write to it: no space left)")
+def test_a_full_disk_holds_the_turn_in_memory_until_the_database_takes_it(db, store, spool_path: Path, caplog) -> None:
+    session_id = store.create_session()
+    db.down()  # a full disk fails the database's writes, and then the spool's
+    spool_path.parent.mkdir(parents=True, exist_ok=True)
+    spool_path.symlink_to("/dev/full")
+
+    store.append(session_id, *turn(session_id, 1, "written on a full disk"))
+    store.append(session_id, *turn(session_id, 2, "and another"))
+
+    assert store.pending() == 2
+    status = store.status()
+    assert status["database"] == "down" and status["spooled_writes"] == 2
+    assert "2 write(s) held in memory only" in status["spool_error"] and "No space left" in status["spool_error"]
+    assert [e.text for e in store.load_events(session_id) if isinstance(e, UserMessage)] == ["written on a full disk", "and another"]
+    assert sum("cannot write the spool" in r.getMessage() for r in caplog.records) == 1  # once, not per write
+
+    spool_path.unlink()  # room again
+    db.up()
+    assert store.flush() == 2
+    assert stored_turns(db.engine, session_id) == [(1, "written on a full disk"), (2, "and another")]
+    assert "spool_error" not in store.status() and store.pending() == 0
+
+
+def test_a_spool_line_cut_short_by_a_full_disk_is_removed_before_the_next(db, store, spool_path: Path, monkeypatch) -> None:
+    session_id = store.create_session()
+    db.down()
+    store.append(session_id, *turn(session_id, 1, "spooled whole"))
+    whole = spool_path.read_bytes()
+    real_fsync = os.fsync
+
+    def full_disk(descriptor: int) -> None:  # the line reached the file, then the disk was full
+        monkeypatch.setattr("assistant.store.spool.os.fsync", real_fsync)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("assistant.store.spool.os.fsync", full_disk)
+    store.append(session_id, *turn(session_id, 2, "held in memory"))
+    assert spool_path.read_bytes() == whole  # the part that got out is cut off again
+    store.append(session_id, *turn(session_id, 3, "spooled after"))
+    store.close()
+
+    restarted = SpoolingStore(db.store, spool_path, retry_seconds=None)  # every line of the file reads back
+    assert restarted.pending() == 2
+    db.up()
+    assert restarted.flush() == 2
+    restarted.close()
+    assert stored_turns(db.engine, session_id) == [(1, "spooled whole"), (2, "spooled after")]
+
+
 def test_history_unknown_to_this_process_is_unavailable_not_unknown(db, store, spool_path: Path) -> None:
     session_id = store.create_session()
     db.down()
