@@ -3,7 +3,8 @@
 The conversation lives in the store, not in the page: the browser keeps only the session id (in
 ``localStorage``, through ``gr.BrowserState``), and a reload rebuilds the chat from the session's events.
 The id is kept as ``{"session_id": ...}``: Gradio does not write a falsy value to the browser's storage, so a
-bare ``None`` could not forget a conversation.
+bare ``None`` could not forget a conversation. Each tab also keeps the id it shows in its own ``sessionStorage``,
+so that a reload of one of two tabs shows that tab's conversation (``THIS_TABS_SESSION``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,21 @@ MAX_OPTIONS = 4  # buttons for a clarifying question's choices
 # each); turns run side by side, as the API's do, in the same pool of 40 threads (anyio's default).
 CUSTOMER_EVENT: dict[str, Any] = {"show_progress": "hidden", "concurrency_limit": None}
 SESSION_STORAGE_KEY = "support-assistant-session"
+# The browser's localStorage is one for all its tabs: two tabs opened before any conversation each started their own,
+# and the later one's id replaced the other's, so a reload of the first tab showed the second tab's conversation.
+# Each tab also keeps the id it shows in its own sessionStorage (kept over a reload, per tab); a reload restores the
+# tab's own conversation, and a tab opened afresh (no record of its own) the one used last (localStorage).
+TAB_STORAGE_KEY = "support-assistant-tab-session"
+THIS_TABS_SESSION = """(saved) => {
+  try {
+    const own = sessionStorage.getItem(%(key)s);
+    if (own !== null) return {session_id: own || null};
+  } catch (error) {}  // storage refused (a blocked third-party frame): the browser's record alone
+  return saved;
+}""" % {"key": json.dumps(TAB_STORAGE_KEY)}
+KEEP_THIS_TABS_SESSION = """(saved) => {
+  try { sessionStorage.setItem(%(key)s, (saved && saved.session_id) || ""); } catch (error) {}
+}""" % {"key": json.dumps(TAB_STORAGE_KEY)}
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
 SESSION_STORAGE_SECRET = "support-assistant-session-v1"
@@ -658,22 +674,23 @@ class ChatPage:
             poll_timer.tick(  # a quick read per open page: not queued behind one another
                 self.poll, [chatbot, session_id, saved], [chatbot, handoff_banner, human, poll_timer], **CUSTOMER_EVENT
             )
-            for trigger in (box.submit, send.click):
-                trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT).then(
-                    self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
+
+            def synced(event: Any) -> Any:
+                """``event``, then ``sync``, then the id shown kept as this tab's own (THIS_TABS_SESSION)."""
+                return event.then(self.sync, session_id, sync_outputs, **CUSTOMER_EVENT).then(
+                    None, saved, None, js=KEEP_THIS_TABS_SESSION
                 )
+
+            for trigger in (box.submit, send.click):
+                synced(trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT))
             for button in option_buttons:  # a click sends the option's label as the next message
-                button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT).then(
-                    self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
+                synced(
+                    button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT)
                 ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
-            human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], **CUSTOMER_EVENT).then(
-                self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
-            )
+            synced(human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], **CUSTOMER_EVENT))
             # the chat's own clear (bin) button starts over too, or the next message would continue the old session
             for trigger in (new.click, chatbot.clear):
-                trigger(self.new_conversation, None, outputs).then(self.close_comment, None, comment_outputs).then(
-                    self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
-                )
+                synced(trigger(self.new_conversation, None, outputs).then(self.close_comment, None, comment_outputs))
             # the comment box opens below the chat: the keyboard's focus goes to it (it stayed on the thumb, and
             # nothing told a screen reader that a box had opened)
             chatbot.like(self.rate, [chatbot, session_id, saved], [*comment_outputs, chatbot], **CUSTOMER_EVENT).then(
@@ -685,7 +702,6 @@ class ChatPage:
                     None, js=FOCUS_QUESTION_BOX
                 )
             skip_comment.click(self.close_comment, None, comment_outputs).then(None, js=FOCUS_QUESTION_BOX)
-            page.load(self.restore, saved, [chatbot, session_id], **CUSTOMER_EVENT).then(
-                self.sync, session_id, sync_outputs, **CUSTOMER_EVENT
-            )
+            # this tab's own conversation if it has one (a reload), else the one this browser used last
+            synced(page.load(self.restore, saved, [chatbot, session_id], js=THIS_TABS_SESSION, **CUSTOMER_EVENT))
         return page

@@ -1032,3 +1032,36 @@ def test_two_customers_are_answered_at_the_same_time(fake_assistant, monkeypatch
             expect(page.locator("#chat .bot").last).to_contain_text("30 minutes", timeout=30_000)
         assert not both_started.broken
         browser.close()
+
+
+def test_two_tabs_opened_before_any_conversation_each_reload_their_own(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """Two tabs of one browser, both opened before any conversation: each starts its own, and a reload shows the
+    tab's own conversation. Before, the browser kept one id for all tabs, the later conversation's, so a reload
+    of the first tab showed the second tab's conversation. A tab opened afterwards continues the latest one."""
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from assistant.store.tables import SessionRow
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1000, "height": 900})
+        first, second = context.new_page(), context.new_page()
+        open_chat(first, server_url)
+        open_chat(second, server_url)
+        ask(first, "hello", "Hello!")
+        ask(second, "How long do password reset links work?", "30 minutes")
+        for tab, question in ((first, "hello"), (second, "How long do password reset links work?")):
+            tab.reload(wait_until="domcontentloaded")
+            tab.locator("#question textarea").wait_for(timeout=30_000)
+            expect(tab.locator("#chat .user")).to_have_count(1, timeout=10_000)
+            expect(tab.locator("#chat .user").first).to_have_text(question)
+        ask(first, "thanks", "You're welcome")  # the first tab's conversation goes on
+        with Session(fake_assistant.sql_store.engine) as db:
+            assert len(list(db.scalars(select(SessionRow.id)))) == 2
+        third = context.new_page()  # a tab opened now continues the conversation used last
+        open_chat(third, server_url)
+        expect(third.locator("#chat .user")).to_have_count(2, timeout=10_000)
+        expect(third.locator("#chat .user").first).to_have_text("hello")
+        browser.close()
