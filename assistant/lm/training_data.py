@@ -60,7 +60,13 @@ def write_jsonl(examples: Iterable[Example], path: Path) -> int:
 
 
 def read_jsonl(path: Path) -> list[Example]:
-    """Examples from a JSONL file; a ValueError names the first bad line."""
+    """Examples from a JSONL file; a ValueError names the first bad line and what is wrong with it.
+
+    A passage is ``{"heading", "text"}`` or a plain string (its text; the review pages' *fine-tuning
+    examples* write them so). An unanswerable example (``"answerable": false``) is learnt as the decline
+    the prompt asks for (``I don't know.``), whatever its ``answer`` says: a declined turn of the review
+    pages holds the assistant's reply to the customer there, not the generator's decline.
+    """
     examples = []
     try:
         text = decode_utf8(Path(path).read_bytes())
@@ -70,12 +76,41 @@ def read_jsonl(path: Path) -> list[Example]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            passages = [{"heading": p.get("heading", ""), "text": p["text"]} for p in data["passages"]]
-            examples.append(Example(data["question"], passages, data["answer"], bool(data.get("answerable", True)), data.get("source", "")))
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}:{number}: not a valid training example ({error!r})") from None
+            examples.append(_example(json.loads(line)))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{number}: not a JSON object ({error})") from None
+        except ValueError as error:
+            raise ValueError(f"{path}:{number}: not a valid training example: {error} (the format: docs/lm.md, Training data)") from None
     return examples
+
+
+def _example(data: Any) -> Example:
+    """One JSONL line's example; ValueError saying what is missing or of the wrong type."""
+    if not isinstance(data, dict):
+        kind = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}.get(type(data), "a number")
+        raise ValueError(f"{kind} instead of a JSON object")
+    for key in ("question", "passages", "answer"):
+        if key not in data:
+            raise ValueError(f"no {key!r}")
+    answerable = data.get("answerable", True)
+    if answerable not in (True, False) or isinstance(answerable, float):
+        raise ValueError(f"'answerable' is {answerable!r}, not true or false")
+    if not isinstance(data["question"], str) or not data["question"].strip():
+        raise ValueError("'question' is not a non-empty string")
+    if answerable and (not isinstance(data["answer"], str) or not data["answer"].strip()):
+        raise ValueError("'answer' is not a non-empty string")
+    if not isinstance(data["passages"], list):
+        raise ValueError("'passages' is not a list")
+    passages = []
+    for passage in data["passages"]:
+        if isinstance(passage, str):
+            passage = {"text": passage}
+        if not isinstance(passage, dict) or not isinstance(passage.get("text"), str) or not isinstance(passage.get("heading", ""), str):
+            raise ValueError(f"a passage is {passage!r}; give a string or {{\"heading\": ..., \"text\": ...}}")
+        passages.append({"heading": passage.get("heading", ""), "text": passage["text"]})
+    answer = data["answer"] if answerable else DECLINE
+    source = data.get("source") or (f"review:{data['source_session']}:{data.get('turn_no', '')}" if data.get("source_session") else "")
+    return Example(data["question"], passages, answer, bool(answerable), str(source))
 
 
 # -- SQuAD v2 ------------------------------------------------------------------------------------

@@ -263,3 +263,42 @@ def test_a_folder_that_is_not_a_chat_generator_is_refused_before_loading(tmp_pat
     with pytest.raises(ValueError, match="has no chat template; --base-dir takes a chat"):
         finetune(encoder, [example] * 2, tmp_path / "out", TrainConfig(max_steps=1), progress=lambda _: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_review_pages_fine_tuning_examples_are_read_as_training_data(tmp_path: Path) -> None:
+    """The review pages write passages as plain strings and a declined turn with the reply the customer
+    got; `train lm` stopped on them with a traceback (AttributeError: 'str' object has no attribute 'get').
+    The lines have the shape test_review_store pins for ``as_training_examples``."""
+    answered = {"question": "How do I get a refund?", "passages": ["Refunds go back to the card.", "Shipping is free."],
+                "answer": "Refunds go back to the card. [1]", "answerable": True, "verified": True,
+                "source_session": "s1", "turn_no": 1}
+    declined = {"question": "Do you sell bikes?", "passages": ["Shipping is free."],
+                "answer": "I couldn't find the answer to that in our help centre, so I'd rather not guess.",
+                "answerable": False, "verified": False, "source_session": "s1", "turn_no": 2}
+    (tmp_path / "review.jsonl").write_text(json.dumps(answered) + "\n" + json.dumps(declined) + "\n")
+    first, second = read_jsonl(tmp_path / "review.jsonl")
+    assert first.passages == [{"heading": "", "text": "Refunds go back to the card."}, {"heading": "", "text": "Shipping is free."}]
+    assert first.answer == "Refunds go back to the card. [1]" and first.answerable
+    assert first.source == "review:s1:1"
+    assert second.answer == DECLINE and not second.answerable  # the decline the prompt asks the generator for
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('["q", "a"]', "an array instead of a JSON object"),
+        ('{"question": "q", "passages": [{"heading": "h"}], "answer": "a"}', "a passage is"),
+        ('{"question": "q", "passages": [3], "answer": "a"}', "a passage is"),
+        ('{"question": "q", "passages": "text", "answer": "a"}', "'passages' is not a list"),
+        ('{"question": null, "passages": [], "answer": "a"}', "'question' is not a non-empty string"),
+        ('{"question": "q", "passages": [], "answer": ""}', "'answer' is not a non-empty string"),
+        ('{"question": "q", "passages": [], "answer": "a", "answerable": "no"}', "'answerable' is 'no'"),
+        ('{"question": "q", "answer": "a"}', "no 'passages'"),
+        ("{not json", "not a JSON object"),
+    ],
+)
+def test_a_malformed_training_line_is_one_error_naming_the_line_and_the_problem(tmp_path: Path, line: str, says: str) -> None:
+    (tmp_path / "d.jsonl").write_text('{"question": "q", "passages": ["p"], "answer": "a [1]"}\n' + line + "\n")
+    with pytest.raises(ValueError, match=r"d\.jsonl:2: ") as raised:
+        read_jsonl(tmp_path / "d.jsonl")
+    assert says in str(raised.value)
