@@ -207,6 +207,7 @@ class ReviewPage:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    @database_errors_said
     def to_conversation_test(self, session_id: str) -> str:
         """Write the open conversation as a scripted conversation test (YAML); the file to download."""
         transcript = read_transcript(self.engine, session_id) if session_id else None
@@ -216,6 +217,7 @@ class ReviewPage:
         gr.Info(f"Saved {path}")
         return path
 
+    @database_errors_said
     def to_training_examples(self, session_id: str) -> str:
         """Write the open conversation's answered turns as fine-tuning examples (JSONL)."""
         transcript = read_transcript(self.engine, session_id) if session_id else None

@@ -192,6 +192,8 @@ def test_a_database_that_cannot_be_reached_is_said_not_a_bare_error(assistant: A
         lambda: review.open_transcript("abc"),
         lambda: review.show_analytics("", ""),  # the analytics say StoreUnavailable
         lambda: review.export("csv", *filters()),
+        lambda: review.to_conversation_test("abc"),  # these two gave Gradio's bare "Error"
+        lambda: review.to_training_examples("abc"),
         lambda: review.show_inbox(),
     ):
         with pytest.raises(gr.Error, match="cannot be reached|Cannot open the database") as said:
