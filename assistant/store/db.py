@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -147,6 +147,21 @@ def private_opener(path: str, flags: int) -> int:
     return os.open(path, flags, PRIVATE_MODE)
 
 
+READ_ONLY_SQLSTATE = "25006"  # PostgreSQL's read_only_sql_transaction
+
+
+def _read_only_as_outage(context: ExceptionContext) -> OperationalError | None:
+    """A PostgreSQL server that takes no writes (a standby the address points to after a failover, a database
+    set read-only for maintenance) counts as down, not as a bad request: its connections are dropped, so the
+    next one can reach the new primary, and the error is an OperationalError, so a conversation write is
+    spooled and retried instead of lost and the review pages show their outage notice."""
+    original = context.original_exception
+    if getattr(original, "sqlstate", None) != READ_ONLY_SQLSTATE:
+        return None
+    context.is_disconnect = True
+    return OperationalError(context.statement, None, original, hide_parameters=True, connection_invalidated=True)
+
+
 def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     # first: switching to WAL, and every write, may have to wait for another process (a migration, a
@@ -236,6 +251,7 @@ def make_engine(url: str, create_tables: bool = True, timeouts: DatabaseTimeouts
             engine = create_engine(
                 url, pool_pre_ping=True, connect_args=postgres_connect_args(parsed, timeouts), hide_parameters=True
             )
+            event.listen(engine, "handle_error", _read_only_as_outage)
         except ModuleNotFoundError as error:
             raise StoreUnavailable(
                 f"Cannot open the database {where}: its driver ({error.name}) is not installed; "

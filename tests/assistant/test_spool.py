@@ -577,6 +577,38 @@ def test_a_spool_line_cut_short_by_a_full_disk_is_removed_before_the_next(db, st
     assert stored_turns(db.engine, session_id) == [(1, "spooled whole"), (2, "spooled after")]
 
 
+def test_a_postgresql_that_turns_read_only_spools_the_writes_until_one_takes_writes_again(spool_path: Path) -> None:
+    from tests.postgres_schemas import fresh_schema
+
+    with fresh_schema("spool_read_only") as url:
+        engine = make_engine(url)
+        failed_over = {"to_a_standby": False}
+
+        @event.listens_for(engine, "connect")
+        def like_a_standby(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            if failed_over["to_a_standby"]:  # the address now reaches a server that takes no writes
+                dbapi_connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                dbapi_connection.commit()
+
+        store = SpoolingStore(SqlStore(engine), spool_path, retry_seconds=None)
+        try:
+            session_id = store.create_session()
+            store.append(session_id, *turn(session_id, 1, "before the failover"))
+            failed_over["to_a_standby"] = True
+            engine.dispose()  # the old primary's connections are gone
+
+            store.append(session_id, *turn(session_id, 2, "while read-only"))
+            assert store.pending() == 1 and store.status()["database"] == "down"
+            assert store.flush() == 0  # still read-only: the write waits
+
+            failed_over["to_a_standby"] = False  # the new primary is promoted
+            assert store.flush() == 1
+            assert stored_turns(engine, session_id) == [(1, "before the failover"), (2, "while read-only")]
+        finally:
+            store.close()
+            engine.dispose()
+
+
 def test_history_unknown_to_this_process_is_unavailable_not_unknown(db, store, spool_path: Path) -> None:
     session_id = store.create_session()
     db.down()
