@@ -112,7 +112,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # after affirm: "uh huh" and "mhm" are a yes
     "filler": re.compile(FILLER, re.IGNORECASE),
     "order_status": re.compile(
-        r"\b(where(?:'?s| is) my (?:order|oder|ordr|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
+        r"\b(where(?:'?s| is) my (?:(?:other|second|last|latest|new|recent) )?(?:order|oder|ordr|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
         r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b|"
         # "I ordered a kettle last week, where is it?"
         r"\bi (?:ordered|placed an order)\b[^?.!]{0,60}\bwhere(?:'?s| is) (?:it|my stuff)[\s?.!]*$|"

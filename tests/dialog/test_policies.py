@@ -95,6 +95,7 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         ("about my order please", "order_status"),
         ("my order arrived broken", "question"),
         ("wheres my oder", "order_status"),  # no apostrophe, a typo
+        ("where is my other order?", "order_status"),  # after a lookup: another order (asked for its number)
         ("hi, my name is tom and i ordered a kettle last week, where is it", "order_status"),
         ("I ordered the fan, where is it?", "order_status"),
         ("I ordered the wrong size, where is it explained how to exchange?", "question"),
