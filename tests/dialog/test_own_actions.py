@@ -20,16 +20,18 @@ FRIDAY = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
 
 
 class Guesses:
-    """A stand-in intent model: ``intents`` maps a message to its intent; anything else is ``default``."""
+    """A stand-in intent model: ``intents`` maps a message to its intent (probability 0.9), or to (intent,
+    probability); anything else is ``default``."""
 
     name = "guesses"
 
-    def __init__(self, intents: dict[str, str], default: str = "question") -> None:
+    def __init__(self, intents: dict[str, str | tuple[str, float]], default: str = "question") -> None:
         self.intents, self.default = intents, default
 
     def understand(self, text: str) -> Understanding:
-        intent = self.intents.get(text, self.default)
-        return Understanding(intent, 0.9, ranking=((intent, 0.9),), source="classifier")
+        guess = self.intents.get(text, self.default)
+        intent, probability = guess if isinstance(guess, tuple) else (guess, 0.9)
+        return Understanding(intent, probability, ranking=((intent, probability),), source="classifier")
 
 
 def workshop(full: tuple[date, ...] = ()) -> BusinessActions:
@@ -49,7 +51,7 @@ def workshop(full: tuple[date, ...] = ()) -> BusinessActions:
     return actions
 
 
-def workshop_dialog(assistant: Assistant, guesses: dict[str, str]) -> DialogManager:
+def workshop_dialog(assistant: Assistant, guesses: dict[str, str | tuple[str, float]]) -> DialogManager:
     """The real answer action, an intent model that reads ``guesses``, the workshop's actions, and Friday noon."""
     intents = Understander(Guesses(guesses))
     return DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
@@ -402,3 +404,38 @@ def test_a_correction_of_the_booking_keeps_its_bike(assistant: Assistant) -> Non
     moved = dialog.handle(session, "make it Monday instead")
 
     assert moved.text == "Booked your Trek Domane for 2026-12-07."
+
+
+def test_a_long_description_given_when_asked_for_the_bike_is_the_bike(assistant: Assistant) -> None:
+    # a reply of eight words or more was read as a new request: searched and declined, the booking dropped
+    description = "the old red mountain bike with the squeaky brakes and a flat tyre"
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair", description: ("return_item", 0.3)})
+    asked = dialog.handle(None, "I want to book a repair")
+
+    bike = dialog.handle(asked.session_id, description)
+    booked = dialog.handle(asked.session_id, "Friday")
+
+    assert (bike.action, bike.requested_slot) == ("business", "day")
+    assert booked.text == f"Booked your {description[4:]} for 2026-12-04."
+
+
+def test_a_request_the_intent_model_is_sure_of_is_not_taken_as_the_bike(assistant: Assistant) -> None:
+    # "refund please" to "Which bike is it?" was booked as the bike "refund please"
+    requests = {"I want to book a repair": "book_repair", "refund please": "refund",
+                "I was charged twice for the same order on my credit card": "payment"}
+    dialog = workshop_dialog(assistant, requests)
+    for request in ("refund please", "I was charged twice for the same order on my credit card"):
+        asked = dialog.handle(None, "I want to book a repair")
+
+        reply = dialog.handle(asked.session_id, request)
+
+        assert reply.action != "business" and "bike_model" not in reply.slots, request
+
+
+def test_a_long_reply_asking_something_is_still_a_new_request(assistant: Assistant) -> None:
+    dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
+    asked = dialog.handle(None, "I want to book a repair")
+
+    reply = dialog.handle(asked.session_id, "before I tell you, how long does a repair usually take with you")
+
+    assert reply.action != "business" and "bike_model" not in reply.slots
