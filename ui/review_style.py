@@ -23,6 +23,7 @@ import copy
 import json
 
 from ui.chat import DARK_ACCENT_CSS, THEME
+from ui.review_tables import TABLE_MIN_WIDTH
 from ui.review_transcript import TRANSCRIPT_CSS
 
 REVIEW_THEME = copy.deepcopy(THEME).set(
@@ -37,7 +38,12 @@ REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 #review-login-ended { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; padding: .75rem 1rem;
   background: #fff4d6; color: #3d2c00; border-bottom: 2px solid #a36b00; font-size: 1rem; text-align: center; }
 #review-login-ended a { color: #3d2c00; background: #fff4d6; font-weight: bold; }  /* the banner's, said for the colour check */
-"""
+/* the conversation list and the Inbox: their columns' shares (ui/review_tables.py) of a table at least this wide, so
+   that no word breaks in two (at 800 px "Handoff" read "Han/dof/f", a time "2026-/12-04", a model "extra/ctive");
+   narrower, the table scrolls sideways. Gradio takes a share of the width its table's viewport has. */
+#review-list .virtual-table-viewport, #inbox-list .virtual-table-viewport { min-width: %(min_width)dpx; }
+#review-list .upload-container, #inbox-list .upload-container { overflow-x: auto; }
+""" % {"min_width": TABLE_MIN_WIDTH}
 
 LOGIN_ENDED_ID = "review-login-ended"
 LOGIN_ENDED = (

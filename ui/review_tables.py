@@ -18,6 +18,9 @@ LIST_WIDTHS = ["11%", "18%", "23%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
 INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
 INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
 UNANSWERED_WIDTHS = ["80%", "20%"]
+# the narrowest the two tables are drawn (px; narrower screens scroll them sideways): the Session column's 18 % then
+# still holds a session id on one line, as every other column its longest word
+TABLE_MIN_WIDTH = 1180
 
 
 def utc_time(value: datetime | None) -> str:

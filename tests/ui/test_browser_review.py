@@ -363,3 +363,47 @@ def test_a_login_refused_for_too_many_failures_says_so_not_incorrect_credentials
         expect(shown).to_be_hidden()
         expect(page.get_by_role("alert")).to_contain_text("Too many failed logins")
         browser.close()
+
+
+# the words (up to a session id's 22 characters) that a table shows broken over two lines
+BROKEN_WORDS = """table => {
+  const broken = [], walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.checkVisibility() || node.parentElement.closest(".sizing-body")) continue;
+    for (const word of node.data.matchAll(/\\S+/g)) {
+      if (word[0].length > 22) continue;  // longer than any column is wide: it has to break
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      if (new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size > 1) broken.push(word[0]);
+    }
+  }
+  return broken;
+}"""
+
+
+def test_at_800_px_the_list_and_the_inbox_break_no_word_and_scroll_sideways(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    # at 800 px the columns' shares of the width were narrower than their words: "Han/dof/f", "activit/y", "2026-/12-04",
+    # a session id over two lines
+    from playwright.sync_api import expect, sync_playwright
+
+    manager = fake_assistant.manager
+    session_id = manager.handle(None, "How long do reset links work?").session_id
+    manager.handle(session_id, "I want to talk to a human")
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 800, "height": 900})
+        log_in_to_review(page, url)
+        conversations = page.get_by_role("grid", name="Conversations")
+        expect(conversations).to_contain_text(session_id, timeout=20_000)
+        assert conversations.evaluate(BROKEN_WORDS) == []
+        scroller = page.locator("#review-list .upload-container")
+        assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # the columns out of sight are a scroll away
+        scroller.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+        expect(conversations.get_by_role("columnheader", name="Model")).to_be_in_viewport()
+
+        page.get_by_role("tab", name="Inbox").click()
+        inbox = page.get_by_role("grid", name="Conversations with a person")
+        expect(inbox).to_contain_text(session_id, timeout=20_000)
+        assert inbox.evaluate(BROKEN_WORDS) == []
+        browser.close()
