@@ -11,6 +11,12 @@ so only closed tabs (and tabs that never started a conversation) go; a forgotten
 a new state, and the chat page finds its conversation again through the id the browser keeps. Gradio's queue
 keeps per tab too: a message queue (until 2,000 tabs have come since) and the set of its events under way (never
 dropped once empty); a forgotten tab's go with it, unless an event of it is still under way.
+
+These are Gradio's private structures: Gradio 6.31 has no public way to forget a tab (``gr.State(time_to_live=)``
+empties only State values, ``launch(state_session_capacity=)`` counts tabs, ``Blocks.unload`` marks a closed
+tab's State values for deletion an hour later). ``tests/ui/test_page_sessions.py`` names every mapping or set of
+the app, its Blocks, its queue and the state holder that still holds a forgotten tab, so a Gradio release that
+renames one or adds another fails there.
 """
 
 from __future__ import annotations

@@ -57,6 +57,44 @@ def test_gradio_s_queue_forgets_an_idle_tab_with_it(assistant: Assistant) -> Non
         assert {"open-now", "new-visitor"} <= set(queue.pending_messages_per_session) & set(queue.pending_event_ids_session)
 
 
+def keyed_by(tab: str, *owners: object) -> list[str]:
+    """The attributes of ``owners`` (a mapping or a set each) that hold ``tab`` as a key."""
+    held = []
+    for owner in owners:
+        for name, value in vars(owner).items():
+            keys = value.keys() if hasattr(value, "keys") else value if isinstance(value, (set, frozenset)) else ()
+            try:
+                if tab in keys:
+                    held.append(f"{type(owner).__name__}.{name}")
+            except TypeError:  # a container of unhashable things
+                continue
+    return held
+
+
+def test_nothing_of_gradio_s_holds_a_forgotten_tab(assistant: Assistant) -> None:
+    """ExpiringStateHolder reaches into Gradio's private per-tab structures (Gradio 6 has no public way to forget a
+    tab: ``gr.State(time_to_live=)`` empties only State values, ``state_session_capacity`` counts tabs, ``unload``
+    marks a closed tab's State values for deletion). A Gradio release that renames one of them, or keeps tabs in a
+    new one, fails here by name: every mapping and set of the app, its Blocks, its queue and the state holder that
+    held the tab before it was forgotten, or holds it after."""
+    with TestClient(assistant.web_app()) as client:
+        page = mounted_app(client.app, "")
+        blocks = page.get_blocks()
+        open_chat_tab(client, "closed-yesterday")
+        open_chat_tab(client, "open-now")
+        owners = (page, blocks, blocks._queue, page.state_holder)
+        assert set(keyed_by("closed-yesterday", *owners)) == {
+            "ExpiringStateHolder.session_data", "ExpiringStateHolder.time_last_used",
+            "Queue.pending_messages_per_session", "Queue.pending_event_ids_session",
+        }
+        assert blocks.state_holder is page.state_holder  # the events' own look-ups (route_utils) go through it too
+        page.state_holder.time_last_used["closed-yesterday"] -= timedelta(hours=2)
+
+        open_chat_tab(client, "new-visitor")
+
+        assert keyed_by("closed-yesterday", *owners) == []
+
+
 def test_the_review_pages_forget_idle_tabs_too(assistant: Assistant) -> None:
     with TestClient(assistant.web_app()) as client:
         holder = mounted_app(client.app, "/review").state_holder  # type: ignore[arg-type]
