@@ -18,6 +18,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -239,42 +240,41 @@ def finetune(
     steps_bar = _steps_bar(total_steps) if bar else None
     if steps_bar is not None:
         progress = partial(steps_bar.write, file=sys.stderr)  # report lines above the bar, not through it
-    while step < total_steps:
-        steps_before_pass = step
-        for batch_index in _batches(rows, config.batch_size, rng):
-            loss = _loss(model, _collate([rows[i] for i in batch_index], pad_id, config.device), config.device)
-            loss.backward()
-            norm = torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            if not (torch.isfinite(loss) and torch.isfinite(norm)):  # an overflow: skip this update, keep the weights finite
+    with steps_bar if steps_bar is not None else nullcontext():  # closed on Ctrl-C too, before the CLI says it stopped
+        while step < total_steps:
+            steps_before_pass = step
+            for batch_index in _batches(rows, config.batch_size, rng):
+                loss = _loss(model, _collate([rows[i] for i in batch_index], pad_id, config.device), config.device)
+                loss.backward()
+                norm = torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+                if not (torch.isfinite(loss) and torch.isfinite(norm)):  # an overflow: skip this update, keep the weights finite
+                    optimizer.zero_grad(set_to_none=True)
+                    skipped_updates += 1
+                    continue
+                optimizer.step()
+                scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
-                skipped_updates += 1
-                continue
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            losses.append(float(loss.detach()))
-            if steps_bar is not None:
-                steps_bar.update(1)
-                steps_bar.set_postfix(loss=f"{losses[-1]:.3f}")
-            if step % config.eval_every == 0 or step == total_steps:
-                entry = {"step": step, "train_loss": sum(losses[-config.eval_every :]) / len(losses[-config.eval_every :]), "seconds": time.perf_counter() - started}
-                if eval_rows:
-                    entry["eval_loss"] = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size)
-                history.append(entry)
-                progress("step {step}/{total}: train loss {train_loss:.4f}".format(total=total_steps, **entry) + (f", eval loss {entry['eval_loss']:.4f}" if "eval_loss" in entry else ""))
-            if step >= total_steps or (deadline and time.perf_counter() > deadline):
+                step += 1
+                losses.append(float(loss.detach()))
+                if steps_bar is not None:
+                    steps_bar.update(1)
+                    steps_bar.set_postfix(loss=f"{losses[-1]:.3f}")
+                if step % config.eval_every == 0 or step == total_steps:
+                    entry = {"step": step, "train_loss": sum(losses[-config.eval_every :]) / len(losses[-config.eval_every :]), "seconds": time.perf_counter() - started}
+                    if eval_rows:
+                        entry["eval_loss"] = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size)
+                    history.append(entry)
+                    progress("step {step}/{total}: train loss {train_loss:.4f}".format(total=total_steps, **entry) + (f", eval loss {entry['eval_loss']:.4f}" if "eval_loss" in entry else ""))
+                if step >= total_steps or (deadline and time.perf_counter() > deadline):
+                    break
+            if deadline and time.perf_counter() > deadline:
+                progress(f"time limit reached after {step} steps")
                 break
-        if deadline and time.perf_counter() > deadline:
-            progress(f"time limit reached after {step} steps")
-            break
-        if step == steps_before_pass:  # every update of a whole pass overflowed: more passes would never end
-            raise ValueError(
-                f"no update in a whole pass over the data had a finite loss and gradient ({skipped_updates} skipped); "
-                "nothing was saved: lower the learning rate (--learning-rate) or check the base model"
-            )
-    if steps_bar is not None:
-        steps_bar.close()
+            if step == steps_before_pass:  # every update of a whole pass overflowed: more passes would never end
+                raise ValueError(
+                    f"no update in a whole pass over the data had a finite loss and gradient ({skipped_updates} skipped); "
+                    "nothing was saved: lower the learning rate (--learning-rate) or check the base model"
+                )
     eval_after = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size) if eval_rows else None
 
     if lora is not None:
@@ -298,6 +298,8 @@ def finetune(
         "data": data_description or {"examples": len(train)},
         "metrics": {
             "steps": step,
+            "examples_trained": len(rows),
+            "skipped_too_long": skipped,  # longer than max_length tokens: not trained on (data counts them)
             "train_loss_first": result.train_loss_first,
             "train_loss_last": result.train_loss_last,
             "eval_loss_before": eval_before,

@@ -302,3 +302,44 @@ def test_a_malformed_training_line_is_one_error_naming_the_line_and_the_problem(
     with pytest.raises(ValueError, match=r"d\.jsonl:2: ") as raised:
         read_jsonl(tmp_path / "d.jsonl")
     assert says in str(raised.value)
+
+
+@pytest.mark.slow
+def test_ctrl_c_closes_the_progress_bar_before_the_stop_is_reported(tiny_model_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    """The bar was left open on Ctrl-C and drawn once more when it was collected, after the CLI's
+    "stopped; nothing was saved" line. Now it is closed (its line ended) as the interrupt leaves the loop."""
+    from assistant.lm import finetune as ft
+
+    real_loss, calls = ft._loss, []
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_loss(*args, **kwargs)
+
+    monkeypatch.setattr(ft, "_loss", interrupted)
+    examples = [Example("What colour is the sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)] * 4
+    try:
+        ft.finetune(tiny_model_dir, examples, tmp_path / "tuned", ft.TrainConfig(max_steps=5, batch_size=2, lora_r=4), bar=True,
+                    progress=lambda _: None)
+    except KeyboardInterrupt:  # where the CLI prints its line (stopped_note): the traceback still holds the bar
+        written = capsys.readouterr().err
+    else:
+        pytest.fail("the interrupt did not come through")
+    assert "Fine-tuning" in written and written.endswith("\n")  # the bar's last state, its line closed
+    assert not (tmp_path / "tuned").exists()
+
+
+@pytest.mark.slow
+def test_the_manifest_says_how_many_examples_were_too_long_to_train_on(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """The manifest's data counts every example of the file; those longer than max_length were skipped,
+    which only the console said (a 57-example file trained on 42 at --max-length 512)."""
+    from assistant.lm.finetune import TrainConfig, finetune
+
+    short = Example("Sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)
+    long = Example("Sky?", [{"heading": "Sky", "text": "The sky is blue. " * 200}], "blue [1]", True)
+    finetune(tiny_model_dir, [short, short, long], tmp_path / "tuned", TrainConfig(max_steps=1, batch_size=2, lora_r=4, max_length=700),
+             progress=lambda _: None)
+    metrics = json.loads((tmp_path / "tuned" / "assistant_manifest.json").read_text())["metrics"]
+    assert (metrics["examples_trained"], metrics["skipped_too_long"]) == (2, 1)
