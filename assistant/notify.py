@@ -4,10 +4,12 @@ back to the assistant: a JSON POST to a webhook per event.
 The notice has a ``text`` field, so a Slack or Mattermost incoming webhook shows it as it is (the
 customer's words escaped, so they cannot ping a channel or disguise a link); other tools read the other
 fields. It is sent by one background worker, after the turn is stored, so a slow or broken webhook never
-delays or loses a customer's turn. Notices go out in the order they were given. A webhook that is down or
+delays or loses a customer's turn. Notices go out in the order they were given (see below). A webhook that is down or
 failing (no answer, a timeout, 5xx, 408, 429) is tried again after 1, 5, 30 and 120 s, then every 5 minutes
 until the notice is ``MAX_AGE_S`` old (6 hours), so an outage of the team's chat loses no notice; another
-refusal (a 4xx: a wrong or revoked URL) is not retried. A notice given up on is logged. Each waiting notice is
+refusal (a 4xx: a wrong or revoked URL) is not retried. A notice still failing after the first retries is set
+aside for its 5-minute retries, so the notices behind it go out meanwhile: a receiver that fails on one notice
+(a bug about something in it) holds up only the later notices of that conversation, which keep their order. A notice given up on is logged. Each waiting notice is
 also a file in an outbox folder (``data_dir/notices/``), so notices still waiting when the server stops are sent
 by the next server started on that data folder (unless they are ``MAX_AGE_S`` old by then). Each notice has a ``notice_id`` (also sent as the
 ``Idempotency-Key`` header), the same on every try of it, so a receiver that was only slow to answer can drop
@@ -27,7 +29,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,6 +73,16 @@ class WaitingNotice:
     path: Path | None = None
 
 
+@dataclass
+class SetAside:
+    """A notice the webhook still failed on after the first retries: ``tries`` made, the next at ``due``
+    (``time.time()``)."""
+
+    notice: WaitingNotice
+    tries: int
+    due: float
+
+
 class HandoffNotifier:
     """Posts a notice per handoff to ``url``: a try, then a try after each of ``retry_delays_s`` and then every
     ``retry_every_s`` while the webhook is down or failing (not after another 4xx), until the notice is
@@ -102,6 +114,7 @@ class HandoffNotifier:
         self._queue: queue.Queue[WaitingNotice] = queue.Queue(maxsize=QUEUE_SIZE)
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._set_aside: list[SetAside] = []  # only the worker thread uses it
 
     @staticmethod
     def notice(
@@ -136,17 +149,24 @@ class HandoffNotifier:
         text = f"Conversation {session_id} is back with the assistant ({by}).{_link_line(link)}"
         return {**_common_fields("handed_back", text, session_id, link), "author": author, "at": _iso(at)}
 
-    def send(self, body: dict[str, Any], given_at: float | None = None, path: Path | None = None) -> bool:
+    def send(
+        self, body: dict[str, Any], given_at: float | None = None, path: Path | None = None, *,
+        tries: int = 0, set_aside: Callable[[int, float], None] | None = None,
+    ) -> bool | None:
         """POST the notice, trying again while the webhook is down or failing, until it is ``max_age_s`` old
         (counted from ``given_at``, default now); True once it accepted it (2xx). A notice whose outbox file
-        ``path`` was deleted meanwhile (the conversation was erased) is not tried again."""
+        ``path`` was deleted meanwhile (the conversation was erased) is not tried again.
+
+        ``tries``: how many tries were made before. With ``set_aside`` (the worker's), once the first retries
+        are spent the wait for the next try is not slept through: ``set_aside(tries, delay)`` is called and None
+        returned, so the worker sends other notices meanwhile."""
         headers = {"Idempotency-Key": str(body["notice_id"])} if "notice_id" in body else {}
         given_at = time.time() if given_at is None else given_at
         if time.time() - given_at > self.max_age_s:  # left by a server stopped longer than that: given up on
-            log.warning("handoff notice for conversation %s not delivered to the webhook (given %.1f h ago, not tried)",
-                        body.get("session_id"), (time.time() - given_at) / 3600)
+            log.warning("handoff notice for conversation %s not delivered to the webhook (given %.1f h ago, %s)",
+                        body.get("session_id"), (time.time() - given_at) / 3600, f"{tries} tries" if tries else "not tried")
             return False
-        for attempt in itertools.count():
+        for attempt in itertools.count(tries):
             try:
                 response = self._client.post(self.url, json=body, headers=headers)
                 if response.is_success:
@@ -159,6 +179,12 @@ class HandoffNotifier:
             delay = self.retry_delays_s[attempt] if attempt < len(self.retry_delays_s) else self.retry_every_s
             if time.time() + delay - given_at > self.max_age_s:
                 break
+            if set_aside is not None and attempt + 1 >= len(self.retry_delays_s):
+                if attempt + 1 == len(self.retry_delays_s):
+                    log.warning("handoff notice for conversation %s: the webhook still fails (%s); tried again every "
+                                "%g s while the notices behind it go out", body.get("session_id"), problem, delay)
+                set_aside(attempt + 1, delay)
+                return None
             time.sleep(delay)
             if path is not None and not path.exists():
                 return False  # erased meanwhile (``assistant logs delete``)
@@ -246,15 +272,52 @@ class HandoffNotifier:
 
     def _work(self) -> None:
         while True:
-            notice = self._queue.get()
+            notice, tries = self._next()
             try:
-                if notice.path is None or notice.path.exists():
-                    self.send(notice.body, notice.given_at, notice.path)
+                if notice.path is not None and not notice.path.exists():
+                    pass  # erased meanwhile
+                elif (ahead := self._set_aside_before(notice)) is not None:
+                    self._set_aside.append(SetAside(notice, tries, ahead.due))  # its conversation's order is kept
+                    continue
+                else:
+
+                    def set_aside(done: int, delay: float, notice: WaitingNotice = notice) -> None:
+                        self._set_aside.append(SetAside(notice, done, time.time() + delay))
+
+                    if self.send(notice.body, notice.given_at, notice.path, tries=tries, set_aside=set_aside) is None:
+                        continue
             except Exception:  # never let one notice stop the worker
                 log.exception("handoff notice for conversation %s failed", notice.body.get("session_id"))
-            finally:
-                _remove(notice.path)
-                self._queue.task_done()
+            _remove(notice.path)
+            self._queue.task_done()
+            for waiting in self._set_aside:  # those of its conversation set aside behind it may go now
+                if waiting.notice.body.get("session_id") == notice.body.get("session_id"):
+                    waiting.due = min(waiting.due, time.time())
+
+    def _next(self) -> tuple[WaitingNotice, int]:
+        """The next notice to try, with the tries made: a set-aside one whose time has come, else the next
+        queued one, waiting for whichever comes first."""
+        while True:
+            wait = None
+            if self._set_aside:
+                first = min(self._set_aside, key=lambda waiting: waiting.due)  # the earliest set aside of equals
+                wait = first.due - time.time()
+                if wait <= 0:
+                    self._set_aside.remove(first)
+                    return first.notice, first.tries
+            try:
+                return self._queue.get(timeout=wait), 0
+            except queue.Empty:
+                continue
+
+    def _set_aside_before(self, notice: WaitingNotice) -> SetAside | None:
+        """An older notice of the same conversation that is set aside (``notice`` must wait for it)."""
+        conversation = notice.body.get("session_id")
+        return next(
+            (waiting for waiting in self._set_aside
+             if waiting.notice.body.get("session_id") == conversation and waiting.notice.given_at < notice.given_at),
+            None,
+        )
 
 
 def notices_folder(data_dir: Path) -> Path:

@@ -220,7 +220,7 @@ def test_notices_queue_for_one_worker_and_a_full_queue_drops_with_a_warning(capl
     release = threading.Event()
 
     class Stalled(HandoffNotifier):
-        def send(self, body, given_at=None, path=None):  # type: ignore[no-untyped-def]
+        def send(self, body, given_at=None, path=None, **worker):  # type: ignore[no-untyped-def]
             release.wait(timeout=30)
             return True
 
@@ -242,7 +242,7 @@ def test_closing_waits_for_queued_notices_then_gives_up_with_a_warning(caplog: p
     sent: list[dict] = []
 
     class Slow(HandoffNotifier):
-        def send(self, body, given_at=None, path=None):  # type: ignore[no-untyped-def]
+        def send(self, body, given_at=None, path=None, **worker):  # type: ignore[no-untyped-def]
             release.wait(timeout=30)
             sent.append(body)
             return True
@@ -359,6 +359,39 @@ def test_a_webhook_down_longer_than_the_first_retries_still_gets_the_notice() ->
     assert len(tries) == 13
 
 
+def test_a_notice_the_webhook_keeps_failing_on_does_not_hold_up_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    # Notices went out strictly in order: a receiver that answered 500 to one notice (say, a bug about something
+    # in it) held up every later handoff's notice for the 6 hours that notice was retried.
+    tries: list[dict] = []
+    fixed = threading.Event()
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        tries.append(body)
+        return httpx.Response(500 if body["session_id"] == "poison" and not fixed.is_set() else 200)
+
+    notifier = HandoffNotifier(
+        "http://helpdesk.example/hook", retry_delays_s=(0.01, 0.01), retry_every_s=0.05, transport=httpx.MockTransport(receiver)
+    )
+    first = notifier.notice("poison", "asked for a person", "a message the receiver cannot take")
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        notifier.send_later(first)
+        notifier.send_later(others := notifier.notice("other", "asked for a person", "hello"))
+        time.sleep(0.02)  # the later notice of the same conversation is given after the first
+        notifier.send_later(later := notifier.taken_notice("poison", "sam"))
+        deadline = time.monotonic() + 10
+        while others not in tries and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    assert others in tries  # went out while the first was still being retried
+    assert later not in tries  # its conversation's order is kept: not before the notice ahead of it
+    assert "the webhook still fails (HTTP 500)" in caplog.text
+    fixed.set()
+    notifier.wait_until_sent()
+    delivered = [body["notice_id"] for body in tries[tries.index(first, tries.index(others)):]]
+    assert delivered[-2:] == [first["notice_id"], later["notice_id"]]
+
+
 def test_a_notice_is_given_up_on_when_it_is_too_old(caplog: pytest.LogCaptureFixture) -> None:
     tries: list[httpx.Request] = []
     notifier = HandoffNotifier(
@@ -411,7 +444,7 @@ def test_a_server_sends_the_notices_an_earlier_one_left_on_its_data_folder(webho
     release = threading.Event()
 
     class Stopped(HandoffNotifier):  # a server that stopped while its notice waited for the webhook
-        def send(self, body, given_at=None, path=None):  # type: ignore[no-untyped-def]
+        def send(self, body, given_at=None, path=None, **worker):  # type: ignore[no-untyped-def]
             release.wait(timeout=30)
             return False
 
