@@ -20,13 +20,17 @@ file and the key, so a typo never leaves a default in place unnoticed.
 
 from __future__ import annotations
 
+import logging
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from dialog.text_files import read_yaml
+
+log = logging.getLogger(__name__)
 
 _OFFER = "Would you like me to connect you with a member of our support team?"
 _HANDOFF = "I'm handing you over to a member of our support team. They will see this conversation and reply here."
@@ -162,12 +166,13 @@ class Replies:
 
     def text(self, key: str, default: str, **values: Any) -> str:
         """A dotted key's text (the team's, else ``default``) with ``values`` in its placeholders; a default
-        that uses none is taken as it is (a brace in it is just a brace)."""
-        return fill(self.more.get(key, default), default, values)
+        that uses none is taken as it is (a brace in it is just a brace). A date value (or an ISO date text,
+        "2026-12-04") takes a date format ("{day:%A %d %B}"), with ``weekdays``' names for ``%A``."""
+        return fill(self.more.get(key, default), default, values, self.weekdays)
 
     def say(self, key: str, **values: Any) -> str:
         """The text of built-in ``key`` with ``values`` in its placeholders."""
-        return fill(getattr(self, key), DEFAULTS[key], values)
+        return fill(getattr(self, key), DEFAULTS[key], values, self.weekdays)
 
 
 DEFAULT_REPLIES = Replies()
@@ -178,14 +183,51 @@ LIST_LENGTHS = {f.name: f.metadata["length"] for f in fields(Replies) if "length
 
 
 def placeholders(text: str) -> set[str]:
-    """The names in ``text``'s placeholders ("{hours}" -> hours); ValueError for a malformed one."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    """The names in ``text``'s placeholders ("{hours}" -> hours; "{day.year}" and "{day[0]}" are names of their
+    own, which no key allows); ValueError for a malformed one, or one whose format holds a placeholder
+    ("{day:{width}}", which would be looked up, attributes and all, when the text is filled)."""
+    found = set()
+    for _, name, spec, _ in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError(f"the format of {{{name}}} may not contain a placeholder: {spec!r}")
+        found.add(name)
+    return found
 
 
-def fill(text: str, default: str, values: Mapping[str, Any]) -> str:
+# what a placeholder's format is tried on when a replies file is read, for the texts of business actions (whose
+# values are the action's own: a text, a number, a date): "{day:%A}" is a date's format, "{price:.2f}" a number's
+SAMPLE_VALUES: tuple[Any, ...] = ("x", 1, 1.5, date(2026, 12, 4), datetime(2026, 12, 4, 9, 30))
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` that gives an ISO date text ("2026-12-04", as a ``date`` slot is stored) a date's format,
+    writes ``%A`` in the replies' ``weekdays``, and shows a value as it is when its format does not fit it (a
+    date format given a text that is no date), rather than failing the reply."""
+
+    def __init__(self, weekdays: tuple[str, ...] = WEEKDAYS) -> None:
+        self.weekdays = weekdays
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if isinstance(value, str) and "%" in format_spec:
+            try:
+                value = datetime.fromisoformat(value) if "T" in value or ":" in value else date.fromisoformat(value)
+            except ValueError:
+                pass
+        if isinstance(value, date) and "%A" in format_spec:  # the day's name in the replies' language
+            format_spec = format_spec.replace("%A", self.weekdays[value.weekday()].replace("%", "%%"))
+        try:
+            return format(value, format_spec)
+        except (TypeError, ValueError):
+            log.warning("format %r does not fit the value %r: shown as it is", format_spec, value)
+            return str(value)
+
+
+def fill(text: str, default: str, values: Mapping[str, Any], weekdays: tuple[str, ...] = WEEKDAYS) -> str:
     """``text`` with ``values`` in the placeholders its key allows (those of ``default``); a text whose
     default has none is not formatted."""
-    return text.format(**values) if placeholders(default) else text
+    return _Formatter(weekdays).vformat(text, (), dict(values)) if placeholders(default) else text
 
 
 def intent_keys(intents: set[str]) -> dict[str, str]:
@@ -193,9 +235,21 @@ def intent_keys(intents: set[str]) -> dict[str, str]:
     return {f"intent.{name}": Replies().intent_label(name) for name in sorted(INTENT_LABELS.keys() | intents)}
 
 
-def _check_text(key: str, value: Any, default: str, where: str) -> str:
+def _fits(sample: Any, spec: str) -> bool:
+    """Whether ``format(sample, spec)`` works (for a date: a ``strftime`` format, which any text would pass as)."""
+    if isinstance(sample, date) and "%" not in spec:
+        return False
+    try:
+        format(sample, spec)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_text(key: str, value: Any, default: str, where: str, own: bool = False) -> str:
     """The text of ``key``, blanks and line breaks of a folded YAML text tidied; RepliesError when it is empty or
-    uses a placeholder its default does not."""
+    uses a placeholder its default does not, or a format that fits no value it can get (``own``: a business
+    action's text, whose values may be numbers and dates as well as texts)."""
     if not isinstance(value, str) or not value.strip():
         raise RepliesError(f"{where}: {key} must be a non-empty text, not {value!r}")
     allowed = placeholders(default)
@@ -206,10 +260,12 @@ def _check_text(key: str, value: Any, default: str, where: str) -> str:
             raise RepliesError(f"{where}: {key}: {error} (write a literal brace as {{{{ or }}}})") from None
         if used - allowed:
             raise RepliesError(f"{where}: {key} may use {', '.join('{' + n + '}' for n in sorted(allowed))}, not {sorted(used - allowed)}")
-        try:  # a format the values cannot take ("{seconds:%H}")
-            value.format(**{name: "x" for name in allowed})
-        except (ValueError, TypeError) as error:
-            raise RepliesError(f"{where}: {key}: {error}") from None
+        # a format the values cannot take ("{seconds:%H}"); a business action's values may also be numbers and dates
+        samples = SAMPLE_VALUES if own else SAMPLE_VALUES[:1]
+        for _, name, spec, _ in string.Formatter().parse(value):
+            if name is not None and spec and not any(_fits(sample, spec) for sample in samples):
+                kinds = "a text, a number or a date" if own else "a text"
+                raise RepliesError(f"{where}: {key}: the format {spec!r} of {{{name}}} does not fit {kinds}") from None
     return " ".join(value.split()) if "\n" in value.strip() else value.strip()
 
 
@@ -240,7 +296,7 @@ def parse_replies(data: Any, where: str, more: Mapping[str, str] | None = None) 
         if key in LIST_LENGTHS:
             changed[key] = _check_list(key, value, where)
         else:
-            changed[key] = _check_text(key, value, DEFAULTS.get(key) or more[key], where)
+            changed[key] = _check_text(key, value, DEFAULTS.get(key) or more[key], where, own=key not in DEFAULTS)
     own = {key: value for key, value in changed.items() if key in more}
     return replace(Replies(), **{k: v for k, v in changed.items() if k not in own}, more=own)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from assistant.app import Assistant
 from assistant.config import load_settings
 from conftest import HASH_MIN_SCORE, REPO_ROOT
 from dialog.actions import run_business_action
-from dialog.business import ActionResult, BusinessActions, demo_actions
+from dialog.business import ActionResult, BusinessActions, Say, demo_actions
 from dialog.business_rules import parse_rules
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.nlu.combine import Understander
@@ -164,6 +164,11 @@ def test_a_business_actions_own_prompts_and_texts_are_keys_of_the_replies_file(t
         ("book_repair.bike: Fahrrad?\n", "unknown key(s) ['book_repair.bike']"),
         ("book_repair.booked: 'Gebucht: {bike}'\n", "book_repair.booked may use {bike_model}, not ['bike']"),
         ("intent.book_repairs: Reparatur\n", "unknown key(s) ['intent.book_repairs']"),
+        # attributes and items of a value are not reachable: not in a placeholder's name, nor through its format
+        ("book_repair.booked: '{bike_model.__class__}'\n", "may use {bike_model}, not ['bike_model.__class__']"),
+        ("book_repair.booked: '{bike_model[0]}'\n", "may use {bike_model}, not ['bike_model[0]']"),
+        ("book_repair.booked: '{bike_model:{bike_model.__class__}}'\n", "may not contain a placeholder"),
+        ("book_repair.booked: '{bike_model:zz}'\n", "the format 'zz' of {bike_model} does not fit a text, a number or a date"),
     ],
 )
 def test_a_mistake_in_an_actions_key_is_named_with_the_file(tmp_path: Path, content: str, message: str) -> None:
@@ -232,7 +237,7 @@ def test_a_text_named_like_a_slot_is_refused_at_registration() -> None:
         ("examples: []\n", "examples must be a list of non-empty texts"),
         ("examples: ['Wie?', '']\n", "examples must be a list of non-empty texts"),
         ("too_long: 'Zu lang ({length} Zeichen, {max})'\n", "too_long may use {length}, {limit}, not ['max']"),
-        ("too_long: 'Zu lang: {length:%H}'\n", "too_long: Invalid format specifier"),
+        ("too_long: 'Zu lang: {length:%H}'\n", "too_long: the format '%H' of {length} does not fit a text"),
         ("opening: '{weekday} {time}'\n", "opening may use {day}, {time}, {zone}, not ['weekday']"),
         ("order_status.not_found: 'Keine Bestellung {order}'\n", "order_status.not_found may use {order_number}, not ['order']"),
         ("send_button: Senden\n", "unknown key(s) ['send_button']"),
@@ -310,3 +315,36 @@ def test_the_docs_list_every_key() -> None:
     listed = set(re.findall(r"`([a-z_.A-Z]+)`", replies_section.split("\n## ")[0]))
 
     assert [key for key in KEYS if key not in listed] == []
+
+
+def test_an_actions_text_can_format_a_date_value(tmp_path: Path) -> None:
+    # "{day:%A}" was refused at start-up (Invalid format specifier '%A' for object of type 'str')
+    texts = {"booked": "Booked your {bike_model} for {day}."}
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"], texts=texts)
+    def book_repair(bike_model: str, day: date) -> ActionResult:
+        return ActionResult(Say("booked", bike_model=bike_model, day=day))
+
+    @actions.register(intents=["book_repair_str"], texts=texts)
+    def book_repair_str(bike_model: str, day: str) -> ActionResult:  # the docs' example passes the day as its text
+        return ActionResult(Say("booked", bike_model=bike_model, day=day))
+
+    english = parse_replies({"book_repair.booked": "Booked your {bike_model} for {day:%A, %d %B}."}, "replies.yaml", actions.reply_keys())
+    german = parse_replies(
+        {"book_repair.booked": "Ihr {bike_model} ist am {day:%A, %d.%m.} gebucht.",
+         "weekdays": ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]},
+        "replies.yaml", actions.reply_keys(),
+    )
+    strings = parse_replies({"book_repair_str.booked": "Booked your {bike_model} for {day:%A}."}, "replies.yaml", actions.reply_keys())
+    slots = {"bike_model": "Brompton", "day": "2026-12-04"}
+
+    def reply(name: str, replies: Replies, slots: dict[str, str] = slots) -> str:
+        action = actions.get(name)
+        return next(step for step in run_business_action(action, slots, replies) if isinstance(step, str))
+
+    assert reply("book_repair", english) == "Booked your Brompton for Friday, 04 December."
+    assert reply("book_repair", german) == "Ihr Brompton ist am Freitag, 04.12. gebucht."
+    assert reply("book_repair_str", strings) == "Booked your Brompton for Friday."
+    # a date format given a text that is no date shows the text rather than failing the reply
+    assert reply("book_repair_str", strings, {"bike_model": "Brompton", "day": "next week"}) == "Booked your Brompton for next week."
