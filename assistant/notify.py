@@ -181,8 +181,9 @@ class HandoffNotifier:
                 break
             if set_aside is not None and attempt + 1 >= len(self.retry_delays_s):
                 if attempt + 1 == len(self.retry_delays_s):
-                    log.warning("handoff notice for conversation %s: the webhook still fails (%s); tried again every "
-                                "%g s while the notices behind it go out", body.get("session_id"), problem, delay)
+                    log.warning("handoff notice for conversation %s: the webhook still fails (%s); tried again in %g s, "
+                                "then every %g s, while the notices behind it go out", body.get("session_id"), problem,
+                                delay, self.retry_every_s)
                 set_aside(attempt + 1, delay)
                 return None
             time.sleep(delay)
