@@ -26,6 +26,18 @@ def _warm_generator(assistant: Assistant) -> Any:
     return generator
 
 
+def _trained_squad_ids(settings: Any) -> list[str]:
+    """The SQuAD question ids the configured generator folder was fine-tuned on (`train lm` records them)."""
+    if settings.generator_backend != "local" or settings.generator_path is None:
+        return []
+    try:
+        manifest = json.loads((Path(settings.generator_path) / "assistant_manifest.json").read_text(encoding="utf-8"))
+        ids = manifest["data"]["squad_split"]["question_ids"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+
+
 def _default_workers(generator: Any, settings: Any) -> int:
     """Concurrent questions: 64 where requests are batched (a GPU, a remote server), else 1."""
     on_gpu = str(getattr(generator, "device", "cpu")).startswith("cuda")
@@ -73,7 +85,15 @@ def _run(settings: Any, dataset: str, data: Optional[Path], split: str, limit: O
                       "(those: .venv/bin/python benchmarks/extractive_squad.py)", highlight=False)
         generator = _warm_generator(Assistant(settings))
         concurrency = workers or _default_workers(generator, settings)
-        result = run_guarded(lambda: answer_eval.eval_squad2(generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep))
+        trained_ids = _trained_squad_ids(settings)
+        result = run_guarded(lambda: answer_eval.eval_squad2(
+            generator, data, split, limit, max_new_tokens or 32, concurrency, progress, decline_sweep, trained_ids,
+        ))
+        learnt = result["summary"].get("trained_on", 0)
+        if learnt:
+            err.print(f"note: {settings.generator_path} was fine-tuned on {learnt} of these {result['summary']['questions']} "
+                      "questions, so these figures are not held out; `train lm-data --split train` writes the questions "
+                      "that --split report and tune never ask", highlight=False)
         if save_decline_bias and model_dir:
             best = answer_eval.save_best_decline_bias(model_dir, result)
             err.print(f"decline bias {best['decline_bias']:+.3f} (F1 {best['f1']:.1f} on {split}) saved in {model_dir}")

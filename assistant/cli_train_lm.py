@@ -88,11 +88,11 @@ def train_lm(
         max_length=max_length, eval_every=eval_every, device=resolve_device(settings.device), max_minutes=max_minutes,
     )
     manifest_data = {"train_file": str(data), "train": describe(examples), "eval": describe(held_out)}
-    squad_ids = [e.source for e in examples if e.source.startswith("squad2:")]
-    if squad_ids:
+    squad_ids = sorted({e.source.removeprefix("squad2:") for e in examples if e.source.startswith("squad2:")})
+    if squad_ids:  # `eval answers --dataset squad2` counts the questions it asks that the model has learnt
         from assistant.lm.training_data import SPLIT_SEED
 
-        manifest_data["squad_split"] = {"seed": SPLIT_SEED, "by": "article title", "trained_on": "train"}
+        manifest_data["squad_split"] = {"seed": SPLIT_SEED, "by": "article title", "question_ids": squad_ids}
     with stopped_note(out_dir, "fine-tuned generator"):
         result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print, bar=True))
     out.print(

@@ -10,7 +10,7 @@ import json
 import re
 import string
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -89,8 +89,12 @@ def eval_squad2(
     workers: int = 1,
     progress: Callable[[str], None] = lambda _: None,
     decline_sweep: bool = False,
+    trained_ids: Collection[str] = (),
 ) -> dict[str, Any]:
     """EM/F1 (all, HasAns, NoAns), abstention precision/recall, and the support-threshold trade-off.
+
+    ``trained_ids``: the SQuAD question ids the generator was fine-tuned on (its manifest's); the summary's
+    ``trained_on`` counts the questions asked here that are among them (figures on learnt questions).
 
     ``decline_sweep`` (local generator only): also the trade-off of the decline bias. Each question's
     first-step decline margin is measured and its answer generated with the decline banned at the first
@@ -130,6 +134,9 @@ def eval_squad2(
         rows.append(row)
     summary = summarise_squad(rows)
     summary.update(split=split, questions=len(rows), seconds=round(seconds, 1), questions_per_s=round(len(rows) / max(seconds, 1e-9), 2))
+    if trained_ids:
+        trained = set(trained_ids)
+        summary["trained_on"] = sum(q.id in trained for q in chosen)
     result = {
         "dataset": "squad2", "generator": generator.name, "split_seed": SPLIT_SEED,
         "split_titles": split_info, "summary": summary, "tradeoff": support_tradeoff(rows), "rows": rows,

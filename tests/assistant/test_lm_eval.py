@@ -360,3 +360,40 @@ def test_eval_answers_on_own_questions_without_kb_says_it_answers_from_the_demo_
 
     assert result.exit_code == 0, result.output
     assert "answering from the demo help centre" in " ".join(result.output.split()) and "give --kb FOLDER" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_eval_answers_says_when_the_model_was_fine_tuned_on_the_questions_it_is_asked(tmp_path: Path) -> None:
+    """`train lm-data --split all` (or report) data trains the model on the report questions, and `eval
+    answers` reported their figures as held out; `train lm`'s manifest said "trained_on": "train" whatever
+    the data. Now the manifest lists the SQuAD question ids, and the evaluation counts those it asks."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from assistant.cli import app
+    from tests.conftest import prepared_model
+
+    tokenizer = AutoTokenizer.from_pretrained(prepared_model("smollm2-135m"))
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         num_key_value_heads=1, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    base = tmp_path / "tiny"
+    LlamaForCausalLM(config).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    squad = squad_file(tmp_path)
+    runner = CliRunner()
+    notes = {}
+    for split in ("all", "train"):
+        data, model = tmp_path / f"{split}.jsonl", tmp_path / f"model-{split}"
+        assert runner.invoke(app, ["train", "lm-data", "--squad", str(squad), "--split", split, "--out", str(data)]).exit_code == 0
+        trained = runner.invoke(app, ["train", "lm", "--data", str(data), "--out", str(model), "--base-dir", str(base), "--max-steps", "1",
+                                         "--eval-data", str(data)])  # nothing held out of training
+        assert trained.exit_code == 0, trained.output
+        ids = json.loads((model / "assistant_manifest.json").read_text())["data"]["squad_split"]["question_ids"]
+        assert ids == sorted(json.loads(line)["source"].removeprefix("squad2:") for line in data.read_text().splitlines())
+        result = runner.invoke(app, ["--answer-mode", "generative", "eval", "answers", "--dataset", "squad2", "--data", str(squad),
+                                     "--model-dir", str(model), "--limit", "2", "--max-new-tokens", "2", "--json"])
+        assert result.exit_code == 0, result.output
+        notes[split] = (json.loads(result.stdout.strip().splitlines()[-1])["summary"].get("trained_on"), " ".join(result.stderr.split()))
+    learnt, said = notes["all"]
+    assert learnt == 2 and f"model-all was fine-tuned on 2 of these 2 questions, so these figures are not held out" in said
+    learnt, said = notes["train"]
+    assert learnt == 0 and "not held out" not in said
