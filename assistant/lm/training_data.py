@@ -68,6 +68,10 @@ def read_jsonl(path: Path) -> list[Example]:
     pages holds the assistant's reply to the customer there, not the generator's decline.
     """
     examples = []
+    if Path(path).is_dir():
+        raise ValueError(f"{path} is a folder; give a JSONL file of training examples (`assistant train lm-data` writes one)")
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no training data file {path}")
     try:
         text = decode_utf8(Path(path).read_bytes())
     except NotUtf8 as error:

@@ -397,3 +397,13 @@ def test_eval_answers_says_when_the_model_was_fine_tuned_on_the_questions_it_is_
     assert learnt == 2 and f"model-all was fine-tuned on 2 of these 2 questions, so these figures are not held out" in said
     learnt, said = notes["train"]
     assert learnt == 0 and "not held out" not in said
+
+
+def test_train_lm_data_that_is_a_folder_or_missing_is_one_line(tmp_path: Path) -> None:
+    """`train lm --data FOLDER` ended in a traceback (IsADirectoryError); a missing file gave a bare errno line."""
+    from assistant.cli import app
+
+    for data, message in ((tmp_path, "is a folder; give a JSONL file of training examples"), (tmp_path / "no.jsonl", "no training data file")):
+        result = CliRunner().invoke(app, ["train", "lm", "--data", str(data), "--out", str(tmp_path / "model")])
+        assert result.exit_code == 1 and message in " ".join(result.output.split())
+        assert isinstance(result.exception, SystemExit)  # said and exited, not raised (IsADirectoryError)
