@@ -79,7 +79,9 @@ def _fixed_reply(text: str, action: str, **kwargs: Any) -> Iterator[str | Action
 
 
 def small_talk(intent: str, replies: Replies = DEFAULT_REPLIES) -> Iterator[str | ActionOutcome]:
-    return _fixed_reply(replies.small_talk(intent), "small_talk")
+    """The fixed reply to a small-talk intent. "not_helped" ("thanks, that's all wrong") gives no answer and says the
+    last one failed: it counts as a failed turn (abstained), so its offer of a person is taken by a "yes"."""
+    return _fixed_reply(replies.small_talk(intent), "small_talk", abstained=intent == "not_helped")
 
 
 def hand_off(reason: str, note: str = "", text: str = HANDOFF) -> Iterator[str | ActionOutcome]:

@@ -39,7 +39,8 @@ from dialog.tracker import Tracker
 
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
-    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "complaint", "question", "oos", "out_of_scope"}
+    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "complaint", "question", "oos",
+     "out_of_scope"}
 )
 
 
@@ -398,6 +399,11 @@ class SmallTalkPolicy:
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         if understanding.intent == "thanks" and _thanks_for_nothing(tracker, understanding, text):
             return None  # "the website" after "I couldn't find that": searched, not met with "You're welcome!"
+        if understanding.intent == "not_helped":  # "thanks, that's all wrong": not a goodbye, a failed answer
+            if tracker.last_action is None:
+                return None  # nothing was answered yet: what is wrong is searched ("that's not right" of a bill)
+            reason = "the customer says the answer did not help: a failed answer, a person offered"
+            return Prediction("small_talk", understanding.confidence, reason, 4, understanding.intent)
         if understanding.intent in SMALL_TALK_INTENTS:
             return Prediction("small_talk", understanding.confidence, f"small talk: {understanding.intent}", 4, understanding.intent)
         return None

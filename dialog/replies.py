@@ -96,6 +96,8 @@ class Replies:
     filler: str = "I'm here. Take your time, and tell me what you'd like to know."
     affirm: str = "All right. What would you like to know?"
     deny: str = "All right. Is there anything else I can help with?"
+    # the customer says the answer was wrong or did not help ("thanks, that's all wrong"): a failed answer
+    not_helped: str = f"I'm sorry that didn't help. {_OFFER} Or tell me in other words what you're looking for, and I'll try again."
 
     # --- messages that refuse an input (the chat page's notices, the API's error details)
     empty_message: str = "Please type a question: the message is empty."
@@ -157,7 +159,7 @@ class Replies:
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})
 
     def small_talk(self, intent: str) -> str:
-        """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny); greet otherwise."""
+        """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny, not_helped); greet otherwise."""
         return getattr(self, intent) if intent in SMALL_TALK_INTENTS else self.greet
 
     def intent_label(self, intent: str) -> str:
@@ -176,7 +178,8 @@ class Replies:
 
 
 DEFAULT_REPLIES = Replies()
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny")  # each has a reply of its own
+# each has a reply of its own; "not_helped" is a failed answer (the reply offers a person)
+SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped")
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Replies) if not f.metadata.get("internal")}
 KEYS = tuple(DEFAULTS)
 LIST_LENGTHS = {f.name: f.metadata["length"] for f in fields(Replies) if "length" in f.metadata}

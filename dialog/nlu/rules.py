@@ -29,6 +29,27 @@ FRUSTRATION = re.compile(
     re.IGNORECASE,
 )
 
+# The customer says the answer was wrong or did not help, with or without thanks first ("thanks, that's all wrong",
+# "ok but that's not what I asked", "that didn't answer my question", "wrong answer"): the whole message, so
+# that "that's not what I asked: how do I return it?" is the question it asks
+_NOT_HELPED_OPENING = (
+    r"(?:(?:thanks?|thank you|thx|cheers|ok(?:ay)?|hmm+|um+|well|sorry|no|nope|er+m*|danke|naja|hm+|nein)\b[\s,.!-]*)*"
+    r"(?:but\s+|aber\s+)?(?:unfortunately\s+|leider\s+)?"
+)
+NOT_HELPED = (
+    rf"^\s*{_NOT_HELPED_OPENING}(?:"
+    r"(?:(?:that|this|it|the answer)(?:'?s|\s+is|\s+was)?\s+)?(?:all\s+|completely\s+|totally\s+|just\s+|still\s+|simply\s+)?"
+    r"(?:wrong|incorrect|not\s+(?:right|correct|it|helpful|useful|true|what\s+i\s+(?:asked(?:\s+for)?|meant|wanted|need(?:ed)?|was\s+looking\s+for)))"
+    r"|wrong\s+answer|(?:that|this|it|you)\s+(?:did\s*n'?t|does\s*n'?t|did\s+not|does\s+not)\s+"
+    r"(?:help(?:\s+(?:me|at\s+all))?|answer\s+(?:my\s+question|it|that|the\s+question))"
+    r"|(?:that|this|it)\s+(?:was\s*n'?t|is\s*n'?t|was\s+not|is\s+not)\s+(?:helpful|useful|right|correct|it|what\s+i\s+(?:asked|meant|wanted))"
+    r"|no\s+help(?:\s+at\s+all)?|not\s+helpful(?:\s+at\s+all)?"
+    # German: "das ist falsch", "danke, aber das hilft mir nicht", "das war nicht meine Frage"
+    r"|(?:das\s+)?(?:ist|war)\s+(?:leider\s+)?(?:falsch|nicht\s+(?:richtig|korrekt|meine\s+frage|das,?\s+was\s+ich\s+(?:wollte|meinte|gefragt\s+habe)))"
+    r"|das\s+hilft\s+(?:mir\s+)?(?:nicht|nichts|überhaupt\s+nicht)|falsche\s+antwort"
+    r")(?:\s+(?:at\s+all|though|sorry|unfortunately|either|leider))?[\s.!,…]*$"
+)
+
 # A request for help that does not yet say with what ("I need help", "help", "hi, can you help me?", "quick
 # question"): the whole message. Answered like a greeting ("How can I help?", as the intent model's training
 # data has it), not searched: nothing in it can be found, and a decline would count as a failed turn.
@@ -81,6 +102,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "complaint": FRUSTRATION,
+    # the answer did not help ("thanks, that's all wrong", "that's not what I asked", "das ist falsch"): the whole
+    # message, before goodbye and thanks, which read "thanks, that's all wrong" as a goodbye
+    "not_helped": re.compile(NOT_HELPED, re.IGNORECASE),
     "greet": re.compile(
         r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings|"
         r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi)\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
@@ -89,7 +113,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     # also after thanks ("thanks, bye!", "thank you for your help, goodbye"): the customer is leaving
     "goodbye": re.compile(
         r"^\s*(?:(?:thanks?|thank you|thx|cheers|danke(?: ?schön| sehr)?|vielen dank)\b[^?\d@]{0,30}?[\s,!.]+)?"
-        r"(bye|goodbye|see you|that'?s all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
+        r"(bye|goodbye|see you|that(?:'?s| is) all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
         r"schönen tag(?: noch)?|das (?:war'?s|wäre alles))(?=$|[\s!.,])[^?\d@]{0,20}$",
         re.IGNORECASE,
     ),

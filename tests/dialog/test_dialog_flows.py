@@ -639,3 +639,26 @@ def test_a_malformed_rules_file_stops_the_app_with_a_clear_error(tmp_path: Path)
 
     with pytest.raises(RulesError, match="handoff must be a mapping"):
         app.manager
+
+
+def test_thanks_that_is_all_wrong_is_a_failed_answer_with_the_offer_of_a_person_not_a_goodbye(assistant) -> None:
+    # "thanks, that's all wrong" was read as a goodbye ("Thanks for getting in touch. Goodbye!"), and "thanks,
+    # that's not what I asked" as thanks ("You're welcome!")
+    manager = manager_for(assistant)
+    for complaint in ("thanks, that's all wrong", "thanks, that's not what I asked"):
+        answered = manager.handle(None, "How much does express shipping cost?")
+        assert not answered.abstained
+
+        wrong = manager.handle(answered.session_id, complaint)
+        accepted = manager.handle(answered.session_id, "yes")
+
+        assert (wrong.intent, wrong.abstained, wrong.handoff) == ("not_helped", True, False), complaint
+        assert wrong.text == manager.replies.not_helped
+        assert (accepted.action, accepted.handoff) == ("handoff", True)
+
+
+def test_that_is_wrong_as_a_first_message_is_searched(assistant) -> None:
+    # nothing was answered yet, so nothing failed: what is wrong is looked for
+    first = manager_for(assistant).handle(None, "that's not right")
+
+    assert first.action == "answer"

@@ -80,6 +80,16 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         ("thanks for nothing", "complaint"),  # sarcasm: was thanked back with "You're welcome"
         ("great, thanks a lot for nothing", "complaint"),
         ("thanks for your help", "thanks"),
+        # the answer did not help: was a goodbye ("that's all") or "You're welcome!"
+        ("thanks, that's all wrong", "not_helped"),
+        ("thanks, that's not what I asked", "not_helped"),
+        ("ok but that didn't answer my question", "not_helped"),
+        ("no, that's not it", "not_helped"),
+        ("wrong answer", "not_helped"),
+        ("Danke, aber das hilft mir nicht", "not_helped"),
+        ("that's not what I asked: how do I return it?", "question"),  # says what it asks: searched
+        ("thanks, that's all", "goodbye"),
+        ("thanks, that is all", "goodbye"),
         ("Where is my parcel?", "question"),
         ("How long is a password reset link valid?", "question"),
         # a request for help that does not say with what: "How can I help?", not a failed search
