@@ -87,12 +87,7 @@ def load_pair_file(path: Path, negatives: int, question_column: str = "question"
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ValueError(f"{path} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); save it as UTF-8 CSV") from None
-    try:
-        rows = [row for row in csv.DictReader(io.StringIO(text, newline="")) if row.get(question_column) and row.get(passage_column)]
-    except csv.Error as error:  # a quote never closed swallows the rest of the file into one field
-        raise ValueError(f"{path}: {error} (a quote opened and never closed?)") from None
-    if not rows:
-        raise ValueError(f"{path} has no rows with '{question_column}' and '{passage_column}' columns")
+    rows = _pair_rows(path, text, question_column, passage_column)
     passages = list(dict.fromkeys(row[passage_column] for row in rows))
     position = {p: i for i, p in enumerate(passages)}
     keyword = KeywordIndex(list(range(len(passages))), passages)
@@ -110,3 +105,38 @@ def load_pair_file(path: Path, negatives: int, question_column: str = "question"
         if missing > 0:
             example.negatives.extend(rng.sample(others, missing))
     return examples
+
+
+def _pair_rows(path: Path, text: str, question_column: str, passage_column: str) -> list[dict[str, str]]:
+    """The question/passage rows of a pairs CSV. A row with more or fewer fields than the header (a comma in
+    an unquoted text, a quote opened and closed only a row later) or without a question or a passage is
+    refused with its line: dropping it, or reading it as it fell apart, trained on what the file did not say."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        if question_column not in header or passage_column not in header:
+            raise ValueError(f"{path} has no '{question_column}' and '{passage_column}' columns (its header row: {','.join(header) or 'none'})")
+        rows, bad = [], []
+        while True:
+            start = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+            extra = row[len(header):]
+            values = dict(zip(header, row))
+            if len(row) < len(header) or any(cell.strip() for cell in extra) or not values[question_column].strip() or not values[passage_column].strip():
+                bad.append(start)
+                continue
+            rows.append(values)
+    except csv.Error as error:  # a quote never closed swallows the rest of the file into one field
+        raise ValueError(f"{path}: {error} (a quote opened and never closed?)") from None
+    if bad:
+        raise ValueError(
+            f"{path}: line(s) {', '.join(map(str, bad[:8]))}{f' and {len(bad) - 8} more' if len(bad) > 8 else ''} do not hold one question and one passage in the {len(header)} columns of the header "
+            "(an empty field, a comma in a text without quotes around it, or a quote opened and not closed)"
+        )
+    if not rows:
+        raise ValueError(f"{path} has no rows with '{question_column}' and '{passage_column}' columns")
+    return rows

@@ -146,3 +146,24 @@ def test_a_broken_pairs_file_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "open.csv").write_text('question,passage\n"hi,' + "and so on " * 20_000 + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"open.csv: field larger than field limit .*a quote opened and never closed"):
         load_pair_file(tmp_path / "open.csv", negatives=1)
+
+
+@pytest.mark.parametrize(
+    ("row", "why"),
+    [
+        ('Can I pay later?,"No. We take cards.\nDo you ship abroad?,"Yes, to the EU."', "a quote opened and closed a row later"),
+        ("Can I pay later?,No, we take cards only.", "a comma in an unquoted passage"),
+        ("Can I pay later?,", "no passage"),
+    ],
+)
+def test_a_pairs_row_that_falls_apart_is_refused_with_its_line_not_trained_on_as_read(tmp_path: Path, row: str, why: str) -> None:
+    """Such a row was dropped without a word, or trained on cut short ("No" as the passage, the rest lost),
+    or with the next row's question inside its passage; with one bad row in twenty nothing said so."""
+    from retrieval.train_data import load_pair_file
+
+    good = "".join(f"Question {i}?,Answer {i}.\n" for i in range(3))
+    (tmp_path / "pairs.csv").write_text("question,passage\n" + good + row + "\nWhere are you?,In Leeds.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"pairs.csv: line\(s\) 5 do not hold one question and one passage"):
+        load_pair_file(tmp_path / "pairs.csv", negatives=1)
+    (tmp_path / "fine.csv").write_text("\ufeffquestion,passage,notes\n" + good.replace(".\n", ".,\n") + "\n", encoding="utf-8")
+    assert [(e.query, e.positive) for e in load_pair_file(tmp_path / "fine.csv", negatives=1)] == [(f"Question {i}?", f"Answer {i}.") for i in range(3)]
