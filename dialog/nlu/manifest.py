@@ -146,21 +146,35 @@ def load_manifest(folder: Path | str) -> dict[str, Any]:
 
 def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
     """Give a trained intent model folder another out-of-scope threshold, recorded as set by hand with the
-    one it replaces; returns the new manifest. The weights are untouched; the validation figures stay the
-    training's (for the earlier threshold)."""
+    one it replaces; returns the new manifest. The weights are untouched. The validation figures that depend
+    on the threshold (``validation.with_threshold``: in-scope accuracy and rejections, out-of-scope recall and
+    precision) were measured for the earlier one: they move to ``oos.previous`` with it, and ``validation``
+    says they were not measured for this threshold (``assistant eval intents --model FOLDER`` measures it).
+    The figures without a threshold (accuracy, macro-F1) stay."""
     from dialog.nlu.threshold import SET_BY_HAND, check_threshold
 
     check_threshold(threshold)
     folder = Path(folder)
     manifest = load_manifest(folder)
-    previous = manifest["oos"]
+    previous, validation = manifest["oos"], dict(manifest["validation"] or {})
+    when = now_utc()
     manifest["oos"] = {
         **previous,
         "threshold": float(threshold),
         "objective": SET_BY_HAND,
         "set_by_hand": True,
-        "note": f"set by hand on {now_utc()}; validation figures are for the earlier threshold",
-        "previous": {key: previous.get(key) for key in ("threshold", "objective", "note")},
+        "note": f"set by hand on {when}; not measured on the validation split (assistant eval intents measures it)",
+        "previous": {
+            **{key: previous.get(key) for key in ("threshold", "objective", "note")},
+            "validation_with_threshold": validation.get("with_threshold"),  # the figures for that threshold
+        },
+    }
+    manifest["validation"] = {
+        **validation,
+        "threshold": float(threshold),
+        "objective": SET_BY_HAND,
+        "threshold_note": f"set by hand on {when}: the figures with this threshold were not measured",
+        "with_threshold": None,
     }
     staging = folder / f".{MANIFEST_FILE}.new"
     write_manifest(folder, manifest, staging.name)
