@@ -37,6 +37,7 @@ from ui.review_tables import INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, click
 from ui.review_transcript import render_transcript
 
 PAGE_SIZE = 50
+LABEL_FIELDS = 4  # the label form: the answer was, your thumbs, correct intent, notes
 CONVERSATIONS_TAB, INBOX_TAB = "conversations", "inbox"  # tab ids, for links that open a conversation
 # An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
 # an hour later, so exports of customers' conversations do not pile up outside retention and erasure.
@@ -138,32 +139,39 @@ class ReviewPage:
         return gr.update(choices=[""] + intents), gr.update(choices=[""] + models)
 
     @database_errors_said
-    def open_transcript(self, session_id: str) -> tuple[str, Any, str]:
+    def open_transcript(self, session_id: str, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """The conversation's transcript, its turn list (the first turn chosen), its id, and this reviewer's labels
+        of that turn for the label form (``turn_labels``), from one read of the conversation (it was read a
+        second time for the labels)."""
         session_id = (session_id or "").strip()
         transcript = read_transcript(self.engine, session_id) if session_id else None
         numbers = [str(view.turn.turn_no) for view in transcript.turns] if transcript else []
-        return render_transcript(transcript), gr.update(choices=numbers, value=numbers[0] if numbers else None), session_id
+        first = numbers[0] if numbers else None
+        return (
+            render_transcript(transcript), gr.update(choices=numbers, value=first), session_id,
+            *self._labels(transcript, first, request),
+        )
 
     @database_errors_said
     def open_linked(self, request: gr.Request) -> tuple[Any, ...]:
         """A link to ``/review/?conversation=ID`` (as the handoff notices give) opens that conversation: in the
         Inbox while a person has it, in the Conversations tab otherwise. Without one the page stays as it is.
-        Gives the tab to show, the Conversations tab's id box, transcript, turn list and open id, and (with an
-        Inbox) the Inbox's transcript and open id."""
+        Gives the tab to show, the Conversations tab's id box, transcript, turn list and open id, (with an
+        Inbox) the Inbox's transcript and open id, and the label form (``open_transcript``)."""
         inbox_outputs = 2 if self.manager is not None else 0
         session_id = (getattr(request, "query_params", None) or {}).get("conversation", "").strip()
         if not session_id:
-            return (gr.update(),) * (5 + inbox_outputs)
-        transcript, turns, opened = self.open_transcript(session_id)
+            return (gr.update(),) * (5 + inbox_outputs + LABEL_FIELDS)
+        transcript, turns, opened, *labels = self.open_transcript(session_id, request)
         shown = (gr.update(selected=CONVERSATIONS_TAB), session_id, transcript, turns, opened)
         if inbox_outputs and is_with_a_person(self.engine, session_id):
-            return (gr.update(selected=INBOX_TAB), *shown[1:], transcript, session_id)
-        return shown + (gr.update(),) * inbox_outputs
+            return (gr.update(selected=INBOX_TAB), *shown[1:], transcript, session_id, *labels)
+        return (*shown, *(gr.update(),) * inbox_outputs, *labels)
 
     @database_errors_said
-    def select_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, Any, str]:
-        """Clicking a row of the list opens that conversation."""
-        return self.open_transcript(clicked_session(table, event))
+    def select_row(self, table: pd.DataFrame, event: gr.SelectData, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """Clicking a row of the list opens that conversation (``open_transcript``)."""
+        return self.open_transcript(clicked_session(table, event), request)
 
     @database_errors_said
     def save_labels(
@@ -187,8 +195,13 @@ class ReviewPage:
         """The label form for a turn as this reviewer last saved it (answer, thumbs, correct intent, notes), or
         empty. Given as a conversation is opened and a turn picked: the form kept the labels of the turn shown
         before, so "Save labels" on another conversation gave it that one's "wrong", notes and intent."""
-        reviewer = getattr(request, "username", None) or "reviewer"  # as save_labels stores it
         transcript = read_transcript(self.engine, session_id) if session_id and turn_no else None
+        return self._labels(transcript, turn_no, request)
+
+    @staticmethod
+    def _labels(transcript: Any, turn_no: str | None, request: gr.Request | None) -> tuple[str, str, str, str]:
+        """``turn_labels`` of a transcript read already (None: the empty form)."""
+        reviewer = getattr(request, "username", None) or "reviewer"  # as save_labels stores it
         view = next((v for v in transcript.turns if str(v.turn.turn_no) == str(turn_no)), None) if transcript else None
         if view is None:
             return "not judged", "none", "", ""
@@ -380,13 +393,11 @@ class ReviewPage:
                     more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
                     back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
                     label_form = [verdict, thumbs, correct_intent, notes]  # this reviewer's labels of the turn shown
-                    table.select(self.select_row, [table], [transcript, turn_no, opened]).then(
+                    table.select(self.select_row, [table], [transcript, turn_no, opened, *label_form]).then(
                         lambda sid: sid, [opened], [session_box]
-                    ).then(self.turn_labels, [opened, turn_no], label_form)
+                    )
                     for trigger in (open_button.click, session_box.submit):
-                        trigger(self.open_transcript, [session_box], [transcript, turn_no, opened]).then(
-                            self.turn_labels, [opened, turn_no], label_form
-                        )
+                        trigger(self.open_transcript, [session_box], [transcript, turn_no, opened, *label_form])
                     turn_no.input(self.turn_labels, [opened, turn_no], label_form)
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
                     as_test.click(self.to_conversation_test, [opened], [download])
@@ -422,9 +433,7 @@ class ReviewPage:
                     self.knowledge_base.build_tab(page)
 
             page.load(self.refresh_choices, None, [intent, model])
-            page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox]).then(
-                self.turn_labels, [opened, turn_no], label_form
-            )
+            page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox, *label_form])
         return page
 
 

@@ -60,8 +60,8 @@ def test_search_lists_conversations_and_opens_one(assistant: Assistant, review: 
     assert status == "2 conversation(s)"
     assert list(handoffs["Session"]) == [second.session_id]
     assert list(found["Session"]) == [first.session_id]
-    html, turns, opened = review.open_transcript(first.session_id)
-    assert opened == first.session_id and "Password reset links expire after 30 minutes" in html
+    html, turns, opened, *labels = review.open_transcript(first.session_id)
+    assert opened == first.session_id and labels == ["not judged", "none", "", ""] and "Password reset links expire after 30 minutes" in html
     assert turns["choices"] == [("1", "1")] or turns["choices"] == ["1"]
 
 
@@ -274,6 +274,28 @@ def test_the_label_form_shows_the_reviewers_own_labels_of_the_turn_shown_or_none
     assert review.turn_labels(other, "1", ana) == ("not judged", "none", "", "")
     assert review.turn_labels(first, "1", bo) == ("not judged", "none", "", "")  # another reviewer's are in the transcript
     assert review.turn_labels("", None, ana) == ("not judged", "none", "", "")
+
+
+def test_opening_a_conversation_gives_the_reviewers_labels_of_its_first_turn_from_one_read(
+    assistant: Assistant, review: ReviewPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a conversation read its transcript twice: once for the transcript, then again (a second event) for
+    the label form. Now the labels come with the transcript, from the one read."""
+    import ui.review
+
+    first = assistant.manager.handle(None, "How long do password reset links work?").session_id
+    assistant.manager.handle(first, "thanks!")
+    ana = SimpleNamespace(username="ana")
+    review.save_labels(first, "1", "wrong", "password_reset", "cites the wrong part", "up", ana)
+    reads: list[str] = []
+    monkeypatch.setattr(ui.review, "read_transcript", lambda engine, sid: reads.append(sid) or read_transcript(engine, sid))
+
+    html, turns, opened, *labels = review.open_transcript(first, ana)
+
+    assert reads == [first] and opened == first and "cites the wrong part" in html
+    assert labels == ["wrong", "up", "password_reset", "cites the wrong part"]
+    assert review.open_transcript(first, SimpleNamespace(username="bo"))[3:] == ("not judged", "none", "", "")
+    assert review.open_transcript("")[3:] == ("not judged", "none", "", "")
 
 
 def test_a_conversation_turned_into_a_test_passes_when_replayed(assistant: Assistant, review: ReviewPage) -> None:
