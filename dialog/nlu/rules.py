@@ -88,7 +88,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"^\s*(?:(?:are you|is this) {_BEING}(?: or {_BEING})?|is (?:that|it) {_BOT_OR_PERSON}(?: or {_BOT_OR_PERSON})?|"
         r"am i (?:talking|chatting|speaking) (?:to|with) (?:an? )?(?:bot|robot|human|real person|person|machine|computer)|"
         r"who (?:are you|am i (?:talking|chatting|speaking) (?:to|with))|what are you|"
-        r"what (?:can|do) you (?:do|help(?: me)? with|know)|how can you help(?: me)?|"
+        # also "what else can you do (for me)?", "what else can I ask you?": the capabilities, not the last article again
+        r"what (?:else |other things |more )?(?:can|could|do) you (?:do|help(?: me| us)? with|know)(?: about)?(?: for (?:me|us))?|"
+        r"what else (?:can|could) (?:i|we) ask(?: you)?(?: about)?|how (?:else )?can you help(?: me| us)?|"
         r"(?:bist du|sind sie) (?:ein |eine )?(?:bot|roboter|chat ?bot|mensch|echt|ki|maschine|computer)|"
         r"(?:spreche|schreibe|chatte) ich (?:mit|gerade mit) (?:einem |einer )?(?:bot|roboter|menschen|maschine|ki)|"
         r"wer bist du|wer sind sie|was kannst du|was können sie)[\s?!.]*$",

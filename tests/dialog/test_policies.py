@@ -73,6 +73,9 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         ("Are you a bot?", "bot_challenge"),
         ("are you human", "bot_challenge"),  # a question, not a request for one
         ("What can you do?", "bot_challenge"),
+        ("what else can you do for me", "bot_challenge"),  # was searched in the last answer's context: the same article again
+        ("What else can you do?", "bot_challenge"),
+        ("what else can I ask you about?", "bot_challenge"),
         ("am I talking to a real person?", "bot_challenge"),
         ("are you a bot? I want a real person", "human"),
         ("What can you do about my refund?", "question"),
