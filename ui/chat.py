@@ -96,6 +96,22 @@ KEEP_DRAFT = """<script>
 PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT  # the chat page's <head> additions
 
 
+def chat_log_name_script(name: str) -> str:
+    """A <head> script naming the chat log (Gradio's ``role="log"``) ``name``: Gradio names it "chatbot conversation"
+    whatever the page's language, and a German page's screen reader read out those English words. The replies'
+    page title is the name (the conversation with the assistant); set again whenever Gradio draws the chat anew."""
+    return """<script>
+(function () {
+  var name = %s;
+  function label() {
+    var log = document.querySelector('#chat [role="log"]');
+    if (log && log.getAttribute("aria-label") !== name) log.setAttribute("aria-label", name);
+  }
+  new MutationObserver(label).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>""" % json.dumps(name).replace("<", "\\u003c")  # no "</script>" inside
+
+
 def page_language_script(language: str) -> str:
     """A <head> script marking the chat page as written in ``language`` (the replies' ``page_language``): Gradio's
     page says lang="en" whatever its words, and a screen reader read a German chat with an English voice."""

@@ -383,7 +383,9 @@ class ReviewPage:
                         as_example = gr.Button("Turn into fine-tuning examples (JSONL)", elem_id="review-as-example")
                         export_format = gr.Dropdown(["csv", "jsonl", "parquet"], value="csv", label="Export format", scale=1)
                         export = gr.Button("Export the filtered conversations", elem_id="review-export")
-                    download = gr.File(label="Download", elem_id="review-download")
+                    # shown once it holds a file: Gradio's empty file box is a div with aria-label "Empty value" and
+                    # no role (axe: aria-prohibited-attr), and a large empty box under the buttons
+                    download = gr.File(label="Download", elem_id="review-download", visible=False)
 
                     # one listener for the opening list and a search: the page sends a search made before the opening
                     # list arrived only after it, so the opening list cannot land late and cover the search's result
@@ -400,9 +402,12 @@ class ReviewPage:
                         trigger(self.open_transcript, [session_box], [transcript, turn_no, opened, *label_form])
                     turn_no.input(self.turn_labels, [opened, turn_no], label_form)
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
-                    as_test.click(self.to_conversation_test, [opened], [download])
-                    as_example.click(self.to_training_examples, [opened], [download])
-                    export.click(self.export, [export_format, *filters], [download])
+                    for button, handler, inputs in (
+                        (as_test, self.to_conversation_test, [opened]),
+                        (as_example, self.to_training_examples, [opened]),
+                        (export, self.export, [export_format, *filters]),
+                    ):
+                        button.click(handler, inputs, [download]).success(lambda: gr.update(visible=True), None, [download])
 
                 inbox = self._build_inbox(page) if self.manager is not None else ()
 

@@ -25,7 +25,7 @@ from retrieval.errors import UnreadableFile
 from retrieval.loaders import FAQ_COLUMNS
 from retrieval.retriever import Retriever
 from ui.articles import render_document
-from ui.chat import CSS, PAGE_HEAD, THEME, notice_css, page_language_script
+from ui.chat import CSS, PAGE_HEAD, THEME, chat_log_name_script, notice_css, page_language_script
 from ui.embed import widget_script
 from ui.help_centre import HelpCentre
 from ui.login_page import MarkTheLoginPage
@@ -267,7 +267,8 @@ def create_app(
     # run_history off: Gradio would keep every call's inputs and outputs (customers' conversations) in the
     # browser's storage, past the retention and erasure of the logs and for the next user of a shared computer
     gr.mount_gradio_app(
-        app, page, path="/", css=CSS + notice_css(replies), head=PAGE_HEAD + page_language_script(replies.page_language),
+        app, page, path="/", css=CSS + notice_css(replies),
+        head=PAGE_HEAD + page_language_script(replies.page_language) + chat_log_name_script(replies.page_title),
         footer_links=[], theme=THEME, run_history=False,
     )
     forget_idle_tabs(mounted_app(app, ""))  # every visitor's tab had its state kept until 10,000 more came (ui/page_sessions.py)

@@ -1065,3 +1065,40 @@ def test_two_tabs_opened_before_any_conversation_each_reload_their_own(server_ur
         expect(third.locator("#chat .user")).to_have_count(2, timeout=10_000)
         expect(third.locator("#chat .user").first).to_have_text("hello")
         browser.close()
+
+
+def test_the_chat_log_is_named_by_the_page_title_and_polls_leave_the_handoff_banner_as_it_is(  # type: ignore[no-untyped-def]
+    fake_assistant, monkeypatch
+) -> None:
+    """The chat log was named "chatbot conversation" on every page (Gradio's English words, also on a German page);
+    it is named by the replies' page title. And the handoff banner (a status region) is drawn anew only when it
+    changes (a staff reply names its writer), not by each poll that sends it again, which a screen reader could
+    announce again every 3 s (it was not: this test guards it)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    import ui.chat
+
+    monkeypatch.setattr(ui.chat, "POLL_SECONDS", 1)  # the same polls, sooner
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, url)
+        expect(page.get_by_role("log")).to_have_attribute("aria-label", fake_assistant.manager.replies.page_title, timeout=10_000)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        page.locator("#talk-to-human").click()
+        banner = page.locator("#handoff-banner .handoff-banner")
+        expect(banner).to_contain_text("A member of our team will take over", timeout=20_000)
+        fake_assistant.manager.reply_as_staff(stored_session_id(fake_assistant), "Hi, Ana here.", author="ana")
+        expect(banner).to_contain_text("ana", timeout=20_000)  # a change is shown
+        banner.evaluate("e => { window.shownBanner = e; }")
+        polls: list[str] = []
+        page.on("request", lambda request: polls.append(request.url) if "/queue/join" in request.url else None)
+        for _ in range(150):  # the page's events reach this list while Playwright runs: wait in the page
+            if len(polls) >= 3:
+                break
+            page.wait_for_timeout(200)
+        assert len(polls) >= 3
+        page.wait_for_timeout(500)  # the last poll's answer drawn
+        assert page.evaluate("document.querySelector('#handoff-banner .handoff-banner') === window.shownBanner")
+        expect(page.get_by_role("log")).to_have_attribute("aria-label", fake_assistant.manager.replies.page_title)
+        browser.close()

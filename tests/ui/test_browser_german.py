@@ -104,6 +104,7 @@ def test_a_german_customer_sees_no_english(german_url: tuple[str, str]) -> None:
         assert english_in(page.evaluate(VISIBLE_TEXT)) == []
         expect(page.locator("#send")).to_have_text("Senden")
         assert page.evaluate("document.documentElement.lang") == "de"  # was "en": read aloud with an English voice
+        expect(page.get_by_role("log")).to_have_attribute("aria-label", "Hilfe-Assistent")  # was "chatbot conversation"
 
         page.locator("#question textarea").fill("   ")
         page.locator("#send").click()

@@ -407,3 +407,32 @@ def test_at_800_px_the_list_and_the_inbox_break_no_word_and_scroll_sideways(fake
         expect(inbox).to_contain_text(session_id, timeout=20_000)
         assert inbox.evaluate(BROKEN_WORDS) == []
         browser.close()
+
+
+def test_the_download_box_shows_once_it_holds_a_file_and_axe_finds_nothing_on_the_conversations_tab(  # type: ignore[no-untyped-def]
+    fake_assistant,
+) -> None:
+    # Gradio's empty file box was a div with aria-label "Empty value" and no role (axe: aria-prohibited-attr, serious),
+    # and a large empty box under the buttons
+    pytest.importorskip("axe_playwright_python")
+    from playwright.sync_api import expect, sync_playwright
+    from test_browser_axe import violations
+
+    session_id = fake_assistant.manager.handle(None, "How long do reset links work?").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+        page.locator("#review-list").get_by_text(session_id).last.click()
+        expect(page.locator("#review-transcript")).to_contain_text("reset links", timeout=20_000)
+        download = page.locator("#review-download")
+        expect(download).to_have_count(0)  # not drawn while empty
+        assert violations(page) == []
+
+        page.locator("#review-as-test").click()
+        expect(download).to_contain_text(session_id, timeout=20_000)
+        expect(download.get_by_role("link")).to_have_attribute("download", f"{session_id}.yaml")
+        page.get_by_test_id("toast-close").click()  # Gradio's notice is a button inside a button (axe: nested-interactive)
+        expect(page.get_by_test_id("toast-body")).to_have_count(0)
+        assert violations(page) == []
+        browser.close()
