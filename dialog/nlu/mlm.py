@@ -96,6 +96,7 @@ def train_mlm(
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
     from dialog.nlu.modeling import _quiet_load_report
+    from dialog.nlu.training import run_trainer
     from dialog.nlu.training import resolve_device
 
     target = encoder_output(out_dir)
@@ -144,7 +145,7 @@ def train_mlm(
         )
         trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=eval_rows, data_collator=collator, processing_class=tokenizer)
         before = trainer.evaluate()["eval_loss"]
-        output = trainer.train()
+        output = run_trainer(trainer)
         after = trainer.evaluate()["eval_loss"]
         staging = Path(work) / "model"
         trainer.model.save_pretrained(staging)

@@ -143,6 +143,22 @@ def _bar_without_log_lines(trainer: Any) -> None:
         trainer.add_callback(BarOnly())
 
 
+def run_trainer(trainer: Any) -> Any:
+    """``trainer.train()``; on Ctrl-C its progress bars are closed before the interrupt goes on, so that
+    they are not drawn once more, after the command's "stopped; nothing was saved" line, at exit."""
+    from transformers.trainer_callback import ProgressCallback
+
+    try:
+        return trainer.train()
+    except KeyboardInterrupt:
+        for callback in trainer.callback_handler.callbacks:
+            if isinstance(callback, ProgressCallback):
+                for bar in (callback.training_bar, callback.prediction_bar):
+                    if bar is not None:
+                        bar.close()
+        raise
+
+
 def _refit(
     base_dir: Path, labels: list[str], settings: TrainSettings, rows: list[dict[str, Any]], tokenizer: Any, collator: Any,
     device: str, stop_epoch: float, output_dir: Path, progress: bool,
@@ -160,7 +176,7 @@ def _refit(
     args = _training_arguments(settings, output_dir, device, progress, evaluate=False)
     trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=collator, processing_class=tokenizer, callbacks=[StopAfterEpoch()])
     _bar_without_log_lines(trainer)
-    output = trainer.train()
+    output = run_trainer(trainer)
     return trainer.model, int(output.global_step)
 
 
@@ -299,7 +315,7 @@ def train_intents(
             callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience), EpochReport(), *callbacks],
         )
         _bar_without_log_lines(trainer)
-        train_output = trainer.train()
+        train_output = run_trainer(trainer)
         log_history = list(trainer.state.log_history)
         best_epoch = _best_epoch(log_history)
         model = trainer.model

@@ -220,3 +220,24 @@ def test_the_packaged_encoder_is_a_valid_base(minilm_dir: Path) -> None:
     from dialog.nlu.manifest import describe_base
 
     assert describe_base(minilm_dir)["name"] == "all-minilm-l6-v2"
+
+
+def test_ctrl_c_closes_the_training_bar_before_the_stop_is_reported(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The Trainer's bar was left open on Ctrl-C and drawn once more at exit, after `train intents` had
+    said "stopped; nothing was saved" (`61%|██████ | 17/28` under the error line)."""
+    from transformers import TrainerCallback
+
+    class CtrlC(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+            if state.global_step == 2:
+                raise KeyboardInterrupt
+
+    try:
+        train_intents(toy_examples(), tmp_path / "m", base=tiny_base, settings=_settings(epochs=3), valid=toy_examples(), callbacks=[CtrlC()])
+    except KeyboardInterrupt:  # where the CLI prints its line: the traceback still holds the bar
+        written = capsys.readouterr().err
+    else:
+        pytest.fail("the interrupt did not come through")
+    last = written.rsplit("\r", 1)[-1]
+    assert "it/s]" in last and written.endswith("\n")  # the training bar's last state, its line closed
+    assert not (tmp_path / "m").exists()
