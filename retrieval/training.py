@@ -18,6 +18,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,11 @@ def mine_examples(
     return examples
 
 
-def _progress(total: int, show: bool, desc: str):
+def _progress(total: int, show: bool, desc: str) -> Any:
+    """A progress bar over the steps to use in ``with`` (None inside when not shown): it is closed however
+    the loop ends, so Ctrl-C does not leave it to be drawn again after the command's "stopped" line."""
     if not show:
-        return None
+        return nullcontext(None)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="step")
@@ -107,27 +110,25 @@ def train_cross_encoder(
     total = epochs * ((len(examples) + batch_queries - 1) // batch_queries)
     optimizer, scheduler = adamw_with_warmup(model, learning_rate, total)
     losses: list[float] = []
-    bar = _progress(total, show_progress, "Training reranker")
     started = time.perf_counter()
     model.train()
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for start in range(0, len(order), batch_queries):
-            batch = [examples[i] for i in order[start : start + batch_queries]]
-            group = 1 + min(len(e.negatives) for e in batch)  # equal group sizes: positive first
-            queries = [e.query for e in batch for _ in range(group)]
-            passages = [p for e in batch for p in [e.positive, *e.negatives[: group - 1]]]
-            features = tokenizer(queries, passages, truncation="only_second", max_length=max_length, padding=True, return_tensors="pt")
-            logits = model(**features).logits.view(len(batch), group)  # (queries, group)
-            loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
-            losses.append(optimizer_step(loss, model, optimizer, scheduler))
-            if on_step:
-                on_step(len(losses), losses[-1])
-            if bar:
-                bar.update(1)
-                bar.set_postfix(loss=f"{losses[-1]:.3f}")
-    if bar:
-        bar.close()
+    with _progress(total, show_progress, "Training reranker") as bar:
+        for _ in range(epochs):
+            rng.shuffle(order)
+            for start in range(0, len(order), batch_queries):
+                batch = [examples[i] for i in order[start : start + batch_queries]]
+                group = 1 + min(len(e.negatives) for e in batch)  # equal group sizes: positive first
+                queries = [e.query for e in batch for _ in range(group)]
+                passages = [p for e in batch for p in [e.positive, *e.negatives[: group - 1]]]
+                features = tokenizer(queries, passages, truncation="only_second", max_length=max_length, padding=True, return_tensors="pt")
+                logits = model(**features).logits.view(len(batch), group)  # (queries, group)
+                loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
+                losses.append(optimizer_step(loss, model, optimizer, scheduler))
+                if on_step:
+                    on_step(len(losses), losses[-1])
+                if bar:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}")
     model.eval()
     return TrainResult(losses, time.perf_counter() - started, len(losses))
 
@@ -148,7 +149,6 @@ def train_bi_encoder(
     order = list(range(len(examples)))
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     total = epochs * ((len(examples) + batch_size - 1) // batch_size)
-    bar = _progress(total, show_progress, "Training embedder")
     losses: list[float] = []
     started = time.perf_counter()
     device = next(model.parameters()).device
@@ -159,28 +159,27 @@ def train_bi_encoder(
         return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)  # (n, d)
 
     model.train()
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for start in range(0, len(order), batch_size):
-            batch = [examples[i] for i in order[start : start + batch_size]]
-            if len(batch) < 2:
-                continue
-            candidates = [e.positive for e in batch]
-            if use_negatives:
-                candidates += [e.negatives[0] for e in batch if e.negatives]
-            queries = encode([e.query for e in batch])  # (b, d)
-            passages = encode(candidates)  # (b + negatives, d)
-            scores = queries @ passages.T * scale  # (b, b + negatives)
-            loss = torch.nn.functional.cross_entropy(scores, torch.arange(len(batch), device=device))
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-            losses.append(loss.item())
-            if bar:
-                bar.update(1)
-                bar.set_postfix(loss=f"{losses[-1]:.3f}")
-    if bar:
-        bar.close()
+    with _progress(total, show_progress, "Training embedder") as bar:
+        for _ in range(epochs):
+            rng.shuffle(order)
+            for start in range(0, len(order), batch_size):
+                batch = [examples[i] for i in order[start : start + batch_size]]
+                if len(batch) < 2:
+                    continue
+                candidates = [e.positive for e in batch]
+                if use_negatives:
+                    candidates += [e.negatives[0] for e in batch if e.negatives]
+                queries = encode([e.query for e in batch])  # (b, d)
+                passages = encode(candidates)  # (b + negatives, d)
+                scores = queries @ passages.T * scale  # (b, b + negatives)
+                loss = torch.nn.functional.cross_entropy(scores, torch.arange(len(batch), device=device))
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                losses.append(loss.item())
+                if bar:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}")
     model.eval()
     return TrainResult(losses, time.perf_counter() - started, len(losses))
 

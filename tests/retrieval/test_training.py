@@ -167,3 +167,30 @@ def test_a_pairs_row_that_falls_apart_is_refused_with_its_line_not_trained_on_as
         load_pair_file(tmp_path / "pairs.csv", negatives=1)
     (tmp_path / "fine.csv").write_text("\ufeffquestion,passage,notes\n" + good.replace(".\n", ".,\n") + "\n", encoding="utf-8")
     assert [(e.query, e.positive) for e in load_pair_file(tmp_path / "fine.csv", negatives=1)] == [(f"Question {i}?", f"Answer {i}.") for i in range(3)]
+
+
+def test_ctrl_c_closes_the_training_bar_before_the_stop_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    """The embedder's and the reranker's bars were left open on Ctrl-C and drawn once more at exit, under
+    the command's "stopped; nothing was saved" line."""
+    from retrieval.training import Example, train_bi_encoder
+
+    class Interrupted:
+        def parameters(self):  # type: ignore[no-untyped-def]
+            import torch
+
+            return iter([torch.nn.Parameter(torch.zeros(1))])
+
+        def train(self) -> None:
+            pass
+
+        def preprocess(self, texts):  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+
+    examples = [Example(f"q{i}", f"p{i}", [f"p{i + 1}"]) for i in range(4)]
+    try:
+        train_bi_encoder(Interrupted(), examples, batch_size=2, show_progress=True)
+    except KeyboardInterrupt:  # where the CLI prints its line: the traceback still holds the bar
+        written = capsys.readouterr().err
+    else:
+        pytest.fail("the interrupt did not come through")
+    assert "Training embedder" in written and written.endswith("\n")
