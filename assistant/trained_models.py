@@ -81,10 +81,16 @@ def reranker(settings: Settings) -> TrainedModel:
 
 
 def embedder(settings: Settings) -> TrainedModel | None:
+    from assistant.models import REGISTRY
+
+    if settings.embedder in REGISTRY or settings.embedder == "hash":
+        return None  # a registry model (or the tests' fake): the table above lists it
     folder = Path(settings.embedder)
     manifest = _read(folder / "embedder.json")
-    if manifest is None:
-        return None  # a registry model: the table above lists it
+    if manifest is None:  # the assistant refuses to start with it: said here too, not left out of the list
+        state = ("unusable: no embedder.json (not a folder written by `assistant train embedder`)" if folder.is_dir()
+                 else "unusable: no such folder, and no registry model of that name")
+        return TrainedModel("embedder", "embedder", folder, state)
     after = (manifest.get("metrics_test_half") or {}).get("after") or {}
     summary = ", ".join(f"{name} R@1 {m['recall@1']:.3f}" for name, m in after.items() if isinstance(m, dict) and "recall@1" in m)
     return TrainedModel("embedder", "embedder", folder, "in use (re-ingest after changing it)", str(manifest.get("created_at", "")),
@@ -98,6 +104,13 @@ def generator(settings: Settings) -> TrainedModel | None:
     manifest = _read(folder / "assistant_manifest.json") if folder.is_dir() else None
     if not folder.is_dir():
         return TrainedModel("generator", "generator_path", folder, "unusable: no such folder")
+    from assistant.lm.local import check_model_dir
+    from assistant.models import ModelError
+
+    try:
+        check_model_dir(folder)  # a few file checks, nothing loaded: an incomplete folder or an intent model is not "in use"
+    except ModelError as error:
+        return TrainedModel("generator", "generator_path", folder, f"unusable: {error}")
     if settings.answer_mode == "extractive":
         state = "not used: answer_mode = extractive"
     else:
