@@ -25,6 +25,9 @@ TRANSCRIPT_CSS = """
 .turn .record { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .4rem; }
 .turn .text { white-space: pre-wrap; }
 .turn .staff { background: #eef6ee; color: #1a2e1a; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
+/* its words too: in the dark mode Gradio gave them the page's light text (1.0:1); the background is the line's, said
+   for the colour check (tests/ui/test_colours.py) */
+.turn .staff * { color: #1a2e1a; background: #eef6ee; }
 .flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; color: #6b1010; margin-right: .3rem; }
 """
 

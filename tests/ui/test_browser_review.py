@@ -220,6 +220,8 @@ def test_the_open_tab_a_chosen_answer_and_the_transcript_are_readable_in_the_lig
             "decision record": transcript.locator(".record").first,
             "flag": transcript.locator(".flag").first,
             "staff reply": transcript.locator(".staff").first,
+            "staff reply's words": transcript.locator(".staff .text").first,  # light on light green in the dark (1.1:1)
+            "staff reply's writer": transcript.locator(".staff .who").first,
         }
         ratio = lambda element: contrast(*element.evaluate(TEXT_ON_BACKDROP))  # noqa: E731
         for name, element in shown.items():  # after the theme's colour transitions
