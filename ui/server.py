@@ -231,7 +231,8 @@ def create_app(
         """Up (200) while the server answers, the database too or not: turns still work while it is down
         (their writes wait in the spool). ``index_version``: when the index this server searches was written
         (its manifest's ``updated_at``), to check that every server has a new one. ``database``: ``up``, ``down`` or ``error`` (it answers but cannot
-        be used; ``database_error`` says why); ``spooled_writes``: writes waiting in this server's spool."""
+        be used; ``database_error`` says why); ``spooled_writes``: writes waiting in this server's spool (``spool_error``:
+        how many of them are in memory only, and why, when the spool file cannot be written: a full disk)."""
         return health_body()
 
     @app.get("/readyz")
