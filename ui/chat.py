@@ -142,6 +142,9 @@ CSS = DARK_ACCENT_CSS + """
 footer { display: none !important; }
 .handoff-banner { padding: 0.7rem 0.9rem; border-radius: 8px; background: #fff4d6; color: #4a3600;
   border: 1px solid #f0c75e; line-height: 1.4; }
+/* its bold first line too: in the dark mode Gradio gives <strong> the page's light text (1.1:1 on the amber); the
+   background is the banner's, said for the colour check (tests/ui/test_colours.py) */
+.handoff-banner strong { color: #4a3600; background: #fff4d6; }
 #chat-actions button { flex: 1 1 auto; }
 #clarify-options button { flex: 0 1 auto; }
 /* the chat's own clear (bin) button covers the first message; "New conversation" does the same job */

@@ -1102,3 +1102,24 @@ def test_the_chat_log_is_named_by_the_page_title_and_polls_leave_the_handoff_ban
         assert page.evaluate("document.querySelector('#handoff-banner .handoff-banner') === window.shownBanner")
         expect(page.get_by_role("log")).to_have_attribute("aria-label", fake_assistant.manager.replies.page_title)
         browser.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_handoff_banner_reads_in_the_light_and_the_dark_mode(server_url: str, scheme: str) -> None:
+    # in the dark mode its bold first line ("A member of our team will take over …", "You are talking with ana …") was
+    # the page's light text on the banner's amber, 1.1:1
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 800, "height": 900}, color_scheme=scheme)
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        page.locator("#talk-to-human").click()
+        banner = page.locator("#handoff-banner .handoff-banner")
+        expect(banner).to_contain_text("A member of our team will take over", timeout=20_000)
+        page.wait_for_timeout(500)  # the theme's colour transitions
+        on_banner = "e => [getComputedStyle(e).color, getComputedStyle(e.closest('.handoff-banner')).backgroundColor]"
+        for part in (banner, banner.locator("strong")):
+            assert contrast(*part.evaluate(on_banner)) >= 4.5, part.evaluate(on_banner)
+        browser.close()
