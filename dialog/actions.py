@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -134,6 +135,25 @@ def clarify(kind: str, query: str, options: list[str], values: list[str], questi
     text = question + "\n" + "\n".join(f"- {option}" for option in options)
     yield text
     yield ActionOutcome(text=text, events=[asked, BotAnswer(text=text, action="clarify")], options=list(options), action="clarify")
+
+
+def _plain(text: str) -> str:
+    """Text as an answer and a passage both show it: without citation marks ("[1]"), emphasis and case."""
+    return " ".join(re.sub(r"\[\d+\]|\*\*|__|`", "", text).casefold().split())
+
+
+def unsaid(passage: str, said: str) -> str:
+    """``passage`` without the sentences and list items that ``said`` (an earlier answer) already holds, so that
+    "tell me more" is answered with what is new rather than the same sentences again."""
+    already = _plain(said)
+    units = split_units(passage, 0, shortest_item=1)
+    new = [unit for unit in units if _plain(unit.text) not in already]
+    if not any(not unit.text.startswith("#") for unit in new):  # only its headings are left: nothing new in it
+        return ""
+    for unit in units:
+        if unit not in new:
+            passage = passage.replace(unit.text, "", 1)
+    return passage
 
 
 def storable(value: Any) -> Any:
@@ -339,6 +359,7 @@ class AnswerFromKnowledgeBase:
         prefer_docs: tuple[str, ...] = (),
         focus: str | None = None,
         context: str | None = None,
+        said: str = "",  # "tell me more": what was said so far, whose sentences are left out of the passages
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
@@ -402,13 +423,15 @@ class AnswerFromKnowledgeBase:
         if self.extractive is not None:
             passages, links = self.add_linked_passages(question, passages)
             texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
+            texts = [unsaid(text, said) for text in texts] if said else texts  # what is new
             pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name
         else:
             assert self.generator is not None
-            messages = build_messages(question, [PromptPassage(p.chunk.heading, p.chunk.text) for p in passages])
+            messages = build_messages(question, [PromptPassage(p.chunk.heading, unsaid(p.chunk.text, said) if said else p.chunk.text)
+                                                 for p in passages])
 
             def fallback_answer() -> str:  # the generator failed before its first piece
                 assert self.fallback is not None

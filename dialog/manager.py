@@ -140,6 +140,18 @@ _THE_OTHER = re.compile(
 )
 
 
+# "tell me more", "can you tell me more about it?", "more details please", "anything else I should know?", "go on"
+_MORE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|great|thanks?|thank you|and|so|hmm+)[\s,.!]*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+    r"(?:(?:tell|give|show)\s+me\s+more(?:\s+(?:about\s+(?:it|that|this)|details|detail|info(?:rmation)?))?|"
+    r"more\s+(?:details?|info(?:rmation)?)|(?:is\s+there\s+)?anything\s+else\s+(?:i\s+should|i\s+need\s+to|to)\s+know|go\s+on|"
+    r"what\s+else\s+(?:should\s+i|do\s+i\s+need\s+to)\s+know|more\s+please|"
+    r"(?:erzähl(?:en\s+sie)?|sag(?:en\s+sie)?)\s+mir\s+mehr(?:\s+dazu)?|mehr\s+(?:details|infos?|dazu))"
+    r"(?:[\s,]+(?:please|pls|bitte))?[\s?.!]*$",
+    re.IGNORECASE,
+)
+
+
 def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:
     """After the customer picked one of two options, the other one when the message asks for "the other
     one" (and names nothing else); else None."""
@@ -321,6 +333,7 @@ class DialogManager:
         step = time.perf_counter()
         understanding = self._understand(tracker, text)
         query, only_doc, forced, prefer_docs, focus, context = text, None, None, (), None, None
+        told = ""  # "tell me more": what the assistant has said so far, which the new answer leaves out
         said = text  # what the policies read
         asked, choice = tracker.clarification, option_named(tracker.clarification, text)
         if choice is None and tracker.chosen_option is not None:  # "and the other one?" after a pick of two
@@ -336,6 +349,10 @@ class DialogManager:
         elif asked is not None and (understanding.intent == "affirm" or re.fullmatch(r"\s*\d{1,2}[.)]?\s*", text)):
             # "yes", or a number that is no option's ("3" of two), to "which of these?": asked again
             forced = Prediction("clarify", 1.0, "the reply named none of the options: asked again which one", 0)
+        elif tracker.last_action == "answer" and not tracker.handoff_offered and tracker.last_answer_docs and _MORE.match(text):
+            # "tell me more": the last answer's articles again, without the sentences already given (they were repeated)
+            query, prefer_docs, told = tracker.last_query or text, tracker.last_answer_docs, " ".join(bot for _, bot in tracker.exchanges)
+            forced = Prediction("answer", 1.0, "the customer asked for more on the last answer's articles: what it did not say", 0)
         elif tracker.last_query and is_follow_up(text):
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
@@ -374,7 +391,7 @@ class DialogManager:
             # the slot the previous reply asked for, if this message gave no value at all
             gave = any(e.value is not None for e in slot_events) or understanding.several
             unanswered = None if gave else tracker.requested_slot
-            steps = self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered)
+            steps = self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told)
             for step_output in steps:
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
@@ -546,9 +563,10 @@ class DialogManager:
         focus: str | None = None,
         context: str | None = None,
         unanswered: tuple[str, str] | None = None,
+        told: str = "",
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action; ``unanswered``: the slot the last reply asked for, when this
-        message filled none."""
+        message filled none; ``told``: the assistant's replies so far, when the customer asked for more."""
         if prediction.action == "relay":
             return relay(tracker.agent, self.replies.relayed)
         if prediction.action == "handoff":
@@ -574,7 +592,9 @@ class DialogManager:
             intents = (prediction.argument or "").split(",")
             return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)
         if prediction.action == "answer":
-            return self.answer_action.run(tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context)
+            return self.answer_action.run(
+                tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told
+            )
         return fallback(not_understood=self.replies.not_understood)
 
     def _handoff_note(self) -> str:

@@ -4,6 +4,7 @@ after repeated failure, follow-up rewriting, and running without an intent model
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -14,7 +15,8 @@ from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.lm.base import ScriptedGenerator
 from assistant.lm.extractive import ExtractiveAnswerer
-from dialog.actions import HANDOFF, LOOKUP_FAILED, NOT_FOUND, AnswerFromKnowledgeBase
+from conftest import HASH_MIN_SCORE
+from dialog.actions import HANDOFF, LOOKUP_FAILED, NOT_FOUND, AnswerFromKnowledgeBase, unsaid
 from dialog.business import ActionResult, BusinessActions, demo_actions
 from dialog.business_rules import BusinessRules, RulesError, Topic
 from dialog.events import ActionExecuted, ClarificationAsked, HandoffRequested, SlotRequested, SlotSet
@@ -662,3 +664,30 @@ def test_that_is_wrong_as_a_first_message_is_searched(assistant) -> None:
     first = manager_for(assistant).handle(None, "that's not right")
 
     assert first.action == "answer"
+
+
+def test_tell_me_more_answers_from_the_same_article_without_repeating_what_was_said() -> None:
+    # "tell me more" was searched as a follow-up of the last question and got the same answer word for word
+    refunds = passage("billing/refunds", 0.70, "Refunds are issued to the original payment method. Refunds to a card take "
+                      "5-10 business days to show. Refunds to a gift card arrive within 24 hours as a new gift card.")
+    answers = AnswerFromKnowledgeBase(FakeRetriever([refunds]), None, 1, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+    manager = DialogManager(InMemoryStore(), answers)
+    first = manager.handle(None, "How are refunds issued to the original payment method?")
+
+    more = manager.handle(first.session_id, "can you tell me more?")
+    again = manager.handle(first.session_id, "tell me more")
+
+    def sentences(text: str) -> set[str]:
+        return {re.sub(r"\s*\[\d+\]", "", s).strip() for s in re.split(r"(?<=[.:])\s+", text)} - {""}
+
+    assert not first.abstained and (more.action, more.abstained) == ("answer", False), more.text
+    assert sentences(more.text) and not sentences(more.text) & sentences(first.text), (first.text, more.text)
+    assert not sentences(again.text) & (sentences(first.text) | sentences(more.text)), again.text  # nothing said twice
+    assert "asked for more" in more.reason
+
+
+def test_the_sentences_an_answer_gave_are_left_out_of_a_passage() -> None:
+    passage = "Password reset links expire after 30 minutes and work only once.\n\n1. Open **Settings**.\n2. Choose a new password."
+    said = "Password reset links expire after 30 minutes and work only once. [1]\n\n1. Open **Settings**. [1]"
+
+    assert unsaid(passage, said).split() == ["1.", "2.", "Choose", "a", "new", "password."]
