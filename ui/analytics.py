@@ -68,8 +68,7 @@ def build_analytics(
         [(v.day, v.sessions, v.turns) for v in analytics.volume_per_day(engine, since, until)],
         columns=["day", "sessions", "turns"],
     )
-    # days as dates: a time axis with a few readable ticks (as text, each of 90 days was a label, all overlapping)
-    volume["day"] = pd.to_datetime(volume["day"])
+    volume["day"] = day_axis(volume["day"])
     latency = analytics.latency_percentiles(engine, since, until)
     # each value with its unit: under one "ms" column the count of turns read as 25 ms
     latency_table = pd.DataFrame(
@@ -86,6 +85,17 @@ def build_analytics(
     else:
         unanswered = pd.DataFrame([(q, 1) for q in questions], columns=["question", "times asked"])
     return {"rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "unanswered": unanswered}
+
+
+DAYS_AS_LABELS = 14  # up to this many days with turns, each its own labelled bar; more, a time axis
+
+
+def day_axis(days: pd.Series) -> pd.Series:
+    """The turns-per-day chart's x values. A few days as text ("2026-12-04"): a bar and a label each (on a time axis
+    two days were two slivers at its ends, labelled by the hour: "03 AM", "06 AM", ...). More as dates: a time axis
+    with a few readable ticks (as text, each of 90 days was a label, all overlapping)."""
+    dates = pd.to_datetime(days)
+    return dates.dt.strftime("%Y-%m-%d") if len(dates) <= DAYS_AS_LABELS else dates
 
 
 def _milliseconds(value: float | None) -> str:

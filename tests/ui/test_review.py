@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -226,6 +227,16 @@ def test_analytics_to_the_last_day_there_is(assistant: Assistant, review: Review
     assert dict(zip(rates["Metric"], rates["Value"]))["Conversations"] == "1"
 
 
+def test_many_days_of_turns_are_drawn_on_a_time_axis_a_few_as_a_bar_and_label_each() -> None:
+    from ui.analytics import DAYS_AS_LABELS, day_axis
+
+    few = day_axis(pd.Series(["2026-12-04", "2026-12-05"]))
+    many = day_axis(pd.Series(pd.date_range("2026-09-01", periods=90).date))  # 90 labels as text all overlapped
+
+    assert list(few) == ["2026-12-04", "2026-12-05"]
+    assert pd.api.types.is_datetime64_any_dtype(many) and len(many) == 90 > DAYS_AS_LABELS
+
+
 def test_customer_text_renders_as_text(assistant: Assistant, review: ReviewPage) -> None:
     result = assistant.manager.handle(None, "<script>alert('x')</script> <img src=x onerror=alert(1)>")
 
@@ -342,9 +353,9 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     values = dict(zip(rates["Metric"], rates["Value"]))
     assert values["Conversations"] == "2" and values["Handoff rate"] == "50.0%"
     assert volume["turns"].sum() == 2
-    # a time axis with readable ticks, bars as amounts: 90 days as text were 90 overlapping labels, and
-    # PostgreSQL's Decimal sums were drawn as categories
-    assert pd.api.types.is_datetime64_any_dtype(volume["day"]) and pd.api.types.is_integer_dtype(volume["turns"])
+    # a bar and a label a day (on a time axis, a day or two were slivers labelled by the hour), bars as amounts
+    # (PostgreSQL's Decimal sums were drawn as categories)
+    assert list(volume["day"]) == [datetime.now(timezone.utc).strftime("%Y-%m-%d")] and pd.api.types.is_integer_dtype(volume["turns"])
     timed = dict(zip(latency["Latency"], latency["Value"]))  # each with its unit: the count read as "2 ms"
     assert timed["Turns timed"] == "2" and timed["p50"].endswith(" ms") and timed["p95"].endswith(" ms")
     assert set(intents["intent"]) == {"question", "human"}
