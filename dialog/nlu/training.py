@@ -132,8 +132,10 @@ def _new_model(base_dir: Path, labels: list[str], settings: TrainSettings, rows:
 
 def _bar_without_log_lines(trainer: Any) -> None:
     """Keep the Trainer's progress bar but not the raw log dictionaries it writes under it
-    ("{'loss': '0.5451', 'grad_norm': ...}"): ``on_epoch`` gives each epoch one readable line instead."""
-    from transformers.trainer_callback import ProgressCallback
+    ("{'loss': '0.5451', 'grad_norm': ...}"): ``on_epoch`` gives each epoch one readable line instead.
+    Without a bar (``progress=False``: cross-validation folds, tests) the Trainer prints those dictionaries
+    itself (its PrinterCallback); they go too."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     class BarOnly(ProgressCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
@@ -141,6 +143,7 @@ def _bar_without_log_lines(trainer: Any) -> None:
 
     if trainer.pop_callback(ProgressCallback) is not None:
         trainer.add_callback(BarOnly())
+    trainer.pop_callback(PrinterCallback)
 
 
 def run_trainer(trainer: Any) -> Any:

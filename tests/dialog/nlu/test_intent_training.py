@@ -4,6 +4,7 @@ itself and loads back behind the IntentDetector protocol."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -239,5 +240,13 @@ def test_ctrl_c_closes_the_training_bar_before_the_stop_is_reported(tiny_base: P
     else:
         pytest.fail("the interrupt did not come through")
     last = written.rsplit("\r", 1)[-1]
-    assert "it/s]" in last and written.endswith("\n")  # the training bar's last state, its line closed
+    assert re.search(r"\d+/\d+ \[", last) and written.endswith("\n")  # the training bar's last state, its line closed
     assert not (tmp_path / "m").exists()
+
+
+def test_training_without_a_bar_prints_no_raw_log_dictionaries(tiny_base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`eval intents --folds K` trains each fold without a bar, and the Trainer then printed its raw logs
+    ("{'loss': '0.8744', 'grad_norm': '2.204', ...}", three per epoch) between the fold lines."""
+    train_intents(toy_examples(), tmp_path / "m", base=tiny_base, settings=_settings(epochs=2), valid=toy_examples(), progress=False)
+    written = capsys.readouterr()
+    assert "'loss'" not in written.out + written.err and "'train_runtime'" not in written.out + written.err
