@@ -64,6 +64,8 @@ def sha256_file(path: Path) -> str:
 def describe_base(folder: Path) -> dict[str, Any]:
     """Name, path and weights sha256 of an encoder folder (the packaged MiniLM or an adapted copy)."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no encoder folder {folder}; --base takes a `train mlm` output or a `train embedder` folder")
     if not (folder / "config.json").is_file():
         raise FileNotFoundError(f"encoder folder {folder} has no config.json; --base must be a transformers model folder")
     weights = weights_file(folder)

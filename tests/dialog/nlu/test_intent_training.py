@@ -250,3 +250,11 @@ def test_training_without_a_bar_prints_no_raw_log_dictionaries(tiny_base: Path, 
     train_intents(toy_examples(), tmp_path / "m", base=tiny_base, settings=_settings(epochs=2), valid=toy_examples(), progress=False)
     written = capsys.readouterr()
     assert "'loss'" not in written.out + written.err and "'train_runtime'" not in written.out + written.err
+
+
+def test_a_base_folder_that_does_not_exist_is_said_so(tmp_path: Path) -> None:
+    """`--base` with a mistyped path said "encoder folder X has no config.json", as if the folder were there."""
+    from dialog.nlu.manifest import describe_base
+
+    with pytest.raises(FileNotFoundError, match=r"no encoder folder .*typo; --base takes"):
+        describe_base(tmp_path / "typo")
