@@ -80,6 +80,9 @@ def _run(settings: Any, dataset: str, data: Optional[Path], split: str, limit: O
             fail(f"no SQuAD v2 data at {data} (give the squad_v2_dev_cs224n folder or its dev-v2.0.json)")
         if save_decline_bias and not (decline_sweep and model_dir):
             fail("--save-decline-bias needs --decline-sweep and --model-dir")
+        if save_decline_bias and split in ("report", "all"):  # a bias chosen on the questions later reported flatters them
+            fail(f"--save-decline-bias chooses the bias on the questions it is given; with --split {split} those include the "
+                 "report articles' questions, which are never used for a choice: use --split tune")
         if settings.answers_extractively():  # the assistant answers extractively here; this measures its generator
             err.print("note: squad2 measures the generator, not the extractive answers this configuration gives "
                       "(those: .venv/bin/python benchmarks/extractive_squad.py)", highlight=False)
@@ -118,7 +121,7 @@ def eval_answers(
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full JSON (with per-question rows) here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     decline_sweep: Annotated[bool, typer.Option(help="squad2, local model: also the trade-off of the decline bias (abstention from the model's own first-token logits).")] = False,
-    save_decline_bias: Annotated[bool, typer.Option(help="With --decline-sweep: write the bias with the best F1 into --model-dir's manifest (choose it on --split tune, never on report).")] = False,
+    save_decline_bias: Annotated[bool, typer.Option(help="With --decline-sweep: write the bias with the best F1 into --model-dir's manifest (chosen on --split tune; refused with report or all, whose report questions are never used for a choice).")] = False,
 ) -> None:
     """EM/F1 and abstention (squad2), detection F1 and BLEU/ROUGE-L (dstc11), fact accuracy (demo).
 

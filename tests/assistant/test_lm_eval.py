@@ -407,3 +407,18 @@ def test_train_lm_data_that_is_a_folder_or_missing_is_one_line(tmp_path: Path) -
         result = CliRunner().invoke(app, ["train", "lm", "--data", str(data), "--out", str(tmp_path / "model")])
         assert result.exit_code == 1 and message in " ".join(result.output.split())
         assert isinstance(result.exception, SystemExit)  # said and exited, not raised (IsADirectoryError)
+
+
+def test_a_decline_bias_is_not_saved_when_chosen_on_the_report_questions(tmp_path: Path) -> None:
+    """--save-decline-bias on the default split (report) wrote a bias chosen on the very questions every
+    later report is made of; the help says to choose it on --split tune, and nothing stopped it."""
+    from assistant.cli import app
+
+    model = tmp_path / "model"
+    model.mkdir()
+    for split in ("report", "all"):
+        args = ["--generator", "scripted", "eval", "answers", "--dataset", "squad2", "--data", str(squad_file(tmp_path)),
+                "--model-dir", str(model), "--decline-sweep", "--save-decline-bias", "--split", split]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and "use --split tune" in " ".join(result.output.split())
+    assert list(model.iterdir()) == []
