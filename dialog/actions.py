@@ -34,6 +34,7 @@ from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
 from retrieval.sentences import split_units
+from retrieval.topics import agrees, names_a_topic
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,15 @@ def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
 
 FOLLOW_UP_MARGIN = 0.2  # a follow-up stays on the previous article unless another scores this much higher
 MOST_LINKED = 2  # articles added to an answer's passages because a passage points to them
+# The intent model's opinion in the decision to answer (retrieval.topics): an intent this sure that names a topic
+# of the knowledge base lets a best passage on that topic answer TOPIC_ALLOWANCE below min_score, and asks a best
+# passage on another topic for TOPIC_PENALTY above it.
+TOPIC_CONFIDENCE = 0.5
+TOPIC_ALLOWANCE = 0.1
+TOPIC_PENALTY = 0.05
+# An intent this sure also steers an extractive answer to the sentences of the passages on its topic ("package says
+# delivered but never got it", track_parcel: the lost-parcels article, not the order-status list's "Delivered").
+STEER_CONFIDENCE = 0.8
 
 
 class AnswerFromKnowledgeBase:
@@ -347,9 +357,38 @@ class AnswerFromKnowledgeBase:
         mashing = getattr(self.retriever, "is_keyboard_mashing", None)
         return mashing is not None and mashing(text)
 
-    def _found(self, passages: list[Passage], whole: int) -> bool:
-        """Whether the best passage, or the best of one part of the question, is close enough to answer from."""
-        return bool(passages) and max(p.score for p in passages[:1] + passages[whole:]) >= self.min_score
+    def _found(self, passages: list[Passage], whole: int, topic: str | None = None) -> bool:
+        """Whether the best passage, or the best of one part of the question, is close enough to answer from.
+        With a ``topic`` (``topic_of``): the best passage's floor is ``min_score`` less TOPIC_ALLOWANCE when it is
+        on the topic, plus TOPIC_PENALTY when it is not, and a passage on the topic that reaches ``min_score``
+        counts as well as the best."""
+        if not passages:
+            return False
+        if any(p.score >= self.min_score for p in passages[whole:]):
+            return True
+        if topic is None:
+            return passages[0].score >= self.min_score
+        if any(p.score >= self.min_score and self._on_topic(topic, p) for p in passages[:whole]):
+            return True
+        return passages[0].score >= self._floor(topic, passages[0])
+
+    @staticmethod
+    def _on_topic(topic: str, passage: Passage) -> bool:
+        return agrees(topic, passage.chunk.doc_id, passage.chunk.title)
+
+    def _floor(self, topic: str | None, passage: Passage) -> float:
+        """The score ``passage``, the best, needs for an answer (see ``_found``)."""
+        if topic is None:
+            return self.min_score
+        return self.min_score - TOPIC_ALLOWANCE if self._on_topic(topic, passage) else self.min_score + TOPIC_PENALTY
+
+    def topic_of(self, intent: tuple[str, float] | None) -> str | None:
+        """The intent's name when the intent model is at least TOPIC_CONFIDENCE sure of it and the knowledge base
+        has articles on the topic it names (``retrieval.topics``); else None."""
+        if intent is None or intent[1] < TOPIC_CONFIDENCE:
+            return None
+        titles = self.retriever.article_titles()
+        return intent[0] if names_a_topic(intent[0], titles.items()) else None
 
     def run(
         self,
@@ -360,18 +399,21 @@ class AnswerFromKnowledgeBase:
         focus: str | None = None,
         context: str | None = None,
         said: str = "",  # "tell me more": what was said so far, whose sentences are left out of the passages
+        intent: tuple[str, float] | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
         ``focus`` (a follow-up's own words) is what extractive answers must also cover; ``context`` (a short
         message read with the conversation's last query, "gift card: balance?") is searched when
-        ``question`` alone finds nothing."""
+        ``question`` alone finds nothing; ``intent`` (the intent model's label and confidence) weighs in the
+        decision to answer when it names a topic of the knowledge base (``topic_of``)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         corrected = getattr(self.retriever, "corrected", None) if self.correct_spelling else None
         if corrected is not None:  # the search, the answer and the decision record's query read the corrected words
             question, focus = corrected(question), corrected(focus) if focus else focus
         whole = self.top_k  # passages[whole:] are the parts' own best passages, each close enough on its own
+        topic = self.topic_of(intent) if only_doc is None and not prefer_docs else None  # a chosen or continued article stands
         if only_doc is not None:
             found = self.retriever.search(question, k=self.top_k * 10)
             passages = [p for p in found if p.chunk.doc_id == only_doc][: self.top_k] or found[: self.top_k]
@@ -379,10 +421,10 @@ class AnswerFromKnowledgeBase:
             passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
         else:
             passages, whole = self._search(question)
-            if context is not None and not self._found(passages, whole) and not self._is_keyboard_mashing(question):
+            if context is not None and not self._found(passages, whole, topic) and not self._is_keyboard_mashing(question):
                 context = corrected(context) if corrected is not None else context
                 in_context, in_whole = self._search(context)
-                if self._found(in_context, in_whole):  # "balance?" alone is nothing; after "gift card" it is
+                if self._found(in_context, in_whole, topic):  # "balance?" alone is nothing; after "gift card" it is
                     question, focus, passages, whole = context, question, in_context, in_whole
         timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
@@ -401,8 +443,12 @@ class AnswerFromKnowledgeBase:
                 yield step
             return
 
-        if not self._found(passages, whole):
+        if not self._found(passages, whole, topic):
             reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
+            if passages and topic is not None:
+                on = self._on_topic(topic, passages[0])
+                reason = (f"best passage score {passages[0].score:.2f} < {self._floor(topic, passages[0]):.2f} "
+                          f"(intent {topic}; the best passage is {'' if on else 'not '}on its topic)")
             reply = self.replies.not_found  # "I couldn't find that", with the offer of a person
             if passages and self._is_keyboard_mashing(question):  # "asdfgh": a request to rephrase
                 reply, reason = self.replies.not_understood, f"keyboard mashing, no word of it known; {reason}"
@@ -424,7 +470,11 @@ class AnswerFromKnowledgeBase:
             passages, links = self.add_linked_passages(question, passages)
             texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
             texts = [unsaid(text, said) for text in texts] if said else texts  # what is new
-            pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links))
+            # a very confident intent's topic: the sentences of its passages are preferred (unless it is every passage's)
+            steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
+            on_topic = {n for n, p in enumerate(passages, start=1) if steer is not None and self._on_topic(steer, p)}
+            on_topic = on_topic if len(on_topic) < len(passages) else set()
+            pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name

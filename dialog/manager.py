@@ -593,7 +593,8 @@ class DialogManager:
             return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)
         if prediction.action == "answer":
             return self.answer_action.run(
-                tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told
+                tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
+                intent=(understanding.intent, understanding.confidence),
             )
         return fallback(not_understood=self.replies.not_understood)
 

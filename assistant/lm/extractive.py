@@ -9,7 +9,9 @@ its score adds to its cosine similarity with the question:
 - word overlap: the share of the question's content words the sentence contains, rarer words
   (among the passages' sentences) weighing more, and, weighing less, the share its heading path contains;
 - answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
-  number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...
+  number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...;
+- place: a question that names a country ("shipping to the UK") is not answered with a sentence about
+  other countries only ("Shipping within the United States costs: ..."); see ``places``.
 
 A sentence that says almost nothing on its own ("Yes.", "Not at the moment.") is one unit with the
 sentence after it, so a reply is never shown without its reason, nor a reason without its "No.".
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +57,8 @@ class Weights:
     heading_overlap: float = 0.1  # all of them in the heading path of the sentence's passage
     answer_type: float = 0.2  # the sentence holds the kind of answer asked for
     whole_in_part: float = 0.3  # a part's cosine mixes in the whole question's by this share
+    other_place: float = 0.3  # taken off a sentence that names countries, none of them the question's
+    on_topic: float = 0.1  # added to the sentences of a passage on the question's topic (``on_topic`` passages)
 
 
 _STOPWORDS = frozenset(
@@ -133,10 +137,64 @@ _CONDITION = re.compile(
 )
 
 
+# Countries (and the European Union) a question or sentence can name: pattern -> the places it stands for. A
+# member country also stands for the EU ("I live in Germany" is answered by "all 27 European Union countries").
+# Upper-case abbreviations are matched as written ("US", not the pronoun "us").
+_EU = """austria belgium bulgaria croatia cyprus czechia denmark estonia finland france germany greece hungary ireland
+italy latvia lithuania luxembourg malta netherlands poland portugal romania slovakia slovenia spain sweden""".split()
+# US states are the US ("delivery to Hawaii" is not answered from a sentence about Canada); not Georgia or Washington,
+# which name other places too
+_US_STATES = """alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|hawaii|idaho|illinois|indiana|
+iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|
+new hampshire|new jersey|new mexico|new york|north carolina|north dakota|ohio|oklahoma|oregon|pennsylvania|rhode island|
+south carolina|south dakota|tennessee|texas|utah|vermont|virginia|west virginia|wisconsin|wyoming|puerto rico""".replace("\n", "")
+_PLACES: list[tuple[re.Pattern[str], frozenset[str]]] = [
+    (re.compile(r"\b(?:US|USA|U\.S\.(?:A\.)?)(?!\w)"), frozenset({"us"})),
+    (re.compile(r"\b(?:united states|america)\b", re.I), frozenset({"us"})),
+    (re.compile(rf"\b(?:{_US_STATES})\b", re.I), frozenset({"us"})),
+    (re.compile(r"\b(?:UK|U\.K\.)(?!\w)"), frozenset({"uk"})),
+    (re.compile(r"\b(?:united kingdom|great britain|britain|england|scotland|wales|northern ireland)\b", re.I), frozenset({"uk"})),
+    (re.compile(r"\bEU\b"), frozenset({"eu"})),
+    (re.compile(r"\beuropean union\b|\beurope\b", re.I), frozenset({"eu"})),
+    (re.compile(r"\bholland\b", re.I), frozenset({"netherlands", "eu"})),
+    *[(re.compile(rf"(?<!northern )\b{name}\b", re.I), frozenset({name, "eu"})) for name in _EU],
+    *[
+        (re.compile(rf"(?<!new )\b{name}\b", re.I), frozenset({name.replace(" ", "_")}))
+        for name in ("canada", "australia", "new zealand", "mexico", "switzerland", "norway", "japan", "china", "india", "brazil")
+    ],
+]
+# "outside the United States", "besides the US": the country named is the one the sentence is not about
+_NOT_THERE = re.compile(r"\b(?:outside(?: of)?|besides|other than|except|apart from|beyond)\s+(?:the\s+)?$", re.I)
+
+
+def places(text: str) -> frozenset[str]:
+    """The countries ``text`` names (``"us"``, ``"uk"``, ``"eu"``, ``"germany"``, ...), leaving out one named as
+    what the text is not about ("outside the United States")."""
+    found: set[str] = set()
+    for pattern, names in _PLACES:
+        for match in pattern.finditer(text):
+            if not _NOT_THERE.search(text[max(0, match.start() - 30) : match.start()]):
+                found |= names
+    return frozenset(found)
+
+
+_DOUBLED = re.compile(r"([bdgmnprt])\1$")
+
+
+def _stem(word: str) -> str:
+    """``word`` without a plural ``s`` and an ``-ing`` ("opening hours" asks what "are open" says; "shipping"
+    is about what "ship" is)."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    if len(word) > 6 and word.endswith("ing"):
+        word = _DOUBLED.sub(r"\1", word[:-3])  # "shipping" -> "ship"
+    return word
+
+
 def content_words(text: str) -> set[str]:
-    """Lower-case words without stop words, with a plural ``s`` removed."""
+    """Lower-case words without stop words, with a plural ``s`` and an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
-    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOPWORDS}
+    return {_stem(w) for w in words if w and w not in _STOPWORDS}
 
 
 # Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
@@ -167,6 +225,20 @@ def unit_words(units: Sequence[Unit]) -> list[set[str]]:
     ("Shipping costs:" + "Express: $12.95")."""
     leads = {(u.passage, u.position): u.text for u in units}
     return [content_words(u.text) | (content_words(leads[(u.passage, u.lead)]) if u.lead is not None else set()) for u in units]
+
+
+def unit_places(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[frozenset[str]]:
+    """The countries each unit names, a list item's read with the sentence that introduces its list
+    ("Shipping within the United States costs:" + "Express: $12.95"), and each read with its passage's
+    heading path ("Delivery options > Delivery speeds in the United States")."""
+    leads = {(u.passage, u.position): u.text for u in units}
+    in_heading = [places(heading) for heading in headings] if headings else []
+    return [
+        places(u.text)
+        | (places(leads[(u.passage, u.lead)]) if u.lead is not None else frozenset())
+        | (in_heading[u.passage - 1] if in_heading else frozenset())
+        for u in units
+    ]
 
 
 def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[str]:
@@ -208,6 +280,8 @@ class _Context:
     units: list[Unit]
     words: list[set[str]]
     heading_words: list[set[str]]  # per unit: its passage's heading path
+    places: list[frozenset[str]]  # per unit: the countries it names (``places``)
+    asked_places: frozenset[str]  # the countries the whole question names: each part is about them too
 
 
 class ExtractiveAnswerer:
@@ -233,19 +307,24 @@ class ExtractiveAnswerer:
         focus: str | None = None,
         headings: Sequence[str] | None = None,
         links: Mapping[str, Sequence[int]] | None = None,
+        on_topic: Collection[int] = (),
     ) -> str:
         """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
         (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
         ``headings`` (the passages' heading paths) are read with each of their sentences. ``links`` maps
-        a sentence that points to other articles to the numbers of those articles' passages."""
+        a sentence that points to other articles to the numbers of those articles' passages. ``on_topic``:
+        the numbers of the passages on the question's topic (the intent model's, ``retrieval.topics``),
+        whose sentences the whole question's best is picked from more readily."""
         units = [unit for n, text in enumerate(passages, start=1) for unit in answer_units(text, n)]
         if not units:
             return ""
         parts = question_parts(question) + ([focus] if focus and focus != question else [])
         similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
-        context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units])
+        asked_places = places(f"{question} {focus or ''}")
+        context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places)
         whole = self._scores(question, context, similarity[:, 0])
+        whole += self.weights.on_topic * np.array([u.passage in on_topic for u in units], dtype=np.float64)
         best = self._best(units, whole)
         chosen = [best]
         most = min(max(MOST_UNITS, 1 + len(parts)), MOST_PART_UNITS, len(units))
@@ -313,7 +392,8 @@ class ExtractiveAnswerer:
         return added
 
     def _scores(self, question: str, context: _Context, similarity: np.ndarray) -> np.ndarray:
-        """Cosine similarity plus word overlap (sentence and heading) and answer type (one score per unit)."""
+        """Cosine similarity plus word overlap (sentence and heading) and answer type, less the place penalty
+        for a unit that names only countries the question does not (one score per unit)."""
         units, words, heading_words = context.units, context.words, context.heading_words
         asked = content_words(question)
         wanted = [ANSWER_TYPES[name][1] for name in answer_types(question)]
@@ -327,6 +407,8 @@ class ExtractiveAnswerer:
                 scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
             if wanted and any(pattern.search(unit.text) for pattern in wanted):
                 scores[i] += self.weights.answer_type
+            if context.asked_places and context.places[i] and not context.places[i] & context.asked_places:
+                scores[i] -= self.weights.other_place
         return scores
 
     def _render(self, units: list[Unit], chosen: list[int]) -> str:

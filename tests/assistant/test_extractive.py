@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types, places, question_parts
 from retrieval.sentences import Unit, split_sentences
 from conftest import HASH_MIN_SCORE
 from retrieval.embedders import HashEmbedder
@@ -314,3 +314,40 @@ def test_a_german_message_of_two_questions_is_split_into_them() -> None:
     ]
     assert question_parts("Ich habe Schuhe und eine Jacke bestellt") == []  # one statement, no second question
     assert question_parts("Falls apart after a week, how do I return it?") == ["Falls apart after a week", "how do I return it"]
+
+
+def test_a_question_naming_a_country_is_not_answered_with_another_countrys_sentence() -> None:
+    """'How much is shipping to the UK?' was answered with the US prices: the US sentence shares more words."""
+    passages = [
+        "Shipping within the United States costs $4.95 per order.",
+        "Parcels to the United Kingdom and Canada cost $14.95.",
+    ]
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
+
+    uk = answerer.answer("How much is shipping to the UK?", passages)
+    assert uk.startswith("Parcels to the United Kingdom and Canada cost $14.95. [2]") and "$4.95" not in uk
+    # the country it names is the question's, or none: as before
+    assert answerer.answer("How much is shipping within the United States?", passages).startswith("Shipping within the United States")
+    assert places("For costs outside the United States, see the article on international shipping.") == frozenset()
+    assert places("I live in Germany") >= {"germany", "eu"} and places("contact us") == frozenset()
+
+
+def test_opening_hours_is_answered_with_when_it_is_open() -> None:
+    """'opening' is the word 'open' (an -ing form), so a heading that says 'opening hours' does not win alone."""
+    passages = ["Outside these hours you can still read the Help Centre articles.", "The shop is open Monday to Friday, 8 am to 8 pm."]
+    headings = ["Support hours > Outside opening hours", "Support hours > When we are open"]
+
+    answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer("What are your opening hours?", passages, headings=headings)
+
+    assert answer.startswith("The shop is open Monday to Friday, 8 am to 8 pm. [2]")
+
+
+def test_the_sentences_of_passages_on_the_questions_topic_are_preferred() -> None:
+    """'package says delivered but never got it' (the intent model: track_parcel) was answered with the order-status
+    list's 'Delivered: the carrier has marked the parcel as delivered.' instead of the lost-parcels article."""
+    passages = ["Delivered: the carrier has marked the parcel as delivered.", "If the parcel is not there, wait 48 hours after the Delivered update."]
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
+    question = "Package says delivered but I never got it"
+
+    assert answerer.answer(question, passages).startswith("Delivered: the carrier")
+    assert answerer.answer(question, passages, on_topic={2}).startswith("If the parcel is not there, wait 48 hours")
