@@ -134,7 +134,7 @@ class BusinessActionPolicy:
             if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}) and not names_one:
                 return None
             reason = f"business action {action.name} for intent {understanding.intent}"
-            repeat = action.name in tracker.last_runs and not _corrects(text)
+            repeat = action.name in tracker.last_runs and _asks_for_another(text, names_one)
             if repeat:  # "book another one for Monday": not the first booking's bike again, unasked
                 reason += "; it ran before, so the values of that run the message does not give are asked again"
             return Prediction("business", understanding.confidence, reason, 2, action.name, repeat)
@@ -280,10 +280,18 @@ _CHANGES_THE_DAY = re.compile(r"\b(?:instead|meant|rather|change|move|make it|sw
 _ANOTHER = re.compile(r"\b(?:another|other|too|also|again|second|more|as well)\b", re.IGNORECASE)
 
 
-def _corrects(text: str) -> bool:
-    """Whether a request for the business action that ran changes that run ("book it for Monday instead") rather
-    than asks for another one ("book another one for Monday", "and my other bike too")."""
-    return bool(_CHANGES_THE_DAY.search(text)) and not _ANOTHER.search(text)
+# a message about the thing the action just dealt with: "when will it arrive?", "is that one shipped?"
+_REFERS_BACK = re.compile(r"\b(?:it|it'?s|its|that|this|the same|them|they)\b", re.IGNORECASE)
+
+
+def _asks_for_another(text: str, gives_values: bool) -> bool:
+    """Whether a request for a business action that ran before asks for another run rather than about that one or a
+    change of it: it says so ("book another one for Monday", "where is my other order?"), or it would repeat the
+    same run, as it gives no value of its own and refers to nothing said ("I want to book a repair" once more).
+    "When will it arrive?" asks about the order just shown; "make it Monday instead" changes the run."""
+    if _ANOTHER.search(text):
+        return True
+    return not gives_values and not _REFERS_BACK.search(text) and not _CHANGES_THE_DAY.search(text)
 
 
 def _asks_about_a_day(text: str) -> bool:

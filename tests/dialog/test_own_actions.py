@@ -439,3 +439,16 @@ def test_a_long_reply_asking_something_is_still_a_new_request(assistant: Assista
     reply = dialog.handle(asked.session_id, "before I tell you, how long does a repair usually take with you")
 
     assert reply.action != "business" and "bike_model" not in reply.slots
+
+
+def test_a_question_about_the_booking_just_made_does_not_ask_for_the_bike_again(assistant: Assistant) -> None:
+    # "is it booked for the morning?" read as book_repair asked "Which bike is it?" as if for another booking
+    requests = {"I want to book a repair": "book_repair", "is it booked for the morning": "book_repair"}
+    dialog = workshop_dialog(assistant, requests)
+    session = dialog.handle(None, "I want to book a repair").session_id
+    dialog.handle(session, "Trek Domane")
+    dialog.handle(session, "Friday")
+
+    about_it = dialog.handle(session, "is it booked for the morning")
+
+    assert about_it.requested_slot is None and about_it.slots["bike_model"] == "Trek Domane"
