@@ -452,3 +452,21 @@ def test_a_question_about_the_booking_just_made_does_not_ask_for_the_bike_again(
     about_it = dialog.handle(session, "is it booked for the morning")
 
     assert about_it.requested_slot is None and about_it.slots["bike_model"] == "Trek Domane"
+
+
+def test_a_weak_guess_of_another_actions_intent_does_not_end_the_booking(assistant: Assistant) -> None:
+    # the demo model reads "I don't know yet" as order_status (0.40): the booking was dropped for a search that
+    # found nothing, and "Wednesday" after it was a second failure that handed the customer to a person
+    actions = workshop()
+    actions.actions.update(demo_actions().actions)
+    guesses = {"book a repair": "book_repair", "I don't know yet": ("order_status", 0.4)}
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=Understander(Guesses(guesses)),
+                           actions=actions, clock=lambda: FRIDAY)
+    session = dialog.handle(None, "book a repair").session_id
+    dialog.handle(session, "Brompton")
+
+    unsure = dialog.handle(session, "I don't know yet")
+    booked = dialog.handle(session, "Wednesday")
+
+    assert (unsure.action, unsure.requested_slot, unsure.handoff) == ("business", "day", False)
+    assert booked.text == "Booked your Brompton for 2026-12-09."
