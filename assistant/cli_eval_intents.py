@@ -78,6 +78,31 @@ def trained_on(manifest: dict[str, Any], data: Path) -> bool:
     return any(entry.get("sha256") == digest for entry in manifest.get("data", {}).get("files", []))
 
 
+def learnt_count(manifest: dict[str, Any], examples: Any) -> tuple[int, list[str]]:
+    """How many of ``examples`` are texts of the files the model was trained on (case and spacing ignored,
+    as training compares texts), and those files; only files still at their recorded path with their
+    recorded sha256 can be read, so (0, []) when none is."""
+    from dialog.nlu.data import text_key
+    from dialog.nlu.manifest import sha256_file
+    from dialog.text_files import csv_rows, decode_utf8
+
+    learnt: set[str] = set()
+    files = []
+    for entry in manifest.get("data", {}).get("files", []):
+        path = Path(str(entry.get("path", "")))
+        try:
+            if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+                continue
+            rows = csv_rows(decode_utf8(path.read_bytes()))
+            header = [cell.strip().lower() for cell in next(rows, (0, 0, []))[2]]
+            column = header.index("text")
+            learnt |= {text_key(row[column]) for _, _, row in rows if len(row) > column}
+            files.append(str(path))
+        except (OSError, ValueError):  # unreadable now: nothing can be said of it
+            continue
+    return sum(text_key(e.text) in learnt for e in examples), files
+
+
 def _print_report(title: str, report: dict[str, Any], top: int) -> None:
     summary = Table("metric", "value", title=title)
     summary.add_row("examples", str(report["n"]))
@@ -217,6 +242,13 @@ def eval_intents(
                 err.print(f"note: {folder} was trained on {data} (the same file), so these figures are on examples it has "
                           "learnt, not held out; for a fair figure use --folds K, or a file of messages it has not seen",
                           highlight=False)
+            elif model is not None and dataset == "csv":
+                learnt, files = learnt_count(manifest, loaded.test)
+                if learnt:  # e.g. the training file with reviewed messages merged in: mostly learnt examples
+                    result["test_examples_learnt"] = learnt
+                    err.print(f"note: {learnt} of these {len(loaded.test)} messages are in {', '.join(files)}, which {folder} was "
+                              "trained on, so the figures are partly on examples it has learnt; for a fair figure use a file of "
+                              "messages it has not seen", highlight=False)
             started = time.perf_counter()
             report = run_guarded(lambda: evaluate_classifier(classifier, loaded.test))
             result["model"] = {

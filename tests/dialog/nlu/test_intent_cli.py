@@ -111,9 +111,15 @@ def test_train_then_eval_with_plot_and_folds(runner: CliRunner, tmp_path: Path, 
     assert report["test_is_training_data"] is True
     other = tmp_path / "new-messages.csv"
     other.write_text(data.read_text(encoding="utf-8") + "hello again my friend,greet\n", encoding="utf-8")
-    fresh = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(other), "--model", str(model))
+    superset = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(other), "--model", str(model), "--json")
+    assert superset.exit_code == 0, superset.output
+    # the training file with one message more gave figures on 24 learnt examples of 25 without a word
+    assert "(the same file)" not in superset.stderr and "24 of these 25 messages are in" in flat(superset.stderr)
+    assert json.loads(superset.stdout.strip().splitlines()[-1])["test_examples_learnt"] == 24
+    (tmp_path / "unseen.csv").write_text("text,label\nhello again my friend,greet\nwhere is the parcel now,shipping\n", encoding="utf-8")
+    fresh = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(tmp_path / "unseen.csv"), "--model", str(model))
     assert fresh.exit_code == 0, fresh.output
-    assert "was trained on" not in fresh.stderr
+    assert "was trained on" not in fresh.stderr and "messages are in" not in fresh.stderr
 
 
 OUT_OF_SCOPE = ["what is the weather", "tell me a joke", "who won the game", "play some music", "what time is it",
