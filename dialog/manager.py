@@ -152,6 +152,13 @@ _MORE = re.compile(
 )
 
 
+# "the same one", "the same bike as before", "same as last time": the value of the action's last run
+_THE_SAME = re.compile(
+    r"^\s*(?:(?:it'?s|it\s+is|that'?s)\s+)?(?:the\s+)?same(?:\s+\w+)?(?:[\s,]+(?:as\s+(?:before|last\s+time|the\s+last\s+one)|again|please))*[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
 def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:
     """After the customer picked one of two options, the other one when the message asks for "the other
     one" (and names nothing else); else None."""
@@ -492,8 +499,9 @@ class DialogManager:
                     value = understanding.entities.get("date") or coming_weekday(text, self.clock().date())
                 elif kind in (int, float):  # "2 wheels": 2; "two", "a few": none, asked again
                     value = reply_number(text, kind)
-                else:
-                    value = reply_value(text)
+                else:  # "the same bike" for another booking: the last run's bike, not "same bike"
+                    earlier = tracker.last_runs.get(action_name, {}).get(slot)
+                    value = earlier if earlier is not None and _THE_SAME.match(text) else reply_value(text)
             elif value is None and slot == "date" and replies_to_a_question(understanding, text):  # the docs' book_repair(…, date: str)
                 value = coming_weekday(text, self.clock().date())
             if value is not None:

@@ -145,7 +145,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         # "I ordered a kettle last week, where is it?"
         r"\bi (?:ordered|placed an order)\b[^?.!]{0,60}\bwhere(?:'?s| is) (?:it|my stuff)[\s?.!]*$|"
         # the whole message, as the answer to "How can I help?": "with my order", "about my order please"
-        r"^\s*(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$|"
+        # and as the whole request: "I need help with my order", "hi, can you help me with my order?"
+        r"^\s*(?:(?:hi|hello|hey)[\s,!.]*)?(?:(?:i\s+)?(?:need|want|would\s+like|could\s+use)\s+(?:some\s+)?help\s+|"
+        r"(?:i\s+have\s+)?a\s+question\s+|can\s+you\s+help\s+(?:me\s+)?)?"
+        r"(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$|"
         # German: "Wo ist meine Bestellung?", "Wo bleibt mein Paket?", "Status meiner Bestellung"
         r"\bwo (?:ist|bleibt) (?:meine (?:bestellung|lieferung|sendung)|mein paket)|(?:status|stand) meiner bestellung|"
         r"\bbestellstatus\b",

@@ -470,3 +470,19 @@ def test_a_weak_guess_of_another_actions_intent_does_not_end_the_booking(assista
 
     assert (unsure.action, unsure.requested_slot, unsure.handoff) == ("business", "day", False)
     assert booked.text == "Booked your Brompton for 2026-12-09."
+
+
+def test_the_same_bike_for_another_booking_is_the_last_bookings_bike(assistant: Assistant) -> None:
+    # "the same bike" to "Which bike is it?" for a second booking booked "your same bike"
+    dialog = workshop_dialog(assistant, {"book a repair": "book_repair", "book another one": "book_repair"})
+    session = dialog.handle(None, "book a repair").session_id
+    dialog.handle(session, "Brompton")
+    dialog.handle(session, "Friday")
+    dialog.handle(session, "book another one")
+
+    same = dialog.handle(session, "the same bike, please")
+    booked = dialog.handle(session, "Monday")
+    first = dialog.handle(None, "book a repair")  # no booking before: the words are the value, as any other reply's
+
+    assert same.slots["bike_model"] == "Brompton" and booked.text == "Booked your Brompton for 2026-12-07."
+    assert dialog.handle(first.session_id, "the same one").slots["bike_model"] == "same one"

@@ -108,6 +108,9 @@ def test_german_rule_intents(text: str, intent: str) -> None:
         # the answer to "How can I help?"
         ("with my order", "order_status"),
         ("about my order please", "order_status"),
+        ("I need help with my order", "order_status"),  # was searched and declined
+        ("hi, can you help me with my order?", "order_status"),
+        ("I need help with my order, it arrived broken", "question"),  # says what: searched
         ("my order arrived broken", "question"),
         ("wheres my oder", "order_status"),  # no apostrophe, a typo
         ("where is my other order?", "order_status"),  # after a lookup: another order (asked for its number)
