@@ -213,7 +213,9 @@ def train_embedder(
             })
 
         run_guarded(lambda: folder.write(save))
-        out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}")
+        out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}. "
+                  f"Select it with ASSISTANT_EMBEDDER={target} (or embedder in assistant.toml), then rebuild the index with it: "
+                  "assistant ingest --rebuild PATH...", highlight=False, soft_wrap=True)
         for name in reports:
             out.print(f"  {name} test half, dense: before {json.dumps({k: round(v, 3) for k, v in before[name].items()})}", highlight=False)
             out.print(f"  {name} test half, dense: after  {json.dumps({k: round(v, 3) for k, v in after[name].items()})}", highlight=False)

@@ -194,3 +194,24 @@ def test_ctrl_c_closes_the_training_bar_before_the_stop_is_reported(capsys: pyte
     else:
         pytest.fail("the interrupt did not come through")
     assert "Training embedder" in written and written.endswith("\n")
+
+
+@pytest.mark.slow
+def test_train_embedder_says_how_to_select_the_folder_and_that_the_index_is_rebuilt(tmp_path: Path) -> None:
+    """`train embedder` ended with its loss only; `train lm` and `train mlm` say how their folder is used.
+    An embedder is used only once the setting names it and the index is rebuilt with it (the assistant
+    refuses an index of another embedder), which the line now says."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    rows = [("Do you wrap gifts?", "Gift wrap costs $3.99 per item."), ("How long is shipping?", "Standard shipping takes 3 days."),
+            ("Can I pay later?", "We take cards and PayPal."), ("Where are you?", "Our shop is in Leeds.")]
+    (tmp_path / "pairs.csv").write_text("question,passage\n" + "".join(f"{q},{p}\n" for q, p in rows), encoding="utf-8")
+    out = tmp_path / "emb"
+    result = CliRunner().invoke(app, ["train", "embedder", "--pairs", str(tmp_path / "pairs.csv"), "--batch-size", "2",
+                                      "--evaluate-on", "", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert f"Select it with ASSISTANT_EMBEDDER={out}" in said and "assistant ingest --rebuild" in said
+    assert (out / "embedder.json").is_file()
