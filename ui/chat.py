@@ -49,13 +49,17 @@ SESSION_STORAGE_KEY = "support-assistant-session"
 # tab's own conversation, and a tab opened afresh (no record of its own) the one used last (localStorage).
 TAB_STORAGE_KEY = "support-assistant-tab-session"
 THIS_TABS_SESSION = """(saved) => {
+  window.supportAssistantTabRead = true;  // from now on the id shown is kept as this tab's (KEEP_THIS_TABS_SESSION)
   try {
     const own = sessionStorage.getItem(%(key)s);
     if (own !== null) return {session_id: own || null};
   } catch (error) {}  // storage refused (a blocked third-party frame): the browser's record alone
   return saved;
 }""" % {"key": json.dumps(TAB_STORAGE_KEY)}
+# Kept as the page's id changes (a new conversation's first answer is still streaming), so a reload at any time after
+# finds it; not before the page has read this tab's own (the browser's record, read as the page starts, is not it).
 KEEP_THIS_TABS_SESSION = """(saved) => {
+  if (!window.supportAssistantTabRead) return;
   try { sessionStorage.setItem(%(key)s, (saved && saved.session_id) || ""); } catch (error) {}
 }""" % {"key": json.dumps(TAB_STORAGE_KEY)}
 # BrowserState encrypts with a secret that the page itself sends to the browser, so it hides nothing from
@@ -695,10 +699,10 @@ class ChatPage:
             )
 
             def synced(event: Any) -> Any:
-                """``event``, then ``sync``, then the id shown kept as this tab's own (THIS_TABS_SESSION)."""
-                return event.then(self.sync, session_id, sync_outputs, **CUSTOMER_EVENT).then(
-                    None, saved, None, js=KEEP_THIS_TABS_SESSION
-                )
+                """``event``, then ``sync``."""
+                return event.then(self.sync, session_id, sync_outputs, **CUSTOMER_EVENT)
+
+            saved.change(None, saved, None, js=KEEP_THIS_TABS_SESSION)  # the id shown, as this tab's own
 
             for trigger in (box.submit, send.click):
                 synced(trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT))

@@ -1123,3 +1123,28 @@ def test_the_handoff_banner_reads_in_the_light_and_the_dark_mode(server_url: str
         for part in (banner, banner.locator("strong")):
             assert contrast(*part.evaluate(on_banner)) >= 4.5, part.evaluate(on_banner)
         browser.close()
+
+
+def test_a_reload_right_after_the_first_answer_shows_the_conversation(fake_assistant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The tab's own record of its conversation (760640b) was written only after the steps that follow an answer; a
+    reload as the first answer showed (slow steps, a busy server) found none and showed an empty chat."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from ui.chat import ChatPage
+
+    sync = ChatPage.sync
+
+    def slow_sync(self, session_id):  # type: ignore[no-untyped-def]
+        time.sleep(3)  # the steps after an answer, on a busy server
+        return sync(self, session_id)
+
+    monkeypatch.setattr(ChatPage, "sync", slow_sync)
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        open_chat(page, url)
+        page.wait_for_timeout(3_500)  # the opening steps done
+        ask(page, "How long do password reset links work?", "30 minutes")
+        page.reload(wait_until="domcontentloaded")
+        expect(page.locator("#chat .bot")).to_have_count(1, timeout=30_000)
+        browser.close()
