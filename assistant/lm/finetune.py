@@ -17,6 +17,7 @@ import math
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -209,10 +210,12 @@ def finetune(
         from peft import LoraConfig, get_peft_model
 
         lora = {"r": config.lora_r, "alpha": config.lora_alpha, "dropout": config.lora_dropout, "target_modules": "all-linear"}
-        model = get_peft_model(
-            model,
-            LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout, target_modules="all-linear", task_type="CAUSAL_LM"),
-        )
+        with warnings.catch_warnings():  # peft asks transformers 5 a deprecated question; not the user's to act on
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            model = get_peft_model(
+                model,
+                LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout, target_modules="all-linear", task_type="CAUSAL_LM"),
+            )
     model.train()
     if hasattr(model, "config"):
         model.config.use_cache = False

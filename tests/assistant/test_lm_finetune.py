@@ -343,3 +343,18 @@ def test_the_manifest_says_how_many_examples_were_too_long_to_train_on(tiny_mode
              progress=lambda _: None)
     metrics = json.loads((tmp_path / "tuned" / "assistant_manifest.json").read_text())["metrics"]
     assert (metrics["examples_trained"], metrics["skipped_too_long"]) == (2, 1)
+
+
+@pytest.mark.slow
+def test_lora_fine_tuning_prints_no_dependency_deprecation_warning(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """`train lm` (LoRA) printed "FutureWarning: `is_gradient_checkpointing` is deprecated ..." from peft's
+    call into transformers, above the first line of its own report."""
+    import warnings
+
+    from assistant.lm.finetune import TrainConfig, finetune
+
+    examples = [Example("Sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)] * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        finetune(tiny_model_dir, examples, tmp_path / "tuned", TrainConfig(max_steps=1, batch_size=2, lora_r=4), progress=lambda _: None)
+    assert (tmp_path / "tuned" / "assistant_manifest.json").is_file()
