@@ -130,6 +130,12 @@ class BusinessActionPolicy:
             also = next((p.name for p in form.parameters if p.name in understanding.entities), None)
             if also is not None and not another and not new_request(understanding, text):
                 return Prediction("business", 0.95, f"the message gives the {also} that {waiting[0]} also needs", 2, waiting[0])
+        # "and my other order?" right after a lookup: that action again, unless the model is sure of another one
+        sure_of_another = action is not None and action.name != tracker.last_business_action and understanding.confidence >= 0.5
+        if tracker.requested_slot is None and not sure_of_another:
+            another_run = self._another_run(tracker, text)
+            if another_run is not None:
+                return another_run
         if action is not None:
             # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers,
             # unless the message names the order (or whatever else the action looks up): then it is about that one
@@ -169,6 +175,17 @@ class BusinessActionPolicy:
         if (changed.type is date or changed.name == "date") and _asks_about_a_day(text):
             return None  # "Do you work on Dec 30?" asks; it does not book the 30th ("sorry, I meant Dec 30" does)
         return Prediction("business", 0.6, f"the message gives another {changed.name} for {action.name}, which just ran", 2, action.name)
+
+    def _another_run(self, tracker: Tracker, text: str) -> Prediction | None:
+        """Right after a business action ran, a short request for another one that names nothing else ("and my other
+        order?", "and for my other bike?", "another one, please"): that action again, its earlier values asked anew
+        (``repeat``). These were searched as follow-ups and declined."""
+        name = tracker.last_business_action
+        if tracker.last_action != "business" or name not in tracker.last_runs or self.actions.get(name) is None:
+            return None
+        if not _ANOTHER_ONE.match(text):
+            return None
+        return Prediction("business", 0.6, f"the customer asks for another run of {name}, which just ran", 2, name, True)
 
     def _bare_value(self, understanding: Understanding, text: str) -> Prediction | None:
         """A message that is nothing but a value ("NW-20481738", "Hi, my email is jane@example.com") which
@@ -283,6 +300,12 @@ _CHANGES_THE_DAY = re.compile(r"\b(?:instead|meant|rather|change|move|make it|sw
 _ANOTHER = re.compile(r"\b(?:another|other|too|also|again|second|more|as well)\b", re.IGNORECASE)
 
 
+# the whole message asks for another of what was just done: "and my other order?", "and for my other bike?", "another one"
+_ANOTHER_ONE = re.compile(
+    r"^\s*(?:(?:and|also|ok(?:ay)?|great|thanks?|now|what about|how about|same for)[\s,.!]+)*(?:for\s+|with\s+)?"
+    r"(?:(?:my|our)\s+(?:other|second|next)(?:\s+\w+){0,2}|another(?:\s+one)?|one\s+more)(?:[\s,]+(?:please|too|as\s+well))*\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 # a message about the thing the action just dealt with: "when will it arrive?", "is that one shipped?"
 _REFERS_BACK = re.compile(r"\b(?:it|it'?s|its|that|this|the same|them|they)\b", re.IGNORECASE)
 

@@ -486,3 +486,19 @@ def test_the_same_bike_for_another_booking_is_the_last_bookings_bike(assistant: 
 
     assert same.slots["bike_model"] == "Brompton" and booked.text == "Booked your Brompton for 2026-12-07."
     assert dialog.handle(first.session_id, "the same one").slots["bike_model"] == "same one"
+
+
+def test_and_for_my_other_bike_right_after_a_booking_asks_which_bike(assistant: Assistant) -> None:
+    # a short request for another run that the intent model does not read as the action's intent was searched and
+    # declined ("I couldn't find the answer …")
+    dialog = workshop_dialog(assistant, {"book a repair": "book_repair"})
+    session = dialog.handle(None, "book a repair").session_id
+    dialog.handle(session, "Brompton")
+    dialog.handle(session, "Friday")
+
+    other = dialog.handle(session, "and for my other bike?")
+    dialog.handle(session, "Trek Domane")
+    booked = dialog.handle(session, "Monday")
+
+    assert (other.action, other.requested_slot) == ("business", "bike_model")
+    assert booked.text == "Booked your Trek Domane for 2026-12-07."
