@@ -297,7 +297,10 @@ _CHANGES_THE_DAY = re.compile(r"\b(?:instead|meant|rather|change|move|make it|sw
 
 
 # a request for another run, not a correction of the run just made
-_ANOTHER = re.compile(r"\b(?:another|other|too|also|again|second|more|as well)\b", re.IGNORECASE)
+_ANOTHER = re.compile(r"\b(?:another|other|second)\b", re.IGNORECASE)
+# words that ask for another run only in a message that refers to nothing said ("book one for Monday too"): "can you
+# also check when it will be delivered?" and "can you check it again?" are about the run just made
+_ALSO = re.compile(r"\b(?:too|also|again|more|as well)\b", re.IGNORECASE)
 
 
 # the whole message asks for another of what was just done: "and my other order?", "and for my other bike?", "another one"
@@ -314,10 +317,13 @@ def _asks_for_another(text: str, gives_values: bool) -> bool:
     """Whether a request for a business action that ran before asks for another run rather than about that one or a
     change of it: it says so ("book another one for Monday", "where is my other order?"), or it would repeat the
     same run, as it gives no value of its own and refers to nothing said ("I want to book a repair" once more).
-    "When will it arrive?" asks about the order just shown; "make it Monday instead" changes the run."""
+    "When will it arrive?" (also "can you also check when it will arrive?") asks about the order just shown; "make it
+    Monday instead" changes the run."""
     if _ANOTHER.search(text):
         return True
-    return not gives_values and not _REFERS_BACK.search(text) and not _CHANGES_THE_DAY.search(text)
+    if _REFERS_BACK.search(text) or _CHANGES_THE_DAY.search(text):
+        return False
+    return not gives_values or bool(_ALSO.search(text))
 
 
 def _asks_about_a_day(text: str) -> bool:

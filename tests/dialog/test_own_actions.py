@@ -502,3 +502,20 @@ def test_and_for_my_other_bike_right_after_a_booking_asks_which_bike(assistant: 
 
     assert (other.action, other.requested_slot) == ("business", "bike_model")
     assert booked.text == "Booked your Trek Domane for 2026-12-07."
+
+
+def test_a_question_about_the_order_just_shown_keeps_its_number_even_with_also_or_again(assistant: Assistant) -> None:
+    # "can you also check when it will be delivered?" right after the order was shown asked "What is your order
+    # number?" again: "also" (like "too", "again", "as well") was read as a request for another order
+    shown = "Where is my order NW-20481736? My email is jane.doe@example.com"
+    about_it = ("can you also check when it will be delivered?", "is it shipped as well?", "can you check it again?")
+    guesses: dict[str, str | tuple[str, float]] = {shown: "order_status", **{question: "order_status" for question in about_it}}
+    dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=Understander(Guesses(guesses)),
+                           actions=demo_actions())
+    for question in about_it:
+        session = dialog.handle(None, shown).session_id
+
+        reply = dialog.handle(session, question)
+
+        assert (reply.action, reply.requested_slot) == ("business", None), question
+        assert "NW-20481736" in reply.text and reply.slots["order_number"] == "NW-20481736", question
