@@ -382,6 +382,26 @@ class AnswerFromKnowledgeBase:
             return self.min_score
         return self.min_score - TOPIC_ALLOWANCE if self._on_topic(topic, passage) else self.min_score + TOPIC_PENALTY
 
+    def _steered(self, passages: list[Passage], topic: str, alternatives: tuple[str, ...]) -> set[int]:
+        """The numbers of the passages whose sentences an extractive answer prefers for a very confident intent's
+        ``topic``: all but those off it. Off it: a passage on the topic of another of the intent model's guesses
+        (``alternatives``) and not on ``topic`` ("package says delivered but never got it", track_parcel: the
+        order-status list, order_status's), or one whose names weigh no guess that scores below a passage on
+        ``topic`` ("how do I stop getting your promo emails", privacy: the promo-code FAQ entry, below the
+        marketing-emails article). One whose names weigh no guess and that scores above every passage on the
+        topic is not turned away from ("can I get my parcel delivered on a Sunday", shipping: the FAQ entry "Do
+        you deliver on Sundays?", above the delivery-times article). Empty when no passage is off it."""
+        on = [self._on_topic(topic, p) for p in passages]
+        best_on_topic = max((p.score for p, yes in zip(passages, on, strict=True) if yes), default=None)
+        off = {
+            n
+            for n, (p, yes) in enumerate(zip(passages, on, strict=True), start=1)
+            if not yes
+            and (any(self._on_topic(other, p) for other in alternatives if other != topic)
+                 or (best_on_topic is not None and p.score < best_on_topic))
+        }
+        return set(range(1, len(passages) + 1)) - off if off else set()
+
     def topic_of(self, intent: tuple[str, float] | None) -> str | None:
         """The intent's name when the intent model is at least TOPIC_CONFIDENCE sure of it and the knowledge base
         has articles on the topic it names (``retrieval.topics``); else None."""
@@ -400,13 +420,15 @@ class AnswerFromKnowledgeBase:
         context: str | None = None,
         said: str = "",  # "tell me more": what was said so far, whose sentences are left out of the passages
         intent: tuple[str, float] | None = None,
+        alternatives: tuple[str, ...] = (),
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
         ``focus`` (a follow-up's own words) is what extractive answers must also cover; ``context`` (a short
         message read with the conversation's last query, "gift card: balance?") is searched when
         ``question`` alone finds nothing; ``intent`` (the intent model's label and confidence) weighs in the
-        decision to answer when it names a topic of the knowledge base (``topic_of``)."""
+        decision to answer when it names a topic of the knowledge base (``topic_of``); ``alternatives`` (the
+        model's other guesses) say which passages are on another topic (``_steered``)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         corrected = getattr(self.retriever, "corrected", None) if self.correct_spelling else None
@@ -470,10 +492,8 @@ class AnswerFromKnowledgeBase:
             passages, links = self.add_linked_passages(question, passages)
             texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
             texts = [unsaid(text, said) for text in texts] if said else texts  # what is new
-            # a very confident intent's topic: the sentences of its passages are preferred (unless it is every passage's)
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
-            on_topic = {n for n, p in enumerate(passages, start=1) if steer is not None and self._on_topic(steer, p)}
-            on_topic = on_topic if len(on_topic) < len(passages) else set()
+            on_topic = self._steered(passages, steer, alternatives) if steer is not None else set()
             pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]

@@ -603,6 +603,7 @@ class DialogManager:
             return self.answer_action.run(
                 tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
                 intent=(understanding.intent, understanding.confidence),
+                alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent),
             )
         return fallback(not_understood=self.replies.not_understood)
 

@@ -4,6 +4,10 @@ passage's topic lets a lower score answer, one that disagrees asks for a higher 
 from __future__ import annotations
 
 from dialog.actions import TOPIC_ALLOWANCE, TOPIC_PENALTY, ActionOutcome, AnswerFromKnowledgeBase
+from dialog.manager import DialogManager
+from dialog.nlu.base import Understanding
+from dialog.nlu.combine import Understander
+from dialog.store import InMemoryStore
 from dialog.tracker import Tracker
 from retrieval.documents import Chunk, Passage
 from retrieval.topics import agrees, names_a_topic
@@ -101,17 +105,67 @@ def test_a_passage_on_the_intents_topic_below_the_best_counts() -> None:
     assert not outcome(found, ("delivery", 0.9)).abstained
 
 
-def test_a_very_confident_intent_steers_the_extractive_answer_to_its_topics_passages() -> None:
-    class Recording(FirstSentence):
-        def answer(self, question: str, passages: list[str], **options: object) -> str:
-            self.on_topic = options.get("on_topic")
-            return super().answer(question, passages)
+class Recording(FirstSentence):
+    """Answers as FirstSentence, keeping the passages it was told are on the question's topic."""
 
-    found = [Passage(WISHLIST, 0.6), Passage(DELIVERY, 0.55)]
-    for confidence, steered in ((0.9, {2}), (0.6, set())):
+    def answer(self, question: str, passages: list[str], **options: object) -> str:
+        self.on_topic = options.get("on_topic")
+        return super().answer(question, passages)
+
+
+def test_a_very_confident_intent_steers_the_extractive_answer_away_from_another_guesses_topic() -> None:
+    # the refunds passage is on the topic of the model's other guess (refund); the Wishlist FAQ entry names none
+    found = [Passage(REFUNDS, 0.6), Passage(WISHLIST, 0.58), Passage(DELIVERY, 0.55)]
+    for confidence, alternatives, steered in ((0.9, ("refund",), {2, 3}), (0.6, ("refund",), set()), (0.9, (), set())):
         recording = Recording()
+        action = AnswerFromKnowledgeBase(
+            FakeRetriever(found, [REFUNDS, DELIVERY, WISHLIST]), None, top_k=3, min_score=MIN_SCORE, max_new_tokens=8,
+            extractive=recording,
+        )
+        *_, last = action.run(Tracker.from_events("s", []), "question", intent=("delivery", confidence), alternatives=alternatives)
+        assert not last.abstained and recording.on_topic == steered, (confidence, alternatives)
+
+
+def test_a_passage_that_names_no_guess_is_steered_away_from_only_below_a_passage_on_the_topic() -> None:
+    # "how do I stop getting your promo emails" (privacy): the promo-code FAQ entry ranked first scores below the
+    # marketing-emails article, which answers
+    for wishlist, steered in ((0.6, {2}), (0.7, set())):
+        recording = Recording()
+        found = [Passage(WISHLIST, wishlist), Passage(DELIVERY, 0.62)]
         action = AnswerFromKnowledgeBase(
             FakeRetriever(found, [DELIVERY, WISHLIST]), None, top_k=3, min_score=MIN_SCORE, max_new_tokens=8, extractive=recording
         )
-        *_, last = action.run(Tracker.from_events("s", []), "question", intent=("delivery", confidence))
-        assert not last.abstained and recording.on_topic == steered
+        *_, last = action.run(Tracker.from_events("s", []), "question", intent=("delivery", 0.9), alternatives=("refund",))
+        assert not last.abstained and recording.on_topic == steered, wishlist
+
+
+class Ranked:
+    """A stand-in intent model that reads every message as ``ranking`` (best first)."""
+
+    name = "ranked"
+
+    def __init__(self, ranking: tuple[tuple[str, float], ...]) -> None:
+        self.ranking = ranking
+
+    def understand(self, text: str) -> Understanding:
+        return Understanding(self.ranking[0][0], self.ranking[0][1], ranking=self.ranking, source="classifier")
+
+
+def test_an_faq_entry_that_names_no_topic_is_not_steered_away_from() -> None:
+    # "can I get my parcel delivered on a Sunday" (shipping 0.80, then track_parcel): the FAQ entry "Do you deliver
+    # on Sundays?" was ranked first, but its sentence lost to one of the delivery article's ("... may arrive in more
+    # than one parcel on different days"): its id and title share no word with "shipping", so it counted as off topic
+    sundays = chunk("faq#do-you-deliver-on-sundays", "Do you deliver on Sundays?", "No. Our carriers deliver Monday to Saturday.")
+    found = [Passage(sundays, 0.74), Passage(DELIVERY, 0.67)]
+    shipping = chunk("shipping/delivery-times", "Delivery times", "Standard delivery takes 3-5 business days.")
+    recording = Recording()
+    action = AnswerFromKnowledgeBase(
+        FakeRetriever(found, [shipping, DELIVERY, sundays]), None, top_k=3, min_score=MIN_SCORE, max_new_tokens=8, extractive=recording
+    )
+    understander = Understander(Ranked((("shipping", 0.8), ("track_parcel", 0.1), ("order_status", 0.02))))
+    manager = DialogManager(InMemoryStore(), action, understander=understander)
+
+    reply = manager.handle(None, "can I get my parcel delivered on a Sunday")
+
+    assert (reply.action, reply.abstained) == ("answer", False)
+    assert recording.on_topic == set()
