@@ -57,6 +57,14 @@ def workshop_dialog(assistant: Assistant, guesses: dict[str, str | tuple[str, fl
     return DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=workshop(), clock=lambda: FRIDAY)
 
 
+def trek_booked_for_friday(dialog: DialogManager) -> str:
+    """A conversation that booked a repair of the Trek Domane for Friday; its id."""
+    session = dialog.handle(None, "I want to book a repair").session_id
+    dialog.handle(session, "Trek Domane")
+    dialog.handle(session, "Friday")
+    return session
+
+
 def test_a_result_whose_data_json_cannot_hold_is_stored_with_the_turn(assistant: Assistant) -> None:
     # a date in ActionResult.data failed the save of the turn after the customer had read "Booked …": the
     # turn was lost, and `assistant chat` and the HTTP stream stopped with a traceback
@@ -366,9 +374,7 @@ def test_a_second_booking_asks_for_the_bike_instead_of_booking_the_first_one_aga
     # "book another one for Monday" after a booking made a second booking of the same bike, unasked
     requests = {"I want to book a repair": "book_repair", "book another one for Monday": "book_repair"}
     dialog = workshop_dialog(assistant, requests)
-    session = dialog.handle(None, "I want to book a repair").session_id
-    dialog.handle(session, "Trek Domane")
-    dialog.handle(session, "Friday")
+    session = trek_booked_for_friday(dialog)
 
     again = dialog.handle(session, "book another one for Monday")
     booked = dialog.handle(session, "my Brompton")
@@ -381,9 +387,7 @@ def test_a_second_booking_asks_for_the_bike_instead_of_booking_the_first_one_aga
 
 def test_the_same_request_again_asks_for_every_value_rather_than_repeating_the_booking(assistant: Assistant) -> None:
     dialog = workshop_dialog(assistant, {"I want to book a repair": "book_repair"})
-    session = dialog.handle(None, "I want to book a repair").session_id
-    dialog.handle(session, "Trek Domane")
-    dialog.handle(session, "Friday")
+    session = trek_booked_for_friday(dialog)
 
     again = dialog.handle(session, "I want to book a repair")
     day = dialog.handle(session, "the Brompton")
@@ -397,9 +401,7 @@ def test_a_correction_of_the_booking_keeps_its_bike(assistant: Assistant) -> Non
     # "make it Monday instead" changes the day of the run just made: the bike is not asked again
     requests = {"I want to book a repair": "book_repair", "make it Monday instead": "book_repair"}
     dialog = workshop_dialog(assistant, requests)
-    session = dialog.handle(None, "I want to book a repair").session_id
-    dialog.handle(session, "Trek Domane")
-    dialog.handle(session, "Friday")
+    session = trek_booked_for_friday(dialog)
 
     moved = dialog.handle(session, "make it Monday instead")
 
@@ -445,9 +447,7 @@ def test_a_question_about_the_booking_just_made_does_not_ask_for_the_bike_again(
     # "is it booked for the morning?" read as book_repair asked "Which bike is it?" as if for another booking
     requests = {"I want to book a repair": "book_repair", "is it booked for the morning": "book_repair"}
     dialog = workshop_dialog(assistant, requests)
-    session = dialog.handle(None, "I want to book a repair").session_id
-    dialog.handle(session, "Trek Domane")
-    dialog.handle(session, "Friday")
+    session = trek_booked_for_friday(dialog)
 
     about_it = dialog.handle(session, "is it booked for the morning")
 
