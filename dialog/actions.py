@@ -382,6 +382,21 @@ class AnswerFromKnowledgeBase:
             return self.min_score
         return self.min_score - TOPIC_ALLOWANCE if self._on_topic(topic, passage) else self.min_score + TOPIC_PENALTY
 
+    def _nothing_more(self, retrieval_event: Event, timings: dict[str, float], common: dict[str, Any]) -> Iterator[str | ActionOutcome]:
+        """"Tell me more" when every passage of the last answer's articles is already said: that is all, with the
+        offer of a person (a failed turn, so "yes" takes the offer), rather than the decline "I couldn't find the
+        answer to that"."""
+        reply = self.replies.nothing_more
+        yield reply
+        yield ActionOutcome(
+            text=reply,
+            events=[retrieval_event, BotAnswer(text=reply, action="answer", abstained=True)],
+            abstained=True,
+            timings_ms=timings,
+            reason="the customer asked for more, and the last answer's articles hold nothing it did not say",
+            **common,
+        )
+
     def _steered(self, passages: list[Passage], topic: str, alternatives: tuple[str, ...]) -> set[int]:
         """The numbers of the passages whose sentences an extractive answer prefers for a very confident intent's
         ``topic``: all but those off it. Off it: a passage on the topic of another of the intent model's guesses
@@ -492,6 +507,9 @@ class AnswerFromKnowledgeBase:
             passages, links = self.add_linked_passages(question, passages)
             texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
             texts = [unsaid(text, said) for text in texts] if said else texts  # what is new
+            if said and not any(text.strip() for text in texts):
+                yield from self._nothing_more(retrieval_event, timings, common)
+                return
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
             on_topic = self._steered(passages, steer, alternatives) if steer is not None else set()
             pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic))
@@ -500,8 +518,11 @@ class AnswerFromKnowledgeBase:
             model = self.extractive.name
         else:
             assert self.generator is not None
-            messages = build_messages(question, [PromptPassage(p.chunk.heading, unsaid(p.chunk.text, said) if said else p.chunk.text)
-                                                 for p in passages])
+            texts = [unsaid(p.chunk.text, said) if said else p.chunk.text for p in passages]
+            if said and not any(text.strip() for text in texts):
+                yield from self._nothing_more(retrieval_event, timings, common)
+                return
+            messages = build_messages(question, [PromptPassage(p.chunk.heading, text) for p, text in zip(passages, texts, strict=True)])
 
             def fallback_answer() -> str:  # the generator failed before its first piece
                 assert self.fallback is not None

@@ -356,7 +356,8 @@ class DialogManager:
         elif asked is not None and (understanding.intent == "affirm" or re.fullmatch(r"\s*\d{1,2}[.)]?\s*", text)):
             # "yes", or a number that is no option's ("3" of two), to "which of these?": asked again
             forced = Prediction("clarify", 1.0, "the reply named none of the options: asked again which one", 0)
-        elif tracker.last_action == "answer" and not tracker.handoff_offered and tracker.last_answer_docs and _MORE.match(text):
+        elif (tracker.last_action == "answer" and tracker.last_answer_docs and _MORE.match(text)
+              and (not tracker.handoff_offered or self._said_nothing_more(tracker))):
             # "tell me more": the last answer's articles again, without the sentences already given (they were repeated)
             query, prefer_docs, told = tracker.last_query or text, tracker.last_answer_docs, " ".join(bot for _, bot in tracker.exchanges)
             forced = Prediction("answer", 1.0, "the customer asked for more on the last answer's articles: what it did not say", 0)
@@ -523,6 +524,11 @@ class DialogManager:
         if date_found is None:
             return understanding
         return replace(understanding, entities={**understanding.entities, days[0]: date_found})
+
+    def _said_nothing_more(self, tracker: Tracker) -> bool:
+        """Whether the last reply said that the last answer's articles hold nothing more: a "tell me more" after it
+        is told so again, not searched (which found the same article and said its first sentences again)."""
+        return bool(tracker.exchanges) and tracker.exchanges[-1][1] == self.replies.nothing_more
 
     @staticmethod
     def _earlier_values(tracker: Tracker, action: BusinessAction, understanding: Understanding) -> list[str]:

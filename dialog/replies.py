@@ -67,6 +67,8 @@ class Replies:
     # the knowledge base has no good passage: declined, with the offer of a person
     not_found: str = f"I couldn't find the answer to that in our help centre, so I'd rather not guess. {_OFFER}"
     human_offer: str = _OFFER  # after an answer that could not be written in full (a model server that failed)
+    # "tell me more" when the last answer's articles hold nothing it has not said: with the offer of a person
+    nothing_more: str = f"That's all our help centre says about it. {_OFFER}"
     handoff: str = _HANDOFF  # the customer asked for a person, or the rules send the topic to one
     escalated: str = f"I'm sorry I couldn't find the answers you need. {_HANDOFF}"  # after repeated failures
     # added to a handoff outside support hours; {hours}: the support hours, {opening}: when a person is next in

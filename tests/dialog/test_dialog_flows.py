@@ -691,3 +691,20 @@ def test_the_sentences_an_answer_gave_are_left_out_of_a_passage() -> None:
     said = "Password reset links expire after 30 minutes and work only once. [1]\n\n1. Open **Settings**. [1]"
 
     assert unsaid(passage, said).split() == ["1.", "2.", "Choose", "a", "new", "password."]
+
+
+def test_tell_me_more_when_the_article_holds_nothing_more_says_so_and_asks_for_more_only_once() -> None:
+    # after an FAQ entry given whole, "tell me more" was told "I couldn't find the answer to that in our help
+    # centre", and the next "tell me more" was searched anew and given the same sentence again
+    sundays = passage("faq#do-you-deliver-on-sundays", 0.74, "No. Our carriers deliver Monday to Saturday, and there are no Sunday deliveries.")
+    answers = AnswerFromKnowledgeBase(FakeRetriever([sundays]), None, 1, 0.45, 160, extractive=ExtractiveAnswerer(HashEmbedder()))
+    manager = DialogManager(InMemoryStore(), answers)
+    first = manager.handle(None, "Do you deliver on Sundays?")
+
+    more = manager.handle(first.session_id, "tell me more")
+    again = manager.handle(first.session_id, "tell me more")
+
+    assert not first.abstained and "Monday to Saturday" in first.text
+    assert (more.text, more.abstained) == (manager.replies.nothing_more, True), more.text
+    assert "nothing" in more.reason
+    assert "Monday to Saturday" not in again.text, again.text
