@@ -303,10 +303,12 @@ _ANOTHER = re.compile(r"\b(?:another|other|second)\b", re.IGNORECASE)
 _ALSO = re.compile(r"\b(?:too|also|again|more|as well)\b", re.IGNORECASE)
 
 
-# the whole message asks for another of what was just done: "and my other order?", "and for my other bike?", "another one"
+# the whole message asks for another of what was just done: "and my other order?", "and for my other bike?", "another one";
+# not "my next question", "my other problem": the customer's next subject, not another run
 _ANOTHER_ONE = re.compile(
     r"^\s*(?:(?:and|also|ok(?:ay)?|great|thanks?|now|what about|how about|same for)[\s,.!]+)*(?:for\s+|with\s+)?"
-    r"(?:(?:my|our)\s+(?:other|second|next)(?:\s+\w+){0,2}|another(?:\s+one)?|one\s+more)(?:[\s,]+(?:please|too|as\s+well))*\s*[?.!]*\s*$",
+    r"(?:(?:my|our)\s+(?:other|second|next)(?!\s+(?:question|thing|issue|problem|query|point|concern|topic)s?\b)(?:\s+\w+){0,2}|"
+    r"another(?:\s+one)?|one\s+more)(?:[\s,]+(?:please|too|as\s+well))*\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # a message about the thing the action just dealt with: "when will it arrive?", "is that one shipped?"

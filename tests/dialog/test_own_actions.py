@@ -519,3 +519,18 @@ def test_a_question_about_the_order_just_shown_keeps_its_number_even_with_also_o
 
         assert (reply.action, reply.requested_slot) == ("business", None), question
         assert "NW-20481736" in reply.text and reply.slots["order_number"] == "NW-20481736", question
+
+
+def test_my_next_question_right_after_a_booking_is_not_a_request_for_another_booking(assistant: Assistant) -> None:
+    # "my next question?" (also "and my other problem", "my second question") right after a booking asked "Which
+    # bike is it?" for another booking, as "and my other bike?" does
+    dialog = workshop_dialog(assistant, {"book a repair": "book_repair"})
+    for message in ("my next question?", "and my other problem", "my second question"):
+        session = dialog.handle(None, "book a repair").session_id
+        dialog.handle(session, "Brompton")
+        dialog.handle(session, "Friday")
+
+        reply = dialog.handle(session, message)
+
+        assert (reply.action, reply.requested_slot) != ("business", "bike_model"), message
+        assert reply.slots.get("bike_model") == "Brompton", message
