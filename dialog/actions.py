@@ -236,6 +236,8 @@ def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:
     }
 
 
+# "tell me more" when every passage of the last answer's articles is already said (the reply: replies.nothing_more)
+NOTHING_MORE = "the customer asked for more, and the last answer's articles hold nothing it did not say"
 FOLLOW_UP_MARGIN = 0.2  # a follow-up stays on the previous article unless another scores this much higher
 MOST_LINKED = 2  # articles added to an answer's passages because a passage points to them
 # The intent model's opinion in the decision to answer (retrieval.topics): an intent this sure that names a topic
@@ -382,18 +384,17 @@ class AnswerFromKnowledgeBase:
             return self.min_score
         return self.min_score - TOPIC_ALLOWANCE if self._on_topic(topic, passage) else self.min_score + TOPIC_PENALTY
 
-    def _nothing_more(self, retrieval_event: Event, timings: dict[str, float], common: dict[str, Any]) -> Iterator[str | ActionOutcome]:
-        """"Tell me more" when every passage of the last answer's articles is already said: that is all, with the
-        offer of a person (a failed turn, so "yes" takes the offer), rather than the decline "I couldn't find the
-        answer to that"."""
-        reply = self.replies.nothing_more
+    @staticmethod
+    def _declined(reply: str, reason: str, retrieval_event: Event, timings: dict[str, float], common: dict[str, Any]) -> Iterator[str | ActionOutcome]:
+        """A reply that answers nothing (``not_found``, ``not_understood``, ``nothing_more``): a failed turn, so a
+        "yes" to the offer of a person in it takes the offer."""
         yield reply
         yield ActionOutcome(
             text=reply,
             events=[retrieval_event, BotAnswer(text=reply, action="answer", abstained=True)],
             abstained=True,
             timings_ms=timings,
-            reason="the customer asked for more, and the last answer's articles hold nothing it did not say",
+            reason=reason,
             **common,
         )
 
@@ -489,15 +490,7 @@ class AnswerFromKnowledgeBase:
             reply = self.replies.not_found  # "I couldn't find that", with the offer of a person
             if passages and self._is_keyboard_mashing(question):  # "asdfgh": a request to rephrase
                 reply, reason = self.replies.not_understood, f"keyboard mashing, no word of it known; {reason}"
-            yield reply
-            yield ActionOutcome(
-                text=reply,
-                events=[retrieval_event, BotAnswer(text=reply, action="answer", abstained=True)],
-                abstained=True,
-                timings_ms=timings,
-                reason=reason,
-                **common,
-            )
+            yield from self._declined(reply, reason, retrieval_event, timings, common)
             return
 
         started = time.perf_counter()
@@ -508,7 +501,7 @@ class AnswerFromKnowledgeBase:
             texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
             texts = [unsaid(text, said) for text in texts] if said else texts  # what is new
             if said and not any(text.strip() for text in texts):
-                yield from self._nothing_more(retrieval_event, timings, common)
+                yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
                 return
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
             on_topic = self._steered(passages, steer, alternatives) if steer is not None else set()
@@ -520,7 +513,7 @@ class AnswerFromKnowledgeBase:
             assert self.generator is not None
             texts = [unsaid(p.chunk.text, said) if said else p.chunk.text for p in passages]
             if said and not any(text.strip() for text in texts):
-                yield from self._nothing_more(retrieval_event, timings, common)
+                yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
                 return
             messages = build_messages(question, [PromptPassage(p.chunk.heading, text) for p, text in zip(passages, texts, strict=True)])
 
