@@ -442,11 +442,8 @@ class SmallTalkPolicy:
         if understanding.intent == "thanks" and _thanks_for_nothing(tracker, understanding, text):
             return None  # "the website" after "I couldn't find that": searched, not met with "You're welcome!"
         if understanding.intent == "not_helped":  # "thanks, that's all wrong": not a goodbye, a failed answer
-            if tracker.last_action is None or (tracker.last_action == "small_talk" and not tracker.handoff_offered):
-                # nothing was answered yet, or only small talk ("Hello! ... How can I help?"): what is wrong is
-                # searched ("that's not right" of a bill). After the not_helped reply itself ("still wrong") it
-                # is the answer before that which failed again
-                return None
+            if tracker.last_action is None:
+                return None  # nothing was answered yet: what is wrong is searched ("that's not right" of a bill)
             reason = "the customer says the answer did not help: a failed answer, a person offered"
             return Prediction("small_talk", understanding.confidence, reason, 4, understanding.intent)
         if understanding.intent in SMALL_TALK_INTENTS:

@@ -708,15 +708,3 @@ def test_tell_me_more_when_the_article_holds_nothing_more_says_so_and_asks_for_m
     assert (more.text, more.abstained) == (manager.replies.nothing_more, True), more.text
     assert "nothing" in more.reason
     assert "Monday to Saturday" not in again.text, again.text
-
-
-def test_that_is_wrong_after_a_greeting_is_searched_not_a_failed_answer(assistant) -> None:
-    # "Hello! ... How can I help?" then "that's not right" got "I'm sorry that didn't help" (a failed turn) though
-    # nothing had been answered
-    manager = manager_for(assistant)
-    greeted = manager.handle(None, "hi")
-
-    wrong = manager.handle(greeted.session_id, "that's not right")
-
-    assert greeted.intent == "greet"
-    assert wrong.action == "answer" and wrong.text != manager.replies.not_helped
