@@ -57,7 +57,7 @@ class Weights:
     heading_overlap: float = 0.1  # all of them in the heading path of the sentence's passage
     answer_type: float = 0.2  # the sentence holds the kind of answer asked for
     whole_in_part: float = 0.3  # a part's cosine mixes in the whole question's by this share
-    other_place: float = 0.3  # taken off a sentence that names countries, none of them the question's
+    other_place: float = 0.3  # taken off a sentence that names countries, none of them the question's (``LIST_OF_PLACES``)
     on_topic: float = 0.1  # added to the sentences of a passage on the question's topic (``on_topic`` passages)
 
 
@@ -150,7 +150,8 @@ new hampshire|new jersey|new mexico|new york|north carolina|north dakota|ohio|ok
 south carolina|south dakota|tennessee|texas|utah|vermont|virginia|west virginia|wisconsin|wyoming|puerto rico""".replace("\n", "")
 _PLACES: list[tuple[re.Pattern[str], frozenset[str]]] = [
     (re.compile(r"\b(?:US|USA|U\.S\.(?:A\.)?)(?!\w)"), frozenset({"us"})),
-    (re.compile(r"\b(?:united states|america)\b", re.I), frozenset({"us"})),
+    # "America" alone is the US; South, Latin and Central America are not
+    (re.compile(r"\bunited states\b|(?<!south )(?<!latin )(?<!central )\bamerica\b", re.I), frozenset({"us"})),
     (re.compile(rf"\b(?:{_US_STATES})\b", re.I), frozenset({"us"})),
     (re.compile(r"\b(?:UK|U\.K\.)(?!\w)"), frozenset({"uk"})),
     (re.compile(r"\b(?:united kingdom|great britain|britain|england|scotland|wales|northern ireland)\b", re.I), frozenset({"uk"})),
@@ -163,6 +164,10 @@ _PLACES: list[tuple[re.Pattern[str], frozenset[str]]] = [
         for name in ("canada", "australia", "new zealand", "mexico", "switzerland", "norway", "japan", "china", "india", "brazil")
     ],
 ]
+# A sentence naming this many places or more lists where something applies ("Besides the United States, we ship to
+# Canada, the United Kingdom, all 27 European Union countries and Australia"): it answers a question about any country,
+# the ones it leaves out included ("do you ship to Brazil?"), so it is not taken for a sentence about other countries
+LIST_OF_PLACES = 3
 # "outside the United States", "besides the US": the country named is the one the sentence is not about
 _NOT_THERE = re.compile(r"\b(?:outside(?: of)?|besides|other than|except|apart from|beyond)\s+(?:the\s+)?$", re.I)
 
@@ -407,7 +412,8 @@ class ExtractiveAnswerer:
                 scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
             if wanted and any(pattern.search(unit.text) for pattern in wanted):
                 scores[i] += self.weights.answer_type
-            if context.asked_places and context.places[i] and not context.places[i] & context.asked_places:
+            named = context.places[i]
+            if context.asked_places and named and not named & context.asked_places and len(named) < LIST_OF_PLACES:
                 scores[i] -= self.weights.other_place
         return scores
 

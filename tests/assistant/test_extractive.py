@@ -332,6 +332,21 @@ def test_a_question_naming_a_country_is_not_answered_with_another_countrys_sente
     assert places("I live in Germany") >= {"germany", "eu"} and places("contact us") == frozenset()
 
 
+def test_the_list_of_countries_served_answers_a_question_about_a_country_left_out_of_it() -> None:
+    """'Do you ship to Brazil?' was answered with 'The delivery country list at checkout shows every country we
+    deliver to.' ('do you ship to Japan?' with the international prices, as if Japan were served): the sentence
+    listing the countries served names none of the question's, and lost 0.3 as if it were about other countries."""
+    passages = [
+        "Besides the United States, we ship to Canada, the United Kingdom, all 27 European Union countries and Australia.",
+        "Orders placed before 2 pm ship the same business day.",
+    ]
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
+
+    for question in ("Do you ship to Brazil?", "Do you ship to South America?"):
+        assert answerer.answer(question, passages).startswith("Besides the United States, we ship to Canada"), question
+    assert places("Do you ship to South America?") == frozenset() and places("shipping in America") == {"us"}
+
+
 def test_opening_hours_is_answered_with_when_it_is_open() -> None:
     """'opening' is the word 'open' (an -ing form), so a heading that says 'opening hours' does not win alone."""
     passages = ["Outside these hours you can still read the Help Centre articles.", "The shop is open Monday to Friday, 8 am to 8 pm."]
