@@ -152,7 +152,9 @@ def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
     on the threshold (``validation.with_threshold``: in-scope accuracy and rejections, out-of-scope recall and
     precision) were measured for the earlier one: they move to ``oos.previous`` with it, and ``validation``
     says they were not measured for this threshold (``assistant eval intents --model FOLDER`` measures it).
-    The figures without a threshold (accuracy, macro-F1) stay."""
+    ``oos.measured`` keeps the last threshold whose figures were measured, with them, however many times a
+    threshold is set by hand after it (``previous`` is only the one replaced). The figures without a threshold
+    (accuracy, macro-F1) stay."""
     from dialog.nlu.threshold import SET_BY_HAND, check_threshold
 
     check_threshold(threshold)
@@ -160,6 +162,13 @@ def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
     manifest = load_manifest(folder)
     previous, validation = manifest["oos"], dict(manifest["validation"] or {})
     when = now_utc()
+    figures = validation.get("with_threshold")
+    # the last threshold measured on the validation split: the one replaced when it was, else the one kept before
+    measured = (
+        {"threshold": previous.get("threshold"), "objective": previous.get("objective"), "validation_with_threshold": figures}
+        if figures is not None
+        else previous.get("measured")
+    )
     manifest["oos"] = {
         **previous,
         "threshold": float(threshold),
@@ -168,8 +177,9 @@ def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
         "note": f"set by hand on {when}; not measured on the validation split (assistant eval intents measures it)",
         "previous": {
             **{key: previous.get(key) for key in ("threshold", "objective", "note")},
-            "validation_with_threshold": validation.get("with_threshold"),  # the figures for that threshold
+            "validation_with_threshold": figures,  # the figures for that threshold (None: it was not measured)
         },
+        "measured": measured,
     }
     manifest["validation"] = {
         **validation,

@@ -43,3 +43,16 @@ def test_a_threshold_set_by_hand_does_not_keep_the_earlier_thresholds_figures_as
     assert manifest["validation"]["with_threshold"] is None and "not measured" in manifest["validation"]["threshold_note"]
     assert manifest["oos"]["previous"] == {"threshold": 0.29, "objective": "balanced", "note": None, "validation_with_threshold": MEASURED}
     assert (manifest["validation"]["accuracy"], manifest["validation"]["macro_f1"]) == (0.88, 0.87)  # no threshold in them
+
+
+def test_the_trained_thresholds_figures_survive_a_second_threshold_set_by_hand(tmp_path: Path) -> None:
+    # a second set-oos-threshold replaced oos.previous with the first hand-set one, whose figures are null: the
+    # figures measured for the trained threshold were gone from the manifest
+    folder = model_folder(tmp_path)
+
+    set_oos_threshold(folder, 0.4)
+    set_oos_threshold(folder, 0.3)
+
+    oos = load_manifest(folder)["oos"]
+    assert oos["previous"]["threshold"] == 0.4 and oos["previous"]["validation_with_threshold"] is None
+    assert oos["measured"] == {"threshold": 0.29, "objective": "balanced", "validation_with_threshold": MEASURED}
