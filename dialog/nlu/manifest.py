@@ -164,10 +164,13 @@ def set_oos_threshold(folder: Path | str, threshold: float) -> dict[str, Any]:
     when = now_utc()
     figures = validation.get("with_threshold")
     # the last threshold measured on the validation split: the one replaced when it was, else the one kept before
+    replaced = previous.get("previous") or {}  # a manifest set by hand once before oos.measured was kept
     measured = (
         {"threshold": previous.get("threshold"), "objective": previous.get("objective"), "validation_with_threshold": figures}
         if figures is not None
         else previous.get("measured")
+        or ({key: replaced.get(key) for key in ("threshold", "objective", "validation_with_threshold")}
+            if replaced.get("validation_with_threshold") is not None else None)
     )
     manifest["oos"] = {
         **previous,

@@ -56,3 +56,12 @@ def test_the_trained_thresholds_figures_survive_a_second_threshold_set_by_hand(t
     oos = load_manifest(folder)["oos"]
     assert oos["previous"]["threshold"] == 0.4 and oos["previous"]["validation_with_threshold"] is None
     assert oos["measured"] == {"threshold": 0.29, "objective": "balanced", "validation_with_threshold": MEASURED}
+    # a manifest set by hand once before oos.measured was kept: its figures are in oos.previous
+    older = tmp_path / "older"
+    folder.rename(older)
+    manifest = load_manifest(older)
+    del manifest["oos"]["measured"]
+    manifest["oos"]["previous"] = {"threshold": 0.29, "objective": "balanced", "note": None, "validation_with_threshold": MEASURED}
+    (older / MANIFEST_FILE).write_text(json.dumps(manifest))
+    set_oos_threshold(older, 0.35)
+    assert load_manifest(older)["oos"]["measured"] == {"threshold": 0.29, "objective": "balanced", "validation_with_threshold": MEASURED}
