@@ -186,20 +186,20 @@ def places(text: str) -> frozenset[str]:
 _DOUBLED = re.compile(r"([bdgmnprt])\1$")
 
 
-def _stem(word: str) -> str:
-    """``word`` without a plural ``s`` and an ``-ing`` ("opening hours" asks what "are open" says; "shipping"
-    is about what "ship" is)."""
+def _stem(word: str, ing: bool = True) -> str:
+    """``word`` without a plural ``s`` and, with ``ing``, an ``-ing`` ("opening hours" asks what "are open" says;
+    "shipping" is about what "ship" is)."""
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
-    if len(word) > 6 and word.endswith("ing"):
+    if ing and len(word) > 6 and word.endswith("ing"):
         word = _DOUBLED.sub(r"\1", word[:-3])  # "shipping" -> "ship"
     return word
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-case words without stop words, with a plural ``s`` and an ``-ing`` removed."""
+def content_words(text: str, ing: bool = True) -> set[str]:
+    """Lower-case words without stop words, with a plural ``s`` and (with ``ing``) an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
-    return {_stem(w) for w in words if w and w not in _STOPWORDS}
+    return {_stem(w, ing) for w in words if w and w not in _STOPWORDS}
 
 
 # Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
@@ -225,11 +225,11 @@ def answer_units(text: str, passage: int) -> list[Unit]:
     return split_units(text, passage, says_little=says_little, shortest_item=1)
 
 
-def unit_words(units: Sequence[Unit]) -> list[set[str]]:
+def unit_words(units: Sequence[Unit], ing: bool = True) -> list[set[str]]:
     """Each unit's content words; a list item is read with the sentence that introduces its list
     ("Shipping costs:" + "Express: $12.95")."""
     leads = {(u.passage, u.position): u.text for u in units}
-    return [content_words(u.text) | (content_words(leads[(u.passage, u.lead)]) if u.lead is not None else set()) for u in units]
+    return [content_words(u.text, ing) | (content_words(leads[(u.passage, u.lead)], ing) if u.lead is not None else set()) for u in units]
 
 
 def unit_places(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[frozenset[str]]:
@@ -287,6 +287,7 @@ class _Context:
     heading_words: list[set[str]]  # per unit: its passage's heading path
     places: list[frozenset[str]]  # per unit: the countries it names (``places``)
     asked_places: frozenset[str]  # the countries the whole question names: each part is about them too
+    forms: list[set[str]]  # per unit: its words with only a plural ``s`` removed (``-ing`` kept)
 
 
 class ExtractiveAnswerer:
@@ -327,7 +328,7 @@ class ExtractiveAnswerer:
         similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         asked_places = places(f"{question} {focus or ''}")
-        context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places)
+        context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places, unit_words(units, ing=False))
         whole = self._scores(question, context, similarity[:, 0])
         whole += self.weights.on_topic * np.array([u.passage in on_topic for u in units], dtype=np.float64)
         best = self._best(units, whole)
@@ -400,15 +401,20 @@ class ExtractiveAnswerer:
         """Cosine similarity plus word overlap (sentence and heading) and answer type, less the place penalty
         for a unit that names only countries the question does not (one score per unit)."""
         units, words, heading_words = context.units, context.words, context.heading_words
-        asked = content_words(question)
+        asked, asked_forms = content_words(question), content_words(question, ing=False)
         wanted = [ANSWER_TYPES[name][1] for name in answer_types(question)]
         # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
         weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in asked}
-        total = sum(weight.values())
+        form_weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in context.forms))) for w in asked_forms}
+        total, form_total = sum(weight.values()), sum(form_weight.values())
         scores = np.array(similarity, dtype=np.float64)
         for i, unit in enumerate(units):
-            if total > 0:
-                scores[i] += self.weights.word_overlap * sum(weight[w] for w in asked & words[i]) / total
+            if total > 0 and form_total > 0:
+                # half for the words' stems, half for their forms: "track" finds "tracking" ("opening" finds "open"),
+                # but a sentence with the question's own word ("press Track package") counts more
+                stems = sum(weight[w] for w in asked & words[i]) / total
+                forms = sum(form_weight[w] for w in asked_forms & context.forms[i]) / form_total
+                scores[i] += self.weights.word_overlap * (stems + forms) / 2
                 scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
             if wanted and any(pattern.search(unit.text) for pattern in wanted):
                 scores[i] += self.weights.answer_type
