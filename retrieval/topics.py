@@ -28,16 +28,20 @@ _STOPWORDS = frozenset(
 _DOUBLED = re.compile(r"([bdgmnprt])\1$")
 
 
-def _stem(word: str) -> str:
-    """``word`` without a plural ``s``, an ``-ing`` or a final ``e``: "refunds", "tracking" and "changing" are
-    "refund", "track" and "chang", as "change" is."""
+def word_stem(word: str, ing: bool = True) -> str:
+    """A lower-case ``word`` without a plural ``s`` and, with ``ing``, an ``-ing`` ("refunds", "tracking", "shipping":
+    "refund", "track", "ship"); the extractive answerer's word overlap uses it too."""
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
-    if len(word) > 6 and word.endswith("ing"):
+    if ing and len(word) > 6 and word.endswith("ing"):
         word = _DOUBLED.sub(r"\1", word[:-3])
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]
     return word
+
+
+def _stem(word: str) -> str:
+    """``word_stem`` without a final ``e`` too: "changing" is "chang", as "change" is."""
+    word = word_stem(word)
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
 def topic_words(text: str) -> frozenset[str]:

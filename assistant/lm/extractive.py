@@ -39,6 +39,7 @@ import numpy as np
 from retrieval.crossrefs import is_reference, without_asides
 from retrieval.embedders import Embedder
 from retrieval.sentences import Unit, split_units, with_heading
+from retrieval.topics import word_stem
 
 _LOWER = "a-z0-9\u00df-\u00f6\u00f8-\u024f"  # lower-case Latin letters, accented ones too ("rückgabe", "straße"), and digits
 _WORD = re.compile(rf"[{_LOWER}$][{_LOWER}$'.-]*[{_LOWER}]|[{_LOWER}]")
@@ -183,23 +184,10 @@ def places(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-_DOUBLED = re.compile(r"([bdgmnprt])\1$")
-
-
-def _stem(word: str, ing: bool = True) -> str:
-    """``word`` without a plural ``s`` and, with ``ing``, an ``-ing`` ("opening hours" asks what "are open" says;
-    "shipping" is about what "ship" is)."""
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    if ing and len(word) > 6 and word.endswith("ing"):
-        word = _DOUBLED.sub(r"\1", word[:-3])  # "shipping" -> "ship"
-    return word
-
-
 def content_words(text: str, ing: bool = True) -> set[str]:
     """Lower-case words without stop words, with a plural ``s`` and (with ``ing``) an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
-    return {_stem(w, ing) for w in words if w and w not in _STOPWORDS}
+    return {word_stem(w, ing) for w in words if w and w not in _STOPWORDS}  # "opening" meets "open"
 
 
 # Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
