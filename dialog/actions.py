@@ -13,7 +13,7 @@ from typing import Any
 from assistant.lm.answering import stream_or_fallback, with_human_offer
 from assistant.lm.base import Generator
 from assistant.lm.remote import GeneratorUnavailable
-from assistant.lm.extractive import ExtractiveAnswerer, answer_types, question_parts
+from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, places, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
 from dialog.business import ActionResult, BusinessAction
 from dialog.replies import DEFAULT_REPLIES, Replies
@@ -33,7 +33,7 @@ from dialog.tracker import Tracker
 from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
-from retrieval.sentences import split_units
+from retrieval.sentences import split_sentences, split_units
 from retrieval.topics import agrees, names_a_topic
 
 log = logging.getLogger(__name__)
@@ -251,6 +251,21 @@ TOPIC_PENALTY = 0.05
 STEER_CONFIDENCE = 0.8
 
 
+def _names_an_unknown_place(question: str, passages: list[Passage]) -> bool:
+    """Whether the question names a country (``places``) that no passage names, in its text or heading, nor answers
+    with a list of the places served (``LIST_OF_PLACES`` or more): the intent model's topic then lowers no
+    threshold, since the passages it agrees with do not say whether the country is served ("can I order from
+    Mexico?" found the international prices at 0.42, and answered with them as if Mexico were served)."""
+    asked = places(question)
+    if not asked:
+        return False
+    for passage in passages:
+        named = places(passage.chunk.text) | places(passage.chunk.heading or "")
+        if asked & named or any(len(places(sentence)) >= LIST_OF_PLACES for sentence in split_sentences(passage.chunk.text)):
+            return False
+    return True
+
+
 class AnswerFromKnowledgeBase:
     """Retrieve passages, decline when none is close enough, otherwise write a cited answer."""
 
@@ -459,6 +474,8 @@ class AnswerFromKnowledgeBase:
             passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
         else:
             passages, whole = self._search(question)
+            if topic is not None and _names_an_unknown_place(question, passages):
+                topic = None  # "can I order from Mexico?": the intent's topic (shipping) says nothing about Mexico
             if context is not None and not self._found(passages, whole, topic) and not self._is_keyboard_mashing(question):
                 context = corrected(context) if corrected is not None else context
                 in_context, in_whole = self._search(context)
