@@ -34,7 +34,7 @@ from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
 from retrieval.retriever import Retriever
 from retrieval.sentences import split_sentences, split_units
-from retrieval.topics import agrees, names_a_topic
+from retrieval.topics import agrees, articles_words, topic_words
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +297,7 @@ class AnswerFromKnowledgeBase:
         self.min_support = min_support  # decline generated answers whose words the passages hold less than this
         self.replies = replies  # the decline and the offer of a person (dialog.replies)
         self.correct_spelling = correct_spelling  # search "how do I return" for "how do i retrn" (retrieval.spelling)
+        self._topic_words: tuple[dict[str, str], frozenset[str]] | None = None  # article titles -> their topic words
 
     def close_documents(self, question: str, passages: list[Passage]) -> list[Passage]:
         """When a short question's best passages come from articles in different sections (the folder in
@@ -438,8 +439,11 @@ class AnswerFromKnowledgeBase:
         has articles on the topic it names (``retrieval.topics``); else None."""
         if intent is None or intent[1] < TOPIC_CONFIDENCE:
             return None
-        titles = self.retriever.article_titles()
-        return intent[0] if names_a_topic(intent[0], titles.items()) else None
+        titles = self.retriever.article_titles()  # the same mapping while the same index is loaded
+        known = self._topic_words
+        if known is None or known[0] is not titles:
+            known = self._topic_words = (titles, articles_words(titles.items()))
+        return intent[0] if topic_words(intent[0]) & known[1] else None
 
     def run(
         self,
