@@ -285,11 +285,9 @@ def new_request(understanding: Understanding, text: str) -> bool:
     the squeaky brakes and a flat tyre") is the value, however long. Without the intent model's reading (no model,
     or a message only the keyword rules saw), nothing tells a long request from a long value, and a message of
     ``LONG_MESSAGE`` words or more is taken as a request."""
-    if _asks(text):
-        return True
-    if understanding.source == "classifier":
+    if understanding.source == "classifier" and not _asks(text):
         return understanding.intent not in STEERING_INTENTS and understanding.confidence >= NEW_REQUEST_CONFIDENCE
-    return len(text.split()) >= LONG_MESSAGE
+    return _looks_like_a_question(text)
 
 
 # the words that make a question about a day a change of the day just booked ("can we do Monday instead?")
