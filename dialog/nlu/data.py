@@ -48,9 +48,12 @@ class IntentDataset:
     extra_tests: dict[str, list[Example]] | None = None  # e.g. off-domain out-of-scope test sets
 
 
-def _read_utf8(path: Path, what: str, advice: str) -> str:
+def _read_utf8(path: Path, what: str, advice: str, suffix: str) -> str:
     """The text of ``path`` (a byte-order mark dropped); a missing file or one that is not UTF-8 raises an
-    error naming the file and, for bad bytes, the line."""
+    error naming the file and, for bad bytes, the line. A folder is refused with the files in it that
+    could be meant, so that an existing folder is never reported as "not found"."""
+    if path.is_dir():
+        raise IntentDataError(f"{what} {path} is a folder; give the file itself{_files_in(path, suffix)}")
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} not found")
     try:
@@ -59,11 +62,20 @@ def _read_utf8(path: Path, what: str, advice: str) -> str:
         raise IntentDataError(f"{path} is {error}; {advice}") from None
 
 
+def _files_in(folder: Path, suffix: str) -> str:
+    """', e.g. FOLDER/a.csv (it also holds b.csv)' for the ``suffix`` files directly in ``folder``, or a note that it holds none."""
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() == suffix and p.is_file())
+    if not found:
+        return f" (it holds no {suffix} file)"
+    others = f" (it also holds {', '.join(p.name for p in found[1:4])}{', …' if len(found) > 4 else ''})" if len(found) > 1 else ""
+    return f", e.g. {found[0]}{others}"
+
+
 def read_csv(path: Path | str, min_per_label: int = 2) -> list[Example]:
     """Read and check a `text,label` CSV (UTF-8, header row); any problem raises an IntentDataError.
     ``min_per_label`` is 2 for training data (one to learn from, one to validate on), 1 for a test file."""
     path = Path(path)
-    content = _read_utf8(path, "training data", "save it as UTF-8 CSV")
+    content = _read_utf8(path, "training data", "save it as UTF-8 CSV", ".csv")
     rows = csv_rows(content)
     try:
         header = next(rows, (1, 1, None))[2]
@@ -243,7 +255,7 @@ def read_messages(path: Path | str) -> list[str]:
     """Messages from a UTF-8 text file, one per line (blank lines skipped); a missing, non-UTF-8 or
     empty file raises an error that says so."""
     path = Path(path)
-    content = _read_utf8(path, "message file", "save it as UTF-8")
+    content = _read_utf8(path, "message file", "save it as UTF-8", ".txt")
     messages = [line.strip() for line in content.splitlines() if line.strip()]
     if not messages:
         raise IntentDataError(f"{path} holds no messages; expected one message per line")

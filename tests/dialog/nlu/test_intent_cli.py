@@ -50,6 +50,15 @@ def test_bad_csv_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
     assert "not UTF-8 text" in flat(invoke(runner, "train", "intents", str(path)).output)
 
 
+def test_a_folder_given_for_the_csv_is_named_a_folder_not_missing(runner: CliRunner, tmp_path: Path) -> None:
+    toy = _toy_csv(tmp_path)
+    for command in (["train", "intents", str(tmp_path)], ["eval", "intents", "--dataset", "csv", "--data", str(tmp_path), "--folds", "2"]):
+        result = invoke(runner, *command)
+        assert result.exit_code == 1
+        text = flat(result.output)
+        assert "is a folder; give the file itself, e.g." in text and str(toy) in text and "not found" not in text
+
+
 def test_eval_needs_a_model_or_folds_for_a_csv(runner: CliRunner, tmp_path: Path) -> None:
     result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)))
     assert result.exit_code == 1 and "needs --model" in flat(result.output)

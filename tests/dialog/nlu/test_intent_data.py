@@ -110,6 +110,19 @@ def test_missing_file(tmp_path: Path) -> None:
         read_csv(tmp_path / "nope.csv")
 
 
+def test_a_folder_is_refused_as_a_folder_naming_the_csv_files_in_it(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with pytest.raises(IntentDataError, match=r"data is a folder; give the file itself \(it holds no \.csv file\)"):
+        read_csv(folder)
+    (folder / "intents.csv").write_text("text,label\nhi,greet\nhello,greet\n", encoding="utf-8")
+    (folder / "more.csv").write_text("text,label\n", encoding="utf-8")
+    with pytest.raises(IntentDataError, match=r"is a folder; give the file itself, e\.g\. .*intents\.csv \(it also holds more\.csv\)"):
+        read_csv(folder)
+    with pytest.raises(IntentDataError, match="is a folder"):
+        read_messages(folder)
+
+
 def test_message_files_are_read_line_by_line_with_clear_errors(tmp_path: Path) -> None:
     path = tmp_path / "outliers.txt"
     path.write_text("\ufeffwho won the 1998 world cup\n\n  what is a prime number  \n", encoding="utf-8")
