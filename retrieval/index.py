@@ -94,6 +94,21 @@ def build_ann(vectors: np.ndarray, ids: np.ndarray, kind: str, ef_construction: 
     return index
 
 
+def embedder_mismatch(manifest: dict[str, Any], name: str, fingerprint: str) -> str | None:
+    """What differs between the embedder an index was built with (its manifest) and the one in use, or None.
+    A retrained embedder keeps its name; then only the weights' sha256 tells them apart, and the message
+    says so rather than naming the same embedder twice."""
+    built_name, built_fingerprint = manifest.get("embedder"), manifest.get("embedder_sha256")
+    if built_name != name:
+        return f"was built with embedder {built_name!r}, but the settings use {name!r}"
+    if built_fingerprint != fingerprint:
+        return (
+            f"was built with other weights of embedder {name!r} (sha256 {str(built_fingerprint)[:12]}…), but the weights in use "
+            f"now are sha256 {fingerprint[:12]}…: the embedder was retrained or replaced since"
+        )
+    return None
+
+
 class VectorIndex:
     """Chunks and their vectors; inner-product search on normalised vectors (cosine), exact or approximate."""
 
@@ -370,11 +385,9 @@ class VectorIndex:
             manifest = json.loads(manifest_path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise IndexLoadError(f"The index manifest {manifest_path} is corrupt ({error}). {REBUILD_HINT}") from None
-        if manifest.get("embedder") != embedder_name or manifest.get("embedder_sha256") != embedder_fingerprint:
-            raise IndexLoadError(
-                f"The index in {folder} was built with embedder {manifest.get('embedder')!r}, but the settings "
-                f"use {embedder_name!r}. {REBUILD_HINT}"
-            )
+        mismatch = embedder_mismatch(manifest, embedder_name, embedder_fingerprint)
+        if mismatch:
+            raise IndexLoadError(f"The index in {folder} {mismatch}. {REBUILD_HINT}")
         for name, expected in manifest.get("checksums", {}).items():
             path = folder / name
             if not path.is_file() or file_sha256(path) != expected:

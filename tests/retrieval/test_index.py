@@ -151,8 +151,11 @@ def test_load_with_another_embedder_names_the_rebuild_command(filled, tmp_path: 
     with pytest.raises(IndexLoadError, match="assistant ingest --rebuild") as caught:
         VectorIndex.load(tmp_path / "index", "all-minilm-l6-v2", "53aa51")
     assert "'hash'" in str(caught.value)
-    with pytest.raises(IndexLoadError, match="assistant ingest --rebuild"):
-        VectorIndex.load(tmp_path / "index", "hash", "hash-64")  # same name, other fingerprint
+    with pytest.raises(IndexLoadError, match="assistant ingest --rebuild") as caught:
+        VectorIndex.load(tmp_path / "index", "hash", "hash-64")  # same name, other fingerprint: a retrained embedder
+    message = str(caught.value)
+    assert "built with other weights of embedder 'hash' (sha256 hash-32…), but the weights in use now are sha256 hash-64…" in message
+    assert "retrained or replaced" in message and "settings use" not in message  # not "built with 'hash' but the settings use 'hash'"
 
 
 @pytest.mark.parametrize("damage", ["truncate_vectors", "modify_vectors", "edit_chunks", "delete_documents"])
