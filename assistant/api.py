@@ -116,6 +116,11 @@ class ChatCompletionIn(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int | None = Field(None, description="Only 1: the assistant gives one reply per request.")
+    session_id: str | None = Field(
+        None,
+        description="Continue this conversation (the `session_id` of an earlier response, or of `POST /api/sessions`): "
+        "follow-ups are understood from it and staff review one conversation. Without it, each request is a new one.",
+    )
 
 
 ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -363,8 +368,8 @@ def create_router(manager: DialogManager) -> APIRouter:
 
     @router.post("/v1/chat/completions", tags=["openai-compatible"], responses=STREAMED_TOO)
     def chat_completions(request: ChatCompletionIn) -> Any:
-        """OpenAI-compatible chat: the last user message goes through the whole assistant (a new
-        conversation per request); earlier messages in the request are not replayed."""
+        """OpenAI-compatible chat: the last user message goes through the whole assistant, in the conversation
+        named by ``session_id`` (an extra field) or else a new one; earlier messages in the request are not replayed."""
         if request.n not in (None, 1):
             detail = f"n: the assistant gives one reply per request; send n=1 or leave n out (got {request.n})."
             raise HTTPException(status_code=422, detail=detail)
@@ -374,7 +379,7 @@ def create_router(manager: DialogManager) -> APIRouter:
         if not users[-1].text:  # not an earlier message instead: that would answer a question already answered
             detail = "The last user message has no text content (of a list of parts, only the text parts are read)."
             raise HTTPException(status_code=422, detail=detail)
-        updates = turn_stream(None, users[-1].text, channel="openai")
+        updates = turn_stream(request.session_id, users[-1].text, channel="openai")
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:
             result = next(u.result for u in updates if u.done)

@@ -258,6 +258,32 @@ def test_a_streamed_completion_shows_a_tidied_answer_once_and_a_declined_one_wit
     assert final == NOT_FOUND
 
 
+def test_openai_requests_with_a_session_id_continue_one_conversation(client: TestClient) -> None:
+    # Every request was a new conversation: a follow-up lost what it followed, and staff saw one conversation
+    # per message. The response's session_id, sent back as an extra field, now continues the conversation.
+    openai = pytest.importorskip("openai")
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
+    first = api.chat.completions.create(
+        model="support-assistant", messages=[{"role": "user", "content": "How do I reset my password?"}]
+    )
+    session_id = first.model_extra["session_id"]
+
+    follow_up = api.chat.completions.create(
+        model="support-assistant",
+        messages=[{"role": "user", "content": "and how long is it valid?"}],
+        extra_body={"session_id": session_id},
+    )
+
+    assert follow_up.model_extra["session_id"] == session_id
+    assert "30 minutes" in follow_up.choices[0].message.content
+    texts = [m["text"] for m in client.get(f"/api/sessions/{session_id}").json()["messages"] if m["role"] == "user"]
+    assert texts == ["How do I reset my password?", "and how long is it valid?"]
+    with pytest.raises(openai.NotFoundError):
+        api.chat.completions.create(
+            model="support-assistant", messages=[{"role": "user", "content": "hello"}], extra_body={"session_id": "nope"}
+        )
+
+
 def test_openai_endpoint_needs_a_user_message(client: TestClient) -> None:
     response = client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "be nice"}]})
     assert response.status_code == 422 and "user message" in response.json()["detail"]
