@@ -33,6 +33,7 @@ from assistant.cli_train_intents import (
     progress_to_stderr,
     train_settings,
 )
+from assistant.wording import counted
 from dialog.nlu.data import OOS_LABEL
 
 DATASET_CHOICES = ("banking77", "clinc150", "banking77-oos", "csv")
@@ -197,7 +198,7 @@ def eval_intents(
     if extra_oos is not None:
         loaded = _with_extra_oos(loaded, extra_oos)
     if dataset == "csv":  # one file: the test set of --model, or the folds' data; never both train and test
-        err.print(f"csv: {len(loaded.test)} examples, {'the test set of --model' if model is not None else 'split into folds'}", highlight=False)
+        err.print(f"csv: {counted(len(loaded.test), 'example')}, {'the test set of --model' if model is not None else 'split into folds'}", highlight=False)
     else:
         err.print(f"{dataset}: {len(loaded.train)} train, {len(loaded.valid or [])} validation, {len(loaded.test)} test examples", highlight=False)
     result: dict[str, Any] = {"dataset": dataset, "data": str(data), "train_per_intent": train_per_intent or None}

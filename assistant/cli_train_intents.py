@@ -19,6 +19,7 @@ from rich.table import Table
 
 from assistant.cli_common import err, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app
+from assistant.wording import counted
 
 # Training options shared with `assistant eval intents` (which trains when given no --model).
 Epochs = Annotated[float, typer.Option(min=0.01, help="Passes over the training data (early stopping may end sooner).")]
@@ -119,7 +120,7 @@ def train_intents_command(
     )
     examples = run_guarded(lambda: read_csv(data))
     labels = sorted({e.label for e in examples})
-    err.print(f"{len(examples)} examples, {len(labels)} intents from {data}; saving to {target}", highlight=False)
+    err.print(f"{counted(len(examples), 'example')}, {counted(len(labels), 'intent')} from {data}; saving to {target}", highlight=False)
     with progress_to_stderr(), stopped_note(target, "intent model"):
         result = run_guarded(lambda: train_intents(examples, target, base=base, settings=settings, on_epoch=print_epoch,
                                                    teachers=teachers or (), data={"files": describe_files([data])}))
@@ -143,7 +144,7 @@ def train_intents_command(
     table.add_row("best epoch / epochs run", f"{'-' if best_epoch is None else f'{best_epoch:g}'} / {manifest['training']['epochs_run']:g}")
     if manifest["training"].get("refit"):
         refit_info = manifest["training"]["refit"]
-        table.add_row("saved model", f"trained again on all {refit_info['examples']} examples for {refit_info['epochs']:g} epochs")
+        table.add_row("saved model", f"trained again on all {counted(refit_info['examples'], 'example')} for {counted(float(refit_info['epochs']), 'epoch')}")
     if manifest["training"].get("teachers"):
         table.add_row("distilled from", ", ".join(manifest["training"]["teachers"]))
     table.add_row("training time", f"{manifest['train_seconds']:.0f} s on {manifest['device']}")

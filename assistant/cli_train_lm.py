@@ -10,6 +10,7 @@ import typer
 
 from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app
+from assistant.wording import counted
 
 
 @train_app.command("lm-data")
@@ -37,7 +38,7 @@ def train_lm_data(
         count = td.write_jsonl(examples, out_file)
     except OSError as error:
         fail(f"cannot write {out_file}: {error.strerror or error}")
-    out.print(f"wrote {count} examples to {out_file}: {json.dumps(td.describe(examples))}")
+    out.print(f"wrote {counted(count, 'example')} to {out_file}: {json.dumps(td.describe(examples))}")
 
 
 @train_app.command("lm")
@@ -96,7 +97,7 @@ def train_lm(
     with stopped_note(out_dir, "fine-tuned generator"):
         result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print, bar=True))
     out.print(
-        f"saved {result.output_dir}: {result.steps} steps, train loss {result.train_loss_first:.3f} -> {result.train_loss_last:.3f}"
+        f"saved {result.output_dir}: {counted(result.steps, 'step')}, train loss {result.train_loss_first:.3f} -> {result.train_loss_last:.3f}"
         + (f", eval loss {result.eval_loss_before:.3f} -> {result.eval_loss_after:.3f}" if result.eval_loss_after is not None else "")
         + f"; select it with ASSISTANT_GENERATOR_PATH={result.output_dir} (or generator_path in assistant.toml)"
     )

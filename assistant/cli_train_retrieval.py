@@ -17,6 +17,7 @@ import typer
 from assistant.app import Assistant, embedder_identity
 from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app
+from assistant.wording import counted
 from assistant.output_folder import OutputFolder
 
 EMBEDDER_MANIFEST = "embedder.json"  # beside a fine-tuned embedder's weights
@@ -140,7 +141,7 @@ def train_reranker(
 
         run_guarded(lambda: folder.write(save))
         out.print(
-            f"Reranker saved to {target}: {result.steps} steps in {result.seconds:.0f} s, "
+            f"Reranker saved to {target}: {counted(result.steps, 'step')} in {result.seconds:.0f} s, "
             f"loss {result.first_loss:.3f} -> {result.last_loss:.3f}. Search uses it while the rerank "
             f"setting is auto (the default: when reranker_path holds a reranker) or on.", highlight=False,
         )
@@ -213,7 +214,7 @@ def train_embedder(
             })
 
         run_guarded(lambda: folder.write(save))
-        out.print(f"Embedder saved to {target}: {result.steps} steps in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}. "
+        out.print(f"Embedder saved to {target}: {counted(result.steps, 'step')} in {result.seconds:.0f} s, loss {result.first_loss:.3f} -> {result.last_loss:.3f}. "
                   f"Select it with ASSISTANT_EMBEDDER={target} (or embedder in assistant.toml), then rebuild the index with it: "
                   "assistant ingest --rebuild PATH...", highlight=False, soft_wrap=True)
         for name in reports:

@@ -29,6 +29,7 @@ from assistant.lm.local import check_model_dir
 from assistant.lm.prompts import build_messages
 from assistant.lm.training_data import Example
 from assistant.output_folder import OutputFolder
+from assistant.wording import counted
 
 MANIFEST_FILE = "assistant_manifest.json"  # prepared models have one too, without "kind": "generator"
 
@@ -168,6 +169,18 @@ def generator_output(output_dir: Path | str) -> OutputFolder:
     return OutputFolder(Path(output_dir), MANIFEST_FILE, "fine-tuned generator", kind="generator")
 
 
+def check_not_the_base(base_dir: Path, output_dir: Path) -> None:
+    """Refuse an output folder that is the base model's folder or holds it: the base would be replaced by
+    its own fine-tuned copy, lost for a retrain, and the manifest would name the new folder as its own base."""
+    base, output = base_dir.resolve(), output_dir.resolve()
+    if output == base or output in base.parents:
+        where = "is also the base model's folder" if output == base else f"holds the base model's folder {base_dir}"
+        raise ValueError(
+            f"--out {output_dir} {where} (--base-dir, or the configured generator): saving there would replace the base "
+            f"with its own fine-tuned copy; give a new folder, e.g. --out {output_dir}-2"
+        )
+
+
 def finetune(
     base_dir: Path,
     train: Sequence[Example],
@@ -188,6 +201,7 @@ def finetune(
     base_dir, output_dir = Path(base_dir), Path(output_dir)
     target = generator_output(output_dir)
     target.check()  # before any training time is spent
+    check_not_the_base(base_dir, output_dir)
     check_model_dir(base_dir)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -228,8 +242,8 @@ def finetune(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(total_steps - warmup, 1)))
     )
     progress(
-        f"fine-tuning {'fully' if config.full else 'with LoRA'} on {config.device}: {len(rows)} examples "
-        f"({skipped} too long skipped), {total_steps} steps of {config.batch_size}, "
+        f"fine-tuning {'fully' if config.full else 'with LoRA'} on {config.device}: {counted(len(rows), 'example')} "
+        f"({skipped} too long skipped), {counted(total_steps, 'step')} of {config.batch_size}, "
         f"{sum(p.numel() for p in trainable):,} trainable parameters"
     )
     eval_before = evaluate_loss(model, eval_rows, pad_id, config.device, config.batch_size) if eval_rows else None
@@ -271,7 +285,7 @@ def finetune(
                 if step >= total_steps or (deadline and time.perf_counter() > deadline):
                     break
             if deadline and time.perf_counter() > deadline:
-                progress(f"time limit reached after {step} steps")
+                progress(f"time limit reached after {counted(step, 'step')}")
                 break
             if step == steps_before_pass:  # every update of a whole pass overflowed: more passes would never end
                 raise ValueError(
@@ -321,5 +335,5 @@ def finetune(
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
 
     target.write(save)
-    progress(f"saved {output_dir} ({step} steps, {result.seconds:.0f} s)")
+    progress(f"saved {output_dir} ({counted(step, 'step')}, {result.seconds:.0f} s)")
     return result

@@ -358,3 +358,36 @@ def test_lora_fine_tuning_prints_no_dependency_deprecation_warning(tiny_model_di
         warnings.simplefilter("error", FutureWarning)
         finetune(tiny_model_dir, examples, tmp_path / "tuned", TrainConfig(max_steps=1, batch_size=2, lora_r=4), progress=lambda _: None)
     assert (tmp_path / "tuned" / "assistant_manifest.json").is_file()
+
+
+
+@pytest.mark.slow
+def test_train_lm_counts_one_step_and_refuses_to_write_over_its_own_base(tiny_model_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """`train lm --max-steps 1` said "1 steps" three times (plan, saved line, summary). And `train lm --out X
+    --base-dir X`, X an earlier `train lm` folder, replaced the base with its fine-tuned copy, whose manifest
+    then named itself as its base model: now refused before any training, the base left as it was."""
+    from typer.testing import CliRunner
+
+    from assistant import cli
+    from assistant.cli import app
+
+    for console in (cli.out, cli.err):  # wide, so that rich does not fold a long path in the middle
+        monkeypatch.setattr(console, "_width", 300)
+    example = Example("What colour is the sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)
+    data, tuned = tmp_path / "train.jsonl", tmp_path / "tuned"
+    write_jsonl([example] * 4, data)
+    train = ["train", "lm", "--data", str(data), "--max-steps", "1", "--batch-size", "2", "--lora-r", "4"]
+    result = CliRunner().invoke(app, [*train, "--out", str(tuned), "--base-dir", str(tiny_model_dir)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "1 step of 2" in said and "(1 step," in said and ": 1 step, train loss" in said
+    assert "1 steps" not in said
+
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in tuned.iterdir())
+    for out in (tuned, tmp_path / "." / "tuned"):  # the same folder, spelt two ways
+        again = CliRunner().invoke(app, [*train, "--out", str(out), "--base-dir", str(tuned)])
+        assert again.exit_code == 1
+        said = " ".join(again.output.split())
+        assert f"--out {out} is also the base model's folder" in said and "replace the base with its own fine-tuned copy" in said
+        assert "Traceback" not in said
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in tuned.iterdir()) == before
