@@ -66,6 +66,9 @@ KEEP_THIS_TABS_SESSION = """(saved) => {
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
 SESSION_STORAGE_SECRET = "support-assistant-session-v1"
 THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
+# Put before a staff reply: CSS hides its thumbs, which the server refuses anyway (a customer rated the person through
+# the assistant's feedback). Gradio draws thumbs on every message of the assistant's side, with no per-message setting.
+UNRATED = '<span class="unrated"></span>'
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
 # the comment box once it shows (a frame or a few after the rating's result)
 FOCUS_COMMENT_BOX = """() => { let frames = 0; const focus = () => {
@@ -150,6 +153,8 @@ footer { display: none !important; }
    background is the banner's, said for the colour check (tests/ui/test_colours.py) */
 .handoff-banner strong { color: #4a3600; background: #fff4d6; }
 #chat-actions button { flex: 1 1 auto; }
+/* no thumbs on a message the customer cannot rate (UNRATED): the copy button, first, stays */
+#chat .message-row:has(.unrated) + .message-buttons .icon-button-wrapper > :not(:first-child) { display: none !important; }
 #clarify-options button { flex: 0 1 auto; }
 /* the chat's own clear (bin) button covers the first message; "New conversation" does the same job */
 #chat button[aria-label="Clear"] { display: none !important; }
@@ -229,9 +234,10 @@ def plain_text(text: str) -> str:
 
 
 def staff_message(author: str, text: str, replies: Replies = DEFAULT_REPLIES) -> str:
-    """A staff reply as the chat shows it: who wrote it (the replies' ``staff_signature``), then what they wrote."""
+    """A staff reply as the chat shows it: who wrote it (the replies' ``staff_signature``), then what they wrote;
+    without thumbs (``UNRATED``)."""
     name = f"**{plain_text(author or replies.staff_unnamed)}**"
-    return f"{replies.say('staff_signature', author=name)}\n\n{plain_text(text)}"
+    return f"{UNRATED}{replies.say('staff_signature', author=name)}\n\n{plain_text(text)}"
 
 
 def banner(title: str, detail: str) -> str:

@@ -16,6 +16,7 @@ from dialog.actions import HANDED_BACK, RELAYED
 from ui.chat import (
     HANDOFF_REQUEST,
     MAX_OPTIONS,
+    UNRATED,
     ChatPage,
     article_link,
     format_sources,
@@ -667,7 +668,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
     assert history[-2] == {"role": "user", "content": "Ich möchte bitte mit einem Menschen sprechen."} and page.handed_off(session_id)
     german.manager.reply_as_staff(session_id, "Hallo, hier ist Ana.", author="ana")
     history, banner, button, _ = page.poll(history, session_id)
-    assert history[-1]["content"].startswith("**ana** · Support-Team")
+    assert history[-1]["content"].removeprefix(UNRATED).startswith("**ana** · Support-Team")
     assert "Sie schreiben mit ana." in banner["value"] and button["value"] == "Zurück zum Assistenten"
 
     *_, (history, _) = page.person_button("Zurück zum Assistenten", history, session_id)
