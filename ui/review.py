@@ -33,6 +33,7 @@ from dialog.store import ConversationChanged, ConversationStore, UnknownSession
 from ui.errors import refusal
 from ui.kb_admin import KnowledgeBaseAdmin
 from ui.review_filters import YES_NO, build_filter, parse_range
+from ui.review_style import ADDRESS_OPENED
 from ui.review_tables import INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, inbox_table, session_table
 from ui.review_transcript import render_transcript
 
@@ -401,6 +402,7 @@ class ReviewPage:
                     for trigger in (open_button.click, session_box.submit):
                         trigger(self.open_transcript, [session_box], [transcript, turn_no, opened, *label_form])
                     turn_no.input(self.turn_labels, [opened, turn_no], label_form)
+                    opened.change(None, [opened], None, js=ADDRESS_OPENED)
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
                     for button, handler, inputs in (
                         (as_test, self.to_conversation_test, [opened]),
@@ -476,6 +478,7 @@ class ReviewPage:
             for trigger in (send.click, reply.submit):
                 trigger(self.send_reply, [opened, reply, shown_as], [reply, *refreshed])
             give_back.click(self.hand_back, [opened], refreshed)
+            opened.change(None, [opened], None, js=ADDRESS_OPENED)
             page.load(self.show_inbox, None, [table, status])
         return transcript, opened
 

@@ -14,6 +14,9 @@ the small script Gradio runs on load.
   outputs (over the reply box too) and nothing more. A note (``role="alert"``) now says so, with a link that
   logs in again in a new tab, after which the page works again with what was typed in it; the note goes
   with the next action that runs.
+- Script: after a server restart Gradio's page drops every click until the server answers again, then reloads
+  itself. The conversation open is kept in the page's address (``ADDRESS_OPENED``; the reload opens it again)
+  and a reply typed in the Inbox in the tab's ``sessionStorage``, put back in its box after the reload.
 - The login page is Gradio's own and runs no script of Gradio's ``js``/``head``: see ``ui/login_page.py``.
 """
 
@@ -51,6 +54,8 @@ LOGIN_ENDED = (
     '<a href="./" target="_blank" rel="noopener">Log in again</a> in a new tab, then do it again here: '
     "what you typed on this page is still here."
 )
+
+INBOX_DRAFT_KEY = "support-assistant-inbox-draft"  # sessionStorage: [conversation id, reply typed], over a reload
 
 # status lines announced when they change (elem_ids of gr.Markdown components)
 STATUS_IDS = ("review-status", "inbox-status", "kb-summary", "kb-outcome")
@@ -92,5 +97,39 @@ REVIEW_JS = """
     }
     return response;
   };
+
+  // Gradio reloads the page by itself once a server that went away (a restart) answers again, and drops every
+  // click until then: the reply typed in the Inbox is kept from the page's leaving to its next load, for the
+  // conversation in the address (ADDRESS_OPENED keeps it there, and the reload opens it again)
+  const draftKey = %s, reply = () => document.querySelector("#inbox-reply textarea");
+  const addressed = () => new URLSearchParams(window.location.search).get("conversation") || "";
+  let pending = null;  // the draft read at this load, until it is back in its box
+  try { pending = JSON.parse(sessionStorage.getItem(draftKey) || "null"); sessionStorage.removeItem(draftKey); } catch (error) {}
+  if (!Array.isArray(pending) || pending[0] !== addressed()) pending = null;
+  window.addEventListener("pagehide", () => {
+    try {
+      const typed = reply() ? reply().value : "";
+      const kept = typed.trim() && addressed() ? [addressed(), typed] : pending;  // left before the box was built: kept
+      if (kept) sessionStorage.setItem(draftKey, JSON.stringify(kept)); else sessionStorage.removeItem(draftKey);
+    } catch (error) {}  // storage refused: nothing kept
+  });
+  let tries = 0;
+  const restore = () => {  // once the page has built the box
+    const box = reply();
+    if (!pending) return;
+    if (box) {
+      if (!box.value) { box.value = pending[1]; box.dispatchEvent(new Event("input", { bubbles: true })); }
+      pending = null;
+    } else if (++tries < 600) setTimeout(restore, 50);
+  };
+  restore();
 }
-""" % (json.dumps(list(STATUS_IDS)), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED))
+""" % (json.dumps(list(STATUS_IDS)), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED), json.dumps(INBOX_DRAFT_KEY))
+
+# The conversation just opened (a hidden box's value) as the page's address, ``/review/?conversation=ID``: a reload
+# (Gradio's own, after a server restart) opens it again (ReviewPage.open_linked), in the Inbox while a person has it.
+ADDRESS_OPENED = """(opened) => {
+  const url = new URL(window.location.href);
+  if (opened) url.searchParams.set("conversation", opened); else url.searchParams.delete("conversation");
+  window.history.replaceState(window.history.state, "", url);
+}"""

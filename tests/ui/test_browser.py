@@ -79,11 +79,14 @@ def fake_assistant(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @contextmanager
 def serving(assistant, port: int | None = None) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The assistant's whole web app (chat, API, review pages) served on ``port`` (default: a free one), for the block."""
+    """The assistant's whole web app (chat, API, review pages) served on ``port`` (default: a free one), for the block.
+    It stops as ``assistant serve`` does, its streams still open cut after a grace (a second here): without one, an
+    open page's streams (Gradio's heartbeat) kept it running for good, answering the page beside its successor."""
     import uvicorn
 
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(assistant.web_app(), host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(assistant.web_app(), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 30
@@ -947,15 +950,18 @@ def test_a_chat_page_moved_to_another_server_carries_on_its_conversation(fake_as
 
 
 def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_the_customer(fake_assistant) -> None:  # type: ignore[no-untyped-def]
-    """The server behind an open Inbox page is restarted (as when a load balancer moves the page to another
-    server) after a conversation was opened. Before, "Send to the customer" then answered "Open a conversation
-    from the inbox first.", since the opened conversation was kept in the first server's memory."""
+    """The server behind an open Inbox page restarts (or a load balancer moves the page to another) while a reply
+    is being typed. Gradio's page, once a request broke on the restart (the Inbox's 10-second refresh, say), drops
+    every click and reloads itself when the server answers again: that reload kept neither the open conversation
+    nor the typed reply, and a Send clicked before it went nowhere, pending. Both are kept now (the conversation in
+    the address, the reply in the tab's storage), and Send delivers. Before the page kept the opened conversation,
+    "Send to the customer" answered "Open a conversation from the inbox first." after a restart."""
     from playwright.sync_api import expect, sync_playwright
 
     session_id = fake_assistant.manager.start_session(channel="api")
     fake_assistant.manager.handle(session_id, "My reset link never arrived", channel="api")
     fake_assistant.manager.request_handoff(session_id, "the customer asked for a human")
-    port = free_port()
+    port, typed = free_port(), "Hi, I'm Ana. I've sent you a new link."
     with sync_playwright() as playwright:
         browser = launch(playwright)
         staff = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -964,11 +970,15 @@ def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_th
             staff.get_by_role("tab", name="Inbox").click()
             staff.locator("#inbox-list").get_by_test_id("cell-0-2").click()
             expect(staff.locator("#inbox-transcript")).to_contain_text("My reset link never arrived", timeout=20_000)
+            staff.locator("#inbox-reply textarea").fill(typed)
         with serving(fake_assistant, port):  # a new server process on the same address, the login in the database
-            staff.locator("#inbox-reply textarea").fill("Hi, I'm Ana. I've sent you a new link.")
-            staff.locator("#inbox-send").click()
+            staff.reload(wait_until="domcontentloaded")  # as Gradio does once the server answers again
 
+            expect(staff.locator("#inbox-transcript")).to_contain_text("My reset link never arrived", timeout=30_000)
+            expect(staff.locator("#inbox-reply textarea")).to_have_value(typed, timeout=10_000)
+            staff.locator("#inbox-send").click()
             expect(staff.locator("#inbox-transcript")).to_contain_text("ana · staff", timeout=20_000)
+            expect(staff.locator("#inbox-reply textarea")).to_have_value("")
         assert fake_assistant.manager.tracker(session_id).agent == STAFF_USER
         browser.close()
 
