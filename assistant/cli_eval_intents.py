@@ -210,7 +210,7 @@ def eval_intents(
             progress = not as_json
             result["cross_validation"] = run_guarded(lambda: cross_validate(
                 loaded.train, folds, base, settings, progress=progress,
-                on_fold=lambda i, f: err.print(f"fold {i}: accuracy {f['accuracy']:.4f}, macro-F1 {f['macro_f1']:.4f}", highlight=False),
+                on_fold=lambda i, f: err.print(f"fold {i}/{folds}: accuracy {f['accuracy']:.4f}, macro-F1 {f['macro_f1']:.4f}", highlight=False),
             ))
         if dataset != "csv" or model is not None:
             folder = model

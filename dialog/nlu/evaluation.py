@@ -80,7 +80,8 @@ def cross_validate(
     with tempfile.TemporaryDirectory(prefix="intent-cv-") as work:
         for i, held_out in enumerate(parts):
             train = [e for j, part in enumerate(parts) if j != i for e in part]
-            result = train_intents(train, Path(work) / f"fold{i}", base=base, settings=replace(settings, seed=settings.seed + i), progress=progress)
+            result = train_intents(train, Path(work) / f"fold{i}", base=base, settings=replace(settings, seed=settings.seed + i),
+                                   progress=progress, bar_label=f"fold {i + 1}/{folds}", keep_bar=False)  # on_fold's line stays instead
             metrics = evaluate_classifier(IntentClassifier(result.folder, device=settings.device), held_out)
             fold = {"fold": i + 1, "n": metrics["n"], "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"],
                     "train_seconds": result.manifest["train_seconds"]}

@@ -82,6 +82,13 @@ def read_texts(paths: Sequence[Path | str], min_words: int = 3) -> list[str]:
     return unique
 
 
+def _loss_line(logs: dict[str, Any]) -> str | None:
+    """One readable line for the Trainer's periodic loss log (not its end-of-training summary)."""
+    if "loss" not in logs:
+        return None
+    return f"epoch {float(logs.get('epoch', 0)):.2f}: training loss {float(logs['loss']):.4f}"
+
+
 def encoder_output(out_dir: Path | str) -> OutputFolder:
     """Where an adapted encoder is saved: a new or empty folder, or an earlier `train mlm` folder."""
     return OutputFolder(Path(out_dir), ENCODER_MANIFEST_FILE, "adapted encoder")
@@ -96,8 +103,7 @@ def train_mlm(
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
     from dialog.nlu.modeling import _quiet_load_report
-    from dialog.nlu.training import run_trainer
-    from dialog.nlu.training import resolve_device
+    from dialog.nlu.training import bar_without_log_lines, resolve_device, run_trainer
 
     target = encoder_output(out_dir)
     target.check()  # before any training time is spent
@@ -136,7 +142,7 @@ def train_mlm(
             eval_strategy="no",
             save_strategy="no",
             logging_strategy="epoch" if settings.max_steps <= 0 else "steps",
-            logging_steps=1,
+            logging_steps=max(settings.max_steps, 1),  # with max_steps: one loss line, at the end
             train_sampling_strategy="group_by_length",
             report_to="none",
             disable_tqdm=not progress,
@@ -144,6 +150,7 @@ def train_mlm(
             seed=settings.seed,
         )
         trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=eval_rows, data_collator=collator, processing_class=tokenizer)
+        bar_without_log_lines(trainer, "masked-LM training", log_line=_loss_line)
         before = trainer.evaluate()["eval_loss"]
         output = run_trainer(trainer)
         after = trainer.evaluate()["eval_loss"]

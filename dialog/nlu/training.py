@@ -130,19 +130,34 @@ def _new_model(base_dir: Path, labels: list[str], settings: TrainSettings, rows:
     return model
 
 
-def _bar_without_log_lines(trainer: Any) -> None:
-    """Keep the Trainer's progress bar but not the raw log dictionaries it writes under it
-    ("{'loss': '0.5451', 'grad_norm': ...}"): ``on_epoch`` gives each epoch one readable line instead.
-    Without a bar (``progress=False``: cross-validation folds, tests) the Trainer prints those dictionaries
-    itself (its PrinterCallback); they go too."""
+def bar_without_log_lines(
+    trainer: Any, label: str = "training", keep: bool = True, log_line: Callable[[dict[str, Any]], str | None] | None = None,
+) -> None:
+    """Give the Trainer one labelled bar over its steps and none of its raw log dictionaries
+    ("{'loss': '0.5451', 'grad_norm': ...}"): ``log_line`` may turn a log entry into one readable line
+    instead (written above the bar). The validation pass after each epoch draws no second bar nested
+    under it (its cursor moves garbled the lines printed between). ``keep=False`` clears the bar when
+    training ends, for runs that print their own line afterwards (cross-validation folds). Without a bar
+    (``progress=False``: ``--json``, tests) the Trainer's own printing of those dictionaries goes too."""
+    from tqdm.auto import tqdm
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    class BarOnly(ProgressCallback):
-        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+    class LabelledBar(ProgressCallback):
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if state.is_world_process_zero:
+                self.training_bar = tqdm(total=state.max_steps, desc=label, unit="step", leave=keep, dynamic_ncols=True)
+            self.current_step = 0
+
+        def on_prediction_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             return None
 
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            line = log_line(logs) if log_line and logs else None
+            if line and self.training_bar is not None:
+                self.training_bar.write(line)
+
     if trainer.pop_callback(ProgressCallback) is not None:
-        trainer.add_callback(BarOnly())
+        trainer.add_callback(LabelledBar())
     trainer.pop_callback(PrinterCallback)
 
 
@@ -164,7 +179,7 @@ def run_trainer(trainer: Any) -> Any:
 
 def _refit(
     base_dir: Path, labels: list[str], settings: TrainSettings, rows: list[dict[str, Any]], tokenizer: Any, collator: Any,
-    device: str, stop_epoch: float, output_dir: Path, progress: bool,
+    device: str, stop_epoch: float, output_dir: Path, progress: bool, keep_bar: bool = True,
 ) -> tuple[Any, int]:
     """A new model trained on ``rows`` (training and validation examples) with the same schedule,
     stopped after ``stop_epoch`` epochs; returns it and its number of optimizer steps."""
@@ -178,7 +193,7 @@ def _refit(
     model = _new_model(base_dir, labels, settings, rows, collator, device)
     args = _training_arguments(settings, output_dir, device, progress, evaluate=False)
     trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=collator, processing_class=tokenizer, callbacks=[StopAfterEpoch()])
-    _bar_without_log_lines(trainer)
+    bar_without_log_lines(trainer, "training again on all examples", keep=keep_bar)
     output = run_trainer(trainer)
     return trainer.model, int(output.global_step)
 
@@ -236,6 +251,8 @@ def train_intents(
     settings: TrainSettings | None = None,
     valid: Sequence[Example] | None = None,
     progress: bool = True,
+    bar_label: str = "training",
+    keep_bar: bool = True,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     callbacks: Sequence[Any] = (),
     teachers: Sequence[Path | str] = (),
@@ -244,7 +261,8 @@ def train_intents(
     """Fine-tune a classifier on ``examples`` and save it with its manifest in ``out_dir``.
 
     ``valid`` is the validation split (early stopping, threshold); without it ``settings.val_fraction``
-    of each label is held out of ``examples``. With ``settings.refit``, a second model is then trained
+    of each label is held out of ``examples``. ``progress`` shows a bar over the steps, named ``bar_label``
+    and cleared at the end unless ``keep_bar``. With ``settings.refit``, a second model is then trained
     on training and validation examples together for the best epoch's number of epochs and saved
     instead; the threshold and validation metrics are the first model's. ``on_epoch`` receives each
     epoch's validation metrics; ``callbacks`` are extra transformers ``TrainerCallback`` objects.
@@ -317,7 +335,7 @@ def train_intents(
             compute_metrics=compute_metrics,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=settings.patience), EpochReport(), *callbacks],
         )
-        _bar_without_log_lines(trainer)
+        bar_without_log_lines(trainer, bar_label, keep=keep_bar)
         train_output = run_trainer(trainer)
         log_history = list(trainer.state.log_history)
         best_epoch = _best_epoch(log_history)
@@ -329,7 +347,7 @@ def train_intents(
             refit_started = time.perf_counter()
             stop_epoch = best_epoch or settings.epochs
             model, refit_steps = _refit(base_dir, labels, settings, train_rows + valid_rows, tokenizer, collator, device,
-                                        stop_epoch, Path(work) / "refit", progress)
+                                        stop_epoch, Path(work) / "refit", progress, keep_bar)
             refit = {"examples": len(train_rows) + len(valid_rows), "epochs": stop_epoch, "steps": refit_steps,
                      "seconds": round(time.perf_counter() - refit_started, 1)}
             train_seconds = time.perf_counter() - started

@@ -306,3 +306,32 @@ def test_a_file_of_new_messages_may_hold_one_message_of_an_intent(runner: CliRun
 
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.stdout.strip().splitlines()[-1])["test"]["n"] == 3
+
+
+def test_train_mlm_shows_a_labelled_bar_and_loss_lines_not_raw_log_dictionaries(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """`train mlm` wrote the Trainer's raw logs ("{'loss': '9.878', 'grad_norm': '65.23', ...}" and the
+    train_runtime summary) and an unlabelled evaluation bar before and after training."""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    lines = [f"Parcel number {i} leaves the warehouse within two working days." for i in range(24)]
+    (kb / "shipping.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke(runner, "train", "mlm", str(kb), "--out", str(tmp_path / "adapted"), "--base", str(tiny_base),
+                    "--epochs", "2", "--batch-size", "8", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert "{'loss'" not in result.stderr and "train_runtime" not in result.stderr and "grad_norm" not in result.stderr
+    assert "epoch 1.00: training loss" in result.stderr and "epoch 2.00: training loss" in result.stderr
+    bars = [part for part in result.stderr.replace("\n", "\r").split("\r") if "|" in part and "/" in part]
+    assert bars and all(part.startswith("masked-LM training:") for part in bars)  # the one bar, labelled
+    assert "Adapted encoder saved in" in flat(result.stdout)
+
+
+def test_folds_show_one_labelled_bar_per_fold_and_no_nested_bars(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """`eval intents --folds K` drew each fold's training bar with the validation bar nested under it
+    (cursor-up escapes, "[A"), which garbled the fold lines; neither bar said which fold it was."""
+    result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--folds", "2",
+                    "--base", str(tiny_base), "--epochs", "2", "--batch-size", "8", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert "\x1b[A" not in result.stderr
+    bars = [part for part in result.stderr.replace("\n", "\r").split("\r") if "|" in part and "/" in part]
+    assert {part.split(":")[0] for part in bars} == {"fold 1/2", "fold 2/2"}
+    assert "fold 1/2: accuracy" in result.stderr and "fold 2/2: accuracy" in result.stderr
