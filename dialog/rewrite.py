@@ -62,6 +62,15 @@ _OPENING = re.compile(
 )
 
 
+# A follow-up that asks a question of its own after its connective (without "it", "that", ...), rather than a
+# variation of the last one.
+_OWN_QUESTION = re.compile(
+    r"(?:how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|should|wie|was|wann|wo|warum|"
+    r"welche[rsmn]?|kann|muss|darf|ist|sind|gibt)\b\s+\S+",
+    re.IGNORECASE,
+)
+
+
 def content_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
 
@@ -110,6 +119,9 @@ def rewrite(text: str, previous_query: str) -> str:
         if re.search(r"\b(?:takes?|costs?)$", question, re.IGNORECASE):  # "how long does that take" -> "... take to <topic>"
             return _REFERENCE.sub("it", question, count=1) + f" to {topic}?"
         return _REFERENCE.sub(topic, question, count=1) + "?"
-    if names_a_topic(stripped):
+    own_question = _OWN_QUESTION.match(stripped) and not _REFERENCE.search(stripped)
+    if names_a_topic(stripped) and not own_question:  # "what about express?", "is it automated?": the last question, varied
         return f"{previous_query.strip().rstrip('?.! ')}: {stripped}"
+    # a question of its own ("and how long until I get my money back?"), or one without a topic: it leads, and the
+    # last topic follows as context; led by the last question, its kind ("how do I") chose the answer's sentences
     return f"{stripped.rstrip('?.! ')} ({topic})?"

@@ -87,6 +87,9 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
         # a rewritten follow-up is the next one's previous query: "it" is a word, not "i" and "t ..."
         ("how much does it cost?", "how long does it take to ship to the UK?", "how much does it cost to ship to the UK?"),
         ("and is it free?", "how long does it take to return an item?", "is return an item free?"),
+        # a question of its own leads: led by "how do I return something", the answer was the return steps' 30 days
+        ("and how long until I get my money back?", "how do I return something?", "how long until I get my money back (return something)?"),
+        ("also, can I pay by PayPal?", "How much does express shipping cost?", "can I pay by PayPal (express shipping cost)?"),
     ],
 )
 def test_rewrite(text: str, previous: str, rewritten: str) -> None:
