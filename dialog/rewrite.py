@@ -1,7 +1,8 @@
 """Follow-up rewriting: "and how long does that take?" after "how do I return an item?" becomes a
 standalone query ("how long does it take to return an item?") before retrieval. Pure functions.
 
-A message is a follow-up when it opens with a connective ("and", "what about", "also", ...), or when it
+A message is a follow-up when it opens with a connective ("and", "what about", "also", ...) or with a reference
+as its subject ("it says delivered though"), when it is short and says "them" or "they", or when it
 names no topic of its own (every content word is generic: take, long, cost, ...), whether it refers back (it,
 that, this, they, ...), is very short, or neither ("how long do I have?"). The rewrite puts the previous
 query's topic in place of the reference.
@@ -42,7 +43,8 @@ GENERIC = frozenset(
     """take takes took taking cost costs costing price prices fee fees charge charged free time times day days week weeks
     hour hours minute minutes work works working get gets got getting need needs needed happen happens happened
     possible available allowed way ways mean means go goes going come comes make makes made help
-    want like know tell say said usually normally typically exactly really""".split()
+    want like know tell say says said usually normally typically exactly really now use uses used using once twice
+    two three both together though""".split()
     + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tage tagen
     woche wochen stunde stunden minute minuten geht gehen funktioniert funktionieren möglich erlaubt bekomme bekommt
     bekommen brauche braucht brauchen mache macht machen passiert normalerweise genau""".split()
@@ -71,6 +73,11 @@ _OWN_QUESTION = re.compile(
 )
 
 
+# "it says delivered though", "that didn't work": a message whose subject is the last answer's topic.
+_OPENS_WITH_REFERENCE = re.compile(r"^\s*(?:it|that|this|they|those|these)(?:'s|\s+(?!is\s+possible\b))\s*\S", re.IGNORECASE)
+_PLURAL_REFERENCE = re.compile(r"\b(?:them|they|those|these)\b", re.IGNORECASE)
+
+
 def content_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
 
@@ -85,7 +92,9 @@ def is_follow_up(text: str) -> bool:
     words = _WORD.findall(text)
     if not words:
         return False
-    if _CONNECTIVE.match(text):
+    if _CONNECTIVE.match(text) or _OPENS_WITH_REFERENCE.match(text):
+        return True
+    if len(words) <= 6 and _PLURAL_REFERENCE.search(text):  # "is klarna one of them?" after the payment methods
         return True
     # a message that names no topic of its own is about the last one, with a reference ("how much is it?"), short
     # ("how long?") or neither ("how long do I have?", "what do I need to do?")

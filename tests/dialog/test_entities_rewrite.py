@@ -70,6 +70,12 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
         ("how long do I have?", True),
         ("what do I need to do?", True),
         ("How long do I have to return an item?", False),
+        # searched alone: "it says delivered though" found the status list, "two at once" the promo-code rule
+        ("it says delivered though", True),
+        ("can I use two at once?", True),
+        ("what should I do now?", True),
+        ("is klarna one of them?", True),
+        ("It is possible to pay later?", False),
     ],
 )
 def test_is_follow_up(text: str, follow_up: bool) -> None:
