@@ -26,6 +26,24 @@ def decode_utf8(raw: bytes) -> str:
         raise NotUtf8(f"not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line})") from None
 
 
+class FolderNotFile(ValueError):
+    """A folder was given where a file is read; the message names the files in it that could be meant."""
+
+
+def check_is_file(path: Path, what: str, suffix: str) -> None:
+    """FolderNotFile for a folder (naming the ``suffix`` files directly in it), FileNotFoundError when
+    nothing is there: an existing folder is never reported as "not found"."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() == suffix and p.is_file())
+        if not found:
+            raise FolderNotFile(f"{what} {path} is a folder; give the file itself (it holds no {suffix} file)")
+        more = f" (it also holds {', '.join(p.name for p in found[1:4])}{', …' if len(found) > 4 else ''})" if len(found) > 1 else ""
+        raise FolderNotFile(f"{what} {path} is a folder; give the file itself, e.g. {found[0]}{more}")
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} {path} not found")
+
+
 class CsvProblem(ValueError):
     """The CSV text cannot be split into rows; the message names the line."""
 

@@ -79,6 +79,8 @@ def public_examples(
 def load_pair_file(path: Path, negatives: int, question_column: str = "question", passage_column: str = "passage") -> list[Example]:
     """Examples from a CSV of question/passage rows; negatives are the BM25 best other passages."""
     path = Path(path)
+    if path.is_dir():  # there, not missing
+        raise ValueError(f"pairs file {path} is a folder; give the CSV file itself (columns {question_column},{passage_column})")
     if not path.is_file():
         raise FileNotFoundError(f"pairs file {path} not found")
     raw = path.read_bytes()

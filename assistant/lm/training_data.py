@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.lm.prompts import DONT_KNOW, PromptPassage
-from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8
+from dialog.text_files import CsvProblem, NotUtf8, check_is_file, csv_rows, decode_utf8
 
 DECLINE = f"{DONT_KNOW}."
 SPLIT_SEED = 13
@@ -217,8 +217,7 @@ def squad_examples(questions: Sequence[SquadQuestion], distractors: int = 1, see
 def read_faq(path: Path) -> list[tuple[str, str]]:
     """The (question, answer) rows of an FAQ CSV; ValueError naming the file (and line) when it is not UTF-8,
     is malformed, lacks the question and answer columns, or holds no row with both."""
-    if not path.is_file():
-        raise FileNotFoundError(f"FAQ file {path} not found")
+    check_is_file(path, "FAQ file", ".csv")
     try:
         rows = csv_rows(decode_utf8(path.read_bytes()))
         header = [cell.strip().lower() for cell in next(rows, (1, 1, []))[2]]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
-from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8, line_list
+from dialog.text_files import CsvProblem, FolderNotFile, NotUtf8, check_is_file, csv_rows, decode_utf8, line_list
 
 log = logging.getLogger(__name__)
 
@@ -52,23 +52,14 @@ def _read_utf8(path: Path, what: str, advice: str, suffix: str) -> str:
     """The text of ``path`` (a byte-order mark dropped); a missing file or one that is not UTF-8 raises an
     error naming the file and, for bad bytes, the line. A folder is refused with the files in it that
     could be meant, so that an existing folder is never reported as "not found"."""
-    if path.is_dir():
-        raise IntentDataError(f"{what} {path} is a folder; give the file itself{_files_in(path, suffix)}")
-    if not path.is_file():
-        raise FileNotFoundError(f"{what} {path} not found")
+    try:
+        check_is_file(path, what, suffix)
+    except FolderNotFile as error:
+        raise IntentDataError(str(error)) from None
     try:
         return decode_utf8(path.read_bytes())
     except NotUtf8 as error:
         raise IntentDataError(f"{path} is {error}; {advice}") from None
-
-
-def _files_in(folder: Path, suffix: str) -> str:
-    """', e.g. FOLDER/a.csv (it also holds b.csv)' for the ``suffix`` files directly in ``folder``, or a note that it holds none."""
-    found = sorted(p for p in folder.iterdir() if p.suffix.lower() == suffix and p.is_file())
-    if not found:
-        return f" (it holds no {suffix} file)"
-    others = f" (it also holds {', '.join(p.name for p in found[1:4])}{', …' if len(found) > 4 else ''})" if len(found) > 1 else ""
-    return f", e.g. {found[0]}{others}"
 
 
 def read_csv(path: Path | str, min_per_label: int = 2) -> list[Example]:
@@ -188,6 +179,8 @@ def similar_labels(labels: Sequence[str], min_length: int = 5) -> list[tuple[str
 def check_examples(examples: Sequence[Example], source: str = "training data", min_per_label: int = 2) -> None:
     """At least two intents, and every intent with at least ``min_per_label`` examples."""
     counts = Counter(e.label for e in examples)
+    if not counts:
+        raise IntentDataError(f"{source} holds no examples; expected one example per row after the header row text,label")
     if len(counts) < 2:
         raise IntentDataError(f"{source}: at least 2 different labels are needed, found {len(counts)}")
     rare = sorted(label for label, n in counts.items() if n < min_per_label)

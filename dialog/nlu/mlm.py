@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.output_folder import OutputFolder
 from dialog.nlu.manifest import ENCODER_MANIFEST_FILE, FORMAT_VERSION, describe_base, now_utc, packaged_encoder_dir, write_manifest
-from dialog.text_files import CsvProblem, csv_rows
+from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".csv"}
 
@@ -46,22 +46,35 @@ def _clean_markdown(line: str) -> str:
     return re.sub(r"[*_`|>]+", " ", line).strip()
 
 
-def read_texts(paths: Sequence[Path | str], min_words: int = 3) -> list[str]:
-    """Lines of text from Markdown/text files, the `text` (or first) column of CSV files, and folders of them."""
+def _text_files(paths: Sequence[Path | str]) -> list[Path]:
+    """The Markdown, text and CSV files named or inside the folders named; a missing path, a file of another
+    kind (a PDF, a Word file: read as text it would teach the encoder its bytes) or a folder without any
+    raises an error that says so."""
+    kinds = ", ".join(sorted(TEXT_SUFFIXES))
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and p.is_file()))
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and p.is_file())
+            if not found:
+                raise ValueError(f"{path} holds no Markdown, text or CSV files ({kinds})")
+            files.extend(found)
         elif path.is_file():
+            if path.suffix.lower() not in TEXT_SUFFIXES:
+                raise ValueError(f"{path}: train mlm reads Markdown, text and CSV files ({kinds}); convert it to one of them or leave it out")
             files.append(path)
         else:
             raise FileNotFoundError(f"{path} not found")
+    return files
+
+
+def read_texts(paths: Sequence[Path | str], min_words: int = 3) -> list[str]:
+    """Lines of text from Markdown/text files, the `text` (or first) column of CSV files, and folders of them."""
     texts: list[str] = []
-    for file in files:
+    for file in _text_files(paths):
         try:
-            content = file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError(f"{file} is not UTF-8 text; save it as UTF-8") from None
+            content = decode_utf8(file.read_bytes())
+        except NotUtf8 as error:
+            raise ValueError(f"{file} is {error}; save it as UTF-8") from None
         if file.suffix.lower() == ".csv":
             try:
                 rows = [row for _, _, row in csv_rows(content)]

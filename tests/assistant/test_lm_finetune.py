@@ -111,6 +111,13 @@ def test_faq_files_that_give_no_examples_are_refused_with_the_reason(tmp_path: P
         faq_examples(tmp_path / "faq.csv")
 
 
+def test_an_faq_folder_is_named_a_folder_not_missing(tmp_path: Path) -> None:
+    """`train lm-data --faq FOLDER` said "FAQ file FOLDER not found" for a folder that exists."""
+    (tmp_path / "faq.csv").write_text("question,answer\nQ?,A.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"FAQ file .* is a folder; give the file itself, e\.g\. .*faq\.csv"):
+        faq_examples(tmp_path)
+
+
 def test_faq_columns_are_found_in_any_order_and_case(tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text("Answer,Tag,Question\nA one.,x,Q1?\nA two.,y,Q2?\n", encoding="utf-8-sig")
     assert sorted(e.question for e in faq_examples(tmp_path / "faq.csv")) == ["Q1?", "Q2?"]

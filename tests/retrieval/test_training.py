@@ -146,6 +146,8 @@ def test_a_broken_pairs_file_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "open.csv").write_text('question,passage\n"hi,' + "and so on " * 20_000 + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"open.csv: field larger than field limit .*a quote opened and never closed"):
         load_pair_file(tmp_path / "open.csv", negatives=1)
+    with pytest.raises(ValueError, match=r"pairs file .* is a folder; give the CSV file itself"):  # it said "not found"
+        load_pair_file(tmp_path, negatives=1)
 
 
 @pytest.mark.parametrize(

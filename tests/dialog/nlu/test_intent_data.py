@@ -40,6 +40,7 @@ def test_label_column_may_come_first(tmp_path: Path) -> None:
         ("text,label,extra\nhi,greet,x\n", r"unknown column\(s\): extra; expected exactly the columns text,label"),
         ("text,label\nhi,greet\nhello,greet\n", r"at least 2 different labels"),
         ("", r"is empty"),
+        ("text,label\n", r"intents\.csv holds no examples; expected one example per row"),  # "at least 2 different labels are needed, found 0"
         ("text,label\nhi,greet,oops\nhello,greet\nbye,goodbye\nciao,goodbye\n", r"without exactly 2 fields.*line.*2"),
         ("text,label\n,greet\nhello,greet\nbye,goodbye\nciao,goodbye\n", r"empty text, lines 2"),
         # accepted silently before: a spreadsheet saved with semicolons, one text under two labels, 'Greet' beside 'greet'
@@ -179,3 +180,18 @@ def test_demo_intents_file_is_valid() -> None:
     counts = Counter(e.label for e in examples)
     assert {"order_status", "cancel_order", "return_item", "refund", "human", "greet", "thanks", "goodbye", "complaint"} <= set(counts)
     assert min(counts.values()) >= 15
+
+
+def test_masked_lm_text_files_name_what_is_wrong(tmp_path: Path) -> None:
+    """A PDF given by name was read as text; an empty folder and a Latin-1 file got no hint of why."""
+    from dialog.nlu.mlm import read_texts
+
+    (tmp_path / "manual.pdf").write_bytes(b"%PDF-1.4 some words of binary")
+    with pytest.raises(ValueError, match=r"manual\.pdf: train mlm reads Markdown, text and CSV files \(\.csv, \.markdown, \.md, \.txt\)"):
+        read_texts([tmp_path / "manual.pdf"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"empty holds no Markdown, text or CSV files"):
+        read_texts([tmp_path / "empty"])
+    (tmp_path / "notes.txt").write_bytes("first line of words\ncaf\xe9 au lait here\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"notes\.txt is not UTF-8 text \(byte 0xe9 on line 2\)"):
+        read_texts([tmp_path / "notes.txt"])
