@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from assistant.cli_common import err, out, run_guarded, settings_from, stopped_note
-from assistant.cli_train import train_app
+from assistant.cli_train import train_app, transformers_bars_off
 from assistant.wording import counted
 
 # Training options shared with `assistant eval intents` (which trains when given no --model).
@@ -59,16 +59,8 @@ def progress_to_stderr() -> Iterator[None]:
     """The Trainer writes its log lines to stdout; send them to stderr so that --json prints only JSON.
     transformers' own bars (loading weights, writing each epoch's checkpoint) are off meanwhile: the
     training bar and one line per epoch say how far it is."""
-    from transformers.utils import logging as transformers_logging
-
-    was_enabled = transformers_logging.is_progress_bar_enabled()
-    transformers_logging.disable_progress_bar()
-    try:
-        with redirect_stdout(sys.stderr):
-            yield
-    finally:
-        if was_enabled:
-            transformers_logging.enable_progress_bar()
+    with transformers_bars_off(), redirect_stdout(sys.stderr):
+        yield
 
 
 def default_intent_dir(ctx: typer.Context) -> Path:
@@ -138,7 +130,7 @@ def train_intents_command(
     table.add_row("base encoder", f"{manifest['base']['name']} (sha256 {manifest['base']['sha256'][:12]}…)")
     table.add_row("validation accuracy", f"{validation['accuracy']:.4f}")
     table.add_row("validation macro-F1", f"{validation['macro_f1']:.4f}")
-    few_oos = f", {validation['oos_examples']} out-of-scope validation examples" if manifest["oos"].get("note") else ""
+    few_oos = f", {counted(validation['oos_examples'], 'out-of-scope validation example')}" if manifest["oos"].get("note") else ""
     table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']}{few_oos})")
     best_epoch = manifest["training"]["best_epoch"]
     table.add_row("best epoch / epochs run", f"{'-' if best_epoch is None else f'{best_epoch:g}'} / {manifest['training']['epochs_run']:g}")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
-from assistant.cli_train import train_app
+from assistant.cli_train import train_app, transformers_bars_off
 from assistant.wording import counted
 
 
@@ -94,7 +94,7 @@ def train_lm(
         from assistant.lm.training_data import SPLIT_SEED
 
         manifest_data["squad_split"] = {"seed": SPLIT_SEED, "by": "article title", "question_ids": squad_ids}
-    with stopped_note(out_dir, "fine-tuned generator"):
+    with stopped_note(out_dir, "fine-tuned generator"), transformers_bars_off():
         result = run_guarded(lambda: finetune(base_dir, examples, out_dir, config, held_out, manifest_data, progress=err.print, bar=True))
     out.print(
         f"saved {result.output_dir}: {counted(result.steps, 'step')}, train loss {result.train_loss_first:.3f} -> {result.train_loss_last:.3f}"

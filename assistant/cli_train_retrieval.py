@@ -16,7 +16,7 @@ import typer
 
 from assistant.app import Assistant, embedder_identity
 from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
-from assistant.cli_train import train_app
+from assistant.cli_train import train_app, transformers_bars_off
 from assistant.wording import counted
 from assistant.output_folder import OutputFolder
 
@@ -104,7 +104,7 @@ def train_reranker(
     target = Path(output or settings.reranker_path)
     folder = OutputFolder(target, MANIFEST, "reranker")
     run_guarded(folder.check)  # before any training time is spent
-    with stopped_note(target, "reranker"):
+    with stopped_note(target, "reranker"), transformers_bars_off():
         assistant = Assistant(settings)
         embedder = run_guarded(lambda: assistant.embedder)
         base = run_guarded(lambda: assistant.embedder_path)
@@ -171,7 +171,7 @@ def train_embedder(
     target = Path(output or settings.data_dir / "models" / "embedder-finetuned")
     folder = OutputFolder(target, EMBEDDER_MANIFEST, "fine-tuned embedder")
     run_guarded(folder.check)  # before any training time is spent
-    with stopped_note(target, "fine-tuned embedder"):
+    with stopped_note(target, "fine-tuned embedder"), transformers_bars_off():
         reports = [n.strip() for n in evaluate_on.split(",") if n.strip()] if data_root else []
         unknown = [name for name in reports if name not in DEFAULT_DATASETS]
         if unknown:

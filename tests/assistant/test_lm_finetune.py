@@ -389,6 +389,7 @@ def test_train_lm_counts_one_step_and_refuses_to_write_over_its_own_base(tiny_mo
     said = " ".join(result.output.split())
     assert "1 step of 2" in said and "(1 step," in said and ": 1 step, train loss" in said
     assert "1 steps" not in said
+    assert "Loading weights" not in said  # transformers' bar for the base's load, above the command's own lines
 
     before = sorted((p.name, p.stat().st_mtime_ns) for p in tuned.iterdir())
     for out in (tuned, tmp_path / "." / "tuned"):  # the same folder, spelt two ways

@@ -143,7 +143,7 @@ def test_few_out_of_scope_validation_examples_fall_back_to_an_in_scope_rule(runn
     result = invoke(runner, "train", "intents", str(data), "--out", str(tmp_path / "model"), "--base", str(tiny_base), *FAST)
     assert result.exit_code == 0, result.output
     assert "only 1 out-of-scope validation example(s), fewer than the 10 'balanced' needs" in flat(result.stderr)
-    assert "(reject:0.05, 1 out-of-scope validation examples)" in flat(result.stdout)
+    assert "(reject:0.05, 1 out-of-scope validation example)" in flat(result.stdout)  # it said "1 ... examples"
     oos = load_manifest(tmp_path / "model")["oos"]
     assert oos["objective"] == "reject:0.05" and not oos["set_by_hand"] and "fewer than the 10" in oos["note"]
 
