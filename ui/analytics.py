@@ -52,7 +52,8 @@ def _percent(value: float | None) -> str:
 def build_analytics(
     engine: Engine, since: datetime | None, until: datetime | None, embed: Callable[[list[str]], np.ndarray] | None = None
 ) -> dict[str, Any]:
-    """Figures for turns in [since, until): rates, volume per day, latency, top intents, unanswered groups."""
+    """Figures for turns in [since, until): rates, volume per day, latency, top intents, the answers customers said
+    did not help, unanswered groups."""
     rates = analytics.rates(engine, since, until)
     rate_table = pd.DataFrame(
         [
@@ -78,13 +79,20 @@ def build_analytics(
     intents = pd.DataFrame(
         [(i.intent, i.turns) for i in analytics.top_intents(engine, since, until, limit=10)], columns=["intent", "turns"]
     )
+    # "thanks, that's all wrong" is stored as a turn without an answer, but it is an answer that failed: listed
+    # apart, with the question that answer was for, not among the questions the assistant could not answer
+    unhelpful = analytics.unhelpful_answers(engine, since, until, limit=UNANSWERED_SAMPLE)
+    not_helped = pd.DataFrame([(u.question, u.said) for u in unhelpful], columns=["question answered", "customer said"])
     questions = analytics.unanswered_questions(engine, since, until, limit=UNANSWERED_SAMPLE)
     if embed is not None and questions:
         groups = analytics.group_by_similarity(questions, embed, threshold=GROUP_THRESHOLD)
         unanswered = pd.DataFrame([(g.representative, g.count) for g in groups], columns=["question", "times asked"])
     else:
         unanswered = pd.DataFrame([(q, 1) for q in questions], columns=["question", "times asked"])
-    return {"rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "unanswered": unanswered}
+    return {
+        "rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "not_helped": not_helped,
+        "unanswered": unanswered,
+    }
 
 
 DAYS_AS_LABELS = 14  # up to this many days with turns, each its own labelled bar; more, a time axis

@@ -431,10 +431,13 @@ class ReviewPage:
                             unanswered = gr.Dataframe(
                                 label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS
                             )
+                        not_helped = gr.Dataframe(
+                            label="Answers the customer said did not help", interactive=False, wrap=True, elem_id="analytics-not-helped"
+                        )
                         # computed when the tab is opened, not on every page load: over all the logs it reads every
                         # turn and embeds hundreds of unanswered questions (seconds of the CPU the chat needs too)
                         for trigger in (show.click, analytics_tab.select):
-                            trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, unanswered])
+                            trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, not_helped, unanswered])
 
                 if self.knowledge_base is not None:
                     self.knowledge_base.build_tab(page)
@@ -483,4 +486,4 @@ class ReviewPage:
         return transcript, opened
 
 
-ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "unanswered")
+ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "not_helped", "unanswered")

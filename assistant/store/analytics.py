@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal_column, select, union
+from sqlalchemy.orm import aliased
 
 from assistant.store.db import store_errors
 from assistant.store.tables import EventRow, FeedbackRow, TurnRow
@@ -307,16 +308,43 @@ def latency_percentiles(bind: Bind, since: When = None, until: When = None) -> L
 # -- unanswered questions --------------------------------------------------------------------------------
 
 
+NOT_HELPED = "not_helped"  # the intent of "thanks, that's all wrong": an answer that failed, no question of its own
+
+
 def unanswered_questions(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[str]:
-    """The customer's text of the turns in the range where the assistant abstained, newest first."""
+    """The customer's text of the turns in the range where the assistant abstained, newest first. A customer's
+    "that didn't help" (intent ``not_helped``) is kept out: it is stored as abstained (no answer given), but it
+    asks nothing; ``unhelpful_answers`` lists those."""
     query = (
         select(TurnRow.user_text)
-        .where(TurnRow.abstained.is_(True), *_in_range(TurnRow.created_at, since, until))
+        .where(TurnRow.abstained.is_(True), TurnRow.intent != NOT_HELPED, *_in_range(TurnRow.created_at, since, until))
         .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
         .limit(limit)
     )
     with _connect(bind) as connection:
         return list(connection.scalars(query))
+
+
+@dataclass(frozen=True)
+class UnhelpfulAnswer:
+    question: str  # the customer's message the assistant answered ("" when the conversation began with the complaint)
+    said: str  # what the customer said of the answer next ("thanks, that's all wrong")
+
+
+def unhelpful_answers(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[UnhelpfulAnswer]:
+    """The turns in the range where the customer said the answer before did not help (intent ``not_helped``), with
+    the question of the turn before in the conversation, newest first."""
+    before = aliased(TurnRow)
+    query = (
+        select(before.user_text, TurnRow.user_text)
+        .select_from(TurnRow)
+        .outerjoin(before, and_(before.session_id == TurnRow.session_id, before.turn_no == TurnRow.turn_no - 1))
+        .where(TurnRow.intent == NOT_HELPED, *_in_range(TurnRow.created_at, since, until))
+        .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
+        .limit(limit)
+    )
+    with _connect(bind) as connection:
+        return [UnhelpfulAnswer(question or "", said) for question, said in connection.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -348,7 +348,7 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     assistant.manager.handle(None, "How long do password reset links work?")
     assistant.manager.handle(None, "I want to talk to a human")
 
-    rates, volume, latency, intents, unanswered = review.show_analytics("", "")
+    rates, volume, latency, intents, not_helped, unanswered = review.show_analytics("", "")
 
     values = dict(zip(rates["Metric"], rates["Value"]))
     assert values["Conversations"] == "2" and values["Handoff rate"] == "50.0%"
@@ -359,6 +359,22 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     timed = dict(zip(latency["Latency"], latency["Value"]))  # each with its unit: the count read as "2 ms"
     assert timed["Turns timed"] == "2" and timed["p50"].endswith(" ms") and timed["p95"].endswith(" ms")
     assert set(intents["intent"]) == {"question", "human"}
+
+
+def test_an_answer_the_customer_said_did_not_help_is_listed_apart_from_the_unanswered_questions(
+    assistant: Assistant, review: ReviewPage
+) -> None:
+    """"thanks, that's all wrong" is stored as a turn without an answer (abstained). Before, the analytics listed it
+    among the questions the assistant could not answer; it is an answer that failed, listed with its question."""
+    first = assistant.manager.handle(None, "How long do password reset links work?")
+    said = assistant.manager.handle(first.session_id, "thanks, that's all wrong")
+    assistant.manager.handle(None, "Can I pay with seashells?")
+    assert said.intent == "not_helped" and said.abstained  # as the dialog stores it
+
+    *_, not_helped, unanswered = review.show_analytics("", "")
+
+    assert list(unanswered["question"]) == ["Can I pay with seashells?"]
+    assert not_helped.values.tolist() == [["How long do password reset links work?", "thanks, that's all wrong"]]
 
 
 def test_question_vectors_embed_each_question_once_and_give_what_the_embedder_gives() -> None:
