@@ -113,14 +113,13 @@ REVIEW_JS = """
       if (kept) sessionStorage.setItem(draftKey, JSON.stringify(kept)); else sessionStorage.removeItem(draftKey);
     } catch (error) {}  // storage refused: nothing kept
   });
-  let tries = 0;
-  const restore = () => {  // once the page has built the box
-    const box = reply();
+  const restore = () => {  // once the reopened conversation shows beside its box (seconds on a busy server)
+    const box = reply(), shown = document.querySelector("#inbox-transcript");
     if (!pending) return;
-    if (box) {
+    if (box && box.offsetParent && shown && shown.textContent.trim()) {
       if (!box.value) { box.value = pending[1]; box.dispatchEvent(new Event("input", { bubbles: true })); }
       pending = null;
-    } else if (++tries < 600) setTimeout(restore, 50);
+    } else setTimeout(restore, 100);
   };
   restore();
 }
