@@ -26,13 +26,29 @@ import copy
 import json
 
 from ui.chat import DARK_ACCENT_CSS, THEME
-from ui.review_tables import TABLE_MIN_WIDTH
+from ui.review_tables import INBOX_COLUMNS, INBOX_NARROW_WIDTHS, TABLE_MIN_WIDTH
 from ui.review_transcript import TRANSCRIPT_CSS
 
 REVIEW_THEME = copy.deepcopy(THEME).set(
     input_shadow_focus="0 0 0 2px *body_text_color",
     input_border_color_focus="*body_text_color",
 )
+
+
+
+def narrow_inbox_columns() -> str:
+    """CSS rules giving each Inbox column its share of a narrow screen (``INBOX_NARROW_WIDTHS``), hiding the rest."""
+    rules = []
+    for position, name in enumerate(INBOX_COLUMNS, start=1):
+        cells = f'#inbox-list :is([role="columnheader"], [role="gridcell"])[aria-colindex="{position}"]'
+        share = INBOX_NARROW_WIDTHS.get(name)
+        if share is None:
+            rules.append(f"  {cells} {{ display: none !important; }}")
+        else:
+            size = f"{share}% !important"
+            rules.append(f"  {cells} {{ width: {size}; min-width: {size}; max-width: {size}; flex: 0 0 {size}; }}")
+    return "\n".join(rules)
+
 
 REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the page's one h1, at the size of the h2 it was */
@@ -46,7 +62,16 @@ REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
    narrower, the table scrolls sideways. Gradio takes a share of the width its table's viewport has. */
 #review-list .virtual-table-viewport, #inbox-list .virtual-table-viewport { min-width: %(min_width)dpx; }
 #review-list .upload-container, #inbox-list .upload-container { overflow-x: auto; }
-""" % {"min_width": TABLE_MIN_WIDTH}
+/* a narrower screen shows the Inbox without its times of handoff (Waiting says how long) and session ids (the
+   transcript has them), the other columns filling the box (INBOX_NARROW_WIDTHS; Gradio's own widths, in px, are
+   shares of the 1,180 px it is drawn at otherwise): at 800 px Needs a reply was a scroll away */
+@media (max-width: 1000px) {
+  #inbox-list .virtual-table-viewport { min-width: 0; }
+  #inbox-list .virtual-body, #inbox-list table { width: 100%% !important; }
+  #inbox-list table { table-layout: fixed; }
+%(narrow)s
+}
+""" % {"min_width": TABLE_MIN_WIDTH, "narrow": narrow_inbox_columns()}
 
 LOGIN_ENDED_ID = "review-login-ended"
 LOGIN_ENDED = (

@@ -18,6 +18,8 @@ LIST_WIDTHS = ["11%", "18%", "23%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
 INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
 INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
 UNANSWERED_WIDTHS = ["80%", "20%"]
+# on a narrow screen (ui/review_style.py) the Inbox shows these columns only, at these shares of its box's width (%)
+INBOX_NARROW_WIDTHS = {"Waiting": 12, "First message": 40, "Reason": 26, "Staff": 11, "Needs a reply": 11}
 # the narrowest the two tables are drawn (px; narrower screens scroll them sideways): the Session column's 18 % then
 # still holds a session id on one line, as every other column its longest word
 TABLE_MIN_WIDTH = 1180

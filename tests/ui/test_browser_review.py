@@ -384,9 +384,10 @@ BROKEN_WORDS = """table => {
 }"""
 
 
-def test_at_800_px_the_list_and_the_inbox_break_no_word_and_scroll_sideways(fake_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_at_800_px_the_list_breaks_no_word_and_scrolls_sideways_and_the_inbox_fits(fake_assistant) -> None:  # type: ignore[no-untyped-def]
     # at 800 px the columns' shares of the width were narrower than their words: "Han/dof/f", "activit/y", "2026-/12-04",
-    # a session id over two lines
+    # a session id over two lines. The Inbox then scrolled sideways too, Staff and Needs a reply a scroll away: it
+    # shows its other columns only, in its box
     from playwright.sync_api import expect, sync_playwright
 
     manager = fake_assistant.manager
@@ -406,8 +407,13 @@ def test_at_800_px_the_list_and_the_inbox_break_no_word_and_scroll_sideways(fake
 
         page.get_by_role("tab", name="Inbox").click()
         inbox = page.get_by_role("grid", name="Conversations with a person")
-        expect(inbox).to_contain_text(session_id, timeout=20_000)
+        expect(inbox).to_contain_text("How long do reset links work?", timeout=20_000)
         assert inbox.evaluate(BROKEN_WORDS) == []
+        assert page.locator("#inbox-list .upload-container").evaluate("e => e.scrollWidth <= e.clientWidth")  # no scroll
+        for name in ("Waiting", "First message", "Reason", "Staff", "Needs a reply"):
+            expect(inbox.get_by_role("columnheader", name=name)).to_be_in_viewport(ratio=1)
+        inbox.get_by_role("gridcell", name="How long do reset links work?").click()
+        expect(page.locator("#inbox-transcript")).to_contain_text(session_id, timeout=20_000)
         browser.close()
 
 
