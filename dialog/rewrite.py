@@ -76,6 +76,11 @@ _OWN_QUESTION = re.compile(
 # "it says delivered though", "that didn't work": a message whose subject is the last answer's topic.
 _OPENS_WITH_REFERENCE = re.compile(r"^\s*(?:it|that|this|they|those|these)(?:'s|\s+(?!is\s+possible\b))\s*\S", re.IGNORECASE)
 _PLURAL_REFERENCE = re.compile(r"\b(?:them|they|those|these)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(r"\b(?:it|that|this)\b", re.IGNORECASE)
+_NOT_A_REFERENCE = re.compile(
+    r"\b(?:(?:it(?:'s|\s+is)|is\s+it)\s+(?:possible|ok(?:ay)?|true|normal|safe)|(?:that(?:'s|\s+is|\s+was)|is\s+that)\s+all)\b",
+    re.IGNORECASE,
+)
 
 
 def content_words(text: str) -> list[str]:
@@ -92,10 +97,15 @@ def is_follow_up(text: str) -> bool:
     words = _WORD.findall(text)
     if not words:
         return False
-    if _CONNECTIVE.match(text) or _OPENS_WITH_REFERENCE.match(text):
+    if _CONNECTIVE.match(text):
         return True
-    if len(words) <= 6 and _PLURAL_REFERENCE.search(text):  # "is klarna one of them?" after the payment methods
-        return True
+    if not _NOT_A_REFERENCE.search(text):  # "is it possible to ...?" refers to nothing before it
+        if _OPENS_WITH_REFERENCE.match(text):
+            return True
+        if len(words) <= 6 and _PLURAL_REFERENCE.search(text):  # "is klarna one of them?" after the payment methods
+            return True
+        if len(words) <= 8 and _POINTS_BACK.search(text):  # "does that include sale items?", "can I get it as a PDF?"
+            return True
     # a message that names no topic of its own is about the last one, with a reference ("how much is it?"), short
     # ("how long?") or neither ("how long do I have?", "what do I need to do?")
     return not names_a_topic(text)

@@ -76,6 +76,10 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
         ("what should I do now?", True),
         ("is klarna one of them?", True),
         ("It is possible to pay later?", False),
+        ("Is it possible to change the address?", False),
+        # "that" and "it" in a short question: searched alone, the first found sales tax, the second was declined
+        ("does that include sale items?", True),
+        ("can I get it as a PDF?", True),
     ],
 )
 def test_is_follow_up(text: str, follow_up: bool) -> None:
