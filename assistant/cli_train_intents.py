@@ -37,6 +37,20 @@ Refit = Annotated[bool, typer.Option(help="After choosing the best epoch and the
 Teachers = Annotated[Optional[list[Path]], typer.Option("--teacher", help="Distil: a trained intent model folder on the same labels (repeat for several); the new model also learns their averaged probabilities. Not with --refit.")]
 
 
+def check_common(values: dict[str, Any]) -> None:
+    """The options `train intents`, `eval intents` and `train mlm` share, checked before any data is read:
+    a learning rate of 0 trained nothing and saved the model as if it had learnt, a negative one failed in
+    the optimizer, and a bad --val-fraction or --device only once the data was read."""
+    from dialog.nlu.training import DEVICES
+
+    if values["learning_rate"] <= 0:
+        raise ValueError(f"--lr must be above 0, not {values['learning_rate']:g}")
+    if "val_fraction" in values and not 0 < values["val_fraction"] < 1:
+        raise ValueError(f"--val-fraction must be between 0 and 1 (e.g. 0.1), not {values['val_fraction']:g}")
+    if values["device"] not in DEVICES:
+        raise ValueError(f"--device must be one of {', '.join(DEVICES)}, not {values['device']!r}")
+
+
 def train_settings(**values: Any) -> Any:
     """TrainSettings from CLI values; invalid ones fail with one line."""
     from dialog.nlu.modeling import HEADS
@@ -44,6 +58,7 @@ def train_settings(**values: Any) -> Any:
     from dialog.nlu.training import TrainSettings
 
     def check() -> None:
+        check_common(values)
         parse_objective(values["oos_objective"])
         if values.get("oos_threshold") is not None and values["oos_objective"] != "auto":
             raise ValueError("give either --oos-threshold or --oos-objective, not both")
@@ -166,6 +181,7 @@ def train_mlm_command(
     settings = settings_from(ctx)
     target = out_dir or settings.data_dir / "models" / "encoder-mlm"
     run_guarded(encoder_output(target).check)  # before anything else: a wrong --out is refused at once
+    run_guarded(lambda: check_common({"learning_rate": learning_rate, "device": device}))
     texts = run_guarded(lambda: read_texts(paths))
     err.print(f"{len(texts)} text lines; saving the adapted encoder to {target}", highlight=False)
     mlm_settings = MlmSettings(epochs=epochs, learning_rate=learning_rate, batch_size=batch_size, seed=seed, device=device)

@@ -57,12 +57,15 @@ class TrainResult:
     manifest: dict[str, Any]
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
 def resolve_device(setting: str) -> str:
     import torch
 
     if setting == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if setting not in ("cpu", "cuda"):
+    if setting not in DEVICES:
         raise ValueError(f"device must be auto, cpu or cuda, not {setting!r}")
     if setting == "cuda" and not torch.cuda.is_available():
         raise ValueError("device cuda was asked for but no CUDA GPU is available; use --device cpu or auto")

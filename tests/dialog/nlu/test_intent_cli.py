@@ -335,3 +335,36 @@ def test_folds_show_one_labelled_bar_per_fold_and_no_nested_bars(runner: CliRunn
     bars = [part for part in result.stderr.replace("\n", "\r").split("\r") if "|" in part and "/" in part]
     assert {part.split(":")[0] for part in bars} == {"fold 1/2", "fold 2/2"}
     assert "fold 1/2: accuracy" in result.stderr and "fold 2/2: accuracy" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        (["--lr", "0"], "--lr must be above 0, not 0"),  # trained nothing and saved the model as if it had learnt
+        (["--lr", "-1"], "--lr must be above 0, not -1"),  # "Invalid learning rate: -1.0" from the optimizer
+        (["--val-fraction", "1.5"], "--val-fraction must be between 0 and 1 (e.g. 0.1), not 1.5"),
+        (["--device", "gpu"], "--device must be one of auto, cpu, cuda, not 'gpu'"),
+    ],
+)
+def test_bad_training_options_are_refused_before_the_data_is_read(runner: CliRunner, tmp_path: Path, option: list[str], says: str) -> None:
+    missing = str(tmp_path / "not-written-yet.csv")
+    for command in (["train", "intents", missing], ["eval", "intents", "--dataset", "csv", "--data", missing, "--folds", "2"]):
+        result = invoke(runner, *command, *option)
+        assert result.exit_code == 1 and says in flat(result.output) and "not found" not in result.output
+    if "--val-fraction" not in option:  # train mlm has no validation split
+        result = invoke(runner, "train", "mlm", str(tmp_path / "kb"), "--out", str(tmp_path / "enc"), *option)
+        assert result.exit_code == 1 and says in flat(result.output) and "not found" not in result.output
+
+
+def test_a_test_file_with_intents_the_model_lacks_says_so(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """A file of new messages with an intent the model was never trained on (a new one, or a misspelt one)
+    gave figures in which every such message counted as wrong, without a word about why."""
+    model = tmp_path / "model"
+    trained = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--out", str(model), "--base", str(tiny_base), *FAST)
+    assert trained.exit_code == 0, trained.output
+    (tmp_path / "new.csv").write_text("text,label\nhello my friend,greet\nwhere is it now,shiping\nhow long does it take,shiping\n"
+                                      "is the sky blue,oos\n", encoding="utf-8")
+    result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(tmp_path / "new.csv"), "--model", str(model), "--json")
+    assert result.exit_code == 0, result.output
+    assert f"note: 2 of these 4 messages carry intents {model} was not trained on: shiping (2); they count as wrong" in flat(result.stderr)
+    assert json.loads(result.stdout.strip().splitlines()[-1])["test_labels_not_in_model"] == {"shiping": 2}
