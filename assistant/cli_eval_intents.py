@@ -104,6 +104,14 @@ def learnt_count(manifest: dict[str, Any], examples: Any) -> tuple[int, list[str
     return sum(text_key(e.text) in learnt for e in examples), files
 
 
+def unknown_labels(manifest: dict[str, Any], examples: list[Any]) -> dict[str, int]:
+    """Labels of ``examples`` the model was not trained on (out-of-scope aside), with their counts, most first."""
+    from collections import Counter
+
+    known = set(manifest["labels"]) | {OOS_LABEL}
+    return dict(Counter(e.label for e in examples if e.label not in known).most_common())
+
+
 def _print_report(title: str, report: dict[str, Any], top: int) -> None:
     summary = Table("metric", "value", title=title)
     summary.add_row("examples", str(report["n"]))
@@ -250,6 +258,13 @@ def eval_intents(
                     err.print(f"note: {learnt} of these {len(loaded.test)} messages are in {', '.join(files)}, which {folder} was "
                               "trained on, so the figures are partly on examples it has learnt; for a fair figure use a file of "
                               "messages it has not seen", highlight=False)
+            unknown = unknown_labels(manifest, loaded.test) if model is not None else {}
+            if unknown:  # a test file with intents the model was never trained on: each such message counts as wrong
+                result["test_labels_not_in_model"] = unknown
+                shown = ", ".join(f"{label} ({count})" for label, count in list(unknown.items())[:10])
+                err.print(f"note: {sum(unknown.values())} of these {len(loaded.test)} messages carry intents {folder} was not trained on: "
+                          f"{shown}{', …' if len(unknown) > 10 else ''}; they count as wrong (check the spelling, or train a model "
+                          "with them)", highlight=False)
             started = time.perf_counter()
             report = run_guarded(lambda: evaluate_classifier(classifier, loaded.test))
             result["model"] = {
