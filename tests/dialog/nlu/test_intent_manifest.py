@@ -65,3 +65,27 @@ def test_the_trained_thresholds_figures_survive_a_second_threshold_set_by_hand(t
     (older / MANIFEST_FILE).write_text(json.dumps(manifest))
     set_oos_threshold(older, 0.35)
     assert load_manifest(older)["oos"]["measured"] == {"threshold": 0.29, "objective": "balanced", "validation_with_threshold": MEASURED}
+
+
+def test_a_folder_that_is_not_an_intent_model_gets_advice_that_fits_it(tmp_path: Path) -> None:
+    """An adapted encoder given as the intent model was answered "train one with: ... --out ENCODER", which
+    train intents then refuses (the folder holds other files); the encoder is a --base."""
+    import pytest
+
+    from dialog.nlu.manifest import IntentModelMissing
+
+    encoder = tmp_path / "encoder-mlm"
+    encoder.mkdir()
+    (encoder / "encoder_manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(IntentModelMissing, match=r"it is an encoder \(a `train mlm` output\); train an intent model on it with: "
+                                                 r"assistant train intents DATA\.csv --base .*encoder-mlm$"):
+        load_manifest(encoder)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(IntentModelMissing, match=r"train one into a new folder with: assistant train intents DATA\.csv --out NEW-FOLDER"):
+        load_manifest(notes)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(IntentModelMissing, match=r"train one with: assistant train intents DATA\.csv --out .*empty$"):
+        load_manifest(empty)
