@@ -33,7 +33,7 @@ from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
 from dialog.nlu.rules import has_words, introduces_values, is_frustrated, without_values
-from dialog.rewrite import is_follow_up, is_short, names_a_topic
+from dialog.rewrite import is_short, names_a_topic, opens_with_connective
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
@@ -164,7 +164,8 @@ class BusinessActionPolicy:
         name = tracker.last_business_action
         action = self.actions.get(name) if name is not None and tracker.last_action == "business" else None
         words = without_values(without_dates(text))
-        if action is None or not (is_short(words) or is_follow_up(words) or not names_a_topic(words)):
+        # "it"/"that" do not count here: "NW-20481739 arrived broken, how do I return it?" is a question of its own
+        if action is None or not (is_short(words) or opens_with_connective(words) or not names_a_topic(words)):
             return None
         changed = next(
             (p for p in action.parameters if p.name in understanding.entities and understanding.entities[p.name] != tracker.slots.get(p.name)),

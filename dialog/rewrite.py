@@ -92,6 +92,11 @@ def names_a_topic(text: str) -> bool:
     return any(w not in GENERIC for w in content_words(text))
 
 
+def opens_with_connective(text: str) -> bool:
+    """Whether ``text`` opens with "and", "what about", "also", ... (or their German)."""
+    return bool(_CONNECTIVE.match(text))
+
+
 def is_follow_up(text: str) -> bool:
     """Whether ``text`` depends on the conversation before it to be understood."""
     words = _WORD.findall(text)
