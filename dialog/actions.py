@@ -517,13 +517,15 @@ class AnswerFromKnowledgeBase:
         started = time.perf_counter()
         pieces: list[str] = []
         fell_back: list[str] = []  # the generator failed and the fallback answered: its name
+        links: dict[str, list[int]] = {}  # extractive answers: pointing sentence -> the passages it points to
         if self.extractive is not None:
             passages, links = self.add_linked_passages(question, passages)
-            texts, headings = [p.chunk.text for p in passages], [p.chunk.heading for p in passages]
-            texts = [unsaid(text, said) for text in texts] if said else texts  # what is new
-            if said and not any(text.strip() for text in texts):
-                yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
-                return
+        texts = [unsaid(p.chunk.text, said) if said else p.chunk.text for p in passages]  # "tell me more": what is new
+        if said and not any(text.strip() for text in texts):
+            yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
+            return
+        if self.extractive is not None:
+            headings = [p.chunk.heading for p in passages]
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
             on_topic = self._steered(passages, steer, alternatives) if steer is not None else set()
             pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic))
@@ -532,10 +534,6 @@ class AnswerFromKnowledgeBase:
             model = self.extractive.name
         else:
             assert self.generator is not None
-            texts = [unsaid(p.chunk.text, said) if said else p.chunk.text for p in passages]
-            if said and not any(text.strip() for text in texts):
-                yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
-                return
             messages = build_messages(question, [PromptPassage(p.chunk.heading, text) for p, text in zip(passages, texts, strict=True)])
 
             def fallback_answer() -> str:  # the generator failed before its first piece

@@ -708,3 +708,20 @@ def test_tell_me_more_when_the_article_holds_nothing_more_says_so_and_asks_for_m
     assert (more.text, more.abstained) == (manager.replies.nothing_more, True), more.text
     assert "nothing" in more.reason
     assert "Monday to Saturday" not in again.text, again.text
+
+
+@pytest.mark.parametrize("mode", ["extractive", "generative"])
+def test_tell_me_more_leaves_out_what_was_said_with_a_generator_as_with_extractive_answers(mode: str) -> None:
+    # the "tell me more" step (what was said left out of the passages; nothing left: nothing_more) is one step for
+    # both kinds of answer; a guard: it was written twice, once in each branch of the answer action
+    sundays = passage("faq#do-you-deliver-on-sundays", 0.74, "No. Our carriers deliver Monday to Saturday, and there are no Sunday deliveries.")
+    generator, extractive = (None, ExtractiveAnswerer(HashEmbedder())) if mode == "extractive" else (ScriptedGenerator(), None)
+    answers = AnswerFromKnowledgeBase(FakeRetriever([sundays]), generator, 1, 0.45, 160, extractive=extractive)
+    manager = DialogManager(InMemoryStore(), answers)
+    first = manager.handle(None, "Do you deliver on Sundays?")
+
+    more = manager.handle(first.session_id, "tell me more")
+
+    assert not first.abstained and "Monday to Saturday" in first.text, first.text
+    assert (more.text, more.abstained, more.action) == (manager.replies.nothing_more, True, "answer"), more.text
+    assert generator is None or len(generator.calls) == 1  # the generator was not asked to say it all again
