@@ -213,3 +213,31 @@ def bare_slot_value(slot: str, text: str) -> str | None:
         numbers = [n for n in numbers if not any(n in p and p != n for p in in_phones)]  # "+1 5551234567"
         return ORDER_PREFIX + numbers[0] if len(numbers) == 1 else None
     return None
+
+
+# what a request names as the customer's own: "for my Trek", "my Giant bike", "our old Brompton"
+_MY_THING = re.compile(r"\b(?:my|our)\s+(?=([^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){0,3}))", re.IGNORECASE)
+# the words after which a named thing has ended: "my Giant bike on Friday", "my Trek for a service, please"
+_THING_ENDS = re.compile(
+    r"\s+(?:on|for|at|this|next|tomorrow|today|tonight|in|by|before|after|please|pls|and|or|to|from|with|because|as|asap|"
+    r"soon|if|when|which|that|so|but|is|are|was|has|had|needs?|again|too|also|instead|my|our)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def named_thing(text: str, kind: str) -> str | None:
+    """The thing of ``kind`` (a business action's free-text parameter, ``bike_model``) a request names as the
+    customer's own: "book a repair for my Trek" -> "Trek", "… for my Giant bike on Friday" -> "Giant bike". Taken
+    only when it says what it is: a word of the kind's name with another word ("my son's bike"), or a name written
+    with a capital ("my Trek"). "my bike" alone says nothing ("Which bike is it?" is still asked), nor does "my
+    order"; None then, and for two such things ("my Trek or my Giant")."""
+    kind_words = {w for w in kind.casefold().split("_") if w} | {f"{w}s" for w in kind.casefold().split("_") if w}
+    found = []
+    for match in _MY_THING.finditer(text):
+        thing = _THING_ENDS.sub("", match.group(1)).strip(" '’-")
+        words = thing.split()
+        own = [w for w in words if w.casefold().removesuffix("'s").removesuffix("’s") not in kind_words]
+        named = any(w[0].isupper() and w != "I" for w in words)
+        if own and (named or len(own) < len(words)):
+            found.append(thing)
+    return found[0] if len(found) == 1 else None

@@ -90,8 +90,7 @@ def test_an_action_that_returns_no_action_result_is_named_in_the_decision_record
 
     intents = Understander(Guesses({"book a repair for my Brompton": "book_repair"}))
     dialog = DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=actions)
-    asked = dialog.handle(None, "book a repair for my Brompton")
-    result = dialog.handle(asked.session_id, "Brompton")
+    result = dialog.handle(None, "book a repair for my Brompton")  # the bike named in the request: run at once
 
     assert (result.action, result.text) == ("fallback", dialog.replies.lookup_failed)
     assert "business action book_repair returned str, not an ActionResult" in result.reason
@@ -534,3 +533,40 @@ def test_my_next_question_right_after_a_booking_is_not_a_request_for_another_boo
 
         assert (reply.action, reply.requested_slot) != ("business", "bike_model"), message
         assert reply.slots.get("bike_model") == "Brompton", message
+
+
+def docs_example_dialog(assistant: Assistant, requests: tuple[str, ...]) -> DialogManager:
+    """The docs' example action exactly (docs/dialog.md, "Your own actions"), ``requests`` read as book_repair."""
+    actions = BusinessActions()
+
+    @actions.register(intents=["book_repair"], prompts={"bike_model": "Which bike is it?"},
+                      texts={"booked": "Booked your {bike_model} for {date}.", "full": "Sorry, that day is fully booked."})
+    def book_repair(bike_model: str, date: str) -> ActionResult:
+        return ActionResult(Say("booked", bike_model=bike_model, date=date))
+
+    intents = Understander(Guesses(dict.fromkeys(requests, "book_repair")))
+    return DialogManager(InMemoryStore(), assistant.manager.answer_action, understander=intents, actions=actions, clock=lambda: FRIDAY)
+
+
+def test_the_bike_named_in_the_request_is_not_asked_for(assistant: Assistant) -> None:
+    # "book a repair for my Trek" was asked "Which bike is it?"; "… for my Giant bike on Friday" asked for both
+    requests = ("book a repair for my Trek", "can you book a service for my Giant bike on Friday", "I want to book a repair for my bike")
+    dialog = docs_example_dialog(assistant, requests)
+
+    trek = dialog.handle(None, requests[0])
+    trek_day = dialog.handle(trek.session_id, "Dec 10")
+    giant = dialog.handle(None, requests[1])
+    some_bike = dialog.handle(None, requests[2])  # "my bike" says not which one
+
+    assert (trek.requested_slot, trek.slots.get("bike_model")) == ("date", "Trek")
+    assert trek_day.text == "Booked your Trek for 2026-12-10."
+    assert (giant.action, giant.text) == ("business", "Booked your Giant bike for 2026-12-04.")
+    assert (some_bike.requested_slot, some_bike.text) == ("bike_model", "Which bike is it?")
+
+
+def test_a_bike_named_in_a_request_with_another_day_parameter_fills_it_too(assistant: Assistant) -> None:
+    dialog = workshop_dialog(assistant, {"book my Brompton in for Monday, please": "book_repair"})
+
+    booked = dialog.handle(None, "book my Brompton in for Monday, please")
+
+    assert (booked.action, booked.text) == ("business", "Booked your Brompton for 2026-12-07.")
