@@ -43,6 +43,7 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
+from dialog.nlu.rules import is_emphatic_no
 from dialog.slot_memory import SlotMemory
 from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
@@ -157,6 +158,18 @@ _THE_SAME = re.compile(
     r"^\s*(?:(?:it'?s|it\s+is|that'?s)\s+)?(?:the\s+)?same(?:\s+\w+)?(?:[\s,]+(?:as\s+(?:before|last\s+time|the\s+last\s+one)|again|please))*[\s.!]*$",
     re.IGNORECASE,
 )
+
+
+def _asked_a_question(tracker: Tracker) -> bool:
+    """Whether the last reply asked the customer something a "no" answers (the offer of a person, a question for a
+    slot, which of the options, "anything else?" of small talk), not an answer or a result: there "no way" and "no!!"
+    are a no, after an answer dismay ("oh no" always is)."""
+    return (
+        tracker.handoff_offered
+        or tracker.requested_slot is not None
+        or tracker.clarification is not None
+        or tracker.last_action == "small_talk"
+    )
 
 
 def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:
@@ -481,6 +494,8 @@ class DialogManager:
         if text.casefold() == self.replies.handoff_request.casefold():  # the chat's "Talk to a human" button, in any language
             return Understanding("human", 1.0, (("human", 1.0),))
         understanding = self.understander.understand(text, today=self.clock().date())
+        if understanding.intent == "dismay" and is_emphatic_no(text) and _asked_a_question(tracker):
+            understanding = replace(understanding, intent="deny", ranking=(("deny", understanding.confidence),))
         if understanding.several:  # "not NW-20481736, it's NW-20481737": the one value that is not the slot's already
             entities, several = dict(understanding.entities), dict(understanding.several)
             for name, values in understanding.several.items():

@@ -39,8 +39,8 @@ from dialog.tracker import Tracker
 
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
-    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "complaint", "question", "oos",
-     "out_of_scope"}
+    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay",
+     "complaint", "question", "oos", "out_of_scope"}
 )
 
 
@@ -378,7 +378,9 @@ def reply_number(text: str, kind: type) -> str | None:
 
 
 # a plain "no" to a yes/no question; "stop", "never mind" and "forget it" (deny too) leave the form instead
-_NO = re.compile(r"^\s*(?:no|nope|nah|no,? thanks?|no thank you|not really|nein|nee|nö|nein,? danke)\s*[.!]*\s*$", re.IGNORECASE)
+_NO = re.compile(
+    r"^\s*(?:no|nope|nah|no,? thanks?|no thank you|not really|nein|nee|nö|nein,? danke|no+o|no\s+way)\s*[.!]*\s*$", re.IGNORECASE
+)
 
 
 def yes_or_no(understanding: Understanding, text: str) -> bool | None:
@@ -433,6 +435,12 @@ def _thanks_for_nothing(tracker: Tracker, understanding: Understanding, text: st
     return guessed and (tracker.last_action is None or tracker.consecutive_failures > 0)
 
 
+def _asked_anything_else(tracker: Tracker) -> bool:
+    """Whether the last reply was small talk's "Is there anything else I can help with?" (after thanks, or a no): a
+    "no" to it is answered with the goodbye. It got the same question again, as often as the customer said no."""
+    return tracker.last_action == "small_talk" and tracker.latest_intent in ("thanks", "deny") and tracker.requested_slot is None
+
+
 class SmallTalkPolicy:
     """Greetings, thanks and goodbyes get a short friendly reply, not a knowledge-base search; so does a
     yes or no that answers nothing."""
@@ -445,6 +453,9 @@ class SmallTalkPolicy:
                 return None  # nothing was answered yet: what is wrong is searched ("that's not right" of a bill)
             reason = "the customer says the answer did not help: a failed answer, a person offered"
             return Prediction("small_talk", understanding.confidence, reason, 4, understanding.intent)
+        if understanding.intent == "deny" and _asked_anything_else(tracker):  # "no" to "Is there anything else …?"
+            reason = "the customer needs nothing else: goodbye, not \"anything else?\" once more"
+            return Prediction("small_talk", understanding.confidence, reason, 4, "goodbye")
         if understanding.intent in SMALL_TALK_INTENTS:
             return Prediction("small_talk", understanding.confidence, f"small talk: {understanding.intent}", 4, understanding.intent)
         return None

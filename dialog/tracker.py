@@ -164,7 +164,9 @@ class Tracker:
         keeps_form = event.action == "small_talk" and self.latest_intent not in ("deny", "goodbye")
         if event.action != "business" and not keeps_form:
             self.requested_slot = None
-        self.handoff_offered = failed and event.action != "handoff"
+        # "oh no" after an answer is met with the offer of a person, which a "yes" takes (it is no failed answer)
+        dismay = event.action == "small_talk" and self.latest_intent == "dismay"
+        self.handoff_offered = (failed or dismay) and event.action != "handoff"
         self.last_action = event.action
         if event.action == "answer" and not event.abstained:
             self.last_answer_docs = tuple(dict.fromkeys(c["doc_id"] for c in event.citations if c.get("doc_id")))

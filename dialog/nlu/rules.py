@@ -81,6 +81,22 @@ _CHECK_IN = (
 # the sound's own pattern ("hmmm", "hahaha"), so a long message of them is read once, not split every way
 FILLER = rf"^\s*(?:{_SOUND}(?:[\s.,!?…]+{_SOUND})*|{_CHECK_IN})[\s.,!?…]*$"
 
+# Dismay at what was just said ("oh no", "oh no!", "no way", "no!!", "nooo", "ugh", "oh dear", "oh nein"): the whole
+# message. After an answer it says the news is bad or the answer failed, not that the customer wants nothing more: it
+# was read as "no" ("All right. Is there anything else I can help with?"). Where a yes/no question waits, the
+# emphatic no among them (EMPHATIC_NO) is a plain no (``dialog.manager``).
+EMPHATIC_NO = r"no+o|no\s+way|(?:no|nein)\s*!{2,}"
+DISMAY = (
+    r"^\s*(?:(?:oh+|o+h+|ah+|aw+|ach|och)[\s,.!]*(?:no+|nein|dear|god|gosh|my\s+(?:god|gosh)|man|jeez|je|gott)"
+    rf"|{EMPHATIC_NO}|u+gh+|argh+|oh\s+my|oje|ach\s+du\s+(?:meine\s+güte|liebe\s+zeit)|so\s+ein\s+mist|na\s+toll)[\s.!?…]*$"
+)
+
+
+def is_emphatic_no(text: str) -> bool:
+    """An exclamation that is also a refusal ("no way", "no!!", "nooo"): a no where a yes/no question waits."""
+    return bool(re.fullmatch(rf"\s*(?:{EMPHATIC_NO})[\s.!?…]*", text, re.IGNORECASE))
+
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     # questions about the assistant itself ("Are you a bot?", "What can you do?", "Is this a real person?"): the
     # whole message, so that "are you a bot? I want a real person" still asks for a person
@@ -112,9 +128,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi)\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
         + HELP_REQUEST, re.IGNORECASE
     ),
-    # also after thanks ("thanks, bye!", "thank you for your help, goodbye"): the customer is leaving
+    # also after thanks or a no ("thanks, bye!", "thank you for your help, goodbye", "nope, that's all"): the customer is leaving
     "goodbye": re.compile(
-        r"^\s*(?:(?:thanks?|thank you|thx|cheers|danke(?: ?schön| sehr)?|vielen dank)\b[^?\d@]{0,30}?[\s,!.]+)?"
+        r"^\s*(?:(?:thanks?|thank you|thx|cheers|danke(?: ?schön| sehr)?|vielen dank|no|nope|nah|nein)\b[^?\d@]{0,30}?[\s,!.]+)?"
         r"(bye|goodbye|see you|that(?:'?s| is) all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
         r"schönen tag(?: noch)?|das (?:war'?s|wäre alles))(?=$|[\s!.,])[^?\d@]{0,20}$",
         re.IGNORECASE,
@@ -125,6 +141,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"[^?\d@]{0,30}$",
         re.IGNORECASE,
     ),
+    # before deny, which read "oh no" and "no!!" as a no
+    "dismay": re.compile(DISMAY, re.IGNORECASE),
     "affirm": re.compile(
         r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|uh[- ]?huh|mhm+|mm+[- ]?hm+|ja|jawohl|gerne?|ja,? (?:bitte|gerne?)|bitte|genau)"
         r"\s*[.!]*\s*(please|bitte)?[.!]*\s*$",

@@ -710,6 +710,37 @@ def test_tell_me_more_when_the_article_holds_nothing_more_says_so_and_asks_for_m
     assert "Monday to Saturday" not in again.text, again.text
 
 
+@pytest.mark.parametrize("dismay", ["oh no", "Oh no!", "no way", "no!!", "nooo"])
+def test_dismay_right_after_an_answer_is_not_a_no_it_offers_a_person(assistant, dismay: str) -> None:
+    # "oh no" after an answer was read as a plain no: "All right. Is there anything else I can help with?"
+    manager = manager_for(assistant)
+    answered = manager.handle(None, "How much does express shipping cost?")
+    assert not answered.abstained
+
+    sorry = manager.handle(answered.session_id, dismay)
+    accepted = manager.handle(answered.session_id, "yes")
+
+    assert (sorry.action, sorry.intent, sorry.text) == ("small_talk", "dismay", manager.replies.dismay), dismay
+    assert sorry.text != manager.replies.deny
+    assert (accepted.action, accepted.handoff) == ("handoff", True)
+
+
+@pytest.mark.parametrize("no", ["no", "no thanks", "nope, that's all", "no!!", "no way"])
+def test_a_no_to_a_question_stays_a_no(assistant, no: str) -> None:
+    # "no!!" and "no way" to the offer of a person decline it, as "no" does; "no thanks" after an answer is a no
+    manager = manager_for(assistant)
+    declined = manager.handle(None, "Can I pay with seashells or a llama?")
+    assert declined.abstained
+
+    refused = manager.handle(declined.session_id, no)
+    answered = manager.handle(None, "How much does express shipping cost?")
+    after_answer = manager.handle(answered.session_id, no)
+
+    assert (refused.action, refused.handoff, refused.intent in ("deny", "goodbye")) == ("small_talk", False, True), no
+    if no in ("no", "no thanks", "nope, that's all"):
+        assert after_answer.intent in ("deny", "goodbye") and after_answer.text in (manager.replies.deny, manager.replies.goodbye)
+
+
 @pytest.mark.parametrize("mode", ["extractive", "generative"])
 def test_tell_me_more_leaves_out_what_was_said_with_a_generator_as_with_extractive_answers(mode: str) -> None:
     # the "tell me more" step (what was said left out of the passages; nothing left: nothing_more) is one step for
@@ -725,3 +756,20 @@ def test_tell_me_more_leaves_out_what_was_said_with_a_generator_as_with_extracti
     assert not first.abstained and "Monday to Saturday" in first.text, first.text
     assert (more.text, more.abstained, more.action) == (manager.replies.nothing_more, True, "answer"), more.text
     assert generator is None or len(generator.calls) == 1  # the generator was not asked to say it all again
+
+
+def test_no_to_anything_else_says_goodbye_rather_than_asking_again(assistant) -> None:
+    # "thanks" -> "You're welcome! Is there anything else I can help with?"; "no" got "All right. Is there anything
+    # else I can help with?", and every further "no" the same question once more
+    manager = manager_for(assistant)
+    answered = manager.handle(None, "How much does express shipping cost?")
+    thanked = manager.handle(answered.session_id, "thanks")
+    done = manager.handle(answered.session_id, "no")
+    stopped = manager.handle(None, "Where is my order?")
+    left = manager.handle(stopped.session_id, "stop")  # leaves the form: "All right. Is there anything else …?"
+    nothing = manager.handle(stopped.session_id, "nope")
+
+    assert thanked.text == manager.replies.thanks
+    assert (done.action, done.text) == ("small_talk", manager.replies.goodbye)
+    assert left.text == manager.replies.deny
+    assert (nothing.action, nothing.text) == ("small_talk", manager.replies.goodbye)
