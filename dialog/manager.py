@@ -160,6 +160,19 @@ _THE_SAME = re.compile(
 )
 
 
+# "it" in a reply to "What would you like to know about your order?" ("where is it?"); not "it's NW-20481736"
+_IT = re.compile(r"\bit\b(?!['’])", re.IGNORECASE)
+
+
+def about_the_order(tracker: Tracker, text: str) -> str:
+    """The message as read right after "a question about my order" was answered with what the question is: its first
+    "it" is the order ("where is it?" -> "where is my order?", which asks for the order number; "can I return it?" ->
+    "can I return my order?"). Before, "where is it?" was searched alone and declined. Any other message as it is."""
+    if tracker.last_action == "small_talk" and tracker.latest_intent == "order_question":
+        return _IT.sub("my order", text, count=1)
+    return text
+
+
 def _asked_a_question(tracker: Tracker) -> bool:
     """Whether the last reply asked the customer something a "no" answers (the offer of a person, a question for a
     slot, which of the options, "anything else?" of small talk), not an answer or a result: there "no way" and "no!!"
@@ -351,10 +364,11 @@ class DialogManager:
         timings: dict[str, float] = {}
 
         step = time.perf_counter()
-        understanding = self._understand(tracker, text)
-        query, only_doc, forced, prefer_docs, focus, context = text, None, None, (), None, None
+        read = about_the_order(tracker, text)  # "where is it?" after "What would you like to know about your order?"
+        understanding = self._understand(tracker, read)
+        query, only_doc, forced, prefer_docs, focus, context = read, None, None, (), None, None
         told = ""  # "tell me more": what the assistant has said so far, which the new answer leaves out
-        said = text  # what the policies read
+        said = read  # what the policies read
         asked, choice = tracker.clarification, option_named(tracker.clarification, text)
         if choice is None and tracker.chosen_option is not None:  # "and the other one?" after a pick of two
             asked, choice = tracker.chosen_option[0], other_option(tracker.chosen_option, text)

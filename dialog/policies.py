@@ -28,18 +28,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from dialog.business import BusinessActions
+from dialog.business import BusinessAction, BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
-from dialog.nlu.rules import has_words, introduces_values, is_frustrated, without_values
+from dialog.nlu.rules import HELP_WITH_AN_ORDER, has_words, introduces_values, is_frustrated, without_values
 from dialog.rewrite import is_short, names_a_topic, opens_with_connective
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
-    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay",
+    {"human", "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay", "order_question",
      "complaint", "question", "oos", "out_of_scope"}
 )
 
@@ -153,6 +153,8 @@ class BusinessActionPolicy:
         if self.actions.get(name) is None or understanding.intent == "deny":
             return None
         if _names_no_steering_intent(understanding) and not new_request(understanding, text):
+            if _names_the_subject(tracker, understanding, self.actions.get(name)):
+                return None  # "I need help with my order", "it arrived damaged": the help centre answers
             return Prediction("business", 0.6, f"{name} still needs the {slot}", 2, name)
         return None  # something else: the customer changed the subject
 
@@ -231,6 +233,23 @@ _GENERAL_QUESTION = re.compile(
     r"\b(?:in|out of|back in) stock\b|\brestock",  # "is the Lumen Desk Lamp in stock?": a product, not an order
     re.IGNORECASE,
 )
+
+
+def _names_the_subject(tracker: Tracker, understanding: Understanding, waiting: BusinessAction | None) -> bool:
+    """Whether a reply to the question for a slot says what a request for help that named no subject ("I need help
+    with my order", "about my order", answered with the question for the order number) is about, by the intent model's
+    reading of a topic of its own ("it arrived damaged": return_item; "it never arrived": track_parcel): the help centre
+    answers it. It was asked for the order number again, as a failed turn. A reply the model reads as the waiting
+    action's own ("it hasn't shipped yet") or finds out of scope ("I can't find it") is still asked for the value."""
+    opened = tracker.exchanges[-1][0] if tracker.exchanges else ""
+    return (
+        waiting is not None
+        and re.match(HELP_WITH_AN_ORDER, opened, re.IGNORECASE) is not None
+        and understanding.source == "classifier"
+        and not understanding.out_of_scope
+        and understanding.intent not in STEERING_INTENTS
+        and understanding.intent not in waiting.intents
+    )
 
 
 def _asks_how_things_work(text: str) -> bool:

@@ -100,6 +100,8 @@ class Replies:
     deny: str = "All right. Is there anything else I can help with?"
     # the customer says the answer was wrong or did not help ("thanks, that's all wrong"): a failed answer
     not_helped: str = f"I'm sorry that didn't help. {_OFFER} Or tell me in other words what you're looking for, and I'll try again."
+    # "I have a question about my order": what the question is, before any order number is asked for
+    order_question: str = "Of course. What would you like to know about your order?"
     # dismay ("oh no", "no way", "no!!") at an answer or a result: the news is bad or the answer failed; a person offered
     dismay: str = f"I'm sorry to hear that. {_OFFER} Or tell me what went wrong, and I'll look for an answer."
 
@@ -163,8 +165,8 @@ class Replies:
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})
 
     def small_talk(self, intent: str) -> str:
-        """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny, not_helped,
-        dismay); greet otherwise."""
+        """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny, not_helped, dismay,
+        order_question); greet otherwise."""
         return getattr(self, intent) if intent in SMALL_TALK_INTENTS else self.greet
 
     def intent_label(self, intent: str) -> str:
@@ -184,7 +186,7 @@ class Replies:
 
 DEFAULT_REPLIES = Replies()
 # each has a reply of its own; "not_helped" is a failed answer (the reply offers a person), "dismay" offers one too
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay")
+SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay", "order_question")
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Replies) if not f.metadata.get("internal")}
 KEYS = tuple(DEFAULTS)
 LIST_LENGTHS = {f.name: f.metadata["length"] for f in fields(Replies) if "length" in f.metadata}

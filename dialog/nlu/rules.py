@@ -63,6 +63,21 @@ HELP_REQUEST = (
     r"ich habe (?:eine|mal eine) (?:kurze )?frage|kurze frage))(?:,? (?:please|pls|plz|bitte))?[\s!.?,]*$"
 )
 
+# A request for help with an order that says not yet with what: the whole message ("I need help with my order", "about
+# my order", "hi, can you help me with my order?"). The order's number is asked for (``order_status``); a reply that
+# names a topic instead ("it arrived damaged") is answered from the help centre (``dialog.policies``).
+HELP_WITH_AN_ORDER = (
+    r"^\s*(?:(?:hi|hello|hey)[\s,!.]*)?(?:(?:i\s+)?(?:need|want|would\s+like|could\s+use)\s+(?:some\s+)?help\s+|"
+    r"can\s+you\s+help\s+(?:me\s+)?)?"
+    r"(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$"
+)
+# "I have a question about my order", "quick question about my order": what the question is is asked ("What would
+# you like to know about your order?"), not the order number, which a question on returns or cancelling does not need
+ORDER_QUESTION = (
+    r"^\s*(?:(?:hi|hello|hey)(?: there)?[\s,!.]*)?(?:(?:i\s+have|i'?ve\s+got|got)\s+)?(?:a|one)?\s*(?:quick\s+|small\s+|short\s+)?"
+    r"question\s+(?:about|on|regarding|concerning)\s+(?:my|an?|the)\s+(?:order|package|parcel|delivery)(?:,? please)?[\s.!?]*$"
+)
+
 # what a customer asks whether the assistant is: "a bot", "a real person", "human or a bot"
 _BEING = r"(?:an? )?(?:bot|robot|chat ?bot|human|real(?: person| human)?|person|machine|ai|computer|automated)"
 # what "is it …?" / "is that …?" asks about the assistant: only a bot or a person. "Is it automated?", "is it real?"
@@ -157,6 +172,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # after affirm: "uh huh" and "mhm" are a yes
     "filler": re.compile(FILLER, re.IGNORECASE),
+    "order_question": re.compile(ORDER_QUESTION, re.IGNORECASE),
     "order_status": re.compile(
         r"\b(where(?:'?s| is) my (?:(?:other|second|last|latest|new|recent) )?(?:order|oder|ordr|package)|status of (?:my |the )?order|order status|track(?:ing)? (?:my |an |the )?order|"
         r"has my order (?:shipped|been shipped)|check (?:on )?(?:my |an |the )?order)\b|"
@@ -164,9 +180,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bi (?:ordered|placed an order)\b[^?.!]{0,60}\bwhere(?:'?s| is) (?:it|my stuff)[\s?.!]*$|"
         # the whole message, as the answer to "How can I help?": "with my order", "about my order please"
         # and as the whole request: "I need help with my order", "hi, can you help me with my order?"
-        r"^\s*(?:(?:hi|hello|hey)[\s,!.]*)?(?:(?:i\s+)?(?:need|want|would\s+like|could\s+use)\s+(?:some\s+)?help\s+|"
-        r"(?:i\s+have\s+)?a\s+question\s+|can\s+you\s+help\s+(?:me\s+)?)?"
-        r"(?:(?:it'?s )?(?:with|about) )?my (?:order|package|parcel)(?:,? please)?[\s.!?]*$|"
+        rf"{HELP_WITH_AN_ORDER}|"
         # German: "Wo ist meine Bestellung?", "Wo bleibt mein Paket?", "Status meiner Bestellung"
         r"\bwo (?:ist|bleibt) (?:meine (?:bestellung|lieferung|sendung)|mein paket)|(?:status|stand) meiner bestellung|"
         r"\bbestellstatus\b",
