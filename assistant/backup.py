@@ -182,7 +182,7 @@ def _copy_sqlite(source: Path, target: Path) -> Path:
     if problems != ["ok"]:
         raise BackupError(
             f"The database {source} is damaged, so no backup was made (SQLite's quick_check: {'; '.join(problems)}). "
-            "Keep the file and its -wal file as they are, and restore the last good backup (README, Backups)."
+            "Keep the file and its -wal file as they are, and restore the last good backup (docs/operations.md, Backups)."
         )
     return target
 

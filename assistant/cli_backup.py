@@ -27,7 +27,7 @@ def backup_command(
 
     The log: SQLite's online backup, or a PostgreSQL dump by pg_dump (which must be the server's major version
     or newer; without pg_dump, or with --no-pg-dump, the command prints the pg_dump command instead).
-    Restoring: the README's Backups section.
+    Restoring: docs/operations.md, Backups.
     """
     from assistant.app import is_trained_embedder
     from assistant.backup import backup

@@ -196,7 +196,7 @@ class KnowledgeBaseAdmin:
                     root = held_elsewhere[taken[0]]
                     hint = (  # the uploads folder of a restored backup, still recorded at the path it had before
                         f", or, if {root} was this server's uploads folder before a restore to other paths, run "
-                        f"`assistant ingest --replace {self.uploads_dir}` once (README, Backups)"
+                        f"`assistant ingest --replace {self.uploads_dir}` once (docs/operations.md, Backups)"
                         if Path(root).name == self.uploads_dir.name else ""
                     )
                     notes.append(

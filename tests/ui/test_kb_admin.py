@@ -308,7 +308,7 @@ def test_a_restored_uploads_folder_at_another_path_is_named_with_the_command_tha
     """A backup restored with another data_dir: the index still records the uploads folder at its old path, so a
     corrected upload of a restored file was refused with 'belongs to a document ingested from elsewhere' alone."""
     admin.upload([upload_file(tmp_path, "gift-cards.md", GIFT_CARDS)])
-    restored = tmp_path / "restored" / "uploads"  # README, Backups: BACKUP/uploads copied to the new DATA_DIR/uploads
+    restored = tmp_path / "restored" / "uploads"  # docs/operations.md, Backups: BACKUP/uploads copied to the new DATA_DIR/uploads
     restored.mkdir(parents=True)
     (restored / "gift-cards.md").write_text(GIFT_CARDS)
     settings = assistant.settings
