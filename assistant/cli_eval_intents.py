@@ -7,13 +7,15 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
-from assistant.cli_common import err, fail, out, run_guarded
+from assistant.cli_common import err, fail, out, run_guarded, stopped_note
 from assistant.cli_eval import eval_app
 from assistant.cli_train_intents import (
     Base,
@@ -102,6 +104,21 @@ def learnt_count(manifest: dict[str, Any], examples: Any) -> tuple[int, list[str
         except (OSError, ValueError):  # unreadable now: nothing can be said of it
             continue
     return sum(text_key(e.text) in learnt for e in examples), files
+
+
+@contextmanager
+def stopped_evaluation(out_dir: Path | None) -> Iterator[None]:
+    """Ctrl-C: one line saying so, exit status 130 (the folds' bar was cleared and nothing followed it). A
+    model being trained into --out is left as it was (``stopped_note``)."""
+    if out_dir is not None:
+        with stopped_note(out_dir, "intent model"):
+            yield
+        return
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print()  # a progress bar may have been cut off mid-line
+        fail("stopped; no figures were reported", code=130)
 
 
 def unknown_labels(manifest: dict[str, Any], examples: list[Any]) -> dict[str, int]:
@@ -212,7 +229,7 @@ def eval_intents(
     result: dict[str, Any] = {"dataset": dataset, "data": str(data), "train_per_intent": train_per_intent or None}
     if extra_oos is not None:
         result["extra_oos"] = {"file": str(extra_oos), "train_oos_examples": sum(e.label == OOS_LABEL for e in loaded.train)}
-    with tempfile.TemporaryDirectory(prefix="intent-eval-") as work, progress_to_stderr():
+    with stopped_evaluation(out_dir if model is None else None), tempfile.TemporaryDirectory(prefix="intent-eval-") as work, progress_to_stderr():
         if folds >= 2:
             err.print(f"{folds}-fold cross-validation on the training data")
             progress = not as_json

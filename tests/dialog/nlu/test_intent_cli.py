@@ -368,3 +368,16 @@ def test_a_test_file_with_intents_the_model_lacks_says_so(runner: CliRunner, tmp
     assert result.exit_code == 0, result.output
     assert f"note: 2 of these 4 messages carry intents {model} was not trained on: shiping (2); they count as wrong" in flat(result.stderr)
     assert json.loads(result.stdout.strip().splitlines()[-1])["test_labels_not_in_model"] == {"shiping": 2}
+
+
+def test_ctrl_c_during_cross_validation_says_it_stopped(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C during `eval intents --folds K` cleared the fold's bar and ended with exit status 130 and not a word."""
+    import dialog.nlu.evaluation as evaluation
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluation, "cross_validate", interrupted)
+    result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--folds", "2")
+    assert result.exit_code == 130
+    assert "stopped; no figures were reported" in flat(result.output) and "Traceback" not in result.output
