@@ -54,7 +54,7 @@ _OPENING = re.compile(
     r"^\s*(?:how\s+(?:much|many|long|often|soon)\s+(?:do|does|did|is|are|will|can|would)\s+(?:(?:i|we|you|it|they)\b)?\s*"
     r"(?:(?:takes?|costs?)\s+(?:me\s+|us\s+)?to\s+)?|"  # "how long does it take to" + "return an item"
     r"(?:how|what|where|when|why|which|who)\s+(?:do|does|did|can|could|should|would|will|is|are|was)\s+"
-    r"(?:(?:i|we|you|it|they|one)\b)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
+    r"(?:(?:i|we|you|it|they|one)\b)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+(?:(?:offer|have|sell|provide|accept|take)\s+)?|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
     r"i\s+(?:would|'d)\s+like\s+to\s+|i\s+need\s+to\s+|please\s+|"
     # German: "Wie kann ich" + "meine Adresse ändern", "Was kostet" + "der Versand", "Wie lange dauert" + "die Lieferung"
     r"(?:wie|was|wo|wann|warum|wieso)\s+(?:kann|muss|soll|darf|könnte)\s+(?:ich|man|wir)\s+|"

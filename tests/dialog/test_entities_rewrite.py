@@ -100,6 +100,8 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
         # a question of its own leads: led by "how do I return something", the answer was the return steps' 30 days
         ("and how long until I get my money back?", "how do I return something?", "how long until I get my money back (return something)?"),
         ("also, can I pay by PayPal?", "How much does express shipping cost?", "can I pay by PayPal (express shipping cost)?"),
+        # "do you offer" is the question's opening, not its topic: "how much is offer gift wrapping?" before
+        ("how much is it?", "do you offer gift wrapping?", "how much is gift wrapping?"),
     ],
 )
 def test_rewrite(text: str, previous: str, rewritten: str) -> None:
