@@ -15,7 +15,7 @@ from assistant.wording import counted
 
 @train_app.command("lm-data")
 def train_lm_data(
-    out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write (format: docs/lm.md).")],
+    out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write (format: docs/lm.md); an existing file is replaced.")],
     squad: Annotated[Optional[Path], typer.Option(help="SQuAD-v2-style JSON file or folder.")] = None,
     split: Annotated[str, typer.Option(help="squad: the train articles (default; less the tune share), tune, report or all.")] = "train",
     faq: Annotated[Optional[Path], typer.Option(help="A knowledge base FAQ CSV (question,answer).")] = None,
@@ -34,18 +34,30 @@ def train_lm_data(
         examples += run_guarded(lambda: td.squad_examples(td.squad_split(questions, split), distractors))
     if faq is not None:
         examples += run_guarded(lambda: td.faq_examples(faq, distractors))
+    held = _lines_in(out_file)
     try:
         count = td.write_jsonl(examples, out_file)
     except OSError as error:
         fail(f"cannot write {out_file}: {error.strerror or error}")
-    out.print(f"wrote {counted(count, 'example')} to {out_file}: {json.dumps(td.describe(examples))}")
+    replacing = f" (replacing the {counted(held, 'example')} it held)" if held else ""
+    out.print(f"wrote {counted(count, 'example')} to {out_file}{replacing}: {json.dumps(td.describe(examples))}", highlight=False)
+
+
+def _lines_in(path: Path) -> int:
+    """Non-blank lines of an existing file (0 when there is none or it cannot be read): the examples a
+    rewrite replaces, such as reviewed examples appended to it since it was written."""
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError:
+        return 0
 
 
 @train_app.command("lm")
 def train_lm(
     ctx: typer.Context,
     data: Annotated[Path, typer.Option(help="Training JSONL (see `assistant train lm-data`).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write; select it with generator_path.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write (new, empty or an earlier `train lm` folder; not the base's own); select it with generator_path.")],
     eval_data: Annotated[Optional[Path], typer.Option(help="JSONL for the evaluation loss; default: 5% of --data held out.")] = None,
     base_dir: Annotated[Optional[Path], typer.Option(help="Base model folder; default: the configured generator.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Full fine-tuning instead of LoRA.")] = False,

@@ -399,3 +399,24 @@ def test_train_lm_counts_one_step_and_refuses_to_write_over_its_own_base(tiny_mo
         assert f"--out {out} is also the base model's folder" in said and "replace the base with its own fine-tuned copy" in said
         assert "Traceback" not in said
     assert sorted((p.name, p.stat().st_mtime_ns) for p in tuned.iterdir()) == before
+
+
+def test_lm_data_says_when_it_replaces_a_file_and_how_many_examples_it_held(tmp_path: Path) -> None:
+    """docs/lm.md has reviewed examples appended to the training file; writing it again with `train lm-data`
+    replaced them without a word."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer\nDo you wrap gifts?,Yes for 3 dollars.\nHow long is delivery?,Three days.\n", encoding="utf-8")
+    out = tmp_path / "train.jsonl"
+    first = CliRunner().invoke(app, ["train", "lm-data", "--faq", str(faq), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "replacing" not in first.output
+    written = len(out.read_text(encoding="utf-8").splitlines())
+    with out.open("a", encoding="utf-8") as handle:  # a reviewed example appended, as docs/lm.md says
+        handle.write(out.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    again = CliRunner().invoke(app, ["train", "lm-data", "--faq", str(faq), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert f"(replacing the {written + 1} examples it held)" in " ".join(again.output.split())
