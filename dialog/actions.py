@@ -251,6 +251,13 @@ TOPIC_PENALTY = 0.05
 STEER_CONFIDENCE = 0.8
 
 
+def _places_of(passage: Passage) -> tuple[frozenset[str], bool]:
+    """The countries ``passage`` names, in its text or heading, and whether one of its sentences lists the places
+    served (``LIST_OF_PLACES`` or more): each sentence is read once."""
+    named = [places(sentence) for sentence in split_sentences(passage.chunk.text)]
+    return frozenset().union(places(passage.chunk.heading or ""), *named), any(len(found) >= LIST_OF_PLACES for found in named)
+
+
 def _names_an_unknown_place(question: str, passages: list[Passage]) -> bool:
     """Whether the question names a country (``places``) that no passage names, in its text or heading, nor answers
     with a list of the places served (``LIST_OF_PLACES`` or more): the intent model's topic then lowers no
@@ -260,8 +267,8 @@ def _names_an_unknown_place(question: str, passages: list[Passage]) -> bool:
     if not asked:
         return False
     for passage in passages:
-        named = places(passage.chunk.text) | places(passage.chunk.heading or "")
-        if asked & named or any(len(places(sentence)) >= LIST_OF_PLACES for sentence in split_sentences(passage.chunk.text)):
+        named, lists = _places_of(passage)
+        if asked & named or lists:
             return False
     return True
 
@@ -330,6 +337,18 @@ class AnswerFromKnowledgeBase:
                     found.append(passage)
                     seen.add(passage.chunk.chunk_id)
         return found
+
+    def place_list(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """For a question naming a country no passage names ("can I order from Mexico?"), the best passage among the
+        question's first ``top_k * 10`` that lists the places served (``LIST_OF_PLACES`` or more: "we ship to Canada,
+        the United Kingdom, ... and Australia"), when it is not among ``passages``: it answers for any country, the
+        ones it leaves out included, though the question's words are closer to other passages (seventh for Mexico,
+        under the international prices and the returns from outside the US). Empty when there is none."""
+        seen = {p.chunk.chunk_id for p in passages}
+        for passage in self.retriever.search(question, k=self.top_k * 10):
+            if passage.chunk.chunk_id not in seen and _places_of(passage)[1]:
+                return [passage]
+        return []
 
     def add_linked_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], dict[str, list[int]]]:
         """``passages`` and the best passage of each article they point to ("see the article on lost
@@ -478,8 +497,10 @@ class AnswerFromKnowledgeBase:
             passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
         else:
             passages, whole = self._search(question)
-            if topic is not None and _names_an_unknown_place(question, passages):
-                topic = None  # "can I order from Mexico?": the intent's topic (shipping) says nothing about Mexico
+            if _names_an_unknown_place(question, passages):
+                passages = passages + self.place_list(question, passages)  # "can I order from Mexico?": where we ship
+                if _names_an_unknown_place(question, passages):
+                    topic = None  # the intent's topic (shipping) says nothing about Mexico
             if context is not None and not self._found(passages, whole, topic) and not self._is_keyboard_mashing(question):
                 context = corrected(context) if corrected is not None else context
                 in_context, in_whole = self._search(context)

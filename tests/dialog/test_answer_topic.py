@@ -111,6 +111,24 @@ def test_a_question_about_a_country_no_passage_names_gets_no_lower_threshold() -
     assert not outcome([Passage(prices, low), Passage(served, low - 0.01)], ("shipping", 0.9), "can I order from Mexico?").abstained
 
 
+def test_a_question_about_a_country_no_passage_names_brings_the_list_of_countries_served() -> None:
+    """'can I order from Mexico?' was declined: the passage listing the countries served ranked seventh, under the
+    international prices and other passages, so none of the five found said whether Mexico is served."""
+    low = MIN_SCORE - TOPIC_ALLOWANCE / 2
+    prices = chunk("shipping/international", "International shipping", "International Standard: 7-14 business days, $14.95.")
+    returns = chunk("returns/exchanges", "Exchanges", "Exchanges are not available for international orders.")
+    cancel = chunk("faq#can-i-cancel-my-order", "Can I cancel my order?", "Yes, while it is Received or Processing.")
+    served = chunk("shipping/international", "International shipping", "We ship to Canada, the United Kingdom and Australia.")
+    found = [Passage(prices, low), Passage(returns, low - 0.01), Passage(cancel, low - 0.02), Passage(served, low - 0.05)]
+
+    answered = outcome(found, ("shipping", 0.9), "can I order from Mexico?")
+
+    assert not answered.abstained and served.chunk_id in [p["chunk_id"] for p in answered.retrieved]
+    # a question naming no country: nothing is added
+    named = outcome(found, ("shipping", 0.9), "how much is international shipping?")
+    assert served.chunk_id not in [p["chunk_id"] for p in named.retrieved]
+
+
 def test_a_passage_on_the_intents_topic_below_the_best_counts() -> None:
     """'where is my parcel': ranked first is an unrelated FAQ entry under the threshold, third the article on it."""
     found = [Passage(WISHLIST, MIN_SCORE - 0.05), Passage(REFUNDS, MIN_SCORE - 0.1), Passage(DELIVERY, MIN_SCORE + 0.1)]
