@@ -59,6 +59,7 @@ class Weights:
     answer_type: float = 0.2  # the sentence holds the kind of answer asked for
     whole_in_part: float = 0.3  # a part's cosine mixes in the whole question's by this share
     other_place: float = 0.3  # taken off a sentence that names countries, none of them the question's (``LIST_OF_PLACES``)
+    own_place: float = 0.2  # added to one that names a country of the question's, or lists the places served
     on_topic: float = 0.1  # added to the sentences of a passage on the question's topic (``on_topic`` passages)
 
 
@@ -100,7 +101,7 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(rf"\b{_NUMBER_WORD}\b", re.I),
     ),
     "time": (
-        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\bopening hours\b|"
+        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\b(opening|business|office|support) (hours|times)\b|\bwhat hours\b|"
                    r"\bum wie viel uhr\b|\bwann (ist|sind|hat|haben)\b.*\b(erreichbar|geöffnet|offen)\b|\böffnungszeiten\b", re.I),
         re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}(:\d\d)?\s?uhr\b", re.I),
     ),
@@ -340,9 +341,26 @@ class ExtractiveAnswerer:
         # one question: the next best sentences of the same passage, when nearly as good
         same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
         chosen.extend(i for i in same if whole[i] >= self.second_ratio * whole[best])
+        chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
         return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))])
+
+    def _of_the_type_asked(self, question: str, units: list[Unit], chosen: list[int], scores: np.ndarray) -> list[int]:
+        """When the question asks for a kind of answer (``answer_types``: a price, a duration, ...) and no chosen unit
+        holds one, the best unit that does, with the next best of its passage (``more_same``), each when it scores
+        ``second_ratio`` of the best chosen unit: "how much to ship to Canada?" was answered with "we ship to Canada,
+        ..." alone, the international prices just below it. Empty when nothing is asked for or a chosen unit answers."""
+        wanted = [ANSWER_TYPES[name][1] for name in answer_types(question) if name != "list"]
+        holds = [i for i, u in enumerate(units) if any(pattern.search(u.text) for pattern in wanted)]
+        if not holds or set(holds) & set(chosen):
+            return []
+        floor = self.second_ratio * max(scores[i] for i in chosen)
+        best = max(holds, key=lambda i: scores[i])
+        if scores[best] < floor:
+            return []
+        same = sorted((i for i in holds if units[i].passage == units[best].passage and i != best), key=lambda i: -scores[i])
+        return [best, *(i for i in same[: self.more_same] if scores[i] >= floor)]
 
     def _best(self, units: list[Unit], scores: np.ndarray) -> int:
         """The best sentence of the passage whose best sentence, plus ``passage_support`` times its second
@@ -386,11 +404,14 @@ class ExtractiveAnswerer:
         return added
 
     def _scores(self, question: str, context: _Context, similarity: np.ndarray) -> np.ndarray:
-        """Cosine similarity plus word overlap (sentence and heading) and answer type, less the place penalty
-        for a unit that names only countries the question does not (one score per unit)."""
+        """Cosine similarity plus word overlap (sentence and heading) and answer type, plus the place bonus for a
+        unit that names a country of the question's or lists the places served, less the place penalty for a unit
+        that names only countries the question does not (one score per unit)."""
         units, words, heading_words = context.units, context.words, context.heading_words
         asked, asked_forms = content_words(question), content_words(question, ing=False)
-        wanted = [ANSWER_TYPES[name][1] for name in answer_types(question)]
+        asked_types = answer_types(question)
+        wanted = [ANSWER_TYPES[name][1] for name in asked_types]
+        precise = asked_types not in ([], ["list"])  # a price, a duration, ...: not only "which ...s"
         # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
         weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in asked}
         form_weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in context.forms))) for w in asked_forms}
@@ -404,10 +425,15 @@ class ExtractiveAnswerer:
                 forms = sum(form_weight[w] for w in asked_forms & context.forms[i]) / form_total
                 scores[i] += self.weights.word_overlap * (stems + forms) / 2
                 scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
-            if wanted and any(pattern.search(unit.text) for pattern in wanted):
+            typed = any(pattern.search(unit.text) for pattern in wanted)
+            if typed:
                 scores[i] += self.weights.answer_type
             named = context.places[i]
-            if context.asked_places and named and not named & context.asked_places and len(named) < LIST_OF_PLACES:
+            if context.asked_places and (named & context.asked_places or len(named) >= LIST_OF_PLACES):
+                # "do you deliver to Germany?": "... all 27 European Union countries", unless it lacks the kind of
+                # answer asked for ("how much to ship to Canada?" wants the price, not only that Canada is served)
+                scores[i] += self.weights.own_place if typed or not precise else 0.0
+            elif context.asked_places and named:
                 scores[i] -= self.weights.other_place
         return scores
 

@@ -366,3 +366,46 @@ def test_the_sentences_of_passages_on_the_questions_topic_are_preferred() -> Non
 
     assert answerer.answer(question, passages).startswith("Delivered: the carrier")
     assert answerer.answer(question, passages, on_topic={2}).startswith("If the parcel is not there, wait 48 hours")
+
+
+def test_a_question_naming_a_country_prefers_the_sentence_that_names_it_or_lists_the_places_served() -> None:
+    """'do you deliver to Germany?' was answered with 'The delivery country list at checkout shows every country we
+    deliver to.' (it shares 'deliver'), not with the sentence saying all 27 European Union countries are served."""
+    passages = [
+        "The delivery country list at checkout shows every country we deliver to.",
+        "Besides the United States, we ship to Canada, the United Kingdom, all 27 European Union countries and Australia.",
+    ]
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
+
+    for question in ("Do you deliver to Germany?", "Can I order from Mexico?"):
+        assert answerer.answer(question, passages).startswith("Besides the United States, we ship to"), question
+    # a question naming no country: the words decide, as before
+    assert answerer.answer("Where is the delivery country list?", passages).startswith("The delivery country list")
+
+
+def test_a_question_asking_a_price_gets_the_best_sentence_with_one_when_the_best_has_none() -> None:
+    """'how much to ship to Canada' was answered with 'we ship to Canada, ...' alone: the international prices, in
+    another passage, scored just below it."""
+    passages = [
+        "Besides the United States, we ship to Canada, the United Kingdom, all 27 European Union countries and Australia.",
+        "International Standard: 7-14 business days, $14.95. International Express: 3-5 business days, $34.95.",
+        "Call us on weekdays from 8 am.",
+    ]
+    answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=0.4)  # the hashing embedder's cosines are far apart
+
+    answer = answerer.answer("How much to ship to Canada?", passages)
+
+    assert "we ship to Canada" in answer and "$14.95" in answer and "8 am" not in answer
+    # the best sentence holds a price: nothing is added
+    assert "$" not in answerer.answer("Do you ship to Canada?", passages)
+
+
+def test_opening_times_and_business_hours_ask_for_times() -> None:
+    """'what are your opening times' was read as a request for a list ('what are ...s') and answered with 'Emails
+    sent outside support hours are answered within 4 hours of the next opening time.'"""
+    passages = ["You can still use the Help Centre outside these times:", "Phone and chat are open Monday to Friday 8 am to 8 pm ET."]
+
+    for question in ("What are your opening times?", "What are your business hours?", "what hours is support open"):
+        assert answer_types(question) == ["time"], question
+        answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer(question, passages)
+        assert answer.startswith("Phone and chat are open Monday to Friday 8 am to 8 pm ET. [2]"), question
