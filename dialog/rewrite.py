@@ -18,6 +18,7 @@ import re
 
 _CONNECTIVE = re.compile(
     r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if"
+    r"|(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?"
     r"|und|aber|auch|dann|ok(?:ay)?,?\s+und|(?:und\s+)?was ist mit|(?:und\s+)?wie (?:ist|sieht) es mit|gilt das auch für)\b[\s,]*",
     re.IGNORECASE,
 )
@@ -75,6 +76,7 @@ _OWN_QUESTION = re.compile(
 
 # "it says delivered though", "that didn't work": a message whose subject is the last answer's topic.
 _OPENS_WITH_REFERENCE = re.compile(r"^\s*(?:it|that|this|they|those|these)(?:'s|\s+(?!is\s+possible\b))\s*\S", re.IGNORECASE)
+_PREPOSITION_FIRST = re.compile(r"^\s*(?:for|to|in|into|with|by|on|from|via|outside)\s+\S", re.IGNORECASE)
 _PLURAL_REFERENCE = re.compile(r"\b(?:them|they|those|these)\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(?:it|that|this)\b", re.IGNORECASE)
 _NOT_A_REFERENCE = re.compile(
@@ -102,7 +104,7 @@ def is_follow_up(text: str) -> bool:
     words = _WORD.findall(text)
     if not words:
         return False
-    if _CONNECTIVE.match(text):
+    if _CONNECTIVE.match(text) or (len(words) <= 4 and _PREPOSITION_FIRST.match(text)):  # "for paypal?", "to the UK?"
         return True
     if not _NOT_A_REFERENCE.search(text):  # "is it possible to ...?" refers to nothing before it
         if _OPENS_WITH_REFERENCE.match(text):
@@ -145,7 +147,8 @@ def rewrite(text: str, previous_query: str) -> str:
         return _REFERENCE.sub(topic, question, count=1) + "?"
     own_question = _OWN_QUESTION.match(stripped) and not _REFERENCE.search(stripped)
     if names_a_topic(stripped) and not own_question:  # "what about express?", "is it automated?": the last question, varied
-        return f"{previous_query.strip().rstrip('?.! ')}: {stripped}"
+        asked = previous_query.split(": ", 1)[0]  # "and gift cards?" after "...: paypal" varies the question, not paypal
+        return f"{asked.strip().rstrip('?.! ')}: {stripped}"
     # a question of its own ("and how long until I get my money back?"), or one without a topic: it leads, and the
     # last topic follows as context; led by the last question, its kind ("how do I") chose the answer's sentences
     return f"{stripped.rstrip('?.! ')} ({topic})?"

@@ -80,6 +80,9 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
         # "that" and "it" in a short question: searched alone, the first found sales tax, the second was declined
         ("does that include sale items?", True),
         ("can I get it as a PDF?", True),
+        ("for paypal?", True),
+        ("sorry, I meant express", True),
+        ("For orders over $50, is shipping free?", False),
     ],
 )
 def test_is_follow_up(text: str, follow_up: bool) -> None:
@@ -102,6 +105,10 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
         ("also, can I pay by PayPal?", "How much does express shipping cost?", "can I pay by PayPal (express shipping cost)?"),
         # "do you offer" is the question's opening, not its topic: "how much is offer gift wrapping?" before
         ("how much is it?", "do you offer gift wrapping?", "how much is gift wrapping?"),
+        # a second variation replaces the first: "and gift cards?" was searched as "...: for paypal: gift cards"
+        ("and gift cards?", "how long do refunds take: for paypal?", "how long do refunds take: gift cards?"),
+        ("for paypal?", "how long do refunds take?", "how long do refunds take: for paypal?"),
+        ("sorry, I meant express", "how much is standard shipping?", "how much is standard shipping: express"),
     ],
 )
 def test_rewrite(text: str, previous: str, rewritten: str) -> None:
