@@ -66,8 +66,9 @@ KEEP_THIS_TABS_SESSION = """(saved) => {
 # the customer; a fixed one only keeps stored session ids readable across server restarts.
 SESSION_STORAGE_SECRET = "support-assistant-session-v1"
 THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
-# Put before a staff reply: CSS hides its thumbs, which the server refuses anyway (a customer rated the person through
-# the assistant's feedback). Gradio draws thumbs on every message of the assistant's side, with no per-message setting.
+# Put before a message that answers no turn of the customer's (a staff reply, the hand-back notice): CSS hides its
+# thumbs, which the server refuses anyway (a customer rated the person through the assistant's feedback). Gradio
+# draws thumbs on every message of the assistant's side, with no per-message setting.
 UNRATED = '<span class="unrated"></span>'
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
 # the comment box once it shows (a frame or a few after the rating's result)
@@ -257,7 +258,7 @@ def _messages(events: Iterable[Event], replies: Replies = DEFAULT_REPLIES) -> It
             sources = "" if event.abstained else format_source_list(event.citations, replies)
             answers = last_role == "user" and event.action != "hand_back"
             last_role = "assistant"
-            yield {"role": "assistant", "content": event.text + sources}, turns if answers else None
+            yield {"role": "assistant", "content": ("" if answers else UNRATED) + event.text + sources}, turns if answers else None
         elif isinstance(event, AgentMessage):
             last_role = "staff"
             yield {"role": "assistant", "content": staff_message(event.author, event.text, replies)}, None

@@ -986,7 +986,8 @@ def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_th
 def test_a_staff_reply_shows_no_thumbs_where_the_answer_keeps_its_own(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
     """Only the assistant's answers can be rated. Before, a staff reply showed thumbs too: a customer rated the
     person through the assistant's feedback, and the server refused the click ("Only the assistant's answers can
-    be rated."). Its copy button stays; after a reload (the chat rebuilt from the stored events) too."""
+    be rated."); the hand-back notice as well. Their copy buttons stay; after a reload (the chat rebuilt from the
+    stored events) too."""
     from playwright.sync_api import expect, sync_playwright
 
     def buttons(page, text: str):  # type: ignore[no-untyped-def]
@@ -998,15 +999,18 @@ def test_a_staff_reply_shows_no_thumbs_where_the_answer_keeps_its_own(server_url
         page = browser.new_page(viewport={"width": 1000, "height": 900})
         open_chat(page, server_url)
         ask(page, "How long do password reset links work?", "30 minutes")
-        fake_assistant.manager.reply_as_staff(stored_session_id(fake_assistant), "Hi, Ana here.", author="ana")
+        session_id = stored_session_id(fake_assistant)
+        fake_assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")
+        fake_assistant.manager.hand_back(session_id, author="ana")
         for reloaded in (False, True):
             if reloaded:
                 page.reload(wait_until="domcontentloaded")
-            expect(page.locator("#chat .bot").last).to_contain_text("Ana here", timeout=30_000)
+            expect(page.locator("#chat .bot").last).to_contain_text("back with the assistant", timeout=30_000)
             page.locator("#chat .bot").last.hover()
-            staff_reply, answer = buttons(page, "Ana here"), buttons(page, "30 minutes")
-            expect(staff_reply.get_by_role("button", name="Copy message")).to_have_count(1, timeout=10_000)
-            expect(staff_reply.get_by_role("button", name=re.compile("Like|Dislike"))).to_have_count(0)
+            answer = buttons(page, "30 minutes")
+            for unrated in (buttons(page, "Ana here"), buttons(page, "back with the assistant")):
+                expect(unrated.get_by_role("button", name="Copy message")).to_have_count(1, timeout=10_000)
+                expect(unrated.get_by_role("button", name=re.compile("Like|Dislike"))).to_have_count(0)
             expect(answer.get_by_role("button", name="Like", exact=True)).to_have_count(1)
             expect(answer.get_by_role("button", name="Dislike", exact=True)).to_have_count(1)
         browser.close()

@@ -550,7 +550,7 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     assistant.manager.hand_back(session_id, author="ana")
     history, banner, button, timer = page.poll(history, session_id)
 
-    assert history[-1]["content"] == HANDED_BACK
+    assert history[-1]["content"] == UNRATED + HANDED_BACK  # no thumbs: it answers nothing
     assert (banner["visible"], button["value"], timer["value"]) == (False, "Talk to a human", 15)
     assert page.restore(page.remember(session_id))[0] == history  # a reload shows the same chat
 
@@ -562,7 +562,7 @@ def test_the_customer_can_go_back_to_the_assistant_instead_of_waiting(assistant)
 
     *_, (history, returned) = page.person_button("Back to the assistant", history, session_id)
 
-    assert returned == session_id and history[-1]["content"] == HANDED_BACK
+    assert returned == session_id and history[-1]["content"] == UNRATED + HANDED_BACK
     assert not page.handed_off(session_id)
     *_, (history, _, _) = page.respond("How much does express shipping cost?", history, session_id)
     assert "12.50" in history[-1]["content"]
@@ -672,7 +672,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
     assert "Sie schreiben mit ana." in banner["value"] and button["value"] == "Zurück zum Assistenten"
 
     *_, (history, _) = page.person_button("Zurück zum Assistenten", history, session_id)
-    assert history[-1]["content"] == "Sie sind wieder beim Assistenten." and not page.handed_off(session_id)
+    assert history[-1]["content"] == UNRATED + "Sie sind wieder beim Assistenten." and not page.handed_off(session_id)
     *_, (history, _) = page.person_button("Zurück zum Assistenten", history, session_id)  # a stale label
     *_, (_, box, _) = page.respond("Noch eine Frage", history, session_id)
 
