@@ -84,7 +84,12 @@ def default_intent_dir(ctx: typer.Context) -> Path:
 
 
 def print_epoch(metrics: dict[str, float]) -> None:
-    err.print(f"epoch {metrics['epoch']:.2f}: validation accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}", highlight=False)
+    """One line per epoch, written above the training bar (the bar is cleared, then drawn again below it:
+    printed plainly, the line ran on from the bar's own, "4/8 [00:09<00:09]epoch 1.00: ...")."""
+    from tqdm import tqdm
+
+    with tqdm.external_write_mode(file=sys.stderr):
+        err.print(f"epoch {metrics['epoch']:.2f}: validation accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}", highlight=False)
 
 
 @train_app.command("intents")

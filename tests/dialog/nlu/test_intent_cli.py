@@ -381,3 +381,12 @@ def test_ctrl_c_during_cross_validation_says_it_stopped(runner: CliRunner, tmp_p
     result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(_toy_csv(tmp_path)), "--folds", "2")
     assert result.exit_code == 130
     assert "stopped; no figures were reported" in flat(result.output) and "Traceback" not in result.output
+
+
+def test_each_epoch_line_starts_a_line_of_its_own_above_the_bar(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """The epoch lines ran on from the bar's: "training: 50%|█████ | 4/8 [00:09<00:09]epoch 1.00: validation ..."."""
+    result = invoke(runner, "train", "intents", str(_toy_csv(tmp_path)), "--out", str(tmp_path / "model"), "--base", str(tiny_base),
+                    "--epochs", "2", "--batch-size", "8", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    shown = [line.rsplit("\r", 1)[-1] for line in result.stderr.split("\n") if "validation accuracy" in line]  # what a terminal shows
+    assert len(shown) == 2 and all(line.startswith("epoch ") for line in shown), shown
