@@ -90,6 +90,19 @@ class OutputFolder:
             shutil.rmtree(staging, ignore_errors=True)  # already gone after the swap
 
 
+def check_not_the_base(base_dir: Path, output_dir: Path, base_option: str) -> None:
+    """Refuse an output folder that is the base model's folder or holds it: the base would be replaced by
+    its own trained copy, lost for a retrain, and the manifest would name the new folder as its own base.
+    ``base_option`` names where the base came from, for the message (e.g. "--base-dir, or the configured generator")."""
+    base, output = Path(base_dir).resolve(), Path(output_dir).resolve()
+    if output == base or output in base.parents:
+        where = "is also the base model's folder" if output == base else f"holds the base model's folder {base_dir}"
+        raise OutputFolderError(
+            f"--out {output_dir} {where} ({base_option}): saving there would replace the base with its own trained copy; "
+            f"give a new folder, e.g. --out {output_dir}-2"
+        )
+
+
 def share_like_new_files(folder: Path) -> None:
     """Give ``folder`` and everything in it the modes a new folder or file would get under the umask."""
     umask = os.umask(0)

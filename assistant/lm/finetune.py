@@ -28,7 +28,7 @@ from typing import Any
 from assistant.lm.local import check_model_dir
 from assistant.lm.prompts import build_messages
 from assistant.lm.training_data import Example
-from assistant.output_folder import OutputFolder
+from assistant.output_folder import OutputFolder, check_not_the_base
 from assistant.wording import counted
 
 MANIFEST_FILE = "assistant_manifest.json"  # prepared models have one too, without "kind": "generator"
@@ -169,18 +169,6 @@ def generator_output(output_dir: Path | str) -> OutputFolder:
     return OutputFolder(Path(output_dir), MANIFEST_FILE, "fine-tuned generator", kind="generator")
 
 
-def check_not_the_base(base_dir: Path, output_dir: Path) -> None:
-    """Refuse an output folder that is the base model's folder or holds it: the base would be replaced by
-    its own fine-tuned copy, lost for a retrain, and the manifest would name the new folder as its own base."""
-    base, output = base_dir.resolve(), output_dir.resolve()
-    if output == base or output in base.parents:
-        where = "is also the base model's folder" if output == base else f"holds the base model's folder {base_dir}"
-        raise ValueError(
-            f"--out {output_dir} {where} (--base-dir, or the configured generator): saving there would replace the base "
-            f"with its own fine-tuned copy; give a new folder, e.g. --out {output_dir}-2"
-        )
-
-
 def finetune(
     base_dir: Path,
     train: Sequence[Example],
@@ -201,7 +189,7 @@ def finetune(
     base_dir, output_dir = Path(base_dir), Path(output_dir)
     target = generator_output(output_dir)
     target.check()  # before any training time is spent
-    check_not_the_base(base_dir, output_dir)
+    check_not_the_base(base_dir, output_dir, "--base-dir, or the configured generator")
     check_model_dir(base_dir)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.output_folder import OutputFolder
+from assistant.output_folder import OutputFolder, check_not_the_base
 from dialog.nlu.manifest import ENCODER_MANIFEST_FILE, FORMAT_VERSION, describe_base, now_utc, packaged_encoder_dir, write_manifest
 from dialog.text_files import CsvProblem, NotUtf8, csv_rows, decode_utf8
 
@@ -124,6 +124,7 @@ def train_mlm(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     base_dir = Path(base) if base else packaged_encoder_dir()
+    check_not_the_base(base_dir, out_dir, "--base")
     base_info = describe_base(base_dir)
     device = resolve_device(settings.device)
     texts = list(texts)

@@ -396,7 +396,7 @@ def test_train_lm_counts_one_step_and_refuses_to_write_over_its_own_base(tiny_mo
         again = CliRunner().invoke(app, [*train, "--out", str(out), "--base-dir", str(tuned)])
         assert again.exit_code == 1
         said = " ".join(again.output.split())
-        assert f"--out {out} is also the base model's folder" in said and "replace the base with its own fine-tuned copy" in said
+        assert f"--out {out} is also the base model's folder" in said and "replace the base with its own trained copy" in said
         assert "Traceback" not in said
     assert sorted((p.name, p.stat().st_mtime_ns) for p in tuned.iterdir()) == before
 

@@ -390,3 +390,21 @@ def test_each_epoch_line_starts_a_line_of_its_own_above_the_bar(runner: CliRunne
     assert result.exit_code == 0, result.output
     shown = [line.rsplit("\r", 1)[-1] for line in result.stderr.split("\n") if "validation accuracy" in line]  # what a terminal shows
     assert len(shown) == 2 and all(line.startswith("epoch ") for line in shown), shown
+
+
+def test_train_mlm_refuses_to_write_over_its_own_base(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """`train mlm --base X --out X`, X an earlier `train mlm` folder, replaced the base with its continuation,
+    whose manifest then named the folder as its own base."""
+    import shutil
+
+    earlier = tmp_path / "encoder-mlm"
+    shutil.copytree(tiny_base, earlier)  # an encoder with the manifest `train mlm` writes
+    (earlier / "encoder_manifest.json").write_text("{}", encoding="utf-8")
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in earlier.iterdir())
+    (tmp_path / "kb.md").write_text("Parcels leave the warehouse within two working days.\nReturns are free within thirty days.\n",
+                                    encoding="utf-8")
+    for out in (earlier, tmp_path / "." / "encoder-mlm"):
+        result = invoke(runner, "train", "mlm", str(tmp_path / "kb.md"), "--base", str(earlier), "--out", str(out), "--device", "cpu")
+        assert result.exit_code == 1
+        assert f"--out {out} is also the base model's folder (--base): saving there would replace the base" in flat(result.output)
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in earlier.iterdir()) == before
