@@ -166,7 +166,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "deny": re.compile(
         # also after "actually", "oh", "ok", "sorry": "actually never mind" (the intent model read it as a complaint, 0.74)
         r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah)[\s,.!]+)*"
-        r"(no|nope|no,? thanks?|no thank you|not now|never ?mind|nvm|cancel that|forget (?:it|about it)|stop|stop it|"
+        # "nah", "nope, thanks", "no need": a no too (after an answer, "nah" was searched and got more of its article)
+        r"(no|nope|nah|(?:no|nope|nah),? thanks?|no thank you|no need|not now|never ?mind|nvm|cancel that|forget (?:it|about it)|stop|stop it|"
         r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen)\s*[.!]*\s*$",
         re.IGNORECASE,
     ),

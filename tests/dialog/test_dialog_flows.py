@@ -773,3 +773,14 @@ def test_no_to_anything_else_says_goodbye_rather_than_asking_again(assistant) ->
     assert (done.action, done.text) == ("small_talk", manager.replies.goodbye)
     assert left.text == manager.replies.deny
     assert (nothing.action, nothing.text) == ("small_talk", manager.replies.goodbye)
+
+
+@pytest.mark.parametrize("no", ["nah", "Nah, thanks.", "nope thanks", "no need"])
+def test_nah_after_an_answer_is_a_no_not_a_question(assistant, no: str) -> None:
+    # "nah" after an answer was searched in the help centre and answered with more of the last article
+    manager = manager_for(assistant)
+    answered = manager.handle(None, "How much does express shipping cost?")
+
+    refused = manager.handle(answered.session_id, no)
+
+    assert (refused.action, refused.intent, refused.text) == ("small_talk", "deny", manager.replies.deny), no
