@@ -97,6 +97,7 @@ def train_reranker(
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from dialog.nlu.modeling import quiet_load_report
     from retrieval.reranker import MANIFEST
     from retrieval.training import train_cross_encoder, write_manifest
 
@@ -110,10 +111,11 @@ def train_reranker(
         base = run_guarded(lambda: assistant.embedder_path)
         tune = tune_queries if pairs is None else 0
         examples, described = _examples(settings, embedder, data_root, datasets, pairs, per_dataset, negatives, skip=tune)
-        err.print(f"{len(examples)} training questions, {negatives} hard negatives each; base model {base}")
+        err.print(f"{counted(len(examples), 'training question')}, {counted(negatives, 'hard negative')} each; base model {base}", highlight=False)
         torch.set_num_threads(max(1, torch.get_num_threads()))
         tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True)
+        with quiet_load_report():  # the scoring head is new
+            model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1, local_files_only=True)
         result = train_cross_encoder(
             model, tokenizer, examples, epochs=epochs, max_length=max_length, learning_rate=learning_rate, show_progress=True
         )

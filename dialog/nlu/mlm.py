@@ -115,7 +115,7 @@ def train_mlm(
     ``data`` (where the texts came from) is recorded under "data"."""
     from transformers import AutoTokenizer, BertForMaskedLM, DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
-    from dialog.nlu.modeling import _quiet_load_report
+    from dialog.nlu.modeling import quiet_load_report
     from dialog.nlu.training import bar_without_log_lines, resolve_device, run_trainer
 
     target = encoder_output(out_dir)
@@ -137,7 +137,7 @@ def train_mlm(
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     encode = lambda lines: [dict(input_ids=ids) for ids in tokenizer(lines, truncation=True, max_length=settings.max_length)["input_ids"]]  # noqa: E731
     eval_rows, train_rows = encode(texts[:n_eval]), encode(texts[n_eval:])
-    with _quiet_load_report():  # the new head transform is expected
+    with quiet_load_report():  # the new head transform is expected
         model = BertForMaskedLM.from_pretrained(base_dir)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=settings.mask_probability, seed=settings.seed)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

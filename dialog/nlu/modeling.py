@@ -100,13 +100,15 @@ def build_model(
     """A new classifier for ``labels`` on top of the encoder in ``base`` (weights loaded, head new)."""
     if head not in HEADS:
         raise ValueError(f"unknown head {head!r}; choose one of: {', '.join(HEADS)}")
-    with _quiet_load_report():
+    with quiet_load_report():
         return _build(base, labels, head, logit_scale)
 
 
 @contextmanager
-def _quiet_load_report() -> Iterator[None]:
-    """The load report lists the new head and the unused pooler: expected here, so not printed."""
+def quiet_load_report() -> Iterator[None]:
+    """transformers' load report lists the weights a new head starts without (and an unused pooler): expected
+    when a head is put on an encoder to be trained, so not printed (it read as an error: "classifier.weight |
+    MISSING")."""
     from transformers.utils import logging as hf_logging
 
     before = hf_logging.get_verbosity()

@@ -218,3 +218,22 @@ def test_train_embedder_says_how_to_select_the_folder_and_that_the_index_is_rebu
     assert f"Select it with ASSISTANT_EMBEDDER={out}" in said and "assistant ingest --rebuild" in said
     assert "Writing model shards" not in result.output  # transformers' bar for the save, after the training bar
     assert (out / "embedder.json").is_file()
+
+
+@pytest.mark.slow
+def test_train_reranker_prints_no_load_report_for_its_new_head(tmp_path: Path) -> None:
+    """`train reranker` printed transformers' load report ("classifier.weight | MISSING ... newly initialized"),
+    raw escape codes and all, before its bar: the new scoring head is expected, not an error. And "1 hard negatives"."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    rows = [("Do you wrap gifts?", "Gift wrap costs $3.99 per item."), ("How long is shipping?", "Standard shipping takes 3 days."),
+            ("Can I pay later?", "We take cards and PayPal."), ("Where are you?", "Our shop is in Leeds.")]
+    (tmp_path / "pairs.csv").write_text("question,passage\n" + "".join(f"{q},{p}\n" for q, p in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "reranker", "--pairs", str(tmp_path / "pairs.csv"), "--negatives", "1",
+                                      "--out", str(tmp_path / "reranker")])
+    assert result.exit_code == 0, result.output
+    assert "MISSING" not in result.output and "LOAD REPORT" not in result.output
+    said = " ".join(result.output.split())
+    assert "4 training questions, 1 hard negative each" in said and "Reranker saved to" in said
