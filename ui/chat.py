@@ -70,6 +70,8 @@ THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
 # thumbs, which the server refuses anyway (a customer rated the person through the assistant's feedback). Gradio
 # draws thumbs on every message of the assistant's side, with no per-message setting.
 UNRATED = '<span class="unrated"></span>'
+# the assistant's messages that answer no question: the hand-back notice, the note that a message was passed on to staff
+UNRATED_ACTIONS = frozenset({"hand_back", "relay"})
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
 # the comment box once it shows (a frame or a few after the rating's result)
 FOCUS_COMMENT_BOX = """() => { let frames = 0; const focus = () => {
@@ -256,7 +258,7 @@ def _messages(events: Iterable[Event], replies: Replies = DEFAULT_REPLIES) -> It
             yield {"role": "user", "content": plain_text(event.text)}, None
         elif isinstance(event, BotAnswer):
             sources = "" if event.abstained else format_source_list(event.citations, replies)
-            answers = last_role == "user" and event.action != "hand_back"
+            answers = last_role == "user" and event.action not in UNRATED_ACTIONS
             last_role = "assistant"
             yield {"role": "assistant", "content": ("" if answers else UNRATED) + event.text + sources}, turns if answers else None
         elif isinstance(event, AgentMessage):
@@ -396,7 +398,8 @@ class ChatPage:
         for update in itertools.chain([first] if first.done else [], turn):
             if update.done and update.result is not None:
                 if update.text:
-                    history[-1] = {"role": "assistant", "content": update.text + format_sources(update.result, self.replies)}
+                    unrated = UNRATED if update.result.action in UNRATED_ACTIONS else ""
+                    history[-1] = {"role": "assistant", "content": unrated + update.text + format_sources(update.result, self.replies)}
                 else:  # passed on to the person who has the conversation: no reply from the assistant
                     history.pop()
                 if continued and update.text and turn_of_message(history, len(history) - 1) != update.result.turn_no:

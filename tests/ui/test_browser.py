@@ -1016,6 +1016,34 @@ def test_a_staff_reply_shows_no_thumbs_where_the_answer_keeps_its_own(server_url
         browser.close()
 
 
+def test_the_note_that_a_message_was_passed_on_to_staff_shows_no_thumbs(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
+    """While a person has the conversation, a customer's message is acknowledged ("Thank you, I've added that to
+    your conversation ..."): a note, not an answer. It showed thumbs, and a thumb on it was stored as a rating of
+    the assistant. Now it has none, live and after a reload, and the answer before it keeps its own."""
+    from playwright.sync_api import expect, sync_playwright
+
+    def buttons(page, text: str):  # type: ignore[no-untyped-def]
+        return page.locator(f"#chat .message-row:has-text({text!r}) + .message-buttons")
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        fake_assistant.manager.request_handoff(stored_session_id(fake_assistant), "the customer asked for a human")
+        ask(page, "My link never arrived, can someone check?", "added that to your conversation")
+        for reloaded in (False, True):
+            if reloaded:
+                page.reload(wait_until="domcontentloaded")
+                expect(page.locator("#chat .bot").last).to_contain_text("added that to your conversation", timeout=30_000)
+            page.locator("#chat .bot").last.hover()
+            note = buttons(page, "added that to your conversation")
+            expect(note.get_by_role("button", name="Copy message")).to_have_count(1, timeout=10_000)
+            expect(note.get_by_role("button", name=re.compile("Like|Dislike"))).to_have_count(0)
+            expect(buttons(page, "30 minutes").get_by_role("button", name="Like", exact=True)).to_have_count(1)
+        browser.close()
+
+
 def test_two_customers_are_answered_at_the_same_time(fake_assistant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Each customer's turn waits until the other's has started too. Gradio runs an event's calls one at a time
     unless told otherwise, so the chat page answered one customer at a time, all customers queued behind the

@@ -533,7 +533,7 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
     *_, (history, session_id) = page.talk_to_human(history, session_id)
     *_, (history, _, _) = page.respond("My parcel is lost", history, session_id)
-    assert history[-1]["content"] == RELAYED
+    assert history[-1]["content"] == UNRATED + RELAYED  # no thumbs: a note, not an answer
 
     assistant.manager.reply_as_staff(session_id, "Hi, Ana here. Let me look <b>now</b>.", author="ana")
     history, banner, button, timer = page.poll(history, session_id)
