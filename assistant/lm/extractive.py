@@ -101,7 +101,7 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(rf"\b{_NUMBER_WORD}\b", re.I),
     ),
     "time": (
-        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\b(opening|business|office|support) (hours|times)\b|\bwhat hours\b|"
+        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\b(opening|business|office|support|phone|chat|service) (hours|times)\b|\bwhat hours\b|\bare you open\b|"
                    r"\bum wie viel uhr\b|\bwann (ist|sind|hat|haben)\b.*\b(erreichbar|geöffnet|offen)\b|\böffnungszeiten\b", re.I),
         re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}(:\d\d)?\s?uhr\b", re.I),
     ),
@@ -110,7 +110,7 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r":$"),
     ),
     "phone": (
-        re.compile(r"\bphone\b|\bcall\b|\bnumber to ring\b|\btelephone\b|\btelefon\w*|\banrufen\b|\bhotline\b", re.I),
+        re.compile(r"\bphone\b(?!\s+(?:and \w+ )?(?:hours|times)\b)|\bcall\b|\bnumber to ring\b|\btelephone\b|\btelefon\w*|\banrufen\b|\bhotline\b", re.I),
         re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}|\b0\d{2,4}[ /]\d{3,}"),
     ),
     "email": (

@@ -357,6 +357,19 @@ def test_opening_hours_is_answered_with_when_it_is_open() -> None:
     assert answer.startswith("The shop is open Monday to Friday, 8 am to 8 pm. [2]")
 
 
+def test_phone_hours_want_times_not_a_phone_number() -> None:
+    """'what are your phone hours?' was read as asking for a phone number (the word 'phone') and got the list of what
+    customers can do outside phone and chat hours; 'are you open on Sunday?' asked for nothing in particular."""
+    assert answer_types("what are your phone hours?") == ["time"]
+    assert answer_types("What are your phone and chat hours?") == ["time"]
+    assert answer_types("are you open on Sunday?") == ["time"]
+    assert answer_types("what is your phone number?") == ["phone"]
+    passages = ["Outside phone and chat hours you can still read the Help Centre articles.", "Call us on 1-800-555-0142.",
+                "Our phone line and live chat are open Monday to Friday, 8 am to 8 pm ET."]
+    answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer("what are your phone hours?", passages)
+    assert answer.startswith("Our phone line and live chat are open Monday to Friday, 8 am to 8 pm ET."), answer
+
+
 def test_the_sentences_of_passages_on_the_questions_topic_are_preferred() -> None:
     """'package says delivered but never got it' (the intent model: track_parcel) was answered with the order-status
     list's 'Delivered: the carrier has marked the parcel as delivered.' instead of the lost-parcels article."""
