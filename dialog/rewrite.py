@@ -78,7 +78,15 @@ _OWN_QUESTION = re.compile(
 _OPENS_WITH_REFERENCE = re.compile(r"^\s*(?:it|that|this|they|those|these)(?:'s|\s+(?!is\s+possible\b))\s*\S", re.IGNORECASE)
 _PREPOSITION_FIRST = re.compile(r"^\s*(?:for|to|in|into|with|by|on|from|via|outside)\s+\S", re.IGNORECASE)
 _PLURAL_REFERENCE = re.compile(r"\b(?:them|they|those|these)\b", re.IGNORECASE)
-_POINTS_BACK = re.compile(r"\b(?:it|that|this)\b", re.IGNORECASE)
+_IT = re.compile(r"\bit\b", re.IGNORECASE)
+# "this"/"that" and the word after it ("that's": the word is "'s"): "this status", "this gift card" name a thing of
+# their own, "does that include", "is that the same", "how much is that?" point back
+_DEMONSTRATIVE = re.compile(r"\b(?:this|that)\b(['’]s\b|\s+[^\W\d_][\w'’-]*)?", re.IGNORECASE)
+# verbs of which "that"/"this" is the subject, beside GENERIC's: "does that include sale items?"
+_VERB_AFTER_A_REFERENCE = frozenset(
+    """include includes included apply applies cover covers count counts matter matters affect affects change changes
+    expire expires last lasts show shows look looks sound sounds seem seems""".split()
+)
 _NOT_A_REFERENCE = re.compile(
     r"\b(?:(?:it(?:'s|\s+is)|is\s+it)\s+(?:possible|ok(?:ay)?|true|normal|safe)|(?:that(?:'s|\s+is|\s+was)|is\s+that)\s+all)\b",
     re.IGNORECASE,
@@ -92,6 +100,18 @@ def content_words(text: str) -> list[str]:
 def names_a_topic(text: str) -> bool:
     """Whether the message has a content word that is not generic (it says what it is about)."""
     return any(w not in GENERIC for w in content_words(text))
+
+
+def _points_back(text: str) -> bool:
+    """Whether ``text`` says "it", or "this"/"that" other than before a word that names a thing ("what does this
+    status mean?", "how do I use this gift card?": searched as follow-ups they got the last answer's article)."""
+    if _IT.search(text):
+        return True
+    for match in _DEMONSTRATIVE.finditer(text):
+        after = (match.group(1) or "").strip().lower()
+        if not after or after.startswith(("'", "’")) or after in STOPWORDS or after in GENERIC or after in _VERB_AFTER_A_REFERENCE:
+            return True
+    return False
 
 
 def opens_with_connective(text: str) -> bool:
@@ -111,7 +131,7 @@ def is_follow_up(text: str) -> bool:
             return True
         if len(words) <= 6 and _PLURAL_REFERENCE.search(text):  # "is klarna one of them?" after the payment methods
             return True
-        if len(words) <= 8 and _POINTS_BACK.search(text):  # "does that include sale items?", "can I get it as a PDF?"
+        if len(words) <= 8 and _points_back(text):  # "does that include sale items?", "can I get it as a PDF?"
             return True
     # a message that names no topic of its own is about the last one, with a reference ("how much is it?"), short
     # ("how long?") or neither ("how long do I have?", "what do I need to do?")

@@ -83,6 +83,13 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
         ("for paypal?", True),
         ("sorry, I meant express", True),
         ("For orders over $50, is shipping free?", False),
+        # "this"/"that" before a word that names a topic points at that thing, not at the last answer: after the
+        # returns steps "what does this status mean?" got the greyed-out return items, not the order statuses
+        ("what does this status mean?", False),
+        ("how do I use this gift card?", False),
+        ("This item is broken, can I return it?", True),
+        ("is that the same for gift cards?", True),
+        ("that's too expensive", True),
     ],
 )
 def test_is_follow_up(text: str, follow_up: bool) -> None:
