@@ -272,15 +272,17 @@ def eval_intents(
                 learnt, files = learnt_count(manifest, loaded.test)
                 if learnt:  # e.g. the training file with reviewed messages merged in: mostly learnt examples
                     result["test_examples_learnt"] = learnt
-                    err.print(f"note: {learnt} of these {len(loaded.test)} messages are in {', '.join(files)}, which {folder} was "
+                    err.print(f"note: {learnt} of these {len(loaded.test)} messages {'is' if learnt == 1 else 'are'} in {', '.join(files)}, which {folder} was "
                               "trained on, so the figures are partly on examples it has learnt; for a fair figure use a file of "
                               "messages it has not seen", highlight=False)
             unknown = unknown_labels(manifest, loaded.test) if model is not None else {}
             if unknown:  # a test file with intents the model was never trained on: each such message counts as wrong
                 result["test_labels_not_in_model"] = unknown
                 shown = ", ".join(f"{label} ({count})" for label, count in list(unknown.items())[:10])
-                err.print(f"note: {sum(unknown.values())} of these {len(loaded.test)} messages carry intents {folder} was not trained on: "
-                          f"{shown}{', …' if len(unknown) > 10 else ''}; they count as wrong (check the spelling, or train a model "
+                wrong = sum(unknown.values())
+                carry, they = ("carries an intent", "it counts") if wrong == 1 else ("carry intents", "they count")
+                err.print(f"note: {wrong} of these {len(loaded.test)} messages {carry} {folder} was not trained on: "
+                          f"{shown}{', …' if len(unknown) > 10 else ''}; {they} as wrong (check the spelling, or train a model "
                           "with them)", highlight=False)
             started = time.perf_counter()
             report = run_guarded(lambda: evaluate_classifier(classifier, loaded.test))

@@ -368,6 +368,10 @@ def test_a_test_file_with_intents_the_model_lacks_says_so(runner: CliRunner, tmp
     assert result.exit_code == 0, result.output
     assert f"note: 2 of these 4 messages carry intents {model} was not trained on: shiping (2); they count as wrong" in flat(result.stderr)
     assert json.loads(result.stdout.strip().splitlines()[-1])["test_labels_not_in_model"] == {"shiping": 2}
+    # one such message is said in the singular ("1 of these 3 messages carry intents ...; they count as wrong" before)
+    (tmp_path / "one.csv").write_text("text,label\nhello my friend,greet\nwhere is it now,shiping\nis the sky blue,oos\n", encoding="utf-8")
+    result = invoke(runner, "eval", "intents", "--dataset", "csv", "--data", str(tmp_path / "one.csv"), "--model", str(model))
+    assert f"note: 1 of these 3 messages carries an intent {model} was not trained on: shiping (1); it counts as wrong" in flat(result.stderr)
 
 
 def test_ctrl_c_during_cross_validation_says_it_stopped(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
