@@ -225,6 +225,13 @@ _THING_ENDS = re.compile(
 )
 
 
+def _up_to_the_name(words: list[str], kind_words: set[str]) -> list[str]:
+    """``words`` up to the last one written with a capital or of the kind's name: "Trek broke" -> "Trek", "Giant
+    bike" and "old Brompton" as they are. Without either, all of them."""
+    ends = [i for i, w in enumerate(words) if (w[0].isupper() and w != "I") or w.casefold() in kind_words]
+    return words[: ends[-1] + 1] if ends else words
+
+
 def named_thing(text: str, kind: str) -> str | None:
     """The thing of ``kind`` (a business action's free-text parameter, ``bike_model``) a request names as the
     customer's own: "book a repair for my Trek" -> "Trek", "… for my Giant bike on Friday" -> "Giant bike". Taken
@@ -235,7 +242,8 @@ def named_thing(text: str, kind: str) -> str | None:
     found = []
     for match in _MY_THING.finditer(text):
         thing = _THING_ENDS.sub("", match.group(1)).strip(" '’-")
-        words = thing.split()
+        words = _up_to_the_name(thing.split(), kind_words)
+        thing = " ".join(words)
         own = [w for w in words if w.casefold().removesuffix("'s").removesuffix("’s") not in kind_words]
         named = any(w[0].isupper() and w != "I" for w in words)
         if own and (named or len(own) < len(words)):

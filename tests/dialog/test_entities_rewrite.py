@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dialog.nlu.entities import EntityExtractor, bare_slot_value, dates
+from dialog.nlu.entities import EntityExtractor, bare_slot_value, dates, named_thing
 from dialog.rewrite import is_follow_up, rewrite, topic_of
 
 TODAY = date(2025, 6, 1)
@@ -192,3 +192,19 @@ def test_a_follow_up_stays_on_the_previous_article_when_it_is_close() -> None:
     tracker.apply(UserMessage(text="???"))
     tracker.apply(BotAnswer(text="I couldn't find that.", abstained=True))
     assert tracker.last_answer_docs == ("shipping/international",)  # a declined answer cites nothing new
+
+
+@pytest.mark.parametrize(
+    ("text", "thing"),
+    [
+        ("book a service for my Giant bike on Friday", "Giant bike"),
+        ("can you look at our old Brompton", "old Brompton"),
+        ("my son's bike", "son's bike"),
+        # a verb after the name is not part of it: the booking was for a "Trek broke" and a "Trek keeps squeaking"
+        ("book a repair. My Trek broke", "Trek"),
+        ("my Trek keeps squeaking, can you book a service", "Trek"),
+        ("my trek broke", None),  # no name written with a capital, no word of the kind: which bike is still asked
+    ],
+)
+def test_named_thing_ends_with_the_name_or_the_kind(text: str, thing: str | None) -> None:
+    assert named_thing(text, "bike_model") == thing
