@@ -489,7 +489,8 @@ class AnswerFromKnowledgeBase:
         if corrected is not None:  # the search, the answer and the decision record's query read the corrected words
             question, focus = corrected(question), corrected(focus) if focus else focus
         whole = self.top_k  # passages[whole:] are the parts' own best passages, each close enough on its own
-        topic = self.topic_of(intent) if only_doc is None and not prefer_docs else None  # a chosen or continued article stands
+        # a chosen or continued article stands; "tell me more" (said) keeps the threshold of the answer it continues
+        topic = self.topic_of(intent) if only_doc is None and (not prefer_docs or said) else None
         if only_doc is not None:
             found = self.retriever.search(question, k=self.top_k * 10)
             passages = [p for p in found if p.chunk.doc_id == only_doc][: self.top_k] or found[: self.top_k]

@@ -45,7 +45,7 @@ from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
 from dialog.nlu.rules import is_emphatic_no
 from dialog.slot_memory import SlotMemory
-from dialog.policies import Policy, Prediction, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
+from dialog.policies import Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.tracker import Tracker, option_named
@@ -388,6 +388,9 @@ class DialogManager:
             # "tell me more": the last answer's articles again, without the sentences already given (they were repeated)
             query, prefer_docs, told = tracker.last_query or text, tracker.last_answer_docs, " ".join(bot for _, bot in tracker.exchanges)
             forced = Prediction("answer", 1.0, "the customer asked for more on the last answer's articles: what it did not say", 0)
+            if tracker.answered_intent is not None:  # read as the question it continues: its intent's topic threshold too
+                label, confidence = tracker.answered_intent
+                understanding = replace(understanding, intent=label, confidence=confidence, ranking=((label, confidence),))
         elif tracker.last_query and is_follow_up(text):
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
             if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
@@ -404,6 +407,10 @@ class DialogManager:
             prediction = Prediction("relay", 1.0, "a person has the conversation")
         else:
             prediction = forced or choose([policy.predict(tracker, understanding, said) for policy in self.policies])
+        if prediction.action == "answer" and forced is None and query == read and not prefer_docs and context is None and tracker.last_query \
+                and asks_yes_or_no_after_an_answer(tracker, understanding, read):
+            # "will my orders be deleted too?" after how to close an account: about that answer, searched with its question
+            query, focus, prefer_docs = rewrite(read, tracker.last_query), read, tracker.last_answer_docs
         # a business action's own slot given outside its question ("for Dec 28" as the day): kept when that action runs
         chosen = self.actions.get(prediction.argument or "") if prediction.action == "business" else None
         own = {p.name for p in chosen.parameters} - set(SLOT_NAMES) - {asked_for} if chosen is not None else set()

@@ -140,7 +140,8 @@ class BusinessActionPolicy:
             # "what does 'on hold' mean?", "if I order at 3pm, when will it ship?": the knowledge base answers,
             # unless the message names the order (or whatever else the action looks up): then it is about that one
             names_one = any(parameter.name in understanding.entities for parameter in action.parameters)
-            if _asks_how_things_work(text) and action.missing({**tracker.slots, **understanding.entities}) and not names_one:
+            general = _asks_how_things_work(text) or continues_the_answer(tracker, understanding, text)
+            if general and action.missing({**tracker.slots, **understanding.entities}) and not names_one:
                 return None
             reason = f"business action {action.name} for intent {understanding.intent}"
             repeat = action.name in tracker.last_runs and _asks_for_another(text, names_one)
@@ -410,6 +411,44 @@ def yes_or_no(understanding: Understanding, text: str) -> bool | None:
     return False if _NO.match(text) else None
 
 
+# below the knowledge base's own confidence (KnowledgeBasePolicy, 0.5): the intent model is guessing
+WEAK_INTENT = 0.5
+# a yes/no question by its opening verb: "will my orders be deleted too?", "are you open on Sunday?"
+_YES_NO_QUESTION = re.compile(
+    r"^\s*(?:(?:and|but|so|also|ok(?:ay)?|oh)[\s,]+)*(?:is|are|was|were|will|would|can|could|do|does|did|should|has|have|may)\b",
+    re.IGNORECASE,
+)
+
+# words that make a question one about what was just said: "will my orders be deleted too?", "is that also free?"
+_TIED_TO_WHAT_WAS_SAID = re.compile(r"\b(?:too|also|either|as well|then|still|anymore|any more)\b", re.IGNORECASE)
+
+
+def asks_yes_or_no_after_an_answer(tracker: Tracker, understanding: Understanding, text: str) -> bool:
+    """A yes/no question right after a knowledge-base answer that the intent model reads weakly, if at all (below
+    ``WEAK_INTENT``, or out of scope): "will my orders be deleted too?" after how to close an account, "are you open
+    on Sunday?" after the phone hours; without the model's reading, one with a word that ties it to the answer
+    ("too"). It asks about what was just answered, and is searched in that context; it was met with a choice of two
+    unrelated intents (cancel_order 0.39, order_status 0.31)."""
+    if understanding.source == "classifier":
+        weak = understanding.intent == "question" or understanding.confidence < WEAK_INTENT
+    else:  # no model's reading: only a question tied to the answer by its words; "can I pay with PayPal?" is its own
+        weak = understanding.intent == "question" and bool(_TIED_TO_WHAT_WAS_SAID.search(text))
+    return tracker.last_action == "answer" and tracker.last_query is not None and weak and bool(_YES_NO_QUESTION.match(text))
+
+
+def continues_the_answer(tracker: Tracker, understanding: Understanding, text: str) -> bool:
+    """Whether a message right after a knowledge-base answer that the intent model reads only weakly (below
+    ``NEW_REQUEST_CONFIDENCE``) continues that answer ("and what about after it has shipped?", opening with a
+    connective) rather than asking for a business action: it is answered from the knowledge base in the
+    answer's context. It was taken as an order lookup (order_status 0.54) and asked for the order number."""
+    return (
+        tracker.last_action == "answer"
+        and understanding.source == "classifier"
+        and understanding.confidence < NEW_REQUEST_CONFIDENCE
+        and opens_with_connective(without_values(text))
+    )
+
+
 class ClarifyPolicy:
     """Ask which one the customer means when the two best intents are within ``margin`` of each other and
     would be handled differently (one runs a business action or always goes to a person). Two intents
@@ -430,6 +469,8 @@ class ClarifyPolicy:
         if len(topical) < 2 or topical[0][0] != understanding.intent:
             return None
         (first, p1), (second, p2) = topical[:2]
+        if asks_yes_or_no_after_an_answer(tracker, understanding, text):
+            return None  # "will my orders be deleted too?" after an answer: searched in its context, not a choice of guesses
         if self.routed_intents is not None and first not in self.routed_intents and second not in self.routed_intents:
             return None
         if p1 - p2 < self.margin and p1 < self.max_confidence:

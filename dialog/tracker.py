@@ -91,6 +91,10 @@ class Tracker:
     last_business_action: str | None = None  # the business action that ran last (its name)
     last_runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # each action's arguments in its last successful run
     last_answer_docs: tuple[str, ...] = ()  # the documents the last knowledge-base answer cited
+    # the intent reading (label, confidence) of the message the last knowledge-base answer answered: "tell me more"
+    # continues it, with the threshold that answer had (an intent's topic lets a lower-scoring passage answer)
+    answered_intent: tuple[str, float] | None = None
+    _latest_reading: tuple[str, float] | None = None
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
     _business_failed: bool = False  # the business action failed, or asks again for a slot the last reply did not give
@@ -111,6 +115,7 @@ class Tracker:
             self.chosen_option = (self.clarification, picked) if self.clarification is not None and picked is not None else None
         elif isinstance(event, IntentPredicted):
             self.latest_intent = event.intent
+            self._latest_reading = (event.intent, event.confidence)
         elif isinstance(event, SlotSet):
             if event.value is None:
                 self.slots.pop(event.name, None)
@@ -170,6 +175,7 @@ class Tracker:
         self.last_action = event.action
         if event.action == "answer" and not event.abstained:
             self.last_answer_docs = tuple(dict.fromkeys(c["doc_id"] for c in event.citations if c.get("doc_id")))
+            self.answered_intent = self._latest_reading
 
     @property
     def turn_count(self) -> int:

@@ -44,6 +44,10 @@ NOT_HELPED = (
     r"(?:help(?:\s+(?:me|at\s+all))?|answer\s+(?:my\s+question|it|that|the\s+question))"
     r"|(?:that|this|it)\s+(?:was\s*n'?t|is\s*n'?t|was\s+not|is\s+not)\s+(?:helpful|useful|right|correct|it|what\s+i\s+(?:asked|meant|wanted))"
     r"|no\s+help(?:\s+at\s+all)?|not\s+helpful(?:\s+at\s+all)?"
+    # what the answer said to do did not work: "still nothing", "still not working", "nothing yet", "still no email"
+    # (read as a goodbye by the intent model, 0.50, after the password-reset answer)
+    r"|(?:(?:it|that|this)(?:'?s|\s+is)\s+)?still\s+(?:nothing|the\s+same|no\s+\w+|not\s+(?:working|there|here|arrived|received|fixed))"
+    r"|(?:it|that|this)\s+still\s+(?:does\s*n'?t|does\s+not|did\s*n'?t|did\s+not)\s+work|nothing\s+(?:yet|so\s+far|came|arrived)"
     # German: "das ist falsch", "danke, aber das hilft mir nicht", "das war nicht meine Frage"
     r"|(?:das\s+)?(?:ist|war)\s+(?:leider\s+)?(?:falsch|nicht\s+(?:richtig|korrekt|meine\s+frage|das,?\s+was\s+ich\s+(?:wollte|meinte|gefragt\s+habe)))"
     r"|das\s+hilft\s+(?:mir\s+)?(?:nicht|nichts|überhaupt\s+nicht)|falsche\s+antwort"
@@ -211,16 +215,22 @@ def only_values(text: str) -> bool:
 # the words that only introduce a value: "Hi, my email is …", "here is my order number: …", "it's …"
 _VALUE_INTRODUCTION = re.compile(
     r"\b(?:hi|hello|hey|ok|okay|sure|yes|thanks|thank you|here(?:'s| is| you go)?|it'?s|it is|this is|that'?s|that is|my|the|our"
-    r"|e-?mail(?: address)?|address|order(?: number| no| #)?|phone(?: number)?|mobile(?: number)?|number|is|are)\b",
+    r"|e-?mail(?: address)?|address|order(?: number| no| #)?|phone(?: number)?|mobile(?: number)?|number|is|are"
+    # "I have two orders NW-20481736 and NW-20481737": values listed, nothing asked for besides them
+    r"|i have|i'?ve got|got|(?:two|both|three)(?: of them)?|orders|order numbers|numbers|e-?mails)\b",
     re.IGNORECASE,
 )
+
+# "and"/"or" between two values; "NW-20481740 and my email is …" still needs its words read
+_BETWEEN_VALUES = re.compile(r"(?<=[\d@])[\s,]+(?:and|or|&)\s+(?=\S*[\d@])", re.IGNORECASE)
 
 
 def introduces_values(text: str) -> bool:
     """Whether the message is values with words that only introduce them ("Hi, my email is
     jane@example.com", "my order number is NW-20481736"): nothing asked for besides giving them."""
     values = VALUE_TOKEN.findall(text)
-    return bool(values) and not has_words(_VALUE_INTRODUCTION.sub(" ", without_values(text)))
+    listed = _BETWEEN_VALUES.sub(" ", text)  # "NW-20481736 and NW-20481737": the "and" only lists them
+    return bool(values) and not has_words(_VALUE_INTRODUCTION.sub(" ", without_values(listed)))
 
 
 def is_frustrated(text: str) -> bool:
