@@ -424,16 +424,18 @@ _TIED_TO_WHAT_WAS_SAID = re.compile(r"\b(?:too|also|either|as well|then|still|an
 
 
 def asks_yes_or_no_after_an_answer(tracker: Tracker, understanding: Understanding, text: str) -> bool:
-    """A yes/no question right after a knowledge-base answer that the intent model reads weakly, if at all (below
-    ``WEAK_INTENT``, or out of scope): "will my orders be deleted too?" after how to close an account, "are you open
-    on Sunday?" after the phone hours; without the model's reading, one with a word that ties it to the answer
-    ("too"). It asks about what was just answered, and is searched in that context; it was met with a choice of two
-    unrelated intents (cancel_order 0.39, order_status 0.31)."""
+    """A yes/no question right after a knowledge-base answer, tied to it by a word ("too", "also", "still", ...), that
+    the intent model reads weakly, if at all (below ``WEAK_INTENT``, or out of scope): "will my orders be deleted
+    too?" after how to close an account. It asks about what was just answered, and is searched in that context; it
+    was met with a choice of two unrelated intents (cancel_order 0.39, order_status 0.31)."""
     if understanding.source == "classifier":
         weak = understanding.intent == "question" or understanding.confidence < WEAK_INTENT
-    else:  # no model's reading: only a question tied to the answer by its words; "can I pay with PayPal?" is its own
-        weak = understanding.intent == "question" and bool(_TIED_TO_WHAT_WAS_SAID.search(text))
-    return tracker.last_action == "answer" and tracker.last_query is not None and weak and bool(_YES_NO_QUESTION.match(text))
+    else:  # no model's reading: "can I pay with PayPal?" is its own question
+        weak = understanding.intent == "question"
+    # only a question tied to the answer by its words: searched with the last question, "Are you hiring at your
+    # warehouse?" and "Is there an app for Android phones?" after the payment methods were answered with them
+    tied = bool(_TIED_TO_WHAT_WAS_SAID.search(text))
+    return tracker.last_action == "answer" and tracker.last_query is not None and weak and tied and bool(_YES_NO_QUESTION.match(text))
 
 
 def continues_the_answer(tracker: Tracker, understanding: Understanding, text: str) -> bool:
