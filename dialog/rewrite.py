@@ -127,7 +127,7 @@ def is_follow_up(text: str) -> bool:
     if _CONNECTIVE.match(text) or (len(words) <= 4 and _PREPOSITION_FIRST.match(text)):  # "for paypal?", "to the UK?"
         return True
     if not _NOT_A_REFERENCE.search(text):  # "is it possible to ...?" refers to nothing before it
-        if _OPENS_WITH_REFERENCE.match(text):
+        if len(words) <= 8 and _OPENS_WITH_REFERENCE.match(text):  # "This is my first order, do you ship to Canada?" is not
             return True
         if len(words) <= 6 and _PLURAL_REFERENCE.search(text):  # "is klarna one of them?" after the payment methods
             return True

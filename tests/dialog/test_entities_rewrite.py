@@ -81,6 +81,7 @@ def test_bare_order_number_only_for_the_order_slot() -> None:
         ("does that include sale items?", True),
         ("can I get it as a PDF?", True),
         ("for paypal?", True),
+        ("This is my first order, do you ship to Canada?", False),
         ("sorry, I meant express", True),
         ("For orders over $50, is shipping free?", False),
         # "this"/"that" before a word that names a topic points at that thing, not at the last answer: after the
