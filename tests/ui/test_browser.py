@@ -983,16 +983,17 @@ def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_th
         browser.close()
 
 
+def message_buttons(page, text: str):  # type: ignore[no-untyped-def]
+    """The copy and thumb buttons under the chat message showing ``text``."""
+    return page.locator(f"#chat .message-row:has-text({text!r}) + .message-buttons")
+
+
 def test_a_staff_reply_shows_no_thumbs_where_the_answer_keeps_its_own(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
     """Only the assistant's answers can be rated. Before, a staff reply showed thumbs too: a customer rated the
     person through the assistant's feedback, and the server refused the click ("Only the assistant's answers can
     be rated."); the hand-back notice as well. Their copy buttons stay; after a reload (the chat rebuilt from the
     stored events) too."""
     from playwright.sync_api import expect, sync_playwright
-
-    def buttons(page, text: str):  # type: ignore[no-untyped-def]
-        """The copy and thumb buttons under the message showing ``text``."""
-        return page.locator(f"#chat .message-row:has-text({text!r}) + .message-buttons")
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -1007,8 +1008,8 @@ def test_a_staff_reply_shows_no_thumbs_where_the_answer_keeps_its_own(server_url
                 page.reload(wait_until="domcontentloaded")
             expect(page.locator("#chat .bot").last).to_contain_text("back with the assistant", timeout=30_000)
             page.locator("#chat .bot").last.hover()
-            answer = buttons(page, "30 minutes")
-            for unrated in (buttons(page, "Ana here"), buttons(page, "back with the assistant")):
+            answer = message_buttons(page, "30 minutes")
+            for unrated in (message_buttons(page, "Ana here"), message_buttons(page, "back with the assistant")):
                 expect(unrated.get_by_role("button", name="Copy message")).to_have_count(1, timeout=10_000)
                 expect(unrated.get_by_role("button", name=re.compile("Like|Dislike"))).to_have_count(0)
             expect(answer.get_by_role("button", name="Like", exact=True)).to_have_count(1)
@@ -1022,9 +1023,6 @@ def test_the_note_that_a_message_was_passed_on_to_staff_shows_no_thumbs(server_u
     the assistant. Now it has none, live and after a reload, and the answer before it keeps its own."""
     from playwright.sync_api import expect, sync_playwright
 
-    def buttons(page, text: str):  # type: ignore[no-untyped-def]
-        return page.locator(f"#chat .message-row:has-text({text!r}) + .message-buttons")
-
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1000, "height": 900})
@@ -1037,10 +1035,10 @@ def test_the_note_that_a_message_was_passed_on_to_staff_shows_no_thumbs(server_u
                 page.reload(wait_until="domcontentloaded")
                 expect(page.locator("#chat .bot").last).to_contain_text("added that to your conversation", timeout=30_000)
             page.locator("#chat .bot").last.hover()
-            note = buttons(page, "added that to your conversation")
+            note = message_buttons(page, "added that to your conversation")
             expect(note.get_by_role("button", name="Copy message")).to_have_count(1, timeout=10_000)
             expect(note.get_by_role("button", name=re.compile("Like|Dislike"))).to_have_count(0)
-            expect(buttons(page, "30 minutes").get_by_role("button", name="Like", exact=True)).to_have_count(1)
+            expect(message_buttons(page, "30 minutes").get_by_role("button", name="Like", exact=True)).to_have_count(1)
         browser.close()
 
 
