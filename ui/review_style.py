@@ -138,11 +138,26 @@ REVIEW_JS = """
       if (kept) sessionStorage.setItem(draftKey, JSON.stringify(kept)); else sessionStorage.removeItem(draftKey);
     } catch (error) {}  // storage refused: nothing kept
   });
+  const putBack = (box, text) => { box.value = text; box.dispatchEvent(new Event("input", { bubbles: true })); };
+  // the opening of the conversation can empty the box after the draft is back (its reply box reset arrives later on
+  // a busy server): for 20 s, until staff press a key or click anything (Send empties the box), it gets the draft again
+  let acted = false;
+  const keep = (text, until) => {
+    const box = reply();
+    if (!box || acted || Date.now() > until) return;
+    if (!box.value) putBack(box, text);
+    setTimeout(() => keep(text, until), 200);
+  };
   const restore = () => {  // once the reopened conversation shows beside its box (seconds on a busy server)
     const box = reply(), shown = document.querySelector("#inbox-transcript");
     if (!pending) return;
     if (box && box.offsetParent && shown && shown.textContent.trim()) {
-      if (!box.value) { box.value = pending[1]; box.dispatchEvent(new Event("input", { bubbles: true })); }
+      if (!box.value) {
+        const text = pending[1];
+        putBack(box, text);
+        for (const kind of ["keydown", "pointerdown"]) document.addEventListener(kind, () => { acted = true; }, { once: true, capture: true });
+        keep(text, Date.now() + 20000);
+      }
       pending = null;
     } else setTimeout(restore, 100);
   };
