@@ -7,11 +7,16 @@ fields. It is sent by one background worker, after the turn is stored, so a slow
 delays or loses a customer's turn. Notices go out in the order they were given (see below). A webhook that is down or
 failing (no answer, a timeout, 5xx, 408, 429) is tried again after 1, 5, 30 and 120 s, then every 5 minutes
 until the notice is ``MAX_AGE_S`` old (6 hours), so an outage of the team's chat loses no notice; another
-refusal (a 4xx: a wrong or revoked URL) is not retried. A notice still failing after the first retries is set
-aside for its 5-minute retries, so the notices behind it go out meanwhile: a receiver that fails on one notice
-(a bug about something in it) holds up only the later notices of that conversation, which keep their order. A notice given up on is logged. Each waiting notice is
+refusal (a 4xx: a wrong or revoked URL) is not retried. A notice the webhook did not take is set aside until
+its next try, so the notices behind it go out meanwhile: a receiver that fails on one notice (a bug about
+something in it) holds up only the later notices of that conversation, which keep their order. At most
+``SET_ASIDE_MAX`` notices are set aside in memory; beyond that a failing notice is parked: its outbox file is
+renamed ``….json.parked`` (logged), and it is queued again once fewer are set aside (or by the next server).
+A notice given up on is logged. Each waiting notice is
 also a file in an outbox folder (``data_dir/notices/``), so notices still waiting when the server stops are sent
-by the next server started on that data folder (unless they are ``MAX_AGE_S`` old by then). Each notice has a ``notice_id`` (also sent as the
+by the next server started on that data folder (unless they are ``MAX_AGE_S`` old by then). A notice the outbox
+cannot take (a full disk) is held in memory, logged, counted by ``status`` (``/healthz``), and written to the
+outbox at its next try or within ``HELD_RETRY_S`` while it is set aside. Each notice has a ``notice_id`` (also sent as the
 ``Idempotency-Key`` header), the same on every try of it, so a receiver that was only slow to answer can drop
 the second copy. With the server's ``public_url`` set, each notice links to the conversation in the review
 pages' Inbox.
@@ -20,6 +25,7 @@ pages' Inbox.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -50,6 +56,9 @@ RETRY_DELAYS_S = (1.0, 5.0, 30.0, 120.0)  # waits before each new try of a notic
 RETRY_EVERY_S = 300.0  # then the wait before each further try
 MAX_AGE_S = 6 * 3600.0  # a notice not taken by then is given up on (the Inbox still lists the conversation)
 RETRIED_STATUSES = {408, 429}  # besides 5xx: the webhook may take the notice later
+SET_ASIDE_MAX = 1000  # failing notices held in memory for their next try; beyond that they are parked on disk
+HELD_RETRY_S = 5.0  # how often the outbox is tried again for a set-aside notice it could not take
+PARKED = ".parked"  # suffix of a parked notice's outbox file
 TAKEOVER_S = 1.0  # a handoff and a staff reply this close were saved together: staff took the conversation over
 
 
@@ -89,9 +98,10 @@ class HandoffNotifier:
     ``max_age_s`` old; ``timeout_s`` each try.
 
     ``send_later`` queues a notice for one worker thread, so a slow webhook holds one thread, not one per
-    handoff; when ``QUEUE_SIZE`` notices are waiting, new ones are dropped with a warning. With an ``outbox``
-    folder each queued notice is also a file there until it is sent or given up on; ``send_left_over`` queues
-    the files an earlier process left.
+    handoff; when ``QUEUE_SIZE`` notices are waiting, new ones are dropped with a warning. A notice the webhook
+    did not take is set aside until its next try (at most ``set_aside_max`` of them; more are parked in the
+    outbox). With an ``outbox`` folder each queued notice is also a file there until it is sent or given up
+    on; ``send_left_over`` queues the files an earlier process left.
     """
 
     def __init__(
@@ -103,6 +113,7 @@ class HandoffNotifier:
         retry_every_s: float = RETRY_EVERY_S,
         max_age_s: float = MAX_AGE_S,
         transport: httpx.BaseTransport | None = None,
+        set_aside_max: int = SET_ASIDE_MAX,
     ) -> None:
         self.url = url
         self.outbox = outbox
@@ -115,6 +126,12 @@ class HandoffNotifier:
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._set_aside: list[SetAside] = []  # only the worker thread uses it
+        self.set_aside_max = set_aside_max
+        self._parked_lock = threading.Lock()
+        self._parked: dict[str, list[float]] = {}  # conversation (as in file names) -> when its parked notices were given
+        self._held = 0  # notices waiting in memory only: the outbox could not take them
+        self._held_error: str | None = None  # why not
+        self._held_tried = 0.0  # when the worker last tried the outbox for the set-aside ones (time.monotonic())
 
     @staticmethod
     def notice(
@@ -157,9 +174,9 @@ class HandoffNotifier:
         (counted from ``given_at``, default now); True once it accepted it (2xx). A notice whose outbox file
         ``path`` was deleted meanwhile (the conversation was erased) is not tried again.
 
-        ``tries``: how many tries were made before. With ``set_aside`` (the worker's), once the first retries
-        are spent the wait for the next try is not slept through: ``set_aside(tries, delay)`` is called and None
-        returned, so the worker sends other notices meanwhile."""
+        ``tries``: how many tries were made before. With ``set_aside`` (the worker's), the wait for the next try
+        is not slept through: ``set_aside(tries, delay)`` is called and None returned, so the worker sends other
+        notices meanwhile."""
         headers = {"Idempotency-Key": str(body["notice_id"])} if "notice_id" in body else {}
         given_at = time.time() if given_at is None else given_at
         if time.time() - given_at > self.max_age_s:  # left by a server stopped longer than that: given up on
@@ -179,7 +196,7 @@ class HandoffNotifier:
             delay = self.retry_delays_s[attempt] if attempt < len(self.retry_delays_s) else self.retry_every_s
             if time.time() + delay - given_at > self.max_age_s:
                 break
-            if set_aside is not None and attempt + 1 >= len(self.retry_delays_s):
+            if set_aside is not None:
                 if attempt + 1 == len(self.retry_delays_s):
                     log.warning("handoff notice for conversation %s: the webhook still fails (%s); tried again in %g s, "
                                 "then every %g s, while the notices behind it go out", body.get("session_id"), problem,
@@ -194,31 +211,41 @@ class HandoffNotifier:
 
     def send_later(self, body: dict[str, Any]) -> bool:
         """Queue the notice for the worker thread (and write it to the outbox); False (and a warning) when the
-        queue is full. A notice the outbox cannot take (disk full, no permission) is queued in memory only."""
+        queue is full. A notice the outbox cannot take (disk full, no permission) is queued in memory only
+        (counted by ``status``; the worker tries the outbox again)."""
         given_at = time.time()
-        return self._enqueue(WaitingNotice(body, given_at, self._write(body, given_at)))
+        notice = WaitingNotice(body, given_at, self._write(body, given_at))
+        queued = self._enqueue(notice)
+        if queued and notice.path is None and self.outbox is not None:
+            self._count_held(1)
+        return queued
 
     def send_left_over(self) -> int:
-        """Queue the notices an earlier process left in the outbox (it stopped before they were sent); how many.
-        A file that cannot be read is renamed ``….broken`` and named in a warning."""
+        """Queue the notices an earlier process left in the outbox (it stopped before they were sent), parked ones
+        too; how many. Those the queue has no room for stay parked until it has. A file that cannot be read is
+        renamed ``….broken`` and named in a warning."""
         if self.outbox is None or not self.outbox.is_dir():
             return 0
-        queued = 0
-        for path in sorted(self.outbox.glob("*.json")):
-            try:
-                body = json.loads(path.read_text(encoding="utf-8"))
-                given_at = int(path.name.split(".", 1)[0]) / 1e9
-            except OSError:
-                continue  # gone meanwhile
-            except ValueError as error:
-                log.warning("handoff notice file %s cannot be read (%s); renamed to .broken", path, error)
+        with self._parked_lock:
+            for path in self.outbox.glob("*.json"):  # parked first, then queued in order as room allows
                 with contextlib.suppress(OSError):
-                    path.replace(path.with_name(path.name + ".broken"))
-                continue
-            queued += self._enqueue(WaitingNotice(body, given_at, path))
+                    path.replace(path.with_name(path.name + PARKED))
+            queued = self._unpark(QUEUE_SIZE)
         if queued:
             log.warning("%d handoff notice(s) left by an earlier process queued for the webhook", queued)
         return queued
+
+    def status(self) -> dict[str, Any]:
+        """For /healthz: ``handoff_notices_waiting`` (queued, being tried, set aside or parked), and
+        ``handoff_notices_error`` while some are held in memory only because the outbox cannot take them (they
+        are lost if the server stops before they are sent or written)."""
+        with self._parked_lock:
+            parked = sum(len(given) for given in self._parked.values())
+            held, why = self._held, self._held_error
+        body: dict[str, Any] = {"handoff_notices_waiting": self._queue.unfinished_tasks + parked}
+        if held:
+            body["handoff_notices_error"] = f"{held} notice(s) held in memory only, {self.outbox} cannot be written: {why}"
+        return body
 
     def wait_until_sent(self) -> None:
         """Block until every queued notice has been sent or given up on."""
@@ -233,15 +260,20 @@ class HandoffNotifier:
             time.sleep(0.05)
         if self._queue.unfinished_tasks:
             kept = f"; they stay in {self.outbox} for the next server started on this data folder" if self.outbox else ""
+            if self._held:
+                kept += f", except {self._held} held in memory only ({self.outbox} could not be written: {self._held_error}), which are lost"
             log.warning("%d handoff notice(s) not sent before exit%s", self._queue.unfinished_tasks, kept)
             return False
         return True
 
-    def _enqueue(self, notice: WaitingNotice) -> bool:
+    def _start_worker(self) -> None:
         with self._start_lock:
             if self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="handoff-notices", daemon=True)
                 self._worker.start()
+
+    def _enqueue(self, notice: WaitingNotice) -> bool:
+        self._start_worker()
         try:
             self._queue.put_nowait(notice)
         except queue.Full:
@@ -250,8 +282,9 @@ class HandoffNotifier:
             return False
         return True
 
-    def _write(self, body: dict[str, Any], given_at: float) -> Path | None:
-        """The notice as a file in the outbox, named by when it was given (their order) and its conversation."""
+    def _write(self, body: dict[str, Any], given_at: float, again: bool = False) -> Path | None:
+        """The notice as a file in the outbox, named by when it was given (their order) and its conversation;
+        None when it cannot be written (logged; only at debug level when this is ``again`` a held notice)."""
         if self.outbox is None:
             return None
         notice_id = str(body.get("notice_id") or uuid.uuid4().hex)[:12]
@@ -266,46 +299,164 @@ class HandoffNotifier:
         except OSError as error:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)  # part of the customer's words, which no erasure would find
-            log.warning("handoff notice for conversation %s kept in memory only: %s cannot be written (%s)",
-                        body.get("session_id"), self.outbox, error.strerror or error)
+            with self._parked_lock:
+                self._held_error = error.strerror or str(error)
+            log.log(logging.DEBUG if again else logging.WARNING,
+                    "handoff notice for conversation %s kept in memory only: %s cannot be written (%s)",
+                    body.get("session_id"), self.outbox, error.strerror or error)
             return None
         return path
+
+    def _count_held(self, change: int) -> None:
+        with self._parked_lock:
+            self._held += change
+            if not self._held:
+                self._held_error = None
+
+    def _to_outbox(self, notice: WaitingNotice) -> WaitingNotice:
+        """A notice held in memory only, written to the outbox if it now takes it (else the notice as it was)."""
+        if notice.path is not None or self.outbox is None:
+            return notice
+        path = self._write(notice.body, notice.given_at, again=True)
+        if path is None:
+            return notice
+        self._count_held(-1)
+        log.warning("handoff notice for conversation %s held in memory is now written to %s", notice.body.get("session_id"), self.outbox)
+        return dataclasses.replace(notice, path=path)
+
+    def _held_to_outbox(self) -> None:
+        """Try the outbox again for the set-aside notices held in memory only, at most every ``HELD_RETRY_S``."""
+        if not self._held or time.monotonic() - self._held_tried < HELD_RETRY_S:
+            return
+        self._held_tried = time.monotonic()
+        for waiting in self._set_aside:
+            if waiting.notice.path is None:
+                waiting.notice = self._to_outbox(waiting.notice)
+                if waiting.notice.path is None:
+                    return  # the outbox still refuses: the next look is in HELD_RETRY_S
 
     def _work(self) -> None:
         while True:
             notice, tries = self._next()
+            parked = False
             try:
+                notice = self._to_outbox(notice)
                 if notice.path is not None and not notice.path.exists():
                     pass  # erased meanwhile
+                elif self._parked_before(notice):
+                    parked = True  # its conversation's order is kept: parked behind the one parked before it
+                    self._park(notice, "a notice of its conversation before it is parked")
                 elif (ahead := self._set_aside_before(notice)) is not None:
-                    self._set_aside.append(SetAside(notice, tries, ahead.due))  # its conversation's order is kept
-                    continue
-                else:
-
-                    def set_aside(done: int, delay: float, notice: WaitingNotice = notice) -> None:
-                        self._set_aside.append(SetAside(notice, done, time.time() + delay))
-
-                    if self.send(notice.body, notice.given_at, notice.path, tries=tries, set_aside=set_aside) is None:
+                    parked = not self._put_aside(notice, tries, ahead.due)  # its conversation's order is kept
+                    if not parked:
                         continue
+                else:
+                    later: list[tuple[int, float]] = []  # (tries made, wait) when the webhook did not take it
+                    if self.send(notice.body, notice.given_at, notice.path, tries=tries,
+                                 set_aside=lambda done, delay: later.append((done, delay))) is None:
+                        done, delay = later[0]
+                        parked = not self._put_aside(notice, done, time.time() + delay)
+                        if not parked:
+                            continue
             except Exception:  # never let one notice stop the worker
                 log.exception("handoff notice for conversation %s failed", notice.body.get("session_id"))
-            _remove(notice.path)
+            if not parked:
+                _remove(notice.path)
+                if notice.path is None and self.outbox is not None:
+                    self._count_held(-1)
+                for waiting in self._set_aside:  # those of its conversation set aside behind it may go now
+                    if waiting.notice.body.get("session_id") == notice.body.get("session_id"):
+                        waiting.due = min(waiting.due, time.time())
+            if not parked and self._parked and len(self._set_aside) < self.set_aside_max:
+                with self._parked_lock:  # queued before this one is done: wait_until_sent waits for them too
+                    self._unpark(self.set_aside_max - len(self._set_aside))
             self._queue.task_done()
-            for waiting in self._set_aside:  # those of its conversation set aside behind it may go now
-                if waiting.notice.body.get("session_id") == notice.body.get("session_id"):
-                    waiting.due = min(waiting.due, time.time())
+
+    def _put_aside(self, notice: WaitingNotice, tries: int, due: float) -> bool:
+        """Set the notice aside until ``due``; False when ``set_aside_max`` are already set aside: then it is
+        parked (or, when it cannot be written to the outbox either, dropped with a warning)."""
+        if len(self._set_aside) < self.set_aside_max:
+            self._set_aside.append(SetAside(notice, tries, due))
+            return True
+        self._park(notice, f"{len(self._set_aside)} notices are already set aside in memory")
+        return False
+
+    def _park(self, notice: WaitingNotice, why: str) -> None:
+        """Leave the notice in the outbox as ``….json.parked`` until fewer are set aside (``_unpark``)."""
+        conversation = str(notice.body.get("session_id"))
+        if notice.path is None:
+            log.warning("handoff notice for conversation %s dropped: %s, and %s cannot take it", conversation, why,
+                        self.outbox if self.outbox is not None else "no outbox folder")
+            if self.outbox is not None:
+                self._count_held(-1)
+            return
+        parked = notice.path.with_name(notice.path.name + PARKED)
+        with self._parked_lock:
+            try:
+                notice.path.replace(parked)
+            except OSError as error:
+                log.warning("handoff notice for conversation %s dropped: %s, and %s cannot be renamed (%s)", conversation,
+                            why, notice.path, error.strerror or error)
+                _remove(notice.path)
+                return
+            self._parked.setdefault(_file_part(conversation), []).append(notice.given_at)
+        log.warning("handoff notice for conversation %s parked as %s: %s; it is queued again when fewer wait, or by the "
+                    "next server started on this data folder", conversation, parked, why)
+
+    def _parked_before(self, notice: WaitingNotice) -> bool:
+        """Whether an older notice of the same conversation is parked (``notice`` must wait behind it)."""
+        with self._parked_lock:
+            given = self._parked.get(_file_part(str(notice.body.get("session_id"))), ())
+            return any(at < notice.given_at for at in given)
+
+    def _unpark(self, room: int) -> int:
+        """Queue up to ``room`` parked notices, oldest first, as the queue has room; how many (hold ``_parked_lock``).
+        The parked ones are then counted again from the outbox (some may have been erased)."""
+        if self.outbox is None or not self.outbox.is_dir():
+            return 0
+        queued = 0
+        parked = sorted(self.outbox.glob("*.json" + PARKED))
+        for path in list(parked):
+            if queued >= room:
+                break
+            target = path.with_name(path.name[: -len(PARKED)])
+            try:
+                path.replace(target)
+            except OSError:
+                continue  # gone meanwhile (erased)
+            parked.remove(path)
+            if (notice := _read_notice(target)) is None:
+                continue
+            try:
+                self._queue.put_nowait(notice)
+            except queue.Full:
+                with contextlib.suppress(OSError):
+                    target.replace(path)
+                parked.append(path)
+                break
+            queued += 1
+        self._parked = {}
+        for path in parked:
+            with contextlib.suppress(ValueError):
+                self._parked.setdefault(str(_file_conversation(path)), []).append(int(path.name.split(".", 1)[0]) / 1e9)
+        if queued:
+            self._start_worker()
+        return queued
 
     def _next(self) -> tuple[WaitingNotice, int]:
         """The next notice to try, with the tries made: a set-aside one whose time has come, else the next
         queued one, waiting for whichever comes first."""
         while True:
             wait = None
+            self._held_to_outbox()
             if self._set_aside:
                 first = min(self._set_aside, key=lambda waiting: waiting.due)  # the earliest set aside of equals
                 wait = first.due - time.time()
                 if wait <= 0:
                     self._set_aside.remove(first)
                     return first.notice, first.tries
+                if self._held:
+                    wait = min(wait, HELD_RETRY_S)  # the outbox is tried again for the held ones
             try:
                 return self._queue.get(timeout=wait), 0
             except queue.Empty:
@@ -321,14 +472,29 @@ class HandoffNotifier:
         )
 
 
+def _read_notice(path: Path) -> WaitingNotice | None:
+    """The notice in an outbox file; None when it is gone, or cannot be read (renamed ``….broken``, warned of)."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        given_at = int(path.name.split(".", 1)[0]) / 1e9
+    except OSError:
+        return None  # gone meanwhile
+    except ValueError as error:
+        log.warning("handoff notice file %s cannot be read (%s); renamed to .broken", path, error)
+        with contextlib.suppress(OSError):
+            path.replace(path.with_name(path.name + ".broken"))
+        return None
+    return WaitingNotice(body, given_at, path)
+
+
 def notices_folder(data_dir: Path) -> Path:
     """The outbox of the notices a server on ``data_dir`` has yet to send."""
     return data_dir / "notices"
 
 
 def forget_notices(outbox: Path, session_ids: Sequence[str]) -> int:
-    """Delete the waiting notices of these conversations from the outbox (a customer's erasure), those set
-    aside as ``….broken`` too; how many."""
+    """Delete the waiting notices of these conversations from the outbox (a customer's erasure), those parked
+    or set aside as ``….broken`` too; how many."""
     if not outbox.is_dir():
         return 0
     wanted = {_file_part(session_id) for session_id in session_ids}
@@ -344,7 +510,7 @@ def _file_part(session_id: str) -> str:
 
 
 def _file_conversation(path: Path) -> str | None:
-    parts = path.name.split(".")  # <when>.<notice>.<conversation>.json, .json.broken once set aside
+    parts = path.name.split(".")  # <when>.<notice>.<conversation>.json, .json.broken once set aside, .json.parked
     return parts[2] if len(parts) >= 4 and parts[3] == "json" else None
 
 
@@ -390,6 +556,13 @@ class NotifyingStore(StoreWrapper):
             self.notifier.send_later(self.notifier.handed_back_notice(session_id, back.author, _utc(back), link))
         elif reply is not None and replies == 0:
             self.notifier.send_later(self.notifier.taken_notice(session_id, reply.author, _utc(reply), link))
+
+    def status(self, check: bool = False) -> dict[str, Any]:
+        """What /healthz reports: the wrapped store's status (``check`` passed on) and the notices' own
+        (``HandoffNotifier.status``)."""
+        wrapped = getattr(self.wrapped, "status", None)
+        body = dict(wrapped(check=check)) if callable(wrapped) else {}
+        return body | self.notifier.status()
 
     def _stored_events(self, session_id: str) -> list[Event]:
         """The stored conversation (for its channel and the customer's last message); empty when it cannot be

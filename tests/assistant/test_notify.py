@@ -530,3 +530,121 @@ def test_erasing_a_conversation_removes_its_notice_file_set_aside_as_broken(tmp_
 
     assert forget_notices(outbox, ["erased"]) == 1
     assert [path.name for path in outbox.iterdir()] == ["00000000000000000002.abd.other.json.broken"]
+
+
+def wait_until(condition, seconds: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return bool(condition())
+
+
+def test_a_notice_the_webhook_failed_on_waits_for_its_retry_aside_while_the_others_go_out() -> None:
+    # The worker slept through a failing notice's first retries (1 + 5 + 30 s) before setting it aside, and every
+    # other conversation's notice waited behind it for those 36 s.
+    tries: list[dict] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        tries.append(body)
+        return httpx.Response(500 if body["session_id"] == "poison" else 200)
+
+    notifier = HandoffNotifier(
+        "http://helpdesk.example/hook", retry_delays_s=(60.0, 60.0, 60.0, 60.0), transport=httpx.MockTransport(receiver)
+    )
+    notifier.send_later(first := notifier.notice("poison", "asked for a person", "a message the receiver cannot take"))
+    notifier.send_later(other := notifier.notice("other", "asked for a person", "hello"))
+
+    assert wait_until(lambda: other in tries)  # not after the failing one's retries (a minute away here)
+    assert tries == [first, other]
+    notifier.close(timeout_s=0)
+
+
+def test_failing_notices_beyond_the_set_aside_bound_are_parked_on_disk_and_all_sent_later(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The notices set aside for their next try were a list in memory with no bound of its own: a webhook down for
+    # hours kept every notice given meanwhile in memory.
+    outbox = tmp_path / "notices"
+    down = threading.Event()
+    down.set()
+    taken: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        if down.is_set():
+            return httpx.Response(503)
+        taken.append(json.loads(request.content)["notice_id"])
+        return httpx.Response(200)
+
+    notifier = HandoffNotifier(
+        "http://helpdesk.example/hook", outbox=outbox, retry_delays_s=(0.05,), retry_every_s=0.05, set_aside_max=2,
+        transport=httpx.MockTransport(receiver),
+    )
+    bodies = [HandoffNotifier.notice(name, "asked for a person", "hello") for name in ("a", "b", "c", "d")]
+    bodies.append(HandoffNotifier.taken_notice("c", "sam"))  # c's second notice, after its first
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        for body in bodies:
+            notifier.send_later(body)
+            time.sleep(0.002)  # given one after the other
+        assert wait_until(lambda: len(list(outbox.glob("*.json.parked"))) == 3)
+
+    assert "parked as" in caplog.text and "2 notices are already set aside in memory" in caplog.text
+    assert notifier.status()["handoff_notices_waiting"] == 5
+    down.clear()  # the webhook is back
+    notifier.wait_until_sent()
+
+    assert sorted(taken) == sorted(body["notice_id"] for body in bodies)  # each one sent, once it was taken
+    assert taken.index(bodies[2]["notice_id"]) < taken.index(bodies[4]["notice_id"])  # c's notices in their order
+    assert list(outbox.iterdir()) == [] and notifier.status() == {"handoff_notices_waiting": 0}
+
+
+def test_parked_notices_left_by_a_stopped_server_are_sent_by_the_next(tmp_path) -> None:
+    outbox = tmp_path / "notices"
+    stopped = HandoffNotifier(
+        "http://helpdesk.example/hook", outbox=outbox, retry_delays_s=(30.0,), set_aside_max=1,
+        transport=failing_then_taking(10_000, []),
+    )
+    bodies = [HandoffNotifier.notice(f"s{n}", "asked for a person", None) for n in range(3)]
+    for body in bodies:
+        stopped.send_later(body)
+    assert wait_until(lambda: len(list(outbox.glob("*.json.parked"))) == 2)
+    stopped.close(timeout_s=0)
+
+    tries: list[httpx.Request] = []
+    later = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
+    assert later.send_left_over() == 3
+    later.wait_until_sent()
+
+    assert [json.loads(request.content) for request in tries] == bodies and list(outbox.iterdir()) == []
+
+
+@pytest.mark.parametrize("webhook", [[503] * 10_000], indirect=True)
+def test_a_notice_the_outbox_cannot_take_shows_in_the_health_status_and_is_written_there_once_it_can(
+    webhook: Webhook, kb_dir, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A notice the outbox could not take (a full disk) was held in memory for all its retries, with one log line
+    # and nothing in /healthz, and lost if the server stopped meanwhile, though the disk had room again.
+    app = assistant_with_webhook(webhook.url, kb_dir)
+    store = app.store
+    store.notifier.retry_delays_s, store.notifier.retry_every_s = (0.05,), 0.05
+    outbox = notices_folder(app.settings.data_dir)
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+    outbox.write_text("")  # in the way: no notice file can be written there, as on a full disk
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        session_id = app.manager.handle(None, "I want to talk to a human").session_id
+    assert "kept in memory only" in caplog.text
+
+    status = store.status()  # what /healthz and /readyz report
+    assert status["database"] == "up" and status["handoff_notices_waiting"] == 1
+    assert status["handoff_notices_error"].startswith("1 notice(s) held in memory only")
+
+    outbox.unlink()  # room again
+    assert wait_until(lambda: outbox.is_dir() and len(list(outbox.glob("*.json"))) == 1)
+    [written] = outbox.glob("*.json")
+    assert json.loads(written.read_text())["session_id"] == session_id
+    assert "handoff_notices_error" not in store.status()
+
+    webhook.statuses.clear()  # the webhook takes it
+    wait_for_notices(app)
+    assert webhook.bodies[-1]["session_id"] == session_id and list(outbox.iterdir()) == []
+    app.close()
