@@ -351,10 +351,11 @@ class ReviewPage:
                         intent = gr.Dropdown([""], value="", label="Intent", allow_custom_value=True)
                         handoff = gr.Dropdown(list(YES_NO), value="any", label="Handed off")
                         abstained = gr.Dropdown(list(YES_NO), value="any", label="Declined to answer")
+                        not_helped = gr.Dropdown(list(YES_NO), value="any", label="Not helped")
                         feedback = gr.Dropdown(["any", "up", "down", "none"], value="any", label="Feedback")
                         max_score = gr.Textbox(label="Retrieval score below", placeholder="e.g. 0.4")
                         model = gr.Dropdown([""], value="", label="Model", allow_custom_value=True)
-                    filters = [search, since, until, intent, handoff, abstained, feedback, max_score, model]
+                    filters = [search, since, until, intent, handoff, abstained, not_helped, feedback, max_score, model]
                     with gr.Row():
                         find = gr.Button("Search", variant="primary", elem_id="review-find")
                         back = gr.Button("Previous page", elem_id="review-previous")

@@ -40,7 +40,8 @@ def parse_score(text: str | float | None) -> float | None:
 
 
 def build_filter(
-    search: str, since: str, until: str, intent: str, handoff: str, abstained: str, feedback: str, max_score: str | None, model: str
+    search: str, since: str, until: str, intent: str, handoff: str, abstained: str, not_helped: str, feedback: str,
+    max_score: str | None, model: str,
 ) -> LogFilter:
     """The page's filter inputs as a LogFilter; ``until`` includes that whole day. ValueError, naming the
     field, for an input that cannot be read."""
@@ -53,6 +54,7 @@ def build_filter(
         intent=intent or None,
         handoff=YES_NO[handoff or "any"],
         abstained=YES_NO[abstained or "any"],
+        not_helped=YES_NO[not_helped or "any"],
         feedback=feedback or "any",
         max_top_score=score,
         model=model or None,

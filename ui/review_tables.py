@@ -11,10 +11,12 @@ import pandas as pd
 from assistant.store.inbox import InboxItem
 from assistant.store.tables import SessionRow
 
-LIST_COLUMNS = ["Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Lowest score", "Up", "Down", "Model"]
+LIST_COLUMNS = [
+    "Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Not helped", "Lowest score", "Up", "Down", "Model",
+]
 # shares of the table's width: an "auto" column takes its text's unwrapped width and pushes the rest out of sight;
 # a session id (22 characters) fits on one line at 1280 px in 18 % (in 16 % its last letter wrapped)
-LIST_WIDTHS = ["11%", "18%", "23%", "6%", "7%", "8%", "7%", "5%", "6%", "9%"]
+LIST_WIDTHS = ["11%", "18%", "18%", "5%", "7%", "8%", "7%", "7%", "5%", "5%", "9%"]
 INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
 INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
 UNANSWERED_WIDTHS = ["80%", "20%"]
@@ -45,6 +47,7 @@ def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
             s.turn_count,
             "yes" if s.any_handoff else "",
             "yes" if s.any_abstained else "",
+            "yes" if s.any_not_helped else "",
             "" if s.min_top_score is None else round(s.min_top_score, 2),
             s.thumbs_up or "",
             s.thumbs_down or "",

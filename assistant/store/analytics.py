@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, lite
 from sqlalchemy.orm import aliased
 
 from assistant.store.db import store_errors
-from assistant.store.tables import EventRow, FeedbackRow, TurnRow
+from assistant.store.tables import NOT_HELPED, EventRow, FeedbackRow, TurnRow
 from dialog.events import HandoffRequested
 
 if TYPE_CHECKING:
@@ -306,9 +306,6 @@ def latency_percentiles(bind: Bind, since: When = None, until: When = None) -> L
 
 
 # -- unanswered questions --------------------------------------------------------------------------------
-
-
-NOT_HELPED = "not_helped"  # the intent of "thanks, that's all wrong": an answer that failed, no question of its own
 
 
 def unanswered_questions(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[str]:

@@ -52,7 +52,8 @@ class LogFilter:
     until: datetime | None = None  # last activity before
     intent: str | None = None  # some turn has this intent
     handoff: bool | None = None  # some turn handed off (True) / none did (False)
-    abstained: bool | None = None
+    abstained: bool | None = None  # the assistant declined some turn (True) / none (False)
+    not_helped: bool | None = None  # the customer said some answer did not help (True) / never did (False)
     feedback: str = "any"  # up: has a thumbs up; down: has a thumbs down; none: has no thumbs
     max_top_score: float | None = None  # some turn's best passage scored below this
     model: str | None = None  # the model that wrote the last answer
@@ -77,6 +78,8 @@ class LogFilter:
             where.append(SessionRow.any_handoff.is_(self.handoff))
         if self.abstained is not None:
             where.append(SessionRow.any_abstained.is_(self.abstained))
+        if self.not_helped is not None:
+            where.append(SessionRow.any_not_helped.is_(self.not_helped))
         if self.feedback == "up":
             where.append(SessionRow.thumbs_up > 0)
         elif self.feedback == "down":

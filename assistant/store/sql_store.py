@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
 from assistant.store.db import CONNECTION_ERRORS
-from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
+from assistant.store.tables import NOT_HELPED, AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 from dialog.events import Event, FeedbackGiven, HandoffRequested, HandoffResolved, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
@@ -204,6 +204,7 @@ def _summary_statement() -> Update:
         SessionRow.title: func.coalesce(SessionRow.title, bindparam("first_text", type_=Text)),
         SessionRow.any_handoff: or_(SessionRow.any_handoff, bindparam("handoff", type_=Boolean)),
         SessionRow.any_abstained: or_(SessionRow.any_abstained, bindparam("abstained", type_=Boolean)),
+        SessionRow.any_not_helped: or_(SessionRow.any_not_helped, bindparam("not_helped", type_=Boolean)),
         SessionRow.min_top_score: case(
             (and_(score.is_not(None), or_(SessionRow.min_top_score.is_(None), SessionRow.min_top_score > score)), score),
             else_=SessionRow.min_top_score,
@@ -234,7 +235,9 @@ def _summary_params(
         "turns": 0 if turn is None else 1,
         "first_text": None if turn is None else turn.user_text[:TITLE_CHARS],
         "handoff": _hands_off(events) or (turn is not None and turn.handoff),
-        "abstained": turn is not None and turn.abstained,
+        # "that didn't help" is stored as abstained (no answer given), yet the assistant declined nothing
+        "abstained": turn is not None and turn.abstained and turn.intent != NOT_HELPED,
+        "not_helped": turn is not None and turn.intent == NOT_HELPED,
         "score": None if turn is None else turn.top_score,
         "turn_model": (turn.model or None) if turn is not None else None,
         "up": 0,  # changed by the customer's ratings (_thumb_changes)
@@ -342,6 +345,7 @@ WITH s AS (
     title = coalesce(title, CAST(:first_text AS text)),
     any_handoff = any_handoff OR :handoff,
     any_abstained = any_abstained OR :abstained,
+    any_not_helped = any_not_helped OR :not_helped,
     min_top_score = CASE
       WHEN CAST(:score AS double precision) IS NOT NULL
        AND (min_top_score IS NULL OR min_top_score > CAST(:score AS double precision))

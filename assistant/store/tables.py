@@ -9,6 +9,11 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+# The intent of "thanks, that's all wrong": the answer before failed. Its turn is stored as abstained (the reply
+# gives no answer), but the assistant did not decline anything: the session summary counts it apart.
+NOT_HELPED = "not_helped"
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -31,7 +36,8 @@ class SessionRow(Base):
     title: Mapped[str | None] = mapped_column(Text, nullable=True)  # the first customer message, shortened
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
     any_handoff: Mapped[bool] = mapped_column(Boolean, default=False)
-    any_abstained: Mapped[bool] = mapped_column(Boolean, default=False)
+    any_abstained: Mapped[bool] = mapped_column(Boolean, default=False)  # a turn the assistant declined (not NOT_HELPED)
+    any_not_helped: Mapped[bool] = mapped_column(Boolean, default=False)  # the customer said an answer did not help
     min_top_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # the weakest turn's best passage
     last_model: Mapped[str | None] = mapped_column(String(128), nullable=True)
     thumbs_up: Mapped[int] = mapped_column(Integer, default=0)

@@ -174,6 +174,28 @@ def test_filters_select_the_matching_sessions(store: SqlStore) -> None:
     assert ids(store, LogFilter(abstained=True, handoff=True)) == []
 
 
+def test_a_customer_saying_an_answer_did_not_help_is_counted_apart_from_the_declined_turns(store: SqlStore) -> None:
+    """"that didn't help" (intent not_helped) is stored as abstained, its reply giving no answer; it set the
+    session's Declined flag, though the assistant declined nothing."""
+    complained = store.create_session()
+    turn(store, complained, "How do refunds work?")
+    turn(store, complained, "that didn't help", intent="not_helped", action="small_talk", abstained=True, retrieved=[])
+    declined = store.create_session()
+    turn(store, declined, "Do you sell boats?", abstained=True)
+    turn(store, declined, "that's wrong", intent="not_helped", action="small_talk", abstained=True, retrieved=[])
+    answered = store.create_session()
+    turn(store, answered, "And exchanges?")
+
+    assert ids(store, LogFilter(abstained=True)) == [declined]
+    assert set(ids(store, LogFilter(abstained=False))) == {complained, answered}
+    with store.engine.connect() as db:
+        flags = {row.id: (row.any_abstained, row.any_not_helped) for row in db.execute(select(SessionRow))}
+    assert flags == {complained: (False, True), declined: (True, True), answered: (False, False)}
+    assert set(ids(store, LogFilter(not_helped=True))) == {complained, declined}
+    assert ids(store, LogFilter(not_helped=True, abstained=False)) == [complained]
+    assert ids(store, LogFilter(not_helped=False)) == [answered]
+
+
 def test_a_to_day_ends_at_the_next_midnight_utc_and_the_last_day_has_no_end() -> None:
     """``day_after`` serves the review page (midnight UTC) and ``assistant logs export --until`` (a naive date)."""
     assert day_after(None) is None

@@ -158,7 +158,8 @@ def test_downgrading_one_revision_keeps_the_conversations(database_url: str, eng
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0009"]
+    assert script.get_heads() == [head_revision()] == ["0010"]
+    assert script.get_revision("0010").down_revision == "0009"
     assert script.get_revision("0009").down_revision == "0008"
     assert script.get_revision("0008").down_revision == "0007"
     assert script.get_revision("0007").down_revision == "0006"
@@ -274,6 +275,61 @@ def test_a_handoff_without_a_turn_from_the_previous_release_shows_in_the_list_af
     assert {s.id for s in list_sessions(upgraded, LogFilter(handoff=True)).sessions} == {"asked", "button"}
     assert [s.id for s in list_sessions(upgraded, LogFilter(handoff=False)).sessions] == ["answered"]
     assert {item.session_id for item in conversations_with_a_person(upgraded)} == {"asked", "button"}
+
+
+def _turns_as_0009_stored_them(connection, session_id: str, turns: list[tuple[str, str, bool]]) -> None:
+    """A conversation with its turn records ``(text, intent, abstained)`` as a release at migration 0009 stored
+    it: ``any_abstained`` set by any abstained turn, "that didn't help" included."""
+    now = datetime.now(timezone.utc)
+    connection.execute(
+        text(
+            "INSERT INTO sessions (id, channel, created_at, updated_at, title, turn_count, any_abstained) "
+            "VALUES (:id, 'web', :now, :now, :title, :turns, :abstained)"
+        ),
+        {"id": session_id, "now": now, "title": turns[0][0], "turns": len(turns), "abstained": any(a for _, _, a in turns)},
+    )
+    for number, (question, intent, abstained) in enumerate(turns, start=1):
+        connection.execute(
+            text(
+                "INSERT INTO turns (session_id, turn_no, created_at, user_text, intent, intent_confidence, action, reason, "
+                "retrieved, answer, sources, abstained, handoff, timings_ms) VALUES (:s, :n, :now, :text, :intent, 0.9, "
+                "'answer', 'a reason', '[]', 'A reply.', '[]', :abstained, :no, '{}')"
+            ),
+            {"s": session_id, "n": number, "now": now, "text": question, "intent": intent, "abstained": abstained, "no": False},
+        )
+
+
+def test_upgrading_counts_a_turn_that_did_not_help_as_not_helped_not_declined_and_downgrading_as_before(
+    database_url: str, engines
+) -> None:
+    """Up to 0009 a customer's "that didn't help" (stored as an abstained turn) showed the conversation as
+    declined in the list and its Declined filter; after the upgrade it shows under Not helped only."""
+    from assistant.store.review import LogFilter, list_sessions
+
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0009")
+        _turns_as_0009_stored_them(connection, "complained", [("refunds?", "refund", False), ("that didn't help", "not_helped", True)])
+        _turns_as_0009_stored_them(connection, "declined", [("boats?", "question", True), ("that's wrong", "not_helped", True)])
+        _turns_as_0009_stored_them(connection, "unanswered", [("submarines?", "question", True)])
+        _turns_as_0009_stored_them(connection, "answered", [("exchanges?", "exchange", False)])
+
+    upgraded = SqlStore(engines(database_url)).engine  # opening it migrates it
+
+    def found(**condition: bool) -> set[str]:
+        return {s.id for s in list_sessions(upgraded, LogFilter(**condition)).sessions}
+
+    assert revision(upgraded) == head_revision()
+    assert found(abstained=True) == {"declined", "unanswered"}
+    assert found(abstained=False) == {"complained", "answered"}
+    assert found(not_helped=True) == {"complained", "declined"}
+    assert found(not_helped=False) == {"unanswered", "answered"}
+
+    with upgraded.begin() as connection:
+        command.downgrade(alembic_config(connection), "0009")
+        assert "any_not_helped" not in {c["name"] for c in inspect(connection).get_columns("sessions")}
+        flagged = set(connection.scalars(text("SELECT id FROM sessions WHERE any_abstained = true")))
+    assert flagged == {"complained", "declined", "unanswered"}  # as the previous version counts them
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:

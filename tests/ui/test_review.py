@@ -28,7 +28,7 @@ from ui.review_tables import session_table
 from ui.review_transcript import render_transcript
 
 PASSWORD = "a long enough password"
-NO_FILTER = ("", "", "", "", "any", "any", "any", "", "")
+NO_FILTER = ("", "", "", "", "any", "any", "any", "any", "", "")
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def review(assistant: Assistant) -> ReviewPage:
 
 
 def filters(**changes) -> tuple:  # type: ignore[no-untyped-def]
-    names = ["search", "since", "until", "intent", "handoff", "abstained", "feedback", "max_score", "model"]
+    names = ["search", "since", "until", "intent", "handoff", "abstained", "not_helped", "feedback", "max_score", "model"]
     values = dict(zip(names, NO_FILTER))
     values.update(changes)
     return tuple(values[name] for name in names)
@@ -87,6 +87,25 @@ def test_staff_mistakes_are_toasts_not_tracebacks_in_the_server_log(review: Revi
     with pytest.raises(gr.Error) as refused:
         review.search(*filters(since="2026-13-01"))
     assert refused.value.print_exception is False
+
+
+def test_a_customer_saying_an_answer_did_not_help_is_not_a_declined_conversation(assistant: Assistant, review: ReviewPage) -> None:
+    """"that didn't help" is stored as an abstained turn (its reply gives no answer): the list showed the
+    conversation as declined and the Declined filter found it, though the assistant had answered."""
+    answered = assistant.manager.handle(None, "How long do password reset links work?").session_id
+    complaint = assistant.manager.handle(answered, "that didn't help")
+    assert complaint.intent == "not_helped"
+    declined = assistant.manager.handle(None, "Do you repair submarines on Mars?")
+    assert declined.abstained and declined.intent != "not_helped"
+
+    table, _, _ = review.search(*filters())
+    flags = {row["Session"]: (row["Declined"], row["Not helped"]) for _, row in table.iterrows()}
+    not_helped, _, _ = review.search(*filters(not_helped="yes"))
+    declined_list, _, _ = review.search(*filters(abstained="yes"))
+
+    assert flags == {answered: ("", "yes"), declined.session_id: ("yes", "")}
+    assert list(not_helped["Session"]) == [answered]
+    assert list(declined_list["Session"]) == [declined.session_id]
 
 
 def test_next_page_after_the_last_one_keeps_the_list_and_says_so(assistant: Assistant, review: ReviewPage) -> None:
