@@ -279,7 +279,7 @@ class Assistant:
     @cached_property
     def turn_embedder(self) -> Embedder:
         """The embedder as turns use it: the vectors of repeated texts are remembered."""
-        return CachedEmbedder(self.embedder)
+        return CachedEmbedder(self.embedder, max_bytes=int(self.settings.embedding_cache_mb * 2**20))
 
     @cached_property
     def generator(self) -> Generator:

@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         "{tag = [\"brand-a\", \"shared\"]}; keys: source, doc_id, language, kind, tag (docs/retrieval.md); a filter no document "
         "passes is logged when the index loads.",
     )
+    embedding_cache_mb: float = Field(
+        32.0, ge=0, description="Memory the turn embedder's cache of vectors (questions, answer sentences) may take, in MiB "
+        "(about 2 KB a vector at 384 dimensions); the least recently used go first. 0: no cache.",
+    )
 
     # -- generator: backend, fine-tuned folder, batching, remote server, abstention (owner: lm; docs/lm.md) --
     generator_backend: Literal["local", "openai"] = Field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -143,19 +144,46 @@ class HashEmbedder:
 
 
 _QUERY_KEY = "\x00query\x00"  # a question's cache key starts so: its vector differs from the same text's as a passage
+CACHE_BYTES = 32 * 2**20  # default bound of a CachedEmbedder's memory (setting embedding_cache_mb)
+# Memory of one cached vector besides its data and its key (ndarray header, the OrderedDict's entry), as measured
+# with tracemalloc by benchmarks/embedding_cache.py; a typical key (a question) adds some 130 bytes.
+ENTRY_OVERHEAD = 300
+
+
+def entry_bytes(key: str, vector: np.ndarray) -> int:
+    """What one cached vector costs in memory, as the cache counts it."""
+    return vector.nbytes + sys.getsizeof(key) + ENTRY_OVERHEAD
 
 
 class CachedEmbedder:
     """An Embedder that remembers the vectors of the texts it embedded, the least recently used going
     first. Turns embed the same texts again and again: the passage sentences the extractive answer
-    picks from (the knowledge base's own text), and the question (to search, then to pick sentences)."""
+    picks from (the knowledge base's own text), and the question (to search, then to pick sentences).
 
-    def __init__(self, inner: Embedder, max_entries: int = 50_000) -> None:
+    Bounded by ``max_entries`` vectors and by ``max_bytes`` of memory (``entry_bytes`` each: some 2 KB for a
+    question at 384 dimensions), whichever is reached first; without the byte bound a server's questions filled
+    the 50,000 entries with some 95 MB."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 50_000, max_bytes: int = CACHE_BYTES) -> None:
         self.inner = inner
         self.name = inner.name
-        self.max_entries = max_entries
+        self.entry_limit = max_entries
+        self.max_bytes = max_bytes
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bytes = 0  # entry_bytes of what ``_vectors`` holds
         self._lock = threading.Lock()
+
+    @property
+    def max_entries(self) -> int:
+        """How many vectors fit: ``max_entries``, or fewer where ``max_bytes`` holds fewer of this dimension
+        (counted with a 64-character key)."""
+        typical = self.dimension * 4 + sys.getsizeof("x" * 64) + ENTRY_OVERHEAD
+        return max(0, min(self.entry_limit, self.max_bytes // typical))
+
+    @property
+    def memory_bytes(self) -> int:
+        """What the cached vectors cost, as ``entry_bytes`` counts them."""
+        return self._bytes
 
     @property
     def dimension(self) -> int:
@@ -173,13 +201,21 @@ class CachedEmbedder:
         return self.inner.count_tokens(text)
 
     def remember(self, texts: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
-        """Store vectors computed elsewhere (e.g. read from a cache file) as these texts' vectors."""
+        """Store vectors computed elsewhere (e.g. read from a cache file) as these texts' vectors; the least
+        recently used go beyond ``max_entries`` or ``max_bytes``."""
         with self._lock:
             for text, vector in zip(texts, vectors):
+                if vector.base is not None:  # a row of a batch: kept alone, not with the whole batch
+                    vector = vector.copy()
+                old = self._vectors.get(text)
+                if old is not None:
+                    self._bytes -= entry_bytes(text, old)
                 self._vectors[text] = vector
+                self._bytes += entry_bytes(text, vector)
                 self._vectors.move_to_end(text)
-            while len(self._vectors) > self.max_entries:
-                self._vectors.popitem(last=False)
+            while self._vectors and (len(self._vectors) > self.entry_limit or self._bytes > self.max_bytes):
+                text, vector = self._vectors.popitem(last=False)
+                self._bytes -= entry_bytes(text, vector)
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         return self._cached(list(texts), "", self.inner.embed, show_progress)

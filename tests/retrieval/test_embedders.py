@@ -178,3 +178,30 @@ def test_the_device_is_chosen_when_the_model_loads_not_when_the_embedder_is_buil
     monkeypatch.setitem(sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=Model))
     embedder.warm_up()
     assert asked == ["auto"] and loaded_on == ["cpu"]
+
+
+def test_the_turn_cache_of_vectors_keeps_within_the_memory_its_setting_gives() -> None:
+    # The cache was bounded by entries only: 50,000 questions' vectors took some 95 MB (384 dimensions).
+    import tracemalloc
+
+    from assistant.app import Assistant
+    from assistant.config import load_settings
+
+    cached = Assistant(load_settings(embedder="hash", generator="scripted", embedding_cache_mb=0.5)).turn_embedder
+    bound = 2**19
+    questions = [f"where is my order number {n}?" for n in range(1_500)]  # some 2 MB of vectors without the bound
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for question in questions:
+            cached.embed_queries([question])
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    assert cached.memory_bytes <= bound and held <= bound * 1.25  # as counted, and as measured
+    counting = CountingEmbedder()
+    cached.inner = counting
+    cached.embed_queries(questions[-20:])  # the latest are still known
+    cached.embed_queries(questions[:1])  # the oldest went first
+    assert counting.embedded == questions[:1]
