@@ -20,6 +20,7 @@ from rich.table import Table
 from assistant.cli_common import err, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app, transformers_bars_off
 from assistant.wording import counted
+from dialog.nlu.threshold import DEFAULT_THRESHOLD
 
 # Training options shared with `assistant eval intents` (which trains when given no --model).
 Epochs = Annotated[float, typer.Option(min=0.01, help="Passes over the training data (early stopping may end sooner).")]
@@ -29,7 +30,7 @@ Head = Annotated[str, typer.Option(help="mean-cosine (mean pooling, cosine score
 ValFraction = Annotated[float, typer.Option(help="Share of each intent held out for validation (early stopping, threshold) when there is no validation split.")]
 Patience = Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")]
 Seed = Annotated[int, typer.Option(help="Random seed (split, head, shuffling).")]
-Objective = Annotated[str, typer.Option(help="How the out-of-scope threshold is chosen on validation data: auto, balanced, f1, recall:R, reject:F. With `eval intents --model`, a value other than auto chooses it again on the dataset's validation split.")]
+Objective = Annotated[str, typer.Option(help=f"How the out-of-scope threshold is chosen on validation data: auto, balanced, f1, recall:R, reject:F. auto: balanced with 10 or more out-of-scope validation examples, else reject:0.05 (reject:0.02 with none); when the split has too few in-scope examples for that to turn away even one (under 20, or 50), nothing can be chosen and the default {DEFAULT_THRESHOLD:g} is kept, as the output says. With `eval intents --model`, a value other than auto chooses it again on the dataset's validation split.")]
 LabelSmoothing = Annotated[float, typer.Option(min=0.0, max=0.5, help="Label smoothing of the cross-entropy loss.")]
 Base = Annotated[Optional[Path], typer.Option(help="Encoder folder to start from; default: the packaged MiniLM (or a `train mlm` output).")]
 Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
@@ -92,6 +93,17 @@ def print_epoch(metrics: dict[str, float]) -> None:
         err.print(f"epoch {metrics['epoch']:.2f}: validation accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}", highlight=False)
 
 
+def threshold_text(validation: dict[str, Any]) -> str:
+    """The threshold and how it came about, e.g. "0.2633 (reject:0.05, 3 out-of-scope validation examples)"."""
+    from dialog.nlu.threshold import DEFAULT_OBJECTIVE
+
+    oos = validation["oos_examples"]
+    if validation["objective"] == DEFAULT_OBJECTIVE:
+        return f"{validation['threshold']:.4f} (default: {validation['n'] - oos} in-scope and {oos} out-of-scope validation examples are too few to choose on)"
+    few_oos = f", {counted(oos, 'out-of-scope validation example')}" if validation.get("threshold_note") else ""
+    return f"{validation['threshold']:.4f} ({validation['objective']}{few_oos})"
+
+
 @train_app.command("intents")
 def train_intents_command(
     ctx: typer.Context,
@@ -150,8 +162,7 @@ def train_intents_command(
     table.add_row("base encoder", f"{manifest['base']['name']} (sha256 {manifest['base']['sha256'][:12]}…)")
     table.add_row("validation accuracy", f"{validation['accuracy']:.4f}")
     table.add_row("validation macro-F1", f"{validation['macro_f1']:.4f}")
-    few_oos = f", {counted(validation['oos_examples'], 'out-of-scope validation example')}" if manifest["oos"].get("note") else ""
-    table.add_row("out-of-scope threshold", f"{validation['threshold']:.4f} ({validation['objective']}{few_oos})")
+    table.add_row("out-of-scope threshold", threshold_text(validation))
     best_epoch = manifest["training"]["best_epoch"]
     table.add_row("best epoch / epochs run", f"{'-' if best_epoch is None else f'{best_epoch:g}'} / {manifest['training']['epochs_run']:g}")
     if manifest["training"].get("refit"):

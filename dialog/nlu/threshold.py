@@ -11,7 +11,10 @@ A message is out of scope when the classifier's best in-scope probability is bel
   at most a fraction F of the in-scope examples.
 
 ``auto`` is ``balanced`` when the validation data has at least ``MIN_OOS_TO_CHOOSE`` out-of-scope
-examples, ``reject:0.05`` when it has fewer (a note says so), and ``reject:0.02`` when it has none.
+examples, ``reject:0.05`` when it has fewer (a note says so), and ``reject:0.02`` when it has none. When
+that ``reject:F`` could not turn away even one in-scope validation message (fewer than 1/F of them: 20 for
+``reject:0.05``, 50 for ``reject:0.02``), the split is too small to choose on at all: ``auto`` then keeps
+``DEFAULT_THRESHOLD`` (objective ``"default"``) and a note says so. It used to save 0, which turns nothing away.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ DEFAULT_FEW_OOS = "reject:0.05"
 # demo's 3 among 43 (one weighing as much as 13), a retrain on 11 more rows moved the threshold from 0.29
 # to 0.78. ``auto`` then bounds the in-scope messages turned away instead, which all in-scope examples decide.
 MIN_OOS_TO_CHOOSE = 10
+# Kept by ``auto`` when the validation split is too small to choose a threshold on (see the module's docstring):
+# a stand-in, not measured on the team's data. A best in-scope probability under 0.3 means no intent got even
+# a third of the probability; the demo's 19 intents got 0.293 from ``balanced`` on its first split (the Makefile
+# keeps 0.29). Anything measured replaces it: --oos-threshold, or `assistant models set-oos-threshold`.
+DEFAULT_THRESHOLD = 0.3
+DEFAULT_OBJECTIVE = "default"  # the objective recorded for DEFAULT_THRESHOLD
 SET_BY_HAND = "set by hand"  # the objective recorded for a threshold given with --oos-threshold
 
 
@@ -95,6 +104,11 @@ def choose_threshold(
     if name == "auto":
         objective, note = _auto_objective(int(is_oos.sum()))
         name, value = parse_objective(objective)
+        in_scope = int((~is_oos).sum())
+        if name == "reject" and value and np.floor(value * in_scope) < 1:  # it would save 0: nothing turned away
+            note = _too_few_note(in_scope, int(is_oos.sum()), value)
+            rates = _rates(DEFAULT_THRESHOLD, confidence, correct, predicted_oos, is_oos)
+            return ThresholdChoice(DEFAULT_THRESHOLD, DEFAULT_OBJECTIVE, *rates, note=note)
     if name in ("balanced", "f1", "recall") and not has_oos:
         raise ValueError(f"objective {objective!r} needs out-of-scope examples in the validation data; use reject:F instead")
 
@@ -139,6 +153,17 @@ def _auto_objective(oos_examples: int) -> tuple[str, str | None]:
             "validation messages instead (set another with --oos-threshold or --oos-objective)"
         )
     return DEFAULT_WITH_OOS, None
+
+
+def _too_few_note(in_scope: int, oos: int, reject: float) -> str:
+    """Why ``auto`` kept DEFAULT_THRESHOLD: neither objective can choose on this few validation examples."""
+    needed = int(np.ceil(1 / reject - 1e-9))
+    return (
+        f"only {in_scope} in-scope and {oos} out-of-scope validation examples, too few to choose a threshold on "
+        f"({DEFAULT_WITH_OOS!r} needs {MIN_OOS_TO_CHOOSE} out-of-scope ones, 'reject:{reject:g}' {needed} in-scope ones to turn "
+        f"away even one): the default {DEFAULT_THRESHOLD:g} is kept instead, not measured on your data (set one with "
+        "--oos-threshold, e.g. the running model's, or train on more examples)"
+    )
 
 
 def check_threshold(threshold: float) -> None:

@@ -136,16 +136,38 @@ OUT_OF_SCOPE = ["what is the weather", "tell me a joke", "who won the game", "pl
 FAST = ["--epochs", "2", "--lr", "5e-3", "--batch-size", "8", "--device", "cpu"]
 
 
-def test_few_out_of_scope_validation_examples_fall_back_to_an_in_scope_rule(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
-    """8 `oos` rows leave one in the validation split: `balanced` would let that one message set the threshold."""
+def test_too_few_validation_examples_to_choose_on_keep_the_default_threshold(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:
+    """8 `oos` rows leave one in the validation split, beside 3 in-scope ones: `balanced` would let that one
+    message set the threshold, and `reject:0.05` of 3 messages turns none away, so it saved 0.0000 (nothing
+    ever out of scope by the threshold). The default is kept instead, and the output says why."""
+    from dialog.nlu.threshold import DEFAULT_THRESHOLD
+
     data = _toy_csv(tmp_path)
     data.write_text(data.read_text(encoding="utf-8") + "".join(f"{text},oos\n" for text in OUT_OF_SCOPE), encoding="utf-8")
     result = invoke(runner, "train", "intents", str(data), "--out", str(tmp_path / "model"), "--base", str(tiny_base), *FAST)
     assert result.exit_code == 0, result.output
-    assert "only 1 out-of-scope validation example(s), fewer than the 10 'balanced' needs" in flat(result.stderr)
-    assert "(reject:0.05, 1 out-of-scope validation example)" in flat(result.stdout)  # it said "1 ... examples"
+    said = flat(result.stderr)
+    assert f"Out-of-scope threshold {DEFAULT_THRESHOLD:.4f}: only 3 in-scope and 1 out-of-scope validation examples, too few" in said
+    assert "'reject:0.05' 20 in-scope ones to turn away even one" in said and "--oos-threshold" in said
+    table = flat(result.stdout)
+    assert f"{DEFAULT_THRESHOLD:.4f} (default: 3 in-scope and 1 out-of-scope validation examples are too few to choose on)" in table
     oos = load_manifest(tmp_path / "model")["oos"]
-    assert oos["objective"] == "reject:0.05" and not oos["set_by_hand"] and "fewer than the 10" in oos["note"]
+    assert oos["threshold"] == DEFAULT_THRESHOLD > 0 and oos["objective"] == "default" and not oos["set_by_hand"]
+    assert "too few to choose a threshold on" in oos["note"]
+    assert IntentClassifier(tmp_path / "model", device="cpu").threshold == DEFAULT_THRESHOLD
+    assert f"the default {DEFAULT_THRESHOLD:g} is kept" in _option_help("train", "intents")["oos_objective"]
+
+
+def _option_help(*command: str) -> dict[str, str]:
+    """Each option's --help text of an `assistant` command, unwrapped."""
+    import typer.main
+
+    from assistant.cli import app
+
+    found = typer.main.get_command(app)
+    for name in command:
+        found = found.commands[name]  # type: ignore[attr-defined]
+    return {p.name: p.help or "" for p in found.params}  # type: ignore[attr-defined]
 
 
 def test_threshold_set_by_hand_when_training_and_afterwards(runner: CliRunner, tmp_path: Path, tiny_base: Path) -> None:

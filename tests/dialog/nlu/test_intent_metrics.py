@@ -9,7 +9,7 @@ import pytest
 
 from dialog.nlu.metrics import classification_metrics, oos_metrics, plot_confusion
 from dialog.nlu.predict import decide
-from dialog.nlu.threshold import MIN_OOS_TO_CHOOSE, choose_threshold, given_threshold, parse_objective
+from dialog.nlu.threshold import DEFAULT_THRESHOLD, MIN_OOS_TO_CHOOSE, choose_threshold, given_threshold, parse_objective
 
 
 def test_classification_metrics_by_hand() -> None:
@@ -45,7 +45,7 @@ def test_threshold_objectives() -> None:
     strict = choose_threshold(conf, correct, is_oos, objective="recall:1.0")
     assert strict.oos_recall == 1.0 and strict.in_scope_accuracy < 0.75
     auto = choose_threshold(conf, correct, is_oos)
-    assert auto.objective == "reject:0.05"  # 4 out-of-scope examples are too few for balanced (below)
+    assert auto.objective == "default"  # 4 out-of-scope examples are too few for balanced, 4 in-scope ones for reject:0.05 (below)
 
 
 def test_reject_objective_without_oos_examples() -> None:
@@ -84,6 +84,22 @@ def test_auto_with_enough_oos_examples_is_balanced_as_before() -> None:
         assert auto == balanced and auto.objective == "balanced" and auto.note is None
     conf, correct, is_oos = _validation(300, MIN_OOS_TO_CHOOSE - 1)
     assert choose_threshold(conf, correct, is_oos).objective == "reject:0.05"
+
+
+@pytest.mark.parametrize(("in_scope", "oos", "rule"), [(3, 1, "reject:0.05"), (19, 3, "reject:0.05"), (49, 0, "reject:0.02")])
+def test_auto_keeps_the_default_when_the_split_is_too_small_to_choose_on(in_scope: int, oos: int, rule: str) -> None:
+    """A single out-of-scope example among 3 in-scope ones chose 0.0: `reject:0.05` of fewer than 20 in-scope
+    messages may turn none away, so "choosing" saved a threshold that never turns anything away."""
+    conf, correct, is_oos = _validation(in_scope, oos)
+    choice = choose_threshold(conf, correct, is_oos)
+    assert choice.threshold == DEFAULT_THRESHOLD > 0 and choice.objective == "default"
+    assert choice.note is not None and f"only {in_scope} in-scope and {oos} out-of-scope validation examples" in choice.note
+    needed = round(1 / float(rule.partition(":")[2]))  # in-scope messages of which F is one message
+    assert f"'{rule}' {needed} in-scope ones" in choice.note and "--oos-threshold" in choice.note
+    assert choice.in_scope_accuracy == pytest.approx((correct & (conf >= DEFAULT_THRESHOLD))[~is_oos].mean())  # measured for it
+    assert choose_threshold(conf, correct, is_oos, objective=rule).threshold == 0.0  # named outright: used as given
+    enough = choose_threshold(*_validation(needed, oos))
+    assert enough.objective == rule and enough.threshold > 0  # enough to turn one away: chosen as before
 
 
 def test_a_threshold_given_by_hand_is_kept_and_measured() -> None:

@@ -50,7 +50,7 @@ def test_manifest_describes_the_folder(trained: tuple[Path, dict], tiny_base: Pa
     assert saved == load_manifest(folder)
     assert saved["labels"] == ["greet", "refund", "shipping"]
     assert saved["base"]["name"] == tiny_base.name and len(saved["base"]["sha256"]) == 64
-    assert saved["oos"]["objective"] == "reject:0.02" and 0 <= saved["oos"]["threshold"] <= 1
+    assert saved["oos"]["objective"] == "default" and 0 <= saved["oos"]["threshold"] <= 1  # 24 in scope: under reject:0.02's 50
     assert saved["training"]["learning_rate"] == 5e-3 and saved["training"]["train_examples"] == 24
     assert saved["device"] == "cpu" and saved["train_seconds"] > 0 and saved["created"].endswith("Z")
     assert {"accuracy", "macro_f1", "threshold", "with_threshold"} <= set(saved["validation"])
