@@ -103,7 +103,30 @@ KEEP_DRAFT = """<script>
   })();
 })();
 </script>"""
-PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT  # the chat page's <head> additions
+# Gradio's copy button copies a message's source, so a staff reply or a notice was copied with its UNRATED mark
+# ('<span class="unrated"></span>Ana · support team ...'). The mark is taken out of what the page writes to the
+# clipboard: through navigator.clipboard (a secure context: https or localhost), and through the copy event of
+# Gradio's fallback elsewhere (plain http: a hidden text area, document.execCommand("copy")).
+COPY_WITHOUT_MARK = """<script>
+(function () {
+  var mark = %(mark)s;
+  function clean(text) { return typeof text === "string" ? text.split(mark).join("") : text; }
+  var clipboard = navigator.clipboard;
+  if (clipboard && clipboard.writeText) {
+    var write = clipboard.writeText.bind(clipboard);
+    clipboard.writeText = function (text) { return write(clean(text)); };
+  }
+  document.addEventListener("copy", function (event) {
+    var area = document.activeElement;
+    if (!area || area.tagName !== "TEXTAREA" || !event.clipboardData) return;
+    var copied = area.value.substring(area.selectionStart, area.selectionEnd);
+    if (copied.indexOf(mark) < 0) return;
+    event.clipboardData.setData("text/plain", clean(copied));
+    event.preventDefault();
+  });
+})();
+</script>""" % {"mark": json.dumps(UNRATED)}
+PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT + COPY_WITHOUT_MARK  # the chat page's <head> additions
 
 
 def chat_log_name_script(name: str) -> str:

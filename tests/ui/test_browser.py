@@ -1017,6 +1017,46 @@ def test_a_staff_reply_shows_no_thumbs_where_the_answer_keeps_its_own(server_url
         browser.close()
 
 
+# before the page's own scripts: the browser without navigator.clipboard (plain http on another host), so that Gradio
+# copies through a hidden text area; the clipboard stays readable to the test as window.testClipboard
+NO_CLIPBOARD_API = "window.testClipboard = navigator.clipboard; delete Navigator.prototype.clipboard;"
+
+
+@pytest.mark.parametrize("clipboard_api", [True, False], ids=["clipboard-api", "plain-http-fallback"])
+def test_the_copy_button_copies_a_staff_reply_and_a_notice_without_their_mark(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant, clipboard_api: bool
+) -> None:
+    """Gradio's copy button copies a message's source: a staff reply and the hand-back notice were copied with
+    the mark that hides their thumbs ('<span class="unrated"></span>You're back with the assistant ...')."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from dialog.replies import DEFAULT_REPLIES
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1000, "height": 900})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
+        if not clipboard_api:
+            context.add_init_script(NO_CLIPBOARD_API)
+        page = context.new_page()
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        session_id = stored_session_id(fake_assistant)
+        fake_assistant.manager.reply_as_staff(session_id, "Hi, Ana here.", author="ana")
+        fake_assistant.manager.hand_back(session_id, author="ana")
+        expect(page.locator("#chat .bot").last).to_contain_text("back with the assistant", timeout=30_000)
+        reader = "() => (window.testClipboard || navigator.clipboard).readText()"
+        copied = []
+        for text in ("Ana here", "back with the assistant"):
+            page.locator(f"#chat .message-row:has-text({text!r})").hover()
+            message_buttons(page, text).get_by_role("button", name="Copy message").click()
+            expect(message_buttons(page, text).get_by_role("button", name="Copied message")).to_have_count(1, timeout=10_000)
+            copied.append(page.evaluate(reader))
+        browser.close()
+
+    assert copied == ["**ana** · support team\n\nHi, Ana here.", DEFAULT_REPLIES.handed_back]
+
+
 def test_the_note_that_a_message_was_passed_on_to_staff_shows_no_thumbs(server_url: str, fake_assistant) -> None:  # type: ignore[no-untyped-def]
     """While a person has the conversation, a customer's message is acknowledged ("Thank you, I've added that to
     your conversation ..."): a note, not an answer. It showed thumbs, and a thumb on it was stored as a rating of
