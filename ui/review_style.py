@@ -81,6 +81,8 @@ LOGIN_ENDED = (
 )
 
 INBOX_DRAFT_KEY = "support-assistant-inbox-draft"  # sessionStorage: [conversation id, reply typed], over a reload
+# how long after a load the Inbox draft waits for its conversation to reopen (ms): seconds on a busy server
+RESTORE_MS = 60_000
 
 # status lines announced when they change (elem_ids of gr.Markdown components)
 STATUS_IDS = ("review-status", "inbox-status", "kb-summary", "kb-outcome")
@@ -148,6 +150,10 @@ REVIEW_JS = """
     if (!box.value) putBack(box, text);
     setTimeout(() => keep(text, until), 200);
   };
+  // looked for until RESTORE_MS after the load, while the address names the draft's conversation: one that does not
+  // reopen in the Inbox (handed back meanwhile, erased) opens in the list or nowhere, and was looked for every 100 ms
+  // for as long as the page stayed open. Given up, the draft is still kept if the page is left before staff type.
+  const restoreUntil = Date.now() + %s;
   const restore = () => {  // once the reopened conversation shows beside its box (seconds on a busy server)
     const box = reply(), shown = document.querySelector("#inbox-transcript");
     if (!pending) return;
@@ -159,11 +165,11 @@ REVIEW_JS = """
         keep(text, Date.now() + 20000);
       }
       pending = null;
-    } else setTimeout(restore, 100);
+    } else if (Date.now() < restoreUntil && pending[0] === addressed()) setTimeout(restore, 100);
   };
   restore();
 }
-""" % (json.dumps(list(STATUS_IDS)), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED), json.dumps(INBOX_DRAFT_KEY))
+""" % (json.dumps(list(STATUS_IDS)), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED), json.dumps(INBOX_DRAFT_KEY), RESTORE_MS)
 
 # The conversation just opened (a hidden box's value) as the page's address, ``/review/?conversation=ID``: a reload
 # (Gradio's own, after a server restart) opens it again (ReviewPage.open_linked), in the Inbox while a person has it.

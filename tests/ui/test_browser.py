@@ -983,6 +983,53 @@ def test_a_staff_reply_from_an_inbox_page_the_server_has_no_state_for_reaches_th
         browser.close()
 
 
+# counts the Inbox draft's looks for its conversation (REVIEW_JS's ``restore``), each a setTimeout of that function
+COUNT_DRAFT_LOOKS = """
+window.draftLooks = 0;
+const scheduled = window.setTimeout;
+window.setTimeout = function (callback, ...rest) {
+  if (callback && callback.name === "restore") window.draftLooks++;
+  return scheduled.call(this, callback, ...rest);
+};
+"""
+
+
+def test_an_inbox_draft_whose_conversation_does_not_reopen_in_the_inbox_is_looked_for_a_while_not_for_ever(  # type: ignore[no-untyped-def]
+    fake_assistant,
+) -> None:
+    """A reply typed in the Inbox is kept over a reload and waits for its conversation to reopen there. One handed
+    back meanwhile opens in the list instead (the Inbox's box never shows it), and the page looked for it every
+    100 ms for as long as it stayed open. Time here is the browser's fake clock, run forward."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from ui.review_style import RESTORE_MS
+
+    session_id = fake_assistant.manager.start_session(channel="api")
+    fake_assistant.manager.handle(session_id, "My reset link never arrived", channel="api")
+    fake_assistant.manager.request_handoff(session_id, "the customer asked for a human")
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.clock.install()
+        context.add_init_script(COUNT_DRAFT_LOOKS)
+        page = context.new_page()
+        log_in_to_review(page, url)
+        page.get_by_role("tab", name="Inbox").click()
+        page.locator("#inbox-list").get_by_test_id("cell-0-2").click()
+        expect(page.locator("#inbox-transcript")).to_contain_text("My reset link never arrived", timeout=20_000)
+        page.locator("#inbox-reply textarea").fill("Hi, Ana here.")
+        fake_assistant.manager.hand_back(session_id, author="bo")  # another member of staff, meanwhile
+        page.reload(wait_until="domcontentloaded")
+        expect(page.locator("#review-transcript")).to_contain_text("My reset link never arrived", timeout=30_000)
+        assert page.evaluate("window.draftLooks") > 0  # it looked
+
+        page.clock.run_for(RESTORE_MS + 10_000)
+        looks = page.evaluate("window.draftLooks")
+        page.clock.run_for(60_000)
+        assert page.evaluate("window.draftLooks") == looks
+        browser.close()
+
+
 def message_buttons(page, text: str):  # type: ignore[no-untyped-def]
     """The copy and thumb buttons under the chat message showing ``text``."""
     return page.locator(f"#chat .message-row:has-text({text!r}) + .message-buttons")
