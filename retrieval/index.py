@@ -102,9 +102,15 @@ def embedder_mismatch(manifest: dict[str, Any], name: str, fingerprint: str) -> 
     if built_name != name:
         return f"was built with embedder {built_name!r}, but the settings use {name!r}"
     if built_fingerprint != fingerprint:
+        now = f"sha256 {fingerprint[:12]}…" if fingerprint else "no sha256 recorded in their embedder.json"
+        if not built_fingerprint:  # a manifest written without it, or edited: nothing to compare the weights with
+            return (
+                f"was built with embedder {name!r}, but its manifest records no sha256 of that embedder's weights, so it "
+                f"cannot be checked against the weights in use now ({now})"
+            )
         return (
             f"was built with other weights of embedder {name!r} (sha256 {str(built_fingerprint)[:12]}…), but the weights in use "
-            f"now are sha256 {fingerprint[:12]}…: the embedder was retrained or replaced since"
+            f"now {'are' if fingerprint else 'have'} {now}: the embedder was retrained or replaced since"
         )
     return None
 

@@ -158,6 +158,31 @@ def test_load_with_another_embedder_names_the_rebuild_command(filled, tmp_path: 
     assert "retrained or replaced" in message and "settings use" not in message  # not "built with 'hash' but the settings use 'hash'"
 
 
+
+def test_a_manifest_without_the_embedders_sha256_says_so_not_sha256_none(filled, tmp_path: Path) -> None:
+    """An index manifest that records no `embedder_sha256` (written without it, or edited) was refused with
+    "built with other weights of embedder 'hash' (sha256 None…)"; it says that the sha256 is not recorded."""
+    index, _, _ = filled
+    index.save(tmp_path / "index")
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for missing in ("drop", None, ""):
+        if missing == "drop":
+            manifest.pop("embedder_sha256", None)
+        else:
+            manifest["embedder_sha256"] = missing
+        manifest_path.write_text(json.dumps(manifest))
+        with pytest.raises(IndexLoadError, match="assistant ingest --rebuild") as caught:
+            VectorIndex.load(tmp_path / "index", "hash", "hash-32")
+        message = str(caught.value)
+        assert "None" not in message and "sha256 …" not in message
+        assert ("was built with embedder 'hash', but its manifest records no sha256 of that embedder's weights, so it cannot be "
+                "checked against the weights in use now (sha256 hash-32…)") in message
+    manifest_path.write_text(json.dumps(manifest | {"embedder_sha256": "hash-32"}))
+    with pytest.raises(IndexLoadError) as caught:  # a trained embedder whose embedder.json records none
+        VectorIndex.load(tmp_path / "index", "hash", "")
+    assert "(sha256 hash-32…), but the weights in use now have no sha256 recorded in their embedder.json" in str(caught.value)
+
 @pytest.mark.parametrize("damage", ["truncate_vectors", "modify_vectors", "edit_chunks", "delete_documents"])
 def test_damaged_files_fail_the_checksum(filled, tmp_path: Path, damage: str) -> None:
     index, _, _ = filled
