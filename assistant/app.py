@@ -479,7 +479,9 @@ class Assistant:
         if notifier is not None:
             notifier.close()
         store = self.__dict__.get("store")
-        if isinstance(store, SpoolingStore):
+        while store is not None and not isinstance(store, SpoolingStore):
+            store = getattr(store, "wrapped", None)  # under the redacting and notifying stores
+        if store is not None:
             store.flush_before_exit()
         if self._spool_lock is not None:
             self._spool_lock.close()

@@ -33,7 +33,10 @@ report: whether the database is up, down or unusable, and how many writes wait.
 When the spool file cannot be written either (most often a full disk, which is what made the database
 fail too), the write is held in memory, up to ``MEMORY_ONLY_MAX`` of them, and replayed like the others once
 the database takes writes again; ``status`` says so (``spool_error``), and the log says it once per outage.
-Those writes are lost if the server stops before then.
+Later writes are held behind them, so the file keeps their order; the held writes are written to the spool file
+as soon as it takes writes again: before the next write, at each try of the retry thread, and when the server
+stops (``flush_before_exit``, ``close``). Only those still held when the server stops (the disk still full, the
+database still down) are lost, and the log says how many.
 
 One process per spool file: the process that uses it holds a lock on it (``hold_spool``, taken by the
 app), so a second server on the same data_dir stops at start instead of sharing it, and a command such as
@@ -390,16 +393,17 @@ class SpoolingStore:
 
     def flush_before_exit(self, seconds: float = 10.0) -> int:
         """At a server's stop: one more try, of at most ``seconds``, to store what the spool holds (a server scaled
-        in would otherwise keep it until one starts again on its data folder); what is left is logged. Returns
-        how many writes are left."""
+        in would otherwise keep it until one starts again on its data folder), and the writes held in memory only
+        written to the spool file if it takes them now; what is left is logged. Returns how many writes are left."""
         if self.pending():
             worker = threading.Thread(target=self.flush, name="spool-flush-at-exit", daemon=True)
             worker.start()
             worker.join(seconds)
+        self._keep_held()
         left = self.pending()
-        if left:
+        if left - self._memory_only:  # those held in memory only were said to be lost
             log.warning("%d conversation write(s) are still in %s: they are stored once a server starts again on this "
-                        "data folder and reaches the database", left, self.spool_path)
+                        "data folder and reaches the database", left - self._memory_only, self.spool_path)
         return left
 
     def close(self) -> None:
@@ -412,13 +416,20 @@ class SpoolingStore:
             thread.join(timeout=30)
         if self._calls is not None:
             self._calls.shutdown(wait=False, cancel_futures=True)  # a call stuck on the database is not waited for
+        self._keep_held()
         with self._lock:
             if self._file is not None:
                 self._file.close()
                 self._file = None
-            if self._memory_only:
-                log.error("%d conversation write(s) held in memory only (the spool could not be written: %s) are lost",
-                          self._memory_only, self._spool_error)
+
+    def _keep_held(self) -> None:
+        """At a stop: the writes held in memory only go to the spool file if it takes them now; those it still
+        refuses are lost, and the log says how many."""
+        with self._lock:
+            error = self._write_held() if self._memory_only else None
+            if error is not None:
+                log.error("%d conversation write(s) held in memory only (the spool %s could not be written: %s) are lost",
+                          self._memory_only, self.spool_path, error.strerror or error)
 
     def __getattr__(self, name: str) -> Any:
         """Everything else (turns, annotate, session_count, engine …) is the inner store's."""
@@ -475,24 +486,54 @@ class SpoolingStore:
 
     def _write(self, record: _Record) -> None:
         """Append one line to the spool, flushed to disk before the caller is told the write is done; held in
-        memory only when the spool file cannot be written (hold ``_lock``)."""
-        try:
-            record.end = self._append_line(record.to_json().encode("utf-8") + b"\n")
-        except OSError as error:
+        memory only when the spool file cannot be written, or still refuses the writes held before it (hold
+        ``_lock``)."""
+        error = self._write_held() if self._memory_only else None
+        if error is None:
+            try:
+                record.end = self._append_line(record.to_json().encode("utf-8") + b"\n")
+            except OSError as failed:
+                error = failed
+        if error is not None:
             if self._memory_only >= MEMORY_ONLY_MAX:
                 raise StoreUnavailable(
                     f"the database and the spool {self.spool_path} both refuse writes ({error.strerror or error}), "
                     f"and {self._memory_only} writes already wait in memory"
                 ) from None
             if self._spool_error is None:
-                log.error("cannot write the spool %s (%s): conversation writes are held in memory until the database "
-                          "takes them, and are lost if the server stops before then", self.spool_path, error.strerror or error)
+                log.error("cannot write the spool %s (%s): conversation writes are held in memory until the spool or the "
+                          "database takes them, and are lost if the server stops before then", self.spool_path, error.strerror or error)
             self._spool_error = error.strerror or str(error)
             self._memory_only += 1
             record.end = self._pending[-1].end if self._pending else self._done  # the file's progress stays as it was
             record.in_memory_only = True
         self._pending.append(record)
         self._by_session.setdefault(record.session_id, []).append(record)
+
+    def _write_held(self) -> OSError | None:
+        """Write the records held in memory only to the spool file, in order (they are the last of the pending
+        ones: a record is held while any before it is); the error when the file still refuses one (hold ``_lock``)."""
+        written, failed, end = 0, None, None
+        for record in self._pending:
+            if not record.in_memory_only:
+                continue
+            if failed is None:
+                try:
+                    record.end = end = self._append_line(record.to_json().encode("utf-8") + b"\n")
+                    record.in_memory_only = False
+                    self._memory_only -= 1
+                    written += 1
+                    continue
+                except OSError as error:
+                    failed = error
+            if end is not None:
+                record.end = end  # still held: the file's progress is now past the ones written
+        if failed is None:
+            self._spool_error = None
+        if written:
+            log.warning("the spool %s takes writes again: %d conversation write(s) held in memory are in it now%s",
+                        self.spool_path, written, f"; {self._memory_only} still held" if failed else "")
+        return failed
 
     def _append_line(self, line: bytes) -> int:
         """Append ``line`` to the spool file and fsync it; the file's new end. On an OSError the file is
@@ -751,6 +792,9 @@ class SpoolingStore:
             self._wake.clear()
             if self._closed:
                 return
+            if self._memory_only:
+                with self._lock:
+                    self._write_held()  # to the file as soon as it takes them, the database up or not
             if self.pending() or not self._confirmed:
                 try:
                     self.flush()

@@ -566,15 +566,81 @@ def test_a_spool_line_cut_short_by_a_full_disk_is_removed_before_the_next(db, st
     monkeypatch.setattr("assistant.store.spool.os.fsync", full_disk)
     store.append(session_id, *turn(session_id, 2, "held in memory"))
     assert spool_path.read_bytes() == whole  # the part that got out is cut off again
-    store.append(session_id, *turn(session_id, 3, "spooled after"))
+    store.append(session_id, *turn(session_id, 3, "spooled after"))  # the held one first, then this one
     store.close()
 
     restarted = SpoolingStore(db.store, spool_path, retry_seconds=None)  # every line of the file reads back
+    assert restarted.pending() == 3
+    db.up()
+    assert restarted.flush() == 3
+    restarted.close()
+    assert stored_turns(db.engine, session_id) == [(1, "spooled whole"), (2, "held in memory"), (3, "spooled after")]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full (every write to it: no space left)")
+def test_writes_held_in_memory_on_a_full_disk_go_to_the_spool_once_it_has_room(db, spool_path: Path, caplog) -> None:
+    """They stayed in memory until the database took them, though the disk had room again: a server stopped
+    meanwhile lost them."""
+    store = SpoolingStore(db.store, spool_path, retry_seconds=0.05)
+    session_id = store.create_session()
+    db.down()
+    spool_path.parent.mkdir(parents=True, exist_ok=True)
+    spool_path.symlink_to("/dev/full")
+    store.append(session_id, *turn(session_id, 1, "written on a full disk"))
+    store.append(session_id, *turn(session_id, 2, "and another"))
+    assert "spool_error" in store.status()
+
+    spool_path.unlink()  # room again, the database still down: the retry thread writes them to the spool
+    deadline = time.monotonic() + 10
+    while "spool_error" in store.status() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "spool_error" not in store.status() and store.pending() == 2
+    store.close()  # the server stops before the database is back
+    assert not any("could not be written" in record.getMessage() for record in caplog.records)  # none lost
+
+    restarted = SpoolingStore(db.store, spool_path, retry_seconds=None)
     assert restarted.pending() == 2
     db.up()
     assert restarted.flush() == 2
     restarted.close()
-    assert stored_turns(db.engine, session_id) == [(1, "spooled whole"), (2, "spooled after")]
+    assert stored_turns(db.engine, session_id) == [(1, "written on a full disk"), (2, "and another")]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full (every write to it: no space left)")
+def test_a_server_stopping_after_a_full_disk_writes_what_it_held_in_memory_to_the_spool(isolated, caplog) -> None:
+    """The app's close reached the spool only when the store was the spooling store itself: with redaction on
+    (the default) or a handoff webhook it is wrapped, so a stopping server neither tried the database once more
+    nor kept the writes it held in memory."""
+    from assistant.app import Assistant
+    from assistant.config import load_settings
+
+    app = Assistant(load_settings(embedder="hash", generator="scripted"))
+    store = app.store  # the redacting store, over the spooling store
+    session_id = store.create_session()
+    switched_off = [True]
+
+    def refuse(dialect, record, cargs, cparams):  # type: ignore[no-untyped-def]
+        if switched_off[0]:
+            raise sqlite3.OperationalError("unable to open database file (switched off by the test)")
+        return None
+
+    event.listen(app.sql_store.engine, "do_connect", refuse)
+    app.sql_store.engine.dispose()
+    app.spool_path.symlink_to("/dev/full")
+    store.append(session_id, *turn(session_id, 1, "written on a full disk"))
+    store.append(session_id, *turn(session_id, 2, "and another"))
+    app.spool_path.unlink()  # room again, the database still down
+
+    with caplog.at_level(logging.WARNING):
+        app.close()
+    assert not any("could not be written" in record.getMessage() for record in caplog.records)  # none lost
+    assert "2 conversation write(s) are still in" in caplog.text
+
+    switched_off[0] = False
+    restarted = SpoolingStore(app.sql_store, app.spool_path, retry_seconds=None)
+    assert restarted.pending() == 2 and restarted.flush() == 2
+    restarted.close()
+    assert stored_turns(app.sql_store.engine, session_id) == [(1, "written on a full disk"), (2, "and another")]
 
 
 def test_a_postgresql_that_turns_read_only_spools_the_writes_until_one_takes_writes_again(spool_path: Path) -> None:
