@@ -12,7 +12,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any, Literal
@@ -35,6 +35,7 @@ from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.store import ConversationChanged, UnknownSession
 from dialog.tracker import Tracker
+from retrieval.chunking import count_words
 
 MAX_BODY_BYTES = ApiGuards.max_body_bytes  # the default of the max_request_bytes setting
 MODEL_NAME = "support-assistant"
@@ -123,7 +124,20 @@ class ChatCompletionIn(BaseModel):
     )
 
 
-ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+def usage_counter(manager: DialogManager) -> Callable[[str], int]:
+    """How ``/v1/chat/completions`` counts ``usage``: in the local generator's tokens (its own tokenizer) when a
+    local generator writes the answers; else in whitespace-separated words (extractive answers, a remote
+    generator, the tests' scripted one), as docs/api.md says. The local generator is the one that answers
+    (`assistant serve` loads it at start), so counting loads nothing more."""
+    count = getattr(getattr(manager.answer_action, "generator", None), "count_tokens", None)
+    return count if callable(count) else count_words
+
+
+def usage(count: Callable[[str], int], read: str, written: str) -> dict[str, int]:
+    """OpenAI's ``usage``: ``read`` is the user message the assistant answered (the one it reads), ``written``
+    the reply text sent; not the passages and instructions of the generator's own prompt."""
+    prompt, completion = count(read), count(written)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 _MARKERS_AND_BLANKS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]|\s+")
@@ -369,7 +383,9 @@ def create_router(manager: DialogManager) -> APIRouter:
     @router.post("/v1/chat/completions", tags=["openai-compatible"], responses=STREAMED_TOO)
     def chat_completions(request: ChatCompletionIn) -> Any:
         """OpenAI-compatible chat: the last user message goes through the whole assistant, in the conversation
-        named by ``session_id`` (an extra field) or else a new one; earlier messages in the request are not replayed."""
+        named by ``session_id`` (an extra field) or else a new one; earlier messages in the request are not replayed.
+        ``usage`` counts that message and the reply, in the local generator's tokens, or in words where no local
+        generator writes the answers (docs/api.md)."""
         if request.n not in (None, 1):
             detail = f"n: the assistant gives one reply per request; send n=1 or leave n out (got {request.n})."
             raise HTTPException(status_code=422, detail=detail)
@@ -380,6 +396,7 @@ def create_router(manager: DialogManager) -> APIRouter:
             detail = "The last user message has no text content (of a list of parts, only the text parts are read)."
             raise HTTPException(status_code=422, detail=detail)
         updates = turn_stream(request.session_id, users[-1].text, channel="openai")
+        count_usage = usage_counter(manager)  # the generator answering now (a reload may replace it)
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:
             result = next(u.result for u in updates if u.done)
@@ -389,7 +406,7 @@ def create_router(manager: DialogManager) -> APIRouter:
                 "created": created,
                 "model": MODEL_NAME,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text}, "finish_reason": "stop"}],
-                "usage": ZERO_USAGE,
+                "usage": usage(count_usage, users[-1].text, result.text),
                 "session_id": result.session_id,
                 "sources": result_json(result)["sources"],
             }
@@ -414,7 +431,7 @@ def create_router(manager: DialogManager) -> APIRouter:
             cited = {"session_id": result.session_id, "sources": result_json(result)["sources"]} if result else {}
             yield chunk({}, finish="stop", **cited)
             if request.stream_options and request.stream_options.include_usage:  # as OpenAI: no choices, the usage
-                yield sse(header | {"choices": [], "usage": ZERO_USAGE})
+                yield sse(header | {"choices": [], "usage": usage(count_usage, users[-1].text, sent)})
             yield sse("[DONE]")
 
         return EventStream(events(), headers=SSE_HEADERS)

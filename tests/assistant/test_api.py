@@ -230,7 +230,7 @@ def test_openai_client_streaming_gets_the_sources_and_usage_and_n_above_1_is_ref
     assert last_choice.choices[0].finish_reason == "stop"
     assert last_choice.model_extra["sources"][0]["doc_id"] == "accounts/reset-password"
     assert client.get(f"/api/sessions/{last_choice.model_extra['session_id']}").json()["messages"][0]["role"] == "user"
-    assert usage.choices == [] and usage.usage.total_tokens == 0
+    assert usage.choices == [] and usage.usage.completion_tokens > 0  # counted: test_openai_usage_counts_...
     assert {chunk.id for chunk in chunks} == {chunks[0].id} and chunks[0].id.startswith("chatcmpl-")
     with pytest.raises(openai.UnprocessableEntityError, match="one reply per request"):
         api.chat.completions.create(model="x", messages=question, n=2)
@@ -514,3 +514,38 @@ def test_a_conversation_the_database_cannot_load_now_is_503_in_the_replies_words
 
     for response in (client.post("/api/sessions/abc/messages", json={"text": "hello"}), client.get("/api/sessions/abc")):
         assert response.status_code == 503 and response.json()["detail"] == "Das Gespräch ist gerade nicht erreichbar."
+
+
+def test_openai_usage_counts_the_message_read_and_the_reply_not_zeros(assistant) -> None:  # type: ignore[no-untyped-def]
+    """`usage` was always zeros. It counts the last user message (the one the assistant reads) and the reply
+    sent: in the local generator's tokens when one writes the answers, else in words (here: the scripted
+    generator has no tokenizer); streamed with include_usage, the same counts for the text streamed."""
+    openai = pytest.importorskip("openai")
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=TestClient(app))
+    text = "How long do password reset links work?"
+    question = [{"role": "system", "content": "Be brief and kind."}, {"role": "user", "content": text}]
+
+    completion = api.chat.completions.create(model="support-assistant", messages=question)
+    reply = completion.choices[0].message.content
+    words = {"prompt_tokens": len(text.split()), "completion_tokens": len(reply.split())}
+    assert completion.usage.prompt_tokens == words["prompt_tokens"] == 7  # the system message is not read
+    assert completion.usage.completion_tokens == words["completion_tokens"] > 0
+    assert completion.usage.total_tokens == sum(words.values())
+
+    chunks = list(api.chat.completions.create(model="x", messages=question, stream=True, stream_options={"include_usage": True}))
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].usage.prompt_tokens == 7 and chunks[-1].usage.completion_tokens == len(streamed.split()) > 0
+
+    class Tokenizing(ScriptedGenerator):
+        def count_tokens(self, text: str) -> int:  # as TransformersGenerator: its tokenizer's count
+            return len(text)
+
+    assistant.manager.answer_action.generator = Tokenizing()
+    app = FastAPI()
+    app.include_router(create_router(assistant.manager))
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=TestClient(app))
+    completion = api.chat.completions.create(model="support-assistant", messages=question)
+    assert completion.usage.prompt_tokens == len(text)
+    assert completion.usage.completion_tokens == len(completion.choices[0].message.content)
