@@ -607,6 +607,23 @@ def test_writes_held_in_memory_on_a_full_disk_go_to_the_spool_once_it_has_room(d
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full (every write to it: no space left)")
+def test_a_server_stopped_with_the_disk_still_full_says_how_many_writes_it_loses(db, spool_path: Path, caplog) -> None:
+    store = SpoolingStore(db.store, spool_path, retry_seconds=None)
+    session_id = store.create_session()
+    db.down()
+    spool_path.parent.mkdir(parents=True, exist_ok=True)
+    spool_path.symlink_to("/dev/full")
+    store.append(session_id, *turn(session_id, 1, "written on a full disk"))
+
+    assert store.flush_before_exit(seconds=1) == 1
+    store.close()
+
+    lost = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and r.getMessage().endswith("are lost")]
+    assert lost and lost[0].startswith("1 conversation write(s) held in memory only") and "No space left" in lost[0]
+    assert not any("are still in" in r.getMessage() for r in caplog.records)  # none is in the spool file
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full (every write to it: no space left)")
 def test_a_server_stopping_after_a_full_disk_writes_what_it_held_in_memory_to_the_spool(isolated, caplog) -> None:
     """The app's close reached the spool only when the store was the spooling store itself: with redaction on
     (the default) or a handoff webhook it is wrapped, so a stopping server neither tried the database once more
