@@ -258,11 +258,15 @@ class HandoffNotifier:
         deadline = time.monotonic() + timeout_s
         while self._queue.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
-        if self._queue.unfinished_tasks:
+        with self._parked_lock:
+            parked = sum(len(given) for given in self._parked.values())
+        if self._queue.unfinished_tasks or parked:
             kept = f"; they stay in {self.outbox} for the next server started on this data folder" if self.outbox else ""
+            if parked:
+                kept += f" ({parked} of them parked there)"
             if self._held:
                 kept += f", except {self._held} held in memory only ({self.outbox} could not be written: {self._held_error}), which are lost"
-            log.warning("%d handoff notice(s) not sent before exit%s", self._queue.unfinished_tasks, kept)
+            log.warning("%d handoff notice(s) not sent before exit%s", self._queue.unfinished_tasks + parked, kept)
             return False
         return True
 

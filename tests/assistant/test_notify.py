@@ -589,7 +589,7 @@ def test_failing_notices_beyond_the_set_aside_bound_are_parked_on_disk_and_all_s
         assert wait_until(lambda: len(list(outbox.glob("*.json.parked"))) == 3)
 
     assert "parked as" in caplog.text and "2 notices are already set aside in memory" in caplog.text
-    assert notifier.status()["handoff_notices_waiting"] == 5
+    assert wait_until(lambda: notifier.status()["handoff_notices_waiting"] == 5)  # 2 set aside, 3 parked
     down.clear()  # the webhook is back
     notifier.wait_until_sent()
 
@@ -598,7 +598,7 @@ def test_failing_notices_beyond_the_set_aside_bound_are_parked_on_disk_and_all_s
     assert list(outbox.iterdir()) == [] and notifier.status() == {"handoff_notices_waiting": 0}
 
 
-def test_parked_notices_left_by_a_stopped_server_are_sent_by_the_next(tmp_path) -> None:
+def test_parked_notices_left_by_a_stopped_server_are_sent_by_the_next(tmp_path, caplog: pytest.LogCaptureFixture) -> None:
     outbox = tmp_path / "notices"
     stopped = HandoffNotifier(
         "http://helpdesk.example/hook", outbox=outbox, retry_delays_s=(30.0,), set_aside_max=1,
@@ -608,7 +608,9 @@ def test_parked_notices_left_by_a_stopped_server_are_sent_by_the_next(tmp_path) 
     for body in bodies:
         stopped.send_later(body)
     assert wait_until(lambda: len(list(outbox.glob("*.json.parked"))) == 2)
-    stopped.close(timeout_s=0)
+    with caplog.at_level(logging.WARNING, logger="assistant.notify"):
+        assert stopped.close(timeout_s=0) is False
+    assert "3 handoff notice(s) not sent before exit" in caplog.text and "(2 of them parked there)" in caplog.text
 
     tries: list[httpx.Request] = []
     later = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
