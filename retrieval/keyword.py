@@ -1,8 +1,7 @@
 """Keyword search: BM25 (bm25s) over the same chunks as the dense index.
 
-Two tokenisers: ``english`` (bm25s's own: lower case, words, English stop words dropped (bm25s's
-longer list, ``STOPWORDS``), each word reduced to its Snowball stem with PyStemmer, so "refunds"
-matches "refund" and "paying" "pay") and
+Two tokenisers: ``english`` (bm25s's own: lower case, words, English stop words dropped, each word
+reduced to its Snowball stem with PyStemmer, so "refunds" matches "refund" and "paying" "pay") and
 ``cjk`` for Chinese and mixed-language text, where words are not separated by spaces: each run of
 CJK characters becomes its overlapping character bigrams (a one-character run stays a unigram), and
 the rest is tokenised like ``english``. ``auto`` picks ``cjk`` when the texts hold CJK characters.
@@ -23,18 +22,13 @@ import Stemmer
 
 Tokenizer = Literal["auto", "english", "cjk"]
 TOKENIZERS: tuple[str, ...] = ("auto", "english", "cjk")
-# bm25s's longer English list (NLTK's 179 words: "how", "do", "can", "my", "what", "you", ...), not its
-# 33-word default, which keeps the question words every short customer question is made of: a help
-# centre's FAQ entries ("How do I ...?", "Can I ...?") then out-scored the article holding the
-# question's one content word. See docs/retrieval.md for the figures.
-STOPWORDS = "en_plus"
-_TOKENIZE = {"stopwords": STOPWORDS, "show_progress": False}
+_TOKENIZE = {"stopwords": "english", "show_progress": False}
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at debug level
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(rf"(?u)\b[^\W{_CJK}]\w*\b".replace("\\w*", f"[^\\W{_CJK}]*"))
-_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS)  # the same list for the cjk tokeniser's Latin words
+_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) if hasattr(bm25s, "stopwords") else frozenset()
 _STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2); caches stems, thread-safe for reading
 
 
