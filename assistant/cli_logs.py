@@ -56,6 +56,13 @@ def logs_export(
         Optional[bool],
         typer.Option("--abstained/--no-abstained", help="Only conversations where the assistant declined to answer (or never did)."),
     ] = None,
+    not_helped: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--not-helped/--no-not-helped",
+            help="Only conversations where the customer said an answer did not help (or never did): the review page's Not helped.",
+        ),
+    ] = None,
     feedback: Annotated[
         Optional[Feedback], typer.Option(help="up / down: with a thumbs up / down; none: without any thumbs rating.")
     ] = None,
@@ -90,6 +97,7 @@ def logs_export(
             intent=intent or None,
             handoff=handoff,
             abstained=abstained,
+            not_helped=not_helped,
             feedback=feedback.value if feedback is not None else "any",
             max_top_score=max_top_score,
             model=model or None,

@@ -317,6 +317,23 @@ def test_command_filters(
         assert "Exported 0 turn record(s)" in result.stdout and "(no conversation matches the filters)" in result.stdout
 
 
+def test_command_filters_on_not_helped_apart_from_declined(
+    runner: CliRunner, log: dict[str, str], store: SqlStore, database_url: str, tmp_path: Path
+) -> None:
+    """--not-helped picks the conversations where the customer said an answer did not help (stored as an
+    abstained turn of intent not_helped), as the review page's Not helped filter; --abstained keeps only real declines."""
+    add(store, record(log["thanks"], 2, "that didn't help", intent="not_helped", action="small_talk", abstained=True), 4)
+    path = tmp_path / "out.jsonl"
+
+    chosen = {}
+    for option in ("--not-helped", "--no-not-helped", "--abstained"):
+        result = export_command(runner, database_url, str(path), option, "--force")
+        assert result.exit_code == 0, result.output
+        chosen[option] = sessions_of(read_back(path, "jsonl"))
+
+    assert chosen == {"--not-helped": ["s-thanks"], "--no-not-helped": ["s-parcel", "s-odd"], "--abstained": ["s-odd"]}
+
+
 def test_command_format_option_overrides_the_suffix(runner: CliRunner, log: dict[str, str], database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "export.out"
 
