@@ -393,7 +393,8 @@ class Retriever:
 
     def _build_speller(self, loaded: _Loaded) -> Speller:
         chunks = loaded.index.chunks.values()
-        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=self._known_word)
+        languages = {c.metadata.get("language") or "en" for c in chunks}  # as ingest guessed or the front matter said
+        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=self._known_word, languages=languages)
 
     def _known_word(self, word: str) -> bool:
         count = getattr(self.embedder, "count_tokens", None)

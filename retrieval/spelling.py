@@ -12,7 +12,8 @@ is replaced by the indexed word closest in spelling (a German word typed with ae
 ß, "Rueckgabe", "Strasse", by the indexed word so spelt): at most one edit (a letter added, dropped or
 changed, or two neighbours swapped) for a word of 4 to 7 letters, two for a longer one; among equally
 close words, the one the index uses most. A message with more unknown words than known ones is taken for
-another language and left alone. Words of under 4 letters ("wen", "ur"), anything with digits
+another language and left alone, as is one that reads as a language none of the indexed texts is in
+(``retrieval.documents.detect_language``). Words of under 4 letters ("wen", "ur"), anything with digits
 or symbols (order numbers, e-mail addresses), and a word with no indexed word close enough stay as they
 are, so a name the help centre does not know ("Klarna") is not turned into one it does.
 """
@@ -26,6 +27,8 @@ from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from retrieval.documents import detect_language
 
 _LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # Latin letters, accented ones too ("ö", "ß", "é"), not CJK
 _INDEXED_WORD = re.compile(rf"[{_LETTER}]+(?:['’][{_LETTER}]+)?")
@@ -56,7 +59,14 @@ def _looks_mashed(word: str) -> bool:
 class Speller:
     """Corrects the words of a query that neither the indexed ``texts`` nor ``known`` know."""
 
-    def __init__(self, texts: Iterable[str], known: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self, texts: Iterable[str], known: Callable[[str], bool] | None = None, languages: Iterable[str] | None = None
+    ) -> None:
+        """``languages``: those of the indexed texts (the chunks' ``language``); left out, guessed from each text."""
+        if languages is None:
+            texts = list(texts)
+            languages = {detect_language(text) for text in texts}
+        self.languages = frozenset(languages)
         # "don't" is indexed as "don", "t" and "dont": a contraction typed without its apostrophe is no typo
         self.counts = Counter(form for text in texts for word in _INDEXED_WORD.findall(text.lower()) for form in _forms(word))
         self.by_length: dict[int, list[str]] = defaultdict(list)
@@ -125,10 +135,13 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """``text`` with its misspelt words replaced; everything else, spacing and punctuation included, kept.
-        A message most of whose words are unknown is another language (or no language): it is left alone,
-        rather than bent into the help centre's words ("nach" is not a typo of "each")."""
+        A message most of whose words are unknown, or one in a language none of the indexed texts is in ("Versand
+        nach Deutschland, was kostet das?" to an English help centre), is left alone, rather than bent into the
+        help centre's words ("nach" is not a typo of "each")."""
         words = self._words(text)
         if not words or sum(map(self.is_unknown, words)) > MOST_UNKNOWN * len(words):
+            return text
+        if detect_language(text, default="") not in {"", *self.languages}:
             return text
 
         def fix(match: re.Match[str]) -> str:

@@ -155,3 +155,28 @@ def test_words_with_umlauts_are_whole_words_and_typed_without_them_become_the_in
     assert spell.correct("Konto Loeschen") == "Konto Löschen"
     # a word spelt with its umlaut is an indexed word: left as it is
     assert spell.correct("Wie kostet der Versand nach Österreich") == "Wie kostet der Versand nach Österreich"
+
+
+def test_a_message_in_a_language_the_help_centre_is_not_in_is_left_alone() -> None:
+    """"Versand nach Deutschland, was kostet das?" has few enough unknown words to be corrected, and its "nach"
+    became "each" for an English help centre; a help centre in German still corrects its own words."""
+    texts = [*HELP, "We charge each parcel by weight.", "Press Track to follow your parcel."]
+    english = Speller(texts, known=lambda word: word in ENGLISH | {"deutschland", "was", "das", "est", "ma"})  # languages guessed: en
+    german = Speller(GERMAN, known=lambda word: word in {"was", "kostet", "der", "versand", "nach", "und", "das"})
+
+    assert english.correct("Versand nach Deutschland, was kostet das?") == "Versand nach Deutschland, was kostet das?"
+    assert english.correct("Où est ma commande, vous pouvez la suivre ?") == "Où est ma commande, vous pouvez la suivre ?"
+    assert english.correct("how much is eech parcel?") == "how much is each parcel?"  # English is still corrected
+    assert english.correct("where is teh customer suport number?") == "where is teh customer support number?"
+    assert german.languages == {"de"}
+    assert german.correct("Was kostet der Versand nach Oesterreich?") == "Was kostet der Versand nach Österreich?"
+
+
+def test_the_retriever_gives_its_speller_the_languages_of_its_chunks(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "returns.md").write_text("# Returns\n\n## Start a return\n\n" + HELP[0] + "\n")
+    (kb / "versand.md").write_text("---\nlanguage: de\n---\n# Versand\n\n" + GERMAN[0] + "\n")
+    ingest([kb], HashEmbedder(), tmp_path / "index")
+
+    assert Retriever(CountingEmbedder(), tmp_path / "index").speller().languages == {"en", "de"}
