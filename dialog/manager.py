@@ -46,7 +46,15 @@ from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
 from dialog.nlu.rules import is_emphatic_no
 from dialog.slot_memory import SlotMemory
 from dialog.policies import Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
-from dialog.rewrite import is_follow_up, is_short, names_a_topic, rewrite
+from dialog.rewrite import (
+    is_follow_up,
+    is_short,
+    names_a_topic,
+    only_names_what_was_said,
+    reports_on_what_was_said,
+    rewrite,
+    shares_a_topic_word,
+)
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.tracker import Tracker, option_named
 
@@ -369,6 +377,7 @@ class DialogManager:
         query, only_doc, forced, prefer_docs, focus, context = read, None, None, (), None, None
         told = ""  # "tell me more": what the assistant has said so far, which the new answer leaves out
         said = read  # what the policies read
+        answered = tracker.exchanges[-1][1] if tracker.last_action == "answer" and tracker.exchanges else ""  # the last answer
         asked, choice = tracker.clarification, option_named(tracker.clarification, text)
         if choice is None and tracker.chosen_option is not None:  # "and the other one?" after a pick of two
             asked, choice = tracker.chosen_option[0], other_option(tracker.chosen_option, text)
@@ -391,11 +400,15 @@ class DialogManager:
             if tracker.answered_intent is not None:  # read as the question it continues: its intent's topic threshold too
                 label, confidence = tracker.answered_intent
                 understanding = replace(understanding, intent=label, confidence=confidence, ranking=((label, confidence),))
-        elif tracker.last_query and is_follow_up(text):
+        elif tracker.last_query and (is_follow_up(text) or reports_on_what_was_said(text, answered)):
+            # also "I didn't get the email" after the password-reset steps: about the e-mail that answer named
             query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
-            if not names_a_topic(text):  # "how much does it cost?" continues the last article; "what about express?" may not
+            # "how much does it cost?" continues the last article, and so does "and apple pay?" after an answer that
+            # names Apple Pay; "what about express?" may not
+            if not names_a_topic(text) or only_names_what_was_said(text, answered) or reports_on_what_was_said(text, answered):
                 prefer_docs = tracker.last_answer_docs
-        elif tracker.last_query and is_short(text):  # "balance?" after "gift card": in context if alone finds nothing
+        elif tracker.last_query and (is_short(text) or shares_a_topic_word(text, answered)):
+            # "balance?" after "gift card", "can I add a message?" after the gift wrapping: in context if alone finds nothing
             context = rewrite(text, tracker.last_query)
         asked_for = tracker.requested_slot[1] if tracker.requested_slot is not None else None
         slot_events = [

@@ -33,7 +33,7 @@ from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
 from dialog.nlu.rules import HELP_WITH_AN_ORDER, has_words, introduces_values, is_frustrated, without_values
-from dialog.rewrite import is_short, names_a_topic, opens_with_connective
+from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 
@@ -424,9 +424,9 @@ _TIED_TO_WHAT_WAS_SAID = re.compile(r"\b(?:too|also|either|as well|then|still|an
 
 
 def asks_yes_or_no_after_an_answer(tracker: Tracker, understanding: Understanding, text: str) -> bool:
-    """A yes/no question right after a knowledge-base answer, tied to it by a word ("too", "also", "still", ...), that
-    the intent model reads weakly, if at all (below ``WEAK_INTENT``, or out of scope): "will my orders be deleted
-    too?" after how to close an account. It asks about what was just answered, and is searched in that context; it
+    """A yes/no question right after a knowledge-base answer, tied to it by a word ("too", "also", "still", ...) or by a
+    topic word the answer named too, that the intent model reads weakly, if at all (below ``WEAK_INTENT``, or out of
+    scope): "will my orders be deleted too?" after how to close an account, "are you open on Sunday?" after the hours. It asks about what was just answered, and is searched in that context; it
     was met with a choice of two unrelated intents (cancel_order 0.39, order_status 0.31)."""
     if understanding.source == "classifier":
         weak = understanding.intent == "question" or understanding.confidence < WEAK_INTENT
@@ -434,7 +434,9 @@ def asks_yes_or_no_after_an_answer(tracker: Tracker, understanding: Understandin
         weak = understanding.intent == "question"
     # only a question tied to the answer by its words: searched with the last question, "Are you hiring at your
     # warehouse?" and "Is there an app for Android phones?" after the payment methods were answered with them
-    tied = bool(_TIED_TO_WHAT_WAS_SAID.search(text))
+    # or by naming what the answer named: "are you open on Sunday?" after "Phone and chat are open Monday to Friday ..."
+    answered = tracker.exchanges[-1][1] if tracker.exchanges else ""
+    tied = bool(_TIED_TO_WHAT_WAS_SAID.search(text)) or shares_a_topic_word(text, answered)
     return tracker.last_action == "answer" and tracker.last_query is not None and weak and tied and bool(_YES_NO_QUESTION.match(text))
 
 

@@ -114,6 +114,77 @@ def _points_back(text: str) -> bool:
     return False
 
 
+def _stem(word: str) -> str:
+    """A word without its plural or verb ending, enough to match "payments" with "payment", "emails" with "email"."""
+    word = word.lower().removesuffix("'s")
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) > len(ending) + 3 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def topic_words(text: str) -> set[str]:
+    """The words that name a topic in ``text`` (not a stopword, not GENERIC), stemmed."""
+    return {_stem(w) for w in content_words(text) if w not in GENERIC}
+
+
+def only_names_what_was_said(text: str, said: str) -> bool:
+    """Whether every word of ``text`` that names a topic was in ``said`` (the last answer): "and apple pay?" after a list
+    of payment methods that names Apple Pay is about that answer's article, not the refund times that also name it."""
+    own = topic_words(_CONNECTIVE.sub("", text, count=1))
+    return bool(own) and own <= topic_words(said)
+
+
+def shares_a_topic_word(text: str, said: str) -> bool:
+    """Whether ``text`` (of 8 words or fewer) names a topic ``said`` (the last answer) named too: "can I add a message?"
+    after "Tick Add gift wrap for each item" is tied to that answer, and is searched in its context if alone it finds
+    nothing; "Are you hiring at your warehouse?" after the payment methods is not."""
+    return 0 < len(_WORD.findall(text)) <= 8 and bool(topic_words(text) & topic_words(said))
+
+
+_CORRECTION = re.compile(r"^\s*(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?\b", re.IGNORECASE)
+
+
+def _corrected(question: str, word: str) -> str | None:
+    """``question`` with the one word ``word`` in place of the word before its topic's noun: "how much is standard
+    shipping?" corrected with "express" is "how much is express shipping?". Kept as the question, so that the next
+    follow-up ("and to the UK?") varies the corrected question; as "...: express" it varied the first one again.
+    None when ``word`` is more than one word, or the question has no such pair of topic words."""
+    new = word.strip().rstrip("?.! ")
+    if not re.fullmatch(r"[^\W\d_][\w'-]*", new):
+        return None
+    words = list(re.finditer(r"[^\W\d_][\w'-]*", question))
+    for first, second in zip(words, words[1:]):
+        pair = [first.group().lower(), second.group().lower()]
+        adjacent = question[first.end():second.start()].strip() == ""
+        if adjacent and all(w not in STOPWORDS and w not in GENERIC for w in pair) and new.lower() not in pair:
+            return f"{question[: first.start()]}{new}{question[first.end():]}".rstrip("?.! ") + "?"
+    return None
+
+
+# "is it ...?", "does that ...?": the reference is the question's subject
+_REFERENCE_AS_SUBJECT = re.compile(
+    r"^\s*(?:is|are|was|were|does|do|did|will|would|can|could|has|have|should)\s+(?:it|that|this)\b", re.IGNORECASE
+)
+
+
+# "the email", "the link": a thing named as one already known (the definite article)
+_DEFINITE = re.compile(r"\bthe\s+([^\W\d_][\w'-]*)", re.IGNORECASE)
+
+
+def reports_on_what_was_said(text: str, said: str) -> bool:
+    """Whether ``text`` is a short statement (no question) about a thing ``said`` (the last answer) named, called "the"
+    thing: "I didn't get the email" or "the link has expired" after the password-reset steps are about that e-mail and
+    link; searched alone, "I didn't get the email" got how to e-mail the support team."""
+    words = _WORD.findall(text)
+    if not words or len(words) > 8 or "?" in text or _OWN_QUESTION.match(text):
+        return False
+    named = topic_words(said)
+    return any(
+        _stem(m.group(1)) in named for m in _DEFINITE.finditer(text) if m.group(1).lower() not in STOPWORDS | GENERIC
+    )
+
+
 def opens_with_connective(text: str) -> bool:
     """Whether ``text`` opens with "and", "what about", "also", ... (or their German)."""
     return bool(_CONNECTIVE.match(text))
@@ -165,7 +236,20 @@ def rewrite(text: str, previous_query: str) -> str:
         if re.search(r"\b(?:takes?|costs?)$", question, re.IGNORECASE):  # "how long does that take" -> "... take to <topic>"
             return _REFERENCE.sub("it", question, count=1) + f" to {topic}?"
         return _REFERENCE.sub(topic, question, count=1) + "?"
-    own_question = _OWN_QUESTION.match(stripped) and not _REFERENCE.search(stripped)
+    # a question of its own also when it asks to do something new with the last topic, "it"/"that" the object: "can I
+    # track it?" after the cost of shipping to Canada (led by "how much is", it got the prices again). With the topic
+    # the subject ("is it automated?", "does that include sale items?") it varies the last question
+    new_of_it = (
+        _points_back(stripped)
+        and not _PLURAL_REFERENCE.search(stripped)
+        and not _REFERENCE_AS_SUBJECT.match(stripped)
+        and bool(topic_words(stripped) - topic_words(previous_query))
+    )
+    own_question = _OWN_QUESTION.match(stripped) and (not _REFERENCE.search(stripped) or new_of_it)
+    if _CORRECTION.match(text) and not own_question:
+        fixed = _corrected(previous_query.split(": ", 1)[0], stripped)
+        if fixed is not None:  # "sorry, I meant express" after "how much is standard shipping?"
+            return fixed
     if names_a_topic(stripped) and not own_question:  # "what about express?", "is it automated?": the last question, varied
         asked = previous_query.split(": ", 1)[0]  # "and gift cards?" after "...: paypal" varies the question, not paypal
         return f"{asked.strip().rstrip('?.! ')}: {stripped}"

@@ -51,7 +51,8 @@ NOT_HELPED = (
     # German: "das ist falsch", "danke, aber das hilft mir nicht", "das war nicht meine Frage"
     r"|(?:das\s+)?(?:ist|war)\s+(?:leider\s+)?(?:falsch|nicht\s+(?:richtig|korrekt|meine\s+frage|das,?\s+was\s+ich\s+(?:wollte|meinte|gefragt\s+habe)))"
     r"|das\s+hilft\s+(?:mir\s+)?(?:nicht|nichts|überhaupt\s+nicht)|falsche\s+antwort"
-    r")(?:\s+(?:at\s+all|though|sorry|unfortunately|either|leider))?[\s.!,…]*$"
+    # a question mark says the same ("still nothing?", "still not working?"): it was read as a question and searched
+    r")(?:\s+(?:at\s+all|though|sorry|unfortunately|either|leider))?[\s.!?,…]*$"
 )
 
 # A request for help that does not yet say with what ("I need help", "help", "hi, can you help me?", "quick
@@ -109,6 +110,31 @@ DISMAY = (
     r"^\s*(?:(?:oh+|o+h+|ah+|aw+|ach|och)[\s,.!]*(?:no+|nein|dear|god|gosh|my\s+(?:god|gosh)|man|jeez|je|gott)"
     rf"|{EMPHATIC_NO}|u+gh+|argh+|oh\s+my|oje|ach\s+du\s+(?:meine\s+güte|liebe\s+zeit)|so\s+ein\s+mist|na\s+toll)[\s.!?…]*$"
 )
+
+
+# the words a one-word "yes" is, which a slip of the keyboard ("yse", "yess", "yeha") leaves one edit away from
+_YES_WORDS = ("yes", "yeah")
+_ONE_WORD = re.compile(r"\s*([^\W\d_]{2,6})[\s.!]*", re.IGNORECASE)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter added, left out, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return len(diff) == 1 or swapped
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def is_typed_yes(text: str) -> bool:
+    """A one-word message that is a "yes" or "yeah" with a typing slip ("yse", "yess", "ys", "yeha"), starting with
+    its "y": the intent model read "yse" to the offer of a person as a greeting, and the offer was not taken."""
+    match = _ONE_WORD.fullmatch(text)
+    word = match.group(1).lower() if match else ""
+    return word.startswith("y") and any(_one_edit_apart(word, yes) for yes in _YES_WORDS)
 
 
 def is_emphatic_no(text: str) -> bool:
@@ -255,6 +281,8 @@ class RuleBasedIntents:
         for intent, pattern in _PATTERNS.items():
             if pattern.search(text):
                 return Understanding(intent, RULE_CONFIDENCE, ranking=((intent, RULE_CONFIDENCE),))
+        if is_typed_yes(text):
+            return Understanding("affirm", RULE_CONFIDENCE, ranking=(("affirm", RULE_CONFIDENCE),))
         if is_frustrated(text):
             return Understanding("complaint", 0.9, ranking=(("complaint", 0.9),))
         return Understanding("question", 0.6)

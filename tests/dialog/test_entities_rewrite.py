@@ -116,7 +116,9 @@ def test_is_follow_up(text: str, follow_up: bool) -> None:
         # a second variation replaces the first: "and gift cards?" was searched as "...: for paypal: gift cards"
         ("and gift cards?", "how long do refunds take: for paypal?", "how long do refunds take: gift cards?"),
         ("for paypal?", "how long do refunds take?", "how long do refunds take: for paypal?"),
-        ("sorry, I meant express", "how much is standard shipping?", "how much is standard shipping: express"),
+        # a correction takes the place of the word it corrects, so that the next follow-up keeps it
+        ("sorry, I meant express", "how much is standard shipping?", "how much is express shipping?"),
+        ("sorry, I meant the UK", "how much is shipping to Canada?", "how much is shipping to Canada: the UK"),
     ],
 )
 def test_rewrite(text: str, previous: str, rewritten: str) -> None:
