@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import OSA
+
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
 
@@ -114,27 +116,17 @@ DISMAY = (
 
 # the words a one-word "yes" is, which a slip of the keyboard ("yse", "yess", "yeha") leaves one edit away from
 _YES_WORDS = ("yes", "yeah")
+_NOT_YES = frozenset({"yet"})  # a word of its own, one edit from "yes": "yet?" to the offer of a person is no yes
 _ONE_WORD = re.compile(r"\s*([^\W\d_]{2,6})[\s.!]*", re.IGNORECASE)
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one letter added, left out, changed, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-        return len(diff) == 1 or swapped
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
 def is_typed_yes(text: str) -> bool:
-    """A one-word message that is a "yes" or "yeah" with a typing slip ("yse", "yess", "ys", "yeha"), starting with
-    its "y": the intent model read "yse" to the offer of a person as a greeting, and the offer was not taken."""
+    """A one-word message that is a "yes" or "yeah" with a typing slip ("yse", "yess", "ys", "yeha": one letter
+    added, left out, changed, or two neighbours swapped), starting with its "y": the intent model read "yse" to the
+    offer of a person as a greeting, and the offer was not taken."""
     match = _ONE_WORD.fullmatch(text)
     word = match.group(1).lower() if match else ""
-    return word.startswith("y") and any(_one_edit_apart(word, yes) for yes in _YES_WORDS)
+    return word.startswith("y") and word not in _NOT_YES and any(OSA.distance(word, yes) == 1 for yes in _YES_WORDS)
 
 
 def is_emphatic_no(text: str) -> bool:

@@ -182,7 +182,7 @@ def test_a_yes_typed_with_a_slip_is_a_yes(text: str) -> None:
     assert RuleBasedIntents().understand(text).intent == "affirm"
 
 
-@pytest.mark.parametrize("text", ["you", "yellow", "sey", "yesterday"])
+@pytest.mark.parametrize("text", ["you", "yellow", "sey", "yesterday", "yet", "yet?"])
 def test_other_words_are_no_typed_yes(text: str) -> None:
     assert RuleBasedIntents().understand(text).intent != "affirm"
 
