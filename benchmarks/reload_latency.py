@@ -35,6 +35,13 @@ question, then ``/healthz`` until it names the new index, then one more question
 ``--healthz-every SECONDS`` instead asks only ``/healthz``, at that interval from the end of the ingest (an
 operator watching a rollout), and records ``healthz_s``: seconds until it named the new index.
 
+``--during SECONDS --log LOG`` instead asks one question after another for SECONDS while the server reloads its index
+over and over (``manifest.json`` touched again once each reload is logged), then as many with no reload, and gives
+the milliseconds of the questions that overlapped a reload (the log's *reloading the index* to *reloaded the index*)
+against those of the quiet ones:
+
+    python benchmarks/reload_latency.py --url http://127.0.0.1:7884 --during 60 --log /tmp/server.log
+
 ``--cpu-idle SECONDS --pid PID`` instead measures the CPU seconds the server's process spends while nothing is
 asked (``/proc/PID/stat``), e.g. over 300 s.
 """
@@ -171,6 +178,68 @@ def healthz_reload(http: httpx.Client, args: argparse.Namespace, round_no: int) 
     return {"round": round_no, "healthz_s": round(time.perf_counter() - ingested, 2), "looks": looks}
 
 
+class ReloadSpans:
+    """The wall-clock spans of the server's reloads, from its log's *reloading the index* / *reloaded the index* lines
+    (looked for every 10 ms)."""
+
+    def __init__(self, log: Path) -> None:
+        self.log, self.offset = log, log.stat().st_size
+        self.spans: list[tuple[float, float | None]] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        pending = b""
+        while not self.stopped.wait(0.01):
+            with self.log.open("rb") as handle:
+                handle.seek(self.offset)
+                pending += handle.read()
+                self.offset = handle.tell()
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if b"reloading the index" in line:
+                    self.spans.append((time.time(), None))
+                elif b"reloaded the index" in line and self.spans and self.spans[-1][1] is None:
+                    self.spans[-1] = (self.spans[-1][0], time.time())
+
+    def overlaps(self, start: float, end: float) -> bool:
+        return any(begun <= end and (ended is None or ended >= start) for begun, ended in self.spans)
+
+
+def during_reloads(http: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
+    """Ask ``args.question`` back to back for ``args.during`` seconds while the server reloads its index over and over
+    (the manifest touched again once each reload is logged: the server loads the same files and builds everything for
+    them again); then as long again with no reloads. Milliseconds of the questions that overlapped a reload against
+    those asked with none."""
+    manifest = load_settings().index_dir / "manifest.json"
+    spans = ReloadSpans(args.log)
+    spans.thread.start()
+    asked: list[tuple[float, float, float]] = []  # (start, end, ms)
+    until = time.time() + args.during
+    touched = 0
+    while time.time() < until:
+        if len(spans.spans) == touched and (not spans.spans or spans.spans[-1][1] is not None):
+            os.utime(manifest)  # a new modification time: the server's poll reloads the index
+            touched += 1
+        begun = time.time()
+        ms = ask(http, args.question)
+        asked.append((begun, time.time(), ms))
+    while spans.spans and spans.spans[-1][1] is None and time.time() < until + args.wait:
+        time.sleep(0.05)
+    quiet = [ask(http, args.question) for _ in range(len(asked))]
+    spans.stopped.set()
+    during = [ms for begun, ended, ms in asked if spans.overlaps(begun, ended)]
+    reload_s = [ended - begun for begun, ended in spans.spans if ended is not None]
+
+    def figures(values: list[float]) -> dict[str, Any]:
+        ordered = sorted(values)
+        return {"n": len(ordered), "median_ms": round(statistics.median(ordered)) if ordered else None,
+                "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))]) if ordered else None, "max_ms": round(max(ordered)) if ordered else None}
+
+    return {"reloads": len(reload_s), "reload_s_median": round(statistics.median(reload_s), 2) if reload_s else None,
+            "during": figures(during), "no_reload": figures(quiet)}
+
+
 def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -198,7 +267,16 @@ def main() -> None:
     parser.add_argument("--healthz-every", type=float, default=0, help="only ask /healthz, every this many seconds (see above)")
     parser.add_argument("--cpu-idle", type=float, default=0, help="only measure the server's CPU seconds over this many idle seconds")
     parser.add_argument("--pid", type=int, help="the server's process id, for --cpu-idle")
+    parser.add_argument("--during", type=float, default=0, help="only ask while the server reloads over and over, for this many seconds (needs --log)")
     args = parser.parse_args()
+
+    if args.during:
+        if args.log is None:
+            parser.error("--during needs --log (the server's log, assistant -v serve 2> LOG)")
+        with httpx.Client(base_url=args.url.rstrip("/"), timeout=120) as http:
+            ask(http, args.question)
+            print(json.dumps(during_reloads(http, args)))
+        return
 
     if args.cpu_idle:
         print(json.dumps(idle_cpu(args.pid, args.cpu_idle)))

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from assistant.shared_passes import SharedPasses
+from retrieval.background import passes_beside_builds
 
 
 @runtime_checkable
@@ -96,13 +97,14 @@ class SentenceTransformerEmbedder:
         return vectors[positions]
 
     def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        with passes_beside_builds():  # a reload building in another thread keeps its core
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def count_tokens(self, text: str) -> int:

@@ -23,6 +23,7 @@ from retrieval.index import DEFAULT_ANN_THRESHOLD, IndexLoadError, VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
 from retrieval.spelling import Speller
+from retrieval.background import building
 from retrieval.watch import Poller
 
 logger = logging.getLogger(__name__)
@@ -213,10 +214,13 @@ class Retriever:
             if before is not None and not self._changed_on_disk(before):
                 return before  # loaded by another thread meanwhile
             stamp, files = self._manifest_stamp(), self._folder_stamp()  # files changed during the load: tried again
+            if before is not None:
+                logger.info("reloading the index from %s", self.index_dir)
             try:
-                loaded = _Loaded(self._load(), stamp)
-                for name in list(before.built) if before is not None else []:
-                    self._built(loaded, name)
+                with building():  # questions' model passes meanwhile leave this thread a core (retrieval.background)
+                    loaded = _Loaded(self._load(), stamp)
+                    for name in list(before.built) if before is not None else []:
+                        self._built(loaded, name)
             except (IndexLoadError, OSError, ValueError) as error:
                 if before is None:
                     raise
