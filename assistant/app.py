@@ -40,6 +40,8 @@ from retrieval.retriever import Retriever
 if TYPE_CHECKING:
     from assistant.lm.extractive_warmup import WarmUp
     from retrieval.index import VectorIndex
+    from retrieval.watch import FolderWatch
+    from ui.kb_admin import KnowledgeBaseAdmin
 
 log = logging.getLogger(__name__)
 DEMO_RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yaml"
@@ -197,6 +199,7 @@ class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._spool_lock: IO[bytes] | None = None
+        self._kb_watch: FolderWatch | None = None  # the server's own watch of its folders (kb_watch_s)
         self._schema_unconfirmed = False  # opened while the database was down: migrated once it is back
 
     @cached_property
@@ -405,16 +408,12 @@ class Assistant:
         chunk = self.retriever.index.chunks.get(chunk_id)
         return chunk.text if chunk is not None else None
 
-    def web_app(self) -> FastAPI:
-        """The whole web server: chat page, HTTP API, article pages and the review pages."""
-        from assistant.api_security import ApiKeys
-        from assistant.staff_api import create_staff_router
-        from ui.chat import ChatPage
+    @cached_property
+    def knowledge_base(self) -> KnowledgeBaseAdmin:
+        """The staff KB tab's ingests (uploads, index again), also the server's own watch of its folders: one lock."""
         from ui.kb_admin import KnowledgeBaseAdmin
-        from ui.review import ReviewPage
-        from ui.server import create_app
 
-        knowledge_base = KnowledgeBaseAdmin(
+        return KnowledgeBaseAdmin(
             self.retriever,
             self.embedder,
             self.settings.index_dir,
@@ -425,6 +424,38 @@ class Assistant:
             faq_columns=tuple(self.settings.faq_columns),
             index_options={"index_type": self.settings.index_type, "ann_threshold": self.settings.ann_threshold},
         )
+
+    def watch_knowledge_base(self) -> FolderWatch | None:
+        """With ``kb_watch_s``, start the server's own watch of the folders its index was built from and of the uploads
+        folder: a settled change is ingested here, with the embedder this server holds (``retrieval.watch.FolderWatch``),
+        and swapped in. None when the setting is 0 (off)."""
+        if self.settings.kb_watch_s <= 0:
+            return None
+        from retrieval.watch import FolderWatch
+
+        if self._kb_watch is None:
+            self._kb_watch = FolderWatch(self._watched_paths, self._ingest_watched, self.settings.kb_watch_s).start()
+        return self._kb_watch
+
+    def _ingest_watched(self) -> None:
+        """The watch's ingest: the staff tab's *Index again* (its lock, its swap), logged with its summary."""
+        log.info("the knowledge base's folders changed (kb_watch_s): %s", self.knowledge_base.reindex().replace("\n", "; "))
+
+    def _watched_paths(self) -> list[Path]:
+        """The files and folders the current index records as ingested, and the uploads folder."""
+        uploads = self.settings.data_dir / "uploads"
+        paths = [Path(source) for source in self.retriever.index.sources or []]
+        return paths + ([uploads] if uploads.is_dir() and uploads not in paths else [])
+
+    def web_app(self) -> FastAPI:
+        """The whole web server: chat page, HTTP API, article pages and the review pages."""
+        from assistant.api_security import ApiKeys
+        from assistant.staff_api import create_staff_router
+        from ui.chat import ChatPage
+        from ui.review import ReviewPage
+        from ui.server import create_app
+
+        knowledge_base = self.knowledge_base
         review = ReviewPage(
             self.sql_store.engine,
             self.store,
@@ -469,6 +500,9 @@ class Assistant:
     def close(self) -> None:
         """Stop what runs in the background (the local generator's batching thread), if it was started, give
         handoff notices still queued a few seconds to go out, and writes still in the spool one more try."""
+        if self._kb_watch is not None:
+            self._kb_watch.stop()
+            self._kb_watch = None
         retriever = self.__dict__.get("retriever")
         if retriever is not None:
             retriever.close()  # its index-polling thread

@@ -420,6 +420,8 @@ def serve(
         with err.status("Loading models…"):
             run_guarded(assistant.warm_up)
     web = run_guarded(assistant.web_app)
+    if assistant.watch_knowledge_base():  # kb_watch_s: this server ingests its folders' changes itself
+        err.print(f"Watching the knowledge base's folders every {settings.kb_watch_s:g} s (kb_watch_s)", highlight=False)
     if not outage and not assistant.staff.names():
         err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
     err.print(assistant.api_guards.describe(), highlight=False)

@@ -34,7 +34,7 @@ def ingest(
         typer.Option(
             metavar="SECONDS", min=0.1, show_default=False,
             help="After indexing, keep watching the paths: look every SECONDS and index again once files changed and "
-            "then stayed the same for SECONDS (Ctrl-C stops). A folder that has become empty is not taken out.",
+            "then stayed the same for two more looks (Ctrl-C stops). A folder that has become empty is not taken out.",
         ),
     ] = None,
 ) -> None:

@@ -8,14 +8,19 @@ one of its Markdown files gets a line added before each ingest), with the same e
 Each round: change the file, run the ingest, ask questions through the API until ``/healthz`` names the new
 index, ask a few more, and record the server's resident memory (VmRSS). The server freezes what it loaded at
 start-up out of the garbage collector (``gc.freeze()``): an index replaced later must still be freed, so the
-memory after the first few reloads should stay flat. Prints a line per round and a summary; ``--out`` gets them as
-JSON lines.
+memory after the first few reloads should stay flat. Each round also records the CPU seconds of the ingest command
+and of the server until the new index answered. With ``--server-ingests`` no ingest command runs: the server, started
+with ``kb_watch_s`` > 0, ingests the change itself with the embedder it holds. Prints a line per round and a summary;
+``--out`` gets them as JSON lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -42,21 +47,37 @@ def index_version(http: httpx.Client) -> str | None:
     return http.get("/healthz").json().get("index_version")
 
 
-def one_reload(http: httpx.Client, kb: Path, round_no: int, wait_s: float) -> dict[str, Any]:
-    """Change a document, ingest, and ask until the server answers from the new index; seconds taken."""
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def one_reload(http: httpx.Client, kb: Path, round_no: int, wait_s: float, pid: int, server_ingests: bool = False) -> dict[str, Any]:
+    """Change a document, ingest (``server_ingests``: leave it to the server's own watch, ``kb_watch_s``), and ask
+    until the server answers from the new index; seconds taken, and the CPU seconds of the ingest command and of the
+    server meanwhile."""
     page = sorted(kb.rglob("*.md"))[0]
     page.write_text(page.read_text() + f"\n\nReload check {round_no}.\n")
     before = index_version(http)
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(kb)], check=True, cwd=ROOT, capture_output=True)
+    started, server_before, ingest_before = time.perf_counter(), cpu_s(pid), children_cpu_s()
+    if not server_ingests:
+        subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(kb)], check=True, cwd=ROOT, capture_output=True)
     deadline = time.time() + wait_s
     while index_version(http) == before and time.time() < deadline:  # (before index_poll_s, a question made the server look)
         ask(http, QUESTIONS[0])
         time.sleep(1)
     swapped = index_version(http) != before
+    seconds, server_cpu = time.perf_counter() - started, cpu_s(pid) - server_before
     for text in QUESTIONS:
         ask(http, text)
-    return {"round": round_no, "swapped": swapped, "seconds": round(time.perf_counter() - started, 1)}
+    return {"round": round_no, "swapped": swapped, "seconds": round(seconds, 1), "ingest_cpu_s": round(children_cpu_s() - ingest_before, 2),
+            "server_cpu_s": round(server_cpu, 2)}
 
 
 def main() -> None:
@@ -67,6 +88,7 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=15)
     parser.add_argument("--wait", type=float, default=120, help="seconds to wait for the server to load a new index")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/reloads.jsonl")
+    parser.add_argument("--server-ingests", action="store_true", help="run no ingest: the server watches --kb itself (kb_watch_s > 0)")
     args = parser.parse_args()
 
     rows: list[dict[str, Any]] = []
@@ -75,7 +97,7 @@ def main() -> None:
             ask(http, text)
         rows.append({"round": 0, "rss_mb": rss_mb(args.pid)})
         for round_no in range(1, args.times + 1):
-            rows.append(one_reload(http, args.kb, round_no, args.wait) | {"rss_mb": rss_mb(args.pid)})
+            rows.append(one_reload(http, args.kb, round_no, args.wait, args.pid, args.server_ingests) | {"rss_mb": rss_mb(args.pid)})
         for row in rows:
             print(json.dumps(row), flush=True)
             out.write(json.dumps(row) + "\n")
@@ -83,7 +105,10 @@ def main() -> None:
         later = rss[min(3, len(rss) - 1):]
         result = {"reloads": args.times, "not_swapped": sum(not row.get("swapped", True) for row in rows),
                   "rss_mb_start": rss[0], "rss_mb_end": rss[-1], "rss_mb_max": max(rss),
-                  "per_reload_after_round_3_mb": round((later[-1] - later[0]) / max(1, len(later) - 1), 2)}
+                  "per_reload_after_round_3_mb": round((later[-1] - later[0]) / max(1, len(later) - 1), 2),
+                  "seconds_median": statistics.median(row["seconds"] for row in rows[1:]),
+                  "ingest_cpu_s_median": statistics.median(row["ingest_cpu_s"] for row in rows[1:]),
+                  "server_cpu_s_median": statistics.median(row["server_cpu_s"] for row in rows[1:])}
         out.write(json.dumps(result) + "\n")
     print(json.dumps(result, indent=1))
 

@@ -3,8 +3,11 @@ step with its index folder (``Poller``, used by ``retrieval.retriever.Retriever`
 
 The watcher polls the size and modification time of every file ingest would read, so it works on
 network shares and synced folders, where file-change notifications often do not arrive. A change is
-ingested once the files have stayed the same for one more interval, so a copy still being written is
-not read half-way. A folder that had files and now has none (a share that is no longer mounted, a sync
+ingested once the files have stayed the same for ``QUIET_LOOKS`` more intervals (2), so a copy still being
+written, even one that stalls for a whole interval half-way (a slow share, a sync client between two
+blocks), is not read half-way. Partial downloads (``.part``, ``.crdownload``, ...) are files like any other
+here: while one grows, nothing has settled. No count of looks is proof against a writer that stalls for
+longer; such a file is indexed half-way, and again once it has been written to the end. A folder that had files and now has none (a share that is no longer mounted, a sync
 that failed) is not ingested: that would take all its documents out of the index.
 """
 
@@ -22,6 +25,8 @@ from retrieval.loaders import iter_files
 logger = logging.getLogger(__name__)
 
 Snapshot = dict[str, dict[str, tuple[int, int]]]  # root -> file -> (size, modification time in ns)
+
+QUIET_LOOKS = 2  # looks after a change that must find the files as they were before it is indexed
 
 
 def snapshot(paths: Iterable[Path]) -> Snapshot:
@@ -45,6 +50,41 @@ def emptied(before: Snapshot, now: Snapshot) -> list[str]:
     return [root for root, files in now.items() if not files and before.get(root)]
 
 
+class Settling:
+    """The rule both watchers follow, one look at a time: a change counts once the files have stayed the same for
+    ``quiet`` more looks, and a path that had files and has none is reported (once) instead of counted.
+    ``indexed``: the files as the index last saw them; None when not known (a server starting: its first settled
+    look counts as a change, so edits made while it was down are ingested too)."""
+
+    def __init__(self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS) -> None:
+        if quiet < 1:
+            raise ValueError("quiet must be at least 1 look")
+        self.indexed, self.quiet = indexed, quiet
+        self.previous: Snapshot | None = None
+        self.before: Snapshot | None = indexed  # ``indexed`` before the last change counted
+        self.same = 0  # looks in a row that found the files as the look before
+        self.warned: list[str] = []
+
+    def look(self, current: Snapshot) -> str | None:
+        """``"change"`` when ``current`` should be ingested now, ``"emptied"`` when it must not be (``self.warned`` newly
+        names the paths), else None. A change is counted as ingested: call ``failed`` when the ingest did not happen."""
+        self.same = self.same + 1 if current == self.previous else 0
+        self.previous = current
+        if self.same < self.quiet or current == self.indexed:
+            return None
+        gone = emptied(self.indexed or {}, current)
+        if gone:
+            told, self.warned = self.warned, gone
+            return "emptied" if gone != told else None
+        self.warned = []
+        self.before, self.indexed = self.indexed, current
+        return "change"
+
+    def failed(self) -> None:
+        """The ingest of the last change did not happen: the next settled look tries again."""
+        self.indexed = self.before
+
+
 def watch(
     paths: list[Path],
     interval: float,
@@ -52,30 +92,60 @@ def watch(
     on_emptied: Callable[[list[str]], None],
     sleep: Callable[[float], None] = time.sleep,
     indexed: Snapshot | None = None,
+    quiet: int = QUIET_LOOKS,
 ) -> None:
-    """Call ``on_change`` each time the files under ``paths`` changed and then stayed the same for one more
-    ``interval`` (seconds); while a path that had files has none, ``on_emptied`` is told once instead.
-    ``indexed`` is the snapshot taken before the last ingest (default: now), so that a change made while it
-    ran is not missed. Runs until interrupted (KeyboardInterrupt)."""
-    previous = snapshot(paths)
-    indexed = previous if indexed is None else indexed
-    warned: list[str] = []
+    """Call ``on_change`` each time the files under ``paths`` changed and then stayed the same for ``quiet``
+    more looks, one every ``interval`` seconds; while a path that had files has none, ``on_emptied`` is told
+    once instead. ``indexed`` is the snapshot taken before the last ingest (default: now), so that a change
+    made while it ran is not missed. Runs until interrupted (KeyboardInterrupt)."""
+    first = snapshot(paths)
+    settling = Settling(first if indexed is None else indexed, quiet)
+    settling.previous = first
     while True:
         sleep(interval)
-        current = snapshot(paths)
-        settled = current == previous
-        previous = current
-        if not settled or current == indexed:
-            continue
-        gone = emptied(indexed, current)
-        if gone:
-            if gone != warned:
-                on_emptied(gone)
-                warned = gone
-            continue
-        warned = []
-        on_change()
-        indexed = current
+        seen = settling.look(snapshot(paths))
+        if seen == "emptied":
+            on_emptied(settling.warned)
+        elif seen == "change":
+            on_change()
+
+
+class FolderWatch:
+    """A running server's own watch of the folders its index was built from (setting ``kb_watch_s``): every
+    ``interval`` seconds a snapshot of ``paths()``, and ``ingest()`` once a change has settled (``Settling``), in the
+    polling thread. The server's embedder, already loaded, embeds what changed, so a change costs no second process
+    importing and loading the model (``assistant ingest``). An ingest that raises is logged (by the ``Poller``) and
+    tried again at the next settled look."""
+
+    def __init__(self, paths: Callable[[], list[Path]], ingest: Callable[[], object], interval: float, quiet: int = QUIET_LOOKS) -> None:
+        self._paths, self._ingest = paths, ingest
+        self.settling = Settling(None, quiet)
+        self.ingests = 0  # ingests started so far (for tests)
+        self._poller = Poller(self.look, interval, name="kb-watch")
+
+    def start(self) -> FolderWatch:
+        self._poller.start()
+        return self
+
+    def stop(self) -> None:
+        self._poller.stop()
+
+    def look(self) -> None:
+        """One look at the folders; ingests when a change has settled."""
+        paths = self._paths()
+        seen = self.settling.look(snapshot(paths))
+        if seen == "emptied":
+            logger.warning(
+                "not ingested: %s has no files any more (a share no longer mounted?); the index keeps its documents. "
+                "To take them out, run `assistant ingest` on the folder by hand", ", ".join(self.settling.warned),
+            )
+        elif seen == "change":
+            self.ingests += 1
+            try:
+                self._ingest()
+            except BaseException:
+                self.settling.failed()
+                raise
 
 
 class Poller:

@@ -50,16 +50,40 @@ def nothing() -> None:
     return None
 
 
-def test_a_change_is_indexed_once_the_files_stayed_the_same_for_one_more_interval(tmp_path: Path) -> None:
+def test_a_change_is_indexed_once_the_files_stayed_the_same_for_two_more_looks(tmp_path: Path) -> None:
     root = write_files(tmp_path / "kb", {"a.md": "# A\nOne.", "b.md": "# B\nTwo."})
     edit = lambda: (root / "a.md").write_text("# A\nOne, edited.")  # noqa: E731
     add = lambda: (root / "c.md").write_text("# C\nThree, still being copied")  # noqa: E731
     grow = lambda: (root / "c.md").write_text("# C\nThree, still being copied, and the rest of it.")  # noqa: E731
 
-    ticks, emptied = run_watch(root, [nothing, edit, nothing, nothing, add, grow, nothing, nothing])
+    ticks, emptied = run_watch(root, [nothing, edit, nothing, nothing, nothing, add, grow, nothing, nothing, nothing])
 
-    assert ticks == [3, 7]  # after the edit had settled; after the copy had stopped growing
+    assert ticks == [4, 9]  # after the edit had settled; after the copy had stopped growing
     assert emptied == []
+
+
+def test_a_copy_that_stalls_for_a_whole_interval_half_way_is_indexed_once_it_is_complete(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne."})
+    start = lambda: (root / "big.md").write_text("# Big\nThe first half")  # noqa: E731
+    finish = lambda: (root / "big.md").write_text("# Big\nThe first half, and the second half.")  # noqa: E731
+    seen: list[str] = []
+    clock = ScriptedClock([start, nothing, finish, nothing, nothing])
+
+    with pytest.raises(Stop):
+        watch([root], 1.0, lambda: seen.append((root / "big.md").read_text()), lambda _: None, sleep=clock.sleep)
+
+    assert seen == ["# Big\nThe first half, and the second half."]  # not the half seen while the copy stalled
+
+
+def test_a_partial_download_growing_beside_the_files_holds_the_ingest_back(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne."})
+    edit = lambda: (root / "a.md").write_text("# A\nOne, edited.")  # noqa: E731
+    grow = lambda n: lambda: (root / "manual.pdf.crdownload").write_bytes(b"%PDF" + b"x" * n)  # noqa: E731
+    done = lambda: (root / "manual.pdf.crdownload").rename(root / "manual.pdf")  # noqa: E731
+
+    ticks, _ = run_watch(root, [edit, grow(1), grow(2), grow(3), done, nothing, nothing])
+
+    assert len(ticks) == 1 and ticks[0] > 5  # once, with the download complete, not with the edit alone half-way through it
 
 
 def test_a_change_made_while_the_first_ingest_ran_is_indexed(tmp_path: Path) -> None:
@@ -67,9 +91,9 @@ def test_a_change_made_while_the_first_ingest_ran_is_indexed(tmp_path: Path) -> 
     before_the_ingest = snapshot([root])
     (root / "a.md").write_text("# A\nOne, edited while the ingest ran.")
 
-    ticks, _ = run_watch(root, [nothing, nothing], indexed=before_the_ingest)
+    ticks, _ = run_watch(root, [nothing, nothing, nothing], indexed=before_the_ingest)
 
-    assert ticks == [1]
+    assert ticks == [2]
 
 
 def test_hidden_files_are_not_changes(tmp_path: Path) -> None:
@@ -86,10 +110,10 @@ def test_a_folder_that_became_empty_is_reported_once_and_not_indexed(tmp_path: P
     unmount = lambda: [path.unlink() for path in root.rglob("*.md")]  # noqa: E731
     mount_again = lambda: write_files(root, {"a.md": "# A\nOne, edited.", "sub/b.md": "# B\nTwo."})  # noqa: E731
 
-    ticks, emptied = run_watch(root, [unmount, nothing, nothing, nothing, mount_again, nothing])
+    ticks, emptied = run_watch(root, [unmount, nothing, nothing, nothing, mount_again, nothing, nothing])
 
     assert emptied == [[str(root)]]
-    assert ticks == [6]  # the files are back, one of them changed
+    assert ticks == [7]  # the files are back, one of them changed
 
 
 def test_a_snapshot_has_the_files_ingest_reads(tmp_path: Path) -> None:

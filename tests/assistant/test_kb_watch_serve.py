@@ -1,0 +1,74 @@
+"""A server with ``kb_watch_s`` ingests the changes of the folders its index was built from itself, with the embedder
+it holds: no `assistant ingest` process (which imports and loads the embedding model for every change) is needed."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from assistant.app import Assistant
+from assistant.config import load_settings
+from conftest import HASH_MIN_SCORE
+from retrieval.ingest import ingest
+from test_extractive_warmup import CountingEmbedder
+import waiting
+
+LOYALTY = "# Loyalty\n\n## Expiry\n\nLoyalty points expire after 18 months. Points earned in a sale expire after one year.\n"
+
+
+def watching_assistant(monkeypatch: pytest.MonkeyPatch, kb_dir: Path) -> tuple[Assistant, CountingEmbedder]:
+    monkeypatch.setenv("ASSISTANT_KB_WATCH_S", "0.05")
+    settings = load_settings(embedder="hash", generator="scripted", answer_mode="extractive", min_retrieval_score=HASH_MIN_SCORE)
+    app = Assistant(settings)
+    app.embedder = counting = CountingEmbedder()
+    ingest([kb_dir], counting, app.settings.index_dir)
+    app.retriever.background_reload = True
+    return app, counting
+
+
+def test_a_server_watching_its_folders_ingests_an_added_article_with_its_own_embedder(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, counting = watching_assistant(monkeypatch, kb_dir)
+    try:
+        assert app.watch_knowledge_base() is not None
+        watch = app.watch_knowledge_base()
+        waiting.wait_for(lambda: watch.ingests >= 1, "the first look ingests (files changed while the server was down)")
+        counting.embedded.clear()
+        (kb_dir / "loyalty.md").write_text(LOYALTY)
+
+        waiting.wait_for(lambda: "loyalty" in app.retriever.index.documents, "the new article in the served index")
+        result = app.manager.handle(None, "When do loyalty points expire?")
+    finally:
+        app.close()
+
+    assert any("18 months" in text for text in counting.embedded)  # embedded here, by the server's embedder
+    assert "18 months" in result.text and result.cited_sources[0]["doc_id"] == "loyalty"
+
+
+def test_a_server_does_not_ingest_a_watched_folder_that_became_empty(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, _ = watching_assistant(monkeypatch, kb_dir)
+    documents = len(app.retriever.index.documents)
+    caplog.set_level(logging.WARNING, logger="retrieval.watch")
+    try:
+        watch = app.watch_knowledge_base()
+        waiting.wait_for(lambda: watch.ingests >= 1, "the first look ingests")
+        for path in kb_dir.rglob("*"):
+            if path.is_file():
+                path.unlink()
+        waiting.wait_for(lambda: "no files any more" in caplog.text, "the emptied folder reported")
+    finally:
+        app.close()
+
+    assert len(app.retriever.index.documents) == documents
+    assert watch.ingests == 1
+
+
+def test_kb_watch_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Assistant(load_settings(embedder="hash", generator="scripted"))
+
+    assert app.watch_knowledge_base() is None
