@@ -15,32 +15,36 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _lock = threading.Lock()
-_builds = 0  # reload builds under way in this process
+_builders: dict[int, int] = {}  # thread id -> reload builds under way in it
 
 
 @contextmanager
 def building() -> Iterator[None]:
-    """Mark a reload build under way (the reloading thread wraps its build in it)."""
-    global _builds
+    """Mark a reload build under way in the calling thread (the reloading thread wraps its build in it)."""
+    me = threading.get_ident()
     with _lock:
-        _builds += 1
+        _builders[me] = _builders.get(me, 0) + 1
     try:
         yield
     finally:
         with _lock:
-            _builds -= 1
+            _builders[me] -= 1
+            if not _builders[me]:
+                del _builders[me]
 
 
-def builds_under_way() -> int:
-    return _builds
+def built_elsewhere() -> bool:
+    """Whether a reload build is under way in another thread than the calling one."""
+    me = threading.get_ident()
+    return any(thread != me for thread in list(_builders))
 
 
 @contextmanager
 def passes_beside_builds() -> Iterator[None]:
-    """Run a torch forward pass in the calling thread with one intra-op thread fewer while a reload build runs (the
-    build holds a core), and as before otherwise. torch's thread count is the calling thread's (OpenMP) and is put
-    back after the pass."""
-    if not _builds:
+    """Run a torch forward pass in the calling thread with one intra-op thread fewer while a reload build runs in
+    another thread (the build holds a core), and as before otherwise: the build's own passes (its answer sentences)
+    keep every thread. torch's thread count is the calling thread's (OpenMP) and is put back after the pass."""
+    if not built_elsewhere():
         yield
         return
     import torch

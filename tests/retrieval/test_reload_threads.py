@@ -64,3 +64,15 @@ def test_a_pass_during_a_reload_build_leaves_the_build_a_core(kb_dir: Path, tmp_
 
     assert model.threads == [1, 2]
     assert torch.get_num_threads() == 2
+
+
+def test_the_builds_own_passes_keep_every_thread(two_threads: None, tmp_path: Path) -> None:
+    from retrieval.background import building
+
+    embedder = SentenceTransformerEmbedder("stand-in", tmp_path, "sha")
+    embedder._model = model = ThreadCountingModel()
+
+    with building():  # the reloading thread embedding its answer sentences
+        embedder.embed(["a sentence of the new index"])
+
+    assert model.threads == [2]
