@@ -505,6 +505,18 @@ def _asked_anything_else(tracker: Tracker) -> bool:
     return tracker.last_action == "small_talk" and tracker.latest_intent in ("thanks", "deny") and tracker.requested_slot is None
 
 
+# a question ("what happens next?", "what now?"): never a goodbye, whatever the intent model read
+_A_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:what|how|when|where|why|which|who|can|could|do|does|did|is|are|will|would|should|shall)\b", re.IGNORECASE
+)
+
+
+def asks_a_question(text: str) -> bool:
+    """Whether ``text`` asks something (ends with "?" or opens with a question word): "what happens next?" after the
+    lost-parcel steps was read as a goodbye and the conversation ended with "Goodbye!"."""
+    return bool(_A_QUESTION.search(text))
+
+
 class SmallTalkPolicy:
     """Greetings, thanks and goodbyes get a short friendly reply, not a knowledge-base search; so does a
     yes or no that answers nothing."""
@@ -517,6 +529,8 @@ class SmallTalkPolicy:
                 return None  # nothing was answered yet: what is wrong is searched ("that's not right" of a bill)
             reason = "the customer says the answer did not help: a failed answer, a person offered"
             return Prediction("small_talk", understanding.confidence, reason, 4, understanding.intent)
+        if understanding.intent == "goodbye" and asks_a_question(text):
+            return None  # "what happens next?": answered, the conversation goes on
         if understanding.intent == "deny" and _asked_anything_else(tracker):  # "no" to "Is there anything else …?"
             reason = "the customer needs nothing else: goodbye, not \"anything else?\" once more"
             return Prediction("small_talk", understanding.confidence, reason, 4, "goodbye")

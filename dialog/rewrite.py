@@ -45,7 +45,7 @@ GENERIC = frozenset(
     hour hours minute minutes work works working get gets got getting need needs needed happen happens happened
     possible available allowed way ways mean means go goes going come comes make makes made help
     want like know tell say says said usually normally typically exactly really now use uses used using once twice
-    two three both together though""".split()
+    two three both together though next""".split()
     + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tage tagen
     woche wochen stunde stunden minute minuten geht gehen funktioniert funktionieren möglich erlaubt bekomme bekommt
     bekommen brauche braucht brauchen mache macht machen passiert normalerweise genau""".split()
@@ -68,7 +68,7 @@ _OPENING = re.compile(
 # A follow-up that asks a question of its own after its connective (without "it", "that", ...), rather than a
 # variation of the last one.
 _OWN_QUESTION = re.compile(
-    r"(?:how|what|when|where|which|who|why|can|could|do|does|did|is|are|will|would|should|wie|was|wann|wo|warum|"
+    r"(?:(?:how|what|when|where|which|who|why)(?:['’]s)?|can|could|do|does|did|is|are|will|would|should|wie|was|wann|wo|warum|"
     r"welche[rsmn]?|kann|muss|darf|ist|sind|gibt)\b\s+\S+",
     re.IGNORECASE,
 )
@@ -93,8 +93,23 @@ _NOT_A_REFERENCE = re.compile(
 )
 
 
+# "what's", "don't", "I'm": a stopword with its contraction ("can't" is "can", "won't" "will")
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|re|ve|d|ll|m))$", re.IGNORECASE)
+_NOT_STEM = {"ca": "can", "wo": "will", "sha": "shall"}
+
+
+def _is_stopword(word: str) -> bool:
+    """Whether ``word``, or the word it contracts ("what's", "don't", "can't"), is a stopword."""
+    word = word.lower()
+    if word in STOPWORDS:
+        return True
+    bare = _CONTRACTION.sub("", word)
+    return bare != word and _NOT_STEM.get(bare, bare) in STOPWORDS
+
+
 def content_words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
+    """The words of ``text`` that are not stopwords (nor a stopword's contraction: "what's", "didn't"), lowercased."""
+    return [w.lower() for w in _WORD.findall(text) if not _is_stopword(w)]
 
 
 def names_a_topic(text: str) -> bool:
@@ -190,6 +205,14 @@ def opens_with_connective(text: str) -> bool:
     return bool(_CONNECTIVE.match(text))
 
 
+# a number without the thing it counts ("can I use two on one order?" after how to use a gift card): the thing is
+# the last answer's
+_BARE_COUNT = re.compile(
+    r"\b(?:two|three|four|five|both|several|multiple|another)(?:\s+(?:on|in|at|for|with|per|of|together|at\s+once)\b|\s*[?.!]*\s*$)",
+    re.IGNORECASE,
+)
+
+
 def is_follow_up(text: str) -> bool:
     """Whether ``text`` depends on the conversation before it to be understood."""
     words = _WORD.findall(text)
@@ -202,7 +225,8 @@ def is_follow_up(text: str) -> bool:
             return True
         if len(words) <= 6 and _PLURAL_REFERENCE.search(text):  # "is klarna one of them?" after the payment methods
             return True
-        if len(words) <= 8 and _points_back(text):  # "does that include sale items?", "can I get it as a PDF?"
+        # "does that include sale items?", "can I get it as a PDF?", "can I use two on one order?"
+        if len(words) <= 8 and (_points_back(text) or _BARE_COUNT.search(text)):
             return True
     # a message that names no topic of its own is about the last one, with a reference ("how much is it?"), short
     # ("how long?") or neither ("how long do I have?", "what do I need to do?")
@@ -240,7 +264,7 @@ def rewrite(text: str, previous_query: str) -> str:
     # track it?" after the cost of shipping to Canada (led by "how much is", it got the prices again). With the topic
     # the subject ("is it automated?", "does that include sale items?") it varies the last question
     new_of_it = (
-        _points_back(stripped)
+        (_points_back(stripped) or bool(_BARE_COUNT.search(stripped)))
         and not _PLURAL_REFERENCE.search(stripped)
         and not _REFERENCE_AS_SUBJECT.match(stripped)
         and bool(topic_words(stripped) - topic_words(previous_query))
