@@ -243,7 +243,7 @@ MOST_LINKED = 2  # articles added to an answer's passages because a passage poin
 # The intent model's opinion in the decision to answer (retrieval.topics): an intent this sure that names a topic
 # of the knowledge base lets a best passage on that topic answer TOPIC_ALLOWANCE below min_score, and asks a best
 # passage on another topic for TOPIC_PENALTY above it.
-TOPIC_CONFIDENCE = 0.5
+TOPIC_CONFIDENCE = 0.4
 TOPIC_ALLOWANCE = 0.1
 TOPIC_PENALTY = 0.05
 # An intent this sure also steers an extractive answer to the sentences of the passages on its topic ("package says
@@ -352,21 +352,32 @@ class AnswerFromKnowledgeBase:
 
     def add_linked_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], dict[str, list[int]]]:
         """``passages`` and the best passage of each article they point to ("see the article on lost
-        parcels"; at most ``MOST_LINKED`` added), with the links: pointing sentence -> numbers of the
-        passages of the articles it points to."""
+        parcels"), and for a question of several parts each part's best passage there when it scores ``min_score``
+        (at most ``MOST_LINKED`` added in all), with the links: pointing sentence -> numbers of the passages of the articles it points to."""
         found = list(passages)
         links: dict[str, list[int]] = {}
         titles = self.retriever.article_titles()
+        parts = question_parts(question)
         for passage in passages:
             for unit in split_units(passage.chunk.text, 0):
                 for doc_id in linked_documents(unit.text, titles, near=passage.chunk.doc_id):
                     if doc_id == passage.chunk.doc_id:
                         continue
                     present = [n for n, p in enumerate(found, start=1) if p.chunk.doc_id == doc_id]
-                    if not present and len(found) < len(passages) + MOST_LINKED:
-                        best = [p for p in self.retriever.search(question, k=1, filters={"doc_id": doc_id}) if p.chunk.doc_id == doc_id]
+                    # the whole question's best passage of the article, when none is here, and each part's: "how do I
+                    # return something and how long do refunds take?" points to the returns article for its first part,
+                    # whose steps are not in the passage the whole question finds there ("After drop-off")
+                    for query in ([] if present else [question]) + parts:
+                        if len(found) >= len(passages) + MOST_LINKED:
+                            break
+                        seen = {p.chunk.chunk_id for p in found}
+                        # a part: of its best two passages there, the first not here yet, when close enough on its own
+                        best = [
+                            p for p in self.retriever.search(query, k=1 if query == question else 2, filters={"doc_id": doc_id})
+                            if p.chunk.doc_id == doc_id and p.chunk.chunk_id not in seen and (query == question or p.score >= self.min_score)
+                        ][:1]
                         found.extend(best)
-                        present = [len(found)] if best else []
+                        present += [len(found)] if best else []
                     links.setdefault(unit.text, []).extend(present)
         return found, links
 
@@ -550,7 +561,8 @@ class AnswerFromKnowledgeBase:
             headings = [p.chunk.heading for p in passages]
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
             on_topic = self._steered(passages, steer, alternatives) if steer is not None else set()
-            pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic))
+            form = "" if said else None  # "tell me more": more of the same, whatever the question's form asked for
+            pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic, form=form))
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name

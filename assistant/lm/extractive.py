@@ -11,7 +11,14 @@ its score adds to its cosine similarity with the question:
 - answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
   number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...;
 - place: a question that names a country ("shipping to the UK") is not answered with a sentence about
-  other countries only ("Shipping within the United States costs: ..."); see ``places``.
+  other countries only ("Shipping within the United States costs: ..."), a sentence naming none being about
+  those its passage names; see ``places``;
+- form: a request to do something ("how do I ...", "I want to ...") or a problem told without a question
+  ("the lamp I got is smashed") prefers an instruction ("Go to **Orders** ...", a numbered step); a message
+  saying something has not happened ("the refund hasn't shown up") prefers what to do if it has not ("If your
+  refund has not arrived ..."); an FAQ entry's sentences answer only its own question, so they lose when the
+  question shares words with the entry's but leaves out its rarer ones ("can I order by phone?" and "Can I
+  cancel my order?").
 
 A sentence that says almost nothing on its own ("Yes.", "Not at the moment.") is one unit with the
 sentence after it, so a reply is never shown without its reason, nor a reason without its "No.".
@@ -47,6 +54,7 @@ _WORD = re.compile(rf"[{_LOWER}$][{_LOWER}$'.-]*[{_LOWER}]|[{_LOWER}]")
 MOST_UNITS = 3
 MOST_PART_UNITS = 5  # a message of several questions: the best sentence and one per part, at most this many
 MOST_LIST_ITEMS = 6
+_SAME_START = 5  # words whose first this many letters agree are one word to ``_other_question`` ("expiry", "expire")
 REPEATED = 0.8  # a sentence whose meaning words are this share of one already chosen says nothing new
 
 
@@ -61,6 +69,9 @@ class Weights:
     other_place: float = 0.3  # taken off a sentence that names countries, none of them the question's (``LIST_OF_PLACES``)
     own_place: float = 0.2  # added to one that names a country of the question's, or lists the places served
     on_topic: float = 0.1  # added to the sentences of a passage on the question's topic (``on_topic`` passages)
+    steps: float = 0.2  # added to an instruction (a step, "Go to ...") when the message asks what to do (``asks_for_steps``)
+    if_not: float = 0.2  # added to a sentence on what to do if something has not happened, when the question says it has not (``says_not_happened``)
+    other_question: float = 0.15  # times the share of an FAQ entry's question the question leaves out, off its sentences (``_other_question``)
 
 
 _STOPWORDS = frozenset(
@@ -118,6 +129,57 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
     ),
 }
+
+# "how do I ...", "I want to ...": a request to do something, which an instruction answers
+_ASKS_STEPS = re.compile(
+    r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\b(?:i|we)(?: really)? (?:want|need|wish|would like|'d like) to\b|\bi'd like to\b|"
+    r"\bwie (?:kann|muss|soll) (?:ich|man)\b|\bich (?:möchte|will|muss)\b",
+    re.IGNORECASE,
+)
+
+
+# a sentence that tells the customer what to do: it opens with (or, after "Or", "To ... ,", "You can also", goes on with) an instruction
+_INSTRUCTION = re.compile(
+    r"^(?:(?:or|and|then|alternatively|otherwise|oder|dann),?\s+)?(?:to [^,]+,\s*)?(?:you can (?:also |always )?)?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|gehe?|drücke|klicke|wähle|öffne)\b"
+    r"|[:;]\s*(?:go to|press|tap|click)\b",  # "Start the same way as a return: go to **Orders**, ..."
+    re.IGNORECASE,
+)
+_NEGATED = r"(?:not|never|(?:has|have|had|is|are|was|were|did|does|do|ca|wo)n'?t|cannot|nicht|nie|noch kein\w*)"
+# "the refund hasn't shown up", "my parcel still hasn't arrived": the customer says something has not happened
+_NOT_HAPPENED = re.compile(r"\b(?:has|have|had|is|are|was|were|did|does|do)n'?t\b|\b(?:has|have|had|is|are|was|were|did|does|do)(?: still)? not\b"
+                           r"|\bstill (?:no|not|nothing)\b|\bnever (?:arrived|came|got|received|showed)\b|\bnoch (?:nicht|kein\w*)\b", re.IGNORECASE)
+# "If your refund has not arrived 10 business days after ...": what to do when it has not happened
+_IF_NOT = re.compile(rf"\b(?:if|when|until|wenn|falls)\b[^.,;:]*?\b{_NEGATED}(?!\w)", re.IGNORECASE)
+
+
+# a message that asks: a question mark, or a question's first word ("can I ...", "wie lange ...")
+_ASKS = re.compile(
+    r"\?|^\W*(?:how|what|when|where|which|who|why|whose|can|could|do|does|did|is|are|was|were|will|would|should|may|have|has"
+    r"|wie|was|wann|wo|welche\w*|wer|warum|wieso|kann|könnt?e?n?|muss|darf|gibt|ist|sind|habe?n?|bekomme)\b",
+    re.IGNORECASE,
+)
+
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|my|me|we|our|ich|mein\w*|mir|mich)\b", re.IGNORECASE)
+
+
+def asks_for_steps(question: str) -> bool:
+    """Whether the message asks how to do something ("how do I return ...", "I want to return a jacket"), or tells
+    of a problem of the customer's without asking anything ("the lamp I got is smashed"): what to do about it is
+    the answer."""
+    return bool(_ASKS_STEPS.search(question)) or (not _ASKS.search(question) and bool(_FIRST_PERSON.search(question)))
+
+
+def is_instruction(unit: Unit) -> bool:
+    """Whether the unit tells the customer what to do: a step of a numbered procedure, or a sentence that opens
+    with an instruction ("Go to **Account** and press ...", "To cancel, press ...")."""
+    return unit.step or bool(_INSTRUCTION.search(unit.text.lstrip("*")))
+
+
+def says_not_happened(question: str) -> bool:
+    """Whether the question says something has not happened ("the refund hasn't shown up on my card")."""
+    return bool(_NOT_HAPPENED.search(question))
+
 
 _PART_BREAK = re.compile(
     r"\?\s+|[,;]\s*(?:and\s+|but\s+)?(?=(?:how|what|when|where|which|who|why|can|could|do|does|is|are|will|would|for how)\b)"
@@ -224,15 +286,22 @@ def unit_words(units: Sequence[Unit], ing: bool = True) -> list[set[str]]:
 def unit_places(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[frozenset[str]]:
     """The countries each unit names, a list item's read with the sentence that introduces its list
     ("Shipping within the United States costs:" + "Express: $12.95"), and each read with its passage's
-    heading path ("Delivery options > Delivery speeds in the United States")."""
+    heading path ("Delivery options > Delivery speeds in the United States"); a unit naming none has
+    those the rest of its passage names."""
     leads = {(u.passage, u.position): u.text for u in units}
     in_heading = [places(heading) for heading in headings] if headings else []
-    return [
+    named = [
         places(u.text)
         | (places(leads[(u.passage, u.lead)]) if u.lead is not None else frozenset())
         | (in_heading[u.passage - 1] if in_heading else frozenset())
         for u in units
     ]
+    in_passage: dict[int, frozenset[str]] = {}
+    for unit, found in zip(units, named):
+        in_passage[unit.passage] = in_passage.get(unit.passage, frozenset()) | found
+    # a unit that names no country is about those its passage names: "Standard: 3-5 business days" beside
+    # "Standard to Alaska and Hawaii: 5-8 business days" is a US delivery time, no answer for Australia
+    return [found or in_passage[unit.passage] for unit, found in zip(units, named)]
 
 
 def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> list[str]:
@@ -277,6 +346,7 @@ class _Context:
     places: list[frozenset[str]]  # per unit: the countries it names (``places``)
     asked_places: frozenset[str]  # the countries the whole question names: each part is about them too
     forms: list[set[str]]  # per unit: its words with only a plural ``s`` removed (``-ing`` kept)
+    entry_questions: list[set[str]]  # per unit: the content words of its passage's heading when that is a question (an FAQ entry's)
 
 
 class ExtractiveAnswerer:
@@ -303,13 +373,16 @@ class ExtractiveAnswerer:
         headings: Sequence[str] | None = None,
         links: Mapping[str, Sequence[int]] | None = None,
         on_topic: Collection[int] = (),
+        form: str | None = None,
     ) -> str:
         """An answer built from passage sentences, each followed by its passage number ``[n]``. ``focus``
         (a follow-up's own words, when ``question`` is its rewrite) is answered as one more part.
         ``headings`` (the passages' heading paths) are read with each of their sentences. ``links`` maps
         a sentence that points to other articles to the numbers of those articles' passages. ``on_topic``:
         the numbers of the passages on the question's topic (the intent model's, ``retrieval.topics``),
-        whose sentences the whole question's best is picked from more readily."""
+        whose sentences the whole question's best is picked from more readily. ``form``: the words whose form decides
+        the kind of sentence preferred (``asks_for_steps``, ``says_not_happened``); by default ``focus`` or the
+        question, "" for none ("tell me more" asks for more of the same, not for another kind of sentence)."""
         units = [unit for n, text in enumerate(passages, start=1) for unit in answer_units(text, n)]
         if not units:
             return ""
@@ -317,8 +390,17 @@ class ExtractiveAnswerer:
         similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         asked_places = places(f"{question} {focus or ''}")
-        context = _Context(units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places, unit_words(units, ing=False))
-        whole = self._scores(question, context, similarity[:, 0])
+        entry_questions = [words if is_entry_question(heading) else set() for heading, words in zip(headings or [], passage_headings)] or passage_headings
+        context = _Context(
+            units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places,
+            unit_words(units, ing=False), [entry_questions[u.passage - 1] for u in units],
+        )
+        # each part is read with the whole question: "how many days do I have" asks about returns too
+        off_entry = self.weights.other_question * _other_question(content_words(f"{question} {focus or ''}"), context)
+        # a follow-up's own words say what kind of reply it wants ("it says delivered though" after "my parcel hasn't arrived")
+        form = (focus or question) if form is None else form
+        whole = self._scores(question, context, similarity[:, 0], form=form) - off_entry
+        asks = bool(form) and bool(_ASKS.search(form))  # a part of a question is asked, not told, though split off its "?"
         whole += self.weights.on_topic * np.array([u.passage in on_topic for u in units], dtype=np.float64)
         best = self._best(units, whole)
         chosen = [best]
@@ -326,7 +408,7 @@ class ExtractiveAnswerer:
         own_words = [meaning_words(u.text) for u in units]
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
-            part_scores = self._scores(part, context, mixed)
+            part_scores = self._scores(part, context, mixed, form=(f"{part}?" if asks else part) if form else "") - off_entry
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
             part_scores[[i for i in range(len(units)) if _repeats(own_words, i, chosen)]] = -np.inf
             if len(chosen) < most and np.isfinite(part_scores.max()):
@@ -403,15 +485,20 @@ class ExtractiveAnswerer:
                 taken.add(best)
         return added
 
-    def _scores(self, question: str, context: _Context, similarity: np.ndarray) -> np.ndarray:
+    def _scores(self, question: str, context: _Context, similarity: np.ndarray, form: str | None = None) -> np.ndarray:
         """Cosine similarity plus word overlap (sentence and heading) and answer type, plus the place bonus for a
         unit that names a country of the question's or lists the places served, less the place penalty for a unit
-        that names only countries the question does not (one score per unit)."""
+        that names only countries the question does not, plus the bonuses for an instruction when ``form`` (the
+        message as written; the question by default) asks what to do and for a sentence on what to do if something
+        has not happened when it says so (one score per unit)."""
         units, words, heading_words = context.units, context.words, context.heading_words
         asked, asked_forms = content_words(question), content_words(question, ing=False)
         asked_types = answer_types(question)
         wanted = [ANSWER_TYPES[name][1] for name in asked_types]
         precise = asked_types not in ([], ["list"])  # a price, a duration, ...: not only "which ...s"
+        form = question if form is None else form
+        steps = self.weights.steps if asks_for_steps(form) and not precise else 0.0
+        if_not = self.weights.if_not if says_not_happened(form) else 0.0
         # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
         weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in asked}
         form_weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in context.forms))) for w in asked_forms}
@@ -426,6 +513,10 @@ class ExtractiveAnswerer:
                 scores[i] += self.weights.word_overlap * (stems + forms) / 2
                 scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
             typed = any(pattern.search(unit.text) for pattern in wanted)
+            if steps and is_instruction(unit):
+                scores[i] += steps
+            if if_not and _IF_NOT.search(unit.text):
+                scores[i] += if_not
             if typed:
                 scores[i] += self.weights.answer_type
             named = context.places[i]
@@ -454,6 +545,35 @@ class ExtractiveAnswerer:
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
                 shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
         return _layout(units, shown)
+
+
+def is_entry_question(heading: str) -> bool:
+    """Whether a passage's heading is one question (an FAQ entry's, "Can I cancel my order?"), not a heading path
+    ("Damaged, faulty or wrong items > Found a problem later?")."""
+    return heading.rstrip().endswith("?") and ">" not in heading
+
+
+def _other_question(asked: set[str], context: _Context) -> np.ndarray:
+    """Per unit: the share of its FAQ entry's question that the asked words leave out, its rarer words weighing
+    more, a word counting as asked when an asked word begins the same ("expiry" and "expire"); 0 for a unit of no
+    FAQ entry, and for one whose question shares no word with the asked one (a question in other words, "how many
+    days do I have to send it back?", is left to the embedding). An FAQ entry answers its own question: "Yes, as
+    long as the order status is Received or Processing." answers "Can I cancel my order?", not "can I order by
+    phone?", which shares only its common word "order" with it."""
+    words = context.words
+
+    def weight(word: str) -> float:  # as in ``_scores``: rarer words count more
+        return math.log(1 + len(words) / (1 + sum(word in u for u in words)))
+
+    prefixes = {w[:_SAME_START] for w in asked if len(w) >= _SAME_START}
+    missing = np.zeros(len(words))
+    for i, entry in enumerate(context.entry_questions):
+        total = sum(weight(w) for w in entry)
+        if total > 0:
+            left_out = {w for w in entry - asked if len(w) < _SAME_START or w[:_SAME_START] not in prefixes}
+            if left_out != entry:
+                missing[i] = sum(weight(w) for w in left_out) / total
+    return missing
 
 
 def _repeats(words: Sequence[set[str]], i: int, chosen: Sequence[int]) -> bool:

@@ -377,8 +377,10 @@ def test_the_sentences_of_passages_on_the_questions_topic_are_preferred() -> Non
     answerer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0)
     question = "Package says delivered but I never got it"
 
-    assert answerer.answer(question, passages).startswith("Delivered: the carrier")
-    assert answerer.answer(question, passages, on_topic={2}).startswith("If the parcel is not there, wait 48 hours")
+    # form="": the topic alone, without the preference of "never got it" for "If the parcel is not there, ..."
+    assert answerer.answer(question, passages, form="").startswith("Delivered: the carrier")
+    assert answerer.answer(question, passages, on_topic={2}, form="").startswith("If the parcel is not there, wait 48 hours")
+    assert answerer.answer(question, passages).startswith("If the parcel is not there, wait 48 hours")
 
 
 def test_a_question_naming_a_country_prefers_the_sentence_that_names_it_or_lists_the_places_served() -> None:
