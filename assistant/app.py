@@ -30,7 +30,7 @@ from dialog.replies import Replies, intent_keys, load_replies
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
-from dialog.nlu.entities import EntityExtractor
+from dialog.nlu.entities import REQUEST_INTENTS, EntityExtractor
 from dialog.nlu.data import OOS_LABEL
 from dialog.nlu.rules import RULE_INTENTS
 from dialog.store import ConversationStore
@@ -180,7 +180,7 @@ def warn_unknown_intents(rules: BusinessRules, actions: BusinessActions, classif
     """Log (and return) the intents that the rules file hands off or a business action runs on but that
     neither the keyword rules nor the intent model can predict: a misspelt name, or one the model was not
     trained on, never does anything."""
-    known = set(RULE_INTENTS) | (set(getattr(classifier, "labels", None) or ()) - {OOS_LABEL})  # out of scope: a plain question
+    known = set(RULE_INTENTS) | set(REQUEST_INTENTS) | (set(getattr(classifier, "labels", None) or ()) - {OOS_LABEL})  # out of scope: a plain question
     by = "the keyword rules or the intent model" if classifier is not None else "the keyword rules (no intent model is loaded)"
     unknown = []
     for what, intents in [(f"{rules.source}: handoff intent(s)", rules.handoff_intents)] + [
@@ -329,8 +329,10 @@ class Assistant:
 
     @cached_property
     def entity_extractor(self) -> EntityExtractor:
-        """Entities and slots: the rules file's products, the shop's order-number pattern."""
-        return EntityExtractor(self.rules.products, order_numbers=self.settings.order_number_pattern or None)
+        """Entities and slots: the rules file's products and own e-mail addresses, the shop's order-number pattern."""
+        return EntityExtractor(
+            self.rules.products, order_numbers=self.settings.order_number_pattern or None, shop_email=self.rules.is_shop_email
+        )
 
     @cached_property
     def business_actions(self) -> BusinessActions:

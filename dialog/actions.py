@@ -15,7 +15,7 @@ from assistant.lm.base import Generator
 from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, places, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
-from dialog.business import ActionResult, BusinessAction
+from dialog.business import ActionResult, BusinessAction, slot_label
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
     ActionExecuted,
@@ -192,7 +192,7 @@ def run_business_action(
         given = (several or {}).get(slot.name)
         again = unanswered == (action.name, slot.name) and not given
         prompt = action.prompt(slot, replies)
-        text = replies.say("which_one", values=", ".join(given)) if given else f"{prompt} {replies.ask_again}" if again else prompt
+        text = replies.say("which_one", values=", ".join(given), slot=slot_label(slot.name)) if given else f"{prompt} {replies.ask_again}" if again else prompt
         events: list[Event] = [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
         reason = f"{action.name} needs the {slot.name}"
         if given:

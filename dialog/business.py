@@ -15,7 +15,8 @@ across turns, and the customer can change the subject at any time. Each prompt, 
 own ``texts`` (which a result names with ``Say``), is a key of the replies file (``order_status.order_number``,
 ``order_status.not_found``), so a team can write them in its own words. ``demo_actions`` builds the demo
 shop's registry: an order-status lookup in ``demo/orders.csv`` that shows an order only to a customer who
-gives both its number and the e-mail address it was placed with.
+gives both its number and the e-mail address it was placed with, and the reply to a request to cancel an order
+(which the assistant cannot do: it says so, and how the customer does it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,15 @@ def is_redacted(value: Any) -> bool:
     return isinstance(value, str) and REDACTED_VALUE.fullmatch(value) is not None
 
 
+# what a slot's values are called in a question about them ("Which e-mail address shall I use?"); others by name
+SLOT_LABELS = {"email": "e-mail address", "order_number": "order number", "phone": "phone number"}
+
+
+def slot_label(name: str) -> str:
+    """What a value of slot ``name`` is called: "e-mail address" for ``email``, "bike model" for ``bike_model``."""
+    return SLOT_LABELS.get(name, name.replace("_", " "))
+
+
 class Say:
     """One of the action's own texts (``texts=`` of ``register``) by name, with the values of its placeholders:
     the reply is the team's text for it (replies file key ``ACTION.NAME``), else the default."""
@@ -103,6 +113,7 @@ class SlotParameter:
     type: type
     required: bool
     prompt: str
+    problem: Say | None = None  # why the value given is no value for it (the action's check), said before the prompt
 
 
 def _plain_type(hint: Any) -> type:
@@ -125,6 +136,8 @@ class BusinessAction:
     prompts: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
     texts: Mapping[str, str] = field(default_factory=dict)  # its own result texts by name, the defaults of ``Say``
+    # per slot, a check of a value given: None for a usable one, else a ``Say`` of why not (asked again at once)
+    checks: Mapping[str, Callable[[Any], Say | None]] = field(default_factory=dict)
 
     def reply_keys(self) -> dict[str, str]:
         """The replies file's keys for this action with their defaults: each slot's question
@@ -151,8 +164,10 @@ class BusinessAction:
             raise ValueError(f"business action {self.name}: text {say.name!r} needs a value for {{{missing.args[0]}}}") from None
 
     def prompt(self, slot: SlotParameter, replies: Replies = DEFAULT_REPLIES) -> str:
-        """The question for ``slot``: the team's ``ACTION.SLOT`` text, else the parameter's prompt."""
-        return replies.text(f"{self.name}.{slot.name}", slot.prompt)
+        """The question for ``slot``: the team's ``ACTION.SLOT`` text, else the parameter's prompt; after why the
+        value given is no value for it, when a check said so."""
+        prompt = replies.text(f"{self.name}.{slot.name}", slot.prompt)
+        return f"{self._say(slot.problem, replies)} {prompt}" if slot.problem is not None else prompt
 
     @property
     def parameters(self) -> list[SlotParameter]:
@@ -165,8 +180,15 @@ class BusinessAction:
         return params
 
     def missing(self, slots: Mapping[str, Any]) -> list[SlotParameter]:
-        """Required slots that have no usable value yet, in the signature's order."""
-        return [p for p in self.parameters if p.required and self._convert(p, slots.get(p.name)) is None]
+        """Required slots that have no usable value yet, in the signature's order; one whose value fails its
+        check comes with the check's ``problem`` ("NW-2048173 can't be one of our order numbers")."""
+        missing = []
+        for p in self.parameters:
+            value = self._convert(p, slots.get(p.name))
+            problem = self.checks[p.name](value) if value is not None and p.name in self.checks else None
+            if p.required and (value is None or problem is not None):
+                missing.append(replace(p, problem=problem))
+        return missing
 
     def arguments(self, slots: Mapping[str, Any]) -> dict[str, Any]:
         """The call's arguments from the slots (converted; unusable values left out)."""
@@ -205,15 +227,18 @@ class BusinessActions:
         intents: str | Iterable[str] = (),
         prompts: Mapping[str, str] | None = None,
         texts: Mapping[str, str] | None = None,
+        checks: Mapping[str, Callable[[Any], Say | None]] | None = None,
     ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
         """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``;
-        ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name."""
+        ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name; ``checks``:
+        per slot, a function of a given value that returns None, or a ``Say`` of why it cannot be one (the slot
+        is then asked again at once, after that text, and the action does not run)."""
 
         def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
             triggers = (intents,) if isinstance(intents, str) else tuple(intents)  # intents="book_repair": one, not 11 letters
             action = BusinessAction(
                 name or function.__name__, function, triggers, dict(prompts or {}), inspect.getdoc(function) or "",
-                dict(texts or {}),
+                dict(texts or {}), dict(checks or {}),
             )
             # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot
             slots = [p.name for p in action.parameters]
@@ -221,6 +246,9 @@ class BusinessActions:
             if clash:
                 raise ValueError(f"business action {action.name}: texts {clash} have the names of slots (replies file keys must differ)")
             # a misspelt prompt's key would leave the slot with the made-up "What is the bike model?"
+            stray_checks = sorted(set(action.checks) - set(slots))
+            if stray_checks:
+                raise ValueError(f"business action {action.name}: checks for {stray_checks}, which are not its parameters ({', '.join(slots) or 'none'})")
             stray = sorted(set(action.prompts) - set(slots))
             if stray:
                 raise ValueError(f"business action {action.name}: prompts for {stray}, which are not its parameters ({', '.join(slots) or 'none'})")
@@ -390,6 +418,14 @@ def describe_order(order: Mapping[str, str]) -> tuple[Say, ...]:
 
 NW_PROMPT = "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."
 NW_NOT_FOUND = "(it starts with NW- and has 8 digits) "
+NW_NUMBER = re.compile(r"NW-\d{8}", re.IGNORECASE)
+NW_MALFORMED = "{order_number} can't be one of our order numbers: they start with NW- and have 8 digits."
+CANCEL_TEXT = (
+    "I can't cancel orders myself, so {order_number} is not cancelled. You can cancel it yourself while its "
+    "status is **Received** or **Processing**: go to **Orders**, select the order and press **Cancel order**. Once "
+    "it has shipped, you can refuse the delivery or return it. If you'd like a member of our support team to help, "
+    "just say so."
+)
 EMAIL_PROMPT = "To keep order details private, I need the e-mail address the order was placed with. What is it?"
 
 
@@ -399,8 +435,10 @@ def same_email(given: str, on_order: str) -> bool:
 
 
 def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True) -> BusinessActions:
-    """The order-status lookup in ``orders_file`` (read on each call). ``northwind_numbers``: the prompts
-    describe the demo shop's order numbers (``NW-`` and 8 digits); False for a shop with its own.
+    """The order-status lookup in ``orders_file`` (read on each call), and the reply to a request to cancel
+    an order. ``northwind_numbers``: the prompts describe the demo shop's order numbers (``NW-`` and 8 digits), a
+    number of another form is said to be none at once, and the cancel reply tells the demo shop's way; False for a
+    shop with its own numbers (no such check, no cancel reply).
 
     An order is shown only to a customer who gives its number and the e-mail address in its ``email``
     column: order numbers run in sequence, and an order's items and tracking number are personal data.
@@ -413,8 +451,15 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
         f"{format_note}and the address in your confirmation email, and send the number again."
     )
 
+    def northwind_number(value: str) -> Say | None:
+        """None for an order number of the demo shop's form, else why it is none ("NW-2048173": 7 digits)."""
+        return None if NW_NUMBER.fullmatch(value.strip()) else Say("malformed", order_number=value)
+
+    texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED} if northwind_numbers else {})
+
     @actions.register(
-        intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT}, texts={**ORDER_TEXTS, "not_found": not_found}
+        intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT}, texts=texts,
+        checks={"order_number": northwind_number} if northwind_numbers else None,
     )
     def order_status(order_number: str, email: str) -> ActionResult:
         """Look up an order's status by its number, for the e-mail address it was placed with."""
@@ -424,5 +469,15 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
                 Say("not_found", order_number=order_number), {"found": False}, ok=False, clear_slots=("order_number", "email")
             )
         return ActionResult(describe_order(order), {"found": True, "status": order["status"]})
+
+    if not northwind_numbers:  # the reply tells how the demo shop's customers cancel
+        return actions
+
+    # the order number is not required: the reply needs none, and a bare number ("NW-20481738") stays the lookup's
+    @actions.register(intents=["cancel_request"], prompts={"order_number": prompt}, texts={"cannot": CANCEL_TEXT})
+    def cancel_order(order_number: str = "") -> ActionResult:
+        """A request to cancel an order: the assistant cannot, so it says so plainly, and how the customer
+        cancels it (or that a person can help); the order is not looked up, so nothing of it is shown."""
+        return ActionResult(Say("cannot", order_number=order_number or "your order"), {"cancelled": False})
 
     return actions

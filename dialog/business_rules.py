@@ -4,9 +4,15 @@
 - ``never_answer``: topics the assistant never answers, each with the reply to give instead;
 - ``out_of_scope``: keywords of subjects outside the shop's business (used with or without an intent model);
 - ``support_hours``: when people answer, so that a handoff outside them says when a person will reply;
-- ``products``: the shop's product names, which the entity extractor recognises as the ``product`` slot.
+- ``products``: the shop's product names, which the entity extractor recognises as the ``product`` slot;
+- ``shop_subjects``: words that name the shop's own business (orders, delivery, refunds, ...); with the product
+  names they tell a shop question that only mentions a never-answer or out-of-scope keyword from a request about it;
+- ``shop_email``: the shop's own e-mail addresses or domains, never taken as the customer's address.
 
-Keywords are phrases matched case-insensitively on word boundaries. ``load_rules`` raises
+Keywords are phrases matched case-insensitively on word boundaries. A message that names a shop subject is about
+the shop: an out-of-scope keyword in it is only a mention ("will bad weather delay my delivery?"), and so is a
+never-answer keyword that is someone's ("a gift card for my lawyer") or outside the clause that asks ("my doctor
+told me to get a fan, how much is express shipping?"); "can I sue you over my refund?" still gets the topic's reply. ``load_rules`` raises
 ``RulesError`` naming the file and the problem when the file is malformed.
 """
 
@@ -24,7 +30,18 @@ from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.text_files import read_yaml
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products")
+_SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products", "shop_subjects", "shop_email")
+
+# a message's clauses: split at sentence ends, commas, semicolons and line breaks
+_CLAUSE = re.compile(r"[^.?!;,\n]+[.?!;,\n]*")
+# a clause that asks or requests something: a question, or "please ...", "I want ...", "tell me ..."
+_REQUEST = re.compile(
+    r"\?|^\W*(?:(?:and|so|but|then|ok(?:ay)?|also)\s+)?(?:what|how|when|where|why|which|who|whom|can|could|would|will|"
+    r"should|shall|do|does|did|is|are|may|might|please|pls|tell|give|help|recommend|i\s+(?:want|need|would like)|i'?d like)\b",
+    re.IGNORECASE,
+)
+# a keyword that is someone's: "my lawyer", "our family doctor"
+_SOMEONES = re.compile(r"\b(?:my|our|your|his|her|their)\s+(?:[^\W\d_]+\s+)?$", re.IGNORECASE)
 
 
 class RulesError(ValueError):
@@ -113,19 +130,60 @@ class BusinessRules:
     out_of_scope_keywords: tuple[str, ...] = ()
     support_hours: SupportHours | None = None
     products: tuple[str, ...] = ()
+    shop_subjects: tuple[str, ...] = ()
+    shop_email: tuple[str, ...] = ()
     source: str = "<none>"
 
     def handoff_topic(self, text: str) -> Topic | None:
         return next((t for t in self.handoff_topics if t.matches(text)), None)
 
     def never_answer_topic(self, text: str) -> Topic | None:
-        return next((t for t in self.never_answer if t.matches(text)), None)
+        """The never-answer topic the message asks about: one of its keywords that is not only mentioned in a
+        shop question (see ``_mentioned``)."""
+        for topic in self.never_answer:
+            pattern = keyword_pattern(topic.keywords)
+            matches = list(pattern.finditer(text)) if pattern else []
+            if matches and not all(self._mentioned(text, m, matches) for m in matches):
+                return topic
+        return None
 
     def out_of_scope(self, text: str) -> str | None:
-        """The out-of-scope keyword the message contains, if any."""
+        """The out-of-scope keyword the message contains, if any; none in a message that names a shop subject
+        ("will bad weather delay my delivery?", "is this a joke? my refund still hasn't arrived")."""
         pattern = keyword_pattern(self.out_of_scope_keywords)
-        match = pattern.search(text) if pattern else None
-        return match.group(0) if match else None
+        matches = list(pattern.finditer(text)) if pattern else []
+        if not matches or self.names_shop_subject(_blank(text, matches)):
+            return None
+        return matches[0].group(0)
+
+    def names_shop_subject(self, text: str) -> bool:
+        """Whether the text names the shop's business: one of ``shop_subjects`` or a product name."""
+        pattern = keyword_pattern((*self.shop_subjects, *self.products))
+        return bool(pattern and pattern.search(text))
+
+    def _mentioned(self, text: str, match: re.Match[str], matches: list[re.Match[str]]) -> bool:
+        """Whether a never-answer keyword is only a mention in a shop question: the message (its keywords left
+        out) names a shop subject, and the keyword is someone's ("my lawyer"), or stands in a clause that asks
+        nothing while another clause asks ("I nearly injured myself, I want to return it")."""
+        if not self.names_shop_subject(_blank(text, matches)):
+            return False
+        if _SOMEONES.search(text[: match.start()]):
+            return True
+        clauses = [c for c in _CLAUSE.finditer(text) if c.group(0).strip()]
+        own = next((c for c in clauses if c.start() <= match.start() < c.end()), None)
+        asks = [c for c in clauses if _REQUEST.search(c.group(0))]
+        return own is not None and own not in asks and bool(asks)
+
+    def is_shop_email(self, address: str) -> bool:
+        """Whether ``address`` is one of the shop's own (``shop_email``: whole addresses, or domains that
+        every address of counts)."""
+        address = address.strip().casefold()
+        domain = address.rpartition("@")[2]
+        for own in self.shop_email:
+            own = own.strip().casefold()
+            if address == own or domain == own.lstrip("@"):
+                return True
+        return False
 
     def handoff_note(self, now: datetime, replies: Replies = DEFAULT_REPLIES) -> str:
         """What to add to a handoff message at ``now``: empty within support hours, else when a person replies
@@ -140,6 +198,13 @@ class BusinessRules:
             if opening else hours.describe(replies)
         )
         return replies.say("outside_hours", hours=hours.describe(replies), opening=when)
+
+
+def _blank(text: str, matches: list[re.Match[str]]) -> str:
+    """``text`` with the matched keywords blanked out."""
+    for match in reversed(matches):
+        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end():]
+    return text
 
 
 def _known_keys(value: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:
@@ -261,6 +326,8 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
             out_of_scope_keywords=_strings(out_of_scope.get("keywords"), "out_of_scope.keywords"),
             support_hours=_support_hours(data.get("support_hours")),
             products=_strings(data.get("products"), "products"),
+            shop_subjects=_strings(data.get("shop_subjects"), "shop_subjects"),
+            shop_email=_strings(data.get("shop_email"), "shop_email"),
             source=source,
         )
         _check_contradictions(rules)

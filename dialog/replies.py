@@ -83,8 +83,9 @@ class Replies:
     lookup_failed: str = f"Sorry, I can't look that up right now. Your message is saved; w{_OFFER[1:]}"
     # after a business action's question for a slot, asked again because the reply did not give it
     ask_again: str = "If you don't have it to hand, I can connect you with a member of our support team: just say so."
-    # a business action needs one value and the message gave several; {values}: them, "NW-1, NW-2"
-    which_one: str = "You gave more than one ({values}). Which one shall I look at? Please send just that one."
+    # a business action needs one value and the message gave several; {values}: them, "NW-1, NW-2"; {slot}: what they
+    # are, "e-mail address"
+    which_one: str = "You gave more than one {slot} ({values}). Which {slot} shall I use? Please send just that one."
     not_understood: str = "Sorry, I didn't understand that. Could you say it in a few words, for example \"How do I return an item?\""
     clarify: str = "I want to make sure I answer the right question. Which of these do you mean?"  # the options follow
     greet: str = "Hello! I can answer questions about orders, shipping, returns, billing, accounts and more. How can I help?"

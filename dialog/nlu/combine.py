@@ -10,6 +10,10 @@ tries the classifier again; after FAILURES_BEFORE_GIVING_UP failures in a row it
 that is only values (an e-mail address, an order number) is not given to the classifier: it stays a
 ``question``, and the policies take it as the value it is. A slot the message gives two values for ("NW-20481736
 and NW-20481737") is left out of the entities and listed in ``several``: which one is meant is asked. Entities found in the text are merged into ``entities`` (the extractor's win).
+A message that no rule pattern matched and that asks something of the one order it names, in words no other request
+shares (``EntityExtractor.request_intent``: "where is NW-20481736?", "please cancel my order NW-…"), gets that
+request's intent (``order_status``, ``cancel_request``) when the classifier read none, and ``cancel_request`` over
+its ``cancel_order`` (the question how to cancel).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from datetime import date
 
 from dialog.nlu.base import IntentDetector, Understanding
 from dialog.nlu.entities import EntityExtractor
-from dialog.nlu.rules import RuleBasedIntents, only_values
+from dialog.nlu.rules import RULE_CONFIDENCE, RuleBasedIntents, only_values
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,7 @@ class Understander:
 
     def understand(self, text: str, today: date | None = None) -> Understanding:
         understanding = self.rules.understand(text)
+        ruled = understanding.intent != "question"  # a pattern of the rules decided
         classifier = self.classifier
         # a message that is only a value ("jane@example.com", "NW-20481736") has no words for the model to read:
         # whatever it guessed (a complaint, a request for a person) would steer the conversation by chance
@@ -84,6 +89,12 @@ class Understander:
                 else:
                     failure = f"the intent model failed on this message ({type(error).__name__}: {error})"
                     understanding = replace(understanding, note=f"intents by keyword rules: {failure}")
+        request = None if ruled else self.extractor.request_intent(text)
+        if request is not None and (request == "cancel_request" or understanding.intent == "question"):
+            # "where is NW-20481736?": the model read no intent into it (0.19), the rules had no pattern for it;
+            # "please cancel my order NW-…" is a request to do it, not the question how (cancel_order)
+            understanding = replace(understanding, intent=request, confidence=RULE_CONFIDENCE,
+                                    ranking=((request, RULE_CONFIDENCE),), out_of_scope=False, source="rules")
         found = self.extractor.extract_all(text, today)
         entities = {**understanding.entities, **{name: values[0] for name, values in found.items() if len(values) == 1}}
         several = {name: tuple(values) for name, values in found.items() if len(values) > 1}

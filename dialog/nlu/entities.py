@@ -15,7 +15,7 @@ Each entity kind becomes a slot of the same name with a normalised value:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 SLOT_NAMES = ("order_number", "email", "phone", "date", "amount", "product")
@@ -153,13 +153,42 @@ def order_pattern(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
+# "where is NW-20481736?", "status of order NW-…", "has NW-… shipped yet?": a question about the one order it names
+# (ORDER stands for the order number); "NW-… arrived broken, how do I return it?" is not one
+_ASKS_ABOUT_ORDER = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|and|so|ok|okay|please|sorry)\W+)*"
+    r"(?:(?:where(?:'?s|\s+is)|wheres|status(?:\s+of)?|what(?:'?s|\s+is)\s+the\s+status\s+of|track|check(?:\s+on)?|"
+    r"any\s+(?:news|update)\s+(?:on|about))\s+(?:(?:my|the|our)\s+)?(?:order\s+)?(?:(?:number|no\.?)\s+)?#?ORDER"
+    r"|has\s+(?:my\s+)?(?:order\s+)?ORDER\s+(?:been\s+)?(?:shipped|dispatched|sent)(?:\s+yet)?)"
+    r"(?:\s+(?:now|yet|please))?[\s?.!]*$",
+    re.IGNORECASE,
+)
+
+# "please cancel my order NW-20481737", "can you cancel NW-…?", "I want to cancel order NW-…": a request to cancel the
+# one order it names ("how do I cancel an order?" asks how, and names none)
+_CANCEL_REQUEST = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and)\W+)*(?:please\s+)?"
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|need|would\s+like|'?d\s+like)\s+(?:you\s+)?to\s+)?"
+    r"cancel\s+(?:my\s+|the\s+|our\s+)?(?:order\s+)?(?:(?:number|no\.?)\s+)?#?ORDER(?:\s+(?:now|please|for\s+me))*[\s?.!]*$",
+    re.IGNORECASE,
+)
+
+# intents the extractor's request patterns give (``EntityExtractor.request_intent``)
+REQUEST_INTENTS = ("order_status", "cancel_request")
+
+
 class EntityExtractor:
     """Finds the support entities in a message; ``products`` is the shop's own list of product names,
-    ``order_numbers`` the pattern of its order numbers (None: Northwind's, ``NW-`` and 6-10 digits)."""
+    ``order_numbers`` the pattern of its order numbers (None: Northwind's, ``NW-`` and 6-10 digits),
+    ``shop_email`` says which e-mail addresses are the shop's own (never the customer's: a pasted e-mail's
+    "To: support@…")."""
 
-    def __init__(self, products: Iterable[str] = (), order_numbers: str | None = None) -> None:
+    def __init__(
+        self, products: Iterable[str] = (), order_numbers: str | None = None, shop_email: Callable[[str], bool] | None = None
+    ) -> None:
         self.products = tuple(p for p in products if p.strip())
         self._order = order_pattern(order_numbers) if order_numbers else None
+        self._shop_email = shop_email
         self._product_patterns = [
             (name, re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"s?(?!\w)", re.IGNORECASE))
             for name in sorted(self.products, key=len, reverse=True)
@@ -173,6 +202,18 @@ class EntityExtractor:
         if self._order is None:
             return order_numbers(text)
         return [m.group(0).upper() for m in self._order.finditer(text)]
+
+    def request_intent(self, text: str) -> str | None:
+        """What the message asks of the one order it names, in words no other request shares: ``order_status``
+        ("where is NW-20481736?", "status of NW-…", "has NW-… shipped yet?"), ``cancel_request`` ("please cancel
+        my order NW-…"); None for anything else."""
+        numbers = self.order_numbers(_EMAIL.sub(" ", text))
+        if len(set(numbers)) != 1:
+            return None
+        marked = (self._order or _ORDER).sub("ORDER", text, count=1)
+        if _ASKS_ABOUT_ORDER.match(marked):
+            return "order_status"
+        return "cancel_request" if _CANCEL_REQUEST.match(marked) else None
 
     def bare_value(self, slot: str, text: str) -> str | None:
         """A value given on its own in reply to a question for ``slot``; with the shop's own order-number
@@ -189,7 +230,7 @@ class EntityExtractor:
         without_orders = (self._order or _ORDER).sub(" ", without_emails)
         found = {
             "order_number": self.order_numbers(without_emails),
-            "email": emails(text),
+            "email": [e for e in emails(text) if self._shop_email is None or not self._shop_email(e)],
             "phone": phones(_AMOUNT.sub(" ", without_orders)),
             "date": dates(without_orders, today),
             "amount": amounts(without_orders),

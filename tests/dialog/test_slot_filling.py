@@ -172,7 +172,8 @@ def test_two_order_numbers_in_one_message_ask_which_one_rather_than_take_the_fir
 
     assert (asked.action, asked.requested_slot) == ("business", "order_number")
     assert "order_number" not in asked.slots
-    assert asked.text == DEFAULT_REPLIES.say("which_one", values="NW-20481736, NW-20481737")
+    assert asked.text == DEFAULT_REPLIES.say("which_one", values="NW-20481736, NW-20481737", slot="order number")
+    assert "Which order number" in asked.text
     assert asked.reason == "order_status needs one order_number: the message gives 2, asked which"
     assert (picked.action, picked.requested_slot, picked.slots) == ("business", "email", {"order_number": "NW-20481737"})
 
