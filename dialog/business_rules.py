@@ -164,14 +164,19 @@ class BusinessRules:
     def _mentioned(self, text: str, match: re.Match[str], matches: list[re.Match[str]]) -> bool:
         """Whether a never-answer keyword is only a mention in a shop question: the message (its keywords left
         out) names a shop subject, and the keyword is someone's ("my lawyer"), or stands in a clause that asks
-        nothing while another clause asks ("I nearly injured myself, I want to return it")."""
-        if not self.names_shop_subject(_blank(text, matches)):
+        nothing while another clause asks ("I nearly injured myself, I want to return it"). When clauses ask, one
+        of them must ask about a shop subject: "I was injured by the lamp I ordered, what should I do?" and "my son
+        injured himself with the kettle I ordered, help" ask about the injury, not the order."""
+        blanked = _blank(text, matches)
+        if not self.names_shop_subject(blanked):
+            return False
+        clauses = [c for c in _CLAUSE.finditer(text) if c.group(0).strip()]
+        asks = [c for c in clauses if _REQUEST.search(c.group(0))]
+        if asks and not any(self.names_shop_subject(blanked[c.start() : c.end()]) for c in asks):
             return False
         if _SOMEONES.search(text[: match.start()]):
             return True
-        clauses = [c for c in _CLAUSE.finditer(text) if c.group(0).strip()]
         own = next((c for c in clauses if c.start() <= match.start() < c.end()), None)
-        asks = [c for c in clauses if _REQUEST.search(c.group(0))]
         return own is not None and own not in asks and bool(asks)
 
     def is_shop_email(self, address: str) -> bool:

@@ -165,3 +165,19 @@ def test_conversations(assistant: Assistant) -> None:
     assert (short.action, short.requested_slot) == ("business", "order_number") and "8 digits" in short.text
     assert pasted.slots.get("email") == "jane.doe@example.com" and "more than one" not in pasted.text
     assert cancel.action == "business" and "I can't cancel orders myself, so NW-20481737 is not cancelled" in cancel.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was injured by the lamp I ordered, what should I do?",
+        "my son injured himself with the kettle I ordered, what do I do?",
+        "I got an allergic reaction from the Harbor Linen Sheets, what should I do?",
+        "my daughter got poisoning from something in the package, help",
+    ],
+)
+def test_a_safety_question_that_also_names_an_order_still_gets_the_safety_reply(text: str) -> None:
+    """The clause that asks asks about the harm, not the order or product it names: the safety reply, as before
+    shop subjects were read."""
+    found = RULES.never_answer_topic(text)
+    assert found is not None and found.name == "medical or safety advice"
