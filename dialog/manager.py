@@ -56,13 +56,17 @@ from dialog.rewrite import (
     shares_a_topic_word,
 )
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
-from dialog.tracker import Tracker, option_named
+from dialog.handoff_cancel import takes_back_handoff
+from dialog.tracker import CUSTOMER, Tracker, option_named
 
 log = logging.getLogger(__name__)
 
 # Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
 # means another write landed, so a burst of N writes to one conversation needs at most N tries.
 SAVE_ATTEMPTS = 50
+# After the customer said no to a person (or took a handoff back), the assistant hands over on its own only after
+# this many times ``handoff_after_failures`` failed replies in a row: clearly stuck, not two misses.
+DECLINED_FACTOR = 3
 # A staff reply meant for a conversation a person has (the Inbox's), when it was handed back meanwhile.
 NOT_WITH_A_PERSON = (
     "This conversation is back with the assistant (it was handed back meanwhile), so your reply was not sent: "
@@ -219,9 +223,10 @@ class DialogManager:
 
     ``understander`` finds intents and entities (keyword rules alone by default); ``rules`` and ``actions``
     are the business rules and business actions the policies apply; after ``handoff_after_failures``
-    answers in a row that found nothing (0: never), the conversation goes to a person. With
-    ``relay_to_person``, a conversation a person has (handed off, not handed back) is theirs: the
-    customer's messages are stored for staff and the assistant does not answer them.
+    answers in a row that found nothing (0: never), the conversation goes to a person (after the customer said no
+    to one, only at ``DECLINED_FACTOR`` times that count). With ``relay_to_person``, a conversation a person has
+    (handed off, not handed back) is theirs: the customer's messages are stored for staff and the assistant does
+    not answer them, except one that takes the handoff back ("never mind"), which hands it back as the chat's button does.
     """
 
     def __init__(
@@ -416,7 +421,10 @@ class DialogManager:
             for name, value in understanding.entities.items()
             if (name in SLOT_NAMES or name == asked_for) and tracker.slots.get(name) != value
         ]
-        if self.relay_to_person and tracker.with_person:
+        if self.relay_to_person and tracker.with_person and takes_back_handoff(text, staff_replied=tracker.agent is not None):
+            # "never mind", "I don't need a person anymore": what the chat's button and DELETE /handoff do
+            prediction = Prediction("hand_back", 1.0, "the customer took the handoff back: the assistant answers again")
+        elif self.relay_to_person and tracker.with_person:
             prediction = Prediction("relay", 1.0, "a person has the conversation")
         else:
             prediction = forced or choose([policy.predict(tracker, understanding, said) for policy in self.policies])
@@ -464,7 +472,7 @@ class DialogManager:
         assert outcome is not None
         action = outcome.action or action
         if self._should_escalate(tracker, action, outcome):
-            outcome, action = self._escalate(outcome, tracker), "handoff"
+            outcome, action = self._escalate(outcome, tracker, action), "handoff"
 
         timings.update(outcome.timings_ms)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
@@ -646,6 +654,8 @@ class DialogManager:
         message filled none; ``told``: the assistant's replies so far, when the customer asked for more."""
         if prediction.action == "relay":
             return relay(tracker.agent, self.replies.relayed)
+        if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
+            return self._handed_back(prediction.reason)
         if prediction.action == "handoff":
             # a never-answer topic's reply ("if someone is hurt, call 112") is not hidden by the handoff: it comes first
             urgent = self.rules.never_answer_topic(query)
@@ -680,23 +690,40 @@ class DialogManager:
         """When a person will reply, outside support hours (the replies' ``outside_hours``); empty within them."""
         return self.rules.handoff_note(self.clock(), self.replies)
 
-    def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:
-        """After ``handoff_after_failures`` failed answers in a row (also a question for a slot asked again
-        because the reply did not give it), a person takes over."""
-        failed = outcome.abstained or action == "fallback" or outcome.failed
-        return (
-            failed
-            and self.handoff_after_failures > 0
-            and not tracker.with_person
-            and tracker.consecutive_failures + 1 >= self.handoff_after_failures
-        )
+    def _handed_back(self, reason: str) -> Iterator[str | ActionOutcome]:
+        """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""
+        text = self.replies.handed_back
+        yield text
+        yield ActionOutcome(text=text, events=hand_back(CUSTOMER, text), action="hand_back", reason=reason)
 
-    def _escalate(self, outcome: ActionOutcome, tracker: Tracker) -> ActionOutcome:
+    def _escalation_threshold(self, tracker: Tracker) -> int:
+        """How many failed replies in a row hand the conversation to a person: ``handoff_after_failures``,
+        or ``DECLINED_FACTOR`` times it once the customer said no to a person (or took a handoff back); 0: never."""
+        return self.handoff_after_failures * (DECLINED_FACTOR if tracker.person_declined else 1)
+
+    def _streak(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> int:
+        """The count this reply brings the assistant's own handoff to (``Tracker.escalation_streak``): a business action
+        asking again for a detail counts its own questions asked again in a row (one wrong e-mail address after a
+        declined question is asked again, not handed off); an answer that found nothing or fell back, every failed
+        reply in a row since the customer last said no to a person. 0 when this reply did not fail."""
+        answer_failed = (outcome.abstained or action == "fallback") and not outcome.failed
+        return tracker.escalation_streak(answer_failed, outcome.failed)
+
+    def _should_escalate(self, tracker: Tracker, action: str, outcome: ActionOutcome) -> bool:
+        """After ``handoff_after_failures`` failed replies in a row, or as many questions for one detail asked again in a
+        row, a person takes over; after the customer said no to a person, only at ``DECLINED_FACTOR`` times that count
+        (the customer can still ask for one at any time)."""
+        threshold = self._escalation_threshold(tracker)
+        return threshold > 0 and not tracker.with_person and self._streak(tracker, action, outcome) >= threshold
+
+    def _escalate(self, outcome: ActionOutcome, tracker: Tracker, action: str) -> ActionOutcome:
         """The failed answer's outcome, turned into a handoff (its retrieval kept for the record)."""
-        failures = tracker.consecutive_failures + 1
+        failures = self._streak(tracker, action, outcome)
         reason = f"{failures} answers in a row found nothing: handed to a person"
         if outcome.failed:
             reason = f"{outcome.reason}; {failures} replies in a row failed: handed to a person"
+        if tracker.person_declined:
+            reason += " (the customer had declined a person)"
         text = f"{self.replies.escalated} {self._handoff_note()}".strip()
         events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
         events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]

@@ -70,7 +70,8 @@ class Replies:
     # "tell me more" when the last answer's articles hold nothing it has not said: with the offer of a person
     nothing_more: str = f"That's all our help centre says about it. {_OFFER}"
     handoff: str = _HANDOFF  # the customer asked for a person, or the rules send the topic to one
-    escalated: str = f"I'm sorry I couldn't find the answers you need. {_HANDOFF}"  # after repeated failures
+    # after repeated failures (the assistant's own handoff, which "never mind" takes back)
+    escalated: str = f"I'm sorry I couldn't find the answers you need. {_HANDOFF} If you'd rather keep asking me, say \"never mind\"."
     # added to a handoff outside support hours; {hours}: the support hours, {opening}: when a person is next in
     outside_hours: str = "Our team is not working right now ({hours}); a person will reply here when we open on {opening}."
     opening: str = "{day} at {time} {zone}"  # {opening} above

@@ -30,6 +30,8 @@ from dialog.events import (
 
 # Bot replies that neither count as a failure nor end one: they keep the count of failed answers.
 NEUTRAL_ACTIONS = ("clarify", "small_talk")
+# the author of a hand-back the customer made (the chat's button, DELETE /handoff, a typed "never mind")
+CUSTOMER = "customer"
 
 
 def option_named(clarification: ClarificationAsked | None, text: str) -> int | None:
@@ -81,6 +83,14 @@ class Tracker:
     ended: bool = False
     consecutive_abstentions: int = 0
     consecutive_failures: int = 0  # replies in a row that abstained, fell back, or were a business action that failed or asked again
+    # what the assistant's own handoff counts (see ``escalation_streak``): the failed replies in a row as above, counted
+    # again from 0 when the customer says no to a person, and a business action's questions asked again in a row (its
+    # lookup failed, or the reply did not give the detail)
+    failures: int = 0
+    asked_again: int = 0
+    # the customer said no to the offer of a person, or took a handoff back, since a person last had the conversation:
+    # the assistant hands over on its own only at a higher count
+    person_declined: bool = False
     slots: dict[str, Any] = field(default_factory=dict)
     requested_slot: tuple[str, str] | None = None  # (business action, slot) the bot asked for
     clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
@@ -139,13 +149,16 @@ class Tracker:
         elif isinstance(event, HandoffRequested):
             self.handoff_requested = self.with_person = True
             self.requested_slot = None
+            self.person_declined = False
         elif isinstance(event, AgentMessage):
             if self.with_person:  # a person has it only by a handoff (as the staff inbox counts it)
                 self.agent = event.author
         elif isinstance(event, HandoffResolved):
             self.with_person, self.agent = False, None
-            self.consecutive_failures = self.consecutive_abstentions = 0
+            self.consecutive_failures = self.consecutive_abstentions = self.failures = self.asked_again = 0
             self.handoff_offered = False
+            # the customer taking it back (the chat's button, DELETE /handoff, "never mind") does not want a person now
+            self.person_declined = event.author == CUSTOMER
         elif isinstance(event, SessionEnded):
             self.ended = True
 
@@ -156,12 +169,23 @@ class Tracker:
         if event.action == "small_talk" and self.latest_intent == "filler":
             return  # "hmm", "you there?": an offer of a person, an open question, a slot asked for all still stand
         self.consecutive_abstentions = self.consecutive_abstentions + 1 if event.abstained else 0
-        failed = event.abstained or event.action == "fallback" or (event.action == "business" and self._business_failed)
+        answer_failed = event.abstained or event.action == "fallback"
+        asked_again = event.action == "business" and self._business_failed
+        failed = answer_failed or asked_again
         self._business_failed = False
         if failed:
             self.consecutive_failures += 1
+            self.failures += 1
         elif event.action not in NEUTRAL_ACTIONS:
-            self.consecutive_failures = 0
+            self.consecutive_failures = self.failures = 0
+        if asked_again:
+            self.asked_again += 1
+        elif event.action not in NEUTRAL_ACTIONS:
+            self.asked_again = 0
+        if event.action == "small_talk" and self.latest_intent == "deny" and self.handoff_offered:
+            # "no thanks" to "Would you like me to connect you with a person?": respected, the counts start again
+            self.person_declined = True
+            self.failures = self.asked_again = 0
         if event.action != "clarify":
             self.clarification = None
         # the bot moved on: the form waiting for a slot is dropped; small talk in between ("are you a bot?",
@@ -176,6 +200,17 @@ class Tracker:
         if event.action == "answer" and not event.abstained:
             self.last_answer_docs = tuple(dict.fromkeys(c["doc_id"] for c in event.citations if c.get("doc_id")))
             self.answered_intent = self._latest_reading
+
+    def escalation_streak(self, answer_failed: bool, asked_again: bool) -> int:
+        """The count the assistant's own handoff compares with its threshold, with one more reply that failed. A
+        business action that asks again for a detail (its lookup failed, the reply did not give it) counts only its
+        own questions asked again in a row: one wrong e-mail address after a declined question is asked again, so the
+        customer can correct it. An answer that found nothing or fell back counts every failed reply in a row since the
+        customer last said no to a person (a detail asked again and then a declined question: the customer is stuck).
+        0 for a reply that did not fail."""
+        if asked_again:
+            return self.asked_again + 1
+        return self.failures + 1 if answer_failed else 0
 
     @property
     def turn_count(self) -> int:

@@ -1,0 +1,52 @@
+"""Whether a message typed while a conversation waits for a person takes the handoff back.
+
+The chat's "Back to the assistant" button and ``DELETE /api/sessions/{id}/handoff`` hand a conversation back; a
+customer who types "never mind" or "I don't need a person anymore" means the same, and was relayed to staff
+instead (every later question unanswered until a person came). Pure text rules, no state: the dialog manager
+decides when they apply.
+"""
+
+from __future__ import annotations
+
+import re
+
+# someone the customer was to be handed to
+_PERSON = r"(?:a |the |an |your )?(?:real |live )?(?:person|human|agent|staff|support(?: team)?|representative|operator|team member)"
+# the assistant, which the customer goes back to
+_ASSISTANT = r"(?:the |this )?(?:assistant|bot|chat ?bot|you)"
+
+# says so in so many words: anywhere in the message, before or after a staff reply
+_EXPLICIT = re.compile(
+    r"\b(?:"
+    # "I don't want a person to see this" is not it
+    rf"(?:do not|don'?t|dont|no longer) (?:need|want) {_PERSON}(?: any ?more| now| after all)?(?!\s+to\b)"
+    rf"|no (?:need|longer need) (?:for |of )?{_PERSON}"
+    r"|cancel (?:the |my |that )?(?:handoff|hand-off|hand off|request|transfer)"
+    rf"|(?:i'?ll|i will) just ask {_ASSISTANT}|(?:i'?ll|i will) ask (?:the |this )?(?:assistant|bot|chat ?bot)"
+    rf"|(?:go|get|switch|take me) back to {_ASSISTANT}"
+    r"|brauche? (?:doch )?keine?n? (?:person|mitarbeiter(?:in)?|menschen)"
+    r")\b",
+    re.IGNORECASE,
+)
+
+# the whole message is a plain "no" to the handoff ("never mind", "no thanks", "forget it"): before any staff reply
+_PLAIN = re.compile(
+    r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah|no)[\s,.!]+)*"
+    r"(?:never ?mind|nvm|no,? thanks?|no thank you|no need|forget (?:it|about it)|cancel (?:that|it)|"
+    r"doesn'?t matter|it'?s (?:fine|ok(?:ay)?|all right)(?:,? (?:thanks?|thank you))?|don'?t bother|"
+    r"vergiss es|schon gut|doch nicht|abbrechen)"
+    r"\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def takes_back_handoff(text: str, staff_replied: bool) -> bool:
+    """Whether ``text``, typed while the conversation is with a person, takes the handoff back.
+
+    Said in so many words ("I don't need a person anymore", "cancel the handoff", "I'll just ask the bot"), always;
+    a plain "never mind", "no thanks" or "forget it" only while no member of staff has written yet: once one has,
+    it may answer their question, and goes to them.
+    """
+    if _EXPLICIT.search(text):
+        return True
+    return not staff_replied and bool(_PLAIN.match(text))
