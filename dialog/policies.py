@@ -506,14 +506,18 @@ def _asked_anything_else(tracker: Tracker) -> bool:
 
 
 # a question ("what happens next?", "what now?"): never a goodbye, whatever the intent model read
+# (an auxiliary opens one only before its subject: "will do, thanks, bye!" is a goodbye)
 _A_QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:what|how|when|where|why|which|who|can|could|do|does|did|is|are|will|would|should|shall)\b", re.IGNORECASE
+    r"\?\s*$|^\s*(?:what|how|when|where|why|which|who)\b"
+    r"|^\s*(?:can|could|do|does|did|is|are|will|would|should|shall)\s+(?:i|you|it|we|they|he|she|my|your|the|this|that|there)\b",
+    re.IGNORECASE,
 )
 
 
 def asks_a_question(text: str) -> bool:
-    """Whether ``text`` asks something (ends with "?" or opens with a question word): "what happens next?" after the
-    lost-parcel steps was read as a goodbye and the conversation ended with "Goodbye!"."""
+    """Whether ``text`` asks something (ends with "?", opens with a question word, or with an auxiliary before its
+    subject): "what happens next?" after the lost-parcel steps was read as a goodbye and the conversation ended
+    with "Goodbye!"; "will do, thanks, bye!" is no question."""
     return bool(_A_QUESTION.search(text))
 
 
