@@ -30,6 +30,7 @@ from dialog.business import CUSTOMER_SLOTS, BusinessAction, BusinessActions, is_
 from dialog.business_rules import BusinessRules
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
+    ActionExecuted,
     AgentMessage,
     BotAnswer,
     ClarificationAsked,
@@ -183,6 +184,31 @@ def about_the_order(tracker: Tracker, text: str) -> str:
     if tracker.last_action == "small_talk" and tracker.latest_intent == "order_question":
         return _IT.sub("my order", text, count=1)
     return text
+
+
+# the customer's messages after an order lookup (this one included) that may still be about that order
+ORDER_CONTEXT_TURNS = 3
+_THE_ORDER = re.compile(r"\b(?:it|(?:my|the|this|that)\s+(?:order|parcel|package))\b(?!['’])", re.IGNORECASE)
+
+
+def looked_up_status(tracker: Tracker) -> str | None:
+    """The status of the order looked up (``order_status`` ran and found it) at most ``ORDER_CONTEXT_TURNS``
+    messages before the one being read, else None."""
+    messages = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, UserMessage):
+            messages += 1
+            if messages >= ORDER_CONTEXT_TURNS:
+                return None
+        elif isinstance(event, ActionExecuted) and event.name == "order_status":
+            return str(event.result.get("status") or "") or None if event.ok else None
+    return None
+
+
+def refers_to_the_order(text: str) -> bool:
+    """Whether ``text`` is about an order already named ("can I still cancel it?", "what's in my order?", "what should
+    I do?"): it says "it" or "the order", or names no topic of its own."""
+    return bool(_THE_ORDER.search(text)) or not names_a_topic(text)
 
 
 def _asked_a_question(tracker: Tracker) -> bool:
@@ -415,6 +441,11 @@ class DialogManager:
         elif tracker.last_query and (is_short(text) or shares_a_topic_word(text, answered)):
             # "balance?" after "gift card", "can I add a message?" after the gift wrapping: in context if alone finds nothing
             context = rewrite(text, tracker.last_query)
+        status = looked_up_status(tracker)
+        if status and forced is None and choice is None and refers_to_the_order(text):
+            # "can I still cancel it?" after a lookup that said Shipped: about that order, searched with its status (the
+            # last question's topic, "which carrier", said nothing of it)
+            query, focus, prefer_docs, context = f"{text.strip().rstrip('?.! ')} (order {status.lower()})?", text, (), None
         asked_for = tracker.requested_slot[1] if tracker.requested_slot is not None else None
         slot_events = [
             SlotSet(name=name, value=value)
