@@ -436,7 +436,8 @@ class Assistant:
         from retrieval.watch import FolderWatch
 
         if self._kb_watch is None:
-            self._kb_watch = FolderWatch(self._watched_paths, self._ingest_watched, self.settings.kb_watch_s).start()
+            indexed = [Path(source) for source in self.retriever.index.sources or []]  # each had files when ingested
+            self._kb_watch = FolderWatch(self._watched_paths, self._ingest_watched, self.settings.kb_watch_s, had_files=indexed).start()
         return self._kb_watch
 
     def _ingest_watched(self) -> None:

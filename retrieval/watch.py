@@ -54,12 +54,15 @@ class Settling:
     """The rule both watchers follow, one look at a time: a change counts once the files have stayed the same for
     ``quiet`` more looks, and a path that had files and has none is reported (once) instead of counted.
     ``indexed``: the files as the index last saw them; None when not known (a server starting: its first settled
-    look counts as a change, so edits made while it was down are ingested too)."""
+    look counts as a change, so edits made while it was down are ingested too). ``had_files``: the paths known to
+    have had files while ``indexed`` is not known (those the index records as ingested): one with none is reported
+    as emptied, not ingested (a share not mounted yet when the server starts)."""
 
-    def __init__(self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS) -> None:
+    def __init__(self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS, had_files: Iterable[str] = ()) -> None:
         if quiet < 1:
             raise ValueError("quiet must be at least 1 look")
         self.indexed, self.quiet = indexed, quiet
+        self.had_files = frozenset(had_files)
         self.previous: Snapshot | None = None
         self.before: Snapshot | None = indexed  # ``indexed`` before the last change counted
         self.same = 0  # looks in a row that found the files as the look before
@@ -72,7 +75,8 @@ class Settling:
         self.previous = current
         if self.same < self.quiet or current == self.indexed:
             return None
-        gone = emptied(self.indexed or {}, current)
+        known = self.indexed if self.indexed is not None else {root: {"": (0, 0)} for root in self.had_files}
+        gone = emptied(known, current)
         if gone:
             told, self.warned = self.warned, gone
             return "emptied" if gone != told else None
@@ -115,11 +119,18 @@ class FolderWatch:
     ``interval`` seconds a snapshot of ``paths()``, and ``ingest()`` once a change has settled (``Settling``), in the
     polling thread. The server's embedder, already loaded, embeds what changed, so a change costs no second process
     importing and loading the model (``assistant ingest``). An ingest that raises is logged (by the ``Poller``) and
-    tried again at the next settled look."""
+    tried again at the next settled look. ``had_files``: the paths the index records as ingested (``Settling``)."""
 
-    def __init__(self, paths: Callable[[], list[Path]], ingest: Callable[[], object], interval: float, quiet: int = QUIET_LOOKS) -> None:
+    def __init__(
+        self,
+        paths: Callable[[], list[Path]],
+        ingest: Callable[[], object],
+        interval: float,
+        quiet: int = QUIET_LOOKS,
+        had_files: Iterable[Path] = (),
+    ) -> None:
         self._paths, self._ingest = paths, ingest
-        self.settling = Settling(None, quiet)
+        self.settling = Settling(None, quiet, had_files=(str(path) for path in had_files))
         self.ingests = 0  # ingests started so far (for tests)
         self._poller = Poller(self.look, interval, name="kb-watch")
 
