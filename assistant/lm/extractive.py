@@ -27,7 +27,9 @@ The answer is the best sentence, with the next best two of the same passage when
 well (an answer often takes two sentences: "Until then the tracking number may show as not found. It
 can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
 them twice?") also gets the best sentence for each part. A list item is shown after the sentence that
-introduces the list, and a sentence that introduces a list brings its items along; a step of a
+introduces the list, and a sentence that introduces a list brings its items along; an item the question does not
+single out by a word of its own brings its whole list (and the sentence after it saying what the list leaves out,
+"We do not accept ..."), since the list as a whole answers ("can I pay with crypto?", "how long do refunds take?"); a step of a
 numbered procedure brings the whole procedure, in order. A chosen sentence that only points to
 another article ("see the article on lost parcels") brings that article's best sentence when its
 passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py``
@@ -101,7 +103,10 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b|"
                    r"\bwie (lange|schnell|bald)\b|\bwie viele (minuten|stunden|tage|werktage|wochen|monate|jahre)\b|\bbis wann\b", re.I),
         re.compile(rf"\b{_NUMBER_WORD}[\s-]*(business |working |calendar )?(minute|hour|day|week|month|year)s?\b|\bday \d+\b|"
-                   rf"\b{_NUMBER_WORD}\s+{_GERMAN_UNIT}\b", re.I),
+                   rf"\b{_NUMBER_WORD}\s+{_GERMAN_UNIT}\b"
+                   # "how long is a gift card valid?": "gift cards never expire" says how long, without a number
+                   r"|\bnever (?:expires?|ends?|runs? out)\b|\b(?:do|does|will) not (?:expire|end|run out)\b|\bno (?:expiry|expiration|time limit)\b"
+                   r"|\b(?:indefinitely|forever)\b|\bverfallen nie\b|\bläuft nie ab\b", re.I),
     ),
     "price": (
         re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bfees?\b|\bcharged?\b|\bpay for\b|\bwie viel\b|\bkostet\b|\bkosten\b|\bpreis\b|\bgebühr(en)?\b", re.I),
@@ -138,9 +143,12 @@ _ASKS_STEPS = re.compile(
 )
 
 
-# a sentence that tells the customer what to do: it opens with (or, after "Or", "To ... ,", "You can also", goes on with) an instruction
+# a sentence that tells the customer what to do: it opens with (or, after "Or", "To ... ,", "On the ... page,", "You can also",
+# goes on with) an instruction
 _INSTRUCTION = re.compile(
-    r"^(?:(?:or|and|then|alternatively|otherwise|oder|dann),?\s+)?(?:to [^,]+,\s*)?(?:you can (?:also |always )?)?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|gehe?|drücke|klicke|wähle|öffne)\b"
+    r"^(?:(?:or|and|then|alternatively|otherwise|oder|dann),?\s+)?(?:to [^,]+,\s*)?"
+    r"(?:(?:on|in|from|at|under) (?:the|your) [^,]{1,40},\s*)?"  # "On the sign-in page, select **Forgot password?** ..."
+    r"(?:you can (?:also |always )?)?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|gehe?|drücke|klicke|wähle|öffne)\b"
     r"|[:;]\s*(?:go to|press|tap|click)\b",  # "Start the same way as a return: go to **Orders**, ..."
     re.IGNORECASE,
 )
@@ -426,7 +434,7 @@ class ExtractiveAnswerer:
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
-        return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))])
+        return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))], context.words, content_words(f"{question} {focus or ''}"))
 
     def _of_the_type_asked(self, question: str, units: list[Unit], chosen: list[int], scores: np.ndarray) -> list[int]:
         """When the question asks for a kind of answer (``answer_types``: a price, a duration, ...) and no chosen unit
@@ -528,8 +536,12 @@ class ExtractiveAnswerer:
                 scores[i] -= self.weights.other_place
         return scores
 
-    def _render(self, units: list[Unit], chosen: list[int]) -> str:
-        """The chosen units in the given order, each list item after its list's lead sentence, cited."""
+    def _render(self, units: list[Unit], chosen: list[int], words: Sequence[set[str]] = (), asked: Collection[str] = ()) -> str:
+        """The chosen units in the given order, each list item after its list's lead sentence, cited. A list item
+        the question does not single out (none of the question's words is the item's own, ``words`` holding each
+        unit's words) brings its whole list, and the sentence after the list when that says what the list leaves
+        out (``_says_not``): "how long do refunds take?" wants every way of paying's time, not one, and "can I pay
+        with crypto?" every method accepted and "We do not accept ...". "how much is express?" keeps its item."""
         by_position = {(u.passage, u.position): i for i, u in enumerate(units)}
         shown: list[int] = []
         for i in chosen:
@@ -538,6 +550,13 @@ class ExtractiveAnswerer:
                 lead = by_position[(unit.passage, unit.lead)]
                 if lead not in shown:
                     shown.append(lead)
+                items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.lead]
+                if words and not any(set(asked) & (words[j] - words[lead]) for j in items):  # no item singled out
+                    shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
+                    after = by_position.get((unit.passage, units[items[-1]].position + 1))
+                    if after is not None and after not in shown and len(items) <= MOST_LIST_ITEMS and _says_not(units[after].text):
+                        shown.append(after)
+                    continue
             # one step of a procedure brings the others, in order: "Press Return items" needs "Go to Orders" first
             steps = _procedure(units, i)[:MOST_LIST_ITEMS] if unit.step else [i]
             shown.extend(j for j in steps if j not in shown)
@@ -545,6 +564,15 @@ class ExtractiveAnswerer:
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
                 shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
         return _layout(units, shown)
+
+
+_SAYS_NOT = re.compile(rf"^(?:we|you)\b[^.]*?\b{_NEGATED}\b|^(?:wir|sie)\b[^.]*?\b(?:nicht|kein\w*)\b", re.IGNORECASE)
+
+
+def _says_not(sentence: str) -> bool:
+    """Whether a sentence says what is not done or not possible ("We do not accept cash on delivery, ..."), the
+    other side of a list before it."""
+    return bool(_SAYS_NOT.search(sentence))
 
 
 def is_entry_question(heading: str) -> bool:

@@ -1,0 +1,108 @@
+"""Which sentences answer: a list the question singles out no item of is shown whole (with the sentence saying what
+it leaves out), an instruction may open with where it is done ("On the sign-in page, select ..."), and "never
+expire" answers "how long ...?"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types
+
+
+class SetSimilarity:
+    """An embedder whose cosine between the question (the first text) and a sentence is the one ``similar`` gives for
+    the first of its keys the sentence holds (``rest`` for none)."""
+
+    name = "set-similarity"
+
+    def __init__(self, similar: Mapping[str, float], rest: float = 0.2) -> None:
+        self.similar, self.rest = similar, rest
+
+    def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        cosines = [1.0] + [next((v for k, v in self.similar.items() if k in text), self.rest) for text in texts[1:]]
+        return np.array([[c, np.sqrt(max(0.0, 1 - c * c))] for c in cosines], dtype=np.float32)
+
+
+PAYMENT = (
+    "You can pay for Northwind Goods orders with:\n\n"
+    "- Visa, Mastercard, American Express and Discover credit or debit cards\n- PayPal\n- Apple Pay and Google Pay\n"
+    "- Northwind Goods gift cards\n- **Pay in 4** (see below)\n\n"
+    "We do not accept cash on delivery, cheques or bank transfers."
+)
+REFUND_TIMES = (
+    "After we issue the refund, the time until you see the money depends on how you paid:\n\n"
+    "- Credit or debit card, Apple Pay and Google Pay: 5-10 business days\n- PayPal: 3-5 business days\n"
+    "- Gift card: the amount is sent to you as a new e-gift card within 24 hours"
+)
+SHIPPING_COSTS = "Shipping within the United States costs:\n\n- Standard: $5.95\n- Express: $12.95\n- Next day: $24.95"
+
+
+def test_a_method_not_in_the_list_gets_the_whole_list_and_what_is_not_accepted() -> None:
+    """'can I pay with crypto?' got the list's lead with three of its five items (the cards and gift cards left out)
+    and without 'We do not accept ...'."""
+    similar = {"PayPal": 0.55, "Apple Pay": 0.55, "Pay in 4": 0.55, "You can pay": 0.5, "do not accept": 0.3}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer("can I pay with crypto?", [PAYMENT], headings=["Payment methods we accept"])
+    for item in ("Visa, Mastercard", "PayPal", "Apple Pay", "gift cards", "Pay in 4", "We do not accept cash"):
+        assert item in text, item
+
+
+def test_a_list_that_answers_the_question_is_kept_whole() -> None:
+    """'how long do refunds take?' as one part of a message got 'PayPal: 3-5 business days' alone under the list's lead."""
+    similar = {"PayPal": 0.6, "Credit or debit": 0.4, "Gift card": 0.4, "After we issue": 0.45, "Go to": 0.5, "Press": 0.45}
+    steps = "1. Go to **Orders** and select the order.\n2. Press **Return items**."
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "how do I return an item and how long do refunds take?", [REFUND_TIMES, steps], headings=["Refunds > Refund times", "How to return an item"]
+    )
+    assert "5-10 business days" in text and "PayPal: 3-5 business days" in text and "within 24 hours" in text
+    assert "Go to **Orders**" in text
+
+
+def test_a_list_item_the_question_names_is_shown_alone() -> None:
+    """Neighbour: 'how much is express shipping?' names its item; the other prices are not added."""
+    similar = {"Express": 0.6, "Standard": 0.45, "Next day": 0.45, "Shipping within": 0.5}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer("how much is express shipping?", [SHIPPING_COSTS], headings=["Shipping costs"])
+    assert "Express: $12.95" in text
+    assert "Standard" not in text and "Next day" not in text
+
+
+RESET = (
+    "On the sign-in page, select **Forgot password?**, type the email address you use for your account and press "
+    "**Send reset link**. The email normally arrives within a few minutes."
+)
+STILL_CANT = (
+    "If you signed up with **Continue with Google** or **Continue with Apple**, your account has no Northwind password, "
+    "so a reset email will not be sent."
+)
+
+
+def test_an_instruction_that_says_where_first_is_an_instruction() -> None:
+    """'how do I reset my password?' got only the Google/Apple sign-in caveat, not 'On the sign-in page, select
+    **Forgot password?** ... press **Send reset link**'."""
+    similar = {"If you signed up": 0.62, "On the sign-in page": 0.55, "The email": 0.4}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "how do I reset my password?", [RESET, STILL_CANT], headings=["Reset your password > Request a reset link", "Reset your password > Still can't get in?"]
+    )
+    assert "Forgot password?" in text and "Send reset link" in text
+
+
+def test_a_sentence_about_a_place_is_no_instruction_when_not_asked() -> None:
+    """Neighbour: a question that asks no steps ('why was no reset email sent?') still gets the caveat first."""
+    similar = {"If you signed up": 0.62, "On the sign-in page": 0.55, "The email": 0.4}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "why was no reset email sent?", [RESET, STILL_CANT], headings=["Reset your password > Request a reset link", "Reset your password > Still can't get in?"]
+    )
+    assert text.startswith("If you signed up")
+
+
+def test_never_expire_answers_how_long() -> None:
+    """'how long is a gift card valid?' got '... schedule it up to 12 months ahead.', not that gift cards never expire."""
+    buying = "Gift cards are sent by email. At checkout, pick a delivery date: send it now or schedule it up to 12 months ahead."
+    expiry = "Gift cards never expire and have no fees."
+    similar = {"At checkout": 0.5, "never expire": 0.5, "sent by email": 0.4}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "how long is a gift card valid?", [buying, expiry], headings=["Gift cards > Buying a gift card", "Gift cards > Expiry"]
+    )
+    assert text.startswith("Gift cards never expire")
+    assert answer_types("how long is a gift card valid?") == ["duration"]
