@@ -553,6 +553,8 @@ class ExtractiveAnswerer:
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.lead]
                 if words and not any(set(asked) & (words[j] - words[lead]) for j in items):  # no item singled out
                     shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
+                    if i not in shown:  # the chosen item of a longer list, after the first ones
+                        shown.append(i)
                     after = by_position.get((unit.passage, units[items[-1]].position + 1))
                     if after is not None and after not in shown and len(items) <= MOST_LIST_ITEMS and _says_not(units[after].text):
                         shown.append(after)
