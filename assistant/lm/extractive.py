@@ -14,7 +14,8 @@ its score adds to its cosine similarity with the question:
   other countries only ("Shipping within the United States costs: ..."), a sentence naming none being about
   those its passage names; see ``places``;
 - form: a request to do something ("how do I ...", "I want to ...") or a problem told without a question
-  ("the lamp I got is smashed") prefers an instruction ("Go to **Orders** ...", a numbered step); a message
+  ("the lamp I got is smashed") prefers an instruction ("Go to **Orders** ...", a numbered step, a little more, for
+  a procedure is shown whole); a message
   saying something has not happened ("the refund hasn't shown up") prefers what to do if it has not ("If your
   refund has not arrived ..."); an FAQ entry's sentences answer only its own question, so they lose when the
   question shares words with the entry's but leaves out its rarer ones ("can I order by phone?" and "Can I
@@ -72,6 +73,7 @@ class Weights:
     own_place: float = 0.2  # added to one that names a country of the question's, or lists the places served
     on_topic: float = 0.1  # added to the sentences of a passage on the question's topic (``on_topic`` passages)
     steps: float = 0.2  # added to an instruction (a step, "Go to ...") when the message asks what to do (``asks_for_steps``)
+    procedure: float = 0.05  # and this more to a step of a numbered procedure, which is shown whole (a prose instruction is one step)
     if_not: float = 0.2  # added to a sentence on what to do if something has not happened, when the question says it has not (``says_not_happened``)
     other_question: float = 0.15  # times the share of an FAQ entry's question the question leaves out, off its sentences (``_other_question``)
 
@@ -522,7 +524,7 @@ class ExtractiveAnswerer:
                 scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
             typed = any(pattern.search(unit.text) for pattern in wanted)
             if steps and is_instruction(unit):
-                scores[i] += steps
+                scores[i] += steps + (self.weights.procedure if unit.step else 0.0)
             if if_not and _IF_NOT.search(unit.text):
                 scores[i] += if_not
             if typed:

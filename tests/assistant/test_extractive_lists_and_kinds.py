@@ -106,3 +106,34 @@ def test_never_expire_answers_how_long() -> None:
     )
     assert text.startswith("Gift cards never expire")
     assert answer_types("how long is a gift card valid?") == ["duration"]
+
+
+RETURN_STEPS = (
+    "1. Go to **Orders** and select the order.\n2. Press **Return items**.\n"
+    "3. Tick the items you want to send back and choose a reason for each.\n4. Press **Submit return**."
+)
+GIFT_RETURN = (
+    "If you received a gift, go to the **Return a gift** page. Enter the order number from the gift receipt and the "
+    "delivery postcode, tick the items and choose **Refund** or **Exchange**."
+)
+
+
+def test_a_request_to_do_something_prefers_a_numbered_procedure_to_one_prose_instruction() -> None:
+    """'I'd like to send back a pair of shoes' got the gift recipient's 'Enter the order number from the gift receipt
+    ...' (cosine a little above the return steps'), not the return steps."""
+    similar = {"Enter the order number": 0.63, "Tick the items": 0.5, "Go to": 0.45, "Press": 0.4, "If you received": 0.4}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "I'd like to send back a pair of shoes", [RETURN_STEPS, GIFT_RETURN],
+        headings=["How to return an item > Start your return", "Returning a gift > How a recipient returns a gift"],
+    )
+    assert text.startswith("1. Go to **Orders**") and "gift receipt" not in text
+
+
+def test_a_prose_instruction_well_ahead_still_wins() -> None:
+    """Neighbour: a prose instruction clearly closer to the request than any step is still the answer."""
+    similar = {"Enter the order number": 0.75, "Tick the items": 0.5, "Go to": 0.45, "Press": 0.4, "If you received": 0.5}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "I'd like to return a gift I received", [RETURN_STEPS, GIFT_RETURN],
+        headings=["How to return an item > Start your return", "Returning a gift > How a recipient returns a gift"],
+    )
+    assert "gift receipt" in text
