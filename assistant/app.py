@@ -412,7 +412,9 @@ class Assistant:
 
     @cached_property
     def knowledge_base(self) -> KnowledgeBaseAdmin:
-        """The staff KB tab's ingests (uploads, index again), also the server's own watch of its folders: one lock."""
+        """The staff KB tab's ingests (uploads, index again), also the server's own watch of its folders: one lock.
+        After each, what the C allocator kept of the ingest is handed back (the server grew with each otherwise)."""
+        from assistant.malloc_arenas import release_freed_memory
         from ui.kb_admin import KnowledgeBaseAdmin
 
         return KnowledgeBaseAdmin(
@@ -425,6 +427,7 @@ class Assistant:
             sentence_vectors=self.settings.sentence_weight > 0,
             faq_columns=tuple(self.settings.faq_columns),
             index_options={"index_type": self.settings.index_type, "ann_threshold": self.settings.ann_threshold},
+            release_memory=release_freed_memory,
         )
 
     def watch_knowledge_base(self) -> FolderWatch | None:

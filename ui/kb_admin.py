@@ -11,6 +11,7 @@ retriever reloads it when the manifest changes).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
 import pandas as pd
@@ -33,6 +34,8 @@ from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file, skip_r
 from retrieval.retriever import Retriever
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
+
+logger = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 10.0  # how long a page action waits for an ingest running elsewhere before it gives up
 DOCUMENT_COLUMNS = ["Document", "Chunks", "File", "Language", "Tags"]  # language and tags: what search_filters select by
@@ -105,6 +108,9 @@ class KnowledgeBaseAdmin:
     faq_columns: tuple[str, str] = FAQ_COLUMNS
     index_options: dict[str, Any] = field(default_factory=dict)  # index_type, ann_threshold: as the CLI's ingest
     browser_uploads: Path = field(default_factory=lambda: Path(get_upload_folder()))  # where Gradio keeps uploads
+    # run after each ingest's swap, its result logged: the server hands back what the C allocator kept of the
+    # ingest's embedding batches and of the index before (assistant.malloc_arenas.release_freed_memory)
+    release_memory: Callable[[], str] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -129,6 +135,8 @@ class KnowledgeBaseAdmin:
             self.retriever.reload()
         except IndexLoadError:  # the status line says why
             pass
+        if self.release_memory is not None:
+            logger.info("after the knowledge base's ingest: %s", self.release_memory())
 
     def _documents_with_roots(self) -> tuple[dict[str, dict], list[str]]:
         """A copy of the index's documents, each with its root, and the roots the index records (for an
