@@ -101,6 +101,15 @@ class HandoffPolicy:
         return None
 
 
+# "why is it on hold?", "how come it was cancelled?": a reason, which a lookup's result does not give
+_WHY = re.compile(r"^\s*(?:(?:but|and|so|ok(?:ay)?),?\s+)?(?:why|how\s+come)\b", re.IGNORECASE)
+
+
+def _asks_why(text: str) -> bool:
+    """Whether ``text`` asks for a reason ("why is it on hold?"): right after the lookup it is no request to run it again."""
+    return bool(_WHY.match(text))
+
+
 class BusinessActionPolicy:
     """Run a registered business action for its intent, or keep filling the slots it waits for."""
 
@@ -143,6 +152,8 @@ class BusinessActionPolicy:
             general = _asks_how_things_work(text) or continues_the_answer(tracker, understanding, text)
             if general and action.missing({**tracker.slots, **understanding.entities}) and not names_one:
                 return None
+            if _asks_why(text) and tracker.last_business_action == action.name and action.name in tracker.last_runs and not names_one:
+                return None  # "why is it on hold?" right after the lookup said so: the reason is the help centre's
             reason = f"business action {action.name} for intent {understanding.intent}"
             repeat = action.name in tracker.last_runs and _asks_for_another(text, names_one)
             if repeat:  # "book another one for Monday": not the first booking's bike again, unasked
