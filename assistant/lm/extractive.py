@@ -135,6 +135,11 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\be-?mail address\b|\bwho (do|should|can) i (talk|speak|write|contact)\b|\bwhom?\b.*\bcontact\b", re.I),
         re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
     ),
+    "definition": (  # "what is Northwind Plus?": the sentence that says what it is, not one of its conditions
+        re.compile(r"^\W*(?:what(?:'s| is)|was ist)\s+[^?,;:]{1,40}?\W*$", re.I),
+        # "X is our membership ...", "X are digital e-gift cards ...", not "X is available to ..."
+        re.compile(r"^[^.,;:!?]{1,60}?\b(?:(?:is|ist)\s+(?:a|an|our|the|your|ein|eine|unser\w*)\b|are\s+(?:our |the |your )?(?:[\w-]+\s+){0,2}[\w-]+s\b)", re.I),
+    ),
 }
 
 # "how do I ...", "I want to ...": a request to do something, which an instruction answers
@@ -326,9 +331,13 @@ def unit_texts(units: Sequence[Unit], headings: Sequence[str] | None = None) -> 
 def answer_types(question: str) -> list[str]:
     """The kinds of answer the question asks for, e.g. ``["duration"]`` for "how long ...?". A list only when
     nothing more precise is asked: "What are your opening hours?" wants times, and a sentence that introduces a
-    list ("Outside opening hours you can still:") is no answer to it."""
+    list ("Outside opening hours you can still:") is no answer to it. A definition ("what is Northwind Plus?")
+    likewise: "what is the price of X?" wants the price."""
     asked = [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
-    return asked if asked == ["list"] else [name for name in asked if name != "list"]
+    if asked == ["list"]:
+        return asked
+    precise = [name for name in asked if name not in ("list", "definition")]  # "what is the price of X?" wants the price
+    return precise or [name for name in asked if name == "definition"]
 
 
 def question_parts(question: str) -> list[str]:

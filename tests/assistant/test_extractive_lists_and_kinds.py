@@ -137,3 +137,24 @@ def test_a_prose_instruction_well_ahead_still_wins() -> None:
         headings=["How to return an item > Start your return", "Returning a gift > How a recipient returns a gift"],
     )
     assert "gift receipt" in text
+
+
+NORTHWIND_PLUS = [
+    "Northwind Plus is available to customers with a delivery address in the United States. Membership is billed in USD.",
+    "Northwind Plus is our membership for regular shoppers. It costs $7.99 per month or $79 per year.",
+]
+PLUS_HEADINGS = ["What is Northwind Plus? > Who can join", "What is Northwind Plus? > Price"]
+
+
+def test_what_is_x_gets_the_sentence_that_says_what_x_is() -> None:
+    """'what is northwind plus' got 'Northwind Plus is available to customers with a delivery address in the United
+    States.', not 'Northwind Plus is our membership for regular shoppers.'"""
+    similar = {"is available": 0.6, "is our membership": 0.5, "Membership is billed": 0.3, "It costs": 0.3}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer("what is northwind plus", NORTHWIND_PLUS, headings=PLUS_HEADINGS)
+    assert text.startswith("Northwind Plus is our membership")
+
+
+def test_what_is_the_price_of_x_wants_the_price() -> None:
+    """Neighbour: 'what is the price of Northwind Plus?' asks for a price, not a definition."""
+    assert answer_types("what is the price of Northwind Plus?") == ["price"]
+    assert answer_types("what is Northwind Plus?") == ["definition"]
