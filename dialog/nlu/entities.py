@@ -168,7 +168,7 @@ _ASKS_ABOUT_ORDER = re.compile(
 # one order it names ("how do I cancel an order?" asks how, and names none)
 _CANCEL_REQUEST = re.compile(
     r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and)\W+)*(?:please\s+)?"
-    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|need|would\s+like|'?d\s+like)\s+(?:you\s+)?to\s+)?"
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i(?:\s+(?:want|need|would\s+like)|\s*['’]?d\s+like)\s+(?:you\s+)?to\s+)?"
     r"cancel\s+(?:my\s+|the\s+|our\s+)?(?:order\s+)?(?:(?:number|no\.?)\s+)?#?ORDER(?:\s+(?:now|please|for\s+me))*[\s?.!]*$",
     re.IGNORECASE,
 )
