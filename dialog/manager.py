@@ -55,6 +55,7 @@ from dialog.rewrite import (
     reports_on_what_was_said,
     rewrite,
     shares_a_topic_word,
+    without_opening,
 )
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.handoff_cancel import takes_back_handoff
@@ -711,7 +712,7 @@ class DialogManager:
             return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)
         if prediction.action == "answer":
             return self.answer_action.run(
-                tracker, query, only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
+                tracker, without_opening(query), only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
                 intent=(understanding.intent, understanding.confidence),
                 alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent),
             )

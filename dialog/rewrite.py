@@ -22,6 +22,21 @@ _CONNECTIVE = re.compile(
     r"|und|aber|auch|dann|ok(?:ay)?,?\s+und|(?:und\s+)?was ist mit|(?:und\s+)?wie (?:ist|sieht) es mit|gilt das auch für)\b[\s,]*",
     re.IGNORECASE,
 )
+# an acknowledgement or greeting in front of what is asked ("ok, how do I reset my password?", "hi, how long do refunds
+# take?"): searched with the question, its word drew the passages away (the Google sign-in caveat, not the reset steps)
+_GREETING_FIRST = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|alright|all right|hi|hello|hey|hallo|thanks|thank you)(?:\s+(?:there|so much|again))?[\s,.!…:;]+)+",
+    re.IGNORECASE,
+)
+
+
+def without_opening(text: str) -> str:
+    """``text`` without an acknowledgement or greeting before what it asks, for the search; ``text`` itself when
+    nothing of two words or more would be left ("ok thanks", "hi there")."""
+    rest = _GREETING_FIRST.sub("", text, count=1)
+    return rest if len(_WORD.findall(rest)) >= 2 else text
+
+
 _REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|its|one|there|then)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-zäöüß][a-zäöüß'-]*", re.IGNORECASE)
 STOPWORDS = frozenset(
