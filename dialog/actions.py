@@ -391,6 +391,15 @@ class AnswerFromKnowledgeBase:
         close = [p for p in found if p.chunk.doc_id in prefer_docs and p.score >= floor]
         return close[: self.top_k] if close else found[: self.top_k]
 
+    def reads_in_context(self, context: str, docs: tuple[str, ...]) -> list[Passage] | None:
+        """The passages ``context`` (a statement read with the last question) finds, when the best of them is on one
+        of ``docs`` (the last answer's articles); None when it is on another article. "how do I reset my password: I
+        didn't get the email" finds the reset article first, and stays on it; "what payment methods do you accept: the
+        card was declined" finds the failed-payments article first: held to the payment methods, it got the list of
+        methods again, and the statement is searched as it stands."""
+        found = self.retriever.search(context, k=self.top_k * 10)
+        return found if found and found[0].chunk.doc_id in docs else None
+
     def _search(self, question: str) -> tuple[list[Passage], int]:
         """The question's passages, and how many of them the whole question found (the rest are its parts')."""
         passages = self.retriever.search(question, k=self.top_k)
@@ -486,6 +495,7 @@ class AnswerFromKnowledgeBase:
         said: str = "",  # "tell me more": what was said so far, whose sentences are left out of the passages
         intent: tuple[str, float] | None = None,
         alternatives: tuple[str, ...] = (),
+        context_docs: tuple[str, ...] = (),
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
@@ -493,20 +503,29 @@ class AnswerFromKnowledgeBase:
         message read with the conversation's last query, "gift card: balance?") is searched when
         ``question`` alone finds nothing; ``intent`` (the intent model's label and confidence) weighs in the
         decision to answer when it names a topic of the knowledge base (``topic_of``); ``alternatives`` (the
-        model's other guesses) say which passages are on another topic (``_steered``)."""
+        model's other guesses) say which passages are on another topic (``_steered``); ``context_docs`` (the last
+        answer's articles, for a statement about a thing it named) has ``context`` read first, kept on those articles,
+        when its own best passage is on one of them (``reads_in_context``)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         corrected = getattr(self.retriever, "corrected", None) if self.correct_spelling else None
         if corrected is not None:  # the search, the answer and the decision record's query read the corrected words
             question, focus = corrected(question), corrected(focus) if focus else focus
         whole = self.top_k  # passages[whole:] are the parts' own best passages, each close enough on its own
+        on_last: list[Passage] | None = None
+        if context is not None and context_docs and only_doc is None and not prefer_docs:
+            read = corrected(context) if corrected is not None else context
+            on_last = self.reads_in_context(read, context_docs)
+            if on_last is not None:  # "I didn't get the email" after the reset steps: about that answer's e-mail
+                question, focus, prefer_docs, context = read, question, context_docs, None
         # a chosen or continued article stands; "tell me more" (said) keeps the threshold of the answer it continues
         topic = self.topic_of(intent) if only_doc is None and (not prefer_docs or said) else None
         if only_doc is not None:
             found = self.retriever.search(question, k=self.top_k * 10)
             passages = [p for p in found if p.chunk.doc_id == only_doc][: self.top_k] or found[: self.top_k]
         elif prefer_docs:
-            passages = self.stay_on_topic(self.retriever.search(question, k=self.top_k * 10), prefer_docs)
+            found = on_last if on_last is not None else self.retriever.search(question, k=self.top_k * 10)
+            passages = self.stay_on_topic(found, prefer_docs)
         else:
             passages, whole = self._search(question)
             if _names_an_unknown_place(question, passages):

@@ -407,6 +407,7 @@ class DialogManager:
         read = about_the_order(tracker, text)  # "where is it?" after "What would you like to know about your order?"
         understanding = self._understand(tracker, read)
         query, only_doc, forced, prefer_docs, focus, context = read, None, None, (), None, None
+        context_docs: tuple[str, ...] = ()  # a statement's context, read first when it finds these articles first
         told = ""  # "tell me more": what the assistant has said so far, which the new answer leaves out
         said = read  # what the policies read
         answered = tracker.exchanges[-1][1] if tracker.last_action == "answer" and tracker.exchanges else ""  # the last answer
@@ -433,12 +434,18 @@ class DialogManager:
                 label, confidence = tracker.answered_intent
                 understanding = replace(understanding, intent=label, confidence=confidence, ranking=((label, confidence),))
         elif tracker.last_query and (is_follow_up(text) or reports_on_what_was_said(text, answered)):
-            # also "I didn't get the email" after the password-reset steps: about the e-mail that answer named
-            query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
-            # "how much does it cost?" continues the last article, and so does "and apple pay?" after an answer that
-            # names Apple Pay; "what about express?" may not
-            if not names_a_topic(text) or only_names_what_was_said(text, answered) or reports_on_what_was_said(text, answered):
-                prefer_docs = tracker.last_answer_docs
+            if reports_on_what_was_said(text, answered) and names_a_topic(text) and not only_names_what_was_said(text, answered):
+                # "I didn't get the email" after the password-reset steps: about the e-mail that answer named, when read
+                # with the last question it finds that answer's article first; "the card was declined" after the payment
+                # methods finds the failed payments first, and is searched as it stands (held to the payment methods,
+                # it got the list of methods again)
+                context, context_docs = rewrite(text, tracker.last_query), tracker.last_answer_docs
+            else:
+                query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
+                # "how much does it cost?" continues the last article, and so does "and apple pay?" after an answer that
+                # names Apple Pay; "what about express?" may not
+                if not names_a_topic(text) or only_names_what_was_said(text, answered):
+                    prefer_docs = tracker.last_answer_docs
         elif tracker.last_query and (is_short(text) or shares_a_topic_word(text, answered)):
             # "balance?" after "gift card", "can I add a message?" after the gift wrapping: in context if alone finds nothing
             context = rewrite(text, tracker.last_query)
@@ -447,6 +454,7 @@ class DialogManager:
             # "can I still cancel it?" after a lookup that said Shipped: about that order, searched with its status (the
             # last question's topic, "which carrier", said nothing of it)
             query, focus, prefer_docs, context = f"{text.strip().rstrip('?.! ')} (order {status.lower()})?", text, (), None
+            context_docs = ()
         asked_for = tracker.requested_slot[1] if tracker.requested_slot is not None else None
         slot_events = [
             SlotSet(name=name, value=value)
@@ -486,7 +494,9 @@ class DialogManager:
             # the slot the previous reply asked for, if this message gave no value at all
             gave = any(e.value is not None for e in slot_events) or understanding.several
             unanswered = None if gave else tracker.requested_slot
-            steps = self._act(prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told)
+            steps = self._act(
+                prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs
+            )
             for step_output in steps:
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
@@ -681,9 +691,11 @@ class DialogManager:
         context: str | None = None,
         unanswered: tuple[str, str] | None = None,
         told: str = "",
+        context_docs: tuple[str, ...] = (),
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action; ``unanswered``: the slot the last reply asked for, when this
-        message filled none; ``told``: the assistant's replies so far, when the customer asked for more."""
+        message filled none; ``told``: the assistant's replies so far, when the customer asked for more;
+        ``context_docs``: the last answer's articles, which ``context`` is read on when it finds one of them first."""
         if prediction.action == "relay":
             return relay(tracker.agent, self.replies.relayed)
         if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
@@ -713,6 +725,7 @@ class DialogManager:
         if prediction.action == "answer":
             return self.answer_action.run(
                 tracker, without_opening(query), only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
+                context_docs=context_docs,
                 intent=(understanding.intent, understanding.confidence),
                 alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent),
             )
