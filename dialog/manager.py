@@ -206,10 +206,35 @@ def looked_up_status(tracker: Tracker) -> str | None:
     return None
 
 
+# "it" standing in for what follows ("is it possible to pay with klarna?", "it is ok if I pay later?", "is it too late
+# to cancel?"): the subject of "is"/"was"/"will be"/"would be", with up to 3 words (its predicate) before a clause of
+# its own, "to" and a verb (not "to the/my ...": "was it sent to my old address?"), "that", "if" or "whether"
+_STAND_IN_IT = re.compile(
+    r"\b(?:(?:is|was|will|would)\s+(it)(?:\s+be)?|(it)\s+(?:is|was|will\s+be|would\s+be))"
+    r"(?P<predicate>(?:\s+(?!(?:it|to|that|if|whether)\b)[^\W\d_][\w'’-]*){0,3}?)"
+    r"\s+(?:(?:for\s+[^\W\d_]+\s+)?to\s+(?!(?:the|a|an|my|your|our|his|her|their|this|that|these|those|me|us|you|him|them)\b)[^\W\d_]"
+    r"|(?:that|if|whether)\b)",
+    re.IGNORECASE,
+)
+# a participle in the predicate keeps "it" the order: "is it going to arrive today?", "is it supposed to ship?"
+_PARTICIPLE = re.compile(r"[^\W\d_]{2,}(?:ing|ed)\b", re.IGNORECASE)
+
+
+def _stand_in_its(text: str) -> set[int]:
+    """Where in ``text`` an "it" stands in for the clause after it (``_STAND_IN_IT``), not for a thing."""
+    return {
+        match.start(1) if match.group(1) else match.start(2)
+        for match in _STAND_IN_IT.finditer(text)
+        if not _PARTICIPLE.search(match.group("predicate"))
+    }
+
+
 def refers_to_the_order(text: str) -> bool:
     """Whether ``text`` is about an order already named ("can I still cancel it?", "what's in my order?", "what should
-    I do?"): it says "it" or "the order", or names no topic of its own."""
-    return bool(_THE_ORDER.search(text)) or not names_a_topic(text)
+    I do?"): it says "it" (not the "it" of "is it possible to ...") or "the order", or names no topic of its own.
+    "is it possible to pay with klarna?" after a lookup is about paying, and was searched with the order's status."""
+    stand_in = _stand_in_its(text)
+    return any(match.start() not in stand_in for match in _THE_ORDER.finditer(text)) or not names_a_topic(text)
 
 
 def _asked_a_question(tracker: Tracker) -> bool:
