@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz.distance import OSA
-
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
 
@@ -116,17 +114,29 @@ DISMAY = (
 
 # the words a one-word "yes" is, which a slip of the keyboard ("yse", "yess", "yeha") leaves one edit away from
 _YES_WORDS = ("yes", "yeah")
-_NOT_YES = frozenset({"yet"})  # a word of its own, one edit from "yes": "yet?" to the offer of a person is no yes
 _ONE_WORD = re.compile(r"\s*([^\W\d_]{2,6})[\s.!]*", re.IGNORECASE)
 
 
+def _slips(word: str) -> frozenset[str]:
+    """The slips of the keyboard that make of ``word`` a form of it rather than another word: two neighbours swapped
+    ("yse", "yeha"), a letter typed twice ("yess"), a letter left out ("ys", "yeh"; of "yes" and "yeah" it makes no
+    other word than a yes cut short, "ye", or a yes of its own, "yea", "yah"). A letter changed, or a new one added,
+    makes words of their own ("yet", "yen", "yew", "year", "yeas"): no slips."""
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    left_out = {word[:i] + word[i + 1:] for i in range(len(word))}
+    doubled = {word[: i + 1] + word[i:] for i in range(len(word))}
+    return frozenset(swapped | left_out | doubled) - {word}
+
+
+_TYPED_YES = frozenset(slip for yes in _YES_WORDS for slip in _slips(yes) if slip.startswith("y"))
+
+
 def is_typed_yes(text: str) -> bool:
-    """A one-word message that is a "yes" or "yeah" with a typing slip ("yse", "yess", "ys", "yeha": one letter
-    added, left out, changed, or two neighbours swapped), starting with its "y": the intent model read "yse" to the
-    offer of a person as a greeting, and the offer was not taken."""
+    """A one-word message that is a "yes" or "yeah" with a typing slip (``_slips``: "yse", "yess", "ys", "yeha"),
+    starting with its "y": the intent model read "yse" to the offer of a person as a greeting, and the offer was not
+    taken. "yet", "yen", "year" are words of their own, no yes."""
     match = _ONE_WORD.fullmatch(text)
-    word = match.group(1).lower() if match else ""
-    return word.startswith("y") and word not in _NOT_YES and any(OSA.distance(word, yes) == 1 for yes in _YES_WORDS)
+    return bool(match) and match.group(1).lower() in _TYPED_YES
 
 
 def is_emphatic_no(text: str) -> bool:
