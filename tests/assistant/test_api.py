@@ -264,9 +264,11 @@ def test_openai_requests_with_a_session_id_continue_one_conversation(client: Tes
     openai = pytest.importorskip("openai")
     api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
     first = api.chat.completions.create(
-        model="support-assistant", messages=[{"role": "user", "content": "How do I reset my password?"}]
+        model="support-assistant", messages=[{"role": "user", "content": "How long do password reset links work?"}]
     )
     session_id = first.model_extra["session_id"]
+    alone = api.chat.completions.create(model="support-assistant", messages=[{"role": "user", "content": "and how long is it valid?"}])
+    assert "30 minutes" not in alone.choices[0].message.content  # a new conversation: nothing it follows
 
     follow_up = api.chat.completions.create(
         model="support-assistant",
@@ -277,7 +279,7 @@ def test_openai_requests_with_a_session_id_continue_one_conversation(client: Tes
     assert follow_up.model_extra["session_id"] == session_id
     assert "30 minutes" in follow_up.choices[0].message.content
     texts = [m["text"] for m in client.get(f"/api/sessions/{session_id}").json()["messages"] if m["role"] == "user"]
-    assert texts == ["How do I reset my password?", "and how long is it valid?"]
+    assert texts == ["How long do password reset links work?", "and how long is it valid?"]
     with pytest.raises(openai.NotFoundError):
         api.chat.completions.create(
             model="support-assistant", messages=[{"role": "user", "content": "hello"}], extra_body={"session_id": "nope"}
