@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from answer_fakes import FirstSentence, KeywordArticles
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.events import BotAnswer, IntentPredicted, RetrievalDone, UserMessage
 from dialog.manager import DialogManager
@@ -17,45 +18,9 @@ from dialog.policies import ClarifyPolicy
 from dialog.rewrite import rewrite
 from dialog.store import InMemoryStore
 from dialog.tracker import Tracker
-from retrieval.documents import Chunk, Passage
 
 
-def chunk(doc_id: str, text: str) -> Chunk:
-    return Chunk(Chunk.make_id(doc_id, doc_id, text), doc_id, doc_id, doc_id, text, f"{doc_id}.md")
-
-
-class Articles:
-    """Scores each article by the words of its ``keys`` the query contains (0.3 for none, +0.1 a word), best first (in
-    their order on a tie); keeps the queries searched."""
-
-    index_version = "test"
-
-    def __init__(self, articles: dict[str, tuple[str, tuple[str, ...]]]) -> None:
-        self.chunks = {doc_id: (chunk(doc_id, text), keys) for doc_id, (text, keys) in articles.items()}
-        self.queries: list[str] = []
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        self.queries.append(query)
-        found = [Passage(c, 0.3 + 0.1 * sum(key in query.lower() for key in keys)) for c, keys in self.chunks.values()]
-        return sorted(found, key=lambda p: -p.score)[:k]
-
-    def article_titles(self) -> dict[str, str]:
-        return {doc_id: doc_id for doc_id in self.chunks}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
-
-
-class FirstSentence:
-    """Answers with the first sentence of the first passage, cited."""
-
-    name = "first-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0].strip().split('. ')[0].rstrip('.')}. [1]"
-
-
-def manager_for(retriever: Articles) -> DialogManager:
+def manager_for(retriever: KeywordArticles) -> DialogManager:
     action = AnswerFromKnowledgeBase(retriever, None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     return DialogManager(InMemoryStore(), action)
 
@@ -68,7 +33,7 @@ RESET = {
 
 @pytest.mark.parametrize("text", ["I didn't get the email", "the email never arrived", "I never got the link"])
 def test_a_report_on_a_thing_the_answer_named_is_read_with_that_answer(text: str) -> None:
-    retriever = Articles(RESET)
+    retriever = KeywordArticles(RESET)
     manager = manager_for(retriever)
     first = manager.handle(None, "how do I reset my password?")
     then = manager.handle(first.session_id, text)
@@ -94,7 +59,7 @@ PAYMENTS = {
 
 @pytest.mark.parametrize("text", ["and apple pay?", "what about google pay?"])
 def test_a_follow_up_that_names_only_what_the_answer_named_stays_on_its_article(text: str) -> None:
-    manager = manager_for(Articles(PAYMENTS))
+    manager = manager_for(KeywordArticles(PAYMENTS))
     first = manager.handle(None, "what payment methods do you take?")
     then = manager.handle(first.session_id, text)
 
@@ -109,7 +74,7 @@ GIFTS = {
 
 @pytest.mark.parametrize("text", ["can I add a message?", "can I add a card with a message?"])
 def test_a_longer_question_that_shares_a_word_with_the_answer_is_tried_in_its_context(text: str) -> None:
-    retriever = Articles(GIFTS)
+    retriever = KeywordArticles(GIFTS)
     manager = manager_for(retriever)
     first = manager.handle(None, "do you offer gift wrapping?")
     then = manager.handle(first.session_id, text)
@@ -120,7 +85,7 @@ def test_a_longer_question_that_shares_a_word_with_the_answer_is_tried_in_its_co
 
 
 def test_a_question_sharing_no_word_with_the_answer_is_not_tried_in_its_context() -> None:
-    retriever = Articles(GIFTS)
+    retriever = KeywordArticles(GIFTS)
     manager = manager_for(retriever)
     first = manager.handle(None, "do you offer gift wrapping?")
     then = manager.handle(first.session_id, "are you hiring at your warehouse?")
@@ -199,7 +164,7 @@ class ReadsAsAGreeting:
 
 
 def test_a_yes_typed_with_a_slip_takes_the_offer_of_a_person() -> None:
-    manager = DialogManager(InMemoryStore(), AnswerFromKnowledgeBase(Articles(RESET), None, top_k=3, min_score=0.45,
+    manager = DialogManager(InMemoryStore(), AnswerFromKnowledgeBase(KeywordArticles(RESET), None, top_k=3, min_score=0.45,
                             max_new_tokens=8, extractive=FirstSentence()), understander=Understander(ReadsAsAGreeting()))
     first = manager.handle(None, "zzz qqq")  # found nothing: a person offered
     assert manager.tracker(first.session_id).handoff_offered

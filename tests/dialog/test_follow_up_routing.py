@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from answer_fakes import FirstSentence, OneArticle
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import demo_actions
 from dialog.events import BotAnswer, IntentPredicted, RetrievalDone, UserMessage
@@ -16,7 +17,7 @@ from dialog.nlu.rules import RuleBasedIntents
 from dialog.policies import BusinessActionPolicy, ClarifyPolicy, default_policies
 from dialog.store import InMemoryStore
 from dialog.tracker import Tracker
-from retrieval.documents import Chunk, Passage
+from retrieval.documents import Chunk
 
 
 def after_an_answer(question: str, intent: str = "question", confidence: float = 0.6) -> Tracker:
@@ -73,30 +74,6 @@ def chunk(doc_id: str, title: str, text: str) -> Chunk:
 DELIVERY = chunk("shipping/delivery-options", "Delivery options", "Standard delivery takes 3-5 business days. Express takes 1-2 days.")
 
 
-class OneArticle:
-    """Finds the delivery article a little below the threshold, for every query."""
-
-    index_version = "test"
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        return [Passage(DELIVERY, 0.42)]
-
-    def article_titles(self) -> dict[str, str]:
-        return {DELIVERY.doc_id: DELIVERY.title}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
-
-
-class EachSentence:
-    """Answers with the first sentence of the first passage's text, cited."""
-
-    name = "each-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0].strip().split('. ')[0].rstrip('.')}. [1]"
-
-
 class DeliveryQuestions:
     """Reads a question on delivery as the delivery intent, anything else as a plain question."""
 
@@ -109,7 +86,7 @@ class DeliveryQuestions:
 
 
 def test_tell_me_more_keeps_the_threshold_the_answer_it_continues_had() -> None:
-    action = AnswerFromKnowledgeBase(OneArticle(), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=EachSentence())
+    action = AnswerFromKnowledgeBase(OneArticle(DELIVERY, 0.42), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     manager = DialogManager(InMemoryStore(), action, understander=Understander(DeliveryQuestions()))
 
     first = manager.handle(None, "how long does delivery take?")
@@ -121,25 +98,6 @@ def test_tell_me_more_keeps_the_threshold_the_answer_it_continues_had() -> None:
 
 
 ACCOUNT = chunk("accounts/delete-account", "Delete your account", "Press Delete my account. Your old orders will not appear in a new account.")
-
-
-class Recorded:
-    """Finds the account article for every query, and keeps the queries searched."""
-
-    index_version = "test"
-
-    def __init__(self) -> None:
-        self.queries: list[str] = []
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        self.queries.append(query)
-        return [Passage(ACCOUNT, 0.8)]
-
-    def article_titles(self) -> dict[str, str]:
-        return {ACCOUNT.doc_id: ACCOUNT.title}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
 
 
 class WeakAfterTheFirst:
@@ -155,8 +113,8 @@ class WeakAfterTheFirst:
 
 @pytest.mark.parametrize("understander", [Understander(WeakAfterTheFirst()), Understander()], ids=["intent model", "rules only"])
 def test_a_yes_no_question_after_an_answer_is_searched_with_the_question_it_follows(understander: Understander) -> None:
-    retriever = Recorded()
-    action = AnswerFromKnowledgeBase(retriever, None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=EachSentence())
+    retriever = OneArticle(ACCOUNT)
+    action = AnswerFromKnowledgeBase(retriever, None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     manager = DialogManager(InMemoryStore(), action, actions=demo_actions(), understander=understander)
 
     first = manager.handle(None, "how do I close my account?")

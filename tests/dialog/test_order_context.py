@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from answer_fakes import FirstSentence, OneArticle
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import demo_actions
 from dialog.events import ActionExecuted, BotAnswer, UserMessage
@@ -13,7 +14,7 @@ from dialog.nlu.base import Understanding
 from dialog.policies import BusinessActionPolicy
 from dialog.store import InMemoryStore
 from dialog.tracker import Tracker
-from retrieval.documents import Chunk, Passage
+from retrieval.documents import Chunk
 
 RETURNS = Chunk(
     Chunk.make_id("returns/window", "Return window", "You have 30 days from delivery to return most items."),
@@ -21,34 +22,8 @@ RETURNS = Chunk(
 )
 
 
-class Recorded:
-    """Finds the returns article for every query, and keeps the queries searched."""
-
-    index_version = "test"
-
-    def __init__(self) -> None:
-        self.queries: list[str] = []
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        self.queries.append(query)
-        return [Passage(RETURNS, 0.8)]
-
-    def article_titles(self) -> dict[str, str]:
-        return {RETURNS.doc_id: RETURNS.title}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
-
-
-class FirstSentence:
-    name = "first-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0].split('. ')[0].rstrip('.')}. [1]"
-
-
 def manager() -> DialogManager:
-    action = AnswerFromKnowledgeBase(Recorded(), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    action = AnswerFromKnowledgeBase(OneArticle(RETURNS), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     return DialogManager(InMemoryStore(), action, actions=demo_actions())
 
 

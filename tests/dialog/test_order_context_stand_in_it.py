@@ -7,42 +7,21 @@ from __future__ import annotations
 
 import pytest
 
+from answer_fakes import FirstSentence, OneArticle
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import demo_actions
 from dialog.manager import DialogManager, refers_to_the_order
 from dialog.store import InMemoryStore
-from retrieval.documents import Chunk, Passage
+from retrieval.documents import Chunk
 
 TEXT = "You can pay with a card or PayPal."
 PAYMENTS = Chunk(Chunk.make_id("billing/payment-methods", "Payment methods", TEXT), "billing/payment-methods",
                  "Payment methods", "Payment methods", TEXT, "billing/payment-methods.md")
 
 
-class OneArticle:
-    """Finds one article for every query."""
-
-    index_version = "test"
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        return [Passage(PAYMENTS, 0.8)]
-
-    def article_titles(self) -> dict[str, str]:
-        return {PAYMENTS.doc_id: PAYMENTS.title}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
-
-
-class FirstSentence:
-    name = "first-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0].split('. ')[0].rstrip('.')}. [1]"
-
-
 def query_after_a_lookup(text: str) -> str:
     """The query ``text`` is searched with right after the lookup of a shipped order."""
-    action = AnswerFromKnowledgeBase(OneArticle(), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    action = AnswerFromKnowledgeBase(OneArticle(PAYMENTS), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     bot = DialogManager(InMemoryStore(), action, actions=demo_actions())
     start = bot.handle(None, "where is my order NW-20481736")
     looked_up = bot.handle(start.session_id, "jane.doe@example.com")

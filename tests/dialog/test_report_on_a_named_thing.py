@@ -6,47 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from answer_fakes import FirstSentence, KeywordArticles
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.manager import DialogManager
 from dialog.store import InMemoryStore
-from retrieval.documents import Chunk, Passage
-
-
-def chunk(doc_id: str, text: str) -> Chunk:
-    return Chunk(Chunk.make_id(doc_id, doc_id, text), doc_id, doc_id, doc_id, text, f"{doc_id}.md")
-
-
-class Articles:
-    """Scores each article 0.3 and 0.1 more for each word of its ``keys`` the query contains, best first (in their
-    order on a tie)."""
-
-    index_version = "test"
-
-    def __init__(self, articles: dict[str, tuple[str, tuple[str, ...]]]) -> None:
-        self.chunks = {doc_id: (chunk(doc_id, text), keys) for doc_id, (text, keys) in articles.items()}
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        found = [Passage(c, 0.3 + 0.1 * sum(key in query.lower() for key in keys)) for c, keys in self.chunks.values()]
-        return sorted(found, key=lambda p: -p.score)[:k]
-
-    def article_titles(self) -> dict[str, str]:
-        return {doc_id: doc_id for doc_id in self.chunks}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
-
-
-class FirstSentence:
-    """Answers with the first sentence of the first passage, cited."""
-
-    name = "first-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0].strip().split('. ')[0].rstrip('.')}. [1]"
 
 
 def manager_for(articles: dict[str, tuple[str, tuple[str, ...]]]) -> DialogManager:
-    action = AnswerFromKnowledgeBase(Articles(articles), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    action = AnswerFromKnowledgeBase(KeywordArticles(articles), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     return DialogManager(InMemoryStore(), action)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from answer_fakes import FirstSentence, OneArticle, article
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.manager import DialogManager
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.rules import RuleBasedIntents
 from dialog.store import InMemoryStore
-from retrieval.documents import Chunk, Passage
 
 OTHER_WORDS = ["year", "yen", "yew", "yeas", "Year!", "yet"]
 SLIPS = ["yse", "Yse!", "yeha", "yaeh", "yess", "yeahh", "ys", "yeh"]
@@ -28,27 +28,6 @@ def test_a_yes_swapped_doubled_or_cut_short_is_a_yes(text: str) -> None:
     assert RuleBasedIntents().understand(text).intent == "affirm"
 
 
-class NothingFound:
-    index_version = "test"
-
-    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Passage]:
-        text = "Northwind Goods sells home goods."
-        return [Passage(Chunk(Chunk.make_id("about", "About", text), "about", "About", "About", text, "about.md"), 0.1)]
-
-    def article_titles(self) -> dict[str, str]:
-        return {"about": "About"}
-
-    def embed_ahead(self, queries: list[str]) -> None:
-        pass
-
-
-class FirstSentence:
-    name = "first-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0].split('. ')[0].rstrip('.')}. [1]"
-
-
 class ReadsAsAGreeting:
     """The intent model's reading of a short reply: a greeting; of anything longer, a question."""
 
@@ -62,7 +41,7 @@ class ReadsAsAGreeting:
 
 @pytest.mark.parametrize(("text", "taken"), [("yen", False), ("year", False), ("yse", True), ("yess", True)])
 def test_only_a_slip_of_yes_takes_the_offer_of_a_person(text: str, taken: bool) -> None:
-    action = AnswerFromKnowledgeBase(NothingFound(), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    action = AnswerFromKnowledgeBase(OneArticle(article("about", "Northwind Goods sells home goods."), 0.1), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     manager = DialogManager(InMemoryStore(), action, understander=Understander(ReadsAsAGreeting()), handoff_after_failures=0)
     first = manager.handle(None, "zzz qqq")  # found nothing: a person offered
     assert manager.tracker(first.session_id).handoff_offered
