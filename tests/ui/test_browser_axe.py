@@ -15,8 +15,12 @@ pytestmark = pytest.mark.browser
 
 
 def violations(page: Any, frames: bool = True) -> list[tuple[str, str, list[str]]]:
-    """axe-core's violations on the page as it is: (rule, impact, the nodes' selectors)."""
+    """axe-core's violations on the page once no Gradio output waits for its event: (rule, impact, the nodes'
+    selectors). A waiting output is drawn at a fifth of its opacity (Gradio's ``.pending``), and axe measured the
+    transcript's grey decision record at that: a colour-contrast failure the page never shows at rest."""
     from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_function("!document.querySelector('.pending')", timeout=20_000)
 
     options: dict[str, Any] = {"resultTypes": ["violations"]}
     if not frames:  # the widget's chat is another origin's page
