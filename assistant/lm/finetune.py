@@ -173,7 +173,7 @@ BASE_DIR_HOLDS = (
 def check_base_dir(base_dir: Path | str) -> None:
     """A ModelError saying what a ``--base-dir`` must hold when ``base_dir`` is not a generator folder to
     start from; file checks only, nothing is loaded (the chat template is checked once the tokenizer loads)."""
-    from assistant.lm.local import WEIGHT_FILES, check_model_dir
+    from assistant.lm.local import check_model_dir, missing_model_files
     from assistant.models import ModelError
 
     path = Path(base_dir)
@@ -186,13 +186,7 @@ def check_base_dir(base_dir: Path | str) -> None:
         raise ModelError(f"--base-dir {path} does not exist; {advice}.")
     if not path.is_dir():
         raise ModelError(f"--base-dir {path} is a file, not a model folder; {advice}.")
-    missing = []
-    if not (path / "config.json").is_file():
-        missing.append("config.json")
-    if not any((path / name).is_file() for name in WEIGHT_FILES):
-        missing.append("weights")
-    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
-        missing.append("tokenizer")
+    missing = missing_model_files(path)
     if missing:
         raise ModelError(f"--base-dir {path} is not a model folder (no {', '.join(missing)}); {advice}.")
     check_model_dir(path)  # e.g. an intent model: "holds a ...ForSequenceClassification, not a text generator"

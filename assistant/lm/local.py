@@ -23,18 +23,22 @@ logger = logging.getLogger(__name__)
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
+
+
+def missing_model_files(path: Path) -> list[str]:
+    """What a transformers model folder lacks of its parts: "config.json", "weights", "tokenizer" (in that order)."""
+    parts = {"config.json": ("config.json",), "weights": WEIGHT_FILES, "tokenizer": TOKENIZER_FILES}
+    return [part for part, names in parts.items() if not any((path / name).is_file() for name in names)]
+
+
 def check_model_dir(path: Path) -> None:
     """A ModelError naming what is missing when ``path`` is not a loadable transformers model folder."""
     path = Path(path)
     if not path.is_dir():
         raise ModelError(f"Model folder {path} does not exist.")
-    missing = []
-    if not (path / "config.json").is_file():
-        missing.append("config.json")
-    if not any((path / name).is_file() for name in WEIGHT_FILES):
-        missing.append("weights (model.safetensors)")
-    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
-        missing.append("tokenizer (tokenizer.json)")
+    named = {"weights": "weights (model.safetensors)", "tokenizer": "tokenizer (tokenizer.json)"}
+    missing = [named.get(part, part) for part in missing_model_files(path)]
     if missing:
         raise ModelError(
             f"Model folder {path} is incomplete: missing {', '.join(missing)}. Prepare it again "
