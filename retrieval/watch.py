@@ -7,8 +7,9 @@ ingested once the files have stayed the same for ``QUIET_LOOKS`` more intervals 
 written, even one that stalls for a whole interval half-way (a slow share, a sync client between two
 blocks), is not read half-way. Partial downloads (``.part``, ``.crdownload``, ...) are files like any other
 here: while one grows, nothing has settled. No count of looks is proof against a writer that stalls for
-longer; such a file is indexed half-way, and again once it has been written to the end. A folder that had files and now has none (a share that is no longer mounted, a sync
-that failed) is not ingested: that would take all its documents out of the index.
+longer; such a file is indexed half-way, and again once it has been written to the end. A folder that had
+files and now has none (a share that is no longer mounted, a sync that failed) is not ingested: that would
+take all its documents out of the index.
 """
 
 from __future__ import annotations
