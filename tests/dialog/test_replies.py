@@ -16,6 +16,7 @@ from dialog.business import ActionResult, BusinessActions, Say, demo_actions
 from dialog.business_rules import parse_rules
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.nlu.combine import Understander
+from dialog.handoff_cancel import takes_back_handoff
 from dialog.replies import KEYS, Replies, RepliesError, intent_keys, load_replies, parse_replies
 from retrieval.ingest import ingest
 
@@ -348,3 +349,16 @@ def test_an_actions_text_can_format_a_date_value(tmp_path: Path) -> None:
     assert reply("book_repair_str", strings) == "Booked your Brompton for Friday."
     # a date format given a text that is no date shows the text rather than failing the reply
     assert reply("book_repair_str", strings, {"bike_model": "Brompton", "day": "next week"}) == "Booked your Brompton for next week."
+
+
+@pytest.mark.parametrize("path", [None, *sorted((REPO_ROOT / "demo").glob("replies*.yaml"))], ids=lambda p: p.name if p else "built-in")
+def test_the_assistants_own_handoff_says_how_to_take_it_back(path: Path | None) -> None:
+    # the German text lacked the English one's hint (say "never mind"), so a German customer handed over after two
+    # misses did not learn how to go on asking the assistant
+    actions = demo_actions()
+    replies = load_replies(path, intent_keys(actions.intents()) | actions.reply_keys()) if path else Replies()
+
+    quoted = re.findall(r"[\"„“]([^\"„“”]+)[\"“”]", replies.escalated)
+
+    assert quoted
+    assert all(takes_back_handoff(phrase, staff_replied=False) for phrase in quoted)
