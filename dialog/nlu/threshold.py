@@ -15,6 +15,7 @@ examples, ``reject:0.05`` when it has fewer (a note says so), and ``reject:0.02`
 that ``reject:F`` could not turn away even one in-scope validation message (fewer than 1/F of them: 20 for
 ``reject:0.05``, 50 for ``reject:0.02``), the split is too small to choose on at all: ``auto`` then keeps
 ``DEFAULT_THRESHOLD`` (objective ``"default"``) and a note says so. It used to save 0, which turns nothing away.
+A ``reject:F`` named outright is used as given on such a split: it saves 0, and a note says what that means.
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def choose_threshold(
         allowed = int(np.floor(value * len(in_scope_conf)))  # how many in-scope examples may be rejected
         threshold = float(in_scope_conf[allowed]) if allowed < len(in_scope_conf) else float(in_scope_conf[-1]) + 1e-9
         threshold = 0.0 if allowed == 0 else threshold
+        if allowed == 0 and note is None:  # named outright: used as given, but saving 0 is said, as auto's default is
+            note = _turns_none_away_note(len(in_scope_conf), value)
         return ThresholdChoice(threshold, objective, *_rates(threshold, confidence, correct, predicted_oos, is_oos), note=note)
 
     best_threshold, best_score = 0.0, -np.inf
@@ -163,6 +166,16 @@ def _too_few_note(in_scope: int, oos: int, reject: float) -> str:
         f"({DEFAULT_WITH_OOS!r} needs {MIN_OOS_TO_CHOOSE} out-of-scope ones, 'reject:{reject:g}' {needed} in-scope ones to turn "
         f"away even one): the default {DEFAULT_THRESHOLD:g} is kept instead, not measured on your data (set one with "
         "--oos-threshold, e.g. the running model's, or train on more examples)"
+    )
+
+
+def _turns_none_away_note(in_scope: int, reject: float) -> str:
+    """Why a named ``reject:F`` saved 0: a fraction F of this few in-scope examples is not one message."""
+    needed = int(np.ceil(1 / reject - 1e-9))
+    return (
+        f"'reject:{reject:g}' of {in_scope} in-scope validation examples may turn none of them away ({needed} are needed to "
+        "turn away one): the threshold is 0, so no message is out of scope by the threshold (set one with --oos-threshold, "
+        "or train on more examples)"
     )
 
 

@@ -97,9 +97,13 @@ def test_auto_keeps_the_default_when_the_split_is_too_small_to_choose_on(in_scop
     needed = round(1 / float(rule.partition(":")[2]))  # in-scope messages of which F is one message
     assert f"'{rule}' {needed} in-scope ones" in choice.note and "--oos-threshold" in choice.note
     assert choice.in_scope_accuracy == pytest.approx((correct & (conf >= DEFAULT_THRESHOLD))[~is_oos].mean())  # measured for it
-    assert choose_threshold(conf, correct, is_oos, objective=rule).threshold == 0.0  # named outright: used as given
+    named = choose_threshold(conf, correct, is_oos, objective=rule)  # named outright: used as given, and said
+    assert named.threshold == 0.0 and named.objective == rule
+    assert named.note is not None and f"'{rule}' of {in_scope} in-scope validation examples may turn none" in named.note
+    assert "no message is out of scope by the threshold" in named.note and "--oos-threshold" in named.note
     enough = choose_threshold(*_validation(needed, oos))
     assert enough.objective == rule and enough.threshold > 0  # enough to turn one away: chosen as before
+    assert choose_threshold(*_validation(needed, oos), objective=rule).note is None  # named, with enough: nothing to say
 
 
 def test_a_threshold_given_by_hand_is_kept_and_measured() -> None:
