@@ -2,13 +2,16 @@
 
 The chat's "Back to the assistant" button and ``DELETE /api/sessions/{id}/handoff`` hand a conversation back; a
 customer who types "never mind" or "I don't need a person anymore" means the same, and was relayed to staff
-instead (every later question unanswered until a person came). Pure text rules, no state: the dialog manager
-decides when they apply.
+instead (every later question unanswered until a person came). A question asked with the take-back ("actually no,
+I'll just ask you. how much is shipping?") is answered at once. Pure text rules, no state: the dialog manager decides
+when they apply.
 """
 
 from __future__ import annotations
 
 import re
+
+from dialog.policies import asks_a_question
 
 # someone the customer was to be handed to
 _PERSON = r"(?:a |the |an |your )?(?:real |live )?(?:person|human|agent|staff|support(?: team)?|representative|operator|team member)"
@@ -50,3 +53,22 @@ def takes_back_handoff(text: str, staff_replied: bool) -> bool:
     if _EXPLICIT.search(text):
         return True
     return not staff_replied and bool(_PLAIN.match(text))
+
+
+# what is left around a take-back besides the question: "actually no, ", ". ", ", thanks"
+_LEFT_OVER = re.compile(r"^(?:[\s,.;:!-]|\b(?:actually|oh|ok(?:ay)?|well|sorry|so|then|thanks?|thank you|but|and|no)\b)+", re.IGNORECASE)
+# the take-back's own subject, before its match: "how much is shipping? I don't need a person anymore"
+_SUBJECT = re.compile(r"(?:[\s,;:-]|\b(?:i|we|ich|wir|really|just)\b)+$", re.IGNORECASE)
+
+
+def question_with_take_back(text: str) -> str | None:
+    """The question a message that takes the handoff back in so many words also asks ("actually no, I'll just ask
+    you. how much is shipping?" -> "how much is shipping?"), which the assistant answers at once; None when it asks
+    nothing else ("I don't need a person anymore, thanks"). A plain "never mind" is the whole message, so it has none.
+    """
+    match = _EXPLICIT.search(text)
+    if match is None:
+        return None
+    parts = (_LEFT_OVER.sub("", part.strip()) for part in (_SUBJECT.sub("", text[: match.start()]), text[match.end():]))
+    rest = " ".join(part for part in parts if part)
+    return rest if rest and asks_a_question(rest) else None

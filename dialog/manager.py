@@ -37,6 +37,7 @@ from dialog.events import (
     Event,
     FeedbackGiven,
     HandoffRequested,
+    HandoffResolved,
     IntentPredicted,
     SlotSet,
     UserMessage,
@@ -58,7 +59,7 @@ from dialog.rewrite import (
     without_opening,
 )
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
-from dialog.handoff_cancel import takes_back_handoff
+from dialog.handoff_cancel import question_with_take_back, takes_back_handoff
 from dialog.tracker import CUSTOMER, Tracker, option_named
 
 log = logging.getLogger(__name__)
@@ -427,6 +428,9 @@ class DialogManager:
         session_id = session_id or self.start_session(channel)
         tracker = self.tracker(session_id)
         timings: dict[str, float] = {}
+        typed, seen, handed_back = text, len(tracker.events), self._handed_back_with(tracker, text)
+        if handed_back:  # "actually no, I'll just ask you. how much is shipping?": handed back, and the question answered
+            tracker, text = Tracker.from_events(session_id, [*tracker.events, *handed_back]), question_with_take_back(text) or text
 
         step = time.perf_counter()
         read = about_the_order(tracker, text)  # "where is it?" after "What would you like to know about your order?"
@@ -509,7 +513,8 @@ class DialogManager:
         slots = self.slot_memory.fill(session_id, {**tracker.slots, **{e.name: e.value for e in slot_events}})
         timings["understanding_ms"] = (time.perf_counter() - step) * 1000
         new_events: list[Event] = [
-            UserMessage(text=text),
+            UserMessage(text=typed),
+            *handed_back,
             IntentPredicted(intent=understanding.intent, confidence=understanding.confidence, source=understanding.source),
             *slot_events,
         ]
@@ -548,12 +553,14 @@ class DialogManager:
         )
         if outcome.error:
             reason = f"{reason} ({outcome.error})"
+        if handed_back:
+            reason = f"the customer took the handoff back and asked a question; {reason}"
         for note in (understanding.note, self.understander.note):
             if note:
                 reason = f"{reason} [{note}]"
         record = TurnRecord(
             session_id=session_id,
-            user_text=text,
+            user_text=typed,
             intent=understanding.intent,
             intent_confidence=understanding.confidence,
             action=action,
@@ -571,7 +578,7 @@ class DialogManager:
             index_version=outcome.index_version,
         )
         events = new_events + outcome.events
-        record = self._save_turn(session_id, events, record, seen=len(tracker.events))
+        record = self._save_turn(session_id, events, record, seen=seen)
         self.slot_memory.remember(session_id, {e.name: e.value for e in events if isinstance(e, SlotSet)})
         for event in events:
             if isinstance(event, SlotSet):
@@ -759,6 +766,13 @@ class DialogManager:
     def _handoff_note(self) -> str:
         """When a person will reply, outside support hours (the replies' ``outside_hours``); empty within them."""
         return self.rules.handoff_note(self.clock(), self.replies)
+
+    def _handed_back_with(self, tracker: Tracker, text: str) -> list[Event]:
+        """The hand-back of a message that takes the handoff back and asks a question with it (``question_with_take_back``),
+        so that the question is answered in the same turn; empty for any other message."""
+        if not (self.relay_to_person and tracker.with_person and question_with_take_back(text)):
+            return []
+        return [HandoffResolved(author=CUSTOMER)] if takes_back_handoff(text, staff_replied=tracker.agent is not None) else []
 
     def _handed_back(self, reason: str) -> Iterator[str | ActionOutcome]:
         """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""

@@ -18,7 +18,7 @@ from assistant.notify import HandoffNotifier, NotifyingStore
 from dialog.actions import HANDED_BACK
 from dialog.business import demo_actions
 from dialog.events import BotAnswer, HandoffRequested, HandoffResolved, IntentPredicted, UserMessage
-from dialog.handoff_cancel import takes_back_handoff
+from dialog.handoff_cancel import question_with_take_back, takes_back_handoff
 from dialog.manager import DECLINED_FACTOR, DialogManager
 from dialog.store import InMemoryStore
 from dialog.tracker import Tracker
@@ -137,6 +137,33 @@ def test_a_typed_take_back_hands_the_conversation_back_and_the_next_question_is_
     [resolved] = [e for e in events if isinstance(e, HandoffResolved)]
     assert resolved.author == "customer"  # as the chat's button and DELETE /handoff record it
     assert answered.action == "answer" and "30 minutes" in answered.text
+
+
+@pytest.mark.parametrize("text", [
+    f"actually no, I'll just ask you. {QUESTION}",
+    f"{QUESTION} I don't need a person anymore",
+    f"no need for a person, {QUESTION.lower()}",
+])
+def test_a_question_asked_with_the_take_back_is_answered_at_once(assistant, text: str) -> None:
+    # Before: handed back with "You're back with the assistant. Ask me anything ...", the question left unanswered.
+    notifier = RecordingNotifier()
+    manager = manager_for(assistant, NotifyingStore(InMemoryStore(), notifier))
+    session_id = manager.handle(None, "I want to talk to a human").session_id
+
+    answered = manager.handle(session_id, text)
+
+    assert answered.action == "answer" and "30 minutes" in answered.text and not answered.handoff
+    assert not manager.tracker(session_id).with_person
+    events = manager.store.load_events(session_id)
+    assert [e.author for e in events if isinstance(e, HandoffResolved)] == ["customer"]
+    assert [e.text for e in events if isinstance(e, UserMessage)][-1] == text  # the message as typed is kept
+    assert [n["kind"] for n in notifier.sent] == ["handoff", "handed_back"]  # staff are told, as of the button
+
+
+def test_a_take_back_with_no_question_only_hands_back() -> None:
+    assert question_with_take_back("I don't need a person anymore, thanks") is None
+    assert question_with_take_back("never mind") is None
+    assert question_with_take_back("actually no, I'll just ask you. how much is shipping?") == "how much is shipping?"
 
 
 def test_after_staff_wrote_a_plain_never_mind_goes_to_them_but_no_person_wanted_hands_back(assistant) -> None:
