@@ -254,8 +254,24 @@ def is_short(text: str) -> bool:
     return 0 < len(_WORD.findall(text)) <= 3
 
 
+# a rewritten question of its own: "what happens next (my parcel says delivered)?", its context in the brackets
+_WITH_CONTEXT = re.compile(r"^(?P<own>[^()]*?)\s*\((?P<context>.*)\)[\s?.!]*$", re.DOTALL)
+
+
 def topic_of(query: str) -> str:
-    """The subject of a question: its words without the question opening and final punctuation."""
+    """The subject of a question: its words without the question opening and final punctuation. Of a rewrite that
+    carries its context in brackets ("what happens next (my parcel is lost)?"), the context's subject, after the
+    rewrite's own when it names one: "what now?" next is "what now (my parcel is lost)?", not a pile of brackets
+    ("what now (what happens next (my parcel is lost))?", which searched the words of every follow-up)."""
+    bracketed = _WITH_CONTEXT.match(query.strip())
+    if bracketed is not None:
+        own, context = _bare_topic(bracketed["own"]), topic_of(bracketed["context"])
+        return f"{own}, {context}" if names_a_topic(own) and own.lower() not in context.lower() else context
+    return _bare_topic(query)
+
+
+def _bare_topic(query: str) -> str:
+    """``query`` without its question opening and final punctuation."""
     topic = _OPENING.sub("", query.strip(), count=1)
     return topic.strip().rstrip("?.! ").strip() or query.strip().rstrip("?.! ")
 
