@@ -40,7 +40,7 @@ from retrieval.retriever import Retriever
 if TYPE_CHECKING:
     from assistant.lm.extractive_warmup import WarmUp
     from retrieval.index import VectorIndex
-    from retrieval.watch import FolderWatch
+    from retrieval.watch import FolderWatch, Snapshot
     from ui.kb_admin import KnowledgeBaseAdmin
 
 log = logging.getLogger(__name__)
@@ -440,8 +440,17 @@ class Assistant:
 
         if self._kb_watch is None:
             indexed = [Path(source) for source in self.retriever.index.sources or []]  # each had files when ingested
-            self._kb_watch = FolderWatch(self._watched_paths, self._ingest_watched, self.settings.kb_watch_s, had_files=indexed).start()
+            self._kb_watch = FolderWatch(
+                self._watched_paths, self._ingest_watched, self.settings.kb_watch_s, had_files=indexed, changed=self._changed_since_ingest
+            ).start()
         return self._kb_watch
+
+    def _changed_since_ingest(self, current: Snapshot) -> list[str]:
+        """The watched files that differ from the current index's file records (``retrieval.file_records``)."""
+        from retrieval.file_records import changed_since_ingest, reading_signature
+
+        index = self.retriever.index
+        return changed_since_ingest(index.files, index.documents, reading_signature(tuple(self.settings.faq_columns)), current)
 
     def _ingest_watched(self) -> None:
         """The watch's ingest: the staff tab's *Index again* (its lock, its swap), logged with its summary."""

@@ -8,15 +8,18 @@ an edit is seen even when the file's time was kept (a copy, a restore, a checkou
 only when everything it gave is indexed and nothing of it was skipped or noted (such files, like
 duplicates and FAQ files with repeated questions, are parsed on every ingest, so their notes are said
 again and a duplicate is indexed once its original is gone).
+
+The same records tell a server that starts watching its folders (``kb_watch_s``) whether they changed while
+it was down (``changed_since_ingest``): a file whose bytes are those recorded needs no ingest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.loaders import FAQ_SUFFIXES
+from retrieval.loaders import FAQ_SUFFIXES, SUPPORTED_SUFFIXES, bytes_sha256
 
 # Bump when a loader gives other documents (text, title, link, tags, language) for the same bytes:
 # every file is then parsed again on the next ingest.
@@ -87,3 +90,26 @@ def record_files(
         source: record for source, record in kept.items()
         if all(documents.get(doc_id, {}).get("source") == source for doc_id in record["documents"])
     }
+
+
+def changed_since_ingest(
+    files: dict[str, dict], documents: dict[str, dict], reading: str, found: Mapping[str, Iterable[str]],
+) -> list[str]:
+    """The files that an ingest of the roots in ``found`` (root -> the files under it now, as ``retrieval.watch``
+    snapshots them) would read anew or take out: each of a supported type not recorded with its sha256 now and
+    ``reading`` (new, edited, or one parsed on every ingest because it had notes), and each recorded, or the
+    source of an indexed document, under a root that is no longer there. Empty: the index holds the files as they are."""
+    present = {str(Path(name).resolve()) for names in found.values() for name in names}
+    changed = []
+    for source in sorted(present):
+        record = files.get(source)
+        if Path(source).suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue  # skipped by every ingest, unread
+        if not record or record.get("reading") != reading or bytes_sha256(Path(source)) != record.get("sha256"):
+            changed.append(source)
+    roots = [Path(root).resolve() for root in found]
+    known = set(files) | {str(info.get("source")) for info in documents.values() if info.get("source")}
+    return changed + sorted(
+        source for source in known - present
+        if any(Path(source) == root or root in Path(source).parents for root in roots)
+    )

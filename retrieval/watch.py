@@ -55,15 +55,20 @@ class Settling:
     """The rule both watchers follow, one look at a time: a change counts once the files have stayed the same for
     ``quiet`` more looks, and a path that had files and has none is reported (once) instead of counted.
     ``indexed``: the files as the index last saw them; None when not known (a server starting: its first settled
-    look counts as a change, so edits made while it was down are ingested too). ``had_files``: the paths known to
-    have had files while ``indexed`` is not known (those the index records as ingested): one with none is reported
-    as emptied, not ingested (a share not mounted yet when the server starts)."""
+    look counts as a change, so edits made while it was down are ingested too, unless ``in_step`` says the index
+    holds the files as they are). ``had_files``: the paths known to have had files while ``indexed`` is not known
+    (those the index records as ingested): one with none is reported as emptied, not ingested (a share not mounted
+    yet when the server starts)."""
 
-    def __init__(self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS, had_files: Iterable[str] = ()) -> None:
+    def __init__(
+        self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS, had_files: Iterable[str] = (),
+        in_step: Callable[[Snapshot], bool] | None = None,
+    ) -> None:
         if quiet < 1:
             raise ValueError("quiet must be at least 1 look")
         self.indexed, self.quiet = indexed, quiet
         self.had_files = frozenset(had_files)
+        self.in_step = in_step
         self.previous: Snapshot | None = None
         self.before: Snapshot | None = indexed  # ``indexed`` before the last change counted
         self.same = 0  # looks in a row that found the files as the look before
@@ -82,6 +87,9 @@ class Settling:
             told, self.warned = self.warned, gone
             return "emptied" if gone != told else None
         self.warned = []
+        if self.indexed is None and self.in_step is not None and self.in_step(current):
+            self.indexed = current  # unchanged since the index was built: nothing to ingest
+            return None
         self.before, self.indexed = self.indexed, current
         return "change"
 
@@ -120,7 +128,9 @@ class FolderWatch:
     ``interval`` seconds a snapshot of ``paths()``, and ``ingest()`` once a change has settled (``Settling``), in the
     polling thread. The server's embedder, already loaded, embeds what changed, so a change costs no second process
     importing and loading the model (``assistant ingest``). An ingest that raises is logged (by the ``Poller``) and
-    tried again at the next settled look. ``had_files``: the paths the index records as ingested (``Settling``)."""
+    tried again at the next settled look. ``had_files``: the paths the index records as ingested (``Settling``).
+    ``changed``: the files that differ from what the index records (``retrieval.file_records.changed_since_ingest``
+    on a snapshot); with it, the first settled look ingests only when some did change while the server was down."""
 
     def __init__(
         self,
@@ -129,9 +139,11 @@ class FolderWatch:
         interval: float,
         quiet: int = QUIET_LOOKS,
         had_files: Iterable[Path] = (),
+        changed: Callable[[Snapshot], list[str]] | None = None,
     ) -> None:
-        self._paths, self._ingest = paths, ingest
-        self.settling = Settling(None, quiet, had_files=(str(path) for path in had_files))
+        self._paths, self._ingest, self._changed = paths, ingest, changed
+        in_step = self._in_step if changed is not None else None
+        self.settling = Settling(None, quiet, had_files=(str(path) for path in had_files), in_step=in_step)
         self.ingests = 0  # ingests started so far (for tests)
         self._poller = Poller(self.look, interval, name="kb-watch")
 
@@ -141,6 +153,16 @@ class FolderWatch:
 
     def stop(self) -> None:
         self._poller.stop()
+
+    def _in_step(self, current: Snapshot) -> bool:
+        """Whether the index holds the files as they are (the first settled look); the changed ones are logged."""
+        changed = self._changed(current) if self._changed is not None else []
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            logger.info("%d file(s) differ from what the index records (changed while the server was down?): %s", len(changed), shown)
+        else:
+            logger.info("the watched folders hold what the index records: nothing to ingest")
+        return not changed
 
     def look(self) -> None:
         """One look at the folders; ingests when a change has settled."""
