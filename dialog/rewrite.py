@@ -60,7 +60,7 @@ GENERIC = frozenset(
     hour hours minute minutes work works working get gets got getting need needs needed happen happens happened
     possible available allowed way ways mean means go goes going come comes make makes made help
     want like know tell say says said usually normally typically exactly really now use uses used using once twice
-    two three both together though next""".split()
+    two three both together though next wait waits waiting waited""".split()
     + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tage tagen
     woche wochen stunde stunden minute minuten geht gehen funktioniert funktionieren möglich erlaubt bekomme bekommt
     bekommen brauche braucht brauchen mache macht machen passiert normalerweise genau""".split()

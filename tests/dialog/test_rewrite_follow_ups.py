@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.rewrite import rewrite, topic_of
+from answer_fakes import FirstSentence, KeywordArticles
+from dialog.actions import AnswerFromKnowledgeBase
+from dialog.manager import DialogManager
+from dialog.rewrite import is_follow_up, rewrite, topic_of
+from dialog.store import InMemoryStore
 
 
 @pytest.mark.parametrize("then", ["what now?", "and what now?", "what should I do now?"])
@@ -24,3 +28,25 @@ def test_a_follow_up_with_a_topic_of_its_own_keeps_it_beside_the_first_topic() -
 
     assert topic_of(asked) == "include a note, gift wrapping"
     assert "(" not in topic_of(asked)
+
+
+@pytest.mark.parametrize("text", ["how long do I wait?", "how long do I have to wait?", "how long should I wait?"])
+def test_waiting_names_no_topic_of_its_own(text: str) -> None:
+    assert is_follow_up(text)  # "wait" was a topic word: searched alone, it got the live chat's waiting times
+    assert rewrite(text, "my parcel is lost").endswith("(my parcel is lost)?")
+
+
+LOST = {
+    "contact/response-times": ("The average wait for live chat is under 2 minutes.", ("wait", "how long")),
+    "shipping/lost-parcels": ("Wait 48 hours after the Delivered update, then report it.", ("parcel", "lost")),
+}
+
+
+def test_how_long_to_wait_after_a_lost_parcel_stays_on_the_lost_parcel() -> None:
+    manager = DialogManager(
+        InMemoryStore(), AnswerFromKnowledgeBase(KeywordArticles(LOST), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    )
+    first = manager.handle(None, "my parcel is lost")
+    then = manager.handle(first.session_id, "how long do I wait?")
+
+    assert [s["doc_id"] for s in then.cited_sources] == ["shipping/lost-parcels"], then.text
