@@ -7,14 +7,21 @@ ingested once the files have stayed the same for ``QUIET_LOOKS`` more intervals 
 written, even one that stalls for a whole interval half-way (a slow share, a sync client between two
 blocks), is not read half-way. Partial downloads (``.part``, ``.crdownload``, ...) are files like any other
 here: while one grows, nothing has settled. No count of looks is proof against a writer that stalls for
-longer; such a file is indexed half-way, and again once it has been written to the end. A folder that had
-files and now has none (a share that is no longer mounted, a sync that failed) is not ingested: that would
-take all its documents out of the index.
+longer, so a change also waits while a changed file is still open for writing in any process on this machine
+(``open_for_writing``: Linux, where the file's owner may take a lease on it): a ``cp`` that stalls for minutes
+is ingested once it closes the file. A writer on another machine (a file copied onto a network share from
+elsewhere) cannot be seen that way; such a file, stalled for longer than the quiet looks, is indexed half-way
+and again once it has been written to the end (copy it under a hidden name and rename it, as ``rsync`` does, to
+avoid that). A folder that had files and now has none (a share that is no longer mounted, a sync that failed)
+is not ingested: that would take all its documents out of the index.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import logging
+import os
 import threading
 import time
 import weakref
@@ -46,6 +53,37 @@ def snapshot(paths: Iterable[Path]) -> Snapshot:
     return seen
 
 
+def open_for_writing(paths: Iterable[str]) -> list[str]:
+    """The files among ``paths`` that a process on this machine holds open for writing now: Linux refuses a read
+    lease on such a file (``fcntl`` F_SETLEASE, taken and at once given back). A file whose lease cannot be asked
+    for (another owner's, a file system without leases such as NFS, another system) is not counted."""
+    if not hasattr(fcntl, "F_SETLEASE"):
+        return []
+    writing = []
+    for path in paths:
+        try:  # O_NONBLOCK: a file someone holds a write lease on is not waited for
+            handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.fcntl(handle, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+            fcntl.fcntl(handle, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        except OSError as error:
+            if error.errno in (errno.EAGAIN, errno.EBUSY):
+                writing.append(path)
+        finally:
+            os.close(handle)
+    return writing
+
+
+def differing(before: Snapshot | None, now: Snapshot) -> list[str]:
+    """The files in ``now`` that are new or have another size or time than in ``before`` (all when it is None)."""
+    return [
+        name for root, files in now.items() for name, seen in files.items()
+        if before is None or (before.get(root) or {}).get(name) != seen
+    ]
+
+
 def emptied(before: Snapshot, now: Snapshot) -> list[str]:
     """The paths that had files before and have none now."""
     return [root for root, files in now.items() if not files and before.get(root)]
@@ -58,7 +96,8 @@ class Settling:
     look counts as a change, so edits made while it was down are ingested too, unless ``in_step`` says the index
     holds the files as they are). ``had_files``: the paths known to have had files while ``indexed`` is not known
     (those the index records as ingested): one with none is reported as emptied, not ingested (a share not mounted
-    yet when the server starts)."""
+    yet when the server starts). A settled change whose files a process still holds open for writing
+    (``open_for_writing``) is not counted until they are closed; ``self.writing`` names them."""
 
     def __init__(
         self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS, had_files: Iterable[str] = (),
@@ -69,6 +108,7 @@ class Settling:
         self.indexed, self.quiet = indexed, quiet
         self.had_files = frozenset(had_files)
         self.in_step = in_step
+        self.writing: list[str] = []  # changed files still open for writing at the last settled look
         self.previous: Snapshot | None = None
         self.before: Snapshot | None = indexed  # ``indexed`` before the last change counted
         self.same = 0  # looks in a row that found the files as the look before
@@ -87,6 +127,11 @@ class Settling:
             told, self.warned = self.warned, gone
             return "emptied" if gone != told else None
         self.warned = []
+        writing, self.writing = self.writing, open_for_writing(differing(self.indexed, current))
+        if self.writing:
+            if self.writing != writing:
+                logger.info("waiting for %s: still open for writing", ", ".join(self.writing))
+            return None  # a copy that stalled, not one that ended: counted once the file is closed
         if self.indexed is None and self.in_step is not None and self.in_step(current):
             self.indexed = current  # unchanged since the index was built: nothing to ingest
             return None

@@ -15,7 +15,7 @@ import pytest
 
 from cli_helpers import FAKES
 from conftest import write_files
-from retrieval.watch import Snapshot, snapshot, watch
+from retrieval.watch import Snapshot, open_for_writing, snapshot, watch
 
 
 class Stop(Exception):
@@ -73,6 +73,33 @@ def test_a_copy_that_stalls_for_a_whole_interval_half_way_is_indexed_once_it_is_
         watch([root], 1.0, lambda: seen.append((root / "big.md").read_text()), lambda _: None, sleep=clock.sleep)
 
     assert seen == ["# Big\nThe first half, and the second half."]  # not the half seen while the copy stalled
+
+
+def test_a_copy_that_stalls_for_longer_than_the_quiet_looks_is_indexed_once_its_writer_closes_it(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne."})
+    copy = (root / "big.md").open("w")  # a cp reading from a slow source: the file stays open while it waits
+    start = lambda: (copy.write("# Big\nThe first half"), copy.flush())  # noqa: E731
+    finish = lambda: (copy.write(", and the second half."), copy.close())  # noqa: E731
+    seen: list[str] = []
+    clock = ScriptedClock([start, nothing, nothing, nothing, nothing, nothing, finish, nothing, nothing, nothing])
+
+    try:
+        with pytest.raises(Stop):
+            watch([root], 1.0, lambda: seen.append((root / "big.md").read_text()), lambda _: None, sleep=clock.sleep)
+    finally:
+        copy.close()
+
+    assert seen == ["# Big\nThe first half, and the second half."]  # five quiet looks half-way were not the end of it
+
+
+def test_open_for_writing_names_the_files_a_process_is_writing(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "kb", {"written.md": "# A", "read.md": "# B", "closed.md": "# C"})
+    names = [str(root / name) for name in ("written.md", "read.md", "closed.md")]
+    with (root / "written.md").open("a"), (root / "read.md").open():
+        (root / "closed.md").open("a").close()
+
+        assert open_for_writing(names) == [str(root / "written.md")]
+    assert open_for_writing(names) == []
 
 
 def test_a_partial_download_growing_beside_the_files_holds_the_ingest_back(tmp_path: Path) -> None:
