@@ -15,7 +15,7 @@ from assistant.lm.base import Generator
 from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, places, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
-from dialog.business import ActionResult, BusinessAction, slot_label
+from dialog.business import CUSTOMER_SLOTS, ActionResult, BusinessAction, BusinessActions, slot_label
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
     ActionExecuted,
@@ -27,6 +27,7 @@ from dialog.events import (
     RetrievalDone,
     SlotRequested,
     SlotSet,
+    UserMessage,
 )
 from dialog.rewrite import content_words
 from dialog.tracker import Tracker
@@ -221,6 +222,59 @@ def run_business_action(
     if again is not None:
         outcome_reason += f"; asks for the {again} again"
     yield ActionOutcome(text=text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again, failed=not result.ok)
+
+
+def last_run(tracker: Tracker, within: int) -> ActionExecuted | None:
+    """The last business action run, when it ran in reply to one of the last ``within`` customer messages before the
+    one being read; else None."""
+    messages = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, UserMessage):
+            messages += 1
+            if messages >= within:
+                return None
+        elif isinstance(event, ActionExecuted):
+            return event
+    return None
+
+
+@dataclass(frozen=True)
+class AboutLastRun:
+    """A business action's own answer (``BusinessAction.about``) to a question about its last successful run."""
+
+    action: BusinessAction
+    run: ActionExecuted
+    result: ActionResult
+
+    def steps(self, replies: Replies = DEFAULT_REPLIES) -> Iterator[str | ActionOutcome]:
+        """The answer, in the words of ``replies``: a business reply, with nothing run again."""
+        text = self.action.reply(self.result, replies)
+        shown = ", ".join(f"{k}={v}" for k, v in self.run.arguments.items())
+        yield text
+        yield ActionOutcome(
+            text=text, events=[BotAnswer(text=text, action="business")], action="business",
+            reason=f"a question about the last run of {self.action.name}({shown}): its own answer",
+        )
+
+
+def about_last_run(actions: BusinessActions, tracker: Tracker, text: str, entities: Mapping[str, Any], within: int) -> AboutLastRun | None:
+    """The answer of the business action that ran successfully in reply to one of the last ``within`` messages to
+    ``text``, a question about that run ("what's in it?" after the order lookup): None when none ran, it has no
+    ``about`` answers or none for ``text``, or the message names another value for it ("and NW-20481737?": that
+    one is looked up). An ``about`` that fails (an orders file gone) answers nothing: the help centre is asked."""
+    run = last_run(tracker, within)
+    action = actions.get(run.name) if run is not None and run.ok else None
+    if run is None or action is None or action.about is None:
+        return None
+    own = {p.name for p in action.parameters} - CUSTOMER_SLOTS
+    if any(str(value) != str(run.arguments.get(name)) for name, value in entities.items() if name in own):
+        return None
+    try:
+        result = action.about(text, run.arguments, run.result)
+    except Exception:
+        log.exception("the about answers of business action %s failed", action.name)
+        return None
+    return AboutLastRun(action, run, result) if result is not None else None
 
 
 def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:

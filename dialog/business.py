@@ -126,6 +126,13 @@ def _plain_type(hint: Any) -> type:
     return hint
 
 
+# A business action's answer to a question about its last successful run, asked in the next messages ("what's in it?",
+# "where is it now?" after the order lookup; "so is it cancelled now?" after the reply to a request to cancel): called
+# with the customer's message, that run's arguments (as the log keeps them) and its result's ``data``; it returns its
+# reply, or None for a message it does not answer (the help centre answers that as before)
+About = Callable[[str, Mapping[str, Any], Mapping[str, Any]], "ActionResult | None"]
+
+
 @dataclass(frozen=True)
 class BusinessAction:
     """A registered function and the intents that trigger it."""
@@ -138,6 +145,8 @@ class BusinessAction:
     texts: Mapping[str, str] = field(default_factory=dict)  # its own result texts by name, the defaults of ``Say``
     # per slot, a check of a value given: None for a usable one, else a ``Say`` of why not (asked again at once)
     checks: Mapping[str, Callable[[Any], Say | None]] = field(default_factory=dict)
+    # its answer to a question about its last successful run ("what's in it?" after the order lookup), see ``About``
+    about: About | None = None
 
     def reply_keys(self) -> dict[str, str]:
         """The replies file's keys for this action with their defaults: each slot's question
@@ -228,17 +237,19 @@ class BusinessActions:
         prompts: Mapping[str, str] | None = None,
         texts: Mapping[str, str] | None = None,
         checks: Mapping[str, Callable[[Any], Say | None]] | None = None,
+        about: About | None = None,
     ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
         """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``;
         ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name; ``checks``:
         per slot, a function of a given value that returns None, or a ``Say`` of why it cannot be one (the slot
-        is then asked again at once, after that text, and the action does not run)."""
+        is then asked again at once, after that text, and the action does not run); ``about``: its answers to
+        questions about its last successful run (``About``), in its own texts."""
 
         def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
             triggers = (intents,) if isinstance(intents, str) else tuple(intents)  # intents="book_repair": one, not 11 letters
             action = BusinessAction(
                 name or function.__name__, function, triggers, dict(prompts or {}), inspect.getdoc(function) or "",
-                dict(texts or {}), dict(checks or {}),
+                dict(texts or {}), dict(checks or {}), about,
             )
             # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot
             slots = [p.name for p in action.parameters]
@@ -399,7 +410,24 @@ ORDER_TEXTS = {
     "tracking": "It is with {carrier}, tracking number {tracking}.",
     "delivery": "Expected delivery: {expected_delivery}.",
     "on_hold": "There is a problem with the payment; please check your email for what to do.",
+    "items": "Order {order_number} holds: {items}.",
+    "no_items": "I can't see the items of order {order_number}; your order confirmation email lists them.",
+    "status": "Order {order_number} is **{status}**.",
+    "no_tracking": "It has no tracking number yet.",
 }
+# questions about an order just looked up, answered from its row (``about_order``): what it holds ("what's in it?",
+# "what did I order?", "which items were in it?"), and where it is ("where is it now?", "what's the tracking number?",
+# "when will it arrive?")
+_ASKS_CONTENTS = re.compile(
+    r"\bwhat(?:['’]?s|\s+is|\s+was|\s+were)\s+in\s+(?:it|the\s+order|my\s+order|that|this)\b|\bwhat\s+did\s+i\s+(?:order|buy|get)\b"
+    r"|\b(?:which|what)\s+(?:items?|products?|things?|articles?)\b(?!\s+(?:can|do|does|should|are\s+not|aren't)\b)",
+    re.IGNORECASE,
+)
+_ASKS_WHERE = re.compile(
+    r"\bwhere(?:['’]?s|\s+is)\s+it\b|\btracking\s+(?:number|code|link)\b|\btrack\s+it\b"
+    r"|\bwhen\s+(?:will|does|should|is)\s+it\s+(?:arrive|come|get\s+here|be\s+(?:here|delivered))\b",
+    re.IGNORECASE,
+)
 
 
 def describe_order(order: Mapping[str, str]) -> tuple[Say, ...]:
@@ -414,6 +442,32 @@ def describe_order(order: Mapping[str, str]) -> tuple[Say, ...]:
     if status.lower() == "on hold":
         says.append(Say("on_hold"))
     return tuple(says)
+
+
+def whereabouts(order: Mapping[str, str]) -> tuple[Say, ...]:
+    """Where an order is: its status, its carrier and tracking number (or that it has none yet), its expected
+    delivery."""
+    status = order["status"]
+    says = [Say("status", order_number=order["order_number"], status=status)]
+    if order.get("carrier") and order.get("tracking"):
+        says.append(Say("tracking", carrier=order["carrier"], tracking=order["tracking"]))
+    elif status.lower() not in ("delivered", "cancelled"):
+        says.append(Say("no_tracking"))
+    if order.get("expected_delivery") and status.lower() not in ("delivered", "cancelled"):
+        says.append(Say("delivery", expected_delivery=order["expected_delivery"]))
+    return tuple(says)
+
+
+def about_order(question: str, order: Mapping[str, str]) -> ActionResult | None:
+    """The answer, from its row, to a question about an order just looked up: what it holds (the ``items`` column)
+    or where it is (``whereabouts``); None for any other question."""
+    number = order["order_number"]
+    if _ASKS_CONTENTS.search(question):
+        items = order.get("items")
+        return ActionResult(Say("items", order_number=number, items=items) if items else Say("no_items", order_number=number))
+    if _ASKS_WHERE.search(question):
+        return ActionResult(whereabouts(order))
+    return None
 
 
 NW_PROMPT = "I can look that up. What is your order number? It starts with NW-, e.g. NW-12345678."
@@ -457,9 +511,15 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
 
     texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED} if northwind_numbers else {})
 
+    def about(question: str, arguments: Mapping[str, Any], data: Mapping[str, Any]) -> ActionResult | None:
+        """A question about the order the last lookup found (its owner gave its e-mail address then), answered
+        from its row as it is now."""
+        order = read_orders(orders_file).get(str(arguments.get("order_number", "")).strip().upper()) if data.get("found") else None
+        return about_order(question, order) if order is not None else None
+
     @actions.register(
         intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT}, texts=texts,
-        checks={"order_number": northwind_number} if northwind_numbers else None,
+        checks={"order_number": northwind_number} if northwind_numbers else None, about=about,
     )
     def order_status(order_number: str, email: str) -> ActionResult:
         """Look up an order's status by its number, for the e-mail address it was placed with."""

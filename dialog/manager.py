@@ -17,6 +17,7 @@ from assistant.lm.remote import GeneratorUnavailable
 from dialog.actions import (
     ActionOutcome,
     AnswerFromKnowledgeBase,
+    about_last_run,
     decline,
     fallback,
     hand_back,
@@ -484,6 +485,9 @@ class DialogManager:
             # last question's topic, "which carrier", said nothing of it)
             query, focus, prefer_docs, context = f"{text.strip().rstrip('?.! ')} (order {status.lower()})?", text, (), None
             context_docs = ()
+        about = about_last_run(self.actions, tracker, text, understanding.entities, ORDER_CONTEXT_TURNS) if forced is None and choice is None else None
+        if about is not None:  # "what's in it?" after the order lookup: the action's own answer, from that order
+            forced = Prediction("about", 1.0, about.run.name, 0)
         asked_for = tracker.requested_slot[1] if tracker.requested_slot is not None else None
         slot_events = [
             SlotSet(name=name, value=value)
@@ -524,7 +528,7 @@ class DialogManager:
             # the slot the previous reply asked for, if this message gave no value at all
             gave = any(e.value is not None for e in slot_events) or understanding.several
             unanswered = None if gave else tracker.requested_slot
-            steps = self._act(
+            steps = about.steps(self.replies) if about is not None and prediction.action == "about" else self._act(
                 prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs
             )
             for step_output in steps:
