@@ -89,13 +89,16 @@ _BEING = r"(?:an? )?(?:bot|robot|chat ?bot|human|real(?: person| human)?|person|
 # after an answer ask about the topic (the refund answered), and are searched in its context
 _BOT_OR_PERSON = r"(?:an? )?(?:bot|robot|chat ?bot|(?:real )?(?:person|human))"
 
-# A sound or a check-in that asks nothing ("hmm", "umm…", "lol", "you there?", "bist du noch da?"): the whole
+# A sound or a check-in that asks nothing ("hmm", "umm…", "lol", "you there?", "hello?", "bist du noch da?"): the whole
 # message. It was searched and declined ("I couldn't find the answer …", a failed turn, a person offered); it
 # gets a short "I'm here" and leaves the conversation as it was (an offer of a person, an open question).
 _SOUND = r"(?:h+m+|m{2,}|h+u+h+|u+h*m+|u+h+|e+r+m*|a+h+|e+h+|o+h+|m+e+h+|l+o+l+|lmao|(?:ha){2,}h?|(?:he){2,}h?|ä+h*m*|ö+h*m*)"
 _CHECK_IN = (
     r"(?:are )?(?:you|u) (?:still )?(?:there|around)|still there|(?:is )?(?:any|some)(?:one|body) (?:still )?(?:there|here)|"
-    r"(?:bist du|sind sie) (?:noch )?da|ist (?:da )?(?:noch )?(?:jemand|wer)(?: da)?"
+    r"(?:bist du|sind sie) (?:noch )?da|ist (?:da )?(?:noch )?(?:jemand|wer)(?: da)?|"
+    # a greeting asked ("hello?", "hi??", "hallo?"): is anyone there, not a new start. Read as a greeting while a
+    # clarifying question waited, it was answered "Hello! ... How can I help?" and the question was dropped
+    r"(?:hello|hi|hey|hallo)(?: there)?\s*\?"
 )
 # sounds one after another need something between them ("hmm, umm"): a sound repeated with nothing between is
 # the sound's own pattern ("hmmm", "hahaha"), so a long message of them is read once, not split every way
