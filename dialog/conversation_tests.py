@@ -19,6 +19,9 @@
 - ``options``: labels the clarifying question must offer (or ``options_count``: how many);
 - ``query_contains``: phrases the searched query must contain (checks follow-up rewriting).
 
+A script's ``at`` (an ISO time with its zone, ``at: 2026-12-07T10:00:00-05:00``) holds the conversation at that
+time, so that the rules' support hours apply as then (a handoff outside them differs); left out, now.
+
 A turn's ``user`` may be ``{option: N}`` instead of text: the N-th (1-based) option of the previous
 reply's clarifying question, as a click on its button sends it. The review pages write such files from
 stored conversations; ``assistant test conversations PATH`` runs them.
@@ -54,6 +57,7 @@ class ConversationTest:
     turns: list[ScriptedTurn]
     source_session: str | None = None
     description: str | None = None
+    at: datetime | None = None  # when the conversation is held (support hours); None: now
 
     def to_yaml(self) -> str:
         data: dict[str, Any] = {"name": self.name}
@@ -66,7 +70,7 @@ class ConversationTest:
 
 
 ACTIONS = ("answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback", "relay", "hand_back")
-TEST_KEYS = ("name", "description", "source_session", "turns")
+TEST_KEYS = ("name", "description", "source_session", "at", "turns")
 TURN_KEYS = ("user", "expect")
 _PHRASES = ("cites", "answer_contains", "text_contains", "options", "query_contains")
 
@@ -161,7 +165,10 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
             if problem:
                 raise ValueError(f"{origin}: turn {number}: {problem}")
         turns.append(ScriptedTurn(item["user"], dict(expect)))
-    return ConversationTest(str(data.get("name") or origin), turns, data.get("source_session"), data.get("description"))
+    at = data.get("at")
+    if at is not None and not (isinstance(at, datetime) and at.tzinfo is not None):
+        raise ValueError(f"{origin}: 'at' must be a time with its zone (at: 2026-12-07T10:00:00-05:00), not {at!r}")
+    return ConversationTest(str(data.get("name") or origin), turns, data.get("source_session"), data.get("description"), at)
 
 
 def load(path: Path) -> ConversationTest:
@@ -228,7 +235,19 @@ def check_turn(result: TurnResult, expect: dict[str, Any]) -> list[str]:
 
 
 def run(manager: DialogManager, test: ConversationTest, channel: str = "test") -> list[str]:
-    """Play the conversation through ``manager`` in a new session; the failures, as 'turn N: …' lines."""
+    """Play the conversation through ``manager`` in a new session (at the test's time, ``at``, when it has one); the
+    failures, as 'turn N: …' lines."""
+    clock = manager.clock
+    if test.at is not None:
+        at: datetime = test.at
+        manager.clock = lambda: at
+    try:
+        return _play(manager, test, channel)
+    finally:
+        manager.clock = clock
+
+
+def _play(manager: DialogManager, test: ConversationTest, channel: str) -> list[str]:
     failures: list[str] = []
     session_id: str | None = None
     options: list[str] = []

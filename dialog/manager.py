@@ -548,7 +548,8 @@ class DialogManager:
         assert outcome is not None
         action = outcome.action or action
         if self._should_escalate(tracker, action, outcome):
-            outcome, action = self._escalate(outcome, tracker, action), "handoff"
+            outcome = self._escalate(outcome, tracker, action)
+            action = outcome.action or action  # outside support hours no handoff: the failed reply, with when people are back
 
         timings.update(outcome.timings_ms)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
@@ -805,13 +806,19 @@ class DialogManager:
         return threshold > 0 and not tracker.with_person and self._streak(tracker, action, outcome) >= threshold
 
     def _escalate(self, outcome: ActionOutcome, tracker: Tracker, action: str) -> ActionOutcome:
-        """The failed answer's outcome, turned into a handoff (its retrieval kept for the record)."""
+        """The failed answer's outcome, turned into a handoff (its retrieval kept for the record); outside support hours,
+        the failed reply with ``escalated_closed`` instead: when people are back, and the offer to leave them a message."""
         failures = self._streak(tracker, action, outcome)
         reason = f"{failures} answers in a row found nothing: handed to a person"
         if outcome.failed:
             reason = f"{outcome.reason}; {failures} replies in a row failed: handed to a person"
         if tracker.person_declined:
             reason += " (the customer had declined a person)"
+        closed = self.rules.handoff_note(self.clock(), replace(self.replies, outside_hours=self.replies.escalated_closed))
+        if closed:  # nobody would come: when they are back, and the offer of a message for them (a "yes" hands over)
+            reason = reason.replace("handed to a person", "outside support hours, a message for the team offered instead of a handoff")
+            events = [replace(e, text=closed) if isinstance(e, BotAnswer) else e for e in outcome.events]
+            return replace(outcome, text=closed, events=events, reason=reason, sources=[])
         text = f"{self.replies.escalated} {self._handoff_note()}".strip()
         events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
         events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]

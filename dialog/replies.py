@@ -72,6 +72,12 @@ class Replies:
     handoff: str = _HANDOFF  # the customer asked for a person, or the rules send the topic to one
     # after repeated failures (the assistant's own handoff, which "never mind" takes back)
     escalated: str = f"I'm sorry I couldn't find the answers you need. {_HANDOFF} If you'd rather keep asking me, say \"never mind\"."
+    # instead of the assistant's own handoff outside support hours (nobody would come): when people are back, and the
+    # offer to leave them a message, which a "yes" takes; {hours} and {opening} as in outside_hours
+    escalated_closed: str = (
+        "I'm sorry I couldn't find the answers you need. Our team is not working right now ({hours}); they are back on "
+        "{opening}. Would you like to leave them a message? Say yes and write it here, and a person will reply when they are back."
+    )
     # added to a handoff outside support hours; {hours}: the support hours, {opening}: when a person is next in
     outside_hours: str = "Our team is not working right now ({hours}); a person will reply here when we open on {opening}."
     opening: str = "{day} at {time} {zone}"  # {opening} above

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from assistant import cli
 from dialog import conversation_tests
 from dialog.business import demo_actions
+from dialog.business_rules import parse_rules
 from dialog.manager import DialogManager, TurnResult
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
@@ -147,6 +148,22 @@ turns:
     )
 
     assert conversation_tests.run(manager, test) == ["turn 3: option 1 asked for, but the previous reply offered []"]
+
+
+def test_a_script_held_at_a_time_runs_with_the_support_hours_of_that_time(assistant) -> None:
+    # an expectation that depends on the support hours (the assistant's own handoff) passed or failed by the time of day
+    rules = parse_rules({"support_hours": {"timezone": "UTC", "hours": {"monday": "09:00-17:00"}}})
+    manager = DialogManager(InMemoryStore(), assistant.manager.answer_action, rules=rules, handoff_after_failures=1)
+    script = "turns: [{user: xylophone quantum zebra, expect: {action: handoff}}]"
+    closed = conversation_tests.parse(f"at: 2026-12-06T12:00:00+00:00\n{script}")
+    open_ = conversation_tests.parse(f"at: 2026-12-07T12:00:00+00:00\n{script}")
+    clock = manager.clock
+
+    assert conversation_tests.run(manager, open_) == []
+    assert conversation_tests.run(manager, closed) == ["turn 1: action: expected 'handoff', got 'answer'"]
+    assert manager.clock is clock  # the manager's own clock again for the next script
+    with pytest.raises(ValueError, match="'at' must be a time with its zone"):
+        conversation_tests.parse(f"at: 2026-12-07\n{script}", origin="t.yaml")
 
 
 def test_the_demo_scripts_cover_every_action_and_follow_ups() -> None:

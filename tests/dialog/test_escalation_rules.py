@@ -9,6 +9,7 @@ does: the same events, so staff are told and the Inbox drops it.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from assistant.app import Assistant
 from assistant.notify import HandoffNotifier, NotifyingStore
 from dialog.actions import HANDED_BACK
 from dialog.business import demo_actions
+from dialog.business_rules import parse_rules
 from dialog.events import BotAnswer, HandoffRequested, HandoffResolved, IntentPredicted, UserMessage
 from dialog.handoff_cancel import question_with_take_back, takes_back_handoff
 from dialog.manager import DECLINED_FACTOR, DialogManager
@@ -121,6 +123,48 @@ def test_tracker_counts_a_decline_and_forgets_it_when_staff_hand_back() -> None:
 
 
 # --- taking a handoff back by typing
+
+
+# the demo shop's hours: closed on Sundays, open from 08:00 ET on Monday
+HOURS = parse_rules({"support_hours": {"timezone": "America/New_York", "label": "ET", "hours": {
+    "monday": "08:00-20:00", "saturday": "09:00-17:00"}}})
+SUNDAY = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 12, 7, 15, 0, tzinfo=timezone.utc)
+
+
+def test_outside_support_hours_the_assistant_says_when_people_are_back_instead_of_handing_over(assistant) -> None:
+    # Before: "I'm handing you over to a member of our support team. They will see this conversation and reply here.",
+    # with a note that nobody would reply until Monday: a handoff to nobody, and every later message relayed to no one.
+    manager = manager_for(assistant, handoff_after_failures=2, rules=HOURS, clock=lambda: SUNDAY)
+    session_id = manager.handle(None, nothing(0)).session_id
+
+    second = manager.handle(session_id, nothing(1))
+    answered = manager.handle(session_id, QUESTION)
+
+    assert not second.handoff and second.action == "answer" and second.abstained
+    assert not manager.tracker(session_id).handoff_requested
+    assert "back on Monday at 08:00 ET" in second.text and "leave them a message" in second.text
+    assert answered.action == "answer" and "30 minutes" in answered.text  # the assistant still answers
+
+
+def test_outside_support_hours_a_yes_to_the_message_offer_hands_over_with_when_a_person_replies(assistant) -> None:
+    manager = manager_for(assistant, handoff_after_failures=2, rules=HOURS, clock=lambda: SUNDAY)
+    session_id = manager.handle(None, nothing(0)).session_id
+    manager.handle(session_id, nothing(1))
+
+    yes = manager.handle(session_id, "yes")
+
+    assert yes.handoff and "Monday at 08:00 ET" in yes.text
+    assert manager.tracker(session_id).with_person
+
+
+def test_within_support_hours_the_assistant_still_hands_over_on_its_own(assistant) -> None:
+    manager = manager_for(assistant, handoff_after_failures=2, rules=HOURS, clock=lambda: MONDAY)
+    session_id = manager.handle(None, nothing(0)).session_id
+
+    second = manager.handle(session_id, nothing(1))
+
+    assert second.handoff and second.action == "handoff" and "never mind" in second.text
 
 
 @pytest.mark.parametrize("text", ["never mind", "no I don't need a person anymore", "ok forget it", "cancel the handoff"])
