@@ -144,6 +144,7 @@ class VectorIndex:
         self.chunking: dict[str, Any] = {}  # the chunk settings of the last ingest, e.g. {"max_tokens": 256, ...}
         self.sources: list[str] | None = []  # the files and folders ingested (None: an index saved before they were recorded)
         self.guessed_sources: list[str] = []  # of those, the ones inferred for an older index (provisional: retrieval.sources)
+        self.synonyms: list[list] = []  # the sources' synonym rules, as [terms, replacement or None] (retrieval.synonyms)
         self.updated_at: str | None = None
 
     def __len__(self) -> int:
@@ -329,6 +330,7 @@ class VectorIndex:
             "chunking": self.chunking,
             "sources": self.sources,
             "guessed_sources": self.guessed_sources,
+            "synonyms": self.synonyms,
             "updated_at": self.updated_at,
         }
 
@@ -414,6 +416,7 @@ class VectorIndex:
         index.chunking = manifest.get("chunking") or {}
         index.sources = manifest.get("sources")
         index.guessed_sources = list(manifest.get("guessed_sources") or [])
+        index.synonyms = list(manifest.get("synonyms") or [])
         index.updated_at = manifest.get("updated_at")
         if index.faiss.ntotal != len(index.chunks):
             raise IndexLoadError(f"Index in {folder} has {index.faiss.ntotal} vectors for {len(index.chunks)} chunks. {REBUILD_HINT}")

@@ -42,6 +42,7 @@ from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
 from retrieval.sentences import chunk_sentence_texts
 from retrieval.sources import IngestTarget, plan_targets, recorded_roots
+from retrieval.synonyms import read_rules
 
 
 @dataclass
@@ -223,15 +224,25 @@ def ingest(
         index.sources = sorted((set(roots) - taken_over) | {t.root for t in targets if t.path.exists()})
         index.guessed_sources = sorted(guessed & set(index.sources))
         index.files = record_files(index.files, index.documents, (document for _, document in loaded), digests, reading)
+        synonyms_before = index.synonyms
+        index.synonyms = synonyms_of(index.sources, report)
         if (
             report.changed or rebuild or index.sources != sources_before or index.guessed_sources != guessed_before
-            or index.files != files_before or not (Path(index_dir) / "manifest.json").exists()
+            or index.files != files_before or index.synonyms != synonyms_before or not (Path(index_dir) / "manifest.json").exists()
         ):
             index.save(index_dir)
         discard(checkpoint_path(index_dir))  # what a stopped ingest kept is in the index now, or no longer needed
         report.total_documents = len(index.documents)
         report.total_chunks = len(index)
         return report
+
+
+def synonyms_of(sources: list[str] | None, report: IngestReport) -> list[list]:
+    """The synonym rules of the ``synonyms.txt`` at the top of each ingested folder (``retrieval.synonyms``), as the
+    manifest keeps them; lines that are no rule go to ``report``'s notes."""
+    rules, notes = read_rules(Path(source) for source in sources or [])
+    report.notes += notes
+    return [rule.as_list() for rule in rules]
 
 
 def same_id(document: Document, indexed_from: str) -> tuple[str, str] | None:

@@ -23,6 +23,7 @@ from retrieval.chunking import first_heading, setext_to_atx
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
 from retrieval.metadata import language_code, parse_tags, split_front_matter, web_link
+from retrieval.synonyms import SYNONYMS_FILE
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 TEXT_SUFFIXES = {".txt"}
@@ -390,6 +391,8 @@ def load_paths(
         base = (bases or {}).get(root) or (root if root.is_dir() else root.parent)
         found = 0
         for path in iter_files(root, report.skipped):
+            if root.is_dir() and path == base / SYNONYMS_FILE:  # the knowledge base's synonyms (retrieval.synonyms), no article
+                continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES and root.is_dir():
                 report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
                 continue

@@ -23,6 +23,7 @@ from retrieval.index import DEFAULT_ANN_THRESHOLD, IndexLoadError, VectorIndex
 from retrieval.keyword import KeywordIndex
 from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
 from retrieval.spelling import Speller
+from retrieval.synonyms import Synonyms
 from retrieval.background import building
 from retrieval.watch import Poller
 
@@ -172,6 +173,7 @@ class Retriever:
         self._builders: dict[str, Callable[[_Loaded], Any]] = {
             "keyword": self._build_keyword, "speller": self._build_speller, "titles": self._build_titles,
             "filtered": self._build_filtered, "served": self._build_served,
+            "synonyms": lambda loaded: Synonyms.from_lists(loaded.index.synonyms),
         }
 
     @property
@@ -398,15 +400,27 @@ class Retriever:
     def _build_speller(self, loaded: _Loaded) -> Speller:
         chunks = loaded.index.chunks.values()
         languages = {c.metadata.get("language") or "en" for c in chunks}  # as ingest guessed or the front matter said
-        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=self._known_word, languages=languages)
+        synonym_words = self._built(loaded, "synonyms").words  # "amex" is a word of the help centre's, no typo of another
+
+        def known(word: str) -> bool:
+            return word in synonym_words or self._known_word(word)
+
+        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=known, languages=languages)
 
     def _known_word(self, word: str) -> bool:
         count = getattr(self.embedder, "count_tokens", None)
         return count is None or count(word) <= 1
 
     def corrected(self, query: str) -> str:
-        """``query`` with the words it misspells corrected to the index's words ("retrn" -> "return")."""
-        return self.speller().correct(query)
+        """``query`` with the words it misspells corrected to the index's words ("retrn" -> "return"), then rewritten
+        with the knowledge base's synonyms (``expanded``)."""
+        return self.expanded(self.speller().correct(query))
+
+    def expanded(self, query: str) -> str:
+        """``query`` rewritten with the synonyms of the knowledge base (``retrieval.synonyms``: "do you take amex?" is
+        searched as "do you take American Express credit card?"); unchanged without them. Every search does this, and
+        a rewritten query is not rewritten again."""
+        return self._built(self._current(), "synonyms").expand(query)
 
     def is_keyboard_mashing(self, text: str) -> bool:
         """Whether ``text`` is keyboard mashing ("asdfgh"): no word the index, the embedder or the spelling knows."""
@@ -423,13 +437,14 @@ class Retriever:
         """Embed ``queries`` now in one batch, so that searching each of them finds its vector in a caching
         embedder (one forward pass, where one search after another would take one each)."""
         if len(queries) > 1:
-            self._embed_queries(queries)
+            self._embed_queries([self.expanded(query) for query in queries])
 
     def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` and the
         options' filters both (a key in both narrows the deployment's filter, never replaces it)."""
         loaded = self._current()
         index = loaded.index
+        query = self._built(loaded, "synonyms").expand(query)
         vector = self._embed_query(query)
         allowed = self._allowed_in(loaded, filters)
         depth = max(k, self.options.rerank_top if self.reranker else k)
