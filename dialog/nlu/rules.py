@@ -10,6 +10,7 @@ classifier (see ``dialog.nlu.combine``).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
@@ -140,6 +141,22 @@ def is_typed_yes(text: str) -> bool:
     taken. "yet", "yen", "year" are words of their own, no yes."""
     match = _ONE_WORD.fullmatch(text)
     return bool(match) and match.group(1).lower() in _TYPED_YES
+
+
+# what an emoji is made of besides its symbol: skin tones (Sk), variation selectors and combining marks (Mn), the
+# joiner between the parts of one (Cf)
+_EMOJI_PARTS = ("So", "Sk", "Mn", "Cf")
+
+
+def is_emoji_asked(text: str) -> bool:
+    """An emoji or a few, then a question mark, and nothing else ("🤔?", "👍?", "😕 ??"): a sound asked, "hm?", "ok?".
+    It asks nothing that can be searched; as a message without words it was asked to rephrase, a failed turn, and the
+    second in a row handed the conversation to a person. An emoji alone ("🤷") stays a message without words."""
+    body = text.strip().rstrip("?!").strip()
+    if not text.strip().rstrip("!").endswith("?") or not body:
+        return False
+    categories = [unicodedata.category(c) for c in body if not c.isspace()]
+    return "So" in categories and all(c in _EMOJI_PARTS for c in categories)
 
 
 def is_emphatic_no(text: str) -> bool:
@@ -288,6 +305,8 @@ class RuleBasedIntents:
                 return Understanding(intent, RULE_CONFIDENCE, ranking=((intent, RULE_CONFIDENCE),))
         if is_typed_yes(text):
             return Understanding("affirm", RULE_CONFIDENCE, ranking=(("affirm", RULE_CONFIDENCE),))
+        if is_emoji_asked(text):
+            return Understanding("filler", RULE_CONFIDENCE, ranking=(("filler", RULE_CONFIDENCE),))
         if is_frustrated(text):
             return Understanding("complaint", 0.9, ranking=(("complaint", 0.9),))
         return Understanding("question", 0.6)

@@ -1,5 +1,5 @@
-"""A message that asks nothing while the assistant's question waits ("hello?" after "Which of these do you mean?")
-leaves that question open: the customer's next reply still answers it."""
+"""A check-in that asks nothing ("hello?", "🤔?") while the assistant's question waits leaves that question open: the
+customer's next reply still answers it; and it is no failed turn, counted towards handing the conversation over."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ PARCELS = {
 }
 
 
-def _manager() -> DialogManager:
+def _manager(articles: dict[str, tuple[str, tuple[str, ...]]] = PARCELS) -> DialogManager:
     answer = AnswerFromKnowledgeBase(
-        KeywordArticles(PARCELS), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence(), clarify_margin=0.05
+        KeywordArticles(articles), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence(), clarify_margin=0.05
     )
     return DialogManager(InMemoryStore(), answer)
 
@@ -47,3 +47,24 @@ def test_hello_with_a_question_mark_keeps_the_clarifying_question(check_in: str)
 
     picked = manager.handle(asked.session_id, "2")
     assert picked.action == "answer" and [s["doc_id"] for s in picked.cited_sources] == [second]
+
+
+@pytest.mark.parametrize("text", ["🤔?", "👍?", "👍🏽 ?", "😕??"])
+def test_an_emoji_asked_is_a_check_in(text: str) -> None:
+    assert RuleBasedIntents().understand(text).intent == "filler"
+
+
+@pytest.mark.parametrize("text", ["🤷", "???", "NW-20481736?"])
+def test_an_emoji_alone_or_only_punctuation_is_not(text: str) -> None:
+    assert RuleBasedIntents().understand(text).intent != "filler"
+
+
+def test_emoji_asked_twice_after_an_answer_do_not_hand_over() -> None:
+    manager = _manager({"returns/how-to-return": ("Go to Orders and press Return items.", ("return", "item"))})
+    first = manager.handle(None, "how do I return an item?")
+    assert first.action == "answer" and not first.abstained
+
+    replies = [manager.handle(first.session_id, text) for text in ("🤔?", "👍?")]
+    assert not any(r.handoff for r in replies), [r.reason for r in replies]  # the second was handed to a person
+    assert not manager.tracker(first.session_id).with_person
+    assert [r.action for r in replies] == ["small_talk", "small_talk"]  # "I'm here", not a request to rephrase
