@@ -415,6 +415,23 @@ ORDER_TEXTS = {
     "status": "Order {order_number} is **{status}**.",
     "no_tracking": "It has no tracking number yet.",
 }
+# what the demo shop's customers are told when they ask whether they can cancel an order just looked up, by its status
+CANCEL_BY_STATUS = {
+    "can_cancel": (
+        "Order {order_number} is **{status}**, so you can still cancel it yourself: go to **Orders**, select the order "
+        "and press **Cancel order**. I can't cancel it for you."
+    ),
+    "cannot_cancel_shipped": (
+        "Order {order_number} is **{status}**, so it can no longer be cancelled: the **Cancel order** button goes once an "
+        "order has shipped. You can refuse the delivery, or accept it and return it under our returns policy."
+    ),
+    "cannot_cancel_delivered": (
+        "Order {order_number} has been delivered, so it can no longer be cancelled; you can return it under our returns policy."
+    ),
+    "already_cancelled": "Order {order_number} is already cancelled.",
+}
+# the demo shop's statuses in which an order can still be cancelled, and those of an order on its way
+CANCELLABLE, ON_ITS_WAY = ("received", "processing"), ("shipped", "out for delivery")
 # questions about an order just looked up, answered from its row (``about_order``): what it holds ("what's in it?",
 # "what did I order?", "which items were in it?"), and where it is ("where is it now?", "what's the tracking number?",
 # "when will it arrive?")
@@ -426,6 +443,11 @@ _ASKS_CONTENTS = re.compile(
 _ASKS_WHERE = re.compile(
     r"\bwhere(?:['’]?s|\s+is)\s+it\b|\btracking\s+(?:number|code|link)\b|\btrack\s+it\b"
     r"|\bwhen\s+(?:will|does|should|is)\s+it\s+(?:arrive|come|get\s+here|be\s+(?:here|delivered))\b",
+    re.IGNORECASE,
+)
+# "can I still cancel it?", "is it too late to cancel?", "please cancel the order": cancelling the order just looked up
+_ASKS_CANCEL = re.compile(
+    r"\bcancel(?:l?ing)?\s+(?:it|this|that|(?:the|my|this|that)\s+order)\b|\bcancel(?:l?ing)?(?:\s+(?:now|please|still))?\W*$",
     re.IGNORECASE,
 )
 
@@ -458,10 +480,27 @@ def whereabouts(order: Mapping[str, str]) -> tuple[Say, ...]:
     return tuple(says)
 
 
-def about_order(question: str, order: Mapping[str, str]) -> ActionResult | None:
-    """The answer, from its row, to a question about an order just looked up: what it holds (the ``items`` column)
-    or where it is (``whereabouts``); None for any other question."""
+def cancelling(order: Mapping[str, str]) -> Say | None:
+    """Whether the demo shop's customer can still cancel ``order``, by its status, and how (``CANCEL_BY_STATUS``); None
+    for a status that does not tell (an order on hold: the help centre answers)."""
+    number, status = order["order_number"], order["status"]
+    if status.lower() in CANCELLABLE:
+        return Say("can_cancel", order_number=number, status=status)
+    if status.lower() in ON_ITS_WAY:
+        return Say("cannot_cancel_shipped", order_number=number, status=status)
+    if status.lower() in ("delivered", "cancelled"):
+        return Say("cannot_cancel_delivered" if status.lower() == "delivered" else "already_cancelled", order_number=number)
+    return None
+
+
+def about_order(question: str, order: Mapping[str, str], cancel: bool = False) -> ActionResult | None:
+    """The answer, from its row, to a question about an order just looked up: what it holds (the ``items`` column),
+    where it is (``whereabouts``), and with ``cancel`` (the demo shop's statuses) whether it can still be cancelled
+    (``cancelling``); None for any other question."""
     number = order["order_number"]
+    if cancel and _ASKS_CANCEL.search(question):
+        say = cancelling(order)
+        return ActionResult(say) if say is not None else None
     if _ASKS_CONTENTS.search(question):
         items = order.get("items")
         return ActionResult(Say("items", order_number=number, items=items) if items else Say("no_items", order_number=number))
@@ -509,13 +548,13 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
         """None for an order number of the demo shop's form, else why it is none ("NW-2048173": 7 digits)."""
         return None if NW_NUMBER.fullmatch(value.strip()) else Say("malformed", order_number=value)
 
-    texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED} if northwind_numbers else {})
+    texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED, **CANCEL_BY_STATUS} if northwind_numbers else {})
 
     def about(question: str, arguments: Mapping[str, Any], data: Mapping[str, Any]) -> ActionResult | None:
         """A question about the order the last lookup found (its owner gave its e-mail address then), answered
         from its row as it is now."""
         order = read_orders(orders_file).get(str(arguments.get("order_number", "")).strip().upper()) if data.get("found") else None
-        return about_order(question, order) if order is not None else None
+        return about_order(question, order, cancel=northwind_numbers) if order is not None else None
 
     @actions.register(
         intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT}, texts=texts,

@@ -149,3 +149,38 @@ def test_a_teams_own_action_answers_questions_about_its_last_run() -> None:
     assert asked.action == "business" and asked.text == "It is ready on Friday."
     assert other.action == "answer" and other.text.startswith("We repair bikes")
 
+
+CANCEL_ROWS = [
+    {**ROWS[0], "order_number": "NW-10000003", "status": status}
+    for status in ("Received", "Processing", "Shipped", "Out for delivery", "Delivered", "Cancelled")
+]
+
+
+@pytest.mark.parametrize("row", CANCEL_ROWS, ids=[row["status"] for row in CANCEL_ROWS])
+def test_can_i_still_cancel_it_is_answered_for_the_orders_status(tmp_path: Path, row: dict[str, str]) -> None:
+    # after a lookup that said Shipped, the answer began "Go to Orders, select the order and press Cancel order"
+    bot = manager(write_orders(tmp_path / "orders.csv", [row]))
+    session = looked_up(bot, row)
+
+    reply = bot.handle(session, "can I still cancel it?")
+
+    assert reply.action == "business" and row["order_number"] in reply.text
+    cancellable = row["status"] in ("Received", "Processing")
+    assert ("press **Cancel order**" in reply.text) == cancellable
+    if row["status"] in ("Shipped", "Out for delivery"):
+        assert "no longer be cancelled" in reply.text and "refuse the delivery" in reply.text
+    if row["status"] == "Delivered":
+        assert "no longer be cancelled" in reply.text and "return it" in reply.text
+    if row["status"] == "Cancelled":
+        assert "already cancelled" in reply.text
+
+
+def test_whether_an_order_on_hold_can_be_cancelled_is_left_to_the_help_centre(tmp_path: Path) -> None:
+    row = {**ROWS[0], "status": "On hold", "carrier": "", "tracking": ""}
+    bot = manager(write_orders(tmp_path / "orders.csv", [row]))
+    session = looked_up(bot, row)
+
+    reply = bot.handle(session, "can I still cancel it?")
+
+    assert reply.action == "answer" and reply.query is not None and "on hold" in reply.query
+
