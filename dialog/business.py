@@ -519,6 +519,18 @@ CANCEL_TEXT = (
     "it has shipped, you can refuse the delivery or return it. If you'd like a member of our support team to help, "
     "just say so."
 )
+# the reply to "so is it cancelled now?" after the reply to a request to cancel (``CANCEL_TEXT``): the truth
+NOT_CANCELLED_TEXT = (
+    "No, {order_number} is not cancelled: I can't cancel orders myself. You can cancel it yourself while its status "
+    "is **Received** or **Processing**: go to **Orders**, select the order and press **Cancel order**. If you'd like a "
+    "member of our support team to help, just say so."
+)
+# "so is it cancelled now?", "has it been cancelled?", "did you cancel it?", "is that done?"
+_ASKS_IF_CANCELLED = re.compile(
+    r"\b(?:is|has|was)\s+(?:it|that|this|my\s+order|the\s+order)\s+(?:(?:now|already|been|really|actually)\s+)*cancell?ed\b"
+    r"|\bdid\s+you\s+(?:cancel|do)\s+(?:it|that)\b|\bis\s+(?:it|that)\s+(?:now\s+)?done\b",
+    re.IGNORECASE,
+)
 EMAIL_PROMPT = "To keep order details private, I need the e-mail address the order was placed with. What is it?"
 
 
@@ -573,7 +585,16 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
         return actions
 
     # the order number is not required: the reply needs none, and a bare number ("NW-20481738") stays the lookup's
-    @actions.register(intents=["cancel_request"], prompts={"order_number": prompt}, texts={"cannot": CANCEL_TEXT})
+    def about_cancelling(question: str, arguments: Mapping[str, Any], data: Mapping[str, Any]) -> ActionResult | None:
+        """"so is it cancelled now?" after the reply to a request to cancel: no, it is not."""
+        if data.get("cancelled") is not False or not _ASKS_IF_CANCELLED.search(question):
+            return None
+        return ActionResult(Say("not_cancelled", order_number=arguments.get("order_number") or "your order"), {"cancelled": False})
+
+    @actions.register(
+        intents=["cancel_request"], prompts={"order_number": prompt}, texts={"cannot": CANCEL_TEXT, "not_cancelled": NOT_CANCELLED_TEXT},
+        about=about_cancelling,
+    )
     def cancel_order(order_number: str = "") -> ActionResult:
         """A request to cancel an order: the assistant cannot, so it says so plainly, and how the customer
         cancels it (or that a person can help); the order is not looked up, so nothing of it is shown."""

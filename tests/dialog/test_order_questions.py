@@ -184,3 +184,16 @@ def test_whether_an_order_on_hold_can_be_cancelled_is_left_to_the_help_centre(tm
 
     assert reply.action == "answer" and reply.query is not None and "on hold" in reply.query
 
+
+@pytest.mark.parametrize("question", ["so is it cancelled now?", "has it been cancelled?", "did you cancel it?"])
+def test_whether_it_is_cancelled_after_the_request_to_cancel_is_answered_no(orders: Path, question: str) -> None:
+    # was searched in the help centre, declined (0.35 < 0.45), and a person offered
+    bot = manager(orders)
+    number = ROWS[1]["order_number"]
+    asked = bot.handle(None, f"please cancel my order {number}")
+    assert asked.action == "business" and "not cancelled" in asked.text
+
+    reply = bot.handle(asked.session_id, question)
+
+    assert reply.action == "business" and not reply.abstained and not reply.handoff
+    assert reply.text.startswith("No,") and f"{number} is not cancelled" in reply.text
