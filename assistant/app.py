@@ -433,13 +433,17 @@ class Assistant:
     def watch_knowledge_base(self) -> FolderWatch | None:
         """With ``kb_watch_s``, start the server's own watch of the folders its index was built from and of the uploads
         folder: a settled change is ingested here, with the embedder this server holds (``retrieval.watch.FolderWatch``),
-        and swapped in. None when the setting is 0 (off)."""
+        and swapped in. None when the setting is 0 (off), or when none of the index's folders is on this machine (an
+        index copied from the machine that builds it: nothing here to watch, and each folder would be told as emptied)."""
         if self.settings.kb_watch_s <= 0:
             return None
         from retrieval.watch import FolderWatch
 
         if self._kb_watch is None:
             indexed = [Path(source) for source in self.retriever.index.sources or []]  # each had files when ingested
+            if indexed and not any(path.exists() for path in indexed):
+                log.info("not watching the knowledge base's folders (kb_watch_s): none of %s is on this machine", ", ".join(map(str, indexed)))
+                return None
             self._kb_watch = FolderWatch(
                 self._watched_paths, self._ingest_watched, self.settings.kb_watch_s, had_files=indexed, changed=self._changed_since_ingest
             ).start()

@@ -111,7 +111,27 @@ def test_a_server_does_not_ingest_a_watched_folder_that_became_empty(
     assert watch.ingests == 0
 
 
-def test_kb_watch_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_watches_the_folders_of_its_index_by_default(kb_dir: Path) -> None:
     app = Assistant(load_settings(embedder="hash", generator="scripted"))
+    ingest([kb_dir], app.embedder, app.settings.index_dir)
+    try:
+        watch = app.watch_knowledge_base()
+    finally:
+        app.close()
 
-    assert app.watch_knowledge_base() is None
+    assert watch is not None and str(kb_dir) in watch.settling.had_files
+
+
+def test_a_server_whose_index_was_copied_without_its_folders_does_not_watch(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, _ = watching_assistant(monkeypatch, kb_dir)
+    kb_dir.rename(kb_dir.with_name("elsewhere"))  # the folders stay on the machine that builds the index
+    caplog.set_level(logging.INFO)
+    try:
+        watch = app.watch_knowledge_base()
+    finally:
+        app.close()
+
+    assert watch is None
+    assert "no files any more" not in caplog.text and "none of" in caplog.text
