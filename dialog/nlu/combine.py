@@ -19,16 +19,29 @@ its ``cancel_order`` (the question how to cancel).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import date
 
 from dialog.nlu.base import IntentDetector, Understanding
 from dialog.nlu.entities import EntityExtractor
-from dialog.nlu.rules import RULE_CONFIDENCE, RuleBasedIntents, only_values
+from dialog.nlu.rules import RULE_CONFIDENCE, RuleBasedIntents, introduces_values, only_values
 
 log = logging.getLogger(__name__)
 
 FAILURES_BEFORE_GIVING_UP = 3  # in a row: one odd message must not switch the model off for everyone
+# a message's sentences: split after ".", "?" or "!" and a blank (not at the dots of an e-mail address)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# "or"/"and" before an e-mail address ("a@x.com or b@y.com"): it only lists the addresses
+_BEFORE_AN_ADDRESS = re.compile(r"\s+(?:or|and|&)\s+(?=[^\s@]+@)", re.IGNORECASE)
+
+
+def asking_part(text: str) -> str:
+    """The message without its sentences that only give values ("where is NW-20481736? it's a@x.com or b@y.com": the
+    question), which the intent model and the request patterns read; the message as it is when every sentence does."""
+    sentences = _SENTENCE_END.split(text.strip())
+    asking = [sentence for sentence in sentences if not introduces_values(_BEFORE_AN_ADDRESS.sub(" ", sentence))]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else text
 
 
 class Understander:
@@ -72,12 +85,12 @@ class Understander:
     def understand(self, text: str, today: date | None = None) -> Understanding:
         understanding = self.rules.understand(text)
         ruled = understanding.intent != "question"  # a pattern of the rules decided
-        classifier = self.classifier
+        classifier, asking = self.classifier, asking_part(text)  # the values given after the question are no part of it
         # a message that is only a value ("jane@example.com", "NW-20481736") has no words for the model to read:
         # whatever it guessed (a complaint, a request for a person) would steer the conversation by chance
         if understanding.intent == "question" and classifier is not None and not only_values(text):
             try:
-                understanding = classifier.understand(text)
+                understanding = classifier.understand(asking)
                 if understanding.out_of_scope:  # none of the trained intents: a question like any other
                     understanding = replace(understanding, intent="question")
                 self.failures_in_a_row = 0
@@ -89,7 +102,7 @@ class Understander:
                 else:
                     failure = f"the intent model failed on this message ({type(error).__name__}: {error})"
                     understanding = replace(understanding, note=f"intents by keyword rules: {failure}")
-        request = None if ruled else self.extractor.request_intent(text)
+        request = None if ruled else self.extractor.request_intent(asking)
         if request is not None and (request == "cancel_request" or understanding.intent == "question"):
             # "where is NW-20481736?": the model read no intent into it (0.19), the rules had no pattern for it;
             # "please cancel my order NW-…" is a request to do it, not the question how (cancel_order)
