@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         5.0, ge=0, description="assistant serve: seconds between looks at the folders the index was built from (and the uploads "
         "folder); once files changed and stayed the same for two more looks, the server ingests them itself with the embedder "
         "it holds, so a change loads no model in another process. Not started when none of those folders is on this machine "
-        "(an index copied from elsewhere). 0: off (assistant ingest, or ingest --watch, does it); set it on all but one of "
+        "(an index copied from elsewhere). 0: off (assistant ingest, or ingest --watch, does it); set 0 on all but one of "
         "several servers that share one index folder.",
     )
     hnsw_ef_search: int = Field(256, ge=1, description="HNSW search breadth: higher is slower and closer to exact.")
