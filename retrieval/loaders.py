@@ -237,6 +237,21 @@ def _located_rows(path: Path, text: str, columns: tuple[str, str] = FAQ_COLUMNS)
     return [(f"entry {number}", row) for number, row in enumerate(rows, start=1)]
 
 
+_JSON_KINDS = {bool: "true or false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def not_text(row: dict, names: tuple[str, ...]) -> str | None:
+    """Why a JSON FAQ entry cannot be used when the values of its ``names`` keys (case-insensitive) are not
+    text (``{"question": 42, "answer": ["a", "b"]}`` was indexed as the question "42"); None when each is
+    text or missing (a CSV row's values always are)."""
+    values = {str(key).strip().lower(): value for key, value in row.items() if key}
+    odd = [(name, values[name]) for name in names if values.get(name) is not None and not isinstance(values[name], str)]
+    if not odd:
+        return None
+    kinds = ", ".join(f"{name} is {_JSON_KINDS.get(type(value), type(value).__name__)}" for name, value in odd)
+    return f"FAQ entry not indexed: {kinds}; the question and the answer must be text (in quotes)"
+
+
 def _question_key(question: str) -> str:
     """A question as compared for repeats: case, spacing and closing punctuation ignored."""
     return " ".join(question.casefold().split()).rstrip("?!.:; ")
@@ -267,6 +282,8 @@ def _faq_rows(
             continue  # an empty row (spreadsheets export them)
         if row.get(None):  # csv.DictReader puts the fields beyond the header under None
             left_out.append((where, f"{header + len(row[None])} fields where the header has {header}; quote a value that contains a comma"))
+        elif why := not_text(row, (question, answer)):
+            left_out.append((where, why))
         elif not fields["question"] or not fields["answer"]:
             left_out.append((where, f"FAQ row without {'a question' if not fields['question'] else 'an answer'}"))
         else:

@@ -88,6 +88,21 @@ def test_json_entries_are_reported_by_number(tmp_path: Path) -> None:
     assert [(Path(p).name, r) for p, r in report.skipped] == [("faq.json (entry 2)", "FAQ row without an answer")]
 
 
+def test_json_entries_whose_question_or_answer_is_not_text_are_reported_not_indexed(tmp_path: Path) -> None:
+    rows = [
+        {"question": "Kept?", "answer": "Yes."},
+        {"question": 42, "answer": ["not", "a", "string"]},
+        {"question": "How many days to return?", "answer": 30},
+    ]
+    report = load_paths([write_files(tmp_path / "kb", {"faq.json": json.dumps(rows)})])
+
+    assert [d.doc_id for d in report.documents] == ["faq#kept"]
+    reasons = {Path(p).name: r for p, r in report.skipped}
+    assert set(reasons) == {"faq.json (entry 2)", "faq.json (entry 3)"}
+    assert "question is a number, answer is a list" in reasons["faq.json (entry 2)"]
+    assert "answer is a number" in reasons["faq.json (entry 3)"] and "must be text" in reasons["faq.json (entry 3)"]
+
+
 def test_an_empty_faq_list_says_so(tmp_path: Path) -> None:
     report = load_paths([write_files(tmp_path / "kb", {"faq.json": "[]"})])
 
