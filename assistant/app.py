@@ -26,7 +26,7 @@ from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
-from dialog.replies import Replies, intent_keys, load_replies
+from dialog.replies import Replies, intent_keys, load_replies, with_translations
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEMO_RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yaml"
+DEMO_KNOWLEDGE_BASE = DEMO_RULES.parent / "knowledge_base"  # the demo's help centre (``indexes_the_demo``)
 
 # Deterministic stand-ins that load nothing, for tests and for trying the plumbing quickly.
 FAKE_EMBEDDERS = {"hash": HashEmbedder}
@@ -158,6 +159,18 @@ def load_intent_classifier(path: Path, device: str = "auto") -> tuple[IntentDete
             reason = f"the intent model in {path} could not be loaded ({type(error).__name__}: {error})"
     log.warning("%s; the dialog manager runs on keyword rules and retrieval", reason)
     return None, reason
+
+
+def indexes_the_demo(index_dir: Path, uploads: Path | None = None) -> bool:
+    """Whether the index in ``index_dir`` was built from the bundled demo help centre (demo/knowledge_base) alone, as its
+    manifest records its sources (files staff uploaded, in ``uploads``, aside): the demo, whose order-status lookup
+    runs on demo/orders.csv with no ``orders_file``. False without an index, or with any other source."""
+    try:
+        sources = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8")).get("sources") or []
+    except (OSError, ValueError, AttributeError):  # no index yet, or a manifest the index's own load will report
+        return False
+    own = [path for path in (Path(source).resolve() for source in sources) if uploads is None or path != uploads.resolve()]
+    return bool(own) and all(path.is_relative_to(DEMO_KNOWLEDGE_BASE) for path in own)
 
 
 # the built-in texts that describe the demo shop's subjects (orders, shipping, returns, ...) or its articles
@@ -318,14 +331,15 @@ class Assistant:
     def replies(self) -> Replies:
         """The texts customers see: the built-in ones, with those of ``replies_file`` (RepliesError when it is
         malformed), which may also set the intents' labels (the demo's, the intent model's, the business
-        actions') and the business actions' texts."""
+        actions') and the business actions' texts; with the other languages' replies files beside it (the bundled
+        demo's when none is set), for a message in a language the help centre is not written in."""
         if self.settings.replies_file is None:
-            return Replies()
+            return with_translations(Replies(), DEMO_RULES.parent)
         model_intents = set(getattr(self.understander.classifier, "labels", None) or ()) - {OOS_LABEL}
         more = intent_keys(self.business_actions.intents() | model_intents) | self.business_actions.reply_keys()
         replies = load_replies(self.settings.replies_file, more)
         warn_demo_replies(replies, self.settings.replies_file)
-        return replies
+        return with_translations(replies, self.settings.replies_file.parent)
 
     @cached_property
     def entity_extractor(self) -> EntityExtractor:
@@ -337,24 +351,32 @@ class Assistant:
     @cached_property
     def business_actions(self) -> BusinessActions:
         """The order-status lookup; OrdersError at start-up when a configured orders file cannot be used,
-        or holds order numbers that the assistant would not recognise in a customer's message. A shop with its
-        own ``order_number_pattern`` and no ``orders_file`` gets no lookup (the demo's orders are not its own)."""
-        if self.settings.orders_file is not None:
+        or holds order numbers that the assistant would not recognise in a customer's message. Without an
+        ``orders_file`` only the demo itself (``indexes_the_demo``) looks up the demo's orders: a shop with its own
+        help centre or its own ``order_number_pattern`` gets no lookup, and start-up says how to turn it on."""
+        orders = self.settings.orders_file
+        if orders is not None:
             extractor = self.entity_extractor
-            check_orders(self.settings.orders_file, lambda number: extractor.order_numbers(number) == [number.upper()])
-        if self.settings.orders_file is None and self.settings.order_number_pattern:
-            # the demo's table holds only Northwind's numbers, which this shop's pattern never matches: every lookup
-            # would end in "I couldn't find an order"
+            check_orders(orders, lambda number: extractor.order_numbers(number) == [number.upper()])
+        elif not self.settings.order_number_pattern and indexes_the_demo(self.settings.index_dir, self.settings.data_dir / "uploads"):
+            orders = DEMO_ORDERS
+        if orders is None:
             say = log.info if self.settings.business_actions else log.warning  # a shop with its own actions chose this
-            say("order_number_pattern is set but orders_file is not: the built-in order-status lookup is off "
-                "(the demo's orders in %s are not this shop's); set orders_file to your order table to use it", DEMO_ORDERS)
+            say("no orders_file: the built-in order-status lookup is off (%s); set orders_file to your order table, a CSV "
+                "with order_number, status and email columns, to turn it on", self._why_no_demo_orders())
             actions = BusinessActions()
         else:
-            actions = demo_actions(self.settings.orders_file or DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
+            actions = demo_actions(orders, northwind_numbers=not self.settings.order_number_pattern)
         if self.settings.business_actions:  # the shop's own first, so that they win a name or an intent both have
             own = load_actions(self.settings.business_actions).actions
             actions.actions = {**own, **{name: a for name, a in actions.actions.items() if name not in own}}
         return actions
+
+    def _why_no_demo_orders(self) -> str:
+        """Why the demo's orders (demo/orders.csv) are not looked up without an ``orders_file``."""
+        if self.settings.order_number_pattern:
+            return f"order_number_pattern is set, and the demo's orders in {DEMO_ORDERS} are not this shop's"
+        return f"the index in {self.settings.index_dir} is not the bundled demo's help centre, whose orders are {DEMO_ORDERS}"
 
     @cached_property
     def understander(self) -> Understander:

@@ -119,6 +119,12 @@ def decline(reply: str) -> Iterator[str | ActionOutcome]:
     return _fixed_reply(reply, "decline")
 
 
+def other_language(reply: str, reason: str) -> Iterator[str | ActionOutcome]:
+    """A message in a language the help centre is not written in: ``reply`` says which it answers in and offers a
+    person. Not a failed answer."""
+    return _fixed_reply(reply, "other_language", reason=reason)
+
+
 def option_labels(passages: list[Passage]) -> list[str]:
     """The buttons that ask which of ``passages`` (one per section) is meant: each one's title, with its section,
     the first folder of its id, after a title two of them share ("Returns (home)", "Returns (business)"). A help

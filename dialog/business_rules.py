@@ -69,7 +69,8 @@ class Topic:
 
 @dataclass(frozen=True)
 class SupportHours:
-    """Opening hours per weekday (``None``: closed) in a time zone."""
+    """Opening hours per weekday (``None``: closed) in a time zone. A span that ends at or before its start is a shift
+    past midnight ("17:00-09:00" on monday: from Monday 17:00 to Tuesday 09:00, sunday's into Monday)."""
 
     timezone: str = "UTC"
     label: str = ""  # how the zone is written in messages, e.g. "ET"
@@ -79,9 +80,13 @@ class SupportHours:
         return ZoneInfo(self.timezone)
 
     def is_open(self, now: datetime) -> bool:
+        """Whether ``now`` is in that day's span, or in the part after midnight of the day before's overnight shift."""
         local = now.astimezone(self.zone())
-        span = self.hours.get(DAYS[local.weekday()])
-        return span is not None and span[0] <= local.time() < span[1]
+        today = self.hours.get(DAYS[local.weekday()])
+        yesterday = self.hours.get(DAYS[(local.weekday() - 1) % 7])
+        if today is not None and today[0] <= local.time() < (today[1] if today[0] < today[1] else time.max):
+            return True
+        return yesterday is not None and yesterday[1] <= yesterday[0] and local.time() < yesterday[1]
 
     def next_opening(self, now: datetime) -> datetime | None:
         """When people are next at work after ``now`` (in the hours' zone); None if never."""
@@ -257,9 +262,9 @@ def _span(value: Any, where: str) -> tuple[time, time] | None:
     if not (0 <= h1 < 24 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60):
         raise RulesError(f"{where}: {value!r} is not a time range")
     start, end = time(h1, m1), (time(23, 59, 59) if h2 == 24 else time(h2, m2))
-    if end <= start:
-        raise RulesError(f"{where}: {value!r} ends before it starts")
-    return start, end
+    if end == start:  # a whole day, or none: not a shift of 24 hours
+        raise RulesError(f"{where}: {value!r} starts and ends at the same time; for the whole day write '00:00-24:00'")
+    return start, end  # ending at or before it starts: a shift past midnight, into the next day
 
 
 def _support_hours(value: Any) -> SupportHours | None:

@@ -69,7 +69,7 @@ class ConversationTest:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-ACTIONS = ("answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback", "relay", "hand_back")
+ACTIONS = ("answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback", "relay", "hand_back", "other_language")
 TEST_KEYS = ("name", "description", "source_session", "at", "turns")
 TURN_KEYS = ("user", "expect")
 _PHRASES = ("cites", "answer_contains", "text_contains", "options", "query_contains")

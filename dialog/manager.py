@@ -22,6 +22,7 @@ from dialog.actions import (
     fallback,
     hand_back,
     hand_off,
+    other_language,
     relay,
     run_business_action,
     small_talk,
@@ -303,7 +304,9 @@ class DialogManager:
         self.max_message_chars = max_message_chars
         self.rules = rules or BusinessRules()
         self.actions = actions or BusinessActions()
-        self.policies = tuple(policies) if policies is not None else default_policies(self.rules, self.actions, intent_margin)
+        self.policies = tuple(policies) if policies is not None else default_policies(
+            self.rules, self.actions, intent_margin, answer_action.retriever
+        )
         self.understander = understander or Understander()
         self.handoff_after_failures = handoff_after_failures
         self.relay_to_person = relay_to_person
@@ -746,6 +749,10 @@ class DialogManager:
             return hand_off(prediction.reason, self._handoff_note(), self.replies.handoff)
         if prediction.action == "small_talk":
             return small_talk(prediction.argument or understanding.intent, self.replies)
+        if prediction.action == "other_language":  # in the customer's language when its replies are at hand
+            replies = self.replies.in_language(prediction.argument or "")
+            languages = self.answer_action.retriever.speller().languages
+            return other_language(replies.say("other_language", languages=replies.languages(languages)), prediction.reason)
         if prediction.action == "decline":
             topic = next(t for t in self.rules.never_answer if t.name == prediction.argument)
             return decline(topic.reply)

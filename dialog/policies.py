@@ -7,6 +7,7 @@ policy                priority  proposes
 ====================  ========  ===============================================================
 BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (never-answer topics)
 HandoffPolicy         1         handoff: asked for, accepted offer, frustration, off-topic keywords
+OtherLanguagePolicy   1         other_language: a message in a language the help centre is not written in
 BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
 ClarifyPolicy         3         clarify: the two best intents are too close to choose
 SmallTalkPolicy       4         small_talk: greet, thanks, goodbye, "are you a bot?", yes/no with nothing to answer
@@ -26,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from dialog.business import BusinessAction, BusinessActions
 from dialog.business_rules import BusinessRules
@@ -36,6 +37,10 @@ from dialog.nlu.rules import HELP_WITH_AN_ORDER, has_words, introduces_values, i
 from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
+from retrieval.documents import detect_language
+
+# the reply to a message in a language the help centre is not written in: which languages it answers in, and a person
+OTHER_LANGUAGE = "other_language"
 
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
@@ -91,7 +96,7 @@ class HandoffPolicy:
             if understanding.source != "rules" and _asks_for_information(text):
                 return None  # "what's your phone number?": the knowledge base answers (and offers a person if it cannot)
             return Prediction("handoff", understanding.confidence, "the customer asked for a human", 1)
-        if understanding.intent == "affirm" and tracker.handoff_offered:
+        if understanding.intent == "affirm" and (tracker.handoff_offered or tracker.last_action == OTHER_LANGUAGE):
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
         if understanding.intent == "complaint" or is_frustrated(text):
             return Prediction("handoff", 0.9, "the customer is clearly frustrated", 1)
@@ -99,6 +104,52 @@ class HandoffPolicy:
         if keyword is not None:
             return Prediction("handoff", 0.85, f"out of scope: '{keyword}' is not about the shop", 1)
         return None
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_SPANISH_MARKS = re.compile("[¿¡]")  # "¿Dónde está mi pedido?": no common word of the guess's, but Spanish all the same
+
+
+def message_language(text: str, languages: frozenset[str], indexed: Any) -> str | None:
+    """The language of a message in none of ``languages`` (the help centre's), else None. Said so by
+    ``detect_language`` ("Wie lange dauert der Versand?"), or, for a short message with a single one of its common
+    words ("Was kostet der Versand?", "¿Cuánto cuesta el envío?"), when most of its words are no words of the help
+    centre (``indexed(word)`` false): an English question of unknown words, or with a typo, names no other language."""
+    language = detect_language(text, default="") or ("es" if _SPANISH_MARKS.search(text) else "")
+    if not language:
+        words = _WORD.findall(text)
+        if sum(not indexed(word) for word in words) <= len(words) / 2:
+            return None
+        language = detect_language(text, default="", fewest=1)
+    return language if language and language not in languages else None
+
+
+class OtherLanguagePolicy:
+    """A message in a language the help centre is not written in: no search (it found nothing, twice, and handed
+    over in English), but which languages it answers in, with the offer of a person. Not a failed answer. Before a
+    business action (its questions would be in the help centre's language); after a request for a person (a tie).
+
+    ``knowledge``: the retriever, whose ``speller()`` knows the help centre's languages and words (none: never)."""
+
+    def __init__(self, knowledge: Any = None) -> None:
+        self.knowledge = knowledge
+
+    def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
+        speller = getattr(self.knowledge, "speller", None)
+        if speller is None or tracker.requested_slot is not None:
+            return None  # a reply to a question for a detail is read as one
+        try:
+            known = speller()
+        except Exception:  # noqa: BLE001 - a broken index: the search fails and says so (a fallback), not this vote
+            return None
+        # a word of the help centre's, or a typo of one ("wheres my oder": "oder" is German too): the embedder's own
+        # vocabulary does not count, it knows "der" and "ist"
+        language = message_language(
+            text, known.languages, lambda word: word.lower() in known.counts or word.lower() in known.folded or known.correction(word) is not None
+        )
+        if language is None:
+            return None
+        return Prediction(OTHER_LANGUAGE, 1.0, f"the message is in {language}, the help centre in {', '.join(sorted(known.languages))}", 1, language)
 
 
 # "why is it on hold?", "how come it was cancelled?": a reason, which a lookup's result does not give
@@ -579,15 +630,16 @@ class KnowledgeBasePolicy:
 
 
 def default_policies(
-    rules: BusinessRules | None = None, actions: BusinessActions | None = None, intent_margin: float = 0.15
+    rules: BusinessRules | None = None, actions: BusinessActions | None = None, intent_margin: float = 0.15, knowledge: Any = None
 ) -> tuple[Policy, ...]:
-    """Every policy, wired with the business rules and the business actions."""
+    """Every policy, wired with the business rules, the business actions and the knowledge base's retriever."""
     rules = rules or BusinessRules()
     actions = actions or BusinessActions()
     routed = frozenset(rules.handoff_intents) | frozenset(actions.intents())
     return (
         BusinessRulesPolicy(rules),
         HandoffPolicy(rules),
+        OtherLanguagePolicy(knowledge),
         BusinessActionPolicy(actions),
         ClarifyPolicy(intent_margin, routed_intents=routed),
         SmallTalkPolicy(),

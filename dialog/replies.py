@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.wording import joined
 from dialog.text_files import read_yaml
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ INTENT_LABELS = {
     "subscription": "Northwind Plus membership",
     "privacy": "Privacy and my data",
 }
+
+
+# the names of the languages a message or the help centre may be in (key language.CODE; retrieval.documents.detect_language)
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
 
 
 class RepliesError(ValueError):
@@ -78,6 +83,10 @@ class Replies:
         "I'm sorry I couldn't find the answers you need. Our team is not working right now ({hours}); they are back on "
         "{opening}. Would you like to leave them a message? Say yes and write it here, and a person will reply when they are back."
     )
+    # a message in a language the help centre is not written in (not a failed answer; a "yes" takes the offer), in the
+    # customer's language when a replies file in it is at hand (``with_translations``); {languages}: the help centre's
+    other_language: str = f"Sorry, our help centre answers in {{languages}} only, so I can't answer a message in another language. {_OFFER}"
+    list_pair: str = "{first} and {second}"  # the last two of a list ({languages}): "English and German"
     # added to a handoff outside support hours; {hours}: the support hours, {opening}: when a person is next in
     outside_hours: str = "Our team is not working right now ({hours}); a person will reply here when we open on {opening}."
     opening: str = "{day} at {time} {zone}"  # {opening} above
@@ -171,6 +180,17 @@ class Replies:
 
     # intent.NAME and ACTION.NAME keys a team set (the others keep the defaults their code gives)
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})
+    # the replies of the other languages at hand, by their page_language (``with_translations``)
+    translations: Mapping[str, Replies] = field(default_factory=dict, metadata={"internal": True})
+
+    def in_language(self, language: str) -> Replies:
+        """The replies in ``language`` (a code, "de") when they are at hand, else these."""
+        return self if language == self.page_language else self.translations.get(language, self)
+
+    def languages(self, codes: Iterable[str]) -> str:
+        """The languages of ``codes`` named in these replies' words (``language.CODE``): "English and German"."""
+        names = [self.more.get(f"language.{code}") or LANGUAGE_NAMES.get(code, code) for code in sorted(codes)]
+        return joined(names, self.list_pair)
 
     def small_talk(self, intent: str) -> str:
         """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny, not_helped, dismay,
@@ -248,6 +268,11 @@ def fill(text: str, default: str, values: Mapping[str, Any], weekdays: tuple[str
     return _Formatter(weekdays).vformat(text, (), dict(values)) if placeholders(default) else text
 
 
+def language_keys() -> dict[str, str]:
+    """The ``language.CODE`` keys with their defaults (the languages' English names)."""
+    return {f"language.{code}": name for code, name in LANGUAGE_NAMES.items()}
+
+
 def intent_keys(intents: set[str]) -> dict[str, str]:
     """The ``intent.NAME`` keys with their defaults: the demo's intents and ``intents`` (a registry's)."""
     return {f"intent.{name}": Replies().intent_label(name) for name in sorted(INTENT_LABELS.keys() | intents)}
@@ -300,7 +325,7 @@ def parse_replies(data: Any, where: str, more: Mapping[str, str] | None = None) 
     """``Replies`` with the texts of a parsed replies file; RepliesError naming ``where`` and the key.
     ``more``: the dotted keys that exist besides the built-in ones (``intent.NAME``, ``ACTION.NAME``), with
     their defaults."""
-    more = dict(more or {})
+    more = {**language_keys(), **(more or {})}
     if data is None:
         return Replies()
     if not isinstance(data, dict):
@@ -323,3 +348,32 @@ def load_replies(path: Path, more: Mapping[str, str] | None = None) -> Replies:
     """The replies of a YAML file over the defaults; RepliesError for a missing, unreadable or malformed file.
     ``more`` as in ``parse_replies``."""
     return parse_replies(read_yaml(path, "replies file", RepliesError), str(path), more)
+
+
+def with_translations(replies: Replies, folder: Path) -> Replies:
+    """``replies`` with the texts of the other languages' replies files in ``folder`` (``replies*.yaml``, each by its
+    ``page_language``), for the reply to a message in a language the help centre is not written in (``other_language``,
+    ``list_pair``, ``language.CODE``): only those keys are taken from them, so a file for another language needs no
+    more. A file that cannot be read is left out with a warning."""
+    translations: dict[str, Replies] = {}
+    for path in sorted(folder.glob("replies*.yaml")):
+        try:
+            data = read_yaml(path, "replies file", RepliesError)
+        except RepliesError as error:
+            log.warning("%s: left out of the replies in other languages", error)
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("page_language"), str):
+            continue
+        taken = {key: value for key, value in data.items() if key in _TRANSLATED or str(key).startswith("language.")}
+        try:
+            other = parse_replies(taken, str(path))
+        except RepliesError as error:
+            log.warning("%s: left out of the replies in other languages", error)
+            continue
+        if other.page_language != replies.page_language:
+            translations.setdefault(other.page_language, other)
+    return replace(replies, translations=translations)
+
+
+# the keys a replies file in another language lends the reply to a message in its language
+_TRANSLATED = ("page_language", "other_language", "list_pair")

@@ -25,11 +25,12 @@ _FUNCTION_WORDS = {
 FEWEST_WORDS = 2  # function words a language needs in the sample, and twice as many as English's, to be guessed
 
 
-def detect_language(text: str, default: str = "en") -> str:
+def detect_language(text: str, default: str = "en", fewest: int = FEWEST_WORDS) -> str:
     """A coarse guess: ``ja`` (kana), ``ko`` (hangul), ``zh`` (Han characters) when they make up at least a
     fifth of the letters of the first 2,000 characters; else ``de``, ``fr`` or ``es`` when that language's
     common short words ("und", "ist", "der") outnumber English's ("the", "and", "is") at least twice and
-    are at least two; else ``default``."""
+    are at least ``fewest`` (a short message that is known to be in another language may have one: "Was kostet
+    der Versand?"); else ``default``."""
     sample = text[:2000]
     letters = len(_LETTER.findall(sample)) or 1
     if len(_KANA.findall(sample)) / letters >= 0.05:
@@ -41,7 +42,7 @@ def detect_language(text: str, default: str = "en") -> str:
     words = [word.lower() for word in _WORDS.findall(sample)]
     counts = {language: sum(word in common for word in words) for language, common in _FUNCTION_WORDS.items()}
     best = max(("de", "fr", "es"), key=lambda language: counts[language])
-    if counts[best] >= FEWEST_WORDS and counts[best] >= 2 * counts["en"]:
+    if counts[best] >= fewest and counts[best] >= 2 * counts["en"]:
         if sorted(counts.values())[-2] < counts[best]:  # a clear winner, not a tie between two of them
             return best
     return default

@@ -75,6 +75,7 @@ class Weights:
     steps: float = 0.2  # added to an instruction (a step, "Go to ...") when the message asks what to do (``asks_for_steps``)
     procedure: float = 0.05  # and this more to a step of a numbered procedure, which is shown whole (a prose instruction is one step)
     if_not: float = 0.2  # added to a sentence on what to do if something has not happened, when the question says it has not (``says_not_happened``)
+    first_article: float = 0.05  # added to the instructions of the article the search ranked first, when steps are asked for (``first_article``)
     other_question: float = 0.15  # times the share of an FAQ entry's question the question leaves out, off its sentences (``_other_question``)
 
 
@@ -154,8 +155,9 @@ _ASKS_STEPS = re.compile(
 # goes on with) an instruction
 _INSTRUCTION = re.compile(
     r"^(?:(?:or|and|then|alternatively|otherwise|oder|dann),?\s+)?(?:to [^,]+,\s*)?"
+    r"(?:if you [^,]{1,80},\s*)?"  # "If you need your company name or a VAT or tax ID on your invoices, add them under ..."
     r"(?:(?:on|in|from|at|under) (?:the|your) [^,]{1,40},\s*)?"  # "On the sign-in page, select **Forgot password?** ..."
-    r"(?:you can (?:also |always )?)?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|gehe?|drücke|klicke|wähle|öffne)\b"
+    r"(?:you can (?:also |always )?)?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|add|gehe?|drücke|klicke|wähle|öffne)\b"
     r"|[:;]\s*(?:go to|press|tap|click)\b",  # "Start the same way as a return: go to **Orders**, ..."
     re.IGNORECASE,
 )
@@ -178,11 +180,32 @@ _ASKS = re.compile(
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|my|me|we|our|ich|mein\w*|mir|mich)\b", re.IGNORECASE)
 
 
+# a message that opens with a request in the imperative: "exchange these shoes for a bigger size", "cancel the order"
+_IMPERATIVE = re.compile(
+    r"^\W*(?:please\s+)?(?:cancel|change|exchange|return|refund|replace|swap|track|reset|delete|close|update|send|stop|"
+    r"unsubscribe|pause|resume|renew|add|remove|find|show|help me|tell me how)\b(?!.*\?)",
+    re.IGNORECASE,
+)
+
+
 def asks_for_steps(question: str) -> bool:
-    """Whether the message asks how to do something ("how do I return ...", "I want to return a jacket"), or tells
-    of a problem of the customer's without asking anything ("the lamp I got is smashed"): what to do about it is
-    the answer."""
-    return bool(_ASKS_STEPS.search(question)) or (not _ASKS.search(question) and bool(_FIRST_PERSON.search(question)))
+    """Whether the message asks how to do something ("how do I return ...", "I want to return a jacket", "exchange
+    these shoes for a bigger size"), or tells of a problem of the customer's without asking anything ("the lamp I got
+    is smashed"): what to do about it is the answer."""
+    return (
+        bool(_ASKS_STEPS.search(question) or _IMPERATIVE.search(question))
+        or (not _ASKS.search(question) and bool(_FIRST_PERSON.search(question)))
+    )
+
+
+# an instruction that goes on from the one before it: "Then pick the size or colour you want and press **Submit return**."
+_GOES_ON = re.compile(r"^(?:then|next|after that|afterwards|finally|dann|danach|anschließend)\b", re.IGNORECASE)
+
+
+def goes_on(unit: Unit) -> bool:
+    """Whether the unit is a prose step that continues the sentence before it ("Then press ..."): shown alone, the
+    customer would not know where to start."""
+    return not unit.step and unit.lead is None and bool(_GOES_ON.search(unit.text.lstrip("*")))
 
 
 def is_instruction(unit: Unit) -> bool:
@@ -421,6 +444,9 @@ class ExtractiveAnswerer:
         whole = self._scores(question, context, similarity[:, 0], form=form) - off_entry
         asks = bool(form) and bool(_ASKS.search(form))  # a part of a question is asked, not told, though split off its "?"
         whole += self.weights.on_topic * np.array([u.passage in on_topic for u in units], dtype=np.float64)
+        if asks_for_steps(form) and answer_types(question) in ([], ["list"]):  # what to do: the best article's steps
+            first = first_article(headings or [])
+            whole += self.weights.first_article * np.array([u.passage in first and is_instruction(u) for u in units], dtype=np.float64)
         best = self._best(units, whole)
         chosen = [best]
         most = min(max(MOST_UNITS, 1 + len(parts)), MOST_PART_UNITS, len(units))
@@ -570,8 +596,9 @@ class ExtractiveAnswerer:
                     if after is not None and after not in shown and len(items) <= MOST_LIST_ITEMS and _says_not(units[after].text):
                         shown.append(after)
                     continue
-            # one step of a procedure brings the others, in order: "Press Return items" needs "Go to Orders" first
-            steps = _procedure(units, i)[:MOST_LIST_ITEMS] if unit.step else [i]
+            # one step of a procedure brings the others, in order: "Press Return items" needs "Go to Orders" first; a
+            # prose step that goes on from the one before ("Then pick the size ...") brings that one ("Start ...: go to ...")
+            steps = _procedure(units, i)[:MOST_LIST_ITEMS] if unit.step else [*_steps_before(units, i, by_position), i]
             shown.extend(j for j in steps if j not in shown)
             if unit.text.endswith(":"):  # a sentence that introduces a list brings the list
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
@@ -586,6 +613,18 @@ def _says_not(sentence: str) -> bool:
     """Whether a sentence says what is not done or not possible ("We do not accept cash on delivery, ..."), the
     other side of a list before it."""
     return bool(_SAYS_NOT.search(sentence))
+
+
+def first_article(headings: Sequence[str]) -> set[int]:
+    """The numbers of the passages of the article the search ranked first (the first passage's), by the title that
+    opens their heading paths ("Exchanges > How to exchange"): between two instructions about as close to a request,
+    the one of the best article answers ("I ordered the wrong size": the exchange steps, not *Report a problem* of
+    the damaged-items article, fifth; every help-centre procedure says "Go to **Orders**"). Empty for an FAQ entry
+    first (its heading is its question) or no headings."""
+    if not headings or is_entry_question(headings[0]):
+        return set()
+    title = headings[0].split(" > ")[0].strip()
+    return {n for n, heading in enumerate(headings, start=1) if heading.split(" > ")[0].strip() == title}
 
 
 def is_entry_question(heading: str) -> bool:
@@ -648,6 +687,20 @@ def _layout(units: Sequence[Unit], shown: Sequence[int]) -> str:
             text += ("\n\n" if was_item else " ") + cited if text else cited
         was_item = is_item
     return text
+
+
+def _steps_before(units: Sequence[Unit], i: int, by_position: Mapping[tuple[int, int], int]) -> list[int]:
+    """The sentences of a prose procedure before unit ``i``, first first, while each one after goes on from it ("Then
+    ..."); empty when ``i`` does not go on from the sentence before it."""
+    before: list[int] = []
+    j = i
+    while goes_on(units[j]) and len(before) < MOST_LIST_ITEMS:
+        previous = by_position.get((units[j].passage, units[j].position - 1))
+        if previous is None or units[previous].lead is not None:
+            break
+        before.insert(0, previous)
+        j = previous
+    return before
 
 
 def _procedure(units: Sequence[Unit], i: int) -> list[int]:

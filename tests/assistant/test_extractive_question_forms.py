@@ -118,3 +118,44 @@ def test_the_forms_of_a_message() -> None:
     assert not asks_for_steps("How long does delivery take?")
     assert says_not_happened("the refund hasnt shown up") and says_not_happened("my parcel has not arrived")
     assert not says_not_happened("the refund arrived, thanks") and not says_not_happened("Is it not free?")
+
+
+EXCHANGE_STEPS = (
+    "Start the same way as a return: go to **Orders**, select the order, press **Return items**, tick the item and choose "
+    "**Exchange**. Then pick the size or colour you want and press **Submit return**."
+)
+EXCHANGE_WHAT = "You can exchange an item for the same product in a different size or colour."
+DAMAGED = "Go to **Orders**, select the order, press **Report a problem** and choose **Item damaged or faulty** or **Wrong item received**."
+
+
+def test_a_prose_step_that_goes_on_brings_the_step_before_it() -> None:
+    """'exchange these shoes for a bigger size' (an imperative) got 'You can exchange an item ...' alone (cosine
+    0.42, the steps 0.35 and 0.25): it asks what to do, and 'Then pick the size ...' needs 'Start ...: go to ...'."""
+    embedder = SetSimilarity({"exchange an item": 0.42, "Then pick": 0.35, "Start the same": 0.25})
+    headings = ["Exchanges > What you can exchange", "Exchanges > How to exchange"]
+    reply = ExtractiveAnswerer(embedder).answer("exchange these shoes for a bigger size", [EXCHANGE_WHAT, EXCHANGE_STEPS], headings=headings)
+    assert "Start the same way as a return" in reply and "Then pick the size" in reply, reply
+    assert reply.index("Start the same way") < reply.index("Then pick"), reply
+
+
+def test_between_close_sentences_the_first_article_answers() -> None:
+    """'I ordered the wrong size' found the exchanges article first and the damaged-items article fifth, but got the
+    latter's *Report a problem* step (0.605 against the exchange step's 0.599: both instructions, and the step names the wrong item)."""
+    embedder = SetSimilarity({"Then pick": 0.33, "Start the same": 0.15, "Report a problem": 0.35})
+    headings = ["Exchanges > How to exchange", "Damaged, faulty or wrong items > Report it within 7 days"]
+    reply = ExtractiveAnswerer(embedder).answer("I ordered the wrong size", [EXCHANGE_STEPS, DAMAGED], headings=headings)
+    assert "Then pick the size" in reply and "Report a problem" not in reply, reply
+
+
+def test_an_instruction_under_a_condition_of_the_customer_is_an_instruction() -> None:
+    """'If you need ... on your invoices, add them under **Account > Billing details**' is what to do; once the first
+    article's instructions were preferred, the invoices article's *Download invoice* step took its place."""
+    passages = [
+        "If you need your company name or a VAT or tax ID on your invoices, add them under **Account > Billing details > "
+        "Add business details** before you place the order. Business details are printed on every invoice created after you save them.",
+        "An invoice is created as soon as an order ships. To download it, go to **Orders**, select the order and press **Download invoice**.",
+    ]
+    headings = ["Invoices > Business details and tax numbers", "Invoices > Downloading an invoice"]
+    embedder = SetSimilarity({"VAT": 0.67, "Business details are": 0.61, "To download": 0.55, "created as soon": 0.48})
+    reply = ExtractiveAnswerer(embedder).answer("How do I get my company's VAT number printed on my invoices?", passages, headings=headings)
+    assert reply.startswith("If you need your company name"), reply

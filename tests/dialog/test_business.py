@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,9 +41,44 @@ def test_handoff_note_says_when_a_person_replies_outside_support_hours() -> None
     assert note.endswith("when we open on Monday at 08:00 ET.")
 
 
+NIGHT_SHIFT = (
+    "support_hours:\n  timezone: Europe/Berlin\n  label: Berlin time\n  hours:\n"
+    + "".join(f"    {day}: '17:00-09:00'\n" for day in ("monday", "tuesday", "wednesday", "thursday", "friday"))
+    + "    sunday: '22:00-06:00'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("local", "note_ends"),
+    [
+        (datetime(2026, 12, 7, 18, 0), ""),  # Monday evening: the shift has begun
+        (datetime(2026, 12, 8, 3, 0), ""),  # Tuesday night: Monday's shift, past midnight
+        (datetime(2026, 12, 8, 8, 59), ""),
+        (datetime(2026, 12, 8, 9, 0), "when we open on Tuesday at 17:00 Berlin time."),  # Monday's shift is over
+        (datetime(2026, 12, 8, 12, 0), "when we open on Tuesday at 17:00 Berlin time."),
+        (datetime(2026, 12, 12, 8, 0), ""),  # Saturday morning: Friday's shift into the week end
+        (datetime(2026, 12, 12, 10, 0), "when we open on Sunday at 22:00 Berlin time."),
+        (datetime(2026, 12, 14, 5, 0), ""),  # Monday early: Sunday's shift, across the week's end
+        (datetime(2026, 12, 14, 6, 0), "when we open on Monday at 17:00 Berlin time."),
+    ],
+)
+def test_support_hours_past_midnight_are_a_night_shift_into_the_next_day(tmp_path: Path, local: datetime, note_ends: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(NIGHT_SHIFT, encoding="utf-8")
+    rules = load_rules(path)
+    now = local.replace(tzinfo=ZoneInfo("Europe/Berlin")).astimezone(timezone.utc)
+
+    note = rules.handoff_note(now)
+
+    assert note.endswith(note_ends) if note_ends else note == ""
+    if note_ends:
+        assert "Monday to Friday 17:00-09:00, Sunday 22:00-06:00 Berlin time" in note
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
+        ("support_hours: {timezone: UTC, hours: {monday: '09:00-09:00'}}", "starts and ends at the same time; for the whole day write '00:00-24:00'"),
         ("handoff: [complaint]", "handoff must be a mapping"),
         ("surprise: 1", "unknown section(s) ['surprise']"),
         ("never_answer:\n  - topic: legal\n    keywords: [sue]", "never_answer[1] ('legal') needs a 'reply'"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from answer_fakes import FirstSentence, OneArticle
+from answer_fakes import FirstSentence, KeywordArticles, OneArticle
 from assistant.privacy import RedactingStore, Redactor
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import ActionResult, BusinessActions, Say, demo_actions
@@ -197,3 +197,42 @@ def test_whether_it_is_cancelled_after_the_request_to_cancel_is_answered_no(orde
 
     assert reply.action == "business" and not reply.abstained and not reply.handoff
     assert reply.text.startswith("No,") and f"{number} is not cancelled" in reply.text
+
+
+CHANGING = "You can change the delivery address until the order ships."
+
+
+def keyword_manager(orders: Path) -> DialogManager:
+    """The lookup in ``orders``, and a help centre whose changing-an-order article answers address questions."""
+    articles = {"orders/changing": (CHANGING, ("change", "address")), "orders/status": (STATUS_ARTICLE, ("status",))}
+    action = AnswerFromKnowledgeBase(KeywordArticles(articles), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    return DialogManager(InMemoryStore(), action, actions=demo_actions(orders))
+
+
+def test_a_second_question_with_a_lookup_is_answered_before_the_question_for_the_address(orders: Path) -> None:
+    # "where is my order NW-… and can I change the address?" asked for the e-mail address and dropped the second question
+    bot = keyword_manager(orders)
+
+    asked = bot.handle(None, f"where is my order {ROWS[0]['order_number']} and can I change the address?")
+
+    assert asked.action == "business" and asked.requested_slot == "email"
+    assert asked.text.startswith(CHANGING) and asked.text.endswith("What is it?")
+    assert [s["doc_id"] for s in asked.cited_sources] == ["orders/changing"]
+    found = bot.handle(asked.session_id, ROWS[0]["email"])
+    assert found.action == "business" and ROWS[0]["status"] in found.text
+
+
+def test_a_second_question_with_a_lookup_that_runs_is_answered_after_its_result(orders: Path) -> None:
+    bot = keyword_manager(orders)
+
+    reply = bot.handle(None, f"where is my order {ROWS[0]['order_number']} {ROWS[0]['email']} and can I change the address?")
+
+    assert reply.action == "business" and reply.text.startswith(f"Order {ROWS[0]['order_number']}")
+    assert reply.text.split("\n\n")[-1].startswith(CHANGING) and ROWS[0]["email"] not in (reply.query or "")
+
+
+@pytest.mark.parametrize("text", ["where is my order NW-10000001?", "where is my order NW-10000001 and when will it arrive?"])
+def test_a_lookup_without_another_question_of_its_own_is_only_the_lookup(orders: Path, text: str) -> None:
+    asked = keyword_manager(orders).handle(None, text)
+
+    assert asked.action == "business" and CHANGING not in asked.text and STATUS_ARTICLE not in asked.text

@@ -9,7 +9,7 @@ from dialog.business_rules import BusinessRules, Topic
 from dialog.events import BotAnswer, ClarificationAsked, SlotRequested
 from dialog.nlu.base import Understanding
 from dialog.nlu.rules import RuleBasedIntents, is_frustrated
-from dialog.policies import DEFAULT_POLICIES, Prediction, choose, default_policies
+from dialog.policies import DEFAULT_POLICIES, Prediction, choose, default_policies, message_language
 from dialog.tracker import Tracker
 
 RULES = BusinessRules(
@@ -293,3 +293,59 @@ def test_choose_prefers_confidence_then_priority() -> None:
 def test_a_german_question_saying_something_is_impossible_is_no_complaint() -> None:
     """"unmöglich" (impossible) describes a problem; it is not anger at the service."""
     assert RuleBasedIntents().understand("Es ist unmöglich, mein Passwort zu ändern. Was kann ich tun?").intent == "question"
+
+
+# --- a message in a language the help centre is not written in
+
+HELP_CENTRE_WORDS = frozenset("how long does shipping take what is the price of standard delivery where my order".split())
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Wie lange dauert der Versand?", "de"),  # two common German words: detect_language says so
+        ("Was kostet der Versand?", "de"),  # one ("der"), and no word of the help centre's
+        ("¿Cuánto cuesta el envío?", "es"),
+        ("¿Dónde está mi pedido?", "es"),  # no common word, but Spanish question marks
+        ("Combien coûte la livraison ?", "fr"),
+        ("How long does shipping take?", None),
+        ("how long does shiping take", None),  # a typo is no other language
+        ("xylophone quantum zebra", None),  # unknown words of no language the guess knows
+        ("wheres my oder", None),  # "oder" is German, and a typo of "order": a word of the help centre's
+        ("where is my order, the one from la Rochelle?", None),  # a word of another language in an English question
+    ],
+)
+def test_message_language(text: str, language: str | None) -> None:
+    typos = {"wheres": "where", "oder": "order", "shiping": "shipping"}
+    indexed = lambda word: word.lower() in HELP_CENTRE_WORDS or word.lower() in typos  # noqa: E731
+    assert message_language(text, frozenset({"en"}), indexed) == language
+
+
+def test_a_message_in_the_help_centres_own_language_is_searched() -> None:
+    assert message_language("Wie lange dauert der Versand?", frozenset({"en", "de"}), lambda word: False) is None
+
+
+def test_a_german_message_to_an_english_help_centre_is_told_so_in_german_and_offered_a_person(assistant) -> None:
+    # Before: "I couldn't find the answer ..." twice in English, then handed over ("2 answers in a row found nothing")
+    manager = assistant.manager
+    first = manager.handle(None, "Wie lange dauert der Versand?")
+    second = manager.handle(first.session_id, "Was kostet der Versand?")
+    yes = manager.handle(first.session_id, "ja")
+
+    assert (first.action, first.abstained, first.handoff) == ("other_language", False, False)
+    assert "nur auf Englisch" in first.text and "Support-Team" in first.text  # demo/replies.de.yaml's words
+    assert second.action == "other_language" and not second.handoff  # not counted as a failed answer
+    assert yes.handoff and yes.action == "handoff"
+
+
+def test_a_message_in_a_language_without_replies_is_told_so_in_english(assistant) -> None:
+    result = assistant.manager.handle(None, "¿Cuánto cuesta el envío?")
+
+    assert result.action == "other_language" and not result.abstained
+    assert "answers in English only" in result.text and "member of our support team" in result.text
+
+
+def test_an_english_question_the_help_centre_cannot_answer_is_still_declined(assistant) -> None:
+    result = assistant.manager.handle(None, "xylophone quantum zebra")
+
+    assert result.action == "answer" and result.abstained

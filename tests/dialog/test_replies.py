@@ -17,7 +17,7 @@ from dialog.business_rules import parse_rules
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.nlu.combine import Understander
 from dialog.handoff_cancel import takes_back_handoff
-from dialog.replies import KEYS, Replies, RepliesError, intent_keys, load_replies, parse_replies
+from dialog.replies import KEYS, Replies, RepliesError, intent_keys, language_keys, load_replies, parse_replies, with_translations
 from retrieval.ingest import ingest
 
 GERMAN = """\
@@ -308,7 +308,7 @@ def test_the_german_demo_file_sets_every_text_a_customer_sees() -> None:
 
     same = [key for key in KEYS if getattr(german, key) == getattr(Replies(), key)]
     assert same == ["staff_unnamed", "info_title"]  # "Support" and "Info" are German words too
-    assert sorted(german.more) == sorted(more)
+    assert sorted(german.more) == sorted(more | language_keys())
 
 
 def test_the_docs_list_every_key() -> None:
@@ -362,3 +362,26 @@ def test_the_assistants_own_handoff_says_how_to_take_it_back(path: Path | None) 
 
     assert quoted
     assert all(takes_back_handoff(phrase, staff_replied=False) for phrase in quoted)
+
+
+def test_the_languages_are_named_in_the_replies_language_and_joined_as_a_list() -> None:
+    german = parse_replies({"language.en": "Englisch", "language.de": "Deutsch", "list_pair": "{first} und {second}"}, "t.yaml")
+
+    assert Replies().languages(["en"]) == "English"
+    assert Replies().languages(["fr", "en", "de"]) == "German, English and French"
+    assert german.languages(["de", "en"]) == "Deutsch und Englisch"
+
+
+def test_the_replies_of_other_languages_come_from_the_replies_files_beside_them(tmp_path: Path) -> None:
+    (tmp_path / "replies.de.yaml").write_text(
+        'page_language: de\nother_language: "Nur auf {languages}."\nlanguage.en: Englisch\ngreet: "Hallo!"\n', encoding="utf-8"
+    )
+    (tmp_path / "replies.xx.yaml").write_text("other_language: [not, a, text]\npage_language: xx\n", encoding="utf-8")
+
+    replies = with_translations(Replies(), tmp_path)
+    german = replies.in_language("de")
+
+    assert german.say("other_language", languages=german.languages(["en"])) == "Nur auf Englisch."
+    assert german.greet == Replies().greet  # only the keys of that reply are lent
+    assert replies.in_language("xx") is replies  # a file that cannot be used is left out (a warning)
+    assert replies.in_language("en") is replies
