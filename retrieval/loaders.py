@@ -14,10 +14,11 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from retrieval.chunking import first_heading, setext_to_atx
 from retrieval.documents import Document, detect_language
@@ -37,7 +38,7 @@ FAQ_COLUMNS = ("question", "answer")  # default FAQ column names (case-insensiti
 # UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
 _UNICODE_MARKS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
-__all__ = ["LoadReport", "UnreadableFile", "load_file", "load_paths", "skip_reason", "SUPPORTED_SUFFIXES"]
+__all__ = ["LoadReport", "UnreadableFile", "file_id", "load_file", "load_paths", "skip_reason", "SUPPORTED_SUFFIXES"]
 
 
 @dataclass
@@ -158,6 +159,34 @@ def faq_entry_ids(questions: Iterable[str]) -> list[str]:
         used.add(unique)
         ids.append(unique)
     return ids
+
+
+def shares_its_stem(path: Path) -> bool:
+    """Whether another supported file beside ``path`` has its name but another type (``faq.json`` beside
+    ``faq.csv``, ``faq.md`` beside ``faq.csv``); hidden files do not count."""
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return False
+    stem = path.stem
+    return any(
+        name != path.name and not name.startswith(".") and Path(name).stem == stem
+        and Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+        for name in names
+    )
+
+
+def file_id(relative: PurePosixPath | Path, path: Path) -> str:
+    """The id of the file ``path``, whose path relative to its root is ``relative``: that path without its
+    suffix (``billing/refunds``), except for an FAQ file that shares its name with another supported file
+    beside it (``faq.csv`` and ``faq.json``), whose id keeps its suffix (``faq.csv``), so the two files'
+    entries are not one document's (``index remove faq`` took both, and ``/kb/faq`` showed one file's
+    entries). Two articles of one name (``hours.md``, ``hours.html``: the same page exported twice) keep
+    one id, and the ingest indexes one and says so."""
+    relative = PurePosixPath(Path(relative).as_posix())
+    if path.suffix.lower() in FAQ_SUFFIXES and shares_its_stem(path):
+        return relative.as_posix()
+    return relative.with_suffix("").as_posix()
 
 
 def folder_tags(doc_id: str) -> tuple[str, ...]:
@@ -414,7 +443,7 @@ def load_paths(
                 report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
                 continue
             found += 1
-            todo.append((path, path.relative_to(base).with_suffix("").as_posix()))
+            todo.append((path, file_id(path.relative_to(base), path)))
         if root.is_dir() and not found:
             report.empty_folders.append(str(root))
     for path, doc_id in _progress(todo, show_progress):

@@ -5,7 +5,8 @@ The rules (docs/retrieval.md, "Document ids"):
 - Each path given to ``assistant ingest`` is recorded as a root, as given (made absolute, symlinks
   kept), and every document records its root. Re-indexing ingests exactly the recorded roots.
 - A document's id is its path relative to its root, without the suffix; a file given on its own is
-  its own root, and its id is its name.
+  its own root, and its id is its name. An FAQ file beside a file of the same name keeps its suffix
+  (``faq.csv`` and ``faq.json``: ``loaders.file_id``).
 - A file or folder inside a recorded root belongs to that root: it keeps the ids and folder tags a
   whole-root ingest gives, and ingesting it updates only those documents.
 - A folder that holds recorded roots takes them over (their documents get ids relative to it).
@@ -21,6 +22,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from retrieval.loaders import file_id
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,12 @@ def plan_targets(paths: list[Path], roots: list[str], guessed: set[str] | frozen
             relative = relative_within(path, Path(owner))
             inside = Path(owner) / relative
             is_file = not inside.is_dir()
-            prefix = str(relative.with_suffix("") if is_file else relative)
+            prefix = file_id(relative, inside) if is_file else str(relative)
             target = IngestTarget(inside, owner, Path(owner), "" if prefix == "." else prefix, is_file)
         elif owner is not None:  # a recorded single file, given again
-            target = IngestTarget(Path(owner), owner, None, Path(owner).stem, True)
+            target = IngestTarget(Path(owner), owner, None, file_id(Path(Path(owner).name), Path(owner)), True)
         else:
-            target = IngestTarget(path, str(path), None, "" if path.is_dir() else path.stem, not path.is_dir())
+            target = IngestTarget(path, str(path), None, "" if path.is_dir() else file_id(Path(path.name), path), not path.is_dir())
             if path.is_dir():
                 nested |= {r for r in roots if r != str(path) and relative_within(Path(r), path) is not None}
         if target not in targets:

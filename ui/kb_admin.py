@@ -30,7 +30,7 @@ from retrieval.errors import IndexWriteError
 from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
-from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, load_file, skip_reason
+from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, file_id, load_file, skip_reason
 from retrieval.retriever import Retriever
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
@@ -195,7 +195,7 @@ class KnowledgeBaseAdmin:
                 notes.append(f"- refused {path.name}: {accepted[target].name} in this upload is also saved as {target.name}; rename one")
             else:
                 try:
-                    ids = [d.doc_id for d in load_file(path, target.stem, self.faq_columns)]
+                    ids = [d.doc_id for d in load_file(path, file_id(Path(target.name), target), self.faq_columns)]
                     taken = [doc_id for doc_id in ids if doc_id in held_elsewhere]
                 except Exception as error:  # as an ingest skips it: UnreadableFile, or a file no parser copes with
                     notes.append(f"- skipped {path.name}: {skip_reason(error)}")

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import KB_FILES
+from conftest import KB_FILES, write_files
 from retrieval.chunking import chunk_document
 from retrieval.embedders import HashEmbedder
 from retrieval.index import IndexLoadError, VectorIndex
-from retrieval.ingest import ingest
+from retrieval.ingest import ingest, remove_documents
 from retrieval.loaders import load_paths
 from retrieval.retriever import Retriever, SearchOptions
 
@@ -409,9 +409,30 @@ def test_files_that_give_the_same_id_are_reported_not_dropped_silently(tmp_path:
 
     report = ingest([kb, kb / "refunds.html"], HashEmbedder(), tmp_path / "index")
 
-    assert sorted(report.added) == ["faq#do-you-ship-abroad", "faq#gift-wrap", "refunds"]
+    # two FAQ files of one name keep their suffixes in their ids (test_faq_files_of_one_name_are_two_documents)
+    assert sorted(report.added) == ["faq.csv#do-you-ship-abroad", "faq.json#do-you-ship-abroad", "faq.json#gift-wrap", "refunds"]
     assert sorted((str(Path(path).relative_to(kb)), reason) for path, reason in report.skipped) == [
-        ("faq.json (entry do-you-ship-abroad)",
-         "faq.csv has an entry with this id, faq#do-you-ship-abroad, and it is indexed; keep the question in one file"),
         ("refunds.md", "refunds.html has the same id, refunds, and is indexed; rename one of them"),
     ]
+
+
+def test_faq_files_of_one_name_are_two_documents(tmp_path: Path) -> None:
+    """faq.csv and faq.json in one folder gave one id, faq: `index remove faq` took both files' entries."""
+    kb = write_files(tmp_path / "kb", {
+        "faq.csv": "question,answer\nDo you ship abroad?,Yes.\n",
+        "faq.json": '[{"question": "Gift wrap?", "answer": "Yes."}]',
+        "help/faq.csv": "question,answer\nOpening hours?,9 to 5.\n",  # alone with its name: the usual id
+    })
+    index_dir = tmp_path / "index"
+
+    assert sorted(ingest([kb], HashEmbedder(), index_dir).added) == [
+        "faq.csv#do-you-ship-abroad", "faq.json#gift-wrap", "help/faq#opening-hours",
+    ]
+    (kb / "faq.json").write_text('[{"question": "Gift wrap?", "answer": "No."}]')
+    again = ingest([kb / "faq.json"], HashEmbedder(), index_dir)  # the file alone, inside the ingested folder
+    assert again.updated == ["faq.json#gift-wrap"] and not again.added and not again.removed
+
+    removal = remove_documents(index_dir, HashEmbedder(), ["faq.json"])
+
+    assert removal.doc_ids == ["faq.json#gift-wrap"]
+    assert sorted(VectorIndex.load(index_dir, "hash", "hash-256").documents) == ["faq.csv#do-you-ship-abroad", "help/faq#opening-hours"]
