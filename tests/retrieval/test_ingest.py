@@ -238,6 +238,25 @@ def test_duplicate_documents_are_embedded_once_and_reported(kb_dir: Path, tmp_pa
     assert report.total_documents == 5 and report.total_chunks == 9 and len(embedder.texts) == 9 + 2  # + the 2 FAQ questions
 
 
+def test_two_articles_with_one_title_and_other_texts_are_noted_naming_both(tmp_path: Path) -> None:
+    """Two "Payment options" pages (one outdated) were both indexed without a word; the outdated one answered."""
+    kb = write_files(tmp_path / "kb", {
+        "policies/payment.md": "# Payment options\n\nWe accept Visa, Mastercard and American Express.\n",
+        "service/payment-old.md": "# Payment  OPTIONS\n\nWe accept Visa and Mastercard only.\n",
+        "service/shipping.md": "# Shipping\n\nWe ship in 3 days.\n",
+        "de/zahlung.md": "---\nlanguage: de\n---\n# Payment options\n\nWir akzeptieren Visa.\n",  # another language
+        "zz-brand/payment.md": "# Payment options\n\nWe accept Visa, Mastercard and American Express.\n",  # a copy
+    })
+    index_dir = tmp_path / "index"
+
+    for report in (ingest([kb], HashEmbedder(), index_dir), ingest([kb], HashEmbedder(), index_dir)):  # parsed, then not
+        notes = [(str(Path(where).relative_to(kb)), note) for where, note in report.notes]
+        assert len(notes) == 1, notes
+        where, note = notes[0]
+        assert where == "service/payment-old.md"
+        assert f"policies/payment ({kb / 'policies' / 'payment.md'})" in note and "“Payment  OPTIONS”" in note
+
+
 def test_the_same_article_in_two_brands_folders_is_found_by_each_brands_filter_and_listed_once(kb_dir: Path, tmp_path: Path) -> None:
     """Only the first copy was indexed, so a server with search_filters = {tag = "brand-b"} never found
     brand B's copy: its customers' password questions were declined, its help centre did not list it."""
