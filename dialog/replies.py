@@ -30,6 +30,7 @@ from typing import Any
 
 from assistant.wording import joined
 from dialog.text_files import read_yaml
+from retrieval.documents import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ INTENT_LABELS = {
 }
 
 
-# the names of the languages a message or the help centre may be in (key language.CODE; retrieval.documents.detect_language)
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
+# the names of the languages a message or the help centre may be in (key language.CODE): LANGUAGE_NAMES, imported above
 
 
 class RepliesError(ValueError):

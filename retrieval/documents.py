@@ -22,6 +22,8 @@ _FUNCTION_WORDS = {
     "fr": frozenset("le la les et est des une un vous nous pour avec dans pas sur que qui du au votre vos".split()),
     "es": frozenset("el los las y es que en una para con por su sus se del al usted puede".split()),
 }
+# the languages ``detect_language`` tells, by name (dialog.replies' defaults for its ``language.CODE`` keys)
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
 FEWEST_WORDS = 2  # function words a language needs in the sample, and twice as many as English's, to be guessed
 
 

