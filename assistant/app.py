@@ -336,7 +336,10 @@ class Assistant:
         if self.settings.replies_file is None:
             return with_translations(Replies(), DEMO_RULES.parent)
         model_intents = set(getattr(self.understander.classifier, "labels", None) or ()) - {OOS_LABEL}
-        more = intent_keys(self.business_actions.intents() | model_intents) | self.business_actions.reply_keys()
+        # the built-in order lookup's keys too when it is off (no orders_file): a file written for it still loads
+        built_in = demo_actions(DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
+        intents = self.business_actions.intents() | built_in.intents() | model_intents
+        more = intent_keys(intents) | built_in.reply_keys() | self.business_actions.reply_keys()
         replies = load_replies(self.settings.replies_file, more)
         warn_demo_replies(replies, self.settings.replies_file)
         return with_translations(replies, self.settings.replies_file.parent)

@@ -220,7 +220,12 @@ class Settings(BaseSettings):
         description="Every text customers see besides the answers: replies, the order lookup's questions, refusals, the chat "
         "page's words (YAML, only the keys to change; docs/dialog.md; demo/replies.de.yaml sets all in German); default: built in, English.",
     )
-    orders_file: Path | None = Field(None, description="Order table (CSV) of the order-status action; default: the bundled demo/orders.csv.")
+    orders_file: Path | None = Field(
+        None,
+        description="Order table (CSV with order_number, status and email columns) of the order-status lookup. Empty: the "
+        "lookup runs only for the demo itself (an index built from the bundled demo/knowledge_base), on demo/orders.csv; "
+        "with any other help centre it is off, and start-up says so.",
+    )
     order_number_pattern: str = Field(
         "",
         description="Your order numbers as a regular expression, e.g. 'AB-\\d{4}' (matched as a whole word, any case); "

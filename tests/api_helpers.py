@@ -14,6 +14,7 @@ from assistant.api_security import ApiGuards, ApiKeys
 from assistant.app import Assistant
 from assistant.config import load_settings
 from assistant.staff_api import create_staff_router
+from dialog.business import DEMO_ORDERS
 from conftest import HASH_MIN_SCORE
 from retrieval.ingest import ingest
 
@@ -23,7 +24,7 @@ def api_over_database(database_url: str, kb_dir: Path, staff_digests: Sequence[s
     a real database, its index made from ``kb_dir``; close the Assistant when done."""
     settings = load_settings(
         embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE,
-        database_url=database_url,
+        database_url=database_url, orders_file=DEMO_ORDERS,  # the order lookup on the demo's orders, as in conftest's settings
     )
     assistant = Assistant(settings)
     ingest([kb_dir], assistant.embedder, settings.index_dir)

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.config import Settings, load_settings
+from dialog.business import DEMO_ORDERS
 from retrieval.ingest import ingest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -107,8 +108,11 @@ def kb_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(isolated: Path) -> Settings:
-    """Settings with the fakes: nothing is loaded from the model packages."""
-    return load_settings(embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE)
+    """Settings with the fakes: nothing is loaded from the model packages. The order lookup runs on the demo's orders
+    (demo/orders.csv), which only the demo's own help centre gets without ``orders_file``."""
+    return load_settings(
+        embedder="hash", generator="scripted", answer_mode="generative", min_retrieval_score=HASH_MIN_SCORE, orders_file=DEMO_ORDERS
+    )
 
 
 @pytest.fixture

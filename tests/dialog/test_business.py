@@ -11,7 +11,7 @@ import pytest
 
 from assistant.app import Assistant, warn_unknown_intents
 from assistant.config import load_settings
-from dialog.business import ActionResult, BusinessActions, OrdersError, check_orders, demo_actions, load_actions
+from dialog.business import DEMO_ORDERS, ActionResult, BusinessActions, OrdersError, check_orders, demo_actions, load_actions
 from dialog.business_rules import RulesError, load_rules, parse_rules
 from dialog.nlu.entities import EntityExtractor
 from dialog.store import InMemoryStore
@@ -303,7 +303,47 @@ def test_a_shops_own_order_numbers_without_its_orders_file_are_not_looked_up_in_
 
     assert result.action != "business" and "couldn't find an order" not in result.text
     assert app.business_actions.for_intent("order_status") is None
-    assert "order_number_pattern is set but orders_file is not" in caplog.text
+    assert "no orders_file: the built-in order-status lookup is off (order_number_pattern is set" in caplog.text
+
+
+def test_a_shops_own_help_centre_without_an_orders_file_gets_no_lookup_in_the_demos_orders(
+    assistant: Assistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another help centre than the bundled demo's (the fixture's), no orders_file: the Northwind orders of
+    demo/orders.csv are not this shop's, so an order question is not looked up, and start-up says how to turn it on."""
+    app = Assistant(assistant.settings.model_copy(update={"orders_file": None}))
+    with caplog.at_level("WARNING"):
+        manager = app.build_manager(InMemoryStore())
+
+    asked = manager.handle(None, "Where is my order?")
+    numbered = manager.handle(None, "Where is my order NW-20481736? I'm jane.doe@example.com")
+
+    assert app.business_actions.actions == {}
+    assert asked.action != "business" and "NW-" not in asked.text
+    assert numbered.action != "business" and "Shipped" not in numbered.text and "Aero Kettle" not in numbered.text
+    assert f"the index in {app.settings.index_dir} is not the bundled demo's help centre" in caplog.text
+    assert "set orders_file to your order table" in caplog.text
+    german = Assistant(app.settings.model_copy(update={"replies_file": REPO_ROOT / "demo" / "replies.de.yaml"}))
+    assert german.replies.page_language == "de"  # a replies file with the lookup's keys (order_status.*) still loads
+
+
+def test_the_demo_help_centre_looks_up_the_demos_orders_without_an_orders_file(settings, tmp_path: Path) -> None:
+    """The index built from the bundled demo/knowledge_base (as `make demo` builds it) is the demo: its lookup runs on
+    demo/orders.csv. Files staff uploaded beside it do not change that."""
+    from assistant.app import DEMO_KNOWLEDGE_BASE
+    from retrieval.ingest import ingest
+
+    app = Assistant(settings.model_copy(update={"orders_file": None}))
+    ingest([DEMO_KNOWLEDGE_BASE / "shipping"], app.embedder, settings.index_dir)
+    uploads = settings.data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / "note.md").write_text("# Gift wrapping\n\nGift wrapping costs 3 euros.\n", encoding="utf-8")
+    ingest([uploads], app.embedder, settings.index_dir)
+    manager = app.build_manager(InMemoryStore())
+
+    found = manager.handle(None, "Where is my order NW-20481736? I'm jane.doe@example.com")
+
+    assert found.action == "business" and "**Shipped**" in found.text
 
 
 @pytest.mark.parametrize(("pattern", "problem"), [("AB-(", "is not a valid regular expression"), (r"\d*", "matches an empty text")])
@@ -356,13 +396,16 @@ def make_actions():
 @pytest.mark.parametrize("name", ["actions", "make_actions"])
 def test_a_shops_own_actions_come_from_the_business_actions_setting(settings, tmp_path: Path, name: str) -> None:
     (tmp_path / "acme_actions.py").write_text(ACME_ACTIONS, encoding="utf-8")
-    app = Assistant(settings.model_copy(update={"business_actions": f"{tmp_path / 'acme_actions.py'}:{name}"}))
+    own = f"{tmp_path / 'acme_actions.py'}:{name}"
+    app = Assistant(settings.model_copy(update={"business_actions": own, "orders_file": DEMO_ORDERS}))
 
     actions = app.business_actions
 
     assert actions.for_intent("book_repair").name == "book_repair"
     assert actions.for_intent("order_status")({"order_number": "NW-20481736"}).text == "Acme's own lookup."  # theirs wins
     assert sorted(actions.actions) == ["book_repair", "cancel_order", "order_status"]  # the demo's reply to a cancel request kept
+    without_orders = Assistant(settings.model_copy(update={"business_actions": own, "orders_file": None}))  # no index: not the demo
+    assert sorted(without_orders.business_actions.actions) == ["book_repair", "order_status"]
 
 
 def test_a_shops_actions_file_may_define_dataclasses(tmp_path: Path) -> None:
