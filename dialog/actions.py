@@ -6,7 +6,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,7 +29,7 @@ from dialog.events import (
     SlotSet,
     UserMessage,
 )
-from dialog.rewrite import content_words
+from dialog.rewrite import content_words, names_a_topic, rewrite
 from dialog.tracker import Tracker
 from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
@@ -281,6 +281,56 @@ def about_last_run(actions: BusinessActions, tracker: Tracker, text: str, entiti
         log.exception("the about answers of business action %s failed", action.name)
         return None
     return AboutLastRun(action, run, result) if result is not None else None
+
+
+# where a message's next question starts: after "?", ".", "!" or ";", or after a comma or "and"/"also"/"but"/"plus",
+# before a question's first word ("where is my order NW-… and can I change the address?")
+_NEXT_QUESTION = re.compile(
+    r"(?:[?.!;]\s+|,\s*(?:(?:and|also|but|plus)\s+)?|\s+(?:and|also|but|plus)\s+)"
+    r"(?=(?:can|could|how|what|when|where|why|which|is|are|do|does|will|would|should|may)\b)",
+    re.IGNORECASE,
+)
+
+
+def other_question(text: str, values: Iterable[str], personal: Iterable[str] = ()) -> tuple[str, str] | None:
+    """The question a request for a business action asks besides it ("where is my order NW-20481736 and can I change
+    the address?": "can I change the address?"): the message's questions that hold none of the ``values`` it gives and
+    name a topic of their own; with it, the question as the knowledge base is asked it: read with the request ("can I
+    change the address (my order NW-20481736)?"), the ``personal`` values (an e-mail address) left out. None when the
+    message asks nothing else."""
+    parts = [part.strip(" ,;") for part in _NEXT_QUESTION.split(text)]
+    given = [str(value).casefold() for value in values if value]
+    rest = [part for part in parts if not any(value in part.casefold() for value in given) and names_a_topic(part)]
+    if not rest or len(rest) == len(parts):
+        return None
+    request = " ".join(part for part in parts if part not in rest)
+    for value in personal:
+        request = re.sub(re.escape(str(value)), " ", request, flags=re.IGNORECASE)
+    question = " ".join(rest)
+    return question, rewrite(question, request)
+
+
+def with_other_answer(steps: Iterable[str | ActionOutcome], answer: Iterable[str | ActionOutcome], question: str) -> Iterator[str | ActionOutcome]:
+    """A business action's reply and the knowledge base's ``answer`` to the ``question`` its request also asked, as
+    one reply: after the action's result, or before its question for a slot (which the customer replies to). An answer
+    that found nothing is left out. One BotAnswer of the action, with the answer's citations and retrieval."""
+    outcome = next(o for o in steps if isinstance(o, ActionOutcome))
+    found = next(o for o in answer if isinstance(o, ActionOutcome))
+    if found.abstained or not found.text.strip() or found.action == "clarify":
+        yield outcome.text
+        yield replace(outcome, reason=f"{outcome.reason}; the other question ({question!r}) found no answer: left out")
+        return
+    first, second = (found.text, outcome.text) if outcome.requested_slot is not None else (outcome.text, found.text)
+    text = f"{first}\n\n{second}"
+    bot = next(e for e in found.events if isinstance(e, BotAnswer))
+    events = [e for e in found.events if isinstance(e, RetrievalDone)]
+    events += [replace(e, text=text, citations=bot.citations) if isinstance(e, BotAnswer) else e for e in outcome.events]
+    yield text
+    yield replace(
+        outcome, text=text, events=events, sources=found.sources, query=found.query, retrieved=found.retrieved,
+        index_version=found.index_version, model=found.model, timings_ms={**outcome.timings_ms, **found.timings_ms},
+        reason=f"{outcome.reason}; and the other question ({question!r}) answered from the knowledge base",
+    )
 
 
 def _source(n: int, passage: Passage, cited: bool) -> dict[str, Any]:

@@ -23,9 +23,11 @@ from dialog.actions import (
     hand_back,
     hand_off,
     other_language,
+    other_question,
     relay,
     run_business_action,
     small_talk,
+    with_other_answer,
 )
 from dialog.actions import clarify as clarify_action
 from dialog.business import CUSTOMER_SLOTS, BusinessAction, BusinessActions, is_redacted
@@ -534,6 +536,11 @@ class DialogManager:
             steps = about.steps(self.replies) if about is not None and prediction.action == "about" else self._act(
                 prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs
             )
+            given = {**understanding.several, **{name: (value,) for name, value in understanding.entities.items()}}
+            personal = [value for name in CUSTOMER_SLOTS for value in given.get(name, ())]
+            rest = other_question(text, sum(given.values(), ()), personal) if prediction.action == "business" else None
+            if rest is not None:  # "where is my order NW-… and can I change the address?": the address question answered too
+                steps = with_other_answer(steps, self.answer_action.run(tracker, rest[1]), rest[0])
             for step_output in steps:
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
