@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialog.replies import DEFAULT_REPLIES, Replies
-from dialog.text_files import read_yaml
+from dialog.text_files import read_yaml, unknown_keys
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products", "shop_subjects", "shop_email")
@@ -221,7 +221,7 @@ def _known_keys(value: Mapping[Any, Any], known: tuple[str, ...], where: str) ->
     """RulesError for a key ``where`` does not have: a misspelt one (``intent:``) would otherwise be skipped."""
     unknown = set(map(str, value)) - set(known)
     if unknown:
-        raise RulesError(f"{where}: unknown key(s) {sorted(unknown)}; known: {', '.join(known)}")
+        raise RulesError(f"{where}: {unknown_keys(unknown, known)}")
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -320,7 +320,7 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
             raise RulesError("the file must be a mapping with sections " + ", ".join(_SECTIONS))
         unknown = set(data) - set(_SECTIONS)
         if unknown:
-            raise RulesError(f"unknown section(s) {sorted(map(str, unknown))}; known: {', '.join(_SECTIONS)}")
+            raise RulesError(unknown_keys(set(map(str, unknown)), _SECTIONS, what="section"))
         handoff = data.get("handoff") or {}
         if not isinstance(handoff, Mapping):
             raise RulesError("handoff must be a mapping with 'intents' and/or 'topics'")

@@ -37,7 +37,7 @@ from typing import Any
 import yaml
 
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
-from dialog.text_files import NotUtf8, decode_utf8
+from dialog.text_files import NotUtf8, decode_utf8, parse_yaml, unknown_keys
 
 EXPECTATIONS = (
     "action", "intent", "handoff", "abstained", "cites", "answer_contains", "text_contains", "slots", "asks_for",
@@ -132,17 +132,20 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
     expectation it does not know, or a value of the wrong kind (a misspelt key would otherwise be
     skipped, and the test pass without checking it)."""
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text, origin, yaml.SafeLoader)
     except yaml.YAMLError as error:
         raise ValueError(f"{origin}: not valid YAML ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("turns"), list) or not data["turns"]:
         raise ValueError(f"{origin}: expected a mapping with a non-empty list 'turns'")
     unknown = set(map(str, data)) - set(TEST_KEYS)
     if unknown:
-        raise ValueError(f"{origin}: unknown key(s) {sorted(unknown)}; known: {', '.join(TEST_KEYS)}")
+        raise ValueError(f"{origin}: {unknown_keys(unknown, TEST_KEYS)}")
     written = _written_users(text)
     turns = []
     for number, item in enumerate(data["turns"], start=1):
+        unknown = set(map(str, item)) - set(TURN_KEYS) if isinstance(item, dict) else set()
+        if unknown:  # before the 'user' check: "usr:" is a misspelt key, not a missing message
+            raise ValueError(f"{origin}: turn {number} has {unknown_keys(unknown, TURN_KEYS)}")
         user = item.get("user") if isinstance(item, dict) else None
         is_option = isinstance(user, dict) and set(user) == {"option"} and isinstance(user["option"], int) and user["option"] >= 1
         kind = _not_text(user)
@@ -151,15 +154,12 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
             raise ValueError(f"{origin}: turn {number}: quote a message that YAML reads as {kind} (user: '{shown}'), or it is not the text written")
         if not (isinstance(user, str) or is_option):
             raise ValueError(f"{origin}: turn {number} needs a 'user' message (text, or {{option: N}} for a button)")
-        unknown = set(map(str, item)) - set(TURN_KEYS)
-        if unknown:
-            raise ValueError(f"{origin}: turn {number} has unknown key(s) {sorted(unknown)}; known: {', '.join(TURN_KEYS)}")
         expect = item.get("expect") or {}
         if not isinstance(expect, dict):
             raise ValueError(f"{origin}: turn {number}: 'expect' must be a mapping such as {{action: answer}}, not {expect!r}")
         unknown = set(map(str, expect)) - set(EXPECTATIONS)
         if unknown:
-            raise ValueError(f"{origin}: turn {number} expects unknown field(s) {sorted(unknown)}; known: {', '.join(EXPECTATIONS)}")
+            raise ValueError(f"{origin}: turn {number} expects {unknown_keys(unknown, EXPECTATIONS, what='field', list_up_to=len(EXPECTATIONS))}")
         for key, value in expect.items():
             problem = _expectation_problem(key, value)
             if problem:

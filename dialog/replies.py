@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.wording import joined
-from dialog.text_files import read_yaml
+from dialog.text_files import read_yaml, unknown_keys
 from retrieval.documents import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
@@ -332,8 +332,7 @@ def parse_replies(data: Any, where: str, more: Mapping[str, str] | None = None) 
         raise RepliesError(f"{where}: expected keys with texts (greet: \"Hello!\"), not {type(data).__name__}")
     unknown = sorted(str(key) for key in data if key not in DEFAULTS and key not in more)
     if unknown:
-        dotted = f"; and {', '.join(more)}" if more else ""
-        raise RepliesError(f"{where}: unknown key(s) {unknown}; known: {', '.join(KEYS)}{dotted}")
+        raise RepliesError(f"{where}: {unknown_keys(unknown, [*KEYS, *more])}; docs/dialog.md lists every key")
     changed: dict[str, Any] = {}
     for key, value in data.items():
         if key in LIST_LENGTHS:

@@ -4,8 +4,9 @@ as UTF-8, and what is wrong in one said with the byte and the lines, so it can b
 from __future__ import annotations
 
 import csv
+import difflib
 import io
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,26 @@ def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
     except NotUtf8 as problem:
         raise error(f"{path}: {problem}; save it as UTF-8") from None
     try:
-        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        return parse_yaml(text, path)
     except yaml.YAMLError as problem:
         raise error(f"{path}: not valid YAML ({problem})") from None
+
+
+def parse_yaml(text: str, path: Path | str, loader: type[yaml.SafeLoader] = UniqueKeyLoader) -> Any:
+    """The YAML ``text`` of the file ``path``: a problem's marks name the file (yaml.load of a text says
+    "<unicode string>")."""
+    reader = loader(text)
+    reader.name = str(path)
+    try:
+        return reader.get_single_data()
+    finally:
+        reader.dispose()
+
+
+def unknown_keys(unknown: Collection[str], known: Sequence[str], what: str = "key", list_up_to: int = 12) -> str:
+    """What to say of keys a file does not know: "unknown key(s) ['not_fund'] (not_fund: did you mean not_found?)",
+    each with the known keys closest to it, and the known keys themselves when there are at most ``list_up_to``."""
+    guesses = {key: difflib.get_close_matches(key, known, n=3, cutoff=0.6) for key in sorted(unknown)}
+    hints = "; ".join(f"{key}: did you mean {' or '.join(close)}?" for key, close in guesses.items() if close)
+    listed = f"; known: {', '.join(known)}" if len(known) <= list_up_to else ""
+    return f"unknown {what}(s) {sorted(unknown)}" + (f" ({hints})" if hints else "") + listed

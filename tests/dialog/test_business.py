@@ -93,7 +93,9 @@ def test_support_hours_past_midnight_are_a_night_shift_into_the_next_day(tmp_pat
         ("products: [1, 2]", "products must be a list of non-empty strings"),
         ("handoff: {intents: [a\n", "not valid YAML"),
         # misspelt keys inside a section used to be skipped: no handoff intents, a schedule closed all week
-        ("handoff: {intent: [warranty]}", "handoff: unknown key(s) ['intent']; known: intents, topics"),
+        ("handoff: {intent: [warranty]}", "handoff: unknown key(s) ['intent'] (intent: did you mean intents?); known: intents, topics"),
+        ("support_hour: {timezone: UTC}", "unknown section(s) ['support_hour'] (support_hour: did you mean support_hours?); known: handoff"),
+        ("handoff: {intents: [a]}\nproducts: [b\n", 'rules.yaml", line 2'),  # the file, not "<unicode string>"
         ("out_of_scope: {keyword: [weather]}", "out_of_scope: unknown key(s) ['keyword']"),
         ("support_hours: {timezone: UTC, hour: {monday: closed}}", "support_hours: unknown key(s) ['hour']"),
         ("handoff:\n  topics:\n    - {topic: crash, keyword: [accident]}", "handoff.topics[1]: unknown key(s) ['keyword']"),

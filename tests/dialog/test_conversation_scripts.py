@@ -71,7 +71,9 @@ turns:
         ("turns: [{user: {option: 0}}]", "turn 1 needs a 'user' message"),
         ("turns: []", "non-empty list 'turns'"),
         # typos that used to be skipped (the test passed without checking) or failed only when run
-        ("turns: [{user: hi, expcet: {action: answer}}]", "turn 1 has unknown key(s) ['expcet']; known: user, expect"),
+        ("turns: [{user: hi, expcet: {action: answer}}]", "turn 1 has unknown key(s) ['expcet'] (expcet: did you mean expect?); known: user, expect"),
+        ("turns: [{usr: hi}]", "turn 1 has unknown key(s) ['usr'] (usr: did you mean user?)"),  # it said "needs a 'user' message"
+        ("turns: [{user: hi, expect: {acton: answer}}]", "unknown field(s) ['acton'] (acton: did you mean action?)"),
         ("name: x\nturn: []\nturns: [{user: hi}]", "unknown key(s) ['turn']"),
         ("turns: [{user: hi, expect: action answer}]", "turn 1: 'expect' must be a mapping such as {action: answer}"),
         ("turns: [{user: hi, expect: {action: answr}}]", "action must be one of answer, clarify, handoff"),

@@ -72,7 +72,8 @@ def test_the_default_replies_are_the_built_in_english_ones(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("gret: Hallo\n", "unknown key(s) ['gret']; known: not_found, human_offer"),
+        ("gret: Hallo\n", "unknown key(s) ['gret'] (gret: did you mean greet?); docs/dialog.md lists every key"),
+        ("not_fund: Nichts gefunden\n", "unknown key(s) ['not_fund'] (not_fund: did you mean not_found"),
         ("greet: ''\n", "greet must be a non-empty text"),
         ("greet: [Hallo]\n", "greet must be a non-empty text, not ['Hallo']"),
         ("- greet: Hallo\n", "expected keys with texts"),
@@ -89,6 +90,28 @@ def test_a_mistake_in_the_replies_file_is_named_with_the_file(tmp_path: Path, co
     with pytest.raises(RepliesError) as raised:
         load_replies(path)
     assert str(raised.value).startswith(str(path)) and message in str(raised.value)
+
+
+def test_an_unknown_key_is_told_with_the_nearest_keys_not_every_key(tmp_path: Path) -> None:
+    path = tmp_path / "replies.yaml"
+    path.write_text("not_fund: Nichts gefunden\nhuman_ofer: Mensch?\n", encoding="utf-8")
+
+    with pytest.raises(RepliesError) as raised:
+        load_replies(path)
+
+    message = str(raised.value)
+    assert "not_fund: did you mean not_found" in message and "human_ofer: did you mean human_offer?" in message
+    assert "bot_challenge" not in message and "help_centre_title" not in message  # not the ~150 keys
+
+
+def test_invalid_yaml_in_the_replies_file_names_the_file_where_it_is_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "replies.yaml"
+    path.write_text("greet: Hallo\nthanks: [unclosed\n", encoding="utf-8")
+
+    with pytest.raises(RepliesError) as raised:
+        load_replies(path)
+
+    assert f'in "{path}", line 2' in str(raised.value) and "<unicode string>" not in str(raised.value)
 
 
 def test_a_replies_file_that_is_not_utf8_or_missing_says_so(tmp_path: Path) -> None:
