@@ -23,6 +23,8 @@ embedded (``retrieval.embedding_checkpoint``), so an ingest that was stopped con
 
 from __future__ import annotations
 
+import logging
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace as replaced_chunk
@@ -43,6 +45,9 @@ from retrieval.loaders import FAQ_COLUMNS, load_paths
 from retrieval.sentences import chunk_sentence_texts
 from retrieval.sources import IngestTarget, plan_targets, recorded_roots
 from retrieval.synonyms import read_rules
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -109,6 +114,30 @@ def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:
     return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "")
 
 
+def embedding_plan(chunks: list[Chunk], with_question: set[int], sentences: list[list[str]], distinct: int) -> str:
+    """One line, said before embedding starts: how many texts (``distinct``: each once) of how many documents, and
+    the files that give the most, so a large file's hour of embedding on a CPU is no surprise."""
+    by_file: dict[str, int] = {}
+    for row, (chunk, group) in enumerate(zip(chunks, sentences)):
+        by_file[chunk.source] = by_file.get(chunk.source, 0) + 1 + (row in with_question) + len(group)
+    documents = len({chunk.doc_id for chunk in chunks})
+    line = f"Embedding {distinct:,} texts (chunks, their sentences, FAQ questions) of {documents:,} document(s)"
+    if len(by_file) > 1:
+        most = sorted(by_file.items(), key=lambda item: -item[1])[:3]
+        line += "; the most from " + ", ".join(f"{Path(source).name} ({count:,})" for source, count in most)
+    return line + ". The bar shows the time left after its first batches; a stopped ingest keeps what it embedded."
+
+
+def announce(line: str, show_progress: bool) -> None:
+    """``line`` on the terminal above the progress bar when there is one, else in the log (a server's ingests)."""
+    if not show_progress:
+        logger.info("%s", line)
+        return
+    from tqdm.auto import tqdm
+
+    tqdm.write(line, file=sys.stderr)
+
+
 def embed_chunks(
     embedder: Embedder, chunks: list[Chunk], show_progress: bool = False, sentence_vectors: bool = False,
     checkpoint: Path | None = None,
@@ -122,6 +151,7 @@ def embed_chunks(
     questions = [(row, text) for row, chunk in enumerate(chunks) if (text := question_text(chunk))]
     sentences = [chunk_sentence_texts(c) if sentence_vectors else [] for c in chunks]
     texts = [c.embedding_text for c in chunks] + [text for _, text in questions] + [t for group in sentences for t in group]
+    announce(embedding_plan(chunks, {row for row, _ in questions}, sentences, len(set(texts))), show_progress)
     if checkpoint is not None:
         vectors = embed_resumably(embedder, texts, checkpoint, show_progress)
     else:
