@@ -13,9 +13,10 @@ its score adds to its cosine similarity with the question:
 - place: a question that names a country ("shipping to the UK") is not answered with a sentence about
   other countries only ("Shipping within the United States costs: ..."), a sentence naming none being about
   those its passage names; see ``places``;
-- form: a request to do something ("how do I ...", "I want to ...") or a problem told without a question
-  ("the lamp I got is smashed") prefers an instruction ("Go to **Orders** ...", a numbered step, a little more, for
-  a procedure is shown whole); a message
+- form: a request to do something ("how do I ...", "I want to ...", "exchange these shoes ...") or a problem told
+  without a question ("the lamp I got is smashed") prefers an instruction ("Go to **Orders** ...", a numbered step, a
+  little more, for a procedure is shown whole), those of the article the search ranked first a little more still
+  (every procedure of a help centre says "Go to **Orders**"); a message
   saying something has not happened ("the refund hasn't shown up") prefers what to do if it has not ("If your
   refund has not arrived ..."); an FAQ entry's sentences answer only its own question, so they lose when the
   question shares words with the entry's but leaves out its rarer ones ("can I order by phone?" and "Can I
@@ -31,7 +32,8 @@ them twice?") also gets the best sentence for each part. A list item is shown af
 introduces the list, and a sentence that introduces a list brings its items along; an item the question does not
 single out by a word of its own brings its whole list (and the sentence after it saying what the list leaves out,
 "We do not accept ..."), since the list as a whole answers ("can I pay with crypto?", "how long do refunds take?"); a step of a
-numbered procedure brings the whole procedure, in order. A chosen sentence that only points to
+numbered procedure brings the whole procedure, in order, and a prose step that goes on from the sentence before
+("Then pick the size ...") brings that sentence. A chosen sentence that only points to
 another article ("see the article on lost parcels") brings that article's best sentence when its
 passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py``
 checks them on SQuAD questions they were not chosen on.
@@ -75,7 +77,7 @@ class Weights:
     steps: float = 0.2  # added to an instruction (a step, "Go to ...") when the message asks what to do (``asks_for_steps``)
     procedure: float = 0.05  # and this more to a step of a numbered procedure, which is shown whole (a prose instruction is one step)
     if_not: float = 0.2  # added to a sentence on what to do if something has not happened, when the question says it has not (``says_not_happened``)
-    first_article: float = 0.05  # added to the instructions of the article the search ranked first, when steps are asked for (``first_article``)
+    first_article: float = 0.03  # added to the instructions of the article the search ranked first, when steps are asked for (``first_article``)
     other_question: float = 0.15  # times the share of an FAQ entry's question the question leaves out, off its sentences (``_other_question``)
 
 
