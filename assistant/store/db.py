@@ -177,6 +177,17 @@ def _enable_sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor.close()
 
 
+def missing_database_hint(url: URL, reason: str) -> str:
+    """What to do when PostgreSQL says the database of ``url`` does not exist (the assistant makes its tables, not
+    the database itself): "; create it first (createdb -h HOST -p PORT -U USER NAME), then run `assistant db upgrade`".
+    Empty for any other problem."""
+    if url.get_backend_name() != "postgresql" or not url.database or f'database "{url.database}" does not exist' not in reason:
+        return ""
+    options = [f"{flag} {value}" for flag, value in (("-h", url.host), ("-p", url.port), ("-U", url.username)) if value]
+    createdb = " ".join(["createdb", *options, url.database])
+    return f"; create it first ({createdb}), then run `assistant db upgrade`"
+
+
 @contextmanager
 def store_errors(url: URL) -> Iterator[None]:
     """Turn "cannot connect" and "cannot migrate" into StoreUnavailable with a one-line message."""
@@ -189,7 +200,7 @@ def store_errors(url: URL) -> Iterator[None]:
         reason = " ".join(str(error.orig).split())  # the driver's message may span lines ("file is not a database")
         if url.get_backend_name() != "sqlite" and is_outage(error):
             raise DatabaseUnreachable(f"Cannot open the database {where}: {reason}") from None
-        raise StoreUnavailable(f"Cannot open the database {where}: {reason}") from None
+        raise StoreUnavailable(f"Cannot open the database {where}: {reason}{missing_database_hint(url, reason)}") from None
     except (MigrationError, CommandError) as error:
         raise StoreUnavailable(f"Cannot migrate the database {where}: {error}") from None
 

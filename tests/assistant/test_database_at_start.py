@@ -94,6 +94,19 @@ def test_postgresql_down_and_mistaken_are_different_errors(pg_url: str) -> None:
         assert not isinstance(caught.value, DatabaseUnreachable) and "does not exist" in str(caught.value)
 
 
+def test_a_database_that_does_not_exist_is_told_how_to_create_it(pg_url: str) -> None:
+    missing = make_url(pg_url).set(database="no_such_database_here")
+
+    with pytest.raises(StoreUnavailable) as caught:
+        make_engine(missing.render_as_string(hide_password=False))
+
+    createdb = " ".join(["createdb", *(f"{flag} {value}" for flag, value in (("-h", missing.host), ("-p", missing.port), ("-U", missing.username)) if value)])
+    assert f"; create it first ({createdb} no_such_database_here), then run `assistant db upgrade`" in str(caught.value)
+    with pytest.raises(StoreUnavailable) as role:  # another mistake gets no such hint
+        make_engine(make_url(pg_url).set(username="no_such_role_here").render_as_string(hide_password=False))
+    assert "createdb" not in str(role.value)
+
+
 def test_a_peer_that_never_answers_is_an_outage(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("psycopg")
     from assistant.store import db
@@ -129,6 +142,21 @@ def test_serve_refuses_a_database_that_does_not_exist(runner: CliRunner, ingeste
 
     assert_refused(result, 'database "no_such_database_here" does not exist')
     assert no_warm_up == []
+
+
+def test_ask_refuses_a_database_that_does_not_exist_before_the_intent_model_loads(
+    runner: CliRunner, ingested: Path, pg_url: str, no_warm_up: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import app as wiring
+
+    loads: list[Path] = []
+    monkeypatch.setattr(wiring, "load_intent_classifier", lambda path, device="auto": (loads.append(path), (None, "not loaded"))[1])
+    missing = make_url(pg_url).set(database="no_such_database_here").render_as_string(hide_password=False)
+
+    result = invoke(runner, "--database-url", missing, "ask", "How long does shipping take?")
+
+    assert_refused(result, 'database "no_such_database_here" does not exist; create it first (createdb ')
+    assert loads == [] and no_warm_up == []
 
 
 def test_serve_refuses_a_user_that_does_not_exist(runner: CliRunner, ingested: Path, pg_url: str, no_warm_up: list[bool]) -> None:
