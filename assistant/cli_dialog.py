@@ -55,7 +55,7 @@ def test_conversations(
     ] = False,
 ) -> None:
     settings = settings_from(ctx)
-    scripts = run_guarded(lambda: [(p, conversation_tests.load(p)) for p in conversation_tests.find_scripts(path)])
+    scripts = run_guarded(lambda: conversation_tests.load_each(conversation_tests.find_scripts(path)))
     if not scripts:
         fail(f"no *.yaml conversation tests in {path}")
     assistant = Assistant(settings)
@@ -73,6 +73,10 @@ def test_conversations(
             if on_terminal:
                 err.file.write(f"\r\x1b[Kconversation test {number} of {len(scripts)}: {script_path.stem}")
                 err.file.flush()
+            if isinstance(test, str):  # the file cannot be used: this test fails with what is wrong in it
+                failed += 1
+                table.add_row("[red]FAIL[/]", script_path.stem, "", "", f"cannot be read: {test}")
+                continue
             started = time.perf_counter()
             failures = run_guarded(lambda: conversation_tests.run(manager, test))
             elapsed = (time.perf_counter() - started) * 1000

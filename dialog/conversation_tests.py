@@ -180,6 +180,18 @@ def load(path: Path) -> ConversationTest:
     return parse(text, origin=str(path))
 
 
+def load_each(paths: list[Path]) -> list[tuple[Path, ConversationTest | str]]:
+    """The test in each file of ``paths``, or, for a file that cannot be used, what is wrong with it (without its
+    path): one malformed script is one failed test, and the others still run."""
+    loaded: list[tuple[Path, ConversationTest | str]] = []
+    for path in paths:
+        try:
+            loaded.append((path, load(path)))
+        except (ValueError, OSError) as error:
+            loaded.append((path, str(error).removeprefix(f"{path}: ")))
+    return loaded
+
+
 def find_scripts(path: Path) -> list[Path]:
     """The YAML scripts at ``path``: the file itself, or every ``*.yaml``/``*.yml`` under the folder, sorted."""
     path = Path(path)

@@ -217,6 +217,24 @@ def test_a_message_the_assistant_refuses_fails_its_test_and_the_others_run(runne
     assert "1 of 2 conversation test(s) passed." in flat(result.output)
 
 
+def test_a_malformed_script_fails_with_its_problem_and_the_others_run(runner, assistant, tmp_path: Path) -> None:
+    # one script with "usr:" stopped the whole run with "Error: bad.yaml: ...", with no table and no other test run
+    scripts = tmp_path / "scripts"
+    write_script(scripts, "a-greeting", [{"user": "hello", "expect": {"action": "small_talk"}}])
+    (scripts / "b-bad.yaml").write_text("name: bad\nturns:\n  - usr: hello\n", encoding="utf-8")
+    (scripts / "c-broken.yaml").write_text("name: broken\nturns: [{user: hi\n", encoding="utf-8")
+    write_script(scripts, "d-human", [{"user": "I want to talk to a human", "expect": {"handoff": True}}])
+
+    result = invoke(runner, "test", "conversations", str(scripts))
+
+    shown = flat(result.output)
+    assert result.exit_code == 1, result.output
+    assert "b-bad" in shown and "turn 1 has unknown key(s) ['usr']" in shown
+    assert "c-broken" in shown and "not valid YAML" in shown
+    assert re.search(r"pass\W+a-greeting", shown) and re.search(r"pass\W+d-human", shown)
+    assert "2 of 4 conversation test(s) passed." in shown
+
+
 def test_the_command_says_which_test_runs_on_a_terminal(runner, assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo suite ran for minutes on a CPU with nothing on the screen until the table at the end."""
     import io
