@@ -225,7 +225,8 @@ class KnowledgeBaseAdmin:
                 os.replace(partial, target)
             saved = "The uploaded files are saved: the next upload or Re-index indexes them."
             report = self._ingest([self.uploads_dir], then=saved)
-        return "\n".join([summarise(report), *notes, *self._filtered_out(uploaded_ids)])
+        saved = f"- indexed from this upload: {', '.join(target.name for target in accepted)}"
+        return "\n".join([summarise(report), saved, *notes, *self._filtered_out(uploaded_ids)])
 
     def _filtered_out(self, doc_ids: list[str]) -> list[str]:
         """A note naming the uploaded documents this server's ``search_filters`` leave out: its answers would
@@ -254,6 +255,12 @@ class KnowledgeBaseAdmin:
         if outside:
             raise refusal("Only files uploaded from this page can be indexed.")
         return self.upload(files)
+
+    def index_uploads(self, files: list[str] | None) -> tuple[str, None]:
+        """The page's "Index the uploaded files": ``upload_from_browser``'s summary (what was indexed, skipped or
+        refused), and an empty upload box. The files stayed listed there after indexing, inviting a second click;
+        a refusal of the whole upload (nothing chosen, a busy index) leaves them for another try."""
+        return self.upload_from_browser(files), None
 
     def reindex(self) -> str:
         """Index again every file and folder the index was built from, and the uploads folder."""
@@ -355,7 +362,7 @@ class KnowledgeBaseAdmin:
 
             find.change(self.status, [find], [summary, documents], trigger_mode="always_last", show_progress="hidden")
 
-            then_refresh(add.click(self.upload_from_browser, [files], [outcome]))
+            then_refresh(add.click(self.index_uploads, [files], [outcome, files]))
             then_refresh(reindex.click(self.reindex, None, [outcome]))
             remove.click(self.ask_removal, [doc_id], [confirm, question, pending])
             cancel.click(lambda: (gr.update(visible=False), ""), None, [confirm, pending])
