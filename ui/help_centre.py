@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from dialog.replies import DEFAULT_REPLIES, Replies
 from retrieval.index import VectorIndex
+from retrieval.loaders import FAQ_SUFFIXES
 from retrieval.retriever import Retriever
 
 PAGE_SIZE = 200  # entries a page: about 20 KB of HTML
@@ -46,17 +47,41 @@ class Entry:
 
 
 _ACRONYMS = {"faq": "FAQ", "faqs": "FAQs"}  # file names' words written as people write them
+# a language's name in that language: the heading of a top folder named by its code that holds articles in it ("de")
+OWN_NAMES = {
+    "en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "it": "Italiano", "nl": "Nederlands",
+    "pt": "Português", "pl": "Polski", "sv": "Svenska", "da": "Dansk", "no": "Norsk", "fi": "Suomi", "cs": "Čeština",
+    "tr": "Türkçe", "ru": "Русский", "ja": "日本語", "ko": "한국어", "zh": "中文",
+}
 
 
 def humanise(name: str) -> str:
-    """A folder or file name as words: ``gift-cards`` -> ``Gift cards``, ``faq`` -> ``FAQ``."""
+    """A folder or file name as words: ``gift-cards`` -> ``Gift cards``, ``faq`` -> ``FAQ``; an FAQ file's id that
+    keeps its suffix (``faq.csv`` beside ``faq.json``, ``retrieval.loaders.file_id``) without it."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and f".{suffix.lower()}" in FAQ_SUFFIXES:
+        name = stem
     words = " ".join(_ACRONYMS.get(word.casefold(), word) for word in name.replace("-", " ").replace("_", " ").split()) or name
     return words[:1].upper() + words[1:]
 
 
-def folder_label(folder: str) -> str:
-    """A folder path as a heading: ``home/faq/hotel`` -> ``Home › FAQ › Hotel``."""
-    return " › ".join(humanise(part) for part in folder.split("/"))
+def language_sections(entries: list[Entry]) -> dict[str, str]:
+    """Top folders named by a language's code whose articles are all in that language (``de`` of German articles),
+    each with its language code: they are headed by the language's own name (``Deutsch``), not ``De``."""
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.section.casefold() in OWN_NAMES:
+            found.setdefault(entry.section, set()).add(entry.language)
+    return {section: section.casefold() for section, languages in found.items() if languages - {""} == {section.casefold()}}
+
+
+def folder_label(folder: str, languages: dict[str, str] | None = None) -> str:
+    """A folder path as a heading: ``home/faq/hotel`` -> ``Home › FAQ › Hotel``; a top folder of ``languages``
+    (``language_sections``) by its language's name: ``de/versand`` -> ``Deutsch › Versand``."""
+    top, _, rest = folder.partition("/")
+    code = (languages or {}).get(top)
+    parts = [OWN_NAMES[code] if code else humanise(top)] + [humanise(part) for part in rest.split("/") if rest]
+    return " › ".join(parts)
 
 
 class Listing:
@@ -139,16 +164,18 @@ class HelpCentre:
         if (section and not chosen) or not 1 <= number <= pages:
             return None
         words = self.replies
-        title = words.help_centre_title + (f" · {folder_label(section)}" if section else "")
-        parts = [f"<h1>{html.escape(title)}</h1>", self._sections(every, section)]
+        languages = language_sections(every)
+        title = words.help_centre_title + (f" · {folder_label(section, languages)}" if section else "")
+        parts = [f"<h1>{html.escape(title)}</h1>", self._sections(every, section, languages)]
         if pages > 1:
             parts.append(self._pager(section, number, pages))
         shown = chosen[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         for folder, group in groupby(shown, key=lambda e: e.folder):
             items = list(group)
-            titles = Counter(entry.title for entry in items if not entry.questions)
+            titles = Counter(entry.title for entry in items)
             if folder:
-                parts.append(f"<h2>{html.escape(folder_label(folder))}</h2>")
+                lang = self._lang(languages.get(folder.partition("/")[0], ""))
+                parts.append(f"<h2{lang}>{html.escape(folder_label(folder, languages))}</h2>")
             parts.append(f"<ul>{''.join(self._item(entry, titles[entry.title] > 1) for entry in items)}</ul>")
         if pages > 1:
             parts.append(self._pager(section, number, pages))
@@ -157,15 +184,18 @@ class HelpCentre:
     def _item(self, entry: Entry, repeated: bool) -> str:
         """One ``<li>``: the title linked to its article page; a title ``repeated`` in its folder gets its file name."""
         label = entry.title
-        if repeated and not entry.questions:
+        if repeated:
             label += f" ({entry.doc_id.rpartition('/')[2]})"
-        lang = f' lang="{html.escape(entry.language)}"' if entry.language not in ("", self.replies.page_language) else ""
-        link = f'<a href="{html.escape(article_href(entry.doc_id))}"{lang}>{html.escape(label)}</a>'
+        link = f'<a href="{html.escape(article_href(entry.doc_id))}"{self._lang(entry.language)}>{html.escape(label)}</a>'
         if entry.questions:
             link += f' <span class="note">· {html.escape(self.replies.say("help_centre_questions", count=entry.questions))}</span>'
         return f"<li>{link}</li>"
 
-    def _sections(self, every: list[Entry], current: str) -> str:
+    def _lang(self, language: str) -> str:
+        """A ``lang`` attribute for a text in another language than the page's, so a screen reader reads it as such."""
+        return f' lang="{html.escape(language)}"' if language not in ("", self.replies.page_language) else ""
+
+    def _sections(self, every: list[Entry], current: str, languages: dict[str, str]) -> str:
         """Links to each top folder (with its count) and to all of them; nothing for a help centre of one folder."""
         counts: dict[str, int] = {}
         for entry in every:
@@ -174,7 +204,10 @@ class HelpCentre:
         if len(counts) < 2:
             return ""
         links = [self._link("", 1, self.replies.help_centre_all, current == "")]
-        links += [self._link(name, 1, f"{folder_label(name)} ({count})", current == name) for name, count in sorted(counts.items())]
+        links += [
+            self._link(name, 1, f"{folder_label(name, languages)} ({count})", current == name, lang=languages.get(name, ""))
+            for name, count in sorted(counts.items())
+        ]
         label = html.escape(self.replies.help_centre_sections)
         return f'<nav aria-label="{label}"><ul class="inline">{"".join(f"<li>{link}</li>" for link in links)}</ul></nav>'
 
@@ -190,13 +223,12 @@ class HelpCentre:
             items.append(f'<li>{self._link(section, number + 1, words.next_page, rel="next")}</li>')
         return f'<nav aria-label="{where}"><ul class="inline">{"".join(items)}</ul></nav>'
 
-    @staticmethod
-    def _link(section: str, number: int, text: str, current: bool = False, rel: str = "") -> str:
+    def _link(self, section: str, number: int, text: str, current: bool = False, rel: str = "", lang: str = "") -> str:
         query = "&".join(
             part for part in (f"section={quote(section, safe='')}" if section else "", f"page={number}" if number > 1 else "") if part
         )
         href = "/kb/" + (f"?{query}" if query else "")
-        extra = (' aria-current="page"' if current else "") + (f' rel="{rel}"' if rel else "")
+        extra = (' aria-current="page"' if current else "") + (f' rel="{rel}"' if rel else "") + self._lang(lang)
         return f'<a href="{html.escape(href)}"{extra}>{html.escape(text)}</a>'
 
 

@@ -200,6 +200,29 @@ def test_the_help_centre_address_without_its_slash_keeps_the_section_and_page(as
     assert redirect.headers["location"] == "/kb/?section=billing&page=2"
 
 
+def test_a_language_folder_is_headed_by_its_language_and_faq_files_of_one_name_by_theirs(tmp_path: Path) -> None:
+    """/kb/ showed the folder "de" as the section "De", and faq.csv beside faq.json as two links "Faq.csv", "Faq.json"."""
+    client, _ = web(tmp_path, {
+        "de/rueckgabe.md": "---\nlanguage: de\n---\n# Rücksendung\n\nDie Erstattung erfolgt in 7 Tagen.\n",
+        "de/versand/preise.md": "# Versandkosten\n\nDer Versand ist für Sie und Ihre Familie kostenlos.\n",
+        "es/setup.md": "# Setup\n\nThe ES model is set up by us.\n",  # not Spanish: a folder name, not a language
+        "faq.csv": "question,answer\nDo you ship to Mars?,Not yet.\n",
+        "faq.json": '[{"question": "Gift wrap?", "answer": "Yes."}]',
+        "shipping/faq.csv": "question,answer\nCan I track a parcel?,Yes.\n",
+    })
+
+    with client:
+        home, german = client.get("/kb/"), client.get("/kb/?section=de")
+
+    assert '<a href="/kb/?section=de" lang="de">Deutsch (2)</a>' in home.text
+    assert '<a href="/kb/?section=es">Es (1)</a>' in home.text
+    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", home.text) == ["Deutsch", "Deutsch › Versand", "Es", "Shipping"]
+    assert '<h2 lang="de">Deutsch</h2>' in home.text and "<h1>Help centre · Deutsch</h1>" in german.text
+    listed = links(home.text)
+    assert listed["/kb/faq.csv"] == "FAQ (faq.csv)" and listed["/kb/faq.json"] == "FAQ (faq.json)"
+    assert listed["/kb/shipping/faq"] == "FAQ"
+
+
 def test_the_pages_words_come_from_the_replies(tmp_path: Path) -> None:
     replies = write_files(tmp_path, {"replies.yaml": 'help_centre_title: "Hilfe-Center"\n'}) / "replies.yaml"
     client, _ = web(tmp_path, HELP_CENTRE, replies_file=replies)
