@@ -129,7 +129,8 @@ def eval_answers(
 
     Your own question set: --dataset demo --data my_questions.jsonl --kb my_help_centre/, one JSON object per line, e.g.
     {"id": "q01", "question": "How long is a reset link valid?", "answerable": true, "facts": [["30 minutes", "thirty minutes"]], "sources": ["accounts/reset-password"]}.
-    An answer is right when it holds one phrase of every fact; an unanswerable question ("answerable": false, "facts": []) should be declined.
+    An answer is right when it holds one phrase of every fact; an unanswerable question ("answerable": false, no facts) should be declined.
+    A rate with nothing to count (no unanswerable questions; no "sources" for source_in_context and citation_correct) shows n/a.
     """
     settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
     progress = err.print
@@ -172,7 +173,7 @@ def _print_table(summary: dict[str, Any], title: str) -> None:
     # dstc11's two sections both have "turns": name each row by its section
     sections = {f"{name} {key}": value for name in ("detection", "response") for key, value in summary.get(name, {}).items()}
     for key, value in {**flat, **sections}.items():
-        if isinstance(value, (int, float)):
+        if isinstance(value, (int, float)) or (value is None and key in NOT_MEASURED):
             table.add_row(key, _shown(key, value, flat))
     out.print(table)
 
@@ -182,15 +183,24 @@ def _print_table(summary: dict[str, Any], title: str) -> None:
 SQUAD_PERCENTAGES = {"exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "abstention_precision", "abstention_recall", "coverage"}
 
 
-def _shown(key: str, value: float, summary: dict) -> str:
+# why a question-set rate has nothing to count (None in the summary: ``assistant.evaluation.rate``)
+NOT_MEASURED = {
+    "fact_accuracy": "no answerable questions",
+    "fact_recall": "no facts to find",
+    "false_declines": "no answerable questions",
+    "abstention_recall": "no unanswerable questions",
+    "source_in_context": "no answerable question has sources",
+    "citation_correct": "no right answer to a question with sources",
+}
+
+
+def _shown(key: str, value: float | None, summary: dict) -> str:
     """A summary value as the table shows it: squad2 scores with %, precision of no declines as none,
-    and a question-set rate with nothing to count (no unanswerable questions) as none rather than 0."""
+    and a question-set rate with nothing to count as n/a with the reason, rather than 0."""
+    if value is None:
+        return f"n/a ({NOT_MEASURED[key]})"
     if key == "abstention_precision" and summary.get("coverage") == 100:
         return "- (nothing declined)"
-    if key == "abstention_recall" and summary.get("unanswerable") == 0:
-        return "- (no unanswerable questions)"
-    if key in ("fact_accuracy", "fact_recall", "false_declines", "source_in_context") and summary.get("answerable") == 0:
-        return "- (no answerable questions)"
     if key in SQUAD_PERCENTAGES and "HasAns_total" in summary:
         return f"{value:.1f} %"
     return f"{value:.3f}" if isinstance(value, float) else str(value)

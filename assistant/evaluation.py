@@ -1,6 +1,8 @@
 """Scoring answers against a question set with required facts (the demo knowledge base's format).
 
-Each question: ``{"id", "question", "answerable", "facts": [[alternative, ...], ...], "sources": [doc ids]}``.
+Each question: ``{"id", "question", "answerable", "facts": [[alternative, ...], ...], "sources": [doc ids]}``
+(``facts`` may be left out of an unanswerable question). A rate with nothing to count (no unanswerable questions, no
+question with ``sources``) is None in the summary, not 0.
 An answer is correct when it does not decline and contains, for every fact, at least one alternative
 (case-insensitive, dashes and spaces normalised). A turn that declines, hands off to a person or asks a
 clarifying question asserts nothing: it counts as an abstention (``false_declines`` on answerable
@@ -29,7 +31,7 @@ class Question:
 QUESTION_FORMAT = (
     'one JSON object per line: {"id": "q01", "question": "...", "answerable": true, '
     '"facts": [["30 minutes", "thirty minutes"]], "sources": ["accounts/reset-password"]} '
-    "(facts: a list of facts, each a list of alternative phrases; id and sources optional)"
+    "(facts: a list of facts, each a list of alternative phrases, optional with \"answerable\": false; id and sources optional)"
 )
 
 
@@ -54,9 +56,10 @@ def load_questions(path: Path) -> list[Question]:
             data = json.loads(line)
             if not isinstance(data, dict):
                 raise ValueError(f"a JSON {type(data).__name__}, not an object")
-            text, answerable, facts = data["question"], data["answerable"], data["facts"]
+            text, answerable = data["question"], data["answerable"]
             if not isinstance(answerable, bool):
                 raise ValueError("answerable must be true or false")
+            facts = data["facts"] if answerable else data.get("facts", [])  # an unanswerable question states none
             if not isinstance(facts, list):
                 raise ValueError("facts must be a list of facts, each a phrase or a list of alternative phrases")
             facts = [[fact] if isinstance(fact, str) else fact for fact in facts]
@@ -105,8 +108,14 @@ def score(question: Question, answer: str, abstained: bool, source_ids: list[str
     }
 
 
+def rate(counted: int, total: int) -> float | None:
+    """``counted / total``, or None when there is nothing to count (a 0 would read as a total failure)."""
+    return counted / total if total else None
+
+
 def summarise(rows: list[dict[str, Any]], seconds: list[float]) -> dict[str, Any]:
-    """Fact accuracy on answerable questions, abstention on unanswerable ones, and speed."""
+    """Fact accuracy on answerable questions, abstention on unanswerable ones, and speed; None for a rate with
+    nothing to count (``rate``)."""
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     hits = [r["source_hit"] for r in answerable if r["source_hit"] is not None]
@@ -115,11 +124,11 @@ def summarise(rows: list[dict[str, Any]], seconds: list[float]) -> dict[str, Any
         "questions": len(rows),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
-        "fact_accuracy": sum(r["correct"] for r in answerable) / max(len(answerable), 1),
-        "fact_recall": sum(r["facts_found"] for r in answerable) / max(sum(r["facts_total"] for r in answerable), 1),
-        "false_declines": sum(r["abstained"] for r in answerable) / max(len(answerable), 1),
-        "abstention_recall": sum(r["abstained"] for r in unanswerable) / max(len(unanswerable), 1),
-        "source_in_context": sum(hits) / max(len(hits), 1),
+        "fact_accuracy": rate(sum(r["correct"] for r in answerable), len(answerable)),
+        "fact_recall": rate(sum(r["facts_found"] for r in answerable), sum(r["facts_total"] for r in answerable)),
+        "false_declines": rate(sum(r["abstained"] for r in answerable), len(answerable)),
+        "abstention_recall": rate(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
+        "source_in_context": rate(sum(hits), len(hits)),
         "seconds_mean": statistics.fmean(seconds) if seconds else 0.0,
         "seconds_p50": statistics.median(seconds) if seconds else 0.0,
         "seconds_p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0,
@@ -160,7 +169,8 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
                 row = score(question, result.text, not answered, [s["doc_id"] for s in result.sources])
                 cited = [s["doc_id"] for s in result.sources if s.get("cited")]
                 gold = set(question.sources)
-                row["citation_correct"] = (any(c in gold or c.split("#")[0] in gold for c in cited) if cited else False) if row["correct"] else None
+                # judged for a right answer to a question with sources only: without them there is nothing to compare
+                row["citation_correct"] = any(c in gold or c.split("#")[0] in gold for c in cited) if row["correct"] and gold else None
                 row.update(question=question.question, action=result.action, answer=result.text, model=result.model, seconds=round(seconds[-1], 2))
                 rows.append(row)
                 mark = "ok " if row["correct"] else ("dec" if not answered else "-- ")
@@ -171,7 +181,7 @@ def run_demo(settings: Any, questions_path: Path, kb: Path, limit: int | None = 
     if stopped:
         summary["stopped_after"] = len(rows)  # of len(questions): the figures are of the questions answered
     judged = [r["citation_correct"] for r in rows if r["citation_correct"] is not None]
-    summary["citation_correct"] = sum(judged) / max(len(judged), 1)
+    summary["citation_correct"] = rate(sum(judged), len(judged))
     name = "extractive" if assistant.extractive else getattr(assistant.generator, "name", settings.generator)
     if not assistant.extractive:  # a remote generator that went away answers through the extractive fallback
         by_fallback = sum(1 for row in rows if row["action"] == "answer" and row["model"] not in (None, name))

@@ -65,7 +65,28 @@ def test_score_and_summarise_a_handmade_set() -> None:
 def test_summarise_empty() -> None:
     summary = summarise([], [])
 
-    assert summary["questions"] == 0 and summary["fact_accuracy"] == 0 and summary["seconds_p95"] == 0.0
+    assert summary["questions"] == 0 and summary["fact_accuracy"] is None and summary["seconds_p95"] == 0.0
+
+
+def test_a_rate_with_nothing_to_count_is_none_not_zero() -> None:
+    """No unanswerable question, no question with sources: those rates measured nothing, and 0 read as a total failure."""
+    own = Question("r1", "How long is the link valid?", True, [["30 minutes"]], [])
+    rows = [score(own, "Links expire after 30 minutes.", False, ["accounts/reset-password"])]
+
+    summary = summarise(rows, seconds=[1.0])
+
+    assert summary["fact_accuracy"] == 1.0
+    assert summary["abstention_recall"] is None and summary["source_in_context"] is None
+
+
+def test_an_unanswerable_question_needs_no_facts(tmp_path: Path) -> None:
+    path = tmp_path / "own.jsonl"
+    path.write_text('{"question": "Who is your CEO?", "answerable": false}\n{"question": "Reset link?", "answerable": true}\n')
+
+    with pytest.raises(ValueError, match=r"own.jsonl:2: not a valid question line \(no field 'facts'\)"):  # a right answer needs them
+        load_questions(path)
+    path.write_text('{"question": "Who is your CEO?", "answerable": false}\n')
+    assert load_questions(path) == [Question("line 1", "Who is your CEO?", False, [], [])]
 
 
 def test_load_questions_reports_the_bad_line(tmp_path: Path) -> None:
