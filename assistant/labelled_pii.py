@@ -125,3 +125,44 @@ def birth_date_spans(text: str) -> list[tuple[int, int]]:
         group = "date" if match.group("date") else "date_before"
         findings.append((match.start(group), match.end(group)))
     return findings
+
+
+# A postal address is found by its street word (Straße, -weg, Street, Avenue, …) next to a house number, with the
+# postcode and town that follow it. The words must be capitalised as a street's name is written ("221B Baker
+# Street", not "5 items on main street"), and a bare town ("do you ship to Berlin?") or postcode is not enough.
+_LETTER = r"[^\W\d_]"
+_CAPITALISED = rf"[A-ZÀ-ÖØ-Þ]{_LETTER}*"
+_HOUSE_NUMBER = (
+    r"\d{1,5}(?:\s?[a-zA-Z](?![\w-]))?(?:\s?[-/]\s?\d{1,5}[a-zA-Z]?)?"  # 5, 12a, 12 b, 5-7, 14/2
+    r"(?!\s*(?i:%|€|\$|£|km\b|m\b|kg\b|g\b|min|h\b|std|stunden|tage|days|hours|items|stück|euro|eur\b|x\b)|[\w.,:/-]\d)"
+)
+_DE_STREET_END = r"(?i:straße|strasse|str\.|weg|allee|platz|gasse|damm|ufer|chaussee|pfad|steig)"
+_DE_STREET = (
+    rf"(?:{_CAPITALISED}(?:-{_LETTER}+)*-?{_DE_STREET_END}"  # Hauptstraße, Karl-Marx-Allee, Hauptstr.
+    rf"|{_CAPITALISED}er\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Ring|Damm|Ufer|Chaussee)"  # Berliner Straße
+    r"|(?:Am|An\s+der|Im|In\s+der|Auf\s+der|Unter\s+den|Zum|Zur)\s+" + _CAPITALISED + ")"  # Am Markt, Unter den Linden
+)
+_DE_TOWN = rf"(?:D-)?\d{{5}}\s+{_CAPITALISED}(?:[ -](?:am|an\s+der|im|in|ob\s+der|bei)[ -]{_CAPITALISED})?"
+_EN_STREET_TYPE = (
+    r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?|Way|Court|Ct\.?|Place|Pl\.?|"
+    r"Parkway|Pkwy\.?|Terrace|Close|Crescent|Square|Sq\.?|Highway|Hwy\.?|Row|Gardens|Mews|Grove|Walk)"
+)
+_EN_CITY = rf"{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}"
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+_EN_TOWN = (
+    rf"(?:,?\s+{_EN_CITY})?(?:,\s*[A-Z]{{2}}\s+\d{{5}}(?:-\d{{4}})?|,?\s+{_UK_POSTCODE}|,?\s+\d{{5}}(?:-\d{{4}})?)"
+)
+_ADDRESSES = (
+    re.compile(rf"(?<![\w-]){_DE_STREET}\s+{_HOUSE_NUMBER}(?:,?\s+{_DE_TOWN})?\b"),
+    re.compile(
+        rf"(?<![\w.,/-])\d{{1,5}}[A-Za-z]?\s+(?:{_CAPITALISED}\s+){{1,3}}{_EN_STREET_TYPE}(?![\w-])"
+        rf"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?(?:{_EN_TOWN}\b)?"
+    ),
+)
+
+
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """A street with its house number, and the postcode and town after it: "Hauptstraße 5, 10115 Berlin",
+    "Berliner Str. 12a", "221B Baker Street, London NW1 6XE", "1600 Amphitheatre Parkway, Mountain View, CA
+    94043". A town or postcode alone, and a number before lower-case words ("5 items on main street"), are not."""
+    return [(match.start(), match.end()) for pattern in _ADDRESSES for match in pattern.finditer(text)]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.labelled_pii import birth_date_spans, name_spans, secret_spans
+from assistant.labelled_pii import address_spans, birth_date_spans, name_spans, secret_spans
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
@@ -32,9 +32,9 @@ from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-BUILTIN_KINDS = ("email", "phone", "card", "iban", "secret", "birth_date", "name")
+BUILTIN_KINDS = ("email", "phone", "card", "iban", "secret", "birth_date", "name", "address")
 # Overlapping findings: the longest wins; on equal length, the more specific kind (lower rank).
-_RANK = {"email": 0, "iban": 1, "card": 2, "birth_date": 2, "secret": 3, "phone": 4, "name": 5}
+_RANK = {"email": 0, "iban": 1, "card": 2, "birth_date": 2, "secret": 3, "phone": 4, "name": 5, "address": 5}
 _CUSTOM_RANK = 3
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -312,6 +312,7 @@ DETECTORS = {
     "secret": _labelled_kind("secret", secret_spans),
     "birth_date": _labelled_kind("birth_date", birth_date_spans),
     "name": _labelled_kind("name", name_spans),
+    "address": _labelled_kind("address", address_spans),
 }
 
 

@@ -4,8 +4,8 @@ a hand-labelled one.
     python benchmarks/redaction.py --n 5000 --seed 0
     python benchmarks/redaction.py --labelled benchmarks/data/redaction_labelled.jsonl --json benchmarks/results/redaction_labelled.json
 
-The hand-labelled set (83 messages in English and German, 25 without personal data) also labels what no
-detector looks for (names, postal addresses, national ID numbers), so its table shows what stays in the logs.
+The hand-labelled set (101 messages in English and German, 33 without personal data) also labels what no
+detector looks for (national ID numbers), so its table shows what stays in the logs.
 
 Messages are built from support-style templates filled with e-mail addresses, phone numbers (E.164
 and national UK/US/DE/FR styles), card numbers (Visa, Mastercard, Amex, Discover, JCB, Diners; valid

@@ -177,6 +177,42 @@ def test_capitalised_words_that_are_no_introduced_name_are_kept(text: str) -> No
     assert redactor.redact(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my address is Hauptstraße 5, 10115 Berlin", "my address is [ADDRESS]"),
+        ("I live at 221B Baker Street, London NW1 6XE", "I live at [ADDRESS]"),
+        ("Send it to 1600 Amphitheatre Parkway, Mountain View, CA 94043 please", "Send it to [ADDRESS] please"),
+        ("Ich wohne in der Hauptstr. 5, 80331 München", "Ich wohne in der [ADDRESS]"),
+        ("Neue Anschrift: Berliner Straße 12a, 60311 Frankfurt am Main", "Neue Anschrift: [ADDRESS]"),
+        ("Bitte an Karl-Marx-Allee 34 liefern", "Bitte an [ADDRESS] liefern"),
+        ("Wir wohnen Unter den Linden 77, 10117 Berlin", "Wir wohnen [ADDRESS]"),
+        ("I moved to 12 High St, Oxford OX1 4AA, order NW-20481736", "I moved to [ADDRESS], order NW-20481736"),
+        ("1600 Pennsylvania Ave NW, Washington, DC 20500", "[ADDRESS]"),
+    ],
+)
+def test_postal_addresses_are_redacted(text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you ship to Berlin?",
+        "I ordered 5 items on Main page",
+        "Liefert ihr auch nach 10115 Berlin?",
+        "I bought 2 Trail Runner shoes for €89.99 on order NW-20481736",
+        "During 5 days nobody answered",
+        "Ist der Weg 5 km lang?",
+        "Order NW-20481744: 3 Espresso Cups 12 cl, 2 x Oak Side Table, total $149.00",
+        "Is the store on Oxford Street open on Sundays?",
+        "i ordered 3 items on main street market",
+    ],
+)
+def test_towns_products_and_numbers_that_are_no_address_are_kept(text: str) -> None:
+    assert redactor.redact(text) == text
+
+
 def test_several_findings_in_one_message() -> None:
     text = "I'm Li (li.wang@gmail.com, +44 7911 123456), refund {amount} to GB29NWBK60161331926819 not 4111111111111111."
     assert redactor.redact(text) == "I'm Li ([EMAIL], [PHONE]), refund {amount} to [IBAN] not [CARD]."
@@ -437,6 +473,21 @@ def test_redacting_store_redacts_what_sqlite_saves(tmp_path: Path) -> None:
         rows += [str(tuple(r)) for r in connection.execute(select(TurnRow))]
         rows += [str(tuple(r)) for r in connection.execute(select(SessionRow))]
     assert not any("07911" in row or "jane.doe" in row for row in rows)
+    engine.dispose()
+
+
+def test_an_address_is_not_stored_in_sqlite(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    store = RedactingStore(SqlStore(engine), Redactor())
+    session_id = store.create_session("web")
+    events = [UserMessage(text="Please change my address to Hauptstraße 5, 10115 Berlin for order NW-20481736")]
+
+    store.append(session_id, events)
+
+    assert store.load_events(session_id)[-1].text == "Please change my address to [ADDRESS] for order NW-20481736"
+    with engine.connect() as connection:
+        rows = [str(r.data) for r in connection.execute(select(EventRow))] + [str(tuple(r)) for r in connection.execute(select(SessionRow))]
+    assert rows and not any("Hauptstraße" in row or "10115" in row for row in rows)
     engine.dispose()
 
 
