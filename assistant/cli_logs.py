@@ -79,7 +79,10 @@ def logs_export(
 
     The filters are those of the review page and select whole conversations: every turn of a matching one is exported.
 
-    Without filters, every conversation is. Sources, retrieved passages and timings are JSON text in CSV and Parquet.
+    Without filters, every conversation is. Each turn comes with its verdicts: the customer's thumbs and comments
+    (customer_rating, customer_comment) and the reviewers' labels (review_verdict, review_correct_intent,
+    review_notes and reviewer of the latest label; every reviewer's in labels). Sources, retrieved passages,
+    timings and labels are JSON text in CSV and Parquet.
     In CSV, a text that begins with = + - or @ gets a leading ' so that a spreadsheet shows it rather than runs it.
 
     The file appears only once complete: a failed export leaves none behind. An existing file is replaced only with --force.

@@ -6,7 +6,11 @@ written batch by batch, so a million turns never sit in memory at once. The file
 temporary name beside the target and renamed only when complete: a failed export leaves no partial
 file, and an existing file at the target is kept until the new one replaces it.
 
-The nested fields (sources, retrieved passages, timings) are JSON text in CSV and Parquet, and JSON
+Each turn also carries its verdicts: the customer's thumbs and comments, and the reviewers' labels (the
+latest one's verdict, correct intent and notes as columns of their own; every reviewer's labels as they
+last saved them in ``labels``). They are read a batch of conversations at a time, beside the turns.
+
+The nested fields (sources, retrieved passages, timings, labels) are JSON text in CSV and Parquet, and JSON
 objects in JSON Lines. Times are UTC, ISO 8601 in CSV and JSON Lines. In CSV, a text that begins like a
 spreadsheet formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, so a
 customer's ``=HYPERLINK(…)`` stays text when staff open the file in a spreadsheet; JSON Lines and
@@ -24,11 +28,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engine, store_errors
 from assistant.store.review import LogFilter
-from assistant.store.tables import SessionRow, TurnRow
+from assistant.store.tables import AnnotationRow, FeedbackRow, SessionRow, TurnRow
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
@@ -58,7 +62,21 @@ _COLUMNS: list[tuple[str, Any, str]] = [
     ("retrieved", TurnRow.retrieved, "json"),
     ("timings_ms", TurnRow.timings_ms, "json"),
 ]
-COLUMNS = [name for name, _, _ in _COLUMNS]
+# The verdicts on each turn, after the turn record's columns (added later: the columns above keep their places).
+# Not read with the turns but from the feedback and annotations tables, a batch at a time (``_add_verdicts``).
+_VERDICT_COLUMNS: list[tuple[str, str]] = [
+    ("customer_rating", "text"),  # up / down: the customer's thumbs as it stands (none, or taken back: empty)
+    ("customer_comment", "text"),  # the customer's comments on the turn, oldest first, one a line
+    ("review_verdict", "text"),  # right / wrong: the latest reviewer label's "The answer was" (not judged: empty)
+    ("review_correct_intent", "text"),  # the latest label's correct intent
+    ("review_notes", "text"),  # the latest label's notes
+    ("reviewer", "text"),  # who saved the latest label
+    ("labels", "json"),  # every reviewer's labels as last saved: reviewer, verdict, correct_intent, notes, rating, time
+]
+COLUMNS = [name for name, _, _ in _COLUMNS] + [name for name, _ in _VERDICT_COLUMNS]
+_KINDS = [(name, kind) for name, _, kind in _COLUMNS] + _VERDICT_COLUMNS
+_THUMBS = {1: "up", -1: "down"}
+_VERDICTS = {True: "right", False: "wrong"}
 
 Progress = Callable[[int], None]  # called with the number of rows written so far, after each batch
 
@@ -113,9 +131,59 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+def _reviewer_labels(annotations: list[Any], ratings: dict[str, int]) -> list[dict[str, Any]]:
+    """Each reviewer's latest labels of one turn (``annotations`` oldest first), with their latest thumbs."""
+    latest = {row.reviewer: row for row in annotations}  # a later save of the same reviewer replaces the earlier
+    labels = [
+        {
+            "reviewer": row.reviewer,
+            "verdict": _VERDICTS.get(row.answer_correct),
+            "correct_intent": row.correct_intent,
+            "notes": row.notes,
+            "rating": _THUMBS.get(ratings.pop(row.reviewer, 0)),
+            "time": _utc(row.created_at).isoformat(),  # type: ignore[union-attr]
+        }
+        for row in sorted(latest.values(), key=lambda row: row.id)
+    ]
+    labels += [  # a reviewer who gave only thumbs
+        {"reviewer": author, "verdict": None, "correct_intent": None, "notes": None, "rating": _THUMBS.get(rating), "time": None}
+        for author, rating in ratings.items()
+        if rating
+    ]
+    return labels
+
+
+def _add_verdicts(connection: Connection, batch: list[dict[str, Any]]) -> None:
+    """Fill in each record's verdict columns from the feedback and labels of the batch's conversations."""
+    sessions = {record["session_id"] for record in batch}
+    feedback: dict[tuple[str, int], list[Any]] = {}
+    for row in connection.execute(select(FeedbackRow).where(FeedbackRow.session_id.in_(sessions)).order_by(FeedbackRow.id)):
+        feedback.setdefault((row.session_id, row.turn_no), []).append(row)
+    annotations: dict[tuple[str, int], list[Any]] = {}
+    for row in connection.execute(select(AnnotationRow).where(AnnotationRow.session_id.in_(sessions)).order_by(AnnotationRow.id)):
+        annotations.setdefault((row.session_id, row.turn_no), []).append(row)
+    for record in batch:
+        key = (record["session_id"], record["turn_no"])
+        given, labelled = feedback.get(key, []), annotations.get(key, [])
+        customer = [row for row in given if row.source == "customer"]
+        ratings = [row.rating for row in customer if row.rating is not None]
+        reviewer_ratings = {row.author or "reviewer": row.rating for row in given if row.source == "reviewer" and row.rating is not None}
+        latest = labelled[-1] if labelled else None
+        record.update(
+            customer_rating=_THUMBS.get(ratings[-1]) if ratings else None,
+            customer_comment="\n".join(row.comment for row in customer if row.comment) or None,
+            review_verdict=_VERDICTS.get(latest.answer_correct) if latest is not None else None,
+            review_correct_intent=latest.correct_intent if latest is not None else None,
+            review_notes=latest.notes if latest is not None else None,
+            reviewer=latest.reviewer if latest is not None else None,
+            labels=_reviewer_labels(labelled, reviewer_ratings),
+        )
+
+
 def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator[list[dict[str, Any]]]:
-    """The turn records as dicts (JSON fields as Python objects, times as aware UTC datetimes), a batch at a time."""
-    names = COLUMNS
+    """The turn records with their verdicts as dicts (JSON fields as Python objects, times as aware UTC
+    datetimes), a batch at a time."""
+    names = [name for name, _, _ in _COLUMNS]
     with store_errors(engine.url), engine.connect() as connection:
         streaming = connection.execution_options(stream_results=True, yield_per=batch_rows)
         result = streaming.execute(_turns_query(log_filter, engine.dialect.name))
@@ -124,6 +192,7 @@ def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator
                 batch = [dict(zip(names, row)) for row in partition]
                 for record in batch:
                     record["time"] = _utc(record["time"])
+                _add_verdicts(connection, batch)
                 yield batch
         finally:
             result.close()  # PostgreSQL's server-side cursor too, when the writer stopped early
@@ -155,7 +224,7 @@ def _write_csv(path: Path, batches: Iterator[list[dict[str, Any]]], progress: Pr
         writer = csv.writer(file)
         writer.writerow(COLUMNS)
         for batch in batches:
-            writer.writerows([[_text_cell(record[name], kind) for name, _, kind in _COLUMNS] for record in batch])
+            writer.writerows([[_text_cell(record[name], kind) for name, kind in _KINDS] for record in batch])
             rows += len(batch)
             if progress is not None:
                 progress(rows)
@@ -186,7 +255,7 @@ def _parquet_schema():  # type: ignore[no-untyped-def]
         "bool": pa.bool_(),
         "time": pa.timestamp("us", tz="UTC"),
     }
-    return pa.schema([(name, types[kind]) for name, _, kind in _COLUMNS])
+    return pa.schema([(name, types[kind]) for name, kind in _KINDS])
 
 
 def _write_parquet(path: Path, batches: Iterator[list[dict[str, Any]]], progress: Progress | None) -> int:
@@ -196,7 +265,7 @@ def _write_parquet(path: Path, batches: Iterator[list[dict[str, Any]]], progress
     except ImportError:
         raise ValueError("exporting to Parquet needs pyarrow: pip install pyarrow") from None
     schema = _parquet_schema()
-    json_columns = [name for name, _, kind in _COLUMNS if kind == "json"]
+    json_columns = [name for name, kind in _KINDS if kind == "json"]
     rows = 0
     with path.open("xb") as file, pq.ParquetWriter(file, schema, compression="zstd") as writer:
         for batch in batches:  # one row group per batch

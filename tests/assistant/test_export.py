@@ -109,6 +109,12 @@ EXPECTED = [  # in export order: the conversations by last activity, newest firs
         "index_version": None, "latency_ms": None, "error": None, "sources": [], "retrieved": [], "timings_ms": {},
     },
 ]
+NO_VERDICTS = {
+    "customer_rating": None, "customer_comment": None, "review_verdict": None, "review_correct_intent": None,
+    "review_notes": None, "reviewer": None, "labels": [],
+}
+EXPECTED = [{**row, **NO_VERDICTS} for row in EXPECTED]
+EXPECTED[3]["customer_rating"] = "up"  # s-thanks: the customer's thumbs up
 
 
 def read_back(path: Path, fmt: str) -> list[dict[str, Any]]:
@@ -120,7 +126,7 @@ def read_back(path: Path, fmt: str) -> list[dict[str, Any]]:
         rows = pq.read_table(path).to_pylist()
         for row in rows:
             row["time"] = row["time"].isoformat()
-            for name in ("sources", "retrieved", "timings_ms"):
+            for name in ("sources", "retrieved", "timings_ms", "labels"):
                 row[name] = json.loads(row[name])
         return rows
     with path.open(encoding="utf-8", newline="") as file:
@@ -130,7 +136,7 @@ def read_back(path: Path, fmt: str) -> list[dict[str, Any]]:
     parse = {
         "turn_no": int, "intent_confidence": float, "top_score": float, "latency_ms": float,
         "abstained": lambda v: {"true": True, "false": False}[v], "handoff": lambda v: {"true": True, "false": False}[v],
-        "sources": json.loads, "retrieved": json.loads, "timings_ms": json.loads,
+        "sources": json.loads, "retrieved": json.loads, "timings_ms": json.loads, "labels": json.loads,
     }
     return [{name: (parse.get(name, str)(value) if value != "" else None) for name, value in row.items()} for row in rows]
 
@@ -202,6 +208,58 @@ def test_filters_select_whole_conversations(
     rows = read_back(path, "jsonl")
     assert sessions_of(rows) == sessions
     assert count == len(rows) == sum(1 for row in EXPECTED if row["session_id"] in sessions)
+
+
+def give_verdicts(store: SqlStore, log: dict[str, str]) -> None:
+    """The parcel answer: thumbs down with a comment from the customer, labelled wrong by two reviewers
+    (ana twice: her later labels count), thumbs up by a third who gave no labels; its handoff turn unjudged."""
+    parcel = log["parcel"]
+    store.append(parcel, [FeedbackGiven(turn_no=1, rating=-1, comment="=wrong parcel, not mine")])
+    store.append(parcel, [FeedbackGiven(turn_no=1, comment="still waiting")])  # a comment alone keeps the thumbs down
+    store.annotate(parcel, 1, "ana", answer_correct=True, notes="first look")
+    store.annotate(parcel, 1, "ana", answer_correct=False, correct_intent="refund", notes="asked about a refund")
+    store.append(parcel, [FeedbackGiven(turn_no=1, rating=-1, source="reviewer", author="ana")])
+    store.annotate(parcel, 1, "bo", answer_correct=False, notes="cites the wrong article")
+    store.append(parcel, [FeedbackGiven(turn_no=1, rating=1, source="reviewer", author="cy")])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_turn_carries_the_customers_feedback_and_the_reviewers_labels(
+    store: SqlStore, log: dict[str, str], tmp_path: Path, fmt: str
+) -> None:
+    give_verdicts(store, log)
+    path = tmp_path / f"turns.{fmt}"
+
+    export_turns(store.engine, LogFilter(), path)
+
+    rows = read_back(path, fmt)
+    judged, handoff = rows[0], rows[1]
+    comment = "'=wrong parcel, not mine\nstill waiting" if fmt == "csv" else "=wrong parcel, not mine\nstill waiting"
+    assert (judged["customer_rating"], judged["customer_comment"]) == ("down", comment)
+    assert (judged["review_verdict"], judged["review_correct_intent"], judged["review_notes"], judged["reviewer"]) == (
+        "wrong", None, "cites the wrong article", "bo"
+    )
+    labels = [{key: value for key, value in label.items() if key != "time"} for label in judged["labels"]]
+    assert labels == [
+        {"reviewer": "ana", "verdict": "wrong", "correct_intent": "refund", "notes": "asked about a refund", "rating": "down"},
+        {"reviewer": "bo", "verdict": "wrong", "correct_intent": None, "notes": "cites the wrong article", "rating": None},
+        {"reviewer": "cy", "verdict": None, "correct_intent": None, "notes": None, "rating": "up"},
+    ]
+    assert judged["labels"][0]["time"].endswith("+00:00")
+    assert {key: handoff[key] for key in NO_VERDICTS} == NO_VERDICTS  # the verdicts stay on their own turn
+    assert [row[name] for row in rows for name in COLUMNS[:20]] == [row[name] for row in EXPECTED for name in COLUMNS[:20]]
+
+
+def test_the_verdict_columns_come_after_the_turn_records_columns(store: SqlStore, log: dict[str, str], tmp_path: Path) -> None:
+    export_turns(store.engine, LogFilter(), tmp_path / "t.csv")
+
+    with (tmp_path / "t.csv").open(encoding="utf-8", newline="") as file:
+        header = next(csv.reader(file))
+    assert header[:20] == [
+        "session_id", "turn_no", "time", "user_text", "intent", "intent_confidence", "action", "reason", "query", "answer",
+        "top_score", "abstained", "handoff", "model", "index_version", "latency_ms", "error", "sources", "retrieved", "timings_ms",
+    ]
+    assert header[20:] == ["customer_rating", "customer_comment", "review_verdict", "review_correct_intent", "review_notes", "reviewer", "labels"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -280,6 +338,19 @@ def test_command_exports_every_format(runner: CliRunner, log: dict[str, str], da
     assert result.exit_code == 0, result.output
     assert f"Exported 4 turn record(s) to {path} ({fmt})." in flat(result.stdout)
     assert read_back(path, fmt) == EXPECTED
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_command_exports_the_verdicts(runner: CliRunner, log: dict[str, str], store: SqlStore, database_url: str, tmp_path: Path, fmt: str) -> None:
+    give_verdicts(store, log)
+    path = tmp_path / f"reviewed.{fmt}"
+
+    result = export_command(runner, database_url, str(path), "--intent", "where_is_order")
+
+    assert result.exit_code == 0, result.output
+    judged = read_back(path, fmt)[0]
+    assert (judged["customer_rating"], judged["review_verdict"], judged["reviewer"]) == ("down", "wrong", "bo")
+    assert [label["reviewer"] for label in judged["labels"]] == ["ana", "bo", "cy"]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
@@ -19,7 +20,7 @@ from fastapi.testclient import TestClient
 from assistant.app import Assistant
 from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
-from dialog.events import ActionExecuted, BotAnswer, UserMessage
+from dialog.events import ActionExecuted, BotAnswer, FeedbackGiven, UserMessage
 from dialog.store import InMemoryStore, TurnRecord
 from ui.analytics import QuestionVectors
 from ui.review import EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
@@ -169,6 +170,23 @@ def test_an_export_is_a_download_that_does_not_stay_on_the_server(assistant: Ass
     assert first != second and not first.exists() and second.exists() and third.exists()
     assert "How long do password reset links work?" in second.read_text(encoding="utf-8")
     assert review.build().delete_cache == (GRADIO_CACHE_CHECK_S, EXPORT_KEPT_S)  # Gradio's copy for the download too
+
+
+def test_the_export_carries_the_customers_feedback_and_the_reviewers_labels(assistant: Assistant, review: ReviewPage) -> None:
+    result = assistant.manager.handle(None, "How long do password reset links work?")
+    assistant.store.append(result.session_id, [FeedbackGiven(turn_no=1, rating=-1, comment="not what I asked")])
+    review.save_labels(result.session_id, "1", "wrong", "password_reset", "cites the wrong part", "down", SimpleNamespace(username="ana"))
+
+    export = Path(review.export("csv", *filters()))
+
+    with export.open(encoding="utf-8", newline="") as file:
+        (row,) = list(csv.DictReader(file))
+    assert (row["customer_rating"], row["customer_comment"]) == ("down", "not what I asked")
+    assert (row["review_verdict"], row["review_correct_intent"], row["review_notes"], row["reviewer"]) == (
+        "wrong", "password_reset", "cites the wrong part", "ana"
+    )
+    (label,) = json.loads(row["labels"])
+    assert (label["reviewer"], label["verdict"], label["rating"]) == ("ana", "wrong", "down")
 
 
 def test_an_export_is_deleted_after_its_time_even_when_no_other_export_follows(
