@@ -202,11 +202,38 @@ _REFERENCE_AS_SUBJECT = re.compile(
 _DEFINITE = re.compile(r"\bthe\s+([^\W\d_][\w'-]*)", re.IGNORECASE)
 
 
+# "a payment", "one of the payments", "the last payment": one thing of several
+_ONE_OF = re.compile(
+    r"\b(?:an?|one|each|every|another|the\s+(?:first|second|third|last|next|final))\s+(?:of\s+(?:the|my|them|those)\s+)?"
+    r"([^\W\d_][\w'-]*)",
+    re.IGNORECASE,
+)
+
+
+def names_one_of_several(text: str, said: str) -> bool:
+    """Whether ``text`` (of 8 words or fewer) names one of several things ``said`` (the last answer) spoke of in the
+    plural: "what happens if I miss a payment?" after "Pay in 4 splits your order into 4 interest-free payments" is
+    about one of those payments; searched alone, it got the payments declined at checkout."""
+    if not 0 < len(_WORD.findall(text)) <= 8:
+        return False
+    for match in _ONE_OF.finditer(text):
+        thing = match.group(1).lower()
+        if thing in STOPWORDS or thing in GENERIC:
+            continue
+        singular = {thing, thing.removesuffix("s")}  # "one of the payments"
+        if any(re.search(rf"\b{re.escape(one)}e?s\b", said, re.IGNORECASE) for one in singular):
+            return True
+    return False
+
+
 def reports_on_what_was_said(text: str, said: str) -> bool:
     """Whether ``text`` is a short statement (no question) about a thing ``said`` (the last answer) named, called "the"
     thing: "I didn't get the email" or "the link has expired" after the password-reset steps are about that e-mail and
-    link; searched alone, "I didn't get the email" got how to e-mail the support team."""
+    link; searched alone, "I didn't get the email" got how to e-mail the support team. A question that names one of
+    several things the answer spoke of is about them too (``names_one_of_several``)."""
     words = _WORD.findall(text)
+    if names_one_of_several(text, said):
+        return True
     if not words or len(words) > 8 or "?" in text or _OWN_QUESTION.match(text):
         return False
     named = topic_words(said)

@@ -7,7 +7,7 @@ import pytest
 from answer_fakes import FirstSentence, KeywordArticles
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.manager import DialogManager
-from dialog.rewrite import is_follow_up, rewrite, topic_of
+from dialog.rewrite import is_follow_up, names_one_of_several, reports_on_what_was_said, rewrite, topic_of
 from dialog.store import InMemoryStore
 
 
@@ -50,3 +50,35 @@ def test_how_long_to_wait_after_a_lost_parcel_stays_on_the_lost_parcel() -> None
     then = manager.handle(first.session_id, "how long do I wait?")
 
     assert [s["doc_id"] for s in then.cited_sources] == ["shipping/lost-parcels"], then.text
+
+
+PAY_IN_4 = "Pay in 4 splits your order into 4 interest-free payments taken every 2 weeks. [1]"
+
+
+@pytest.mark.parametrize("text", ["what happens if I miss a payment?", "can I pay one of the payments early?", "what if the last payment fails?"])
+def test_one_of_several_things_the_answer_named_is_about_them(text: str) -> None:
+    assert names_one_of_several(text, PAY_IN_4)
+    assert reports_on_what_was_said(text, PAY_IN_4)
+
+
+@pytest.mark.parametrize("text", ["can I get an invoice?", "what happens if I miss a delivery?", "how do I pay?"])
+def test_a_thing_the_answer_did_not_speak_of_in_the_plural_is_not(text: str) -> None:
+    assert not names_one_of_several(text, PAY_IN_4)
+
+
+PAYMENTS = {
+    "billing/payment-methods": (PAY_IN_4.removesuffix(" [1]"), ("pay in 4", "pay", "work")),
+    "billing/failed-payments": ("A declined payment is not charged.", ("payment", "miss")),
+}
+
+
+def test_a_missed_payment_after_pay_in_4_is_answered_from_pay_in_4() -> None:
+    manager = DialogManager(
+        InMemoryStore(),
+        AnswerFromKnowledgeBase(KeywordArticles(PAYMENTS), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence()),
+    )
+    first = manager.handle(None, "how does pay in 4 work?")
+    then = manager.handle(first.session_id, "what happens if I miss a payment?")
+
+    assert "pay in 4" in then.query.lower()  # searched alone, it got the payments declined at checkout
+    assert [s["doc_id"] for s in then.cited_sources] == ["billing/payment-methods"]
