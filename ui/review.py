@@ -26,7 +26,15 @@ from sqlalchemy.exc import OperationalError
 
 from assistant.store.db import StoreUnavailable
 from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person, is_with_a_person
-from assistant.store.review import as_conversation_test, as_training_examples, day_after, filter_choices, list_sessions, read_transcript
+from assistant.store.review import (
+    LogFilter,
+    as_conversation_test,
+    as_training_examples,
+    day_after,
+    filter_choices,
+    list_sessions,
+    read_transcript,
+)
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import ConversationChanged, ConversationStore, UnknownSession
@@ -64,6 +72,17 @@ def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
     return said
 
 
+def filter_or_warn(filters: tuple[Any, ...]) -> LogFilter | None:
+    """The review list's filter from its fields; None, with the problem said in a toast, when one cannot be
+    read. The handler then leaves the list as it is: a raised error put a red "Error" badge over the list and
+    the count in place of the conversations."""
+    try:
+        return build_filter(*filters)
+    except ValueError as error:
+        gr.Warning(str(error))
+        return None
+
+
 def delete_older_files(folder: Path, seconds: float) -> None:
     """Delete the files in ``folder`` last changed more than ``seconds`` ago (none when it does not exist)."""
     cutoff = time.time() - seconds
@@ -96,9 +115,13 @@ class ReviewPage:
     # -- handlers (plain functions of the inputs; Gradio wiring below) ------------------------------
 
     @database_errors_said
-    def search(self, *filters: Any) -> tuple[pd.DataFrame, Any, str]:
-        """The first page of the filtered conversations."""
-        return self._page(filters, None)
+    def search(self, *filters: Any) -> tuple[Any, Any, Any]:
+        """The first page of the filtered conversations. A filter that cannot be read (From "2026-13-45", a
+        score "abc") is said in a toast and the list shown stays as it is (no list of "Error" badges)."""
+        log_filter = filter_or_warn(filters)
+        if log_filter is None:
+            return gr.update(), gr.update(), gr.update()
+        return self._page(log_filter, None)
 
     @database_errors_said
     def next_page(self, cursor: Any, shown: list[Any] | None, *filters: Any) -> tuple[Any, Any, list[Any], str]:
@@ -107,7 +130,10 @@ class ReviewPage:
         shown = list(shown or [None])
         if not cursor:
             return gr.update(), None, shown, "That was the last page. Search again to start from the first."
-        table, following, status = self._page(filters, tuple(cursor))
+        log_filter = filter_or_warn(filters)
+        if log_filter is None:
+            return gr.update(), gr.update(), gr.update(), gr.update()
+        table, following, status = self._page(log_filter, tuple(cursor))
         return table, following, [*shown, cursor], status
 
     @database_errors_said
@@ -117,16 +143,15 @@ class ReviewPage:
         shown = list(shown or [None])
         if len(shown) < 2:
             return gr.update(), gr.update(), shown, "This is the first page."
+        log_filter = filter_or_warn(filters)
+        if log_filter is None:
+            return gr.update(), gr.update(), gr.update(), gr.update()
         shown.pop()
         start = shown[-1]
-        table, following, status = self._page(filters, tuple(start) if start else None)
+        table, following, status = self._page(log_filter, tuple(start) if start else None)
         return table, following, shown, status
 
-    def _page(self, filters: tuple[Any, ...], after: tuple[Any, str] | None) -> tuple[pd.DataFrame, Any, str]:
-        try:
-            log_filter = build_filter(*filters)
-        except ValueError as error:
-            raise refusal(str(error)) from None
+    def _page(self, log_filter: LogFilter, after: tuple[Any, str] | None) -> tuple[pd.DataFrame, Any, str]:
         if after is not None:
             after = (datetime.fromisoformat(after[0]), after[1])
         page = list_sessions(self.engine, log_filter, PAGE_SIZE, after=after)
@@ -328,8 +353,9 @@ class ReviewPage:
             raise refusal("Analytics are not available.")
         try:
             start, end = parse_range(since, until)
-        except ValueError as error:
-            raise refusal(str(error)) from None
+        except ValueError as error:  # said in a toast; the figures shown stay (no "Error" badges over them)
+            gr.Warning(str(error))
+            return tuple(gr.update() for _ in ANALYTICS_OUTPUTS)
         figures = self.analytics(start, day_after(end))
         return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
 

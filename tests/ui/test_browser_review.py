@@ -444,3 +444,29 @@ def test_the_download_box_shows_once_it_holds_a_file_and_axe_finds_nothing_on_th
         expect(page.get_by_test_id("toast-body")).to_have_count(0)
         assert violations(page) == []
         browser.close()
+
+
+@pytest.mark.parametrize("bad", [("From", "2026-13-45", "YYYY-MM-DD"), ("Retrieval score below", "abc", "Retrieval score below")])
+def test_a_filter_that_cannot_be_read_keeps_the_list_and_says_why_in_a_toast(fake_assistant, bad: tuple[str, str, str]) -> None:  # type: ignore[no-untyped-def]
+    # the raised error gave a centred red "Error" badge in place of the list and another over its count
+    from playwright.sync_api import expect, sync_playwright
+
+    field, value, said = bad
+    sessions = [fake_assistant.manager.handle(None, text).session_id for text in ("How long do reset links work?", "hello")]
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        log_in_to_review(page, url)
+        status, conversations = page.locator("#review-status"), page.get_by_role("grid", name="Conversations")
+        expect(status).to_contain_text("2 conversation(s)", timeout=20_000)
+
+        page.get_by_role("textbox", name=field, exact=True).first.fill(value)
+        page.get_by_role("button", name="Search", exact=True).click()
+
+        expect(page.get_by_test_id("toast-body")).to_contain_text(said, timeout=20_000)
+        page.screenshot(path=str(Path(fake_assistant.settings.data_dir) / "bad-filter.png"))
+        expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+        expect(status).to_have_text("2 conversation(s)")
+        for session_id in sessions:
+            expect(conversations).to_contain_text(session_id)
+        browser.close()
