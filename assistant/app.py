@@ -164,13 +164,32 @@ def load_intent_classifier(path: Path, device: str = "auto") -> tuple[IntentDete
 def indexes_the_demo(index_dir: Path, uploads: Path | None = None) -> bool:
     """Whether the index in ``index_dir`` was built from the bundled demo help centre (demo/knowledge_base) alone, as its
     manifest records its sources (files staff uploaded, in ``uploads``, aside): the demo, whose order-status lookup
-    runs on demo/orders.csv with no ``orders_file``. False without an index, or with any other source."""
+    runs on demo/orders.csv with no ``orders_file``. An index built in another checkout, or before the folder moved,
+    records other paths: it is the demo too when every file it records holds a demo article as it is here (sha256).
+    False without an index, or with any other source."""
     try:
         sources = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8")).get("sources") or []
+        records = json.loads((index_dir / "files.json").read_text(encoding="utf-8")) if (index_dir / "files.json").is_file() else {}
     except (OSError, ValueError, AttributeError):  # no index yet, or a manifest the index's own load will report
         return False
-    own = [path for path in (Path(source).resolve() for source in sources) if uploads is None or path != uploads.resolve()]
-    return bool(own) and all(path.is_relative_to(DEMO_KNOWLEDGE_BASE) for path in own)
+    uploaded = uploads.resolve() if uploads is not None else None
+    own = [path for path in (Path(source).resolve() for source in sources) if path != uploaded]
+    if not own:
+        return False
+    if all(path.is_relative_to(DEMO_KNOWLEDGE_BASE) for path in own):
+        return True
+    if not isinstance(records, dict):
+        return False
+    files = [record for name, record in records.items() if uploaded is None or not Path(name).resolve().is_relative_to(uploaded)]
+    digests = {record.get("sha256") if isinstance(record, dict) else None for record in files}
+    return bool(files) and digests <= _demo_file_digests()
+
+
+def _demo_file_digests() -> set[str | None]:
+    """The sha256 of each file of the bundled demo help centre (``indexes_the_demo``)."""
+    from retrieval.index import file_sha256
+
+    return {file_sha256(path) for path in DEMO_KNOWLEDGE_BASE.rglob("*") if path.is_file()}
 
 
 # the built-in texts that describe the demo shop's subjects (orders, shipping, returns, ...) or its articles

@@ -455,3 +455,25 @@ def test_a_rules_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -
 
     with pytest.raises(RulesError, match=re.escape(f"{path}: not UTF-8 text (byte 0xe4 on line 2)")):
         load_rules(path)
+
+
+def test_a_demo_index_built_in_another_checkout_still_looks_up_the_demos_orders(settings, tmp_path: Path) -> None:
+    """An index built from the demo help centre at another path (another checkout, a moved folder) records that path:
+    its files hold the demo's articles as they are here, so it is still the demo and its lookup runs without an
+    orders_file. A copy with an article of the shop's own is not the demo."""
+    import shutil
+
+    from assistant.app import DEMO_KNOWLEDGE_BASE, indexes_the_demo
+    from retrieval.ingest import ingest
+
+    elsewhere = shutil.copytree(DEMO_KNOWLEDGE_BASE / "shipping", tmp_path / "other-checkout" / "demo" / "knowledge_base" / "shipping")
+    app = Assistant(settings.model_copy(update={"orders_file": None}))
+    ingest([elsewhere], app.embedder, settings.index_dir)
+    manager = app.build_manager(InMemoryStore())
+
+    found = manager.handle(None, "Where is my order NW-20481736? I'm jane.doe@example.com")
+
+    assert found.action == "business" and "**Shipped**" in found.text
+    (elsewhere / "bikes.md").write_text("# Bike repairs\n\nWe repair bikes within two days.\n", encoding="utf-8")
+    ingest([elsewhere], app.embedder, settings.index_dir)
+    assert not indexes_the_demo(settings.index_dir, settings.data_dir / "uploads")
