@@ -31,6 +31,7 @@ from assistant.api_security import API_PREFIXES, ApiGuardMiddleware, ApiGuards, 
 from assistant.store.db import StoreUnavailable
 from dialog.detached import finish_alone
 from dialog.events import AgentMessage, BotAnswer, ClarificationAsked, UserMessage
+from dialog.history import last_question
 from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.store import ConversationChanged, UnknownSession
@@ -309,12 +310,12 @@ def create_router(manager: DialogManager) -> APIRouter:
     """The API's routes around one DialogManager."""
     router = APIRouter(dependencies=[Security(_bearer), Security(_key_header)])
 
-    def turn_stream(session_id: str | None, text: str, channel: str = "api") -> Iterator:  # type: ignore[type-arg]
+    def turn_stream(session_id: str | None, text: str, channel: str = "api", earlier_question: str | None = None) -> Iterator:  # type: ignore[type-arg]
         """Run the first step now, so a bad message or session is an HTTP error, not a broken stream.
         With ``session_id`` None, a session is started once the message has passed validation. The rest
         runs on in a thread of its own (``finish_alone``), so a client leaving mid-reply loses no turn."""
         with dialog_errors(manager.replies):
-            turn = manager.stream(session_id, text, channel)
+            turn = manager.stream(session_id, text, channel, earlier_question)
             first = next(turn)
         return itertools.chain([first], finish_alone(turn))
 
@@ -383,7 +384,8 @@ def create_router(manager: DialogManager) -> APIRouter:
     @router.post("/v1/chat/completions", tags=["openai-compatible"], responses=STREAMED_TOO)
     def chat_completions(request: ChatCompletionIn) -> Any:
         """OpenAI-compatible chat: the last user message goes through the whole assistant, in the conversation
-        named by ``session_id`` (an extra field) or else a new one; earlier messages in the request are not replayed.
+        named by ``session_id`` (an extra field) or else a new one, where a follow-up is read with the question the
+        request's earlier user messages end on (``dialog.history``; they are not replayed or stored).
         ``usage`` counts that message and the reply, in the local generator's tokens, or in words where no local
         generator writes the answers (docs/api.md)."""
         if request.n not in (None, 1):
@@ -395,7 +397,9 @@ def create_router(manager: DialogManager) -> APIRouter:
         if not users[-1].text:  # not an earlier message instead: that would answer a question already answered
             detail = "The last user message has no text content (of a list of parts, only the text parts are read)."
             raise HTTPException(status_code=422, detail=detail)
-        updates = turn_stream(request.session_id, users[-1].text, channel="openai")
+        # without session_id, the customer's earlier messages in the request say what a follow-up continues
+        earlier = last_question(m.text for m in users[:-1]) if request.session_id is None else None
+        updates = turn_stream(request.session_id, users[-1].text, channel="openai", earlier_question=earlier)
         count_usage = usage_counter(manager)  # the generator answering now (a reload may replace it)
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not request.stream:

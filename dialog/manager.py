@@ -414,25 +414,31 @@ class DialogManager:
             log.warning("conversation %s was deleted during turn %s; the turn is not stored", session_id, record.turn_no)
         return record
 
-    def handle(self, session_id: str | None, text: str, channel: str = "web") -> TurnResult:
+    def handle(self, session_id: str | None, text: str, channel: str = "web", earlier_question: str | None = None) -> TurnResult:
         """Run one turn to the end (see ``stream``)."""
         update = TurnUpdate("")
-        for update in self.stream(session_id, text, channel):
+        for update in self.stream(session_id, text, channel, earlier_question):
             pass
         assert update.result is not None
         return update.result
 
-    def stream(self, session_id: str | None, text: str, channel: str = "web") -> Iterator[TurnUpdate]:
+    def stream(
+        self, session_id: str | None, text: str, channel: str = "web", earlier_question: str | None = None
+    ) -> Iterator[TurnUpdate]:
         """Run one turn, yielding the reply as it is written; the last update carries the result.
 
         With ``session_id`` None, a conversation on ``channel`` is started for the message, once it has
-        passed validation. InvalidMessage (before anything is stored) for a message that cannot be
-        handled; UnknownSession for an id the store does not know.
+        passed validation. ``earlier_question``: the question the customer asked before this conversation's
+        first turn, elsewhere (``dialog.history``: a client that resends its messages); a follow-up is read with it.
+        InvalidMessage (before anything is stored) for a message that cannot be handled; UnknownSession for an id
+        the store does not know.
         """
         started = time.perf_counter()
         text = validate_message(text, self.max_message_chars, self.replies)
         session_id = session_id or self.start_session(channel)
         tracker = self.tracker(session_id)
+        if earlier_question and tracker.last_query is None:
+            tracker.last_query = earlier_question  # for this turn only; the turn's own query is what is stored
         timings: dict[str, float] = {}
         typed, seen, handed_back = text, len(tracker.events), self._handed_back_with(tracker, text)
         if handed_back:  # "actually no, I'll just ask you. how much is shipping?": handed back, and the question answered

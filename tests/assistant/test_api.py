@@ -286,6 +286,40 @@ def test_openai_requests_with_a_session_id_continue_one_conversation(client: Tes
         )
 
 
+def test_openai_requests_that_resend_the_conversation_read_a_follow_up_with_it(client: TestClient, assistant) -> None:
+    # OpenAI clients resend the whole conversation with each request and know nothing of session_id: the follow-up
+    # was searched alone and declined. It is now read with the question the earlier user messages end on.
+    openai = pytest.importorskip("openai")
+    api = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client, max_retries=0)
+    question = {"role": "user", "content": "How long do password reset links work?"}
+    first = api.chat.completions.create(model="support-assistant", messages=[{"role": "system", "content": "Be brief."}, question])
+    history = [question, {"role": "assistant", "content": first.choices[0].message.content}, {"role": "user", "content": "thanks!"},
+               {"role": "assistant", "content": "You're welcome."}]
+
+    follow_up = api.chat.completions.create(
+        model="support-assistant", messages=[*history, {"role": "user", "content": "and how long is it valid?"}]
+    )
+    streamed = "".join(
+        chunk.choices[0].delta.content or ""
+        for chunk in api.chat.completions.create(
+            model="support-assistant", messages=[*history, {"role": "user", "content": "and how long is it valid?"}], stream=True
+        )
+        if chunk.choices
+    )
+
+    assert "30 minutes" in follow_up.choices[0].message.content and "30 minutes" in streamed
+    session_id = follow_up.model_extra["session_id"]
+    assert session_id != first.model_extra["session_id"]  # a new conversation, as before: only its one message is stored
+    texts = [m["text"] for m in client.get(f"/api/sessions/{session_id}").json()["messages"] if m["role"] == "user"]
+    assert texts == ["and how long is it valid?"]
+    assert "reset" in assistant.manager.tracker(session_id).last_query  # staff see what it was searched as
+    only_greetings = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]
+    alone = api.chat.completions.create(
+        model="support-assistant", messages=[*only_greetings, {"role": "user", "content": "and how long is it valid?"}]
+    )
+    assert "30 minutes" not in alone.choices[0].message.content  # a greeting is no question to continue
+
+
 def test_openai_endpoint_needs_a_user_message(client: TestClient) -> None:
     response = client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "be nice"}]})
     assert response.status_code == 422 and "user message" in response.json()["detail"]
