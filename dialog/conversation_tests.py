@@ -65,6 +65,8 @@ class ConversationTest:
             data["description"] = self.description
         if self.source_session:
             data["source_session"] = self.source_session
+        if self.at is not None:
+            data["at"] = self.at  # written as a YAML timestamp with its offset, read back as the same time
         data["turns"] = [{"user": t.user, "expect": t.expect} for t in self.turns]
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 

@@ -168,6 +168,16 @@ def test_a_script_held_at_a_time_runs_with_the_support_hours_of_that_time(assist
         conversation_tests.parse(f"at: 2026-12-07\n{script}", origin="t.yaml")
 
 
+def test_a_script_held_at_a_time_is_written_back_with_its_time() -> None:
+    # a script saved again (to_yaml) lost its 'at', and ran at the time of day it was run again
+    test = conversation_tests.parse("at: 2026-12-06T12:00:00-05:00\nturns: [{user: hello, expect: {action: small_talk}}]")
+
+    again = conversation_tests.parse(test.to_yaml())
+
+    assert again.at == test.at and again.at is not None and again.at.utcoffset() == test.at.utcoffset()
+    assert again == test
+
+
 def test_the_demo_scripts_cover_every_action_and_follow_ups() -> None:
     scripts = conversation_tests.find_scripts(DEMO_SCRIPTS)
     tests = [conversation_tests.load(path) for path in scripts]
