@@ -70,8 +70,9 @@ THUMB = {1: "Like", -1: "Dislike"}  # the chat's names for a rating
 # thumbs, which the server refuses anyway (a customer rated the person through the assistant's feedback). Gradio
 # draws thumbs on every message of the assistant's side, with no per-message setting.
 UNRATED = '<span class="unrated"></span>'
-# the assistant's messages that answer no question: the hand-back notice, the note that a message was passed on to staff
-UNRATED_ACTIONS = frozenset({"hand_back", "relay"})
+# the assistant's messages that answer no question: the hand-back notice, the note that a message was passed on to
+# staff, and the handoff message ("I'm passing you to a person"), which says who will answer, not an answer
+UNRATED_ACTIONS = frozenset({"hand_back", "relay", "handoff"})
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
 # the comment box once it shows (a frame or a few after the rating's result)
 FOCUS_COMMENT_BOX = """() => { let frames = 0; const focus = () => {

@@ -1129,6 +1129,31 @@ def test_the_note_that_a_message_was_passed_on_to_staff_shows_no_thumbs(server_u
         browser.close()
 
 
+def test_the_handoff_message_shows_no_thumbs(server_url: str, fake_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """"I'm passing you to a person" is not an answer: it showed thumbs. Now it has none, live and after a
+    reload, and the answer before it keeps its own."""
+    from playwright.sync_api import expect, sync_playwright
+
+    handoff_text = fake_assistant.manager.replies.handoff.split(".")[0]
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        ask(page, "I want to talk to a human", handoff_text)
+        for reloaded in (False, True):
+            if reloaded:
+                page.reload(wait_until="domcontentloaded")
+                expect(page.locator("#chat .bot").last).to_contain_text(handoff_text, timeout=30_000)
+            page.locator("#chat .bot").last.hover()
+            handoff = message_buttons(page, handoff_text)
+            expect(handoff.get_by_role("button", name="Copy message")).to_have_count(1, timeout=10_000)
+            expect(handoff.get_by_role("button", name=re.compile("Like|Dislike"))).to_have_count(0)
+            expect(message_buttons(page, "30 minutes").get_by_role("button", name="Like", exact=True)).to_have_count(1)
+        page.screenshot(path=str(tmp_path / "handoff-no-thumbs.png"))
+        browser.close()
+
+
 def test_two_customers_are_answered_at_the_same_time(fake_assistant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Each customer's turn waits until the other's has started too. Gradio runs an event's calls one at a time
     unless told otherwise, so the chat page answered one customer at a time, all customers queued behind the

@@ -555,6 +555,23 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     assert page.restore(page.remember(session_id))[0] == history  # a reload shows the same chat
 
 
+def test_the_handoff_message_has_no_thumbs_live_or_after_a_reload(assistant) -> None:
+    """"I'm passing you to a person" answers no question: it showed thumbs, and a thumb on it was stored as
+    a rating of the assistant's answer. The answer before it keeps its own."""
+    page = ChatPage(assistant.manager)
+    *_, (history, _, session_id) = page.respond("How much does express shipping cost?", [], None)
+    *_, (history, _, _) = page.respond("I want to talk to a human", history, session_id)
+
+    assert page.handed_off(session_id)
+    assert history[-1]["content"].startswith(UNRATED) and not history[1]["content"].startswith(UNRATED)
+    reloaded = page.restore(page.remember(session_id))[0]
+    assert reloaded[-1]["content"].startswith(UNRATED)
+    assert page.turn_of(session_id, history, len(history) - 1) is None and page.turn_of(session_id, history, 1) == 1
+    with pytest.warns(UserWarning, match="can be rated"):
+        turn, *_ = page.rate(history, session_id, like(len(history) - 1, False))
+    assert turn is None and feedback_rows(assistant, session_id) == []
+
+
 def test_the_customer_can_go_back_to_the_assistant_instead_of_waiting(assistant) -> None:
     page = ChatPage(assistant.manager)
     *_, (history, session_id) = page.person_button("Talk to a human", [], None)
