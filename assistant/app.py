@@ -498,7 +498,9 @@ class Assistant:
         from retrieval.file_records import changed_since_ingest, reading_signature
 
         index = self.retriever.index
-        return changed_since_ingest(index.files, index.documents, reading_signature(tuple(self.settings.faq_columns)), current)
+        return changed_since_ingest(
+            index.files, index.documents, reading_signature(tuple(self.settings.faq_columns)), current, synonyms=index.synonyms
+        )
 
     def _ingest_watched(self) -> None:
         """The watch's ingest: the staff tab's *Index again* (its lock, its swap), logged with its summary."""

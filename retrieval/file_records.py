@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.loaders import FAQ_SUFFIXES, SUPPORTED_SUFFIXES, bytes_sha256
+from retrieval.synonyms import SYNONYMS_FILE, read_rules
 
 # Bump when a loader gives other documents (text, title, link, tags, language) for the same bytes:
 # every file is then parsed again on the next ingest.
@@ -94,19 +95,26 @@ def record_files(
 
 def changed_since_ingest(
     files: dict[str, dict], documents: dict[str, dict], reading: str, found: Mapping[str, Iterable[str]],
+    synonyms: list[list] | None = None,
 ) -> list[str]:
     """The files that an ingest of the roots in ``found`` (root -> the files under it now, as ``retrieval.watch``
     snapshots them) would read anew or take out: each of a supported type not recorded with its sha256 now and
     ``reading`` (new, edited, or one parsed on every ingest because it had notes), and each recorded, or the
-    source of an indexed document, under a root that is no longer there. Empty: the index holds the files as they are."""
+    source of an indexed document, under a root that is no longer there. With ``synonyms`` (the index's rules), a
+    root's ``synonyms.txt``, which is no article and has no record, is a change only when its rules differ from them.
+    Empty: the index holds the files as they are."""
     present = {str(Path(name).resolve()) for names in found.values() for name in names}
+    folders = [Path(root) for root in found if Path(root).is_dir()]
+    synonym_files = {str((folder / SYNONYMS_FILE).resolve()) for folder in folders} if synonyms is not None else set()
     changed = []
-    for source in sorted(present):
+    for source in sorted(present - synonym_files):
         record = files.get(source)
         if Path(source).suffix.lower() not in SUPPORTED_SUFFIXES:
             continue  # skipped by every ingest, unread
         if not record or record.get("reading") != reading or bytes_sha256(Path(source)) != record.get("sha256"):
             changed.append(source)
+    if synonyms is not None and [rule.as_list() for rule in read_rules(folders)[0]] != [[list(terms), to] for terms, to in synonyms]:
+        changed += sorted(synonym_files & present) or sorted(synonym_files)[:1]  # edited, added, or deleted
     roots = [Path(root).resolve() for root in found]
     known = set(files) | {str(info.get("source")) for info in documents.values() if info.get("source")}
     return changed + sorted(

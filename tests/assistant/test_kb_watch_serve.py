@@ -47,6 +47,21 @@ def test_a_server_starting_on_folders_unchanged_since_its_index_was_built_ingest
     assert watch.ingests == 0  # no second load of the index, no hashing and parsing of every file again
 
 
+def test_a_server_starting_on_an_unchanged_knowledge_base_with_synonyms_ingests_nothing(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # synonyms.txt has no file record (it is no article): it was taken as changed, and every start ingested
+    (kb_dir / "synonyms.txt").write_text("amex, american express => credit card\n", encoding="utf-8")
+    app, _ = watching_assistant(monkeypatch, kb_dir)
+    try:
+        watch = app.watch_knowledge_base()
+        waiting.wait_for(lambda: settled(watch), "the first settled look")
+    finally:
+        app.close()
+
+    assert watch.ingests == 0
+
+
 @pytest.mark.parametrize("change", ["edited", "added", "deleted"])
 def test_a_server_starting_on_folders_changed_while_it_was_down_ingests_them(
     kb_dir: Path, monkeypatch: pytest.MonkeyPatch, change: str

@@ -66,3 +66,22 @@ def test_a_file_parsed_on_every_ingest_counts_as_changed(tmp_path: Path) -> None
     ingest([root], HashEmbedder(), index_dir)
 
     assert changed(root, index_dir) == [str((root / "copy.md").resolve())]  # unknown without parsing it: ingested
+
+
+def changed_with_synonyms(root: Path, index_dir: Path) -> list[str]:
+    synonyms = json.loads((index_dir / "manifest.json").read_text())["synonyms"]
+    files = json.loads((index_dir / "files.json").read_text())
+    documents = json.loads((index_dir / "documents.json").read_text())
+    return changed_since_ingest(files, documents, READING, snapshot([root]), synonyms=synonyms)
+
+
+def test_a_synonyms_file_is_a_change_only_when_its_rules_differ_from_the_index(tmp_path: Path) -> None:
+    # synonyms.txt is no article and has no file record: it counted as changed at every start (an ingest each time)
+    root = write_files(tmp_path / "kb", {"a.md": "# A\n\nOne.", "synonyms.txt": "amex, american express => credit card\n"})
+    ingest([root], HashEmbedder(), tmp_path / "index")
+
+    assert changed_with_synonyms(root, tmp_path / "index") == []
+    (root / "synonyms.txt").write_text("amex => American Express\n")
+    assert changed_with_synonyms(root, tmp_path / "index") == [str((root / "synonyms.txt").resolve())]
+    (root / "synonyms.txt").unlink()
+    assert changed_with_synonyms(root, tmp_path / "index") == [str((root / "synonyms.txt").resolve())]
