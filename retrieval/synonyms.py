@@ -119,7 +119,7 @@ class Synonyms:
         for rule, terms, target in self._compiled:
             if target is not None:
                 if not target.search(question):
-                    question = terms.sub(rule.to, question)
+                    question = terms.sub(lambda _match, to=str(rule.to): to, question)  # the text as written, backslashes too
             elif terms.search(question):
                 added += [term for term in rule.terms if not _pattern([term]).search(question) and term not in added]
         return f"{question} ({', '.join(added)})" if added else question

@@ -74,3 +74,13 @@ def test_every_search_reads_the_question_with_the_synonyms(tmp_path: Path) -> No
     retriever = Retriever(HashEmbedder(), with_synonyms / "index", method="hybrid")
     # the conversation searches and answers the rewritten words (after its spelling correction)
     assert retriever.corrected("do you take amex?") == "do you take American Express credit card?"
+
+
+def test_a_rule_whose_text_has_a_backslash_rewrites_questions_with_it_as_written() -> None:
+    # the text was read as a replacement template: "bad escape \P", and every search of the index failed
+    rules, _ = parse_rules("setup, installer => C:\\Program Files\\Shop\\setup.exe\nfiver => 5\\$ voucher\n")
+    synonyms = Synonyms(rules)
+
+    assert synonyms.expand("where is the installer?") == "where is the C:\\Program Files\\Shop\\setup.exe?"
+    assert synonyms.expand("can I use a fiver?") == "can I use a 5\\$ voucher?"
+    assert synonyms.expand("how do I pay?") == "how do I pay?"
