@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
 from assistant.store.db import CONNECTION_ERRORS
-from assistant.store.tables import NOT_HELPED, AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
+from assistant.store.tables import DECLINE_ACTION, NOT_HELPED, AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
 from dialog.events import Event, FeedbackGiven, HandoffRequested, HandoffResolved, SessionStarted
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
@@ -223,6 +223,14 @@ _UPDATE_SUMMARY_RETURNING = _UPDATE_SUMMARY.returning(SessionRow.event_count)
 _INSERT_EVENTS, _INSERT_TURN, _INSERT_FEEDBACK = insert(EventRow), insert(TurnRow), insert(FeedbackRow)
 
 
+def declined(abstained: bool, intent: str, action: str) -> bool:
+    """Whether a turn makes its conversation declined (the review list's Declined column and filter): the
+    assistant gave no answer (abstained), or a topic the rules never answer was declined (action ``decline``,
+    not stored as abstained: the rules' reply is given). "That didn't help" is stored as abstained (no answer
+    given), yet the assistant declined nothing: it counts as Not helped instead."""
+    return action == DECLINE_ACTION or (abstained and intent != NOT_HELPED)
+
+
 def _summary_params(
     session_id: str, turn: TurnRecord | None, feedback: list[FeedbackGiven], events: list[Event], expected: int | None
 ) -> dict[str, Any]:
@@ -235,8 +243,7 @@ def _summary_params(
         "turns": 0 if turn is None else 1,
         "first_text": None if turn is None else turn.user_text[:TITLE_CHARS],
         "handoff": _hands_off(events) or (turn is not None and turn.handoff),
-        # "that didn't help" is stored as abstained (no answer given), yet the assistant declined nothing
-        "abstained": turn is not None and turn.abstained and turn.intent != NOT_HELPED,
+        "abstained": turn is not None and declined(turn.abstained, turn.intent, turn.action),
         "not_helped": turn is not None and turn.intent == NOT_HELPED,
         "score": None if turn is None else turn.top_score,
         "turn_model": (turn.model or None) if turn is not None else None,

@@ -12,6 +12,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # The intent of "thanks, that's all wrong": the answer before failed. Its turn is stored as abstained (the reply
 # gives no answer), but the assistant did not decline anything: the session summary counts it apart.
 NOT_HELPED = "not_helped"
+# The action of a turn on a topic the rules never answer: their reply instead of an answer. Not stored as
+# abstained (a reply was given on purpose), yet the conversation counts as declined (migration 0011).
+DECLINE_ACTION = "decline"
 
 
 def utcnow() -> datetime:

@@ -174,6 +174,19 @@ def test_filters_select_the_matching_sessions(store: SqlStore) -> None:
     assert ids(store, LogFilter(abstained=True, handoff=True)) == []
 
 
+def test_a_topic_the_rules_never_answer_makes_the_conversation_declined(store: SqlStore) -> None:
+    """A never-answer topic's turn (action decline) is not abstained: the rules' reply is given. It left the
+    session's Declined flag unset, so the list and its filter did not show the conversation as declined."""
+    sued = store.create_session()
+    turn(store, sued, "I want to sue you", answer="I can't give legal advice.", action="decline", intent="question", retrieved=[], sources=[])
+    answered = store.create_session()
+    turn(store, answered, "How do refunds work?")
+
+    assert ids(store, LogFilter(abstained=True)) == [sued]
+    assert ids(store, LogFilter(abstained=False)) == [answered]
+    assert ids(store, LogFilter(not_helped=True)) == []
+
+
 def test_a_customer_saying_an_answer_did_not_help_is_counted_apart_from_the_declined_turns(store: SqlStore) -> None:
     """"that didn't help" (intent not_helped) is stored as abstained, its reply giving no answer; it set the
     session's Declined flag, though the assistant declined nothing."""

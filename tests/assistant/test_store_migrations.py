@@ -158,7 +158,8 @@ def test_downgrading_one_revision_keeps_the_conversations(database_url: str, eng
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0010"]
+    assert script.get_heads() == [head_revision()] == ["0011"]
+    assert script.get_revision("0011").down_revision == "0010"
     assert script.get_revision("0010").down_revision == "0009"
     assert script.get_revision("0009").down_revision == "0008"
     assert script.get_revision("0008").down_revision == "0007"
@@ -330,6 +331,33 @@ def test_upgrading_counts_a_turn_that_did_not_help_as_not_helped_not_declined_an
         assert "any_not_helped" not in {c["name"] for c in inspect(connection).get_columns("sessions")}
         flagged = set(connection.scalars(text("SELECT id FROM sessions WHERE any_abstained = true")))
     assert flagged == {"complained", "declined", "unanswered"}  # as the previous version counts them
+
+
+def test_upgrading_marks_a_conversation_with_a_never_answered_topic_declined_and_downgrading_as_before(
+    database_url: str, engines
+) -> None:
+    """Up to 0010 a topic the rules never answer (action decline, not stored as abstained) left the
+    conversation out of the list's Declined column and filter; after the upgrade it is in them."""
+    from assistant.store.review import LogFilter, list_sessions
+
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0010")
+        _turns_as_0009_stored_them(connection, "unanswered", [("submarines?", "question", True)])
+        _turns_as_0009_stored_them(connection, "answered", [("exchanges?", "exchange", False)])
+        _turns_as_0009_stored_them(connection, "sued", [("refunds?", "refund", False), ("I want to sue you", "question", False)])
+        connection.execute(text("UPDATE turns SET action = 'decline' WHERE user_text = 'I want to sue you'"))
+
+    upgraded = SqlStore(engines(database_url)).engine  # opening it migrates it
+
+    assert revision(upgraded) == head_revision()
+    assert {s.id for s in list_sessions(upgraded, LogFilter(abstained=True)).sessions} == {"sued", "unanswered"}
+    assert {s.id for s in list_sessions(upgraded, LogFilter(abstained=False)).sessions} == {"answered"}
+
+    with upgraded.begin() as connection:
+        command.downgrade(alembic_config(connection), "0010")
+        flagged = set(connection.scalars(text("SELECT id FROM sessions WHERE any_abstained = true")))
+    assert flagged == {"unanswered"}  # as the previous version counts them
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:

@@ -103,6 +103,22 @@ def test_a_filter_that_cannot_be_read_keeps_the_list_shown_and_says_why(assistan
     assert status == "1 conversation(s)" and len(table) == 1 and cursor is None
 
 
+def test_a_topic_the_rules_never_answer_shows_as_declined(assistant: Assistant, review: ReviewPage) -> None:
+    """"I want to sue you" gets the never-answer reply (action decline), stored as not abstained (a reply was
+    given): the list's Declined column was empty and the Declined filter did not find it."""
+    sued = assistant.manager.handle(None, "I want to sue you")
+    answered = assistant.manager.handle(None, "How long do password reset links work?")
+    assert sued.action == "decline" and not sued.abstained
+
+    table, _, _ = review.search(*filters())
+    declined, _, _ = review.search(*filters(abstained="yes"))
+    not_declined, _, _ = review.search(*filters(abstained="no"))
+
+    marks = dict(zip(table["Session"], table["Declined"]))
+    assert (marks[sued.session_id], marks[answered.session_id]) == ("yes", "")
+    assert list(declined["Session"]) == [sued.session_id] and list(not_declined["Session"]) == [answered.session_id]
+
+
 def test_a_customer_saying_an_answer_did_not_help_is_not_a_declined_conversation(assistant: Assistant, review: ReviewPage) -> None:
     """"that didn't help" is stored as an abstained turn (its reply gives no answer): the list showed the
     conversation as declined and the Declined filter found it, though the assistant had answered."""
