@@ -9,7 +9,8 @@ What is copied into the new folder:
 - ``index/``: the search index, copied under the index's write lock, so no ingest changes it half-way;
 - ``uploads/``: the files staff added on the review pages (they exist nowhere else);
 - ``spool/``: conversation writes waiting for PostgreSQL to come back, if any;
-- ``backup.json``: when, from where, and what was copied.
+- ``backup.json``: when, from where, and what was copied, with the sha256 of each file outside the index (the
+  index's own manifest holds its files' checksums), which ``assistant restore`` checks (assistant/restore.py).
 
 The copies are checked before the backup counts as made: the database's with SQLite's ``quick_check`` (the
 online backup copies a damaged page as it is) or a dump's with ``pg_restore --list``, the index's against
@@ -69,6 +70,7 @@ class BackupReport:
     uploads_copy: str | None = None
     spool_copy: str | None = None
     not_copied: list[str] = field(default_factory=list)  # knowledge-base sources of the index
+    checksums: dict[str, str] = field(default_factory=dict)  # sha256 of each file but the index's, by its path in the backup
 
 
 def check_target(folder: Path) -> None:
@@ -106,16 +108,14 @@ def backup(
             _copy_sqlite(database_path, partial / "assistant.db")
             report.database_copy, report.database_check = str(folder / "assistant.db"), "SQLite's quick_check"
         else:
-            libpq_url = URL.create(  # as pg_dump reads it: no SQLAlchemy driver name; no password (PGPASSWORD, ~/.pgpass)
-                "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
-            ).render_as_string(hide_password=False)
+            target = libpq_url(url)
             schema = search_path_schema(url.query.get("options"))
             arguments = ["--format=custom", *([f"--schema={schema}"] if schema else [])]
             # into the backup's own folder, which only its owner may enter (pg_dump's file follows the umask)
             dump = folder.absolute() / "assistant.dump"
-            report.pg_dump = shlex.join(["pg_dump", *arguments, f"--file={dump}", libpq_url])
+            report.pg_dump = shlex.join(["pg_dump", *arguments, f"--file={dump}", target])
             if run_pg_dump and shutil.which("pg_dump"):
-                _dump_postgres(arguments, libpq_url, url.password, partial / "assistant.dump")
+                _dump_postgres(arguments, target, url.password, partial / "assistant.dump")
                 report.database_copy = str(folder / "assistant.dump")
                 report.database_check = "pg_restore --list" if shutil.which("pg_restore") else None
         if (index_dir / "manifest.json").is_file():
@@ -128,6 +128,10 @@ def backup(
             if source.is_dir() and any(not path.name.endswith(SPOOL_LOCK) for path in source.iterdir()):
                 _copy_private(source, partial / name)
                 setattr(report, attribute, str(folder / name))
+        report.checksums = {
+            path.relative_to(partial).as_posix(): file_sha256(path)
+            for path in sorted(partial.rglob("*")) if path.is_file() and path.relative_to(partial).parts[0] != "index"
+        }
         with open(partial / "backup.json", "w", encoding="utf-8", opener=private_opener) as manifest:
             json.dump(asdict(report), manifest, indent=2)
         _complete(partial, folder)
@@ -187,6 +191,13 @@ def _copy_sqlite(source: Path, target: Path) -> Path:
     return target
 
 
+def libpq_url(url: URL) -> str:
+    """``url`` as pg_dump and pg_restore read it: no SQLAlchemy driver name; no password (PGPASSWORD, ~/.pgpass)."""
+    return URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    ).render_as_string(hide_password=False)
+
+
 def search_path_schema(options: object) -> str | None:
     """The first schema of a connection's ``options=-csearch_path=...`` (the assistant kept in a schema of
     its own), which is then the only one dumped; None without one."""
@@ -214,15 +225,23 @@ def _copy_index(
 ) -> None:
     with index_lock(index_dir, timeout=lock_timeout, on_wait=on_wait):
         _copy_private(index_dir, target)
-    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    for name, expected in (manifest.get("checksums") or {}).items():  # as a server loading it checks them
-        if not (target / name).is_file() or file_sha256(target / name) != expected:
-            raise BackupError(
-                f"The index file {index_dir / name} does not match the checksum its manifest records, so no backup was "
-                "made: the index is damaged. `assistant index status` says more; `assistant ingest --rebuild` makes it again."
-            )
+    manifest = check_index_copy(target, index_dir)
     report.documents, report.chunks = int(manifest.get("documents") or 0), int(manifest.get("chunks") or 0)
     report.not_copied = sorted(manifest.get("sources") or [])
+
+
+def check_index_copy(copy: Path, original: Path | None = None) -> dict:
+    """The manifest of the index in ``copy``, each of its files checked against the checksum it records (as a
+    server loading it checks them); BackupError naming the first that does not match (by its path in
+    ``original``, the index copied, where given)."""
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    for name, expected in (manifest.get("checksums") or {}).items():
+        if not (copy / name).is_file() or file_sha256(copy / name) != expected:
+            raise BackupError(
+                f"The index file {(original or copy) / name} does not match the checksum its manifest records, so no backup was "
+                "made: the index is damaged. `assistant index status` says more; `assistant ingest --rebuild` makes it again."
+            )
+    return manifest
 
 
 def _copy_private(source: Path, target: Path) -> Path:

@@ -559,7 +559,7 @@ def db_current(ctx: typer.Context) -> None:
 
 
 # Registered last, so that `assistant --help` lists it after ingest, ask, chat and serve.
-import assistant.cli_backup  # noqa: E402,F401  backup
+import assistant.cli_backup  # noqa: E402,F401  backup, restore
 
 if __name__ == "__main__":  # `python -m assistant.cli`: the commands other modules register are on the imported module's app
     from assistant.cli import app as registered_app

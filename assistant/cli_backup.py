@@ -27,7 +27,7 @@ def backup_command(
 
     The log: SQLite's online backup, or a PostgreSQL dump by pg_dump (which must be the server's major version
     or newer; without pg_dump, or with --no-pg-dump, the command prints the pg_dump command instead).
-    Restoring: docs/operations.md, Backups.
+    Restoring: `assistant restore FOLDER` (docs/operations.md, Backups).
     """
     from assistant.app import is_trained_embedder
     from assistant.backup import backup
@@ -62,3 +62,40 @@ def backup_command(
     if report.index_copy and is_trained_embedder(settings.embedder):
         say(f"Keep a copy of the trained embedder {settings.embedder} too: the index loads only with the weights it was built "
             "with (their sha256), which a new training need not give back.")
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="A folder `assistant backup` made.", show_default=False)],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Restore over the data in place, which is moved aside into DATA_DIR/before-restore-<time>/ (not deleted).",
+    )] = False,
+) -> None:
+    """Put back what `assistant backup` copied into FOLDER: the conversation log (staff logins with it), the
+    search index, staff uploads and spooled writes, under the current settings' paths.
+
+    The backup is checked first (backup.json, its checksums, the database copy, the index's checksums). Refused
+    while a server (or `assistant chat`) runs on this data_dir or has the SQLite file open, and, without --force,
+    when there is data in place. A PostgreSQL dump is loaded with pg_restore into the database of database_url
+    (which must exist: createdb). See docs/operations.md, Backups.
+    """
+    from assistant.restore import restore
+
+    settings = settings_from(ctx)
+    report = run_guarded(
+        lambda: restore(
+            folder, settings.database_url, settings.index_dir, settings.data_dir, force=force,
+            on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True),
+        )
+    )
+    say = lambda line: out.print(line, highlight=False, soft_wrap=True, markup=False)  # noqa: E731
+    for warning in report.warnings:
+        err.print(f"Warning: {warning}", highlight=False, soft_wrap=True, markup=False)
+    say(f"Restored the backup {report.backup} (made {report.created}):")
+    for line in report.restored:
+        say(f"  {line}")
+    if report.moved_aside:
+        say(f"The data it replaced is kept in {report.moved_aside} (delete it once the restore is checked).")
+    say("Next: `assistant db current` (a log from an older version is migrated by `assistant db upgrade` or the server) "
+        "and `assistant index status`; run your `logs purge` and the `logs delete` of erasure requests made since the backup again.")
