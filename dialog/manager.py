@@ -307,7 +307,7 @@ class DialogManager:
         self.rules = rules or BusinessRules()
         self.actions = actions or BusinessActions()
         self.policies = tuple(policies) if policies is not None else default_policies(
-            self.rules, self.actions, intent_margin, answer_action.retriever
+            self.rules, self.actions, intent_margin, getattr(answer_action, "retriever", None)  # None: staff commands
         )
         self.understander = understander or Understander()
         self.handoff_after_failures = handoff_after_failures
