@@ -437,7 +437,9 @@ CANCELLABLE, ON_ITS_WAY = ("received", "processing"), ("shipped", "out for deliv
 # "when will it arrive?")
 _ASKS_CONTENTS = re.compile(
     r"\bwhat(?:['’]?s|\s+is|\s+was|\s+were)\s+in\s+(?:it|the\s+order|my\s+order|that|this)\b|\bwhat\s+did\s+i\s+(?:order|buy|get)\b"
-    r"|\b(?:which|what)\s+(?:items?|products?|things?|articles?)\b(?!\s+(?:can|do|does|should|are\s+not|aren't)\b)",
+    # "which items were in it?", "what items did I order?"; not "which products are on sale?" (the help centre's)
+    r"|\b(?:which|what)\s+(?:items?|products?|things?|articles?)\s+(?:(?:are|were|is|was)\s+(?:in|on)\s+"
+    r"(?:it|the\s+order|my\s+order|that|this|there)|did\s+i\s+(?:order|buy|get)|(?:have\s+)?i\s+(?:ordered|bought))\b",
     re.IGNORECASE,
 )
 _ASKS_WHERE = re.compile(

@@ -236,3 +236,24 @@ def test_a_lookup_without_another_question_of_its_own_is_only_the_lookup(orders:
     asked = keyword_manager(orders).handle(None, text)
 
     assert asked.action == "business" and CHANGING not in asked.text and STATUS_ARTICLE not in asked.text
+
+
+@pytest.mark.parametrize("question", ["which products are on sale?", "what items are eligible for free shipping?", "what products have a warranty?"])
+def test_a_question_about_the_shops_products_after_a_lookup_is_not_answered_with_the_orders_items(orders: Path, question: str) -> None:
+    # "which products …" / "what items …" of any kind were read as "what's in it?": "Order NW-… holds: Copper Kettle …"
+    bot = manager(orders)
+    session = looked_up(bot, ROWS[0])
+
+    reply = bot.handle(session, question)
+
+    assert reply.action != "business" and ROWS[0]["items"] not in reply.text
+
+
+@pytest.mark.parametrize("question", ["what items were in it?", "which items are in my order?", "what items did I order?", "which products have I ordered?"])
+def test_the_items_asked_for_in_other_words_are_answered_from_the_order(orders: Path, question: str) -> None:
+    bot = manager(orders)
+    session = looked_up(bot, ROWS[0])
+
+    reply = bot.handle(session, question)
+
+    assert reply.action == "business" and ROWS[0]["items"] in reply.text
