@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from assistant.app import Assistant
@@ -42,7 +43,12 @@ def inbox_list(ctx: typer.Context) -> None:
     if not items:
         out.print("Nobody is waiting for a person.")
         return
-    table = Table("handed off (UTC)", "first message", "reason", "staff", "needs a reply")
+    # At 80 columns the date was cut to "2026-12-…": it is whole, its time on a line of its own where the
+    # terminal is narrow, and the texts wrap (a long word goes on on the next line) instead of being cut.
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("handed off (UTC)", min_width=len("2026-12-05"))
+    for header in ("first message", "reason", "staff", "needs a reply"):
+        table.add_column(header, overflow="fold")
     table.add_column("session", no_wrap=True, min_width=22)  # whole, to copy into `inbox reply`
     for item in items:
         table.add_row(

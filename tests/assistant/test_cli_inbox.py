@@ -37,6 +37,24 @@ def test_list_reply_and_hand_back_from_the_command_line(runner: CliRunner, inges
     assert answered["action"] == "answer" and "3.99" in answered["answer"]
 
 
+def test_the_list_shows_the_whole_date_and_session_in_80_columns(
+    runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timezone
+
+    from assistant import cli
+
+    handed = ask(runner, "I want to talk to a human about my order that never arrived at all")
+    monkeypatch.setattr(cli.out, "_width", 80)  # a standard terminal: the date was cut to "2026-12-…"
+
+    listed = invoke(runner, "inbox", "list")
+
+    assert listed.exit_code == 0, listed.output
+    assert max(len(line) for line in listed.stdout.splitlines()) <= 80
+    assert f"{datetime.now(timezone.utc):%Y-%m-%d} " in listed.stdout and "…" not in listed.stdout
+    assert handed["session_id"] in listed.stdout  # whole, on one line, to copy into `inbox reply`
+
+
 def test_staff_commands_explain_what_went_wrong(runner: CliRunner, ingested: Path) -> None:
     session_id = ask(runner, "Do you offer gift wrapping?")["session_id"]
 
