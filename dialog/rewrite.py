@@ -303,13 +303,20 @@ def _bare_topic(query: str) -> str:
     return topic.strip().rstrip("?.! ").strip() or query.strip().rstrip("?.! ")
 
 
+# "and then what?", "then?", "what then?": what comes next, not "then" as a reference to the last topic ("<topic> what?")
+_THEN_WHAT = re.compile(
+    r"^\s*(?:(?:and|so|ok(?:ay)?)[\s,]+)?(?:then(?:\s+what)?|what\s+(?:happens\s+)?then)\s*[?.!…]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def rewrite(text: str, previous_query: str) -> str:
     """A standalone query for the follow-up ``text`` after ``previous_query`` (itself standalone).
 
     A reference (it, that, ...) is replaced by the previous topic; otherwise the follow-up is read as a
     variation of the previous question and both are kept, so retrieval sees the topic and the new detail.
     """
-    stripped = _CONNECTIVE.sub("", text, count=1).strip()
+    stripped = "what happens next" if _THEN_WHAT.match(text) else _CONNECTIVE.sub("", text, count=1).strip()
     topic = topic_of(previous_query)
     if not _WORD.search(stripped):
         return previous_query

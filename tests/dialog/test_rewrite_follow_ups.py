@@ -82,3 +82,22 @@ def test_a_missed_payment_after_pay_in_4_is_answered_from_pay_in_4() -> None:
 
     assert "pay in 4" in then.query.lower()  # searched alone, it got the payments declined at checkout
     assert [s["doc_id"] for s in then.cited_sources] == ["billing/payment-methods"]
+
+
+@pytest.mark.parametrize("then", ["and then what?", "then what?", "what then?", "and then?", "so what happens then?"])
+def test_and_then_what_asks_what_happens_next_about_the_last_topic(then: str) -> None:
+    # "then" was read as a reference to the last topic: "and then what?" became "return an item what?"
+    assert is_follow_up(then)
+    assert rewrite(then, "how do I return an item?") == "what happens next (return an item)?"
+
+
+def test_and_then_what_after_an_answer_searches_what_happens_next() -> None:
+    returns = {"returns/how-to-return": ("Press Return items under Orders, then drop the parcel off. Refunds follow.", ("return",))}
+    manager = DialogManager(
+        InMemoryStore(), AnswerFromKnowledgeBase(KeywordArticles(returns), None, top_k=3, min_score=0.35, max_new_tokens=8, extractive=FirstSentence())
+    )
+    first = manager.handle(None, "how do I return an item?")
+    then = manager.handle(first.session_id, "and then what?")
+
+    assert then.query == "what happens next (return an item)?"
+    assert [s["doc_id"] for s in then.cited_sources] == ["returns/how-to-return"], then.text
