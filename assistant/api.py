@@ -162,6 +162,23 @@ def result_json(result: TurnResult) -> dict[str, Any]:
     return payload
 
 
+def support_status(manager: DialogManager) -> dict[str, Any]:
+    """Whether people are at work now, as the chat's handoff reply says it: ``support_open`` (None without
+    support hours in the rules), ``opens_at`` (when closed: the next opening, ISO 8601 in the hours' zone;
+    else None) and ``note`` (the sentence the chat adds to its handoff message outside the hours; else empty)."""
+    hours = manager.rules.support_hours
+    if hours is None or not hours.hours:
+        return {"support_open": None, "opens_at": None, "note": ""}
+    now = manager.clock()
+    is_open = hours.is_open(now)
+    opening = None if is_open else hours.next_opening(now)
+    return {
+        "support_open": is_open,
+        "opens_at": opening.isoformat() if opening is not None else None,
+        "note": manager.rules.handoff_note(now, manager.replies),
+    }
+
+
 def install_api_guards(app: FastAPI, guards: ApiGuards | None = None) -> ApiGuards:
     """API keys, rate limits and body-size limits for ``/api/*`` and ``/v1/*`` (see ``assistant.api_security``),
     and clear messages for requests that do not validate. ``guards`` None: from the settings
@@ -360,7 +377,7 @@ def create_router(manager: DialogManager) -> APIRouter:
         reason = body.reason if body else HandoffIn().reason
         with dialog_errors(manager.replies):
             manager.request_handoff(session_id, reason)
-        return {"session_id": session_id, "handoff": True}
+        return {"session_id": session_id, "handoff": True, **support_status(manager)}
 
     @router.delete("/api/sessions/{session_id}/handoff", tags=["conversations"])
     def cancel_handoff(session_id: str) -> dict[str, Any]:

@@ -82,6 +82,36 @@ def test_transcript_and_handoff(client: TestClient) -> None:
     assert transcript["handoff"] is True
 
 
+def test_the_handoff_says_when_people_are_at_work_as_the_chats_handoff_reply_does(assistant, client: TestClient) -> None:
+    """The chat's handoff reply says when a person will reply outside the support hours; the API's handoff
+    said only ``handoff: true``, so a widget could not tell the customer. Demo hours: Mon-Fri 08:00-20:00,
+    Sat 09:00-17:00 ET."""
+    from datetime import datetime, timezone
+
+    from dialog.business_rules import BusinessRules
+
+    def hand_off_at(when: datetime) -> tuple[dict, str]:
+        assistant.manager.clock = lambda: when
+        by_api, by_message = (client.post("/api/sessions").json()["session_id"] for _ in range(2))
+        body = client.post(f"/api/sessions/{by_api}/handoff").json()
+        asked = client.post(f"/api/sessions/{by_message}/messages", json={"text": "I want to talk to a human"})
+        return body, read_events(asked)[-1][1]["text"]
+
+    closed, chat_closed = hand_off_at(datetime(2026, 12, 5, 23, 30, tzinfo=timezone.utc))  # Saturday 18:30 ET
+    opened, chat_open = hand_off_at(datetime(2026, 12, 8, 15, 0, tzinfo=timezone.utc))  # Tuesday 10:00 ET
+
+    assert closed["handoff"] is True and closed["support_open"] is False
+    assert datetime.fromisoformat(closed["opens_at"]) == datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Monday 08:00 ET
+    assert closed["opens_at"].endswith("-05:00")  # in the hours' zone
+    assert closed["note"] and closed["note"] in chat_closed  # the chat's own words
+    assert (opened["support_open"], opened["opens_at"], opened["note"]) == (True, None, "")
+    assert "not working right now" not in chat_open
+    assistant.manager.rules = BusinessRules()  # no support hours: nothing to say
+    session_id = client.post("/api/sessions").json()["session_id"]
+    body = client.post(f"/api/sessions/{session_id}/handoff").json()
+    assert (body["support_open"], body["opens_at"], body["note"]) == (None, None, "")
+
+
 def test_messages_after_a_handoff_go_to_staff_and_their_replies_are_in_the_transcript(assistant, client: TestClient) -> None:
     session_id = client.post("/api/sessions").json()["session_id"]
     client.post(f"/api/sessions/{session_id}/handoff", json={"reason": "wants a refund exception"})
