@@ -33,7 +33,7 @@ from dialog.business import BusinessAction, BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
-from dialog.nlu.rules import HELP_WITH_AN_ORDER, has_words, introduces_values, is_frustrated, without_values
+from dialog.nlu.rules import HELP_WITH_AN_ORDER, has_words, introduces_values, is_frustrated, is_yes_in_another_language, without_values
 from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
@@ -98,6 +98,8 @@ class HandoffPolicy:
             return Prediction("handoff", understanding.confidence, "the customer asked for a human", 1)
         if understanding.intent == "affirm" and (tracker.handoff_offered or tracker.last_action == OTHER_LANGUAGE):
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
+        if tracker.last_action == OTHER_LANGUAGE and is_yes_in_another_language(text):  # "sí", "oui" to that reply's offer
+            return Prediction("handoff", 0.95, "the customer accepted the offer of a person in their language", 1)
         if understanding.intent == "complaint" or is_frustrated(text):
             return Prediction("handoff", 0.9, "the customer is clearly frustrated", 1)
         keyword = self.rules.out_of_scope(text)
@@ -138,6 +140,8 @@ class OtherLanguagePolicy:
         speller = getattr(self.knowledge, "speller", None)
         if speller is None or tracker.requested_slot is not None:
             return None  # a reply to a question for a detail is read as one
+        if tracker.last_action == OTHER_LANGUAGE and is_yes_in_another_language(text):
+            return None  # "sí, por favor" takes the offer of a person (HandoffPolicy), not told the languages again
         try:
             known = speller()
         except Exception:  # noqa: BLE001 - a broken index: the search fails and says so (a fallback), not this vote

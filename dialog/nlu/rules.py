@@ -148,6 +148,22 @@ def is_typed_yes(text: str) -> bool:
 _EMOJI_PARTS = ("So", "Sk", "Mn", "Cf")
 
 
+# "yes" in the languages of the customers who get the reply to a message in another language (``other_language``,
+# with the offer of a person): "sí", "oui", "jawohl", alone or with "please" or "thanks". A yes only where that
+# reply's offer waits (``dialog.policies``): "si" is "if" in French and Italian, and no yes in an English conversation.
+_OTHER_LANGUAGE_YES = re.compile(
+    r"^\s*(?:s[ií]|claro|vale|oui|d'accord|ja|jawohl|gerne?)"
+    r"(?:[\s,]+(?:por\s+favor|gracias|s'il\s+(?:te|vous)\s+pla[iî]t|merci|bitte|danke|gerne?))?[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def is_yes_in_another_language(text: str) -> bool:
+    """Whether ``text`` is a yes in Spanish, French or German ("sí", "si", "oui, merci", "jawohl"): the answer to the
+    offer of a person in the reply to a message in another language."""
+    return bool(_OTHER_LANGUAGE_YES.match(text))
+
+
 def is_emoji_asked(text: str) -> bool:
     """An emoji or a few, then a question mark, and nothing else ("🤔?", "👍?", "😕 ??"): a sound asked, "hm?", "ok?".
     It asks nothing that can be searched; as a message without words it was asked to rephrase, a failed turn, and the

@@ -338,6 +338,35 @@ def test_a_german_message_to_an_english_help_centre_is_told_so_in_german_and_off
     assert yes.handoff and yes.action == "handoff"
 
 
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("¿Cuánto cuesta el envío?", "sí"),
+        ("¿Cuánto cuesta el envío?", "si"),
+        ("¿Cuánto cuesta el envío?", "Sí, por favor"),  # was told the languages again
+        ("Combien coûte la livraison ?", "oui"),
+        ("Combien coûte la livraison ?", "oui, merci"),
+        ("Wie lange dauert der Versand?", "jawohl"),
+        ("Wie lange dauert der Versand?", "ja bitte"),
+    ],
+)
+def test_a_yes_in_the_customers_language_takes_the_offer_of_the_other_language_reply(assistant, question: str, yes: str) -> None:
+    # "sí" and "oui" were searched and declined in English ("I couldn't find the answer ..."): the offer was not taken
+    manager = assistant.manager
+    first = manager.handle(None, question)
+    taken = manager.handle(first.session_id, yes)
+
+    assert first.action == "other_language"
+    assert (taken.action, taken.handoff) == ("handoff", True), taken.text
+
+
+def test_si_is_no_yes_to_the_offer_of_a_person_in_an_english_conversation(assistant) -> None:
+    declined = assistant.manager.handle(None, "xylophone quantum zebra")
+    si = assistant.manager.handle(declined.session_id, "si")
+
+    assert declined.abstained and not si.handoff
+
+
 def test_a_message_in_a_language_without_replies_is_told_so_in_english(assistant) -> None:
     result = assistant.manager.handle(None, "¿Cuánto cuesta el envío?")
 
