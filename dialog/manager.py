@@ -835,6 +835,8 @@ class DialogManager:
         if tracker.person_declined:
             reason += " (the customer had declined a person)"
         closed = self.rules.handoff_note(self.clock(), replace(self.replies, outside_hours=self.replies.escalated_closed))
+        if closed and any(isinstance(event, BotAnswer) and event.text == closed for event in tracker.events):
+            return outcome  # said once already: the later failed replies are the plain ones (their offer of a person too)
         if closed:  # nobody would come: when they are back, and the offer of a message for them (a "yes" hands over)
             reason = reason.replace("handed to a person", "outside support hours, a message for the team offered instead of a handoff")
             events = [replace(e, text=closed) if isinstance(e, BotAnswer) else e for e in outcome.events]

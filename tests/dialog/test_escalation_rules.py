@@ -147,6 +147,22 @@ def test_outside_support_hours_the_assistant_says_when_people_are_back_instead_o
     assert answered.action == "answer" and "30 minutes" in answered.text  # the assistant still answers
 
 
+def test_outside_support_hours_when_people_are_back_is_said_once_then_failed_replies_are_plain(assistant) -> None:
+    # The same "back on Monday ... leave them a message" came after every further failed question.
+    manager = manager_for(assistant, handoff_after_failures=2, rules=HOURS, clock=lambda: SUNDAY)
+    session_id = manager.handle(None, nothing(0)).session_id
+    offered = manager.handle(session_id, nothing(1))
+
+    later = [manager.handle(session_id, nothing(n)) for n in (2, 3)]
+
+    assert "leave them a message" in offered.text
+    assert all(r.abstained and not r.handoff and "leave them a message" not in r.text for r in later)
+    assert all(r.text == manager.replies.not_found for r in later)
+    assert not manager.tracker(session_id).handoff_requested
+    yes = manager.handle(session_id, "yes")  # the plain reply's offer of a person still hands over, saying when
+    assert yes.handoff and "Monday at 08:00 ET" in yes.text
+
+
 def test_outside_support_hours_a_yes_to_the_message_offer_hands_over_with_when_a_person_replies(assistant) -> None:
     manager = manager_for(assistant, handoff_after_failures=2, rules=HOURS, clock=lambda: SUNDAY)
     session_id = manager.handle(None, nothing(0)).session_id
