@@ -90,7 +90,7 @@ def test_a_real_idle_server_names_the_new_index_in_healthz_at_the_first_look_and
 ) -> None:
     settings = load_settings(embedder="hash", generator="scripted")
     ingest([kb_dir], Assistant(settings).embedder, settings.index_dir)
-    with serve_process("-v", "--embedder", "hash", "--generator", "scripted", env={"ASSISTANT_INDEX_POLL_S": "0.1"}) as (server, base):
+    with serve_process("-v", "--embedder", "hash", "--generator", "scripted", env={"ASSISTANT_INDEX_POLL_S": "0.1", "ASSISTANT_KB_WATCH_S": "0"}) as (server, base):  # the test ingests, not the server
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in server.stdout), daemon=True)
         reader.start()
