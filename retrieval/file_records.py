@@ -46,6 +46,14 @@ def file_kind(path: Path) -> str:
     return "faq" if path.suffix.lower() in FAQ_SUFFIXES else "article"
 
 
+def recorded_file_ids(documents: Mapping[str, dict]) -> dict[str, str]:
+    """Each file the index's ``documents`` come from (resolved path) -> the id they were given under it
+    (``faq`` of ``faq#gift-wrap``): what ``loaders.file_id`` keeps, so a file's ids do not change with its neighbours."""
+    return {
+        str(info["source"]): doc_id.split("#")[0] for doc_id, info in documents.items() if info.get("source")
+    }
+
+
 def reuser(
     files: dict[str, dict], documents: dict[str, dict], reading: str, expected: Callable[[str], str]
 ) -> Callable[[Path, str, str], list[IndexedDocument] | None]:

@@ -23,10 +23,11 @@ embedded (``retrieval.embedding_checkpoint``), so an ingest that was stopped con
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace as replaced_chunk
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from retrieval.chunking import (
 from retrieval.documents import LANGUAGE_NAMES, Chunk, Document
 from retrieval.embedders import Embedder
 from retrieval.embedding_checkpoint import checkpoint_path, discard, embed_resumably
-from retrieval.file_records import IndexedDocument, reading_signature, record_files, reuser
+from retrieval.file_records import IndexedDocument, reading_signature, record_files, recorded_file_ids, reuser
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
@@ -84,6 +85,15 @@ def open_or_create(index_dir: Path, embedder: Embedder, rebuild: bool = False, *
     if not rebuild and (Path(index_dir) / "manifest.json").exists():
         return VectorIndex.load(index_dir, embedder.name, embedder.fingerprint, **index_options)
     return VectorIndex(embedder.dimension, embedder.name, embedder.fingerprint, **index_options)
+
+
+def saved_documents(index_dir: Path) -> dict[str, dict]:
+    """The document records of the index saved in ``index_dir`` (empty when there is none or it cannot be
+    read): a rebuild gives the files the ids they had."""
+    try:
+        return json.loads((Path(index_dir) / "documents.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -195,13 +205,14 @@ def ingest(
         index = open_or_create(index_dir, embedder, rebuild=rebuild, **index_options)
         sources_before, guessed_before = index.sources, index.guessed_sources
         roots, guessed = recorded_roots(index.documents, index.sources, index.guessed_sources)
-        targets, nested = plan_targets([Path(p) for p in paths], roots, guessed)
+        recorded = recorded_file_ids(index.documents or saved_documents(index_dir))  # ids once given stay (loaders.file_id)
+        targets, nested = plan_targets([Path(p) for p in paths], roots, guessed, recorded)
         report = IngestReport()
         chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
         signature = ",".join(f"{key}={value}" for key, value in chunking.items())
         reading, files_before = reading_signature(faq_columns), index.files
         reuse = reuser(index.files, index.documents, reading, lambda kind: document_signature(signature, kind, sentence_vectors))
-        loaded, digests = load_targets(targets, report, show_progress, faq_columns, reuse)
+        loaded, digests = load_targets(targets, report, show_progress, faq_columns, reuse, recorded)
         owners = {doc_id: info.get("root") for doc_id, info in index.documents.items()}
         taken_over = roots_taken_over(loaded, owners, nested, replace, guessed) - {t.root for t in targets}
         report.replaced_roots = sorted(taken_over)
@@ -362,15 +373,15 @@ def same_id(document: Document, indexed_from: str) -> tuple[str, str] | None:
 
 def load_targets(
     targets: list[IngestTarget], report: IngestReport, show_progress: bool, faq_columns: tuple[str, str],
-    reuse: Callable[[Path, str, str], list[IndexedDocument] | None] | None = None,
+    reuse: Callable[[Path, str, str], list[IndexedDocument] | None] | None = None, recorded: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[IngestTarget, Document | IndexedDocument]], dict[str, str]]:
     """Every document under each target, with its target, and the sha256 of each file parsed cleanly (``load_paths``,
     whose ``reuse`` hook gives the documents of files unchanged since the last ingest); skipped files and empty
-    folders go to ``report``."""
+    folders go to ``report``; ``recorded`` keeps the files' indexed ids (``loaders.file_id``)."""
     loaded, digests = [], {}
     for target in targets:
         bases = {target.path: target.base} if target.base else None
-        part = load_paths([target.path], show_progress=show_progress, faq_columns=faq_columns, bases=bases, reuse=reuse)
+        part = load_paths([target.path], show_progress=show_progress, faq_columns=faq_columns, bases=bases, reuse=reuse, recorded=recorded)
         report.skipped += part.skipped
         report.empty_folders += part.empty_folders
         report.notes += part.notes

@@ -16,7 +16,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -176,17 +176,26 @@ def shares_its_stem(path: Path) -> bool:
     )
 
 
-def file_id(relative: PurePosixPath | Path, path: Path) -> str:
+def file_id(relative: PurePosixPath | Path, path: Path, recorded: Mapping[str, str] | None = None) -> str:
     """The id of the file ``path``, whose path relative to its root is ``relative``: that path without its
     suffix (``billing/refunds``), except for an FAQ file that shares its name with another supported file
     beside it (``faq.csv`` and ``faq.json``), whose id keeps its suffix (``faq.csv``), so the two files'
     entries are not one document's (``index remove faq`` took both, and ``/kb/faq`` showed one file's
     entries). Two articles of one name (``hours.md``, ``hours.html``: the same page exported twice) keep
-    one id, and the ingest indexes one and says so."""
+    one id, and the ingest indexes one and says so.
+
+    An id once given stays: ``recorded`` (resolved file -> the id its documents are indexed under,
+    ``file_records.recorded_file_ids``) keeps an FAQ file's id when it is one of the two above, so adding
+    ``faq.json`` beside an indexed ``faq.csv`` (``faq#...``) or taking it away again renames nothing;
+    only the newcomer gets the suffixed id."""
     relative = PurePosixPath(Path(relative).as_posix())
-    if path.suffix.lower() in FAQ_SUFFIXES and shares_its_stem(path):
-        return relative.as_posix()
-    return relative.with_suffix("").as_posix()
+    plain = relative.with_suffix("").as_posix()
+    if path.suffix.lower() not in FAQ_SUFFIXES:
+        return plain
+    known = (recorded or {}).get(str(path.resolve()))
+    if known in (plain, relative.as_posix()):
+        return known
+    return relative.as_posix() if shares_its_stem(path) else plain
 
 
 def folder_tags(doc_id: str) -> tuple[str, ...]:
@@ -418,6 +427,7 @@ def iter_files(root: Path, skipped: list[tuple[str, str]] | None = None) -> Iter
 def load_paths(
     paths: Iterable[Path], show_progress: bool = False, faq_columns: tuple[str, str] = FAQ_COLUMNS,
     bases: dict[Path, Path] | None = None, reuse: Callable[[Path, str, str], list | None] | None = None,
+    recorded: Mapping[str, str] | None = None,
 ) -> LoadReport:
     """Load every supported file under ``paths``; ids are paths relative to the given folder.
 
@@ -426,7 +436,8 @@ def load_paths(
     relative to instead (a subfolder or file of an ingested folder keeps that folder's ids). ``reuse``
     (an ingest's ``retrieval.file_records``) is asked with each file's path, id and sha256 before it is
     parsed; when it gives documents, those stand for the file and it is not parsed. The sha256 of each
-    file parsed that had nothing skipped or noted goes to ``digests``.
+    file parsed that had nothing skipped or noted goes to ``digests``. ``recorded`` (the index's ids of the
+    files it holds) keeps an FAQ file's id as it was given (``file_id``).
     """
     report = LoadReport()
     todo: list[tuple[Path, str]] = []
@@ -443,7 +454,7 @@ def load_paths(
                 report.skipped.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
                 continue
             found += 1
-            todo.append((path, file_id(path.relative_to(base), path)))
+            todo.append((path, file_id(path.relative_to(base), path, recorded)))
         if root.is_dir() and not found:
             report.empty_folders.append(str(root))
     for path, doc_id in _progress(todo, show_progress):

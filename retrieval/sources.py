@@ -19,6 +19,7 @@ The rules (docs/retrieval.md, "Document ids"):
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -59,9 +60,12 @@ def relative_within(path: Path, root: Path) -> PurePosixPath | None:
     return None
 
 
-def plan_targets(paths: list[Path], roots: list[str], guessed: set[str] | frozenset[str] = frozenset()) -> tuple[list[IngestTarget], set[str]]:
+def plan_targets(
+    paths: list[Path], roots: list[str], guessed: set[str] | frozenset[str] = frozenset(), recorded: Mapping[str, str] | None = None,
+) -> tuple[list[IngestTarget], set[str]]:
     """The targets for ``paths`` given the recorded ``roots``, and the recorded roots nested in a new
-    folder root (which that folder takes over).
+    folder root (which that folder takes over). ``recorded`` (file -> its indexed id) keeps a file's id
+    as it was given (``loaders.file_id``).
 
     A ``guessed`` root (inferred for an older index, which recorded files resolved) that a folder given
     reaches only through a symlink (``current`` -> the guessed ``releases/v1``) is taken over by that
@@ -80,12 +84,12 @@ def plan_targets(paths: list[Path], roots: list[str], guessed: set[str] | frozen
             relative = relative_within(path, Path(owner))
             inside = Path(owner) / relative
             is_file = not inside.is_dir()
-            prefix = file_id(relative, inside) if is_file else str(relative)
+            prefix = file_id(relative, inside, recorded) if is_file else str(relative)
             target = IngestTarget(inside, owner, Path(owner), "" if prefix == "." else prefix, is_file)
         elif owner is not None:  # a recorded single file, given again
-            target = IngestTarget(Path(owner), owner, None, file_id(Path(Path(owner).name), Path(owner)), True)
+            target = IngestTarget(Path(owner), owner, None, file_id(Path(Path(owner).name), Path(owner), recorded), True)
         else:
-            target = IngestTarget(path, str(path), None, "" if path.is_dir() else file_id(Path(path.name), path), not path.is_dir())
+            target = IngestTarget(path, str(path), None, "" if path.is_dir() else file_id(Path(path.name), path, recorded), not path.is_dir())
             if path.is_dir():
                 nested |= {r for r in roots if r != str(path) and relative_within(Path(r), path) is not None}
         if target not in targets:

@@ -507,3 +507,27 @@ def test_faq_files_of_one_name_are_two_documents(tmp_path: Path) -> None:
 
     assert removal.doc_ids == ["faq.json#gift-wrap"]
     assert sorted(VectorIndex.load(index_dir, "hash", "hash-256").documents) == ["faq.csv#do-you-ship-abroad", "help/faq#opening-hours"]
+
+
+def test_an_faq_files_ids_do_not_change_with_its_neighbours(tmp_path: Path) -> None:
+    """faq.csv was faq#... alone and faq.csv#... once faq.json lay beside it (and faq#... again when it went):
+    stored citations, review labels, /kb/ links and `index remove` ids broke with each neighbour."""
+    kb = write_files(tmp_path / "kb", {"faq.csv": "question,answer\nDo you ship abroad?,Yes.\n"})
+    index_dir = tmp_path / "index"
+    assert ingest([kb], HashEmbedder(), index_dir).added == ["faq#do-you-ship-abroad"]
+
+    (kb / "faq.json").write_text('[{"question": "Gift wrap?", "answer": "Yes."}]')
+    added = ingest([kb], HashEmbedder(), index_dir)
+    assert added.added == ["faq.json#gift-wrap"] and not added.removed  # the newcomer takes the suffixed id
+    assert sorted(VectorIndex.load(index_dir, "hash", "hash-256").documents) == ["faq#do-you-ship-abroad", "faq.json#gift-wrap"]
+
+    (kb / "faq.csv").write_text("question,answer\nDo you ship abroad?,Only to the EU.\n")
+    alone = ingest([kb / "faq.csv"], HashEmbedder(), index_dir)  # the file alone, inside the ingested folder
+    assert alone.updated == ["faq#do-you-ship-abroad"] and not alone.added and not alone.removed
+    rebuilt = ingest([kb], HashEmbedder(), index_dir, rebuild=True)
+    assert sorted(rebuilt.added) == ["faq#do-you-ship-abroad", "faq.json#gift-wrap"]
+
+    (kb / "faq.json").unlink()
+    removed = ingest([kb], HashEmbedder(), index_dir)
+    assert removed.removed == ["faq.json#gift-wrap"] and not removed.added and not removed.updated
+    assert sorted(VectorIndex.load(index_dir, "hash", "hash-256").documents) == ["faq#do-you-ship-abroad"]
