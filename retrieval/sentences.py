@@ -72,6 +72,7 @@ class Unit:
     text: str
     lead: int | None = None  # for a list item: the position of the sentence that introduces the list
     step: bool = False  # an item of a numbered list: one step of a procedure
+    item: bool = False  # a list item, with or without a sentence that introduces its list
 
 
 def split_units(text: str, passage: int, says_little: Callable[[str], bool] | None = None, shortest_item: int = 2) -> list[Unit]:
@@ -97,7 +98,7 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
             piece = piece.strip()
             if len(piece.split()) < (shortest_item if is_item else 3):  # fragments; a list item may be short ("Euro (EUR)")
                 continue
-            units.append(Unit(passage, len(units), piece, lead if is_item else None, bool(_STEP_MARKER.match(line))))
+            units.append(Unit(passage, len(units), piece, lead if is_item else None, bool(_STEP_MARKER.match(line)), is_item))
             if not is_item and piece.endswith(":"):
                 lead = units[-1].position
     return units

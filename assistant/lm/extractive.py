@@ -29,7 +29,8 @@ The answer is the best sentence, with the next best two of the same passage when
 well (an answer often takes two sentences: "Until then the tracking number may show as not found. It
 can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
 them twice?") also gets the best sentence for each part. A list item is shown after the sentence that
-introduces the list, and a sentence that introduces a list brings its items along; an item the question does not
+introduces the list (a list no sentence introduces after its heading, "What is not covered:", since "- Crash damage"
+alone reads as yes to "is crash damage covered?"), and a sentence that introduces a list brings its items along; an item the question does not
 single out by a word of its own brings its whole list (and the sentence after it saying what the list leaves out,
 "We do not accept ..."), since the list as a whole answers ("can I pay with crypto?", "how long do refunds take?"); a step of a
 numbered procedure brings the whole procedure, in order, and a prose step that goes on from the sentence before
@@ -473,7 +474,8 @@ class ExtractiveAnswerer:
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
-        return self._render(units, [j for i in order for j in (i, *followed.get(i, ()))], context.words, content_words(f"{question} {focus or ''}"))
+        shown = [j for i in order for j in (i, *followed.get(i, ()))]
+        return self._render(units, shown, context.words, content_words(f"{question} {focus or ''}"), headings)
 
     def _of_the_type_asked(self, question: str, units: list[Unit], chosen: list[int], scores: np.ndarray) -> list[int]:
         """When the question asks for a kind of answer (``answer_types``: a price, a duration, ...) and no chosen unit
@@ -575,8 +577,11 @@ class ExtractiveAnswerer:
                 scores[i] -= self.weights.other_place
         return scores
 
-    def _render(self, units: list[Unit], chosen: list[int], words: Sequence[set[str]] = (), asked: Collection[str] = ()) -> str:
-        """The chosen units in the given order, each list item after its list's lead sentence, cited. A list item
+    def _render(
+        self, units: list[Unit], chosen: list[int], words: Sequence[set[str]] = (), asked: Collection[str] = (), headings: Sequence[str] | None = None
+    ) -> str:
+        """The chosen units in the given order, each list item after its list's lead sentence (a list with none, straight
+        under its heading, after that heading: ``list_intros``), cited. A list item
         the question does not single out (none of the question's words is the item's own, ``words`` holding each
         unit's words) brings its whole list, and the sentence after the list when that says what the list leaves
         out (``_says_not``): "how long do refunds take?" wants every way of paying's time, not one, and "can I pay
@@ -605,7 +610,7 @@ class ExtractiveAnswerer:
             if unit.text.endswith(":"):  # a sentence that introduces a list brings the list
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
                 shown.extend(j for j in items[:MOST_LIST_ITEMS] if j not in shown)
-        return _layout(units, shown)
+        return _layout(units, shown, list_intros(headings or []))
 
 
 _SAYS_NOT = re.compile(rf"^(?:we|you)\b[^.]*?\b{_NEGATED}\b|^(?:wir|sie)\b[^.]*?\b(?:nicht|kein\w*)\b", re.IGNORECASE)
@@ -672,15 +677,35 @@ def _repeats(words: Sequence[set[str]], i: int, chosen: Sequence[int]) -> bool:
     return bool(own) and any(repeats(words[j]) for j in chosen if j != i)
 
 
-def _layout(units: Sequence[Unit], shown: Sequence[int]) -> str:
+def list_intros(headings: Sequence[str]) -> dict[int, str]:
+    """Passage number -> what introduces a list of the passage that no sentence introduces: the last heading of its
+    path with a colon ("Warranty > What is not covered" -> "What is not covered:"). Such a list stands right under its
+    heading, which says what the items are: "- Crash damage" alone reads as yes to "is crash damage covered?". None for
+    an FAQ entry (its heading is the question the list answers)."""
+    intros: dict[int, str] = {}
+    for n, heading in enumerate(headings, start=1):
+        last = heading.split(" > ")[-1].strip()
+        if last and not is_entry_question(heading):
+            intros[n] = last if last.endswith((":", "?")) else f"{last}:"
+    return intros
+
+
+def _layout(units: Sequence[Unit], shown: Sequence[int], intros: Mapping[int, str] | None = None) -> str:
     """Sentences run on as a paragraph; list items and procedure steps go on lines of their own, as a
-    Markdown list ("- Express: $12.95 [2]", "1. Go to Orders [3]"), each cited."""
+    Markdown list ("- Express: $12.95 [2]", "1. Go to Orders [3]"), each cited. A bulleted list without a lead sentence
+    opens with its passage's line of ``intros`` (``list_intros``), once."""
     text = ""
     was_item = False
+    introduced: set[int] = set()
     for i in shown:
         unit = units[i]
-        is_item = unit.step or unit.lead is not None
+        is_item = unit.step or unit.item or unit.lead is not None
         cited = f"{unit.text} [{unit.passage}]"
+        intro = (intros or {}).get(unit.passage) if unit.item and not unit.step and unit.lead is None else None
+        if intro and unit.passage not in introduced:  # "What is not covered:" before "- Crash damage"
+            introduced.add(unit.passage)
+            text += ("\n\n" if text else "") + intro
+            was_item = False
         if is_item:
             number = _procedure(units, i).index(i) + 1 if unit.step else None
             line = f"{number}. {cited}" if number else f"- {cited}"

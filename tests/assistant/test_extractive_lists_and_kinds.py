@@ -158,3 +158,30 @@ def test_what_is_the_price_of_x_wants_the_price() -> None:
     """Neighbour: 'what is the price of Northwind Plus?' asks for a price, not a definition."""
     assert answer_types("what is the price of Northwind Plus?") == ["price"]
     assert answer_types("what is Northwind Plus?") == ["definition"]
+
+
+NOT_COVERED = "- Crash damage\n- Normal wear of tyres, chains and brake pads\n- Racing use"
+
+
+def test_a_list_item_under_a_heading_that_negates_is_shown_under_that_heading() -> None:
+    """'Is crash damage covered by the warranty?' was answered 'Crash damage [1]', an item of the list right under the
+    heading 'What is not covered' (no sentence introduces it): the customer read it as yes."""
+    similar = {"Crash damage": 0.7, "Racing": 0.4, "Normal wear": 0.4, "lifetime": 0.45}
+    intro = "All Velo frames carry a lifetime warranty for the original owner."
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer(
+        "Is crash damage covered by the warranty?", [NOT_COVERED, intro], headings=["Warranty > What is not covered", "Warranty"]
+    )
+    assert "What is not covered:" in text and "Crash damage [1]" in text
+    assert text.index("What is not covered:") < text.index("Crash damage")
+    assert "- Crash damage [1]" in text  # still a list item under its heading
+
+
+def test_a_list_with_its_own_lead_sentence_gets_no_heading_and_an_faq_question_is_not_repeated() -> None:
+    """Neighbours: a list introduced by a sentence keeps that sentence alone; an FAQ entry's heading is its question."""
+    similar = {"Express": 0.6, "Standard": 0.45, "Next day": 0.45, "Shipping within": 0.5}
+    text = ExtractiveAnswerer(SetSimilarity(similar)).answer("how much is express shipping?", [SHIPPING_COSTS], headings=["Shipping > Costs"])
+    assert "Costs:" not in text and text.startswith("Shipping within the United States costs:")
+    text = ExtractiveAnswerer(SetSimilarity({"Crash damage": 0.7})).answer(
+        "Is crash damage covered?", [NOT_COVERED], headings=["What is not covered by the warranty?"]
+    )
+    assert "What is not covered by the warranty?" not in text and "Crash damage [1]" in text
