@@ -9,7 +9,9 @@ blocks), is not read half-way. Partial downloads (``.part``, ``.crdownload``, ..
 here: while one grows, nothing has settled. No count of looks is proof against a writer that stalls for
 longer, so a change also waits while a changed file is still open for writing in any process on this machine
 (``open_for_writing``: Linux, where the file's owner may take a lease on it): a ``cp`` that stalls for minutes
-is ingested once it closes the file. A writer on another machine (a file copied onto a network share from
+is ingested once it closes the file. That wait has a bound (``WRITING_LOOKS`` settled looks): a file held open for
+writing for longer (a log, a process that never closes it) is named in a warning and the change is ingested with
+the file as it is then, so it cannot keep the other changes out of the index. A writer on another machine (a file copied onto a network share from
 elsewhere) cannot be seen that way; such a file, stalled for longer than the quiet looks, is indexed half-way
 and again once it has been written to the end (copy it under a hidden name and rename it, as ``rsync`` does, to
 avoid that). A folder that had files and now has none (a share that is no longer mounted, a sync that failed)
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 Snapshot = dict[str, dict[str, tuple[int, int]]]  # root -> file -> (size, modification time in ns)
 
 QUIET_LOOKS = 2  # looks after a change that must find the files as they were before it is indexed
+# settled looks a change waits for files still open for writing before it is indexed anyway (with a warning): a file a
+# process holds open indefinitely (a log, an editor's, a stuck copy) must not keep every other change out of the index
+WRITING_LOOKS = 30
 
 
 def snapshot(paths: Iterable[Path]) -> Snapshot:
@@ -97,11 +102,12 @@ class Settling:
     holds the files as they are). ``had_files``: the paths known to have had files while ``indexed`` is not known
     (those the index records as ingested): one with none is reported as emptied, not ingested (a share not mounted
     yet when the server starts). A settled change whose files a process still holds open for writing
-    (``open_for_writing``) is not counted until they are closed; ``self.writing`` names them."""
+    (``open_for_writing``) is not counted until they are closed, or for ``writing_looks`` settled looks at most (then
+    it is counted, with a warning naming them); ``self.writing`` names them."""
 
     def __init__(
         self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS, had_files: Iterable[str] = (),
-        in_step: Callable[[Snapshot], bool] | None = None,
+        in_step: Callable[[Snapshot], bool] | None = None, writing_looks: int = WRITING_LOOKS,
     ) -> None:
         if quiet < 1:
             raise ValueError("quiet must be at least 1 look")
@@ -109,6 +115,8 @@ class Settling:
         self.had_files = frozenset(had_files)
         self.in_step = in_step
         self.writing: list[str] = []  # changed files still open for writing at the last settled look
+        self.writing_looks = writing_looks
+        self.waited = 0  # settled looks in a row that found changed files open for writing
         self.previous: Snapshot | None = None
         self.before: Snapshot | None = indexed  # ``indexed`` before the last change counted
         self.same = 0  # looks in a row that found the files as the look before
@@ -127,16 +135,32 @@ class Settling:
             told, self.warned = self.warned, gone
             return "emptied" if gone != told else None
         self.warned = []
-        writing, self.writing = self.writing, open_for_writing(differing(self.indexed, current))
-        if self.writing:
-            if self.writing != writing:
-                logger.info("waiting for %s: still open for writing", ", ".join(self.writing))
+        if self._waits_for_writers(current):
             return None  # a copy that stalled, not one that ended: counted once the file is closed
         if self.indexed is None and self.in_step is not None and self.in_step(current):
             self.indexed = current  # unchanged since the index was built: nothing to ingest
             return None
         self.before, self.indexed = self.indexed, current
         return "change"
+
+    def _waits_for_writers(self, current: Snapshot) -> bool:
+        """Whether the settled change ``current`` waits for changed files still open for writing (``self.writing``):
+        until they are closed, or for ``writing_looks`` looks at most, after which they are named in a warning and the
+        change is counted with them as they are (they are indexed again once they change)."""
+        writing, self.writing = self.writing, open_for_writing(differing(self.indexed, current))
+        self.waited = self.waited + 1 if self.writing else 0
+        if not self.writing:
+            return False
+        if self.waited > self.writing_looks:
+            logger.warning(
+                "%s still open for writing after %d looks: ingested as it is now, and again once it changes; the other "
+                "changes no longer wait for it", ", ".join(self.writing), self.writing_looks,
+            )
+            self.waited = 0
+            return False
+        if self.writing != writing:
+            logger.info("waiting for %s: still open for writing", ", ".join(self.writing))
+        return True
 
     def failed(self) -> None:
         """The ingest of the last change did not happen: the next settled look tries again."""

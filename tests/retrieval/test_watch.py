@@ -3,6 +3,7 @@ in a process of its own, indexing an edited article again until Ctrl-C or a serv
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from cli_helpers import FAKES
 from conftest import write_files
-from retrieval.watch import Snapshot, open_for_writing, snapshot, watch
+from retrieval.watch import QUIET_LOOKS, WRITING_LOOKS, Snapshot, open_for_writing, snapshot, watch
 import waiting
 
 
@@ -92,6 +93,26 @@ def test_a_copy_that_stalls_for_longer_than_the_quiet_looks_is_indexed_once_its_
         copy.close()
 
     assert seen == ["# Big\nThe first half, and the second half."]  # five quiet looks half-way were not the end of it
+
+
+def test_a_file_held_open_for_writing_indefinitely_does_not_keep_other_changes_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # a process that never closes its file (a log written into the folder): every other change waited for it forever
+    root = write_files(tmp_path / "kb", {"a.md": "# A\nOne."})
+    held = (root / "held.md").open("w")
+    start = lambda: (held.write("# Held\nWritten now and then"), held.flush())  # noqa: E731
+    edit = lambda: (root / "a.md").write_text("# A\nOne, edited.")  # noqa: E731
+    seen: list[tuple[int, str]] = []
+    clock = ScriptedClock([start, edit] + [nothing] * (QUIET_LOOKS + WRITING_LOOKS + 5))
+
+    try:
+        with pytest.raises(Stop), caplog.at_level(logging.INFO, logger="retrieval.watch"):
+            watch([root], 1.0, lambda: seen.append((clock.tick, (root / "a.md").read_text())), lambda _: None, sleep=clock.sleep)
+    finally:
+        held.close()
+
+    assert [text for _, text in seen] == ["# A\nOne, edited."]  # indexed once, with the file still open
+    assert seen[0][0] > WRITING_LOOKS  # after waiting for the writer a while, as for a copy that stalls
+    assert any(r.levelno == logging.WARNING and "held.md" in r.getMessage() for r in caplog.records)
 
 
 def test_open_for_writing_names_the_files_a_process_is_writing(tmp_path: Path) -> None:
