@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from enum import Enum
+from typing import Annotated, Optional
 
 import typer
+from rich import box
+from rich.table import Table
 
 from assistant.cli_common import fail, out, run_guarded, settings_from
 from assistant.store import check_database_exists, make_engine
-from assistant.store.staff import StaffUsers, check_new_login
+from assistant.store.staff import ADMIN, REVIEWER, StaffUsers, check_new_login
+
+class Role(str, Enum):
+    admin = ADMIN
+    reviewer = REVIEWER
+
 
 users_app = typer.Typer(help="Manage the staff logins of the review pages (/review).", no_args_is_help=True)
 
@@ -29,8 +37,16 @@ def users_add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input instead of asking.")
     ] = False,
+    role: Annotated[
+        Optional[Role],
+        typer.Option(
+            help="admin: everything; reviewer: review, label and reply in the Inbox, but not change the knowledge base "
+            "or export the logs. A new login is an admin unless given; an existing one keeps its role unless given.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Add a staff login, or set a new password for an existing one. Only a salted hash is stored."""
+    """Add a staff login, or set a new password (and, with --role, a new role) for an existing one. Only a salted hash is stored."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -39,8 +55,21 @@ def users_add(
         check_new_login(username, password)  # before the database is opened: a refused login creates none
     except ValueError as error:
         fail(str(error))
-    created = _users(ctx, create=True).set(username, password)
-    out.print(f"{'Added' if created else 'Updated the password of'} {username}. Log in at /review.")
+    created = _users(ctx, create=True).set(username, password, role.value if role is not None else None)
+    as_role = f" as {role.value if role is not None else ADMIN}" if created else (f", now {role.value}" if role is not None else "")
+    out.print(f"{'Added' if created else 'Updated the password of'} {username}{as_role}. Log in at /review.", highlight=False)
+
+
+@users_app.command("role")
+def users_role(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login.")],
+    role: Annotated[Role, typer.Argument(help="admin or reviewer (see `assistant users add --help`).")],
+) -> None:
+    """Change a login's role; its password and open sessions stay (the new role applies from its next click)."""
+    if not _users(ctx).set_role(username, role.value):
+        fail(f"there is no login {username!r}; see `assistant users list`")
+    out.print(f"{username} is now {role.value}.", highlight=False)
 
 
 @users_app.command("remove")
@@ -53,9 +82,12 @@ def users_remove(ctx: typer.Context, username: Annotated[str, typer.Argument(hel
 
 @users_app.command("list")
 def users_list(ctx: typer.Context) -> None:
-    """List the staff logins."""
-    names = _users(ctx).names()
-    if not names:
+    """List the staff logins with their roles and when each was added (UTC)."""
+    logins = _users(ctx).logins()
+    if not logins:
         out.print("No staff logins yet. Add one with: assistant users add NAME")
-    for name in names:
-        out.print(name)
+        return
+    table = Table("login", "role", "added (UTC)", box=box.SIMPLE_HEAD)
+    for name, role, added in logins:
+        table.add_row(name, role, f"{added:%Y-%m-%d %H:%M}")
+    out.print(table)

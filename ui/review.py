@@ -8,7 +8,9 @@ filter inputs in ``ui.review_filters``, the tables in ``ui.review_tables``, and 
 
 from __future__ import annotations
 
+import copy
 import functools
+import inspect
 import json
 import secrets
 import threading
@@ -25,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from assistant.store.db import StoreUnavailable
+from assistant.store.staff import ADMIN, REVIEWER, StaffUsers
 from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person, is_with_a_person
 from assistant.store.review import (
     LogFilter,
@@ -70,6 +73,40 @@ def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
             raise refusal(f"The conversation database cannot be reached: {reason}. Try again in a moment.") from None
 
     return said
+
+
+ADMIN_ONLY = (
+    "Your login is a reviewer's: changing the knowledge base and exporting the logs need an admin's login "
+    "(assistant users role NAME admin)."
+)
+KB_CHANGES = ("index_uploads", "reindex", "ask_removal", "remove")  # the Knowledge base tab's handlers that change it
+
+
+def staff_role(engine: Engine, request: gr.Request | None) -> str:
+    """The role of the login behind ``request`` (``assistant.store.staff.ROLES``). Pages served without logins
+    (no user name: a test, a page built alone) are an admin's, as every page was before roles; a login removed
+    meanwhile gets the least."""
+    username = getattr(request, "username", None)
+    if not username:
+        return ADMIN
+    return StaffUsers(engine).role(username) or REVIEWER
+
+
+def admin_only(engine: Engine, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` refused (a toast, nothing done) for a reviewer's login. Gradio gives the wrapper the request
+    (its first parameter, annotated gr.Request), then the handler's own inputs."""
+
+    @functools.wraps(handler)
+    def gated(request: gr.Request, *inputs: Any) -> Any:
+        if staff_role(engine, request) != ADMIN:
+            raise refusal(ADMIN_ONLY)
+        return handler(*inputs)
+
+    own = list(inspect.signature(handler).parameters.values())
+    request = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)
+    gated.__signature__ = inspect.Signature([request, *own])  # type: ignore[attr-defined]
+    gated.__annotations__ = {"request": gr.Request}  # what Gradio reads to pass the request
+    return gated
 
 
 def filter_or_warn(filters: tuple[Any, ...]) -> LogFilter | None:
@@ -270,6 +307,28 @@ class ReviewPage:
         gr.Info(f"Saved {len(examples)} example(s) to {path}")
         return path
 
+    def export_as(self, request: gr.Request, fmt: str, *filters: Any) -> str:
+        """``export`` for the login behind ``request``: refused for a reviewer's."""
+        if staff_role(self.engine, request) != ADMIN:
+            raise refusal(ADMIN_ONLY)
+        return self.export(fmt, *filters)
+
+    @database_errors_said
+    def admin_controls(self, request: gr.Request) -> tuple[Any, Any]:
+        """The export controls, shown to an admin's login only (a reviewer's click would be refused)."""
+        shown = staff_role(self.engine, request) == ADMIN
+        return gr.update(visible=shown), gr.update(visible=shown)
+
+    def knowledge_base_for_roles(self) -> KnowledgeBaseAdmin | None:
+        """The Knowledge base tab's admin with its changing handlers refused for a reviewer's login (its list
+        and search stay open to every login)."""
+        if self.knowledge_base is None:
+            return None
+        gated = copy.copy(self.knowledge_base)  # the tab wires ``self.<handler>``: the copy's own attributes
+        for name in KB_CHANGES:
+            setattr(gated, name, database_errors_said(admin_only(self.engine, getattr(self.knowledge_base, name))))
+        return gated
+
     @database_errors_said
     def export(self, fmt: str, *filters: Any) -> str:
         """The filtered conversations' turns as a CSV, JSONL or Parquet file to download."""
@@ -431,12 +490,14 @@ class ReviewPage:
                     turn_no.input(self.turn_labels, [opened, turn_no], label_form)
                     opened.change(None, [opened], None, js=ADDRESS_OPENED)
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
-                    for button, handler, inputs in (
-                        (as_test, self.to_conversation_test, [opened]),
-                        (as_example, self.to_training_examples, [opened]),
-                        (export, self.export, [export_format, *filters]),
+                    for button, handler, inputs, name in (
+                        (as_test, self.to_conversation_test, [opened], None),
+                        (as_example, self.to_training_examples, [opened], None),
+                        (export, self.export_as, [export_format, *filters], "export"),  # its API name as before roles
                     ):
-                        button.click(handler, inputs, [download]).success(lambda: gr.update(visible=True), None, [download])
+                        button.click(handler, inputs, [download], api_name=name).success(
+                            lambda: gr.update(visible=True), None, [download]
+                        )
 
                 inbox = self._build_inbox(page) if self.manager is not None else ()
 
@@ -466,10 +527,12 @@ class ReviewPage:
                         for trigger in (show.click, analytics_tab.select):
                             trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, not_helped, unanswered])
 
-                if self.knowledge_base is not None:
-                    self.knowledge_base.build_tab(page)
+                knowledge_base = self.knowledge_base_for_roles()
+                if knowledge_base is not None:
+                    knowledge_base.build_tab(page)
 
             page.load(self.refresh_choices, None, [intent, model])
+            page.load(self.admin_controls, None, [export_format, export])
             page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox, *label_form])
         return page
 

@@ -26,6 +26,10 @@ from assistant.store.tables import StaffSessionRow, StaffUserRow, utcnow
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_CHARS = 10
+# What a login may do on the review pages. admin: everything; reviewer: review, label, write conversation tests
+# and reply in the Inbox, but not upload, re-index or remove knowledge-base documents, nor export the logs.
+ADMIN, REVIEWER = "admin", "reviewer"
+ROLES = (ADMIN, REVIEWER)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
@@ -64,23 +68,55 @@ def check_new_login(username: str, password: str) -> None:
         raise ValueError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
 
 
+def check_role(role: str | None) -> None:
+    """ValueError naming the roles when ``role`` is not one of them (None: not given, accepted)."""
+    if role is not None and role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: choose {' or '.join(ROLES)}")
+
+
 class StaffUsers:
     """The review pages' logins."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def set(self, username: str, password: str) -> bool:
-        """Add a login, or change its password (which ends its sessions on the review pages); True when it was new."""
+    def set(self, username: str, password: str, role: str | None = None) -> bool:
+        """Add a login (an admin unless ``role`` says otherwise), or change its password (which ends its sessions
+        on the review pages) and, when given, its role; True when it was new."""
         check_new_login(username, password)
+        check_role(role)
         with Session(self.engine) as db, db.begin():
             row = db.get(StaffUserRow, username)
             if row is None:
-                db.add(StaffUserRow(username=username, password_hash=hash_password(password)))
+                db.add(StaffUserRow(username=username, password_hash=hash_password(password), role=role or ADMIN))
                 return True
             row.password_hash = hash_password(password)
+            if role is not None:
+                row.role = role
             db.execute(delete(StaffSessionRow).where(StaffSessionRow.username == username))
             return False
+
+    def set_role(self, username: str, role: str) -> bool:
+        """Change a login's role (its sessions go on, with the new role from their next request); False when
+        there is no such login."""
+        check_role(role)
+        with Session(self.engine) as db, db.begin():
+            row = db.get(StaffUserRow, username)
+            if row is None:
+                return False
+            row.role = role
+            return True
+
+    def role(self, username: str) -> str | None:
+        """The login's role; None for no such login."""
+        with Session(self.engine) as db:
+            return db.scalar(select(StaffUserRow.role).where(StaffUserRow.username == username))
+
+    def logins(self) -> list[tuple[str, str, datetime]]:
+        """Every login's name, role and when it was added, by name."""
+        with Session(self.engine) as db:
+            query = select(StaffUserRow.username, StaffUserRow.role, StaffUserRow.created_at).order_by(StaffUserRow.username)
+            return [(row.username, row.role, row.created_at) for row in db.execute(query)]
 
     def remove(self, username: str) -> bool:
         """Remove a login, and end its sessions on the review pages; False when there was none."""
@@ -95,11 +131,12 @@ class StaffUsers:
     def check(self, username: str, password: str) -> bool:
         """Whether the login is valid. An unknown user costs a hash too, so timing does not tell."""
         with Session(self.engine) as db:
-            row = db.get(StaffUserRow, username) if isinstance(username, str) else None
-        if row is None:
+            query = select(StaffUserRow.password_hash).where(StaffUserRow.username == username)
+            stored = db.scalar(query) if isinstance(username, str) else None
+        if stored is None:
             verify_password(password or "", _DUMMY_HASH)
             return False
-        return verify_password(password or "", row.password_hash)
+        return verify_password(password or "", stored)
 
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(12))

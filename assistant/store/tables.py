@@ -141,6 +141,9 @@ class StaffUserRow(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # admin: everything; reviewer: review, label and reply in the Inbox, but not change the knowledge base or
+    # export the logs (``assistant.store.staff.ROLES``). Logins made before roles (migration 0012) are admins.
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
 
 
 class StaffSessionRow(Base):

@@ -345,6 +345,23 @@ def test_staff_logins_store_only_salted_hashes(store: SqlStore) -> None:
     assert users.names() == ["ana"] and users.remove("ana") and users.names() == []
 
 
+def test_staff_logins_have_roles_admin_by_default(store: SqlStore) -> None:
+    users = StaffUsers(store.engine)
+    users.set("ana", "correct horse battery")
+    users.set("bo", "correct horse battery", role="reviewer")
+
+    assert (users.role("ana"), users.role("bo"), users.role("nobody")) == ("admin", "reviewer", None)
+    users.set("bo", "another long password")  # a new password keeps the role
+    assert users.role("bo") == "reviewer"
+    assert users.set_role("bo", "admin") and users.role("bo") == "admin" and not users.set_role("nobody", "admin")
+    assert [(name, role) for name, role, _ in users.logins()] == [("ana", "admin"), ("bo", "admin")]
+    with pytest.raises(ValueError, match="unknown role 'owner': choose admin or reviewer"):
+        users.set_role("ana", "owner")
+    with pytest.raises(ValueError, match="unknown role"):
+        users.set("cy", "correct horse battery", role="owner")
+    assert users.role("cy") is None
+
+
 def test_password_hashes_are_salted_and_checked_in_full() -> None:
     first, second = hash_password("same password!"), hash_password("same password!")
     assert first != second

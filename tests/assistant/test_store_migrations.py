@@ -158,7 +158,8 @@ def test_downgrading_one_revision_keeps_the_conversations(database_url: str, eng
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0011"]
+    assert script.get_heads() == [head_revision()] == ["0012"]
+    assert script.get_revision("0012").down_revision == "0011"
     assert script.get_revision("0011").down_revision == "0010"
     assert script.get_revision("0010").down_revision == "0009"
     assert script.get_revision("0009").down_revision == "0008"
@@ -172,12 +173,16 @@ def test_revisions_form_one_line_up_to_the_latest() -> None:
 
 
 def test_upgrading_to_staff_sessions_keeps_the_logins_and_downgrading_drops_only_the_sessions(database_url: str, engines) -> None:
-    from assistant.store.staff import StaffSessions, StaffUsers
+    from assistant.store.staff import StaffSessions, StaffUsers, hash_password
 
     old = engines(database_url, create_tables=False)
     with old.begin() as connection:
         command.upgrade(alembic_config(connection), "0006")
-    StaffUsers(old).set("ana", "a long password")  # made before 0007, whose table it does not touch
+    with old.begin() as connection:  # made before 0007, whose table it does not touch (as 0006 stored it)
+        connection.execute(
+            text("INSERT INTO staff_users (username, password_hash, created_at) VALUES ('ana', :hash, :now)"),
+            {"hash": hash_password("a long password"), "now": datetime.now(timezone.utc)},
+        )
 
     upgraded = engines(database_url)  # opening it migrates it
     assert revision(upgraded) == head_revision() and StaffUsers(upgraded).check("ana", "a long password")
@@ -358,6 +363,29 @@ def test_upgrading_marks_a_conversation_with_a_never_answered_topic_declined_and
         command.downgrade(alembic_config(connection), "0010")
         flagged = set(connection.scalars(text("SELECT id FROM sessions WHERE any_abstained = true")))
     assert flagged == {"unanswered"}  # as the previous version counts them
+
+
+def test_upgrading_to_roles_makes_the_existing_logins_admins_and_downgrading_keeps_the_logins(database_url: str, engines) -> None:
+    from assistant.store.staff import StaffSessions, StaffUsers
+
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0011")
+        connection.execute(
+            text("INSERT INTO staff_users (username, password_hash, created_at) VALUES ('ana', :hash, :now)"),
+            {"hash": "scrypt$x", "now": datetime.now(timezone.utc)},
+        )
+
+    upgraded = engines(database_url)  # opening it migrates it
+    assert revision(upgraded) == head_revision() and StaffUsers(upgraded).role("ana") == "admin"  # nothing stops working
+    StaffUsers(upgraded).set("bo", "a long password", role="reviewer")
+    StaffSessions(upgraded)["token"] = "bo"
+
+    with upgraded.begin() as connection:
+        command.downgrade(alembic_config(connection), "0011")
+        assert "role" not in {c["name"] for c in inspect(connection).get_columns("staff_users")}
+        assert set(connection.scalars(text("SELECT username FROM staff_users"))) == {"ana", "bo"}
+        assert connection.scalar(text("SELECT username FROM staff_sessions")) == "bo"  # the sessions are kept
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:

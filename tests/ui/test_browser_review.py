@@ -470,3 +470,34 @@ def test_a_filter_that_cannot_be_read_keeps_the_list_and_says_why_in_a_toast(fak
         for session_id in sessions:
             expect(conversations).to_contain_text(session_id)
         browser.close()
+
+
+def test_a_reviewers_login_has_no_export_and_cannot_remove_a_document(fake_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # every login could remove knowledge-base documents, upload files and export all logs
+    from playwright.sync_api import expect, sync_playwright
+
+    fake_assistant.staff.set("bo", STAFF_PASSWORD, role="reviewer")
+    session_id = fake_assistant.manager.handle(None, "How long do reset links work?").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
+        page.goto(url + "/review/", wait_until="domcontentloaded")
+        page.get_by_label("username").fill("bo")
+        page.get_by_label("password").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Login").click()
+        expect(page.get_by_role("grid", name="Conversations")).to_contain_text(session_id, timeout=30_000)
+        expect(page.locator("#review-export")).to_have_count(0)  # hidden for a reviewer
+        expect(page.locator("#review-as-test")).to_be_visible()  # reviewing stays
+
+        page.get_by_role("tab", name="Knowledge base").click()
+        table = page.locator("#kb-table")
+        expect(table).to_contain_text("reset", timeout=20_000)
+        document = table.get_by_role("gridcell").first.inner_text().strip()
+        page.locator("#kb-doc-id textarea, #kb-doc-id input").first.fill(document)
+        page.locator("#kb-remove").click()
+        expect(page.get_by_test_id("toast-body")).to_contain_text("need an admin", timeout=20_000)
+        page.screenshot(path=str(tmp_path / "reviewer-kb.png"))
+        expect(page.locator("#kb-confirm")).to_be_hidden()
+        browser.close()
+    assert document in set(fake_assistant.knowledge_base.status()[1]["Document"])

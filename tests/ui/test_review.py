@@ -218,6 +218,41 @@ def test_the_export_carries_the_customers_feedback_and_the_reviewers_labels(assi
     assert (label["reviewer"], label["verdict"], label["rating"]) == ("ana", "wrong", "down")
 
 
+def test_a_reviewers_login_may_not_export_the_logs_or_change_the_knowledge_base(assistant: Assistant) -> None:
+    from gradio.helpers import special_args
+
+    from ui.kb_admin import KnowledgeBaseAdmin
+
+    settings = assistant.settings
+    knowledge_base = KnowledgeBaseAdmin(
+        assistant.retriever, assistant.embedder, settings.index_dir, settings.data_dir / "uploads",
+        settings.chunk_max_tokens, settings.chunk_overlap_tokens,
+    )
+    review = ReviewPage(assistant.store.engine, assistant.store, export_dir=settings.data_dir / "review", knowledge_base=knowledge_base)
+    assistant.staff.set("ana", PASSWORD)  # an admin, as every login made before roles
+    assistant.staff.set("bo", PASSWORD, role="reviewer")
+    ana, bo = SimpleNamespace(username="ana"), SimpleNamespace(username="bo")
+    assistant.manager.handle(None, "How long do password reset links work?")
+    gated = review.knowledge_base_for_roles()
+    document = knowledge_base.status()[1]["Document"].iloc[0]
+
+    with pytest.raises(gr.Error, match="reviewer's: changing the knowledge base and exporting the logs need an admin"):
+        review.export_as(bo, "csv", *filters())
+    for refused in (lambda: gated.reindex(bo), lambda: gated.ask_removal(bo, document), lambda: gated.remove(bo, document)):
+        with pytest.raises(gr.Error, match="need an admin"):
+            refused()
+    assert not (settings.data_dir / "review" / "exports").exists() or not any((settings.data_dir / "review" / "exports").iterdir())
+    assert document in set(knowledge_base.status()[1]["Document"])  # nothing removed
+    assert review.admin_controls(bo) == (gr.update(visible=False),) * 2
+
+    assert Path(review.export_as(ana, "csv", *filters())).exists()
+    assert "Remove" in gated.ask_removal(ana, document)[1]
+    assert review.admin_controls(ana) == (gr.update(visible=True),) * 2
+    # Gradio gives the gated handler the request first, then the inputs wired to it
+    inputs, *_ = special_args(gated.remove, [document], request=bo)
+    assert inputs == [bo, document]
+
+
 def test_an_export_is_deleted_after_its_time_even_when_no_other_export_follows(
     assistant: Assistant, review: ReviewPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
