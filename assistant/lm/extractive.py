@@ -28,7 +28,9 @@ sentence after it, so a reply is never shown without its reason, nor a reason wi
 The answer is the best sentence, with the next best two of the same passage when they score nearly as
 well (an answer often takes two sentences: "Until then the tracking number may show as not found. It
 can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
-them twice?") also gets the best sentence for each part. A list item is shown after the sentence that
+them twice?") also gets the best sentence for each part, unless a sentence already chosen answers it (``_answered``:
+"A basic tune-up costs 59 EUR and takes 3 days." answers both parts of "what's the price of a tune-up and how long
+does it take?"). A list item is shown after the sentence that
 introduces the list (a list no sentence introduces after its heading, "What is not covered:", since "- Crash damage"
 alone reads as yes to "is crash damage covered?"), and a sentence that introduces a list brings its items along; an item the question does not
 single out by a word of its own brings its whole list (and the sentence after it saying what the list leaves out,
@@ -247,6 +249,7 @@ _CONDITION = re.compile(
 # Upper-case abbreviations are matched as written ("US", not the pronoun "us").
 _EU = """austria belgium bulgaria croatia cyprus czechia denmark estonia finland france germany greece hungary ireland
 italy latvia lithuania luxembourg malta netherlands poland portugal romania slovakia slovenia spain sweden""".split()
+_EU_MEMBERS = frozenset(_EU)
 # US states are the US ("delivery to Hawaii" is not answered from a sentence about Canada); not Georgia or Washington,
 # which name other places too
 _US_STATES = """alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|hawaii|idaho|illinois|indiana|
@@ -286,6 +289,14 @@ def places(text: str) -> frozenset[str]:
             if not _NOT_THERE.search(text[max(0, match.start() - 30) : match.start()]):
                 found |= names
     return frozenset(found)
+
+
+def same_place(named: frozenset[str], asked: frozenset[str]) -> bool:
+    """Whether a sentence naming ``named`` is about a place of ``asked`` (both from ``places``): a country both name, or
+    the EU when one of them names it as a whole ("all European Union countries" for "do you ship to Austria?"); two
+    member countries are not the same place ("Standard shipping within Germany ..." does not answer for Austria)."""
+    shared = named & asked
+    return bool(shared - {"eu"}) or ("eu" in shared and not (named & _EU_MEMBERS and asked & _EU_MEMBERS))
 
 
 def content_words(text: str, ing: bool = True) -> set[str]:
@@ -457,6 +468,8 @@ class ExtractiveAnswerer:
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
             part_scores = self._scores(part, context, mixed, form=(f"{part}?" if asks else part) if form else "") - off_entry
+            if self._answered(part, units, chosen, part_scores, whole):
+                continue
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
             part_scores[[i for i in range(len(units)) if _repeats(own_words, i, chosen)]] = -np.inf
             if len(chosen) < most and np.isfinite(part_scores.max()):
@@ -476,6 +489,22 @@ class ExtractiveAnswerer:
         followed = self._followed(units, order, whole, links or {}, own_words)
         shown = [j for i in order for j in (i, *followed.get(i, ()))]
         return self._render(units, shown, context.words, content_words(f"{question} {focus or ''}"), headings)
+
+    def _answered(self, part: str, units: list[Unit], chosen: list[int], scores: np.ndarray, whole: np.ndarray) -> bool:
+        """Whether a chosen unit already answers ``part``, so that the part adds no sentence: the part asks for a kind of
+        answer (``answer_types``: a price, a duration, ...), the part's best unit holding one (by ``scores``) is chosen,
+        and every other unit scores under ``second_ratio`` of it for the whole question (``whole``). "What's the price of
+        a tune-up and how long does it take?" is answered by "A basic tune-up costs 59 EUR and takes 3 days." alone; a
+        financing offer's "500 EUR" or international delivery's "5-8 business days", of other articles, answer other
+        questions. A part that asks for no kind of answer ("how will I get the money?") still adds its sentence, and so
+        does one whose next best sentence is about as close to the whole question (refund times beside a card hold)."""
+        wanted = [ANSWER_TYPES[name][1] for name in answer_types(part) if name not in ("list", "definition")]
+        typed = [i for i, unit in enumerate(units) if any(pattern.search(unit.text) for pattern in wanted)]
+        if not typed or (best := max(typed, key=lambda i: scores[i])) not in chosen:
+            return False
+        others = [i for i in range(len(units)) if i not in chosen]
+        pick = max(others, key=lambda i: scores[i], default=None)
+        return pick is None or whole[pick] < self.second_ratio * whole[best]
 
     def _of_the_type_asked(self, question: str, units: list[Unit], chosen: list[int], scores: np.ndarray) -> list[int]:
         """When the question asks for a kind of answer (``answer_types``: a price, a duration, ...) and no chosen unit
@@ -569,7 +598,7 @@ class ExtractiveAnswerer:
             if typed:
                 scores[i] += self.weights.answer_type
             named = context.places[i]
-            if context.asked_places and (named & context.asked_places or len(named) >= LIST_OF_PLACES):
+            if context.asked_places and (same_place(named, context.asked_places) or len(named) >= LIST_OF_PLACES):
                 # "do you deliver to Germany?": "... all 27 European Union countries", unless it lacks the kind of
                 # answer asked for ("how much to ship to Canada?" wants the price, not only that Canada is served)
                 scores[i] += self.weights.own_place if typed or not precise else 0.0

@@ -424,3 +424,33 @@ def test_opening_times_and_business_hours_ask_for_times() -> None:
         assert answer_types(question) == ["time"], question
         answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer(question, passages)
         assert answer.startswith("Phone and chat are open Monday to Friday 8 am to 8 pm ET. [2]"), question
+
+
+TUNE_UP = "Our Berlin workshop services any bike brand. A basic tune-up costs 59 EUR and takes 3 days."
+FINANCING = "Yes, 0% financing over 12 months for orders above 500 EUR via Klarna."
+ABROAD = "We ship to Austria, Switzerland, France and the Netherlands. International delivery takes 5-8 business days and costs 14.90 EUR."
+AT_HOME = "Standard shipping within Germany takes 2-3 business days and costs 4.90 EUR."
+
+
+def test_a_sentence_that_answers_every_part_is_not_padded_with_other_articles() -> None:
+    """'What's the price of a tune up and how long does it take?' got the tune-up sentence plus a financing sentence
+    ('500 EUR') and an international delivery sentence ('5-8 business days'), one per part, all cited."""
+    passages = [TUNE_UP, FINANCING, ABROAD]
+    headings = ["Repair service", "Do you offer financing?", "Shipping > International shipping"]
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("What's the price of a tune up and how long does it take?", passages, headings=headings)
+
+    assert answer == "A basic tune-up costs 59 EUR and takes 3 days. [1]"
+    # a part about something else still gets its own sentence
+    both = ExtractiveAnswerer(HashEmbedder()).answer("How much is a tune-up and how long does international delivery take?", passages, headings=headings)
+    assert "59 EUR" in both and "5-8 business days" in both and "[2]" not in both
+
+
+def test_shipping_within_one_eu_country_does_not_answer_for_another() -> None:
+    """'How long does shipping take to Austria and what does it cost?' was answered from 'Standard shipping within
+    Germany ...': two member countries counted as one place, the EU."""
+    passages = [AT_HOME, ABROAD]
+    headings = ["Shipping", "Shipping > International shipping"]
+    answer = ExtractiveAnswerer(HashEmbedder()).answer("How long does shipping take to Austria and what does it cost?", passages, headings=headings)
+
+    assert "International delivery takes 5-8 business days" in answer and "Germany" not in answer
+    assert "Germany takes 2-3" in ExtractiveAnswerer(HashEmbedder()).answer("How long does shipping within Germany take?", passages, headings=headings)
