@@ -430,8 +430,34 @@ CANCEL_BY_STATUS = {
     ),
     "already_cancelled": "Order {order_number} is already cancelled.",
 }
-# the demo shop's statuses in which an order can still be cancelled, and those of an order on its way
-CANCELLABLE, ON_ITS_WAY = ("received", "processing"), ("shipped", "out for delivery")
+
+
+@dataclass(frozen=True)
+class OrderStatuses:
+    """What an order table's status words mean, for the replies that depend on them (lower case): the statuses in
+    which an order can still be cancelled, is on its way, delivered, cancelled, or on hold. Only the demo shop's are
+    known (``DEMO_STATUSES``); a team's own table's statuses are not (``OrderStatuses()``), so nothing is claimed from
+    them: its status is said as the table has it, and a question its status alone would answer goes to the help centre."""
+
+    cancellable: tuple[str, ...] = ()
+    on_its_way: tuple[str, ...] = ()
+    delivered: tuple[str, ...] = ()
+    cancelled: tuple[str, ...] = ()
+    on_hold: tuple[str, ...] = ()
+
+    def known(self, status: str) -> bool:
+        """Whether ``status`` is one of these."""
+        return status.lower() in self.cancellable + self.on_its_way + self.delivered + self.cancelled + self.on_hold
+
+    def finished(self, status: str) -> bool:
+        """Whether an order of ``status`` is delivered or cancelled (no tracking number, no delivery to come)."""
+        return status.lower() in self.delivered + self.cancelled
+
+
+DEMO_STATUSES = OrderStatuses(
+    cancellable=("received", "processing"), on_its_way=("shipped", "out for delivery"), delivered=("delivered",),
+    cancelled=("cancelled",), on_hold=("on hold",),
+)
 # questions about an order just looked up, answered from its row (``about_order``): what it holds ("what's in it?",
 # "what did I order?", "which items were in it?"), and where it is ("where is it now?", "what's the tracking number?",
 # "when will it arrive?")
@@ -442,9 +468,10 @@ _ASKS_CONTENTS = re.compile(
     r"(?:it|the\s+order|my\s+order|that|this|there)|did\s+i\s+(?:order|buy|get)|(?:have\s+)?i\s+(?:ordered|bought))\b",
     re.IGNORECASE,
 )
+_ASKS_TRACKING = re.compile(r"\btracking\s+(?:number|code|link)\b|\btrack\s+it\b", re.IGNORECASE)
 _ASKS_WHERE = re.compile(
-    r"\bwhere(?:['’]?s|\s+is)\s+it\b|\btracking\s+(?:number|code|link)\b|\btrack\s+it\b"
-    r"|\bwhen\s+(?:will|does|should|is)\s+it\s+(?:arrive|come|get\s+here|be\s+(?:here|delivered))\b",
+    r"\bwhere(?:['’]?s|\s+is)\s+it\b|" + _ASKS_TRACKING.pattern
+    + r"|\bwhen\s+(?:will|does|should|is)\s+it\s+(?:arrive|come|get\s+here|be\s+(?:here|delivered))\b",
     re.IGNORECASE,
 )
 # "can I still cancel it?", "is it too late to cancel?", "please cancel the order": cancelling the order just looked up
@@ -454,60 +481,73 @@ _ASKS_CANCEL = re.compile(
 )
 
 
-def describe_order(order: Mapping[str, str]) -> tuple[Say, ...]:
-    """One or two sentences on an order's status, from its row (the texts of ``ORDER_TEXTS``)."""
+def describe_order(order: Mapping[str, str], statuses: OrderStatuses = DEMO_STATUSES) -> tuple[Say, ...]:
+    """One or two sentences on an order's status, from its row (the texts of ``ORDER_TEXTS``); what its status
+    means (no delivery to come, a payment problem) only from ``statuses``."""
     number, status = order["order_number"], order["status"]
     says = [Say("found", order_number=number, items=order["items"], status=status) if order.get("items")
             else Say("found_no_items", order_number=number, status=status)]
     if order.get("carrier") and order.get("tracking"):
         says.append(Say("tracking", carrier=order["carrier"], tracking=order["tracking"]))
-    if order.get("expected_delivery") and status.lower() not in ("delivered", "cancelled"):
+    if order.get("expected_delivery") and not statuses.finished(status):
         says.append(Say("delivery", expected_delivery=order["expected_delivery"]))
-    if status.lower() == "on hold":
+    if status.lower() in statuses.on_hold:
         says.append(Say("on_hold"))
     return tuple(says)
 
 
-def whereabouts(order: Mapping[str, str]) -> tuple[Say, ...]:
-    """Where an order is: its status, its carrier and tracking number (or that it has none yet), its expected
-    delivery."""
+def whereabouts(
+    order: Mapping[str, str], statuses: OrderStatuses = DEMO_STATUSES, asks_tracking: bool = False,
+) -> tuple[Say, ...] | None:
+    """Where an order is: its status, its carrier and tracking number (or, for a status of ``statuses`` that is not
+    finished, that it has none yet), its expected delivery (none for a finished one). An order without a tracking
+    number whose status ``statuses`` do not know (a team's own table) has its status said, not that a number is to
+    come (a delivered order has none either); None when the question ``asks_tracking`` (the help centre answers)."""
     status = order["status"]
     says = [Say("status", order_number=order["order_number"], status=status)]
     if order.get("carrier") and order.get("tracking"):
         says.append(Say("tracking", carrier=order["carrier"], tracking=order["tracking"]))
-    elif status.lower() not in ("delivered", "cancelled"):
+    elif not statuses.known(status):
+        if asks_tracking:
+            return None
+    elif not statuses.finished(status):
         says.append(Say("no_tracking"))
-    if order.get("expected_delivery") and status.lower() not in ("delivered", "cancelled"):
+    if order.get("expected_delivery") and not statuses.finished(status):
         says.append(Say("delivery", expected_delivery=order["expected_delivery"]))
     return tuple(says)
 
 
-def cancelling(order: Mapping[str, str]) -> Say | None:
+def cancelling(order: Mapping[str, str], statuses: OrderStatuses = DEMO_STATUSES) -> Say | None:
     """Whether the demo shop's customer can still cancel ``order``, by its status, and how (``CANCEL_BY_STATUS``); None
-    for a status that does not tell (an order on hold: the help centre answers)."""
+    for a status that does not tell (an order on hold, a status ``statuses`` do not know: the help centre answers)."""
     number, status = order["order_number"], order["status"]
-    if status.lower() in CANCELLABLE:
+    if status.lower() in statuses.cancellable:
         return Say("can_cancel", order_number=number, status=status)
-    if status.lower() in ON_ITS_WAY:
+    if status.lower() in statuses.on_its_way:
         return Say("cannot_cancel_shipped", order_number=number, status=status)
-    if status.lower() in ("delivered", "cancelled"):
-        return Say("cannot_cancel_delivered" if status.lower() == "delivered" else "already_cancelled", order_number=number)
+    if status.lower() in statuses.delivered:
+        return Say("cannot_cancel_delivered", order_number=number)
+    if status.lower() in statuses.cancelled:
+        return Say("already_cancelled", order_number=number)
     return None
 
 
-def about_order(question: str, order: Mapping[str, str], cancel: bool = False) -> ActionResult | None:
+def about_order(
+    question: str, order: Mapping[str, str], cancel: bool = False, statuses: OrderStatuses = DEMO_STATUSES,
+) -> ActionResult | None:
     """The answer, from its row, to a question about an order just looked up: what it holds (the ``items`` column),
-    where it is (``whereabouts``), and with ``cancel`` (the demo shop's statuses) whether it can still be cancelled
-    (``cancelling``); None for any other question."""
+    where it is (``whereabouts``, by ``statuses``), and with ``cancel`` (the demo shop's way) whether it can still be
+    cancelled (``cancelling``); None for any other question, and for one its row and ``statuses`` do not answer."""
     number = order["order_number"]
     if cancel and _ASKS_CANCEL.search(question):
-        say = cancelling(order)
+        say = cancelling(order, statuses)
         return ActionResult(say) if say is not None else None
     if _ASKS_CONTENTS.search(question):
         items = order.get("items")
         return ActionResult(Say("items", order_number=number, items=items) if items else Say("no_items", order_number=number))
     if _ASKS_WHERE.search(question):
-        return ActionResult(whereabouts(order))
+        says = whereabouts(order, statuses, asks_tracking=_ASKS_TRACKING.search(question) is not None)
+        return ActionResult(says) if says is not None else None
     return None
 
 
@@ -541,11 +581,16 @@ def same_email(given: str, on_order: str) -> bool:
     return bool(on_order.strip()) and given.strip().casefold() == on_order.strip().casefold()
 
 
-def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True) -> BusinessActions:
+def demo_actions(
+    orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True, northwind_shop: bool | None = None,
+) -> BusinessActions:
     """The order-status lookup in ``orders_file`` (read on each call), and the reply to a request to cancel
-    an order. ``northwind_numbers``: the prompts describe the demo shop's order numbers (``NW-`` and 8 digits), a
-    number of another form is said to be none at once, and the cancel reply tells the demo shop's way; False for a
-    shop with its own numbers (no such check, no cancel reply).
+    an order. ``northwind_numbers``: the prompts describe the demo shop's order numbers (``NW-`` and 8 digits), and
+    a number of another form is said to be none at once; False for a shop with its own numbers (no such check).
+    ``northwind_shop`` (by default: ``orders_file`` is the demo's own, with its numbers): the order table's statuses are the demo
+    shop's (``DEMO_STATUSES``: what they mean for tracking, delivery, payment and cancelling), and a request to cancel
+    is answered with the demo shop's way (Orders > Cancel order); a team's own table (False, or any other
+    ``orders_file``) has statuses nothing is claimed from, and no cancel reply (the help centre answers).
 
     An order is shown only to a customer who gives its number and the e-mail address in its ``email``
     column: order numbers run in sequence, and an order's items and tracking number are personal data.
@@ -562,13 +607,17 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
         """None for an order number of the demo shop's form, else why it is none ("NW-2048173": 7 digits)."""
         return None if NW_NUMBER.fullmatch(value.strip()) else Say("malformed", order_number=value)
 
-    texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED, **CANCEL_BY_STATUS} if northwind_numbers else {})
+    if northwind_shop is None:
+        northwind_shop = northwind_numbers and Path(orders_file).resolve() == DEMO_ORDERS
+    statuses = DEMO_STATUSES if northwind_shop else OrderStatuses()
+    texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED} if northwind_numbers else {})
+    texts |= CANCEL_BY_STATUS if northwind_shop else {}
 
     def about(question: str, arguments: Mapping[str, Any], data: Mapping[str, Any]) -> ActionResult | None:
         """A question about the order the last lookup found (its owner gave its e-mail address then), answered
         from its row as it is now."""
         order = read_orders(orders_file).get(str(arguments.get("order_number", "")).strip().upper()) if data.get("found") else None
-        return about_order(question, order, cancel=northwind_numbers) if order is not None else None
+        return about_order(question, order, northwind_shop, statuses) if order is not None else None
 
     @actions.register(
         intents=["order_status"], prompts={"order_number": prompt, "email": EMAIL_PROMPT}, texts=texts,
@@ -581,9 +630,9 @@ def demo_actions(orders_file: Path = DEMO_ORDERS, northwind_numbers: bool = True
             return ActionResult(
                 Say("not_found", order_number=order_number), {"found": False}, ok=False, clear_slots=("order_number", "email")
             )
-        return ActionResult(describe_order(order), {"found": True, "status": order["status"]})
+        return ActionResult(describe_order(order, statuses), {"found": True, "status": order["status"]})
 
-    if not northwind_numbers:  # the reply tells how the demo shop's customers cancel
+    if not northwind_shop:  # the reply tells how the demo shop's customers cancel
         return actions
 
     # the order number is not required: the reply needs none, and a bare number ("NW-20481738") stays the lookup's

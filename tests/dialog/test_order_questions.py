@@ -47,7 +47,7 @@ def manager(orders: Path, redacted: bool = False, northwind_numbers: bool = True
                   STATUS_ARTICLE, "orders/status.md")
     action = AnswerFromKnowledgeBase(OneArticle(chunk), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
     store = RedactingStore(InMemoryStore(), Redactor()) if redacted else InMemoryStore()
-    return DialogManager(store, action, actions=demo_actions(orders, northwind_numbers))
+    return DialogManager(store, action, actions=demo_actions(orders, northwind_numbers, northwind_shop=northwind_numbers))
 
 
 def looked_up(bot: DialogManager, row: dict[str, str]) -> str:
@@ -86,13 +86,46 @@ def test_where_a_shipped_order_is_comes_from_its_carrier_and_tracking_number(ord
 
 
 def test_an_order_without_a_tracking_number_is_said_to_have_none(orders: Path) -> None:
-    bot = manager(orders, northwind_numbers=False)  # a team's own orders table
+    bot = manager(orders)  # the demo shop's statuses: a Processing order has no tracking number yet
     session = looked_up(bot, ROWS[1])
 
     reply = bot.handle(session, "where is it now?")
 
     assert reply.action == "business" and ROWS[1]["status"] in reply.text and "no tracking number" in reply.text
     assert ROWS[1]["expected_delivery"] in reply.text
+
+
+TEAM_ROWS = [
+    {"order_number": "NW-30000001", "email": "kim@example.com", "status": "Processing", "items": "Wool Rug",
+     "carrier": "", "tracking": "", "expected_delivery": "2025-03-12"},
+    {"order_number": "NW-30000002", "email": "kim@example.com", "status": "Complete", "items": "Oak Tray",
+     "carrier": "", "tracking": "", "expected_delivery": ""},
+]
+
+
+def test_a_teams_own_orders_get_no_claims_from_the_demo_shops_statuses(tmp_path: Path) -> None:
+    """A team's own orders_file with Northwind-style numbers (no order_number_pattern): 'can I still cancel it?' was
+    answered with the demo shop's way (Orders > Cancel order) for its 'Processing', and 'where is it?' said its
+    'Complete' (collected in store: no tracking number ever) had no tracking number *yet*."""
+    articles = {"orders/cancelling": ("Call us to cancel an order before it is complete.", ("cancel",)),
+                "orders/status": (STATUS_ARTICLE, ("status", "tracking"))}
+    answer = AnswerFromKnowledgeBase(KeywordArticles(articles), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
+    bot = DialogManager(InMemoryStore(), answer, actions=demo_actions(write_orders(tmp_path / "orders.csv", TEAM_ROWS)))  # as the app builds it
+    processing = looked_up(bot, TEAM_ROWS[0])
+
+    cancel = bot.handle(processing, "can I still cancel it?")
+    assert cancel.action != "business" and "Cancel order" not in cancel.text  # the team's help centre answers
+    where = bot.handle(processing, "where is it now?")
+    assert where.action == "business" and "Processing" in where.text and "2025-03-12" in where.text
+    assert "no tracking number" not in where.text
+
+    complete = looked_up(bot, TEAM_ROWS[1])
+    where = bot.handle(complete, "where is it?")
+    assert where.action == "business" and "Complete" in where.text and "no tracking number" not in where.text
+    tracking = bot.handle(complete, "what's the tracking number?")
+    assert tracking.action != "business"  # whether one is to come is not known: the help centre answers
+    request = bot.handle(None, "please cancel my order NW-30000001")
+    assert "Cancel order" not in request.text
 
 
 def test_another_order_named_is_looked_up_not_answered_about(orders: Path) -> None:
@@ -206,7 +239,7 @@ def keyword_manager(orders: Path) -> DialogManager:
     """The lookup in ``orders``, and a help centre whose changing-an-order article answers address questions."""
     articles = {"orders/changing": (CHANGING, ("change", "address")), "orders/status": (STATUS_ARTICLE, ("status",))}
     action = AnswerFromKnowledgeBase(KeywordArticles(articles), None, top_k=3, min_score=0.45, max_new_tokens=8, extractive=FirstSentence())
-    return DialogManager(InMemoryStore(), action, actions=demo_actions(orders))
+    return DialogManager(InMemoryStore(), action, actions=demo_actions(orders, northwind_shop=True))
 
 
 def test_a_second_question_with_a_lookup_is_answered_before_the_question_for_the_address(orders: Path) -> None:
