@@ -14,7 +14,7 @@ from assistant.lm.answering import stream_or_fallback, with_human_offer
 from assistant.lm.base import Generator
 from assistant.lm.remote import GeneratorUnavailable
 from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, places, question_parts
-from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, support
+from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, renumbered, support
 from dialog.business import CUSTOMER_SLOTS, ActionResult, BusinessAction, BusinessActions, slot_label
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
@@ -691,7 +691,10 @@ class AnswerFromKnowledgeBase:
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None
             on_topic = self._steered(passages, steer, alternatives) if steer is not None else set()
             form = "" if said else None  # "tell me more": more of the same, whatever the question's form asked for
-            pieces.append(self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic, form=form))
+            drawn = self.extractive.answer(question, texts, focus=focus, headings=headings, links=links, on_topic=on_topic, form=form)
+            drawn, order = renumbered(drawn, check_answer(drawn, len(passages)).cited, len(passages))  # shown as numbered below
+            passages = [passages[n - 1] for n in order]
+            pieces.append(drawn)
             timings["extraction_ms"] = (time.perf_counter() - started) * 1000
             yield pieces[0]
             model = self.extractive.name
@@ -728,7 +731,8 @@ class AnswerFromKnowledgeBase:
             text = checked.text
             # no [n] in the answer: credit the passage it was visibly drawn from, if any
             cited = checked.cited or attribute(text, [p.chunk.text for p in passages])
-            sources = [_source(n, p, n in cited) for n, p in enumerate(passages, start=1)]
+            text, order = renumbered(text, cited, len(passages))  # [1] for the first source cited, as the sources are numbered
+            sources = [_source(n, passages[old - 1], n <= len(cited)) for n, old in enumerate(order, start=1)]
         citations = tuple(s for s in sources if s["cited"])
         yield ActionOutcome(
             text=text,

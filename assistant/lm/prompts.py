@@ -98,6 +98,19 @@ def check_answer(text: str, passage_count: int) -> CheckedAnswer:
     return CheckedAnswer(cleaned, tuple(cited), tuple(dropped), is_abstention(cleaned))
 
 
+def renumbered(text: str, cited: Sequence[int], count: int) -> tuple[str, list[int]]:
+    """``text`` with its ``[n]`` citations numbered from 1 in the order ``cited`` gives (of first appearance), and the
+    order of the ``count`` passages that goes with it: the cited ones, then the others as they were. An answer drawn
+    from passages 2 and 4 cites [1] and [2], as the sources shown under it are numbered, not "[2]" beside one source."""
+    order = [*cited, *(n for n in range(1, count + 1) if n not in cited)]
+    new = {old: position for position, old in enumerate(order, start=1)}
+
+    def number(match: re.Match[str]) -> str:
+        return "".join(f"[{new.get(int(n), int(n))}]" for n in re.findall(r"\d+", match.group(1)))
+
+    return _CITATION.sub(number, text), order
+
+
 def without_citations(text: str) -> str:
     """``text`` without its ``[n]`` citation markers (and the space before each), for scoring against
     references that have none."""
