@@ -33,7 +33,9 @@ from dialog.business import BusinessAction, BusinessActions
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
-from dialog.nlu.rules import HELP_WITH_AN_ORDER, has_words, introduces_values, is_frustrated, is_yes_in_another_language, without_values
+from dialog.nlu.rules import (
+    HELP_WITH_AN_ORDER, asks_about_a_channel, has_words, introduces_values, is_frustrated, is_yes_in_another_language, without_values,
+)
 from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
@@ -330,7 +332,7 @@ def _asks_for_information(text: str) -> bool:
     """A wh-question ("What's your phone number?", "..., who do I talk to?") or a question for the shop's
     phone number ("phone number?") rather than a request to be put through; the keyword rules catch the
     explicit requests ("I want to talk to a human")."""
-    return bool(_INFORMATION_QUESTION.search(text) or _CONTACT_DETAILS.search(text))
+    return bool(_INFORMATION_QUESTION.search(text) or _CONTACT_DETAILS.search(text) or asks_about_a_channel(text))
 
 
 def _names_no_steering_intent(understanding: Understanding) -> bool:

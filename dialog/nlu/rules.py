@@ -297,6 +297,23 @@ def introduces_values(text: str) -> bool:
     return bool(values) and not has_words(_VALUE_INTRODUCTION.sub(" ", without_values(listed)))
 
 
+# a yes/no question whether a way of contact exists: "Do you offer phone support?", "Can I call you?", "Is there a live
+# chat?", "Gibt es eine Hotline?"; not a request to be called back ("can someone call me?") or put through
+_CHANNEL_QUESTION = re.compile(
+    r"^\W*(?:do|does|can|could|is|are|will|would|may|gibt|kann|können|habt|haben)\b(?![^?]*\b(?:call|ring|phone) (?:me|us)\b)"
+    r"(?![^?]*\b(?:mich|uns) (?:zurück)?anrufen\b)[^?]{0,60}?\b(?:(?:tele)?phone|hotline|call(?: you)?|ring you|live ?chat|chat support|"
+    r"e-?mail support|whatsapp|telefon\w*|anrufen)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_a_channel(text: str) -> bool:
+    """Whether the message asks whether the shop can be reached a certain way ("Do you offer phone support?", "Can I
+    call you?"): a question the help centre answers (with the offer of a person when it cannot), not a request for a
+    person, though an intent model trained on "what's your phone number" as one may read it so."""
+    return bool(_CHANNEL_QUESTION.search(text))
+
+
 def is_frustrated(text: str) -> bool:
     """Clear frustration in the wording (keywords, or a message shouted in capitals; an e-mail address or
     order number written in capitals is not shouting)."""

@@ -378,3 +378,16 @@ def test_an_english_question_the_help_centre_cannot_answer_is_still_declined(ass
     result = assistant.manager.handle(None, "xylophone quantum zebra")
 
     assert result.action == "answer" and result.abstained
+
+
+def test_a_question_whether_a_channel_exists_is_answered_rather_than_handed_off() -> None:
+    """'Do you offer phone support?' (the intent model: human) handed the customer to a person at once, the webhook
+    fired, while 'Can I call you?' was answered: a question about a way of contact is a question."""
+    by_model = Understanding("human", 0.8, source="classifier")
+
+    for question in ("Do you offer phone support?", "Can I call you?", "Is there a live chat?", "Gibt es eine Hotline?"):
+        assert predict(question, understanding=by_model).action == "answer", question
+    # a request to be called back, or put through, is still one
+    assert predict("Can someone from your team call me?", understanding=by_model).action == "handoff"
+    assert predict("Können Sie mich anrufen?", understanding=by_model).action == "handoff"
+    assert predict("Can I talk to a person on the phone?", understanding=Understanding("human", 1.0, source="rules")).action == "handoff"
