@@ -133,12 +133,12 @@ def test_a_knowledge_base_upload_naming_a_server_file_is_refused(assistant: Assi
     secret.write_text("Internal: the database password is hunter2.\n")
     assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
 
-    joined, _ = call_review_function(client, "upload_from_browser", [[file_data(str(secret))]])
-    called = client.post("/review/gradio_api/call/upload_from_browser", json={"data": [[file_data(str(secret))]]})
+    joined, _ = call_review_function(client, "index_uploads", [[file_data(str(secret))]])
+    called = client.post("/review/gradio_api/call/index_uploads", json={"data": [[file_data(str(secret))]]})
     [uploaded] = client.post("/review/gradio_api/upload", files={"files": ("returns.md", b"# Returns\n\nLabels are free.\n")}).json()
     sneaky = uploaded.rsplit("/", 2)[0] + "/../../" + str(secret).lstrip("/")  # inside the folder only as written
-    dotted, _ = call_review_function(client, "upload_from_browser", [[file_data(sneaky)]])
-    _, done = call_review_function(client, "upload_from_browser", [[file_data(uploaded)]])
+    dotted, _ = call_review_function(client, "index_uploads", [[file_data(sneaky)]])
+    _, done = call_review_function(client, "index_uploads", [[file_data(uploaded)]])
 
     for refused in (joined, called, dotted):
         assert refused.status_code == 403 and refused.json() == {"detail": "Only files uploaded from this page can be used."}
