@@ -316,7 +316,8 @@ def with_stand_ins(text: str) -> tuple[str, list[str]]:
 
 def as_conversation_test(transcript: Transcript) -> ConversationTest:
     """The conversation as a scripted test that expects what happened, corrected by reviewers' labels
-    (an annotated intent replaces the predicted one; an answer marked wrong is not expected again).
+    (an annotated intent replaces the predicted one; an answer marked wrong is not expected again), held at the
+    time it began (``at``).
 
     A script has no staff steps, so it ends before staff took part: at the first turn after a staff reply
     or hand-back, or at the first message relayed to staff. A redacted value the customer typed ([EMAIL]) is
@@ -349,7 +350,16 @@ def as_conversation_test(transcript: Transcript) -> ConversationTest:
     if notes:
         description = (f"Redacted values were replaced by stand-ins ({'; '.join(notes)}); a lookup that needs the "
                        "customer's own value finds nothing with them: put in a value of your test data")
-    return ConversationTest(f"review: {title}", turns, source_session=transcript.session.id, description=description)
+    return ConversationTest(f"review: {title}", turns, transcript.session.id, description, _held_at(transcript))
+
+
+def _held_at(transcript: Transcript) -> datetime | None:
+    """When the conversation's first turn was (with its zone; SQLite keeps none, and stores UTC): its script is
+    played at that time, so a reply that depends on the support hours (outside them, no handoff on its own) replays."""
+    if not transcript.turns or transcript.turns[0].turn.created_at is None:
+        return None
+    started = transcript.turns[0].turn.created_at
+    return started if started.tzinfo is not None else started.replace(tzinfo=timezone.utc)
 
 
 def as_training_examples(transcript: Transcript, passage_text: Callable[[int], str | None]) -> list[dict[str, Any]]:

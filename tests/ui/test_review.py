@@ -8,6 +8,7 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from dataclasses import replace
 from types import SimpleNamespace
 
 import gradio as gr
@@ -710,6 +711,32 @@ def test_a_conversation_test_from_a_transcript_ends_where_staff_took_part(assist
 
     assert [turn.expect["action"] for turn in script.turns] == ["answer", "handoff"]
     assert conversation_tests.run(assistant.build_manager(InMemoryStore()), script) == []  # no failures on replay
+
+
+def test_a_conversation_test_is_held_at_the_time_the_conversation_began(assistant: Assistant) -> None:
+    """Saved scripts carried no time: a conversation outside support hours (two failed answers, then when people are
+    back instead of a handoff) replayed in working hours handed over, and its script failed."""
+    from sqlalchemy import update
+
+    from assistant.store.tables import TurnRow
+    from dialog.business_rules import parse_rules
+    from dialog.manager import DialogManager
+
+    hours = parse_rules({"support_hours": {"timezone": "America/New_York", "label": "ET", "hours": {"monday": "08:00-20:00"}}})
+    sunday, monday = datetime(2026, 12, 6, 17, 0, tzinfo=timezone.utc), datetime(2026, 12, 7, 15, 0, tzinfo=timezone.utc)
+    answer = assistant.manager.answer_action
+    held = DialogManager(assistant.manager.store, answer, rules=hours, clock=lambda: sunday, handoff_after_failures=2)
+    session_id = held.handle(None, "xylophone quantum zebra").session_id
+    assert not held.handle(session_id, "purple elephant telescope").handoff  # outside the hours: no handoff on its own
+    with assistant.sql_store.engine.begin() as db:  # stored now; held on that Sunday
+        db.execute(update(TurnRow).where(TurnRow.session_id == session_id).values(created_at=sunday))
+
+    script = as_conversation_test(read_transcript(assistant.sql_store.engine, session_id))
+    in_hours = DialogManager(InMemoryStore(), answer, rules=hours, clock=lambda: monday, handoff_after_failures=2)
+
+    assert script.at == sunday and yaml.safe_load(script.to_yaml())["at"] == sunday
+    assert conversation_tests.run(in_hours, script) == []  # played on Sunday, as it happened
+    assert conversation_tests.run(in_hours, replace(script, at=None))  # at Monday's time it hands over: it fails
 
 
 def test_a_conversation_test_from_a_transcript_replays_a_redacted_e_mail_address(assistant: Assistant) -> None:
