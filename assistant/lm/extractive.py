@@ -177,7 +177,9 @@ _IF_NOT = re.compile(rf"\b(?:if|when|until|wenn|falls)\b[^.,;:]*?\b{_NEGATED}(?!
 # a message that asks: a question mark, or a question's first word ("can I ...", "wie lange ...")
 _ASKS = re.compile(
     r"\?|^\W*(?:how|what|when|where|which|who|why|whose|can|could|do|does|did|is|are|was|were|will|would|should|may|have|has"
-    r"|wie|was|wann|wo|welche\w*|wer|warum|wieso|kann|könnt?e?n?|muss|darf|gibt|ist|sind|habe?n?|bekomme)\b",
+    r"|wie|was|wann|wo|welche\w*|wer|warum|wieso|kann|könnt?e?n?|muss|darf|gibt|ist|sind|habe?n?|bekomme)\b"
+    # after what the customer tells first, without a stop: "my email is jane@example.com where is my refund"
+    r"|\b(?:where|when)(?:'s|\s+(?:is|are|was|were|will|would|do|does|did|can|could|has|have|should))\b|\bhow (?:long|soon|much)\b",
     re.IGNORECASE,
 )
 

@@ -159,3 +159,18 @@ def test_an_instruction_under_a_condition_of_the_customer_is_an_instruction() ->
     embedder = SetSimilarity({"VAT": 0.67, "Business details are": 0.61, "To download": 0.55, "created as soon": 0.48})
     reply = ExtractiveAnswerer(embedder).answer("How do I get my company's VAT number printed on my invoices?", passages, headings=headings)
     assert reply.startswith("If you need your company name"), reply
+
+
+def test_a_question_after_what_the_customer_tells_first_is_asked_not_a_request_for_steps() -> None:
+    """'my email is jane@example.com where is my refund' (no stop, no question mark) was read as a problem told without a
+    question, which prefers an instruction: the return steps answered instead of the refund time."""
+    passages = [
+        "Log in to your Velo account, open **My orders**, choose the order and click **Return items**.",
+        "Refunds are issued to the original payment method within 7 business days after the warehouse receives the parcel.",
+    ]
+    headings = ["Returns and refunds > How to start a return", "Returns and refunds > Refund timing"]
+    embedder = SetSimilarity({"Log in": 0.52, "Refunds are issued": 0.5})
+    reply = ExtractiveAnswerer(embedder).answer("my email is jane@example.com where is my refund", passages, headings=headings)
+    assert reply.startswith("Refunds are issued") and "Return items" not in reply
+    # a problem told without a question still gets what to do
+    assert "Return items" in ExtractiveAnswerer(embedder).answer("my refund is wrong, I want my money back", passages, headings=headings)
