@@ -301,6 +301,26 @@ def same_place(named: frozenset[str], asked: frozenset[str]) -> bool:
     return bool(shared - {"eu"}) or ("eu" in shared and not (named & _EU_MEMBERS and asked & _EU_MEMBERS))
 
 
+_MEASURE_UNIT = r"(cm|mm|m|km|kg|g|in|ft|eur|usd|gbp|€|years?|months?|days?)\b"
+_MEASURE = re.compile(rf"(?<![\d.,-])(\d+(?:[.,]\d+)?)\s*{_MEASURE_UNIT}(?!\s*(?:-|–|to)\s*\d)", re.IGNORECASE)  # "180 cm", not a range
+_RANGE = re.compile(rf"(\d+(?:[.,]\d+)?)\s*(?:-|–|to)\s*(\d+(?:[.,]\d+)?)\s*{_MEASURE_UNIT}", re.IGNORECASE)
+
+
+def in_range(text: str, question: str) -> bool | None:
+    """Whether a range of ``text`` holds a measure the question names ("175-185 cm" for "frame size for 180 cm?"), in
+    the same unit; None when the question names no measure or the text has no range in its unit. A size chart's rows
+    all read alike: the row whose range holds the figure asked about answers, the others do not."""
+    def number(value: str) -> float:
+        return float(value.replace(",", "."))
+
+    asked = [(number(v), unit.lower()) for v, unit in _MEASURE.findall(question)]
+    ranges = [(number(lo), number(hi), unit.lower()) for lo, hi, unit in _RANGE.findall(text)]
+    ranges = [(lo, hi, unit) for lo, hi, unit in ranges if any(unit == u for _, u in asked)]
+    if not asked or not ranges:
+        return None
+    return any(lo <= value <= hi for lo, hi, unit in ranges for value, u in asked if u == unit)
+
+
 def content_words(text: str, ing: bool = True) -> set[str]:
     """Lower-case words without stop words, with a plural ``s`` and (with ``ing``) an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
@@ -599,6 +619,9 @@ class ExtractiveAnswerer:
                 scores[i] += if_not
             if typed:
                 scores[i] += self.weights.answer_type
+            holds = in_range(unit.text, question)  # "175-185 cm" for "... for 180 cm?"; "155-165 cm" loses
+            if holds is not None:
+                scores[i] += self.weights.answer_type if holds else -self.weights.answer_type
             named = context.places[i]
             if context.asked_places and (same_place(named, context.asked_places) or len(named) >= LIST_OF_PLACES):
                 # "do you deliver to Germany?": "... all 27 European Union countries", unless it lacks the kind of

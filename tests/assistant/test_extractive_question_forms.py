@@ -174,3 +174,15 @@ def test_a_question_after_what_the_customer_tells_first_is_asked_not_a_request_f
     assert reply.startswith("Refunds are issued") and "Return items" not in reply
     # a problem told without a question still gets what to do
     assert "Return items" in ExtractiveAnswerer(embedder).answer("my refund is wrong, I want my money back", passages, headings=headings)
+
+
+def test_a_size_chart_answers_with_the_row_whose_range_holds_the_figure_asked_about() -> None:
+    """'What frame size for 180 cm?' got every row of the size chart (155-165, 165-175, 175-185 cm): the right one is L."""
+    chart = (
+        "Velo size chart\nRider height 155-165 cm: frame size S (50 cm).\nRider height 165-175 cm: frame size M (54 cm).\n"
+        "Rider height 175-185 cm: frame size L (58 cm).\nRider height above 185 cm: frame size XL (62 cm)."
+    )
+    embedder = SetSimilarity({"155-165": 0.6, "165-175": 0.6, "175-185": 0.58, "above 185": 0.55})
+    reply = ExtractiveAnswerer(embedder).answer("What frame size for 180 cm?", [chart], headings=["Velo size chart"])
+    assert reply == "Rider height 175-185 cm: frame size L (58 cm). [1]"
+    assert "frame size S" in ExtractiveAnswerer(embedder).answer("What frame size for 160 cm?", [chart], headings=["Velo size chart"])
