@@ -399,6 +399,19 @@ def answer_types(question: str) -> list[str]:
     return precise or [name for name in asked if name == "definition"]
 
 
+_REFERS_BACK = re.compile(r"\b(?:it|its|them|they|their|those|these)\b", re.IGNORECASE)
+
+
+def with_what_they_refer_to(parts: list[str]) -> list[str]:
+    """The parts of a question, a later one that refers back ("can I use them more than once") with the first one's
+    content words after it in brackets, so that its sentence is sought about what the first asks of ("backup codes"),
+    not any "use once" (a promo code's)."""
+    if not parts:
+        return []
+    subject = " ".join(sorted(content_words(parts[0])))  # its words only: "how many" would make the part ask for a number
+    return [parts[0], *(f"{part} ({subject})" if subject and _REFERS_BACK.search(part) else part for part in parts[1:])]
+
+
 def question_parts(question: str) -> list[str]:
     """The separate questions inside one message ("How many ..., and can I ...?" gives two)."""
     parts: list[str] = []
@@ -464,7 +477,7 @@ class ExtractiveAnswerer:
         units = [unit for n, text in enumerate(passages, start=1) for unit in answer_units(text, n)]
         if not units:
             return ""
-        parts = question_parts(question) + ([focus] if focus and focus != question else [])
+        parts = with_what_they_refer_to(question_parts(question)) + ([focus] if focus and focus != question else [])
         similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         asked_places = places(f"{question} {focus or ''}")

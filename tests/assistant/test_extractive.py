@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.app import Assistant
 from assistant.config import load_settings
-from assistant.lm.extractive import ExtractiveAnswerer, answer_types, places, question_parts
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types, places, question_parts, with_what_they_refer_to
 from retrieval.sentences import Unit, split_sentences
 from conftest import HASH_MIN_SCORE
 from retrieval.embedders import HashEmbedder
@@ -101,6 +102,27 @@ def test_each_part_of_a_two_part_question_gets_its_sentence() -> None:
     assert question_parts(question) == ["How many backup codes do I get", "can I use each code more than once"]
     answer = ExtractiveAnswerer(HashEmbedder()).answer(question, [passage])
     assert "10 backup codes" in answer and "works once" in answer
+
+
+@pytest.mark.slow  # the packaged MiniLM: the hashing fake has no sense of what "them" may be
+def test_a_part_that_refers_back_is_answered_about_what_the_first_part_asks_of() -> None:
+    """"can I use them more than once?" was answered with another article's promo-code sentence ("No. You can use one
+    promo code per order."): read alone, "them" is anything used once. It is now sought with the first part's words."""
+    from assistant.models import get_spec, source_files
+    from retrieval.embedders import SentenceTransformerEmbedder
+
+    spec = get_spec("all-minilm-l6-v2")
+    embedder = SentenceTransformerEmbedder(spec.name, source_files(spec)[0].parent, spec.sha256)
+    codes = ("When you turn on 2-step verification, we give you 10 backup codes. Store them somewhere safe, for example "
+             "printed out. Each backup code works only once.")
+    promo = "Can I use more than one promo code? No. You can use one promo code per order."
+    question = "How many backup codes do I get with 2-step verification, and can I use them more than once?"
+
+    answer = ExtractiveAnswerer(embedder).answer(question, [codes, promo])
+
+    assert with_what_they_refer_to(question_parts(question))[1] == "can I use them more than once (2-step backup code verification)"
+    assert "10 backup codes" in answer and "works only once" in answer and "promo" not in answer
+    assert with_what_they_refer_to(["How long does shipping take", "what does express cost"])[1] == "what does express cost"
 
 
 def test_the_answer_type_picks_the_sentence_with_a_duration() -> None:
