@@ -61,3 +61,12 @@ class FirstSentence:
 
     def answer(self, question: str, passages: list[str], **_: object) -> str:
         return f"{passages[0].strip().split('. ')[0].rstrip('.')}. [1]"
+
+
+class FirstPassage:
+    """An extractive answerer that answers with the whole first passage, cited."""
+
+    name = "first-sentence"
+
+    def answer(self, question: str, passages: list[str], **_: object) -> str:
+        return f"{passages[0]} [1]"

@@ -12,6 +12,8 @@ from dialog.tracker import Tracker
 from retrieval.documents import Chunk, Passage
 from retrieval.topics import agrees, names_a_topic
 
+from answer_fakes import FirstPassage as FirstSentence
+
 MIN_SCORE = 0.45
 
 
@@ -43,15 +45,6 @@ class FakeRetriever:
 
     def embed_ahead(self, queries: list[str]) -> None:
         pass
-
-
-class FirstSentence:
-    """Answers with the first passage's text, cited."""
-
-    name = "first-sentence"
-
-    def answer(self, question: str, passages: list[str], **_: object) -> str:
-        return f"{passages[0]} [1]"
 
 
 def outcome(found: list[Passage], intent: tuple[str, float] | None, question: str = "question") -> ActionOutcome:
