@@ -129,7 +129,8 @@ def birth_date_spans(text: str) -> list[tuple[int, int]]:
 
 # A postal address is found by its street word (Straße, -weg, Street, Avenue, …) next to a house number, with the
 # postcode and town that follow it. The words must be capitalised as a street's name is written ("221B Baker
-# Street", not "5 items on main street"), and a bare town ("do you ship to Berlin?") or postcode is not enough.
+# Street", not "5 items on main street") unless a postcode follows or words such as "I live at" come before, and a
+# bare town ("do you ship to Berlin?") or postcode is not enough.
 _LETTER = r"[^\W\d_]"
 _CAPITALISED = rf"[A-ZÀ-ÖØ-Þ]{_LETTER}*"
 _HOUSE_NUMBER = (
@@ -152,17 +153,59 @@ _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 _EN_TOWN = (
     rf"(?:,?\s+{_EN_CITY})?(?:,\s*[A-Z]{{2}}\s+\d{{5}}(?:-\d{{4}})?|,?\s+{_UK_POSTCODE}|,?\s+\d{{5}}(?:-\d{{4}})?)"
 )
+# a town after a street and a comma, with no postcode ("42 Wallaby Way, Sydney"): capitalised words that are not the
+# start of the next sentence or a courtesy ("…, Thanks", "…, I moved last week", "…, bitte")
+_NOT_A_TOWN = (
+    r"(?:I|I'm|Thanks|Thank|Please|Cheers|Regards|Best|But|And|Or|So|The|My|Our|It|Its|This|That|We|You|Your|Can|Could|"
+    r"Would|Will|Is|Not|No|Yes|Order|Hi|Hello|Apt|Apartment|Flat|Suite|Danke|Bitte|Ich|Und|Aber|Die|Der|Das|Wir|Mein|"
+    r"Meine|Merci|Et|Mais|Je|Le|La|Les)\b"
+)
+_TOWN_AFTER_COMMA = rf",\s+(?!{_NOT_A_TOWN}){_EN_CITY}(?=\s*(?:$|[.,;:!?)\n]|\s[a-z]))"
+# French and other streets that put the number first and the street word before the name ("12 rue de la Paix, 75002
+# Paris", "15, avenue Victor Hugo"): "rue", "chemin", "impasse", … in any case; "avenue", "place", "route", … only in
+# lower case or before "de"/"du"/"des", so a product ("3 Avenue Tote Bags") is not an address
+_FR_PARTICLE = r"(?:de\s+la\s+|de\s+l['’]|de\s+|du\s+|des\s+|d['’]|la\s+|le\s+|les\s+|l['’])"
+_FR_NAME = rf"{_FR_PARTICLE}?{_CAPITALISED}(?:[\s-]+{_FR_PARTICLE}?{_CAPITALISED}){{0,3}}"
+_FR_NAME_LOWER = rf"{_FR_PARTICLE}?{_LETTER}[\w'’-]*(?:[\s-]+{_FR_PARTICLE}?{_LETTER}[\w'’-]*){{0,3}}"
+_FR_TOWN = rf",?\s+\d{{5}}\s+{_LETTER}[\w'’-]*(?:[\s-]+{_LETTER}[\w'’-]*){{0,2}}?(?=\s*(?:$|[.,;:!?)\n]|\s))"
+_FR_STREET_TYPE = (
+    r"(?:(?i:rue|chemin|allée|allee|impasse|quai|bd|faubourg|fbg|rte)|"
+    r"avenue|av\.|boulevard|place|route|cours|square|passage|(?i:avenue|boulevard|place|route|cours|square)(?=\s+d))"
+)
+_FR_STREET = rf"(?<![\w.,/-])\d{{1,4}}(?:\s?(?i:bis|ter))?,?\s+{_FR_STREET_TYPE}\s+"
+# a street typed in lower case ("8 oak road, leeds ls1 2ab"): only with its postcode, or after words that announce an
+# address ("I live at", "my address is", "ship it to"); "I ordered 3 items on main street market" stays
+_EN_STREET_TYPE_ANY_CASE = (
+    r"(?i:street|st\.?|road|rd\.?|avenue|ave\.?|lane|ln\.?|drive|boulevard|blvd\.?|way|court|place|parkway|terrace|"
+    r"close|crescent|square|highway|row|gardens|mews|grove|walk)"
+)
+_ADDRESS_CUE = (
+    r"(?i:\b(?:live|living|lives|stay|staying)\s+at|\baddress\s*(?:is|:)|\b(?:deliver(?:ed)?|ship(?:ped)?|send|sent|post|"
+    r"mail|moved)\s+(?:it\s+|them\s+|this\s+|my\s+order\s+)?to)\s+"
+)
+_LOWER_STREET = rf"\d{{1,5}}[a-z]?\s+(?:[a-z][a-z'’-]*\s+){{1,3}}{_EN_STREET_TYPE_ANY_CASE}(?![\w-])"
+_LOWER_TOWN = r"(?:,?\s+[a-z]+(?:\s+[a-z]+)?)?"
+_ANY_CASE_POSTCODE = r"(?i:,?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b|,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\b|,?\s+\d{5}(?:-\d{4})?\b)"
 _ADDRESSES = (
-    re.compile(rf"(?<![\w-]){_DE_STREET}\s+{_HOUSE_NUMBER}(?:,?\s+{_DE_TOWN})?\b"),
+    re.compile(rf"(?<![\w-]){_DE_STREET}\s+{_HOUSE_NUMBER}(?:,?\s+{_DE_TOWN}|{_TOWN_AFTER_COMMA})?\b"),
     re.compile(
         rf"(?<![\w.,/-])\d{{1,5}}[A-Za-z]?\s+(?:{_CAPITALISED}\s+){{1,3}}{_EN_STREET_TYPE}(?![\w-])"
-        rf"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?(?:{_EN_TOWN}\b)?"
+        rf"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?(?:{_EN_TOWN}\b|{_TOWN_AFTER_COMMA})?"
     ),
+    re.compile(rf"{_FR_STREET}(?:{_FR_NAME}(?:{_FR_TOWN}|{_TOWN_AFTER_COMMA})?|{_FR_NAME_LOWER}{_FR_TOWN})"),
+    re.compile(rf"(?<![\w.,/-]){_LOWER_STREET}{_LOWER_TOWN}{_ANY_CASE_POSTCODE}"),
+    re.compile(rf"{_ADDRESS_CUE}(?P<address>{_LOWER_STREET})"),
 )
 
 
 def address_spans(text: str) -> list[tuple[int, int]]:
     """A street with its house number, and the postcode and town after it: "Hauptstraße 5, 10115 Berlin",
     "Berliner Str. 12a", "221B Baker Street, London NW1 6XE", "1600 Amphitheatre Parkway, Mountain View, CA
-    94043". A town or postcode alone, and a number before lower-case words ("5 items on main street"), are not."""
-    return [(match.start(), match.end()) for pattern in _ADDRESSES for match in pattern.finditer(text)]
+    94043", "12 rue de la Paix, 75002 Paris", "42 Wallaby Way, Sydney", "i live at 8 oak road, leeds ls1 2ab". A town
+    or postcode alone, and a number before lower-case words ("5 items on main street"), are not."""
+    spans = []
+    for pattern in _ADDRESSES:
+        for match in pattern.finditer(text):
+            group = "address" if "address" in pattern.groupindex else 0
+            spans.append((match.start(group), match.end(group)))
+    return spans
