@@ -26,7 +26,7 @@ from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
-from dialog.replies import Replies, intent_keys, load_replies, with_translations
+from dialog.replies import Replies, check_replies_file, intent_keys, load_replies, with_translations
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
@@ -233,6 +233,7 @@ class Assistant:
         self._spool_lock: IO[bytes] | None = None
         self._kb_watch: FolderWatch | None = None  # the server's own watch of its folders (kb_watch_s)
         self._schema_unconfirmed = False  # opened while the database was down: migrated once it is back
+        self._files_checked = False  # the rules and replies files (``check_files``)
 
     @cached_property
     def sql_store(self) -> SqlStore:
@@ -354,14 +355,31 @@ class Assistant:
         demo's when none is set), for a message in a language the help centre is not written in."""
         if self.settings.replies_file is None:
             return with_translations(Replies(), DEMO_RULES.parent)
+        self.check_files()  # a mistake that needs no intent model is told before it loads
         model_intents = set(getattr(self.understander.classifier, "labels", None) or ()) - {OOS_LABEL}
+        replies = load_replies(self.settings.replies_file, self._reply_keys(model_intents))
+        warn_demo_replies(replies, self.settings.replies_file)
+        return with_translations(replies, self.settings.replies_file.parent)
+
+    def _reply_keys(self, model_intents: set[str]) -> dict[str, str]:
+        """The dotted keys a replies file may set besides the built-in ones, with their defaults: ``intent.NAME`` of
+        the business actions' and ``model_intents``, and the business actions' texts."""
         # the built-in order lookup's keys too when it is off (no orders_file): a file written for it still loads
         built_in = demo_actions(DEMO_ORDERS, northwind_numbers=not self.settings.order_number_pattern)
         intents = self.business_actions.intents() | built_in.intents() | model_intents
-        more = intent_keys(intents) | built_in.reply_keys() | self.business_actions.reply_keys()
-        replies = load_replies(self.settings.replies_file, more)
-        warn_demo_replies(replies, self.settings.replies_file)
-        return with_translations(replies, self.settings.replies_file.parent)
+        return intent_keys(intents) | built_in.reply_keys() | self.business_actions.reply_keys()
+
+    def check_files(self) -> None:
+        """Read the team's text files now, before anything slow loads: RulesError or RepliesError (naming the file
+        and the line) for a rules or replies file that is not YAML or has a wrong key or value, and OrdersError for
+        an orders file. Which ``intent.NAME`` keys the replies file may set is known once the intent model has
+        loaded: ``replies`` checks them then."""
+        if self._files_checked:
+            return
+        self.rules
+        if self.settings.replies_file is not None and "replies" not in self.__dict__:
+            check_replies_file(self.settings.replies_file, self._reply_keys(set()))
+        self._files_checked = True
 
     @cached_property
     def entity_extractor(self) -> EntityExtractor:
@@ -404,6 +422,7 @@ class Assistant:
     def understander(self) -> Understander:
         """Keyword rules, the intent classifier when its model folder loads, and entity extraction."""
         path = self.settings.intent_model or self.settings.data_dir / "models" / "intents"
+        self.check_files()  # a broken rules or replies file is told before the model's libraries load
         classifier, unavailable = load_intent_classifier(path, self.settings.device)
         warn_unknown_intents(self.rules, self.business_actions, classifier)
         return Understander(classifier, self.entity_extractor, unavailable=unavailable)

@@ -221,6 +221,7 @@ def ask(
     assistant = Assistant(settings)
 
     def run() -> Any:
+        assistant.check_files()  # a broken rules or replies file, before the models load
         manager = assistant.manager
         validate_message(question, settings.max_message_chars)  # a bad question fails before models load
         assistant.retriever.index  # no index: say how to build one rather than give the fallback reply
@@ -272,6 +273,7 @@ def chat(
     tolerant_terminal()
     settings = settings_from(ctx)
     assistant = Assistant(settings)
+    run_guarded(assistant.check_files)  # a broken rules or replies file, before the models load
     manager = run_guarded(lambda: assistant.manager)
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on every question
     session_id: str | None = None  # the conversation is stored from its first message
@@ -403,6 +405,8 @@ def serve(
     if problem:
         fail(problem)
     assistant = Assistant(settings)
+    # a broken rules or replies file is told at once (file and line), not after the models have loaded
+    run_guarded(assistant.check_files)
     assistant.retriever.background_reload = True  # a new index loads beside the one answering (docs/retrieval.md)
     run_guarded(assistant.hold_spool)  # held while serving (released by close): one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question

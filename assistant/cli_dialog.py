@@ -59,6 +59,7 @@ def test_conversations(
     if not scripts:
         fail(f"no *.yaml conversation tests in {path}")
     assistant = Assistant(settings)
+    run_guarded(assistant.check_files)  # a broken rules or replies file, before the index and the models load
     # no index (or a broken one): said once, not as a traceback and a failed answer in every script
     run_guarded(lambda: assistant.retriever.index)
     manager = run_guarded(lambda: assistant.manager if use_database else assistant.build_manager(InMemoryStore()))

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialog.replies import DEFAULT_REPLIES, Replies
-from dialog.text_files import read_yaml, unknown_keys
+from dialog.text_files import at_line, read_yaml_with_lines, unknown_keys
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SECTIONS = ("handoff", "never_answer", "out_of_scope", "support_hours", "products", "shop_subjects", "shop_email")
@@ -311,15 +311,18 @@ def _check_contradictions(rules: BusinessRules) -> None:
             )
 
 
-def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
-    """Rules from the parsed YAML; RulesError (naming ``source``) when something is malformed."""
+def parse_rules(data: Any, source: str = "<rules>", lines: Mapping[str, int] | None = None) -> BusinessRules:
+    """Rules from the parsed YAML; RulesError (naming ``source``, and the line of the section that is wrong when
+    ``lines`` gives the sections' lines) when something is malformed."""
     if data is None:
         return BusinessRules(source=source)
+    section = ""  # the section a mistake is in, named by its line
     try:
         if not isinstance(data, Mapping):
             raise RulesError("the file must be a mapping with sections " + ", ".join(_SECTIONS))
-        unknown = set(data) - set(_SECTIONS)
+        unknown = [key for key in data if key not in _SECTIONS]
         if unknown:
+            section = str(unknown[0])
             raise RulesError(unknown_keys(set(map(str, unknown)), _SECTIONS, what="section"))
         handoff = data.get("handoff") or {}
         if not isinstance(handoff, Mapping):
@@ -343,9 +346,13 @@ def parse_rules(data: Any, source: str = "<rules>") -> BusinessRules:
         _check_contradictions(rules)
         return rules
     except RulesError as error:
-        raise RulesError(f"{source}: {error}") from None
+        named = re.match(r"\w+", str(error))  # "handoff.topics[2] needs ...": the section comes first
+        section = section or (named.group(0) if named and named.group(0) in _SECTIONS else "")
+        raise RulesError(f"{at_line(source, lines or {}, section) if section else source}: {error}") from None
 
 
 def load_rules(path: Path) -> BusinessRules:
-    """The rules in a YAML file; RulesError for a missing, unreadable or malformed file."""
-    return parse_rules(read_yaml(path, "rules file", RulesError), str(path))
+    """The rules in a YAML file; RulesError for a missing, unreadable or malformed file (naming the line of the
+    section that is wrong)."""
+    data, lines = read_yaml_with_lines(path, "rules file", RulesError)
+    return parse_rules(data, str(path), lines)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.wording import joined
-from dialog.text_files import read_yaml, unknown_keys
+from dialog.text_files import at_line, read_yaml, read_yaml_with_lines, unknown_keys
 from retrieval.documents import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
@@ -321,32 +321,46 @@ def _check_list(key: str, value: Any, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def parse_replies(data: Any, where: str, more: Mapping[str, str] | None = None) -> Replies:
+def parse_replies(data: Any, where: str, more: Mapping[str, str] | None = None, lines: Mapping[str, int] | None = None) -> Replies:
     """``Replies`` with the texts of a parsed replies file; RepliesError naming ``where`` and the key.
     ``more``: the dotted keys that exist besides the built-in ones (``intent.NAME``, ``ACTION.NAME``), with
-    their defaults."""
+    their defaults; ``lines``: the line of each key in the file, named with a mistake in it."""
     more = {**language_keys(), **(more or {})}
+    lines = lines or {}
     if data is None:
         return Replies()
     if not isinstance(data, dict):
         raise RepliesError(f"{where}: expected keys with texts (greet: \"Hello!\"), not {type(data).__name__}")
-    unknown = sorted(str(key) for key in data if key not in DEFAULTS and key not in more)
+    unknown = [str(key) for key in data if key not in DEFAULTS and key not in more]
     if unknown:
-        raise RepliesError(f"{where}: {unknown_keys(unknown, [*KEYS, *more])}; docs/dialog.md lists every key")
+        raise RepliesError(f"{at_line(where, lines, unknown[0])}: {unknown_keys(unknown, [*KEYS, *more])}; docs/dialog.md lists every key")
     changed: dict[str, Any] = {}
     for key, value in data.items():
         if key in LIST_LENGTHS:
-            changed[key] = _check_list(key, value, where)
+            changed[key] = _check_list(key, value, at_line(where, lines, key))
         else:
-            changed[key] = _check_text(key, value, DEFAULTS.get(key) or more[key], where, own=key not in DEFAULTS)
+            own = key not in DEFAULTS
+            changed[key] = _check_text(key, value, DEFAULTS.get(key) or more[key], at_line(where, lines, key), own=own)
     own = {key: value for key, value in changed.items() if key in more}
     return replace(Replies(), **{k: v for k, v in changed.items() if k not in own}, more=own)
 
 
 def load_replies(path: Path, more: Mapping[str, str] | None = None) -> Replies:
-    """The replies of a YAML file over the defaults; RepliesError for a missing, unreadable or malformed file.
-    ``more`` as in ``parse_replies``."""
-    return parse_replies(read_yaml(path, "replies file", RepliesError), str(path), more)
+    """The replies of a YAML file over the defaults; RepliesError for a missing, unreadable or malformed file
+    (naming the line of the key that is wrong). ``more`` as in ``parse_replies``."""
+    data, lines = read_yaml_with_lines(path, "replies file", RepliesError)
+    return parse_replies(data, str(path), more, lines)
+
+
+def check_replies_file(path: Path, more: Mapping[str, str] | None = None) -> None:
+    """RepliesError now for what ``load_replies`` would refuse that needs no intent model: the file unreadable, not
+    YAML, an unknown key, an empty text, a placeholder its key does not allow. Any ``intent.NAME`` key passes (a
+    text, as every key): which intents exist is known once the model has loaded, and ``load_replies`` checks it then."""
+    data, lines = read_yaml_with_lines(path, "replies file", RepliesError)
+    if isinstance(data, dict):
+        named = {str(key)[len("intent."):] for key in data if str(key).startswith("intent.")}
+        more = {**intent_keys(named), **(more or {})}
+    parse_replies(data, str(path), more, lines)
 
 
 def with_translations(replies: Replies, folder: Path) -> Replies:

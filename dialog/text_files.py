@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,12 @@ def shown_path(path: Path) -> str:
 def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
     """The parsed YAML of a team's file (``what``: "rules file"), a key given twice refused; ``error`` with the
     file and the problem when it cannot be read, is not UTF-8 or is not valid YAML."""
+    return read_yaml_with_lines(path, what, error)[0]
+
+
+def read_yaml_with_lines(path: Path, what: str, error: type[Exception]) -> tuple[Any, dict[str, int]]:
+    """``read_yaml``'s data, and the line each top-level key of a mapping is on (``{"greet": 3}``), so that a
+    mistake found in a key's value can name its line."""
     path = Path(path)
     try:
         text = decode_utf8(path.read_bytes())
@@ -112,7 +118,7 @@ def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
     except NotUtf8 as problem:
         raise error(f"{path}: {problem}; save it as UTF-8") from None
     try:
-        return parse_yaml(text, path)
+        return parse_yaml_with_lines(text, path)
     except yaml.YAMLError as problem:
         raise error(f"{path}: not valid YAML ({problem})") from None
 
@@ -120,12 +126,31 @@ def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
 def parse_yaml(text: str, path: Path | str, loader: type[yaml.SafeLoader] = UniqueKeyLoader) -> Any:
     """The YAML ``text`` of the file ``path``: a problem's marks name the file (yaml.load of a text says
     "<unicode string>")."""
+    return parse_yaml_with_lines(text, path, loader)[0]
+
+
+def parse_yaml_with_lines(
+    text: str, path: Path | str, loader: type[yaml.SafeLoader] = UniqueKeyLoader
+) -> tuple[Any, dict[str, int]]:
+    """``parse_yaml``'s data, and the line (from 1) of each top-level key when the document is a mapping."""
     reader = loader(text)
     reader.name = str(path)
     try:
-        return reader.get_single_data()
+        node = reader.get_single_node()
+        if node is None:
+            return None, {}
+        lines = {}
+        if isinstance(node, yaml.MappingNode):
+            lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+        return reader.construct_document(node), lines
     finally:
         reader.dispose()
+
+
+def at_line(where: str, lines: Mapping[str, int], key: Any) -> str:
+    """``where`` (a file) with the line of its top-level ``key`` when it is known: "replies.yaml, line 3"."""
+    line = lines.get(str(key))
+    return f"{where}, line {line}" if line else where
 
 
 def unknown_keys(unknown: Collection[str], known: Sequence[str], what: str = "key", list_up_to: int = 12) -> str:
