@@ -27,6 +27,7 @@ from gradio.utils import get_upload_folder
 
 from retrieval.embedders import Embedder
 from retrieval.errors import IndexWriteError
+from retrieval.file_records import recorded_file_ids
 from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
@@ -146,15 +147,17 @@ class KnowledgeBaseAdmin:
         roots, _ = recorded_roots(documents, index.sources, index.guessed_sources)
         return documents, roots
 
-    def _ids_held_elsewhere(self) -> dict[str, str]:
-        """The ids that documents of ingested paths other than the uploads folder hold, each with that path."""
+    def _ids_held_elsewhere(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The ids that documents of ingested paths other than the uploads folder hold, each with that path; and the
+        id each indexed file's documents have (``file_records.recorded_file_ids``), which an ingest keeps."""
         if not (self.index_dir / "manifest.json").exists():
-            return {}
+            return {}, {}
         documents, _ = self._documents_with_roots()
-        return {
+        elsewhere = {
             doc_id: str(info["root"]) for doc_id, info in documents.items()
             if info.get("root") and relative_within(Path(info["root"]), self.uploads_dir) is None
         }
+        return elsewhere, recorded_file_ids(documents)
 
     def status(self, query: str = "") -> tuple[str, pd.DataFrame]:
         """The index's manifest as text, and its documents with their chunk counts: the first ``LISTED_ROWS`` by
@@ -185,7 +188,7 @@ class KnowledgeBaseAdmin:
         notes: list[str] = []
         accepted: dict[Path, Path] = {}  # file in the uploads folder -> the uploaded file
         uploaded_ids: list[str] = []
-        held_elsewhere = self._ids_held_elsewhere()
+        held_elsewhere, recorded = self._ids_held_elsewhere()
         for name in files:
             path = Path(name)
             target = self.uploads_dir / safe_filename(path.name)
@@ -195,7 +198,8 @@ class KnowledgeBaseAdmin:
                 notes.append(f"- refused {path.name}: {accepted[target].name} in this upload is also saved as {target.name}; rename one")
             else:
                 try:
-                    ids = [d.doc_id for d in load_file(path, file_id(Path(target.name), target), self.faq_columns)]
+                    # the id the ingest gives it: an FAQ file keeps the one it has when a same-named neighbour came
+                    ids = [d.doc_id for d in load_file(path, file_id(Path(target.name), target, recorded), self.faq_columns)]
                     taken = [doc_id for doc_id in ids if doc_id in held_elsewhere]
                 except Exception as error:  # as an ingest skips it: UnreadableFile, or a file no parser copes with
                     notes.append(f"- skipped {path.name}: {skip_reason(error)}")
