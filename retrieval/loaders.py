@@ -16,7 +16,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -410,18 +410,43 @@ def iter_files(root: Path, skipped: list[tuple[str, str]] | None = None) -> Iter
     Symbolic links to files are followed; broken links and links to folders (not followed, as a link
     may lead outside the folder or back into it) are added to ``skipped`` with the reason.
     """
+    problems: list[tuple[str, str]] = []
+    files = sorted(Path(path) for path, _ in file_stats(root, problems))
+    if skipped is not None:
+        skipped.extend(sorted(problems, key=lambda pair: Path(pair[0])))
+    yield from files
+
+
+def file_stats(root: Path, skipped: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, os.stat_result]]:
+    """``iter_files``' files, unsorted, each with its ``os.stat`` (a link's target's): one ``scandir`` a folder and
+    one ``stat`` a file, so a watcher's look at thousands of files stays cheap (``retrieval.watch.snapshot``). A file
+    that is gone by the time it is looked at, and a folder that cannot be listed, are passed over."""
     if root.is_file():
-        yield root
+        try:
+            yield str(root), root.stat()
+        except OSError:
+            pass
         return
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
+    folders = [str(root)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                entries = list(listing)
+        except OSError:
             continue
-        if path.is_file():
-            yield path
-        elif skipped is not None and path.is_symlink():
-            reason = "link to a folder, not followed; ingest that folder itself to index it" if path.is_dir() else "broken link (its target does not exist)"
-            skipped.append((str(path), reason))
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file():
+                    yield entry.path, entry.stat()
+                elif skipped is not None and entry.is_symlink():
+                    reason = "link to a folder, not followed; ingest that folder itself to index it" if entry.is_dir() else "broken link (its target does not exist)"
+                    skipped.append((entry.path, reason))
+            except OSError:  # removed meanwhile
+                continue
 
 
 def load_paths(

@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from retrieval.loaders import iter_files
+from retrieval.loaders import file_stats
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +47,9 @@ def snapshot(paths: Iterable[Path]) -> Snapshot:
     seen: Snapshot = {}
     for root in paths:
         files: dict[str, tuple[int, int]] = {}
-        if root.exists():
-            for path in iter_files(root):
-                try:
-                    status = path.stat()
-                except OSError:  # removed or a broken link: ingest reports it
-                    continue
-                files[str(path)] = (status.st_size, status.st_mtime_ns)
+        if root.exists():  # a broken link or a file removed meanwhile is left out: ingest reports it
+            for path, status in file_stats(root):
+                files[path] = (status.st_size, status.st_mtime_ns)
         seen[str(root)] = files
     return seen
 
