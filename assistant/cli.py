@@ -5,7 +5,6 @@ from __future__ import annotations
 # first, before an import starts a thread: glibc fixes how many arenas it allows once a few threads have their own
 from assistant.malloc_arenas import ALLOCATOR
 
-import asyncio
 import errno
 import gc
 import json
@@ -21,14 +20,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant import models as model_registry
-from assistant.app import Assistant
-from assistant.cli_common import USER_ERRORS, err, fail, out, run_guarded, settings_from, tolerant_terminal
+from assistant.cli_common import err, fail, out, run_guarded, settings_from, tolerant_terminal, user_errors
 from assistant.cli_eval import eval_app
 from assistant.cli_inbox import inbox_app
 from assistant.cli_logs import logs_app
 from assistant.cli_train import train_app
 from assistant.cli_users import users_app
-from dialog.manager import validate_message
 
 app = typer.Typer(
     help="A self-hosted customer-service assistant that answers from your knowledge base, with citations.",
@@ -109,6 +106,7 @@ def index_status(
 ) -> None:
     """Show what the index holds, and check it against the configured embedder and its checksums; also
     documents whose files are gone, and vectors kept by an ingest that did not finish."""
+    from assistant.app import Assistant
     from retrieval.embedding_checkpoint import checkpoint_path, kept_vectors
     from retrieval.ingest import documents_without_files
 
@@ -165,6 +163,7 @@ def index_remove(
     doc_ids: Annotated[list[str], typer.Argument(help="Document ids, e.g. billing/refunds; an FAQ file's id (faq) removes all its entries.")],
 ) -> None:
     """Remove documents from the index. A later ingest of their folder adds them again while their files exist."""
+    from assistant.app import Assistant
     from retrieval.ingest import remove_documents
 
     settings = settings_from(ctx)
@@ -185,6 +184,7 @@ def index_remove(
 @index_app.command("prune")
 def index_prune(ctx: typer.Context) -> None:
     """Remove documents whose files no longer exist, and forget ingested folders that no longer exist."""
+    from assistant.app import Assistant
     from retrieval.ingest import prune_documents
 
     settings = settings_from(ctx)
@@ -216,6 +216,9 @@ def ask(
     session: Annotated[Optional[str], typer.Option(help="Continue this conversation id instead of starting one.")] = None,
 ) -> None:
     """Answer one question from the knowledge base, with its sources. The turn is stored."""
+    from assistant.app import Assistant
+    from dialog.manager import validate_message
+
     tolerant_terminal()
     settings = settings_from(ctx)
     assistant = Assistant(settings)
@@ -268,6 +271,7 @@ def chat(
 
     A clarifying question's options can be picked by number. After a handoff, staff replies (the Inbox at /review, or `assistant inbox reply`) are shown here as they arrive.
     """
+    from assistant.app import Assistant
     from assistant.terminal_chat import StaffReplies, chosen_option, options_hint
 
     tolerant_terminal()
@@ -355,7 +359,7 @@ def _chat_turn(manager: Any, session_id: str | None, text: str, on_result: Any =
     except KeyboardInterrupt:
         turn.close()
         out.print("\n[dim](stopped; this question was not stored)[/]")
-    except USER_ERRORS as error:
+    except user_errors() as error:
         out.print()
         err.print(f"[yellow]{escape(str(error))}[/]", highlight=False)
         return None
@@ -399,6 +403,8 @@ def serve(
 ) -> None:
     """Start the web server: chat page, staff review pages (/review), HTTP API (/api, /v1) and article pages."""
     import uvicorn
+
+    from assistant.app import Assistant
 
     settings = settings_from(ctx, host=host, port=port)
     problem = listen_problem(settings.host, settings.port)
@@ -468,6 +474,8 @@ def _exit_quietly(signum: int, frame: Any) -> None:
 def _no_traceback_for_streams_ended_at_shutdown(record: logging.LogRecord) -> bool:
     """Leaves out the traceback uvicorn logs for each request it ends when the shutdown grace is over (the
     streams of chat pages still open): an expected end, which its one line "Cancel N running task(s)" says."""
+    import asyncio
+
     return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
 
 

@@ -1,41 +1,58 @@
-"""What every `assistant` sub-command shares: consoles, settings from the global options, one-line errors."""
+"""What every `assistant` sub-command shares: consoles, settings from the global options, one-line errors.
+
+Imports here and in the command modules stay light (typer, rich): the settings, the database, the index and the
+models are imported by the commands that use them, so that `assistant --help` and a command's own start are not
+kept waiting by the web framework, SQLAlchemy and the model libraries (``tests/test_ops_cli_imports.py``)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from assistant import models as model_registry
-from assistant.config import DEFAULT_CONFIG_FILE, ENV_PREFIX, ConfigError, Settings, load_settings
-from assistant.store import StoreUnavailable
-from dialog.manager import InvalidMessage
-from dialog.store import ConversationChanged, UnknownSession
-from retrieval.errors import IndexWriteError
-from retrieval.index import IndexLoadError
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 out = Console()
 err = Console(stderr=True)
 
-# Errors a user can fix; they are printed as one clear line instead of a traceback.
-USER_ERRORS = (
-    model_registry.ModelError,
-    IndexLoadError,
-    IndexWriteError,
-    StoreUnavailable,
-    InvalidMessage,
-    UnknownSession,
-    ConversationChanged,
-    FileNotFoundError,
-    ValueError,
-)
+
+@cache
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Errors a user can fix; they are printed as one clear line instead of a traceback (imported when first
+    needed: the store's and the index's errors bring SQLAlchemy and numpy)."""
+    from assistant import models as model_registry
+    from assistant.store import StoreUnavailable
+    from dialog.manager import InvalidMessage
+    from dialog.store import ConversationChanged, UnknownSession
+    from retrieval.errors import IndexWriteError
+    from retrieval.index import IndexLoadError
+
+    return (
+        model_registry.ModelError,
+        IndexLoadError,
+        IndexWriteError,
+        StoreUnavailable,
+        InvalidMessage,
+        UnknownSession,
+        ConversationChanged,
+        FileNotFoundError,
+        ValueError,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """``USER_ERRORS``, as before: ``user_errors()``."""
+    if name == "USER_ERRORS":
+        return user_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -45,6 +62,10 @@ def fail(message: str, code: int = 1) -> None:
 
 def settings_from(ctx: typer.Context, **extra: Any) -> Settings:
     """Settings with the global options (kept in ``ctx.obj``) and ``extra`` on top; invalid ones fail clearly."""
+    from pydantic import ValidationError
+
+    from assistant.config import ConfigError, load_settings
+
     flags = {**(ctx.obj or {}), **extra}
     try:
         return load_settings(**flags)
@@ -62,6 +83,8 @@ def settings_from(ctx: typer.Context, **extra: Any) -> Settings:
 
 def _given_in(name: str, flags: dict[str, Any]) -> str:
     """Where a setting's value came from, highest priority first, so the message says what to fix."""
+    from assistant.config import DEFAULT_CONFIG_FILE, ENV_PREFIX
+
     if flags.get(name) is not None:
         return " (command line)"
     variable = f"{ENV_PREFIX}{name.upper()}"
@@ -102,5 +125,5 @@ def run_guarded(action: Any) -> Any:
     """``action()``, with a user-fixable error printed as one line and exit code 1."""
     try:
         return action()
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))

@@ -12,11 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assistant.app import Assistant
 from assistant.cli import app
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
-from dialog import conversation_tests
-from dialog.store import InMemoryStore
 
 test_app = typer.Typer(help="Run scripted tests of the assistant.", no_args_is_help=True)
 app.add_typer(test_app, name="test")
@@ -54,6 +51,10 @@ def test_conversations(
         bool, typer.Option("--use-database", help="Log the test conversations in the configured database (default: kept in memory).")
     ] = False,
 ) -> None:
+    from assistant.app import Assistant
+    from dialog import conversation_tests
+    from dialog.store import InMemoryStore
+
     settings = settings_from(ctx)
     scripts = run_guarded(lambda: conversation_tests.load_each(conversation_tests.find_scripts(path)))
     if not scripts:

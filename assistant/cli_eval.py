@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from assistant.app import Assistant
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 
 eval_app = typer.Typer(help="Measure search, answers and the intent classifier on public datasets or your own data.", no_args_is_help=True)
@@ -38,6 +37,7 @@ def eval_retrieval(
 
     For your own help centre and questions: .venv/bin/python benchmarks/demo_retrieval.py --questions FILE.jsonl --kb FOLDER (the question format of eval answers; docs/benchmarks.md).
     """
+    from assistant.app import Assistant
     from retrieval.evaluation import METHODS, EvalConfig, evaluate, load_dataset, query_split
     from retrieval.index import INDEX_TYPES
     from retrieval.keyword import TOKENIZERS

@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
-from assistant.app import Assistant
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
 from assistant.cli_eval import eval_app
-from assistant.lm.extractive import ExtractiveAnswerer
-from assistant.lm.remote import GeneratorUnavailable, check_answers
+
+if TYPE_CHECKING:
+    from assistant.app import Assistant
 
 
 def _warm_generator(assistant: Assistant) -> Any:
     """The configured generator, loaded and warmed up (a model that cannot load fails clearly)."""
+    from assistant.lm.remote import check_answers
+
     generator = run_guarded(lambda: assistant.generator)
     if hasattr(generator, "warm_up"):
         run_guarded(generator.warm_up)
@@ -48,7 +50,9 @@ def _run(settings: Any, dataset: str, data: Optional[Path], split: str, limit: O
          model_dir: Optional[Path], workers: Optional[int], max_new_tokens: Optional[int], kb: Optional[Path], snippets: str,
          decline_sweep: bool, save_decline_bias: bool, progress: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Answer and score the dataset's questions: the full result (with per-question rows) and its summary."""
+    from assistant.app import Assistant
     from assistant.lm import answer_eval, dstc11_eval
+    from assistant.lm.extractive import ExtractiveAnswerer
 
     if dataset == "demo":
         from assistant.evaluation import run_demo
@@ -132,6 +136,8 @@ def eval_answers(
     An answer is right when it holds one phrase of every fact; an unanswerable question ("answerable": false, no facts) should be declined.
     A rate with nothing to count (no unanswerable questions; no "sources" for source_in_context and citation_correct) shows n/a.
     """
+    from assistant.lm.remote import GeneratorUnavailable
+
     settings = settings_from(ctx, **({"generator_path": model_dir} if model_dir else {}))
     progress = err.print
     if out_file is not None:  # checked before the questions are answered, which can take hours

@@ -36,7 +36,6 @@ from assistant.cli_train_intents import (
     train_settings,
 )
 from assistant.wording import counted
-from dialog.nlu.data import OOS_LABEL
 
 DATASET_CHOICES = ("banking77", "clinc150", "banking77-oos", "csv")
 
@@ -55,7 +54,7 @@ def _with_extra_oos(loaded: Any, path: Path) -> Any:
     """``loaded`` with the messages of ``path`` added to its train split as out-of-scope examples."""
     from dataclasses import replace
 
-    from dialog.nlu.data import Example, read_messages
+    from dialog.nlu.data import OOS_LABEL, Example, read_messages
 
     messages = run_guarded(lambda: read_messages(path))
     err.print(f"{len(messages)} extra out-of-scope training messages from {path}", highlight=False)
@@ -125,6 +124,8 @@ def unknown_labels(manifest: dict[str, Any], examples: list[Any]) -> dict[str, i
     """Labels of ``examples`` the model was not trained on (out-of-scope aside), with their counts, most first."""
     from collections import Counter
 
+    from dialog.nlu.data import OOS_LABEL
+
     known = set(manifest["labels"]) | {OOS_LABEL}
     return dict(Counter(e.label for e in examples if e.label not in known).most_common())
 
@@ -188,6 +189,7 @@ def eval_intents(
     Without --model, a model is first trained on the train split (validation: the dataset's own split; Banking77 has none, so one is carved from train). For --dataset csv the whole file is the test set (give --model), or use --folds K for cross-validation.
     """
     from dialog.nlu.classifier import IntentClassifier
+    from dialog.nlu.data import OOS_LABEL
     from dialog.nlu.evaluation import cross_validate, evaluate_classifier, rechoose_threshold
     from dialog.nlu.training import intent_output, train_intents
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.table import Table
 
-from assistant.app import Assistant
 from assistant.cli_common import out, run_guarded, settings_from
-from assistant.store import check_database_exists
-from assistant.store.admin import parse_age
-from assistant.store.inbox import conversations_with_a_person, idle_with_a_person
-from dialog.manager import DialogManager, InvalidMessage
-from dialog.store import UnknownSession
+
+if TYPE_CHECKING:
+    from assistant.app import Assistant
+    from dialog.manager import DialogManager
 
 inbox_app = typer.Typer(
     help="Conversations handed to a person: list them, reply to the customer, hand back to the assistant.",
@@ -27,6 +25,10 @@ AUTHOR = typer.Option("--as", help="Your name, as the customer sees it under the
 def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
     """The store-backed dialog manager for staff commands: they never answer, so no model is loaded.
     The database must be there already (a mistyped path is reported, not created) and reachable."""
+    from assistant.app import Assistant
+    from assistant.store import check_database_exists
+    from dialog.manager import DialogManager
+
     assistant = Assistant(settings_from(ctx))
     ctx.call_on_close(assistant.close)  # the "taken" and "handed_back" notices go out before the command ends
     run_guarded(lambda: check_database_exists(assistant.settings.database_url))
@@ -38,6 +40,8 @@ def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
 @inbox_app.command("list")
 def inbox_list(ctx: typer.Context) -> None:
     """The conversations a person has: awaiting a staff reply first, longest waiting first."""
+    from assistant.store.inbox import conversations_with_a_person
+
     assistant, _ = _staff_manager(ctx)
     items = run_guarded(lambda: conversations_with_a_person(assistant.sql_store.engine))
     if not items:
@@ -88,6 +92,11 @@ def inbox_hand_back(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --older-than: only count them.")] = False,
 ) -> None:
     """Hand the conversation back: the assistant answers the customer's next message again."""
+    from assistant.store.admin import parse_age
+    from assistant.store.inbox import idle_with_a_person
+    from dialog.manager import InvalidMessage
+    from dialog.store import UnknownSession
+
     if (session_id is None) == (older_than is None):
         raise typer.BadParameter("give one conversation's id or --older-than", param_hint="SESSION_ID")
     if session_id is not None:

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
 
-from assistant.app import Assistant
 from assistant.cli import app
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
-from assistant.config import Settings
-from retrieval.embedders import Embedder
-from retrieval.loaders import SUPPORTED_SUFFIXES
-from retrieval.watch import Snapshot, snapshot
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from retrieval.embedders import Embedder
+    from retrieval.watch import Snapshot
 
 
 @app.command()
@@ -51,6 +51,9 @@ def ingest(
     missing = [str(path) for path in paths if not path.exists() and not path.is_symlink()]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
+    from assistant.app import Assistant
+    from retrieval.watch import snapshot
+
     settings = settings_from(ctx)
     embedder = run_guarded(lambda: Assistant(settings).embedder)
     before = snapshot(paths) if watch is not None else None  # a file changed while the first ingest runs is seen
@@ -107,6 +110,7 @@ def ingest_once(
     the last round, replaced by this round's), a note said in the last round is counted, not printed again:
     a large help centre's 48 notes of duplicates and repeated questions came again after every edit."""
     from retrieval.ingest import ingest as run_ingest
+    from retrieval.loaders import SUPPORTED_SUFFIXES
 
     try:
         report = run_guarded(

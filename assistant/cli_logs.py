@@ -11,7 +11,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from assistant.cli_common import err, fail, out, run_guarded, settings_from
-from assistant.store import check_database_exists
 
 logs_app = typer.Typer(help="Export and purge the stored conversation logs.", no_args_is_help=True)
 
@@ -110,6 +109,8 @@ def logs_export(
     if out_file.is_file() and not force:
         fail(f"{out_file} exists already; add --force to replace it")
     run_guarded(lambda: (export.check_target(out_file), export.export_format(out_file, chosen)))  # before the database
+    from assistant.store import check_database_exists
+
     url = settings_from(ctx).database_url
     run_guarded(lambda: check_database_exists(url))  # a mistyped SQLite path: said now, not under the progress bar
     columns = [TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TextColumn("turns"), TimeRemainingColumn()]

@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from assistant.app import Assistant
 from assistant.cli import index_app
 from assistant.cli_common import fail, out, run_guarded, settings_from
 
@@ -50,6 +49,8 @@ def index_search(
     Nothing is stored and no answer is written: `assistant ask` does that."""
     if not query.strip():
         fail("the query is empty: give a question, e.g. assistant index search \"how do I get a refund?\"")
+    from assistant.app import Assistant
+
     settings = settings_from(ctx)
     retriever = Assistant(settings).retriever
     run_guarded(lambda: retriever.index)  # a missing index is one clear line

@@ -20,7 +20,6 @@ from rich.table import Table
 from assistant.cli_common import err, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app, transformers_bars_off
 from assistant.wording import counted
-from dialog.nlu.threshold import DEFAULT_THRESHOLD
 
 # Training options shared with `assistant eval intents` (which trains when given no --model).
 Epochs = Annotated[float, typer.Option(min=0.01, help="Passes over the training data (early stopping may end sooner).")]
@@ -30,6 +29,9 @@ Head = Annotated[str, typer.Option(help="mean-cosine (mean pooling, cosine score
 ValFraction = Annotated[float, typer.Option(help="Share of each intent held out for validation (early stopping, threshold) when there is no validation split.")]
 Patience = Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation accuracy.")]
 Seed = Annotated[int, typer.Option(help="Random seed (split, head, shuffling).")]
+# dialog.nlu.threshold.DEFAULT_THRESHOLD, written out for the help below: that module brings numpy, which `--help` does
+# not need (tests/test_ops_cli_imports.py checks that the two agree)
+DEFAULT_THRESHOLD = 0.3
 Objective = Annotated[str, typer.Option(help=f"How the out-of-scope threshold is chosen on validation data: auto, balanced, f1, recall:R, reject:F. auto: balanced with 10 or more out-of-scope validation examples, else reject:0.05 (reject:0.02 with none); when the split has too few in-scope examples for that to turn away even one (under 20, or 50), nothing can be chosen and the default {DEFAULT_THRESHOLD:g} is kept, as the output says. With `eval intents --model`, a value other than auto chooses it again on the dataset's validation split.")]
 LabelSmoothing = Annotated[float, typer.Option(min=0.0, max=0.5, help="Label smoothing of the cross-entropy loss.")]
 Base = Annotated[Optional[Path], typer.Option(help="Encoder folder to start from; default: the packaged MiniLM (or a `train mlm` output).")]

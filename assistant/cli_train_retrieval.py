@@ -14,7 +14,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.app import Assistant, embedder_identity
 from assistant.cli_common import err, fail, out, run_guarded, settings_from, stopped_note
 from assistant.cli_train import train_app, transformers_bars_off
 from assistant.wording import counted
@@ -97,6 +96,7 @@ def train_reranker(
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from assistant.app import Assistant, embedder_identity
     from dialog.nlu.modeling import quiet_load_report
     from retrieval.reranker import MANIFEST
     from retrieval.training import train_cross_encoder, write_manifest
@@ -164,6 +164,7 @@ def train_embedder(
     """Fine-tune the sentence embedder with in-batch negatives; reports dense metrics before and after."""
     from sentence_transformers import SentenceTransformer
 
+    from assistant.app import Assistant, embedder_identity
     from retrieval.embedders import SentenceTransformerEmbedder
     from retrieval.evaluation import EvalConfig, evaluate, load_dataset, query_split
     from retrieval.train_data import DEFAULT_DATASETS

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich import box
 from rich.table import Table
 
 from assistant.cli_common import fail, out, run_guarded, settings_from
-from assistant.store import check_database_exists, make_engine
-from assistant.store.staff import ADMIN, REVIEWER, StaffUsers, check_new_login
+
+if TYPE_CHECKING:
+    from assistant.store.staff import StaffUsers
+
 
 class Role(str, Enum):
-    admin = ADMIN
-    reviewer = REVIEWER
+    """``assistant.store.staff.ROLES``, written out: that module brings SQLAlchemy, which `--help` does not need."""
+
+    admin = "admin"
+    reviewer = "reviewer"
 
 
 users_app = typer.Typer(help="Manage the staff logins of the review pages (/review).", no_args_is_help=True)
@@ -24,6 +28,9 @@ users_app = typer.Typer(help="Manage the staff logins of the review pages (/revi
 
 def _users(ctx: typer.Context, create: bool = False) -> StaffUsers:
     """The staff logins; without ``create``, a database that is not there is an error (a mistyped path)."""
+    from assistant.store import check_database_exists, make_engine
+    from assistant.store.staff import StaffUsers
+
     settings = settings_from(ctx)
     if not create:
         run_guarded(lambda: check_database_exists(settings.database_url))
@@ -47,6 +54,8 @@ def users_add(
     ] = None,
 ) -> None:
     """Add a staff login, or set a new password (and, with --role, a new role) for an existing one. Only a salted hash is stored."""
+    from assistant.store.staff import ADMIN, check_new_login
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
