@@ -695,7 +695,8 @@ class SpoolingStore:
             return self._local_events(session_id)
 
     def _local_events(self, session_id: str) -> list[Event]:
-        """The session's events from memory (cache + spool) while the database is down; hold ``_lock``."""
+        """The session's events from memory (cache + spool) while the database is down; hold ``_lock``.
+        StoreUnavailable for a session memory does not hold: only the database could say whether it exists."""
         records = self._by_session.get(session_id, [])
         spooled = [event for record in records for event in record.events]
         if session_id in self._cache:
@@ -703,11 +704,10 @@ class SpoolingStore:
             return list(self._cache[session_id]) + spooled
         if any(record.op == "create" for record in records):
             return spooled
-        if records:
-            raise StoreUnavailable(
-                f"The database is unavailable and this process does not know session {session_id!r}'s history."
-            )
-        raise UnknownSession(session_id)
+        # not UnknownSession: the database may well hold it, and a client told "no such conversation" drops it
+        raise StoreUnavailable(
+            f"The database is unavailable and this process does not know session {session_id[:40]!r}'s history."
+        )
 
     def _check_known(self, session_id: str) -> None:
         """UnknownSession for an append to a session that neither memory nor the database knows."""

@@ -488,7 +488,7 @@ def test_unknown_sessions(db, store, spool_path: Path) -> None:
 
     known = store.create_session()
     db.down()
-    with pytest.raises(UnknownSession):  # neither memory nor the spool knows it
+    with pytest.raises(StoreUnavailable):  # neither memory nor the spool knows it: only the database could tell
         store.load_events("no-such-session")
     assert [e.type_name for e in store.load_events(known)] == ["session_started"]
     store.append(known, *turn(known, 1, "ok"))
@@ -707,8 +707,8 @@ def test_the_cache_is_bounded(db, spool_path: Path) -> None:
     store = SpoolingStore(db.store, spool_path, retry_seconds=None, cache_sessions=2)
     sessions = [store.create_session() for _ in range(3)]
     db.down()
-    with pytest.raises(UnknownSession):
-        store.load_events(sessions[0])  # forgotten: least recently used
+    with pytest.raises(StoreUnavailable):
+        store.load_events(sessions[0])  # forgotten (least recently used): unavailable, not unknown
     assert [e.type_name for e in store.load_events(sessions[2])] == ["session_started"]
     store.close()
 
@@ -726,7 +726,7 @@ def test_the_cache_forgets_conversations_idle_for_an_hour(db, spool_path: Path) 
     store.create_session()
     db.down()
 
-    with pytest.raises(UnknownSession):
+    with pytest.raises(StoreUnavailable):
         store.load_events(finished)
     assert [e.type_name for e in store.load_events(under_way)] == ["session_started", "user", "bot"]
     store.close()
