@@ -21,7 +21,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Security
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -190,7 +190,19 @@ def install_api_guards(app: FastAPI, guards: ApiGuards | None = None) -> ApiGuar
     app.add_middleware(ApiGuardMiddleware, guards=guards)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _openai_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _server_error)
     return guards
+
+
+SERVER_ERROR = "The server failed on this request (its log says why); try again later."
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    """An unexpected failure: on the API a JSON 500 (OpenAI's shape on ``/v1``) that clients can read, not
+    Starlette's plain text; elsewhere that plain text. The error is still raised to the server's log."""
+    if not request.url.path.startswith(API_PREFIXES):
+        return PlainTextResponse("Internal Server Error", status_code=500)
+    return JSONResponse(error_body(request.url.path, 500, SERVER_ERROR), status_code=500)
 
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -116,3 +116,72 @@ def test_the_chat_page_reloaded_during_the_outage_keeps_the_conversation(databas
         assert kept == session_id and history[0]["content"] == "How long do refunds take?"
     finally:
         assistant.close()
+
+
+def drop_every_table(engine) -> None:  # type: ignore[no-untyped-def]
+    """The database made anew, empty, while the server runs on it (dropdb and createdb; a restore gone wrong)."""
+    from sqlalchemy import text
+
+    from assistant.store.tables import Base
+
+    engine.dispose()
+    if engine.dialect.name == "sqlite":  # the file removed: SQLite makes a new, empty one at the next connection
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{engine.url.database}{suffix}").unlink(missing_ok=True)
+        return
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_a_database_made_anew_while_the_server_runs_loses_no_turn_and_is_not_ready(database_url: str, kb_dir: Path) -> None:
+    """The database re-created empty under a running server: the spooled turn went to the rejected file, every new
+    conversation was a plain-text 500, /readyz said ready. Now writes wait in the spool, /healthz and /readyz say
+    why (503 from /readyz), and once `assistant db upgrade` has made the tables they are stored."""
+    from assistant.store.db import migrate
+
+    client, assistant = api_over_database(database_url, kb_dir)
+    try:
+        session_id = client.post("/api/sessions").json()["session_id"]
+        say(client, session_id, "How long do refunds take?")
+        engine = assistant.sql_store.engine
+        drop_every_table(engine)
+
+        assert say(client, session_id, "And for a gift card?")["session_id"] == session_id  # from memory, spooled
+        created = client.post("/api/sessions")
+        assert created.status_code == 201, created.text
+        new_id = created.json()["session_id"]
+        say(client, new_id, "Do you ship to Canada?")
+        completion = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "How long do refunds take?"}]})
+        assert completion.status_code == 200, completion.text
+        status = assistant.store.status(check=True)
+        assert status["database"] == "error" and "assistant db upgrade" in status["database_error"], status
+        assert status["spooled_writes"] >= 4
+
+        migrate(engine)  # what the operator runs: assistant db upgrade
+        assistant.store.flush()  # what the retry thread does within seconds
+        assert assistant.store.status(check=True) == {"database": "up", "spooled_writes": 0}
+        stored = client.get(f"/api/sessions/{new_id}")
+        assert stored.status_code == 200, stored.text
+        assert [m["text"] for m in stored.json()["messages"] if m["role"] == "user"] == ["Do you ship to Canada?"]
+        v1_session = completion.json()["session_id"]
+        assert client.get(f"/api/sessions/{v1_session}").status_code == 200
+    finally:
+        assistant.close()
+
+
+def test_readyz_says_the_tables_are_missing(database_url: str, kb_dir: Path) -> None:
+    """/readyz checked only that the database answered SELECT 1: a database without tables was 'ready'."""
+    from fastapi.testclient import TestClient
+
+    _, assistant = api_over_database(database_url, kb_dir)
+    try:
+        with TestClient(assistant.web_app(), raise_server_exceptions=False) as web:
+            assert web.get("/readyz").status_code == 200
+            drop_every_table(assistant.sql_store.engine)
+            ready = web.get("/readyz")
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["database"] == "error" and "run `assistant db upgrade`" in ready.json()["database_error"]
+            assert web.get("/healthz").status_code == 200
+    finally:
+        assistant.close()

@@ -65,7 +65,7 @@ from typing import IO, Any, TypeVar
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable, private_opener
-from assistant.store.sql_store import SqlStore
+from assistant.store.sql_store import SqlStore, is_schema_missing, schema_missing_message
 from dialog.events import Event, SessionStarted, UserMessage
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
@@ -168,8 +168,9 @@ def forget_rejected(spool_path: Path, session_ids: list[str] | None = None, spoo
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """True for "the database cannot be reached right now" (worth spooling and retrying)."""
-    if isinstance(error, (StoreUnavailable, *CONNECTION_ERRORS)):
+    """True for "the database cannot be reached right now", or has lost its tables (made anew while the server
+    ran: `assistant db upgrade` brings them back): worth spooling and retrying, not a write to refuse."""
+    if isinstance(error, (StoreUnavailable, *CONNECTION_ERRORS)) or is_schema_missing(error):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
@@ -356,8 +357,8 @@ class SpoolingStore:
             down, problem, confirmed = self._down, self._problem, self._confirmed
             spool_error, memory_only = self._spool_error, self._memory_only
         state = "error" if problem else "down" if down or not confirmed else "up"
-        if check and state == "up" and not self._reachable():
-            state = "down"
+        if check and state == "up":
+            state, problem = self._check_now()
         body: dict[str, Any] = {"database": state, "spooled_writes": self.pending()}
         if problem:
             body["database_error"] = problem
@@ -383,12 +384,15 @@ class SpoolingStore:
                     if is_unavailable(error):
                         log.debug("database still unavailable: %s", error)
                         self._down = True
+                        self._note_schema(error)
                         return written
                     self._reject(record, error)
                     stored = False
                 written += stored
                 with self._lock:
                     self._down = False
+                    if self._confirmed:
+                        self._problem = None  # a replay went in: the tables are there again
                     self._complete(record, stored)
 
     def flush_before_exit(self, seconds: float = 10.0) -> int:
@@ -454,6 +458,18 @@ class SpoolingStore:
             future.cancel()
             raise DatabaseUnreachable(f"the database gave no answer within {seconds:g} s") from None
 
+    def _check_now(self) -> tuple[str, str | None]:
+        """``up``, ``down`` or ``error`` (and why) as the database is now: it answers ``SELECT 1``, and has its tables."""
+        if not self._reachable():
+            return "down", None
+        try:
+            missing = self._answered(self.inner.missing_tables, within=min(PROBE_WITHIN_S, self.answer_within_s or PROBE_WITHIN_S))
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            return "down", None
+        return ("error", schema_missing_message(missing)) if missing else ("up", None)
+
     def _reachable(self) -> bool:
         """Whether the database answers ``SELECT 1`` now; a stuck peer counts as down after at most 5 s."""
         try:
@@ -470,8 +486,20 @@ class SpoolingStore:
             self._write(record)
             return True
 
+    def _note_schema(self, error: BaseException) -> None:
+        """When ``error`` says the database lost its tables: ``status`` reports it (``error``, with what to do),
+        and the log says it once, until a replay goes in again."""
+        if not is_schema_missing(error):
+            return
+        problem = schema_missing_message()
+        with self._lock:
+            known, self._problem = self._problem, problem
+        if known != problem:
+            log.error("The database answers but cannot be used: %s; conversation writes wait in %s", problem, self.spool_path)
+
     def _spool(self, record: _Record, error: BaseException) -> None:
         """Spool ``record`` after a direct write failed with ``error``."""
+        self._note_schema(error)
         with self._lock:
             if not self._pending:
                 log.warning(

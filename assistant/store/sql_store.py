@@ -7,7 +7,7 @@ import json
 
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, null, or_, select, text, update
+from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, inspect, null, or_, select, text, update
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.dml import Update
 
@@ -17,6 +17,24 @@ from dialog.events import Event, FeedbackGiven, HandoffRequested, HandoffResolve
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
 TITLE_CHARS = 120
+# The tables every turn reads or writes; a database without them cannot take a conversation.
+CONVERSATION_TABLES = (SessionRow.__tablename__, EventRow.__tablename__, TurnRow.__tablename__)
+
+
+def schema_missing_message(missing: list[str] | None = None) -> str:
+    """What /healthz and /readyz say, and the log, when the database has lost its tables."""
+    which = f" ({', '.join(missing)} missing)" if missing else ""
+    return (f"the database has no conversation tables{which}: it was made anew or emptied; run `assistant db upgrade` "
+            "(conversation writes wait in the spool until then)")
+
+
+def is_schema_missing(error: BaseException) -> bool:
+    """Whether a database error says a table is not there (PostgreSQL's undefined_table, SQLite's "no such
+    table"): the database answers, but its schema is gone, not the request that is wrong."""
+    orig = getattr(error, "orig", None)
+    if orig is None:
+        return False
+    return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig)
 
 
 def no_such_id(session_id: str) -> bool:
@@ -50,10 +68,24 @@ class SqlStore:
             return False
         return True
 
+    def missing_tables(self) -> list[str]:
+        """The conversation tables the database lacks (all of them in a database made anew or emptied while a
+        server ran on it); empty when they are there."""
+        with self.engine.connect() as connection:
+            inspector = inspect(connection)
+            return [name for name in CONVERSATION_TABLES if not inspector.has_table(name)]
+
     def status(self, check: bool = False) -> dict[str, Any]:
         """For /healthz and /readyz, as ``SpoolingStore.status`` (this store spools nothing): ``check`` asks
-        the database, else it counts as up."""
-        return {"database": "up" if not check or self.reachable() else "down", "spooled_writes": 0}
+        the database (and that its tables are there), else it counts as up."""
+        if not check:
+            return {"database": "up", "spooled_writes": 0}
+        if not self.reachable():
+            return {"database": "down", "spooled_writes": 0}
+        missing = self.missing_tables()
+        if missing:
+            return {"database": "error", "spooled_writes": 0, "database_error": schema_missing_message(missing)}
+        return {"database": "up", "spooled_writes": 0}
 
     def has_session(self, session_id: str) -> bool:
         if no_such_id(session_id):
