@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, func, select, text
+from sqlalchemy import Engine, Select, func, select, text
 
 from assistant.store.tables import EventRow, SessionRow
 
 INBOX_LIMIT = 200  # the longest-waiting open handoffs shown
-UNREACHABLE_CHANNEL = "openai"  # /v1/chat/completions: a new conversation per request, no chat to reply in
-# Sessions a person has (``open_handoff_seq``, kept by each append). Replies cannot reach the
-# OpenAI-compatible endpoint's one-off conversations, so they are left out.
-WITH_A_PERSON = and_(SessionRow.open_handoff_seq.is_not(None), SessionRow.channel != UNREACHABLE_CHANNEL)
+UNREACHABLE_CHANNEL = "openai"  # /v1/chat/completions' channel: the client shows no staff reply by itself
+# Sessions a person has (``open_handoff_seq``, kept by each append), from every channel: a customer who asked
+# for a person through /v1/chat/completions was told staff would see the conversation, and its response's
+# session_id lets the client read their replies (GET /api/sessions/{id}) and carry the conversation on.
+WITH_A_PERSON = SessionRow.open_handoff_seq.is_not(None)
 
 
 @dataclass(frozen=True)

@@ -79,11 +79,13 @@ def test_the_limit_keeps_the_longest_waiting_and_the_count_tells_how_many_there_
     assert count_with_a_person(store.engine) == 2
 
 
-def test_one_off_openai_endpoint_conversations_are_not_listed(store: SqlStore) -> None:
+def test_openai_endpoint_conversations_handed_off_are_listed(store: SqlStore) -> None:
+    """They were left out, while the customer was told "They will see this conversation and reply here"."""
     one_off = store.create_session("openai")
     store.append(one_off, [UserMessage(text="I want a human"), HandoffRequested(reason="asked")])
 
-    assert conversations_with_a_person(store.engine) == [] and count_with_a_person(store.engine) == 0
+    assert [item.session_id for item in conversations_with_a_person(store.engine)] == [one_off]
+    assert count_with_a_person(store.engine) == 1
 
 
 def test_the_transcript_places_staff_replies_and_the_hand_back_after_their_turn(store: SqlStore) -> None:
