@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 import time
 import uuid
@@ -260,18 +261,39 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     """On the API: 422 with ``detail`` a sentence and ``errors`` the field-by-field list."""
     if not request.url.path.startswith(API_PREFIXES):
         return await request_validation_exception_handler(request, error)
-    errors = jsonable_encoder(error.errors())
+    errors = finite(jsonable_encoder(error.errors()))
     body = error_body(request.url.path, 422, describe_validation_errors(errors)) | {"errors": errors}
     # ASCII JSON: an input echoed in ``errors`` may hold a lone surrogate ("\ud800"), which UTF-8 cannot encode
-    return Response(json.dumps(body), status_code=422, media_type="application/json")
+    return Response(json.dumps(body, allow_nan=False), status_code=422, media_type="application/json")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and the infinities (an input such as ``1e400`` echoed back) as the strings "NaN",
+    "Infinity" and "-Infinity": JSON has no such numbers, and browsers' JSON.parse refuses the whole body."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
 
 
 def unreadable_json(error: StarletteHTTPException) -> str | None:
-    """For FastAPI's bare 400 "There was an error parsing the body" (a JSON body that is not UTF-8, or nested
-    too deeply for the parser), the sentence of the 422 that an invalid JSON body gets; else None."""
-    if error.status_code != 400 or not isinstance(error.__cause__, (UnicodeDecodeError, RecursionError)):
+    """For FastAPI's bare 400 "There was an error parsing the body" (a JSON body that is not UTF-8, nested
+    too deeply for the parser, or with a number of more digits than Python reads), the sentence of the 422
+    that an invalid JSON body gets; else None."""
+    cause = error.__cause__
+    if error.status_code != 400 or not isinstance(cause, (UnicodeDecodeError, RecursionError, ValueError)):
         return None
-    why = "it is not UTF-8 text" if isinstance(error.__cause__, UnicodeDecodeError) else "it is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        why = "it is not UTF-8 text"
+    elif isinstance(cause, RecursionError):
+        why = "it is nested too deeply"
+    elif "digits" in str(cause):  # Python's limit on the digits of an integer (4,300 by default)
+        why = "a number in it has too many digits"
+    else:
+        why = " ".join(str(cause).split())[:200] or "it cannot be read"
     return f"The request body is not valid JSON ({why})."
 
 
