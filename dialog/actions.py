@@ -606,6 +606,7 @@ class AnswerFromKnowledgeBase:
         intent: tuple[str, float] | None = None,
         alternatives: tuple[str, ...] = (),
         context_docs: tuple[str, ...] = (),
+        tie_context: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
@@ -615,7 +616,9 @@ class AnswerFromKnowledgeBase:
         decision to answer when it names a topic of the knowledge base (``topic_of``); ``alternatives`` (the
         model's other guesses) say which passages are on another topic (``_steered``); ``context_docs`` (the last
         answer's articles, for a statement about a thing it named) has ``context`` read first, kept on those articles,
-        when its own best passage is on one of them (``reads_in_context``)."""
+        when its own best passage is on one of them (``reads_in_context``); ``tie_context`` (the question read with what
+        the conversation was just about: the last question's topic, or the order looked up) is searched instead of asking
+        which article is meant, when alone its best passages tie (``close_documents``) and in that context they do not."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         corrected = getattr(self.retriever, "corrected", None) if self.correct_spelling else None
@@ -653,6 +656,19 @@ class AnswerFromKnowledgeBase:
         common = {"query": question, "retrieved": retrieved, "index_version": self.retriever.index_version}
 
         close = self.close_documents(question, passages) if only_doc is None and not prefer_docs else []
+        if close and tie_context is not None:
+            # "will I get money back?" after how to cancel Northwind Plus: refunds and returns tie (0.46 each); read with
+            # the membership's cancellation it is about that, and "will I be refunded?" after a lookup that said Cancelled
+            # is about the cancelled order's refund
+            read = corrected(tie_context) if corrected is not None else tie_context
+            in_context, in_whole = self._search(read)
+            if self._found(in_context, in_whole, topic) and not self.close_documents(read, in_context):
+                # read as a whole: held to the message's own words ("will I be refunded?"), the answer got the late-refund
+                # sentence instead of "If you cancel an order before it ships, you are not charged at all."
+                question, passages, whole, close = read, in_context, in_whole, []
+                retrieved = [{"chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id, "score": round(p.score, 4)} for p in passages]
+                retrieval_event = RetrievalDone(query=question, passages=tuple(retrieved))
+                common = {"query": question, "retrieved": retrieved, "index_version": self.retriever.index_version}
         if close:
             titles = option_labels(close)
             scores = ", ".join(f"{p.chunk.doc_id} {p.score:.2f}" for p in close)

@@ -43,16 +43,35 @@ _PLAIN = re.compile(
 )
 
 
+# a plain take-back that leads a question ("never mind, how much is shipping?", "forget it. where is my order?"); not
+# "no thanks" or "it's fine", which may say something else before a question
+_PLAIN_FIRST = re.compile(
+    r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah|no)[\s,.!]+)*"
+    r"(?:never ?mind|nvm|forget (?:it|about it)|cancel (?:that|it)|don'?t bother|no need|vergiss es|schon gut|doch nicht)"
+    r"\s*[,.;:!-]+\s*(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _question_after_plain(text: str) -> str | None:
+    """The question after a plain take-back that leads the message ("never mind, how much is shipping?" -> "how much is
+    shipping?"); None when the message does not open with one, or asks nothing after it."""
+    match = _PLAIN_FIRST.match(text)
+    rest = _LEFT_OVER.sub("", match["rest"].strip()) if match else ""
+    return rest if rest and asks_a_question(rest) else None
+
+
 def takes_back_handoff(text: str, staff_replied: bool) -> bool:
     """Whether ``text``, typed while the conversation is with a person, takes the handoff back.
 
     Said in so many words ("I don't need a person anymore", "cancel the handoff", "I'll just ask the bot"), always;
-    a plain "never mind", "no thanks" or "forget it" only while no member of staff has written yet: once one has,
-    it may answer their question, and goes to them.
+    a plain "never mind", "no thanks" or "forget it", alone or leading a question ("never mind, how much is
+    shipping?"), only while no member of staff has written yet: once one has, it may answer their question, and goes
+    to them.
     """
     if _EXPLICIT.search(text):
         return True
-    return not staff_replied and bool(_PLAIN.match(text))
+    return not staff_replied and (bool(_PLAIN.match(text)) or _question_after_plain(text) is not None)
 
 
 # what is left around a take-back besides the question: "actually no, ", ". ", ", thanks"
@@ -61,14 +80,16 @@ _LEFT_OVER = re.compile(r"^(?:[\s,.;:!-]|\b(?:actually|oh|ok(?:ay)?|well|sorry|s
 _SUBJECT = re.compile(r"(?:[\s,;:-]|\b(?:i|we|ich|wir|really|just)\b)+$", re.IGNORECASE)
 
 
-def question_with_take_back(text: str) -> str | None:
-    """The question a message that takes the handoff back in so many words also asks ("actually no, I'll just ask
-    you. how much is shipping?" -> "how much is shipping?"), which the assistant answers at once; None when it asks
-    nothing else ("I don't need a person anymore, thanks"). A plain "never mind" is the whole message, so it has none.
+def question_with_take_back(text: str, staff_replied: bool = True) -> str | None:
+    """The question a message that takes the handoff back also asks ("actually no, I'll just ask you. how much is
+    shipping?" -> "how much is shipping?"), which the assistant answers at once; None when it asks nothing else ("I
+    don't need a person anymore, thanks", "never mind"). A plain take-back leading the question ("never mind, how much
+    is shipping?") counts only while no member of staff has written (``staff_replied`` False), as in
+    ``takes_back_handoff``: it was relayed to staff, the question unanswered.
     """
     match = _EXPLICIT.search(text)
     if match is None:
-        return None
+        return None if staff_replied else _question_after_plain(text)
     parts = (_LEFT_OVER.sub("", part.strip()) for part in (_SUBJECT.sub("", text[: match.start()]), text[match.end():]))
     rest = " ".join(part for part in parts if part)
     return rest if rest and asks_a_question(rest) else None

@@ -49,7 +49,7 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
-from dialog.nlu.rules import is_emphatic_no
+from dialog.nlu.rules import is_bare_greeting, is_emphatic_no
 from dialog.slot_memory import SlotMemory
 from dialog.policies import Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import (
@@ -254,6 +254,12 @@ def _asked_a_question(tracker: Tracker) -> bool:
     )
 
 
+def _waits_for_a_reply(tracker: Tracker) -> bool:
+    """Whether the last reply asked something that the next message may answer: which of its options, a detail for a
+    business action, or whether to connect a person."""
+    return tracker.clarification is not None or tracker.requested_slot is not None or tracker.handoff_offered
+
+
 def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:
     """After the customer picked one of two options, the other one when the message asks for "the other
     one" (and names nothing else); else None."""
@@ -442,7 +448,8 @@ class DialogManager:
         timings: dict[str, float] = {}
         typed, seen, handed_back = text, len(tracker.events), self._handed_back_with(tracker, text)
         if handed_back:  # "actually no, I'll just ask you. how much is shipping?": handed back, and the question answered
-            tracker, text = Tracker.from_events(session_id, [*tracker.events, *handed_back]), question_with_take_back(text) or text
+            text = question_with_take_back(text, staff_replied=tracker.agent is not None) or text
+            tracker = Tracker.from_events(session_id, [*tracker.events, *handed_back])
 
         step = time.perf_counter()
         read = about_the_order(tracker, text)  # "where is it?" after "What would you like to know about your order?"
@@ -496,6 +503,9 @@ class DialogManager:
             # last question's topic, "which carrier", said nothing of it)
             query, focus, prefer_docs, context = f"{text.strip().rstrip('?.! ')} (order {status.lower()})?", text, (), None
             context_docs = ()
+        tie_context = None  # the message read with what the conversation was just about, when alone it would ask which article
+        if forced is None and choice is None and query == read and context is None and not prefer_docs:
+            tie_context = self._tie_context(tracker, read, status)
         about = about_last_run(self.actions, tracker, text, understanding.entities, ORDER_CONTEXT_TURNS) if forced is None and choice is None else None
         if about is not None:  # "what's in it?" after the order lookup: the action's own answer, from that order
             forced = Prediction("about", 1.0, about.run.name, 0)
@@ -540,7 +550,8 @@ class DialogManager:
             gave = any(e.value is not None for e in slot_events) or understanding.several
             unanswered = None if gave else tracker.requested_slot
             steps = about.steps(self.replies) if about is not None and prediction.action == "about" else self._act(
-                prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs
+                prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs,
+                tie_context,
             )
             given = {**understanding.several, **{name: (value,) for name, value in understanding.entities.items()}}
             personal = [value for name in CUSTOMER_SLOTS for value in given.get(name, ())]
@@ -633,6 +644,10 @@ class DialogManager:
         understanding = self.understander.understand(text, today=self.clock().date())
         if understanding.intent == "dismay" and is_emphatic_no(text) and _asked_a_question(tracker):
             understanding = replace(understanding, intent="deny", ranking=(("deny", understanding.confidence),))
+        if understanding.intent == "greet" and is_bare_greeting(text) and _waits_for_a_reply(tracker):
+            # "hello" while "which of these?" waits: a check-in like "hello?", which keeps the question (as a greeting, the
+            # clarifying question and the offer of a person were dropped, and "1" next was not understood)
+            understanding = replace(understanding, intent="filler", ranking=(("filler", understanding.confidence),))
         if understanding.several:  # "not NW-20481736, it's NW-20481737": the one value that is not the slot's already
             entities, several = dict(understanding.entities), dict(understanding.several)
             for name, values in understanding.several.items():
@@ -745,10 +760,12 @@ class DialogManager:
         unanswered: tuple[str, str] | None = None,
         told: str = "",
         context_docs: tuple[str, ...] = (),
+        tie_context: str | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action; ``unanswered``: the slot the last reply asked for, when this
         message filled none; ``told``: the assistant's replies so far, when the customer asked for more;
-        ``context_docs``: the last answer's articles, which ``context`` is read on when it finds one of them first."""
+        ``context_docs``: the last answer's articles, which ``context`` is read on when it finds one of them first;
+        ``tie_context``: the message read with the last topic, searched instead of asking which article is meant."""
         if prediction.action == "relay":
             return relay(tracker.agent, self.replies.relayed)
         if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
@@ -782,11 +799,24 @@ class DialogManager:
         if prediction.action == "answer":
             return self.answer_action.run(
                 tracker, without_opening(query), only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
-                context_docs=context_docs,
+                context_docs=context_docs, tie_context=tie_context,
                 intent=(understanding.intent, understanding.confidence),
                 alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent),
             )
         return fallback(not_understood=self.replies.not_understood)
+
+    @staticmethod
+    def _tie_context(tracker: Tracker, text: str, status: str | None) -> str | None:
+        """What the conversation was just about, with ``text``: right after an answer, the message read with its question
+        (``rewrite``: "will I get money back (cancel Northwind Plus)?"); right after an order lookup (``status``, the
+        order's), with the order's status ("will I be refunded (order cancelled)?"). None otherwise. Searched only where
+        the message alone would get the question which article is meant: "will I get a tracking number?" is answered
+        as it stands."""
+        if tracker.last_action == "answer" and tracker.last_query:
+            return rewrite(text, tracker.last_query)
+        if status and tracker.last_action == "business":
+            return f"{text.strip().rstrip('?.! ')} (order {status.lower()})?"
+        return None
 
     def _handoff_note(self) -> str:
         """When a person will reply, outside support hours (the replies' ``outside_hours``); empty within them."""
@@ -795,9 +825,10 @@ class DialogManager:
     def _handed_back_with(self, tracker: Tracker, text: str) -> list[Event]:
         """The hand-back of a message that takes the handoff back and asks a question with it (``question_with_take_back``),
         so that the question is answered in the same turn; empty for any other message."""
-        if not (self.relay_to_person and tracker.with_person and question_with_take_back(text)):
+        staff_replied = tracker.agent is not None
+        if not (self.relay_to_person and tracker.with_person and question_with_take_back(text, staff_replied)):
             return []
-        return [HandoffResolved(author=CUSTOMER)] if takes_back_handoff(text, staff_replied=tracker.agent is not None) else []
+        return [HandoffResolved(author=CUSTOMER)] if takes_back_handoff(text, staff_replied=staff_replied) else []
 
     def _handed_back(self, reason: str) -> Iterator[str | ActionOutcome]:
         """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""

@@ -180,6 +180,20 @@ def is_emphatic_no(text: str) -> bool:
     return bool(re.fullmatch(rf"\s*(?:{EMPHATIC_NO})[\s.!?…]*", text, re.IGNORECASE))
 
 
+# a greeting and nothing else ("hello", "hi there!", "hallo"): no help request ("hi, can you help me?")
+_BARE_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|greetings|hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|"
+    r"servus|grüß gott|grüezi)\b[\s!.,]*(?:there|zusammen)?[\s!.]*$",
+    re.IGNORECASE,
+)
+
+
+def is_bare_greeting(text: str) -> bool:
+    """A greeting and nothing else ("hello", "hi there!"): where the assistant waits for a reply (a clarifying question,
+    a question for a detail, the offer of a person) it greets no new start, it checks in, as "hello?" does."""
+    return bool(_BARE_GREETING.match(text))
+
+
 _PATTERNS: dict[str, re.Pattern[str]] = {
     # questions about the assistant itself ("Are you a bot?", "What can you do?", "Is this a real person?"): the
     # whole message, so that "are you a bot? I want a real person" still asks for a person
