@@ -6,7 +6,8 @@ The highest confidence wins; on a tie the lower ``priority`` number wins. In pri
 policy                priority  proposes
 ====================  ========  ===============================================================
 BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (never-answer topics)
-HandoffPolicy         1         handoff: asked for, accepted offer, frustration, off-topic keywords
+HandoffPolicy         1         handoff: asked for, accepted offer, frustration, off-topic keywords; small_talk
+                                (what the assistant does): an off-topic thing asked for about the shop ("a joke about shipping")
 OtherLanguagePolicy   1         other_language: a message in a language the help centre is not written in
 BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
 ClarifyPolicy         3         clarify: the two best intents are too close to choose
@@ -68,6 +69,17 @@ class Policy(Protocol):
     def predict(self, tracker: Tracker, understanding: Understanding, text: str) -> Prediction | None: ...
 
 
+# a possessor before the thing it owns ("a doctor's note", "my lawyer's letter"): the thing is what is asked about
+_POSSESSOR = re.compile(r"\b[^\W\d_]+['’]s\s+(?=[^\W\d_])", re.IGNORECASE)
+
+
+def _only_owns(rules: BusinessRules, text: str) -> bool:
+    """Whether a shop question names a never-answer topic only as the owner of a thing: "do I need a doctor's note to
+    return the fan?" asks about a note for a return, not for medical advice (it got "If someone is hurt, please contact
+    a doctor"). "what medicine should I take?" and "I was injured by the lamp I ordered, what should I do?" are not."""
+    return rules.names_shop_subject(text) and rules.never_answer_topic(_POSSESSOR.sub("", text)) is None
+
+
 class BusinessRulesPolicy:
     """The rules file: intents and topics that always hand off, topics never answered."""
 
@@ -81,9 +93,31 @@ class BusinessRulesPolicy:
         if topic is not None:
             return Prediction("handoff", 1.0, f"rules: topic '{topic.name}' always goes to a person", 0, topic.name)
         topic = self.rules.never_answer_topic(text)
+        if topic is not None and _only_owns(self.rules, text):
+            return None  # "a doctor's note to return the fan": the help centre answers, or says it has nothing on it
         if topic is not None and understanding.intent != "human":  # asked for a person: handed off, the topic's reply first
             return Prediction("decline", 1.0, f"rules: topic '{topic.name}' is never answered", 0, topic.name)
         return None
+
+
+# a request for something made up ("tell me a joke", "write a poem about ...", "do you know any jokes"): before an
+# out-of-scope keyword of the rules file it asks for that thing, whatever it is about
+_MAKE_ME = (
+    r"\b(?:tell|give|write|make|say|share|send|sing|compose|recite|invent|know|got|have)\s+(?:me\s+|us\s+)?"
+    r"(?:(?:a|an|some|any|another|one|your|good|funny|short|little|nice|best|favou?rite|quick)\s+)*"
+)
+
+
+def requested_off_topic(rules: BusinessRules, text: str) -> str | None:
+    """The out-of-scope keyword of the rules file that ``text`` asks the assistant to make ("tell me a joke about
+    shipping" -> "joke"), whatever subject it names; None when it asks for none ("is this a joke? my refund still
+    hasn't arrived" is about the refund)."""
+    for keyword in rules.out_of_scope_keywords:
+        words = r"\s+".join(map(re.escape, keyword.split()))
+        match = re.search(rf"{_MAKE_ME}({words})(?:e?s)?\b", text, re.IGNORECASE)
+        if match:
+            return match.group(1)
+    return None
 
 
 class HandoffPolicy:
@@ -107,6 +141,10 @@ class HandoffPolicy:
         keyword = self.rules.out_of_scope(text)
         if keyword is not None:
             return Prediction("handoff", 0.85, f"out of scope: '{keyword}' is not about the shop", 1)
+        keyword = requested_off_topic(self.rules, text)
+        if keyword is not None:  # "tell me a joke about shipping": it named a shop subject, and got the shipping article
+            reason = f"out of scope: a '{keyword}' asked for, about a shop subject: what the assistant does, not an article"
+            return Prediction("small_talk", 0.85, reason, 1, "bot_challenge")
         return None
 
 
