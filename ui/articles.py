@@ -4,7 +4,8 @@ Every format goes through its loader again, so a page never shows what search ne
 front matter, an HTML page's scripts and navigation, a PDF's bytes. Markdown and HTML (which the
 loader turns into Markdown-like text) are rendered as Markdown with raw HTML escaped; PDF and plain
 text as escaped paragraphs; an FAQ file as one anchored section per entry, the anchor being the
-entry's id (``faq#<entry>`` links to ``/kb/faq#<entry>``).
+entry's id (``faq#<entry>`` links to ``/kb/faq#<entry>``). An article's section headings (h2 and below) have
+ids too, the slug of their text (``heading_anchor``), so that a citation of a section links to it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,31 @@ from markdown_it import MarkdownIt
 
 from retrieval.chunking import first_heading
 from retrieval.documents import Document
-from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, load_file
+from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, load_file, slugify
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in articles is shown as text
+
+
+def heading_anchor(heading: str) -> str:
+    """The id of an article's section heading (its Markdown text, as a chunk's heading path names it)."""
+    return slugify(heading, limit=80)
+
+
+def render_markdown(text: str) -> str:
+    """Markdown as HTML, each section heading below the title (h2 to h6) with the id ``heading_anchor`` gives
+    its text; a heading whose id an earlier one has gets ``-2``, ``-3`` in page order."""
+    tokens = _markdown.parse(text)
+    used: set[str] = set()
+    for token, following in zip(tokens, tokens[1:]):
+        if token.type != "heading_open" or token.tag == "h1" or following.type != "inline":
+            continue
+        anchor = unique = heading_anchor(following.content)
+        number = 2
+        while unique in used:
+            unique, number = f"{anchor}-{number}", number + 1
+        used.add(unique)
+        token.attrSet("id", unique)
+    return _markdown.renderer.render(tokens, _markdown.options, {})
 
 
 def paragraphs(text: str) -> str:
@@ -45,7 +68,7 @@ def article_body(document: Document, suffix: str) -> str:
     """An article's extracted text as HTML, headed by its title when the text does not start with it."""
     text = document.text
     if suffix in MARKDOWN_SUFFIXES | HTML_SUFFIXES:
-        body = _markdown.render(text)
+        body = render_markdown(text)
         titled = first_heading(text) == document.title
     else:
         body = paragraphs(text)

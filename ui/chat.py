@@ -28,6 +28,7 @@ from dialog.store import ConversationChanged, UnknownSession
 from assistant.store.db import StoreUnavailable
 from dialog.tracker import Tracker
 from retrieval.metadata import web_link
+from ui.articles import heading_anchor
 from ui.embed import CLOSE_ON_ESCAPE, MARK_EMBEDDED
 
 ChatHistory = list[dict[str, Any]]
@@ -229,11 +230,16 @@ def notice_css(replies: Replies = DEFAULT_REPLIES) -> str:
 
 def article_link(source: dict[str, Any]) -> str:
     """Where a cited source can be read: its own URL (a web address; an index built before loaders checked
-    that may hold a ``javascript:`` one), or the assistant's article page."""
+    that may hold a ``javascript:`` one), or the assistant's article page, at the cited section when the
+    source's heading path names one below the title ("Tracking your order > Finding your tracking number":
+    ``#finding-your-tracking-number``, the heading's id there, ``ui.articles.render_markdown``) or at its FAQ entry."""
     url = web_link(source.get("url"))
     if url:
         return url
     doc_id, _, anchor = str(source["doc_id"]).partition("#")
+    if not anchor:
+        path = str(source.get("heading") or "").split(" > ")
+        anchor = heading_anchor(path[-1]) if len(path) > 1 and path[-1].strip() else ""
     return f"/kb/{quote(doc_id)}" + (f"#{quote(anchor)}" if anchor else "")
 
 

@@ -48,7 +48,7 @@ def test_format_sources_links_articles_and_faq_anchors() -> None:
     )
 
     assert text.startswith("\n\n**Sources**\n- ")
-    assert "[1] [Reset your password &gt; How long the link works](/kb/accounts/reset-password)" in text
+    assert "[1] [Reset your password &gt; How long the link works](/kb/accounts/reset-password#how-long-the-link-works)" in text
     assert "[2] [Do you offer gift wrapping?](/kb/faq#do-you-offer-gift-wrapping)" in text
     assert "shipping/costs" not in text  # not cited
 
@@ -99,7 +99,7 @@ def test_respond_streams_and_ends_with_answer_and_sources(assistant) -> None:
     assert reply["role"] == "assistant"
     assert "$12.50" in reply["content"]
     assert "**Sources**" in reply["content"]
-    assert "(/kb/shipping/shipping-costs)" in reply["content"]
+    assert "(/kb/shipping/shipping-costs#express-shipping)" in reply["content"]
     assert history == final_history[:2]  # the caller's list is not modified
 
 
@@ -304,7 +304,7 @@ def test_restore_rebuilds_the_conversation_with_its_sources(assistant) -> None:
 
     assert restored_id == session_id
     assert history == live  # exactly what the customer saw, sources and the declined answer included
-    assert "(/kb/shipping/shipping-costs)" in history[1]["content"]
+    assert "(/kb/shipping/shipping-costs#express-shipping)" in history[1]["content"]
     assert "**Sources**" not in history[3]["content"]
     assert page.handed_off(session_id)
 

@@ -35,7 +35,7 @@ def test_article_page_renders_markdown(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "<title>Reset your password</title>" in response.text  # its h1, not its id
     assert "<h1>Reset your password</h1>" in response.text
-    assert "<h2>How long the link works</h2>" in response.text
+    assert "<h2 id=\"how-long-the-link-works\">How long the link works</h2>" in response.text
     assert "expire after 30 minutes" in response.text
 
 
