@@ -128,7 +128,40 @@ COPY_WITHOUT_MARK = """<script>
   });
 })();
 </script>""" % {"mark": json.dumps(UNRATED)}
-PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT + COPY_WITHOUT_MARK  # the chat page's <head> additions
+# Gradio names a message's buttons alike on every message ("Copy message", "Dislike", "Like"), with no setting for
+# more: a screen reader heard the same three names under each answer, with no hint which answer they were for.
+# Each button under a message of the assistant's side is described (aria-describedby, read after its name) by the
+# customer's question it answers, or, with no question right before it (a staff reply, a notice), by the message
+# itself; the names Gradio gives stay. Set again whenever Gradio draws the chat anew.
+DESCRIBE_MESSAGE_BUTTONS = """<script>
+(function () {
+  var made = 0;
+  function contentOf(row) {
+    var content = row.querySelector(".message-content");
+    if (content && !content.id) content.id = "chat-message-" + (++made);
+    return content;
+  }
+  function rowBefore(row) {
+    for (var node = row.previousElementSibling; node; node = node.previousElementSibling)
+      if (node.classList.contains("message-row")) return node;
+    return null;
+  }
+  function describe() {
+    document.querySelectorAll("#chat .message-row.bot-row").forEach(function (row) {
+      var buttons = row.nextElementSibling;
+      if (!buttons || !buttons.classList.contains("message-buttons")) return;
+      var before = rowBefore(row);
+      var by = contentOf(before && before.classList.contains("user-row") ? before : row);
+      if (!by) return;
+      buttons.querySelectorAll("button").forEach(function (button) {
+        if (button.getAttribute("aria-describedby") !== by.id) button.setAttribute("aria-describedby", by.id);
+      });
+    });
+  }
+  new MutationObserver(describe).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>"""
+PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT + COPY_WITHOUT_MARK + DESCRIBE_MESSAGE_BUTTONS  # the chat page's <head> additions
 
 
 def chat_log_name_script(name: str) -> str:
@@ -183,6 +216,9 @@ footer { display: none !important; }
 #chat-actions button { flex: 1 1 auto; }
 /* no thumbs on a message the customer cannot rate (UNRATED): the copy button, first, stays */
 #chat .message-row:has(.unrated) + .message-buttons .icon-button-wrapper > :not(:first-child) { display: none !important; }
+/* no copy button under the customer's own messages: it only doubled the tab stops and the screen reader's
+   "Copy message" (the text is in the customer's hands already) */
+#chat .message-buttons-right { display: none !important; }
 #clarify-options button { flex: 0 1 auto; }
 /* the chat's own clear (bin) button covers the first message; "New conversation" does the same job */
 #chat button[aria-label="Clear"] { display: none !important; }
@@ -751,6 +787,10 @@ class ChatPage:
                     button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT)
                 ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
             synced(human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], **CUSTOMER_EVENT))
+            # the comment box of a rated answer stayed open under the next messages (a handoff's banner too): the
+            # next message, option or "Talk to a human" closes it, sending a comment already typed, not losing it
+            for trigger in (box.submit, send.click, human.click, *(button.click for button in option_buttons)):
+                trigger(self.comment, [comment, session_id, rated_turn, saved], comment_outputs, **CUSTOMER_EVENT)
             # the chat's own clear (bin) button starts over too, or the next message would continue the old session
             for trigger in (new.click, chatbot.clear):
                 synced(trigger(self.new_conversation, None, outputs).then(self.close_comment, None, comment_outputs))
