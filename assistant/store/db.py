@@ -229,7 +229,7 @@ def check_database_exists(url: str) -> None:
     path = sqlite_file(parse_url(url))
     if path is not None and not path.exists():
         raise StoreUnavailable(
-            f"No database at {path}: check the database URL or --data-dir (`assistant db upgrade` makes a new one)"
+            f"No database at {path}: check the database URL or the data folder (`assistant --data-dir DIR ...`; `assistant db upgrade` makes a new one)"
         )
 
 

@@ -118,9 +118,11 @@ def hold_spool(spool_path: Path, holder: str | None = None) -> IO[bytes]:
         except OSError:
             who = ""
         raise SpoolInUse(
-            f"another assistant process uses the spool {spool_path}{f' ({who})' if who else ''}: stop it first (an "
+            f"another assistant process uses the spool {spool_path}{f' ({who})' if who else ''}: stop it first, and "
+            "wait until it has exited (a server just stopped may take a few seconds to close its open pages; an "
             "'assistant chat' or 'ask' started after a server leaves the spool to it), or give each server its own "
-            "data_dir (--data-dir or ASSISTANT_DATA_DIR; the index can stay shared with ASSISTANT_INDEX_DIR)"
+            "data_dir (`assistant --data-dir DIR serve`, or ASSISTANT_DATA_DIR; the index can stay shared with "
+            "ASSISTANT_INDEX_DIR)"
         ) from None
     try:
         handle.truncate(0)  # "ab": every write goes to the end, so the file holds only this holder
