@@ -308,6 +308,17 @@ async def _openai_http_error(request: Request, error: StarletteHTTPException) ->
     return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
 
 
+SHOWN_ID_CHARS = 40  # ids are 22 characters; a longer one is shortened in an error, not echoed whole
+
+
+def shown_id(session_id: str) -> str:
+    """A conversation id as an error quotes it: whole (quoted) up to 40 characters, else its start and its length,
+    so an error (and the log) never echoes kilobytes a client sent as an id."""
+    if len(session_id) <= SHOWN_ID_CHARS:
+        return repr(session_id)
+    return f"{session_id[:SHOWN_ID_CHARS]!r}… ({len(session_id):,} characters; ids have 22)"
+
+
 @contextmanager
 def dialog_errors(replies: Replies = DEFAULT_REPLIES) -> Iterator[None]:
     """The dialog's refusals as HTTP errors with their sentence as the detail: a message or request it
@@ -321,7 +332,7 @@ def dialog_errors(replies: Replies = DEFAULT_REPLIES) -> Iterator[None]:
     except InvalidMessage as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     except UnknownSession as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
+        raise HTTPException(status_code=404, detail=f"No conversation with id {shown_id(str(error.args[0]))}.") from None
     except ConversationChanged as error:
         raise HTTPException(status_code=409, detail=str(error)) from None
 

@@ -68,3 +68,13 @@ def test_a_number_too_long_to_read_is_a_422_not_a_bare_400(api) -> None:
         response = client.post(path, content=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 422, (path, response.text)
         assert response.json()["detail"] == "The request body is not valid JSON (a number in it has too many digits).", path
+
+
+def test_a_404_does_not_echo_a_long_id_whole(api) -> None:
+    """GET /api/sessions/aaaa… (5,000 characters) gave a 404 whose detail repeated all 5,000."""
+    client, _ = api
+    response = client.get("/api/sessions/" + "a" * 5000)
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert len(detail) < 200 and "5,000 characters" in detail, detail
+    assert client.get("/api/sessions/abc").json()["detail"] == "No conversation with id 'abc'."
