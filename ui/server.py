@@ -17,7 +17,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import create_router, install_api_fallback, install_api_guards
-from assistant.api_security import ApiGuards
+from assistant.api_security import API_PREFIXES, ApiGuards, error_body
 from dialog.detached import finish_running_turns
 from dialog.manager import DialogManager
 from dialog.replies import DEFAULT_REPLIES, Replies
@@ -130,6 +130,50 @@ class NoFramingOfStaffPages:
         await self.app(scope, receive, send_unframeable)
 
 
+CROSS_SITE_REFUSED = (
+    "Requests from another site's pages may not change anything here: call the API from your server, "
+    "or put the chat on your pages with the widget (docs/embedding.md)."
+)
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def from_another_site(headers: dict[str, str]) -> bool:
+    """Whether a browser sent the request from another site's page: ``Sec-Fetch-Site`` (every current browser
+    sends it) says ``cross-site`` or ``same-site``; without it, an ``Origin`` that is not this host's (or
+    ``null``). Servers, curl and the OpenAI clients send neither, and the server's own pages (the API
+    reference's "Try it out") are ``same-origin``."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("cross-site", "same-site")
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    host = origin.partition("://")[2]
+    return origin == "null" or not host or host.lower() != headers.get("host", "").lower()
+
+
+class NoCrossSiteWrites:
+    """The API allows no other origin to read it (CORS), but a simple cross-site POST (no body, or text/plain)
+    needs no preflight: any page could make its visitors' browsers start conversations on an open server,
+    using up their addresses' rate limits. Such writes to ``/api`` and ``/v1`` are refused with 403 before
+    keys and limits are counted; reads stay unreadable to other sites as before."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in _UNSAFE_METHODS
+            and scope["path"].startswith(API_PREFIXES)
+            and from_another_site({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])})
+        ):
+            response = JSONResponse(error_body(scope["path"], 403, CROSS_SITE_REFUSED), status_code=403)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 REVIEW_COOKIE_ID = "support-assistant-review"  # the login cookie's name is access-token-<this>
 
 
@@ -187,6 +231,7 @@ def create_app(
             app.include_router(staff_api)
         install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
     install_api_fallback(app)  # unknown /api and /v1 paths: JSON 404 or 405, not the chat page's 404
+    app.add_middleware(NoCrossSiteWrites)  # outermost: before keys and rate limits are counted
 
     help_centre = HelpCentre(retriever, replies)
 
