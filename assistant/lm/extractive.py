@@ -148,9 +148,9 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
 }
 
-# "how do I ...", "I want to ...": a request to do something, which an instruction answers
+# "how do I ...", "I want to ...", "what should I do?": a request to do something, which an instruction answers
 _ASKS_STEPS = re.compile(
-    r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\b(?:i|we)(?: really)? (?:want|need|wish|would like|'d like) to\b|\bi'd like to\b|"
+    r"\bhow (?:do|can|should|would) (?:i|we)\b|\bhow to\b|\bwhat (?:do|can|should|must|shall) (?:i|we) do\b|\bwhat now\b|\b(?:i|we)(?: really)? (?:want|need|wish|would like|'d like) to\b|\bi'd like to\b|"
     r"\bwie (?:kann|muss|soll) (?:ich|man)\b|\bich (?:möchte|will|muss)\b",
     re.IGNORECASE,
 )
@@ -162,7 +162,7 @@ _INSTRUCTION = re.compile(
     r"^(?:(?:or|and|then|alternatively|otherwise|oder|dann),?\s+)?(?:to [^,]+,\s*)?"
     r"(?:if you [^,]{1,80},\s*)?"  # "If you need your company name or a VAT or tax ID on your invoices, add them under ..."
     r"(?:(?:on|in|from|at|under) (?:the|your) [^,]{1,40},\s*)?"  # "On the sign-in page, select **Forgot password?** ..."
-    r"(?:you can (?:also |always )?)?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|add|gehe?|drücke|klicke|wähle|öffne)\b"
+    r"(?:you can (?:also |always )?|you (?:then |now |still )?have [^,.]{1,30}? to )?(?:go to|press|tap|click|open|select|choose|pick|tick|enter|sign in|log in|visit|use the|add|gehe?|drücke|klicke|wähle|öffne)\b"
     r"|[:;]\s*(?:go to|press|tap|click)\b",  # "Start the same way as a return: go to **Orders**, ..."
     re.IGNORECASE,
 )
@@ -478,6 +478,10 @@ class ExtractiveAnswerer:
         if not units:
             return ""
         parts = with_what_they_refer_to(question_parts(question)) + ([focus] if focus and focus != question else [])
+        # a follow-up's own words that refer back ("and how long is it valid?") are answered by what the rewrite's best
+        # sentence of the kind they ask for says ("Password reset links expire after 30 minutes"), not another
+        # article's "The link is valid for 24 hours"; those that do not still add their own sentence ("and can I track it?")
+        refers_back = {len(parts)} if focus and focus != question and _REFERS_BACK.search(focus) else set()
         similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
         passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         asked_places = places(f"{question} {focus or ''}")
@@ -503,7 +507,7 @@ class ExtractiveAnswerer:
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
             part_scores = self._scores(part, context, mixed, form=(f"{part}?" if asks else part) if form else "") - off_entry
-            if self._answered(part, units, chosen, part_scores, whole):
+            if self._answered(part, units, chosen, whole if column in refers_back else part_scores, whole):
                 continue
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
             part_scores[[i for i in range(len(units)) if _repeats(own_words, i, chosen)]] = -np.inf
