@@ -134,7 +134,9 @@ def drop_every_table(engine) -> None:  # type: ignore[no-untyped-def]
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def test_a_database_made_anew_while_the_server_runs_loses_no_turn_and_is_not_ready(database_url: str, kb_dir: Path) -> None:
+def test_a_database_made_anew_while_the_server_runs_loses_no_turn_and_is_not_ready(
+    database_url: str, kb_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """The database re-created empty under a running server: the spooled turn went to the rejected file, every new
     conversation was a plain-text 500, /readyz said ready. Now writes wait in the spool, /healthz and /readyz say
     why (503 from /readyz), and once `assistant db upgrade` has made the tables they are stored."""
@@ -157,6 +159,9 @@ def test_a_database_made_anew_while_the_server_runs_loses_no_turn_and_is_not_rea
         status = assistant.store.status(check=True)
         assert status["database"] == "error" and "assistant db upgrade" in status["database_error"], status
         assert status["spooled_writes"] >= 4
+        said = [r.getMessage() for r in caplog.records if r.name == "assistant.store.spool"]
+        assert sum("cannot be used: the database has no conversation tables" in line for line in said) == 1, said
+        assert not any("until it is back" in line for line in said), said  # not told as an outage
 
         migrate(engine)  # what the operator runs: assistant db upgrade
         assistant.store.flush()  # what the retry thread does within seconds

@@ -504,11 +504,12 @@ class SpoolingStore:
         self._note_schema(error)
         with self._lock:
             if not self._pending:
-                log.warning(
-                    "The database is unavailable (%s); spooling conversation writes to %s until it is back",
-                    " ".join(str(getattr(error, "orig", None) or error).split())[:300],
-                    self.spool_path,
-                )
+                if not is_schema_missing(error):  # that one was logged as the database not usable
+                    log.warning(
+                        "The database is unavailable (%s); spooling conversation writes to %s until it is back",
+                        " ".join(str(getattr(error, "orig", None) or error).split())[:300],
+                        self.spool_path,
+                    )
                 self._flushed = 0
             self._down = True
             self._start_thread()
