@@ -44,8 +44,7 @@ from typing import Any
 import httpx
 
 from assistant.store.db import private_opener
-from assistant.store.inbox import UNREACHABLE_CHANNEL
-from dialog.events import AgentMessage, Event, HandoffRequested, HandoffResolved, SessionStarted, UserMessage
+from dialog.events import AgentMessage, Event, HandoffRequested, HandoffResolved, UserMessage
 from dialog.store import ConversationStore, StoreWrapper, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -526,8 +525,7 @@ def _remove(path: Path | None) -> None:
 class NotifyingStore(StoreWrapper):
     """A ConversationStore that sends a notice for each handoff it saves, for the first staff reply to it, and
     for its hand-back. A conversation that staff take over themselves (their reply is saved with the handoff)
-    sends none of these, nor does one the Inbox leaves out (a /v1/chat/completions request: no chat a reply
-    could reach). ``public_url`` (the server's address) puts a link to the conversation in each notice."""
+    sends none of these. ``public_url`` (the server's address) puts a link to the conversation in each notice."""
 
     def __init__(self, store: ConversationStore, notifier: HandoffNotifier, public_url: str = "") -> None:
         super().__init__(store)
@@ -544,9 +542,6 @@ class NotifyingStore(StoreWrapper):
         if (handoff is None and reply is None and back is None) or (handoff is not None and reply is not None):
             return  # nothing staff hear of, or staff taking a conversation over themselves
         stored = self._stored_events(session_id)
-        started = next((e for e in stored if isinstance(e, SessionStarted)), None)
-        if started is not None and started.channel == UNREACHABLE_CHANNEL:
-            return  # /v1/chat/completions: not in the Inbox, and no chat where a reply could reach the customer
         link = conversation_link(self.public_url, session_id)
         if handoff is not None:
             # the customer's words of this turn; handed off outside a turn (the API's handoff), the last before it
@@ -569,7 +564,7 @@ class NotifyingStore(StoreWrapper):
         return body | self.notifier.status()
 
     def _stored_events(self, session_id: str) -> list[Event]:
-        """The stored conversation (for its channel and the customer's last message); empty when it cannot be
+        """The stored conversation (for the customer's last message and the open handoff); empty when it cannot be
         read: the handoff itself is stored, and the notice goes out without what it would have taken from it."""
         try:
             return self.wrapped.load_events(session_id)
