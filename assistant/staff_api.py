@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPBearer
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlalchemy import Engine
 
 from assistant.api import dialog_errors, transcript_json
@@ -22,8 +22,14 @@ from dialog.manager import DialogManager
 
 log = logging.getLogger(__name__)
 
+def _not_blank(name: str) -> str:
+    if not name:
+        raise ValueError("the name is blank: give the name the customer sees")
+    return name
+
+
 # A name to show the customer: blanks around it dropped, so "   " is refused rather than shown as nothing.
-StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+StaffName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_not_blank)]
 # Shown in the OpenAPI page as schemes of their own, so its "Authorize" button sends a staff key to these
 # routes only (Swagger UI drops a header parameter named Authorization); the check itself is staff_key's.
 _STAFF_NOTE = "A staff key (setting staff_api_keys); a customer API key does not open the staff API."
