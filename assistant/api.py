@@ -253,7 +253,8 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
             # a body sent as a form or as text (curl -d without -H) arrives unparsed
             parts.append("The request body must be a JSON object, sent with 'Content-Type: application/json'.")
         else:
-            parts.append(f"{'.'.join(loc) or 'body'}: {error.get('msg', 'invalid')}")
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")  # our own validators' words
+            parts.append(f"{'.'.join(loc) or 'body'}: {message}")
     return " ".join(part if part.endswith(".") else part + "." for part in parts)
 
 

@@ -403,7 +403,7 @@ def test_feedback_on_a_turn_is_stored_for_review(client: TestClient, assistant) 
         ({"turn_no": 1, "rating": 5}, 422, "rating"),
         ({"turn_no": 0, "rating": 1}, 422, "turn_no"),
         # JSON false passed as 0, which takes a thumb back: a thumbs down sent as false was recorded as none
-        ({"turn_no": 1, "rating": False}, 422, "rating: Value error, a rating is the number 1 (thumbs up), -1 (thumbs down) or 0"),
+        ({"turn_no": 1, "rating": False}, 422, "rating: a rating is the number 1 (thumbs up), -1 (thumbs down) or 0"),
         ({"turn_no": 1, "rating": True}, 422, "not true or false"),
     ],
 )
