@@ -166,8 +166,11 @@ _TOWN_AFTER_COMMA = rf",\s+(?!{_NOT_A_TOWN}){_EN_CITY}(?=\s*(?:$|[.,;:!?)\n]|\s[
 # lower case or before "de"/"du"/"des", so a product ("3 Avenue Tote Bags") is not an address
 _FR_PARTICLE = r"(?:de\s+la\s+|de\s+l['’]|de\s+|du\s+|des\s+|d['’]|la\s+|le\s+|les\s+|l['’])"
 _FR_NAME = rf"{_FR_PARTICLE}?{_CAPITALISED}(?:[\s-]+{_FR_PARTICLE}?{_CAPITALISED}){{0,3}}"
-_FR_NAME_LOWER = rf"{_FR_PARTICLE}?{_LETTER}[\w'’-]*(?:[\s-]+{_FR_PARTICLE}?{_LETTER}[\w'’-]*){{0,3}}"
-_FR_TOWN = rf",?\s+\d{{5}}\s+{_LETTER}[\w'’-]*(?:[\s-]+{_LETTER}[\w'’-]*){{0,2}}?(?=\s*(?:$|[.,;:!?)\n]|\s))"
+# a word's letters never include the hyphen that joins it to the next, so a name splits into words one way only (a
+# long "a-a-a-…" cannot make the search try every split)
+_FR_WORD = rf"{_LETTER}[\w'’]*"
+_FR_NAME_LOWER = rf"{_FR_PARTICLE}?{_FR_WORD}(?:[\s-]+{_FR_PARTICLE}?{_FR_WORD}){{0,3}}"
+_FR_TOWN = rf",?\s+\d{{5}}\s+{_FR_WORD}(?:[\s-]+{_FR_WORD}){{0,2}}?(?=\s*(?:$|[.,;:!?)\n]|\s))"
 _FR_STREET_TYPE = (
     r"(?:(?i:rue|chemin|allée|allee|impasse|quai|bd|faubourg|fbg|rte)|"
     r"avenue|av\.|boulevard|place|route|cours|square|passage|(?i:avenue|boulevard|place|route|cours|square)(?=\s+d))"

@@ -51,3 +51,10 @@ def test_french_lower_case_and_town_only_addresses_are_redacted(text: str, expec
 )
 def test_lower_case_words_and_products_that_are_no_address_are_kept(text: str) -> None:
     assert redactor.redact(text) == text
+
+
+def test_hyphenated_names_split_into_words_one_way() -> None:
+    assert redactor.redact("10 chemin de saint-jean-de-luz, 64500 ciboure") == "[ADDRESS]"
+    # every "a-" could end a word or not: searched as all the ways to split it, this took minutes (O(n^4))
+    text = "12 rue " + "a-" * 400 + " is what I typed"
+    assert redactor.redact(text) == text
