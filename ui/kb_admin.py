@@ -322,20 +322,37 @@ class KnowledgeBaseAdmin:
         on "Remove document" removed at once, and an uploaded file, the server's only copy of it, went with it."""
         doc_id = (doc_id or "").strip()
         if not doc_id:
-            raise refusal("Pick a document first.")
+            gr.Warning("Pick a document first.")
+            return gr.update(visible=False), "", ""
         shown = _MARKDOWN.sub(r"\\\1", doc_id)  # as typed, not as formatting
+        if not self._holds(doc_id):  # asked "Remove no/such-doc?" and refused only after "Yes"
+            gr.Warning(f"The index holds no document {doc_id}: pick one from the list below.")
+            return gr.update(visible=False), "", ""
         question = f"Remove **{shown}** from the index? Its answers stop using it; an uploaded file is deleted with its last document."
         return gr.update(visible=True), question, doc_id
+
+    def _holds(self, doc_id: str) -> bool:
+        """Whether the index holds ``doc_id`` (or, for a file's id, one of its entries ``id#...``), as ``remove`` matches."""
+        try:
+            documents = self.retriever.index.documents
+        except (IndexLoadError, AttributeError, OSError):  # no index to look in: the removal says why
+            return True
+        wanted = unicodedata.normalize("NFC", doc_id)
+        return any(
+            form == wanted or form.startswith(f"{wanted}#") for form in (unicodedata.normalize("NFC", d) for d in documents)
+        )
 
     def select_document(self, table: pd.DataFrame, event: gr.SelectData) -> str:
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
         return str(table.iloc[row]["Document"])
 
-    def build_tab(self, page: gr.Blocks) -> None:
-        """The tab's components, inside the caller's Blocks ``page``."""
+    def build_tab(self, page: gr.Blocks) -> tuple[gr.Markdown, gr.Row]:
+        """The tab's components, inside the caller's Blocks ``page``. Gives the note that changes need an admin
+        (hidden) and the row of controls that change the index, for the page to show the one or the other by role."""
         with gr.Tab("Knowledge base"):
             summary = gr.Markdown(elem_id="kb-summary")
-            with gr.Row():
+            admins_only = gr.Markdown(visible=False, elem_id="kb-admins-only")
+            with gr.Row() as changes:
                 files = gr.File(
                     label="Upload documents", file_count="multiple", elem_id="kb-upload",
                     file_types=sorted(SUPPORTED_SUFFIXES),
@@ -345,7 +362,7 @@ class KnowledgeBaseAdmin:
                     reindex = gr.Button("Re-index everything", elem_id="kb-reindex")
                     doc_id = gr.Textbox(label="Document id to remove", elem_id="kb-doc-id")
                     remove = gr.Button("Remove document", variant="stop", elem_id="kb-remove")
-            with gr.Group(visible=False, elem_id="kb-confirm") as confirm:  # a removal is asked about first
+            with gr.Column(visible=False, elem_id="kb-confirm", variant="panel") as confirm:  # a removal is asked about first
                 question = gr.Markdown(elem_id="kb-confirm-question")
                 with gr.Row():
                     confirmed = gr.Button("Yes, remove it", variant="stop", elem_id="kb-confirm-remove")
@@ -375,3 +392,4 @@ class KnowledgeBaseAdmin:
             )
             documents.select(self.select_document, [documents], [doc_id])
             page.load(self.status, [find], [summary, documents])
+        return admins_only, changes

@@ -12,6 +12,7 @@ import copy
 import functools
 import inspect
 import json
+import re
 import secrets
 import threading
 import time
@@ -45,10 +46,13 @@ from ui.errors import refusal
 from ui.kb_admin import KnowledgeBaseAdmin
 from ui.review_filters import YES_NO, build_filter, parse_range
 from ui.review_style import ADDRESS_OPENED
-from ui.review_tables import INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, inbox_table, session_table
+from ui.review_tables import (
+    INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, inbox_table, session_table, waited,
+)
 from ui.review_transcript import render_transcript
 
 PAGE_SIZE = 50
+_MARKDOWN_CHARS = re.compile(r"[\\`*_{}\[\]()#+\-.!<>|~]")  # a login name as typed, not as formatting
 LABEL_FIELDS = 4  # the label form: the answer was, your thumbs, correct intent, notes
 CONVERSATIONS_TAB, INBOX_TAB = "conversations", "inbox"  # tab ids, for links that open a conversation
 # An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
@@ -120,6 +124,25 @@ def filter_or_warn(filters: tuple[Any, ...]) -> LogFilter | None:
         return None
 
 
+def _count(seen: str | None) -> int | None:
+    """The Inbox's count of staff replies seen (a hidden box's text); None when not known."""
+    try:
+        return max(0, int(str(seen).strip()))
+    except ValueError:
+        return None
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut at ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def staff_replies(transcript: Any) -> int:
+    """How many staff replies a transcript (or None) holds: the Inbox's ``seen``."""
+    return sum(entry.kind == "agent" for entry in transcript.staff) if transcript else 0
+
+
 def delete_older_files(folder: Path, seconds: float) -> None:
     """Delete the files in ``folder`` last changed more than ``seconds`` ago (none when it does not exist)."""
     cutoff = time.time() - seconds
@@ -148,6 +171,7 @@ class ReviewPage:
     analytics: Callable[[datetime | None, datetime | None], dict[str, Any]] | None = None
     knowledge_base: KnowledgeBaseAdmin | None = None
     manager: DialogManager | None = None  # staff replies and hand-backs (the Inbox tab); None: no Inbox tab
+    intent_labels: Callable[[], list[str]] = list  # the intent model's labels (a label's "correct intent" is one of them)
 
     # -- handlers (plain functions of the inputs; Gradio wiring below) ------------------------------
 
@@ -197,9 +221,10 @@ class ReviewPage:
         return session_table(page.sessions), cursor, status
 
     @database_errors_said
-    def refresh_choices(self) -> tuple[Any, Any]:
+    def refresh_choices(self) -> tuple[Any, Any, Any]:
+        """The filters' intents and models as in the logs, and the label form's intents (``known_intents``)."""
         intents, models = filter_choices(self.engine)
-        return gr.update(choices=[""] + intents), gr.update(choices=[""] + models)
+        return gr.update(choices=[""] + intents), gr.update(choices=[""] + models), gr.update(choices=["", *self.known_intents()])
 
     @database_errors_said
     def open_transcript(self, session_id: str, request: gr.Request | None = None) -> tuple[Any, ...]:
@@ -220,15 +245,16 @@ class ReviewPage:
         """A link to ``/review/?conversation=ID`` (as the handoff notices give) opens that conversation: in the
         Inbox while a person has it, in the Conversations tab otherwise. Without one the page stays as it is.
         Gives the tab to show, the Conversations tab's id box, transcript, turn list and open id, (with an
-        Inbox) the Inbox's transcript and open id, and the label form (``open_transcript``)."""
-        inbox_outputs = 2 if self.manager is not None else 0
+        Inbox) the Inbox's transcript, open id and staff replies seen, and the label form (``open_transcript``)."""
+        inbox_outputs = 3 if self.manager is not None else 0
         session_id = (getattr(request, "query_params", None) or {}).get("conversation", "").strip()
         if not session_id:
             return (gr.update(),) * (5 + inbox_outputs + LABEL_FIELDS)
         transcript, turns, opened, *labels = self.open_transcript(session_id, request)
         shown = (gr.update(selected=CONVERSATIONS_TAB), session_id, transcript, turns, opened)
         if inbox_outputs and is_with_a_person(self.engine, session_id):
-            return (gr.update(selected=INBOX_TAB), *shown[1:], transcript, session_id, *labels)
+            seen = str(staff_replies(read_transcript(self.engine, session_id)))
+            return (gr.update(selected=INBOX_TAB), *shown[1:], transcript, session_id, seen, *labels)
         return (*shown, *(gr.update(),) * inbox_outputs, *labels)
 
     @database_errors_said
@@ -239,19 +265,73 @@ class ReviewPage:
     @database_errors_said
     def save_labels(
         self, session_id: str, turn_no: str, verdict: str, intent: str, notes: str, thumbs: str, request: gr.Request
-    ) -> str:
-        """Store a reviewer's labels (and thumbs, as reviewer feedback) for one turn; the transcript again."""
+    ) -> Any:
+        """Store a reviewer's labels (and thumbs, as reviewer feedback) for one turn; the transcript again. A form
+        with nothing chosen stores nothing (it stored an empty label), unless it clears what this reviewer saved
+        before; thumbs "none" takes back this reviewer's earlier thumb (rating 0). Refusals are toasts that leave
+        the transcript as it is."""
         if not session_id or not turn_no:
-            raise refusal("Open a conversation and pick a turn first.")
+            gr.Warning("Open a conversation and pick a turn first.")
+            return gr.update()
         reviewer = getattr(request, "username", None) or "reviewer"
         correct = {"right": True, "wrong": False}.get(verdict)
-        self.store.annotate(session_id, int(turn_no), reviewer, correct, intent.strip() or None, notes.strip() or None)
-        rating = {"up": 1, "down": -1}.get(thumbs)
-        if rating is not None:
+        intent, notes = (intent or "").strip() or None, (notes or "").strip() or None
+        transcript = read_transcript(self.engine, session_id)
+        view = next((v for v in transcript.turns if str(v.turn.turn_no) == str(turn_no)), None) if transcript else None
+        if view is None:
+            gr.Warning(f"This conversation has no turn {turn_no}.")
+            return gr.update()
+        unknown = self._unknown_intent(intent)
+        if unknown:
+            gr.Warning(unknown)
+            return gr.update()
+        mine = [a for a in view.annotations if a.reviewer == reviewer]
+        given = [f.rating for f in view.feedback if f.source == "reviewer" and f.author == reviewer and f.rating is not None]
+        had_label = bool(mine) and (mine[-1].answer_correct is not None or mine[-1].correct_intent or mine[-1].notes)
+        rating = {"up": 1, "down": -1}.get(thumbs, 0)
+        thumb_changed = rating != (given[-1] if given else 0)
+        labelled = correct is not None or intent is not None or notes is not None
+        if not labelled and not had_label and not thumb_changed:
+            gr.Warning("Nothing to save: choose whether the answer was right or wrong, a thumb, an intent or a note.")
+            return gr.update()
+        if labelled or had_label:  # an empty label after a real one clears it
+            self.store.annotate(session_id, int(turn_no), reviewer, correct, intent, notes)
+        if thumb_changed:
             event = FeedbackGiven(turn_no=int(turn_no), rating=rating, source="reviewer", author=reviewer)
             self.store.append(session_id, [event])
         gr.Info(f"Saved your labels for turn {turn_no}.")
         return render_transcript(read_transcript(self.engine, session_id))
+
+    def _unknown_intent(self, intent: str | None) -> str | None:
+        """Why ``intent`` cannot be a correct intent (not one the intent model or the logs know); None when it can."""
+        if intent is None or not self._model_intents():  # without the model's labels the list is not whole: not checked
+            return None
+        known = self.known_intents()
+        if intent in known:
+            return None
+        close = [name for name in known if intent.casefold() in name.casefold() or name.casefold() in intent.casefold()]
+        hint = f" Did you mean {', '.join(sorted(close)[:3])}?" if close else ""
+        return (
+            f"\u201c{intent}\u201d is not an intent the assistant knows, so a test or training example with it could never "
+            f"pass.{hint} Pick one from the list."
+        )
+
+    def known_intents(self) -> list[str]:
+        """The intents a correct intent is chosen from: the intent model's labels and those in the logs. Without the
+        model's labels a correct intent is not checked (the logs' list is not whole)."""
+        logged, _models = filter_choices(self.engine)
+        return sorted({*self._model_intents(), *logged} - {""})
+
+    def _model_intents(self) -> list[str]:
+        """The intent model's labels (``intent_labels``, else the manager's classifier's); none without a model."""
+        labels = list(self.intent_labels())
+        if labels:
+            return labels
+        understander = getattr(self.manager, "understander", None)
+        try:  # the manifest's labels (reads no weights); a model folder that cannot be read gives none
+            return list(getattr(getattr(understander, "classifier", None), "labels", None) or [])
+        except Exception:  # noqa: BLE001 - the model's own problem is said in the decision records
+            return []
 
     @database_errors_said
     def turn_labels(self, session_id: str, turn_no: str | None, request: gr.Request) -> tuple[str, str, str, str]:
@@ -269,7 +349,7 @@ class ReviewPage:
         if view is None:
             return "not judged", "none", "", ""
         mine = [a for a in view.annotations if a.reviewer == reviewer]
-        ratings = [f.rating for f in view.feedback if f.source == "reviewer" and f.author == reviewer and f.rating]
+        ratings = [f.rating for f in view.feedback if f.source == "reviewer" and f.author == reviewer and f.rating is not None]
         thumbs = {1: "up", -1: "down"}.get(ratings[-1], "none") if ratings else "none"
         if not mine:
             return "not judged", thumbs, "", ""
@@ -319,6 +399,14 @@ class ReviewPage:
         shown = staff_role(self.engine, request) == ADMIN
         return gr.update(visible=shown), gr.update(visible=shown)
 
+    @database_errors_said
+    def kb_controls(self, request: gr.Request) -> tuple[Any, Any]:
+        """The Knowledge base tab's upload, re-index and remove controls, shown to an admin's login only; a
+        reviewer's sees a line saying why instead (their clicks ended in an "Error" badge over the upload box)."""
+        admin = staff_role(self.engine, request) == ADMIN
+        note = "" if admin else "Uploading, re-indexing and removing documents need an admin's login; yours is a reviewer's."
+        return gr.update(value=note, visible=not admin), gr.update(visible=admin)
+
     def knowledge_base_for_roles(self) -> KnowledgeBaseAdmin | None:
         """The Knowledge base tab's admin with its changing handlers refused for a reviewer's login (its list
         and search stay open to every login)."""
@@ -358,10 +446,11 @@ class ReviewPage:
         return inbox_table(items), status
 
     @database_errors_said
-    def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str]:
-        """Clicking a row of the inbox opens that conversation beside the reply box."""
+    def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str, str]:
+        """Clicking a row of the inbox opens that conversation beside the reply box (and the staff replies seen)."""
         session_id = clicked_session(table, event)
-        return render_transcript(read_transcript(self.engine, session_id)), session_id
+        transcript = read_transcript(self.engine, session_id)
+        return render_transcript(transcript), session_id, str(staff_replies(transcript))
 
     @database_errors_said
     def refresh_inbox(self, session_id: str, shown: str | None = None) -> tuple[Any, ...]:
@@ -371,36 +460,81 @@ class ReviewPage:
         transcript = render_transcript(read_transcript(self.engine, session_id)) if session_id else None
         return table, status, gr.update() if transcript is None or transcript == shown else transcript
 
-    def send_reply(self, session_id: str, text: str, shown_as: str, request: gr.Request) -> tuple[Any, ...]:
+    @database_errors_said
+    def send_reply(
+        self, session_id: str, text: str, shown_as: str, request: gr.Request, seen: str | None = None
+    ) -> tuple[Any, ...]:
         """Send a staff reply to the customer, under ``shown_as`` (default: the login name); the reply box
-        empties once it is stored. A conversation handed back meanwhile (by this member of staff, another, or
-        the customer) is refused, the reply kept in its box: sent, it took the conversation over again, so the
-        customer just told "You're back with the assistant" had a person again and no answers."""
+        empties once it is stored. A reply that cannot be sent (an empty box, a conversation handed back
+        meanwhile by this member of staff, another, or the customer) is said in a toast and the page stays as it
+        is, the reply in its box: a raised error covered the list, the transcript and the box with "Error" badges.
+        ``seen`` is how many staff replies the transcript had when this member of staff opened it (None or "":
+        not known): a reply by someone else since then is shown and this one held back once (two agents answering
+        the same customer at once); a second click sends it. Gives the reply box, the Inbox (``refresh_inbox``)
+        and the staff replies seen now."""
+        kept = (gr.update(),) * 5
         manager = self._staff_manager(session_id)
-        author = " ".join((shown_as or "").split())[:64] or self._author(request)
+        if manager is None:
+            return kept
+        login = self._author(request)
+        author = " ".join((shown_as or "").split())[:64] or login
+        if author != login and author.casefold() in self._other_logins(login):
+            gr.Warning(f"{author} is another member of staff's login: reply under your own name.")
+            return kept
+        transcript = read_transcript(self.engine, session_id)
+        replies = [entry for entry in transcript.staff if entry.kind == "agent"] if transcript else []
+        newer = [entry for entry in replies[_count(seen):] if entry.author != author] if _count(seen) is not None else []
+        if newer:
+            last = newer[-1]
+            gr.Warning(
+                f"{last.author} replied to this customer {waited(last.at)} ago: \u201c{_shortened(last.text)}\u201d. "
+                "Yours was not sent: read theirs, then press Send again to send it."
+            )
+            return (gr.update(), *self.refresh_inbox(session_id), str(len(replies)))
         try:
             manager.reply_as_staff(session_id, text, author=author, take_over=False)  # the Inbox's: for a person's
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
-            raise refusal(str(error)) from None
+            gr.Warning(str(error))
+            return kept
         gr.Info("Sent. The customer sees it in their chat.")
-        return ("", *self.refresh_inbox(session_id))
+        return ("", *self.refresh_inbox(session_id), str(len(replies) + 1))
 
     def hand_back(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
-        """Give the conversation back to the assistant; it answers the customer's next message."""
+        """Give the conversation back to the assistant; it answers the customer's next message. Refused (nothing
+        to hand back, no conversation open) in a toast, the page left as it is."""
         manager = self._staff_manager(session_id)
+        if manager is None:
+            return (gr.update(),) * 3
         try:
             manager.hand_back(session_id, author=self._author(request))
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
-            raise refusal(str(error)) from None
+            gr.Warning(str(error))
+            return (gr.update(),) * 3
         gr.Info("Handed back: the assistant answers this customer again.")
         return self.refresh_inbox(session_id)
 
-    def _staff_manager(self, session_id: str) -> DialogManager:
+    def _staff_manager(self, session_id: str) -> DialogManager | None:
+        """The manager for an Inbox action on ``session_id``; None, said in a toast, when there is none to do."""
         if self.manager is None:
-            raise refusal("Staff replies are not available on this server.")
+            gr.Warning("Staff replies are not available on this server.")
+            return None
         if not session_id:
-            raise refusal("Open a conversation from the inbox first.")
+            gr.Warning("Open a conversation from the inbox first.")
+            return None
         return self.manager
+
+    def _other_logins(self, login: str) -> set[str]:
+        """The other staff logins, case-folded (a reply is not sent under one of them)."""
+        return {name.casefold() for name, _role, _at in StaffUsers(self.engine).logins() if name != login}
+
+    @database_errors_said
+    def logged_in_as(self, request: gr.Request) -> str:
+        """Who is logged in, with the role: with logins in several tabs it was easy to reply as the wrong one."""
+        username = getattr(request, "username", None)
+        if not username:
+            return ""
+        shown = _MARKDOWN_CHARS.sub(lambda match: "\\" + match.group(0), username)
+        return f"Logged in as **{shown}** ({staff_role(self.engine, request)})"
 
     @staticmethod
     def _author(request: gr.Request | None) -> str:
@@ -425,6 +559,7 @@ class ReviewPage:
         with gr.Blocks(title="Conversation review", analytics_enabled=False, delete_cache=(GRADIO_CACHE_CHECK_S, EXPORT_KEPT_S)) as page:
             with gr.Row(equal_height=True):
                 gr.Markdown("# Conversation review", elem_id="review-header")
+                who = gr.Markdown(elem_id="review-user")  # who is logged in, beside Log out
                 gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")
             with gr.Tabs() as tabs:
                 with gr.Tab("Conversations", id=CONVERSATIONS_TAB):
@@ -462,7 +597,9 @@ class ReviewPage:
                             turn_no = gr.Dropdown([], label="Turn", elem_id="review-turn")
                             verdict = gr.Radio(["right", "wrong", "not judged"], value="not judged", label="The answer was")
                             thumbs = gr.Radio(["up", "down", "none"], value="none", label="Your thumbs")
-                            correct_intent = gr.Textbox(label="Correct intent (if wrong)")
+                            correct_intent = gr.Dropdown(
+                                [""], value="", label="Correct intent (if wrong)", allow_custom_value=True, elem_id="review-correct-intent"
+                            )
                         notes = gr.Textbox(label="Notes", lines=2)
                         save = gr.Button("Save labels", elem_id="review-save")
                     with gr.Row():
@@ -529,16 +666,19 @@ class ReviewPage:
 
                 knowledge_base = self.knowledge_base_for_roles()
                 if knowledge_base is not None:
-                    knowledge_base.build_tab(page)
+                    kb_note, kb_changes = knowledge_base.build_tab(page)
+                    page.load(self.kb_controls, None, [kb_note, kb_changes])
 
-            page.load(self.refresh_choices, None, [intent, model])
+            page.load(self.refresh_choices, None, [intent, model, correct_intent])
             page.load(self.admin_controls, None, [export_format, export])
+            page.load(self.logged_in_as, None, [who])
             page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox, *label_form])
         return page
 
 
-    def _build_inbox(self, page: gr.Blocks) -> tuple[gr.HTML, gr.Textbox]:
-        """The Inbox tab; gives its transcript and the open conversation's id (for links to a conversation)."""
+    def _build_inbox(self, page: gr.Blocks) -> tuple[gr.HTML, gr.Textbox, gr.Textbox]:
+        """The Inbox tab; gives its transcript, the open conversation's id and the staff replies seen (for links to
+        a conversation)."""
         with gr.Tab("Inbox", id=INBOX_TAB, elem_id="inbox-tab"):
             gr.Markdown(
                 "Conversations handed to a person. While a conversation is here, the assistant does not answer "
@@ -554,6 +694,7 @@ class ReviewPage:
             # the open conversation's id is kept in the page, not in the server's memory (gr.State): a restarted
             # server, or another one the load balancer moved the page to, still knows which conversation a reply is for
             opened = gr.Textbox("", visible=False, elem_id="inbox-opened")
+            seen = gr.Textbox("", visible=False, elem_id="inbox-seen")  # staff replies in the transcript as opened (send_reply)
             transcript = gr.HTML(elem_id="inbox-transcript")
             reply = gr.Textbox(label="Reply to the customer", lines=3, max_lines=10, elem_id="inbox-reply")
             shown_as = gr.Textbox(
@@ -567,13 +708,14 @@ class ReviewPage:
             refreshed = [table, status, transcript]
             refresh.click(self.refresh_inbox, [opened], refreshed)
             every.tick(self.refresh_inbox, [opened, transcript], refreshed, show_progress="hidden")
-            table.select(self.select_inbox_row, [table], [transcript, opened])
+            table.select(self.select_inbox_row, [table], [transcript, opened, seen])
             for trigger in (send.click, reply.submit):
-                trigger(self.send_reply, [opened, reply, shown_as], [reply, *refreshed])
+                trigger(self.send_reply, [opened, reply, shown_as, seen], [reply, *refreshed, seen])
             give_back.click(self.hand_back, [opened], refreshed)
             opened.change(None, [opened], None, js=ADDRESS_OPENED)
             page.load(self.show_inbox, None, [table, status])
-        return transcript, opened
+            page.load(self._author, None, [shown_as])  # the name the customer sees, the login's until changed
+        return transcript, opened, seen
 
 
 ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "not_helped", "unanswered")

@@ -53,6 +53,8 @@ def narrow_inbox_columns() -> str:
 REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the page's one h1, at the size of the h2 it was */
 #review-header h1 { font-size: 1.375rem; margin: 0; }
+/* who is logged in, at the right beside Log out */
+#review-user { text-align: right; align-self: center; }
 /* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */
 #review-login-ended { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; padding: .75rem 1rem;
   background: #fff4d6; color: #3d2c00; border-bottom: 2px solid #a36b00; font-size: 1rem; text-align: center; }

@@ -75,7 +75,7 @@ def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataF
     rows = [
         [
             utc_time(item.handed_off_at),
-            waited(item.handed_off_at, now),
+            waited(item.waiting_since, now) if item.waiting_since else "answered",
             item.session_id,
             item.title or "",
             item.reason,

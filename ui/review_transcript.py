@@ -44,6 +44,15 @@ def answer_html(text: str) -> str:
     return _BOLD.sub(r"<strong>\1</strong>", _escape(text))
 
 
+def latest_labels(annotations: list[Any]) -> list[Any]:
+    """Each reviewer's latest label, in the order they were first given, less those that say nothing (a label
+    cleared by its reviewer): every save was listed, and which one counted was unclear."""
+    latest: dict[str, Any] = {}
+    for label in annotations:
+        latest[label.reviewer] = label
+    return [a for a in latest.values() if a.answer_correct is not None or a.correct_intent or a.notes]
+
+
 def render_turn(view: TurnView) -> str:
     """One turn as escaped HTML: the exchange, then its decision record, feedback and labels."""
     turn = view.turn
@@ -67,7 +76,7 @@ def render_turn(view: TurnView) -> str:
     labels = "".join(
         f"<li>{_escape(a.reviewer)}: answer {'right' if a.answer_correct else 'wrong' if a.answer_correct is False else 'not judged'}"
         f"{', intent ' + _escape(a.correct_intent) if a.correct_intent else ''}{' — ' + _escape(a.notes) if a.notes else ''}</li>"
-        for a in view.annotations
+        for a in latest_labels(view.annotations)
     )
     # a turn the assistant did not answer (relayed to the person who has the conversation) said "assistant" and nothing
     answer = answer_html(turn.answer) if turn.answer else '<span class="record">(no reply from the assistant)</span>'

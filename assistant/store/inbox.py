@@ -34,6 +34,9 @@ class InboxItem:
     reason: str  # why it was handed off
     agent: str | None  # the member of staff who wrote last; None: nobody has replied yet
     awaiting_reply: bool  # the customer wrote last (or nobody from staff has written yet)
+    # since when the customer has been waiting for staff: the handoff, or their first message after the last staff
+    # reply; None once staff answered (the Inbox counted from the handoff, also after a reply)
+    waiting_since: datetime | None = None
 
 
 def _utc(timestamp: float) -> datetime:
@@ -74,6 +77,22 @@ def idle_with_a_person(engine: Engine, cutoff: datetime) -> list[str]:
         return list(db.scalars(query))
 
 
+def _first_messages_after(db: Any, staff_seqs: dict[str, int]) -> dict[str, datetime]:
+    """The time of each session's first customer message after the staff reply numbered ``staff_seqs[session]``."""
+    if not staff_seqs:
+        return {}
+    rows = db.execute(
+        select(EventRow.session_id, EventRow.seq, EventRow.timestamp).where(
+            EventRow.type == "user", EventRow.session_id.in_(list(staff_seqs)), EventRow.seq > min(staff_seqs.values())
+        )
+    )
+    first: dict[str, tuple[int, float]] = {}
+    for row in rows:
+        if row.seq > staff_seqs[row.session_id] and (row.session_id not in first or row.seq < first[row.session_id][0]):
+            first[row.session_id] = (row.seq, row.timestamp)
+    return {session_id: _utc(at) for session_id, (_seq, at) in first.items()}
+
+
 def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> list[InboxItem]:
     """Open handoffs, at most ``limit`` of the longest waiting: those awaiting a staff reply first, longest
     waiting first; then the rest."""
@@ -104,10 +123,16 @@ def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> lis
             else:
                 agent_events[row.session_id] = row.data
         sessions = {row.id: row for row in db.execute(select(SessionRow.id, SessionRow.title, SessionRow.updated_at).where(SessionRow.id.in_(ids)))}
+        asked_again = _first_messages_after(db, {
+            sid: seq for (sid, kind), seq in last.items()
+            if kind == "agent" and seq > handoffs[sid] and last.get((sid, "user"), -1) > seq
+        })
     items = []
     for session_id, handoff in handoff_events.items():
         staff_seq = last.get((session_id, "agent"))
         wrote_since = staff_seq is not None and staff_seq > handoff.seq
+        awaiting = not wrote_since or last.get((session_id, "user"), -1) > staff_seq
+        since = asked_again.get(session_id, _utc(handoff.timestamp)) if wrote_since else _utc(handoff.timestamp)
         session = sessions[session_id]
         updated = session.updated_at if session.updated_at.tzinfo else session.updated_at.replace(tzinfo=timezone.utc)
         items.append(
@@ -118,7 +143,8 @@ def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> lis
                 last_activity=updated,
                 reason=str(handoff.data.get("reason", "")),
                 agent=agent_events[session_id].get("author") if wrote_since else None,
-                awaiting_reply=not wrote_since or last.get((session_id, "user"), -1) > staff_seq,
+                awaiting_reply=awaiting,
+                waiting_since=since if awaiting else None,
             )
         )
     return sorted(items, key=lambda item: (not item.awaiting_reply, item.handed_off_at))
