@@ -6,7 +6,8 @@ written batch by batch, so a million turns never sit in memory at once. The file
 temporary name beside the target and renamed only when complete: a failed export leaves no partial
 file, and an existing file at the target is kept until the new one replaces it.
 
-Each turn also carries its verdicts: the customer's thumbs and comments, and the reviewers' labels (the
+Each turn also carries what staff did after it (``staff``: their replies to the customer, hand-backs, a handoff
+outside a turn, with who and when), and its verdicts: the customer's thumbs and comments, and the reviewers' labels (the
 latest one's verdict, correct intent and notes as columns of their own; every reviewer's labels as they
 last saved them in ``labels``). They are read a batch of conversations at a time, beside the turns.
 
@@ -32,7 +33,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engine, store_errors
 from assistant.store.review import LogFilter
-from assistant.store.tables import AnnotationRow, FeedbackRow, SessionRow, TurnRow
+from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
@@ -73,8 +74,13 @@ _VERDICT_COLUMNS: list[tuple[str, str]] = [
     ("reviewer", "text"),  # who saved the latest label
     ("labels", "json"),  # every reviewer's labels as last saved: reviewer, verdict, correct_intent, notes, rating, time
 ]
-COLUMNS = [name for name, _, _ in _COLUMNS] + [name for name, _ in _VERDICT_COLUMNS]
-_KINDS = [(name, kind) for name, _, kind in _COLUMNS] + _VERDICT_COLUMNS
+# What staff did after the turn (added last): their replies to the customer, hand-backs, and a handoff without a turn
+# of its own (the API's, staff taking over), read from the events a batch of conversations at a time (``_add_staff``).
+# An export of handed-off conversations left out everything staff wrote.
+_STAFF_COLUMNS: list[tuple[str, str]] = [("staff", "json")]  # [{kind: reply | hand_back | handoff, author, text, time}]
+COLUMNS = [name for name, _, _ in _COLUMNS] + [name for name, _ in _VERDICT_COLUMNS + _STAFF_COLUMNS]
+_KINDS = [(name, kind) for name, _, kind in _COLUMNS] + _VERDICT_COLUMNS + _STAFF_COLUMNS
+_STAFF_KINDS = {"agent": "reply", "handoff_resolved": "hand_back", "handoff": "handoff"}
 _THUMBS = {1: "up", -1: "down"}
 _VERDICTS = {True: "right", False: "wrong"}
 
@@ -180,6 +186,36 @@ def _add_verdicts(connection: Connection, batch: list[dict[str, Any]]) -> None:
         )
 
 
+def _add_staff(connection: Connection, batch: list[dict[str, Any]]) -> None:
+    """Fill in each record's ``staff``: what staff did after that turn, before the next (what came before the first
+    turn goes with the first). A handoff the turn itself made (its ``handoff``) is not repeated."""
+    sessions = {record["session_id"] for record in batch}
+    rows = connection.execute(
+        select(EventRow.session_id, EventRow.type, EventRow.timestamp, EventRow.data)
+        .where(EventRow.session_id.in_(sessions), EventRow.type.in_(("user", *_STAFF_KINDS)))
+        .order_by(EventRow.session_id, EventRow.seq)
+    )
+    after: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    messages: dict[str, int] = {}
+    for row in rows:
+        if row.type == "user":
+            messages[row.session_id] = messages.get(row.session_id, 0) + 1
+            continue
+        data = row.data or {}
+        entry = {
+            "kind": _STAFF_KINDS[row.type],
+            "author": data.get("author") or None,
+            "text": data.get("reason" if row.type == "handoff" else "text") or None,
+            "time": datetime.fromtimestamp(row.timestamp, tz=timezone.utc).isoformat(),
+        }
+        after.setdefault((row.session_id, max(1, messages.get(row.session_id, 0))), []).append(entry)
+    for record in batch:
+        entries = after.get((record["session_id"], record["turn_no"]), [])
+        if record.get("handoff"):  # its own handoff is the turn's record
+            entries = [entry for entry in entries if entry["kind"] != "handoff"]
+        record["staff"] = entries
+
+
 def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator[list[dict[str, Any]]]:
     """The turn records with their verdicts as dicts (JSON fields as Python objects, times as aware UTC
     datetimes), a batch at a time."""
@@ -193,6 +229,7 @@ def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator
                 for record in batch:
                     record["time"] = _utc(record["time"])
                 _add_verdicts(connection, batch)
+                _add_staff(connection, batch)
                 yield batch
         finally:
             result.close()  # PostgreSQL's server-side cursor too, when the writer stopped early

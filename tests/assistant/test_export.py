@@ -111,7 +111,7 @@ EXPECTED = [  # in export order: the conversations by last activity, newest firs
 ]
 NO_VERDICTS = {
     "customer_rating": None, "customer_comment": None, "review_verdict": None, "review_correct_intent": None,
-    "review_notes": None, "reviewer": None, "labels": [],
+    "review_notes": None, "reviewer": None, "labels": [], "staff": [],
 }
 EXPECTED = [{**row, **NO_VERDICTS} for row in EXPECTED]
 EXPECTED[3]["customer_rating"] = "up"  # s-thanks: the customer's thumbs up
@@ -126,7 +126,7 @@ def read_back(path: Path, fmt: str) -> list[dict[str, Any]]:
         rows = pq.read_table(path).to_pylist()
         for row in rows:
             row["time"] = row["time"].isoformat()
-            for name in ("sources", "retrieved", "timings_ms", "labels"):
+            for name in ("sources", "retrieved", "timings_ms", "labels", "staff"):
                 row[name] = json.loads(row[name])
         return rows
     with path.open(encoding="utf-8", newline="") as file:
@@ -137,6 +137,7 @@ def read_back(path: Path, fmt: str) -> list[dict[str, Any]]:
         "turn_no": int, "intent_confidence": float, "top_score": float, "latency_ms": float,
         "abstained": lambda v: {"true": True, "false": False}[v], "handoff": lambda v: {"true": True, "false": False}[v],
         "sources": json.loads, "retrieved": json.loads, "timings_ms": json.loads, "labels": json.loads,
+        "staff": json.loads,
     }
     return [{name: (parse.get(name, str)(value) if value != "" else None) for name, value in row.items()} for row in rows]
 
@@ -259,7 +260,8 @@ def test_the_verdict_columns_come_after_the_turn_records_columns(store: SqlStore
         "session_id", "turn_no", "time", "user_text", "intent", "intent_confidence", "action", "reason", "query", "answer",
         "top_score", "abstained", "handoff", "model", "index_version", "latency_ms", "error", "sources", "retrieved", "timings_ms",
     ]
-    assert header[20:] == ["customer_rating", "customer_comment", "review_verdict", "review_correct_intent", "review_notes", "reviewer", "labels"]
+    assert header[20:27] == ["customer_rating", "customer_comment", "review_verdict", "review_correct_intent", "review_notes", "reviewer", "labels"]
+    assert header[27:] == ["staff"]  # what staff did after the turn, added last
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -161,3 +161,28 @@ def test_a_reviewer_is_shown_no_knowledge_base_changes_and_a_missing_document_is
     with pytest.warns(UserWarning, match="holds no document no/such-doc"):
         confirm, question, pending = review.knowledge_base.ask_removal("no/such-doc")
     assert confirm == gr.update(visible=False) and (question, pending) == ("", "")
+
+
+def test_an_export_carries_what_staff_wrote_and_the_hand_back_after_the_turn_they_followed(
+    assistant: Assistant, review: ReviewPage
+) -> None:
+    # one row per turn, and staff replies and hand-backs were in no column: a lead could not audit agents' answers
+    import csv
+    import json
+    from pathlib import Path
+
+    handed = assistant.manager.handle(None, "I want to talk to a human").session_id
+    assistant.manager.reply_as_staff(handed, "Hi, this is Ana.", author="ana", take_over=False)
+    assistant.manager.handle(handed, "My parcel never came")
+    assistant.manager.reply_as_staff(handed, "=SUM(1) I'll check it.", author="cy", take_over=False)
+    assistant.manager.hand_back(handed, author="cy")
+    plain = assistant.manager.handle(None, "How long do password reset links work?").session_id
+
+    path = Path(review.export("csv", "", "", "", "", "any", "any", "any", "any", "", ""))
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = {(row["session_id"], row["turn_no"]): row for row in csv.DictReader(file)}
+
+    first, second = json.loads(rows[(handed, "1")]["staff"]), json.loads(rows[(handed, "2")]["staff"])
+    assert [(e["kind"], e["author"], e["text"]) for e in first] == [("reply", "ana", "Hi, this is Ana.")]
+    assert [(e["kind"], e["author"], e["text"]) for e in second] == [("reply", "cy", "=SUM(1) I'll check it."), ("hand_back", "cy", None)]
+    assert json.loads(rows[(plain, "1")]["staff"]) == []
