@@ -46,9 +46,18 @@ _PLAIN = re.compile(
 # a plain take-back that leads a question ("never mind, how much is shipping?", "forget it. where is my order?"); not
 # "no thanks" or "it's fine", which may say something else before a question
 _PLAIN_FIRST = re.compile(
-    r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah|no)[\s,.!]+)*"
-    r"(?:never ?mind|nvm|forget (?:it|about it)|cancel (?:that|it)|don'?t bother|no need|vergiss es|schon gut|doch nicht)"
+    r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah|no|wait)[\s,.!]+)*"
+    r"(?:never ?mind|nvm|forget (?:it|about it)|cancel (?:that|it)|don'?t bother|no need|vergiss es|schon gut|doch nicht"
+    # "wait no, sorry, it's fine. Do you ship to Australia?": "it's fine" after a "no" ("it's fine, it arrived" may report)
+    # "no wait, I'll just email you. what's the email address?": another way to reach the shop, and a question for it
+    r"|(?:i'?ll|i will) just (?:e-?mail|call|phone|ring|write to) (?:you|you guys|support|the team|them))"
     r"\s*[,.;:!-]+\s*(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# "wait no, sorry, it's fine. Do you ship to Australia?": "it's fine" after a "no" ("it's fine, it arrived" may report)
+_NO_ITS_FINE = re.compile(
+    r"^\s*(?:(?:wait|oh|actually|ok(?:ay)?|well|hmm+|um+)[\s,.!]+)*(?:no|nope|nah)[\s,.!]+(?:(?:wait|sorry|actually)[\s,.!]+)*"
+    r"it'?s (?:fine|ok(?:ay)?|all right)\s*[,.;:!-]+\s*(?P<rest>\S.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -56,7 +65,7 @@ _PLAIN_FIRST = re.compile(
 def _question_after_plain(text: str) -> str | None:
     """The question after a plain take-back that leads the message ("never mind, how much is shipping?" -> "how much is
     shipping?"); None when the message does not open with one, or asks nothing after it."""
-    match = _PLAIN_FIRST.match(text)
+    match = _PLAIN_FIRST.match(text) or _NO_ITS_FINE.match(text)
     rest = _LEFT_OVER.sub("", match["rest"].strip()) if match else ""
     return rest if rest and asks_a_question(rest) else None
 
@@ -75,7 +84,11 @@ def takes_back_handoff(text: str, staff_replied: bool) -> bool:
 
 
 # what is left around a take-back besides the question: "actually no, ", ". ", ", thanks"
-_LEFT_OVER = re.compile(r"^(?:[\s,.;:!-]|\b(?:actually|oh|ok(?:ay)?|well|sorry|so|then|thanks?|thank you|but|and|no)\b)+", re.IGNORECASE)
+_LEFT_OVER = re.compile(
+    r"^(?:[\s,.;:!-]|\b(?:actually|oh|ok(?:ay)?|well|sorry|so|then|thanks?|thank you|but|and|no"
+    r"|(?:i'?ll|i will) (?:just )?ask (?:you|the assistant|the bot)(?: instead)?)\b)+",
+    re.IGNORECASE,
+)
 # the take-back's own subject, before its match: "how much is shipping? I don't need a person anymore"
 _SUBJECT = re.compile(r"(?:[\s,;:-]|\b(?:i|we|ich|wir|really|just)\b)+$", re.IGNORECASE)
 
@@ -93,3 +106,35 @@ def question_with_take_back(text: str, staff_replied: bool = True) -> str | None
     parts = (_LEFT_OVER.sub("", part.strip()) for part in (_SUBJECT.sub("", text[: match.start()]), text[match.end():]))
     rest = " ".join(part for part in parts if part)
     return rest if rest and asks_a_question(rest) else None
+
+
+# the problem handed over, pointed at ("what do I do now?", "is it sorted?", "any update on that?"): for the person
+_ABOUT_THE_CASE = re.compile(
+    r"\b(?:it|that|this|them|now|yet|update|news|status of (?:my|the) (?:case|request|ticket)|my case|my request|my ticket|anyone|someone|"
+    r"somebody|you guys|agent|staff)\b",
+    re.IGNORECASE,
+)
+# asking after the wait itself ("how long until someone replies?", "when will you answer?")
+_ABOUT_THE_WAIT = re.compile(r"\b(?:reply|replies|respond|answer(?:s|ed)?|get back|wait(?:ing)?|queue|hear back)\b", re.IGNORECASE)
+# a value for staff: an order number, an e-mail address, a phone number, a date (a word with a digit or an @)
+_VALUE = re.compile(r"\S*[\d@]\S*")
+
+
+def asks_the_help_centre(text: str, staff_replied: bool) -> bool:
+    """Whether ``text``, typed while the conversation waits for a person, is a question of its own that the assistant
+    may answer from the help centre while the handoff stays queued: only before any member of staff has written, only a
+    question ("ok can i use paypal instead", "how much is shipping?"), and nothing for staff: no detail of the case
+    (an order number, an e-mail address: "order NW-20481736, jane.doe@example.com"), nothing pointing at the problem
+    handed over ("what do I do now?", "any update on that?") and nothing about the wait ("when will someone reply?").
+    Pure text, for the dialog manager's relay: such a question is to be answered only when the search finds an answer
+    (no decline, no question which article is meant), and relayed otherwise, so one the assistant cannot answer still
+    reaches staff. Relayed, a customer out of hours waited for the next opening for answers the help centre has.
+    """
+    asked = _OPENING.sub("", text)
+    if staff_replied or len(asked.split()) < 3 or not asks_a_question(asked) or _VALUE.search(text):
+        return False  # "why?" is about the case
+    return not (_ABOUT_THE_CASE.search(text) or _ABOUT_THE_WAIT.search(text))
+
+
+# words that only lead into a question: "ok can i use paypal instead", "and how do i use a promo code"
+_OPENING = re.compile(r"^(?:[\s,.;:!-]|\b(?:ok(?:ay)?|so|and|also|well|then|oh|hmm+|um+|btw|by the way|one more thing)\b)+", re.IGNORECASE)

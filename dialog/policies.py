@@ -6,8 +6,9 @@ The highest confidence wins; on a tie the lower ``priority`` number wins. In pri
 policy                priority  proposes
 ====================  ========  ===============================================================
 BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (never-answer topics)
-HandoffPolicy         1         handoff: asked for, accepted offer, frustration, off-topic keywords; small_talk
-                                (what the assistant does): an off-topic thing asked for about the shop ("a joke about shipping")
+HandoffPolicy         1         handoff: asked for, accepted offer, angry words, an upset tone that asks nothing of
+                                the shop, off-topic keywords; small_talk (off_topic, what the assistant helps with): an
+                                off-topic thing asked for ("can u tell me a joke", "a joke about shipping")
 OtherLanguagePolicy   1         other_language: a message in a language the help centre is not written in
 BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
 ClarifyPolicy         3         clarify: the two best intents are too close to choose
@@ -35,7 +36,8 @@ from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
 from dialog.nlu.rules import (
-    HELP_WITH_AN_ORDER, asks_about_a_channel, has_words, introduces_values, is_frustrated, is_yes_in_another_language, without_values,
+    FRUSTRATION, HELP_WITH_AN_ORDER, asks_about_a_channel, has_words, introduces_values, is_yes_in_another_language, sounds_upset,
+    without_values,
 )
 from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word
 from dialog.replies import SMALL_TALK_INTENTS
@@ -44,6 +46,8 @@ from retrieval.documents import detect_language
 
 # the reply to a message in a language the help centre is not written in: which languages it answers in, and a person
 OTHER_LANGUAGE = "other_language"
+# the small-talk reply to a request for something outside the shop ("tell me a joke"): what the assistant helps with
+OFF_TOPIC = "off_topic"
 
 # Intents that steer the conversation rather than name a topic; never offered as clarification options.
 STEERING_INTENTS = frozenset(
@@ -136,33 +140,85 @@ class HandoffPolicy:
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
         if tracker.last_action == OTHER_LANGUAGE and is_yes_in_another_language(text):  # "sí", "oui" to that reply's offer
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person in their language", 1)
-        if understanding.intent == "complaint" or is_frustrated(text):
+        if understanding.intent == "complaint" or FRUSTRATION.search(text):
             return Prediction("handoff", 0.9, "the customer is clearly frustrated", 1)
+        if sounds_upset(text) and not self._asks_the_shop(understanding, text):
+            return Prediction("handoff", 0.9, "the customer is clearly frustrated (capitals, '!!!' or an angry emoji) and asks nothing of the shop", 1)
+        keyword = requested_off_topic(self.rules, text)
+        if keyword is not None:  # "can u tell me a joke", "a joke about shipping": no person, no article, what it can do
+            reason = f"out of scope: a '{keyword}' asked for: what the assistant helps with, not a person or an article"
+            return Prediction("small_talk", 0.85, reason, 1, OFF_TOPIC)
         keyword = self.rules.out_of_scope(text)
         if keyword is not None:
             return Prediction("handoff", 0.85, f"out of scope: '{keyword}' is not about the shop", 1)
-        keyword = requested_off_topic(self.rules, text)
-        if keyword is not None:  # "tell me a joke about shipping": it named a shop subject, and got the shipping article
-            reason = f"out of scope: a '{keyword}' asked for, about a shop subject: what the assistant does, not an article"
-            return Prediction("small_talk", 0.85, reason, 1, "bot_challenge")
         return None
+
+    def _asks_the_shop(self, understanding: Understanding, text: str) -> bool:
+        """Whether an upset message (``sounds_upset``) asks about the shop's business: it names a shop subject of the rules
+        file ("MY PAYMENT KEEPS FAILING WHY"), or the intent model reads a topic in it ("😡😡😡 kettle arrived
+        broken!!!": return_item). Such a message is answered, as the same words in lower case are; one that only vents
+        ("WHY HAS NOBODY ANSWERED MY EMAIL") goes to a person."""
+        if self.rules.names_shop_subject(text):
+            return True
+        # the model's own topic, however weak (it read the words calmly: ``without_tone``); out of scope is no topic
+        return understanding.source == "classifier" and understanding.intent not in STEERING_INTENTS
 
 
 _WORD = re.compile(r"[^\W\d_]+")
 _SPANISH_MARKS = re.compile("[¿¡]")  # "¿Dónde está mi pedido?": no common word of the guess's, but Spanish all the same
+# scripts no help centre language of ``detect_language``'s is written in: a message mostly in one is in its language
+# ("Привет, как вернуть товар?", "مرحبا" were searched in English, found nothing, and offered a person as a failed answer)
+_SCRIPTS = {
+    "ru": re.compile("[\u0400-\u04ff]"),  # Cyrillic: Russian, Ukrainian, Bulgarian, ... (named by the most common)
+    "ar": re.compile("[\u0600-\u06ff\u0750-\u077f]"),
+    "he": re.compile("[\u0590-\u05ff]"),
+    "el": re.compile("[\u0370-\u03ff]"),
+    "hi": re.compile("[\u0900-\u097f]"),
+    "th": re.compile("[\u0e00-\u0e7f]"),
+}
+# words a customer's message in German, French or Spanish often has besides ``detect_language``'s function words (a
+# greeting, "my", a question word): "Bonjour, comment annuler mon abonnement Northwind Plus ?" has none of those, and
+# was searched in English (it got how to join Plus)
+_MESSAGE_WORDS = {
+    "de": frozenset("hallo danke mein meine meinen meiner wie warum wann wo bitte kein keine".split()),
+    "fr": frozenset("bonjour salut merci mon ma mes comment pourquoi quand où je est-ce j'ai puis-je svp".split()),
+    "es": frozenset("hola gracias mi mis cómo como cuándo dónde qué por favor quiero tengo puedo".split()),
+}
+
+
+def _script_language(text: str) -> str:
+    """The language of a message mostly (half its letters or more) in a script of ``_SCRIPTS``; "" for none."""
+    letters = len(_WORD.findall(text)) and sum(len(word) for word in _WORD.findall(text))
+    for language, script in _SCRIPTS.items():
+        if letters and len(script.findall(text)) * 2 >= letters:
+            return language
+    return ""
+
+
+def _by_message_words(text: str) -> str:
+    """The one language of ``_MESSAGE_WORDS`` (with ``detect_language``'s own words) most of whose words ``text`` has,
+    at least one; "" for none or a tie."""
+    words = [word.lower() for word in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)?", text)]
+    counts = {language: sum(word in common for word in words) for language, common in _MESSAGE_WORDS.items()}
+    best = max(counts, key=lambda language: counts[language])
+    if counts[best] == 0 or sorted(counts.values())[-2] == counts[best]:
+        return ""
+    return best
 
 
 def message_language(text: str, languages: frozenset[str], indexed: Any) -> str | None:
-    """The language of a message in none of ``languages`` (the help centre's), else None. Said so by
-    ``detect_language`` ("Wie lange dauert der Versand?"), or, for a short message with a single one of its common
-    words ("Was kostet der Versand?", "¿Cuánto cuesta el envío?"), when most of its words are no words of the help
-    centre (``indexed(word)`` false): an English question of unknown words, or with a typo, names no other language."""
-    language = detect_language(text, default="") or ("es" if _SPANISH_MARKS.search(text) else "")
+    """The language of a message in none of ``languages`` (the help centre's), else None. Told by its script ("Привет,
+    как вернуть товар?"), said so by ``detect_language`` ("Wie lange dauert der Versand?"), or, for a short message
+    with a single one of its common words ("Was kostet der Versand?", "¿Cuánto cuesta el envío?") or of the words
+    messages often have ("Bonjour, comment annuler mon abonnement Northwind Plus ?"), when most of its words are no
+    words of the help centre (``indexed(word)`` false; the shop's own names, "Northwind Plus", are): an English question
+    of unknown words, or with a typo, names no other language."""
+    language = _script_language(text) or detect_language(text, default="") or ("es" if _SPANISH_MARKS.search(text) else "")
     if not language:
         words = _WORD.findall(text)
         if sum(not indexed(word) for word in words) <= len(words) / 2:
             return None
-        language = detect_language(text, default="", fewest=1)
+        language = detect_language(text, default="", fewest=1) or _by_message_words(text)
     return language if language and language not in languages else None
 
 

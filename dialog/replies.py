@@ -121,6 +121,12 @@ class Replies:
     order_question: str = "Of course. What would you like to know about your order?"
     # dismay ("oh no", "no way", "no!!") at an answer or a result: the news is bad or the answer failed; a person offered
     dismay: str = f"I'm sorry to hear that. {_OFFER} Or tell me what went wrong, and I'll look for an answer."
+    # a request for something outside the shop ("can u tell me a joke", "write me a poem about my order"): what it helps
+    # with, no person (a joke wasted a member of staff's time) and no article
+    off_topic: str = (
+        "Sorry, I can only help with questions about our shop, answered from our help centre: orders, shipping, returns, "
+        "billing, accounts and more. What would you like to know?"
+    )
 
     # --- messages that refuse an input (the chat page's notices, the API's error details)
     empty_message: str = "Please type a question: the message is empty."
@@ -194,7 +200,7 @@ class Replies:
 
     def small_talk(self, intent: str) -> str:
         """The reply to a small-talk intent (greet, thanks, goodbye, bot_challenge, filler, affirm, deny, not_helped, dismay,
-        order_question); greet otherwise."""
+        order_question, off_topic); greet otherwise."""
         return getattr(self, intent) if intent in SMALL_TALK_INTENTS else self.greet
 
     def intent_label(self, intent: str) -> str:
@@ -214,7 +220,10 @@ class Replies:
 
 DEFAULT_REPLIES = Replies()
 # each has a reply of its own; "not_helped" is a failed answer (the reply offers a person), "dismay" offers one too
-SMALL_TALK_INTENTS = ("greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay", "order_question")
+# "off_topic" is no intent a detector gives: the policies' reply to a request for something outside the shop
+SMALL_TALK_INTENTS = (
+    "greet", "thanks", "goodbye", "bot_challenge", "filler", "affirm", "deny", "not_helped", "dismay", "order_question", "off_topic",
+)
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Replies) if not f.metadata.get("internal")}
 KEYS = tuple(DEFAULTS)
 LIST_LENGTHS = {f.name: f.metadata["length"] for f in fields(Replies) if "length" in f.metadata}

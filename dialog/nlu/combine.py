@@ -25,7 +25,7 @@ from datetime import date
 
 from dialog.nlu.base import IntentDetector, Understanding
 from dialog.nlu.entities import EntityExtractor
-from dialog.nlu.rules import RULE_CONFIDENCE, RuleBasedIntents, introduces_values, only_values
+from dialog.nlu.rules import RULE_CONFIDENCE, RuleBasedIntents, introduces_values, only_values, without_tone
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,35 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _BEFORE_AN_ADDRESS = re.compile(r"\s+(?:or|and|&)\s+(?=[^\s@]+@)", re.IGNORECASE)
 
 
+# a long message: its story is no request, the question it ends with is (a polite story of a loyal customer was read as
+# a complaint and handed over; a ramble about waiting for an order asked for the order number of a shipping question)
+LONG_MESSAGE = 300
+# "my question is simply: ...", "the question is how ...", "so my question is, ..."
+_MY_QUESTION = re.compile(
+    r"\b(?:my|the|one|a)\s+(?:(?:real|actual|main|only|quick|simple)\s+)?question\s+is\b(?:\s+(?:simply|just|this|really))?\s*[:,;-]?\s*",
+    re.IGNORECASE,
+)
+
+
+def question_part(text: str) -> str:
+    """The question of a long message (over ``LONG_MESSAGE`` characters): what follows "my question is" ("... My question
+    is simply: can I exchange the lamp for a different colour?"), else its last sentence that ends with "?"; the
+    message as it is when it is short or says neither."""
+    if len(text) <= LONG_MESSAGE:
+        return text
+    said = list(_MY_QUESTION.finditer(text))
+    if said and text[said[-1].end():].strip():
+        return text[said[-1].end():].strip()
+    asked = [sentence for sentence in _SENTENCE_END.split(text.strip()) if sentence.rstrip().endswith("?")]
+    return asked[-1] if asked else text
+
+
 def asking_part(text: str) -> str:
     """The message without its sentences that only give values ("where is NW-20481736? it's a@x.com or b@y.com": the
-    question), which the intent model and the request patterns read; the message as it is when every sentence does."""
+    question), which the intent model and the request patterns read; the message as it is when every sentence does.
+    A long message is read for its question (``question_part``), an upset one as said calmly (``without_tone``: caps
+    lock, "!!!" and angry faces carry a tone, which the policies weigh, not the intent)."""
+    text = without_tone(question_part(text))
     sentences = _SENTENCE_END.split(text.strip())
     asking = [sentence for sentence in sentences if not introduces_values(_BEFORE_AN_ADDRESS.sub(" ", sentence))]
     return " ".join(asking) if asking and len(asking) < len(sentences) else text

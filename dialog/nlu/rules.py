@@ -112,7 +112,9 @@ FILLER = rf"^\s*(?:{_SOUND}(?:[\s.,!?…]+{_SOUND})*|{_CHECK_IN})[\s.,!?…]*$"
 EMPHATIC_NO = r"no+o|no\s+way|(?:no|nein)\s*!{2,}"
 DISMAY = (
     r"^\s*(?:(?:oh+|o+h+|ah+|aw+|ach|och)[\s,.!]*(?:no+|nein|dear|god|gosh|my\s+(?:god|gosh)|man|jeez|je|gott)"
-    rf"|{EMPHATIC_NO}|u+gh+|argh+|oh\s+my|oje|ach\s+du\s+(?:meine\s+güte|liebe\s+zeit)|so\s+ein\s+mist|na\s+toll)[\s.!?…]*$"
+    rf"|{EMPHATIC_NO}|u+gh+|argh+|oh\s+my|oje|ach\s+du\s+(?:meine\s+güte|liebe\s+zeit)|so\s+ein\s+mist|na\s+toll"
+    # "ok whatever", "fine, whatever then": annoyed, not leaving (the intent model read a goodbye, and "Goodbye!" ended it)
+    r"|(?:(?:ok(?:ay)?|fine|yeah|yea|well|oh|meh|ugh|sure)[\s,.!]+)*what\s*ever(?:\s+then)?|egal|na\s+gut,?\s+egal)[\s.!?…]*$"
 )
 
 
@@ -328,12 +330,37 @@ def asks_about_a_channel(text: str) -> bool:
     return bool(_CHANNEL_QUESTION.search(text))
 
 
-def is_frustrated(text: str) -> bool:
-    """Clear frustration in the wording (keywords, or a message shouted in capitals; an e-mail address or
-    order number written in capitals is not shouting)."""
+# angry faces: pouting, cursing, angry, imp, anger symbol
+_ANGRY_EMOJI = re.compile("[\U0001F621\U0001F92C\U0001F620\U0001F47F\U0001F4A2]")
+# the marks of a tone, which say nothing of what is asked: angry faces, and "!" repeated
+_TONE_MARKS = re.compile("[\U0001F621\U0001F92C\U0001F620\U0001F47F\U0001F4A2]+|!{2,}")
+
+
+def without_tone(text: str) -> str:
+    """The words of an upset message (``sounds_upset``) as said calmly, for reading its intent: capitals in lower case,
+    angry faces left out, "!!!" as one "!" ("😡😡😡 kettle arrived broken!!!" -> "kettle arrived broken!"). The intent
+    model found the angry faces out of scope, and the capitals a complaint."""
+    calm = _TONE_MARKS.sub(lambda match: "!" if match.group(0).startswith("!") else " ", text).strip()
+    return calm.lower() if is_shouted(calm) else calm
+
+
+def is_shouted(text: str) -> bool:
+    """Whether the message is written in capitals (an e-mail address or order number written in capitals is not
+    shouting): caps lock, a phone's keyboard or an upset customer; the words are read in lower case all the same."""
     letters = [c for c in without_values(text) if c.isalpha()]
-    shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
-    return bool(FRUSTRATION.search(text)) or shouting or "!!!" in text
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8
+
+
+def sounds_upset(text: str) -> bool:
+    """An upset tone without angry words: shouted in capitals, "!!!", or an angry emoji ("😡😡😡 kettle arrived broken!!!").
+    Unlike ``FRUSTRATION``'s words it hands over only a message that asks nothing of the shop (``dialog.policies``): the
+    question it asks is answered ("HOW DO I RETURN AN ITEM?" was handed to a person as a complaint)."""
+    return is_shouted(text) or "!!!" in text or bool(_ANGRY_EMOJI.search(text))
+
+
+def is_frustrated(text: str) -> bool:
+    """Clear frustration in the wording (``FRUSTRATION``'s words) or an upset tone (``sounds_upset``)."""
+    return bool(FRUSTRATION.search(text)) or sounds_upset(text)
 
 
 def has_words(text: str) -> bool:
@@ -354,6 +381,6 @@ class RuleBasedIntents:
             return Understanding("affirm", RULE_CONFIDENCE, ranking=(("affirm", RULE_CONFIDENCE),))
         if is_emoji_asked(text):
             return Understanding("filler", RULE_CONFIDENCE, ranking=(("filler", RULE_CONFIDENCE),))
-        if is_frustrated(text):
-            return Understanding("complaint", 0.9, ranking=(("complaint", 0.9),))
+        # an upset tone alone ("HOW DO I RETURN AN ITEM?", "kettle arrived broken!!!") is no complaint: the question is
+        # read for its intent, and the policies hand over only a message that asks nothing of the shop
         return Understanding("question", 0.6)
