@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from assistant.cli_common import out, run_guarded, settings_from
 
@@ -38,26 +40,44 @@ def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
 
 
 @inbox_app.command("list")
-def inbox_list(ctx: typer.Context) -> None:
+def inbox_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a conversation, a line each, for scripts.")] = False,
+) -> None:
     """The conversations a person has: awaiting a staff reply first, longest waiting first."""
-    from assistant.store.inbox import conversations_with_a_person
+    import json
+
+    from assistant.store.inbox import conversations_with_a_person, reason_for_agents, waited
 
     assistant, _ = _staff_manager(ctx)
     items = run_guarded(lambda: conversations_with_a_person(assistant.sql_store.engine))
+    if as_json:
+        for item in items:  # the staff API's fields, and how long the customer has waited (null: answered)
+            print(json.dumps({
+                "session_id": item.session_id, "title": item.title, "handed_off_at": item.handed_off_at.isoformat(),
+                "waiting_since": item.waiting_since.isoformat() if item.waiting_since else None,
+                "reason": item.reason, "agent": item.agent, "awaiting_reply": item.awaiting_reply,
+            }, ensure_ascii=False))
+        return
     if not items:
         out.print("Nobody is waiting for a person.")
         return
-    # At 80 columns the date was cut to "2026-12-…": it is whole, its time on a line of its own where the
-    # terminal is narrow, and the texts wrap (a long word goes on on the next line) instead of being cut.
+    # At 80 columns the date was cut to "2026-12-…", and then the first message and the reason wrapped a word a line
+    # with words broken ("NW-20481 / 736"): the date and the session id are whole, the first message and the reason
+    # one line each in one column, shortened with "…" to what the terminal leaves them (the whole: --json, the page).
+    texts = max(12, min(60, out.width - 62))  # the other columns: date 10-16, waiting 8, staff 10, session 22, spacing
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("handed off (UTC)", min_width=len("2026-12-05"))
-    for header in ("first message", "reason", "staff", "needs a reply"):
-        table.add_column(header, overflow="fold")
-    table.add_column("session", no_wrap=True, min_width=22)  # whole, to copy into `inbox reply`
+    table.add_column("handed off (UTC)", min_width=len("2026-12-05"), max_width=16)
+    # how long the customer has waited for a staff reply (the page's Waiting); "answered": staff wrote last
+    table.add_column("waiting", no_wrap=True, width=8)
+    table.add_column("first message / reason", no_wrap=True, overflow="ellipsis", width=texts)
+    table.add_column("staff", overflow="fold", max_width=10)
+    table.add_column("session", no_wrap=True, width=22)  # whole, to copy into `inbox reply`
     for item in items:
         table.add_row(
-            f"{item.handed_off_at:%Y-%m-%d %H:%M}", item.title or "", item.reason, item.agent or "",
-            "yes" if item.awaiting_reply else "", item.session_id,
+            f"{item.handed_off_at:%Y-%m-%d %H:%M}", waited(item.waiting_since) if item.waiting_since else "answered",
+            Text(" ".join((item.title or "").split()) + "\n") + Text(reason_for_agents(item.reason), style="dim"),
+            item.agent or "", item.session_id,
         )
     out.print(table)
 
@@ -75,6 +95,25 @@ def inbox_reply(
     out.print(f"Sent to {session_id} at {datetime.now(timezone.utc):%H:%M} UTC; the customer's chat shows it.")
 
 
+_MINUTES = re.compile(r"\s*(\d+)\s*(m|min|mins|minutes?)\s*", re.IGNORECASE)
+
+
+def idle_age(text: str) -> timedelta:
+    """``--older-than``: minutes (``30min``, ``1m``: "m" reads as minutes to most people), else ``parse_age``'s days,
+    weeks and hours (it refused "1m": hours were the smallest unit)."""
+    from assistant.store.admin import parse_age
+
+    match = _MINUTES.fullmatch(text)
+    if match is None:
+        try:
+            return parse_age(text)
+        except ValueError as error:
+            raise ValueError(f"{error}, or 30min (minutes)") from None
+    if int(match.group(1)) <= 0:
+        raise ValueError(f"the age must be more than zero, got {text!r}")
+    return timedelta(minutes=int(match.group(1)))
+
+
 @inbox_app.command("hand-back")
 def inbox_hand_back(
     ctx: typer.Context,
@@ -86,13 +125,13 @@ def inbox_hand_back(
         str | None,
         typer.Option(
             help="Instead of one conversation: every one a person has that has been idle longer than this, e.g. 30d, "
-            "2w, 12h (after upgrading from a release without the Inbox, whose handoffs were never handed back)."
+            "2w, 12h or 30min (m: minutes) (after upgrading from a release without the Inbox, whose handoffs were never "
+            "handed back)."
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --older-than: only count them.")] = False,
 ) -> None:
     """Hand the conversation back: the assistant answers the customer's next message again."""
-    from assistant.store.admin import parse_age
     from assistant.store.inbox import idle_with_a_person
     from dialog.manager import InvalidMessage
     from dialog.store import UnknownSession
@@ -104,7 +143,7 @@ def inbox_hand_back(
         run_guarded(lambda: manager.hand_back(session_id, author=author))
         out.print(f"Handed {session_id} back to the assistant.")
         return
-    age = run_guarded(lambda: parse_age(older_than))
+    age = run_guarded(lambda: idle_age(older_than))
     assistant, manager = _staff_manager(ctx)
     cutoff = datetime.now(timezone.utc) - age
     idle = run_guarded(lambda: idle_with_a_person(assistant.sql_store.engine, cutoff))

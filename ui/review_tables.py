@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import gradio as gr
 import pandas as pd
 
-from assistant.store.inbox import InboxItem
+from assistant.store.inbox import InboxItem, reason_for_agents, waited  # noqa: F401 (waited: for the page too)
 from assistant.store.tables import SessionRow
 
 LIST_COLUMNS = [
@@ -58,18 +58,6 @@ def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
-def waited(since: datetime, now: datetime | None = None) -> str:
-    """How long ago ``since`` was, in the largest sensible unit: "45 s", "12 min", "3 h 5 min", "2 d"."""
-    seconds = max(0, int(((now or datetime.now(timezone.utc)) - since).total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} d"
-
-
 def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataFrame:
     """The inbox: one row a conversation with a person, in ``INBOX_COLUMNS``."""
     rows = [
@@ -78,7 +66,7 @@ def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataF
             waited(item.waiting_since, now) if item.waiting_since else "answered",
             item.session_id,
             item.title or "",
-            item.reason,
+            reason_for_agents(item.reason),
             item.agent or "",
             "yes" if item.awaiting_reply else "",
         ]

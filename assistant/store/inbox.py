@@ -7,6 +7,7 @@ number of open handoffs costs, not the number of handoffs ever made or of turns.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -148,3 +149,43 @@ def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> lis
             )
         )
     return sorted(items, key=lambda item: (not item.awaiting_reply, item.handed_off_at))
+
+
+def waited(since: datetime, now: datetime | None = None) -> str:
+    """How long ago ``since`` was, in the largest sensible unit: "45 s", "12 min", "3 h 5 min", "2 d"."""
+    seconds = max(0, int(((now or datetime.now(timezone.utc)) - since).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d"
+
+
+# the dialog manager's handoff reasons in an agent's words (the transcript keeps the whole decision record)
+_REASON_WORDS = [
+    (re.compile(r"^rules: intent (\S+) always goes to a person"), lambda m: m.group(1).replace("_", " ")),
+    (re.compile(r"^rules: topic '([^']+)' always goes to a person"), lambda m: m.group(1)),
+    (re.compile(r"^taken over by (.+)$"), lambda m: f"taken over by {m.group(1)} (no handoff asked)"),
+    (re.compile(r"^the customer asked for a (human|person)"), lambda m: "asked for a person"),
+    (re.compile(r"^the customer accepted the offer of a person"), lambda m: "accepted the offer of a person"),
+    (re.compile(r"^the customer is clearly frustrated"), lambda m: "upset"),
+    (re.compile(r"^out of scope: '([^']+)'"), lambda m: f"off-topic ({m.group(1)})"),
+]
+_TOLD_FIRST = re.compile(r"; the reply of never-answer topic '([^']+)' comes first")
+
+
+def reason_for_agents(reason: str) -> str:
+    """A handoff's reason as the Inbox shows it: "rules: intent complaint always goes to a person; the reply of
+    never-answer topic 'legal advice' comes first" reads "Complaint · told about legal advice first". A reason given
+    through the API is shown as written."""
+    told = _TOLD_FIRST.search(reason)
+    core = _TOLD_FIRST.sub("", reason).strip()
+    for pattern, words in _REASON_WORDS:
+        match = pattern.match(core)
+        if match:
+            core = words(match)
+            break
+    shown = core[:1].upper() + core[1:]
+    return f"{shown} · told about {told.group(1)} first" if told else shown

@@ -30,7 +30,7 @@ def test_list_reply_and_hand_back_from_the_command_line(runner: CliRunner, inges
     back = invoke(runner, "inbox", "hand-back", handed["session_id"], "--as", "ana")
     answered = ask(runner, "Do you offer gift wrapping?", handed["session_id"])
 
-    assert handed["session_id"] in flat(listed.stdout) and "the customer asked for a human" in flat(listed.stdout)
+    assert handed["session_id"] in flat(listed.stdout) and "Asked for a person" in flat(listed.stdout)
     assert replied.exit_code == 0 and "the customer's chat shows it" in flat(replied.stdout)
     assert relayed["action"] == "relay" and relayed["answer"] == ""  # staff have written: the assistant is quiet
     assert back.exit_code == 0 and "Nobody is waiting" in invoke(runner, "inbox", "list").stdout
@@ -51,7 +51,7 @@ def test_the_list_shows_the_whole_date_and_session_in_80_columns(
 
     assert listed.exit_code == 0, listed.output
     assert max(len(line) for line in listed.stdout.splitlines()) <= 80
-    assert f"{datetime.now(timezone.utc):%Y-%m-%d} " in listed.stdout and "…" not in listed.stdout
+    assert f"{datetime.now(timezone.utc):%Y-%m-%d} " in listed.stdout  # whole (the first message may be shortened)
     assert handed["session_id"] in listed.stdout  # whole, on one line, to copy into `inbox reply`
 
 
@@ -113,3 +113,35 @@ def test_hand_back_every_conversation_idle_longer_than_an_age(runner: CliRunner,
     assert ask(runner, "Do you offer gift wrapping?", old)["action"] == "answer"  # the assistant answers again
     assert neither.exit_code == 2 and "one conversation's id or" in flat(neither.output)
     assert both.exit_code == 2 and recent in invoke(runner, "inbox", "list").stdout
+
+
+def test_the_list_fits_80_columns_one_line_a_conversation_with_how_long_it_waited_and_json_for_scripts(
+    runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # at 80 columns the first message and the reason wrapped a word a line, breaking words ("NW-20481 / 736"); no
+    # Waiting column, and no --json
+    from assistant import cli
+
+    handed = ask(runner, "I want to talk to a human about order NW-20481736 that never arrived, it has been weeks now")
+    monkeypatch.setattr(cli.out, "_width", 80)
+
+    listed = invoke(runner, "inbox", "list")
+    scripted = invoke(runner, "inbox", "list", "--json")
+
+    lines = [line for line in listed.stdout.splitlines() if handed["session_id"] in line]
+    assert listed.exit_code == 0 and len(lines) == 1 and "…" in lines[0]  # one line, the message shortened
+    assert max(len(line) for line in listed.stdout.splitlines()) <= 80
+    assert "waiting" in listed.stdout and (" s " in lines[0] or " min " in lines[0])
+    [row] = [json.loads(line) for line in scripted.stdout.splitlines()]
+    assert row["session_id"] == handed["session_id"] and row["awaiting_reply"] and row["waiting_since"]
+    assert row["title"].startswith("I want to talk to a human about order NW-")
+    assert row["reason"] == "the customer asked for a human"
+
+
+def test_hand_back_older_than_takes_minutes(runner: CliRunner, ingested: Path) -> None:
+    # "--older-than 1m" was refused ("cannot read the age '1m'"): hours were the smallest unit
+    ask(runner, "I want to talk to a human")
+    counted = invoke(runner, "inbox", "hand-back", "--older-than", "30min", "--dry-run")
+    also = invoke(runner, "inbox", "hand-back", "--older-than", "1m", "--dry-run")
+    assert counted.exit_code == 0 and "Would hand back 0 conversation(s)" in flat(counted.stdout)
+    assert also.exit_code == 0 and "Would hand back 0 conversation(s)" in flat(also.stdout)

@@ -519,7 +519,7 @@ def test_staff_reply_from_the_inbox_reaches_the_customer_then_hand_back(  # type
         log_in_to_review(staff, server_url)
         staff.get_by_role("tab", name="Inbox").click()
         inbox = staff.locator("#inbox-list")
-        expect(inbox).to_contain_text("the customer asked for a human", timeout=20_000)
+        expect(inbox).to_contain_text("Asked for a person", timeout=20_000)  # the reason in an agent's words
         assert stored_session_id(fake_assistant) in inbox.inner_text()
         inbox.get_by_test_id("cell-0-2").click()
         expect(staff.locator("#inbox-transcript")).to_contain_text("My reset link never arrived", timeout=20_000)

@@ -186,3 +186,25 @@ def test_an_export_carries_what_staff_wrote_and_the_hand_back_after_the_turn_the
     assert [(e["kind"], e["author"], e["text"]) for e in first] == [("reply", "ana", "Hi, this is Ana.")]
     assert [(e["kind"], e["author"], e["text"]) for e in second] == [("reply", "cy", "=SUM(1) I'll check it."), ("hand_back", "cy", None)]
     assert json.loads(rows[(plain, "1")]["staff"]) == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("rules: intent complaint always goes to a person; the reply of never-answer topic 'legal advice' comes first",
+         "Complaint · told about legal advice first"),
+        ("rules: intent cancel_order always goes to a person", "Cancel order"),
+        ("rules: topic 'injury' always goes to a person", "Injury"),
+        ("taken over by bo", "Taken over by bo (no handoff asked)"),
+        ("the customer asked for a human", "Asked for a person"),
+        ("the customer is clearly frustrated (capitals, '!!!' or an angry emoji) and asks nothing of the shop", "Upset"),
+        ("damaged parcel, wants replacement", "Damaged parcel, wants replacement"),  # the API's, as written
+    ],
+)
+def test_the_inbox_gives_a_handoffs_reason_in_an_agents_words(reason: str, shown: str) -> None:
+    # the Reason column showed the decision record: "rules: intent complaint always goes to a person; the reply of ..."
+    from assistant.store.inbox import InboxItem
+
+    now = datetime.now(timezone.utc)
+    item = InboxItem("s1", "I want to sue you", now, now, reason, None, True, now)
+    assert list(inbox_table([item], now=now)["Reason"]) == [shown]
