@@ -53,6 +53,10 @@ def narrow_inbox_columns() -> str:
 REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the page's one h1, at the size of the h2 it was */
 #review-header h1 { font-size: 1.375rem; margin: 0; }
+/* Gradio's red "Error" badge over each output of an action that failed (a login that ended answers 401): it covered
+   the Inbox list, the transcript and the typed reply. What went wrong is said in a notice (a toast, or the note that
+   the login has ended), so the outputs stay readable as they were. */
+[data-testid="status-tracker"]:has(> .error, .error) { display: none !important; }
 /* who is logged in, at the right beside Log out */
 #review-user { text-align: right; align-self: center; }
 /* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */

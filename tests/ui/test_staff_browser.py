@@ -106,3 +106,33 @@ def test_an_admin_keeps_the_knowledge_base_controls_and_a_missing_document_is_sa
         assert page.locator("[id='kb-confirm']").count() == 1
         page.screenshot(path=str(tmp_path / "kb-confirm.png"))
         browser.close()
+
+
+def test_an_action_after_the_login_ended_leaves_no_error_badge_over_the_inbox(fake_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Before, the note that the login had ended came with red "Error" badges over the Inbox list, its count, the
+    transcript and the reply box (Gradio's, for the 401), the typed reply hidden under one."""
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import text
+
+    waiting = fake_assistant.manager.handle(None, "I want to talk to a human about my reset link").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        log_in_to_review(page, url)
+        page.get_by_role("tab", name="Inbox").click()
+        page.locator("#inbox-list").get_by_text(waiting).last.click()
+        expect(page.locator("#inbox-transcript")).to_contain_text("about my reset link", timeout=20_000)
+        page.locator("#inbox-reply textarea").fill("Ana here: a new link is on its way.")
+        with fake_assistant.store.engine.begin() as db:  # the login expires
+            db.execute(text("UPDATE staff_sessions SET expires_at = '2000-01-01 00:00:00'"))
+        page.locator("#inbox-send").click()
+
+        expect(page.get_by_role("alert").filter(has_text="Your staff login has ended")).to_be_visible(timeout=20_000)
+        page.wait_for_timeout(1000)  # Gradio's badges come with the failed request
+        for part in INBOX_PARTS:
+            expect(page.locator(part).get_by_text("Error", exact=True)).to_be_hidden()
+        expect(page.locator("#inbox-reply textarea")).to_be_visible()
+        expect(page.locator("#inbox-reply textarea")).to_have_value("Ana here: a new link is on its way.")
+        expect(page.locator("#inbox-list")).to_contain_text(waiting)
+        page.screenshot(path=str(tmp_path / "expired.png"))
+        browser.close()
