@@ -101,3 +101,12 @@ def test_a_question_of_its_own_while_waiting_for_a_person_is_one_the_help_centre
     for text in ("I TRIED 3 CARDS", "Aero Kettle, order NW-20481736, jane.doe@example.com", "what do I do now 🙏",
                  "when will someone reply?", "is there any update?", "why?", "can i return it?", "thanks!"):
         assert not asks_the_help_centre(text, staff_replied=False), text
+
+
+def test_full_width_characters_are_read_as_the_ascii_they_stand_for() -> None:
+    from dialog.nlu.combine import Understander
+
+    understanding = Understander().understand("ｗｈｅｒｅ ｉｓ ｍｙ ｏｒｄｅｒ ＮＷ－２０４８１７３６？")
+
+    assert understanding.intent == "order_status" and understanding.entities.get("order_number") == "NW-20481736"
+    assert Understander().understand("ｔａｌｋ ｔｏ ａ ｈｕｍａｎ").intent == "human"

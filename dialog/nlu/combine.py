@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import date
 
@@ -109,6 +110,9 @@ class Understander:
         log.warning("%s; the dialog manager runs on keyword rules and retrieval from now on", self.unavailable)
 
     def understand(self, text: str, today: date | None = None) -> Understanding:
+        # full-width letters and digits (what CJK input methods type: "Ｗｈｅｒｅ ｉｓ ＮＷ－２０４８１７３６？") read as the
+        # ASCII they stand for: no rule, intent or order number was found in them
+        text = unicodedata.normalize("NFKC", text)
         understanding = self.rules.understand(text)
         ruled = understanding.intent != "question"  # a pattern of the rules decided
         classifier, asking = self.classifier, asking_part(text)  # the values given after the question are no part of it
