@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import html
 import json
 import re
 import secrets
@@ -138,6 +139,17 @@ def _shortened(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def with_a_person_note(session_id: str) -> str:
+    """The line above a transcript opened in the Conversations tab while a person has the conversation: a link that
+    opens it in the Inbox (``open_linked``), where staff reply and hand back."""
+    link = html.escape(f"?conversation={session_id}", quote=True)
+    return (
+        '<div class="turn staff-entry" id="with-a-person"><div class="staff"><span class="who">A person has this '
+        f'conversation now.</span> <a href="{link}">Open it in the Inbox</a> to reply to the customer or hand it back.'
+        "</div></div>"
+    )
+
+
 def staff_replies(transcript: Any) -> int:
     """How many staff replies a transcript (or None) holds: the Inbox's ``seen``."""
     return sum(entry.kind == "agent" for entry in transcript.staff) if transcript else 0
@@ -235,10 +247,10 @@ class ReviewPage:
         transcript = read_transcript(self.engine, session_id) if session_id else None
         numbers = [str(view.turn.turn_no) for view in transcript.turns] if transcript else []
         first = numbers[0] if numbers else None
-        return (
-            render_transcript(transcript), gr.update(choices=numbers, value=first), session_id,
-            *self._labels(transcript, first, request),
-        )
+        shown = render_transcript(transcript)
+        if transcript is not None and self.manager is not None and is_with_a_person(self.engine, session_id):
+            shown = with_a_person_note(session_id) + shown  # nothing else here said so, nor offered a reply box
+        return (shown, gr.update(choices=numbers, value=first), session_id, *self._labels(transcript, first, request))
 
     @database_errors_said
     def open_linked(self, request: gr.Request) -> tuple[Any, ...]:
@@ -253,8 +265,9 @@ class ReviewPage:
         transcript, turns, opened, *labels = self.open_transcript(session_id, request)
         shown = (gr.update(selected=CONVERSATIONS_TAB), session_id, transcript, turns, opened)
         if inbox_outputs and is_with_a_person(self.engine, session_id):
-            seen = str(staff_replies(read_transcript(self.engine, session_id)))
-            return (gr.update(selected=INBOX_TAB), *shown[1:], transcript, session_id, seen, *labels)
+            plain = read_transcript(self.engine, session_id)  # in the Inbox itself, without the note pointing there
+            inbox = (render_transcript(plain), session_id, str(staff_replies(plain)))
+            return (gr.update(selected=INBOX_TAB), *shown[1:], *inbox, *labels)
         return (*shown, *(gr.update(),) * inbox_outputs, *labels)
 
     @database_errors_said
@@ -444,6 +457,15 @@ class ReviewPage:
         if len(items) >= INBOX_LIMIT:
             status += f" (the {INBOX_LIMIT} longest waiting of {count_with_a_person(self.engine)})"
         return inbox_table(items), status
+
+    def inbox_tab_name(self) -> Any:
+        """The Inbox tab's name with how many conversations a person has: "Inbox (3)"; "Inbox" when none. A database
+        that cannot be reached leaves the name as it is (the Inbox itself says so)."""
+        try:
+            count = count_with_a_person(self.engine)
+        except (StoreUnavailable, OperationalError):
+            return gr.update()
+        return gr.update(label=f"Inbox ({count})" if count else "Inbox")
 
     @database_errors_said
     def select_inbox_row(self, table: pd.DataFrame, event: gr.SelectData) -> tuple[str, str, str]:
@@ -636,7 +658,7 @@ class ReviewPage:
                             lambda: gr.update(visible=True), None, [download]
                         )
 
-                inbox = self._build_inbox(page) if self.manager is not None else ()
+                *inbox, inbox_tab = self._build_inbox(page) if self.manager is not None else (None,)
 
                 if self.analytics is not None:
                     with gr.Tab("Analytics") as analytics_tab:
@@ -669,6 +691,9 @@ class ReviewPage:
                     kb_note, kb_changes = knowledge_base.build_tab(page)
                     page.load(self.kb_controls, None, [kb_note, kb_changes])
 
+            if inbox_tab is not None:  # the tab's name counts them, seen from every tab (its own timer runs only in it)
+                counter = gr.Timer(10)
+                gr.on([page.load, counter.tick], self.inbox_tab_name, None, [inbox_tab], show_progress="hidden")
             page.load(self.refresh_choices, None, [intent, model, correct_intent])
             page.load(self.admin_controls, None, [export_format, export])
             page.load(self.logged_in_as, None, [who])
@@ -676,10 +701,10 @@ class ReviewPage:
         return page
 
 
-    def _build_inbox(self, page: gr.Blocks) -> tuple[gr.HTML, gr.Textbox, gr.Textbox]:
+    def _build_inbox(self, page: gr.Blocks) -> tuple[gr.HTML, gr.Textbox, gr.Textbox, gr.Tab]:
         """The Inbox tab; gives its transcript, the open conversation's id and the staff replies seen (for links to
-        a conversation)."""
-        with gr.Tab("Inbox", id=INBOX_TAB, elem_id="inbox-tab"):
+        a conversation), and the tab (its name counts the conversations)."""
+        with gr.Tab("Inbox", id=INBOX_TAB, elem_id="inbox-tab") as inbox_tab:
             gr.Markdown(
                 "Conversations handed to a person. While a conversation is here, the assistant does not answer "
                 "the customer: your replies appear in their chat. Hand it back when you are done."
@@ -689,7 +714,8 @@ class ReviewPage:
                 status = gr.Markdown(elem_id="inbox-status")
             table = gr.Dataframe(
                 inbox_table([]), label="Conversations with a person", show_label=False, interactive=False, wrap=True,
-                elem_id="inbox-list", max_height=320, column_widths=INBOX_WIDTHS,
+                # about 5 rows at 1366x768 (at 320 px: 3, the 4th cut in half)
+                elem_id="inbox-list", max_height=440, column_widths=INBOX_WIDTHS,
             )
             # the open conversation's id is kept in the page, not in the server's memory (gr.State): a restarted
             # server, or another one the load balancer moved the page to, still knows which conversation a reply is for
@@ -715,7 +741,7 @@ class ReviewPage:
             opened.change(None, [opened], None, js=ADDRESS_OPENED)
             page.load(self.show_inbox, None, [table, status])
             page.load(self._author, None, [shown_as])  # the name the customer sees, the login's until changed
-        return transcript, opened, seen
+        return transcript, opened, seen, inbox_tab
 
 
 ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "not_helped", "unanswered")

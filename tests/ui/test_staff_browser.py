@@ -136,3 +136,31 @@ def test_an_action_after_the_login_ended_leaves_no_error_badge_over_the_inbox(fa
         expect(page.locator("#inbox-list")).to_contain_text(waiting)
         page.screenshot(path=str(tmp_path / "expired.png"))
         browser.close()
+
+
+def test_the_inbox_tab_counts_the_handoffs_and_a_conversation_opened_in_the_list_links_to_the_inbox(  # type: ignore[no-untyped-def]
+    fake_assistant, tmp_path: Path
+) -> None:
+    """Before, the tab read just "Inbox" (the count only inside it), and a conversation a person had, opened from the
+    Conversations tab, showed the label form with nothing saying a person had it, nor a way to reply."""
+    from playwright.sync_api import expect, sync_playwright
+
+    waiting = fake_assistant.manager.handle(None, "I want to talk to a human about my reset link").session_id
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        log_in_to_review(page, url)
+        expect(page.get_by_role("tab", name="Inbox (1)")).to_be_visible(timeout=20_000)
+        fake_assistant.manager.handle(None, "Can I talk to a person please")  # a new handoff: the next refresh counts it
+        expect(page.get_by_role("tab", name="Inbox (2)")).to_be_visible(timeout=30_000)
+
+        page.get_by_label("Conversation id").fill(waiting)
+        page.locator("#review-open").click()
+        note = page.locator("#review-transcript #with-a-person")
+        expect(note).to_contain_text("A person has this conversation now", timeout=20_000)
+        page.screenshot(path=str(tmp_path / "with-a-person.png"))
+        note.get_by_role("link", name="Open it in the Inbox").click()
+        expect(page.get_by_role("tab", name="Inbox (2)")).to_have_attribute("aria-selected", "true", timeout=30_000)
+        expect(page.locator("#inbox-transcript")).to_contain_text("about my reset link", timeout=20_000)
+        expect(page.locator("#inbox-transcript #with-a-person")).to_have_count(0)
+        browser.close()
