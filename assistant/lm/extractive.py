@@ -8,8 +8,11 @@ its score adds to its cosine similarity with the question:
 
 - word overlap: the share of the question's content words the sentence contains, rarer words
   (among the passages' sentences) weighing more, and, weighing less, the share its heading path contains;
-- answer type: a question that asks "how long", "how much", "how many", "what time", for a phone
-  number or an e-mail address prefers a sentence holding a duration, a price, a number, a time, ...;
+- answer type: a question that asks "how long" (or for "the return window"), "how much", "how many", "what time", for a
+  phone number or an e-mail address ("contact support by email") prefers a sentence holding a duration, a price, a
+  number, a time, ...; "how long does it take?" not one that says only how long something stays valid;
+- a section whose own heading is what the question names ("The return window") a little; an order or tracking number
+  the customer gives is no word to match (the help centre's example of one shares it by chance);
 - place: a question that names a country ("shipping to the UK") is not answered with a sentence about
   other countries only ("Shipping within the United States costs: ..."), a sentence naming none being about
   those its passage names; see ``places``;
@@ -36,7 +39,7 @@ alone reads as yes to "is crash damage covered?"), and a sentence that introduce
 single out by a word of its own brings its whole list (and the sentence after it saying what the list leaves out,
 "We do not accept ..."), since the list as a whole answers ("can I pay with crypto?", "how long do refunds take?"); a step of a
 numbered procedure brings the whole procedure, in order, and a prose step that goes on from the sentence before
-("Then pick the size ...") brings that sentence. A chosen sentence that only points to
+("Then pick the size ...") or gives another way than it ("You can also go to **Orders** ...") brings that sentence. A chosen sentence that only points to
 another article ("see the article on lost parcels") brings that article's best sentence when its
 passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py``
 checks them on SQuAD questions they were not chosen on.
@@ -81,6 +84,7 @@ class Weights:
     procedure: float = 0.05  # and this more to a step of a numbered procedure, which is shown whole (a prose instruction is one step)
     if_not: float = 0.2  # added to a sentence on what to do if something has not happened, when the question says it has not (``says_not_happened``)
     first_article: float = 0.03  # added to the instructions of the article the search ranked first, when steps are asked for (``first_article``)
+    titled: float = 0.05  # added to the sentences of a section whose own heading has the question's content words, two or more, and no other ("The return window")
     other_question: float = 0.15  # times the share of an FAQ entry's question the question leaves out, off its sentences (``_other_question``)
 
 
@@ -90,7 +94,7 @@ _STOPWORDS = frozenset(
     once only or our out over own same should so some such than that the their them then there these they this
     those through to too under until up very was we were what when where which while who whom why will with would
     you your yours i'm i've i'd it's don't can't won't didn't doesn't isn't there's what's you're want need
-    still already also please thanks hi hello much many long soon quickly""".split()  # "how much" etc.: answer types
+    still already also please thanks hi hello much many long soon quickly whats wheres hows whos im ive dont cant""".split()  # "how much" etc.: answer types
     # German: "Kann ich auf Rechnung bestellen?" has two content words, not five
     + """ich du er sie es wir ihr mein meine meinen meinem meiner mich mir dich dir uns euch ihnen sich dein deine ihre
     ihren ihrem ihrer unser unsere unseren euer eure der die das den dem des ein eine einen einem einer eines und oder
@@ -104,11 +108,14 @@ _NUMBER_WORD = (
     r"(?:\d+(?:[.,]\d+)?(?:\s*(?:-|to|–|bis)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety|"
     r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|vierzehn|dreißig)"
 )
+_SPAN_WORDS = frozenset({"window", "period", "deadline", "limit", "timeframe", "frame"})  # words that ask for a duration
 _GERMAN_UNIT = r"(?:werk|arbeits|kalender)?(?:minuten?|stunden?|tagen?|tage|wochen?|monaten?|monate|jahren?|jahre)"
 ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     # type: (how a question asks for it, what a sentence that answers it contains)
     "duration": (
         re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b|"
+                   # "whats the return window?", "what is the trial period": a span of time
+                   r"\bwhat(?:'?s| is| are)\s+(?:the |your |my )?(?:[\w-]+ ){0,2}(?:window|period|deadline|time limit|time ?frame)s?\b|"
                    r"\bwie (lange|schnell|bald)\b|\bwie viele (minuten|stunden|tage|werktage|wochen|monate|jahre)\b|\bbis wann\b", re.I),
         re.compile(rf"\b{_NUMBER_WORD}[\s-]*(business |working |calendar )?(minute|hour|day|week|month|year)s?\b|\bday \d+\b|"
                    rf"\b{_NUMBER_WORD}\s+{_GERMAN_UNIT}\b"
@@ -138,15 +145,22 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}|\b0\d{2,4}[ /]\d{3,}"),
     ),
     "email": (
-        re.compile(r"\be-?mail address\b|\bwho (do|should|can) i (talk|speak|write|contact)\b|\bwhom?\b.*\bcontact\b", re.I),
+        re.compile(r"\be-?mail address\b|\bwho (do|should|can) i (talk|speak|write|contact)\b|\bwhom?\b.*\bcontact\b"
+                   # "how do I contact support by email", "can I email you": the address is the answer
+                   r"|\b(?:by|via|through|per) e-?mail\b|\be-?mail (?:you|support|customer (?:support|service)|your support)\b", re.I),
         re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
     ),
     "definition": (  # "what is Northwind Plus?": the sentence that says what it is, not one of its conditions
-        re.compile(r"^\W*(?:what(?:'s| is)|was ist)\s+[^?,;:]{1,40}?\W*$", re.I),
+        re.compile(r"^\W*(?:what(?:'s|s| is| are(?! (?:the|your|my|our|all|some)\b))|was ist|was sind)\s+[^?,;:]{1,40}?\W*$", re.I),  # "what are gift cards?" too
         # "X is our membership ...", "X are digital e-gift cards ...", not "X is available to ..."
         re.compile(r"^[^.,;:!?]{1,60}?\b(?:(?:is|ist)\s+(?:a|an|our|the|your|ein|eine|unser\w*)\b|are\s+(?:our |the |your )?(?:[\w-]+\s+){0,2}[\w-]+s\b)", re.I),
     ),
 }
+
+# "how long does it take?" asks how long until something is done, not how long something lasts once done
+_TAKES = re.compile(r"\bhow long (?:does|do|will|would|did|should|can) (?:it|that|this|they|the [\w ]{1,30}?) (?:take|need)\b", re.I)
+_VALID_FOR = re.compile(r"\b(?:valid|expires?|expiry|lasts?|stays? (?:valid|open|active)|kept|keep)\b", re.I)
+_TAKES_TIME = re.compile(r"\b(?:takes?|within|up to|about|in)\s+(?:\w+\s+)?\d", re.I)  # "within 48 hours", "takes up to 5 business days"
 
 # "how do I ...", "I want to ...", "what should I do?": a request to do something, which an instruction answers
 _ASKS_STEPS = re.compile(
@@ -179,7 +193,9 @@ _ASKS = re.compile(
     r"\?|^\W*(?:how|what|when|where|which|who|why|whose|can|could|do|does|did|is|are|was|were|will|would|should|may|have|has"
     r"|wie|was|wann|wo|welche\w*|wer|warum|wieso|kann|könnt?e?n?|muss|darf|gibt|ist|sind|habe?n?|bekomme)\b"
     # after what the customer tells first, without a stop: "my email is jane@example.com where is my refund"
-    r"|\b(?:where|when)(?:'s|\s+(?:is|are|was|were|will|would|do|does|did|can|could|has|have|should))\b|\bhow (?:long|soon|much)\b",
+    r"|\b(?:where|when)(?:'s|\s+(?:is|are|was|were|will|would|do|does|did|can|could|has|have|should))\b|\bhow (?:long|soon|much)\b"
+    # after a condition, without a stop: "if i cancel during the trial do i pay anything"
+    r"|^\W*(?:if|when|once)\b.*\b(?:do|does|will|would|can|could|should|is|are) (?:i|we|it|they)\b",
     re.IGNORECASE,
 )
 
@@ -206,12 +222,14 @@ def asks_for_steps(question: str) -> bool:
 
 
 # an instruction that goes on from the one before it: "Then pick the size or colour you want and press **Submit return**."
-_GOES_ON = re.compile(r"^(?:then|next|after that|afterwards|finally|dann|danach|anschließend)\b", re.IGNORECASE)
+# "You can also go to **Orders** ...": another way besides the one the sentence before gives, which is the first way
+_GOES_ON = re.compile(r"^(?:then|next|after that|afterwards|finally|you can also|alternatively|dann|danach|anschließend|sie können auch)\b", re.IGNORECASE)
 
 
 def goes_on(unit: Unit) -> bool:
-    """Whether the unit is a prose step that continues the sentence before it ("Then press ..."): shown alone, the
-    customer would not know where to start."""
+    """Whether the unit is a prose step that continues the sentence before it ("Then press ...") or another way besides
+    the one it gives ("You can also go to **Orders** ..."): shown alone, the customer would not know where to start, or
+    would miss the first way."""
     return not unit.step and unit.lead is None and bool(_GOES_ON.search(unit.text.lstrip("*")))
 
 
@@ -321,10 +339,16 @@ def in_range(text: str, question: str) -> bool | None:
     return any(lo <= value <= hi for lo, hi, unit in ranges for value, u in asked if u == unit)
 
 
+# an order, case or tracking number ("nw-20481736", "1z999aa10123456784"): the customer's own, which a help-centre
+# example of one ("for example NW-20481736") shares by chance only
+_IDENTIFIER = re.compile(r"(?:\D*\d){5}")
+
+
 def content_words(text: str, ing: bool = True) -> set[str]:
-    """Lower-case words without stop words, with a plural ``s`` and (with ``ing``) an ``-ing`` removed."""
+    """Lower-case words without stop words and identifiers (``_IDENTIFIER``), with a plural ``s`` and (with ``ing``)
+    an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
-    return {word_stem(w, ing) for w in words if w and w not in _STOPWORDS}  # "opening" meets "open"
+    return {word_stem(w, ing) for w in words if w and w not in _STOPWORDS and not _IDENTIFIER.match(w)}  # "opening" meets "open"
 
 
 # Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
@@ -438,6 +462,7 @@ class _Context:
     asked_places: frozenset[str]  # the countries the whole question names: each part is about them too
     forms: list[set[str]]  # per unit: its words with only a plural ``s`` removed (``-ing`` kept)
     entry_questions: list[set[str]]  # per unit: the content words of its passage's heading when that is a question (an FAQ entry's)
+    titles: list[set[str]]  # per passage: the content words of the last part of its heading path, its own heading (none for an FAQ entry)
 
 
 class ExtractiveAnswerer:
@@ -489,6 +514,8 @@ class ExtractiveAnswerer:
         context = _Context(
             units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places,
             unit_words(units, ing=False), [entry_questions[u.passage - 1] for u in units],
+            # an FAQ entry's heading is its question ("Can I cancel my order?"), which ``_other_question`` weighs
+            [set() if is_entry_question(h) else content_words(h.split(" > ")[-1]) for h in headings] if headings else [set()] * len(passages),
         )
         # each part is read with the whole question: "how many days do I have" asks about returns too
         off_entry = self.weights.other_question * _other_question(content_words(f"{question} {focus or ''}"), context)
@@ -611,15 +638,21 @@ class ExtractiveAnswerer:
         units, words, heading_words = context.units, context.words, context.heading_words
         asked, asked_forms = content_words(question), content_words(question, ing=False)
         asked_types = answer_types(question)
+        titled = asked  # a heading that names "the return window" is the section on it
+        if "duration" in asked_types:  # "the return window" asks how long, as "how long" does: "within 30 days" answers
+            asked, asked_forms = asked - _SPAN_WORDS, asked_forms - _SPAN_WORDS
         wanted = [ANSWER_TYPES[name][1] for name in asked_types]
         precise = asked_types not in ([], ["list"])  # a price, a duration, ...: not only "which ...s"
         form = question if form is None else form
         steps = self.weights.steps if asks_for_steps(form) and not precise else 0.0
         if_not = self.weights.if_not if says_not_happened(form) else 0.0
+        takes = "duration" in asked_types and bool(_TAKES.search(question))
         # rarer words count more: "express" decides between sentences that all say "shipping" and "cost"
-        weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in asked}
+        weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in words))) for w in titled}
         form_weight = {w: math.log(1 + len(units) / (1 + sum(w in u for u in context.forms))) for w in asked_forms}
-        total, form_total = sum(weight.values()), sum(form_weight.values())
+        total, form_total = sum(weight[w] for w in asked), sum(form_weight.values())
+        titled_total = sum(weight.values())
+        sections = {n for n, title in enumerate(context.titles, start=1) if len(titled) >= 2 and titled == title}  # "whats the return window"
         scores = np.array(similarity, dtype=np.float64)
         for i, unit in enumerate(units):
             if total > 0 and form_total > 0:
@@ -628,8 +661,10 @@ class ExtractiveAnswerer:
                 stems = sum(weight[w] for w in asked & words[i]) / total
                 forms = sum(form_weight[w] for w in asked_forms & context.forms[i]) / form_total
                 scores[i] += self.weights.word_overlap * (stems + forms) / 2
-                scores[i] += self.weights.heading_overlap * sum(weight[w] for w in asked & heading_words[i]) / total
+                scores[i] += self.weights.heading_overlap * sum(weight[w] for w in titled & heading_words[i]) / titled_total
             typed = any(pattern.search(unit.text) for pattern in wanted)
+            if typed and takes and _VALID_FOR.search(unit.text) and not _TAKES_TIME.search(unit.text):
+                typed = False  # "how long does that take?" of an export: "ready within 48 hours", not "the link stays valid for 7 days"
             if steps and is_instruction(unit):
                 scores[i] += steps + (self.weights.procedure if unit.step else 0.0)
             if if_not and _IF_NOT.search(unit.text):
@@ -639,6 +674,8 @@ class ExtractiveAnswerer:
             holds = in_range(unit.text, question)  # "175-185 cm" for "... for 180 cm?"; "155-165 cm" loses
             if holds is not None:
                 scores[i] += self.weights.answer_type if holds else -self.weights.answer_type
+            if unit.passage in sections:
+                scores[i] += self.weights.titled
             named = context.places[i]
             if context.asked_places and (same_place(named, context.asked_places) or len(named) >= LIST_OF_PLACES):
                 # "do you deliver to Germany?": "... all 27 European Union countries", unless it lacks the kind of
@@ -763,15 +800,23 @@ def list_intros(headings: Sequence[str]) -> dict[int, str]:
 
 def _layout(units: Sequence[Unit], shown: Sequence[int], intros: Mapping[int, str] | None = None) -> str:
     """Sentences run on as a paragraph; list items and procedure steps go on lines of their own, as a
-    Markdown list ("- Express: $12.95 [2]", "1. Go to Orders [3]"), each cited. A bulleted list without a lead sentence
+    Markdown list ("- Standard: $4.95", "- Express: $12.95 [2]", "1. Go to Orders [3]"), a run of items of one passage
+    cited after its last item, each sentence after itself. A bulleted list without a lead sentence
     opens with its passage's line of ``intros`` (``list_intros``), once."""
     text = ""
     was_item = False
     introduced: set[int] = set()
-    for i in shown:
+
+    def item(i: int) -> bool:
+        return units[i].step or units[i].item or units[i].lead is not None
+
+    for k, i in enumerate(shown):
         unit = units[i]
-        is_item = unit.step or unit.item or unit.lead is not None
-        cited = f"{unit.text} [{unit.passage}]"
+        is_item = item(i)
+        # a run of items of one passage is cited once, after its last item: a screen reader reads "[1]" out each time
+        then = shown[k + 1] if k + 1 < len(shown) else None
+        same_list = then is not None and is_item and item(then) and units[then].passage == unit.passage
+        cited = unit.text if same_list else f"{unit.text} [{unit.passage}]"
         intro = (intros or {}).get(unit.passage) if unit.item and not unit.step and unit.lead is None else None
         if intro and unit.passage not in introduced:  # "What is not covered:" before "- Crash damage"
             introduced.add(unit.passage)

@@ -172,7 +172,7 @@ def test_a_step_of_a_numbered_procedure_brings_the_whole_procedure_in_order() ->
     passages = ["1. Go to Orders and select the order.\n2. Press Return items.\n3. Press Submit return.", "Refunds take 5-10 business days."]
     answer = ExtractiveAnswerer(HashEmbedder(), second_ratio=1.0).answer("Where do I press Return items?", passages)
 
-    assert answer == "1. Go to Orders and select the order. [1]\n2. Press Return items. [1]\n3. Press Submit return. [1]"
+    assert answer == "1. Go to Orders and select the order.\n2. Press Return items.\n3. Press Submit return. [1]"  # cited once
 
 
 def test_a_condition_stays_with_its_question() -> None:
@@ -298,7 +298,7 @@ def test_a_list_item_of_one_word_answers_with_the_sentence_that_introduces_it() 
     ]
     answer = ExtractiveAnswerer(HashEmbedder()).answer("Can I pay for orders with PayPal?", passages[:1])
 
-    assert answer.startswith("You can pay for orders with: [1]") and "- PayPal [1]" in answer
+    assert answer.startswith("You can pay for orders with: [1]") and "\n- PayPal\n" in answer
     assert "PayPal" not in split_sentences(passages[0])  # the index's sentences are unchanged
 
 
