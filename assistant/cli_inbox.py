@@ -108,10 +108,16 @@ def idle_age(text: str) -> timedelta:
         try:
             return parse_age(text)
         except ValueError as error:
-            raise ValueError(f"{error}, or 30min (minutes)") from None
+            unreadable = str(error).startswith("cannot read")
+            raise ValueError(f"{error}, or 30min (minutes)" if unreadable else str(error)) from None
     if int(match.group(1)) <= 0:
         raise ValueError(f"the age must be more than zero, got {text!r}")
-    return timedelta(minutes=int(match.group(1)))
+    try:
+        age = timedelta(minutes=int(match.group(1)))
+        datetime.now(timezone.utc) - age
+    except OverflowError:
+        raise ValueError(f"the age {text!r} is too large") from None
+    return age
 
 
 @inbox_app.command("hand-back")

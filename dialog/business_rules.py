@@ -166,6 +166,11 @@ class BusinessRules:
         pattern = keyword_pattern((*self.shop_subjects, *self.products))
         return bool(pattern and pattern.search(text))
 
+    def names_product(self, text: str) -> bool:
+        """Whether the text names one of the shop's ``products``."""
+        pattern = keyword_pattern(self.products)
+        return bool(pattern and pattern.search(text))
+
     def _mentioned(self, text: str, match: re.Match[str], matches: list[re.Match[str]]) -> bool:
         """Whether a never-answer keyword is only a mention in a shop question: the message (its keywords left
         out) names a shop subject, and the keyword is someone's ("my lawyer"), or stands in a clause that asks

@@ -104,21 +104,29 @@ class BusinessRulesPolicy:
         return None
 
 
-# a request for something made up ("tell me a joke", "write a poem about ...", "do you know any jokes"): before an
-# out-of-scope keyword of the rules file it asks for that thing, whatever it is about
+# a request for something made up ("tell me a joke", "write a poem about ..."): before an out-of-scope keyword of the
+# rules file it asks for that thing, whatever it is about
 _MAKE_ME = (
-    r"\b(?:tell|give|write|make|say|share|send|sing|compose|recite|invent|know|got|have)\s+(?:me\s+|us\s+)?"
+    r"\b(?:tell|give|write|make|say|share|send|sing|compose|recite|invent)\s+(?:me\s+|us\s+)?"
     r"(?:(?:a|an|some|any|another|one|your|good|funny|short|little|nice|best|favou?rite|quick)\s+)*"
 )
+# "do you know any jokes", "got any good poems": asking whether there are some; "do you have stocks of the lamp?" and
+# "do you have any recipes for the Aero Kettle?" ask about the shop's goods, so a product named keeps it a shop question
+_HAVE_ANY = r"\b(?:know|got|have)\s+(?:any|some)\s+(?:(?:good|funny|short|nice|new|more|other)\s+)*"
 
 
 def requested_off_topic(rules: BusinessRules, text: str) -> str | None:
     """The out-of-scope keyword of the rules file that ``text`` asks the assistant to make ("tell me a joke about
-    shipping" -> "joke"), whatever subject it names; None when it asks for none ("is this a joke? my refund still
-    hasn't arrived" is about the refund)."""
+    shipping" -> "joke"), whatever subject it names, or asks whether it has ("do you know any jokes?") when it names
+    none of the shop's products; None when it asks for none ("is this a joke? my refund still hasn't arrived" is
+    about the refund)."""
     for keyword in rules.out_of_scope_keywords:
         words = r"\s+".join(map(re.escape, keyword.split()))
         match = re.search(rf"{_MAKE_ME}({words})(?:e?s)?\b", text, re.IGNORECASE)
+        if match is None:
+            match = re.search(rf"{_HAVE_ANY}({words})(?:e?s)?\b", text, re.IGNORECASE)
+            if match is not None and rules.names_product(text):
+                match = None
         if match:
             return match.group(1)
     return None

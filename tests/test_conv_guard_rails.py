@@ -25,6 +25,15 @@ def test_a_joke_asked_for_is_off_topic_whatever_it_is_about() -> None:
     assert requested_off_topic(RULES, "how much is shipping?") is None
 
 
+def test_a_question_about_the_shops_goods_is_no_request_for_something_made_up() -> None:
+    # "have" read as "make me": both got "Sorry, I can only help with questions about our shop" and no person
+    assert requested_off_topic(RULES, "Do you have stocks of the Lumen Desk Lamp?") is None
+    assert requested_off_topic(RULES, "Do you have any recipes for the Aero Kettle?") is None
+    assert requested_off_topic(RULES, "got any good poems?") == "poem"
+    prediction = HandoffPolicy(RULES).predict(Tracker("s"), question(), "Do you have any recipes for the Aero Kettle?")
+    assert prediction is None or prediction.argument != "off_topic"
+
+
 def test_a_joke_about_shipping_gets_what_the_assistant_does() -> None:
     prediction = HandoffPolicy(RULES).predict(Tracker("s"), question(), "tell me a joke about shipping")
     assert prediction is not None and prediction.action == "small_talk" and prediction.argument == "off_topic"

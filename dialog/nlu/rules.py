@@ -185,7 +185,7 @@ def is_emphatic_no(text: str) -> bool:
 # a greeting and nothing else ("hello", "hi there!", "hallo"): no help request ("hi, can you help me?")
 _BARE_GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|greetings|hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|"
-    r"servus|grüß gott|grüezi)\b[\s!.,]*(?:there|zusammen)?[\s!.]*$",
+    r"servus|grüß gott|grüezi)\b(?:[\s!.,]*(?:there|zusammen))?[\s!.,]*$",
     re.IGNORECASE,
 )
 

@@ -145,3 +145,11 @@ def test_hand_back_older_than_takes_minutes(runner: CliRunner, ingested: Path) -
     also = invoke(runner, "inbox", "hand-back", "--older-than", "1m", "--dry-run")
     assert counted.exit_code == 0 and "Would hand back 0 conversation(s)" in flat(counted.stdout)
     assert also.exit_code == 0 and "Would hand back 0 conversation(s)" in flat(also.stdout)
+
+
+def test_hand_back_refuses_an_age_too_large_with_a_message(runner: CliRunner, ingested: Path) -> None:
+    # minutes past what a date can hold ended in an OverflowError traceback
+    minutes = invoke(runner, "inbox", "hand-back", "--older-than", "99999999999999min", "--dry-run")
+    days = invoke(runner, "inbox", "hand-back", "--older-than", "3000000d", "--dry-run")
+    assert minutes.exit_code != 0 and "too large" in flat(minutes.output) and "Traceback" not in minutes.output
+    assert days.exit_code != 0 and "too large" in flat(days.output) and "30min" not in flat(days.output)
