@@ -158,7 +158,10 @@ DESCRIBE_MESSAGE_BUTTONS = """<script>
       });
     });
   }
-  new MutationObserver(describe).observe(document.documentElement, { childList: true, subtree: true });
+  var queued = 0;  // once a frame at most: a streamed answer changes the page with every word
+  new MutationObserver(function () {
+    if (!queued) queued = requestAnimationFrame(function () { queued = 0; describe(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();
 </script>"""
 PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT + COPY_WITHOUT_MARK + DESCRIBE_MESSAGE_BUTTONS  # the chat page's <head> additions
