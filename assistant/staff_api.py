@@ -23,6 +23,7 @@ from dialog.manager import DialogManager
 log = logging.getLogger(__name__)
 
 def _not_blank(name: str) -> str:
+    """``name`` (stripped already); a ValueError, worded for the 422, when nothing is left."""
     if not name:
         raise ValueError("the name is blank: give the name the customer sees")
     return name

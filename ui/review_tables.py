@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import gradio as gr
 import pandas as pd
 
-from assistant.store.inbox import InboxItem, reason_for_agents, waited  # noqa: F401 (waited: for the page too)
+from assistant.store.inbox import InboxItem, reason_for_agents, waited
 from assistant.store.tables import SessionRow
 
 LIST_COLUMNS = [
