@@ -481,6 +481,12 @@ _ASKS_CANCEL = re.compile(
 )
 
 
+# "why was it cancelled? I didn't cancel it": a question about a cancellation, not a request to cancel
+_ASKS_WHY_CANCELLED = re.compile(
+    r"\bwhy\b[^?.!]*\bcancell?ed\b|\b(?:didn['’]?t|did\s+not|never)\s+cancel", re.IGNORECASE
+)
+
+
 def describe_order(order: Mapping[str, str], statuses: OrderStatuses = DEMO_STATUSES) -> tuple[Say, ...]:
     """One or two sentences on an order's status, from its row (the texts of ``ORDER_TEXTS``); what its status
     means (no delivery to come, a payment problem) only from ``statuses``."""
@@ -539,7 +545,8 @@ def about_order(
     where it is (``whereabouts``, by ``statuses``), and with ``cancel`` (the demo shop's way) whether it can still be
     cancelled (``cancelling``); None for any other question, and for one its row and ``statuses`` do not answer."""
     number = order["order_number"]
-    if cancel and _ASKS_CANCEL.search(question):
+    if cancel and _ASKS_CANCEL.search(question) and not _ASKS_WHY_CANCELLED.search(question):
+        # "why was it cancelled? i didn't cancel it" is not whether it can be (it got "already cancelled"): the help centre says why
         say = cancelling(order, statuses)
         return ActionResult(say) if say is not None else None
     if _ASKS_CONTENTS.search(question):

@@ -51,15 +51,19 @@ from dialog.nlu.combine import Understander
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
 from dialog.nlu.rules import is_bare_greeting, is_emphatic_no
 from dialog.slot_memory import SlotMemory
-from dialog.policies import Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
+from dialog.policies import WEAK_INTENT, Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import (
+    content_words,
     is_follow_up,
     is_short,
     names_a_topic,
+    new_topic_words,
     only_names_what_was_said,
     reports_on_what_was_said,
     rewrite,
     shares_a_topic_word,
+    topic_words,
+    variation_words,
     without_opening,
 )
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
@@ -183,13 +187,37 @@ _THE_SAME = re.compile(
 _IT = re.compile(r"\bit\b(?!['’])", re.IGNORECASE)
 
 
-def about_the_order(tracker: Tracker, text: str) -> str:
+def about_the_order(tracker: Tracker, text: str, order_numbers: Callable[[str], list[str]] | None = None) -> str:
     """The message as read right after "a question about my order" was answered with what the question is: its first
     "it" is the order ("where is it?" -> "where is my order?", which asks for the order number; "can I return it?" ->
-    "can I return my order?"). Before, "where is it?" was searched alone and declined. Any other message as it is."""
+    "can I return my order?"). Before, "where is it?" was searched alone and declined. So is the first "it" of a
+    message that names one order (``order_numbers`` finds them): "NW-20481739 where is it" asks for that order (it
+    was searched in the help centre and declined), not the "it" of "is it possible to ...". Any other message as it is."""
     if tracker.last_action == "small_talk" and tracker.latest_intent == "order_question":
         return _IT.sub("my order", text, count=1)
+    if order_numbers is not None and len(set(order_numbers(text))) == 1:
+        stand_in = _stand_in_its(text)
+        for match in _IT.finditer(text):
+            if match.start() not in stand_in:
+                return f"{text[: match.start()]}my order{text[match.end():]}"
     return text
+
+
+# a message whose best passage alone scores this much above the answer threshold is clear on its own, not read with the
+# last answer
+CLEAR_ALONE = 0.15
+# a message of at most this many words may be tied to the last answer by a word ("already", "anymore") or as a yes/no question
+TIED_MAX_WORDS = 8
+# "checked spam already", "I don't have my phone anymore", "still nothing": a message that goes on from the last answer
+_GOES_ON = re.compile(r"\b(?:already|anymore|any\s+more|still|either|too|as\s+well|yet|instead)\b", re.IGNORECASE)
+_YES_NO_OPENING = re.compile(r"^\s*(?:is|are|was|were|will|would|can|could|do|does|did|should|has|have|may)\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _section(doc_id: str) -> str:
+    """The folder of a document id ("accounts/reset-password": "accounts"); a document without one (an FAQ entry) is its own."""
+    folder, slash, _ = doc_id.partition("/")
+    return folder if slash else doc_id
 
 
 # the customer's messages after an order lookup (this one included) that may still be about that order
@@ -452,7 +480,8 @@ class DialogManager:
             tracker = Tracker.from_events(session_id, [*tracker.events, *handed_back])
 
         step = time.perf_counter()
-        read = about_the_order(tracker, text)  # "where is it?" after "What would you like to know about your order?"
+        # "where is it?" after "What would you like to know about your order?", "NW-20481739 where is it"
+        read = about_the_order(tracker, text, self.understander.extractor.order_numbers)
         understanding = self._understand(tracker, read)
         query, only_doc, forced, prefer_docs, focus, context = read, None, None, (), None, None
         context_docs: tuple[str, ...] = ()  # a statement's context, read first when it finds these articles first
@@ -506,6 +535,10 @@ class DialogManager:
         tie_context = None  # the message read with what the conversation was just about, when alone it would ask which article
         if forced is None and choice is None and query == read and context is None and not prefer_docs:
             tie_context = self._tie_context(tracker, read, status)
+        elif status and query != read and focus == text and query.endswith(f"(order {status.lower()})?"):
+            # and the other way round: "then how do i return it (order shipped)?" asked which of International shipping and
+            # How to return an item was meant, where the message alone is the return's
+            tie_context = read
         about = about_last_run(self.actions, tracker, text, understanding.entities, ORDER_CONTEXT_TURNS) if forced is None and choice is None else None
         if about is not None:  # "what's in it?" after the order lookup: the action's own answer, from that order
             forced = Prediction("about", 1.0, about.run.name, 0)
@@ -526,6 +559,10 @@ class DialogManager:
                 and asks_yes_or_no_after_an_answer(tracker, understanding, read):
             # "will my orders be deleted too?" after how to close an account: about that answer, searched with its question
             query, focus, prefer_docs = rewrite(read, tracker.last_query), read, tracker.last_answer_docs
+        elif prediction.action == "answer" and forced is None and choice is None:
+            query, focus, prefer_docs, context, tie_context = self._reread(
+                tracker, understanding, read, query, focus, prefer_docs, context, context_docs, tie_context, status, answered
+            )
         # a business action's own slot given outside its question ("for Dec 28" as the day): kept when that action runs
         chosen = self.actions.get(prediction.argument or "") if prediction.action == "business" else None
         own = {p.name for p in chosen.parameters} - set(SLOT_NAMES) - {asked_for} if chosen is not None else set()
@@ -804,6 +841,109 @@ class DialogManager:
                 alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent),
             )
         return fallback(not_understood=self.replies.not_understood)
+
+    def _reread(
+        self,
+        tracker: Tracker,
+        understanding: Understanding,
+        read: str,
+        query: str,
+        focus: str | None,
+        prefer_docs: tuple[str, ...],
+        context: str | None,
+        context_docs: tuple[str, ...],
+        tie_context: str | None,
+        status: str | None,
+        answered: str,
+    ) -> tuple[str, str | None, tuple[str, ...], str | None, str | None]:
+        """The search of an answer, read again where the conversation says more than the message's form does (each
+        check searches, so only for a turn that answers): a variation of the last question that names something new
+        the variation's passage does not speak of is searched on its own words (``_own_words_lead``); a message tied to
+        the last answer is read with it (``_in_the_last_answers_section``); a question right after an order lookup,
+        with the order's status (``_about_the_status``). (query, focus, prefer_docs, context, tie_context)."""
+        retriever = getattr(self.answer_action, "retriever", None)
+        if retriever is None or not tracker.last_query and status is None:
+            return query, focus, prefer_docs, context, tie_context
+        if tracker.last_query and query != read and focus == read and not prefer_docs:
+            own = variation_words(read, tracker.last_query)
+            if own is not None and self._own_words_lead(retriever, query, own, tracker.last_query, answered):
+                # "and customs fees?" after the shipping prices was searched "how much is shipping: customs fees" and got
+                # the prices again; "also stop sending me marketing emails" after deleting data got delete-account
+                return own, None, (), None, None
+            return query, focus, prefer_docs, context, tie_context
+        if query != read or prefer_docs or context_docs:
+            return query, focus, prefer_docs, context, tie_context
+        if tracker.last_action == "answer" and tracker.last_query and tracker.last_answer_docs:
+            in_context = rewrite(read, tracker.last_query)
+            on = self._in_the_last_answers_section(retriever, read, in_context, tracker.last_answer_docs) \
+                if self._tied_to_the_answer(understanding, read, f"{tracker.last_query} {answered}") else None
+            if on is not None:
+                # "checked spam already" after the reset e-mail got the order confirmation's spam hint, "I don't have my
+                # phone anymore" after a 2-step lockout the phone line's callback, "is anyone there on sunday" after the
+                # phone hours the Sunday deliveries; held to the last answer's articles where the read finds one first
+                return in_context, read, tracker.last_answer_docs if on in tracker.last_answer_docs else (), None, None
+        if status is not None:
+            with_status = f"{read.strip().rstrip('?.! ')} (order {status.lower()})?"
+            if self._about_the_status(retriever, read, with_status, status):
+                # "will i get a refund" right after a lookup that said Cancelled: that order's refund ("you are not
+                # charged"), not the returns' refund; read as a whole, as a tie is (held to the message's words, the
+                # answer took the late-refund sentence)
+                return with_status, None, (), None, None
+        return query, focus, prefer_docs, context, tie_context
+
+    def _own_words_lead(self, retriever: Any, query: str, own: str, last_query: str, answered: str) -> bool:
+        """Whether a variation (``query``: the last question with the follow-up's words ``own``) names something new that
+        its best passage says nothing of, while ``own`` alone finds a passage to answer from. "how much is shipping:
+        customs fees" finds the shipping prices; "customs fees" alone, the duties. "how do I return an item: gift cards"
+        finds the non-returnable list, which names gift cards: it stays a variation."""
+        new = new_topic_words(own, last_query, answered)
+        if not new:
+            return False
+        alone = retriever.search(own, k=1)
+        if not alone or alone[0].score < self.answer_action.min_score:
+            return False  # "what about express?": alone it is nothing, it varies the last question
+        varied = retriever.search(query, k=1)
+        return bool(varied) and not new <= topic_words(f"{varied[0].chunk.heading} {varied[0].chunk.text}")
+
+    @staticmethod
+    def _tied_to_the_answer(understanding: Understanding, text: str, said: str) -> bool:
+        """Whether a short message says it goes on from the last exchange (``said``: its question and answer) with a word
+        ("already", "anymore", "still", ...), or is a yes/no question the intent model reads weakly, if at all, that
+        names what was said ("is anyone there on sunday" after "Sunday: closed"). "Can I pay with PayPal?" after whether
+        Plus is open in Canada names nothing of it."""
+        if len(_WORD_RE.findall(text)) > TIED_MAX_WORDS:
+            return False
+        weak = understanding.intent == "question" or (understanding.source == "classifier" and understanding.confidence < WEAK_INTENT)
+        return bool(_GOES_ON.search(text)) or (weak and bool(_YES_NO_OPENING.match(text)) and shares_a_topic_word(text, said))
+
+    def _in_the_last_answers_section(self, retriever: Any, text: str, in_context: str, docs: tuple[str, ...]) -> str | None:
+        """The article of the passage ``in_context`` (the message read with the last question) finds first, when it is in
+        the last answer's part of the help centre (its articles' folders: ``accounts/``), scores at least as high as what
+        the message finds alone, and alone the message finds nothing it clearly answers (below ``min_score`` plus
+        ``CLEAR_ALONE``); else None. "I still haven't got my refund" after how to return an item finds the late refunds
+        closer alone; "can I include a note?" after the gift wrapping finds the gift message clearly alone (0.68)."""
+        alone = retriever.search(text, k=1)
+        if alone and alone[0].score >= self.answer_action.min_score + CLEAR_ALONE:
+            return None
+        sections = {_section(doc) for doc in docs}
+        read = retriever.search(in_context, k=1)
+        if not read or _section(read[0].chunk.doc_id) not in sections:
+            return None
+        return read[0].chunk.doc_id if not alone or read[0].score >= alone[0].score else None
+
+    @staticmethod
+    def _about_the_status(retriever: Any, text: str, with_status: str, status: str) -> bool:
+        """Whether ``text``, which does not name the status of the order just looked up, read with it (``with_status``)
+        finds a passage whose headings name that status ("Refunds > Cancelled orders" for "will i get a refund" after a
+        Cancelled order) that it does not find alone. "is it possible to pay with klarna?" finds the payment methods."""
+        words = {w[:6] for w in content_words(status) if len(w) >= 4}
+        if not words or any(w[:6] in words for w in content_words(text)):
+            return False
+        read = retriever.search(with_status, k=1)
+        if not read or not any(w[:6] in words for w in content_words(read[0].chunk.heading)):
+            return False
+        alone = retriever.search(text, k=1)
+        return not alone or alone[0].chunk.chunk_id != read[0].chunk.chunk_id
 
     @staticmethod
     def _tie_context(tracker: Tracker, text: str, status: str | None) -> str | None:

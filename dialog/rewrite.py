@@ -192,6 +192,10 @@ def _corrected(question: str, word: str) -> str | None:
     return None
 
 
+# "a new one", "another one", "a different one": another of the thing the last question was about, not a number
+_ANOTHER_ONE = re.compile(r"\b(?:(?:an?|the)\s+(?!one\b)[^\W\d_][\w'-]*|another)\s+one\b(?!\s+of\b)", re.IGNORECASE)
+
+
 # "is it ...?", "does that ...?": the reference is the question's subject
 _REFERENCE_AS_SUBJECT = re.compile(
     r"^\s*(?:is|are|was|were|does|do|did|will|would|can|could|has|have|should)\s+(?:it|that|this)\b", re.IGNORECASE
@@ -310,6 +314,21 @@ _THEN_WHAT = re.compile(
 )
 
 
+def variation_words(text: str, previous_query: str) -> str | None:
+    """The follow-up's own words when ``rewrite`` reads it as a variation of the last question ("and customs fees?"
+    after "how much is shipping?": "how much is shipping: customs fees"), else None."""
+    own = _CONNECTIVE.sub("", text, count=1).strip()
+    asked = previous_query.split(": ", 1)[0].strip().rstrip("?.! ")
+    return own if own and rewrite(text, previous_query) == f"{asked}: {own}" else None
+
+
+def new_topic_words(text: str, *said: str) -> set[str]:
+    """The words of ``text`` that name a topic (``topic_words``) none of ``said`` (the last question, the last answer)
+    named."""
+    named = set().union(*(topic_words(s) for s in said)) if said else set()
+    return topic_words(_CONNECTIVE.sub("", text, count=1)) - named
+
+
 def rewrite(text: str, previous_query: str) -> str:
     """A standalone query for the follow-up ``text`` after ``previous_query`` (itself standalone).
 
@@ -328,8 +347,10 @@ def rewrite(text: str, previous_query: str) -> str:
     # a question of its own also when it asks to do something new with the last topic, "it"/"that" the object: "can I
     # track it?" after the cost of shipping to Canada (led by "how much is", it got the prices again). With the topic
     # the subject ("is it automated?", "does that include sale items?") it varies the last question
+    # "can I get a new one?" after how long a reset link works: a new link, asked for (as a variation of "how long is
+    # ... valid", its answer was the 30 minutes again)
     new_of_it = (
-        (_points_back(stripped) or bool(_BARE_COUNT.search(stripped)))
+        (_points_back(stripped) or bool(_BARE_COUNT.search(stripped)) or bool(_ANOTHER_ONE.search(stripped)))
         and not _PLURAL_REFERENCE.search(stripped)
         and not _REFERENCE_AS_SUBJECT.match(stripped)
         and bool(topic_words(stripped) - topic_words(previous_query))
