@@ -20,14 +20,23 @@ def violations(page: Any, frames: bool = True) -> list[tuple[str, str, list[str]
     transcript's grey decision record at that: a colour-contrast failure the page never shows at rest."""
     from axe_playwright_python.sync_playwright import Axe
 
-    page.wait_for_function("!document.querySelector('.pending')", timeout=20_000)
-
     options: dict[str, Any] = {"resultTypes": ["violations"]}
     if not frames:  # the widget's chat is another origin's page
         options["iframes"] = False
-    results = Axe().run(page, options=options).response
-    assert results["passes"]  # axe ran (the article pages' Content-Security-Policy lets no page script run)
-    return [(v["id"], v["impact"], [" ".join(map(str, n["target"])) for n in v["nodes"]]) for v in results["violations"]]
+
+    def run() -> list[tuple[str, str, list[str]]]:
+        page.wait_for_function("!document.querySelector('.pending')", timeout=20_000)
+        results = Axe().run(page, options=options).response
+        assert results["passes"]  # axe ran (the article pages' Content-Security-Policy lets no page script run)
+        return [(v["id"], v["impact"], [" ".join(map(str, n["target"])) for n in v["nodes"]]) for v in results["violations"]]
+
+    found = run()
+    if not found:
+        return found
+    # a page's timer (the staff pages' Inbox count, every 10 s) can start an event between the wait and axe's run:
+    # what a second run finds again is what the page shows at rest
+    again = run()
+    return [violation for violation in found if violation in again]
 
 
 def test_axe_finds_nothing_on_the_help_centre_an_article_and_the_widget_on_a_shop_page(fake_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
