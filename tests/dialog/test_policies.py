@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from dialog.business import demo_actions
@@ -361,6 +363,9 @@ def test_a_yes_in_the_customers_language_takes_the_offer_of_the_other_language_r
 
 
 def test_si_is_no_yes_to_the_offer_of_a_person_in_an_english_conversation(assistant) -> None:
+    # on a Sunday (support closed): within support hours a second failed question hands over on its own, "si" or not,
+    # and the test failed whenever it ran in the demo's working hours
+    assistant.manager.clock = lambda: datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
     declined = assistant.manager.handle(None, "xylophone quantum zebra")
     si = assistant.manager.handle(declined.session_id, "si")
 
