@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dialog.business import demo_actions
 from dialog.business_rules import load_rules
-from dialog.handoff_cancel import asks_the_help_centre, question_with_take_back, takes_back_handoff
+from dialog.handoff_cancel import question_with_take_back, takes_back_handoff
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import asking_part
 from dialog.nlu.rules import RuleBasedIntents, is_frustrated, sounds_upset, without_tone
@@ -91,16 +91,6 @@ def test_no_its_fine_or_another_channel_before_a_question_takes_the_handoff_back
         assert not takes_back_handoff(text, staff_replied=True), text
     # "it's fine" without a "no" may report something ("it's fine, it arrived"): not read so
     assert not takes_back_handoff("it's fine, where is my refund?", staff_replied=False)
-
-
-def test_a_question_of_its_own_while_waiting_for_a_person_is_one_the_help_centre_may_answer() -> None:
-    for text in ("ok can i use paypal instead", "how much is shipping?", "do you ship to Australia?", "ok how do i use a promo code"):
-        assert asks_the_help_centre(text, staff_replied=False), text
-        assert not asks_the_help_centre(text, staff_replied=True), text  # once staff wrote, everything goes to them
-    # details for staff, the case itself, the wait: for the person
-    for text in ("I TRIED 3 CARDS", "Aero Kettle, order NW-20481736, jane.doe@example.com", "what do I do now 🙏",
-                 "when will someone reply?", "is there any update?", "why?", "can i return it?", "thanks!"):
-        assert not asks_the_help_centre(text, staff_replied=False), text
 
 
 def test_full_width_characters_are_read_as_the_ascii_they_stand_for() -> None:

@@ -331,9 +331,10 @@ def asks_about_a_channel(text: str) -> bool:
 
 
 # angry faces: pouting, cursing, angry, imp, anger symbol
-_ANGRY_EMOJI = re.compile("[\U0001F621\U0001F92C\U0001F620\U0001F47F\U0001F4A2]")
+_ANGRY_FACES = "[\U0001F621\U0001F92C\U0001F620\U0001F47F\U0001F4A2]"
+_ANGRY_EMOJI = re.compile(_ANGRY_FACES)
 # the marks of a tone, which say nothing of what is asked: angry faces, and "!" repeated
-_TONE_MARKS = re.compile("[\U0001F621\U0001F92C\U0001F620\U0001F47F\U0001F4A2]+|!{2,}")
+_TONE_MARKS = re.compile(f"{_ANGRY_FACES}+|!{{2,}}")
 
 
 def without_tone(text: str) -> str:
