@@ -49,12 +49,30 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def _answered(staff: analytics.StaffReplies) -> str:
+    """"3 of 5 (60.0%)": the handoffs staff answered, of those made."""
+    return f"{staff.answered} of {staff.handoffs}" + (f" ({staff.answered_rate:.1%})" if staff.handoffs else "")
+
+
+def _duration(seconds: float | None) -> str:
+    """A time in the largest sensible unit: "45 s", "12 min", "3 h 5 min"; "—" for none."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min" + (f" {whole % 60} s" if whole < 600 and whole % 60 else "")
+    return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
 def build_analytics(
     engine: Engine, since: datetime | None, until: datetime | None, embed: Callable[[list[str]], np.ndarray] | None = None
 ) -> dict[str, Any]:
-    """Figures for turns in [since, until): rates, volume per day, latency, top intents, the answers customers said
+    """Figures for turns in [since, until): rates (with the staff replies to the handoffs made then), volume per day, latency, top intents, the answers customers said
     did not help, unanswered groups."""
     rates = analytics.rates(engine, since, until)
+    staff = analytics.staff_replies(engine, since, until)
     rate_table = pd.DataFrame(
         [
             ["Conversations", str(rates.sessions)],
@@ -62,6 +80,8 @@ def build_analytics(
             ["Handoff rate", _percent(rates.handoff_rate)],
             ["Abstention rate (of answers)", _percent(rates.abstention_rate)],
             ["Thumbs-up rate", _percent(rates.thumbs_up_rate)],
+            ["Handoffs answered by staff", _answered(staff)],
+            ["Median time to the first staff reply", _duration(staff.median_first_reply_s)],
         ],
         columns=["Metric", "Value"],
     )

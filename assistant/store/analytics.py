@@ -305,6 +305,56 @@ def latency_percentiles(bind: Bind, since: When = None, until: When = None) -> L
     return Latency(count, *values)
 
 
+# -- staff ----------------------------------------------------------------------------------------------
+
+TAKEN_OVER = "taken over by "  # the reason of a handoff that staff made themselves by replying (dialog.manager)
+
+
+@dataclass(frozen=True)
+class StaffReplies:
+    """How staff answered the handoffs made in a range (a takeover, staff replying unasked, is not counted)."""
+
+    handoffs: int  # handoffs asked for (by the customer, the rules, the API) in the range
+    answered: int  # … of which a member of staff wrote to the customer before the conversation was handed back
+    median_first_reply_s: float | None  # the median seconds from such a handoff to its first staff reply
+
+    @property
+    def answered_rate(self) -> float | None:
+        """Handoffs answered by staff / handoffs."""
+        return _ratio(self.answered, self.handoffs)
+
+
+def staff_replies(bind: Bind, since: When = None, until: When = None) -> StaffReplies:
+    """The handoffs in the range (on the handoff event's time), how many of them staff answered, and the median
+    time to the first staff reply of those answered. A handoff is answered by the first staff reply after it
+    that comes before the conversation is handed back (or handed off again). Read from the events of the
+    conversations with a handoff in the range, through the index on (type, session)."""
+    handoff, reply, back = HandoffRequested.type_name, "agent", "handoff_resolved"
+    with_handoff = select(EventRow.session_id).where(EventRow.type == handoff, *_in_epoch_range(EventRow.timestamp, since, until))
+    query = (
+        select(EventRow.session_id, EventRow.seq, EventRow.type, EventRow.timestamp, EventRow.data)
+        .where(EventRow.type.in_((handoff, reply, back)), EventRow.session_id.in_(with_handoff))
+        .order_by(EventRow.session_id, EventRow.seq)
+    )
+    start, end = (as_utc(since).timestamp() if since else None), (as_utc(until).timestamp() if until else None)
+    waits: list[float] = []
+    handoffs = 0
+    open_at: dict[str, float | None] = {}  # per conversation: when its open handoff (one in the range) was made
+    with _connect(bind) as connection:
+        for session_id, _seq, kind, timestamp, data in connection.execute(query):
+            if kind == handoff:
+                asked = not str((data or {}).get("reason", "")).startswith(TAKEN_OVER)
+                counted = asked and (start is None or timestamp >= start) and (end is None or timestamp < end)
+                handoffs += counted
+                open_at[session_id] = timestamp if counted else None
+            elif kind == reply and open_at.get(session_id) is not None:
+                waits.append(max(0.0, timestamp - open_at[session_id]))  # type: ignore[operator]
+                open_at[session_id] = None
+            elif kind == back:
+                open_at[session_id] = None
+    return StaffReplies(handoffs, len(waits), float(np.median(waits)) if waits else None)
+
+
 # -- unanswered questions --------------------------------------------------------------------------------
 
 
