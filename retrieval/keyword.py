@@ -7,12 +7,17 @@ CJK characters becomes its overlapping character bigrams (a one-character run st
 the rest is tokenised like ``english``. ``auto`` picks ``cjk`` when the texts hold CJK characters.
 On CMRC2018 passages bigrams lift BM25 from near zero (whole sentences as one "word") to the figures
 in docs/retrieval.md.
+
+Both tokenisers first read texts and queries alike in ``keyword_form`` (NFKC, then case-folded): full-width
+letters ("ｒｅｔｕｒｎ", what CJK input methods type) and ligatures ("ﬁle") match the plain words of the
+help centre. The keyword index is built when an index loads, so this needs no re-indexing.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Literal
 
@@ -30,6 +35,12 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(rf"(?u)\b[^\W{_CJK}]\w*\b".replace("\\w*", f"[^\\W{_CJK}]*"))
 _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) if hasattr(bm25s, "stopwords") else frozenset()
 _STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2); caches stems, thread-safe for reading
+
+
+def keyword_form(text: str) -> str:
+    """``text`` as keyword search compares it: NFKC (full-width letters and digits, ligatures and other
+    compatibility characters as the plain ones they stand for), then case-folded ("Straße" as "strasse")."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def has_cjk(texts: Sequence[str]) -> bool:
@@ -80,6 +91,7 @@ class KeywordIndex:
             self._idf = np.log((len(texts) + 1) / (frequency + 0.5)).astype(np.float32)
 
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        texts = [keyword_form(text) for text in texts]
         if self.tokenizer == "english":
             return bm25s.tokenize(texts, return_ids=False, stemmer=_STEMMER.stemWords if self.stem else None, **_TOKENIZE)
         return [cjk_tokens(text, self.stem) for text in texts]

@@ -333,6 +333,27 @@ def _faq_rows(
     return complete, left_out, notes
 
 
+def faq_file_title(path: Path, columns: tuple[str, str] = FAQ_COLUMNS) -> str | None:
+    """The title an FAQ file gives itself, for the help centre's list and the file's page: a JSON object's
+    ``title`` key (``{"title": "Shipping questions", "faq": [...]}``), else a ``title`` column (JSON key of the
+    entries) holding one text: on the first row with the other rows' cells empty, or the same on every row.
+    None without one (a column of differing texts titles the entries, not the file) or when the file cannot be read."""
+    try:
+        text = read_text_file(path)
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+            if isinstance(data, dict) and isinstance(data.get("title"), str) and data["title"].strip():
+                return " ".join(data["title"].split())
+        rows = _located_rows(path, text, columns)
+    except (UnreadableFile, OSError, ValueError, RecursionError):
+        return None
+    titles = {
+        " ".join(value.split()) for _, row in rows for key, value in row.items()
+        if key and str(key).strip().lower() == "title" and isinstance(value, str) and value.strip()
+    }
+    return titles.pop() if len(titles) == 1 else None
+
+
 def load_faq(
     path: Path, doc_id: str, columns: tuple[str, str] = FAQ_COLUMNS, skipped: list[tuple[str, str]] | None = None,
     notes: list[tuple[str, str]] | None = None,
@@ -340,7 +361,8 @@ def load_faq(
     """One Document per question/answer pair, so each FAQ entry is found and cited on its own.
 
     ``columns`` names the question and answer columns (JSON keys); optional columns: ``url``,
-    ``language`` and ``tags`` (comma-separated, or a JSON list). Rows left out (no question or
+    ``language`` and ``tags`` (comma-separated, or a JSON list); a ``title`` column titles the file
+    (``faq_file_title``), not its entries. Rows left out (no question or
     answer, too many fields) are added to ``skipped`` as (file and line, reason); a question asked again
     with another answer is added to ``notes``.
     """

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,13 @@ class SearchOptions:
     rerank_top: int = 10
     sentence_weight: float = DEFAULT_SENTENCE_WEIGHT  # dense: best-sentence share of a chunk's score (0: off)
     filters: Mapping[str, Any] = field(default_factory=dict)  # applied to every search (see ``matches``)
+
+
+def query_form(query: str) -> str:
+    """``query`` as every search reads it: NFKC, so full-width letters and digits ("ｒｅｔｕｒｎ ｐｏｌｉｃｙ", what CJK
+    input methods type) and ligatures ("ﬁle") are the plain characters they stand for, as the dialog reads them.
+    Case is kept (a cased embedder reads it); keyword search also case-folds (``retrieval.keyword.keyword_form``)."""
+    return unicodedata.normalize("NFKC", query)
 
 
 def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
@@ -414,17 +422,17 @@ class Retriever:
     def corrected(self, query: str) -> str:
         """``query`` with the words it misspells corrected to the index's words ("retrn" -> "return"), then rewritten
         with the knowledge base's synonyms (``expanded``)."""
-        return self.expanded(self.speller().correct(query))
+        return self.expanded(self.speller().correct(query_form(query)))
 
     def expanded(self, query: str) -> str:
         """``query`` rewritten with the synonyms of the knowledge base (``retrieval.synonyms``: "do you take amex?" is
         searched as "do you take American Express credit card?"); unchanged without them. Every search does this, and
         a rewritten query is not rewritten again."""
-        return self._built(self._current(), "synonyms").expand(query)
+        return self._built(self._current(), "synonyms").expand(query_form(query))
 
     def is_keyboard_mashing(self, text: str) -> bool:
         """Whether ``text`` is keyboard mashing ("asdfgh"): no word the index, the embedder or the spelling knows."""
-        return self.speller().is_keyboard_mashing(text)
+        return self.speller().is_keyboard_mashing(query_form(text))
 
     def _embed_queries(self, queries: list[str]) -> np.ndarray:
         encode = getattr(self.embedder, "embed_queries", None) or self.embedder.embed
@@ -444,7 +452,7 @@ class Retriever:
         options' filters both (a key in both narrows the deployment's filter, never replaces it)."""
         loaded = self._current()
         index = loaded.index
-        query = self._built(loaded, "synonyms").expand(query)
+        query = self._built(loaded, "synonyms").expand(query_form(query))
         vector = self._embed_query(query)
         allowed = self._allowed_in(loaded, filters)
         depth = max(k, self.options.rerank_top if self.reranker else k)

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from retrieval.chunking import first_heading
 from retrieval.documents import Document
-from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, load_file, slugify
+from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, faq_file_title, load_file, slugify
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in articles is shown as text
 
@@ -52,10 +52,11 @@ def paragraphs(text: str) -> str:
     return "".join(f"<p>{'<br>'.join(html.escape(line) for line in block.splitlines())}</p>" for block in blocks if block)
 
 
-def faq_body(entries: list[Document], only: Collection[str] | None = None) -> str:
-    """One ``<h2 id=entry>`` question and its answer per FAQ entry, in file order (under the page's h1);
-    with ``only``, just the entries whose ids it holds."""
-    parts = ["<h1>Frequently asked questions</h1>"]
+def faq_body(entries: list[Document], only: Collection[str] | None = None, title: str | None = None) -> str:
+    """One ``<h2 id=entry>`` question and its answer per FAQ entry, in file order, under the file's ``title``
+    (``retrieval.loaders.faq_file_title``; without one, "Frequently asked questions"); with ``only``, just the
+    entries whose ids it holds."""
+    parts = [f"<h1>{html.escape(title or 'Frequently asked questions')}</h1>"]
     for entry in entries:
         if only is not None and entry.doc_id not in only:
             continue
@@ -96,5 +97,5 @@ def _cached_render(
     """``render_document``, remembered while the file is unchanged (``stamp``): a PDF is parsed once."""
     documents = load_file(Path(source), doc_id, faq_columns)
     if documents[0].kind == "faq":
-        return faq_body(documents, only)
+        return faq_body(documents, only, faq_file_title(Path(source), faq_columns))
     return article_body(documents[0], Path(source).suffix.lower())

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from dialog.replies import DEFAULT_REPLIES, Replies
 from retrieval.index import VectorIndex
-from retrieval.loaders import FAQ_SUFFIXES
+from retrieval.loaders import FAQ_SUFFIXES, faq_file_title
 from retrieval.retriever import Retriever
 
 PAGE_SIZE = 200  # entries a page: about 20 KB of HTML
@@ -128,6 +128,7 @@ def _entries_with_sources(index: VectorIndex, shown: frozenset[str] | None) -> l
         if chunk.metadata.get("kind") == "faq":  # "<file id>#<entry>"; an article's file name may hold a "#" too
             faq_entries.add(doc_id)
     faq_counts: dict[str, int] = {}
+    faq_titles: dict[str, str] = {}
     entries: dict[str, tuple[Entry, str]] = {}
     for doc_id, title in titles.items():
         source = str(index.documents[doc_id].get("source", ""))
@@ -135,7 +136,9 @@ def _entries_with_sources(index: VectorIndex, shown: frozenset[str] | None) -> l
         folder = file_id.rpartition("/")[0]
         if doc_id in faq_entries:
             faq_counts[file_id] = faq_counts.get(file_id, 0) + 1
-            entry = Entry(folder, humanise(file_id.rpartition("/")[2]), file_id, faq_counts[file_id])
+            if file_id not in faq_titles:  # the file's own title (read once per loaded index), else its name as words
+                faq_titles[file_id] = faq_file_title(Path(source)) or humanise(file_id.rpartition("/")[2])
+            entry = Entry(folder, faq_titles[file_id], file_id, faq_counts[file_id])
             entries[file_id] = (entry, source)
         else:
             entry = Entry(folder, title.strip() or humanise(doc_id.rpartition("/")[2]), doc_id, 0, languages[doc_id])
