@@ -305,11 +305,54 @@ def plain_text(text: str) -> str:
     return _MARKDOWN_LINE_START.sub(r"\1\\\2", escaped)
 
 
+# A web address in a staff reply: http(s):// or www., up to a blank or a character no address holds as typed; the
+# punctuation that ends a sentence after it is left out (``_web_address``)
+_WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
+_CLOSING = ".,;:!?*_~)]}"
+
+
+def _web_address(found: str) -> str:
+    """The address of a match of ``_WEB_ADDRESS``, less the punctuation after it ("see https://a.example/x." ends
+    at "x"); a closing bracket stays when the address opened it ("https://a.example/wiki/Ivy_(plant)")."""
+    while found and found[-1] in _CLOSING:
+        closing = found[-1]
+        opening = {")": "(", "]": "[", "}": "{"}.get(closing)
+        if opening and found.count(opening) >= found.count(closing):
+            break
+        found = found[:-1]
+    return found
+
+
+def _address_link(address: str) -> str:
+    """A Markdown link to a web address, shown as typed. The destination is percent-encoded where Markdown would
+    read it otherwise (a backslash, brackets, a space); the scheme is only ever http(s)."""
+    target = address if "://" in address else "https://" + address
+    return f"[{plain_text(address)}](<{quote(target, safe=STAFF_LINK_SAFE)}>)"
+
+
+STAFF_LINK_SAFE = "/:?#[]@!$&'()*+,;=%-._~"  # an address's own characters, kept as they are (RFC 3986)
+
+
+def staff_text(text: str) -> str:
+    """A staff reply for the Markdown chat: typed text as typed (``plain_text``: HTML and Markdown marks shown as
+    text), each line on its own line, and its web addresses as links. The chat's own link finder read the
+    escaped text: an address with "_", "#" or "~" led to one with a backslash in it (``my%5C_order``)."""
+    parts, start = [], 0
+    for match in _WEB_ADDRESS.finditer(text):
+        address = _web_address(match.group(0))
+        if "." not in address.split("//", 1)[-1]:  # "https://" alone, "www." alone: text
+            continue
+        parts += [plain_text(text[start : match.start()]), _address_link(address)]
+        start = match.start() + len(address)
+    parts.append(plain_text(text[start:]))
+    return "".join(parts)
+
+
 def staff_message(author: str, text: str, replies: Replies = DEFAULT_REPLIES) -> str:
-    """A staff reply as the chat shows it: who wrote it (the replies' ``staff_signature``), then what they wrote;
-    without thumbs (``UNRATED``)."""
+    """A staff reply as the chat shows it: who wrote it (the replies' ``staff_signature``), then what they wrote
+    (``staff_text``); without thumbs (``UNRATED``)."""
     name = f"**{plain_text(author or replies.staff_unnamed)}**"
-    return f"{UNRATED}{replies.say('staff_signature', author=name)}\n\n{plain_text(text)}"
+    return f"{UNRATED}{replies.say('staff_signature', author=name)}\n\n{staff_text(text)}"
 
 
 def banner(title: str, detail: str) -> str:
@@ -571,10 +614,11 @@ class ChatPage:
         tracker = self.tracker(session_id)
         return tracker is not None and tracker.with_person
 
-    def handoff_state(self, session_id: str | None, tracker: Tracker | None = None) -> tuple[Any, Any, Any]:
+    def handoff_state(self, session_id: str | None, tracker: Tracker | None = None) -> tuple[Any, Any, Any, Any]:
         """While a person has the conversation: the banner (naming them once they have written), the button
-        offering to go back to the assistant, and the timer fetching replies every few seconds. Otherwise no
-        banner, "Talk to a human", and (once there is a conversation) a slow timer, for a takeover by staff."""
+        offering to go back to the assistant, the timer fetching replies every few seconds, and no "Try" example
+        questions (questions for the assistant, which does not answer then). Otherwise no banner, "Talk to a
+        human", (once there is a conversation) a slow timer, for a takeover by staff, and the examples."""
         tracker = tracker or self.tracker(session_id)
         with_person = tracker is not None and tracker.with_person
         agent = tracker.agent if tracker is not None else None
@@ -587,6 +631,7 @@ class ChatPage:
             gr.update(visible=with_person, value=shown),
             gr.update(value=replies.back_to_assistant if with_person else replies.talk_to_human),
             gr.update(active=tracker is not None, value=POLL_SECONDS if with_person else IDLE_POLL_SECONDS),
+            gr.update(visible=not with_person),
         )
 
     def poll(self, history: ChatHistory, session_id: str | None, saved: Any = None) -> tuple[Any, ...]:
@@ -768,13 +813,15 @@ class ChatPage:
             with gr.Row(elem_id="chat-actions"):
                 human = gr.Button(replies.talk_to_human, size="sm", min_width=120, elem_id="talk-to-human")
                 new = gr.Button(replies.new_conversation, size="sm", min_width=120, elem_id="new-conversation")
-            gr.Examples(list(replies.examples), inputs=box, label=replies.examples_label)
+            with gr.Column(elem_id="chat-examples") as examples:  # hidden while a person has the conversation
+                gr.Examples(list(replies.examples), inputs=box, label=replies.examples_label)
 
             outputs = [chatbot, box, session_id]
             comment_outputs = [rated_turn, panel, comment]
-            sync_outputs = [handoff_banner, human, poll_timer, saved, *option_buttons, chatbot]
+            handoff_outputs = [handoff_banner, human, poll_timer, examples]
+            sync_outputs = [*handoff_outputs, saved, *option_buttons, chatbot]
             poll_timer.tick(  # a quick read per open page: not queued behind one another
-                self.poll, [chatbot, session_id, saved], [chatbot, handoff_banner, human, poll_timer], **CUSTOMER_EVENT
+                self.poll, [chatbot, session_id, saved], [chatbot, *handoff_outputs], **CUSTOMER_EVENT
             )
 
             def synced(event: Any) -> Any:

@@ -266,8 +266,9 @@ def test_a_reload_shows_the_thumbs_given(assistant) -> None:
 def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
     page = ChatPage(assistant.manager)
     *_, (history, _, session_id) = page.respond("hello", [], None)
-    banner, button, timer = page.handoff_state(session_id)
+    banner, button, timer, examples = page.handoff_state(session_id)
     assert (banner["visible"], button["value"], timer["active"], timer["value"]) == (False, "Talk to a human", True, 15)
+    assert examples["visible"] is True
 
     *_, (history, returned) = page.talk_to_human(history, session_id)
 
@@ -275,8 +276,9 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
     assert history[-2] == {"role": "user", "content": HANDOFF_REQUEST}
     assert "member of our support team" in history[-1]["content"]
     assert page.handed_off(session_id)
-    banner, button, timer = page.handoff_state(session_id)
+    banner, button, timer, examples = page.handoff_state(session_id)
     assert banner["visible"] is True and button["value"] == "Back to the assistant"
+    assert examples["visible"] is False  # "Try" offers questions for the assistant, which does not answer now
     assert (timer["active"], timer["value"]) == (True, 3)
     transcript = read_transcript(assistant.sql_store.engine, session_id)
     assert transcript is not None
@@ -287,7 +289,7 @@ def test_talk_to_human_hands_off_through_the_dialog(assistant) -> None:
 def test_without_a_conversation_there_is_no_handoff_and_nothing_to_remember() -> None:
     page = ChatPage(None)  # type: ignore[arg-type]  # not consulted without a session id
 
-    banner, button, timer, saved, *options, thumbs = page.sync(None)
+    banner, button, timer, examples, saved, *options, thumbs = page.sync(None)
     assert (banner["visible"], button["value"], timer["active"], saved) == (False, "Talk to a human", False, {"session_id": None})
     assert thumbs["feedback_value"] == []
     assert len(options) == MAX_OPTIONS and not any(o["visible"] for o in options)
@@ -536,7 +538,7 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     assert history[-1]["content"] == UNRATED + RELAYED  # no thumbs: a note, not an answer
 
     assistant.manager.reply_as_staff(session_id, "Hi, Ana here. Let me look <b>now</b>.", author="ana")
-    history, banner, button, timer = page.poll(history, session_id)
+    history, banner, button, timer, _ = page.poll(history, session_id)
 
     assert history[-1] == {"role": "assistant", "content": staff_message("ana", "Hi, Ana here. Let me look <b>now</b>.")}
     assert "You are talking with ana" in banner["value"] and banner["visible"] and timer["active"]
@@ -548,10 +550,10 @@ def test_staff_replies_reach_the_chat_and_the_hand_back_ends_the_handoff(assista
     assert history[-1] == {"role": "user", "content": "Hello?"}  # staff are talking: no reply from the assistant
 
     assistant.manager.hand_back(session_id, author="ana")
-    history, banner, button, timer = page.poll(history, session_id)
+    history, banner, button, timer, examples = page.poll(history, session_id)
 
     assert history[-1]["content"] == UNRATED + HANDED_BACK  # no thumbs: it answers nothing
-    assert (banner["visible"], button["value"], timer["value"]) == (False, "Talk to a human", 15)
+    assert (banner["visible"], button["value"], timer["value"], examples["visible"]) == (False, "Talk to a human", 15, True)
     assert page.restore(page.remember(session_id))[0] == history  # a reload shows the same chat
 
 
@@ -684,7 +686,7 @@ def test_the_chat_page_speaks_the_words_of_the_replies_file(assistant, tmp_path,
     *_, (history, session_id) = page.person_button("Mit einem Menschen sprechen", history, session_id)
     assert history[-2] == {"role": "user", "content": "Ich möchte bitte mit einem Menschen sprechen."} and page.handed_off(session_id)
     german.manager.reply_as_staff(session_id, "Hallo, hier ist Ana.", author="ana")
-    history, banner, button, _ = page.poll(history, session_id)
+    history, banner, button, *_ = page.poll(history, session_id)
     assert history[-1]["content"].removeprefix(UNRATED).startswith("**ana** · Support-Team")
     assert "Sie schreiben mit ana." in banner["value"] and button["value"] == "Zurück zum Assistenten"
 
