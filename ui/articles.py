@@ -4,18 +4,22 @@ Every format goes through its loader again, so a page never shows what search ne
 front matter, an HTML page's scripts and navigation, a PDF's bytes. Markdown and HTML (which the
 loader turns into Markdown-like text) are rendered as Markdown with raw HTML escaped; PDF and plain
 text as escaped paragraphs; an FAQ file as one anchored section per entry, the anchor being the
-entry's id (``faq#<entry>`` links to ``/kb/faq#<entry>``). An article's section headings (h2 and below) have
-ids too, the slug of their text (``heading_anchor``), so that a citation of a section links to it.
+entry's id (``faq#<entry>`` links to ``/kb/faq#<entry>``). An article's section headings have ids too, the
+slug of their heading path below the title (``section_anchor``: "Returns > Fees" is ``returns-fees``), the path
+a chunk's heading names, so that a citation of a section links to it even where a heading holds " > " or a
+subsection's heading is repeated under two parents.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from retrieval.chunking import first_heading
 from retrieval.documents import Document
@@ -24,25 +28,63 @@ from retrieval.loaders import FAQ_COLUMNS, HTML_SUFFIXES, MARKDOWN_SUFFIXES, faq
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in articles is shown as text
 
 
+ANCHOR_LIMIT = 80  # characters of an anchor; a longer slug is cut and ends in 8 hex digits of its text's hash
+
+
 def heading_anchor(heading: str) -> str:
-    """The id of an article's section heading (its Markdown text, as a chunk's heading path names it)."""
-    return slugify(heading, limit=80)
+    """The slug of a heading or heading path (``Returns > Fees``: ``returns-fees``), at most ``ANCHOR_LIMIT``
+    characters: a longer one is cut and ends in a hash of ``heading``, so two long paths that share their
+    beginning still get ids of their own."""
+    slug = slugify(heading, limit=10 * ANCHOR_LIMIT)
+    if len(slug) <= ANCHOR_LIMIT:
+        return slug
+    return f"{slug[: ANCHOR_LIMIT - 9].rstrip('-')}-{hashlib.sha256(heading.encode('utf-8')).hexdigest()[:8]}"
 
 
-def render_markdown(text: str) -> str:
-    """Markdown as HTML, each section heading below the title (h2 to h6) with the id ``heading_anchor`` gives
-    its text; a heading whose id an earlier one has gets ``-2``, ``-3`` in page order."""
+def section_anchor(heading: str, title: str) -> str:
+    """The id of the section a chunk's ``heading`` path names on its article page (``title``: the document's):
+    "Return policy > Returns > Fees" is ``returns-fees``; "" for the title alone (the top of the page).
+    ``render_markdown`` gives each heading this id; a citation's link should be made with it (``ui.chat.article_link``
+    still uses the last heading alone, which points at the first of two repeated subsections)."""
+    prefix = f"{title} > "
+    below = heading[len(prefix):] if title and heading.startswith(prefix) else "" if heading == title else heading
+    return heading_anchor(below) if below.strip() else ""
+
+
+def render_markdown(text: str, title: str | None = None) -> str:
+    """Markdown as HTML, each section heading with the id ``section_anchor`` gives the chunks under it: the slug of
+    its heading path without the document's ``title`` (by default the first h1), the path ``retrieval.chunking``
+    gives (``#`` headings; an underlined one is no part of it, and its id is the slug of its own text). A heading
+    equal to the title has no id; one whose id an earlier heading has (the same path twice) gets ``-2``, ``-3``."""
+    title = first_heading(text) if title is None else title
     tokens = _markdown.parse(text)
     used: set[str] = set()
+    last_part_ids: dict[str, Token] = {}  # the slug of a path's last part -> the inline token of its first heading
+    path: list[tuple[int, str]] = []  # (level, text) of the # headings above, as retrieval.chunking.split_sections keeps it
     for token, following in zip(tokens, tokens[1:]):
-        if token.type != "heading_open" or token.tag == "h1" or following.type != "inline":
+        if token.type != "heading_open" or following.type != "inline":
             continue
-        anchor = unique = heading_anchor(following.content)
+        heading, level = following.content, int(token.tag[1])
+        if token.markup.startswith("#"):
+            path = [(above, name) for above, name in path if above < level] + [(level, heading)]
+            below = [name for _, name in path if name != title]
+        else:
+            below = [heading]
+        if heading == title or not below:
+            continue
+        anchor = unique = heading_anchor(" > ".join(below))
         number = 2
         while unique in used:
             unique, number = f"{anchor}-{number}", number + 1
         used.add(unique)
         token.attrSet("id", unique)
+        last_part_ids.setdefault(heading_anchor(" > ".join(below).split(" > ")[-1]), following)
+    # a link made from the last part of a path alone (ui.chat's, links in old answers) lands where it did before
+    for old_id, inline in last_part_ids.items():
+        if old_id not in used:
+            marker = Token("html_inline", "", 0)
+            marker.content = f'<span id="{html.escape(old_id)}"></span>'
+            inline.children = [marker, *(inline.children or [])]
     return _markdown.renderer.render(tokens, _markdown.options, {})
 
 
@@ -69,7 +111,7 @@ def article_body(document: Document, suffix: str) -> str:
     """An article's extracted text as HTML, headed by its title when the text does not start with it."""
     text = document.text
     if suffix in MARKDOWN_SUFFIXES | HTML_SUFFIXES:
-        body = render_markdown(text)
+        body = render_markdown(text, document.title)
         titled = first_heading(text) == document.title
     else:
         body = paragraphs(text)
