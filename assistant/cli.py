@@ -405,6 +405,7 @@ def serve(
     import uvicorn
 
     from assistant.app import Assistant
+    from assistant.web_server import QuickStopServer
 
     settings = settings_from(ctx, host=host, port=port)
     problem = listen_problem(settings.host, settings.port)
@@ -453,17 +454,19 @@ def serve(
     gc.collect()
     gc.freeze()
     try:
-        uvicorn.run(
+        # the open pages' streams end as the stop begins (QuickStopServer): the grace waits only for turns under way
+        config = uvicorn.Config(
             web, host=settings.host, port=settings.port, log_level="warning",
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
+        QuickStopServer(config, web).run()
     finally:
         assistant.close()
 
 
-# On SIGTERM or Ctrl-C, how long requests under way may take to finish. Without a limit a stopped server waited for
-# every open chat page (each keeps a stream open while it is shown) and kept the data folder's spool, so a new one
-# could not start: customers saw "connection lost" until the last of them closed the page.
+# On SIGTERM or Ctrl-C, how long requests under way (a turn being answered, an API call) may take to finish. The
+# streams that open pages hold are ended as the stop begins (assistant/web_server.py): before, a stopped server
+# waited the whole grace for them and kept the data folder's spool meanwhile, so a new one could not start.
 SHUTDOWN_GRACE_SECONDS = 10
 
 

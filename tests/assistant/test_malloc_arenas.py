@@ -79,10 +79,10 @@ def test_the_assistant_command_limits_the_arenas_before_its_imports_start_thread
 
 
 def test_serve_says_what_it_did_with_the_arenas(runner: CliRunner, ingested: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
+    from assistant.web_server import QuickStopServer
 
     monkeypatch.setattr(assistant.cli, "ALLOCATOR", "C allocator: limited")
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(QuickStopServer, "run", lambda *args, **kwargs: None)
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # the test process keeps its own SIGTERM handling
     try:
         result = invoke(runner, "serve", "--port", str(free_port()), "--no-warm-up")
