@@ -175,6 +175,52 @@ def test_a_database_made_anew_while_the_server_runs_loses_no_turn_and_is_not_rea
         assistant.close()
 
 
+def restore_at_revision(engine, revision: str) -> None:  # type: ignore[no-untyped-def]
+    """The database replaced, under the running server, by one at an older schema revision (a backup from an older
+    version restored): its newer tables and columns are missing."""
+    from alembic import command
+
+    from assistant.store.migrate import alembic_config, locked_transaction
+
+    drop_every_table(engine)
+    with locked_transaction(engine) as connection:
+        command.upgrade(alembic_config(connection), revision)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("revision", ["0001", "0006"])
+def test_a_database_at_an_older_schema_says_run_db_upgrade_and_loses_no_turn(
+    database_url: str, kb_dir: Path, caplog: pytest.LogCaptureFixture, revision: str
+) -> None:
+    """A database at an older revision (0001 lacks the feedback table and the sessions' summary columns, 0006 lacks
+    staff_sessions and a column): its writes were spooled as an outage ("The database is unavailable (table
+    sessions has no column named ...)"), /readyz said "down". Now it says the schema is behind and to run
+    `assistant db upgrade`, and once that has run the waiting writes are stored."""
+    from assistant.store.db import migrate
+
+    client, assistant = api_over_database(database_url, kb_dir)
+    try:
+        engine = assistant.sql_store.engine
+        restore_at_revision(engine, revision)
+        session_id = client.post("/api/sessions").json()["session_id"]
+        say(client, session_id, "How long do refunds take?")
+        status = assistant.store.status(check=True)
+        assert status["database"] == "error", status
+        assert f"schema is behind this version of the assistant (at revision {revision}" in status["database_error"], status
+        assert "run `assistant db upgrade`" in status["database_error"]
+        said = [r.getMessage() for r in caplog.records if r.name == "assistant.store.spool"]
+        assert sum("cannot be used: the database's schema is behind" in line for line in said) == 1, said
+        assert not any("until it is back" in line or "no conversation tables" in line for line in said), said
+
+        migrate(engine)  # assistant db upgrade
+        assistant.store.flush()
+        assert assistant.store.status(check=True) == {"database": "up", "spooled_writes": 0}
+        stored = client.get(f"/api/sessions/{session_id}").json()
+        assert [m["text"] for m in stored["messages"] if m["role"] == "user"] == ["How long do refunds take?"]
+    finally:
+        assistant.close()
+
+
 def test_readyz_says_the_tables_are_missing(database_url: str, kb_dir: Path) -> None:
     """/readyz checked only that the database answered SELECT 1: a database without tables was 'ready'."""
     from fastapi.testclient import TestClient

@@ -465,12 +465,12 @@ class SpoolingStore:
         if not self._reachable():
             return "down", None
         try:
-            missing = self._answered(self.inner.missing_tables, within=min(PROBE_WITHIN_S, self.answer_within_s or PROBE_WITHIN_S))
+            problem = self._answered(self.inner.schema_problem, within=min(PROBE_WITHIN_S, self.answer_within_s or PROBE_WITHIN_S))
         except Exception as error:
             if not is_unavailable(error):
                 raise
             return "down", None
-        return ("error", schema_missing_message(missing)) if missing else ("up", None)
+        return ("error", problem) if problem else ("up", None)
 
     def _reachable(self) -> bool:
         """Whether the database answers ``SELECT 1`` now; a stuck peer counts as down after at most 5 s."""
@@ -489,11 +489,14 @@ class SpoolingStore:
             return True
 
     def _note_schema(self, error: BaseException) -> None:
-        """When ``error`` says the database lost its tables: ``status`` reports it (``error``, with what to do),
-        and the log says it once, until a replay goes in again."""
+        """When ``error`` says a table or column is not there: ``status`` reports why (``error``, with what to do:
+        the tables are gone, or the schema is behind), and the log says it once, until a replay goes in again."""
         if not is_schema_missing(error):
             return
-        problem = schema_missing_message()
+        try:
+            problem = self.inner.schema_problem() or schema_missing_message()
+        except Exception:  # the database went away meanwhile: the general message
+            problem = schema_missing_message()
         with self._lock:
             known, self._problem = self._problem, problem
         if known != problem:

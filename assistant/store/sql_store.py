@@ -28,13 +28,26 @@ def schema_missing_message(missing: list[str] | None = None) -> str:
             "(conversation writes wait in the spool until then)")
 
 
+def schema_behind_message(revision: str, head: str | None) -> str:
+    """What /healthz and /readyz say, and the log, when the database's schema is older than this version's."""
+    return (f"the database's schema is behind this version of the assistant (at revision {revision}, this version "
+            f"needs {head}; restored from an older backup?): run `assistant db upgrade` (conversation writes wait "
+            "in the spool until then)")
+
+
+# PostgreSQL's undefined_table and undefined_column; SQLite says it in words
+_SCHEMA_SQLSTATES = {"42P01", "42703"}
+_SQLITE_SCHEMA_MESSAGES = ("no such table", "no such column", "has no column named")
+
+
 def is_schema_missing(error: BaseException) -> bool:
-    """Whether a database error says a table is not there (PostgreSQL's undefined_table, SQLite's "no such
-    table"): the database answers, but its schema is gone, not the request that is wrong."""
+    """Whether a database error says a table or a column is not there (PostgreSQL's undefined_table or
+    undefined_column, SQLite's "no such table", "no such column"): the database answers, but its schema is gone
+    or behind, not the request that is wrong."""
     orig = getattr(error, "orig", None)
     if orig is None:
         return False
-    return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig)
+    return getattr(orig, "sqlstate", None) in _SCHEMA_SQLSTATES or any(words in str(orig) for words in _SQLITE_SCHEMA_MESSAGES)
 
 
 def no_such_id(session_id: str) -> bool:
@@ -75,16 +88,32 @@ class SqlStore:
             inspector = inspect(connection)
             return [name for name in CONVERSATION_TABLES if not inspector.has_table(name)]
 
+    def schema_problem(self) -> str | None:
+        """Why the database's schema cannot take conversations, or None: its conversation tables are gone (made
+        anew or emptied), or it is at an older revision than this version's (its newer tables and columns are
+        missing). A revision this version does not know (a newer version migrated it) is not called a problem."""
+        from assistant.store.migrate import current_revision, head_revision, known_revisions
+
+        missing = self.missing_tables()
+        if missing:
+            return schema_missing_message(missing)
+        with self.engine.connect() as connection:
+            revision = current_revision(connection)
+        head = head_revision()
+        if revision is not None and revision != head and revision in known_revisions():
+            return schema_behind_message(revision, head)
+        return None
+
     def status(self, check: bool = False) -> dict[str, Any]:
         """For /healthz and /readyz, as ``SpoolingStore.status`` (this store spools nothing): ``check`` asks
-        the database (and that its tables are there), else it counts as up."""
+        the database (and that its schema can take conversations), else it counts as up."""
         if not check:
             return {"database": "up", "spooled_writes": 0}
         if not self.reachable():
             return {"database": "down", "spooled_writes": 0}
-        missing = self.missing_tables()
-        if missing:
-            return {"database": "error", "spooled_writes": 0, "database_error": schema_missing_message(missing)}
+        problem = self.schema_problem()
+        if problem:
+            return {"database": "error", "spooled_writes": 0, "database_error": problem}
         return {"database": "up", "spooled_writes": 0}
 
     def has_session(self, session_id: str) -> bool:
