@@ -46,7 +46,7 @@ from dialog.store import ConversationChanged, ConversationStore, UnknownSession
 from ui.errors import refusal
 from ui.kb_admin import KnowledgeBaseAdmin
 from ui.review_filters import YES_NO, build_filter, parse_range
-from ui.review_style import ADDRESS_OPENED
+from ui.review_style import opened_in
 from ui.review_tables import (
     INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, inbox_table, session_table, waited,
 )
@@ -64,18 +64,24 @@ GRADIO_CACHE_CHECK_S = 300
 
 
 def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """A handler whose database cannot be reached tells the member of staff so (a toast naming the database),
-    instead of Gradio's bare "Error" and a traceback in the server's log."""
+    """A handler that refuses (``ui.errors.refusal``: a reviewer's login, nothing to export), or whose database
+    cannot be reached, says so in a toast (naming the database) and leaves every output as it is (``gr.skip``),
+    instead of Gradio's "Error" badge over each output and a traceback in the server's log. Anything else that
+    fails is not caught: Gradio shows its "Error" badges, which the pages hide only for a login that ended."""
 
     @functools.wraps(handler)
     def said(*args: Any, **kwargs: Any) -> Any:
         try:
             return handler(*args, **kwargs)
         except StoreUnavailable as error:
-            raise refusal(f"{error}. Try again in a moment.") from None
+            message = f"{error}. Try again in a moment."
         except OperationalError as error:
             reason = " ".join(str(error.orig).split())
-            raise refusal(f"The conversation database cannot be reached: {reason}. Try again in a moment.") from None
+            message = f"The conversation database cannot be reached: {reason}. Try again in a moment."
+        except gr.Error as error:
+            message = error.message
+        gr.Warning(message)
+        return gr.skip()
 
     return said
 
@@ -400,6 +406,7 @@ class ReviewPage:
         gr.Info(f"Saved {len(examples)} example(s) to {path}")
         return path
 
+    @database_errors_said
     def export_as(self, request: gr.Request, fmt: str, *filters: Any) -> str:
         """``export`` for the login behind ``request``: refused for a reviewer's."""
         if staff_role(self.engine, request) != ADMIN:
@@ -647,7 +654,7 @@ class ReviewPage:
                     for trigger in (open_button.click, session_box.submit):
                         trigger(self.open_transcript, [session_box], [transcript, turn_no, opened, *label_form])
                     turn_no.input(self.turn_labels, [opened, turn_no], label_form)
-                    opened.change(None, [opened], None, js=ADDRESS_OPENED)
+                    opened.change(None, [opened], None, js=opened_in("review-list"))
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
                     for button, handler, inputs, name in (
                         (as_test, self.to_conversation_test, [opened], None),
@@ -655,7 +662,7 @@ class ReviewPage:
                         (export, self.export_as, [export_format, *filters], "export"),  # its API name as before roles
                     ):
                         button.click(handler, inputs, [download], api_name=name).success(
-                            lambda: gr.update(visible=True), None, [download]
+                            lambda path: gr.update(visible=bool(path)), [download], [download]  # a refusal leaves it as it was
                         )
 
                 *inbox, inbox_tab = self._build_inbox(page) if self.manager is not None else (None,)
@@ -738,7 +745,7 @@ class ReviewPage:
             for trigger in (send.click, reply.submit):
                 trigger(self.send_reply, [opened, reply, shown_as, seen], [reply, *refreshed, seen])
             give_back.click(self.hand_back, [opened], refreshed)
-            opened.change(None, [opened], None, js=ADDRESS_OPENED)
+            opened.change(None, [opened], None, js=opened_in("inbox-list"))
             page.load(self.show_inbox, None, [table, status])
             page.load(self._author, None, [shown_as])  # the name the customer sees, the login's until changed
         return transcript, opened, seen, inbox_tab

@@ -53,10 +53,11 @@ def narrow_inbox_columns() -> str:
 REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 /* the page's one h1, at the size of the h2 it was */
 #review-header h1 { font-size: 1.375rem; margin: 0; }
-/* Gradio's red "Error" badge over each output of an action that failed (a login that ended answers 401): it covered
-   the Inbox list, the transcript and the typed reply. What went wrong is said in a notice (a toast, or the note that
-   the login has ended), so the outputs stay readable as they were. */
-[data-testid="status-tracker"]:has(> .error, .error) { display: none !important; }
+/* Gradio's red "Error" badge over each output of an action that failed, while the note that the login has ended is
+   shown (its requests answered 401): it covered the Inbox list, the transcript and the typed reply, and the note says
+   what went wrong. Refusals are toasts that leave the outputs as they are (ui/review.py, database_errors_said); any
+   other failure keeps its badges, so that a page that could not be brought up to date does not look as if it were. */
+body:has(#review-login-ended) [data-testid="status-tracker"]:has(> .error, .error) { display: none !important; }
 /* who is logged in, at the right beside Log out */
 #review-user { text-align: right; align-self: center; }
 /* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */
@@ -68,6 +69,9 @@ REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
    narrower, the table scrolls sideways. Gradio takes a share of the width its table's viewport has. */
 #review-list .virtual-table-viewport, #inbox-list .virtual-table-viewport { min-width: %(min_width)dpx; }
 #review-list .upload-container, #inbox-list .upload-container { overflow-x: auto; }
+/* the open conversation's row (REVIEW_JS marks it aria-current), dark on light indigo in both modes */
+:is(#review-list, #inbox-list) [role="row"][aria-current="true"] [role="gridcell"] {
+  background: #e0e7ff !important; color: #1e1b4b !important; font-weight: 600; box-shadow: inset 0 -2px 0 #3730a3; }
 /* a narrower screen shows the Inbox without its times of handoff (Waiting says how long) and session ids (the
    transcript has them), the other columns filling the box (INBOX_NARROW_WIDTHS; Gradio's own widths, in px, are
    shares of the 1,180 px it is drawn at otherwise): at 800 px Needs a reply was a scroll away */
@@ -112,6 +116,24 @@ REVIEW_JS = """
   };
   mark();
   new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });  // tabs render late
+
+  // the open conversation's row in its list (the list's data-opened, set as it opens: ``opened_in``) is marked
+  // aria-current, and so highlighted: after a click nothing showed which conversation the transcript was. Looked for
+  // again as the lists are drawn again (a search, the Inbox's refresh), which may change a cell's text only.
+  const markOpened = () => {
+    document.querySelectorAll("[data-opened]").forEach((list) => {
+      const header = [...list.querySelectorAll('[role="columnheader"]')].find((h) => h.textContent.trim().startsWith("Session"));
+      const column = header && header.getAttribute("aria-colindex");
+      list.querySelectorAll('[role="row"]').forEach((row) => {
+        const cell = column && row.querySelector(`[role="gridcell"][aria-colindex="${column}"]`);
+        const open = Boolean(cell && list.dataset.opened && cell.textContent.trim() === list.dataset.opened);
+        if (open && row.getAttribute("aria-current") !== "true") row.setAttribute("aria-current", "true");
+        else if (!open && row.hasAttribute("aria-current")) row.removeAttribute("aria-current");
+      });
+    });
+  };
+  window.reviewMarkOpened = markOpened;
+  new MutationObserver(markOpened).observe(document.body, { childList: true, subtree: true, characterData: true });
 
   // a login that ended: the page's requests answer 401, which Gradio shows as a bare "Error"
   const noteId = %s, noteText = %s;
@@ -184,3 +206,14 @@ ADDRESS_OPENED = """(opened) => {
   if (opened) url.searchParams.set("conversation", opened); else url.searchParams.delete("conversation");
   window.history.replaceState(window.history.state, "", url);
 }"""
+
+
+def opened_in(list_id: str) -> str:
+    """``ADDRESS_OPENED``, and the conversation kept as the open one of the list ``list_id`` (its row highlighted by
+    REVIEW_JS, a list's own: the Conversations tab and the Inbox may each have one open)."""
+    return """(opened) => {
+  (%s)(opened);
+  const list = document.getElementById(%s);
+  if (list) list.dataset.opened = opened || "";
+  if (window.reviewMarkOpened) window.reviewMarkOpened();
+}""" % (ADDRESS_OPENED, json.dumps(list_id))

@@ -23,6 +23,7 @@ TRANSCRIPT_CSS = """
 .turn { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
 .turn .who { font-weight: 600; margin-right: .4rem; }
 .turn .record { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .4rem; }
+.turn summary { cursor: pointer; }
 .turn .text { white-space: pre-wrap; }
 .turn .staff { background: #eef6ee; color: #1a2e1a; border-radius: 6px; padding: .2rem .5rem; margin-top: .3rem; }
 /* its words too: in the dark mode Gradio gave them the page's light text (1.0:1); the background is the line's, said
@@ -80,18 +81,24 @@ def render_turn(view: TurnView) -> str:
     )
     # a turn the assistant did not answer (relayed to the person who has the conversation) said "assistant" and nothing
     answer = answer_html(turn.answer) if turn.answer else '<span class="record">(no reply from the assistant)</span>'
+    # the decision record folded to one line (time, intent, action), opened with a click: in full, a long
+    # conversation was mostly records; feedback and labels stay open below it
+    said = "".join(
+        f"<div><b>{title}</b></div><ul>{items}</ul>" for title, items in (("Feedback", feedback), ("Labels", labels)) if items
+    )
+    labelled = f'<div class="record">{said}</div>' if said else ""
     return (
         f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
         f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
         f'<div><span class="who">assistant</span><span class="text">{answer}</span></div>'
-        f'<div class="record">{_escape(utc_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
-        f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b> — {_escape(turn.reason)}<br>"
+        f'<details class="record"><summary>{_escape(utc_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
+        f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b>{' · <b>error</b>' if turn.error else ''}</summary><div>"
+        f"{_escape(turn.reason)}<br>"
         f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"
         f"model: {_escape(turn.model or '—')} · index: {_escape(turn.index_version or '—')} · {timings}"
         f"{'<br>error: ' + _escape(turn.error) if turn.error else ''}"
-        f"{'<ul>' + sources + '</ul>' if sources else ''}"
-        f"{'<div><b>Feedback</b></div><ul>' + feedback + '</ul>' if feedback else ''}"
-        f"{'<div><b>Labels</b></div><ul>' + labels + '</ul>' if labels else ''}</div></div>"
+        f"{'<ul>' + sources + '</ul>' if sources else ''}</div></details>"
+        f"{labelled}</div>"
     )
 
 
