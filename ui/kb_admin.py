@@ -313,6 +313,11 @@ class KnowledgeBaseAdmin:
                     f"Its file {path.name} holds other entries and is kept, so a re-index adds this one back: upload a "
                     f"corrected {path.name}, or remove {doc_id.split('#')[0]} to delete the whole file."
                 )
+            elif source not in removal.files_emptied:  # an FAQ entry: deleting the file would take its other entries
+                lines.append(
+                    f"Its file {source} is still there with other FAQ entries: edit the file to drop this entry "
+                    "(deleting the file removes the others too), or a re-index adds it back."
+                )
             else:
                 lines.append(f"Its file {source} is still there: delete it too, or a re-index adds it back.")
         return " ".join(lines)

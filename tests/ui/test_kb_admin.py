@@ -75,6 +75,18 @@ def test_removing_a_folder_document_says_its_file_remains(admin: KnowledgeBaseAd
         admin.remove("shipping/shipping-costs")
 
 
+def test_removing_one_faq_entry_says_to_edit_its_file_not_to_delete_it(admin: KnowledgeBaseAdmin, kb_dir: Path) -> None:
+    """Deleting faq.csv, as "delete it too" said, would take the file's other entries out of the index too."""
+    message = admin.remove("faq#do-you-offer-gift-wrapping")
+
+    assert message.startswith("Removed faq#do-you-offer-gift-wrapping")
+    assert f"Its file {(kb_dir / 'faq.csv').resolve()} is still there with other FAQ entries: edit the file to drop this entry" in message
+    assert "delete it too" not in message
+    assert "faq#how-long-can-a-gift-message-be" in admin.retriever.index.documents
+    last = admin.remove("faq#how-long-can-a-gift-message-be")  # the file's last entry: the file can go
+    assert "still there: delete it too" in last
+
+
 def test_reindex_picks_up_edited_and_deleted_files(admin: KnowledgeBaseAdmin, kb_dir: Path) -> None:
     (kb_dir / "shipping" / "shipping-costs.md").write_text("# Shipping costs\n\nStandard shipping is now free.\n")
     (kb_dir / "returns" / "return-policy.md").unlink()
