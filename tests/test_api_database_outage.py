@@ -236,3 +236,37 @@ def test_readyz_says_the_tables_are_missing(database_url: str, kb_dir: Path) -> 
             assert web.get("/healthz").status_code == 200
     finally:
         assistant.close()
+
+
+def test_a_spooled_turn_of_a_conversation_the_new_database_lacks_starts_it_again(
+    database_url: str, kb_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database made anew under a running server, then its tables made (`assistant db upgrade`): the turn
+    spooled meanwhile for a conversation begun before ended in turns.jsonl.rejected ("UnknownSession"), lost to
+    the logs and the review pages. Now the conversation is started again under its id from what the spool holds."""
+    from assistant.store.db import migrate
+
+    client, assistant = api_over_database(database_url, kb_dir)
+    try:
+        session_id = client.post("/api/sessions").json()["session_id"]
+        say(client, session_id, "How long do refunds take?")
+        engine = assistant.sql_store.engine
+        drop_every_table(engine)
+        answer = say(client, session_id, "And for a gift card?")  # from memory, spooled
+        assert assistant.store.pending() == 1
+
+        migrate(engine)  # assistant db upgrade
+        assert assistant.store.flush() == 1
+        assert not assistant.store.rejected_path.exists()
+        stored = client.get(f"/api/sessions/{session_id}")
+        assert stored.status_code == 200, stored.text
+        messages = stored.json()["messages"]
+        assert [m["text"] for m in messages if m["role"] == "user"] == ["And for a gift card?"]
+        assert [m["text"] for m in messages if m["role"] == "assistant"] == [answer["text"]]
+        said = [r.getMessage() for r in caplog.records if r.name == "assistant.store.spool"]
+        assert any(f"conversation {session_id} is not in the database" in line and "started again" in line for line in said), said
+        assert say(client, session_id, "Thanks!")["session_id"] == session_id  # it carries on, as turn 2
+        turns = client.get(f"/api/sessions/{session_id}").json()["messages"]
+        assert [m["text"] for m in turns if m["role"] == "user"] == ["And for a gift card?", "Thanks!"]
+    finally:
+        assistant.close()

@@ -20,9 +20,13 @@ event log (same types, data and timestamps) is skipped. The remaining at-least-o
 Conversations carry on during an outage: ``load_events`` answers from the events this process has seen
 (a bounded LRU cache of the conversations used within the last hour) plus the spooled ones. Once a write has been spooled, only the retry thread tries the
 database until it answers again, so a database that does not answer at all (each attempt waits for the
-connect timeout) does not slow every turn. Records the database refuses on replay (e.g. an append to a
-session that was purged meanwhile) are moved to ``<spool>.rejected`` with the error, so one bad record
-cannot block the rest; nothing is dropped silently.
+connect timeout) does not slow every turn. An append to a conversation the database no longer has (it was
+made anew or emptied, restored from an older backup, or the conversation deleted meanwhile) starts the
+conversation again under its id from what the spool holds, logged, so the turns are not lost (what the
+database held of it before is gone with it); that is, a conversation this process knew when it spooled the
+write. Records the database refuses on replay (e.g. an append to an id this process never knew)
+are moved to ``<spool>.rejected`` with the error, so one bad record cannot block the rest; nothing is dropped
+silently.
 
 A server may also start while the database is down (``confirm_schema``): then nothing is written to the
 database, every write is spooled, until the retry thread has reached it and confirmed its schema (run the
@@ -324,7 +328,7 @@ class SpoolingStore:
         made against what this server knows (the database's events, or those it holds, plus the spooled
         ones), not atomically: a stale write is refused, but two at the same moment may both pass.
         """
-        record = _Record(uuid.uuid4().hex, "append", session_id, None, list(events), turn)
+        record = _Record(uuid.uuid4().hex, "append", session_id, self._channel(session_id), list(events), turn)
         if self.pending() or not self._confirmed:
             self._check_known(session_id)
             if expected_events is not None and len(self.load_events(session_id)) != expected_events:
@@ -603,7 +607,7 @@ class SpoolingStore:
             if self.inner.has_session(record.session_id):
                 return False
             try:
-                self.inner.create_session(record.channel or "web", session_id=record.session_id)
+                self.inner.create_session(record.channel, session_id=record.session_id)
             except IntegrityError:  # created meanwhile: the same outcome
                 if self.inner.has_session(record.session_id):
                     return False
@@ -611,6 +615,8 @@ class SpoolingStore:
             return True
         if record.op != "append":
             raise ValueError(f"unknown spool operation {record.op!r}")
+        if not self.inner.has_session(record.session_id):
+            self._recreate(record)
         if record.events:
             stored = self.inner.load_events(record.session_id)
             tail = stored[-len(record.events):] if len(stored) >= len(record.events) else []
@@ -621,6 +627,30 @@ class SpoolingStore:
                 record.turn = replace(record.turn, turn_no=sum(isinstance(e, UserMessage) for e in stored) + 1)
         self.inner.append(record.session_id, record.events, record.turn)
         return True
+
+    def _recreate(self, record: _Record) -> None:
+        """Start again, under its id, a conversation that a spooled append is for and the database no longer has
+        (made anew or emptied, restored from an older backup, or the conversation deleted meanwhile), so the
+        spooled turns are stored rather than refused: the customer's words and the answers given are not lost.
+        What the database held of it before is not in the spool, and the log says so. Only a conversation this
+        process knew when it spooled the write (its channel recorded then) is started again: an id it never saw (a
+        client's, unchecked while the database was down) stays unknown (UnknownSession: the rejected file)."""
+        if record.channel is None:
+            raise UnknownSession(record.session_id)
+        try:
+            self.inner.create_session(record.channel, session_id=record.session_id)
+        except IntegrityError:  # created meanwhile (another server's replay): the same outcome
+            if not self.inner.has_session(record.session_id):
+                raise
+            return
+        with self._lock:
+            self._cache.pop(record.session_id, None)  # what memory held of it is no longer what the database holds
+            self._cache_used.pop(record.session_id, None)
+        log.warning(
+            "conversation %s is not in the database (made anew, restored from an older backup, or the conversation "
+            "deleted meanwhile): started again from its writes in the spool %s; what was stored of it before is not there",
+            record.session_id, self.spool_path,
+        )
 
     def _complete(self, record: _Record, stored: bool) -> None:
         """Drop a replayed (or rejected) record from the pending ones and persist the progress."""
@@ -743,17 +773,26 @@ class SpoolingStore:
             f"The database is unavailable and this process does not know session {session_id[:40]!r}'s history."
         )
 
+    def _channel(self, session_id: str) -> str | None:
+        """The session's channel as memory knows it, None for a session it does not know (recorded with a spooled
+        append: a replay that finds the conversation gone from the database starts it again on that channel)."""
+        with self._lock:
+            cached = self._cache.get(session_id)
+            if cached and isinstance(cached[0], SessionStarted):
+                return cached[0].channel
+            return next((record.channel for record in self._by_session.get(session_id, []) if record.channel), None)
+
     def _check_known(self, session_id: str) -> None:
         """UnknownSession for an append to a session that neither memory nor the database knows."""
         with self._lock:
             if session_id in self._cache or session_id in self._by_session or self._known_down():
-                return  # known, or cannot tell now: spool it; a replay of an unknown session ends in the rejected file
+                return  # known, or cannot tell now: spool it (a replay refuses an id this process never knew)
         try:
             known = self._answered(self.inner.has_session, session_id)
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            return  # cannot tell: spool it; a replay of an unknown session ends in the rejected file
+            return  # cannot tell: spool it (a replay refuses an id this process never knew)
         if not known:
             raise UnknownSession(session_id)
 
