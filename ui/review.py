@@ -528,6 +528,7 @@ class ReviewPage:
         gr.Info("Sent. The customer sees it in their chat.")
         return ("", *self.refresh_inbox(session_id), str(len(replies) + 1))
 
+    @database_errors_said
     def hand_back(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
         """Give the conversation back to the assistant; it answers the customer's next message. Refused (nothing
         to hand back, no conversation open) in a toast, the page left as it is."""

@@ -767,3 +767,21 @@ def test_a_staff_reply_can_show_another_name_than_the_login(assistant: Assistant
     review.send_reply(session_id, "Hello!", "  Ana   from Support ", SimpleNamespace(username="ana.k.2019"))
 
     assert assistant.manager.tracker(session_id).agent == "Ana from Support"
+
+
+def test_a_hand_back_with_the_database_down_says_so_and_leaves_the_inbox_as_it_is(assistant: Assistant, tmp_path: Path) -> None:
+    """The Inbox's hand-back was outside ``database_errors_said``: with the database down it ended in Gradio's
+    "Error" badges over the list, its count and the transcript, which the pages no longer hide."""
+    import copy
+
+    from sqlalchemy import create_engine
+
+    from assistant.store.sql_store import SqlStore
+
+    down = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'a.db'}")  # cannot be opened, like a server that is down
+    manager = copy.copy(assistant.manager)
+    manager.store = SqlStore(down)
+    review = ReviewPage(down, manager.store, tmp_path / "review", manager=manager)
+
+    with pytest.warns(UserWarning, match="cannot be reached|Cannot open the database"):
+        assert review.hand_back("abc", SimpleNamespace(username="ana")) == gr.skip()
