@@ -11,10 +11,13 @@ refusal (a 4xx: a wrong or revoked URL) is not retried. A notice the webhook did
 its next try, so the notices behind it go out meanwhile: a receiver that fails on one notice (a bug about
 something in it) holds up only the later notices of that conversation, which keep their order. At most
 ``SET_ASIDE_MAX`` notices are set aside in memory; beyond that a failing notice is parked: its outbox file is
-renamed ``….json.parked`` (logged), and it is queued again once fewer are set aside (or by the next server).
-A notice given up on is logged. Each waiting notice is
+renamed ``….json.parked`` (logged), and it is queued again once fewer are set aside, and in any case every
+``RETRY_EVERY_S`` (or by the next server). A notice given up on is logged. Each waiting notice is
 also a file in an outbox folder (``data_dir/notices/``), so notices still waiting when the server stops are sent
-by the next server started on that data folder (unless they are ``MAX_AGE_S`` old by then). A notice the outbox
+by the next server started on that data folder (unless they are ``MAX_AGE_S`` old by then). Each process's
+files carry its owner token in their names, and it holds a lock on ``data_dir/notices.owners/<token>`` while it
+runs: the next server takes over only the files of processes that are gone, never those of one still running
+beside it (an ``assistant chat`` or ``inbox reply`` on the same data folder). A notice the outbox
 cannot take (a full disk) is held in memory, logged, counted by ``status`` (``/healthz``), and written to the
 outbox at its next try or within ``HELD_RETRY_S`` while it is set aside. Each notice has a ``notice_id`` (also sent as the
 ``Idempotency-Key`` header), the same on every try of it, so a receiver that was only slow to answer can drop
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import itertools
 import json
 import logging
@@ -39,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -79,6 +83,7 @@ class WaitingNotice:
     body: dict[str, Any]
     given_at: float
     path: Path | None = None
+    was_parked: bool = False  # queued again from the outbox's parked files: parking it again is not news
 
 
 @dataclass
@@ -131,6 +136,10 @@ class HandoffNotifier:
         self._held = 0  # notices waiting in memory only: the outbox could not take them
         self._held_error: str | None = None  # why not
         self._held_tried = 0.0  # when the worker last tried the outbox for the set-aside ones (time.monotonic())
+        self._parked_due: float | None = None  # when the parked notices are queued again (time.time()), if any are
+        self._owner = ""  # this process's token in its outbox files' names (``_claim_outbox``)
+        self._owner_lock: IO[bytes] | None = None  # held while this process runs: its files are not left over
+        self._adopted: set[str] = set()  # owner tokens of gone processes whose files this one took over
 
     @staticmethod
     def notice(
@@ -220,15 +229,30 @@ class HandoffNotifier:
         return queued
 
     def send_left_over(self) -> int:
-        """Queue the notices an earlier process left in the outbox (it stopped before they were sent), parked ones
-        too; how many. Those the queue has no room for stay parked until it has. A file that cannot be read is
-        renamed ``….broken`` and named in a warning."""
+        """Queue the notices that processes now gone left in the outbox (they stopped before the notices were
+        sent), parked ones too; how many. The files of a process still running (its owner lock held) are its own
+        to send, and stay as they are. Those the queue has no room for stay parked until it has. A file that
+        cannot be read is renamed ``….broken`` and named in a warning."""
         if self.outbox is None or not self.outbox.is_dir():
             return 0
         with self._parked_lock:
-            for path in self.outbox.glob("*.json"):  # parked first, then queued in order as room allows
-                with contextlib.suppress(OSError):
-                    path.replace(path.with_name(path.name + PARKED))
+            self._claim_outbox()
+            gone: dict[str, bool] = {}
+            for path in sorted(self.outbox.glob("*.json")) + sorted(self.outbox.glob("*.json" + PARKED)):
+                owner = _file_owner(path)
+                if owner == self._owner:
+                    continue
+                if owner not in gone:
+                    gone[owner] = not _owner_runs(self._owners_folder(), owner)
+                if not gone[owner]:
+                    continue  # a live process's: it sends them
+                self._adopted.add(owner)
+                if not path.name.endswith(PARKED):  # parked first, then queued in order as room allows
+                    with contextlib.suppress(OSError):
+                        path.replace(path.with_name(path.name + PARKED))
+            for owner, is_gone in gone.items():
+                if is_gone and owner:
+                    _forget_owner(self._owners_folder(), owner)
             queued = self._unpark(QUEUE_SIZE)
         if queued:
             log.warning("%d handoff notice(s) left by an earlier process queued for the webhook", queued)
@@ -253,12 +277,15 @@ class HandoffNotifier:
     def close(self, timeout_s: float = 15.0) -> bool:
         """At exit: wait up to ``timeout_s`` for the queued notices (the worker is a daemon thread, which
         dies with the process); False, with a warning, when some were not sent (those in the outbox are sent
-        by the next server started on it)."""
+        by the next server started on it, this process's owner lock given up)."""
         deadline = time.monotonic() + timeout_s
         while self._queue.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
         with self._parked_lock:
             parked = sum(len(given) for given in self._parked.values())
+            if self._owner_lock is not None:  # what is left in the outbox is for the next server to take over
+                self._owner_lock.close()
+                self._owner_lock = None
         if self._queue.unfinished_tasks or parked:
             kept = f"; they stay in {self.outbox} for the next server started on this data folder" if self.outbox else ""
             if parked:
@@ -291,17 +318,21 @@ class HandoffNotifier:
         if self.outbox is None:
             return None
         notice_id = str(body.get("notice_id") or uuid.uuid4().hex)[:12]
-        name = f"{int(given_at * 1e9):020d}.{notice_id}.{_file_part(str(body.get('session_id', '')))}.json"
-        path = self.outbox / name
-        temporary = path.with_suffix(".tmp")
+        temporary = None
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
+            with self._parked_lock:
+                self._claim_outbox()
+            name = f"{int(given_at * 1e9):020d}.{self._owner}-{notice_id}.{_file_part(str(body.get('session_id', '')))}.json"
+            path = self.outbox / name
+            temporary = path.with_suffix(".tmp")
             with open(temporary, "w", encoding="utf-8", opener=private_opener) as out:
                 json.dump(body, out, ensure_ascii=False)
             os.replace(temporary, path)
         except OSError as error:
             with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)  # part of the customer's words, which no erasure would find
+                if temporary is not None:
+                    temporary.unlink(missing_ok=True)  # part of the customer's words, which no erasure would find
             with self._parked_lock:
                 self._held_error = error.strerror or str(error)
             log.log(logging.DEBUG if again else logging.WARNING,
@@ -309,6 +340,34 @@ class HandoffNotifier:
                     body.get("session_id"), self.outbox, error.strerror or error)
             return None
         return path
+
+    def _owners_folder(self) -> Path:
+        assert self.outbox is not None
+        return self.outbox.with_name(self.outbox.name + ".owners")
+
+    def _claim_outbox(self) -> None:
+        """Take an owner token for this process's outbox files and lock it while the process runs (hold
+        ``_parked_lock``): another process's ``send_left_over`` then leaves these files alone. OSError when the
+        folder cannot be written."""
+        if self._owner_lock is not None:
+            return
+        folder = self._owners_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            token = uuid.uuid4().hex[:8]
+            path = folder / token
+            try:
+                handle = os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb")
+            except FileExistsError:
+                continue
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:  # not taken for a gone one's meanwhile
+                    self._owner, self._owner_lock = token, handle
+                    return
+            except (BlockingIOError, FileNotFoundError):
+                pass
+            handle.close()
 
     def _count_held(self, change: int) -> None:
         with self._parked_lock:
@@ -403,8 +462,11 @@ class HandoffNotifier:
                 _remove(notice.path)
                 return
             self._parked.setdefault(_file_part(conversation), []).append(notice.given_at)
-        log.warning("handoff notice for conversation %s parked as %s: %s; it is queued again when fewer wait, or by the "
-                    "next server started on this data folder", conversation, parked, why)
+            if self._parked_due is None:
+                self._parked_due = time.time() + self.retry_every_s
+        log.log(logging.DEBUG if notice.was_parked else logging.WARNING,
+                "handoff notice for conversation %s parked as %s: %s; it is queued again when fewer wait, every %g s, or "
+                "by the next server started on this data folder", conversation, parked, why, self.retry_every_s)
 
     def _parked_before(self, notice: WaitingNotice) -> bool:
         """Whether an older notice of the same conversation is parked (``notice`` must wait behind it)."""
@@ -418,7 +480,8 @@ class HandoffNotifier:
         if self.outbox is None or not self.outbox.is_dir():
             return 0
         queued = 0
-        parked = sorted(self.outbox.glob("*.json" + PARKED))
+        mine = self._adopted | ({self._owner} if self._owner else set())  # this process's files, and gone ones' it took
+        parked = sorted(path for path in self.outbox.glob("*.json" + PARKED) if _file_owner(path) in mine)
         for path in list(parked):
             if queued >= room:
                 break
@@ -431,7 +494,7 @@ class HandoffNotifier:
             if (notice := _read_notice(target)) is None:
                 continue
             try:
-                self._queue.put_nowait(notice)
+                self._queue.put_nowait(dataclasses.replace(notice, was_parked=True))
             except queue.Full:
                 with contextlib.suppress(OSError):
                     target.replace(path)
@@ -442,6 +505,7 @@ class HandoffNotifier:
         for path in parked:
             with contextlib.suppress(ValueError):
                 self._parked.setdefault(str(_file_conversation(path)), []).append(int(path.name.split(".", 1)[0]) / 1e9)
+        self._parked_due = time.time() + self.retry_every_s if self._parked else None
         if queued:
             self._start_worker()
         return queued
@@ -452,10 +516,13 @@ class HandoffNotifier:
         while True:
             wait = None
             self._held_to_outbox()
+            self._unpark_when_due()
+            if self._parked_due is not None:
+                wait = max(0.0, self._parked_due - time.time())
             if self._set_aside:
                 first = min(self._set_aside, key=lambda waiting: waiting.due)  # the earliest set aside of equals
-                wait = first.due - time.time()
-                if wait <= 0:
+                wait = min(first.due - time.time(), wait if wait is not None else float("inf"))
+                if first.due <= time.time():
                     self._set_aside.remove(first)
                     return first.notice, first.tries
                 if self._held:
@@ -464,6 +531,14 @@ class HandoffNotifier:
                 return self._queue.get(timeout=wait), 0
             except queue.Empty:
                 continue
+
+    def _unpark_when_due(self) -> None:
+        """Every ``retry_every_s`` while notices are parked, queue them all again for a try each, room in memory or
+        not (those that fail again are parked again): a parked notice does not wait for another one to finish."""
+        if self._parked_due is None or time.time() < self._parked_due:
+            return
+        with self._parked_lock:
+            self._unpark(QUEUE_SIZE)
 
     def _set_aside_before(self, notice: WaitingNotice) -> SetAside | None:
         """An older notice of the same conversation that is set aside (``notice`` must wait for it)."""
@@ -515,6 +590,36 @@ def _file_part(session_id: str) -> str:
 def _file_conversation(path: Path) -> str | None:
     parts = path.name.split(".")  # <when>.<notice>.<conversation>.json, .json.broken once set aside, .json.parked
     return parts[2] if len(parts) >= 4 and parts[3] == "json" else None
+
+
+def _file_owner(path: Path) -> str:
+    """The owner token in an outbox file's name (``<when>.<owner>-<notice>.<conversation>.json``); empty for a
+    file named before owners were (``<when>.<notice>.…``), which no running process claims."""
+    parts = path.name.split(".")
+    return parts[1].split("-", 1)[0] if len(parts) > 1 and "-" in parts[1] else ""
+
+
+def _owner_runs(folder: Path, owner: str) -> bool:
+    """Whether the process with this owner token still runs: it holds the lock on its file in ``folder``."""
+    if not owner:
+        return False
+    try:
+        handle = open(folder / owner, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return False  # no lock file: its process is gone (or never locked one)
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+
+
+def _forget_owner(folder: Path, owner: str) -> None:
+    """Remove a gone process's lock file (its files are taken over), if no process holds it meanwhile."""
+    with contextlib.suppress(OSError), open(folder / owner, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        (folder / owner).unlink()
 
 
 def _remove(path: Path | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -453,6 +454,7 @@ def test_a_server_sends_the_notices_an_earlier_one_left_on_its_data_folder(webho
     earlier = Stopped(webhook.url, outbox=notices_folder(app.settings.data_dir))
     body = HandoffNotifier.notice("left-over", "asked for a person", "hello")
     earlier.send_later(body)
+    earlier.close(timeout_s=0)  # it stops (its outbox files are no longer its own to send)
 
     app.store  # a server (holding the data folder's spool) starts: it sends what the earlier one left
     wait_for_notices(app)
@@ -651,3 +653,76 @@ def test_a_notice_the_outbox_cannot_take_shows_in_the_health_status_and_is_writt
     wait_for_notices(app)
     assert webhook.bodies[-1]["session_id"] == session_id and list(outbox.iterdir()) == []
     app.close()
+
+
+def test_a_parked_notice_is_tried_again_on_its_own_while_the_one_set_aside_keeps_failing(tmp_path) -> None:
+    # Parked notices were queued again only when another notice finished: behind a notice the receiver kept
+    # failing on (set aside and tried again and again for up to 6 hours), a parked one was never tried, though
+    # the webhook would have taken it.
+    outbox = tmp_path / "notices"
+    down = threading.Event()
+    down.set()
+    taken: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if down.is_set() or body["session_id"] == "poison":
+            return httpx.Response(503)
+        taken.append(body["session_id"])
+        return httpx.Response(200)
+
+    notifier = HandoffNotifier(
+        "http://helpdesk.example/hook", outbox=outbox, retry_delays_s=(0.05,), retry_every_s=0.05, set_aside_max=1,
+        transport=httpx.MockTransport(receiver),
+    )
+    notifier.send_later(HandoffNotifier.notice("poison", "asked for a person", "a message the receiver fails on"))
+    notifier.send_later(HandoffNotifier.notice("waiting", "asked for a person", "hello"))
+    assert wait_until(lambda: len(list(outbox.glob("*.json.parked"))) == 1)  # the one slot in memory is taken
+    down.clear()  # the webhook is back, but still fails on the first notice
+
+    assert wait_until(lambda: taken == ["waiting"])
+    assert [path.name.split(".")[2] for path in outbox.glob("*.json")] == ["poison"]  # still set aside
+    notifier.close(timeout_s=0)
+
+
+LIVE_SENDER = """
+import sys
+from pathlib import Path
+from assistant.notify import HandoffNotifier
+
+notifier = HandoffNotifier("http://127.0.0.1:9/hook", outbox=Path(sys.argv[1]), retry_delays_s=(3600.0,))
+notifier.send_later(HandoffNotifier.notice("theirs", "asked for a person", "hello"))
+print("queued", flush=True)
+sys.stdin.read()  # runs until the test closes its stdin
+"""
+
+
+def test_left_over_notices_are_only_those_of_processes_that_are_gone(tmp_path) -> None:
+    # send_left_over took every file in the outbox, those of a process still running beside the server too (an
+    # `assistant chat` or `inbox reply` on the same data folder): renamed, queued and sent by both.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    outbox = tmp_path / "notices"
+    live = subprocess.Popen(
+        [sys.executable, "-c", LIVE_SENDER, str(outbox)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    try:
+        assert live.stdout is not None and live.stdout.readline() == b"queued\n"
+        [theirs] = outbox.glob("*.json")
+        tries: list[httpx.Request] = []
+        server = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, tries))
+
+        assert server.send_left_over() == 0  # the other process still runs: its notice is its own to send
+        assert list(outbox.glob("*.json*")) == [theirs]
+
+        live.stdin.close()  # type: ignore[union-attr]
+        assert live.wait(timeout=60) == 0  # it stopped before its notice went out
+        assert server.send_left_over() == 1
+        server.wait_until_sent()
+    finally:
+        live.kill()
+    assert [json.loads(request.content)["session_id"] for request in tries] == ["theirs"]
+    assert list(outbox.iterdir()) == []
