@@ -236,7 +236,12 @@ class HandoffNotifier:
         if self.outbox is None or not self.outbox.is_dir():
             return 0
         with self._parked_lock:
-            self._claim_outbox()
+            try:
+                self._claim_outbox()
+            except OSError as error:
+                log.warning("handoff notices left in %s not sent: %s cannot be written (%s)", self.outbox,
+                            self._owners_folder(), error.strerror or error)
+                return 0
             gone: dict[str, bool] = {}
             for path in sorted(self.outbox.glob("*.json")) + sorted(self.outbox.glob("*.json" + PARKED)):
                 owner = _file_owner(path)
