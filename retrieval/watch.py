@@ -12,9 +12,10 @@ longer, so a change also waits while a changed file is still open for writing in
 is ingested once it closes the file. That wait has a bound (``WRITING_LOOKS`` settled looks): a file held open for
 writing for longer (a log, a process that never closes it) is named in a warning and the change is ingested with
 the file as it is then, so it cannot keep the other changes out of the index. A writer on another machine (a file copied onto a network share from
-elsewhere) cannot be seen that way; such a file, stalled for longer than the quiet looks, is indexed half-way
-and again once it has been written to the end (copy it under a hidden name and rename it, as ``rsync`` does, to
-avoid that). A folder that had files and now has none (a share that is no longer mounted, a sync that failed)
+elsewhere) cannot be seen that way, so a change of files on a network file system (NFS, SMB/CIFS, FUSE mounts
+such as sshfs: ``on_network_share``) waits for ``NETWORK_QUIET_LOOKS`` quiet looks (6: half a minute at a server's
+5 s) instead of 2; such a file, stalled for longer still, is indexed half-way and again once it has been written
+to the end (copy it under a hidden name and rename it, as ``rsync`` does, to avoid that). A folder that had files and now has none (a share that is no longer mounted, a sync that failed)
 is not ingested: that would take all its documents out of the index.
 """
 
@@ -24,11 +25,14 @@ import errno
 import fcntl
 import logging
 import os
+import re
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from retrieval.loaders import file_stats
 
@@ -40,6 +44,11 @@ QUIET_LOOKS = 2  # looks after a change that must find the files as they were be
 # settled looks a change waits for files still open for writing before it is indexed anyway (with a warning): a file a
 # process holds open indefinitely (a log, an editor's, a stuck copy) must not keep every other change out of the index
 WRITING_LOOKS = 30
+# quiet looks a change of files on a network file system waits for: a writer on another machine cannot be seen
+NETWORK_QUIET_LOOKS = 6
+NETWORK_FILE_SYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "davfs", "lustre", "gpfs", "beegfs", "ocfs2", "gfs2",
+})
 
 
 def snapshot(paths: Iterable[Path]) -> Snapshot:
@@ -77,6 +86,34 @@ def open_for_writing(paths: Iterable[str]) -> list[str]:
     return writing
 
 
+def file_system_types(mounts: str) -> list[tuple[str, str]]:
+    """(mount point, file system type) of each line of a mount table (``/proc/self/mounts``), longest point first."""
+    points = []
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) >= 3:  # spaces and tabs in a mount point are written as octal escapes (\040)
+            points.append((re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[1]), fields[2]))
+    return sorted(points, key=lambda point: len(point[0]), reverse=True)
+
+
+def on_network_share(paths: Iterable[str], mounts: str | None = None) -> list[str]:
+    """The files among ``paths`` on a network file system (``NETWORK_FILE_SYSTEMS``, or any FUSE mount), by the mount
+    table (``mounts``; default: this process's, Linux). Empty where there is no mount table to read."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+    points = file_system_types(mounts)
+    remote = []
+    for path in paths:
+        real = os.path.realpath(path)
+        kind = next((kind for point, kind in points if real == point or real.startswith(point.rstrip("/") + "/")), "")
+        if kind in NETWORK_FILE_SYSTEMS or kind.startswith("fuse."):
+            remote.append(path)
+    return remote
+
+
 def differing(before: Snapshot | None, now: Snapshot) -> list[str]:
     """The files in ``now`` that are new or have another size or time than in ``before`` (all when it is None)."""
     return [
@@ -99,7 +136,8 @@ class Settling:
     (those the index records as ingested): one with none is reported as emptied, not ingested (a share not mounted
     yet when the server starts). A settled change whose files a process still holds open for writing
     (``open_for_writing``) is not counted until they are closed, or for ``writing_looks`` settled looks at most (then
-    it is counted, with a warning naming them); ``self.writing`` names them."""
+    it is counted, with a warning naming them); ``self.writing`` names them. A change of files on a network file system
+    (``on_network_share``) is counted after ``NETWORK_QUIET_LOOKS`` quiet looks, not ``quiet``."""
 
     def __init__(
         self, indexed: Snapshot | None = None, quiet: int = QUIET_LOOKS, had_files: Iterable[str] = (),
@@ -131,6 +169,8 @@ class Settling:
             told, self.warned = self.warned, gone
             return "emptied" if gone != told else None
         self.warned = []
+        if self.same < max(self.quiet, NETWORK_QUIET_LOOKS) and on_network_share(differing(self.indexed, current)):
+            return None  # a writer on another machine cannot be seen: more quiet looks
         if self._waits_for_writers(current):
             return None  # a copy that stalled, not one that ended: counted once the file is closed
         if self.indexed is None and self.in_step is not None and self.in_step(current):
@@ -188,6 +228,13 @@ def watch(
             on_change()
 
 
+def watch_lock_path(index_dir: Path) -> Path:
+    """The lock servers sharing the index in ``index_dir`` take to watch its folders, one at a time (``FolderWatch``):
+    beside the folder the path resolves to, as the index's write lock is (``retrieval.index_lock``)."""
+    folder = Path(os.path.realpath(index_dir))
+    return folder.with_name(f".{folder.name}.watch.lock")
+
+
 class FolderWatch:
     """A running server's own watch of the folders its index was built from (setting ``kb_watch_s``): every
     ``interval`` seconds a snapshot of ``paths()``, and ``ingest()`` once a change has settled (``Settling``), in the
@@ -195,7 +242,12 @@ class FolderWatch:
     importing and loading the model (``assistant ingest``). An ingest that raises is logged (by the ``Poller``) and
     tried again at the next settled look. ``had_files``: the paths the index records as ingested (``Settling``).
     ``changed``: the files that differ from what the index records (``retrieval.file_records.changed_since_ingest``
-    on a snapshot); with it, the first settled look ingests only when some did change while the server was down."""
+    on a snapshot); with it, the first settled look ingests only when some did change while the server was down.
+
+    ``lock``: a file that servers sharing one index folder share (``watch_lock_path``): only the server holding it
+    watches. Each look of the others tries to take it, so when the watching server stops or dies (the system then
+    releases it) another takes over at its next look; the first settled look of the new one ingests what changed
+    meanwhile. A lock file that cannot be made (a read-only folder) leaves every server watching, as without one."""
 
     def __init__(
         self,
@@ -205,11 +257,13 @@ class FolderWatch:
         quiet: int = QUIET_LOOKS,
         had_files: Iterable[Path] = (),
         changed: Callable[[Snapshot], list[str]] | None = None,
+        lock: Path | None = None,
     ) -> None:
         self._paths, self._ingest, self._changed = paths, ingest, changed
         in_step = self._in_step if changed is not None else None
         self.settling = Settling(None, quiet, had_files=(str(path) for path in had_files), in_step=in_step)
         self.ingests = 0  # ingests started so far (for tests)
+        self._lock = None if lock is None else FileLock(str(lock), thread_local=False)
         self._poller = Poller(self.look, interval, name="kb-watch")
 
     def start(self) -> FolderWatch:
@@ -217,7 +271,26 @@ class FolderWatch:
         return self
 
     def stop(self) -> None:
+        """Stop looking, and let another server sharing the ``lock`` watch."""
         self._poller.stop()
+        if self._lock is not None:
+            self._lock.release(force=True)
+
+    @property
+    def watching(self) -> bool:
+        """Whether this is the server that watches: it holds the ``lock`` (taken now if it is free), or there is none."""
+        if self._lock is None or self._lock.is_locked:
+            return True
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            return False  # another server watches
+        except OSError as error:
+            logger.warning("watching the knowledge base's folders without the watch lock %s (%s)", self._lock.lock_file, error)
+            self._lock = None
+            return True
+        logger.info("this server watches the knowledge base's folders (it holds %s)", self._lock.lock_file)
+        return True
 
     def _in_step(self, current: Snapshot) -> bool:
         """Whether the index holds the files as they are (the first settled look); the changed ones are logged."""
@@ -230,7 +303,9 @@ class FolderWatch:
         return not changed
 
     def look(self) -> None:
-        """One look at the folders; ingests when a change has settled."""
+        """One look at the folders; ingests when a change has settled. Nothing while another server watches."""
+        if not self.watching:
+            return
         paths = self._paths()
         seen = self.settling.look(snapshot(paths))
         if seen == "emptied":
