@@ -607,7 +607,7 @@ class SpoolingStore:
             if self.inner.has_session(record.session_id):
                 return False
             try:
-                self.inner.create_session(record.channel, session_id=record.session_id)
+                self.inner.create_session(record.channel or "web", session_id=record.session_id)
             except IntegrityError:  # created meanwhile: the same outcome
                 if self.inner.has_session(record.session_id):
                     return False
