@@ -536,8 +536,12 @@ class ExtractiveAnswerer:
             part_scores = self._scores(part, context, mixed, form=(f"{part}?" if asks else part) if form else "") - off_entry
             if self._answered(part, units, chosen, whole if column in refers_back else part_scores, whole):
                 continue
+            if _instructed(part, units, chosen, part_scores):
+                continue
             part_scores[chosen] = -np.inf  # each part adds a sentence: the whole question's best seldom answers every part
             part_scores[[i for i in range(len(units)) if _repeats(own_words, i, chosen)]] = -np.inf
+            # "I live in Canada, how much is shipping?": the part "how much is shipping" adds no US price list
+            part_scores[[i for i in range(len(units)) if _elsewhere(context, i)]] = -np.inf
             if len(chosen) < most and np.isfinite(part_scores.max()):
                 pick = int(np.argmax(part_scores))
                 covered = [k for k, j in enumerate(chosen) if _repeats(own_words, j, [pick])]
@@ -554,6 +558,7 @@ class ExtractiveAnswerer:
         order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
         shown = [j for i in order for j in (i, *followed.get(i, ()))]
+        shown = [i for i in shown if not _said_where_it_points(units, i, shown, own_words)]
         return self._render(units, shown, context.words, content_words(f"{question} {focus or ''}"), headings)
 
     def _answered(self, part: str, units: list[Unit], chosen: list[int], scores: np.ndarray, whole: np.ndarray) -> bool:
@@ -771,18 +776,51 @@ def _other_question(asked: set[str], context: _Context) -> np.ndarray:
     return missing
 
 
+def _instructed(part: str, units: Sequence[Unit], chosen: Sequence[int], scores: np.ndarray) -> bool:
+    """Whether a part that asks what to do ("how do I return it") is answered by a chosen instruction: its best unit (by
+    ``scores``) is chosen and tells what to do. "someone gave me a present, how do I return it" is answered by "If you
+    received a Northwind Goods gift, go to the **Return a gift** page ..."; the part's next best, a step of the buyer's
+    own return procedure, would come first and lead the answer with the buyer's case."""
+    if not asks_for_steps(part) or answer_types(part) not in ([], ["list"]):
+        return False
+    best = int(np.argmax(scores))
+    return best in chosen and is_instruction(units[best])
+
+
+def _elsewhere(context: _Context, i: int) -> bool:
+    """Whether unit ``i`` is about other countries only than those the question names (none when it names none): not
+    a list of the places served (``LIST_OF_PLACES``), and none of its countries the question's (``same_place``)."""
+    named = context.places[i]
+    return bool(context.asked_places and named) and len(named) < LIST_OF_PLACES and not same_place(named, context.asked_places)
+
+
+# the pointer of a sentence that points to another article: "; see the article on changing an order", ", as explained in ..."
+_POINTER = re.compile(r"[;,]?\s*\(?\b(?:as )?(?:see(?: also)?|follow the steps in|explained in|described in)\b[^.;()]*\)?", re.IGNORECASE)
+
+
+def _said_where_it_points(units: Sequence[Unit], i: int, shown: Sequence[int], words: Sequence[set[str]]) -> bool:
+    """Whether unit ``i`` points to another article ("You have 1 hour to make changes to your order yourself; see the
+    article on changing an order.") and a shown sentence of another passage says all that it says without its pointer
+    ("You can change an order yourself for 1 hour after you place it, ..."): the rule would be stated twice."""
+    if not is_reference(units[i].text):
+        return False
+    own = meaning_words(_POINTER.sub("", units[i].text))
+    return any(_says_again(own, words[j]) for j in shown if units[j].passage != units[i].passage)
+
+
+def _says_again(own: set[str], other: set[str]) -> bool:
+    """Whether a sentence of meaning words ``own`` says nothing that one of ``other`` does not: ``REPEATED`` of them are
+    in it, and what it adds is neither a word of contrast nor a figure."""
+    added = own - other
+    return bool(own) and len(own & other) >= REPEATED * len(own) and not any(w in _CONTRASTS or any(c.isdigit() for c in w) for w in added)
+
+
 def _repeats(words: Sequence[set[str]], i: int, chosen: Sequence[int]) -> bool:
     """Whether unit ``i`` says nothing that one chosen unit does not already say: ``REPEATED`` of its
     ``meaning_words`` are in it, and what it adds is neither a word of contrast nor a figure ("It costs
     $7.99 per month or $79 per year." after the FAQ's "Northwind Plus costs $7.99 per month or $79 per
     year, and ..."; two articles often repeat a step; "after 2 pm" does not repeat "before 2 pm")."""
-    own = words[i]
-
-    def repeats(other: set[str]) -> bool:  # what it adds must be neither a contrast ("after") nor a figure
-        added = own - other
-        return len(own & other) >= REPEATED * len(own) and not any(w in _CONTRASTS or any(c.isdigit() for c in w) for w in added)
-
-    return bool(own) and any(repeats(words[j]) for j in chosen if j != i)
+    return any(_says_again(words[i], words[j]) for j in chosen if j != i)
 
 
 def list_intros(headings: Sequence[str]) -> dict[int, str]:
