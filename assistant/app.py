@@ -500,7 +500,7 @@ class Assistant:
         index copied from the machine that builds it: nothing here to watch, and each folder would be told as emptied)."""
         if self.settings.kb_watch_s <= 0:
             return None
-        from retrieval.watch import FolderWatch
+        from retrieval.watch import FolderWatch, watch_lock_path
 
         if self._kb_watch is None:
             indexed = [Path(source) for source in self.retriever.index.sources or []]  # each had files when ingested
@@ -508,7 +508,8 @@ class Assistant:
                 log.info("not watching the knowledge base's folders (kb_watch_s): none of %s is on this machine", ", ".join(map(str, indexed)))
                 return None
             self._kb_watch = FolderWatch(
-                self._watched_paths, self._ingest_watched, self.settings.kb_watch_s, had_files=indexed, changed=self._changed_since_ingest
+                self._watched_paths, self._ingest_watched, self.settings.kb_watch_s, had_files=indexed, changed=self._changed_since_ingest,
+                lock=watch_lock_path(self.settings.index_dir),
             ).start()
         return self._kb_watch
 

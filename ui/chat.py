@@ -28,7 +28,7 @@ from dialog.store import ConversationChanged, UnknownSession
 from assistant.store.db import StoreUnavailable
 from dialog.tracker import Tracker
 from retrieval.metadata import web_link
-from ui.articles import heading_anchor
+from ui.articles import section_anchor
 from ui.embed import CLOSE_ON_ESCAPE, MARK_EMBEDDED
 
 ChatHistory = list[dict[str, Any]]
@@ -271,14 +271,15 @@ def article_link(source: dict[str, Any]) -> str:
     """Where a cited source can be read: its own URL (a web address; an index built before loaders checked
     that may hold a ``javascript:`` one), or the assistant's article page, at the cited section when the
     source's heading path names one below the title ("Tracking your order > Finding your tracking number":
-    ``#finding-your-tracking-number``, the heading's id there, ``ui.articles.render_markdown``) or at its FAQ entry."""
+    ``#finding-your-tracking-number``, the section's id there, ``ui.articles.section_anchor``) or at its FAQ entry."""
     url = web_link(source.get("url"))
     if url:
         return url
     doc_id, _, anchor = str(source["doc_id"]).partition("#")
     if not anchor:
-        path = str(source.get("heading") or "").split(" > ")
-        anchor = heading_anchor(path[-1]) if len(path) > 1 and path[-1].strip() else ""
+        heading = str(source.get("heading") or "")
+        # a chunk's heading path starts with its document's title (``retrieval.chunking``)
+        anchor = section_anchor(heading, str(source.get("title") or heading.split(" > ")[0]))
     return f"/kb/{quote(doc_id)}" + (f"#{quote(anchor)}" if anchor else "")
 
 

@@ -150,3 +150,15 @@ def test_a_server_whose_index_was_copied_without_its_folders_does_not_watch(
 
     assert watch is None
     assert "no files any more" not in caplog.text and "none of" in caplog.text
+
+
+def test_of_two_servers_sharing_one_index_only_one_watches_its_folders(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, _ = watching_assistant(monkeypatch, kb_dir)
+    second = Assistant(first.settings)
+    try:
+        watches = [first.watch_knowledge_base(), second.watch_knowledge_base()]
+        waiting.wait_for(lambda: all(settled(watch) or not watch.watching for watch in watches), "both servers' first look")
+        assert sorted(watch.watching for watch in watches) == [False, True]
+    finally:
+        first.close()
+        second.close()

@@ -48,7 +48,7 @@ def test_a_citation_links_to_the_cited_section_of_its_article() -> None:
     cited = {"n": 1, "doc_id": "shipping/tracking", "title": "Tracking your order",
              "heading": "Tracking your order > Finding your tracking number > Still not found?", "url": None}
 
-    assert article_link(cited) == "/kb/shipping/tracking#still-not-found"
+    assert article_link(cited) == "/kb/shipping/tracking#finding-your-tracking-number-still-not-found"
     assert article_link({**cited, "heading": "Tracking your order > Finding your tracking number"}) == (
         "/kb/shipping/tracking#finding-your-tracking-number"
     )
@@ -68,3 +68,12 @@ def test_a_heading_in_another_script_keeps_its_letters_in_the_id_and_the_link() 
     assert article_link({"doc_id": "ru/shipping", "heading": "Доставка > Доставка за границу", "url": None}) == (
         "/kb/ru/shipping#%D0%B4%D0%BE%D1%81%D1%82%D0%B0%D0%B2%D0%BA%D0%B0-%D0%B7%D0%B0-%D0%B3%D1%80%D0%B0%D0%BD%D0%B8%D1%86%D1%83"
     )
+
+
+def test_a_citation_of_a_repeated_subsection_links_to_its_own_section() -> None:
+    page = render_markdown("# Policy\n\n## Returns\n\n### Fees\n\nx\n\n## Exchanges\n\n### Fees\n\ny\n")
+    exchanges = {"doc_id": "policy", "title": "Policy", "heading": "Policy > Exchanges > Fees", "url": None}
+
+    assert article_link(exchanges) == "/kb/policy#exchanges-fees" and 'id="exchanges-fees"' in page
+    # a source without its title: the heading path's first part is the document's title
+    assert article_link({**exchanges, "title": None}) == "/kb/policy#exchanges-fees"
