@@ -13,7 +13,7 @@ from typing import Any
 from assistant.lm.answering import stream_or_fallback, with_human_offer
 from assistant.lm.base import Generator
 from assistant.lm.remote import GeneratorUnavailable
-from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, places, question_parts
+from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, answer_units, places, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, renumbered, support
 from dialog.business import CUSTOMER_SLOTS, ActionResult, BusinessAction, BusinessActions, slot_label
 from dialog.replies import DEFAULT_REPLIES, Replies
@@ -29,7 +29,8 @@ from dialog.events import (
     SlotSet,
     UserMessage,
 )
-from dialog.rewrite import content_words, names_a_topic, rewrite
+from dialog.rewrite import content_words, names_a_topic, refers_back, rewrite, stems, things_done
+from dialog.rewrite import topic_words as named_words  # retrieval.topics has a topic_words of its own
 from dialog.tracker import Tracker
 from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
@@ -162,6 +163,37 @@ def unsaid(passage: str, said: str) -> str:
         if unit not in new:
             passage = passage.replace(unit.text, "", 1)
     return passage
+
+
+# a sentence that tells the customer to do or look at something ("If you cannot see it, look in your spam folder.")
+_ADVICE = re.compile(r"\b(?:look|check|try|search|make\s+sure|clear|restart|wait|open)\b", re.IGNORECASE)
+
+
+def without_advice_on(passage: str, done: set[str]) -> str:
+    """``passage`` without the sentences that advise what ``done`` names (``rewrite.things_done``: the words of what the
+    customer says they already did): "I checked my spam folder already" is not told to look in the spam folder."""
+    if not done:
+        return passage
+    for unit in answer_units(passage, 0):
+        if _ADVICE.search(unit.text) and done & stems(unit.text):
+            passage = passage.replace(unit.text, "", 1)
+    return passage
+
+
+def not_repeated(passage: str, said: str) -> str:
+    """``passage`` without the units of an answer (``answer_units``: "No. You can use one promo code per order." is one)
+    that ``said`` (the last answer) holds. Unlike ``unsaid``, a short reply goes with its sentence: left behind, "No."
+    was put before the next one ("No. Promo codes cannot be used to buy gift cards")."""
+    already = _plain(said)
+    for unit in answer_units(passage, 0):
+        if _plain(unit.text) in already:
+            passage = passage.replace(unit.text, "", 1)
+    return passage
+
+
+def _only_headings(text: str) -> bool:
+    """Whether ``text`` holds nothing but Markdown headings (all its sentences taken out)."""
+    return all(unit.text.startswith("#") for unit in split_units(text, 0, shortest_item=1))
 
 
 def storable(value: Any) -> Any:
@@ -415,6 +447,27 @@ class AnswerFromKnowledgeBase:
         self.replies = replies  # the decline and the offer of a person (dialog.replies)
         self.correct_spelling = correct_spelling  # search "how do I return" for "how do i retrn" (retrieval.spelling)
         self._topic_words: tuple[dict[str, str], frozenset[str]] | None = None  # article titles -> their topic words
+
+    @staticmethod
+    def new_to_the_customer(tracker: Tracker, texts: list[str], focus: str | None) -> list[str]:
+        """The passages' ``texts`` without what the customer has just been told or done: for a follow-up (``focus``, its
+        own words) right after an answer, that answer's sentences when the follow-up names things the answer did not
+        ("and in what format" after the export's steps got the steps again), and the advice to do what the message says
+        was done already (``things_done``: "checked spam already" was told to look in the spam folder). ``texts`` as
+        they are when nothing else would be left."""
+        if not focus:
+            return texts
+        last = tracker.exchanges[-1][1] if tracker.last_action == "answer" and tracker.exchanges else ""
+        own = named_words(focus)
+        if not own or own & named_words(last) or refers_back(focus):
+            # "and apple pay?" after a list that names it, "can I use two at once?", "is klarna one of them?": the answer
+            # may be in it
+            last = ""
+        done = things_done(focus)
+        if not last and not done:
+            return texts
+        left = [without_advice_on(not_repeated(text, last) if last else text, done) for text in texts]
+        return left if any(text.strip() and not _only_headings(text) for text in left) else texts
 
     def close_documents(self, question: str, passages: list[Passage]) -> list[Passage]:
         """When a short question's best passages come from articles in different sections (the folder in
@@ -702,6 +755,8 @@ class AnswerFromKnowledgeBase:
         if said and not any(text.strip() for text in texts):
             yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
             return
+        if not said:
+            texts = self.new_to_the_customer(tracker, texts, focus)
         if self.extractive is not None:
             headings = [p.chunk.heading for p in passages]
             steer = topic if topic is not None and intent is not None and intent[1] >= STEER_CONFIDENCE else None

@@ -430,15 +430,38 @@ CANCEL_BY_STATUS = {
     ),
     "already_cancelled": "Order {order_number} is already cancelled.",
 }
+# ... and whether they can still change it (its delivery address, speed, payment method, quantities), by its status
+# (the help centre's "Changing an order": an order can be edited while it is Received, not from Processing on)
+CHANGE_BY_STATUS = {
+    "can_change": (
+        "Order {order_number} is **{status}**, so you may still be able to change it yourself: for 1 hour after you place "
+        "an order, go to **Orders**, select the order and press **Edit order** to change the delivery address, the "
+        "delivery speed, the payment method or quantities. Once that hour has passed, the button is gone."
+    ),
+    "cannot_change_processing": (
+        "Order {order_number} is **{status}**, so it can no longer be changed: the **Edit order** button goes once our "
+        "warehouse starts picking your items, and Customer Support cannot change it at this stage either. You can still "
+        "cancel it until it ships: go to **Orders**, select the order and press **Cancel order**."
+    ),
+    "cannot_change_shipped": (
+        "Order {order_number} is **{status}**, so it can no longer be changed, and we cannot change its delivery address. "
+        "You may be able to redirect the parcel through the carrier's website with its tracking number."
+    ),
+    "cannot_change_delivered": (
+        "Order {order_number} has been delivered, so it can no longer be changed; you can return items under our returns policy."
+    ),
+    "cannot_change_cancelled": "Order {order_number} is cancelled, so there is nothing to change; you can place a new order instead.",
+}
 
 
 @dataclass(frozen=True)
 class OrderStatuses:
     """What an order table's status words mean, for the replies that depend on them (lower case): the statuses in
-    which an order can still be cancelled, is on its way, delivered, cancelled, or on hold. Only the demo shop's are
+    which an order can still be changed, cancelled, is on its way, delivered, cancelled, or on hold. Only the demo shop's are
     known (``DEMO_STATUSES``); a team's own table's statuses are not (``OrderStatuses()``), so nothing is claimed from
     them: its status is said as the table has it, and a question its status alone would answer goes to the help centre."""
 
+    editable: tuple[str, ...] = ()  # can still be changed (the demo shop's: in the first hour, while Received)
     cancellable: tuple[str, ...] = ()
     on_its_way: tuple[str, ...] = ()
     delivered: tuple[str, ...] = ()
@@ -447,7 +470,7 @@ class OrderStatuses:
 
     def known(self, status: str) -> bool:
         """Whether ``status`` is one of these."""
-        return status.lower() in self.cancellable + self.on_its_way + self.delivered + self.cancelled + self.on_hold
+        return status.lower() in self.editable + self.cancellable + self.on_its_way + self.delivered + self.cancelled + self.on_hold
 
     def finished(self, status: str) -> bool:
         """Whether an order of ``status`` is delivered or cancelled (no tracking number, no delivery to come)."""
@@ -455,7 +478,7 @@ class OrderStatuses:
 
 
 DEMO_STATUSES = OrderStatuses(
-    cancellable=("received", "processing"), on_its_way=("shipped", "out for delivery"), delivered=("delivered",),
+    editable=("received",), cancellable=("received", "processing"), on_its_way=("shipped", "out for delivery"), delivered=("delivered",),
     cancelled=("cancelled",), on_hold=("on hold",),
 )
 # questions about an order just looked up, answered from its row (``about_order``): what it holds ("what's in it?",
@@ -477,6 +500,16 @@ _ASKS_WHERE = re.compile(
 # "can I still cancel it?", "is it too late to cancel?", "please cancel the order": cancelling the order just looked up
 _ASKS_CANCEL = re.compile(
     r"\bcancel(?:l?ing)?\s+(?:it|this|that|(?:the|my|this|that)\s+order)\b|\bcancel(?:l?ing)?(?:\s+(?:now|please|still))?\W*$",
+    re.IGNORECASE,
+)
+
+
+# "can i still change the address", "can I edit my order?", "can you send it to a different address?": changing the
+# order just looked up (not "change my email address", an account question)
+_ASKS_CHANGE = re.compile(
+    r"\b(?:change|edit|update|modify|correct|amend)\w*\s+(?:(?:the|my|its|this|that|our|a)\s+)?(?:(?:delivery|shipping|postal)\s+)?"
+    r"(?:address|order|it|items?|quantit(?:y|ies)|payment(?:\s+method)?|delivery\s+speed)\b"
+    r"|\b(?:send|ship|deliver|redirect)\w*\s+(?:it|this|that|the\s+order|my\s+order)\s+to\s+(?:a\s+|my\s+)?(?:different|another|new|other)\s+address\b",
     re.IGNORECASE,
 )
 
@@ -538,16 +571,39 @@ def cancelling(order: Mapping[str, str], statuses: OrderStatuses = DEMO_STATUSES
     return None
 
 
+def changing(order: Mapping[str, str], statuses: OrderStatuses = DEMO_STATUSES) -> Say | None:
+    """Whether the demo shop's customer can still change ``order`` (``CHANGE_BY_STATUS``): only while it is Received
+    (``statuses.editable``), and for its first hour; None for a status that does not tell (on hold, unknown: the help centre)."""
+    number, status = order["order_number"], order["status"]
+    lower = status.lower()
+    if lower in statuses.editable:
+        return Say("can_change", order_number=number, status=status)
+    if lower in statuses.cancellable:
+        return Say("cannot_change_processing", order_number=number, status=status)
+    if lower in statuses.on_its_way:
+        return Say("cannot_change_shipped", order_number=number, status=status)
+    if lower in statuses.delivered:
+        return Say("cannot_change_delivered", order_number=number)
+    if lower in statuses.cancelled:
+        return Say("cannot_change_cancelled", order_number=number)
+    return None
+
+
 def about_order(
     question: str, order: Mapping[str, str], cancel: bool = False, statuses: OrderStatuses = DEMO_STATUSES,
 ) -> ActionResult | None:
     """The answer, from its row, to a question about an order just looked up: what it holds (the ``items`` column),
-    where it is (``whereabouts``, by ``statuses``), and with ``cancel`` (the demo shop's way) whether it can still be
-    cancelled (``cancelling``); None for any other question, and for one its row and ``statuses`` do not answer."""
+    where it is (``whereabouts``, by ``statuses``), and with ``cancel`` (the demo shop's ways) whether it can still be
+    cancelled (``cancelling``) or changed (``changing``); None for any other question, and for one its row and
+    ``statuses`` do not answer."""
     number = order["order_number"]
     if cancel and _ASKS_CANCEL.search(question) and not _ASKS_WHY_CANCELLED.search(question):
         # "why was it cancelled? i didn't cancel it" is not whether it can be (it got "already cancelled"): the help centre says why
         say = cancelling(order, statuses)
+        return ActionResult(say) if say is not None else None
+    if cancel and _ASKS_CHANGE.search(question):
+        # "can i still change the address" on a Processing order got the help centre's "After your order has shipped..."
+        say = changing(order, statuses)
         return ActionResult(say) if say is not None else None
     if _ASKS_CONTENTS.search(question):
         items = order.get("items")
@@ -618,7 +674,7 @@ def demo_actions(
         northwind_shop = northwind_numbers and Path(orders_file).resolve() == DEMO_ORDERS
     statuses = DEMO_STATUSES if northwind_shop else OrderStatuses()
     texts = {**ORDER_TEXTS, "not_found": not_found} | ({"malformed": NW_MALFORMED} if northwind_numbers else {})
-    texts |= CANCEL_BY_STATUS if northwind_shop else {}
+    texts |= CANCEL_BY_STATUS | CHANGE_BY_STATUS if northwind_shop else {}
 
     def about(question: str, arguments: Mapping[str, Any], data: Mapping[str, Any]) -> ActionResult | None:
         """A question about the order the last lookup found (its owner gave its e-mail address then), answered

@@ -72,6 +72,9 @@ _OPENING = re.compile(
     r"(?:how|what|where|when|why|which|who)\s+(?:do|does|did|can|could|should|would|will|is|are|was)\s+"
     r"(?:(?:i|we|you|it|they|one)\b)?\s*|(?:do|does|can|could|will|would|is|are)\s+(?:you|we|i|it|they)\s+(?:(?:offer|have|sell|provide|accept|take)\s+)?|can\s+i\s+|could\s+i\s+|how\s+to\s+|is\s+it\s+possible\s+to\s+|i\s+want\s+to\s+|"
     r"i\s+(?:would|'d)\s+like\s+to\s+|i\s+need\s+to\s+|please\s+|"
+    # a choice or a wish said as a statement: "I'd like a refund", "I'll choose a refund", "I want an exchange" (kept
+    # whole, "how much will that cost me?" next was searched "how much will I'd like a refund cost me?")
+    r"i(?:\s+would|'d|\s+will|'ll)\s+(?:like|choose|take|go\s+(?:for|with)|prefer)\s+|i\s+(?:want|need|choose|chose|prefer|picked)\s+|"
     # German: "Wie kann ich" + "meine Adresse ändern", "Was kostet" + "der Versand", "Wie lange dauert" + "die Lieferung"
     r"(?:wie|was|wo|wann|warum|wieso)\s+(?:kann|muss|soll|darf|könnte)\s+(?:ich|man|wir)\s+|"
     r"(?:wie\s+(?:lange|viel)\s+)?(?:dauert|kostet)\s+(?:es\s+)?|was\s+kostet\s+|"
@@ -153,16 +156,36 @@ def _stem(word: str) -> str:
     return word
 
 
+def stems(text: str) -> set[str]:
+    """Every word of ``text`` (stopwords too), stemmed (``_stem``)."""
+    return {_stem(w) for w in _WORD.findall(text)}
+
+
 def topic_words(text: str) -> set[str]:
     """The words that name a topic in ``text`` (not a stopword, not GENERIC), stemmed."""
     return {_stem(w) for w in content_words(text) if w not in GENERIC}
 
 
+# two things joined: "a promo code plus a gift card", "gift cards together with a promo code"
+_JOINED = re.compile(
+    r"[^\W\d_][\w'-]*\s+(?:plus|and|with|together\s+with|along\s+with|combined\s+with|\+)\s+(?:(?:an?|the|my|your|one)\s+)?[^\W\d_]",
+    re.IGNORECASE,
+)
+
+
+def joins_two_things(text: str) -> bool:
+    """Whether ``text`` (without its connective) asks about two things together ("what about a promo code plus a gift
+    card?"): a combination is a question of its own, even where the last answer named each of the two."""
+    return bool(_JOINED.search(_CONNECTIVE.sub("", text, count=1)))
+
+
 def only_names_what_was_said(text: str, said: str) -> bool:
     """Whether every word of ``text`` that names a topic was in ``said`` (the last answer): "and apple pay?" after a list
-    of payment methods that names Apple Pay is about that answer's article, not the refund times that also name it."""
+    of payment methods that names Apple Pay is about that answer's article, not the refund times that also name it.
+    Not for two things joined (``joins_two_things``): "what about a promo code plus a gift card?" after "Promo codes
+    cannot be used to buy gift cards" asks about the two together, which that answer's article does not."""
     own = topic_words(_CONNECTIVE.sub("", text, count=1))
-    return bool(own) and own <= topic_words(said)
+    return bool(own) and own <= topic_words(said) and not joins_two_things(text)
 
 
 def shares_a_topic_word(text: str, said: str) -> bool:
@@ -233,7 +256,8 @@ def names_one_of_several(text: str, said: str) -> bool:
 def reports_on_what_was_said(text: str, said: str) -> bool:
     """Whether ``text`` is a short statement (no question) about a thing ``said`` (the last answer) named, called "the"
     thing: "I didn't get the email" or "the link has expired" after the password-reset steps are about that e-mail and
-    link; searched alone, "I didn't get the email" got how to e-mail the support team. A question that names one of
+    link; searched alone, "I didn't get the email" got how to e-mail the support team. So is a statement that the
+    customer did what it named (``things_done``: "i looked in spam, nothing there" after "look in your spam folder"). A question that names one of
     several things the answer spoke of is about them too (``names_one_of_several``)."""
     words = _WORD.findall(text)
     if names_one_of_several(text, said):
@@ -241,9 +265,33 @@ def reports_on_what_was_said(text: str, said: str) -> bool:
     if not words or len(words) > 8 or "?" in text or _OWN_QUESTION.match(text):
         return False
     named = topic_words(said)
+    if things_done(text) & named:  # "i looked in spam, nothing there" after "look in your spam or promotions folder"
+        return True
     return any(
         _stem(m.group(1)) in named for m in _DEFINITE.finditer(text) if m.group(1).lower() not in STOPWORDS | GENERIC
     )
+
+
+# "I already checked my spam folder", "checked spam already", "i looked in spam": something the customer has done
+_DONE = re.compile(
+    r"(?:^\s*|\bi(?:['’]ve|\s+have)?\s+)(?:already\s+)?(?:checked|looked|tried|searched|cleared|restarted|followed)\b",
+    re.IGNORECASE,
+)
+_DONE_WORDS = frozenset("already checked looked tried searched cleared restarted followed nothing everything".split())
+
+
+def things_done(text: str) -> set[str]:
+    """The words (stemmed) of what ``text`` says the customer has already done or looked at: {"spam", "folder"} for "I
+    already checked my spam folder"; empty when it says no such thing. Advice to do it again is no answer (the customer
+    who said they had looked was told to check the spam folder)."""
+    if not _DONE.search(text):
+        return set()
+    return {_stem(w) for w in content_words(text) if w not in GENERIC and w not in _DONE_WORDS}
+
+
+def refers_back(text: str) -> bool:
+    """Whether ``text`` says "it", "that", "them", "one", ... (``_REFERENCE``): "is klarna one of them?"."""
+    return bool(_REFERENCE.search(text))
 
 
 def opens_with_connective(text: str) -> bool:
@@ -280,9 +328,11 @@ def is_follow_up(text: str) -> bool:
 
 
 def is_short(text: str) -> bool:
-    """A message of a few words ("balance?", "gift wrap"), which may continue the conversation even when it
-    names a topic of its own: searched alone first, and in the conversation's context if that finds nothing."""
-    return 0 < len(_WORD.findall(text)) <= 3
+    """A message of a few words ("balance?", "gift wrap"), or of up to 6 words that name one thing only ("do I need a
+    card?" after how to start the Plus trial), which may continue the conversation even when it names a topic of its
+    own: searched alone first, and in the conversation's context if that finds nothing."""
+    words = len(_WORD.findall(text))
+    return 0 < words <= 3 or (words <= 6 and len(topic_words(text)) == 1)
 
 
 # a rewritten question of its own: "what happens next (my parcel says delivered)?", its context in the brackets
@@ -356,6 +406,13 @@ def rewrite(text: str, previous_query: str) -> str:
         and bool(topic_words(stripped) - topic_words(previous_query))
     )
     own_question = _OWN_QUESTION.match(stripped) and (not _REFERENCE.search(stripped) or new_of_it)
+    # "what about a promo code plus a gift card?" after "how do I use a promo code?": the last topic and another thing
+    # together, a question of its own (as a variation, "how do I use a promo code: a promo code plus a gift card", its
+    # answer was the promo code's again)
+    asked_words = topic_words(previous_query)
+    own_question = own_question or (
+        joins_two_things(stripped) and bool(topic_words(stripped) & asked_words) and bool(topic_words(stripped) - asked_words)
+    )
     if _CORRECTION.match(text) and not own_question:
         fixed = _corrected(previous_query.split(": ", 1)[0], stripped)
         if fixed is not None:  # "sorry, I meant express" after "how much is standard shipping?"
