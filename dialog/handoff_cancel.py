@@ -1,4 +1,5 @@
-"""Whether a message typed while a conversation waits for a person takes the handoff back.
+"""Whether a message typed while a conversation waits for a person takes the handoff back, or is a question of its
+own the assistant may answer meanwhile (``asks_the_help_centre``).
 
 The chat's "Back to the assistant" button and ``DELETE /api/sessions/{id}/handoff`` hand a conversation back; a
 customer who types "never mind" or "I don't need a person anymore" means the same, and was relayed to staff
@@ -106,3 +107,32 @@ def question_with_take_back(text: str, staff_replied: bool = True) -> str | None
     parts = (_LEFT_OVER.sub("", part.strip()) for part in (_SUBJECT.sub("", text[: match.start()]), text[match.end():]))
     rest = " ".join(part for part in parts if part)
     return rest if rest and asks_a_question(rest) else None
+
+
+# the problem handed over, pointed at ("what do I do now?", "is it sorted?", "any update on that?"): for the person
+_ABOUT_THE_CASE = re.compile(
+    r"\b(?:it|that|this|them|now|yet|update|news|status of (?:my|the) (?:case|request|ticket)|my case|my request|my ticket|anyone|someone|"
+    r"somebody|you guys|agent|staff)\b",
+    re.IGNORECASE,
+)
+# asking after the wait itself ("how long until someone replies?", "when will you answer?")
+_ABOUT_THE_WAIT = re.compile(r"\b(?:reply|replies|respond|answer(?:s|ed)?|get back|wait(?:ing)?|queue|hear back)\b", re.IGNORECASE)
+# a value for staff: an order number, an e-mail address, a phone number, a date (a word with a digit or an @)
+_VALUE = re.compile(r"\S*[\d@]\S*")
+# words that only lead into a question: "ok can i use paypal instead", "and how do i use a promo code"
+_OPENING = re.compile(r"^(?:[\s,.;:!-]|\b(?:ok(?:ay)?|so|and|also|well|then|oh|hmm+|um+|btw|by the way|one more thing)\b)+", re.IGNORECASE)
+
+
+def asks_the_help_centre(text: str, staff_replied: bool) -> bool:
+    """Whether ``text``, typed while the conversation waits for a person, is a question of its own that the assistant
+    may answer from the help centre while the handoff stays queued: only before any member of staff has written, only a
+    question ("ok can i use paypal instead", "how much is shipping?"), and nothing for staff: no detail of the case
+    (an order number, an e-mail address: "order NW-20481736, jane.doe@example.com"), nothing pointing at the problem
+    handed over ("what do I do now?", "any update on that?") and nothing about the wait ("when will someone reply?").
+    The dialog manager answers such a question only when the search finds an answer (no decline, no question which
+    article is meant), and relays it otherwise, so one the assistant cannot answer still reaches staff.
+    """
+    asked = _OPENING.sub("", text)
+    if staff_replied or len(asked.split()) < 3 or not asks_a_question(asked) or _VALUE.search(text):
+        return False  # "why?" is about the case
+    return not (_ABOUT_THE_CASE.search(text) or _ABOUT_THE_WAIT.search(text))

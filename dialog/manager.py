@@ -47,9 +47,9 @@ from dialog.events import (
     UserMessage,
 )
 from dialog.nlu.base import Understanding
-from dialog.nlu.combine import Understander
+from dialog.nlu.combine import Understander, question_part
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
-from dialog.nlu.rules import is_bare_greeting, is_emphatic_no
+from dialog.nlu.rules import is_bare_greeting, is_emphatic_no, sounds_upset
 from dialog.slot_memory import SlotMemory
 from dialog.policies import WEAK_INTENT, Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import (
@@ -67,7 +67,7 @@ from dialog.rewrite import (
     without_opening,
 )
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
-from dialog.handoff_cancel import question_with_take_back, takes_back_handoff
+from dialog.handoff_cancel import asks_the_help_centre, question_with_take_back, takes_back_handoff
 from dialog.tracker import CUSTOMER, Tracker, option_named
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,8 @@ SAVE_ATTEMPTS = 50
 # After the customer said no to a person (or took a handoff back), the assistant hands over on its own only after
 # this many times ``handoff_after_failures`` failed replies in a row: clearly stuck, not two misses.
 DECLINED_FACTOR = 3
+# The reason of an answer to a question of its own, asked while the conversation waits for a person.
+WAITING_ANSWER = "a question of its own while the conversation waits for a person: searched in the help centre"
 # A staff reply meant for a conversation a person has (the Inbox's), when it was handed back meanwhile.
 NOT_WITH_A_PERSON = (
     "This conversation is back with the assistant (it was handed back meanwhile), so your reply was not sent: "
@@ -317,7 +319,9 @@ class DialogManager:
     answers in a row that found nothing (0: never), the conversation goes to a person (after the customer said no
     to one, only at ``DECLINED_FACTOR`` times that count). With ``relay_to_person``, a conversation a person has
     (handed off, not handed back) is theirs: the customer's messages are stored for staff and the assistant does
-    not answer them, except one that takes the handoff back ("never mind"), which hands it back as the chat's button does.
+    not answer them, except one that takes the handoff back ("never mind"), which hands it back as the chat's button does,
+    and, until a member of staff has written, a question of its own that the help centre answers
+    (``asks_the_help_centre``: "how much is shipping to Canada?"), which is answered while the handoff stays queued.
     """
 
     def __init__(
@@ -552,9 +556,12 @@ class DialogManager:
             # "never mind", "I don't need a person anymore": what the chat's button and DELETE /handoff do
             prediction = Prediction("hand_back", 1.0, "the customer took the handoff back: the assistant answers again")
         elif self.relay_to_person and tracker.with_person:
-            prediction = Prediction("relay", 1.0, "a person has the conversation")
+            prediction = self._while_waiting(tracker, understanding, said, text, forced is None and choice is None)
         else:
             prediction = forced or choose([policy.predict(tracker, understanding, said) for policy in self.policies])
+        # "how much is shipping to Canada?" while the handoff waits: answered (the handoff stays queued) only when the
+        # search finds an answer, else relayed all the same; so the reply is shown once it is known, not as it is written
+        while_waiting = self.relay_to_person and tracker.with_person and prediction.action == "answer"
         if prediction.action == "answer" and forced is None and query == read and not prefer_docs and context is None and tracker.last_query \
                 and asks_yes_or_no_after_an_answer(tracker, understanding, read):
             # "will my orders be deleted too?" after how to close an account: about that answer, searched with its question
@@ -563,6 +570,12 @@ class DialogManager:
             query, focus, prefer_docs, context, tie_context = self._reread(
                 tracker, understanding, read, query, focus, prefer_docs, context, context_docs, tie_context, status, answered
             )
+        if prediction.action == "answer" and forced is None and choice is None and query == read and context is None and not prefer_docs \
+                and question_part(read) != read:
+            # a long message ("Hello, I ordered a lamp ... My question is simply: can I exchange it for another colour?"),
+            # which the intent model reads by its question, is searched by it too: read whole, the story drowned the
+            # question and it was declined; the whole message is still searched when the question alone finds nothing
+            query, context = question_part(read), read
         # a business action's own slot given outside its question ("for Dec 28" as the day): kept when that action runs
         chosen = self.actions.get(prediction.argument or "") if prediction.action == "business" else None
         own = {p.name for p in chosen.parameters} - set(SLOT_NAMES) - {asked_for} if chosen is not None else set()
@@ -600,7 +613,8 @@ class DialogManager:
                     outcome = step_output
                 else:
                     reply += step_output
-                    yield TurnUpdate(reply, session_id)
+                    if not while_waiting:
+                        yield TurnUpdate(reply, session_id)
         except Exception as error:  # a broken index or model must not lose the turn
             if isinstance(error, GeneratorUnavailable):  # expected (a remote generator down, no extractive fallback): one line
                 log.warning("action %s failed in session %s: %s", prediction.action, session_id, error)
@@ -610,6 +624,10 @@ class DialogManager:
             reply_text = self.replies.lookup_failed if prediction.action == "business" else self.replies.fallback
             outcome = next(o for o in fallback(f"{type(error).__name__}: {error}", reply_text) if isinstance(o, ActionOutcome))
         assert outcome is not None
+        if while_waiting:
+            outcome = self._answered_while_waiting(outcome, tracker)
+        elif prediction.action == "answer" and sounds_upset(typed):
+            outcome = self._with_upset_offer(outcome)
         action = outcome.action or action
         if self._should_escalate(tracker, action, outcome):
             outcome = self._escalate(outcome, tracker, action)
@@ -808,12 +826,13 @@ class DialogManager:
         if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
             return self._handed_back(prediction.reason)
         if prediction.action == "handoff":
+            replies = self._offer_replies(tracker)  # "oui" to the offer in French: handed over in French
             # a never-answer topic's reply ("if someone is hurt, call 112") is not hidden by the handoff: it comes first
             urgent = self.rules.never_answer_topic(query)
             if urgent is not None:
                 reason = f"{prediction.reason}; the reply of never-answer topic '{urgent.name}' comes first"
-                return hand_off(reason, self._handoff_note(), f"{urgent.reply} {self.replies.handoff}")
-            return hand_off(prediction.reason, self._handoff_note(), self.replies.handoff)
+                return hand_off(reason, self._handoff_note(replies), f"{urgent.reply} {replies.handoff}")
+            return hand_off(prediction.reason, self._handoff_note(replies), replies.handoff)
         if prediction.action == "small_talk":
             return small_talk(prediction.argument or understanding.intent, self.replies)
         if prediction.action == "other_language":  # in the customer's language when its replies are at hand
@@ -958,9 +977,24 @@ class DialogManager:
             return f"{text.strip().rstrip('?.! ')} (order {status.lower()})?"
         return None
 
-    def _handoff_note(self) -> str:
-        """When a person will reply, outside support hours (the replies' ``outside_hours``); empty within them."""
-        return self.rules.handoff_note(self.clock(), self.replies)
+    def _handoff_note(self, replies: Replies | None = None) -> str:
+        """When a person will reply, outside support hours (the replies' ``outside_hours``, in ``replies``' words, by
+        default the assistant's); empty within them."""
+        return self.rules.handoff_note(self.clock(), replies or self.replies)
+
+    def _offer_replies(self, tracker: Tracker) -> Replies:
+        """The replies in the language of the last reply, when it was the reply to a message in another language
+        (``other_language``) in one whose replies are at hand (``Replies.translations``): its offer of a person, taken
+        with "oui", "sí" or "ja", is met with the handoff in that language (it was in English). The assistant's own
+        replies otherwise. The language is the one whose ``other_language`` text the last reply opens with."""
+        if tracker.last_action != "other_language" or not tracker.exchanges:
+            return self.replies
+        said = tracker.exchanges[-1][1]
+        for replies in self.replies.translations.values():
+            opening = replies.other_language.split("{", 1)[0]
+            if opening and said.startswith(opening):
+                return replies
+        return self.replies
 
     def _handed_back_with(self, tracker: Tracker, text: str) -> list[Event]:
         """The hand-back of a message that takes the handoff back and asks a question with it (``question_with_take_back``),
@@ -969,6 +1003,41 @@ class DialogManager:
         if not (self.relay_to_person and tracker.with_person and question_with_take_back(text, staff_replied)):
             return []
         return [HandoffResolved(author=CUSTOMER)] if takes_back_handoff(text, staff_replied=staff_replied) else []
+
+    def _while_waiting(self, tracker: Tracker, understanding: Understanding, said: str, text: str, free: bool) -> Prediction:
+        """What a message gets while a person has the conversation (and it is not taken back): relayed to staff; before
+        any staff reply, a question of its own (``asks_the_help_centre``, ``free``: no option of a question picked) that
+        the policies would answer from the help centre is searched (``_answered_while_waiting`` decides on the result)."""
+        relay_it = Prediction("relay", 1.0, "a person has the conversation")
+        if not free or not asks_the_help_centre(text, staff_replied=tracker.agent is not None):
+            return relay_it
+        chosen = choose([policy.predict(tracker, understanding, said) for policy in self.policies])
+        if chosen.action != "answer":
+            return relay_it  # a request for a person, an order lookup, small talk: for the person who will reply
+        return replace(chosen, reason=f"{WAITING_ANSWER}; {chosen.reason}")
+
+    def _answered_while_waiting(self, outcome: ActionOutcome, tracker: Tracker) -> ActionOutcome:
+        """The answer to a question asked while the conversation waits for a person, with ``answered_while_waiting``
+        (a person still replies) after it; the relay instead when the search found no answer (declined, asked which
+        article is meant, failed), so that the question still reaches staff unanswered as before."""
+        if outcome.action in (None, "answer") and not (outcome.abstained or outcome.error or outcome.options) and outcome.text:
+            text = f"{outcome.text}\n\n{self.replies.answered_while_waiting}"
+            events = [replace(e, text=text) if isinstance(e, BotAnswer) else e for e in outcome.events]
+            reason = f"{WAITING_ANSWER}: answered, the handoff stays queued"
+            return replace(outcome, text=text, events=events, reason=f"{reason}; {outcome.reason}" if outcome.reason else reason)
+        relayed = next(o for o in relay(tracker.agent, self.replies.relayed) if isinstance(o, ActionOutcome))
+        why = outcome.reason or ("the search found no answer" if outcome.abstained else f"the reply was {outcome.action}")
+        return replace(relayed, action="relay", reason=f"{relayed.reason} (asked while waiting, the help centre had no answer: {why})")
+
+    def _with_upset_offer(self, outcome: ActionOutcome) -> ActionOutcome:
+        """An answer to an upset message (capitals, "!!!", an angry emoji: ``sounds_upset``) with the short offer of a
+        person after it (``upset_offer``), which it lacked: the customer is answered, and told a person is there too. A
+        reply that found no answer offers one already, and any other is left as it is."""
+        if outcome.action not in (None, "answer") or outcome.abstained or outcome.error or outcome.options or not outcome.text:
+            return outcome
+        text = f"{outcome.text}\n\n{self.replies.upset_offer}"
+        events = [replace(e, text=text) if isinstance(e, BotAnswer) else e for e in outcome.events]
+        return replace(outcome, text=text, events=events)
 
     def _handed_back(self, reason: str) -> Iterator[str | ActionOutcome]:
         """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""

@@ -94,6 +94,10 @@ class Replies:
     day_pair: str = "{first} and {second}"  # two days in a row with the same hours
     weekdays: tuple[str, ...] = texts(*WEEKDAYS, length=7)  # Monday first
     relayed: str = "Thank you, I've added that to your conversation. A member of our support team will reply here."
+    # after the answer to an upset message (capitals, "!!!", an angry emoji), which offered no person
+    upset_offer: str = "If you'd rather talk to a person, just say so."
+    # after the answer to a question of its own asked while the conversation waits for a person (no staff reply yet)
+    answered_while_waiting: str = "Your message is also with our support team, and a member of the team will still reply here."
     handed_back: str = "You're back with the assistant. Ask me anything about orders, shipping, returns, billing or your account."
     fallback: str = f"Sorry, I can't search our help centre right now. Your message is saved; w{_OFFER[1:]}"
     lookup_failed: str = f"Sorry, I can't look that up right now. Your message is saved; w{_OFFER[1:]}"
@@ -375,8 +379,10 @@ def check_replies_file(path: Path, more: Mapping[str, str] | None = None) -> Non
 def with_translations(replies: Replies, folder: Path) -> Replies:
     """``replies`` with the texts of the other languages' replies files in ``folder`` (``replies*.yaml``, each by its
     ``page_language``), for the reply to a message in a language the help centre is not written in (``other_language``,
-    ``list_pair``, ``language.CODE``): only those keys are taken from them, so a file for another language needs no
-    more. A file that cannot be read is left out with a warning."""
+    ``list_pair``, ``language.CODE``) and the handoff when its offer of a person is taken (``handoff``, and outside
+    support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``, ``weekdays``): only those keys are
+    taken from them, so a file for another language needs no more. A file that cannot be read is left out with a
+    warning."""
     translations: dict[str, Replies] = {}
     for path in sorted(folder.glob("replies*.yaml")):
         try:
@@ -397,5 +403,8 @@ def with_translations(replies: Replies, folder: Path) -> Replies:
     return replace(replies, translations=translations)
 
 
-# the keys a replies file in another language lends the reply to a message in its language
-_TRANSLATED = ("page_language", "other_language", "list_pair")
+# the keys a replies file in another language lends: the reply to a message in its language, and the handoff when
+# its offer of a person is taken ("oui"), with when a person replies outside support hours
+_TRANSLATED = (
+    "page_language", "other_language", "list_pair", "handoff", "outside_hours", "opening", "day_range", "day_pair", "weekdays",
+)

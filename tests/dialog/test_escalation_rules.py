@@ -242,7 +242,9 @@ def test_messages_that_do_not_take_the_handoff_back_still_go_to_staff(assistant)
     manager = manager_for(assistant)
     session_id = manager.handle(None, "I want to talk to a human").session_id
 
-    results = [manager.handle(session_id, text) for text in (QUESTION, "Hello? Is anyone there?", "I don't want a person to see my address")]
+    # not QUESTION: a help-centre question of its own is answered while the handoff waits (test_answers_while_waiting)
+    messages = ("it's fine, where is my refund?", "Hello? Is anyone there?", "I don't want a person to see my address")
+    results = [manager.handle(session_id, text) for text in messages]
 
     assert [r.action for r in results] == ["relay"] * 3
     assert manager.tracker(session_id).with_person
