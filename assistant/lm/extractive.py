@@ -451,6 +451,31 @@ def question_parts(question: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+# "can I take the bike on the train?", "is there ...", "kann ich ...": a question that a yes or a no answers
+_YES_NO_QUESTION = re.compile(
+    r"(?:^|[.!?;,]\s*|\b(?:and|but|so|und|aber)\s+)(?:can|could|do|does|did|is|are|was|were|will|would|should|may|might|must|shall|have|has"
+    r"|kann|könnte|darf|muss|gibt|ist|sind|hat|habe|haben|wird|werde)\s+(?:i|you|we|it|they|there|this|that|these|those|the|my|your|a|an"
+    r"|ich|man|es|sie|wir|das|der|die|ein|eine)\b",
+    re.IGNORECASE,
+)
+# "Yes, there is a key drop box ...", "No. Each order goes to one address.": an answer that opens by saying yes or no
+_SAYS_YES_OR_NO = re.compile(r"^\W*(?:yes|no|ja|nein)\s*[,.!;:]", re.IGNORECASE)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether the message asks a question that a yes or a no answers ("Can I return the bike after you close?")."""
+    return bool(_YES_NO_QUESTION.search(question.strip()))
+
+
+def yes_or_no_opener(units: Sequence[Unit], best: int) -> int | None:
+    """The first sentence of unit ``best``'s passage when it opens with a yes or a no ("Yes, with a bicycle day ticket
+    ..."): the direct answer, which the sentences after it only qualify. Shown without it, "Cargo bikes and tandems are
+    not allowed on trains." reads as no to "can I take the bike on the train?". None when the passage opens otherwise."""
+    first = min((i for i, u in enumerate(units) if u.passage == units[best].passage), key=lambda i: units[i].position)
+    unit = units[first]
+    return first if unit.lead is None and not unit.item and _SAYS_YES_OR_NO.search(unit.text) else None
+
+
 @dataclass(frozen=True)
 class _Context:
     """What every part of a question is scored against: the units, their words, their passages' terms."""
@@ -555,7 +580,11 @@ class ExtractiveAnswerer:
         same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
         chosen.extend(i for i in same if whole[i] >= self.second_ratio * whole[best])
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
-        order = sorted(chosen, key=lambda i: (units[i].passage, units[i].position))
+        opener = yes_or_no_opener(units, best) if asks_yes_or_no(f"{question} {focus or ''}") else None
+        if opener is not None and opener not in chosen:
+            chosen.append(opener)  # "Yes, there is a key drop box ...": the direct answer, which its reason alone may reverse
+        # the direct answer's passage first, then the others in the order given
+        order = sorted(chosen, key=lambda i: (opener is None or units[i].passage != units[opener].passage, units[i].passage, units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
         shown = [j for i in order for j in (i, *followed.get(i, ()))]
         shown = [i for i in shown if not _said_where_it_points(units, i, shown, own_words)]
