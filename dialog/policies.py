@@ -191,7 +191,16 @@ _MESSAGE_WORDS = {
     "de": frozenset("hallo danke mein meine meinen meiner wie warum wann wo bitte kein keine".split()),
     "fr": frozenset("bonjour salut merci mon ma mes comment pourquoi quand où je est-ce j'ai puis-je svp".split()),
     "es": frozenset("hola gracias mi mis cómo como cuándo dónde qué por favor quiero tengo puedo".split()),
+    # languages ``detect_language`` does not tell at all ("Hoeveel kost het om een fiets te huren?" got the English
+    # decline, and "ja graag" to it counted as a second failed answer): told by these words alone
+    "nl": frozenset("hallo hoi dag bedankt dank graag alstublieft mijn hoe hoeveel wat waarom wanneer waar welke ik het een niet "
+                    "kan kunt jullie".split()),
+    "it": frozenset("ciao buongiorno grazie mio mia miei come perché quando dove quanto quanta posso vorrei il della sono".split()),
+    "pt": frozenset("olá oi obrigado obrigada meu minha meus você vocês não quero gostaria posso tenho é uma custa".split()),
 }
+# the languages only ``_MESSAGE_WORDS`` tells: for them its words count before ``detect_language``'s, which would read an
+# Italian "una" as Spanish
+_ONLY_BY_MESSAGE_WORDS = frozenset({"nl", "it", "pt"})
 
 
 def _script_language(text: str) -> str:
@@ -226,7 +235,11 @@ def message_language(text: str, languages: frozenset[str], indexed: Any) -> str 
         words = _WORD.findall(text)
         if sum(not indexed(word) for word in words) <= len(words) / 2:
             return None
-        language = detect_language(text, default="", fewest=1) or _by_message_words(text)
+        by_words = _by_message_words(text)
+        if by_words in _ONLY_BY_MESSAGE_WORDS:
+            language = by_words
+        else:
+            language = detect_language(text, default="", fewest=1) or by_words
     return language if language and language not in languages else None
 
 
