@@ -39,7 +39,8 @@ from dialog.nlu.rules import (
     FRUSTRATION, HELP_WITH_AN_ORDER, asks_about_a_channel, has_words, introduces_values, is_yes_in_another_language, sounds_upset,
     without_values,
 )
-from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word
+from dialog.events import ActionExecuted
+from dialog.rewrite import is_short, names_a_topic, opens_with_connective, shares_a_topic_word, topic_words
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 from retrieval.documents import detect_language
@@ -282,6 +283,29 @@ def _asks_why(text: str) -> bool:
     return bool(_WHY.match(text))
 
 
+def _last_result(tracker: Tracker, name: str) -> dict[str, Any] | None:
+    """What business action ``name`` found when it ran successfully in reply to the last message; else None."""
+    if tracker.last_action != "business" or tracker.last_business_action != name:
+        return None
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            return event.result if event.name == name and event.ok else None
+    return None
+
+
+def _asks_about_the_result(tracker: Tracker, name: str, text: str) -> bool:
+    """Whether ``text`` is a question about what business action ``name`` just found, by a topic word of its result
+    ("how long will the parts take?" after the lookup said "Waiting for parts"), not a request for another run ("and my
+    other order?") nor one about the run itself ("is it shipped as well?", which its result answers). It was taken as
+    another lookup, and the order number was asked again; the help centre answers it."""
+    result = _last_result(tracker, name)
+    # "is it shipped as well?" refers to the run: its own result answers it (``_asks_for_another``)
+    if not result or not _asks(text) or _ANOTHER.search(text) or _REFERS_BACK.search(text):
+        return False
+    found = " ".join(str(value) for value in result.values() if isinstance(value, str))
+    return bool(topic_words(text) & topic_words(found))
+
+
 class BusinessActionPolicy:
     """Run a registered business action for its intent, or keep filling the slots it waits for."""
 
@@ -326,6 +350,8 @@ class BusinessActionPolicy:
                 return None
             if _asks_why(text) and tracker.last_business_action == action.name and action.name in tracker.last_runs and not names_one:
                 return None  # "why is it on hold?" right after the lookup said so: the reason is the help centre's
+            if not names_one and _asks_about_the_result(tracker, action.name, text):
+                return None  # "how long will the parts take?" after "Waiting for parts": the help centre's, not another lookup
             reason = f"business action {action.name} for intent {understanding.intent}"
             repeat = action.name in tracker.last_runs and _asks_for_another(text, names_one)
             if repeat:  # "book another one for Monday": not the first booking's bike again, unasked
