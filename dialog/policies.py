@@ -356,6 +356,10 @@ class BusinessActionPolicy:
             repeat = action.name in tracker.last_runs and _asks_for_another(text, names_one)
             if repeat:  # "book another one for Monday": not the first booking's bike again, unasked
                 reason += "; it ran before, so the values of that run the message does not give are asked again"
+            else:  # "sorry, I meant Saturday" read weakly as book_repair (0.31): a correction all the same
+                corrected = self._another_value(tracker, understanding, text)
+                if corrected is not None and corrected.confidence > understanding.confidence:
+                    return corrected
             return Prediction("business", understanding.confidence, reason, 2, action.name, repeat)
         if tracker.requested_slot is None:
             return self._bare_value(understanding, text) or self._another_value(tracker, understanding, text)
