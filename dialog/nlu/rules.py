@@ -154,15 +154,17 @@ _EMOJI_PARTS = ("So", "Sk", "Mn", "Cf")
 # with the offer of a person): "sí", "oui", "jawohl", alone or with "please" or "thanks". A yes only where that
 # reply's offer waits (``dialog.policies``): "si" is "if" in French and Italian, and no yes in an English conversation.
 _OTHER_LANGUAGE_YES = re.compile(
-    r"^\s*(?:s[ií]|claro|vale|oui|d'accord|ja|jawohl|gerne?)"
-    r"(?:[\s,]+(?:por\s+favor|gracias|s'il\s+(?:te|vous)\s+pla[iî]t|merci|bitte|danke|gerne?))?[\s.!]*$",
+    r"^\s*(?:s[iíì]|sim|claro|vale|certo|oui|d'accord|ja|jawohl|gerne?|graag|prima)"
+    r"(?:[\s,]+(?:por\s+favor|gracias|s'il\s+(?:te|vous)\s+pla[iî]t|merci|bitte|danke|gerne?|graag|alstublieft|"
+    r"dank\s+(?:je|u)(?:\s+wel)?|per\s+favore|grazie|obrigad[oa]))?[\s.!]*$",
     re.IGNORECASE,
 )
 
 
 def is_yes_in_another_language(text: str) -> bool:
-    """Whether ``text`` is a yes in Spanish, French or German ("sí", "si", "oui, merci", "jawohl"): the answer to the
-    offer of a person in the reply to a message in another language."""
+    """Whether ``text`` is a yes in Spanish, French, German, Dutch, Italian or Portuguese ("sí", "oui, merci", "jawohl",
+    "ja graag", "sì, grazie", "sim, obrigado"): the answer to the offer of a person in the reply to a message in
+    another language."""
     return bool(_OTHER_LANGUAGE_YES.match(text))
 
 
