@@ -1,10 +1,13 @@
 """HTML pages into Documents: page chrome dropped, content turned into Markdown-like text.
 
 Headings become ``#`` lines, so the heading-aware chunker splits a page the way it splits Markdown;
-paragraphs, list items, table rows and preformatted blocks become lines. Navigation, headers,
+paragraphs, list items and preformatted blocks become lines, and a table of two or more columns a Markdown
+table (``| a | b |`` rows under a header and its ``| --- |`` line), so each row stays a row. Navigation, headers,
 footers, side bars, scripts, styles, forms and buttons are dropped, and so are elements with the ARIA
 role of one of them or hidden ones (a ``<header>`` inside an ``<article>`` or ``<main>`` holds the
-article's heading and is kept, less its by-line: dates, authors, reading times). When the page marks its content (``<main>`` or ``role="main"``),
+article's heading and is kept, less its by-line: dates, authors, reading times). Small blocks of page chrome
+inside the content are dropped too: by-lines, breadcrumbs, cookie notices, "Was this article helpful?"
+boxes and share bars, told by their class or id, or by that question. When the page marks its content (``<main>`` or ``role="main"``),
 only that is read, so skip links and cookie banners around it stay out; within it, the one
 ``<article>`` that holds the page's ``<h1>`` is read without the related-article lists beside it.
 """
@@ -25,6 +28,11 @@ PAGE_CHROME = ("header",)  # dropped unless inside the article itself
 CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
 # In an article's own <header>: the by-line around the heading ("Updated 3 days ago · Anna · 2 min read").
 BYLINE_MARKS = re.compile(r"byline|author|meta|date|updated|published|reading|breadcrumb", re.IGNORECASE)
+# Page chrome inside the content, by a word of its class or id ("byline", "was-this-helpful", "cookie-banner"):
+CHROME_WORDS = {"byline", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "helpful", "feedback", "vote", "votes", "voting", "share", "sharing"}
+CHROME_NAMES = re.compile(r"(?:reading|read)[-_ ]?time|(?:article|post|entry)[-_ ]?meta", re.IGNORECASE)
+ASKS_IF_HELPFUL = re.compile(r"^\s*(?:was this|did this|did you find this|is this) (?:article|page|answer|information|post)? ?(?:helpful|useful|help)", re.IGNORECASE)
+MOST_CHROME_WORDS = 30  # a block with more words, or with a heading, is content whatever its class says
 TITLE_SEPARATORS = "-–—|·:•»"  # between an article's name and the site's in a <title>
 HEADINGS = {f"h{level}": level for level in range(1, 7)}
 BLOCK_TAGS = {
@@ -69,12 +77,22 @@ def _list_block(tag: Tag, depth: int = 0) -> list[str]:
 
 
 def _table_block(tag: Tag) -> list[str]:
+    """Lines of a ``<table>``: a Markdown table (its first row the header) when it has two columns or more, so
+    that each row stays a line of its own and the article page shows a table; one line per row otherwise."""
     rows = []
     for row in tag.find_all("tr"):
-        cells = [_clean(cell.get_text(" ")) for cell in row.find_all(["th", "td"])]
+        cells = [_clean(cell.get_text(" ")).replace("|", "\\|") for cell in row.find_all(["th", "td"])]
         if any(cells):
-            rows.append(" | ".join(cells))
-    return rows
+            rows.append(cells)
+    columns = max((len(cells) for cells in rows), default=0)
+    if columns < 2:  # a table used for layout: its cells are lines
+        return [cells[0] for cells in rows]
+    lines = [_table_row(cells + [""] * (columns - len(cells))) for cells in rows]
+    return [lines[0], _table_row(["---"] * columns), *lines[1:]]
+
+
+def _table_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _blocks(element: Tag, out: list[str]) -> None:
@@ -148,6 +166,23 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
             _drop_byline(tag)
         else:
             tag.decompose()
+    for tag in soup.find_all(_is_chrome_block):
+        if not tag.decomposed:
+            tag.decompose()
+
+
+def _is_chrome_block(tag: Tag) -> bool:
+    """A small block of page chrome inside the content: a by-line, breadcrumbs, a cookie notice, a "Was this
+    article helpful?" box or a share bar, by a word of its class or id, or a block that asks whether the page
+    helped. A block with a heading, or of more than ``MOST_CHROME_WORDS`` words, is kept."""
+    if tag.name in ("html", "body", "main", "article") or tag.name in HEADINGS or tag.find(list(HEADINGS)):
+        return False
+    names = " ".join([*tag.get_attribute_list("class"), str(tag.get("id") or "")])
+    marked = bool(CHROME_WORDS & set(re.split(r"[-_\s]+", names.lower()))) or bool(CHROME_NAMES.search(names))
+    text = tag.get_text(" ")
+    if not marked and not (ASKS_IF_HELPFUL.match(text) and tag.name in BLOCK_TAGS):
+        return False
+    return len(text.split()) <= MOST_CHROME_WORDS
 
 
 def _is_byline(tag: Tag) -> bool:

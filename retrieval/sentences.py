@@ -34,6 +34,9 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _STEP_MARKER = re.compile(r"^\s*\d+[.)]\s+")
 _ENDS_CLAUSE = re.compile(r"[.!?:;][\"')\]*_]*$")  # a line that ends its sentence (or introduces a list)
 _NOT_PROSE = re.compile(r"^\s*(?:#|\||```|~~~)|\|\s*$")  # a heading, a table row, a code fence
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")  # a Markdown table row: "| E-bike | 35 euros |"
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-+:?\s*\|)+\s*:?-*:?\s*$")  # the line under a table's header: "| --- | --- |"
+_CELL_BORDER = re.compile(r"(?<!\\)\|")  # a cell border; "\|" is a pipe inside a cell
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -82,12 +85,28 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
     sentence of its paragraph, as one unit ("No. You can use one promo code per order."): the short reply
     means nothing without its reason, nor the reason without the reply. Without it, sentences of under
     three words are dropped. List items of under ``shortest_item`` words are dropped: an item of one word
-    ("PayPal") says something only with the sentence that introduces its list."""
+    ("PayPal") says something only with the sentence that introduces its list. A Markdown table row is a unit
+    of its own; under a header (the row above a ``| --- |`` line) it names its columns (``table_row_text``)."""
     units: list[Unit] = []
     lead: int | None = None
-    for line in paragraph_lines(text):
+    lines = paragraph_lines(text)
+    header: list[str] = []
+    for number, line in enumerate(lines):
         if not line.strip():
             continue
+        if _TABLE_ROW.match(line) or _TABLE_RULE.match(line):
+            lead = None
+            following = lines[number + 1] if number + 1 < len(lines) else ""
+            if _TABLE_RULE.match(line):
+                continue
+            if _TABLE_RULE.match(following):  # the header row: its names go into each row below it
+                header = table_cells(line)
+                continue
+            row = table_row_text(table_cells(line), header) if header else line.strip()
+            if len(row.split()) >= 2:
+                units.append(Unit(passage, len(units), row))
+            continue
+        header = []
         is_item = bool(_LIST_MARKER.match(line))
         pieces = [_LIST_MARKER.sub("", line).strip()] if is_item else _SENTENCE_END.split(line.strip())
         if not is_item:
@@ -102,6 +121,22 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
             if not is_item and piece.endswith(":"):
                 lead = units[-1].position
     return units
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of a Markdown table row, "\\|" read as a pipe: "| E-bike | 35 euros |" -> ["E-bike", "35 euros"]."""
+    inner = line.strip().removeprefix("|")
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(inner)]
+
+
+def table_row_text(cells: list[str], header: list[str]) -> str:
+    """A table row as one sentence that names its columns, so it says what it means without the header above it:
+    "Bike: E-bike, Full day: 35 euros, Week: 150 euros". Empty cells are left out; a row with more cells than the
+    header is its cells joined by commas."""
+    if len(cells) > len(header):
+        return ", ".join(cell for cell in cells if cell)
+    return ", ".join(f"{name}: {cell}" if name else cell for name, cell in zip(header, cells) if cell)
 
 
 def _joined_to_next(sentences: list[str], says_little: Callable[[str], bool]) -> list[str]:
