@@ -85,3 +85,17 @@ def test_a_synonyms_file_is_a_change_only_when_its_rules_differ_from_the_index(t
     assert changed_with_synonyms(root, tmp_path / "index") == [str((root / "synonyms.txt").resolve())]
     (root / "synonyms.txt").unlink()
     assert changed_with_synonyms(root, tmp_path / "index") == [str((root / "synonyms.txt").resolve())]
+
+
+def test_an_html_table_indexed_under_older_reading_rules_is_read_again_as_a_table(tmp_path: Path, monkeypatch) -> None:
+    import retrieval.file_records as file_records
+
+    monkeypatch.setattr(file_records, "READING_RULES", "2")
+    root = write_files(tmp_path / "kb", {"prices.html": "<html><body><h1>Prices</h1><table><tr><th>Bike</th><th>Day</th></tr>"
+                                                      "<tr><td>E-bike</td><td>35 euros</td></tr></table></body></html>"})
+    ingest([root], HashEmbedder(), tmp_path / "index")
+    monkeypatch.undo()  # this version's rules: the loader reads tables as Markdown tables since rules 3
+
+    assert changed(root, tmp_path / "index") == [str((root / "prices.html").resolve())]
+    ingest([root], HashEmbedder(), tmp_path / "index")
+    assert "| E-bike | 35 euros |" in (tmp_path / "index" / "chunks.jsonl").read_text()
