@@ -102,7 +102,8 @@ class AgentMessage(Event):
 
     type_name: ClassVar[str] = "agent"
     text: str = ""
-    author: str = ""
+    author: str = ""  # the name the customer sees
+    login: str = ""  # the staff login that sent it (the Inbox's); "" from the staff API and the CLI, and before 2026-12-05
 
 
 @dataclass(frozen=True)

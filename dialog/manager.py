@@ -381,10 +381,12 @@ class DialogManager:
             raise InvalidMessage(f"This conversation has {turns} turn(s); there is no turn {turn_no}.")
         self.store.append(session_id, [FeedbackGiven(turn_no=turn_no, rating=rating, comment=comment, source=source)])
 
-    def reply_as_staff(self, session_id: str, text: str, author: str, take_over: bool = True) -> None:
-        """A member of staff writes to the customer. A conversation not yet handed off is taken over first,
-        so the assistant stops answering it; with ``take_over`` False (the Inbox, whose reply is meant for a
-        conversation a person has) it is refused instead. InvalidMessage for an empty or too long reply."""
+    def reply_as_staff(self, session_id: str, text: str, author: str, take_over: bool = True, login: str = "") -> None:
+        """A member of staff writes to the customer, shown as ``author``; ``login``: the staff login that sent it,
+        stored with the reply (the name shown may be a first name several share). A conversation not yet handed
+        off is taken over first, so the assistant stops answering it; with ``take_over`` False (the Inbox, whose
+        reply is meant for a conversation a person has) it is refused instead. InvalidMessage for an empty or too
+        long reply."""
         if shows_nothing(text or ""):
             raise InvalidMessage("The reply is empty.")
         text, author = whole_characters(text.strip()), whole_characters(author)
@@ -395,7 +397,7 @@ class DialogManager:
             if not tracker.with_person and not take_over:
                 raise InvalidMessage(NOT_WITH_A_PERSON)
             taken: list[Event] = [] if tracker.with_person else [HandoffRequested(reason=f"taken over by {author}")]
-            return [*taken, AgentMessage(text=text, author=author)]
+            return [*taken, AgentMessage(text=text, author=author, login=login)]
 
         self._change(session_id, reply)
 

@@ -521,7 +521,7 @@ class ReviewPage:
             )
             return (gr.update(), *self.refresh_inbox(session_id), str(len(replies)))
         try:
-            manager.reply_as_staff(session_id, text, author=author, take_over=False)  # the Inbox's: for a person's
+            manager.reply_as_staff(session_id, text, author=author, take_over=False, login=login)  # the Inbox's: for a person's
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
             gr.Warning(str(error))
             return kept

@@ -77,7 +77,7 @@ _VERDICT_COLUMNS: list[tuple[str, str]] = [
 # What staff did after the turn (added last): their replies to the customer, hand-backs, and a handoff without a turn
 # of its own (the API's, staff taking over), read from the events a batch of conversations at a time (``_add_staff``).
 # An export of handed-off conversations left out everything staff wrote.
-_STAFF_COLUMNS: list[tuple[str, str]] = [("staff", "json")]  # [{kind: reply | hand_back | handoff, author, text, time}]
+_STAFF_COLUMNS: list[tuple[str, str]] = [("staff", "json")]  # [{kind: reply | hand_back | handoff, author, login, text, time}]
 COLUMNS = [name for name, _, _ in _COLUMNS] + [name for name, _ in _VERDICT_COLUMNS + _STAFF_COLUMNS]
 _KINDS = [(name, kind) for name, _, kind in _COLUMNS] + _VERDICT_COLUMNS + _STAFF_COLUMNS
 _STAFF_KINDS = {"agent": "reply", "handoff_resolved": "hand_back", "handoff": "handoff"}
@@ -205,6 +205,7 @@ def _add_staff(connection: Connection, batch: list[dict[str, Any]]) -> None:
         entry = {
             "kind": _STAFF_KINDS[row.type],
             "author": data.get("author") or None,
+            "login": data.get("login") or None,  # a reply's staff login (the Inbox's)
             "text": data.get("reason" if row.type == "handoff" else "text") or None,
             "time": datetime.fromtimestamp(row.timestamp, tz=timezone.utc).isoformat(),
         }

@@ -208,3 +208,24 @@ def test_the_inbox_gives_a_handoffs_reason_in_an_agents_words(reason: str, shown
     now = datetime.now(timezone.utc)
     item = InboxItem("s1", "I want to sue you", now, now, reason, None, True, now)
     assert list(inbox_table([item], now=now)["Reason"]) == [shown]
+
+
+def test_an_inbox_reply_under_a_first_name_keeps_the_staff_login_that_sent_it(assistant: Assistant, review: ReviewPage) -> None:
+    # the reply stored only the name shown: two agents both signing "Sam" could not be told apart in an audit
+    import csv
+    import json
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from dialog.events import AgentMessage
+
+    review.manager = assistant.manager
+    handed = assistant.manager.handle(None, "I want to talk to a human").session_id
+    review.send_reply(handed, "Hi, Sam here.", "Sam", SimpleNamespace(username="sam.lee"))
+
+    replies = [event for event in assistant.manager.store.load_events(handed) if isinstance(event, AgentMessage)]
+    assert [(reply.author, reply.login) for reply in replies] == [("Sam", "sam.lee")]
+    path = Path(review.export("csv", "", "", "", "", "any", "any", "any", "any", "", ""))
+    with path.open(encoding="utf-8", newline="") as file:
+        staff = [json.loads(row["staff"]) for row in csv.DictReader(file) if row["session_id"] == handed]
+    assert [(entry["author"], entry["login"]) for entry in staff[0]] == [("Sam", "sam.lee")]
