@@ -176,9 +176,14 @@ def index_remove(
     )
     out.print(f"Removed {len(removal.doc_ids)} document(s), {removal.chunks} chunk(s): {', '.join(removal.doc_ids)}", highlight=False, soft_wrap=True, markup=False)
     for source in removal.sources:  # as the staff page's knowledge-base tab says: the file would come back
-        if Path(source).is_file():
-            err.print(f"note: its file {source} is still there: delete or move it too, or the next ingest adds it back",
-                      highlight=False, soft_wrap=True, markup=False)
+        if not Path(source).is_file():
+            continue
+        if source in removal.files_emptied:
+            note = f"note: its file {source} is still there: delete or move it too, or the next ingest adds it back"
+        else:  # an FAQ entry of a file with others: deleting the file would take them out too
+            note = (f"note: its file {source} still holds other FAQ entries: edit it to drop the removed entry (deleting the "
+                    "file removes the others too), or the next ingest adds it back")
+        err.print(note, highlight=False, soft_wrap=True, markup=False)
 
 
 @index_app.command("prune")

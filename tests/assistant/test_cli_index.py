@@ -103,6 +103,15 @@ def test_index_remove_documents_and_a_whole_faq(runner: CliRunner, ingested: Pat
     assert "the next ingest adds it back" in flat(result.stderr)
 
 
+def test_index_remove_of_one_faq_entry_says_to_edit_its_file_not_delete_it(runner: CliRunner, ingested: Path, kb_dir: Path) -> None:
+    # "delete or move it too" would have taken the file's other entries out of the index as well
+    result = invoke(runner, "index", "remove", "faq#do-you-offer-gift-wrapping")
+
+    assert result.exit_code == 0, result.output
+    assert f"note: its file {(kb_dir / 'faq.csv').resolve()} still holds other FAQ entries: edit it" in flat(result.stderr)
+    assert "delete or move it too" not in flat(result.stderr)
+
+
 def test_index_status_lists_the_documents_ids_to_remove(runner: CliRunner, ingested: Path, kb_dir: Path) -> None:
     """The ids index remove takes, with their chunks and files, for a knowledge base not ingested by hand."""
     result = invoke(runner, "index", "status", "--documents")
