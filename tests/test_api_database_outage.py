@@ -270,3 +270,28 @@ def test_a_spooled_turn_of_a_conversation_the_new_database_lacks_starts_it_again
         assert [m["text"] for m in turns if m["role"] == "user"] == ["And for a gift card?", "Thanks!"]
     finally:
         assistant.close()
+
+
+def test_a_conversation_erased_while_its_turn_waits_in_the_spool_is_not_brought_back(database_url: str, kb_dir: Path) -> None:
+    """`assistant logs delete` (an erasure request) run while a server holds a turn of that conversation in its spool:
+    the replay started the conversation again from the spool, the customer's words back in the database. A database
+    that still holds other conversations was not made anew: the missing one was deleted, and stays deleted."""
+    from assistant.store.admin import delete_conversations
+
+    other = a_stored_conversation(database_url, kb_dir)
+    client, assistant = api_over_database(database_url, kb_dir)
+    try:
+        session_id = client.post("/api/sessions").json()["session_id"]
+        say(client, session_id, "How long do refunds take?")
+        switch_on = switch_off(assistant.sql_store.engine)
+        say(client, session_id, "my phone is 555 0100, call me")  # spooled
+        assert assistant.store.pending() == 1
+        switch_on()
+        delete_conversations(database_url, [session_id])
+
+        assistant.store.flush()
+        assert client.get(f"/api/sessions/{session_id}").status_code == 404
+        assert client.get(f"/api/sessions/{other}").status_code == 200
+        assert assistant.store.rejected_path.exists()  # kept aside on the server's disk, as before the re-creation
+    finally:
+        assistant.close()

@@ -269,6 +269,7 @@ class SpoolingStore:
         self._by_session: dict[str, list[_Record]] = {}
         self._cache: OrderedDict[str, list[Event]] = OrderedDict()  # events known to be in the database
         self._cache_used: dict[str, float] = {}  # when each cached session was last used (clock)
+        self._started_again: set[str] = set()  # conversations a replay started again in a database made anew (_recreate)
         self._file: IO[bytes] | None = None
         self._done = 0  # byte offset in the spool up to which records are in the database
         self._down = False  # a write failed and the retry thread has not reached the database since
@@ -629,13 +630,14 @@ class SpoolingStore:
         return True
 
     def _recreate(self, record: _Record) -> None:
-        """Start again, under its id, a conversation that a spooled append is for and the database no longer has
-        (made anew or emptied, restored from an older backup, or the conversation deleted meanwhile), so the
-        spooled turns are stored rather than refused: the customer's words and the answers given are not lost.
-        What the database held of it before is not in the spool, and the log says so. Only a conversation this
-        process knew when it spooled the write (its channel recorded then) is started again: an id it never saw (a
-        client's, unchecked while the database was down) stays unknown (UnknownSession: the rejected file)."""
-        if record.channel is None:
+        """Start again, under its id, a conversation that a spooled append is for and a database made anew (or
+        emptied) no longer has, so the spooled turns are stored rather than refused: the customer's words and the
+        answers given are not lost. What the database held of it before is not in the spool, and the log says so.
+        Only where the database holds no conversation but those this replay started again: a conversation missing
+        from a database that holds others was deleted meanwhile (`assistant logs delete`, an erasure request) or
+        the database restored from an older backup, and it is not brought back (UnknownSession: the rejected
+        file, as an id this process never knew, a client's unchecked while the database was down)."""
+        if record.channel is None or self.inner.session_count() > len(self._started_again):
             raise UnknownSession(record.session_id)
         try:
             self.inner.create_session(record.channel, session_id=record.session_id)
@@ -643,12 +645,13 @@ class SpoolingStore:
             if not self.inner.has_session(record.session_id):
                 raise
             return
+        self._started_again.add(record.session_id)
         with self._lock:
             self._cache.pop(record.session_id, None)  # what memory held of it is no longer what the database holds
             self._cache_used.pop(record.session_id, None)
         log.warning(
-            "conversation %s is not in the database (made anew, restored from an older backup, or the conversation "
-            "deleted meanwhile): started again from its writes in the spool %s; what was stored of it before is not there",
+            "conversation %s is not in the database, which holds no conversations (made anew or emptied): started again "
+            "from its writes in the spool %s; what was stored of it before is not there",
             record.session_id, self.spool_path,
         )
 
