@@ -30,6 +30,13 @@ CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search"
 BYLINE_MARKS = re.compile(r"byline|author|meta|date|updated|published|reading|breadcrumb", re.IGNORECASE)
 # Page chrome inside the content, by a word of its class or id ("byline", "was-this-helpful", "cookie-banner"):
 CHROME_WORDS = {"byline", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "helpful", "feedback", "vote", "votes", "voting", "share", "sharing"}
+# The other words such a name is made of ("cookie-banner", "social-share-buttons", "was-this-helpful"): a name with a
+# word besides these is content ("helpful-tip", "share-info", "cookie-policy-note")
+CHROME_NAME_PARTS = {
+    "banner", "bar", "box", "button", "buttons", "link", "links", "notice", "widget", "wrapper", "container", "block",
+    "panel", "form", "prompt", "popup", "modal", "icons", "tools", "toolbar", "social", "was", "this", "article", "page",
+    "post", "nav", "area",
+}
 CHROME_NAMES = re.compile(r"(?:reading|read)[-_ ]?time|(?:article|post|entry)[-_ ]?meta", re.IGNORECASE)
 ASKS_IF_HELPFUL = re.compile(r"^\s*(?:was this|did this|did you find this|is this) (?:article|page|answer|information|post)? ?(?:helpful|useful|help)", re.IGNORECASE)
 MOST_CHROME_WORDS = 30  # a block with more words, or with a heading, is content whatever its class says
@@ -177,12 +184,18 @@ def _is_chrome_block(tag: Tag) -> bool:
     helped. A block with a heading, or of more than ``MOST_CHROME_WORDS`` words, is kept."""
     if tag.name in ("html", "body", "main", "article") or tag.name in HEADINGS or tag.find(list(HEADINGS)):
         return False
-    names = " ".join([*tag.get_attribute_list("class"), str(tag.get("id") or "")])
-    marked = bool(CHROME_WORDS & set(re.split(r"[-_\s]+", names.lower()))) or bool(CHROME_NAMES.search(names))
+    names = [*tag.get_attribute_list("class"), str(tag.get("id") or "")]
+    marked = any(_is_chrome_name(name) for name in names) or any(CHROME_NAMES.search(name) for name in names)
     text = tag.get_text(" ")
     if not marked and not (ASKS_IF_HELPFUL.match(text) and tag.name in BLOCK_TAGS):
         return False
     return len(text.split()) <= MOST_CHROME_WORDS
+
+
+def _is_chrome_name(name: str) -> bool:
+    """Whether a class or id names page chrome: a word of ``CHROME_WORDS``, the rest ``CHROME_NAME_PARTS``."""
+    words = set(re.split(r"[-_\s]+", name.lower())) - {""}
+    return bool(words & CHROME_WORDS) and words <= CHROME_WORDS | CHROME_NAME_PARTS
 
 
 def _is_byline(tag: Tag) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import write_files
 from retrieval.chunking import chunk_document
-from retrieval.loaders import load_paths
+from retrieval.loaders import load_file, load_paths
 from retrieval.sentences import sentence_texts, split_sentences
 from ui.articles import render_markdown
 
@@ -102,3 +102,23 @@ def test_content_under_a_chrome_looking_class_is_kept_when_it_is_more_than_a_sma
 
     assert long_answer in text  # over 30 words: content, whatever its class says
     assert "## Sharing files\n\nShare a file from its menu." in text  # holds a heading
+
+
+def test_content_whose_class_merely_holds_a_chrome_word_is_kept(tmp_path) -> None:
+    # a tip, a privacy line and a cookie policy were dropped as a "helpful" box, a share bar and a cookie banner
+
+    page = tmp_path / "tips.html"
+    page.write_text(
+        "<html><body><article><h1>Tips</h1>"
+        '<div class="helpful-tip">Keep your receipt for returns.</div>'
+        '<p class="share-info">We never share your card details.</p>'
+        '<div id="cookie-policy-note">Our cookies expire after 90 days.</div>'
+        '<div class="cookie-banner">We use cookies. Accept?</div>'
+        '<div class="social-share-buttons">Share on X</div>'
+        '<div class="was-this-helpful">Yes No</div>'
+        "</article></body></html>"
+    )
+    text = " ".join(document.text for document in load_file(page, "tips"))
+
+    assert "Keep your receipt" in text and "never share your card" in text and "expire after 90 days" in text
+    assert "Accept?" not in text and "Share on X" not in text and "Yes No" not in text
