@@ -115,6 +115,15 @@ _ABOUT_THE_CASE = re.compile(
     r"somebody|you guys|agent|staff)\b",
     re.IGNORECASE,
 )
+# the customer's own case told ("my package arrived broken, how do I get a refund?", "I was charged twice, can you
+# refund me?"): a detail for the person, though it also asks a question the help centre could answer in general
+_OWN_CASE = re.compile(
+    r"\b(?:my|our) (?:\w+ ){0,2}(?:arrived|came|is|was|were|has|have|had|got|broke|broken|hasn't|hasnt|never|didn't|didnt|"
+    r"isn't|isnt|wasn't|wasnt|still|keeps|won't|wont|doesn't|doesnt)\b|"
+    r"\bi (?:was|got|have been|am being|received|ordered|bought|paid|returned|sent|never|still|didn't|didnt|haven't|havent)\b|"
+    r"\b(?:you|they) (?:sent|charged|cancelled|canceled|lost|never)\b",
+    re.IGNORECASE,
+)
 # asking after the wait itself ("how long until someone replies?", "when will you answer?")
 _ABOUT_THE_WAIT = re.compile(r"\b(?:reply|replies|respond|answer(?:s|ed)?|get back|wait(?:ing)?|queue|hear back)\b", re.IGNORECASE)
 # a value for staff: an order number, an e-mail address, a phone number, a date (a word with a digit or an @)
@@ -128,11 +137,12 @@ def asks_the_help_centre(text: str, staff_replied: bool) -> bool:
     may answer from the help centre while the handoff stays queued: only before any member of staff has written, only a
     question ("ok can i use paypal instead", "how much is shipping?"), and nothing for staff: no detail of the case
     (an order number, an e-mail address: "order NW-20481736, jane.doe@example.com"), nothing pointing at the problem
-    handed over ("what do I do now?", "any update on that?") and nothing about the wait ("when will someone reply?").
+    handed over ("what do I do now?", "any update on that?"), nothing of the customer's own case ("my package arrived
+    broken, how do I get a refund?") and nothing about the wait ("when will someone reply?").
     The dialog manager answers such a question only when the search finds an answer (no decline, no question which
     article is meant), and relays it otherwise, so one the assistant cannot answer still reaches staff.
     """
     asked = _OPENING.sub("", text)
     if staff_replied or len(asked.split()) < 3 or not asks_a_question(asked) or _VALUE.search(text):
         return False  # "why?" is about the case
-    return not (_ABOUT_THE_CASE.search(text) or _ABOUT_THE_WAIT.search(text))
+    return not (_ABOUT_THE_CASE.search(text) or _OWN_CASE.search(text) or _ABOUT_THE_WAIT.search(text))
