@@ -56,3 +56,18 @@ def test_which_questions_a_yes_or_no_answers() -> None:
     assert asks_yes_or_no("Kann ich das Rad im Zug mitnehmen?")
     assert not asks_yes_or_no("How much does an e-bike cost per day?")
     assert not asks_yes_or_no("where do I lock the bike?")
+
+
+ACCOUNT = (
+    "No. You can place an order with **Checkout as guest**. Guests can follow an order and start a return from the **Track an "
+    "order** page using the order number and the email address used at checkout. An account adds saved addresses, a saved "
+    "wallet, your full order history and access to Northwind Plus."
+)
+
+
+@pytest.mark.slow
+def test_the_yes_or_no_of_an_entry_asking_something_else_is_not_given(minilm: ExtractiveAnswerer) -> None:
+    # "No." answers "Do I need an account?"; to "Can I save my addresses without an account?" it reads as a wrong no
+    heading = ["Create an account > Do I need an account?"]
+    assert "No." not in minilm.answer("Can I save my addresses without an account?", [ACCOUNT], headings=heading)
+    assert minilm.answer("Do I need an account to order?", [ACCOUNT], headings=heading).startswith("No.")

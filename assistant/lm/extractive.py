@@ -462,6 +462,9 @@ _YES_NO_QUESTION = re.compile(
 _SAYS_YES_OR_NO = re.compile(r"^\W*(?:yes|no|ja|nein)\s*[,.!;:]", re.IGNORECASE)
 
 
+SAME_QUESTION = 0.7  # cosine of a question and an FAQ entry's question at which its yes or no answers the customer
+
+
 def asks_yes_or_no(question: str) -> bool:
     """Whether the message asks a question that a yes or a no answers ("Can I return the bike after you close?")."""
     return bool(_YES_NO_QUESTION.search(question.strip()))
@@ -581,6 +584,8 @@ class ExtractiveAnswerer:
         chosen.extend(i for i in same if whole[i] >= self.second_ratio * whole[best])
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         opener = yes_or_no_opener(units, best) if asks_yes_or_no(f"{question} {focus or ''}") else None
+        if opener is not None and not self._asks_the_entrys_question(question, headings, units[opener].passage):
+            opener = None  # "No." to "Do I need an account?" is no answer to "Can I save my addresses without one?"
         if opener is not None and opener not in chosen:
             chosen.append(opener)  # "Yes, there is a key drop box ...": the direct answer, which its reason alone may reverse
         # the direct answer's passage first, then the others in the order given
@@ -605,6 +610,14 @@ class ExtractiveAnswerer:
         others = [i for i in range(len(units)) if i not in chosen]
         pick = max(others, key=lambda i: scores[i], default=None)
         return pick is None or whole[pick] < self.second_ratio * whole[best]
+
+    def _asks_the_entrys_question(self, question: str, headings: Sequence[str] | None, passage: int) -> bool:
+        """Whether the customer asks what the FAQ entry ``passage`` (1-based) asks, so that its "Yes"/"No" answers
+        them: its heading is a question, and as good as the same ("Can I return the bike after you close?" and "Can I
+        return the rental bike outside opening hours?", 0.71 with the demo's MiniLM; "Can I order without an account?"
+        and "Do I need an account?", whose "No" would be wrong, 0.65)."""
+        heading = (headings[passage - 1] if headings and passage <= len(headings) else "").split(" > ")[-1]
+        return is_entry_question(heading) and float(self.similarity([question], [heading])[0, 0]) >= SAME_QUESTION
 
     def _of_the_type_asked(self, question: str, units: list[Unit], chosen: list[int], scores: np.ndarray) -> list[int]:
         """When the question asks for a kind of answer (``answer_types``: a price, a duration, ...) and no chosen unit
