@@ -464,7 +464,13 @@ def serve(
             web, host=settings.host, port=settings.port, log_level="warning",
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
-        QuickStopServer(config, web).run()
+        server = QuickStopServer(config, web)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is a stop asked for, as uvicorn.run takes it: status 0, not 130
+        if not server.started:
+            raise typer.Exit(3)  # the port was taken, or the app failed to start (uvicorn.run's status)
     finally:
         assistant.close()
 

@@ -82,7 +82,7 @@ def test_serve_says_what_it_did_with_the_arenas(runner: CliRunner, ingested: Pat
     from assistant.web_server import QuickStopServer
 
     monkeypatch.setattr(assistant.cli, "ALLOCATOR", "C allocator: limited")
-    monkeypatch.setattr(QuickStopServer, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(QuickStopServer, "run", lambda server, *args, **kwargs: setattr(server, "started", True))  # served, stopped
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # the test process keeps its own SIGTERM handling
     try:
         result = invoke(runner, "serve", "--port", str(free_port()), "--no-warm-up")

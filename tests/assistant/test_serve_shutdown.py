@@ -39,6 +39,18 @@ def test_a_server_stops_on_sigterm_while_a_chat_page_is_open(kb_dir: Path, isola
     assert "Traceback" not in output and "Exception in ASGI application" not in output
 
 
+def test_ctrl_c_stops_the_server_with_exit_status_0(kb_dir: Path, isolated: Path) -> None:
+    """Ctrl-C is how a server run by hand is stopped: uvicorn.run took the KeyboardInterrupt as a stop (status 0);
+    the server run without it ended in status 130, which a service manager or a script reads as a failure."""
+    settings = load_settings(embedder="hash", generator="scripted")
+    ingest([kb_dir], Assistant(settings).embedder, settings.index_dir)
+    with serve_process("--embedder", "hash", "--generator", "scripted") as (server, _):
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=60)[0].decode()
+    assert server.returncode == 0, output
+    assert "Traceback" not in output
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -53,7 +65,11 @@ def test_serve_keeps_what_it_loaded_out_of_the_garbage_collectors_passes(
     from assistant.web_server import QuickStopServer
 
     frozen_when_serving: list[int] = []
-    monkeypatch.setattr(QuickStopServer, "run", lambda *args, **kwargs: frozen_when_serving.append(gc.get_freeze_count()))
+    def serve(server: QuickStopServer, *args: object, **kwargs: object) -> None:
+        frozen_when_serving.append(gc.get_freeze_count())
+        server.started = True
+
+    monkeypatch.setattr(QuickStopServer, "run", serve)
     monkeypatch.setattr(signal, "signal", lambda *args: None)  # the test process keeps its own SIGTERM handling
     try:
         result = invoke(runner, "serve", "--port", str(free_port()), "--no-warm-up")
