@@ -196,8 +196,9 @@ _MESSAGE_WORDS = {
     # decline, and "ja graag" to it counted as a second failed answer): told by these words alone
     "nl": frozenset("hallo hoi dag bedankt dank graag alstublieft mijn hoe hoeveel wat waarom wanneer waar welke ik het een niet "
                     "kan kunt jullie".split()),
-    "it": frozenset("ciao buongiorno grazie mio mia miei come perché quando dove quanto quanta posso vorrei il della sono".split()),
-    "pt": frozenset("olá oi obrigado obrigada meu minha meus você vocês não quero gostaria posso tenho é uma custa".split()),
+    # not the words English has too ("come", "dove", "mia", "oi": "yo come fix ur borked blendr asap" was Italian)
+    "it": frozenset("ciao buongiorno grazie mio miei perché quando quanto quanta posso vorrei il della sono".split()),
+    "pt": frozenset("olá obrigado obrigada meu minha meus você vocês não quero gostaria posso tenho é uma custa".split()),
 }
 # the languages only ``_MESSAGE_WORDS`` tells: for them its words count before ``detect_language``'s, which would read an
 # Italian "una" as Spanish

@@ -30,6 +30,8 @@ def indexed(word: str) -> bool:
         ("Non, merci", "fr"),
         ("how much to rent a bike?", None),
         ("where is my order, it has been a week", None),
+        ("yo come fix ur borked blendr asap", None),  # English slang: "come" is no Italian word here
+        ("oi mate dove gray kettle busted", None),
     ],
 )
 def test_the_language_of_a_message(text: str, language: str | None) -> None:
