@@ -289,6 +289,8 @@ class HandoffNotifier:
         with self._parked_lock:
             parked = sum(len(given) for given in self._parked.values())
             if self._owner_lock is not None:  # what is left in the outbox is for the next server to take over
+                with contextlib.suppress(OSError):  # no lock file is a process gone too (_owner_runs): none piles up
+                    (self._owners_folder() / self._owner).unlink()
                 self._owner_lock.close()
                 self._owner_lock = None
         if self._queue.unfinished_tasks or parked:

@@ -726,3 +726,17 @@ def test_left_over_notices_are_only_those_of_processes_that_are_gone(tmp_path) -
         live.kill()
     assert [json.loads(request.content)["session_id"] for request in tries] == ["theirs"]
     assert list(outbox.iterdir()) == []
+
+
+def test_stopped_processes_leave_no_owner_lock_files(tmp_path) -> None:
+    # each process's lock file in notices.owners/ stayed after it stopped: one more file per `assistant chat` or server start
+    outbox = tmp_path / "notices"
+    for _ in range(5):
+        notifier = HandoffNotifier("http://helpdesk.example/hook", outbox=outbox, transport=failing_then_taking(0, []))
+        notifier.send_left_over()
+        notifier.send_later(HandoffNotifier.notice("s1", "asked for a person", None))
+        notifier.wait_until_sent()
+        notifier.close(timeout_s=0.2)
+
+    owners = outbox.with_name("notices.owners")
+    assert not owners.exists() or list(owners.iterdir()) == []
