@@ -339,15 +339,23 @@ def is_short(text: str) -> bool:
 _WITH_CONTEXT = re.compile(r"^(?P<own>[^()]*?)\s*\((?P<context>.*)\)[\s?.!]*$", re.DOTALL)
 
 
+# "that cost per day": a topic whose subject is "it", "that", ... (the previous topic, not a topic of its own)
+_REFERENCE_FIRST = re.compile(r"\s*(?:it|that|this|those|these|they|them)\b", re.IGNORECASE)
+
+
 def topic_of(query: str) -> str:
     """The subject of a question: its words without the question opening and final punctuation. Of a rewrite that
     carries its context in brackets ("what happens next (my parcel is lost)?"), the context's subject, after the
     rewrite's own when it names one: "what now?" next is "what now (my parcel is lost)?", not a pile of brackets
-    ("what now (what happens next (my parcel is lost))?", which searched the words of every follow-up)."""
+    ("what now (what happens next (my parcel is lost))?", which searched the words of every follow-up). Nor when the
+    rewrite's own subject is a reference, which stands for the context: "how much does that cost per day (rent a
+    bike)?" has the topic "rent a bike", not "that cost per day, rent a bike" (the next follow-up searched the
+    unresolved "that" and the day price too)."""
     bracketed = _WITH_CONTEXT.match(query.strip())
     if bracketed is not None:
         own, context = _bare_topic(bracketed["own"]), topic_of(bracketed["context"])
-        return f"{own}, {context}" if names_a_topic(own) and own.lower() not in context.lower() else context
+        own_topic = names_a_topic(own) and not _REFERENCE_FIRST.match(own) and own.lower() not in context.lower()
+        return f"{own}, {context}" if own_topic else context
     return _bare_topic(query)
 
 
