@@ -278,15 +278,19 @@ _DONE = re.compile(
     re.IGNORECASE,
 )
 _DONE_WORDS = frozenset("already checked looked tried searched cleared restarted followed nothing everything".split())
+# where the clause of what was done ends: "I already checked my spam folder, still no reset email"
+_CLAUSE_END = re.compile(r"[,;.!?]|\b(?:but|still|yet|and|where|how|why|when|what)\b", re.IGNORECASE)
 
 
 def things_done(text: str) -> set[str]:
     """The words (stemmed) of what ``text`` says the customer has already done or looked at: {"spam", "folder"} for "I
     already checked my spam folder"; empty when it says no such thing. Advice to do it again is no answer (the customer
     who said they had looked was told to check the spam folder)."""
-    if not _DONE.search(text):
+    done = _DONE.search(text)
+    if not done:
         return set()
-    return {_stem(w) for w in content_words(text) if w not in GENERIC and w not in _DONE_WORDS}
+    clause = _CLAUSE_END.split(text[done.end():], maxsplit=1)[0]  # not the rest: "…, still no reset email" was done too
+    return {_stem(w) for w in content_words(clause) if w not in GENERIC and w not in _DONE_WORDS}
 
 
 def refers_back(text: str) -> bool:

@@ -48,6 +48,9 @@ def test_what_the_customer_has_done_already() -> None:
     assert things_done("i looked in spam, nothing there") == {"spam"}
     assert things_done("I already have an account") == set()  # nothing done
     assert things_done("how do I check my spam folder?") == set()
+    # only the clause of what was done: the rest ("still no reset email", "where is my reset link?") was not done
+    assert things_done("I already checked my spam folder, still no reset email") == {"spam", "folder"}
+    assert things_done("I checked, where is my reset link?") == set()
     # a report of having done what the last answer said is about that answer (C21)
     assert reports_on_what_was_said("i looked in spam, nothing there", "If you cannot see it, look in your spam or promotions folder.")
     assert not reports_on_what_was_said("i looked in spam, nothing there", "Refunds take 5-10 business days.")
