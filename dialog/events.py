@@ -96,6 +96,9 @@ class HandoffRequested(Event):
     reason: str = ""
 
 
+TAKEN_OVER_BY = "taken over by "  # a handoff's reason when staff took the conversation over by replying, then their name
+
+
 @dataclass(frozen=True)
 class AgentMessage(Event):
     """A member of staff wrote to the customer (from the review pages' inbox)."""

@@ -44,6 +44,7 @@ from dialog.events import (
     HandoffResolved,
     IntentPredicted,
     SlotSet,
+    TAKEN_OVER_BY,
     UserMessage,
 )
 from dialog.nlu.base import Understanding
@@ -396,7 +397,7 @@ class DialogManager:
         def reply(tracker: Tracker) -> list[Event]:
             if not tracker.with_person and not take_over:
                 raise InvalidMessage(NOT_WITH_A_PERSON)
-            taken: list[Event] = [] if tracker.with_person else [HandoffRequested(reason=f"taken over by {author}")]
+            taken: list[Event] = [] if tracker.with_person else [HandoffRequested(reason=f"{TAKEN_OVER_BY}{author}")]
             return [*taken, AgentMessage(text=text, author=author, login=login)]
 
         self._change(session_id, reply)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from assistant.store.db import store_errors
 from assistant.store.tables import NOT_HELPED, EventRow, FeedbackRow, TurnRow
-from dialog.events import HandoffRequested
+from dialog.events import TAKEN_OVER_BY, HandoffRequested
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -307,7 +307,6 @@ def latency_percentiles(bind: Bind, since: When = None, until: When = None) -> L
 
 # -- staff ----------------------------------------------------------------------------------------------
 
-TAKEN_OVER = "taken over by "  # the reason of a handoff that staff made themselves by replying (dialog.manager)
 
 
 @dataclass(frozen=True)
@@ -343,7 +342,7 @@ def staff_replies(bind: Bind, since: When = None, until: When = None) -> StaffRe
     with _connect(bind) as connection:
         for session_id, _seq, kind, timestamp, data in connection.execute(query):
             if kind == handoff:
-                asked = not str((data or {}).get("reason", "")).startswith(TAKEN_OVER)
+                asked = not str((data or {}).get("reason", "")).startswith(TAKEN_OVER_BY)
                 counted = asked and (start is None or timestamp >= start) and (end is None or timestamp < end)
                 handoffs += counted
                 open_at[session_id] = timestamp if counted else None

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select, text
 
 from assistant.store.tables import EventRow, SessionRow
+from dialog.events import TAKEN_OVER_BY
 
 INBOX_LIMIT = 200  # the longest-waiting open handoffs shown
 UNREACHABLE_CHANNEL = "openai"  # /v1/chat/completions' channel: the client shows no staff reply by itself
@@ -167,7 +168,7 @@ def waited(since: datetime, now: datetime | None = None) -> str:
 _REASON_WORDS = [
     (re.compile(r"^rules: intent (\S+) always goes to a person"), lambda m: m.group(1).replace("_", " ")),
     (re.compile(r"^rules: topic '([^']+)' always goes to a person"), lambda m: m.group(1)),
-    (re.compile(r"^taken over by (.+)$"), lambda m: f"taken over by {m.group(1)} (no handoff asked)"),
+    (re.compile(f"^{TAKEN_OVER_BY}(.+)$"), lambda m: f"{TAKEN_OVER_BY}{m.group(1)} (no handoff asked)"),
     (re.compile(r"^the customer asked for a (human|person)"), lambda m: "asked for a person"),
     (re.compile(r"^the customer accepted the offer of a person"), lambda m: "accepted the offer of a person"),
     (re.compile(r"^the customer is clearly frustrated"), lambda m: "upset"),
