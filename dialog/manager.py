@@ -486,6 +486,10 @@ class DialogManager:
             text = question_with_take_back(text, staff_replied=tracker.agent is not None) or text
             tracker = Tracker.from_events(session_id, [*tracker.events, *handed_back])
 
+        upset_offer = self._upset_offer_stands(tracker)
+        if upset_offer:  # "yes" to "If you'd rather talk to a person, just say so." takes it, as it takes any offer of one
+            tracker.handoff_offered = True  # for this turn only: the tracker knows an offer only by a failed answer
+
         step = time.perf_counter()
         # "where is it?" after "What would you like to know about your order?", "NW-20481739 where is it"
         read = about_the_order(tracker, text, self.understander.extractor.order_numbers)
@@ -510,7 +514,7 @@ class DialogManager:
             # "yes", or a number that is no option's ("3" of two), to "which of these?": asked again
             forced = Prediction("clarify", 1.0, "the reply named none of the options: asked again which one", 0)
         elif (tracker.last_action == "answer" and tracker.last_answer_docs and _MORE.match(text)
-              and (not tracker.handoff_offered or self._said_nothing_more(tracker))):
+              and (not tracker.handoff_offered or upset_offer or self._said_nothing_more(tracker))):
             # "tell me more": the last answer's articles again, without the sentences already given (they were repeated)
             query, prefer_docs, told = tracker.last_query or text, tracker.last_answer_docs, " ".join(bot for _, bot in tracker.exchanges)
             forced = Prediction("answer", 1.0, "the customer asked for more on the last answer's articles: what it did not say", 0)
@@ -824,8 +828,8 @@ class DialogManager:
         message filled none; ``told``: the assistant's replies so far, when the customer asked for more;
         ``context_docs``: the last answer's articles, which ``context`` is read on when it finds one of them first;
         ``tie_context``: the message read with the last topic, searched instead of asking which article is meant."""
-        if prediction.action == "relay":
-            return relay(tracker.agent, self.replies.relayed)
+        if prediction.action == "relay":  # in the language the conversation was handed over in
+            return relay(tracker.agent, self._handoff_replies(tracker).relayed)
         if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
             return self._handed_back(prediction.reason)
         if prediction.action == "handoff":
@@ -999,6 +1003,20 @@ class DialogManager:
                 return replies
         return self.replies
 
+    def _handoff_replies(self, tracker: Tracker) -> Replies:
+        """The replies in the language of the reply that handed the conversation to a person (``_offer_replies``: "oui"
+        to the offer in French was met with the French handoff), so that what the customer is told while a person has it
+        (``relayed``) stays in that language (it was in English). The assistant's own replies when that reply was in
+        them, when staff took the conversation over (no handoff reply after it), and when none is found."""
+        for event in reversed(tracker.events):
+            if isinstance(event, HandoffRequested):
+                return self.replies  # taken over by staff: no handoff reply of the assistant's after the request
+            if isinstance(event, BotAnswer) and event.action == "handoff":
+                if self.replies.handoff in event.text:
+                    return self.replies
+                return next((r for r in self.replies.translations.values() if r.handoff in event.text), self.replies)
+        return self.replies
+
     def _handed_back_with(self, tracker: Tracker, text: str) -> list[Event]:
         """The hand-back of a message that takes the handoff back and asks a question with it (``question_with_take_back``),
         so that the question is answered in the same turn; empty for any other message."""
@@ -1028,7 +1046,7 @@ class DialogManager:
             events = [replace(e, text=text) if isinstance(e, BotAnswer) else e for e in outcome.events]
             reason = f"{WAITING_ANSWER}: answered, the handoff stays queued"
             return replace(outcome, text=text, events=events, reason=f"{reason}; {outcome.reason}" if outcome.reason else reason)
-        relayed = next(o for o in relay(tracker.agent, self.replies.relayed) if isinstance(o, ActionOutcome))
+        relayed = next(o for o in relay(tracker.agent, self._handoff_replies(tracker).relayed) if isinstance(o, ActionOutcome))
         why = outcome.reason or ("the search found no answer" if outcome.abstained else f"the reply was {outcome.action}")
         return replace(relayed, action="relay", reason=f"{relayed.reason} (asked while waiting, the help centre had no answer: {why})")
 
@@ -1041,6 +1059,15 @@ class DialogManager:
         text = f"{outcome.text}\n\n{self.replies.upset_offer}"
         events = [replace(e, text=text) if isinstance(e, BotAnswer) else e for e in outcome.events]
         return replace(outcome, text=text, events=events)
+
+    def _upset_offer_stands(self, tracker: Tracker) -> bool:
+        """Whether the last reply is an answer that ended with the offer of a person made to an upset message
+        (``upset_offer``, ``_with_upset_offer``); a check-in in between ("hmm", "hello?") keeps it, as it keeps any offer.
+        A "yes" next takes it: it was read as small talk ("Great!"), as the tracker counts only a failed answer's offer."""
+        if tracker.last_action != "answer" or tracker.with_person:
+            return False
+        answer = next((e for e in reversed(tracker.events) if isinstance(e, BotAnswer) and e.action == "answer"), None)
+        return answer is not None and answer.text.endswith(self.replies.upset_offer)
 
     def _handed_back(self, reason: str) -> Iterator[str | ActionOutcome]:
         """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""

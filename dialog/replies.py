@@ -380,7 +380,8 @@ def with_translations(replies: Replies, folder: Path) -> Replies:
     """``replies`` with the texts of the other languages' replies files in ``folder`` (``replies*.yaml``, each by its
     ``page_language``), for the reply to a message in a language the help centre is not written in (``other_language``,
     ``list_pair``, ``language.CODE``) and the handoff when its offer of a person is taken (``handoff``, and outside
-    support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``, ``weekdays``): only those keys are
+    support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``, ``weekdays``), and what the customer's
+    messages get while a person has the conversation after that handoff (``relayed``): only those keys are
     taken from them, so a file for another language needs no more. A file that cannot be read is left out with a
     warning."""
     translations: dict[str, Replies] = {}
@@ -403,8 +404,10 @@ def with_translations(replies: Replies, folder: Path) -> Replies:
     return replace(replies, translations=translations)
 
 
-# the keys a replies file in another language lends: the reply to a message in its language, and the handoff when
-# its offer of a person is taken ("oui"), with when a person replies outside support hours
+# the keys a replies file in another language lends: the reply to a message in its language, the handoff when its offer
+# of a person is taken ("oui"), with when a person replies outside support hours, and the acknowledgement of the messages
+# relayed to staff after it
 _TRANSLATED = (
     "page_language", "other_language", "list_pair", "handoff", "outside_hours", "opening", "day_range", "day_pair", "weekdays",
+    "relayed",
 )
