@@ -21,7 +21,10 @@ from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, Session
 
 log = logging.getLogger(__name__)
 
-AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+AGE_UNITS = {
+    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "d": "days", "w": "weeks",
+}
 _AGE = re.compile(r"\s*(\d+)\s*([a-z]+)\s*", re.IGNORECASE)
 
 
@@ -80,10 +83,15 @@ def db_current(url: str) -> RevisionStatus:
 
 
 def parse_age(text: str) -> timedelta:
-    """``90d``, ``2w`` or ``12h`` as a timedelta; ValueError for zero, negative or anything else."""
+    """``90d``, ``2w``, ``12h`` or ``30min`` as a timedelta; ValueError for zero, negative or anything else. A bare
+    ``m`` is refused (minutes or months? a purge must not guess): write ``min``, or days/weeks for months."""
     match = _AGE.fullmatch(text)
+    if match is not None and match.group(2).lower() == "m":
+        raise ValueError(f"cannot read the age {text!r}: 'm' could mean minutes or months; write {match.group(1)}min for minutes, "
+                         "or days or weeks (e.g. 90d)")
     if match is None or match.group(2).lower() not in AGE_UNITS:
-        raise ValueError(f"cannot read the age {text!r}: give a whole number and a unit, e.g. 90d (days), 2w (weeks) or 12h (hours)")
+        raise ValueError(f"cannot read the age {text!r}: give a whole number and a unit, e.g. 90d (days), 2w (weeks), 12h (hours) "
+                         "or 30min (minutes)")
     number = int(match.group(1))
     if number <= 0:
         raise ValueError(f"the age must be more than zero, got {text!r}")

@@ -56,7 +56,10 @@ def counts(store: SqlStore, session_id: str) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize(
     ("text_", "expected"),
-    [("90d", timedelta(days=90)), ("2w", timedelta(weeks=2)), ("12h", timedelta(hours=12)), (" 1D ", timedelta(days=1))],
+    [
+        ("90d", timedelta(days=90)), ("2w", timedelta(weeks=2)), ("12h", timedelta(hours=12)), (" 1D ", timedelta(days=1)),
+        ("30min", timedelta(minutes=30)), ("1 minute", timedelta(minutes=1)),  # the inbox's hand-back took these, a purge not
+    ],
 )
 def test_parse_age(text_: str, expected: timedelta) -> None:
     assert parse_age(text_) == expected
@@ -68,10 +71,11 @@ def test_parse_age(text_: str, expected: timedelta) -> None:
         ("0d", "the age must be more than zero, got '0d'"),
         ("-5d", "cannot read the age '-5d'"),
         ("90", "cannot read the age '90'"),
-        ("90m", "cannot read the age '90m'"),
+        ("90m", "'m' could mean minutes or months; write 90min"),
         ("1.5d", "cannot read the age '1.5d'"),
         ("ninety days", "cannot read the age 'ninety days'"),
         ("", "cannot read the age ''"),
+        ("5x", "or 30min (minutes)"),
         ("9999999999999w", "is too large"),
     ],
 )
