@@ -394,16 +394,8 @@ class Assistant:
         or holds order numbers that the assistant would not recognise in a customer's message. Without an
         ``orders_file`` only the demo itself (``indexes_the_demo``) looks up the demo's orders: a shop with its own
         help centre or its own ``order_number_pattern`` gets no lookup, and start-up says how to turn it on."""
-        orders = self.settings.orders_file
-        if orders is not None:
-            extractor = self.entity_extractor
-            check_orders(orders, lambda number: extractor.order_numbers(number) == [number.upper()])
-        elif not self.settings.order_number_pattern and indexes_the_demo(self.settings.index_dir, self.settings.data_dir / "uploads"):
-            orders = DEMO_ORDERS
+        orders = self._orders_table()
         if orders is None:
-            say = log.info if self.settings.business_actions else log.warning  # a shop with its own actions chose this
-            say("no orders_file: the built-in order-status lookup is off (%s); set orders_file to your order table, a CSV "
-                "with order_number, status and email columns, to turn it on", self._why_no_demo_orders())
             actions = BusinessActions()
         else:
             actions = demo_actions(orders, northwind_numbers=not self.settings.order_number_pattern)
@@ -411,6 +403,23 @@ class Assistant:
             own = load_actions(self.settings.business_actions).actions
             actions.actions = {**own, **{name: a for name, a in actions.actions.items() if name not in own}}
         return actions
+
+    def _orders_table(self) -> Path | None:
+        """The order table the built-in lookup reads (checked), the demo's for the demo itself, or None (said at
+        start-up, unless the team turned the lookup off with ``order_lookup = false``)."""
+        if not self.settings.order_lookup:
+            return None
+        if self.settings.orders_file is not None:
+            extractor = self.entity_extractor
+            check_orders(self.settings.orders_file, lambda number: extractor.order_numbers(number) == [number.upper()])
+            return self.settings.orders_file
+        if not self.settings.order_number_pattern and indexes_the_demo(self.settings.index_dir, self.settings.data_dir / "uploads"):
+            return DEMO_ORDERS
+        say = log.info if self.settings.business_actions else log.warning  # a shop with its own actions chose this
+        say("no orders_file: the built-in order-status lookup is off (%s); set orders_file to your order table, a CSV "
+            "with order_number, status and email columns, to turn it on (or order_lookup = false: no lookup, no warning)",
+            self._why_no_demo_orders())
+        return None
 
     def _why_no_demo_orders(self) -> str:
         """Why the demo's orders (demo/orders.csv) are not looked up without an ``orders_file``."""

@@ -226,6 +226,11 @@ class Settings(BaseSettings):
         "lookup runs only for the demo itself (an index built from the bundled demo/knowledge_base), on demo/orders.csv; "
         "with any other help centre it is off, and start-up says so.",
     )
+    order_lookup: bool = Field(
+        True,
+        description="The built-in order-status lookup; false: a team that has no orders turns it off (no lookup even for "
+        "the demo, and start-up no longer warns that orders_file is not set).",
+    )
     order_number_pattern: str = Field(
         "",
         description="Your order numbers as a regular expression, e.g. 'AB-\\d{4}' (matched as a whole word, any case); "

@@ -329,6 +329,22 @@ def test_a_shops_own_help_centre_without_an_orders_file_gets_no_lookup_in_the_de
     assert german.replies.page_language == "de"  # a replies file with the lookup's keys (order_status.*) still loads
 
 
+def test_a_team_without_orders_turns_the_lookup_off_and_is_not_warned(
+    assistant: Assistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """order_lookup = false: a team with no orders (a software company) gets no lookup and no warning, which every
+    start-up and CLI command with a replies file logged and nothing could silence."""
+    app = Assistant(assistant.settings.model_copy(update={"orders_file": REPO_ROOT / "demo" / "orders.csv", "order_lookup": False}))
+    with caplog.at_level("INFO"):
+        manager = app.build_manager(InMemoryStore())
+
+    numbered = manager.handle(None, "Where is my order NW-20481736? I'm jane.doe@example.com")
+
+    assert app.business_actions.actions == {}
+    assert numbered.action != "business" and "Shipped" not in numbered.text
+    assert "orders_file" not in caplog.text
+
+
 def test_the_demo_help_centre_looks_up_the_demos_orders_without_an_orders_file(settings, tmp_path: Path) -> None:
     """The index built from the bundled demo/knowledge_base (as `make demo` builds it) is the demo: its lookup runs on
     demo/orders.csv. Files staff uploaded beside it do not change that."""
