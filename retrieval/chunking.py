@@ -3,7 +3,9 @@
 Markdown is split at headings, so each chunk is one section with its heading path. A section longer
 than ``max_tokens`` is split at paragraph boundaries, a paragraph still too long at sentence ends,
 then at line breaks, and as a last resort between words; the pieces are packed greedily and each
-piece after the first starts with up to ``overlap_tokens`` of the end of the one before. Tokens are
+piece after the first starts with up to ``overlap_tokens`` of the end of the one before. A Markdown
+table is cut between rows, and a piece holding rows of a table whose header is in an earlier piece
+starts them with that header (its header row and ``| --- |`` line) again. Tokens are
 counted by ``count_tokens``: the embedder's own tokenizer in ingest, a word count by default. An FAQ
 entry always stays whole, and its question is also embedded on its own (``question_text``): the
 entry's vector is the mean of the question-and-answer vector and the question vector, so a user's
@@ -12,12 +14,15 @@ paraphrase of the question is matched question to question as well as against th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from retrieval.documents import Chunk, Document
+from retrieval.sentences import is_table_row, is_table_rule
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")  # opens or closes fenced code
@@ -111,14 +116,24 @@ def split_sections(text: str) -> list[tuple[list[str], str]]:
     return sections
 
 
-Unit = tuple[str, str, int]  # (separator before it, text, tokens)
+class Unit(NamedTuple):
+    """A piece of text that is never cut when pieces are packed into chunks."""
+
+    separator: str  # the white space before it in the text
+    text: str
+    tokens: int
+    table: str = ""  # a table row's header lines (its header row and the line under it), to repeat in a later chunk
+    opens: bool = False  # it starts with those header lines
 
 
 def _units(text: str, max_tokens: int, count_tokens: TokenCounter, level: int = 0) -> list[Unit]:
-    """``text`` cut at the coarsest boundaries that give parts of at most ``max_tokens`` tokens."""
+    """``text`` cut at the coarsest boundaries that give parts of at most ``max_tokens`` tokens; a paragraph
+    holding a table is cut at its rows (a cell may hold a full stop)."""
     tokens = count_tokens(text)
     if tokens <= max_tokens or level == len(BOUNDARIES):
-        return [("", text, tokens)]
+        return [Unit("", text, tokens)]
+    if level == 1 and _holds_table(text):
+        return _table_units(text, max_tokens, count_tokens)
     parts = BOUNDARIES[level].split(text)
     units: list[Unit] = []
     separator = ""
@@ -129,9 +144,69 @@ def _units(text: str, max_tokens: int, count_tokens: TokenCounter, level: int = 
         if not part.strip():
             continue
         first, *rest = _units(part.strip(), max_tokens, count_tokens, level + 1)
-        units.append((_normal_separator(separator), first[1], first[2]))
+        units.append(Unit(_normal_separator(separator), *first[1:]))
         units.extend(rest)
         separator = ""
+    return units
+
+
+def _is_header(lines: Sequence[str], number: int) -> bool:
+    """Whether line ``number`` is a table's header row: a row with a ``| --- |`` line under it."""
+    return number + 1 < len(lines) and is_table_row(lines[number]) and is_table_rule(lines[number + 1])
+
+
+def _holds_table(text: str) -> bool:
+    lines = text.split("\n")
+    return "|" in text and any(_is_header(lines, number) for number in range(len(lines)))
+
+
+def _table_units(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[Unit]:
+    """A paragraph holding a table as units: the header row, the line under it and the first row as one (a header
+    never ends a chunk without a row), each further row as one (cut between words only when longer than
+    ``max_tokens``), the lines around the table as other text. A row carries its header, to be repeated at the
+    top of a later chunk, when the header is at most half ``max_tokens`` and the two fit in one chunk."""
+    lines = text.split("\n")
+    units: list[Unit] = []
+    prose: list[str] = []  # lines outside a table with a header
+    header: str | None = None  # the header of the table whose rows come next ("": not repeated)
+    header_tokens = 0
+
+    def add(part: str, level: int) -> None:
+        first, *rest = _units(part, max_tokens, count_tokens, level)
+        units.extend([first._replace(separator="\n" if units else ""), *rest])
+
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        if _is_header(lines, number):
+            if prose:
+                add("\n".join(prose), 1)
+                prose = []
+            header = f"{line}\n{lines[number + 1]}"
+            header_tokens = count_tokens(header)
+            header = header if header_tokens <= max_tokens // 2 else ""
+            first_row = lines[number + 2] if number + 2 < len(lines) and is_table_row(lines[number + 2]) else ""
+            opening = f"{header}\n{first_row}"
+            if header and first_row and (tokens := count_tokens(opening)) <= max_tokens:
+                units.append(Unit("\n" if units else "", opening, tokens, header, True))
+                number += 3
+            elif header:  # a first row too long to go with it
+                units.append(Unit("\n" if units else "", header, header_tokens, header, True))
+                number += 2
+            else:
+                add(f"{line}\n{lines[number + 1]}", 2)
+                number += 2
+            continue
+        if header is not None and is_table_row(line):
+            add(line, 3)
+            if header and units[-1].text == line and header_tokens + units[-1].tokens <= max_tokens:
+                units[-1] = units[-1]._replace(table=header)
+        else:
+            header = None
+            prose.append(line)
+        number += 1
+    if prose:
+        add("\n".join(prose), 1)
     return units
 
 
@@ -142,11 +217,28 @@ def _normal_separator(separator: str) -> str:
 
 
 def _join(units: list[Unit]) -> str:
-    return "".join(text if i == 0 else sep + text for i, (sep, text, _) in enumerate(units))
+    return units[0].text + "".join(unit.separator + unit.text for unit in units[1:]) if units else ""
+
+
+def _needs_header(units: list[Unit], unit: Unit) -> bool:
+    """Whether ``unit`` is a row whose table's header is not among ``units`` (a piece so far)."""
+    return bool(unit.table) and not unit.opens and not any(u.opens and u.table == unit.table for u in units)
+
+
+def _headed(units: list[Unit], count_tokens: TokenCounter) -> list[Unit]:
+    """``units`` with the header of each table whose rows they hold without it put before its first row."""
+    headed: list[Unit] = []
+    for unit in units:
+        if _needs_header(headed, unit):
+            headed.append(Unit(unit.separator, unit.table, count_tokens(unit.table), unit.table, True))
+            unit = unit._replace(separator="\n")
+        headed.append(unit)
+    return headed
 
 
 def _overlap(piece: list[Unit], overlap_tokens: int, count_tokens: TokenCounter) -> list[Unit]:
-    """The end of ``piece`` to repeat at the start of the next: whole units, or the last unit's words."""
+    """The end of ``piece`` to repeat at the start of the next: whole units, or the last unit's words (not
+    a table row's: a piece of a row is no row)."""
     if overlap_tokens <= 0:
         return []
     carried: list[Unit] = []
@@ -156,7 +248,7 @@ def _overlap(piece: list[Unit], overlap_tokens: int, count_tokens: TokenCounter)
             break
         carried.insert(0, unit)
         total += unit[2]
-    if carried:
+    if carried or piece[-1].table:
         return carried
     # the most words from the end that fit (never the whole unit: it did not fit), found by bisection:
     # a few tokenizer calls instead of one per word (the per-word loop was most of chunking's time)
@@ -170,7 +262,7 @@ def _overlap(piece: list[Unit], overlap_tokens: int, count_tokens: TokenCounter)
             best, low = (middle, tokens), middle + 1
         else:
             high = middle - 1
-    return [("", " ".join(words[-best[0] :]), best[1])] if best else []
+    return [Unit("", " ".join(words[-best[0] :]), best[1])] if best else []
 
 
 def split_text(
@@ -179,19 +271,27 @@ def split_text(
     overlap_tokens: int = 0,
     count_tokens: TokenCounter = count_words,
 ) -> list[str]:
-    """Pieces of ``text`` of at most ``max_tokens`` tokens (a single overlong word excepted), in order."""
+    """Pieces of ``text`` of at most ``max_tokens`` tokens (a single overlong word excepted), in order. A piece
+    that holds rows of a table whose header is in an earlier piece starts them with that header again."""
     pieces: list[list[Unit]] = []
     current: list[Unit] = []
     total = 0
+    header_tokens = functools.lru_cache(maxsize=16)(count_tokens)  # each table's header is counted once
     for unit in _units(text.strip(), max_tokens, count_tokens):
-        if current and total + unit[2] > max_tokens:
+        extra = header_tokens(unit.table) if _needs_header(current, unit) else 0
+        if current and total + extra + unit.tokens > max_tokens:
             pieces.append(current)
             current = _overlap(current, overlap_tokens, count_tokens)
-            while current and sum(u[2] for u in current) + unit[2] > max_tokens:
+            while current and sum(u.tokens for u in _headed(current + [unit], header_tokens)) > max_tokens:
                 current = current[1:]
-            total = sum(u[2] for u in current)
-        current.append(unit)
-        total += unit[2]
+            current = _headed(current + [unit], header_tokens)
+            total = sum(u.tokens for u in current)
+            continue
+        if extra:
+            current = _headed(current + [unit], header_tokens)
+        else:
+            current.append(unit)
+        total += extra + unit.tokens
     if current:
         pieces.append(current)
     return [_join(piece) for piece in pieces]

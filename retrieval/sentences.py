@@ -123,6 +123,16 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
     return units
 
 
+def is_table_row(line: str) -> bool:
+    """Whether ``line`` is a row of a Markdown table: "| E-bike | 35 euros |"."""
+    return bool(_TABLE_ROW.match(line))
+
+
+def is_table_rule(line: str) -> bool:
+    """Whether ``line`` is the line under a Markdown table's header: "| --- | --- |"."""
+    return bool(_TABLE_RULE.match(line))
+
+
 def table_cells(line: str) -> list[str]:
     """The cells of a Markdown table row, "\\|" read as a pipe: "| E-bike | 35 euros |" -> ["E-bike", "35 euros"]."""
     inner = line.strip().removeprefix("|")
