@@ -417,10 +417,11 @@ def serve(
     if problem:
         fail(problem)
     assistant = Assistant(settings)
+    # held while serving (released by close): one server per data_dir, refused before anything loads
+    run_guarded(assistant.hold_spool)
     # a broken rules or replies file is told at once (file and line), not after the models have loaded
     run_guarded(assistant.check_files)
     assistant.retriever.background_reload = True  # a new index loads beside the one answering (docs/retrieval.md)
-    run_guarded(assistant.hold_spool)  # held while serving (released by close): one server per data_dir
     run_guarded(lambda: assistant.retriever.index)  # a missing index is reported now, not on the first question
     # and a mistake in the database settings, before the models take their time to load; a database that is
     # only down (refused, no answer) is waited for: turns work meanwhile, their writes wait in the spool

@@ -338,6 +338,28 @@ def test_a_second_server_on_the_same_data_dir_is_a_clear_error(runner: CliRunner
     assert "another assistant process uses the spool" in flat(result.stderr) and "own data_dir" in flat(result.stderr)
 
 
+def test_a_second_server_is_refused_before_it_loads_anything(
+    runner: CliRunner, ingested: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spool is taken first: a second server on a data_dir in use was refused only after reading the team's
+    files and building the search (half a minute on a busy machine)."""
+    import socket
+
+    from assistant.app import Assistant
+    from assistant.store.spool import hold_spool
+
+    loaded: list[str] = []
+    monkeypatch.setattr(Assistant, "check_files", lambda self: loaded.append("files"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with hold_spool(isolated / "spool" / "turns.jsonl"):
+        result = invoke(runner, "serve", "--port", str(port), "--no-warm-up")
+
+    assert result.exit_code == 1 and "another assistant process uses the spool" in flat(result.stderr)
+    assert loaded == []
+
+
 def test_a_server_started_while_a_terminal_chat_is_open_names_the_chat(runner: CliRunner, ingested: Path, isolated: Path) -> None:
     """``assistant chat`` opened first holds the spool: the server's error says which process to close."""
     from assistant.store.spool import hold_spool
