@@ -55,12 +55,12 @@ def recorded_file_ids(documents: Mapping[str, dict]) -> dict[str, str]:
 
 
 def reuser(
-    files: dict[str, dict], documents: dict[str, dict], reading: str, expected: Callable[[str], str]
+    files: dict[str, dict], documents: dict[str, dict], reading: str, expected: Callable[[IndexedDocument], str]
 ) -> Callable[[Path, str, str], list[IndexedDocument] | None]:
     """The ``reuse`` hook of ``loaders.load_paths`` for an index's ``files`` and ``documents`` records:
     a file's indexed documents when its sha256 and ``reading`` signature are those recorded, its id is the
     one it was indexed under, and every one of its documents is indexed from it with the chunking
-    signature ``expected(kind)`` (else None: the file is parsed)."""
+    signature ``expected(document)`` (else None: the file is parsed)."""
 
     def reuse(path: Path, doc_id: str, digest: str) -> list[IndexedDocument] | None:
         source = str(path.resolve())
@@ -72,9 +72,12 @@ def reuser(
         for indexed_id in record.get("documents") or []:
             info = documents.get(indexed_id)
             same_id = indexed_id == doc_id if kind == "article" else indexed_id.startswith(doc_id + "#")
-            if not same_id or not info or info.get("source") != source or info.get("chunking") != expected(kind):
+            if not same_id or not info or info.get("source") != source:
                 return None
-            found.append(IndexedDocument(indexed_id, info["hash"], source, kind))
+            document = IndexedDocument(indexed_id, info["hash"], source, kind)
+            if info.get("chunking") != expected(document):
+                return None
+            found.append(document)
         return found or None
 
     return reuse

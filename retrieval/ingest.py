@@ -11,7 +11,9 @@ question-and-answer vector and its question's vector (``chunking.with_question_v
 documents indexed before that rule (their chunking signature lacks ``faq_vector``) are re-embedded
 on the next ingest. Article chunks of two or more sentences also get one vector per sentence
 (``retrieval.sentences``); articles indexed without them (signature lacking ``sentence_vectors``)
-are re-embedded on the next ingest, and ``sentence_vectors=False`` leaves them out. A file that was indexed before and is now
+are re-embedded on the next ingest, and ``sentence_vectors=False`` leaves them out. Only an article with a Markdown
+table has the table rules (``retrieval.sentences.TABLE_RULES``) in its signature, so an index made before them
+re-embeds those articles once and no others. A file that was indexed before and is now
 unreadable keeps its previous version in the index (reported in ``kept``) instead of vanishing.
 
 Which documents a path covers, and what their ids are, follows the root rules of ``retrieval.sources``:
@@ -43,7 +45,7 @@ from retrieval.file_records import IndexedDocument, reading_signature, record_fi
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
-from retrieval.sentences import chunk_sentence_texts
+from retrieval.sentences import TABLE_RULES, chunk_sentence_texts, has_table
 from retrieval.sources import IngestTarget, plan_targets, recorded_roots
 from retrieval.synonyms import read_rules
 
@@ -108,6 +110,7 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
 
 FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
 SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=heading+sentence,ids=step"  # appended to an article's signature when it has them
+TABLE_SIGNATURE = f",tables={TABLE_RULES}"  # appended to the signature of an article with a Markdown table
 
 
 def copy_key(document: Document | IndexedDocument, labels: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[str, str, tuple[str, ...]]:
@@ -117,11 +120,19 @@ def copy_key(document: Document | IndexedDocument, labels: dict[str, tuple[str, 
     return document.content_hash, str(language or ""), tuple(sorted(tags or ()))
 
 
-def document_signature(base: str, kind: str, sentence_vectors: bool) -> str:
-    """What a document's chunks and vectors depend on besides its text (a change re-embeds it)."""
+def document_signature(base: str, kind: str, sentence_vectors: bool, tables: bool = False) -> str:
+    """What a document's chunks and vectors depend on besides its text (a change re-embeds it). Only an article
+    with a Markdown table (``tables``) depends on the table rules, so a change of them re-embeds only such articles."""
     if kind == "faq":
         return base + FAQ_VECTOR_SIGNATURE
-    return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "")
+    return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "") + (TABLE_SIGNATURE if tables else "")
+
+
+def holds_table(document: Document | IndexedDocument, index: VectorIndex, chunks_of: Mapping[str, list[int]]) -> bool:
+    """Whether ``document`` has a Markdown table: its text, or for a file not parsed again its indexed chunks."""
+    if isinstance(document, IndexedDocument):
+        return any(has_table(index.chunks[chunk_id].text) for chunk_id in chunks_of.get(document.doc_id, []))
+    return has_table(document.text)
 
 
 def embedding_plan(chunks: list[Chunk], with_question: set[int], sentences: list[list[str]], distinct: int) -> str:
@@ -211,13 +222,17 @@ def ingest(
         chunking = chunking_settings(embedder, max_tokens, overlap_tokens)
         signature = ",".join(f"{key}={value}" for key, value in chunking.items())
         reading, files_before = reading_signature(faq_columns), index.files
-        reuse = reuser(index.files, index.documents, reading, lambda kind: document_signature(signature, kind, sentence_vectors))
+        chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
+
+        def expected_signature(document: Document | IndexedDocument) -> str:
+            return document_signature(signature, document.kind, sentence_vectors, holds_table(document, index, chunks_of))
+
+        reuse = reuser(index.files, index.documents, reading, expected_signature)
         loaded, digests = load_targets(targets, report, show_progress, faq_columns, reuse, recorded)
         owners = {doc_id: info.get("root") for doc_id, info in index.documents.items()}
         taken_over = roots_taken_over(loaded, owners, nested, replace, guessed) - {t.root for t in targets}
         report.replaced_roots = sorted(taken_over)
         seen: dict[str, str] = {}  # doc id -> the file it was loaded from
-        chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
         first_of_copy: dict[tuple[str, str, tuple[str, ...]], str] = {}
         labels = index.document_labels()  # the language and tags of documents whose file is not parsed again
         to_embed = []
@@ -241,7 +256,7 @@ def ingest(
             indexed.append(document)
             owners[document.doc_id] = target.root
             known = index.documents.get(document.doc_id)
-            expected = document_signature(signature, document.kind, sentence_vectors)
+            expected = expected_signature(document)
             record = {"hash": document.content_hash, "source": document.source, "chunking": expected, "root": target.root}
             if known and known["hash"] == document.content_hash and known.get("chunking") == expected:
                 reread = not isinstance(document, IndexedDocument)  # a file not parsed again has the same links, tags and language

@@ -133,6 +133,19 @@ def is_table_rule(line: str) -> bool:
     return bool(_TABLE_RULE.match(line))
 
 
+def has_table(text: str) -> bool:
+    """Whether ``text`` has a line of a Markdown table (a row or the line under a header): such text is chunked
+    and split into sentence units by the table rules (``TABLE_RULES``)."""
+    return "|" in text and any(is_table_row(line) or is_table_rule(line) for line in text.splitlines())
+
+
+# What a text with a Markdown table is cut and read by, recorded with each document that has one, so that an index
+# made before these rules re-embeds those documents once and no others (``retrieval.ingest.document_signature``):
+# each later chunk of a split table starts with its header again (``retrieval.chunking``); a row is a sentence unit
+# that names its columns, the line under the header none (``split_units``).
+TABLE_RULES = "header-in-each-chunk+rows-name-columns"
+
+
 def table_cells(line: str) -> list[str]:
     """The cells of a Markdown table row, "\\|" read as a pipe: "| E-bike | 35 euros |" -> ["E-bike", "35 euros"]."""
     inner = line.strip().removeprefix("|")
