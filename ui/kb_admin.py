@@ -324,15 +324,14 @@ class KnowledgeBaseAdmin:
 
     def ask_removal(self, doc_id: str) -> tuple[Any, str, str]:
         """The question before a removal (shown with a confirm and a cancel button) and the id it is about. One click
-        on "Remove document" removed at once, and an uploaded file, the server's only copy of it, went with it."""
+        on "Remove document" removed at once, and an uploaded file, the server's only copy of it, went with it. No id,
+        or one the index does not hold, is a ``refusal`` (a question asked before stays as it was)."""
         doc_id = (doc_id or "").strip()
         if not doc_id:
-            gr.Warning("Pick a document first.")
-            return gr.update(visible=False), "", ""
+            raise refusal("Pick a document first.")
         shown = _MARKDOWN.sub(r"\\\1", doc_id)  # as typed, not as formatting
         if not self._holds(doc_id):  # asked "Remove no/such-doc?" and refused only after "Yes"
-            gr.Warning(f"The index holds no document {doc_id}: pick one from the list below.")
-            return gr.update(visible=False), "", ""
+            raise refusal(f"The index holds no document {doc_id}: pick one from the list below.")
         question = f"Remove **{shown}** from the index? Its answers stop using it; an uploaded file is deleted with its last document."
         return gr.update(visible=True), question, doc_id
 
@@ -383,8 +382,8 @@ class KnowledgeBaseAdmin:
                     label="Documents in the index", show_label=False, interactive=False, wrap=True, elem_id="kb-table", max_height=400,
                 )
 
-            def then_refresh(event: Any) -> None:
-                event.then(self.status, [find], [summary, documents])
+            def then_refresh(event: Any) -> None:  # after a change; a refused one changed nothing
+                event.success(self.status, [find], [summary, documents])
 
             find.change(self.status, [find], [summary, documents], trigger_mode="always_last", show_progress="hidden")
 
@@ -393,7 +392,7 @@ class KnowledgeBaseAdmin:
             remove.click(self.ask_removal, [doc_id], [confirm, question, pending])
             cancel.click(lambda: (gr.update(visible=False), ""), None, [confirm, pending])
             then_refresh(
-                confirmed.click(lambda: gr.update(visible=False), None, [confirm]).then(self.remove, [pending], [outcome])
+                confirmed.click(lambda: gr.update(visible=False), None, [confirm]).success(self.remove, [pending], [outcome])
             )
             documents.select(self.select_document, [documents], [doc_id])
             page.load(self.status, [find], [summary, documents])

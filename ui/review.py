@@ -43,7 +43,7 @@ from assistant.store.review import (
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import ConversationChanged, ConversationStore, UnknownSession
-from ui.errors import refusal
+from ui.errors import is_refused, refuse, refusal
 from ui.kb_admin import KnowledgeBaseAdmin
 from ui.review_filters import YES_NO, build_filter, parse_range
 from ui.review_style import opened_in
@@ -64,10 +64,12 @@ GRADIO_CACHE_CHECK_S = 300
 
 
 def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """A handler that refuses (``ui.errors.refusal``: a reviewer's login, nothing to export), or whose database
-    cannot be reached, says so in a toast (naming the database) and leaves every output as it is (``gr.skip``),
-    instead of Gradio's "Error" badge over each output and a traceback in the server's log. Anything else that
-    fails is not caught: Gradio shows its "Error" badges, which the pages hide only for a login that ended."""
+    """A handler that refuses (raises ``ui.errors.refusal``: a reviewer's login, a filter that cannot be read, nothing
+    to export), or whose database cannot be reached, is refused (``ui.errors.refuse``): the reason in a toast (naming
+    the database), every output left as it is, no traceback in the server's log, and an error for an API caller and
+    for the steps chained after it with ``.success``. (It said the toast and returned ``gr.skip``: an API caller got a
+    success with nothing in it, and ``.then`` steps ran.) Anything else that fails is not caught: Gradio shows its
+    notice and its "Error" badges, which the pages hide only for a login that ended."""
 
     @functools.wraps(handler)
     def said(*args: Any, **kwargs: Any) -> Any:
@@ -79,9 +81,10 @@ def database_errors_said(handler: Callable[..., Any]) -> Callable[..., Any]:
             reason = " ".join(str(error.orig).split())
             message = f"The conversation database cannot be reached: {reason}. Try again in a moment."
         except gr.Error as error:
+            if is_refused(error):  # by a handler this one called: said once
+                raise
             message = error.message
-        gr.Warning(message)
-        return gr.skip()
+        refuse(message)
 
     return said
 
@@ -120,15 +123,13 @@ def admin_only(engine: Engine, handler: Callable[..., Any]) -> Callable[..., Any
     return gated
 
 
-def filter_or_warn(filters: tuple[Any, ...]) -> LogFilter | None:
-    """The review list's filter from its fields; None, with the problem said in a toast, when one cannot be
-    read. The handler then leaves the list as it is: a raised error put a red "Error" badge over the list and
-    the count in place of the conversations."""
+def read_filter(filters: tuple[Any, ...]) -> LogFilter:
+    """The review list's filter from its fields; a field that cannot be read is a ``refusal`` naming it, so the list,
+    its count and its page stay as they are (a plain error put Gradio's "Error" badges over them)."""
     try:
         return build_filter(*filters)
     except ValueError as error:
-        gr.Warning(str(error))
-        return None
+        raise refusal(str(error)) from None
 
 
 def _count(seen: str | None) -> int | None:
@@ -196,11 +197,8 @@ class ReviewPage:
     @database_errors_said
     def search(self, *filters: Any) -> tuple[Any, Any, Any]:
         """The first page of the filtered conversations. A filter that cannot be read (From "2026-13-45", a
-        score "abc") is said in a toast and the list shown stays as it is (no list of "Error" badges)."""
-        log_filter = filter_or_warn(filters)
-        if log_filter is None:
-            return gr.update(), gr.update(), gr.update()
-        return self._page(log_filter, None)
+        score "abc") is refused (``read_filter``): the list shown, and the page it is on, stay as they are."""
+        return self._page(read_filter(filters), None)
 
     @database_errors_said
     def next_page(self, cursor: Any, shown: list[Any] | None, *filters: Any) -> tuple[Any, Any, list[Any], str]:
@@ -209,10 +207,7 @@ class ReviewPage:
         shown = list(shown or [None])
         if not cursor:
             return gr.update(), None, shown, "That was the last page. Search again to start from the first."
-        log_filter = filter_or_warn(filters)
-        if log_filter is None:
-            return gr.update(), gr.update(), gr.update(), gr.update()
-        table, following, status = self._page(log_filter, tuple(cursor))
+        table, following, status = self._page(read_filter(filters), tuple(cursor))
         return table, following, [*shown, cursor], status
 
     @database_errors_said
@@ -222,9 +217,7 @@ class ReviewPage:
         shown = list(shown or [None])
         if len(shown) < 2:
             return gr.update(), gr.update(), shown, "This is the first page."
-        log_filter = filter_or_warn(filters)
-        if log_filter is None:
-            return gr.update(), gr.update(), gr.update(), gr.update()
+        log_filter = read_filter(filters)
         shown.pop()
         start = shown[-1]
         table, following, status = self._page(log_filter, tuple(start) if start else None)
@@ -287,23 +280,20 @@ class ReviewPage:
     ) -> Any:
         """Store a reviewer's labels (and thumbs, as reviewer feedback) for one turn; the transcript again. A form
         with nothing chosen stores nothing (it stored an empty label), unless it clears what this reviewer saved
-        before; thumbs "none" takes back this reviewer's earlier thumb (rating 0). Refusals are toasts that leave
-        the transcript as it is."""
+        before; thumbs "none" takes back this reviewer's earlier thumb (rating 0). Refused (``refusal``), the
+        transcript and the form stay as they are."""
         if not session_id or not turn_no:
-            gr.Warning("Open a conversation and pick a turn first.")
-            return gr.update()
+            raise refusal("Open a conversation and pick a turn first.")
         reviewer = getattr(request, "username", None) or "reviewer"
         correct = {"right": True, "wrong": False}.get(verdict)
         intent, notes = (intent or "").strip() or None, (notes or "").strip() or None
         transcript = read_transcript(self.engine, session_id)
         view = next((v for v in transcript.turns if str(v.turn.turn_no) == str(turn_no)), None) if transcript else None
         if view is None:
-            gr.Warning(f"This conversation has no turn {turn_no}.")
-            return gr.update()
+            raise refusal(f"This conversation has no turn {turn_no}.")
         unknown = self._unknown_intent(intent)
         if unknown:
-            gr.Warning(unknown)
-            return gr.update()
+            raise refusal(unknown)
         mine = [a for a in view.annotations if a.reviewer == reviewer]
         given = [f.rating for f in view.feedback if f.source == "reviewer" and f.author == reviewer and f.rating is not None]
         had_label = bool(mine) and (mine[-1].answer_correct is not None or mine[-1].correct_intent or mine[-1].notes)
@@ -311,8 +301,7 @@ class ReviewPage:
         thumb_changed = rating != (given[-1] if given else 0)
         labelled = correct is not None or intent is not None or notes is not None
         if not labelled and not had_label and not thumb_changed:
-            gr.Warning("Nothing to save: choose whether the answer was right or wrong, a thumb, an intent or a note.")
-            return gr.update()
+            raise refusal("Nothing to save: choose whether the answer was right or wrong, a thumb, an intent or a note.")
         if labelled or had_label:  # an empty label after a real one clears it
             self.store.annotate(session_id, int(turn_no), reviewer, correct, intent, notes)
         if thumb_changed:
@@ -495,21 +484,17 @@ class ReviewPage:
     ) -> tuple[Any, ...]:
         """Send a staff reply to the customer, under ``shown_as`` (default: the login name); the reply box
         empties once it is stored. A reply that cannot be sent (an empty box, a conversation handed back
-        meanwhile by this member of staff, another, or the customer) is said in a toast and the page stays as it
-        is, the reply in its box: a raised error covered the list, the transcript and the box with "Error" badges.
+        meanwhile by this member of staff, another, or the customer) is refused (``refusal``): the page stays as it
+        is, the reply in its box.
         ``seen`` is how many staff replies the transcript had when this member of staff opened it (None or "":
         not known): a reply by someone else since then is shown and this one held back once (two agents answering
         the same customer at once); a second click sends it. Gives the reply box, the Inbox (``refresh_inbox``)
-        and the staff replies seen now."""
-        kept = (gr.update(),) * 5
+        and the staff replies seen now. (A reply held back is not refused: the page shows theirs and counts it seen.)"""
         manager = self._staff_manager(session_id)
-        if manager is None:
-            return kept
         login = self._author(request)
         author = " ".join((shown_as or "").split())[:64] or login
         if author != login and author.casefold() in self._other_logins(login):
-            gr.Warning(f"{author} is another member of staff's login: reply under your own name.")
-            return kept
+            raise refusal(f"{author} is another member of staff's login: reply under your own name.")
         transcript = read_transcript(self.engine, session_id)
         replies = [entry for entry in transcript.staff if entry.kind == "agent"] if transcript else []
         newer = [entry for entry in replies[_count(seen):] if entry.author != author] if _count(seen) is not None else []
@@ -523,34 +508,28 @@ class ReviewPage:
         try:
             manager.reply_as_staff(session_id, text, author=author, take_over=False, login=login)  # the Inbox's: for a person's
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
-            gr.Warning(str(error))
-            return kept
+            raise refusal(str(error)) from None
         gr.Info("Sent. The customer sees it in their chat.")
         return ("", *self.refresh_inbox(session_id), str(len(replies) + 1))
 
     @database_errors_said
     def hand_back(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
         """Give the conversation back to the assistant; it answers the customer's next message. Refused (nothing
-        to hand back, no conversation open) in a toast, the page left as it is."""
+        to hand back, no conversation open: ``refusal``), the page left as it is."""
         manager = self._staff_manager(session_id)
-        if manager is None:
-            return (gr.update(),) * 3
         try:
             manager.hand_back(session_id, author=self._author(request))
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
-            gr.Warning(str(error))
-            return (gr.update(),) * 3
+            raise refusal(str(error)) from None
         gr.Info("Handed back: the assistant answers this customer again.")
         return self.refresh_inbox(session_id)
 
-    def _staff_manager(self, session_id: str) -> DialogManager | None:
-        """The manager for an Inbox action on ``session_id``; None, said in a toast, when there is none to do."""
+    def _staff_manager(self, session_id: str) -> DialogManager:
+        """The manager for an Inbox action on ``session_id``; a ``refusal`` when there is none to do."""
         if self.manager is None:
-            gr.Warning("Staff replies are not available on this server.")
-            return None
+            raise refusal("Staff replies are not available on this server.")
         if not session_id:
-            gr.Warning("Open a conversation from the inbox first.")
-            return None
+            raise refusal("Open a conversation from the inbox first.")
         return self.manager
 
     def _other_logins(self, login: str) -> set[str]:
@@ -576,9 +555,8 @@ class ReviewPage:
             raise refusal("Analytics are not available.")
         try:
             start, end = parse_range(since, until)
-        except ValueError as error:  # said in a toast; the figures shown stay (no "Error" badges over them)
-            gr.Warning(str(error))
-            return tuple(gr.update() for _ in ANALYTICS_OUTPUTS)
+        except ValueError as error:  # refused: the figures shown stay
+            raise refusal(str(error)) from None
         figures = self.analytics(start, day_after(end))
         return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
 
@@ -645,11 +623,11 @@ class ReviewPage:
                     # list arrived only after it, so the opening list cannot land late and cover the search's result
                     gr.on(
                         [page.load, find.click, search.submit], self.search, filters, [table, cursor, status], trigger_mode="always_last"
-                    ).then(lambda: [None], None, [shown])
+                    ).success(lambda: [None], None, [shown])  # a refused search keeps the page it was on
                     more.click(self.next_page, [cursor, shown, *filters], [table, cursor, shown, status])
                     back.click(self.previous_page, [shown, *filters], [table, cursor, shown, status])
                     label_form = [verdict, thumbs, correct_intent, notes]  # this reviewer's labels of the turn shown
-                    table.select(self.select_row, [table], [transcript, turn_no, opened, *label_form]).then(
+                    table.select(self.select_row, [table], [transcript, turn_no, opened, *label_form]).success(
                         lambda sid: sid, [opened], [session_box]
                     )
                     for trigger in (open_button.click, session_box.submit):

@@ -14,6 +14,9 @@ the small script Gradio runs on load.
   outputs (over the reply box too) and nothing more. A note (``role="alert"``) now says so, with a link that
   logs in again in a new tab, after which the page works again with what was typed in it; the note goes
   with the next action that runs.
+- Script: a refused action (``ui.errors``) is an error for the API and for chained steps; its warning toast says why,
+  and the red "Error" Gradio draws over its outputs is hidden (a failure of the server, said in an error notice,
+  keeps it).
 - Script: after a server restart Gradio's page drops every click until the server answers again, then reloads
   itself. The conversation open is kept in the page's address (``ADDRESS_OPENED``; the reload opens it again)
   and a reply typed in the Inbox in the tab's ``sessionStorage``, put back in its box after the reload.
@@ -55,9 +58,11 @@ REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
 #review-header h1 { font-size: 1.375rem; margin: 0; }
 /* Gradio's red "Error" badge over each output of an action that failed, while the note that the login has ended is
    shown (its requests answered 401): it covered the Inbox list, the transcript and the typed reply, and the note says
-   what went wrong. Refusals are toasts that leave the outputs as they are (ui/review.py, database_errors_said); any
-   other failure keeps its badges, so that a page that could not be brought up to date does not look as if it were. */
+   what went wrong. A refusal's badges (REVIEW_JS marks them: ui/errors.py) are hidden too: its toast says why, and the
+   outputs are as they were. Any other failure keeps its badges, so that a page that could not be brought up to date
+   does not look as if it were. */
 body:has(#review-login-ended) [data-testid="status-tracker"]:has(> .error, .error) { display: none !important; }
+[data-testid="status-tracker"][data-refused="yes"]:has(.error) { display: none !important; }
 /* who is logged in, at the right beside Log out */
 #review-user { text-align: right; align-self: center; }
 /* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */
@@ -134,6 +139,19 @@ REVIEW_JS = """
   };
   window.reviewMarkOpened = markOpened;
   new MutationObserver(markOpened).observe(document.body, { childList: true, subtree: true, characterData: true });
+
+  // a refused action (ui/errors.py) ends in an error sent without a notice (its warning toast said why), over whose
+  // outputs Gradio still draws its red "Error": an output's status that turns to error with no error notice shown is
+  // marked data-refused="yes", which the CSS hides. A failure of the server comes with its notice: "no", kept. The
+  // mark goes as the status changes again (the next action on that output).
+  const markRefused = () => {
+    const failureSaid = Boolean(document.querySelector('[data-testid="toast-body"].error'));
+    document.querySelectorAll('[data-testid="status-tracker"]').forEach((tracker) => {
+      if (!tracker.querySelector(".error")) tracker.removeAttribute("data-refused");
+      else if (!tracker.hasAttribute("data-refused")) tracker.setAttribute("data-refused", failureSaid ? "no" : "yes");
+    });
+  };
+  new MutationObserver(markRefused).observe(document.body, { childList: true, subtree: true });
 
   // a login that ended: the page's requests answer 401, which Gradio shows as a bare "Error"
   const noteId = %s, noteText = %s;

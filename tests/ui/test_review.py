@@ -29,6 +29,8 @@ from ui.review_filters import build_filter
 from ui.review_tables import session_table
 from ui.review_transcript import render_transcript
 
+from refusals import refused
+
 PASSWORD = "a long enough password"
 NO_FILTER = ("", "", "", "", "any", "any", "any", "any", "", "")
 
@@ -72,35 +74,35 @@ UNCHANGED = {"__type__": "update"}  # gr.update(): the component shown stays as 
 
 
 def test_a_bad_date_is_a_clear_error(review: ReviewPage) -> None:
-    with pytest.warns(UserWarning, match="YYYY-MM-DD"):  # a toast (gr.Warning says it so outside a page)
-        assert review.search(*filters(since="22/11/2026")) == (UNCHANGED,) * 3
+    with refused("YYYY-MM-DD"):  # a toast (gr.Warning says it so outside a page), and an error for an API caller
+        review.search(*filters(since="22/11/2026"))
 
 
 def test_to_before_from_is_a_clear_error_not_an_empty_list(review: ReviewPage) -> None:
-    with pytest.warns(UserWarning, match=r"To \(2026-11-01\) is before From \(2026-11-05\)"):
+    with refused(r"To \(2026-11-01\) is before From \(2026-11-05\)"):
         review.search(*filters(since="2026-11-05", until="2026-11-01"))
-    with pytest.warns(UserWarning, match="is before From"):
-        assert set(map(str, review.show_analytics("2026-11-05", "2026-11-01"))) == {str(UNCHANGED)}
+    with refused("is before From"):
+        review.show_analytics("2026-11-05", "2026-11-01")
 
 
 def test_a_score_that_is_not_a_number_is_a_clear_error(review: ReviewPage) -> None:
-    with pytest.warns(UserWarning, match="Retrieval score below"):
+    with refused("Retrieval score below"):
         review.search(*filters(max_score="low"))
 
 
 def test_a_filter_that_cannot_be_read_keeps_the_list_shown_and_says_why(assistant: Assistant, review: ReviewPage) -> None:
-    """A raised error put Gradio's red "Error" badge in place of the list and over its count; the list, its
-    count and the page it was on now stay as they were, and the problem is said in a toast."""
+    """A raised error put Gradio's red "Error" badge in place of the list and over its count; the problem is now
+    said in a toast and the search refused (an error, no output changed: see test_browser_review)."""
     assistant.manager.handle(None, "How long do password reset links work?")
     table, cursor, status = review.search(*filters())
 
-    for bad in (filters(since="2026-13-45"), filters(max_score="abc")):
-        with pytest.warns(UserWarning):
-            assert review.search(*bad) == (UNCHANGED,) * 3
-        with pytest.warns(UserWarning):
-            assert review.next_page(["2026-01-01T00:00:00+00:00", "x"], [None], *bad) == (UNCHANGED,) * 4
-        with pytest.warns(UserWarning):
-            assert review.previous_page([None, ["2026-01-01T00:00:00+00:00", "x"]], *bad) == (UNCHANGED,) * 4
+    for bad, said in ((filters(since="2026-13-45"), "From: write the date"), (filters(max_score="abc"), "Retrieval score below")):
+        with refused(said):
+            review.search(*bad)
+        with refused(said):
+            review.next_page(["2026-01-01T00:00:00+00:00", "x"], [None], *bad)
+        with refused(said):
+            review.previous_page([None, ["2026-01-01T00:00:00+00:00", "x"]], *bad)
     assert status == "1 conversation(s)" and len(table) == 1 and cursor is None
 
 
@@ -237,12 +239,12 @@ def test_a_reviewers_login_may_not_export_the_logs_or_change_the_knowledge_base(
     gated = review.knowledge_base_for_roles()
     document = knowledge_base.status()[1]["Document"].iloc[0]
 
-    # refused in a toast, every output as it was (a raised gr.Error put an "Error" badge over each)
-    with pytest.warns(UserWarning, match="reviewer's: changing the knowledge base and exporting the logs need an admin"):
-        assert review.export_as(bo, "csv", *filters()) == gr.skip()
-    for refused in (lambda: gated.reindex(bo), lambda: gated.ask_removal(bo, document), lambda: gated.remove(bo, document)):
-        with pytest.warns(UserWarning, match="need an admin"):
-            assert refused() == gr.skip()
+    # refused: a toast, and an error (an API caller got a success without a file)
+    with refused("reviewer's: changing the knowledge base and exporting the logs need an admin"):
+        review.export_as(bo, "csv", *filters())
+    for refused_change in (lambda: gated.reindex(bo), lambda: gated.ask_removal(bo, document), lambda: gated.remove(bo, document)):
+        with refused("need an admin"):
+            refused_change()
     assert not (settings.data_dir / "review" / "exports").exists() or not any((settings.data_dir / "review" / "exports").iterdir())
     assert document in set(knowledge_base.status()[1]["Document"])  # nothing removed
     assert review.admin_controls(bo) == (gr.update(visible=False),) * 2
@@ -300,8 +302,8 @@ def test_a_database_that_cannot_be_reached_is_said_not_a_bare_error(assistant: A
         lambda: review.to_training_examples("abc"),
         lambda: review.show_inbox(),
     ):
-        with pytest.warns(UserWarning, match="cannot be reached|Cannot open the database") as said:
-            assert handler() == gr.skip()  # said in a toast, the outputs as they were (no "Error" badges)
+        with refused("cannot be reached|Cannot open the database") as said:
+            handler()  # said in a toast, and refused: no output changed
         assert "unable to open database file" in str(said[0].message)
 
 
@@ -316,8 +318,8 @@ def test_save_labels_with_the_database_down_says_so_and_keeps_the_form(assistant
     down = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'a.db'}")  # cannot be opened, like a server that is down
     review = ReviewPage(down, SqlStore(down), tmp_path / "review")
 
-    with pytest.warns(UserWarning, match="cannot be reached") as said:
-        assert review.save_labels("abc", "1", "wrong", "password_reset", "cites the wrong part", "down", SimpleNamespace(username="ana")) == gr.skip()
+    with refused("cannot be reached") as said:
+        review.save_labels("abc", "1", "wrong", "password_reset", "cites the wrong part", "down", SimpleNamespace(username="ana"))
 
     assert "unable to open database file" in str(said[0].message)
 
@@ -623,22 +625,22 @@ def test_a_transcript_shows_a_handoff_made_outside_a_turn_after_the_turn_it_foll
 
 
 def test_the_inbox_refuses_what_it_cannot_do(assistant: Assistant, review: ReviewPage) -> None:
-    # said in a toast, every output left as it is (the reply kept in its box): a raised gr.Error covered the list,
-    # the transcript and the reply box with "Error" badges
+    # said in a toast and refused, every output left as it is (the reply kept in its box); a plain gr.Error covered the
+    # list, the transcript and the reply box with "Error" badges
     ana = SimpleNamespace(username="ana")
     session_id = assistant.manager.handle(None, "How long do password reset links work?").session_id
-    with pytest.warns(UserWarning, match="not available"):
-        assert review.send_reply(session_id, "Hi", "", ana) == (UNCHANGED,) * 5
+    with refused("not available"):
+        review.send_reply(session_id, "Hi", "", ana)
     review.manager = assistant.manager
 
-    with pytest.warns(UserWarning, match="Open a conversation"):
-        assert review.send_reply("", "Hi", "", ana) == (UNCHANGED,) * 5
-    with pytest.warns(UserWarning, match="empty"):
-        assert review.send_reply(session_id, "  ", "", ana) == (UNCHANGED,) * 5
-    with pytest.warns(UserWarning, match="nothing to hand back"):
-        assert review.hand_back(session_id, ana) == (UNCHANGED,) * 3
-    with pytest.warns(UserWarning, match="No conversation"):
-        assert review.send_reply("no-such-session", "Hi", "", ana) == (UNCHANGED,) * 5
+    with refused("Open a conversation"):
+        review.send_reply("", "Hi", "", ana)
+    with refused("empty"):
+        review.send_reply(session_id, "  ", "", ana)
+    with refused("nothing to hand back"):
+        review.hand_back(session_id, ana)
+    with refused("No conversation"):
+        review.send_reply("no-such-session", "Hi", "", ana)
 
 
 @pytest.mark.parametrize("handed_back_by", ["customer", "bo", "ana"])
@@ -654,8 +656,8 @@ def test_an_inbox_reply_to_a_conversation_handed_back_meanwhile_is_refused_not_a
     assistant.manager.hand_back(session_id, author=handed_back_by)
     events = len(assistant.manager.tracker(session_id).events)
 
-    with pytest.warns(UserWarning, match=r"handed back meanwhile\), so your reply was not sent"):
-        assert review.send_reply(session_id, "One more thing", "", SimpleNamespace(username="ana")) == (UNCHANGED,) * 5
+    with refused(r"handed back meanwhile\), so your reply was not sent"):
+        review.send_reply(session_id, "One more thing", "", SimpleNamespace(username="ana"))
 
     assert len(assistant.manager.tracker(session_id).events) == events  # neither a take-over nor the reply
     table, status = review.show_inbox()
@@ -783,5 +785,5 @@ def test_a_hand_back_with_the_database_down_says_so_and_leaves_the_inbox_as_it_i
     manager.store = SqlStore(down)
     review = ReviewPage(down, manager.store, tmp_path / "review", manager=manager)
 
-    with pytest.warns(UserWarning, match="cannot be reached|Cannot open the database"):
-        assert review.hand_back("abc", SimpleNamespace(username="ana")) == gr.skip()
+    with refused("cannot be reached|Cannot open the database"):
+        review.hand_back("abc", SimpleNamespace(username="ana"))

@@ -108,3 +108,44 @@ def test_a_refusal_is_a_toast_but_an_unexpected_failure_keeps_its_error_badges(f
         expect(badge).to_be_visible(timeout=20_000)
         page.screenshot(path=str(tmp_path / "analytics-failed.png"))
         browser.close()
+
+
+def test_a_refused_search_keeps_the_page_shown_and_where_previous_page_leads(  # type: ignore[no-untyped-def]
+    fake_assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused search (a From that is no date) is said in a toast and changes nothing. Before, the step chained after
+    the search (.then) ran after a refused one too and set the pages shown back to the first: the list still showed
+    page 2, and "Previous page" said "This is the first page." instead of going back to page 1."""
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setattr("ui.review.PAGE_SIZE", 1)  # a page of one conversation: three pages
+    manager = fake_assistant.manager
+    oldest, middle, newest = (manager.handle(None, text).session_id for text in ("hello", "thanks", "How long do reset links work?"))
+    with serving(fake_assistant) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        log_in_to_review(page, url)
+        listed, status = page.locator("#review-list"), page.locator("#review-status")
+        expect(listed).to_contain_text(newest, timeout=20_000)
+        page.locator("#review-next").click()
+        expect(listed).to_contain_text(middle, timeout=20_000)
+        expect(status).to_have_text("1 conversation(s) — more on the next page", use_inner_text=True)
+
+        page.get_by_role("textbox", name="From", exact=True).fill("2026-13-45")
+        page.locator("#review-find").click()
+        expect(page.get_by_test_id("toast-body").filter(has_text="From: write the date as YYYY-MM-DD")).to_be_visible(timeout=20_000)
+        page.wait_for_timeout(1000)  # what the refused search's chained step did, it has done by now
+        page.screenshot(path=str(tmp_path / "refused-search.png"))
+        expect(page.locator('[data-testid="status-tracker"] .error').filter(visible=True)).to_have_count(0)
+        expect(listed).to_contain_text(middle)
+        expect(listed).not_to_contain_text(newest)
+        expect(status).to_have_text("1 conversation(s) — more on the next page", use_inner_text=True)
+
+        page.get_by_role("textbox", name="From", exact=True).fill("")
+        page.locator("#review-previous").click()
+        expect(listed).to_contain_text(newest, timeout=20_000)
+        expect(status).to_have_text("1 conversation(s) — more on the next page", use_inner_text=True)
+        page.locator("#review-next").click()
+        page.locator("#review-next").click()
+        expect(listed).to_contain_text(oldest, timeout=20_000)
+        browser.close()

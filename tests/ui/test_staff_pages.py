@@ -18,6 +18,8 @@ from ui.review import ReviewPage
 from ui.review_tables import inbox_table
 from ui.review_transcript import render_transcript
 
+from refusals import refused
+
 PASSWORD = "a long enough password"
 UNCHANGED = {"__type__": "update"}
 ANA, CY, BO = SimpleNamespace(username="ana"), SimpleNamespace(username="cy"), SimpleNamespace(username="bo")
@@ -70,8 +72,8 @@ def test_a_reply_goes_under_the_login_by_default_and_never_under_another_logins_
     session_id = assistant.manager.handle(None, "I want to talk to a human").session_id
     assert review._author(CY) == "cy"  # the name box's value when the page loads
 
-    with pytest.warns(UserWarning, match="Ana is another member of staff's login"):
-        assert review.send_reply(session_id, "Hello from Ana", " Ana ", CY, "0") == (UNCHANGED,) * 5
+    with refused("Ana is another member of staff's login"):
+        review.send_reply(session_id, "Hello from Ana", " Ana ", CY, "0")
     assert not assistant.manager.tracker(session_id).agent
 
     review.send_reply(session_id, "Hello", "Cy (Support)", CY, "0")
@@ -105,8 +107,8 @@ def test_an_empty_label_is_not_stored_and_each_reviewer_shows_once_with_their_la
     # "Save labels" with nothing chosen stored "ana: answer not judged", and every save was listed as a label
     session_id = assistant.manager.handle(None, "How long do password reset links work?").session_id
 
-    with pytest.warns(UserWarning, match="Nothing to save"):
-        assert review.save_labels(session_id, "1", "not judged", "", "", "none", ANA) == UNCHANGED
+    with refused("Nothing to save"):
+        review.save_labels(session_id, "1", "not judged", "", "", "none", ANA)
     assert not read_transcript(assistant.store.engine, session_id).turns[0].annotations
 
     review.save_labels(session_id, "1", "right", "", "first look", "none", ANA)
@@ -135,8 +137,8 @@ def test_a_correct_intent_the_intent_model_does_not_know_is_refused(assistant: A
     review.intent_labels = lambda: ["password_reset", "return_item", "track_order"]
     session_id = assistant.manager.handle(None, "How long do password reset links work?").session_id
 
-    with pytest.warns(UserWarning, match="return_item_late. is not an intent the assistant knows.*Did you mean return_item"):
-        assert review.save_labels(session_id, "1", "wrong", "return_item_late", "", "none", ANA) == UNCHANGED
+    with refused("return_item_late. is not an intent the assistant knows.*Did you mean return_item"):
+        review.save_labels(session_id, "1", "wrong", "return_item_late", "", "none", ANA)
     assert not read_transcript(assistant.store.engine, session_id).turns[0].annotations
 
     review.save_labels(session_id, "1", "wrong", "return_item", "", "none", ANA)
@@ -158,9 +160,10 @@ def test_a_reviewer_is_shown_no_knowledge_base_changes_and_a_missing_document_is
     assert review.kb_controls(ANA) == (gr.update(value="", visible=False), gr.update(visible=True))
 
     # "Remove no/such-doc from the index?" was asked, and the removal refused only after "Yes"
-    with pytest.warns(UserWarning, match="holds no document no/such-doc"):
-        confirm, question, pending = review.knowledge_base.ask_removal("no/such-doc")
-    assert confirm == gr.update(visible=False) and (question, pending) == ("", "")
+    with pytest.raises(gr.Error, match="holds no document no/such-doc"):  # the page's gated copy says it (refused)
+        review.knowledge_base.ask_removal("no/such-doc")
+    with refused("holds no document no/such-doc"):
+        review.knowledge_base_for_roles().ask_removal(ANA, "no/such-doc")
 
 
 def test_an_export_carries_what_staff_wrote_and_the_hand_back_after_the_turn_they_followed(
