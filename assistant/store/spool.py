@@ -24,9 +24,14 @@ connect timeout) does not slow every turn. An append to a conversation the datab
 made anew or emptied, restored from an older backup, or the conversation deleted meanwhile) starts the
 conversation again under its id from what the spool holds, logged, so the turns are not lost (what the
 database held of it before is gone with it); that is, a conversation this process knew when it spooled the
-write. Records the database refuses on replay (e.g. an append to an id this process never knew)
-are moved to ``<spool>.rejected`` with the error, so one bad record cannot block the rest; nothing is dropped
-silently.
+write. Records the database refuses on replay (e.g. an append to an id this process never knew, or to a
+conversation deleted meanwhile, which is not brought back: ``NotStartedAgain`` says why) are moved to
+``<spool>.rejected`` with the error, so one bad record cannot block the rest; nothing is dropped silently.
+
+A write that fails because a table or column is not there waits in the spool only when the database's schema
+explains it (``SqlStore.schema_explanation``: its tables gone, an older or a newer migration revision). In a database
+at this version's own revision the statement itself is wrong, a bug: it is logged as one, the write is spooled and
+replayed at once, and set aside in the rejected file when the database refuses it again; nothing waits for it.
 
 A server may also start while the database is down (``confirm_schema``): then nothing is written to the
 database, every write is spooled, until the retry thread has reached it and confirmed its schema (run the
@@ -69,7 +74,7 @@ from typing import IO, Any, TypeVar
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable, private_opener
-from assistant.store.sql_store import SqlStore, is_schema_missing, schema_missing_message
+from assistant.store.sql_store import SqlStore, is_schema_missing, schema_bug_message, schema_missing_message
 from dialog.events import Event, SessionStarted, UserMessage
 from dialog.store import ConversationChanged, TurnRecord, UnknownSession, new_session_id
 
@@ -85,10 +90,28 @@ PROBE_WITHIN_S = 5.0  # how long /readyz and the review pages wait for the datab
 # beyond this many a write is refused (StoreUnavailable) rather than let memory grow without bound.
 MEMORY_ONLY_MAX = 10_000
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
+# Why a replay does not start again a conversation the database lacks (``SpoolingStore._recreate``).
+_DELETED = ("the database holds other conversations, so it was deleted meanwhile (`assistant logs delete`, an erasure "
+            "request) or the database restored from a backup made before it began; a deleted conversation is not brought back")
+_REFUSED_START = "the database refused its start (kept in the rejected file), so its later writes are kept there too"
+_NO_CHANNEL = ("the write was spooled without its conversation's channel (by a version of the assistant that did not record "
+               "it, or for an id this server never knew), so it is not started again")
 
 
 class SpoolInUse(StoreUnavailable):
     """Another process holds the spool (two servers on one data_dir)."""
+
+
+class NotStartedAgain(UnknownSession):
+    """A spooled append for a conversation the database does not have, which the replay does not start again; ``why``
+    says why (in the log and the rejected file)."""
+
+    def __init__(self, session_id: str, why: str) -> None:
+        super().__init__(session_id)
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"No conversation with id {self.args[0]!r} in the database: {self.why}"
 
 
 def this_process() -> str:
@@ -174,11 +197,19 @@ def forget_rejected(spool_path: Path, session_ids: list[str] | None = None, spoo
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """True for "the database cannot be reached right now", or has lost its tables (made anew while the server
-    ran: `assistant db upgrade` brings them back): worth spooling and retrying, not a write to refuse."""
-    if isinstance(error, (StoreUnavailable, *CONNECTION_ERRORS)) or is_schema_missing(error):
+    """True for "the database cannot be reached right now": worth spooling and retrying, not a write to refuse.
+    Not for an error saying a table or column is not there (SQLite raises it as an OperationalError, as it does an
+    outage): whether the database's schema explains it is for ``SpoolingStore._waits`` to find out."""
+    if is_schema_missing(error):
+        return False
+    if isinstance(error, (StoreUnavailable, *CONNECTION_ERRORS)):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _one_line(error: BaseException) -> str:
+    """A database error's reason on one line (the driver's message, not SQLAlchemy's wrapping), at most 300 characters."""
+    return " ".join(str(getattr(error, "orig", None) or error).split())[:300]
 
 
 @dataclass
@@ -270,10 +301,12 @@ class SpoolingStore:
         self._cache: OrderedDict[str, list[Event]] = OrderedDict()  # events known to be in the database
         self._cache_used: dict[str, float] = {}  # when each cached session was last used (clock)
         self._started_again: set[str] = set()  # conversations a replay started again in a database made anew (_recreate)
+        self._refused_starts: set[str] = set()  # conversations whose spooled create the database refused (_reject)
         self._file: IO[bytes] | None = None
         self._done = 0  # byte offset in the spool up to which records are in the database
         self._down = False  # a write failed and the retry thread has not reached the database since
         self._flushed = 0  # records flushed since spooling started
+        self._bug_only = False  # spooling started for a bug's write (_spool_bug), not an outage: no "database is back"
         self._wake = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -299,7 +332,7 @@ class SpoolingStore:
         try:
             self._answered(self.inner.create_session, channel, session_id=session_id)
         except Exception as error:
-            if not is_unavailable(error):
+            if not (is_schema_missing(error) or is_unavailable(error)):
                 raise
             self._spool(record, error)
             return session_id
@@ -339,7 +372,7 @@ class SpoolingStore:
         try:
             self._answered(self.inner.append, session_id, events, turn, expected_events)
         except Exception as error:
-            if not is_unavailable(error):
+            if not (is_schema_missing(error) or is_unavailable(error)):
                 raise
             self._spool(record, error)
             return
@@ -388,9 +421,9 @@ class SpoolingStore:
                 try:
                     stored = self._replay(record)
                 except Exception as error:
-                    if is_unavailable(error):
+                    if self._waits(error):
                         log.debug("database still unavailable: %s", error)
-                        self._down = True
+                        self._down, self._bug_only = True, False
                         self._note_schema(error)
                         return written
                     self._reject(record, error)
@@ -472,7 +505,7 @@ class SpoolingStore:
         try:
             problem = self._answered(self.inner.schema_problem, within=min(PROBE_WITHIN_S, self.answer_within_s or PROBE_WITHIN_S))
         except Exception as error:
-            if not is_unavailable(error):
+            if not self._waits(error):
                 raise
             return "down", None
         return ("error", problem) if problem else ("up", None)
@@ -493,35 +526,76 @@ class SpoolingStore:
             self._write(record)
             return True
 
+    def _waits(self, error: BaseException) -> bool:
+        """Whether what failed with ``error`` waits for the database (a write in the spool, a read answered from
+        memory): it cannot be reached, or it lacks a table or column and its schema explains that (tables gone, an
+        older or newer revision). Not when its schema is this version's own: then the statement is wrong (a bug)."""
+        if is_schema_missing(error):
+            return self._schema_explanation() is not None
+        return is_unavailable(error)
+
+    def _schema_explanation(self) -> str | None:
+        """``SqlStore.schema_explanation``, for an error saying a table or column is not there; the general message
+        when the database cannot be asked now (the write waits, and its replay decides again)."""
+        try:
+            return self._answered(self.inner.schema_explanation)
+        except Exception as error:
+            log.debug("cannot read the database's schema revision: %s", error)
+            return schema_missing_message()
+
     def _note_schema(self, error: BaseException) -> None:
         """When ``error`` says a table or column is not there: ``status`` reports why (``error``, with what to do:
-        the tables are gone, or the schema is behind), and the log says it once, until a replay goes in again."""
+        the tables are gone, the schema is behind or newer), and the log says it once, until a replay goes in again."""
         if not is_schema_missing(error):
             return
-        try:
-            problem = self.inner.schema_problem() or schema_missing_message()
-        except Exception:  # the database went away meanwhile: the general message
-            problem = schema_missing_message()
+        problem = self._schema_explanation() or schema_missing_message()
         with self._lock:
             known, self._problem = self._problem, problem
         if known != problem:
             log.error("The database answers but cannot be used: %s; conversation writes wait in %s", problem, self.spool_path)
 
     def _spool(self, record: _Record, error: BaseException) -> None:
-        """Spool ``record`` after a direct write failed with ``error``."""
+        """Spool ``record`` after a direct write failed with ``error``: the database is down, or its schema cannot
+        take the write yet, and it waits for the database. A table or column missing from a database whose schema is
+        this version's own is a bug, not an outage (``_spool_bug``)."""
+        if is_schema_missing(error) and self._schema_explanation() is None:
+            self._spool_bug(record, error)
+            return
         self._note_schema(error)
         with self._lock:
             if not self._pending:
                 if not is_schema_missing(error):  # that one was logged as the database not usable
                     log.warning(
                         "The database is unavailable (%s); spooling conversation writes to %s until it is back",
-                        " ".join(str(getattr(error, "orig", None) or error).split())[:300],
-                        self.spool_path,
+                        _one_line(error), self.spool_path,
                     )
                 self._flushed = 0
-            self._down = True
+            self._down, self._bug_only = True, False
             self._start_thread()
             self._write(record)
+
+    def _spool_bug(self, record: _Record, error: BaseException) -> None:
+        """A write that failed on a table or column its database lacks though the schema is this version's: a bug.
+        Logged as one (with the traceback), and kept: it goes to the spool, which keeps the conversation's later
+        writes behind it, and the retry thread, woken now, sets it aside in the rejected file when the database
+        refuses it again (``flush``). Nothing waits for the database: it is not down, and its schema is current."""
+        log.error(
+            "A conversation write (%s in session %s) failed: %s; %s. The write is kept: in %s, then in %s if the database "
+            "refuses it again", record.op, record.session_id, _one_line(error), schema_bug_message(self._head()),
+            self.spool_path, self.rejected_path, exc_info=error,
+        )
+        with self._lock:
+            if not self._pending:
+                self._flushed, self._bug_only = 0, True
+            self._start_thread()
+            self._write(record)
+        self._wake.set()
+
+    @staticmethod
+    def _head() -> str | None:
+        from assistant.store.migrate import head_revision
+
+        return head_revision()
 
     def _write(self, record: _Record) -> None:
         """Append one line to the spool, flushed to disk before the caller is told the write is done; held in
@@ -635,10 +709,15 @@ class SpoolingStore:
         answers given are not lost. What the database held of it before is not in the spool, and the log says so.
         Only where the database holds no conversation but those this replay started again: a conversation missing
         from a database that holds others was deleted meanwhile (`assistant logs delete`, an erasure request) or
-        the database restored from an older backup, and it is not brought back (UnknownSession: the rejected
-        file, as an id this process never knew, a client's unchecked while the database was down)."""
-        if record.channel is None or self.inner.session_count() > len(self._started_again):
-            raise UnknownSession(record.session_id)
+        the database restored from an older backup, and it is not brought back (NotStartedAgain, saying which: the
+        rejected file), nor is one whose write was spooled without its channel (by a version before channels were
+        recorded, or for an id this process never knew, a client's unchecked while the database was down)."""
+        if record.session_id in self._refused_starts:
+            raise NotStartedAgain(record.session_id, _REFUSED_START)
+        if self.inner.session_count() > len(self._started_again):
+            raise NotStartedAgain(record.session_id, _DELETED if record.channel else f"{_DELETED}, or {_NO_CHANNEL}")
+        if record.channel is None:
+            raise NotStartedAgain(record.session_id, _NO_CHANNEL)
         try:
             self.inner.create_session(record.channel, session_id=record.session_id)
         except IntegrityError:  # created meanwhile (another server's replay): the same outcome
@@ -681,6 +760,10 @@ class SpoolingStore:
         self.spool_path.unlink(missing_ok=True)
         self.offset_path.unlink(missing_ok=True)
         self._done = 0
+        if self._bug_only:  # the database was never away
+            self._bug_only = False
+            log.info("spool %s empty again: %d spooled writes stored", self.spool_path, self._flushed)
+            return
         # a warning, like the outage it ends: servers log warnings and up by default, and the end of an
         # outage is what an operator watching for it needs to see
         log.warning("The database is back: flushed %d spooled writes from %s", self._flushed, self.spool_path)
@@ -697,11 +780,17 @@ class SpoolingStore:
             log.exception("cannot save the spool's progress to %s", self.offset_path)
 
     def _reject(self, record: _Record, error: BaseException) -> None:
+        why = f" ({schema_bug_message(self._head())})" if is_schema_missing(error) else ""
+        if record.op == "create":
+            self._refused_starts.add(record.session_id)
+        elif isinstance(error, NotStartedAgain) and record.session_id not in self._refused_starts:
+            why = f" (if it was erased, `assistant logs delete {record.session_id}` on this data folder removes this write too)"
         log.error(
-            "The database refused spooled write %s (%s in session %s): %s; kept in %s",
-            record.id, record.op, record.session_id, error, self.rejected_path,
+            "The database refused spooled write %s (%s in session %s): %s%s; kept in %s",
+            record.id, record.op, record.session_id, error, why, self.rejected_path,
         )
-        line = json.loads(record.to_json()) | {"error": f"{type(error).__name__}: {error}"}
+        kind = UnknownSession.__name__ if isinstance(error, UnknownSession) else type(error).__name__  # NotStartedAgain too
+        line = json.loads(record.to_json()) | {"error": f"{kind}: {error}"}
         with open(self.rejected_path, "a", encoding="utf-8", opener=private_opener) as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -726,7 +815,7 @@ class SpoolingStore:
         try:
             self._confirm_schema()
         except Exception as error:
-            if isinstance(error, DatabaseUnreachable) or (not isinstance(error, StoreUnavailable) and is_unavailable(error)):
+            if isinstance(error, DatabaseUnreachable) or (not isinstance(error, StoreUnavailable) and self._waits(error)):
                 log.debug("database still unavailable: %s", error)
                 with self._lock:
                     self._down, self._problem = True, None
@@ -748,7 +837,7 @@ class SpoolingStore:
         try:
             events = self._answered(self.inner.load_events, session_id)
         except Exception as error:
-            if not is_unavailable(error):
+            if not self._waits(error):
                 raise
             return None
         with self._lock:
@@ -793,7 +882,7 @@ class SpoolingStore:
         try:
             known = self._answered(self.inner.has_session, session_id)
         except Exception as error:
-            if not is_unavailable(error):
+            if not self._waits(error):
                 raise
             return  # cannot tell: spool it (a replay refuses an id this process never knew)
         if not known:

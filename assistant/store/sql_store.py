@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Engine, Float, Integer, Text, and_, bindparam, case, cast, func, insert, inspect, null, or_, select, text, update
@@ -28,22 +29,39 @@ def schema_missing_message(missing: list[str] | None = None) -> str:
             "(conversation writes wait in the spool until then)")
 
 
-def schema_behind_message(revision: str, head: str | None) -> str:
+def schema_behind_message(revision: str | None, head: str | None) -> str:
     """What /healthz and /readyz say, and the log, when the database's schema is older than this version's."""
-    return (f"the database's schema is behind this version of the assistant (at revision {revision}, this version "
+    at = f"at revision {revision}" if revision else "no revision recorded"
+    return (f"the database's schema is behind this version of the assistant ({at}, this version "
             f"needs {head}; restored from an older backup?): run `assistant db upgrade` (conversation writes wait "
             "in the spool until then)")
+
+
+def schema_newer_message(revision: str, head: str | None) -> str:
+    """Why a table or column this version uses is missing from a database at a revision it does not know."""
+    return (f"the database's schema is newer than this version of the assistant (at revision {revision}, which this "
+            f"version does not know; its latest is {head}): a newer version migrated it and changed what this one uses; "
+            "run that version (conversation writes wait in the spool until then)")
+
+
+def schema_bug_message(head: str | None) -> str:
+    """Why a table or column is missing from a database whose schema is this version's own: not the schema's fault."""
+    return (f"the database's schema is this version's own (revision {head}, with its conversation tables), so a statement "
+            "that names a table or column it lacks is a bug in the assistant (or the schema was changed by hand), not a "
+            "schema to upgrade: `assistant db upgrade` will not help; please report it with this line")
 
 
 # PostgreSQL's undefined_table and undefined_column; SQLite says it in words
 _SCHEMA_SQLSTATES = {"42P01", "42703"}
 _SQLITE_SCHEMA_MESSAGES = ("no such table", "no such column", "has no column named")
+# How long the verdict of ``SqlStore.schema_explanation`` is kept: a burst of failing writes asks the database once.
+SCHEMA_VERDICT_S = 5.0
 
 
 def is_schema_missing(error: BaseException) -> bool:
     """Whether a database error says a table or a column is not there (PostgreSQL's undefined_table or
-    undefined_column, SQLite's "no such table", "no such column"): the database answers, but its schema is gone
-    or behind, not the request that is wrong."""
+    undefined_column, SQLite's "no such table", "no such column"). Its schema gone, behind or newer explains
+    that, and so may a bug naming the wrong column: ``SqlStore.schema_explanation`` tells them apart."""
     orig = getattr(error, "orig", None)
     if orig is None:
         return False
@@ -62,6 +80,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._verdict: tuple[float, str | None] | None = None  # (when, schema_explanation's answer)
 
     def create_session(self, channel: str = "web", session_id: str | None = None) -> str:
         """Start a conversation; ``session_id`` is for replaying one started while the database was down."""
@@ -103,6 +122,35 @@ class SqlStore:
         if revision is not None and revision != head and revision in known_revisions():
             return schema_behind_message(revision, head)
         return None
+
+    def schema_explanation(self) -> str | None:
+        """Asked after a statement failed on a table or column that is not there (``is_schema_missing``): why the
+        database's schema explains it (what to do, for the log and /readyz), or None when it does not. Its conversation
+        tables gone, or a revision other than this version's head (older: `assistant db upgrade`; one this version does
+        not know: a newer version migrated it) explain it; a database at this version's head with its tables does not,
+        and the statement itself is wrong (``schema_bug_message``). The answer is kept for ``SCHEMA_VERDICT_S``
+        seconds (the head revision is read from the migration scripts once per process)."""
+        verdict, now = self._verdict, monotonic()
+        if verdict is not None and now - verdict[0] < SCHEMA_VERDICT_S:
+            return verdict[1]
+        explanation = self._explain_schema()
+        self._verdict = (now, explanation)
+        return explanation
+
+    def _explain_schema(self) -> str | None:
+        from assistant.store.migrate import current_revision, head_revision, known_revisions
+
+        missing = self.missing_tables()
+        if missing:
+            return schema_missing_message(missing)
+        with self.engine.connect() as connection:
+            revision = current_revision(connection)
+        head = head_revision()
+        if revision == head:
+            return None
+        if revision is None or revision in known_revisions():
+            return schema_behind_message(revision, head)
+        return schema_newer_message(revision, head)
 
     def status(self, check: bool = False) -> dict[str, Any]:
         """For /healthz and /readyz, as ``SpoolingStore.status`` (this store spools nothing): ``check`` asks
