@@ -9,6 +9,9 @@ What is copied into the new folder:
 - ``index/``: the search index, copied under the index's write lock, so no ingest changes it half-way;
 - ``uploads/``: the files staff added on the review pages (they exist nowhere else);
 - ``spool/``: conversation writes waiting for PostgreSQL to come back, if any;
+- ``notices/``: handoff notices waiting to be sent to staff's webhook (assistant/notify.py), if any; not
+  ``notices.owners/``, the lock files of the processes running now, nor a notice's half-written ``.tmp`` file. A
+  notice sent (its file removed) while the backup runs is left out; one parked meanwhile is copied as parked;
 - ``backup.json``: when, from where, and what was copied, with the sha256 of each file outside the index (the
   index's own manifest holds its files' checksums), which ``assistant restore`` checks (assistant/restore.py).
 
@@ -50,6 +53,8 @@ from retrieval.index_lock import index_lock
 
 PRIVATE_FOLDER = 0o700
 SPOOL_LOCK = ".lock"  # lock files (the running server's on its spool): not data
+NOTICE_PARKED = ".parked"  # a waiting notice's file renamed by the server that parked it (assistant.notify.PARKED)
+PARTIAL_WRITE = ".tmp"  # a file still being written (a notice before it is renamed into place): not data
 
 
 class BackupError(ValueError):
@@ -69,6 +74,7 @@ class BackupReport:
     chunks: int = 0
     uploads_copy: str | None = None
     spool_copy: str | None = None
+    notices_copy: str | None = None  # handoff notices waiting for the webhook
     not_copied: list[str] = field(default_factory=list)  # knowledge-base sources of the index
     checksums: dict[str, str] = field(default_factory=dict)  # sha256 of each file but the index's, by its path in the backup
 
@@ -85,7 +91,7 @@ def backup(
     folder: Path, database_url: str, index_dir: Path, data_dir: Path,
     lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None, run_pg_dump: bool = True,
 ) -> BackupReport:
-    """Copy the database, index, uploads and spool into ``folder`` (see the module docstring); ``run_pg_dump``:
+    """Copy the database, index, uploads, spool and waiting notices into ``folder`` (see the module docstring); ``run_pg_dump``:
     dump a PostgreSQL database with ``pg_dump`` when it is installed (else only name the command).
     BackupError when it cannot be made; then nothing is left of it (an empty ``folder`` given stays as it was)."""
     check_target(folder)
@@ -128,6 +134,8 @@ def backup(
             if source.is_dir() and any(not path.name.endswith(SPOOL_LOCK) for path in source.iterdir()):
                 _copy_private(source, partial / name)
                 setattr(report, attribute, str(folder / name))
+        if _copy_notices(data_dir / "notices", partial / "notices"):
+            report.notices_copy = str(folder / "notices")
         report.checksums = {
             path.relative_to(partial).as_posix(): file_sha256(path)
             for path in sorted(partial.rglob("*")) if path.is_file() and path.relative_to(partial).parts[0] != "index"
@@ -242,6 +250,27 @@ def check_index_copy(copy: Path, original: Path | None = None) -> dict:
                 "made: the index is damaged. `assistant index status` says more; `assistant ingest --rebuild` makes it again."
             )
     return manifest
+
+
+def _copy_notices(source: Path, target: Path) -> int:
+    """The handoff notices waiting in ``source`` (the server's outbox) copied to ``target``, its owner's only; how
+    many (none: no folder made). A server may send (remove) or park (rename) a notice meanwhile: one sent is left
+    out, one parked is copied under its new name."""
+    names = sorted(path.name for path in source.iterdir() if not path.name.endswith(PARTIAL_WRITE)) if source.is_dir() else []
+    copied = 0
+    for name in names:
+        for candidate in (source / name, source / (name + NOTICE_PARKED)):
+            try:
+                content = candidate.read_bytes()
+            except FileNotFoundError:
+                continue
+            if not copied:
+                target.mkdir(mode=PRIVATE_FOLDER)
+            with open(target / candidate.name, "wb", opener=private_opener) as out:
+                out.write(content)
+            copied += 1
+            break
+    return copied
 
 
 def _copy_private(source: Path, target: Path) -> Path:

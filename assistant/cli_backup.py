@@ -1,4 +1,5 @@
-"""`assistant backup FOLDER`: a consistent copy of the conversation log, index and uploads (assistant/backup.py).
+"""`assistant backup FOLDER`: a consistent copy of the conversation log, index, uploads, spool and waiting handoff
+notices (assistant/backup.py); `assistant restore FOLDER` puts it back (assistant/restore.py).
 
 Registers the ``backup`` command on the main ``app`` when imported (see ``assistant/cli.py``).
 """
@@ -23,7 +24,7 @@ def backup_command(
         help="With PostgreSQL: dump the database into FOLDER/assistant.dump with pg_dump (when installed), or only print the command.",
     )] = True,
 ) -> None:
-    """Copy the conversation log, search index, staff uploads and spool into FOLDER; safe while a server runs.
+    """Copy the conversation log, search index, staff uploads, spool and waiting handoff notices into FOLDER; safe while a server runs.
 
     The log: SQLite's online backup, or a PostgreSQL dump by pg_dump (which must be the server's major version
     or newer; without pg_dump, or with --no-pg-dump, the command prints the pg_dump command instead).
@@ -50,7 +51,8 @@ def backup_command(
         say(f"  search index: {report.index_copy} ({report.documents} documents, {report.chunks} chunks)")
     else:
         say(f"  search index: none at {settings.index_dir}")
-    for what, copy in (("staff uploads", report.uploads_copy), ("spooled writes", report.spool_copy)):
+    for what, copy in (("staff uploads", report.uploads_copy), ("spooled writes", report.spool_copy),
+                       ("handoff notices waiting for the webhook", report.notices_copy)):
         if copy:
             say(f"  {what}: {copy}")
     checked = [what for what, done in ((f"the database copy passes {report.database_check}", report.database_check),
@@ -73,7 +75,8 @@ def restore_command(
     )] = False,
 ) -> None:
     """Put back what `assistant backup` copied into FOLDER: the conversation log (staff logins with it), the
-    search index, staff uploads and spooled writes, under the current settings' paths.
+    search index, staff uploads, spooled writes and handoff notices waiting for the webhook, under the current
+    settings' paths.
 
     The backup is checked first (backup.json, its checksums, the database copy, the index's checksums). Refused
     while a server (or `assistant chat`) runs on this data_dir or has the SQLite file open, and, without --force,

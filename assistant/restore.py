@@ -2,7 +2,8 @@
 
 What a backup holds is restored: the conversation log (``assistant.db`` copied over the SQLite file, or
 ``assistant.dump`` loaded into PostgreSQL by ``pg_restore``, staff logins with it), the search index, the
-staff uploads and the spool. Before anything is touched:
+staff uploads, the spool and the handoff notices waiting for the webhook (the next server sends them: their
+processes are gone; those ``assistant.notify.MAX_AGE_S`` old by then are given up, logged). Before anything is touched:
 
 - the backup is checked: ``backup.json`` (written last, so its presence says the backup is complete), the
   checksums it records (backups made since restore exists), the database copy by SQLite's ``quick_check`` or
@@ -70,6 +71,7 @@ class _Backup:
     index: Path | None
     uploads: Path | None
     spool: Path | None
+    notices: Path | None
 
 
 def read_backup(folder: Path) -> _Backup:
@@ -83,9 +85,9 @@ def read_backup(folder: Path) -> _Backup:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise RestoreError(f"Cannot read {manifest_file}: {error}") from None
-    found = {name: (folder / name if (folder / name).exists() else None) for name in ("index", "uploads", "spool")}
+    found = {name: (folder / name if (folder / name).exists() else None) for name in ("index", "uploads", "spool", "notices")}
     databases = [folder / name for name in ("assistant.db", "assistant.dump") if (folder / name).is_file()]
-    expected = {name: manifest.get(key) for name, key in (("index", "index_copy"), ("uploads", "uploads_copy"), ("spool", "spool_copy"))}
+    expected = {name: manifest.get(f"{name}_copy") for name in found}
     missing = [name for name, copy in expected.items() if copy and found[name] is None]
     if manifest.get("database_copy") and not databases:
         missing.insert(0, Path(manifest["database_copy"]).name)
@@ -94,7 +96,9 @@ def read_backup(folder: Path) -> _Backup:
     for name, expected_sum in (manifest.get("checksums") or {}).items():
         if not (folder / name).is_file() or file_sha256(folder / name) != expected_sum:
             raise RestoreError(f"{folder / name} does not match the checksum backup.json records: the backup is damaged")
-    backup = _Backup(folder, manifest, databases[0] if databases else None, found["index"], found["uploads"], found["spool"])
+    backup = _Backup(
+        folder, manifest, databases[0] if databases else None, found["index"], found["uploads"], found["spool"], found["notices"]
+    )
     _check_database_copy(backup.database)
     if backup.index is not None:
         try:
@@ -250,7 +254,7 @@ def _data_in_place(backup: _Backup, url: URL, database_file: Path | None, index_
                 found.append(f"{len(tables)} table(s) in {url.render_as_string(hide_password=True)}")
     if backup.index is not None and index_dir.exists() and any(index_dir.iterdir()):
         found.append(f"the index {index_dir}")
-    for name, copy in (("uploads", backup.uploads), ("spool", backup.spool)):
+    for name, copy in (("uploads", backup.uploads), ("spool", backup.spool), ("notices", backup.notices)):
         if copy is not None and _data_files(data_dir / name):
             found.append(f"{data_dir / name}")
     return found
@@ -308,6 +312,10 @@ def _restore_all(
             report.restored.append(f"staff uploads: {data_dir / 'uploads'}")
         if backup.spool is not None:
             _restore_spool(backup.spool, data_dir / "spool", aside, report)
+        if backup.notices is not None:
+            aside.move(data_dir / "notices", "notices")
+            _copy_private(backup.notices, data_dir / "notices")
+            report.restored.append(f"handoff notices waiting for the webhook: {data_dir / 'notices'}")
         if backup.database is not None and database_file is None:  # last: the one step that cannot be undone by a move
             _restore_postgres(backup.database, url, aside, report)
     except (OSError, sqlite3.Error, BackupError, RestoreError) as error:

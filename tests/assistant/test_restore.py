@@ -194,3 +194,49 @@ def test_a_postgresql_database_that_does_not_exist_is_one_clear_error(tmp_path: 
 
     with pytest.raises(RestoreError, match='database "ops_helper_no_such_database" does not exist .*createdb'):
         restore(tmp_path / "backup", missing, tmp_path / "index", tmp_path / "data")
+
+
+def test_handoff_notices_waiting_for_the_webhook_are_backed_up_and_restored(runner: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+    """The backup copied neither data_dir/notices nor its owners' lock files: a data folder restored on a new machine
+    had lost the notices still waiting for staff's webhook (it was down). Now they are copied (the lock files of the
+    processes running now are not: they are no data) and restored, and the next server sends them."""
+    import httpx
+
+    from assistant.notify import HandoffNotifier, notices_folder
+
+    data = Path("data")
+    assert invoke(runner, "db", "upgrade").exit_code == 0
+    down = httpx.MockTransport(lambda request: httpx.Response(503))
+    server = HandoffNotifier("http://helpdesk.example/hook", outbox=notices_folder(data), transport=down, retry_delays_s=(3600.0,))
+    bodies = [HandoffNotifier.notice(f"s{n}", "asked for a person", f"message {n}") for n in range(2)]
+    for body in bodies:
+        server.send_later(body)
+    try:
+        assert len(list(notices_folder(data).glob("*.json"))) == 2 and any((data / "notices.owners").iterdir())
+        made = invoke(runner, "backup", str(tmp_path / "backup"))  # while the server runs, its owner lock held
+    finally:
+        server.close(timeout_s=0.1)
+    assert made.exit_code == 0, made.output
+    assert f"handoff notices waiting for the webhook: {tmp_path / 'backup' / 'notices'}" in flat(made.output)
+    assert not (tmp_path / "backup" / "notices.owners").exists()
+    copies = tmp_path / "backup" / "notices"
+    assert {oct(path.stat().st_mode & 0o777) for path in [copies, *copies.iterdir()]} == {"0o700", "0o600"}  # customers' words
+    assert sorted(path.name for path in (tmp_path / "backup" / "notices").iterdir()) == sorted(
+        path.name for path in notices_folder(data).iterdir()
+    )
+
+    fresh = tmp_path / "new-machine"
+    restored = invoke(runner, "--data-dir", str(fresh), "restore", str(tmp_path / "backup"))
+
+    assert restored.exit_code == 0, restored.output
+    assert f"handoff notices waiting for the webhook: {fresh / 'notices'}" in flat(restored.output)
+    sent: list[httpx.Request] = []
+    taking = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200))
+    next_server = HandoffNotifier("http://helpdesk.example/hook", outbox=notices_folder(fresh), transport=taking)
+    try:
+        assert next_server.send_left_over() == 2
+        next_server.wait_until_sent()
+    finally:
+        next_server.close(timeout_s=1)
+    assert [json.loads(request.content) for request in sent] == bodies
+    assert list(notices_folder(fresh).iterdir()) == []
