@@ -361,11 +361,6 @@ def sounds_upset(text: str) -> bool:
     return is_shouted(text) or "!!!" in text or bool(_ANGRY_EMOJI.search(text))
 
 
-def is_frustrated(text: str) -> bool:
-    """Clear frustration in the wording (``FRUSTRATION``'s words) or an upset tone (``sounds_upset``)."""
-    return bool(FRUSTRATION.search(text)) or sounds_upset(text)
-
-
 def has_words(text: str) -> bool:
     """Whether the message holds at least one word (not only digits, symbols or emoji)."""
     return bool(re.search(r"[^\W\d_]{2,}", text))

@@ -10,7 +10,7 @@ from dialog.business import demo_actions
 from dialog.business_rules import BusinessRules, Topic
 from dialog.events import BotAnswer, ClarificationAsked, SlotRequested
 from dialog.nlu.base import Understanding
-from dialog.nlu.rules import RuleBasedIntents, is_frustrated
+from dialog.nlu.rules import FRUSTRATION, RuleBasedIntents, sounds_upset
 from dialog.policies import DEFAULT_POLICIES, Prediction, choose, default_policies, message_language
 from dialog.tracker import Tracker
 
@@ -163,7 +163,8 @@ def test_rule_intents(text: str, intent: str) -> None:
     [("WHY IS MY ORDER NOT HERE YET", True), ("where is it!!!", True), ("I'm fed up with this", True), ("How do I pay?", False)],
 )
 def test_frustration(text: str, frustrated: bool) -> None:
-    assert is_frustrated(text) is frustrated
+    """Frustrated wording or an upset tone (the two signals the handoff policy reads)."""
+    assert (bool(FRUSTRATION.search(text)) or sounds_upset(text)) is frustrated
 
 
 def predict(text: str, tracker: Tracker | None = None, understanding: Understanding | None = None) -> Prediction:
