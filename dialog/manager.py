@@ -52,7 +52,7 @@ from dialog.nlu.combine import Understander, question_part
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
 from dialog.nlu.rules import is_bare_greeting, is_emphatic_no, sounds_upset
 from dialog.slot_memory import SlotMemory
-from dialog.policies import WEAK_INTENT, Policy, Prediction, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
+from dialog.policies import WEAK_INTENT, Policy, Prediction, asks_a_question, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
 from dialog.rewrite import (
     content_words,
     is_follow_up,
@@ -63,6 +63,8 @@ from dialog.rewrite import (
     reports_on_what_was_said,
     rewrite,
     shares_a_topic_word,
+    stems,
+    things_done,
     topic_words,
     variation_words,
     without_opening,
@@ -215,6 +217,20 @@ TIED_MAX_WORDS = 8
 _GOES_ON = re.compile(r"\b(?:already|anymore|any\s+more|still|either|too|as\s+well|yet|instead)\b", re.IGNORECASE)
 _YES_NO_OPENING = re.compile(r"^\s*(?:is|are|was|were|will|would|can|could|do|does|did|should|has|have|may)\b", re.IGNORECASE)
 _WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+# the words around what a customer says they did: "I already checked my spam folder", "i looked in spam, nothing there"
+_DONE_WORDS = topic_words("already checked looked tried searched cleared restarted followed nothing everything still")
+
+
+def only_what_was_done(text: str) -> set[str]:
+    """The words (stemmed) of what ``text`` says the customer did (``things_done``) when that is all it says: no
+    question, no topic besides ("I already checked my spam folder": {"spam", "folder"}); empty otherwise ("I already
+    checked my spam folder, still no reset email" names the reset e-mail, "I checked, where is my reset link?" asks)."""
+    done = things_done(text)
+    if not done or asks_a_question(text):
+        return set()
+    return done if topic_words(text) - _DONE_WORDS <= done else set()
 
 
 def _section(doc_id: str) -> str:
@@ -569,10 +585,27 @@ class DialogManager:
         # "how much is shipping to Canada?" while the handoff waits: answered (the handoff stays queued) only when the
         # search finds an answer, else relayed all the same; so the reply is shown once it is known, not as it is written
         while_waiting = self.relay_to_person and tracker.with_person and prediction.action == "answer"
+        done = only_what_was_done(read) if prediction.action == "answer" and not while_waiting else set()
         if prediction.action == "answer" and forced is None and query == read and not prefer_docs and context is None and tracker.last_query \
                 and asks_yes_or_no_after_an_answer(tracker, understanding, read):
             # "will my orders be deleted too?" after how to close an account: about that answer, searched with its question
             query, focus, prefer_docs = rewrite(read, tracker.last_query), read, tracker.last_answer_docs
+        elif prediction.action == "answer" and forced is None and choice is None and done and not reports_on_what_was_said(text, answered):
+            doc = self._done_on_the_last_topic(tracker, read, done)
+            if doc is not None:
+                # "I already checked my spam folder" after how long a reset link works: the reset e-mail's article, without
+                # the advice to look in the spam folder (searched alone, it got the order confirmation's spam hint)
+                query, focus, prefer_docs = rewrite(read, tracker.last_query or ""), read, (doc,)
+                context, context_docs, tie_context = None, (), None
+            else:
+                # said of nothing the conversation was about (after the shipping prices, or first): what is wrong is not
+                # known, so sorry, the offer of a person and a request to say more ("yes" takes the offer), not advice to
+                # do again what was done
+                understanding = replace(understanding, intent="dismay", ranking=(("dismay", understanding.confidence),))
+                prediction = Prediction(
+                    "small_talk", 1.0, f"the customer says what they did ({', '.join(sorted(done))}) about nothing the "
+                    "conversation was about: sorry, and the offer of a person", 0, "dismay",
+                )
         elif prediction.action == "answer" and forced is None and choice is None:
             query, focus, prefer_docs, context, tie_context = self._reread(
                 tracker, understanding, read, query, focus, prefer_docs, context, context_docs, tie_context, status, answered
@@ -916,6 +949,21 @@ class DialogManager:
                 # answer took the late-refund sentence)
                 return with_status, None, (), None, None
         return query, focus, prefer_docs, context, tie_context
+
+    def _done_on_the_last_topic(self, tracker: Tracker, text: str, done: set[str]) -> str | None:
+        """Right after an answer, the article of the best passage that ``text`` (what the customer says they did,
+        ``only_what_was_done``: ``done``) read with the last question finds in the last answer's part of the help centre
+        (its articles' folders) and that speaks of what was done ("If you cannot see it, look in your spam or promotions
+        folder."); None when there is none: after the shipping prices, no shipping passage speaks of a spam folder."""
+        retriever = getattr(self.answer_action, "retriever", None)
+        if retriever is None or tracker.last_action != "answer" or not tracker.last_query or not tracker.last_answer_docs:
+            return None
+        sections = {_section(doc) for doc in tracker.last_answer_docs}
+        for passage in retriever.search(rewrite(text, tracker.last_query), k=5):
+            on_topic = _section(passage.chunk.doc_id) in sections and passage.score >= self.answer_action.min_score
+            if on_topic and done & stems(passage.chunk.text):
+                return passage.chunk.doc_id
+        return None
 
     def _own_words_lead(self, retriever: Any, query: str, own: str, last_query: str, answered: str) -> bool:
         """Whether a variation (``query``: the last question with the follow-up's words ``own``) names something new that
