@@ -62,6 +62,7 @@ from dialog.rewrite import (
     only_names_what_was_said,
     reports_on_what_was_said,
     rewrite,
+    searched_alone_first,
     shares_a_topic_word,
     stems,
     things_done,
@@ -537,13 +538,16 @@ class DialogManager:
             if tracker.answered_intent is not None:  # read as the question it continues: its intent's topic threshold too
                 label, confidence = tracker.answered_intent
                 understanding = replace(understanding, intent=label, confidence=confidence, ranking=((label, confidence),))
-        elif tracker.last_query and (is_follow_up(text) or reports_on_what_was_said(text, answered)):
+        elif tracker.last_query and (is_follow_up(text, tracker.last_query) or reports_on_what_was_said(text, answered)):
             if reports_on_what_was_said(text, answered) and names_a_topic(text) and not only_names_what_was_said(text, answered):
                 # "I didn't get the email" after the password-reset steps: about the e-mail that answer named, when read
                 # with the last question it finds that answer's article first; "the card was declined" after the payment
                 # methods finds the failed payments first, and is searched as it stands (held to the payment methods,
                 # it got the list of methods again)
                 context, context_docs = rewrite(text, tracker.last_query), tracker.last_answer_docs
+            elif (alone := searched_alone_first(text, tracker.last_query)) is not None:
+                # "and do I need to leave a deposit?" after a child seat: its own words, read with the last topic if they find nothing
+                query, context = alone, rewrite(text, tracker.last_query)
             else:
                 query, focus = rewrite(text, tracker.last_query), text  # the follow-up's own words say what is new
                 # "how much does it cost?" continues the last article, and so does "and apple pay?" after an answer that

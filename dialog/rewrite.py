@@ -4,8 +4,10 @@ standalone query ("how long does it take to return an item?") before retrieval. 
 A message is a follow-up when it opens with a connective ("and", "what about", "also", ...) or with a reference
 as its subject ("it says delivered though"), when it is short and says "them" or "they", or when it
 names no topic of its own (every content word is generic: take, long, cost, ...), whether it refers back (it,
-that, this, they, ...), is very short, or neither ("how long do I have?"). The rewrite puts the previous
-query's topic in place of the reference.
+that, this, they, ...), is very short, or neither ("how long do I have?"), or when it names only words of the last
+question, which named more ("how much is shipping?" after "do you ship to Canada?"). The rewrite puts the previous
+query's topic in place of the reference. A follow-up that asks a question of its own about a new thing, and points
+back to nothing, is searched alone first (``searched_alone_first``).
 
 German follow-ups ("und wie lange dauert das?", "Was ist mit Expressversand?") are found by the same rules
 with German words; as a German reference cannot simply be swapped for the topic (cases, word order), the
@@ -148,11 +150,15 @@ def _points_back(text: str) -> bool:
 
 
 def _stem(word: str) -> str:
-    """A word without its plural or verb ending, enough to match "payments" with "payment", "emails" with "email"."""
+    """A word without its plural or verb ending, enough to match "payments" with "payment", "emails" with "email",
+    "shipping" with "ship" (a consonant doubled before "-ing" or "-ed" is one, but for l, s and z: "billing", "passed")."""
     word = word.lower().removesuffix("'s")
     for ending in ("ing", "ed", "es", "s"):
         if len(word) > len(ending) + 3 and word.endswith(ending):
-            return word[: -len(ending)]
+            word = word[: -len(ending)]
+            if ending in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "aeioulsz":
+                word = word[:-1]
+            return word
     return word
 
 
@@ -311,11 +317,31 @@ _BARE_COUNT = re.compile(
 )
 
 
-def is_follow_up(text: str) -> bool:
-    """Whether ``text`` depends on the conversation before it to be understood."""
+# a word in capitals names a thing of its own, whatever it spells: "US", "UK", "EU" (not "us")
+_CAPITALS = re.compile(r"\b(?!OK\b)[A-Z]{2,}\b")
+
+
+def names_less_than(text: str, previous_query: str) -> bool:
+    """Whether ``text`` names a topic, and only with words the last question (``previous_query``) named, which named
+    more: "how much is shipping?" after "do you ship to Canada?" names that question's head (shipping) without its
+    place, and still means Canada. "how much is shipping to the US?" names a place of its own, "and do I need to leave
+    a deposit?" after a child seat a thing of its own (``searched_alone_first``)."""
+    own = _named(text)
+    return bool(own) and own < _named(previous_query)
+
+
+def _named(text: str) -> set[str]:
+    """``topic_words`` of ``text`` and its words in capitals, lowercased."""
+    return topic_words(text) | {w.lower() for w in _CAPITALS.findall(text)}
+
+
+def is_follow_up(text: str, previous_query: str = "") -> bool:
+    """Whether ``text`` depends on the conversation before it (``previous_query``, the last question) to be understood."""
     words = _WORD.findall(text)
     if not words:
         return False
+    if previous_query and names_less_than(text, previous_query):  # "how much is shipping?" after "do you ship to Canada?"
+        return True
     if _CONNECTIVE.match(text) or (len(words) <= 4 and _PREPOSITION_FIRST.match(text)):  # "for paypal?", "to the UK?"
         return True
     if not _NOT_A_REFERENCE.search(text):  # "is it possible to ...?" refers to nothing before it
@@ -391,6 +417,44 @@ def new_topic_words(text: str, *said: str) -> set[str]:
     return topic_words(_CONNECTIVE.sub("", text, count=1)) - named
 
 
+def _asks_its_own(stripped: str, previous_query: str) -> bool:
+    """Whether the follow-up ``stripped`` (without its connective) asks a question of its own, which ``rewrite`` leads
+    with, the last topic after it as context, rather than a variation of ``previous_query``."""
+    # a question of its own also when it asks to do something new with the last topic, "it"/"that" the object: "can I
+    # track it?" after the cost of shipping to Canada (led by "how much is", it got the prices again). With the topic
+    # the subject ("is it automated?", "does that include sale items?") it varies the last question
+    # "can I get a new one?" after how long a reset link works: a new link, asked for (as a variation of "how long is
+    # ... valid", its answer was the 30 minutes again)
+    new_of_it = (
+        (_points_back(stripped) or bool(_BARE_COUNT.search(stripped)) or bool(_ANOTHER_ONE.search(stripped)))
+        and not _PLURAL_REFERENCE.search(stripped)
+        and not _REFERENCE_AS_SUBJECT.match(stripped)
+        and bool(topic_words(stripped) - topic_words(previous_query))
+    )
+    if _OWN_QUESTION.match(stripped) and (not _REFERENCE.search(stripped) or new_of_it):
+        return True
+    # "what about a promo code plus a gift card?" after "how do I use a promo code?": the last topic and another thing
+    # together, a question of its own (as a variation, "how do I use a promo code: a promo code plus a gift card", its
+    # answer was the promo code's again)
+    asked_words = topic_words(previous_query)
+    return joins_two_things(stripped) and bool(topic_words(stripped) & asked_words) and bool(topic_words(stripped) - asked_words)
+
+
+def searched_alone_first(text: str, previous_query: str) -> str | None:
+    """The follow-up ``text`` without its connective, when it asks a question of its own (``_asks_its_own``) about a
+    thing ``previous_query`` did not name, and points back to nothing: searched alone first, and read with the last
+    topic (``rewrite``) only when alone it finds nothing. "and do I need to leave a deposit?" after questions about a
+    child seat was searched "do I need to leave a deposit (rent a bike with a child seat)?", and the child seat's FAQ
+    outranked the deposit. None for one that points back ("and can I track it?"), varies the last question ("what
+    about express?") or names nothing new ("and how much is it per week?")."""
+    stripped = _CONNECTIVE.sub("", text, count=1).strip()
+    if _THEN_WHAT.match(text) or _REFERENCE.search(stripped):
+        return None
+    if not _OWN_QUESTION.match(stripped) or not _named(stripped) - _named(previous_query):
+        return None
+    return stripped
+
+
 def rewrite(text: str, previous_query: str) -> str:
     """A standalone query for the follow-up ``text`` after ``previous_query`` (itself standalone).
 
@@ -406,25 +470,7 @@ def rewrite(text: str, previous_query: str) -> str:
         if re.search(r"\b(?:takes?|costs?)$", question, re.IGNORECASE):  # "how long does that take" -> "... take to <topic>"
             return _REFERENCE.sub("it", question, count=1) + f" to {topic}?"
         return _REFERENCE.sub(topic, question, count=1) + "?"
-    # a question of its own also when it asks to do something new with the last topic, "it"/"that" the object: "can I
-    # track it?" after the cost of shipping to Canada (led by "how much is", it got the prices again). With the topic
-    # the subject ("is it automated?", "does that include sale items?") it varies the last question
-    # "can I get a new one?" after how long a reset link works: a new link, asked for (as a variation of "how long is
-    # ... valid", its answer was the 30 minutes again)
-    new_of_it = (
-        (_points_back(stripped) or bool(_BARE_COUNT.search(stripped)) or bool(_ANOTHER_ONE.search(stripped)))
-        and not _PLURAL_REFERENCE.search(stripped)
-        and not _REFERENCE_AS_SUBJECT.match(stripped)
-        and bool(topic_words(stripped) - topic_words(previous_query))
-    )
-    own_question = _OWN_QUESTION.match(stripped) and (not _REFERENCE.search(stripped) or new_of_it)
-    # "what about a promo code plus a gift card?" after "how do I use a promo code?": the last topic and another thing
-    # together, a question of its own (as a variation, "how do I use a promo code: a promo code plus a gift card", its
-    # answer was the promo code's again)
-    asked_words = topic_words(previous_query)
-    own_question = own_question or (
-        joins_two_things(stripped) and bool(topic_words(stripped) & asked_words) and bool(topic_words(stripped) - asked_words)
-    )
+    own_question = _asks_its_own(stripped, previous_query)
     if _CORRECTION.match(text) and not own_question:
         fixed = _corrected(previous_query.split(": ", 1)[0], stripped)
         if fixed is not None:  # "sorry, I meant express" after "how much is standard shipping?"
