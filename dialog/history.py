@@ -24,7 +24,7 @@ def last_question(customer_messages: Iterable[str]) -> str | None:
         text = without_opening(text.strip())
         if not text or _RULES.understand(text).intent != "question":
             continue
-        if question is not None and is_follow_up(text):
+        if question is not None and is_follow_up(text, question):
             question = rewrite(text, question)
         elif names_a_topic(text):
             question = text
