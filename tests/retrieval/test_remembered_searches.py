@@ -13,7 +13,7 @@ import pytest
 from retrieval.embedders import HashEmbedder
 from retrieval.ingest import ingest
 from retrieval.reranker import OverlapReranker
-from retrieval.retriever import CANDIDATES, Retriever, SearchOptions
+from retrieval.retriever import CANDIDATES, SHARED_DEPTH, Retriever, SearchOptions
 from conftest import write_files
 
 WORDS = "parcel refund invoice courier voucher warranty deposit helmet charger battery sticker receipt label".split()
@@ -59,6 +59,7 @@ def test_a_remembered_search_gives_what_a_new_search_gives(index_dir: Path, meth
     for query, k, filters in [
         ("refund for a parcel", 3, None), ("refund for a parcel", 5, None), ("refund for a parcel", 1, None),
         ("refund for a parcel", CANDIDATES, None), ("refund for a parcel", CANDIDATES + 20, None), ("refund for a parcel", 4, None),
+        ("refund for a parcel", SHARED_DEPTH, None), ("refund for a parcel", SHARED_DEPTH + 1, None), ("refund for a parcel", 12, None),
         ("refund for a parcel", 3, {"doc_id": ["more"]}), ("refund for a parcel", 3, {"doc_id": ["more"]}),
         ("courier voucher", 2, {"tag": "more"}), ("courier voucher", 7, None),
     ]:
