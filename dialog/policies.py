@@ -690,7 +690,8 @@ def asks_the_passages_question(text: str, heading: str) -> bool:
 
 def strong_search_hit(knowledge: Any, text: str) -> str | None:
     """The best passage's document when the knowledge base answers ``text`` for certain: it asks that passage's question
-    nearly word for word, or scores ``STRONG_SEARCH_SCORE`` or more; None otherwise (or without a knowledge base)."""
+    nearly word for word, or scores ``STRONG_SEARCH_SCORE`` or more; None otherwise (or without a knowledge base). The
+    retriever remembers this search (``Retriever.search``), so the answer's search of the same text is not another one."""
     search = getattr(knowledge, "search", None)
     if search is None or not text.strip():
         return None

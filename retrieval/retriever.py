@@ -9,6 +9,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 Method = Literal["dense", "bm25", "hybrid", "rrf"]
 METHODS: tuple[str, ...] = ("dense", "bm25", "hybrid", "rrf")
 CANDIDATES = 50  # results taken from each search before fusion
+SEARCHES_KEPT = 256  # searches whose passages each loaded index remembers (``Retriever.search``)
+SHARED_DEPTH = 10  # passages a remembered search keeps for a smaller k (a turn's searches take 1, 3 or 5)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,17 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
         if not value_ok:
             return False
     return True
+
+
+def _filters_key(filters: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...] | None:
+    """``filters`` as a key for remembered searches (a list value as a tuple, which ``matches`` reads alike); None
+    when a value cannot be one."""
+    items = tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in (filters or {}).items()))
+    try:
+        hash(items)
+    except TypeError:
+        return None
+    return items
 
 
 def without_copies(ranked: list[tuple[int, float]], chunks: Mapping[int, Chunk]) -> list[tuple[int, float]]:
@@ -181,7 +195,7 @@ class Retriever:
         self._builders: dict[str, Callable[[_Loaded], Any]] = {
             "keyword": self._build_keyword, "speller": self._build_speller, "titles": self._build_titles,
             "filtered": self._build_filtered, "served": self._build_served,
-            "synonyms": lambda loaded: Synonyms.from_lists(loaded.index.synonyms),
+            "synonyms": lambda loaded: Synonyms.from_lists(loaded.index.synonyms), "searches": self._build_searches,
         }
 
     @property
@@ -449,10 +463,32 @@ class Retriever:
 
     def search(self, query: str, k: int = 3, filters: Mapping[str, Any] | None = None) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first, among the chunks that pass ``filters`` and the
-        options' filters both (a key in both narrows the deployment's filter, never replaces it)."""
+        options' filters both (a key in both narrows the deployment's filter, never replaces it).
+
+        A search of the same query (as searched: ``expanded``) and filters as one of the loaded index's last
+        ``SEARCHES_KEPT`` is answered from it: a turn searches one text several times (the clarify decision's check,
+        the answer, its follow-up checks), and each search took an embedding, FAISS, BM25 and maybe the reranker."""
         loaded = self._current()
-        index = loaded.index
         query = self._built(loaded, "synonyms").expand(query_form(query))
+        key = _filters_key(filters)
+        if key is None:  # a filter value that cannot be a key: searched every time
+            return self._search(loaded, query, k, filters)
+        # every k up to CANDIDATES ranks the same candidates, so one search of SHARED_DEPTH passages serves every k up to
+        # it (scoring all CANDIDATES took a third longer than 5); a larger k is a search of its own
+        return list(self._built(loaded, "searches")(query, key, max(k, SHARED_DEPTH))[:k])
+
+    def _build_searches(self, loaded: _Loaded) -> Callable[[str, tuple[tuple[str, Any], ...], int], tuple[Passage, ...]]:
+        """``_search`` of ``loaded`` remembering its last ``SEARCHES_KEPT`` results (made anew with each index)."""
+
+        @lru_cache(maxsize=SEARCHES_KEPT)
+        def search(query: str, filters: tuple[tuple[str, Any], ...], k: int) -> tuple[Passage, ...]:
+            return tuple(self._search(loaded, query, k, dict(filters)))
+
+        return search
+
+    def _search(self, loaded: _Loaded, query: str, k: int, filters: Mapping[str, Any] | None) -> list[Passage]:
+        """``search`` of ``query`` as expanded, in ``loaded``."""
+        index = loaded.index
         vector = self._embed_query(query)
         allowed = self._allowed_in(loaded, filters)
         depth = max(k, self.options.rerank_top if self.reranker else k)
