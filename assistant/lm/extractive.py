@@ -470,6 +470,27 @@ def asks_yes_or_no(question: str) -> bool:
     return bool(_YES_NO_QUESTION.search(question.strip()))
 
 
+def without_yes_or_no(text: str) -> str:
+    """``text`` without the yes or the no it opens with, the next word capitalised ("No, we only sell second-hand
+    bikes." -> "We only sell second-hand bikes."); ``text`` as it is when nothing follows it."""
+    rest = _SAYS_YES_OR_NO.sub("", text, count=1).lstrip()
+    return rest[:1].upper() + rest[1:] if rest else text
+
+
+# the verbs a yes/no question asks with ("do you offer phone support?"): the thing asked about is what follows them
+_ASKING_VERBS = frozenset("offer provide accept allow let give take use able possible available".split())
+
+
+def unheard_words(question: str, passages: Sequence[str], headings: Sequence[str] | None = None) -> set[str]:
+    """The question's content words (of three letters or more, no figures, not an ``_ASKING_VERBS`` word) that no
+    passage holds, in its text or its heading path; a word's hyphenated parts count ("second hand" is in "second-hand
+    bikes"). "do you sell bike helmets?" of a bike shop whose passages never say "helmet": {"helmet"}."""
+    held: set[str] = set(_ASKING_VERBS)
+    for text in [*passages, *(headings or [])]:
+        held |= content_words(text) | content_words(text.replace("-", " "))
+    return {w for w in content_words(question) - held if len(w) >= 3 and w.isalpha()}
+
+
 def yes_or_no_opener(units: Sequence[Unit], best: int) -> int | None:
     """The first sentence of unit ``best``'s passage when it opens with a yes or a no ("Yes, with a bicycle day ticket
     ..."): the direct answer, which the sentences after it only qualify. Shown without it, "Cargo bikes and tandems are
@@ -593,6 +614,13 @@ class ExtractiveAnswerer:
         followed = self._followed(units, order, whole, links or {}, own_words)
         shown = [j for i in order for j in (i, *followed.get(i, ()))]
         shown = [i for i in shown if not _said_where_it_points(units, i, shown, own_words)]
+        foreign = self._others_yes_or_no(question, headings, units, shown)
+        if best in foreign and asks_yes_or_no(f"{question} {focus or ''}") and unheard_words(f"{question} {focus or ''}", passages, headings):
+            # "do you sell bike helmets?": the best sentence is "No, we only sell second-hand bikes.", the answer to
+            # "Do you sell new bikes?", and no passage names helmets: without its "No" it would still read as one
+            return ""
+        # "are all your bikes used?": "We only sell second-hand bikes.", not a "No" that answers another question
+        units = [Unit(u.passage, u.position, without_yes_or_no(u.text), u.lead, u.step, u.item) if i in foreign else u for i, u in enumerate(units)]
         return self._render(units, shown, context.words, content_words(f"{question} {focus or ''}"), headings)
 
     def _answered(self, part: str, units: list[Unit], chosen: list[int], scores: np.ndarray, whole: np.ndarray) -> bool:
@@ -616,8 +644,31 @@ class ExtractiveAnswerer:
         them: its heading is a question, and as good as the same ("Can I return the bike after you close?" and "Can I
         return the rental bike outside opening hours?", 0.71 with the demo's MiniLM; "Can I order without an account?"
         and "Do I need an account?", whose "No" would be wrong, 0.65)."""
-        heading = (headings[passage - 1] if headings and passage <= len(headings) else "").split(" > ")[-1]
-        return is_entry_question(heading) and float(self.similarity([question], [heading])[0, 0]) >= SAME_QUESTION
+        return passage in self._entries_asked(question, headings, {passage})
+
+    def _entries_asked(self, question: str, headings: Sequence[str] | None, passages: Collection[int]) -> set[int]:
+        """Of ``passages`` (1-based), those whose entry's question the customer asks (``_asks_the_entrys_question``),
+        in one embedding call."""
+        asked = {n: (headings[n - 1] if headings and n <= len(headings) else "").split(" > ")[-1] for n in sorted(passages)}
+        asked = {n: heading for n, heading in asked.items() if is_entry_question(heading)}
+        if not asked:
+            return set()
+        similarity = self.similarity([question], list(asked.values()))[:, 0]
+        return {n for n, score in zip(asked, similarity) if float(score) >= SAME_QUESTION}
+
+    def _others_yes_or_no(self, question: str, headings: Sequence[str] | None, units: Sequence[Unit], shown: Sequence[int]) -> set[int]:
+        """The shown units that open their passage with a yes or a no (``yes_or_no_opener``) to the question its heading
+        asks, when the customer does not ask it (``_asks_the_entrys_question``): "No, we only sell second-hand bikes."
+        of "Do you sell new bikes?" is no "No" to "do you sell bike helmets?", nor to "are all your bikes used?" (0.65
+        and 0.68 with MiniLM). A passage whose heading asks no question keeps its yes or no: what it answers is unknown."""
+        def asks(n: int) -> bool:
+            return bool(headings) and n <= len(headings) and is_entry_question(headings[n - 1].split(" > ")[-1])
+
+        openers = [i for i in shown if yes_or_no_opener(units, i) == i and asks(units[i].passage)]
+        if not openers:
+            return set()
+        asked = self._entries_asked(question, headings, {units[i].passage for i in openers})
+        return {i for i in openers if units[i].passage not in asked}
 
     def _of_the_type_asked(self, question: str, units: list[Unit], chosen: list[int], scores: np.ndarray) -> list[int]:
         """When the question asks for a kind of answer (``answer_types``: a price, a duration, ...) and no chosen unit
