@@ -689,6 +689,7 @@ class AnswerFromKnowledgeBase:
         alternatives: tuple[str, ...] = (),
         context_docs: tuple[str, ...] = (),
         tie_context: str | None = None,
+        replies: Replies | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """Answer ``question``; ``only_doc`` limits the passages to one document (a clarification's choice);
         ``prefer_docs`` (a follow-up's previous article) go first when they are close to the best passage;
@@ -700,7 +701,9 @@ class AnswerFromKnowledgeBase:
         answer's articles, for a statement about a thing it named) has ``context`` read first, kept on those articles,
         when its own best passage is on one of them (``reads_in_context``); ``tie_context`` (the question read with what
         the conversation was just about: the last question's topic, or the order looked up) is searched instead of asking
-        which article is meant, when alone its best passages tie (``close_documents``) and in that context they do not."""
+        which article is meant, when alone its best passages tie (``close_documents``) and in that context they do not;
+        ``replies``: the fixed replies in the customer's language (the decline, the offer of a person), else the action's."""
+        replies = replies or self.replies
         timings: dict[str, float] = {}
         started = time.perf_counter()
         corrected = getattr(self.retriever, "corrected", None) if self.correct_spelling else None
@@ -759,7 +762,7 @@ class AnswerFromKnowledgeBase:
         if close:
             titles = option_labels(close)
             scores = ", ".join(f"{p.chunk.doc_id} {p.score:.2f}" for p in close)
-            for step in clarify("passage", question, titles, [p.chunk.doc_id for p in close], self.replies.clarify):
+            for step in clarify("passage", question, titles, [p.chunk.doc_id for p in close], replies.clarify):
                 if isinstance(step, ActionOutcome):
                     step.events.insert(0, retrieval_event)
                     step.timings_ms, step.reason = timings, f"passages of different articles are close ({scores})"
@@ -773,9 +776,9 @@ class AnswerFromKnowledgeBase:
                 on = self._on_topic(topic, passages[0])
                 reason = (f"best passage score {passages[0].score:.2f} < {self._floor(topic, passages[0]):.2f} "
                           f"(intent {topic}; the best passage is {'' if on else 'not '}on its topic)")
-            reply = self.replies.not_found  # "I couldn't find that", with the offer of a person
+            reply = replies.not_found  # "I couldn't find that", with the offer of a person
             if passages and self._is_keyboard_mashing(question):  # "asdfgh": a request to rephrase
-                reply, reason = self.replies.not_understood, f"keyboard mashing, no word of it known; {reason}"
+                reply, reason = replies.not_understood, f"keyboard mashing, no word of it known; {reason}"
             yield from self._declined(reply, reason, retrieval_event, timings, common)
             return
 
@@ -787,7 +790,7 @@ class AnswerFromKnowledgeBase:
             passages, links = self.add_linked_passages(question, passages)
         texts = [unsaid(p.chunk.text, said) if said else p.chunk.text for p in passages]  # "tell me more": what is new
         if said and not any(text.strip() for text in texts):
-            yield from self._declined(self.replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
+            yield from self._declined(replies.nothing_more, NOTHING_MORE, retrieval_event, timings, common)
             return
         if not said:
             texts = self.new_to_the_customer(tracker, texts, focus)
@@ -814,7 +817,7 @@ class AnswerFromKnowledgeBase:
 
             fallback = fallback_answer if self.fallback is not None else None
             try:
-                for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback, self.replies.human_offer):
+                for piece in stream_or_fallback(self.generator, messages, self.max_new_tokens, fallback, replies.human_offer):
                     if not pieces:
                         timings["first_token_ms"] = (time.perf_counter() - started) * 1000
                     pieces.append(piece)
@@ -823,7 +826,7 @@ class AnswerFromKnowledgeBase:
                 if fallback is None:
                     raise
                 log.warning("generator cut off mid-reply, answering extractively: %s", error)
-                pieces = [with_human_offer(fallback(), self.replies.human_offer)]
+                pieces = [with_human_offer(fallback(), replies.human_offer)]
             timings["generation_ms"] = (time.perf_counter() - started) * 1000
             model = fell_back[0] if fell_back else self.generator.name
 
@@ -831,7 +834,7 @@ class AnswerFromKnowledgeBase:
         if not checked.abstained and self.min_support > 0 and support(checked.text, [p.chunk.text for p in passages]) < self.min_support:
             checked = replace(checked, abstained=True)  # the answer's words are not in the passages: decline
         if checked.abstained:
-            text, sources = self.replies.not_found, []
+            text, sources = replies.not_found, []
         else:
             text = checked.text
             # no [n] in the answer: credit the passage it was visibly drawn from, if any

@@ -52,7 +52,20 @@ from dialog.nlu.combine import Understander, question_part
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
 from dialog.nlu.rules import is_bare_greeting, is_emphatic_no, sounds_upset
 from dialog.slot_memory import SlotMemory
-from dialog.policies import WEAK_INTENT, Policy, Prediction, asks_a_question, asks_yes_or_no_after_an_answer, choose, default_policies, replies_to_a_question, reply_number, reply_value, yes_or_no
+from dialog.policies import (
+    WEAK_INTENT,
+    Policy,
+    Prediction,
+    asks_a_question,
+    asks_yes_or_no_after_an_answer,
+    choose,
+    customer_language,
+    default_policies,
+    replies_to_a_question,
+    reply_number,
+    reply_value,
+    yes_or_no,
+)
 from dialog.rewrite import (
     content_words,
     is_follow_up,
@@ -499,6 +512,7 @@ class DialogManager:
             tracker.last_query = earlier_question  # for this turn only; the turn's own query is what is stored
         timings: dict[str, float] = {}
         typed, seen, handed_back = text, len(tracker.events), self._handed_back_with(tracker, text)
+        replies = self._customer_replies(tracker, text)  # "Hallo" to a help centre in English and German: in German
         if handed_back:  # "actually no, I'll just ask you. how much is shipping?": handed back, and the question answered
             text = question_with_take_back(text, staff_replied=tracker.agent is not None) or text
             tracker = Tracker.from_events(session_id, [*tracker.events, *handed_back])
@@ -645,7 +659,7 @@ class DialogManager:
             unanswered = None if gave else tracker.requested_slot
             steps = about.steps(self.replies) if about is not None and prediction.action == "about" else self._act(
                 prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs,
-                tie_context,
+                tie_context, replies,
             )
             given = {**understanding.several, **{name: (value,) for name, value in understanding.entities.items()}}
             personal = [value for name in CUSTOMER_SLOTS for value in given.get(name, ())]
@@ -665,7 +679,7 @@ class DialogManager:
             else:
                 log.exception("action %s failed in session %s", prediction.action, session_id)
             action = "fallback"
-            reply_text = self.replies.lookup_failed if prediction.action == "business" else self.replies.fallback
+            reply_text = replies.lookup_failed if prediction.action == "business" else replies.fallback
             outcome = next(o for o in fallback(f"{type(error).__name__}: {error}", reply_text) if isinstance(o, ActionOutcome))
         assert outcome is not None
         if while_waiting:
@@ -674,7 +688,7 @@ class DialogManager:
             outcome = self._with_upset_offer(outcome)
         action = outcome.action or action
         if self._should_escalate(tracker, action, outcome):
-            outcome = self._escalate(outcome, tracker, action)
+            outcome = self._escalate(outcome, tracker, action, replies)
             action = outcome.action or action  # outside support hours no handoff: the failed reply, with when people are back
 
         timings.update(outcome.timings_ms)
@@ -860,17 +874,20 @@ class DialogManager:
         told: str = "",
         context_docs: tuple[str, ...] = (),
         tie_context: str | None = None,
+        customer: Replies | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action; ``unanswered``: the slot the last reply asked for, when this
         message filled none; ``told``: the assistant's replies so far, when the customer asked for more;
         ``context_docs``: the last answer's articles, which ``context`` is read on when it finds one of them first;
-        ``tie_context``: the message read with the last topic, searched instead of asking which article is meant."""
+        ``tie_context``: the message read with the last topic, searched instead of asking which article is meant;
+        ``customer``: the fixed replies in the customer's language (``_customer_replies``), else the assistant's."""
+        customer = customer or self.replies
         if prediction.action == "relay":  # in the language the conversation was handed over in
             return relay(tracker.agent, self._handoff_replies(tracker).relayed)
         if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
             return self._handed_back(prediction.reason)
         if prediction.action == "handoff":
-            replies = self._offer_replies(tracker)  # "oui" to the offer in French: handed over in French
+            replies = self._offer_replies(tracker, customer)  # "oui" to the offer in French: handed over in French
             # a never-answer topic's reply ("if someone is hurt, call 112") is not hidden by the handoff: it comes first
             urgent = self.rules.never_answer_topic(query)
             if urgent is not None:
@@ -878,7 +895,7 @@ class DialogManager:
                 return hand_off(reason, self._handoff_note(replies), f"{urgent.reply} {replies.handoff}")
             return hand_off(prediction.reason, self._handoff_note(replies), replies.handoff)
         if prediction.action == "small_talk":
-            return small_talk(prediction.argument or understanding.intent, self.replies)
+            return small_talk(prediction.argument or understanding.intent, customer)
         if prediction.action == "other_language":  # in the customer's language when its replies are at hand
             replies = self.replies.in_language(prediction.argument or "")
             languages = self.answer_action.retriever.speller().languages
@@ -889,21 +906,21 @@ class DialogManager:
         if prediction.action == "business":
             action = self.actions.get(prediction.argument or "")
             assert action is not None
-            return run_business_action(action, slots, self.replies, unanswered, understanding.several)
+            return run_business_action(action, slots, customer, unanswered, understanding.several)
         if prediction.action == "clarify" and prediction.argument is None and tracker.clarification is not None:
             asked = tracker.clarification  # the same question of options once more
-            return clarify_action(asked.kind, asked.query, list(asked.options), list(asked.values), self.replies.clarify)
+            return clarify_action(asked.kind, asked.query, list(asked.options), list(asked.values), customer.clarify)
         if prediction.action == "clarify":
             intents = (prediction.argument or "").split(",")
-            return clarify_action("intent", query, [self.replies.intent_label(i) for i in intents], intents, self.replies.clarify)
+            return clarify_action("intent", query, [customer.intent_label(i) for i in intents], intents, customer.clarify)
         if prediction.action == "answer":
             return self.answer_action.run(
                 tracker, without_opening(query), only_doc=only_doc, prefer_docs=prefer_docs, focus=focus, context=context, said=told,
                 context_docs=context_docs, tie_context=tie_context,
                 intent=(understanding.intent, understanding.confidence),
-                alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent),
+                alternatives=tuple(name for name, _ in understanding.ranking if name != understanding.intent), replies=customer,
             )
-        return fallback(not_understood=self.replies.not_understood)
+        return fallback(not_understood=customer.not_understood)
 
     def _reread(
         self,
@@ -1041,19 +1058,40 @@ class DialogManager:
         default the assistant's); empty within them."""
         return self.rules.handoff_note(self.clock(), replies or self.replies)
 
-    def _offer_replies(self, tracker: Tracker) -> Replies:
+    def _customer_replies(self, tracker: Tracker, text: str) -> Replies:
+        """The replies in the customer's language (``Replies.written_in``) when the help centre is written in it too and
+        a replies file in it is at hand (``Replies.full_translations``): "Hallo" to a help centre in English and German
+        gets the German greeting. The language is the message's, or for one whose words tell none ("ja", "ok") the
+        customer's last message's that tells one (``customer_language``); the assistant's own replies otherwise."""
+        retriever = getattr(self.answer_action, "retriever", None)
+        if not self.replies.full_translations or retriever is None:
+            return self.replies
+        try:
+            indexed = retriever.speller().languages
+        except Exception:  # noqa: BLE001 - a broken index: the search fails and says so, in the assistant's own words
+            return self.replies
+        languages = indexed & self.replies.full_translations.keys()
+        if not languages:
+            return self.replies
+        said = [text, *(event.text for event in reversed(tracker.events) if isinstance(event, UserMessage))]
+        language = next((found for message in said if (found := customer_language(message, languages, self.replies.page_language))), None)
+        return self.replies.written_in(language) if language else self.replies
+
+    def _offer_replies(self, tracker: Tracker, customer: Replies | None = None) -> Replies:
         """The replies in the language of the last reply, when it was the reply to a message in another language
         (``other_language``) in one whose replies are at hand (``Replies.translations``): its offer of a person, taken
-        with "oui", "sí" or "ja", is met with the handoff in that language (it was in English). The assistant's own
-        replies otherwise. The language is the one whose ``other_language`` text the last reply opens with."""
+        with "oui", "sí" or "ja", is met with the handoff in that language (it was in English). ``customer`` (the
+        replies in the customer's language, by default the assistant's own) otherwise. The language is the one whose
+        ``other_language`` text the last reply opens with."""
+        customer = customer or self.replies
         if tracker.last_action != "other_language" or not tracker.exchanges:
-            return self.replies
+            return customer
         said = tracker.exchanges[-1][1]
         for replies in self.replies.translations.values():
             opening = replies.other_language.split("{", 1)[0]
             if opening and said.startswith(opening):
                 return replies
-        return self.replies
+        return customer
 
     def _handoff_replies(self, tracker: Tracker) -> Replies:
         """The replies in the language of the reply that handed the conversation to a person (``_offer_replies``: "oui"
@@ -1147,23 +1185,25 @@ class DialogManager:
         threshold = self._escalation_threshold(tracker)
         return threshold > 0 and not tracker.with_person and self._streak(tracker, action, outcome) >= threshold
 
-    def _escalate(self, outcome: ActionOutcome, tracker: Tracker, action: str) -> ActionOutcome:
+    def _escalate(self, outcome: ActionOutcome, tracker: Tracker, action: str, customer: Replies | None = None) -> ActionOutcome:
         """The failed answer's outcome, turned into a handoff (its retrieval kept for the record); outside support hours,
-        the failed reply with ``escalated_closed`` instead: when people are back, and the offer to leave them a message."""
+        the failed reply with ``escalated_closed`` instead: when people are back, and the offer to leave them a message.
+        In the words of ``customer`` (the replies in the customer's language), by default the assistant's."""
+        customer = customer or self.replies
         failures = self._streak(tracker, action, outcome)
         reason = f"{failures} answers in a row found nothing: handed to a person"
         if outcome.failed:
             reason = f"{outcome.reason}; {failures} replies in a row failed: handed to a person"
         if tracker.person_declined:
             reason += " (the customer had declined a person)"
-        closed = self.rules.handoff_note(self.clock(), replace(self.replies, outside_hours=self.replies.escalated_closed))
+        closed = self.rules.handoff_note(self.clock(), replace(customer, outside_hours=customer.escalated_closed))
         if closed and any(isinstance(event, BotAnswer) and event.text == closed for event in tracker.events):
             return outcome  # said once already: the later failed replies are the plain ones (their offer of a person too)
         if closed:  # nobody would come: when they are back, and the offer of a message for them (a "yes" hands over)
             reason = reason.replace("handed to a person", "outside support hours, a message for the team offered instead of a handoff")
             events = [replace(e, text=closed) if isinstance(e, BotAnswer) else e for e in outcome.events]
             return replace(outcome, text=closed, events=events, reason=reason, sources=[])
-        text = f"{self.replies.escalated} {self._handoff_note()}".strip()
+        text = f"{customer.escalated} {self._handoff_note(customer)}".strip()
         events = [e for e in outcome.events if not isinstance(e, BotAnswer)]
         events += [HandoffRequested(reason=reason), BotAnswer(text=text, action="handoff", abstained=outcome.abstained)]
         return replace(outcome, text=text, events=events, handoff=True, reason=reason, action="handoff", sources=[], requested_slot=None)

@@ -26,7 +26,7 @@ answered when the knowledge base has a good passage, and otherwise declined with
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -243,6 +243,28 @@ def message_language(text: str, languages: frozenset[str], indexed: Any) -> str 
         else:
             language = detect_language(text, default="", fewest=1) or by_words
     return language if language and language not in languages else None
+
+
+# words an English message often has besides ``detect_language``'s ("Hello", "how do I ..."): a customer who wrote in
+# German and then "Hello, how do I export my data?" is answered in English again
+_ENGLISH_WORDS = frozenset("hello hi hey thanks thank please my how what why where when which do does i is the and to can you your".split())
+
+
+def customer_language(text: str, languages: Collection[str], own: str = "en") -> str | None:
+    """Which of ``languages`` (others the help centre is written in) or ``own`` (the replies' own language) ``text``
+    is in: the one ``detect_language`` tells with a single common word ("Unterstützt ihr Shopify?"), else the one
+    most of whose common words (``_MESSAGE_WORDS``, English's own) it has ("Hallo", "Hello"). None when its words tell
+    none of them ("ok", "Shopify?") or tie."""
+    candidates = {*languages, own}
+    told = detect_language(text, default="", fewest=1)
+    if told:
+        return told if told in candidates else None
+    words = [word.lower() for word in _WORD.findall(text)]
+    common = {language: _ENGLISH_WORDS if language == "en" else _MESSAGE_WORDS.get(language, frozenset()) for language in candidates}
+    counts = sorted(((sum(word in common[language] for word in words), language) for language in candidates), reverse=True)
+    if counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
+        return None
+    return counts[0][1]
 
 
 class OtherLanguagePolicy:

@@ -192,10 +192,18 @@ class Replies:
     more: Mapping[str, str] = field(default_factory=dict, metadata={"internal": True})
     # the replies of the other languages at hand, by their page_language (``with_translations``)
     translations: Mapping[str, Replies] = field(default_factory=dict, metadata={"internal": True})
+    # the whole replies of the other languages at hand, over these (``with_translations``): for a customer who writes in
+    # a language the help centre is written in too
+    full_translations: Mapping[str, Replies] = field(default_factory=dict, metadata={"internal": True})
 
     def in_language(self, language: str) -> Replies:
         """The replies in ``language`` (a code, "de") when they are at hand, else these."""
         return self if language == self.page_language else self.translations.get(language, self)
+
+    def written_in(self, language: str) -> Replies:
+        """All the replies in ``language`` (its file's keys over these) when its file is at hand, else these: for a
+        customer writing in a language the help centre has articles in."""
+        return self if language == self.page_language else self.full_translations.get(language, self)
 
     def languages(self, codes: Iterable[str]) -> str:
         """The languages of ``codes`` named in these replies' words (``language.CODE``): "English and German"."""
@@ -378,30 +386,43 @@ def check_replies_file(path: Path, more: Mapping[str, str] | None = None) -> Non
 
 def with_translations(replies: Replies, folder: Path) -> Replies:
     """``replies`` with the texts of the other languages' replies files in ``folder`` (``replies*.yaml``, each by its
-    ``page_language``), for the reply to a message in a language the help centre is not written in (``other_language``,
-    ``list_pair``, ``language.CODE``) and the handoff when its offer of a person is taken (``handoff``, and outside
-    support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``, ``weekdays``), and what the customer's
-    messages get while a person has the conversation after that handoff (``relayed``): only those keys are
-    taken from them, so a file for another language needs no more. A file that cannot be read is left out with a
-    warning."""
+    ``page_language``). Two uses. For the reply to a message in a language the help centre is not written in
+    (``translations``): ``other_language``, ``list_pair``, ``language.CODE``, the handoff when its offer of a person is
+    taken (``handoff``, and outside support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``,
+    ``weekdays``), and what the customer's messages get while a person has the conversation after that handoff
+    (``relayed``): only those keys are taken from them, so a file for another language needs no more. For a customer
+    writing in a language the help centre is written in too (``full_translations``): every built-in key the file sets,
+    over ``replies`` (a key it lacks keeps the team's text; ``intent.NAME`` and business actions' keys stay the team's).
+    A file that cannot be read is left out with a warning."""
     translations: dict[str, Replies] = {}
+    full: dict[str, Replies] = {}
     for path in sorted(folder.glob("replies*.yaml")):
         try:
             data = read_yaml(path, "replies file", RepliesError)
         except RepliesError as error:
             log.warning("%s: left out of the replies in other languages", error)
             continue
-        if not isinstance(data, dict) or not isinstance(data.get("page_language"), str):
+        if not isinstance(data, dict) or not isinstance(data.get("page_language"), str) or data["page_language"] in translations:
             continue
-        taken = {key: value for key, value in data.items() if key in _TRANSLATED or str(key).startswith("language.")}
-        try:
-            other = parse_replies(taken, str(path))
-        except RepliesError as error:
-            log.warning("%s: left out of the replies in other languages", error)
+        built_in = {key: value for key, value in data.items() if key in DEFAULTS or str(key).startswith("language.")}
+        other = _parsed({key: value for key, value in built_in.items() if key in _TRANSLATED or key.startswith("language.")}, path)
+        if other is None or other.page_language == replies.page_language:
             continue
-        if other.page_language != replies.page_language:
-            translations.setdefault(other.page_language, other)
-    return replace(replies, translations=translations)
+        translations[other.page_language] = other
+        whole = _parsed(built_in, path)
+        if whole is not None:
+            own = {key: getattr(whole, key) for key in built_in if key in DEFAULTS}
+            full[other.page_language] = replace(replies, **own, more={**replies.more, **whole.more}, translations={})
+    return replace(replies, translations=translations, full_translations=full)
+
+
+def _parsed(data: dict[str, Any], path: Path) -> Replies | None:
+    """The replies of ``data`` (from the file at ``path``); None, with a warning, when they cannot be used."""
+    try:
+        return parse_replies(data, str(path))
+    except RepliesError as error:
+        log.warning("%s: left out of the replies in other languages", error)
+        return None
 
 
 # the keys a replies file in another language lends: the reply to a message in its language, the handoff when its offer

@@ -13,7 +13,10 @@ is replaced by the indexed word closest in spelling (a German word typed with ae
 changed, or two neighbours swapped) for a word of 4 to 7 letters, two for a longer one; among equally
 close words, the one the index uses most. A message with more unknown words than known ones is taken for
 another language and left alone, as is one that reads as a language none of the indexed texts is in
-(``retrieval.documents.detect_language``). Words of under 4 letters ("wen", "ur"), anything with digits
+(``retrieval.documents.detect_language``); one that reads as another language than English which the indexed texts
+are in (a German question to a German or bilingual help centre) gets only its ä, ö, ü and ß back: the edits would
+turn a German word into another form of it ("erstelle": "erstellen") or into a word of the English articles
+("viel": "vies"). Words of under 4 letters ("wen", "ur"), anything with digits
 or symbols (order numbers, e-mail addresses), and a word with no indexed word close enough stay as they
 are, so a name the help centre does not know ("Klarna") is not turned into one it does.
 """
@@ -112,6 +115,11 @@ class Speller:
             return None
         return min(close, key=lambda found: (found[1], -self.counts[found[0]], found[0]))[0]
 
+    def respelt(self, word: str) -> str | None:
+        """The indexed word ``word`` is typed without its ä, ö, ü or ß for ("Rueckgabe": "rückgabe"), or None."""
+        lower = word.lower()
+        return None if lower in self.counts else self.folded.get(lower)
+
     def is_unknown(self, word: str) -> bool:
         """Neither an indexed word nor one the embedder knows."""
         lower = word.lower()
@@ -141,8 +149,12 @@ class Speller:
         words = self._words(text)
         if not words or sum(map(self.is_unknown, words)) > MOST_UNKNOWN * len(words):
             return text
-        if detect_language(text, default="") not in {"", *self.languages}:
+        language = detect_language(text, default="")
+        if language not in {"", *self.languages}:
             return text
+        # a message in German (French, ...) gets only its ä, ö, ü and ß back: within one edit of its words are other forms
+        # of them ("erstelle", "erstellen") and the other language's words ("viel", the English article's "VIES")
+        correction = self.correction if language in {"", "en"} else self.respelt
 
         def fix(match: re.Match[str]) -> str:
             token = match.group(0)
@@ -150,7 +162,7 @@ class Speller:
             if core is None:
                 return token
             before, word, after = core.groups()
-            corrected = self.correction(word)
+            corrected = correction(word)
             if corrected is None:
                 return token
             if word[0].isupper():  # "Rueckgabe" -> "Rückgabe": a cased embedder reads a German noun better capitalised
