@@ -327,7 +327,19 @@ def names_less_than(text: str, previous_query: str) -> bool:
     place, and still means Canada. "how much is shipping to the US?" names a place of its own, "and do I need to leave
     a deposit?" after a child seat a thing of its own (``searched_alone_first``)."""
     own = _named(text)
-    return bool(own) and own < _named(previous_query)
+    left_out = _named(previous_query) - own
+    return bool(own) and own < _named(previous_query) and bool(left_out & _named(" ".join(_names(previous_query))))
+
+
+def _names(text: str) -> list[str]:
+    """The names in ``text``: words written with a capital inside the sentence ("Canada", "PayPal", "UK"), not "I",
+    not a sentence's first word, none in a message written all in capitals. Only a name left out is carried over:
+    "how much is shipping?" after "how much does express shipping cost?" asks about shipping as a whole."""
+    words = _WORD.findall(text)
+    if sum(w.isupper() for w in words) > len(words) / 2:  # shouted: every word has capitals
+        return []
+    starts = {m.end() for m in re.finditer(r"(?:^|[.?!]\s+)", text)}
+    return [m.group(0) for m in _WORD.finditer(text) if m.group(0)[0].isupper() and m.group(0) != "I" and m.start() not in starts]
 
 
 def _named(text: str) -> set[str]:

@@ -66,6 +66,12 @@ def test_a_question_that_names_only_the_head_of_the_last_keeps_its_place(text: s
         ("how much is express shipping?", "do you ship to Canada?"),  # a thing of its own
         ("how much is shipping?", "how much is shipping?"),  # the same question: nothing left out
         ("how much is shipping?", ""),  # nothing before it
+        # broader than the last question, which named no place (cold review): asked as a whole
+        ("how much is shipping?", "how much does express shipping cost?"),
+        ("how do I change my address?", "how do I change the email address on my account?"),
+        ("can I return an item?", "can I return an item I bought on sale?"),
+        ("can I pay with PayPal?", "can I pay with PayPal for gift cards?"),
+        ("how do I cancel my order?", "HOW DO I CANCEL MY ORDER AND GET A REFUND"),
     ],
 )
 def test_a_question_that_names_something_of_its_own_is_no_follow_up(text: str, previous: str) -> None:
