@@ -89,6 +89,9 @@ from dialog.tracker import CUSTOMER, Tracker, option_named
 
 log = logging.getLogger(__name__)
 
+# a reply that only acknowledges what was said: no answer to an offer made without a question
+_ACKNOWLEDGEMENT = re.compile(r"\s*(?:ok(?:ay)?|k|sure|alright|all right|fine|got it|i see|right)\s*[.!]*\s*", re.IGNORECASE)
+
 # Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
 # means another write landed, so a burst of N writes to one conversation needs at most N tries.
 SAVE_ATTEMPTS = 50
@@ -235,6 +238,8 @@ _WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 
 # the words around what a customer says they did: "I already checked my spam folder", "i looked in spam, nothing there"
 _DONE_WORDS = topic_words("already checked looked tried searched cleared restarted followed nothing everything still")
+# what a customer says they looked at or did already, not what they tried to do ("I tried to cancel my order")
+_CHECKED = re.compile(r"\b(?:already|checked|looked|searched|cleared|restarted)\b", re.IGNORECASE)
 
 
 def only_what_was_done(text: str) -> set[str]:
@@ -517,7 +522,9 @@ class DialogManager:
             text = question_with_take_back(text, staff_replied=tracker.agent is not None) or text
             tracker = Tracker.from_events(session_id, [*tracker.events, *handed_back])
 
-        upset_offer = self._upset_offer_stands(tracker)
+        # "ok" or "sure" after an answer that ends "If you'd rather talk to a person, just say so." (no question)
+        # acknowledges the answer; an explicit "yes" takes the offer
+        upset_offer = self._upset_offer_stands(tracker) and not _ACKNOWLEDGEMENT.fullmatch(text)
         if upset_offer:  # "yes" to "If you'd rather talk to a person, just say so." takes it, as it takes any offer of one
             tracker.handoff_offered = True  # for this turn only: the tracker knows an offer only by a failed answer
 
@@ -603,7 +610,10 @@ class DialogManager:
         # "how much is shipping to Canada?" while the handoff waits: answered (the handoff stays queued) only when the
         # search finds an answer, else relayed all the same; so the reply is shown once it is known, not as it is written
         while_waiting = self.relay_to_person and tracker.with_person and prediction.action == "answer"
-        done = only_what_was_done(read) if prediction.action == "answer" and not while_waiting else set()
+        # "I already checked my spam folder": what was looked at; "I tried to apply my promo code" is searched as before
+        # (the promo code FAQ; the help centre explains what to do when trying fails)
+        checked = prediction.action == "answer" and not while_waiting and _CHECKED.search(read)
+        done = only_what_was_done(read) if checked else set()
         if prediction.action == "answer" and forced is None and query == read and not prefer_docs and context is None and tracker.last_query \
                 and asks_yes_or_no_after_an_answer(tracker, understanding, read):
             # "will my orders be deleted too?" after how to close an account: about that answer, searched with its question

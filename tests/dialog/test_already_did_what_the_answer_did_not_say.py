@@ -93,3 +93,15 @@ def test_said_first_it_is_no_advice_to_look_again(manager) -> None:
     reply = manager.handle(None, SPAM)
 
     assert reply.action == "small_talk" and reply.text == Replies().dismay
+
+
+@pytest.mark.parametrize("after", [None, "How much does express shipping cost?"])
+def test_what_the_customer_tried_to_do_is_searched(manager, after) -> None:
+    """"I tried to apply my promo code" says what failed, not what was checked: the help centre's advice for it, as before
+    (it got the sorry-and-a-person reply; cold review)."""
+    session = manager.handle(None, after).session_id if after else None
+
+    reply = manager.handle(session, "I tried to apply my promo code")
+
+    assert reply.action == "answer" and reply.text != Replies().dismay  # searched (the test embedder finds too little)
+    assert reply.query == "I tried to apply my promo code"

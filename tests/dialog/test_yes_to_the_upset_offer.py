@@ -24,7 +24,7 @@ def manager(assistant):
     return manager
 
 
-@pytest.mark.parametrize("yes", ["yes", "yes please", "ok", "Yes."])
+@pytest.mark.parametrize("yes", ["yes", "yes please", "Yes.", "please do"])
 def test_yes_after_the_upset_offer_hands_over(manager, yes) -> None:
     answered = manager.handle(None, UPSET)
 
@@ -59,4 +59,15 @@ def test_yes_after_a_calm_answer_is_no_request_for_a_person(manager) -> None:
     reply = manager.handle(answered.session_id, "yes")
 
     assert Replies().upset_offer not in answered.text
+    assert not reply.handoff and reply.action != "handoff"
+
+
+@pytest.mark.parametrize("ack", ["ok", "sure", "Okay!"])
+def test_ok_after_the_upset_offer_acknowledges_the_answer(manager, ack) -> None:
+    """The offer asks nothing ("If you'd rather talk to a person, just say so."): "ok" is the answer taken, not a request
+    for a person (it queued a handoff and a staff notice; cold review)."""
+    answered = manager.handle(None, UPSET)
+
+    reply = manager.handle(answered.session_id, ack)
+
     assert not reply.handoff and reply.action != "handoff"
