@@ -111,17 +111,26 @@ class SqlStore:
         """Why the database's schema cannot take conversations, or None: its conversation tables are gone (made
         anew or emptied), or it is at an older revision than this version's (its newer tables and columns are
         missing). A revision this version does not know (a newer version migrated it) is not called a problem."""
-        from assistant.store.migrate import current_revision, head_revision, known_revisions
+        from assistant.store.migrate import known_revisions
 
-        missing = self.missing_tables()
+        missing, revision, head = self._schema_state()
         if missing:
             return schema_missing_message(missing)
-        with self.engine.connect() as connection:
-            revision = current_revision(connection)
-        head = head_revision()
         if revision is not None and revision != head and revision in known_revisions():
             return schema_behind_message(revision, head)
         return None
+
+    def _schema_state(self) -> tuple[list[str], str | None, str | None]:
+        """The conversation tables that are missing, the database's migration revision and this version's head
+        (the last two None when tables are missing)."""
+        from assistant.store.migrate import current_revision, head_revision
+
+        missing = self.missing_tables()
+        if missing:
+            return missing, None, None
+        with self.engine.connect() as connection:
+            revision = current_revision(connection)
+        return [], revision, head_revision()
 
     def schema_explanation(self) -> str | None:
         """Asked after a statement failed on a table or column that is not there (``is_schema_missing``): why the
@@ -138,14 +147,11 @@ class SqlStore:
         return explanation
 
     def _explain_schema(self) -> str | None:
-        from assistant.store.migrate import current_revision, head_revision, known_revisions
+        from assistant.store.migrate import known_revisions
 
-        missing = self.missing_tables()
+        missing, revision, head = self._schema_state()
         if missing:
             return schema_missing_message(missing)
-        with self.engine.connect() as connection:
-            revision = current_revision(connection)
-        head = head_revision()
         if revision == head:
             return None
         if revision is None or revision in known_revisions():
