@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -478,11 +479,17 @@ class Retriever:
         return list(self._built(loaded, "searches")(query, key, max(k, SHARED_DEPTH))[:k])
 
     def _build_searches(self, loaded: _Loaded) -> Callable[[str, tuple[tuple[str, Any], ...], int], tuple[Passage, ...]]:
-        """``_search`` of ``loaded`` remembering its last ``SEARCHES_KEPT`` results (made anew with each index)."""
+        """``_search`` of ``loaded`` remembering its last ``SEARCHES_KEPT`` results (made anew with each index). It
+        holds ``loaded`` by a weak reference: kept in ``loaded.built``, a strong one would be a cycle, which a server's
+        ``gc.freeze()`` never collects, so an index replaced by a reload stayed in memory."""
+        loaded_ref = weakref.ref(loaded)
 
         @lru_cache(maxsize=SEARCHES_KEPT)
         def search(query: str, filters: tuple[tuple[str, Any], ...], k: int) -> tuple[Passage, ...]:
-            return tuple(self._search(loaded, query, k, dict(filters)))
+            current = loaded_ref()
+            if current is None:  # cannot happen while a caller holds the loaded index it searches
+                raise RuntimeError("the index searched was unloaded")
+            return tuple(self._search(current, query, k, dict(filters)))
 
         return search
 
