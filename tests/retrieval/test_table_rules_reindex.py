@@ -13,24 +13,13 @@ from retrieval.embedders import HashEmbedder
 from retrieval.index import VectorIndex
 from retrieval.ingest import ingest
 from retrieval.sentences import chunk_sentence_texts
+from test_ingest import CountingEmbedder
 
 FILES = {
     "prices.md": "# Prices\n\nRent a bike by the day.\n\n| Bike | Day |\n| --- | --- |\n| E-bike | 35 euros |\n| Cargo bike | 50 euros |\n",
     "returns.md": "# Returns\n\nBikes go back to the shop you rented them from. Late returns cost 10 euros a day.\n",
     "faq.csv": "question,answer\nDo you rent helmets?,Yes. A helmet is free with every bike.\n",
 }
-
-
-class CountingEmbedder(HashEmbedder):
-    """The hash embedder, remembering every text it was asked to embed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def embed(self, texts, show_progress: bool = False) -> np.ndarray:
-        self.texts.extend(texts)
-        return super().embed(texts, show_progress)
 
 
 def units_before_the_table_rules(text: str, passage: int, *args, **kwargs) -> list[sentences.Unit]:
