@@ -166,6 +166,18 @@ def forget_rejected_or_fail(data_dir: Path, session_ids: list[str] | None = None
         fail(f"the database rows are deleted, but {rejected_file(spool_file(data_dir))} could not be rewritten: {error.strerror or error}")
 
 
+def record_erasures_or_fail(data_dir: Path, session_ids: list[str]) -> None:
+    """``record_erasures`` for the spool of ``data_dir``, before the rows go; a file that cannot be written is one
+    line, exit 1, and nothing is deleted (a server's replay of a turn spooled meanwhile would keep or restore it)."""
+    from assistant.store.spool import erasures_file, record_erasures, spool_file
+
+    try:
+        record_erasures(spool_file(data_dir), session_ids)
+    except OSError as error:
+        fail(f"nothing deleted: {erasures_file(spool_file(data_dir))} could not be written ({error.strerror or error}); "
+             "run the command as the server's user, with the server's data folder (--data-dir)")
+
+
 REVIEW_FILE_FOLDERS = ("conversation_tests", "training_examples")  # under data_dir/review, named after the conversation
 
 
@@ -186,13 +198,16 @@ def logs_delete(
     e.g. when a customer asks for their data to be erased, the conversation tests and fine-tuning examples the
     review pages wrote from them (under DATA_DIR/review), their writes that the database refused after an
     outage (DATA_DIR/spool/turns.jsonl.rejected) and their handoff notices still waiting for the webhook
-    (DATA_DIR/notices). Exported files and backups are not touched."""
+    (DATA_DIR/notices). Their writes still waiting in the spool are dropped when the server replays them (the
+    erasure is noted in DATA_DIR/spool/turns.jsonl.erased first). Exported files and backups are not touched."""
     from assistant.notify import forget_notices, notices_folder
     from assistant.store import admin
 
     settings = settings_from(ctx)
-    report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
     ids = [session_id.strip() for session_id in session_ids]
+    if not dry_run:
+        record_erasures_or_fail(settings.data_dir, [session_id for session_id in ids if session_id])
+    report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
     files = review_files(settings.data_dir, ids)
     rejected = notices = 0
     if not report.dry_run:

@@ -26,7 +26,10 @@ conversation again under its id from what the spool holds, logged, so the turns 
 database held of it before is gone with it); that is, a conversation this process knew when it spooled the
 write. Records the database refuses on replay (e.g. an append to an id this process never knew, or to a
 conversation deleted meanwhile, which is not brought back: ``NotStartedAgain`` says why) are moved to
-``<spool>.rejected`` with the error, so one bad record cannot block the rest; nothing is dropped silently.
+``<spool>.rejected`` with the error, so one bad record cannot block the rest; nothing is dropped silently. The one
+exception is a conversation erased by `assistant logs delete`, which notes it in ``<spool>.erased`` before deleting
+its rows: its spooled writes are dropped on replay (logged, without their words), neither set aside in the rejected
+file nor started again in a database the erasure left empty.
 
 A write that fails because a table or column is not there waits in the spool only when the database's schema
 explains it (``SqlStore.schema_explanation``: its tables gone, an older or a newer migration revision). In a database
@@ -168,6 +171,40 @@ def spool_file(data_dir: Path) -> Path:
 def rejected_file(spool_path: Path) -> Path:
     """Where the writes the database refused on replay are kept, with the error, for an operator to read."""
     return spool_path.with_name(spool_path.name + ".rejected")
+
+
+def erasures_file(spool_path: Path) -> Path:
+    """Where `assistant logs delete` records the conversations it erased, so that a replay of this spool drops their
+    writes rather than keep them in the rejected file or start them again (``SpoolingStore._erased``)."""
+    return spool_path.with_name(spool_path.name + ".erased")
+
+
+def record_erasures(spool_path: Path, session_ids: list[str]) -> None:
+    """Note these conversations as erased, before their rows are deleted: a spooled write of theirs that the server
+    holding this spool replays afterwards, or the next server started on it, is dropped. One JSON line each (the id
+    and when), appended and fsynced; the file holds no customer's words."""
+    path = erasures_file(spool_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps({"session_id": session_id, "erased_at": time.time()}) + "\n" for session_id in session_ids)
+    with open(path, "a", encoding="utf-8", opener=private_opener) as out:
+        out.write(lines)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def erased_sessions(spool_path: Path) -> set[str]:
+    """The conversations ``record_erasures`` noted for this spool (an unreadable line is skipped)."""
+    try:
+        lines = erasures_file(spool_path).read_bytes().splitlines()
+    except FileNotFoundError:
+        return set()
+    erased = set()
+    for line in lines:
+        try:
+            erased.add(json.loads(line)["session_id"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return erased
 
 
 def forget_rejected(spool_path: Path, session_ids: list[str] | None = None, spooled_before: float | None = None) -> int:
@@ -679,7 +716,7 @@ class SpoolingStore:
         outage (no sticky sessions) wrote its turn 2 first, and this server's turn 2 becomes turn 3, not a
         second turn 2 in the log."""
         if record.op == "create":
-            if self.inner.has_session(record.session_id):
+            if self.inner.has_session(record.session_id) or self._erased(record):
                 return False
             try:
                 self.inner.create_session(record.channel or "web", session_id=record.session_id)
@@ -691,6 +728,8 @@ class SpoolingStore:
         if record.op != "append":
             raise ValueError(f"unknown spool operation {record.op!r}")
         if not self.inner.has_session(record.session_id):
+            if self._erased(record):
+                return False
             self._recreate(record)
         if record.events:
             stored = self.inner.load_events(record.session_id)
@@ -701,6 +740,15 @@ class SpoolingStore:
             if record.turn is not None:
                 record.turn = replace(record.turn, turn_no=sum(isinstance(e, UserMessage) for e in stored) + 1)
         self.inner.append(record.session_id, record.events, record.turn)
+        return True
+
+    def _erased(self, record: _Record) -> bool:
+        """Whether ``record`` is a write of a conversation `assistant logs delete` erased (``record_erasures``), which
+        the database no longer has: dropped, not kept in the rejected file nor started again; logged without its words."""
+        if record.session_id not in erased_sessions(self.spool_path):
+            return False
+        log.warning("spooled write %s (%s in session %s) dropped: the conversation was erased (`assistant logs delete`)",
+                    record.id, record.op, record.session_id)
         return True
 
     def _recreate(self, record: _Record) -> None:

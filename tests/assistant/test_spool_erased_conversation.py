@@ -1,0 +1,115 @@
+"""`assistant logs delete` covers what the spool holds of an erased conversation: a write spooled during an outage
+(or while the erasure ran) is dropped on replay, neither set aside with the customer's words in the rejected file
+nor started again in a database the erasure left empty. Real SQLite and PostgreSQL, the real command."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.cli import app
+from assistant.store import SpoolingStore, SqlStore, make_engine
+from assistant.store import spool as spool_module
+from assistant.store.spool import spool_file
+from dialog.events import BotAnswer, UserMessage
+from postgres_schemas import sqlite_or_postgres
+
+database_url = sqlite_or_postgres("spool_erased_conversation")
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setattr(cli.out, "_width", 300)
+    monkeypatch.setattr(cli.err, "_width", 300)
+    return CliRunner()
+
+
+def spooled_append(session_id: str, text: str) -> str:
+    """One spool line: an append of a customer's message and its answer, as a server writes it during an outage."""
+    events = [UserMessage(text=text).to_dict(), BotAnswer(text="Here you are.").to_dict()]
+    return json.dumps({"id": uuid.uuid4().hex, "op": "append", "session_id": session_id, "channel": "web",
+                       "events": events, "turn": None, "spooled_at": 1_765_000_000.0})
+
+
+def erase(runner: CliRunner, data_dir: Path, url: str, session_id: str) -> None:
+    result = runner.invoke(app, ["--data-dir", str(data_dir), "--database-url", url, "logs", "delete", session_id])
+    assert result.exit_code == 0, result.output
+
+
+def customer_words(database: SqlStore, session_id: str) -> list[str]:
+    return [e.text for e in database.load_events(session_id) if isinstance(e, UserMessage)]
+
+
+@pytest.mark.parametrize("others", [0, 1], ids=["only-conversation", "beside-another"])
+def test_a_turn_spooled_before_the_erasure_is_dropped_on_replay(
+    runner: CliRunner, database_url: str, tmp_path: Path, others: int
+) -> None:
+    """Beside another conversation the turn went to turns.jsonl.rejected with the customer's words ('run logs delete
+    again'); as the only conversation the replay took the emptied database for a new one and started it again."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    erased = database.create_session()
+    kept = [database.create_session() for _ in range(others)]
+    data_dir = tmp_path / "data"
+    spool = spool_file(data_dir)
+    spool.parent.mkdir(parents=True)
+    spool.write_text(spooled_append(erased, "my phone is 555 0100") + "\n"
+                     + "".join(spooled_append(k, "Do you ship to Canada?") + "\n" for k in kept))
+    store = SpoolingStore(database, spool, retry_seconds=None)  # a server holding the spool while the command runs
+    try:
+        erase(runner, data_dir, database_url, erased)
+        assert store.flush() == others
+        assert not database.has_session(erased)
+        assert not store.rejected_path.exists()
+        assert [customer_words(database, k) for k in kept] == [["Do you ship to Canada?"]] * others
+        assert store.pending() == 0 and not spool.exists()
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_a_spool_left_by_a_stopped_server_drops_the_erased_conversations_turns_at_the_next_start(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """The erasure ran while no server held the spool: the next server's replay knows of it."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    erased = database.create_session()
+    data_dir = tmp_path / "data"
+    spool = spool_file(data_dir)
+    spool.parent.mkdir(parents=True)
+    spool.write_text(spooled_append(erased, "I'm Jane Doe, where is my parcel?") + "\n")
+    erase(runner, data_dir, database_url, erased)
+    assert spool_module.erasures_file(spool).stat().st_mode & 0o777 == 0o600
+    store = SpoolingStore(database, spool, retry_seconds=None)
+    try:
+        assert store.flush() == 0
+        assert not database.has_session(erased) and database.session_count() == 0
+        assert not store.rejected_path.exists()
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_a_conversation_erased_on_another_data_folder_is_still_started_again_in_an_emptied_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Only an erasure recorded for this spool drops its writes: a database made anew still gets its turns back."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    spool = spool_file(tmp_path / "data")
+    spool.parent.mkdir(parents=True)
+    session_id = "a" * 32
+    spool.write_text(spooled_append(session_id, "Do you ship to Canada?") + "\n")
+    store = SpoolingStore(database, spool, retry_seconds=None)
+    try:
+        assert store.flush() == 1
+        assert customer_words(database, session_id) == ["Do you ship to Canada?"]
+    finally:
+        store.close()
+        engine.dispose()
