@@ -901,6 +901,7 @@ class SpoolingStore:
     def _local_events(self, session_id: str) -> list[Event]:
         """The session's events from memory (cache + spool) while the database is down; hold ``_lock``.
         StoreUnavailable for a session memory does not hold: only the database could say whether it exists."""
+        self._refuse_erased(session_id)
         records = self._by_session.get(session_id, [])
         spooled = [event for record in records for event in record.events]
         if session_id in self._cache:
@@ -934,6 +935,14 @@ class SpoolingStore:
                 raise
             return  # cannot tell: spool it (a replay refuses an id this process never knew)
         if not known:
+            raise UnknownSession(session_id)
+
+    def _refuse_erased(self, session_id: str) -> None:
+        """UnknownSession for a conversation `assistant logs delete` erased (``record_erasures``), which memory forgets
+        now: while the database is down it would otherwise answer with the erased conversation (hold ``_lock``)."""
+        if session_id in erased_sessions(self.spool_path):
+            self._cache.pop(session_id, None)
+            self._cache_used.pop(session_id, None)
             raise UnknownSession(session_id)
 
     def _remember(self, session_id: str, events: list[Event]) -> None:

@@ -5,10 +5,12 @@ nor started again in a database the erasure left empty. Real SQLite and PostgreS
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from assistant import cli
@@ -17,6 +19,7 @@ from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store import spool as spool_module
 from assistant.store.spool import spool_file
 from dialog.events import BotAnswer, UserMessage
+from dialog.store import UnknownSession
 from postgres_schemas import sqlite_or_postgres
 
 database_url = sqlite_or_postgres("spool_erased_conversation")
@@ -41,7 +44,7 @@ def erase(runner: CliRunner, data_dir: Path, url: str, session_id: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def customer_words(database: SqlStore, session_id: str) -> list[str]:
+def customer_words(database: SqlStore | SpoolingStore, session_id: str) -> list[str]:
     return [e.text for e in database.load_events(session_id) if isinstance(e, UserMessage)]
 
 
@@ -110,6 +113,43 @@ def test_a_conversation_erased_on_another_data_folder_is_still_started_again_in_
     try:
         assert store.flush() == 1
         assert customer_words(database, session_id) == ["Do you ship to Canada?"]
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_an_erased_conversation_held_in_memory_is_not_shown_again_during_an_outage(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A server keeps the conversations used within the hour in memory, to carry them through an outage: one erased
+    meanwhile was shown again, from there, to whoever held its id while the database was down."""
+    url = f"sqlite:///{tmp_path / 'assistant.db'}"
+    engine = make_engine(url)
+    switched_off = [False]
+
+    def connect(*_args: object) -> None:
+        if switched_off[0]:
+            raise sqlite3.OperationalError("unable to open database file (switched off by the test)")
+
+    event.listen(engine, "do_connect", connect)
+    data_dir = tmp_path / "data"
+    store = SpoolingStore(SqlStore(engine), spool_file(data_dir), retry_seconds=None)
+    try:
+        erased, kept = store.create_session(), store.create_session()
+        for session_id in (erased, kept):
+            store.append(session_id, [UserMessage(text="I'm Jane Doe, where is my parcel?"), BotAnswer(text="On its way.")])
+        erase(runner, data_dir, url, erased)
+        switched_off[0] = True
+        engine.dispose()
+        with pytest.raises(UnknownSession):
+            store.load_events(erased)
+        assert customer_words(store, kept) == ["I'm Jane Doe, where is my parcel?"]  # from memory, as before
+        store.append(erased, [UserMessage(text="hello again")])  # spooled, as any write during an outage
+        store.append(kept, [UserMessage(text="thanks")])
+        switched_off[0] = False
+        assert store.flush() == 1 and store.pending() == 0
+        assert not SqlStore(engine).has_session(erased)
+        assert customer_words(store, kept) == ["I'm Jane Doe, where is my parcel?", "thanks"]
     finally:
         store.close()
         engine.dispose()
