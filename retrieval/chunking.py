@@ -4,7 +4,7 @@ Markdown is split at headings, so each chunk is one section with its heading pat
 than ``max_tokens`` is split at paragraph boundaries, a paragraph still too long at sentence ends,
 then at line breaks, and as a last resort between words; the pieces are packed greedily and each
 piece after the first starts with up to ``overlap_tokens`` of the end of the one before. A Markdown
-table is cut between rows, and a piece holding rows of a table whose header is in an earlier piece
+table (with or without outer pipes) is cut between rows, and a piece holding rows of a table whose header is in an earlier piece
 starts them with that header (its header row and ``| --- |`` line) again. Tokens are
 counted by ``count_tokens``: the embedder's own tokenizer in ingest, a word count by default. An FAQ
 entry always stays whole, and its question is also embedded on its own (``question_text``): the
@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from retrieval.documents import Chunk, Document
-from retrieval.sentences import is_table_row, is_table_rule
+from retrieval.sentences import table_line_kinds
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")  # opens or closes fenced code
@@ -150,14 +150,9 @@ def _units(text: str, max_tokens: int, count_tokens: TokenCounter, level: int = 
     return units
 
 
-def _is_header(lines: Sequence[str], number: int) -> bool:
-    """Whether line ``number`` is a table's header row: a row with a ``| --- |`` line under it."""
-    return number + 1 < len(lines) and is_table_row(lines[number]) and is_table_rule(lines[number + 1])
-
-
 def _holds_table(text: str) -> bool:
-    lines = text.split("\n")
-    return "|" in text and any(_is_header(lines, number) for number in range(len(lines)))
+    """Whether ``text`` holds a table with a header (``retrieval.sentences.table_line_kinds``)."""
+    return "|" in text and "header" in table_line_kinds(text.split("\n"))
 
 
 def _table_units(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[Unit]:
@@ -166,6 +161,7 @@ def _table_units(text: str, max_tokens: int, count_tokens: TokenCounter) -> list
     ``max_tokens``), the lines around the table as other text. A row carries its header, to be repeated at the
     top of a later chunk, when the header is at most half ``max_tokens`` and the two fit in one chunk."""
     lines = text.split("\n")
+    kinds = table_line_kinds(lines) + [""]  # a table's header, rule and rows; "" past the end
     units: list[Unit] = []
     prose: list[str] = []  # lines outside a table with a header
     header: str | None = None  # the header of the table whose rows come next ("": not repeated)
@@ -178,14 +174,14 @@ def _table_units(text: str, max_tokens: int, count_tokens: TokenCounter) -> list
     number = 0
     while number < len(lines):
         line = lines[number]
-        if _is_header(lines, number):
+        if kinds[number] == "header":
             if prose:
                 add("\n".join(prose), 1)
                 prose = []
             header = f"{line}\n{lines[number + 1]}"
             header_tokens = count_tokens(header)
             header = header if header_tokens <= max_tokens // 2 else ""
-            first_row = lines[number + 2] if number + 2 < len(lines) and is_table_row(lines[number + 2]) else ""
+            first_row = lines[number + 2] if kinds[number + 2] == "row" else ""
             opening = f"{header}\n{first_row}"
             if header and first_row and (tokens := count_tokens(opening)) <= max_tokens:
                 units.append(Unit("\n" if units else "", opening, tokens, header, True))
@@ -197,7 +193,7 @@ def _table_units(text: str, max_tokens: int, count_tokens: TokenCounter) -> list
                 add(f"{line}\n{lines[number + 1]}", 2)
                 number += 2
             continue
-        if header is not None and is_table_row(line):
+        if header is not None and kinds[number] == "row":
             add(line, 3)
             if header and units[-1].text == line and header_tokens + units[-1].tokens <= max_tokens:
                 units[-1] = units[-1]._replace(table=header)

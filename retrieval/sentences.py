@@ -37,6 +37,7 @@ _NOT_PROSE = re.compile(r"^\s*(?:#|\||```|~~~)|\|\s*$")  # a heading, a table ro
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")  # a Markdown table row: "| E-bike | 35 euros |"
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-+:?\s*\|)+\s*:?-*:?\s*$")  # the line under a table's header: "| --- | --- |"
 _CELL_BORDER = re.compile(r"(?<!\\)\|")  # a cell border; "\|" is a pipe inside a cell
+_BLOCK_START = re.compile(r"^\s*(?:#|>|```|~~~|(?:[-*+]|\d+[.)])\s)")  # a heading, quote, fence or list item: no table row
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -54,11 +55,14 @@ def _continues(previous: str, line: str) -> bool:
 
 def paragraph_lines(text: str) -> list[str]:
     """The text's lines with each hard-wrapped sentence joined back into one line ("... 12 euros per hour or"
-    + "45 euros per day." -> one line), so that no sentence is cut where the file happened to wrap."""
+    + "45 euros per day." -> one line), so that no sentence is cut where the file happened to wrap. A table's
+    lines (``table_line_kinds``) are never joined."""
     lines: list[str] = []
+    written = text.splitlines()
+    in_table = table_line_kinds(written)
     last = ""  # the last line as written, before joining: its length tells a wrapped line from a title
-    for line in text.splitlines():
-        if lines and _continues(last, line):
+    for number, line in enumerate(written):
+        if lines and not in_table[number] and not in_table[number - 1] and _continues(last, line):
             lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
         else:
             lines.append(line)
@@ -90,16 +94,16 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
     units: list[Unit] = []
     lead: int | None = None
     lines = paragraph_lines(text)
+    kinds = table_line_kinds(lines)
     header: list[str] = []
-    for number, line in enumerate(lines):
+    for line, kind in zip(lines, kinds):
         if not line.strip():
             continue
-        if _TABLE_ROW.match(line) or _TABLE_RULE.match(line):
+        if kind:
             lead = None
-            following = lines[number + 1] if number + 1 < len(lines) else ""
-            if _TABLE_RULE.match(line):
+            if kind == "rule":
                 continue
-            if _TABLE_RULE.match(following):  # the header row: its names go into each row below it
+            if kind == "header":  # its names go into each row below it
                 header = table_cells(line)
                 continue
             row = table_row_text(table_cells(line), header) if header else line.strip()
@@ -133,6 +137,29 @@ def is_table_rule(line: str) -> bool:
     return bool(_TABLE_RULE.match(line))
 
 
+def table_line_kinds(lines: Sequence[str]) -> list[str]:
+    """What each line is in a Markdown table: "header" (a row with a ``| --- |`` line under it), "rule" (a
+    ``| --- |`` line), "row", or "" (none). A line between outer pipes is a row anywhere; a line with a cell border
+    but without outer pipes, as GitHub Markdown allows ("Express | 2 days" under "Method | Time" and
+    "--- | ---"), is one only in a table with a header, up to the first line without a border or that starts
+    a heading, quote, fence or list item."""
+    kinds: list[str] = []
+    headed = False  # the lines so far since the last line that is none are a table with a header
+    for number, line in enumerate(lines):
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        bordered = bool(_CELL_BORDER.search(line)) and not _BLOCK_START.match(line)
+        if _TABLE_RULE.match(line):
+            kind = "rule"
+        elif bordered and _TABLE_RULE.match(following):
+            kind, headed = "header", True
+        elif _TABLE_ROW.match(line) or (bordered and headed):
+            kind = "row"
+        else:
+            kind, headed = "", False
+        kinds.append(kind)
+    return kinds
+
+
 def has_table(text: str) -> bool:
     """Whether ``text`` has a line of a Markdown table (a row or the line under a header): such text is chunked
     and split into sentence units by the table rules (``TABLE_RULES``)."""
@@ -142,8 +169,10 @@ def has_table(text: str) -> bool:
 # What a text with a Markdown table is cut and read by, recorded with each document that has one, so that an index
 # made before these rules re-embeds those documents once and no others (``retrieval.ingest.document_signature``):
 # each later chunk of a split table starts with its header again (``retrieval.chunking``); a row is a sentence unit
-# that names its columns, the line under the header none (``split_units``).
-TABLE_RULES = "header-in-each-chunk+rows-name-columns"
+# that names its columns, the line under the header none (``split_units``); a table without outer pipes is one
+# (``table_line_kinds``: before, such a table was cut at full stops in its cells, and an index made then recorded
+# "header-in-each-chunk+rows-name-columns", so its articles with a table are re-embedded once).
+TABLE_RULES = "header-in-each-chunk+rows-name-columns+rows-without-outer-pipes"
 
 
 def table_cells(line: str) -> list[str]:
