@@ -29,8 +29,8 @@ A sentence that says almost nothing on its own ("Yes.", "Not at the moment.") is
 sentence after it, so a reply is never shown without its reason, nor a reason without its "No.".
 
 The answer is the best sentence, with the next best two of the same passage when they score nearly as
-well (an answer often takes two sentences: "Until then the tracking number may show as not found. It
-can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
+well, the bonuses for the message's form left out (an answer often takes two sentences: "Until then the tracking
+number may show as not found. It can take up to 24 hours."). A question with several parts ("How many codes do I get, and can I use
 them twice?") also gets the best sentence for each part, unless a sentence already chosen answers it (``_answered``:
 "A basic tune-up costs 59 EUR and takes 3 days." answers both parts of "what's the price of a tune-up and how long
 does it take?"). A list item is shown after the sentence that
@@ -39,7 +39,8 @@ alone reads as yes to "is crash damage covered?"), and a sentence that introduce
 single out by a word of its own brings its whole list (and the sentence after it saying what the list leaves out,
 "We do not accept ..."), since the list as a whole answers ("can I pay with crypto?", "how long do refunds take?"); a step of a
 numbered procedure brings the whole procedure, in order, and a prose step that goes on from the sentence before
-("Then pick the size ...") or gives another way than it ("You can also go to **Orders** ...") brings that sentence. A chosen sentence that only points to
+("Then pick the size ...") or gives another way than it ("You can also go to **Orders** ...") brings that sentence, and
+a prose instruction the sentences after it that go on with its procedure ("Scan the QR code ...", ``continues_procedure``). A chosen sentence that only points to
 another article ("see the article on lost parcels") brings that article's best sentence when its
 passage is given (``links``). ``Weights`` holds the weights; ``benchmarks/extractive_squad.py``
 checks them on SQuAD questions they were not chosen on.
@@ -231,6 +232,33 @@ def goes_on(unit: Unit) -> bool:
     the one it gives ("You can also go to **Orders** ..."): shown alone, the customer would not know where to start, or
     would miss the first way."""
     return not unit.step and unit.lead is None and bool(_GOES_ON.search(unit.text.lstrip("*")))
+
+
+# "Scan the QR code ...", "Save the 10 recovery codes shown.": a sentence opening with a verb and what it acts on
+_VERB_FIRST = re.compile(r"^([A-Z][a-z]+) (?:the|a|an|your|it|them|this|that|these|those|one|each|all|every|any|\d)\b")
+# words that open a sentence before "the" without telling the customer to do anything ("Outside the EU, ...")
+_NOT_VERBS = frozenset("outside inside within without besides beyond unlike like except including despite across around behind near along via per".split())
+
+
+def continues_procedure(before: Unit, unit: Unit) -> bool:
+    """Whether prose sentence ``unit`` is the next step of the instruction ``before`` (``is_instruction``, or such a
+    next step itself): it tells what to do next ("Go to **Settings > Security** and press **Turn on 2FA**." then "Scan
+    the QR code ..., then enter the 6-digit code it shows." then "Save the 10 recovery codes shown."). A sentence that
+    opens with a stop word ("Only the newest link works.") or a noun ("Banks ask you ...") tells no step."""
+    if any(u.step or u.item or u.lead is not None for u in (before, unit)) or before.passage != unit.passage:
+        return False
+    return _tells_what_to_do(before) and _tells_what_to_do(unit)
+
+
+def _tells_what_to_do(unit: Unit) -> bool:
+    """An instruction (``is_instruction``) or a sentence opening with what reads as a verb in the imperative."""
+    if is_instruction(unit):
+        return True
+    opening = _VERB_FIRST.match(unit.text.lstrip("*"))
+    if opening is None:
+        return False
+    word = opening.group(1).lower()
+    return word not in _STOPWORDS and word not in _NOT_VERBS and not word.endswith(("ing", "ed", "ly"))
 
 
 def is_instruction(unit: Unit) -> bool:
@@ -571,8 +599,11 @@ class ExtractiveAnswerer:
         # a follow-up's own words say what kind of reply it wants ("it says delivered though" after "my parcel hasn't arrived")
         form = (focus or question) if form is None else form
         whole = self._scores(question, context, similarity[:, 0], form=form) - off_entry
+        # without the bonuses for the message's form: they pick the instruction that leads, not what goes with it
+        plain = self._scores(question, context, similarity[:, 0], form="") - off_entry if form else whole
         asks = bool(form) and bool(_ASKS.search(form))  # a part of a question is asked, not told, though split off its "?"
-        whole += self.weights.on_topic * np.array([u.passage in on_topic for u in units], dtype=np.float64)
+        topical = self.weights.on_topic * np.array([u.passage in on_topic for u in units], dtype=np.float64)
+        whole, plain = whole + topical, plain + topical
         if asks_for_steps(form) and answer_types(question) in ([], ["list"]):  # what to do: the best article's steps
             first = first_article(headings or [])
             whole += self.weights.first_article * np.array([u.passage in first and is_instruction(u) for u in units], dtype=np.float64)
@@ -600,9 +631,10 @@ class ExtractiveAnswerer:
                     chosen.append(pick)
         same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best] if not parts else []
         same = [i for i in same if not _repeats(own_words, i, chosen)]
-        # one question: the next best sentences of the same passage, when nearly as good
+        # one question: the next best sentences of the same passage, when nearly as good as the best without its bonus
+        # as an instruction ("the connection has usually expired" beside "To renew it, go to ...")
         same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
-        chosen.extend(i for i in same if whole[i] >= self.second_ratio * whole[best])
+        chosen.extend(i for i in same if plain[i] >= self.second_ratio * plain[best])
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         opener = yes_or_no_opener(units, best) if asks_yes_or_no(f"{question} {focus or ''}") else None
         if opener is not None and not self._asks_the_entrys_question(question, headings, units[opener].passage):
@@ -811,7 +843,10 @@ class ExtractiveAnswerer:
                     continue
             # one step of a procedure brings the others, in order: "Press Return items" needs "Go to Orders" first; a
             # prose step that goes on from the one before ("Then pick the size ...") brings that one ("Start ...: go to ...")
-            steps = _procedure(units, i)[:MOST_LIST_ITEMS] if unit.step else [*_steps_before(units, i, by_position), i]
+            if unit.step:
+                steps = _procedure(units, i)[:MOST_LIST_ITEMS]
+            else:  # a prose instruction brings the steps after it too ("Scan the QR code ...")
+                steps = [*_steps_before(units, i, by_position), i, *_steps_after(units, i, by_position)]
             shown.extend(j for j in steps if j not in shown)
             if unit.text.endswith(":"):  # a sentence that introduces a list brings the list
                 items = [j for j, u in enumerate(units) if u.passage == unit.passage and u.lead == unit.position]
@@ -975,6 +1010,19 @@ def _steps_before(units: Sequence[Unit], i: int, by_position: Mapping[tuple[int,
         before.insert(0, previous)
         j = previous
     return before
+
+
+def _steps_after(units: Sequence[Unit], i: int, by_position: Mapping[tuple[int, int], int]) -> list[int]:
+    """The sentences after unit ``i`` that go on with its prose procedure (``continues_procedure``), in order."""
+    after: list[int] = []
+    j = i
+    while len(after) < MOST_LIST_ITEMS:
+        following = by_position.get((units[j].passage, units[j].position + 1))
+        if following is None or not continues_procedure(units[j], units[following]):
+            break
+        after.append(following)
+        j = following
+    return after
 
 
 def _procedure(units: Sequence[Unit], i: int) -> list[int]:
