@@ -45,7 +45,7 @@ from retrieval.file_records import IndexedDocument, reading_signature, record_fi
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
 from retrieval.loaders import FAQ_COLUMNS, load_paths
-from retrieval.sentences import TABLE_RULES, chunk_sentence_texts, has_table
+from retrieval.sentences import chunk_sentence_texts, table_rules
 from retrieval.sources import IngestTarget, plan_targets, recorded_roots
 from retrieval.synonyms import read_rules
 
@@ -110,7 +110,6 @@ def chunking_settings(embedder: Embedder, max_tokens: int, overlap_tokens: int) 
 
 FAQ_VECTOR_SIGNATURE = ",faq_vector=mean(entry,question)"  # appended to an FAQ document's chunking signature
 SENTENCE_VECTOR_SIGNATURE = ",sentence_vectors=heading+sentence,ids=step"  # appended to an article's signature when it has them
-TABLE_SIGNATURE = f",tables={TABLE_RULES}"  # appended to the signature of an article with a Markdown table
 
 
 def copy_key(document: Document | IndexedDocument, labels: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[str, str, tuple[str, ...]]:
@@ -120,19 +119,20 @@ def copy_key(document: Document | IndexedDocument, labels: dict[str, tuple[str, 
     return document.content_hash, str(language or ""), tuple(sorted(tags or ()))
 
 
-def document_signature(base: str, kind: str, sentence_vectors: bool, tables: bool = False) -> str:
+def document_signature(base: str, kind: str, sentence_vectors: bool, tables: str = "") -> str:
     """What a document's chunks and vectors depend on besides its text (a change re-embeds it). Only an article
-    with a Markdown table (``tables``) depends on the table rules, so a change of them re-embeds only such articles."""
+    with a Markdown table depends on the table rules it is read by (``tables``: ``retrieval.sentences.table_rules``),
+    so a change of them re-embeds only such articles."""
     if kind == "faq":
         return base + FAQ_VECTOR_SIGNATURE
-    return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "") + (TABLE_SIGNATURE if tables else "")
+    return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "") + (f",tables={tables}" if tables else "")
 
 
-def holds_table(document: Document | IndexedDocument, index: VectorIndex, chunks_of: Mapping[str, list[int]]) -> bool:
-    """Whether ``document`` has a Markdown table: its text, or for a file not parsed again its indexed chunks."""
+def document_table_rules(document: Document | IndexedDocument, index: VectorIndex, chunks_of: Mapping[str, list[int]]) -> str:
+    """The table rules ``document`` is read by: of its text, or for a file not parsed again of its indexed chunks."""
     if isinstance(document, IndexedDocument):
-        return any(has_table(index.chunks[chunk_id].text) for chunk_id in chunks_of.get(document.doc_id, []))
-    return has_table(document.text)
+        return table_rules("\n\n".join(index.chunks[chunk_id].text for chunk_id in chunks_of.get(document.doc_id, [])))
+    return table_rules(document.text)
 
 
 def embedding_plan(chunks: list[Chunk], with_question: set[int], sentences: list[list[str]], distinct: int) -> str:
@@ -225,7 +225,7 @@ def ingest(
         chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
 
         def expected_signature(document: Document | IndexedDocument) -> str:
-            return document_signature(signature, document.kind, sentence_vectors, holds_table(document, index, chunks_of))
+            return document_signature(signature, document.kind, sentence_vectors, document_table_rules(document, index, chunks_of))
 
         reuse = reuser(index.files, index.documents, reading, expected_signature)
         loaded, digests = load_targets(targets, report, show_progress, faq_columns, reuse, recorded)

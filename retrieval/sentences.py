@@ -169,10 +169,21 @@ def has_table(text: str) -> bool:
 # What a text with a Markdown table is cut and read by, recorded with each document that has one, so that an index
 # made before these rules re-embeds those documents once and no others (``retrieval.ingest.document_signature``):
 # each later chunk of a split table starts with its header again (``retrieval.chunking``); a row is a sentence unit
-# that names its columns, the line under the header none (``split_units``); a table without outer pipes is one
-# (``table_line_kinds``: before, such a table was cut at full stops in its cells, and an index made then recorded
-# "header-in-each-chunk+rows-name-columns", so its articles with a table are re-embedded once).
-TABLE_RULES = "header-in-each-chunk+rows-name-columns+rows-without-outer-pipes"
+# that names its columns, the line under the header none (``split_units``).
+TABLE_RULES = "header-in-each-chunk+rows-name-columns"
+# A table without outer pipes is one too (``table_line_kinds``): before, such a table was cut at full stops in its
+# cells. Recorded only with a document that has such a table, so only those are re-embedded once.
+ROWS_WITHOUT_OUTER_PIPES = "+rows-without-outer-pipes"
+
+
+def table_rules(text: str) -> str:
+    """The table rules ``text`` is cut and read by ("" when it has no Markdown table)."""
+    if not has_table(text):
+        return ""
+    lines = text.splitlines()
+    kinds = table_line_kinds(lines)
+    pipeless = any(kind in ("header", "row") and not _TABLE_ROW.match(line) for line, kind in zip(lines, kinds))
+    return TABLE_RULES + (ROWS_WITHOUT_OUTER_PIPES if pipeless else "")
 
 
 def table_cells(line: str) -> list[str]:

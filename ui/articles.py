@@ -60,10 +60,14 @@ def render_markdown(text: str, title: str | None = None) -> str:
     tokens = _markdown.parse(text)
     used: set[str] = set()
     last_part_ids: dict[str, Token] = {}  # the slug of a path's last part -> the inline token of its first heading
+    first_ids: dict[str, Token] = {}  # the id each heading had when ids were the slug of its own text (-2 for a repeat)
+    first_used: set[str] = set()
     path: list[tuple[int, str]] = []  # (level, text) of the # headings above, as retrieval.chunking.split_sections keeps it
     for token, following in zip(tokens, tokens[1:]):
         if token.type != "heading_open" or following.type != "inline":
             continue
+        if token.tag != "h1":
+            first_ids[_numbered(slugify(following.content, limit=ANCHOR_LIMIT), first_used)] = following
         heading, level = following.content, int(token.tag[1])
         if token.markup.startswith("#"):
             path = [(above, name) for above, name in path if above < level] + [(level, heading)]
@@ -72,20 +76,26 @@ def render_markdown(text: str, title: str | None = None) -> str:
             below = [heading]
         if heading == title or not below:
             continue
-        anchor = unique = heading_anchor(" > ".join(below))
-        number = 2
-        while unique in used:
-            unique, number = f"{anchor}-{number}", number + 1
-        used.add(unique)
-        token.attrSet("id", unique)
+        token.attrSet("id", _numbered(heading_anchor(" > ".join(below)), used))
         last_part_ids.setdefault(heading_anchor(" > ".join(below).split(" > ")[-1]), following)
-    # a link made from the last part of a path alone (ui.chat's, links in old answers) lands where it did before
-    for old_id, inline in last_part_ids.items():
+    # a link made from the last part of a path alone (ui.chat's, links in old answers), or one copied when ids were a
+    # heading's own text (a repeated heading's "#fees-2", a long one's cut at 80 characters), lands where it did
+    for old_id, inline in [*last_part_ids.items(), *first_ids.items()]:
         if old_id not in used:
+            used.add(old_id)
             marker = Token("html_inline", "", 0)
             marker.content = f'<span id="{html.escape(old_id)}"></span>'
             inline.children = [marker, *(inline.children or [])]
     return _markdown.renderer.render(tokens, _markdown.options, {})
+
+
+def _numbered(anchor: str, used: set[str]) -> str:
+    """``anchor``, or with ``-2``, ``-3`` when an earlier heading has it; added to ``used``."""
+    unique, number = anchor, 2
+    while unique in used:
+        unique, number = f"{anchor}-{number}", number + 1
+    used.add(unique)
+    return unique
 
 
 def paragraphs(text: str) -> str:

@@ -15,7 +15,7 @@ from retrieval.documents import Document
 from retrieval.embedders import HashEmbedder
 from retrieval.index import VectorIndex
 from retrieval.ingest import ingest
-from retrieval.sentences import split_sentences
+from retrieval.sentences import ROWS_WITHOUT_OUTER_PIPES, TABLE_RULES, split_sentences, table_rules
 from test_ingest import CountingEmbedder
 from test_table_rules_reindex import units_before_the_table_rules, vectors
 
@@ -91,6 +91,7 @@ FILES = {
     "delivery.md": "# Delivery\n\nOur carriers.\n\n" + TABLE + "\n",
     "returns.md": "# Returns\n\nBikes go back to the shop you rented them from. Late returns cost 10 euros a day.\n",
     "faq.csv": "question,answer\nDo you rent helmets?,Yes. A helmet is free with every bike.\n",
+    "rates.md": "# Rates\n\n| Bike | Day |\n| --- | --- |\n| City | 20 euros |\n| E-bike | 35 euros |\n",  # outer pipes
 }
 RULES_BEFORE = "header-in-each-chunk+rows-name-columns"  # the table rules an index recorded before this rule
 
@@ -122,11 +123,20 @@ def test_one_ingest_re_chunks_an_article_with_a_table_without_outer_pipes_and_no
 
     report = ingest([kb], embedder, index_dir, max_tokens=40, overlap_tokens=0)
 
-    assert report.updated == ["delivery"] and sorted(report.unchanged) == ["faq#do-you-rent-helmets", "returns"]
+    assert report.updated == ["delivery"] and sorted(report.unchanged) == ["faq#do-you-rent-helmets", "rates", "returns"]
     assert embedder.texts and all(text.startswith("Delivery") for text in embedder.texts)
     index = VectorIndex.load(index_dir, "hash", "hash-256")
     texts = [index.chunks[chunk_id].text for chunk_id in index.chunk_ids_of("delivery")]
     assert len(texts) >= 3 and all(text.startswith(HEADER + "\nMethod ") for text in texts[1:])
-    for doc_id in ("returns", "faq#do-you-rent-helmets"):
+    for doc_id in ("returns", "faq#do-you-rent-helmets", "rates"):
         assert all((a == b).all() for a, b in zip(vectors(index, doc_id), vectors(before, doc_id), strict=True))
     assert ingest([kb], CountingEmbedder(), index_dir, max_tokens=40, overlap_tokens=0).chunks_embedded == 0
+
+
+def test_only_a_table_without_outer_pipes_records_the_rule_for_it() -> None:
+    piped = "# Prices\n\n| Method | Price |\n| --- | --- |\n| Standard | $5 |\n"
+    pipeless = "# Prices\n\nMethod | Price\n--- | ---\nStandard | $5\n"
+
+    assert table_rules("# Prices\n\nNo table here.\n") == ""
+    assert table_rules(piped) == TABLE_RULES
+    assert table_rules(pipeless) == TABLE_RULES + ROWS_WITHOUT_OUTER_PIPES
