@@ -739,7 +739,12 @@ class SpoolingStore:
                 return False
             if record.turn is not None:
                 record.turn = replace(record.turn, turn_no=sum(isinstance(e, UserMessage) for e in stored) + 1)
-        self.inner.append(record.session_id, record.events, record.turn)
+        try:
+            self.inner.append(record.session_id, record.events, record.turn)
+        except UnknownSession:
+            if self._erased(record):  # erased since it was found above
+                return False
+            raise
         return True
 
     def _erased(self, record: _Record) -> bool:

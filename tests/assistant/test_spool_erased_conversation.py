@@ -153,3 +153,32 @@ def test_an_erased_conversation_held_in_memory_is_not_shown_again_during_an_outa
     finally:
         store.close()
         engine.dispose()
+
+
+def test_a_turn_replayed_while_the_erasure_deletes_its_conversation_is_dropped(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """The replay found the conversation, then the erasure deleted it before the replayed append: the database refused
+    the append, and the write went to turns.jsonl.rejected with the customer's words after the command had cleaned it."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    erased, kept = database.create_session(), database.create_session()
+    data_dir = tmp_path / "data"
+    spool = spool_file(data_dir)
+    spool.parent.mkdir(parents=True)
+    spool.write_text(spooled_append(erased, "my phone is 555 0100") + "\n")
+    store = SpoolingStore(database, spool, retry_seconds=None)
+    append = database.append
+
+    def erased_meanwhile(*args, **kwargs):  # noqa: ANN002, ANN003 - as SqlStore.append
+        erase(runner, data_dir, database_url, erased)
+        return append(*args, **kwargs)
+
+    database.append = erased_meanwhile  # type: ignore[method-assign]
+    try:
+        assert store.flush() == 0 and store.pending() == 0
+        assert not database.has_session(erased) and database.has_session(kept)
+        assert not store.rejected_path.exists()
+    finally:
+        store.close()
+        engine.dispose()
