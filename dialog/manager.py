@@ -445,7 +445,7 @@ class DialogManager:
         def back(tracker: Tracker) -> list[Event]:
             if not tracker.with_person:
                 raise InvalidMessage("This conversation is not with a person, so there is nothing to hand back.")
-            return hand_back(author, self.replies.handed_back)
+            return hand_back(author, self._customer_replies(tracker, "").handed_back)  # in the conversation's language
 
         self._change(session_id, back)
 
@@ -693,9 +693,9 @@ class DialogManager:
             outcome = next(o for o in fallback(f"{type(error).__name__}: {error}", reply_text) if isinstance(o, ActionOutcome))
         assert outcome is not None
         if while_waiting:
-            outcome = self._answered_while_waiting(outcome, tracker)
+            outcome = self._answered_while_waiting(outcome, tracker, replies)
         elif prediction.action == "answer" and sounds_upset(typed):
-            outcome = self._with_upset_offer(outcome)
+            outcome = self._with_upset_offer(outcome, replies)
         action = outcome.action or action
         if self._should_escalate(tracker, action, outcome):
             outcome = self._escalate(outcome, tracker, action, replies)
@@ -832,7 +832,7 @@ class DialogManager:
     def _said_nothing_more(self, tracker: Tracker) -> bool:
         """Whether the last reply said that the last answer's articles hold nothing more: a "tell me more" after it
         is told so again, not searched (which found the same article and said its first sentences again)."""
-        return bool(tracker.exchanges) and tracker.exchanges[-1][1] == self.replies.nothing_more
+        return bool(tracker.exchanges) and tracker.exchanges[-1][1] in self.replies.in_every_language("nothing_more")
 
     @staticmethod
     def _earlier_values(tracker: Tracker, action: BusinessAction, understanding: Understanding) -> list[str]:
@@ -895,7 +895,7 @@ class DialogManager:
         if prediction.action == "relay":  # in the language the conversation was handed over in
             return relay(tracker.agent, self._handoff_replies(tracker).relayed)
         if prediction.action == "hand_back":  # the events of the customer's hand-back, so staff are told and the Inbox drops it
-            return self._handed_back(prediction.reason)
+            return self._handed_back(prediction.reason, customer)
         if prediction.action == "handoff":
             replies = self._offer_replies(tracker, customer)  # "oui" to the offer in French: handed over in French
             # a never-answer topic's reply ("if someone is hurt, call 112") is not hidden by the handoff: it comes first
@@ -1072,20 +1072,23 @@ class DialogManager:
         """The replies in the customer's language (``Replies.written_in``) when the help centre is written in it too and
         a replies file in it is at hand (``Replies.full_translations``): "Hallo" to a help centre in English and German
         gets the German greeting. The language is the message's, or for one whose words tell none ("ja", "ok") the
-        customer's last message's that tells one (``customer_language``); the assistant's own replies otherwise."""
+        customer's last message's that tells one (``customer_language``). When none tells one, while a person has the
+        conversation, the replies of the language it was handed over in (``_handoff_replies``: "oui" to the offer in
+        French, then the chat's "Back to the assistant": the hand-back in French); the assistant's own otherwise."""
         retriever = getattr(self.answer_action, "retriever", None)
+        unknown = self._handoff_replies(tracker) if tracker.with_person else self.replies
         if not self.replies.full_translations or retriever is None:
-            return self.replies
+            return unknown
         try:
             indexed = retriever.speller().languages
         except Exception:  # noqa: BLE001 - a broken index: the search fails and says so, in the assistant's own words
-            return self.replies
+            return unknown
         languages = indexed & self.replies.full_translations.keys()
         if not languages:
-            return self.replies
+            return unknown
         said = [text, *(event.text for event in reversed(tracker.events) if isinstance(event, UserMessage))]
         language = next((found for message in said if (found := customer_language(message, languages, self.replies.page_language))), None)
-        return self.replies.written_in(language) if language else self.replies
+        return self.replies.written_in(language) if language else unknown
 
     def _offer_replies(self, tracker: Tracker, customer: Replies | None = None) -> Replies:
         """The replies in the language of the last reply, when it was the reply to a message in another language
@@ -1137,12 +1140,13 @@ class DialogManager:
             return relay_it  # a request for a person, an order lookup, small talk: for the person who will reply
         return replace(chosen, reason=f"{WAITING_ANSWER}; {chosen.reason}")
 
-    def _answered_while_waiting(self, outcome: ActionOutcome, tracker: Tracker) -> ActionOutcome:
+    def _answered_while_waiting(self, outcome: ActionOutcome, tracker: Tracker, replies: Replies) -> ActionOutcome:
         """The answer to a question asked while the conversation waits for a person, with ``answered_while_waiting``
         (a person still replies) after it; the relay instead when the search found no answer (declined, asked which
-        article is meant, failed), so that the question still reaches staff unanswered as before."""
+        article is meant, failed), so that the question still reaches staff unanswered as before. In the words of
+        ``replies`` (the customer's language)."""
         if outcome.action in (None, "answer") and not (outcome.abstained or outcome.error or outcome.options) and outcome.text:
-            text = f"{outcome.text}\n\n{self.replies.answered_while_waiting}"
+            text = f"{outcome.text}\n\n{replies.answered_while_waiting}"
             events = [replace(e, text=text) if isinstance(e, BotAnswer) else e for e in outcome.events]
             reason = f"{WAITING_ANSWER}: answered, the handoff stays queued"
             return replace(outcome, text=text, events=events, reason=f"{reason}; {outcome.reason}" if outcome.reason else reason)
@@ -1150,28 +1154,29 @@ class DialogManager:
         why = outcome.reason or ("the search found no answer" if outcome.abstained else f"the reply was {outcome.action}")
         return replace(relayed, action="relay", reason=f"{relayed.reason} (asked while waiting, the help centre had no answer: {why})")
 
-    def _with_upset_offer(self, outcome: ActionOutcome) -> ActionOutcome:
+    def _with_upset_offer(self, outcome: ActionOutcome, replies: Replies) -> ActionOutcome:
         """An answer to an upset message (capitals, "!!!", an angry emoji: ``sounds_upset``) with the short offer of a
         person after it (``upset_offer``), which it lacked: the customer is answered, and told a person is there too. A
-        reply that found no answer offers one already, and any other is left as it is."""
+        reply that found no answer offers one already, and any other is left as it is. In the words of ``replies``."""
         if outcome.action not in (None, "answer") or outcome.abstained or outcome.error or outcome.options or not outcome.text:
             return outcome
-        text = f"{outcome.text}\n\n{self.replies.upset_offer}"
+        text = f"{outcome.text}\n\n{replies.upset_offer}"
         events = [replace(e, text=text) if isinstance(e, BotAnswer) else e for e in outcome.events]
         return replace(outcome, text=text, events=events)
 
     def _upset_offer_stands(self, tracker: Tracker) -> bool:
         """Whether the last reply is an answer that ended with the offer of a person made to an upset message
         (``upset_offer``, ``_with_upset_offer``); a check-in in between ("hmm", "hello?") keeps it, as it keeps any offer.
-        A "yes" next takes it: it was read as small talk ("Great!"), as the tracker counts only a failed answer's offer."""
+        A "yes" next takes it: it was read as small talk ("Great!"), as the tracker counts only a failed answer's offer.
+        The offer in any language at hand ("ja" to the German one)."""
         if tracker.last_action != "answer" or tracker.with_person:
             return False
         answer = next((e for e in reversed(tracker.events) if isinstance(e, BotAnswer) and e.action == "answer"), None)
-        return answer is not None and answer.text.endswith(self.replies.upset_offer)
+        return answer is not None and answer.text.endswith(tuple(self.replies.in_every_language("upset_offer")))
 
-    def _handed_back(self, reason: str) -> Iterator[str | ActionOutcome]:
+    def _handed_back(self, reason: str, replies: Replies) -> Iterator[str | ActionOutcome]:
         """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""
-        text = self.replies.handed_back
+        text = replies.handed_back
         yield text
         yield ActionOutcome(text=text, events=hand_back(CUSTOMER, text), action="hand_back", reason=reason)
 

@@ -205,6 +205,11 @@ class Replies:
         customer writing in a language the help centre has articles in."""
         return self if language == self.page_language else self.full_translations.get(language, self)
 
+    def in_every_language(self, key: str) -> frozenset[str]:
+        """The text of ``key`` in these replies and in each other language's whole replies at hand
+        (``full_translations``): to know a reply of the assistant's again, whichever language it was given in."""
+        return frozenset(getattr(replies, key) for replies in (self, *self.full_translations.values()))
+
     def languages(self, codes: Iterable[str]) -> str:
         """The languages of ``codes`` named in these replies' words (``language.CODE``): "English and German"."""
         names = [self.more.get(f"language.{code}") or LANGUAGE_NAMES.get(code, code) for code in sorted(codes)]
@@ -389,10 +394,11 @@ def with_translations(replies: Replies, folder: Path) -> Replies:
     ``page_language``). Two uses. For the reply to a message in a language the help centre is not written in
     (``translations``): ``other_language``, ``list_pair``, ``language.CODE``, the handoff when its offer of a person is
     taken (``handoff``, and outside support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``,
-    ``weekdays``), and what the customer's messages get while a person has the conversation after that handoff
-    (``relayed``): only those keys are taken from them, so a file for another language needs no more. For a customer
-    writing in a language the help centre is written in too (``full_translations``): every built-in key the file sets,
-    over ``replies`` (a key it lacks keeps the team's text; ``intent.NAME`` and business actions' keys stay the team's).
+    ``weekdays``), what the customer's messages get while a person has the conversation after that handoff
+    (``relayed``) and the hand-back to the assistant (``handed_back``): only those keys are taken from them, so a file
+    for another language needs no more (a key it lacks keeps the team's text). For a customer writing in a language
+    the help centre is written in too (``full_translations``): every built-in key the file sets, over ``replies`` (a
+    key it lacks keeps the team's text; ``intent.NAME`` and business actions' keys stay the team's).
     A file that cannot be read is left out with a warning."""
     translations: dict[str, Replies] = {}
     full: dict[str, Replies] = {}
@@ -408,7 +414,8 @@ def with_translations(replies: Replies, folder: Path) -> Replies:
         other = _parsed({key: value for key, value in built_in.items() if key in _TRANSLATED or key.startswith("language.")}, path)
         if other is None or other.page_language == replies.page_language:
             continue
-        translations[other.page_language] = other
+        lent = {key: getattr(other, key) for key in built_in if key in _TRANSLATED}  # a key it lacks: the team's text
+        translations[other.page_language] = replace(replies, **lent, more={**replies.more, **other.more}, translations={})
         whole = _parsed(built_in, path)
         if whole is not None:
             own = {key: getattr(whole, key) for key in built_in if key in DEFAULTS}
@@ -427,8 +434,8 @@ def _parsed(data: dict[str, Any], path: Path) -> Replies | None:
 
 # the keys a replies file in another language lends: the reply to a message in its language, the handoff when its offer
 # of a person is taken ("oui"), with when a person replies outside support hours, and the acknowledgement of the messages
-# relayed to staff after it
+# relayed to staff after it, and the hand-back to the assistant when the customer or staff end the handoff
 _TRANSLATED = (
     "page_language", "other_language", "list_pair", "handoff", "outside_hours", "opening", "day_range", "day_pair", "weekdays",
-    "relayed",
+    "relayed", "handed_back",
 )
