@@ -593,7 +593,8 @@ class Assistant:
 
     def close(self) -> None:
         """Stop what runs in the background (the local generator's batching thread), if it was started, give
-        handoff notices still queued a few seconds to go out, and writes still in the spool one more try."""
+        handoff notices still queued a few seconds to go out, writes still in the spool one more try, and close
+        the database's connections."""
         if self._kb_watch is not None:
             self._kb_watch.stop()
             self._kb_watch = None
@@ -614,6 +615,9 @@ class Assistant:
         if self._spool_lock is not None:
             self._spool_lock.close()
             self._spool_lock = None
+        sql_store = self.__dict__.get("sql_store")
+        if sql_store is not None:  # its pooled connections: with SQLite the last one to close checkpoints the log
+            sql_store.engine.dispose()
 
     def warm_up(self) -> None:
         """Load models now rather than on the first question (the intent model too, when there is one), and
