@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 import threading
@@ -146,13 +147,21 @@ class HashEmbedder:
 
 
 _QUERY_KEY = "\x00query\x00"  # a question's cache key starts so: its vector differs from the same text's as a passage
+_DIGEST_KEY = os.urandom(16)  # this process's key for ``text_digest``: made at start, never stored
+
+
+def text_digest(text: str) -> bytes:
+    """What memory keeps to know a text again instead of the text (a customer's question): a 16-byte BLAKE2b digest,
+    keyed with a random key of this process, so a cache or a memo holds no customer's words."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, key=_DIGEST_KEY).digest()
+
 CACHE_BYTES = 32 * 2**20  # default bound of a CachedEmbedder's memory (setting embedding_cache_mb)
 # Memory of one cached vector besides its data and its key (ndarray header, the OrderedDict's entry), as measured
-# with tracemalloc by benchmarks/embedding_cache.py; a typical key (a question) adds some 130 bytes.
+# with tracemalloc by benchmarks/embedding_cache.py; its key (a 16-byte digest) adds 49 bytes.
 ENTRY_OVERHEAD = 300
 
 
-def entry_bytes(key: str, vector: np.ndarray) -> int:
+def entry_bytes(key: bytes, vector: np.ndarray) -> int:
     """What one cached vector costs in memory, as the cache counts it."""
     return vector.nbytes + sys.getsizeof(key) + ENTRY_OVERHEAD
 
@@ -164,14 +173,15 @@ class CachedEmbedder:
 
     Bounded by ``max_entries`` vectors and by ``max_bytes`` of memory (``entry_bytes`` each: some 2 KB for a
     question at 384 dimensions), whichever is reached first; without the byte bound a server's questions filled
-    the 50,000 entries with some 95 MB."""
+    the 50,000 entries with some 95 MB. A vector is kept by its text's ``text_digest``, not by the text: the cache
+    holds no customer's question."""
 
     def __init__(self, inner: Embedder, max_entries: int = 50_000, max_bytes: int = CACHE_BYTES) -> None:
         self.inner = inner
         self.name = inner.name
         self.entry_limit = max_entries
         self.max_bytes = max_bytes
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[bytes, np.ndarray] = OrderedDict()  # by ``text_digest`` of the key and text
         self._bytes = 0  # entry_bytes of what ``_vectors`` holds
         self._lock = threading.Lock()
 
@@ -179,7 +189,7 @@ class CachedEmbedder:
     def max_entries(self) -> int:
         """How many vectors fit: ``max_entries``, or fewer where ``max_bytes`` holds fewer of this dimension
         (counted with a 64-character key)."""
-        typical = self.dimension * 4 + sys.getsizeof("x" * 64) + ENTRY_OVERHEAD
+        typical = self.dimension * 4 + sys.getsizeof(bytes(16)) + ENTRY_OVERHEAD
         return max(0, min(self.entry_limit, self.max_bytes // typical))
 
     @property
@@ -205,19 +215,23 @@ class CachedEmbedder:
     def remember(self, texts: Sequence[str], vectors: Sequence[np.ndarray]) -> None:
         """Store vectors computed elsewhere (e.g. read from a cache file) as these texts' vectors; the least
         recently used go beyond ``max_entries`` or ``max_bytes``."""
+        self._remember([text_digest(text) for text in texts], vectors)
+
+    def _remember(self, keys: Sequence[bytes], vectors: Sequence[np.ndarray]) -> None:
+        """``remember`` by the texts' digests."""
         with self._lock:
-            for text, vector in zip(texts, vectors):
+            for key, vector in zip(keys, vectors):
                 if vector.base is not None:  # a row of a batch: kept alone, not with the whole batch
                     vector = vector.copy()
-                old = self._vectors.get(text)
+                old = self._vectors.get(key)
                 if old is not None:
-                    self._bytes -= entry_bytes(text, old)
-                self._vectors[text] = vector
-                self._bytes += entry_bytes(text, vector)
-                self._vectors.move_to_end(text)
+                    self._bytes -= entry_bytes(key, old)
+                self._vectors[key] = vector
+                self._bytes += entry_bytes(key, vector)
+                self._vectors.move_to_end(key)
             while self._vectors and (len(self._vectors) > self.entry_limit or self._bytes > self.max_bytes):
-                text, vector = self._vectors.popitem(last=False)
-                self._bytes -= entry_bytes(text, vector)
+                key, vector = self._vectors.popitem(last=False)
+                self._bytes -= entry_bytes(key, vector)
 
     def embed(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         return self._cached(list(texts), "", self.inner.embed, show_progress)
@@ -231,14 +245,14 @@ class CachedEmbedder:
         return self._cached(list(texts), _QUERY_KEY, queries, show_progress)
 
     def _cached(self, texts: list[str], key: str, encode: Callable[..., np.ndarray], show_progress: bool) -> np.ndarray:
-        """``texts``' vectors from the cache (under ``key`` + text), encoding those it lacks with ``encode``."""
-        keys = [key + t for t in texts]
+        """``texts``' vectors from the cache (under the digest of ``key`` + text), encoding those it lacks with ``encode``."""
+        keys = [text_digest(key + t) for t in texts]
         with self._lock:
             known = {k: self._vectors[k] for k in keys if k in self._vectors}
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in known))
         if missing:
-            known.update(zip((key + t for t in missing), encode(missing, show_progress=show_progress)))
-        self.remember(keys, [known[k] for k in keys])
+            known.update(zip((text_digest(key + t) for t in missing), encode(missing, show_progress=show_progress)))
+        self._remember(keys, [known[k] for k in keys])
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[k] for k in keys]).astype(np.float32, copy=False)

@@ -8,16 +8,16 @@ import os
 import threading
 import unicodedata
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from retrieval.documents import Chunk, Passage
-from retrieval.embedders import Embedder
+from retrieval.embedders import Embedder, text_digest
 from retrieval.fusion import (
     DEFAULT_BM25_WEIGHT, DEFAULT_COVERAGE_POWER, DEFAULT_FAQ_BM25_WEIGHT, DEFAULT_FAQ_COVERAGE_POWER, adaptive_fusion,
     reciprocal_rank_fusion,
@@ -82,6 +82,32 @@ def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
         if not value_ok:
             return False
     return True
+
+
+class RememberedSearches:
+    """A search remembering the passages of its last ``SEARCHES_KEPT`` calls, the least recently used going first. A
+    call is known again by the digest of its query (``text_digest``), the filters and ``k``: the customer's question
+    itself is not kept."""
+
+    def __init__(self, search: Callable[[str, Mapping[str, Any], int], list[Passage]]) -> None:
+        self._search = search
+        self._found: OrderedDict[tuple[bytes, tuple[tuple[str, Any], ...], int], tuple[Passage, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, query: str, filters: tuple[tuple[str, Any], ...], k: int) -> tuple[Passage, ...]:
+        key = (text_digest(query), filters, k)
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = tuple(self._search(query, dict(filters), k))
+        with self._lock:
+            self._found[key] = found
+            self._found.move_to_end(key)
+            while len(self._found) > SEARCHES_KEPT:
+                self._found.popitem(last=False)
+        return found
 
 
 def _filters_key(filters: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...] | None:
@@ -478,20 +504,19 @@ class Retriever:
         # it (scoring all CANDIDATES took a third longer than 5); a larger k is a search of its own
         return list(self._built(loaded, "searches")(query, key, max(k, SHARED_DEPTH))[:k])
 
-    def _build_searches(self, loaded: _Loaded) -> Callable[[str, tuple[tuple[str, Any], ...], int], tuple[Passage, ...]]:
+    def _build_searches(self, loaded: _Loaded) -> RememberedSearches:
         """``_search`` of ``loaded`` remembering its last ``SEARCHES_KEPT`` results (made anew with each index). It
         holds ``loaded`` by a weak reference: kept in ``loaded.built``, a strong one would be a cycle, which a server's
         ``gc.freeze()`` never collects, so an index replaced by a reload stayed in memory."""
         loaded_ref = weakref.ref(loaded)
 
-        @lru_cache(maxsize=SEARCHES_KEPT)
-        def search(query: str, filters: tuple[tuple[str, Any], ...], k: int) -> tuple[Passage, ...]:
+        def search(query: str, filters: Mapping[str, Any], k: int) -> list[Passage]:
             current = loaded_ref()
             if current is None:  # cannot happen while a caller holds the loaded index it searches
                 raise RuntimeError("the index searched was unloaded")
-            return tuple(self._search(current, query, k, dict(filters)))
+            return self._search(current, query, k, filters)
 
-        return search
+        return RememberedSearches(search)
 
     def _search(self, loaded: _Loaded, query: str, k: int, filters: Mapping[str, Any] | None) -> list[Passage]:
         """``search`` of ``query`` as expanded, in ``loaded``."""
