@@ -509,6 +509,19 @@ def without_yes_or_no(text: str) -> str:
 _ASKING_VERBS = frozenset("offer provide accept allow let give take use able possible available".split())
 
 
+_NEGATES = re.compile(r"\b(?:no|not|never|without|nothing|none)\b|n't\b", re.IGNORECASE)
+
+
+def says_all_asked(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` (one opening with yes or no) names all that ``question`` asks about: each of the question's
+    ``meaning_words`` (a word that changes what is asked, "only", "before", included; an ``_ASKING_VERBS`` word aside) is
+    in it, and the question negates nothing. Its yes or no then answers the question, however it is worded: "Yes, every
+    plan has a 30-day free trial." answers "is there a free trial?", not "are all your bikes used?" of "No, we only sell
+    second-hand bikes." nor "is there a free trial for the annual plan?"."""
+    asked = meaning_words(question) - _ASKING_VERBS
+    return bool(asked) and not _NEGATES.search(question) and asked <= meaning_words(sentence)
+
+
 def unheard_words(question: str, passages: Sequence[str], headings: Sequence[str] | None = None) -> set[str]:
     """The question's content words (of three letters or more, no figures, not an ``_ASKING_VERBS`` word) that no
     passage holds, in its text or its heading path; a word's hyphenated parts count ("second hand" is in "second-hand
@@ -632,12 +645,14 @@ class ExtractiveAnswerer:
         same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best] if not parts else []
         same = [i for i in same if not _repeats(own_words, i, chosen)]
         # one question: the next best sentences of the same passage, when nearly as good as the best without its bonus
-        # as an instruction ("the connection has usually expired" beside "To renew it, go to ...")
+        # for the message's form ("the connection has usually expired" beside "To renew it, go to ...")
         same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
-        chosen.extend(i for i in same if plain[i] >= self.second_ratio * plain[best])
+        chosen.extend(i for i in same if whole[i] >= self.second_ratio * plain[best])
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         opener = yes_or_no_opener(units, best) if asks_yes_or_no(f"{question} {focus or ''}") else None
-        if opener is not None and not self._asks_the_entrys_question(question, headings, units[opener].passage):
+        if opener is not None and not (
+            says_all_asked(question, units[opener].text) or self._asks_the_entrys_question(question, headings, units[opener].passage)
+        ):
             opener = None  # "No." to "Do I need an account?" is no answer to "Can I save my addresses without one?"
         if opener is not None and opener not in chosen:
             chosen.append(opener)  # "Yes, there is a key drop box ...": the direct answer, which its reason alone may reverse
@@ -692,11 +707,12 @@ class ExtractiveAnswerer:
         """The shown units that open their passage with a yes or a no (``yes_or_no_opener``) to the question its heading
         asks, when the customer does not ask it (``_asks_the_entrys_question``): "No, we only sell second-hand bikes."
         of "Do you sell new bikes?" is no "No" to "do you sell bike helmets?", nor to "are all your bikes used?" (0.65
-        and 0.68 with MiniLM). A passage whose heading asks no question keeps its yes or no: what it answers is unknown."""
+        and 0.68 with MiniLM). A passage whose heading asks no question keeps its yes or no: what it answers is unknown;
+        so does a sentence that names all the customer asks about (``says_all_asked``: "is there a free trial?")."""
         def asks(n: int) -> bool:
             return bool(headings) and n <= len(headings) and is_entry_question(headings[n - 1].split(" > ")[-1])
 
-        openers = [i for i in shown if yes_or_no_opener(units, i) == i and asks(units[i].passage)]
+        openers = [i for i in shown if yes_or_no_opener(units, i) == i and asks(units[i].passage) and not says_all_asked(question, units[i].text)]
         if not openers:
             return set()
         asked = self._entries_asked(question, headings, {units[i].passage for i in openers})

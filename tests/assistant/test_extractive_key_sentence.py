@@ -70,3 +70,20 @@ def test_a_prose_procedure_is_shown_to_its_last_step(minilm: ExtractiveAnswerer)
     assert answer.startswith("Go to **Settings > Security** and press **Turn on 2FA**. [2]"), answer
     assert "Scan the QR code" in answer and "Save the 10 recovery codes shown." in answer, answer
     assert "Turn off 2FA" not in answer, answer
+
+
+RESET = (
+    "On the sign-in page, select **Forgot password?**, type the email address you use for your Northwind Goods account "
+    "and press **Send reset link**. The email comes from no-reply@northwindgoods.example and normally arrives within a "
+    "few minutes. If you cannot see it, look in your spam or promotions folder.\n\n"
+    "For security, you can request up to 5 reset links per hour. Every new link cancels the one before it, so always "
+    "open the most recent email."
+)
+
+
+@pytest.mark.slow
+def test_a_sentence_with_its_own_bonus_for_the_form_keeps_it(minilm: ExtractiveAnswerer) -> None:
+    # "If you cannot see it, ..." answers a message saying something has not happened: weighed with that bonus
+    answer = minilm.answer("the reset email never came", [RESET], headings=["Reset your password > Request a reset link"])
+
+    assert "look in your spam or promotions folder" in answer, answer
