@@ -50,7 +50,7 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander, question_part
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
-from dialog.nlu.rules import is_bare_greeting, is_emphatic_no, sounds_upset
+from dialog.nlu.rules import RULE_CONFIDENCE, VALUE_TOKEN, is_bare_greeting, is_emphatic_no, sounds_upset
 from dialog.slot_memory import SlotMemory
 from dialog.policies import (
     WEAK_INTENT,
@@ -91,6 +91,15 @@ log = logging.getLogger(__name__)
 
 # a reply that only acknowledges what was said: no answer to an offer made without a question
 _ACKNOWLEDGEMENT = re.compile(r"\s*(?:ok(?:ay)?|k|sure|alright|all right|fine|got it|i see|right)\s*[.!]*\s*", re.IGNORECASE)
+# a polite no to the offer of a person, which the rules' "deny" does not read: "No, thank you.", "I'm fine", "no, I'm
+# good, thanks", "all good"
+_TURNS_DOWN = re.compile(
+    r"\s*(?:(?:no|nope|nah)[\s,.!]+)?"
+    r"(?:no,?\s+thanks?|no,?\s+thank\s+you|(?:i'?m|i\s+am|we'?re|it'?s|that'?s)\s+(?:fine|good|ok(?:ay)?|alright|all\s+right|all\s+good)"
+    r"|all\s+good|not\s+necessary|(?:it'?s|that'?s)\s+not\s+necessary)"
+    r"(?:[\s,.!]+(?:thanks?|thank\s+you)(?:\s+anyway)?)?[\s.!]*",
+    re.IGNORECASE,
+)
 
 # Tries (read, decide, write) of one change while others keep changing the conversation. Each failed try
 # means another write landed, so a burst of N writes to one conversation needs at most N tries.
@@ -250,6 +259,52 @@ def only_what_was_done(text: str) -> set[str]:
     if not done or asks_a_question(text):
         return set()
     return done if topic_words(text) - _DONE_WORDS <= done else set()
+
+
+# The greeting, name and contact details a message may open with, before what it asks ("Hi, my name is Jana Novak, my
+# email is jana@example.com, my IBAN is DE89 .... The SEPA direct debit failed, can you retry it?"): its clauses end at
+# ",", ".", ";", ":" or "!" and a blank, or at "and" ("my name is Peter Smith and my email is ...").
+_CLAUSE_END = re.compile(r"(?<=[,.;:!])\s+|\s+and\s+", re.IGNORECASE)
+_GREETING = re.compile(
+    r"(?:hi|hello|hey|hallo|good\s+(?:morning|afternoon|evening)|dear\s+(?:team|support|sir\s+or\s+madam))(?:\s+there|\s+team)?",
+    re.IGNORECASE,
+)
+# "my name is Jana Novak", "I'm Tom Baker", "it's Lisa Wong here": a name is one to three words written with a capital
+_NAME = re.compile(
+    r"(?i:my\s+name\s+is|name:|i'?m|i\s+am|this\s+is|it'?s|it\s+is)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}(?i:\s+here|\s+speaking)?"
+)
+# the words that only introduce a value: "my email is ...", "order 10042", "my card ends in 4242", "phone +1 555 ..."
+_INTRODUCES_A_VALUE = re.compile(
+    r"\b(?:my|the|our|is|are|it'?s|e-?mail(?:\s+address)?|address|order(?:\s+(?:number|no|id))?|phone(?:\s+number)?|mobile|tel"
+    r"|number|iban|account(?:\s+(?:number|no))?|customer(?:\s+(?:number|no|id))?|card(?:\s+number)?|ends?\s+in|ending\s+in"
+    r"|reference|ref|zip(?:\s+code)?|postcode|you\s+can\s+reach\s+me\s+at|reach\s+me\s+at)\b|[#:]",
+    re.IGNORECASE,
+)
+
+
+def _introduces_the_customer(clause: str) -> bool:
+    """Whether a clause only greets, gives the customer's name or gives values (an e-mail address, an order number, an
+    IBAN) with the words that introduce them."""
+    clause = clause.strip().rstrip(",.;:!").strip()
+    if _GREETING.fullmatch(clause) or _NAME.fullmatch(clause):
+        return True
+    return bool(VALUE_TOKEN.search(clause)) and not re.search(r"[^\W\d_]{2,}", _INTRODUCES_A_VALUE.sub(" ", VALUE_TOKEN.sub(" ", clause)))
+
+
+def without_introduction(text: str) -> str:
+    """``text`` without the greeting, name and contact details it opens with (``_introduces_the_customer``), for the
+    search: "Hi, I'm Tom Baker, tom@example.com, order 10042. How do I return a damaged item?" asks how to return a
+    damaged item (searched whole, the name and values drew the passages away, and it was declined). ``text`` itself
+    when it opens with a greeting alone (the search leaves that out already) or nothing that names a topic follows."""
+    start, personal = 0, False
+    for end in _CLAUSE_END.finditer(text):
+        clause = text[start : end.start()]
+        if not _introduces_the_customer(clause):
+            break
+        personal = personal or not _GREETING.fullmatch(clause.strip().rstrip(",.;:!").strip())
+        start = end.end()
+    rest = text[start:]
+    return rest if personal and names_a_topic(rest) and not _introduces_the_customer(rest) else text
 
 
 def _section(doc_id: str) -> str:
@@ -527,6 +582,8 @@ class DialogManager:
         upset_offer = self._upset_offer_stands(tracker) and not _ACKNOWLEDGEMENT.fullmatch(text)
         if upset_offer:  # "yes" to "If you'd rather talk to a person, just say so." takes it, as it takes any offer of one
             tracker.handoff_offered = True  # for this turn only: the tracker knows an offer only by a failed answer
+        # "no thanks" to it turned a person down as a no to any offer of one does (for this turn, as the tracker cannot tell)
+        tracker.person_declined = tracker.person_declined or self._declined_upset_offer(tracker)
 
         step = time.perf_counter()
         # "where is it?" after "What would you like to know about your order?", "NW-20481739 where is it"
@@ -639,11 +696,13 @@ class DialogManager:
                 tracker, understanding, read, query, focus, prefer_docs, context, context_docs, tie_context, status, answered
             )
         if prediction.action == "answer" and forced is None and choice is None and query == read and context is None and not prefer_docs \
-                and question_part(read) != read:
+                and (asked := without_introduction(question_part(read))) != read:
             # a long message ("Hello, I ordered a lamp ... My question is simply: can I exchange it for another colour?"),
             # which the intent model reads by its question, is searched by it too: read whole, the story drowned the
-            # question and it was declined; the whole message is still searched when the question alone finds nothing
-            query, context = question_part(read), read
+            # question and it was declined; so is one of any length after the customer's name and contact details ("Hi,
+            # I'm Tom Baker, tom@example.com. How do I return a damaged item?"); the whole message is still searched when
+            # the question alone finds nothing
+            query, context = asked, read
         # a business action's own slot given outside its question ("for Dec 28" as the day): kept when that action runs
         chosen = self.actions.get(prediction.argument or "") if prediction.action == "business" else None
         own = {p.name for p in chosen.parameters} - set(SLOT_NAMES) - {asked_for} if chosen is not None else set()
@@ -767,6 +826,9 @@ class DialogManager:
         understanding = self.understander.understand(text, today=self.clock().date())
         if understanding.intent == "dismay" and is_emphatic_no(text) and _asked_a_question(tracker):
             understanding = replace(understanding, intent="deny", ranking=(("deny", understanding.confidence),))
+        if tracker.handoff_offered and _TURNS_DOWN.fullmatch(text):  # "No, thank you." to a person: was searched and declined
+            ruled = (("deny", RULE_CONFIDENCE),)
+            understanding = replace(understanding, intent="deny", confidence=RULE_CONFIDENCE, ranking=ruled, source="rules")
         if understanding.intent == "greet" and is_bare_greeting(text) and _waits_for_a_reply(tracker):
             # "hello" while "which of these?" waits: a check-in like "hello?", which keeps the question (as a greeting, the
             # clarifying question and the offer of a person were dropped, and "1" next was not understood)
@@ -1173,6 +1235,23 @@ class DialogManager:
             return False
         answer = next((e for e in reversed(tracker.events) if isinstance(e, BotAnswer) and e.action == "answer"), None)
         return answer is not None and answer.text.endswith(tuple(self.replies.in_every_language("upset_offer")))
+
+    def _declined_upset_offer(self, tracker: Tracker) -> bool:
+        """Whether the customer said no ("no thanks", "I'm fine") to the upset offer (``_upset_offer_stands``) since a person
+        last had the conversation: the tracker counts a no only to the offer of a failed answer, so the assistant handed
+        over at the second miss after it, where after any other no it waits until it is clearly stuck (``DECLINED_FACTOR``).
+        A check-in in between ("hmm") keeps the offer, as it keeps any offer."""
+        offered = declined = False
+        intent = None
+        for event in tracker.events:
+            if isinstance(event, (HandoffRequested, HandoffResolved)):
+                offered = declined = False  # a handoff ends a no; a customer's take-back is the tracker's own no
+            elif isinstance(event, IntentPredicted):
+                intent = event.intent
+            elif isinstance(event, BotAnswer) and not (event.action == "small_talk" and intent == "filler"):
+                declined = declined or (offered and event.action == "small_talk" and intent == "deny")
+                offered = event.action == "answer" and event.text.endswith(tuple(self.replies.in_every_language("upset_offer")))
+        return declined
 
     def _handed_back(self, reason: str, replies: Replies) -> Iterator[str | ActionOutcome]:
         """The customer's typed hand-back: the same events as the chat's button (``hand_back``), and its reply."""
