@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.lm.extractive import places
+
 _CONNECTIVE = re.compile(
     r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if"
     r"|(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?"
@@ -464,7 +466,31 @@ def searched_alone_first(text: str, previous_query: str) -> str | None:
         return None
     if not _OWN_QUESTION.match(stripped) or not _named(stripped) - _named(previous_query):
         return None
-    return stripped
+    kept = _places_left_out(stripped, previous_query)
+    return f"{stripped.rstrip('?.! ')} ({', '.join(kept)})?" if kept else stripped
+
+
+def _places_left_out(text: str, previous_query: str) -> list[str]:
+    """The places ``previous_query`` names (``places``: "Canada", "the UK", "new zealand"), as written there, when
+    ``text`` names none: "how long does delivery take?" after the cost of shipping to Canada still means Canada.
+    Each is the fewest words that name it ("Northern Ireland", not "Ireland" nor "to Northern Ireland")."""
+    if places(text):
+        return []
+    words = list(_WORD.finditer(previous_query))
+    spans = [
+        (start, end)
+        for start in range(len(words))
+        for end in range(start + 1, min(start + 3, len(words)) + 1)
+        if _fewest_words_for_a_place([w.group(0) for w in words[start:end]])
+    ]
+    kept = [(s, e) for s, e in spans if not any(o != (s, e) and o[0] <= s and e <= o[1] for o in spans)]
+    return list(dict.fromkeys(previous_query[words[s].start() : words[e - 1].end()] for s, e in kept))
+
+
+def _fewest_words_for_a_place(words: list[str]) -> bool:
+    """Whether ``words`` name a place that neither their first nor their last word can be left out of."""
+    named = places(" ".join(words))
+    return bool(named) and all(places(" ".join(part)) != named for part in (words[1:], words[:-1]) if part)
 
 
 def rewrite(text: str, previous_query: str) -> str:

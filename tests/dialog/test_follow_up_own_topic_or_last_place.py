@@ -22,13 +22,32 @@ CHILD_SEAT = "how much does that cost per day (rent a bike with a child seat)?"
     ("text", "previous", "alone"),
     [
         ("and do I need to leave a deposit?", CHILD_SEAT, "do I need to leave a deposit?"),
-        ("and can I pay with PayPal?", "how much is shipping to Canada?", "can I pay with PayPal?"),
+        ("and can I pay with PayPal?", "how much is shipping to Canada?", "can I pay with PayPal (Canada)?"),
         ("also, do you sell helmets?", "Can I rent a bike with a child seat?", "do you sell helmets?"),
     ],
 )
 def test_a_question_of_its_own_about_a_new_thing_is_searched_alone_first(text: str, previous: str, alone: str) -> None:
     assert searched_alone_first(text, previous) == alone
     assert rewrite(text, previous).endswith(")?")  # read with the last topic when alone it finds nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "alone"),
+    [
+        ("and how long does delivery take?", "how much is shipping to Canada?", "how long does delivery take (Canada)?"),
+        ("and do I pay for return shipping?", "how much is shipping to the UK?", "do I pay for return shipping (UK)?"),
+        ("and do I pay for return shipping?", "how much is shipping to the united kingdom?", "do I pay for return shipping (united kingdom)?"),
+        ("and can I return items?", "do you ship to Northern Ireland?", "can I return items (Northern Ireland)?"),
+        ("and can I return items?", "what does shipping to New Zealand cost", "can I return items (New Zealand)?"),
+        # a place of its own: the last one is not carried over
+        ("and do you ship to Mexico?", "how much is shipping to Canada?", "do you ship to Mexico?"),
+        ("and can I return items from Canada?", "how much is shipping to Canada?", "can I return items from Canada?"),
+    ],
+)
+def test_a_follow_up_searched_alone_keeps_the_place_of_the_last_question(text: str, previous: str, alone: str) -> None:
+    """Searched alone, "how long does delivery take?" after the cost of shipping to Canada got the US delivery times,
+    and "do I pay for return shipping?" the US return label."""
+    assert searched_alone_first(text, previous) == alone
 
 
 @pytest.mark.parametrize(
