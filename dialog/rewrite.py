@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import re
 
+import Stemmer
+
 from assistant.lm.extractive import places
 
+_STEMMER = Stemmer.Stemmer("english")  # as retrieval.keyword's
 _CONNECTIVE = re.compile(
     r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if"
     r"|(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?"
@@ -152,16 +155,11 @@ def _points_back(text: str) -> bool:
 
 
 def _stem(word: str) -> str:
-    """A word without its plural or verb ending, enough to match "payments" with "payment", "emails" with "email",
-    "shipping" with "ship" (a consonant doubled before "-ing" or "-ed" is one, but for l, s and z: "billing", "passed")."""
-    word = word.lower().removesuffix("'s")
-    for ending in ("ing", "ed", "es", "s"):
-        if len(word) > len(ending) + 3 and word.endswith(ending):
-            word = word[: -len(ending)]
-            if ending in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "aeioulsz":
-                word = word[:-1]
-            return word
-    return word
+    """A word without its endings, so that its forms match: the Snowball (Porter 2) stem, as the keyword search's
+    ("payments" is "payment", "cancelled" and "cancelling" "cancel", "policies" "polici" as "policy"), with a final
+    doubled consonant counted once ("staff" and "staffed" are "staf"; Snowball leaves "staff" as it is)."""
+    stem = _STEMMER.stemWord(word.lower())
+    return stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else stem
 
 
 def stems(text: str) -> set[str]:
