@@ -159,7 +159,13 @@ def _stem(word: str) -> str:
     ("payments" is "payment", "cancelled" and "cancelling" "cancel", "policies" "polici" as "policy"), with a final
     doubled consonant counted once ("staff" and "staffed" are "staf"; Snowball leaves "staff" as it is)."""
     stem = _STEMMER.stemWord(word.lower())
-    return stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else stem
+    stem = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else stem
+    return _SAME_THING.get(stem, stem)
+
+
+# nouns of one meaning, by stem: "how long does delivery take?" after "do you ship to Canada?" names that question's
+# head in other words (the verbs differ: an order "delivered" is not one "shipped")
+_SAME_THING = {"deliveri": "ship", "shipment": "ship"}
 
 
 def stems(text: str) -> set[str]:

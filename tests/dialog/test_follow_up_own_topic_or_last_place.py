@@ -117,6 +117,22 @@ def test_a_word_is_matched_with_its_other_forms(word: str, same: str) -> None:
     assert topic_words(word) == topic_words(same)
 
 
+@pytest.mark.parametrize(
+    ("text", "previous"),
+    [
+        ("how long does delivery take?", "do you ship to Canada?"),
+        ("how much is delivery?", "do you ship to Canada?"),
+        ("and how long does delivery take?", "how much is shipping to Canada?"),
+    ],
+)
+def test_delivery_is_what_shipping_is(text: str, previous: str) -> None:
+    """"how long does delivery take?" after "do you ship to Canada?" names that question's head in other words and
+    still means Canada; searched alone, it got the delivery times within the United States."""
+    assert is_follow_up(text, previous)
+    assert searched_alone_first(text, previous) is None
+    assert "Canada" in rewrite(text, previous)
+
+
 def test_a_question_naming_less_than_the_last_in_another_form_of_its_words_keeps_its_place() -> None:
     """"can I still cancel?" after "what if my order to Canada is cancelled?" names that question's "cancelled"."""
     assert is_follow_up("can I still cancel my order?", "what happens if my order to Canada is cancelled?")
