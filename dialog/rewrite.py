@@ -18,6 +18,11 @@ from __future__ import annotations
 
 import re
 
+import Stemmer
+
+from assistant.lm.extractive import places
+
+_STEMMER = Stemmer.Stemmer("english")  # as retrieval.keyword's
 _CONNECTIVE = re.compile(
     r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if"
     r"|(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?"
@@ -150,16 +155,17 @@ def _points_back(text: str) -> bool:
 
 
 def _stem(word: str) -> str:
-    """A word without its plural or verb ending, enough to match "payments" with "payment", "emails" with "email",
-    "shipping" with "ship" (a consonant doubled before "-ing" or "-ed" is one, but for l, s and z: "billing", "passed")."""
-    word = word.lower().removesuffix("'s")
-    for ending in ("ing", "ed", "es", "s"):
-        if len(word) > len(ending) + 3 and word.endswith(ending):
-            word = word[: -len(ending)]
-            if ending in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "aeioulsz":
-                word = word[:-1]
-            return word
-    return word
+    """A word without its endings, so that its forms match: the Snowball (Porter 2) stem, as the keyword search's
+    ("payments" is "payment", "cancelled" and "cancelling" "cancel", "policies" "polici" as "policy"), with a final
+    doubled consonant counted once ("staff" and "staffed" are "staf"; Snowball leaves "staff" as it is)."""
+    stem = _STEMMER.stemWord(word.lower())
+    stem = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else stem
+    return _SAME_THING.get(stem, stem)
+
+
+# nouns of one meaning, by stem: "how long does delivery take?" after "do you ship to Canada?" names that question's
+# head in other words (the verbs differ: an order "delivered" is not one "shipped")
+_SAME_THING = {"deliveri": "ship", "shipment": "ship"}
 
 
 def stems(text: str) -> set[str]:
@@ -464,7 +470,31 @@ def searched_alone_first(text: str, previous_query: str) -> str | None:
         return None
     if not _OWN_QUESTION.match(stripped) or not _named(stripped) - _named(previous_query):
         return None
-    return stripped
+    kept = _places_left_out(stripped, previous_query)
+    return f"{stripped.rstrip('?.! ')} ({', '.join(kept)})?" if kept else stripped
+
+
+def _places_left_out(text: str, previous_query: str) -> list[str]:
+    """The places ``previous_query`` names (``places``: "Canada", "the UK", "new zealand"), as written there, when
+    ``text`` names none: "how long does delivery take?" after the cost of shipping to Canada still means Canada.
+    Each is the fewest words that name it ("Northern Ireland", not "Ireland" nor "to Northern Ireland")."""
+    if places(text):
+        return []
+    words = list(_WORD.finditer(previous_query))
+    spans = [
+        (start, end)
+        for start in range(len(words))
+        for end in range(start + 1, min(start + 3, len(words)) + 1)
+        if _fewest_words_for_a_place([w.group(0) for w in words[start:end]])
+    ]
+    kept = [(s, e) for s, e in spans if not any(o != (s, e) and o[0] <= s and e <= o[1] for o in spans)]
+    return list(dict.fromkeys(previous_query[words[s].start() : words[e - 1].end()] for s, e in kept))
+
+
+def _fewest_words_for_a_place(words: list[str]) -> bool:
+    """Whether ``words`` name a place that neither their first nor their last word can be left out of."""
+    named = places(" ".join(words))
+    return bool(named) and all(places(" ".join(part)) != named for part in (words[1:], words[:-1]) if part)
 
 
 def rewrite(text: str, previous_query: str) -> str:
