@@ -232,7 +232,9 @@ def run_business_action(
         again = unanswered == (action.name, slot.name) and not given
         prompt = action.prompt(slot, replies)
         text = replies.say("which_one", values=", ".join(given), slot=slot_label(slot.name)) if given else f"{prompt} {replies.ask_again}" if again else prompt
-        events: list[Event] = [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
+        # a value its check refuses, or not of its pattern's form, is none: not kept as the slot's value
+        events: list[Event] = [SlotSet(name=name, value=None) for name in action.refused(slots)]
+        events += [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
         reason = f"{action.name} needs the {slot.name}"
         if given:
             reason = f"{action.name} needs one {slot.name}: the message gives {len(given)}, asked which"

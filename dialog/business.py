@@ -147,6 +147,8 @@ class BusinessAction:
     checks: Mapping[str, Callable[[Any], Say | None]] = field(default_factory=dict)
     # its answer to a question about its last successful run ("what's in it?" after the order lookup), see ``About``
     about: About | None = None
+    # per slot, what its values look like (FJ- and 6 digits): found in any message, and a value of another form is none
+    patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
     def reply_keys(self) -> dict[str, str]:
         """The replies file's keys for this action with their defaults: each slot's question
@@ -189,15 +191,42 @@ class BusinessAction:
         return params
 
     def missing(self, slots: Mapping[str, Any]) -> list[SlotParameter]:
-        """Required slots that have no usable value yet, in the signature's order; one whose value fails its
-        check comes with the check's ``problem`` ("NW-2048173 can't be one of our order numbers")."""
+        """Required slots that have no usable value yet, in the signature's order; one whose value its check refuses
+        comes with the check's ``problem`` ("NW-2048173 can't be one of our order numbers"), and one whose value is not
+        of its pattern's form is missing too."""
         missing = []
         for p in self.parameters:
             value = self._convert(p, slots.get(p.name))
-            problem = self.checks[p.name](value) if value is not None and p.name in self.checks else None
-            if p.required and (value is None or problem is not None):
-                missing.append(replace(p, problem=problem))
+            if p.required and (value is None or self._refuses(p, value)):
+                missing.append(replace(p, problem=self._problem(p, value)))
         return missing
+
+    def refused(self, slots: Mapping[str, Any]) -> list[str]:
+        """The slots whose value its check refuses or is not of its pattern's form: they hold no value."""
+        return [p.name for p in self.parameters if self._refuses(p, self._convert(p, slots.get(p.name)))]
+
+    def _problem(self, parameter: SlotParameter, value: Any) -> Say | None:
+        """The check's ``Say`` of why ``value`` is no value for the slot; None for a usable one, or without a check."""
+        check = self.checks.get(parameter.name)
+        return check(value) if check is not None and value is not None else None
+
+    def _refuses(self, parameter: SlotParameter, value: Any) -> bool:
+        """Whether ``value`` is given but no value for the slot: its check says why, or it is not of its pattern's form."""
+        return value is not None and (self._problem(parameter, value) is not None or not self.has_form(parameter.name, value))
+
+    def has_form(self, slot: str, value: Any) -> bool:
+        """Whether ``value`` is of the form of the slot's pattern (True for a slot without one)."""
+        pattern = self.patterns.get(slot)
+        return pattern is None or pattern.fullmatch(str(value).strip()) is not None
+
+    def values_in(self, text: str) -> dict[str, list[str]]:
+        """The values each slot with a pattern has in ``text`` (each once, case aside, in order), by slot name."""
+        found = {}
+        for slot, pattern in self.patterns.items():
+            values = {m.group(0).casefold(): m.group(0) for m in pattern.finditer(text)}
+            if values:
+                found[slot] = list(values.values())
+        return found
 
     def arguments(self, slots: Mapping[str, Any]) -> dict[str, Any]:
         """The call's arguments from the slots (converted; unusable values left out)."""
@@ -224,6 +253,21 @@ class BusinessAction:
             return None
 
 
+def slot_patterns(action: str, patterns: Mapping[str, str | re.Pattern[str]]) -> dict[str, re.Pattern[str]]:
+    """The slots' patterns of business action ``action`` compiled, each matched as a whole word (a text in any case);
+    ValueError naming the action and the slot for one that is no valid regular expression or matches an empty text."""
+    compiled = {}
+    for slot, pattern in patterns.items():
+        source, flags = (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, re.IGNORECASE)
+        try:
+            compiled[slot] = re.compile(rf"(?<![\w-])(?:{source})(?![\w-])", flags)
+        except re.error as error:
+            raise ValueError(f"business action {action}: the pattern for {slot}, {source!r}, is not a valid regular expression ({error.msg})") from None
+        if compiled[slot].fullmatch(""):
+            raise ValueError(f"business action {action}: the pattern for {slot}, {source!r}, matches an empty text")
+    return compiled
+
+
 class BusinessActions:
     """The registry: functions by name, and by the intents that trigger them."""
 
@@ -238,18 +282,22 @@ class BusinessActions:
         texts: Mapping[str, str] | None = None,
         checks: Mapping[str, Callable[[Any], Say | None]] | None = None,
         about: About | None = None,
+        patterns: Mapping[str, str | re.Pattern[str]] | None = None,
     ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
         """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``;
         ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name; ``checks``:
         per slot, a function of a given value that returns None, or a ``Say`` of why it cannot be one (the slot
         is then asked again at once, after that text, and the action does not run); ``about``: its answers to
-        questions about its last successful run (``About``), in its own texts."""
+        questions about its last successful run (``About``), in its own texts; ``patterns``: per slot, a regular
+        expression of what its values look like (``r"FJ-\\d{6}"``, any case unless a compiled one says otherwise): its
+        value is the match found in a message (not the words around it), and a value of another form is none."""
 
         def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
             triggers = (intents,) if isinstance(intents, str) else tuple(intents)  # intents="book_repair": one, not 11 letters
+            action_name = name or function.__name__
             action = BusinessAction(
-                name or function.__name__, function, triggers, dict(prompts or {}), inspect.getdoc(function) or "",
-                dict(texts or {}), dict(checks or {}), about,
+                action_name, function, triggers, dict(prompts or {}), inspect.getdoc(function) or "",
+                dict(texts or {}), dict(checks or {}), about, slot_patterns(action_name, patterns or {}),
             )
             # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot
             slots = [p.name for p in action.parameters]
@@ -257,9 +305,9 @@ class BusinessActions:
             if clash:
                 raise ValueError(f"business action {action.name}: texts {clash} have the names of slots (replies file keys must differ)")
             # a misspelt prompt's key would leave the slot with the made-up "What is the bike model?"
-            stray_checks = sorted(set(action.checks) - set(slots))
-            if stray_checks:
-                raise ValueError(f"business action {action.name}: checks for {stray_checks}, which are not its parameters ({', '.join(slots) or 'none'})")
+            for kind, named in (("checks", action.checks), ("patterns", action.patterns)):
+                if stray_names := sorted(set(named) - set(slots)):
+                    raise ValueError(f"business action {action.name}: {kind} for {stray_names}, which are not its parameters ({', '.join(slots) or 'none'})")
             stray = sorted(set(action.prompts) - set(slots))
             if stray:
                 raise ValueError(f"business action {action.name}: prompts for {stray}, which are not its parameters ({', '.join(slots) or 'none'})")

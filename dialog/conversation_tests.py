@@ -228,9 +228,10 @@ def check_turn(result: TurnResult, expect: dict[str, Any]) -> list[str]:
     for doc_id in _phrases(expect.get("cites")):
         if not _cites(cited, doc_id):
             problems.append(f"cites: expected {doc_id!r} among {cited}")
-    for phrase in _phrases(expect.get("answer_contains")) + _phrases(expect.get("text_contains")):
-        if phrase.lower() not in result.text.lower():
-            problems.append(f"text_contains: {phrase!r} not in {result.text[:160]!r}")
+    for key in ("answer_contains", "text_contains"):  # each reported under the key the script used
+        for phrase in _phrases(expect.get(key)):
+            if phrase.lower() not in result.text.lower():
+                problems.append(f"{key}: {phrase!r} not in {result.text[:160]!r}")
     for name, value in (expect.get("slots") or {}).items():
         if result.slots.get(name) != value:
             problems.append(f"slots: expected {name}={value!r}, got {result.slots.get(name)!r}")

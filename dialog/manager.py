@@ -833,17 +833,18 @@ class DialogManager:
             # "hello" while "which of these?" waits: a check-in like "hello?", which keeps the question (as a greeting, the
             # clarifying question and the offer of a person were dropped, and "1" next was not understood)
             understanding = replace(understanding, intent="filler", ranking=(("filler", understanding.confidence),))
+        understanding = self._patterned_values(tracker, understanding, text)
         if understanding.several:  # "not NW-20481736, it's NW-20481737": the one value that is not the slot's already
             entities, several = dict(understanding.entities), dict(understanding.several)
             for name, values in understanding.several.items():
-                new = [value for value in values if value != tracker.slots.get(name)]
+                new = [value for value in values if value != tracker.slots.get(name) and not self._refused(tracker, name, value)]
                 if len(new) == 1:
                     entities[name] = new[0]
                     del several[name]
             understanding = replace(understanding, entities=entities, several=several)
-        if tracker.requested_slot is not None:
+        if tracker.requested_slot is not None and tracker.requested_slot[1] not in understanding.entities:
             action_name, slot = tracker.requested_slot
-            value = self.understander.extractor.bare_value(slot, text) if slot not in understanding.entities else None
+            value = self.understander.extractor.bare_value(slot, text)
             kind = self._slot_type(action_name, slot)
             if value is None and slot not in SLOT_NAMES and kind is bool:  # "Express service?": yes or no, nothing else
                 value = yes_or_no(understanding, text)
@@ -879,13 +880,35 @@ class DialogManager:
             return understanding
         return replace(understanding, entities={**understanding.entities, days[0]: date_found})
 
+    def _refused(self, tracker: Tracker, slot: str, value: str) -> bool:
+        """Whether the action whose question waits refuses ``value`` for ``slot`` (its check or its pattern): a refused
+        value is not kept as the slot's, yet "not NW-2048173, it's NW-20481737" after it still means the other one."""
+        waiting = self.actions.get(tracker.requested_slot[0]) if tracker.requested_slot is not None else None
+        return waiting is not None and slot in waiting.refused({slot: value})
+
+    def _patterned_values(self, tracker: Tracker, understanding: Understanding, text: str) -> Understanding:
+        """The values of the business actions' slots with a pattern (``patterns=``: a booking reference ``FJ-123456``)
+        found in the message, of the action its intent asks for, of the one whose question waits and of the one that just
+        ran: "check my booking FJ-123456" and "it's FJ-123456 I think" give ``FJ-123456``, "and what about FJ-654321?"
+        after a lookup runs it again; two different ones are asked which."""
+        waiting = self.actions.get(tracker.requested_slot[0]) if tracker.requested_slot is not None else None
+        ran = self.actions.get(tracker.last_business_action or "") if tracker.last_action == "business" else None
+        actions = [action for action in (self.actions.for_intent(understanding.intent), waiting, ran) if action is not None]
+        found = {slot: values for action in actions for slot, values in action.values_in(text).items()}
+        if not found:
+            return understanding
+        entities = {**understanding.entities, **{slot: values[0] for slot, values in found.items() if len(values) == 1}}
+        several = {**understanding.several, **{slot: tuple(values) for slot, values in found.items() if len(values) > 1}}
+        return replace(understanding, entities=entities, several=several)
+
     def _named_thing(self, tracker: Tracker, understanding: Understanding, text: str) -> Understanding:
         """The thing a request for a business action names as the customer's own ("book a repair for my Trek"), as the
         value of its one free-text parameter (``bike_model``), which was asked for all the same ("Which bike is it?")."""
         action = self.actions.for_intent(understanding.intent)
         if action is None or tracker.requested_slot is not None:
             return understanding
-        free = [p.name for p in action.parameters if p.required and p.type is str and p.name not in SLOT_NAMES]
+        # a slot with a pattern takes only what is of its form ("my booking FJ-123456": FJ-123456, not "booking FJ-123456")
+        free = [p.name for p in action.parameters if p.required and p.type is str and p.name not in SLOT_NAMES and p.name not in action.patterns]
         if len(free) != 1 or free[0] in understanding.entities:
             return understanding
         thing = named_thing(text, free[0])

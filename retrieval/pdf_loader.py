@@ -81,16 +81,27 @@ def without_running_lines(pages: list[str]) -> list[str]:
     return kept
 
 
+_FILE_KINDS = r"\.(?:html?|xhtml|pdf|docx?|odt|rtf|txt|md|xlsx?|pptx?|pages|indd|tex|aspx?|php)"
+# what a tool that made the PDF leaves as its title: a file name or a path ("tc.html", "C:\Users\…\terms.docx"), a
+# word processor's "Microsoft Word - terms.docx", "Untitled"
+_PLACEHOLDER_TITLE = re.compile(
+    rf"[^\s\\/]+{_FILE_KINDS}|.*[\\/][^\\/]+{_FILE_KINDS}|microsoft (?:word|excel|powerpoint) - .*|untitled(?: document)?(?: ?\d+)?",
+    re.IGNORECASE,
+)
+
+
 def _metadata_title(reader) -> str:
+    """The title in the PDF's info dictionary; empty without one, or for a placeholder (``_PLACEHOLDER_TITLE``)."""
     try:
         title = reader.metadata.title if reader.metadata else None
     except Exception:  # a broken info dictionary only costs the title
         return ""
-    return " ".join(str(title).split()) if title else ""
+    title = " ".join(str(title).split()) if title else ""
+    return "" if _PLACEHOLDER_TITLE.fullmatch(title) else title
 
 
 def load_pdf(path: Path, doc_id: str) -> Document:
-    """A Document from a PDF; title from its metadata, else its first non-empty line."""
+    """A Document from a PDF; title from its metadata (not a file name left there), else its first non-empty line."""
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # warnings about sloppy files are noise here
     reader = _open(path)
     pages = [page for page in _page_texts(reader) if page]

@@ -273,17 +273,26 @@ def _up_to_the_name(words: list[str], kind_words: set[str]) -> list[str]:
     return words[: ends[-1] + 1] if ends else words
 
 
+def _after_the_kind(words: list[str], kind_words: set[str]) -> list[str]:
+    """``words`` without the words of the kind's name before the name itself: "booking FJ-123456" -> "FJ-123456" (a
+    name written with a capital or a digit); "Giant bike" and "son's bike" as they are."""
+    start = next((i for i, w in enumerate(words) if w.casefold() not in kind_words), len(words))
+    rest = words[start:]
+    return rest if start and any((w[0].isupper() and w != "I") or any(c.isdigit() for c in w) for w in rest) else words
+
+
 def named_thing(text: str, kind: str) -> str | None:
     """The thing of ``kind`` (a business action's free-text parameter, ``bike_model``) a request names as the
     customer's own: "book a repair for my Trek" -> "Trek", "… for my Giant bike on Friday" -> "Giant bike". Taken
     only when it says what it is: a word of the kind's name with another word ("my son's bike"), or a name written
     with a capital ("my Trek"). "my bike" alone says nothing ("Which bike is it?" is still asked), nor does "my
-    order"; None then, and for two such things ("my Trek or my Giant")."""
+    order"; None then, and for two such things ("my Trek or my Giant"). A word of the kind's name before the name is
+    left out: "check my booking FJ-123456" -> "FJ-123456" (for ``booking_ref``)."""
     kind_words = {w for w in kind.casefold().split("_") if w} | {f"{w}s" for w in kind.casefold().split("_") if w}
     found = []
     for match in _MY_THING.finditer(text):
         thing = _THING_ENDS.sub("", match.group(1)).strip(" '’-")
-        words = _up_to_the_name(thing.split(), kind_words)
+        words = _after_the_kind(_up_to_the_name(thing.split(), kind_words), kind_words)
         thing = " ".join(words)
         own = [w for w in words if w.casefold().removesuffix("'s").removesuffix("’s") not in kind_words]
         named = any(w[0].isupper() and w != "I" for w in words)

@@ -23,7 +23,8 @@ FRUSTRATION = re.compile(
     r"\b(useless|ridiculous|unacceptable|terrible|awful|horrible|worst|pathetic|rubbish|garbage|"
     r"fed up|sick (?:and tired )?of|so annoyed|so frustrated|frustrat\w*|furious|angry|pissed|"
     r"waste of (?:my )?time|not helping|doesn'?t help|you'?re not listening|stupid bot|"
-    r"i want to (?:make|file) a complaint|(?:make|file|lodge) a complaint|"
+    # "make a complaint", also with a word or two before it: "file an official complaint", "a formal written complaint"
+    r"(?:make|file|lodge|submit|raise) an? (?:[a-z]+ ){0,2}complaint|"
     r"thanks?(?: a lot| very much)? for nothing|thank you(?: very much)? for nothing|"  # sarcasm, not thanks
     # German
     r"frechheit|unverschämt|nutzlos|sinnlos|katastrophe|(?:ich (?:will|möchte) )?mich beschweren|beschwerde einreichen)\b",
