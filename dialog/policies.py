@@ -199,10 +199,12 @@ _MESSAGE_WORDS = {
     # not the words English has too ("come", "dove", "mia", "oi": "yo come fix ur borked blendr asap" was Italian)
     "it": frozenset("ciao buongiorno grazie mio miei perché quando quanto quanta posso vorrei il della sono".split()),
     "pt": frozenset("olá obrigado obrigada meu minha meus você vocês não quero gostaria posso tenho é uma custa".split()),
+    # Norwegian (bokmål): "Hei" and "ja takk" are too short for retrieval.languages to tell
+    "nb": frozenset("hei takk tusen jeg meg mitt mine dere ikke hvordan hva hvorfor hvor hvilken gjerne".split()),
 }
 # the languages only ``_MESSAGE_WORDS`` tells: for them its words count before ``detect_language``'s, which would read an
-# Italian "una" as Spanish
-_ONLY_BY_MESSAGE_WORDS = frozenset({"nl", "it", "pt"})
+# Italian "una" as Spanish, and "Jeg vil snakke med et menneske"'s "et" as French
+_ONLY_BY_MESSAGE_WORDS = frozenset({"nl", "it", "pt", "nb"})
 
 
 def _script_language(text: str) -> str:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.languages import sure_language
+
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
@@ -22,17 +24,22 @@ _FUNCTION_WORDS = {
     "fr": frozenset("le la les et est des une un vous nous pour avec dans pas sur que qui du au votre vos".split()),
     "es": frozenset("el los las y es que en una para con por su sus se del al usted puede".split()),
 }
-# the languages ``detect_language`` tells, by name (dialog.replies' defaults for its ``language.CODE`` keys)
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
+# the languages ``detect_language`` tells, by name (dialog.replies' defaults for its ``language.CODE`` keys): the help
+# centre's languages are named to a customer, never shown as a code ("answers in English and nb")
+LANGUAGE_NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "ja": "Japanese", "ko": "Korean", "zh": "Chinese",
+    "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "nb": "Norwegian",
+}
 FEWEST_WORDS = 2  # function words a language needs in the sample, and twice as many as English's, to be guessed
 
 
 def detect_language(text: str, default: str = "en", fewest: int = FEWEST_WORDS) -> str:
     """A coarse guess: ``ja`` (kana), ``ko`` (hangul), ``zh`` (Han characters) when they make up at least a
-    fifth of the letters of the first 2,000 characters; else ``de``, ``fr`` or ``es`` when that language's
-    common short words ("und", "ist", "der") outnumber English's ("the", "and", "is") at least twice and
-    are at least ``fewest`` (a short message that is known to be in another language may have one: "Was kostet
-    der Versand?"); else ``default``."""
+    fifth of the letters of the first 2,000 characters; else a language beyond en/de/fr/es that
+    ``retrieval.languages`` (a library) is sure of ("Jeg vil snakke med et menneske": ``nb``); else ``de``, ``fr``
+    or ``es`` when that language's common short words ("und", "ist", "der") outnumber English's ("the", "and",
+    "is") at least twice and are at least ``fewest`` (a short message that is known to be in another language
+    may have one: "Was kostet der Versand?"); else ``default``."""
     sample = text[:2000]
     letters = len(_LETTER.findall(sample)) or 1
     if len(_KANA.findall(sample)) / letters >= 0.05:
@@ -41,6 +48,9 @@ def detect_language(text: str, default: str = "en", fewest: int = FEWEST_WORDS) 
         return "ko"
     if len(_HAN.findall(sample)) / letters >= 0.2:
         return "zh"
+    beyond = sure_language(sample)
+    if beyond and beyond not in _FUNCTION_WORDS:  # "et" is French, "Jeg vil snakke med et menneske" Norwegian
+        return beyond
     words = [word.lower() for word in _WORDS.findall(sample)]
     counts = {language: sum(word in common for word in words) for language, common in _FUNCTION_WORDS.items()}
     best = max(("de", "fr", "es"), key=lambda language: counts[language])

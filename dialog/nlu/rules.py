@@ -155,17 +155,17 @@ _EMOJI_PARTS = ("So", "Sk", "Mn", "Cf")
 # with the offer of a person): "sí", "oui", "jawohl", alone or with "please" or "thanks". A yes only where that
 # reply's offer waits (``dialog.policies``): "si" is "if" in French and Italian, and no yes in an English conversation.
 _OTHER_LANGUAGE_YES = re.compile(
-    r"^\s*(?:s[iíì]|sim|claro|vale|certo|oui|d'accord|ja|jawohl|gerne?|graag|prima)"
+    r"^\s*(?:s[iíì]|sim|claro|vale|certo|oui|d'accord|ja|jawohl|gerne?|graag|prima|gjerne)"
     r"(?:[\s,]+(?:por\s+favor|gracias|s'il\s+(?:te|vous)\s+pla[iî]t|merci|bitte|danke|gerne?|graag|alstublieft|"
-    r"dank\s+(?:je|u)(?:\s+wel)?|per\s+favore|grazie|obrigad[oa]))?[\s.!]*$",
+    r"dank\s+(?:je|u)(?:\s+wel)?|per\s+favore|grazie|obrigad[oa]|takk(?:\s+skal\s+du\s+ha)?|gjerne))?[\s.!]*$",
     re.IGNORECASE,
 )
 
 
 def is_yes_in_another_language(text: str) -> bool:
-    """Whether ``text`` is a yes in Spanish, French, German, Dutch, Italian or Portuguese ("sí", "oui, merci", "jawohl",
-    "ja graag", "sì, grazie", "sim, obrigado"): the answer to the offer of a person in the reply to a message in
-    another language."""
+    """Whether ``text`` is a yes in Spanish, French, German, Dutch, Italian, Portuguese or Norwegian ("sí", "oui, merci",
+    "jawohl", "ja graag", "sì, grazie", "sim, obrigado", "ja takk"): the answer to the offer of a person in the reply
+    to a message in another language."""
     return bool(_OTHER_LANGUAGE_YES.match(text))
 
 
@@ -218,7 +218,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(human|real person|(?:an? )?(?:live )?agent|representative|operator|someone real|"
         r"talk to (?:a |an |some)?(?:person|one|body)|speak (?:to|with) (?:a |an |some)?(?:person|one|body|staff)|"
         r"menschen|mitarbeiter(?:in)?|kundenberater(?:in)?|sachbearbeiter(?:in)?|echte[nr]? person|"
-        r"(?:mit )?jemandem (?:sprechen|reden))\b",
+        r"(?:mit )?jemandem (?:sprechen|reden)|"
+        # Norwegian: "Jeg vil snakke med et menneske", "Kan jeg snakke med kundeservice?"
+        r"(?:snakke|prate) med (?:et |en )?(?:menneske|person|kundeservice|noen))\b",
         re.IGNORECASE,
     ),
     "complaint": FRUSTRATION,
@@ -227,7 +229,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "not_helped": re.compile(NOT_HELPED, re.IGNORECASE),
     "greet": re.compile(
         r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings|"
-        r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi)\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
+        r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi|hei|heisann|god (?:morgen|dag|kveld))\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
         + HELP_REQUEST, re.IGNORECASE
     ),
     # also after thanks or a no ("thanks, bye!", "thank you for your help, goodbye", "nope, that's all"): the customer is leaving
@@ -239,14 +241,15 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # a few more words, but no question and no value: "thanks, where's my order?" asks for something
     "thanks": re.compile(
-        r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?|danke(?: ?schön| sehr)?|vielen dank|herzlichen dank|besten dank)\b"
+        r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?|danke(?: ?schön| sehr)?|vielen dank|herzlichen dank|besten dank|"
+        r"(?:tusen )?takk(?: for hjelpen)?)\b"
         r"[^?\d@]{0,30}$",
         re.IGNORECASE,
     ),
     # before deny, which read "oh no" and "no!!" as a no
     "dismay": re.compile(DISMAY, re.IGNORECASE),
     "affirm": re.compile(
-        r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|uh[- ]?huh|mhm+|mm+[- ]?hm+|ja|jawohl|gerne?|ja,? (?:bitte|gerne?)|bitte|genau)"
+        r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|uh[- ]?huh|mhm+|mm+[- ]?hm+|ja|jawohl|gerne?|ja,? (?:bitte|gerne?|takk|gjerne)|bitte|genau)"
         r"\s*[.!]*\s*(please|bitte)?[.!]*\s*$",
         re.IGNORECASE,
     ),
@@ -255,7 +258,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah)[\s,.!]+)*"
         # "nah", "nope, thanks", "no need": a no too (after an answer, "nah" was searched and got more of its article)
         r"(no|nope|nah|(?:no|nope|nah),? thanks?|no thank you|no need|not now|never ?mind|nvm|cancel that|forget (?:it|about it)|stop|stop it|"
-        r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen)\s*[.!]*\s*$",
+        r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen|nei|nei,? takk)\s*[.!]*\s*$",
         re.IGNORECASE,
     ),
     # after affirm: "uh huh" and "mhm" are a yes
