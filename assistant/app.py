@@ -34,6 +34,7 @@ from dialog.nlu.entities import REQUEST_INTENTS, EntityExtractor
 from dialog.nlu.data import OOS_LABEL
 from dialog.nlu.rules import RULE_INTENTS
 from dialog.store import ConversationStore
+from retrieval import languages
 from retrieval.embedders import CachedEmbedder, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.retriever import Retriever
 
@@ -621,8 +622,10 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load models now rather than on the first question (the intent model too, when there is one), and
-        build what searches read from the index (keyword index, the spelling correction's words)."""
+        build what searches read from the index (keyword index, the spelling correction's words), and the language
+        identification's model."""
         self.understander.warm_up()
+        languages.warm_up()
         if self.retriever.method != "dense":
             self.retriever.keyword_index()
         if self.settings.correct_spelling:

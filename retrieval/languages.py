@@ -35,6 +35,11 @@ def _loaded() -> Any:
     return _identifier
 
 
+def warm_up() -> None:
+    """Load the library's model now (a server's start) rather than on the first message that needs it."""
+    _loaded()
+
+
 def guess(text: str, candidates: Collection[str] = CANDIDATES) -> tuple[str, float]:
     """The most likely of ``candidates`` (codes as the help centre writes them: "nb") for ``text``, with its share of
     their probability (0 to 1, as if the library knew only them); ("", 0.0) for a text of fewer than

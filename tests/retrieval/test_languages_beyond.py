@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval import languages
 from retrieval.documents import LANGUAGE_NAMES, detect_language
 from retrieval.languages import CANDIDATES, guess, sure_language
 from retrieval.spelling import Speller
@@ -58,3 +59,11 @@ def test_spelling_leaves_a_norwegian_question_alone() -> None:
     speller = Speller([english, NORWEGIAN_ARTICLE], languages={"en", "nb"})
     assert speller.correct("Kan jeg ta med hunden min på fergen?") == "Kan jeg ta med hunden min på fergen?"
     assert speller.correct("ferries to bergn") == "ferries to bergen"  # an English typo is still corrected
+
+
+def test_a_servers_warm_up_loads_the_language_model_before_the_first_message(assistant, monkeypatch) -> None:
+    monkeypatch.setattr(languages, "_identifier", None)  # as in a new process
+
+    assistant.warm_up()
+
+    assert languages._identifier is not None
