@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, Tag
 
 from retrieval.documents import Document, detect_language
 from retrieval.errors import UnreadableFile
-from retrieval.metadata import web_link
+from retrieval.metadata import language_code, web_link
 
 DROPPED_TAGS = ("nav", "aside", "script", "style", "noscript", "form", "template", "svg", "iframe", "button", "select", "footer")
 PAGE_CHROME = ("header",)  # dropped unless inside the article itself
@@ -247,11 +247,10 @@ def _meta_url(soup: BeautifulSoup) -> str | None:
 
 
 def _language(soup: BeautifulSoup) -> str:
-    """Primary language subtag of ``<html lang>`` (``en-GB`` -> ``en``); ``en`` when absent."""
+    """Primary language subtag of ``<html lang>`` (``en-GB`` -> ``en``, ``metadata.language_code``); ``en`` when absent."""
     html = soup.find("html")
     lang = str(html.get("lang", "")).strip() if isinstance(html, Tag) else ""
-    primary = re.split(r"[-_]", lang)[0].lower()
-    return primary or "en"
+    return language_code(lang) or "en"
 
 
 def load_html(path: Path, doc_id: str, raw: bytes) -> Document:

@@ -76,10 +76,18 @@ def web_link(value: object) -> str | None:
     return text if re.match(r"(?:https?://|/)", text, re.IGNORECASE) and not re.search(r"[\s<>\"']", text) else None
 
 
+# codes a help centre may write for a language the assistant knows by another: Norwegian ("no") is read as bokmål
+_SAME_LANGUAGE = {"no": "nb"}
+
+
 def language_code(value: object) -> str | None:
-    """The primary language subtag, as the HTML loader reads ``<html lang>``: ``en-GB`` -> ``en``, ``EN`` -> ``en``."""
+    """The primary language subtag, as the HTML loader reads ``<html lang>``: ``en-GB`` -> ``en``, ``EN`` -> ``en``;
+    Norwegian's ``no`` (``no-NO``) -> ``nb``, the code its replies file and language identification use."""
     text = _text(value)
-    return re.split(r"[-_]", text)[0].lower() if text else None
+    if not text:
+        return None
+    code = re.split(r"[-_]", text)[0].lower()
+    return _SAME_LANGUAGE.get(code, code)
 
 
 def split_front_matter(text: str) -> tuple[FrontMatter, str]:

@@ -94,7 +94,7 @@ def test_front_matter_tag_shapes(tmp_path: Path, front: str, tags: tuple[str, ..
 @pytest.mark.parametrize(
     ("front", "tags", "language"),
     [
-        ("tags: [no, se, on]\nlanguage: no\n", ("no", "se", "on"), "no"),  # Norway, Norwegian: not YAML 1.1's false
+        ("tags: [no, se, on]\nlanguage: no\n", ("no", "se", "on"), "nb"),  # Norway, Norwegian (bokmål): not YAML 1.1's false
         ("tags: [2024-01-01, 1.10, null]\n", ("2024-01-01", "1.10"), "en"),  # as written; null is no tag
         ("tags: ~\n", (), "en"),
     ],
@@ -200,3 +200,15 @@ def test_a_javascript_url_in_front_matter_an_faq_or_an_html_page_is_dropped(tmp_
     urls = {document.doc_id: document.url for document in load_paths([tmp_path / "kb"]).documents}
 
     assert urls == {"a": None, "faq#do-gift-cards-expire": None, "faq#can-i-return": "https://help.example/returns", "b": None}
+
+
+@pytest.mark.parametrize("name, text", [
+    ("ferje.md", "---\nlanguage: no\n---\n# Bagasje\n\nDu kan ta med to kofferter.\n"),
+    ("ferje.html", "<html lang='no-NO'><body><h1>Bagasje</h1><p>Du kan ta med to kofferter.</p></body></html>"),
+])
+def test_norwegian_written_no_is_read_as_bokmal(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / name).write_text(text)
+
+    [document] = load_paths([tmp_path]).documents
+
+    assert document.language == "nb"  # the code of its replies file and of the customers' messages
