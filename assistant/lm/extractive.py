@@ -114,7 +114,8 @@ _GERMAN_UNIT = r"(?:werk|arbeits|kalender)?(?:minuten?|stunden?|tagen?|tage|woch
 ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     # type: (how a question asks for it, what a sentence that answers it contains)
     "duration": (
-        re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b|"
+        # "how early do I have to be there?" asks how long before; "how early do you open?" asks a time
+        re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow (?:early|far in advance|far ahead)\b(?![^?]*\b(?:open|close)s?\b)|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b|"
                    # "whats the return window?", "what is the trial period": a span of time
                    r"\bwhat(?:'?s| is| are)\s+(?:the |your |my )?(?:[\w-]+ ){0,2}(?:window|period|deadline|time limit|time ?frame)s?\b|"
                    r"\bwie (lange|schnell|bald)\b|\bwie viele (minuten|stunden|tage|werktage|wochen|monate|jahre)\b|\bbis wann\b", re.I),
@@ -133,7 +134,7 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(rf"\b{_NUMBER_WORD}\b", re.I),
     ),
     "time": (
-        re.compile(r"\bwhat time\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\b(opening|business|office|support|phone|chat|service) (hours|times)\b|\bwhat hours\b|\bare you open\b|"
+        re.compile(r"\bwhat time\b|\bhow (?:early|late)\b[^?]*\b(?:open|close)s?\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\b(opening|business|office|support|phone|chat|service) (hours|times)\b|\bwhat hours\b|\bare you open\b|"
                    r"\bum wie viel uhr\b|\bwann (ist|sind|hat|haben)\b.*\b(erreichbar|geöffnet|offen)\b|\böffnungszeiten\b", re.I),
         re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}(:\d\d)?\s?uhr\b", re.I),
     ),
@@ -339,6 +340,16 @@ def places(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def without_places(text: str) -> str:
+    """``text`` with "a country" for each country it names (``places``): what the question asks about a country, for
+    the place bonus and penalty match the countries themselves. To MiniLM, "can I get my order delivered in Canada?"
+    is as close to "US and Canada (toll-free): 1-800-..." (0.54) as to "we ship to Canada, ..." (0.51) by the
+    country's name alone; "... delivered in a country?" is not (0.34 and 0.54)."""
+    for pattern, _ in _PLACES:
+        text = pattern.sub("a country", text)
+    return re.sub(r"\bthe a country\b", "a country", text, flags=re.IGNORECASE)
+
+
 def same_place(named: frozenset[str], asked: frozenset[str]) -> bool:
     """Whether a sentence naming ``named`` is about a place of ``asked`` (both from ``places``): a country both name, or
     the EU when one of them names it as a whole ("all European Union countries" for "do you ship to Austria?"); two
@@ -376,7 +387,18 @@ def content_words(text: str, ing: bool = True) -> set[str]:
     """Lower-case words without stop words and identifiers (``_IDENTIFIER``), with a plural ``s`` and (with ``ing``)
     an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
-    return {word_stem(w, ing) for w in words if w and w not in _STOPWORDS and not _IDENTIFIER.match(w)}  # "opening" meets "open"
+    return {_stem(w, ing) for w in words if w and w not in _STOPWORDS and not _IDENTIFIER.match(w)}  # "opening" meets "open"
+
+
+_SHORT_PLURAL = re.compile(r"^[a-z]{3}s$")  # "cars", "dogs", "fees", which ``word_stem`` keeps (it cannot tell "plus" or "bus")
+
+
+def _stem(word: str, ing: bool = True) -> str:
+    """``word_stem``, and a four-letter plural without its ``s`` ("cars" is "car", as the question's "my car"); not
+    a word ending in "ss", "us" or "is" ("less", "plus", "this")."""
+    if _SHORT_PLURAL.match(word) and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word_stem(word, ing)
 
 
 # Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
@@ -597,12 +619,14 @@ class ExtractiveAnswerer:
         # sentence of the kind they ask for says ("Password reset links expire after 30 minutes"), not another
         # article's "The link is valid for 24 hours"; those that do not still add their own sentence ("and can I track it?")
         refers_back = {len(parts)} if focus and focus != question and _REFERS_BACK.search(focus) else set()
-        similarity = self.similarity([question, *parts], unit_texts(units, headings))  # (units, 1 + parts)
-        passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         asked_places = places(f"{question} {focus or ''}")
+        named = unit_places(units, headings)
+        there = [same_place(found, asked_places) for found in named]
+        similarity = self._similarity_not_by_name([question, *parts], unit_texts(units, headings), there)  # (units, 1 + parts)
+        passage_headings = [content_words(heading) for heading in headings] if headings else [set()] * len(passages)
         entry_questions = [words if is_entry_question(heading) else set() for heading, words in zip(headings or [], passage_headings)] or passage_headings
         context = _Context(
-            units, unit_words(units), [passage_headings[u.passage - 1] for u in units], unit_places(units, headings), asked_places,
+            units, unit_words(units), [passage_headings[u.passage - 1] for u in units], named, asked_places,
             unit_words(units, ing=False), [entry_questions[u.passage - 1] for u in units],
             # an FAQ entry's heading is its question ("Can I cancel my order?"), which ``_other_question`` weighs
             [set() if is_entry_question(h) else content_words(h.split(" > ")[-1]) for h in headings] if headings else [set()] * len(passages),
@@ -648,6 +672,9 @@ class ExtractiveAnswerer:
         # for the message's form ("the connection has usually expired" beside "To renew it, go to ...")
         same = sorted(same, key=lambda i: -whole[i])[: self.more_same]
         chosen.extend(i for i in same if whole[i] >= self.second_ratio * plain[best])
+        above = None if parts else self._section_above(units, best, headings, whole, plain[best], own_words, chosen)
+        if above is not None:
+            chosen.append(above)
         chosen.extend(self._of_the_type_asked(question, units, chosen, whole))
         opener = yes_or_no_opener(units, best) if asks_yes_or_no(f"{question} {focus or ''}") else None
         if opener is not None and not (
@@ -656,8 +683,9 @@ class ExtractiveAnswerer:
             opener = None  # "No." to "Do I need an account?" is no answer to "Can I save my addresses without one?"
         if opener is not None and opener not in chosen:
             chosen.append(opener)  # "Yes, there is a key drop box ...": the direct answer, which its reason alone may reverse
-        # the direct answer's passage first, then the others in the order given
-        order = sorted(chosen, key=lambda i: (opener is None or units[i].passage != units[opener].passage, units[i].passage, units[i].position))
+        # the direct answer's passage first, then the others in the order given, the section above the best's just before it
+        rank = {u.passage: float(u.passage) for u in units} | ({units[above].passage: units[best].passage - 0.5} if above is not None else {})
+        order = sorted(chosen, key=lambda i: (opener is None or units[i].passage != units[opener].passage, rank[units[i].passage], units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
         shown = [j for i in order for j in (i, *followed.get(i, ()))]
         shown = [i for i in shown if not _said_where_it_points(units, i, shown, own_words)]
@@ -669,6 +697,24 @@ class ExtractiveAnswerer:
         # "are all your bikes used?": "We only sell second-hand bikes.", not a "No" that answers another question
         units = [Unit(u.passage, u.position, without_yes_or_no(u.text), u.lead, u.step, u.item) if i in foreign else u for i, u in enumerate(units)]
         return self._render(units, shown, context.words, content_words(f"{question} {focus or ''}"), headings)
+
+    def _section_above(
+        self, units: list[Unit], best: int, headings: Sequence[str] | None, scores: np.ndarray, bar: float,
+        words: Sequence[set[str]], chosen: list[int],
+    ) -> int | None:
+        """The best sentence of a section above the best sentence's (its heading path begins with that section's),
+        when it scores ``second_ratio`` of ``bar`` and says something new: a subsection qualifies what the section
+        above it says. "Can I bring my dog?" is answered by "Travelling with pets"'s "Dogs, cats and other small pets
+        are welcome on board.", which "Where pets can stay" ("Guide dogs ... may go everywhere") only qualifies."""
+        if not headings or units[best].passage > len(headings):
+            return None
+        path = headings[units[best].passage - 1]
+        above = {n for n, heading in enumerate(headings, start=1) if heading and path.startswith(f"{heading} > ")}
+        options = [
+            i for i, u in enumerate(units)
+            if u.passage in above and i not in chosen and scores[i] >= self.second_ratio * bar and not _repeats(words, i, chosen)
+        ]
+        return max(options, key=lambda i: scores[i], default=None)
 
     def _answered(self, part: str, units: list[Unit], chosen: list[int], scores: np.ndarray, whole: np.ndarray) -> bool:
         """Whether a chosen unit already answers ``part``, so that the part adds no sentence: the part asks for a kind of
@@ -752,6 +798,21 @@ class ExtractiveAnswerer:
         """Cosine similarity of each text (rows) with each question (columns)."""
         vectors = self.embedder.embed([*questions, *texts])
         return vectors[len(questions) :] @ vectors[: len(questions)].T
+
+    def _similarity_not_by_name(self, questions: Sequence[str], texts: Sequence[str], there: Sequence[bool]) -> np.ndarray:
+        """``similarity``; for a text about a country the question names (``there``), the lower of that and its
+        similarity with the question with "a country" for the name (``without_places``): the place bonus has matched
+        the country, and a sentence is not close to the question by its name alone ("US and Canada (toll-free):
+        1-800-..." to "can I get my order delivered in Canada?"), nor by the words "a country"."""
+        general = [without_places(q) for q in questions]
+        named = [i for i, (q, g) in enumerate(zip(questions, general)) if g != q]
+        if not named or not any(there):
+            return self.similarity(questions, texts)
+        both = self.similarity([*questions, *(general[i] for i in named)], texts)
+        similarity = both[:, : len(questions)].copy()
+        rows = np.flatnonzero(there)
+        similarity[np.ix_(rows, named)] = np.minimum(similarity[np.ix_(rows, named)], both[np.ix_(rows, range(len(questions), both.shape[1]))])
+        return similarity
 
     @staticmethod
     def _followed(
