@@ -291,17 +291,28 @@ def _introduces_the_customer(clause: str) -> bool:
     return bool(VALUE_TOKEN.search(clause)) and not re.search(r"[^\W\d_]{2,}", _INTRODUCES_A_VALUE.sub(" ", VALUE_TOKEN.sub(" ", clause)))
 
 
+# a clause that gives the customer's name in so many words; "I'm ...", "this is ..." name the customer only beside such a
+# clause or a value ("I am Canadian, can you ship to me?", "This is Northwind Plus, right?" ask about what they name)
+_STATED_NAME = re.compile(r"\s*(?i:my\s+name\s+is|name:)")
+
+
+def _gives_personal_data(clause: str) -> bool:
+    """Whether a clause of the opening states the customer's name or gives a value (an e-mail address, an order number)."""
+    return bool(_STATED_NAME.match(clause) or VALUE_TOKEN.search(clause))
+
+
 def without_introduction(text: str) -> str:
     """``text`` without the greeting, name and contact details it opens with (``_introduces_the_customer``), for the
     search: "Hi, I'm Tom Baker, tom@example.com, order 10042. How do I return a damaged item?" asks how to return a
     damaged item (searched whole, the name and values drew the passages away, and it was declined). ``text`` itself
-    when it opens with a greeting alone (the search leaves that out already) or nothing that names a topic follows."""
+    when its opening gives no personal data (``_gives_personal_data``: a greeting alone, which the search leaves out
+    already, or "I am Canadian, ...") or nothing that names a topic follows."""
     start, personal = 0, False
     for end in _CLAUSE_END.finditer(text):
         clause = text[start : end.start()]
         if not _introduces_the_customer(clause):
             break
-        personal = personal or not _GREETING.fullmatch(clause.strip().rstrip(",.;:!").strip())
+        personal = personal or _gives_personal_data(clause)
         start = end.end()
     rest = text[start:]
     return rest if personal and names_a_topic(rest) and not _introduces_the_customer(rest) else text

@@ -37,6 +37,9 @@ def test_the_greeting_name_and_contact_details_are_left_out(message: str, asked:
     "my order NW-20481736 hasn't arrived, where is it?",  # the order number is part of the question
     "Hi, my name is Jana Novak, my email is jana@example.com",  # nothing asked besides
     "I'm new here, how do I create an account?",
+    "I am Canadian, can you ship to me?",  # "I am ..." without personal data beside it says what the question is about
+    "This is Northwind Plus, right? How do I cancel it?",
+    "It's Black Friday, do you have discounts?",
 ])
 def test_a_message_without_such_a_preamble_is_kept(message: str) -> None:
     assert without_introduction(message) == message
