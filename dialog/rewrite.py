@@ -178,11 +178,12 @@ def topic_words(text: str) -> set[str]:
     return {_stem(w) for w in content_words(text) if w not in GENERIC}
 
 
-# two things joined: "a promo code plus a gift card", "gift cards together with a promo code"
-_JOINED = re.compile(
-    r"[^\W\d_][\w'-]*\s+(?:plus|and|with|together\s+with|along\s+with|combined\s+with|\+)\s+(?:(?:an?|the|my|your|one)\s+)?[^\W\d_]",
-    re.IGNORECASE,
-)
+# two things joined: "a promo code plus a gift card", "gift cards together with a promo code"; listed (``_LISTED``)
+# without "with", which may join a thing and what it has ("a card with a message")
+_JOINING = r"[^\W\d_][\w'-]*\s+(?:{})\s+(?:(?:an?|the|my|your|one|\d+)\s+)?[^\W\d_]"
+_LISTING = r"plus|and|together\s+with|along\s+with|combined\s+with|\+"
+_JOINED = re.compile(_JOINING.format(_LISTING + r"|with"), re.IGNORECASE)
+_LISTED = re.compile(_JOINING.format(_LISTING), re.IGNORECASE)
 
 
 def joins_two_things(text: str) -> bool:
@@ -203,8 +204,18 @@ def only_names_what_was_said(text: str, said: str) -> bool:
 def shares_a_topic_word(text: str, said: str) -> bool:
     """Whether ``text`` (of 8 words or fewer) names a topic ``said`` (the last answer) named too: "can I add a message?"
     after "Tick Add gift wrap for each item" is tied to that answer, and is searched in its context if alone it finds
-    nothing; "Are you hiring at your warehouse?" after the payment methods is not."""
-    return 0 < len(_WORD.findall(text)) <= 8 and bool(topic_words(text) & topic_words(said))
+    nothing; "Are you hiring at your warehouse?" after the payment methods is not, nor is a question that lists things
+    of its own ("how much for 2 adults and a car?" after the vehicle limits: ``_lists_new_things``)."""
+    named = topic_words(said)
+    return 0 < len(_WORD.findall(text)) <= 8 and bool(topic_words(text) & named) and not _lists_new_things(text, named)
+
+
+def _lists_new_things(text: str, named: set[str]) -> bool:
+    """Whether ``text`` lists things (``_LISTED``: "2 adults and a car") of which one is not in ``named``: a question
+    of its own, not tied to an answer that named one of them ("Cars higher than 1.9 metres ..."); read with the last
+    question, it got that question's details and its article ("how much for 2 adults and a car (my high vehicle is
+    3.5 m tall, ...)?")."""
+    return bool(_LISTED.search(text)) and bool(topic_words(text) - named)
 
 
 _CORRECTION = re.compile(r"^\s*(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?\b", re.IGNORECASE)
@@ -252,8 +263,10 @@ _ONE_OF = re.compile(
 def names_one_of_several(text: str, said: str) -> bool:
     """Whether ``text`` (of 8 words or fewer) names one of several things ``said`` (the last answer) spoke of in the
     plural: "what happens if I miss a payment?" after "Pay in 4 splits your order into 4 interest-free payments" is
-    about one of those payments; searched alone, it got the payments declined at checkout."""
-    if not 0 < len(_WORD.findall(text)) <= 8:
+    about one of those payments; searched alone, it got the payments declined at checkout. Not a question that lists
+    things of its own (``_lists_new_things``): "how much for 2 adults and a car?" after "Cars higher than 1.9 metres
+    ..." asks the fares."""
+    if not 0 < len(_WORD.findall(text)) <= 8 or _lists_new_things(text, topic_words(said)):
         return False
     for match in _ONE_OF.finditer(text):
         thing = match.group(1).lower()
