@@ -253,12 +253,18 @@ class BusinessAction:
             return None
 
 
+# a pattern's anchors at its start or end (^, \A, $, \Z but not an escaped \$): a value is matched as a whole word already
+_WITHOUT_ANCHORS = re.compile(r"^(?:\^|\\A)|(?<!\\)(?:\$|\\Z)$")
+
+
 def slot_patterns(action: str, patterns: Mapping[str, str | re.Pattern[str]]) -> dict[str, re.Pattern[str]]:
-    """The slots' patterns of business action ``action`` compiled, each matched as a whole word (a text in any case);
+    """The slots' patterns of business action ``action`` compiled, each matched as a whole word (a text in any case;
+    anchors at its ends are left out, as a value is found within a message);
     ValueError naming the action and the slot for one that is no valid regular expression or matches an empty text."""
     compiled = {}
     for slot, pattern in patterns.items():
         source, flags = (pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else (pattern, re.IGNORECASE)
+        source = _WITHOUT_ANCHORS.sub("", source)  # "^FJ-\d{6}$" says what a whole value is: it is found within a message
         try:
             compiled[slot] = re.compile(rf"(?<![\w-])(?:{source})(?![\w-])", flags)
         except re.error as error:

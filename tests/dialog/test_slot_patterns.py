@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from assistant.app import Assistant
-from dialog.business import ActionResult, BusinessActions, Say, demo_actions
+from dialog.business import ActionResult, BusinessActions, Say, demo_actions, slot_patterns
 from dialog.manager import DialogManager
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander
@@ -172,3 +172,10 @@ def test_an_unusable_pattern_is_refused_at_registration(patterns: dict[str, str]
 def test_the_thing_named_after_my_leaves_out_the_word_of_its_kind_before_its_name(text: str, thing: str) -> None:
     kind = "booking_ref" if "booking" in text else "bike_model"
     assert named_thing(text, kind) == thing
+
+
+@pytest.mark.parametrize("pattern", [r"^FJ-\d{6}$", r"\AFJ-\d{6}\Z"])
+def test_a_pattern_anchored_as_a_whole_value_is_found_within_a_message(pattern: str) -> None:
+    [compiled] = slot_patterns("booking_status", {"booking_ref": pattern}).values()
+
+    assert [m.group(0) for m in compiled.finditer("it's FJ-123456 I think")] == ["FJ-123456"]
