@@ -82,10 +82,10 @@ def without_running_lines(pages: list[str]) -> list[str]:
 
 
 _FILE_KINDS = r"\.(?:html?|xhtml|pdf|docx?|odt|rtf|txt|md|xlsx?|pptx?|pages|indd|tex|aspx?|php)"
-# what a tool that made the PDF leaves as its title: a file name or a path ("tc.html", "C:\Users\…\terms.docx"), a
-# word processor's "Microsoft Word - terms.docx", "Untitled"
+# what a tool that made the PDF leaves as its title: a file name or a path ("tc.html", "Return Policy.docx",
+# "C:\Users\…\terms.docx"), a word processor's "Microsoft Word - terms.docx", "Untitled", InDesign's "Untitled-1"
 _PLACEHOLDER_TITLE = re.compile(
-    rf"[^\s\\/]+{_FILE_KINDS}|.*[\\/][^\\/]+{_FILE_KINDS}|microsoft (?:word|excel|powerpoint) - .*|untitled(?: document)?(?: ?\d+)?",
+    rf"[^\\/]+{_FILE_KINDS}|.*[\\/][^\\/]+{_FILE_KINDS}|microsoft (?:word|excel|powerpoint) - .*|untitled(?: document)?(?:[ -]?\d+)?",
     re.IGNORECASE,
 )
 

@@ -15,7 +15,7 @@ from retrieval.loaders import load_paths
 PAGES = ["Terms and conditions\nTickets can be changed until departure."]
 
 
-@pytest.mark.parametrize("junk", ["tc.html", "C:\\Users\\anna\\terms.docx", "Microsoft Word - terms.docx", "Untitled", "untitled document", "/tmp/export/tc.pdf"])
+@pytest.mark.parametrize("junk", ["tc.html", "C:\\Users\\anna\\terms.docx", "Microsoft Word - terms.docx", "Untitled", "untitled document", "/tmp/export/tc.pdf", "Return Policy.docx", "Shipping rates 2026.pdf", "Untitled-1"])
 def test_a_file_name_in_the_metadata_is_not_the_title(tmp_path: Path, junk: str) -> None:
     root = write_files(tmp_path / "kb", {"legal/terms.pdf": make_pdf(PAGES, title=junk)})
 
