@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
@@ -178,6 +179,30 @@ def record_erasures_or_fail(data_dir: Path, session_ids: list[str]) -> None:
              "run the command as the server's user, with the server's data folder (--data-dir)")
 
 
+def spooled_or_fail(data_dir: Path, session_ids: list[str]) -> set[str]:
+    """``spooled_sessions`` for the spool of ``data_dir``; a file that cannot be read is one line, exit 1."""
+    from assistant.store.spool import spool_file, spooled_sessions
+
+    try:
+        return spooled_sessions(spool_file(data_dir), session_ids)
+    except OSError as error:
+        fail(f"nothing deleted: {spool_file(data_dir)} could not be read ({error.strerror or error}); "
+             "run the command as the server's user, with the server's data folder (--data-dir)")
+        raise  # unreachable
+
+
+def erasure_recorder(data_dir: Path, session_ids: list[str], spooled: set[str]) -> Callable[[tuple[str, ...]], None]:
+    """What ``delete_conversations`` calls before deleting: note as erased the conversations it found in the
+    database and those only in the spool (``spooled``), not an id found nowhere."""
+
+    def record(found: tuple[str, ...]) -> None:
+        erased = [session_id for session_id in session_ids if session_id in found or session_id in spooled]
+        if erased:
+            record_erasures_or_fail(data_dir, erased)
+
+    return record
+
+
 REVIEW_FILE_FOLDERS = ("conversation_tests", "training_examples")  # under data_dir/review, named after the conversation
 
 
@@ -198,16 +223,24 @@ def logs_delete(
     e.g. when a customer asks for their data to be erased, the conversation tests and fine-tuning examples the
     review pages wrote from them (under DATA_DIR/review), their writes that the database refused after an
     outage (DATA_DIR/spool/turns.jsonl.rejected) and their handoff notices still waiting for the webhook
-    (DATA_DIR/notices). Their writes still waiting in the spool are dropped when the server replays them (the
-    erasure is noted in DATA_DIR/spool/turns.jsonl.erased first). Exported files and backups are not touched."""
+    (DATA_DIR/notices). Their writes still waiting in the spool are dropped when the server replays them: the ids
+    found (in the database, or in DATA_DIR/spool/turns.jsonl alone: a conversation started during an outage, not
+    yet replayed) are noted in DATA_DIR/spool/turns.jsonl.erased before any row is deleted. An id found nowhere is
+    said (exit 1) and not noted; with the database out of reach nothing is noted or deleted: run it again once it
+    is back. Exported files and backups are not touched."""
     from assistant.notify import forget_notices, notices_folder
     from assistant.store import admin
 
     settings = settings_from(ctx)
     ids = [session_id.strip() for session_id in session_ids]
-    if not dry_run:
-        record_erasures_or_fail(settings.data_dir, [session_id for session_id in ids if session_id])
-    report = run_guarded(lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run))
+    given = list(dict.fromkeys(session_id for session_id in ids if session_id))
+    spooled = spooled_or_fail(settings.data_dir, given)  # before the database: a replay may move them there meanwhile
+    record = erasure_recorder(settings.data_dir, given, spooled)
+    report = run_guarded(
+        lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run, before_delete=record)
+    )
+    only_spooled = [session_id for session_id in report.unknown if session_id in spooled]
+    unknown = [session_id for session_id in report.unknown if session_id not in spooled]
     files = review_files(settings.data_dir, ids)
     rejected = notices = 0
     if not report.dry_run:
@@ -218,12 +251,14 @@ def logs_delete(
     verb = "Would delete" if report.dry_run else "Deleted"
     refused = f", and {rejected} refused write(s) kept from an outage" if rejected else ""
     waiting = f", and {notices} handoff notice(s) waiting for the webhook" if notices else ""
+    spool = (f", and {len(only_spooled)} conversation(s) only in the spool, not yet in the database (their writes are "
+             "dropped when a server replays it)") if only_spooled else ""
     out.print(
         f"{verb} {report.sessions} conversation(s), {report.events} event(s) and {report.turns} turn record(s), "
-        f"and {len(files)} file(s) written from them on the review pages{refused}{waiting}.",
+        f"and {len(files)} file(s) written from them on the review pages{refused}{waiting}{spool}.",
         highlight=False,
     )
     for path in files:
         out.print(f"  {path}", highlight=False)
-    if report.unknown:
-        fail(f"no conversation with the id(s) {', '.join(report.unknown)}")
+    if unknown:
+        fail(f"no conversation with the id(s) {', '.join(unknown)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -135,12 +136,20 @@ class DeleteReport:
     unknown: tuple[str, ...] = ()  # ids given that name no conversation
 
 
-def delete_conversations(url: str, session_ids: list[str], dry_run: bool = False) -> DeleteReport:
+def delete_conversations(
+    url: str,
+    session_ids: list[str],
+    dry_run: bool = False,
+    before_delete: Callable[[tuple[str, ...]], None] | None = None,
+) -> DeleteReport:
     """Delete the named conversations with everything stored of them, as ``purge_logs`` deletes old ones:
-    for a customer who asks for their data to be erased. Ids that name no conversation are reported."""
+    for a customer who asks for their data to be erased. Ids that name no conversation are reported.
+
+    ``before_delete`` gets the ids found, in the transaction, before any row is deleted (not on a dry run): an
+    exception from it rolls the transaction back, nothing deleted. Not called when the database cannot be reached."""
     check_database_exists(url)
     ids = list(dict.fromkeys(session_id.strip() for session_id in session_ids if session_id.strip()))
-    report = _delete_sessions(url, SessionRow.id.in_(ids), dry_run, list_ids=True)
+    report = _delete_sessions(url, SessionRow.id.in_(ids), dry_run, list_ids=True, before_delete=before_delete)
     unknown = tuple(session_id for session_id in ids if session_id not in report.ids)
     return DeleteReport(report.sessions, report.events, report.turns, dry_run, unknown)
 
@@ -153,10 +162,16 @@ class _Deleted:
     ids: tuple[str, ...]  # with ``list_ids``
 
 
-def _delete_sessions(url: str, which: ColumnElement[bool], dry_run: bool, list_ids: bool = False) -> _Deleted:
+def _delete_sessions(
+    url: str,
+    which: ColumnElement[bool],
+    dry_run: bool,
+    list_ids: bool = False,
+    before_delete: Callable[[tuple[str, ...]], None] | None = None,
+) -> _Deleted:
     """Delete the sessions ``which`` selects with their events, turn records, feedback and reviewer labels,
     in one transaction (with ``dry_run``, count them and delete nothing); ``list_ids`` also returns their
-    ids (for a few sessions, not a purge of millions).
+    ids (for a few sessions, not a purge of millions), which ``before_delete`` gets before the first delete.
 
     Children are deleted explicitly (not left to ON DELETE CASCADE), so the counts are exact and nothing
     depends on SQLite's foreign-key pragma. On PostgreSQL the sessions are locked first (FOR UPDATE),
@@ -179,6 +194,8 @@ def _delete_sessions(url: str, which: ColumnElement[bool], dry_run: bool, list_i
                 events = _count(connection, select(func.count()).where(EventRow.session_id.in_(chosen)))
                 turns = _count(connection, select(func.count()).where(TurnRow.session_id.in_(chosen)))
                 return _Deleted(count, events, turns, ids)
+            if before_delete is not None:
+                before_delete(ids)
             for labels in (FeedbackRow, AnnotationRow):
                 connection.execute(delete(labels).where(labels.session_id.in_(chosen)))
             turns = connection.execute(delete(TurnRow).where(TurnRow.session_id.in_(chosen))).rowcount

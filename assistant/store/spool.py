@@ -182,7 +182,8 @@ def erasures_file(spool_path: Path) -> Path:
 def record_erasures(spool_path: Path, session_ids: list[str]) -> None:
     """Note these conversations as erased, before their rows are deleted: a spooled write of theirs that the server
     holding this spool replays afterwards, or the next server started on it, is dropped. One JSON line each (the id
-    and when), appended and fsynced; the file holds no customer's words."""
+    and when), appended and fsynced; the file holds no customer's words. `assistant logs delete` notes only the
+    conversations it found (in the database, or in this spool alone)."""
     path = erasures_file(spool_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps({"session_id": session_id, "erased_at": time.time()}) + "\n" for session_id in session_ids)
@@ -192,19 +193,53 @@ def record_erasures(spool_path: Path, session_ids: list[str]) -> None:
         os.fsync(out.fileno())
 
 
-def erased_sessions(spool_path: Path) -> set[str]:
-    """The conversations ``record_erasures`` noted for this spool (an unreadable line is skipped)."""
+_erasures_read: dict[Path, tuple[tuple[int, int, int], frozenset[str]]] = {}  # file -> (its inode, size, mtime; ids)
+_erasures_lock = threading.Lock()
+
+
+def erased_sessions(spool_path: Path) -> frozenset[str]:
+    """The conversations ``record_erasures`` noted for this spool (an unreadable line is skipped). The file is read
+    again only when it changed (its size, time or inode): a replay asks for each record, a server during an outage
+    for each read, and the file is never pruned."""
+    path = erasures_file(spool_path)
     try:
-        lines = erasures_file(spool_path).read_bytes().splitlines()
+        status = path.stat()
     except FileNotFoundError:
-        return set()
-    erased = set()
-    for line in lines:
+        return frozenset()
+    version = (status.st_ino, status.st_size, status.st_mtime_ns)
+    with _erasures_lock:
+        known = _erasures_read.get(path)
+    if known is not None and known[0] == version:
+        return known[1]
+    try:
+        erased = frozenset(_noted_ids(path.read_bytes()))  # read after the stat: at least what that version held
+    except FileNotFoundError:
+        return frozenset()
+    with _erasures_lock:
+        _erasures_read[path] = (version, erased)
+    return erased
+
+
+def _noted_ids(data: bytes) -> set[str]:
+    """The ids of the JSON lines of an erasures file, or of a spool file; unreadable lines are skipped."""
+    ids = set()
+    for line in data.splitlines():
         try:
-            erased.add(json.loads(line)["session_id"])
+            ids.add(json.loads(line)["session_id"])
         except (ValueError, KeyError, TypeError):
             continue
-    return erased
+    return ids
+
+
+def spooled_sessions(spool_path: Path, session_ids: list[str]) -> set[str]:
+    """Those of these conversations that have writes in the spool file (waiting for a replay, or replayed from a file
+    not yet removed): for `assistant logs delete`, a conversation started during an outage that never reached the
+    database is found there. OSError if the file exists but cannot be read."""
+    try:
+        data = spool_path.read_bytes()
+    except FileNotFoundError:
+        return set()
+    return _noted_ids(data) & set(session_ids)
 
 
 def forget_rejected(spool_path: Path, session_ids: list[str] | None = None, spooled_before: float | None = None) -> int:

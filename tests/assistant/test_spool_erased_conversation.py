@@ -182,3 +182,101 @@ def test_a_turn_replayed_while_the_erasure_deletes_its_conversation_is_dropped(
     finally:
         store.close()
         engine.dispose()
+
+
+def delete_command(runner: CliRunner, data_dir: Path, url: str, *session_ids: str):  # noqa: ANN201 - a click Result
+    return runner.invoke(app, ["--data-dir", str(data_dir), "--database-url", url, "logs", "delete", *session_ids])
+
+
+def test_an_erasure_that_cannot_reach_the_database_notes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    """The command failed ('Cannot open the database') yet noted the id as erased: a server on that data folder then
+    answered the conversation, still stored, as unknown during an outage, and its later spooled turns were dropped."""
+    data_dir = tmp_path / "data"
+    result = delete_command(runner, data_dir, "postgresql://nobody:x@127.0.0.1:1/none", "abc123")
+    assert result.exit_code == 1 and "Cannot open the database" in result.output
+    assert not spool_module.erasures_file(spool_file(data_dir)).exists()
+    assert spool_module.erased_sessions(spool_file(data_dir)) == set()
+
+
+def test_only_the_conversations_found_are_noted_as_erased(runner: CliRunner, database_url: str, tmp_path: Path) -> None:
+    """A mistyped id was noted as erased, for ever, though nothing of it was deleted."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    erased = database.create_session()
+    data_dir = tmp_path / "data"
+    try:
+        result = delete_command(runner, data_dir, database_url, erased, "no-such-id")
+        assert result.exit_code == 1 and "no conversation with the id(s) no-such-id" in result.output
+        assert "Deleted 1 conversation(s)" in result.stdout and not database.has_session(erased)
+        assert spool_module.erased_sessions(spool_file(data_dir)) == {erased}
+    finally:
+        engine.dispose()
+
+
+def test_a_conversation_only_in_the_spool_of_a_stopped_server_is_erased(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """Started during an outage by a server stopped before its replay: the database never had it, only the spool. It
+    is noted as erased (said so, exit 0), so the next server on that data folder drops its writes."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    data_dir = tmp_path / "data"
+    spool = spool_file(data_dir)
+    spool.parent.mkdir(parents=True)
+    session_id = "b" * 32
+    create = json.dumps({"id": uuid.uuid4().hex, "op": "create", "session_id": session_id, "channel": "web",
+                         "events": [], "turn": None, "spooled_at": 1_765_000_000.0})
+    spool.write_text(create + "\n" + spooled_append(session_id, "I'm Jane Doe, where is my parcel?") + "\n")
+    try:
+        preview = delete_command(runner, data_dir, database_url, session_id, "--dry-run")
+        assert preview.exit_code == 0, preview.output
+        assert "1 conversation(s) only in the spool" in preview.stdout
+        assert not spool_module.erasures_file(spool).exists()
+        result = delete_command(runner, data_dir, database_url, session_id)
+        assert result.exit_code == 0, result.output
+        assert "Deleted 0 conversation(s)" in result.stdout and "1 conversation(s) only in the spool" in result.stdout
+        store = SpoolingStore(database, spool, retry_seconds=None)
+        try:
+            assert store.flush() == 0 and store.pending() == 0
+            assert not database.has_session(session_id) and not store.rejected_path.exists()
+        finally:
+            store.close()
+    finally:
+        engine.dispose()
+
+
+def test_the_erasures_file_is_read_again_only_when_it_changes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A replay asks for each record, and a server during an outage for each read: the file (never pruned) was read
+    and parsed each time."""
+    spool = spool_file(tmp_path / "data")
+    reads = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    spool_module.record_erasures(spool, ["a" * 32])
+    for _ in range(50):
+        assert spool_module.erased_sessions(spool) == {"a" * 32}
+    assert reads == [spool_module.erasures_file(spool).name]
+    spool_module.record_erasures(spool, ["b" * 32])
+    assert spool_module.erased_sessions(spool) == {"a" * 32, "b" * 32}
+
+
+def test_an_erasure_that_cannot_be_noted_deletes_nothing(runner: CliRunner, database_url: str, tmp_path: Path) -> None:
+    """The note is written in the delete's transaction, before any row goes: when it cannot be written (here a folder
+    where the file should be) the transaction is rolled back and the conversation stays whole."""
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    kept = database.create_session()
+    database.append(kept, [UserMessage(text="I'm Jane Doe"), BotAnswer(text="Hello Jane.")])
+    data_dir = tmp_path / "data"
+    spool_module.erasures_file(spool_file(data_dir)).mkdir(parents=True)
+    try:
+        result = delete_command(runner, data_dir, database_url, kept)
+        assert result.exit_code == 1 and "nothing deleted" in result.output
+        assert customer_words(database, kept) == ["I'm Jane Doe"]
+    finally:
+        engine.dispose()
