@@ -541,7 +541,11 @@ def says_all_asked(question: str, sentence: str) -> bool:
     plan has a 30-day free trial." answers "is there a free trial?", not "are all your bikes used?" of "No, we only sell
     second-hand bikes." nor "is there a free trial for the annual plan?"."""
     asked = meaning_words(question) - _ASKING_VERBS
-    return bool(asked) and not _NEGATES.search(question) and asked <= meaning_words(sentence)
+    said = _FIRST_SENTENCE_END.split(sentence.strip(), maxsplit=1)[0]  # "No." of "No. You can order as a guest.": the no names nothing
+    return bool(asked) and not _NEGATES.search(question) and asked <= meaning_words(said)
+
+
+_FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def unheard_words(question: str, passages: Sequence[str], headings: Sequence[str] | None = None) -> set[str]:

@@ -45,3 +45,10 @@ def test_a_question_asking_more_than_the_yes_says_still_loses_it(minilm: Extract
     answer = minilm.answer("is there a free trial for the annual plan?", [TRIAL], headings=TRIAL_HEADING)
 
     assert not answer.startswith("Yes"), answer
+
+
+def test_a_bare_no_is_not_judged_by_the_sentence_after_it() -> None:
+    # "Do I need an account to order? No. You can place an order with Checkout as guest.": the no answers the entry's
+    # question; the sentence after it repeats the customer's words, and "No." opened the answer to "can I order as a guest?"
+    assert not says_all_asked("can I place an order as a guest?", "No. You can place an order with Checkout as guest.")
+    assert says_all_asked("is there a free trial?", "Yes, every plan has a 30-day free trial.")
