@@ -194,6 +194,9 @@ def _delete_sessions(
                 events = _count(connection, select(func.count()).where(EventRow.session_id.in_(chosen)))
                 turns = _count(connection, select(func.count()).where(TurnRow.session_id.in_(chosen)))
                 return _Deleted(count, events, turns, ids)
+            if list_ids:  # exactly those found (and noted): each DELETE reads the table afresh
+                which = SessionRow.id.in_(ids)
+                chosen = select(SessionRow.id).where(which)
             if before_delete is not None:
                 before_delete(ids)
             for labels in (FeedbackRow, AnnotationRow):

@@ -280,3 +280,27 @@ def test_an_erasure_that_cannot_be_noted_deletes_nothing(runner: CliRunner, data
         assert customer_words(database, kept) == ["I'm Jane Doe"]
     finally:
         engine.dispose()
+
+
+def test_a_conversation_stored_after_the_ids_were_noted_is_not_deleted_unnoted(database_url: str) -> None:
+    """Each DELETE read the table afresh: a conversation with a given id stored after the ids were found and noted
+    (a replay on another server) was deleted too, without a note, so its next spooled turn was not dropped. Only the
+    conversations found and noted are deleted; the other is reported as unknown (run the command again)."""
+    from assistant.store.admin import delete_conversations
+
+    engine = make_engine(database_url)
+    database = SqlStore(engine)
+    found, late = database.create_session(), "c" * 32
+
+    def stored_meanwhile(noted: tuple[str, ...]) -> None:
+        assert noted == (found,)
+        other = make_engine(database_url)  # another server's connection
+        SqlStore(other).create_session("web", session_id=late)
+        other.dispose()
+
+    try:
+        report = delete_conversations(database_url, [found, late], before_delete=stored_meanwhile)
+        assert report.sessions == 1 and report.unknown == (late,)
+        assert not database.has_session(found) and database.has_session(late)
+    finally:
+        engine.dispose()
