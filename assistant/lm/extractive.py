@@ -259,7 +259,9 @@ def _tells_what_to_do(unit: Unit) -> bool:
     if opening is None:
         return False
     word = opening.group(1).lower()
-    return word not in _STOPWORDS and word not in _NOT_VERBS and not word.endswith(("ing", "ed", "ly"))
+    # an imperative is a verb's base form: not "Items that ...", "Returns the ..." (a plural, a verb's -s), but "Press"
+    third_person_or_plural = word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    return word not in _STOPWORDS and word not in _NOT_VERBS and not word.endswith(("ing", "ed", "ly")) and not third_person_or_plural
 
 
 def is_instruction(unit: Unit) -> bool:

@@ -48,6 +48,10 @@ def test_an_imperative_sentence_after_an_instruction_continues_its_procedure() -
     assert not continues_procedure(go_to, Unit(1, 2, "Outside the EU, the reverse charge applies."))
     assert not continues_procedure(go_to, Unit(1, 2, "Transactions missed in the meantime are imported within an hour."))
     assert not continues_procedure(Unit(1, 0, "We send you a link."), Unit(1, 1, "Open the link."))  # no instruction before it
+    # a plural noun or a verb that tells what something does is no step ("Items that ...", "Returns the ...")
+    assert not continues_procedure(go_to, Unit(1, 2, "Items that arrive damaged are refunded in full."))
+    assert not continues_procedure(go_to, Unit(1, 2, "Returns the item's price only."))
+    assert continues_procedure(go_to, Unit(1, 2, "Press the Save button."))  # "ss" is no plural
     assert not continues_procedure(go_to, Unit(1, 1, "Open the link.", lead=0))  # a list item is its list's
 
 
