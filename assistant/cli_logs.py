@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
@@ -188,7 +188,6 @@ def spooled_or_fail(data_dir: Path, session_ids: list[str]) -> set[str]:
     except OSError as error:
         fail(f"nothing deleted: {spool_file(data_dir)} could not be read ({error.strerror or error}); "
              "run the command as the server's user, with the server's data folder (--data-dir)")
-        raise  # unreachable
 
 
 def erasure_recorder(data_dir: Path, session_ids: list[str], spooled: set[str]) -> Callable[[tuple[str, ...]], None]:

@@ -1268,7 +1268,11 @@ class DialogManager:
         if tracker.last_action != "answer" or tracker.with_person:
             return False
         answer = next((e for e in reversed(tracker.events) if isinstance(e, BotAnswer) and e.action == "answer"), None)
-        return answer is not None and answer.text.endswith(tuple(self.replies.in_every_language("upset_offer")))
+        return answer is not None and self._ends_with_upset_offer(answer.text)
+
+    def _ends_with_upset_offer(self, text: str) -> bool:
+        """Whether an answer ends with the offer of a person made to an upset message, in any language at hand."""
+        return text.endswith(tuple(self.replies.in_every_language("upset_offer")))
 
     def _declined_upset_offer(self, tracker: Tracker) -> bool:
         """Whether the customer said no ("no thanks", "I'm fine") to the upset offer (``_upset_offer_stands``) since a person
@@ -1284,7 +1288,7 @@ class DialogManager:
                 intent = event.intent
             elif isinstance(event, BotAnswer) and not (event.action == "small_talk" and intent == "filler"):
                 declined = declined or (offered and event.action == "small_talk" and intent == "deny")
-                offered = event.action == "answer" and event.text.endswith(tuple(self.replies.in_every_language("upset_offer")))
+                offered = event.action == "answer" and self._ends_with_upset_offer(event.text)
         return declined
 
     def _handed_back(self, reason: str, replies: Replies) -> Iterator[str | ActionOutcome]:

@@ -155,6 +155,7 @@ def text_digest(text: str) -> bytes:
     keyed with a random key of this process, so a cache or a memo holds no customer's words."""
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, key=_DIGEST_KEY).digest()
 
+
 CACHE_BYTES = 32 * 2**20  # default bound of a CachedEmbedder's memory (setting embedding_cache_mb)
 # Memory of one cached vector besides its data and its key (ndarray header, the OrderedDict's entry), as measured
 # with tracemalloc by benchmarks/embedding_cache.py; its key (a 16-byte digest) adds 49 bytes.
