@@ -197,8 +197,9 @@ class BusinessAction:
         missing = []
         for p in self.parameters:
             value = self._convert(p, slots.get(p.name))
-            if p.required and (value is None or self._refuses(p, value)):
-                missing.append(replace(p, problem=self._problem(p, value)))
+            problem = self._problem(p, value)  # the team's check, run once
+            if p.required and (value is None or problem is not None or not self.has_form(p.name, value)):
+                missing.append(replace(p, problem=problem))
         return missing
 
     def refused(self, slots: Mapping[str, Any]) -> list[str]:
