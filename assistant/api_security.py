@@ -114,11 +114,17 @@ class ApiKeys:
 
     def check(self, key: str) -> bool:
         """Whether ``key`` is one of the configured keys; compares with every digest, in constant time."""
+        return self.match(key) is not None
+
+    def match(self, key: str) -> str | None:
+        """The configured ``sha256:<hex>`` line that ``key`` is, or None; compares with every digest, so the
+        time taken does not tell which (or whether one) matched."""
         presented = hashlib.sha256(key.encode("utf-8")).digest()
-        found = False
+        found: bytes | None = None
         for digest in self._digests:
-            found |= hmac.compare_digest(presented, digest)
-        return found
+            if hmac.compare_digest(presented, digest):
+                found = digest
+        return HASH_PREFIX + found.hex() if found is not None else None
 
 
 # -- rate limits ---------------------------------------------------------------------------------------------
@@ -222,22 +228,27 @@ class RedisOutage:
     def __init__(self, warning: str, retry_after_s: float = 10.0) -> None:
         self.warning, self.retry_after_s = warning, retry_after_s
         self._warned_at = self._down_until = -math.inf
+        self.error: str | None = None  # why the last call failed; None once one works
 
-    def call(self, run: Callable[[], T]) -> T | None:
-        """``run()``; None when Redis fails, or failed less than ``retry_after_s`` ago."""
+    def call(self, run: Callable[[], T], warn: bool = True) -> T | None:
+        """``run()``; None when Redis fails, or failed less than ``retry_after_s`` ago. ``warn=False``: a failure is
+        not logged (the caller says it: the start-up line, /healthz), nor counted as warned of."""
         from redis.exceptions import RedisError
 
         if time.monotonic() < self._down_until:
             return None
         try:
-            return run()
+            result = run()
         except RedisError as error:
             now = time.monotonic()
             self._down_until = now + self.retry_after_s
-            if now - self._warned_at > 60:
+            self.error = f"{type(error).__name__}: {error}"
+            if warn and now - self._warned_at > 60:
                 self._warned_at = now
-                log.warning("%s: Redis is unavailable (%s: %s)", self.warning, type(error).__name__, error)
+                log.warning("%s: Redis is unavailable (%s)", self.warning, self.error)
             return None
+        self.error = None
+        return result
 
 
 class RedisRateLimiter:
@@ -250,14 +261,16 @@ class RedisRateLimiter:
     """
 
     def __init__(
-        self, rate: Rate, client: Any, name: str, clock: Callable[[], float] = time.time, retry_after_s: float = 10.0
+        self, rate: Rate, client: Any, name: str, clock: Callable[[], float] = time.time, retry_after_s: float = 10.0,
+        outage: RedisOutage | None = None,
     ) -> None:
         self.rate = rate
         self.client = client
         self.prefix = f"support-assistant:rate:{name}:"
         self.clock = clock
         self._script = client.register_script(_REDIS_BUCKET)
-        self.outage = RedisOutage("rate limits not enforced", retry_after_s)
+        # shared by the limiters of one Redis (limiter_factory): an outage is one warning, not one per limit
+        self.outage = outage or RedisOutage(RATE_LIMITS_DOWN, retry_after_s)
 
     def _tokens(self, key: str, take: bool) -> float | None:
         """The bucket's tokens after refilling (and taking one); None when Redis is unavailable."""
@@ -277,15 +290,25 @@ class RedisRateLimiter:
 Limiter = RateLimiter | RedisRateLimiter
 
 
-def limiter_factory(redis_url: str = "") -> Callable[[Rate, str], Limiter]:
-    """Makes the limiter of a rate and a bucket name ("ip", "session"): in this process, or shared through
-    Redis at ``redis_url``. Limiters of one name share their buckets (the chat page's and the API's)."""
-    if not redis_url:
-        return lambda rate, _name: RateLimiter(rate)
+RATE_LIMITS_DOWN = "rate limits not enforced"  # the warning while their Redis cannot be reached
+
+
+def redis_client(redis_url: str) -> Any:
+    """A client of the rate limits' Redis, quick to give up (half a second): an outage must add no waiting."""
     import redis
 
-    client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-    return lambda rate, name: RedisRateLimiter(rate, client, name)
+    return redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def limiter_factory(redis_url: str = "", client: Any = None, outage: RedisOutage | None = None) -> Callable[[Rate, str], Limiter]:
+    """Makes the limiter of a rate and a bucket name ("ip", "session"): in this process, or shared through
+    Redis at ``redis_url``. Limiters of one name share their buckets (the chat page's and the API's); all of
+    them share one ``client`` and one ``outage``, so Redis going down is one warning."""
+    if not redis_url:
+        return lambda rate, _name: RateLimiter(rate)
+    shared_client = client if client is not None else redis_client(redis_url)
+    shared_outage = outage or RedisOutage(RATE_LIMITS_DOWN)
+    return lambda rate, name: RedisRateLimiter(rate, shared_client, name, outage=shared_outage)
 
 
 def take_or_refuse(checks: Sequence[tuple[Limiter, str, str]]) -> tuple[int, Limiter, str] | None:
@@ -327,15 +350,45 @@ class ApiGuards:
         )
 
     @cached_property
+    def redis(self) -> tuple[Any, RedisOutage] | None:
+        """The Redis client and outage that all limiters of these guards share; None without ``redis_url``."""
+        return (redis_client(self.redis_url), RedisOutage(RATE_LIMITS_DOWN)) if self.redis_url else None
+
+    @cached_property
     def limiter(self) -> Callable[[Rate, str], Limiter]:
         """Makes limiters of these guards' kind (see ``limiter_factory``); built once, so they share a client."""
-        return limiter_factory(self.redis_url)
+        if self.redis is None:
+            return limiter_factory()
+        client, outage = self.redis
+        return limiter_factory(self.redis_url, client, outage)
+
+    def redis_problem(self) -> str | None:
+        """Why the rate limits' Redis cannot be reached now (it is asked: ``PING``), or None when it answers or
+        none is configured. While it cannot be, it is asked again at most every 10 s (``RedisOutage``); the
+        warning of the first refused message is the caller's to give."""
+        if self.redis is None:
+            return None
+        client, outage = self.redis
+        return None if outage.call(client.ping, warn=False) is not None else outage.error or "no answer"
+
+    def status(self) -> dict[str, str]:
+        """For /healthz: ``rate_limit_redis``: ``up``, or ``down`` with ``rate_limit_redis_error`` (the rate limits
+        are then not enforced); nothing without a Redis."""
+        if self.redis is None:
+            return {}
+        problem = self.redis_problem()
+        return {"rate_limit_redis": "up"} if problem is None else {"rate_limit_redis": "down", "rate_limit_redis_error": problem}
 
     def describe(self) -> str:
-        """One line for the server's start-up output."""
+        """One line for the server's start-up output (Redis, when the limits are shared through one, asked now)."""
         keys = f"{len(self.keys)} API key(s) required" if self.keys else "open: no API keys configured"
-        shared = " (shared through Redis)" if self.redis_url else ""
-        limits = f"per address {self.per_ip or 'off'}, per conversation {self.per_session or 'off'}{shared}"
+        limits = f"per address {self.per_ip or 'off'}, per conversation {self.per_session or 'off'}"
+        if self.redis_url and (self.per_ip or self.per_session):
+            problem = self.redis_problem()
+            limits += (
+                " (shared through Redis)" if problem is None else
+                f" NOT ENFORCED: their Redis cannot be reached ({problem}); asked again every 10 s, they apply once it answers"
+            )
         return f"API /api, /v1: {keys}; turn rate limits {limits}; bodies up to {self.max_body_bytes:,} bytes"
 
 

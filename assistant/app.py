@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import fields
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +27,8 @@ from assistant.store.staff import StaffSessions, StaffUsers
 from dialog.actions import AnswerFromKnowledgeBase
 from dialog.business import DEMO_ORDERS, BusinessActions, check_orders, demo_actions, load_actions
 from dialog.business_rules import BusinessRules, load_rules
-from dialog.replies import Replies, check_replies_file, intent_keys, load_replies, with_translations
+from dialog.replies import Replies, RepliesError, check_replies, intent_keys, parse_replies, with_translations
+from dialog.text_files import read_yaml_with_lines
 from dialog.manager import DialogManager
 from dialog.nlu.base import IntentDetector
 from dialog.nlu.combine import Understander
@@ -166,8 +168,9 @@ def indexes_the_demo(index_dir: Path, uploads: Path | None = None) -> bool:
     """Whether the index in ``index_dir`` was built from the bundled demo help centre (demo/knowledge_base) alone, as its
     manifest records its sources (files staff uploaded, in ``uploads``, aside): the demo, whose order-status lookup
     runs on demo/orders.csv with no ``orders_file``. An index built in another checkout, or before the folder moved,
-    records other paths: it is the demo too when every file it records holds a demo article as it is here (sha256).
-    False without an index, or with any other source."""
+    records other paths: it is the demo too when every file it records holds a demo article as it is here (sha256),
+    and so is an index that holds every demo article and more (the demo tried with an article of one's own: the
+    lookup went off with it). False without an index, or with any other source."""
     try:
         sources = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8")).get("sources") or []
         records = json.loads((index_dir / "files.json").read_text(encoding="utf-8")) if (index_dir / "files.json").is_file() else {}
@@ -183,7 +186,7 @@ def indexes_the_demo(index_dir: Path, uploads: Path | None = None) -> bool:
         return False
     files = [record for name, record in records.items() if uploaded is None or not Path(name).resolve().is_relative_to(uploaded)]
     digests = {record.get("sha256") if isinstance(record, dict) else None for record in files}
-    return bool(files) and digests <= _demo_file_digests()
+    return bool(files) and (digests <= _demo_file_digests() or _demo_article_digests() <= digests)
 
 
 def _demo_file_digests() -> set[str | None]:
@@ -191,6 +194,14 @@ def _demo_file_digests() -> set[str | None]:
     from retrieval.index import file_sha256
 
     return {file_sha256(path) for path in DEMO_KNOWLEDGE_BASE.rglob("*") if path.is_file()}
+
+
+def _demo_article_digests() -> set[str | None]:
+    """The sha256 of each demo article: the demo help centre's files but its synonyms file, which no index records."""
+    from retrieval.index import file_sha256
+    from retrieval.synonyms import SYNONYMS_FILE
+
+    return {file_sha256(path) for path in DEMO_KNOWLEDGE_BASE.rglob("*") if path.is_file() and path.name != SYNONYMS_FILE}
 
 
 # the built-in texts that describe the demo shop's subjects (orders, shipping, returns, ...) or its articles
@@ -206,6 +217,24 @@ def warn_demo_replies(replies: Replies, path: Path) -> list[str]:
     if left:
         log.warning("%s does not set %s: their built-in texts describe the demo shop (orders, shipping, returns, "
                     "billing; example questions from its help centre); set them in your own words", path, ", ".join(left))
+    return left
+
+
+def warn_untranslated_replies(replies: Replies, path: Path, dotted: Iterable[str], data: Any) -> list[str]:
+    """Log (and return) the texts customers can see that a replies file in another language than English (its
+    ``page_language``) does not set, so they are said in their English built-in words: the built-in keys and the
+    ``dotted`` ones of the business actions (``order_status.tracking``), not the intents' labels. A Spanish shop's
+    customers read "I'm sorry I couldn't find the answers you need ..." (``escalated_closed``) and "It is with SEUR,
+    tracking number ..." in English, and nothing said which keys were left. ``data``: the file at ``path`` as read."""
+    if replies.page_language == "en":
+        return []
+    given = set(data) if isinstance(data, dict) else set()
+    built_in = [item.name for item in fields(Replies) if not item.metadata.get("internal") and item.name != "page_language"]
+    left = [key for key in [*built_in, *dotted] if key not in given and not key.startswith("intent.")]
+    if left:
+        log.warning("%s is written in %r (page_language) but leaves %d text(s) customers can see in English: %s; "
+                    "set them in its language (demo/replies.de.yaml has the built-in ones in German)",
+                    path, replies.page_language, len(left), ", ".join(left))
     return left
 
 
@@ -358,9 +387,20 @@ class Assistant:
             return with_translations(Replies(), DEMO_RULES.parent)
         self.check_files()  # a mistake that needs no intent model is told before it loads
         model_intents = set(getattr(self.understander.classifier, "labels", None) or ()) - {OOS_LABEL}
-        replies = load_replies(self.settings.replies_file, self._reply_keys(model_intents))
-        warn_demo_replies(replies, self.settings.replies_file)
-        return with_translations(replies, self.settings.replies_file.parent)
+        keys = self._reply_keys(model_intents)
+        path = self.settings.replies_file
+        data, lines = self._replies_file_read
+        replies = parse_replies(data, str(path), keys, lines)
+        warn_demo_replies(replies, path)
+        warn_untranslated_replies(replies, path, keys, data)
+        return with_translations(replies, path.parent, team_file=path)
+
+    @cached_property
+    def _replies_file_read(self) -> tuple[Any, dict[str, int]]:
+        """The team's replies file as read (its data, and the line of each key), read once: for its check before the
+        intent model loads and for its texts after; RepliesError when it cannot be read or is not YAML."""
+        assert self.settings.replies_file is not None
+        return read_yaml_with_lines(self.settings.replies_file, "replies file", RepliesError)
 
     def _reply_keys(self, model_intents: set[str]) -> dict[str, str]:
         """The dotted keys a replies file may set besides the built-in ones, with their defaults: ``intent.NAME`` of
@@ -379,7 +419,8 @@ class Assistant:
             return
         self.rules
         if self.settings.replies_file is not None and "replies" not in self.__dict__:
-            check_replies_file(self.settings.replies_file, self._reply_keys(set()))
+            data, lines = self._replies_file_read
+            check_replies(data, str(self.settings.replies_file), self._reply_keys(set()), lines)
         self._files_checked = True
 
     @cached_property
@@ -467,6 +508,8 @@ class Assistant:
             handoff_after_failures=self.settings.handoff_after_failures,
             relay_to_person=self.settings.handoff_relay,
             intent_margin=self.settings.intent_clarify_margin,
+            hand_over_frustrated_questions=self.settings.handoff_frustrated_questions,
+            answer_other_languages=self.settings.answer_other_languages,
         )
 
     @cached_property
@@ -523,6 +566,20 @@ class Assistant:
             ).start()
         return self._kb_watch
 
+    def watch_note(self) -> str | None:
+        """What ``assistant serve`` says of the knowledge base's watch (``watch_knowledge_base``, started here): this
+        server watches, or another sharing the index does (its lock), or None when there is no watch. Both servers
+        said they watched, though only the one holding the lock does."""
+        watch = self.watch_knowledge_base()
+        if watch is None:
+            return None
+        if watch.watching:
+            return f"Watching the knowledge base's folders every {self.settings.kb_watch_s:g} s (kb_watch_s)"
+        return (
+            "Another server sharing this index watches the knowledge base's folders (kb_watch_s); this one loads the "
+            "index it writes"
+        )
+
     def _changed_since_ingest(self, current: Snapshot) -> list[str]:
         """The watched files that differ from the current index's file records (``retrieval.file_records``)."""
         from retrieval.file_records import changed_since_ingest, reading_signature
@@ -533,8 +590,13 @@ class Assistant:
         )
 
     def _ingest_watched(self) -> None:
-        """The watch's ingest: the staff tab's *Index again* (its lock, its swap), logged with its summary."""
-        log.info("the knowledge base's folders changed (kb_watch_s): %s", self.knowledge_base.reindex().replace("\n", "; "))
+        """The watch's ingest: the staff tab's *Index again* (its lock, its swap), logged with its summary (a change that
+        left nothing to ingest, another server's or command's ingest having done it, is said so)."""
+        summary = self.knowledge_base.reindex().replace("\n", "; ")
+        if summary.startswith("0 added, 0 updated, 0 removed"):
+            log.info("the knowledge base's folders were looked at again (kb_watch_s): nothing to ingest (%s)", summary)
+        else:
+            log.info("the knowledge base's folders changed (kb_watch_s): %s", summary)
 
     def _watched_paths(self) -> list[Path]:
         """The files and folders the current index records as ingested, and the uploads folder."""

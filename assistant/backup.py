@@ -189,8 +189,11 @@ def _copy_sqlite(source: Path, target: Path) -> Path:
         reading.backup(writing)  # closed on any outcome: a failed backup's folder is then removed with nothing open in it
         # one self-contained file, not in WAL mode as the server's: a WAL database cannot be opened where its
         # -shm file cannot be made (a backup on read-only media or a share); the server turns WAL on again
-        writing.execute("PRAGMA journal_mode=DELETE")
-        problems = [row[0] for row in writing.execute("PRAGMA quick_check(5)")]
+        try:
+            writing.execute("PRAGMA journal_mode=DELETE")
+            problems = [row[0] for row in writing.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as error:  # a page so damaged that the check itself stops on it
+            problems = [str(error)]
     if problems != ["ok"]:
         raise BackupError(
             f"The database {source} is damaged, so no backup was made (SQLite's quick_check: {'; '.join(problems)}). "

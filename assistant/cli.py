@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant import models as model_registry
-from assistant.cli_common import err, fail, out, run_guarded, settings_from, tolerant_terminal, user_errors
+from assistant.cli_common import configure_logging, err, fail, out, run_guarded, settings_from, tolerant_terminal, user_errors
 from assistant.cli_eval import eval_app
 from assistant.cli_inbox import inbox_app
 from assistant.cli_logs import logs_app
@@ -67,12 +67,10 @@ def main(
     device: Annotated[Optional[str], typer.Option(help="auto, cpu or cuda.")] = None,
     answer_mode: Annotated[Optional[str], typer.Option(help="auto (extractive on a CPU, generative on a GPU), generative or extractive.")] = None,
     search_filter: Annotated[Optional[list[str]], typer.Option("--filter", help="KEY=VALUE: search only chunks with this metadata (source, doc_id, language, kind, tag, ...); repeat for more (the same key twice: either value).")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="Log info lines too (-v), and debug lines (-vv). Each log line: UTC time, level, module, message.")] = 0,
 ) -> None:
     """Settings come from assistant.toml, ASSISTANT_* environment variables and these options."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # httpx logs each request's full URL at info: a handoff webhook's URL is its secret (Slack's holds the token)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(verbose)
     overrides = dict(
         data_dir=data_dir, database_url=database_url, generator=generator, embedder=embedder, device=device, answer_mode=answer_mode,
         search_filters=parse_filters(search_filter) if search_filter else None,
@@ -399,6 +397,22 @@ def listen_problem(host: str, port: int) -> str | None:
     return None
 
 
+# what a server logs of its knowledge base: the watch's ingests and the index it loads (at info, which a server's
+# log hid: an edited article was served some seconds later with no line saying so)
+KNOWLEDGE_BASE_LOGGERS = ("retrieval.watch", "retrieval.retriever", "assistant.app")
+# and the news that ends a problem it warned of: "The database is back" (the spool), "the webhook takes notices again"
+SERVER_EVENT_LOGGERS = (*KNOWLEDGE_BASE_LOGGERS, "assistant.store.spool", "assistant.notify")
+
+
+def show_knowledge_base_events() -> None:
+    """Log the knowledge base's changes and the end of an outage (``SERVER_EVENT_LOGGERS``) at info, whatever
+    ``--verbose`` says."""
+    for name in SERVER_EVENT_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -406,9 +420,9 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
     warm_up: Annotated[bool, typer.Option(help="Load the models before accepting requests.")] = True,
 ) -> None:
-    """Start the web server: chat page, staff review pages (/review), HTTP API (/api, /v1) and article pages."""
-    import uvicorn
+    """Start the web server: chat page, staff review pages (/review), HTTP API (/api, /v1) and article pages.
 
+    For monitoring: /healthz answers 200 while the server answers, with JSON saying what to watch (index_version, database, spooled_writes, handoff_notices_waiting, ...); /readyz answers 503 while the database cannot be used (docs/operations.md#monitoring). The log goes to stderr, one line per message, each starting with its UTC time."""
     from assistant.app import Assistant
     from assistant.web_server import QuickStopServer
 
@@ -428,7 +442,7 @@ def serve(
     outage = run_guarded(assistant.open_database)
     if outage:
         err.print(
-            f"warning: {outage}\nStarting without the database: conversation writes wait in {assistant.spool_path} and "
+            f"warning: {outage.rstrip('.')}. Starting without the database: conversation writes wait in {assistant.spool_path} and "
             "are stored once it is reachable and its schema is migrated (tried every 5 s); /readyz answers 503 until then",
             highlight=False, markup=False,
         )
@@ -437,8 +451,9 @@ def serve(
         with err.status("Loading models…"):
             run_guarded(assistant.warm_up)
     web = run_guarded(assistant.web_app)
-    if assistant.watch_knowledge_base():  # kb_watch_s: this server ingests its folders' changes itself
-        err.print(f"Watching the knowledge base's folders every {settings.kb_watch_s:g} s (kb_watch_s)", highlight=False)
+    if (watch_note := assistant.watch_note()) is not None:  # kb_watch_s: the folders' changes are ingested by a server
+        err.print(watch_note, highlight=False)
+    show_knowledge_base_events()
     if not outage and not assistant.staff.names():
         err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
     err.print(assistant.api_guards.describe(), highlight=False)
@@ -461,11 +476,7 @@ def serve(
     gc.freeze()
     try:
         # the open pages' streams end as the stop begins (QuickStopServer): the grace waits only for turns under way
-        config = uvicorn.Config(
-            web, host=settings.host, port=settings.port, log_level="warning",
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-        )
-        server = QuickStopServer(config, web)
+        server = QuickStopServer(uvicorn_config(web, settings.host, settings.port), web)
         try:
             server.run()
         except KeyboardInterrupt:
@@ -484,6 +495,16 @@ SHUTDOWN_GRACE_SECONDS = 10
 
 def _exit_quietly(signum: int, frame: Any) -> None:
     raise SystemExit(0)
+
+
+def uvicorn_config(web: Any, host: str, port: int) -> Any:
+    """The web server's settings: warnings and up from uvicorn, in the project's log format (``log_config=None``:
+    uvicorn's own format had no time, and its "Exception in ASGI application" could not be lined up with the rest)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        web, host=host, port=port, log_level="warning", log_config=None, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
 
 
 def _no_traceback_for_streams_ended_at_shutdown(record: logging.LogRecord) -> bool:

@@ -6,7 +6,9 @@ kept waiting by the web framework, SQLAlchemy and the model libraries (``tests/t
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -20,8 +22,46 @@ from rich.markup import escape
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-out = Console()
-err = Console(stderr=True)
+
+class LineConsole(Console):
+    """A rich console that wraps long lines only on a terminal. Written to a file, a pipe or a journal (journald,
+    Loki: each line an entry), one message stays one line, however long."""
+
+    @property  # type: ignore[override]
+    def soft_wrap(self) -> bool:
+        return self._soft_wrap or not self.is_terminal
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:
+        self._soft_wrap = value
+
+
+out = Console()  # results (tables laid out for 80 columns when not a terminal, as scripts read them)
+err = LineConsole(stderr=True)  # messages and warnings: one line each in a log
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class UtcLogFormatter(logging.Formatter):
+    """Log lines that begin with their time in ISO 8601, UTC, to the millisecond (``2026-12-06T08:34:41.123Z``):
+    the logs of several servers line up, whatever their machines' time zones."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """The log on stderr (``LOG_FORMAT``): warnings and up; with ``-v`` info too; with ``-vv`` debug, and Alembic's
+    info lines (each schema check's "Context impl …", which ``-v`` would repeat every few seconds)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(UtcLogFormatter(LOG_FORMAT))
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, handlers=[handler])
+    # httpx logs each request's full URL at info: a handoff webhook's URL is its secret (Slack's holds the token)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.INFO if verbosity >= 2 else logging.WARNING)
+    if not err.is_terminal:  # the model libraries' progress bars ("Loading weights: 0%|…") are no log lines
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read as transformers is imported, later
 
 
 @cache

@@ -316,8 +316,19 @@ def eval_intents(
             wt = result[f"test_{name}"]["with_threshold"]
             out.print(f"{name}: out-of-scope recall {wt['oos_recall']:.4f}, precision {wt['oos_precision']:.4f}, "
                       f"in-scope accuracy {wt['in_scope_accuracy']:.4f}", highlight=False)
-        out.print(f"model trained in {result['model']['train_seconds']:.0f} s on {result['model']['device']}", highlight=False)
+        out.print(recorded_training_line(result["model"], result.get("eval_seconds")), highlight=False)
     if "cross_validation" in result:
         cv = result["cross_validation"]
         out.print(f"{cv['folds']}-fold cross-validation: accuracy {cv['accuracy']['mean']:.4f} ± {cv['accuracy']['std']:.4f}, "
                   f"macro-F1 {cv['macro_f1']['mean']:.4f} ± {cv['macro_f1']['std']:.4f}", highlight=False)
+
+
+def recorded_training_line(model: dict[str, Any], eval_seconds: float | None) -> str:
+    """The model's training time as its manifest recorded it when it was trained (not this run), with the
+    day, and how long this evaluation took."""
+    day = str(model.get("created") or "")[:10]
+    when = f" on {day}" if day else ""
+    line = f"model trained in {model['train_seconds']:.0f} s on {model['device']}{when} (recorded when it was trained)"
+    if eval_seconds is not None:
+        line += f"; this evaluation took {eval_seconds:.1f} s"
+    return line

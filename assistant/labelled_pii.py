@@ -75,7 +75,13 @@ _NOT_A_NAME = frozenset(
     "I Im Sorry Not Very So Still Just Really Also Here There Back Happy Unhappy Sure Looking Trying Writing Calling "
     "Ok Okay Fine Good Great Done New Interested Waiting Nicht Sehr Auch Noch Hier Da Zufrieden Unzufrieden "
     "The A An Your My It This That Order Bestellung Kunde Kundin Customer Member Mitglied German English British American "
-    "French Swiss Austrian Dutch Spanish Italian Deutscher Deutsche Österreicher Schweizer".split()
+    "French Swiss Austrian Dutch Spanish Italian Deutscher Deutsche Österreicher Schweizer "
+    # an upset customer's verdict, capitalised or shouted ("THIS IS UNACCEPTABLE", "This is Ridiculous", "It's Urgent!")
+    "Unacceptable Ridiculous Awful Terrible Horrible Outrageous Absurd Insane Crazy Madness Nonsense Disgusting "
+    "Pathetic Useless Annoying Frustrating Infuriating Shocking Appalling Unbelievable Unreal Unfair Impossible Bad "
+    "Wrong Broken Urgent Important Serious Ridiculously Disappointing Disappointed Frustrated Angry Furious Upset "
+    "Annoyed Tired Sick Fed Confused Stuck Lost Desperate Joke Rubbish Garbage Scandalous Shameful Silly Stupid "
+    "Unverschämt Unmöglich Lächerlich Inakzeptabel Enttäuscht Sauer Wütend Verärgert".split()
 )
 
 
@@ -92,7 +98,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     for pattern in _PERSON_NAMES:
         for match in pattern.finditer(text):
             first = match.group("name").split()[0].strip("'’-")
-            if first not in _NOT_A_NAME and not _CONTRACTION.search(first):
+            if first.capitalize() not in _NOT_A_NAME and not _CONTRACTION.search(first):  # "UNACCEPTABLE" too
                 findings.append((match.start("name"), match.end("name")))
     return findings
 

@@ -130,6 +130,8 @@ class HandoffNotifier:
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._set_aside: list[SetAside] = []  # only the worker thread uses it
+        self._told_failing = False  # a warning said the webhook fails, and no line since said it takes notices again
+        self._failing: str | None = None  # why the last try failed; None once a notice went out (``status``)
         self.set_aside_max = set_aside_max
         self._parked_lock = threading.Lock()
         self._parked: dict[str, list[float]] = {}  # conversation (as in file names) -> when its parked notices were given
@@ -195,20 +197,27 @@ class HandoffNotifier:
             try:
                 response = self._client.post(self.url, json=body, headers=headers)
                 if response.is_success:
+                    self._failing = None
+                    if self._told_failing:
+                        self._told_failing = False
+                        log.info("the handoff webhook takes notices again (conversation %s's went out after %d tries)",
+                                 body.get("session_id"), attempt + 1)
                     return True
                 problem = f"HTTP {response.status_code}"
                 if response.status_code < 500 and response.status_code not in RETRIED_STATUSES:
+                    self._failing = problem
                     break  # the webhook refuses it (a wrong or revoked URL): trying again changes nothing
             except httpx.HTTPError as error:
                 problem = f"{type(error).__name__}: {error}"
+            self._failing = problem
+            if attempt == 0 and not self._told_failing:  # one line as the webhook starts failing, none more meanwhile
+                self._told_failing = True
+                log.warning("handoff notice for conversation %s: the webhook fails (%s); %s", body.get("session_id"),
+                            problem, self._retry_plan(attempt))
             delay = self.retry_delays_s[attempt] if attempt < len(self.retry_delays_s) else self.retry_every_s
             if time.time() + delay - given_at > self.max_age_s:
                 break
             if set_aside is not None:
-                if attempt + 1 == len(self.retry_delays_s):
-                    log.warning("handoff notice for conversation %s: the webhook still fails (%s); tried again in %g s, "
-                                "then every %g s, while the notices behind it go out", body.get("session_id"), problem,
-                                delay, self.retry_every_s)
                 set_aside(attempt + 1, delay)
                 return None
             time.sleep(delay)
@@ -216,6 +225,13 @@ class HandoffNotifier:
                 return False  # erased meanwhile (``assistant logs delete``)
         log.warning("handoff notice for conversation %s not delivered to the webhook (%s)", body.get("session_id"), problem)
         return False
+
+    def _retry_plan(self, attempt: int) -> str:
+        """When a notice is tried again after its try number ``attempt`` (0 for the first) failed, in words."""
+        waits = ", ".join(f"{delay:g} s" for delay in self.retry_delays_s[attempt:])
+        every = f"every {self.retry_every_s:g} s"
+        tries = f"tried again in {waits}, then {every}" if waits else f"tried again {every}"
+        return f"{tries}, for up to {self.max_age_s / 3600:g} h (other notices go out meanwhile)"
 
     def send_later(self, body: dict[str, Any]) -> bool:
         """Queue the notice for the worker thread (and write it to the outbox); False (and a warning) when the
@@ -264,15 +280,18 @@ class HandoffNotifier:
         return queued
 
     def status(self) -> dict[str, Any]:
-        """For /healthz: ``handoff_notices_waiting`` (queued, being tried, set aside or parked), and
+        """For /healthz: ``handoff_notices_waiting`` (queued, being tried, set aside or parked),
         ``handoff_notices_error`` while some are held in memory only because the outbox cannot take them (they
-        are lost if the server stops before they are sent or written)."""
+        are lost if the server stops before they are sent or written), and ``handoff_webhook``, "failing (why)",
+        while the webhook's last try failed (until a notice goes out)."""
         with self._parked_lock:
             parked = sum(len(given) for given in self._parked.values())
             held, why = self._held, self._held_error
         body: dict[str, Any] = {"handoff_notices_waiting": self._queue.unfinished_tasks + parked}
         if held:
             body["handoff_notices_error"] = f"{held} notice(s) held in memory only, {self.outbox} cannot be written: {why}"
+        if self._failing is not None:
+            body["handoff_webhook"] = f"failing ({self._failing})"
         return body
 
     def wait_until_sent(self) -> None:

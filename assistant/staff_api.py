@@ -39,6 +39,13 @@ _staff_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name
 STAFF_OFF = "The staff API is off: add a key to the staff_api_keys setting (`python -m assistant.api_security --staff` makes one)."
 
 
+def key_login(digest: str) -> str:
+    """What a reply through the staff API records as its login: ``staff-api:`` and the first 12 hex digits of
+    the key's ``sha256:`` line in ``staff_api_keys`` (enough to tell the configured keys apart, never the key).
+    A review-page login cannot look like it (usernames have no ``:``)."""
+    return "staff-api:" + digest[: len("sha256:") + 12]
+
+
 class ReplyIn(BaseModel):
     text: str = Field(description="What to tell the customer.")
     author: StaffName = Field(description="The name the customer sees under the reply.")
@@ -53,11 +60,13 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
 
     def staff_key(
         request: Request, authorization: str = Header("", include_in_schema=False), x_api_key: str = Header("", include_in_schema=False)
-    ) -> None:
+    ) -> str:
+        """The login of the staff key the request sends (``key_login``); 403 when the API is off, 401 without a valid key."""
         if not keys:
             raise HTTPException(status_code=403, detail=STAFF_OFF)
         presented = presented_keys(authorization, x_api_key)
-        if not any(keys.check(key) for key in presented):
+        matched = next((digest for digest in map(keys.match, presented) if digest), None)
+        if matched is None:
             if presented:  # as the customer API does: the address, never the key
                 client = request.client.host if request.client else "?"
                 log.warning("refused an invalid staff key from %s for %s", client, request.url.path)
@@ -66,6 +75,7 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
                 detail="The staff API needs a staff key ('Authorization: Bearer KEY' or 'X-API-Key'); this one is missing or not valid.",
                 headers={"www-authenticate": 'Bearer realm="staff"'},
             )
+        return key_login(matched)
 
     router = APIRouter(
         prefix="/api/staff", tags=["staff"], dependencies=[Depends(staff_key), Security(_staff_bearer), Security(_staff_key_header)]
@@ -88,6 +98,7 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
                     "reason": item.reason,
                     "agent": item.agent,
                     "awaiting_reply": item.awaiting_reply,
+                    "assigned_to": item.assigned_to,  # the review login that has taken it (the Inbox's Assigned to)
                 }
                 for item in items
             ]
@@ -100,10 +111,11 @@ def create_staff_router(manager: DialogManager, engine: Engine, keys: ApiKeys) -
         return transcript_json(manager, session_id)
 
     @router.post("/sessions/{session_id}/replies", status_code=201)
-    def reply(session_id: str, body: ReplyIn) -> dict[str, Any]:
-        """Write to the customer; a conversation not handed off yet is taken over first."""
+    def reply(session_id: str, body: ReplyIn, login: str = Depends(staff_key)) -> dict[str, Any]:
+        """Write to the customer; a conversation not handed off yet is taken over first. The reply is stored
+        with the staff key that sent it (``staff-api:sha256:`` and the start of its digest) beside ``author``."""
         with dialog_errors():
-            manager.reply_as_staff(session_id, body.text, author=body.author)
+            manager.reply_as_staff(session_id, body.text, author=body.author, login=login)
         return {"session_id": session_id, "sent": True}
 
     @router.post("/sessions/{session_id}/hand-back")

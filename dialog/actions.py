@@ -13,14 +13,15 @@ from typing import Any
 from assistant.lm.answering import stream_or_fallback, with_human_offer
 from assistant.lm.base import Generator
 from assistant.lm.remote import GeneratorUnavailable
-from assistant.lm.extractive import LIST_OF_PLACES, ExtractiveAnswerer, answer_types, answer_units, places, question_parts
+from assistant.lm.extractive import ExtractiveAnswerer, answer_types, answer_units, question_parts
 from assistant.lm.prompts import PromptPassage, attribute, build_messages, check_answer, renumbered, support
-from dialog.business import CUSTOMER_SLOTS, ActionResult, BusinessAction, BusinessActions, slot_label
+from dialog.business import CUSTOMER_SLOTS, SECRET_VALUE, ActionResult, BusinessAction, BusinessActions, slot_label
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
     ClarificationAsked,
+    ConfirmationRequested,
     Event,
     HandoffRequested,
     HandoffResolved,
@@ -34,6 +35,7 @@ from dialog.rewrite import topic_words as named_words  # retrieval.topics has a 
 from dialog.tracker import Tracker
 from retrieval.crossrefs import linked_documents
 from retrieval.documents import Passage
+from retrieval.places import LIST_OF_PLACES, places
 from retrieval.retriever import Retriever
 from retrieval.sentences import split_sentences, split_units
 from retrieval.topics import agrees, articles_words, topic_words
@@ -210,12 +212,67 @@ def storable(value: Any) -> Any:
     return str(value)
 
 
+def below(score: float, floor: float) -> str:
+    """"SCORE < FLOOR" for a decision's reason: the floor without the float's noise (0.35 - 0.05 as "0.3"), the score
+    with as few digits as keep the comparison true when it is, and no fewer than the floor's or two ("0.859 < 0.86",
+    "0.3449 < 0.345", where two digits read "0.86 < 0.86")."""
+    shown_floor = f"{round(floor, 6):g}"
+    decimals = len(shown_floor.partition(".")[2]) if "e" not in shown_floor else 2
+    for digits in range(max(2, decimals), 7):
+        if round(score, digits) < round(floor, 6) or score >= floor:
+            return f"{score:.{digits}f} < {shown_floor}"
+    return f"{score!r} < {shown_floor}"
+
+
+def _check_notes(errors: Mapping[str, str], slot: str | None = None) -> str:
+    """The decision record's note of the checks that raised: " (the check failed: ...)" for ``slot``, the slot asked for,
+    " (the check of seat failed: ...)" for another."""
+    return "".join(f" (the check {'' if name == slot else f'of {name} '}failed: {error})" for name, error in errors.items())
+
+
+def pending_confirmation(tracker: Tracker) -> str | None:
+    """The business action whose confirmation the last reply asked for ("Shall I go ahead: ...?"), by name; None when
+    the last reply was anything else (the question was answered or dropped). Small talk of a check-in ("hmm") keeps it,
+    as it keeps a slot's question."""
+    if tracker.last_action != "confirm":
+        return None
+    return next((e.action for e in reversed(tracker.events) if isinstance(e, ConfirmationRequested)), None)
+
+
+def turn_secrets(actions: BusinessActions, tracker: Tracker, events: Iterable[Event]) -> frozenset[str]:
+    """The slots whose values a turn stores and returns as ``SECRET_VALUE``: those that the turn's business actions
+    declare secret (``secrets=``): the one whose question or confirmation the last reply asked, and those the turn's
+    ``events`` ask for, ask to confirm or run; and those the log already keeps as ``SECRET_VALUE`` (given to such an action earlier:
+    the conversation's slots carry the value on, to whatever action comes next). A slot of the same name that only
+    another action declares secret is not: a voucher's ``code`` is logged, a 2FA ``code`` is not."""
+    acting = {e.action for e in events if isinstance(e, (SlotRequested, ConfirmationRequested))}
+    acting |= {e.name for e in events if isinstance(e, ActionExecuted)}
+    waiting = tracker.requested_slot[0] if tracker.requested_slot is not None else pending_confirmation(tracker)
+    if waiting is not None:
+        acting.add(waiting)
+    kept = {name for name, value in tracker.slots.items() if value == SECRET_VALUE}
+    return actions.secret_slots(acting) | kept
+
+
+def not_confirmed(action: BusinessAction, replies: Replies = DEFAULT_REPLIES) -> Iterator[str | ActionOutcome]:
+    """The reply to a no to a business action's confirmation: it did not run, and its values are forgotten (the
+    customer's own contact details, ``CUSTOMER_SLOTS``, are kept, as for another request)."""
+    text = replies.action_not_confirmed
+    forgotten = [p.name for p in action.parameters if p.name not in CUSTOMER_SLOTS]
+    events: list[Event] = [SlotSet(name=name, value=None) for name in forgotten]
+    events.append(BotAnswer(text=text, action="business"))
+    yield text
+    yield ActionOutcome(text=text, events=events, reason=f"the customer did not confirm {action.name}: not run, its values forgotten")
+
+
 def run_business_action(
     action: BusinessAction,
     slots: dict[str, Any],
     replies: Replies = DEFAULT_REPLIES,
     unanswered: tuple[str, str] | None = None,
     several: Mapping[str, tuple[str, ...]] | None = None,
+    asked: tuple[str, str] | None = None,
+    confirmed: bool = False,
 ) -> Iterator[str | ActionOutcome]:
     """Ask for the first missing slot, or run the action and reply with its result (in the words of ``replies``).
 
@@ -223,32 +280,84 @@ def run_business_action(
     for that slot once more is a failed turn (counted towards handing off, like an answer that found nothing,
     and like a run of the action that fails: "no order NW-… for that address"),
     and the question comes with the offer of a person (``ask_again``), so a customer without the value is not
-    asked the same question for ever. ``several``: slots the message gave more than one value for; which
-    one is meant is asked (``which_one``), none is guessed."""
+    asked the same question for ever. ``asked``: the (action, slot) the previous reply asked for, whatever this
+    message gave: a value for it that its check refuses asks for it again in the same way, as a failed turn. A check
+    that raises on the value of the slot to ask for (a booking system down) is a failed turn too, whoever asked: the
+    customer reads ``lookup_failed`` (the value could not be checked now), not the question as if the value were wrong,
+    and the slot still waits for a value; before, the question was asked again, and a check that always raised had the
+    slot asked for ever, with no handoff.
+    ``several``: slots the message gave more than one value for; which one is meant is asked (``which_one``), none is
+    guessed. A check that raises is named in the decision's reason, and a run whose reply cannot be written (a ``Say``
+    of a text not declared, a placeholder without a value, no ``ActionResult`` returned) is still logged
+    (``ActionExecuted``, with the result's ``ok`` and ``data``): the customer reads ``lookup_failed``. An action
+    registered with ``confirm=True`` whose slots are filled asks first (``confirm_action``) unless ``confirmed`` (the
+    customer said yes to that question): the question is recorded as a ``ConfirmationRequested``."""
+    action = action.watched()
+    seen = action.seen
+    assert seen is not None
     missing = action.missing(slots)
     if missing:
         slot = missing[0]
         given = (several or {}).get(slot.name)
-        again = unanswered == (action.name, slot.name) and not given
-        prompt = action.prompt(slot, replies)
-        text = replies.say("which_one", values=", ".join(given), slot=slot_label(slot.name)) if given else f"{prompt} {replies.ask_again}" if again else prompt
+        refusals = action.refusals(slots)
         # a value its check refuses, or not of its pattern's form, is none: not kept as the slot's value
-        events: list[Event] = [SlotSet(name=name, value=None) for name in action.refused(slots)]
+        events: list[Event] = [SlotSet(name=name, value=None) for name in refusals]
+        turned_down = asked == (action.name, slot.name) and slot.name in refusals
+        again = (unanswered == (action.name, slot.name) or turned_down) and not given
+        # its check raised on the value given (a booking system down): the customer is told it could not be checked now
+        # (``lookup_failed``), not asked the same question as if the value were wrong; the slot still waits for a value
+        unchecked = slot.name in seen.check_errors and slot.name in refusals and not given
+        prompt = action.prompt(slot, replies)
+        if given:
+            text = replies.say("which_one", values=", ".join(given), slot=slot_label(slot.name))
+        else:
+            text = replies.lookup_failed if unchecked else f"{prompt} {replies.ask_again}" if again else prompt
+        # an optional value refused is forgotten now: the customer hears why before the question ("12Z is not one of
+        # our seats. What is your booking reference?"), where before it was dropped unsaid
+        optional = [p.name for p in action.parameters if not p.required and p.name in refusals]
+        text = " ".join((*(action.tell(refusals[name], replies) for name in optional), text))
         events += [SlotRequested(action=action.name, slot=slot.name, again=again), BotAnswer(text=text, action="business")]
         reason = f"{action.name} needs the {slot.name}"
         if given:
             reason = f"{action.name} needs one {slot.name}: the message gives {len(given)}, asked which"
+        elif unchecked:
+            reason = f"{action.name} could not check the {slot.name} given: told the customer so, the {slot.name} still asked for"
+        elif turned_down and again:
+            reason = f"{action.name} still needs the {slot.name}: the value given was refused, asked again"
         elif again:
             reason = f"{action.name} still needs the {slot.name}: the reply gave none, asked again"
+        reason += "".join(f"; the {name} {slots.get(name)} refused, left out" for name in optional)
         yield text
-        yield ActionOutcome(text=text, events=events, requested_slot=slot.name, reason=reason, failed=again)
+        yield ActionOutcome(
+            text=text, events=events, requested_slot=slot.name, reason=reason + _check_notes(seen.check_errors, slot.name),
+            failed=again or unchecked,
+        )
+        return
+    if action.confirm and not confirmed:
+        values = action.summary(slots)
+        text = replies.say("confirm_action", action=action.label(replies), values=values)
+        yield text
+        yield ActionOutcome(
+            text=text, events=[ConfirmationRequested(action=action.name), BotAnswer(text=text, action="confirm")],
+            reason=f"{action.name} has its values ({values}): asked to confirm before it runs" + _check_notes(seen.check_errors),
+        )
         return
     arguments = action.arguments(slots)
+    printable = {k: SECRET_VALUE if k in action.secrets else str(v) for k, v in arguments.items()}  # a backup code: not logged
     started = time.perf_counter()
-    result: ActionResult = action(slots)
-    text = action.reply(result, replies)
+    try:
+        result: ActionResult = action(slots)
+    except Exception as error:
+        if not seen.returned or isinstance(error, TimeoutError):  # it raised, or gave no result in time: no run to log
+            raise
+        yield from _reply_failed(action, printable, seen.returned[-1], error, replies, started)  # no ActionResult
+        return
+    try:
+        text = action.reply(result, replies)
+    except Exception as error:
+        yield from _reply_failed(action, printable, result, error, replies, started)
+        return
     timings = {"business_ms": (time.perf_counter() - started) * 1000}
-    printable = {k: str(v) for k, v in arguments.items()}
     events = [ActionExecuted(name=action.name, arguments=printable, result=storable(dict(result.data)), ok=result.ok)]
     events += [SlotSet(name=name, value=None) for name in result.clear_slots]
     # a failed action that forgets a value it needs ("no order NW-…, please check the number and send it
@@ -261,7 +370,33 @@ def run_business_action(
     outcome_reason = f"ran {action.name}({', '.join(f'{k}={v}' for k, v in printable.items())}): {'ok' if result.ok else 'failed'}"
     if again is not None:
         outcome_reason += f"; asks for the {again} again"
+    outcome_reason += _check_notes(seen.check_errors)
     yield ActionOutcome(text=text, events=events, timings_ms=timings, reason=outcome_reason, requested_slot=again, failed=not result.ok)
+
+
+def _reply_failed(
+    action: BusinessAction, printable: dict[str, str], result: Any, error: Exception, replies: Replies, started: float
+) -> Iterator[str | ActionOutcome]:
+    """The turn of a business action that ran but whose reply could not be written (``error``): the run is logged with
+    the result's ``ok`` and ``data`` (a function that returned no ``ActionResult``: not ok, with what it returned), the
+    slots it forgets are forgotten, and the customer reads ``lookup_failed``, as for a function that raised. Before, no
+    ``ActionExecuted`` was written: a booking made had no record in the log."""
+    log.exception("business action %s ran, but its reply could not be written", action.name)
+    if isinstance(result, ActionResult):
+        ok, data, forgotten = result.ok, storable(dict(result.data)), result.clear_slots
+    else:
+        ok, data, forgotten = False, {"returned": storable(result)}, ()
+    text = replies.lookup_failed
+    events: list[Event] = [ActionExecuted(name=action.name, arguments=printable, result=data, ok=ok)]
+    events += [SlotSet(name=name, value=None) for name in forgotten]
+    events.append(BotAnswer(text=text, action="fallback"))
+    shown = ", ".join(f"{k}={v}" for k, v in printable.items())
+    reason = f"ran {action.name}({shown}): {'ok' if ok else 'failed'}, but its reply could not be written"
+    yield text
+    yield ActionOutcome(
+        text=text, events=events, action="fallback", reason=reason, error=f"{type(error).__name__}: {error}",
+        timings_ms={"business_ms": (time.perf_counter() - started) * 1000},
+    )
 
 
 def last_run(tracker: Tracker, within: int) -> ActionExecuted | None:
@@ -417,7 +552,11 @@ def without_own_unknown_words(text: str, indexed: Callable[[str], bool]) -> str:
 
 def _places_of(passage: Passage) -> tuple[frozenset[str], bool]:
     """The countries ``passage`` names, in its text or heading, and whether one of its sentences lists the places
-    served (``LIST_OF_PLACES`` or more): each sentence is read once."""
+    served (``LIST_OF_PLACES`` or more): each sentence is read once. Not ``retrieval.places.named_in``, whose passage
+    answers for any country when a sentence also speaks of the others ("International Standard: 7-14 business days") or
+    limits something to the ones it names ("available ... in the United States only"): right for ranking passages on the
+    question's subject, but neither says whether Mexico is served, and "can I order from Mexico?" was answered with the
+    international prices."""
     named = [places(sentence) for sentence in split_sentences(passage.chunk.text)]
     return frozenset().union(places(passage.chunk.heading or ""), *named), any(len(found) >= LIST_OF_PLACES for found in named)
 
@@ -732,10 +871,14 @@ class AnswerFromKnowledgeBase:
                 passages = passages + self.place_list(question, passages)  # "can I order from Mexico?": where we ship
                 if _names_an_unknown_place(question, passages):
                     topic = None  # the intent's topic (shipping) says nothing about Mexico
-            if context is not None and not self._found(passages, whole, topic) and not self._is_keyboard_mashing(question):
+            allowed = self._found(passages, whole, topic)
+            if context is not None and not (allowed and self._found(passages, whole)) and not self._is_keyboard_mashing(question):
                 context = corrected(context) if corrected is not None else context
                 in_context, in_whole = self._search(context)
-                if self._found(in_context, in_whole, topic):  # "balance?" alone is nothing; after "gift card" it is
+                # "balance?" alone is nothing; after "gift card" it is. A question the intent's topic alone lets answer
+                # (under min_score) gives way to a context that reaches it on its own: a pasted VPN error's last fragment
+                # found the password reset at 0.38 (intent password, 0.43), the whole message the VPN article at 0.69
+                if self._found(in_context, in_whole, topic) and (not allowed or self._found(in_context, in_whole)):
                     question, focus, passages, whole = context, question, in_context, in_whole
             plain = question if self._found(passages, whole, topic) else self._without_own_things(question)
             if plain != question:
@@ -773,10 +916,10 @@ class AnswerFromKnowledgeBase:
             return
 
         if not self._found(passages, whole, topic):
-            reason = f"best passage score {passages[0].score:.2f} < {self.min_score}" if passages else "empty index"
+            reason = f"best passage score {below(passages[0].score, self.min_score)}" if passages else "empty index"
             if passages and topic is not None:
                 on = self._on_topic(topic, passages[0])
-                reason = (f"best passage score {passages[0].score:.2f} < {self._floor(topic, passages[0]):.2f} "
+                reason = (f"best passage score {below(passages[0].score, self._floor(topic, passages[0]))} "
                           f"(intent {topic}; the best passage is {'' if on else 'not '}on its topic)")
             reply = replies.not_found  # "I couldn't find that", with the offer of a person
             if passages and self._is_keyboard_mashing(question):  # "asdfgh": a request to rephrase

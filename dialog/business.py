@@ -25,8 +25,10 @@ import csv
 import importlib
 import importlib.util
 import inspect
+import logging
 import re
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -35,8 +37,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dialog.nlu.entities import SLOT_NAMES
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.text_files import line_list, shown_path
+
+log = logging.getLogger(__name__)
 
 _TRUE, _FALSE = ("1", "true", "yes", "y", "on"), ("0", "false", "no", "n", "off")
 
@@ -62,11 +67,41 @@ CONVERTERS: dict[type, Callable[[Any], Any]] = {
 # what the conversation log keeps of a redacted value ("[EMAIL]", assistant/privacy.py; group 1: its kind): no
 # value for an action
 REDACTED_VALUE = re.compile(r"\[([A-Z][A-Z0-9_]*)\]")
+# what the log, the decision record and the API keep of a secret slot's value (``secrets=`` of ``register``)
+SECRET_VALUE = "[SECRET]"
+
+
+# a value said loosely ("FJ-123456 I think", "my booking is FJ-123456, thanks"): the parts of a message of at most this
+# many words are tried on a slot's check when it refuses the whole message (runs of its words in the reply to the
+# slot's question, else each word once); the punctuation around a part is not the value's
+LOOSE_WORDS = 12
+# the longest run of a reply's words tried as a value said loosely ("a Giant TCR Advanced Pro I think"): a team's check
+# may look a value up in a booking system, and every run of 12 words is 78 calls
+LOOSE_VALUE_WORDS = 4
+# the most calls of a slot's check for one message, which follows from the two above: the whole message, each of its
+# runs of up to LOOSE_VALUE_WORDS words once (42 for 12 words), and the run one word wider of each of at most 3 parts
+# of LOOSE_VALUE_WORDS words accepted (a shorter part's wider run is one of the runs)
+LOOSE_CHECKS = 1 + sum(LOOSE_WORDS - length + 1 for length in range(1, LOOSE_VALUE_WORDS + 1)) + 3
+_AROUND_A_VALUE = " \t.,;:!?\"'()[]"
 
 
 # slots that say who the customer is, not what they ask for: kept when an action is asked for a second time
 # (another order, another booking), where its other values are asked again
 CUSTOMER_SLOTS = frozenset({"email", "phone"})
+
+
+# what a customer says after a value and is not part of it: "FJ-123456 I think", "Trek Domane, please", "FJ-123456 maybe."
+_HEDGE_AFTER = re.compile(
+    r"(?:[\s,;]+(?:i\s+think|i\s+guess|i\s+believe|i\s+suppose|maybe|perhaps|probably|please|pls|thanks|thank\s+you|thx))+"
+    r"[\s.!?]*$",
+    re.IGNORECASE,
+)
+
+
+def without_hedge(value: str) -> str:
+    """``value`` without the hedge or courtesy after it ("FJ-123456 I think": ``FJ-123456``), and without the blanks
+    around it; as it is when nothing else is left ("please")."""
+    return _HEDGE_AFTER.sub("", value).strip() or value.strip()
 
 
 def is_redacted(value: Any) -> bool:
@@ -94,14 +129,52 @@ class Say:
         return f"Say({self.name!r}, **{self.values!r})"
 
 
+class BuiltIn(Say):
+    """One of the replies file's own keys (``Replies``), not a text of the action's."""
+
+
+class LeftOut(BuiltIn):
+    """The note that an optional value the action refused without a text of why was left out (``Replies.left_out``: it
+    was dropped unsaid)."""
+
+    def __init__(self, slot: str, value: Any) -> None:
+        super().__init__("left_out", value=value, slot=slot_label(slot))
+
+
+class SendAgain(BuiltIn):
+    """The request to send a slot's value again after a result that forgot it (``Replies.send_again``). Left out when
+    the text before it already asks (``already_asks``: a shop's own ``order_status.not_found`` that ends "Could you
+    send it again?"), so the customer is not asked twice."""
+
+    def __init__(self, slot: str) -> None:
+        super().__init__("send_again", slot=slot_label(slot))
+
+
+# a text that asks the customer something already: it ends with a question mark, in any language ("?", "？", "؟"), or
+# asks in English to send, enter, type or give the value again ("send it again", "enter the order number again"); not
+# any "again" ("Sorry, please try again later.", "placed again" still need the request)
+_ASKS_ALREADY = re.compile(
+    r"[?？؟][\s\"'”’)»*_]*$|\b(?:send|enter|type|give)(?:\s+[\w'’-]+){0,5}?\s+again\b",
+    re.IGNORECASE,
+)
+
+
+def already_asks(text: str) -> bool:
+    """Whether ``text`` (a result's text) asks already, so no ``SendAgain`` follows it: it ends with a question mark
+    ("Could you check the number?", "¿Me lo envía de nuevo?") or asks in English for the value again ("Please send the
+    order number again."). A team whose texts ask in another language without a question mark sets ``send_again: ""``."""
+    return _ASKS_ALREADY.search(text) is not None
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """What a business action answers: the reply, data for the log, and whether it succeeded.
 
-    ``text`` is the reply itself, or the action's own texts to say (a ``Say`` or several, joined by a space).
+    ``text`` is the reply itself, or the action's own texts to say (a ``Say`` or several, joined by a space; a text of
+    its own among them is said as it is).
     ``clear_slots`` are forgotten afterwards (e.g. an order number that matched no order)."""
 
-    text: str | Say | tuple[Say, ...]
+    text: str | Say | tuple[Say | str, ...]
     data: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
     clear_slots: tuple[str, ...] = ()
@@ -113,7 +186,7 @@ class SlotParameter:
     type: type
     required: bool
     prompt: str
-    problem: Say | None = None  # why the value given is no value for it (the action's check), said before the prompt
+    problem: Say | str | None = None  # why the value given is no value for it (the action's check), said before the prompt
 
 
 def _plain_type(hint: Any) -> type:
@@ -124,6 +197,17 @@ def _plain_type(hint: Any) -> type:
     if hint not in CONVERTERS:
         raise ValueError(f"slot parameters must be one of {', '.join(t.__name__ for t in CONVERTERS)}, not {hint!r}")
     return hint
+
+
+@dataclass
+class Watched:
+    """What a team's code did in one turn of a business action (``BusinessAction.watched``), for the decision record
+    and the server's log: the error of each slot's check that raised (by slot), and what the function returned (a reply
+    that then fails to be written, or no ``ActionResult``: the function ran all the same)."""
+
+    check_errors: dict[str, str] = field(default_factory=dict)
+    returned: list[Any] = field(default_factory=list)
+    logged: set[str] = field(default_factory=set)  # the slots whose check's error is in the server's log: once a turn
 
 
 # A business action's answer to a question about its last successful run, asked in the next messages ("what's in it?",
@@ -143,12 +227,37 @@ class BusinessAction:
     prompts: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
     texts: Mapping[str, str] = field(default_factory=dict)  # its own result texts by name, the defaults of ``Say``
-    # per slot, a check of a value given: None for a usable one, else a ``Say`` of why not (asked again at once)
-    checks: Mapping[str, Callable[[Any], Say | None]] = field(default_factory=dict)
+    # per slot, a check of a value given: None for a usable one, else a ``Say`` (or plain text) of why not (asked again at once)
+    checks: Mapping[str, Callable[[Any], Say | str | None]] = field(default_factory=dict)
     # its answer to a question about its last successful run ("what's in it?" after the order lookup), see ``About``
     about: About | None = None
     # per slot, what its values look like (FJ- and 6 digits): found in any message, and a value of another form is none
     patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    # seconds the function may take before the turn gives up on it (None: no limit), see ``_run``
+    timeout_s: float | None = None
+    # slots whose values are kept as ``SECRET_VALUE`` wherever they are stored or returned (a 2FA backup code)
+    secrets: frozenset[str] = frozenset()
+    # it changes something (upgrades a plan): with its slots filled the customer is asked to confirm before it runs
+    confirm: bool = False
+    # what its checks raised and its function returned in this turn (``watched``); None for the registry's own action
+    seen: Watched | None = field(default=None, compare=False, repr=False)
+
+    def label(self, replies: Replies = DEFAULT_REPLIES) -> str:
+        """What the action is called to the customer: its first intent's label (``intent.NAME``, "Upgrade plan" for
+        ``upgrade_plan``), else its name written out."""
+        return replies.intent_label(self.intents[0]) if self.intents else self.name.replace("_", " ").capitalize()
+
+    def summary(self, slots: Mapping[str, Any]) -> str:
+        """The values it would run with, as the customer is asked to confirm them: "plan: Pro, e-mail address: a@b.c"
+        (a secret one as ``SECRET_VALUE``)."""
+        arguments = self.arguments(slots)
+        return ", ".join(f"{slot_label(name)}: {SECRET_VALUE if name in self.secrets else value}" for name, value in arguments.items())
+
+    def watched(self) -> BusinessAction:
+        """This action for one turn: what its checks raise and what its function returns are kept in its ``seen``
+        (``Watched``); each still runs once, as it would. The registry's action is shared by every conversation, so
+        each turn watches a copy of its own."""
+        return replace(self, seen=Watched())
 
     def reply_keys(self) -> dict[str, str]:
         """The replies file's keys for this action with their defaults: each slot's question
@@ -157,15 +266,25 @@ class BusinessAction:
         return keys | {f"{self.name}.{name}": text for name, text in self.texts.items()}
 
     def reply(self, result: ActionResult, replies: Replies = DEFAULT_REPLIES) -> str:
-        """The text of ``result`` in the words of ``replies``; ValueError for a ``Say`` of a text the action
-        did not declare, or one without a value for a placeholder."""
+        """The text of ``result`` in the words of ``replies`` (a ``SendAgain`` after a text that asks already left
+        out, ``already_asks``; so is an empty text); ValueError for a ``Say`` of a text the action did not declare, or
+        one without a value for a placeholder."""
         if isinstance(result.text, str):
             return result.text
         says = (result.text,) if isinstance(result.text, Say) else result.text
-        return " ".join(self._say(say, replies) for say in says)
+        said: list[str] = []
+        for say in says:
+            if isinstance(say, SendAgain) and said and already_asks(said[-1]):
+                continue  # "Could you send it again?" of the shop's own: not asked twice
+            text = say if isinstance(say, str) else self._say(say, replies)
+            if text:
+                said.append(text)
+        return " ".join(said)
 
     def _say(self, say: Say, replies: Replies) -> str:
         """One ``Say`` in the words of ``replies``; ValueError naming the action, the text and what is missing."""
+        if isinstance(say, BuiltIn):
+            return replies.say(say.name, **say.values)
         if say.name not in self.texts:
             known = ", ".join(self.texts) or "none"
             raise ValueError(f"business action {self.name} says {say.name!r}, a text it did not declare (texts=: {known})")
@@ -178,7 +297,9 @@ class BusinessAction:
         """The question for ``slot``: the team's ``ACTION.SLOT`` text, else the parameter's prompt; after why the
         value given is no value for it, when a check said so."""
         prompt = replies.text(f"{self.name}.{slot.name}", slot.prompt)
-        return f"{self._say(slot.problem, replies)} {prompt}" if slot.problem is not None else prompt
+        if slot.problem is None:
+            return prompt
+        return f"{self.tell(slot.problem, replies)} {prompt}"
 
     @property
     def parameters(self) -> list[SlotParameter]:
@@ -197,57 +318,200 @@ class BusinessAction:
         missing = []
         for p in self.parameters:
             value = self._convert(p, slots.get(p.name))
-            problem = self._problem(p, value)  # the team's check, run once
-            if p.required and (value is None or problem is not None or not self.has_form(p.name, value)):
+            refused, problem = self._verdict(p, value)  # the team's check, run once
+            if p.required and (value is None or refused):
                 missing.append(replace(p, problem=problem))
         return missing
 
     def refused(self, slots: Mapping[str, Any]) -> list[str]:
-        """The slots whose value its check refuses or is not of its pattern's form: they hold no value."""
-        return [p.name for p in self.parameters if self._refuses(p, self._convert(p, slots.get(p.name)))]
+        """The slots whose value its check refuses (or fails on) or is not of its pattern's form: they hold no value."""
+        return list(self.refusals(slots))
 
-    def _problem(self, parameter: SlotParameter, value: Any) -> Say | None:
-        """The check's ``Say`` of why ``value`` is no value for the slot; None for a usable one, or without a check."""
+    def refusals(self, slots: Mapping[str, Any]) -> dict[str, Say | str]:
+        """The refused slots (``refused``), each with what the customer is told of it: the check's text of why, else
+        that the value was left out (``LeftOut``)."""
+        return {name: problem or LeftOut(name, value) for name, (value, refused, problem) in self._judged(slots).items() if refused}
+
+    def tell(self, note: Say | str, replies: Replies = DEFAULT_REPLIES) -> str:
+        """A check's text of why a value is none (or a ``LeftOut``) in the words of ``replies``; a plain text as it is."""
+        return note if isinstance(note, str) else self._say(note, replies)
+
+    def _verdict(self, parameter: SlotParameter, value: Any, quiet: bool = False) -> tuple[bool, Say | str | None]:
+        """Whether ``value`` is given but no value for the slot, and the check's ``Say`` of why (None without one): its
+        check refuses it, it is not of its pattern's form, or its check raised. A check that raises (a team's
+        ``int(value[3:])`` on "FJ-ABC", a booking system down) refuses the value, rather than failing every turn that
+        holds it (the customer reads that it could not be checked now: ``run_business_action``); the error goes to the
+        server's log, naming the action and the slot, once a turn for a watched action (``quiet``: not logged, for the
+        parts of a message tried as a value said loosely). A check's plain text of why is said as it is; one that
+        returns anything else (``True`` for a usable value) refuses it too, and the server's log says what it returned
+        (before, every value was refused and each turn failed on the missing ``Say``, with an AttributeError)."""
+        if value is None:
+            return False, None
         check = self.checks.get(parameter.name)
-        return check(value) if check is not None and value is not None else None
-
-    def _refuses(self, parameter: SlotParameter, value: Any) -> bool:
-        """Whether ``value`` is given but no value for the slot: its check says why, or it is not of its pattern's form."""
-        return value is not None and (self._problem(parameter, value) is not None or not self.has_form(parameter.name, value))
+        try:
+            problem = check(value) if check is not None else None
+        except Exception as error:  # noqa: BLE001 - a team's check with a bug: the value is none, the conversation goes on
+            if self.seen is not None:
+                self.seen.check_errors[parameter.name] = f"{type(error).__name__}: {error}"
+            if not quiet and (self.seen is None or parameter.name not in self.seen.logged):
+                log.exception("the check of business action %s for %s failed; the value is taken as none", self.name, parameter.name)
+                if self.seen is not None:
+                    self.seen.logged.add(parameter.name)
+            return True, None
+        if problem is not None and not isinstance(problem, (Say, str)):
+            if not quiet:
+                log.error(
+                    "the check of business action %s for %s returned %s, not None (a usable value) or a Say of why it is none "
+                    "(dialog.business.Say); the value is taken as none", self.name, parameter.name, type(problem).__name__,
+                )
+            return True, None
+        return problem is not None or not self.has_form(parameter.name, value), problem
 
     def has_form(self, slot: str, value: Any) -> bool:
         """Whether ``value`` is of the form of the slot's pattern (True for a slot without one)."""
         pattern = self.patterns.get(slot)
         return pattern is None or pattern.fullmatch(str(value).strip()) is not None
 
-    def values_in(self, text: str) -> dict[str, list[str]]:
-        """The values each slot with a pattern has in ``text`` (each once, case aside, in order), by slot name."""
+    def values_in(self, text: str, asked: str | None = None) -> dict[str, list[str]]:
+        """The values each slot with a pattern has in ``text`` (each once, case aside, in order), by slot name; and for a
+        free-text slot with a check but no pattern, the one part of a short message its check accepts when it refuses the
+        message as a whole ("FJ-123456 I think": ``FJ-123456``; see ``loose_values``): runs of its words for ``asked``,
+        the slot whose question waits ("Trek Domane I think"), one word for the others (a request, a message after a run)."""
         found = {}
         for slot, pattern in self.patterns.items():
             values = {m.group(0).casefold(): m.group(0) for m in pattern.finditer(text)}
             if values:
                 found[slot] = list(values.values())
+        for p in self.parameters:
+            if p.type is str and p.name in self.checks and p.name not in self.patterns and p.name not in SLOT_NAMES:
+                values = self.loose_values(p, text, runs=p.name == asked)
+                if values:
+                    found[p.name] = values
         return found
 
+    def loose_values(self, parameter: SlotParameter, text: str, runs: bool = True) -> list[str]:
+        """The value of ``parameter`` said with words around it ("FJ-123456 I think", "my booking is FJ-123456, thanks"):
+        when its check refuses ``text`` (of at most ``LOOSE_WORDS`` words) as a whole, the runs of up to
+        ``LOOSE_VALUE_WORDS`` of its words (the punctuation around them aside) that the check accepts: one is the value;
+        two or three, apart ("FJ-123456 or FJ-654321") or one holding another ("Trek Domane" and "Trek Domane SL 6"), are
+        asked which. None (an empty list) when the check accepts the whole text (it is the value as it is), when no part
+        is accepted, when more than three are, and when a part is accepted with the word next to it too ("Domane" and
+        "Domane I" for a check that takes any short text): a value is never guessed. Each distinct run is judged once,
+        the shortest first (a lenient check is found out early), so the check is called at most ``LOOSE_CHECKS`` times:
+        every run of a reply's words was tried (78 calls for 12 words), and a team's check may look a value up. Without
+        ``runs`` (no question for the slot waits) only single words are tried: a check was called on every run of every
+        short message's words, the whole conversation long."""
+        words = list(re.finditer(r"\S+", text))
+        if not 1 < len(words) <= LOOSE_WORDS or self._accepts(parameter, text.strip(_AROUND_A_VALUE)):
+            return []
+        verdicts: dict[str, bool] = {}  # each part judged, casefolded: whether the check accepts it
+
+        def accepts(first: int, last: int) -> str | None:
+            """The run of words ``first`` to ``last`` when the check accepts it (judged once per text)."""
+            part = text[words[first].start() : words[last].end()].strip(_AROUND_A_VALUE)
+            if part and part.casefold() not in verdicts:
+                verdicts[part.casefold()] = self._accepts(parameter, part)
+            return part if part and verdicts[part.casefold()] else None
+
+        accepted: dict[str, tuple[int, int, str]] = {}  # casefolded part: its first and last word, and itself
+        longest = min(LOOSE_VALUE_WORDS, len(words) - 1) if runs else 1
+        for length in range(1, longest + 1):
+            for first in range(len(words) - length + 1):
+                last = first + length - 1
+                part = accepts(first, last)
+                if part is None or part.casefold() in accepted:
+                    continue
+                accepted[part.casefold()] = (first, last, part)
+                if len(accepted) > 3:
+                    return []
+                # with the word next to it: accepted too by a check that takes any short text, which gives no guess
+                if accepts(*((first, last + 1) if last + 1 < len(words) else (first - 1, last))) is not None:
+                    return []
+        return [part for _, _, part in sorted(accepted.values())]
+
+    def _accepts(self, parameter: SlotParameter, text: str) -> bool:
+        """Whether ``text`` is a usable value of ``parameter``: it converts, and its check accepts it."""
+        value = self._convert(parameter, text)
+        return value is not None and not self._verdict(parameter, value, quiet=True)[0]
+
     def arguments(self, slots: Mapping[str, Any]) -> dict[str, Any]:
-        """The call's arguments from the slots (converted; unusable values left out)."""
-        values = {p.name: self._convert(p, slots.get(p.name)) for p in self.parameters}
-        return {name: value for name, value in values.items() if value is not None}
+        """The call's arguments from the slots (converted; unusable values left out, and so are those its check
+        refuses or that are not of its pattern's form: an optional one's default is used)."""
+        return self._usable(self._judged(slots))
+
+    @staticmethod
+    def _usable(judged: Mapping[str, tuple[Any, bool, Say | str | None]]) -> dict[str, Any]:
+        """The values of ``judged`` (``_judged``) that reach the function: converted and not refused, by name."""
+        return {name: value for name, (value, refused, _) in judged.items() if value is not None and not refused}
+
+    def _judged(self, slots: Mapping[str, Any]) -> dict[str, tuple[Any, bool, Say | str | None]]:
+        """Each parameter's converted value, whether it is refused, and the check's ``Say`` of why, by name."""
+        judged = {}
+        for p in self.parameters:
+            value = self._convert(p, slots.get(p.name))
+            judged[p.name] = (value, *self._verdict(p, value))
+        return judged
 
     def __call__(self, slots: Mapping[str, Any]) -> ActionResult:
         """Run the function with the slots' values; TypeError naming the action when it returns anything but
-        an ``ActionResult`` (a plain string, or None from a missing ``return``)."""
-        result = self.function(**self.arguments(slots))
+        an ``ActionResult`` (a plain string, or None from a missing ``return``). An optional value its check refuses
+        (or fails on), or not of its pattern's form, does not reach the function (its default does): the reply starts
+        with the check's text of why, else that it was left out (``LeftOut``), and the slot is forgotten
+        (``clear_slots``). Before, it reached the function, where a required one is asked for again."""
+        judged = self._judged(slots)
+        result = self._run(self._usable(judged))
         if not isinstance(result, ActionResult):
             raise TypeError(f"business action {self.name} returned {type(result).__name__}, not an ActionResult (dialog.business.ActionResult)")
+        dropped = [name for name, (value, refused, _) in judged.items() if value is not None and refused]
+        if not dropped:
+            return result
+        # why each was refused: the check's text, else that it was left out (it was dropped unsaid)
+        told = tuple(problem or LeftOut(name, value) for name, (value, refused, problem) in judged.items() if value is not None and refused)
+        text = (*told, *(result.text if isinstance(result.text, tuple) else (result.text,)))
+        forgotten = result.clear_slots + tuple(name for name in dropped if name not in result.clear_slots)
+        return replace(result, text=text, clear_slots=forgotten)
+
+    def _run(self, arguments: Mapping[str, Any]) -> Any:
+        """The function's result for ``arguments``; with ``timeout_s``, it runs in a thread of its own, and a TimeoutError
+        naming the action is raised when it has not returned by then (a booking system that does not answer): the customer
+        reads ``lookup_failed``, the slots stay for another try, and the function's late result is not used (a Python
+        thread cannot be stopped: it runs on in the background, and what it does still happens: a late booking is made,
+        and another try makes a second one; see ``register``)."""
+        if self.timeout_s is None:
+            return self._call(arguments)
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = self._call(arguments)
+            except BaseException as error:  # noqa: BLE001 - raised in the turn's thread below
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name=f"business action {self.name}", daemon=True)
+        worker.start()
+        worker.join(self.timeout_s)
+        if worker.is_alive():
+            raise TimeoutError(f"business action {self.name} gave no result within its timeout_s of {self.timeout_s:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    def _call(self, arguments: Mapping[str, Any]) -> Any:
+        """The function's result for ``arguments``, kept in ``seen`` when the action is watched."""
+        result = self.function(**arguments)
+        if self.seen is not None:
+            self.seen.returned.append(result)
         return result
 
-    @staticmethod
-    def _convert(parameter: SlotParameter, value: Any) -> Any:
+    def _convert(self, parameter: SlotParameter, value: Any) -> Any:
         """The slot's value as the parameter's type; None for no value, one that does not convert, or one
-        the log redacted (an e-mail address given in an earlier turn, replayed as ``[EMAIL]``: asked again)."""
+        the log redacted (an e-mail address given in an earlier turn, replayed as ``[EMAIL]``: asked again). A free
+        text (no check and no pattern to find the value in what was said) without the hedge after it ("FJ-123456 I
+        think": ``without_hedge``), which was the value; a check judges the text as it was said (``loose_values``)."""
         if value is None or value == "" or is_redacted(value):
             return None
+        if parameter.type is str and isinstance(value, str) and parameter.name not in self.checks and parameter.name not in self.patterns:
+            return without_hedge(value)
         try:
             return CONVERTERS[parameter.type](value)
         except (TypeError, ValueError):
@@ -287,32 +551,55 @@ class BusinessActions:
         intents: str | Iterable[str] = (),
         prompts: Mapping[str, str] | None = None,
         texts: Mapping[str, str] | None = None,
-        checks: Mapping[str, Callable[[Any], Say | None]] | None = None,
+        checks: Mapping[str, Callable[[Any], Say | str | None]] | None = None,
         about: About | None = None,
         patterns: Mapping[str, str | re.Pattern[str]] | None = None,
+        timeout_s: float | None = None,
+        secrets: Iterable[str] = (),
+        confirm: bool = False,
     ) -> Callable[[Callable[..., ActionResult]], Callable[..., ActionResult]]:
         """Decorator: register ``function`` under ``name`` (default: its own name), triggered by ``intents``;
         ``prompts``: the questions for its slots, ``texts``: its own result texts (``Say``), by name; ``checks``:
-        per slot, a function of a given value that returns None, or a ``Say`` of why it cannot be one (the slot
-        is then asked again at once, after that text, and the action does not run); ``about``: its answers to
+        per slot, a function of a given value that returns None, or a ``Say`` (or plain text) of why it cannot be one
+        (a required slot is then asked again at once, after that text, and the action does not run; an optional one is
+        left out, the text said before the result); it is also tried on the parts of a short message for a free-text slot
+        without a pattern, so a value said loosely is found ("FJ-123456 I think": runs of its words in the reply to
+        the slot's question, of up to ``LOOSE_VALUE_WORDS`` words, each word once in other messages), and
+        should be cheap; ``about``: its answers to
         questions about its last successful run (``About``), in its own texts; ``patterns``: per slot, a regular
         expression of what its values look like (``r"FJ-\\d{6}"``, any case unless a compiled one says otherwise): its
-        value is the match found in a message (not the words around it), and a value of another form is none."""
+        value is the match found in a message (not the words around it), and a value of another form is none;
+        ``timeout_s``: the seconds the function may take before the customer is told it cannot be looked up now
+        (``lookup_failed``; no limit by default). The function is not stopped then (see ``_run``): a slow booking may
+        still be made after the customer was told it failed, and as the slots stay, "try again" books a second time; give
+        a timeout to a function that only looks up, or make one that changes something safe to repeat (a request key its
+        system dedupes). ``secrets``: the slots whose values are secret (a 2FA backup code): the function gets the value,
+        while the conversation log, the decision record and the API keep ``[SECRET]`` (``dialog.slot_memory.mask_secrets``)
+        in the turns of this action (``dialog.actions.turn_secrets``), and in every later turn once a value was given:
+        another action's slot of the same name is not secret. A reply to the slot's question that its check refuses is
+        kept whole as ``[SECRET]`` (it may hold a mistyped value). ``confirm``: for an action that changes
+        something (upgrades a plan, cancels an order), once its slots are filled the customer is asked "Shall I go
+        ahead: ...?" (``confirm_action``) and it runs only after a yes; a no does not run it (``action_not_confirmed``)
+        and forgets its values, and any other message is handled as usual without running it (default: it runs as
+        soon as its slots are filled)."""
 
         def decorate(function: Callable[..., ActionResult]) -> Callable[..., ActionResult]:
             triggers = (intents,) if isinstance(intents, str) else tuple(intents)  # intents="book_repair": one, not 11 letters
             action_name = name or function.__name__
             action = BusinessAction(
                 action_name, function, triggers, dict(prompts or {}), inspect.getdoc(function) or "",
-                dict(texts or {}), dict(checks or {}), about, slot_patterns(action_name, patterns or {}),
+                dict(texts or {}), dict(checks or {}), about, slot_patterns(action_name, patterns or {}), timeout_s,
+                frozenset((secrets,) if isinstance(secrets, str) else secrets), confirm=bool(confirm),
             )
+            if timeout_s is not None and not timeout_s > 0:
+                raise ValueError(f"business action {action.name}: timeout_s must be a number of seconds above 0, not {timeout_s!r}")
             # fail now, not mid-conversation, on a parameter type that cannot be a slot, or a text named as a slot
             slots = [p.name for p in action.parameters]
             clash = sorted(set(slots) & set(action.texts))
             if clash:
                 raise ValueError(f"business action {action.name}: texts {clash} have the names of slots (replies file keys must differ)")
             # a misspelt prompt's key would leave the slot with the made-up "What is the bike model?"
-            for kind, named in (("checks", action.checks), ("patterns", action.patterns)):
+            for kind, named in (("checks", action.checks), ("patterns", action.patterns), ("secrets", action.secrets)):
                 if stray_names := sorted(set(named) - set(slots)):
                     raise ValueError(f"business action {action.name}: {kind} for {stray_names}, which are not its parameters ({', '.join(slots) or 'none'})")
             stray = sorted(set(action.prompts) - set(slots))
@@ -328,6 +615,13 @@ class BusinessActions:
 
     def for_intent(self, intent: str) -> BusinessAction | None:
         return next((a for a in self.actions.values() if intent in a.intents), None)
+
+    def secret_slots(self, acting: Iterable[str] | None = None) -> frozenset[str]:
+        """The slots that the actions named in ``acting`` declare secret (``secrets=``); without ``acting``, those of
+        every action. A turn masks those of its own actions (``dialog.actions.turn_secrets``): another action's slot of
+        the same name (a voucher's ``code`` beside a 2FA ``code``) is not secret."""
+        names = None if acting is None else set(acting)
+        return frozenset(slot for name, action in self.actions.items() if names is None or name in names for slot in action.secrets)
 
     def intents(self) -> set[str]:
         """Every intent that triggers an action."""
@@ -716,9 +1010,11 @@ def demo_actions(
     actions = BusinessActions()
     prompt = NW_PROMPT if northwind_numbers else "I can look that up. What is your order number?"
     format_note = NW_NOT_FOUND if northwind_numbers else ""
+    # the same for an unknown number and an address that is not the order's; the request to send the number again
+    # (``SendAgain``) follows it, so a shop's own words for it still ask, as the decision reason says
     not_found = (
-        "I couldn't find an order {order_number} for that e-mail address. Please check the order number "
-        f"{format_note}and the address in your confirmation email, and send the number again."
+        f"I couldn't find an order {{order_number}} for that e-mail address. The order number {format_note}and the address "
+        "it was placed with are in your order confirmation email."
     )
 
     def northwind_number(value: str) -> Say | None:
@@ -746,7 +1042,8 @@ def demo_actions(
         order = read_orders(orders_file).get(order_number.strip().upper())
         if order is None or not same_email(email, order.get("email") or ""):
             return ActionResult(
-                Say("not_found", order_number=order_number), {"found": False}, ok=False, clear_slots=("order_number", "email")
+                (Say("not_found", order_number=order_number), SendAgain("order_number")), {"found": False}, ok=False,
+                clear_slots=("order_number", "email"),
             )
         return ActionResult(describe_order(order, statuses), {"found": True, "status": order["status"]})
 

@@ -88,6 +88,10 @@ class SupportHours:
             return True
         return yesterday is not None and yesterday[1] <= yesterday[0] and local.time() < yesterday[1]
 
+    def closed(self, now: datetime) -> bool:
+        """Whether nobody is at work at ``now`` by these hours (False when no day has hours: people are said to be)."""
+        return bool(self.hours) and not self.is_open(now)
+
     def next_opening(self, now: datetime) -> datetime | None:
         """When people are next at work after ``now`` (in the hours' zone); None if never."""
         local = now.astimezone(self.zone())
@@ -204,7 +208,7 @@ class BusinessRules:
         """What to add to a handoff message at ``now``: empty within support hours, else when a person replies
         (the replies' ``outside_hours``, with ``opening`` and the weekday names in it)."""
         hours = self.support_hours
-        if hours is None or not hours.hours or hours.is_open(now):
+        if hours is None or not hours.closed(now):
             return ""
         opening = hours.next_opening(now)
         zone = hours.label or hours.timezone

@@ -29,20 +29,59 @@ stored conversations; ``assistant test conversations PATH`` runs them.
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from dialog.manager import DialogManager, InvalidMessage, TurnResult
 from dialog.text_files import NotUtf8, decode_utf8, parse_yaml, unknown_keys
 
-EXPECTATIONS = (
-    "action", "intent", "handoff", "abstained", "cites", "answer_contains", "text_contains", "slots", "asks_for",
-    "options", "options_count", "query_contains",
-)
+if TYPE_CHECKING:  # the manager is imported where a test runs: the command's --help reads the tables below
+    from dialog.manager import DialogManager, TurnResult
+
+ACTIONS = ("answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback", "relay", "hand_back", "other_language")
+# The keys the runner accepts, with what each means: parse() refuses any other key, and the command's help lists
+# these (keys_help), so the help cannot leave out a key the runner takes.
+TEST_KEYS: dict[str, str] = {
+    "name": "what the test is called (left out: the file name)",
+    "description": "a note for whoever reads the script",
+    "source_session": "the stored conversation the script was written from (the review pages set it)",
+    "at": "a time with its zone (2026-12-07T10:00:00-05:00): the conversation is held then, for the support hours "
+    "(what --use-database stores keeps the real time); left out, now",
+    "turns": "the customer's turns, in order, each with 'user' and 'expect'",
+}
+TURN_KEYS: dict[str, str] = {
+    "user": "the customer's message (quote 'yes', '12:30'), or {option: N}: a click on the N-th button offered",
+    "expect": "what the assistant must do at this turn (the expectations below, all optional)",
+}
+EXPECTATIONS: dict[str, str] = {
+    "action": "one of " + ", ".join(ACTIONS),
+    "intent": "the intent recognised",
+    "handoff": "true or false: handed to a person",
+    "abstained": "true or false: declined to answer",
+    "cites": "document ids the answer must cite ('folder/' matches any document in it)",
+    "answer_contains": "phrases the reply must contain, any case",
+    "text_contains": "the same as answer_contains",
+    "slots": "slot values held after the turn (name: value; null: empty)",
+    "asks_for": "the slot a business action asks for",
+    "options": "labels the clarifying question must offer",
+    "options_count": "how many options it offers",
+    "query_contains": "phrases the searched query must contain (after follow-up rewriting)",
+}
+
+
+def keys_help() -> str:
+    """Every key a script, a turn and an ``expect`` may hold, one per line with what it means, for the command's help."""
+    sections = (("Keys of a script", TEST_KEYS), ("Keys of a turn", TURN_KEYS), ("Expectations (expect:)", EXPECTATIONS))
+    return "\n\n".join(
+        "\b\n" + heading + ":\n" + "\n".join(f"  {key}: {meaning}" for key, meaning in keys.items())
+        for heading, keys in sections
+    )
 
 
 @dataclass
@@ -71,9 +110,6 @@ class ConversationTest:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-ACTIONS = ("answer", "clarify", "handoff", "small_talk", "business", "decline", "fallback", "relay", "hand_back", "other_language")
-TEST_KEYS = ("name", "description", "source_session", "at", "turns")
-TURN_KEYS = ("user", "expect")
 _PHRASES = ("cites", "answer_contains", "text_contains", "options", "query_contains")
 
 
@@ -141,13 +177,13 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
         raise ValueError(f"{origin}: expected a mapping with a non-empty list 'turns'")
     unknown = set(map(str, data)) - set(TEST_KEYS)
     if unknown:
-        raise ValueError(f"{origin}: {unknown_keys(unknown, TEST_KEYS)}")
+        raise ValueError(f"{origin}: {unknown_keys(unknown, tuple(TEST_KEYS))}")
     written = _written_users(text)
     turns = []
     for number, item in enumerate(data["turns"], start=1):
         unknown = set(map(str, item)) - set(TURN_KEYS) if isinstance(item, dict) else set()
         if unknown:  # before the 'user' check: "usr:" is a misspelt key, not a missing message
-            raise ValueError(f"{origin}: turn {number} has {unknown_keys(unknown, TURN_KEYS)}")
+            raise ValueError(f"{origin}: turn {number} has {unknown_keys(unknown, tuple(TURN_KEYS))}")
         user = item.get("user") if isinstance(item, dict) else None
         is_option = isinstance(user, dict) and set(user) == {"option"} and isinstance(user["option"], int) and user["option"] >= 1
         kind = _not_text(user)
@@ -161,7 +197,7 @@ def parse(text: str, origin: str = "<text>") -> ConversationTest:
             raise ValueError(f"{origin}: turn {number}: 'expect' must be a mapping such as {{action: answer}}, not {expect!r}")
         unknown = set(map(str, expect)) - set(EXPECTATIONS)
         if unknown:
-            raise ValueError(f"{origin}: turn {number} expects {unknown_keys(unknown, EXPECTATIONS, what='field', list_up_to=len(EXPECTATIONS))}")
+            raise ValueError(f"{origin}: turn {number} expects {unknown_keys(unknown, tuple(EXPECTATIONS), what='field', list_up_to=len(EXPECTATIONS))}")
         for key, value in expect.items():
             problem = _expectation_problem(key, value)
             if problem:
@@ -208,6 +244,17 @@ def _cited_documents(result: TurnResult) -> list[str]:
     return [str(s["doc_id"]) for s in result.sources if s.get("cited")]
 
 
+def _cited_ids_before(result: TurnResult) -> list[str]:
+    """The cited FAQ entries' ids of before accented letters were kept (``slugify_dropping_accents`` of the question,
+    ``faq#env-an-a-espa-a``): a script exported from a turn of then names the entry so."""
+    from retrieval.loaders import slugify_dropping_accents  # here: the command's --help loads this module, not numpy
+
+    return [
+        f"{str(s['doc_id']).rpartition('#')[0]}#{slugify_dropping_accents(str(s['title']))}"
+        for s in result.sources if s.get("cited") and "#" in str(s["doc_id"]) and s.get("title")
+    ]
+
+
 def _cites(cited: list[str], doc_id: str) -> bool:
     if doc_id.endswith("/"):
         return any(c.startswith(doc_id) for c in cited)
@@ -226,7 +273,7 @@ def check_turn(result: TurnResult, expect: dict[str, Any]) -> list[str]:
             problems.append(f"{key}: expected {expect[key]!r}, got {getattr(result, key)!r}")
     cited = _cited_documents(result)
     for doc_id in _phrases(expect.get("cites")):
-        if not _cites(cited, doc_id):
+        if not _cites(cited + _cited_ids_before(result), doc_id):
             problems.append(f"cites: expected {doc_id!r} among {cited}")
     for key in ("answer_contains", "text_contains"):  # each reported under the key the script used
         for phrase in _phrases(expect.get(key)):
@@ -249,6 +296,10 @@ def check_turn(result: TurnResult, expect: dict[str, Any]) -> list[str]:
     return problems
 
 
+# the error a turn's reason names in brackets when its action raised: "... (RuntimeError: the index file is truncated)"
+_ERROR_IN_REASON = re.compile(r"\(([A-Z][\w.]*(?:Error|Exception|Unavailable|Timeout|Exit)\w*: [^)]*)\)")
+
+
 def run(manager: DialogManager, test: ConversationTest, channel: str = "test") -> list[str]:
     """Play the conversation through ``manager`` in a new session (at the test's time, ``at``, when it has one); the
     failures, as 'turn N: …' lines."""
@@ -263,6 +314,8 @@ def run(manager: DialogManager, test: ConversationTest, channel: str = "test") -
 
 
 def _play(manager: DialogManager, test: ConversationTest, channel: str) -> list[str]:
+    from dialog.manager import InvalidMessage
+
     failures: list[str] = []
     session_id: str | None = None
     options: list[str] = []
@@ -281,5 +334,73 @@ def _play(manager: DialogManager, test: ConversationTest, channel: str) -> list[
             failures.append(f"turn {number}: the assistant refuses the message: {refused}")
             break
         session_id, options = result.session_id, result.options
-        failures.extend(f"turn {number}: {problem}" for problem in check_turn(result, turn.expect))
+        problems = check_turn(result, turn.expect)
+        failures.extend(f"turn {number}: {problem}" for problem in problems)
+        broke = _ERROR_IN_REASON.search(result.reason) if problems and result.action == "fallback" else None
+        if broke:  # something raised (the reason names the error): say what, as the log does
+            failures.append(f"turn {number}: the turn failed: {broke.group(1)}")
     return failures
+
+
+@dataclass
+class ScriptResult:
+    """One script's outcome, as the reports give it. ``turns`` and ``ms`` are None for a file that cannot be read
+    (``failures`` then says why)."""
+
+    name: str
+    file: str
+    classname: str  # the script's path under the folder that was run, dotted, without its suffix: "more.b-wrong"
+    passed: bool
+    turns: int | None
+    ms: int | None
+    failures: list[str]
+
+    @property
+    def unreadable(self) -> bool:
+        return self.turns is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "file": self.file, "passed": self.passed, "turns": self.turns, "ms": self.ms, "failures": self.failures}
+
+
+def json_report(results: Sequence[ScriptResult]) -> dict[str, Any]:
+    """The run as JSON: the counts, and per script its name, file, passed, turns, ms and failures."""
+    passed = sum(result.passed for result in results)
+    return {"total": len(results), "passed": passed, "failed": len(results) - passed, "scripts": [r.to_dict() for r in results]}
+
+
+# characters XML 1.0 cannot hold, even escaped (a reply may carry one from a knowledge-base file)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def junit_xml(results: Sequence[ScriptResult], suite: str) -> str:
+    """The run as JUnit XML, which CI systems read: one testsuite, one testcase per script; a failing script has a
+    <failure> with its failing turns, one per line, a script that cannot be read an <error> that says why."""
+    errors = sum(result.unreadable for result in results)
+    counts = {
+        "tests": str(len(results)),
+        "failures": str(sum(not result.passed for result in results) - errors),
+        "errors": str(errors),
+        "skipped": "0",
+        "time": f"{sum(result.ms or 0 for result in results) / 1000:.3f}",
+    }
+    root = ET.Element("testsuites", {"name": _xml_text(suite), **counts})
+    suite_element = ET.SubElement(root, "testsuite", {"name": _xml_text(suite), **counts})
+    for result in results:
+        case = ET.SubElement(suite_element, "testcase", {
+            "classname": _xml_text(result.classname), "name": _xml_text(result.name), "file": _xml_text(result.file),
+            "time": f"{(result.ms or 0) / 1000:.3f}",
+        })
+        if result.passed:
+            continue
+        more = len(result.failures) - 1
+        message = result.failures[0] + (f" (and {more} more)" if more else "") if result.failures else "failed"
+        kind = ("error", "unreadable script") if result.unreadable else ("failure", "expectation")
+        problem = ET.SubElement(case, kind[0], {"message": _xml_text(message), "type": kind[1]})
+        problem.text = _xml_text("\n".join(result.failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

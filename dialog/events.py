@@ -43,6 +43,7 @@ class Event:
         not know (written by a newer one) comes back as an ``UnknownEvent``. No type at all is an error."""
         if not data.get("type"):
             raise ValueError(f"unknown event type {data.get('type')!r}: the event has no type")
+        data = _as_confirmation(data)
         kind = EVENT_TYPES.get(data["type"])
         if kind is None:
             return UnknownEvent(data=dict(data), timestamp=float(data.get("timestamp") or 0.0))
@@ -106,7 +107,9 @@ class AgentMessage(Event):
     type_name: ClassVar[str] = "agent"
     text: str = ""
     author: str = ""  # the name the customer sees
-    login: str = ""  # the staff login that sent it (the Inbox's); "" from the staff API and the CLI, and before 2026-12-05
+    # who sent it: a review login (the Inbox), "staff-api:sha256:<12 hex>" (the staff API's key), "cli:<OS user>" (the
+    # CLI); "" before 2026-12-05
+    login: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,29 @@ class SlotRequested(Event):
     action: str = ""
     slot: str = ""
     again: bool = False  # asked again: the reply to the question for it gave no usable value (a failed turn)
+
+
+# the slot of the ``SlotRequested`` that recorded a ``ConfirmationRequested`` before it had an event of its own
+# (until 2026-12-06); no parameter can have this name
+CONFIRM_SLOT = "?confirm"
+
+
+@dataclass(frozen=True)
+class ConfirmationRequested(Event):
+    """A business action registered with ``confirm=True`` has its values and asked whether it may run ("Shall I go
+    ahead: ...?"); a yes to the next reply runs it (``dialog.actions.pending_confirmation``)."""
+
+    type_name: ClassVar[str] = "confirmation_requested"
+    action: str = ""
+
+
+def _as_confirmation(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored event as its type is now: the ``SlotRequested`` of the slot ``?confirm`` that recorded a confirmation
+    before it had an event of its own is a ``ConfirmationRequested``; any other event is left as it is."""
+    if data.get("type") != SlotRequested.type_name or data.get("slot") != CONFIRM_SLOT:
+        return data
+    confirmation = {"type": ConfirmationRequested.type_name, "action": data.get("action", "")}
+    return confirmation | ({"timestamp": data["timestamp"]} if "timestamp" in data else {})
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,18 @@ from dialog.actions import (
     fallback,
     hand_back,
     hand_off,
+    not_confirmed,
     other_language,
     other_question,
+    pending_confirmation,
     relay,
     run_business_action,
     small_talk,
+    turn_secrets,
     with_other_answer,
 )
 from dialog.actions import clarify as clarify_action
-from dialog.business import CUSTOMER_SLOTS, BusinessAction, BusinessActions, is_redacted
+from dialog.business import CUSTOMER_SLOTS, SECRET_VALUE, BusinessAction, BusinessActions, is_redacted
 from dialog.business_rules import BusinessRules
 from dialog.replies import DEFAULT_REPLIES, Replies
 from dialog.events import (
@@ -43,6 +46,7 @@ from dialog.events import (
     HandoffRequested,
     HandoffResolved,
     IntentPredicted,
+    RetrievalDone,
     SlotSet,
     TAKEN_OVER_BY,
     UserMessage,
@@ -50,8 +54,8 @@ from dialog.events import (
 from dialog.nlu.base import Understanding
 from dialog.nlu.combine import Understander, question_part
 from dialog.nlu.entities import SLOT_NAMES, coming_weekday, named_thing
-from dialog.nlu.rules import RULE_CONFIDENCE, VALUE_TOKEN, is_bare_greeting, is_emphatic_no, sounds_upset
-from dialog.slot_memory import SlotMemory
+from dialog.nlu.rules import RULE_CONFIDENCE, VALUE_TOKEN, calls_off, goes_ahead, is_bare_greeting, is_emphatic_no, sounds_upset
+from dialog.slot_memory import SlotMemory, mask_secrets, secret_values
 from dialog.policies import (
     WEAK_INTENT,
     Policy,
@@ -67,7 +71,9 @@ from dialog.policies import (
     yes_or_no,
 )
 from dialog.rewrite import (
+    GENERIC,
     content_words,
+    in_the_answers_words,
     is_follow_up,
     is_short,
     names_a_topic,
@@ -86,6 +92,8 @@ from dialog.rewrite import (
 from dialog.store import ConversationChanged, ConversationStore, TurnRecord, UnknownSession
 from dialog.handoff_cancel import asks_the_help_centre, question_with_take_back, takes_back_handoff
 from dialog.tracker import CUSTOMER, Tracker, option_named
+from retrieval.places import CITIES, NATIONALITIES, places
+from retrieval.retriever import query_form
 
 log = logging.getLogger(__name__)
 
@@ -269,10 +277,34 @@ _GREETING = re.compile(
     r"(?:hi|hello|hey|hallo|good\s+(?:morning|afternoon|evening)|dear\s+(?:team|support|sir\s+or\s+madam))(?:\s+there|\s+team)?",
     re.IGNORECASE,
 )
-# "my name is Jana Novak", "I'm Tom Baker", "it's Lisa Wong here": a name is one to three words written with a capital
+# "my name is Jana Novak", "I'm Tom Baker", "it's Lisa Wong here", "hi, i'm tom": a name is one to three words
+# (``_is_a_name``)
 _NAME = re.compile(
-    r"(?i:my\s+name\s+is|name:|i'?m|i\s+am|this\s+is|it'?s|it\s+is)\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}(?i:\s+here|\s+speaking)?"
+    r"(?i:my\s+name\s+is|name:|i'?m|i\s+am|this\s+is|it'?s|it\s+is)\s+(?P<name>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){0,2}?)"
+    r"(?i:\s+here|\s+speaking)?"
 )
+# what "I'm" says of the customer besides a name, without a capital: a state ("tired", "confused"), what they are
+# doing ("looking for", "writing"), a nationality ("canadian", "japanese"), a quality ("unable", "careful"), by its
+# ending after a stem of three letters or more ("ted" and "ian" are names); the common ones without such an ending
+_NOT_A_NAME_ENDING = re.compile(r"[^\W\d_]{3}(?:ed|ing|ful|less|ous|ive|able|ible|ish|ese)$|[^\W\d_]{4}ian$", re.IGNORECASE)
+_NOT_A_NAME = frozenset(
+    "new back sorry sick ill lost stuck upset late early busy ready unable happy unhappy angry hungry worried broke broken blind "
+    "deaf pregnant abroad away home out ok okay fine good great well sure done wrong right glad afraid unsure aware alone "
+    "mad sad cross fed still just also not here there".split()
+)
+
+
+def _is_a_name(words: str) -> bool:
+    """Whether ``words`` (after "my name is", "I'm", ...) are a name: each written with a capital ("Tom Baker"; "I am
+    Canadian" says where the customer is from, ``said_of_themselves``, read first), or, where the customer writes
+    without capitals, each a word of its own, none of what "I'm" says of a person besides (``_NOT_A_NAME``, ``_NOT_A_NAME_ENDING``: "i'm tom" is a
+    name, "i'm tired", "i'm looking for", "my name is misspelled" are not)."""
+    names = words.split()
+    if all(name[0].isupper() for name in names):
+        return True
+    return len(content_words(words)) == len(names) and not any(
+        name.lower() in GENERIC or name.lower() in _NOT_A_NAME or _NOT_A_NAME_ENDING.search(name) for name in names
+    )
 # the words that only introduce a value: "my email is ...", "order 10042", "my card ends in 4242", "phone +1 555 ..."
 _INTRODUCES_A_VALUE = re.compile(
     r"\b(?:my|the|our|is|are|it'?s|e-?mail(?:\s+address)?|address|order(?:\s+(?:number|no|id))?|phone(?:\s+number)?|mobile|tel"
@@ -286,7 +318,7 @@ def _introduces_the_customer(clause: str) -> bool:
     """Whether a clause only greets, gives the customer's name or gives values (an e-mail address, an order number, an
     IBAN) with the words that introduce them."""
     clause = clause.strip().rstrip(",.;:!").strip()
-    if _GREETING.fullmatch(clause) or _NAME.fullmatch(clause):
+    if _GREETING.fullmatch(clause) or ((named := _NAME.fullmatch(clause)) is not None and _is_a_name(named["name"])):
         return True
     return bool(VALUE_TOKEN.search(clause)) and not re.search(r"[^\W\d_]{2,}", _INTRODUCES_A_VALUE.sub(" ", VALUE_TOKEN.sub(" ", clause)))
 
@@ -301,21 +333,84 @@ def _gives_personal_data(clause: str) -> bool:
     return bool(_STATED_NAME.match(clause) or VALUE_TOKEN.search(clause))
 
 
+# What the customer says of themselves in the opening that the question can depend on, which is no personal data:
+# where they come from or are ("I'm Canadian", "i'm german", "we're overseas", "I live in Germany", "I'm from the UK"),
+# who they are ("I'm a student", "we're a school", "I'm a Northwind Plus member") or a condition ("i'm diabetic").
+# "I'm" + one of these words is no name, with a capital or without. A nationality is searched as its country, which
+# the search's place ranking reads (``places``, which keeps the nationalities and cities it knows: ``NATIONALITIES``,
+# ``CITIES``): on the demo "how much is shipping (German)?" got the US prices, "... (Germany)?" the international ones.
+_ABOUT_A_CUSTOMER = frozenset(
+    "overseas abroad international foreign local student students teacher teachers senior pensioner retiree retired veteran "
+    "military nurse doctor business company school charity nonprofit non-profit reseller wholesaler customer customers "
+    "member members subscriber parent parents diabetic vegan vegetarian coeliac celiac allergic pregnant disabled blind deaf "
+    "elderly minor".split()
+)
+_I_AM = r"(?:i'?m|i\s+am|we'?re|we\s+are)"
+# "I'm from Canada", "I live in Germany", "we're based in the UK", "I'm in Australia", "I'm Tom from Canada": where the
+# customer is; "I'm in ..." (a hurry) and a name "from ..." (accounts) only with a country (``places``)
+_LIVES = re.compile(
+    rf"(?:(?P<am>{_I_AM})\s+|(?:{_I_AM}\s+(?:living|based|located)|(?:i|we)\s+(?:live|am\s+based|are\s+based))\s+"
+    r"|(?P<who>.+?)\s+)"
+    r"(?P<where>(?:from|in)\s+(?P<place>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){0,3}))",
+    re.IGNORECASE,
+)
+# "I'm Canadian", "i'm a student", "we're overseas"
+_IS = re.compile(rf"{_I_AM}\s+(?P<article>(?:an?|the)\s+)?(?P<said>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){{0,3}})", re.IGNORECASE)
+
+
+def said_of_themselves(clause: str) -> str | None:
+    """What a clause of a message's opening says of the customer that the question can depend on and that is no
+    personal data (``NATIONALITIES``, ``_ABOUT_A_CUSTOMER``, a place), without "I'm", its article or "from": "I'm
+    Canadian" is "Canada" (a nationality's country), "i'm a student" "student", "I live in Germany" and "I'm Tom from
+    Germany" "Germany", "I live in Toronto" "Canada" (a city's country, ``CITIES``); None for a clause that says
+    nothing of the kind ("I'm Tom", "i'm tired", "my email is ...")."""
+    clause = clause.strip().rstrip(",.;:!").strip()
+    if (lives := _LIVES.fullmatch(clause)) is not None:
+        if lives["who"] is not None and not _introduces_the_customer(lives["who"]):
+            return None  # "the parcel from Canada"
+        ambiguous = lives["who"] is not None or (lives["am"] is not None and lives["where"].lower().startswith("in"))
+        if not places(lives["place"]) and ambiguous:
+            return None
+        return CITIES.get(lives["place"].lower(), lives["place"])  # "I live in Toronto": "Canada"
+    if (it := _IS.fullmatch(clause)) is None:
+        return None
+    words = [word.lower() for word in it["said"].split()]
+    known = [word in NATIONALITIES or word in _ABOUT_A_CUSTOMER for word in words]
+    if not all(known) and not (it["article"] and known[-1]):  # "a Northwind Plus member", "an international customer"
+        # "I'm in Germany" has "in"; "I'm abroad"; "I'm Sydney" is a name, not the city (``CITIES``)
+        return it["said"] if places(it["said"]) and len(words) == 1 and words[0] not in CITIES else None
+    countries = [NATIONALITIES[word] for word in words if word in NATIONALITIES]
+    if countries and len(countries) == len(words):
+        return ", ".join(countries)  # "I'm Canadian": "Canada"
+    return ", ".join([it["said"], *countries])  # "a Canadian student": "Canadian student, Canada"
+
+
 def without_introduction(text: str) -> str:
     """``text`` without the greeting, name and contact details it opens with (``_introduces_the_customer``), for the
     search: "Hi, I'm Tom Baker, tom@example.com, order 10042. How do I return a damaged item?" asks how to return a
-    damaged item (searched whole, the name and values drew the passages away, and it was declined). ``text`` itself
-    when its opening gives no personal data (``_gives_personal_data``: a greeting alone, which the search leaves out
-    already, or "I am Canadian, ...") or nothing that names a topic follows."""
-    start, personal = 0, False
+    damaged item (searched whole, the name and values drew the passages away, and it was declined). What the opening
+    says of the customer besides (``said_of_themselves``) stays, in brackets after the question, as a rewrite keeps a
+    place: "i'm canadian, jo@example.com. do you ship to me?" is "do you ship to me (Canada)?" (searched "do you
+    ship to me?", it was declined). ``text`` itself when its opening gives no personal data (``_gives_personal_data``:
+    a greeting alone, which the search leaves out already, or "I am Canadian, ...") or nothing that names a topic
+    follows."""
+    start, personal, said = 0, False, []
     for end in _CLAUSE_END.finditer(text):
         clause = text[start : end.start()]
-        if not _introduces_the_customer(clause):
+        about = said_of_themselves(clause)
+        if about is None and not _introduces_the_customer(clause):
             break
+        said += [about] if about is not None else []
         personal = personal or _gives_personal_data(clause)
         start = end.end()
     rest = text[start:]
-    return rest if personal and names_a_topic(rest) and not _introduces_the_customer(rest) else text
+    if not (personal and names_a_topic(rest) and not _introduces_the_customer(rest)):
+        return text
+    if not said:
+        return rest
+    asked = rest.rstrip()
+    question = asked.rstrip("?.!… ")
+    return f"{question} ({', '.join(dict.fromkeys(said))}){asked[len(question):].strip()}"
 
 
 def _section(doc_id: str) -> str:
@@ -382,14 +477,17 @@ def _asked_a_question(tracker: Tracker) -> bool:
         tracker.handoff_offered
         or tracker.requested_slot is not None
         or tracker.clarification is not None
-        or tracker.last_action == "small_talk"
+        or tracker.last_action in ("small_talk", "confirm")
     )
 
 
 def _waits_for_a_reply(tracker: Tracker) -> bool:
     """Whether the last reply asked something that the next message may answer: which of its options, a detail for a
-    business action, or whether to connect a person."""
-    return tracker.clarification is not None or tracker.requested_slot is not None or tracker.handoff_offered
+    business action, whether it may run, or whether to connect a person."""
+    return (
+        tracker.clarification is not None or tracker.requested_slot is not None or tracker.handoff_offered
+        or tracker.last_action == "confirm"
+    )
 
 
 def other_option(chosen: tuple[ClarificationAsked, int] | None, text: str) -> int | None:
@@ -409,7 +507,8 @@ def validate_message(text: str, max_chars: int, replies: Replies = DEFAULT_REPLI
         raise InvalidMessage(replies.empty_message)
     text = whole_characters(text.strip())
     if len(text) > max_chars:
-        raise InvalidMessage(replies.say("too_long", length=f"{len(text):,}", limit=f"{max_chars:,}"))
+        # in the message's own language when its words tell one (``Replies.for_message``), the team's otherwise
+        raise InvalidMessage(replies.for_message(text).say("too_long", length=f"{len(text):,}", limit=f"{max_chars:,}"))
     return text
 
 
@@ -440,6 +539,8 @@ class DialogManager:
         intent_margin: float = 0.15,
         clock: Callable[[], datetime] | None = None,
         replies: Replies | None = None,
+        hand_over_frustrated_questions: bool = True,
+        answer_other_languages: bool = True,
     ) -> None:
         self.store = store
         self.answer_action = answer_action
@@ -447,7 +548,9 @@ class DialogManager:
         self.rules = rules or BusinessRules()
         self.actions = actions or BusinessActions()
         self.policies = tuple(policies) if policies is not None else default_policies(
-            self.rules, self.actions, intent_margin, getattr(answer_action, "retriever", None)  # None: staff commands
+            self.rules, self.actions, intent_margin, getattr(answer_action, "retriever", None),  # None: staff commands
+            hand_over_frustrated_questions, clock=lambda: self.clock(),  # the clock a test or script sets later too
+            answer_other_languages=answer_other_languages,
         )
         self.understander = understander or Understander()
         self.handoff_after_failures = handoff_after_failures
@@ -643,6 +746,9 @@ class DialogManager:
                 # names Apple Pay; "what about express?" may not
                 if not names_a_topic(text) or only_names_what_was_said(text, answered):
                     prefer_docs = tracker.last_answer_docs
+                    # "and for postgrads?" after "postgraduate students get 750": in the answer's words, the answer's
+                    # sentence is no longer taken for one the follow-up does not ask about (it was left out as said)
+                    focus = in_the_answers_words(text, answered)
         elif tracker.last_query and (is_short(text) or shares_a_topic_word(text, answered)):
             # "balance?" after "gift card", "can I add a message?" after the gift wrapping: in context if alone finds nothing
             context = rewrite(text, tracker.last_query)
@@ -675,6 +781,10 @@ class DialogManager:
             prediction = self._while_waiting(tracker, understanding, said, text, forced is None and choice is None)
         else:
             prediction = forced or choose([policy.predict(tracker, understanding, said) for policy in self.policies])
+        confirmation = None  # the answer to "Shall I go ahead: ...?": True runs the action, False does not
+        confirming = self.actions.get(pending_confirmation(tracker) or "") if not tracker.with_person else None
+        if confirming is not None:
+            prediction, confirmation = self._confirmed(confirming, tracker, understanding, text, prediction)
         # "how much is shipping to Canada?" while the handoff waits: answered (the handoff stays queued) only when the
         # search finds an answer, else relayed all the same; so the reply is shown once it is known, not as it is written
         while_waiting = self.relay_to_person and tracker.with_person and prediction.action == "answer"
@@ -733,19 +843,21 @@ class DialogManager:
         ]
 
         outcome, reply, action = None, "", prediction.action
+        asked_as = [without_opening(query), context, tie_context]  # what the answer searches, in the customer's words
         try:
             # the slot the previous reply asked for, if this message gave no value at all
             gave = any(e.value is not None for e in slot_events) or understanding.several
             unanswered = None if gave else tracker.requested_slot
             steps = about.steps(self.replies) if about is not None and prediction.action == "about" else self._act(
                 prediction, understanding, tracker, slots, query, only_doc, prefer_docs, focus, context, unanswered, told, context_docs,
-                tie_context, replies,
+                tie_context, replies, confirmation,
             )
             given = {**understanding.several, **{name: (value,) for name, value in understanding.entities.items()}}
             personal = [value for name in CUSTOMER_SLOTS for value in given.get(name, ())]
             rest = other_question(text, sum(given.values(), ()), personal) if prediction.action == "business" else None
             if rest is not None:  # "where is my order NW-… and can I change the address?": the address question answered too
                 steps = with_other_answer(steps, self.answer_action.run(tracker, rest[1]), rest[0])
+                asked_as.append(rest[1])
             for step_output in steps:
                 if isinstance(step_output, ActionOutcome):
                     outcome = step_output
@@ -802,8 +914,12 @@ class DialogManager:
             turn_no=tracker.turn_count + 1,
             index_version=outcome.index_version,
         )
-        events = new_events + outcome.events
-        record = self._save_turn(session_id, events, record, seen=seen)
+        events = new_events + [self._in_own_words(e, asked_as) if isinstance(e, RetrievalDone) else e for e in outcome.events]
+        # a secret slot's value (a 2FA backup code) is "[SECRET]" in all the turn stores and returns, redaction on or off;
+        # the function had it, and this process's memory keeps it for the next turns like a redacted value
+        secrets = turn_secrets(self.actions, tracker, events)
+        hidden = secret_values(secrets, events, slots) if secrets else set()
+        record = self._save_turn(session_id, mask_secrets(events, secrets, hidden), mask_secrets(record, secrets, hidden), seen=seen)
         self.slot_memory.remember(session_id, {e.name: e.value for e in events if isinstance(e, SlotSet)})
         for event in events:
             if isinstance(event, SlotSet):
@@ -812,7 +928,7 @@ class DialogManager:
             session_id=session_id,
             text=outcome.text,
             action=action,
-            reason=reason,
+            reason=record.reason,
             intent=understanding.intent,
             sources=outcome.sources,
             abstained=outcome.abstained,
@@ -821,12 +937,27 @@ class DialogManager:
             timings_ms=record.timings_ms,
             turn_no=record.turn_no or 0,
             options=list(outcome.options),
-            query=outcome.query,
+            query=record.query,
             # a value the log redacted ("[EMAIL]", from an earlier turn) is not a value: the action asks for it again
-            slots={k: v for k, v in slots.items() if not is_redacted(v)},
+            slots={k: SECRET_VALUE if k in secrets else v for k, v in slots.items() if not is_redacted(v)},
             requested_slot=outcome.requested_slot,
         )
         yield TurnUpdate(outcome.text, session_id, done=True, result=result)
+
+    def _in_own_words(self, searched: RetrievalDone, asked_as: Sequence[str | None]) -> RetrievalDone:
+        """``searched`` with its query as the turn asked it (one of ``asked_as``), its spelling corrected but without the
+        help centre's synonyms, which every search adds again: the tracker's last query, which follow-ups are read with.
+        "my campervan is 3.5 m tall, can it go on the ferry?" was searched "my high vehicle is 3.5 m tall, ..." (the rule
+        "campervan => high vehicle"), and the next follow-up's brackets read the help centre's words, not the customer's.
+        The turn's record keeps the query as searched. Unchanged when no text of ``asked_as`` gave it."""
+        retriever = getattr(self.answer_action, "retriever", None)
+        if retriever is None or not hasattr(retriever, "expanded") or not hasattr(retriever, "speller"):
+            return searched
+        for text in dict.fromkeys(t for t in asked_as if t):
+            own = retriever.speller().correct(query_form(text))
+            if own != searched.query and retriever.expanded(own) == searched.query:
+                return replace(searched, query=own)
+        return searched
 
     def _understand(self, tracker: Tracker, text: str) -> Understanding:
         """Intent and entities; a bare value in reply to a slot question ("20481736") fills that slot, and so
@@ -859,7 +990,9 @@ class DialogManager:
             kind = self._slot_type(action_name, slot)
             if value is None and slot not in SLOT_NAMES and kind is bool:  # "Express service?": yes or no, nothing else
                 value = yes_or_no(understanding, text)
-            elif value is None and slot not in SLOT_NAMES and replies_to_a_question(understanding, text):
+            elif value is None and slot not in SLOT_NAMES and replies_to_a_question(
+                understanding, text, self._check_takes(action_name, slot, understanding, text)
+            ):
                 if kind is date:  # "Dec 10", "tomorrow"; and for a day to come, "Monday", "next Friday"
                     value = understanding.entities.get("date") or coming_weekday(text, self.clock().date())
                 elif kind in (int, float):  # "2 wheels": 2; "two", "a few": none, asked again
@@ -897,6 +1030,37 @@ class DialogManager:
         waiting = self.actions.get(tracker.requested_slot[0]) if tracker.requested_slot is not None else None
         return waiting is not None and slot in waiting.refused({slot: value})
 
+    def _check_takes(self, action_name: str, slot: str, understanding: Understanding, text: str) -> bool:
+        """Whether the check (or pattern) of the slot asked for accepts the reply as its value, asked only of a reply the
+        intent model reads as a greeting, thanks or goodbye ("Free" for a plan, greet 0.9): then it is the value, not
+        small talk (``replies_to_a_question``). Other replies call no check here: a team's check may ask a booking system."""
+        if understanding.source != "classifier" or understanding.intent not in ("greet", "thanks", "goodbye"):
+            return False
+        action, value = self.actions.get(action_name), reply_value(text)
+        if action is None or value is None or (slot not in action.checks and slot not in action.patterns):
+            return False
+        return slot not in action.refused({slot: value})
+
+    def _confirmed(
+        self, action: BusinessAction, tracker: Tracker, understanding: Understanding, text: str, prediction: Prediction
+    ) -> tuple[Prediction, bool | None]:
+        """The turn after ``action`` asked "Shall I go ahead: ...?" (``confirm=True``): a value of it changed ("make it
+        Team instead") asks again with the new one; a yes (the affirm intent, in every language the rules know) runs it,
+        a no or "cancel" does not; anything else keeps ``prediction`` (a new question is handled as usual, and the
+        action does not run). With the answer: True for a yes, False for a no, None otherwise."""
+        changed = [
+            p.name for p in action.parameters
+            if p.name in understanding.entities and str(understanding.entities[p.name]) != str(tracker.slots.get(p.name))
+        ]
+        if changed:
+            reason = f"the customer changed the {', '.join(changed)} of {action.name} before confirming it: asked again"
+            return Prediction("business", 1.0, reason, 0, action.name), None
+        if understanding.intent == "deny" or calls_off(text):
+            return Prediction("business", 1.0, f"the customer said no to {action.name}: not run", 0, action.name), False
+        if understanding.intent == "affirm" or goes_ahead(text):
+            return Prediction("business", 1.0, f"the customer confirmed {action.name}", 0, action.name), True
+        return prediction, None
+
     def _patterned_values(self, tracker: Tracker, understanding: Understanding, text: str) -> Understanding:
         """The values of the business actions' slots with a pattern (``patterns=``: a booking reference ``FJ-123456``)
         found in the message, of the action its intent asks for, of the one whose question waits and of the one that just
@@ -904,8 +1068,10 @@ class DialogManager:
         after a lookup runs it again; two different ones are asked which."""
         waiting = self.actions.get(tracker.requested_slot[0]) if tracker.requested_slot is not None else None
         ran = self.actions.get(tracker.last_business_action or "") if tracker.last_action == "business" else None
-        actions = [action for action in (self.actions.for_intent(understanding.intent), waiting, ran) if action is not None]
-        found = {slot: values for action in actions for slot, values in action.values_in(text).items()}
+        confirming = self.actions.get(pending_confirmation(tracker) or "")  # "make it Team instead" to "Shall I go ahead: ...?"
+        actions = [action for action in (self.actions.for_intent(understanding.intent), waiting, ran, confirming) if action is not None]
+        asked = tracker.requested_slot[1] if tracker.requested_slot is not None else None
+        found = {slot: values for action in actions for slot, values in action.values_in(text, asked if action is waiting else None).items()}
         if not found:
             return understanding
         entities = {**understanding.entities, **{slot: values[0] for slot, values in found.items() if len(values) == 1}}
@@ -981,12 +1147,14 @@ class DialogManager:
         context_docs: tuple[str, ...] = (),
         tie_context: str | None = None,
         customer: Replies | None = None,
+        confirmation: bool | None = None,
     ) -> Iterator[str | ActionOutcome]:
         """The steps of the chosen action; ``unanswered``: the slot the last reply asked for, when this
         message filled none; ``told``: the assistant's replies so far, when the customer asked for more;
         ``context_docs``: the last answer's articles, which ``context`` is read on when it finds one of them first;
         ``tie_context``: the message read with the last topic, searched instead of asking which article is meant;
-        ``customer``: the fixed replies in the customer's language (``_customer_replies``), else the assistant's."""
+        ``customer``: the fixed replies in the customer's language (``_customer_replies``), else the assistant's;
+        ``confirmation``: the customer's yes (True) or no (False) to a business action's "Shall I go ahead?"."""
         customer = customer or self.replies
         if prediction.action == "relay":  # in the language the conversation was handed over in
             return relay(tracker.agent, self._handoff_replies(tracker).relayed)
@@ -1012,7 +1180,11 @@ class DialogManager:
         if prediction.action == "business":
             action = self.actions.get(prediction.argument or "")
             assert action is not None
-            return run_business_action(action, slots, customer, unanswered, understanding.several)
+            if confirmation is False:
+                return not_confirmed(action, customer)
+            return run_business_action(
+                action, slots, customer, unanswered, understanding.several, asked=tracker.requested_slot, confirmed=bool(confirmation)
+            )
         if prediction.action == "clarify" and prediction.argument is None and tracker.clarification is not None:
             asked = tracker.clarification  # the same question of options once more
             return clarify_action(asked.kind, asked.query, list(asked.options), list(asked.values), customer.clarify)
@@ -1136,12 +1308,17 @@ class DialogManager:
     def _about_the_status(retriever: Any, text: str, with_status: str, status: str) -> bool:
         """Whether ``text``, which does not name the status of the order just looked up, read with it (``with_status``)
         finds a passage whose headings name that status ("Refunds > Cancelled orders" for "will i get a refund" after a
-        Cancelled order) that it does not find alone. "is it possible to pay with klarna?" finds the payment methods."""
+        Cancelled order) that it does not find alone. "is it possible to pay with klarna?" finds the payment methods. Not
+        a passage that speaks of nothing the message names besides: "do you offer a student discount?" after a Cancelled
+        order found "Cancelled orders" and was told "you are not charged" (alone it is declined)."""
         words = {w[:6] for w in content_words(status) if len(w) >= 4}
         if not words or any(w[:6] in words for w in content_words(text)):
             return False
         read = retriever.search(with_status, k=1)
         if not read or not any(w[:6] in words for w in content_words(read[0].chunk.heading)):
+            return False
+        named = topic_words(text)
+        if named and not named & topic_words(f"{read[0].chunk.heading} {read[0].chunk.text}"):
             return False
         alone = retriever.search(text, k=1)
         return not alone or alone[0].chunk.chunk_id != read[0].chunk.chunk_id

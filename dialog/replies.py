@@ -30,7 +30,7 @@ from typing import Any
 
 from assistant.wording import joined
 from dialog.text_files import at_line, read_yaml, read_yaml_with_lines, unknown_keys
-from retrieval.documents import LANGUAGE_NAMES
+from retrieval.documents import LANGUAGE_NAMES, detect_language
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,17 @@ class Replies:
     # a business action needs one value and the message gave several; {values}: them, "NW-1, NW-2"; {slot}: what they
     # are, "e-mail address"
     which_one: str = "You gave more than one {slot} ({values}). Which {slot} shall I use? Please send just that one."
+    # an optional value a business action refused without a text of why (its check failed, returned no text, or the
+    # value is not of its pattern's form), said before the action's result
+    left_out: str = "I couldn't use {value} as the {slot}, so I left it out."
+    # a business action registered with confirm=True, its slots filled: asked before it runs; {action}: its label
+    # (intent.NAME), {values}: what it would run with, "plan: Pro"
+    confirm_action: str = "Shall I go ahead: {action} ({values})? Please answer yes or no."
+    # a no to confirm_action: the action did not run, and its values are forgotten
+    action_not_confirmed: str = "All right, I haven't done that. Is there anything else I can help with?"
+    # after the built-in order lookup's order_status.not_found (an unknown number, or an address that is not the order's:
+    # the same reply), which forgets both values: the number is asked for again; {slot}: "order number"
+    send_again: str = "Please send the {slot} again."
     not_understood: str = "Sorry, I didn't understand that. Could you say it in a few words, for example \"How do I return an item?\""
     clarify: str = "I want to make sure I answer the right question. Which of these do you mean?"  # the options follow
     greet: str = "Hello! I can answer questions about orders, shipping, returns, billing, accounts and more. How can I help?"
@@ -176,6 +187,7 @@ class Replies:
     info_title: str = "Info"  # the title of any other notice
     widget_button: str = "Help"  # the embed widget's button on the company's website
     widget_close: str = "Close the chat"  # the widget's close button, for screen readers
+    new_tab: str = "(opens in a new tab)"  # after the name of a chat link that opens a new tab, for screen readers
     article_back: str = "Back to the assistant"  # the link above an article page
     page_language: str = "en"  # the language the chat page and the help centre's pages are marked as (HTML lang), for screen readers
     help_centre_title: str = "Help centre"  # the heading of /kb/, the list of articles; linked from article pages
@@ -204,6 +216,14 @@ class Replies:
         """All the replies in ``language`` (its file's keys over these) when its file is at hand, else these: for a
         customer writing in a language the help centre has articles in."""
         return self if language == self.page_language else self.full_translations.get(language, self)
+
+    def for_message(self, text: str) -> Replies:
+        """The replies in the language of ``text`` when it is told for sure (``detect_language``: its common words, or
+        the language identification sure of it) and a replies file in it is at hand (``in_language``), else these: for
+        the refusal of a message too long ("Ihre Nachricht ist 4.200 Zeichen lang ..."), which no turn's language
+        choice reaches. A message too short to tell ("", "ok") gets these."""
+        language = detect_language(text, default="")
+        return self.in_language(language) if language else self
 
     def in_every_language(self, key: str) -> frozenset[str]:
         """The text of ``key`` in these replies and in each other language's whole replies at hand
@@ -315,10 +335,16 @@ def _fits(sample: Any, spec: str) -> bool:
         return False
 
 
+# keys a team may set to "" to leave the text out
+MAY_BE_EMPTY = frozenset({"send_again"})
+
+
 def _check_text(key: str, value: Any, default: str, where: str, own: bool = False) -> str:
     """The text of ``key``, blanks and line breaks of a folded YAML text tidied; RepliesError when it is empty or
     uses a placeholder its default does not, or a format that fits no value it can get (``own``: a business
     action's text, whose values may be numbers and dates as well as texts)."""
+    if key in MAY_BE_EMPTY and value == "":
+        return ""  # the team drops the text (send_again after a not_found of its own that asks already)
     if not isinstance(value, str) or not value.strip():
         raise RepliesError(f"{where}: {key} must be a non-empty text, not {value!r}")
     allowed = placeholders(default)
@@ -383,26 +409,36 @@ def check_replies_file(path: Path, more: Mapping[str, str] | None = None) -> Non
     YAML, an unknown key, an empty text, a placeholder its key does not allow. Any ``intent.NAME`` key passes (a
     text, as every key): which intents exist is known once the model has loaded, and ``load_replies`` checks it then."""
     data, lines = read_yaml_with_lines(path, "replies file", RepliesError)
+    check_replies(data, str(path), more, lines)
+
+
+def check_replies(data: Any, where: str, more: Mapping[str, str] | None = None, lines: Mapping[str, int] | None = None) -> None:
+    """``check_replies_file`` for a replies file already read (``data``, with the ``lines`` of its keys)."""
     if isinstance(data, dict):
         named = {str(key)[len("intent."):] for key in data if str(key).startswith("intent.")}
         more = {**intent_keys(named), **(more or {})}
-    parse_replies(data, str(path), more, lines)
+    parse_replies(data, where, more, lines)
 
 
-def with_translations(replies: Replies, folder: Path) -> Replies:
+def with_translations(replies: Replies, folder: Path, team_file: Path | None = None) -> Replies:
     """``replies`` with the texts of the other languages' replies files in ``folder`` (``replies*.yaml``, each by its
     ``page_language``). Two uses. For the reply to a message in a language the help centre is not written in
     (``translations``): ``other_language``, ``list_pair``, ``language.CODE``, the handoff when its offer of a person is
     taken (``handoff``, and outside support hours ``outside_hours`` with ``opening``, ``day_range``, ``day_pair``,
     ``weekdays``), what the customer's messages get while a person has the conversation after that handoff
-    (``relayed``) and the hand-back to the assistant (``handed_back``): only those keys are taken from them, so a file
+    (``relayed``), the hand-back to the assistant (``handed_back``) and the refusal of a message too long in that
+    language and of one over the rate limits (``too_long``, ``too_many_from_address``, ``too_many_in_conversation``,
+    ``for_message``): only those keys are taken from them, so a file
     for another language needs no more (a key it lacks keeps the team's text). For a customer writing in a language
     the help centre is written in too (``full_translations``): every built-in key the file sets, over ``replies`` (a
     key it lacks keeps the team's text; ``intent.NAME`` and business actions' keys stay the team's).
-    A file that cannot be read is left out with a warning."""
+    A file that cannot be read is left out with a warning. ``team_file``: the replies file whose texts ``replies``
+    are, not read again (in its own language it lends nothing)."""
     translations: dict[str, Replies] = {}
     full: dict[str, Replies] = {}
     for path in sorted(folder.glob("replies*.yaml")):
+        if path == team_file:
+            continue
         try:
             data = read_yaml(path, "replies file", RepliesError)
         except RepliesError as error:
@@ -434,8 +470,9 @@ def _parsed(data: dict[str, Any], path: Path) -> Replies | None:
 
 # the keys a replies file in another language lends: the reply to a message in its language, the handoff when its offer
 # of a person is taken ("oui"), with when a person replies outside support hours, and the acknowledgement of the messages
-# relayed to staff after it, and the hand-back to the assistant when the customer or staff end the handoff
+# relayed to staff after it, the hand-back to the assistant when the customer or staff end the handoff, and the
+# refusal of a message too long in its language (``for_message``)
 _TRANSLATED = (
     "page_language", "other_language", "list_pair", "handoff", "outside_hours", "opening", "day_range", "day_pair", "weekdays",
-    "relayed", "handed_back",
+    "relayed", "handed_back", "too_long", "too_many_from_address", "too_many_in_conversation",
 )

@@ -18,15 +18,44 @@ from __future__ import annotations
 
 import re
 
-import Stemmer
+from retrieval.places import places
+from retrieval.stems import stem
 
-from assistant.lm.extractive import places
 
-_STEMMER = Stemmer.Stemmer("english")  # as retrieval.keyword's
+def _lone(word: str) -> str:
+    """A pattern for a connective of one short ``word`` ("y", "et", "e", "en"): in lower case, or in any case right
+    after "¿" or "¡" ("¿Y a plazos?"), and followed by a word."""
+    return rf"(?:(?<=[¿¡]){word}|(?-i:{word}))(?=[\s,]+[^\W\d_])"
+
+
+# Spanish, French, Italian, Portuguese and Dutch connectives, after an opening "¿" and an acknowledgement ("vale, ¿y a
+# Canarias?"): "¿y a plazos?", "¿qué tal con Bizum?", "¿y si pago con PayPal?", "et en plusieurs fois ?", "qu'en est-il
+# de PayPal ?", "e a rate?", "en met iDEAL?". A lone "y" not before an English question's word ("y is my parcel late?"
+# asks why), none before "-" ("e-mail", "en-US"), "o" ("or") only after "¿" (Portuguese opens with the article "o"); no
+# "dan" or "ma" (English words, a name). A lone "y", "et", "e" or "en" (``_lone``) only in lower case or after "¿", and
+# before a word: "ET timezone hours?", "EN version?" are English, and "y" alone asks nothing
+_OTHER_CONNECTIVE = (
+    r"(?:(?:vale|ok(?:ay)?|bueno|perfecto|gracias|merci|d'accord|grazie|obrigad[oa]|oké|bedankt),?\s+)?[¿¡]?\s*(?:"
+    r"y\s+(?:qu[ée]\s+tal|qu[ée]\s+pasa\s+con|si|para|con|en\s+cuanto\s+a|respecto\s+a|lo\s+de)"
+    rf"|{_lone('y')}(?!\s+(?:is|are|do|does|did|can|would|not|u|you|my|the|so)\b)|(?<=¿)o"
+    r"|qu[ée]\s+tal|qu[ée]\s+pasa\s+con|en\s+cuanto\s+a|respecto\s+a|tambi[ée]n|adem[áa]s|pero|entonces"
+    rf"|et\s+(?:si|pour|avec|en)|(?:et\s+)?qu['’]en\s+est-il\s+d[eu]s?|{_lone('et')}|aussi|mais|alors"
+    rf"|e\s+(?:se|per|con|invece|quanto\s+a[o]?)|(?:e\s+)?per\s+quanto\s+riguarda|{_lone('e')}(?![.@]|\s+mail\b)|anche"
+    r"|invece|allora|(?:e\s+)?quanto\s+(?:a|ao|à)|tamb[ée]m|ent[ãa]o|mas"
+    rf"|en\s+(?:als|voor|met)|(?:en\s+)?hoe\s+zit\s+het\s+met|(?:en\s+)?wat\s+als|{_lone('en')}|ook)(?![-'’])"
+)
+# a message of another language's connective alone ("y", "¿y?", "e", "en", "pero"): no follow-up, as before those
+# connectives were read (English "and?" still asks to go on)
+_OTHER_CONNECTIVE_ALONE = re.compile(
+    r"^[\s¿¡]*(?:y|o|et|e|en|tambi[ée]n|adem[áa]s|pero|entonces|aussi|mais|alors|anche|invece|allora|tamb[ée]m|ent[ãa]o"
+    r"|mas|ook)[\s?!.…]*$",
+    re.IGNORECASE,
+)
 _CONNECTIVE = re.compile(
     r"^\s*(?:and|also|but|so|plus|then|ok(?:ay)?,?\s+and|what about|how about|and what about|and how about|same for|what if"
     r"|(?:(?:sorry|oops|no|actually),?\s+)?i\s+mean(?:t)?"
-    r"|und|aber|auch|dann|ok(?:ay)?,?\s+und|(?:und\s+)?was ist mit|(?:und\s+)?wie (?:ist|sieht) es mit|gilt das auch für)\b[\s,]*",
+    r"|und|aber|auch|dann|ok(?:ay)?,?\s+und|(?:und\s+)?was ist mit|(?:und\s+)?wie (?:ist|sieht) es mit|gilt das auch für"
+    rf"|{_OTHER_CONNECTIVE})\b[\s,]*",
     re.IGNORECASE,
 )
 # an acknowledgement or greeting in front of what is asked ("ok, how do I reset my password?", "hi, how long do refunds
@@ -45,7 +74,9 @@ def without_opening(text: str) -> str:
 
 
 _REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|its|one|there|then)\b", re.IGNORECASE)
-_WORD = re.compile(r"[a-zäöüß][a-zäöüß'-]*", re.IGNORECASE)
+# Latin letters, accented ones too ("envío", "prestações"); "'" and "-" inside ("don't", "est-il")
+_LETTERS = "a-zßà-öø-ÿœ"
+_WORD = re.compile(rf"[{_LETTERS}][{_LETTERS}'-]*", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a an the and or but so also plus then what about how why when where which who whom whose is are was were be been
     being do does did doing done have has had having can could would should will shall may might must i me my mine we
@@ -60,6 +91,14 @@ STOPWORDS = frozenset(
     welches welchen wer wen wem bitte danke ja nein nicht kein keine keinen noch mal schon zu zum zur von vom mit
     bei beim nach für auf im am um aus über dies diese dieser dieses diesem diesen dafür dazu davon damit darauf
     dort dorthin gibt viel viele wieviel sehr""".split()
+    # Spanish, the same kinds of words; not those that are English words too ("son", "hay", "sin", "todo", "solo")
+    + """el la lo los las un una unos unas y o u e de del al en con por para sobre entre hasta desde que qué cual cuál
+    cuales cuáles quien quién cuando cuándo donde dónde como cómo cuanto cuánto cuanta cuánta cuantos cuántos cuantas
+    cuántas porque mi mis tu tus su sus nuestro nuestra nuestros nuestras te se le les nos yo tú usted ustedes él ella
+    ellos ellas esto eso este esta estos estas ese esa esos esas ello aquí allí ahí es está están estoy soy ser estar ha
+    he has han hemos haber tiene tienen tengo tenemos tenéis puedo puede pueden podemos podéis podría sí muy más menos
+    también tampoco ya aún todavía pero si entonces así algo alguno alguna nada ningún ninguna otro otra otros otras
+    mismo misma cada toda todos todas gracias hola favor vale bueno hacéis""".split()
 )
 # Content words too general to name a topic on their own.
 GENERIC = frozenset(
@@ -71,6 +110,10 @@ GENERIC = frozenset(
     + """dauert dauern dauerte lange kostet kosten kostenlos gratis gebühr gebühren preis preise zeit tage tagen
     woche wochen stunde stunden minute minuten geht gehen funktioniert funktionieren möglich erlaubt bekomme bekommt
     bekommen brauche braucht brauchen mache macht machen passiert normalerweise genau""".split()
+    + """tarda tardan tardar tardáis cuesta cuestan costar coste costes precio precios gratis gratuito gratuita tiempo día
+    días semana semanas hora horas minuto minutos funciona funcionan funcionar hacer hago hace hacen pasa pasar ocurre
+    posible permitido disponible necesito necesita necesitan quiero quiere queremos saber normalmente exactamente ahora
+    llega llegan llegar usar uso forma manera""".split()
 )
 # Question openings dropped from the previous query to leave its topic ("how do I" + "return an item").
 _OPENING = re.compile(
@@ -94,14 +137,38 @@ _OPENING = re.compile(
 # variation of the last one.
 _OWN_QUESTION = re.compile(
     r"(?:(?:how|what|when|where|which|who|why)(?:['’]s)?|can|could|do|does|did|is|are|will|would|should|wie|was|wann|wo|warum|"
-    r"welche[rsmn]?|kann|muss|darf|ist|sind|gibt)\b\s+\S+",
+    r"welche[rsmn]?|kann|muss|darf|ist|sind|gibt|"
+    # Spanish: "¿y cuánto tarda el reembolso?", "¿y puedo pagar en tienda?"
+    r"¿?(?:c[óo]mo|cu[áa]nt[oa]s?|cu[áa]ndo|d[óo]nde|qu[ée]|cu[áa]l(?:es)?|qui[ée]n|por\s+qu[ée]|puedo|puede[ns]?|podemos|hay"
+    r"|tienen|ten[ée]is|hac[ée]is|es|son|est[áa]n?|se\s+puede))\b\s+\S+",
     re.IGNORECASE,
 )
 
 
 # "it says delivered though", "that didn't work": a message whose subject is the last answer's topic.
 _OPENS_WITH_REFERENCE = re.compile(r"^\s*(?:it|that|this|they|those|these)(?:'s|\s+(?!is\s+possible\b))\s*\S", re.IGNORECASE)
-_PREPOSITION_FIRST = re.compile(r"^\s*(?:for|to|in|into|with|by|on|from|via|outside)\s+\S", re.IGNORECASE)
+# also "¿para Canarias?", "¿a Canarias?", "pour la Belgique ?", "voor België?" ("a" after "¿" only: "a refund please"
+# asks for one); not "per" ("per item shipping cost?", "per day?" are English) nor "por favor" ("please")
+_PREPOSITION_FIRST = re.compile(
+    r"^\s*(?:for|to|in|into|with|by|on|from|via|outside"
+    r"|¿?\s*(?:para|desde|hasta|por(?!\s+favor\b)|pour|avec|vers|voor|naar)|¿\s*(?:a|en))\s+\S",
+    re.IGNORECASE,
+)
+# "with" in Spanish/Italian, Portuguese and Dutch is an English word too ("con ed bill?", "com domain included?", "met
+# the deadline?"): a preposition after "¿"/"¡" ("¿con PayPal?") or where the last question used it ("met iDEAL?" after
+# "Kan ik met een creditcard betalen?")
+_WITH_FIRST = re.compile(r"^\s*(?P<mark>[¿¡]\s*)?(?P<with>con|com|met)\s+\S", re.IGNORECASE)
+
+
+def _opens_with_a_preposition(text: str, previous_query: str) -> bool:
+    """Whether ``text`` opens with a preposition ("for paypal?", "¿para Canarias?", "met iDEAL?"), read as above."""
+    if _PREPOSITION_FIRST.match(text):
+        return True
+    with_first = _WITH_FIRST.match(text)
+    if with_first is None:
+        return False
+    said_before = re.search(rf"\b{with_first.group('with')}\b", previous_query, re.IGNORECASE)
+    return with_first.group("mark") is not None or said_before is not None
 _PLURAL_REFERENCE = re.compile(r"\b(?:them|they|those|these)\b", re.IGNORECASE)
 _IT = re.compile(r"\bit\b", re.IGNORECASE)
 # "this"/"that" and the word after it ("that's": the word is "'s"): "this status", "this gift card" name a thing of
@@ -155,12 +222,11 @@ def _points_back(text: str) -> bool:
 
 
 def _stem(word: str) -> str:
-    """A word without its endings, so that its forms match: the Snowball (Porter 2) stem, as the keyword search's
-    ("payments" is "payment", "cancelled" and "cancelling" "cancel", "policies" "polici" as "policy"), with a final
-    doubled consonant counted once ("staff" and "staffed" are "staf"; Snowball leaves "staff" as it is)."""
-    stem = _STEMMER.stemWord(word.lower())
-    stem = stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else stem
-    return _SAME_THING.get(stem, stem)
+    """A word without its endings, so that its forms match: the Snowball (Porter 2) stem of ``retrieval.stems``, as the
+    keyword search's ("payments" is "payment", "cancelled" and "cancelling" "cancel", "policies" "polici" as "policy"),
+    with a final doubled consonant counted once ("staff" and "staffed" are "staf"; Snowball leaves "staff" as it is)."""
+    stemmed = stem(word, single_final=True)
+    return _SAME_THING.get(stemmed, stemmed)
 
 
 # nouns of one meaning, by stem: "how long does delivery take?" after "do you ship to Canada?" names that question's
@@ -192,12 +258,63 @@ def joins_two_things(text: str) -> bool:
     return bool(_JOINED.search(_CONNECTIVE.sub("", text, count=1)))
 
 
+def in_the_answers_words(text: str, said: str) -> str:
+    """``text`` with each word that is a clipped form of a word of ``said`` (the last answer) written as that word:
+    "and for postgrads?" after "postgraduate students get 750" is "and for postgraduate?" ("admin" for "administrator",
+    "undergrads" for "undergraduate"). Read as new, "postgrads" left that answer's sentence out of the next one, which
+    gave the top-up and refund sentences instead. A clipping is a word of 5 letters or more (without a plural "s")
+    that begins a topic word of ``said`` at least 3 letters longer, of another stem ("returns" is no clipping of
+    "returnable": their stems are the same already), and stops inside that word (``_cut_in_a_word``): "can you deliver
+    on sunday?" after "Deliveries run Monday to Saturday" keeps "deliver", and "and express?" is no "expressway"."""
+    said_words = {w.lower() for w in content_words(said) if w.lower() not in GENERIC}
+
+    def whole(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if _is_stopword(word) or word.lower() in GENERIC:
+            return word
+        base = word.lower()[:-1] if word.lower().endswith("s") and not word.lower().endswith("ss") else word.lower()
+        if len(base) < 5 or _stem(word) in {_stem(w) for w in said_words}:
+            return word
+        longer = sorted(w for w in said_words if w.startswith(base) and len(w) >= len(base) + 3 and _stem(w) != _stem(word)
+                        and _cut_in_a_word(base, w[len(base):]))
+        return longer[0] if longer else word
+
+    return _WORD.sub(whole, text)
+
+
+# endings that make a word of another ("deliver|ies", "print|able", "post|age"), one after another ("act|ion|s")
+_ENDINGS = """s 's ' d es ies ied ier iest y ly ily ed en er ery ing ion ation ition ization isation at ate ator ise ize ify
+    ific ifi able ably ible ibly abil ibil ity al ial ual ian ese ance ence iency ancy ency ant ent ient ive ative itive ous
+    ious ism ist ee or ory ary ure est ish ic ical age ment ness ful less ship hood ward wise""".split()
+# a word and its endings, or endings alone; with the words of STOPWORDS and GENERIC (of 3 letters or more: "d|uate" is
+# no "du" and "ate") and a few that begin with a vowel, a word after another in one ("check|out", "express|way",
+# "mean|time")
+_WORDS_IN_ONE = {w for w in STOPWORDS | GENERIC if len(w) >= 3} | {"out", "over", "off", "all", "own", "owner", "up", "on", "in"}
+_A_WORD_OR_ENDINGS = re.compile("(?:{})?(?:{})*".format(
+    "|".join(map(re.escape, sorted(_WORDS_IN_ONE, key=len, reverse=True))),
+    "|".join(map(re.escape, sorted(_ENDINGS, key=len, reverse=True))),
+))
+
+
+def _cut_in_a_word(clipped: str, rest: str) -> bool:
+    """Whether a word of the answer's, ``clipped`` and then ``rest``, was cut there, as a clipping is ("postgrad|uate",
+    "admin|istrator"): the cut syllable's consonant stays with the clipping, so ``rest`` begins with a vowel ("express|
+    way" is a word and another), and it is no English ending ("deliver|ies": "deliver" is a word of its own) nor a
+    word, with the clipping's last letter or without ("check|out", "meant|ime"). A clipping that ends in a vowel other
+    than a silent "e" is cut after it, before a consonant ("intro|duction", "photo|graph"); "store|front" is a word
+    and another."""
+    vowels = set("aeiou")
+    cut = rest[:1] in vowels or (clipped[-1:] in vowels - {"e"} and rest[:1] not in vowels)
+    return cut and not any(_A_WORD_OR_ENDINGS.fullmatch(tail) for tail in (rest, clipped[-1:] + rest))
+
+
 def only_names_what_was_said(text: str, said: str) -> bool:
     """Whether every word of ``text`` that names a topic was in ``said`` (the last answer): "and apple pay?" after a list
-    of payment methods that names Apple Pay is about that answer's article, not the refund times that also name it.
+    of payment methods that names Apple Pay is about that answer's article, not the refund times that also name it; a
+    clipped word (``in_the_answers_words``: "postgrads" for "postgraduate") names the answer's word.
     Not for two things joined (``joins_two_things``): "what about a promo code plus a gift card?" after "Promo codes
     cannot be used to buy gift cards" asks about the two together, which that answer's article does not."""
-    own = topic_words(_CONNECTIVE.sub("", text, count=1))
+    own = topic_words(_CONNECTIVE.sub("", in_the_answers_words(text, said), count=1))
     return bool(own) and own <= topic_words(said) and not joins_two_things(text)
 
 
@@ -369,11 +486,11 @@ def _named(text: str) -> set[str]:
 def is_follow_up(text: str, previous_query: str = "") -> bool:
     """Whether ``text`` depends on the conversation before it (``previous_query``, the last question) to be understood."""
     words = _WORD.findall(text)
-    if not words:
+    if not words or _OTHER_CONNECTIVE_ALONE.match(text):
         return False
     if previous_query and names_less_than(text, previous_query):  # "how much is shipping?" after "do you ship to Canada?"
         return True
-    if _CONNECTIVE.match(text) or (len(words) <= 4 and _PREPOSITION_FIRST.match(text)):  # "for paypal?", "to the UK?"
+    if _CONNECTIVE.match(text) or (len(words) <= 4 and _opens_with_a_preposition(text, previous_query)):  # "for paypal?", "to the UK?"
         return True
     if not _NOT_A_REFERENCE.search(text):  # "is it possible to ...?" refers to nothing before it
         if len(words) <= 8 and _OPENS_WITH_REFERENCE.match(text):  # "This is my first order, do you ship to Canada?" is not
@@ -487,11 +604,32 @@ def searched_alone_first(text: str, previous_query: str) -> str | None:
     return f"{stripped.rstrip('?.! ')} ({', '.join(kept)})?" if kept else stripped
 
 
+# what a country changes: where a parcel goes and comes back from (shipping, delivery, returns, tracking, customs and
+# import duties), what things cost and how they are paid there (prices, fees, taxes, currencies, payment methods,
+# refunds), what is sold there, and the phone number to call from there; by stem, as ``stems`` reads words
+_PLACE_BOUND = frozenset(
+    _stem(w)
+    for w in "ship deliver send sent post postage parcel package courier carrier track arrive return exchange custom customs "
+    "duty import tax vat cost price fee charge pay payment currency refund available stock sell phone call".split()
+)
+
+
+def place_can_matter(text: str, previous_query: str) -> bool:
+    """Whether the place of ``previous_query`` can change the answer to ``text``: the follow-up shares a topic with that
+    question ("do I pay for return shipping?" after the cost of shipping to the UK), or asks about a thing a country
+    changes (``_PLACE_BOUND``: "how do returns work?", "can I pay with PayPal?", "how much is gift wrapping?"). Not "and
+    how do I reset my password?" after shipping to the UK: an account works the same everywhere, and the place in its
+    search ("how do I reset my password (UK)?") only drew it towards the shipping articles."""
+    shared = topic_words(text) & topic_words(previous_query)
+    return bool(shared) or bool(stems(text) & _PLACE_BOUND) or bool(re.search(r"\bhow\s+much\b", text, re.IGNORECASE))
+
+
 def _places_left_out(text: str, previous_query: str) -> list[str]:
     """The places ``previous_query`` names (``places``: "Canada", "the UK", "new zealand"), as written there, when
-    ``text`` names none: "how long does delivery take?" after the cost of shipping to Canada still means Canada.
-    Each is the fewest words that name it ("Northern Ireland", not "Ireland" nor "to Northern Ireland")."""
-    if places(text):
+    ``text`` names none and the place can matter to it (``place_can_matter``): "how long does delivery take?" after the
+    cost of shipping to Canada still means Canada. Each is the fewest words that name it ("Northern Ireland", not
+    "Ireland" nor "to Northern Ireland")."""
+    if places(text) or not place_can_matter(text, previous_query):
         return []
     words = list(_WORD.finditer(previous_query))
     spans = [

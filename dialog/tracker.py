@@ -96,7 +96,12 @@ class Tracker:
     clarification: ClarificationAsked | None = None  # the open clarifying question, if the bot just asked one
     # the clarifying question the customer's last message answered, and the option picked ("the other one" next)
     chosen_option: tuple[ClarificationAsked, int] | None = None
-    last_query: str | None = None  # the last standalone query sent to retrieval
+    # the last standalone query sent to retrieval, in the customer's words: without the help centre's synonyms, which each
+    # search adds again (``DialogManager._in_own_words``), so that a follow-up's brackets read what the customer said
+    # None again once a business action has run after that query's message: a question after a finished lookup is no
+    # follow-up of the one asked before it ("How do I cancel?" after a repair's status was searched "How do I cancel (the
+    # status of my repair)?" and got the booking steps; alone it is declined)
+    last_query: str | None = None
     last_action: str | None = None  # the action of the last bot reply
     last_business_action: str | None = None  # the business action that ran last (its name)
     last_runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # each action's arguments in its last successful run
@@ -108,6 +113,8 @@ class Tracker:
     handoff_offered: bool = False  # the last reply offered a person (a declined or failed answer)
     _pending_user: str | None = None
     _business_failed: bool = False  # the business action failed, or asks again for a slot the last reply did not give
+    _messages: int = 0  # the customer's messages so far
+    _query_message: int = 0  # the message whose turn searched ``last_query``
 
     @classmethod
     def from_events(cls, session_id: str, events: Iterable[Event]) -> Tracker:
@@ -120,6 +127,7 @@ class Tracker:
         """Fold one event into the state."""
         self.events.append(event)
         if isinstance(event, UserMessage):
+            self._messages += 1
             self._pending_user = event.text
             picked = option_named(self.clarification, event.text)
             self.chosen_option = (self.clarification, picked) if self.clarification is not None and picked is not None else None
@@ -138,12 +146,14 @@ class Tracker:
             self.requested_slot = None
             self._business_failed = not event.ok
             self.last_business_action = event.name
+            if self._query_message < self._messages:  # searched in an earlier turn: the lookup ended that topic
+                self.last_query = None
             if event.ok:
                 self.last_runs[event.name] = dict(event.arguments)
         elif isinstance(event, ClarificationAsked):
             self.clarification = event
         elif isinstance(event, RetrievalDone):
-            self.last_query = event.query
+            self.last_query, self._query_message = event.query, self._messages
         elif isinstance(event, BotAnswer):
             self._apply_bot(event)
         elif isinstance(event, HandoffRequested):

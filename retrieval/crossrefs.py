@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import Stemmer
+from retrieval.stems import stem_words
 
-_STEMMER = Stemmer.Stemmer("english")
 # "see the article on X", "see the articles on X and on Y", "(see the article about X for ...)",
 # "follow the steps in the article on X", "as explained in our X article"
 _POINTS = r"(?:see(?: also)?|follow the steps in|explained in|described in)"
@@ -39,7 +38,7 @@ def referenced_topics(text: str) -> list[str]:
 
 def _stems(text: str) -> set[str]:
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
-    return set(_STEMMER.stemWords(words))
+    return set(stem_words(words))
 
 
 def _shared_folders(doc_id: str, near: str) -> int:

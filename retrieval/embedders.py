@@ -180,6 +180,7 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, max_entries: int = 50_000, max_bytes: int = CACHE_BYTES) -> None:
         self.inner = inner
         self.name = inner.name
+        self.multilingual = getattr(inner, "multilingual", False)  # an embedder outside the registry says so itself
         self.entry_limit = max_entries
         self.max_bytes = max_bytes
         self._vectors: OrderedDict[bytes, np.ndarray] = OrderedDict()  # by ``text_digest`` of the key and text

@@ -24,7 +24,7 @@ from retrieval.synonyms import SYNONYMS_FILE, read_rules
 
 # Bump when a loader gives other documents (text, title, link, tags, language) for the same bytes:
 # every file is then parsed again on the next ingest.
-READING_RULES = "3"  # 2: JSON FAQ entries whose question or answer is not text are left out; 3: an FAQ file's own title, HTML tables as tables and page chrome left out
+READING_RULES = "4"  # 2: JSON FAQ entries whose question or answer is not text are left out; 3: an FAQ file's own title, HTML tables as tables and page chrome left out; 4: FAQ entry ids keep accented Latin letters without their accents
 
 
 @dataclass(frozen=True)

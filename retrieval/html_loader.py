@@ -41,6 +41,7 @@ CHROME_NAMES = re.compile(r"(?:reading|read)[-_ ]?time|(?:article|post|entry)[-_
 ASKS_IF_HELPFUL = re.compile(r"^\s*(?:was this|did this|did you find this|is this) (?:article|page|answer|information|post)? ?(?:helpful|useful|help)", re.IGNORECASE)
 MOST_CHROME_WORDS = 30  # a block with more words, or with a heading, is content whatever its class says
 TITLE_SEPARATORS = "-–—|·:•»"  # between an article's name and the site's in a <title>
+_SITE_NAME_SEPARATOR = re.compile(r"\s[-–—|·•»]\s")  # one of them with spaces around, a colon aside ("VPN: remote access")
 HEADINGS = {f"h{level}": level for level in range(1, 7)}
 BLOCK_TAGS = {
     "address", "article", "blockquote", "body", "dd", "details", "div", "dl", "dt", "figcaption",
@@ -225,7 +226,10 @@ def _content_root(soup: BeautifulSoup) -> Tag | BeautifulSoup:
 
 def _page_title(soup: BeautifulSoup) -> str:
     """The ``<title>``, less the site's name around the article's ``<h1>`` ("Cancel – Acme Help Center"
-    -> "Cancel"); the ``<h1>`` when there is no title."""
+    -> "Cancel"); the ``<h1>`` when there is no title, or when the title is parted by a spaced separator and does not
+    hold the ``<h1>`` of the content the page marks (``<main>``, ``role="main"``, ``<article>``): "VPN (remote access) |
+    Northbridge IT Services" over "VPN: remote access to university systems", a CMS's own page title beside the site's
+    name, which of its parts is the site's unknown. An ``<h1>`` outside such content may be the site's logo."""
     title_tag, h1 = soup.find("title"), soup.find("h1")
     title = _clean(title_tag.get_text()) if title_tag else ""
     heading = _clean(h1.get_text(" ")) if h1 else ""
@@ -233,6 +237,11 @@ def _page_title(soup: BeautifulSoup) -> str:
         before, after = (part.strip() for part in title.split(heading, 1))
         if (not before or before[-1] in TITLE_SEPARATORS) and (not after or after[0] in TITLE_SEPARATORS):
             return heading
+    marked = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article")
+    content_h1 = marked.find("h1") if isinstance(marked, Tag) else None
+    content_heading = _clean(content_h1.get_text(" ")) if content_h1 else ""
+    if title and content_heading and content_heading not in title and _SITE_NAME_SEPARATOR.search(title):
+        return content_heading
     return title or heading
 
 

@@ -44,8 +44,9 @@ from retrieval.embedding_checkpoint import checkpoint_path, discard, embed_resum
 from retrieval.file_records import IndexedDocument, reading_signature, record_files, recorded_file_ids, reuser
 from retrieval.index import VectorIndex
 from retrieval.index_lock import index_lock
-from retrieval.loaders import FAQ_COLUMNS, load_paths
-from retrieval.sentences import chunk_sentence_texts, table_rules
+from retrieval.languages import registered_embedder
+from retrieval.loaders import FAQ_COLUMNS, load_paths, resolve_faq_id
+from retrieval.sentences import chunk_sentence_texts, question_rules, table_rules
 from retrieval.sources import IngestTarget, plan_targets, recorded_roots
 from retrieval.synonyms import read_rules
 
@@ -119,20 +120,22 @@ def copy_key(document: Document | IndexedDocument, labels: dict[str, tuple[str, 
     return document.content_hash, str(language or ""), tuple(sorted(tags or ()))
 
 
-def document_signature(base: str, kind: str, sentence_vectors: bool, tables: str = "") -> str:
+def document_signature(base: str, kind: str, sentence_vectors: bool, tables: str = "", questions: str = "") -> str:
     """What a document's chunks and vectors depend on besides its text (a change re-embeds it). Only an article
     with a Markdown table depends on the table rules it is read by (``tables``: ``retrieval.sentences.table_rules``),
-    so a change of them re-embeds only such articles."""
+    and only one with a question in prose followed by a sentence on the rule for such questions' sentence vectors
+    (``questions``: ``retrieval.sentences.question_rules``), so a change of either re-embeds only such articles."""
     if kind == "faq":
         return base + FAQ_VECTOR_SIGNATURE
-    return base + (SENTENCE_VECTOR_SIGNATURE if sentence_vectors else "") + (f",tables={tables}" if tables else "")
+    sentence_rules = SENTENCE_VECTOR_SIGNATURE + questions if sentence_vectors else ""
+    return base + sentence_rules + (f",tables={tables}" if tables else "")
 
 
-def document_table_rules(document: Document | IndexedDocument, index: VectorIndex, chunks_of: Mapping[str, list[int]]) -> str:
-    """The table rules ``document`` is read by: of its text, or for a file not parsed again of its indexed chunks."""
+def document_text(document: Document | IndexedDocument, index: VectorIndex, chunks_of: Mapping[str, list[int]]) -> str:
+    """The text ``document``'s reading rules are found in: its own, or for a file not parsed again its indexed chunks'."""
     if isinstance(document, IndexedDocument):
-        return table_rules("\n\n".join(index.chunks[chunk_id].text for chunk_id in chunks_of.get(document.doc_id, [])))
-    return table_rules(document.text)
+        return "\n\n".join(index.chunks[chunk_id].text for chunk_id in chunks_of.get(document.doc_id, []))
+    return document.text
 
 
 def embedding_plan(chunks: list[Chunk], with_question: set[int], sentences: list[list[str]], distinct: int) -> str:
@@ -225,7 +228,8 @@ def ingest(
         chunks_of = chunk_ids_by_document(index)  # once: a scan of every chunk per document is quadratic
 
         def expected_signature(document: Document | IndexedDocument) -> str:
-            return document_signature(signature, document.kind, sentence_vectors, document_table_rules(document, index, chunks_of))
+            text = document_text(document, index, chunks_of)
+            return document_signature(signature, document.kind, sentence_vectors, table_rules(text), question_rules(text))
 
         reuse = reuser(index.files, index.documents, reading, expected_signature)
         loaded, digests = load_targets(targets, report, show_progress, faq_columns, reuse, recorded)
@@ -309,10 +313,8 @@ def embedder_languages(embedder: Embedder) -> frozenset[str] | None:
     """The languages ``embedder`` was trained for, as the model registry (``assistant.models``) names them
     (all-MiniLM-L6-v2 and an embedder trained from it: ``en``); None when it is multilingual or not in the
     registry (a test's hash embedder), so any language is taken as covered."""
-    from assistant.models import REGISTRY
-
-    spec = REGISTRY.get(str(getattr(embedder, "name", "")).removesuffix("-finetuned"))
-    if spec is None or spec.role != "embedder" or "multilingual" in spec.languages:
+    spec = registered_embedder(embedder)
+    if spec is None or "multilingual" in spec.languages:
         return None
     return frozenset(spec.languages)
 
@@ -490,11 +492,12 @@ class Removal:
 
 def remove_documents(
     index_dir: Path, embedder: Embedder, doc_ids: Iterable[str], lock_timeout: float | None = None,
-    on_wait: Callable[[str], None] | None = None, **index_options,
+    on_wait: Callable[[str], None] | None = None, faq_columns: tuple[str, str] = FAQ_COLUMNS, **index_options,
 ) -> Removal:
     """Remove documents from the saved index and save it atomically.
 
-    An FAQ file's id removes all its entries (``faq`` removes ``faq#...``). Any unknown id raises
+    An FAQ file's id removes all its entries (``faq`` removes ``faq#...``); an FAQ entry's id of before accented
+    letters were kept removes that entry (``loaders.resolve_faq_id``, reading the file by ``faq_columns``). Any unknown id raises
     UnknownDocuments and nothing changes. Ids match in Unicode NFC, so ``café`` typed on one system finds
     the id a macOS file name gave in decomposed form. ``index_options`` as for ``ingest`` (by default the
     index keeps its saved type); the lock is held as in ``ingest``.
@@ -507,6 +510,8 @@ def remove_documents(
         for doc_id in doc_ids:
             wanted = unicodedata.normalize("NFC", doc_id)
             matches = [d for form, d in by_form.items() if form == wanted or form.startswith(f"{wanted}#")]
+            if not matches and (resolved := resolve_faq_id(index.documents, doc_id, faq_columns)):  # an FAQ entry's id of before
+                matches = [resolved]
             if not matches:
                 unknown.append(doc_id)
             chosen.extend(m for m in matches if m not in chosen)

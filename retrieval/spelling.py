@@ -8,17 +8,21 @@ is declined. Before a search, each word of the query that is
 - not a word the embedder knows (``known``: one token of its tokenizer, as "germany" or "klarna" would
   be for a tokenizer that has them),
 
-is replaced by the indexed word closest in spelling (a German word typed with ae, oe, ue or ss for ä, ö, ü or
-ß, "Rueckgabe", "Strasse", by the indexed word so spelt): at most one edit (a letter added, dropped or
-changed, or two neighbours swapped) for a word of 4 to 7 letters, two for a longer one; among equally
-close words, the one the index uses most. A message with more unknown words than known ones is taken for
+is replaced by the indexed word closest in spelling (a German word typed with ae, oe, ue or ss, or a, o, u, for ä,
+ö, ü or ß, "Rueckgabe", "Strasse", "Rucksendung", and a Spanish one typed without its accents, "envio", by the
+indexed word so spelt): at most one edit (a letter added, dropped or changed, or two neighbours swapped) for a word
+of 4 to 7 letters, two for a longer one; among equally close words, the one the index uses most. A message with more
+unknown words (none an indexed word, the embedder's, or a misspelling of an indexed word) than others is taken for
 another language and left alone, as is one that reads as a language none of the indexed texts is in
-(``retrieval.documents.detect_language``); one that reads as another language than English which the indexed texts
-are in (a German question to a German or bilingual help centre) gets only its ä, ö, ü and ß back: the edits would
-turn a German word into another form of it ("erstelle": "erstellen") or into a word of the English articles
-("viel": "vies"). Words of under 4 letters ("wen", "ur"), anything with digits
-or symbols (order numbers, e-mail addresses), and a word with no indexed word close enough stay as they
-are, so a name the help centre does not know ("Klarna") is not turned into one it does.
+(``retrieval.documents.likely_language``); one that reads as another language than English which the indexed texts
+are in (a German or Spanish question to a German, Spanish or bilingual help centre) gets its ä, ö, ü and ß, or its
+accents, back, and no other edit of a word under 8 letters: the edits would turn a German word into another form of it
+("erstelle": "erstellen") or into a word of the English articles ("viel": "vies"), a Spanish one into another
+("cuanto": "cuando", "nada": "cada", "perdido": "pedido"). A Spanish word of 8 letters or more ("portugual",
+"instruciones") is corrected to the word of the Spanish texts one edit away, accents aside, unless it is a form of it
+(``Speller.correction_in``).
+Words of under 4 letters ("wen", "ur"), anything with digits or symbols (order numbers, e-mail addresses), and a
+word with no indexed word close enough stay as they are, so a name the help centre does not know ("Klarna") is not turned into one it does.
 """
 
 from __future__ import annotations
@@ -27,24 +31,42 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from functools import partial
+from itertools import repeat
 
+import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from retrieval.documents import detect_language
+from retrieval.documents import detect_language, likely_language
+from retrieval.embedders import text_digest
 
 _LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # Latin letters, accented ones too ("ö", "ß", "é"), not CJK
 _INDEXED_WORD = re.compile(rf"[{_LETTER}]+(?:['’][{_LETTER}]+)?")
 _TOKEN = re.compile(r"\S+")
 _CORE = re.compile(rf"^([^{_LETTER}]*)([{_LETTER}]+)([^{_LETTER}]*)$")  # a word with punctuation around it, nothing inside
 _VOWELS = "aeiouäöüàáâéèêëíìîïóòôúùû"
-_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})  # German typed without its letters
+# German typed without its letters, Spanish without its accents ("envio": "envío")
+_FOLDS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "á": "a", "é": "e", "í": "i", "ó": "o", "ú": "u", "ñ": "n"}
+)
+_BARE_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})  # German typed with a, o, u for ä, ö, ü ("Rucksendung")
 SHORTEST = 4  # shorter words are left alone: too many real words are one edit apart
 TWO_EDITS_FROM = 8  # words of this many letters or more may be two edits from the indexed word
-# the corrections of unindexed words remembered (least recently used go first beyond that): every word a customer
-# ever typed was kept until the next reload, some 150 bytes each, and customers' names and words past their erasure
+# the corrections of unindexed words remembered (least recently used go first beyond that), each by the word's
+# ``text_digest``: every word a customer ever typed was kept until the next reload, and customers' names (by the word
+# itself, until pushed out) past their erasure
 CACHE_WORDS = 10_000
 MOST_UNKNOWN = 0.5  # a message with more of its words unknown than this is left as it is: another language
+# languages whose messages get typos fixed, not only accents back (``Speller.correction_in``), with their stemmers
+_STEMMERS = {"es": Stemmer.Stemmer("spanish")}
+TYPO_LANGUAGES = frozenset(_STEMMERS)
+LONG_WORD = 8  # a Spanish word's typo is fixed from this many letters: shorter ones are often another real word
+
+
+def _unaccented(word: str) -> str:
+    """``word`` without its accents, ä, ö, ü and ß spelt out (as ``_FOLDS``)."""
+    return word.translate(_FOLDS)
 
 
 def _forms(word: str) -> list[str]:
@@ -63,28 +85,52 @@ class Speller:
     """Corrects the words of a query that neither the indexed ``texts`` nor ``known`` know."""
 
     def __init__(
-        self, texts: Iterable[str], known: Callable[[str], bool] | None = None, languages: Iterable[str] | None = None
+        self,
+        texts: Iterable[str],
+        known: Callable[[str], bool] | None = None,
+        languages: Iterable[str] | None = None,
+        text_languages: Iterable[str] | None = None,
     ) -> None:
-        """``languages``: those of the indexed texts (the chunks' ``language``); left out, guessed from each text."""
-        if languages is None:
+        """``languages``: those of the indexed texts (the chunks' ``language``); ``text_languages``: each text's, in
+        their order; both left out, each text's is guessed. A Spanish message's typos are corrected from the words of
+        the texts in Spanish, so only where they are known: every text, when the help centre is in one language."""
+        if text_languages is None and languages is None:
             texts = list(texts)
-            languages = {detect_language(text) for text in texts}
-        self.languages = frozenset(languages)
-        # "don't" is indexed as "don", "t" and "dont": a contraction typed without its apostrophe is no typo
-        self.counts = Counter(form for text in texts for word in _INDEXED_WORD.findall(text.lower()) for form in _forms(word))
+            text_languages = [detect_language(text) for text in texts]
+        elif text_languages is not None:
+            text_languages = list(text_languages)
+        self.languages = frozenset(languages if languages is not None else text_languages or ())
+        # the words of the texts in each language whose typos are corrected (``TYPO_LANGUAGES``): every text's in a help
+        # centre of one language; in one of several, those of the texts known to be in it
+        several = len(self.languages) > 1
+        self.counts: Counter[str] = Counter()
+        self.words_in: dict[str, Counter[str]] = {
+            language: Counter() if several else self.counts
+            for language in TYPO_LANGUAGES & self.languages
+            if not several or text_languages is not None
+        }
+        for text, language in zip(texts, text_languages if several and text_languages is not None else repeat("")):
+            # "don't" is indexed as "don", "t" and "dont": a contraction typed without its apostrophe is no typo
+            forms = [form for word in _INDEXED_WORD.findall(text.lower()) for form in _forms(word)]
+            self.counts.update(forms)
+            if language in self.words_in:
+                self.words_in[language].update(forms)
         self.by_length: dict[int, list[str]] = defaultdict(list)
         for word in self.counts:
             if len(word) >= SHORTEST - 1:
                 self.by_length[len(word)].append(word)
-        # "rueckgabe", "strasse", "fuer": an indexed word with ä, ö, ü or ß as typed without them (the commonest wins)
+        # "rueckgabe", "rucksendung", "strasse", "envio": an indexed word with ä, ö, ü, ß or a Spanish accent as typed
+        # without them (the commonest wins)
         self.folded: dict[str, str] = {}
         for word, _ in self.counts.most_common():
-            if (folded := word.translate(_FOLDS)) != word:  # only words that have such letters
-                self.folded.setdefault(folded, word)
+            for folded in (word.translate(_FOLDS), word.translate(_BARE_UMLAUTS).translate(_FOLDS)):
+                if folded != word:  # only words that have such letters
+                    self.folded.setdefault(folded, word)
         self.known = known or (lambda word: False)
-        # word -> its correction; least recently used first. Not functools.lru_cache on a method: that makes a
-        # reference cycle, which a server that froze its start-up objects (gc.freeze) never frees after a reload
-        self._cache: dict[str, str | None] = {}
+        # the word's digest -> its correction (an indexed word, or None); least recently used first. Not
+        # functools.lru_cache on a method: that makes a reference cycle, which a server that froze its start-up
+        # objects (gc.freeze) never frees after a reload
+        self._cache: dict[bytes, str | None] = {}
         self._cache_lock = threading.Lock()
 
     def correction(self, word: str) -> str | None:
@@ -94,13 +140,14 @@ class Speller:
             return None
         if lower in self.folded:
             return self.folded[lower]
+        key = text_digest(lower)
         with self._cache_lock:
-            if lower in self._cache:
-                self._cache[lower] = found = self._cache.pop(lower)  # now the most recently used
+            if key in self._cache:
+                self._cache[key] = found = self._cache.pop(key)  # now the most recently used
                 return found
         found = None if self.known(lower) else self._closest(lower)
         with self._cache_lock:
-            self._cache[lower] = found
+            self._cache[key] = found
             while len(self._cache) > CACHE_WORDS:
                 del self._cache[next(iter(self._cache))]
         return found
@@ -115,8 +162,43 @@ class Speller:
             return None
         return min(close, key=lambda found: (found[1], -self.counts[found[0]], found[0]))[0]
 
+    def correction_in(self, word: str, language: str) -> str | None:
+        """The correction of ``word`` in a message in ``language`` (not English): its accents, ä, ö, ü or ß back
+        (``respelt``); for a language of ``TYPO_LANGUAGES`` whose texts are known (``words_in``), a word of
+        ``LONG_WORD`` letters or more that is neither indexed nor known is also corrected to the word of those texts
+        one edit away, accents aside ("portugual": "portugal", "devolucioness": "devoluciones"), unless that word is a
+        form of it (the same Snowball stem: "recibido", "recibida"). Shorter words are too often another real word
+        ("perdido", "pedido"; "hago", "pago"; "cuanto", "cuando"), which the speller has no dictionary to tell."""
+        respelt = self.respelt(word)
+        lower = word.lower()
+        words = self.words_in.get(language)
+        if respelt is not None or words is None or len(lower) < LONG_WORD or lower in self.counts or self.known(lower):
+            return respelt
+        key = text_digest(f"{language}:{lower}")
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache[key] = found = self._cache.pop(key)
+                return found
+        found = self._closest_in(lower, words, _STEMMERS[language])
+        with self._cache_lock:
+            self._cache[key] = found
+            while len(self._cache) > CACHE_WORDS:
+                del self._cache[next(iter(self._cache))]
+        return found
+
+    @staticmethod
+    def _closest_in(word: str, words: Counter[str], stemmer: Stemmer.Stemmer) -> str | None:
+        """The word of ``words`` one edit from ``word`` with their accents left out, the commonest among ties; None
+        when there is none, or it has the stem of ``word``."""
+        candidates = [c for c in words if abs(len(c) - len(word)) <= 1]
+        close = process.extract(word, candidates, scorer=OSA.distance, processor=_unaccented, score_cutoff=1, limit=None)
+        if not close:
+            return None
+        found = min(close, key=lambda match: (match[1], -words[match[0]], match[0]))[0]
+        return None if stemmer.stemWord(found) == stemmer.stemWord(word) else found
+
     def respelt(self, word: str) -> str | None:
-        """The indexed word ``word`` is typed without its ä, ö, ü or ß for ("Rueckgabe": "rückgabe"), or None."""
+        """The indexed word ``word`` is typed without its ä, ö, ü, ß or accents for ("Rueckgabe": "rückgabe"), or None."""
         lower = word.lower()
         return None if lower in self.counts else self.folded.get(lower)
 
@@ -147,14 +229,18 @@ class Speller:
         nach Deutschland, was kostet das?" to an English help centre), is left alone, rather than bent into the
         help centre's words ("nach" is not a typo of "each")."""
         words = self._words(text)
-        if not words or sum(map(self.is_unknown, words)) > MOST_UNKNOWN * len(words):
+        # unknown: not indexed, not known, and no misspelling of an indexed word ("refnd" is one of "refund"), so a first
+        # message of typos ("waht paymnt methds") is corrected
+        unknown = sum(self.is_unknown(word) and self.correction(word) is None for word in words)
+        if not words or unknown > MOST_UNKNOWN * len(words):
             return text
-        language = detect_language(text, default="")
+        language = likely_language(text, self.languages)
         if language not in {"", *self.languages}:
             return text
-        # a message in German (French, ...) gets only its ä, ö, ü and ß back: within one edit of its words are other forms
-        # of them ("erstelle", "erstellen") and the other language's words ("viel", the English article's "VIES")
-        correction = self.correction if language in {"", "en"} else self.respelt
+        # a message in German (French, ...) gets only its ä, ö, ü, ß or accents back: within one edit of its words are
+        # other forms of them ("erstelle", "erstellen") and the other language's words ("viel", the English article's
+        # "VIES"); a Spanish one its long words' typos fixed too (``correction_in``)
+        correction = self.correction if language in {"", "en"} else partial(self.correction_in, language=language)
 
         def fix(match: re.Match[str]) -> str:
             token = match.group(0)

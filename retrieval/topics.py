@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from retrieval.stems import stem
+
 _WORD = re.compile(r"[a-z0-9\u00df-\u024f]+")
 # words of FAQ ids ("faq#can-i-cancel-my-order") and titles that say nothing about the subject
 _STOPWORDS = frozenset(
@@ -25,22 +27,12 @@ _STOPWORDS = frozenset(
     me my no not of on or our than that the their this to up was we what when where which who why will with you
     your faq""".split()
 )
-_DOUBLED = re.compile(r"([bdgmnprt])\1$")
-
-
-def word_stem(word: str, ing: bool = True) -> str:
-    """A lower-case ``word`` without a plural ``s`` and, with ``ing``, an ``-ing`` ("refunds", "tracking", "shipping":
-    "refund", "track", "ship"); the extractive answerer's word overlap uses it too."""
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    if ing and len(word) > 6 and word.endswith("ing"):
-        word = _DOUBLED.sub(r"\1", word[:-3])
-    return word
 
 
 def _stem(word: str) -> str:
-    """``word_stem`` without a final ``e`` too: "changing" is "chang", as "change" is."""
-    word = word_stem(word)
+    """The light stem of ``retrieval.stems``, as the extractive answerer's ("refunds", "fees", "tracking", "shipping":
+    "refund", "fee", "track", "ship"), without a final ``e`` too: "changing" is "chang", as "change" is."""
+    word = stem(word, light=True)
     return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 

@@ -9,7 +9,9 @@ buttons and after "Talk to a human" (the handoff banner); then the chat inside t
 the demo shop page (``demo/embed-example.html``), the help centre (``/kb/``), an article, the FAQ page and a
 missing article; then the staff login page and each staff tab (with ``--user`` and ``--password``). Nothing
 leaves the machine: requests to other addresses are refused. ``--scheme dark`` checks the dark colours Gradio's pages
-take on a computer set to them. See docs/accessibility.md.
+take on a computer set to them. The questions and the article are the demo help centre's; on your own, pass
+``--answered`` (a question it answers with sources), ``--clarified`` (one it asks a clarifying question about) and
+``--article`` (an article's path). See docs/accessibility.md.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DEMO_SHOP = Path(__file__).resolve().parents[1] / "demo" / "embed-example.html"
 WAIT_MS = 60_000
+DEMO_QUESTIONS = {"answered": "How do I reset my password?", "clarified": "How do I cancel?"}
+DEMO_ARTICLE = "/kb/accounts/reset-password"
 
 
 def audit(page: Page, frames: bool = True) -> list[dict[str, Any]]:
@@ -58,8 +63,9 @@ def open_page(page: Page, url: str) -> None:
     page.wait_for_load_state("load")
 
 
-def chat_states(page: Page, url: str) -> dict[str, Callable[[], None]]:
-    """Each chat state to audit, as a step from the state before it."""
+def chat_states(page: Page, url: str, questions: dict[str, str] = DEMO_QUESTIONS) -> dict[str, Callable[[], None]]:
+    """Each chat state to audit, as a step from the state before it; ``questions``: the one answered with sources,
+    the one a clarifying question follows."""
 
     def fresh() -> None:
         page.goto(url + "/", wait_until="domcontentloaded")
@@ -68,10 +74,10 @@ def chat_states(page: Page, url: str) -> dict[str, Callable[[], None]]:
         page.wait_for_timeout(1000)
 
     def answered() -> None:
-        ask(page, "How do I reset my password?", lambda p: p.get_by_text("Sources").last.wait_for(timeout=WAIT_MS))
+        ask(page, questions["answered"], lambda p: p.get_by_text("Sources").last.wait_for(timeout=WAIT_MS))
 
     def clarified() -> None:
-        ask(page, "How do I cancel?", lambda p: p.locator(".clarify-option").first.wait_for(state="visible", timeout=WAIT_MS))
+        ask(page, questions["clarified"], lambda p: p.locator(".clarify-option").first.wait_for(state="visible", timeout=WAIT_MS))
 
     def handed_off() -> None:
         page.locator("#talk-to-human").click()
@@ -148,27 +154,46 @@ def review_tabs(page: Page, url: str, user: str, password: str) -> dict[str, Cal
             "staff: Analytics": tab("Analytics", "#analytics-rates"), "staff: Knowledge base": tab("Knowledge base", "#kb-table")}
 
 
-def run(url: str, chromium: str, user: str, password: str, scheme: str = "light") -> dict[str, list[dict[str, Any]]]:
+class StateNotReached(Exception):
+    """A page state to audit did not appear: the script's question or login does not fit this server."""
+
+
+def reached(name: str, step: Callable[[], None]) -> None:
+    """Take ``step`` to the state ``name``; StateNotReached, saying what to check, when it does not appear in time."""
+    try:
+        step()
+    except PlaywrightTimeout:
+        hint = (
+            "log in with --user and --password (AUDIT_PASSWORD) of a staff login" if name.startswith("staff")
+            else "the questions are the demo help centre's: on your own, pass --answered and --clarified"
+        )
+        raise StateNotReached(f"the page state '{name}' did not appear within {WAIT_MS // 1000} s; {hint}") from None
+
+
+def run(
+    url: str, chromium: str, user: str, password: str, scheme: str = "light",
+    questions: dict[str, str] = DEMO_QUESTIONS, article: str = DEMO_ARTICLE,
+) -> dict[str, list[dict[str, Any]]]:
     """Every page's violations, the browser set to prefer the ``scheme`` colours ("light" or "dark")."""
     found: dict[str, list[dict[str, Any]]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(url) else route.abort())
-        for name, step in chat_states(page, url).items():
-            step()
+        for name, step in chat_states(page, url, questions).items():
+            reached(name, step)
             found[name] = audit(page)
         with shop_site(url) as shop:
             page.route(shop + "**", lambda route: route.continue_())
             widget_on_shop(page, shop)
             found["widget on the demo shop page"] = audit(page, frames=False)
-        for name, path in (("help centre (/kb/)", "/kb/"), ("article (/kb/accounts/reset-password)", "/kb/accounts/reset-password"),
+        for name, path in (("help centre (/kb/)", "/kb/"), (f"article ({article})", article),
                            ("FAQ page (/kb/faq)", "/kb/faq"), ("missing article (404)", "/kb/no/such/article")):
             open_page(page, url + path)
             found[name] = audit(page)
         if user:
             for name, step in review_tabs(page, url, user, password).items():
-                step()
+                reached(name, step)
                 found[name] = audit(page)
         browser.close()
     return found
@@ -182,8 +207,15 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--scheme", choices=["light", "dark"], default="light", help="the colours the browser prefers")
     parser.add_argument("--json", type=Path, help="also write every violation with its nodes to this file")
+    parser.add_argument("--answered", default=DEMO_QUESTIONS["answered"], help="a question answered with sources (default: the demo's)")
+    parser.add_argument("--clarified", default=DEMO_QUESTIONS["clarified"], help="a question a clarifying question follows (default: the demo's)")
+    parser.add_argument("--article", default=DEMO_ARTICLE, help="an article's path under /kb/ (default: the demo's)")
     args = parser.parse_args()
-    found = run(args.url.rstrip("/"), args.chromium, args.user, args.password, args.scheme)
+    questions = {"answered": args.answered, "clarified": args.clarified}
+    try:
+        found = run(args.url.rstrip("/"), args.chromium, args.user, args.password, args.scheme, questions, args.article)
+    except StateNotReached as missing:
+        raise SystemExit(f"error: {missing}") from None
     width = max(map(len, found))
     for name, violations in found.items():
         rules = ", ".join(f"{v['rule']} ({v['impact']}, {len(v['nodes'])})" for v in violations) or "-"

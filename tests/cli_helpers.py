@@ -63,11 +63,16 @@ def serve_process(*options: str, env: dict[str, str] | None = None) -> Iterator[
     server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):  # until it serves (a bound against a hang, not a timing check)
+        deadline = time.monotonic() + 600  # until it serves (a bound against a hang, not a timing check: a busy
+        while True:  # machine took over 60 s to start one, and the test went on against a server not yet there)
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
             except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    output = server.communicate()[0].decode(errors="replace")
+                    raise AssertionError(f"the server did not start: {output[-2000:]}") from None
                 time.sleep(0.1)
         yield server, base
     finally:

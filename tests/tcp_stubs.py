@@ -91,8 +91,8 @@ class Forwarder:
                     pass
 
     def close(self) -> None:
-        """Stop listening and drop every forwarded connection: the database is "down" from here on."""
-        self._passing.set()  # a frozen pipe ends too
+        """Stop listening and drop every forwarded connection: the database is "down" from here on. The
+        connections go before a frozen pipe is let go, so what it held is never passed on."""
         try:
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close alone leaves it listening
         except OSError:
@@ -104,6 +104,7 @@ class Forwarder:
             except OSError:
                 pass
             end.close()
+        self._passing.set()  # a frozen pipe wakes, finds its sockets closed and ends
 
     def __enter__(self) -> Forwarder:
         return self

@@ -275,7 +275,8 @@ def test_a_spooled_turn_of_a_conversation_the_new_database_lacks_starts_it_again
 def test_a_conversation_erased_while_its_turn_waits_in_the_spool_is_not_brought_back(database_url: str, kb_dir: Path) -> None:
     """`assistant logs delete` (an erasure request) run while a server holds a turn of that conversation in its spool:
     the replay started the conversation again from the spool, the customer's words back in the database. A database
-    that still holds other conversations was not made anew: the missing one was deleted, and stays deleted."""
+    that still holds other conversations was not made anew: the missing one was deleted, and stays deleted. The
+    erasure is noted in the database, so the spooled turn is dropped, not kept aside with the customer's words."""
     from assistant.store.admin import delete_conversations
 
     other = a_stored_conversation(database_url, kb_dir)
@@ -292,6 +293,7 @@ def test_a_conversation_erased_while_its_turn_waits_in_the_spool_is_not_brought_
         assistant.store.flush()
         assert client.get(f"/api/sessions/{session_id}").status_code == 404
         assert client.get(f"/api/sessions/{other}").status_code == 200
-        assert assistant.store.rejected_path.exists()  # kept aside on the server's disk, as before the re-creation
+        assert not assistant.store.rejected_path.exists()  # it was kept aside, words and all, before erasures were noted
+        assert assistant.store.pending() == 0
     finally:
         assistant.close()

@@ -52,8 +52,9 @@ def test_default_generator_answers_with_the_fact_and_its_source(qwen: Assistant)
 def test_off_topic_question_is_declined_not_guessed(qwen: Assistant) -> None:
     manager = qwen.manager
     result = manager.handle(manager.start_session("test"), "What's the weather in Paris tomorrow?")
-    # out of the shop's scope (demo/rules.yaml): declined, or handed to a person; never answered
-    assert result.abstained or (result.handoff and result.action == "handoff")
+    # out of the shop's scope (demo/rules.yaml): declined, handed to a person, or outside the support hours told what
+    # the assistant helps with (the off_topic reply); never answered
+    assert result.abstained or (result.handoff and result.action == "handoff") or (result.action == "small_talk" and not result.handoff)
     assert result.sources == [] or not any(s["cited"] for s in result.sources)
 
 

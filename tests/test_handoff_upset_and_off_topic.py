@@ -4,7 +4,9 @@ question; "no, it's fine" or "I'll just email you" before a question takes a han
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dialog.business import demo_actions
 from dialog.business_rules import load_rules
@@ -57,8 +59,13 @@ def test_a_joke_asked_for_gets_what_the_assistant_helps_with() -> None:
         prediction = predict(text)
         assert (prediction.action, prediction.argument) == ("small_talk", "off_topic"), text
     assert "only help with questions about our shop" in Replies().small_talk("off_topic")
-    # the rules file's other off-topic words still hand over; a joke mentioned with a refund is still answered
-    assert predict("What's the weather tomorrow?").action == "handoff"
+    # the rules file's other off-topic words still hand over within the support hours (outside them: the off_topic
+    # reply, tests/dialog/test_out_of_scope_outside_support_hours.py); a joke mentioned with a refund is still answered
+    monday_morning = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    policies = default_policies(RULES, demo_actions(), clock=lambda: monday_morning)
+    text = "What's the weather tomorrow?"
+    understanding = RuleBasedIntents().understand(text)
+    assert choose([policy.predict(Tracker("s"), understanding, text) for policy in policies]).action == "handoff"
     assert predict("is this a joke? my refund still hasn't arrived").action == "answer"
 
 

@@ -4,6 +4,7 @@ tables and plots Gradio shows."""
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -113,6 +114,27 @@ def build_analytics(
         "rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "not_helped": not_helped,
         "unanswered": unanswered,
     }
+
+
+# The Analytics tab's bar charts of turns are drawn this high (px, their label and axes included: ui/review.py), not
+# at Gradio's default, which a later Gradio may change
+PLOT_HEIGHT = 320
+# Vega-Lite draws a y tick about every 40 px of a plot's height (its tickCount: ceil(height / 40)); each step is a
+# whole number once the axis reaches that many turns, else it made steps of 0.5 ("1.5 turns")
+TICK_SPACING = 40
+
+
+def most_ticks(height: int) -> int:
+    """The most y ticks Vega-Lite draws on a chart ``height`` px high (its plot, inside the label and axes, is lower)."""
+    return math.ceil(height / TICK_SPACING)
+
+
+def count_axis(counts: pd.Series, height: int) -> list[float | None]:
+    """The y limits of a bar chart of counts ``height`` px high (``y_lim``): from 0 to the chart's own top when the counts
+    reach ``most_ticks(height)``, else to that, so that every tick is a whole number (0, 1, 2, ... not 0.5)."""
+    top = counts.max() if len(counts) else 0
+    ticks = most_ticks(height)
+    return [0, None] if top >= ticks else [0, ticks]
 
 
 DAYS_AS_LABELS = 14  # up to this many days with turns, each its own labelled bar; more, a time axis

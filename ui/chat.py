@@ -75,8 +75,12 @@ UNRATED = '<span class="unrated"></span>'
 # staff, and the handoff message ("I'm passing you to a person"), which says who will answer, not an answer
 UNRATED_ACTIONS = frozenset({"hand_back", "relay", "handoff"})
 FOCUS_QUESTION_BOX = "() => { document.querySelector('#question textarea')?.focus(); }"
-# the comment box once it shows (a frame or a few after the rating's result)
+# the comment box once it shows (a frame or a few after the rating's result), while the focus is still where the
+# thumb left it (on the thumb, or on the page once the redrawn chat dropped it): a customer who has gone on to type the
+# next question, or pressed "Skip", keeps the focus there
 FOCUS_COMMENT_BOX = """() => { let frames = 0; const focus = () => {
+  const active = document.activeElement;
+  if (active && active !== document.body && !active.closest('#chat')) return;
   const box = [...document.querySelectorAll('#feedback-comment textarea')].find(box => box.offsetParent);
   if (box) box.focus(); else if (++frames < 30) requestAnimationFrame(focus); }; focus(); }"""
 # A question typed but not sent survives a reload: Gradio reloads the page by itself once a server that went away
@@ -183,6 +187,29 @@ def chat_log_name_script(name: str) -> str:
 </script>""" % json.dumps(name).replace("<", "\\u003c")  # no "</script>" inside
 
 
+def new_tab_hint_js(hint: str) -> str:
+    """JavaScript run as the chat page loads: every link in the chat that opens a new tab (Gradio opens each link
+    there in one, ``target="_blank"``) ends its name with ``hint``, for screen readers only (``.new-tab-hint`` in
+    ``CSS``); a screen reader heard only the article's name. Set again whenever Gradio draws the chat anew."""
+    return """() => {
+  const hint = %s;
+  function mark() {
+    document.querySelectorAll('#chat a[target="_blank"]').forEach(function (link) {
+      if (link.querySelector(".new-tab-hint")) return;
+      const said = document.createElement("span");
+      said.className = "new-tab-hint";
+      said.textContent = " " + hint;
+      link.appendChild(said);
+    });
+  }
+  let queued = 0;  // once a frame at most: a streamed answer changes the page with every word
+  new MutationObserver(function () {
+    if (!queued) queued = requestAnimationFrame(function () { queued = 0; mark(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  mark();
+}""" % json.dumps(hint).replace("<", "\\u003c")  # no "</script>" inside
+
+
 def page_language_script(language: str) -> str:
     """A <head> script marking the chat page as written in ``language`` (the replies' ``page_language``): Gradio's
     page says lang="en" whatever its words, and a screen reader read a German chat with an English voice."""
@@ -239,8 +266,13 @@ footer { display: none !important; }
   outline: 2px solid var(--body-text-color) !important; outline-offset: 1px; }
 /* a focused button: the browser's ring took the button's text colour, white around Send on a white page */
 .gradio-container button:focus-visible { outline: 2px solid var(--body-text-color) !important; outline-offset: 2px; }
-/* a message's copy and thumb buttons, 18 px, on a touch screen: big enough for a finger (WCAG asks at least 24) */
+/* a message's copy and thumb buttons were 18 px (Gradio's): WCAG 2.2 asks at least 24 (target size), and on a
+   touch screen big enough for a finger */
+#chat .icon-button { min-width: 24px; min-height: 24px; }
 @media (pointer: coarse) { #chat .icon-button { min-width: 32px; min-height: 32px; } }
+/* the end of a link's name that says it opens a new tab (``new_tab_hint_js``): read by screen readers, not shown */
+#chat .new-tab-hint { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 /* Arabic, Hebrew...: each paragraph (a message's, the typed text) runs and aligns in the direction of its own
    first letters; the chat is set left-to-right for all */
 #chat .message-content :is(p, li, h1, h2, h3, h4), #question textarea, #feedback-comment textarea {
@@ -306,6 +338,18 @@ def plain_text(text: str) -> str:
     return _MARKDOWN_LINE_START.sub(r"\1\\\2", escaped)
 
 
+# Where the chat's Markdown (GitHub's flavour) would make a link of plain text: an e-mail address's "@", the ":" of
+# "https://" and the "." of "www."; a backslash before each keeps it text (``customer_text``)
+_LINK_MAKERS = re.compile(r"@|:(?=//)|(?<=www)\.", re.IGNORECASE)
+
+
+def customer_text(text: str) -> str:
+    """A customer's message for the Markdown chat: as typed (``plain_text``), its e-mail and web addresses not made
+    links. The chat linked them: the customer's own address became a mailto: link, read out as a link and one more
+    tab stop in their own bubble."""
+    return _LINK_MAKERS.sub(r"\\\g<0>", plain_text(text))
+
+
 # A web address in a staff reply: http(s):// or www., up to a blank or a character no address holds as typed; the
 # punctuation that ends a sentence after it is left out (``_web_address``)
 _WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
@@ -368,7 +412,7 @@ def _messages(events: Iterable[Event], replies: Replies = DEFAULT_REPLIES) -> It
         if isinstance(event, UserMessage):
             turns += 1
             last_role = "user"
-            yield {"role": "user", "content": plain_text(event.text)}, None
+            yield {"role": "user", "content": customer_text(event.text)}, None
         elif isinstance(event, BotAnswer):
             sources = "" if event.abstained else format_source_list(event.citations, replies)
             answers = last_role == "user" and event.action not in UNRATED_ACTIONS
@@ -463,9 +507,10 @@ class ChatPage:
         self.per_ip = make(per_ip, "ip") if per_ip else None
         self.per_session = make(per_session, "session") if per_session else None
 
-    def too_many_messages(self, client: str | None, session_id: str | None) -> str | None:
+    def too_many_messages(self, client: str | None, session_id: str | None, message: str = "") -> str | None:
         """The warning to show when this address or conversation is over its message limit, else None
-        (and the message is counted)."""
+        (and the message is counted); in the language of ``message`` when its words tell one (``Replies.for_message``),
+        as the refusal of a message too long is."""
         checks = [(limiter, key, what) for limiter, key, what in (
             (self.per_ip, client, "too_many_from_address"), (self.per_session, session_id, "too_many_in_conversation")
         ) if limiter is not None and key]
@@ -473,7 +518,7 @@ class ChatPage:
         if refused is None:
             return None
         seconds, limiter, what = refused
-        return self.replies.say(what, limit=str(limiter.rate), seconds=str(seconds))
+        return self.replies.for_message(message).say(what, limit=str(limiter.rate), seconds=str(seconds))
 
     def respond(
         self, message: str, history: ChatHistory, session_id: str | None, request: gr.Request | None = None
@@ -482,7 +527,7 @@ class ChatPage:
         box with a warning. The message moves from the box to the chat at once, and the box is not touched
         again, so the customer can type the next one meanwhile."""
         history = list(history or [])
-        refused = self.too_many_messages(client_address(request), session_id)
+        refused = self.too_many_messages(client_address(request), session_id, message or "")
         try:
             if refused:
                 raise InvalidMessage(refused)
@@ -491,7 +536,7 @@ class ChatPage:
             self.warn(str(error))
             yield history, message, session_id
             return
-        asked = {"role": "user", "content": plain_text(text)}
+        asked = {"role": "user", "content": customer_text(text)}
         yield [*history, asked], "", session_id
         try:
             turn, first = self._first_step(session_id, text)
@@ -858,4 +903,5 @@ class ChatPage:
             skip_comment.click(self.close_comment, None, comment_outputs).then(None, js=FOCUS_QUESTION_BOX)
             # this tab's own conversation if it has one (a reload), else the one this browser used last
             synced(page.load(self.restore, saved, [chatbot, session_id], js=THIS_TABS_SESSION, **CUSTOMER_EVENT))
+            page.load(None, js=new_tab_hint_js(replies.new_tab))  # in the browser only
         return page

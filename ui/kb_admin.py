@@ -31,7 +31,7 @@ from retrieval.file_records import recorded_file_ids
 from retrieval.index import IndexLoadError
 from retrieval.index_lock import IndexBusy
 from retrieval.ingest import IngestReport, UnknownDocuments, ingest, remove_documents
-from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, file_id, load_file, skip_reason
+from retrieval.loaders import FAQ_COLUMNS, SUPPORTED_SUFFIXES, file_id, load_file, resolve_faq_id, skip_reason
 from retrieval.retriever import Retriever
 from retrieval.sources import recorded_roots, relative_within
 from ui.errors import refusal
@@ -297,7 +297,8 @@ class KnowledgeBaseAdmin:
         with self._lock:
             try:
                 removal = remove_documents(
-                    self.index_dir, self.embedder, [doc_id], lock_timeout=LOCK_WAIT_SECONDS, **self.index_options
+                    self.index_dir, self.embedder, [doc_id], lock_timeout=LOCK_WAIT_SECONDS, faq_columns=self.faq_columns,
+                    **self.index_options,
                 )
             except (UnknownDocuments, IndexBusy, IndexWriteError) as error:
                 raise refusal(str(error)) from None
@@ -344,7 +345,7 @@ class KnowledgeBaseAdmin:
         wanted = unicodedata.normalize("NFC", doc_id)
         return any(
             form == wanted or form.startswith(f"{wanted}#") for form in (unicodedata.normalize("NFC", d) for d in documents)
-        )
+        ) or resolve_faq_id(documents, doc_id, self.faq_columns) is not None  # an FAQ entry's id of before
 
     def select_document(self, table: pd.DataFrame, event: gr.SelectData) -> str:
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index

@@ -25,12 +25,23 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
+from assistant.store.analytics import action_runs
 from assistant.store.db import StoreUnavailable
 from assistant.store.staff import ADMIN, REVIEWER, StaffUsers
-from assistant.store.inbox import INBOX_LIMIT, conversations_with_a_person, count_with_a_person, is_with_a_person
+from assistant.store.inbox import (
+    INBOX_LIMIT,
+    InboxItem,
+    NotWithAPerson,
+    assign,
+    assigned_to,
+    conversations_with_a_person,
+    count_with_a_person,
+    is_with_a_person,
+    unassign,
+)
 from assistant.store.review import (
     LogFilter,
     as_conversation_test,
@@ -40,15 +51,19 @@ from assistant.store.review import (
     list_sessions,
     read_transcript,
 )
+from assistant.store.tables import SessionRow
+from dialog.business_rules import SupportHours
 from dialog.events import FeedbackGiven
 from dialog.manager import DialogManager, InvalidMessage
 from dialog.store import ConversationChanged, ConversationStore, UnknownSession
+from ui.analytics import PLOT_HEIGHT, count_axis
 from ui.errors import is_refused, refuse, refusal
 from ui.kb_admin import KnowledgeBaseAdmin
 from ui.review_filters import YES_NO, build_filter, parse_range
 from ui.review_style import opened_in
 from ui.review_tables import (
-    INBOX_WIDTHS, LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, inbox_table, session_table, waited,
+    LIST_WIDTHS, UNANSWERED_WIDTHS, action_runs_table, clicked_session, has_hours, inbox_columns, inbox_table, inbox_widths,
+    session_table, waited,
 )
 from ui.review_transcript import render_transcript
 
@@ -59,6 +74,7 @@ CONVERSATIONS_TAB, INBOX_TAB = "conversations", "inbox"  # tab ids, for links th
 # An export is a download: it is deleted from the server (DATA_DIR/review/exports and Gradio's cached copy)
 # an hour later, so exports of customers' conversations do not pile up outside retention and erasure.
 EXPORT_KEPT_S = 3600
+ROLE_CHECK_S = 10  # how often an open page looks whether its login's role changed (``role_changes``)
 # how often Gradio looks for cached copies older than EXPORT_KEPT_S: a copy is gone at most this long after
 GRADIO_CACHE_CHECK_S = 300
 
@@ -138,6 +154,19 @@ def _count(seen: str | None) -> int | None:
         return max(0, int(str(seen).strip()))
     except ValueError:
         return None
+
+
+def _as_typed(name: str) -> str:
+    """A login name for Markdown, shown as typed: its formatting characters escaped (``_MARKDOWN_CHARS``)."""
+    return _MARKDOWN_CHARS.sub(lambda match: "\\" + match.group(0), name)
+
+
+def _assignment_key(engine: Engine, session_id: str, holder: str) -> str:
+    """What the Inbox page notes when it holds a reply back because ``holder`` has the conversation (``send_reply``):
+    the conversation, its open handoff and ``holder``; a new handoff, or another holder, is another key."""
+    with engine.connect() as db:
+        handoff_seq = db.scalar(select(SessionRow.open_handoff_seq).where(SessionRow.id == session_id))
+    return f"{session_id} {handoff_seq} {holder}"
 
 
 def _shortened(text: str, limit: int = 160) -> str:
@@ -412,7 +441,11 @@ class ReviewPage:
     def kb_controls(self, request: gr.Request) -> tuple[Any, Any]:
         """The Knowledge base tab's upload, re-index and remove controls, shown to an admin's login only; a
         reviewer's sees a line saying why instead (their clicks ended in an "Error" badge over the upload box)."""
-        admin = staff_role(self.engine, request) == ADMIN
+        return self._kb_controls(staff_role(self.engine, request) == ADMIN)
+
+    @staticmethod
+    def _kb_controls(admin: bool) -> tuple[Any, Any]:
+        """``kb_controls`` for an admin's login or not."""
         note = "" if admin else "Uploading, re-indexing and removing documents need an admin's login; yours is a reviewer's."
         return gr.update(value=note, visible=not admin), gr.update(visible=admin)
 
@@ -446,13 +479,24 @@ class ReviewPage:
 
     @database_errors_said
     def show_inbox(self) -> tuple[pd.DataFrame, str]:
-        """The conversations a person has, awaiting a reply first."""
+        """The conversations a person has, awaiting a reply first; those handed off outside the rules' support hours
+        marked "Out of hours"."""
         items = conversations_with_a_person(self.engine)
         awaiting = sum(item.awaiting_reply for item in items)
         status = f"{len(items)} conversation(s) with a person, {awaiting} awaiting a reply" if items else "Nobody is waiting for a person."
         if len(items) >= INBOX_LIMIT:
             status += f" (the {INBOX_LIMIT} longest waiting of {count_with_a_person(self.engine)})"
-        return inbox_table(items), status
+        return self._inbox_table(items), status
+
+    def _inbox_table(self, items: list[InboxItem]) -> pd.DataFrame:
+        """``inbox_table`` by the rules' support hours, in the columns the page shows (``inbox_columns``: without
+        "Out of hours" for rules that set none, where it stayed empty)."""
+        hours = self._support_hours()
+        return inbox_table(items, hours=hours)[inbox_columns(hours)]
+
+    def _support_hours(self) -> SupportHours | None:
+        """The rules' ``support_hours`` (None without rules or hours)."""
+        return getattr(getattr(self.manager, "rules", None), "support_hours", None)
 
     def inbox_tab_name(self) -> Any:
         """The Inbox tab's name with how many conversations a person has: "Inbox (3)"; "Inbox" when none. A database
@@ -480,7 +524,7 @@ class ReviewPage:
 
     @database_errors_said
     def send_reply(
-        self, session_id: str, text: str, shown_as: str, request: gr.Request, seen: str | None = None
+        self, session_id: str, text: str, shown_as: str, request: gr.Request, seen: str | None = None, warned: str | None = None
     ) -> tuple[Any, ...]:
         """Send a staff reply to the customer, under ``shown_as`` (default: the login name); the reply box
         empties once it is stored. A reply that cannot be sent (an empty box, a conversation handed back
@@ -488,8 +532,12 @@ class ReviewPage:
         is, the reply in its box.
         ``seen`` is how many staff replies the transcript had when this member of staff opened it (None or "":
         not known): a reply by someone else since then is shown and this one held back once (two agents answering
-        the same customer at once); a second click sends it. Gives the reply box, the Inbox (``refresh_inbox``)
-        and the staff replies seen now. (A reply held back is not refused: the page shows theirs and counts it seen.)"""
+        the same customer at once); a second click sends it. A reply to a conversation another login has taken
+        (``assign``) is held back once too; one to a conversation nobody has taken takes it for this login.
+        ``warned`` is the page's note of that (``_assignment_key``: the conversation, its handoff and who has it), kept in
+        the page, not in the server: this page's replies to it go until another handoff, or another agent takes it.
+        Gives the reply box, the Inbox (``refresh_inbox``), the staff replies seen now and ``warned``. (A reply held
+        back is not refused: the page shows theirs and counts it seen.)"""
         manager = self._staff_manager(session_id)
         login = self._author(request)
         author = " ".join((shown_as or "").split())[:64] or login
@@ -498,19 +546,30 @@ class ReviewPage:
         transcript = read_transcript(self.engine, session_id)
         replies = [entry for entry in transcript.staff if entry.kind == "agent"] if transcript else []
         newer = [entry for entry in replies[_count(seen):] if entry.author != author] if _count(seen) is not None else []
-        if newer:
-            last = newer[-1]
-            gr.Warning(
-                f"{last.author} replied to this customer {waited(last.at)} ago: \u201c{_shortened(last.text)}\u201d. "
-                "Yours was not sent: read theirs, then press Send again to send it."
-            )
-            return (gr.update(), *self.refresh_inbox(session_id), str(len(replies)))
+        holder = assigned_to(self.engine, session_id)
+        held_for = _assignment_key(self.engine, session_id, holder) if holder not in (None, login) else ""
+        taken = bool(held_for) and held_for != warned
+        warned = held_for or warned or ""
+        if newer or taken:
+            said = []
+            if newer:
+                last = newer[-1]
+                said.append(f"{last.author} replied to this customer {waited(last.at)} ago: \u201c{_shortened(last.text)}\u201d.")
+            if taken:
+                said.append(f"This conversation is assigned to {holder}.")
+            then = "read theirs, then press Send again to send it." if newer else "press Send again to send it anyway."
+            gr.Warning(" ".join(said) + f" Yours was not sent: {then}")
+            return (gr.update(), *self.refresh_inbox(session_id), str(len(replies)), warned)
         try:
             manager.reply_as_staff(session_id, text, author=author, take_over=False, login=login)  # the Inbox's: for a person's
         except (InvalidMessage, UnknownSession, ConversationChanged) as error:
             raise refusal(str(error)) from None
+        try:
+            assign(self.engine, session_id, login, only_if_free=True)  # replying takes a conversation nobody has
+        except NotWithAPerson:
+            pass  # handed back by the customer since the reply: there is nothing to take
         gr.Info("Sent. The customer sees it in their chat.")
-        return ("", *self.refresh_inbox(session_id), str(len(replies) + 1))
+        return ("", *self.refresh_inbox(session_id), str(len(replies) + 1), warned)
 
     @database_errors_said
     def hand_back(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
@@ -523,6 +582,46 @@ class ReviewPage:
             raise refusal(str(error)) from None
         gr.Info("Handed back: the assistant answers this customer again.")
         return self.refresh_inbox(session_id)
+
+    @database_errors_said
+    def assign_to_me(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
+        """Take the open conversation: the Inbox shows this login under "Assigned to" (replacing whoever had it), and
+        other agents' replies to it are held back once. Refused when no person has it. Gives ``refresh_inbox``."""
+        self._staff_manager(session_id)
+        login = self._author(request)
+        try:
+            before = assigned_to(self.engine, session_id)
+            assign(self.engine, session_id, login)
+        except NotWithAPerson as error:
+            raise refusal(str(error)) from None
+        gr.Info(f"Assigned to you (instead of {before})." if before not in (None, login) else "Assigned to you.")
+        return self.refresh_inbox(session_id)
+
+    @database_errors_said
+    def unassign_conversation(self, session_id: str, request: gr.Request) -> tuple[Any, ...]:
+        """Nobody has the open conversation any more (any login may do it: one away, or assigned by mistake). Refused
+        when no person has it. Gives ``refresh_inbox``."""
+        self._staff_manager(session_id)
+        try:
+            before = unassign(self.engine, session_id)
+        except NotWithAPerson as error:
+            raise refusal(str(error)) from None
+        gr.Info(f"Unassigned: {before} no longer has it." if before else "Nobody had it.")
+        return self.refresh_inbox(session_id)
+
+    @database_errors_said
+    def assignment_note(self, session_id: str, request: gr.Request | None = None) -> str:
+        """Who has the open conversation, above the reply box: "Assigned to you", "Assigned to **bo**", or that nobody
+        has; nothing when no conversation is open or no person has it."""
+        if not session_id or not is_with_a_person(self.engine, session_id):
+            return ""
+        holder = assigned_to(self.engine, session_id)
+        if holder is None:
+            return "Not assigned: **Assign to me**, or reply, to take it."
+        if holder == self._author(request):
+            return "**Assigned to you.**"
+        shown = _as_typed(holder)
+        return f"Assigned to **{shown}**: they are answering this customer."
 
     def _staff_manager(self, session_id: str) -> DialogManager:
         """The manager for an Inbox action on ``session_id``; a ``refusal`` when there is none to do."""
@@ -539,11 +638,36 @@ class ReviewPage:
     @database_errors_said
     def logged_in_as(self, request: gr.Request) -> str:
         """Who is logged in, with the role: with logins in several tabs it was easy to reply as the wrong one."""
+        return self._who(request, staff_role(self.engine, request))
+
+    @staticmethod
+    def _who(request: gr.Request | None, role: str) -> str:
+        """``logged_in_as`` for a role read already ("" for a page served without logins)."""
         username = getattr(request, "username", None)
         if not username:
             return ""
-        shown = _MARKDOWN_CHARS.sub(lambda match: "\\" + match.group(0), username)
-        return f"Logged in as **{shown}** ({staff_role(self.engine, request)})"
+        shown = _as_typed(username)
+        return f"Logged in as **{shown}** ({role})"
+
+    def role_changes(self, shown: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """On the page's timer: once the login's role is no longer the one ``shown`` (``assistant users role`` while
+        the page is open), who is logged in again, the export controls and (with a Knowledge base tab) its controls
+        as that role has them, and a toast saying so; nothing changes otherwise. (The server refused a reviewer's
+        export at once, but the page said "admin" and offered it until reloaded.) A database that cannot be reached
+        leaves the page as it is (the actions say so)."""
+        outputs = 3 + (2 if self.knowledge_base is not None else 0)
+        try:
+            role = staff_role(self.engine, request)
+        except (StoreUnavailable, OperationalError):
+            return (gr.update(),) * outputs
+        who = self._who(request, role)
+        if not who or who == (shown or ""):
+            return (gr.update(),) * outputs
+        if shown:
+            gr.Info(f"Your role is now {role}: the page shows what a{'n' if role == ADMIN else ''} {role}'s login can do.")
+        admin = role == ADMIN
+        kb = self._kb_controls(admin) if self.knowledge_base is not None else ()
+        return (who, gr.update(visible=admin), gr.update(visible=admin), *kb)
 
     @staticmethod
     def _author(request: gr.Request | None) -> str:
@@ -558,7 +682,20 @@ class ReviewPage:
         except ValueError as error:  # refused: the figures shown stay
             raise refusal(str(error)) from None
         figures = self.analytics(start, day_after(end))
+        for chart in COUNT_CHARTS:  # whole-number ticks for counts, at the height the charts are drawn (``count_axis``)
+            figures[chart] = gr.update(value=figures[chart], y_lim=count_axis(figures[chart]["turns"], PLOT_HEIGHT))
         return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
+
+    @database_errors_said
+    def show_action_runs(self, since: str, until: str) -> pd.DataFrame:
+        """The Analytics tab's business actions in the range: how often each ran and how often it failed (an order
+        lookup that found nothing is neither declined nor scored, so no other figure shows it). Shown after the
+        other figures, once they were (a range refused there is not read again)."""
+        try:
+            start, end = parse_range(since, until)
+        except ValueError as error:
+            raise refusal(str(error)) from None
+        return action_runs_table(action_runs(self.engine, start, day_after(end)))
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -569,7 +706,9 @@ class ReviewPage:
                 gr.Markdown("# Conversation review", elem_id="review-header")
                 who = gr.Markdown(elem_id="review-user")  # who is logged in, beside Log out
                 gr.Button("Log out", link="/review/logout", size="sm", scale=0, min_width=90, elem_id="review-logout")
-            with gr.Tabs() as tabs:
+            # tabs that do not fit go on a second row ("wrap"): in Gradio's "More tabs" menu (at 320 px all but one) they
+            # were plain buttons, the menu's button had no aria-expanded, and the Inbox's tab lost its id
+            with gr.Tabs(overflow_behavior="wrap") as tabs:
                 with gr.Tab("Conversations", id=CONVERSATIONS_TAB):
                     with gr.Row():
                         search = gr.Textbox(label="Search the text", placeholder="words in a question or answer", elem_id="review-search", scale=3)
@@ -580,10 +719,13 @@ class ReviewPage:
                         handoff = gr.Dropdown(list(YES_NO), value="any", label="Handed off")
                         abstained = gr.Dropdown(list(YES_NO), value="any", label="Declined to answer")
                         not_helped = gr.Dropdown(list(YES_NO), value="any", label="Not helped")
+                        # a business action that ran and failed (an order lookup that found nothing): neither
+                        # declined nor scored, so no other filter finds it
+                        failed_action = gr.Dropdown(list(YES_NO), value="any", label="Lookup failed")
                         feedback = gr.Dropdown(["any", "up", "down", "none"], value="any", label="Feedback")
                         max_score = gr.Textbox(label="Retrieval score below", placeholder="e.g. 0.4")
                         model = gr.Dropdown([""], value="", label="Model", allow_custom_value=True)
-                    filters = [search, since, until, intent, handoff, abstained, not_helped, feedback, max_score, model]
+                    filters = [search, since, until, intent, handoff, abstained, not_helped, feedback, max_score, model, failed_action]  # a new one last: a program that sends the ten of before adds one at the end
                     with gr.Row():
                         find = gr.Button("Search", variant="primary", elem_id="review-find")
                         back = gr.Button("Previous page", elem_id="review-previous")
@@ -632,7 +774,10 @@ class ReviewPage:
                     )
                     for trigger in (open_button.click, session_box.submit):
                         trigger(self.open_transcript, [session_box], [transcript, turn_no, opened, *label_form])
-                    turn_no.input(self.turn_labels, [opened, turn_no], label_form)
+                    # change, not input: Gradio's Dropdown sends input on every blur too, the turn unchanged, and a
+                    # reply landing after a key pressed in the radios reset the form to its saved labels. Not select:
+                    # a turn picked with the arrow keys and Enter sends no select
+                    turn_no.change(self.turn_labels, [opened, turn_no], label_form)
                     opened.change(None, [opened], None, js=opened_in("review-list"))
                     save.click(self.save_labels, [opened, turn_no, verdict, correct_intent, notes, thumbs], [transcript])
                     for button, handler, inputs, name in (
@@ -654,28 +799,41 @@ class ReviewPage:
                             show = gr.Button("Show", variant="primary", elem_id="analytics-show")
                         rates = gr.Dataframe(label="Rates", interactive=False, elem_id="analytics-rates")
                         with gr.Row():
-                            # bars from zero: a line of one day's data draws nothing
-                            volume = gr.BarPlot(x="day", y="turns", label="Turns per day", elem_id="analytics-volume", y_lim=[0, None])
-                            latency = gr.Dataframe(label="Latency", interactive=False)
+                            # bars from zero: a line of one day's data draws nothing; PLOT_HEIGHT high, the height
+                            # count_axis's ticks are for
+                            volume = gr.BarPlot(
+                                x="day", y="turns", label="Turns per day", elem_id="analytics-volume", y_lim=[0, None], height=PLOT_HEIGHT
+                            )
+                            latency = gr.Dataframe(label="Latency", interactive=False, elem_id="analytics-latency")
                         with gr.Row():
                             intents_plot = gr.BarPlot(
-                                x="intent", y="turns", label="Top intents", sort="-y", y_lim=[0, None], x_label_angle=-40
+                                x="intent", y="turns", label="Top intents", sort="-y", y_lim=[0, None], x_label_angle=-40,
+                                elem_id="analytics-intents", height=PLOT_HEIGHT,  # the height count_axis's ticks are for
                             )
                             unanswered = gr.Dataframe(
-                                label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS
+                                label="Unanswered questions, grouped", interactive=False, wrap=True, column_widths=UNANSWERED_WIDTHS,
+                                elem_id="analytics-unanswered",
                             )
                         not_helped = gr.Dataframe(
                             label="Answers the customer said did not help", interactive=False, wrap=True, elem_id="analytics-not-helped"
                         )
+                        # a lookup that found nothing is neither declined nor scored: only this table counts it
+                        actions = gr.Dataframe(
+                            label="Business actions: runs and failures (a lookup that found nothing)", interactive=False,
+                            wrap=True, elem_id="analytics-actions",
+                        )
                         # computed when the tab is opened, not on every page load: over all the logs it reads every
                         # turn and embeds hundreds of unanswered questions (seconds of the CPU the chat needs too)
                         for trigger in (show.click, analytics_tab.select):
-                            trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, not_helped, unanswered])
+                            trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, not_helped, unanswered]).success(
+                                self.show_action_runs, [a_since, a_until], [actions]
+                            )
 
                 knowledge_base = self.knowledge_base_for_roles()
+                kb_controls: list[Any] = []
                 if knowledge_base is not None:
-                    kb_note, kb_changes = knowledge_base.build_tab(page)
-                    page.load(self.kb_controls, None, [kb_note, kb_changes])
+                    kb_controls = list(knowledge_base.build_tab(page))
+                    page.load(self.kb_controls, None, kb_controls)
 
             if inbox_tab is not None:  # the tab's name counts them, seen from every tab (its own timer runs only in it)
                 counter = gr.Timer(10)
@@ -683,6 +841,8 @@ class ReviewPage:
             page.load(self.refresh_choices, None, [intent, model, correct_intent])
             page.load(self.admin_controls, None, [export_format, export])
             page.load(self.logged_in_as, None, [who])
+            role_check = gr.Timer(ROLE_CHECK_S)  # a role changed meanwhile is shown without a reload
+            role_check.tick(self.role_changes, [who], [who, export_format, export, *kb_controls], show_progress="hidden")
             page.load(self.open_linked, None, [tabs, session_box, transcript, turn_no, opened, *inbox, *label_form])
         return page
 
@@ -699,15 +859,19 @@ class ReviewPage:
                 refresh = gr.Button("Refresh", scale=0, min_width=100, elem_id="inbox-refresh")
                 status = gr.Markdown(elem_id="inbox-status")
             table = gr.Dataframe(
-                inbox_table([]), label="Conversations with a person", show_label=False, interactive=False, wrap=True,
-                # about 5 rows at 1366x768 (at 320 px: 3, the 4th cut in half)
-                elem_id="inbox-list", max_height=440, column_widths=INBOX_WIDTHS,
+                self._inbox_table([]), label="Conversations with a person", show_label=False, interactive=False, wrap=True,
+                # about 5 rows at 1366x768 (at 320 px: 3, the 4th cut in half); the CSS's shares of a narrow screen's
+                # width depend on its columns (ui/review_style.py: "without-hours")
+                elem_id="inbox-list", max_height=440, column_widths=inbox_widths(self._support_hours()),
+                elem_classes=[] if has_hours(self._support_hours()) else ["without-hours"],
             )
             # the open conversation's id is kept in the page, not in the server's memory (gr.State): a restarted
             # server, or another one the load balancer moved the page to, still knows which conversation a reply is for
             opened = gr.Textbox("", visible=False, elem_id="inbox-opened")
             seen = gr.Textbox("", visible=False, elem_id="inbox-seen")  # staff replies in the transcript as opened (send_reply)
+            warned = gr.Textbox("", visible=False, elem_id="inbox-warned")  # whose conversation a reply was held back for
             transcript = gr.HTML(elem_id="inbox-transcript")
+            assigned = gr.Markdown(elem_id="inbox-assigned")  # who has the open conversation (``assignment_note``)
             reply = gr.Textbox(label="Reply to the customer", lines=3, max_lines=10, elem_id="inbox-reply")
             shown_as = gr.Textbox(
                 label="Your name as the customer sees it", placeholder="your login name", max_lines=1, elem_id="inbox-name"
@@ -715,19 +879,26 @@ class ReviewPage:
             with gr.Row():
                 send = gr.Button("Send to the customer", variant="primary", elem_id="inbox-send")
                 give_back = gr.Button("Hand back to the assistant", elem_id="inbox-hand-back")
+                take = gr.Button("Assign to me", elem_id="inbox-assign")
+                drop = gr.Button("Unassign", elem_id="inbox-unassign")
             every = gr.Timer(10)  # new handoffs and new customer messages appear without a click
 
             refreshed = [table, status, transcript]
-            refresh.click(self.refresh_inbox, [opened], refreshed)
-            every.tick(self.refresh_inbox, [opened, transcript], refreshed, show_progress="hidden")
+            note = {"fn": self.assignment_note, "inputs": [opened], "outputs": [assigned], "show_progress": "hidden"}
+            refresh.click(self.refresh_inbox, [opened], refreshed).success(**note)
+            every.tick(self.refresh_inbox, [opened, transcript], refreshed, show_progress="hidden").success(**note)
             table.select(self.select_inbox_row, [table], [transcript, opened, seen])
             for trigger in (send.click, reply.submit):
-                trigger(self.send_reply, [opened, reply, shown_as, seen], [reply, *refreshed, seen])
-            give_back.click(self.hand_back, [opened], refreshed)
+                trigger(self.send_reply, [opened, reply, shown_as, seen, warned], [reply, *refreshed, seen, warned]).success(**note)
+            give_back.click(self.hand_back, [opened], refreshed).success(**note)
+            take.click(self.assign_to_me, [opened], refreshed).success(**note)
+            drop.click(self.unassign_conversation, [opened], refreshed).success(**note)
             opened.change(None, [opened], None, js=opened_in("inbox-list"))
+            opened.change(**note)
             page.load(self.show_inbox, None, [table, status])
             page.load(self._author, None, [shown_as])  # the name the customer sees, the login's until changed
         return transcript, opened, seen, inbox_tab
 
 
 ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "not_helped", "unanswered")
+COUNT_CHARTS = ("volume", "intents")  # the bar charts of turns

@@ -41,10 +41,11 @@ def parse_score(text: str | float | None) -> float | None:
 
 def build_filter(
     search: str, since: str, until: str, intent: str, handoff: str, abstained: str, not_helped: str, feedback: str,
-    max_score: str | None, model: str,
+    max_score: str | None, model: str, failed_action: str = "any",
 ) -> LogFilter:
-    """The page's filter inputs as a LogFilter; ``until`` includes that whole day. ValueError, naming the
-    field, for an input that cannot be read."""
+    """The page's filter inputs as a LogFilter; ``until`` includes that whole day. ``failed_action`` ("Lookup
+    failed"): conversations where a business action ran and failed, such as an order lookup that found nothing.
+    ValueError, naming the field, for an input that cannot be read."""
     since_day, until_day = parse_range(since, until)
     score = parse_score(max_score)
     return LogFilter(
@@ -55,6 +56,7 @@ def build_filter(
         handoff=YES_NO[handoff or "any"],
         abstained=YES_NO[abstained or "any"],
         not_helped=YES_NO[not_helped or "any"],
+        failed_action=YES_NO[failed_action or "any"],
         feedback=feedback or "any",
         max_top_score=score,
         model=model or None,

@@ -8,7 +8,9 @@ the small script Gradio runs on load.
 - Script: Gradio's Markdown has no ARIA parameters, so the status lines (what a search found, what an
   upload did) are made polite live regions here, for screen readers to announce without moving focus;
   and a group of radio buttons (a ``fieldset`` whose label is a ``span``, not a ``legend``) gets its label
-  as its name, so "up" is read as an answer to "Your thumbs".
+  as its name, so "up" is read as an answer to "Your thumbs", and its buttons one ``name`` (Gradio gives each its
+  own), so that the browser makes them one group: one Tab stop, arrow keys choose. A conversation opened from a
+  list is said in a live region of its own (``OPENED_SAID_ID``, written by ``opened_in``).
 - Script: a login that ends while the page is open (``staff_login_hours`` passed, **Log out** on another
   browser, a changed password) made every action answer 401, which Gradio shows as a bare "Error" over the
   outputs (over the reply box too) and nothing more. A note (``role="alert"``) now says so, with a link that
@@ -29,22 +31,43 @@ import copy
 import json
 
 from ui.chat import DARK_ACCENT_CSS, THEME
-from ui.review_tables import INBOX_COLUMNS, INBOX_NARROW_WIDTHS, TABLE_MIN_WIDTH
+from ui.review_tables import (
+    INBOX_COLUMNS, INBOX_NARROW_WIDTHS, INBOX_PHONE_WIDTHS, OUT_OF_HOURS, PHONE_MAX_WIDTH, TABLE_MIN_WIDTH, column_shares,
+)
 from ui.review_transcript import TRANSCRIPT_CSS
 
 REVIEW_THEME = copy.deepcopy(THEME).set(
     input_shadow_focus="0 0 0 2px *body_text_color",
     input_border_color_focus="*body_text_color",
+    # a radio button's edge at 3:1 or more on its fill and its label (WCAG 1.4.11): it was neutral-100 on white, 1.1:1,
+    # and neutral-600 on the dark mode's neutral-800 fill (1.9:1) in a neutral-600 label
+    checkbox_border_color="*neutral_500", checkbox_border_color_hover="*neutral_600",
+    checkbox_border_color_dark="*neutral_300", checkbox_border_color_hover_dark="*neutral_200",
 )
 
 
 
-def narrow_inbox_columns() -> str:
-    """CSS rules giving each Inbox column its share of a narrow screen (``INBOX_NARROW_WIDTHS``), hiding the rest."""
+# the Inbox as built for rules with support hours, and without (its "without-hours" class: no "Out of hours" column,
+# ui/review.py), each with its columns
+INBOX_LAYOUTS = {
+    "#inbox-list:not(.without-hours)": INBOX_COLUMNS,
+    "#inbox-list.without-hours": [name for name in INBOX_COLUMNS if name != OUT_OF_HOURS],
+}
+
+
+def narrow_inbox_columns(shares: dict[str, int] = INBOX_NARROW_WIDTHS) -> str:
+    """CSS rules giving each Inbox column its share of a narrow screen (``shares``, in % of the list's width), hiding
+    the rest, for each of ``INBOX_LAYOUTS`` (a column it lacks gives its share to another: ``column_shares``)."""
+    return "\n".join(_inbox_column_rules(table, columns, shares) for table, columns in INBOX_LAYOUTS.items())
+
+
+def _inbox_column_rules(table: str, columns: list[str], shares: dict[str, int]) -> str:
+    """``narrow_inbox_columns`` for the Inbox ``table`` (a CSS selector) with ``columns``."""
+    shares = column_shares(shares, columns)
     rules = []
-    for position, name in enumerate(INBOX_COLUMNS, start=1):
-        cells = f'#inbox-list :is([role="columnheader"], [role="gridcell"])[aria-colindex="{position}"]'
-        share = INBOX_NARROW_WIDTHS.get(name)
+    for position, name in enumerate(columns, start=1):
+        cells = f'{table} :is([role="columnheader"], [role="gridcell"])[aria-colindex="{position}"]'
+        share = shares.get(name)
         if share is None:
             rules.append(f"  {cells} {{ display: none !important; }}")
         else:
@@ -54,8 +77,15 @@ def narrow_inbox_columns() -> str:
 
 
 REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
+/* a radio button with the focus is ringed in the text's colour (it had no outline, and a border a shade darker), with a
+   band of the page's colour between ring and button: the chosen one's label is indigo, on which the ring alone was 1.9:1 */
+.gradio-container input[type="radio"]:focus-visible { outline: 2px solid var(--body-text-color); outline-offset: 2px;
+  box-shadow: 0 0 0 2px var(--background-fill-primary); }
 /* the page's one h1, at the size of the h2 it was */
 #review-header h1 { font-size: 1.375rem; margin: 0; }
+/* and on one line: on a phone who is logged in and Log out go below it (at 390 px the title had 130 px of the row and
+   read "Convers/ation review") */
+#review-header { min-width: max-content !important; max-width: 100%%; }
 /* Gradio's red "Error" badge over each output of an action that failed, while the note that the login has ended is
    shown (its requests answered 401): it covered the Inbox list, the transcript and the typed reply, and the note says
    what went wrong. A refusal's badges (REVIEW_JS marks them: ui/errors.py) are hidden too: its toast says why, and the
@@ -63,8 +93,15 @@ REVIEW_CSS = DARK_ACCENT_CSS + TRANSCRIPT_CSS + """
    does not look as if it were. */
 body:has(#review-login-ended) [data-testid="status-tracker"]:has(> .error, .error) { display: none !important; }
 [data-testid="status-tracker"][data-refused="yes"]:has(.error) { display: none !important; }
-/* who is logged in, at the right beside Log out */
-#review-user { text-align: right; align-self: center; }
+/* the Analytics charts of turns, drawn PLOT_HEIGHT high (ui/analytics.py): Gradio gives a chart with a height 100 %% of its
+   block's under the block's label, and the block cut off its bottom 36 px (the x axis's dates and title); in a column
+   the chart takes what the label leaves */
+:is(#analytics-volume, #analytics-intents) { display: flex; flex-direction: column; align-items: flex-start; }
+:is(#analytics-volume, #analytics-intents) > .vega-embed { flex: 1 1 0; min-height: 0; align-self: stretch; }
+/* who is logged in, at the right beside Log out; on a phone below the title, on two lines if need be (at 320 px it was a
+   column 4 px wide, a letter a line, and Log out as tall: the row's height) */
+#review-user { text-align: right; align-self: center; min-width: min(9rem, 100%%) !important; }
+#review-logout { align-self: center; }
 /* the note that the login has ended (REVIEW_JS): above everything, dark on light amber in both modes */
 #review-login-ended { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; padding: .75rem 1rem;
   background: #fff4d6; color: #3d2c00; border-bottom: 2px solid #a36b00; font-size: 1rem; text-align: center; }
@@ -86,7 +123,17 @@ body:has(#review-login-ended) [data-testid="status-tracker"]:has(> .error, .erro
   #inbox-list table { table-layout: fixed; }
 %(narrow)s
 }
-""" % {"min_width": TABLE_MIN_WIDTH, "narrow": narrow_inbox_columns()}
+/* a phone: three columns (INBOX_PHONE_WIDTHS), each cell on one line, a longer first message cut with "…" (the
+   transcript has it whole): with five, "Waiting" read "Wa/it/in/g" at 390 px and a conversation took five lines */
+@media (max-width: %(phone)dpx) {
+%(phone_columns)s
+  #inbox-list [role="gridcell"] :is(span, div, p), #inbox-list [role="gridcell"] {
+    white-space: nowrap !important; overflow: hidden; text-overflow: ellipsis; }
+}
+""" % {
+    "min_width": TABLE_MIN_WIDTH, "narrow": narrow_inbox_columns(), "phone": PHONE_MAX_WIDTH,
+    "phone_columns": narrow_inbox_columns(INBOX_PHONE_WIDTHS),
+}
 
 LOGIN_ENDED_ID = "review-login-ended"
 LOGIN_ENDED = (
@@ -99,6 +146,7 @@ INBOX_DRAFT_KEY = "support-assistant-inbox-draft"  # sessionStorage: [conversati
 # how long after a load the Inbox draft waits for its conversation to reopen (ms): seconds on a busy server
 RESTORE_MS = 60_000
 
+OPENED_SAID_ID = "review-opened-said"  # the live region that says a conversation opened (``opened_in``)
 # status lines announced when they change (elem_ids of gr.Markdown components)
 STATUS_IDS = ("review-status", "inbox-status", "kb-summary", "kb-outcome")
 
@@ -118,14 +166,43 @@ REVIEW_JS = """
       const label = group.querySelector('[data-testid="block-info"]');
       if (label) group.setAttribute("aria-label", label.textContent.trim());
     });
+    groupRadios();
+  };
+  // Gradio names each radio button on its own ("radio-7"), again whenever the choice changes: each was a Tab stop of
+  // its own, arrow keys did nothing and a screen reader said "1 of 1". The buttons of one fieldset share one name
+  // here, which makes them one group for the browser (one Tab stop, arrow keys choose).
+  let radioGroups = 0;
+  const groupRadios = () => {
+    document.querySelectorAll('fieldset:has(input[type="radio"])').forEach((group) => {
+      if (!group.dataset.radioGroup) group.dataset.radioGroup = `review-radio-group-${++radioGroups}`;
+      group.querySelectorAll('input[type="radio"]').forEach((input) => {
+        if (input.name !== group.dataset.radioGroup) input.name = group.dataset.radioGroup;
+      });
+    });
   };
   mark();
   new MutationObserver(mark).observe(document.body, { childList: true, subtree: true });  // tabs render late
 
+  // where the opening of a conversation is said (``opened_in``): Enter on a row of a list opened it below the list
+  // and a screen reader said nothing. A live region is announced only if it was in the page before its text changed.
+  const said = document.createElement("div");
+  said.id = %s;
+  said.className = "sr-only";
+  said.setAttribute("role", "status");
+  document.body.append(said);
+  new MutationObserver(groupRadios).observe(document.body, { attributes: true, attributeFilter: ["name"], subtree: true });
+
   // the open conversation's row in its list (the list's data-opened, set as it opens: ``opened_in``) is marked
   // aria-current, and so highlighted: after a click nothing showed which conversation the transcript was. Looked for
-  // again as the lists are drawn again (a search, the Inbox's refresh), which may change a cell's text only.
+  // again as the lists are drawn again (a search, the Inbox's refresh), which may change a cell's text only. A list
+  // drawn after its conversation opened (the Inbox's tab, opened from a link or a reload: Gradio draws a tab as it is
+  // first shown) gets its data-opened here, from window.reviewOpened (``opened_in``).
+  window.reviewOpened = window.reviewOpened || {};
   const markOpened = () => {
+    Object.entries(window.reviewOpened).forEach(([id, opened]) => {
+      const list = document.getElementById(id);
+      if (list && list.dataset.opened !== opened) list.dataset.opened = opened;
+    });
     document.querySelectorAll("[data-opened]").forEach((list) => {
       const header = [...list.querySelectorAll('[role="columnheader"]')].find((h) => h.textContent.trim().startsWith("Session"));
       const column = header && header.getAttribute("aria-colindex");
@@ -215,7 +292,7 @@ REVIEW_JS = """
   };
   restore();
 }
-""" % (json.dumps(list(STATUS_IDS)), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED), json.dumps(INBOX_DRAFT_KEY), RESTORE_MS)
+""" % (json.dumps(list(STATUS_IDS)), json.dumps(OPENED_SAID_ID), json.dumps(LOGIN_ENDED_ID), json.dumps(LOGIN_ENDED), json.dumps(INBOX_DRAFT_KEY), RESTORE_MS)
 
 # The conversation just opened (a hidden box's value) as the page's address, ``/review/?conversation=ID``: a reload
 # (Gradio's own, after a server restart) opens it again (ReviewPage.open_linked), in the Inbox while a person has it.
@@ -228,10 +305,14 @@ ADDRESS_OPENED = """(opened) => {
 
 def opened_in(list_id: str) -> str:
     """``ADDRESS_OPENED``, and the conversation kept as the open one of the list ``list_id`` (its row highlighted by
-    REVIEW_JS, a list's own: the Conversations tab and the Inbox may each have one open)."""
+    REVIEW_JS, a list's own: the Conversations tab and the Inbox may each have one open), its opening said to screen
+    readers (REVIEW_JS's live region ``OPENED_SAID_ID``)."""
     return """(opened) => {
   (%s)(opened);
-  const list = document.getElementById(%s);
+  const id = %s, list = document.getElementById(id), said = document.getElementById(%s);
+  window.reviewOpened = window.reviewOpened || {};
+  window.reviewOpened[id] = opened || "";  // for a list not drawn yet (REVIEW_JS's markOpened)
   if (list) list.dataset.opened = opened || "";
   if (window.reviewMarkOpened) window.reviewMarkOpened();
-}""" % (ADDRESS_OPENED, json.dumps(list_id))
+  if (said && opened) said.textContent = `Conversation ${opened} opened below.`;
+}""" % (ADDRESS_OPENED, json.dumps(list_id), json.dumps(OPENED_SAID_ID))

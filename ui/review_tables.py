@@ -1,5 +1,5 @@
-"""The review page's tables: the conversation list and the inbox as the DataFrames Gradio shows, the
-times they show, and which conversation a click on a row picked. Pure functions of the stored rows."""
+"""The review page's tables: the conversation list, the inbox and the analytics' business actions as the DataFrames
+Gradio shows, the times they show, and which conversation a click on a row picked. Pure functions of the stored rows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from datetime import datetime, timezone
 import gradio as gr
 import pandas as pd
 
+from assistant.store.analytics import ActionRuns
 from assistant.store.inbox import InboxItem, reason_for_agents, waited
 from assistant.store.tables import SessionRow
+from dialog.business_rules import SupportHours
 
 LIST_COLUMNS = [
     "Last activity (UTC)", "Session", "First message", "Turns", "Handoff", "Declined", "Not helped", "Lowest score", "Up", "Down", "Model",
@@ -17,11 +19,26 @@ LIST_COLUMNS = [
 # shares of the table's width: an "auto" column takes its text's unwrapped width and pushes the rest out of sight;
 # a session id (22 characters) fits on one line at 1280 px in 18 % (in 16 % its last letter wrapped)
 LIST_WIDTHS = ["11%", "18%", "18%", "5%", "7%", "8%", "7%", "7%", "5%", "5%", "9%"]
-INBOX_COLUMNS = ["Handed off (UTC)", "Waiting", "Session", "First message", "Reason", "Staff", "Needs a reply"]
-INBOX_WIDTHS = ["12%", "8%", "18%", "28%", "18%", "8%", "8%"]
+# the columns a narrow screen hides (those not in INBOX_NARROW_WIDTHS) come last, and a phone's (INBOX_PHONE_WIDTHS)
+# before them: Gradio's grid gives tabindex="0" to its first column's cell only, and a hidden one (display:none) cannot
+# take focus: at 1,000 px, the times of handoff first, Tab reached no cell of the list and a keyboard user could open
+# no conversation
+# "Assigned to": the login that has taken the conversation (``assistant.store.inbox.assign``); "Staff": who wrote last
+# "Out of hours" is left out where the rules set no support hours (``inbox_columns``): it could never say "yes"
+OUT_OF_HOURS = "Out of hours"
+INBOX_COLUMNS = [
+    "Waiting", "First message", OUT_OF_HOURS, "Reason", "Assigned to", "Staff", "Needs a reply", "Handed off (UTC)", "Session",
+]
+INBOX_WIDTHS = ["8%", "18%", "7%", "14%", "8%", "7%", "8%", "12%", "18%"]
 UNANSWERED_WIDTHS = ["80%", "20%"]
 # on a narrow screen (ui/review_style.py) the Inbox shows these columns only, at these shares of its box's width (%)
-INBOX_NARROW_WIDTHS = {"Waiting": 12, "First message": 40, "Reason": 26, "Staff": 11, "Needs a reply": 11}
+INBOX_NARROW_WIDTHS = {
+    "Waiting": 12, "First message": 25, "Out of hours": 9, "Reason": 20, "Assigned to": 13, "Staff": 10, "Needs a reply": 11,
+}
+# on a phone (390 px) fewer, each on one line: Waiting says "answered" where no reply is needed, the transcript the rest
+# (with the five of a narrow screen, "Waiting" read "Wa/it/in/g" and each conversation took five lines)
+INBOX_PHONE_WIDTHS = {"Waiting": 30, "First message": 48, "Out of hours": 22}
+PHONE_MAX_WIDTH = 600  # px: a screen this wide or narrower shows the Inbox as on a phone
 # the narrowest the two tables are drawn (px; narrower screens scroll them sideways): the Session column's 18 % then
 # still holds a session id on one line, as every other column its longest word
 TABLE_MIN_WIDTH = 1180
@@ -58,17 +75,53 @@ def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
-def inbox_table(items: list[InboxItem], now: datetime | None = None) -> pd.DataFrame:
-    """The inbox: one row a conversation with a person, in ``INBOX_COLUMNS``."""
+ACTION_COLUMNS = ["action", "runs", "failed"]
+
+
+def action_runs_table(runs: list[ActionRuns]) -> pd.DataFrame:
+    """The Analytics tab's business actions: how often each ran and failed (an order lookup that found nothing), in
+    ``ACTION_COLUMNS``, most failures first as ``action_runs`` gives them."""
+    return pd.DataFrame([(r.name, r.runs, r.failed) for r in runs], columns=ACTION_COLUMNS)
+
+
+def has_hours(hours: SupportHours | None) -> bool:
+    """Whether the rules' ``support_hours`` give any day hours (without, nobody is ever said to be away)."""
+    return hours is not None and bool(hours.hours)
+
+
+def inbox_columns(hours: SupportHours | None) -> list[str]:
+    """The Inbox's columns: ``INBOX_COLUMNS``, without "Out of hours" where ``hours`` set none (``has_hours``)."""
+    return [name for name in INBOX_COLUMNS if name != OUT_OF_HOURS or has_hours(hours)]
+
+
+def column_shares(shares: dict[str, int], columns: list[str]) -> dict[str, int]:
+    """``shares`` (% of a table's width) of the ``columns`` shown; those of the columns left out go to "First message",
+    the column with the most to show, so that the shares still fill the table."""
+    spare = sum(share for name, share in shares.items() if name not in columns)
+    return {name: share + (spare if name == "First message" else 0) for name, share in shares.items() if name in columns}
+
+
+def inbox_widths(hours: SupportHours | None) -> list[str]:
+    """The Inbox's ``column_widths``: ``INBOX_WIDTHS`` of ``inbox_columns(hours)``."""
+    shares = column_shares(dict(zip(INBOX_COLUMNS, (int(width.rstrip("%")) for width in INBOX_WIDTHS))), inbox_columns(hours))
+    return [f"{share}%" for share in shares.values()]
+
+
+def inbox_table(items: list[InboxItem], now: datetime | None = None, hours: SupportHours | None = None) -> pd.DataFrame:
+    """The inbox: one row a conversation with a person, in ``INBOX_COLUMNS``; "Out of hours" marks a handoff made
+    outside ``hours`` (the rules' ``support_hours``), when nobody was at work to take it. The page shows
+    ``inbox_columns(hours)`` of it."""
     rows = [
         [
-            utc_time(item.handed_off_at),
             waited(item.waiting_since, now) if item.waiting_since else "answered",
-            item.session_id,
             item.title or "",
+            "yes" if hours is not None and hours.closed(item.handed_off_at) else "",
             reason_for_agents(item.reason),
+            item.assigned_to or "",
             item.agent or "",
             "yes" if item.awaiting_reply else "",
+            utc_time(item.handed_off_at),
+            item.session_id,
         ]
         for item in items
     ]

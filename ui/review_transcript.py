@@ -29,8 +29,17 @@ TRANSCRIPT_CSS = """
 /* its words too: in the dark mode Gradio gave them the page's light text (1.0:1); the background is the line's, said
    for the colour check (tests/ui/test_colours.py) */
 .turn .staff * { color: #1a2e1a; background: #eef6ee; }
+/* read by screen readers only: the separators between a speaker, a turn's flags and the words (``SAID``) */
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0);
+  clip-path: inset(50%); white-space: nowrap; border: 0; }
 .flag { display: inline-block; padding: 0 .4rem; border-radius: 4px; background: #fde8e8; color: #6b1010; margin-right: .3rem; }
 """
+
+
+# between a speaker (and a turn's flags) and their words, for screen readers: "Turn 1 · customer" and "Where is my order?"
+# side by side in their own spans were read "customerWhere is my order?". Shown as before: the who is bold, with a margin.
+SAID = '<span class="sr-only">: </span>'
+AND = '<span class="sr-only">, </span>'  # before each of a turn's flags
 
 
 def _escape(value: Any) -> str:
@@ -58,7 +67,7 @@ def render_turn(view: TurnView) -> str:
     """One turn as escaped HTML: the exchange, then its decision record, feedback and labels."""
     turn = view.turn
     flags = "".join(
-        f'<span class="flag">{name}</span>'
+        f'{AND}<span class="flag">{name}</span>'
         for name, on in (("handoff", turn.handoff), ("abstained", turn.abstained), ("error", bool(turn.error)))
         if on
     )
@@ -89,8 +98,8 @@ def render_turn(view: TurnView) -> str:
     labelled = f'<div class="record">{said}</div>' if said else ""
     return (
         f'<div class="turn" id="turn-{_escape(turn.turn_no)}">'
-        f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}<span class="text">{_escape(turn.user_text)}</span></div>'
-        f'<div><span class="who">assistant</span><span class="text">{answer}</span></div>'
+        f'<div><span class="who">Turn {_escape(turn.turn_no)} · customer</span>{flags}{SAID}<span class="text">{_escape(turn.user_text)}</span></div>'
+        f'<div><span class="who">assistant</span>{SAID}<span class="text">{answer}</span></div>'
         f'<details class="record"><summary>{_escape(utc_time(turn.created_at))} · intent <b>{_escape(turn.intent)}</b> '
         f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b>{' · <b>error</b>' if turn.error else ''}</summary><div>"
         f"{_escape(turn.reason)}<br>"
@@ -105,9 +114,9 @@ def render_turn(view: TurnView) -> str:
 def render_staff_entry(entry: StaffEntry) -> str:
     """A handoff outside a turn, a staff reply or a hand-back, escaped like everything else."""
     if entry.kind == "agent":
-        body = f'<span class="who">{_escape(entry.author)} · staff</span><span class="text">{_escape(entry.text)}</span>'
+        body = f'<span class="who">{_escape(entry.author)} · staff</span>{SAID}<span class="text">{_escape(entry.text)}</span>'
     elif entry.kind == "handoff":
-        body = f'<span class="who">Handed to a person</span><span class="text">{_escape(entry.text)}</span>'
+        body = f'<span class="who">Handed to a person</span>{SAID}<span class="text">{_escape(entry.text)}</span>'
     else:
         body = f'<span class="who">{_escape(entry.author)} handed the conversation back to the assistant</span>'
     return f'<div class="turn staff-entry"><div class="staff">{body} <small>{_escape(utc_time(entry.at))}</small></div></div>'

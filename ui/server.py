@@ -22,7 +22,7 @@ from dialog.detached import finish_running_turns
 from dialog.manager import DialogManager
 from dialog.replies import DEFAULT_REPLIES, Replies
 from retrieval.errors import UnreadableFile
-from retrieval.loaders import FAQ_COLUMNS
+from retrieval.loaders import FAQ_COLUMNS, resolve_faq_id
 from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS, PAGE_HEAD, THEME, chat_log_name_script, notice_css, page_language_script
@@ -40,7 +40,7 @@ REVIEW_LOGIN_MESSAGE = "Staff only. Logins are managed with <code>assistant user
 
 PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55}}
+<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55;overflow-wrap:anywhere}}
 h2{{margin-top:1.6rem}} :target{{background:#fff6d5}} .note{{color:#555}}
 ul.inline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}} [aria-current]{{font-weight:bold}}</style></head>
 <body><nav><p><a href="/">&larr; {back}</a>{home}</p></nav><main>{body}</main></body></html>"""
@@ -69,6 +69,7 @@ def article_page(
     shown = retriever.served_documents()
     if shown is not None:  # a server with search_filters shows only what its searches can find (another brand's not)
         documents = {key: info for key, info in documents.items() if key in shown}
+    doc_id = resolve_faq_id(documents, doc_id, faq_columns) or doc_id  # an FAQ entry's id of before: the same entry
     source = documents.get(doc_id, {}).get("source")
     if source is None:  # an FAQ file: its entries are indexed as "<file id>#<entry>"
         source = next((info["source"] for key, info in documents.items() if key.startswith(f"{doc_id}#")), None)
@@ -225,11 +226,12 @@ def create_app(
     app.add_middleware(NoFramingOfStaffPages)
     # page request sizes, no uploads to the chat, staff login throttling (counted with the rate limits' Redis, if any)
     app.add_middleware(WebPageGuard, throttle=login_throttle(guards.redis_url if guards is not None else ""))
+    enforced = None
     if manager is not None:
         app.include_router(create_router(manager))
         if staff_api is not None:
             app.include_router(staff_api)
-        install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
+        enforced = install_api_guards(app, guards)  # API keys, rate limits, body size (docs/api.md)
     install_api_fallback(app)  # unknown /api and /v1 paths: JSON 404 or 405, not the chat page's 404
     app.add_middleware(NoCrossSiteWrites)  # outermost: before keys and rate limits are counted
 
@@ -269,6 +271,8 @@ def create_app(
         status = getattr(manager.store, "status", None) if manager is not None else None
         if callable(status):
             body.update(status(check=check))
+        if enforced is not None:  # the rate limits' Redis: up, or down (the limits are then not enforced)
+            body.update(enforced.status())
         return body
 
     @app.get("/healthz")
@@ -277,7 +281,9 @@ def create_app(
         (their writes wait in the spool). ``index_version``: when the index this server searches was written
         (its manifest's ``updated_at``), to check that every server has a new one. ``database``: ``up``, ``down`` or ``error`` (it answers but cannot
         be used; ``database_error`` says why); ``spooled_writes``: writes waiting in this server's spool (``spool_error``:
-        how many of them are in memory only, and why, when the spool file cannot be written: a full disk)."""
+        how many of them are in memory only, and why, when the spool file cannot be written: a full disk);
+        ``rate_limit_redis``: ``up`` or ``down`` where the rate limits are shared through Redis (down: not enforced);
+        the rest: docs/operations.md, Monitoring."""
         return health_body()
 
     @app.get("/readyz")

@@ -10,7 +10,8 @@ its score adds to its cosine similarity with the question:
   (among the passages' sentences) weighing more, and, weighing less, the share its heading path contains;
 - answer type: a question that asks "how long" (or for "the return window"), "how much", "how many", "what time", for a
   phone number or an e-mail address ("contact support by email") prefers a sentence holding a duration, a price, a
-  number, a time, ...; "how long does it take?" not one that says only how long something stays valid;
+  number, a time, ... (in English, German, Spanish, French, Italian, Portuguese and Dutch: "¿cuánto tarda?" and
+  "2-4 días laborables"); "how long does it take?" not one that says only how long something stays valid;
 - a section whose own heading is what the question names ("The return window") a little; an order or tracking number
   the customer gives is no word to match (the help centre's example of one shares it by chance);
 - place: a question that names a country ("shipping to the UK") is not answered with a sentence about
@@ -23,7 +24,8 @@ its score adds to its cosine similarity with the question:
   saying something has not happened ("the refund hasn't shown up") prefers what to do if it has not ("If your
   refund has not arrived ..."); an FAQ entry's sentences answer only its own question, so they lose when the
   question shares words with the entry's but leaves out its rarer ones ("can I order by phone?" and "Can I
-  cancel my order?").
+  cancel my order?"), and so does a sentence that opens with the question it answers ("Picked the wrong item yourself?
+  Then return it ...", ``own_question``).
 
 A sentence that says almost nothing on its own ("Yes.", "Not at the moment.") is one unit with the
 sentence after it, so a reply is never shown without its reason, nor a reason without its "No.".
@@ -57,8 +59,9 @@ import numpy as np
 
 from retrieval.crossrefs import is_reference, without_asides
 from retrieval.embedders import Embedder
+from retrieval.places import ANYWHERE, LIST_OF_PLACES, places, same_place, speaks_of_others, without_places
 from retrieval.sentences import Unit, split_units, with_heading
-from retrieval.topics import word_stem
+from retrieval.stems import devices_named_as, stem
 
 _LOWER = "a-z0-9\u00df-\u00f6\u00f8-\u024f"  # lower-case Latin letters, accented ones too ("rückgabe", "straße"), and digits
 _WORD = re.compile(rf"[{_LOWER}$][{_LOWER}$'.-]*[{_LOWER}]|[{_LOWER}]")
@@ -103,14 +106,112 @@ _STOPWORDS = frozenset(
     muss müssen möchte möchten will wollen soll sollen darf ist sind bist sein habe hast haben hatte wird werden wurde
     wurden gibt gibts zu zum zur im am auf aus bei mit nach von vom für über um durch ohne nicht kein keine keinen man
     da dann denn doch mal ja nein bitte danke hallo hier dort wenn ob dass als lange viel viele schnell bald""".split()
+    # Spanish: "¿Cuál es el plazo de devolución?" has two content words, not five (none that English writes as a word
+    # of its own: not "son", "sin", "con", "mi", "u")
+    + """el la los las un una unos unas de del al y o en por para que qué cuál cuáles cual cuales cómo como cuándo
+    cuando dónde donde quién quiénes es está están estoy hay mis tu tus su sus yo te se nos os le les lo este esta
+    estos estas ese esa eso puedo puede puedes podéis pueden podemos tengo tiene tienes tenéis tienen quiero quiere
+    hacer hago ser muy más ya también sí pero porque hola gracias favor cuánto cuánta cuántos cuántas cuanto cuanta
+    cuantos cuantas""".split()
+    # French, Italian, Portuguese and Dutch, the same way (none that English writes as a word of its own: not "van",
+    # "me", "son", "die", "dan", "per", "con", "com", "met", "par", "plus", "est", "comment", "ma", "op", "er")
+    + """le les une des du au aux et ou je il elle nous vous ils elles mon mes ton ta tes sa ses notre nos votre vos
+    leur leurs ce cette ces cet qui quoi quel quelle quels quelles où pourquoi combien quand puis puis-je peux peut
+    pouvez avec pour sur dans ne pas très aussi mais suis sont ai avez ça bonjour merci
+    il lo gli di da dello della dei degli delle alla ai agli alle dal dalla nel nella nei sul sulla è sono che chi
+    dove perché quanto quanta quanti quante quale quali qual posso può puoi potete ho ha hai hanno mio mia miei mie
+    tuo tua suo sua nostro vostro loro questo questa questi queste quello quella non più anche ci tra fra ciao grazie
+    os um uma uns umas do da dos das no na nas ao aos à às é são onde posso pode podem tenho tem têm meu minha meus
+    minhas seu seus suas eu você vocês ele ela nós isto essa isso não mais também olá obrigado obrigada
+    het een bij aan om uit zijn ben bent heb hebt heeft hebben kunnen kunt wil wilt mag moet ik jij je uw ons onze
+    mijn kan hoe wat wie waar wanneer waarom welke hoeveel hoelang niet geen ook maar dat deze dit nog als dank bedankt hallo
+    hoi""".split()
 )
 
 _NUMBER_WORD = (
     r"(?:\d+(?:[.,]\d+)?(?:\s*(?:-|to|–|bis)\s*\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety|"
     r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|vierzehn|dreißig)"
 )
-_SPAN_WORDS = frozenset({"window", "period", "deadline", "limit", "timeframe", "frame"})  # words that ask for a duration
+# words that ask for a duration: "the return window", "el plazo de devolución", "le délai", "o prazo", "de levertijd"
+_SPAN_WORDS = frozenset({"window", "period", "deadline", "limit", "timeframe", "frame", "plazo", "délai", "prazo", "termijn", "levertijd"})
 _GERMAN_UNIT = r"(?:werk|arbeits|kalender)?(?:minuten?|stunden?|tagen?|tage|wochen?|monaten?|monate|jahren?|jahre)"
+
+# Spanish, French, Italian, Portuguese and Dutch (``_ES``, ``_FR``, ``_IT``, ``_PT``, ``_NL`` below): a number word or an
+# article before a unit of time ("tres años", "une semaine", "een week"), and the units ("2-4 días laborables", "3 jours
+# ouvrés", "2 giorni lavorativi", "5 dias úteis", "1-2 werkdagen")
+_OTHER_NUMBER_WORD = (
+    r"(?:un|una|uno|une|um|uma|een|één|dos|dois|duas|deux|due|tres|três|trois|tre|drie|cuatro|quatre|quattro|quatro|vier|"
+    r"cinco|cinq|cinque|vijf|seis|six|sei|zes|siete|sept|sette|sete|zeven|ocho|huit|otto|oito|acht|nueve|neuf|nove|negen|"
+    r"diez|dix|dieci|dez|tien|quince|quinze|quindici|vijftien|veinte|vingt|venti|vinte|twintig|treinta|trente|trenta|trinta|dertig)"
+)
+_OTHER_UNIT = (
+    r"(?:minutos?|horas?|d[ií]as?|semanas?|mes|meses|años?"  # es (pt: minutos, horas, dias, semanas, meses)
+    r"|minutes?|heures?|jours?|semaines?|mois|ans|années?"  # fr
+    r"|minut[oi]|or[ae]|giorn[oi]|settiman[ae]|mes[ei]|ann[oi]"  # it
+    r"|mês|anos?"  # pt
+    r"|(?:werk|kalender)?(?:dagen|dag)|minuten|minuut|uur|uren|weken|week|maanden|maand|jaar|jaren)"  # nl
+)
+# how a question asks how long: "¿cuánto tarda?", "¿cuánto tiempo tengo?" (not "cuánto" alone, nor "tiempo", the
+# weather too), "el plazo de devolución" (not "pagar a plazos"), "combien de temps", "le délai de livraison", "quanto ci
+# vuole", "i tempi di consegna", "quanto demora", "o prazo de entrega" (not "a prazo"), "hoe lang", "de levertijd"
+_DURATION_ASKED_ES = (
+    r"\bcu[aá]nto\s+(?:tiempo|tarda\w*|tard[aá]is|demora\w*|dura\w*)\b|\bcu[aá]nt[oa]s\s+(?:minutos|horas|d[ií]as|semanas|meses|años)\b"
+    r"|\ben cu[aá]nto\b(?!\s+a\b)|\bhasta cu[aá]ndo\b|\b(?:qu[eé]|cu[aá]l es el)\s+plazo\b|\bplazo\s+(?:de|para)\s+(?!pag)\w+|\btiempos?\s+de\s+(?:entrega|env[ií]o|espera|respuesta|devoluci[oó]n|reembolso)\b"
+)
+_DURATION_ASKED_FR = (
+    r"\bcombien de (?:temps|minutes|heures|jours|semaines|mois|ann[ée]es)\b|\bjusqu'(?:à|a) quand\b|\bd[ée]lais?\b|\bquelle (?:est la )?durée\b"
+)
+_DURATION_ASKED_IT = (
+    r"\bquanto\s+(?:tempo|ci\s+(?:vuole|vogliono|mett\w+)|dura\w*|impiega\w*)\b|\bquant[ie]\s+(?:minuti|ore|giorni|settimane|mesi|anni)\b"
+    r"|\b(?:entro|fino a) quando\b|\btempi\s+(?:di|per)\b"
+)
+_DURATION_ASKED_PT = (
+    r"\bquanto\s+(?:tempo|demora\w*|dura\w*|leva)\b|\bquant[oa]s\s+(?:minutos|horas|dias|semanas|meses|anos)\b"
+    r"|\baté quando\b|\b(?:qual (?:é )?o|que)\s+prazo\b|\bprazo\s+(?:de|para)\s+(?!pag)\w+"
+)
+_DURATION_ASKED_NL = (
+    r"\bhoe ?lang\b|\bhoe snel\b|\bhoeveel tijd\b|\bhoeveel\s+(?:minuten|uur|uren|dagen|werkdagen|weken|maanden|jaar|jaren)\b|\btot wanneer\b|\bbinnen hoeveel\b"
+    r"|\b(?:lever|verzend|bezorg|bedenk|doorloop)tijd\b|\b(?:retour|lever|betaal)?termijn\b"
+)
+# how a question asks a price: "¿cuánto cuesta?", "combien ça coûte", "quanto costa", "quanto custa", "wat kost"
+_PRICE_ASKED_ES = r"\bcu[aá]nto\s+(?:cuesta\w*|vale\w*|cobr\w+|pag\w+|hay que pagar|tengo que pagar|sale|me sale|es)\b|\bprecios?\b|\bcostes?\b|\bcostos?\b|\bcuestan?\b|\btarifas?\b|\bgastos de env[ií]o\b"
+_PRICE_ASKED_FR = r"\bcombien\s+(?:ça |cela |ca )?(?:fait|dois-je payer|faut-il payer)\b|\bc'est combien\b|\bprix\b|\btarifs?\b|\bfrais\b|\bco[uû]t(?:e|ent|s)?\b|\bpayant\w*"
+_PRICE_ASKED_IT = r"\bquanto\s+(?:si paga|pago|viene)\b|\bprezz[oi]\b|\bquanto\s+cost(?:a|ano)\b|\bcost[io]\b|\bcostano\b|\btariff[ae]\b|\bspese\b"
+_PRICE_ASKED_PT = r"\bquanto\s+(?:custa\w*|pago|é|fica)\b|\bpre[çc]os?\b|\bcustos?\b|\bcustam?\b|\bportes\b|\bfrete\b"
+_PRICE_ASKED_NL = r"\bwat kost\w*|\bhoeveel\s+(?:kost\w*|betaal\w*)|\bkost(?:en|t)?\b|\bprij(?:s|zen)\b|\btarie(?:f|ven)\b|\b(?:verzend|retour|bezorg|administratie)kosten\b"
+# what a sentence that gives a price says besides a sum: that it costs nothing ("es gratuita", "sans frais")
+_FREE_OTHERS = r"\bgr[aá]tis\b|\bgratuit(?:[oae]?s?|amente)\b|\bsin (?:coste|costo|cargo)\b|\bsans frais\b|\bsenza (?:costi|spese)\b|\bsem custos?\b|\bkosteloos\b"
+# how many: "¿cuántos ...?" (not "cuánto" alone), "combien de ..." (not "combien de temps"), "quanti", "quantos", "hoeveel"
+# (not "hoeveel kost ...", a price)
+_COUNT_ASKED_OTHERS = r"\bcu[aá]nt[oa]s\b|\bcombien d(?:e |')(?!temps)|\bquant[ie]\b|\bquant[oa]s\b|\bhoeveel\b(?![^?]*\b(?:kost\w*|betaal\w*|prijs)\b)"
+# what time: "¿a qué hora abrís?", "el horario de atención" (not "à l'heure", on time), "quand ouvrez-vous", "a che ora",
+# "o horário", "hoe laat", "de openingstijden"
+_TIME_ASKED_OTHERS = (
+    r"\ba qu[eé] hora\b|\bhor[aá]rios?\b|\bcu[aá]ndo\b[^?]*\b(?:abr(?:e|en|ís|is|ir)|cierr(?:a|an)|cerr[aá]is|atend[eé]is|atienden?)\b|\best[aá](?:is|n)? abiert[oa]s?\b"
+    r"|\bà quelle heure\b|\bheures d'ouverture\b|\bhoraires?\b|\bquand\b[^?]*\b(?:ouvr\w+|ferm\w+)\b|\b(?:êtes[- ]vous|vous êtes) ouverts?\b"
+    r"|\ba che ora\b|\borari[oi]?\b|\bquando\b[^?]*\b(?:aprite|chiudete|siete aperti)\b|\bsiete aperti\b"
+    r"|\ba que horas\b|\bquando\b[^?]*\b(?:abrem|fecham|atendem)\b|\best[aã]o abertos\b"
+    r"|\bhoe laat\b|\bopenings(?:tijden|uren)\b|\bwanneer\b[^?]*\b(?:open|geopend|bereikbaar|gesloten|dicht)\b|\bzijn (?:jullie|u) (?:open|geopend|bereikbaar)\b"
+)
+# an hour of the day in those languages: "de 9 a 18 h", "9h-18h", "à 9 h 30", "dalle 9 alle 18", "das 9h às 18h",
+# "van 9.00 tot 17.00 uur" (not "en 48 h", "within 24h" nor "binnen 24 uur", durations, nor "à l'heure"): a lone
+# "9h" only in a range or after a word that gives a time ("à", "dès", "de", "a las")
+_HOUR = r"(?:[01]?\d|2[0-4])"
+_TIME_OTHERS = (
+    rf"\b{_HOUR}\s?h?\s?(?:-|–|a|à|alle|às|tot)\s?{_HOUR}\s?h\b|\b(?:à|a|às|dès|de|desde|hasta)\s{_HOUR}\s?h(?:\s?\d\d)?\b(?!/)|\b{_HOUR}[.:][0-5]\d\s?(?:-|–|tot|a|à|alle|às)\s?{_HOUR}[.:][0-5]\d\b|\b(?:tot|om|vanaf) {_HOUR}(?:[.:][0-5]\d)?\s?uur\b"
+    rf"|\b(?:a|hasta|desde|de) las {_HOUR}\b|\b(?:dalle|alle|fino alle) {_HOUR}\b|\b(?:das|às|até às) {_HOUR}\b"
+)
+# a phone number written in groups: "910 555 123", "01 23 45 67 89", "+31 20 123 4567"
+_PHONE_ASKED_OTHERS = r"\btel[eé]fono\b|\bt[eé]l[eé]phone\b|\btelefone\b|\btelefoon\w*|\bllamar(?:os|te|les)?\b|\bappeler\b|\bchiamar\w*|\bligar para\b|\bbellen\b"
+_PHONE_OTHERS = r"\b\d{3}(?: \d{2,3}){2,3}\b|\b0\d(?:[ .]\d\d){4}\b|\+\d{1,3}(?:[ .]\d{1,4}){3,}"
+# an e-mail address asked for: "¿cuál es vuestro correo?", "la dirección de correo", "l'adresse e-mail", "l'indirizzo
+# e-mail", "o endereço de e-mail", "het e-mailadres" (not "¿me enviáis la factura por correo?", which an address does not answer)
+_EMAIL_ASKED_OTHERS = (
+    r"\bdirecci[oó]n de (?:correo|e-?mail)\b|\b(?:vuestro|tu|su) (?:correo|e-?mail)\b|\badresse (?:e-?mail|mail|électronique)\b"
+    r"|\bindirizzo (?:e-?mail|di posta)\b|\bendere[cç]o de e-?mail\b|\be-?mailadres\b"
+)
+# "¿Qué formas de pago aceptáis?", "¿Cuáles son ...?", "Quels modes de paiement ...?", "Quali ...?", "Quais ...?", "Welke landen ...?"
+_LIST_ASKED_OTHERS = r"^\W*(?:qu[eé] (?:\w+ )?\w+s\b|cu[aá]les\b|quel(?:le)?s\b|quali\b|quais\b|welke (?:\w+ )?\w+(?:en|s)\b)"
 ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     # type: (how a question asks for it, what a sentence that answers it contains)
     "duration": (
@@ -118,38 +219,42 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow (?:early|far in advance|far ahead)\b(?![^?]*\b(?:open|close)s?\b)|\bhow many (minutes|hours|days|weeks|months|years)\b|\buntil when\b|\bwithin how\b|"
                    # "whats the return window?", "what is the trial period": a span of time
                    r"\bwhat(?:'?s| is| are)\s+(?:the |your |my )?(?:[\w-]+ ){0,2}(?:window|period|deadline|time limit|time ?frame)s?\b|"
-                   r"\bwie (lange|schnell|bald)\b|\bwie viele (minuten|stunden|tage|werktage|wochen|monate|jahre)\b|\bbis wann\b", re.I),
+                   r"\bwie (lange|schnell|bald)\b|\bwie viele (minuten|stunden|tage|werktage|wochen|monate|jahre)\b|\bbis wann\b|"
+                   + "|".join((_DURATION_ASKED_ES, _DURATION_ASKED_FR, _DURATION_ASKED_IT, _DURATION_ASKED_PT, _DURATION_ASKED_NL)), re.I),
         re.compile(rf"\b{_NUMBER_WORD}[\s-]*(business |working |calendar )?(minute|hour|day|week|month|year)s?\b|\bday \d+\b|"
-                   rf"\b{_NUMBER_WORD}\s+{_GERMAN_UNIT}\b"
+                   rf"\b{_NUMBER_WORD}\s+{_GERMAN_UNIT}\b|\b(?:{_NUMBER_WORD}|{_OTHER_NUMBER_WORD})\s+{_OTHER_UNIT}\b"
+                   r"|\b(?:en|sous|dans|entro|em|binnen)\s+(?:\d+/)?\d+\s?h\b"  # "en 24/48 h", "sous 48h"
                    # "how long is a gift card valid?": "gift cards never expire" says how long, without a number
                    r"|\bnever (?:expires?|ends?|runs? out)\b|\b(?:do|does|will) not (?:expire|end|run out)\b|\bno (?:expiry|expiration|time limit)\b"
-                   r"|\b(?:indefinitely|forever)\b|\bverfallen nie\b|\bläuft nie ab\b", re.I),
+                   r"|\b(?:indefinitely|forever)\b|\bverfallen nie\b|\bläuft nie ab\b"
+                   r"|\b(?:no|nunca) caduca\w*|\bn'expire\w* (?:jamais|pas)\b|\bnon scad\w* mai\b|\b(?:não|nunca) expira\w*|\bverlo(?:opt|pen) (?:niet|nooit)\b", re.I),
     ),
     "price": (
-        re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bfees?\b|\bcharged?\b|\bpay for\b|\bwie viel\b|\bkostet\b|\bkosten\b|\bpreis\b|\bgebühr(en)?\b", re.I),
-        re.compile(r"[$€£]\s?\d|\b\d+(\.\d\d)?\s?(usd|eur|gbp|dollars?)\b|\bfree\b|\d(?:,\d\d)?\s?(€|euro\b|chf\b)|\bkostenlos\b", re.I),
+        re.compile(r"\bhow much\b|\bcosts?\b|\bprice\b|\bfees?\b|\bcharged?\b|\bpay for\b|\bwie viel\b|\bkostet\b|\bkosten\b|\bpreis\b|\bgebühr(en)?\b|"
+                   + "|".join((_PRICE_ASKED_ES, _PRICE_ASKED_FR, _PRICE_ASKED_IT, _PRICE_ASKED_PT, _PRICE_ASKED_NL)), re.I),
+        re.compile(rf"[$€£]\s?\d|\b\d+(\.\d\d)?\s?(usd|eur|gbp|dollars?)\b|\bfree\b|\d(?:,\d\d)?\s?(€|euros?\b|chf\b)|\bkostenlos\b|{_FREE_OTHERS}", re.I),
     ),
     "count": (
-        re.compile(r"\bhow many\b|\bwie viele\b", re.I),
+        re.compile(rf"\bhow many\b|\bwie viele\b|{_COUNT_ASKED_OTHERS}", re.I),
         re.compile(rf"\b{_NUMBER_WORD}\b", re.I),
     ),
     "time": (
         re.compile(r"\bwhat time\b|\bhow (?:early|late)\b[^?]*\b(?:open|close)s?\b|\bwhen (do|does|is|are) (you|your|the)\b.*\b(open|close|start|available)\b|\b(opening|business|office|support|phone|chat|service) (hours|times)\b|\bwhat hours\b|\bare you open\b|"
-                   r"\bum wie viel uhr\b|\bwann (ist|sind|hat|haben)\b.*\b(erreichbar|geöffnet|offen)\b|\böffnungszeiten\b", re.I),
-        re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}(:\d\d)?\s?uhr\b", re.I),
+                   r"\bum wie viel uhr\b|\bwann (ist|sind|hat|haben)\b.*\b(erreichbar|geöffnet|offen)\b|\böffnungszeiten\b|" + _TIME_ASKED_OTHERS, re.I),
+        re.compile(r"\b\d{1,2}(:\d\d)?\s?(am|pm)\b|\b\d{1,2}:\d\d\b|\b\d{1,2}(:\d\d)?\s?uhr\b|" + _TIME_OTHERS, re.I),
     ),
     "list": (  # "which currencies ...?", "what are the options?": the sentence that introduces a list
-        re.compile(r"^\s*(which|what) (\w+ )?\w+s\b(?! (is|was|does)\b)|^\s*what are\b", re.I),
+        re.compile(r"^\s*(which|what) (\w+ )?\w+s\b(?! (is|was|does)\b)|^\s*what are\b|" + _LIST_ASKED_OTHERS, re.I),
         re.compile(r":$"),
     ),
     "phone": (
-        re.compile(r"\bphone\b(?!\s+(?:and \w+ )?(?:hours|times)\b)|\bcall\b|\bnumber to ring\b|\btelephone\b|\btelefon\w*|\banrufen\b|\bhotline\b", re.I),
-        re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}|\b0\d{2,4}[ /]\d{3,}"),
+        re.compile(r"\bphone\b(?!\s+(?:and \w+ )?(?:hours|times)\b)|\bcall\b|\bnumber to ring\b|\btelephone\b|\btelefon\w*|\banrufen\b|\bhotline\b|" + _PHONE_ASKED_OTHERS, re.I),
+        re.compile(r"\b\d[\d-]{6,}\d\b|\(\d{3}\)\s?\d{3}|\b0\d{2,4}[ /]\d{3,}|" + _PHONE_OTHERS),
     ),
     "email": (
         re.compile(r"\be-?mail address\b|\bwho (do|should|can) i (talk|speak|write|contact)\b|\bwhom?\b.*\bcontact\b"
                    # "how do I contact support by email", "can I email you": the address is the answer
-                   r"|\b(?:by|via|through|per) e-?mail\b|\be-?mail (?:you|support|customer (?:support|service)|your support)\b", re.I),
+                   r"|\b(?:by|via|through|per) e-?mail\b|\be-?mail (?:you|support|customer (?:support|service)|your support)\b|" + _EMAIL_ASKED_OTHERS, re.I),
         re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
     ),
     "definition": (  # "what is Northwind Plus?": the sentence that says what it is, not one of its conditions
@@ -159,10 +264,27 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
 }
 
-# "how long does it take?" asks how long until something is done, not how long something lasts once done
-_TAKES = re.compile(r"\bhow long (?:does|do|will|would|did|should|can) (?:it|that|this|they|the [\w ]{1,30}?) (?:take|need)\b", re.I)
-_VALID_FOR = re.compile(r"\b(?:valid|expires?|expiry|lasts?|stays? (?:valid|open|active)|kept|keep)\b", re.I)
-_TAKES_TIME = re.compile(r"\b(?:takes?|within|up to|about|in)\s+(?:\w+\s+)?\d", re.I)  # "within 48 hours", "takes up to 5 business days"
+# "how long does it take?" asks how long until something is done, not how long something lasts once done; so do
+# "¿cuánto tarda?", "combien de temps prend ...", "quanto ci vuole", "quanto tempo demora", "hoe lang duurt"
+_TAKES = re.compile(
+    r"\bhow long (?:does|do|will|would|did|should|can) (?:it|that|this|they|the [\w ]{1,30}?) (?:take|need)\b"
+    r"|\bcu[aá]nto (?:tiempo )?(?:se )?(?:tarda\w*|tard[aá]is|demora\w*)|\bcombien de temps (?:prend|faut|met)\w*"
+    r"|\bquanto (?:tempo )?(?:ci (?:vuole|vogliono|mette)|impiega\w*)\b|\bquanto (?:tempo )?(?:demora|leva)\w*|\bhoe lang duurt\b",
+    re.I,
+)
+# what a sentence says of how long something stays valid: "valid for 7 days", "es válido 7 días", "reste valable",
+# "caduca", "scade", "expira", "blijft geldig", "verloopt"
+_VALID_FOR = re.compile(
+    r"\b(?:valid|expires?|expiry|lasts?|stays? (?:valid|open|active)|kept|keep)\b"
+    r"|\bv[aá]lid[oa]s?\b|\bvalable\b|\bcaduca\w*|\bscad\w*|\bexpira\w*|\bgeldig\b|\bverlo(?:opt|pen)\b",
+    re.I,
+)
+# "within 48 hours", "takes up to 5 business days"; "tarda 3 días", "en 48 horas", "sous 48 heures", "entro 48 ore",
+# "em 48 horas", "binnen 48 uur"
+_TAKES_TIME = re.compile(
+    r"\b(?:takes?|within|up to|about|in|tarda\w*|en|dentro de|sous|dans|prend|entro|em|até|leva|demora|binnen|duurt)\s+(?:\w+\s+)?\d",
+    re.I,
+)
 
 # "how do I ...", "I want to ...", "what should I do?": a request to do something, which an instruction answers
 _ASKS_STEPS = re.compile(
@@ -295,71 +417,6 @@ _CONDITION = re.compile(
 )
 
 
-# Countries (and the European Union) a question or sentence can name: pattern -> the places it stands for. A
-# member country also stands for the EU ("I live in Germany" is answered by "all 27 European Union countries").
-# Upper-case abbreviations are matched as written ("US", not the pronoun "us").
-_EU = """austria belgium bulgaria croatia cyprus czechia denmark estonia finland france germany greece hungary ireland
-italy latvia lithuania luxembourg malta netherlands poland portugal romania slovakia slovenia spain sweden""".split()
-_EU_MEMBERS = frozenset(_EU)
-# US states are the US ("delivery to Hawaii" is not answered from a sentence about Canada); not Georgia or Washington,
-# which name other places too
-_US_STATES = """alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|hawaii|idaho|illinois|indiana|
-iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|
-new hampshire|new jersey|new mexico|new york|north carolina|north dakota|ohio|oklahoma|oregon|pennsylvania|rhode island|
-south carolina|south dakota|tennessee|texas|utah|vermont|virginia|west virginia|wisconsin|wyoming|puerto rico""".replace("\n", "")
-_PLACES: list[tuple[re.Pattern[str], frozenset[str]]] = [
-    (re.compile(r"\b(?:US|USA|U\.S\.(?:A\.)?)(?!\w)"), frozenset({"us"})),
-    # "America" alone is the US; South, Latin and Central America are not
-    (re.compile(r"\bunited states\b|(?<!south )(?<!latin )(?<!central )\bamerica\b", re.I), frozenset({"us"})),
-    (re.compile(rf"\b(?:{_US_STATES})\b", re.I), frozenset({"us"})),
-    (re.compile(r"\b(?:UK|U\.K\.)(?!\w)"), frozenset({"uk"})),
-    (re.compile(r"\b(?:united kingdom|great britain|britain|england|scotland|wales|northern ireland)\b", re.I), frozenset({"uk"})),
-    (re.compile(r"\bEU\b"), frozenset({"eu"})),
-    (re.compile(r"\beuropean union\b|\beurope\b", re.I), frozenset({"eu"})),
-    (re.compile(r"\bholland\b", re.I), frozenset({"netherlands", "eu"})),
-    *[(re.compile(rf"(?<!northern )\b{name}\b", re.I), frozenset({name, "eu"})) for name in _EU],
-    *[
-        (re.compile(rf"(?<!new )\b{name}\b", re.I), frozenset({name.replace(" ", "_")}))
-        for name in ("canada", "australia", "new zealand", "mexico", "switzerland", "norway", "japan", "china", "india", "brazil")
-    ],
-]
-# A sentence naming this many places or more lists where something applies ("Besides the United States, we ship to
-# Canada, the United Kingdom, all 27 European Union countries and Australia"): it answers a question about any country,
-# the ones it leaves out included ("do you ship to Brazil?"), so it is not taken for a sentence about other countries
-LIST_OF_PLACES = 3
-# "outside the United States", "besides the US": the country named is the one the sentence is not about
-_NOT_THERE = re.compile(r"\b(?:outside(?: of)?|besides|other than|except|apart from|beyond)\s+(?:the\s+)?$", re.I)
-
-
-def places(text: str) -> frozenset[str]:
-    """The countries ``text`` names (``"us"``, ``"uk"``, ``"eu"``, ``"germany"``, ...), leaving out one named as
-    what the text is not about ("outside the United States")."""
-    found: set[str] = set()
-    for pattern, names in _PLACES:
-        for match in pattern.finditer(text):
-            if not _NOT_THERE.search(text[max(0, match.start() - 30) : match.start()]):
-                found |= names
-    return frozenset(found)
-
-
-def without_places(text: str) -> str:
-    """``text`` with "a country" for each country it names (``places``): what the question asks about a country, for
-    the place bonus and penalty match the countries themselves. To MiniLM, "can I get my order delivered in Canada?"
-    is as close to "US and Canada (toll-free): 1-800-..." (0.54) as to "we ship to Canada, ..." (0.51) by the
-    country's name alone; "... delivered in a country?" is not (0.34 and 0.54)."""
-    for pattern, _ in _PLACES:
-        text = pattern.sub("a country", text)
-    return re.sub(r"\bthe a country\b", "a country", text, flags=re.IGNORECASE)
-
-
-def same_place(named: frozenset[str], asked: frozenset[str]) -> bool:
-    """Whether a sentence naming ``named`` is about a place of ``asked`` (both from ``places``): a country both name, or
-    the EU when one of them names it as a whole ("all European Union countries" for "do you ship to Austria?"); two
-    member countries are not the same place ("Standard shipping within Germany ..." does not answer for Austria)."""
-    shared = named & asked
-    return bool(shared - {"eu"}) or ("eu" in shared and not (named & _EU_MEMBERS and asked & _EU_MEMBERS))
-
-
 _MEASURE_UNIT = r"(cm|mm|m|km|kg|g|in|ft|eur|usd|gbp|€|years?|months?|days?)\b"
 _MEASURE = re.compile(rf"(?<![\d.,-])(\d+(?:[.,]\d+)?)\s*{_MEASURE_UNIT}(?!\s*(?:-|–|to)\s*\d)", re.IGNORECASE)  # "180 cm", not a range
 _RANGE = re.compile(rf"(\d+(?:[.,]\d+)?)\s*(?:-|–|to)\s*(\d+(?:[.,]\d+)?)\s*{_MEASURE_UNIT}", re.IGNORECASE)
@@ -389,18 +446,9 @@ def content_words(text: str, ing: bool = True) -> set[str]:
     """Lower-case words without stop words and identifiers (``_IDENTIFIER``), with a plural ``s`` and (with ``ing``)
     an ``-ing`` removed."""
     words = (w.rstrip(".'") for w in _WORD.findall(text.lower()))
-    return {_stem(w, ing) for w in words if w and w not in _STOPWORDS and not _IDENTIFIER.match(w)}  # "opening" meets "open"
-
-
-_SHORT_PLURAL = re.compile(r"^[a-z]{3}s$")  # "cars", "dogs", "fees", which ``word_stem`` keeps (it cannot tell "plus" or "bus")
-
-
-def _stem(word: str, ing: bool = True) -> str:
-    """``word_stem``, and a four-letter plural without its ``s`` ("cars" is "car", as the question's "my car"); not
-    a word ending in "ss", "us" or "is" ("less", "plus", "this")."""
-    if _SHORT_PLURAL.match(word) and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word_stem(word, ing)
+    # the light stem (a plural "s" and, with ``ing``, an "-ing" off: "cars" is "car", as the question's "my car"; "tracking"
+    # "track"), not Snowball's: its deeper cuts join words of other meanings
+    return {stem(w, light=True, ing=ing) for w in words if w and w not in _STOPWORDS and not _IDENTIFIER.match(w)}  # "opening" meets "open"
 
 
 # Stop words that turn a sentence into another: "before 2 pm" is not "after 2 pm", "no fee" not "a fee".
@@ -437,20 +485,23 @@ def unit_places(units: Sequence[Unit], headings: Sequence[str] | None = None) ->
     """The countries each unit names, a list item's read with the sentence that introduces its list
     ("Shipping within the United States costs:" + "Express: $12.95"), and each read with its passage's
     heading path ("Delivery options > Delivery speeds in the United States"); a unit naming none has
-    those the rest of its passage names."""
+    those the rest of its passage names. A unit that speaks of the countries it does not name ("From other countries:
+    +1-212-...", ``speaks_of_others``) also holds ``ANYWHERE``: it is about any country, so it loses nothing for naming others."""
     leads = {(u.passage, u.position): u.text for u in units}
     in_heading = [places(heading) for heading in headings] if headings else []
     named = [
         places(u.text)
         | (places(leads[(u.passage, u.lead)]) if u.lead is not None else frozenset())
         | (in_heading[u.passage - 1] if in_heading else frozenset())
+        | ({ANYWHERE} if speaks_of_others(u.text) else frozenset())  # "From other countries: +1-212-...": for any of them
         for u in units
     ]
     in_passage: dict[int, frozenset[str]] = {}
     for unit, found in zip(units, named):
-        in_passage[unit.passage] = in_passage.get(unit.passage, frozenset()) | found
+        in_passage[unit.passage] = in_passage.get(unit.passage, frozenset()) | (found - {ANYWHERE})
     # a unit that names no country is about those its passage names: "Standard: 3-5 business days" beside
-    # "Standard to Alaska and Hawaii: 5-8 business days" is a US delivery time, no answer for Australia
+    # "Standard to Alaska and Hawaii: 5-8 business days" is a US delivery time, no answer for Australia; "The label is
+    # free:" beside "Customers outside the United States pay ..." is about the US, not anywhere
     return [found or in_passage[unit.passage] for unit, found in zip(units, named)]
 
 
@@ -476,6 +527,29 @@ def answer_types(question: str) -> list[str]:
 
 
 _REFERS_BACK = re.compile(r"\b(?:it|its|them|they|their|those|these)\b", re.IGNORECASE)
+
+
+# a sentence whose subject is a pronoun for what the sentence before names: "It is open Monday to Friday ..." ("It is
+# possible to ...", "It takes ...": a pronoun that stands for nothing, or for the question's own subject, is not one)
+_PRONOUN_SUBJECT = re.compile(r"^(?:it|they|these|those)\s+(?:is|are|was|were|has|have|opens?|closes?)\b(?!\s+(?:not\s+)?(?:possible|impossible|important|easy|best|better|worth|likely|unlikely|recommended|necessary|enough)\b)", re.IGNORECASE)
+
+
+def with_referents(units: Sequence[Unit], shown: Sequence[int]) -> list[int]:
+    """``shown`` with the sentence before each shown prose sentence whose subject is a pronoun for what that sentence
+    names (``_PRONOUN_SUBJECT``), when it is of the same passage and not shown: "It is open Monday to Friday 08:30 to
+    17:30." alone does not say what is open ("The IT Service Desk is on the ground floor of Hawthorn Library.")."""
+    by_position = {(u.passage, u.position): i for i, u in enumerate(units)}
+    result: list[int] = []
+    for i in shown:
+        unit = units[i]
+        before = by_position.get((unit.passage, unit.position - 1))
+        if (
+            before is not None and before not in shown and before not in result and unit.lead is None and not unit.item
+            and not unit.step and units[before].lead is None and not units[before].item and _PRONOUN_SUBJECT.match(unit.text.lstrip("*"))
+        ):
+            result.append(before)
+        result.append(i)
+    return result
 
 
 def with_what_they_refer_to(parts: list[str]) -> list[str]:
@@ -579,7 +653,7 @@ class _Context:
     places: list[frozenset[str]]  # per unit: the countries it names (``places``)
     asked_places: frozenset[str]  # the countries the whole question names: each part is about them too
     forms: list[set[str]]  # per unit: its words with only a plural ``s`` removed (``-ing`` kept)
-    entry_questions: list[set[str]]  # per unit: the content words of its passage's heading when that is a question (an FAQ entry's)
+    entry_questions: list[set[str]]  # per unit: the content words of its passage's heading when that is a question (an FAQ entry's), else of the question it opens with
     titles: list[set[str]]  # per passage: the content words of the last part of its heading path, its own heading (none for an FAQ entry)
 
 
@@ -633,7 +707,7 @@ class ExtractiveAnswerer:
         entry_questions = [words if is_entry_question(heading) else set() for heading, words in zip(headings or [], passage_headings)] or passage_headings
         context = _Context(
             units, unit_words(units), [passage_headings[u.passage - 1] for u in units], named, asked_places,
-            unit_words(units, ing=False), [entry_questions[u.passage - 1] for u in units],
+            unit_words(units, ing=False), [entry_questions[u.passage - 1] or own_question(u.text) for u in units],
             # an FAQ entry's heading is its question ("Can I cancel my order?"), which ``_other_question`` weighs
             [set() if is_entry_question(h) else content_words(h.split(" > ")[-1]) for h in headings] if headings else [set()] * len(passages),
         )
@@ -649,11 +723,12 @@ class ExtractiveAnswerer:
         whole, plain = whole + topical, plain + topical
         if asks_for_steps(form) and answer_types(question) in ([], ["list"]):  # what to do: the best article's steps
             first = first_article(headings or [])
-            whole += self.weights.first_article * np.array([u.passage in first and is_instruction(u) for u in units], dtype=np.float64)
+            whole += self.weights.first_article * np.array([u.passage in first and _tells_what_to_do(u) for u in units], dtype=np.float64)
         best = self._best(units, whole)
         chosen = [best]
         most = min(max(MOST_UNITS, 1 + len(parts)), MOST_PART_UNITS, len(units))
         own_words = [meaning_words(u.text) for u in units]
+        picks: list[int] = []  # each part's own sentence
         for column, part in enumerate(parts, start=1):  # several parts: the best sentence for each
             mixed = self.weights.whole_in_part * similarity[:, 0] + (1 - self.weights.whole_in_part) * similarity[:, column]
             part_scores = self._scores(part, context, mixed, form=(f"{part}?" if asks else part) if form else "") - off_entry
@@ -667,11 +742,16 @@ class ExtractiveAnswerer:
             part_scores[[i for i in range(len(units)) if _elsewhere(context, i)]] = -np.inf
             if len(chosen) < most and np.isfinite(part_scores.max()):
                 pick = int(np.argmax(part_scores))
+                picks.append(pick)
                 covered = [k for k, j in enumerate(chosen) if _repeats(own_words, j, [pick])]
                 if covered:  # it says all that a chosen sentence says, and more: it takes that one's place
                     chosen[covered[0]] = pick
                 else:
                     chosen.append(pick)
+        if parts and not (focus and focus != question) and len(picks) == len(parts) and _for_another_case(headings, units, best, picks):
+            if best in chosen:  # a part's pick that says all it says, and more, may have taken its place already
+                chosen.remove(best)  # "I'm leaving in June, when is my email deleted?": the students' answer, not also the staff's
+            best = picks[0]
         same = [i for i, u in enumerate(units) if u.passage == units[best].passage and i != best] if not parts else []
         same = [i for i in same if not _repeats(own_words, i, chosen)]
         # one question: the next best sentences of the same passage, when nearly as good as the best without its bonus
@@ -694,6 +774,7 @@ class ExtractiveAnswerer:
         order = sorted(chosen, key=lambda i: (opener is None or units[i].passage != units[opener].passage, rank[units[i].passage], units[i].position))
         followed = self._followed(units, order, whole, links or {}, own_words)
         shown = [j for i in order for j in (i, *followed.get(i, ()))]
+        shown = with_referents(units, shown)  # "It is open ...": what "it" is, the sentence before
         shown = [i for i in shown if not _said_where_it_points(units, i, shown, own_words)]
         foreign = self._others_yes_or_no(question, headings, units, shown)
         if best in foreign and asks_yes_or_no(f"{question} {focus or ''}") and unheard_words(f"{question} {focus or ''}", passages, headings):
@@ -849,7 +930,10 @@ class ExtractiveAnswerer:
         message as written; the question by default) asks what to do and for a sentence on what to do if something
         has not happened when it says so (one score per unit)."""
         units, words, heading_words = context.units, context.words, context.heading_words
-        asked, asked_forms = content_words(question), content_words(question, ing=False)
+        # a device the passages do not name is read as the system it runs, as they name it: "my macbook" as "my macOS"
+        named = set().union(*words, *heading_words)
+        worded = devices_named_as(question, lambda name: content_words(name) <= named)
+        asked, asked_forms = content_words(worded), content_words(worded, ing=False)
         asked_types = answer_types(question)
         titled = asked  # a heading that names "the return window" is the section on it
         if "duration" in asked_types:  # "the return window" asks how long, as "how long" does: "within 30 days" answers
@@ -878,7 +962,7 @@ class ExtractiveAnswerer:
             typed = any(pattern.search(unit.text) for pattern in wanted)
             if typed and takes and _VALID_FOR.search(unit.text) and not _TAKES_TIME.search(unit.text):
                 typed = False  # "how long does that take?" of an export: "ready within 48 hours", not "the link stays valid for 7 days"
-            if steps and is_instruction(unit):
+            if steps and _tells_what_to_do(unit):  # "Run the installer ...", "Download the app ...", as "Go to ..."
                 scores[i] += steps + (self.weights.procedure if unit.step else 0.0)
             if if_not and _IF_NOT.search(unit.text):
                 scores[i] += if_not
@@ -894,7 +978,7 @@ class ExtractiveAnswerer:
                 # "do you deliver to Germany?": "... all 27 European Union countries", unless it lacks the kind of
                 # answer asked for ("how much to ship to Canada?" wants the price, not only that Canada is served)
                 scores[i] += self.weights.own_place if typed or not precise else 0.0
-            elif context.asked_places and named:
+            elif context.asked_places and named and ANYWHERE not in named:  # "From other countries: ...": neither
                 scores[i] -= self.weights.other_place
         return scores
 
@@ -987,6 +1071,17 @@ def _other_question(asked: set[str], context: _Context) -> np.ndarray:
     return missing
 
 
+_OWN_QUESTION = re.compile(r"^([^.!?]{3,120}\?)\s+\S")
+
+
+def own_question(sentence: str) -> set[str]:
+    """The content words of the question a unit opens with, when it opens with one and goes on to answer it ("Picked
+    the wrong item yourself? Then return it or exchange it as usual.", one unit: ``retrieval.sentences``): the unit
+    answers that question only, as an FAQ entry answers its own (``_other_question``). Empty otherwise."""
+    match = _OWN_QUESTION.match(sentence)
+    return content_words(match.group(1)) if match else set()
+
+
 def _instructed(part: str, units: Sequence[Unit], chosen: Sequence[int], scores: np.ndarray) -> bool:
     """Whether a part that asks what to do ("how do I return it") is answered by a chosen instruction: its best unit (by
     ``scores``) is chosen and tells what to do. "someone gave me a present, how do I return it" is answered by "If you
@@ -998,11 +1093,25 @@ def _instructed(part: str, units: Sequence[Unit], chosen: Sequence[int], scores:
     return best in chosen and is_instruction(units[best])
 
 
+def _for_another_case(headings: Sequence[str] | None, units: Sequence[Unit], best: int, picks: Sequence[int]) -> bool:
+    """Whether the whole question's best unit is of a sibling section (one heading path above, another own heading:
+    "Leaving > Staff" beside "Leaving > Students") of the one section every part's own sentence comes from: the
+    parts are answered there, for one case, and the best unit would add the answer for another case ("kept for 30 days
+    ..." of staff beside the students' "90 days")."""
+    if not headings or not picks:
+        return False
+    paths = {headings[units[i].passage - 1] for i in picks if units[i].passage <= len(headings)}
+    if len(paths) != 1 or units[best].passage > len(headings):
+        return False
+    path, other = paths.pop(), headings[units[best].passage - 1]
+    return " > " in path and " > " in other and path != other and path.rsplit(" > ", 1)[0] == other.rsplit(" > ", 1)[0]
+
+
 def _elsewhere(context: _Context, i: int) -> bool:
     """Whether unit ``i`` is about other countries only than those the question names (none when it names none): not
     a list of the places served (``LIST_OF_PLACES``), and none of its countries the question's (``same_place``)."""
     named = context.places[i]
-    return bool(context.asked_places and named) and len(named) < LIST_OF_PLACES and not same_place(named, context.asked_places)
+    return bool(context.asked_places and named) and len(named) < LIST_OF_PLACES and ANYWHERE not in named and not same_place(named, context.asked_places)
 
 
 # the pointer of a sentence that points to another article: "; see the article on changing an order", ", as explained in ..."

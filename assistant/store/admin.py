@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engine, store_errors
 from assistant.store.migrate import UpgradeResult, current_revision, head_revision, known_revisions, upgrade
 from assistant.store.search import FULL_TEXT_TABLE
-from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow, utcnow
+from assistant.store.tables import (
+    AnnotationRow,
+    ErasedConversationRow,
+    EventRow,
+    FeedbackRow,
+    InboxAssignmentRow,
+    LogPurgeRow,
+    SessionRow,
+    TurnRow,
+    erasure_digest,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +132,16 @@ def _forget_search_words(connection: Connection) -> None:
 
 def purge_logs(url: str, older_than: timedelta, dry_run: bool = False) -> PurgeReport:
     """Delete the sessions last active (``updated_at``) before now - ``older_than``, with their events,
-    turn records, feedback and reviewer labels, in one transaction (``_delete_sessions``). With
-    ``dry_run``, count what would be deleted and delete nothing."""
+    turn records, feedback and reviewer labels, in one transaction (``_delete_sessions``), which also notes the cutoff
+    (``LogPurgeRow``): a server's spool replay then drops a write spooled before it of a conversation the database no
+    longer has, on every server of the database. With ``dry_run``, count what would be deleted and delete nothing."""
     check_database_exists(url)  # a mistyped SQLite path is reported, not created
     cutoff = utcnow() - older_than
-    report = _delete_sessions(url, SessionRow.updated_at < cutoff, dry_run)
+
+    def note(connection: Connection, deleted: _Deleted) -> None:
+        connection.execute(insert(LogPurgeRow).values(cutoff=cutoff, purged_at=utcnow(), sessions=deleted.sessions))
+
+    report = _delete_sessions(url, SessionRow.updated_at < cutoff, dry_run, in_transaction=note)
     return PurgeReport(cutoff, sessions=report.sessions, events=report.events, turns=report.turns, dry_run=dry_run)
 
 
@@ -141,17 +159,37 @@ def delete_conversations(
     session_ids: list[str],
     dry_run: bool = False,
     before_delete: Callable[[tuple[str, ...]], None] | None = None,
+    also_erased: Collection[str] = (),
 ) -> DeleteReport:
     """Delete the named conversations with everything stored of them, as ``purge_logs`` deletes old ones:
     for a customer who asks for their data to be erased. Ids that name no conversation are reported.
 
-    ``before_delete`` gets the ids found, in the transaction, before any row is deleted (not on a dry run): an
-    exception from it rolls the transaction back, nothing deleted. Not called when the database cannot be reached."""
+    The conversations found, and those of ``also_erased`` (given ids found only in a spool: started during an
+    outage, not in the database yet), are noted as erased in the same transaction (``ErasedConversationRow``), so
+    that every server's spool replay drops their writes. ``before_delete`` gets the ids found, in the transaction,
+    before any row is deleted (not on a dry run): an exception from it rolls the transaction back, nothing deleted.
+    Not called when the database cannot be reached."""
     check_database_exists(url)
     ids = list(dict.fromkeys(session_id.strip() for session_id in session_ids if session_id.strip()))
-    report = _delete_sessions(url, SessionRow.id.in_(ids), dry_run, list_ids=True, before_delete=before_delete)
+
+    def note(connection: Connection, deleted: _Deleted) -> None:
+        note_erasures(connection, [*deleted.ids, *(session_id for session_id in ids if session_id in also_erased)])
+
+    report = _delete_sessions(
+        url, SessionRow.id.in_(ids), dry_run, list_ids=True, before_delete=before_delete, in_transaction=note
+    )
     unknown = tuple(session_id for session_id in ids if session_id not in report.ids)
     return DeleteReport(report.sessions, report.events, report.turns, dry_run, unknown)
+
+
+def note_erasures(connection: Connection, session_ids: Collection[str]) -> None:
+    """Note these conversations as erased (``ErasedConversationRow``: the digest of each id, and now), in the caller's
+    transaction; one noted already (erased before) keeps its first time."""
+    rows = [{"digest": digest, "erased_at": utcnow()} for digest in sorted({erasure_digest(i) for i in session_ids})]
+    if not rows:
+        return
+    dialect = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(dialect(ErasedConversationRow).on_conflict_do_nothing(index_elements=["digest"]), rows)
 
 
 @dataclass(frozen=True)
@@ -168,10 +206,13 @@ def _delete_sessions(
     dry_run: bool,
     list_ids: bool = False,
     before_delete: Callable[[tuple[str, ...]], None] | None = None,
+    in_transaction: Callable[[Connection, _Deleted], None] | None = None,
 ) -> _Deleted:
     """Delete the sessions ``which`` selects with their events, turn records, feedback and reviewer labels,
     in one transaction (with ``dry_run``, count them and delete nothing); ``list_ids`` also returns their
     ids (for a few sessions, not a purge of millions), which ``before_delete`` gets before the first delete.
+    ``in_transaction`` gets the connection and what was deleted, after the deletes and before the commit (to note
+    an erasure or a purge with them; not on a dry run).
 
     Children are deleted explicitly (not left to ON DELETE CASCADE), so the counts are exact and nothing
     depends on SQLite's foreign-key pragma. On PostgreSQL the sessions are locked first (FOR UPDATE),
@@ -199,7 +240,7 @@ def _delete_sessions(
                 chosen = select(SessionRow.id).where(which)
             if before_delete is not None:
                 before_delete(ids)
-            for labels in (FeedbackRow, AnnotationRow):
+            for labels in (FeedbackRow, AnnotationRow, InboxAssignmentRow):
                 connection.execute(delete(labels).where(labels.session_id.in_(chosen)))
             turns = connection.execute(delete(TurnRow).where(TurnRow.session_id.in_(chosen))).rowcount
             events = connection.execute(delete(EventRow).where(EventRow.session_id.in_(chosen))).rowcount
@@ -207,6 +248,8 @@ def _delete_sessions(
             if turns:
                 _forget_search_words(connection)
             deleted = _Deleted(sessions, events, turns, ids)
+            if in_transaction is not None:
+                in_transaction(connection, deleted)
         if sessions:
             _empty_write_ahead_log(engine)
         return deleted

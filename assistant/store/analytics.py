@@ -20,12 +20,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal_column, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, exists, func, literal_column, or_, select, union
 from sqlalchemy.orm import aliased
 
 from assistant.store.db import store_errors
 from assistant.store.tables import NOT_HELPED, EventRow, FeedbackRow, TurnRow
-from dialog.events import TAKEN_OVER_BY, HandoffRequested
+from dialog.events import TAKEN_OVER_BY, ActionExecuted, HandoffRequested
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -354,16 +354,47 @@ def staff_replies(bind: Bind, since: When = None, until: When = None) -> StaffRe
     return StaffReplies(handoffs, len(waits), float(np.median(waits)) if waits else None)
 
 
+# -- business actions ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRuns:
+    name: str  # the business action ("order_status")
+    runs: int  # how often it ran in the range
+    failed: int  # how many of those found nothing or failed (a wrong e-mail, an unknown order number)
+
+
+def action_runs(bind: Bind, since: When = None, until: When = None) -> list[ActionRuns]:
+    """How often each business action ran in the range and how often it failed, most failures first. A failed
+    lookup is neither declined nor scored, so the other figures do not show it; ``LogFilter(failed_action=True)``
+    (``assistant logs export --failed-action``) finds the conversations."""
+    failed = EventRow.data["ok"].as_boolean().is_(False)
+    name = EventRow.data["name"].as_string()
+    query = (
+        select(name, func.count(), func.sum(case((failed, 1), else_=0)))
+        .where(EventRow.type == ActionExecuted.type_name, *_in_epoch_range(EventRow.timestamp, since, until))
+        .group_by(name)
+    )
+    with _connect(bind) as connection:
+        counts = [ActionRuns(str(action), int(runs), int(fails or 0)) for action, runs, fails in connection.execute(query)]
+    return sorted(counts, key=lambda c: (-c.failed, c.name))
+
+
 # -- unanswered questions --------------------------------------------------------------------------------
 
 
 def unanswered_questions(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[str]:
     """The customer's text of the turns in the range where the assistant abstained, newest first. A customer's
-    "that didn't help" (intent ``not_helped``) is kept out: it is stored as abstained (no answer given), but it
-    asks nothing; ``unhelpful_answers`` lists those."""
+    "that didn't help" (intent ``not_helped``) after a turn is kept out: it is stored as abstained (no answer
+    given), but it asks nothing; ``unhelpful_answers`` lists those. One that opens the conversation follows no
+    answer, so it is kept here, as a message the assistant did not answer."""
     query = (
         select(TurnRow.user_text)
-        .where(TurnRow.abstained.is_(True), TurnRow.intent != NOT_HELPED, *_in_range(TurnRow.created_at, since, until))
+        .where(
+            TurnRow.abstained.is_(True),
+            or_(TurnRow.intent.is_(None), TurnRow.intent != NOT_HELPED, ~_turn_before_exists()),
+            *_in_range(TurnRow.created_at, since, until),
+        )
         .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
         .limit(limit)
     )
@@ -373,24 +404,31 @@ def unanswered_questions(bind: Bind, since: When = None, until: When = None, lim
 
 @dataclass(frozen=True)
 class UnhelpfulAnswer:
-    question: str  # the customer's message the assistant answered ("" when the conversation began with the complaint)
+    question: str  # the customer's message the assistant answered
     said: str  # what the customer said of the answer next ("thanks, that's all wrong")
 
 
 def unhelpful_answers(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[UnhelpfulAnswer]:
     """The turns in the range where the customer said the answer before did not help (intent ``not_helped``), with
-    the question of the turn before in the conversation, newest first."""
+    the question of the turn before in the conversation, newest first. One that opens a conversation follows no
+    answer: ``unanswered_questions`` lists it."""
     before = aliased(TurnRow)
     query = (
         select(before.user_text, TurnRow.user_text)
         .select_from(TurnRow)
-        .outerjoin(before, and_(before.session_id == TurnRow.session_id, before.turn_no == TurnRow.turn_no - 1))
+        .join(before, and_(before.session_id == TurnRow.session_id, before.turn_no == TurnRow.turn_no - 1))
         .where(TurnRow.intent == NOT_HELPED, *_in_range(TurnRow.created_at, since, until))
         .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
         .limit(limit)
     )
     with _connect(bind) as connection:
-        return [UnhelpfulAnswer(question or "", said) for question, said in connection.execute(query)]
+        return [UnhelpfulAnswer(question, said) for question, said in connection.execute(query)]
+
+
+def _turn_before_exists() -> ColumnElement[bool]:
+    """Whether the conversation of the turn has a turn before it."""
+    before = aliased(TurnRow)
+    return exists().where(before.session_id == TurnRow.session_id, before.turn_no == TurnRow.turn_no - 1)
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ def _add_staff(connection: Connection, batch: list[dict[str, Any]]) -> None:
         entry = {
             "kind": _STAFF_KINDS[row.type],
             "author": data.get("author") or None,
-            "login": data.get("login") or None,  # a reply's staff login (the Inbox's)
+            "login": data.get("login") or None,  # who sent a reply (a review login, staff-api:..., cli:...)
             "text": data.get("reason" if row.type == "handoff" else "text") or None,
             "time": datetime.fromtimestamp(row.timestamp, tz=timezone.utc).isoformat(),
         }

@@ -3,6 +3,9 @@
 Open handoffs are found from the sessions' ``open_handoff_seq`` (set by the append that hands a
 conversation off, cleared by the one that hands it back, through an index), so the query costs what the
 number of open handoffs costs, not the number of handoffs ever made or of turns.
+
+Who has taken a conversation is kept beside it (``inbox_assignments``: ``assign``, ``unassign``), for the handoff it
+was taken for: it counts only while that handoff is still open, so a hand-back by any path ends it.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, text
+from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, text, update
 
-from assistant.store.tables import EventRow, SessionRow
+from assistant.store.tables import EventRow, InboxAssignmentRow, SessionRow, utcnow
 from dialog.events import TAKEN_OVER_BY
 
 INBOX_LIMIT = 200  # the longest-waiting open handoffs shown
@@ -39,6 +42,7 @@ class InboxItem:
     # since when the customer has been waiting for staff: the handoff, or their first message after the last staff
     # reply; None once staff answered (the Inbox counted from the handoff, also after a reply)
     waiting_since: datetime | None = None
+    assigned_to: str | None = None  # the review login that has taken it (``assign``); None: nobody yet
 
 
 def _utc(timestamp: float) -> datetime:
@@ -125,6 +129,13 @@ def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> lis
             else:
                 agent_events[row.session_id] = row.data
         sessions = {row.id: row for row in db.execute(select(SessionRow.id, SessionRow.title, SessionRow.updated_at).where(SessionRow.id.in_(ids)))}
+        assigned = {
+            row.session_id: row.agent
+            for row in db.execute(select(InboxAssignmentRow.session_id, InboxAssignmentRow.handoff_seq, InboxAssignmentRow.agent).where(
+                InboxAssignmentRow.session_id.in_(ids)
+            ))
+            if row.handoff_seq == handoffs[row.session_id]  # one of a handoff handed back since counts no more
+        }
         asked_again = _first_messages_after(db, {
             sid: seq for (sid, kind), seq in last.items()
             if kind == "agent" and seq > handoffs[sid] and last.get((sid, "user"), -1) > seq
@@ -147,9 +158,75 @@ def conversations_with_a_person(engine: Engine, limit: int = INBOX_LIMIT) -> lis
                 agent=agent_events[session_id].get("author") if wrote_since else None,
                 awaiting_reply=awaiting,
                 waiting_since=since if awaiting else None,
+                assigned_to=assigned.get(session_id),
             )
         )
     return sorted(items, key=lambda item: (not item.awaiting_reply, item.handed_off_at))
+
+
+class NotWithAPerson(LookupError):
+    """The conversation is not in the Inbox (never handed off, handed back, or no such conversation): nobody can take it."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+
+    def __str__(self) -> str:
+        return f"Conversation {self.session_id} is not with a person (handed back, or never handed off): there is nothing to assign."
+
+
+def _assignment(db: Connection, session_id: str, handoff_seq: int) -> str | None:
+    """Who has the conversation for its open handoff ``handoff_seq``; None: nobody (or only for an earlier handoff)."""
+    row = db.execute(select(InboxAssignmentRow.agent, InboxAssignmentRow.handoff_seq).where(InboxAssignmentRow.session_id == session_id)).first()
+    return row.agent if row is not None and row.handoff_seq == handoff_seq else None
+
+
+def assigned_to(engine: Engine, session_id: str) -> str | None:
+    """The review login that has taken the conversation for its open handoff; None: nobody, or not with a person."""
+    query = (
+        select(InboxAssignmentRow.agent)
+        .join(SessionRow, SessionRow.id == InboxAssignmentRow.session_id)
+        .where(InboxAssignmentRow.session_id == session_id, InboxAssignmentRow.handoff_seq == SessionRow.open_handoff_seq)
+    )
+    with engine.connect() as db:
+        return db.scalar(query)
+
+
+def assign(engine: Engine, session_id: str, agent: str, only_if_free: bool = False) -> str:
+    """Note that ``agent`` (a review login) has taken the conversation, for its open handoff; another's assignment is
+    replaced, unless ``only_if_free`` (a reply to a conversation nobody has taken takes it; one taken stays so).
+    Gives who has it now. ``NotWithAPerson`` when no person has the conversation."""
+    with engine.begin() as db:
+        handoff_seq, current = _locked_open_handoff(db, session_id)
+        if only_if_free and current is not None:
+            return current
+        db.execute(delete(InboxAssignmentRow).where(InboxAssignmentRow.session_id == session_id))
+        db.execute(insert(InboxAssignmentRow).values(session_id=session_id, handoff_seq=handoff_seq, agent=agent, assigned_at=utcnow()))
+    return agent
+
+
+def unassign(engine: Engine, session_id: str) -> str | None:
+    """Nobody has the conversation any more; gives who had it (None: nobody). ``NotWithAPerson`` when no person has it."""
+    with engine.begin() as db:
+        _, current = _locked_open_handoff(db, session_id)
+        db.execute(delete(InboxAssignmentRow).where(InboxAssignmentRow.session_id == session_id))
+    return current
+
+
+def _locked_open_handoff(db: Connection, session_id: str) -> tuple[int, str | None]:
+    """The conversation's open handoff and who has it (None: nobody), the session's row locked for the change;
+    ``NotWithAPerson`` when no person has the conversation.
+
+    The first statement changes nothing, but takes the session's row lock (PostgreSQL) or the database's write lock
+    (SQLite), so two agents taking the same conversation at once are served one after the other, and gives the open
+    handoff of the row it locked. Who has the conversation is read after it, in a statement of its own: on PostgreSQL a
+    read within the locking statement would see the assignments as they were before it waited for the lock."""
+    unchanged = {"open_handoff_seq": SessionRow.open_handoff_seq, "updated_at": SessionRow.updated_at}  # not "activity"
+    lock = update(SessionRow).where(SessionRow.id == session_id).values(**unchanged).returning(SessionRow.open_handoff_seq)
+    handoff_seq = db.scalar(lock)
+    if handoff_seq is None:
+        raise NotWithAPerson(session_id)
+    return handoff_seq, _assignment(db, session_id, handoff_seq)
 
 
 def waited(since: datetime, now: datetime | None = None) -> str:

@@ -20,6 +20,7 @@ from assistant.store.search import FULL_TEXT_TABLE, search_words, sqlite_matchin
 from assistant.store.tables import AnnotationRow, EventRow, FeedbackRow, SessionRow, TurnRow
 from dialog.business import REDACTED_VALUE
 from dialog.conversation_tests import ConversationTest, ScriptedTurn
+from dialog.events import ActionExecuted
 
 FEEDBACK_CHOICES = ("any", "up", "down", "none")
 # A turn must hold every word searched for; past this many, a search finds nothing useful, and tens of
@@ -57,6 +58,7 @@ class LogFilter:
     feedback: str = "any"  # up: has a thumbs up; down: has a thumbs down; none: has no thumbs
     max_top_score: float | None = None  # some turn's best passage scored below this
     model: str | None = None  # the model that wrote the last answer
+    failed_action: bool | None = None  # a business action (an order lookup) found nothing or failed (True) / none did (False)
 
     def __post_init__(self) -> None:
         if self.feedback not in FEEDBACK_CHOICES:
@@ -90,6 +92,9 @@ class LogFilter:
             where.append(SessionRow.min_top_score < self.max_top_score)
         if self.model:
             where.append(SessionRow.last_model == self.model)
+        if self.failed_action is not None:
+            failed = exists().where(EventRow.session_id == SessionRow.id, *failed_action_event())
+            where.append(failed if self.failed_action else ~failed)
         if self.intent:
             intent = TurnRow.intent == self.intent
             where.append(_sessions_with_turn(intent, intent if _at_least(counts.intent, FEW_TURNS) else None))
@@ -143,6 +148,12 @@ class TurnCounts:
 
 def _at_least(count: int | None, threshold: int) -> bool:
     return count is not None and count >= threshold
+
+
+def failed_action_event() -> list[ColumnElement[bool]]:
+    """The conditions on ``events`` for a business action that failed (``ActionExecuted.ok`` false: an order
+    lookup that found nothing for the number and e-mail given); such a turn is neither declined nor scored."""
+    return [EventRow.type == ActionExecuted.type_name, EventRow.data["ok"].as_boolean().is_(False)]
 
 
 def _sessions_with_turn(condition: ColumnElement[bool], per_turn: ColumnElement[bool] | None) -> ColumnElement[bool]:
@@ -325,6 +336,7 @@ def as_conversation_test(transcript: Transcript) -> ConversationTest:
     staff_from = min((entry.after_turn for entry in transcript.staff if entry.kind != "handoff"), default=None)
     turns = []
     notes = []
+    reviews = []
     for position, view in enumerate(transcript.turns, start=1):
         turn = view.turn
         if turn.action == "relay" or (staff_from is not None and (turn.turn_no or position) > staff_from):
@@ -335,22 +347,43 @@ def as_conversation_test(transcript: Transcript) -> ConversationTest:
             expect["intent"] = labels.correct_intent
         if turn.handoff:
             expect["handoff"] = True
+        cited = sorted({s["doc_id"] for s in turn.sources if s.get("cited")})
         answer_wrong = labels is not None and labels.answer_correct is False
         if not answer_wrong:
             expect["abstained"] = turn.abstained
-            cited = sorted({s["doc_id"] for s in turn.sources if s.get("cited")})
             if cited:
                 expect["cites"] = cited
+        elif turn.abstained or turn.action == "decline":
+            expect["abstained"] = False  # the reviewer says it should have answered: a decline must fail the test
+            if turn.action == "decline":
+                del expect["action"]
+        number = len(turns) + 1
+        if answer_wrong:
+            reviews.append(_wrong_reply_note(number, turn, labels, cited))
         text, replaced = with_stand_ins(turn.user_text)
         if replaced:
-            notes.append(f"turn {len(turns) + 1}: {', '.join(replaced)}")
+            notes.append(f"turn {number}: {', '.join(replaced)}")
         turns.append(ScriptedTurn(text, expect))
     title = transcript.session.title or transcript.session.id
-    description = None
+    parts = list(reviews)
     if notes:
-        description = (f"Redacted values were replaced by stand-ins ({'; '.join(notes)}); a lookup that needs the "
-                       "customer's own value finds nothing with them: put in a value of your test data")
+        parts.append(f"Redacted values were replaced by stand-ins ({'; '.join(notes)}); a lookup that needs the "
+                     "customer's own value finds nothing with them: put in a value of your test data")
+    description = " ".join(parts) or None
     return ConversationTest(f"review: {title}", turns, transcript.session.id, description, _held_at(transcript))
+
+
+def _wrong_reply_note(number: int, turn: TurnRow, labels: AnnotationRow, cited: list[str]) -> str:
+    """What a test written from a reply marked wrong says about that turn: the reviewer's note, and what the
+    test can and cannot check (a declined reply must now be answered; a wrong answer looks like a right one
+    to the runner unless someone adds what a right answer holds)."""
+    note = (labels.notes or "").strip()
+    said = f" ({labels.reviewer}: {note})" if note else f" ({labels.reviewer})"
+    if turn.abstained or turn.action == "decline":
+        return f"Turn {number} was declined and marked wrong{said}: the test expects an answer (abstained: false)."
+    was = f", citing {', '.join(cited)}" if cited else ""
+    return (f"Turn {number} was answered{was} and marked wrong{said}: the test cannot tell a right answer from "
+            "a wrong one; add answer_contains (a phrase a right answer holds) or cites (the right article).")
 
 
 def _held_at(transcript: Transcript) -> datetime | None:

@@ -28,8 +28,13 @@ write. Records the database refuses on replay (e.g. an append to an id this proc
 conversation deleted meanwhile, which is not brought back: ``NotStartedAgain`` says why) are moved to
 ``<spool>.rejected`` with the error, so one bad record cannot block the rest; nothing is dropped silently. The one
 exception is a conversation erased by `assistant logs delete`, which notes it in ``<spool>.erased`` before deleting
-its rows: its spooled writes are dropped on replay (logged, without their words), neither set aside in the rejected
-file nor started again in a database the erasure left empty.
+its rows, and in the database (``erased_conversations``, read by every server's replay) in the delete's transaction,
+or one spooled before the cutoff of the latest `assistant logs purge` (``log_purges``) that the database no longer has:
+its spooled writes are dropped on replay (logged, without their words), neither set aside in the rejected file nor
+started again in a database the erasure left empty, and memory forgets the conversation. Memory also forgets one
+erased on another data folder, or purged, that this server holds with no write of it in its spool: while the database
+is up, the retry thread looks at those two tables every ``LOOK_EVERY_S`` (``SpoolingStore.look``), so a later outage
+does not show it again; a customer's call never runs or waits for that look.
 
 A write that fails because a table or column is not there waits in the spool only when the database's schema
 explains it (``SqlStore.schema_explanation``: its tables gone, an older or a newer migration revision). In a database
@@ -68,12 +73,14 @@ import time
 import uuid
 from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import IO, Any, TypeVar
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from assistant.store.db import CONNECTION_ERRORS, DatabaseUnreachable, StoreUnavailable, private_opener
@@ -89,13 +96,20 @@ CACHE_SESSIONS = 10_000
 # conversations under way, not the last 10,000 (some 12 KB each for three turns, and customers' words).
 CACHE_IDLE_S = 3600.0
 PROBE_WITHIN_S = 5.0  # how long /readyz and the review pages wait for the database's answer to SELECT 1
+# While the database is up a server's retry thread looks, this often, for the conversations erased or purged since its
+# last look on any data folder of the database, and its memory forgets them (never on a customer's call).
+LOOK_EVERY_S = 60.0
+# How far before its last look a look reads: a delete that committed after noting its time, servers' clocks apart.
+LOOK_BACK_S = 600.0
+_IDS_PER_QUERY = 500  # conversations asked about in one query (a purge's check of what memory holds)
 # Writes held in memory only, when the spool file cannot be written either (the disk is full, read-only, failing);
 # beyond this many a write is refused (StoreUnavailable) rather than let memory grow without bound.
 MEMORY_ONLY_MAX = 10_000
 _TURN_FIELDS = {f.name for f in fields(TurnRecord)}
 # Why a replay does not start again a conversation the database lacks (``SpoolingStore._recreate``).
-_DELETED = ("the database holds other conversations, so it was deleted meanwhile (`assistant logs delete`, an erasure "
-            "request) or the database restored from a backup made before it began; a deleted conversation is not brought back")
+_DELETED = ("the database holds other conversations, so it was deleted meanwhile (by `assistant logs delete` of a version "
+            "that did not note erasures in the database, by `assistant logs purge` with this write spooled after its cutoff, "
+            "by hand) or the database restored from a backup made before it began; a deleted conversation is not brought back")
 _REFUSED_START = "the database refused its start (kept in the rejected file), so its later writes are kept there too"
 _NO_CHANNEL = ("the write was spooled without its conversation's channel (by a version of the assistant that did not record "
                "it, or for an id this server never knew), so it is not started again")
@@ -279,6 +293,10 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
+class StoreStopped(RuntimeError):
+    """A database call asked for after the store's calls were shut down: the process is stopping."""
+
+
 def _one_line(error: BaseException) -> str:
     """A database error's reason on one line (the driver's message, not SQLAlchemy's wrapping), at most 300 characters."""
     return " ".join(str(getattr(error, "orig", None) or error).split())[:300]
@@ -296,6 +314,7 @@ class _Record:
     turn: TurnRecord | None = None
     end: int = 0  # byte offset just past this record's line in the spool file
     in_memory_only: bool = False  # the spool file could not be written: the record is in memory only
+    spooled_at: float | None = field(default_factory=time.time)  # None: read from a line written without it
 
     def to_json(self) -> str:
         return json.dumps(
@@ -306,7 +325,7 @@ class _Record:
                 "channel": self.channel,
                 "events": [event.to_dict() for event in self.events],
                 "turn": asdict(self.turn) if self.turn is not None else None,
-                "spooled_at": time.time(),
+                "spooled_at": self.spooled_at if self.spooled_at is not None else time.time(),
             },
             ensure_ascii=False,
         )
@@ -323,7 +342,17 @@ class _Record:
             events=[Event.from_dict(event) for event in data.get("events") or []],
             turn=TurnRecord(**{k: v for k, v in turn.items() if k in _TURN_FIELDS}) if turn else None,
             end=end,
+            spooled_at=data.get("spooled_at") if isinstance(data.get("spooled_at"), (int, float)) else None,
         )
+
+
+def _timestamp(moment: datetime) -> float:
+    """A time from the database as ``time.time()`` reads it; SQLite gives it back without its zone (UTC)."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _timestamp_text(moment: datetime) -> str:
+    return datetime.fromtimestamp(_timestamp(moment), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _as_json(events: list[Event]) -> list[Any]:
@@ -344,6 +373,9 @@ class SpoolingStore:
     ``flush``) until it returns, to migrate or check the schema; until then every write is spooled and nothing
     is read from the database. It raises DatabaseUnreachable while the database is down, another error when
     the database cannot be used (reported by ``status``).
+    ``look_every_s``: how often, at most, the retry thread looks (``look``, by ``clock``) for the conversations erased
+    or purged since (on any data folder), which memory then forgets, while the database is up; None: never. The first
+    look is ``look_every_s`` after the start (memory holds nothing before). Without a thread, call ``look``.
     """
 
     def __init__(
@@ -356,8 +388,10 @@ class SpoolingStore:
         clock: Callable[[], float] = time.monotonic,
         confirm_schema: Callable[[], object] | None = None,
         answer_within_s: float | None = None,
+        look_every_s: float | None = LOOK_EVERY_S,
     ) -> None:
         self.inner = inner
+        self.look_every_s = look_every_s
         self.answer_within_s = answer_within_s
         self._calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="database-call") if answer_within_s else None
         self.spool_path = Path(spool_path)
@@ -374,6 +408,11 @@ class SpoolingStore:
         self._cache_used: dict[str, float] = {}  # when each cached session was last used (clock)
         self._started_again: set[str] = set()  # conversations a replay started again in a database made anew (_recreate)
         self._refused_starts: set[str] = set()  # conversations whose spooled create the database refused (_reject)
+        self._forgotten: set[str] = set()  # conversations found erased or purged in the database (_erased, look)
+        self._looked_at = clock()  # when (clock) this server last looked for erasures and purges (look), or started
+        self._look_from = time.time()  # the next look reads what was noted since then (less LOOK_BACK_S)
+        self._purges_seen: set[int] = set()  # the purges (log_purges ids) the last look found
+        self._look_failed = False  # the last look failed (logged once until one works again)
         self._file: IO[bytes] | None = None
         self._done = 0  # byte offset in the spool up to which records are in the database
         self._down = False  # a write failed and the retry thread has not reached the database since
@@ -392,6 +431,8 @@ class SpoolingStore:
             self._down = True
             self._start_thread()
             self._wake.set()  # try straight away
+        if look_every_s is not None:
+            self._start_thread()  # it also looks for erasures and purges while the database is up (look)
 
     # -- the ConversationStore protocol ------------------------------------------------------------
 
@@ -563,7 +604,10 @@ class SpoolingStore:
         if self._calls is None:
             return call(*args, **kwargs)
         seconds = within or self.answer_within_s
-        future = self._calls.submit(call, *args, **kwargs)
+        try:
+            future = self._calls.submit(call, *args, **kwargs)
+        except RuntimeError as error:  # "cannot schedule new futures after shutdown": the process is stopping
+            raise StoreStopped(str(error)) from error
         try:
             return future.result(timeout=seconds)
         except FutureTimeout:
@@ -783,13 +827,104 @@ class SpoolingStore:
         return True
 
     def _erased(self, record: _Record) -> bool:
-        """Whether ``record`` is a write of a conversation `assistant logs delete` erased (``record_erasures``), which
-        the database no longer has: dropped, not kept in the rejected file nor started again; logged without its words."""
-        if record.session_id not in erased_sessions(self.spool_path):
+        """Whether ``record`` is a write of a conversation the database no longer has and must not have again: erased by
+        `assistant logs delete` (noted in ``<spool>.erased`` on this data folder, or in the database's
+        ``erased_conversations`` by a delete run on any data folder), or spooled before the cutoff of the latest
+        `assistant logs purge` (``log_purges``: older than the retention). Dropped, not kept in the rejected file nor
+        started again, and forgotten by this server's memory too; logged without its words."""
+        noted_here = record.session_id in erased_sessions(self.spool_path)
+        why = "erased (`assistant logs delete`)" if noted_here else self._forgotten_by_database(record)
+        if why is None:
             return False
-        log.warning("spooled write %s (%s in session %s) dropped: the conversation was erased (`assistant logs delete`)",
-                    record.id, record.op, record.session_id)
+        with self._lock:
+            self._forgotten.add(record.session_id)  # an outage's memory answers it as unknown from now on
+            self._cache.pop(record.session_id, None)
+            self._cache_used.pop(record.session_id, None)
+        log.warning("spooled write %s (%s in session %s) dropped: the conversation was %s",
+                    record.id, record.op, record.session_id, why)
         return True
+
+    def _forgotten_by_database(self, record: _Record) -> str | None:
+        """Why the database says ``record``'s conversation is gone for good (``_erased``), or None."""
+        from assistant.store.tables import ErasedConversationRow, LogPurgeRow, erasure_digest
+
+        with self.inner.engine.connect() as connection:
+            digest = erasure_digest(record.session_id)
+            if connection.scalar(select(ErasedConversationRow.digest).where(ErasedConversationRow.digest == digest)):
+                return "erased (`assistant logs delete`, noted in the database)"
+            if record.spooled_at is None:
+                return None
+            cutoff = connection.scalar(select(func.max(LogPurgeRow.cutoff)))
+        if cutoff is None or record.spooled_at >= _timestamp(cutoff):
+            return None
+        return f"purged (`assistant logs purge`): spooled before the latest purge's cutoff, {_timestamp_text(cutoff)}"
+
+    def look(self) -> None:
+        """At most every ``look_every_s`` (``clock``), called by the retry thread while the database is up, never on a
+        customer's call: forget the conversations memory holds that were erased (`assistant logs delete`,
+        ``erased_conversations``) or purged (`assistant logs purge`, ``log_purges``) since the last look, on any data
+        folder of the database, so that a later outage does not show them again from memory (``_refuse_erased``:
+        answered as unknown). A failed look is logged, and the next one reads from where this one would have."""
+        if self.look_every_s is None:
+            return
+        with self._lock:
+            now = self.clock()
+            if now - self._looked_at < self.look_every_s:
+                return
+            self._looked_at, since, started = now, self._look_from, time.time()
+        try:
+            digests, purges = self._answered(self._erasures_since, since - LOOK_BACK_S)
+            new_purges = purges - self._purges_seen
+            gone = self._held_and_gone(digests, bool(new_purges))
+        except Exception as error:
+            if self._closed or isinstance(error, StoreStopped):  # the server is stopping: memory goes with it
+                log.debug("no look for erasures and purges: the store has stopped (%s)", error)
+                return
+            if not self._look_failed:
+                log.warning("cannot look for conversations erased or purged on other servers (%s): this server's memory "
+                            "keeps them until a look works", _one_line(error))
+            self._look_failed = True
+            return
+        with self._lock:
+            self._look_from, self._purges_seen, self._look_failed = started, purges, False
+            for session_id in gone:
+                self._forgotten.add(session_id)
+                self._cache.pop(session_id, None)
+                self._cache_used.pop(session_id, None)
+        if gone:
+            log.info("forgot %d conversation(s) held in memory: erased or purged in the database", len(gone))
+
+    def _erasures_since(self, since: float) -> tuple[set[str], set[int]]:
+        """The digests of the conversations erased, and the ids of the purges run, since ``since`` (``time.time()``)."""
+        from assistant.store.tables import ErasedConversationRow, LogPurgeRow
+
+        moment = datetime.fromtimestamp(since, timezone.utc)
+        with self.inner.engine.connect() as connection:
+            digests = connection.scalars(select(ErasedConversationRow.digest).where(ErasedConversationRow.erased_at >= moment))
+            purges = connection.scalars(select(LogPurgeRow.id).where(LogPurgeRow.purged_at >= moment))
+            return set(digests), set(purges)
+
+    def _held_and_gone(self, digests: set[str], purged: bool) -> set[str]:
+        """The conversations memory holds whose id has one of these erasure ``digests``, and, after a purge
+        (``purged``), those cached that the database no longer has (a conversation with spooled writes is the
+        replay's to judge: one started during an outage is not in the database yet)."""
+        from assistant.store.tables import erasure_digest
+
+        with self._lock:
+            cached, spooled = list(self._cache), set(self._by_session)
+        gone = {i for i in {*cached, *spooled} if erasure_digest(i) in digests} if digests else set()
+        asked = [i for i in cached if i not in spooled and i not in gone] if purged else []
+        for start in range(0, len(asked), _IDS_PER_QUERY):
+            chunk = asked[start:start + _IDS_PER_QUERY]
+            stored = set(self._answered(self._stored_of, chunk))
+            gone.update(i for i in chunk if i not in stored)
+        return gone
+
+    def _stored_of(self, session_ids: list[str]) -> list[str]:
+        from assistant.store.tables import SessionRow
+
+        with self.inner.engine.connect() as connection:
+            return list(connection.scalars(select(SessionRow.id).where(SessionRow.id.in_(session_ids))))
 
     def _recreate(self, record: _Record) -> None:
         """Start again, under its id, a conversation that a spooled append is for and a database made anew (or
@@ -852,9 +987,8 @@ class SpoolingStore:
             self._bug_only = False
             log.info("spool %s empty again: %d spooled writes stored", self.spool_path, self._flushed)
             return
-        # a warning, like the outage it ends: servers log warnings and up by default, and the end of an
-        # outage is what an operator watching for it needs to see
-        log.warning("The database is back: flushed %d spooled writes from %s", self._flushed, self.spool_path)
+        # news, not a problem: at info, which a server shows for this module (assistant.cli.SERVER_EVENT_LOGGERS)
+        log.info("The database is back: flushed %d spooled writes from %s", self._flushed, self.spool_path)
 
     def _save_offset(self) -> None:
         temporary = self.offset_path.with_name(self.offset_path.name + ".tmp")
@@ -980,7 +1114,7 @@ class SpoolingStore:
     def _refuse_erased(self, session_id: str) -> None:
         """UnknownSession for a conversation `assistant logs delete` erased (``record_erasures``), which memory forgets
         now: while the database is down it would otherwise answer with the erased conversation (hold ``_lock``)."""
-        if session_id in erased_sessions(self.spool_path):
+        if session_id in self._forgotten or session_id in erased_sessions(self.spool_path):
             self._cache.pop(session_id, None)
             self._cache_used.pop(session_id, None)
             raise UnknownSession(session_id)
@@ -1062,3 +1196,8 @@ class SpoolingStore:
                     self.flush()
                 except Exception:  # keep retrying; the spool keeps the records
                     log.exception("flushing the spool %s failed", self.spool_path)
+            if not self._known_down() and not self.pending():  # the database is up, as far as this server knows
+                try:
+                    self.look()
+                except Exception:  # a look must never end the thread that replays the spool
+                    log.exception("looking for conversations erased or purged on other servers failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -156,3 +157,50 @@ class StaffSessionRow(Base):
     username: Mapped[str] = mapped_column(String(64), ForeignKey("staff_users.username", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+def erasure_digest(session_id: str) -> str:
+    """How ``ErasedConversationRow`` names an erased conversation: the SHA-256 of its id, in hex. An id is 128 random
+    bits (``dialog.store.new_session_id``), so the digest cannot be turned back into it, nor found by guessing: only
+    who holds the id (a spooled write, a server's memory) can ask whether it was erased."""
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+class ErasedConversationRow(Base):
+    """A conversation `assistant logs delete` erased: the digest of its id (``erasure_digest``) and when, written in
+    the transaction that deletes its rows (migration 0013). Every server on the database reads it: a write of that
+    conversation still waiting in any server's spool is dropped on replay, not stored again. Not the id itself: the
+    table is kept (and backed up) for good, and a list of ids would link exports, backups and a browser's stored id
+    to the erasure."""
+
+    __tablename__ = "erased_conversations"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LogPurgeRow(Base):
+    """One run of `assistant logs purge`: its cutoff (conversations idle since before it were deleted) and when it ran,
+    written in the purge's transaction (migration 0013). A spooled write from before the latest cutoff, of a
+    conversation the database no longer has, is dropped on replay: it is older than the retention."""
+
+    __tablename__ = "log_purges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cutoff: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InboxAssignmentRow(Base):
+    """Who has taken a conversation in the Inbox (migration 0014): the review login of the agent, the handoff it was
+    taken for and when. It counts only while ``handoff_seq`` is the session's ``open_handoff_seq``: a hand-back by any
+    path (the Inbox, the CLI, the staff API, the customer) leaves it stale, and the next handoff starts unassigned.
+    Deleted with its session (an erasure, a purge)."""
+
+    __tablename__ = "inbox_assignments"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    handoff_seq: Mapped[int] = mapped_column(Integer)
+    agent: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

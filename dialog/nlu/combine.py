@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 FAILURES_BEFORE_GIVING_UP = 3  # in a row: one odd message must not switch the model off for everyone
 # a message's sentences: split after ".", "?" or "!" and a blank (not at the dots of an e-mail address)
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.?!])|(?<=[.?!][\"'”’)\]]))\s+")  # also after a closing quote or bracket: 'timed out."'
 # "or"/"and" before an e-mail address ("a@x.com or b@y.com"): it only lists the addresses
 _BEFORE_AN_ADDRESS = re.compile(r"\s+(?:or|and|&)\s+(?=[^\s@]+@)", re.IGNORECASE)
 

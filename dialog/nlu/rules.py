@@ -20,14 +20,23 @@ RULE_CONFIDENCE = 0.95
 # Clear frustration: insults to the service, anger, repeated complaints. Checked on its own too, because
 # frustration hands off whatever the intent.
 FRUSTRATION = re.compile(
-    r"\b(useless|ridiculous|unacceptable|terrible|awful|horrible|worst|pathetic|rubbish|garbage|"
+    # "worst" not of a case: "what's the worst case delivery time?", "the worst that can happen", "at worst" ask
+    r"\b(useless|ridiculous|unacceptable|terrible|awful|horrible|(?<!at )worst(?![- ](?:case|scenario)\b| that\b)|pathetic|rubbish|garbage|"
     r"fed up|sick (?:and tired )?of|so annoyed|so frustrated|frustrat\w*|furious|angry|pissed|"
     r"waste of (?:my )?time|not helping|doesn'?t help|you'?re not listening|stupid bot|"
     # "make a complaint", also with a word or two before it: "file an official complaint", "a formal written complaint"
     r"(?:make|file|lodge|submit|raise) an? (?:[a-z]+ ){0,2}complaint|"
     r"thanks?(?: a lot| very much)? for nothing|thank you(?: very much)? for nothing|"  # sarcasm, not thanks
     # German
-    r"frechheit|unverschämt|nutzlos|sinnlos|katastrophe|(?:ich (?:will|möchte) )?mich beschweren|beschwerde einreichen)\b",
+    r"frechheit|unverschämt|nutzlos|sinnlos|katastrophe|(?:ich (?:will|möchte) )?mich beschweren|beschwerde einreichen|"
+    # Spanish: "esto no sirve para nada", "es la peor tienda", "estoy harto"; not "¿sirve para exteriores?", "el peor
+    # caso", "me da vergüenza preguntar", "¿es una estafa este correo?" (a question about a scam)
+    r"no (?:me |nos )?sirve[ns]? para nada|(?:el|la|los|las) peor(?:es)? (?:tienda|servicio|atenci[óo]n|empresa|"
+    r"experiencia|compra|web)s?|(?:sois|son|es|esto es) lo peor|(?:estoy|estamos) (?:muy |ya |bastante )?hart[oa]s?|"
+    r"hart[oa]s? de|hasta las narices|(?:es una|qu[ée]|menuda|vaya) verg[üu]enza|vergonzoso|in[úu]til(?:es)?|inaceptable|"
+    r"(?:esto es|menuda|vaya) (?:una )?estafa|(?:sois|son) unos (?:estafadores|ladrones)|p[ée]rdida de tiempo|"
+    r"(?:estoy|estamos) (?:muy |bastante )?(?:enfadad|cabread|furios|indignad)[oa]s?|"
+    r"(?:poner|presentar|hacer|interponer) una (?:\w+ )?queja|hoja de reclamaciones|no me (?:est[áa]s|est[áa]is) escuchando)\b",
     re.IGNORECASE,
 )
 
@@ -35,8 +44,9 @@ FRUSTRATION = re.compile(
 # "ok but that's not what I asked", "that didn't answer my question", "wrong answer"): the whole message, so
 # that "that's not what I asked: how do I return it?" is the question it asks
 _NOT_HELPED_OPENING = (
-    r"(?:(?:thanks?|thank you|thx|cheers|ok(?:ay)?|hmm+|um+|well|sorry|no|nope|er+m*|danke|naja|hm+|nein)\b[\s,.!-]*)*"
-    r"(?:but\s+|aber\s+)?(?:unfortunately\s+|leider\s+)?"
+    r"(?:(?:thanks?|thank you|thx|cheers|ok(?:ay)?|hmm+|um+|well|sorry|no|nope|er+m*|danke|naja|hm+|nein|gracias|vale|pues|"
+    r"bueno|lo siento|perdona)\b[\s,.!-]*)*"
+    r"(?:but\s+|aber\s+|pero\s+)?(?:unfortunately\s+|leider\s+|lamentablemente\s+|por\s+desgracia\s+)?"
 )
 NOT_HELPED = (
     rf"^\s*{_NOT_HELPED_OPENING}(?:"
@@ -53,8 +63,16 @@ NOT_HELPED = (
     # German: "das ist falsch", "danke, aber das hilft mir nicht", "das war nicht meine Frage"
     r"|(?:das\s+)?(?:ist|war)\s+(?:leider\s+)?(?:falsch|nicht\s+(?:richtig|korrekt|meine\s+frage|das,?\s+was\s+ich\s+(?:wollte|meinte|gefragt\s+habe)))"
     r"|das\s+hilft\s+(?:mir\s+)?(?:nicht|nichts|überhaupt\s+nicht)|falsche\s+antwort"
+    # Spanish: "no me ha ayudado", "no me sirve (de nada)", "eso no es lo que pregunté", "eso está mal", "sigue sin
+    # funcionar"; "no" first, "me ha ayudado" is thanks
+    r"|(?:(?:eso|esto|la\s+respuesta)\s+)?no\s+(?:me\s+)?(?:ha[sn]?\s+)?(?:ayudad[oa]|ayuda|ayud[óo]|sirve|servido|sirvi[óo])"
+    r"(?:\s+(?:de\s+|para\s+)?nada)?"
+    r"|(?:(?:eso|esto)\s+)?no\s+es\s+lo\s+que\s+(?:he\s+)?(?:pregunt[ée]|preguntado|quer[íi]a|busco|buscaba|ped[íi]|pedido|necesito)"
+    r"|(?:(?:eso|esto|la\s+respuesta)\s+)?(?:es|est[áa])\s+(?:mal|incorrect[oa]|equivocad[oa])|respuesta\s+(?:incorrecta|equivocada|err[óo]nea)"
+    r"|(?:sigue|todav[íi]a|a[úu]n)\s+(?:sin\s+(?:funcionar|llegar|nada)|nada|igual|no\s+(?:funciona|llega|ha\s+llegado))"
+    r"|sigo\s+sin\s+recibir(?:lo|la|\s+nada|\s+el\s+(?:correo|email|enlace))?"
     # a question mark says the same ("still nothing?", "still not working?"): it was read as a question and searched
-    r")(?:\s+(?:at\s+all|though|sorry|unfortunately|either|leider))?[\s.!?,…]*$"
+    r")(?:\s+(?:at\s+all|though|sorry|unfortunately|either|leider|la\s+verdad|tampoco|lo\s+siento))?[\s.!?,…]*$"
 )
 
 # A request for help that does not yet say with what ("I need help", "help", "hi, can you help me?", "quick
@@ -100,7 +118,7 @@ _CHECK_IN = (
     r"(?:bist du|sind sie) (?:noch )?da|ist (?:da )?(?:noch )?(?:jemand|wer)(?: da)?|"
     # a greeting asked ("hello?", "hi??", "hallo?"): is anyone there, not a new start. Read as a greeting while a
     # clarifying question waited, it was answered "Hello! ... How can I help?" and the question was dropped
-    r"(?:hello|hi|hey|hallo)(?: there)?\s*\?"
+    r"(?:hello|hi|hey|hallo)(?: there)?\s*\?|¿?(?:hola|bonjour|salut|ol[áa]|hoi)\s*\?"
 )
 # sounds one after another need something between them ("hmm, umm"): a sound repeated with nothing between is
 # the sound's own pattern ("hmmm", "hahaha"), so a long message of them is read once, not split every way
@@ -151,22 +169,27 @@ def is_typed_yes(text: str) -> bool:
 _EMOJI_PARTS = ("So", "Sk", "Mn", "Cf")
 
 
-# "yes" in the languages of the customers who get the reply to a message in another language (``other_language``,
-# with the offer of a person): "sí", "oui", "jawohl", alone or with "please" or "thanks". A yes only where that
-# reply's offer waits (``dialog.policies``): "si" is "if" in French and Italian, and no yes in an English conversation.
-_OTHER_LANGUAGE_YES = re.compile(
-    r"^\s*(?:s[iíì]|sim|claro|vale|certo|oui|d'accord|ja|jawohl|gerne?|graag|prima|gjerne)"
-    r"(?:[\s,]+(?:por\s+favor|gracias|s'il\s+(?:te|vous)\s+pla[iî]t|merci|bitte|danke|gerne?|graag|alstublieft|"
-    r"dank\s+(?:je|u)(?:\s+wel)?|per\s+favore|grazie|obrigad[oa]|takk(?:\s+skal\s+du\s+ha)?|gjerne))?[\s.!]*$",
+# the answer to a business action's "Shall I go ahead: ...?" (``confirm=True``) that only that question reads so, besides
+# the rules' yes and no ("affirm", "deny") in every language they know: "cancel", "stop", "don't" call it off (the intents
+# may read "cancel" as a request, cancel_order), "go ahead", "do it", "confirm" let it run
+_CALL_OFF = re.compile(
+    r"\s*(?:cancel|stop|abort|don'?t|do\s+not|abbrechen|stopp|annuler|cancelar)(?:\s+(?:it|that|this|please))*\s*[.!]*\s*",
+    re.IGNORECASE,
+)
+_GO_AHEAD = re.compile(
+    r"\s*(?:(?:ok(?:ay)?|yes|sure)[\s,]+)?(?:go\s+ahead|do\s+it|proceed|confirm(?:ed)?|please\s+do)(?:[\s,]+please)?\s*[.!]*\s*",
     re.IGNORECASE,
 )
 
 
-def is_yes_in_another_language(text: str) -> bool:
-    """Whether ``text`` is a yes in Spanish, French, German, Dutch, Italian, Portuguese or Norwegian ("sí", "oui, merci",
-    "jawohl", "ja graag", "sì, grazie", "sim, obrigado", "ja takk"): the answer to the offer of a person in the reply
-    to a message in another language."""
-    return bool(_OTHER_LANGUAGE_YES.match(text))
+def calls_off(text: str) -> bool:
+    """Whether the whole message calls off the action waiting for a yes ("cancel", "stop it", "don't", "abbrechen")."""
+    return bool(_CALL_OFF.fullmatch(text))
+
+
+def goes_ahead(text: str) -> bool:
+    """Whether the whole message lets the action waiting for a yes run ("go ahead", "ok, do it", "confirm")."""
+    return bool(_GO_AHEAD.fullmatch(text))
 
 
 def is_emoji_asked(text: str) -> bool:
@@ -185,10 +208,99 @@ def is_emphatic_no(text: str) -> bool:
     return bool(re.fullmatch(rf"\s*(?:{EMPHATIC_NO})[\s.!?…]*", text, re.IGNORECASE))
 
 
-# a greeting and nothing else ("hello", "hi there!", "hallo"): no help request ("hi, can you help me?")
+# The conversation's own words in Spanish, French, Italian, Portuguese and Dutch (the languages a handoff is taken back
+# in, ``dialog.handoff_cancel``), for a help centre written in one of them: in its words "Hola", "gracias, adiós" or
+# "Quiero hablar con una persona" were searched and declined. Spanish opens a question or an exclamation with "¿"/"¡".
+_OPENING_MARK = r"[¿¡]?"
+_GREETINGS_ELSEWHERE = (
+    r"hola|buen(?:os|as) (?:d[ií]as|tardes|noches)|buenas|"  # Spanish
+    r"bonjour|bonsoir|salut|coucou|"  # French
+    r"buongiorno|buonasera|salve|"  # Italian ("ciao" is a goodbye as well, and stays one)
+    r"ol[áa]|oi|bom dia|boa (?:tarde|noite)|"  # Portuguese
+    r"hoi|goedemorgen|goedemiddag|goedenavond"  # Dutch
+)
+# thanks, also before a goodbye ("gracias, adiós"): "merci de me dire ..." is "please tell me ...", a request
+_THANKS_ELSEWHERE = (
+    r"(?:muchas |mil )?gracias|merci(?: beaucoup| bien)?(?!\s+de\s+(?:me|nous|bien)\b|\s+de\s+m['’])|grazie(?: mille)?|"
+    r"(?:muito )?obrigad[oa]|bedankt|dank (?:je|u)(?: wel)?|hartelijk dank"
+)
+# "that's all" only as the whole message, or with thanks: "es todo de madera", "c'est tout neuf" say something else
+_THAT_IS_ALL = (
+    r"(?:(?:eso )?es todo|c['’]est tout|(?:questo )?[èe] tutto|(?:isso )?[ée] tudo|dat was (?:het|alles))"
+    r"(?=[\s,.!]*(?:(?:gracias|merci|grazie|obrigad[oa]|bedankt|dank (?:je|u)(?: wel)?)[\s.!]*)?$)"
+)
+_GOODBYES_ELSEWHERE = (
+    rf"adi[oó]s|hasta (?:luego|pronto|la pr[oó]xima|mañana)|nos vemos|chao|chau|{_THAT_IS_ALL}|"
+    r"au revoir|[àa] bient[ôo]t|bonne (?:journ[ée]e|soir[ée]e)|"
+    r"arrivederci|a presto|buona (?:giornata|serata)|"
+    r"tchau|adeus|at[ée] (?:logo|mais|breve)|"
+    r"tot ziens|doei|fijne dag"
+)
+# a yes, alone or with "please" or "thanks" ("sí, por favor", "oui, merci", "ja graag", "ja takk"): the whole message, so
+# that the "si" of French and Italian ("if"), and of Spanish typed without its accent, opens no question read as a yes.
+# The keyword rules read it as a yes (affirm), and it takes the offer of a person in the reply to a message in another
+# language (``is_yes_in_another_language``)
+_YES_ELSEWHERE = (
+    r"(?:s[iíì]|sim|ja|jawohl|gerne?|oui|ouais|claro(?:\s+que\s+s[ií]m?)?|vale|de\s+acuerdo|por\s+supuesto|d['’]accord|"
+    r"bien\s+s[uû]r|volontiers|certo|certamente|va\s+bene|d['’]accordo|com\s+certeza|pode\s+ser|graag|zeker|natuurlijk|"
+    r"prima|gjerne)"
+    r"(?:[\s,]+(?:por\s+favor|gracias|s['’]il\s+(?:te|vous)\s+pla[iî]t|merci|bitte|danke|gerne?|per\s+favore|grazie|"
+    r"obrigad[oa]|graag|alstublieft|alsjeblieft|dank\s+(?:je|u)(?:\s+wel)?|bedankt|takk(?:\s+skal\s+du\s+ha)?|gjerne))?"
+)
+_YES_IN_ANOTHER_LANGUAGE = re.compile(rf"^\s*{_OPENING_MARK}{_YES_ELSEWHERE}[\s.!]*$", re.IGNORECASE)
+
+
+def is_yes_in_another_language(text: str) -> bool:
+    """Whether ``text`` is a yes in Spanish, French, German, Dutch, Italian, Portuguese or Norwegian ("sí", "oui, merci",
+    "jawohl", "ja graag", "sì, grazie", "sim, obrigado", "ja takk"): the answer to the offer of a person in the reply
+    to a message in another language."""
+    return bool(_YES_IN_ANOTHER_LANGUAGE.match(text))
+
+
+_NO_ELSEWHERE = (
+    r"no,? (?:gracias|grazie)|mejor no|ahora no|no hace falta|d[ée]j(?:alo|elo)|olv[ií]d(?:alo|elo)|"  # Spanish, Italian
+    r"non|non,? merci|pas maintenant|pas besoin|laisse[zr]? tomber|"  # French, Italian "non"
+    r"non,? grazie|non ora|lascia(?:mo)? perdere|"
+    r"n[ãa]o|n[ãa]o,? obrigad[oa]|agora n[ãa]o|deixa (?:pra|para) l[áa]|"
+    r"nee,? (?:dank (?:je|u)(?: wel)?|bedankt)|nu niet|laat maar"
+)
+# asking for a person: with a verb of speaking or putting through, not "persona" alone ("la persona que recibe el paquete")
+_SOMEONE_ES = r"(?:una |un |algún |alguna |el |la )?(?:persona|humano|agente|asesora?|operadora?|emplead[oa]|alguien)\b"
+_PERSON_ELSEWHERE = (
+    rf"(?:hablar|charlar) con {_SOMEONE_ES}|p[aá]s[ae]me con {_SOMEONE_ES}|"
+    r"(?:quiero|necesito|prefiero) (?:una persona|un humano|un agente|un asesor)\b|persona real|ser humano|"
+    r"parler (?:à|a|avec) (?:une |un |la |le )?(?:vraie )?(?:personne|humain|conseill(?:er|ère)|op[ée]rat(?:eur|rice)|agent|"
+    r"employ[ée]e?|quelqu['’]un)|vraie personne|[êe]tre humain|(?:mettez|passez)-moi (?:en relation avec|un |une )|"
+    r"parlare con (?:una |un |uno |l['’])?(?:persona|operat(?:ore|rice)|umano|agente|consulente|qualcuno)\b|"
+    r"persona (?:vera|reale)|essere umano|passami (?:un |una )?(?:operatore|persona|umano)\b|"
+    r"falar com (?:uma |um |o |a )?(?:pessoa|humano|atendente|agente|operador(?:a)?|algu[ée]m|funcion[áa]ri[oa])\b|"
+    r"pessoa (?:real|de verdade)|"
+    r"(?:spreken|praten) met (?:een )?(?:echte? )?(?:mens|persoon|medewerker|iemand)\b|"
+    r"(?:met )?(?:een |iemand )?(?:echte? )?(?:mens|persoon|medewerker) (?:spreken|praten)|echte? (?:mens|persoon)\b"
+)
+# "¿eres un robot?", "êtes-vous un humain ?", "sei un bot?", "você é um robô?", "ben je een bot?": the whole message
+_BEING_ELSEWHERE = r"(?:un |una |une |um |uma |een )?(?:bot|robot|robô|robo|chat ?bot|humano|humain|umano|mens|persona|personne|pessoa|persoon|m[áa]quina|machine|macchina|computer|ia)(?: (?:real|reale|vera|r[ée]elle|de verdade))?"
+_BOT_CHALLENGE_ELSEWHERE = (
+    rf"(?:eres|es usted|usted es|t[úu] eres|(?:est[aá]s?|estoy) hablando con|es-tu|[êe]tes-vous|tu es|vous [êe]tes|"
+    rf"je parle (?:à|a|avec)|sei|sto parlando con|voc[êe] [ée]|vc [ée]|[ée]s|estou (?:falando|a falar) com|ben je|bent u|"
+    rf"ben jij|praat ik met) {_BEING_ELSEWHERE}|"
+    r"qui[ée]n eres|qu[ée] puedes hacer|qui es-tu|qui [êe]tes-vous|chi sei|quem [ée] voc[êe]|wie ben je|wie bent u"
+)
+# "where is my order": "¿Dónde está mi pedido?", "où est ma commande", "dov'è il mio ordine", "waar blijft mijn pakket"
+_ORDER_STATUS_ELSEWHERE = (
+    r"\bd[oó]nde (?:est[aá]|anda) (?:mi|el) (?:pedido|paquete|env[ií]o)|\bestado de (?:mi|el) pedido|"
+    r"\bo[uù] (?:est|en est) (?:ma commande|mon colis|ma livraison)|\b(?:suivi|statut|[ée]tat) de (?:ma commande|mon colis)|"
+    r"\bdov(?:e |['’] ?)(?:[èe] |si trova )(?:finito )?il mio (?:ordine|pacco)|\bstato del (?:mio )?ordine|"
+    r"\bonde (?:est[áa]|anda) (?:o |a )?(?:meu|minha) (?:pedido|encomenda|pacote)|\bcad[êe] (?:o )?meu pedido|"
+    r"\b(?:status|estado) d[oa] (?:meu|minha) (?:pedido|encomenda)|"
+    r"\bwaar (?:is|blijft) mijn (?:bestelling|pakket|pakje)|\bstatus van mijn bestelling"
+)
+
+# a greeting and nothing else ("hello", "hi there!", "hallo", "¡hola!"): no help request ("hi, can you help me?")
 _BARE_GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|greetings|hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|"
-    r"servus|grüß gott|grüezi)\b(?:[\s!.,]*(?:there|zusammen))?[\s!.,]*$",
+    rf"servus|grüß gott|grüezi|{_OPENING_MARK}(?:{_GREETINGS_ELSEWHERE})(?:[\s!.,]+(?:{_GREETINGS_ELSEWHERE}))?)\b"
+    r"(?:[\s!.,]*(?:there|zusammen))?[\s!.,]*$",
     re.IGNORECASE,
 )
 
@@ -211,7 +323,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"what else (?:can|could) (?:i|we) ask(?: you)?(?: about)?|how (?:else )?can you help(?: me| us)?|"
         r"(?:bist du|sind sie) (?:ein |eine )?(?:bot|roboter|chat ?bot|mensch|echt|ki|maschine|computer)|"
         r"(?:spreche|schreibe|chatte) ich (?:mit|gerade mit) (?:einem |einer )?(?:bot|roboter|menschen|maschine|ki)|"
-        r"wer bist du|wer sind sie|was kannst du|was können sie)[\s?!.]*$",
+        r"wer bist du|wer sind sie|was kannst du|was können sie|"
+        rf"{_OPENING_MARK}(?:{_BOT_CHALLENGE_ELSEWHERE}))[\s?!.]*$",
         re.IGNORECASE,
     ),
     "human": re.compile(
@@ -220,7 +333,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"menschen|mitarbeiter(?:in)?|kundenberater(?:in)?|sachbearbeiter(?:in)?|echte[nr]? person|"
         r"(?:mit )?jemandem (?:sprechen|reden)|"
         # Norwegian: "Jeg vil snakke med et menneske", "Kan jeg snakke med kundeservice?"
-        r"(?:snakke|prate) med (?:et |en )?(?:menneske|person|kundeservice|noen))\b",
+        r"(?:snakke|prate) med (?:et |en )?(?:menneske|person|kundeservice|noen))\b|"
+        + rf"\b(?:{_PERSON_ELSEWHERE})",
         re.IGNORECASE,
     ),
     "complaint": FRUSTRATION,
@@ -230,27 +344,29 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "greet": re.compile(
         r"^\s*(hi|hello|hey|good (?:morning|afternoon|evening)|greetings|"
         r"hallo|hallöchen|guten (?:morgen|tag|abend)|moin(?: moin)?|servus|grüß gott|grüezi|hei|heisann|god (?:morgen|dag|kveld))\b[\s!.,]*(there|zusammen)?[\s!.]*$|"
+        rf"^\s*{_OPENING_MARK}(?:{_GREETINGS_ELSEWHERE})(?:[\s!.,]+{_OPENING_MARK}(?:{_GREETINGS_ELSEWHERE}))?\b[\s!.,]*$|"
         + HELP_REQUEST, re.IGNORECASE
     ),
     # also after thanks or a no ("thanks, bye!", "thank you for your help, goodbye", "nope, that's all"): the customer is leaving
     "goodbye": re.compile(
-        r"^\s*(?:(?:thanks?|thank you|thx|cheers|danke(?: ?schön| sehr)?|vielen dank|no|nope|nah|nein)\b[^?\d@]{0,30}?[\s,!.]+)?"
+        rf"^\s*{_OPENING_MARK}(?:(?:thanks?|thank you|thx|cheers|danke(?: ?schön| sehr)?|vielen dank|no|nope|nah|nein|"
+        rf"{_THANKS_ELSEWHERE}|non|n[ãa]o|nee)\b[^?\d@]{{0,30}}?[\s,!.]+)?{_OPENING_MARK}"
         r"(bye|goodbye|see you|that(?:'?s| is) all|have a nice day|tschüss?|tschau|ciao|auf wiedersehen|bis bald|"
-        r"schönen tag(?: noch)?|das (?:war'?s|wäre alles))(?=$|[\s!.,])[^?\d@]{0,20}$",
+        rf"schönen tag(?: noch)?|das (?:war'?s|wäre alles)|{_GOODBYES_ELSEWHERE})(?=$|[\s!.,])[^?\d@]{{0,20}}$",
         re.IGNORECASE,
     ),
     # a few more words, but no question and no value: "thanks, where's my order?" asks for something
     "thanks": re.compile(
         r"^\s*(thanks?|thank you|thx|cheers|great,? thanks?|danke(?: ?schön| sehr)?|vielen dank|herzlichen dank|besten dank|"
-        r"(?:tusen )?takk(?: for hjelpen)?)\b"
-        r"[^?\d@]{0,30}$",
+        rf"(?:tusen )?takk(?: for hjelpen)?)\b[^?\d@]{{0,30}}$|^\s*{_OPENING_MARK}(?:{_THANKS_ELSEWHERE})\b[^?\d@¿]{{0,30}}$",
         re.IGNORECASE,
     ),
     # before deny, which read "oh no" and "no!!" as a no
     "dismay": re.compile(DISMAY, re.IGNORECASE),
     "affirm": re.compile(
         r"^\s*(yes|yeah|yep|sure|ok(?:ay)?|please do|yes,? please|please|uh[- ]?huh|mhm+|mm+[- ]?hm+|ja|jawohl|gerne?|ja,? (?:bitte|gerne?|takk|gjerne)|bitte|genau)"
-        r"\s*[.!]*\s*(please|bitte)?[.!]*\s*$",
+        r"\s*[.!]*\s*(please|bitte)?[.!]*\s*$|"
+        rf"^\s*{_OPENING_MARK}{_YES_ELSEWHERE}[\s.!]*$",
         re.IGNORECASE,
     ),
     "deny": re.compile(
@@ -258,7 +374,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"^\s*(?:(?:actually|oh|ok(?:ay)?|well|sorry|hmm+|um+|ah)[\s,.!]+)*"
         # "nah", "nope, thanks", "no need": a no too (after an answer, "nah" was searched and got more of its article)
         r"(no|nope|nah|(?:no|nope|nah),? thanks?|no thank you|no need|not now|never ?mind|nvm|cancel that|forget (?:it|about it)|stop|stop it|"
-        r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen|nei|nei,? takk)\s*[.!]*\s*$",
+        r"don'?t bother|nein|nee|nö|nein,? danke|lieber nicht|jetzt nicht|vergiss es|schon gut|abbrechen|nei|nei,? takk)\s*[.!]*\s*$|"
+        rf"^\s*{_OPENING_MARK}(?:{_NO_ELSEWHERE})[\s.!]*$",
         re.IGNORECASE,
     ),
     # after affirm: "uh huh" and "mhm" are a yes
@@ -274,7 +391,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{HELP_WITH_AN_ORDER}|"
         # German: "Wo ist meine Bestellung?", "Wo bleibt mein Paket?", "Status meiner Bestellung"
         r"\bwo (?:ist|bleibt) (?:meine (?:bestellung|lieferung|sendung)|mein paket)|(?:status|stand) meiner bestellung|"
-        r"\bbestellstatus\b",
+        r"\bbestellstatus\b|" + _ORDER_STATUS_ELSEWHERE,
         re.IGNORECASE,
     ),
 }
@@ -359,10 +476,12 @@ def is_shouted(text: str) -> bool:
 
 
 def sounds_upset(text: str) -> bool:
-    """An upset tone without angry words: shouted in capitals, "!!!", or an angry emoji ("😡😡😡 kettle arrived broken!!!").
-    Unlike ``FRUSTRATION``'s words it hands over only a message that asks nothing of the shop (``dialog.policies``): the
-    question it asks is answered ("HOW DO I RETURN AN ITEM?" was handed to a person as a complaint)."""
-    return is_shouted(text) or "!!!" in text or bool(_ANGRY_EMOJI.search(text))
+    """An upset message: shouted in capitals, "!!!", an angry emoji ("😡😡😡 kettle arrived broken!!!"), or angry words
+    (``FRUSTRATION``). The tone alone hands over only a message that asks nothing of the shop (``dialog.policies``): the
+    question it asks is answered ("HOW DO I RETURN AN ITEM?" was handed to a person as a complaint), with the offer of a
+    person after it; angry words hand over whatever the message asks, unless the team turned that off
+    (``HandoffPolicy.hand_over_frustrated_questions``: then such a question is answered with that offer too)."""
+    return is_shouted(text) or "!!!" in text or bool(_ANGRY_EMOJI.search(text)) or bool(FRUSTRATION.search(text))
 
 
 def has_words(text: str) -> bool:

@@ -35,7 +35,9 @@ from assistant.store.analytics import (
     latency_percentiles,
     rates,
     top_intents,
+    UnhelpfulAnswer,
     unanswered_questions,
+    unhelpful_answers,
     volume_per_day,
 )
 from assistant.store.tables import FeedbackRow, TurnRow
@@ -317,3 +319,14 @@ def test_the_analytics_read_the_turns_from_an_index_not_their_rows(log: SqlStore
     covered = "Index Only Scan" if log.engine.dialect.name == "postgresql" else "COVERING INDEX"
     one_conversation = re.compile(r"ix_turns_session_id \(session_id=\?\)|Index Scan using ix_turns_session_id")  # a few, by id
     assert all(covered in line or one_conversation.search(line) for line in reads), reads
+
+
+def test_a_complaint_that_opens_a_conversation_is_an_unanswered_message_not_an_unhelpful_answer(store: SqlStore) -> None:
+    answered, opened = store.create_session(), store.create_session()
+    turn(store, answered, at(3, 10), text_="How do refunds work?")
+    turn(store, answered, at(3, 11), text_="that didn't help", intent="not_helped", abstained=True)
+    turn(store, opened, at(3, 12), text_="thanks, that's all wrong", intent="not_helped", abstained=True)
+
+    # nothing was answered before the opening complaint: it has no answer to list, and the assistant answered it not
+    assert unhelpful_answers(store.engine) == [UnhelpfulAnswer("How do refunds work?", "that didn't help")]
+    assert unanswered_questions(store.engine) == ["thanks, that's all wrong"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from assistant.store import SqlStore, make_engine
 
 from cli_helpers import flat, ingested, invoke, runner  # noqa: F401 (fixtures)
-from dialog.events import BotAnswer
+from dialog.events import AgentMessage, BotAnswer
 
 
 def ask(runner: CliRunner, text: str, session_id: str | None = None) -> dict:
@@ -153,3 +153,39 @@ def test_hand_back_refuses_an_age_too_large_with_a_message(runner: CliRunner, in
     days = invoke(runner, "inbox", "hand-back", "--older-than", "3000000d", "--dry-run")
     assert minutes.exit_code != 0 and "too large" in flat(minutes.output) and "Traceback" not in minutes.output
     assert days.exit_code != 0 and "too large" in flat(days.output) and "30min" not in flat(days.output)
+
+
+def test_a_reply_from_the_command_line_records_the_operator(
+    runner: CliRunner, ingested: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `inbox reply --as NAME` stored only the free-text name (the export said login: null): the reply now says it came
+    # from the command line, and which operating-system user ran it, beside the name the customer sees.
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "ops")
+    handed = ask(runner, "I want to talk to a human")
+
+    replied = invoke(runner, "inbox", "reply", handed["session_id"], "Hi, Ana here.", "--as", "Ana")
+
+    assert replied.exit_code == 0, replied.output
+    events = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).load_events(handed["session_id"])
+    [reply] = [e for e in events if isinstance(e, AgentMessage)]
+    assert (reply.author, reply.login) == ("Ana", "cli:ops")
+
+
+def test_a_reply_from_the_command_line_without_a_user_name_still_says_cli(
+    runner: CliRunner, ingested: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+
+    def no_user() -> str:
+        raise OSError("No username set in the environment")  # a container with no passwd entry and no $USER
+
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    handed = ask(runner, "I want to talk to a human")
+
+    replied = invoke(runner, "inbox", "reply", handed["session_id"], "Hi.", "--as", "Ana")
+
+    assert replied.exit_code == 0, replied.output
+    events = SqlStore(make_engine(f"sqlite:///{isolated / 'assistant.db'}")).load_events(handed["session_id"])
+    assert [e.login for e in events if isinstance(e, AgentMessage)] == ["cli"]

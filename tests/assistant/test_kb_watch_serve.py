@@ -162,3 +162,57 @@ def test_of_two_servers_sharing_one_index_only_one_watches_its_folders(kb_dir: P
     finally:
         first.close()
         second.close()
+
+
+def test_of_two_servers_sharing_one_index_each_says_whether_it_watches(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # both said "Watching the knowledge base's folders every 5 s", though only the one holding the lock does
+    first, _ = watching_assistant(monkeypatch, kb_dir)
+    second = Assistant(first.settings)
+    try:
+        notes = [first.watch_note(), second.watch_note()]
+    finally:
+        first.close()
+        second.close()
+
+    assert notes[0] == "Watching the knowledge base's folders every 0.05 s (kb_watch_s)"
+    assert notes[1] is not None and notes[1].startswith("Another server sharing this index watches")
+
+
+def test_a_serving_process_logs_the_ingest_of_a_change_and_the_index_it_loads(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a server logs at warning unless --verbose: an edited article was served some seconds later with no line saying so
+    from assistant import cli
+
+    for name in cli.KNOWLEDGE_BASE_LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.WARNING)
+    cli.show_knowledge_base_events()
+    monkeypatch.setattr(logging.getLogger(), "level", logging.WARNING)  # as a server's basicConfig leaves it
+    caplog.handler.setLevel(logging.NOTSET)
+    app, _ = watching_assistant(monkeypatch, kb_dir)
+    try:
+        watch = app.watch_knowledge_base()
+        waiting.wait_for(lambda: settled(watch), "the first settled look")
+        (kb_dir / "loyalty.md").write_text(LOYALTY)
+        logged = lambda: [r.getMessage() for r in caplog.records if r.getMessage().startswith("the knowledge base's folders changed")]  # noqa: E731
+        waiting.wait_for(lambda: watch.ingests == 1 and logged() or watch.ingests > 1, "the ingest's line")
+    finally:
+        app.close()
+
+    assert "1 added" in logged()[0], logged()
+
+
+def test_a_look_that_finds_nothing_to_ingest_does_not_say_the_folders_changed(
+    kb_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an ops probe read "the knowledge base's folders changed: 0 added, 0 updated, 0 removed" after another server's
+    # ingest had done the work: the log now says the look found nothing to ingest
+    app, _ = watching_assistant(monkeypatch, kb_dir)
+    try:
+        with caplog.at_level(logging.INFO, logger="assistant.app"):
+            app._ingest_watched()  # the folders as the index holds them: nothing new
+    finally:
+        app.close()
+
+    lines = [r.getMessage() for r in caplog.records if "kb_watch_s" in r.getMessage()]
+    assert len(lines) == 1 and "nothing to ingest" in lines[0] and "folders changed" not in lines[0], lines

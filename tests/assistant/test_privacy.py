@@ -146,6 +146,7 @@ def test_questions_about_passwords_and_birthdays_are_kept(text: str) -> None:
         ("Where is it? Thanks, Jane", "Where is it? Thanks, [NAME]"),
         ("Die Lampe ist kaputt.\nViele Grüße\nMax Mustermann", "Die Lampe ist kaputt.\nViele Grüße\n[NAME]"),
         ("Best regards, Dr. Anna Müller", "Best regards, Dr. [NAME]"),
+        ("HI, THIS IS JANE DOE. MY ORDER IS LATE", "HI, THIS IS [NAME]. MY ORDER IS LATE"),  # shouted, still a name
     ],
 )
 def test_names_are_found_where_they_are_introduced(text: str, expected: str) -> None:
@@ -171,6 +172,14 @@ def test_names_are_found_where_they_are_introduced(text: str, expected: str) -> 
         "It's here now, thanks",
         "We'll be here",
         "Everything's here now",
+        # an upset customer's words, capitalised or shouted, were stored as a name ("This is [NAME]")
+        "THIS IS UNACCEPTABLE",
+        "This is Ridiculous",
+        "HELLO THIS IS AWFUL",
+        "WIFI IS BROKEN AGAIN THIS IS RIDICULOUS",
+        "I'm Furious, nobody answers",
+        "It's Urgent!",
+        "Das ist Unverschämt!",
     ],
 )
 def test_capitalised_words_that_are_no_introduced_name_are_kept(text: str) -> None:

@@ -25,7 +25,7 @@ from assistant.store.review import (
 from assistant.store.staff import StaffUsers, hash_password, verify_password
 from assistant.store.tables import FeedbackRow, SessionRow, StaffUserRow, TurnRow, utcnow
 from dialog.conversation_tests import parse
-from dialog.events import BotAnswer, FeedbackGiven, UserMessage
+from dialog.events import ActionExecuted, BotAnswer, FeedbackGiven, UserMessage
 from dialog.store import TurnRecord, UnknownSession
 from postgres_schemas import sqlite_or_postgres
 from query_plans import query_plans
@@ -435,3 +435,53 @@ def test_the_filter_choices_are_each_intent_and_model_once_read_from_the_intent_
     turn_reads = [s for s in steps if re.search(r"(Scan\b.* on turns\b|^(SCAN|SEARCH) (turns|later)\b)", s)]
     assert turn_reads and all("ix_turns_intent" in s for s in turn_reads), turn_reads
     assert not [s for s in turn_reads if s.startswith("SCAN")], turn_reads  # SQLite: probes, not a walk of the index
+
+
+def test_a_decline_marked_wrong_becomes_a_test_that_fails_while_the_bot_still_declines(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "Can I send back a vase that arrived broken?", "Sorry, I can't answer that.", abstained=True, sources=[])
+    store.annotate(sid, 1, "ana", answer_correct=False, correct_intent="return_item", notes="returns/damaged answers it")
+
+    test = parse(as_conversation_test(read_transcript(store.engine, sid)).to_yaml())
+
+    assert test.turns[0].expect == {"action": "answer", "intent": "return_item", "abstained": False}
+    assert "Turn 1" in test.description and "returns/damaged answers it" in test.description
+
+
+def test_a_wrong_answer_tells_in_the_test_what_the_reviewer_said_and_what_to_add(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "How do refunds work?")
+    turn(store, sid, "And for gift cards?")
+    store.annotate(sid, 2, "ana", answer_correct=False, correct_intent="gift_cards", notes="cites the wrong page")
+
+    test = parse(as_conversation_test(read_transcript(store.engine, sid)).to_yaml())
+
+    assert test.turns[1].expect == {"action": "answer", "intent": "gift_cards"}  # neither the wrong cites nor abstained
+    assert "Turn 2" in test.description and "cites the wrong page" in test.description
+    assert "answer_contains" in test.description and "returns/policy" in test.description  # what it cited, to avoid
+
+
+def test_a_rules_decline_marked_wrong_is_not_expected_again(store: SqlStore) -> None:
+    sid = store.create_session()
+    turn(store, sid, "Do you sell gift cards?", "We don't discuss that here.", action="decline", sources=[])
+    store.annotate(sid, 1, "ana", answer_correct=False)
+
+    test = parse(as_conversation_test(read_transcript(store.engine, sid)).to_yaml())
+
+    assert test.turns[0].expect.get("action") != "decline" and test.turns[0].expect["abstained"] is False
+
+
+def test_conversations_with_a_failed_lookup_are_found_by_a_filter(store: SqlStore) -> None:
+    """A lookup that found nothing (a wrong e-mail, an unknown order number) is neither declined nor scored: its
+    stored ActionExecuted(ok=False) finds it."""
+    failed, found, none = store.create_session(), store.create_session(), store.create_session()
+    for sid, ok in ((failed, False), (found, True)):
+        turn(store, sid, "Where is my order NW-1?", "Which e-mail address?", action="business")
+        store.append(sid, [UserMessage(text="[EMAIL]"), ActionExecuted(name="order_status", arguments={"order_number": "NW-1"},
+                                                                         result={"found": ok}, ok=ok), BotAnswer(text="…")],
+                     TurnRecord(session_id=sid, user_text="[EMAIL]", intent="question", intent_confidence=0.5,
+                                action="business", reason="ran order_status", answer="…", turn_no=2))
+    turn(store, none, "How do refunds work?")
+
+    assert ids(store, LogFilter(failed_action=True)) == [failed]
+    assert set(ids(store, LogFilter(failed_action=False))) == {found, none}

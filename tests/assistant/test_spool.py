@@ -168,7 +168,7 @@ def test_outage_is_spooled_and_flushed_in_order(db, store, spool_path: Path, cap
     assert during_events[0]["type"] == "session_started" and during_events[0]["channel"] == "api"
     assert during_events[1:] == as_json(spooled[during])
     assert stored_turns(db.engine, during) == [(1, "new conversation")]
-    assert any("flushed 4" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)  # seen by default
+    assert any("flushed 4" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)  # serve shows the spool's info lines
     # back to direct writes
     store.append(during, *turn(during, 2, "after"))
     assert store.pending() == 0 and stored_turns(db.engine, during)[-1] == (2, "after")

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store.admin import delete_conversations
@@ -36,6 +37,8 @@ def test_a_spooled_turn_of_a_deleted_conversation_stays_deleted_and_the_log_says
     database = SqlStore(engine)
     erased, kept = database.create_session(), database.create_session()
     delete_conversations(database_url, [erased])
+    with engine.begin() as connection:  # as a version that did not note erasures in the database left it
+        connection.execute(text("DELETE FROM erased_conversations"))
     spool = tmp_path / "spool" / "turns.jsonl"
     spool.parent.mkdir()
     spool.write_text(spooled_append(erased, "my phone is 555 0100", channel) + "\n"
@@ -50,7 +53,7 @@ def test_a_spooled_turn_of_a_deleted_conversation_stays_deleted_and_the_log_says
         assert rejected["session_id"] == erased
         assert "it was deleted meanwhile" in rejected["error"] and "not brought back" in rejected["error"]
         [said] = [r.getMessage() for r in caplog.records if r.name == "assistant.store.spool" and "refused" in r.getMessage()]
-        assert "it was deleted meanwhile (`assistant logs delete`" in said, said
+        assert "it was deleted meanwhile (by `assistant logs delete` of a version that did not note erasures" in said, said
         assert f"`assistant logs delete {erased}` on this data folder removes this write too" in said, said
         assert ("without its conversation's channel" in said) == (channel is None), said
     finally:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_router, install_api_guards
 from assistant.api_security import ApiGuards, ApiKeys, hash_key
 from assistant.staff_api import create_staff_router
+from dialog.events import AgentMessage
 
 STAFF_KEY = "staff-key-0123456789abcdef"
 CUSTOMER_KEY = "customer-key-0123456789abcdef"
@@ -150,3 +151,24 @@ def test_the_openapi_schema_gives_the_event_streams_and_the_staff_key_schemes(cl
     session_id = client.post("/api/sessions", headers=staff(CUSTOMER_KEY)).json()["session_id"]
     reply = client.post(f"/api/sessions/{session_id}/messages", json={"text": "hi"}, headers=staff(CUSTOMER_KEY))
     assert reply.headers["content-type"].startswith("text/event-stream")
+
+
+def test_a_reply_records_which_staff_key_sent_it(assistant) -> None:
+    # Every reply through the staff API was stored with login "" (the export said login: null): two bridges, or a
+    # bridge and a script, signing "Ana" could not be told apart. The key that opened the API is recorded now, as
+    # the start of its configured digest (never the key), so it matches a line of staff_api_keys.
+    other_key = "other-staff-key-0123456789abcdef"
+    client = app_with(assistant, [hash_key(STAFF_KEY), hash_key(other_key)])
+    session_id = assistant.sql_store.create_session()
+
+    client.post(f"/api/staff/sessions/{session_id}/replies", headers=staff(), json={"text": "Ana here.", "author": "Ana"})
+    client.post(
+        f"/api/staff/sessions/{session_id}/replies", headers={"X-API-Key": other_key}, json={"text": "Ana again.", "author": "Ana"}
+    )
+
+    replies = [e for e in assistant.sql_store.load_events(session_id) if isinstance(e, AgentMessage)]
+    assert [(e.author, e.login) for e in replies] == [
+        ("Ana", "staff-api:" + hash_key(STAFF_KEY)[:19]),
+        ("Ana", "staff-api:" + hash_key(other_key)[:19]),
+    ]
+    assert STAFF_KEY not in replies[0].login and replies[0].login.startswith("staff-api:sha256:")

@@ -158,7 +158,9 @@ def test_downgrading_one_revision_keeps_the_conversations(database_url: str, eng
 def test_revisions_form_one_line_up_to_the_latest() -> None:
     # a new revision must revise the latest one; update this test when adding the next
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == [head_revision()] == ["0012"]
+    assert script.get_heads() == [head_revision()] == ["0014"]
+    assert script.get_revision("0014").down_revision == "0013"
+    assert script.get_revision("0013").down_revision == "0012"
     assert script.get_revision("0012").down_revision == "0011"
     assert script.get_revision("0011").down_revision == "0010"
     assert script.get_revision("0010").down_revision == "0009"
@@ -386,6 +388,33 @@ def test_upgrading_to_roles_makes_the_existing_logins_admins_and_downgrading_kee
         assert "role" not in {c["name"] for c in inspect(connection).get_columns("staff_users")}
         assert set(connection.scalars(text("SELECT username FROM staff_users"))) == {"ana", "bo"}
         assert connection.scalar(text("SELECT username FROM staff_sessions")) == "bo"  # the sessions are kept
+
+
+def test_db_upgrade_adds_the_erasure_and_purge_notes_and_downgrading_drops_only_them(
+    runner: CliRunner, database_url: str, engines
+) -> None:
+    """Migration 0013 by `assistant db upgrade` from the previous release's revision: the conversations stay, the two
+    tables come (and take notes), and a downgrade drops just them."""
+    from assistant.store.admin import delete_conversations
+
+    old = engines(database_url, create_tables=False)
+    with old.begin() as connection:
+        command.upgrade(alembic_config(connection), "0012")
+    store = SqlStore(old)
+    kept, erased = store.create_session(), store.create_session()
+
+    result = runner.invoke(app, ["--database-url", database_url, "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Revision before: 0012" in result.stdout and f"Revision after:  {head_revision()}" in result.stdout
+    assert {"erased_conversations", "log_purges"} <= set(inspect(old).get_table_names()) and schema_differences(old) == []
+    assert delete_conversations(database_url, [erased]).sessions == 1
+    with old.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM erased_conversations")) == 1
+
+    with old.begin() as connection:
+        command.downgrade(alembic_config(connection), "0012")
+    assert not {"erased_conversations", "log_purges"} & set(inspect(old).get_table_names())
+    assert SqlStore(old).has_session(kept)
 
 
 def test_processes_opening_the_same_sqlite_file_at_once(tmp_path: Path) -> None:

@@ -493,3 +493,21 @@ def test_a_demo_index_built_in_another_checkout_still_looks_up_the_demos_orders(
     (elsewhere / "bikes.md").write_text("# Bike repairs\n\nWe repair bikes within two days.\n", encoding="utf-8")
     ingest([elsewhere], app.embedder, settings.index_dir)
     assert not indexes_the_demo(settings.index_dir, settings.data_dir / "uploads")
+
+
+def test_the_whole_demo_with_an_article_of_ones_own_still_looks_up_the_demos_orders(settings, tmp_path: Path) -> None:
+    """Trying the demo with one article more (an ops probe added one to the demo's index) turned its order lookup off
+    at the next start ("no orders_file"). An index that holds every demo article is the demo, whatever it adds."""
+    import shutil
+
+    from assistant.app import DEMO_KNOWLEDGE_BASE, indexes_the_demo
+    from retrieval.ingest import ingest
+
+    demo = shutil.copytree(DEMO_KNOWLEDGE_BASE, tmp_path / "elsewhere" / "knowledge_base")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "zebra-club.md").write_text("# Zebra club\n\nMembers get a striped mug.\n", encoding="utf-8")
+    app = Assistant(settings.model_copy(update={"orders_file": None}))
+    ingest([demo, own], app.embedder, settings.index_dir)
+
+    assert indexes_the_demo(settings.index_dir, settings.data_dir / "uploads")

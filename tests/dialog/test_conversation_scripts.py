@@ -127,6 +127,27 @@ def test_check_turn_reports_each_difference() -> None:
     ]
 
 
+def test_a_turn_that_failed_says_why(assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a broken search made every answer "Sorry, I can't search our help centre right now" and the script failed
+    # with "action: expected 'answer', got 'fallback'", which named no cause (the exception went to the log only)
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the index file is truncated")
+
+    monkeypatch.setattr(assistant.manager.answer_action, "run", broken)
+    test = conversation_tests.parse("turns: [{user: 'how much is shipping?', expect: {action: answer}}]")
+
+    failures = conversation_tests.run(assistant.manager, test)
+
+    assert failures == ["turn 1: action: expected 'answer', got 'fallback'", "turn 1: the turn failed: RuntimeError: the index file is truncated"]
+
+
+def test_a_fallback_without_an_error_is_no_failed_turn(assistant) -> None:
+    # "the message has no words to understand" is a fallback, not something that broke
+    test = conversation_tests.parse("turns: [{user: '?!', expect: {action: answer}}]")
+
+    assert conversation_tests.run(assistant.manager, test) == ["turn 1: action: expected 'answer', got 'fallback'"]
+
+
 class CloseIntents:
     name = "fake"
 

@@ -15,6 +15,7 @@ from dialog.events import (
     AgentMessage,
     BotAnswer,
     ClarificationAsked,
+    ConfirmationRequested,
     Event,
     FeedbackGiven,
     HandoffRequested,
@@ -52,6 +53,7 @@ SAMPLES: dict[str, Event] = {
     "session_ended": SessionEnded(timestamp=4.0),
     "slot": SlotSet(name="order_number", value="NW-20481736", timestamp=2.4),
     "slot_requested": SlotRequested(action="order_status", slot="order_number", timestamp=2.5),
+    "confirmation_requested": ConfirmationRequested(action="upgrade_plan", timestamp=2.55),
     "action": ActionExecuted(
         name="order_status", arguments={"order_number": "NW-20481736"}, result={"found": True}, ok=True, timestamp=2.6
     ),

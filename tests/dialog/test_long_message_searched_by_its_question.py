@@ -33,3 +33,19 @@ def test_a_short_message_is_searched_as_it_stands(assistant) -> None:
     result = manager.handle(None, "I ordered a lamp last month, and now how much does express shipping cost?")
 
     assert result.query == "I ordered a lamp last month, and now how much does express shipping cost?"
+
+
+def test_a_question_after_a_quoted_error_is_a_sentence_of_its_own() -> None:
+    # a sentence ending in a closing quote ('... timed out after 30000 ms."') was not split from the next, so the question
+    # of a pasted error log was the log's last fragment with the customer's question glued on
+    from dialog.nlu.combine import question_part
+
+    pasted = (
+        'GlobalProtect keeps failing. Here is the error: "Gateway not responding. Connect to gateway failed, retry 3 of 3. '
+        'SSL handshake failed, errno 10054 WSAECONNRESET. (T4284) Debug( 611): pre-login response timed out after '
+        '30000 ms." I have an essay due tomorrow and need the library databases, what should I do?'
+    ) + " " * 10
+    assert question_part("Thanks for the help last time. " * 4 + pasted) == (
+        "I have an essay due tomorrow and need the library databases, what should I do?"
+    )
+    assert question_part("The app said 'Done.' Is the order placed? " + "x" * 300 + ".") == "Is the order placed?"

@@ -92,7 +92,7 @@ def test_a_pointer_to_a_title_two_brands_share_brings_the_pointing_brands_articl
     found, links = answer.add_linked_passages("Wrong size?", [pointer])
 
     assert [p.chunk.doc_id for p in found] == ["brand-b/shipping", "brand-b/returns"]
-    assert links == {"See the article on returns.": [2]}
+    assert links == {"Wrong size? See the article on returns.": [2]}  # a question in prose is one sentence with its answer
 
 
 def test_search_filters_are_matched_against_the_index_once_not_per_question(

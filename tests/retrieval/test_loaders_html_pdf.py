@@ -128,11 +128,30 @@ def test_the_by_line_in_an_article_header_stays_out_and_its_summary_stays_in(tmp
         ("Refunds: Acme", "Refunds", "Refunds"),
         ("Refunds and returns", "Refunds", "Refunds and returns"),  # not a site name: a longer title
         ("Rückerstattungen", "Refunds", "Rückerstattungen"),
+        ("Reset your password | Acme Help Center", "Acme Support", "Reset your password | Acme Help Center"),  # a logo?
     ],
 )
 def test_a_site_name_around_the_h1_is_left_out_of_the_title(tmp_path: Path, title: str, h1: str, expected: str) -> None:
     page = f"<html><head><title>{title}</title></head><body><h1>{h1}</h1><p>Refunds take 5 days.</p></body></html>"
     root = write_files(tmp_path / "kb", {"refunds.html": page})
+
+    assert load_paths([root]).documents[0].title == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "expected"),
+    [
+        # a CMS's own page title beside the site's name, the <h1> of the content worded otherwise: the list of articles
+        # and the sources showed "VPN (remote access) | Northbridge IT Services"
+        ("VPN (remote access) | Northbridge IT Services", "VPN: remote access to university systems", "VPN: remote access to university systems"),
+        ("Northbridge IT – Email mailbox quota", "Email mailbox size", "Email mailbox size"),
+        ("VPN: remote access", "Remote access", "VPN: remote access"),  # a colon within a title parts no site name
+    ],
+)
+def test_the_h1_of_the_marked_content_is_the_title_beside_a_site_name(tmp_path: Path, title: str, h1: str, expected: str) -> None:
+    logo = '<header><div class="site-title"><h1><a href="/">Northbridge IT</a></h1></div><nav>Home</nav></header>'
+    page = f"<html><head><title>{title}</title></head><body>{logo}<main><h1>{h1}</h1><p>Connect first.</p></main></body></html>"
+    root = write_files(tmp_path / "kb", {"vpn.html": page})
 
     assert load_paths([root]).documents[0].title == expected
 

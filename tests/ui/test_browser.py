@@ -425,6 +425,38 @@ def test_a_thumb_pressed_with_the_keyboard_moves_the_focus_into_the_comment_box(
         browser.close()
 
 
+def test_a_customer_who_moved_on_after_a_thumb_keeps_the_focus_where_they_put_it(  # type: ignore[no-untyped-def]
+    server_url: str, fake_assistant
+) -> None:
+    # The comment box took the focus once the rating's second round trip was back, wherever it was by then: a customer
+    # who had clicked a thumb and gone on to type the next question had the rest of it typed into the comment box.
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.store.review import read_transcript
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        open_chat(page, server_url)
+        ask(page, "How long do password reset links work?", "30 minutes")
+        session_id = stored_session_id(fake_assistant)
+        page.locator("#chat .bot").last.hover()
+        page.get_by_role("button", name="Like", exact=True).last.click()
+        question = page.locator("#question textarea")
+        question.click()
+        question.press_sequentially("and how do I change my email?", delay=20)
+        expect(page.get_by_role("button", name="Liked", exact=True)).to_have_count(1, timeout=20_000)
+        expect(page.locator("#feedback-comment textarea")).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(1500)  # the rating's last round trip and the script after it have run
+        question.press_sequentially(" thanks", delay=20)
+        expect(question).to_be_focused()
+        expect(question).to_have_value("and how do I change my email? thanks")
+        expect(page.locator("#feedback-comment textarea")).to_have_value("")
+        transcript = read_transcript(fake_assistant.sql_store.engine, session_id)
+        assert [f.rating for view in transcript.turns for f in view.feedback] == [1]
+        browser.close()
+
+
 def test_a_question_typed_but_not_sent_survives_a_reload(server_url: str) -> None:
     # Gradio reloads the page by itself once a server that went away (a restart, a network drop) answers again:
     # the question the customer had typed meanwhile, kept in the box by the failed send, was gone.

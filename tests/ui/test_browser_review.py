@@ -411,7 +411,7 @@ def test_at_800_px_the_list_breaks_no_word_and_scrolls_sideways_and_the_inbox_fi
         expect(inbox).to_contain_text("How long do reset links work?", timeout=20_000)
         assert inbox.evaluate(BROKEN_WORDS) == []
         assert page.locator("#inbox-list .upload-container").evaluate("e => e.scrollWidth <= e.clientWidth")  # no scroll
-        for name in ("Waiting", "First message", "Reason", "Staff", "Needs a reply"):
+        for name in ("Waiting", "First message", "Reason", "Assigned to", "Staff", "Needs a reply"):
             expect(inbox.get_by_role("columnheader", name=name)).to_be_in_viewport(ratio=1)
         inbox.get_by_role("gridcell", name="How long do reset links work?").click()
         expect(page.locator("#inbox-transcript")).to_contain_text(session_id, timeout=20_000)

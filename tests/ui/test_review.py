@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import time
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ from assistant.store.review import as_conversation_test, read_transcript
 from dialog import conversation_tests
 from dialog.events import ActionExecuted, BotAnswer, FeedbackGiven, UserMessage
 from dialog.store import InMemoryStore, TurnRecord
-from ui.analytics import QuestionVectors
+from ui.analytics import PLOT_HEIGHT, QuestionVectors
 from ui.review import EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
 from ui.review_filters import build_filter
 from ui.review_tables import session_table
@@ -32,7 +33,7 @@ from ui.review_transcript import render_transcript
 from refusals import refused
 
 PASSWORD = "a long enough password"
-NO_FILTER = ("", "", "", "", "any", "any", "any", "any", "", "")
+NO_FILTER = ("", "", "", "", "any", "any", "any", "any", "", "", "any")
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def review(assistant: Assistant) -> ReviewPage:
 
 
 def filters(**changes) -> tuple:  # type: ignore[no-untyped-def]
-    names = ["search", "since", "until", "intent", "handoff", "abstained", "not_helped", "feedback", "max_score", "model"]
+    names = ["search", "since", "until", "intent", "handoff", "abstained", "not_helped", "feedback", "max_score", "model", "failed_action"]
     values = dict(zip(names, NO_FILTER))
     values.update(changes)
     return tuple(values[name] for name in names)
@@ -454,8 +455,11 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     assistant.manager.handle(None, "How long do password reset links work?")
     assistant.manager.handle(None, "I want to talk to a human")
 
-    rates, volume, latency, intents, not_helped, unanswered = review.show_analytics("", "")
+    rates, volume_chart, latency, intents_chart, not_helped, unanswered = review.show_analytics("", "")
 
+    # the charts of counts come with their axis: to as many turns as the charts' height has ticks (whole-number ticks)
+    assert volume_chart["y_lim"] == intents_chart["y_lim"] == [0, math.ceil(PLOT_HEIGHT / 40)]
+    volume, intents = volume_chart["value"], intents_chart["value"]
     values = dict(zip(rates["Metric"], rates["Value"]))
     assert values["Conversations"] == "2" and values["Handoff rate"] == "50.0%"
     assert volume["turns"].sum() == 2
@@ -588,7 +592,7 @@ def test_the_inbox_lists_handoffs_and_staff_reply_and_hand_back(assistant: Assis
     assert list(table["Session"]) == [handed.session_id] and answered.session_id not in set(table["Session"])
     assert list(table["Needs a reply"]) == ["yes"] and status == "1 conversation(s) with a person, 1 awaiting a reply"
 
-    box, table, status, html, seen = review.send_reply(handed.session_id, "Hi, Ana here <b>now</b>.", "", ana)
+    box, table, status, html, seen, _warned = review.send_reply(handed.session_id, "Hi, Ana here <b>now</b>.", "", ana)
 
     assert box == "" and list(table["Staff"]) == ["ana"] and list(table["Needs a reply"]) == [""] and seen == "1"
     assert "ana · staff" in html and "Hi, Ana here &lt;b&gt;now&lt;/b&gt;." in html

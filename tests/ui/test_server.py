@@ -243,3 +243,16 @@ def test_the_review_pages_may_not_be_framed_and_the_chat_page_may(assistant: Ass
 
     assert review.headers["content-security-policy"] == "frame-ancestors 'none'" and review.headers["x-frame-options"] == "DENY"
     assert "x-frame-options" not in chat.headers and "content-security-policy" not in chat.headers
+
+
+def test_healthz_says_when_the_rate_limits_redis_cannot_be_reached(assistant: Assistant) -> None:
+    """Two servers sharing rate limits through Redis: while it cannot be reached the limits are not enforced, and
+    /healthz says so (it said nothing; the first sign was a warning at the first message)."""
+    from assistant.api_security import ApiGuards, Rate
+
+    guards = ApiGuards(per_ip=Rate(60, 60), redis_url="redis://127.0.0.1:9/0")  # nothing listens on port 9
+    app = create_app(ChatPage(assistant.manager).build(), assistant.retriever, assistant.manager, guards=guards)
+    with TestClient(app) as web:
+        body = web.get("/healthz").json()
+
+    assert body["rate_limit_redis"] == "down" and "ConnectionError" in body["rate_limit_redis_error"]

@@ -56,11 +56,11 @@ def test_a_reply_by_another_agent_since_the_conversation_was_opened_holds_a_repl
     assert review.send_reply(session_id, "One moment please.", "", ANA, ana_saw)[0] == ""
 
     with pytest.warns(UserWarning, match=r"ana replied to this customer \d+ s ago: .One moment please.*press Send again"):
-        box, _table, _status, html, seen = review.send_reply(session_id, "Hello! Cy here.", "", CY, cy_saw)
+        box, _table, _status, html, seen, warned = review.send_reply(session_id, "Hello! Cy here.", "", CY, cy_saw)
 
     assert box == UNCHANGED and seen == "2" and "One moment please." in html  # the reply kept, theirs shown
     assert [e.author for e in read_transcript(assistant.store.engine, session_id).staff if e.kind == "agent"] == ["ana", "ana"]
-    box, *_rest, seen = review.send_reply(session_id, "Hello! Cy here.", "", CY, seen)  # the second click sends
+    box, *_rest, seen, _warned = review.send_reply(session_id, "Hello! Cy here.", "", CY, seen, warned)  # the second click sends
     assert box == "" and seen == "3"
     assert assistant.manager.tracker(session_id).agent == "cy"
 

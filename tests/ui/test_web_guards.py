@@ -151,7 +151,7 @@ def test_the_review_pages_exports_are_not_served_by_the_chat_page(assistant: Ass
     served it to anyone with the link, without a login."""
     assistant.manager.handle(None, "How long is a password reset link valid?")
     assert client.post("/review/login", data={"username": "ana", "password": PASSWORD}).status_code == 200
-    _, done = call_review_function(client, "export", ["csv", *[""] * 4, "any", "any", "any", "any", "", ""])
+    _, done = call_review_function(client, "export", ["csv", *[""] * 4, "any", "any", "any", "any", "", "", "any"])
     export = done["output"]["data"][0]["path"]
 
     with TestClient(client.app) as stranger:  # no login
