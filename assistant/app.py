@@ -184,24 +184,21 @@ def indexes_the_demo(index_dir: Path, uploads: Path | None = None) -> bool:
         return True
     if not isinstance(records, dict):
         return False
-    files = [record for name, record in records.items() if uploaded is None or not Path(name).resolve().is_relative_to(uploaded)]
-    digests = {record.get("sha256") if isinstance(record, dict) else None for record in files}
-    return bool(files) and (digests <= _demo_file_digests() or _demo_article_digests() <= digests)
-
-
-def _demo_file_digests() -> set[str | None]:
-    """The sha256 of each file of the bundled demo help centre (``indexes_the_demo``)."""
-    from retrieval.index import file_sha256
-
-    return {file_sha256(path) for path in DEMO_KNOWLEDGE_BASE.rglob("*") if path.is_file()}
-
-
-def _demo_article_digests() -> set[str | None]:
-    """The sha256 of each demo article: the demo help centre's files but its synonyms file, which no index records."""
-    from retrieval.index import file_sha256
     from retrieval.synonyms import SYNONYMS_FILE
 
-    return {file_sha256(path) for path in DEMO_KNOWLEDGE_BASE.rglob("*") if path.is_file() and path.name != SYNONYMS_FILE}
+    files = [record for name, record in records.items() if uploaded is None or not Path(name).resolve().is_relative_to(uploaded)]
+    digests = {record.get("sha256") if isinstance(record, dict) else None for record in files}
+    demo = _demo_file_digests()
+    articles = {digest for path, digest in demo.items() if path.name != SYNONYMS_FILE}
+    return bool(files) and (digests <= set(demo.values()) or articles <= digests)
+
+
+def _demo_file_digests() -> dict[Path, str]:
+    """The sha256 of each file of the bundled demo help centre (``indexes_the_demo``); its synonyms file is one of them,
+    though no index records it."""
+    from retrieval.index import file_sha256
+
+    return {path: file_sha256(path) for path in DEMO_KNOWLEDGE_BASE.rglob("*") if path.is_file()}
 
 
 # the built-in texts that describe the demo shop's subjects (orders, shipping, returns, ...) or its articles
