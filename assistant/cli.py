@@ -20,7 +20,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant import models as model_registry
-from assistant.cli_common import configure_logging, err, fail, out, run_guarded, settings_from, tolerant_terminal, user_errors
+from assistant.cli_common import (
+    UtcLogFormatter, configure_logging, err, fail, out, run_guarded, settings_from, tolerant_terminal, user_errors,
+)
 from assistant.cli_eval import eval_app
 from assistant.cli_inbox import inbox_app
 from assistant.cli_logs import logs_app
@@ -413,6 +415,13 @@ def show_knowledge_base_events() -> None:
             logger.setLevel(logging.INFO)
 
 
+def say(text: str, **options: Any) -> None:
+    """A line of ``serve``'s start-up summary on stderr, after the time in UTC as a log line starts
+    (``2026-12-06T08:34:41.123Z Serving on …``), so that it sorts with the log lines of every server."""
+    stamp = UtcLogFormatter().formatTime(logging.makeLogRecord({}))
+    err.print(f"{stamp} {text}", highlight=False, **options)
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -422,7 +431,7 @@ def serve(
 ) -> None:
     """Start the web server: chat page, staff review pages (/review), HTTP API (/api, /v1) and article pages.
 
-    For monitoring: /healthz answers 200 while the server answers, with JSON saying what to watch (index_version, database, spooled_writes, handoff_notices_waiting, ...); /readyz answers 503 while the database cannot be used (docs/operations.md#monitoring). The log goes to stderr, one line per message, each starting with its UTC time."""
+    For monitoring: /healthz answers 200 while the server answers, with JSON saying what to watch (index_version, database, spooled_writes, handoff_notices_waiting, ...); /readyz answers 503 while the database cannot be used; /metrics gives this process's counts for Prometheus (docs/operations.md#monitoring). The log goes to stderr, one line per message, each starting with its UTC time."""
     from assistant.app import Assistant
     from assistant.web_server import QuickStopServer
 
@@ -441,10 +450,10 @@ def serve(
     # only down (refused, no answer) is waited for: turns work meanwhile, their writes wait in the spool
     outage = run_guarded(assistant.open_database)
     if outage:
-        err.print(
+        say(
             f"warning: {outage.rstrip('.')}. Starting without the database: conversation writes wait in {assistant.spool_path} and "
             "are stored once it is reachable and its schema is migrated (tried every 5 s); /readyz answers 503 until then",
-            highlight=False, markup=False,
+            markup=False,
         )
     run_guarded(lambda: assistant.store)  # the spool, its retry thread
     if warm_up:
@@ -452,15 +461,19 @@ def serve(
             run_guarded(assistant.warm_up)
     web = run_guarded(assistant.web_app)
     if (watch_note := assistant.watch_note()) is not None:  # kb_watch_s: the folders' changes are ingested by a server
-        err.print(watch_note, highlight=False)
+        say(watch_note)
     show_knowledge_base_events()
     if not outage and not assistant.staff.names():
-        err.print("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
-    err.print(assistant.api_guards.describe(), highlight=False)
-    err.print(ALLOCATOR, highlight=False)
+        say("note: no staff logins yet; add one with `assistant users add NAME` to open the review pages")
+    say(assistant.api_guards.describe())
+    say(ALLOCATOR)
     staff_keys = len(settings.staff_api_keys)
-    err.print(f"Staff API /api/staff: {f'{staff_keys} staff key(s)' if staff_keys else 'off (no staff_api_keys)'}", highlight=False)
-    err.print(
+    say(f"Staff API /api/staff: {f'{staff_keys} staff key(s)' if staff_keys else 'off (no staff_api_keys)'}")
+    from assistant.metrics import install_metrics
+
+    install_metrics(web, assistant.manager)  # per process: turns by route, latency, errors, the /healthz figures
+    say("Metrics: /metrics (Prometheus text format, this process's figures only; open as /healthz is)")
+    say(
         f"Serving on http://{f'[{settings.host}]' if ':' in settings.host else settings.host}:{settings.port}  "
         "(review pages: /review; API docs: /api/docs; Ctrl-C to stop)",
         markup=False,  # "[::1]" is an address, not markup
