@@ -106,9 +106,10 @@ def test_start_up_says_plainly_when_the_rate_limits_redis_cannot_be_reached() ->
     line = guards.describe()
 
     assert "shared through Redis" not in line
-    assert "NOT ENFORCED" in line and "Redis cannot be reached" in line and "ConnectionError" in line
+    unreachable = ("ConnectionError", "TimeoutError")  # refused at once, or (a busy machine) past the connect timeout
+    assert "NOT ENFORCED" in line and "Redis cannot be reached" in line and any(kind in line for kind in unreachable)
     assert guards.status() == {"rate_limit_redis": "down", "rate_limit_redis_error": guards.status()["rate_limit_redis_error"]}
-    assert "ConnectionError" in guards.status()["rate_limit_redis_error"]
+    assert any(kind in guards.status()["rate_limit_redis_error"] for kind in unreachable)
 
 
 def test_start_up_and_health_say_when_the_rate_limits_are_shared_through_redis() -> None:

@@ -255,4 +255,5 @@ def test_healthz_says_when_the_rate_limits_redis_cannot_be_reached(assistant: As
     with TestClient(app) as web:
         body = web.get("/healthz").json()
 
-    assert body["rate_limit_redis"] == "down" and "ConnectionError" in body["rate_limit_redis_error"]
+    # refused at once, or (a busy machine) not answered within the client's connect timeout
+    assert body["rate_limit_redis"] == "down" and any(kind in body["rate_limit_redis_error"] for kind in ("ConnectionError", "TimeoutError"))
