@@ -66,11 +66,17 @@ _MODEL = rf"(?:\s+(?:air|pro|mini|max|plus|ultra|[a-z]?\d{{1,2}}[a-z]?(?![\s-]*(
 _DEVICE = re.compile(rf"(?<![\w-])({'|'.join(DEVICES)}){_MODEL}(?![\w-])(?!\s+address)", re.IGNORECASE)
 # devices whose name is an ordinary word too ("the pixel art", "a dead pixel", "galaxy quest", "a big mac"): a device
 # only with a model number ("pixel 8", "galaxy s23"), or after "my" or "on", "with", "for" (and "a", "the": "on the
-# pixel"), and never next to a word that makes it another thing ("my pixel art", "for mac and cheese", "Big Mac":
-# _OTHER_THINGS after it, _OTHER_THINGS_BEFORE before it). "Mac" or "MAC" written as a name is the computer wherever
-# it stands ("for Windows and Mac?", "Mac or PC?"): only the lower-case "mac" is the ordinary word
+# pixel"), or "I have a" ("I have a mac"), and never next to a word that makes it another thing ("my pixel art", "for
+# mac and cheese", "Big Mac": _OTHER_THINGS after it, _OTHER_THINGS_BEFORE before it). "Mac" or "MAC" written as a name
+# is the computer wherever it stands ("for Windows and Mac?", "Mac or PC?"): only the lower-case "mac" is the ordinary
+# word
 _ORDINARY_WORDS = frozenset({"pixel", "galaxy", "mac"})
-_OWNED = re.compile(r"\b(?:my|your|our|his|her|their|(?:on|with|for|using)(?:\s+(?:an?|the))?)\s+$", re.IGNORECASE)
+_OWNED = re.compile(
+    r"\b(?:my|your|our|his|her|their|(?:on|with|for|using)(?:\s+(?:an?|the))?"
+    # "I have a mac", "I've got a mac", "we use a mac"
+    r"|(?:i|we)(?:\s+(?:have|own|use|got)|(?:['’]ve|\s+have)\s+got)\s+an?)\s+$",
+    re.IGNORECASE,
+)
 _OTHER_THINGS = {
     "pixel": r"art|artist|artwork|arts|perfect|density|count|font|fonts|graphics|grid",
     "galaxy": r"quest|brain",
@@ -101,7 +107,7 @@ def _ordinary_word(match: re.Match[str], text: str) -> bool:
     name = match.group(1).lower()
     if name not in _ORDINARY_WORDS or any(character.isdigit() for character in match.group(0)):
         return False
-    before = text[max(0, match.start() - 12) : match.start()]
+    before = text[max(0, match.start() - 16) : match.start()]  # "I have got a "
     if re.match(rf"\s+(?:{_OTHER_THINGS[name]})\b", text[match.end() :], re.IGNORECASE):
         return True
     if name in _OTHER_THINGS_BEFORE and re.search(rf"\b(?:{_OTHER_THINGS_BEFORE[name]})\s+$", before, re.IGNORECASE):
