@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.documents import detect_language
 from retrieval.places import places
 from retrieval.stems import stem
 
@@ -155,9 +156,11 @@ _PREPOSITION_FIRST = re.compile(
     re.IGNORECASE,
 )
 # "with" in Spanish/Italian, Portuguese and Dutch is an English word too ("con ed bill?", "com domain included?", "met
-# the deadline?"): a preposition after "¿"/"¡" ("¿con PayPal?") or where the last question used it ("met iDEAL?" after
-# "Kan ik met een creditcard betalen?")
+# the deadline?"): a preposition after "¿"/"¡" ("¿con PayPal?"), where the last question used it ("met iDEAL?" after
+# "Kan ik met een creditcard betalen?") or where the last question was in its language ("con PayPal?" after "¿Aceptáis
+# tarjeta?": Spanish's "¿" or "¡" says so for "con", else ``detect_language``)
 _WITH_FIRST = re.compile(r"^\s*(?P<mark>[¿¡]\s*)?(?P<with>con|com|met)\s+\S", re.IGNORECASE)
+_WITH_LANGUAGES = {"con": ("es", "it"), "com": ("pt",), "met": ("nl",)}
 
 
 def _opens_with_a_preposition(text: str, previous_query: str) -> bool:
@@ -167,8 +170,14 @@ def _opens_with_a_preposition(text: str, previous_query: str) -> bool:
     with_first = _WITH_FIRST.match(text)
     if with_first is None:
         return False
-    said_before = re.search(rf"\b{with_first.group('with')}\b", previous_query, re.IGNORECASE)
-    return with_first.group("mark") is not None or said_before is not None
+    word = with_first.group("with").lower()
+    if with_first.group("mark") is not None or re.search(rf"\b{word}\b", previous_query, re.IGNORECASE):
+        return True
+    if word == "con" and re.search("[¿¡]", previous_query):
+        return True
+    return bool(previous_query) and detect_language(previous_query, default="") in _WITH_LANGUAGES[word]
+
+
 _PLURAL_REFERENCE = re.compile(r"\b(?:them|they|those|these)\b", re.IGNORECASE)
 _IT = re.compile(r"\bit\b", re.IGNORECASE)
 # "this"/"that" and the word after it ("that's": the word is "'s"): "this status", "this gift card" name a thing of
