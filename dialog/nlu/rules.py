@@ -171,9 +171,15 @@ _EMOJI_PARTS = ("So", "Sk", "Mn", "Cf")
 
 # the answer to a business action's "Shall I go ahead: ...?" (``confirm=True``) that only that question reads so, besides
 # the rules' yes and no ("affirm", "deny") in every language they know: "cancel", "stop", "don't" call it off (the intents
-# may read "cancel" as a request, cancel_order), "go ahead", "do it", "confirm" let it run
+# may read "cancel" as a request, cancel_order), "go ahead", "do it", "confirm" let it run. "don't" also with a no or a
+# please before it and the thing not to do after it ("no, don't", "please don't", "don't do it", "do not do that"): they
+# were searched; "don't know", "why don't you ...?" say something else
+_DONT = (
+    r"(?:(?:no|nope|nah)[\s,.!]+)?(?:please[\s,]+)?(?:don['’]?t|do\s+not)"
+    r"(?:\s+(?:do|cancel|proceed|go\s+ahead|run|bother))?"
+)
 _CALL_OFF = re.compile(
-    r"\s*(?:cancel|stop|abort|don'?t|do\s+not|abbrechen|stopp|annuler|cancelar)(?:\s+(?:it|that|this|please))*\s*[.!]*\s*",
+    rf"\s*(?:cancel|stop|abort|{_DONT}|abbrechen|stopp|annuler|cancelar)(?:\s+(?:it|that|this|please))*\s*[.!]*\s*",
     re.IGNORECASE,
 )
 _GO_AHEAD = re.compile(
