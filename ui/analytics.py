@@ -70,8 +70,9 @@ def _duration(seconds: float | None) -> str:
 def build_analytics(
     engine: Engine, since: datetime | None, until: datetime | None, embed: Callable[[list[str]], np.ndarray] | None = None
 ) -> dict[str, Any]:
-    """Figures for turns in [since, until): rates (with the staff replies to the handoffs made then), volume per day, latency, top intents, the answers customers said
-    did not help, unanswered groups."""
+    """Figures for turns in [since, until): rates (with the staff replies to the handoffs made then), volume per day,
+    latency, top intents, the answers customers said did not help, unanswered groups, and the business actions' runs
+    and failures (counted from their events in the range)."""
     rates = analytics.rates(engine, since, until)
     staff = analytics.staff_replies(engine, since, until)
     rate_table = pd.DataFrame(
@@ -79,7 +80,7 @@ def build_analytics(
             ["Conversations", str(rates.sessions)],
             ["Containment (no handoff)", _percent(rates.containment)],
             ["Handoff rate", _percent(rates.handoff_rate)],
-            ["Abstention rate (of answers)", _percent(rates.abstention_rate)],
+            ["Decline rate (of answers)", _percent(rates.abstention_rate)],
             ["Thumbs-up rate", _percent(rates.thumbs_up_rate)],
             ["Handoffs answered by staff", _answered(staff)],
             ["Median time to the first staff reply", _duration(staff.median_first_reply_s)],
@@ -110,10 +111,21 @@ def build_analytics(
         unanswered = pd.DataFrame([(g.representative, g.count) for g in groups], columns=["question", "times asked"])
     else:
         unanswered = pd.DataFrame([(q, 1) for q in questions], columns=["question", "times asked"])
+    # a lookup that found nothing is neither declined nor scored: only this table counts it
+    actions = action_runs_table(analytics.action_runs(engine, since, until))
     return {
         "rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "not_helped": not_helped,
-        "unanswered": unanswered,
+        "unanswered": unanswered, "actions": actions,
     }
+
+
+ACTION_COLUMNS = ["action", "runs", "failed"]
+
+
+def action_runs_table(runs: list[analytics.ActionRuns]) -> pd.DataFrame:
+    """The business actions: how often each ran and failed (an order lookup that found nothing), in ``ACTION_COLUMNS``,
+    most failures first as ``action_runs`` gives them."""
+    return pd.DataFrame([(r.name, r.runs, r.failed) for r in runs], columns=ACTION_COLUMNS)
 
 
 # The Analytics tab's bar charts of turns are drawn this high (px, their label and axes included: ui/review.py), not

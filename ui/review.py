@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 
-from assistant.store.analytics import action_runs
+from assistant.store.analytics import turns_without_model
 from assistant.store.db import StoreUnavailable
 from assistant.store.staff import ADMIN, REVIEWER, StaffUsers
 from assistant.store.inbox import (
@@ -62,7 +62,7 @@ from ui.kb_admin import KnowledgeBaseAdmin
 from ui.review_filters import YES_NO, build_filter, parse_range
 from ui.review_style import opened_in
 from ui.review_tables import (
-    LIST_WIDTHS, UNANSWERED_WIDTHS, action_runs_table, clicked_session, has_hours, inbox_columns, inbox_table, inbox_widths,
+    LIST_WIDTHS, UNANSWERED_WIDTHS, clicked_session, has_hours, inbox_columns, inbox_table, inbox_widths,
     session_table, waited,
 )
 from ui.review_transcript import render_transcript
@@ -191,6 +191,11 @@ def staff_replies(transcript: Any) -> int:
     return sum(entry.kind == "agent" for entry in transcript.staff) if transcript else 0
 
 
+def emptied() -> dict[str, Any]:
+    """The Download box emptied and hidden (after a refused export)."""
+    return gr.update(value=None, visible=False)
+
+
 def delete_older_files(folder: Path, seconds: float) -> None:
     """Delete the files in ``folder`` last changed more than ``seconds`` ago (none when it does not exist)."""
     cutoff = time.time() - seconds
@@ -258,7 +263,17 @@ class ReviewPage:
         page = list_sessions(self.engine, log_filter, PAGE_SIZE, after=after)
         cursor = [page.next_cursor[0].isoformat(), page.next_cursor[1]] if page.next_cursor else None
         status = f"{len(page.sessions)} conversation(s)" + (" — more on the next page" if cursor else "")
-        return session_table(page.sessions), cursor, status
+        # what produced the turns of those that used no model, for their Model cell (``session_table``)
+        without_model = turns_without_model(self.engine, [s.id for s in page.sessions if not s.last_model and s.turn_count])
+        return session_table(page.sessions, without_model), cursor, status
+
+    def _render(self, transcript: Any) -> str:
+        """``render_transcript``, each turn that used no model with the business action it worked on (shown as its
+        model: "action: order_status")."""
+        if transcript is None:
+            return render_transcript(None)
+        turns = turns_without_model(self.engine, [transcript.session.id]).get(transcript.session.id, [])
+        return render_transcript(transcript, {t.turn_no: t.business_action for t in turns if t.business_action})
 
     @database_errors_said
     def refresh_choices(self) -> tuple[Any, Any, Any]:
@@ -275,7 +290,7 @@ class ReviewPage:
         transcript = read_transcript(self.engine, session_id) if session_id else None
         numbers = [str(view.turn.turn_no) for view in transcript.turns] if transcript else []
         first = numbers[0] if numbers else None
-        shown = render_transcript(transcript)
+        shown = self._render(transcript)
         if transcript is not None and self.manager is not None and is_with_a_person(self.engine, session_id):
             shown = with_a_person_note(session_id) + shown  # nothing else here said so, nor offered a reply box
         return (shown, gr.update(choices=numbers, value=first), session_id, *self._labels(transcript, first, request))
@@ -294,7 +309,7 @@ class ReviewPage:
         shown = (gr.update(selected=CONVERSATIONS_TAB), session_id, transcript, turns, opened)
         if inbox_outputs and is_with_a_person(self.engine, session_id):
             plain = read_transcript(self.engine, session_id)  # in the Inbox itself, without the note pointing there
-            inbox = (render_transcript(plain), session_id, str(staff_replies(plain)))
+            inbox = (self._render(plain), session_id, str(staff_replies(plain)))
             return (gr.update(selected=INBOX_TAB), *shown[1:], *inbox, *labels)
         return (*shown, *(gr.update(),) * inbox_outputs, *labels)
 
@@ -337,7 +352,7 @@ class ReviewPage:
             event = FeedbackGiven(turn_no=int(turn_no), rating=rating, source="reviewer", author=reviewer)
             self.store.append(session_id, [event])
         gr.Info(f"Saved your labels for turn {turn_no}.")
-        return render_transcript(read_transcript(self.engine, session_id))
+        return self._render(read_transcript(self.engine, session_id))
 
     def _unknown_intent(self, intent: str | None) -> str | None:
         """Why ``intent`` cannot be a correct intent (not one the intent model or the logs know); None when it can."""
@@ -512,14 +527,14 @@ class ReviewPage:
         """Clicking a row of the inbox opens that conversation beside the reply box (and the staff replies seen)."""
         session_id = clicked_session(table, event)
         transcript = read_transcript(self.engine, session_id)
-        return render_transcript(transcript), session_id, str(staff_replies(transcript))
+        return self._render(transcript), session_id, str(staff_replies(transcript))
 
     @database_errors_said
     def refresh_inbox(self, session_id: str, shown: str | None = None) -> tuple[Any, ...]:
         """The inbox list and the open conversation, read again (new customer messages show up); the
         transcript is only replaced when it changed (``shown``), so a reader's scroll position stays."""
         table, status = self.show_inbox()
-        transcript = render_transcript(read_transcript(self.engine, session_id)) if session_id else None
+        transcript = self._render(read_transcript(self.engine, session_id)) if session_id else None
         return table, status, gr.update() if transcript is None or transcript == shown else transcript
 
     @database_errors_said
@@ -675,6 +690,8 @@ class ReviewPage:
 
     @database_errors_said
     def show_analytics(self, since: str, until: str) -> tuple[Any, ...]:
+        """The Analytics tab's figures for the range (``build_analytics``), in ``ANALYTICS_OUTPUTS``' order: a range
+        that cannot be read is refused, the figures shown stay."""
         if self.analytics is None:
             raise refusal("Analytics are not available.")
         try:
@@ -685,17 +702,6 @@ class ReviewPage:
         for chart in COUNT_CHARTS:  # whole-number ticks for counts, at the height the charts are drawn (``count_axis``)
             figures[chart] = gr.update(value=figures[chart], y_lim=count_axis(figures[chart]["turns"], PLOT_HEIGHT))
         return tuple(figures[name] for name in ANALYTICS_OUTPUTS)
-
-    @database_errors_said
-    def show_action_runs(self, since: str, until: str) -> pd.DataFrame:
-        """The Analytics tab's business actions in the range: how often each ran and how often it failed (an order
-        lookup that found nothing is neither declined nor scored, so no other figure shows it). Shown after the
-        other figures, once they were (a range refused there is not read again)."""
-        try:
-            start, end = parse_range(since, until)
-        except ValueError as error:
-            raise refusal(str(error)) from None
-        return action_runs_table(action_runs(self.engine, start, day_after(end)))
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -785,9 +791,11 @@ class ReviewPage:
                         (as_example, self.to_training_examples, [opened], None),
                         (export, self.export_as, [export_format, *filters], "export"),  # its API name as before roles
                     ):
-                        button.click(handler, inputs, [download], api_name=name).success(
-                            lambda path: gr.update(visible=bool(path)), [download], [download]  # a refusal leaves it as it was
-                        )
+                        made = button.click(handler, inputs, [download], api_name=name)
+                        made.success(lambda path: gr.update(visible=bool(path)), [download], [download])
+                        # refused (nothing to export, a reviewer's login): the file of the export before is taken away, not
+                        # left beside the notice as if it were this one's
+                        made.failure(emptied, None, [download])
 
                 *inbox, inbox_tab = self._build_inbox(page) if self.manager is not None else (None,)
 
@@ -824,10 +832,9 @@ class ReviewPage:
                         )
                         # computed when the tab is opened, not on every page load: over all the logs it reads every
                         # turn and embeds hundreds of unanswered questions (seconds of the CPU the chat needs too)
+                        figures = [rates, volume, latency, intents_plot, not_helped, unanswered, actions]  # ANALYTICS_OUTPUTS
                         for trigger in (show.click, analytics_tab.select):
-                            trigger(self.show_analytics, [a_since, a_until], [rates, volume, latency, intents_plot, not_helped, unanswered]).success(
-                                self.show_action_runs, [a_since, a_until], [actions]
-                            )
+                            trigger(self.show_analytics, [a_since, a_until], figures)
 
                 knowledge_base = self.knowledge_base_for_roles()
                 kb_controls: list[Any] = []
@@ -900,5 +907,5 @@ class ReviewPage:
         return transcript, opened, seen, inbox_tab
 
 
-ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "not_helped", "unanswered")
+ANALYTICS_OUTPUTS = ("rates", "volume", "latency", "intents", "not_helped", "unanswered", "actions")
 COUNT_CHARTS = ("volume", "intents")  # the bar charts of turns

@@ -1,5 +1,6 @@
-"""The review page's tables: the conversation list, the inbox and the analytics' business actions as the DataFrames
-Gradio shows, the times they show, and which conversation a click on a row picked. Pure functions of the stored rows."""
+"""The review page's tables: the conversation list and the inbox as the DataFrames Gradio shows, the times they show,
+what produced a turn that used no model, and which conversation a click on a row picked. Pure functions of the stored
+rows."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import datetime, timezone
 import gradio as gr
 import pandas as pd
 
-from assistant.store.analytics import ActionRuns
+from assistant.store.analytics import TurnWithoutModel
 from assistant.store.inbox import InboxItem, reason_for_agents, waited
-from assistant.store.tables import SessionRow
+from assistant.store.sql_store import declined
+from assistant.store.tables import NOT_HELPED, SessionRow
 from dialog.business_rules import SupportHours
 
 LIST_COLUMNS = [
@@ -54,8 +56,37 @@ def utc_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
-    """The conversation list: one row a conversation, in ``LIST_COLUMNS``."""
+# what produced a turn that used no model, said where its model would be (``produced_by``); other actions by their name
+PRODUCED_BY = {"business": "action", "relay": "relayed to staff", "hand_back": "handed back"}
+
+
+def produced_by(turn: TurnWithoutModel) -> str | None:
+    """What produced a turn that no model answered: "declined", "action: order_status", "handoff", "small talk", ….
+    None for an answer, which names its model: one without is a missing value."""
+    if turn.handoff:
+        return "handoff"
+    if declined(turn.abstained, turn.intent, turn.action):
+        return "declined"
+    if turn.intent == NOT_HELPED:
+        return "not helped"
+    if turn.business_action:
+        return f"action: {turn.business_action}"
+    if turn.action == "answer":
+        return None
+    return PRODUCED_BY.get(turn.action, turn.action.replace("_", " "))
+
+
+def produced_without_model(turns: list[TurnWithoutModel]) -> str:
+    """A conversation's Model cell when none of its turns used a model: what produced them, each once, in order
+    ("action: order_status, handoff"); empty when nothing says (answers whose model is missing)."""
+    return ", ".join(dict.fromkeys(word for word in map(produced_by, turns) if word))
+
+
+def session_table(sessions: list[SessionRow], without_model: dict[str, list[TurnWithoutModel]] | None = None) -> pd.DataFrame:
+    """The conversation list: one row a conversation, in ``LIST_COLUMNS``. A conversation that used no model (declines,
+    lookups, handoffs) says in the Model column what produced its turns instead (``without_model``: its turns,
+    ``assistant.store.analytics.turns_without_model``), so that an empty cell is a missing value."""
+    without_model = without_model or {}
     rows = [
         [
             utc_time(s.updated_at),
@@ -68,20 +99,11 @@ def session_table(sessions: list[SessionRow]) -> pd.DataFrame:
             "" if s.min_top_score is None else round(s.min_top_score, 2),
             s.thumbs_up or "",
             s.thumbs_down or "",
-            s.last_model or "",
+            s.last_model or produced_without_model(without_model.get(s.id, [])),
         ]
         for s in sessions
     ]
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
-
-
-ACTION_COLUMNS = ["action", "runs", "failed"]
-
-
-def action_runs_table(runs: list[ActionRuns]) -> pd.DataFrame:
-    """The Analytics tab's business actions: how often each ran and failed (an order lookup that found nothing), in
-    ``ACTION_COLUMNS``, most failures first as ``action_runs`` gives them."""
-    return pd.DataFrame([(r.name, r.runs, r.failed) for r in runs], columns=ACTION_COLUMNS)
 
 
 def has_hours(hours: SupportHours | None) -> bool:

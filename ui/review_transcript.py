@@ -12,8 +12,11 @@ import html
 import re
 from typing import Any
 
+from assistant.store.analytics import TurnWithoutModel
 from assistant.store.review import StaffEntry, Transcript, TurnView
-from ui.review_tables import utc_time
+from assistant.store.sql_store import declined
+from assistant.store.tables import NOT_HELPED, TurnRow
+from ui.review_tables import produced_by, utc_time
 
 THUMB_WORDS = {1: "thumbs up", -1: "thumbs down", 0: "thumb taken back"}
 # Readable in the light and the dark mode alike (the staff page follows the computer's setting): the decision record in
@@ -63,14 +66,35 @@ def latest_labels(annotations: list[Any]) -> list[Any]:
     return [a for a in latest.values() if a.answer_correct is not None or a.correct_intent or a.notes]
 
 
-def render_turn(view: TurnView) -> str:
-    """One turn as escaped HTML: the exchange, then its decision record, feedback and labels."""
-    turn = view.turn
-    flags = "".join(
-        f'{AND}<span class="flag">{name}</span>'
-        for name, on in (("handoff", turn.handoff), ("abstained", turn.abstained), ("error", bool(turn.error)))
+def turn_flags(turn: TurnRow) -> list[str]:
+    """A turn's flags in the list's words: "handoff", "declined" (the list's Declined: no answer found, or a topic the
+    rules never answer), "not helped" ("that didn't help", stored as abstained too, is the list's Not helped), "error"."""
+    return [
+        name
+        for name, on in (
+            ("handoff", turn.handoff),
+            ("declined", declined(turn.abstained, turn.intent, turn.action)),
+            ("not helped", turn.intent == NOT_HELPED),
+            ("error", bool(turn.error)),
+        )
         if on
-    )
+    ]
+
+
+def model_shown(turn: TurnRow, business_action: str | None = None) -> str:
+    """The record's model: the turn's, or what produced a turn that used none (``produced_by``: "declined", "action:
+    order_status", "handoff"); "—" for an answer whose model is missing."""
+    if turn.model:
+        return turn.model
+    plain = TurnWithoutModel(turn.turn_no or 0, turn.action, turn.intent, turn.abstained, turn.handoff, business_action)
+    return produced_by(plain) or "—"
+
+
+def render_turn(view: TurnView, business_action: str | None = None) -> str:
+    """One turn as escaped HTML: the exchange, then its decision record, feedback and labels. ``business_action``: the
+    one the turn worked on (``assistant.store.analytics.turns_without_model``), said where a model would be."""
+    turn = view.turn
+    flags = "".join(f'{AND}<span class="flag">{name}</span>' for name in turn_flags(turn))
     sources = "".join(
         f"<li>[{_escape(s['n'])}] {_escape(s.get('heading') or s.get('title') or s['doc_id'])} "
         f"<code>{_escape(s['doc_id'])}</code> score {_escape(s.get('score', ''))}{' · cited' if s.get('cited') else ''}</li>"
@@ -104,7 +128,7 @@ def render_turn(view: TurnView) -> str:
         f"({turn.intent_confidence:.2f}) · action <b>{_escape(turn.action)}</b>{' · <b>error</b>' if turn.error else ''}</summary><div>"
         f"{_escape(turn.reason)}<br>"
         f"query: {_escape(turn.query or '—')} · retrieved: {retrieved or '—'}<br>"
-        f"model: {_escape(turn.model or '—')} · index: {_escape(turn.index_version or '—')} · {timings}"
+        f"model: {_escape(model_shown(turn, business_action))} · index: {_escape(turn.index_version or '—')} · {timings}"
         f"{'<br>error: ' + _escape(turn.error) if turn.error else ''}"
         f"{'<ul>' + sources + '</ul>' if sources else ''}</div></details>"
         f"{labelled}</div>"
@@ -122,8 +146,10 @@ def render_staff_entry(entry: StaffEntry) -> str:
     return f'<div class="turn staff-entry"><div class="staff">{body} <small>{_escape(utc_time(entry.at))}</small></div></div>'
 
 
-def render_transcript(transcript: Transcript | None) -> str:
-    """The whole conversation: its heading, then each turn followed by the staff entries after it."""
+def render_transcript(transcript: Transcript | None, business_actions: dict[int, str] | None = None) -> str:
+    """The whole conversation: its heading, then each turn followed by the staff entries after it. ``business_actions``:
+    by turn number, the business action a turn that used no model worked on (``render_turn``)."""
+    business_actions = business_actions or {}
     if transcript is None:
         return "<p>No conversation with that id.</p>"
     session = transcript.session
@@ -136,6 +162,6 @@ def render_transcript(transcript: Transcript | None) -> str:
     parts = ["<p>No turns yet.</p>"] if not transcript.turns else []
     parts += [render_staff_entry(entry) for entry in transcript.staff_after(0)]
     for position, view in enumerate(transcript.turns, start=1):
-        parts.append(render_turn(view))
+        parts.append(render_turn(view, business_actions.get(view.turn.turn_no or position)))
         parts += [render_staff_entry(entry) for entry in transcript.staff_after(view.turn.turn_no or position)]
     return head + "".join(parts)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from assistant.store.db import store_errors
 from assistant.store.tables import NOT_HELPED, EventRow, FeedbackRow, TurnRow
-from dialog.events import TAKEN_OVER_BY, ActionExecuted, HandoffRequested
+from dialog.events import TAKEN_OVER_BY, ActionExecuted, ConfirmationRequested, HandoffRequested, SlotRequested, UserMessage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -378,6 +378,54 @@ def action_runs(bind: Bind, since: When = None, until: When = None) -> list[Acti
     with _connect(bind) as connection:
         counts = [ActionRuns(str(action), int(runs), int(fails or 0)) for action, runs, fails in connection.execute(query)]
     return sorted(counts, key=lambda c: (-c.failed, c.name))
+
+
+@dataclass(frozen=True)
+class TurnWithoutModel:
+    """A turn that no model answered, with what tells what produced it instead."""
+
+    turn_no: int
+    action: str  # the turn's action ("decline", "business", "handoff", "small_talk", …)
+    intent: str
+    abstained: bool
+    handoff: bool
+    business_action: str | None  # the business action it asked a value for, asked to confirm or ran ("order_status")
+
+
+BUSINESS_EVENTS = {ActionExecuted.type_name: "name", SlotRequested.type_name: "action", ConfirmationRequested.type_name: "action"}
+
+
+def turns_without_model(bind: Bind, session_ids: Sequence[str]) -> dict[str, list[TurnWithoutModel]]:
+    """The turns of these conversations that name no model, in order, each with the business action it worked on
+    (the last one named by its events; turns are numbered by the customer messages so far). The review pages show
+    what produced such a turn where its model would be (a decline, a lookup, a handoff use none)."""
+    if not session_ids:
+        return {}
+    ids = list(dict.fromkeys(session_ids))
+    turns = (
+        select(TurnRow.session_id, TurnRow.turn_no, TurnRow.action, TurnRow.intent, TurnRow.abstained, TurnRow.handoff)
+        .where(TurnRow.session_id.in_(ids), or_(TurnRow.model.is_(None), TurnRow.model == ""))
+        .order_by(TurnRow.session_id, TurnRow.id)
+    )
+    events = (
+        select(EventRow.session_id, EventRow.type, EventRow.data)
+        .where(EventRow.type.in_([UserMessage.type_name, *BUSINESS_EVENTS]), EventRow.session_id.in_(ids))
+        .order_by(EventRow.session_id, EventRow.seq)
+    )
+    named: dict[tuple[str, int], str] = {}
+    messages: dict[str, int] = {}
+    with _connect(bind) as connection:
+        for session_id, kind, data in connection.execute(events):
+            if kind == UserMessage.type_name:
+                messages[session_id] = messages.get(session_id, 0) + 1
+            elif (data or {}).get(BUSINESS_EVENTS[kind]):
+                named[(session_id, messages.get(session_id, 0))] = str(data[BUSINESS_EVENTS[kind]])
+        rows = connection.execute(turns).all()
+    found: dict[str, list[TurnWithoutModel]] = {}
+    for session_id, turn_no, action, intent, abstained, handoff in rows:
+        turn = TurnWithoutModel(turn_no or 0, action, intent, bool(abstained), bool(handoff), named.get((session_id, turn_no or 0)))
+        found.setdefault(session_id, []).append(turn)
+    return found
 
 
 # -- unanswered questions --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from dialog import conversation_tests
 from dialog.events import ActionExecuted, BotAnswer, FeedbackGiven, UserMessage
 from dialog.store import InMemoryStore, TurnRecord
 from ui.analytics import PLOT_HEIGHT, QuestionVectors
-from ui.review import EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
+from ui.review import ANALYTICS_OUTPUTS, EXPORT_KEPT_S, GRADIO_CACHE_CHECK_S, ReviewPage
 from ui.review_filters import build_filter
 from ui.review_tables import session_table
 from ui.review_transcript import render_transcript
@@ -455,7 +455,7 @@ def test_analytics_figures_describe_the_stored_turns(assistant: Assistant, revie
     assistant.manager.handle(None, "How long do password reset links work?")
     assistant.manager.handle(None, "I want to talk to a human")
 
-    rates, volume_chart, latency, intents_chart, not_helped, unanswered = review.show_analytics("", "")
+    rates, volume_chart, latency, intents_chart, not_helped, unanswered, _actions = review.show_analytics("", "")
 
     # the charts of counts come with their axis: to as many turns as the charts' height has ticks (whole-number ticks)
     assert volume_chart["y_lim"] == intents_chart["y_lim"] == [0, math.ceil(PLOT_HEIGHT / 40)]
@@ -481,7 +481,7 @@ def test_an_answer_the_customer_said_did_not_help_is_listed_apart_from_the_unans
     assistant.manager.handle(None, "Can I pay with seashells?")
     assert said.intent == "not_helped" and said.abstained  # as the dialog stores it
 
-    *_, not_helped, unanswered = review.show_analytics("", "")
+    *_, not_helped, unanswered, _actions = review.show_analytics("", "")
 
     assert list(unanswered["question"]) == ["Can I pay with seashells?"]
     assert not_helped.values.tolist() == [["How long do password reset links work?", "thanks, that's all wrong"]]
@@ -516,8 +516,8 @@ def test_another_look_at_the_analytics_embeds_only_questions_not_seen_before(ass
                             action="answer", reason="kb", answer="Sorry.", abstained=True)
         assistant.store.append(session_id, [UserMessage(text=question), BotAnswer(text="Sorry.", abstained=True)], record)
 
-    first = review.show_analytics("", "")[-1]
-    again = review.show_analytics("", "")[-1]
+    first = review.show_analytics("", "")[ANALYTICS_OUTPUTS.index("unanswered")]
+    again = review.show_analytics("", "")[ANALYTICS_OUTPUTS.index("unanswered")]
 
     assert sorted(embedded) == ["Do you sell boats?", "Do you sell planes?"]
     assert first.equals(again) and first["times asked"].sum() == 3

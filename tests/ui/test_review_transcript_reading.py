@@ -47,7 +47,7 @@ def test_each_speaker_is_read_apart_from_their_words() -> None:
 def test_a_turns_flags_are_read_apart_from_the_speaker_and_the_words() -> None:
     # Before: "Turn 1 · customerhandoffabstainedWhere is my order?"
     text = read(render_turn(_turn(handoff=True, abstained=True)))
-    assert "Turn 1 · customer, handoff, abstained: Where is my order?" in text
+    assert "Turn 1 · customer, handoff, declined: Where is my order?" in text  # the list's word (it said "abstained")
 
 
 def test_a_staff_reply_and_a_handoff_are_read_apart_from_their_words() -> None:
