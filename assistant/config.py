@@ -204,7 +204,7 @@ class Settings(BaseSettings):
     )
     redact_kinds: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(BUILTIN_KINDS),
-        description="Kinds redacted: email, phone, card (Luhn-checked), iban (mod-97-checked), secret (after a password, PIN or security-code label), birth_date (after a birth label), name (where one is introduced); a list, or comma-separated in the environment.",
+        description="Kinds redacted: email, phone, card (Luhn-checked), iban (mod-97-checked), secret (after a password, PIN or security-code label), birth_date (after a birth label), name (where one is introduced), address (a street with its house number, and the postcode and town after it); a list, or comma-separated in the environment.",
     )
     redact_patterns: dict[str, str] = Field(
         default_factory=dict, description="Own patterns redacted, name -> regular expression; a match becomes [NAME]."

@@ -92,13 +92,18 @@ def iban_valid(iban: str) -> bool:
 # --- detectors: each returns the findings of one kind -------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[\w%+][\w.%+'-]*@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}(?![\w-])")
-# Digit groups joined by single spaces or dashes, not glued to a word, a decimal, a date or a time.
-_DIGIT_GROUPS = re.compile(r"(?<![\w@+-])(?<!\d[.,:/])\d+(?:[ -]\d+)*(?![\w@]|[.,:/-]\d)")
-# A country code and check digits, then letters/digits in groups joined by single spaces.
-_IBAN_RUN = re.compile(r"(?<![\w-])[A-Za-z]{2}\d{2}[A-Za-z0-9]*(?: [A-Za-z0-9]+){0,16}")
+# Digit groups joined by spaces or dashes, or all by dots ("5500.0000.0000.0004"; one kind, so the date in
+# "22.11.2026 4111 …" stays apart), not glued to a word, a decimal, a date or a time.
+_DIGIT_GROUPS = re.compile(r"(?<![\w@+-])(?<!\d[.,:/])(?:\d+(?:(?: +|-)\d+)*|\d+(?:\.\d+)+)(?![\w@]|[.,:/-]\d)")
+# A country code and check digits, then letters/digits in groups joined by dots, by dashes or by spaces.
+_IBAN_RUN = re.compile(
+    r"(?<![\w-])[A-Za-z]{2}\d{2}[A-Za-z0-9]*"
+    r"(?:(?:\.[A-Za-z0-9]+){1,16}|(?:-[A-Za-z0-9]+){1,16}|(?: +[A-Za-z0-9]+){0,16})"
+)
 # Digits with the separators people put in phone numbers: spaces . - / and (area code) or +44 (0)20.
 _PHONE_RUN = re.compile(
-    r"(?<![\w@#+$£€¥-])(?<!\d[.,:/])(?:\+|\(\+?)?\d+(?:(?:\)[ .\-/]?\(?|[ .\-]\(?| ?/ ?|\()\d+)*\)?(?![\w@]|[.,:/-]\d)"
+    r"(?<![\w@#+$£€¥-])(?<!\d[.,:/])(?:\+|\(\+?)?\d+(?:(?:\)(?: +|[.\-/])?\(?|(?: +|[.\-])\(?| */ *|\()\d+)*\)?"
+    r"(?![\w@]|[.,:/-]\d)"
 )
 _GROUP = re.compile(r"[A-Za-z0-9]+")
 
@@ -134,9 +139,9 @@ _PHONE_WORDS = re.compile(
     r"dial|contact|reach|hotline|(?:my|your|new|old|contact|the|this|that|same|other)\s+number)\b",
     re.IGNORECASE,
 )
-_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}")
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}(?:[-./]| +)\d{1,2}(?:[-./]| +)\d{2,4}")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_TIME_RANGE = re.compile(r"\d{1,2}[.:]\d{2} ?- ?\d{1,2}[.:]\d{2}")
+_TIME_RANGE = re.compile(r"\d{1,2}[.:]\d{2} *- *\d{1,2}[.:]\d{2}")
 
 
 def find_emails(text: str) -> list[Finding]:
@@ -163,7 +168,7 @@ def _prefix_ends(run: str, limit: int) -> list[int]:
 
 def _card_grouping(part: str) -> bool:
     """Written as cards are printed: one run, groups of four (the last may be shorter), or Amex 4-6-5."""
-    sizes = [len(group) for group in re.split(r"[ -]", part)]
+    sizes = [len(group) for group in _GROUP.findall(part)]
     if len(sizes) == 1:
         return True
     if sizes[:2] == [4, 6] and len(sizes) == 3 and sizes[2] in (4, 5):
@@ -193,7 +198,7 @@ def find_ibans(text: str) -> list[Finding]:
     while match := _IBAN_RUN.search(text, position):
         position = match.start() + 1  # a run may swallow the words after it, and the next IBAN
         for end in _prefix_ends(match.group(), 34):
-            compact = match.group()[:end].replace(" ", "")
+            compact = re.sub(r"[ .-]", "", match.group()[:end])
             if len(compact) <= 34 and iban_valid(compact):
                 findings.append(Finding("iban", match.start(), match.start() + end))
                 position = match.start() + end
@@ -268,12 +273,18 @@ def find_phones(text: str) -> list[Finding]:
 _UNSPACED = ((0x0E00, 0x0E7F), (0x3000, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF61, 0xFF9F))
 
 
+# Hyphens meant for numbers: hyphen, non-breaking hyphen, figure dash (made for phone numbers).
+_NUMBER_HYPHENS = (0x2010, 0x2011, 0x2012)
+
+
 class _AsciiForms(dict[int, int]):
     """A ``str.translate`` table: each full-width form (what Japanese and Chinese input methods type:
     ``０９０－１２３４－５６７８``, ``ｊａｎｅ＠…``) and every other script's digit (``٠٩٠``) becomes its one
-    ASCII character, and a character of a script written without spaces (``電話は090…です``) a space, so the
-    detectors, written for ASCII and spaced words, find them. One character for one: the findings' offsets
-    hold in the original text. Characters above U+3000 are added as they are met, only those that change."""
+    ASCII character; a character of a script written without spaces (``電話は090…です``), a tab and every
+    other space (no-break; narrow no-break, as iOS types between a French phone number's pairs; figure)
+    becomes a space, and a non-breaking hyphen or figure dash a hyphen; so the detectors, written for ASCII
+    and spaced words, find them. One character for one: the findings' offsets hold in the original text.
+    Characters above U+3000 are added as they are met, only those that change."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -293,8 +304,10 @@ class _AsciiForms(dict[int, int]):
             ascii_code = code - 0xFEE0
         elif code > 0x7F and char.isdecimal():  # before the scripts: Thai has its own digits
             ascii_code = ord(str(unicodedata.decimal(char)))
-        elif any(low <= code <= high for low, high in _UNSPACED):
+        elif any(low <= code <= high for low, high in _UNSPACED) or char == "\t" or unicodedata.category(char) == "Zs":
             ascii_code = ord(" ")
+        elif code in _NUMBER_HYPHENS:
+            ascii_code = ord("-")
         else:
             ascii_code = code
         return ascii_code
@@ -352,9 +365,9 @@ class Redactor:
 
     def find(self, text: str) -> list[Finding]:
         """Non-overlapping findings in text order; where candidates overlap, the longest wins. The built-in
-        kinds are looked for with full-width forms and other scripts' digits read as ASCII; custom patterns
-        match the text as it is."""
-        ascii_text = text if text.isascii() else text.translate(_ASCII_FORMS)
+        kinds are looked for with full-width forms, other scripts' digits and other spaces read as ASCII;
+        custom patterns match the text as it is."""
+        ascii_text = text if text.isascii() and "\t" not in text else text.translate(_ASCII_FORMS)
         candidates = [f for kind in self.kinds for f in DETECTORS[kind](ascii_text)]
         for name, pattern in self.patterns.items():
             candidates += [Finding(name, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
