@@ -27,14 +27,13 @@ GO_AHEAD = [
 ]
 CALL_OFF = [
     "no", "No thanks", "nope", "nah", "never mind", "forget it", "not now",
-    "cancel", "Cancel it", "cancel that please", "stop", "stop it", "abort", "don't", "dont", "do not",
+    "cancel", "Cancel it", "cancel that please", "stop", "stop it", "abort", "don't", "dont", "do not", "don't do it",
     "nein", "nein danke", "abbrechen", "stopp", "lieber nicht",
     "non", "non merci", "annuler", "no, gracias", "cancelar", "mejor no", "não", "nee, dank je", "laat maar",
 ]
 NEITHER = [
     "maybe", "hmm", "what does the Pro plan cost?", "go ahead and tell me the price", "confirm the price first",
     "cancel my order", "don't know", "stop sending me emails", "si je veux", "yes but first a question",
-    "don't do it",  # today searched (and declined), not read as a no
 ]
 
 
