@@ -46,10 +46,10 @@ _BIRTH_DATE = re.compile(
 _LIKE_A_SECRET = re.compile(r"\d|[^\w\s-]|.[A-Z]")  # a digit, a symbol, or a capital after the first letter
 
 
-# A person's name after the words that introduce one; the name is one to three capitalised words.
+# A person's name after the words that introduce one; the name is one to four capitalised words.
 _PERSON = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Herr|Frau|Prof)\.?\s+)?(?P<name>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+"
-    r"(?:[ \t]+(?:(?:van|von|de|der|den|da|di|du|le|la|al|el|bin|ten|zu)[ \t]+)*[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+){0,2})"
+    r"(?:[ \t]+(?:(?:van|von|de|der|den|da|di|du|le|la|al|el|bin|ten|zu)[ \t]+)*[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+){0,3})"
 )
 # after these, whatever capitalised words follow are a name
 _NAMED_BY = (

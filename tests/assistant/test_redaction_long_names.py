@@ -10,7 +10,6 @@ from api_helpers import api_over_database, say
 from test_privacy_stored import stored_text
 
 # Until assistant/labelled_pii.py's _PERSON takes up to four words ({0,3} for {0,2}): remove this mark with that change.
-pytestmark = pytest.mark.xfail(strict=True, reason="_PERSON in assistant/labelled_pii.py takes at most three words")
 
 redactor = Redactor()
 
