@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from assistant.cli_common import err, fail, out, run_guarded, settings_from
+from assistant.cli_common import err, fail, out, run_guarded, settings_from, user_errors
 
 logs_app = typer.Typer(help="Export and purge the stored conversation logs.", no_args_is_help=True)
 
@@ -81,11 +82,19 @@ def logs_export(
     max_top_score: Annotated[
         Optional[float], typer.Option(help="Only conversations where some turn's best passage scored below this.")
     ] = None,
+    sessions: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--session", metavar="ID",
+            help="Only this conversation (repeat for more): e.g. for a customer who asks what is held about them.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT when it exists already.")] = False,
 ) -> None:
     """Export the turn records of the conversations that match the filters, one row per turn.
 
     The filters are those of the review page and select whole conversations: every turn of a matching one is exported.
+    --session picks conversations by id (the review list's Session column), with the other filters or alone.
 
     Without filters, every conversation is. Each turn comes with its verdicts: the customer's thumbs and comments
     (customer_rating, customer_comment) and the reviewers' labels (review_verdict, review_correct_intent,
@@ -116,6 +125,9 @@ def logs_export(
         )
     )
     chosen = fmt.value if fmt is not None else None
+    wanted = list(dict.fromkeys(session_id.strip() for session_id in sessions or [] if session_id.strip()))
+    if sessions is not None and not wanted:
+        fail("--session needs a conversation id")  # not an export of every conversation
     if out_file.is_file() and not force:
         fail(f"{out_file} exists already; add --force to replace it")
     run_guarded(lambda: (export.check_target(out_file), export.export_format(out_file, chosen)))  # before the database
@@ -135,12 +147,17 @@ def logs_export(
                     chosen,
                     on_total=lambda total: progress.update(task, total=total),
                     progress=lambda done: progress.update(task, completed=done),
+                    session_ids=wanted,
                 )
             )
         except OSError as error:  # not a missing folder (checked above) but e.g. no permission, disk full
             fail(f"cannot write {out_file}: {error.strerror or error}")
     note = "" if rows else " (no conversation matches the filters)"
     out.print(f"Exported {rows} turn record(s) to {out_file} ({export.export_format(out_file, chosen)}){note}.", highlight=False)
+    found = stored_of(url, wanted) if wanted else None
+    missing = [session_id for session_id in wanted if found is not None and session_id not in found]
+    if missing:
+        out.print(f"No conversation with the id(s) {', '.join(missing)} in the database.", highlight=False)
 
 
 @logs_app.command("purge")
@@ -178,13 +195,13 @@ def forget_rejected_or_fail(data_dir: Path, session_ids: list[str] | None = None
         fail(f"the database rows are deleted, but {rejected_file(spool_file(data_dir))} could not be rewritten: {error.strerror or error}")
 
 
-def record_erasures_or_fail(data_dir: Path, session_ids: list[str]) -> None:
+def record_erasures_or_fail(data_dir: Path, session_ids: list[str]) -> tuple[int, bytes]:
     """``record_erasures`` for the spool of ``data_dir``, before the rows go; a file that cannot be written is one
     line, exit 1, and nothing is deleted (a server's replay of a turn spooled meanwhile would keep or restore it)."""
     from assistant.store.spool import erasures_file, record_erasures, spool_file
 
     try:
-        record_erasures(spool_file(data_dir), session_ids)
+        return record_erasures(spool_file(data_dir), session_ids)
     except OSError as error:
         fail(f"nothing deleted: {erasures_file(spool_file(data_dir))} could not be written ({error.strerror or error}); "
              "run the command as the server's user, with the server's data folder (--data-dir)")
@@ -201,26 +218,93 @@ def spooled_or_fail(data_dir: Path, session_ids: list[str]) -> set[str]:
              "run the command as the server's user, with the server's data folder (--data-dir)")
 
 
-def erasure_recorder(data_dir: Path, session_ids: list[str], spooled: set[str]) -> Callable[[tuple[str, ...]], None]:
+class ErasureRecorder:
     """What ``delete_conversations`` calls before deleting: note as erased the conversations it found in the
-    database and those only in the spool (``spooled``), not an id found nowhere."""
+    database and those only in the spool (``spooled``), not an id found nowhere. Keeps what it noted (``found``,
+    ``notes``), so that a delete that fails after it can take the notes back (``failed``)."""
 
-    def record(found: tuple[str, ...]) -> None:
-        erased = [session_id for session_id in session_ids if session_id in found or session_id in spooled]
+    def __init__(self, data_dir: Path, session_ids: list[str], spooled: set[str]) -> None:
+        self.data_dir, self.session_ids, self.spooled = data_dir, session_ids, spooled
+        self.found: tuple[str, ...] = ()
+        self.notes: list[tuple[int, bytes]] = []
+
+    def __call__(self, found: tuple[str, ...]) -> None:
+        erased = [session_id for session_id in self.session_ids if session_id in found or session_id in self.spooled]
         if erased:
-            record_erasures_or_fail(data_dir, erased)
+            self.found = found
+            self.notes.append(record_erasures_or_fail(self.data_dir, erased))
 
-    return record
+    def failed(self, url: str, error: Exception) -> NoReturn:
+        """The delete failed (``error``: the database locked, or gone): one line that says whether anything was deleted
+        and to run the command again, exit 1. A transaction known to be rolled back (the conversations found are all
+        still stored) takes back the notes: they would have this data folder's server answer the conversations, still
+        stored, as unknown during an outage. Where that cannot be told, the notes stay (the erasure's side)."""
+        from assistant.store.spool import erasures_file, spool_file
+
+        again = f"run `assistant logs delete {' '.join(self.session_ids)}` again once the database is available"
+        if not self.notes:  # failed before any row could go
+            fail(f"nothing was deleted: {error}; {again}")
+        if stored_of(url, self.found) == set(self.found):
+            kept = [note for note in self.notes if not _withdrawn(self.data_dir, note)]
+            noted = f"; the id(s) stay noted as erased in {erasures_file(spool_file(self.data_dir))}" if kept else ""
+            fail(f"nothing was deleted: {error}; {again}{noted}")
+        fail(f"the delete may have been done in part or in full, the database cannot tell now: {error}; {again} "
+             "(an id it no longer finds was deleted; the files written from them are removed then)")
+
+
+def _withdrawn(data_dir: Path, note: tuple[int, bytes]) -> bool:
+    from assistant.store.spool import spool_file, withdraw_erasures
+
+    try:
+        return withdraw_erasures(spool_file(data_dir), note)
+    except OSError:
+        return False
+
+
+def stored_of(url: str, session_ids: Collection[str]) -> set[str] | None:
+    """Those of these conversations the database at ``url`` holds; None when it cannot say."""
+    from sqlalchemy import select
+
+    from assistant.store import make_engine
+    from assistant.store.tables import SessionRow
+
+    try:
+        engine = make_engine(url, create_tables=False)
+        try:
+            with engine.connect() as connection:
+                return set(connection.scalars(select(SessionRow.id).where(SessionRow.id.in_(sorted(set(session_ids))))))
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - unreachable, locked even for reading: it cannot say
+        return None
 
 
 REVIEW_FILE_FOLDERS = ("conversation_tests", "training_examples")  # under data_dir/review, named after the conversation
 
 
 def review_files(data_dir: Path, session_ids: list[str]) -> list[Path]:
-    """The files the review pages wrote from these conversations (a conversation test, fine-tuning examples)."""
+    """The files the review pages wrote from these conversations (a conversation test, fine-tuning examples), and
+    Gradio's copies of them, served as downloads (``gradio_temp_dir``: ``<hash>/<the file's name>``)."""
+    from assistant.store.export import gradio_temp_dir
+
     wanted = set(session_ids)
     folders = [data_dir / "review" / name for name in REVIEW_FILE_FOLDERS]
+    cache = gradio_temp_dir(data_dir)
+    if cache.is_dir():
+        folders += sorted(folder for folder in cache.iterdir() if folder.is_dir() and not folder.is_symlink())
     return sorted(path for folder in folders if folder.is_dir() for path in folder.iterdir() if path.stem in wanted)
+
+
+def delete_review_files(data_dir: Path, files: list[Path]) -> None:
+    """Delete ``review_files``, and the folders of Gradio's copies they leave empty."""
+    from assistant.store.export import gradio_temp_dir
+
+    cache = gradio_temp_dir(data_dir)
+    for path in files:
+        path.unlink(missing_ok=True)
+        if path.parent.parent == cache:
+            with contextlib.suppress(OSError):  # not empty: another file of the same content's copy
+                path.parent.rmdir()
 
 
 @logs_app.command("delete")
@@ -231,14 +315,15 @@ def logs_delete(
 ) -> None:
     """Delete these conversations with everything stored of them (events, turn records, feedback, reviewer labels),
     e.g. when a customer asks for their data to be erased, the conversation tests and fine-tuning examples the
-    review pages wrote from them (under DATA_DIR/review), their writes that the database refused after an
-    outage (DATA_DIR/spool/turns.jsonl.rejected) and their handoff notices still waiting for the webhook
-    (DATA_DIR/notices). Their writes still waiting in the spool are dropped when the server replays them: the ids
-    found (in the database, or in DATA_DIR/spool/turns.jsonl alone: a conversation started during an outage, not
-    yet replayed) are noted in DATA_DIR/spool/turns.jsonl.erased before any row is deleted, and in the database (a
-    digest of each id) in the delete's transaction, which every server's replay reads. An id found nowhere is
-    said (exit 1) and not noted; with the database out of reach nothing is noted or deleted: run it again once it
-    is back. Exported files and backups are not touched."""
+    review pages wrote from them (under DATA_DIR/review) and Gradio's copies of them served as downloads (under
+    DATA_DIR/tmp/gradio), their writes that the database refused after an outage (DATA_DIR/spool/turns.jsonl.rejected)
+    and their handoff notices still waiting for the webhook (DATA_DIR/notices). Their writes still waiting in the
+    spool are dropped when the server replays them: the ids found (in the database, or in DATA_DIR/spool/turns.jsonl
+    alone: a conversation started during an outage, not yet replayed) are noted in DATA_DIR/spool/turns.jsonl.erased
+    (a digest of each id, not the id) before any row is deleted, and in the database (the same digests) in the
+    delete's transaction, which every server's replay reads. An id found nowhere is said (exit 1) and not noted; when
+    the database is out of reach or refuses the delete (locked by another process) nothing is deleted and the note
+    is taken back: run it again. Exported files (the review page's exports too) and backups are not touched."""
     from assistant.notify import forget_notices, notices_folder
     from assistant.store import admin
 
@@ -246,19 +331,19 @@ def logs_delete(
     ids = [session_id.strip() for session_id in session_ids]
     given = list(dict.fromkeys(session_id for session_id in ids if session_id))
     spooled = spooled_or_fail(settings.data_dir, given)  # before the database: a replay may move them there meanwhile
-    record = erasure_recorder(settings.data_dir, given, spooled)
-    report = run_guarded(
-        lambda: admin.delete_conversations(
+    record = ErasureRecorder(settings.data_dir, given, spooled)
+    try:
+        report = admin.delete_conversations(
             settings.database_url, session_ids, dry_run=dry_run, before_delete=record, also_erased=spooled
         )
-    )
+    except user_errors() as error:
+        record.failed(settings.database_url, error)
     only_spooled = [session_id for session_id in report.unknown if session_id in spooled]
     unknown = [session_id for session_id in report.unknown if session_id not in spooled]
     files = review_files(settings.data_dir, ids)
     rejected = notices = 0
     if not report.dry_run:
-        for path in files:
-            path.unlink(missing_ok=True)
+        delete_review_files(settings.data_dir, files)
         rejected = forget_rejected_or_fail(settings.data_dir, session_ids=ids)
         notices = forget_notices(notices_folder(settings.data_dir), ids)
     verb = "Would delete" if report.dry_run else "Deleted"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
@@ -193,6 +194,20 @@ def keep_logins_in(app: FastAPI, path: str, sessions: MutableMapping[str, str]) 
     mounted.cookie_id = REVIEW_COOKIE_ID  # type: ignore[attr-defined]
 
 
+def keep_gradio_files_in(folder: Path) -> Path:
+    """Have Gradio keep the files it serves and takes (the review pages' downloads: exports and conversation tests of
+    customers' conversations; their uploads) in ``folder``, private to the server's user (0700), instead of its default
+    /tmp/gradio (folders 0755, files 0644, outside the data folder, where an erasure does not look). Call it before
+    the pages are made: Gradio reads GRADIO_TEMP_DIR when it makes each component, when it mounts an app (the folder
+    it serves files from) and in its upload checks, and so do ``WebPageGuard`` and ``KnowledgeBaseAdmin``. The
+    folder, resolved."""
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    return folder
+
+
 def create_app(
     page: gr.Blocks,
     retriever: Retriever,
@@ -209,7 +224,8 @@ def create_app(
     ``/api/docs``; keys, rate and size limits from ``guards``, or the settings when None), the review
     pages at ``/review`` (with ``review``, behind ``login``; logins kept in ``staff_sessions`` when given; while
     ``database_up()`` is False they answer a page that says the database is down), the staff API (``staff_api``,
-    behind its own keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages."""
+    behind its own keys) and the Gradio chat mounted at ``/``. ``faq_columns`` as in ingest, for FAQ article pages.
+    Where Gradio keeps the files it serves is set before the pages are made (``keep_gradio_files_in``)."""
     replies = manager.replies if manager is not None else DEFAULT_REPLIES  # the widget's and article pages' words
     # Swagger UI's script and styles come from the fastapi-offline package (outside /api/, so no API key
     # is asked for them): the reference page works where browsers cannot reach a CDN.

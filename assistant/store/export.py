@@ -24,12 +24,12 @@ import csv
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
 from assistant.store.db import BATCH_TIMEOUTS, check_database_exists, make_engine, store_errors
 from assistant.store.review import LogFilter
@@ -102,6 +102,13 @@ def export_format(path: Path, fmt: str | None = None) -> Format:
     return guessed  # type: ignore[return-value]
 
 
+def gradio_temp_dir(data_dir: Path) -> Path:
+    """Where the web server's Gradio keeps the files it serves, the review pages' downloads among them (an export, a
+    conversation test): under the data folder, private to the server's user (``ui.server.create_app``), not Gradio's
+    shared default ``/tmp/gradio``. `assistant logs delete` removes the copies of an erased conversation's files."""
+    return Path(data_dir) / "tmp" / "gradio"
+
+
 def check_target(path: Path) -> None:
     """Fail early, before any query, when ``path`` cannot be written: a folder, or in a missing folder."""
     if path.is_dir():
@@ -110,22 +117,28 @@ def check_target(path: Path) -> None:
         raise FileNotFoundError(f"the folder {path.parent} does not exist")
 
 
-def _turns_query(log_filter: LogFilter, dialect: str):  # type: ignore[no-untyped-def]
+def _conditions(log_filter: LogFilter, dialect: str, session_ids: Collection[str]) -> list[ColumnElement[bool]]:
+    """The filter's conditions, and with ``session_ids`` only those conversations (an access request's)."""
+    chosen = [SessionRow.id.in_(sorted(set(session_ids)))] if session_ids else []
+    return [*log_filter.conditions(dialect), *chosen]
+
+
+def _turns_query(log_filter: LogFilter, dialect: str, session_ids: Collection[str] = ()):  # type: ignore[no-untyped-def]
     return (
         select(*(source for _, source, _ in _COLUMNS))
         .join(SessionRow, SessionRow.id == TurnRow.session_id)
-        .where(*log_filter.conditions(dialect))
+        .where(*_conditions(log_filter, dialect, session_ids))
         .order_by(SessionRow.updated_at.desc(), SessionRow.id.desc(), TurnRow.id)
     )
 
 
-def count_turns(engine: Engine, log_filter: LogFilter) -> int:
-    """How many turn records ``export_turns`` would write for this filter."""
+def count_turns(engine: Engine, log_filter: LogFilter, session_ids: Collection[str] = ()) -> int:
+    """How many turn records ``export_turns`` would write for this filter (and these conversations)."""
     query = (
         select(func.count())
         .select_from(TurnRow)
         .join(SessionRow, SessionRow.id == TurnRow.session_id)
-        .where(*log_filter.conditions(engine.dialect.name))
+        .where(*_conditions(log_filter, engine.dialect.name, session_ids))
     )
     with store_errors(engine.url), engine.connect() as connection:
         return connection.scalar(query) or 0
@@ -217,13 +230,15 @@ def _add_staff(connection: Connection, batch: list[dict[str, Any]]) -> None:
         record["staff"] = entries
 
 
-def _batches(engine: Engine, log_filter: LogFilter, batch_rows: int) -> Iterator[list[dict[str, Any]]]:
+def _batches(
+    engine: Engine, log_filter: LogFilter, batch_rows: int, session_ids: Collection[str] = ()
+) -> Iterator[list[dict[str, Any]]]:
     """The turn records with their verdicts as dicts (JSON fields as Python objects, times as aware UTC
     datetimes), a batch at a time."""
     names = [name for name, _, _ in _COLUMNS]
     with store_errors(engine.url), engine.connect() as connection:
         streaming = connection.execution_options(stream_results=True, yield_per=batch_rows)
-        result = streaming.execute(_turns_query(log_filter, engine.dialect.name))
+        result = streaming.execute(_turns_query(log_filter, engine.dialect.name, session_ids))
         try:
             for partition in result.partitions(batch_rows):
                 batch = [dict(zip(names, row)) for row in partition]
@@ -327,8 +342,10 @@ def export_turns(
     fmt: str | None = None,
     batch_rows: int = BATCH_ROWS,
     progress: Progress | None = None,
+    session_ids: Collection[str] = (),
 ) -> int:
-    """Write the turn records of the conversations that ``log_filter`` selects to ``path``; the number of rows.
+    """Write the turn records of the conversations that ``log_filter`` selects (of ``session_ids`` only, when given) to
+    ``path``; the number of rows.
 
     ``fmt`` is csv, jsonl or parquet; without it the file's suffix says. The file appears only once complete.
     """
@@ -336,7 +353,7 @@ def export_turns(
     check_target(path)
     writer = _WRITERS[export_format(path, fmt)]
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")  # same folder: the rename is atomic
-    batches = _batches(engine, log_filter, batch_rows)
+    batches = _batches(engine, log_filter, batch_rows, session_ids)
     try:
         rows = writer(temporary, batches, progress)
         os.replace(temporary, path)
@@ -353,6 +370,7 @@ def export_logs(
     fmt: str | None = None,
     on_total: Callable[[int], None] | None = None,
     progress: Progress | None = None,
+    session_ids: Collection[str] = (),
 ) -> int:
     """``export_turns`` from the database at ``url`` (migrated first, like every command); ``on_total``
     receives the number of rows to come before the export starts. For `assistant logs export`."""
@@ -362,7 +380,7 @@ def export_logs(
     engine = make_engine(url, timeouts=BATCH_TIMEOUTS)  # a large export may rightly take long
     try:
         if on_total is not None:
-            on_total(count_turns(engine, log_filter))
-        return export_turns(engine, log_filter, path, fmt, progress=progress)
+            on_total(count_turns(engine, log_filter, session_ids))
+        return export_turns(engine, log_filter, path, fmt, progress=progress, session_ids=session_ids)
     finally:
         engine.dispose()

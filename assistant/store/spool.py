@@ -193,26 +193,57 @@ def erasures_file(spool_path: Path) -> Path:
     return spool_path.with_name(spool_path.name + ".erased")
 
 
-def record_erasures(spool_path: Path, session_ids: list[str]) -> None:
+def record_erasures(spool_path: Path, session_ids: list[str]) -> tuple[int, bytes]:
     """Note these conversations as erased, before their rows are deleted: a spooled write of theirs that the server
-    holding this spool replays afterwards, or the next server started on it, is dropped. One JSON line each (the id
-    and when), appended and fsynced; the file holds no customer's words. `assistant logs delete` notes only the
-    conversations it found (in the database, or in this spool alone)."""
+    holding this spool replays afterwards, or the next server started on it, is dropped. One JSON line each (the
+    digest of the id, ``erasure_digest``, as the database keeps it, and when), appended and fsynced; the file holds
+    neither a customer's words nor the ids. `assistant logs delete` notes only the conversations it found (in the
+    database, or in this spool alone). Returns where the note ends in the file and what it wrote, for
+    ``withdraw_erasures``."""
+    from assistant.store.tables import erasure_digest
+
     path = erasures_file(spool_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = "".join(json.dumps({"session_id": session_id, "erased_at": time.time()}) + "\n" for session_id in session_ids)
-    with open(path, "a", encoding="utf-8", opener=private_opener) as out:
+    now = time.time()
+    lines = "".join(json.dumps({"digest": erasure_digest(i), "erased_at": now}) + "\n" for i in session_ids).encode()
+    with open(path, "ab", opener=private_opener) as out:
+        fcntl.flock(out, fcntl.LOCK_EX)  # against a withdrawal by another command (released on close)
         out.write(lines)
         out.flush()
         os.fsync(out.fileno())
+        return out.tell(), lines
 
 
-_erasures_read: dict[Path, tuple[tuple[int, int, int], frozenset[str]]] = {}  # file -> (its inode, size, mtime; ids)
+def withdraw_erasures(spool_path: Path, noted: tuple[int, bytes]) -> bool:
+    """Take back a note of ``record_erasures`` (what it returned) after the delete it was made for failed, its
+    transaction rolled back: the conversations are still stored, and a note would have this data folder's server
+    answer them as unknown during an outage, and drop their spooled writes. Cut off only while the note is still the
+    file's end; False (the note kept) when another one followed it or the file changed otherwise."""
+    end, lines = noted
+    path = erasures_file(spool_path)
+    try:
+        with open(path, "r+b") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            if os.fstat(file.fileno()).st_size != end or end < len(lines):
+                return False
+            file.seek(end - len(lines))
+            if file.read(len(lines)) != lines:
+                return False
+            file.truncate(end - len(lines))
+            file.flush()
+            os.fsync(file.fileno())
+    except FileNotFoundError:
+        return False
+    return True
+
+
+_erasures_read: dict[Path, tuple[tuple[int, int, int], frozenset[str]]] = {}  # file -> (its inode, size, mtime; digests)
 _erasures_lock = threading.Lock()
 
 
-def erased_sessions(spool_path: Path) -> frozenset[str]:
-    """The conversations ``record_erasures`` noted for this spool (an unreadable line is skipped). The file is read
+def erased_digests(spool_path: Path) -> frozenset[str]:
+    """The digests (``erasure_digest``) of the conversations ``record_erasures`` noted for this spool; an id noted in
+    plain text by an earlier version counts by its digest, and an unreadable line is skipped. The file is read
     again only when it changed (its size, time or inode): a replay asks for each record, a server during an outage
     for each read, and the file is never pruned."""
     path = erasures_file(spool_path)
@@ -226,7 +257,7 @@ def erased_sessions(spool_path: Path) -> frozenset[str]:
     if known is not None and known[0] == version:
         return known[1]
     try:
-        erased = frozenset(_noted_ids(path.read_bytes()))  # read after the stat: at least what that version held
+        erased = frozenset(_noted_digests(path.read_bytes()))  # read after the stat: at least what that version held
     except FileNotFoundError:
         return frozenset()
     with _erasures_lock:
@@ -234,8 +265,30 @@ def erased_sessions(spool_path: Path) -> frozenset[str]:
     return erased
 
 
+def is_erased(spool_path: Path, session_id: str) -> bool:
+    """Whether ``record_erasures`` noted this conversation for this spool (``erased_digests``)."""
+    from assistant.store.tables import erasure_digest
+
+    return erasure_digest(session_id) in erased_digests(spool_path)
+
+
+def _noted_digests(data: bytes) -> set[str]:
+    """The digests of the JSON lines of an erasures file: ``digest``, or the digest of a ``session_id`` (a line of
+    a version that noted the ids themselves); unreadable lines are skipped."""
+    from assistant.store.tables import erasure_digest
+
+    digests = set()
+    for line in data.splitlines():
+        try:
+            noted = json.loads(line)
+            digests.add(noted["digest"] if "digest" in noted else erasure_digest(noted["session_id"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return digests
+
+
 def _noted_ids(data: bytes) -> set[str]:
-    """The ids of the JSON lines of an erasures file, or of a spool file; unreadable lines are skipped."""
+    """The conversation ids of the JSON lines of a spool file; unreadable lines are skipped."""
     ids = set()
     for line in data.splitlines():
         try:
@@ -832,7 +885,7 @@ class SpoolingStore:
         ``erased_conversations`` by a delete run on any data folder), or spooled before the cutoff of the latest
         `assistant logs purge` (``log_purges``: older than the retention). Dropped, not kept in the rejected file nor
         started again, and forgotten by this server's memory too; logged without its words."""
-        noted_here = record.session_id in erased_sessions(self.spool_path)
+        noted_here = is_erased(self.spool_path, record.session_id)
         why = "erased (`assistant logs delete`)" if noted_here else self._forgotten_by_database(record)
         if why is None:
             return False
@@ -1114,7 +1167,7 @@ class SpoolingStore:
     def _refuse_erased(self, session_id: str) -> None:
         """UnknownSession for a conversation `assistant logs delete` erased (``record_erasures``), which memory forgets
         now: while the database is down it would otherwise answer with the erased conversation (hold ``_lock``)."""
-        if session_id in self._forgotten or session_id in erased_sessions(self.spool_path):
+        if session_id in self._forgotten or is_erased(self.spool_path, session_id):
             self._cache.pop(session_id, None)
             self._cache_used.pop(session_id, None)
             raise UnknownSession(session_id)
