@@ -605,10 +605,12 @@ class Assistant:
         """The whole web server: chat page, HTTP API, article pages and the review pages."""
         from assistant.api_security import ApiKeys
         from assistant.staff_api import create_staff_router
+        from assistant.store.export import gradio_temp_dir
         from ui.chat import ChatPage
         from ui.review import ReviewPage
-        from ui.server import create_app
+        from ui.server import create_app, keep_gradio_files_in
 
+        keep_gradio_files_in(gradio_temp_dir(self.settings.data_dir))  # first: Gradio and the KB admin read it when made
         knowledge_base = self.knowledge_base
         review = ReviewPage(
             self.sql_store.engine,

@@ -18,6 +18,7 @@ from assistant.cli import app
 from assistant.store import SpoolingStore, SqlStore, make_engine
 from assistant.store import spool as spool_module
 from assistant.store.spool import spool_file
+from assistant.store.tables import erasure_digest
 from dialog.events import BotAnswer, UserMessage
 from dialog.store import UnknownSession
 from postgres_schemas import sqlite_or_postgres
@@ -195,7 +196,7 @@ def test_an_erasure_that_cannot_reach_the_database_notes_nothing(runner: CliRunn
     result = delete_command(runner, data_dir, "postgresql://nobody:x@127.0.0.1:1/none", "abc123")
     assert result.exit_code == 1 and "Cannot open the database" in result.output
     assert not spool_module.erasures_file(spool_file(data_dir)).exists()
-    assert spool_module.erased_sessions(spool_file(data_dir)) == set()
+    assert spool_module.erased_digests(spool_file(data_dir)) == set()
 
 
 def test_only_the_conversations_found_are_noted_as_erased(runner: CliRunner, database_url: str, tmp_path: Path) -> None:
@@ -208,7 +209,7 @@ def test_only_the_conversations_found_are_noted_as_erased(runner: CliRunner, dat
         result = delete_command(runner, data_dir, database_url, erased, "no-such-id")
         assert result.exit_code == 1 and "no conversation with the id(s) no-such-id" in result.output
         assert "Deleted 1 conversation(s)" in result.stdout and not database.has_session(erased)
-        assert spool_module.erased_sessions(spool_file(data_dir)) == {erased}
+        assert spool_module.erased_digests(spool_file(data_dir)) == {erasure_digest(erased)}
     finally:
         engine.dispose()
 
@@ -259,10 +260,10 @@ def test_the_erasures_file_is_read_again_only_when_it_changes(monkeypatch: pytes
     monkeypatch.setattr(Path, "read_bytes", counted)
     spool_module.record_erasures(spool, ["a" * 32])
     for _ in range(50):
-        assert spool_module.erased_sessions(spool) == {"a" * 32}
+        assert spool_module.erased_digests(spool) == {erasure_digest("a" * 32)}
     assert reads == [spool_module.erasures_file(spool).name]
     spool_module.record_erasures(spool, ["b" * 32])
-    assert spool_module.erased_sessions(spool) == {"a" * 32, "b" * 32}
+    assert spool_module.erased_digests(spool) == {erasure_digest("a" * 32), erasure_digest("b" * 32)}
 
 
 def test_an_erasure_that_cannot_be_noted_deletes_nothing(runner: CliRunner, database_url: str, tmp_path: Path) -> None:
