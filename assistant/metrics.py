@@ -50,6 +50,7 @@ for _route in ROUTES:
 for _kind in ERROR_KINDS:
     ERRORS.labels(_kind)
 RATE_LIMITED.labels("api")
+RATE_LIMITED.labels("chat")
 
 _warned = False
 
@@ -116,11 +117,12 @@ def count_turns(manager: Any) -> None:
 
 
 def healthz_of(app: Any) -> Callable[[], dict[str, Any]]:
-    """The function that answers ``GET /healthz`` on ``app`` (ui/server.py): what it says is what is scraped."""
-    for route in getattr(app, "routes", ()):
-        if getattr(route, "path", None) == "/healthz" and callable(getattr(route, "endpoint", None)):
-            return route.endpoint
-    raise ValueError("the web app has no /healthz")
+    """The function that answers ``GET /healthz`` on ``app`` (``ui.server.create_app`` keeps it as
+    ``app.state.health``): what it says is what is scraped."""
+    health = getattr(getattr(app, "state", None), "health", None)
+    if not callable(health):
+        raise ValueError("the web app has no /healthz")
+    return health
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -21,6 +21,7 @@ import gradio as gr
 
 from dialog.detached import finish_alone
 from assistant.api_security import Limiter, Rate, limiter_factory, take_or_refuse
+from assistant.metrics import RATE_LIMITED, safely
 from dialog.events import AgentMessage, BotAnswer, Event, FeedbackGiven, UserMessage
 from dialog.manager import DialogManager, InvalidMessage, TurnResult, TurnUpdate, validate_message
 from dialog.replies import DEFAULT_REPLIES, Replies
@@ -518,6 +519,7 @@ class ChatPage:
         if refused is None:
             return None
         seconds, limiter, what = refused
+        safely(RATE_LIMITED.labels("chat").inc)
         return self.replies.for_message(message).say(what, limit=str(limiter.rate), seconds=str(seconds))
 
     def respond(

@@ -291,6 +291,8 @@ def create_app(
             body.update(enforced.status())
         return body
 
+    app.state.health = health_body  # what /healthz says, for /metrics (assistant.metrics)
+
     @app.get("/healthz")
     def health() -> dict[str, object]:
         """Up (200) while the server answers, the database too or not: turns still work while it is down

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -250,13 +250,23 @@ def test_metrics_still_answers_when_the_health_figures_cannot_be_read(caplog: py
 
 
 def test_the_healthz_of_the_web_app_is_what_metrics_reads() -> None:
-    async def health_route(request: Any) -> JSONResponse:
-        return JSONResponse({})
-
     def health() -> dict[str, Any]:
         return {"database": "up"}
 
-    app = Starlette(routes=[Route("/healthz", health), Route("/other", health_route)])
+    app = Starlette()
+    app.state.health = health  # as ui.server.create_app keeps it
     assert metrics.healthz_of(app) is health
     with pytest.raises(ValueError):
         metrics.healthz_of(Starlette(routes=[]))
+
+
+def test_a_message_the_chat_page_refuses_for_the_limits_is_counted(assistant: Any) -> None:
+    from assistant.api_security import Rate
+    from ui.chat import ChatPage
+
+    page = ChatPage(assistant.manager, per_ip=None, per_session=Rate.parse("1/minute"))
+    before = metrics.RATE_LIMITED.labels("chat")._value.get()
+    assert page.too_many_messages(None, "a-conversation", "hello") is None
+    assert page.too_many_messages(None, "a-conversation", "hello again")  # over the limit: a warning
+
+    assert metrics.RATE_LIMITED.labels("chat")._value.get() == before + 1
