@@ -8,6 +8,29 @@ from __future__ import annotations
 
 import re
 
+
+class Squeezed:
+    """``text`` with each match of ``runs`` cut to its first ``keep`` characters (``.text``: runs of spaces read as
+    one, invisible characters dropped), and ``span()`` to carry a span found in it back to ``text``."""
+
+    def __init__(self, text: str, runs: re.Pattern[str], keep: int) -> None:
+        pieces: list[str] = []
+        origin: list[int] = []  # where each character of .text is in text
+        position = 0
+        for run in runs.finditer(text):
+            pieces.append(text[position : run.start() + keep])
+            origin += range(position, run.start() + keep)
+            position = run.end()
+        self.text = "".join(pieces) + text[position:] if pieces else text
+        self.origin = [*origin, *range(position, len(text))] if pieces else None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """``(start, end)`` of ``.text`` (not empty) as offsets in the original text."""
+        if self.origin is None:
+            return start, end
+        return self.origin[start], self.origin[end - 1] + 1
+
+
 # Secrets and dates of birth are found by their label: "my password is …", "CVC 123", "geboren am 12.03.1985".
 _SECRET_LABEL = (
     r"(?:\b(?:pass\s?words?|passwort|passwd|pwd?|pass\s?code|kennwort|pin(?:\s?code|\s?number|-?nummer)?|"
@@ -46,10 +69,12 @@ _BIRTH_DATE = re.compile(
 _LIKE_A_SECRET = re.compile(r"\d|[^\w\s-]|.[A-Z]")  # a digit, a symbol, or a capital after the first letter
 
 
-# A person's name after the words that introduce one; the name is one to four capitalised words.
+# A person's name after the words that introduce one; the name is one to four capitalised words, with the particles
+# and links between them ("van der", "María del Carmen", "García y López", "dos Santos"); a link joins two capitalised words
+# only, so "Ana y necesito …" is a name and the words after it.
 _PERSON = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Herr|Frau|Prof)\.?\s+)?(?P<name>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+"
-    r"(?:[ \t]+(?:(?:van|von|de|der|den|da|di|du|le|la|al|el|bin|ten|zu)[ \t]+)*[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+){0,3})"
+    r"(?:[ \t]+(?:(?:van|von|de|del|der|den|da|das|dos|di|du|le|la|los|las|al|el|bin|ten|zu|y|e)[ \t]+)*[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+){0,3})"
 )
 # after these, whatever capitalised words follow are a name
 _NAMED_BY = (
@@ -206,15 +231,19 @@ _ADDRESSES = (
     re.compile(rf"{_ADDRESS_CUE}(?P<address>{_LOWER_STREET})"),
 )
 
+_SPACE_RUN = re.compile(r"[^\S\r\n]{2,}")  # two or more spaces or tabs
+
 
 def address_spans(text: str) -> list[tuple[int, int]]:
     """A street with its house number, and the postcode and town after it: "Hauptstraße 5, 10115 Berlin",
     "Berliner Str. 12a", "221B Baker Street, London NW1 6XE", "1600 Amphitheatre Parkway, Mountain View, CA
-    94043", "12 rue de la Paix, 75002 Paris", "42 Wallaby Way, Sydney", "i live at 8 oak road, leeds ls1 2ab". A town
-    or postcode alone, and a number before lower-case words ("5 items on main street"), are not."""
+    94043", "12 rue de la Paix, 75002 Paris", "42 Wallaby Way, Sydney", "i live at 8 oak road, leeds ls1 2ab";
+    several spaces between the words read as one. A town or postcode alone, and a number before lower-case words ("5
+    items on main street"), are not."""
+    squeezed = Squeezed(text, _SPACE_RUN, keep=1)  # "221B  Baker  Street,  London  NW1  6XE" read with one space
     spans = []
     for pattern in _ADDRESSES:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(squeezed.text):
             group = "address" if "address" in pattern.groupindex else 0
-            spans.append((match.start(group), match.end(group)))
+            spans.append(squeezed.span(match.start(group), match.end(group)))
     return spans

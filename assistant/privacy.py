@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.labelled_pii import address_spans, birth_date_spans, name_spans, secret_spans
+from assistant.labelled_pii import Squeezed, address_spans, birth_date_spans, name_spans, secret_spans
 from dialog.events import (
     ActionExecuted,
     BotAnswer,
@@ -273,8 +273,13 @@ def find_phones(text: str) -> list[Finding]:
 _UNSPACED = ((0x0E00, 0x0E7F), (0x3000, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF61, 0xFF9F))
 
 
-# Hyphens meant for numbers: hyphen, non-breaking hyphen, figure dash (made for phone numbers).
-_NUMBER_HYPHENS = (0x2010, 0x2011, 0x2012)
+# Hyphens meant for numbers: hyphen, non-breaking hyphen, figure dash (made for phone numbers), en dash (what word
+# processors make of a typed hyphen, "4111–1111–…").
+_NUMBER_HYPHENS = (0x2010, 0x2011, 0x2012, 0x2013)
+# Characters that take no room: zero-width space, non-joiner and joiner, word joiner, byte-order mark, soft hyphen.
+# Apps put them in numbers and addresses they show ("4111\u200b1111…") so that nothing turns them into links; the
+# detectors read the text without them, as it looks.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
 
 
 class _AsciiForms(dict[int, int]):
@@ -282,7 +287,7 @@ class _AsciiForms(dict[int, int]):
     ``０９０－１２３４－５６７８``, ``ｊａｎｅ＠…``) and every other script's digit (``٠٩٠``) becomes its one
     ASCII character; a character of a script written without spaces (``電話は090…です``), a tab and every
     other space (no-break; narrow no-break, as iOS types between a French phone number's pairs; figure)
-    becomes a space, and a non-breaking hyphen or figure dash a hyphen; so the detectors, written for ASCII
+    becomes a space, and a non-breaking hyphen, figure dash or en dash a hyphen; so the detectors, written for ASCII
     and spaced words, find them. One character for one: the findings' offsets hold in the original text.
     Characters above U+3000 are added as they are met, only those that change."""
 
@@ -365,10 +370,13 @@ class Redactor:
 
     def find(self, text: str) -> list[Finding]:
         """Non-overlapping findings in text order; where candidates overlap, the longest wins. The built-in
-        kinds are looked for with full-width forms, other scripts' digits and other spaces read as ASCII;
-        custom patterns match the text as it is."""
+        kinds are looked for with full-width forms, other scripts' digits and other spaces read as ASCII, and
+        zero-width characters left out (a finding spans those inside it); custom patterns match the text as it is."""
         ascii_text = text if text.isascii() and "\t" not in text else text.translate(_ASCII_FORMS)
-        candidates = [f for kind in self.kinds for f in DETECTORS[kind](ascii_text)]
+        visible = Squeezed(ascii_text, _INVISIBLE, keep=0)
+        candidates = [
+            Finding(f.kind, *visible.span(f.start, f.end)) for kind in self.kinds for f in DETECTORS[kind](visible.text)
+        ]
         for name, pattern in self.patterns.items():
             candidates += [Finding(name, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
         chosen: list[Finding] = []
