@@ -66,6 +66,7 @@ def test_conversations(
         fail(f"no conversation tests (*.yaml or *.yml files) in {path}")
     root = path if path.is_dir() else path.parent
     assistant = Assistant(settings)
+    ctx.call_on_close(assistant.close)  # its store's thread and connections, and the writes still in its spool
     run_guarded(assistant.check_files)  # a broken rules or replies file, before the index and the models load
     # no index (or a broken one): said once, not as a traceback and a failed answer in every script
     run_guarded(lambda: assistant.retriever.index)

@@ -4,6 +4,7 @@ assistant is wired with the in-package fakes (hash embedder, scripted generator)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -116,9 +117,11 @@ def settings(isolated: Path) -> Settings:
 
 
 @pytest.fixture
-def assistant(settings: Settings, kb_dir: Path) -> Assistant:
-    """An Assistant wired with the fakes, its index built from ``kb_dir``, its store a SQLite file."""
+def assistant(settings: Settings, kb_dir: Path) -> Iterator[Assistant]:
+    """An Assistant wired with the fakes, its index built from ``kb_dir``, its store a SQLite file. Closed at the end:
+    left open, its threads and connections reach the files of later tests (the data folder's paths are relative)."""
     app = Assistant(settings)
     report = ingest([kb_dir], app.embedder, settings.index_dir)
     assert report.total_documents == len(KB_FILES) + 2  # three articles and two FAQ entries
-    return app
+    yield app
+    app.close()
