@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.api_security import API_PREFIXES
 from dialog.manager import InvalidMessage, TurnResult
 from dialog.store import UnknownSession
 
@@ -38,19 +39,24 @@ NAMED_ACTIONS = {"answer": "answer", "clarify": "clarify", "business": "action",
                  "fallback": "fallback", "small_talk": "small_talk", "relay": "relay", "hand_back": "hand_back",
                  "other_language": "other_language"}
 ERROR_KINDS = ("turn", "http")
+# where a refusal for the rate limits is counted: the HTTP API's 429, the chat page's warning, the staff login
+# throttle's 429 (ui/web_guards.py), any other 429 (none of this project's own)
+RATE_LIMITED_WHERE = ("api", "chat", "login", "other")
+LOGIN_PATH = "/review/login"  # ui.web_guards.REVIEW_LOGIN (not imported: that module loads Gradio)
 # a turn takes milliseconds extractive, seconds with a local generator on a CPU
 TURN_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 TURNS = Counter("assistant_turns", "Turns answered by this process, by route (docs/operations.md#monitoring).", ["route"])
 TURN_SECONDS = Histogram("assistant_turn_seconds", "Time of each turn, from the message to the stored reply.", buckets=TURN_BUCKETS)
-ERRORS = Counter("assistant_errors", "Turns that failed with an error (turn); HTTP responses 500 and up (http).", ["kind"])
-RATE_LIMITED = Counter("assistant_rate_limited", "Requests refused for the rate limits (HTTP 429), by where.", ["where"])
+ERRORS = Counter("assistant_errors", "Turns that failed with an error, raised or answered with the fallback reply (turn); "
+                 "HTTP responses 500 and up (http).", ["kind"])
+RATE_LIMITED = Counter("assistant_rate_limited", "Requests refused for the rate limits (HTTP 429; chat: a warning), by where.", ["where"])
 for _route in ROUTES:
     TURNS.labels(_route)  # every route shows from the start, at 0, so a rate over it is defined
 for _kind in ERROR_KINDS:
     ERRORS.labels(_kind)
-RATE_LIMITED.labels("api")
-RATE_LIMITED.labels("chat")
+for _where in RATE_LIMITED_WHERE:
+    RATE_LIMITED.labels(_where)
 
 _warned = False
 
@@ -76,8 +82,11 @@ def route_of(result: TurnResult) -> str:
 
 
 def count_turn(result: TurnResult, seconds: float) -> None:
-    """Count one finished turn: its route, and its time (the decision record's ``total_ms`` when it has one)."""
+    """Count one finished turn: its route, and its time (the decision record's ``total_ms`` when it has one). A turn
+    whose action failed and fell back (``result.error``) is also a failed turn; its route stays what it was."""
     TURNS.labels(route_of(result)).inc()
+    if result.error:
+        ERRORS.labels("turn").inc()
     total_ms = result.timings_ms.get("total_ms")
     TURN_SECONDS.observe(total_ms / 1000 if isinstance(total_ms, (int, float)) else seconds)
 
@@ -189,7 +198,7 @@ class MetricsMiddleware:
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                safely(count_status, message["status"])
+                safely(count_status, message["status"], scope.get("path", ""))
             await send(message)
 
         try:
@@ -199,10 +208,20 @@ class MetricsMiddleware:
             raise
 
 
-def count_status(status: int) -> None:
-    """Count a response's status: 429 as rate-limited (the HTTP API's limits), 500 and up as an HTTP error."""
+def where_limited(path: str) -> str:
+    """Where a 429 for ``path`` is counted: ``api`` under the HTTP API's prefixes, ``login`` for the staff login's
+    throttle, ``other`` elsewhere."""
+    if path.startswith(API_PREFIXES):
+        return "api"
+    if path.rstrip("/") == LOGIN_PATH:
+        return "login"
+    return "other"
+
+
+def count_status(status: int, path: str) -> None:
+    """Count a response's status: 429 as rate-limited (by ``where_limited``), 500 and up as an HTTP error."""
     if status == 429:
-        RATE_LIMITED.labels("api").inc()
+        RATE_LIMITED.labels(where_limited(path)).inc()
     elif status >= 500:
         ERRORS.labels("http").inc()
 

@@ -165,6 +165,7 @@ class TurnResult:
     query: str | None = None  # what was searched: the message, or its standalone rewrite
     slots: dict[str, Any] = field(default_factory=dict)  # the conversation's slots after the turn
     requested_slot: str | None = None  # the slot a business action asked for in this reply
+    error: str | None = None  # what broke when the turn's action failed and it fell back (the decision record's); else None
 
     @property
     def cited_sources(self) -> list[dict[str, Any]]:
@@ -941,6 +942,7 @@ class DialogManager:
             # a value the log redacted ("[EMAIL]", from an earlier turn) is not a value: the action asks for it again
             slots={k: SECRET_VALUE if k in secrets else v for k, v in slots.items() if not is_redacted(v)},
             requested_slot=outcome.requested_slot,
+            error=record.error,
         )
         yield TurnUpdate(outcome.text, session_id, done=True, result=result)
 

@@ -270,3 +270,77 @@ def test_a_message_the_chat_page_refuses_for_the_limits_is_counted(assistant: An
     assert page.too_many_messages(None, "a-conversation", "hello again")  # over the limit: a warning
 
     assert metrics.RATE_LIMITED.labels("chat")._value.get() == before + 1
+
+# -- a turn that fails inside its action, and where a 429 comes from ----------------------------------------------
+
+
+class BrokenRetriever:
+    """An index that cannot be searched: every search raises."""
+
+    index_version = "v1"
+
+    def search(self, query: str, k: int = 3, filters: dict | None = None) -> list[Any]:
+        raise RuntimeError("the index is unreadable")
+
+    def article_titles(self) -> dict[str, str]:
+        return {}
+
+    def embed_ahead(self, queries: list[str]) -> None:
+        pass
+
+
+def test_a_turn_whose_action_fails_is_counted_as_fallback_and_as_a_failed_turn() -> None:
+    """The manager catches a broken index and answers with its fallback reply: the turn was counted under
+    ``fallback`` only, not in assistant_errors_total{kind="turn"}, which the docs' alert watches."""
+    from assistant.lm.base import ScriptedGenerator
+    from dialog.actions import AnswerFromKnowledgeBase
+    from dialog.manager import DialogManager
+    from dialog.store import InMemoryStore
+
+    manager = DialogManager(InMemoryStore(), AnswerFromKnowledgeBase(BrokenRetriever(), ScriptedGenerator(), 3, 0.45, 160))
+    count_turns(manager)
+    fallbacks, errors = value("assistant_turns_total", route="fallback"), value("assistant_errors_total", kind="turn")
+
+    failed = manager.handle(None, "How much does express shipping cost?")
+
+    assert failed.action == "fallback"
+    assert value("assistant_turns_total", route="fallback") == fallbacks + 1
+    assert value("assistant_errors_total", kind="turn") == errors + 1
+    assert failed.error == "RuntimeError: the index is unreadable"
+    not_understood = TurnResult("s", "Sorry?", "fallback", "not understood", "unknown")  # a fallback with no error
+    metrics.count_turn(not_understood, 0.01)
+    assert value("assistant_errors_total", kind="turn") == errors + 1
+    assert value("assistant_turns_total", route="fallback") == fallbacks + 2
+
+
+def test_a_429_is_counted_by_where_it_came_from(tmp_path: Path) -> None:
+    """Every 429 was counted as ``api``, the staff login throttle's too. Now ``api`` counts the HTTP API's paths
+    only, ``login`` the throttle of /review/login (the real guard of the web pages), ``other`` any other 429."""
+    from ui.login_throttle import LoginThrottle
+    from ui.web_guards import WebPageGuard
+
+    async def limited(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("slow down", status_code=429)
+
+    async def wrong_password(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("Incorrect credentials", status_code=401)
+
+    app = Starlette(routes=[Route("/api/limited", limited), Route("/v1/chat/completions", limited, methods=["POST"]),
+                            Route("/review/login", wrong_password, methods=["POST"]), Route("/gradio_api/queue/join", limited)])
+    app.add_middleware(WebPageGuard, throttle=LoginThrottle(failures=1), upload_folder=str(tmp_path))
+    app.add_middleware(MetricsMiddleware, health=lambda: {})
+    client = TestClient(app)
+    before = samples(client.get("/metrics").text)
+    assert client.get("/api/limited").status_code == 429
+    assert client.post("/v1/chat/completions").status_code == 429
+    login = {"username": "ana", "password": "guess"}
+    assert client.post("/review/login", data=login).status_code == 401
+    assert client.post("/review/login", data=login).status_code == 429  # the throttle: too many failed logins
+    assert client.get("/gradio_api/queue/join").status_code == 429
+    after = samples(client.get("/metrics").text)
+
+    def added(where: str) -> float:
+        key = ("assistant_rate_limited_total", (("where", where),))
+        return after[key] - before[key]
+
+    assert (added("api"), added("login"), added("other"), added("chat")) == (2, 1, 1, 0)
