@@ -261,6 +261,7 @@ class Assistant:
         self._kb_watch: FolderWatch | None = None  # the server's own watch of its folders (kb_watch_s)
         self._schema_unconfirmed = False  # opened while the database was down: migrated once it is back
         self._files_checked = False  # the rules and replies files (``check_files``)
+        self._closed = False
 
     @cached_property
     def sql_store(self) -> SqlStore:
@@ -528,6 +529,7 @@ class Assistant:
         """The staff KB tab's ingests (uploads, index again), also the server's own watch of its folders: one lock.
         After each, what the C allocator kept of the ingest is handed back (the server grew with each otherwise)."""
         from assistant.malloc_arenas import release_freed_memory
+        from assistant.store.export import gradio_temp_dir
         from ui.kb_admin import KnowledgeBaseAdmin
 
         return KnowledgeBaseAdmin(
@@ -541,6 +543,7 @@ class Assistant:
             faq_columns=tuple(self.settings.faq_columns),
             index_options={"index_type": self.settings.index_type, "ann_threshold": self.settings.ann_threshold},
             release_memory=release_freed_memory,
+            browser_uploads=gradio_temp_dir(self.settings.data_dir).resolve(),  # where web_app has Gradio keep uploads
         )
 
     def watch_knowledge_base(self) -> FolderWatch | None:
@@ -656,7 +659,10 @@ class Assistant:
     def close(self) -> None:
         """Stop what runs in the background (the local generator's batching thread), if it was started, give
         handoff notices still queued a few seconds to go out, writes still in the spool one more try, and close
-        the database's connections."""
+        the database's connections. Once: a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._kb_watch is not None:
             self._kb_watch.stop()
             self._kb_watch = None
@@ -674,6 +680,7 @@ class Assistant:
             store = getattr(store, "wrapped", None)  # under the redacting and notifying stores
         if store is not None:
             store.flush_before_exit()
+            store.close()  # its retry thread and database-call threads, and the spool file
         if self._spool_lock is not None:
             self._spool_lock.close()
             self._spool_lock = None

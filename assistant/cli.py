@@ -236,8 +236,8 @@ def ask(
         assistant.warm_up()  # load the models first, so the timings are those of the turn itself
         return manager.handle(session, question, channel="cli")  # a new session only for a valid question
 
-    result = run_guarded(run)
     try:
+        result = run_guarded(run)  # a refused question exits here too, with the assistant closed
         _print_answer(result, as_json)
     finally:
         assistant.close()  # a handoff notice, if this question asked for a person, goes out before the command ends
@@ -440,6 +440,7 @@ def serve(
     if problem:
         fail(problem)
     assistant = Assistant(settings)
+    ctx.call_on_close(assistant.close)  # also when a check below fails: its store and threads do not outlive it
     # held while serving (released by close): one server per data_dir, refused before anything loads
     run_guarded(assistant.hold_spool)
     # a broken rules or replies file is told at once (file and line), not after the models have loaded
@@ -497,7 +498,7 @@ def serve(
         if not server.started:
             raise typer.Exit(3)  # the port was taken, or the app failed to start (uvicorn.run's status)
     finally:
-        assistant.close()
+        assistant.close()  # now, before the process ends (SIGTERM's SystemExit included)
 
 
 # On SIGTERM or Ctrl-C, how long requests under way (a turn being answered, an API call) may take to finish. The

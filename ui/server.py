@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 from collections.abc import Callable, MutableMapping
@@ -45,6 +46,8 @@ PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 h2{{margin-top:1.6rem}} :target{{background:#fff6d5}} .note{{color:#555}}
 ul.inline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}} [aria-current]{{font-weight:bold}}</style></head>
 <body><nav><p><a href="/">&larr; {back}</a>{home}</p></nav><main>{body}</main></body></html>"""
+
+log = logging.getLogger(__name__)
 
 
 # An article is text from the help centre, escaped: it runs no script, even one an escaping mistake let through
@@ -204,6 +207,10 @@ def keep_gradio_files_in(folder: Path) -> Path:
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
+    earlier = os.environ.get("GRADIO_TEMP_DIR")
+    if earlier and Path(earlier).resolve() != folder:
+        log.warning("GRADIO_TEMP_DIR=%s is replaced by %s: the server keeps Gradio's files in its data folder, where "
+                    "`assistant logs delete` removes an erased conversation's copies", earlier, folder)
     os.environ["GRADIO_TEMP_DIR"] = str(folder)
     return folder
 

@@ -40,10 +40,6 @@ def test_conversation_tests_on_the_database_close_its_connections(runner: CliRun
     assert not (isolated / "assistant.db-wal").exists()  # the last connection closed has checkpointed and removed it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Assistant.close flushes the spool but does not stop its retry thread (SpoolingStore.close, in assistant/app.py)",
-)
 @pytest.mark.parametrize("command", [("ask", "hello"), ("test", "conversations", "--use-database", "scripts")])
 def test_a_command_leaves_no_spool_thread_running(runner: CliRunner, ingested: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
     greeting_script(tmp_path / "scripts")  # the command runs in tmp_path
