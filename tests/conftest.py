@@ -83,6 +83,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("ASSISTANT_"):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)  # set by a web app (ui.server.keep_gradio_files_in): per test
     data_dir = tmp_path / "data"
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
     monkeypatch.chdir(tmp_path)
