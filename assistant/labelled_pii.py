@@ -71,7 +71,7 @@ _LIKE_A_SECRET = re.compile(r"\d|[^\w\s-]|.[A-Z]")  # a digit, a symbol, or a ca
 
 # A person's name after the words that introduce one; the name is one to four capitalised words, with the particles
 # and links between them ("van der", "María del Carmen", "García y López", "dos Santos"); a link joins two capitalised words
-# only, so "Ana y necesito …" is a name and the words after it.
+# only, so "Ana y necesito …" is a name and the words after it. The name ends before an ordinary word (``name_spans``).
 _PERSON = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Herr|Frau|Prof)\.?\s+)?(?P<name>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+"
     r"(?:[ \t]+(?:(?:van|von|de|del|der|den|da|das|dos|di|du|le|la|los|las|al|el|bin|ten|zu|y|e)[ \t]+)*[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿA-ZÀ-ÖØ-Þ'’-]+){0,3})"
@@ -108,6 +108,31 @@ _NOT_A_NAME = frozenset(
     "Annoyed Tired Sick Fed Confused Stuck Lost Desperate Joke Rubbish Garbage Scandalous Shameful Silly Stupid "
     "Unverschämt Unmöglich Lächerlich Inakzeptabel Enttäuscht Sauer Wütend Verärgert".split()
 )
+# capitalised words of Title-Case text ("I'm Having Trouble With Login", "Name: John Smith Order Status"): function
+# words, what a support message is about, and the common "-ing" words ("Fleming", "Xiaoming" end in -ing too); none is
+# a name or a name's part ("Van", "De", "Bin", "Da", "Do", "He", "Per" are, so they are not here)
+_ORDINARY = frozenset(
+    "With Without In Into On At To For Of By About Regarding Re After Before Since Until From Via Than And Or But Nor "
+    "If When Where Why How What Which Who Because As Me Mine Our Ours Us We You Yours They Their Them His Him She Her "
+    "Its These Those Some Any All Every No Yes Is Are Was Were Be Been Am Have Has Had Does Did Get Got Need Needs Want "
+    "Wants Would Could Should Cannot Please Thank Thanks Hi Hello Dear Help Problem Problems Issue Issues Trouble "
+    "Question Questions Status Number Orders Account Login Log Password Payment Refund Return Delivery Shipping Tracking "
+    "Invoice Update Request Complaint Enquiry Inquiry Cancellation Subscription Item Items Product Package Parcel Ticket "
+    "Booking Reservation Reference Details Information Support Service Team "
+    "Having Trying Getting Going Doing Being Coming Making Asking Logging Signing Checking Contacting Reaching "
+    "Following Sending Returning Ordering Experiencing Facing Struggling Using Paying Buying Hoping Wondering Planning "
+    "Reporting Requesting Receiving Needing Wanting Working Leaving Enquiring Inquiring Chasing Replying Missing "
+    "Changing Cancelling Canceling Updating Talking Thinking Concerning Complaining Emailing Messaging "
+    "Mit Und Oder Aber Für Bei Nach Über Wegen Ist Sind Habe Hat Haben Bitte Danke Ein Eine Einen Keine Mein Meine "
+    "Meiner Lieferung Rechnung Frage Konto Passwort Anmeldung Rückerstattung".split()
+)
+# words of _NOT_A_NAME that are also names or a name's part ("Tom French", "Peter Sauer", "Maria Da Silva", "Nguyen
+# Van An"): they end a name only as its first word
+_ALSO_IN_NAMES = frozenset(
+    "An Im So Da My Still Just Good Fine New Back English French German Schweizer Österreicher Kunde Sauer".split()
+)
+_STARTS_NO_NAME = _NOT_A_NAME | _ORDINARY
+_ENDS_A_NAME = _ORDINARY | (_NOT_A_NAME - _ALSO_IN_NAMES)
 
 
 # a pronoun's contraction ("I'm", "It's", "We'll") or a negation ("Don't"): capitalised at the start of a sentence,
@@ -118,14 +143,31 @@ _CONTRACTION = re.compile(rf"^(?:(?:{_PRONOUN})['’](?:m|s|ll|d|re|ve)|\w+n['�
 
 def name_spans(text: str) -> list[tuple[int, int]]:
     """A person's name where one is introduced: "my name is Jane Doe", "ich heiße Max Mustermann", "I'm Li
-    Wang, …", "account holder Max Mustermann", a sign-off ("Thanks, Jane"). Bare names are not found."""
+    Wang, …", "account holder Max Mustermann", a sign-off ("Thanks, Jane"). Bare names are not found, nor
+    Title-Case text ("I'm Having Trouble With Login"); a name ends before an ordinary word ("Name: John Smith Order
+    Status": John Smith)."""
     findings = []
     for pattern in _PERSON_NAMES:
         for match in pattern.finditer(text):
-            first = match.group("name").split()[0].strip("'’-")
-            if first.capitalize() not in _NOT_A_NAME and not _CONTRACTION.search(first):  # "UNACCEPTABLE" too
-                findings.append((match.start("name"), match.end("name")))
+            end = _name_end(match)
+            if end is not None:
+                findings.append((match.start("name"), end))
     return findings
+
+
+def _name_end(match: re.Match[str]) -> int | None:
+    """Where the name of ``match`` ends: after its last capitalised word before the first ordinary one, or None
+    when its first word is ordinary ("I'm Happy with it", "I'm Having Trouble", "It's Urgent")."""
+    end = None
+    for word in re.finditer(r"\S+", match.group("name")):
+        written = word.group().strip("'’-")
+        if written[:1].islower():  # a link: "van der", "del", "y"
+            continue
+        ordinary = _STARTS_NO_NAME if end is None else _ENDS_A_NAME
+        if written.capitalize() in ordinary or _CONTRACTION.search(written):  # "UNACCEPTABLE", "ORDER" too
+            break
+        end = match.start("name") + word.end()
+    return end
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:

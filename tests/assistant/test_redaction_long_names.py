@@ -9,7 +9,8 @@ from assistant.privacy import Redactor
 from api_helpers import api_over_database, say
 from test_privacy_stored import stored_text
 
-# Until assistant/labelled_pii.py's _PERSON takes up to four words ({0,3} for {0,2}): remove this mark with that change.
+# assistant/labelled_pii.py's _PERSON takes up to four words; Title-Case text after the name is cut off or left alone
+# (test_redaction_title_case.py).
 
 redactor = Redactor()
 
