@@ -408,7 +408,7 @@ def turns_without_model(bind: Bind, session_ids: Sequence[str]) -> dict[str, lis
         .order_by(TurnRow.session_id, TurnRow.id)
     )
     events = (
-        select(EventRow.session_id, EventRow.type, EventRow.data)
+        select(EventRow.session_id, EventRow.type, case((EventRow.type.in_(list(BUSINESS_EVENTS)), EventRow.data)))
         .where(EventRow.type.in_([UserMessage.type_name, *BUSINESS_EVENTS]), EventRow.session_id.in_(ids))
         .order_by(EventRow.session_id, EventRow.seq)
     )
