@@ -156,8 +156,8 @@ def logs_export(
     out.print(f"Exported {rows} turn record(s) to {out_file} ({export.export_format(out_file, chosen)}){note}.", highlight=False)
     found = stored_of(url, wanted) if wanted else None
     missing = [session_id for session_id in wanted if found is not None and session_id not in found]
-    if missing:
-        out.print(f"No conversation with the id(s) {', '.join(missing)} in the database.", highlight=False)
+    if missing:  # as `logs delete` does: a script answering an access request learns of it (the file holds the rest)
+        fail(f"no conversation with the id(s) {', '.join(missing)} in the database; {out_file} holds the others")
 
 
 @logs_app.command("purge")
@@ -248,7 +248,7 @@ class ErasureRecorder:
             kept = [note for note in self.notes if not _withdrawn(self.data_dir, note)]
             noted = f"; the id(s) stay noted as erased in {erasures_file(spool_file(self.data_dir))}" if kept else ""
             fail(f"nothing was deleted: {error}; {again}{noted}")
-        fail(f"the delete may have been done in part or in full, the database cannot tell now: {error}; {again} "
+        fail(f"the delete may have been done (one transaction), the database cannot tell now: {error}; {again} "
              "(an id it no longer finds was deleted; the files written from them are removed then)")
 
 

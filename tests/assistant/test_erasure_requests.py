@@ -161,8 +161,8 @@ def test_export_of_named_conversations_only(runner: CliRunner, tmp_path: Path) -
     try:
         result = command(runner, tmp_path / "data", url, "export", str(out_file), "--session", ids[0], "--session", ids[2],
                          "--session", "no-such-id")
-        assert result.exit_code == 0, result.output
-        assert "Exported 2 turn record(s)" in result.stdout and "No conversation with the id(s) no-such-id" in result.stdout
+        assert result.exit_code == 1, result.output  # an unknown id is an error, as for `logs delete`
+        assert "Exported 2 turn record(s)" in result.stdout and "no conversation with the id(s) no-such-id" in " ".join(result.output.split())
         assert command(runner, tmp_path / "data", url, "export", str(tmp_path / "b.csv"), "--session", " ").exit_code == 1
         rows = [json.loads(line) for line in out_file.read_text(encoding="utf-8").splitlines()]
         assert sorted(row["session_id"] for row in rows) == sorted([ids[0], ids[2]])
