@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from assistant.store import analytics
 
 UNANSWERED_SAMPLE = 500  # the newest unanswered questions that are grouped
+ANSWERED_SAMPLE = 500  # the newest answered questions since the oldest of those, matched to the groups
 GROUP_THRESHOLD = 0.75
 
 
@@ -105,18 +106,58 @@ def build_analytics(
     # apart, with the question that answer was for, not among the questions the assistant could not answer
     unhelpful = analytics.unhelpful_answers(engine, since, until, limit=UNANSWERED_SAMPLE)
     not_helped = pd.DataFrame([(u.question, u.said) for u in unhelpful], columns=["question answered", "customer said"])
-    questions = analytics.unanswered_questions(engine, since, until, limit=UNANSWERED_SAMPLE)
-    if embed is not None and questions:
-        groups = analytics.group_by_similarity(questions, embed, threshold=GROUP_THRESHOLD)
-        unanswered = pd.DataFrame([(g.representative, g.count) for g in groups], columns=["question", "times asked"])
-    else:
-        unanswered = pd.DataFrame([(q, 1) for q in questions], columns=["question", "times asked"])
+    unanswered = unanswered_table(engine, since, until, embed)
     # a lookup that found nothing is neither declined nor scored: only this table counts it
     actions = action_runs_table(analytics.action_runs(engine, since, until))
     return {
         "rates": rate_table, "volume": volume, "latency": latency_table, "intents": intents, "not_helped": not_helped,
         "unanswered": unanswered, "actions": actions,
     }
+
+
+UNANSWERED_COLUMNS = ["question", "times asked", "answered since"]  # a time in UTC, or NOT_SINCE
+NOT_SINCE = "no"  # "answered since": no similar question answered after the group's last decline (still a gap)
+
+
+def unanswered_table(
+    engine: Engine, since: datetime | None, until: datetime | None, embed: Callable[[list[str]], np.ndarray] | None = None
+) -> pd.DataFrame:
+    """The questions declined in [since, until), grouped by similarity (with ``embed``; else one row each), in
+    ``UNANSWERED_COLUMNS``: with the latest time a question of the group (the same rule as grouping; without
+    ``embed`` the same text) was answered after the group's latest decline, up to now. The open gaps come first,
+    the fixed ones ("answered since" a time) after them, each largest group first."""
+    declined = analytics.declined_questions(engine, since, until, limit=UNANSWERED_SAMPLE)
+    if not declined:
+        return pd.DataFrame([], columns=UNANSWERED_COLUMNS)
+    answered = analytics.answered_questions(engine, min(q.at for q in declined), limit=ANSWERED_SAMPLE)
+    newest: dict[str, datetime] = {}
+    for question in declined:  # newest first: a text's first time is its latest
+        newest.setdefault(question.text, question.at)
+    if embed is not None:
+        groups = analytics.group_by_similarity([q.text for q in declined], embed, threshold=GROUP_THRESHOLD)
+        rows = [(g.representative, g.count, max(newest[m] for m in g.members)) for g in groups]
+        fixed_at = analytics.latest_similar(answered, [g.representative for g in groups], embed, threshold=GROUP_THRESHOLD)
+    else:
+        rows = [(q.text, 1, q.at) for q in declined]
+        latest: dict[str, datetime] = {}
+        for question in answered:
+            latest.setdefault(_same_text(question.text), question.at)
+        fixed_at = [latest.get(_same_text(text)) for text, _, _ in rows]
+    table = [
+        (text, count, _utc_minute(answered_at) if answered_at and answered_at > declined_at else NOT_SINCE)
+        for (text, count, declined_at), answered_at in zip(rows, fixed_at)
+    ]
+    table.sort(key=lambda row: row[2] != NOT_SINCE)  # stable: open gaps first, each part largest group first
+    return pd.DataFrame(table, columns=UNANSWERED_COLUMNS)
+
+
+def _same_text(text: str) -> str:
+    """A question's text as compared without an embedder: case and surrounding spaces aside."""
+    return " ".join(text.casefold().split())
+
+
+def _utc_minute(moment: datetime) -> str:
+    return analytics.as_utc(moment).strftime("%Y-%m-%d %H:%M")
 
 
 ACTION_COLUMNS = ["action", "runs", "failed"]

@@ -431,13 +431,27 @@ def turns_without_model(bind: Bind, session_ids: Sequence[str]) -> dict[str, lis
 # -- unanswered questions --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A customer's message and when it was sent (UTC)."""
+
+    text: str
+    at: datetime
+
+
 def unanswered_questions(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[str]:
-    """The customer's text of the turns in the range where the assistant abstained, newest first. A customer's
-    "that didn't help" (intent ``not_helped``) after a turn is kept out: it is stored as abstained (no answer
-    given), but it asks nothing; ``unhelpful_answers`` lists those. One that opens the conversation follows no
-    answer, so it is kept here, as a message the assistant did not answer."""
+    """The customer's text of the turns in the range where the assistant abstained, newest first
+    (``declined_questions`` without their times)."""
+    return [question.text for question in declined_questions(bind, since, until, limit)]
+
+
+def declined_questions(bind: Bind, since: When = None, until: When = None, limit: int = 1000) -> list[AskedQuestion]:
+    """The customer's messages in the range where the assistant abstained, with their times, newest first. A
+    customer's "that didn't help" (intent ``not_helped``) after a turn is kept out: it is stored as abstained (no
+    answer given), but it asks nothing; ``unhelpful_answers`` lists those. One that opens the conversation follows
+    no answer, so it is kept here, as a message the assistant did not answer."""
     query = (
-        select(TurnRow.user_text)
+        select(TurnRow.user_text, TurnRow.created_at)
         .where(
             TurnRow.abstained.is_(True),
             or_(TurnRow.intent.is_(None), TurnRow.intent != NOT_HELPED, ~_turn_before_exists()),
@@ -447,7 +461,25 @@ def unanswered_questions(bind: Bind, since: When = None, until: When = None, lim
         .limit(limit)
     )
     with _connect(bind) as connection:
-        return list(connection.scalars(query))
+        return [AskedQuestion(text, as_utc(at)) for text, at in connection.execute(query)]
+
+
+def answered_questions(bind: Bind, after: When = None, limit: int = 1000) -> list[AskedQuestion]:
+    """The customer's messages from ``after`` on (to now: whether a gap was fixed since) that the assistant answered
+    from the knowledge base, newest first. An answer the customer said next did not help (intent ``not_helped``)
+    is not one."""
+    following = aliased(TurnRow)
+    not_helped = exists().where(
+        following.session_id == TurnRow.session_id, following.turn_no == TurnRow.turn_no + 1, following.intent == NOT_HELPED
+    )
+    query = (
+        select(TurnRow.user_text, TurnRow.created_at)
+        .where(TurnRow.action == "answer", TurnRow.abstained.is_(False), ~not_helped, *_in_range(TurnRow.created_at, after, None))
+        .order_by(TurnRow.created_at.desc(), TurnRow.id.desc())
+        .limit(limit)
+    )
+    with _connect(bind) as connection:
+        return [AskedQuestion(text, as_utc(at)) for text, at in connection.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -499,9 +531,7 @@ def group_by_similarity(
     texts = list(texts)
     if not texts:
         return []
-    vectors = np.asarray(embed(texts), dtype=np.float64)  # (n, dim)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1.0, norms)  # a zero vector stays zero and matches nothing
+    vectors = _unit(np.asarray(embed(texts), dtype=np.float64))  # (n, dim)
     representatives = np.empty((0, vectors.shape[1]))  # (groups, dim)
     members: list[list[str]] = []
     for text, vector in zip(texts, vectors):
@@ -515,3 +545,33 @@ def group_by_similarity(
         members.append([text])
     groups = [QuestionGroup(group[0], len(group), group) for group in members]
     return sorted(groups, key=lambda g: -g.count)  # stable: equal sizes keep their order
+
+
+def latest_similar(
+    questions: Sequence[AskedQuestion],
+    representatives: Sequence[str],
+    embed: Callable[[list[str]], np.ndarray],
+    threshold: float = 0.8,
+) -> list[datetime | None]:
+    """For each of ``representatives`` (of ``group_by_similarity``'s groups), the latest time among ``questions`` that
+    would join its group by the same rule: the representative a question is most similar to, at a cosine of at least
+    ``threshold``. None where no question does."""
+    latest: list[datetime | None] = [None] * len(representatives)
+    if not questions or not representatives:
+        return latest
+    texts = list(dict.fromkeys(question.text for question in questions))  # each text embedded once
+    vectors = _unit(np.asarray(embed([*representatives, *texts]), dtype=np.float64))  # (groups + texts, dim)
+    similarity = vectors[len(representatives):] @ vectors[: len(representatives)].T  # (texts, groups)
+    best = similarity.argmax(axis=1)
+    joins = {text: int(group) for text, group, row in zip(texts, best, similarity) if row[group] >= threshold}
+    for question in questions:
+        group = joins.get(question.text)
+        if group is not None and (latest[group] is None or question.at > latest[group]):
+            latest[group] = question.at
+    return latest
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1; a zero row stays zero and matches nothing."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
