@@ -32,7 +32,7 @@ INBOX_COLUMNS = [
     "Waiting", "First message", OUT_OF_HOURS, "Reason", "Assigned to", "Staff", "Needs a reply", "Handed off (UTC)", "Session",
 ]
 INBOX_WIDTHS = ["8%", "18%", "7%", "14%", "8%", "7%", "8%", "12%", "18%"]
-UNANSWERED_WIDTHS = ["80%", "20%"]
+UNANSWERED_WIDTHS = ["46%", "18%", "36%"]
 # on a narrow screen (ui/review_style.py) the Inbox shows these columns only, at these shares of its box's width (%)
 INBOX_NARROW_WIDTHS = {
     "Waiting": 12, "First message": 25, "Out of hours": 9, "Reason": 20, "Assigned to": 13, "Staff": 10, "Needs a reply": 11,
