@@ -31,6 +31,18 @@ MARK_EMBEDDED = f"""<script>
 }})();
 </script>"""
 
+# Said while the chat loads (the chat page's first paint, the widget's panel before its frame has loaded), in the
+# replies' page language where it is one of these, else in English; marked with the language it is in
+LOADING = {"en": "Loading the chat…", "de": "Der Chat wird geladen…", "es": "Cargando el chat…", "fr": "Chargement du chat…"}
+
+
+def loading_words(replies: Replies = DEFAULT_REPLIES) -> tuple[str, str]:
+    """The text that says the chat is loading, and its language: the replies' ``page_language`` (its first part:
+    "de" of "de-CH") when ``LOADING`` has it, else English."""
+    language = replies.page_language.split("-")[0].lower()
+    return (LOADING[language], language) if language in LOADING else (LOADING["en"], "en")
+
+
 EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title, data-position (right|left),
    data-width, data-height, data-color, data-open. See docs/embedding.md. */
 (function () {
@@ -70,7 +82,10 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
     "font:600 15px/1.2 system-ui,sans-serif}" +
     "#sa-close{border:0;background:transparent;color:#fff;font-size:24px;line-height:1;width:40px;height:40px;cursor:pointer}" +
     "#sa-close:focus-visible{outline-color:#fff;outline-offset:-4px}" +  // on the bar's colour, like the ×
-    "#sa-frame{flex:1;width:100%;border:0}" +
+    "#sa-frame{flex:1;width:100%;border:0;position:relative;z-index:1}" +  // over the loading text until it paints
+    "#sa-loading{position:absolute;left:0;right:0;top:45%;margin:0;padding:0 16px;text-align:center;color:#444;" +
+    "font:15px/1.4 system-ui,sans-serif}" +
+    "@media (pointer:coarse){#sa-launcher{min-height:44px}#sa-close{width:44px;height:44px}}" +  // a finger's size
     "@media " + FULL_SCREEN + "{#sa-panel{inset:0;width:100%;height:100%;border-radius:0}" +
     "#sa-panel.sa-open~#sa-launcher{display:none}}";
   if (document.adoptedStyleSheets && typeof CSSStyleSheet.prototype.replaceSync === "function") {
@@ -101,6 +116,12 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
   bar.appendChild(heading);
   bar.appendChild(close);
   panel.appendChild(bar);
+  // seen behind the frame (transparent until the chat page paints, which then says it is loading itself) on a slow
+  // connection, where the panel was a title bar on white; removed once the frame has loaded
+  var loading = document.createElement("p");
+  loading.id = "sa-loading";
+  loading.lang = __LOADING_LANG__;
+  loading.textContent = __LOADING__;
 
   var launcher = document.createElement("button");
   launcher.id = "sa-launcher";
@@ -137,6 +158,8 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
       frame.title = title;
       frame.src = chatUrl;
       frame.setAttribute("allow", "clipboard-write");
+      frame.addEventListener("load", function () { loading.remove(); });
+      panel.appendChild(loading);
       panel.appendChild(frame);
     }
     panel.classList.toggle("sa-open", open);
@@ -166,8 +189,13 @@ EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title
 
 def widget_script(replies: Replies = DEFAULT_REPLIES) -> str:
     """The widget's script with the replies' words as its defaults: the button (``widget_button``), the title
-    bar (``page_title``) and the close button's name for screen readers (``widget_close``)."""
-    words = {"__LABEL__": replies.widget_button, "__TITLE__": replies.page_title, "__CLOSE__": replies.widget_close}
+    bar (``page_title``), the close button's name for screen readers (``widget_close``) and the text shown while the
+    chat loads (``loading_words``)."""
+    loading, language = loading_words(replies)
+    words = {
+        "__LABEL__": replies.widget_button, "__TITLE__": replies.page_title, "__CLOSE__": replies.widget_close,
+        "__LOADING_LANG__": language, "__LOADING__": loading,
+    }
     script = EMBED_JS
     for mark, text in words.items():
         script = script.replace(mark, json.dumps(text))

@@ -28,7 +28,7 @@ from retrieval.loaders import FAQ_COLUMNS, resolve_faq_id
 from retrieval.retriever import Retriever
 from ui.articles import render_document
 from ui.chat import CSS, PAGE_HEAD, THEME, chat_log_name_script, notice_css, page_language_script
-from ui.embed import widget_script
+from ui.embed import loading_words, widget_script
 from ui.help_centre import HelpCentre
 from ui.login_page import MarkTheLoginPage
 from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
@@ -177,6 +177,56 @@ class NoCrossSiteWrites:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+# Shown at the chat page's first paint, before Gradio's scripts (some 700 kB: 14-16 s of white screen on a slow phone
+# connection) have drawn anything; hidden by CSS alone once the question box is there. Browsers without :has()
+# (which could not hide it) do not show it.
+LOADING_STYLE = b"""<style>#chat-loading{display:none}
+@supports selector(:has(*)){#chat-loading{display:block;margin:0;padding:3rem 1rem;text-align:center;
+font:1rem/1.5 system-ui,sans-serif}body:has(#question) #chat-loading{display:none}}</style>"""
+
+
+def loading_notice(replies: Replies = DEFAULT_REPLIES) -> bytes:
+    """The chat page's text that says it is loading (``ui.embed.loading_words``), marked with its language."""
+    text, language = loading_words(replies)
+    return f'<div id="chat-loading" lang="{html.escape(language)}">{html.escape(text)}</div>'.encode()
+
+
+class ShowLoadingAtOnce:
+    """ASGI middleware: the chat page (``GET /``, Gradio's HTML) says at once that it is loading: ``LOADING_STYLE`` in
+    its head, ``loading_notice`` before Gradio's ``<gradio-app>``. Gradio's own ``head`` is of no use here: its
+    scripts add it to the page, after they have loaded."""
+
+    def __init__(self, app: ASGIApp, replies: Replies = DEFAULT_REPLIES) -> None:
+        self.app, self.notice = app, loading_notice(replies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") != "/":
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        parts: list[bytes] = []
+
+        async def add_notice(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            parts.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(parts)
+            headers = MutableHeaders(scope=start)
+            if headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers:
+                body = body.replace(b"</head>", LOADING_STYLE + b"</head>", 1).replace(b"<gradio-app", self.notice + b"<gradio-app", 1)
+                headers["content-length"] = str(len(body))
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, add_notice)
 
 
 REVIEW_COOKIE_ID = "support-assistant-review"  # the login cookie's name is access-token-<this>
@@ -348,6 +398,7 @@ def create_app(
         head=PAGE_HEAD + page_language_script(replies.page_language) + chat_log_name_script(replies.page_title),
         footer_links=[], theme=THEME, run_history=False,
     )
+    app.add_middleware(ShowLoadingAtOnce, replies=replies)  # a slow phone connection saw a white page for 15 s
     forget_idle_tabs(mounted_app(app, ""))  # every visitor's tab had its state kept until 10,000 more came (ui/page_sessions.py)
     return app
 
