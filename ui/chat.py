@@ -169,7 +169,70 @@ DESCRIBE_MESSAGE_BUTTONS = """<script>
   }).observe(document.documentElement, { childList: true, subtree: true });
 })();
 </script>"""
-PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT + COPY_WITHOUT_MARK + DESCRIBE_MESSAGE_BUTTONS  # the chat page's <head> additions
+# A message on its way, shown in the browser before the server has it: on a slow connection the request took seconds to
+# arrive, and until ``respond``'s first step came back (the message moving from the box to the chat) the page showed
+# nothing, as if Send had not been tapped. The customer's words show at the chat's end with three dots, until the chat
+# shows them itself, or the event ends (a message refused stays in the box, which this leaves as it is). Gradio runs a
+# button's event once at a time, but Enter and Send are two: Enter, then a tap on Send while the words were on their
+# way, sent them twice. Now the second sends nothing (the throw stops Gradio's call, silently). Runs as the ``js`` of
+# the events that send a message; returns their inputs unchanged.
+SHOW_SENDING = """(message, ...rest) => {
+  const text = typeof message === "string" ? message.trim() : "";
+  const log = document.querySelector("#chat .bubble-wrap");
+  const shown = document.getElementById("chat-sending");
+  if (text && shown && shown.dataset.text === text) throw new Error("already on its way");
+  if (text && log) {
+    if (shown) shown.remove();
+    const sending = document.createElement("div");
+    sending.id = "chat-sending";
+    sending.className = "chat-sending";
+    sending.dataset.text = text;
+    sending.dataset.rows = String(log.querySelectorAll(".message-row.user-row").length);
+    sending.textContent = text;
+    const dots = document.createElement("span");
+    dots.className = "chat-sending-dots";
+    dots.setAttribute("aria-hidden", "true");
+    sending.appendChild(dots);
+    log.appendChild(sending);
+    log.scrollTop = log.scrollHeight;
+  }
+  return [message, ...rest];
+}"""
+SENDING_DONE = "() => { document.getElementById('chat-sending')?.remove(); }"  # the event that sent it has ended
+# Gradio scrolls the chat to its end with every change (autoscroll), so a long answer opened at its last line and its
+# sources, and the customer scrolled up to find its start. The chat's own autoscroll is off; when messages are added,
+# the chat scrolls so that the newest of the customer's messages among them is at its top (a reload: the last one),
+# else the first new message, or the customer's message it answers. A message on its way (``SHOW_SENDING``) is taken
+# off once the chat shows the customer's message.
+SCROLL_TO_NEW_TURN = """<script>
+(function () {
+  var seen = 0;
+  function scrollTo(log, row) {
+    log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+  }
+  function check() {
+    var log = document.querySelector("#chat .bubble-wrap");
+    if (!log) return;
+    var rows = log.querySelectorAll(".message-row");
+    var sending = document.getElementById("chat-sending");
+    if (sending && log.querySelectorAll(".message-row.user-row").length > Number(sending.dataset.rows)) sending.remove();
+    if (rows.length < seen) seen = 0;  // a new conversation
+    if (rows.length === seen) return;
+    var added = Array.prototype.slice.call(rows, seen);
+    var asked = added.filter(function (row) { return row.classList.contains("user-row"); }).pop();
+    var target = asked || added[0];
+    var before = seen ? rows[seen - 1] : null;  // the message before the new ones (a message's buttons lie between)
+    if (!asked && before && before.classList.contains("user-row") && before.offsetHeight < log.clientHeight / 2) target = before;
+    seen = rows.length;
+    scrollTo(log, target);
+  }
+  var queued = 0;  // once a frame at most: a streamed answer changes the page with every word
+  new MutationObserver(function () {
+    if (!queued) queued = requestAnimationFrame(function () { queued = 0; check(); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>"""
+PAGE_HEAD = CLOSE_ON_ESCAPE + MARK_EMBEDDED + KEEP_DRAFT + COPY_WITHOUT_MARK + DESCRIBE_MESSAGE_BUTTONS + SCROLL_TO_NEW_TURN  # the chat page's <head> additions
 
 
 def chat_log_name_script(name: str) -> str:
@@ -270,7 +333,20 @@ footer { display: none !important; }
 /* a message's copy and thumb buttons were 18 px (Gradio's): WCAG 2.2 asks at least 24 (target size), and on a
    touch screen big enough for a finger */
 #chat .icon-button { min-width: 24px; min-height: 24px; }
-@media (pointer: coarse) { #chat .icon-button { min-width: 32px; min-height: 32px; } }
+/* on a touch screen every control is at least 44 px tall, a thumb's width (they were 26 to 32 px: "Talk to a human",
+   "Try" examples, option buttons, the comment's buttons, thumbs); a fine pointer keeps the sizes above */
+@media (pointer: coarse) {
+  #chat .icon-button { min-width: 44px; min-height: 44px; }
+  #chat-actions button, #clarify-options button, #feedback-panel button, #chat-examples button { min-height: 44px; }
+}
+/* while a message is on its way (``SHOW_SENDING``): the customer's words in the chat at once, with three dots */
+#chat .chat-sending { align-self: flex-end; margin: 10px 20px 10px auto; max-width: calc(100% - 60px);
+  padding: 4px 10px; border-radius: var(--radius-lg); border: 1px solid var(--border-color-accent-subdued);
+  background: var(--color-accent-soft); color: var(--body-text-color); white-space: pre-wrap; overflow-wrap: break-word;
+  width: fit-content; }
+#chat .chat-sending-dots::after { content: " \\2026"; animation: chat-sending 0.8s ease-in-out infinite alternate; }
+@keyframes chat-sending { from { opacity: 0.2; } }
+@media (prefers-reduced-motion: reduce) { #chat .chat-sending-dots::after { animation: none; } }
 /* the end of a link's name that says it opens a new tab (``new_tab_hint_js``): read by screen readers, not shown */
 #chat .new-tab-hint { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
@@ -281,6 +357,19 @@ footer { display: none !important; }
 @media (max-width: 480px) {
   #chat-header h1 { font-size: 1.25rem; margin: 0.2rem 0; }
   #chat-header p { font-size: 0.9rem; }
+}
+/* on a phone the handoff banner pushed the question box off the screen: the chat gives up the banner's room (Gradio
+   puts a media query's rules inside its page's container: the banner's block is the chat's sibling there) */
+@media (max-width: 480px), (pointer: coarse) and (max-height: 900px) {
+  .handoff-banner { padding: 0.45rem 0.7rem; font-size: 0.9rem; line-height: 1.3; }
+  #handoff-banner:has(.handoff-banner) ~ #chat { height: min(520px, calc(58vh - 6.5rem)) !important; }
+}
+/* a narrow chat (a phone at 200 % zoom): messages take the width Gradio keeps beside them, so that words fit whole
+   (they broke mid-word, "Changi/ng": Gradio's break-word breaks a word only when the line is narrower than it) */
+@media (max-width: 320px) {
+  #chat .message-row { margin-left: 4px; margin-right: 4px; max-width: calc(100% - 8px); }
+  #chat .message { padding-left: 6px; padding-right: 6px; }
+  #chat .message-content :is(ul, ol) { padding-left: 1.1em; }
 }
 """
 
@@ -838,6 +927,7 @@ class ChatPage:
                 latex_delimiters=[],  # a customer's "$$" is money, not maths
                 group_consecutive_messages=False,  # a staff reply after the assistant's message is a bubble of its own
                 placeholder=replies.chat_placeholder,
+                autoscroll=False,  # SCROLL_TO_NEW_TURN: a new answer opens at its start, not at its end
             )
             with gr.Group(visible=False, elem_id="feedback-panel") as panel:
                 comment = gr.Textbox(
@@ -878,12 +968,14 @@ class ChatPage:
 
             saved.change(None, saved, None, js=KEEP_THIS_TABS_SESSION)  # the id shown, as this tab's own
 
-            for trigger in (box.submit, send.click):
-                synced(trigger(self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT))
+            for trigger in (box.submit, send.click):  # the message shows at once (SHOW_SENDING), the reply streams in
+                synced(trigger(
+                    self.respond_and_remember, [box, chatbot, session_id, saved], [*outputs, saved], js=SHOW_SENDING, **CUSTOMER_EVENT
+                )).then(None, js=SENDING_DONE)
             for button in option_buttons:  # a click sends the option's label as the next message
-                synced(
-                    button.click(self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], **CUSTOMER_EVENT)
-                ).then(None, js=FOCUS_QUESTION_BOX)  # the clicked button hides: keyboard focus goes back to the box
+                synced(button.click(
+                    self.respond_and_remember, [button, chatbot, session_id, saved], [*outputs, saved], js=SHOW_SENDING, **CUSTOMER_EVENT
+                )).then(None, js=FOCUS_QUESTION_BOX).then(None, js=SENDING_DONE)  # the clicked button hides: keyboard focus goes back to the box
             synced(human.click(self.person_button, [human, chatbot, session_id, saved], [chatbot, session_id], **CUSTOMER_EVENT))
             # the comment box of a rated answer stayed open under the next messages (a handoff's banner too): the
             # next message, option or "Talk to a human" closes it, sending a comment already typed, not losing it
