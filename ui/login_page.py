@@ -24,8 +24,9 @@ from __future__ import annotations
 import json
 import re
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+
+from ui.html_rewrite import RewriteHtmlPage
 
 LOGIN_TITLE = "Staff login · Conversation review"
 
@@ -109,37 +110,13 @@ def without_api_description(page: bytes) -> bytes:
     return _API_INFO.sub(b"", page) if _LOGIN_CONFIG.search(page) else page
 
 
-class MarkTheLoginPage:
+class MarkTheLoginPage(RewriteHtmlPage):
     """ASGI middleware: ``LOGIN_HEAD`` added before ``</head>`` of the HTML answer to ``GET {path}/``, and the
     API description taken out of it while it is the login form."""
 
     def __init__(self, app: ASGIApp, path: str = "/review") -> None:
-        self.app, self.page = app, path.rstrip("/") + "/"
+        super().__init__(app, path.rstrip("/") + "/")
         self.snippet = LOGIN_HEAD.encode()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") != self.page:
-            await self.app(scope, receive, send)
-            return
-        start: Message = {}
-        parts: list[bytes] = []
-
-        async def add_to_head(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            parts.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(parts)
-            headers = MutableHeaders(scope=start)
-            if headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers:
-                body = without_api_description(body).replace(b"</head>", self.snippet + b"</head>", 1)
-                headers["content-length"] = str(len(body))
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, add_to_head)
+    def rewrite(self, body: bytes) -> bytes:
+        return without_api_description(body).replace(b"</head>", self.snippet + b"</head>", 1)

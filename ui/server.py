@@ -30,6 +30,7 @@ from ui.articles import render_document
 from ui.chat import CSS, PAGE_HEAD, THEME, chat_log_name_script, notice_css, page_language_script
 from ui.embed import loading_words, widget_script
 from ui.help_centre import HelpCentre
+from ui.html_rewrite import RewriteHtmlPage
 from ui.login_page import MarkTheLoginPage
 from ui.review_style import REVIEW_CSS, REVIEW_JS, REVIEW_THEME
 from ui.staff_outage import ReviewNeedsTheDatabase, answer_outages_with_503
@@ -193,40 +194,17 @@ def loading_notice(replies: Replies = DEFAULT_REPLIES) -> bytes:
     return f'<div id="chat-loading" lang="{html.escape(language)}">{html.escape(text)}</div>'.encode()
 
 
-class ShowLoadingAtOnce:
+class ShowLoadingAtOnce(RewriteHtmlPage):
     """ASGI middleware: the chat page (``GET /``, Gradio's HTML) says at once that it is loading: ``LOADING_STYLE`` in
     its head, ``loading_notice`` before Gradio's ``<gradio-app>``. Gradio's own ``head`` is of no use here: its
     scripts add it to the page, after they have loaded."""
 
     def __init__(self, app: ASGIApp, replies: Replies = DEFAULT_REPLIES) -> None:
-        self.app, self.notice = app, loading_notice(replies)
+        super().__init__(app, "/")
+        self.notice = loading_notice(replies)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path") != "/":
-            await self.app(scope, receive, send)
-            return
-        start: Message = {}
-        parts: list[bytes] = []
-
-        async def add_notice(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            parts.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(parts)
-            headers = MutableHeaders(scope=start)
-            if headers.get("content-type", "").startswith("text/html") and "content-encoding" not in headers:
-                body = body.replace(b"</head>", LOADING_STYLE + b"</head>", 1).replace(b"<gradio-app", self.notice + b"<gradio-app", 1)
-                headers["content-length"] = str(len(body))
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, add_notice)
+    def rewrite(self, body: bytes) -> bytes:
+        return body.replace(b"</head>", LOADING_STYLE + b"</head>", 1).replace(b"<gradio-app", self.notice + b"<gradio-app", 1)
 
 
 REVIEW_COOKIE_ID = "support-assistant-review"  # the login cookie's name is access-token-<this>
