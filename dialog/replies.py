@@ -188,6 +188,7 @@ class Replies:
     widget_button: str = "Help"  # the embed widget's button on the company's website
     widget_close: str = "Close the chat"  # the widget's close button, for screen readers
     new_tab: str = "(opens in a new tab)"  # after the name of a chat link that opens a new tab, for screen readers
+    page_loading: str = "Loading the chat…"  # shown while the chat page and the widget load (a slow connection)
     article_back: str = "Back to the assistant"  # the link above an article page
     page_language: str = "en"  # the language the chat page and the help centre's pages are marked as (HTML lang), for screen readers
     help_centre_title: str = "Help centre"  # the heading of /kb/, the list of articles; linked from article pages

@@ -31,16 +31,12 @@ MARK_EMBEDDED = f"""<script>
 }})();
 </script>"""
 
-# Said while the chat loads (the chat page's first paint, the widget's panel before its frame has loaded), in the
-# replies' page language where it is one of these, else in English; marked with the language it is in
-LOADING = {"en": "Loading the chat…", "de": "Der Chat wird geladen…", "es": "Cargando el chat…", "fr": "Chargement du chat…"}
-
-
 def loading_words(replies: Replies = DEFAULT_REPLIES) -> tuple[str, str]:
-    """The text that says the chat is loading, and its language: the replies' ``page_language`` (its first part:
-    "de" of "de-CH") when ``LOADING`` has it, else English."""
-    language = replies.page_language.split("-")[0].lower()
-    return (LOADING[language], language) if language in LOADING else (LOADING["en"], "en")
+    """The text that says the chat is loading (the chat page's first paint, the widget's panel before its frame has
+    loaded: the replies' ``page_loading``), and its language: the replies' ``page_language``, or English while the
+    text is the built-in one."""
+    built_in = replies.page_loading == Replies.page_loading
+    return replies.page_loading, "en" if built_in else replies.page_language
 
 
 EMBED_JS = r"""/* Support assistant chat widget. Options: data-label, data-title, data-position (right|left),
